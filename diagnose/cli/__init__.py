@@ -1,0 +1,37 @@
+"""The command line: a thin layer that parses arguments and returns an exit code.
+
+Heavy imports (Azure SDKs, Textual, the check engine) happen inside the command that needs
+them, so `diagnose --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from diagnose.errors import BadInput
+from diagnose.exitcodes import ExitCode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from diagnose.cli.parser import build_parser
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed usage and the error
+        return int(exc.code) if isinstance(exc.code, int) else ExitCode.BAD_INPUT
+    try:
+        return int(args.handler(args))
+    except BadInput as exc:
+        print(f"diagnose: error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:
+        print("diagnose: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK
+
+
+def run() -> None:
+    sys.exit(main())

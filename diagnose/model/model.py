@@ -1,0 +1,63 @@
+"""The model: a snapshot indexed into typed resources, principals and authorization data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+
+from diagnose.model.authorization import Authorization
+from diagnose.model.resources import (
+    CONNECTION_TYPES,
+    SUBSCRIPTION,
+    WORKSPACE,
+    Resource,
+)
+from diagnose.model.scopes import ScopeTree, scope_key, subscription_of
+from diagnose.snapshot import Snapshot
+
+
+class Model:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.resources: dict[str, Resource] = {}
+        chains: dict[str, list[str]] = {}
+        for item in snapshot.data["resources"]:
+            resource = Resource.from_arm(item)
+            self.resources[resource.key] = resource
+            if resource.type == SUBSCRIPTION:
+                subscription = subscription_of(resource.key) or resource.name.lower()
+                chain = resource.prop("managementGroupAncestorsChain") or []
+                chains[subscription] = [str(mg.get("name")) for mg in chain if mg.get("name")]
+        self.tree = ScopeTree.from_chains(chains)
+        self.authorization = Authorization.from_snapshot(snapshot.data, self.tree)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> Model:
+        return cls(snapshot)
+
+    def resource(self, resource_id: str | None) -> Resource | None:
+        return self.resources.get(scope_key(resource_id)) if resource_id else None
+
+    def of_type(self, resource_type: str) -> Iterator[Resource]:
+        lowered = resource_type.lower()
+        return (r for r in self.resources.values() if r.type == lowered)
+
+    @cached_property
+    def hubs(self) -> list[Resource]:
+        return sorted((r for r in self.resources.values() if r.is_hub), key=lambda r: r.key)
+
+    def projects_of(self, hub: Resource) -> list[Resource]:
+        return sorted((r for r in self.of_type(WORKSPACE)
+                       if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key),
+                      key=lambda r: r.key)
+
+    @cached_property
+    def _connections_by_parent(self) -> dict[str, list[Resource]]:
+        index: dict[str, list[Resource]] = {}
+        for resource in self.resources.values():
+            if resource.type in CONNECTION_TYPES:
+                index.setdefault(scope_key(resource.parent_id), []).append(resource)
+        return index
+
+    def connections_of(self, parent: Resource) -> list[Resource]:
+        return sorted(self._connections_by_parent.get(parent.key, ()), key=lambda r: r.key)

@@ -1,0 +1,112 @@
+"""Principals and their transitive group memberships."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+ALL_PRINCIPALS = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: str
+    """Lower-case object id."""
+    type: str
+    display_name: str | None
+    member_of: tuple[str, ...] | None
+    """Group ids, direct or already transitive; None when they could not be read."""
+    deleted: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_snapshot(cls, entry: dict[str, Any]) -> Principal:
+        member_of = entry.get("memberOf")
+        return cls(
+            id=entry["id"].lower(),
+            type=entry["type"],
+            display_name=entry.get("displayName") or None,
+            member_of=None if member_of is None else tuple(g.lower() for g in member_of),
+            deleted=bool(entry.get("deleted")),
+            raw=entry,
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name} ({self.id})" if self.display_name else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A principal with every group it counts as, each with the chain that reaches it."""
+
+    principal_id: str
+    via: dict[str, tuple[str, ...]]
+    """Member id -> the groups crossed to reach it, outermost last (the principal: ())."""
+    unknown: tuple[str, ...]
+    """Why the membership may be incomplete (empty when it is complete)."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown
+
+
+class Directory:
+    """The principals of a snapshot, with group closures computed once per principal."""
+
+    def __init__(self, principals: dict[str, Principal],
+                 membership_errors: dict[str, str] | None = None) -> None:
+        self.principals = principals
+        self._membership_errors = membership_errors or {}
+        self._closures: dict[str, Membership] = {}
+
+    @classmethod
+    def from_snapshot(cls, entries: list[dict[str, Any]],
+                      membership_errors: dict[str, str] | None = None) -> Directory:
+        principals = {}
+        for entry in entries:
+            principal = Principal.from_snapshot(entry)
+            principals[principal.id] = principal
+        return cls(principals, membership_errors)
+
+    def get(self, principal_id: str) -> Principal | None:
+        return self.principals.get(principal_id.lower())
+
+    def closure(self, principal_id: str) -> Membership:
+        key = principal_id.lower()
+        cached = self._closures.get(key)
+        if cached is None:
+            cached = self._closures[key] = self._expand(key)
+        return cached
+
+    def _expand(self, key: str) -> Membership:
+        via: dict[str, tuple[str, ...]] = {key: ()}
+        unknown: list[str] = []
+        queue = deque([key])
+        while queue:
+            member = queue.popleft()
+            error = self._membership_errors.get(member)
+            principal = self.principals.get(member)
+            if error:
+                unknown.append(f"group memberships of {member} could not be read: {error}")
+            if principal is None:
+                if member == key and not error:
+                    unknown.append(f"{member} is not in the snapshot's principals, so its group "
+                                   "memberships are unknown")
+                continue
+            if principal.member_of is None:
+                if not error:
+                    unknown.append(f"group memberships of {principal.label} were not collected")
+                continue
+            for group in principal.member_of:
+                if group not in via:
+                    via[group] = (*via[member], group)
+                    queue.append(group)
+        return Membership(key, via, tuple(unknown))
+
+    def members_of(self, group_id: str) -> list[str]:
+        """Principals in the snapshot that count as members of a group (transitively)."""
+        group = group_id.lower()
+        return sorted(pid for pid in self.principals
+                      if pid != group and group in self.closure(pid).via)

@@ -1,0 +1,108 @@
+"""Typed, read-only views of the ARM resources in a snapshot (no Azure SDK types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnose.model.scopes import scope_key
+
+WORKSPACE = "microsoft.machinelearningservices/workspaces"
+WORKSPACE_CONNECTION = "microsoft.machinelearningservices/workspaces/connections"
+COGNITIVE_ACCOUNT = "microsoft.cognitiveservices/accounts"
+COGNITIVE_PROJECT = "microsoft.cognitiveservices/accounts/projects"
+ACCOUNT_CONNECTION = "microsoft.cognitiveservices/accounts/connections"
+PROJECT_CONNECTION = "microsoft.cognitiveservices/accounts/projects/connections"
+SEARCH_SERVICE = "microsoft.search/searchservices"
+STORAGE_ACCOUNT = "microsoft.storage/storageaccounts"
+KEY_VAULT = "microsoft.keyvault/vaults"
+CONTAINER_REGISTRY = "microsoft.containerregistry/registries"
+USER_ASSIGNED_IDENTITY = "microsoft.managedidentity/userassignedidentities"
+APP_INSIGHTS = "microsoft.insights/components"
+SUBSCRIPTION = "microsoft.resources/subscriptions"
+CONNECTION_TYPES = (WORKSPACE_CONNECTION, ACCOUNT_CONNECTION, PROJECT_CONNECTION)
+
+
+@dataclass(frozen=True)
+class ManagedIdentity:
+    type: str
+    principal_id: str | None
+    user_assigned: dict[str, str | None]
+    """User-assigned identity resource id -> its principal id."""
+
+    @classmethod
+    def from_arm(cls, identity: dict[str, Any] | None) -> ManagedIdentity:
+        identity = identity or {}
+        user = identity.get("userAssignedIdentities") or {}
+        return cls(
+            type=str(identity.get("type") or "None"),
+            principal_id=(identity.get("principalId") or None),
+            user_assigned={rid: ((v or {}).get("principalId") or None) for rid, v in user.items()},
+        )
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """{'systemassigned', 'userassigned'} or a subset; spaces and case vary by provider."""
+        return frozenset(p.strip().lower() for p in self.type.split(",") if p.strip()) - {"none"}
+
+    @property
+    def system_assigned(self) -> bool:
+        return "systemassigned" in self.kinds
+
+    @property
+    def system_principal_id(self) -> str | None:
+        return self.principal_id.lower() if self.system_assigned and self.principal_id else None
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    key: str
+    name: str
+    type: str
+    """Lower-case resource type, e.g. microsoft.search/searchservices."""
+    kind: str
+    """Lower-case kind ('' when none)."""
+    properties: dict[str, Any]
+    identity: ManagedIdentity
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_arm(cls, item: dict[str, Any]) -> Resource:
+        return cls(
+            id=item["id"],
+            key=scope_key(item["id"]),
+            name=str(item.get("name") or item["id"].rstrip("/").rsplit("/", 1)[-1]),
+            type=str(item.get("type") or "").lower(),
+            kind=str(item.get("kind") or "").lower(),
+            properties=item.get("properties") or {},
+            identity=ManagedIdentity.from_arm(item.get("identity")),
+            raw=item,
+        )
+
+    def prop(self, *path: str, default: Any = None) -> Any:
+        """A nested property, matched case-insensitively (ARM casing varies across versions)."""
+        value: Any = self.properties
+        for part in path:
+            if not isinstance(value, dict):
+                return default
+            if part in value:
+                value = value[part]
+                continue
+            lowered = part.lower()
+            value = next((v for k, v in value.items() if k.lower() == lowered), default)
+            if value is default:
+                return default
+        return value
+
+    @property
+    def is_hub(self) -> bool:
+        return self.type == WORKSPACE and self.kind == "hub"
+
+    @property
+    def is_hub_project(self) -> bool:
+        return self.type == WORKSPACE and self.kind == "project"
+
+    @property
+    def parent_id(self) -> str:
+        return self.id.rstrip("/").rsplit("/", 2)[0]

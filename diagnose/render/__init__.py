@@ -1,0 +1,1 @@
+"""Renderers: decisions and reports as text, JSON, Markdown and SARIF."""

@@ -1,0 +1,150 @@
+"""Snapshot format v1: load, validate and save.
+
+A snapshot is one JSON object holding a hub's Azure state as ARM returns it. It is the
+contract between collection and everything after it: support bundles and offline replays
+depend on it, so it is validated on load against snapshot-v1.schema.json, the one
+definition of the format.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from diagnose.errors import BadInput
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "snapshot-v1.schema.json"
+BUNDLE_SNAPSHOT_NAME = "snapshot.json"
+LIST_KEYS = ("resources", "roleDefinitions", "roleAssignments", "denyAssignments",
+             "roleEligibilities", "principals", "errors")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A validated snapshot: `data` is the JSON object itself, unknown keys included."""
+
+    data: dict[str, Any]
+    source: str = "<memory>"
+
+    def list(self, key: str) -> list[dict[str, Any]]:
+        return self.data[key]
+
+    @property
+    def target(self) -> dict[str, Any]:
+        return self.data.get("target") or {}
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8"))
+
+
+@cache
+def _fast_validator():  # type: ignore[no-untyped-def]
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema())
+
+
+def empty_snapshot() -> dict[str, Any]:
+    return {"schemaVersion": SCHEMA_VERSION, **{key: [] for key in LIST_KEYS}}
+
+
+def parse_snapshot(data: Any, source: str = "<memory>") -> Snapshot:
+    """Validate a decoded JSON value as a snapshot v1, or raise BadInput naming the JSON path."""
+    if not isinstance(data, dict):
+        raise BadInput(f"a snapshot is a JSON object, this is a {_json_type(data)}",
+                       where=source, fix="pass a file written by `diagnose collect`")
+    version = data.get("schemaVersion")
+    if version != SCHEMA_VERSION:
+        raise BadInput(
+            f"$.schemaVersion is {version!r}; this version of the tool reads snapshot version 1",
+            where=source,
+            fix="collect the snapshot again with this version of ai-hub-diagnose, or install "
+                "the version that wrote it")
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+    except fastjsonschema.JsonSchemaException:
+        raise _explain_invalid(data, source) from None
+    return Snapshot(data, source)
+
+
+def _explain_invalid(data: Any, source: str) -> BadInput:
+    """The slow, precise validator, run only once the fast one has said no."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(schema()).iter_errors(data))
+    if error is None:  # the two validators disagree: report what the fast one saw
+        return BadInput("the snapshot does not match the snapshot v1 schema", where=source)
+    path = json_path(error.absolute_path)
+    return BadInput(f"{path}: {error.message}", where=source,
+                    fix="see diagnose/snapshot/snapshot-v1.schema.json for the format")
+
+
+def json_path(parts: Any) -> str:
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _json_type(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read a snapshot from a JSON file or from a support bundle (.zip)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        if zipfile.is_zipfile(path):
+            return _load_from_bundle(path)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput("no such file", where=source,
+                       fix="check the path, or run `diagnose --demo` to try the tool") from None
+    except IsADirectoryError:
+        raise BadInput("is a directory, not a snapshot file", where=source) from None
+    except PermissionError:
+        raise BadInput("cannot be read (permission denied)", where=source) from None
+    return parse_snapshot(decode_json(raw, source), source)
+
+
+def _load_from_bundle(path: Path) -> Snapshot:
+    source = f"{path}!{BUNDLE_SNAPSHOT_NAME}"
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            raw = bundle.read(BUNDLE_SNAPSHOT_NAME)
+    except KeyError:
+        raise BadInput(f"this zip has no {BUNDLE_SNAPSHOT_NAME}", where=str(path),
+                       fix="pass a bundle written by `diagnose --bundle`") from None
+    except zipfile.BadZipFile as exc:
+        raise BadInput(f"damaged zip file ({exc})", where=str(path)) from None
+    return parse_snapshot(decode_json(raw, source), source)
+
+
+def decode_json(raw: bytes, source: str) -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadInput("is not UTF-8 text", where=source,
+                       fix="pass the JSON file written by `diagnose collect`") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                       where=source, fix="pass the JSON file written by `diagnose collect`"
+                       ) from None
+
+
+def dump_snapshot(data: dict[str, Any]) -> str:
+    """Stable, readable JSON for a snapshot (sorted keys keep diffs and hashes meaningful)."""
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
