@@ -78,7 +78,8 @@ class DenyAssignment:
             blocks=tuple(PermissionBlock.from_arm(p) for p in properties.get("permissions") or ()),
             principal_ids=frozenset(principals - {ALL_PRINCIPALS}),
             everyone=ALL_PRINCIPALS in principals,
-            exclude_ids=frozenset(p["id"].lower() for p in properties.get("excludePrincipals") or ()),
+            exclude_ids=frozenset(p["id"].lower()
+                                  for p in properties.get("excludePrincipals") or ()),
             exact_scope_only=bool(properties.get("doNotApplyToChildScopes")),
             system_protected=bool(properties.get("isSystemProtected")),
             condition=properties.get("condition") or None,

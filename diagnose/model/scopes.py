@@ -7,6 +7,7 @@ A scope key is the scope lower-cased with one leading slash and no trailing slas
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -139,7 +140,7 @@ class ScopeTree:
         normalised = {sub.lower(): tuple(n.lower() for n in chain) for sub, chain in chains.items()}
         parents: dict[str, str] = {}
         for chain in normalised.values():
-            for child, parent in zip(chain, chain[1:], strict=False):
+            for child, parent in itertools.pairwise(chain):
                 parents.setdefault(management_group_key(child), management_group_key(parent))
         return cls(normalised, parents)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from diagnose.jsonable import to_jsonable
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ALLOWED = "allowed"
     DENIED = "denied"
     CONDITIONAL = "conditional"

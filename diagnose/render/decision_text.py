@@ -107,8 +107,8 @@ def _evidence(decision: Decision, name_of: NameOf) -> list[str]:
     section("Grants", [grant_line(g) for g in decision.grants])
     section("Conditional grants", [grant_line(g) for g in decision.conditions])
     section("Deny assignments", [
-        f"{safe_text(d.name)} at {safe_text(d.scope)} for {safe_text(name_of(d.applies_to) or d.applies_to)}; "
-        f"pattern {d.matched_pattern!r}"
+        f"{safe_text(d.name)} at {safe_text(d.scope)} for "
+        f"{safe_text(name_of(d.applies_to) or d.applies_to)}; pattern {d.matched_pattern!r}"
         + (" (system protected: managed by Azure or a managed application)"
            if d.system_protected else "")
         + (f"; {safe_text(d.description)}" if d.description else "")
