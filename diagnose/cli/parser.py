@@ -1,4 +1,4 @@
-"""Argument parsing for every command. Imports nothing heavy."""
+"""Argument parsing for every command. Imports nothing heavy: `diagnose --help` stays instant."""
 
 from __future__ import annotations
 
@@ -7,25 +7,104 @@ import argparse
 from diagnose import __version__
 
 EXIT_CODES = """exit codes:
-  0  allowed / no finding at or above --fail-on
-  1  denied or conditional / findings at or above --fail-on
+  0  no finding at or above --fail-on (access: allowed)
+  1  findings at or above --fail-on (access: denied or conditional)
   2  bad usage or input
-  3  incomplete: the answer depends on something that could not be read"""
+  3  incomplete: some checks are unknown and --strict was given (access: unknown)"""
+
+FORMATS = ("text", "json", "markdown", "sarif")
+FAIL_ON = ("fail", "warn", "unknown", "info", "never")
+AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
+CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diagnose",
-        description="Find why access fails in an Azure AI Foundry hub and how to fix it.",
+        description="Find why access fails in an Azure AI Foundry hub and how to fix it. "
+                    "Runs every check on a live hub (--hub), a saved snapshot (--snapshot) or "
+                    "the bundled demo hub (--demo).",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--snapshot", metavar="FILE",
+                        help="run the checks on a saved snapshot (.json) or support bundle (.zip)")
+    source.add_argument("--demo", action="store_true",
+                        help="run the checks on the bundled demo hub")
+    source.add_argument("--hub", metavar="HUB",
+                        help="collect a live hub (ARM id, or name) and run the checks")
+    _add_target_arguments(parser)
+    _add_live_arguments(parser)
+    _add_report_arguments(parser)
     parser.set_defaults(handler=_run_report)
+
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_access(commands)
+    _add_checks(commands)
+    _add_explain(commands)
+    _add_collect(commands)
     _add_schema(commands)
     return parser
+
+
+def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("choosing the hub (with --hub)")
+    group.add_argument("--subscription", metavar="ID",
+                       help="subscription of the hub when --hub is a name")
+    group.add_argument("--resource-group", metavar="NAME",
+                       help="resource group of the hub when --hub is a name")
+    group.add_argument("--project", metavar="NAME", help="narrow the run to one project")
+
+
+def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("live collection (with --hub)")
+    group.add_argument("--auth", choices=AUTH_CHOICES, default="default",
+                       help="credential to use (default: DefaultAzureCredential); the "
+                            "environment variable DIAGNOSE_ARM_TOKEN overrides it with a bearer "
+                            "token you already have")
+    group.add_argument("--cloud", choices=CLOUDS, default="AzureCloud",
+                       help="the Azure cloud (default: AzureCloud)")
+    group.add_argument("--arm-endpoint", metavar="URL",
+                       help="Azure Resource Manager endpoint (Azure Stack, tests)")
+    group.add_argument("--graph-endpoint", metavar="URL", help="Microsoft Graph endpoint")
+    group.add_argument("--concurrency", type=int, default=8, metavar="N",
+                       help="requests in flight at once (default: 8)")
+    group.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("report")
+    group.add_argument("--format", choices=FORMATS, default=None,
+                       help="output format (default: the terminal UI on a terminal, else text)")
+    group.add_argument("--json", action="store_true", help="same as --format json")
+    group.add_argument("-o", "--output", metavar="FILE",
+                       help="write the report to FILE instead of standard output")
+    group.add_argument("--fail-on", choices=FAIL_ON, default="fail",
+                       help="exit 1 when a finding has this status or a worse one "
+                            "(fail > warn > unknown > info; default: fail)")
+    group.add_argument("--strict", action="store_true",
+                       help="exit 3 when some checks could only answer 'unknown'")
+    group.add_argument("--select", action="append", default=[], metavar="IDS",
+                       help="run only these checks: ids or prefixes, comma-separated "
+                            "(e.g. CON,OYD001)")
+    group.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                       help="skip these checks: ids or prefixes, comma-separated")
+    group.add_argument("--save-snapshot", metavar="FILE",
+                       help="also save the collected snapshot (with --hub)")
+    group.add_argument("--bundle", metavar="FILE.zip",
+                       help="also write a support bundle: snapshot, reports, request log")
+    group.add_argument("--redact", action="store_true",
+                       help="in the bundle, replace ids, names and e-mail addresses with "
+                            "consistent pseudonyms")
+    group.add_argument("--redaction-map", metavar="FILE",
+                       help="with --redact, also write the map that undoes it to FILE (keep it)")
+    ui = group.add_mutually_exclusive_group()
+    ui.add_argument("--tui", dest="tui", action="store_true", default=None,
+                    help="open the terminal UI even when output is not a terminal")
+    ui.add_argument("--no-tui", dest="tui", action="store_false",
+                    help="print text instead of opening the terminal UI")
 
 
 def _add_access(commands: argparse._SubParsersAction) -> None:
@@ -35,11 +114,17 @@ def _add_access(commands: argparse._SubParsersAction) -> None:
         description="Evaluate effective access exactly as Azure does, with the evidence: the "
                     "granting assignments and group chains, deny assignments, conditions, PIM "
                     "eligibility and the nearest misses.",
-        epilog=EXIT_CODES,
+        epilog="""exit codes:
+  0  allowed
+  1  denied or conditional
+  2  bad usage or input
+  3  unknown: the answer depends on something the snapshot could not read""",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    access.add_argument("--snapshot", required=True, metavar="FILE",
+    source = access.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", metavar="FILE",
                         help="snapshot JSON (or support bundle .zip) to evaluate against")
+    source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
     access.add_argument("--principal", required=True, metavar="ID",
                         help="object id of the user, group or service principal (a display name "
                              "or user principal name found in the snapshot also works)")
@@ -53,9 +138,48 @@ def _add_access(commands: argparse._SubParsersAction) -> None:
     access.set_defaults(handler=_run_access)
 
 
+def _add_checks(commands: argparse._SubParsersAction) -> None:
+    listing = commands.add_parser("checks", help="list the checks, with ids and severities")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    listing.set_defaults(handler=_run_checks)
+    explain = commands.add_parser("explain-check",
+                                  help="what a check looks at, why it matters, how to fix it")
+    explain.add_argument("check_id", metavar="ID", help="a check id, e.g. CON001")
+    explain.set_defaults(handler=_run_explain_check)
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    explain = commands.add_parser(
+        "explain",
+        help="explain an Azure error message: its cause and the fix",
+        description="Recognise an error message (PermissionDenied, AuthorizationFailed, a "
+                    "Search 403, AuthorizationPermissionMismatch, ...), pull out the principal, "
+                    "operation and scope it names, and answer with the cause and the fix from "
+                    "a snapshot.")
+    explain.add_argument("text", metavar="ERROR_TEXT", help="the error message, quoted")
+    source = explain.add_mutually_exclusive_group()
+    source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
+    source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
+    explain.add_argument("--json", action="store_true", help="print one JSON object")
+    explain.set_defaults(handler=_run_explain)
+
+
+def _add_collect(commands: argparse._SubParsersAction) -> None:
+    collect = commands.add_parser(
+        "collect", help="collect a live hub into a snapshot file (read-only)",
+        description="Read a hub's state from Azure (read-only) and save it as a snapshot v1.")
+    collect.add_argument("--hub", required=True, metavar="HUB",
+                         help="the hub: an ARM id, or a name")
+    collect.add_argument("-o", "--output", required=True, metavar="FILE",
+                         help="where to write the snapshot JSON")
+    _add_target_arguments(collect)
+    _add_live_arguments(collect)
+    collect.set_defaults(handler=_run_collect)
+
+
 def _add_schema(commands: argparse._SubParsersAction) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
-    schema.add_argument("name", choices=["snapshot"], help="which format")
+    schema.add_argument("name", choices=["snapshot", "report"], help="which format")
     schema.set_defaults(handler=_run_schema)
 
 
@@ -65,15 +189,37 @@ def _run_access(args: argparse.Namespace) -> int:
     return run_access(args)
 
 
+def _run_checks(args: argparse.Namespace) -> int:
+    from diagnose.cli.checks import run_checks
+
+    return run_checks(args)
+
+
+def _run_explain_check(args: argparse.Namespace) -> int:
+    from diagnose.cli.checks import run_explain_check
+
+    return run_explain_check(args)
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from diagnose.cli.explain import run_explain
+
+    return run_explain(args)
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    from diagnose.cli.collect import run_collect
+
+    return run_collect(args)
+
+
 def _run_schema(args: argparse.Namespace) -> int:
-    import json
+    from diagnose.cli.schema import run_schema
 
-    from diagnose.snapshot import schema
-
-    print(json.dumps({"snapshot": schema}[args.name](), indent=2))
-    return 0
+    return run_schema(args)
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    build_parser().print_help()
-    return 0
+    from diagnose.cli.report import run_report
+
+    return run_report(args)

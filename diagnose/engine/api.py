@@ -1,0 +1,251 @@
+"""The public API for check modules, built-in or from another package.
+
+A check is a function decorated with @check. It receives a CheckContext (typed views of the
+snapshot, never Azure SDK types) and yields:
+
+- Requirement: "principal P needs operations O on resource R because of scenario Z". The engine
+  evaluates it with the RBAC evaluator, explains a shortfall with the evaluator's evidence, plans
+  the least-privileged fix and proves it on a copy of the snapshot.
+- Finding: for what roles cannot express (a switch, an identity that is not enabled).
+
+The function's docstring has three fixed sections, printed by `diagnose explain-check ID`:
+
+    What it checks: ...
+    Why it matters: ...
+    How to fix: ...
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from diagnose.engine.context import CheckContext
+    from diagnose.model.resources import Resource
+    from diagnose.rbac.decision import Decision
+    from diagnose.rbac.evaluator import Holder
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Status(StrEnum):
+    FAIL = "fail"
+    WARN = "warn"
+    UNKNOWN = "unknown"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return list(Status).index(self)
+
+
+class Cause(StrEnum):
+    """Why a finding exists, in one word a script can filter on."""
+
+    MISSING_ROLE = "missingRole"
+    ELIGIBLE_ONLY = "eligibleOnly"
+    DENY_ASSIGNMENT = "denyAssignment"
+    CONDITIONAL = "conditional"
+    PROPAGATION = "propagation"
+    UNREADABLE = "unreadable"
+    CONFIGURATION = "configuration"
+    IDENTITY = "identity"
+    OUTSIDE_ARM = "outsideArm"
+    ORPHANED = "orphaned"
+
+
+@dataclass(frozen=True)
+class PrincipalRef:
+    id: str
+    type: str
+    """User | Group | ServicePrincipal (managed identities are ServicePrincipal)."""
+    display_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        name = self.display_name or self.id
+        return f"{self.type.lower()} {name}" if self.type else name
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    data: bool = False
+    """True for a data action (DataActions), False for a control-plane action (Actions)."""
+
+    @classmethod
+    def action(cls, name: str) -> Operation:
+        return cls(name, False)
+
+    @classmethod
+    def data_action(cls, name: str) -> Operation:
+        return cls(name, True)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Principal P needs operations O on resource R, because of a scenario."""
+
+    principal: PrincipalRef
+    resource: Resource
+    operations: tuple[Operation, ...]
+    because: str
+    """Plain words, e.g. "uses the Entra ID connection 'aoai' of project 'p1'"."""
+    roles: tuple[str, ...] = ()
+    """Role definition GUIDs the docs name for this scenario, most preferred first."""
+    scope: str | None = None
+    """Where to evaluate and assign, when not the resource itself (e.g. its resource group)."""
+    severity: Severity | None = None
+    """Overrides the check's severity for this requirement."""
+    status_if_missing: Status = Status.FAIL
+    subject: str | None = None
+    """A short name of who/what is affected, when the principal alone does not say it."""
+
+    @property
+    def target_scope(self) -> str:
+        return self.scope or self.resource.id
+
+
+@dataclass(frozen=True)
+class Commands:
+    azure_cli: str
+    powershell: str
+    bicep: str
+    terraform: str
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """One fix, structured, with commands. kind: roleAssignment | activateEligible |
+    configuration."""
+
+    kind: str
+    summary: str
+    principal_id: str | None = None
+    principal_type: str | None = None
+    role_definition_id: str | None = None
+    """The role's GUID."""
+    role_name: str | None = None
+    scope: str | None = None
+    resource: str | None = None
+    """configuration: the ARM id of the resource (or deny assignment) to change."""
+    setting: str | None = None
+    """configuration: the property path, e.g. properties.authOptions."""
+    value: Any = None
+    """configuration: the value to set (JSON)."""
+    commands: Commands | None = None
+    verified: bool = False
+    verification: str = ""
+    """How the fix was proven (or why it could not be)."""
+    who_can_run: tuple[Holder, ...] = field(default=(), metadata={"json": False})
+
+    @property
+    def dedupe_key(self) -> tuple[Any, ...]:
+        if self.kind == "configuration":
+            return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
+        return (self.kind, (self.principal_id or "").lower(),
+                (self.role_definition_id or "").lower(), (self.scope or "").lower())
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    title: str
+    severity: Severity
+    status: Status
+    resource: str
+    principal: PrincipalRef | None
+    message: str
+    cause: Cause
+    evidence: tuple[Decision, ...] = ()
+    remediations: tuple[Remediation, ...] = ()
+    scenario: str = ""
+    docs: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    """Extra facts a check wants to show (settings it read, the connection involved)."""
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.status.rank, self.severity.rank, self.check_id, self.resource.lower(),
+                self.principal.id if self.principal else "", self.message)
+
+
+CheckOutput = Iterable[Union[Requirement, Finding, "Draft"]]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A finding a check yields directly; the engine fills in the check's id, title, etc."""
+
+    status: Status
+    resource: str
+    message: str
+    cause: Cause
+    principal: PrincipalRef | None = None
+    remediations: tuple[Remediation, ...] = ()
+    severity: Severity | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    verify: Callable[[Any], bool] | None = field(default=None, compare=False)
+    """For a configuration fix: given a patched CheckContext, whether the problem is gone."""
+
+
+SECTION_TITLES = ("What it checks", "Why it matters", "How to fix")
+_ID = re.compile(r"^[A-Z]{2,5}\d{3}$")
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    title: str
+    severity: Severity
+    scenario: str
+    docs: tuple[str, ...]
+    sections: dict[str, str]
+    run: Callable[[CheckContext], CheckOutput] = field(compare=False, repr=False)
+
+    @property
+    def area(self) -> str:
+        return re.sub(r"\d+$", "", self.id)
+
+
+def parse_sections(doc: str, where: str) -> dict[str, str]:
+    text = inspect.cleandoc(doc or "")
+    found: dict[str, str] = {}
+    pattern = re.compile(r"^(" + "|".join(SECTION_TITLES) + r"):\s*", re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        found[match.group(1)] = " ".join(text[match.end():end].split())
+    missing = [t for t in SECTION_TITLES if not found.get(t)]
+    if missing:
+        raise ValueError(f"{where}: docstring lacks section(s) {', '.join(missing)}")
+    return found
+
+
+def check(*, id: str, title: str, severity: Severity, scenario: str,
+          docs: tuple[str, ...] = ()) -> Callable[[Callable[[CheckContext], CheckOutput]],
+                                                   CheckInfo]:
+    """Declare a check. The decorated function becomes a CheckInfo."""
+    if not _ID.match(id):
+        raise ValueError(f"check id {id!r} must be an area prefix and three digits, e.g. HUB001")
+
+    def wrap(function: Callable[[CheckContext], CheckOutput]) -> CheckInfo:
+        sections = parse_sections(function.__doc__ or "", f"check {id}")
+        return CheckInfo(id, title, severity, scenario, tuple(docs), sections, function)
+
+    return wrap
