@@ -227,3 +227,14 @@ def build(**lists: list[dict[str, Any]]) -> dict[str, Any]:
 
 def load(**lists: list[dict[str, Any]]) -> Snapshot:
     return parse_snapshot(build(**lists), "<test>")
+
+
+def read_error(scope: str, operation: str, *, status: int | None = 403,
+               code: str | None = "AuthorizationFailed",
+               message: str = "The client does not have authorization to perform this action."
+               ) -> dict[str, Any]:
+    """An entry of a snapshot's `errors` list: a read the collector attempted and could not do.
+
+    `scope` is an ARM scope, or a directory object id for Microsoft Graph reads."""
+    return {"scope": scope, "operation": operation, "status": status, "code": code,
+            "message": message}

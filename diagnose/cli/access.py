@@ -26,13 +26,35 @@ EXIT_BY_OUTCOME = {
 
 
 def run_access(args: argparse.Namespace) -> int:
+    try:
+        return _run_access(args)
+    except BadInput as exc:
+        raise one_line(exc) from None
+
+
+def one_line(exc: BadInput) -> BadInput:
+    """The same message on one line: what, where, and how to fix it."""
+    what = " ".join(exc.what.split())
+    if exc.fix:
+        what += f" (how to fix: {' '.join(exc.fix.split())})"
+    return BadInput(what, where=exc.where)
+
+
+def _run_access(args: argparse.Namespace) -> int:
     data_action = args.data_action is not None
     operation = (args.data_action if data_action else args.action).strip()
     _check_operation(operation, "--data-action" if data_action else "--action")
     problem = scope_problem(args.scope)
     if problem:
-        raise BadInput(f"--scope {args.scope!r} is not an ARM scope: {problem}")
-    model = Model.from_snapshot(load_snapshot(args.snapshot))
+        raise BadInput(f"--scope {args.scope!r} is not an ARM scope: {problem}",
+                       fix="pass an ARM id such as /subscriptions/<id>/resourceGroups/<name>")
+    if args.demo:
+        from diagnose.demo import load_demo
+
+        snapshot = load_demo()
+    else:
+        snapshot = load_snapshot(args.snapshot)
+    model = Model.from_snapshot(snapshot)
     principal = resolve_principal(model, args.principal)
     decision = Evaluator(model.authorization).check(principal, args.scope.strip(), operation,
                                                     data_action=data_action)

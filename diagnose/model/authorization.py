@@ -7,7 +7,8 @@ assignment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -126,15 +127,49 @@ class ReadError(NamedTuple):
 def _by_principal_and_scope(items: Iterable[Assignment]) -> dict[str, dict[str, list[Assignment]]]:
     index: dict[str, dict[str, list[Assignment]]] = {}
     for item in items:
-        scopes = index.get(item.principal_id)
-        if scopes is None:
-            scopes = index[item.principal_id] = {}
-        bucket = scopes.get(item.scope_key)
-        if bucket is None:
-            scopes[item.scope_key] = [item]
-        else:
-            bucket.append(item)
+        _add(index, item)
     return index
+
+
+def _add(index: dict[str, dict[str, list[Assignment]]], item: Assignment) -> None:
+    scopes = index.get(item.principal_id)
+    if scopes is None:
+        index[item.principal_id] = {item.scope_key: [item]}
+        return
+    bucket = scopes.get(item.scope_key)
+    if bucket is None:
+        scopes[item.scope_key] = [item]
+    else:
+        bucket.append(item)
+
+
+def _index_arm(items: list[dict[str, Any]]
+               ) -> tuple[list[Assignment], dict[str, dict[str, list[Assignment]]]]:
+    """Assignments from their ARM objects, and indexed by principal then scope, in one pass
+    (the hot loop of loading a large snapshot)."""
+    made: list[Assignment] = []
+    index: dict[str, dict[str, list[Assignment]]] = {}
+    new, key_of, guid_of = Assignment, scope_key, role_guid
+    for item in items:
+        properties = item["properties"]
+        scope = properties["scope"]
+        key = key_of(scope)
+        principal = properties["principalId"].lower()
+        definition = properties["roleDefinitionId"]
+        assignment = new(item["id"], principal, guid_of(definition), definition, scope, key,
+                         properties.get("condition") or None, properties.get("principalType"),
+                         properties.get("createdOn"), item)
+        made.append(assignment)
+        scopes = index.get(principal)
+        if scopes is None:
+            index[principal] = {key: [assignment]}
+            continue
+        bucket = scopes.get(key)
+        if bucket is None:
+            scopes[key] = [assignment]
+        else:
+            bucket.append(assignment)
+    return made, index
 
 
 class Authorization:
@@ -143,17 +178,23 @@ class Authorization:
     def __init__(self, *, tree: ScopeTree, roles: dict[str, RoleDefinition],
                  assignments: list[Assignment], eligibilities: list[Assignment],
                  denies: list[DenyAssignment], directory: Directory,
-                 errors: list[ReadError]) -> None:
+                 errors: list[ReadError],
+                 indexes: tuple[dict[str, dict[str, list[Assignment]]],
+                                dict[str, dict[str, list[Assignment]]]] | None = None) -> None:
         self.tree = tree
         self.roles = roles
-        self.assignments = assignments
+        self._assignments = assignments
+        self._extra: list[Assignment] = []
         self.eligibilities = eligibilities
         self.denies = denies
         self.directory = directory
         self.errors = errors
-        self.assignments_by_principal = _by_principal_and_scope(assignments)
-        self.eligibilities_by_principal = _by_principal_and_scope(eligibilities)
-        self._assignments_by_scope: dict[str, list[Assignment]] | None = None
+        by_assignment, by_eligibility = indexes or (_by_principal_and_scope(assignments),
+                                                    _by_principal_and_scope(eligibilities))
+        self.assignments_by_principal: Mapping[str, dict[str, list[Assignment]]] = by_assignment
+        self.eligibilities_by_principal = by_eligibility
+        self._assignments_by_scope: Mapping[str, list[Assignment]] | None = None
+        self._overlay_of: Authorization | None = None
         self.denies_by_scope: dict[str, list[DenyAssignment]] = {}
         for deny in denies:
             self.denies_by_scope.setdefault(deny.scope_key, []).append(deny)
@@ -174,24 +215,45 @@ class Authorization:
         errors = [ReadError.from_snapshot(e) for e in data["errors"]]
         membership_errors = {e.scope_key.rsplit("/", 1)[-1]: e.message
                              for e in errors if e.topic == "membership"}
+        assignments, by_assignment = _index_arm(data["roleAssignments"])
+        eligibilities, by_eligibility = _index_arm(data["roleEligibilities"])
         return cls(
             tree=tree,
             roles=roles,
-            assignments=[Assignment.from_arm(a) for a in data["roleAssignments"]],
-            eligibilities=[Assignment.from_arm(a) for a in data["roleEligibilities"]],
+            assignments=assignments,
+            eligibilities=eligibilities,
             denies=[DenyAssignment.from_arm(d) for d in data["denyAssignments"]],
             directory=Directory.from_snapshot(data["principals"], membership_errors),
             errors=errors,
+            indexes=(by_assignment, by_eligibility),
         )
 
     @property
-    def assignments_by_scope(self) -> dict[str, list[Assignment]]:
-        """Built on first use: only `who_can` and the planner need it."""
+    def added(self) -> list[Assignment]:
+        """The assignments a copy made by with_assignments added to the original."""
+        return self._extra
+
+    @property
+    def assignments(self) -> list[Assignment]:
+        return [*self._assignments, *self._extra] if self._extra else self._assignments
+
+    @property
+    def assignments_by_scope(self) -> Mapping[str, list[Assignment]]:
+        """Built on first use; a copy made by with_assignments overlays its few new
+        assignments on the original's index instead of rebuilding it."""
         if self._assignments_by_scope is None:
-            index: dict[str, list[Assignment]] = {}
-            for item in self.assignments:
-                index.setdefault(item.scope_key, []).append(item)
-            self._assignments_by_scope = index
+            if self._overlay_of is not None:
+                base = self._overlay_of.assignments_by_scope
+                added: dict[str, list[Assignment]] = {}
+                for item in self._extra:
+                    added.setdefault(item.scope_key, list(base.get(item.scope_key, ())))
+                    added[item.scope_key].append(item)
+                self._assignments_by_scope = ChainMap(added, base)
+            else:
+                index: dict[str, list[Assignment]] = {}
+                for item in self._assignments:
+                    index.setdefault(item.scope_key, []).append(item)
+                self._assignments_by_scope = index
         return self._assignments_by_scope
 
     def role(self, role_id: str) -> RoleDefinition | None:
@@ -211,16 +273,21 @@ class Authorization:
                          extra_roles: Iterable[RoleDefinition] = ()) -> Authorization:
         """A copy with more active assignments: how a planned fix is proven before it is shown.
 
-        The indexes are shared, except the few buckets the new assignments land in.
+        The copy overlays the new assignments on the shared indexes (nothing large is copied),
+        so proving thousands of fixes stays cheap.
         """
         clone = object.__new__(Authorization)
         clone.__dict__.update(self.__dict__)
-        clone.roles = {**self.roles, **{r.id: r for r in extra_roles}}
-        clone.assignments = [*self.assignments, *extra]
-        clone.assignments_by_principal = dict(self.assignments_by_principal)
-        for item in extra:
-            scopes = dict(clone.assignments_by_principal.get(item.principal_id, {}))
-            scopes[item.scope_key] = [*scopes.get(item.scope_key, ()), item]
-            clone.assignments_by_principal[item.principal_id] = scopes
+        clone.roles = {**self.roles, **{r.id: r for r in extra_roles}} if extra_roles \
+            else self.roles
+        clone._extra = [*self._extra, *extra]
+        clone._overlay_of = self._overlay_of or self
+        overlay: dict[str, dict[str, list[Assignment]]] = {}
+        for principal_id, added in _by_principal_and_scope(extra).items():
+            merged = dict(self.assignments_by_principal.get(principal_id, {}))
+            for key, bucket in added.items():
+                merged[key] = [*merged.get(key, ()), *bucket]
+            overlay[principal_id] = merged
+        clone.assignments_by_principal = ChainMap(overlay, self.assignments_by_principal)
         clone._assignments_by_scope = None
         return clone

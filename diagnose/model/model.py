@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cached_property
 
+from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
 from diagnose.model.resources import (
     CONNECTION_TYPES,
@@ -18,6 +19,10 @@ from diagnose.snapshot import Snapshot
 
 class Model:
     def __init__(self, snapshot: Snapshot) -> None:
+        with bulk_allocation():
+            self._build(snapshot)
+
+    def _build(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.resources: dict[str, Resource] = {}
         chains: dict[str, list[str]] = {}
@@ -34,6 +39,16 @@ class Model:
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> Model:
         return cls(snapshot)
+
+    def with_resource(self, raw: dict) -> Model:
+        """A copy with one resource replaced (same id), sharing the authorization index."""
+        clone = object.__new__(Model)
+        clone.__dict__.update({k: v for k, v in self.__dict__.items()
+                               if k not in ("hubs", "_connections_by_parent")})
+        clone.resources = dict(self.resources)
+        resource = Resource.from_arm(raw)
+        clone.resources[resource.key] = resource
+        return clone
 
     def resource(self, resource_id: str | None) -> Resource | None:
         return self.resources.get(scope_key(resource_id)) if resource_id else None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
+@lru_cache(maxsize=4096)
 def role_guid(role_definition_id: str) -> str:
     """The GUID of a role definition id (`.../roleDefinitions/<guid>` or a bare GUID)."""
     return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()

@@ -10,13 +10,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 ROOT = "/"
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 
+@lru_cache(maxsize=1 << 16)
 def scope_key(scope: str) -> str:
-    """The canonical, case-insensitive key of a scope (no validation)."""
+    """The canonical, case-insensitive key of a scope (no validation). Memoised: a tenant has
+    a few thousand distinct scopes and a hundred thousand assignments at them."""
     segments = [s for s in scope.strip().split("/") if s]
     if not segments:
         return ROOT
@@ -47,6 +50,7 @@ def is_management_group(key: str) -> bool:
     return key.startswith(MANAGEMENT_GROUP_PREFIX) and key.count("/") == 4
 
 
+@lru_cache(maxsize=1 << 14)
 def subscription_of(key: str) -> str | None:
     """The subscription id (lower-case) a scope lies in, if any."""
     segments = segments_of(key)
@@ -62,6 +66,7 @@ def resource_group_key(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def level_of(key: str) -> str:
     """A word a person uses for the kind of scope."""
     segments = segments_of(key)
@@ -137,7 +142,13 @@ class ScopeTree:
 
     @classmethod
     def from_chains(cls, chains: Mapping[str, Iterable[str]]) -> ScopeTree:
-        normalised = {sub.lower(): tuple(n.lower() for n in chain) for sub, chain in chains.items()}
+        """An empty chain means the chain was not collected (every subscription sits at least
+        under the tenant root group), so it is left out: its management groups are unknown."""
+        normalised: dict[str, tuple[str, ...]] = {}
+        for sub, chain in chains.items():
+            names = tuple(dict.fromkeys(n.strip().lower() for n in chain if n and n.strip()))
+            if names:
+                normalised[sub.lower()] = names
         parents: dict[str, str] = {}
         for chain in normalised.values():
             for child, parent in itertools.pairwise(chain):
@@ -145,14 +156,30 @@ class ScopeTree:
         return cls(normalised, parents)
 
     def ancestors(self, key: str) -> tuple[str, ...]:
-        """The key itself, then each ancestor up to the root '/', nearest first."""
+        """The key itself, then each ancestor up to the root '/', nearest first.
+
+        A subscription's management groups come from its own chain; a management group's from
+        the parents the chains give. A malformed chain (a cycle) is cut, never followed forever.
+        """
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         chain: list[str] = []
+        seen: set[str] = set()
         current: str | None = key
-        while current is not None:
+        while current is not None and current not in seen:
             chain.append(current)
+            seen.add(current)
+            segments = segments_of(current)
+            if len(segments) == 2 and segments[0] == "subscriptions":
+                for name in self.management_group_chains.get(segments[1], ()):
+                    group = management_group_key(name)
+                    if group not in seen:
+                        chain.append(group)
+                        seen.add(group)
+                if ROOT not in seen:
+                    chain.append(ROOT)
+                break
             current = self._parent(current)
         result = tuple(chain)
         self._cache[key] = result

@@ -16,11 +16,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from diagnose.model.authorization import Assignment, Authorization
-from diagnose.model.principals import Membership
+from diagnose.model.authorization import Assignment, Authorization, DenyAssignment
+from diagnose.model.principals import Membership, Principal
 from diagnose.model.roles import RoleDefinition
-from diagnose.model.scopes import level_of, scope_key
+from diagnose.model.scopes import is_management_group, level_of, scope_key
 from diagnose.rbac import conditions
 from diagnose.rbac.decision import Decision, Deny, Eligible, Grant, NearMiss, Outcome
 from diagnose.rbac.matching import RoleMatch, block_pattern, match_role
@@ -28,7 +29,66 @@ from diagnose.rbac.patterns import common_prefix_segments
 
 NEAR_MISS_ORDER = ("notActions", "otherScope", "otherPlane", "conditionOnly", "partial",
                    "unknownRole")
-MAX_NEAR_MISSES = 8
+MAX_NEAR_MISSES = 5
+
+
+class Quick(NamedTuple):
+    """An outcome without evidence (Evaluator.decide)."""
+
+    outcome: Outcome
+    grant_ages: tuple[tuple[str | None, bool], ...]
+    """(createdOn, reached through a group) of each unconditional grant."""
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOWED
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """An assignment whose role grants the operation, before it becomes evidence."""
+
+    assignment: Assignment
+    role: RoleDefinition
+    match: RoleMatch
+    level: int
+    via: tuple[str, ...]
+
+    def conditional(self, operation: str) -> bool:
+        condition = self.assignment.condition
+        return bool(self.match.condition or (condition and conditions.targets(condition,
+                                                                              operation)))
+
+
+class _Place(NamedTuple):
+    """A target scope, with what depends on it alone."""
+
+    ancestors: tuple[str, ...]
+    denies: tuple[tuple[int, DenyAssignment], ...]
+    """Deny assignments that reach the target, with how far above."""
+    assignment_errors: tuple[str, ...]
+    deny_errors: tuple[str, ...]
+    knows_management_groups: bool
+
+
+@dataclass(slots=True)
+class _Gathered:
+    """Everything one query found, from which both decide() and check() answer."""
+
+    principal: str
+    scope: str
+    target: str
+    operation: str
+    data_action: bool
+    ancestors: tuple[str, ...]
+    membership: Membership
+    outcome: Outcome
+    grants: list[_Hit]
+    conditional: list[_Hit]
+    denies: list[Deny]
+    unknown_roles: list[Assignment]
+    unknowns: list[str]
+    quick: Quick | None = None
 
 
 @dataclass(frozen=True)
@@ -44,9 +104,27 @@ class Holder:
 
 
 class Evaluator:
-    def __init__(self, authorization: Authorization) -> None:
+    def __init__(self, authorization: Authorization,
+                 match_cache: dict[tuple[str, str, bool], RoleMatch] | None = None) -> None:
         self.authz = authorization
-        self._matches: dict[tuple[str, str, bool], RoleMatch] = {}
+        self._matches: dict[tuple[str, str, bool], RoleMatch] = (
+            {} if match_cache is None else match_cache)
+        self._decisions: dict[tuple[str, str, str, bool, bool], Decision] = {}
+        self._gathered: dict[tuple[str, str, str, bool], _Gathered] = {}
+        self._holders: dict[tuple[str, str, bool], tuple[Holder, ...]] = {}
+        self._by_operation: dict[tuple[str, bool], dict[str, RoleMatch]] = {}
+        self._scope_cache: dict[str, dict[str, list[tuple[Assignment, int]]]] = {}
+        self._parent: Evaluator | None = None
+        self._places: dict[str, _Place] = {}
+        self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
+
+    def derived(self, authorization: Authorization) -> Evaluator:
+        """An evaluator over a copy of the data with assignments added (Authorization.
+        with_assignments): it shares what roles grant and reuses this evaluator's per-scope
+        indexes, adding only the new assignments."""
+        child = Evaluator(authorization, self._matches)
+        child._parent = self
+        return child
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
         key = (role.id, operation.lower(), data)
@@ -59,41 +137,76 @@ class Evaluator:
               explain: bool = True) -> Decision:
         """Whether the principal effectively holds the operation at the scope, and why.
 
-        With explain=False, near misses are skipped (the hot path of the checks).
+        With explain=False, near misses are skipped. Answers are remembered: the data never
+        changes under an evaluator (a changed copy gets its own evaluator).
         """
+        key = (principal_id, scope, operation, data_action, explain)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = self._decision(
+                self._gather(principal_id, scope, operation, data_action), explain)
+        return found
+
+    def decide(self, principal_id: str, scope: str, operation: str, *,
+               data_action: bool) -> Quick:
+        """The outcome alone, and the age of each unconditional grant: the hot path of the
+        checks, where most requirements are met and need no evidence."""
+        gathered = self._gather(principal_id, scope, operation, data_action)
+        if gathered.quick is None:
+            gathered.quick = Quick(gathered.outcome, tuple(
+                (hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants))
+        return gathered.quick
+
+    def _gather(self, principal_id: str, scope: str, operation: str,
+                data_action: bool) -> _Gathered:
+        key = (principal_id, scope, operation, data_action)
+        found = self._gathered.get(key)
+        if found is None:
+            found = self._gathered[key] = self._collect(principal_id, scope, operation,
+                                                        data_action)
+        return found
+
+    def _collect(self, principal_id: str, scope: str, operation: str,
+                 data_action: bool) -> _Gathered:
         authz = self.authz
         principal = principal_id.strip().lower()
         target = scope_key(scope)
-        ancestors = authz.tree.ancestors(target)
+        place = self._place(target)
+        ancestors = place.ancestors
         membership = authz.directory.closure(principal)
 
-        grants: list[Grant] = []
-        conditional: list[Grant] = []
+        grants: list[_Hit] = []
+        conditional: list[_Hit] = []
         unknown_roles: list[Assignment] = []
-        for member, via in membership.via.items():
-            scopes = authz.assignments_by_principal.get(member)
-            if not scopes:
-                continue
-            for level, ancestor in enumerate(ancestors):
-                for assignment in scopes.get(ancestor, ()):
-                    role = authz.roles.get(assignment.role_id)
-                    if role is None:
-                        unknown_roles.append(assignment)
-                        continue
-                    match = self.role_match(role, operation, data_action)
-                    if match.granted:
-                        grant = _grant(assignment, role, match, operation, level, via)
-                        (conditional if grant.condition else grants).append(grant)
+        matches = self._matches_for(operation, data_action)
+        roles = authz.roles
+        for assignment, level, via in self._applicable(target, ancestors, membership):
+            match = matches.get(assignment.role_id)
+            if match is None:
+                role = roles.get(assignment.role_id)
+                if role is None:
+                    unknown_roles.append(assignment)
+                    continue
+                match = self.role_match(role, operation, data_action)
+                matches[assignment.role_id] = match
+            if match.granted:
+                hit = _Hit(assignment, roles[assignment.role_id], match, level, via)
+                (conditional if hit.conditional(operation) else grants).append(hit)
 
-        denies, deny_doubts = self._denies(membership, ancestors, operation, data_action)
+        denies, deny_doubts = self._denies(membership, place.denies, operation, data_action)
         definite = [d for d in denies if not d.condition]
-        unknowns: list[str] = []
-        grant_doubts = [e.describe() for e in authz.errors_above(target, "assignments")]
-        grant_doubts += list(membership.unknown)
-        grant_doubts += [f"role definition {a.role_id} of assignment {a.id} is not in the snapshot"
+        grant_doubts = [*place.assignment_errors, *membership.unknown]
+        grant_doubts += [f"role definition {a.role_id} of assignment {a.id} is in neither the "
+                         "snapshot nor the tool's catalog, so what it grants is unknown"
                          for a in unknown_roles]
-        deny_doubts += [e.describe() for e in authz.errors_above(target, "denies")]
+        deny_doubts += place.deny_errors
+        if not place.knows_management_groups:
+            more_grants, more_denies = self._unplaced_management_groups(
+                membership, operation, data_action)
+            grant_doubts += more_grants
+            deny_doubts += more_denies
 
+        unknowns: list[str] = []
         if definite:
             outcome = Outcome.DENIED
         elif grants:
@@ -106,65 +219,171 @@ class Evaluator:
         else:
             unknowns = grant_doubts
             outcome = Outcome.UNKNOWN if unknowns else Outcome.DENIED
+        return _Gathered(principal, scope, target, operation, data_action, ancestors,
+                         membership, outcome, grants, conditional, denies, unknown_roles,
+                         unknowns)
 
-        eligible = self._eligible(membership, ancestors, operation, data_action)
+    def _matches_for(self, operation: str, data: bool) -> dict[str, RoleMatch]:
+        """Role id -> how that role relates to this operation (filled as roles are met)."""
+        key = (operation.lower(), data)
+        found = self._by_operation.get(key)
+        if found is None:
+            found = self._by_operation[key] = {}
+        return found
+
+    def _applicable(self, target: str, ancestors: tuple[str, ...], membership: Membership
+                    ) -> list[tuple[Assignment, int, tuple[str, ...]]]:
+        """Every active assignment of the principal or its groups at the target or above, with
+        how far above and through which groups."""
+        by_principal = self._at_and_above(target, ancestors)
+        found: list[tuple[Assignment, int, tuple[str, ...]]] = []
+        for member, via in membership.via.items():
+            for assignment, level in by_principal.get(member, ()):
+                found.append((assignment, level, via))
+        return found
+
+    def _at_and_above(self, target: str, ancestors: tuple[str, ...]
+                      ) -> dict[str, list[tuple[Assignment, int]]]:
+        """The assignments at a scope and its ancestors, by principal, with how far above:
+        built once per target scope, then every query at that scope looks up only the
+        principal and its groups."""
+        found = self._scope_cache.get(target)
+        if found is None:
+            if self._parent is not None:
+                found = self._parent._at_and_above(target, ancestors)
+                added = [(a, ancestors.index(a.scope_key)) for a in self.authz.added
+                         if a.scope_key in ancestors]
+                if added:
+                    found = dict(found)
+                    for assignment, level in added:
+                        found[assignment.principal_id] = [
+                            *found.get(assignment.principal_id, ()), (assignment, level)]
+            else:
+                found = {}
+                by_scope = self.authz.assignments_by_scope
+                for level, ancestor in enumerate(ancestors):
+                    for assignment in by_scope.get(ancestor, ()):
+                        found.setdefault(assignment.principal_id, []).append(
+                            (assignment, level))
+            self._scope_cache[target] = found
+        return found
+
+    def _decision(self, gathered: _Gathered, explain: bool) -> Decision:
+        """The full answer with its evidence, from what _collect gathered."""
+        g = gathered
+        eligible = self._eligible(g.membership, g.ancestors, g.operation, g.data_action)
         near: list[NearMiss] = []
-        if explain and outcome is not Outcome.ALLOWED:
-            near = self._near_misses(membership, ancestors, target, operation, data_action,
-                                     unknown_roles)
-        entry = authz.directory.get(principal)
-        warnings = self._warnings(entry, target)
+        if explain and g.outcome is not Outcome.ALLOWED:
+            near = self._near_misses(g.membership, g.ancestors, g.target, g.operation,
+                                     g.data_action, g.unknown_roles)
+        entry = self.authz.directory.get(g.principal)
+        grants = [_grant(h, g.operation) for h in g.grants]
+        conditional = [_grant(h, g.operation) for h in g.conditional]
         return Decision(
-            decision=outcome,
-            principal=principal,
-            scope=scope,
-            operation=operation,
-            data_action=data_action,
+            decision=g.outcome,
+            principal=g.principal,
+            scope=g.scope,
+            operation=g.operation,
+            data_action=g.data_action,
             grants=tuple(sorted(grants, key=_grant_order)),
-            denies=tuple(denies),
+            denies=tuple(g.denies),
             conditions=tuple(sorted(conditional, key=_grant_order)),
             eligible=tuple(eligible),
             near_misses=tuple(near),
-            unknowns=tuple(dict.fromkeys(unknowns)),
-            warnings=warnings,
+            unknowns=tuple(dict.fromkeys(g.unknowns)),
+            warnings=self._warnings(entry, g.target),
             principal_type=entry.type if entry else None,
             principal_name=entry.display_name if entry else None,
         )
 
-    def _denies(self, membership: Membership, ancestors: tuple[str, ...], operation: str,
-                data: bool) -> tuple[list[Deny], list[str]]:
+    def _place(self, target: str) -> _Place:
+        """What a query learns from the target scope alone, computed once per scope."""
+        found = self._places.get(target)
+        if found is None:
+            authz = self.authz
+            ancestors = authz.tree.ancestors(target)
+            denies = tuple((level, deny) for level, ancestor in enumerate(ancestors)
+                           for deny in authz.denies_by_scope.get(ancestor, ())
+                           if not (deny.exact_scope_only and level))
+            found = self._places[target] = _Place(
+                ancestors, denies,
+                tuple(e.describe() for e in authz.errors_above(target, "assignments")),
+                tuple(e.describe() for e in authz.errors_above(target, "denies")),
+                authz.tree.knows_management_groups(target))
+        return found
+
+    def _denies(self, membership: Membership, candidates: tuple[tuple[int, DenyAssignment], ...],
+                operation: str, data: bool) -> tuple[list[Deny], list[str]]:
         found: list[Deny] = []
         doubts: list[str] = []
-        members = membership.via
-        for level, ancestor in enumerate(ancestors):
-            for deny in self.authz.denies_by_scope.get(ancestor, ()):
-                if deny.exact_scope_only and level:
-                    continue
-                pattern = block_pattern(deny.blocks, operation, data)
-                if pattern is None:
-                    continue
-                named = [m for m in members if m in deny.principal_ids]
-                if deny.everyone:
-                    applies_to, via = "All Principals", ()
-                elif named:
-                    holder = min(named, key=lambda m: len(members[m]))
-                    applies_to, via = holder, members[holder]
-                else:
-                    if not membership.complete and deny.principal_ids:
-                        doubts.append(f"deny assignment {deny.name} names groups, and the "
-                                      "principal's memberships are not fully known")
-                    continue
-                if deny.exclude_ids & members.keys():
-                    continue
-                if deny.exclude_ids and not membership.complete:
-                    doubts.append(f"deny assignment {deny.name} excludes some principals, and "
-                                  "the principal's memberships are not fully known")
-                    continue
-                condition = deny.condition if conditions.targets(deny.condition, operation) \
-                    else None
-                found.append(Deny(deny.id, deny.name, deny.description, deny.scope, level,
-                                  pattern, applies_to, via, deny.system_protected, condition))
+        for level, deny in candidates:
+            applies, doubt = self._deny_applies(deny, membership, operation, data)
+            if doubt:
+                doubts.append(doubt)
+            if applies is None:
+                continue
+            pattern, applies_to, via = applies
+            condition = deny.condition if conditions.targets(deny.condition, operation) \
+                else None
+            found.append(Deny(deny.id, deny.name, deny.description, deny.scope, level,
+                              pattern, applies_to, via, deny.system_protected, condition))
         return found, doubts
+
+    @staticmethod
+    def _deny_applies(deny: DenyAssignment, membership: Membership, operation: str, data: bool
+                      ) -> tuple[tuple[str, str, tuple[str, ...]] | None, str | None]:
+        """(pattern, applies_to, via) when the deny assignment blocks the operation for the
+        principal, and why that may be unknown (its memberships are incomplete)."""
+        pattern = block_pattern(deny.blocks, operation, data)
+        if pattern is None:
+            return None, None
+        members = membership.via
+        if deny.exclude_ids & members.keys():
+            return None, None  # excluded: whatever else is unknown, it does not apply
+        named = [m for m in members if m in deny.principal_ids]
+        if deny.everyone:
+            applies_to, via = "All Principals", ()
+        elif named:
+            holder = min(named, key=lambda m: (len(members[m]), m))
+            applies_to, via = holder, members[holder]
+        else:
+            if not membership.complete and deny.principal_ids:
+                return None, (f"deny assignment {deny.name} names groups, and the principal's "
+                              "memberships are not fully known")
+            return None, None
+        if deny.exclude_ids and not membership.complete:
+            return None, (f"deny assignment {deny.name} excludes some principals, and the "
+                          "principal's memberships are not fully known")
+        return (pattern, applies_to, via), None
+
+    def _unplaced_management_groups(self, membership: Membership, operation: str, data: bool
+                                    ) -> tuple[list[str], list[str]]:
+        """Assignments and deny assignments at management groups that may sit above the target,
+        when the snapshot does not list the target subscription's management groups."""
+        why = ("the snapshot does not list this subscription's management groups, so it is "
+               "unknown whether that management group is above the target")
+        grants: list[str] = []
+        for member in membership.via:
+            for key, bucket in self.authz.assignments_by_principal.get(member, {}).items():
+                if not is_management_group(key):
+                    continue
+                for assignment in bucket:
+                    role = self.authz.roles.get(assignment.role_id)
+                    if role is None or self.role_match(role, operation, data).granted:
+                        grants.append(f"assignment {assignment.id} at {assignment.scope} may "
+                                      f"grant it: {why}")
+        denies: list[str] = []
+        for key, bucket in self.authz.denies_by_scope.items():
+            if not is_management_group(key):
+                continue
+            for deny in bucket:
+                if deny.exact_scope_only:
+                    continue
+                applies, doubt = self._deny_applies(deny, membership, operation, data)
+                if applies is not None or doubt:
+                    denies.append(f"deny assignment {deny.name} at {deny.scope} may block it: "
+                                  f"{why}")
+        return grants, denies
 
     def _eligible(self, membership: Membership, ancestors: tuple[str, ...], operation: str,
                   data: bool) -> list[Eligible]:
@@ -209,7 +428,10 @@ class Evaluator:
 
     def _miss(self, assignment: Assignment, role: RoleDefinition, via: tuple[str, ...],
               covers: bool, operation: str, data: bool) -> NearMiss | None:
-        match = self.role_match(role, operation, data)
+        matches = self._matches_for(operation, data)
+        match = matches.get(role.id)
+        if match is None:
+            match = matches[role.id] = self.role_match(role, operation, data)
         plane = "DataActions" if data else "Actions"
 
         def miss(kind: str, detail: str, pattern: str | None = None,
@@ -245,44 +467,64 @@ class Evaluator:
                         "cover this operation", best)
         return None
 
-    def _warnings(self, entry, target: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    def _warnings(self, entry: Principal | None, target: str) -> tuple[str, ...]:
         warnings = []
         if entry is not None and entry.deleted:
             warnings.append(f"{entry.label} no longer exists in the directory; its role "
                             "assignments grant nothing and should be removed")
         if not self.authz.tree.knows_management_groups(target):
             warnings.append("the snapshot does not list the management groups above this "
-                            "subscription, so assignments made at management groups were not "
-                            "considered")
+                            "subscription, so assignments made at management groups could not "
+                            "be placed above or beside the target")
+        for error in self.authz.errors_above(target, "eligibility"):
+            warnings.append(f"PIM eligible assignments may be missing: {error.describe()}")
         return tuple(warnings)
 
     def who_can(self, scope: str, operation: str, *, data_action: bool = False) -> list[Holder]:
         """Principals holding the operation at a scope through an assignment at or above it."""
-        target = scope_key(scope)
+        key = (scope_key(scope), operation.lower(), data_action)
+        found = self._holders.get(key)
+        if found is None:
+            found = self._holders[key] = self._who_can(scope, operation, data_action)
+        return list(found)
+
+    def _who_can(self, scope: str, operation: str, data_action: bool) -> tuple[Holder, ...]:
         holders: dict[str, Holder] = {}
-        for ancestor in self.authz.tree.ancestors(target):
-            for assignment in self.authz.assignments_by_scope.get(ancestor, ()):
-                role = self.authz.roles.get(assignment.role_id)
-                if role is None or assignment.principal_id in holders:
+        for ancestor in self.authz.tree.ancestors(scope_key(scope)):
+            for assignment in self._granting_at(ancestor, operation, data_action):
+                if assignment.principal_id in holders:
                     continue
-                if not self.role_match(role, operation, data_action).granted:
-                    continue
-                decision = self.check(assignment.principal_id, scope, operation,
-                                      data_action=data_action, explain=False)
-                if decision.decision in (Outcome.ALLOWED, Outcome.CONDITIONAL):
+                outcome = self.decide(assignment.principal_id, scope, operation,
+                                      data_action=data_action).outcome
+                if outcome in (Outcome.ALLOWED, Outcome.CONDITIONAL):
+                    role = self.authz.roles[assignment.role_id]
                     entry = self.authz.directory.get(assignment.principal_id)
                     holders[assignment.principal_id] = Holder(
                         assignment.principal_id,
                         entry.type if entry else assignment.principal_type,
                         entry.display_name if entry else None,
-                        role.name, assignment.scope,
-                        decision.decision is Outcome.CONDITIONAL)
-        return sorted(holders.values(), key=lambda h: (h.conditional, h.display_name or "",
-                                                      h.principal_id))
+                        role.name, assignment.scope, outcome is Outcome.CONDITIONAL)
+        return tuple(sorted(holders.values(), key=lambda h: (h.conditional,
+                                                            h.display_name or "",
+                                                            h.principal_id)))
+
+    def _granting_at(self, key: str, operation: str, data_action: bool) -> list[Assignment]:
+        """Assignments at one scope whose role grants the operation: computed once per scope,
+        shared by every fix whose scope lies below it."""
+        cache_key = (key, operation.lower(), data_action)
+        found = self._granting.get(cache_key)
+        if found is None:
+            found = []
+            for assignment in self.authz.assignments_by_scope.get(key, ()):
+                role = self.authz.roles.get(assignment.role_id)
+                if role is not None and self.role_match(role, operation, data_action).granted:
+                    found.append(assignment)
+            self._granting[cache_key] = found
+        return found
 
 
-def _grant(assignment: Assignment, role: RoleDefinition, match: RoleMatch, operation: str,
-           level: int, via: tuple[str, ...]) -> Grant:
+def _grant(hit: _Hit, operation: str) -> Grant:
+    assignment, role, match = hit.assignment, hit.role, hit.match
     condition = source = not_targeting = None
     if assignment.condition and conditions.targets(assignment.condition, operation):
         condition, source = assignment.condition, "assignment"
@@ -296,9 +538,9 @@ def _grant(assignment: Assignment, role: RoleDefinition, match: RoleMatch, opera
         role_name=role.name,
         scope=assignment.scope,
         scope_level=level_of(assignment.scope_key),
-        levels_above=level,
+        levels_above=hit.level,
         principal_id=assignment.principal_id,
-        via=via,
+        via=hit.via,
         matched_pattern=match.matched_pattern or "",
         role_source=role.source,
         created_on=assignment.created_on,

@@ -54,15 +54,25 @@ def explain(decision: Decision, name_of: NameOf = _no_names) -> str:
         return (f"ALLOWED: {who}{kind} holds {what}. The role {safe_text(grant.role_name)} "
                 f"grants it by the pattern {grant.matched_pattern!r}, assigned {_where(grant)}"
                 f"{through}{more}.")
-    if outcome is Outcome.DENIED and decision.denies:
-        deny = decision.denies[0]
-        blocked = f" Roles would grant it ({safe_text(decision.grants[0].role_name)}), but" \
-            if decision.grants else ""
-        return (f"DENIED: {who}{kind} cannot use {what}.{blocked} the deny assignment "
+    definite = [d for d in decision.denies if not d.condition]
+    if outcome is Outcome.DENIED and definite:
+        deny = definite[0]
+        granting = decision.grants or decision.conditions
+        blocked = (f" Roles would grant it ({safe_text(granting[0].role_name)}), but the"
+                   if granting else " The")
+        return (f"DENIED: {who}{kind} cannot use {what}.{blocked} deny assignment "
                 f"{safe_text(deny.name)} at {safe_text(deny.scope)} blocks it for "
                 f"{safe_text(name_of(deny.applies_to) or deny.applies_to)}; a deny assignment "
                 "wins over every role, Owner included.")
     if outcome is Outcome.CONDITIONAL:
+        if decision.grants:
+            grant = decision.grants[0]
+            deny = next((d for d in decision.denies if d.condition), None)
+            deny_name = f" {safe_text(deny.name)}" if deny else ""
+            return (f"CONDITIONAL: the role {safe_text(grant.role_name)} grants {who}{kind} "
+                    f"{what}, but the deny assignment{deny_name} blocks it where its condition "
+                    "is met; the condition names this operation and cannot be evaluated "
+                    "offline.")
         source = decision.conditions[0] if decision.conditions else None
         if source is None:
             return (f"CONDITIONAL: {who}{kind} holds {what} only if the condition of a deny "
@@ -112,6 +122,8 @@ def _evidence(decision: Decision, name_of: NameOf) -> list[str]:
         + (" (system protected: managed by Azure or a managed application)"
            if d.system_protected else "")
         + (f"; {safe_text(d.description)}" if d.description else "")
+        + (f"; applies only where its condition is met: {safe_text(d.condition)}"
+           if d.condition else "")
         for d in decision.denies])
     section("Eligible through PIM (activate to use)", [
         f"{safe_text(e.role_name)} at {safe_text(e.scope)}"

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from diagnose.bulk import bulk_allocation
 from diagnose.errors import BadInput
 
 SCHEMA_VERSION = 1
@@ -23,6 +24,8 @@ SCHEMA_FILE = "snapshot-v1.schema.json"
 BUNDLE_SNAPSHOT_NAME = "snapshot.json"
 LIST_KEYS = ("resources", "roleDefinitions", "roleAssignments", "denyAssignments",
              "roleEligibilities", "principals", "errors")
+BULK_KEYS = ("roleAssignments", "roleEligibilities")
+"""Arrays checked item by item with the specialised validator in fast.py."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,13 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _fast_validator():  # type: ignore[no-untyped-def]
+    import copy
+
     import fastjsonschema
 
-    return fastjsonschema.compile(schema())
+    # fastjsonschema rewrites the $refs of the dict it is given: give it a copy, so schema()
+    # stays the document itself.
+    return fastjsonschema.compile(copy.deepcopy(schema()))
 
 
 def empty_snapshot() -> dict[str, Any]:
@@ -70,10 +77,20 @@ def parse_snapshot(data: Any, source: str = "<memory>") -> Snapshot:
                 "the version that wrote it")
     import fastjsonschema
 
+    from diagnose.snapshot.fast import valid_assignment
+
+    bulk = {key: data.get(key) for key in BULK_KEYS}
+    light = {**data, **{key: [] for key, value in bulk.items() if type(value) is list}}
     try:
-        _fast_validator()(data)
+        _fast_validator()(light)
     except fastjsonschema.JsonSchemaException:
         raise _explain_invalid(data, source) from None
+    for items in bulk.values():
+        if type(items) is not list:
+            continue
+        for item in items:
+            if not valid_assignment(item):
+                raise _explain_invalid(data, source)
     return Snapshot(data, source)
 
 
@@ -86,8 +103,23 @@ def _explain_invalid(data: Any, source: str) -> BadInput:
     if error is None:  # the two validators disagree: report what the fast one saw
         return BadInput("the snapshot does not match the snapshot v1 schema", where=source)
     path = json_path(error.absolute_path)
-    return BadInput(f"{path}: {error.message}", where=source,
-                    fix="see diagnose/snapshot/snapshot-v1.schema.json for the format")
+    return BadInput(f"{path}: {_short_message(error)}", where=source,
+                    fix="`diagnose schema snapshot` prints the format")
+
+
+MAX_MESSAGE = 200
+
+
+def _short_message(error: Any) -> str:
+    """The validator's message, with a long offending value cut short (it may be a whole
+    object)."""
+    message = " ".join(str(error.message).split())
+    if len(message) <= MAX_MESSAGE:
+        return message
+    shown = " ".join(repr(error.instance).split())
+    if len(shown) > 60 and shown in message:
+        message = message.replace(shown, shown[:57] + "...", 1)
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 
 def json_path(parts: Any) -> str:
@@ -124,7 +156,14 @@ def _load_from_bundle(path: Path) -> Snapshot:
     source = f"{path}!{BUNDLE_SNAPSHOT_NAME}"
     try:
         with zipfile.ZipFile(path) as bundle:
-            raw = bundle.read(BUNDLE_SNAPSHOT_NAME)
+            names = [n for n in bundle.namelist()
+                     if n == BUNDLE_SNAPSHOT_NAME or n.endswith("/" + BUNDLE_SNAPSHOT_NAME)]
+            if not names:
+                raise KeyError(BUNDLE_SNAPSHOT_NAME)
+            # the top-level snapshot.json, else the shallowest one (a zipped folder)
+            name = min(names, key=lambda n: (n.count("/"), n))
+            source = f"{path}!{name}"
+            raw = bundle.read(name)
     except KeyError:
         raise BadInput(f"this zip has no {BUNDLE_SNAPSHOT_NAME}", where=str(path),
                        fix="pass a bundle written by `diagnose --bundle`") from None
@@ -135,7 +174,8 @@ def _load_from_bundle(path: Path) -> Snapshot:
 
 def decode_json(raw: bytes, source: str) -> Any:
     try:
-        return json.loads(raw)
+        with bulk_allocation():
+            return json.loads(raw)
     except UnicodeDecodeError:
         raise BadInput("is not UTF-8 text", where=source,
                        fix="pass the JSON file written by `diagnose collect`") from None

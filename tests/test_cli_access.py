@@ -1,0 +1,304 @@
+"""`diagnose access` end to end, on the hand-written snapshots in fixtures/access/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from diagnose.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "access"
+HUB_FILE = FIXTURES / "hub-group-pim-deny.json"
+PARTIAL_FILE = FIXTURES / "partial-reads.json"
+
+SUB = "/subscriptions/00000000-1111-2222-3333-444444444444"
+RG = f"{SUB}/resourceGroups/rg-ai"
+RG_PROD = f"{SUB}/resourceGroups/rg-ai-prod"
+HUB = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-contoso"
+SA = f"{RG}/providers/Microsoft.Storage/storageAccounts/sthubcontoso"
+SHARE = f"{SA}/fileServices/default/fileshares/code-391ff5ac"
+AOAI = f"{RG}/providers/Microsoft.CognitiveServices/accounts/aoai-contoso"
+SEARCH_INDEX = f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso/indexes/docs"
+VAULT = f"{RG}/providers/Microsoft.KeyVault/vaults/kv-contoso"
+
+ADA = "0d7e5c1a-3b9f-4a61-9c2e-7f1b2a3c4d01"
+BOB = "0d7e5c1a-3b9f-4a61-9c2e-7f1b2a3c4d02"
+TEAM = "6f2a9e4b-1c3d-4e5f-8a7b-9c0d1e2f3a01"
+BUILDERS = "6f2a9e4b-1c3d-4e5f-8a7b-9c0d1e2f3a02"
+HUB_MI = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c01"
+DAN = "1e2d3c4b-5a69-4788-9a0b-c1d2e3f40001"
+ERIN = "1e2d3c4b-5a69-4788-9a0b-c1d2e3f40002"
+FRANK = "1e2d3c4b-5a69-4788-9a0b-c1d2e3f40003"
+CAROL = "1e2d3c4b-5a69-4788-9a0b-c1d2e3f40004"
+
+CHAT = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+HUB_JOIN = "Microsoft.MachineLearningServices/workspaces/hubs/join/action"
+READ_BACKUP = "Microsoft.Storage/storageAccounts/fileServices/readFileBackupSemantics/action"
+SA_DELETE = "Microsoft.Storage/storageAccounts/delete"
+BLOB_READ = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+DOCS_READ = "Microsoft.Search/searchServices/indexes/documents/read"
+
+
+def access(capsys: pytest.CaptureFixture[str], principal: str, scope: str, *,
+           action: str | None = None, data_action: str | None = None,
+           snapshot: Path = HUB_FILE, as_json: bool = False) -> tuple[int, str, str]:
+    argv = ["access", "--snapshot", str(snapshot), "--principal", principal, "--scope", scope]
+    argv += ["--data-action", data_action] if data_action else ["--action", action or ""]
+    if as_json:
+        argv.append("--json")
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def as_json(capsys: pytest.CaptureFixture[str], principal: str, scope: str, **kw: Any
+            ) -> tuple[int, dict[str, Any]]:
+    code, out, _ = access(capsys, principal, scope, as_json=True, **kw)
+    return code, json.loads(out)
+
+
+def test_allowed_through_nested_groups_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = access(capsys, ADA, AOAI, data_action=CHAT)
+    assert code == 0
+    paragraph = out.split("\n\n")[0]
+    assert paragraph.startswith("ALLOWED: Ada Lovelace")
+    assert "Cognitive Services OpenAI User" in paragraph
+    assert "AI team -> AI builders" in paragraph
+    assert "Grants:" in out
+    assert err == ""
+
+
+def test_allowed_json_has_the_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = as_json(capsys, ADA, HUB, action=HUB_JOIN)
+    assert code == 0
+    assert data["decision"] == "allowed"
+    assert data["principal"] == ADA and data["scope"] == HUB
+    assert data["operation"] == HUB_JOIN and data["dataAction"] is False
+    (grant,) = data["grants"]
+    assert grant["roleName"] == "Azure AI Developer"
+    assert grant["roleDefinitionId"].endswith("64702f94-c441-49e6-a78b-ef80e0188fee")
+    assert grant["roleAssignmentId"].startswith(HUB + "/providers/Microsoft.Authorization/")
+    assert grant["scope"] == HUB and grant["levelsAbove"] == 0
+    assert grant["via"] == [TEAM, BUILDERS]
+    assert grant["matchedPattern"] == "Microsoft.MachineLearningServices/workspaces/*/action"
+    assert grant["roleSource"] == "snapshot"
+    for key in ("denies", "conditions", "eligible", "nearMisses"):
+        assert data[key] == [], key
+
+
+def test_pim_eligible_only_is_denied_with_activation_evidence(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = access(capsys, ADA, SHARE, data_action=READ_BACKUP)
+    assert code == 1
+    assert out.startswith("DENIED:")
+    assert "eligible for Storage File Data Privileged Contributor" in out
+    assert "Eligible through PIM (activate to use):" in out
+    code, data = as_json(capsys, ADA, SHARE, data_action=READ_BACKUP)
+    assert code == 1 and data["decision"] == "denied"
+    assert data["grants"] == []
+    assert [e["roleName"] for e in data["eligible"]] == ["Storage File Data Privileged Contributor"]
+    assert data["eligible"][0]["endDateTime"] == "2026-12-31T00:00:00Z"
+
+
+def test_a_deny_assignment_beats_owner(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = as_json(capsys, BOB, SA, action=SA_DELETE)
+    assert code == 1
+    assert data["decision"] == "denied"
+    assert [g["roleName"] for g in data["grants"]] == ["Owner"]
+    (deny,) = data["denies"]
+    assert deny["name"] == "hub-storage-protection"
+    assert deny["appliesTo"] == "All Principals"
+    assert deny["matchedPattern"] == SA_DELETE
+    code, out, _ = access(capsys, BOB, SA, action=SA_DELETE)
+    assert "deny assignment hub-storage-protection" in out.split("\n")[0]
+
+
+def test_an_excluded_principal_is_not_denied(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = as_json(capsys, HUB_MI, SA, action=SA_DELETE)
+    assert code == 1
+    assert data["denies"] == []  # excluded; it simply has no role that deletes
+
+
+def test_owner_has_no_data_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = as_json(capsys, BOB, AOAI, data_action=CHAT)
+    assert code == 1
+    assert data["nearMisses"][0]["kind"] == "otherPlane"
+    assert data["nearMisses"][0]["roleName"] == "Owner"
+
+
+def test_a_sibling_resource_group_is_a_near_miss(capsys: pytest.CaptureFixture[str]) -> None:
+    container = f"{RG}/providers/Microsoft.Storage/storageAccounts/stdata/blobServices/default/" \
+                "containers/data"
+    code, data = as_json(capsys, ADA, container, data_action=BLOB_READ)
+    assert code == 1 and data["decision"] == "denied"
+    miss = data["nearMisses"][0]
+    assert miss["kind"] == "otherScope" and miss["scope"] == RG_PROD
+
+
+def test_a_condition_naming_the_operation_is_conditional(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    container = f"{SA}/blobServices/default/containers/prompts"
+    code, data = as_json(capsys, ADA, container, data_action=BLOB_READ)
+    assert (code, data["decision"]) == (1, "conditional")
+    assert data["grants"] == []
+    (conditional,) = data["conditions"]
+    assert conditional["roleName"] == "Storage Blob Data Reader"
+    assert "StringEquals 'prompts'" in conditional["condition"]
+    code, out, _ = access(capsys, ADA, container, data_action=BLOB_READ)
+    assert code == 1 and out.startswith("CONDITIONAL:")
+    assert "StringEquals 'prompts'" in out
+    # the same assignment grants the control-plane container read without condition
+    code, data = as_json(capsys, ADA, container,
+                         action="Microsoft.Storage/storageAccounts/blobServices/containers/read")
+    assert code == 0
+    assert any(g["roleName"] == "Storage Blob Data Reader" for g in data["grants"])
+
+
+@pytest.mark.parametrize("name", ["Ada Lovelace", "ada lovelace", "ada@contoso.com",
+                                  ADA.upper()])
+def test_the_principal_by_display_name_or_upn(capsys: pytest.CaptureFixture[str],
+                                               name: str) -> None:
+    code, data = as_json(capsys, name, AOAI, data_action=CHAT)
+    assert code == 0
+    assert data["principal"] == ADA
+
+
+def test_an_ambiguous_name_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = access(capsys, "Sam", AOAI, data_action=CHAT)
+    assert code == 2 and out == ""
+    assert "matches several principals" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_name_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = access(capsys, "Nobody Here", AOAI, data_action=CHAT)
+    assert code == 2
+    assert "'Nobody Here'" in err and "object id" in err
+
+
+def test_the_other_plane_gets_a_warning_not_an_error(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    # asked as an action, Reader's */read matches documents/read: answered as asked, with a
+    # warning, because Azure checks documents as a data action
+    code, out, err = access(capsys, ADA, SEARCH_INDEX, action=DOCS_READ)
+    assert code == 0
+    assert err.startswith("diagnose: warning: ")
+    assert "data action" in err and "--data-action" in err
+    assert out.startswith("ALLOWED:")
+    code, _, err = access(capsys, ADA, SEARCH_INDEX, data_action=DOCS_READ)
+    assert code == 1 and err == ""
+    code, data = as_json(capsys, ADA, SEARCH_INDEX, action=DOCS_READ)
+    assert any("--data-action" in w for w in data["warnings"])
+    code, _, err = access(capsys, ADA, AOAI, data_action=CHAT)
+    assert err == ""
+
+
+def test_a_read_error_above_the_target_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    locked = f"{SUB}/resourceGroups/rg-locked/providers/Microsoft.Storage/storageAccounts/s"
+    code, data = as_json(capsys, FRANK, locked, action="Microsoft.Storage/storageAccounts/read",
+                         snapshot=PARTIAL_FILE)
+    assert code == 3
+    assert data["decision"] == "unknown"
+    assert "roleAssignments/read" in data["unknowns"][0]
+    code, out, _ = access(capsys, FRANK, locked, action="Microsoft.Storage/storageAccounts/read",
+                          snapshot=PARTIAL_FILE)
+    assert out.startswith("UNKNOWN:") and "rg-locked" in out
+    # the same principal elsewhere: a known answer
+    code, _ = as_json(capsys, FRANK, VAULT, action="Microsoft.KeyVault/vaults/write",
+                      snapshot=PARTIAL_FILE)
+    assert code == 1
+
+
+def test_unknown_memberships_and_unknown_roles(capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+    for principal in (DAN, CAROL):
+        code, data = as_json(capsys, principal, VAULT, data_action=secret,
+                             snapshot=PARTIAL_FILE)
+        assert (code, data["decision"]) == (3, "unknown"), principal
+    code, data = as_json(capsys, ERIN, VAULT, data_action=secret, snapshot=PARTIAL_FILE)
+    assert (code, data["decision"]) == (3, "unknown")
+    assert "4633458b-17de-408a-b874-0445c86b69e6" in data["unknowns"][0]
+    assert data["nearMisses"][0]["kind"] == "unknownRole"
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--scope", "subscriptions/x", "--action", SA_DELETE], "--scope"),
+    (["--scope", f"{RG}/Microsoft.Storage/storageAccounts/s", "--action", SA_DELETE],
+     "expected 'providers'"),
+    (["--scope", SA, "--action", "Microsoft.Storage/*"], "--action"),
+    (["--scope", SA, "--data-action", "read"], "--data-action"),
+])
+def test_bad_scope_or_operation_is_one_line_and_exit_2(
+        capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
+    code = main(["access", "--snapshot", str(HUB_FILE), "--principal", ADA, *argv])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("diagnose: error: ")
+    assert says in lines[0] and "how to fix" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_a_missing_file_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    code = main(["access", "--snapshot", str(missing), "--principal", ADA, "--scope", SA,
+                 "--action", SA_DELETE])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [err.strip()]
+    assert str(missing) in err and "no such file" in err
+
+
+def test_the_bundled_demo_answers_like_the_evaluator(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    from diagnose.demo import load_demo
+    from diagnose.model.model import Model
+    from diagnose.rbac import Evaluator
+
+    snapshot = load_demo()
+    authz = Model.from_snapshot(snapshot).authorization
+    exit_codes = {"allowed": 0, "denied": 1, "conditional": 1, "unknown": 3}
+    assignments = snapshot.data["roleAssignments"][:5]
+    assert assignments
+    for assignment in assignments:
+        principal = assignment["properties"]["principalId"]
+        scope = assignment["properties"]["scope"]
+        operation = "Microsoft.Authorization/roleAssignments/read"
+        code = main(["access", "--demo", "--principal", principal, "--scope", scope,
+                     "--action", operation, "--json"])
+        data = json.loads(capsys.readouterr().out)
+        expected = Evaluator(authz).check(principal, scope, operation, data_action=False)
+        assert data["decision"] == expected.decision.value
+        assert code == exit_codes[data["decision"]]
+
+
+def test_missing_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["access", "--snapshot", str(HUB_FILE), "--principal", ADA, "--scope", SA]) == 2
+    assert "--action" in capsys.readouterr().err
+
+
+IMPORT_PROBE = """
+import sys
+{body}
+heavy = sorted(m for m in sys.modules if m == "textual" or m.startswith(("azure", "textual.")))
+print("HEAVY=" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("body", [
+    "import diagnose.cli.parser",
+    "from diagnose.cli import main\nmain(['--help'])",
+    "from diagnose.cli import main\nmain(['access', '--help'])",
+])
+def test_help_imports_neither_azure_nor_textual(body: str) -> None:
+    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE.format(body=body)],
+                            capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.stdout.rstrip().splitlines()[-1] == "HEAVY=", result.stdout[-300:]
