@@ -12,3 +12,5 @@ class ExitCode(IntEnum):
     """Bad usage or input: a clear message on stderr says what, where and how to fix it."""
     INCOMPLETE = 3
     """The answer depends on something that could not be read (an `unknown`)."""
+    INTERNAL_ERROR = 4
+    """A bug in the tool: one line on stderr (set DIAGNOSE_DEBUG=1 for the traceback)."""

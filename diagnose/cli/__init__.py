@@ -6,6 +6,7 @@ them, so `diagnose --help` stays instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as exc:  # a bug: say so in one line, never pretend it is a finding
+        if os.environ.get("DIAGNOSE_DEBUG"):
+            raise
+        print(f"diagnose: internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug in ai-hub-diagnose; run again with DIAGNOSE_DEBUG=1 to see the "
+              "traceback, and report it", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
 
 
 def run() -> None:

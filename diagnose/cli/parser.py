@@ -10,7 +10,8 @@ EXIT_CODES = """exit codes:
   0  no finding at or above --fail-on (access: allowed)
   1  findings at or above --fail-on (access: denied or conditional)
   2  bad usage or input
-  3  incomplete: some checks are unknown and --strict was given (access: unknown)"""
+  3  incomplete: some checks are unknown and --strict was given (access: unknown)
+  4  internal error (a bug: set DIAGNOSE_DEBUG=1 for the traceback)"""
 
 FORMATS = ("text", "json", "markdown", "sarif")
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
@@ -91,6 +92,9 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
                             "(e.g. CON,OYD001)")
     group.add_argument("--ignore", action="append", default=[], metavar="IDS",
                        help="skip these checks: ids or prefixes, comma-separated")
+    group.add_argument("--creator", metavar="PRINCIPAL",
+                       help="also check that this principal (object id, or a name in the "
+                            "snapshot) can create hubs: HUB004, INS001, CMK003")
     group.add_argument("--save-snapshot", metavar="FILE",
                        help="also save the collected snapshot (with --hub)")
     group.add_argument("--bundle", metavar="FILE.zip",

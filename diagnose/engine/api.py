@@ -69,17 +69,25 @@ class Cause(StrEnum):
     ORPHANED = "orphaned"
 
 
+TYPE_WORDS = {"user": "user", "group": "group", "serviceprincipal": "service principal"}
+
+
 @dataclass(frozen=True)
 class PrincipalRef:
     id: str
     type: str
     """User | Group | ServicePrincipal (managed identities are ServicePrincipal)."""
     display_name: str | None = None
+    managed_identity_of: str | None = field(default=None, metadata={"omit_none": True})
+    """For a managed identity: the name of the resource it belongs to."""
 
     @property
     def label(self) -> str:
+        if self.managed_identity_of:
+            return f"the managed identity of {self.managed_identity_of}"
         name = self.display_name or self.id
-        return f"{self.type.lower()} {name}" if self.type else name
+        word = TYPE_WORDS.get(self.type.lower(), self.type.lower())
+        return f"{word} {name}" if word else name
 
 
 @dataclass(frozen=True)
@@ -230,7 +238,8 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
     matches = list(pattern.finditer(text))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        found[match.group(1)] = " ".join(text[match.end():end].split())
+        body = " ".join(text[match.end():end].split())
+        found[match.group(1)] = body[:1].upper() + body[1:]
     missing = [t for t in SECTION_TITLES if not found.get(t)]
     if missing:
         raise ValueError(f"{where}: docstring lacks section(s) {', '.join(missing)}")

@@ -1,0 +1,100 @@
+"""Benchmark: a full `diagnose --snapshot FILE --json` run on a large synthetic hub.
+
+    python benchmarks/bench_report.py
+
+The hub: 200 projects, 2,000 connections, 100,000 role assignments, 5,000 principals.
+Target (issue 3): the full run under 5 seconds and under 5x the time json.load takes on the
+same file, on one core. Prints the figures, the phase breakdown and the finding counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import write  # noqa: E402
+
+
+def timed(action):
+    gc.collect()
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def main() -> int:
+    from diagnose.cli import main as diagnose
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "hub.json")
+        size = path.stat().st_size / 1e6
+        json_time = min(timed(lambda: json.loads(path.read_bytes()))[0] for _ in range(3))
+
+        def full_run() -> str:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                diagnose(["--snapshot", str(path), "--json"])
+            return out.getvalue()
+
+        runs = [timed(full_run) for _ in range(3)]
+        run_time, output = min(runs, key=lambda r: r[0])
+        report = json.loads(output)
+
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        command = [sys.executable, "-m", "diagnose", "--snapshot", str(path), "--json",
+                   "-o", os.devnull]
+        process_time = min(timed(lambda: subprocess.run(command, env=env, check=False))[0]
+                           for _ in range(2))
+        phases = _phases(path)
+
+    summary = report["summary"]
+    print(f"snapshot: {size:.1f} MB; {summary['checks']} checks, {summary['requirements']:,} "
+          f"requirements, {summary['findings']:,} findings, {summary['fixes']:,} planned fixes "
+          f"({summary['verifiedFixes']:,} verified)")
+    print(f"json.load:                    {json_time * 1000:8.0f} ms")
+    print(f"diagnose --json (in process): {run_time * 1000:8.0f} ms  "
+          f"({run_time / json_time:.2f}x json.load; target < 5 s and < 5x)")
+    print(f"diagnose --json (subprocess): {process_time * 1000:8.0f} ms  "
+          "(interpreter start-up and imports included)")
+    print("phases: " + ", ".join(f"{name} {seconds * 1000:.0f} ms"
+                                 for name, seconds in phases))
+    return 0
+
+
+def _phases(path: Path) -> list[tuple[str, float]]:
+    from diagnose.engine.registry import load_checks
+    from diagnose.engine.runner import Engine
+    from diagnose.model.model import Model
+    from diagnose.report.json_format import render_json
+    from diagnose.report.model import build_report
+    from diagnose.snapshot import load_snapshot
+
+    phases = []
+    seconds, snapshot = timed(lambda: load_snapshot(path))
+    phases.append(("load+validate", seconds))
+    seconds, model = timed(lambda: Model(snapshot))
+    phases.append(("index", seconds))
+    checks, _ = load_checks()
+    engine = Engine(model)
+    seconds, result = timed(lambda: engine.run(checks))
+    phases.append(("checks+proofs", seconds))
+    seconds, report = timed(lambda: build_report(result, model, engine.evaluator))
+    phases.append(("fix plan", seconds))
+    seconds, _ = timed(lambda: render_json(report))
+    phases.append(("render", seconds))
+    return phases
+
+
+if __name__ == "__main__":
+    sys.exit(main())

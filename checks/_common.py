@@ -1,0 +1,276 @@
+"""What several checks share: role ids, operation names and how to find who uses what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
+from diagnose.engine.context import CheckContext, Connection, describe
+from diagnose.model.resources import Resource
+
+# Built-in role definition ids: roles are matched by id, never by name.
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+AZURE_AI_DEVELOPER = "64702f94-c441-49e6-a78b-ef80e0188fee"
+AI_INFERENCE_DEPLOYMENT_OPERATOR = "3afb7f49-54cb-416e-8c09-6dc049efa503"
+FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+OPENAI_CONTRIBUTOR = "a001fd3d-188f-4b5d-821b-7da978bf7442"
+SEARCH_INDEX_DATA_READER = "1407120a-92aa-4202-b7e9-c0e197c71c8f"
+SEARCH_INDEX_DATA_CONTRIBUTOR = "8ebe5a00-799e-43f5-93ac-243d3dce84a7"
+SEARCH_SERVICE_CONTRIBUTOR = "7ca78c08-252a-4471-8644-bb5ff32d4ba0"
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = "69566ab7-960f-475b-8e7c-b3118f30c6bd"
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+
+# Operations, by plane.
+WORKSPACE_READ = Operation.action("Microsoft.MachineLearningServices/workspaces/read")
+HUB_JOIN = Operation.action("Microsoft.MachineLearningServices/workspaces/hubs/join/action")
+DEPLOYMENT_WRITE = Operation.action("Microsoft.Resources/deployments/write")
+CHAT_COMPLETIONS = Operation.data_action(
+    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action")
+EMBEDDINGS = Operation.data_action(
+    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/embeddings/action")
+SEARCH_DOCUMENTS_READ = Operation.data_action(
+    "Microsoft.Search/searchServices/indexes/documents/read")
+SEARCH_DOCUMENTS_WRITE = Operation.data_action(
+    "Microsoft.Search/searchServices/indexes/documents/write")
+SEARCH_INDEXES_READ = Operation.action("Microsoft.Search/searchServices/indexes/read")
+SEARCH_INDEXES_WRITE = Operation.action("Microsoft.Search/searchServices/indexes/write")
+SEARCH_INDEXERS_WRITE = Operation.action("Microsoft.Search/searchServices/indexers/write")
+SEARCH_DATASOURCES_WRITE = Operation.action("Microsoft.Search/searchServices/dataSources/write")
+SEARCH_SKILLSETS_WRITE = Operation.action("Microsoft.Search/searchServices/skillsets/write")
+BLOB_READ = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read")
+BLOB_WRITE = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write")
+FILE_READ = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/read")
+FILE_WRITE = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/write")
+FILE_READ_BACKUP_SEMANTICS = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/fileServices/readFileBackupSemantics/action")
+FILE_WRITE_BACKUP_SEMANTICS = Operation.data_action(
+    "Microsoft.Storage/storageAccounts/fileServices/writeFileBackupSemantics/action")
+
+OPENAI_CATEGORIES = frozenset({"azureopenai", "aiservices", "cognitiveservice"})
+SEARCH_CATEGORIES = frozenset({"cognitivesearch"})
+BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
+ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
+
+DOCS_HUB_RBAC = "https://learn.microsoft.com/azure/ai-foundry/concepts/rbac-azure-ai-foundry"
+DOCS_OPENAI_RBAC = "https://learn.microsoft.com/azure/ai-services/openai/how-to/role-based-access-control"
+DOCS_SEARCH_RBAC = "https://learn.microsoft.com/azure/search/search-security-rbac"
+DOCS_SEARCH_ENABLE_RBAC = "https://learn.microsoft.com/azure/search/search-security-enable-roles"
+DOCS_STORAGE_RBAC = "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access"
+DOCS_USE_YOUR_DATA = "https://learn.microsoft.com/azure/ai-services/openai/how-to/use-your-data-securely"
+DOCS_IDENTITY_STORAGE = "https://learn.microsoft.com/azure/ai-foundry/how-to/disable-local-auth"
+DOCS_CMK = "https://learn.microsoft.com/azure/ai-foundry/concepts/encryption-keys-portal"
+DOCS_PIM = ("https://learn.microsoft.com/entra/id-governance/privileged-identity-management/"
+            "pim-resource-roles-activate-your-roles")
+DOCS_DENY = "https://learn.microsoft.com/azure/role-based-access-control/deny-assignments"
+DOCS_TROUBLESHOOT = "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"
+DOCS_SUBDOMAIN = "https://learn.microsoft.com/azure/ai-services/cognitive-services-custom-subdomains"
+DOCS_TRUSTED = ("https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks"
+                "#grant-access-to-trusted-azure-services-for-azure-openai")
+
+
+def connection_users(ctx: CheckContext, connection: Connection) -> list[PrincipalRef]:
+    """Who uses a connection: the principals holding a role directly on the workspace that
+    owns it (a project, or the hub for the hub's connections)."""
+    return ctx.members(connection.workspace)
+
+
+def connections_of_category(ctx: CheckContext, categories: frozenset[str]
+                            ) -> Iterator[Connection]:
+    for connection in ctx.all_connections():
+        if connection.category in categories:
+            yield connection
+
+
+def target_or_unknown(ctx: CheckContext, connection: Connection, expected_type: str
+                      ) -> Resource | Draft | None:
+    """The connection's target resource; a Draft saying `unknown` when it is not in the
+    snapshot; None when it is not an ARM resource of the expected type."""
+    target = ctx.target_of(connection)
+    if target is not None:
+        return target if target.type == expected_type else None
+    resource_id = connection.target_resource_id
+    errors = ctx.read_errors(resource_id) if resource_id else []
+    reason = ("; ".join(e.describe() for e in errors) if errors else
+              "it is not in the snapshot (not collected, or in a subscription that could not "
+              "be read)")
+    return Draft(
+        status=Status.UNKNOWN, resource=connection.id, cause=Cause.UNREADABLE,
+        message=f"The target of {connection.label} ({resource_id or connection.target or '?'}) "
+                f"cannot be checked: {reason}.",
+        details={"connection": connection.id, "target": resource_id or connection.target})
+
+
+def used_in(connection: Connection) -> str:
+    return f"uses the Entra ID {connection.label}"
+
+
+def account_label(resource: Resource) -> str:
+    return describe(resource)
+
+
+def hub_identity(ctx: CheckContext, hub: Resource) -> PrincipalRef | None:
+    """The identity a hub uses to reach its dependencies: the system-assigned one, or the
+    primary user-assigned identity when the hub has no system identity."""
+    system = ctx.identity(hub)
+    if system is not None:
+        return system
+    primary = str(hub.prop("primaryUserAssignedIdentity") or "").lower()
+    for resource_id, ref in ctx.user_assigned_identities(hub):
+        if ref is not None and (not primary or resource_id.lower() == primary):
+            return ref
+    return None
+
+
+def uses_identity_storage(hub: Resource) -> bool:
+    return str(hub.prop("systemDatastoresAuthMode") or "").lower() == "identity"
+
+
+def hub_storage(ctx: CheckContext, hub: Resource) -> Resource | Draft | None:
+    """The hub's default storage account, a Draft saying unknown when it was not collected, or
+    None when the hub names none."""
+    storage_id = hub.prop("storageAccount")
+    if not storage_id:
+        return None
+    storage = ctx.resource(storage_id)
+    if storage is not None:
+        return storage
+    errors = ctx.read_errors(storage_id)
+    reason = "; ".join(e.describe() for e in errors) or "it is not in the snapshot"
+    return Draft(status=Status.UNKNOWN, resource=storage_id, cause=Cause.UNREADABLE,
+                 message=f"The storage account of {describe(hub)} cannot be checked: {reason}.")
+
+
+def hub_and_project_members(ctx: CheckContext, hub: Resource) -> list[PrincipalRef]:
+    found: dict[str, PrincipalRef] = {}
+    for workspace in [hub, *ctx.projects(hub)]:
+        for member in ctx.members(workspace):
+            found.setdefault(member.id, member)
+    return sorted(found.values(), key=lambda p: (p.type, p.display_name or "", p.id))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The Azure OpenAI, Search and storage resources a workspace reaches through its
+    connections (its own and, for a project, the hub's shared ones)."""
+
+    ai: tuple[tuple[Connection, Resource], ...]
+    search: tuple[tuple[Connection, Resource], ...]
+    blob: tuple[tuple[Connection, Resource], ...]
+    unknown: tuple[Draft, ...]
+    """Connections whose target is not in the snapshot."""
+    keyless: frozenset[str]
+    """Keys of the resources some connection reaches without a key (Entra ID, managed
+    identity): only those make services authorize each other with their identities."""
+    own: frozenset[str]
+    """Keys of the resources the workspace's own connections reach (not the hub's shared)."""
+
+    def group(self, kind: str) -> tuple[tuple[Connection, Resource], ...]:
+        return {"ai": self.ai, "search": self.search, "blob": self.blob}[kind]
+
+
+def workspace_chain(ctx: CheckContext, workspace: Resource) -> Chain:
+    return ctx.memo(("chain", workspace.key), lambda: _chain(ctx, workspace))
+
+
+def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
+    from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
+
+    groups: dict[str, dict[str, tuple[Connection, Resource]]] = {"ai": {}, "search": {},
+                                                                 "blob": {}}
+    unknown: list[Draft] = []
+    keyless: set[str] = set()
+    own: set[str] = set()
+    for connection in ctx.usable_connections(workspace):
+        if connection.category in OPENAI_CATEGORIES:
+            key, kind = "ai", COGNITIVE_ACCOUNT
+        elif connection.category in SEARCH_CATEGORIES:
+            key, kind = "search", SEARCH_SERVICE
+        elif connection.category in BLOB_CATEGORIES:
+            key, kind = "blob", STORAGE_ACCOUNT
+        else:
+            continue
+        target = target_or_unknown(ctx, connection, kind)
+        if isinstance(target, Draft):
+            unknown.append(target)
+            continue
+        if target is None:
+            continue
+        groups[key].setdefault(target.key, (connection, target))
+        if not connection.uses_key:
+            keyless.add(target.key)
+        if connection.workspace.key == workspace.key:
+            own.add(target.key)
+    return Chain(tuple(groups["ai"].values()), tuple(groups["search"].values()),
+                 tuple(groups["blob"].values()), tuple(unknown), frozenset(keyless),
+                 frozenset(own))
+
+
+def service_pairs(ctx: CheckContext, left: str, right: str, *, entra_only: bool = True
+                  ) -> list[tuple[Resource, Resource, Resource]]:
+    """Distinct (workspace, caller, callee) triples where some workspace connects both a
+    `left` and a `right` resource ('ai', 'search' or 'blob'), caller != callee.
+
+    With entra_only (the default), only pairs whose callee the workspace reaches without a key:
+    services authorize each other with their managed identities only for Entra ID
+    connections; with a key connection the caller uses the key."""
+    return ctx.memo(("pairs", left, right, entra_only),
+                    lambda: _pairs(ctx, left, right, entra_only))
+
+
+def _pairs(ctx: CheckContext, left: str, right: str, entra_only: bool
+           ) -> list[tuple[Resource, Resource, Resource]]:
+    seen: set[tuple[str, str]] = set()
+    pairs = []
+    for _, workspace in ctx.workspaces():
+        chain = workspace_chain(ctx, workspace)
+        callers = chain.group(left)
+        if left == "ai" and right in ("search", "blob"):
+            callers = chat_resources(list(callers))
+        callees = [(c, b) for c, b in chain.group(right)
+                   if not entra_only or b.key in chain.keyless]
+        for _, caller in callers:
+            for _, callee in callees:
+                # Pairs among the hub's shared connections were counted at the hub.
+                if workspace.is_hub_project and caller.key not in chain.own \
+                        and callee.key not in chain.own:
+                    continue
+                if caller.key != callee.key and (caller.key, callee.key) not in seen:
+                    seen.add((caller.key, callee.key))
+                    pairs.append((workspace, caller, callee))
+    return pairs
+
+
+def cmk_settings(hub: Resource) -> tuple[str | None, str | None] | None:
+    """(key vault id, user-assigned identity id or None) when a hub uses a customer-managed
+    key; None otherwise."""
+    encryption = hub.prop("encryption") or {}
+    if str(encryption.get("status") or "").lower() != "enabled":
+        return None
+    vault = (encryption.get("keyVaultProperties") or {}).get("keyVaultArmId")
+    identity = (encryption.get("identity") or {}).get("userAssignedIdentity")
+    return vault, identity
+
+
+def mentions_embedding(connection: Connection) -> bool:
+    """Whether a connection's name or metadata says it serves an embedding model."""
+    text = " ".join([connection.name, *map(str, connection.metadata.values())]).lower()
+    return "embed" in text
+
+
+def chat_resources(accounts: list[tuple[Connection, Resource]]
+                   ) -> list[tuple[Connection, Resource]]:
+    """The Azure OpenAI resources that may answer chats: all of them, except those whose
+    connection marks them as embedding-only when another resource is connected too."""
+    chat = [(c, a) for c, a in accounts if not mentions_embedding(c)]
+    return chat or accounts

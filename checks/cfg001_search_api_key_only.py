@@ -1,0 +1,55 @@
+from checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES, service_pairs
+from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+from diagnose.model.resources import SEARCH_SERVICE, Resource
+
+RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}
+
+
+@check(id="CFG001", title="Search accepts Entra ID tokens where Entra ID is used",
+       severity=Severity.CRITICAL, scenario="Search in API-key-only mode",
+       docs=(DOCS_SEARCH_ENABLE_RBAC,))
+def search_api_key_only(ctx: CheckContext):
+    """
+    What it checks: every Search service reached with Entra ID (an Entra ID connection, or an
+    Azure OpenAI resource querying it for "add your data" through an Entra ID connection)
+    accepts role-based access: its
+    authOptions is aadOrApiKey, or local authentication is disabled.
+
+    Why it matters: a new Search service accepts API keys only. In that mode every Entra ID
+    token gets 403, whatever roles the caller holds: role assignments look right and still
+    nothing works.
+
+    How to fix: set the Search service's API access control to "Both" (authOptions aadOrApiKey,
+    with aadAuthFailureMode http401WithBearerChallenge).
+    """
+    users: dict[str, tuple[Resource, str]] = {}
+    for connection in ctx.all_connections():
+        target = ctx.target_of(connection)
+        if connection.category in SEARCH_CATEGORIES and connection.uses_entra_id and target:
+            users.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
+    for _, account, search in service_pairs(ctx, "ai", "search"):
+        users.setdefault(search.key, (search, f"{describe(account)} queries it with its "
+                                              "managed identity"))
+    for search, why in users.values():
+        if search.type != SEARCH_SERVICE:
+            continue
+        options = {k.lower() for k in (search.prop("authOptions") or {})}
+        if search.prop("disableLocalAuth") is True or "aadorapikey" in options:
+            continue
+        if "apikeyonly" in options:
+            yield Draft(
+                status=Status.FAIL, resource=search.id, cause=Cause.CONFIGURATION,
+                message=f"{describe(search)} accepts API keys only, but {why}: every Entra ID "
+                        "token gets 403 whatever roles the caller holds.",
+                remediations=(Remediation(
+                    kind="configuration",
+                    summary=f"Let {describe(search)} accept both API keys and Entra ID tokens.",
+                    resource=search.id, setting="properties.authOptions", value=RBAC_MODE),),
+                details={"authOptions": search.prop("authOptions")})
+        else:
+            yield Draft(
+                status=Status.UNKNOWN, resource=search.id, cause=Cause.UNREADABLE,
+                message=f"The snapshot does not show the API access control (authOptions) of "
+                        f"{describe(search)}, which {why}; a new service accepts API keys "
+                        "only, and then every Entra ID token gets 403.")

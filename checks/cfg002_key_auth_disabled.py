@@ -1,0 +1,49 @@
+from checks._common import DOCS_IDENTITY_STORAGE
+from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
+
+
+@check(id="CFG002", title="Connections do not use keys a resource refuses",
+       severity=Severity.CRITICAL, scenario="Key auth disabled while connections use keys",
+       docs=(DOCS_IDENTITY_STORAGE,))
+def key_auth_disabled(ctx: CheckContext):
+    """
+    What it checks: no connection authenticates with an API key, account key or SAS to a
+    resource that refuses keys (Azure OpenAI / AI services or Search with disableLocalAuth,
+    storage with allowSharedKeyAccess false).
+
+    Why it matters: such a connection can never work: calls fail with
+    "AuthenticationTypeDisabled: Key based authentication is disabled for this resource" or
+    KeyBasedAuthenticationNotPermitted, and no role assignment changes that.
+
+    How to fix: switch the connection to Entra ID (and give its users the data roles the CON
+    checks list), or, if policy allows, re-enable key authentication on the resource.
+    """
+    for connection in ctx.all_connections():
+        if not connection.uses_key:
+            continue
+        target = ctx.target_of(connection)
+        if target is None:
+            continue
+        if target.type in (COGNITIVE_ACCOUNT, SEARCH_SERVICE) and \
+                target.prop("disableLocalAuth") is True:
+            setting, value, switch = "properties.disableLocalAuth", False, "disableLocalAuth"
+        elif target.type == STORAGE_ACCOUNT and target.prop("allowSharedKeyAccess") is False:
+            setting, value, switch = "properties.allowSharedKeyAccess", True, \
+                "allowSharedKeyAccess: false"
+        else:
+            continue
+        yield Draft(
+            status=Status.FAIL, resource=connection.id, cause=Cause.CONFIGURATION,
+            message=f"The {connection.label} authenticates with {connection.auth_type}, but "
+                    f"{describe(target)} refuses keys ({switch}): calls through it always fail.",
+            remediations=(
+                Remediation(kind="configuration",
+                            summary=f"Switch {connection.label} to Entra ID (recommended).",
+                            resource=connection.id, setting="properties.authType", value="AAD"),
+                Remediation(kind="configuration",
+                            summary=f"Or re-enable key authentication on {describe(target)}.",
+                            resource=target.id, setting=setting, value=value),
+            ),
+            details={"authType": connection.auth_type, "target": target.id})

@@ -1,0 +1,43 @@
+import re
+
+from checks._common import DOCS_SUBDOMAIN, service_pairs
+from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+from diagnose.model.resources import COGNITIVE_ACCOUNT, Resource
+
+
+@check(id="CFG003", title="Azure OpenAI resources used with Entra ID have a custom subdomain",
+       severity=Severity.HIGH, scenario="No custom subdomain", docs=(DOCS_SUBDOMAIN,))
+def custom_subdomain(ctx: CheckContext):
+    """
+    What it checks: every Azure OpenAI / AI services resource reached with Entra ID (an Entra ID
+    connection, or another service's managed identity when an Entra ID connection reaches it)
+    has a custom subdomain.
+
+    Why it matters: Entra ID authentication needs the resource's own endpoint
+    (https://<subdomain>.openai.azure.com); the regional endpoint of a resource without a custom
+    subdomain accepts keys only.
+
+    How to fix: set a custom subdomain on the resource. It cannot be changed or removed
+    afterwards, so choose the name with care.
+    """
+    users: dict[str, tuple[Resource, str]] = {}
+    for connection in ctx.all_connections():
+        target = ctx.target_of(connection)
+        if target is not None and target.type == COGNITIVE_ACCOUNT and connection.uses_entra_id:
+            users.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
+    for _, search, account in service_pairs(ctx, "search", "ai"):
+        users.setdefault(account.key, (account, f"{describe(search)} calls it with its managed "
+                                                "identity"))
+    for account, why in users.values():
+        if account.prop("customSubDomainName"):
+            continue
+        name = re.sub(r"[^a-z0-9-]", "-", account.name.lower()).strip("-")[:63] or "aoai"
+        yield Draft(
+            status=Status.FAIL, resource=account.id, cause=Cause.CONFIGURATION,
+            message=f"{describe(account)} has no custom subdomain, but {why}: Entra ID tokens "
+                    "are accepted only on a custom subdomain endpoint.",
+            remediations=(Remediation(
+                kind="configuration",
+                summary=f"Give {describe(account)} the custom subdomain '{name}' (permanent).",
+                resource=account.id, setting="properties.customSubDomainName", value=name),))

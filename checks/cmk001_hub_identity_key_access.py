@@ -1,0 +1,99 @@
+from checks._common import (
+    DOCS_CMK,
+    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
+    cmk_settings,
+    hub_identity,
+)
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    Operation,
+    PrincipalRef,
+    Remediation,
+    Requirement,
+    Severity,
+    Status,
+    check,
+)
+from diagnose.engine.context import CheckContext, describe
+
+KEY_OPERATIONS = (
+    Operation.data_action("Microsoft.KeyVault/vaults/keys/read"),
+    Operation.data_action("Microsoft.KeyVault/vaults/keys/wrap/action"),
+    Operation.data_action("Microsoft.KeyVault/vaults/keys/unwrap/action"),
+)
+POLICY_PERMISSIONS = ("get", "wrapKey", "unwrapKey")
+
+
+@check(id="CMK001", title="The hub's identity can use its customer-managed key",
+       severity=Severity.CRITICAL, scenario="Customer-managed key", docs=(DOCS_CMK,))
+def hub_identity_key_access(ctx: CheckContext):
+    """
+    What it checks: for a hub encrypted with a customer-managed key, the identity named in its
+    encryption settings (or the hub's identity) can get, wrap and unwrap keys in the key vault:
+    through Azure RBAC when the vault uses it, otherwise through an access policy.
+
+    Why it matters: without key access the hub cannot encrypt or decrypt its data: the hub and
+    every project fail to load, and creating one fails.
+
+    How to fix: with RBAC vaults, assign Key Vault Crypto Service Encryption User on the key
+    vault to the identity; with access-policy vaults, add an access policy giving it get,
+    wrapKey and unwrapKey on keys.
+    """
+    for hub in ctx.hubs:
+        settings = cmk_settings(hub)
+        if settings is None:
+            continue
+        vault_id, identity_id = settings
+        identity = _encryption_identity(ctx, hub, identity_id)
+        vault = ctx.resource(vault_id)
+        if vault is None or identity is None:
+            yield Draft(status=Status.UNKNOWN, resource=hub.id, cause=Cause.UNREADABLE,
+                        message=f"{describe(hub)} uses a customer-managed key, but its key vault "
+                                f"({vault_id or '?'}) or encryption identity is not in the "
+                                "snapshot, so key access cannot be checked.")
+            continue
+        because = f"encrypts {describe(hub)} with a customer-managed key"
+        if vault.prop("enableRbacAuthorization") is True:
+            yield Requirement(principal=identity, resource=vault, operations=KEY_OPERATIONS,
+                              because=because, roles=(KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,))
+            continue
+        policies = vault.prop("accessPolicies") or []
+        if _policy_allows(policies, identity.id):
+            continue
+        new_policies = [*policies, {
+            "tenantId": vault.prop("tenantId"), "objectId": identity.id,
+            "permissions": {"keys": list(POLICY_PERMISSIONS)}}]
+        yield Draft(
+            status=Status.FAIL, resource=vault.id, cause=Cause.CONFIGURATION, principal=identity,
+            message=f"{identity.label} {because}, but no access policy of {describe(vault)} "
+                    "gives it get, wrapKey and unwrapKey on keys.",
+            remediations=(Remediation(
+                kind="configuration",
+                summary=f"Add an access policy on {describe(vault)} giving {identity.label} "
+                        "get, wrapKey and unwrapKey on keys.",
+                principal_id=identity.id, resource=vault.id,
+                setting="properties.accessPolicies", value=new_policies),))
+
+
+def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> PrincipalRef | None:
+    if identity_id:
+        for resource_id, ref in ctx.user_assigned_identities(hub):
+            if resource_id.lower() == identity_id.lower():
+                return ref
+        uami = ctx.resource(identity_id)
+        if uami is not None and uami.prop("principalId"):
+            return PrincipalRef(str(uami.prop("principalId")).lower(), "ServicePrincipal",
+                                uami.name)
+        return None
+    return hub_identity(ctx, hub)
+
+
+def _policy_allows(policies: list, object_id: str) -> bool:
+    for policy in policies:
+        if str(policy.get("objectId") or "").lower() != object_id:
+            continue
+        keys = {p.lower() for p in (policy.get("permissions") or {}).get("keys") or ()}
+        if "all" in keys or {p.lower() for p in POLICY_PERMISSIONS} <= keys:
+            return True
+    return False

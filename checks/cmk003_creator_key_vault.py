@@ -1,0 +1,63 @@
+from checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    Operation,
+    Remediation,
+    Requirement,
+    Severity,
+    Status,
+    check,
+)
+from diagnose.engine.context import CheckContext, describe
+
+CREATOR_KEY_PERMISSIONS = ("create", "get", "delete", "purge")
+
+
+@check(id="CMK003", title="The hub creator can manage the customer-managed key",
+       severity=Severity.HIGH, scenario="Customer-managed key (creator)", docs=(DOCS_CMK,))
+def creator_key_vault(ctx: CheckContext):
+    """
+    What it checks: with --creator, for a hub with a customer-managed key, that principal holds
+    Owner or Contributor rights on the key vault (Microsoft.KeyVault/vaults/write) and, for a
+    vault using access policies, create, get, delete and purge on keys.
+
+    Why it matters: whoever creates a CMK hub must be able to manage the key vault and its key;
+    otherwise creation fails with an access error on the vault.
+
+    How to fix: assign Contributor on the key vault to the creator, and add an access policy with
+    create, get, delete and purge on keys (access-policy vaults).
+    """
+    creator = ctx.creator
+    if creator is None:
+        return
+    for hub in ctx.hubs:
+        settings = cmk_settings(hub)
+        vault = ctx.resource(settings[0]) if settings else None
+        if vault is None:
+            continue
+        yield Requirement(principal=creator, resource=vault,
+                          operations=(Operation.action("Microsoft.KeyVault/vaults/write"),),
+                          because=f"creates the CMK-encrypted hub '{hub.name}' (--creator)",
+                          roles=(CONTRIBUTOR,))
+        if vault.prop("enableRbacAuthorization") is True:
+            continue
+        policies = vault.prop("accessPolicies") or []
+        granted = set()
+        for policy in policies:
+            if str(policy.get("objectId") or "").lower() == creator.id:
+                granted |= {p.lower() for p in (policy.get("permissions") or {}).get("keys") or ()}
+        if "all" in granted or {p.lower() for p in CREATOR_KEY_PERMISSIONS} <= granted:
+            continue
+        yield Draft(
+            status=Status.FAIL, resource=vault.id, cause=Cause.CONFIGURATION, principal=creator,
+            message=f"{creator.label} creates the CMK-encrypted hub '{hub.name}', but no access "
+                    f"policy of {describe(vault)} gives it create, get, delete and purge on "
+                    "keys.",
+            remediations=(Remediation(
+                kind="configuration",
+                summary=f"Add an access policy on {describe(vault)} giving {creator.label} "
+                        "create, get, delete and purge on keys.",
+                principal_id=creator.id, resource=vault.id, setting="properties.accessPolicies",
+                value=[*policies, {"tenantId": vault.prop("tenantId"), "objectId": creator.id,
+                                   "permissions": {"keys": list(CREATOR_KEY_PERMISSIONS)}}]),))

@@ -1,0 +1,50 @@
+from checks._common import (
+    DOCS_SEARCH_RBAC,
+    SEARCH_CATEGORIES,
+    SEARCH_DOCUMENTS_READ,
+    SEARCH_DOCUMENTS_WRITE,
+    SEARCH_INDEX_DATA_CONTRIBUTOR,
+    SEARCH_INDEXES_READ,
+    connection_users,
+    connections_of_category,
+    target_or_unknown,
+    used_in,
+)
+from diagnose.engine.api import Draft, Requirement, Severity, check
+from diagnose.engine.context import CheckContext
+from diagnose.model.resources import SEARCH_SERVICE
+
+
+@check(id="CON002", title="Users of an Entra ID connection can use Azure AI Search",
+       severity=Severity.HIGH, scenario="Entra ID connection to AI Search",
+       docs=(DOCS_SEARCH_RBAC,))
+def search_connection_users(ctx: CheckContext):
+    """
+    What it checks: for every Azure AI Search connection that uses Entra ID, each principal
+    using it holds the document data actions (Microsoft.Search/searchServices/indexes/documents/
+    read and write) and the index listing action (Microsoft.Search/searchServices/indexes/read)
+    on the Search service.
+
+    Why it matters: Search is hybrid: documents are authorized with DataActions, index
+    definitions with Actions. A user with only a data role cannot list indexes in the portal; a
+    user with only Contributor cannot read documents. Either way "add your data" and the
+    playground fail with 403.
+
+    How to fix: assign Search Index Data Contributor (documents) on the Search service, and a
+    role that grants indexes/read (Search Service Contributor, or Reader) to list indexes.
+    """
+    for connection in connections_of_category(ctx, SEARCH_CATEGORIES):
+        if not connection.uses_entra_id:
+            continue
+        target = target_or_unknown(ctx, connection, SEARCH_SERVICE)
+        if isinstance(target, Draft):
+            yield target
+            continue
+        if target is None:
+            continue
+        for user in connection_users(ctx, connection):
+            yield Requirement(principal=user, resource=target,
+                              operations=(SEARCH_DOCUMENTS_READ, SEARCH_DOCUMENTS_WRITE),
+                              because=used_in(connection), roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,))
+            yield Requirement(principal=user, resource=target, operations=(SEARCH_INDEXES_READ,),
+                              because=f"{used_in(connection)} and lists its indexes")

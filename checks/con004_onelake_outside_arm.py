@@ -1,0 +1,25 @@
+from checks._common import DOCS_HUB_RBAC, ONELAKE_CATEGORIES, connections_of_category
+from diagnose.engine.api import Cause, Draft, Severity, Status, check
+from diagnose.engine.context import CheckContext
+
+
+@check(id="CON004", title="OneLake connections are authorized outside Azure RBAC",
+       severity=Severity.INFO, scenario="OneLake connection", docs=(DOCS_HUB_RBAC,))
+def onelake_outside_arm(ctx: CheckContext):
+    """
+    What it checks: lists every Microsoft OneLake connection.
+
+    Why it matters: access to OneLake is granted in the Microsoft Fabric workspace, not with
+    Azure role assignments, so this tool cannot see or verify it. A user without access to the
+    Fabric workspace gets errors that no Azure role fixes.
+
+    How to fix: in Microsoft Fabric, give the connection's users the Contributor role on the
+    Fabric workspace.
+    """
+    for connection in connections_of_category(ctx, ONELAKE_CATEGORIES):
+        yield Draft(
+            status=Status.INFO, resource=connection.id, cause=Cause.OUTSIDE_ARM,
+            message=f"The OneLake {connection.label} points to {connection.target or '?'}. "
+                    "Its users need Contributor on the Microsoft Fabric workspace, which Azure "
+                    "role assignments do not show: check it in Fabric.",
+            details={"target": connection.target})

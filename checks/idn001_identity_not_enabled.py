@@ -1,0 +1,53 @@
+from checks._common import DOCS_USE_YOUR_DATA, service_pairs
+from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+from diagnose.model.resources import Resource
+
+
+@check(id="IDN001", title="Managed identities the access chain needs are enabled",
+       severity=Severity.HIGH, scenario="Identity not enabled (ManagedIdentityIsNotEnabled)",
+       docs=(DOCS_USE_YOUR_DATA,))
+def identity_not_enabled(ctx: CheckContext):
+    """
+    What it checks: every hub has a managed identity, and every Azure OpenAI / AI services
+    resource and Search service that calls another service for "add your data" (Azure OpenAI to
+    Search and storage, Search to Azure OpenAI and storage, the called resource reached through
+    an Entra ID connection) has its system-assigned identity enabled.
+
+    Why it matters: a service can only be granted roles through its identity. With the identity
+    off, no role assignment helps: the call fails with ManagedIdentityIsNotEnabled or a 401/403,
+    and the role checks for that identity cannot even be stated.
+
+    How to fix: enable the system-assigned managed identity on the resource, then re-run
+    diagnose to see which roles the new identity needs.
+    """
+    for hub in ctx.hubs:
+        if not hub.identity.kinds:
+            yield _missing(hub, "it reaches its storage, key vault and registry as itself")
+    callers: dict[str, tuple[Resource, str]] = {}
+    for left, right, verb in (("ai", "search", "queries"), ("ai", "blob", "reads"),
+                              ("search", "ai", "calls"), ("search", "blob", "indexes")):
+        for workspace, caller, callee in service_pairs(ctx, left, right):
+            callers.setdefault(caller.key, (caller, f"it {verb} {describe(callee)} for "
+                                                    f"{describe(workspace)}"))
+    for caller, why in callers.values():
+        if not caller.identity.system_assigned:
+            yield _missing(caller, why)
+
+
+def _missing(resource: Resource, why: str) -> Draft:
+    current = resource.identity.type
+    has_user = "userassigned" in resource.identity.kinds
+    separator = "," if resource.is_hub or resource.is_hub_project else ", "
+    value = f"SystemAssigned{separator}UserAssigned" if has_user else "SystemAssigned"
+    return Draft(
+        status=Status.FAIL, resource=resource.id, cause=Cause.IDENTITY,
+        message=f"The system-assigned managed identity of {describe(resource)} is not enabled "
+                f"(identity type: {current}), but {why}: no role can be granted to it until it "
+                "exists.",
+        remediations=(Remediation(
+            kind="configuration",
+            summary=f"Enable the system-assigned managed identity of {describe(resource)}, then "
+                    "re-run diagnose to see the roles it needs.",
+            resource=resource.id, setting="identity.type", value=value),),
+        details={"identityType": current})

@@ -1,0 +1,45 @@
+from checks._common import (
+    DOCS_USE_YOUR_DATA,
+    SEARCH_DOCUMENTS_READ,
+    SEARCH_INDEX_DATA_READER,
+    SEARCH_INDEXES_READ,
+    SEARCH_SERVICE_CONTRIBUTOR,
+    service_pairs,
+    workspace_chain,
+)
+from diagnose.engine.api import Requirement, Severity, check
+from diagnose.engine.context import CheckContext, describe
+
+
+@check(id="OYD001", title="Azure OpenAI can query the Search index (add your data, inference)",
+       severity=Severity.HIGH, scenario="Playground \"add your data\", inference",
+       docs=(DOCS_USE_YOUR_DATA,))
+def openai_reads_search(ctx: CheckContext):
+    """
+    What it checks: wherever a hub or project connects both an Azure OpenAI / AI services
+    resource and an Azure AI Search service (the Search service through an Entra ID connection:
+    with a key connection Azure OpenAI uses the key), the Azure OpenAI resource's managed
+    identity holds
+    Microsoft.Search/searchServices/indexes/documents/read (a data action) and
+    Microsoft.Search/searchServices/indexes/read (an action, to read the index schema) on the
+    Search service. Targets of those connections that were not collected are reported unknown.
+
+    Why it matters: with "add your data" the Azure OpenAI service queries Search as itself, not
+    as the user. Without these roles the chat playground fails with a Search 403 even when every
+    user has all the roles they need.
+
+    How to fix: assign Search Index Data Reader and Search Service Contributor on the Search
+    service to the Azure OpenAI resource's system-assigned managed identity.
+    """
+    for _, workspace in ctx.workspaces():
+        yield from workspace_chain(ctx, workspace).unknown
+    for workspace, account, search in service_pairs(ctx, "ai", "search"):
+        identity = ctx.identity(account)
+        if identity is None:
+            continue  # IDN001 reports the missing identity
+        because = (f"is the identity of {describe(account)}, which answers \"add your data\" "
+                   f"chats over {describe(search)} in {describe(workspace)}")
+        yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_READ,),
+                          because=because, roles=(SEARCH_INDEX_DATA_READER,))
+        yield Requirement(principal=identity, resource=search, operations=(SEARCH_INDEXES_READ,),
+                          because=because, roles=(SEARCH_SERVICE_CONTRIBUTOR,))

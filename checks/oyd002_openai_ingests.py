@@ -1,0 +1,59 @@
+from checks._common import (
+    BLOB_READ,
+    BLOB_WRITE,
+    DOCS_USE_YOUR_DATA,
+    SEARCH_DATASOURCES_WRITE,
+    SEARCH_DOCUMENTS_WRITE,
+    SEARCH_INDEX_DATA_CONTRIBUTOR,
+    SEARCH_INDEXERS_WRITE,
+    SEARCH_INDEXES_WRITE,
+    SEARCH_SERVICE_CONTRIBUTOR,
+    SEARCH_SKILLSETS_WRITE,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    service_pairs,
+)
+from diagnose.engine.api import Requirement, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+
+
+@check(id="OYD002", title="Azure OpenAI can ingest data into Search and storage",
+       severity=Severity.MEDIUM, scenario="Add your data, ingestion", docs=(DOCS_USE_YOUR_DATA,))
+def openai_ingests(ctx: CheckContext):
+    """
+    What it checks: wherever a hub or project connects an Azure OpenAI / AI services resource
+    with a Search service (and with storage) through Entra ID connections (with a key
+    connection the service uses the key), the Azure OpenAI resource's managed identity can
+    write documents and create indexes, indexers, data sources and skillsets on Search, and read
+    and write blobs on the storage account. Reported as a warning: only ingestion needs it.
+
+    Why it matters: ingesting files through "add your data" makes the Azure OpenAI service read
+    the uploaded files from storage, write the preprocessed chunks back, and create the index
+    and indexer on Search, all as its own identity.
+
+    How to fix: assign Search Index Data Contributor and Search Service Contributor on the Search
+    service, and Storage Blob Data Contributor on the storage account, to the Azure OpenAI
+    resource's managed identity.
+    """
+    for workspace, account, search in service_pairs(ctx, "ai", "search"):
+        identity = ctx.identity(account)
+        if identity is None:
+            continue
+        because = (f"is the identity of {describe(account)}, which ingests data into "
+                   f"{describe(search)} for {describe(workspace)}")
+        yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_WRITE,),
+                          because=because, roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
+                          status_if_missing=Status.WARN)
+        yield Requirement(principal=identity, resource=search,
+                          operations=(SEARCH_INDEXES_WRITE, SEARCH_INDEXERS_WRITE,
+                                      SEARCH_DATASOURCES_WRITE, SEARCH_SKILLSETS_WRITE),
+                          because=because, roles=(SEARCH_SERVICE_CONTRIBUTOR,),
+                          status_if_missing=Status.WARN)
+    for workspace, account, storage in service_pairs(ctx, "ai", "blob"):
+        identity = ctx.identity(account)
+        if identity is None:
+            continue
+        yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
+                          because=f"is the identity of {describe(account)}, which reads uploads "
+                                  f"from and writes chunks to {describe(storage)} for "
+                                  f"{describe(workspace)}",
+                          roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,), status_if_missing=Status.WARN)

@@ -1,0 +1,29 @@
+from checks._common import BLOB_READ, DOCS_USE_YOUR_DATA, STORAGE_BLOB_DATA_READER, service_pairs
+from diagnose.engine.api import Requirement, Severity, Status, check
+from diagnose.engine.context import CheckContext, describe
+
+
+@check(id="OYD004", title="Search can read the documents in storage",
+       severity=Severity.MEDIUM, scenario="Search reads documents", docs=(DOCS_USE_YOUR_DATA,))
+def search_reads_storage(ctx: CheckContext):
+    """
+    What it checks: wherever a hub or project connects a Search service and a storage account
+    (the storage account through an Entra ID connection, not a key),
+    the Search service's managed identity holds
+    Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on the storage
+    account. Reported as a warning: only indexers that pull from storage need it.
+
+    Why it matters: Search indexers read source documents as the Search service's identity;
+    without a blob data role the indexer fails and the index stays empty.
+
+    How to fix: assign Storage Blob Data Reader (Storage Blob Data Contributor when a knowledge
+    store writes back) on the storage account to the Search service's managed identity.
+    """
+    for workspace, search, storage in service_pairs(ctx, "search", "blob"):
+        identity = ctx.identity(search)
+        if identity is None:
+            continue
+        yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ,),
+                          because=f"is the identity of {describe(search)}, which indexes "
+                                  f"documents from {describe(storage)} for {describe(workspace)}",
+                          roles=(STORAGE_BLOB_DATA_READER,), status_if_missing=Status.WARN)

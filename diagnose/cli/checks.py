@@ -1,0 +1,57 @@
+"""`diagnose checks` and `diagnose explain-check ID`: the checks and their documentation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from diagnose.engine.api import SECTION_TITLES, CheckInfo
+from diagnose.engine.registry import find_check, load_checks
+
+
+def run_checks(args: argparse.Namespace) -> int:
+    checks, errors = load_checks()
+    if args.json:
+        print(json.dumps([_json(c) for c in checks], indent=2))
+    else:
+        width = max((len(c.title) for c in checks), default=10)
+        print(f"{'ID':<8}{'SEVERITY':<10}{'TITLE':<{width + 2}}SCENARIO")
+        for check in checks:
+            print(f"{check.id:<8}{check.severity.value:<10}{check.title:<{width + 2}}"
+                  f"{check.scenario}")
+        print(f"\n{len(checks)} checks. `diagnose explain-check ID` tells what one looks at, "
+              "why it matters and how to fix it; --select/--ignore take ids or prefixes.")
+    for error in errors:
+        print(f"diagnose: warning: could not load check {error.entry_point}: {error.error}",
+              file=sys.stderr)
+    return 0
+
+
+def run_explain_check(args: argparse.Namespace) -> int:
+    checks, _ = load_checks()
+    check = find_check(checks, args.check_id)
+    print(f"{check.id}: {check.title}")
+    print(f"Severity: {check.severity.value}    Scenario: {check.scenario}")
+    for title in SECTION_TITLES:
+        print(f"\n{title}:")
+        print(_indent(check.sections[title]))
+    if check.docs:
+        print("\nDocs:")
+        for link in check.docs:
+            print(f"  {link}")
+    return 0
+
+
+def _indent(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 96, initial_indent="  ", subsequent_indent="  ")
+
+
+def _json(check: CheckInfo) -> dict:
+    return {"id": check.id, "title": check.title, "severity": check.severity.value,
+            "scenario": check.scenario, "docs": list(check.docs),
+            "whatItChecks": check.sections["What it checks"],
+            "whyItMatters": check.sections["Why it matters"],
+            "howToFix": check.sections["How to fix"]}

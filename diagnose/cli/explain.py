@@ -1,0 +1,89 @@
+"""`diagnose explain "<error text>"`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+
+from diagnose.errors import BadInput
+from diagnose.exitcodes import ExitCode
+from diagnose.explain.explain import Explanation, explain_error, explanation_json
+from diagnose.explain.patterns import PATTERNS
+from diagnose.render.decision_text import render_decision
+from diagnose.render.safe import safe_text
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if not args.text.strip():
+        raise BadInput("the error text is empty", fix='pass the message in quotes: '
+                       'diagnose explain "AuthorizationFailed: ..."')
+    snapshot = None
+    if args.demo:
+        from diagnose.demo import load_demo
+
+        snapshot = load_demo()
+    elif args.snapshot:
+        from diagnose.snapshot import load_snapshot
+
+        snapshot = load_snapshot(args.snapshot)
+    explanation = explain_error(args.text, snapshot)
+    if args.json:
+        print(json.dumps(explanation_json(explanation), indent=2))
+    else:
+        print(render_explanation(explanation))
+    return ExitCode.OK if explanation.recognised else ExitCode.FINDINGS
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(safe_text(text), 96, initial_indent=indent, subsequent_indent=indent)
+
+
+def render_explanation(explanation: Explanation) -> str:
+    pattern = explanation.pattern
+    if pattern is None:
+        lines = ["This message is not one ai-hub-diagnose recognises. It recognises:"]
+        for known in PATTERNS:
+            lines.append(f"  - {known.name} ({known.where}): {known.example}")
+        lines.append("Try `diagnose access` with the principal, scope and operation involved.")
+        return "\n".join(lines)
+    lines = [f"Recognised: {pattern.name} ({pattern.where})"]
+    named = [f"{key} {safe_text(value)}" for key, value in explanation.extracted.items()
+             if key != "client"]
+    if named:
+        lines.append("It names: " + "; ".join(named))
+    lines += ["", "Usual cause:", _wrap(pattern.cause), "", "Usual fix:", _wrap(pattern.fix)]
+    if explanation.decision is not None:
+        lines += ["", "In this snapshot:", textwrap.indent(
+            render_decision(explanation.decision, _names(explanation)).rstrip(), "  ")]
+    if explanation.finding is not None:
+        for fix in explanation.finding.remediations:
+            state = "verified" if fix.verified else "not verified"
+            lines += ["", f"Fix ({state}):", _wrap(fix.summary)]
+            if fix.commands:
+                lines.append(textwrap.indent(fix.commands.azure_cli, "    "))
+    elif explanation.decision is not None and explanation.decision.allowed:
+        lines += ["", "The snapshot says this access is allowed now: the role may have been "
+                      "granted after the error (sign in again for a fresh token), or it is "
+                      "still propagating (up to 10 minutes)."]
+    if explanation.related:
+        lines += ["", f"Related findings ({', '.join(pattern.checks)}):"]
+        for finding in explanation.related:
+            lines.append(_wrap(f"{finding.status.value.upper()} {finding.check_id}: "
+                               f"{finding.message}", "  - ").replace("  - ", "  - ", 1))
+            for fix in finding.remediations[:1]:
+                lines.append(_wrap(f"fix: {fix.summary}", "      "))
+    elif pattern.checks and not explanation.notes:
+        lines += ["", f"The related checks ({', '.join(pattern.checks)}) found nothing in this "
+                      "snapshot."]
+    for note in explanation.notes:
+        lines += ["", _wrap(f"Note: {note}", "")]
+    return "\n".join(lines)
+
+
+def _names(explanation: Explanation):  # type: ignore[no-untyped-def]
+    def name_of(principal_id: str) -> str | None:
+        if explanation.principal and explanation.principal.id == principal_id:
+            return explanation.principal.display_name
+        return None
+    return name_of

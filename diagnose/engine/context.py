@@ -1,0 +1,305 @@
+"""What a check sees: typed views of the snapshot, never Azure SDK types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from diagnose.engine.api import Operation, PrincipalRef
+from diagnose.model.authorization import ReadError
+from diagnose.model.model import Model
+from diagnose.model.resources import (
+    COGNITIVE_ACCOUNT,
+    SEARCH_SERVICE,
+    STORAGE_ACCOUNT,
+    Resource,
+)
+from diagnose.model.scopes import level_of, scope_key
+from diagnose.rbac.evaluator import Evaluator
+
+T = TypeVar("T")
+AZURE_ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
+KEY_AUTH_TYPES = frozenset({"apikey", "accountkey", "sas", "accesskey", "customkeys"})
+OPENAI_CATEGORIES = frozenset({"azureopenai", "aiservices", "cognitiveservice"})
+SEARCH_CATEGORIES = frozenset({"cognitivesearch"})
+BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
+ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
+
+
+def _lower_keys(value: Any) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connection of a hub, hub project, Foundry account or Foundry project."""
+
+    resource: Resource
+    workspace: Resource
+
+    @property
+    def id(self) -> str:
+        return self.resource.id
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def category(self) -> str:
+        return str(self.resource.prop("category") or "").lower()
+
+    @property
+    def auth_type(self) -> str:
+        return str(self.resource.prop("authType") or "").lower()
+
+    @property
+    def target(self) -> str:
+        return str(self.resource.prop("target") or "")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _lower_keys(self.resource.prop("metadata"))
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.resource.prop("isSharedToAll"))
+
+    @property
+    def uses_entra_id(self) -> bool:
+        return self.auth_type == "aad"
+
+    @property
+    def uses_key(self) -> bool:
+        return self.auth_type in KEY_AUTH_TYPES
+
+    @property
+    def target_resource_id(self) -> str | None:
+        value = self.metadata.get("resourceid")
+        return str(value) if isinstance(value, str) and value.startswith("/") else None
+
+    @property
+    def host(self) -> str:
+        parsed = urlparse(self.target if "://" in self.target else f"https://{self.target}")
+        return (parsed.hostname or "").lower()
+
+    @property
+    def label(self) -> str:
+        return f"connection '{self.name}' of {describe(self.workspace)}"
+
+
+def describe(resource: Resource) -> str:
+    """A short phrase naming a resource for a person."""
+    if resource.is_hub:
+        return f"hub '{resource.name}'"
+    if resource.is_hub_project:
+        return f"project '{resource.name}'"
+    words = {
+        COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
+        SEARCH_SERVICE: "Search service",
+        STORAGE_ACCOUNT: "storage account",
+        "microsoft.keyvault/vaults": "key vault",
+        "microsoft.containerregistry/registries": "container registry",
+        "microsoft.insights/components": "Application Insights component",
+        "microsoft.cognitiveservices/accounts/projects": "Foundry project",
+    }
+    return f"{words.get(resource.type, resource.type)} '{resource.name}'"
+
+
+def describe_scope(scope: str, resource: Resource | None = None) -> str:
+    """A short phrase for a scope: the resource's description when the scope is the resource,
+    else the kind of scope and its name."""
+    if resource is not None and scope_key(scope) == resource.key:
+        return describe(resource)
+    key = scope_key(scope)
+    name = scope.rstrip("/").rsplit("/", 1)[-1]
+    return f"{level_of(key)} '{name}'" if key != "/" else "the root scope"
+
+
+class CheckContext:
+    def __init__(self, model: Model, *, creator: str | None = None,
+                 evaluator: Evaluator | None = None) -> None:
+        self.model = model
+        self.directory = model.authorization.directory
+        self._creator = creator
+        self._evaluator = evaluator or Evaluator(model.authorization)
+        self._memo: dict[Any, Any] = {}
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """Compute something once per run and share it between checks (e.g. which resources
+        each workspace connects): checks that need the same derived view do not each redo it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def role_grants(self, role_id: str, operation: Operation) -> bool:
+        """Whether a role (by id) grants an operation without a condition, per the
+        definitions at hand (the tenant's when collected, else the tool's catalog)."""
+        role = self.model.authorization.role(role_id)
+        if role is None:
+            return False
+        match = self._evaluator.role_match(role, operation.name, operation.data)
+        return match.granted and not match.condition
+
+    # -- resources -----------------------------------------------------------------------
+    @cached_property
+    def hubs(self) -> list[Resource]:
+        return self.model.hubs
+
+    @property
+    def target_project(self) -> str | None:
+        project = self.model.snapshot.target.get("project")
+        return str(project).lower() if project else None
+
+    def projects(self, hub: Resource) -> list[Resource]:
+        projects = self.model.projects_of(hub)
+        if self.target_project:
+            projects = [p for p in projects if p.name.lower() == self.target_project]
+        return projects
+
+    def workspaces(self) -> list[tuple[Resource, Resource]]:
+        """(hub, workspace) for every hub and every project in scope, hubs first."""
+        pairs = [(hub, hub) for hub in self.hubs]
+        pairs += [(hub, project) for hub in self.hubs for project in self.projects(hub)]
+        return pairs
+
+    def resource(self, resource_id: str | None) -> Resource | None:
+        return self.model.resource(resource_id)
+
+    def connections(self, workspace: Resource) -> list[Connection]:
+        return [Connection(c, workspace) for c in self.model.connections_of(workspace)]
+
+    def all_connections(self) -> list[Connection]:
+        return self.memo("all connections", lambda: [
+            c for _, workspace in self.workspaces() for c in self.connections(workspace)])
+
+    def usable_connections(self, workspace: Resource) -> list[Connection]:
+        """Connections usable inside a workspace: its own, plus for a project the hub's shared
+        connections."""
+        found = self.connections(workspace)
+        if workspace.is_hub_project:
+            hub = self.resource(workspace.prop("hubResourceId"))
+            if hub is not None:
+                found += [c for c in self.connections(hub) if c.shared]
+        return found
+
+    def target_of(self, connection: Connection) -> Resource | None:
+        """The ARM resource a connection points to, by metadata.ResourceId or by endpoint."""
+        by_id = self.resource(connection.target_resource_id)
+        if by_id is not None:
+            return by_id
+        return self._by_host.get(connection.host) or self._storage_by_name(connection)
+
+    @cached_property
+    def _by_host(self) -> dict[str, Resource]:
+        hosts: dict[str, Resource] = {}
+        for resource in self.model.resources.values():
+            for host in _hosts_of(resource):
+                hosts.setdefault(host, resource)
+        return hosts
+
+    def _storage_by_name(self, connection: Connection) -> Resource | None:
+        name = str(connection.metadata.get("accountname") or "").lower()
+        if not name:
+            return None
+        return next((r for r in self.model.of_type(STORAGE_ACCOUNT) if r.name.lower() == name),
+                    None)
+
+    # -- principals ----------------------------------------------------------------------
+    def principal(self, principal_id: str, fallback_type: str = "ServicePrincipal"
+                  ) -> PrincipalRef:
+        entry = self.directory.get(principal_id)
+        if entry is None:
+            return PrincipalRef(principal_id.lower(), fallback_type)
+        return PrincipalRef(entry.id, entry.type, entry.display_name)
+
+    def identity(self, resource: Resource) -> PrincipalRef | None:
+        """The system-assigned managed identity of a resource, when enabled."""
+        principal_id = resource.identity.system_principal_id
+        if principal_id is None:
+            return None
+        ref = self.principal(principal_id)
+        return PrincipalRef(ref.id, "ServicePrincipal", ref.display_name or resource.name,
+                            managed_identity_of=describe(resource))
+
+    def user_assigned_identities(self, resource: Resource) -> list[tuple[str, PrincipalRef | None]]:
+        found = []
+        for resource_id, principal_id in sorted(resource.identity.user_assigned.items()):
+            uami = self.resource(resource_id)
+            principal_id = principal_id or (uami.prop("principalId") if uami else None)
+            if principal_id:
+                name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+                found.append((resource_id, PrincipalRef(
+                    str(principal_id).lower(), "ServicePrincipal", name,
+                    managed_identity_of=f"user-assigned identity '{name}'")))
+            else:
+                found.append((resource_id, None))
+        return found
+
+    def members(self, workspace: Resource) -> list[PrincipalRef]:
+        """Users, groups and service principals holding a role directly on the workspace,
+        minus the workspace's own managed identities and principals that no longer exist."""
+        own = {workspace.identity.system_principal_id, *(
+            (p or "").lower() for p in workspace.identity.user_assigned.values())}
+        found: dict[str, PrincipalRef] = {}
+        for assignment in self.model.authorization.assignments_by_scope.get(workspace.key, ()):
+            if assignment.principal_id in own or assignment.principal_id in found:
+                continue
+            entry = self.directory.get(assignment.principal_id)
+            if entry is not None and entry.deleted:
+                continue
+            found[assignment.principal_id] = self.principal(
+                assignment.principal_id, assignment.principal_type or "User")
+        return sorted(found.values(), key=lambda p: (p.type, p.display_name or "", p.id))
+
+    def first_party_app(self) -> PrincipalRef | None:
+        """The Azure Machine Learning first-party app's service principal in this tenant."""
+        for entry in self.directory.principals.values():
+            if str(entry.raw.get("appId") or "").lower() == AZURE_ML_APP_ID:
+                return PrincipalRef(entry.id, entry.type, entry.display_name)
+        return None
+
+    @property
+    def creator(self) -> PrincipalRef | None:
+        """The principal named with --creator (who creates or re-creates hubs), if any."""
+        return self.principal(self._creator, "User") if self._creator else None
+
+    # -- what could not be read -----------------------------------------------------------
+    def read_errors(self, resource_id: str) -> list[ReadError]:
+        """Errors reading this resource itself (not its authorization data)."""
+        key = scope_key(resource_id)
+        return [e for e in self.model.authorization.errors_by_topic.get("resource", {})
+                .get(key, ())]
+
+    @cached_property
+    def collected_at(self) -> datetime | None:
+        text = self.model.snapshot.data.get("collectedAt")
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+
+def _hosts_of(resource: Resource) -> list[str]:
+    hosts: list[str] = []
+    if resource.type == COGNITIVE_ACCOUNT:
+        subdomain = str(resource.prop("customSubDomainName") or "").lower()
+        if subdomain:
+            hosts += [f"{subdomain}.openai.azure.com", f"{subdomain}.cognitiveservices.azure.com",
+                      f"{subdomain}.services.ai.azure.com"]
+        endpoints = [resource.prop("endpoint"), *(_lower_keys(resource.prop("endpoints")).values())]
+        hosts += [urlparse(str(e)).hostname or "" for e in endpoints if e]
+    elif resource.type == SEARCH_SERVICE:
+        hosts.append(f"{resource.name.lower()}.search.windows.net")
+    elif resource.type == STORAGE_ACCOUNT:
+        name = resource.name.lower()
+        hosts += [f"{name}.blob.core.windows.net", f"{name}.dfs.core.windows.net"]
+        endpoints = _lower_keys(resource.prop("primaryEndpoints"))
+        hosts += [urlparse(str(e)).hostname or "" for e in endpoints.values() if e]
+    return [h.lower() for h in hosts if h]

@@ -1,0 +1,1 @@
+"""`diagnose explain`: from an Azure error message to its cause and fix."""

@@ -1,0 +1,86 @@
+"""Proof: a fix is applied to a copy of the snapshot and the requirement (or check) re-run.
+A fix is reported `verified` only when the finding disappears."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from diagnose.engine.api import Remediation, Requirement
+from diagnose.engine.requirements import evaluate
+from diagnose.model.authorization import Assignment
+from diagnose.model.model import Model
+from diagnose.model.scopes import subscription_of
+from diagnose.rbac.evaluator import Evaluator
+
+PROOF_NAMESPACE = uuid.UUID("5d1c3f8e-6a57-4c3b-9a43-2f0e4d1b7c21")
+
+
+def role_assignment_object(principal_id: str, principal_type: str | None, role_id: str,
+                           scope: str) -> dict[str, Any]:
+    """The ARM object Azure would hold once the fix is applied."""
+    name = str(uuid.uuid5(PROOF_NAMESPACE, f"{scope.lower()}|{principal_id}|{role_id}"))
+    subscription = subscription_of(scope.lower())
+    prefix = f"/subscriptions/{subscription}" if subscription else ""
+    return {
+        "id": f"{scope.rstrip('/')}/providers/Microsoft.Authorization/roleAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/"
+                                f"{role_id}",
+            "principalId": principal_id,
+            "principalType": principal_type,
+            "scope": scope,
+        },
+    }
+
+
+def assignments_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
+    """Role assignment objects for the fixes that create or activate one."""
+    objects = []
+    for fix in remediations:
+        if fix.kind in ("roleAssignment", "activateEligible") and fix.role_definition_id \
+                and fix.principal_id and fix.scope:
+            objects.append(role_assignment_object(fix.principal_id, fix.principal_type,
+                                                  fix.role_definition_id, fix.scope))
+    return objects
+
+
+def prove_requirement(requirement: Requirement, remediations: list[Remediation],
+                      evaluator: Evaluator) -> bool:
+    """Whether the requirement is met once these fixes are in place."""
+    objects = assignments_for(remediations)
+    if not objects:
+        return False
+    authz = evaluator.authz.with_assignments([Assignment.from_arm(o) for o in objects])
+    return evaluate(requirement, evaluator.derived(authz)).met
+
+
+def patched_model(model: Model, resource_id: str, setting: str, value: Any) -> Model | None:
+    """A copy of the model with one resource property changed, or None if the resource or
+    path is not there to change."""
+    resource = model.resource(resource_id)
+    if resource is None:
+        return None
+    raw = copy.deepcopy(resource.raw)
+    node: Any = raw
+    parts = setting.split(".")
+    for part in parts[:-1]:
+        child = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = copy.deepcopy(value)
+    return model.with_resource(raw)
+
+
+def prove_configuration(model: Model, fix: Remediation,
+                        still_failing: Callable[[Model], bool]) -> bool:
+    if not fix.resource or not fix.setting or fix.setting == "denyAssignment":
+        return False
+    patched = patched_model(model, fix.resource, fix.setting, fix.value)
+    return patched is not None and not still_failing(patched)

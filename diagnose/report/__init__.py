@@ -1,0 +1,1 @@
+"""The report: findings, the fix plan and the summary, in every output format."""

@@ -1,0 +1,34 @@
+"""The report as JSON (the contract for scripts and CI: report-v1.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from diagnose.bulk import bulk_allocation
+from diagnose.engine.api import Finding
+from diagnose.jsonable import to_jsonable
+from diagnose.report.model import REPORT_SCHEMA_VERSION, Report
+
+
+def finding_json(report: Report, finding: Finding) -> dict[str, Any]:
+    body = to_jsonable(finding)
+    return {"id": report.id_of(finding), **body}
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "schemaVersion": REPORT_SCHEMA_VERSION,
+        "tool": report.tool,
+        "target": report.target,
+        "summary": report.summary,
+        "findings": [finding_json(report, f) for f in report.findings],
+        "fixPlan": [to_jsonable(p) for p in report.fix_plan],
+        "checkErrors": [to_jsonable(e) for e in report.check_errors],
+        "collectionErrors": [to_jsonable(e) for e in report.collection_errors],
+    }
+
+
+def render_json(report: Report) -> str:
+    with bulk_allocation():
+        return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,132 @@
+"""The report as Markdown, for tickets and pull requests. Names from Azure are escaped: they
+are data, never markup."""
+
+from __future__ import annotations
+
+import re
+
+from diagnose.engine.api import Commands, Finding
+from diagnose.rbac.decision import Decision
+from diagnose.render.safe import safe_text
+from diagnose.report.model import Report
+from diagnose.report.text import summary_line
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+LANGUAGES = (("Azure CLI", "azure_cli", "bash"), ("PowerShell", "powershell", "powershell"),
+             ("Bicep", "bicep", "bicep"), ("Terraform", "terraform", "hcl"))
+
+
+def md(text: object) -> str:
+    """Escape text so Markdown shows it literally (and no HTML can slip in)."""
+    return _SPECIAL.sub(r"\\\1", safe_text(text)).replace("&", "&amp;")
+
+
+def code(text: str, language: str = "") -> str:
+    """A fenced block long enough that no backtick run inside can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+
+
+def render_markdown(report: Report) -> str:
+    target = report.target
+    out = [f"# ai-hub-diagnose report: {md(target['hubName'] or '?')}", "",
+           f"- Hub: `{md(target['hub'] or '?')}`"
+           + (f"\n- Project: {md(target['project'])}" if target["project"] else ""),
+           f"- Snapshot: {md(target['snapshot'])}"
+           + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),
+           f"- Tool: {md(report.tool['name'])} {md(report.tool['version'])}", "",
+           f"**{md(summary_line(report))}**", ""]
+    if report.findings:
+        out += ["| # | Status | Severity | Check | Principal | Resource |",
+                "|---|---|---|---|---|---|"]
+        for number, finding in enumerate(report.findings, 1):
+            principal = md(finding.principal.label) if finding.principal else ""
+            out.append(f"| {number} | {finding.status.value} | {finding.severity.value} | "
+                       f"{finding.check_id} | {principal} | {md(_short(finding.resource))} |")
+        out.append("")
+    else:
+        out += ["No findings: every access requirement the checks stated is met.", ""]
+    for number, finding in enumerate(report.findings, 1):
+        out += _finding(report, number, finding)
+    if report.fix_plan:
+        out += ["## Fix plan", ""]
+        for number, item in enumerate(report.fix_plan, 1):
+            fix = item.remediation
+            state = "verified" if fix.verified else "not verified"
+            out += [f"### {number}. {md(fix.summary)} ({state})", "",
+                    f"Clears {len(item.fixes)} finding(s): "
+                    + ", ".join(f"{r.check_id} `{r.finding_id}`" for r in item.fixes) + "."]
+            if item.permission_needed:
+                holders = ", ".join(
+                    f"{md(h.display_name or h.principal_id)} ({md(h.role_name)}"
+                    + (", if its condition allows" if h.conditional else "") + ")"
+                    for h in item.who_can_run) or "nobody in the snapshot"
+                out.append(f"Who can run it ({md(item.permission_needed)}): {holders}.")
+            out.append("")
+            if fix.commands:
+                out += [code(fix.commands.azure_cli, "bash"), ""]
+    if report.check_errors:
+        out += ["## Checks that failed to run", ""]
+        out += [f"- **{e.check_id}** {md(e.title)}: {md(e.error)}" for e in report.check_errors]
+        out.append("")
+    if report.collection_errors:
+        out += ["## Could not be read (the report is partial)", ""]
+        out += [f"- `{md(e.operation)}` at `{md(e.scope)}`: {e.status or ''} {md(e.message)}. "
+                f"{md(e.retry)}." for e in report.collection_errors]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _short(resource_id: str) -> str:
+    parts = resource_id.rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 2 else resource_id
+
+
+def _finding(report: Report, number: int, finding: Finding) -> list[str]:
+    out = [f"## {number}. {finding.check_id}: {md(finding.title)}", "",
+           f"- Status: **{finding.status.value}**, severity {finding.severity.value}, cause "
+           f"`{finding.cause.value}`",
+           f"- Resource: `{md(finding.resource)}`"]
+    if finding.principal:
+        out.append(f"- Principal: {md(finding.principal.label)} (`{finding.principal.id}`, "
+                   f"{md(finding.principal.type)})")
+    out += [f"- Finding id: `{report.id_of(finding)}`", "", md(finding.message), ""]
+    evidence = [_decision(d) for d in finding.evidence]
+    if evidence:
+        out += ["<details><summary>Evidence</summary>", "", *evidence, "", "</details>", ""]
+    for fix in finding.remediations:
+        state = "verified" if fix.verified else "not verified"
+        out += [f"**Fix ({state}):** {md(fix.summary)}", "", f"_{md(fix.verification)}_", ""]
+        if fix.commands:
+            out += _commands(fix.commands)
+    if finding.docs:
+        out += ["Docs: " + ", ".join(f"<{d}>" for d in finding.docs), ""]
+    return out
+
+
+def _decision(decision: Decision) -> str:
+    plane = "data action" if decision.data_action else "action"
+    lines = [f"- `{md(decision.operation)}` ({plane}): **{decision.decision.value}**"]
+    for grant in decision.grants:
+        via = f" via {' > '.join(md(g) for g in grant.via)}" if grant.via else ""
+        lines.append(f"  - granted by {md(grant.role_name)} at `{md(grant.scope)}`{via} "
+                     f"(pattern `{md(grant.matched_pattern)}`)")
+    for deny in decision.denies:
+        lines.append(f"  - blocked by deny assignment {md(deny.name)} at `{md(deny.scope)}`")
+    for grant in decision.conditions:
+        lines.append(f"  - conditional: {md(grant.role_name)}: `{md(grant.condition or '')}`")
+    for eligible in decision.eligible:
+        lines.append(f"  - eligible (PIM): {md(eligible.role_name)} at `{md(eligible.scope)}`")
+    for miss in decision.near_misses:
+        lines.append(f"  - near miss ({miss.kind}): {md(miss.detail)}")
+    for unknown in decision.unknowns:
+        lines.append(f"  - unknown: {md(unknown)}")
+    return "\n".join(lines)
+
+
+def _commands(commands: Commands) -> list[str]:
+    out = ["<details><summary>Commands</summary>", ""]
+    for title, attribute, language in LANGUAGES:
+        out += [f"{title}:", "", code(getattr(commands, attribute), language), ""]
+    return [*out, "</details>", ""]

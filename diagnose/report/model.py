@@ -1,0 +1,197 @@
+"""The report of one run: summary, findings, one de-duplicated fix plan, and what could not be
+read. Everything here is sorted, so the same snapshot always gives the same report."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnose import TOOL_NAME, __version__
+from diagnose.bulk import bulk_allocation
+from diagnose.engine.api import Finding, Remediation, Severity, Status
+from diagnose.engine.runner import CheckError, RunResult
+from diagnose.model.model import Model
+from diagnose.model.scopes import level_of, scope_key
+from diagnose.rbac.evaluator import Evaluator, Holder
+
+REPORT_SCHEMA_VERSION = 1
+MAX_HOLDERS_SHOWN = 10
+
+
+def finding_id(finding: Finding) -> str:
+    """A stable fingerprint: the same problem gets the same id in every run and format."""
+    key = "|".join([finding.check_id, finding.resource.lower(),
+                    finding.principal.id if finding.principal else "", finding.cause.value,
+                    finding.message])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class FindingRef:
+    finding_id: str
+    check_id: str
+    resource: str
+    principal_id: str | None
+    verified: bool
+    """Whether this change was proven to clear this finding."""
+
+
+@dataclass(frozen=True)
+class PlannedFix:
+    """One change that fixes one or more findings; verified only if proven for each of them."""
+
+    remediation: Remediation
+    fixes: tuple[FindingRef, ...]
+    who_can_run: tuple[Holder, ...]
+    who_can_run_total: int
+    permission_needed: str | None
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    scope: str
+    operation: str
+    status: int | None
+    code: str | None
+    message: str
+    retry: str
+
+
+@dataclass(frozen=True)
+class Report:
+    tool: dict[str, str]
+    target: dict[str, Any]
+    summary: dict[str, Any]
+    findings: tuple[Finding, ...]
+    fix_plan: tuple[PlannedFix, ...]
+    check_errors: tuple[CheckError, ...]
+    collection_errors: tuple[CollectionError, ...]
+    finding_ids: dict[int, str] = field(repr=False, compare=False, default_factory=dict)
+
+    def id_of(self, finding: Finding) -> str:
+        return self.finding_ids.get(id(finding)) or finding_id(finding)
+
+    @property
+    def unknown_count(self) -> int:
+        return sum(1 for f in self.findings if f.status is Status.UNKNOWN)
+
+
+def build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Report:
+    with bulk_allocation():
+        return _build_report(result, model, evaluator)
+
+
+def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Report:
+    snapshot = model.snapshot
+    findings = result.findings
+    ids = {id(f): finding_id(f) for f in findings}
+    plan = _fix_plan(findings, ids, model, evaluator)
+    errors = tuple(_collection_error(e) for e in snapshot.data["errors"])
+    by_status = Counter(f.status.value for f in findings)
+    by_severity = Counter(f.severity.value for f in findings)
+    hub = snapshot.target.get("hub") or (model.hubs[0].id if model.hubs else None)
+    summary = {
+        "checks": len(result.checks),
+        "requirements": result.requirements,
+        "requirementsMet": result.met,
+        "findings": len(findings),
+        "byStatus": {s.value: by_status.get(s.value, 0) for s in Status},
+        "bySeverity": {s.value: by_severity.get(s.value, 0) for s in Severity},
+        "fixes": len(plan),
+        "verifiedFixes": sum(1 for p in plan if p.remediation.verified),
+        "checkErrors": len(result.check_errors),
+        "partial": bool(errors or result.check_errors),
+    }
+    target = {
+        "hub": hub,
+        "hubName": hub.rstrip("/").rsplit("/", 1)[-1] if hub else None,
+        "project": snapshot.target.get("project"),
+        "snapshot": snapshot.source,
+        "collectedAt": snapshot.data.get("collectedAt"),
+        "checks": [c.id for c in result.checks],
+    }
+    return Report(
+        tool={"name": TOOL_NAME, "version": __version__},
+        target=target, summary=summary, findings=findings, fix_plan=plan,
+        check_errors=result.check_errors, collection_errors=errors, finding_ids=ids)
+
+
+def _fix_plan(findings: tuple[Finding, ...], ids: dict[int, str], model: Model,
+              evaluator: Evaluator) -> tuple[PlannedFix, ...]:
+    grouped: dict[tuple[Any, ...], tuple[Remediation, list[FindingRef]]] = {}
+    for finding in findings:
+        for fix in finding.remediations:
+            ref = FindingRef(ids[id(finding)], finding.check_id, finding.resource,
+                             finding.principal.id if finding.principal else None, fix.verified)
+            entry = grouped.setdefault(fix.dedupe_key, (fix, []))
+            if all(r.finding_id != ref.finding_id for r in entry[1]):
+                entry[1].append(ref)
+    plan = []
+    for fix, refs in grouped.values():
+        fix = dataclasses.replace(fix, verified=all(r.verified for r in refs))
+        permission, holders = _who_can_run(fix, model, evaluator)
+        plan.append(PlannedFix(fix, tuple(refs), tuple(holders[:MAX_HOLDERS_SHOWN]),
+                               len(holders), permission))
+    plan.sort(key=lambda p: (not p.remediation.verified, p.remediation.kind,
+                             (p.remediation.scope or p.remediation.resource or "").lower(),
+                             p.remediation.role_name or p.remediation.setting or "",
+                             p.remediation.principal_id or ""))
+    return tuple(plan)
+
+
+def _who_can_run(fix: Remediation, model: Model, evaluator: Evaluator
+                 ) -> tuple[str | None, list[Holder]]:
+    if fix.kind == "roleAssignment" and fix.scope:
+        permission, scope = "Microsoft.Authorization/roleAssignments/write", fix.scope
+    elif fix.kind == "removeAssignment" and fix.scope:
+        permission, scope = "Microsoft.Authorization/roleAssignments/delete", fix.scope
+    elif fix.kind == "activateEligible":
+        entry = model.authorization.directory.get(fix.principal_id or "")
+        holder = Holder(fix.principal_id or "", fix.principal_type,
+                        entry.display_name if entry else None, fix.role_name or "",
+                        fix.scope or "", False)
+        return "self-activation in Privileged Identity Management", [holder]
+    elif fix.kind == "configuration" and fix.resource and fix.setting != "denyAssignment":
+        resource = model.resource(fix.resource)
+        if resource is None:
+            return None, []
+        permission, scope = f"{resource.raw.get('type') or resource.type}/write", resource.id
+    else:
+        return None, []
+    return permission, evaluator.who_can(scope, permission)
+
+
+def _collection_error(entry: dict[str, Any]) -> CollectionError:
+    scope = entry["scope"]
+    operation = entry["operation"]
+    status = entry.get("status")
+    if status in (401, 403):
+        where = f"{level_of(scope_key(scope))} {scope}" if scope.startswith("/") else scope
+        if operation.lower().startswith("microsoft.graph"):
+            retry = ("retry with a directory role that can read users, groups and service "
+                     "principals (Directory Readers), or accept 'unknown' for group memberships")
+        else:
+            retry = (f"retry with Reader and Microsoft.Authorization/*/read on the {where}")
+    elif status == 404:
+        retry = "the object no longer exists, or the id is wrong"
+    elif status in (429, 500, 502, 503, 504):
+        retry = "a transient Azure error: retry the collection later"
+    else:
+        retry = "retry the collection"
+    return CollectionError(scope, operation, status, entry.get("code"), entry["message"], retry)
+
+
+def exit_code(report: Report, fail_on: str, strict: bool) -> int:
+    """0 nothing at or above --fail-on; 1 findings; 3 incomplete under --strict."""
+    from diagnose.exitcodes import ExitCode
+
+    if fail_on != "never":
+        threshold = Status(fail_on).rank
+        if any(f.status.rank <= threshold for f in report.findings):
+            return ExitCode.FINDINGS
+    if strict and (report.unknown_count or report.check_errors):
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK

@@ -1,0 +1,94 @@
+"""The report as readable text: a summary line, each finding with its fix, then the fix plan."""
+
+from __future__ import annotations
+
+import textwrap
+
+from diagnose.engine.api import Finding, Status
+from diagnose.render.safe import safe_text
+from diagnose.report.model import Report
+
+WIDTH = 100
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(safe_text(text), WIDTH, initial_indent=indent,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [indent]
+
+
+def summary_line(report: Report) -> str:
+    s = report.summary
+    by = s["byStatus"]
+    parts = [f"{by[k]} {k}" for k in ("fail", "warn", "unknown", "info")]
+    line = (f"{s['checks']} checks, {s['requirements']} access requirements ("
+            f"{s['requirementsMet']} met): {s['findings']} findings ({', '.join(parts)}); "
+            f"{s['fixes']} fixes, {s['verifiedFixes']} verified")
+    if s["partial"]:
+        line += " [PARTIAL: some data could not be read]"
+    return line
+
+
+def render_text(report: Report) -> str:
+    target = report.target
+    lines = [f"{report.tool['name']} {report.tool['version']}: hub "
+             f"{safe_text(target['hubName'] or '?')}"
+             + (f", project {safe_text(target['project'])}" if target["project"] else "")
+             + f" ({safe_text(target['snapshot'])}"
+             + (f", collected {target['collectedAt']}" if target["collectedAt"] else "") + ")",
+             summary_line(report), ""]
+    if not report.findings:
+        lines += ["No findings: every access requirement the checks stated is met.", ""]
+    for finding in report.findings:
+        lines += _finding(report, finding)
+    if report.fix_plan:
+        lines += [f"Fix plan ({len(report.fix_plan)} changes; each once, whatever the number of "
+                  "findings it clears):", ""]
+        for number, item in enumerate(report.fix_plan, 1):
+            fix = item.remediation
+            state = "verified" if fix.verified else "not verified"
+            lines += _wrap(f"{number}. [{state}] {fix.summary}", "  ")
+            refs = ", ".join(sorted({f"{r.check_id}" for r in item.fixes}))
+            lines += _wrap(f"clears: {len(item.fixes)} finding(s) ({refs})", "     ")
+            if item.permission_needed:
+                holders = ", ".join(
+                    f"{h.display_name or h.principal_id} ({h.role_name}"
+                    + (", if its condition allows" if h.conditional else "") + ")"
+                    for h in item.who_can_run)
+                more = item.who_can_run_total - len(item.who_can_run)
+                holders += f" and {more} more" if more > 0 else ""
+                lines += _wrap(f"who can run it ({item.permission_needed}): "
+                               f"{holders or 'nobody in the snapshot'}", "     ")
+            if fix.commands:
+                lines += ["     " + line for line in fix.commands.azure_cli.splitlines()]
+            lines.append("")
+    if report.check_errors:
+        lines.append("Checks that failed to run (their results are missing):")
+        for error in report.check_errors:
+            lines += _wrap(f"{error.check_id} {error.title}: {error.error}", "  - ")
+        lines.append("")
+    if report.collection_errors:
+        lines.append("Could not be read (the report is partial):")
+        for error in report.collection_errors:
+            status = f" {error.status}" if error.status else ""
+            lines += _wrap(f"{error.operation} at {error.scope}:{status} {error.message} -> "
+                           f"{error.retry}", "  - ")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _finding(report: Report, finding: Finding) -> list[str]:
+    status = finding.status.value.upper()
+    lines = [f"{status:<7} {finding.check_id}  {finding.severity.value:<8} {finding.title}"]
+    lines += _wrap(f"resource: {finding.resource}", "        ")
+    if finding.principal:
+        lines += _wrap(f"principal: {finding.principal.label} ({finding.principal.id})",
+                       "        ")
+    lines += _wrap(finding.message, "        ")
+    for fix in finding.remediations:
+        state = "verified" if fix.verified else "not verified"
+        lines += _wrap(f"fix ({state}): {fix.summary}", "        ")
+        if fix.commands and finding.status is not Status.INFO:
+            lines += ["          " + line for line in fix.commands.azure_cli.splitlines()]
+    lines.append("")
+    return lines

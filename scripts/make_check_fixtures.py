@@ -1,0 +1,1377 @@
+#!/usr/bin/env python3
+"""Regenerate the per-check fixtures, fixtures/checks/<CHECK>/<variant>.json.
+
+    python scripts/make_check_fixtures.py           # rewrite them
+    python scripts/make_check_fixtures.py --check   # exit 1 if a file is missing or stale
+
+Every fixture is a full snapshot v1 document in ARM shape, built with the tests/arm.py builders
+from one "healthy hub" (`base`): a hub, one project and, per feature, the resources and the
+role assignments Azure's docs ask for, so that no check has anything to report. A scenario then
+adds or removes the one thing that makes its check fail or pass.
+
+Variants, by file name:
+- fail*.json: the check reports its problem (fail, or warn for checks that report warnings;
+  CON004 reports info);
+- warn*.json: a warning that is not a missing role (e.g. propagation);
+- pass*.json: the check has nothing to report;
+- trap-*.json: access that exists through an indirect path (nested groups, inherited scopes,
+  renamed or wildcard roles, a second role): the check must not report it;
+- unknown-*.json: the snapshot cannot tell (a target not collected, an unreadable scope, memberships
+  not read, an ABAC condition): the check must say `unknown`, never fail and never pass.
+
+A fixture's `target.creator` names the principal to pass as --creator (HUB004, INS001, CMK003);
+`fixture` says which check and variant it is for and what it shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from diagnose.snapshot import dump_snapshot, parse_snapshot  # noqa: E402
+from tests import arm  # noqa: E402
+
+OUT = ROOT / "fixtures" / "checks"
+
+SUB = arm.SUB
+TENANT = arm.TENANT
+MG = "mg-ai-platform"
+MG_SCOPE = arm.management_group_scope(MG)
+SUBSCRIPTION = f"/subscriptions/{SUB}"
+RG = f"{SUBSCRIPTION}/resourceGroups/rg-ai-fixtures"
+RG_SECURITY = f"{SUBSCRIPTION}/resourceGroups/rg-security"
+P = f"{RG}/providers"
+HUB = f"{P}/Microsoft.MachineLearningServices/workspaces/hub-fixture"
+PROJECT = f"{P}/Microsoft.MachineLearningServices/workspaces/proj-alpha"
+ST_HUB = f"{P}/Microsoft.Storage/storageAccounts/sthubfixture"
+KV = f"{P}/Microsoft.KeyVault/vaults/kv-hub-fixture"
+APPI = f"{P}/Microsoft.Insights/components/appi-hub-fixture"
+ACR = f"{P}/Microsoft.ContainerRegistry/registries/crhubfixture"
+AOAI = f"{P}/Microsoft.CognitiveServices/accounts/aoai-chat"
+SEARCH = f"{P}/Microsoft.Search/searchServices/srch-fixture"
+ST_DATA = f"{P}/Microsoft.Storage/storageAccounts/stdatafixture"
+UAMI = f"{P}/Microsoft.ManagedIdentity/userAssignedIdentities/id-hub-fixture"
+KV_CMK = f"{RG_SECURITY}/providers/Microsoft.KeyVault/vaults/kv-cmk-fixture"
+FOUNDRY = f"{P}/Microsoft.CognitiveServices/accounts/ais-foundry"
+FOUNDRY_PROJECT = f"{FOUNDRY}/projects/fproj-agents"
+COLLECTED_AT = "2026-06-01T12:00:00Z"
+
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+KEY_VAULT_CONTRIBUTOR = "f25e0fa2-a7c8-4377-a976-54943a77a395"
+ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
+
+
+def pid(name: str) -> str:
+    """A stable object id for a principal of the fixtures."""
+    return arm.guid(f"check-fixtures:{name}")
+
+
+ANA, CARA, FINN, GUS, FORMER = (pid(n) for n in ("ana", "cara", "finn", "gus", "former"))
+GRP_A, GRP_B, GRP_DEVS = (pid(n) for n in ("grp-a", "grp-b", "grp-devs"))
+HUB_MI, PROJECT_MI, AOAI_MI, EMBED_MI, SEARCH_MI, UAMI_MI, FOUNDRY_MI, FPROJ_MI, ML_APP = (
+    pid(f"sp:{n}") for n in ("hub", "project", "aoai", "embed", "search", "uami", "foundry",
+                             "fproj", "mlapp"))
+
+USERS = {
+    ANA: ("Ana Alvarez", "ana.alvarez@contoso.com"),
+    CARA: ("Cara Creator", "cara.creator@contoso.com"),
+    FINN: ("Finn Foundry", "finn.foundry@contoso.com"),
+    GUS: ("Gus Lead", "gus.lead@contoso.com"),
+}
+GROUPS = {GRP_A: "grp-a", GRP_B: "grp-b", GRP_DEVS: "grp-ai-developers"}
+SERVICE_PRINCIPALS = {
+    HUB_MI: "hub-fixture", PROJECT_MI: "proj-alpha", AOAI_MI: "aoai-chat",
+    SEARCH_MI: "srch-fixture", UAMI_MI: "id-hub-fixture", FOUNDRY_MI: "ais-foundry",
+    FPROJ_MI: "fproj-agents", ML_APP: "Azure Machine Learning",
+}
+
+
+def account_id(name: str) -> str:
+    return f"{P}/Microsoft.CognitiveServices/accounts/{name}"
+
+
+# -- the fixture under construction ---------------------------------------------------------------
+@dataclass
+class Fixture:
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """ARM resources by lower-case id, in insertion order."""
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Active role assignments by a readable label (who/where/what), so scenarios can drop one."""
+    principals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The tenant's own definitions (custom or renamed) by role GUID; every other role assigned
+    is listed from the built-in definitions."""
+    denies: list[dict[str, Any]] = field(default_factory=list)
+    eligibilities: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    target: dict[str, Any] = field(default_factory=lambda: {"hub": HUB, "project": None})
+
+    # resources
+    def add(self, item: dict[str, Any]) -> dict[str, Any]:
+        self.resources[item["id"].lower()] = item
+        return item
+
+    def get(self, resource_id: str) -> dict[str, Any]:
+        return self.resources[resource_id.lower()]
+
+    def props(self, resource_id: str) -> dict[str, Any]:
+        return self.get(resource_id)["properties"]
+
+    def remove(self, resource_id: str) -> None:
+        del self.resources[resource_id.lower()]
+
+    # principals
+    def user(self, object_id: str, member_of: list[str] | None = ()) -> None:
+        name, upn = USERS[object_id]
+        self.principals[object_id] = arm.principal(object_id, "User", name, member_of,
+                                                   userPrincipalName=upn)
+
+    def group(self, object_id: str, member_of: list[str] | None = ()) -> None:
+        self.principals[object_id] = arm.principal(object_id, "Group", GROUPS[object_id],
+                                                   member_of)
+
+    def service_principal(self, object_id: str, **extra: Any) -> None:
+        self.principals[object_id] = arm.principal(object_id, "ServicePrincipal",
+                                                   SERVICE_PRINCIPALS[object_id], [], **extra)
+
+    # role assignments
+    def grant(self, label: str, scope: str, principal_id: str, role: str, **extra: Any) -> None:
+        if label in self.assignments:
+            raise ValueError(f"assignment {label!r} exists already")
+        kind = self.principals[principal_id]["type"]
+        self.assignments[label] = arm.role_assignment(scope, principal_id, role,
+                                                      principal_type=kind, **extra)
+
+    def drop(self, *labels: str) -> None:
+        for label in labels:
+            del self.assignments[label]
+
+    def define(self, definition: dict[str, Any]) -> str:
+        self.roles[definition["name"]] = definition
+        return definition["name"]
+
+    def build(self, check: str, variant: str, description: str) -> dict[str, Any]:
+        used = {a["properties"]["roleDefinitionId"].rsplit("/", 1)[-1]
+                for a in [*self.assignments.values(), *self.eligibilities]}
+        definitions = [self.roles[r] if r in self.roles else arm.builtin_role(r, SUB)
+                       for r in sorted(used)]
+        definitions += [d for r, d in sorted(self.roles.items()) if r not in used]
+        data = arm.build(resources=list(self.resources.values()),
+                         roleDefinitions=definitions,
+                         roleAssignments=list(self.assignments.values()),
+                         denyAssignments=self.denies, roleEligibilities=self.eligibilities,
+                         principals=list(self.principals.values()), errors=self.errors)
+        data["collectedAt"] = COLLECTED_AT
+        data["tool"] = {"name": "ai-hub-diagnose", "version": "check-fixtures"}
+        data["target"] = {k: v for k, v in self.target.items()}
+        data["fixture"] = {"check": check, "variant": variant, "description": description}
+        return data
+
+
+# -- resource builders ---------------------------------------------------------------------------
+def workspace(resource_id: str, kind: str, properties: dict[str, Any], principal_id: str
+              ) -> dict[str, Any]:
+    return arm.resource(resource_id, "Microsoft.MachineLearningServices/workspaces", kind=kind,
+                        properties=properties, identity=arm.system_identity(principal_id, TENANT))
+
+
+def connection(parent: str, name: str, category: str, auth: str, target: str,
+               resource_id: str | None = None, shared: bool = False, **metadata: str
+               ) -> dict[str, Any]:
+    meta: dict[str, str] = {"ApiType": "Azure", **metadata}
+    if resource_id:
+        meta["ResourceId"] = resource_id
+    return {
+        "id": f"{parent}/connections/{name}",
+        "name": name,
+        "type": "Microsoft.MachineLearningServices/workspaces/connections",
+        "properties": {"category": category, "authType": auth, "target": target,
+                       "isSharedToAll": shared, "metadata": meta,
+                       "createdByWorkspaceArmId": parent, "group": "AzureAI"},
+    }
+
+
+def openai_account(resource_id: str, principal_id: str, kind: str = "OpenAI") -> dict[str, Any]:
+    name = resource_id.rsplit("/", 1)[-1]
+    item = arm.resource(resource_id, "Microsoft.CognitiveServices/accounts", kind=kind,
+                        properties={
+                            "customSubDomainName": name,
+                            "endpoint": f"https://{name}.openai.azure.com/",
+                            "publicNetworkAccess": "Enabled", "disableLocalAuth": False,
+                            "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices",
+                                            "ipRules": [], "virtualNetworkRules": []},
+                            "provisioningState": "Succeeded"},
+                        identity=arm.system_identity(principal_id, TENANT))
+    item["sku"] = {"name": "S0"}
+    return item
+
+
+def search_service(principal_id: str) -> dict[str, Any]:
+    item = arm.resource(SEARCH, "Microsoft.Search/searchServices", properties={
+        "replicaCount": 1, "partitionCount": 1, "hostingMode": "default",
+        "publicNetworkAccess": "enabled",
+        "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}},
+        "disableLocalAuth": False, "networkRuleSet": {"ipRules": [], "bypass": "None"},
+        "provisioningState": "succeeded"},
+        identity=arm.system_identity(principal_id, TENANT))
+    item["sku"] = {"name": "standard"}
+    return item
+
+
+def storage_account(resource_id: str, **extra: Any) -> dict[str, Any]:
+    name = resource_id.rsplit("/", 1)[-1]
+    item = arm.resource(resource_id, "Microsoft.Storage/storageAccounts", kind="StorageV2",
+                        properties={"allowSharedKeyAccess": True, "isHnsEnabled": False,
+                                    "publicNetworkAccess": "Enabled",
+                                    "networkAcls": {"defaultAction": "Allow",
+                                                    "bypass": "AzureServices",
+                                                    "ipRules": [], "virtualNetworkRules": []},
+                                    "primaryEndpoints": {
+                                        "blob": f"https://{name}.blob.core.windows.net/",
+                                        "dfs": f"https://{name}.dfs.core.windows.net/",
+                                        "file": f"https://{name}.file.core.windows.net/"},
+                                    **extra})
+    item["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
+    return item
+
+
+def key_vault(resource_id: str, *, rbac: bool = True,
+              policies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return arm.resource(resource_id, "Microsoft.KeyVault/vaults", properties={
+        "tenantId": TENANT, "sku": {"family": "A", "name": "standard"},
+        "enableRbacAuthorization": rbac, "enableSoftDelete": True,
+        "enablePurgeProtection": True, "accessPolicies": list(policies or [])})
+
+
+def access_policy(object_id: str, keys: list[str]) -> dict[str, Any]:
+    return {"tenantId": TENANT, "objectId": object_id,
+            "permissions": {"keys": keys, "secrets": [], "certificates": []}}
+
+
+# -- the healthy hub ------------------------------------------------------------------------------
+def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed: bool = False,
+         identity_storage: bool = False, uami: bool = False, cmk: bool = False,
+         creator: bool = False, foundry: bool = False, onelake: bool = False,
+         embed_account: str = "aoai-embed", embed_connection: str = "conn-aoai-embeddings"
+         ) -> Fixture:
+    """A hub and project where every check passes: each feature brings its resources, the
+    connections of project 'proj-alpha' that use them, and every role the docs ask for.
+
+    Ana is the project's member, granted as the portal grants it: Azure AI Developer on the
+    project, Reader on the hub, Azure AI Inference Deployment Operator on the resource group.
+    """
+    f = Fixture()
+    f.add(arm.subscription(SUB, [MG, TENANT]))
+    hub_properties: dict[str, Any] = {
+        "friendlyName": "Fixture hub", "storageAccount": ST_HUB, "keyVault": KV,
+        "applicationInsights": APPI, "containerRegistry": ACR,
+        "systemDatastoresAuthMode": "identity" if identity_storage else "accessKey",
+        "associatedWorkspaces": [PROJECT],
+        "workspaceHubConfig": {"defaultWorkspaceResourceGroup": RG},
+        "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"}
+    hub = f.add(workspace(HUB, "Hub", hub_properties, HUB_MI))
+    f.add(workspace(PROJECT, "Project", {"friendlyName": "Alpha", "hubResourceId": HUB,
+                                         "provisioningState": "Succeeded"}, PROJECT_MI))
+    f.add(storage_account(ST_HUB))
+    f.add(key_vault(KV))
+    f.add(arm.resource(ACR, "Microsoft.ContainerRegistry/registries",
+                       properties={"adminUserEnabled": False, "loginServer":
+                                   "crhubfixture.azurecr.io"}))
+    f.add(arm.resource(APPI, "Microsoft.Insights/components", kind="web",
+                       properties={"Application_Type": "web"}))
+
+    f.user(ANA)
+    f.service_principal(HUB_MI)
+    f.service_principal(PROJECT_MI)
+    f.service_principal(ML_APP, appId=ML_APP_ID)
+    f.grant("ana/project/ai-developer", PROJECT, ANA, arm.AZURE_AI_DEVELOPER)
+    f.grant("ana/hub/reader", HUB, ANA, arm.READER)
+    f.grant("ana/rg/deploy-operator", RG, ANA, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
+    f.grant("mlapp/rg/reader", RG, ML_APP, arm.READER)
+
+    if aoai or embed:
+        f.add(openai_account(AOAI, AOAI_MI))
+        f.service_principal(AOAI_MI)
+        f.add(connection(PROJECT, "conn-aoai", "AzureOpenAI", "AAD",
+                         "https://aoai-chat.openai.azure.com/", AOAI))
+        f.grant("ana/aoai/openai-user", AOAI, ANA, arm.OPENAI_USER)
+    if embed:
+        embed_id = account_id(embed_account)
+        f.add(openai_account(embed_id, EMBED_MI))
+        f.principals[EMBED_MI] = arm.principal(EMBED_MI, "ServicePrincipal", embed_account, [])
+        f.add(connection(PROJECT, embed_connection, "AzureOpenAI", "AAD",
+                         f"https://{embed_account}.openai.azure.com/", embed_id))
+        f.grant("ana/embed/openai-user", embed_id, ANA, arm.OPENAI_USER)
+        f.grant("aoai-mi/embed/openai-user", embed_id, AOAI_MI, arm.OPENAI_USER)
+    if search:
+        f.add(search_service(SEARCH_MI))
+        f.service_principal(SEARCH_MI)
+        f.add(connection(PROJECT, "conn-search", "CognitiveSearch", "AAD",
+                         "https://srch-fixture.search.windows.net", SEARCH))
+        f.grant("ana/search/data", SEARCH, ANA, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+        f.grant("ana/search/reader", SEARCH, ANA, arm.READER)
+    if blob:
+        f.add(storage_account(ST_DATA))
+        f.add(connection(PROJECT, "conn-blob", "AzureBlob", "AAD",
+                         "https://stdatafixture.blob.core.windows.net/docs", ST_DATA,
+                         AccountName="stdatafixture", ContainerName="docs"))
+        f.grant("ana/blob/data", ST_DATA, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+        f.grant("hub-mi/blob/reader", ST_DATA, HUB_MI, arm.STORAGE_BLOB_DATA_READER)
+    if (aoai or embed) and search:
+        f.grant("aoai-mi/search/data", SEARCH, AOAI_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+        f.grant("aoai-mi/search/service", SEARCH, AOAI_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
+        f.grant("search-mi/aoai/openai-user", AOAI, SEARCH_MI, arm.OPENAI_USER)
+        if embed:
+            f.grant("search-mi/embed/openai-user", account_id(embed_account), SEARCH_MI,
+                    arm.OPENAI_USER)
+    if (aoai or embed) and blob:
+        f.grant("aoai-mi/blob/data", ST_DATA, AOAI_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    if search and blob:
+        f.grant("search-mi/blob/reader", ST_DATA, SEARCH_MI, arm.STORAGE_BLOB_DATA_READER)
+    if onelake:
+        f.add(connection(PROJECT, "conn-onelake", "AzureOneLake", "AAD",
+                         "https://onelake.dfs.fabric.microsoft.com/ws-sales/lh-sales.Lakehouse/"
+                         "Files"))
+    if identity_storage:
+        f.grant("hub-mi/hubst/blob", ST_HUB, HUB_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+        f.grant("hub-mi/hubst/file", ST_HUB, HUB_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
+        f.grant("ana/hubst/blob", ST_HUB, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+        f.grant("ana/hubst/file", ST_HUB, ANA, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
+    if uami:
+        f.add(arm.resource(UAMI, "Microsoft.ManagedIdentity/userAssignedIdentities",
+                           properties={"tenantId": TENANT, "principalId": UAMI_MI,
+                                       "clientId": pid("client:uami")}))
+        f.service_principal(UAMI_MI)
+        hub["identity"] = {"type": "SystemAssigned,UserAssigned", "principalId": HUB_MI,
+                           "tenantId": TENANT, "userAssignedIdentities": {
+                               UAMI: {"principalId": UAMI_MI, "clientId": pid("client:uami")}}}
+        hub_properties["primaryUserAssignedIdentity"] = UAMI
+        f.grant("uami/acr/pull", ACR, UAMI_MI, arm.ACR_PULL)
+    if cmk:
+        f.add(key_vault(KV_CMK))
+        encryption: dict[str, Any] = {
+            "status": "Enabled",
+            "keyVaultProperties": {
+                "keyVaultArmId": KV_CMK,
+                "keyIdentifier": "https://kv-cmk-fixture.vault.azure.net/keys/hub-key/"
+                                 "4f6d0c8e2b1a4c3d9e8f7a6b5c4d3e2f"}}
+        if uami:
+            encryption["identity"] = {"userAssignedIdentity": UAMI}
+            f.grant("uami/kv-cmk/crypto", KV_CMK, UAMI_MI,
+                    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)
+            f.grant("uami/rg/contributor", RG, UAMI_MI, arm.CONTRIBUTOR)
+        else:
+            f.grant("hub-mi/kv-cmk/crypto", KV_CMK, HUB_MI,
+                    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)
+        hub_properties["encryption"] = encryption
+    if creator:
+        f.user(CARA)
+        f.target["creator"] = CARA
+        f.grant("cara/rg/contributor", RG, CARA, arm.CONTRIBUTOR)
+        if cmk:
+            f.grant("cara/kv-cmk/contributor", KV_CMK, CARA, arm.CONTRIBUTOR)
+    if foundry:
+        account = openai_account(FOUNDRY, FOUNDRY_MI, kind="AIServices")
+        account["properties"]["allowProjectManagement"] = True
+        f.add(account)
+        f.add(arm.resource(FOUNDRY_PROJECT, "Microsoft.CognitiveServices/accounts/projects",
+                           properties={"displayName": "Agents", "provisioningState":
+                                       "Succeeded"},
+                           identity=arm.system_identity(FPROJ_MI, TENANT)))
+        f.user(FINN)
+        f.service_principal(FOUNDRY_MI)
+        f.service_principal(FPROJ_MI)
+        f.grant("finn/foundry/foundry-user", FOUNDRY, FINN, arm.FOUNDRY_USER)
+        f.grant("fproj-mi/fproj/foundry-user", FOUNDRY_PROJECT, FPROJ_MI, arm.FOUNDRY_USER)
+    return f
+
+
+# -- the scenarios --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    check: str
+    variant: str
+    description: str
+    make: Callable[[], Fixture]
+
+
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(check: str, variant: str, description: str
+             ) -> Callable[[Callable[[], Fixture]], Callable[[], Fixture]]:
+    def register(make: Callable[[], Fixture]) -> Callable[[], Fixture]:
+        SCENARIOS.append(Scenario(check, variant, " ".join(description.split()), make))
+        return make
+    return register
+
+
+# ACR001 -------------------------------------------------------------------------------------------
+@scenario("ACR001", "fail", "The hub has a user-assigned identity without AcrPull on its "
+          "registry.")
+def _acr001_fail() -> Fixture:
+    f = base(uami=True)
+    f.drop("uami/acr/pull")
+    return f
+
+
+@scenario("ACR001", "pass", "The hub's user-assigned identity holds AcrPull on the registry.")
+def _acr001_pass() -> Fixture:
+    return base(uami=True)
+
+
+# CFG001 -------------------------------------------------------------------------------------------
+@scenario("CFG001", "fail", "An Entra ID connection uses a Search service still in API-key-only "
+          "mode.")
+def _cfg001_fail() -> Fixture:
+    f = base(search=True)
+    f.props(SEARCH)["authOptions"] = {"apiKeyOnly": {}}
+    return f
+
+
+@scenario("CFG001", "pass-key-connection", "Search is in API-key-only mode and the project "
+          "reaches it with a key: Azure OpenAI then uses the key too, not its identity.")
+def _cfg001_pass_key() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.props(SEARCH)["authOptions"] = {"apiKeyOnly": {}}
+    f.get(f"{PROJECT}/connections/conn-search")["properties"]["authType"] = "ApiKey"
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data",
+           "ana/search/reader")
+    return f
+
+
+@scenario("CFG001", "pass", "The Search service accepts both API keys and Entra ID tokens.")
+def _cfg001_pass() -> Fixture:
+    return base(search=True)
+
+
+@scenario("CFG001", "pass-local-auth-disabled", "The Search service has local authentication "
+          "disabled (ARM then returns no authOptions): Entra ID only.")
+def _cfg001_pass_local() -> Fixture:
+    f = base(search=True)
+    f.props(SEARCH)["authOptions"] = None
+    f.props(SEARCH)["disableLocalAuth"] = True
+    return f
+
+
+@scenario("CFG001", "unknown-auth-options-missing", "The snapshot shows neither authOptions nor "
+          "disableLocalAuth of the Search service.")
+def _cfg001_unknown() -> Fixture:
+    f = base(search=True)
+    del f.props(SEARCH)["authOptions"]
+    del f.props(SEARCH)["disableLocalAuth"]
+    return f
+
+
+# CFG002 -------------------------------------------------------------------------------------------
+@scenario("CFG002", "fail", "A connection authenticates with an API key to an Azure OpenAI "
+          "resource with disableLocalAuth.")
+def _cfg002_fail() -> Fixture:
+    f = base(aoai=True)
+    f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["authType"] = "ApiKey"
+    f.props(AOAI)["disableLocalAuth"] = True
+    return f
+
+
+@scenario("CFG002", "fail-storage-shared-key", "A blob connection uses the account key of a "
+          "storage account with allowSharedKeyAccess false.")
+def _cfg002_fail_storage() -> Fixture:
+    f = base(blob=True)
+    f.get(f"{PROJECT}/connections/conn-blob")["properties"]["authType"] = "AccountKey"
+    f.props(ST_DATA)["allowSharedKeyAccess"] = False
+    return f
+
+
+@scenario("CFG002", "pass", "A key connection to an Azure OpenAI resource that accepts keys.")
+def _cfg002_pass() -> Fixture:
+    f = base(aoai=True)
+    f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["authType"] = "ApiKey"
+    return f
+
+
+# CFG003 -------------------------------------------------------------------------------------------
+@scenario("CFG003", "fail", "An Entra ID connection uses an Azure OpenAI resource without a "
+          "custom subdomain (regional endpoint).")
+def _cfg003_fail() -> Fixture:
+    f = base(aoai=True)
+    properties = f.props(AOAI)
+    del properties["customSubDomainName"]
+    properties["endpoint"] = "https://eastus.api.cognitive.microsoft.com/"
+    f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["target"] = \
+        "https://eastus.api.cognitive.microsoft.com/"
+    return f
+
+
+@scenario("CFG003", "pass", "The Azure OpenAI resource has a custom subdomain.")
+def _cfg003_pass() -> Fixture:
+    return base(aoai=True)
+
+
+# CMK001 -------------------------------------------------------------------------------------------
+@scenario("CMK001", "fail", "A CMK hub's system identity has no role on the RBAC key vault.")
+def _cmk001_fail() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    return f
+
+
+@scenario("CMK001", "fail-access-policy", "An access-policy key vault has no policy for the hub's "
+          "identity.")
+def _cmk001_fail_policy() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.add(key_vault(KV_CMK, rbac=False, policies=[access_policy(CARA, ["get", "list"])]))
+    return f
+
+
+@scenario("CMK001", "fail-user-assigned", "The encryption names the hub's user-assigned identity, "
+          "which has no role on the key vault.")
+def _cmk001_fail_uami() -> Fixture:
+    f = base(cmk=True, uami=True)
+    f.drop("uami/kv-cmk/crypto")
+    return f
+
+
+@scenario("CMK001", "pass", "The hub's identity holds Key Vault Crypto Service Encryption User.")
+def _cmk001_pass() -> Fixture:
+    return base(cmk=True)
+
+
+@scenario("CMK001", "pass-access-policy", "An access policy gives the hub's identity get, wrapKey "
+          "and unwrapKey.")
+def _cmk001_pass_policy() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.add(key_vault(KV_CMK, rbac=False,
+                    policies=[access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"])]))
+    return f
+
+
+# CMK002 -------------------------------------------------------------------------------------------
+@scenario("CMK002", "fail", "A CMK hub's user-assigned identity has no write role on the hub's "
+          "resource group.")
+def _cmk002_fail() -> Fixture:
+    f = base(cmk=True, uami=True)
+    f.drop("uami/rg/contributor")
+    return f
+
+
+@scenario("CMK002", "pass", "The user-assigned identity holds Contributor on the resource group.")
+def _cmk002_pass() -> Fixture:
+    return base(cmk=True, uami=True)
+
+
+# CMK003 -------------------------------------------------------------------------------------------
+@scenario("CMK003", "fail", "The creator (--creator) has Contributor on the hub's resource group "
+          "but no role on the CMK key vault in another resource group.")
+def _cmk003_fail() -> Fixture:
+    f = base(cmk=True, creator=True)
+    f.drop("cara/kv-cmk/contributor")
+    return f
+
+
+@scenario("CMK003", "fail-access-policy", "The creator holds Contributor on an access-policy key "
+          "vault but no key policy with create, get, delete and purge.")
+def _cmk003_fail_policy() -> Fixture:
+    f = base(cmk=True, creator=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.add(key_vault(KV_CMK, rbac=False, policies=[
+        access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+        access_policy(CARA, ["get", "list"])]))
+    return f
+
+
+@scenario("CMK003", "pass", "The creator holds Contributor on the RBAC key vault.")
+def _cmk003_pass() -> Fixture:
+    return base(cmk=True, creator=True)
+
+
+@scenario("CMK003", "pass-access-policy", "The creator holds Contributor and a key policy with "
+          "create, get, delete and purge.")
+def _cmk003_pass_policy() -> Fixture:
+    f = base(cmk=True, creator=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.add(key_vault(KV_CMK, rbac=False, policies=[
+        access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+        access_policy(CARA, ["create", "get", "delete", "purge", "list"])]))
+    return f
+
+
+@scenario("CMK003", "trap-second-role-notactions", "The creator's broad custom role on the vault's "
+          "resource group removes Microsoft.KeyVault/vaults/write in its NotActions; Key Vault "
+          "Contributor on the vault grants it (NotActions is not a deny).")
+def _cmk003_trap_second() -> Fixture:
+    f = base(cmk=True, creator=True)
+    f.drop("cara/kv-cmk/contributor")
+    operator = f.define(arm.custom_role(
+        "Platform Operator Without Key Vault", actions=["*"],
+        not_actions=["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/delete",
+                     "Microsoft.Authorization/*/Write", "Microsoft.Authorization/*/Delete"],
+        scopes=[RG_SECURITY]))
+    f.grant("cara/rg-security/operator", RG_SECURITY, CARA, operator)
+    f.grant("cara/kv-cmk/kv-contributor", KV_CMK, CARA, KEY_VAULT_CONTRIBUTOR)
+    return f
+
+
+# CON001 -------------------------------------------------------------------------------------------
+@scenario("CON001", "fail", "The project member holds Contributor on Azure OpenAI, which grants no "
+          "data action, and no Cognitive Services OpenAI User.")
+def _con001_fail() -> Fixture:
+    f = base(aoai=True)
+    f.drop("ana/aoai/openai-user")
+    f.grant("ana/aoai/contributor", AOAI, ANA, arm.CONTRIBUTOR)
+    return f
+
+
+@scenario("CON001", "pass", "The project member holds Cognitive Services OpenAI User.")
+def _con001_pass() -> Fixture:
+    return base(aoai=True)
+
+
+@scenario("CON001", "trap-inherited-resource-group", "Cognitive Services OpenAI User is assigned "
+          "on the resource group, above the Azure OpenAI resource.")
+def _con001_trap_rg() -> Fixture:
+    f = base(aoai=True)
+    f.drop("ana/aoai/openai-user")
+    f.grant("ana/rg/openai-user", RG, ANA, arm.OPENAI_USER)
+    return f
+
+
+@scenario("CON001", "trap-tenant-role-name", "The tenant lists Cognitive Services OpenAI User's "
+          "GUID under another name: roles are matched by id.")
+def _con001_trap_name() -> Fixture:
+    f = base(aoai=True)
+    renamed = arm.builtin_role(arm.OPENAI_USER, SUB)
+    renamed["properties"]["roleName"] = "Contoso Chat Caller"
+    f.define(renamed)
+    return f
+
+
+@scenario("CON001", "trap-second-role-notdataactions", "One role's NotDataActions removes chat "
+          "completions; a second role grants it (NotDataActions is not a deny).")
+def _con001_trap_second() -> Fixture:
+    f = base(aoai=True)
+    f.drop("ana/aoai/openai-user")
+    no_chat = f.define(arm.custom_role(
+        "OpenAI Reader Without Chat",
+        actions=["Microsoft.CognitiveServices/accounts/read"],
+        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"],
+        not_data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/"
+                          "completions/action"]))
+    chat_only = f.define(arm.custom_role(
+        "OpenAI Chat Caller",
+        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/"
+                      "completions/action"]))
+    f.grant("ana/aoai/no-chat", AOAI, ANA, no_chat)
+    f.grant("ana/rg/chat-only", RG, ANA, chat_only)
+    return f
+
+
+@scenario("CON001", "unknown-target-missing", "The connection's Azure OpenAI resource is not in "
+          "the snapshot (another subscription that could not be read).")
+def _con001_unknown_target() -> Fixture:
+    f = base(aoai=True)
+    other = "/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-shared/" \
+            "providers/Microsoft.CognitiveServices/accounts/aoai-shared"
+    conn = f.get(f"{PROJECT}/connections/conn-aoai")["properties"]
+    conn["metadata"]["ResourceId"] = other
+    conn["target"] = "https://aoai-shared.openai.azure.com/"
+    f.drop("ana/aoai/openai-user")
+    f.remove(AOAI)
+    f.principals.pop(AOAI_MI)
+    return f
+
+
+@scenario("CON001", "unknown-read-error", "The member holds no role on Azure OpenAI, but role "
+          "assignments at the subscription could not be read.")
+def _con001_unknown_errors() -> Fixture:
+    f = base(aoai=True)
+    f.drop("ana/aoai/openai-user")
+    f.errors.append(arm.read_error(SUBSCRIPTION, "Microsoft.Authorization/roleAssignments/read"))
+    return f
+
+
+@scenario("CON001", "warn-propagation", "Cognitive Services OpenAI User was assigned four "
+          "minutes before the snapshot: Azure may not apply it yet.")
+def _con001_warn_young() -> Fixture:
+    f = base(aoai=True)
+    f.drop("ana/aoai/openai-user")
+    f.grant("ana/aoai/openai-user", AOAI, ANA, arm.OPENAI_USER,
+            created_on="2026-06-01T11:56:00.0000000Z")
+    return f
+
+
+# CON002 -------------------------------------------------------------------------------------------
+@scenario("CON002", "fail", "The project member can list indexes (Reader) but holds no Search "
+          "data role.")
+def _con002_fail() -> Fixture:
+    f = base(search=True)
+    f.drop("ana/search/data")
+    return f
+
+
+@scenario("CON002", "fail-no-index-read", "The project member holds Search Index Data "
+          "Contributor but nothing that lists indexes.")
+def _con002_fail_index() -> Fixture:
+    f = base(search=True)
+    f.drop("ana/search/reader")
+    return f
+
+
+@scenario("CON002", "pass", "Search Index Data Contributor and Reader on the Search service.")
+def _con002_pass() -> Fixture:
+    return base(search=True)
+
+
+@scenario("CON002", "trap-wildcard-custom-role", "A custom role grants "
+          "Microsoft.Search/searchServices/indexes/documents/* (and */read) instead of the "
+          "built-in roles.")
+def _con002_trap_wildcard() -> Fixture:
+    f = base(search=True)
+    f.drop("ana/search/data", "ana/search/reader")
+    role = f.define(arm.custom_role(
+        "Contoso Search Document Editor",
+        actions=["Microsoft.Search/searchServices/*/read"],
+        data_actions=["Microsoft.Search/searchServices/indexes/documents/*"]))
+    f.grant("ana/search/custom", SEARCH, ANA, role)
+    return f
+
+
+# CON003 -------------------------------------------------------------------------------------------
+@scenario("CON003", "fail", "The project member owns the storage account, which grants no blob "
+          "data action.")
+def _con003_fail() -> Fixture:
+    f = base(blob=True)
+    f.drop("ana/blob/data")
+    f.grant("ana/blob/owner", ST_DATA, ANA, arm.OWNER)
+    return f
+
+
+@scenario("CON003", "fail-deny-assignment", "A managed application's deny assignment blocks blob "
+          "writes for everyone on the storage account.")
+def _con003_fail_deny() -> Fixture:
+    f = base(blob=True)
+    f.denies.append(arm.deny_assignment(
+        ST_DATA, name="Archive guard: read-only documents", principals=[arm.EVERYONE],
+        data_actions=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+                      "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"],
+        description="Created by the managed application 'archive-guard'."))
+    return f
+
+
+@scenario("CON003", "pass", "Storage Blob Data Contributor on the storage account.")
+def _con003_pass() -> Fixture:
+    return base(blob=True)
+
+
+@scenario("CON003", "unknown-conditional", "Storage Blob Data Contributor is assigned with an "
+          "ABAC condition on blob reads and writes (one container only).")
+def _con003_unknown_condition() -> Fixture:
+    f = base(blob=True)
+    f.drop("ana/blob/data")
+    condition = (
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
+        "read'}) AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
+        "blobs/write'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
+        "containers:name] StringEquals 'docs'))")
+    f.grant("ana/blob/data", ST_DATA, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
+            condition=condition)
+    return f
+
+
+# CON004 -------------------------------------------------------------------------------------------
+@scenario("CON004", "fail", "The project has a OneLake connection (reported as info: Fabric "
+          "grants it, not Azure RBAC).")
+def _con004_fail() -> Fixture:
+    return base(onelake=True)
+
+
+@scenario("CON004", "pass", "No OneLake connection.")
+def _con004_pass() -> Fixture:
+    return base(blob=True)
+
+
+# FDY001 -------------------------------------------------------------------------------------------
+@scenario("FDY001", "fail", "A Foundry user holds Contributor on the account, which grants no "
+          "Foundry data action.")
+def _fdy001_fail() -> Fixture:
+    f = base(foundry=True)
+    f.drop("finn/foundry/foundry-user")
+    f.grant("finn/foundry/contributor", FOUNDRY, FINN, arm.CONTRIBUTOR)
+    return f
+
+
+@scenario("FDY001", "fail-project-identity", "The Foundry project's managed identity holds no "
+          "role.")
+def _fdy001_fail_identity() -> Fixture:
+    f = base(foundry=True)
+    f.drop("fproj-mi/fproj/foundry-user")
+    return f
+
+
+@scenario("FDY001", "pass", "Foundry User on the account (reaching its project) and on the "
+          "project for its identity.")
+def _fdy001_pass() -> Fixture:
+    return base(foundry=True)
+
+
+@scenario("FDY001", "trap-renamed-role", "The tenant still lists Foundry User's GUID as "
+          "'Azure AI User' (its name before the rename).")
+def _fdy001_trap_renamed() -> Fixture:
+    f = base(foundry=True)
+    renamed = arm.builtin_role(arm.FOUNDRY_USER, SUB)
+    renamed["properties"]["roleName"] = "Azure AI User"
+    renamed["properties"].pop("formerRoleNames", None)
+    f.define(renamed)
+    return f
+
+
+@scenario("FDY001", "trap-service-identities", "The Foundry account is also the AI services "
+          "target of the hub's project: the Azure Machine Learning app (Reader) and Search's "
+          "identity (OpenAI User) hold roles on it for their own calls, not to build agents.")
+def _fdy001_trap_services() -> Fixture:
+    f = base(foundry=True, search=True)
+    f.add(connection(PROJECT, "conn-ais", "AIServices", "AAD",
+                     "https://ais-foundry.openai.azure.com/", FOUNDRY))
+    f.grant("ana/foundry/foundry-user", FOUNDRY, ANA, arm.FOUNDRY_USER)
+    f.grant("mlapp/foundry/reader", FOUNDRY, ML_APP, arm.READER)
+    f.grant("search-mi/foundry/openai-user", FOUNDRY, SEARCH_MI, arm.OPENAI_USER)
+    f.grant("foundry-mi/search/data", SEARCH, FOUNDRY_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+    f.grant("foundry-mi/search/service", SEARCH, FOUNDRY_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
+    return f
+
+
+# FPA001 -------------------------------------------------------------------------------------------
+@scenario("FPA001", "fail", "The Azure Machine Learning app has no read access on the connected "
+          "Azure OpenAI resource.")
+def _fpa001_fail() -> Fixture:
+    f = base(aoai=True)
+    f.drop("mlapp/rg/reader")
+    return f
+
+
+@scenario("FPA001", "pass", "The Azure Machine Learning app holds Reader on the resource group.")
+def _fpa001_pass() -> Fixture:
+    return base(aoai=True)
+
+
+@scenario("FPA001", "unknown-app-missing", "The Azure Machine Learning app's service principal is "
+          "not in the snapshot.")
+def _fpa001_unknown() -> Fixture:
+    f = base(aoai=True)
+    f.drop("mlapp/rg/reader")
+    f.principals.pop(ML_APP)
+    return f
+
+
+# HUB001 -------------------------------------------------------------------------------------------
+@scenario("HUB001", "fail", "A project member granted outside the portal has no Reader on the "
+          "hub.")
+def _hub001_fail() -> Fixture:
+    f = base()
+    f.drop("ana/hub/reader")
+    return f
+
+
+@scenario("HUB001", "fail-group", "A group granted Contributor on the project with the CLI has "
+          "nothing on the hub.")
+def _hub001_fail_group() -> Fixture:
+    f = base()
+    f.group(GRP_DEVS)
+    f.grant("devs/project/contributor", PROJECT, GRP_DEVS, arm.CONTRIBUTOR)
+    f.grant("devs/rg/deploy-operator", RG, GRP_DEVS, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
+    return f
+
+
+@scenario("HUB001", "pass", "The project member holds Reader on the hub.")
+def _hub001_pass() -> Fixture:
+    return base()
+
+
+@scenario("HUB001", "trap-nested-group", "Reader on the hub is held by group B; the member is in "
+          "group A, which is a member of group B.")
+def _hub001_trap_nested() -> Fixture:
+    f = base()
+    f.drop("ana/hub/reader")
+    f.group(GRP_B)
+    f.group(GRP_A, [GRP_B])
+    f.user(ANA, [GRP_A])
+    f.grant("grp-b/hub/reader", HUB, GRP_B, arm.READER)
+    return f
+
+
+@scenario("HUB001", "unknown-memberof-null", "The member holds no role on the hub and its group "
+          "memberships could not be read (memberOf null): a group could grant it.")
+def _hub001_unknown_membership() -> Fixture:
+    f = base()
+    f.drop("ana/hub/reader")
+    f.user(ANA, None)
+    return f
+
+
+# HUB002 -------------------------------------------------------------------------------------------
+@scenario("HUB002", "fail", "A project member has no deployment role on the project's resource "
+          "group.")
+def _hub002_fail() -> Fixture:
+    f = base()
+    f.drop("ana/rg/deploy-operator")
+    return f
+
+
+@scenario("HUB002", "pass", "Azure AI Inference Deployment Operator on the resource group.")
+def _hub002_pass() -> Fixture:
+    return base()
+
+
+# HUB003 -------------------------------------------------------------------------------------------
+def _hub_builder_role(f: Fixture) -> str:
+    return f.define(arm.custom_role(
+        "Hub Compute Operator",
+        actions=["Microsoft.MachineLearningServices/workspaces/read",
+                 "Microsoft.MachineLearningServices/workspaces/computes/*",
+                 "Microsoft.MachineLearningServices/workspaces/connections/*"]))
+
+
+@scenario("HUB003", "fail", "A lead builds compute and connections on the hub with a custom role "
+          "that lacks hubs/join.")
+def _hub003_fail() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/hub/compute-operator", HUB, GUS, _hub_builder_role(f))
+    return f
+
+
+@scenario("HUB003", "fail-eligible", "A lead is only PIM-eligible for Azure AI Developer on the "
+          "hub.")
+def _hub003_fail_eligible() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.eligibilities.append(arm.eligibility(HUB, GUS, arm.AZURE_AI_DEVELOPER))
+    return f
+
+
+@scenario("HUB003", "pass", "The lead also holds Azure AI Developer on the hub.")
+def _hub003_pass() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/hub/compute-operator", HUB, GUS, _hub_builder_role(f))
+    f.grant("gus/hub/ai-developer", HUB, GUS, arm.AZURE_AI_DEVELOPER)
+    return f
+
+
+# HUB004 -------------------------------------------------------------------------------------------
+@scenario("HUB004", "fail", "The creator (--creator) holds Azure AI Developer on the resource "
+          "group, which cannot create hubs.")
+def _hub004_fail() -> Fixture:
+    f = base(creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/rg/ai-developer", RG, CARA, arm.AZURE_AI_DEVELOPER)
+    return f
+
+
+@scenario("HUB004", "pass", "The creator holds Contributor on the resource group.")
+def _hub004_pass() -> Fixture:
+    return base(creator=True)
+
+
+@scenario("HUB004", "trap-inherited-management-group", "Contributor is assigned on the management "
+          "group above the subscription (managementGroupAncestorsChain).")
+def _hub004_trap_mg() -> Fixture:
+    f = base(creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/mg/contributor", MG_SCOPE, CARA, arm.CONTRIBUTOR)
+    return f
+
+
+# IDN001 -------------------------------------------------------------------------------------------
+@scenario("IDN001", "fail", "Azure OpenAI queries Search for the project but its system identity "
+          "is off.")
+def _idn001_fail() -> Fixture:
+    f = base(aoai=True, search=True)
+    del f.get(AOAI)["identity"]
+    f.get(AOAI)["identity"] = {"type": "None"}
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service")
+    f.principals.pop(AOAI_MI)
+    return f
+
+
+@scenario("IDN001", "fail-hub-identity", "The hub has no managed identity at all.")
+def _idn001_fail_hub() -> Fixture:
+    f = base()
+    f.get(HUB)["identity"] = {"type": "None"}
+    f.principals.pop(HUB_MI)
+    return f
+
+
+@scenario("IDN001", "pass", "Every identity in the chain is enabled.")
+def _idn001_pass() -> Fixture:
+    return base(aoai=True, search=True, blob=True)
+
+
+@scenario("IDN001", "pass-key-connections", "Azure OpenAI has no identity, but the project "
+          "reaches Search and storage with keys: no service calls another as itself.")
+def _idn001_pass_keys() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.get(AOAI)["identity"] = {"type": "None"}
+    f.principals.pop(AOAI_MI)
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "aoai-mi/blob/data")
+    f.drop("ana/search/data", "ana/search/reader", "ana/blob/data", "hub-mi/blob/reader")
+    f.get(f"{PROJECT}/connections/conn-search")["properties"]["authType"] = "ApiKey"
+    f.get(f"{PROJECT}/connections/conn-blob")["properties"]["authType"] = "AccountKey"
+    return f
+
+
+# IDN002 -------------------------------------------------------------------------------------------
+@scenario("IDN002", "fail", "A Contributor assignment on the project belongs to a deleted user.")
+def _idn002_fail() -> Fixture:
+    f = base()
+    f.principals[FORMER] = arm.principal(FORMER, "User", "Former Contractor", [], deleted=True)
+    f.grant("former/project/contributor", PROJECT, FORMER, arm.CONTRIBUTOR)
+    return f
+
+
+@scenario("IDN002", "pass", "Every assignment belongs to an existing principal.")
+def _idn002_pass() -> Fixture:
+    return base()
+
+
+# INS001 -------------------------------------------------------------------------------------------
+def _hub_creator_without_monitoring(f: Fixture) -> str:
+    return f.define(arm.custom_role(
+        "Hub Creator Without Monitoring",
+        actions=["Microsoft.MachineLearningServices/workspaces/write",
+                 "Microsoft.Storage/storageAccounts/write", "Microsoft.KeyVault/vaults/write",
+                 "Microsoft.CognitiveServices/accounts/write", "*/read"]))
+
+
+@scenario("INS001", "fail", "The creator's custom role creates hubs but not Application Insights "
+          "or Log Analytics workspaces.")
+def _ins001_fail() -> Fixture:
+    f = base(creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/rg/hub-creator", RG, CARA, _hub_creator_without_monitoring(f))
+    return f
+
+
+@scenario("INS001", "pass", "The creator holds Contributor on the resource group.")
+def _ins001_pass() -> Fixture:
+    return base(creator=True)
+
+
+@scenario("INS001", "trap-inherited-subscription", "Contributor is assigned on the subscription; "
+          "the resource group inherits it.")
+def _ins001_trap_sub() -> Fixture:
+    f = base(creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/sub/contributor", SUBSCRIPTION, CARA, arm.CONTRIBUTOR)
+    return f
+
+
+# NET001 -------------------------------------------------------------------------------------------
+@scenario("NET001", "fail", "Search refuses public traffic without the trusted-services bypass, "
+          "and Azure OpenAI calls it.")
+def _net001_fail() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.props(SEARCH)["publicNetworkAccess"] = "disabled"
+    f.props(SEARCH)["networkRuleSet"] = {"ipRules": [], "bypass": "None"}
+    return f
+
+
+@scenario("NET001", "fail-storage", "The data storage account denies by default without "
+          "AzureServices in its bypass, and Azure OpenAI reads it.")
+def _net001_fail_storage() -> Fixture:
+    f = base(aoai=True, blob=True)
+    f.props(ST_DATA)["networkAcls"] = {"defaultAction": "Deny", "bypass": "Logging, Metrics",
+                                       "ipRules": [], "virtualNetworkRules": []}
+    return f
+
+
+@scenario("NET001", "pass", "Search refuses public traffic but lets trusted Azure services "
+          "through.")
+def _net001_pass() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.props(SEARCH)["publicNetworkAccess"] = "disabled"
+    f.props(SEARCH)["networkRuleSet"] = {"ipRules": [], "bypass": "AzureServices"}
+    f.props(ST_DATA)["networkAcls"] = {"defaultAction": "Deny",
+                                       "bypass": "Logging, Metrics, AzureServices",
+                                       "ipRules": [], "virtualNetworkRules": []}
+    return f
+
+
+# OYD001 -------------------------------------------------------------------------------------------
+@scenario("OYD001", "fail", "Azure OpenAI's identity holds Search Service Contributor but no "
+          "Search data role.")
+def _oyd001_fail() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("aoai-mi/search/data")
+    return f
+
+
+@scenario("OYD001", "fail-index-schema", "Azure OpenAI's identity holds Search Index Data Reader "
+          "but cannot read the index schema.")
+def _oyd001_fail_schema() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("aoai-mi/search/service", "aoai-mi/search/data")
+    f.grant("aoai-mi/search/reader", SEARCH, AOAI_MI, arm.SEARCH_INDEX_DATA_READER)
+    return f
+
+
+@scenario("OYD001", "pass", "Search Index Data Contributor and Search Service Contributor.")
+def _oyd001_pass() -> Fixture:
+    return base(aoai=True, search=True)
+
+
+@scenario("OYD001", "trap-inherited-subscription", "Azure OpenAI's identity holds its Search roles "
+          "on the subscription.")
+def _oyd001_trap_sub() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service")
+    f.grant("aoai-mi/sub/search-data", SUBSCRIPTION, AOAI_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+    f.grant("aoai-mi/sub/search-service", SUBSCRIPTION, AOAI_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
+    return f
+
+
+@scenario("OYD001", "unknown-search-missing", "The project's Search connection points to a "
+          "Search service that is not in the snapshot.")
+def _oyd001_unknown() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data",
+           "ana/search/reader")
+    f.drop("search-mi/aoai/openai-user")
+    f.remove(SEARCH)
+    f.principals.pop(SEARCH_MI)
+    return f
+
+
+@scenario("OYD001", "pass-key-connections", "The project reaches Azure OpenAI and Search with "
+          "API keys: \"add your data\" then uses the Search key, and Azure OpenAI's identity "
+          "needs no Search role (the seed: only Entra ID connections make services authorize "
+          "each other).")
+def _oyd001_pass_keys() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "search-mi/aoai/openai-user",
+           "ana/aoai/openai-user", "ana/search/data", "ana/search/reader")
+    for name in ("conn-aoai", "conn-search"):
+        f.get(f"{PROJECT}/connections/{name}")["properties"]["authType"] = "ApiKey"
+    return f
+
+
+# OYD002 -------------------------------------------------------------------------------------------
+@scenario("OYD002", "fail", "Azure OpenAI's identity can query Search (Search Index Data Reader) "
+          "but not write documents for ingestion.")
+def _oyd002_fail() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.drop("aoai-mi/search/data")
+    f.grant("aoai-mi/search/reader", SEARCH, AOAI_MI, arm.SEARCH_INDEX_DATA_READER)
+    return f
+
+
+@scenario("OYD002", "fail-storage", "Azure OpenAI's identity cannot read and write the uploaded "
+          "blobs.")
+def _oyd002_fail_storage() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.drop("aoai-mi/blob/data")
+    return f
+
+
+@scenario("OYD002", "pass", "Search Index Data Contributor, Search Service Contributor and "
+          "Storage Blob Data Contributor.")
+def _oyd002_pass() -> Fixture:
+    return base(aoai=True, search=True, blob=True)
+
+
+# OYD003 -------------------------------------------------------------------------------------------
+@scenario("OYD003", "fail", "Search's identity holds no role on Azure OpenAI for vectorization.")
+def _oyd003_fail() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("search-mi/aoai/openai-user")
+    return f
+
+
+@scenario("OYD003", "pass", "Search's identity holds Cognitive Services OpenAI User.")
+def _oyd003_pass() -> Fixture:
+    return base(aoai=True, search=True)
+
+
+@scenario("OYD003", "trap-wildcard-custom-role", "A custom role grants "
+          "Microsoft.CognitiveServices/accounts/OpenAI/* to Search's identity.")
+def _oyd003_trap_wildcard() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.drop("search-mi/aoai/openai-user")
+    role = f.define(arm.custom_role(
+        "Contoso OpenAI Data Access",
+        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"]))
+    f.grant("search-mi/aoai/custom", AOAI, SEARCH_MI, role)
+    return f
+
+
+# OYD004 -------------------------------------------------------------------------------------------
+@scenario("OYD004", "fail", "Search's identity cannot read the documents in storage.")
+def _oyd004_fail() -> Fixture:
+    f = base(search=True, blob=True)
+    f.drop("search-mi/blob/reader")
+    return f
+
+
+@scenario("OYD004", "pass", "Search's identity holds Storage Blob Data Reader.")
+def _oyd004_pass() -> Fixture:
+    return base(search=True, blob=True)
+
+
+# OYD005 -------------------------------------------------------------------------------------------
+@scenario("OYD005", "fail", "The chat resource's identity holds no role on the embedding "
+          "resource.")
+def _oyd005_fail() -> Fixture:
+    f = base(aoai=True, embed=True)
+    f.drop("aoai-mi/embed/openai-user")
+    return f
+
+
+@scenario("OYD005", "fail-key-connection", "The embedding connection uses an API key.")
+def _oyd005_fail_key() -> Fixture:
+    f = base(aoai=True, embed=True)
+    f.get(f"{PROJECT}/connections/conn-aoai-embeddings")["properties"]["authType"] = "ApiKey"
+    return f
+
+
+@scenario("OYD005", "pass", "The chat resource's identity holds Cognitive Services OpenAI User on "
+          "the embedding resource, through an Entra ID connection.")
+def _oyd005_pass() -> Fixture:
+    return base(aoai=True, embed=True)
+
+
+@scenario("OYD005", "warn-no-hint", "Two Azure OpenAI resources, nothing says which serves "
+          "embeddings, and neither identity holds a role on the other.")
+def _oyd005_warn() -> Fixture:
+    f = base(aoai=True, embed=True, embed_account="aoai-second",
+             embed_connection="conn-aoai-second")
+    f.drop("aoai-mi/embed/openai-user")
+    return f
+
+
+# PFL001 -------------------------------------------------------------------------------------------
+@scenario("PFL001", "fail", "On identity-based hub storage, the project member holds Storage Blob "
+          "Data Contributor but no Storage File Data Privileged Contributor.")
+def _pfl001_fail() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("ana/hubst/file")
+    return f
+
+
+@scenario("PFL001", "fail-smb-share-contributor", "Storage File Data SMB Share Contributor grants "
+          "files read/write but not the BackupSemantics actions prompt flow needs.")
+def _pfl001_fail_smb() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("ana/hubst/file")
+    f.grant("ana/hubst/smb", ST_HUB, ANA, arm.STORAGE_FILE_DATA_SMB_SHARE_CONTRIBUTOR)
+    return f
+
+
+@scenario("PFL001", "pass", "Both storage data roles on the hub's storage account.")
+def _pfl001_pass() -> Fixture:
+    return base(identity_storage=True)
+
+
+@scenario("PFL001", "pass-inherited-resource-group", "Both storage data roles on the resource "
+          "group.")
+def _pfl001_pass_rg() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("ana/hubst/blob", "ana/hubst/file")
+    f.grant("ana/rg/blob", RG, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    f.grant("ana/rg/file", RG, ANA, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
+    return f
+
+
+# STG001 -------------------------------------------------------------------------------------------
+@scenario("STG001", "fail", "On identity-based storage, the hub's identity has the file role but "
+          "no blob data role.")
+def _stg001_fail() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("hub-mi/hubst/blob")
+    return f
+
+
+@scenario("STG001", "fail-files", "On identity-based storage, the hub's identity has no file data "
+          "role.")
+def _stg001_fail_files() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("hub-mi/hubst/file")
+    return f
+
+
+@scenario("STG001", "pass", "The hub's identity holds both storage data roles.")
+def _stg001_pass() -> Fixture:
+    return base(identity_storage=True)
+
+
+@scenario("STG001", "unknown-storage-missing", "The hub's storage account is not in the "
+          "snapshot.")
+def _stg001_unknown() -> Fixture:
+    f = base(identity_storage=True)
+    f.drop("hub-mi/hubst/blob", "hub-mi/hubst/file", "ana/hubst/blob", "ana/hubst/file")
+    f.remove(ST_HUB)
+    f.errors.append(arm.read_error(ST_HUB, "Microsoft.Storage/storageAccounts/read"))
+    return f
+
+
+# STG002 -------------------------------------------------------------------------------------------
+@scenario("STG002", "fail", "A blob connection points to storage the hub did not create, and the "
+          "hub's identity cannot read it.")
+def _stg002_fail() -> Fixture:
+    f = base(blob=True)
+    f.drop("hub-mi/blob/reader")
+    return f
+
+
+@scenario("STG002", "pass", "The hub's identity holds Storage Blob Data Reader on it.")
+def _stg002_pass() -> Fixture:
+    return base(blob=True)
+
+
+# -- output ---------------------------------------------------------------------------------------
+def render_all() -> dict[Path, str]:
+    """Every fixture file's path and text."""
+    files: dict[Path, str] = {}
+    for item in SCENARIOS:
+        data = item.make().build(item.check, item.variant, item.description)
+        parse_snapshot(copy.deepcopy(data), f"{item.check}/{item.variant}")
+        path = OUT / item.check / f"{item.variant}.json"
+        if path in files:
+            raise ValueError(f"two scenarios write {path}")
+        files[path] = dump_snapshot(data)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only report missing, stale or extra files (exit 1 if any)")
+    args = parser.parse_args(argv)
+    files = render_all()
+    existing = set(OUT.glob("*/*.json"))
+    stale = sorted([p for p, text in files.items()
+                    if not p.exists() or p.read_text(encoding="utf-8") != text]
+                   + [p for p in existing if p not in files])
+    if args.check:
+        for path in stale:
+            print(f"stale: {path.relative_to(ROOT)}")
+        return 1 if stale else 0
+    for path in existing - files.keys():
+        path.unlink()
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} fixtures under {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

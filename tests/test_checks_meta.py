@@ -1,0 +1,212 @@
+"""The check catalog: registration, ids, documentation, and the commands that show and pick
+checks (`diagnose checks`, `diagnose explain-check ID`, --select/--ignore)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from diagnose.cli import main
+from diagnose.engine.api import SECTION_TITLES, CheckInfo, parse_sections
+from diagnose.engine.registry import ENTRY_POINT_GROUP, load_checks, select_checks
+from diagnose.errors import BadInput
+from diagnose.exitcodes import ExitCode
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS_DIR = ROOT / "checks"
+FIXTURE = ROOT / "fixtures" / "checks" / "HUB001" / "fail.json"
+ID_FORM = re.compile(r"^[A-Z]{2,5}\d{3}$")
+
+
+def entry_points_table() -> dict[str, str]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        project = tomllib.load(handle)["project"]
+    return project["entry-points"][ENTRY_POINT_GROUP]
+
+
+def check_modules() -> set[str]:
+    return {p.stem for p in CHECKS_DIR.glob("*.py") if p.stem not in ("__init__", "_common")}
+
+
+def registered() -> list[CheckInfo]:
+    checks, errors = load_checks()
+    assert not errors, errors
+    return checks
+
+
+CHECK_IDS = [c.id for c in registered()]
+
+
+# -- registration ----------------------------------------------------------------------------
+def test_every_module_is_registered_and_every_entry_point_is_a_module() -> None:
+    table = entry_points_table()
+    modules = {value.split(":", 1)[0] for value in table.values()}
+    assert all(m.startswith("checks.") for m in modules), modules
+    assert {m.removeprefix("checks.") for m in modules} == check_modules()
+    assert len(modules) == len(table), "two entry points share a module"
+
+
+def test_entry_point_names_its_checks_id_and_module() -> None:
+    for name, value in entry_points_table().items():
+        module_name, _, attribute = value.partition(":")
+        info = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(info, CheckInfo), value
+        assert info.id == name, f"entry point {name} loads check {info.id}"
+        assert module_name.removeprefix("checks.").startswith(info.id.lower() + "_"), value
+
+
+def test_the_installed_entry_points_are_the_ones_in_pyproject() -> None:
+    """What load_checks sees (the installed metadata) matches pyproject: reinstall with
+    `pip install -e .` when this fails after adding a check."""
+    assert sorted(CHECK_IDS) == sorted(entry_points_table())
+
+
+def test_ids_are_unique_and_well_formed() -> None:
+    assert len(CHECK_IDS) == len(set(CHECK_IDS)) == 29
+    for check_id in CHECK_IDS:
+        assert ID_FORM.match(check_id), check_id
+    assert sorted(CHECK_IDS) == CHECK_IDS
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_docstring_has_the_three_sections(check_id: str) -> None:
+    info = next(c for c in registered() if c.id == check_id)
+    sections = parse_sections(info.run.__doc__ or "", check_id)
+    assert list(sections) == list(SECTION_TITLES)
+    assert sections == info.sections
+    for title, text in sections.items():
+        assert len(text.split()) >= 4, f"{check_id}: '{title}' says too little: {text!r}"
+        assert not any(other + ":" in text for other in SECTION_TITLES), (check_id, title)
+    assert info.title and info.scenario and info.title[0].isupper()
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_docs_links_are_https(check_id: str) -> None:
+    info = next(c for c in registered() if c.id == check_id)
+    assert info.docs, f"{check_id} links no documentation"
+    for link in info.docs:
+        assert re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}/\S*$", link), link
+
+
+# -- diagnose checks / explain-check -------------------------------------------------------------
+def test_diagnose_checks_lists_every_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["checks"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    for info in registered():
+        line = next((ln for ln in out.splitlines() if ln.startswith(info.id + " ")), None)
+        assert line is not None, f"{info.id} is not listed"
+        assert info.title in line and info.severity.value in line
+    assert f"{len(CHECK_IDS)} checks." in out
+
+
+def test_diagnose_checks_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["checks", "--json"]) == ExitCode.OK
+    listed = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in listed] == CHECK_IDS
+    for item, info in zip(listed, registered(), strict=True):
+        assert item["whatItChecks"] == info.sections["What it checks"]
+        assert item["whyItMatters"] == info.sections["Why it matters"]
+        assert item["howToFix"] == info.sections["How to fix"]
+        assert item["docs"] == list(info.docs)
+
+
+def flat(text: str) -> str:
+    """Text with its line wrapping undone (textwrap also breaks lines after a hyphen)."""
+    return " ".join(re.sub(r"-\n\s+", "-", text).split())
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_explain_check_prints_the_sections(check_id: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    info = next(c for c in registered() if c.id == check_id)
+    assert main(["explain-check", check_id.lower()]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert out.startswith(f"{check_id}: {info.title}")
+    for title in SECTION_TITLES:
+        assert f"\n{title}:\n" in out
+        assert flat(info.sections[title]) in flat(out)
+    for link in info.docs:
+        assert link in out
+
+
+def test_explain_check_of_an_unknown_id_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain-check", "XYZ999"]) == ExitCode.BAD_INPUT
+    assert "XYZ999" in capsys.readouterr().err
+
+
+# -- --select / --ignore ---------------------------------------------------------------------
+def checks_run(capsys: pytest.CaptureFixture[str], *flags: str) -> list[str]:
+    code = main(["--snapshot", str(FIXTURE), "--format", "json", *flags])
+    captured = capsys.readouterr()
+    assert code in (ExitCode.OK, ExitCode.FINDINGS), captured.err
+    report = json.loads(captured.out)
+    ran = report["target"]["checks"]
+    assert {f["checkId"] for f in report["findings"]} <= set(ran)
+    return ran
+
+
+def test_select_by_id_and_by_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert checks_run(capsys, "--select", "HUB001") == ["HUB001"]
+    assert checks_run(capsys, "--select", "con") == ["CON001", "CON002", "CON003", "CON004"]
+    assert checks_run(capsys, "--select", "HUB001,OYD", "--select", "CFG002") == [
+        "CFG002", "HUB001", "OYD001", "OYD002", "OYD003", "OYD004", "OYD005"]
+
+
+def test_ignore_by_id_and_by_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    ran = checks_run(capsys, "--ignore", "OYD,HUB001")
+    assert ran == [c for c in CHECK_IDS if not c.startswith("OYD") and c != "HUB001"]
+    assert checks_run(capsys, "--select", "CON", "--ignore", "CON004") == [
+        "CON001", "CON002", "CON003"]
+
+
+def test_selected_check_still_finds_its_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--snapshot", str(FIXTURE), "--format", "json", "--select", "HUB001"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.FINDINGS
+    assert [(f["checkId"], f["status"]) for f in report["findings"]] == [("HUB001", "fail")]
+    code = main(["--snapshot", str(FIXTURE), "--format", "json", "--ignore", "HUB001"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.OK and report["findings"] == []
+
+
+@pytest.mark.parametrize("flags", [["--select", "XYZ999"], ["--ignore", "XYZ"],
+                                   ["--select", "HUB001,NOPE1"]],
+                         ids=["select-id", "ignore-prefix", "select-one-of-two"])
+def test_unknown_id_is_bad_input(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--snapshot", str(FIXTURE), "--format", "json", *flags]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert "matches no check" in captured.err
+    assert captured.out == ""
+
+
+def test_select_checks_matches_whole_prefixes_case_insensitively() -> None:
+    checks = registered()
+    assert [c.id for c in select_checks(checks, ["oyd00"], [])] == [
+        "OYD001", "OYD002", "OYD003", "OYD004", "OYD005"]
+    assert [c.id for c in select_checks(checks, [" cmk001 , CMK003 "], [])] == [
+        "CMK001", "CMK003"]
+    assert select_checks(checks, [], []) == checks
+    with pytest.raises(BadInput):
+        select_checks(checks, ["HUB0010"], [])
+
+
+def test_creator_checks_run_only_with_creator(capsys: pytest.CaptureFixture[str]) -> None:
+    """The creator fixtures carry their --creator in target.creator; the command line takes it
+    by object id or by a name found in the snapshot."""
+    path = ROOT / "fixtures" / "checks" / "HUB004" / "fail.json"
+    creator = json.loads(path.read_text(encoding="utf-8"))["target"]["creator"]
+    for who in (creator, "Cara Creator"):
+        code = main(["--snapshot", str(path), "--format", "json", "--select", "HUB004,INS001",
+                     "--creator", who])
+        report = json.loads(capsys.readouterr().out)
+        assert code == ExitCode.FINDINGS
+        assert {(f["checkId"], f["principal"]["id"]) for f in report["findings"]} == {
+            ("HUB004", creator), ("INS001", creator)}
+    assert main(["--snapshot", str(path), "--format", "json", "--select", "HUB004"]) == \
+        ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["findings"] == []

