@@ -1,0 +1,36 @@
+"""The ARM and Microsoft Graph API versions the collector speaks, in one table."""
+
+from __future__ import annotations
+
+WORKSPACES = "2024-10-01"
+"""Hubs, projects and their connections (kind, hubResourceId and the hub fields)."""
+COGNITIVE_SERVICES = "2025-09-01"
+SEARCH = "2025-05-01"
+STORAGE = "2023-05-01"
+KEY_VAULT = "2023-07-01"
+CONTAINER_REGISTRY = "2023-07-01"
+APP_INSIGHTS = "2020-02-02"
+MANAGED_IDENTITY = "2023-01-31"
+ROLE_ASSIGNMENTS = "2022-04-01"
+DENY_ASSIGNMENTS = "2022-04-01"
+ROLE_DEFINITIONS = "2022-05-01-preview"
+"""The first version that keeps a role definition's `condition`."""
+ROLE_ELIGIBILITY = "2020-10-01"
+RESOURCE_GRAPH = "2022-10-01"
+GRAPH = "v1.0"
+
+BY_PROVIDER_TYPE = {
+    "microsoft.machinelearningservices/workspaces": WORKSPACES,
+    "microsoft.cognitiveservices/accounts": COGNITIVE_SERVICES,
+    "microsoft.search/searchservices": SEARCH,
+    "microsoft.storage/storageaccounts": STORAGE,
+    "microsoft.keyvault/vaults": KEY_VAULT,
+    "microsoft.containerregistry/registries": CONTAINER_REGISTRY,
+    "microsoft.insights/components": APP_INSIGHTS,
+    "microsoft.managedidentity/userassignedidentities": MANAGED_IDENTITY,
+}
+
+
+def for_type(resource_type: str) -> str | None:
+    """The api-version to GET a resource of this type (lower-case provider/type), if known."""
+    return BY_PROVIDER_TYPE.get(resource_type.lower())

@@ -1,0 +1,99 @@
+"""Read-only, enforced in one place: a pipeline policy that refuses a request before it is sent.
+
+Every pipeline the collector builds (ARM and Microsoft Graph) ends with ReadOnlyPolicy, the
+last policy before the transport, so nothing added earlier in a pipeline (retries,
+authentication, a redirect, a nextLink from a response) can send what these rules refuse:
+
+- only GET, plus POST to the documented read-only queries: Azure Resource Graph
+  (/providers/Microsoft.ResourceGraph/resources) and Microsoft Graph
+  /directoryObjects/getByIds and /directoryObjects/{id}/getMemberGroups;
+- never an action that returns a credential (listKeys, listSecrets, listQueryKeys, ...),
+  whatever the method;
+- only to the host the pipeline was built for, so a bearer token never leaves it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+ARM_POSTS = (re.compile(r"^/providers/microsoft\.resourcegraph/resources$"),)
+GRAPH_POSTS = (
+    re.compile(r"^/v1\.0/directoryobjects/getbyids$"),
+    re.compile(r"^/v1\.0/directoryobjects/[0-9a-f-]{36}/getmembergroups$"),
+)
+READ_METHODS = frozenset({"GET"})
+# The last path segment of an action that returns (or renews) a credential.
+CREDENTIAL_ACTION = re.compile(
+    r"^(list|regenerate|renew|get|generate|fetch|retrieve)?[a-z]*"
+    r"(keys?|secrets?|credentials?|sas|token|tokens|connectionstrings?|password|passwords)$")
+
+
+class RefusedRequest(RuntimeError):
+    """A request the read-only guard would not send. It never reaches the network."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        super().__init__(f"refused {method} {_without_query(url)}: {reason}")
+        self.method = method
+        self.reason = reason
+
+
+def refusal(method: str, url: str, host: str, posts: tuple[re.Pattern[str], ...]) -> str | None:
+    """Why this request may not be sent, or None when it is a permitted read."""
+    method = method.upper()
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        return "only https is allowed"
+    if _origin(parts.netloc) != _origin(host):
+        return f"host {parts.netloc!r} is not the endpoint {host!r}"
+    path = unquote(parts.path).lower()
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if CREDENTIAL_ACTION.match(last) and not _is_plain_collection(path):
+        return f"{last!r} returns credentials"
+    if method in READ_METHODS:
+        return None
+    if method == "POST" and any(p.match(path.rstrip("/")) for p in posts):
+        return None
+    return f"{method} is not a read"
+
+
+def _is_plain_collection(path: str) -> bool:
+    """A resource named like an action (e.g. a workspace called 'tokens') is not refused when
+    the path has the shape of a resource id: providers/<namespace>/<type>/<name>[...]."""
+    segments = [s for s in path.split("/") if s]
+    if "providers" not in segments:
+        return False
+    after = segments[len(segments) - segments[::-1].index("providers"):]
+    return len(after) >= 3 and len(after) % 2 == 1
+
+
+def _origin(netloc: str) -> str:
+    """host:port, lower-case, with https's default port made explicit."""
+    try:
+        parts = urlsplit(f"https://{netloc}")
+        return f"{(parts.hostname or '').lower()}:{parts.port or 443}"
+    except ValueError:
+        return f"invalid:{netloc}"
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class ReadOnlyPolicy(SansIOHTTPPolicy):
+    """Refuses, by raising RefusedRequest, anything but a permitted read to one host."""
+
+    def __init__(self, endpoint: str, posts: tuple[re.Pattern[str], ...]) -> None:
+        super().__init__()
+        self._host = urlsplit(endpoint).netloc
+        self._posts = posts
+
+    def on_request(self, request: PipelineRequest) -> None:
+        http = request.http_request
+        reason = refusal(http.method, http.url, self._host, self._posts)
+        if reason is not None:
+            raise RefusedRequest(http.method, http.url, reason)

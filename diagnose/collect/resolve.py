@@ -1,0 +1,49 @@
+"""Turn --hub NAME into the hub's ARM id with one Azure Resource Graph query."""
+
+from __future__ import annotations
+
+from diagnose.collect import queries
+from diagnose.collect.clients import ApiError, ArmClient
+from diagnose.collect.settings import HubRef
+from diagnose.errors import BadInput
+
+MAX_LISTED = 20
+
+
+def resolve_hub(arm: ArmClient, hub: HubRef) -> str:
+    if hub.id is not None:
+        return hub.id
+    assert hub.name is not None
+    query = queries.hubs_named(hub.name, hub.resource_group)
+    try:
+        rows = arm.resource_graph(query, [hub.subscription] if hub.subscription else None)
+    except ApiError as exc:
+        raise BadInput(f"could not look up hub {hub.name!r} in Azure Resource Graph "
+                       f"({exc.status} {exc.code}: {exc.message})", where="--hub",
+                       fix="pass the hub's full ARM id, or --subscription and "
+                           "--resource-group with the name") from None
+    ids = sorted({row["id"] for row in rows
+                  if isinstance(row, dict) and isinstance(row.get("id"), str)}, key=str.lower)
+    where = _where(hub)
+    if not ids:
+        raise BadInput(f"no hub named {hub.name!r} {where}", where="--hub",
+                       fix="check the name and that you can read the hub (Reader), or pass its "
+                           "ARM id")
+    if len(ids) > 1:
+        listed = "\n    ".join(ids[:MAX_LISTED])
+        more = f"\n    ... and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
+        raise BadInput(f"{len(ids)} hubs are named {hub.name!r} {where}:\n    {listed}{more}",
+                       where="--hub",
+                       fix="pass one of these ids to --hub, or add --subscription ID and "
+                           "--resource-group NAME")
+    return ids[0]
+
+
+def _where(hub: HubRef) -> str:
+    if hub.subscription and hub.resource_group:
+        return f"in resource group {hub.resource_group!r} of subscription {hub.subscription}"
+    if hub.subscription:
+        return f"in subscription {hub.subscription}"
+    if hub.resource_group:
+        return f"in a resource group named {hub.resource_group!r}"
+    return "in the subscriptions you can read"

@@ -1,0 +1,101 @@
+"""One live collection, start to end: sign in, find the hub, read everything, assemble."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from diagnose.collect import apiversions
+from diagnose.collect.assemble import build_snapshot
+from diagnose.collect.clients import ApiError, ArmClient, RetrySettings, arm_client, graph_client
+from diagnose.collect.collector import Collector
+from diagnose.collect.credentials import SIGN_IN_FIX, Credentials
+from diagnose.collect.directory import DirectoryReader
+from diagnose.collect.progress import NoProgress, Progress
+from diagnose.collect.requestlog import RequestLog, set_wave
+from diagnose.collect.resolve import resolve_hub
+from diagnose.collect.result import Collection
+from diagnose.collect.scheduler import Scheduler
+from diagnose.collect.settings import Settings
+from diagnose.collect.shapes import RESOURCE, fits
+from diagnose.errors import BadInput
+from diagnose.snapshot import parse_snapshot
+
+
+def collect(settings: Settings, credentials: Credentials, *,
+            retry: RetrySettings | None = None, progress: Progress | None = None,
+            now: datetime | None = None) -> Collection:
+    progress = progress or NoProgress()
+    retry = retry or RetrySettings()
+    log = RequestLog(listener=progress.request_done)
+    arm = arm_client(settings.arm_endpoint, credentials.arm, settings.arm_scope, log,
+                     concurrency=settings.concurrency, retry=retry)
+    graph = None
+    if credentials.graph is not None:
+        graph = graph_client(settings.graph_endpoint, credentials.graph, settings.graph_scope,
+                             log, concurrency=settings.concurrency, retry=retry)
+    try:
+        wave = 0
+        if settings.hub.id is None:
+            progress.stage("finding the hub")
+            set_wave(wave)
+            hub_id = resolve_hub(arm, settings.hub)
+            wave += 1
+        else:
+            hub_id = settings.hub.id
+        progress.stage("reading the hub")
+        set_wave(wave)
+        hub = read_hub(arm, hub_id)
+        set_wave(None)
+        scheduler = Scheduler(settings.concurrency, first_wave=wave)
+        directory = DirectoryReader(graph, credentials.graph_unavailable)
+        collector = Collector(arm, directory, scheduler, project=settings.project)
+        collector.start(wave, hub)
+        scheduler.wait()
+    finally:
+        set_wave(None)
+        arm.close()
+        if graph is not None:
+            graph.close()
+    state = collector.state
+    if settings.project and not state.projects:
+        names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
+        raise BadInput(f"hub {hub['name']!r} has no project named {settings.project!r}",
+                       where="--project", fix=f"its projects: {names}")
+    data = build_snapshot(state, directory, hub_id=hub["id"], project=settings.project, now=now)
+    snapshot = parse_snapshot(data, f"collection of {hub['id']}")
+    return Collection(snapshot, log.entries(), waves=scheduler.deepest + 1)
+
+
+def read_hub(arm: ArmClient, hub_id: str) -> dict[str, Any]:
+    """GET the hub; anything but a readable hub is bad input (there is nothing to diagnose)."""
+    try:
+        hub = arm.get(hub_id, {"api-version": apiversions.WORKSPACES})
+    except ApiError as exc:
+        detail = f"{exc.status} {exc.code}: {exc.message}" if exc.status else exc.message
+        if exc.status == 404:
+            raise BadInput(f"no such hub ({detail})", where=hub_id,
+                           fix="check the subscription, resource group and name, or pass "
+                               "--hub NAME to look it up") from None
+        if exc.status == 401:
+            raise BadInput(f"Azure rejected the credentials ({detail})", where=hub_id,
+                           fix=SIGN_IN_FIX) from None
+        if exc.status == 403:
+            raise BadInput(f"you cannot read this hub ({detail})", where=hub_id,
+                           fix="ask for Reader on the hub (or its resource group), then retry"
+                           ) from None
+        raise BadInput(f"could not read the hub ({detail})", where=hub_id,
+                       fix="retry in a moment; check --arm-endpoint and network access to it"
+                       ) from None
+    if not fits(RESOURCE, hub):
+        raise BadInput("what Azure returned for the hub is not an ARM resource", where=hub_id)
+    kind = str(hub.get("kind") or "").lower()
+    if kind != "hub":
+        properties = hub.get("properties")
+        hub_of = properties.get("hubResourceId") if isinstance(properties, dict) else None
+        fix = (f"this is a project: pass its hub, --hub {hub_of} --project {hub.get('name')}"
+               if kind == "project" and isinstance(hub_of, str)
+               else "pass a workspace of kind Hub")
+        raise BadInput(f"this workspace is of kind {hub.get('kind') or 'Default'!r}, not a hub",
+                       where=hub_id, fix=fix)
+    return hub

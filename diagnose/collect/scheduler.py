@@ -1,0 +1,90 @@
+"""Run collection steps concurrently, each as soon as what it depends on is known.
+
+A step is one logical read (a GET, a paged list, a query). A step started by another step's
+result is one wave deeper, so the number of waves is the dependency depth of the collection
+(hub -> projects and connections -> targets and identities -> assignments and groups), not the
+number of resources. At most `concurrency` steps run at once; when more are ready, steps whose
+results lead to further reads (lists, resources) go before leaves (a principal's groups, a role
+definition), so the dependency chain is never held up by leaves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from diagnose.collect.requestlog import set_wave
+
+LEAF = 1
+"""Priority of a step nothing else depends on."""
+
+
+class Scheduler:
+    def __init__(self, concurrency: int, first_wave: int = 0) -> None:
+        self._concurrency = concurrency
+        self._queue: queue.PriorityQueue[tuple[Any, ...]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._failure: BaseException | None = None
+        self._workers: list[threading.Thread] = []
+        self.deepest = first_wave
+        self.steps = 0
+
+    def submit(self, wave: int, step: Callable[..., Any], *args: Any, priority: int = 0) -> None:
+        """Run step(wave, *args) on a worker; it may submit further steps at wave + 1."""
+        with self._cond:
+            if self._failure is not None:
+                return
+            self._pending += 1
+            self.steps += 1
+            self.deepest = max(self.deepest, wave)
+            if len(self._workers) < self._concurrency:
+                worker = threading.Thread(target=self._work, daemon=True,
+                                          name=f"collect-{len(self._workers)}")
+                self._workers.append(worker)
+                worker.start()
+        self._queue.put((priority, wave, next(self._order), step, args))
+
+    def _work(self) -> None:
+        while True:
+            _, wave, _, step, args = self._queue.get()
+            if step is None:
+                return
+            set_wave(wave)
+            try:
+                with self._cond:
+                    stopped = self._failure is not None
+                if not stopped:
+                    step(wave, *args)
+            except BaseException as exc:  # a bug, not an Azure error: stop and re-raise it
+                with self._cond:
+                    if self._failure is None:
+                        self._failure = exc
+            finally:
+                set_wave(None)
+                with self._cond:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._cond.notify_all()
+
+    def wait(self) -> None:
+        """Block until every step (and every step they started) is done."""
+        try:
+            with self._cond:
+                while self._pending:
+                    self._cond.wait()
+        except KeyboardInterrupt:
+            with self._cond:
+                self._failure = self._failure or KeyboardInterrupt()
+            raise
+        finally:
+            for _ in self._workers:
+                self._queue.put((float("inf"), 0, next(self._order), None, ()))
+        for worker in self._workers:
+            worker.join()
+        if self._failure is not None:
+            raise self._failure

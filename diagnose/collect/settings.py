@@ -1,0 +1,140 @@
+"""What a live collection needs to know, checked once: the hub, the endpoints, the limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from diagnose.collect.armid import SUBSCRIPTION_ID, parse_resource_id
+from diagnose.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    arm: str
+    graph: str
+    authority: str
+
+
+CLOUDS = {
+    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com",
+                        "https://graph.microsoft.com", "login.microsoftonline.com"),
+    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn",
+                             "https://microsoftgraph.chinacloudapi.cn",
+                             "login.chinacloudapi.cn"),
+    "AzureUSGovernment": Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net",
+                               "https://graph.microsoft.us", "login.microsoftonline.us"),
+}
+
+WORKSPACE_TYPE = "microsoft.machinelearningservices/workspaces"
+# Workspace names: 3-33 characters, letters, digits, '-' and '_', starting alphanumeric.
+HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
+# Resource group names: letters (any script), digits, '.', '_', '-', '(' and ')'; 1-90.
+RESOURCE_GROUP = re.compile(r"^[-\w._()]{1,90}$")
+MAX_CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class HubRef:
+    """The hub as the user named it: an ARM id, or a name to look up."""
+
+    id: str | None = None
+    name: str | None = None
+    subscription: str | None = None
+    resource_group: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    hub: HubRef
+    project: str | None
+    auth: str
+    cloud: Cloud
+    arm_endpoint: str
+    graph_endpoint: str
+    concurrency: int
+    quiet: bool
+
+    @property
+    def arm_scope(self) -> str:
+        return self.arm_endpoint + "/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        return self.graph_endpoint + "/.default"
+
+
+def settings_from_args(args: Any) -> Settings:
+    cloud = CLOUDS.get(getattr(args, "cloud", None) or "AzureCloud")
+    if cloud is None:
+        raise BadInput(f"unknown cloud {args.cloud!r}", where="--cloud",
+                       fix="use one of " + ", ".join(CLOUDS))
+    concurrency = getattr(args, "concurrency", 8)
+    if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise BadInput(f"{concurrency!r} is not a number from 1 to {MAX_CONCURRENCY}",
+                       where="--concurrency", fix="use for example --concurrency 8")
+    project = getattr(args, "project", None)
+    if project is not None and not HUB_NAME.match(project):
+        raise BadInput(f"{project!r} is not a valid project name", where="--project",
+                       fix="a project name has 3-33 letters, digits, '-' or '_'")
+    return Settings(
+        hub=parse_hub(args.hub, getattr(args, "subscription", None),
+                      getattr(args, "resource_group", None)),
+        project=project,
+        auth=getattr(args, "auth", None) or "default",
+        cloud=cloud,
+        arm_endpoint=endpoint(getattr(args, "arm_endpoint", None) or cloud.arm, "--arm-endpoint"),
+        graph_endpoint=endpoint(getattr(args, "graph_endpoint", None) or cloud.graph,
+                                "--graph-endpoint"),
+        concurrency=concurrency,
+        quiet=bool(getattr(args, "quiet", False)),
+    )
+
+
+def endpoint(url: str, flag: str) -> str:
+    """An https://host[:port] endpoint, without a trailing slash; BadInput otherwise."""
+    fix = "pass an https URL such as https://management.azure.com"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise BadInput(f"{url!r} is not a URL ({exc})", where=flag, fix=fix) from None
+    if parts.scheme.lower() != "https":
+        raise BadInput(f"{url!r} is not an https URL: tokens are only sent over TLS",
+                       where=flag, fix=fix)
+    if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
+        raise BadInput(f"{url!r} must be just https://host[:port]", where=flag, fix=fix)
+    if parts.path not in ("", "/"):
+        raise BadInput(f"{url!r} has a path; pass only https://host[:port]", where=flag, fix=fix)
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"https://{host}" + (f":{port}" if port else "")
+
+
+def parse_hub(value: str, subscription: str | None, resource_group: str | None) -> HubRef:
+    value = (value or "").strip()
+    if value.startswith("/"):
+        parsed = parse_resource_id(value)
+        if parsed is None or parsed.type != WORKSPACE_TYPE or len(parsed.names) != 1:
+            raise BadInput(
+                f"{value!r} is not the ARM id of a workspace", where="--hub",
+                fix="pass /subscriptions/<id>/resourceGroups/<group>/providers/"
+                    "Microsoft.MachineLearningServices/workspaces/<hub>, or just the hub name")
+        return HubRef(id=parsed.id)
+    if not HUB_NAME.match(value):
+        raise BadInput(f"{value!r} is neither a hub ARM id nor a valid hub name", where="--hub",
+                       fix="a hub name has 3-33 letters, digits, '-' or '_'")
+    if subscription is not None and not SUBSCRIPTION_ID.match(subscription.strip()):
+        raise BadInput(f"{subscription!r} is not a subscription id (a GUID)",
+                       where="--subscription")
+    if resource_group is not None and not RESOURCE_GROUP.match(resource_group.strip()):
+        raise BadInput(f"{resource_group!r} is not a valid resource group name",
+                       where="--resource-group")
+    sub = subscription.strip().lower() if subscription else None
+    group = resource_group.strip() if resource_group else None
+    if sub and group:
+        return HubRef(id=f"/subscriptions/{sub}/resourceGroups/{group}/providers/"
+                         f"Microsoft.MachineLearningServices/workspaces/{value}")
+    return HubRef(name=value, subscription=sub, resource_group=group)

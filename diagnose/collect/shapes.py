@@ -1,0 +1,39 @@
+"""Is an object from Azure shaped as the snapshot format needs? Checked against the schema's
+own definitions (snapshot-v1.schema.json), so that one odd item is dropped and reported
+instead of making the whole snapshot invalid."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from diagnose.snapshot import schema
+
+RESOURCE = "resource"
+ROLE_DEFINITION = "roleDefinition"
+ROLE_ASSIGNMENT = "roleAssignment"
+DENY_ASSIGNMENT = "denyAssignment"
+
+
+@cache
+def _validator(definition: str) -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    # A copy under the schema's own $id: compiling rewrites $refs in place (against $id), and
+    # the cached schema may already have been compiled so.
+    whole = copy.deepcopy(schema())
+    return fastjsonschema.compile({"$id": whole.get("$id", ""),
+                                   "$ref": f"#/definitions/{definition}",
+                                   "definitions": whole["definitions"]})
+
+
+def fits(definition: str, item: Any) -> bool:
+    import fastjsonschema
+
+    try:
+        _validator(definition)(item)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True

@@ -1,0 +1,210 @@
+"""End to end: the installed `diagnose` command against the loopback HTTPS ARM/Graph server."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from diagnose.snapshot import load_snapshot
+from diagnose.testing.armserver import ArmServer, Faults
+from diagnose.testing.fixtures import fixtures_root, load_fixture_set
+from diagnose.testing.harness import HUB_BASIC
+
+DIAGNOSE = str(Path(sys.executable).with_name("diagnose")) \
+    if Path(sys.executable).with_name("diagnose").exists() else shutil.which("diagnose") or ""
+SUB_B = "55555555-6666-7777-8888-999999999999"
+RG_SEARCH = f"/subscriptions/{SUB_B}/resourceGroups/rg-search"
+SEARCH = f"{RG_SEARCH}/providers/Microsoft.Search/searchServices/srch-ai"
+TOKENS = {"DIAGNOSE_ARM_TOKEN": "e2e-arm-token", "DIAGNOSE_GRAPH_TOKEN": "e2e-graph-token"}
+
+
+def expected_snapshot() -> dict:
+    return json.loads((fixtures_root() / "hub-basic" / "expected-snapshot.json").read_text())
+
+
+def comparable(data: dict) -> dict:
+    data = copy.deepcopy(data)
+    data.pop("collectedAt", None)
+    data["tool"].pop("version", None)
+    return data
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))}
+    env.update(extra)
+    return env
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60
+        ) -> subprocess.CompletedProcess[str]:
+    assert DIAGNOSE, "the diagnose command is not installed (pip install -e .)"
+    return subprocess.run([DIAGNOSE, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env if env is not None else clean_env(), stdin=subprocess.DEVNULL)
+
+
+@contextmanager
+def serving(fixtures: str = "hub-basic", faults: Faults | None = None) -> Iterator[ArmServer]:
+    with ArmServer(load_fixture_set(fixtures), faults) as server:
+        yield server
+
+
+def collect(server: ArmServer, output: Path, *extra: str, hub: str = HUB_BASIC
+            ) -> subprocess.CompletedProcess[str]:
+    env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
+    return run("collect", "--hub", hub, "--arm-endpoint", server.url, "--graph-endpoint",
+               server.url, "-o", str(output), *extra, env=env)
+
+
+def errors_by_scope(data: dict) -> dict[tuple[str, str], dict]:
+    return {(e["scope"], e["operation"]): e for e in data["errors"]}
+
+
+def test_collect_writes_the_snapshot_the_fixtures_describe(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving() as server:
+        result = collect(server, output)
+        received = server.requests()
+        assert server.unmatched == []
+    assert result.returncode == 0, result.stderr
+    snapshot = load_snapshot(output)  # validated against the schema
+    assert comparable(snapshot.data) == expected_snapshot()
+    assert f"wrote {output}" in result.stderr and result.stdout == ""
+    assert "\x1b[" not in result.stderr  # no progress display when stderr is not a terminal
+    assert received and all(r.is_read for r in received)
+    assert all(r.has_authorization for r in received)
+    assert {r.method for r in received} == {"GET", "POST"}
+
+
+def test_a_forbidden_scope_becomes_errors_and_the_run_goes_on(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving(faults=Faults(forbidden_scopes=[f"/subscriptions/{SUB_B}"])) as server:
+        result = collect(server, output)
+        assert server.non_read_requests() == [] and server.unmatched == []
+    assert result.returncode == 0, result.stderr
+    data = load_snapshot(output).data
+    errors = errors_by_scope(data)
+    assert errors[(SEARCH, "Microsoft.Search/searchServices/read")]["status"] == 403
+    for listing in ("roleAssignments", "denyAssignments", "roleEligibilityScheduleInstances"):
+        assert errors[(RG_SEARCH, f"Microsoft.Authorization/{listing}/read")]["code"] == \
+            "AuthorizationFailed"
+    assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a", "proj-b", "aoai-ai"}
+    assert "partial:" in result.stderr and f"retry with Reader on {SEARCH}" in result.stderr
+
+
+def test_throttling_and_server_errors_are_survived(tmp_path):
+    output = tmp_path / "snapshot.json"
+    faults = Faults(rules=[
+        Faults.throttle(r"^GET .*/workspaces/hub-ai/connections$", times=1, retry_after=1),
+        Faults.server_error(r"^POST /v1\.0/directoryObjects/getByIds$", times=1),
+        Faults.server_error(r"^GET .*/roleDefinitions/", times=2),
+        Faults.throttle(r"^POST /providers/Microsoft\.ResourceGraph/resources$", times=1,
+                        retry_after=0),
+    ])
+    with serving(faults=faults) as server:
+        result = collect(server, output)
+        received = server.requests()
+        assert server.unmatched == []
+    assert result.returncode == 0, result.stderr
+    assert comparable(load_snapshot(output).data) == expected_snapshot()
+    statuses = [r.status for r in received]
+    assert statuses.count(429) == 2 and statuses.count(500) == 3
+    connections = [r for r in received if r.path.endswith("/workspaces/hub-ai/connections")]
+    assert [r.status for r in connections] == [429, 200]
+    assert connections[1].at - connections[0].at >= 0.95  # Retry-After: 1 was honoured
+
+
+def test_paging_is_followed(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving(faults=Faults(page_size=2)) as server:
+        result = collect(server, output)
+        received = server.requests()
+    assert result.returncode == 0, result.stderr
+    assert comparable(load_snapshot(output).data) == expected_snapshot()
+    assert max(r.page for r in received) >= 3  # e.g. the subscription's workspaces: 6 items
+
+
+def test_graph_without_rights_still_gives_a_snapshot(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("graph-denied", Faults(graph_forbidden=True)) as server:
+        result = collect(server, output)
+        assert server.unmatched == [] and server.non_read_requests() == []
+    assert result.returncode == 0, result.stderr
+    data = load_snapshot(output).data
+    assert data["principals"] and all(p["memberOf"] is None for p in data["principals"])
+    assert "Directory.Read.All" in result.stderr
+
+
+def test_an_ambiguous_hub_name_exits_2_and_lists_the_matches(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("hub-lookup") as server:
+        result = collect(server, output, hub="hub-twin")
+    assert result.returncode == 2
+    assert "2 hubs are named 'hub-twin'" in result.stderr
+    assert "/resourceGroups/rg-twin/" in result.stderr and "--resource-group" in result.stderr
+    assert not output.exists()
+
+
+def test_a_hub_name_is_resolved(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("hub-lookup") as server:
+        result = collect(server, output, "--quiet", hub="hub-ai")
+    assert result.returncode == 0, result.stderr
+    assert load_snapshot(output).data["target"]["hub"] == HUB_BASIC
+
+
+def test_bad_endpoint_is_bad_input(tmp_path):
+    result = run("collect", "--hub", HUB_BASIC, "--arm-endpoint", "http://127.0.0.1:1", "-o",
+                 str(tmp_path / "x.json"), env=clean_env(**TOKENS))
+    assert result.returncode == 2
+    assert "--arm-endpoint" in result.stderr and "not an https URL" in result.stderr
+
+
+def test_no_credential_is_bad_input_that_says_how_to_sign_in(tmp_path):
+    result = run("collect", "--hub", HUB_BASIC, "--auth", "environment", "-o",
+                 str(tmp_path / "x.json"), env=clean_env())
+    assert result.returncode == 2
+    assert "az login" in result.stderr and "DIAGNOSE_ARM_TOKEN" in result.stderr
+
+
+def test_tls_trust_comes_from_requests_ca_bundle(tmp_path):
+    with serving() as server:
+        env = clean_env(**TOKENS)  # the server's certificate is not trusted
+        result = run("collect", "--hub", HUB_BASIC, "--arm-endpoint", server.url,
+                     "--graph-endpoint", server.url, "-o", str(tmp_path / "x.json"), env=env)
+        assert server.requests() == []
+    assert result.returncode == 2
+    assert "could not read the hub" in result.stderr and "SSL" in result.stderr
+
+
+def _without_volatile(report: dict) -> dict:
+    """The report minus where its snapshot came from (the live run names the collection, the
+    replay the file): everything else must be identical."""
+    report = copy.deepcopy(report)
+    report.get("target", {}).pop("snapshot", None)
+    return report
+
+
+@pytest.mark.skipif(importlib.util.find_spec("diagnose.cli.report") is None,
+                    reason="the report command (diagnose/cli/report.py) is not there yet")
+def test_live_report_equals_the_report_from_the_saved_snapshot(tmp_path):
+    saved = tmp_path / "saved.json"
+    with serving() as server:
+        env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
+        live = run("--hub", HUB_BASIC, "--arm-endpoint", server.url, "--graph-endpoint",
+                   server.url, "--json", "--quiet", "--save-snapshot", str(saved), env=env)
+    replayed = run("--snapshot", str(saved), "--json")
+    assert live.returncode == replayed.returncode, (live.stderr, replayed.stderr)
+    assert saved.exists() and comparable(load_snapshot(saved).data) == expected_snapshot()
+    assert _without_volatile(json.loads(live.stdout)) == \
+        _without_volatile(json.loads(replayed.stdout))

@@ -1,0 +1,144 @@
+"""Read-only, enforced in one place: the policy at the end of every pipeline the collector
+builds refuses anything but a read before it is sent."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+from hypothesis import given
+from hypothesis import strategies as st
+
+from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_client
+from diagnose.collect.credentials import StaticTokenCredential
+from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, ReadOnlyPolicy, refusal
+from diagnose.collect.requestlog import RequestLog
+
+ARM = "https://management.azure.com"
+GRAPH = "https://graph.microsoft.com"
+HOST = "management.azure.com"
+WORKSPACE = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
+             "Microsoft.MachineLearningServices/workspaces/hub")
+SEARCH = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
+          "Microsoft.Search/searchServices/srch")
+MEMBER = "11111111-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize(("method", "path", "host", "posts"), [
+    ("GET", WORKSPACE, HOST, ARM_POSTS),
+    ("GET", WORKSPACE + "/connections", HOST, ARM_POSTS),
+    ("POST", "/providers/Microsoft.ResourceGraph/resources", HOST, ARM_POSTS),
+    ("GET", "/v1.0/servicePrincipals(appId='0736f41a-0425-4b46-bdb5-1563eff02385')",
+     "graph.microsoft.com", GRAPH_POSTS),
+    ("POST", "/v1.0/directoryObjects/getByIds", "graph.microsoft.com", GRAPH_POSTS),
+    ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "graph.microsoft.com",
+     GRAPH_POSTS),
+    # a resource that happens to be named like an action is still a resource
+    ("GET", WORKSPACE.replace("/hub", "/listkeys"), HOST, ARM_POSTS),
+])
+def test_reads_pass(method, path, host, posts):
+    assert refusal(method, f"https://{host}{path}?api-version=1", host, posts) is None
+
+
+@pytest.mark.parametrize(("method", "path", "why"), [
+    ("PUT", WORKSPACE, "PUT is not a read"),
+    ("PATCH", WORKSPACE, "PATCH is not a read"),
+    ("DELETE", WORKSPACE, "DELETE is not a read"),
+    ("POST", WORKSPACE + "/connections/c/listsecrets", "returns credentials"),
+    ("POST", WORKSPACE + "/listKeys", "returns credentials"),
+    ("POST", WORKSPACE + "/listStorageAccountKeys", "returns credentials"),
+    ("GET", SEARCH + "/listQueryKeys", "returns credentials"),
+    ("GET", WORKSPACE + "/listNotebookAccessToken", "returns credentials"),
+    ("POST", SEARCH + "/regenerateAdminKey/primary", "POST is not a read"),
+    ("POST", "/subscriptions/00000000-1111-2222-3333-444444444444/providers/"
+             "Microsoft.MachineLearningServices/register", "POST is not a read"),
+    ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "POST is not a read"),
+    ("POST", "/v1.0/$batch", "POST is not a read"),
+])
+def test_everything_else_is_refused(method, path, why):
+    reason = refusal(method, f"{ARM}{path}?api-version=1", HOST, ARM_POSTS)
+    assert reason is not None and why in reason
+
+
+def test_other_hosts_and_plain_http_are_refused():
+    assert "not the endpoint" in refusal("GET", f"https://evil.example{WORKSPACE}", HOST,
+                                         ARM_POSTS)
+    assert "https" in refusal("GET", f"http://{HOST}{WORKSPACE}", HOST, ARM_POSTS)
+    assert refusal("GET", f"https://{HOST}:443{WORKSPACE}", HOST, ARM_POSTS) is None
+
+
+@given(method=st.sampled_from(["PUT", "PATCH", "DELETE", "MERGE", "OPTIONS", "HEAD", "POST"]),
+       path=st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12),
+                     min_size=1, max_size=8).map(lambda parts: "/" + "/".join(parts)))
+def test_no_write_ever_passes(method, path):
+    reason = refusal(method, f"{ARM}{path}", HOST, ARM_POSTS)
+    allowed_post = (method == "POST"
+                    and path.lower() == "/providers/microsoft.resourcegraph/resources")
+    assert (reason is None) == allowed_post
+
+
+@given(action=st.sampled_from(["listKeys", "listSecrets", "listQueryKeys", "listAdminKeys",
+                               "listCredentials", "listConnectionStrings", "listAccountSas",
+                               "listServiceSas", "regenerateKey", "getAccessToken"]),
+       method=st.sampled_from(["GET", "POST"]))
+def test_credential_actions_never_pass(action, method):
+    assert refusal(method, f"{ARM}{WORKSPACE}/{action}", HOST, ARM_POSTS) is not None
+
+
+def _clients(log):
+    retry = RetrySettings(total=0)
+    arm = arm_client(ARM, StaticTokenCredential("t"), f"{ARM}/.default", log, concurrency=2,
+                     retry=retry)
+    graph = graph_client(GRAPH, StaticTokenCredential("t"), f"{GRAPH}/.default", log,
+                         concurrency=2, retry=retry)
+    return arm, graph
+
+
+def test_the_guard_is_the_last_policy_of_every_pipeline():
+    for client in _clients(RequestLog()):
+        policies = client._client._pipeline._impl_policies
+        assert isinstance(getattr(policies[-1], "_policy", None), ReadOnlyPolicy)
+        names = [type(getattr(p, "_policy", p)).__name__ for p in policies]
+        assert "ARMAutoResourceProviderRegistrationPolicy" not in names
+        assert "RedirectPolicy" not in names
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "POST"])
+def test_a_write_through_the_real_pipeline_never_reaches_the_network(method):
+    log = RequestLog()
+    arm, graph = _clients(log)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(method, f"{ARM}{WORKSPACE}", json={})
+        with pytest.raises(ApiError) as raised:
+            arm._send(method, WORKSPACE, params={"api-version": "2024-10-01"}, body={})
+        with pytest.raises(ApiError):
+            graph._send(method, "/v1.0/users/x", body={})
+        assert len(mock.calls) == 0
+    assert raised.value.code == "RefusedByReadOnlyGuard"
+    assert [e["status"] for e in log.entries()] == [None, None]
+    assert all("RefusedRequest" in e["error"] for e in log.entries())
+
+
+def test_resource_provider_registration_is_never_attempted():
+    log = RequestLog()
+    arm, _ = _clients(log)
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ARM}{WORKSPACE}", status=409, json={"error": {
+            "code": "MissingSubscriptionRegistration",
+            "message": "The subscription is not registered to use namespace "
+                       "'Microsoft.MachineLearningServices'."}})
+        with pytest.raises(ApiError) as raised:
+            arm.get(WORKSPACE, {"api-version": "2024-10-01"})
+        assert len(mock.calls) == 1
+    assert (raised.value.status, raised.value.code) == (409, "MissingSubscriptionRegistration")
+
+
+def test_a_next_link_to_another_host_is_not_followed():
+    log = RequestLog()
+    arm, _ = _clients(log)
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ARM}{WORKSPACE}/connections", json={
+            "value": [{"id": "a"}], "nextLink": f"https://collector.example{WORKSPACE}/x"})
+        with pytest.raises(ApiError) as raised:
+            arm.get_pages(WORKSPACE + "/connections", {"api-version": "2024-10-01"})
+        assert len(mock.calls) == 1
+    assert raised.value.code == "ForeignNextLink"
