@@ -1,0 +1,392 @@
+"""What the UI shows, computed from a Run without Textual: table rows, the search index, the
+filter, the hub tree and the fix texts. Everything from Azure goes through safe_text and into
+rich Text objects (never markup), so a name like `[bold red]x` is shown literally."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+
+from diagnose.engine.api import Commands, Finding, Remediation, Severity, Status
+from diagnose.model.scopes import scope_key
+from diagnose.render.safe import safe_text
+
+LANGUAGES: tuple[tuple[str, str, str], ...] = (
+    ("cli", "Azure CLI", "azure_cli"),
+    ("powershell", "PowerShell", "powershell"),
+    ("bicep", "Bicep", "bicep"),
+    ("terraform", "Terraform", "terraform"),
+)
+"""(tab id, tab title, attribute of Commands), in tab order."""
+
+STATUS_STYLE = {Status.FAIL: "bold red", Status.WARN: "yellow", Status.UNKNOWN: "magenta",
+                Status.INFO: "cyan"}
+SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+                  Severity.LOW: "green", Severity.INFO: "cyan"}
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("status", "Status", 7), ("severity", "Severity", 8), ("check", "Check", 6),
+    ("principal", "Principal", 12), ("resource", "Resource", 12))
+"""(key, title, least width): fixed widths (fitted to the data once per run), so adding
+thousands of rows measures nothing."""
+
+
+def plain(value: object) -> Text:
+    """Azure data as literal text: no markup, control characters made visible."""
+    return Text(safe_text(value), end="")
+
+
+def short_resource(resource_id: str) -> str:
+    """A resource id shortened for a table cell: its name, or workspace/connection."""
+    parts = resource_id.rstrip("/").split("/")
+    if len(parts) >= 3 and parts[-2].lower() == "connections":
+        return f"{parts[-3]}/{parts[-1]}"
+    return parts[-1] if parts and parts[-1] else resource_id
+
+
+def principal_text(finding: Finding) -> str:
+    if finding.principal is None:
+        return ""
+    principal = finding.principal
+    if principal.managed_identity_of:
+        return f"MI {principal.display_name or principal.id}"
+    return principal.display_name or principal.id
+
+
+def finding_row(finding: Finding) -> tuple[Text, ...]:
+    status, severity = finding.status, finding.severity
+    return (Text(status.value.upper(), style=STATUS_STYLE.get(status, ""), end=""),
+            Text(severity.value, style=SEVERITY_STYLE.get(severity, ""), end=""),
+            Text(finding.check_id, end=""),
+            plain(principal_text(finding)),
+            plain(short_resource(finding.resource)))
+
+
+def haystack(finding: Finding) -> str:
+    """Everything a text search looks at, lower-cased once."""
+    parts = [finding.check_id, finding.title, finding.message, finding.resource,
+             finding.status.value, finding.severity.value, finding.cause.value]
+    if finding.principal is not None:
+        parts += [finding.principal.id, finding.principal.display_name or "",
+                  finding.principal.label]
+    return "\n".join(parts).lower()
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """Which findings to show. Empty fields match everything."""
+
+    severity: str | None = None
+    status: str | None = None
+    check: str | None = None
+    text: str = ""
+    resource: str | None = None
+    """A scope picked in the hub tree: the finding's resource must be it or lie below it."""
+    principal: str | None = None
+    """A principal id picked in the hub tree: the finding must be about it."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.severity or self.status or self.check or self.text.strip()
+                    or self.resource or self.principal)
+
+    def describe(self) -> str:
+        parts = [f"{name} {value}" for name, value in
+                 (("severity", self.severity), ("status", self.status), ("check", self.check))
+                 if value]
+        if self.text.strip():
+            parts.append(f"text {self.text.strip()!r}")
+        if self.resource:
+            parts.append(f"resource {safe_text(short_resource(self.resource))}")
+        if self.principal:
+            parts.append(f"principal {self.principal}")
+        return ", ".join(parts) or "none"
+
+
+@dataclass
+class FindingIndex:
+    """The report's findings with their rows and search text, computed once per run."""
+
+    findings: Sequence[Finding]
+    rows: list[tuple[Text, ...]] = field(init=False)
+    _text: list[str] = field(init=False, repr=False)
+    _resource: list[str] = field(init=False, repr=False)
+    _principal: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows = [finding_row(f) for f in self.findings]
+        self._text = [haystack(f) for f in self.findings]
+        self._resource = [scope_key(f.resource) for f in self.findings]
+        self._principal = [f.principal.id.lower() if f.principal else "" for f in self.findings]
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def select(self, flt: FindingFilter) -> list[int]:
+        """Indexes of the findings the filter keeps, in report order."""
+        words = flt.text.lower().split()
+        scope = scope_key(flt.resource) if flt.resource else ""
+        below = scope.rstrip("/") + "/"
+        principal = (flt.principal or "").lower()
+        kept = []
+        for index, finding in enumerate(self.findings):
+            if flt.status and finding.status.value != flt.status:
+                continue
+            if flt.severity and finding.severity.value != flt.severity:
+                continue
+            if flt.check and finding.check_id != flt.check:
+                continue
+            if scope:
+                resource = self._resource[index]
+                if not (resource == scope or resource.startswith(below)):
+                    continue
+            if principal and self._principal[index] != principal:
+                continue
+            if words:
+                text = self._text[index]
+                if not all(word in text for word in words):
+                    continue
+            kept.append(index)
+        return kept
+
+    def checks(self) -> list[str]:
+        return sorted({f.check_id for f in self.findings})
+
+
+def commands_text(commands: Commands | None, language: str) -> str:
+    """The raw command text of one language (what gets copied), '' when there is none."""
+    if commands is None:
+        return ""
+    attribute = next(a for tab, _, a in LANGUAGES if tab == language)
+    return str(getattr(commands, attribute) or "")
+
+
+def display_code(text: str) -> Text:
+    """Command text for the screen: each line through safe_text, newlines kept."""
+    return Text("\n".join(safe_text(line) for line in text.splitlines()), end="")
+
+
+def fix_plan_text(fix_plan: Sequence[Any], language: str) -> str:
+    """The whole fix plan as one script in one language, each change once."""
+    chunks = []
+    total = len(fix_plan)
+    comment = "//" if language in ("bicep",) else "#"
+    for number, item in enumerate(fix_plan, 1):
+        fix: Remediation = item.remediation
+        state = "verified" if fix.verified else "NOT verified"
+        header = f"{comment} {number}/{total} ({state}): {' '.join(fix.summary.split())}"
+        body = commands_text(fix.commands, language).rstrip()
+        chunks.append(header + ("\n" + body if body else f"\n{comment} (no command)"))
+    return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+# -- the hub tree ---------------------------------------------------------------------------
+
+@dataclass
+class TreeItem:
+    """One node of the hub tree: a label, the resource or principal it stands for, children."""
+
+    label: Text
+    resource: str | None = None
+    principal: str | None = None
+    children: list[TreeItem] = field(default_factory=list)
+    expand: bool = False
+
+    def add(self, label: Text, resource: str | None = None, *, principal: str | None = None,
+            expand: bool = False) -> TreeItem:
+        item = TreeItem(label, resource, principal, expand=expand)
+        self.children.append(item)
+        return item
+
+
+def _label(kind: str, name: object, extra: str = "", style: str = "bold") -> Text:
+    text = Text(end="")
+    if kind:
+        text.append(f"{kind} ", style="dim")
+    text.append(safe_text(name), style=style)
+    if extra:
+        text.append(f"  {extra}", style="dim")
+    return text
+
+
+def _identity_words(resource: Any) -> str:
+    kinds = resource.identity.kinds
+    if not kinds:
+        return "no managed identity"
+    words = []
+    if "systemassigned" in kinds:
+        words.append("system-assigned")
+    if "userassigned" in kinds:
+        count = len(resource.identity.user_assigned)
+        words.append(f"{count} user-assigned")
+    return "identity: " + " + ".join(words)
+
+
+KIND_WORDS = {
+    "microsoft.cognitiveservices/accounts": "AI services",
+    "microsoft.cognitiveservices/accounts/projects": "Foundry project",
+    "microsoft.search/searchservices": "Search",
+    "microsoft.storage/storageaccounts": "Storage",
+    "microsoft.keyvault/vaults": "Key Vault",
+    "microsoft.containerregistry/registries": "Registry",
+    "microsoft.insights/components": "App Insights",
+    "microsoft.managedidentity/userassignedidentities": "Identity",
+    "microsoft.machinelearningservices/workspaces": "workspace",
+}
+
+
+def kind_word(resource: Any) -> str:
+    if resource.is_hub:
+        return "hub"
+    if resource.is_hub_project:
+        return "project"
+    if resource.type == "microsoft.cognitiveservices/accounts" and resource.kind == "openai":
+        return "Azure OpenAI"
+    return KIND_WORDS.get(resource.type, resource.type.rsplit("/", 1)[-1])
+
+
+def short_id(principal_id: str) -> str:
+    return principal_id[:8] + "…" if len(principal_id) > 9 else principal_id
+
+
+def _connection_label(connection: Any) -> Text:
+    raw = connection.resource
+    details = [str(raw.prop("category") or "?"), str(raw.prop("authType") or "?")]
+    if connection.shared:
+        details.append("shared")
+    text = _label("", connection.name, " · ".join(safe_text(d) for d in details), style="")
+    if connection.uses_entra_id:
+        text.stylize("green", 0, len(safe_text(connection.name)))
+    return text
+
+
+def build_tree(run: Any, finding_counts: dict[str, int] | None = None) -> TreeItem:
+    """Hub -> projects -> connections (category, auth type), and the identities: the hub's,
+    the projects', and those of the resources the connections point to."""
+    from diagnose.engine.context import CheckContext
+
+    model = run.model
+    context = CheckContext(model, evaluator=run.evaluator)
+    counts = finding_counts or {}
+
+    def count(key: str) -> str:
+        number = counts.get(key, 0)
+        return f"{number} finding{'s' if number != 1 else ''}" if number else ""
+
+    target = run.report.target
+    root = TreeItem(_label("", target.get("hubName") or "no hub", "", style="bold"),
+                    target.get("hub"), expand=True)
+    identities: list[tuple[str, Any]] = []
+    targets: dict[str, Any] = {}
+    for hub in context.hubs:
+        node = root if len(context.hubs) == 1 else root.add(_label("hub", hub.name), hub.key,
+                                                                 expand=True)
+        if len(context.hubs) == 1:
+            node.label = _label("hub", hub.name, count(hub.key))
+            node.resource = hub.key
+        identities.append((f"hub {safe_text(hub.name)}", hub))
+        _connections(node, context, hub, targets, count)
+        for project in context.projects(hub):
+            child = node.add(_label("project", project.name, count(project.key)), project.key,
+                             expand=True)
+            identities.append((f"project {safe_text(project.name)}", project))
+            _connections(child, context, project, targets, count)
+    foundry = _foundry(root, context, model, targets, identities, count)
+    if not context.hubs and foundry:
+        root.label = _label("", "Foundry projects", "no hub in the snapshot")
+    elif not context.hubs:
+        root.add(Text("the snapshot holds no hub and no Foundry project", style="italic",
+                      end=""))
+    for key in foundry:
+        targets.pop(key, None)
+    if targets:
+        branch = root.add(Text("connected resources", style="bold", end=""), expand=True)
+        for key, resource in sorted(targets.items()):
+            branch.add(_label(kind_word(resource), resource.name, count(key), style=""), key)
+            if resource.identity.kinds:
+                identities.append((f"{kind_word(resource)} {safe_text(resource.name)}",
+                                   resource))
+    _unread(root, run.report)
+    branch = root.add(Text("identities", style="bold", end=""), expand=True)
+    for owner, resource in identities:
+        ref = context.identity(resource)
+        if ref is not None:
+            branch.add(_label("", owner, f"system {short_id(ref.id)}", style=""),
+                       principal=ref.id)
+        for resource_id, uami in context.user_assigned_identities(resource):
+            name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+            extra = f"user-assigned {short_id(uami.id)}" if uami else "user-assigned, unknown"
+            branch.add(_label("", f"{owner}: {name}", extra, style=""),
+                       principal=uami.id if uami else None)
+        if ref is None and not resource.identity.user_assigned:
+            branch.add(_label("", owner, _identity_words(resource), style="yellow"))
+    return root
+
+
+def _foundry(root: TreeItem, context: Any, model: Any, targets: dict[str, Any],
+             identities: list[tuple[str, Any]], count: Callable[[str], str]) -> set[str]:
+    """Foundry accounts with projects (the newer model): account -> projects -> connections.
+    Returns the accounts' keys."""
+    projects: dict[str, list[Any]] = {}
+    for project in model.of_type("microsoft.cognitiveservices/accounts/projects"):
+        projects.setdefault(scope_key(project.parent_id), []).append(project)
+    shown: set[str] = set()
+    for account_key in sorted(projects):
+        account = model.resource(account_key)
+        if account is None:
+            continue
+        shown.add(account_key)
+        node = root.add(_label("Foundry", account.name, count(account_key)), account_key,
+                        expand=True)
+        identities.append((f"Foundry {safe_text(account.name)}", account))
+        _connections(node, context, account, targets, count)
+        for project in sorted(projects[account_key], key=lambda r: r.key):
+            child = node.add(_label("project", project.name, count(project.key)), project.key,
+                             expand=True)
+            identities.append((f"project {safe_text(project.name)}", project))
+            _connections(child, context, project, targets, count)
+    return shown
+
+
+def _unread(root: TreeItem, report: Any) -> None:
+    """What could not be read or run: the report is partial without it."""
+    errors, failed = report.collection_errors, report.check_errors
+    if not errors and not failed:
+        return
+    label = Text(f"could not be read ({len(errors) + len(failed)})", style="bold red", end="")
+    branch = root.add(label, expand=True)
+    for error in errors:
+        status = f"{error.status} " if error.status else ""
+        branch.add(_label("", f"{status}{error.operation}", f"at {short_resource(error.scope)}",
+                          style="red"), error.scope if error.scope.startswith("/") else None)
+    for check_error in failed:
+        branch.add(_label("check", check_error.check_id, "failed to run", style="red"))
+
+
+def _connections(node: TreeItem, context: Any, workspace: Any, targets: dict[str, Any],
+                 count: Callable[[str], str]) -> None:
+    connections = context.connections(workspace)
+    if not connections:
+        return
+    branch = node.add(Text(f"connections ({len(connections)})", style="dim", end=""),
+                      expand=True)
+    for connection in connections:
+        target = context.target_of(connection)
+        item = branch.add(_connection_label(connection), connection.resource.key)
+        if target is not None:
+            targets[target.key] = target
+            item.label.append(f" -> {safe_text(target.name)}", style="dim")
+        extra = count(connection.resource.key)
+        if extra:
+            item.label.append(f"  {extra}", style="dim")
+
+
+def finding_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Findings per resource scope key (lower-case) and per principal id."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        key = scope_key(finding.resource)
+        counts[key] = counts.get(key, 0) + 1
+    return counts

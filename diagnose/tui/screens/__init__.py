@@ -1,0 +1,1 @@
+"""Screens over the main view: access check, help, and the path prompt for exports."""

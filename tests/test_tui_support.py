@@ -1,0 +1,72 @@
+"""Shared data for the terminal UI tests: the demo run and a hostile copy of it, built once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from diagnose.cli.report import Run, execute
+
+HOSTILE = {
+    "srch-contoso": "[bold red]srch\u001b[31mX",
+    "Ana Lopez": "[link=https://evil.example]Ana[/link]\u001b]52;c;ZXZpbA==\u0007",
+    "hub-contoso": "hub-[blink]contoso[reverse]",
+    "proj-docs": "proj-[reverse]docs\u202e",
+}
+"""Names from Azure that are markup, terminal escapes (colour, an OSC 52 clipboard write) and a
+bidi override: the UI must show them literally."""
+
+
+def demo_args(*extra: str) -> argparse.Namespace:
+    from diagnose.cli.parser import build_parser
+
+    return build_parser().parse_args(["--demo", *extra])
+
+
+@cache
+def demo_run() -> Run:
+    return execute(demo_args())
+
+
+@cache
+def hostile_run() -> Run:
+    from diagnose.snapshot import parse_snapshot
+
+    text = resources.files("diagnose.demo").joinpath("demo_hub.json").read_text("utf-8")
+    blob = json.dumps(json.loads(text))
+    for old, new in HOSTILE.items():
+        blob = blob.replace(old, json.dumps(new)[1:-1])
+    snapshot = parse_snapshot(json.loads(blob), "<hostile demo>")
+    return execute(demo_args(), snapshot=snapshot, requests=[])
+
+
+def plain(widget: Any) -> str:
+    """The text a Static shows, without styles."""
+    from textual.widgets import Static
+
+    assert isinstance(widget, Static)
+    content = widget.content
+    return str(getattr(content, "plain", content))
+
+
+def table_cells(app: Any) -> list[list[str]]:
+    from diagnose.tui.widgets.findings import FindingsTable
+
+    table = app.query_one(FindingsTable)
+    return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(row)]
+            for row in range(table.row_count)]
+
+
+def sync(test: Any) -> Any:
+    """Run an async test with asyncio.run (no async pytest plugin is installed)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
