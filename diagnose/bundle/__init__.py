@@ -1,0 +1,228 @@
+"""The support bundle: one zip with everything Azure support needs to see what the tool saw.
+
+`diagnose ... --bundle FILE.zip [--redact [--redaction-map MAP.json]]` writes:
+
+    snapshot.json     the snapshot v1 the findings come from (at the root, so
+                      `diagnose --snapshot FILE.zip` replays the bundle)
+    report.json       the JSON report (report v1), as `--json` prints it
+    report.md         the Markdown report
+    environment.json  tool, Python and package versions, OS, creation time (environment.py)
+    command.json      {"argv": [...], "redacted": bool}: the command line, secrets removed
+    requests.jsonl    one JSON object per request made (method, path, query, status,
+                      duration, x-ms-request-id and x-ms-correlation-request-id); empty for
+                      --snapshot and --demo runs
+    manifest.json     SHA-256 and size of every other file, the bundle format version,
+                      whether the bundle is redacted (manifest.py)
+
+JSON members use sorted keys and UTF-8; the zip has fixed timestamps; the same run gives the
+same bytes (environment.json's createdAt aside; SOURCE_DATE_EPOCH fixes it).
+
+Order of work, so that nothing unsafe is ever written:
+
+1. Credentials are scrubbed from the snapshot, the request log and the command line
+   (scrub.py), redacted or not.
+2. With --redact, the scrubbed data is redacted (redact.py) with one Redactor, so an id gets
+   the same alias in every file.
+3. The reports are rendered by re-running the checks on exactly the snapshot that goes into
+   the bundle (when scrubbing changed nothing and there is no redaction, the run's own
+   report is used): the bundled reports are what an engineer gets by replaying the bundle,
+   and with --redact they contain aliases only. The re-run keeps the run's set of checks
+   (from the report) and its --creator (resolved on the original snapshot, then aliased).
+   A replay with plain `diagnose --snapshot FILE.zip` runs every check, so it matches the
+   bundled report exactly when the original run selected none.
+4. The rendered reports are scrubbed too (a no-op unless a check echoes a credential).
+5. The zip is written atomically; then, only when asked, the redaction map (alias ->
+   original, plus the key so the customer can reuse it through DIAGNOSE_REDACTION_KEY) is
+   written to its own file, readable by its owner only. The key is never in the zip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from diagnose.bundle.environment import environment
+from diagnose.bundle.manifest import (
+    MANIFEST_NAME,
+    dump_json,
+    manifest,
+    write_private,
+    zip_bytes_to,
+)
+from diagnose.bundle.redact import Redactor, key_fingerprint, load_key, well_known_guids
+from diagnose.bundle.scrub import scrub_argv, scrub_document, scrub_json, scrub_request
+from diagnose.errors import BadInput
+
+__all__ = ["MEMBERS", "REDACTED_SOURCE", "check_output_paths", "write_bundle"]
+
+MEMBERS = ("snapshot.json", "report.json", "report.md", "environment.json", "command.json",
+           "requests.jsonl", MANIFEST_NAME)
+REDACTED_SOURCE = "snapshot.json"
+"""The snapshot source named in the reports of a redacted bundle (never a local path)."""
+
+
+def write_bundle(path: str | os.PathLike[str], run: Any, *, argv: Sequence[str],
+                 redact: bool = False, redaction_map: str | os.PathLike[str] | None = None,
+                 args: argparse.Namespace | None = None) -> None:
+    """Write the support bundle of a run (diagnose.cli.report.Run) to path.
+
+    argv is the command line (without the program name); args, when given, is its parsed
+    form, used for the --creator of the re-run (otherwise argv is parsed). Raises BadInput
+    (exit 2) when a path cannot be written or the redaction key is unusable.
+    """
+    bundle_path, map_path = check_output_paths(path, redaction_map, redact=redact)
+    snapshot_data = scrub_json(run.snapshot.data)
+    requests = [scrub_request(_plain(entry)) for entry in run.requests or ()]
+    command = scrub_argv([str(a) for a in argv])
+    rerun_args = _rerun_args(run, argv, args)
+    fingerprint: str | None = None
+    redactor: Redactor | None = None
+    key = b""
+    if redact:
+        key, _ = load_key()
+        fingerprint = key_fingerprint(key)
+        redactor = Redactor(key, well_known_guids(snapshot_data))
+        redactor.learn(snapshot_data, requests)
+        snapshot_data = redactor.snapshot(snapshot_data)
+        requests = redactor.requests(requests)
+        command = redactor.argv(command)
+        if rerun_args.creator:
+            rerun_args.creator = redactor.guid(rerun_args.creator)
+        result = _rerun(rerun_args, snapshot_data, REDACTED_SOURCE, requests)
+    elif snapshot_data != run.snapshot.data:
+        result = _rerun(rerun_args, snapshot_data, run.snapshot.source, requests)
+    else:
+        result = run
+    from diagnose.cli.report import render
+
+    members = {
+        "snapshot.json": dump_json(snapshot_data),
+        "report.json": scrub_document(render(result, "json")).encode(),
+        "report.md": scrub_document(render(result, "markdown")).encode(),
+        "environment.json": dump_json(scrub_json(environment())),
+        "command.json": dump_json({"argv": command, "redacted": redact}),
+        "requests.jsonl": "".join(
+            json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+            for entry in requests).encode(),
+    }
+    members[MANIFEST_NAME] = dump_json(manifest(members, redacted=redact,
+                                                key_fingerprint=fingerprint))
+    _write(bundle_path, lambda: zip_bytes_to(bundle_path, members), "--bundle")
+    if redactor is not None and map_path is not None:
+        document = {
+            "format": "ai-hub-diagnose redaction map",
+            "version": 1,
+            "bundle": bundle_path.name,
+            "keyFingerprint": fingerprint,
+            "key": key.hex(),
+            "note": "Keep this file private: it turns the bundle's aliases back into your "
+                    "ids and names. Set DIAGNOSE_REDACTION_KEY to `key` to get the same "
+                    "aliases in a later bundle.",
+            "aliases": redactor.mapping,
+        }
+        _write(map_path, lambda: write_private(map_path, dump_json(document)),
+               "--redaction-map")
+
+
+def check_output_paths(bundle: str | os.PathLike[str], redaction_map: Any = None, *,
+                       redact: bool = False) -> tuple[Path, Path | None]:
+    """The bundle and map paths, or BadInput saying why they cannot be written. Cheap: the
+    CLI may call it before running the checks."""
+    bundle_path = _writable(bundle, "--bundle")
+    map_path = None
+    if redaction_map:
+        if not redact:
+            raise BadInput("--redaction-map needs --redact", fix="add --redact")
+        map_path = _writable(redaction_map, "--redaction-map")
+        if map_path.resolve() == bundle_path.resolve():
+            raise BadInput("--redaction-map and --bundle name the same file",
+                           where=str(map_path),
+                           fix="keep the map in a separate file: it undoes the redaction")
+    return bundle_path, map_path
+
+
+def _writable(value: str | os.PathLike[str], flag: str) -> Path:
+    text = os.fspath(value)
+    if not text.strip():
+        raise BadInput(f"{flag} needs a file name", fix=f"e.g. {flag} support.zip")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise BadInput(f"{flag}: is a directory, not a file", where=text,
+                       fix=f"give a file name, e.g. {path / 'support.zip'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise BadInput(f"{flag}: the folder {str(parent)!r} does not exist", where=text,
+                       fix="create the folder first, or choose another path")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not
+                                                    os.access(path, os.W_OK)):
+        raise BadInput(f"{flag}: cannot write here (permission denied)", where=text,
+                       fix="choose a path you can write to")
+    return path
+
+
+def _write(path: Path, action: Any, flag: str) -> None:
+    try:
+        action()
+    except OSError as exc:
+        raise BadInput(f"{flag}: cannot write the file ({exc.strerror or exc})",
+                       where=str(path)) from None
+
+
+def _plain(entry: Any) -> Any:
+    if isinstance(entry, dict | list | str | int | float | bool) or entry is None:
+        return entry
+    from diagnose.jsonable import to_jsonable
+
+    return to_jsonable(entry)
+
+
+def _rerun_args(run: Any, argv: Sequence[str], args: argparse.Namespace | None
+                ) -> argparse.Namespace:
+    """select/ignore/creator for re-running the run's checks on the bundled snapshot."""
+    checks = list((getattr(run.report, "target", None) or {}).get("checks") or [])
+    if checks:
+        select, ignore = [",".join(checks)], []
+    else:  # nothing ran: run nothing again
+        select, ignore = [], [",".join(sorted({c.id for c in run.checks}))] if run.checks else []
+    creator_text = getattr(args, "creator", None) if args is not None else _creator_of(argv)
+    creator = None
+    if creator_text:
+        from diagnose.cli.access import resolve_principal
+
+        creator = resolve_principal(run.model, creator_text)
+    return argparse.Namespace(select=select, ignore=ignore, creator=creator)
+
+
+def _creator_of(argv: Sequence[str]) -> str | None:
+    """--creator from a command line: parsed by the real parser when it parses, else found
+    by hand."""
+    from diagnose.cli.parser import build_parser
+
+    argv = [str(a) for a in argv]
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            parsed = build_parser().parse_args(argv)
+        return getattr(parsed, "creator", None)
+    except SystemExit:
+        pass
+    for index, arg in enumerate(argv):
+        if arg == "--creator" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--creator="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _rerun(args: argparse.Namespace, data: dict[str, Any], source: str, requests: list
+           ) -> Any:
+    from diagnose.cli.report import execute
+    from diagnose.snapshot import parse_snapshot
+
+    snapshot = parse_snapshot(data, source)
+    return execute(args, snapshot=snapshot, requests=requests)
