@@ -400,11 +400,6 @@ def _unknown_fix_kind(ctx: CheckContext):
                                           resource=hub.id),))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "engine: Engine.run builds commands for a check's Draft outside the per-check try "
-    "(draft_finding -> commands_for raises ValueError for an unknown remediation kind), so one "
-    "plug-in check with an unexpected fix kind takes the whole run down instead of being "
-    "reported in check_errors"))
 def test_a_fix_of_unknown_kind_is_a_check_error_not_a_crash() -> None:
     data = fixture("OYD001/fail")
     alone = run(data)

@@ -69,30 +69,37 @@ class Engine:
         errors: list[CheckError] = []
         requirements = met = 0
         for info in checks:
-            try:
-                outputs = list(info.run(self.context))
-            except Exception as exc:  # a broken check must not take the others down
+            try:  # a broken check, or a fix it asks for that cannot be built, spares the others
+                found, stated, satisfied = self._one_check(info)
+            except Exception as exc:
                 errors.append(CheckError(info.id, info.title, _describe_exception(exc)))
                 continue
-            for output in outputs:
-                if isinstance(output, Requirement):
-                    requirements += 1
-                    finding = self.requirement_finding(info, output)
-                    if finding is None:
-                        met += 1
-                    else:
-                        findings.append(finding)
-                elif isinstance(output, Draft):
-                    findings.append(self.draft_finding(info, output))
-                elif isinstance(output, Finding):
-                    findings.append(output)
-                else:
-                    errors.append(CheckError(info.id, info.title,
-                                             f"yielded {type(output).__name__}, not a "
-                                             "Requirement or Draft"))
-                    break
+            findings += found
+            requirements += stated
+            met += satisfied
         findings.sort(key=lambda f: f.sort_key)
         return RunResult(checks, tuple(findings), tuple(errors), requirements, met)
+
+    def _one_check(self, info: CheckInfo) -> tuple[list[Finding], int, int]:
+        """One check's findings, requirements stated and requirements met. Nothing of a check
+        that fails part-way is kept: half a result would read as a whole one."""
+        findings: list[Finding] = []
+        requirements = met = 0
+        for output in list(info.run(self.context)):
+            if isinstance(output, Requirement):
+                requirements += 1
+                finding = self.requirement_finding(info, output)
+                if finding is None:
+                    met += 1
+                else:
+                    findings.append(finding)
+            elif isinstance(output, Draft):
+                findings.append(self.draft_finding(info, output))
+            elif isinstance(output, Finding):
+                findings.append(output)
+            else:
+                raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
+        return findings, requirements, met
 
     # -- requirements ----------------------------------------------------------------------
     def requirement_finding(self, info: CheckInfo, requirement: Requirement) -> Finding | None:
