@@ -1,0 +1,65 @@
+"""The specialised validator for the bulk arrays accepts exactly what the JSON Schema's
+roleAssignment definition accepts: the schema stays the one definition of the format."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diagnose.snapshot import schema
+from diagnose.snapshot.fast import valid_assignment
+from tests import arm
+
+VALID = arm.role_assignment(arm.RG, "11111111-2222-3333-4444-555555555555", arm.READER,
+                            condition="@Resource[x] StringEquals 'y'")
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False)
+    | st.sampled_from(["", "/", "/subscriptions/x", "abc", "a/b"]),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner,
+                                                                 max_size=2),
+    max_leaves=4)
+
+# Edge values for the string fields: empty, missing the leading slash, and other JSON types.
+edge_values = st.sampled_from(["", "abc", "a/b", "/", "/x", None, 0, True, [], {}]) | json_values
+
+TOP_KEYS = ["id", "name", "type", "properties", "extra"]
+PROPERTY_KEYS = ["roleDefinitionId", "principalId", "principalType", "scope", "condition",
+                 "conditionVersion", "createdOn", "description", "unknownNew"]
+
+
+def schema_accepts(item: object) -> bool:
+    document = {**schema(), "$ref": "#/definitions/roleAssignment"}
+    return jsonschema.Draft7Validator(document).is_valid(item)
+
+
+@st.composite
+def mutated(draw) -> object:
+    if draw(st.integers(0, 20)) == 0:
+        return draw(json_values)  # not even an object
+    item = copy.deepcopy(VALID)
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.sampled_from(["top", "properties", "properties"]))
+        if where == "properties" and isinstance(item.get("properties"), dict):
+            target, keys = item["properties"], PROPERTY_KEYS
+        else:
+            target, keys = item, TOP_KEYS
+        key = draw(st.sampled_from(keys))
+        if draw(st.integers(0, 3)) == 0:
+            target.pop(key, None)
+        else:
+            target[key] = draw(edge_values)
+    return item
+
+
+def test_a_valid_assignment_is_accepted_by_both():
+    assert valid_assignment(VALID) and schema_accepts(VALID)
+
+
+@settings(max_examples=600, deadline=None)
+@given(mutated())
+def test_fast_validator_agrees_with_the_schema(item):
+    assert valid_assignment(item) == schema_accepts(item)
