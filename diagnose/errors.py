@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class BadInput(Exception):
-    """Input the tool cannot use. Rendered as `what` (`where`): how to fix."""
+    """Input the tool cannot use, said on one line: where, what, and how to fix it."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
         super().__init__(what)
@@ -13,7 +13,9 @@ class BadInput(Exception):
         self.fix = fix
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.what}" if self.where else self.what
+        text = " ".join(self.what.split())
+        if self.where:
+            text = f"{self.where}: {text}"
         if self.fix:
-            text += f"\n  how to fix: {self.fix}"
+            text += f" (how to fix: {' '.join(self.fix.split())})"
         return text

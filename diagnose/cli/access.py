@@ -26,21 +26,6 @@ EXIT_BY_OUTCOME = {
 
 
 def run_access(args: argparse.Namespace) -> int:
-    try:
-        return _run_access(args)
-    except BadInput as exc:
-        raise one_line(exc) from None
-
-
-def one_line(exc: BadInput) -> BadInput:
-    """The same message on one line: what, where, and how to fix it."""
-    what = " ".join(exc.what.split())
-    if exc.fix:
-        what += f" (how to fix: {' '.join(exc.fix.split())})"
-    return BadInput(what, where=exc.where)
-
-
-def _run_access(args: argparse.Namespace) -> int:
     data_action = args.data_action is not None
     operation = (args.data_action if data_action else args.action).strip()
     _check_operation(operation, "--data-action" if data_action else "--action")
