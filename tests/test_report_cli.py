@@ -170,3 +170,20 @@ def test_schema_command_prints_both_schemas(capsys):
     for name in ("snapshot", "report"):
         code, out, _ = run(capsys, "schema", name)
         assert code == 0 and json.loads(out)["$schema"].startswith("http://json-schema.org")
+
+
+def test_bundle_records_the_command_line_given_to_main(capsys, tmp_path):
+    bundle = tmp_path / "b.zip"
+    argv = ["--demo", "--json", "--select", "HUB", "--bundle", str(bundle)]
+    assert main(argv) == 1
+    import zipfile
+
+    with zipfile.ZipFile(bundle) as archive:
+        command = json.loads(archive.read("command.json"))
+    assert command["argv"] == argv  # not the test runner's own command line
+
+
+def test_an_unwritable_bundle_path_fails_before_any_work(capsys, tmp_path):
+    code, out, err = run(capsys, "--demo", "--json", "--bundle",
+                         str(tmp_path / "missing-folder" / "b.zip"))
+    assert code == 2 and out == "" and "Traceback" not in err

@@ -360,21 +360,6 @@ async def test_bundle_calls_write_bundle_with_the_run(monkeypatch, tmp_path: Pat
 
 
 @sync
-async def test_bundle_says_so_when_the_module_is_missing(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "diagnose.bundle", None)  # import raises ImportError
-    app = app_for()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
-        await pilot.pause()
-        app.screen.query_one("#prompt-path", Input).value = str(tmp_path / "b.zip")
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert any("not available" in str(n.message) for n in app._notifications)
-        assert not (tmp_path / "b.zip").exists()
-
-
-@sync
 async def test_rerun_re_evaluates_the_snapshot_in_a_worker() -> None:
     run = demo_run()
     app = app_for(run)

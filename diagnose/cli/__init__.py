@@ -18,10 +18,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from diagnose.cli.parser import build_parser
 
     parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse has printed usage and the error
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.BAD_INPUT
+    args.argv = arguments  # the command line as given, for the support bundle
     try:
         return int(args.handler(args))
     except BadInput as exc:

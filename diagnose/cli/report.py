@@ -33,8 +33,18 @@ def run_report(args: argparse.Namespace) -> int:
               "--demo to try the tool on the bundled demo hub", file=sys.stderr)
         return ExitCode.BAD_INPUT
     fmt = _format(args)
+    if args.bundle:  # fail before collecting, not after
+        from diagnose.bundle import check_output_paths
+
+        check_output_paths(args.bundle, args.redaction_map, redact=args.redact)
+    device_code = bool(args.hub) and args.auth == "device-code"
+    if device_code and args.tui:
+        raise BadInput("device-code sign-in prints a code to the terminal, which the terminal "
+                       "UI would hide", where="--auth device-code",
+                       fix="sign in first (az login) and use the default --auth, or drop --tui")
     use_tui = args.tui if args.tui is not None else (
-        fmt is None and args.output is None and sys.stdout.isatty() and sys.stdin.isatty())
+        fmt is None and args.output is None and not device_code and sys.stdout.isatty()
+        and sys.stdin.isatty())
     if use_tui:
         from diagnose.tui import run_tui
 
@@ -48,8 +58,8 @@ def run_report(args: argparse.Namespace) -> int:
     if args.bundle:
         from diagnose.bundle import write_bundle
 
-        write_bundle(args.bundle, run, argv=sys.argv[1:], redact=args.redact,
-                     redaction_map=args.redaction_map)
+        write_bundle(args.bundle, run, argv=args.argv, redact=args.redact,
+                     redaction_map=args.redaction_map, args=args)
     if (fmt or "text") != "text" or args.output:
         print(f"diagnose: {summary_line(run.report)}", file=sys.stderr)
     return exit_code(run.report, args.fail_on, args.strict)

@@ -17,7 +17,7 @@ def run_tui(args: argparse.Namespace) -> int:
     """
     from diagnose.tui.app import DiagnoseApp
 
-    argv = sys.argv[1:]
+    argv = list(getattr(args, "argv", sys.argv[1:]))
     app = DiagnoseApp(args=args, argv=argv)
     app.run()
     if app.crash is not None:
@@ -43,7 +43,7 @@ def _write_outputs(args: argparse.Namespace, run: object, argv: list[str]) -> No
         from diagnose.bundle import write_bundle
 
         write_bundle(args.bundle, run, argv=argv, redact=args.redact,
-                     redaction_map=args.redaction_map)
+                     redaction_map=args.redaction_map, args=args)
 
 
 __all__ = ["run_tui"]

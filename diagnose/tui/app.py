@@ -601,12 +601,8 @@ class DiagnoseApp(App[int]):
     @work(thread=True, group="bundle")
     def _write_bundle(self, path: str) -> None:
         """In a thread (a bundle re-renders every report); quitting waits for the zip."""
-        try:
-            from diagnose.bundle import write_bundle
-        except ImportError:
-            self._from_thread(self.notify, "Support bundles are not available in this build "
-                              "(diagnose.bundle is missing).", severity="error", markup=False)
-            return
+        from diagnose.bundle import write_bundle
+
         try:
             write_bundle(os.path.expanduser(path), self.diagnosis, argv=self.argv,
                          redact=False, redaction_map=None)
