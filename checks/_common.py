@@ -145,10 +145,17 @@ def hub_storage(ctx: CheckContext, hub: Resource) -> Resource | Draft | None:
     storage = ctx.resource(storage_id)
     if storage is not None:
         return storage
-    errors = ctx.read_errors(storage_id)
-    reason = "; ".join(e.describe() for e in errors) or "it is not in the snapshot"
-    return Draft(status=Status.UNKNOWN, resource=storage_id, cause=Cause.UNREADABLE,
-                 message=f"The storage account of {describe(hub)} cannot be checked: {reason}.")
+    return unknown_resource(ctx, storage_id, f"the storage account of {describe(hub)}")
+
+
+def unknown_resource(ctx: CheckContext, resource_id: str, what: str) -> Draft:
+    """A Draft saying `unknown` for a resource a check needs that is not in the snapshot."""
+    errors = ctx.read_errors(resource_id)
+    reason = "; ".join(e.describe() for e in errors) or \
+        "it is not in the snapshot (not collected, or not readable)"
+    return Draft(status=Status.UNKNOWN, resource=resource_id, cause=Cause.UNREADABLE,
+                 message=f"{what[:1].upper()}{what[1:]} ({resource_id}) cannot be checked: "
+                         f"{reason}.")
 
 
 def hub_and_project_members(ctx: CheckContext, hub: Resource) -> list[PrincipalRef]:

@@ -1,6 +1,6 @@
-from checks._common import ACR_PULL, DOCS_HUB_RBAC
+from checks._common import ACR_PULL, DOCS_HUB_RBAC, unknown_resource
 from diagnose.engine.api import Operation, Requirement, Severity, check
-from diagnose.engine.context import CheckContext
+from diagnose.engine.context import CheckContext, describe
 
 PULL = Operation.action("Microsoft.ContainerRegistry/registries/pull/read")
 
@@ -21,12 +21,16 @@ def user_identity_pulls(ctx: CheckContext):
     How to fix: assign AcrPull on the container registry to the user-assigned identity.
     """
     for hub in ctx.hubs:
-        registry = ctx.resource(hub.prop("containerRegistry"))
-        if registry is None or "userassigned" not in hub.identity.kinds:
+        registry_id = hub.prop("containerRegistry")
+        if not registry_id or "userassigned" not in hub.identity.kinds:
+            continue
+        registry = ctx.resource(registry_id)
+        if registry is None:
+            yield unknown_resource(ctx, registry_id, f"the container registry of {describe(hub)}")
             continue
         for _, identity in ctx.user_assigned_identities(hub):
             if identity is None:
                 continue
             yield Requirement(principal=identity, resource=registry, operations=(PULL,),
-                              because=f"is the user-assigned identity of hub '{hub.name}', which "
-                                      "pulls images from its registry", roles=(ACR_PULL,))
+                              because=f"pulls images for hub '{hub.name}' from its registry",
+                              roles=(ACR_PULL,))

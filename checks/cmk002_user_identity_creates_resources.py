@@ -37,5 +37,5 @@ def user_identity_creates_resources(ctx: CheckContext):
                 continue
             yield Requirement(principal=identity, resource=hub, operations=CMK_DEPENDENCY_WRITES,
                               scope=hub.id[: len(group)],
-                              because=f"is the user-assigned identity of the CMK-encrypted hub "
+                              because=f"creates the encrypted dependencies of the CMK hub "
                                       f"'{hub.name}'", roles=(CONTRIBUTOR,))

@@ -1,4 +1,4 @@
-from checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings
+from checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings, unknown_resource
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -33,8 +33,11 @@ def creator_key_vault(ctx: CheckContext):
         return
     for hub in ctx.hubs:
         settings = cmk_settings(hub)
-        vault = ctx.resource(settings[0]) if settings else None
+        if settings is None or not settings[0]:
+            continue
+        vault = ctx.resource(settings[0])
         if vault is None:
+            yield unknown_resource(ctx, settings[0], f"the key vault of {describe(hub)}")
             continue
         yield Requirement(principal=creator, resource=vault,
                           operations=(Operation.action("Microsoft.KeyVault/vaults/write"),),

@@ -35,4 +35,4 @@ def creator_creates_hub(ctx: CheckContext):
             continue
         yield Requirement(principal=creator, resource=hub, operations=HUB_CREATION,
                           scope=hub.id[: len(group)], because="creates hubs (--creator)",
-                          roles=(CONTRIBUTOR,))
+                          roles=(CONTRIBUTOR,), builtin_roles_only=True)

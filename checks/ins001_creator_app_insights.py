@@ -34,4 +34,4 @@ def creator_app_insights(ctx: CheckContext):
         yield Requirement(principal=creator, resource=hub, operations=APP_INSIGHTS_WRITES,
                           scope=hub.id[: len(group)],
                           because="creates hubs that use Application Insights (--creator)",
-                          roles=(CONTRIBUTOR,))
+                          roles=(CONTRIBUTOR,), builtin_roles_only=True)

@@ -37,7 +37,7 @@ def openai_reads_search(ctx: CheckContext):
         identity = ctx.identity(account)
         if identity is None:
             continue  # IDN001 reports the missing identity
-        because = (f"is the identity of {describe(account)}, which answers \"add your data\" "
+        because = ("answers \"add your data\" "
                    f"chats over {describe(search)} in {describe(workspace)}")
         yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_READ,),
                           because=because, roles=(SEARCH_INDEX_DATA_READER,))

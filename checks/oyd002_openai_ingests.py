@@ -38,7 +38,7 @@ def openai_ingests(ctx: CheckContext):
         identity = ctx.identity(account)
         if identity is None:
             continue
-        because = (f"is the identity of {describe(account)}, which ingests data into "
+        because = ("ingests data into "
                    f"{describe(search)} for {describe(workspace)}")
         yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_WRITE,),
                           because=because, roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
@@ -53,7 +53,7 @@ def openai_ingests(ctx: CheckContext):
         if identity is None:
             continue
         yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
-                          because=f"is the identity of {describe(account)}, which reads uploads "
+                          because="reads uploads "
                                   f"from and writes chunks to {describe(storage)} for "
                                   f"{describe(workspace)}",
                           roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,), status_if_missing=Status.WARN)

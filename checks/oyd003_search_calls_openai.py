@@ -27,6 +27,6 @@ def search_calls_openai(ctx: CheckContext):
         if identity is None:
             continue
         yield Requirement(principal=identity, resource=account, operations=(EMBEDDINGS,),
-                          because=f"is the identity of {describe(search)}, which vectorizes "
+                          because="vectorizes "
                                   f"with {describe(account)} for {describe(workspace)}",
                           roles=(OPENAI_USER,), status_if_missing=Status.WARN)

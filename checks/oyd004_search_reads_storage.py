@@ -24,6 +24,6 @@ def search_reads_storage(ctx: CheckContext):
         if identity is None:
             continue
         yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ,),
-                          because=f"is the identity of {describe(search)}, which indexes "
+                          because="indexes "
                                   f"documents from {describe(storage)} for {describe(workspace)}",
                           roles=(STORAGE_BLOB_DATA_READER,), status_if_missing=Status.WARN)

@@ -61,7 +61,7 @@ def chat_calls_embedding(ctx: CheckContext):
                 hint = "" if embedding else " (if it serves chat and the other embeddings)"
                 yield Requirement(
                     principal=identity, resource=embed, operations=(EMBEDDINGS,),
-                    because=f"is the identity of {describe(chat)}, which calls the embedding "
+                    because="calls the embedding "
                             f"model of {describe(embed)} in {describe(workspace)}{hint}",
                     roles=(OPENAI_USER,), status_if_missing=status)
 

@@ -42,7 +42,7 @@ def hub_identity_own_storage(ctx: CheckContext):
             continue
         if storage is None or identity is None:
             continue  # IDN001 reports a hub without an identity
-        because = f"is the identity of hub '{hub.name}', whose storage uses Entra ID"
+        because = "reaches the hub's own storage, which uses Entra ID"
         yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
                           because=because, roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,))
         yield Requirement(principal=identity, resource=storage,

@@ -44,6 +44,6 @@ def hub_identity_other_storage(ctx: CheckContext):
                     continue
                 seen.add(target.key)
                 yield Requirement(principal=identity, resource=target, operations=(BLOB_READ,),
-                                  because=f"is the identity of hub '{hub.name}', which reads "
+                                  because="reads "
                                           f"data through {connection.label}",
                                   roles=(STORAGE_BLOB_DATA_READER,))

@@ -78,13 +78,14 @@ class PrincipalRef:
     type: str
     """User | Group | ServicePrincipal (managed identities are ServicePrincipal)."""
     display_name: str | None = None
-    managed_identity_of: str | None = field(default=None, metadata={"omit_none": True})
-    """For a managed identity: the name of the resource it belongs to."""
+    description: str | None = field(default=None, metadata={"omit_none": True})
+    """How to name it when its display name is not enough, e.g. "the managed identity of
+    Search service 'srch'" or "the user-assigned identity 'id-hub'"."""
 
     @property
     def label(self) -> str:
-        if self.managed_identity_of:
-            return f"the managed identity of {self.managed_identity_of}"
+        if self.description:
+            return self.description
         name = self.display_name or self.id
         word = TYPE_WORDS.get(self.type.lower(), self.type.lower())
         return f"{word} {name}" if word else name
@@ -123,6 +124,8 @@ class Requirement:
     status_if_missing: Status = Status.FAIL
     subject: str | None = None
     """A short name of who/what is affected, when the principal alone does not say it."""
+    builtin_roles_only: bool = False
+    """Only a built-in role's grant counts (Azure lets no custom role create a hub)."""
 
     @property
     def target_scope(self) -> str:

@@ -224,7 +224,7 @@ class CheckContext:
             return None
         ref = self.principal(principal_id)
         return PrincipalRef(ref.id, "ServicePrincipal", ref.display_name or resource.name,
-                            managed_identity_of=describe(resource))
+                            description=f"the managed identity of {describe(resource)}")
 
     def user_assigned_identities(self, resource: Resource) -> list[tuple[str, PrincipalRef | None]]:
         found = []
@@ -235,7 +235,7 @@ class CheckContext:
                 name = resource_id.rstrip("/").rsplit("/", 1)[-1]
                 found.append((resource_id, PrincipalRef(
                     str(principal_id).lower(), "ServicePrincipal", name,
-                    managed_identity_of=f"user-assigned identity '{name}'")))
+                    description=f"the user-assigned identity '{name}'")))
             else:
                 found.append((resource_id, None))
         return found

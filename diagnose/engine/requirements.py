@@ -39,6 +39,19 @@ def evaluate(requirement: Requirement, evaluator: Evaluator,
     principal = requirement.principal.id
     quick = [evaluator.decide(principal, scope, op.name, data_action=op.data)
              for op in requirement.operations]
+    if all(q.allowed for q in quick) and requirement.builtin_roles_only:
+        custom_only = _custom_roles_only(requirement, evaluator)
+        if custom_only:
+            decisions = [evaluator.check(principal, scope, op.name, data_action=op.data)
+                         for op in requirement.operations]
+            return RequirementOutcome(
+                requirement, tuple(decisions), requirement.status_if_missing,
+                Cause.MISSING_ROLE,
+                f"{_who(requirement)} {requirement.because}, so it needs "
+                f"{_operations([d for d in decisions if d.operation in custom_only])} on "
+                f"{describe_scope(scope, requirement.resource)}. Only custom roles grant it "
+                "here, and Azure does not let a custom role do this: a built-in role must.",
+                tuple(op for op in requirement.operations if op.name in custom_only))
     if all(q.allowed for q in quick):
         young = _young_grants(requirement, quick, collected_at)
         if not young:
@@ -62,6 +75,19 @@ def evaluate(requirement: Requirement, evaluator: Evaluator,
     status = requirement.status_if_missing if outcome is Outcome.DENIED else Status.UNKNOWN
     message = _message(requirement, failing, cause)
     return RequirementOutcome(requirement, tuple(decisions), status, cause, message, missing)
+
+
+def _custom_roles_only(requirement: Requirement, evaluator: Evaluator) -> set[str]:
+    """The operations that only custom roles grant (for requirements only a built-in role may
+    meet)."""
+    found = set()
+    for op in requirement.operations:
+        decision = evaluator.check(requirement.principal.id, requirement.target_scope, op.name,
+                                   data_action=op.data, explain=False)
+        roles = [evaluator.authz.role(g.role_definition_id) for g in decision.grants]
+        if not any(role is not None and role.builtin for role in roles):
+            found.add(op.name)
+    return found
 
 
 def _classify(failing: list[Decision]) -> tuple[Outcome, Cause]:

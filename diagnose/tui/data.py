@@ -50,7 +50,7 @@ def principal_text(finding: Finding) -> str:
     if finding.principal is None:
         return ""
     principal = finding.principal
-    if principal.managed_identity_of:
+    if principal.description:  # a managed identity
         return f"MI {principal.display_name or principal.id}"
     return principal.display_name or principal.id
 
