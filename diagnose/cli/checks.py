@@ -46,7 +46,8 @@ def run_explain_check(args: argparse.Namespace) -> int:
 def _indent(text: str) -> str:
     import textwrap
 
-    return textwrap.fill(text, 96, initial_indent="  ", subsequent_indent="  ")
+    return textwrap.fill(text, 96, initial_indent="  ", subsequent_indent="  ",
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def _json(check: CheckInfo) -> dict:
