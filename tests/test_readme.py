@@ -1,0 +1,56 @@
+"""The README is the front door: keep it true to the code."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from diagnose.cli import main
+from diagnose.cli.parser import build_parser
+from diagnose.engine.registry import load_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_check_is_documented_and_every_documented_check_exists():
+    registered = {c.id for c in load_checks()[0]}
+    documented = set(re.findall(r"^\| ([A-Z]{3}\d{3}) \|", README, re.MULTILINE))
+    assert documented == registered
+
+
+def test_every_flag_is_documented():
+    parser = build_parser()
+    flags = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        flags |= {o for a in sub._actions for o in a.option_strings if o.startswith("--")}
+    flags -= {"--help", "--version"}
+    missing = sorted(f for f in flags if f not in README)
+    assert not missing, f"README does not mention {missing}"
+
+
+def test_ci_runs_the_readme_install_and_test_commands():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -e ".[test]"' in README and '-e ".[test]"' in ci
+    test_command = "python -m pytest -q -n 2"
+    assert test_command in README and test_command in ci
+
+
+def test_the_access_example_of_the_readme_runs(capsys):
+    block = README[README.index("diagnose access --demo"):]
+    command = block[: block.index("```")].replace("\\\n", " ")
+    argv = re.findall(r'"[^"]*"|\S+', command)[1:]
+    argv = [a.strip('"') for a in argv]
+    assert main(argv) == 1  # Ana is Owner, which grants no data actions
+    assert "Owner" in capsys.readouterr().out
+
+
+def test_the_code_is_ruff_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is in the test extra: pip install -e '.[test]'"
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
