@@ -20,7 +20,7 @@ same bytes (environment.json's createdAt aside; SOURCE_DATE_EPOCH fixes it).
 Order of work, so that nothing unsafe is ever written:
 
 1. Credentials are scrubbed from the snapshot, the request log and the command line
-   (scrub.py), redacted or not.
+   (diagnose/secrets.py), redacted or not.
 2. With --redact, the scrubbed data is redacted (redact.py) with one Redactor, so an id gets
    the same alias in every file.
 3. The reports are rendered by re-running the checks on exactly the snapshot that goes into
@@ -56,8 +56,8 @@ from diagnose.bundle.manifest import (
     zip_bytes_to,
 )
 from diagnose.bundle.redact import Redactor, key_fingerprint, load_key, well_known_guids
-from diagnose.bundle.scrub import scrub_argv, scrub_document, scrub_json, scrub_request
 from diagnose.errors import BadInput
+from diagnose.secrets import scrub_argv, scrub_document, scrub_json, scrub_request
 
 __all__ = ["MEMBERS", "REDACTED_SOURCE", "check_output_paths", "write_bundle"]
 

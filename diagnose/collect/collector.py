@@ -32,7 +32,6 @@ from diagnose.collect.clients import ApiError, ArmClient
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.relevance import Relevance
 from diagnose.collect.scheduler import LEAF, Scheduler
-from diagnose.collect.scrub import scrub
 from diagnose.collect.shapes import (
     DENY_ASSIGNMENT,
     RESOURCE,
@@ -41,6 +40,7 @@ from diagnose.collect.shapes import (
     fits,
 )
 from diagnose.model.scopes import scope_key
+from diagnose.secrets import scrub_json
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 WORKSPACE_READ = "Microsoft.MachineLearningServices/workspaces/read"
@@ -155,7 +155,7 @@ class Collector:
     def start(self, wave: int, hub: dict[str, Any]) -> None:
         """Begin from the hub as ARM returned it (read by the caller, in wave `wave`)."""
         with self._lock:
-            self.state.hub = scrub(hub)
+            self.state.hub = scrub_json(hub, drop=True)
             self._store(wave, self.state.hub)
         hub_id = hub["id"]
         parsed = parse_resource_id(hub_id)
@@ -226,7 +226,7 @@ class Collector:
             self._odd_items(1, parsed.id, parsed.read_operation, "resource")
             return
         with self._lock:
-            resource = scrub(resource)
+            resource = scrub_json(resource, drop=True)
             if parsed.type == WORKSPACE:
                 if self._is_our_project(resource):
                     self._add_project(wave, resource)
@@ -248,7 +248,7 @@ class Collector:
             for workspace in workspaces or []:
                 if fits(RESOURCE, workspace) and self._is_our_project(workspace):
                     found.add(scope_key(workspace["id"]))
-                    self._add_project(wave, scrub(workspace))
+                    self._add_project(wave, scrub_json(workspace, drop=True))
             # A project the hub lists but the subscription listing did not return (it failed,
             # or the project lives elsewhere) is read by id.
             associated = _dict(hub.get("properties")).get("associatedWorkspaces")
@@ -299,7 +299,7 @@ class Collector:
             for connection in connections:
                 if not fits(RESOURCE, connection):
                     continue
-                connection = scrub(connection)
+                connection = scrub_json(connection, drop=True)
                 self.state.resources[scope_key(connection["id"])] = connection
                 target = _target_id(connection)
                 if target:

@@ -4,7 +4,6 @@ instead of making the whole snapshot invalid."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -21,9 +20,9 @@ DENY_ASSIGNMENT = "denyAssignment"
 def _validator(definition: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
-    # A copy under the schema's own $id: compiling rewrites $refs in place (against $id), and
-    # the cached schema may already have been compiled so.
-    whole = copy.deepcopy(schema())
+    # The schema's own definitions under its $id. Compiling rewrites only the $ref of the
+    # document it is given (this wrapper), never those it resolves: schema() stays as it is.
+    whole = schema()
     return fastjsonschema.compile({"$id": whole.get("$id", ""),
                                    "$ref": f"#/definitions/{definition}",
                                    "definitions": whole["definitions"]})

@@ -1,9 +1,15 @@
-"""Credential removal for everything that goes into a support bundle.
+"""What a credential is, and its removal: the one definition, for collection and bundles.
 
-Runs first, before redaction and before anything is written, on the snapshot, the request
-log, the command line and the rendered reports, whether or not --redact was given. A
-credential is never needed to diagnose access (GUIDE section 2), so credentials are removed,
-never masked or hashed: what replaces them is the constant REMOVED.
+A credential is never needed to diagnose access (GUIDE section 2), so credentials are removed,
+never masked or hashed. Two users, two modes of the same rules:
+
+- The collector (diagnose/collect) runs `scrub_json(value, drop=True)` on every ARM response
+  it keeps, before it reaches a snapshot: a credential is left out, field and all (a URL keeps
+  its scheme, host and path), so a snapshot holds no credential and no field named like one.
+- A support bundle (diagnose/bundle) runs first, before redaction and before anything is
+  written, on the snapshot, the request log, the command line and the rendered reports,
+  whether or not --redact was given: what replaces a credential is the constant REMOVED, which
+  shows that one was there without holding it.
 
 What counts as a credential:
 
@@ -17,7 +23,8 @@ What counts as a credential:
   `permissions.keys/secrets/certificates` lists of permission names (the CMK checks read
   them); so are `code` (an error code) and key references such as `keyName`, `keyVaultUri`,
   `keyIdentifier`. The value of a secret field becomes REMOVED whatever its type, except
-  null and booleans (a flag such as `hasPassword` carries no secret).
+  null and booleans (a flag such as `hasPassword` carries no secret); in drop mode the field
+  goes, whatever its value.
 - a string, or a part of one (`scrub_text`), that is a credential whatever field holds it:
   a JWT (`eyJ...`), an `Authorization: Bearer|Basic|SharedKey ...` value, a URL whose query
   carries a SAS (sig=, se=, sv=, ...) or a secret parameter (the whole query and fragment are
@@ -204,25 +211,43 @@ def scrub_document(text: str) -> str:
     return "".join(out)
 
 
-def scrub_json(value: Any, parent: str = "") -> Any:
+def scrub_json(value: Any, parent: str = "", *, drop: bool = False) -> Any:
     """A copy of a JSON value with secret fields' values replaced by REMOVED and every string
-    (dictionary keys included) passed through scrub_text."""
+    (dictionary keys included) passed through scrub_text.
+
+    drop=True (the collector's mode) leaves credentials out instead of marking them: a secret
+    field is dropped whatever its value, and so is any string, list item or key that
+    scrub_text would mark with REMOVED; a URL whose query alone carried a credential is kept
+    without it. A whole value that is itself a credential becomes None."""
+    cleaned = _scrub_json(value, parent, drop)
+    return None if cleaned is _DROPPED else cleaned
+
+
+_DROPPED: Any = object()
+"""What a credential becomes in drop mode, before its container leaves it out."""
+
+
+def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             name, secret = _key(str(key))
             if secret and not _permission_list(parent, str(key), item) \
-                    and not (item is None or isinstance(item, bool)):
-                out[name] = REMOVED
-            elif isinstance(item, str):
-                out[name] = scrub_text(item)
+                    and (drop or not (item is None or isinstance(item, bool))):
+                cleaned = _DROPPED if drop else REMOVED
+            elif drop and REMOVED in name:
+                cleaned = _DROPPED
             else:
-                out[name] = scrub_json(item, str(key))
+                cleaned = _scrub_json(item, str(key), drop)
+            if cleaned is not _DROPPED:
+                out[name] = cleaned
         return out
     if isinstance(value, list):
-        return [scrub_json(item, parent) for item in value]
+        items = [_scrub_json(item, parent, drop) for item in value]
+        return [item for item in items if item is not _DROPPED] if drop else items
     if isinstance(value, str):
-        return scrub_text(value)
+        text = scrub_text(value)
+        return _DROPPED if drop and REMOVED in text else text
     return value
 
 

@@ -1,0 +1,35 @@
+"""The collector's item shapes are the snapshot schema's own definitions, compiled from the one
+cached schema document without changing it."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from diagnose.collect import shapes
+from diagnose.snapshot import empty_snapshot, parse_snapshot, schema
+
+DEFINITIONS = (shapes.RESOURCE, shapes.ROLE_DEFINITION, shapes.ROLE_ASSIGNMENT,
+               shapes.DENY_ASSIGNMENT)
+
+
+@pytest.mark.parametrize("snapshot_first", [False, True])
+def test_compiling_the_shapes_leaves_the_schema_as_it_is(snapshot_first: bool) -> None:
+    shapes._validator.cache_clear()
+    before = copy.deepcopy(schema())
+    if snapshot_first:
+        parse_snapshot(empty_snapshot())
+    for definition in DEFINITIONS:
+        assert not shapes.fits(definition, {"id": "no leading slash"})
+    assert schema() == before
+    parse_snapshot(empty_snapshot())
+    assert schema() == before
+
+
+def test_an_item_fits_as_the_schema_says() -> None:
+    resource = {"id": "/subscriptions/s/resourceGroups/r", "type": "Microsoft.Resources/x",
+                "identity": {"type": "SystemAssigned", "principalId": None}}
+    assert shapes.fits(shapes.RESOURCE, resource)
+    assert not shapes.fits(shapes.RESOURCE, {**resource, "identity": {"principalId": 5}})
+    assert not shapes.fits(shapes.RESOURCE, {"id": "/x"})  # no type

@@ -1,0 +1,126 @@
+"""diagnose.secrets, the one definition of a credential, in its two modes: REMOVED markers
+(support bundles; their end-to-end tests are in test_bundle_secrets.py) and drop=True (the
+collector: nothing of a credential reaches a snapshot, not even its field)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from diagnose.secrets import REMOVED, is_secret_field, scrub_json
+
+STORAGE_KEY = ("Qm9vbTJ4VGhpc0lzQVBsYW50ZWRTdG9yYWdlS2V5Rm9yVGVzdHM5ODc2NTQzMjEwQUJDREVGR0hJ"
+               "SktMTU5PUA==")
+JWT = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ."
+       "UGxhbnRlZFNpZ25hdHVyZUJ5dGVzMTIzNDU2Nzg5MA")
+
+
+def test_connection_credentials_are_dropped_and_the_rest_kept() -> None:
+    connection = {
+        "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
+              "workspaces/w/connections/c",
+        "properties": {
+            "category": "AzureBlob", "authType": "SAS",
+            "target": "https://st.blob.core.windows.net/docs?sv=2022-11-02&sig=c2VjcmV0",
+            "credentials": {"sas": "sv=2022-11-02&sig=c2VjcmV0"},
+            "metadata": {"AccountName": "st", "ContainerName": "docs",
+                         "ConnectionString": "DefaultEndpointsProtocol=https;AccountKey=abc=="},
+        },
+    }
+    assert scrub_json(connection, drop=True) == {
+        "id": connection["id"],
+        "properties": {"category": "AzureBlob", "authType": "SAS",
+                       "target": "https://st.blob.core.windows.net/docs",
+                       "metadata": {"AccountName": "st", "ContainerName": "docs"}},
+    }
+
+
+def test_application_insights_keys_are_dropped() -> None:
+    component = {"properties": {"AppId": "a", "InstrumentationKey": "guid",
+                                "ConnectionString": "InstrumentationKey=guid;IngestionEndpoint=x"}}
+    assert scrub_json(component, drop=True) == {"properties": {"AppId": "a"}}
+
+
+def test_credentials_in_free_text_are_dropped_whole() -> None:
+    """A string that would keep a REMOVED marker is left out, in a dict or in a list."""
+    value = {"note": f"Authorization: Bearer {JWT}", "sql": "Server=x;Password=hunter2;",
+             "tags": ["ok", STORAGE_KEY, "https://x.example/a?code=abc"], "name": "kept"}
+    assert scrub_json(value, drop=True) == {"tags": ["ok", "https://x.example/a"],
+                                            "name": "kept"}
+    assert scrub_json(f"token={JWT}", drop=True) is None
+
+
+ACCESS_POLICY_VAULT = {"properties": {"enableRbacAuthorization": False, "accessPolicies": [
+    {"objectId": "2f4e6a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b", "tenantId": "x",
+     "permissions": {"keys": ["get", "wrapKey", "unwrapKey"], "secrets": ["all"],
+                     "certificates": []}}]},
+    "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}}
+SETTINGS = [
+    ACCESS_POLICY_VAULT,
+    {"properties": {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
+                    "disableLocalAuth": False},
+     "identity": {"type": "SystemAssigned", "principalId": "p"}},
+    {"properties": {"allowSharedKeyAccess": False, "keyPolicy": None,
+                    "encryption": {"keySource": "Microsoft.Storage",
+                                   "keyVaultProperties": {"keyName": "k"}}}},
+    {"properties": {"keyVault": "/subscriptions/s/x", "encryption": {
+        "keyVaultProperties": {"keyIdentifier": "https://kv.vault.azure.net/keys/k/1"}}}},
+]
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["markers", "drop"])
+def test_settings_that_look_like_secrets_survive(drop: bool) -> None:
+    """Auth-mode settings, key references and Key Vault access policies' permission lists
+    (which CMK001 and CMK003 read) are not credentials, in either mode."""
+    for item in SETTINGS:
+        assert scrub_json(item, drop=drop) == item
+    stolen = {"permissions": {"keys": [STORAGE_KEY]}}
+    assert scrub_json(stolen, drop=drop) == {"permissions": {} if drop else {"keys": REMOVED}}
+
+
+def test_flags_named_like_secrets_are_kept_as_markers_and_dropped() -> None:
+    """null and booleans carry no secret: marker mode keeps them; drop mode keeps no field
+    named like a credential at all."""
+    flags = {"hasPassword": True, "password": None}
+    assert scrub_json(flags) == flags
+    assert scrub_json(flags, drop=True) == {}
+
+
+SECRET_NAMES = ["key", "primaryKey", "credentials", "ConnectionString", "sasToken", "password",
+                "clientSecret"]
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+              st.sampled_from([STORAGE_KEY, JWT, f"AccountKey={STORAGE_KEY};",
+                               "https://st.blob.core.windows.net/c?sv=2022-11-02&sig=abc%3D"])),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from([*SECRET_NAMES, "name", "target", "properties",
+                                         "value", "keyVault"]), children, max_size=5)),
+    max_leaves=20)
+
+
+def _fields(item: Any) -> Any:
+    if isinstance(item, dict):
+        for key, child in item.items():
+            yield key
+            yield from _fields(child)
+    elif isinstance(item, list):
+        for child in item:
+            yield from _fields(child)
+
+
+@given(JSON)
+def test_no_secret_field_survives_at_any_depth(value: Any) -> None:
+    cleaned = scrub_json(value, drop=True)
+    assert not any(is_secret_field(k) for k in _fields(cleaned))
+    text = json.dumps(cleaned)
+    assert "AccountKey=" not in text
+    assert REMOVED not in text and STORAGE_KEY not in text and JWT not in text
+    assert "abc%3D" not in text  # the SAS signature
+    # what the collector keeps is already clean by the bundle's rules, and stays so
+    assert scrub_json(cleaned) == cleaned
+    assert scrub_json(cleaned, drop=True) == cleaned
