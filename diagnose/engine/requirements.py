@@ -20,7 +20,8 @@ GROUP_PROPAGATION_FOR_IDENTITIES = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class RequirementOutcome:
-    requirement: Requirement
+    requirement: Requirement | None
+    """None for MET, shared by every met requirement."""
     decisions: tuple[Decision, ...]
     status: Status | None
     """None when the requirement is met."""
@@ -31,6 +32,10 @@ class RequirementOutcome:
     @property
     def met(self) -> bool:
         return self.status is None
+
+
+MET = RequirementOutcome(None, (), None, None, "")
+"""The outcome of every requirement that is met (most of them): no evidence is kept."""
 
 
 def evaluate(requirement: Requirement, evaluator: Evaluator,
@@ -55,7 +60,7 @@ def evaluate(requirement: Requirement, evaluator: Evaluator,
     if all(q.allowed for q in quick):
         young = _young_grants(requirement, quick, collected_at)
         if not young:
-            return RequirementOutcome(requirement, (), None, None, "")
+            return MET
         decisions = [evaluator.check(principal, scope, op.name, data_action=op.data,
                                      explain=False) for op in requirement.operations]
         return RequirementOutcome(

@@ -229,11 +229,6 @@ class Authorization:
         )
 
     @property
-    def added(self) -> list[Assignment]:
-        """The assignments a copy made by with_assignments added to the original."""
-        return self._extra
-
-    @property
     def assignments(self) -> list[Assignment]:
         return [*self._assignments, *self._extra] if self._extra else self._assignments
 

@@ -30,6 +30,8 @@ from diagnose.rbac.patterns import common_prefix_segments
 NEAR_MISS_ORDER = ("notActions", "otherScope", "otherPlane", "conditionOnly", "partial",
                    "unknownRole")
 MAX_NEAR_MISSES = 5
+HOT_TARGET = 64
+"""Questions about one target scope after which its assignments get their own index."""
 
 
 class Quick(NamedTuple):
@@ -88,7 +90,6 @@ class _Gathered:
     denies: list[Deny]
     unknown_roles: list[Assignment]
     unknowns: list[str]
-    quick: Quick | None = None
 
 
 @dataclass(frozen=True)
@@ -113,18 +114,17 @@ class Evaluator:
         self._gathered: dict[tuple[str, str, str, bool], _Gathered] = {}
         self._holders: dict[tuple[str, str, bool], tuple[Holder, ...]] = {}
         self._by_operation: dict[tuple[str, bool], dict[str, RoleMatch]] = {}
-        self._scope_cache: dict[str, dict[str, list[tuple[Assignment, int]]]] = {}
-        self._parent: Evaluator | None = None
         self._places: dict[str, _Place] = {}
+        self._target_hits: dict[str, int] = {}
+        self._quick: dict[tuple[str, str, str, bool], Quick] = {}
+        self._holders_here: dict[tuple[str, str, bool], dict[str, tuple[str | None, ...]]] = {}
+        self._hot_targets: dict[str, dict[str, list[tuple[Assignment, int]]]] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
 
     def derived(self, authorization: Authorization) -> Evaluator:
         """An evaluator over a copy of the data with assignments added (Authorization.
-        with_assignments): it shares what roles grant and reuses this evaluator's per-scope
-        indexes, adding only the new assignments."""
-        child = Evaluator(authorization, self._matches)
-        child._parent = self
-        return child
+        with_assignments): it shares what roles grant, which no added assignment changes."""
+        return Evaluator(authorization, self._matches)
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
         key = (role.id, operation.lower(), data)
@@ -151,11 +151,58 @@ class Evaluator:
                data_action: bool) -> Quick:
         """The outcome alone, and the age of each unconditional grant: the hot path of the
         checks, where most requirements are met and need no evidence."""
-        gathered = self._gather(principal_id, scope, operation, data_action)
-        if gathered.quick is None:
-            gathered.quick = Quick(gathered.outcome, tuple(
-                (hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants))
-        return gathered.quick
+        key = (principal_id, scope, operation, data_action)
+        found = self._quick.get(key)
+        if found is None:
+            found = self._plainly_allowed(principal_id, scope, operation, data_action)
+            if found is None:
+                gathered = self._gather(principal_id, scope, operation, data_action)
+                found = Quick(gathered.outcome, tuple(
+                    (hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants))
+            self._quick[key] = found
+        return found
+
+    def _plainly_allowed(self, principal_id: str, scope: str, operation: str,
+                         data_action: bool) -> Quick | None:
+        """ALLOWED, found without building evidence, when nothing can spoil it: the target is
+        hot, no deny assignment or unread deny list can reach it, its management groups are
+        known, and a group of the principal (or the principal) holds an unconditional grant.
+        None: take the full path, which decides every other case."""
+        target = scope_key(scope)
+        place = self._place(target)
+        if place.denies or place.deny_errors or not place.knows_management_groups:
+            return None
+        if self._target_hits.get(target, 0) < HOT_TARGET:
+            return None
+        granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
+        ages = [(created_on, bool(via))
+                for member, via in self.authz.directory.closure(principal_id.strip().lower())
+                .via.items() for created_on in granting.get(member, ())]
+        return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
+
+    def _unconditional_holders(self, target: str, ancestors: tuple[str, ...], operation: str,
+                               data: bool) -> dict[str, tuple[str | None, ...]]:
+        """Principal id -> createdOn of each assignment at or above a hot target whose role
+        grants the operation with no condition that names it."""
+        key = (target, operation.lower(), data)
+        found = self._holders_here.get(key)
+        if found is None:
+            found = {}
+            roles = self.authz.roles
+            for principal, entries in self._at_and_above(target, ancestors).items():
+                dates = []
+                for assignment, level in entries:
+                    role = roles.get(assignment.role_id)
+                    if role is None:
+                        continue
+                    match = self.role_match(role, operation, data)
+                    if match.granted and not _Hit(assignment, role, match, level, ()) \
+                            .conditional(operation):
+                        dates.append(assignment.created_on)
+                if dates:
+                    found[principal] = tuple(dates)
+            self._holders_here[key] = found
+        return found
 
     def _gather(self, principal_id: str, scope: str, operation: str,
                 data_action: bool) -> _Gathered:
@@ -234,38 +281,39 @@ class Evaluator:
     def _applicable(self, target: str, ancestors: tuple[str, ...], membership: Membership
                     ) -> list[tuple[Assignment, int, tuple[str, ...]]]:
         """Every active assignment of the principal or its groups at the target or above, with
-        how far above and through which groups."""
-        by_principal = self._at_and_above(target, ancestors)
+        how far above and through which groups.
+
+        Two ways to the same answer: walk each group's assignments at each ancestor (a few
+        look-ups, whatever the target), or, once a target has been asked about often, index the
+        assignments at and above it by principal (a look-up per group). The checks ask
+        thousands of questions about a few dozen resources; random questions rarely repeat."""
+        hits = self._target_hits[target] = self._target_hits.get(target, 0) + 1
+        if hits >= HOT_TARGET:
+            by_principal_here = self._at_and_above(target, ancestors)
+            return [(assignment, level, via) for member, via in membership.via.items()
+                    for assignment, level in by_principal_here.get(member, ())]
         found: list[tuple[Assignment, int, tuple[str, ...]]] = []
+        by_principal = self.authz.assignments_by_principal
         for member, via in membership.via.items():
-            for assignment, level in by_principal.get(member, ()):
-                found.append((assignment, level, via))
+            scopes = by_principal.get(member)
+            if not scopes:
+                continue
+            for level, ancestor in enumerate(ancestors):
+                bucket = scopes.get(ancestor)
+                if bucket:
+                    found.extend((assignment, level, via) for assignment in bucket)
         return found
 
     def _at_and_above(self, target: str, ancestors: tuple[str, ...]
                       ) -> dict[str, list[tuple[Assignment, int]]]:
-        """The assignments at a scope and its ancestors, by principal, with how far above:
-        built once per target scope, then every query at that scope looks up only the
-        principal and its groups."""
-        found = self._scope_cache.get(target)
+        found = self._hot_targets.get(target)
         if found is None:
-            if self._parent is not None:
-                found = self._parent._at_and_above(target, ancestors)
-                added = [(a, ancestors.index(a.scope_key)) for a in self.authz.added
-                         if a.scope_key in ancestors]
-                if added:
-                    found = dict(found)
-                    for assignment, level in added:
-                        found[assignment.principal_id] = [
-                            *found.get(assignment.principal_id, ()), (assignment, level)]
-            else:
-                found = {}
-                by_scope = self.authz.assignments_by_scope
-                for level, ancestor in enumerate(ancestors):
-                    for assignment in by_scope.get(ancestor, ()):
-                        found.setdefault(assignment.principal_id, []).append(
-                            (assignment, level))
-            self._scope_cache[target] = found
+            found = {}
+            by_scope = self.authz.assignments_by_scope
+            for level, ancestor in enumerate(ancestors):
+                for assignment in by_scope.get(ancestor, ()):
+                    found.setdefault(assignment.principal_id, []).append((assignment, level))
+            self._hot_targets[target] = found
         return found
 
     def _decision(self, gathered: _Gathered, explain: bool) -> Decision:
