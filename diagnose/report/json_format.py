@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from diagnose.bulk import bulk_allocation
@@ -30,5 +29,9 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
+    """The report as indented JSON. orjson writes the same bytes as json.dumps(indent=2,
+    ensure_ascii=False), several times faster: the standard library indents in pure Python."""
+    import orjson
+
     with bulk_allocation():
-        return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
+        return orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
