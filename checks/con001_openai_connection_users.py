@@ -41,6 +41,7 @@ def openai_connection_users(ctx: CheckContext):
             continue
         if target is None:
             continue
+        because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target, operations=(CHAT_COMPLETIONS,),
-                              because=used_in(connection), roles=(OPENAI_USER,))
+                              because=because, roles=(OPENAI_USER,))

@@ -42,9 +42,10 @@ def search_connection_users(ctx: CheckContext):
             continue
         if target is None:
             continue
+        because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target,
                               operations=(SEARCH_DOCUMENTS_READ, SEARCH_DOCUMENTS_WRITE),
-                              because=used_in(connection), roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,))
+                              because=because, roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,))
             yield Requirement(principal=user, resource=target, operations=(SEARCH_INDEXES_READ,),
-                              because=f"{used_in(connection)} and lists its indexes")
+                              because=f"{because} and lists its indexes")

@@ -39,7 +39,8 @@ def blob_connection_users(ctx: CheckContext):
             continue
         if target is None:
             continue
+        because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target, operations=(BLOB_READ, BLOB_WRITE),
-                              because=used_in(connection),
+                              because=because,
                               roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,))

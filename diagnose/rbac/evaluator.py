@@ -30,7 +30,7 @@ from diagnose.rbac.patterns import common_prefix_segments
 NEAR_MISS_ORDER = ("notActions", "otherScope", "otherPlane", "conditionOnly", "partial",
                    "unknownRole")
 MAX_NEAR_MISSES = 5
-HOT_TARGET = 64
+HOT_TARGET = 16
 """Questions about one target scope after which its assignments get their own index."""
 
 
@@ -118,6 +118,7 @@ class Evaluator:
         self._target_hits: dict[str, int] = {}
         self._quick: dict[tuple[str, str, str, bool], Quick] = {}
         self._holders_here: dict[tuple[str, str, bool], dict[str, tuple[str | None, ...]]] = {}
+        self._hot_by_role: dict[str, dict[str, list[Assignment]]] = {}
         self._hot_targets: dict[str, dict[str, list[tuple[Assignment, int]]]] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
 
@@ -127,7 +128,7 @@ class Evaluator:
         return Evaluator(authorization, self._matches)
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
-        key = (role.id, operation.lower(), data)
+        key = (role.id, operation, data)  # operations keep the casing their caller gives
         found = self._matches.get(key)
         if found is None:
             found = self._matches[key] = match_role(role, operation, data)
@@ -184,24 +185,42 @@ class Evaluator:
                                data: bool) -> dict[str, tuple[str | None, ...]]:
         """Principal id -> createdOn of each assignment at or above a hot target whose role
         grants the operation with no condition that names it."""
-        key = (target, operation.lower(), data)
+        key = (target, operation, data)
         found = self._holders_here.get(key)
         if found is None:
             found = {}
+            matches = self._matches_for(operation, data)
             roles = self.authz.roles
-            for principal, entries in self._at_and_above(target, ancestors).items():
-                dates = []
-                for assignment, level in entries:
-                    role = roles.get(assignment.role_id)
+            for role_id, entries in self._at_and_above_by_role(target, ancestors).items():
+                match = matches.get(role_id)
+                if match is None:
+                    role = roles.get(role_id)
                     if role is None:
                         continue
-                    match = self.role_match(role, operation, data)
-                    if match.granted and not _Hit(assignment, role, match, level, ()) \
-                            .conditional(operation):
-                        dates.append(assignment.created_on)
-                if dates:
-                    found[principal] = tuple(dates)
+                    match = matches[role_id] = self.role_match(role, operation, data)
+                if not match.granted or match.condition:
+                    continue
+                for assignment in entries:
+                    if assignment.condition and conditions.targets(assignment.condition,
+                                                                   operation):
+                        continue
+                    found.setdefault(assignment.principal_id, []).append(
+                        assignment.created_on)
+            found = {principal: tuple(dates) for principal, dates in found.items()}
             self._holders_here[key] = found
+        return found
+
+    def _at_and_above_by_role(self, target: str, ancestors: tuple[str, ...]
+                              ) -> dict[str, list[Assignment]]:
+        """The assignments at and above a hot target, by role: a table is then built per
+        operation by matching each role once, not each assignment."""
+        found = self._hot_by_role.get(target)
+        if found is None:
+            found = {}
+            for entries in self._at_and_above(target, ancestors).values():
+                for assignment, _ in entries:
+                    found.setdefault(assignment.role_id, []).append(assignment)
+            self._hot_by_role[target] = found
         return found
 
     def _gather(self, principal_id: str, scope: str, operation: str,
@@ -272,7 +291,7 @@ class Evaluator:
 
     def _matches_for(self, operation: str, data: bool) -> dict[str, RoleMatch]:
         """Role id -> how that role relates to this operation (filled as roles are met)."""
-        key = (operation.lower(), data)
+        key = (operation, data)
         found = self._by_operation.get(key)
         if found is None:
             found = self._by_operation[key] = {}
@@ -455,24 +474,38 @@ class Evaluator:
     def _near_misses(self, membership: Membership, ancestors: tuple[str, ...], target: str,
                      operation: str, data: bool, unknown_roles: list[Assignment]) -> list[NearMiss]:
         covering = set(ancestors)
-        found: list[NearMiss] = []
+        matches = self._matches_for(operation, data)
+        # Rank every candidate cheaply first; build evidence only for the few that are shown.
+        ranked: list[tuple[int, str, str, Assignment, RoleDefinition, tuple[str, ...], bool]] = []
         for member, via in membership.via.items():
             for key, bucket in self.authz.assignments_by_principal.get(member, {}).items():
+                covers = key in covering
                 for assignment in bucket:
                     role = self.authz.roles.get(assignment.role_id)
                     if role is None:
                         continue
-                    miss = self._miss(assignment, role, via, key in covering, operation, data)
-                    if miss is not None:
-                        found.append(miss)
-        for assignment in unknown_roles:
+                    match = matches.get(role.id)
+                    if match is None:
+                        match = matches[role.id] = self.role_match(role, operation, data)
+                    kind = _miss_kind(match, covers)
+                    if kind is not None:
+                        ranked.append((NEAR_MISS_ORDER.index(kind), role.name, assignment.scope,
+                                       assignment, role, via, covers))
+        ranked.sort(key=lambda item: item[:3])
+        found: list[NearMiss] = []
+        for _, _, _, assignment, role, via, covers in ranked:
+            miss = self._miss(assignment, role, via, covers, operation, data)
+            if miss is not None:
+                found.append(miss)
+                if len(found) == MAX_NEAR_MISSES:
+                    return found
+        for assignment in unknown_roles[: MAX_NEAR_MISSES - len(found)]:
             found.append(NearMiss("unknownRole", assignment.id, assignment.role_definition_id,
                                   assignment.role_id, assignment.scope, assignment.principal_id,
                                   membership.via.get(assignment.principal_id, ()),
                                   "the role definition is not in the snapshot, so what it grants "
                                   "is unknown"))
-        found.sort(key=lambda m: (NEAR_MISS_ORDER.index(m.kind), m.role_name, m.scope))
-        return found[:MAX_NEAR_MISSES]
+        return found
 
     def _miss(self, assignment: Assignment, role: RoleDefinition, via: tuple[str, ...],
               covers: bool, operation: str, data: bool) -> NearMiss | None:
@@ -569,6 +602,17 @@ class Evaluator:
                     found.append(assignment)
             self._granting[cache_key] = found
         return found
+
+
+def _miss_kind(match: RoleMatch, covers: bool) -> str | None:
+    """Which kind of near miss an assignment may be (see Evaluator._miss), or None."""
+    if not covers:
+        return "otherScope" if match.granted else None
+    if match.excluded_by:
+        return "notActions"
+    if match.other_plane_pattern:
+        return "otherPlane"
+    return None if match.granted else "partial"
 
 
 def _grant(hit: _Hit, operation: str) -> Grant:
