@@ -62,6 +62,8 @@ def run_report(args: argparse.Namespace) -> int:
                      redaction_map=args.redaction_map, args=args)
     if (fmt or "text") != "text" or args.output:
         print(f"diagnose: {summary_line(run.report)}", file=sys.stderr)
+    if getattr(args, "keep_alive", None) is not None:
+        args.keep_alive.append(run)
     return exit_code(run.report, args.fail_on, args.strict)
 
 
