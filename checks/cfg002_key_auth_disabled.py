@@ -36,7 +36,7 @@ def key_auth_disabled(ctx: CheckContext):
             continue
         yield Draft(
             status=Status.FAIL, resource=connection.id, cause=Cause.CONFIGURATION,
-            message=f"The {connection.label} authenticates with {connection.auth_type}, but "
+            message=f"The {connection.label} authenticates with {connection.auth_type_name}, but "
                     f"{describe(target)} refuses keys ({switch}): calls through it always fail.",
             remediations=(
                 Remediation(kind="configuration",
@@ -46,4 +46,4 @@ def key_auth_disabled(ctx: CheckContext):
                             summary=f"Or re-enable key authentication on {describe(target)}.",
                             resource=target.id, setting=setting, value=value),
             ),
-            details={"authType": connection.auth_type, "target": target.id})
+            details={"authType": connection.auth_type_name, "target": target.id})

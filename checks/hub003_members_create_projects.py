@@ -27,20 +27,23 @@ def members_create_projects(ctx: CheckContext):
     """
     authz = ctx.model.authorization
     for hub in ctx.hubs:
-        builders: dict[str, str | None] = {}
+        builders: dict[str, tuple[str | None, str]] = {}
         for assignment in authz.assignments_by_scope.get(hub.key, ()):
             if any(ctx.role_grants(assignment.role_id, op) for op in WORKING_OPERATIONS):
-                builders[assignment.principal_id] = assignment.principal_type
+                builders[assignment.principal_id] = (
+                    assignment.principal_type,
+                    f"builds on hub '{hub.name}' with a working role there")
         ancestors = set(ctx.model.tree.ancestors(hub.key))
         for eligible in authz.eligibilities:
             if eligible.scope_key in ancestors and ctx.role_grants(eligible.role_id, HUB_JOIN):
-                builders.setdefault(eligible.principal_id, eligible.principal_type)
-        for principal_id, kind in sorted(builders.items()):
+                builders.setdefault(eligible.principal_id, (
+                    eligible.principal_type,
+                    f"is eligible for a role on hub '{hub.name}' that creates projects"))
+        for principal_id, (kind, because) in sorted(builders.items()):
             entry = authz.directory.get(principal_id)
             if entry is not None and entry.deleted:
                 continue
             yield Requirement(
                 principal=ctx.principal(principal_id, kind or "User"), resource=hub,
-                operations=(HUB_JOIN,),
-                because=f"builds on hub '{hub.name}' with a working role there",
+                operations=(HUB_JOIN,), because=because,
                 roles=(AZURE_AI_DEVELOPER,), status_if_missing=Status.WARN)

@@ -48,7 +48,7 @@ def chat_calls_embedding(ctx: CheckContext):
                         status=Status.FAIL, resource=embed_connection.id,
                         cause=Cause.CONFIGURATION,
                         message=f"The embedding {embed_connection.label} uses "
-                                f"{embed_connection.auth_type or 'no'} authentication; with chat "
+                                f"{embed_connection.auth_type_name} authentication; with chat "
                                 "and embeddings in two resources it must use Entra ID.",
                         remediations=(Remediation(
                             kind="configuration",

@@ -55,7 +55,13 @@ class Connection:
 
     @property
     def auth_type(self) -> str:
+        """Lower-case, for comparisons."""
         return str(self.resource.prop("authType") or "").lower()
+
+    @property
+    def auth_type_name(self) -> str:
+        """As Azure spells it, for messages."""
+        return str(self.resource.prop("authType") or "none")
 
     @property
     def target(self) -> str:

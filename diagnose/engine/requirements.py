@@ -109,7 +109,9 @@ def _classify(failing: list[Decision]) -> tuple[Outcome, Cause]:
 
 
 def _who(requirement: Requirement) -> str:
-    return requirement.subject or requirement.principal.label
+    """Who the message is about, as the start of a sentence."""
+    who = requirement.subject or requirement.principal.label
+    return who[:1].upper() + who[1:]
 
 
 def _operations(decisions: list[Decision]) -> str:

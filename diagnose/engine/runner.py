@@ -199,7 +199,8 @@ class Engine:
                 manager = ("Azure or the managed application / deployment stack that created it "
                            "(system protected)") if deny.system_protected else \
                     "its owner (it is not system protected)"
-                description = f" Its description: {deny.description}." if deny.description else ""
+                text = deny.description.strip().rstrip(".")
+                description = f" Its description: {text}." if text else ""
                 fixes.append(self._with_commands(Remediation(
                     kind="configuration",
                     summary=f"The deny assignment '{deny.name}' at {deny.scope} blocks "

@@ -11,7 +11,9 @@ from diagnose.render.safe import safe_text
 from diagnose.report.model import Report
 from diagnose.report.text import summary_line
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# Enough to keep any text literal: links and images need [ ], HTML needs < >, emphasis * _ ~,
+# code `, tables |, headings and lists # + at a line start; ( ) { } ! are harmless without them.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#+|~])")
 LANGUAGES = (("Azure CLI", "azure_cli", "bash"), ("PowerShell", "powershell", "powershell"),
              ("Bicep", "bicep", "bicep"), ("Terraform", "terraform", "hcl"))
 
@@ -36,7 +38,7 @@ def render_markdown(report: Report) -> str:
            f"- Snapshot: {md(target['snapshot'])}"
            + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),
            f"- Tool: {md(report.tool['name'])} {md(report.tool['version'])}", "",
-           f"**{md(summary_line(report))}**", ""]
+           f"**{summary_line(report)}**", ""]  # the tool's own words and numbers
     if report.findings:
         out += ["| # | Status | Severity | Check | Principal | Resource |",
                 "|---|---|---|---|---|---|"]

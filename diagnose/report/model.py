@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +23,13 @@ MAX_HOLDERS_SHOWN = 10
 
 
 def finding_id(finding: Finding) -> str:
-    """A stable fingerprint: the same problem gets the same id in every run and format."""
+    """A stable fingerprint: the same problem gets the same id in every run, every format and
+    every version of the tool. It covers what the finding is (check, resource, principal, cause
+    and its structured details, such as the operations missing), never how it is worded."""
+    details = {k: v for k, v in finding.details.items() if k != "because"}
     key = "|".join([finding.check_id, finding.resource.lower(),
                     finding.principal.id if finding.principal else "", finding.cause.value,
-                    finding.message])
+                    json.dumps(details, sort_keys=True, default=str)])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
