@@ -111,6 +111,20 @@ def target_or_unknown(ctx: CheckContext, connection: Connection, expected_type: 
         details={"connection": connection.id, "target": resource_id or connection.target})
 
 
+def entra_id_connections(ctx: CheckContext, categories: frozenset[str], resource_type: str
+                         ) -> Iterator[tuple[Connection, Resource] | Draft]:
+    """The connections of these categories that use Entra ID, with the resource each reaches;
+    a Draft saying `unknown` for a target that was not collected."""
+    for connection in connections_of_category(ctx, categories):
+        if not connection.uses_entra_id:
+            continue
+        target = target_or_unknown(ctx, connection, resource_type)
+        if isinstance(target, Draft):
+            yield target
+        elif target is not None:
+            yield connection, target
+
+
 def used_in(connection: Connection) -> str:
     return f"uses the Entra ID {connection.label}"
 

@@ -4,8 +4,7 @@ from checks._common import (
     OPENAI_CATEGORIES,
     OPENAI_USER,
     connection_users,
-    connections_of_category,
-    target_or_unknown,
+    entra_id_connections,
     used_in,
 )
 from diagnose.engine.api import Draft, Requirement, Severity, check
@@ -32,15 +31,11 @@ def openai_connection_users(ctx: CheckContext):
     (Cognitive Services OpenAI Contributor only for those who call the ingestion API or
     fine-tune).
     """
-    for connection in connections_of_category(ctx, OPENAI_CATEGORIES):
-        if not connection.uses_entra_id:
+    for item in entra_id_connections(ctx, OPENAI_CATEGORIES, COGNITIVE_ACCOUNT):
+        if isinstance(item, Draft):
+            yield item
             continue
-        target = target_or_unknown(ctx, connection, COGNITIVE_ACCOUNT)
-        if isinstance(target, Draft):
-            yield target
-            continue
-        if target is None:
-            continue
+        connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target, operations=(CHAT_COMPLETIONS,),

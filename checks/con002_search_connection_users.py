@@ -6,8 +6,7 @@ from checks._common import (
     SEARCH_INDEX_DATA_CONTRIBUTOR,
     SEARCH_INDEXES_READ,
     connection_users,
-    connections_of_category,
-    target_or_unknown,
+    entra_id_connections,
     used_in,
 )
 from diagnose.engine.api import Draft, Requirement, Severity, check
@@ -33,15 +32,11 @@ def search_connection_users(ctx: CheckContext):
     How to fix: assign Search Index Data Contributor (documents) on the Search service, and a
     role that grants indexes/read (Search Service Contributor, or Reader) to list indexes.
     """
-    for connection in connections_of_category(ctx, SEARCH_CATEGORIES):
-        if not connection.uses_entra_id:
+    for item in entra_id_connections(ctx, SEARCH_CATEGORIES, SEARCH_SERVICE):
+        if isinstance(item, Draft):
+            yield item
             continue
-        target = target_or_unknown(ctx, connection, SEARCH_SERVICE)
-        if isinstance(target, Draft):
-            yield target
-            continue
-        if target is None:
-            continue
+        connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target,

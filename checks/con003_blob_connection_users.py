@@ -5,8 +5,7 @@ from checks._common import (
     DOCS_STORAGE_RBAC,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     connection_users,
-    connections_of_category,
-    target_or_unknown,
+    entra_id_connections,
     used_in,
 )
 from diagnose.engine.api import Draft, Requirement, Severity, check
@@ -30,15 +29,11 @@ def blob_connection_users(ctx: CheckContext):
 
     How to fix: assign Storage Blob Data Contributor on the storage account.
     """
-    for connection in connections_of_category(ctx, BLOB_CATEGORIES):
-        if not connection.uses_entra_id:
+    for item in entra_id_connections(ctx, BLOB_CATEGORIES, STORAGE_ACCOUNT):
+        if isinstance(item, Draft):
+            yield item
             continue
-        target = target_or_unknown(ctx, connection, STORAGE_ACCOUNT)
-        if isinstance(target, Draft):
-            yield target
-            continue
-        if target is None:
-            continue
+        connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
             yield Requirement(principal=user, resource=target, operations=(BLOB_READ, BLOB_WRITE),

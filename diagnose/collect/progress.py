@@ -14,6 +14,33 @@ class Progress(Protocol):
     def stage(self, text: str) -> None: ...
 
 
+class RequestTally:
+    """Requests done and failed, and the latest wave: what every progress display shows.
+    Thread-safe: requests finish on the collector's worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.failed = 0
+        self.wave = 0
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests += 1
+            status = entry.get("status")
+            if status is None or status >= 400:
+                self.failed += 1
+            self.wave = max(self.wave, entry.get("wave") or 0)
+
+    def summary(self) -> str:
+        """'12 requests, 1 failed' ('' before the first request)."""
+        with self._lock:
+            if not self.requests:
+                return ""
+            return f"{self.requests} requests" + (f", {self.failed} failed" if self.failed
+                                                   else "")
+
+
 class NoProgress:
     def __enter__(self) -> NoProgress:
         return self
@@ -41,10 +68,7 @@ class RichProgress:
                         console=Console(stderr=True), transient=True)
         self._title = escape(title)
         self._task = self._bar.add_task(self._title, total=None)
-        self._lock = threading.Lock()
-        self._requests = 0
-        self._failed = 0
-        self._wave = 0
+        self._tally = RequestTally()
 
     def __enter__(self) -> RichProgress:
         self._bar.start()
@@ -57,15 +81,9 @@ class RichProgress:
         self._bar.update(self._task, description=f"{self._title}: {text}")
 
     def request_done(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            self._requests += 1
-            status = entry.get("status")
-            if status is None or status >= 400:
-                self._failed += 1
-            self._wave = max(self._wave, entry.get("wave") or 0)
-            text = (f"{self._title}: wave {self._wave + 1}, {self._requests} requests"
-                    + (f", {self._failed} failed" if self._failed else ""))
-        self._bar.update(self._task, description=text)
+        self._tally.record(entry)
+        self._bar.update(self._task, description=f"{self._title}: wave {self._tally.wave + 1}, "
+                                                 f"{self._tally.summary()}")
 
 
 def progress_for(title: str, quiet: bool, stream: Any = None) -> Progress:

@@ -211,8 +211,6 @@ class Draft:
     remediations: tuple[Remediation, ...] = ()
     severity: Severity | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    verify: Callable[[Any], bool] | None = field(default=None, compare=False)
-    """For a configuration fix: given a patched CheckContext, whether the problem is gone."""
 
 
 SECTION_TITLES = ("What it checks", "Why it matters", "How to fix")

@@ -48,6 +48,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, Select, Static, Tree
 
+from diagnose.collect.progress import RequestTally
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.render.safe import safe_text
@@ -125,8 +126,7 @@ class UiProgress:
         self._app = app
         self._lock = threading.Lock()
         self._stage = ""
-        self._requests = 0
-        self._failed = 0
+        self._tally = RequestTally()
         self._pending = False
 
     def __enter__(self) -> UiProgress:
@@ -141,22 +141,16 @@ class UiProgress:
         self._post()
 
     def request_done(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            self._requests += 1
-            status = entry.get("status")
-            if status is None or status >= 400:
-                self._failed += 1
+        self._tally.record(entry)
         self._post()
 
     @property
     def text(self) -> str:
         with self._lock:
             self._pending = False
-            text = self._stage
-            if self._requests:
-                text += f": {self._requests} requests" + (
-                    f", {self._failed} failed" if self._failed else "")
-            return text
+            stage = self._stage
+        counts = self._tally.summary()
+        return f"{stage}: {counts}" if counts else stage
 
     def _post(self) -> None:
         with self._lock:
