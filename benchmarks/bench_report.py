@@ -46,9 +46,11 @@ def main() -> int:
         def full_run() -> str:
             # As the console script does: what the run built is kept, not freed (see
             # diagnose.cli.run).
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                diagnose(["--snapshot", str(path), "--json"], keep_alive=kept)
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = diagnose(["--snapshot", str(path), "--json"], keep_alive=kept)
+            if code not in (0, 1):  # a failed run has no figures worth printing
+                raise SystemExit(f"diagnose exited {code}: {err.getvalue()}")
             return out.getvalue()
 
         runs = []
@@ -61,8 +63,7 @@ def main() -> int:
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         command = [str(Path(sys.executable).with_name("diagnose")), "--snapshot", str(path),
                    "--json", "-o", os.devnull]
-        process_time = min(timed(lambda: subprocess.run(command, env=env, check=False))[0]
-                           for _ in range(2))
+        process_time = min(timed(lambda: _run_command(command, env))[0] for _ in range(2))
         phases = _phases(path)
 
     summary = report["summary"]
@@ -77,6 +78,12 @@ def main() -> int:
     print("phases: " + ", ".join(f"{name} {seconds * 1000:.0f} ms"
                                  for name, seconds in phases))
     return 0
+
+
+def _run_command(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr}")
 
 
 def _phases(path: Path) -> list[tuple[str, float]]:

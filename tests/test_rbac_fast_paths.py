@@ -1,8 +1,8 @@
 """The evaluator's shortcuts give the same answers as its full path and as the reference.
 
-Queries about a hot target (asked about often) use a per-target index, and decide() answers a
-plainly allowed query without building evidence. Random snapshots rarely make a target hot, so
-here every target is hot from the first question."""
+Questions about a target asked about often use a per-target index (HOT_TARGET), and decide()
+answers a plainly allowed one from a table of holders (BULK_TARGET). Random snapshots rarely
+repeat a target that often, so here both shortcuts apply from the first question."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def shortcuts_agree(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]
 
 
 def test_hot_target_shortcuts_agree_with_the_reference() -> None:
-    with mock.patch.object(evaluator_module, "HOT_TARGET", 0):
+    with mock.patch.object(evaluator_module, "HOT_TARGET", 0), \
+            mock.patch.object(evaluator_module, "BULK_TARGET", 0):
         shortcuts_agree()
 
 
@@ -61,7 +62,8 @@ def _hot(*, deny: bool = False, deny_error: bool = False, condition: str | None 
                             "message": "no"}]
     evaluator = Evaluator(Model.from_snapshot(arm.load(**lists)).authorization)
     operation = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"
-    with mock.patch.object(evaluator_module, "HOT_TARGET", 0):
+    with mock.patch.object(evaluator_module, "HOT_TARGET", 0), \
+            mock.patch.object(evaluator_module, "BULK_TARGET", 0):
         return (evaluator.decide(user, storage, operation, data_action=True).outcome.value,
                 evaluator.check(user, storage, operation, data_action=True).decision.value)
 

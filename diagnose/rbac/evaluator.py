@@ -30,8 +30,14 @@ from diagnose.rbac.patterns import common_prefix_segments
 NEAR_MISS_ORDER = ("notActions", "otherScope", "otherPlane", "conditionOnly", "partial",
                    "unknownRole")
 MAX_NEAR_MISSES = 5
-HOT_TARGET = 16
-"""Questions about one target scope after which its assignments get their own index."""
+HOT_TARGET = 64
+"""Questions about one target after which check() indexes the assignments at and above it by
+principal (a walk per question is cheap; an index pays off only for a target asked about
+often)."""
+BULK_TARGET = 16
+"""Questions to decide() about one target after which it answers from a table of who holds the
+operation there: one table serves every later question about that target and operation, so it
+pays off sooner (the checks ask thousands of them about a few dozen resources)."""
 
 
 class Quick(NamedTuple):
@@ -57,9 +63,14 @@ class _Hit:
     via: tuple[str, ...]
 
     def conditional(self, operation: str) -> bool:
-        condition = self.assignment.condition
-        return bool(self.match.condition or (condition and conditions.targets(condition,
-                                                                              operation)))
+        return restricted(self.match, self.assignment, operation)
+
+
+def restricted(match: RoleMatch, assignment: Assignment, operation: str) -> bool:
+    """Whether a grant holds only under a condition (the role definition's, or the
+    assignment's) that names this operation."""
+    return bool(match.condition or (assignment.condition
+                                    and conditions.targets(assignment.condition, operation)))
 
 
 class _Place(NamedTuple):
@@ -104,18 +115,21 @@ class Holder:
     conditional: bool
 
 
+RoleMatches = dict[tuple[str, bool], dict[str, RoleMatch]]
+"""(operation, data plane) -> role id -> how that role relates to the operation."""
+
+
 class Evaluator:
     def __init__(self, authorization: Authorization,
-                 match_cache: dict[tuple[str, str, bool], RoleMatch] | None = None) -> None:
+                 role_matches: RoleMatches | None = None) -> None:
         self.authz = authorization
-        self._matches: dict[tuple[str, str, bool], RoleMatch] = (
-            {} if match_cache is None else match_cache)
+        self._by_operation: RoleMatches = {} if role_matches is None else role_matches
         self._decisions: dict[tuple[str, str, str, bool, bool], Decision] = {}
         self._gathered: dict[tuple[str, str, str, bool], _Gathered] = {}
         self._holders: dict[tuple[str, str, bool], tuple[Holder, ...]] = {}
-        self._by_operation: dict[tuple[str, bool], dict[str, RoleMatch]] = {}
         self._places: dict[str, _Place] = {}
         self._target_hits: dict[str, int] = {}
+        self._bulk_hits: dict[str, int] = {}
         self._quick: dict[tuple[str, str, str, bool], Quick] = {}
         self._holders_here: dict[tuple[str, str, bool], dict[str, tuple[str | None, ...]]] = {}
         self._hot_by_role: dict[str, dict[str, list[Assignment]]] = {}
@@ -125,13 +139,25 @@ class Evaluator:
     def derived(self, authorization: Authorization) -> Evaluator:
         """An evaluator over a copy of the data with assignments added (Authorization.
         with_assignments): it shares what roles grant, which no added assignment changes."""
-        return Evaluator(authorization, self._matches)
+        return Evaluator(authorization, self._by_operation)
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
-        key = (role.id, operation, data)  # operations keep the casing their caller gives
-        found = self._matches.get(key)
+        matches = self._matches_for(operation, data)
+        found = matches.get(role.id)
         if found is None:
-            found = self._matches[key] = match_role(role, operation, data)
+            found = matches[role.id] = match_role(role, operation, data)
+        return found
+
+    def _match_of(self, matches: dict[str, RoleMatch], role_id: str, operation: str,
+                  data: bool) -> RoleMatch | None:
+        """How a role, by id, relates to the operation (matches: its table); None when the
+        role's definition is in neither the snapshot nor the catalog."""
+        found = matches.get(role_id)
+        if found is None:
+            role = self.authz.roles.get(role_id)
+            if role is None:
+                return None
+            found = matches[role_id] = match_role(role, operation, data)
         return found
 
     def check(self, principal_id: str, scope: str, operation: str, *, data_action: bool,
@@ -165,15 +191,17 @@ class Evaluator:
 
     def _plainly_allowed(self, principal_id: str, scope: str, operation: str,
                          data_action: bool) -> Quick | None:
-        """ALLOWED, found without building evidence, when nothing can spoil it: the target is
-        hot, no deny assignment or unread deny list can reach it, its management groups are
-        known, and a group of the principal (or the principal) holds an unconditional grant.
+        """ALLOWED, found without building evidence, when nothing can spoil it: the target has
+        been asked about often (BULK_TARGET), no deny assignment or unread deny list can reach
+        it, its management groups are known, and a group of the principal (or the principal)
+        holds an unconditional grant.
         None: take the full path, which decides every other case."""
         target = scope_key(scope)
         place = self._place(target)
         if place.denies or place.deny_errors or not place.knows_management_groups:
             return None
-        if self._target_hits.get(target, 0) < HOT_TARGET:
+        asked = self._bulk_hits[target] = self._bulk_hits.get(target, 0) + 1
+        if asked < BULK_TARGET:
             return None
         granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
         ages = [(created_on, bool(via))
@@ -190,22 +218,14 @@ class Evaluator:
         if found is None:
             found = {}
             matches = self._matches_for(operation, data)
-            roles = self.authz.roles
             for role_id, entries in self._at_and_above_by_role(target, ancestors).items():
-                match = matches.get(role_id)
-                if match is None:
-                    role = roles.get(role_id)
-                    if role is None:
-                        continue
-                    match = matches[role_id] = self.role_match(role, operation, data)
-                if not match.granted or match.condition:
+                match = self._match_of(matches, role_id, operation, data)
+                if match is None or not match.granted:
                     continue
                 for assignment in entries:
-                    if assignment.condition and conditions.targets(assignment.condition,
-                                                                   operation):
-                        continue
-                    found.setdefault(assignment.principal_id, []).append(
-                        assignment.created_on)
+                    if not restricted(match, assignment, operation):
+                        found.setdefault(assignment.principal_id, []).append(
+                            assignment.created_on)
             found = {principal: tuple(dates) for principal, dates in found.items()}
             self._holders_here[key] = found
         return found
@@ -245,18 +265,14 @@ class Evaluator:
         conditional: list[_Hit] = []
         unknown_roles: list[Assignment] = []
         matches = self._matches_for(operation, data_action)
-        roles = authz.roles
         for assignment, level, via in self._applicable(target, ancestors, membership):
-            match = matches.get(assignment.role_id)
+            # The hottest loop: a hit in the table first, _match_of only on a miss.
+            match = matches.get(assignment.role_id) or self._match_of(
+                matches, assignment.role_id, operation, data_action)
             if match is None:
-                role = roles.get(assignment.role_id)
-                if role is None:
-                    unknown_roles.append(assignment)
-                    continue
-                match = self.role_match(role, operation, data_action)
-                matches[assignment.role_id] = match
-            if match.granted:
-                hit = _Hit(assignment, roles[assignment.role_id], match, level, via)
+                unknown_roles.append(assignment)
+            elif match.granted:
+                hit = _Hit(assignment, authz.roles[assignment.role_id], match, level, via)
                 (conditional if hit.conditional(operation) else grants).append(hit)
 
         denies, deny_doubts = self._denies(membership, place.denies, operation, data_action)
@@ -290,7 +306,8 @@ class Evaluator:
                          unknowns)
 
     def _matches_for(self, operation: str, data: bool) -> dict[str, RoleMatch]:
-        """Role id -> how that role relates to this operation (filled as roles are met)."""
+        """Role id -> how that role relates to this operation (filled as roles are met). Keyed
+        by the operation as the caller spells it: a cache key, not a comparison."""
         key = (operation, data)
         found = self._by_operation.get(key)
         if found is None:
@@ -474,7 +491,6 @@ class Evaluator:
     def _near_misses(self, membership: Membership, ancestors: tuple[str, ...], target: str,
                      operation: str, data: bool, unknown_roles: list[Assignment]) -> list[NearMiss]:
         covering = set(ancestors)
-        matches = self._matches_for(operation, data)
         # Rank every candidate cheaply first; build evidence only for the few that are shown.
         ranked: list[tuple[int, str, str, Assignment, RoleDefinition, tuple[str, ...], bool]] = []
         for member, via in membership.via.items():
@@ -484,10 +500,7 @@ class Evaluator:
                     role = self.authz.roles.get(assignment.role_id)
                     if role is None:
                         continue
-                    match = matches.get(role.id)
-                    if match is None:
-                        match = matches[role.id] = self.role_match(role, operation, data)
-                    kind = _miss_kind(match, covers)
+                    kind = _miss_kind(self.role_match(role, operation, data), covers)
                     if kind is not None:
                         ranked.append((NEAR_MISS_ORDER.index(kind), role.name, assignment.scope,
                                        assignment, role, via, covers))
@@ -509,10 +522,7 @@ class Evaluator:
 
     def _miss(self, assignment: Assignment, role: RoleDefinition, via: tuple[str, ...],
               covers: bool, operation: str, data: bool) -> NearMiss | None:
-        matches = self._matches_for(operation, data)
-        match = matches.get(role.id)
-        if match is None:
-            match = matches[role.id] = self.role_match(role, operation, data)
+        match = self.role_match(role, operation, data)
         plane = "DataActions" if data else "Actions"
 
         def miss(kind: str, detail: str, pattern: str | None = None,
