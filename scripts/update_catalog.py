@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operations", type=Path, nargs="+", required=True)
     parser.add_argument("--source", default="az role definition list",
                         help="where the listings came from, recorded in the catalog")
+    parser.add_argument("--out", type=Path, default=CATALOG,
+                        help="the folder to write to (default: diagnose/catalog)")
     args = parser.parse_args(argv)
 
     by_id = {to_arm(r)["name"].lower(): to_arm(r) for r in read_roles(args.roles)}
@@ -126,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     kept = sorted((by_id[i] for i in KEPT_ROLES), key=lambda r: r["properties"]["roleName"])
-    (CATALOG / "builtin_roles.json").write_text(
+    (args.out / "builtin_roles.json").write_text(
         json.dumps({"source": args.source, "value": kept}, indent=1) + "\n", encoding="utf-8")
     operations = read_operations(args.operations)
     operations["source"] = "az provider operation show"
-    (CATALOG / "operations.json").write_text(
+    (args.out / "operations.json").write_text(
         json.dumps(operations, indent=0) + "\n", encoding="utf-8")
     print(f"kept {len(kept)} roles; {len(operations['controlPlane'])} control-plane and "
           f"{len(operations['dataPlane'])} data-plane operations")
