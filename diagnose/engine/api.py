@@ -6,7 +6,9 @@ snapshot, never Azure SDK types) and yields:
 - Requirement: "principal P needs operations O on resource R because of scenario Z". The engine
   evaluates it with the RBAC evaluator, explains a shortfall with the evaluator's evidence, plans
   the least-privileged fix and proves it on a copy of the snapshot.
-- Finding: for what roles cannot express (a switch, an identity that is not enabled).
+- Draft: a finding for what roles cannot express (a switch, an identity that is not enabled);
+  the engine adds the check's id, title and severity and proves any configuration fix by
+  re-running the check on a copy of the snapshot with the setting changed.
 
 The function's docstring has three fixed sections, printed by `diagnose explain-check ID`:
 
@@ -196,7 +198,7 @@ class Finding:
                 self.principal.id if self.principal else "", self.message)
 
 
-CheckOutput = Iterable[Union[Requirement, Finding, "Draft"]]
+CheckOutput = Iterable[Union[Requirement, "Draft"]]
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,6 @@ class Engine:
                     findings.append(finding)
             elif isinstance(output, Draft):
                 findings.append(self.draft_finding(info, output))
-            elif isinstance(output, Finding):
-                findings.append(output)
             else:
                 raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
         return findings, requirements, met
