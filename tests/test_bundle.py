@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import hashlib
-import io
 import json
 import os
 import socket
@@ -24,6 +22,7 @@ from diagnose.cli.report import Run, execute, render
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
 from diagnose.snapshot import load_snapshot
+from tests.bundle_support import members, replay_json, without_source
 
 REQUEST_ID = "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71"
 CORRELATION_ID = "c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
@@ -38,26 +37,6 @@ def demo_run(**options: Any) -> Run:
 @pytest.fixture(scope="module")
 def run() -> Run:
     return demo_run()
-
-
-def members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as bundle:
-        return {name: bundle.read(name) for name in bundle.namelist()}
-
-
-def replay_json(path: Path) -> dict[str, Any]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["--snapshot", str(path), "--json"])
-    assert code in (0, 1), code
-    return json.loads(out.getvalue())
-
-
-def without_source(report: dict[str, Any]) -> dict[str, Any]:
-    """A report without target.snapshot, the one field naming where the snapshot was read."""
-    copy = json.loads(json.dumps(report))
-    copy["target"].pop("snapshot")
-    return copy
 
 
 @pytest.fixture(scope="module")

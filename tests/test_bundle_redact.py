@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import re
 import sys
 import uuid
-import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,11 +25,11 @@ from diagnose.bundle.redact import (
     restore_text,
 )
 from diagnose.catalog import builtin_role_definitions
-from diagnose.cli import main
 from diagnose.cli.report import Run, execute, narrow_to_project, render
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
 from diagnose.snapshot import load_snapshot
+from tests.bundle_support import findings_by_identity, members, replay_json, without_source
 
 KEY = "5f" * 32
 OTHER_KEY = "a3" * 32
@@ -55,25 +52,6 @@ def demo_run(snapshot: Any = None, **options: Any) -> Run:
 
         args.creator = resolve_principal(Model(snapshot or load_demo()), args.creator)
     return execute(args, snapshot=snapshot or load_demo(), requests=[])
-
-
-def members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as bundle:
-        return {name: bundle.read(name) for name in bundle.namelist()}
-
-
-def replay_json(path: Path) -> dict[str, Any]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["--snapshot", str(path), "--json"])
-    assert code in (0, 1), code
-    return json.loads(out.getvalue())
-
-
-def without_source(report: dict[str, Any]) -> dict[str, Any]:
-    copy = json.loads(json.dumps(report))
-    copy["target"].pop("snapshot")
-    return copy
 
 
 def finding_keys(report: dict[str, Any]) -> Counter:
@@ -218,16 +196,8 @@ def test_the_findings_line_up_through_the_map(redacted: tuple[Path, Path],
     bundled = json.loads(members(path)["report.json"])
     plain = json.loads(render(original, "json"))
 
-    def key(finding: dict[str, Any], restore: bool) -> tuple[Any, ...]:
-        def back(text: str | None) -> str | None:
-            return restore_text(text, table) if restore and text else text
-
-        principal = (finding.get("principal") or {}).get("id")
-        return (finding["checkId"], finding["status"], finding["cause"], back(finding["resource"]),
-                back(principal), back(finding["message"]))
-
-    assert Counter(key(f, True) for f in bundled["findings"]) == \
-        Counter(key(f, False) for f in plain["findings"])
+    assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
+        findings_by_identity(plain)
 
 
 def test_the_map_turns_the_redacted_snapshot_back_into_the_original(
@@ -523,16 +493,8 @@ def test_every_check_fixture_lines_up_after_redaction(fixture: Path, tmp_path: P
     bundled = json.loads(members(path)["report.json"])
     plain = json.loads(render(run, "json"))
 
-    def key(finding: dict[str, Any], restore: bool) -> tuple[Any, ...]:
-        def back(text: str | None) -> str | None:
-            return restore_text(text, table) if restore and text else text
-
-        principal = (finding.get("principal") or {}).get("id")
-        return (finding["checkId"], finding["status"], finding["cause"], back(finding["resource"]),
-                back(principal), back(finding["message"]))
-
-    assert Counter(key(f, True) for f in bundled["findings"]) == \
-        Counter(key(f, False) for f in plain["findings"])
+    assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
+        findings_by_identity(plain)
     assert bundled["summary"] == plain["summary"]
     restored = restore_json(json.loads(members(path)["snapshot.json"]), table)
     assert restored == snapshot.data
