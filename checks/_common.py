@@ -12,12 +12,10 @@ from diagnose.model.resources import Resource
 # Built-in role definition ids: roles are matched by id, never by name.
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
-OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 AZURE_AI_DEVELOPER = "64702f94-c441-49e6-a78b-ef80e0188fee"
 AI_INFERENCE_DEPLOYMENT_OPERATOR = "3afb7f49-54cb-416e-8c09-6dc049efa503"
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
-OPENAI_CONTRIBUTOR = "a001fd3d-188f-4b5d-821b-7da978bf7442"
 SEARCH_INDEX_DATA_READER = "1407120a-92aa-4202-b7e9-c0e197c71c8f"
 SEARCH_INDEX_DATA_CONTRIBUTOR = "8ebe5a00-799e-43f5-93ac-243d3dce84a7"
 SEARCH_SERVICE_CONTRIBUTOR = "7ca78c08-252a-4471-8644-bb5ff32d4ba0"
@@ -70,9 +68,6 @@ DOCS_STORAGE_RBAC = "https://learn.microsoft.com/azure/storage/blobs/assign-azur
 DOCS_USE_YOUR_DATA = "https://learn.microsoft.com/azure/ai-services/openai/how-to/use-your-data-securely"
 DOCS_IDENTITY_STORAGE = "https://learn.microsoft.com/azure/ai-foundry/how-to/disable-local-auth"
 DOCS_CMK = "https://learn.microsoft.com/azure/ai-foundry/concepts/encryption-keys-portal"
-DOCS_PIM = ("https://learn.microsoft.com/entra/id-governance/privileged-identity-management/"
-            "pim-resource-roles-activate-your-roles")
-DOCS_DENY = "https://learn.microsoft.com/azure/role-based-access-control/deny-assignments"
 DOCS_TROUBLESHOOT = "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"
 DOCS_SUBDOMAIN = "https://learn.microsoft.com/azure/ai-services/cognitive-services-custom-subdomains"
 DOCS_TRUSTED = ("https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks"
@@ -127,10 +122,6 @@ def entra_id_connections(ctx: CheckContext, categories: frozenset[str], resource
 
 def used_in(connection: Connection) -> str:
     return f"uses the Entra ID {connection.label}"
-
-
-def account_label(resource: Resource) -> str:
-    return describe(resource)
 
 
 def hub_identity(ctx: CheckContext, hub: Resource) -> PrincipalRef | None:

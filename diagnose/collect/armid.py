@@ -44,10 +44,6 @@ class ResourceId:
         return "/".join((self.namespace, *self.types, "read"))
 
     @property
-    def subscription_scope(self) -> str:
-        return f"/subscriptions/{self.subscription}"
-
-    @property
     def resource_group_scope(self) -> str:
         return f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
 

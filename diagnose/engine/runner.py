@@ -279,8 +279,3 @@ def _describe_exception(exc: Exception) -> str:
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" (at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
-
-
-def worst_status(findings: Iterable[Finding]) -> Status | None:
-    ranked = sorted((f.status for f in findings), key=lambda s: s.rank)
-    return ranked[0] if ranked else None

@@ -104,9 +104,3 @@ class Directory:
                     via[group] = (*via[member], group)
                     queue.append(group)
         return Membership(key, via, tuple(unknown))
-
-    def members_of(self, group_id: str) -> list[str]:
-        """Principals in the snapshot that count as members of a group (transitively)."""
-        group = group_id.lower()
-        return sorted(pid for pid in self.principals
-                      if pid != group and group in self.closure(pid).via)

@@ -162,7 +162,3 @@ def exchange(method: str, path: str, query: dict[str, str] | None = None, *,
     """Build an exchange in code (benchmarks, tests that vary one response)."""
     return Exchange(method.upper(), path, dict(query or {}), json_body, json_body is not None,
                     status, body, dict(headers or {}))
-
-
-def arm_error(status: int, code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
