@@ -249,6 +249,9 @@ class CheckContext:
     def members(self, workspace: Resource) -> list[PrincipalRef]:
         """Users, groups and service principals holding a role directly on the workspace,
         minus the workspace's own managed identities and principals that no longer exist."""
+        return self.memo(("members", workspace.key), lambda: self._members(workspace))
+
+    def _members(self, workspace: Resource) -> list[PrincipalRef]:
         own = {workspace.identity.system_principal_id, *(
             (p or "").lower() for p in workspace.identity.user_assigned.values())}
         found: dict[str, PrincipalRef] = {}

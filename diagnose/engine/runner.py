@@ -57,6 +57,7 @@ class Engine:
         self.planner = Planner(self.evaluator)
         self._proofs: dict[tuple[object, ...], bool] = {}
         self._commands: dict[str, Commands] = {}
+        self._met: set[tuple[object, ...]] = set()
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
@@ -101,8 +102,15 @@ class Engine:
 
     # -- requirements ----------------------------------------------------------------------
     def requirement_finding(self, info: CheckInfo, requirement: Requirement) -> Finding | None:
+        # The same principal, scope and operations recur (one user, several connections to the
+        # same resource): a requirement met once is met every time.
+        key = (requirement.principal.id, requirement.target_scope, requirement.operations,
+               requirement.builtin_roles_only)
+        if key in self._met:
+            return None
         outcome = evaluate(requirement, self.evaluator, self.context.collected_at)
         if outcome.met:
+            self._met.add(key)
             return None
         assert outcome.status is not None and outcome.cause is not None
         remediations, note = self._fixes(requirement, outcome)
