@@ -286,3 +286,22 @@ def chat_resources(accounts: list[tuple[Connection, Resource]]
     connection marks them as embedding-only when another resource is connected too."""
     chat = [(c, a) for c, a in accounts if not mentions_embedding(c)]
     return chat or accounts
+
+
+def reached_with_entra_id(ctx: CheckContext, resource_type: str, callers: str, callee: str,
+                          verb: str, categories: frozenset[str] | None = None
+                          ) -> list[tuple[Resource, str]]:
+    """Resources of one type that something reaches with Entra ID, each with why: an Entra ID
+    connection (of these categories, if given) that points to it, or the managed identity of a
+    `callers` service that calls it as the `callee` of service_pairs."""
+    found: dict[str, tuple[Resource, str]] = {}
+    for connection in ctx.all_connections():
+        if categories is not None and connection.category not in categories:
+            continue
+        target = ctx.target_of(connection)
+        if target is not None and target.type == resource_type and connection.uses_entra_id:
+            found.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
+    for _, caller, target in service_pairs(ctx, callers, callee):
+        found.setdefault(target.key, (target, f"{describe(caller)} {verb} it with its managed "
+                                              "identity"))
+    return list(found.values())

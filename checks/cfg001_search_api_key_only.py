@@ -1,7 +1,7 @@
-from checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES, service_pairs
+from checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES, reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import SEARCH_SERVICE, Resource
+from diagnose.model.resources import SEARCH_SERVICE
 
 RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}
 
@@ -23,17 +23,8 @@ def search_api_key_only(ctx: CheckContext):
     How to fix: set the Search service's API access control to "Both" (authOptions aadOrApiKey,
     with aadAuthFailureMode http401WithBearerChallenge).
     """
-    users: dict[str, tuple[Resource, str]] = {}
-    for connection in ctx.all_connections():
-        target = ctx.target_of(connection)
-        if connection.category in SEARCH_CATEGORIES and connection.uses_entra_id and target:
-            users.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
-    for _, account, search in service_pairs(ctx, "ai", "search"):
-        users.setdefault(search.key, (search, f"{describe(account)} queries it with its "
-                                              "managed identity"))
-    for search, why in users.values():
-        if search.type != SEARCH_SERVICE:
-            continue
+    for search, why in reached_with_entra_id(ctx, SEARCH_SERVICE, "ai", "search", "queries",
+                                             SEARCH_CATEGORIES):
         options = {k.lower() for k in (search.prop("authOptions") or {})}
         if search.prop("disableLocalAuth") is True or "aadorapikey" in options:
             continue

@@ -1,9 +1,9 @@
 import re
 
-from checks._common import DOCS_SUBDOMAIN, service_pairs
+from checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import COGNITIVE_ACCOUNT, Resource
+from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 
 @check(id="CFG003", title="Azure OpenAI resources used with Entra ID have a custom subdomain",
@@ -21,15 +21,7 @@ def custom_subdomain(ctx: CheckContext):
     How to fix: set a custom subdomain on the resource. It cannot be changed or removed
     afterwards, so choose the name with care.
     """
-    users: dict[str, tuple[Resource, str]] = {}
-    for connection in ctx.all_connections():
-        target = ctx.target_of(connection)
-        if target is not None and target.type == COGNITIVE_ACCOUNT and connection.uses_entra_id:
-            users.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
-    for _, search, account in service_pairs(ctx, "search", "ai"):
-        users.setdefault(account.key, (account, f"{describe(search)} calls it with its managed "
-                                                "identity"))
-    for account, why in users.values():
+    for account, why in reached_with_entra_id(ctx, COGNITIVE_ACCOUNT, "search", "ai", "calls"):
         if account.prop("customSubDomainName"):
             continue
         name = re.sub(r"[^a-z0-9-]", "-", account.name.lower()).strip("-")[:63] or "aoai"
