@@ -596,21 +596,31 @@ async def test_quit_returns_the_command_line_exit_code(extra, fail_on, strict) -
     assert app.return_code == (1 if fail_on == "fail" else 0)
 
 
-def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
-    from diagnose.cli import main
-
+def quit_after_load(monkeypatch, check=None) -> None:
+    """Make the CLI's app.run() headless: wait for the load, run `check(app)`, press q."""
     original = DiagnoseApp.run
 
     def headless(self, *args, **kwargs):
         async def pilot(pilot):
             await self.workers.wait_for_complete()
             await pilot.pause()
-            assert self.query_one(FindingsTable).row_count > 0
+            if check is not None:
+                check(self)
             await pilot.press("q")
 
         return original(self, headless=True, size=SIZE, auto_pilot=pilot)
 
     monkeypatch.setattr(DiagnoseApp, "run", headless)
+
+
+
+def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
+    from diagnose.cli import main
+
+    def has_rows(app: DiagnoseApp) -> None:
+        assert app.query_one(FindingsTable).row_count > 0
+
+    quit_after_load(monkeypatch, has_rows)
     assert main(["--demo", "--tui", "--fail-on", "never"]) == 0  # 1 without --fail-on never
 
 
@@ -618,17 +628,7 @@ def test_cli_bad_input_in_the_ui_exits_2_with_the_message(monkeypatch, capsys,
                                                         tmp_path: Path) -> None:
     from diagnose.cli import main
 
-    original = DiagnoseApp.run
-
-    def headless(self, *args, **kwargs):
-        async def pilot(pilot):
-            await self.workers.wait_for_complete()
-            await pilot.pause()
-            await pilot.press("q")
-
-        return original(self, headless=True, size=SIZE, auto_pilot=pilot)
-
-    monkeypatch.setattr(DiagnoseApp, "run", headless)
+    quit_after_load(monkeypatch)
     assert main(["--snapshot", str(tmp_path / "nope.json"), "--tui"]) == 2
     assert "diagnose: error:" in capsys.readouterr().err
 
@@ -771,17 +771,7 @@ async def test_a_partial_report_lists_what_could_not_be_read() -> None:
 def test_cli_with_tui_and_output_also_writes_the_report(monkeypatch, tmp_path: Path) -> None:
     from diagnose.cli import main
 
-    original = DiagnoseApp.run
-
-    def headless(self, *args, **kwargs):
-        async def pilot(pilot):
-            await self.workers.wait_for_complete()
-            await pilot.pause()
-            await pilot.press("q")
-
-        return original(self, headless=True, size=SIZE, auto_pilot=pilot)
-
-    monkeypatch.setattr(DiagnoseApp, "run", headless)
+    quit_after_load(monkeypatch)
     target = tmp_path / "report.json"
     assert main(["--demo", "--tui", "--json", "-o", str(target)]) == 1
     assert len(json.loads(target.read_text(encoding="utf-8"))["findings"]) == \
