@@ -1,4 +1,9 @@
-"""An access decision and the evidence behind it. Field names become camelCase JSON keys."""
+"""An access decision, the evidence behind it, and the rule that turns evidence into an outcome.
+
+The records here are what the RBAC evaluator (diagnose/rbac/evaluator.py) returns and what the
+reports, the explainer and the checks read; field names become camelCase JSON keys. settle()
+is Azure's order of precedence: a deny assignment first, then grants, then conditions.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,25 @@ class Outcome(StrEnum):
     """Granted only under an ABAC condition that cannot be evaluated offline."""
     UNKNOWN = "unknown"
     """The answer depends on something the snapshot could not read."""
+
+
+def settle(*, blocked: bool, denied_under_condition: bool, granted: bool, conditional: bool,
+           grant_doubts: list[str], deny_doubts: list[str]) -> tuple[Outcome, list[str]]:
+    """The outcome, and the doubts that could change it (which make it unknown).
+
+    blocked: an unconditional deny assignment blocks the operation (whatever roles say);
+    denied_under_condition: a deny assignment blocks it under a condition; granted: an
+    assignment grants it unconditionally; conditional: one grants it only under a condition.
+    grant_doubts: what could not be read that might grant it; deny_doubts: what might deny it.
+    """
+    if blocked:
+        return Outcome.DENIED, []
+    if granted:
+        return (Outcome.UNKNOWN if deny_doubts else
+                Outcome.CONDITIONAL if denied_under_condition else Outcome.ALLOWED), deny_doubts
+    if conditional:
+        return (Outcome.UNKNOWN if grant_doubts else Outcome.CONDITIONAL), grant_doubts
+    return (Outcome.UNKNOWN if grant_doubts else Outcome.DENIED), grant_doubts
 
 
 @dataclass(frozen=True)
@@ -115,4 +139,5 @@ class Decision:
         return self.decision is Outcome.ALLOWED
 
     def to_json(self) -> dict[str, Any]:
-        return to_jsonable(self)
+        found: dict[str, Any] = to_jsonable(self)
+        return found
