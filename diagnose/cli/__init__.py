@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None =
     try:
         return int(args.handler(args))
     except BadInput as exc:
-        print(f"diagnose: error: {exc}", file=sys.stderr)
+        print(f"diagnose: error: {_printable(exc)}", file=sys.stderr)
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print("diagnose: interrupted", file=sys.stderr)
@@ -40,10 +40,18 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None =
     except Exception as exc:  # a bug: say so in one line, never pretend it is a finding
         if os.environ.get("DIAGNOSE_DEBUG"):
             raise
-        print(f"diagnose: internal error: {type(exc).__name__}: {exc}\n"
+        print(f"diagnose: internal error: {type(exc).__name__}: {_printable(exc)}\n"
               "  this is a bug in ai-hub-diagnose; run again with DIAGNOSE_DEBUG=1 to see the "
               "traceback, and report it", file=sys.stderr)
         return ExitCode.INTERNAL_ERROR
+
+
+def _printable(exc: BaseException) -> str:
+    """An exception's text as printed: it may quote Azure, a snapshot or a server's echo, so
+    credentials are removed and control characters shown (diagnose.render.safe)."""
+    from diagnose.render.safe import safe_message
+
+    return safe_message(str(exc))
 
 
 def run() -> None:

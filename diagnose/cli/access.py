@@ -8,12 +8,14 @@ import json
 import re
 import sys
 
+from diagnose.cli.parser import input_options
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.model.model import Model
 from diagnose.model.scopes import scope_problem
 from diagnose.rbac import Evaluator, Outcome
 from diagnose.render.decision_text import render_decision
+from diagnose.render.safe import safe_message, safe_text
 from diagnose.snapshot import load_snapshot
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -38,7 +40,9 @@ def run_access(args: argparse.Namespace) -> int:
 
         snapshot = load_demo()
     else:
-        snapshot = load_snapshot(args.snapshot)
+        snapshot = load_snapshot(args.snapshot, **input_options(args))
+        for warning in snapshot.warnings:
+            print(f"diagnose: warning: {warning}", file=sys.stderr)
     model = Model.from_snapshot(snapshot)
     principal = resolve_principal(model, args.principal)
     decision = Evaluator(model.authorization).check(principal, args.scope.strip(), operation,
@@ -48,7 +52,7 @@ def run_access(args: argparse.Namespace) -> int:
     hint = plane_warning(operation, data_action)
     if hint:
         decision = dataclasses.replace(decision, warnings=(hint, *decision.warnings))
-        print(f"diagnose: warning: {hint}", file=sys.stderr)
+        print(f"diagnose: warning: {safe_message(hint)}", file=sys.stderr)
     if args.json:
         print(json.dumps(decision.to_json(), indent=2))
     else:
@@ -83,6 +87,6 @@ def resolve_principal(model: Model, text: str) -> str:
     if not found:
         raise BadInput(f"--principal {text!r} is neither an object id nor a name in the snapshot",
                        fix="pass the principal's object id (a GUID)")
-    choices = ", ".join(f"{p.display_name} ({p.id}, {p.type})" for p in found)
+    choices = ", ".join(safe_text(f"{p.display_name} ({p.id}, {p.type})") for p in found)
     raise BadInput(f"--principal {text!r} matches several principals: {choices}",
                    fix="pass the object id of the one you mean")

@@ -8,6 +8,7 @@ import sys
 
 from diagnose.engine.api import SECTION_TITLES, CheckInfo
 from diagnose.engine.registry import find_check, load_checks
+from diagnose.render.safe import safe_message, safe_text
 
 
 def run_checks(args: argparse.Namespace) -> int:
@@ -15,38 +16,39 @@ def run_checks(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_json(c) for c in checks], indent=2))
     else:
-        width = max((len(c.title) for c in checks), default=10)
+        # Checks are plug-ins (entry points): their texts are shown as data too.
+        width = max((len(safe_text(c.title)) for c in checks), default=10)
         print(f"{'ID':<8}{'SEVERITY':<10}{'TITLE':<{width + 2}}SCENARIO")
         for check in checks:
-            print(f"{check.id:<8}{check.severity.value:<10}{check.title:<{width + 2}}"
-                  f"{check.scenario}")
+            print(f"{safe_text(check.id):<8}{check.severity.value:<10}"
+                  f"{safe_text(check.title):<{width + 2}}{safe_text(check.scenario)}")
         print(f"\n{len(checks)} checks. `diagnose explain-check ID` tells what one looks at, "
               "why it matters and how to fix it; --select/--ignore take ids or prefixes.")
     for error in errors:
-        print(f"diagnose: warning: could not load check {error.entry_point}: {error.error}",
-              file=sys.stderr)
+        print(f"diagnose: warning: could not load check {safe_text(error.entry_point)}: "
+              f"{safe_message(error.error)}", file=sys.stderr)
     return 0
 
 
 def run_explain_check(args: argparse.Namespace) -> int:
     checks, _ = load_checks()
     check = find_check(checks, args.check_id)
-    print(f"{check.id}: {check.title}")
-    print(f"Severity: {check.severity.value}    Scenario: {check.scenario}")
+    print(f"{safe_text(check.id)}: {safe_text(check.title)}")
+    print(f"Severity: {check.severity.value}    Scenario: {safe_text(check.scenario)}")
     for title in SECTION_TITLES:
         print(f"\n{title}:")
         print(_indent(check.sections[title]))
     if check.docs:
         print("\nDocs:")
         for link in check.docs:
-            print(f"  {link}")
+            print(f"  {safe_text(link)}")
     return 0
 
 
 def _indent(text: str) -> str:
     import textwrap
 
-    return textwrap.fill(text, 96, initial_indent="  ", subsequent_indent="  ",
+    return textwrap.fill(safe_text(text), 96, initial_indent="  ", subsequent_indent="  ",
                          break_on_hyphens=False, break_long_words=False)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import textwrap
 
 from diagnose.errors import BadInput
@@ -11,7 +12,7 @@ from diagnose.exitcodes import ExitCode
 from diagnose.explain.explain import Explanation, explain_error, explanation_json
 from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_text
+from diagnose.render.safe import safe_block, safe_text
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -24,9 +25,12 @@ def run_explain(args: argparse.Namespace) -> int:
 
         snapshot = load_demo()
     elif args.snapshot:
+        from diagnose.cli.parser import input_options
         from diagnose.snapshot import load_snapshot
 
-        snapshot = load_snapshot(args.snapshot)
+        snapshot = load_snapshot(args.snapshot, **input_options(args))
+        for warning in snapshot.warnings:
+            print(f"diagnose: warning: {warning}", file=sys.stderr)
     explanation = explain_error(args.text, snapshot)
     if args.json:
         print(json.dumps(explanation_json(explanation), indent=2))
@@ -35,8 +39,11 @@ def run_explain(args: argparse.Namespace) -> int:
     return ExitCode.OK if explanation.recognised else ExitCode.FINDINGS
 
 
-def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(safe_text(text), 96, initial_indent=indent, subsequent_indent=indent)
+def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
+    """Wrapped at spaces only: an escape such as \\x1b[31m is never cut in two."""
+    return textwrap.fill(safe_text(text), 96, initial_indent=indent if first is None else first,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def render_explanation(explanation: Explanation) -> str:
@@ -61,7 +68,7 @@ def render_explanation(explanation: Explanation) -> str:
             state = "verified" if fix.verified else "not verified"
             lines += ["", f"Fix ({state}):", _wrap(fix.summary)]
             if fix.commands:
-                lines.append(textwrap.indent(fix.commands.azure_cli, "    "))
+                lines.append(textwrap.indent(safe_block(fix.commands.azure_cli), "    "))
     elif explanation.decision is not None and explanation.decision.allowed:
         lines += ["", "The snapshot says this access is allowed now: the role may have been "
                       "granted after the error (sign in again for a fresh token), or it is "
@@ -70,7 +77,7 @@ def render_explanation(explanation: Explanation) -> str:
         lines += ["", f"Related findings ({', '.join(pattern.checks)}):"]
         for finding in explanation.related:
             lines.append(_wrap(f"{finding.status.value.upper()} {finding.check_id}: "
-                               f"{finding.message}", "  - ").replace("  - ", "  - ", 1))
+                               f"{finding.message}", "    ", first="  - "))
             for fix in finding.remediations[:1]:
                 lines.append(_wrap(f"fix: {fix.summary}", "      "))
     elif pattern.checks and not explanation.notes:

@@ -22,9 +22,10 @@ def render_decision(decision: Decision, name_of: NameOf = _no_names) -> str:
 
 def _who(principal_id: str, name_of: NameOf, kind: str | None = None) -> str:
     name = name_of(principal_id)
-    label = f"{kind}, {principal_id}" if kind else principal_id
-    return f"{safe_text(name)} ({label})" if name else (f"{kind} {principal_id}" if kind
-                                                        else principal_id)
+    label = safe_text(f"{kind}, {principal_id}" if kind else principal_id)
+    if name:
+        return f"{safe_text(name)} ({label})"
+    return safe_text(f"{kind} {principal_id}" if kind else principal_id)
 
 
 def _chain(grant_via: tuple[str, ...], name_of: NameOf) -> str:
@@ -44,7 +45,7 @@ def explain(decision: Decision, name_of: NameOf = _no_names) -> str:
     who = _who(decision.principal, name_of, decision.principal_type)
     kind = ""
     plane = "data action" if decision.data_action else "action"
-    what = f"the {plane} {decision.operation} at {safe_text(decision.scope)}"
+    what = f"the {plane} {safe_text(decision.operation)} at {safe_text(decision.scope)}"
     outcome = decision.decision
     if outcome is Outcome.ALLOWED:
         grant = decision.grants[0]
@@ -84,7 +85,7 @@ def explain(decision: Decision, name_of: NameOf = _no_names) -> str:
                 "operation and cannot be evaluated offline.")
     if outcome is Outcome.UNKNOWN:
         return (f"UNKNOWN: whether {who}{kind} holds {what} depends on what the snapshot could "
-                f"not read: {decision.unknowns[0]}.")
+                f"not read: {safe_text(decision.unknowns[0])}.")
     sentence = (f"DENIED: {who}{kind} does not hold {what}. No role assigned to it or to its "
                 "groups at this scope or above grants it.")
     if decision.eligible:
@@ -105,7 +106,8 @@ def _evidence(decision: Decision, name_of: NameOf) -> list[str]:
 
     def grant_line(grant: Grant) -> str:
         holder = f" to group {_chain(grant.via, name_of)}" if grant.via else ""
-        line = (f"{safe_text(grant.role_name)} [{grant.role_definition_id.rsplit('/', 1)[-1]}]"
+        role_id = safe_text(grant.role_definition_id.rsplit("/", 1)[-1])
+        line = (f"{safe_text(grant.role_name)} [{role_id}]"
                 f"{holder} {_where(grant)}; pattern {grant.matched_pattern!r}; assignment "
                 f"{safe_text(grant.role_assignment_id)}")
         if grant.role_source == "catalog":
@@ -128,7 +130,7 @@ def _evidence(decision: Decision, name_of: NameOf) -> list[str]:
     section("Eligible through PIM (activate to use)", [
         f"{safe_text(e.role_name)} at {safe_text(e.scope)}"
         + (f" via group {_chain(e.via, name_of)}" if e.via else "")
-        + (f", eligible until {e.end_date_time}" if e.end_date_time else "")
+        + (f", eligible until {safe_text(e.end_date_time)}" if e.end_date_time else "")
         for e in decision.eligible])
     section("Near misses", [f"[{m.kind}] {safe_text(m.detail)}" for m in decision.near_misses])
     section("Unknown", [safe_text(u) for u in decision.unknowns])

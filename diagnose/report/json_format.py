@@ -7,6 +7,7 @@ from typing import Any
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import Finding
 from diagnose.jsonable import to_jsonable
+from diagnose.render.safe import safe_json
 from diagnose.report.model import REPORT_SCHEMA_VERSION, Report
 
 
@@ -34,4 +35,7 @@ def render_json(report: Report) -> str:
     import orjson
 
     with bulk_allocation():
-        return orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+        text = orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2).decode()
+    # Lossless: a parser reads the same strings; a terminal gets no raw C1, bidi or invisible
+    # character from Azure's names (orjson escapes only C0 controls).
+    return safe_json(text) + "\n"

@@ -1,5 +1,7 @@
 """The report as Markdown, for tickets and pull requests. Names from Azure are escaped: they
-are data, never markup."""
+are data, never markup (diagnose.render.safe: markdown_text for prose and table cells,
+markdown_code for code spans, which show backslashes literally, so they are never fed
+markdown_text)."""
 
 from __future__ import annotations
 
@@ -7,24 +9,24 @@ import re
 
 from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
-from diagnose.render.safe import safe_text
+from diagnose.render.safe import markdown_code, markdown_text, safe_block, safe_message
 from diagnose.report.model import Report
 from diagnose.report.text import summary_line
 
-# Enough to keep any text literal: links and images need [ ], HTML needs < >, emphasis * _ ~,
-# code `, tables |, headings and lists # + at a line start; ( ) { } ! are harmless without them.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#+|~])")
 LANGUAGES = (("Azure CLI", "azure_cli", "bash"), ("PowerShell", "powershell", "powershell"),
              ("Bicep", "bicep", "bicep"), ("Terraform", "terraform", "hcl"))
 
 
-def md(text: object) -> str:
-    """Escape text so Markdown shows it literally (and no HTML can slip in)."""
-    return _SPECIAL.sub(r"\\\1", safe_text(text)).replace("&", "&amp;")
+md = markdown_text
+"""Escape text so Markdown shows it literally (and no HTML can slip in)."""
+span = markdown_code
+"""An inline code span that shows text verbatim."""
 
 
 def code(text: str, language: str = "") -> str:
-    """A fenced block long enough that no backtick run inside can close it."""
+    """A fenced block long enough that no backtick run inside can close it; its lines hold
+    no control or invisible character (see text._lines)."""
+    text = safe_block(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
@@ -33,12 +35,14 @@ def code(text: str, language: str = "") -> str:
 def render_markdown(report: Report) -> str:
     target = report.target
     out = [f"# ai-hub-diagnose report: {md(target['hubName'] or '?')}", "",
-           f"- Hub: `{md(target['hub'] or '?')}`"
+           f"- Hub: {span(target['hub'] or '?')}"
            + (f"\n- Project: {md(target['project'])}" if target["project"] else ""),
            f"- Snapshot: {md(target['snapshot'])}"
            + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),
            f"- Tool: {md(report.tool['name'])} {md(report.tool['version'])}", "",
            f"**{summary_line(report)}**", ""]  # the tool's own words and numbers
+    if report.summary.get("unknownBecause"):  # why checks about people could not be decided
+        out += [md(report.summary["unknownBecause"]), ""]
     if report.findings:
         out += ["| # | Status | Severity | Check | Principal | Resource |",
                 "|---|---|---|---|---|---|"]
@@ -58,7 +62,7 @@ def render_markdown(report: Report) -> str:
             state = "verified" if fix.verified else "not verified"
             out += [f"### {number}. {md(fix.summary)} ({state})", "",
                     f"Clears {len(item.fixes)} finding(s): "
-                    + ", ".join(f"{r.check_id} `{r.finding_id}`" for r in item.fixes) + "."]
+                    + ", ".join(f"{r.check_id} {span(r.finding_id)}" for r in item.fixes) + "."]
             if item.permission_needed:
                 holders = ", ".join(
                     f"{md(h.display_name or h.principal_id)} ({md(h.role_name)}"
@@ -70,11 +74,13 @@ def render_markdown(report: Report) -> str:
                 out += [code(fix.commands.azure_cli, "bash"), ""]
     if report.check_errors:
         out += ["## Checks that failed to run", ""]
-        out += [f"- **{e.check_id}** {md(e.title)}: {md(e.error)}" for e in report.check_errors]
+        out += [f"- **{e.check_id}** {md(e.title)}: {md(safe_message(e.error))}"
+                for e in report.check_errors]
         out.append("")
     if report.collection_errors:
         out += ["## Could not be read (the report is partial)", ""]
-        out += [f"- `{md(e.operation)}` at `{md(e.scope)}`: {e.status or ''} {md(e.message)}. "
+        out += [f"- {span(e.operation)} at {span(e.scope)}: {e.status or ''} "
+                f"{md(safe_message(e.message))}. "
                 f"{md(e.retry)}." for e in report.collection_errors]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -88,12 +94,12 @@ def _short(resource_id: str) -> str:
 def _finding(report: Report, number: int, finding: Finding) -> list[str]:
     out = [f"## {number}. {finding.check_id}: {md(finding.title)}", "",
            f"- Status: **{finding.status.value}**, severity {finding.severity.value}, cause "
-           f"`{finding.cause.value}`",
-           f"- Resource: `{md(finding.resource)}`"]
+           f"{span(finding.cause.value)}",
+           f"- Resource: {span(finding.resource)}"]
     if finding.principal:
-        out.append(f"- Principal: {md(finding.principal.label)} (`{finding.principal.id}`, "
+        out.append(f"- Principal: {md(finding.principal.label)} ({span(finding.principal.id)}, "
                    f"{md(finding.principal.type)})")
-    out += [f"- Finding id: `{report.id_of(finding)}`", "", md(finding.message), ""]
+    out += [f"- Finding id: {span(report.id_of(finding))}", "", md(finding.message), ""]
     evidence = [_decision(d) for d in finding.evidence]
     if evidence:
         out += ["<details><summary>Evidence</summary>", "", *evidence, "", "</details>", ""]
@@ -103,23 +109,31 @@ def _finding(report: Report, number: int, finding: Finding) -> list[str]:
         if fix.commands:
             out += _commands(fix.commands)
     if finding.docs:
-        out += ["Docs: " + ", ".join(f"<{d}>" for d in finding.docs), ""]
+        out += ["Docs: " + ", ".join(_link(d) for d in finding.docs), ""]
     return out
+
+
+_PLAIN_URL = re.compile(r"https?://[^\s<>`\\\"']+")
+
+
+def _link(url: str) -> str:
+    """A documentation link as an autolink when it is a plain web address, else as text."""
+    return f"<{url}>" if _PLAIN_URL.fullmatch(url) else md(url)
 
 
 def _decision(decision: Decision) -> str:
     plane = "data action" if decision.data_action else "action"
-    lines = [f"- `{md(decision.operation)}` ({plane}): **{decision.decision.value}**"]
+    lines = [f"- {span(decision.operation)} ({plane}): **{decision.decision.value}**"]
     for grant in decision.grants:
         via = f" via {' > '.join(md(g) for g in grant.via)}" if grant.via else ""
-        lines.append(f"  - granted by {md(grant.role_name)} at `{md(grant.scope)}`{via} "
-                     f"(pattern `{md(grant.matched_pattern)}`)")
+        lines.append(f"  - granted by {md(grant.role_name)} at {span(grant.scope)}{via} "
+                     f"(pattern {span(grant.matched_pattern)})")
     for deny in decision.denies:
-        lines.append(f"  - blocked by deny assignment {md(deny.name)} at `{md(deny.scope)}`")
+        lines.append(f"  - blocked by deny assignment {md(deny.name)} at {span(deny.scope)}")
     for grant in decision.conditions:
-        lines.append(f"  - conditional: {md(grant.role_name)}: `{md(grant.condition or '')}`")
+        lines.append(f"  - conditional: {md(grant.role_name)}: {span(grant.condition or '')}")
     for eligible in decision.eligible:
-        lines.append(f"  - eligible (PIM): {md(eligible.role_name)} at `{md(eligible.scope)}`")
+        lines.append(f"  - eligible (PIM): {md(eligible.role_name)} at {span(eligible.scope)}")
     for miss in decision.near_misses:
         lines.append(f"  - near miss ({miss.kind}): {md(miss.detail)}")
     for unknown in decision.unknowns:

@@ -17,6 +17,7 @@ from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
 from diagnose.model.scopes import level_of, scope_key
 from diagnose.rbac.evaluator import Evaluator, Holder
+from diagnose.secrets import scrub_text
 
 REPORT_SCHEMA_VERSION = 1
 MAX_HOLDERS_SHOWN = 10
@@ -185,7 +186,10 @@ def _collection_error(entry: dict[str, Any]) -> CollectionError:
         retry = "a transient Azure error: retry the collection later"
     else:
         retry = "retry the collection"
-    return CollectionError(scope, operation, status, entry.get("code"), entry["message"], retry)
+    # The message is Azure's (or an exception's) and may echo a credential: the report quotes
+    # it without one, whatever snapshot it came from.
+    return CollectionError(scope, operation, status, entry.get("code"),
+                           scrub_text(entry["message"]), retry)
 
 
 def exit_code(report: Report, fail_on: str, strict: bool) -> int:

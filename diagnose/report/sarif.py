@@ -1,4 +1,10 @@
-"""The report as SARIF 2.1.0, for code-scanning dashboards."""
+"""The report as SARIF 2.1.0, for code-scanning dashboards.
+
+What a viewer shows (a result's message, its location's name) is plain text with control and
+invisible characters escaped and square brackets escaped (SARIF reads `[text](id)` in a
+message as a link). The property bags are data for scripts and keep Azure's strings as they
+are, with every control, bidi or invisible character written as a JSON escape (safe_json), so
+a parser reads the same strings and a terminal shows nothing raw."""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 from typing import Any
 
 from diagnose.engine.api import CheckInfo, Severity, Status
+from diagnose.render.safe import safe_json, safe_text, sarif_text
 from diagnose.report.model import Report
 
 LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.UNKNOWN: "note",
@@ -26,8 +33,8 @@ def render_sarif(report: Report, checks: list[CheckInfo]) -> str:
             "level": LEVELS[finding.status],
             "kind": "fail" if finding.status in (Status.FAIL, Status.WARN) else (
                 "review" if finding.status is Status.UNKNOWN else "informational"),
-            "message": {"text": finding.message},
-            "locations": [{"logicalLocations": [{"fullyQualifiedName": finding.resource,
+            "message": {"text": sarif_text(finding.message)},
+            "locations": [{"logicalLocations": [{"fullyQualifiedName": safe_text(finding.resource),
                                                  "kind": "resource"}]}],
             "partialFingerprints": {"findingId/v1": report.id_of(finding)},
             "properties": {
@@ -54,7 +61,7 @@ def render_sarif(report: Report, checks: list[CheckInfo]) -> str:
             "properties": {"target": report.target, "summary": report.summary},
         }],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _rule(check: CheckInfo) -> dict[str, Any]:

@@ -5,16 +5,27 @@ from __future__ import annotations
 import textwrap
 
 from diagnose.engine.api import Finding, Status
-from diagnose.render.safe import safe_text
+from diagnose.render.safe import safe_block, safe_message, safe_text
 from diagnose.report.model import Report
 
 WIDTH = 100
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(safe_text(text), WIDTH, initial_indent=indent,
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Wrapped at spaces (an escape such as \\x1b[31m is never cut); `first` starts the first
+    line instead of `indent` (a list item's dash)."""
+    return textwrap.wrap(safe_text(text), WIDTH,
+                         initial_indent=indent if first is None else first,
                          subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False) or [indent]
+                         break_on_hyphens=False) or [indent if first is None else first]
+
+
+def _lines(text: str) -> list[str]:
+    """Command lines as printed. The quoting (diagnose.remediation.quoting) already writes
+    controls, separators and bidi characters from Azure as escapes the shell understands;
+    the few invisible characters it leaves (a soft hyphen, U+2061..U+2064, Unicode tags) are
+    shown escaped here too: a command that no longer pastes is better than a hidden name."""
+    return safe_block(text).splitlines()
 
 
 def summary_line(report: Report) -> str:
@@ -35,7 +46,8 @@ def render_text(report: Report) -> str:
              f"{safe_text(target['hubName'] or '?')}"
              + (f", project {safe_text(target['project'])}" if target["project"] else "")
              + f" ({safe_text(target['snapshot'])}"
-             + (f", collected {target['collectedAt']}" if target["collectedAt"] else "") + ")",
+             + (f", collected {safe_text(target['collectedAt'])}" if target["collectedAt"]
+                else "") + ")",
              summary_line(report), ""]
     if not report.findings:
         lines += ["No findings: every access requirement the checks stated is met.", ""]
@@ -60,26 +72,29 @@ def render_text(report: Report) -> str:
                 lines += _wrap(f"who can run it ({item.permission_needed}): "
                                f"{holders or 'nobody in the snapshot'}", "     ")
             if fix.commands:
-                lines += ["     " + line for line in fix.commands.azure_cli.splitlines()]
+                lines += ["     " + line for line in _lines(fix.commands.azure_cli)]
             lines.append("")
     if report.check_errors:
         lines.append("Checks that failed to run (their results are missing):")
         for error in report.check_errors:
-            lines += _wrap(f"{error.check_id} {error.title}: {error.error}", "  - ")
+            lines += _wrap(f"{error.check_id} {error.title}: {safe_message(error.error)}",
+                           "    ", first="  - ")
         lines.append("")
     if report.collection_errors:
         lines.append("Could not be read (the report is partial):")
         for error in report.collection_errors:
             status = f" {error.status}" if error.status else ""
-            lines += _wrap(f"{error.operation} at {error.scope}:{status} {error.message} -> "
-                           f"{error.retry}", "  - ")
+            lines += _wrap(f"{error.operation} at {error.scope}:{status} "
+                           f"{safe_message(error.message)} -> "
+                           f"{error.retry}", "    ", first="  - ")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _finding(report: Report, finding: Finding) -> list[str]:
     status = finding.status.value.upper()
-    lines = [f"{status:<7} {finding.check_id}  {finding.severity.value:<8} {finding.title}"]
+    lines = [f"{status:<7} {finding.check_id}  {finding.severity.value:<8} "
+             f"{safe_text(finding.title)}"]
     lines += _wrap(f"resource: {finding.resource}", "        ")
     if finding.principal:
         lines += _wrap(f"principal: {finding.principal.label} ({finding.principal.id})",
@@ -89,6 +104,6 @@ def _finding(report: Report, finding: Finding) -> list[str]:
         state = "verified" if fix.verified else "not verified"
         lines += _wrap(f"fix ({state}): {fix.summary}", "        ")
         if fix.commands and finding.status is not Status.INFO:
-            lines += ["          " + line for line in fix.commands.azure_cli.splitlines()]
+            lines += ["          " + line for line in _lines(fix.commands.azure_cli)]
     lines.append("")
     return lines

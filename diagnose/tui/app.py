@@ -46,12 +46,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, Select, Static, Tree
 
 from diagnose.collect.progress import RequestTally
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
-from diagnose.render.safe import safe_text
+from diagnose.render.safe import safe_message, safe_text
 from diagnose.tui.commands import DiagnoseCommands
 from diagnose.tui.data import (
     LANGUAGES,
@@ -314,7 +315,7 @@ class DiagnoseApp(App[int]):
         self.error = exc
         message = Text(end="")
         message.append("diagnose: error\n\n", style="bold red")
-        message.append("\n".join(safe_text(line) for line in str(exc).splitlines()))
+        message.append(safe_message(str(exc)))
         message.append("\n\nNothing to show. Press q to quit (exit code 2).", style="dim")
         self.query_one("#loading").display = False
         error = self.query_one("#error", Static)
@@ -331,6 +332,16 @@ class DiagnoseApp(App[int]):
         self.query_one("#top-bar", Static).update(self._top_bar())
         self.notify(f"{type(exc).__name__}: {exc}", title="Re-run failed (a bug)",
                     severity="error", markup=False)
+
+    def notify(self, message: str, *, title: str = "",
+               severity: SeverityLevel = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification without markup quotes something the tool did not write (an
+        exception, a path, a link): shown as data, credentials removed and control
+        characters escaped. Those with markup hold only the tool's own words."""
+        if not markup:
+            message, title = safe_message(message), safe_text(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- showing a run --------------------------------------------------------------------
     def _top_bar(self, state: str = "") -> Text:

@@ -101,7 +101,7 @@ class FindingFilter:
         if self.resource:
             parts.append(f"resource {safe_text(short_resource(self.resource))}")
         if self.principal:
-            parts.append(f"principal {self.principal}")
+            parts.append(f"principal {safe_text(self.principal)}")
         return ", ".join(parts) or "none"
 
 

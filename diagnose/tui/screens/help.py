@@ -26,11 +26,11 @@ def help_text(keys: list[tuple[str, str]], check: Any | None) -> Text:
                "in four languages. A fix marked verified was proven on a copy of the snapshot "
                "to clear the finding.\n")
     if check is not None:
-        out.append(f"\nAbout {check.id}: ", style="bold")
+        out.append(f"\nAbout {safe_text(check.id)}: ", style="bold")
         out.append(safe_text(check.title), style="bold")
         out.append("\n")
         for title, body in check.sections.items():
-            out.append(f"\n{title}: ", style="bold")
+            out.append(f"\n{safe_text(title)}: ", style="bold")
             out.append(safe_text(body))
             out.append("\n")
     return out

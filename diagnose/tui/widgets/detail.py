@@ -13,14 +13,10 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from diagnose.engine.api import Finding, Remediation
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_text
+from diagnose.render.safe import safe_block, safe_text
 from diagnose.tui.data import LANGUAGES, SEVERITY_STYLE, STATUS_STYLE, commands_text, display_code
 
 NameOf = Callable[[str], str | None]
-
-
-def _safe_block(text: str) -> str:
-    return "\n".join(safe_text(line) for line in text.splitlines())
 
 
 def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
@@ -29,7 +25,7 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     out.append(finding.status.value.upper(), style=STATUS_STYLE.get(finding.status, ""))
     out.append(" · ")
     out.append(finding.severity.value, style=SEVERITY_STYLE.get(finding.severity, ""))
-    out.append(f" · {finding.check_id}  ")
+    out.append(f" · {safe_text(finding.check_id)}  ")
     out.append(safe_text(finding.title), style="bold")
     out.append("\n\n")
 
@@ -50,7 +46,7 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     if finding.evidence:
         out.append("\nEvidence\n", style="bold underline")
         for decision in finding.evidence:
-            out.append(_safe_block(render_decision(decision, name_of)))
+            out.append(safe_block(render_decision(decision, name_of)))
             out.append("\n")
     if finding.details:
         out.append("\nDetails\n", style="bold underline")

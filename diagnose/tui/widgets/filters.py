@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from diagnose.engine.api import Severity, Status
+from diagnose.render.safe import safe_text
 from diagnose.tui.data import FindingFilter
 
 FILTER_SELECTS = ("severity", "status", "check")
@@ -41,7 +42,7 @@ class FilterBar(Horizontal):
 
     @staticmethod
     def _options(checks: list[str]) -> list[tuple[Content, str]]:
-        return [(Content(check), check) for check in checks]
+        return [(Content(safe_text(check)), check) for check in checks]
 
     def set_checks(self, checks: list[str]) -> None:
         """New check choices after a re-run; keeps the chosen check when it still exists."""
