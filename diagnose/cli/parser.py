@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_arguments(parser)
     _add_live_arguments(parser)
     _add_report_arguments(parser)
+    _add_input_arguments(parser)
     parser.set_defaults(handler=_run_report)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,6 +58,40 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--resource-group", metavar="NAME",
                        help="resource group of the hub when --hub is a name")
     group.add_argument("--project", metavar="NAME", help="narrow the run to one project")
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """For every command that reads a snapshot or bundle (--snapshot)."""
+    from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES, human_size
+
+    group = parser.add_argument_group("reading a snapshot or bundle (with --snapshot)")
+    group.add_argument("--max-input-bytes", type=_size, default=DEFAULT_MAX_INPUT_BYTES,
+                       metavar="SIZE",
+                       help="refuse a snapshot or bundle larger than SIZE, and a bundle that "
+                            "uncompresses to more (e.g. 500M, 4G; default: "
+                            f"{human_size(DEFAULT_MAX_INPUT_BYTES)})")
+    group.add_argument("--ignore-bundle-hashes", action="store_true",
+                       help="read a bundle whose files do not match its SHA-256 manifest; the "
+                            "report says so")
+
+
+def _size(text: str) -> int:
+    from diagnose.inputlimits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (give a number of bytes, or one with K, M or "
+                                         "G: e.g. 500M, 4G)") from None
+
+
+def input_options(args: argparse.Namespace) -> dict[str, object]:
+    """load_snapshot's keyword arguments from the command line (or their defaults, for a
+    Namespace built without it)."""
+    from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
+
+    return {"max_bytes": getattr(args, "max_input_bytes", None) or DEFAULT_MAX_INPUT_BYTES,
+            "verify_hashes": not getattr(args, "ignore_bundle_hashes", False)}
 
 
 def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +174,7 @@ def _add_access(commands: argparse._SubParsersAction) -> None:
     operation.add_argument("--action", metavar="OP", help="a control-plane operation")
     operation.add_argument("--data-action", metavar="OP", help="a data-plane operation")
     access.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_input_arguments(access)
     access.set_defaults(handler=_run_access)
 
 
@@ -165,6 +201,7 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
     explain.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_input_arguments(explain)
     explain.set_defaults(handler=_run_explain)
 
 

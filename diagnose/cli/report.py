@@ -50,6 +50,8 @@ def run_report(args: argparse.Namespace) -> int:
 
         return run_tui(args)
     run = execute(args)
+    for warning in run.snapshot.warnings:  # the report says it too, among what was not read
+        print(f"diagnose: warning: {warning}", file=sys.stderr)
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
@@ -85,9 +87,10 @@ def load_source(args: argparse.Namespace, progress=None) -> tuple[Snapshot, list
 
         snapshot, requests = load_demo(), []
     elif args.snapshot:
+        from diagnose.cli.parser import input_options
         from diagnose.snapshot import load_snapshot
 
-        snapshot, requests = load_snapshot(args.snapshot), []
+        snapshot, requests = load_snapshot(args.snapshot, **input_options(args)), []
     else:
         from diagnose.collect import collect_from_args
 
@@ -112,7 +115,7 @@ def narrow_to_project(snapshot: Snapshot, project: str) -> Snapshot:
                        fix="choose one of: " + (", ".join(names) or "(no projects)"))
     data = dict(snapshot.data)
     data["target"] = {**snapshot.target, "project": project}
-    return Snapshot(data, snapshot.source)
+    return dataclasses.replace(snapshot, data=data)
 
 
 def execute(args: argparse.Namespace, progress=None, snapshot: Snapshot | None = None,

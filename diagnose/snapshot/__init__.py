@@ -8,6 +8,8 @@ definition of the format.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import zipfile
 from dataclasses import dataclass
@@ -16,12 +18,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from diagnose.bulk import bulk_allocation
 from diagnose.errors import BadInput
+from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
+from diagnose.snapshot.archive import HASH_MISMATCH_CODE, read_bundle
+from diagnose.snapshot.decode import decode_json
+from diagnose.snapshot.reading import read_bounded
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "snapshot-v1.schema.json"
-BUNDLE_SNAPSHOT_NAME = "snapshot.json"
 LIST_KEYS = ("resources", "roleDefinitions", "roleAssignments", "denyAssignments",
              "roleEligibilities", "principals", "errors")
 BULK_KEYS = ("roleAssignments", "roleEligibilities")
@@ -34,6 +38,9 @@ class Snapshot:
 
     data: dict[str, Any]
     source: str = "<memory>"
+    warnings: tuple[str, ...] = ()
+    """What the user should know about how it was read (a bundle read despite a hash
+    mismatch); the report carries the same through the snapshot's errors."""
 
     def list(self, key: str) -> list[dict[str, Any]]:
         return self.data[key]
@@ -134,14 +141,16 @@ def _json_type(value: Any) -> str:
             type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def load_snapshot(path: str | Path) -> Snapshot:
-    """Read a snapshot from a JSON file or from a support bundle (.zip)."""
+def load_snapshot(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+                  verify_hashes: bool = True) -> Snapshot:
+    """Read a snapshot from a JSON file or from a support bundle (.zip), reading at most
+    max_bytes (--max-input-bytes) and, for a bundle, checking its manifest's SHA-256 hashes.
+    With verify_hashes=False (--ignore-bundle-hashes) a mismatch is no error: it is recorded
+    in the snapshot's errors, so every report says so, and in Snapshot.warnings."""
     path = Path(path)
     source = str(path)
     try:
-        if zipfile.is_zipfile(path):
-            return _load_from_bundle(path)
-        raw = path.read_bytes()
+        raw = read_bounded(path, max_bytes)
     except FileNotFoundError:
         raise BadInput("no such file", where=source,
                        fix="check the path, or run `diagnose --demo` to try the tool") from None
@@ -149,40 +158,32 @@ def load_snapshot(path: str | Path) -> Snapshot:
         raise BadInput("is a directory, not a snapshot file", where=source) from None
     except PermissionError:
         raise BadInput("cannot be read (permission denied)", where=source) from None
-    return parse_snapshot(decode_json(raw, source), source)
+    except OSError as exc:
+        raise BadInput(f"cannot be read ({exc.strerror or exc})", where=source) from None
+    if not _is_zip(raw):
+        return parse_snapshot(decode_json(raw, source), source)
+    bundle = read_bundle(raw, source, max_bytes=max_bytes, verify_hashes=verify_hashes)
+    snapshot = parse_snapshot(decode_json(bundle.raw, bundle.source), bundle.source)
+    if not bundle.mismatches:
+        return snapshot
+    warnings = tuple(f"{source}: {problem} (read anyway: --ignore-bundle-hashes)"
+                     for problem in bundle.mismatches)
+    snapshot.data["errors"] = [*snapshot.data["errors"], *(
+        {"scope": source, "operation": "check the bundle against its SHA-256 manifest",
+         "status": None, "code": HASH_MISMATCH_CODE,
+         "message": f"{problem}; read anyway because --ignore-bundle-hashes was given"}
+        for problem in bundle.mismatches)]
+    return dataclasses.replace(snapshot, warnings=warnings)
 
 
-def _load_from_bundle(path: Path) -> Snapshot:
-    source = f"{path}!{BUNDLE_SNAPSHOT_NAME}"
-    try:
-        with zipfile.ZipFile(path) as bundle:
-            names = [n for n in bundle.namelist()
-                     if n == BUNDLE_SNAPSHOT_NAME or n.endswith("/" + BUNDLE_SNAPSHOT_NAME)]
-            if not names:
-                raise KeyError(BUNDLE_SNAPSHOT_NAME)
-            # the top-level snapshot.json, else the shallowest one (a zipped folder)
-            name = min(names, key=lambda n: (n.count("/"), n))
-            source = f"{path}!{name}"
-            raw = bundle.read(name)
-    except KeyError:
-        raise BadInput(f"this zip has no {BUNDLE_SNAPSHOT_NAME}", where=str(path),
-                       fix="pass a bundle written by `diagnose --bundle`") from None
-    except zipfile.BadZipFile as exc:
-        raise BadInput(f"damaged zip file ({exc})", where=str(path)) from None
-    return parse_snapshot(decode_json(raw, source), source)
-
-
-def decode_json(raw: bytes, source: str) -> Any:
-    try:
-        with bulk_allocation():
-            return json.loads(raw)
-    except UnicodeDecodeError:
-        raise BadInput("is not UTF-8 text", where=source,
-                       fix="pass the JSON file written by `diagnose collect`") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                       where=source, fix="pass the JSON file written by `diagnose collect`"
-                       ) from None
+def _is_zip(raw: bytes | bytearray) -> bool:
+    """A zip starts with a local header, or (a self-extracting or odd one) has an end record:
+    a JSON snapshot starts with "{" or whitespace, so it is never mistaken for one."""
+    if raw[:2] == b"PK":
+        return True
+    first = bytes(raw[:1])
+    return first not in (b"{", b" ", b"\n", b"\r", b"\t") and zipfile.is_zipfile(
+        io.BytesIO(raw))
 
 
 def dump_snapshot(data: dict[str, Any]) -> str:
