@@ -14,7 +14,7 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 @check(id="CON001", title="Users of an Entra ID connection can call Azure OpenAI",
        severity=Severity.HIGH, scenario="Entra ID connection to Azure OpenAI / AI services",
-       docs=(DOCS_OPENAI_RBAC,))
+       docs=(DOCS_OPENAI_RBAC,), people=True)
 def openai_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure OpenAI / AI services connection that uses Entra ID, each

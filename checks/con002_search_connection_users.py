@@ -16,7 +16,7 @@ from diagnose.model.resources import SEARCH_SERVICE
 
 @check(id="CON002", title="Users of an Entra ID connection can use Azure AI Search",
        severity=Severity.HIGH, scenario="Entra ID connection to AI Search",
-       docs=(DOCS_SEARCH_RBAC,))
+       docs=(DOCS_SEARCH_RBAC,), people=True)
 def search_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure AI Search connection that uses Entra ID, each principal

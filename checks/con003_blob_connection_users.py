@@ -15,7 +15,7 @@ from diagnose.model.resources import STORAGE_ACCOUNT
 
 @check(id="CON003", title="Users of an Entra ID connection can read and write its storage",
        severity=Severity.HIGH, scenario="Entra ID connection to Blob / ADLS Gen2",
-       docs=(DOCS_STORAGE_RBAC,))
+       docs=(DOCS_STORAGE_RBAC,), people=True)
 def blob_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure Blob or ADLS Gen2 connection that uses Entra ID, each

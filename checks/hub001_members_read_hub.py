@@ -4,7 +4,7 @@ from diagnose.engine.context import CheckContext
 
 
 @check(id="HUB001", title="Project members can see the hub", severity=Severity.MEDIUM,
-       scenario="Project member sees the hub", docs=(DOCS_HUB_RBAC,))
+       scenario="Project member sees the hub", docs=(DOCS_HUB_RBAC,), people=True)
 def members_read_hub(ctx: CheckContext):
     """
     What it checks: every user, group or service principal with a role on a project also holds

@@ -5,7 +5,8 @@ from diagnose.model.scopes import resource_group_key
 
 
 @check(id="HUB002", title="Project members can deploy in the project's resource group",
-       severity=Severity.MEDIUM, scenario="Project member deploys", docs=(DOCS_HUB_RBAC,))
+       severity=Severity.MEDIUM, scenario="Project member deploys", docs=(DOCS_HUB_RBAC,),
+       people=True)
 def members_deploy(ctx: CheckContext):
     """
     What it checks: every member of a project holds Microsoft.Resources/deployments/write on the

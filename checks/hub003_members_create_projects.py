@@ -10,7 +10,7 @@ WORKING_OPERATIONS = (
 
 
 @check(id="HUB003", title="Hub builders can create projects", severity=Severity.LOW,
-       scenario="Create a project", docs=(DOCS_HUB_RBAC,))
+       scenario="Create a project", docs=(DOCS_HUB_RBAC,), people=True)
 def members_create_projects(ctx: CheckContext):
     """
     What it checks: principals that hold a working (not read-only) role directly on a hub, or
@@ -28,7 +28,7 @@ def members_create_projects(ctx: CheckContext):
     authz = ctx.model.authorization
     for hub in ctx.hubs:
         builders: dict[str, tuple[str | None, str]] = {}
-        for assignment in authz.assignments_by_scope.get(hub.key, ()):
+        for assignment in ctx.assignments_at(hub):
             if any(ctx.role_grants(assignment.role_id, op) for op in WORKING_OPERATIONS):
                 builders[assignment.principal_id] = (
                     assignment.principal_type,

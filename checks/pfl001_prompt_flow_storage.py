@@ -20,7 +20,7 @@ FILE_OPERATIONS = (FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS, FILE_WRITE
 
 @check(id="PFL001", title="Prompt flow users can open files on identity-based hub storage",
        severity=Severity.HIGH, scenario="Prompt flow on identity-based storage",
-       docs=(DOCS_IDENTITY_STORAGE,))
+       docs=(DOCS_IDENTITY_STORAGE,), people=True)
 def prompt_flow_storage(ctx: CheckContext):
     """
     What it checks: when a hub reaches its storage with Entra ID (systemDatastoresAuthMode

@@ -228,6 +228,10 @@ class CheckInfo:
     docs: tuple[str, ...]
     sections: dict[str, str]
     run: Callable[[CheckContext], CheckOutput] = field(compare=False, repr=False)
+    people: bool = False
+    """The check is about the people who use the hub and its projects (members, users of a
+    connection), found in the role assignments: when the snapshot lacks its target it answers
+    `unknown`, never a pass with nothing asked."""
 
     @property
     def area(self) -> str:
@@ -250,14 +254,16 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
 
 
 def check(*, id: str, title: str, severity: Severity, scenario: str,
-          docs: tuple[str, ...] = ()) -> Callable[[Callable[[CheckContext], CheckOutput]],
-                                                   CheckInfo]:
-    """Declare a check. The decorated function becomes a CheckInfo."""
+          docs: tuple[str, ...] = (), people: bool = False
+          ) -> Callable[[Callable[[CheckContext], CheckOutput]], CheckInfo]:
+    """Declare a check. The decorated function becomes a CheckInfo. `people=True` marks a
+    check about the members and users of the hub and its projects (see CheckInfo.people)."""
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} must be an area prefix and three digits, e.g. HUB001")
 
     def wrap(function: Callable[[CheckContext], CheckOutput]) -> CheckInfo:
         sections = parse_sections(function.__doc__ or "", f"check {id}")
-        return CheckInfo(id, title, severity, scenario, tuple(docs), sections, function)
+        return CheckInfo(id, title, severity, scenario, tuple(docs), sections, function,
+                         people)
 
     return wrap

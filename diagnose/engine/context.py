@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from diagnose.engine.api import Operation, PrincipalRef
-from diagnose.model.authorization import ReadError
+from diagnose.model.authorization import Assignment, ReadError
 from diagnose.model.model import Model
 from diagnose.model.resources import (
     COGNITIVE_ACCOUNT,
@@ -134,6 +134,12 @@ class CheckContext:
         self._creator = creator
         self._evaluator = evaluator or Evaluator(model.authorization)
         self._memo: dict[Any, Any] = {}
+        self.consulted: dict[str, Resource] = {}
+        """The resources whose role holders the running check asked about (members(),
+        assignments_at()): the engine clears it before each check and afterwards asks whether
+        the snapshot could say who they are."""
+        self.asked_about_creator = False
+        """Whether the running check asked about the --creator (a person it is about)."""
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
@@ -154,7 +160,13 @@ class CheckContext:
     # -- resources -----------------------------------------------------------------------
     @cached_property
     def hubs(self) -> list[Resource]:
-        return self.model.hubs
+        """The snapshot's target hub; every hub it holds when it names none. A target that is
+        missing gives no hub (never another hub in its place)."""
+        named = self.model.snapshot.target.get("hub")
+        if not named:
+            return self.model.hubs
+        hub = self.model.resource(str(named))
+        return [hub] if hub is not None and hub.is_hub else []
 
     @property
     def target_project(self) -> str | None:
@@ -233,7 +245,7 @@ class CheckContext:
                             description=f"the managed identity of {describe(resource)}")
 
     def user_assigned_identities(self, resource: Resource) -> list[tuple[str, PrincipalRef | None]]:
-        found = []
+        found: list[tuple[str, PrincipalRef | None]] = []
         for resource_id, principal_id in sorted(resource.identity.user_assigned.items()):
             uami = self.resource(resource_id)
             principal_id = principal_id or (uami.prop("principalId") if uami else None)
@@ -249,7 +261,13 @@ class CheckContext:
     def members(self, workspace: Resource) -> list[PrincipalRef]:
         """Users, groups and service principals holding a role directly on the workspace,
         minus the workspace's own managed identities and principals that no longer exist."""
+        self.consulted.setdefault(workspace.key, workspace)
         return self.memo(("members", workspace.key), lambda: self._members(workspace))
+
+    def assignments_at(self, resource: Resource) -> list[Assignment]:
+        """The active role assignments made directly on a resource (who holds a role there)."""
+        self.consulted.setdefault(resource.key, resource)
+        return list(self.model.authorization.assignments_by_scope.get(resource.key, ()))
 
     def _members(self, workspace: Resource) -> list[PrincipalRef]:
         own = {workspace.identity.system_principal_id, *(
@@ -275,7 +293,10 @@ class CheckContext:
     @property
     def creator(self) -> PrincipalRef | None:
         """The principal named with --creator (who creates or re-creates hubs), if any."""
-        return self.principal(self._creator, "User") if self._creator else None
+        if not self._creator:
+            return None
+        self.asked_about_creator = True
+        return self.principal(self._creator, "User")
 
     # -- what could not be read -----------------------------------------------------------
     def read_errors(self, resource_id: str) -> list[ReadError]:
@@ -309,6 +330,6 @@ def _hosts_of(resource: Resource) -> list[str]:
     elif resource.type == STORAGE_ACCOUNT:
         name = resource.name.lower()
         hosts += [f"{name}.blob.core.windows.net", f"{name}.dfs.core.windows.net"]
-        endpoints = _lower_keys(resource.prop("primaryEndpoints"))
-        hosts += [urlparse(str(e)).hostname or "" for e in endpoints.values() if e]
+        primary = _lower_keys(resource.prop("primaryEndpoints"))
+        hosts += [urlparse(str(e)).hostname or "" for e in primary.values() if e]
     return [h.lower() for h in hosts if h]

@@ -82,6 +82,19 @@ def evaluate(requirement: Requirement, evaluator: Evaluator,
     return RequirementOutcome(requirement, tuple(decisions), status, cause, message, missing)
 
 
+def unfounded(requirement: Requirement, outcome: RequirementOutcome, doubt: str
+              ) -> RequirementOutcome:
+    """A shortfall the snapshot cannot vouch for (the role assignments that could grant it were
+    not all read) as `unknown`: never a failure with a fix to apply."""
+    missing = outcome.missing or requirement.operations
+    head = (f"{_who(requirement)} {requirement.because}, so it needs "
+            f"{_names([op.name for op in missing])} on "
+            f"{describe_scope(requirement.target_scope, requirement.resource)}.")
+    return RequirementOutcome(
+        requirement, outcome.decisions, Status.UNKNOWN, Cause.UNREADABLE,
+        f"{head} Whether it has them cannot be told: {doubt}.", outcome.missing)
+
+
 def _custom_roles_only(requirement: Requirement, evaluator: Evaluator) -> set[str]:
     """The operations that only custom roles grant (for requirements only a built-in role may
     meet)."""
@@ -115,7 +128,10 @@ def _who(requirement: Requirement) -> str:
 
 
 def _operations(decisions: list[Decision]) -> str:
-    names = [d.operation for d in decisions]
+    return _names([d.operation for d in decisions])
+
+
+def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

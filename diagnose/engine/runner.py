@@ -1,6 +1,9 @@
 """Run checks over a model: requirements become findings with proven fixes.
 
 A check that raises is reported as an error for that check; every other check still runs.
+When the snapshot cannot say who holds which role on its target (see basis.py), a check about
+people answers `unknown` instead of passing with nothing asked, and a missing grant is reported
+as `unknown`, never as a failure with a fix.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from diagnose.engine.api import (
     Requirement,
     Status,
 )
-from diagnose.engine.context import CheckContext, describe_scope
-from diagnose.engine.requirements import RequirementOutcome, evaluate
+from diagnose.engine.basis import Basis
+from diagnose.engine.context import CheckContext, describe, describe_scope
+from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.planner import Planner
@@ -46,6 +50,8 @@ class RunResult:
     """Requirements evaluated."""
     met: int
     """Requirements fully met (no finding)."""
+    unknown_because: str = ""
+    """Why checks about who holds which role cannot be decided ("" when they can)."""
 
 
 class Engine:
@@ -55,6 +61,7 @@ class Engine:
         self.evaluator = Evaluator(model.authorization)
         self.context = CheckContext(model, creator=creator, evaluator=self.evaluator)
         self.planner = Planner(self.evaluator)
+        self.basis = Basis(self.context)
         self._proofs: dict[tuple[object, ...], bool] = {}
         self._commands: dict[str, Commands] = {}
         self._met: set[tuple[object, ...]] = set()
@@ -79,13 +86,16 @@ class Engine:
             requirements += stated
             met += satisfied
         findings.sort(key=lambda f: f.sort_key)
-        return RunResult(checks, tuple(findings), tuple(errors), requirements, met)
+        return RunResult(checks, tuple(findings), tuple(errors), requirements, met,
+                         self.basis.summary)
 
     def _one_check(self, info: CheckInfo) -> tuple[list[Finding], int, int]:
         """One check's findings, requirements stated and requirements met. Nothing of a check
         that fails part-way is kept: half a result would read as a whole one."""
         findings: list[Finding] = []
         requirements = met = 0
+        self.context.consulted.clear()
+        self.context.asked_about_creator = False
         for output in list(info.run(self.context)):
             if isinstance(output, Requirement):
                 requirements += 1
@@ -98,7 +108,41 @@ class Engine:
                 findings.append(self.draft_finding(info, output))
             else:
                 raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
+        unknown = self._whom_unknown(info)
+        if unknown is not None:
+            findings.append(unknown)
         return findings, requirements, met
+
+    def _whom_unknown(self, info: CheckInfo) -> Finding | None:
+        """An `unknown` finding for a check about people when the snapshot cannot say who they
+        are: its target is missing, or the role assignments on a workspace it asked about were
+        not all read. Otherwise it would pass having asked about nobody, or too few."""
+        missing = self.basis.target_missing
+        if missing is not None and (info.people or self.context.asked_about_creator):
+            hub = str(self.model.snapshot.target.get("hub") or "/")
+            return self._unknown_finding(info, hub, missing, [])
+        doubts: dict[str, list[str]] = {}
+        for resource in self.context.consulted.values():
+            doubt = self.basis.doubt(resource.id)
+            if doubt is not None:
+                doubts.setdefault(doubt, []).append(resource.id)
+        if not doubts:
+            return None
+        scopes = [scope for ids in doubts.values() for scope in ids]
+        return self._unknown_finding(info, scopes[0], "; ".join(doubts), scopes)
+
+    def _unknown_finding(self, info: CheckInfo, resource: str, reason: str,
+                         scopes: list[str]) -> Finding:
+        places = [describe(r) for r in map(self.model.resource, scopes) if r is not None]
+        about = f" (the principals holding a role on {', '.join(places[:3])}" + (
+            f" and {len(places) - 3} more)" if len(places) > 3 else ")") if places else ""
+        return Finding(
+            check_id=info.id, title=info.title, severity=info.severity, status=Status.UNKNOWN,
+            resource=resource, principal=None, cause=Cause.UNREADABLE,
+            message=f"Whom this check is about{about} cannot be told: {reason}. Any other "
+                    "finding of this check covers only the principals the snapshot shows.",
+            scenario=info.scenario, docs=info.docs,
+            details={"basis": "unknown", "scopes": sorted(s.lower() for s in scopes)})
 
     # -- requirements ----------------------------------------------------------------------
     def requirement_finding(self, info: CheckInfo, requirement: Requirement) -> Finding | None:
@@ -112,6 +156,11 @@ class Engine:
         if outcome.met:
             self._met.add(key)
             return None
+        if outcome.cause in (Cause.MISSING_ROLE, Cause.ELIGIBLE_ONLY):
+            # A grant that cannot be seen is not a grant that is missing.
+            doubt = self.basis.doubt(requirement.target_scope)
+            if doubt is not None:
+                outcome = unfounded(requirement, outcome, doubt)
         assert outcome.status is not None and outcome.cause is not None
         remediations, note = self._fixes(requirement, outcome)
         message = outcome.message + (f" {note}" if note else "")

@@ -98,7 +98,7 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
     by_status = Counter(f.status.value for f in findings)
     by_severity = Counter(f.severity.value for f in findings)
     hub = snapshot.target.get("hub") or (model.hubs[0].id if model.hubs else None)
-    summary = {
+    summary: dict[str, Any] = {
         "checks": len(result.checks),
         "requirements": result.requirements,
         "requirementsMet": result.met,
@@ -108,8 +108,10 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
         "fixes": len(plan),
         "verifiedFixes": sum(1 for p in plan if p.remediation.verified),
         "checkErrors": len(result.check_errors),
-        "partial": bool(errors or result.check_errors),
+        "partial": bool(errors or result.check_errors or result.unknown_because),
     }
+    if result.unknown_because:  # only then, so that a complete report keeps its exact shape
+        summary["unknownBecause"] = result.unknown_because
     target = {
         "hub": hub,
         "hubName": hub.rstrip("/").rsplit("/", 1)[-1] if hub else None,

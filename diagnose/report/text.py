@@ -48,7 +48,10 @@ def render_text(report: Report) -> str:
              + f" ({safe_text(target['snapshot'])}"
              + (f", collected {safe_text(target['collectedAt'])}" if target["collectedAt"]
                 else "") + ")",
-             summary_line(report), ""]
+             summary_line(report)]
+    if report.summary.get("unknownBecause"):  # why checks about people could not be decided
+        lines += _wrap(report.summary["unknownBecause"], "")
+    lines.append("")
     if not report.findings:
         lines += ["No findings: every access requirement the checks stated is met.", ""]
     for finding in report.findings:
