@@ -52,11 +52,11 @@ from diagnose.bundle.manifest import (
     MANIFEST_NAME,
     dump_json,
     manifest,
-    write_private,
-    zip_bytes_to,
+    write_zip,
 )
 from diagnose.bundle.redact import Redactor, key_fingerprint, load_key, well_known_guids
 from diagnose.errors import BadInput
+from diagnose.outfile import check_writable, open_output, write_bytes
 from diagnose.secrets import scrub_argv, scrub_document, scrub_json, scrub_request
 
 __all__ = ["MEMBERS", "REDACTED_SOURCE", "check_output_paths", "write_bundle"]
@@ -113,7 +113,8 @@ def write_bundle(path: str | os.PathLike[str], run: Any, *, argv: Sequence[str],
     }
     members[MANIFEST_NAME] = dump_json(manifest(members, redacted=redact,
                                                 key_fingerprint=fingerprint))
-    _write(bundle_path, lambda: zip_bytes_to(bundle_path, members), "--bundle")
+    with open_output(bundle_path, private=True, flag="--bundle") as stream:
+        write_zip(stream, members)
     if redactor is not None and map_path is not None:
         document = {
             "format": "ai-hub-diagnose redaction map",
@@ -126,8 +127,7 @@ def write_bundle(path: str | os.PathLike[str], run: Any, *, argv: Sequence[str],
                     "aliases in a later bundle.",
             "aliases": redactor.mapping,
         }
-        _write(map_path, lambda: write_private(map_path, dump_json(document)),
-               "--redaction-map")
+        write_bytes(map_path, dump_json(document), private=True, flag="--redaction-map")
 
 
 def check_output_paths(bundle: str | os.PathLike[str], redaction_map: Any = None, *,
@@ -151,27 +151,8 @@ def _writable(value: str | os.PathLike[str], flag: str) -> Path:
     text = os.fspath(value)
     if not text.strip():
         raise BadInput(f"{flag} needs a file name", fix=f"e.g. {flag} support.zip")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise BadInput(f"{flag}: is a directory, not a file", where=text,
-                       fix=f"give a file name, e.g. {path / 'support.zip'}")
-    parent = path.parent
-    if not parent.is_dir():
-        raise BadInput(f"{flag}: the folder {str(parent)!r} does not exist", where=text,
-                       fix="create the folder first, or choose another path")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not
-                                                    os.access(path, os.W_OK)):
-        raise BadInput(f"{flag}: cannot write here (permission denied)", where=text,
-                       fix="choose a path you can write to")
-    return path
-
-
-def _write(path: Path, action: Any, flag: str) -> None:
-    try:
-        action()
-    except OSError as exc:
-        raise BadInput(f"{flag}: cannot write the file ({exc.strerror or exc})",
-                       where=str(path)) from None
+    check_writable(text, flag)
+    return Path(text).expanduser()
 
 
 def _plain(entry: Any) -> Any:

@@ -7,20 +7,17 @@ fingerprint is an HMAC of a constant, it does not reveal the key).
 
 The zip is deterministic: members in a fixed order, a fixed timestamp (1980-01-01, the zip
 epoch), fixed permissions, deflate at a fixed level, no extra fields. The same content gives
-the same bytes. It is written to a temporary file beside the target and renamed into place,
-so a failed write never leaves half a bundle behind; the file is readable by its owner only
-(0600), like the redaction map: both hold tenant data.
+the same bytes. diagnose.outfile writes it (a temporary file beside the target renamed into
+place, so a failed write never leaves half a bundle behind); the file is readable by its owner
+only (0600), like the redaction map: both hold tenant data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from diagnose import TOOL_NAME, __version__
 
@@ -46,31 +43,14 @@ def manifest(members: dict[str, bytes], *, redacted: bool,
     }
 
 
-def zip_bytes_to(path: Path, members: dict[str, bytes]) -> None:
-    """Write the members, in order, into a zip at path (atomically)."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w") as bundle:
-            for name, data in members.items():
-                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3  # unix, so the permissions below are read
-                info.external_attr = 0o100644 << 16
-                bundle.writestr(info, data, compresslevel=6)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (the redaction map), atomically."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(temp, 0o600)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def write_zip(stream: IO[bytes], members: dict[str, bytes]) -> None:
+    """Write the members, in order, as a zip into stream (from diagnose.outfile.open_output,
+    which makes the file appear whole or not at all). An unseekable stream (a FIFO, a pipe)
+    gets a valid zip too, with data descriptors after each member."""
+    with zipfile.ZipFile(stream, "w") as bundle:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so the permissions below are read
+            info.external_attr = 0o100644 << 16
+            bundle.writestr(info, data, compresslevel=6)

@@ -14,7 +14,9 @@ MAX_ERRORS_SHOWN = 15
 
 def run_collect(args: argparse.Namespace) -> int:
     from diagnose.collect import collect_from_args, save_snapshot
+    from diagnose.outfile import check_writable
 
+    check_writable(args.output, "-o")  # before collecting: a failed save would lose it all
     collection = collect_from_args(args)
     save_snapshot(collection.snapshot, args.output)
     print_summary(collection.snapshot.data, args.output, len(collection.requests),

@@ -9,7 +9,7 @@ import sys
 from diagnose.cli.output import write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
-from diagnose.snapshot import Snapshot, dump_snapshot
+from diagnose.snapshot import Snapshot
 
 
 @dataclasses.dataclass
@@ -37,6 +37,10 @@ def run_report(args: argparse.Namespace) -> int:
         from diagnose.bundle import check_output_paths
 
         check_output_paths(args.bundle, args.redaction_map, redact=args.redact)
+    if args.hub and args.save_snapshot:  # nor lose a long collection to an unwritable path
+        from diagnose.outfile import check_writable
+
+        check_writable(args.save_snapshot, "--save-snapshot")
     device_code = bool(args.hub) and args.auth == "device-code"
     if device_code and args.tui:
         raise BadInput("device-code sign-in prints a code to the terminal, which the terminal "
@@ -98,7 +102,9 @@ def load_source(args: argparse.Namespace, progress=None) -> tuple[Snapshot, list
             collect_from_args(args, progress=progress)
         snapshot, requests = collection.snapshot, list(collection.requests)
         if args.save_snapshot:
-            write_output(dump_snapshot(snapshot.data), args.save_snapshot)
+            from diagnose.collect import save_snapshot
+
+            save_snapshot(snapshot, args.save_snapshot, flag="--save-snapshot")
     if args.project and not args.hub:
         snapshot = narrow_to_project(snapshot, args.project)
     return snapshot, requests

@@ -7,13 +7,11 @@ is the same without argparse. Azure SDK modules are imported only when collectin
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from diagnose.collect.result import Collection
-from diagnose.errors import BadInput
+from diagnose.outfile import write_text
 from diagnose.snapshot import Snapshot, dump_snapshot
 
 __all__ = ["Collection", "collect", "collect_from_args", "save_snapshot"]
@@ -48,20 +46,8 @@ def collect(settings: Any, credentials: Any, **options: Any) -> Collection:
     return run_collect(settings, credentials, **options)
 
 
-def save_snapshot(snapshot: Snapshot, path: str | Path) -> None:
-    """Write a snapshot as JSON, atomically (a reader never sees half a file)."""
-    target = Path(path)
-    text = dump_snapshot(snapshot.data)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".snapshot-", suffix=".json",
-                                             dir=directory)
-    except OSError as exc:
-        raise BadInput(f"cannot write there ({exc.strerror})", where=str(target)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise BadInput(f"cannot write the snapshot ({exc.strerror})", where=str(target)) from None
+def save_snapshot(snapshot: Snapshot, path: str | Path, *, flag: str | None = "-o") -> None:
+    """Write a snapshot as JSON, readable by its owner only (it describes a tenant), through
+    diagnose.outfile: atomically for a regular file, in place for a device or FIFO, `-` for
+    standard output. flag names the path's option in error messages."""
+    write_text(path, dump_snapshot(snapshot.data), private=True, flag=flag)

@@ -578,11 +578,11 @@ class DiagnoseApp(App[int]):
 
     def export(self, path: str, fmt: str) -> bool:
         """Write the report as JSON or Markdown; says what happened in a notification."""
-        from diagnose.cli.output import write_output
         from diagnose.cli.report import render
+        from diagnose.outfile import write_text
 
         try:
-            write_output(render(self.diagnosis, fmt), os.path.expanduser(path))
+            write_text(_typed_path(path), render(self.diagnosis, fmt))
         except (BadInput, OSError) as exc:
             self.notify(str(exc), title="Export failed", severity="error", markup=False)
             return False
@@ -609,7 +609,7 @@ class DiagnoseApp(App[int]):
         from diagnose.bundle import write_bundle
 
         try:
-            write_bundle(os.path.expanduser(path), self.diagnosis, argv=self.argv,
+            write_bundle(_typed_path(path), self.diagnosis, argv=self.argv,
                          redact=False, redaction_map=None)
         except (BadInput, OSError) as exc:
             self._from_thread(self.notify, str(exc), title="Bundle failed", severity="error",
@@ -708,3 +708,9 @@ def _graphical_browser() -> bool:
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
+
+def _typed_path(path: str) -> str:
+    """A path typed in the UI. `-` would mean standard output, which the UI is drawing on."""
+    if path.strip() == "-":
+        raise BadInput("standard output is the screen here", where="-", fix="give a file name")
+    return os.path.expanduser(path)
