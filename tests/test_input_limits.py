@@ -28,6 +28,7 @@ from diagnose.inputlimits import (
 )
 from diagnose.snapshot import load_snapshot
 from diagnose.snapshot.decode import nesting_deeper_than
+from diagnose.snapshot.reading import HEAD_BYTES, could_be_snapshot_or_zip
 from tests.fuzz_support import DEMO, HUB
 
 PRINCIPAL = DEMO["principals"][0]["id"]
@@ -129,17 +130,28 @@ def test_a_bad_size_is_a_usage_error(capsys: pytest.CaptureFixture[str], text: s
 # -- devices and pipes -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
-def test_an_endless_device_is_refused_quickly(capsys: pytest.CaptureFixture[str],
-                                              device: str, command: Any) -> None:
-    if not os.path.exists(device):
-        pytest.skip(f"no {device}")
+def test_an_endless_device_is_refused_at_once(capsys: pytest.CaptureFixture[str],
+                                              command: Any) -> None:
+    """/dev/zero under the default limit: 2G it must not read (its first bytes say enough)."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
     started = time.perf_counter()
-    line = refused(capsys, command(device))  # the default limit: 2G it must not read
+    line = refused(capsys, command("/dev/zero"))
     assert time.perf_counter() - started < 5
-    assert device in line
-    assert "does not start like a snapshot" in line or "--max-input-bytes" in line
+    assert line.startswith("diagnose: error: /dev/zero: does not start like a snapshot (a JSON "
+                           "object) or a support bundle (a zip), so reading stopped")
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
+def test_random_bytes_from_a_device_are_refused(capsys: pytest.CaptureFixture[str],
+                                                command: Any) -> None:
+    """/dev/urandom: refused by its first bytes, or (about once in 65,536 runs, when they
+    happen to read as UTF-16 text starting with "{") by the limit."""
+    if not os.path.exists("/dev/urandom"):
+        pytest.skip("no /dev/urandom")
+    line = refused(capsys, command("/dev/urandom", "--max-input-bytes", "16M"))
+    assert "does not start like a snapshot" in line or "limit of 16M" in line
 
 
 def _feed_forever(path: Path, first: bytes, repeated: bytes) -> threading.Thread:
@@ -168,6 +180,19 @@ def test_a_fifo_that_never_ends_stops_at_the_limit(tmp_path: Path,
     writer.join(timeout=10)
     assert not writer.is_alive()
     assert "larger than the input limit of 3M (--max-input-bytes)" in line
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le",
+                                      "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_the_first_bytes_of_a_snapshot_in_any_encoding_look_like_one(encoding: str) -> None:
+    text = '  \n{"schemaVersion": 1, "tool": {"name": "d\u00e9j\u00e0 vu"}, "resources": []}'
+    assert could_be_snapshot_or_zip(text.encode(encoding)[:HEAD_BYTES])
+
+
+@pytest.mark.parametrize("head", [b"\0" * HEAD_BYTES, b"[1, 2]" + b" " * 60,
+                                  b"{" + bytes(range(128, 191)), b"PK\x01\x02" + b"x" * 60])
+def test_the_first_bytes_of_other_things_do_not(head: bytes) -> None:
+    assert not could_be_snapshot_or_zip(head)
 
 
 def test_a_snapshot_through_a_fifo_is_read(tmp_path: Path,

@@ -14,6 +14,8 @@ from diagnose.inputlimits import too_large
 READ_CHUNK = 1024**2
 HEAD_BYTES = 64
 """How much of a pipe or device is read before deciding whether it can be a snapshot."""
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+"""A zip's first local header, or the end record of an empty zip."""
 
 
 def read_bounded(path: Path, limit: int) -> bytes | bytearray:
@@ -58,11 +60,17 @@ def _read_stream(stream: BinaryIO, limit: int, source: str) -> bytearray:
 def could_be_snapshot_or_zip(head: bytes) -> bool:
     """Whether these first bytes can begin a JSON object (UTF-8, -16 or -32, with or without a
     byte order mark) or a zip. Used on pipes and devices only, to stop reading early: for a
-    regular file, the JSON parser says more precisely what is wrong."""
-    if head.startswith((b"PK", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+    regular file, the JSON parser says more precisely what is wrong. Random bytes pass with a
+    chance far below one in a billion: they must start with "{" and be valid text."""
+    if head.startswith(ZIP_SIGNATURES):
         return True
+    import codecs
     import json
 
-    text = head.decode(json.detect_encoding(head), errors="ignore")
-    stripped = text.lstrip(" \t\r\n")
+    encoding = json.detect_encoding(head)
+    try:  # not final: the head may end inside a character
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    stripped = text.lstrip("\ufeff").lstrip(" \t\r\n")
     return not stripped or stripped.startswith("{")
