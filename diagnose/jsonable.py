@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -47,4 +48,6 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, frozenset | set):
         return sorted(to_jsonable(v) for v in value)
+    if isinstance(value, Mapping):  # a read-only mapping such as engine.api.Commands
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     return value

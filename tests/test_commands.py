@@ -29,13 +29,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagnose.engine.api import Remediation
-from diagnose.remediation.commands import (
-    RESOURCE_TYPES,
-    activation_request_name,
-    commands_for,
-    parse_arm_id,
-)
+from diagnose.remediation.arm import RESOURCE_TYPES, parse_arm_id
+from diagnose.remediation.commands import commands_for
 from diagnose.remediation.quoting import identifier
+from diagnose.remediation.roles import activation_request_name
 from tests.test_quoting import (
     HOSTILE,
     PS_QUOTES,
@@ -516,7 +513,7 @@ def test_deny_assignment_is_only_inspected():
     assert command_lines(commands.powershell) == [f"Get-AzDenyAssignment -Id '{deny}'"]
     assert command_lines(commands.bicep) == []
     assert command_lines(commands.terraform) == []
-    for text in commands.__dict__.values():
+    for text in commands.values():
         assert "# Managed by the Databricks workspace 'dbw'" in text \
             or "// Managed by the Databricks workspace 'dbw'" in text
 

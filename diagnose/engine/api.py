@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Union
@@ -134,20 +134,61 @@ class Requirement:
         return self.scope or self.resource.id
 
 
-@dataclass(frozen=True)
-class Commands:
-    azure_cli: str
-    powershell: str
-    bicep: str
-    terraform: str
+class RemediationKind(StrEnum):
+    """What a fix does; the value is the report's `kind` (report-v1.schema.json)."""
+
+    ROLE_ASSIGNMENT = "roleAssignment"
+    ACTIVATE_ELIGIBLE = "activateEligible"
+    CONFIGURATION = "configuration"
+    REMOVE_ASSIGNMENT = "removeAssignment"
+
+
+class Commands(Mapping[str, str]):
+    """A fix's text in each fix language (diagnose.remediation.languages), keyed by the
+    language's key ("azureCli", "powershell", ...) in the languages' order, which is the order
+    of the report's `commands` object. Read-only. An attribute reads the key it spells in
+    snake_case: `commands.azure_cli` is `commands["azureCli"]`."""
+
+    __slots__ = ("_texts",)
+    _texts: dict[str, str]
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        object.__setattr__(self, "_texts", dict(texts))
+
+    def __getitem__(self, key: str) -> str:
+        return self._texts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getattr__(self, name: str) -> str:
+        head, *rest = name.split("_")
+        key = head + "".join(part[:1].upper() + part[1:] for part in rest)
+        if name.startswith("_") or key not in self._texts:
+            raise AttributeError(name)
+        return self._texts[key]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Commands are read-only: cannot set {name}")
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._texts.items()))
+
+    def __repr__(self) -> str:
+        return f"Commands({self._texts!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Commands, (self._texts,))
 
 
 @dataclass(frozen=True)
 class Remediation:
-    """One fix, structured, with commands. kind: roleAssignment | activateEligible |
-    configuration."""
+    """One fix, structured, with commands."""
 
-    kind: str
+    kind: RemediationKind
     summary: str
     principal_id: str | None = None
     principal_type: str | None = None
@@ -169,7 +210,7 @@ class Remediation:
 
     @property
     def dedupe_key(self) -> tuple[Any, ...]:
-        if self.kind == "configuration":
+        if self.kind == RemediationKind.CONFIGURATION:
             return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
         return (self.kind, (self.principal_id or "").lower(),
                 (self.role_definition_id or "").lower(), (self.scope or "").lower())

@@ -1,0 +1,168 @@
+"""Azure PowerShell: the cmdlets of the Az modules, after the fix's summary as comments.
+
+roleAssignment   `New-AzRoleAssignment -ObjectId ID -RoleDefinitionId GUID -Scope SCOPE
+                 -ObjectType TYPE`
+activateEligible `New-AzRoleAssignmentScheduleRequest ... -RequestType SelfActivate`.
+removeAssignment `Remove-AzRoleAssignment -ObjectId ID -RoleDefinitionId GUID -Scope SCOPE`.
+configuration    the service's own cmdlet where there is one (after `Set-AzContext` when it
+                 takes a resource group and name), else Get-AzResource/Set-AzResource.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from diagnose.remediation.arm import COGNITIVE, RESOURCE_TYPES, SEARCH, WORKSPACE, rest_path
+from diagnose.remediation.fixes import Fix
+from diagnose.remediation.languages import FixLanguage, comments, text, to_json
+from diagnose.remediation.quoting import powershell
+from diagnose.remediation.roles import (
+    ACTIVATION_HOURS,
+    JUSTIFICATION,
+    RoleActivation,
+    RoleGrant,
+    RoleRemoval,
+)
+from diagnose.remediation.settings import (
+    ConnectionAuth,
+    CustomSubdomain,
+    DenyAssignment,
+    GenericSetting,
+    LocalAuth,
+    SearchAuthOptions,
+    Setting,
+    SharedKeyAccess,
+    StorageBypass,
+    SystemIdentity,
+    TrustedServices,
+)
+
+_AUTH_FAILURE_MODES = {"http401WithBearerChallenge": "Http401WithBearerChallenge",
+                       "http403": "Http403"}
+
+
+def _ps(command: str, *params: tuple[str, str | None]) -> str:
+    """A cmdlet call: each (parameter, expression) pair; None leaves the parameter out."""
+    words = [command]
+    words.extend(f"{name} {expression}" for name, expression in params if expression is not None)
+    return " ".join(words)
+
+
+def _set_context(fix: Setting) -> str:
+    return f"Set-AzContext -Subscription {powershell(fix.target.subscription or '')} | Out-Null"
+
+
+def _name_group(fix: Setting) -> list[tuple[str, str | None]]:
+    return [("-ResourceGroupName", powershell(fix.target.resource_group or "")),
+            ("-Name", powershell(fix.target.leaf))]
+
+
+def _by_id(fix: Setting) -> tuple[str, str | None]:
+    return ("-ResourceId", powershell(fix.rid))
+
+
+def _generic_lines(fix: Setting) -> list[str]:
+    member = "".join(f".{powershell(segment)}" for segment in fix.setting.split("."))
+    return [
+        f"$resource = Get-AzResource -ResourceId {powershell(fix.rid)} -ExpandProperties",
+        f"$resource{member} = ConvertFrom-Json {powershell(to_json(fix.value))}",
+        "$resource | Set-AzResource -Force",
+    ]
+
+
+def _patch(path: str, api_version: str, body: object) -> str:
+    return _ps("Invoke-AzRestMethod", ("-Method", "PATCH"),
+               ("-Path", powershell(rest_path(path, api_version))),
+               ("-Payload", powershell(to_json(body))))
+
+
+def _role_lines(fix: RoleGrant | RoleActivation | RoleRemoval) -> list[str]:
+    if isinstance(fix, RoleGrant):
+        return [*comments("#", [fix.summary]), _ps(
+            "New-AzRoleAssignment", ("-ObjectId", powershell(fix.principal)),
+            ("-RoleDefinitionId", powershell(fix.role_guid)),
+            ("-Scope", powershell(fix.scope_text)),
+            ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None))]
+    if isinstance(fix, RoleActivation):
+        return [*comments("#", fix.notes), _ps(
+            "New-AzRoleAssignmentScheduleRequest", ("-Name", powershell(fix.request)),
+            ("-Scope", powershell(fix.scope_text)), ("-PrincipalId", powershell(fix.principal)),
+            ("-RoleDefinitionId", powershell(fix.role_id)), ("-RequestType", "SelfActivate"),
+            ("-Justification", powershell(JUSTIFICATION)), ("-ExpirationType", "AfterDuration"),
+            ("-ExpirationDuration", f"PT{ACTIVATION_HOURS}H"))]
+    return [*comments("#", [fix.summary]), _ps(
+        "Remove-AzRoleAssignment", ("-ObjectId", powershell(fix.principal)),
+        ("-RoleDefinitionId", powershell(fix.role_guid)), ("-Scope", powershell(fix.scope_text)))]
+
+
+def _system_identity(fix: SystemIdentity) -> list[str]:
+    kind = fix.target.type_key
+    if kind == COGNITIVE:
+        return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
+                                       ("-IdentityType", "SystemAssigned"))]
+    if kind == SEARCH:
+        return [_ps("Set-AzSearchService", _by_id(fix), ("-IdentityType", "SystemAssigned"))]
+    # WORKSPACE, the only other type settings.SystemIdentity admits
+    return [_patch(fix.rid, RESOURCE_TYPES[WORKSPACE][1], fix.fragment)]
+
+
+def _local_auth(fix: LocalAuth) -> list[str]:
+    if fix.target.type_key == COGNITIVE:
+        return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
+                                       ("-DisableLocalAuth", "$false"))]
+    return [_ps("Set-AzSearchService", _by_id(fix), ("-DisableLocalAuth", "$false"))]
+
+
+def _trusted_services(fix: TrustedServices) -> list[str]:
+    if fix.target.type_key == COGNITIVE:
+        return _generic_lines(fix)
+    return [_ps("Set-AzSearchService", _by_id(fix), ("-Bypass", "AzureServices"))]
+
+
+def _setting_lines(fix: Setting) -> list[str]:
+    """The cmdlets of a configuration fix, without its comments."""
+    match fix:
+        case SearchAuthOptions():
+            return [_ps("Set-AzSearchService", _by_id(fix), ("-AuthOption", "AadOrApiKey"),
+                        ("-AadAuthFailureMode", _AUTH_FAILURE_MODES[fix.mode]))]
+        case SystemIdentity():
+            return _system_identity(fix)
+        case LocalAuth():
+            return _local_auth(fix)
+        case SharedKeyAccess():
+            return [_set_context(fix), _ps("Set-AzStorageAccount", *_name_group(fix),
+                                           ("-AllowSharedKeyAccess", "$true"))]
+        case ConnectionAuth():
+            return [_patch(fix.rid, fix.api_version, fix.body)]
+        case TrustedServices():
+            return _trusted_services(fix)
+        case StorageBypass():
+            return [_set_context(fix), _ps("Update-AzStorageAccountNetworkRuleSet",
+                                           *_name_group(fix), ("-Bypass", ",".join(fix.items)))]
+        case CustomSubdomain():
+            return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
+                                           ("-CustomSubdomainName", powershell(fix.subdomain)))]
+        case DenyAssignment():
+            return [_ps("Get-AzDenyAssignment", ("-Id", powershell(fix.rid)))]
+        case _:
+            return _generic_lines(fix)
+
+
+def render(fix: Fix) -> str:
+    """The fix as Azure PowerShell, after its summary (and notes) as comments."""
+    match fix:
+        case RoleGrant() | RoleActivation() | RoleRemoval():
+            return text(_role_lines(fix))
+        case SearchAuthOptions() | SharedKeyAccess() | GenericSetting():
+            return text([*comments("#", [fix.summary]), *_setting_lines(fix)])
+        case (SystemIdentity() | LocalAuth() | ConnectionAuth() | TrustedServices()
+              | StorageBypass() | CustomSubdomain() | DenyAssignment()):
+            return text([*comments("#", fix.notes), *_setting_lines(fix)])
+        case _:
+            assert_never(fix)
+
+
+LANGUAGE = FixLanguage(
+    name="powershell", key="powershell", label="PowerShell",
+    description="fix commands for Azure PowerShell", fence="powershell", comment="#", order=20,
+    render=render)

@@ -1,0 +1,346 @@
+"""Configuration fixes as every fix language reads them: `setting_fix(remediation)` decides once
+whether a setting gets its specific form (a service's own command) or the generic one, so the
+languages stay in step: a fix is specific in every language or generic in every language.
+
+configuration (resource = the ARM id to change, setting = a property path, value = JSON).
+The settings handled specially, and the value shape each expects:
+
+    ===================================  =============================  =====================
+    setting                              value                          resource types
+    ===================================  =============================  =====================
+    properties.authOptions               {"aadOrApiKey":                Search
+                                          {"aadAuthFailureMode":
+                                           "http401WithBearerChallenge"
+                                           | "http403"}}
+    identity.type                        "SystemAssigned"               CognitiveServices
+                                                                        account, Search,
+                                                                        ML workspace (hub)
+                                         (a combined "SystemAssigned,
+                                         UserAssigned" takes the generic
+                                         form, whose GET+PUT keeps the
+                                         user-assigned identities)
+    properties.disableLocalAuth          false                          CognitiveServices
+                                                                        account, Search
+    properties.allowSharedKeyAccess      true                           Storage
+    properties                           {"authType": "AAD",            ML workspace or
+                                          "category": "<category>",     CognitiveServices
+                                          ...any other connection        account/project
+                                          properties to send, e.g.       connections
+                                          "target"}
+    properties.authType                  "AAD" (no category: the        connections
+                                         PATCH sends authType only)
+    properties.networkAcls.bypass        "AzureServices"                CognitiveServices
+                                                                        account
+    properties.networkAcls.bypass        "AzureServices" or a list      Storage
+                                         with Logging and/or Metrics,
+                                         e.g. "AzureServices, Logging"
+    properties.networkRuleSet.bypass     "AzureServices"                Search
+    properties.customSubDomainName       "<subdomain>"                  CognitiveServices
+                                                                        account
+    denyAssignment                       ignored (who manages it comes  resource = the deny
+                                         from the summary)              assignment's id
+    ===================================  =============================  =====================
+
+Anything else (another setting, value or resource type) is a GenericSetting: a read-modify-write
+of the property path in every language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+from diagnose.engine.api import Remediation
+from diagnose.remediation.arm import (
+    COGNITIVE,
+    CONNECTIONS,
+    RESOURCE_TYPES,
+    SEARCH,
+    STORAGE,
+    WORKSPACE,
+    ArmId,
+    parse_arm_id,
+)
+
+
+def nest(path: str, value: Any) -> dict[str, Any]:
+    """`a.b` and 1 -> {"a": {"b": 1}}: a property path as the JSON fragment that sets it."""
+    segments = path.split(".")
+    result: dict[str, Any] = {segments[-1]: value}
+    for segment in reversed(segments[:-1]):
+        result = {segment: result}
+    return result
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A configuration fix: set `setting` to `value` on `target`."""
+
+    summary: str
+    target: ArmId
+    setting: str
+    value: Any
+
+    @property
+    def rid(self) -> str:
+        return self.target.raw
+
+    def as_form(self, form: type[_Form], **extra: Any) -> _Form:
+        """The same setting as a more specific form, with that form's own fields."""
+        return form(self.summary, self.target, self.setting, self.value, **extra)
+
+
+_Form = TypeVar("_Form", bound=Setting)
+
+
+@dataclass(frozen=True)
+class SearchAuthOptions(Setting):
+    mode: str
+    """http401WithBearerChallenge | http403"""
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return {"properties": {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode":
+                                                               self.mode}}}}
+
+
+IDENTITY_NOTE = ("If the resource also uses user-assigned identities, use "
+                 "'SystemAssigned,UserAssigned' and keep them listed.")
+
+
+@dataclass(frozen=True)
+class SystemIdentity(Setting):
+    """Turn on the system-assigned identity of a COGNITIVE, SEARCH or WORKSPACE resource."""
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary, IDENTITY_NOTE]
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return {"identity": {"type": "SystemAssigned"}}
+
+
+@dataclass(frozen=True)
+class LocalAuth(Setting):
+    """Allow keys again (disableLocalAuth false) on a COGNITIVE or SEARCH resource."""
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary,
+                "Keys work again beside Entra ID; callers configured for keys stop failing."]
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return {"properties": {"disableLocalAuth": False}}
+
+
+@dataclass(frozen=True)
+class SharedKeyAccess(Setting):
+    """Allow shared key access on a storage account."""
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return {"properties": {"allowSharedKeyAccess": True}}
+
+
+@dataclass(frozen=True)
+class ConnectionAuth(Setting):
+    """Switch a connection to Microsoft Entra ID with a PATCH of its properties."""
+
+    properties: dict[str, Any]
+
+    @property
+    def canonical_type(self) -> str:
+        return RESOURCE_TYPES[self.target.type_key][0]
+
+    @property
+    def api_version(self) -> str:
+        return RESOURCE_TYPES[self.target.type_key][1]
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return {"properties": self.properties}
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary,
+                "Switches the connection to Microsoft Entra ID: its users then need roles on the",
+                "target resource instead of its key."]
+
+
+@dataclass(frozen=True)
+class TrustedServices(Setting):
+    """Let trusted Azure services through the firewall of a COGNITIVE or SEARCH resource."""
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary, "Lets trusted Azure services through the firewall; other "
+                "network rules stay as they are."]
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return nest(self.setting, "AzureServices")
+
+
+STORAGE_BYPASS = ("AzureServices", "Logging", "Metrics")
+
+
+@dataclass(frozen=True)
+class StorageBypass(Setting):
+    """Storage's bypass is a list ("AzureServices, Logging, Metrics"), set as a whole."""
+
+    items: tuple[str, ...]
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary,
+                "Storage sets the whole bypass list at once: this one keeps "
+                + ", ".join(self.items) + "; other network rules stay as they are."]
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return nest(self.setting, ", ".join(self.items))
+
+
+@dataclass(frozen=True)
+class CustomSubdomain(Setting):
+    subdomain: str
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary,
+                "A custom subdomain cannot be changed or removed once set, and must be unique "
+                "in", "Azure: choose it with care."]
+
+    @property
+    def fragment(self) -> dict[str, Any]:
+        return {"properties": {"customSubDomainName": self.subdomain}}
+
+
+@dataclass(frozen=True)
+class DenyAssignment(Setting):
+    """A deny assignment in the way: nothing to change, only to show (target = its id)."""
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.summary,
+                "A deny assignment cannot be changed or removed by you: the service or managed",
+                "application that created it (see above) manages it. These commands only show "
+                "it."]
+
+
+@dataclass(frozen=True)
+class GenericSetting(Setting):
+    """Any other setting: a read-modify-write of the property path."""
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return nest(self.setting, self.value)
+
+
+SettingFix: TypeAlias = (SearchAuthOptions | SystemIdentity | LocalAuth | SharedKeyAccess
+                         | ConnectionAuth | TrustedServices | StorageBypass | CustomSubdomain
+                         | DenyAssignment | GenericSetting)
+
+
+def _search_auth_options(config: Setting) -> SettingFix | None:
+    value = config.value
+    if config.target.type_key != SEARCH or not (
+            isinstance(value, dict) and list(value) == ["aadOrApiKey"]
+            and isinstance(value["aadOrApiKey"], dict)):
+        return None
+    mode = value["aadOrApiKey"].get("aadAuthFailureMode", "http401WithBearerChallenge")
+    if mode not in ("http401WithBearerChallenge", "http403"):
+        return None
+    return config.as_form(SearchAuthOptions, mode=mode)
+
+
+def _system_identity(config: Setting) -> SettingFix | None:
+    if config.value != "SystemAssigned" or config.target.type_key not in (COGNITIVE, SEARCH,
+                                                                          WORKSPACE):
+        return None
+    return config.as_form(SystemIdentity)
+
+
+def _local_auth(config: Setting) -> SettingFix | None:
+    if config.value is not False or config.target.type_key not in (COGNITIVE, SEARCH):
+        return None
+    return config.as_form(LocalAuth)
+
+
+def _shared_key(config: Setting) -> SettingFix | None:
+    if config.value is not True or config.target.type_key != STORAGE:
+        return None
+    return config.as_form(SharedKeyAccess)
+
+
+def _connection_auth(config: Setting) -> SettingFix | None:
+    if config.target.type_key not in CONNECTIONS:
+        return None
+    value = config.value
+    if config.setting == "properties" and isinstance(value, dict) \
+            and value.get("authType") == "AAD" and value.get("category"):
+        properties = {"authType": "AAD", "category": value["category"]}
+        properties.update({key: value[key] for key in sorted(value) if key not in properties})
+    elif config.setting == "properties.authType" and value == "AAD":
+        properties = {"authType": "AAD"}
+    else:
+        return None
+    return config.as_form(ConnectionAuth, properties=properties)
+
+
+def _bypass(config: Setting) -> SettingFix | None:
+    kind = config.target.type_key
+    if kind == STORAGE and config.setting == "properties.networkAcls.bypass":
+        return _storage_bypass(config)
+    if config.value != "AzureServices":
+        return None
+    if (kind, config.setting) in ((COGNITIVE, "properties.networkAcls.bypass"),
+                                  (SEARCH, "properties.networkRuleSet.bypass")):
+        return config.as_form(TrustedServices)
+    return None
+
+
+def _storage_bypass(config: Setting) -> SettingFix | None:
+    if not isinstance(config.value, str):
+        return None
+    items = [item.strip() for item in config.value.split(",")]
+    if "AzureServices" not in items or any(item not in STORAGE_BYPASS for item in items) \
+            or len(set(items)) != len(items):
+        return None
+    return config.as_form(StorageBypass, items=tuple(items))
+
+
+def _custom_subdomain(config: Setting) -> SettingFix | None:
+    if config.target.type_key != COGNITIVE or not isinstance(config.value, str) \
+            or not config.value:
+        return None
+    return config.as_form(CustomSubdomain, subdomain=config.value)
+
+
+_SETTINGS: dict[str, Callable[[Setting], SettingFix | None]] = {
+    "properties.authOptions": _search_auth_options,
+    "identity.type": _system_identity,
+    "properties.disableLocalAuth": _local_auth,
+    "properties.allowSharedKeyAccess": _shared_key,
+    "properties": _connection_auth,
+    "properties.authType": _connection_auth,
+    "properties.networkAcls.bypass": _bypass,
+    "properties.networkRuleSet.bypass": _bypass,
+    "properties.customSubDomainName": _custom_subdomain,
+}
+"""The settings with a specific form, each deciding whether the value and type fit it."""
+
+
+def setting_fix(remediation: Remediation) -> SettingFix:
+    """The configuration remediation as its specific form, else as a GenericSetting."""
+    config = GenericSetting(remediation.summary, parse_arm_id(remediation.resource or ""),
+                            remediation.setting or "", remediation.value)
+    if config.setting == "denyAssignment":
+        return config.as_form(DenyAssignment)
+    specific = _SETTINGS.get(config.setting)
+    if specific is not None and config.target.level == "resource":
+        return specific(config) or config
+    return config
