@@ -9,13 +9,10 @@ import re
 
 from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
+from diagnose.remediation.languages import fix_languages
 from diagnose.render.safe import markdown_code, markdown_text, safe_block, safe_message
 from diagnose.report.model import Report
 from diagnose.report.text import summary_line
-
-LANGUAGES = (("Azure CLI", "azure_cli", "bash"), ("PowerShell", "powershell", "powershell"),
-             ("Bicep", "bicep", "bicep"), ("Terraform", "terraform", "hcl"))
-
 
 md = markdown_text
 """Escape text so Markdown shows it literally (and no HTML can slip in)."""
@@ -143,6 +140,6 @@ def _decision(decision: Decision) -> str:
 
 def _commands(commands: Commands) -> list[str]:
     out = ["<details><summary>Commands</summary>", ""]
-    for title, attribute, language in LANGUAGES:
-        out += [f"{title}:", "", code(getattr(commands, attribute), language), ""]
+    for language in fix_languages():
+        out += [f"{language.label}:", "", code(commands[language.key], language.fence), ""]
     return [*out, "</details>", ""]

@@ -83,7 +83,8 @@ KEYS: list[tuple[str, str]] = [
     ("x", "clear every filter"),
     ("c", "copy the selected fix (language shown)"),
     ("C", "copy the whole fix plan (language shown)"),
-    ("1 2 3 4", "Azure CLI, PowerShell, Bicep, Terraform"),
+    (" ".join(str(number) for number in range(1, len(LANGUAGES) + 1)),
+     ", ".join(title for _, title, _ in LANGUAGES)),
     ("n", "next fix of the finding"),
     ("e", "export the report (JSON / Markdown)"),
     ("b", "write a support bundle"),
@@ -193,10 +194,8 @@ class DiagnoseApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("n", "next_fix", "Next fix", show=False),
         Binding("t", "toggle_tree", "Tree", show=False),
-        Binding("1", "language('cli')", "Azure CLI", show=False),
-        Binding("2", "language('powershell')", "PowerShell", show=False),
-        Binding("3", "language('bicep')", "Bicep", show=False),
-        Binding("4", "language('terraform')", "Terraform", show=False),
+        *(Binding(str(number), f"language('{tab}')", title, show=False)
+          for number, (tab, title, _) in enumerate(LANGUAGES, 1)),
         Binding("escape", "back", "Back", show=False),
     ]
 

@@ -6,6 +6,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from diagnose.remediation.languages import fix_languages
+
 PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Copy fix", "copy the selected finding's fix in the shown language", "copy_fix"),
     ("Copy fix plan", "copy the whole fix plan, each change once, in the shown language",
@@ -22,10 +24,8 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Clear filters", "show every finding", "clear_filters"),
     ("Next fix", "show the finding's next fix", "next_fix"),
     ("Toggle hub tree", "show or hide the hub tree", "toggle_tree"),
-    ("Show Azure CLI", "fix commands for the Azure CLI", "language('cli')"),
-    ("Show PowerShell", "fix commands for Azure PowerShell", "language('powershell')"),
-    ("Show Bicep", "fix as a Bicep template", "language('bicep')"),
-    ("Show Terraform", "fix as Terraform", "language('terraform')"),
+    *((f"Show {language.label}", language.description, f"language('{language.name}')")
+      for language in fix_languages()),
     ("Quit", "leave, with the same exit code as the command line", "quit"),
 )
 """(title, help, action on the app)."""

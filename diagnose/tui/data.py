@@ -10,17 +10,14 @@ from typing import Any
 
 from rich.text import Text
 
-from diagnose.engine.api import Commands, Finding, Remediation, Severity, Status
+from diagnose.engine.api import Commands, Finding, Severity, Status
 from diagnose.model.scopes import scope_key
+from diagnose.remediation.languages import fix_languages, language_named
 from diagnose.render.safe import safe_text
 
-LANGUAGES: tuple[tuple[str, str, str], ...] = (
-    ("cli", "Azure CLI", "azure_cli"),
-    ("powershell", "PowerShell", "powershell"),
-    ("bicep", "Bicep", "bicep"),
-    ("terraform", "Terraform", "terraform"),
-)
-"""(tab id, tab title, attribute of Commands), in tab order."""
+LANGUAGES: tuple[tuple[str, str, str], ...] = tuple(
+    (language.name, language.label, language.key) for language in fix_languages())
+"""(tab id, tab title, key in Commands), in tab order: one per fix language."""
 
 STATUS_STYLE = {Status.FAIL: "bold red", Status.WARN: "yellow", Status.UNKNOWN: "magenta",
                 Status.INFO: "cyan"}
@@ -159,8 +156,7 @@ def commands_text(commands: Commands | None, language: str) -> str:
     """The raw command text of one language (what gets copied), '' when there is none."""
     if commands is None:
         return ""
-    attribute = next(a for tab, _, a in LANGUAGES if tab == language)
-    return str(getattr(commands, attribute) or "")
+    return commands.get(language_named(language).key) or ""
 
 
 def display_code(text: str) -> Text:
@@ -170,16 +166,7 @@ def display_code(text: str) -> Text:
 
 def fix_plan_text(fix_plan: Sequence[Any], language: str) -> str:
     """The whole fix plan as one script in one language, each change once."""
-    chunks = []
-    total = len(fix_plan)
-    comment = "//" if language in ("bicep",) else "#"
-    for number, item in enumerate(fix_plan, 1):
-        fix: Remediation = item.remediation
-        state = "verified" if fix.verified else "NOT verified"
-        header = f"{comment} {number}/{total} ({state}): {' '.join(fix.summary.split())}"
-        body = commands_text(fix.commands, language).rstrip()
-        chunks.append(header + ("\n" + body if body else f"\n{comment} (no command)"))
-    return "\n\n".join(chunks) + ("\n" if chunks else "")
+    return language_named(language).plan_script([item.remediation for item in fix_plan])
 
 
 # -- the hub tree ---------------------------------------------------------------------------
