@@ -1,5 +1,5 @@
 from checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES, reached_with_entra_id
-from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE
 
@@ -34,7 +34,7 @@ def search_api_key_only(ctx: CheckContext):
                 message=f"{describe(search)} accepts API keys only, but {why}: every Entra ID "
                         "token gets 403 whatever roles the caller holds.",
                 remediations=(Remediation(
-                    kind="configuration",
+                    kind=RemediationKind.CONFIGURATION,
                     summary=f"Let {describe(search)} accept both API keys and Entra ID tokens.",
                     resource=search.id, setting="properties.authOptions", value=RBAC_MODE),),
                 details={"authOptions": search.prop("authOptions")})

@@ -1,5 +1,5 @@
 from checks._common import DOCS_IDENTITY_STORAGE
-from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
 
@@ -39,10 +39,10 @@ def key_auth_disabled(ctx: CheckContext):
             message=f"The {connection.label} authenticates with {connection.auth_type_name}, but "
                     f"{describe(target)} refuses keys ({switch}): calls through it always fail.",
             remediations=(
-                Remediation(kind="configuration",
+                Remediation(kind=RemediationKind.CONFIGURATION,
                             summary=f"Switch {connection.label} to Entra ID (recommended).",
                             resource=connection.id, setting="properties.authType", value="AAD"),
-                Remediation(kind="configuration",
+                Remediation(kind=RemediationKind.CONFIGURATION,
                             summary=f"Or re-enable key authentication on {describe(target)}.",
                             resource=target.id, setting=setting, value=value),
             ),

@@ -1,7 +1,7 @@
 import re
 
 from checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
-from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT
 
@@ -30,6 +30,6 @@ def custom_subdomain(ctx: CheckContext):
             message=f"{describe(account)} has no custom subdomain, but {why}: Entra ID tokens "
                     "are accepted only on a custom subdomain endpoint.",
             remediations=(Remediation(
-                kind="configuration",
+                kind=RemediationKind.CONFIGURATION,
                 summary=f"Give {describe(account)} the custom subdomain '{name}' (permanent).",
                 resource=account.id, setting="properties.customSubDomainName", value=name),))

@@ -10,6 +10,7 @@ from diagnose.engine.api import (
     Operation,
     PrincipalRef,
     Remediation,
+    RemediationKind,
     Requirement,
     Severity,
     Status,
@@ -69,7 +70,7 @@ def hub_identity_key_access(ctx: CheckContext):
             message=f"{identity.label} {because}, but no access policy of {describe(vault)} "
                     "gives it get, wrapKey and unwrapKey on keys.",
             remediations=(Remediation(
-                kind="configuration",
+                kind=RemediationKind.CONFIGURATION,
                 summary=f"Add an access policy on {describe(vault)} giving {identity.label} "
                         "get, wrapKey and unwrapKey on keys.",
                 principal_id=identity.id, resource=vault.id,

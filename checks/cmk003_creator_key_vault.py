@@ -4,6 +4,7 @@ from diagnose.engine.api import (
     Draft,
     Operation,
     Remediation,
+    RemediationKind,
     Requirement,
     Severity,
     Status,
@@ -58,7 +59,7 @@ def creator_key_vault(ctx: CheckContext):
                     f"policy of {describe(vault)} gives it create, get, delete and purge on "
                     "keys.",
             remediations=(Remediation(
-                kind="configuration",
+                kind=RemediationKind.CONFIGURATION,
                 summary=f"Add an access policy on {describe(vault)} giving {creator.label} "
                         "create, get, delete and purge on keys.",
                 principal_id=creator.id, resource=vault.id, setting="properties.accessPolicies",

@@ -1,5 +1,5 @@
 from checks._common import DOCS_USE_YOUR_DATA, service_pairs
-from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import Resource
 
@@ -46,7 +46,7 @@ def _missing(resource: Resource, why: str) -> Draft:
                 f"(identity type: {current}), but {why}: no role can be granted to it until it "
                 "exists.",
         remediations=(Remediation(
-            kind="configuration",
+            kind=RemediationKind.CONFIGURATION,
             summary=f"Enable the system-assigned managed identity of {describe(resource)}, then "
                     "re-run diagnose to see the roles it needs.",
             resource=resource.id, setting="identity.type", value=value),),

@@ -1,5 +1,14 @@
 from checks._common import DOCS_TROUBLESHOOT
-from diagnose.engine.api import Cause, Draft, PrincipalRef, Remediation, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    PrincipalRef,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext
 
 
@@ -33,7 +42,7 @@ def orphaned_assignments(ctx: CheckContext):
                     f"{principal.label}, which no longer exists in the directory: it grants "
                     "nothing.",
             remediations=(Remediation(
-                kind="removeAssignment",
+                kind=RemediationKind.REMOVE_ASSIGNMENT,
                 summary=f"Remove the orphaned {role_name} assignment.",
                 principal_id=entry.id, principal_type=entry.type,
                 role_definition_id=assignment.role_id, role_name=role_name,

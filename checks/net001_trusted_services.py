@@ -1,5 +1,5 @@
 from checks._common import DOCS_TRUSTED, service_pairs
-from diagnose.engine.api import Cause, Draft, Remediation, Severity, Status, check
+from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
 
@@ -44,7 +44,7 @@ def trusted_services(ctx: CheckContext):
                     f"{' and '.join(describe(c) for c in callers.values())} cannot call it with "
                     "a managed identity, whatever roles they hold.",
             remediations=(Remediation(
-                kind="configuration",
+                kind=RemediationKind.CONFIGURATION,
                 summary=f"Allow trusted Azure services through the firewall of "
                         f"{describe(callee)}.",
                 resource=callee.id, setting=setting, value=value),),

@@ -5,7 +5,16 @@ from checks._common import (
     mentions_embedding,
     workspace_chain,
 )
-from diagnose.engine.api import Cause, Draft, Remediation, Requirement, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    Remediation,
+    RemediationKind,
+    Requirement,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext, describe
 
 
@@ -51,7 +60,7 @@ def chat_calls_embedding(ctx: CheckContext):
                                 f"{embed_connection.auth_type_name} authentication; with chat "
                                 "and embeddings in two resources it must use Entra ID.",
                         remediations=(Remediation(
-                            kind="configuration",
+                            kind=RemediationKind.CONFIGURATION,
                             summary=f"Switch {embed_connection.label} to Entra ID (AAD).",
                             resource=embed_connection.id, setting="properties.authType",
                             value="AAD"),))

@@ -1,11 +1,18 @@
-"""What a credential is, and its removal: the one definition, for collection and bundles.
+"""What a credential is, and its removal: the one definition, for collection, snapshots,
+bundles and every message the tool prints.
 
 A credential is never needed to diagnose access (GUIDE section 2), so credentials are removed,
-never masked or hashed. Two users, two modes of the same rules:
+never masked or hashed. Its users, in two modes of the same rules:
 
 - The collector (diagnose/collect) runs `scrub_json(value, drop=True)` on every ARM response
   it keeps, before it reaches a snapshot: a credential is left out, field and all (a URL keeps
   its scheme, host and path), so a snapshot holds no credential and no field named like one.
+  When the snapshot is assembled (diagnose/collect/assemble.py) the scrub runs once more over
+  all of it; free text that must stay (assignment descriptions, Graph names, error messages)
+  keeps its words, with REMOVED where a credential was.
+- Every message printed (stderr, the UI's notifications, error texts quoted in reports) goes
+  through scrub_text (diagnose.render.safe.safe_message), and so do the error messages the
+  model reads from any snapshot, however old.
 - A support bundle (diagnose/bundle) runs first, before redaction and before anything is
   written, on the snapshot, the request log, the command line and the rendered reports,
   whether or not --redact was given: what replaces a credential is the constant REMOVED, which
@@ -25,13 +32,22 @@ What counts as a credential:
   `keyIdentifier`. The value of a secret field becomes REMOVED whatever its type, except
   null and booleans (a flag such as `hasPassword` carries no secret); in drop mode the field
   goes, whatever its value.
+- in `tags` and connection `metadata`, whose names people choose freely, also a name that
+  says password, secret, token, credential or key anywhere in it (`is_secret_label`:
+  db_password_prod, storage_key, Key1), unless it describes a credential rather than holding
+  one (keyVault, KeyVaultName, secretName, tokenExpiry, publicKey).
 - a string, or a part of one (`scrub_text`), that is a credential whatever field holds it:
   a JWT (`eyJ...`), an `Authorization: Bearer|Basic|SharedKey ...` value, a URL whose query
   carries a SAS (sig=, se=, sv=, ...) or a secret parameter (the whole query and fragment are
   dropped), user:password@ in a URL, `name=value` pairs of connection strings and query
   strings whose name is secret (AccountKey=, SharedAccessKey=, SharedAccessSignature=,
-  Password=, sig=, code=, ...), and long random-looking tokens (40+ base64 characters mixing
-  digits, upper and lower case; 32-hex Cognitive Services keys as a whole value).
+  PrimaryKey=, SecondaryKey=, AccessKey=, Password=, sig=, code=, any name is_secret_label
+  accepts), `header: value` for the headers that carry keys (api-key, Ocp-Apim-Subscription-Key,
+  x-functions-key, Authorization, Cookie, ...) and `password: value`, Entra ID client secrets
+  (`abc8Q~...`, 40 characters), 32- and 64-hex keys right after a word such as key, secret,
+  token or signature (a bare GUID, role id or SHA-256 is not a key), and long random-looking
+  tokens (40+ base64 characters mixing digits, upper and lower case; 32-hex Cognitive Services
+  keys as a whole value).
 - in a request log entry's query parameters (`scrub_request`), also the URL parameters that
   carry credentials (sig, code, key, token, ...).
 - on the command line (`scrub_argv`), the value of any option whose name mentions a token,
@@ -99,15 +115,40 @@ _PAIR = re.compile(
     r"subscription-key|x-functions-key)(\s*=\s*)([^;&\s\"'<>,)}\]]+)", re.IGNORECASE)
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=_.-])")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32}$")
+# `Name=value` for any name that names a credential (PrimaryKey=, SecondaryKey=, AccessKey=).
+_NAMED_PAIR = re.compile(
+    r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{1,60})(\s*=\s*)([^;&\s\"'<>,)}\]]+)")
+_SCHEMES = "Bearer|Basic|SharedKey|SharedKeyLite|SharedAccessSignature|PoP"
+# `Header: value` (also quoted, as a dict of headers prints) for the headers that carry keys.
+_HEADER = re.compile(
+    r"(?<![A-Za-z0-9_-])(api-key|x-api-key|apikey|Ocp-Apim-Subscription-Key|subscription-key|"
+    r"x-functions-key|Authorization|Proxy-Authorization|x-ms-authorization-auxiliary|Cookie|"
+    r"Set-Cookie|password|passwd|pwd|client_secret|clientSecret|access_token|refresh_token|"
+    r"id_token|sas_?token)(['\"]?\s*:\s*['\"]?)"
+    rf"((?:{_SCHEMES})\s+)?(?!(?:{_SCHEMES})(?:\s|$))([^\s\"'<>,;]+)", re.IGNORECASE)
+# Entra ID client secrets: 3 characters, a digit, `Q~`, then 31 to 34 more.
+_CLIENT_SECRET = re.compile(
+    r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
+# 32 or 64 hex digits right after a word that says key: `api key 7d3c...`, `key1: ...`,
+# `signature is ...`. Without such a word a hex string is an id or a hash, and stays.
+_KEYED_HEX = re.compile(
+    r"(?i)(\b(?:keys?[12]?|secret|token|password|passwd|signature|sig|credentials?)\b"
+    r"[^0-9a-z\n]{0,4}(?:(?:is|was|of|value)[^0-9a-z\n]{1,4})?)([0-9a-f]{64}|[0-9a-f]{32})"
+    r"(?![0-9a-z])")
+_HEADER_WORDS = ("key", "authorization", "cookie", "passw", "pwd", "secret", "token")
+_KEY_WORDS = ("key", "secret", "token", "passw", "sig", "credential")
 
 
 def _maybe_secret(text: str) -> bool:
     """A cheap test for what every pattern below needs. Most strings of a snapshot (ids,
     names, settings) have none of it and skip the scrub entirely."""
-    if "=" in text or "://" in text or "eyJ" in text:
+    if "=" in text or "://" in text or "eyJ" in text or "Q~" in text:
         return True
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered or "sharedkey" in lowered or "pop" in lowered:
+        return True
+    # `header: value` needs a colon, which ARM ids (.../Microsoft.Authorization/...) never have
+    if ":" in text and any(word in lowered for word in _HEADER_WORDS):
         return True
     if len(text) < 32:
         return False
@@ -129,6 +170,36 @@ def is_secret_field(name: str) -> bool:
     if lowered in NOT_SECRET or lowered.endswith(NOT_SECRET_SUFFIXES):
         return False
     return lowered in SECRET_NAMES or lowered.endswith(SECRET_SUFFIXES)
+
+
+_LABEL_SECRET = re.compile(r"passw|pwd|secret|token|credential|apikey|accesskey|accountkey|"
+                           r"sharedkey|privatekey|signature|connectionstring|^sas")
+_DESCRIBES = ("name", "names", "type", "id", "ids", "uri", "url", "endpoint", "version",
+              "policy", "expiry", "expiration", "expiresat", "expireson", "source", "vault",
+              "identifier", "enabled", "hint", "length", "rotation", "reference")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def is_secret_label(name: str) -> bool:
+    """Whether a tag or metadata entry of this name holds a credential. People choose these
+    names, so besides is_secret_field any name that says password, secret, token, credential
+    or has `key` as a word counts, unless it describes a credential (its name, type, vault,
+    expiry, ...) or is one of the known look-alikes (publicKey, partitionKey, keyVault)."""
+    if is_secret_field(name):
+        return True
+    lowered = _normal(name)
+    if lowered in NOT_SECRET or lowered.endswith(NOT_SECRET_SUFFIXES) or \
+            lowered.endswith(_DESCRIBES):
+        return False
+    if _LABEL_SECRET.search(lowered):
+        return True
+    return any(word.lower() in ("key", "keys") for word in _WORDS.findall(name))
+
+
+LABEL_PARENTS = frozenset({"tags", "metadata"})
+"""Objects whose entry names are labels chosen by people (resource tags, connection
+metadata): checked with is_secret_label."""
 
 
 def _random_looking(token: str) -> bool:
@@ -176,13 +247,36 @@ def scrub_text(text: str) -> str:
 def _scrub_text(text: str) -> str:
     if _HEX_KEY.match(text.strip()):
         return REMOVED
-    text = _URL.sub(_url_scrub, text)
-    text = _JWT.sub(REMOVED, text)
-    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REMOVED}", text)
-    text = _PAIR.sub(lambda m: m.group(0) if m.group(3) == REMOVED
-                     else f"{m.group(1)}{m.group(2)}{REMOVED}", text)
+    # Each pattern runs only when the text has what it needs (cheap `in` tests): most strings
+    # that get here are long ARM ids, which need only the last one.
+    lowered = text.lower()
+    if "://" in text:
+        text = _URL.sub(_url_scrub, text)
+    if "eyJ" in text:
+        text = _JWT.sub(REMOVED, text)
+    if any(scheme in lowered for scheme in ("bearer", "basic", "sharedkey", "sharedaccess",
+                                            "pop")):
+        text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REMOVED}", text)
+    if "=" in text:
+        text = _PAIR.sub(lambda m: m.group(0) if m.group(3) == REMOVED
+                         else f"{m.group(1)}{m.group(2)}{REMOVED}", text)
+        text = _NAMED_PAIR.sub(_named_pair, text)
+    if ":" in text:
+        text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REMOVED}",
+                           text)
+    if "Q~" in text:
+        text = _CLIENT_SECRET.sub(REMOVED, text)
+    if any(word in lowered for word in _KEY_WORDS):
+        text = _KEYED_HEX.sub(lambda m: f"{m.group(1)}{REMOVED}", text)
     return _LONG_TOKEN.sub(lambda m: REMOVED if _random_looking(m.group(0)) else m.group(0),
                            text)
+
+
+def _named_pair(match: re.Match[str]) -> str:
+    name, separator, value = match.groups()
+    if value == REMOVED or not is_secret_label(name):
+        return match.group(0)
+    return f"{name}{separator}{REMOVED}"
 
 
 @lru_cache(maxsize=4096)
@@ -230,8 +324,10 @@ _DROPPED: Any = object()
 def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
+        labels = parent.lower() in LABEL_PARENTS
         for key, item in value.items():
             name, secret = _key(str(key))
+            secret = secret or (labels and is_secret_label(str(key)))
             if secret and not _permission_list(parent, str(key), item) \
                     and (drop or not (item is None or isinstance(item, bool))):
                 cleaned = _DROPPED if drop else REMOVED

@@ -54,6 +54,13 @@ FUNCTION_CODE = "PlantedFunctionCode-aBcD1234eFgH5678iJkL=="
 INSTRUMENTATION_KEY = "1b2c3d4e-aaaa-4bbb-8ccc-0123456789ab"
 ARM_TOKEN = "planted-arm-token-value-0001"
 REDACTION_KEY = "c4" * 32
+# The kinds issue 9 adds, in free text the collector does not see as fields: Graph names,
+# assignment descriptions, tags, error messages.
+PRIMARY_KEY = base64.b64encode(bytes(range(7, 39))).decode()
+APIM_KEY = "5b1f0c9e8d7a46b3a2c1e0f9d8c7b6a5"
+ENTRA_SECRET = "xyz8Q~PlantedEntraClientSecret.AbC-12_zz"
+SIGNING_KEY = "9f" * 32
+TAG_PASSWORD = "PlantedTagPassw0rd"
 
 SECRETS = {
     "openai key": OPENAI_KEY, "storage key": STORAGE_KEY, "search key": SEARCH_KEY,
@@ -63,7 +70,9 @@ SECRETS = {
     "service bus key": "PlantedSharedAccessKey0042xyz", "sql password": SQL_PASSWORD,
     "client secret": CLIENT_SECRET, "function code": FUNCTION_CODE,
     "instrumentation key": INSTRUMENTATION_KEY, "arm token": ARM_TOKEN,
-    "redaction key": REDACTION_KEY,
+    "redaction key": REDACTION_KEY, "primary key": PRIMARY_KEY, "apim key": APIM_KEY,
+    "entra client secret": ENTRA_SECRET, "signing key": SIGNING_KEY,
+    "tag password": TAG_PASSWORD,
 }
 
 
@@ -101,6 +110,14 @@ def planted_snapshot() -> dict[str, Any]:
                        "code": "AuthorizationFailed",
                        "message": f"request with token {JWT} to {SAS_URL} was refused"}]
     data["denyAssignments"][0]["properties"]["description"] += f" See {SAS_URL}"
+    data["roleAssignments"][0]["properties"]["description"] = (
+        f"break-glass; PrimaryKey={PRIMARY_KEY}; Ocp-Apim-Subscription-Key: {APIM_KEY}")
+    data["principals"][0]["displayName"] += f" (secret {ENTRA_SECRET})"
+    by_name["srch-contoso"]["tags"] = {"db_password_prod": TAG_PASSWORD, "owner": "search-team"}
+    data["errors"].append({"scope": by_name["srch-contoso"]["id"],
+                           "operation": "Microsoft.Search/searchServices/read", "status": 500,
+                           "code": "InternalError",
+                           "message": f"upstream said: signing key: {SIGNING_KEY}"})
     return data
 
 
@@ -239,3 +256,29 @@ def test_scrub_text_is_idempotent_and_removes(text: str) -> None:
     once = scrub_text(text)
     assert once != text
     assert scrub_text(once) == once
+
+
+def test_ids_role_ids_and_manifest_hashes_survive_the_scrub(planted_run: Run,
+                                                          tmp_path: Path) -> None:
+    """What is not a credential is kept: every GUID and ARM id of the snapshot, the role ids,
+    the tags that name no credential, and the manifest's SHA-256 of every member."""
+    import hashlib
+
+    path = tmp_path / "bundle.zip"
+    write_bundle(path, planted_run, argv=ARGV, redact=False, redaction_map=None)
+    with zipfile.ZipFile(path) as bundle:
+        members = {name: bundle.read(name) for name in bundle.namelist()}
+    files = json.loads(members["manifest.json"])["files"]
+    assert files and all(entry["sha256"] == hashlib.sha256(members[name]).hexdigest()
+                         for name, entry in files.items())
+    bundled, planted = json.loads(members["snapshot.json"]), planted_run.snapshot.data
+    for section in ("resources", "roleDefinitions", "roleAssignments", "denyAssignments",
+                    "principals"):
+        assert [item["id"] for item in bundled[section]] == \
+            [item["id"] for item in planted[section]], section
+    assert [a["properties"]["roleDefinitionId"] for a in bundled["roleAssignments"]] == \
+        [a["properties"]["roleDefinitionId"] for a in planted["roleAssignments"]]
+    search = next(r for r in bundled["resources"] if r["name"] == "srch-contoso")
+    assert search["tags"] == {"db_password_prod": REMOVED, "owner": "search-team"}
+    assert bundled["roleAssignments"][0]["properties"]["description"] == \
+        f"break-glass; PrimaryKey={REMOVED}; Ocp-Apim-Subscription-Key: {REMOVED}"

@@ -22,6 +22,7 @@ from diagnose.engine.api import (
     Draft,
     Finding,
     Remediation,
+    RemediationKind,
     Requirement,
     Status,
 )
@@ -204,7 +205,7 @@ class Engine:
             why = "the role the docs name for this scenario" if choice.docs_named \
                 else "the built-in role with the fewest permissions that grants it"
             fixes.append(Remediation(
-                kind="roleAssignment",
+                kind=RemediationKind.ROLE_ASSIGNMENT,
                 summary=f"Assign {choice.role.name} to {principal.label} on "
                         f"{describe_scope(requirement.target_scope, requirement.resource)} "
                         f"({why}).",
@@ -222,7 +223,7 @@ class Engine:
         eligible = failing[0].eligible[0]
         role = self.model.authorization.role(eligible.role_definition_id)
         fix = Remediation(
-            kind="activateEligible",
+            kind=RemediationKind.ACTIVATE_ELIGIBLE,
             summary=f"Activate the eligible {eligible.role_name} assignment at {eligible.scope} "
                     f"in Privileged Identity Management (as {requirement.principal.label}).",
             principal_id=requirement.principal.id,
@@ -257,7 +258,7 @@ class Engine:
                 text = deny.description.strip().rstrip(".")
                 description = f" Its description: {text}." if text else ""
                 fixes.append(self._with_commands(Remediation(
-                    kind="configuration",
+                    kind=RemediationKind.CONFIGURATION,
                     summary=f"The deny assignment '{deny.name}' at {deny.scope} blocks "
                             f"{decision.operation}. It can be changed only by {manager}: ask "
                             f"them to exclude this principal, or use another identity."
@@ -287,7 +288,7 @@ class Engine:
     def draft_finding(self, info: CheckInfo, draft: Draft) -> Finding:
         fixes = []
         for fix in draft.remediations:
-            if fix.kind == "configuration" and fix.setting != "denyAssignment":
+            if fix.kind == RemediationKind.CONFIGURATION and fix.setting != "denyAssignment":
                 verified = prove_configuration(
                     self.model, fix, lambda patched: self._still_failing(info, draft, patched))
                 fix = dataclasses.replace(
@@ -296,7 +297,8 @@ class Engine:
                                   f"snapshot, {info.id} no longer reports it") if verified else
                     "not verified: with this setting changed on a copy of the snapshot the "
                     "finding remains")
-            elif fix.kind in ("roleAssignment", "activateEligible") and not fix.verification:
+            elif fix.kind in (RemediationKind.ROLE_ASSIGNMENT,
+                              RemediationKind.ACTIVATE_ELIGIBLE) and not fix.verification:
                 fix = dataclasses.replace(fix, verification="not verified")
             fixes.append(self._with_commands(fix))
         return Finding(

@@ -16,6 +16,7 @@ from diagnose.catalog import builtin_role_definitions
 from diagnose.model.principals import ALL_PRINCIPALS, Directory
 from diagnose.model.roles import PermissionBlock, RoleDefinition, role_guid
 from diagnose.model.scopes import ScopeTree, scope_key
+from diagnose.secrets import scrub_text
 
 
 class Assignment(NamedTuple):
@@ -114,9 +115,11 @@ class ReadError(NamedTuple):
         operation = entry["operation"]
         lowered = operation.lower().replace("/", "")
         topic = next((t for marker, t in TOPICS.items() if marker in lowered), "resource")
+        # The message is Azure's and may echo a request: the findings that quote it (as the
+        # reason an answer is unknown) quote it without a credential, whatever the snapshot.
         return cls(entry["scope"], scope_key(entry["scope"]) if entry["scope"].startswith("/")
                    else entry["scope"].lower(), operation, entry.get("status"), entry.get("code"),
-                   entry["message"], topic)
+                   scrub_text(entry["message"]), topic)
 
     def describe(self) -> str:
         status = f"{self.status} " if self.status else ""

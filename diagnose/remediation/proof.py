@@ -8,13 +8,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from diagnose.engine.api import Remediation, Requirement
+from diagnose.engine.api import Remediation, RemediationKind, Requirement
 from diagnose.engine.requirements import evaluate
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
 from diagnose.model.scopes import subscription_of
 from diagnose.rbac.evaluator import Evaluator
 
+_ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)
+"""The kinds that add a role assignment once applied."""
 PROOF_NAMESPACE = uuid.UUID("5d1c3f8e-6a57-4c3b-9a43-2f0e4d1b7c21")
 
 
@@ -42,8 +44,8 @@ def assignments_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
     """Role assignment objects for the fixes that create or activate one."""
     objects = []
     for fix in remediations:
-        if fix.kind in ("roleAssignment", "activateEligible") and fix.role_definition_id \
-                and fix.principal_id and fix.scope:
+        if fix.kind in _ROLE_KINDS and fix.role_definition_id and fix.principal_id \
+                and fix.scope:
             objects.append(role_assignment_object(fix.principal_id, fix.principal_type,
                                                   fix.role_definition_id, fix.scope))
     return objects

@@ -12,7 +12,7 @@ from typing import Any
 
 from diagnose import TOOL_NAME, __version__
 from diagnose.bulk import bulk_allocation
-from diagnose.engine.api import Finding, Remediation, Severity, Status
+from diagnose.engine.api import Finding, Remediation, RemediationKind, Severity, Status
 from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
 from diagnose.model.scopes import level_of, scope_key
@@ -151,17 +151,18 @@ def _fix_plan(findings: tuple[Finding, ...], ids: dict[int, str], model: Model,
 
 def _who_can_run(fix: Remediation, model: Model, evaluator: Evaluator
                  ) -> tuple[str | None, list[Holder]]:
-    if fix.kind == "roleAssignment" and fix.scope:
+    if fix.kind == RemediationKind.ROLE_ASSIGNMENT and fix.scope:
         permission, scope = "Microsoft.Authorization/roleAssignments/write", fix.scope
-    elif fix.kind == "removeAssignment" and fix.scope:
+    elif fix.kind == RemediationKind.REMOVE_ASSIGNMENT and fix.scope:
         permission, scope = "Microsoft.Authorization/roleAssignments/delete", fix.scope
-    elif fix.kind == "activateEligible":
+    elif fix.kind == RemediationKind.ACTIVATE_ELIGIBLE:
         entry = model.authorization.directory.get(fix.principal_id or "")
         holder = Holder(fix.principal_id or "", fix.principal_type,
                         entry.display_name if entry else None, fix.role_name or "",
                         fix.scope or "", False)
         return "self-activation in Privileged Identity Management", [holder]
-    elif fix.kind == "configuration" and fix.resource and fix.setting != "denyAssignment":
+    elif fix.kind == RemediationKind.CONFIGURATION and fix.resource \
+            and fix.setting != "denyAssignment":
         resource = model.resource(fix.resource)
         if resource is None:
             return None, []
