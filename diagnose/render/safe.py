@@ -47,7 +47,7 @@ UNSAFE_CHARACTERS = _C0 + (
     "\U000e0000-\U000e007f"       # tag characters: invisible copies of ASCII
 )
 """Every character that controls a terminal, reorders text or is invisible: all of Unicode's
-Cc, Cf, Zl, Zp and Cs categories (tests/test_safe_text.py checks this against unicodedata)."""
+Cc, Cf, Zl, Zp and Cs categories (tests/test_hostile_text.py checks this against unicodedata)."""
 
 UNSAFE = re.compile(f"[{UNSAFE_CHARACTERS}]")
 _NAMED = {"\n": "\\n", "\t": "\\t"}
