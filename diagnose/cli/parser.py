@@ -107,6 +107,9 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--graph-endpoint", metavar="URL", help="Microsoft Graph endpoint")
     group.add_argument("--concurrency", type=int, default=8, metavar="N",
                        help="requests in flight at once (default: 8)")
+    group.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                       help="the most the whole collection may take (default: 600); what is "
+                            "not read by then is reported as unknown (timed out)")
     group.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 

@@ -1,25 +1,31 @@
 """The two HTTP clients: ARM (azure-mgmt-core's ARMPipelineClient) and Microsoft Graph
 (azure-core's PipelineClient), each with one explicit pipeline:
 
-    headers, user agent, proxy, content decoding, retry (Retry-After honoured, bounded),
-    bearer authentication, request log, read-only guard  ->  requests transport
+    headers, user agent, proxy, content decoding, retry (Retry-After honoured, each wait
+    capped), deadline, bearer authentication, sent-token note, request log, read-only guard
+    ->  requests transport (connections watched by the deadline)
 
 There is no redirect policy (a redirect is reported, not followed) and no automatic
 resource-provider registration (it would POST). Responses come back as JSON or as ApiError;
 paging (ARM nextLink, Resource Graph $skipToken) is followed to the end with a guard against
-a link that repeats or leaves the endpoint.
+a link that repeats or leaves the endpoint. A 200 list without its `value` (or `data`) array
+is an error, never an empty list. Every message taken from a response is cleaned of
+credentials, the bearer tokens this collection sent included.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from diagnose import __version__
+from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceeded, retry_after
 from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, ReadOnlyPolicy, RefusedRequest
 from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
+from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
 
 MAX_PAGES = 500
 READ_TIMEOUT = 60
@@ -27,28 +33,44 @@ CONNECTION_TIMEOUT = 15
 USER_AGENT = f"ai-hub-diagnose/{__version__}"
 
 
+TIMEOUT = "Timeout"
+"""The code of an errors entry for a read the deadline cut short or never let start."""
+
+
 @dataclass
 class RetrySettings:
     total: int = 4
     backoff_factor: float = 0.5
-    backoff_max: int = 30
+    backoff_max: float = 30
+    """The longest single wait between attempts, Retry-After included."""
+
+
+@dataclass
+class Connection:
+    """What every client of one collection shares: its deadline and the tokens it sent."""
+
+    deadline: Deadline
+    tokens: SentTokens
 
 
 class ApiError(Exception):
     """A request that did not succeed: an HTTP error, a transport failure or a refusal."""
 
-    def __init__(self, status: int | None, code: str | None, message: str) -> None:
+    def __init__(self, status: int | None, code: str | None, message: str,
+                 tenant: str | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.tenant = tenant
+        """For a 401: the tenant the service named in its challenge, if it did."""
 
     def as_entry(self, scope: str, operation: str) -> dict[str, Any]:
         return {"scope": scope, "operation": operation, "status": self.status,
                 "code": self.code, "message": self.message}
 
 
-def _session(concurrency: int) -> Any:
+def _session(concurrency: int, deadline: Deadline) -> Any:
     import requests
     from urllib3.util.retry import Retry
 
@@ -56,18 +78,84 @@ def _session(concurrency: int) -> Any:
     adapter = requests.adapters.HTTPAdapter(
         pool_connections=4, pool_maxsize=max(10, concurrency),
         max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    _watch_connections(adapter, deadline)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
 
 
+def _watch_connections(adapter: Any, deadline: Deadline) -> None:
+    """Give the deadline every socket this adapter connects, so that its watchdog can end a
+    read in progress (through a proxy, connections are not watched: the collection still
+    ends on time, the proxied read is abandoned instead)."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    adapter.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool,
+                                                  "https": WatchedHTTPSPool}
+
+
+def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetryPolicy(RetryPolicy):
+        """azure-core's retries, with Retry-After read strictly (seconds or an HTTP date;
+        anything else means the normal backoff), every wait capped at retry.backoff_max and
+        counted against the deadline (a wait past it is not begun)."""
+
+        def get_retry_after(self, response: Any) -> float | None:
+            return retry_after(response.http_response.headers)
+
+        def sleep(self, settings: Any, transport: Any, response: Any = None) -> None:
+            wait = self.get_retry_after(response) if response is not None else None
+            if wait is None:
+                wait = self.get_backoff_time(settings)
+            deadline.sleep(min(wait, retry.backoff_max))
+
+    return BoundedRetryPolicy(retry_total=retry.total, retry_backoff_factor=retry.backoff_factor,
+                              retry_backoff_max=retry.backoff_max)
+
+
+def _deadline_policy(deadline: Deadline) -> Any:
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class DeadlinePolicy(SansIOHTTPPolicy):
+        """Before each attempt: none starts past the deadline, and none may wait longer for a
+        connection or a byte than the time left."""
+
+        def on_request(self, request: Any) -> None:
+            left = deadline.remaining()
+            if left <= 0:
+                raise DeadlineExceeded(deadline.message)
+            options = request.context.options
+            options["connection_timeout"] = min(CONNECTION_TIMEOUT, left)
+            options["read_timeout"] = min(READ_TIMEOUT, left)
+
+    return DeadlinePolicy()
+
+
 def _policies(auth_policy: Any, log: RequestLog, service: str, endpoint: str,
-              posts: Any, retry: RetrySettings) -> list[Any]:
+              posts: Any, retry: RetrySettings, shared: Connection) -> list[Any]:
     from azure.core.pipeline.policies import (
         ContentDecodePolicy,
         HeadersPolicy,
         ProxyPolicy,
-        RetryPolicy,
         UserAgentPolicy,
     )
 
@@ -76,18 +164,19 @@ def _policies(auth_policy: Any, log: RequestLog, service: str, endpoint: str,
         UserAgentPolicy(base_user_agent=USER_AGENT),
         ProxyPolicy(),
         ContentDecodePolicy(),
-        RetryPolicy(retry_total=retry.total, retry_backoff_factor=retry.backoff_factor,
-                    retry_backoff_max=retry.backoff_max),
+        _retry_policy(retry, shared.deadline),
+        _deadline_policy(shared.deadline),
         auth_policy,
-        RequestLogPolicy(log, service),
+        SentTokenPolicy(shared.tokens),
+        RequestLogPolicy(log, service, shared.tokens.clean),
         ReadOnlyPolicy(endpoint, posts),
     ]
 
 
-def _transport(concurrency: int) -> Any:
+def _transport(concurrency: int, deadline: Deadline) -> Any:
     from azure.core.pipeline.transport import RequestsTransport
 
-    return RequestsTransport(session=_session(concurrency), session_owner=True,
+    return RequestsTransport(session=_session(concurrency, deadline), session_owner=True,
                              connection_timeout=CONNECTION_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
@@ -96,9 +185,10 @@ class JsonClient:
 
     service = "http"
 
-    def __init__(self, client: Any, endpoint: str) -> None:
+    def __init__(self, client: Any, endpoint: str, tokens: SentTokens | None = None) -> None:
         self._client = client
         self.endpoint = endpoint
+        self._tokens = tokens or SentTokens()
 
     def close(self) -> None:
         self._client.close()
@@ -124,10 +214,13 @@ class JsonClient:
                 request, retry_on_methods=frozenset({"GET", "POST"}))
         except RefusedRequest as exc:
             raise ApiError(None, "RefusedByReadOnlyGuard", str(exc)) from None
+        except DeadlineExceeded as exc:
+            raise ApiError(None, TIMEOUT, str(exc)) from None
         except AzureError as exc:
-            raise ApiError(None, type(exc).__name__, _short(str(exc))) from None
+            raise ApiError(None, type(exc).__name__,
+                           _short(self._tokens.clean(str(exc)))) from None
         if not 200 <= response.status_code < 300:
-            raise _error_of(response)
+            raise _error_of(response, self._tokens)
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError):
@@ -142,8 +235,7 @@ class JsonClient:
         for _ in range(MAX_PAGES):
             if not isinstance(page, dict):
                 raise ApiError(200, "InvalidList", "a list response is not a JSON object")
-            value = page.get("value")
-            items.extend(value if isinstance(value, list) else [])
+            items.extend(list_value(page, "value", len(items)))
             link = page.get("nextLink") or page.get("@odata.nextLink")
             if not link:
                 return items
@@ -165,7 +257,24 @@ class JsonClient:
                 and (link_parts.port or 443) == (own.port or 443))
 
 
-def _error_of(response: Any) -> ApiError:
+def list_value(page: dict[str, Any], name: str, so_far: int = 0) -> list[Any]:
+    """The array a 200 list answer must carry (`value`, or Resource Graph's `data`): without
+    it the list is unknown, never empty."""
+    value = page.get(name)
+    if isinstance(value, list):
+        return value
+    after = f" after {so_far} items" if so_far else ""
+    what = "has no" if value is None else "has a non-array"
+    raise ApiError(200, "InvalidList",
+                   f"the service answered 200 but the list {what} '{name}'{after}: "
+                   "its content is unknown")
+
+
+# The tenant in a 401's challenge: Bearer authorization_uri="https://login.../<tenant>", ...
+_TENANT = re.compile(r'authorization(?:_uri)?="https://[^/"]+/([0-9a-f-]{36})', re.IGNORECASE)
+
+
+def _error_of(response: Any, tokens: SentTokens) -> ApiError:
     code, message = None, ""
     try:
         body = response.json()
@@ -175,8 +284,14 @@ def _error_of(response: Any) -> ApiError:
         error = body.get("error") if isinstance(body.get("error"), dict) else body
         code = error.get("code") if isinstance(error.get("code"), str) else None
         message = error.get("message") if isinstance(error.get("message"), str) else ""
-    return ApiError(response.status_code, code,
-                    _short(message) or getattr(response, "reason", "") or "request failed")
+    tenant = None
+    if response.status_code == 401:
+        found = _TENANT.search(str(response.headers.get("WWW-Authenticate") or ""))
+        tenant = found.group(1).lower() if found else None
+    reason = str(getattr(response, "reason", "") or "")
+    return ApiError(response.status_code,
+                    _short(tokens.clean(code))[:100] if code else None,
+                    _short(tokens.clean(message or reason)) or "request failed", tenant)
 
 
 def _short(text: str) -> str:
@@ -202,8 +317,7 @@ class ArmClient(JsonClient):
                              {"api-version": apiversions.RESOURCE_GRAPH})
             if not isinstance(page, dict):
                 raise ApiError(200, "InvalidResponse", "a Resource Graph response is not an object")
-            data = page.get("data")
-            rows.extend(data if isinstance(data, list) else [])
+            rows.extend(list_value(page, "data", len(rows)))
             token = page.get("$skipToken")
             if not token:
                 return rows
@@ -219,25 +333,35 @@ class GraphClient(JsonClient):
     service = "graph"
 
 
+def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True) -> Connection:
+    """A deadline `timeout` seconds from now (its watchdog started) and an empty token note."""
+    deadline = Deadline(timeout)
+    return Connection(deadline.start() if watchdog else deadline, SentTokens())
+
+
 def arm_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
-               concurrency: int, retry: RetrySettings) -> ArmClient:
+               concurrency: int, retry: RetrySettings,
+               shared: Connection | None = None) -> ArmClient:
     from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
+    shared = shared or shared_connection(watchdog=False)
     auth = ARMChallengeAuthenticationPolicy(credential, scope)
     client = ARMPipelineClient(
-        endpoint, policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry),
-        transport=_transport(concurrency))
-    return ArmClient(client, endpoint)
+        endpoint, policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
+        transport=_transport(concurrency, shared.deadline))
+    return ArmClient(client, endpoint, shared.tokens)
 
 
 def graph_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
-                 concurrency: int, retry: RetrySettings) -> GraphClient:
+                 concurrency: int, retry: RetrySettings,
+                 shared: Connection | None = None) -> GraphClient:
     from azure.core import PipelineClient
     from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 
+    shared = shared or shared_connection(watchdog=False)
     auth = BearerTokenCredentialPolicy(credential, scope)
     client = PipelineClient(
-        endpoint, policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry),
-        transport=_transport(concurrency))
-    return GraphClient(client, endpoint)
+        endpoint, policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
+        transport=_transport(concurrency, shared.deadline))
+    return GraphClient(client, endpoint, shared.tokens)

@@ -14,14 +14,16 @@ resource group only when the subscription-wide listing is refused), never per pr
 per resource; what they return is kept only when it matters (see Relevance).
 
 All state lives in this object behind one lock; steps do their HTTP outside it. A failed read
-becomes an `errors` entry and the collection goes on.
+becomes an `errors` entry and the collection goes on; so does a read the deadline cut short
+(code "Timeout"), and timed_out() writes the entries of a step the deadline abandoned.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -137,8 +139,42 @@ class Collector:
     def _submit(self, wave: int, step: Callable[..., Any], *args: Any) -> None:
         leaf = step in (self.fetch_role_definition, self.read_subscription, self.list_assigned_to,
                         self.directory.read_groups, self.directory.look_up_batch,
-                        self.directory.find_first_party_app)
+                        self.directory.read_object, self.directory.find_first_party_app)
         self.scheduler.submit(wave, step, *args, priority=LEAF if leaf else 0)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the state still (a step the deadline left behind waits at the lock)."""
+        with self._lock:
+            yield
+
+    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...],
+                  error: ApiError) -> None:
+        """Errors entries for what a step abandoned at the deadline would have read (lock
+        held): the same scope and operation its own failure would have recorded."""
+        if self.directory.timed_out(step, args, error):
+            return
+        name = getattr(step, "__name__", "")
+        places: list[tuple[str, str]] = []
+        if name == "fetch_resource":
+            parsed = parse_resource_id(args[0])
+            places = [(parsed.id, parsed.read_operation)] if parsed else []
+        elif name == "list_projects":
+            places = [(f"/subscriptions/{args[0]}", WORKSPACE_READ)]
+        elif name == "list_connections":
+            places = [(args[0], CONNECTIONS_READ)]
+        elif name == "resolve_targets":
+            places = [(connection, RESOURCE_GRAPH_READ) for connection in args[0]]
+        elif name == "list_at_subscription":
+            places = [(f"/subscriptions/{args[1]}", args[0].operation)]
+        elif name == "list_at_group":
+            places = [(args[1], args[0].operation)]
+        elif name == "fetch_role_definition":
+            places = [(args[0], ROLE_DEFINITION_READ)]
+        elif name == "read_subscription":
+            places = [(f"/subscriptions/{args[0]}", SUBSCRIPTION_READ)]
+        # list_assigned_to is best effort: the membership it stands in for is already unknown
+        self.state.errors += [error.as_entry(scope, operation) for scope, operation in places]
 
     def _error(self, error: ApiError, scope: str, operation: str) -> None:
         with self._lock:
@@ -382,6 +418,9 @@ class Collector:
         try:
             items = self._list(listing, scope, listing_filter)
         except ApiError as exc:
+            if exc.status != 403:  # busy, broken or out of time: asking per group won't help
+                self._error(exc, scope, listing.operation)
+                return
             # Refused (often: rights on a resource group only): list at each resource group
             # that matters instead; their listings include what applies from above.
             with self._lock:

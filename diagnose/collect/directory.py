@@ -5,10 +5,17 @@ Learning first-party app) one POST /directoryObjects/{id}/getMemberGroups
 (securityEnabledOnly=false: transitive, all groups), and one POST /directoryObjects/getByIds
 per batch of newly found principals.
 
+Deleted, never guessed: an id that getByIds leaves out is only unknown (Graph answers in
+part when it lags, throttles or hides what the caller may not see). It is read directly
+(GET /directoryObjects/{id}), and a principal is recorded `deleted` only when that read
+answers 404 Request_ResourceNotFound while this credential demonstrably reads the directory
+(another object read succeeded in the same run); `deletedEvidence` says so. Anything less
+leaves the principal in the snapshot, not deleted, with an errors entry.
+
 Without Graph rights (or without a Graph token) memberships are recorded as unreadable
-(errors entry, memberOf null) and the collector lists role assignments with
-$filter=assignedTo('{id}') instead, which shows the grants a principal gets through groups
-without any directory permission.
+(errors entry naming the missing right, memberOf null) and the collector lists role
+assignments with $filter=assignedTo('{id}') instead, which shows the grants a principal gets
+through groups without any directory permission.
 """
 
 from __future__ import annotations
@@ -19,13 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnose.collect.clients import ApiError, GraphClient
+from diagnose.collect.clients import ApiError, GraphClient, list_value
 
 AZURE_ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GET_MEMBER_GROUPS = "Microsoft.Graph/directoryObjects/getMemberGroups"
 GET_BY_IDS = "Microsoft.Graph/directoryObjects/getByIds"
 SERVICE_PRINCIPAL_READ = "Microsoft.Graph/servicePrincipals/read"
+DIRECTORY_OBJECT_READ = "Microsoft.Graph/directoryObjects/read"
+MEMBERSHIP_RIGHT = ("reading group memberships needs GroupMember.Read.All or Directory.Read.All "
+                    "in Microsoft Graph")
 BATCH = 1000
 ODATA_TYPES = {"#microsoft.graph.user": "User", "#microsoft.graph.group": "Group",
                "#microsoft.graph.serviceprincipal": "ServicePrincipal"}
@@ -34,16 +44,26 @@ ASSIGNMENT_TYPES = {"user": "User", "group": "Group", "serviceprincipal": "Servi
 NOT_FOUND = "Request_ResourceNotFound"
 
 
+# Where a principal's look-up stands.
+PENDING = "pending"      # its getByIds batch has not answered
+FOUND = "found"          # Graph returned the object (getByIds or a direct read)
+MISSING = "missing"      # getByIds left it out: read directly, answer pending
+GONE = "gone"            # the direct read answered 404 Request_ResourceNotFound
+FAILED = "failed"        # no answer: the batch or the direct read failed
+
+
 @dataclass
 class Record:
     id: str
     hint: str | None = None
     info: dict[str, Any] | None = None
-    listed: bool = False
-    """A getByIds batch holding this id succeeded (so absence from it means: not found)."""
+    lookup: str = PENDING
     member_of: list[str] | None = None
-    deleted: bool = False
+    groups_error: ApiError | None = None
+    """Why getMemberGroups failed (its errors entry is written at the end, when it is known
+    whether the principal was deleted)."""
     unreadable: bool = False
+    """Its memberships are unknown and the assignedTo() listings stand in for them."""
     assigned_groups: set[str] = field(default_factory=set)
 
 
@@ -53,6 +73,9 @@ class DirectoryReader:
         self.unavailable = unavailable or "no Microsoft Graph credential"
         self.records: dict[str, Record] = {}
         self.errors: list[dict[str, Any]] = []
+        self._read: set[str] = set()
+        """Ids of the directory objects (or their groups) Graph answered for: the proof that
+        this credential reads the directory."""
         self._unsent: list[str] = []
         self._lock: threading.RLock = threading.RLock()
         self._submit: Callable[..., None] = lambda *a: None
@@ -85,7 +108,8 @@ class DirectoryReader:
             return
         self.records[key] = Record(key, hint)
         if self.graph is None:
-            self._unreadable(wave, key, ApiError(None, "GraphUnavailable", self.unavailable))
+            self.records[key].groups_error = ApiError(None, "GraphUnavailable", self.unavailable)
+            self._unreadable(wave, key)
             return
         self._unsent.append(key)
         if len(self._unsent) == 1:
@@ -93,7 +117,7 @@ class DirectoryReader:
         self._submit(wave + 1, self.read_groups, key)
 
     def without_membership(self) -> list[str]:
-        return sorted(r.id for r in self.records.values() if r.unreadable and not r.deleted)
+        return sorted(r.id for r in self.records.values() if r.unreadable)
 
     def add_assigned_groups(self, principal_id: str, groups: set[str]) -> None:
         with self._lock:
@@ -101,14 +125,29 @@ class DirectoryReader:
             if record is not None:
                 record.assigned_groups |= groups
 
-    def _unreadable(self, wave: int, key: str, error: ApiError) -> None:
+    def _unreadable(self, wave: int, key: str) -> None:
         record = self.records[key]
-        if record.unreadable:
-            return
-        record.unreadable = True
-        self.errors.append(error.as_entry(key, GET_MEMBER_GROUPS))
-        if not record.deleted:  # a deleted principal has no grants left to reveal
+        if not record.unreadable:
+            record.unreadable = True
             self._on_unreadable(wave, key)
+
+    def _settle(self, wave: int, key: str) -> None:
+        """Once both the look-up and the groups have answered: a principal whose groups are
+        unknown gets the assignedTo() listings, unless it is confirmed deleted (it has no
+        grants left to reveal). Lock held."""
+        record = self.records[key]
+        if record.groups_error is None or record.lookup in (PENDING, MISSING):
+            return
+        if self._evidence(record) is None:
+            self._unreadable(wave, key)
+
+    def _evidence(self, record: Record) -> str | None:
+        """How the deletion of this principal is confirmed, or None when it is not."""
+        if record.lookup != GONE or record.member_of is not None \
+                or not self._read - {record.id}:
+            return None
+        return (f"GET /v1.0/directoryObjects/{record.id} answered 404 {NOT_FOUND} while "
+                "other directory objects were readable")
 
     # -- Graph steps ---------------------------------------------------------------------
     def find_first_party_app(self, wave: int) -> None:
@@ -116,14 +155,16 @@ class DirectoryReader:
         try:
             app = self.graph.get(f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
                                  {"$select": "id,appId,displayName,servicePrincipalType"})
+            if not isinstance(app, dict) or not isinstance(app.get("id"), str):
+                raise ApiError(200, "UnexpectedShape", "the service principal in the response "
+                                                       "has no id")
         except ApiError as exc:
             with self._lock:
                 self.errors.append(exc.as_entry(AZURE_ML_APP_ID, SERVICE_PRINCIPAL_READ))
             return
-        if not isinstance(app, dict) or not isinstance(app.get("id"), str):
-            return
         with self._lock:
             key = app["id"].lower()
+            self._read.add(key)
             self.want(wave, key, "ServicePrincipal")
             record = self.records.get(key)
             if record is not None and record.info is None:
@@ -140,41 +181,101 @@ class DirectoryReader:
         try:
             found = self.graph.post("/v1.0/directoryObjects/getByIds",
                                     {"ids": ids, "types": ["user", "group", "servicePrincipal"]})
+            items = _list_of(found)
         except ApiError as exc:
-            self._batch_failed(ids, exc)
+            self._batch_failed(wave, ids, exc)
             return
         with self._lock:
-            for item in _list_of(found):
+            for item in items:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
-                    record = self.records.get(item["id"].lower())
-                    if record is not None and record.info is None:
-                        record.info = item
+                    key = item["id"].lower()
+                    self._read.add(key)
+                    record = self.records.get(key)
+                    if record is not None:
+                        record.info = record.info or item
+                        record.lookup = FOUND
             for key in ids:
-                self.records[key].listed = True
+                record = self.records[key]
+                if record.lookup == PENDING:  # left out: unknown until read directly
+                    record.lookup = MISSING
+                    self._submit(wave + 1, self.read_object, key)
+                else:
+                    self._settle(wave, key)
 
-    def _batch_failed(self, ids: list[str], error: ApiError) -> None:
+    def _batch_failed(self, wave: int, ids: list[str], error: ApiError) -> None:
         with self._lock:
             for key in ids:
                 self.errors.append(error.as_entry(key, GET_BY_IDS))
+                self.records[key].lookup = FAILED
+                self._settle(wave, key)
+
+    def read_object(self, wave: int, key: str) -> None:
+        """An id getByIds left out, read on its own: found, gone (404), or still unknown."""
+        assert self.graph is not None
+        try:
+            item = self.graph.get(f"/v1.0/directoryObjects/{key}")
+            if not isinstance(item, dict) or str(item.get("id", "")).lower() != key:
+                raise ApiError(200, "UnexpectedShape", "the object in the response is not the "
+                                                       "one asked for")
+        except ApiError as exc:
+            with self._lock:
+                record = self.records[key]
+                if exc.status == 404 and exc.code == NOT_FOUND:
+                    record.lookup = GONE
+                else:
+                    record.lookup = FAILED
+                    self.errors.append(_entry(
+                        key, DIRECTORY_OBJECT_READ, exc.status, exc.code,
+                        "getByIds did not return this object and reading it directly failed "
+                        f"({exc.message}): whether it still exists is unknown"))
+                self._settle(wave, key)
+            return
+        with self._lock:
+            record = self.records[key]
+            self._read.add(key)
+            record.info, record.lookup = item, FOUND
+            self._settle(wave, key)
 
     def read_groups(self, wave: int, key: str) -> None:
         assert self.graph is not None
         try:
             result = self.graph.post(f"/v1.0/directoryObjects/{key}/getMemberGroups",
                                      {"securityEnabledOnly": False})
+            groups = [g.lower() for g in _list_of(result) if isinstance(g, str)]
         except ApiError as exc:
             with self._lock:
-                record = self.records[key]
-                if exc.status == 404 or exc.code == NOT_FOUND:
-                    record.deleted = True
-                    exc = ApiError(exc.status, exc.code,
-                                   "the directory has no object with this id: the principal was "
-                                   f"deleted ({exc.message})")
-                self._unreadable(wave, key, exc)
+                self.records[key].groups_error = exc
+                if exc.status == 404:  # deleted, or not yet visible: the look-up decides
+                    self._settle(wave, key)
+                else:
+                    self._unreadable(wave, key)
             return
-        groups = [g.lower() for g in _list_of(result) if isinstance(g, str)]
         with self._lock:
+            self._read.add(key)
             self.records[key].member_of = sorted(set(groups))
+
+    # -- when the deadline abandoned a step ------------------------------------------------
+    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...],
+                  error: ApiError) -> bool:
+        """Record what an abandoned step would have read as timed out (lock held); False
+        when the step is not one of the directory's."""
+        name = getattr(step, "__name__", "")
+        if name == "find_first_party_app":
+            self.errors.append(error.as_entry(AZURE_ML_APP_ID, SERVICE_PRINCIPAL_READ))
+        elif name == "look_up_batch":
+            for record in self.records.values():
+                if record.lookup == PENDING:
+                    record.lookup = FAILED
+                    self.errors.append(error.as_entry(record.id, GET_BY_IDS))
+        elif name == "read_object":
+            self.records[args[0]].lookup = FAILED
+            self.errors.append(error.as_entry(args[0], DIRECTORY_OBJECT_READ))
+        elif name == "read_groups":
+            record = self.records[args[0]]
+            record.groups_error = record.groups_error or error
+        else:
+            return False
+        return True
 
     # -- the result ----------------------------------------------------------------------
     def principal_entries(self) -> list[dict[str, Any]]:
@@ -184,17 +285,17 @@ class DirectoryReader:
             kind = ODATA_TYPES.get(str(info.get("@odata.type", "")).lower()) or record.hint
             if kind is None:
                 continue
-            deleted = record.deleted or (record.listed and record.info is None
-                                         and record.member_of is None)
+            evidence = self._evidence(record)
             entry: dict[str, Any] = {"id": record.id, "type": kind,
                                      "displayName": info.get("displayName"),
-                                     "memberOf": None if deleted else record.member_of}
+                                     "memberOf": None if evidence else record.member_of}
             if kind == "User" and info.get("userPrincipalName"):
                 entry["userPrincipalName"] = info["userPrincipalName"]
             if kind == "ServicePrincipal" and info.get("appId"):
                 entry["appId"] = info["appId"]
-            if deleted:
+            if evidence:
                 entry["deleted"] = True
+                entry["deletedEvidence"] = evidence
             if record.assigned_groups and record.member_of is None:
                 entry["assignedToGroups"] = sorted(record.assigned_groups)
             entries.append(entry)
@@ -203,11 +304,39 @@ class DirectoryReader:
     def error_entries(self) -> list[dict[str, Any]]:
         """Errors, without a getByIds error that only repeats the same principal's membership
         error (same status and code): one entry per cause and principal."""
-        membership = {(e["scope"], e["status"], e["code"]) for e in self.errors
+        errors = [*self.errors, *self._membership_errors()]
+        membership = {(e["scope"], e["status"], e["code"]) for e in errors
                       if e["operation"] == GET_MEMBER_GROUPS}
-        return [e for e in self.errors
+        return [e for e in errors
                 if not (e["operation"] == GET_BY_IDS
                         and (e["scope"], e["status"], e["code"]) in membership)]
+
+    def _membership_errors(self) -> list[dict[str, Any]]:
+        """The errors entries that depend on the end state: a membership read that failed,
+        worded by whether the principal turned out deleted; a 404 that proved nothing."""
+        entries = []
+        for record in sorted(self.records.values(), key=lambda r: r.id):
+            error, evidence = record.groups_error, self._evidence(record)
+            if record.lookup == GONE and not evidence:
+                why = ("its group memberships were readable" if record.member_of is not None
+                       else "no other directory object could be read in this collection, so "
+                            "it may be hidden rather than gone")
+                entries.append(_entry(
+                    record.id, DIRECTORY_OBJECT_READ, 404, NOT_FOUND,
+                    f"getByIds did not return this object and a direct read answered 404, but "
+                    f"{why}: whether it was deleted is unknown"))
+            if error is None:
+                continue
+            if evidence:
+                message = ("the directory has no object with this id: the principal was "
+                           f"deleted ({error.message})")
+            elif error.status == 403:
+                message = f"{error.message} ({MEMBERSHIP_RIGHT})"
+            else:
+                message = error.message
+            entries.append(_entry(record.id, GET_MEMBER_GROUPS, error.status, error.code,
+                                  message))
+        return entries
 
 
 def _entry(scope: str, operation: str, status: int | None, code: str | None,
@@ -217,6 +346,9 @@ def _entry(scope: str, operation: str, status: int | None, code: str | None,
 
 
 def _list_of(response: Any) -> list[Any]:
-    """The `value` list of a Graph response, or [] when the response has none."""
-    value = response.get("value") if isinstance(response, dict) else None
-    return value if isinstance(value, list) else []
+    """The `value` array of a Graph answer; an answer without one is an error (its content
+    is unknown), never an empty list."""
+    if not isinstance(response, dict):
+        raise ApiError(200, "InvalidList", "the answer is not a JSON object: its content is "
+                                           "unknown")
+    return list_value(response, "value")

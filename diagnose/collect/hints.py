@@ -15,12 +15,19 @@ def retry_hint(error: dict[str, Any]) -> str:
     scope = str(error.get("scope") or "")
     status = error.get("status")
     code = str(error.get("code") or "")
+    if code == "Timeout":
+        return "retry with a longer --timeout (or a narrower run: --project)"
+    if code == "InvalidList":
+        return "retry later: Azure answered a list without its items, so they are unknown"
+    if status == 401:
+        return "sign in again (the token was rejected), then retry"
     if operation.startswith("Microsoft.Graph/"):
         if code == "GraphUnavailable":
             return ("set DIAGNOSE_GRAPH_TOKEN (az account get-access-token --resource-type "
                     "ms-graph) or sign in with azure-identity instead of DIAGNOSE_ARM_TOKEN")
         if status == 404 or code == "Request_ResourceNotFound":
-            return "nothing to retry: the principal no longer exists; remove its assignments"
+            return ("nothing to retry if the principal no longer exists (IDN002 says whether "
+                    "that was confirmed); otherwise retry later")
         return f"retry with {GRAPH_RIGHTS}"
     if code == "UnexpectedShape":
         return "nothing to retry: Azure returned data in a shape this version cannot read; " \

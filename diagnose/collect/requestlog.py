@@ -4,7 +4,8 @@ Each entry: service (arm | graph), method, path, query (only api-version, $filte
 and $top are kept; any other value is replaced by "<redacted>"), status (None when no response
 came), durationMs, requestId / correlationId from the response headers, wave (the dependency
 depth of the step that made it) and, for a request that was not sent or failed in transport,
-error.
+error. What a server controls (the path of a nextLink it gave, its id headers, an error's
+text) goes through a cleaner first, which removes credentials and the tokens sent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from azure.core.pipeline.policies import HTTPPolicy
 
 KEPT_QUERY = frozenset({"api-version", "$filter", "$select", "$top"})
 REDACTED = "<redacted>"
+MAX_HEADER = 200
+"""Longest request or correlation id kept (real ones are GUIDs)."""
 
 _current = threading.local()
 
@@ -64,17 +67,19 @@ def safe_query(url: str) -> dict[str, str]:
 class RequestLogPolicy(HTTPPolicy):
     """Times each attempt (it sits after the retry policy) and records it."""
 
-    def __init__(self, log: RequestLog, service: str) -> None:
+    def __init__(self, log: RequestLog, service: str,
+                 clean: Callable[[str], str] = lambda text: text) -> None:
         super().__init__()
         self._log = log
         self._service = service
+        self._clean = clean
 
     def send(self, request: PipelineRequest) -> PipelineResponse:
         http = request.http_request
         entry: dict[str, Any] = {
             "service": self._service,
             "method": http.method,
-            "path": unquote(urlsplit(http.url).path),
+            "path": self._clean(unquote(urlsplit(http.url).path)),
             "query": safe_query(http.url),
             "wave": current_wave(),
         }
@@ -83,19 +88,24 @@ class RequestLogPolicy(HTTPPolicy):
             response = self.next.send(request)
         except BaseException as exc:
             entry.update(status=None, durationMs=_ms(start), requestId=None,
-                         correlationId=None, error=f"{type(exc).__name__}: {exc}"[:300])
+                         correlationId=None,
+                         error=self._clean(f"{type(exc).__name__}: {exc}")[:300])
             self._log.add(entry)
             raise
         headers = response.http_response.headers
         entry.update(
             status=response.http_response.status_code,
             durationMs=_ms(start),
-            requestId=headers.get("x-ms-request-id") or headers.get("request-id"),
-            correlationId=headers.get("x-ms-correlation-request-id")
-            or headers.get("client-request-id"),
+            requestId=self._header(headers, "x-ms-request-id", "request-id"),
+            correlationId=self._header(headers, "x-ms-correlation-request-id",
+                                       "client-request-id"),
         )
         self._log.add(entry)
         return response
+
+    def _header(self, headers: Any, *names: str) -> str | None:
+        value = next((headers.get(n) for n in names if headers.get(n)), None)
+        return self._clean(str(value))[:MAX_HEADER] if value else None
 
 
 def _ms(start: float) -> float:

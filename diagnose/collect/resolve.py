@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from diagnose.collect import queries
-from diagnose.collect.clients import ApiError, ArmClient
+from diagnose.collect.clients import TIMEOUT, ApiError, ArmClient
 from diagnose.collect.settings import HubRef
 from diagnose.errors import BadInput
 
 MAX_LISTED = 20
 
 
-def resolve_hub(arm: ArmClient, hub: HubRef) -> str:
+def resolve_hub(arm: ArmClient, hub: HubRef, credentials: Any = None) -> str:
     if hub.id is not None:
         return hub.id
     assert hub.name is not None
@@ -18,9 +20,15 @@ def resolve_hub(arm: ArmClient, hub: HubRef) -> str:
     try:
         rows = arm.resource_graph(query, [hub.subscription] if hub.subscription else None)
     except ApiError as exc:
+        if exc.status == 401:
+            from diagnose.collect.credentials import rejected_credentials
+
+            raise rejected_credentials(credentials, f"{exc.code}: {exc.message}",
+                                       exc.tenant) from None
         raise BadInput(f"could not look up hub {hub.name!r} in Azure Resource Graph "
                        f"({exc.status} {exc.code}: {exc.message})", where="--hub",
-                       fix="pass the hub's full ARM id, or --subscription and "
+                       fix="retry with a longer --timeout" if exc.code == TIMEOUT else
+                           "pass the hub's full ARM id, or --subscription and "
                            "--resource-group with the name") from None
     ids = sorted({row["id"] for row in rows
                   if isinstance(row, dict) and isinstance(row.get("id"), str)}, key=str.lower)

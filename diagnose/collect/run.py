@@ -1,4 +1,8 @@
-"""One live collection, start to end: sign in, find the hub, read everything, assemble."""
+"""One live collection, start to end: sign in, find the hub, read everything, assemble.
+
+The whole collection runs against one deadline (--timeout): when it passes, what was read is
+kept, every read cut short or never started becomes an errors entry with code "Timeout", and
+the snapshot is assembled from that (its checks say unknown where it matters)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,17 @@ from typing import Any
 
 from diagnose.collect import apiversions
 from diagnose.collect.assemble import build_snapshot
-from diagnose.collect.clients import ApiError, ArmClient, RetrySettings, arm_client, graph_client
+from diagnose.collect.clients import (
+    TIMEOUT,
+    ApiError,
+    ArmClient,
+    RetrySettings,
+    arm_client,
+    graph_client,
+    shared_connection,
+)
 from diagnose.collect.collector import Collector
-from diagnose.collect.credentials import SIGN_IN_FIX, Credentials
+from diagnose.collect.credentials import Credentials, rejected_credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.progress import NoProgress, Progress
 from diagnose.collect.requestlog import RequestLog, set_wave
@@ -27,47 +39,58 @@ def collect(settings: Settings, credentials: Credentials, *,
             now: datetime | None = None) -> Collection:
     progress = progress or NoProgress()
     retry = retry or RetrySettings()
+    shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
     arm = arm_client(settings.arm_endpoint, credentials.arm, settings.arm_scope, log,
-                     concurrency=settings.concurrency, retry=retry)
+                     concurrency=settings.concurrency, retry=retry, shared=shared)
     graph = None
     if credentials.graph is not None:
         graph = graph_client(settings.graph_endpoint, credentials.graph, settings.graph_scope,
-                             log, concurrency=settings.concurrency, retry=retry)
+                             log, concurrency=settings.concurrency, retry=retry, shared=shared)
     try:
         wave = 0
         if settings.hub.id is None:
             progress.stage("finding the hub")
             set_wave(wave)
-            hub_id = resolve_hub(arm, settings.hub)
+            hub_id = resolve_hub(arm, settings.hub, credentials)
             wave += 1
         else:
             hub_id = settings.hub.id
         progress.stage("reading the hub")
         set_wave(wave)
-        hub = read_hub(arm, hub_id)
+        hub = read_hub(arm, hub_id, credentials)
         set_wave(None)
         scheduler = Scheduler(settings.concurrency, first_wave=wave)
         directory = DirectoryReader(graph, credentials.graph_unavailable)
         collector = Collector(arm, directory, scheduler, project=settings.project)
         collector.start(wave, hub)
-        scheduler.wait()
+        scheduler.wait(shared.deadline)
+        with collector.locked():  # a step left behind at the deadline must not change it now
+            timed_out = shared.deadline.passed
+            for step, args in scheduler.unfinished:
+                collector.timed_out(step, args, ApiError(None, TIMEOUT, shared.deadline.message))
+            state = collector.state
+            if settings.project and not state.projects and not timed_out:
+                names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
+                raise BadInput(f"hub {hub['name']!r} has no project named {settings.project!r}",
+                               where="--project", fix=f"its projects: {names}")
+            data = build_snapshot(state, directory, hub_id=hub["id"], project=settings.project,
+                                  now=now)
+        data = shared.tokens.clean_json(data)
+        requests = shared.tokens.clean_json(log.entries())
     finally:
         set_wave(None)
+        shared.deadline.expire()  # ends whatever a step left behind still waits for
+        shared.tokens.forget()
         arm.close()
         if graph is not None:
             graph.close()
-    state = collector.state
-    if settings.project and not state.projects:
-        names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
-        raise BadInput(f"hub {hub['name']!r} has no project named {settings.project!r}",
-                       where="--project", fix=f"its projects: {names}")
-    data = build_snapshot(state, directory, hub_id=hub["id"], project=settings.project, now=now)
     snapshot = parse_snapshot(data, f"collection of {hub['id']}")
-    return Collection(snapshot, log.entries(), waves=scheduler.deepest + 1)
+    return Collection(snapshot, requests, waves=scheduler.deepest + 1)
 
 
-def read_hub(arm: ArmClient, hub_id: str) -> dict[str, Any]:
+def read_hub(arm: ArmClient, hub_id: str, credentials: Credentials | None = None
+             ) -> dict[str, Any]:
     """GET the hub; anything but a readable hub is bad input (there is nothing to diagnose)."""
     try:
         hub = arm.get(hub_id, {"api-version": apiversions.WORKSPACES})
@@ -78,8 +101,12 @@ def read_hub(arm: ArmClient, hub_id: str) -> dict[str, Any]:
                            fix="check the subscription, resource group and name, or pass "
                                "--hub NAME to look it up") from None
         if exc.status == 401:
-            raise BadInput(f"Azure rejected the credentials ({detail})", where=hub_id,
-                           fix=SIGN_IN_FIX) from None
+            raise rejected_credentials(credentials, detail, exc.tenant,
+                                       arm.endpoint) from None
+        if exc.code == TIMEOUT:
+            raise BadInput(f"could not read the hub in time ({detail})", where=hub_id,
+                           fix="retry with a longer --timeout, and check network access to "
+                               "--arm-endpoint") from None
         if exc.status == 403:
             raise BadInput(f"you cannot read this hub ({detail})", where=hub_id,
                            fix="ask for Reader on the hub (or its resource group), then retry"

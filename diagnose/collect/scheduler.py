@@ -6,6 +6,10 @@ result is one wave deeper, so the number of waves is the dependency depth of the
 number of resources. At most `concurrency` steps run at once; when more are ready, steps whose
 results lead to further reads (lists, resources) go before leaves (a principal's groups, a role
 definition), so the dependency chain is never held up by leaves.
+
+With a deadline, wait() returns at most GRACE seconds after it even if some step is still
+stuck (the deadline's watchdog normally ends every read at once, so steps finish with a
+timeout error of their own); the steps left behind are abandoned, and counted.
 """
 
 from __future__ import annotations
@@ -13,13 +17,17 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from diagnose.collect.deadline import Deadline
 from diagnose.collect.requestlog import set_wave
 
 LEAF = 1
 """Priority of a step nothing else depends on."""
+GRACE = 2.0
+"""Seconds past the deadline that wait() still gives steps to record their timeout."""
 
 
 class Scheduler:
@@ -30,6 +38,11 @@ class Scheduler:
         self._cond = threading.Condition()
         self._pending = 0
         self._failure: BaseException | None = None
+        self._abandoned = False
+        self._running: dict[int, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+        self.unfinished: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        """After wait() gave up at the deadline: (step, args) of each step it abandoned,
+        running or not yet started."""
         self._workers: list[threading.Thread] = []
         self.deepest = first_wave
         self.steps = 0
@@ -37,7 +50,7 @@ class Scheduler:
     def submit(self, wave: int, step: Callable[..., Any], *args: Any, priority: int = 0) -> None:
         """Run step(wave, *args) on a worker; it may submit further steps at wave + 1."""
         with self._cond:
-            if self._failure is not None:
+            if self._failure is not None or self._abandoned:
                 return
             self._pending += 1
             self.steps += 1
@@ -57,7 +70,9 @@ class Scheduler:
             set_wave(wave)
             try:
                 with self._cond:
-                    stopped = self._failure is not None
+                    stopped = self._failure is not None or self._abandoned
+                    if not stopped:
+                        self._running[threading.get_ident()] = (step, args)
                 if not stopped:
                     step(wave, *args)
             except BaseException as exc:  # a bug, not an Azure error: stop and re-raise it
@@ -67,16 +82,32 @@ class Scheduler:
             finally:
                 set_wave(None)
                 with self._cond:
+                    self._running.pop(threading.get_ident(), None)
                     self._pending -= 1
                     if self._pending == 0:
                         self._cond.notify_all()
 
-    def wait(self) -> None:
-        """Block until every step (and every step they started) is done."""
+    def wait(self, deadline: Deadline | None = None, grace: float = GRACE) -> int:
+        """Block until every step (and every step they started) is done, or until `grace`
+        seconds after the deadline. Returns how many steps were abandoned still running
+        (0: all finished); those workers are daemons, left to end on their own."""
+        abandoned = 0
+        passed_at: float | None = None
         try:
             with self._cond:
                 while self._pending:
-                    self._cond.wait()
+                    if deadline is None:
+                        self._cond.wait()
+                        continue
+                    left = deadline.remaining()
+                    if left <= 0:
+                        passed_at = passed_at or time.monotonic()
+                        left = passed_at + grace - time.monotonic()
+                        if left <= 0:
+                            abandoned, self._abandoned = self._pending, True
+                            self.unfinished = [*self._running.values(), *self._drain()]
+                            break
+                    self._cond.wait(left)
         except KeyboardInterrupt:
             with self._cond:
                 self._failure = self._failure or KeyboardInterrupt()
@@ -84,7 +115,20 @@ class Scheduler:
         finally:
             for _ in self._workers:
                 self._queue.put((float("inf"), 0, next(self._order), None, ()))
-        for worker in self._workers:
-            worker.join()
+        if not abandoned:
+            for worker in self._workers:
+                worker.join()
         if self._failure is not None:
             raise self._failure
+        return abandoned
+
+    def _drain(self) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        """The steps still queued, taken off the queue (condition held)."""
+        drained = []
+        while True:
+            try:
+                _, _, _, step, args = self._queue.get_nowait()
+            except queue.Empty:
+                return drained
+            if step is not None:
+                drained.append((step, args))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from diagnose.collect.armid import SUBSCRIPTION_ID, parse_resource_id
+from diagnose.collect.deadline import DEFAULT_TIMEOUT, MAX_TIMEOUT
 from diagnose.errors import BadInput
 
 
@@ -57,6 +59,8 @@ class Settings:
     graph_endpoint: str
     concurrency: int
     quiet: bool
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds for the whole collection (--timeout)."""
 
     @property
     def arm_scope(self) -> str:
@@ -76,6 +80,12 @@ def settings_from_args(args: Any) -> Settings:
     if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise BadInput(f"{concurrency!r} is not a number from 1 to {MAX_CONCURRENCY}",
                        where="--concurrency", fix="use for example --concurrency 8")
+    timeout = getattr(args, "timeout", None)
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or \
+            not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise BadInput(f"{timeout!r} is not a number of seconds from 1 to {MAX_TIMEOUT:g}",
+                       where="--timeout", fix="use for example --timeout 600")
     project = getattr(args, "project", None)
     if project is not None and not HUB_NAME.match(project):
         raise BadInput(f"{project!r} is not a valid project name", where="--project",
@@ -91,6 +101,7 @@ def settings_from_args(args: Any) -> Settings:
                                 "--graph-endpoint"),
         concurrency=concurrency,
         quiet=bool(getattr(args, "quiet", False)),
+        timeout=float(timeout),
     )
 
 

@@ -2,7 +2,11 @@
 
 It answers from a fixture set (see diagnose.testing.fixtures), records every request it
 receives (method, path, query, status, time) and can inject what real Azure does on a bad
-day: latency, 429 with Retry-After, 500, 403 on chosen scopes, and paging of any list.
+day (diagnose.testing.faults): latency, 429 with any Retry-After, 500, 403 on chosen scopes or
+calls, paging of any list, getByIds answers that leave ids out, lists without `value`, bodies
+that trickle in a byte at a time, error bodies that echo the bearer token, 401 challenges.
+A GET /v1.0/directoryObjects/{id} the fixtures do not cover is answered as Graph would, from
+the objects of the set's getByIds fixture (404 Request_ResourceNotFound when it has none).
 
     with ArmServer(load_fixture_set("hub-basic"), Faults(latency=0.05)) as server:
         env = {"REQUESTS_CA_BUNDLE": str(server.ca_bundle), "DIAGNOSE_ARM_TOKEN": "x"}
@@ -24,62 +28,27 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from diagnose.testing.certs import make_certificate
+from diagnose.testing.faults import Faults, Rule
 from diagnose.testing.fixtures import ARM_HOST, GRAPH_HOST, Exchange, FixtureSet
+
+__all__ = ["ArmServer", "Faults", "Received", "Reply", "Rule"]
 
 PAGE_PARAMETER = "loopbackPage"
 """The query parameter of the pages the server makes itself (distinct from a fixture's own
 $skiptoken, so both kinds of paging can be combined)."""
+DIRECTORY_OBJECT = re.compile(r"^/v1\.0/directoryObjects/([0-9a-f-]{36})$", re.IGNORECASE)
 READ_POSTS = (
     re.compile(r"^/providers/microsoft\.resourcegraph/resources$"),
     re.compile(r"^/v1\.0/directoryobjects/getbyids$"),
     re.compile(r"^/v1\.0/directoryobjects/[^/]+/getmembergroups$"),
 )
-
-
-@dataclass
-class Rule:
-    """Answer the first `times` requests whose "METHOD path" matches `pattern` (a regular
-    expression, case-insensitive, searched) with `status` instead of the fixture."""
-
-    pattern: str
-    status: int
-    times: int = 1
-    retry_after: float | None = None
-    code: str = ""
-    hits: int = 0
-
-    def applies(self, method: str, path: str) -> bool:
-        return self.hits < self.times and re.search(self.pattern, f"{method} {path}",
-                                                    re.IGNORECASE) is not None
-
-
-@dataclass
-class Faults:
-    latency: float = 0.0
-    """Seconds added to every response."""
-    rules: list[Rule] = field(default_factory=list)
-    forbidden_scopes: list[str] = field(default_factory=list)
-    """ARM path prefixes (scopes) answered with 403 AuthorizationFailed, everything under them
-    included."""
-    graph_forbidden: bool = False
-    """Answer every Microsoft Graph request with 403 Authorization_RequestDenied."""
-    page_size: int | None = None
-    """Split every list ("value") into pages of this size, linked with nextLink."""
-
-    @staticmethod
-    def throttle(pattern: str, times: int = 1, retry_after: float = 1) -> Rule:
-        return Rule(pattern, 429, times, retry_after, "TooManyRequests")
-
-    @staticmethod
-    def server_error(pattern: str, times: int = 1) -> Rule:
-        return Rule(pattern, 500, times, None, "InternalServerError")
 
 
 @dataclass(frozen=True)
@@ -99,6 +68,15 @@ class Received:
             return True
         return self.method == "POST" and any(p.match(self.path.lower().rstrip("/"))
                                              for p in READ_POSTS)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    data: bytes
+    trickle: float = 0.0
+    """Seconds between bytes of the body (0: all at once)."""
 
 
 class ArmServer:
@@ -161,36 +139,38 @@ class ArmServer:
             self.unmatched.clear()
 
     # -- answering -----------------------------------------------------------------------
-    def answer(self, method: str, raw_path: str, body: bytes, authorized: bool
-               ) -> tuple[int, dict[str, str], bytes]:
+    def answer(self, method: str, raw_path: str, body: bytes, authorization: str) -> Reply:
         split = urlsplit(raw_path)
         path = unquote(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         page = int(query.pop(PAGE_PARAMETER, "0") or 0)
-        status, headers, payload = self._respond(method, path, query, body, page, authorized)
+        authorized = authorization.lower().startswith("bearer ")
+        status, headers, payload = self._respond(method, path, query, body, page,
+                                                 authorization)
+        if status == 200 and isinstance(payload, dict) \
+                and self.faults.lists_without_value(method, path):
+            payload = {k: v for k, v in payload.items() if k not in ("value", "data")}
         with self._lock:
             self.received.append(Received(method, path, query, status, time.monotonic(),
                                           authorized, page))
         data = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
-        return status, headers, data.encode("utf-8")
+        trickle = self.faults.trickle_interval if self.faults.trickles(method, path) else 0.0
+        return Reply(status, headers, data.encode("utf-8"), trickle)
 
     def _respond(self, method: str, path: str, query: dict[str, str], body: bytes, page: int,
-                 authorized: bool) -> tuple[int, dict[str, str], Any]:
+                 authorization: str) -> tuple[int, dict[str, str], Any]:
         graph = path.lower().startswith("/v1.0/")
         headers = _ids(graph)
         if self.faults.latency:
             time.sleep(self.faults.latency)
-        if not authorized:
+        if not authorization.lower().startswith("bearer "):
             return 401, headers, _error("InvalidAuthenticationToken", "no bearer token")
         with self._lock:
             rule = next((r for r in self.faults.rules if r.applies(method, path)), None)
             if rule is not None:
                 rule.hits += 1
         if rule is not None:
-            if rule.retry_after is not None:
-                headers["Retry-After"] = _seconds(rule.retry_after)
-            return rule.status, headers, _error(rule.code or str(rule.status),
-                                                f"injected {rule.status}")
+            return self._ruled(rule, headers, authorization)
         if graph and self.faults.graph_forbidden:
             return 403, headers, _error("Authorization_RequestDenied",
                                         "Insufficient privileges to complete the operation.")
@@ -207,6 +187,8 @@ class ArmServer:
         except ValueError:
             return 400, headers, _error("InvalidRequestContent", "the body is not JSON")
         exchange = self.fixtures.find(method, path, query, request_json)
+        if exchange is None and method == "GET" and DIRECTORY_OBJECT.match(path):
+            return self._directory_object(DIRECTORY_OBJECT.match(path).group(1), headers)
         if exchange is None:
             with self._lock:
                 self.unmatched.append(f"{method} {path} {query}")
@@ -214,8 +196,41 @@ class ArmServer:
                                         f"no recorded response for {method} {path} {query}")
         headers.update(exchange.headers)
         if exchange.by_ids:
-            return exchange.status, headers, exchange.body_for(request_json)
+            answer = exchange.body_for(request_json)
+            left_out = {i.lower() for i in self.faults.left_out}
+            if left_out and isinstance(answer, dict):
+                answer = dict(answer, value=[o for o in answer.get("value") or []
+                                             if str(o.get("id", "")).lower() not in left_out])
+            return exchange.status, headers, answer
         return exchange.status, headers, self._paged(exchange, path, query, page)
+
+    def _ruled(self, rule: Rule, headers: dict[str, str], authorization: str
+               ) -> tuple[int, dict[str, str], Any]:
+        headers.update(rule.headers)
+        if rule.retry_after is not None:
+            headers["Retry-After"] = _seconds(rule.retry_after)
+        message = f"injected {rule.status}"
+        if rule.echo_token:  # what a careless server does with the header it was sent
+            headers["x-ms-request-id"] = authorization.partition(" ")[2]
+            message = f"the request with Authorization: {authorization} is not valid"
+            body = _error(rule.code or str(rule.status), message)
+            body["error"]["details"] = {"authorization": authorization,
+                                        "token": authorization.partition(" ")[2]}
+            return rule.status, headers, body
+        return rule.status, headers, _error(rule.code or str(rule.status), message)
+
+    def _directory_object(self, object_id: str, headers: dict[str, str]
+                          ) -> tuple[int, dict[str, str], Any]:
+        """A direct read of a directory object, answered from the getByIds fixture."""
+        for exchange in self.fixtures.exchanges:
+            if not exchange.by_ids or not isinstance(exchange.body, dict):
+                continue
+            for item in exchange.body.get("value") or []:
+                if str(item.get("id", "")).lower() == object_id.lower():
+                    return 200, headers, item
+        return 404, headers, _error("Request_ResourceNotFound",
+                                    f"Resource '{object_id}' does not exist or one of its "
+                                    "queried reference-property objects are not present.")
 
     def _forbidden_scope(self, path: str) -> str | None:
         lowered = path.lower().rstrip("/")
@@ -247,15 +262,24 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        authorized = (self.headers.get("Authorization") or "").lower().startswith("bearer ")
-        status, headers, data = self.owner.answer(self.command, self.path, body, authorized)
-        self.send_response(status)
-        for name, value in headers.items():
+        reply = self.owner.answer(self.command, self.path, body,
+                                  self.headers.get("Authorization") or "")
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(reply.data)))
         self.end_headers()
-        self.wfile.write(data)
+        if not reply.trickle:
+            self.wfile.write(reply.data)
+            return
+        try:  # one byte at a time, until done or the client hangs up
+            for index in range(len(reply.data)):
+                self.wfile.write(reply.data[index:index + 1])
+                self.wfile.flush()
+                time.sleep(reply.trickle)
+        except OSError:
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -273,7 +297,9 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def _seconds(value: float) -> str:
+def _seconds(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
