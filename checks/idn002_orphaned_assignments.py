@@ -17,8 +17,12 @@ from diagnose.engine.context import CheckContext
        docs=(DOCS_TROUBLESHOOT,))
 def orphaned_assignments(ctx: CheckContext):
     """
-    What it checks: role assignments in the snapshot whose principal the directory reports as
-    deleted (the portal shows them as "Identity not found").
+    What it checks: role assignments in the snapshot whose principal the directory confirms
+    as deleted (the portal shows them as "Identity not found"). Confirmed means a direct
+    Microsoft Graph read of the object id answered 404 while the same credential could read
+    other directory objects; a principal Graph merely left out of an answer is unknown, never
+    deleted, and a snapshot that says `deleted` without saying how it knows gets an `unknown`
+    finding, never advice to remove the assignment.
 
     Why it matters: they grant nothing, but they hide the real picture: a team may believe a
     group or identity still has access, and a re-created identity with the same name gets a new
@@ -30,20 +34,33 @@ def orphaned_assignments(ctx: CheckContext):
     directory = ctx.model.authorization.directory
     for assignment in ctx.model.authorization.assignments:
         entry = directory.get(assignment.principal_id)
-        if entry is None or not entry.deleted:
+        if entry is None or not (entry.deleted or entry.deletion_unconfirmed):
             continue
         role = ctx.model.authorization.role(assignment.role_id)
         role_name = role.name if role else assignment.role_id
         principal = PrincipalRef(entry.id, entry.type, entry.display_name)
+        if not entry.deleted:
+            # Reported deleted, but not how: older snapshots took an object Graph left out
+            # of an answer for deleted. Removing access on that guess could lock people out.
+            yield Draft(
+                status=Status.UNKNOWN, resource=assignment.scope, cause=Cause.UNREADABLE,
+                principal=principal,
+                message=f"The {role_name} assignment at {assignment.scope} belongs to "
+                        f"{principal.label}, which the snapshot reports as deleted without "
+                        "saying how that was confirmed: it may still exist. Collect again to "
+                        "confirm before removing anything.",
+                details={"roleAssignmentId": assignment.id})
+            continue
         yield Draft(
             status=Status.WARN, resource=assignment.scope, cause=Cause.ORPHANED,
             principal=principal,
             message=f"The {role_name} assignment at {assignment.scope} belongs to "
                     f"{principal.label}, which no longer exists in the directory: it grants "
-                    "nothing.",
+                    f"nothing. Confirmed: {entry.deleted_evidence}.",
             remediations=(Remediation(
                 kind=RemediationKind.REMOVE_ASSIGNMENT,
-                summary=f"Remove the orphaned {role_name} assignment.",
+                summary=f"Remove the orphaned {role_name} assignment: the deletion was "
+                        f"confirmed ({entry.deleted_evidence}).",
                 principal_id=entry.id, principal_type=entry.type,
                 role_definition_id=assignment.role_id, role_name=role_name,
                 scope=assignment.scope, resource=assignment.id,

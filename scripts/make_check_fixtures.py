@@ -1030,8 +1030,22 @@ def _idn001_pass_keys() -> Fixture:
 
 
 # IDN002 -------------------------------------------------------------------------------------------
-@scenario("IDN002", "fail", "A Contributor assignment on the project belongs to a deleted user.")
+@scenario("IDN002", "fail", "A Contributor assignment on the project belongs to a deleted user "
+          "(the collector confirmed the deletion with a direct Graph read).")
 def _idn002_fail() -> Fixture:
+    f = base()
+    f.principals[FORMER] = arm.principal(
+        FORMER, "User", "Former Contractor", [], deleted=True, deletedEvidence=(
+            f"GET /v1.0/directoryObjects/{FORMER} answered 404 Request_ResourceNotFound "
+            "while other directory objects were readable"))
+    f.grant("former/project/contributor", PROJECT, FORMER, arm.CONTRIBUTOR)
+    return f
+
+
+@scenario("IDN002", "unknown-deletion-unconfirmed",
+          "An older snapshot says the user is deleted without saying how that was confirmed: "
+          "unknown, and no advice to remove the assignment.")
+def _idn002_unknown_unconfirmed() -> Fixture:
     f = base()
     f.principals[FORMER] = arm.principal(FORMER, "User", "Former Contractor", [], deleted=True)
     f.grant("former/project/contributor", PROJECT, FORMER, arm.CONTRIBUTOR)

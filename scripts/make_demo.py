@@ -218,7 +218,9 @@ def principals() -> list[dict]:
         p(CHEN, "User", "Chen Wei", [], userPrincipalName="chen.wei@contoso.com"),
         p(DANA, "User", "Dana Smith", [GRP_INTERNS], userPrincipalName="dana.smith@contoso.com"),
         p(EVE, "User", "Eve Martin", [GRP_DS], userPrincipalName="eve.martin@contoso.com"),
-        p(FORMER, "User", "Former Contractor", [], deleted=True),
+        p(FORMER, "User", "Former Contractor", [], deleted=True, deletedEvidence=(
+            f"GET /v1.0/directoryObjects/{FORMER} answered 404 Request_ResourceNotFound "
+            "while other directory objects were readable")),
         p(GRP_DEVS, "Group", "grp-ai-developers", []),
         p(GRP_DS, "Group", "grp-data-science", []),
         p(GRP_INTERNS, "Group", "grp-ds-interns", [GRP_DS]),

@@ -132,6 +132,7 @@ EXPECTED: dict[str, Expect] = {
     "IDN001/fail-hub-identity": setting(HUB, "identity.type", cause=Cause.IDENTITY),
     "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN,
                            Cause.ORPHANED),
+    "IDN002/unknown-deletion-unconfirmed": unknown(PROJECT, "Former Contractor"),
     "INS001/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
     "NET001/fail": setting(SEARCH, "properties.networkRuleSet.bypass"),
     "NET001/fail-storage": setting(ST_DATA, "properties.networkAcls.bypass"),

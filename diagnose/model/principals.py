@@ -18,17 +18,30 @@ class Principal:
     member_of: tuple[str, ...] | None
     """Group ids, direct or already transitive; None when they could not be read."""
     deleted: bool = False
+    """Confirmed deleted: the snapshot says `deleted` and how it was confirmed
+    (`deletedEvidence`). Only a confirmed deletion may lead to advice that removes access."""
+    deleted_evidence: str | None = None
+    """How the deletion was confirmed (e.g. a direct Graph read answered 404 while other
+    objects were readable)."""
+    deletion_unconfirmed: bool = False
+    """The snapshot says `deleted` without saying how it knows (older collectors took a
+    principal Graph left out of an answer for deleted): treat it as existing, unknown."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_snapshot(cls, entry: dict[str, Any]) -> Principal:
         member_of = entry.get("memberOf")
+        evidence = entry.get("deletedEvidence")
+        evidence = evidence.strip() if isinstance(evidence, str) and evidence.strip() else None
+        reported = entry.get("deleted") is True
         return cls(
             id=entry["id"].lower(),
             type=entry["type"],
             display_name=entry.get("displayName") or None,
             member_of=None if member_of is None else tuple(g.lower() for g in member_of),
-            deleted=bool(entry.get("deleted")),
+            deleted=reported and evidence is not None,
+            deleted_evidence=evidence if reported else None,
+            deletion_unconfirmed=reported and evidence is None,
             raw=entry,
         )
 
