@@ -130,10 +130,11 @@ _HEADER = re.compile(
 _CLIENT_SECRET = re.compile(
     r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
 # 32 or 64 hex digits right after a word that says key: `api key 7d3c...`, `key1: ...`,
-# `signature is ...`. Without such a word a hex string is an id or a hash, and stays.
+# `signature is ...`. Without such a word a hex string is an id or a hash, and stays; so does
+# a path segment (a Key Vault key's version: .../keys/hub-key/4f6d...).
 _KEYED_HEX = re.compile(
     r"(?i)(\b(?:keys?[12]?|secret|token|password|passwd|signature|sig|credentials?)\b"
-    r"[^0-9a-z\n]{0,4}(?:(?:is|was|of|value)[^0-9a-z\n]{1,4})?)([0-9a-f]{64}|[0-9a-f]{32})"
+    r"[^0-9a-z/\n]{0,4}(?:(?:is|was|of|value)[^0-9a-z/\n]{1,4})?)([0-9a-f]{64}|[0-9a-f]{32})"
     r"(?![0-9a-z])")
 _HEADER_WORDS = ("key", "authorization", "cookie", "passw", "pwd", "secret", "token")
 _KEY_WORDS = ("key", "secret", "token", "passw", "sig", "credential")

@@ -107,7 +107,9 @@ ARM_ID = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg
           "Microsoft.KeyVault/vaults/kvContosoAi2024EastUs01/keys/cmkKey01/versions/"
           "0123456789abcdef0123456789abcdef")
 SHA256 = hashlib.sha256(b"snapshot.json").hexdigest()
-SURVIVORS = [GUID, ROLE_ID, ARM_ID, f"sha256: {SHA256}", f'"sha256": "{SHA256}"',
+KEY_IDENTIFIER = "https://kv-cmk.vault.azure.net/keys/hub-key/4f6d0c8e2b1a4c3d9e8f7a6b5c4d3e2f"
+SURVIVORS = [GUID, ROLE_ID, ARM_ID, KEY_IDENTIFIER, f"secrets/db-secret/{hex_key(32)}",
+             f"sha256: {SHA256}", f'"sha256": "{SHA256}"',
              f"request {GUID.replace('-', '')} took 3 s", "keyName=cmk;keyVault=kv-ai",
              "Microsoft.Storage/storageAccounts/listKeys/action", "the token has expired",
              "--auth-options aadOrApiKey", "Keys: see the portal"]

@@ -50,6 +50,8 @@ UNSAFE_CHARACTERS = _C0 + (
 Cc, Cf, Zl, Zp and Cs categories (tests/test_hostile_text.py checks this against unicodedata)."""
 
 UNSAFE = re.compile(f"[{UNSAFE_CHARACTERS}]")
+_BLOCK_UNSAFE = re.compile(f"[\x00-\x09\x0b-\x1f{UNSAFE_CHARACTERS[len(_C0):]}]")
+"""UNSAFE but for the newline, which a block keeps."""
 _NAMED = {"\n": "\\n", "\t": "\\t"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#+|~])")
 _MARKDOWN_LINE_START = re.compile(r"^(?:[-=]|(\d{1,9})([.)])(?=\s|$))")
@@ -83,7 +85,7 @@ def safe_text(value: object) -> str:
 def safe_block(value: object) -> str:
     """Several lines: line breaks (`\\n`, `\\r\\n`) kept, every other unsafe character escaped."""
     text = value if isinstance(value, str) else str(value)
-    if UNSAFE.search(text) is None:
+    if _BLOCK_UNSAFE.search(text) is None:
         return text
     return "\n".join(safe_text(line) for line in text.replace("\r\n", "\n").split("\n"))
 

@@ -46,7 +46,7 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     if finding.evidence:
         out.append("\nEvidence\n", style="bold underline")
         for decision in finding.evidence:
-            out.append(safe_block(render_decision(decision, name_of)))
+            out.append(safe_block(render_decision(decision, name_of).removesuffix("\n")))
             out.append("\n")
     if finding.details:
         out.append("\nDetails\n", style="bold underline")
