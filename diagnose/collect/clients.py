@@ -275,15 +275,16 @@ _TENANT = re.compile(r'authorization(?:_uri)?="https://[^/"]+/([0-9a-f-]{36})', 
 
 
 def _error_of(response: Any, tokens: SentTokens) -> ApiError:
-    code, message = None, ""
+    code: str | None = None
+    message = ""
     try:
         body = response.json()
     except Exception:  # not JSON: keep the reason phrase
         body = None
     if isinstance(body, dict):
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
-        code = error.get("code") if isinstance(error.get("code"), str) else None
-        message = error.get("message") if isinstance(error.get("message"), str) else ""
+        error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
+        code = error["code"] if isinstance(error.get("code"), str) else None
+        message = error["message"] if isinstance(error.get("message"), str) else ""
     tenant = None
     if response.status_code == 401:
         found = _TENANT.search(str(response.headers.get("WWW-Authenticate") or ""))
@@ -347,7 +348,7 @@ def arm_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
 
     shared = shared or shared_connection(watchdog=False)
     auth = ARMChallengeAuthenticationPolicy(credential, scope)
-    client = ARMPipelineClient(
+    client: Any = ARMPipelineClient(
         endpoint, policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
         transport=_transport(concurrency, shared.deadline))
     return ArmClient(client, endpoint, shared.tokens)
@@ -361,7 +362,7 @@ def graph_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
 
     shared = shared or shared_connection(watchdog=False)
     auth = BearerTokenCredentialPolicy(credential, scope)
-    client = PipelineClient(
+    client: Any = PipelineClient(
         endpoint, policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
         transport=_transport(concurrency, shared.deadline))
     return GraphClient(client, endpoint, shared.tokens)

@@ -124,7 +124,7 @@ class Scheduler:
 
     def _drain(self) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
         """The steps still queued, taken off the queue (condition held)."""
-        drained = []
+        drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         while True:
             try:
                 _, _, _, step, args = self._queue.get_nowait()

@@ -187,8 +187,9 @@ class ArmServer:
         except ValueError:
             return 400, headers, _error("InvalidRequestContent", "the body is not JSON")
         exchange = self.fixtures.find(method, path, query, request_json)
-        if exchange is None and method == "GET" and DIRECTORY_OBJECT.match(path):
-            return self._directory_object(DIRECTORY_OBJECT.match(path).group(1), headers)
+        directory_object = DIRECTORY_OBJECT.match(path) if method == "GET" else None
+        if exchange is None and directory_object is not None:
+            return self._directory_object(directory_object.group(1), headers)
         if exchange is None:
             with self._lock:
                 self.unmatched.append(f"{method} {path} {query}")
