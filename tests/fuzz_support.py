@@ -14,7 +14,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from hypothesis import event
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from diagnose.cli import main
 
@@ -94,17 +96,33 @@ def mutated_documents(draw: st.DrawFn, base: dict[str, Any] | None = None) -> An
         for part in path[:-1]:
             parent = parent[part]
         last = path[-1]
-        action = draw(st.sampled_from(["delete", "replace", "replace", "duplicate", "add"]))
+        action = draw(st.sampled_from(["delete", "replace", "same type", "same type",
+                                       "duplicate", "add"]))
         if action == "delete":
             del parent[last]
         elif action == "replace":
             parent[last] = draw(hostile_values)
+        elif action == "same type":  # more likely to pass the schema and reach the checks
+            parent[last] = draw(_same_type(parent[last]))
         elif action == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[last]))
         elif isinstance(parent[last], dict):
             parent[last][draw(st.sampled_from(["id", "x", "properties", "principalId"]))] = \
                 draw(hostile_values)
     return document
+
+
+def _same_type(value: Any) -> st.SearchStrategy[Any]:
+    if isinstance(value, str):
+        return st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=40)
+    if isinstance(value, bool) or value is None:
+        return st.none() | st.booleans()
+    if isinstance(value, int | float):
+        return st.sampled_from(HOSTILE_NUMBERS) | st.integers()
+    if isinstance(value, list):
+        return st.lists(st.sampled_from(HOSTILE_STRINGS + PRINCIPAL_IDS), max_size=4) | \
+            st.just(value + value)
+    return st.just({key: None for key in value}) | st.just({})
 
 
 def encode(document: Any, ascii_only: bool) -> bytes:
@@ -144,6 +162,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
+    if currently_in_test_context():  # what the statistics show (--hypothesis-show-statistics)
+        event(f"{'report' if argv[0].startswith('-') else argv[0]}: exit {code}")
     assert code in (0, 1, 2, 3), (code, err.getvalue()[-2000:])
     assert "Traceback" not in err.getvalue(), err.getvalue()[-2000:]
     if code == 2:
@@ -193,7 +213,12 @@ def reseal(members: dict[str, bytes]) -> None:
     """Rewrite manifest.json for the members as they are now (a 'consistent' forgery)."""
     files = {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
              for name, data in members.items() if name != "manifest.json"}
-    manifest = json.loads(members.get("manifest.json", b"{}") or b"{}")
+    try:
+        manifest = json.loads(members.get("manifest.json") or b"{}")
+    except ValueError:  # an earlier mutation broke it: start a new one
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
     manifest["files"] = files
     members["manifest.json"] = json.dumps(manifest).encode()
 
