@@ -9,6 +9,7 @@ import copy
 import io
 import json
 import os
+import struct
 import threading
 import time
 import zipfile
@@ -402,3 +403,17 @@ def test_a_zipped_snapshot_without_a_manifest_is_read(tmp_path: Path,
     path = write_zip(tmp_path / "plain.zip", {"hub/snapshot.json": json.dumps(DEMO).encode()})
     snapshot = load_snapshot(path)
     assert snapshot.source.endswith("plain.zip!hub/snapshot.json") and not snapshot.warnings
+
+
+def test_a_member_that_understates_its_size_is_read_no_further(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The limits trust the sizes the zip declares; a member larger than it says is read only
+    to its declared size, then fails its CRC: memory stays bounded by what was checked."""
+    path = write_zip(tmp_path / "liar.zip", {"snapshot.json": json.dumps(DEMO).encode()})
+    raw = bytearray(path.read_bytes())
+    local, central = raw.find(b"PK\x03\x04"), raw.find(b"PK\x01\x02")
+    struct.pack_into("<I", raw, local + 22, 1000)  # uncompressed size, in both headers
+    struct.pack_into("<I", raw, central + 24, 1000)
+    path.write_bytes(bytes(raw))
+    line = refused(capsys, report(path))
+    assert "damaged zip file" in line and "CRC" in line and "snapshot.json" in line
