@@ -330,3 +330,23 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
     assert answer.startswith(("ALLOWED: Ana Lopez" + ESCAPED, "DENIED: Ana Lopez" + ESCAPED))
     assert "failed" + ESCAPED in everything  # the notification
     assert "\x1b" not in everything and UNSAFE.search(everything.replace("\n", "")) is None
+
+
+def test_snapshot_warnings_on_stderr_are_escaped(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 hostile: dict[str, Any]) -> None:
+    """A warning quotes what it is about (a bundle member's name, say): shown as data."""
+    import dataclasses
+
+    import diagnose.cli.report as report_cli
+
+    real = report_cli.execute
+
+    def warned(*args: Any, **kwargs: Any) -> Any:
+        run_ = real(*args, **kwargs)
+        snapshot = dataclasses.replace(run_.snapshot, warnings=("member x" + HOSTILE,))
+        return dataclasses.replace(run_, snapshot=snapshot)
+
+    monkeypatch.setattr(report_cli, "execute", warned)
+    _, _, err = run(capsys, "--demo", "--no-tui")
+    assert "diagnose: warning: member x" + ESCAPED in err and unsafe_in(err) == []

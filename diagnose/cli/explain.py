@@ -12,7 +12,7 @@ from diagnose.exitcodes import ExitCode
 from diagnose.explain.explain import Explanation, explain_error, explanation_json
 from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_block, safe_text
+from diagnose.render.safe import safe_block, safe_message, safe_text
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -30,7 +30,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
         snapshot = load_snapshot(args.snapshot, **input_options(args))
         for warning in snapshot.warnings:
-            print(f"diagnose: warning: {warning}", file=sys.stderr)
+            print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     explanation = explain_error(args.text, snapshot)
     if args.json:
         print(json.dumps(explanation_json(explanation), indent=2))

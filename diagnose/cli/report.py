@@ -9,6 +9,7 @@ import sys
 from diagnose.cli.output import write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
+from diagnose.render.safe import safe_message
 from diagnose.snapshot import Snapshot
 
 
@@ -55,7 +56,7 @@ def run_report(args: argparse.Namespace) -> int:
         return run_tui(args)
     run = execute(args)
     for warning in run.snapshot.warnings:  # the report says it too, among what was not read
-        print(f"diagnose: warning: {warning}", file=sys.stderr)
+        print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 

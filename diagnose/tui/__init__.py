@@ -23,7 +23,9 @@ def run_tui(args: argparse.Namespace) -> int:
     if app.crash is not None:
         raise app.crash
     if app.error is not None:
-        print(f"diagnose: error: {app.error}", file=sys.stderr)
+        from diagnose.render.safe import safe_message
+
+        print(f"diagnose: error: {safe_message(str(app.error))}", file=sys.stderr)
         return app.exit_code
     run = app.diagnosis
     if run is not None:
