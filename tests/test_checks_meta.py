@@ -13,24 +13,25 @@ import pytest
 
 from diagnose.cli import main
 from diagnose.engine.api import SECTION_TITLES, CheckInfo, parse_sections
-from diagnose.engine.registry import ENTRY_POINT_GROUP, load_checks, select_checks
+from diagnose.engine.registry import (
+    BUILTIN_PACKAGE,
+    ENTRY_POINT_GROUP,
+    builtin_module_names,
+    checks_defined_in,
+    load_checks,
+    select_checks,
+)
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKS_DIR = ROOT / "checks"
+CHECKS_DIR = ROOT / "diagnose" / "checks"
 FIXTURE = ROOT / "fixtures" / "checks" / "HUB001" / "fail.json"
 ID_FORM = re.compile(r"^[A-Z]{2,5}\d{3}$")
 
 
-def entry_points_table() -> dict[str, str]:
-    with (ROOT / "pyproject.toml").open("rb") as handle:
-        project = tomllib.load(handle)["project"]
-    return project["entry-points"][ENTRY_POINT_GROUP]
-
-
 def check_modules() -> set[str]:
-    return {p.stem for p in CHECKS_DIR.glob("*.py") if p.stem not in ("__init__", "_common")}
+    return {p.stem for p in CHECKS_DIR.glob("*.py") if not p.stem.startswith("_")}
 
 
 def registered() -> list[CheckInfo]:
@@ -42,32 +43,30 @@ def registered() -> list[CheckInfo]:
 CHECK_IDS = [c.id for c in registered()]
 
 
-# -- registration ----------------------------------------------------------------------------
-def test_every_module_is_registered_and_every_entry_point_is_a_module() -> None:
-    table = entry_points_table()
-    modules = {value.split(":", 1)[0] for value in table.values()}
-    assert all(m.startswith("checks.") for m in modules), modules
-    assert {m.removeprefix("checks.") for m in modules} == check_modules()
-    assert len(modules) == len(table), "two entry points share a module"
+# -- registration: the built-in package, scanned -----------------------------------------------
+def test_every_builtin_module_defines_one_check_named_after_it() -> None:
+    names = builtin_module_names()
+    assert {n.removeprefix(BUILTIN_PACKAGE + ".") for n in names} == check_modules()
+    for name in names:
+        found = checks_defined_in(importlib.import_module(name))
+        assert len(found) == 1, f"{name} defines {len(found)} checks"
+        assert name.rsplit(".", 1)[-1].startswith(found[0].id.lower() + "_"), name
 
 
-def test_entry_point_names_its_checks_id_and_module() -> None:
-    for name, value in entry_points_table().items():
-        module_name, _, attribute = value.partition(":")
-        info = getattr(importlib.import_module(module_name), attribute)
-        assert isinstance(info, CheckInfo), value
-        assert info.id == name, f"entry point {name} loads check {info.id}"
-        assert module_name.removeprefix("checks.").startswith(info.id.lower() + "_"), value
-
-
-def test_the_installed_entry_points_are_the_ones_in_pyproject() -> None:
-    """What load_checks sees (the installed metadata) matches pyproject: reinstall with
-    `pip install -e .` when this fails after adding a check."""
-    assert sorted(CHECK_IDS) == sorted(entry_points_table())
+def test_the_registry_is_the_builtin_package_without_any_entry_point() -> None:
+    """Built-in checks are found by scanning diagnose.checks: none is an entry point, so a new
+    module is a new check without reinstalling (the group is for other packages' checks)."""
+    builtin = sorted(c.id for name in builtin_module_names()
+                     for c in checks_defined_in(importlib.import_module(name)))
+    assert builtin == CHECK_IDS
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        project = tomllib.load(handle)["project"]
+    assert ENTRY_POINT_GROUP not in project.get("entry-points", {})
+    assert not (ROOT / "checks").exists(), "the built-in checks live in diagnose/checks"
 
 
 def test_ids_are_unique_and_well_formed() -> None:
-    assert len(CHECK_IDS) == len(set(CHECK_IDS)) == 29
+    assert CHECK_IDS and len(CHECK_IDS) == len(set(CHECK_IDS))
     for check_id in CHECK_IDS:
         assert ID_FORM.match(check_id), check_id
     assert sorted(CHECK_IDS) == CHECK_IDS

@@ -1,48 +1,91 @@
-"""Where checks come from: the `ai_hub_diagnose.checks` entry-point group.
+"""Where checks come from: the built-in package and the `ai_hub_diagnose.checks` entry points.
 
-Built-in checks are registered in pyproject.toml exactly as a third-party package registers
-its own, so there is one table of checks and no list in code to drift from it.
+Built-in checks are the modules of diagnose.checks, found by scanning that package, so adding
+one is adding a module (scripts/new_check.py writes it), listed by `diagnose checks` without
+reinstalling. Checks from other packages register in the entry-point group, each entry naming a
+check (or a list of checks) made with @check. A check id belongs to whoever registered it
+first, built-ins before plug-ins: a plug-in reusing an id is refused with a load error.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from types import ModuleType
 
 from diagnose.engine.api import CheckInfo
 from diagnose.errors import BadInput
 
 ENTRY_POINT_GROUP = "ai_hub_diagnose.checks"
+BUILTIN_PACKAGE = "diagnose.checks"
 
 
 @dataclass(frozen=True)
 class LoadError:
     entry_point: str
+    """What failed to load: an entry point (`NAME = module:attribute`) or a built-in module."""
     error: str
 
 
 def load_checks() -> tuple[list[CheckInfo], list[LoadError]]:
-    """Every registered check, sorted by id, and the entry points that failed to load."""
+    """Every check, built-in and plug-in, sorted by id, and what failed to load."""
     checks: dict[str, CheckInfo] = {}
+    owners: dict[str, str] = {}
     errors: list[LoadError] = []
+
+    def register(where: str, items: Iterable[object]) -> None:
+        for item in items:
+            if not isinstance(item, CheckInfo):
+                errors.append(LoadError(where, "is not a check (decorate it with @check)"))
+            elif item.id in checks and checks[item.id] is not item:
+                errors.append(LoadError(where, f"check id {item.id} is already taken "
+                                               f"(by {owners[item.id]})"))
+            else:
+                checks[item.id] = item
+                owners.setdefault(item.id, where)
+
+    for module_name, module in _builtin_modules(errors):
+        found = checks_defined_in(module)
+        if not found:
+            errors.append(LoadError(module_name, "defines no check (decorate a function with "
+                                                 "@check, or start the module's name with _)"))
+        register(module_name, found)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
+        where = f"{entry.name} = {entry.value}"
         try:
             loaded = entry.load()
         except Exception as exc:  # one broken plug-in must not hide the others
-            errors.append(LoadError(f"{entry.name} = {entry.value}",
-                                    f"{type(exc).__name__}: {exc}"))
+            errors.append(LoadError(where, f"{type(exc).__name__}: {exc}"))
             continue
-        items = loaded if isinstance(loaded, list | tuple) else [loaded]
-        for item in items:
-            if not isinstance(item, CheckInfo):
-                errors.append(LoadError(f"{entry.name} = {entry.value}",
-                                        "is not a check (decorate it with @check)"))
-            elif item.id in checks and checks[item.id] is not item:
-                errors.append(LoadError(f"{entry.name} = {entry.value}",
-                                        f"check id {item.id} is already taken"))
-            else:
-                checks[item.id] = item
+        register(where, loaded if isinstance(loaded, list | tuple) else [loaded])
     return sorted(checks.values(), key=lambda c: c.id), errors
+
+
+def builtin_module_names() -> list[str]:
+    """The modules of the built-in package that hold checks (not the `_` helpers), sorted."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    return sorted(f"{BUILTIN_PACKAGE}.{info.name}"
+                  for info in pkgutil.iter_modules(package.__path__)
+                  if not info.name.startswith("_") and not info.ispkg)
+
+
+def checks_defined_in(module: ModuleType) -> list[CheckInfo]:
+    """The checks a module defines itself (not those it imports from another module)."""
+    return [value for value in vars(module).values()
+            if isinstance(value, CheckInfo) and value.run.__module__ == module.__name__]
+
+
+def _builtin_modules(errors: list[LoadError]) -> list[tuple[str, ModuleType]]:
+    modules = []
+    for name in builtin_module_names():
+        try:
+            modules.append((name, importlib.import_module(name)))
+        except Exception as exc:  # a broken built-in must not hide the other checks either
+            errors.append(LoadError(name, f"{type(exc).__name__}: {exc}"))
+    return modules
 
 
 def parse_ids(values: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-from checks._common import DOCS_USE_YOUR_DATA, EMBEDDINGS, OPENAI_USER, service_pairs
+from diagnose.checks._common import DOCS_USE_YOUR_DATA, EMBEDDINGS, OPENAI_USER, service_pairs
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 

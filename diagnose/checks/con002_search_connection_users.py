@@ -1,4 +1,4 @@
-from checks._common import (
+from diagnose.checks._common import (
     DOCS_SEARCH_RBAC,
     SEARCH_CATEGORIES,
     SEARCH_DOCUMENTS_READ,

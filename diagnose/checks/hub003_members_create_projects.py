@@ -1,4 +1,4 @@
-from checks._common import AZURE_AI_DEVELOPER, DOCS_HUB_RBAC, HUB_JOIN
+from diagnose.checks._common import AZURE_AI_DEVELOPER, DOCS_HUB_RBAC, HUB_JOIN
 from diagnose.engine.api import Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
 

@@ -1,4 +1,8 @@
-from checks._common import AI_INFERENCE_DEPLOYMENT_OPERATOR, DEPLOYMENT_WRITE, DOCS_HUB_RBAC
+from diagnose.checks._common import (
+    AI_INFERENCE_DEPLOYMENT_OPERATOR,
+    DEPLOYMENT_WRITE,
+    DOCS_HUB_RBAC,
+)
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key

@@ -1,4 +1,4 @@
-from checks._common import DOCS_TROUBLESHOOT
+from diagnose.checks._common import DOCS_TROUBLESHOOT
 from diagnose.engine.api import (
     Cause,
     Draft,

@@ -1,4 +1,4 @@
-from checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
+from diagnose.checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 

@@ -1,4 +1,4 @@
-from checks._common import FOUNDRY_USER
+from diagnose.checks._common import FOUNDRY_USER
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_PROJECT, USER_ASSIGNED_IDENTITY

@@ -1,4 +1,4 @@
-from checks._common import ACR_PULL, DOCS_HUB_RBAC, unknown_resource
+from diagnose.checks._common import ACR_PULL, DOCS_HUB_RBAC, unknown_resource
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 

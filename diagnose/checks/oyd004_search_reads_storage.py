@@ -1,4 +1,9 @@
-from checks._common import BLOB_READ, DOCS_USE_YOUR_DATA, STORAGE_BLOB_DATA_READER, service_pairs
+from diagnose.checks._common import (
+    BLOB_READ,
+    DOCS_USE_YOUR_DATA,
+    STORAGE_BLOB_DATA_READER,
+    service_pairs,
+)
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 

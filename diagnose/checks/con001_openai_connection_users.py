@@ -1,4 +1,4 @@
-from checks._common import (
+from diagnose.checks._common import (
     CHAT_COMPLETIONS,
     DOCS_OPENAI_RBAC,
     OPENAI_CATEGORIES,

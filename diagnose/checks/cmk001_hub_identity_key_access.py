@@ -1,4 +1,4 @@
-from checks._common import (
+from diagnose.checks._common import (
     DOCS_CMK,
     KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
     cmk_settings,

@@ -1,4 +1,4 @@
-from checks._common import DOCS_HUB_RBAC, READER
+from diagnose.checks._common import DOCS_HUB_RBAC, READER
 from diagnose.engine.api import Cause, Draft, Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import AZURE_ML_APP_ID, CheckContext
 

@@ -1,4 +1,4 @@
-from checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings, unknown_resource
+from diagnose.checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings, unknown_resource
 from diagnose.engine.api import (
     Cause,
     Draft,

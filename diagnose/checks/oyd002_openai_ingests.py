@@ -1,4 +1,4 @@
-from checks._common import (
+from diagnose.checks._common import (
     BLOB_READ,
     BLOB_WRITE,
     DOCS_USE_YOUR_DATA,

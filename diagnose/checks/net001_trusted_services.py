@@ -1,4 +1,4 @@
-from checks._common import DOCS_TRUSTED, service_pairs
+from diagnose.checks._common import DOCS_TRUSTED, service_pairs
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT, Resource

@@ -1,4 +1,4 @@
-from checks._common import CONTRIBUTOR, DOCS_HUB_RBAC
+from diagnose.checks._common import CONTRIBUTOR, DOCS_HUB_RBAC
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key

@@ -1,4 +1,4 @@
-from checks._common import DOCS_HUB_RBAC, ONELAKE_CATEGORIES, connections_of_category
+from diagnose.checks._common import DOCS_HUB_RBAC, ONELAKE_CATEGORIES, connections_of_category
 from diagnose.engine.api import Cause, Draft, Severity, Status, check
 from diagnose.engine.context import CheckContext
 

@@ -1,4 +1,8 @@
-from checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES, reached_with_entra_id
+from diagnose.checks._common import (
+    DOCS_SEARCH_ENABLE_RBAC,
+    SEARCH_CATEGORIES,
+    reached_with_entra_id,
+)
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE

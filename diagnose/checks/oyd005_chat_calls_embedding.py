@@ -1,4 +1,4 @@
-from checks._common import (
+from diagnose.checks._common import (
     DOCS_USE_YOUR_DATA,
     EMBEDDINGS,
     OPENAI_USER,
