@@ -26,13 +26,17 @@ ANA = next(p["id"] for p in json.loads(FIXTURE.read_text(encoding="utf-8"))["pri
            if p.get("displayName") == "Ana Alvarez")
 
 PLUGIN = '''
-from diagnose.engine.api import Operation, Requirement, Severity, check
+from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+AUDIT_DENIED = ErrorText(
+    "ContosoAuditDenied", "ContosoAuditDenied: the auditor cannot see ...", "Contoso audit tool",
+    "the auditor has no role on the hub", "assign Reader on the hub to the auditor",
+    r"ContosoAuditDenied")
 
 
 @check(id="{id}", title="Auditors can read every hub", severity=Severity.MEDIUM,
-       scenario="Audit", docs=("https://contoso.example/wiki/audit",))
+       scenario="Audit", docs=("https://contoso.example/wiki/audit",), explains=(AUDIT_DENIED,))
 def auditors_read_hubs(ctx):
     """
     What it checks: the audit user holds Microsoft.MachineLearningServices/workspaces/read on
@@ -149,3 +153,14 @@ def test_a_builtin_module_without_a_check_or_that_fails_is_a_load_error(
                              "fake_builtin_checks.cts007_broken"}
     assert "defines no check" in problems["fake_builtin_checks.cts006_forgot_the_decorator"]
     assert problems["fake_builtin_checks.cts007_broken"] == "RuntimeError: boom"
+
+
+def test_diagnose_explain_recognises_the_error_texts_a_plugin_declares(install, capsys) -> None:
+    text = "ContosoAuditDenied: the auditor cannot see hub-fixture"
+    assert main(["explain", text]) == ExitCode.FINDINGS  # not recognised before
+    capsys.readouterr()
+    install(PLUGIN.replace("{id}", "CTS008"), {"CTS008": "contoso_checks:auditors_read_hubs"})
+    assert main(["explain", text, "--snapshot", str(FIXTURE)]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert out.startswith("Recognised: ContosoAuditDenied (Contoso audit tool)")
+    assert "Related findings (CTS008):" in out and "FAIL CTS008:" in out

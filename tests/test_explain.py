@@ -8,7 +8,8 @@ import pytest
 
 from diagnose.cli import main
 from diagnose.demo import load_demo
-from diagnose.explain.patterns import PATTERNS, recognise
+from diagnose.engine.registry import load_checks
+from diagnose.explain.patterns import patterns, recognise
 
 SUB = "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-contoso-ai"
@@ -72,8 +73,32 @@ REAL_MESSAGES = {
 }
 
 
+PATTERNS = patterns()
+
+
 def test_every_pattern_has_a_real_message_in_these_tests():
     assert {p.name for p in PATTERNS} == set(REAL_MESSAGES)
+
+
+def test_the_patterns_are_the_error_texts_the_checks_declare():
+    """Derived from the registry: each pattern is a text some check declares in @check(explains=
+    ...), its checks are exactly the registered checks declaring it, by id."""
+    checks = load_checks()[0]
+    for pattern in PATTERNS:
+        declaring = [c.id for c in checks if any(t.name == pattern.name for t in c.explains)]
+        assert declaring and list(pattern.checks) == declaring, pattern.name
+    assert len({p.name for p in PATTERNS}) == len(PATTERNS)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_MESSAGES))
+def test_a_real_message_matches_no_other_specific_pattern(name):
+    """Recognition does not hang on the order of the table: a real message matches its own
+    pattern and no other, except the broad ones (tried last), which may match anything."""
+    broad = {t.name for c in load_checks()[0] for t in c.explains if t.broad}
+    matching = {p.name for p in PATTERNS if p.regex.search(REAL_MESSAGES[name])}
+    assert name in matching
+    assert matching - broad - {name} == set()
+    assert list(PATTERNS)[-len(broad):] == [p for p in PATTERNS if p.name in broad]
 
 
 @pytest.mark.parametrize("name", sorted(REAL_MESSAGES))

@@ -3,6 +3,7 @@ from diagnose.checks._common import (
     SEARCH_CATEGORIES,
     reached_with_entra_id,
 )
+from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE
@@ -12,7 +13,8 @@ RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}
 
 @check(id="CFG001", title="Search accepts Entra ID tokens where Entra ID is used",
        severity=Severity.CRITICAL, scenario="Search in API-key-only mode",
-       docs=(DOCS_SEARCH_ENABLE_RBAC,))
+       docs=(DOCS_SEARCH_ENABLE_RBAC,),
+       explains=(SEARCH_UNAUTHORIZED,))
 def search_api_key_only(ctx: CheckContext):
     """
     What it checks: every Search service reached with Entra ID (an Entra ID connection, or an

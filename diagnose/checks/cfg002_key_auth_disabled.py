@@ -1,12 +1,41 @@
 from diagnose.checks._common import DOCS_IDENTITY_STORAGE
-from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
+
+AUTHENTICATION_TYPE_DISABLED = ErrorText(
+    "AuthenticationTypeDisabled",
+    "AuthenticationTypeDisabled: Key based authentication is disabled for this resource.",
+    "Azure OpenAI / AI services",
+    "the resource has local (key) authentication disabled while the caller, usually a "
+    "connection, still uses an API key",
+    "switch the connection to Entra ID, or re-enable key authentication",
+    r"AuthenticationTypeDisabled|Key based authentication is disabled")
+
+KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
+    "KeyBasedAuthenticationNotPermitted",
+    "KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted on this "
+    "storage account.",
+    "Storage",
+    "the storage account has shared key access disabled while a caller uses an account key "
+    "or SAS",
+    "switch the caller (connection, datastore) to Entra ID, or allow shared key access",
+    r"KeyBasedAuthenticationNotPermitted")
 
 
 @check(id="CFG002", title="Connections do not use keys a resource refuses",
        severity=Severity.CRITICAL, scenario="Key auth disabled while connections use keys",
-       docs=(DOCS_IDENTITY_STORAGE,))
+       docs=(DOCS_IDENTITY_STORAGE,),
+       explains=(AUTHENTICATION_TYPE_DISABLED, KEY_BASED_AUTHENTICATION_NOT_PERMITTED))
 def key_auth_disabled(ctx: CheckContext):
     """
     What it checks: no connection authenticates with an API key, account key or SAS to a

@@ -1,4 +1,5 @@
 from diagnose.checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings
+from diagnose.checks._error_texts import LINKED_AUTHORIZATION_FAILED
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key
@@ -11,7 +12,8 @@ CMK_DEPENDENCY_WRITES = (
 
 
 @check(id="CMK002", title="A user-assigned hub identity can create the CMK resources",
-       severity=Severity.HIGH, scenario="CMK with a user-assigned hub identity", docs=(DOCS_CMK,))
+       severity=Severity.HIGH, scenario="CMK with a user-assigned hub identity", docs=(DOCS_CMK,),
+       explains=(LINKED_AUTHORIZATION_FAILED,))
 def user_identity_creates_resources(ctx: CheckContext):
     """
     What it checks: for a hub with a customer-managed key and a user-assigned managed identity,

@@ -7,6 +7,7 @@ from diagnose.checks._common import (
     entra_id_connections,
     used_in,
 )
+from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import COGNITIVE_ACCOUNT
@@ -14,7 +15,8 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 @check(id="CON001", title="Users of an Entra ID connection can call Azure OpenAI",
        severity=Severity.HIGH, scenario="Entra ID connection to Azure OpenAI / AI services",
-       docs=(DOCS_OPENAI_RBAC,), people=True)
+       docs=(DOCS_OPENAI_RBAC,), people=True,
+       explains=(OPENAI_PERMISSION_DENIED,))
 def openai_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure OpenAI / AI services connection that uses Entra ID, each

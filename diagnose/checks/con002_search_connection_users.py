@@ -9,6 +9,7 @@ from diagnose.checks._common import (
     entra_id_connections,
     used_in,
 )
+from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import SEARCH_SERVICE
@@ -16,7 +17,8 @@ from diagnose.model.resources import SEARCH_SERVICE
 
 @check(id="CON002", title="Users of an Entra ID connection can use Azure AI Search",
        severity=Severity.HIGH, scenario="Entra ID connection to AI Search",
-       docs=(DOCS_SEARCH_RBAC,), people=True)
+       docs=(DOCS_SEARCH_RBAC,), people=True,
+       explains=(SEARCH_UNAUTHORIZED,))
 def search_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure AI Search connection that uses Entra ID, each principal

@@ -8,6 +8,7 @@ from diagnose.checks._common import (
     entra_id_connections,
     used_in,
 )
+from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import STORAGE_ACCOUNT
@@ -15,7 +16,8 @@ from diagnose.model.resources import STORAGE_ACCOUNT
 
 @check(id="CON003", title="Users of an Entra ID connection can read and write its storage",
        severity=Severity.HIGH, scenario="Entra ID connection to Blob / ADLS Gen2",
-       docs=(DOCS_STORAGE_RBAC,), people=True)
+       docs=(DOCS_STORAGE_RBAC,), people=True,
+       explains=(STORAGE_PERMISSION_MISMATCH,))
 def blob_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure Blob or ADLS Gen2 connection that uses Entra ID, each

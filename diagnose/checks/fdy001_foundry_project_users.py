@@ -1,5 +1,5 @@
 from diagnose.checks._common import FOUNDRY_USER
-from diagnose.engine.api import Operation, Requirement, Severity, check
+from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_PROJECT, USER_ASSIGNED_IDENTITY
 
@@ -7,8 +7,22 @@ AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AISer
 DOCS_FOUNDRY = "https://learn.microsoft.com/azure/ai-foundry/concepts/rbac-foundry"
 
 
+FOUNDRY_DATA_ACTION_MISSING = ErrorText(
+    "Foundry: principal lacks the required data action",
+    "The principal X lacks the required data action A to perform ...",
+    "Foundry projects (data plane)",
+    "the caller has no role with this data action on the Foundry project or its account; "
+    "Owner, Contributor and the Cognitive Services roles do not grant Foundry data actions",
+    "assign Foundry User (formerly Azure AI User) on the project or the account",
+    r"principal\s+[`'\"]?(?P<principal>[^`'\"\s]+)[`'\"]?\s+lacks the required data "
+    r"action\s+[`'\"]?(?P<operation>[A-Za-z0-9./_\-]+)[`'\"]?"
+    r"(?:.*?scope\s+[`'\"](?P<scope>/[^`'\"]+)[`'\"])?",
+    data_action=True)
+
+
 @check(id="FDY001", title="Foundry project users and identity can build and run",
-       severity=Severity.HIGH, scenario="Foundry project, build and run", docs=(DOCS_FOUNDRY,))
+       severity=Severity.HIGH, scenario="Foundry project, build and run", docs=(DOCS_FOUNDRY,),
+       explains=(FOUNDRY_DATA_ACTION_MISSING,))
 def foundry_project_users(ctx: CheckContext):
     """
     What it checks: for Foundry projects (Microsoft.CognitiveServices/accounts/projects), every

@@ -1,11 +1,29 @@
 from diagnose.checks._common import DOCS_HUB_RBAC, READER
-from diagnose.engine.api import Cause, Draft, Operation, Requirement, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    Operation,
+    Requirement,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import AZURE_ML_APP_ID, CheckContext
+
+NETWORK_SERVICE_CANNOT_CHECK = ErrorText(
+    "Network Service cannot check resource",
+    "Network Service does not have permission to check resource",
+    "Azure AI Foundry portal (connections)",
+    "the Azure Machine Learning first-party application cannot read the connected resource",
+    "assign Reader on the connected resource to the Azure Machine Learning application",
+    r"Network Service does not have permission to check resource")
 
 
 @check(id="FPA001", title="The Azure Machine Learning app can read connected resources",
        severity=Severity.LOW, scenario="Connection validation in the portal",
-       docs=(DOCS_HUB_RBAC,))
+       docs=(DOCS_HUB_RBAC,),
+       explains=(NETWORK_SERVICE_CANNOT_CHECK,))
 def ml_app_reads_targets(ctx: CheckContext):
     """
     What it checks: the Azure Machine Learning first-party application (appId

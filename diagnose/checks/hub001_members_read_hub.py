@@ -1,10 +1,12 @@
 from diagnose.checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
+from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 
 
 @check(id="HUB001", title="Project members can see the hub", severity=Severity.MEDIUM,
-       scenario="Project member sees the hub", docs=(DOCS_HUB_RBAC,), people=True)
+       scenario="Project member sees the hub", docs=(DOCS_HUB_RBAC,), people=True,
+       explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED))
 def members_read_hub(ctx: CheckContext):
     """
     What it checks: every user, group or service principal with a role on a project also holds

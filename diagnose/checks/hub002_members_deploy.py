@@ -3,6 +3,7 @@ from diagnose.checks._common import (
     DEPLOYMENT_WRITE,
     DOCS_HUB_RBAC,
 )
+from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key
@@ -10,7 +11,8 @@ from diagnose.model.scopes import resource_group_key
 
 @check(id="HUB002", title="Project members can deploy in the project's resource group",
        severity=Severity.MEDIUM, scenario="Project member deploys", docs=(DOCS_HUB_RBAC,),
-       people=True)
+       people=True,
+       explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED))
 def members_deploy(ctx: CheckContext):
     """
     What it checks: every member of a project holds Microsoft.Resources/deployments/write on the

@@ -1,4 +1,5 @@
 from diagnose.checks._common import AZURE_AI_DEVELOPER, DOCS_HUB_RBAC, HUB_JOIN
+from diagnose.checks._error_texts import AUTHORIZATION_FAILED
 from diagnose.engine.api import Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
 
@@ -10,7 +11,8 @@ WORKING_OPERATIONS = (
 
 
 @check(id="HUB003", title="Hub builders can create projects", severity=Severity.LOW,
-       scenario="Create a project", docs=(DOCS_HUB_RBAC,), people=True)
+       scenario="Create a project", docs=(DOCS_HUB_RBAC,), people=True,
+       explains=(AUTHORIZATION_FAILED,))
 def members_create_projects(ctx: CheckContext):
     """
     What it checks: principals that hold a working (not read-only) role directly on a hub, or

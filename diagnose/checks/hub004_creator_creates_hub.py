@@ -1,4 +1,5 @@
 from diagnose.checks._common import CONTRIBUTOR, DOCS_HUB_RBAC
+from diagnose.checks._error_texts import AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key
@@ -12,7 +13,8 @@ HUB_CREATION = (
 
 
 @check(id="HUB004", title="The hub creator can create a hub and its dependencies",
-       severity=Severity.HIGH, scenario="Create a hub", docs=(DOCS_HUB_RBAC,))
+       severity=Severity.HIGH, scenario="Create a hub", docs=(DOCS_HUB_RBAC,),
+       explains=(AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED))
 def creator_creates_hub(ctx: CheckContext):
     """
     What it checks: with --creator, that principal holds, on the hub's resource group, the

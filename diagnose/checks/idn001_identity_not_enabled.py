@@ -1,12 +1,30 @@
 from diagnose.checks._common import DOCS_USE_YOUR_DATA, service_pairs
-from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import Resource
+
+MANAGED_IDENTITY_NOT_ENABLED = ErrorText(
+    "ManagedIdentityIsNotEnabled",
+    "ManagedIdentityIsNotEnabled",
+    "Azure OpenAI / Search",
+    "a service must call another with its managed identity, but the identity is off",
+    "enable the system-assigned managed identity, then grant it the roles it needs",
+    r"ManagedIdentityIsNotEnabled|managed identity is not enabled")
 
 
 @check(id="IDN001", title="Managed identities the access chain needs are enabled",
        severity=Severity.HIGH, scenario="Identity not enabled (ManagedIdentityIsNotEnabled)",
-       docs=(DOCS_USE_YOUR_DATA,))
+       docs=(DOCS_USE_YOUR_DATA,),
+       explains=(MANAGED_IDENTITY_NOT_ENABLED,))
 def identity_not_enabled(ctx: CheckContext):
     """
     What it checks: every hub has a managed identity, and every Azure OpenAI / AI services

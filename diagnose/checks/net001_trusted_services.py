@@ -1,12 +1,32 @@
 from diagnose.checks._common import DOCS_TRUSTED, service_pairs
-from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
+
+STORAGE_NETWORK_FAILURE = ErrorText(
+    "AuthorizationFailure (Storage network)",
+    "AuthorizationFailure: This request is not authorized to perform this operation.",
+    "Storage (403)",
+    "usually the storage firewall, not a role: the caller's network or service is not "
+    "allowed through",
+    "allow the caller's network, or trusted Azure services (bypass AzureServices), or use a "
+    "private endpoint",
+    r"AuthorizationFailure")
 
 
 @check(id="NET001", title="Firewalls let trusted Azure services through",
        severity=Severity.HIGH, scenario="No trusted-services bypass behind a firewall",
-       docs=(DOCS_TRUSTED,))
+       docs=(DOCS_TRUSTED,),
+       explains=(STORAGE_NETWORK_FAILURE,))
 def trusted_services(ctx: CheckContext):
     """
     What it checks: every Azure OpenAI / AI services resource, Search service or storage account

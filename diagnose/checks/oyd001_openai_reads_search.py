@@ -7,13 +7,15 @@ from diagnose.checks._common import (
     service_pairs,
     workspace_chain,
 )
+from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 
 
 @check(id="OYD001", title="Azure OpenAI can query the Search index (add your data, inference)",
        severity=Severity.HIGH, scenario="Playground \"add your data\", inference",
-       docs=(DOCS_USE_YOUR_DATA,))
+       docs=(DOCS_USE_YOUR_DATA,),
+       explains=(SEARCH_UNAUTHORIZED,))
 def openai_reads_search(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects both an Azure OpenAI / AI services

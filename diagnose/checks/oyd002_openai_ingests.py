@@ -12,12 +12,14 @@ from diagnose.checks._common import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     service_pairs,
 )
+from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED, STORAGE_PERMISSION_MISMATCH
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
 @check(id="OYD002", title="Azure OpenAI can ingest data into Search and storage",
-       severity=Severity.MEDIUM, scenario="Add your data, ingestion", docs=(DOCS_USE_YOUR_DATA,))
+       severity=Severity.MEDIUM, scenario="Add your data, ingestion", docs=(DOCS_USE_YOUR_DATA,),
+       explains=(STORAGE_PERMISSION_MISMATCH, SEARCH_UNAUTHORIZED))
 def openai_ingests(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects an Azure OpenAI / AI services resource

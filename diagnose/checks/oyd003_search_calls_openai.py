@@ -1,11 +1,13 @@
 from diagnose.checks._common import DOCS_USE_YOUR_DATA, EMBEDDINGS, OPENAI_USER, service_pairs
+from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
 @check(id="OYD003", title="Search can call Azure OpenAI for vectorization",
        severity=Severity.MEDIUM, scenario="Integrated vectorization / custom skill",
-       docs=(DOCS_USE_YOUR_DATA,))
+       docs=(DOCS_USE_YOUR_DATA,),
+       explains=(OPENAI_PERMISSION_DENIED,))
 def search_calls_openai(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects a Search service and an Azure OpenAI /

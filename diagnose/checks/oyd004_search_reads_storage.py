@@ -4,12 +4,14 @@ from diagnose.checks._common import (
     STORAGE_BLOB_DATA_READER,
     service_pairs,
 )
+from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
 @check(id="OYD004", title="Search can read the documents in storage",
-       severity=Severity.MEDIUM, scenario="Search reads documents", docs=(DOCS_USE_YOUR_DATA,))
+       severity=Severity.MEDIUM, scenario="Search reads documents", docs=(DOCS_USE_YOUR_DATA,),
+       explains=(STORAGE_PERMISSION_MISMATCH,))
 def search_reads_storage(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects a Search service and a storage account

@@ -5,6 +5,7 @@ from diagnose.checks._common import (
     mentions_embedding,
     workspace_chain,
 )
+from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -20,7 +21,8 @@ from diagnose.engine.context import CheckContext, describe
 
 @check(id="OYD005", title="The chat Azure OpenAI resource can call the embedding resource",
        severity=Severity.HIGH, scenario="Chat and embedding models in two Azure OpenAI resources",
-       docs=(DOCS_USE_YOUR_DATA,))
+       docs=(DOCS_USE_YOUR_DATA,),
+       explains=(OPENAI_PERMISSION_DENIED,))
 def chat_calls_embedding(ctx: CheckContext):
     """
     What it checks: when a hub or project connects two different Azure OpenAI / AI services

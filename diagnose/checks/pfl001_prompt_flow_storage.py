@@ -12,6 +12,10 @@ from diagnose.checks._common import (
     hub_storage,
     uses_identity_storage,
 )
+from diagnose.checks._error_texts import (
+    PROMPT_FLOW_STORAGE_AUTHENTICATION,
+    STORAGE_PERMISSION_MISMATCH,
+)
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 
@@ -20,7 +24,8 @@ FILE_OPERATIONS = (FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS, FILE_WRITE
 
 @check(id="PFL001", title="Prompt flow users can open files on identity-based hub storage",
        severity=Severity.HIGH, scenario="Prompt flow on identity-based storage",
-       docs=(DOCS_IDENTITY_STORAGE,), people=True)
+       docs=(DOCS_IDENTITY_STORAGE,), people=True,
+       explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION))
 def prompt_flow_storage(ctx: CheckContext):
     """
     What it checks: when a hub reaches its storage with Entra ID (systemDatastoresAuthMode

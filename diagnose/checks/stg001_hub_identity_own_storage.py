@@ -12,13 +12,18 @@ from diagnose.checks._common import (
     hub_storage,
     uses_identity_storage,
 )
+from diagnose.checks._error_texts import (
+    PROMPT_FLOW_STORAGE_AUTHENTICATION,
+    STORAGE_PERMISSION_MISMATCH,
+)
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 
 
 @check(id="STG001", title="The hub's identity can use the hub's own storage",
        severity=Severity.HIGH, scenario="Hub's own storage (identity mode)",
-       docs=(DOCS_IDENTITY_STORAGE,))
+       docs=(DOCS_IDENTITY_STORAGE,),
+       explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION))
 def hub_identity_own_storage(ctx: CheckContext):
     """
     What it checks: when a hub reaches its storage with Entra ID, the hub's managed identity

@@ -6,6 +6,7 @@ from diagnose.checks._common import (
     hub_identity,
     target_or_unknown,
 )
+from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import STORAGE_ACCOUNT
@@ -14,7 +15,8 @@ from diagnose.model.scopes import scope_key
 
 @check(id="STG002", title="The hub's identity can read storage the hub did not create",
        severity=Severity.MEDIUM, scenario="Hub uses a blob it did not create",
-       docs=(DOCS_STORAGE_RBAC,))
+       docs=(DOCS_STORAGE_RBAC,),
+       explains=(STORAGE_PERMISSION_MISMATCH,))
 def hub_identity_other_storage(ctx: CheckContext):
     """
     What it checks: for every Blob or ADLS Gen2 connection (using Entra ID or a managed

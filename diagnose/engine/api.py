@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Union
 
+from diagnose.engine.errortexts import ErrorText as ErrorText  # part of the check API
+
 if TYPE_CHECKING:
     from diagnose.engine.context import CheckContext
     from diagnose.model.resources import Resource
@@ -273,6 +275,8 @@ class CheckInfo:
     """The check is about the people who use the hub and its projects (members, users of a
     connection), found in the role assignments: when the snapshot lacks its target it answers
     `unknown`, never a pass with nothing asked."""
+    explains: tuple[ErrorText, ...] = ()
+    """The error messages whose usual cause this check looks at (`diagnose explain`)."""
 
     @property
     def area(self) -> str:
@@ -295,16 +299,19 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
 
 
 def check(*, id: str, title: str, severity: Severity, scenario: str,
-          docs: tuple[str, ...] = (), people: bool = False
+          docs: tuple[str, ...] = (), people: bool = False,
+          explains: tuple[ErrorText, ...] = ()
           ) -> Callable[[Callable[[CheckContext], CheckOutput]], CheckInfo]:
     """Declare a check. The decorated function becomes a CheckInfo. `people=True` marks a
-    check about the members and users of the hub and its projects (see CheckInfo.people)."""
+    check about the members and users of the hub and its projects (see CheckInfo.people);
+    `explains` names the error texts whose usual cause it looks at (diagnose.engine.errortexts),
+    so `diagnose explain` recognises them and runs it."""
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} must be an area prefix and three digits, e.g. HUB001")
 
     def wrap(function: Callable[[CheckContext], CheckOutput]) -> CheckInfo:
         sections = parse_sections(function.__doc__ or "", f"check {id}")
         return CheckInfo(id, title, severity, scenario, tuple(docs), sections, function,
-                         people)
+                         people, tuple(explains))
 
     return wrap

@@ -1,0 +1,97 @@
+"""Error texts several built-in checks explain (each check names its own in @check(explains=)).
+
+A text one check alone explains is defined in that check's module."""
+
+from __future__ import annotations
+
+from diagnose.engine.errortexts import GUID, ErrorText
+
+ABAC_CONDITION_NOT_FULFILLED = ErrorText(
+    "AuthorizationFailed (ABAC condition)",
+    "... does not have authorization or an ABAC condition not fulfilled to perform action "
+    "'A' over scope 'S'",
+    "Azure Resource Manager",
+    "the caller's only grant of this action is a conditional delegation (Role Based Access "
+    "Control Administrator, Foundry Account Owner or Project Manager): its condition limits "
+    "which roles it may assign or remove, and this request did not fit",
+    "assign only the roles the condition allows, or have an Owner / User Access "
+    "Administrator make this assignment",
+    r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
+    + GUID + r")'.*?authorization or an ABAC condition not fulfilled to perform action\s+"
+    r"'(?P<operation>[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
+    data_action=False)
+
+AUTHORIZATION_FAILED = ErrorText(
+    "AuthorizationFailed",
+    "AuthorizationFailed: The client 'u' with object id 'o' does not have authorization to "
+    "perform action 'A' over scope 'S' ...",
+    "Azure Resource Manager (403)",
+    "no active role of the caller or its groups grants this action at this scope or above, "
+    "or a deny assignment blocks it; if the role was just assigned, it may still be "
+    "propagating (up to 10 minutes) or the caller's token predates it",
+    "assign the least-privileged role that grants the action at that scope (below), then "
+    "sign in again",
+    r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
+    + GUID + r")'\s+does not have authorization to perform action\s+'(?P<operation>"
+    r"[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
+    data_action=False)
+
+LINKED_AUTHORIZATION_FAILED = ErrorText(
+    "LinkedAuthorizationFailed",
+    "LinkedAuthorizationFailed: The client has permission to perform action 'A1' on scope "
+    "'S1', however ... does not have permission to perform action(s) 'A2' on the linked "
+    "scope(s) 'S2'",
+    "Azure Resource Manager (403)",
+    "the request also touches a linked resource (a subnet, key vault, identity, storage "
+    "account) on which the caller lacks the named action",
+    "grant the caller the linked action on the linked scope",
+    r"LinkedAuthorizationFailed.*?(?:object id\s+'(?P<principal>" + GUID + r")'.*?)?"
+    r"perform action\(?s?\)?\s+'(?P<operation>[^']+)'\s+on the linked scope\(?s?\)?\s+"
+    r"'(?P<scope>[^']+)'",
+    data_action=False)
+
+OPENAI_PERMISSION_DENIED = ErrorText(
+    "PermissionDenied (Azure OpenAI)",
+    "PermissionDenied: Principal does not have access to API/Operation.",
+    "Azure OpenAI / AI services data plane (401)",
+    "the caller has no role with the OpenAI data action on the Azure OpenAI resource (Owner "
+    "and Contributor grant none); or the call ran as another identity than expected (the "
+    "user, the project or the Azure OpenAI resource's managed identity); or a new role is "
+    "still propagating",
+    "assign Cognitive Services OpenAI User on the Azure OpenAI resource to the identity that "
+    "makes the call",
+    r"Principal does not have access to API/Operation")
+
+STORAGE_PERMISSION_MISMATCH = ErrorText(
+    "AuthorizationPermissionMismatch",
+    "AuthorizationPermissionMismatch: This request is not authorized to perform this "
+    "operation using this permission.",
+    "Storage (403)",
+    "the Entra ID caller has no blob or file data role (Owner and Contributor grant none)",
+    "assign Storage Blob Data Contributor (and Storage File Data Privileged Contributor for "
+    "prompt flow files) on the storage account",
+    r"AuthorizationPermissionMismatch|not authorized to perform this operation using "
+    r"this permission")
+
+PROMPT_FLOW_STORAGE_AUTHENTICATION = ErrorText(
+    "Prompt flow storage authentication",
+    "Authentication Failed ... check the storage setting",
+    "Azure AI Foundry portal (prompt flow)",
+    "the hub's storage uses Entra ID and the user lacks Storage File Data Privileged "
+    "Contributor (Azure Files needs the BackupSemantics actions)",
+    "assign Storage File Data Privileged Contributor and Storage Blob Data Contributor on "
+    "the hub's storage account",
+    r"Authentication\s+Failed.*storage")
+
+SEARCH_UNAUTHORIZED = ErrorText(
+    "Search 401/403",
+    "Authorization failed. (Azure AI Search, 401 or 403)",
+    "Azure AI Search",
+    "while Search accepts API keys only, every Entra ID token gets 403 whatever the roles; "
+    "with role-based access on, the caller lacks Search Index Data Reader / Contributor or "
+    "Search Service Contributor",
+    "enable role-based access on Search (authOptions aadOrApiKey), and assign the Search "
+    "data and service roles to the caller",
+    r"search\.windows\.net|Azure (?:AI|Cognitive) Search|\bsearch\b.*\b40[13]\b|"
+    r"\b40[13]\b.*\bsearch\b",
+    broad=True)
