@@ -1370,7 +1370,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only report missing, stale or extra files (exit 1 if any)")
     args = parser.parse_args(argv)
     files = render_all()
-    existing = set(OUT.glob("*/*.json"))
+    # Only the folders written here: a per-check folder (scripts/new_check.py) is its test's.
+    folders = {path.parent for path in files}
+    existing = {path for path in OUT.glob("*/*.json") if path.parent in folders}
     stale = sorted([p for p, text in files.items()
                     if not p.exists() or p.read_text(encoding="utf-8") != text]
                    + [p for p in existing if p not in files])
