@@ -24,6 +24,7 @@ DEMO = json.loads((Path(__file__).resolve().parent.parent / "diagnose" / "demo" 
                    "demo_hub.json").read_text("utf-8"))
 HUB = DEMO["target"]["hub"]
 PRINCIPAL_IDS = [p["id"] for p in DEMO["principals"]]
+PRINCIPAL_NAMES = [p["displayName"] for p in DEMO["principals"]]
 RESOURCE_IDS = [r["id"] for r in DEMO["resources"]]
 OPERATIONS = [
     ("Microsoft.MachineLearningServices/workspaces/read", False),
@@ -181,9 +182,13 @@ def commands(draw: st.DrawFn, path: str) -> list[str]:
         if draw(st.booleans()):
             argv.append("--strict")
         if draw(st.integers(0, 4)) == 0:
-            argv += ["--creator", draw(st.sampled_from(PRINCIPAL_IDS))]
+            argv += ["--creator", draw(st.sampled_from(PRINCIPAL_IDS + PRINCIPAL_NAMES))]
+        if draw(st.integers(0, 4)) == 0:
+            argv += ["--project", draw(st.sampled_from(["proj-chat", "PROJ-DOCS", "nope"]))]
+        if draw(st.integers(0, 4)) == 0:
+            argv += ["--fail-on", draw(st.sampled_from(["warn", "unknown", "info", "never"]))]
         return argv
-    principal = draw(st.sampled_from(PRINCIPAL_IDS))
+    principal = draw(st.sampled_from(PRINCIPAL_IDS + PRINCIPAL_NAMES[:3]))
     scope = draw(st.sampled_from(RESOURCE_IDS))
     operation, data_action = draw(st.sampled_from(OPERATIONS))
     if kind == "access":

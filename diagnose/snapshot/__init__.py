@@ -168,8 +168,9 @@ def load_snapshot(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
         return snapshot
     warnings = tuple(f"{source}: {problem} (read anyway: --ignore-bundle-hashes)"
                      for problem in bundle.mismatches)
+    # no local path in the scope: a redacted bundle made from this snapshot would carry it
     snapshot.data["errors"] = [*snapshot.data["errors"], *(
-        {"scope": source, "operation": "check the bundle against its SHA-256 manifest",
+        {"scope": "support bundle", "operation": "check the files against manifest.json",
          "status": None, "code": HASH_MISMATCH_CODE,
          "message": f"{problem}; read anyway because --ignore-bundle-hashes was given"}
         for problem in bundle.mismatches)]
