@@ -144,7 +144,7 @@ def checks_run(capsys: pytest.CaptureFixture[str], *flags: str) -> list[str]:
     captured = capsys.readouterr()
     assert code in (ExitCode.OK, ExitCode.FINDINGS), captured.err
     report = json.loads(captured.out)
-    ran = report["target"]["checks"]
+    ran = [str(check_id) for check_id in report["target"]["checks"]]
     assert {f["checkId"] for f in report["findings"]} <= set(ran)
     return ran
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,8 +58,11 @@ NOT_A_CHECK = 42
 '''.replace("{auditor}", ANA)
 
 
+Install = Callable[..., None]
+
+
 @pytest.fixture
-def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
     """install(module_source, entry_points) puts a distribution `contoso-checks` on sys.path."""
     created: list[str] = []
 
@@ -79,7 +82,8 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
         sys.modules.pop(module, None)
 
 
-def test_a_plugin_check_is_listed_explained_and_run(install, capsys) -> None:
+def test_a_plugin_check_is_listed_explained_and_run(
+        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
     install(PLUGIN.replace("{id}", "CTS001"), {"CTS001": "contoso_checks:auditors_read_hubs"})
     checks, errors = load_checks()
     assert errors == []
@@ -101,7 +105,8 @@ def test_a_plugin_check_is_listed_explained_and_run(install, capsys) -> None:
     assert finding["remediations"][0]["roleName"] == "Reader"
 
 
-def test_a_plugin_reusing_a_builtin_id_is_refused(install, capsys) -> None:
+def test_a_plugin_reusing_a_builtin_id_is_refused(
+        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
     install(PLUGIN.replace("{id}", "HUB001"), {"HUB001": "contoso_checks:auditors_read_hubs"})
     checks, errors = load_checks()
     [error] = errors
@@ -115,7 +120,7 @@ def test_a_plugin_reusing_a_builtin_id_is_refused(install, capsys) -> None:
         capsys.readouterr().err
 
 
-def test_a_broken_plugin_does_not_hide_the_others(install) -> None:
+def test_a_broken_plugin_does_not_hide_the_others(install: Install) -> None:
     install(PLUGIN.replace("{id}", "CTS002"), {
         "CTS002": "contoso_checks:auditors_read_hubs",
         "CTS003": "contoso_checks:NOT_A_CHECK",
@@ -155,7 +160,8 @@ def test_a_builtin_module_without_a_check_or_that_fails_is_a_load_error(
     assert problems["fake_builtin_checks.cts007_broken"] == "RuntimeError: boom"
 
 
-def test_diagnose_explain_recognises_the_error_texts_a_plugin_declares(install, capsys) -> None:
+def test_diagnose_explain_recognises_the_error_texts_a_plugin_declares(
+        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
     text = "ContosoAuditDenied: the auditor cannot see hub-fixture"
     assert main(["explain", text]) == ExitCode.FINDINGS  # not recognised before
     capsys.readouterr()

@@ -24,7 +24,8 @@ UPDATE = bool(os.environ.get("DIAGNOSE_UPDATE_GOLDEN"))
 
 @pytest.mark.parametrize(("fmt", "name"), [("json", "demo-report.json"),
                                            ("markdown", "demo-report.md")])
-def test_demo_report_matches_golden_file(capsys, fmt, name):
+def test_demo_report_matches_golden_file(capsys: pytest.CaptureFixture[str], fmt: str,
+                                         name: str) -> None:
     main(["--demo", "--format", fmt, *([] if UPDATE else demo_selection())])
     out = capsys.readouterr().out
     golden = GOLDEN / name
@@ -34,7 +35,7 @@ def test_demo_report_matches_golden_file(capsys, fmt, name):
     assert out == golden.read_text(encoding="utf-8")
 
 
-def test_the_checks_the_golden_files_leave_out_are_silent_on_the_demo():
+def test_the_checks_the_golden_files_leave_out_are_silent_on_the_demo() -> None:
     """A check the golden files do not cover must find nothing on the demo, else the golden
     files and UI snapshots would not show what `diagnose --demo` shows."""
     checks, errors = load_checks()
