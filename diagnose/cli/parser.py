@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from diagnose import __version__
+from diagnose.report.formats import REPORT_FORMATS
 
 EXIT_CODES = """exit codes:
   0  no finding at or above --fail-on (access: allowed)
@@ -13,7 +14,7 @@ EXIT_CODES = """exit codes:
   3  incomplete: some checks are unknown and --strict was given (access: unknown)
   4  internal error (a bug: set DIAGNOSE_DEBUG=1 for the traceback)"""
 
-FORMATS = ("text", "json", "markdown", "sarif")
+FORMATS = tuple(REPORT_FORMATS)
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
 AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")

@@ -152,18 +152,6 @@ def execute(args: argparse.Namespace, progress=None, snapshot: Snapshot | None =
 
 
 def render(run: Run, fmt: str) -> str:
-    if fmt == "json":
-        from diagnose.report.json_format import render_json
+    from diagnose.report.formats import render_report
 
-        return render_json(run.report)
-    if fmt == "markdown":
-        from diagnose.report.markdown import render_markdown
-
-        return render_markdown(run.report)
-    if fmt == "sarif":
-        from diagnose.report.sarif import render_sarif
-
-        return render_sarif(run.report, run.checks)
-    from diagnose.report.text import render_text
-
-    return render_text(run.report)
+    return render_report(run.report, fmt)  # type: ignore[arg-type]

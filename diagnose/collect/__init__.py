@@ -1,8 +1,9 @@
 """Live collection: read a hub's state from Azure, read-only, into a snapshot v1.
 
-`collect_from_args(args)` is what the command line calls; `collect(settings, credentials)`
-is the same without argparse. Azure SDK modules are imported only when collecting, so
-`diagnose --help` stays instant.
+`collect_live(settings)` signs in and collects the hub checked Settings name (see
+diagnose.collect.settings: LiveOptions, as a front end builds them, become Settings through
+settings_from); `collect(settings, credentials)` is the same with credentials already made.
+Azure SDK modules are imported only when collecting, so `diagnose --help` stays instant.
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.collect.result import Collection
+from diagnose.collect.settings import Settings
 from diagnose.outfile import write_text
 from diagnose.snapshot import Snapshot, dump_snapshot
 
-__all__ = ["Collection", "collect", "collect_from_args", "save_snapshot"]
+__all__ = ["Collection", "collect", "collect_from_args", "collect_live", "save_snapshot"]
 
 
-def collect_from_args(args: Any, progress: Any = None) -> Collection:
-    """Collect the hub named by parsed command-line arguments (--hub, --auth, --cloud, ...).
+def collect_live(settings: Settings, progress: Any = None) -> Collection:
+    """Sign in and collect the hub the settings name.
 
     `progress`, when given, receives stage(text) and request_done(entry) calls (see
     diagnose.collect.progress.Progress) instead of the Rich display on stderr.
-    Raises BadInput for what the user must change: no such hub, an ambiguous name, a bad
-    endpoint URL, no credential or a failed sign-in.
+    Raises BadInput for what the user must change: no such hub, an ambiguous name, no
+    credential or a failed sign-in.
     """
     from diagnose.collect.credentials import check_sign_in, credentials_for
     from diagnose.collect.progress import progress_for
-    from diagnose.collect.settings import settings_from_args
 
-    settings = settings_from_args(args)
     credentials = credentials_for(settings)
     check_sign_in(credentials, settings)
     if progress is not None:
@@ -37,6 +37,14 @@ def collect_from_args(args: Any, progress: Any = None) -> Collection:
     title = f"collecting {settings.hub.name or (settings.hub.id or '').rsplit('/', 1)[-1]}"
     with progress_for(title, settings.quiet) as shown:
         return collect(settings, credentials, progress=shown)
+
+
+def collect_from_args(args: Any, progress: Any = None) -> Collection:
+    """collect_live() for parsed command-line arguments (until the command line builds
+    LiveOptions itself)."""
+    from diagnose.collect.settings import settings_from_args
+
+    return collect_live(settings_from_args(args), progress)
 
 
 def collect(settings: Any, credentials: Any, **options: Any) -> Collection:

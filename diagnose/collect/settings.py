@@ -71,38 +71,76 @@ class Settings:
         return self.graph_endpoint + "/.default"
 
 
-def settings_from_args(args: Any) -> Settings:
-    cloud = CLOUDS.get(getattr(args, "cloud", None) or "AzureCloud")
+@dataclass(frozen=True)
+class LiveOptions:
+    """A live hub as the user asked for it (--hub, --auth, --cloud, ...), not yet checked:
+    settings_from() checks it when the collection starts, so a front end can build it from
+    its input without deciding when a mistake is reported."""
+
+    hub: str
+    subscription: str | None = None
+    resource_group: str | None = None
+    project: str | None = None
+    auth: str = "default"
+    cloud: str = "AzureCloud"
+    arm_endpoint: str | None = None
+    graph_endpoint: str | None = None
+    concurrency: int = 8
+    timeout: float | None = None
+    """Seconds for the whole collection; None: DEFAULT_TIMEOUT."""
+    quiet: bool = False
+    """No progress display on stderr."""
+
+
+def settings_from(options: LiveOptions) -> Settings:
+    """The checked Settings of a live collection, or BadInput naming the option to change."""
+    cloud = CLOUDS.get(options.cloud or "AzureCloud")
     if cloud is None:
-        raise BadInput(f"unknown cloud {args.cloud!r}", where="--cloud",
+        raise BadInput(f"unknown cloud {options.cloud!r}", where="--cloud",
                        fix="use one of " + ", ".join(CLOUDS))
-    concurrency = getattr(args, "concurrency", 8)
+    concurrency = options.concurrency
     if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise BadInput(f"{concurrency!r} is not a number from 1 to {MAX_CONCURRENCY}",
                        where="--concurrency", fix="use for example --concurrency 8")
-    timeout = getattr(args, "timeout", None)
-    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or \
             not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
         raise BadInput(f"{timeout!r} is not a number of seconds from 1 to {MAX_TIMEOUT:g}",
                        where="--timeout", fix="use for example --timeout 600")
-    project = getattr(args, "project", None)
+    project = options.project
     if project is not None and not HUB_NAME.match(project):
         raise BadInput(f"{project!r} is not a valid project name", where="--project",
                        fix="a project name has 3-33 letters, digits, '-' or '_'")
     return Settings(
-        hub=parse_hub(args.hub, getattr(args, "subscription", None),
-                      getattr(args, "resource_group", None)),
+        hub=parse_hub(options.hub, options.subscription, options.resource_group),
         project=project,
-        auth=getattr(args, "auth", None) or "default",
+        auth=options.auth or "default",
         cloud=cloud,
-        arm_endpoint=endpoint(getattr(args, "arm_endpoint", None) or cloud.arm, "--arm-endpoint"),
-        graph_endpoint=endpoint(getattr(args, "graph_endpoint", None) or cloud.graph,
-                                "--graph-endpoint"),
+        arm_endpoint=endpoint(options.arm_endpoint or cloud.arm, "--arm-endpoint"),
+        graph_endpoint=endpoint(options.graph_endpoint or cloud.graph, "--graph-endpoint"),
         concurrency=concurrency,
-        quiet=bool(getattr(args, "quiet", False)),
+        quiet=bool(options.quiet),
         timeout=float(timeout),
     )
+
+
+def settings_from_args(args: Any) -> Settings:
+    """settings_from() for an argparse-like namespace (the test harness and benchmarks hold
+    one); absent attributes take LiveOptions' defaults."""
+    defaults = LiveOptions(hub="")
+    return settings_from(LiveOptions(
+        hub=args.hub,
+        subscription=getattr(args, "subscription", None),
+        resource_group=getattr(args, "resource_group", None),
+        project=getattr(args, "project", None),
+        auth=getattr(args, "auth", None) or defaults.auth,
+        cloud=getattr(args, "cloud", None) or defaults.cloud,
+        arm_endpoint=getattr(args, "arm_endpoint", None),
+        graph_endpoint=getattr(args, "graph_endpoint", None),
+        concurrency=getattr(args, "concurrency", defaults.concurrency),
+        timeout=getattr(args, "timeout", None),
+        quiet=bool(getattr(args, "quiet", False)),
+    ))
 
 
 def endpoint(url: str, flag: str) -> str:

@@ -80,8 +80,8 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
     principal_text = extracted.get("principal")
     if not principal_text:
         return
-    from diagnose.cli.access import resolve_principal
     from diagnose.errors import BadInput
+    from diagnose.model.lookup import resolve_principal
 
     try:
         principal_id = resolve_principal(model, principal_text)

@@ -12,7 +12,14 @@ from typing import Any
 
 from diagnose import TOOL_NAME, __version__
 from diagnose.bulk import bulk_allocation
-from diagnose.engine.api import Finding, Remediation, RemediationKind, Severity, Status
+from diagnose.engine.api import (
+    CheckInfo,
+    Finding,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+)
 from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
 from diagnose.model.scopes import level_of, scope_key
@@ -75,6 +82,9 @@ class Report:
     check_errors: tuple[CheckError, ...]
     collection_errors: tuple[CollectionError, ...]
     finding_ids: dict[int, str] = field(repr=False, compare=False, default_factory=dict)
+    checks: tuple[CheckInfo, ...] = field(repr=False, compare=False, default=())
+    """The checks that ran, in id order (target["checks"] lists their ids): what a format
+    that describes its rules, such as SARIF, documents."""
 
     def id_of(self, finding: Finding) -> str:
         return self.finding_ids.get(id(finding)) or finding_id(finding)
@@ -123,7 +133,8 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
     return Report(
         tool={"name": TOOL_NAME, "version": __version__},
         target=target, summary=summary, findings=findings, fix_plan=plan,
-        check_errors=result.check_errors, collection_errors=errors, finding_ids=ids)
+        check_errors=result.check_errors, collection_errors=errors, finding_ids=ids,
+        checks=result.checks)
 
 
 def _fix_plan(findings: tuple[Finding, ...], ids: dict[int, str], model: Model,

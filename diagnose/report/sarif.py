@@ -22,9 +22,8 @@ SECURITY_SEVERITY = {Severity.CRITICAL: "9.0", Severity.HIGH: "7.0", Severity.ME
 INFORMATION_URI = "https://github.com/ai-hub-diagnose/ai-hub-diagnose"
 
 
-def render_sarif(report: Report, checks: list[CheckInfo]) -> str:
-    ran = set(report.target["checks"])
-    rules = [_rule(c) for c in checks if c.id in ran]
+def render_sarif(report: Report) -> str:
+    rules = [_rule(c) for c in report.checks]
     index = {rule["id"]: number for number, rule in enumerate(rules)}
     results = []
     for finding in report.findings:

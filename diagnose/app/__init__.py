@@ -1,0 +1,58 @@
+"""The application layer: the use cases every front end calls, in typed, frozen values.
+
+    load(source)                  -> Loaded        read the demo or a snapshot, or collect live
+    collect(live_options)         -> Collection    collect a live hub (`diagnose collect`)
+    diagnose(source, options)     -> Diagnosis     load, run the checks, build the report
+    diagnose_snapshot(snapshot)   -> Diagnosis     the same on a snapshot already read
+    rediagnose(diagnosis)         -> Diagnosis     the same checks again (the UI's re-run)
+    plan(diagnosis)               -> fix plan      each change once, verified first
+    access(snapshot, question)    -> AccessAnswer  one access question, with its evidence
+    explain(text, snapshot)       -> Explanation   an Azure error message, explained
+    list_checks(), check_named(id)                 the checks and their documentation
+
+Data flows one way: collect -> snapshot -> model -> evaluate -> checks -> plan -> report ->
+app -> front ends. The front ends (diagnose.cli, diagnose.tui, and the support bundle writer
+diagnose.bundle below them) turn their input into these values, call a use case and render
+what it returns; none of them imports another (the command line only starts the terminal
+UI), and nothing here knows about argparse or Textual. tests/test_layers.py holds the rules.
+"""
+
+from __future__ import annotations
+
+from diagnose.app.checklist import CheckList, check_named, list_checks
+from diagnose.app.diagnosis import (
+    DiagnoseOptions,
+    Diagnosis,
+    diagnose,
+    diagnose_snapshot,
+    plan,
+    rediagnose,
+)
+from diagnose.app.questions import (
+    AccessAnswer,
+    AccessQuestion,
+    access,
+    access_question,
+    explain,
+)
+from diagnose.app.sources import (
+    DemoSource,
+    InputLimits,
+    LiveOptions,
+    LiveSource,
+    Loaded,
+    Progress,
+    SnapshotSource,
+    Source,
+    collect,
+    load,
+    narrow_to_project,
+)
+
+__all__ = [
+    "AccessAnswer", "AccessQuestion", "CheckList", "DemoSource", "DiagnoseOptions",
+    "Diagnosis", "InputLimits", "LiveOptions", "LiveSource", "Loaded", "Progress",
+    "SnapshotSource", "Source", "access", "access_question", "check_named", "collect",
+    "diagnose", "diagnose_snapshot", "explain", "list_checks", "load", "narrow_to_project",
+    "plan", "rediagnose",
+]

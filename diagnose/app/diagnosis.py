@@ -1,0 +1,116 @@
+"""Diagnosing: run the checks on a snapshot and build the report, as one typed value.
+
+A Diagnosis is what every front end reads: the command line renders its report, the terminal
+UI shows it, the support bundle writes it. It also carries the options it was made with, so
+anything that re-runs the checks (the UI's re-run, the bundle's redacted report) runs the
+same checks for the same creator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnose.app.sources import Progress, Source, load
+from diagnose.engine.api import CheckInfo, Finding
+from diagnose.model.model import Model
+from diagnose.rbac.evaluator import Evaluator
+from diagnose.report.model import CollectionError, PlannedFix, Report
+from diagnose.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class DiagnoseOptions:
+    """Which checks run, and for whom (--select, --ignore, --creator)."""
+
+    select: tuple[str, ...] = ()
+    """Check ids or prefixes, each entry possibly comma-separated (as --select takes them);
+    empty: every check."""
+    ignore: tuple[str, ...] = ()
+    creator: str | None = None
+    """Also check that this principal can create hubs: an object id, or a display name or
+    user principal name the snapshot knows."""
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis:
+    """One run of the checks on one snapshot: what every renderer and front end reads."""
+
+    snapshot: Snapshot
+    report: Report
+    """The report model (diagnose.report.model): findings, fix plan, summary, errors."""
+    checks: tuple[CheckInfo, ...]
+    """Every check that could be loaded (the report says which of them ran)."""
+    model: Model
+    evaluator: Evaluator
+    requests: tuple[dict[str, Any], ...] = ()
+    """The request log of a live collection (empty for a snapshot or the demo)."""
+    options: DiagnoseOptions = field(default_factory=DiagnoseOptions)
+    creator: str | None = None
+    """The object id options.creator resolved to in this snapshot."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.report.findings
+
+    @property
+    def fix_plan(self) -> tuple[PlannedFix, ...]:
+        return self.report.fix_plan
+
+    @property
+    def collection_errors(self) -> tuple[CollectionError, ...]:
+        return self.report.collection_errors
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.report.summary
+
+
+def diagnose(source: Source, options: DiagnoseOptions | None = None, *,
+             progress: Progress | None = None) -> Diagnosis:
+    """Read or collect the source, then run the checks (see diagnose_snapshot). BadInput for
+    what the user must change: an unreadable source, an unknown check id, an unknown
+    creator."""
+    loaded = load(source, progress)
+    if progress is not None:
+        progress.stage(f"running the checks on {len(loaded.snapshot.data['resources'])} "
+                       "resources")
+    return diagnose_snapshot(loaded.snapshot, options, requests=loaded.requests)
+
+
+def diagnose_snapshot(snapshot: Snapshot, options: DiagnoseOptions | None = None, *,
+                      requests: Iterable[dict[str, Any]] = ()) -> Diagnosis:
+    """Run the selected checks on a snapshot already read, and build the report. Checks that
+    could not be loaded are reported as check errors, never dropped silently."""
+    from diagnose.engine.registry import load_checks, select_checks
+    from diagnose.engine.runner import CheckError, Engine
+    from diagnose.model.lookup import resolve_principal
+    from diagnose.report.model import build_report
+
+    options = options or DiagnoseOptions()
+    checks, load_errors = load_checks()
+    selected = select_checks(checks, list(options.select), list(options.ignore))
+    model = Model(snapshot)
+    creator = resolve_principal(model, options.creator) if options.creator else None
+    engine = Engine(model, creator=creator)
+    result = engine.run(selected)
+    if load_errors:
+        extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
+        result = dataclasses.replace(result, check_errors=result.check_errors + extra)
+    report = build_report(result, model, engine.evaluator)
+    return Diagnosis(snapshot, report, tuple(checks), model, engine.evaluator, tuple(requests),
+                     options, creator)
+
+
+def rediagnose(diagnosis: Diagnosis) -> Diagnosis:
+    """The same checks run again on the same snapshot (the UI's re-run of a snapshot or the
+    demo): a fresh evaluation, the same options."""
+    return diagnose_snapshot(diagnosis.snapshot, diagnosis.options,
+                             requests=diagnosis.requests)
+
+
+def plan(diagnosis: Diagnosis) -> tuple[PlannedFix, ...]:
+    """The fix plan: each change once, verified changes first, with who can make it."""
+    return diagnosis.report.fix_plan
