@@ -9,9 +9,9 @@ import json
 import pytest
 
 from diagnose import TOOL_NAME, __version__
+from diagnose.arm.scopes import scope_key
 from diagnose.errors import BadInput
 from diagnose.model.model import Model
-from diagnose.model.scopes import scope_key
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.testing.fixtures import fixtures_root, load_fixture_set, request_key
 from diagnose.testing.harness import ARM_TOKEN, GRAPH_TOKEN, HUB_BASIC, collect_replayed

@@ -29,10 +29,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagnose.engine.api import Remediation
-from diagnose.remediation.arm import RESOURCE_TYPES, parse_arm_id
 from diagnose.remediation.commands import commands_for
 from diagnose.remediation.quoting import identifier
 from diagnose.remediation.roles import activation_request_name
+from diagnose.remediation.targets import RESOURCE_TYPES, target_of
 from tests.test_quoting import (
     HOSTILE,
     PS_QUOTES,
@@ -554,13 +554,13 @@ def test_configuration_needs_resource_and_setting():
 
 
 def test_parse_arm_id_keeps_case():
-    parsed = parse_arm_id(f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
+    parsed = target_of(f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
                           "microsoft.cognitiveservices/accounts/A/projects/P")
     assert (parsed.level, parsed.resource_group, parsed.name) == ("resource", "RG-AI", "A/P")
     assert parsed.known == RESOURCE_TYPES["microsoft.cognitiveservices/accounts/projects"]
-    assert parse_arm_id(MG).management_group == "mg-corp"
-    assert parse_arm_id("not-an-id").level == "other"
-    assert parse_arm_id(f"{SEARCH}/providers/Microsoft.Insights/diagnosticSettings/x").level \
+    assert target_of(MG).management_group == "mg-corp"
+    assert target_of("not-an-id").level == "other"
+    assert target_of(f"{SEARCH}/providers/Microsoft.Insights/diagnosticSettings/x").level \
         == "other"
 
 
@@ -891,7 +891,7 @@ def test_hostile_activation(principal, role_id, summary, scope):
         kind="activateEligible", summary=summary, principal_id=principal,
         role_definition_id=role_id, scope=scope))
     request = activation_request_name(principal, role_id, scope)
-    parsed = parse_arm_id(scope)
+    parsed = target_of(scope)
     role_path = f"/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
     role_full = f"/subscriptions/{parsed.subscription}{role_path}" if parsed.subscription \
         else role_path
@@ -1076,7 +1076,7 @@ def test_hostile_configuration(case, sub, group, name, parent, free, summary):
     tokens = bicep_tokens(commands.bicep)
     names = bicep_property(tokens, "name")
     if names:
-        assert names == ["/".join(parse_arm_id(rid).names)]
+        assert names == ["/".join(target_of(rid).names)]
 
     parsed = hcl2.loads(commands.terraform)
     for resource in parsed.get("resource", []):

@@ -1,10 +1,17 @@
-"""Scope keys and ancestry: segment-wise, case-insensitive, management groups included."""
+"""Scope keys and ancestry: segment-wise, case-insensitive, management groups included.
+
+diagnose.arm.scopes works on keys for speed; the tests at the end hold it to the grammar of
+diagnose.arm.ids, and to the old scope checker (tests/old_arm_parsers.py) on every fixture id.
+"""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from diagnose.model.scopes import (
+from diagnose.arm.ids import ResourceId, build, parse
+from diagnose.arm.scopes import (
     ROOT,
     ScopeTree,
     is_management_group,
@@ -13,10 +20,13 @@ from diagnose.model.scopes import (
     resource_group_key,
     scope_key,
     scope_problem,
+    segments_of,
     structural_parent,
     subscription_of,
 )
 from tests import arm
+from tests import old_arm_parsers as old
+from tests.test_arm_ids import FIXTURE_IDS, garbage, resource_ids
 
 SUB = arm.SUB
 RG = arm.RG
@@ -188,3 +198,84 @@ def test_well_formed_scopes(scope: str) -> None:
 def test_malformed_scopes_say_what_is_wrong(scope: str, says: str) -> None:
     problem = scope_problem(scope)
     assert problem is not None and says in problem
+
+
+def test_the_model_keeps_the_old_import_path_for_checks() -> None:
+    """Checks of other packages import diagnose.model.scopes: it re-exports this module."""
+    from diagnose.model import scopes as model_scopes
+
+    assert model_scopes.scope_key is scope_key and model_scopes.ScopeTree is ScopeTree
+
+
+# -- the key functions follow the grammar, and read as the old ones did ------------------------
+
+def _old_split_at_a_name(key: str) -> bool:
+    """Whether a 'providers' stands where the new grammar reads a name: after an odd number of
+    type/name segments. The old checker split a part there (see test_arm_ids)."""
+    segments = segments_of(key)
+    index = 2 if segments[:1] == ["subscriptions"] else 0
+    index += 2 if segments[index:index + 1] == ["resourcegroups"] and index else 0
+    count: int | None = None
+    while index < len(segments):
+        if segments[index] == "providers" and (count is None or count % 2 == 0):
+            count, index = 0, index + 2
+            continue
+        if segments[index] == "providers":
+            return True
+        count = (count or 0) + 1
+        index += 1
+    return False
+
+
+def assert_scope_functions_as_before(text: str) -> None:
+    key = scope_key(text)
+    assert subscription_of(key) == old.subscription_of(key), text
+    assert resource_group_key(key) == old.resource_group_key(key), text
+    if not _old_split_at_a_name(key):
+        assert scope_problem(text) == old.scope_problem(text), text
+
+
+@pytest.mark.parametrize("text", FIXTURE_IDS)
+def test_fixture_scopes_read_as_before(text: str) -> None:
+    assert_scope_functions_as_before(text)
+    assert level_of(scope_key(text)) == old.level_of(scope_key(text))
+
+
+@settings(max_examples=1500)
+@given(st.one_of(garbage.map(lambda text: "/" + text), resource_ids().map(build)))
+def test_generated_scopes_read_as_before(text: str) -> None:
+    assert_scope_functions_as_before(text)
+
+
+@settings(max_examples=500)
+@given(resource_ids())
+def test_level_of_follows_the_grammar(resource_id: ResourceId) -> None:
+    """On every id (the old word, unless 'providers' is a name in it, see test_arm_ids)."""
+    key = scope_key(build(resource_id))
+    assume(parse(key) is not None)
+    names = [resource_id.subscription, resource_id.resource_group,
+             *(n for p in resource_id.parts for n in (p.namespace, *p.names))]
+    if not any((n or "").strip().lower() == "providers" for n in names):
+        assert level_of(key) == old.level_of(key), key
+
+
+def test_a_text_that_is_no_id_is_a_scope_not_a_resource() -> None:
+    """The old word came from counting segments after the first 'providers' of anything."""
+    bad = f"/subscriptions/{SUB}/whatever/providers/A/t/n"
+    assert parse(bad) is None and scope_problem(bad) is not None
+    assert level_of(scope_key(bad)) == "scope"
+    assert old.level_of(scope_key(bad)) == "resource"
+    named = f"{RG}/providers/Microsoft.Storage/storageAccounts/providers"
+    assert scope_problem(named) is None and level_of(scope_key(named)) == "resource"
+
+
+@settings(max_examples=500)
+@given(resource_ids(complete=True))
+def test_structural_parent_is_the_parent_id(resource_id: ResourceId) -> None:
+    text = build(resource_id)
+    assume(text == text.strip() and scope_key(text) == text.lower())
+    parent = resource_id.parent
+    assert structural_parent(scope_key(text)) == (
+        build(parent).lower() if parent is not None else None)
+    assert (level_of(scope_key(text)) == "management group") == is_management_group(
+        scope_key(text))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from diagnose.arm import types
+
 WORKSPACES = "2024-10-01"
 """Hubs, projects and their connections (kind, hubResourceId and the hub fields)."""
 COGNITIVE_SERVICES = "2025-09-01"
@@ -20,14 +22,14 @@ RESOURCE_GRAPH = "2022-10-01"
 GRAPH = "v1.0"
 
 BY_PROVIDER_TYPE = {
-    "microsoft.machinelearningservices/workspaces": WORKSPACES,
-    "microsoft.cognitiveservices/accounts": COGNITIVE_SERVICES,
-    "microsoft.search/searchservices": SEARCH,
-    "microsoft.storage/storageaccounts": STORAGE,
-    "microsoft.keyvault/vaults": KEY_VAULT,
-    "microsoft.containerregistry/registries": CONTAINER_REGISTRY,
-    "microsoft.insights/components": APP_INSIGHTS,
-    "microsoft.managedidentity/userassignedidentities": MANAGED_IDENTITY,
+    types.WORKSPACE: WORKSPACES,
+    types.COGNITIVE_ACCOUNT: COGNITIVE_SERVICES,
+    types.SEARCH_SERVICE: SEARCH,
+    types.STORAGE_ACCOUNT: STORAGE,
+    types.KEY_VAULT: KEY_VAULT,
+    types.CONTAINER_REGISTRY: CONTAINER_REGISTRY,
+    types.APP_INSIGHTS: APP_INSIGHTS,
+    types.USER_ASSIGNED_IDENTITY: MANAGED_IDENTITY,
 }
 
 

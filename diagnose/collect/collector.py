@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from diagnose.arm import types
+from diagnose.arm.ids import followable
+from diagnose.arm.scopes import scope_key
 from diagnose.collect import apiversions, queries
-from diagnose.collect.armid import parse_resource_id, subscription_of_scope
 from diagnose.collect.clients import ApiError, ArmClient
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.relevance import Relevance
@@ -41,10 +43,9 @@ from diagnose.collect.shapes import (
     ROLE_DEFINITION,
     fits,
 )
-from diagnose.model.scopes import scope_key
 from diagnose.secrets import scrub_json
 
-WORKSPACE = "microsoft.machinelearningservices/workspaces"
+WORKSPACE = types.WORKSPACE
 WORKSPACE_READ = "Microsoft.MachineLearningServices/workspaces/read"
 CONNECTIONS_READ = "Microsoft.MachineLearningServices/workspaces/connections/read"
 SUBSCRIPTION_READ = "Microsoft.Resources/subscriptions/read"
@@ -53,19 +54,16 @@ ROLE_DEFINITION_ID = re.compile(
     r"^(/subscriptions/[0-9a-f-]{36}|/providers/Microsoft\.Management/managementGroups/[^/]+)?"
     r"/providers/Microsoft\.Authorization/roleDefinitions/[0-9a-f-]{36}$", re.IGNORECASE)
 WITH_IDENTITY = frozenset({
-    WORKSPACE, "microsoft.cognitiveservices/accounts",
-    "microsoft.cognitiveservices/accounts/projects", "microsoft.search/searchservices",
+    WORKSPACE, types.COGNITIVE_ACCOUNT, types.COGNITIVE_PROJECT, types.SEARCH_SERVICE,
 })
 RESOURCE_GRAPH_READ = "Microsoft.ResourceGraph/resources/read"
 DEPENDENCY_PROPERTIES = ("storageAccount", "keyVault", "applicationInsights", "containerRegistry",
                          "primaryUserAssignedIdentity")
 TARGET_HOSTS = (
     (re.compile(r"^([a-z0-9][a-z0-9-]{1,62})\.(openai\.azure\.com|cognitiveservices\.azure\.com|"
-                r"services\.ai\.azure\.com)$"), "microsoft.cognitiveservices/accounts"),
-    (re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\.search\.windows\.net$"),
-     "microsoft.search/searchservices"),
-    (re.compile(r"^([a-z0-9]{3,24})\.(blob|dfs)\.core\.windows\.net$"),
-     "microsoft.storage/storageaccounts"),
+                r"services\.ai\.azure\.com)$"), types.COGNITIVE_ACCOUNT),
+    (re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\.search\.windows\.net$"), types.SEARCH_SERVICE),
+    (re.compile(r"^([a-z0-9]{3,24})\.(blob|dfs)\.core\.windows\.net$"), types.STORAGE_ACCOUNT),
 )
 ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 
@@ -157,7 +155,7 @@ class Collector:
         name = getattr(step, "__name__", "")
         places: list[tuple[str, str]] = []
         if name == "fetch_resource":
-            parsed = parse_resource_id(args[0])
+            parsed = followable(args[0])
             places = [(parsed.id, parsed.read_operation)] if parsed else []
         elif name == "list_projects":
             places = [(f"/subscriptions/{args[0]}", WORKSPACE_READ)]
@@ -194,7 +192,7 @@ class Collector:
             self.state.hub = scrub_json(hub, drop=True)
             self._store(wave, self.state.hub)
         hub_id = hub["id"]
-        parsed = parse_resource_id(hub_id)
+        parsed = followable(hub_id)
         assert parsed is not None
         self._submit(wave + 1, self.list_connections, hub_id)
         self._submit(wave + 1, self.list_projects, parsed.subscription)
@@ -227,14 +225,14 @@ class Collector:
         if resource_type in WITH_IDENTITY and "systemassigned" in str(
                 identity.get("type") or "").lower().replace(" ", ""):
             self.directory.want(wave, identity.get("principalId"), "ServicePrincipal")
-        if resource_type == "microsoft.managedidentity/userassignedidentities":
+        if resource_type == types.USER_ASSIGNED_IDENTITY:
             self.directory.want(wave, _dict(resource.get("properties")).get("principalId"),
                                 "ServicePrincipal")
 
     # -- resources -----------------------------------------------------------------------
     def _want(self, wave: int, resource_id: Any) -> None:
         """Schedule a GET of a resource the checks need (lock held)."""
-        parsed = parse_resource_id(resource_id)
+        parsed = followable(resource_id)
         if parsed is None:
             return
         key = scope_key(parsed.id)
@@ -242,16 +240,19 @@ class Collector:
             return
         self.state.wanted.add(key)
         self._relevant(wave, parsed.id)
-        if apiversions.for_type(parsed.type) or parsed.type in WITH_IDENTITY:
+        # An extension resource (a role assignment on a storage account, say) is no resource
+        # the checks read: it only makes its subscription relevant.
+        if not parsed.is_extension and (apiversions.for_type(parsed.type)
+                                        or parsed.type in WITH_IDENTITY):
             self._submit(wave + 1, self.fetch_resource, parsed.id)
 
     def fetch_resource(self, wave: int, resource_id: str) -> None:
-        parsed = parse_resource_id(resource_id)
+        parsed = followable(resource_id)
         assert parsed is not None
         version = apiversions.for_type(parsed.type) or (
             apiversions.COGNITIVE_SERVICES if parsed.type.startswith("microsoft.cognitiveservices")
             else None)
-        if version is None:
+        if version is None or parsed.is_extension:  # a hub lists no extension as a project
             return
         try:
             resource = self.arm.get(parsed.id, {"api-version": version})
@@ -289,7 +290,7 @@ class Collector:
             # or the project lives elsewhere) is read by id.
             associated = _dict(hub.get("properties")).get("associatedWorkspaces")
             for project_id in associated if isinstance(associated, list) else []:
-                parsed = parse_resource_id(project_id)
+                parsed = followable(project_id)
                 if parsed is None or scope_key(parsed.id) in found:
                     continue
                 if self.project and parsed.name.lower() != self.project:
@@ -378,7 +379,7 @@ class Collector:
         what was already listed that applies to it (lock held)."""
         if not self.relevance.add(resource_id):
             return
-        parsed = parse_resource_id(resource_id)
+        parsed = followable(resource_id)
         if parsed is None:
             return
         subscription = parsed.subscription
@@ -402,7 +403,8 @@ class Collector:
         for listing in LISTINGS:
             pending = self.state.pending[listing.key]
             for item_id in [i for i, item in pending.items()
-                            if self.relevance.matches(_scope_of(item), resource_id)]:
+                            if (scope := _scope_of(item)) is not None
+                            and self.relevance.matches(scope, resource_id)]:
                 self._keep(wave, listing, pending.pop(item_id))
 
     def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
@@ -580,7 +582,7 @@ def _target_name(connection: dict[str, Any]) -> tuple[str, str] | None:
     metadata = {str(k).lower(): v for k, v in _dict(properties.get("metadata")).items()}
     account = metadata.get("accountname")
     if isinstance(account, str) and ACCOUNT_NAME.match(account.lower()):
-        return "microsoft.storage/storageaccounts", account.lower()
+        return types.STORAGE_ACCOUNT, account.lower()
     target = properties.get("target")
     if not isinstance(target, str) or not target:
         return None
@@ -601,4 +603,4 @@ def _named(row: dict[str, Any], name: str) -> bool:
     return str(row.get("customSubDomainName") or "").lower() == name
 
 
-__all__ = ["Collector", "subscription_of_scope"]
+__all__ = ["Collector"]

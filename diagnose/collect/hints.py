@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnose.arm.ids import ResourceId, build, leading_scope
+
 GRAPH_RIGHTS = ("directory read access in Microsoft Graph (Directory.Read.All, or User.Read.All "
                 "+ GroupMember.Read.All + Application.Read.All; member users of the tenant "
                 "usually have it by default, guests and restricted users do not)")
@@ -47,7 +49,7 @@ def retry_hint(error: dict[str, Any]) -> str:
 
 
 def _subscription(scope: str) -> str:
-    parts = [p for p in scope.split("/") if p]
-    if len(parts) >= 2 and parts[0].lower() == "subscriptions":
-        return f"/subscriptions/{parts[1]}"
+    subscription = leading_scope(scope).subscription
+    if subscription is not None:
+        return build(ResourceId(subscription))
     return "the subscription that holds it"

@@ -7,7 +7,7 @@ group, subscription, management groups, root) or below it (a blob container, a S
 
 from __future__ import annotations
 
-from diagnose.model.scopes import scope_key, segments_of
+from diagnose.arm.scopes import scope_key, segments_of
 
 
 class Relevance:

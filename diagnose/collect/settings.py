@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from diagnose.collect.armid import SUBSCRIPTION_ID, parse_resource_id
+from diagnose.arm.ids import GUID, followable
+from diagnose.arm.types import WORKSPACE
 from diagnose.collect.deadline import DEFAULT_TIMEOUT, MAX_TIMEOUT
 from diagnose.errors import BadInput
 
@@ -31,7 +32,6 @@ CLOUDS = {
                                "https://graph.microsoft.us", "login.microsoftonline.us"),
 }
 
-WORKSPACE_TYPE = "microsoft.machinelearningservices/workspaces"
 # Workspace names: 3-33 characters, letters, digits, '-' and '_', starting alphanumeric.
 HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 # Resource group names: letters (any script), digits, '.', '_', '-', '(' and ')'; 1-90.
@@ -165,8 +165,9 @@ def endpoint(url: str, flag: str) -> str:
 def parse_hub(value: str, subscription: str | None, resource_group: str | None) -> HubRef:
     value = (value or "").strip()
     if value.startswith("/"):
-        parsed = parse_resource_id(value)
-        if parsed is None or parsed.type != WORKSPACE_TYPE or len(parsed.names) != 1:
+        parsed = followable(value)
+        if (parsed is None or parsed.is_extension or parsed.type != WORKSPACE
+                or len(parsed.names) != 1):
             raise BadInput(
                 f"{value!r} is not the ARM id of a workspace", where="--hub",
                 fix="pass /subscriptions/<id>/resourceGroups/<group>/providers/"
@@ -175,7 +176,7 @@ def parse_hub(value: str, subscription: str | None, resource_group: str | None) 
     if not HUB_NAME.match(value):
         raise BadInput(f"{value!r} is neither a hub ARM id nor a valid hub name", where="--hub",
                        fix="a hub name has 3-33 letters, digits, '-' or '_'")
-    if subscription is not None and not SUBSCRIPTION_ID.match(subscription.strip()):
+    if subscription is not None and not GUID.match(subscription.strip()):
         raise BadInput(f"{subscription!r} is not a subscription id (a GUID)",
                        where="--subscription")
     if resource_group is not None and not RESOURCE_GROUP.match(resource_group.strip()):

@@ -22,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from diagnose.arm.ids import last_segment
+from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.context import CheckContext
 from diagnose.model.authorization import ReadError
 from diagnose.model.resources import Resource
-from diagnose.model.scopes import level_of, scope_key
 
 COLLECT_ROLES = ("Collect with a principal that can read role assignments (Reader on the "
                  "subscription).")
@@ -153,7 +154,7 @@ def _relation(key: str, target: Resource) -> str:
 def _unreadable(errors: list[ReadError]) -> str:
     places = []
     for error in sorted(errors, key=lambda e: (len(e.scope_key), e.scope_key)):
-        name = error.scope.rstrip("/").rsplit("/", 1)[-1] or error.scope
+        name = last_segment(error.scope) or error.scope
         why = " ".join(str(p) for p in (error.status, error.code) if p)
         places.append(f"{level_of(error.scope_key)} '{name}'" + (f" ({why})" if why else ""))
     return f"role assignments at {_and(places)} could not be read"

@@ -6,19 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
+from diagnose.arm import types
+from diagnose.arm.ids import last_segment
+from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.api import Operation, PrincipalRef
 from diagnose.model.authorization import Assignment, ReadError
 from diagnose.model.model import Model
-from diagnose.model.resources import (
-    COGNITIVE_ACCOUNT,
-    SEARCH_SERVICE,
-    STORAGE_ACCOUNT,
-    Resource,
-)
-from diagnose.model.scopes import level_of, scope_key
+from diagnose.model.resources import Resource
 from diagnose.rbac.evaluator import Evaluator
 
 T = TypeVar("T")
@@ -105,13 +102,13 @@ def describe(resource: Resource) -> str:
     if resource.is_hub_project:
         return f"project '{resource.name}'"
     words = {
-        COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
-        SEARCH_SERVICE: "Search service",
-        STORAGE_ACCOUNT: "storage account",
-        "microsoft.keyvault/vaults": "key vault",
-        "microsoft.containerregistry/registries": "container registry",
-        "microsoft.insights/components": "Application Insights component",
-        "microsoft.cognitiveservices/accounts/projects": "Foundry project",
+        types.COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
+        types.SEARCH_SERVICE: "Search service",
+        types.STORAGE_ACCOUNT: "storage account",
+        types.KEY_VAULT: "key vault",
+        types.CONTAINER_REGISTRY: "container registry",
+        types.APP_INSIGHTS: "Application Insights component",
+        types.COGNITIVE_PROJECT: "Foundry project",
     }
     return f"{words.get(resource.type, resource.type)} '{resource.name}'"
 
@@ -122,7 +119,7 @@ def describe_scope(scope: str, resource: Resource | None = None) -> str:
     if resource is not None and scope_key(scope) == resource.key:
         return describe(resource)
     key = scope_key(scope)
-    name = scope.rstrip("/").rsplit("/", 1)[-1]
+    name = last_segment(scope)
     return f"{level_of(key)} '{name}'" if key != "/" else "the root scope"
 
 
@@ -146,7 +143,7 @@ class CheckContext:
         each workspace connects): checks that need the same derived view do not each redo it."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
     def role_grants(self, role_id: str, operation: Operation) -> bool:
         """Whether a role (by id) grants an operation without a condition, per the
@@ -224,8 +221,8 @@ class CheckContext:
         name = str(connection.metadata.get("accountname") or "").lower()
         if not name:
             return None
-        return next((r for r in self.model.of_type(STORAGE_ACCOUNT) if r.name.lower() == name),
-                    None)
+        return next((r for r in self.model.of_type(types.STORAGE_ACCOUNT)
+                     if r.name.lower() == name), None)
 
     # -- principals ----------------------------------------------------------------------
     def principal(self, principal_id: str, fallback_type: str = "ServicePrincipal"
@@ -250,7 +247,7 @@ class CheckContext:
             uami = self.resource(resource_id)
             principal_id = principal_id or (uami.prop("principalId") if uami else None)
             if principal_id:
-                name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+                name = last_segment(resource_id)
                 found.append((resource_id, PrincipalRef(
                     str(principal_id).lower(), "ServicePrincipal", name,
                     description=f"the user-assigned identity '{name}'")))
@@ -318,16 +315,16 @@ class CheckContext:
 
 def _hosts_of(resource: Resource) -> list[str]:
     hosts: list[str] = []
-    if resource.type == COGNITIVE_ACCOUNT:
+    if resource.type == types.COGNITIVE_ACCOUNT:
         subdomain = str(resource.prop("customSubDomainName") or "").lower()
         if subdomain:
             hosts += [f"{subdomain}.openai.azure.com", f"{subdomain}.cognitiveservices.azure.com",
                       f"{subdomain}.services.ai.azure.com"]
         endpoints = [resource.prop("endpoint"), *(_lower_keys(resource.prop("endpoints")).values())]
         hosts += [urlparse(str(e)).hostname or "" for e in endpoints if e]
-    elif resource.type == SEARCH_SERVICE:
+    elif resource.type == types.SEARCH_SERVICE:
         hosts.append(f"{resource.name.lower()}.search.windows.net")
-    elif resource.type == STORAGE_ACCOUNT:
+    elif resource.type == types.STORAGE_ACCOUNT:
         name = resource.name.lower()
         hosts += [f"{name}.blob.core.windows.net", f"{name}.dfs.core.windows.net"]
         primary = _lower_keys(resource.prop("primaryEndpoints"))

@@ -8,14 +8,14 @@ assignment.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
+from diagnose.arm.scopes import ScopeTree, scope_key
 from diagnose.catalog import builtin_role_definitions
 from diagnose.model.principals import ALL_PRINCIPALS, Directory
 from diagnose.model.roles import PermissionBlock, RoleDefinition, role_guid
-from diagnose.model.scopes import ScopeTree, scope_key
 from diagnose.secrets import scrub_text
 
 
@@ -246,7 +246,9 @@ class Authorization:
                 for item in self._extra:
                     added.setdefault(item.scope_key, list(base.get(item.scope_key, ())))
                     added[item.scope_key].append(item)
-                self._assignments_by_scope = ChainMap(added, base)
+                # ChainMap writes to its first map only: the shared index is never changed.
+                self._assignments_by_scope = ChainMap(
+                    added, cast("MutableMapping[str, list[Assignment]]", base))
             else:
                 index: dict[str, list[Assignment]] = {}
                 for item in self._assignments:
@@ -286,6 +288,7 @@ class Authorization:
             for key, bucket in added.items():
                 merged[key] = [*merged.get(key, ()), *bucket]
             overlay[principal_id] = merged
-        clone.assignments_by_principal = ChainMap(overlay, self.assignments_by_principal)
+        clone.assignments_by_principal = ChainMap(overlay, cast(
+            "MutableMapping[str, dict[str, list[Assignment]]]", self.assignments_by_principal))
         clone._assignments_by_scope = None
         return clone

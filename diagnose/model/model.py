@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
+from diagnose.arm.scopes import ScopeTree, scope_key, subscription_of
 from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
 from diagnose.model.resources import (
@@ -13,7 +15,6 @@ from diagnose.model.resources import (
     WORKSPACE,
     Resource,
 )
-from diagnose.model.scopes import ScopeTree, scope_key, subscription_of
 from diagnose.snapshot import Snapshot
 
 
@@ -40,7 +41,7 @@ class Model:
     def from_snapshot(cls, snapshot: Snapshot) -> Model:
         return cls(snapshot)
 
-    def with_resource(self, raw: dict) -> Model:
+    def with_resource(self, raw: dict[str, Any]) -> Model:
         """A copy with one resource replaced (same id), sharing the authorization index."""
         clone = object.__new__(Model)
         clone.__dict__.update({k: v for k, v in self.__dict__.items()

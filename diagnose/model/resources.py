@@ -1,26 +1,51 @@
-"""Typed, read-only views of the ARM resources in a snapshot (no Azure SDK types)."""
+"""Typed, read-only views of the ARM resources in a snapshot (no Azure SDK types).
+
+The type keys (WORKSPACE, SEARCH_SERVICE, ...) are `diagnose.arm.types`'s, re-exported here
+because checks, built-in and from other packages, import them from this module.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnose.model.scopes import scope_key
+from diagnose.arm.ids import last_segment
+from diagnose.arm.scopes import scope_key
+from diagnose.arm.types import (
+    ACCOUNT_CONNECTION,
+    APP_INSIGHTS,
+    COGNITIVE_ACCOUNT,
+    COGNITIVE_PROJECT,
+    CONNECTION_TYPES,
+    CONTAINER_REGISTRY,
+    KEY_VAULT,
+    PROJECT_CONNECTION,
+    SEARCH_SERVICE,
+    STORAGE_ACCOUNT,
+    SUBSCRIPTION,
+    USER_ASSIGNED_IDENTITY,
+    WORKSPACE,
+    WORKSPACE_CONNECTION,
+)
 
-WORKSPACE = "microsoft.machinelearningservices/workspaces"
-WORKSPACE_CONNECTION = "microsoft.machinelearningservices/workspaces/connections"
-COGNITIVE_ACCOUNT = "microsoft.cognitiveservices/accounts"
-COGNITIVE_PROJECT = "microsoft.cognitiveservices/accounts/projects"
-ACCOUNT_CONNECTION = "microsoft.cognitiveservices/accounts/connections"
-PROJECT_CONNECTION = "microsoft.cognitiveservices/accounts/projects/connections"
-SEARCH_SERVICE = "microsoft.search/searchservices"
-STORAGE_ACCOUNT = "microsoft.storage/storageaccounts"
-KEY_VAULT = "microsoft.keyvault/vaults"
-CONTAINER_REGISTRY = "microsoft.containerregistry/registries"
-USER_ASSIGNED_IDENTITY = "microsoft.managedidentity/userassignedidentities"
-APP_INSIGHTS = "microsoft.insights/components"
-SUBSCRIPTION = "microsoft.resources/subscriptions"
-CONNECTION_TYPES = (WORKSPACE_CONNECTION, ACCOUNT_CONNECTION, PROJECT_CONNECTION)
+__all__ = [
+    "ACCOUNT_CONNECTION",
+    "APP_INSIGHTS",
+    "COGNITIVE_ACCOUNT",
+    "COGNITIVE_PROJECT",
+    "CONNECTION_TYPES",
+    "CONTAINER_REGISTRY",
+    "KEY_VAULT",
+    "PROJECT_CONNECTION",
+    "SEARCH_SERVICE",
+    "STORAGE_ACCOUNT",
+    "SUBSCRIPTION",
+    "USER_ASSIGNED_IDENTITY",
+    "WORKSPACE",
+    "WORKSPACE_CONNECTION",
+    "ManagedIdentity",
+    "Resource",
+]
 
 
 @dataclass(frozen=True)
@@ -72,7 +97,7 @@ class Resource:
         return cls(
             id=item["id"],
             key=scope_key(item["id"]),
-            name=str(item.get("name") or item["id"].rstrip("/").rsplit("/", 1)[-1]),
+            name=str(item.get("name") or last_segment(item["id"])),
             type=str(item.get("type") or "").lower(),
             kind=str(item.get("kind") or "").lower(),
             properties=item.get("properties") or {},
@@ -105,4 +130,6 @@ class Resource:
 
     @property
     def parent_id(self) -> str:
+        """The id of the resource this child lies in (its last type/name pair dropped), as
+        written."""
         return self.id.rstrip("/").rsplit("/", 2)[0]

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from diagnose.arm.ids import last_segment
+
 
 @lru_cache(maxsize=4096)
 def role_guid(role_definition_id: str) -> str:
     """The GUID of a role definition id (`.../roleDefinitions/<guid>` or a bare GUID)."""
-    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    return last_segment(role_definition_id).lower()
 
 
 def _strings(value: Any) -> tuple[str, ...]:

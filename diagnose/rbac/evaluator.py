@@ -24,10 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from diagnose.arm.scopes import scope_key
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.principals import Membership
 from diagnose.model.roles import RoleDefinition
-from diagnose.model.scopes import scope_key
 from diagnose.rbac.decision import Decision, Deny, NearMiss, Outcome, settle
 from diagnose.rbac.denies import blocking
 from diagnose.rbac.evidence import Hit, eligible, grant_of, grant_order, warnings

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diagnose.arm.scopes import level_of
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.principals import Membership, Principal
 from diagnose.model.roles import RoleDefinition
-from diagnose.model.scopes import level_of
 from diagnose.rbac import conditions
 from diagnose.rbac.decision import Eligible, Grant
 from diagnose.rbac.matching import RoleMatch, RoleMatchTable, restricted

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from diagnose.arm.scopes import scope_key
 from diagnose.model.authorization import Assignment, Authorization
-from diagnose.model.scopes import scope_key
 from diagnose.rbac.decision import Outcome
 from diagnose.rbac.matching import RoleMatchTable
 

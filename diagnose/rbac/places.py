@@ -1,7 +1,7 @@
 """The scope chain of a target: its ancestors and what reaches it from them.
 
 Part of the RBAC evaluator (diagnose/rbac/evaluator.py). Assignments count at the target scope
-and every ancestor (model/scopes.ScopeTree.ancestors: segment-wise, case-insensitive,
+and every ancestor (arm/scopes.ScopeTree.ancestors: segment-wise, case-insensitive,
 management groups included); deny assignments marked doNotApplyToChildScopes count only at
 their own scope. What could not be read at or above the target, and management groups the
 snapshot could not place above it, become doubts here.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from diagnose.arm.scopes import is_management_group
 from diagnose.model.authorization import Assignment, Authorization, DenyAssignment
 from diagnose.model.principals import Membership
-from diagnose.model.scopes import is_management_group
 from diagnose.rbac.denies import deny_applies
 from diagnose.rbac.matching import RoleMatchTable
 

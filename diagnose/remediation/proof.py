@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from diagnose.arm.scopes import subscription_of
 from diagnose.engine.api import Remediation, RemediationKind, Requirement
 from diagnose.engine.requirements import evaluate
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
-from diagnose.model.scopes import subscription_of
 from diagnose.rbac.evaluator import Evaluator
 
 _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)

@@ -14,8 +14,9 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Self
 
+from diagnose.arm.ids import last_segment
 from diagnose.engine.api import Remediation
-from diagnose.remediation.arm import ArmId, parse_arm_id, role_definition_resource_id
+from diagnose.remediation.targets import Target, role_definition_resource_id, target_of
 
 ACTIVATION_HOURS = 8
 JUSTIFICATION = "Activated to resolve an access failure found by ai-hub-diagnose"
@@ -38,7 +39,7 @@ class RoleFix:
     role_guid: str
     role_name: str | None
     scope_text: str
-    scope: ArmId
+    scope: Target
 
     @property
     def role_label(self) -> str:
@@ -51,8 +52,8 @@ class RoleFix:
         scope_text = remediation.scope or ""
         return cls(remediation.summary, remediation.principal_id or "",
                    remediation.principal_type or None,
-                   role.rstrip("/").rsplit("/", 1)[-1] if "/" in role else role,
-                   remediation.role_name, scope_text, parse_arm_id(scope_text))
+                   last_segment(role),
+                   remediation.role_name, scope_text, target_of(scope_text))
 
 
 @dataclass(frozen=True)

@@ -51,17 +51,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
-from diagnose.engine.api import Remediation
-from diagnose.remediation.arm import (
-    COGNITIVE,
-    CONNECTIONS,
-    RESOURCE_TYPES,
-    SEARCH,
-    STORAGE,
+from diagnose.arm.types import (
+    COGNITIVE_ACCOUNT,
+    CONNECTION_TYPES,
+    SEARCH_SERVICE,
+    STORAGE_ACCOUNT,
     WORKSPACE,
-    ArmId,
-    parse_arm_id,
 )
+from diagnose.engine.api import Remediation
+from diagnose.remediation.targets import RESOURCE_TYPES, Target, target_of
 
 
 def nest(path: str, value: Any) -> dict[str, Any]:
@@ -78,7 +76,7 @@ class Setting:
     """A configuration fix: set `setting` to `value` on `target`."""
 
     summary: str
-    target: ArmId
+    target: Target
     setting: str
     value: Any
 
@@ -111,7 +109,8 @@ IDENTITY_NOTE = ("If the resource also uses user-assigned identities, use "
 
 @dataclass(frozen=True)
 class SystemIdentity(Setting):
-    """Turn on the system-assigned identity of a COGNITIVE, SEARCH or WORKSPACE resource."""
+    """Turn on the system-assigned identity of a Cognitive Services account, a Search service
+    or a workspace."""
 
     @property
     def notes(self) -> list[str]:
@@ -124,7 +123,8 @@ class SystemIdentity(Setting):
 
 @dataclass(frozen=True)
 class LocalAuth(Setting):
-    """Allow keys again (disableLocalAuth false) on a COGNITIVE or SEARCH resource."""
+    """Allow keys again (disableLocalAuth false) on a Cognitive Services account or a Search
+    service."""
 
     @property
     def notes(self) -> list[str]:
@@ -172,7 +172,8 @@ class ConnectionAuth(Setting):
 
 @dataclass(frozen=True)
 class TrustedServices(Setting):
-    """Let trusted Azure services through the firewall of a COGNITIVE or SEARCH resource."""
+    """Let trusted Azure services through the firewall of a Cognitive Services account or a
+    Search service."""
 
     @property
     def notes(self) -> list[str]:
@@ -247,7 +248,7 @@ SettingFix: TypeAlias = (SearchAuthOptions | SystemIdentity | LocalAuth | Shared
 
 def _search_auth_options(config: Setting) -> SettingFix | None:
     value = config.value
-    if config.target.type_key != SEARCH or not (
+    if config.target.type_key != SEARCH_SERVICE or not (
             isinstance(value, dict) and list(value) == ["aadOrApiKey"]
             and isinstance(value["aadOrApiKey"], dict)):
         return None
@@ -258,26 +259,27 @@ def _search_auth_options(config: Setting) -> SettingFix | None:
 
 
 def _system_identity(config: Setting) -> SettingFix | None:
-    if config.value != "SystemAssigned" or config.target.type_key not in (COGNITIVE, SEARCH,
-                                                                          WORKSPACE):
+    if config.value != "SystemAssigned" or config.target.type_key not in (
+            COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE):
         return None
     return config.as_form(SystemIdentity)
 
 
 def _local_auth(config: Setting) -> SettingFix | None:
-    if config.value is not False or config.target.type_key not in (COGNITIVE, SEARCH):
+    if config.value is not False or config.target.type_key not in (COGNITIVE_ACCOUNT,
+                                                                   SEARCH_SERVICE):
         return None
     return config.as_form(LocalAuth)
 
 
 def _shared_key(config: Setting) -> SettingFix | None:
-    if config.value is not True or config.target.type_key != STORAGE:
+    if config.value is not True or config.target.type_key != STORAGE_ACCOUNT:
         return None
     return config.as_form(SharedKeyAccess)
 
 
 def _connection_auth(config: Setting) -> SettingFix | None:
-    if config.target.type_key not in CONNECTIONS:
+    if config.target.type_key not in CONNECTION_TYPES:
         return None
     value = config.value
     if config.setting == "properties" and isinstance(value, dict) \
@@ -293,12 +295,12 @@ def _connection_auth(config: Setting) -> SettingFix | None:
 
 def _bypass(config: Setting) -> SettingFix | None:
     kind = config.target.type_key
-    if kind == STORAGE and config.setting == "properties.networkAcls.bypass":
+    if kind == STORAGE_ACCOUNT and config.setting == "properties.networkAcls.bypass":
         return _storage_bypass(config)
     if config.value != "AzureServices":
         return None
-    if (kind, config.setting) in ((COGNITIVE, "properties.networkAcls.bypass"),
-                                  (SEARCH, "properties.networkRuleSet.bypass")):
+    if (kind, config.setting) in ((COGNITIVE_ACCOUNT, "properties.networkAcls.bypass"),
+                                  (SEARCH_SERVICE, "properties.networkRuleSet.bypass")):
         return config.as_form(TrustedServices)
     return None
 
@@ -314,7 +316,7 @@ def _storage_bypass(config: Setting) -> SettingFix | None:
 
 
 def _custom_subdomain(config: Setting) -> SettingFix | None:
-    if config.target.type_key != COGNITIVE or not isinstance(config.value, str) \
+    if config.target.type_key != COGNITIVE_ACCOUNT or not isinstance(config.value, str) \
             or not config.value:
         return None
     return config.as_form(CustomSubdomain, subdomain=config.value)
@@ -336,7 +338,7 @@ _SETTINGS: dict[str, Callable[[Setting], SettingFix | None]] = {
 
 def setting_fix(remediation: Remediation) -> SettingFix:
     """The configuration remediation as its specific form, else as a GenericSetting."""
-    config = GenericSetting(remediation.summary, parse_arm_id(remediation.resource or ""),
+    config = GenericSetting(remediation.summary, target_of(remediation.resource or ""),
                             remediation.setting or "", remediation.value)
     if config.setting == "denyAssignment":
         return config.as_form(DenyAssignment)

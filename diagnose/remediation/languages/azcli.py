@@ -14,15 +14,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from diagnose.remediation.arm import (
-    COGNITIVE,
-    DENY_API,
-    PIM_API,
-    RESOURCE_TYPES,
-    SEARCH,
-    WORKSPACE,
-    arm_url,
-)
+from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.quoting import bash
@@ -46,6 +38,7 @@ from diagnose.remediation.settings import (
     SystemIdentity,
     TrustedServices,
 )
+from diagnose.remediation.targets import DENY_API, PIM_API, RESOURCE_TYPES, arm_url
 
 
 def cli(*parts: str | tuple[str, str]) -> str:
@@ -110,9 +103,9 @@ def _remove_assignment(fix: RoleRemoval) -> str:
 
 def _system_identity(fix: SystemIdentity) -> str:
     kind = fix.target.type_key
-    if kind == COGNITIVE:
+    if kind == COGNITIVE_ACCOUNT:
         command = cli("az cognitiveservices account identity assign", *_name_group(fix))
-    elif kind == SEARCH:
+    elif kind == SEARCH_SERVICE:
         command = cli("az search service update", *_name_group(fix),
                       "--identity-type SystemAssigned")
     else:  # WORKSPACE, the only other type settings.SystemIdentity admits
@@ -123,7 +116,7 @@ def _system_identity(fix: SystemIdentity) -> str:
 
 
 def _local_auth(fix: LocalAuth) -> str:
-    if fix.target.type_key == COGNITIVE:
+    if fix.target.type_key == COGNITIVE_ACCOUNT:
         command = cli("az resource update", ("--ids", fix.rid),
                       ("--set", "properties.disableLocalAuth=false"))
     else:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, assert_never
 
-from diagnose.remediation.arm import PIM_API, ROLE_ASSIGNMENTS_API, ArmId
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.languages.azcli import cli, deny_assignment_command
@@ -42,6 +41,7 @@ from diagnose.remediation.settings import (
     TrustedServices,
     nest,
 )
+from diagnose.remediation.targets import PIM_API, ROLE_ASSIGNMENTS_API, Target
 
 
 def _key(key: str) -> str:
@@ -119,7 +119,7 @@ class _Frame:
 _SAVE = "// Save as main.bicep and deploy (the location only stores the deployment record):"
 
 
-def _frame(scope: ArmId, role_guid: str) -> _Frame:
+def _frame(scope: Target, role_guid: str) -> _Frame:
     role = bicep(role_guid)
     subscription_role = (
         f"subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {role})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from diagnose.remediation.arm import COGNITIVE, RESOURCE_TYPES, SEARCH, WORKSPACE, rest_path
+from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.quoting import powershell
@@ -36,6 +36,7 @@ from diagnose.remediation.settings import (
     SystemIdentity,
     TrustedServices,
 )
+from diagnose.remediation.targets import RESOURCE_TYPES, rest_path
 
 _AUTH_FAILURE_MODES = {"http401WithBearerChallenge": "Http401WithBearerChallenge",
                        "http403": "Http403"}
@@ -97,24 +98,24 @@ def _role_lines(fix: RoleGrant | RoleActivation | RoleRemoval) -> list[str]:
 
 def _system_identity(fix: SystemIdentity) -> list[str]:
     kind = fix.target.type_key
-    if kind == COGNITIVE:
+    if kind == COGNITIVE_ACCOUNT:
         return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
                                        ("-IdentityType", "SystemAssigned"))]
-    if kind == SEARCH:
+    if kind == SEARCH_SERVICE:
         return [_ps("Set-AzSearchService", _by_id(fix), ("-IdentityType", "SystemAssigned"))]
     # WORKSPACE, the only other type settings.SystemIdentity admits
     return [_patch(fix.rid, RESOURCE_TYPES[WORKSPACE][1], fix.fragment)]
 
 
 def _local_auth(fix: LocalAuth) -> list[str]:
-    if fix.target.type_key == COGNITIVE:
+    if fix.target.type_key == COGNITIVE_ACCOUNT:
         return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
                                        ("-DisableLocalAuth", "$false"))]
     return [_ps("Set-AzSearchService", _by_id(fix), ("-DisableLocalAuth", "$false"))]
 
 
 def _trusted_services(fix: TrustedServices) -> list[str]:
-    if fix.target.type_key == COGNITIVE:
+    if fix.target.type_key == COGNITIVE_ACCOUNT:
         return _generic_lines(fix)
     return [_ps("Set-AzSearchService", _by_id(fix), ("-Bypass", "AzureServices"))]
 

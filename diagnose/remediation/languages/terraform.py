@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, assert_never
 
-from diagnose.remediation.arm import COGNITIVE, SEARCH, role_definition_resource_id
+from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.languages.azcli import deny_assignment_command
@@ -38,6 +38,7 @@ from diagnose.remediation.settings import (
     SystemIdentity,
     TrustedServices,
 )
+from diagnose.remediation.targets import role_definition_resource_id
 
 
 def _key(key: str) -> str:
@@ -171,8 +172,8 @@ def _azapi_update(label: str, type_text: str, resource_id: str, body: Any) -> li
 def _system_identity(fix: SystemIdentity) -> str:
     kind = fix.target.type_key
     resource_type, note = (
-        ("azurerm_cognitive_account", "") if kind == COGNITIVE else
-        ("azurerm_search_service", "") if kind == SEARCH else
+        ("azurerm_cognitive_account", "") if kind == COGNITIVE_ACCOUNT else
+        ("azurerm_search_service", "") if kind == SEARCH_SERVICE else
         ("azurerm_machine_learning_workspace",
          "For a hub managed as azurerm_ai_foundry, merge the same identity block."))
     return _snippet(fix, resource_type, [],
@@ -180,7 +181,7 @@ def _system_identity(fix: SystemIdentity) -> str:
 
 
 def _trusted_services(fix: TrustedServices) -> str:
-    if fix.target.type_key == COGNITIVE:
+    if fix.target.type_key == COGNITIVE_ACCOUNT:
         return _snippet(fix, "azurerm_cognitive_account", [], [
             "  network_acls {", '    bypass = "AzureServices"',
             "    # keep default_action, ip_rules and virtual_network_rules as they are", "  }"])
@@ -230,7 +231,7 @@ def render(fix: Fix) -> str:
                 note="API keys and Entra ID together: local_authentication_enabled stays true.")
         case SystemIdentity():
             return _system_identity(fix)
-        case LocalAuth() if fix.target.type_key == COGNITIVE:
+        case LocalAuth() if fix.target.type_key == COGNITIVE_ACCOUNT:
             return _snippet(fix, "azurerm_cognitive_account", [("local_auth_enabled", "true")])
         case LocalAuth():
             return _snippet(fix, "azurerm_search_service",
