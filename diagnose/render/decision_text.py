@@ -68,8 +68,8 @@ def explain(decision: Decision, name_of: NameOf = _no_names) -> str:
     if outcome is Outcome.CONDITIONAL:
         if decision.grants:
             grant = decision.grants[0]
-            deny = next((d for d in decision.denies if d.condition), None)
-            deny_name = f" {safe_text(deny.name)}" if deny else ""
+            conditional_deny = next((d for d in decision.denies if d.condition), None)
+            deny_name = f" {safe_text(conditional_deny.name)}" if conditional_deny else ""
             return (f"CONDITIONAL: the role {safe_text(grant.role_name)} grants {who}{kind} "
                     f"{what}, but the deny assignment{deny_name} blocks it where its condition "
                     "is met; the condition names this operation and cannot be evaluated "

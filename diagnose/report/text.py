@@ -85,11 +85,11 @@ def render_text(report: Report) -> str:
         lines.append("")
     if report.collection_errors:
         lines.append("Could not be read (the report is partial):")
-        for error in report.collection_errors:
-            status = f" {error.status}" if error.status else ""
-            lines += _wrap(f"{error.operation} at {error.scope}:{status} "
-                           f"{safe_message(error.message)} -> "
-                           f"{error.retry}", "    ", first="  - ")
+        for unread in report.collection_errors:
+            status = f" {unread.status}" if unread.status else ""
+            lines += _wrap(f"{unread.operation} at {unread.scope}:{status} "
+                           f"{safe_message(unread.message)} -> "
+                           f"{unread.retry}", "    ", first="  - ")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
