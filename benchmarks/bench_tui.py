@@ -8,7 +8,8 @@ takes minutes, which measures the engine, not the UI), then drives the app headl
 measures, best of --runs:
 
 - open: from starting the app until the findings table is populated and first drawn, for an
-  app given the Run (what tests do) and for one that loads it in its worker (what the CLI does);
+  app given the Diagnosis (what tests do) and for one that loads it in its worker (what the
+  CLI does);
 - filter: applying a status filter, a text search and clearing them, each until the table is
   rebuilt and redrawn; and the synchronous part alone (select + rebuild rows).
 
@@ -30,20 +31,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diagnose.cli.report import Run, execute  # noqa: E402
+from diagnose.app import DemoSource, Diagnosis, diagnose  # noqa: E402
 from diagnose.report.model import finding_id  # noqa: E402
-from diagnose.tui.app import DiagnoseApp, default_args  # noqa: E402
+from diagnose.tui.app import DiagnoseApp  # noqa: E402
 from diagnose.tui.widgets.filters import FilterBar  # noqa: E402
 from diagnose.tui.widgets.findings import FindingsTable  # noqa: E402
 
 SIZE = (160, 48)
 
 
-def big_run(count: int) -> Run:
+def big_run(count: int) -> Diagnosis:
     """The demo run with its findings replicated to `count`, each on its own resource."""
-    args = default_args()
-    args.demo = True
-    run = execute(args)
+    run = diagnose(DemoSource())
     base = run.report.findings
     findings = []
     for number in range(count):
@@ -59,9 +58,9 @@ def big_run(count: int) -> Run:
     return dataclasses.replace(run, report=report)
 
 
-async def open_with_run(run: Run) -> dict[str, float]:
+async def open_with_run(run: Diagnosis) -> dict[str, float]:
     start = time.perf_counter()
-    app = DiagnoseApp(run, args=default_args())
+    app = DiagnoseApp(run)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         opened = time.perf_counter() - start
@@ -72,9 +71,9 @@ async def open_with_run(run: Run) -> dict[str, float]:
     return figures
 
 
-async def open_with_loader(run: Run) -> float:
+async def open_with_loader(run: Diagnosis) -> float:
     start = time.perf_counter()
-    app = DiagnoseApp(args=default_args(), loader=lambda progress: run)
+    app = DiagnoseApp(loader=lambda progress: run)
     async with app.run_test(size=SIZE) as pilot:
         while app.index is None:
             await pilot.pause(0.005)

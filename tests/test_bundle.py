@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import getpass
 import hashlib
 import json
@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
+from diagnose.app import DiagnoseOptions, Diagnosis, diagnose_snapshot
 from diagnose.bundle import MEMBERS, check_output_paths, write_bundle
 from diagnose.cli import main
-from diagnose.cli.report import Run, execute, render
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
+from diagnose.report.formats import render_report
 from diagnose.snapshot import load_snapshot
 from tests.bundle_support import members, replay_json, without_source
 
@@ -28,19 +29,17 @@ REQUEST_ID = "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71"
 CORRELATION_ID = "c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
 
 
-def demo_run(**options: Any) -> Run:
-    args = argparse.Namespace(select=[], ignore=[], creator=None)
-    vars(args).update(options)
-    return execute(args, snapshot=load_demo(), requests=[])
+def demo_run(**options: Any) -> Diagnosis:
+    return diagnose_snapshot(load_demo(), DiagnoseOptions(**options))
 
 
 @pytest.fixture(scope="module")
-def run() -> Run:
+def run() -> Diagnosis:
     return demo_run()
 
 
 @pytest.fixture(scope="module")
-def bundle(run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(run: Diagnosis, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "support.zip"
     write_bundle(path, run, argv=["--demo", "--bundle", str(path)], redact=False,
                  redaction_map=None)
@@ -75,11 +74,11 @@ def test_the_manifest_lists_every_other_file_with_its_sha256_and_size(bundle: Pa
                          "size": len(files[name])}, name
 
 
-def test_the_bundle_holds_the_run_snapshot_and_reports(bundle: Path, run: Run) -> None:
+def test_the_bundle_holds_the_run_snapshot_and_reports(bundle: Path, run: Diagnosis) -> None:
     files = members(bundle)
     assert json.loads(files["snapshot.json"]) == run.snapshot.data
-    assert files["report.json"].decode() == render(run, "json")
-    assert files["report.md"].decode() == render(run, "markdown")
+    assert files["report.json"].decode() == render_report(run.report, "json")
+    assert files["report.md"].decode() == render_report(run.report, "markdown")
     assert load_snapshot(bundle).data == run.snapshot.data
 
 
@@ -91,7 +90,7 @@ def test_replaying_the_bundle_prints_the_bundled_report(bundle: Path) -> None:
     assert len(replayed["findings"]) == len(bundled["findings"]) > 0
 
 
-def test_the_same_run_gives_the_same_bytes(run: Run, tmp_path: Path,
+def test_the_same_run_gives_the_same_bytes(run: Diagnosis, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
@@ -126,7 +125,7 @@ def test_command_json_records_the_command_line(bundle: Path) -> None:
     assert command["argv"][:2] == ["--demo", "--bundle"]
 
 
-def test_requests_jsonl_has_one_line_per_request(run: Run, tmp_path: Path) -> None:
+def test_requests_jsonl_has_one_line_per_request(run: Diagnosis, tmp_path: Path) -> None:
     log = [
         {"service": "arm", "method": "GET",
          "path": "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/"
@@ -140,7 +139,7 @@ def test_requests_jsonl_has_one_line_per_request(run: Run, tmp_path: Path) -> No
          "correlationId": None, "wave": 2},
     ]
     path = tmp_path / "live.zip"
-    write_bundle(path, Run(run.snapshot, run.report, run.checks, run.model, run.evaluator, log),
+    write_bundle(path, dataclasses.replace(run, requests=tuple(log)),
                  argv=[], redact=False, redaction_map=None)
     lines = members(path)["requests.jsonl"].decode().splitlines()
     assert [json.loads(line) for line in lines] == log
@@ -179,7 +178,7 @@ def test_a_bundle_in_a_missing_folder_is_exit_2_with_one_message(
 
 
 @pytest.mark.parametrize("case", ["directory", "missing-folder", "same-file", "map-no-redact"])
-def test_unwritable_paths_are_bad_input(case: str, run: Run, tmp_path: Path) -> None:
+def test_unwritable_paths_are_bad_input(case: str, run: Diagnosis, tmp_path: Path) -> None:
     target, mapping, redact = tmp_path / "b.zip", None, True
     if case == "directory":
         target = tmp_path
@@ -198,7 +197,7 @@ def test_unwritable_paths_are_bad_input(case: str, run: Run, tmp_path: Path) -> 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
                     reason="POSIX permissions, which root ignores")
-def test_a_read_only_folder_is_bad_input_and_leaves_nothing(run: Run, tmp_path: Path) -> None:
+def test_a_read_only_folder_is_bad_input_and_leaves_nothing(run: Diagnosis, tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -211,11 +210,11 @@ def test_a_read_only_folder_is_bad_input_and_leaves_nothing(run: Run, tmp_path: 
 
 
 def test_a_selected_run_is_bundled_with_the_same_checks(tmp_path: Path) -> None:
-    selected = demo_run(select=["CON,HUB"])
+    selected = demo_run(select=("CON,HUB",))
     path = tmp_path / "selected.zip"
     write_bundle(path, selected, argv=["--demo", "--select", "CON,HUB"], redact=True,
                  redaction_map=None)
     report = json.loads(members(path)["report.json"])
-    original = json.loads(render(selected, "json"))
+    original = json.loads(render_report(selected.report, "json"))
     assert report["target"]["checks"] == original["target"]["checks"]
     assert report["summary"] == original["summary"]

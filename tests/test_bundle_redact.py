@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from diagnose.app import DiagnoseOptions, Diagnosis, diagnose_snapshot, narrow_to_project
 from diagnose.bundle import write_bundle
 from diagnose.bundle.redact import (
     KEEP_SEGMENTS,
@@ -25,9 +26,9 @@ from diagnose.bundle.redact import (
     restore_text,
 )
 from diagnose.catalog import builtin_role_definitions
-from diagnose.cli.report import Run, execute, narrow_to_project, render
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
+from diagnose.report.formats import render_report
 from diagnose.snapshot import load_snapshot
 from tests.bundle_support import findings_by_identity, members, replay_json, without_source
 
@@ -43,15 +44,8 @@ HUB_ID = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-contoso-ai/providers
 ANA = "f0d9487d-24b5-54ee-bd12-10f6e9c7c9fb"
 
 
-def demo_run(snapshot: Any = None, **options: Any) -> Run:
-    args = argparse.Namespace(select=[], ignore=[], creator=None)
-    vars(args).update(options)
-    if args.creator:
-        from diagnose.cli.access import resolve_principal
-        from diagnose.model.model import Model
-
-        args.creator = resolve_principal(Model(snapshot or load_demo()), args.creator)
-    return execute(args, snapshot=snapshot or load_demo(), requests=[])
+def demo_run(snapshot: Any = None, **options: Any) -> Diagnosis:
+    return diagnose_snapshot(snapshot or load_demo(), DiagnoseOptions(**options))
 
 
 def finding_keys(report: dict[str, Any]) -> Counter:
@@ -76,18 +70,17 @@ ARGV = ["--hub", HUB_ID, "--subscription", SUBSCRIPTION, "--creator", "ana.lopez
 
 
 @pytest.fixture(scope="module")
-def original() -> Run:
+def original() -> Diagnosis:
     return demo_run()
 
 
 @pytest.fixture(scope="module")
-def redacted(original: Run, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def redacted(original: Diagnosis, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("redacted")
     path, mapping = folder / "redacted.zip", folder / "map.json"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(KEY_VARIABLE, KEY)
-        live = Run(original.snapshot, original.report, original.checks, original.model,
-                   original.evaluator, REQUEST_LOG)
+        live = dataclasses.replace(original, requests=tuple(REQUEST_LOG))
         write_bundle(path, live, argv=ARGV[:4], redact=True, redaction_map=mapping)
     return path, mapping
 
@@ -175,14 +168,14 @@ def test_the_redacted_bundle_says_so_and_keeps_well_known_ids(
 
 
 def test_the_redacted_bundle_replays_to_the_same_findings(redacted: tuple[Path, Path],
-                                                          original: Run) -> None:
+                                                          original: Diagnosis) -> None:
     path, _ = redacted
     bundled = json.loads(members(path)["report.json"])
     replayed = replay_json(path)
     assert without_source(replayed) == without_source(bundled)
     assert replayed["target"]["snapshot"] == f"{path}!snapshot.json"
     assert bundled["target"]["snapshot"] == "snapshot.json"
-    plain = json.loads(render(original, "json"))
+    plain = json.loads(render_report(original.report, "json"))
     assert len(bundled["findings"]) == len(plain["findings"]) > 20
     assert finding_keys(bundled) == finding_keys(plain)
     assert bundled["summary"] == plain["summary"]
@@ -190,11 +183,11 @@ def test_the_redacted_bundle_replays_to_the_same_findings(redacted: tuple[Path, 
 
 
 def test_the_findings_line_up_through_the_map(redacted: tuple[Path, Path],
-                                              original: Run) -> None:
+                                              original: Diagnosis) -> None:
     path, mapping = redacted
     table = aliases(mapping)
     bundled = json.loads(members(path)["report.json"])
-    plain = json.loads(render(original, "json"))
+    plain = json.loads(render_report(original.report, "json"))
 
     assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
         findings_by_identity(plain)
@@ -282,7 +275,7 @@ def test_a_creator_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                  redaction_map=None)
     files = members(path)
     bundled = json.loads(files["report.json"])
-    plain = json.loads(render(run, "json"))
+    plain = json.loads(render_report(run.report, "json"))
     assert {"HUB004", "INS001"} <= {f["checkId"] for f in plain["findings"]}
     assert finding_keys(bundled) == finding_keys(plain)
     assert bundled["summary"] == plain["summary"]
@@ -301,7 +294,7 @@ def test_a_project_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     bundled = json.loads(members(path)["report.json"])
     assert bundled["target"]["project"].startswith("proj-")
     assert bundled["target"]["project"] != "proj-chat"
-    assert finding_keys(bundled) == finding_keys(json.loads(render(run, "json")))
+    assert finding_keys(bundled) == finding_keys(json.loads(render_report(run.report, "json")))
     assert without_source(replay_json(path)) == without_source(bundled)
 
 
@@ -318,7 +311,7 @@ NAME_ALIAS = re.compile(r"(?<![\w-])(?:rg|mg|hub|proj|ws|ai|srch|st|kv|cr|appi|i
 
 
 def test_the_same_key_gives_the_same_aliases_and_another_key_others(
-        original: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def snapshot_with(key: str | None, name: str) -> str:
         if key is None:
             monkeypatch.delenv(KEY_VARIABLE, raising=False)
@@ -344,7 +337,7 @@ def test_the_same_key_gives_the_same_aliases_and_another_key_others(
 
 
 def test_the_key_is_never_in_the_bundle_and_the_map_only_when_asked(
-        original: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     path = tmp_path / "nomap.zip"
     write_bundle(path, original, argv=[], redact=True, redaction_map=None)
@@ -484,14 +477,13 @@ def test_every_check_fixture_lines_up_after_redaction(fixture: Path, tmp_path: P
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     snapshot = load_snapshot(fixture)
     creator = snapshot.target.get("creator")
-    run = execute(argparse.Namespace(select=[], ignore=[], creator=creator), snapshot=snapshot,
-                  requests=[])
+    run = diagnose_snapshot(snapshot, DiagnoseOptions(creator=creator))
     path, mapping = tmp_path / "b.zip", tmp_path / "map.json"
     argv = ["--snapshot", str(fixture), *(["--creator", creator] if creator else [])]
     write_bundle(path, run, argv=argv, redact=True, redaction_map=mapping)
     table = aliases(mapping)
     bundled = json.loads(members(path)["report.json"])
-    plain = json.loads(render(run, "json"))
+    plain = json.loads(render_report(run.report, "json"))
 
     assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
         findings_by_identity(plain)

@@ -7,7 +7,6 @@ copy of the demo snapshot, in a request log and on the command line; every byte 
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import json
@@ -18,10 +17,11 @@ from urllib.parse import quote
 
 import pytest
 
+from diagnose.app import Diagnosis, diagnose_snapshot
 from diagnose.bundle import write_bundle
 from diagnose.bundle.redact import KEY_VARIABLE
-from diagnose.cli.report import Run, execute, render
 from diagnose.demo import load_demo
+from diagnose.report.formats import render_report
 from diagnose.secrets import (
     REMOVED,
     is_secret_field,
@@ -141,14 +141,12 @@ ARGV = ["--hub", "hub-contoso", "--arm-token", ARM_TOKEN, f"--client-secret={CLI
 
 
 @pytest.fixture(scope="module")
-def planted_run() -> Run:
+def planted_run() -> Diagnosis:
     snapshot = parse_snapshot(planted_snapshot(), "<planted>")
-    run = execute(argparse.Namespace(select=[], ignore=[], creator=None), snapshot=snapshot,
-                  requests=[])
-    return Run(run.snapshot, run.report, run.checks, run.model, run.evaluator, REQUESTS)
+    return diagnose_snapshot(snapshot, requests=REQUESTS)
 
 
-def test_the_planted_values_are_really_in_the_inputs(planted_run: Run) -> None:
+def test_the_planted_values_are_really_in_the_inputs(planted_run: Diagnosis) -> None:
     text = json.dumps([planted_run.snapshot.data, REQUESTS, ARGV])
     for name, secret in SECRETS.items():
         if name not in ("redaction key", "jwt payload", "jwt signature",
@@ -158,7 +156,7 @@ def test_the_planted_values_are_really_in_the_inputs(planted_run: Run) -> None:
 
 @pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
 def test_no_planted_secret_reaches_any_byte_of_the_bundle(
-        redact: bool, planted_run: Run, tmp_path: Path,
+        redact: bool, planted_run: Diagnosis, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_VARIABLE, REDACTION_KEY)
     path, mapping = tmp_path / "bundle.zip", tmp_path / "map.json"
@@ -176,16 +174,15 @@ def test_no_planted_secret_reaches_any_byte_of_the_bundle(
     assert found == []
     # the scrubbed bundle still replays, and its report is what the replay prints
     snapshot = load_snapshot(path)
-    replayed = execute(argparse.Namespace(select=[], ignore=[], creator=None),
-                       snapshot=snapshot, requests=[])
+    replayed = diagnose_snapshot(snapshot)
     bundled = json.loads(blobs["report.json"])
-    assert json.loads(render(replayed, "json"))["findings"] == bundled["findings"]
+    assert json.loads(render_report(replayed.report, "json"))["findings"] == bundled["findings"]
     assert REMOVED.encode() in blobs["snapshot.json"]
     assert REMOVED.encode() in blobs["command.json"]
     assert REMOVED.encode() in blobs["requests.jsonl"]
 
 
-def test_the_request_log_keeps_what_support_needs(planted_run: Run, tmp_path: Path) -> None:
+def test_the_request_log_keeps_what_support_needs(planted_run: Diagnosis, tmp_path: Path) -> None:
     path = tmp_path / "bundle.zip"
     write_bundle(path, planted_run, argv=[], redact=False, redaction_map=None)
     with zipfile.ZipFile(path) as bundle:
@@ -230,10 +227,9 @@ def test_secret_field_names(name: str, secret: bool) -> None:
 
 
 def test_the_tools_own_reports_pass_the_scrub_unchanged() -> None:
-    run = execute(argparse.Namespace(select=[], ignore=[], creator=None), snapshot=load_demo(),
-                  requests=[])
+    run = diagnose_snapshot(load_demo())
     for fmt in ("json", "markdown", "text", "sarif"):
-        text = render(run, fmt)
+        text = render_report(run.report, fmt)
         assert scrub_text(text) == text, fmt
     assert scrub_json(load_demo().data) == load_demo().data
 
@@ -258,7 +254,7 @@ def test_scrub_text_is_idempotent_and_removes(text: str) -> None:
     assert scrub_text(once) == once
 
 
-def test_ids_role_ids_and_manifest_hashes_survive_the_scrub(planted_run: Run,
+def test_ids_role_ids_and_manifest_hashes_survive_the_scrub(planted_run: Diagnosis,
                                                           tmp_path: Path) -> None:
     """What is not a credential is kept: every GUID and ARM id of the snapshot, the role ids,
     the tags that name no credential, and the manifest's SHA-256 of every member."""

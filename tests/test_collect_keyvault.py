@@ -5,14 +5,14 @@ credentials the other responses carry still do not."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 from typing import Any
 
 import pytest
 
-from diagnose.cli.report import execute, render
+from diagnose.app import DiagnoseOptions, diagnose_snapshot
+from diagnose.report.formats import render_report
 from diagnose.snapshot import parse_snapshot
 from diagnose.testing.fixtures import fixtures_root, load_fixture_set
 from diagnose.testing.harness import collect_replayed
@@ -28,9 +28,9 @@ def collected() -> tuple[Any, Any]:
 
 
 def findings(snapshot: Any, creator: str) -> list[dict[str, Any]]:
-    run = execute(argparse.Namespace(select=["CMK001", "CMK003"], ignore=[], creator=creator),
-                  snapshot=snapshot, requests=[])
-    return json.loads(render(run, "json"))["findings"]
+    run = diagnose_snapshot(snapshot, DiagnoseOptions(select=("CMK001", "CMK003"),
+                                                      creator=creator))
+    return json.loads(render_report(run.report, "json"))["findings"]
 
 
 def test_access_policies_reach_the_snapshot_whole(collected: tuple[Any, Any]) -> None:

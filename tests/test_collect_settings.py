@@ -153,9 +153,9 @@ def test_progress_is_shown_only_on_a_terminal_and_not_when_quiet():
         shown.request_done({"status": 403, "wave": 2})
 
 
-def test_collect_from_args_reports_to_a_given_progress(monkeypatch):
+def test_collect_live_reports_to_a_given_progress(monkeypatch):
     """The terminal UI passes its own progress object; requests are reported to it."""
-    from diagnose.collect import collect_from_args
+    from diagnose.collect import collect_live
     from diagnose.testing.fixtures import load_fixture_set
     from diagnose.testing.replay import replay
 
@@ -173,6 +173,6 @@ def test_collect_from_args_reports_to_a_given_progress(monkeypatch):
     monkeypatch.setenv("DIAGNOSE_GRAPH_TOKEN", "g")
     recorder = Recorder()
     with replay(load_fixture_set("hub-basic")):
-        collection = collect_from_args(cli_args(), progress=recorder)
+        collection = collect_live(settings_from_args(cli_args()), progress=recorder)
     assert recorder.stages == ["reading the hub"]
     assert len(recorder.requests) == len(collection.requests) > 40

@@ -228,12 +228,11 @@ def test_checks_listing_shows_a_plugins_texts_literally(capsys: pytest.CaptureFi
                                                         ) -> None:
     import dataclasses
 
-    import diagnose.cli.checks as checks_cli
-    from diagnose.engine.registry import load_checks
+    import diagnose.engine.registry as registry
 
-    checks, errors = load_checks()
+    checks, errors = registry.load_checks()
     rogue = dataclasses.replace(checks[0], title="Rogue" + HOSTILE, scenario="s" + CONTROLS)
-    monkeypatch.setattr(checks_cli, "load_checks", lambda: ([rogue, *checks[1:]], errors))
+    monkeypatch.setattr(registry, "load_checks", lambda: ([rogue, *checks[1:]], errors))
     code, out, err = run(capsys, "checks")
     assert code == 0 and unsafe_in(out + err) == []
     assert "Rogue" + ESCAPED + MARKUP in out
@@ -252,9 +251,8 @@ def test_error_messages_on_stderr_are_scrubbed_and_escaped(
 # -- the terminal UI ---------------------------------------------------------------------------
 
 def _hostile_run(data: dict[str, Any]) -> Any:
-    from diagnose.cli.report import execute
     from diagnose.snapshot import parse_snapshot
-    from tests.test_tui_support import demo_args
+    from tests.test_tui_support import demo_args, execute  # the UI tests' way to run
 
     return execute(demo_args(), snapshot=parse_snapshot(data, "<hostile>"), requests=[])
 
@@ -268,7 +266,7 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
     from diagnose.tui.screens.access import AccessScreen
     from diagnose.tui.screens.help import HelpScreen
     from diagnose.tui.widgets.findings import FindingsTable
-    from tests.test_tui_support import demo_args, table_cells
+    from tests.test_tui_support import table_cells
 
     run_ = _hostile_run(hostile["data"])
     ana = hostile["ana"]["id"]
@@ -285,7 +283,7 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
         return found
 
     async def drive() -> list[str]:
-        app = DiagnoseApp(run_, args=demo_args())
+        app = DiagnoseApp(run_)
         seen: list[str] = []
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
@@ -338,15 +336,15 @@ def test_snapshot_warnings_on_stderr_are_escaped(capsys: pytest.CaptureFixture[s
     """A warning quotes what it is about (a bundle member's name, say): shown as data."""
     import dataclasses
 
-    import diagnose.cli.report as report_cli
+    import diagnose.app as app
 
-    real = report_cli.execute
+    real = app.diagnose
 
     def warned(*args: Any, **kwargs: Any) -> Any:
         run_ = real(*args, **kwargs)
         snapshot = dataclasses.replace(run_.snapshot, warnings=("member x" + HOSTILE,))
         return dataclasses.replace(run_, snapshot=snapshot)
 
-    monkeypatch.setattr(report_cli, "execute", warned)
+    monkeypatch.setattr(app, "diagnose", warned)
     _, _, err = run(capsys, "--demo", "--no-tui")
     assert "diagnose: warning: member x" + ESCAPED in err and unsafe_in(err) == []

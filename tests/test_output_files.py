@@ -62,11 +62,11 @@ def fake_collection(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     is under test is where the collected snapshot is written. Returns the collected hubs."""
     collected: list[str] = []
 
-    def collect_from_args(args: Any, progress: Any = None) -> Collection:
-        collected.append(args.hub)
+    def collect_live(settings: Any, progress: Any = None) -> Collection:
+        collected.append(settings.hub.name or settings.hub.id)
         return Collection(load_demo(), [], 1)
 
-    monkeypatch.setattr("diagnose.collect.collect_from_args", collect_from_args)
+    monkeypatch.setattr("diagnose.collect.collect_live", collect_live)
     return collected
 
 
@@ -407,11 +407,11 @@ def test_the_terminal_ui_writes_through_the_same_writer(
     from textual.widgets import Input
 
     from diagnose.tui.app import DiagnoseApp
-    from tests.test_tui_support import demo_args, demo_run, sync
+    from tests.test_tui_support import demo_run, sync
 
     target, link, bundle = tmp_path / "real.json", tmp_path / "link.json", tmp_path / "b.zip"
     link.symlink_to(target)
-    app = DiagnoseApp(demo_run(), args=demo_args(), argv=["--demo"])
+    app = DiagnoseApp(demo_run(), argv=["--demo"])
 
     async def drive() -> None:
         async with app.run_test(size=(120, 36)) as pilot:

@@ -30,6 +30,7 @@ from tests.test_tui_support import (
     HOSTILE,
     demo_args,
     demo_run,
+    execute,
     hostile_run,
     plain,
     sync,
@@ -40,8 +41,7 @@ SIZE = (120, 36)
 
 
 def app_for(run=None, **kwargs) -> DiagnoseApp:
-    return DiagnoseApp(run if run is not None else demo_run(), args=kwargs.pop("args", None)
-                       or demo_args(), **kwargs)
+    return DiagnoseApp(run if run is not None else demo_run(), **kwargs)
 
 
 def explain_text(app: DiagnoseApp) -> str:
@@ -545,7 +545,7 @@ async def test_loads_in_a_worker_with_visible_progress() -> None:
         assert release.wait(10)
         return run
 
-    app = DiagnoseApp(args=demo_args(), loader=loader)
+    app = DiagnoseApp(loader=loader)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
         assert app.query_one("#loading").display and not app.query_one("#main").display
@@ -561,9 +561,9 @@ async def test_loads_in_a_worker_with_visible_progress() -> None:
 @sync
 async def test_bad_input_while_loading_is_shown_and_exits_2(tmp_path: Path) -> None:
     missing = tmp_path / "missing.json"
-    from diagnose.cli.parser import build_parser
+    from diagnose.app import SnapshotSource
 
-    app = DiagnoseApp(args=build_parser().parse_args(["--snapshot", str(missing)]))
+    app = DiagnoseApp(source=SnapshotSource(str(missing)))
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -579,7 +579,7 @@ def test_a_bug_while_loading_exits_4_and_keeps_the_exception() -> None:
     def loader(progress):
         raise RuntimeError("boom")
 
-    app = DiagnoseApp(args=demo_args(), loader=loader)
+    app = DiagnoseApp(loader=loader)
     assert app.run(headless=True, size=SIZE) == 4
     assert isinstance(app.crash, RuntimeError) and app.return_code == 4
 
@@ -589,7 +589,8 @@ def test_a_bug_while_loading_exits_4_and_keeps_the_exception() -> None:
 @sync
 async def test_quit_returns_the_command_line_exit_code(extra, fail_on, strict) -> None:
     run = demo_run()
-    app = DiagnoseApp(run, args=demo_args(*extra))
+    args = demo_args(*extra)
+    app = DiagnoseApp(run, fail_on=args.fail_on, strict=args.strict)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
     assert app.return_code == exit_code(run.report, fail_on, strict)
@@ -671,15 +672,15 @@ async def test_hostile_names_are_shown_literally() -> None:
 @sync
 async def test_live_mode_shows_collection_progress_and_re_run_collects_again(monkeypatch) -> None:
     import diagnose.collect
-    from diagnose.cli.parser import build_parser
+    from diagnose.app import LiveOptions, LiveSource
     from diagnose.collect.result import Collection
 
     run = demo_run()
     calls = []
     gate = threading.Event()
 
-    def collect_from_args(args, progress=None):
-        calls.append(args.hub)
+    def collect_live(settings, progress=None):
+        calls.append(settings.hub.name)
         assert progress is not None, "under the UI the collector must not draw on stderr"
         progress.stage("reading the hub")
         for status in (200, 200, 403):
@@ -687,9 +688,8 @@ async def test_live_mode_shows_collection_progress_and_re_run_collects_again(mon
         assert gate.wait(10)
         return Collection(run.snapshot, [{"status": 200, "path": "/x"}])
 
-    monkeypatch.setattr(diagnose.collect, "collect_from_args", collect_from_args)
-    args = build_parser().parse_args(["--hub", "hub-contoso"])
-    app = DiagnoseApp(args=args)
+    monkeypatch.setattr(diagnose.collect, "collect_live", collect_live)
+    app = DiagnoseApp(source=LiveSource(LiveOptions(hub="hub-contoso")))
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(100):
             if "1 failed" in plain(app.query_one("#progress")):
@@ -700,7 +700,7 @@ async def test_live_mode_shows_collection_progress_and_re_run_collects_again(mon
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.query_one(FindingsTable).row_count == len(run.report.findings)
-        assert app.diagnosis.requests == [{"status": 200, "path": "/x"}]
+        assert app.diagnosis.requests == ({"status": 200, "path": "/x"},)
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -729,12 +729,9 @@ async def test_bundle_written_by_the_real_module(tmp_path: Path) -> None:
 
 @sync
 async def test_no_findings_says_so_and_has_nothing_to_copy() -> None:
-    from diagnose.cli.report import execute
-
-    args = demo_args("--select", "FDY001")
-    run = execute(args)
+    run = execute(demo_args("--select", "FDY001"))
     assert not run.report.findings
-    app = DiagnoseApp(run, args=args)
+    app = DiagnoseApp(run)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.query_one(FindingsTable).row_count == 0
@@ -747,7 +744,6 @@ async def test_no_findings_says_so_and_has_nothing_to_copy() -> None:
 
 @sync
 async def test_a_partial_report_lists_what_could_not_be_read() -> None:
-    from diagnose.cli.report import execute
     from diagnose.snapshot import Snapshot
 
     run = demo_run()
@@ -787,7 +783,6 @@ def _tree_labels(item, depth=0):
 
 
 def test_tree_shows_foundry_accounts_with_their_projects() -> None:
-    from diagnose.cli.report import execute
     from diagnose.snapshot import load_snapshot
     from diagnose.tui.data import build_tree, finding_counts
 
@@ -837,7 +832,7 @@ def test_quit_while_loading_does_not_wait_for_the_collection() -> None:
         await pilot.pause(0.2)
         await pilot.press("q")
 
-    app = DiagnoseApp(args=demo_args(), loader=loader)
+    app = DiagnoseApp(loader=loader)
     start = time.perf_counter()
     code = app.run(headless=True, size=SIZE, auto_pilot=pilot)
     elapsed = time.perf_counter() - start
@@ -855,8 +850,10 @@ async def test_a_failed_re_run_keeps_the_shown_report() -> None:
         attempts.append(1)
         raise BadInput("the hub is gone", where="--hub x", fix="check the name")
 
-    app = DiagnoseApp(run, args=demo_args(), loader=loader)
-    app.args.hub = "x"  # live: re-run re-collects through the loader
+    from diagnose.app import LiveOptions, LiveSource
+
+    # live: re-run re-collects through the loader
+    app = DiagnoseApp(run, source=LiveSource(LiveOptions(hub="x")), loader=loader)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await app.workers.wait_for_complete()

@@ -10,13 +10,13 @@ from textual.widgets import Input
 from diagnose.tui.app import DiagnoseApp
 from diagnose.tui.widgets.filters import FilterBar
 from diagnose.tui.widgets.findings import FindingsTable
-from tests.test_tui_support import demo_args, demo_run, hostile_run
+from tests.test_tui_support import demo_run, hostile_run
 
 SIZE = (160, 48)
 
 
 def _app(run=None) -> DiagnoseApp:
-    return DiagnoseApp(run if run is not None else demo_run(), args=demo_args())
+    return DiagnoseApp(run if run is not None else demo_run())
 
 
 def _row_of(check_id: str, run=None) -> int:
@@ -79,9 +79,9 @@ def test_hostile_names_shown_literally(snap_compare) -> None:
 
 def test_bad_input_screen(snap_compare) -> None:
     """A snapshot that does not exist: the message, and how to leave."""
-    from diagnose.cli.parser import build_parser
+    from diagnose.app import SnapshotSource
 
-    app = DiagnoseApp(args=build_parser().parse_args(["--snapshot", "does-not-exist.json"]))
+    app = DiagnoseApp(source=SnapshotSource("does-not-exist.json"))
 
     async def run_before(pilot) -> None:
         await pilot.app.workers.wait_for_complete()

@@ -1,4 +1,5 @@
-"""Shared data for the terminal UI tests: the demo run and a hostile copy of it, built once."""
+"""Shared data for the terminal UI tests: the demo's Diagnosis and a hostile copy of it, built
+once, and the command line's way of turning arguments into a Diagnosis."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from diagnose.cli.report import Run, execute
+from diagnose.app import Diagnosis, diagnose, diagnose_snapshot
+from diagnose.snapshot import Snapshot
 
 HOSTILE = {
     "srch-contoso": "[bold red]srch\u001b[31mX",
@@ -26,13 +28,25 @@ def demo_args(*extra: str) -> argparse.Namespace:
     return build_parser().parse_args(["--demo", *extra])
 
 
+def execute(args: argparse.Namespace, snapshot: Snapshot | None = None,
+            requests: list[dict[str, Any]] | None = None) -> Diagnosis:
+    """What the command line does with parsed arguments: its typed values, then the app's
+    diagnose (or diagnose_snapshot, on a snapshot already read)."""
+    from diagnose.cli.inputs import diagnose_options_from, source_from
+
+    options = diagnose_options_from(args)
+    if snapshot is None:
+        return diagnose(source_from(args), options)
+    return diagnose_snapshot(snapshot, options, requests=requests or [])
+
+
 @cache
-def demo_run() -> Run:
+def demo_run() -> Diagnosis:
     return execute(demo_args())
 
 
 @cache
-def hostile_run() -> Run:
+def hostile_run() -> Diagnosis:
     from diagnose.snapshot import parse_snapshot
 
     text = resources.files("diagnose.demo").joinpath("demo_hub.json").read_text("utf-8")

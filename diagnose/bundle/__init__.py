@@ -21,13 +21,15 @@ Order of work, so that nothing unsafe is ever written:
 
 1. Credentials are scrubbed from the snapshot, the request log and the command line
    (diagnose/secrets.py), redacted or not.
-2. With --redact, the scrubbed data is redacted (redact.py) with one Redactor, so an id gets
-   the same alias in every file.
-3. The reports are rendered by re-running the checks on exactly the snapshot that goes into
-   the bundle (when scrubbing changed nothing and there is no redaction, the run's own
-   report is used): the bundled reports are what an engineer gets by replaying the bundle,
-   and with --redact they contain aliases only. The re-run keeps the run's set of checks
-   (from the report) and its --creator (resolved on the original snapshot, then aliased).
+2. With --redact, the scrubbed data is redacted (the redact package, diagnose/bundle/redact/)
+   with one Redactor, so an id gets the same alias in every file.
+3. The reports are rendered (through the report format registry) by re-running the checks
+   on exactly the snapshot that goes into the bundle, through the application layer
+   (diagnose.app.diagnose_snapshot; when scrubbing changed nothing and there is no
+   redaction, the Diagnosis's own report is used): the bundled reports are what an engineer
+   gets by replaying the bundle, and with --redact they contain aliases only. The re-run
+   keeps the checks that ran (from the report) and the creator the Diagnosis resolved on the
+   original snapshot (aliased with --redact).
    A replay with plain `diagnose --snapshot FILE.zip` runs every check, so it matches the
    bundled report exactly when the original run selected none.
 4. The rendered reports are scrubbed too (a no-op unless a check echoes a credential).
@@ -38,15 +40,14 @@ Order of work, so that nothing unsafe is ever written:
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
+import dataclasses
 import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from diagnose.app import DiagnoseOptions, Diagnosis, diagnose_snapshot
 from diagnose.bundle.environment import environment
 from diagnose.bundle.manifest import (
     MANIFEST_NAME,
@@ -57,6 +58,7 @@ from diagnose.bundle.manifest import (
 from diagnose.bundle.redact import Redactor, key_fingerprint, load_key, well_known_guids
 from diagnose.errors import BadInput
 from diagnose.outfile import check_writable, open_output, write_bytes
+from diagnose.report.formats import render_report
 from diagnose.secrets import scrub_argv, scrub_document, scrub_json, scrub_request
 
 __all__ = ["MEMBERS", "REDACTED_SOURCE", "check_output_paths", "write_bundle"]
@@ -67,20 +69,20 @@ REDACTED_SOURCE = "snapshot.json"
 """The snapshot source named in the reports of a redacted bundle (never a local path)."""
 
 
-def write_bundle(path: str | os.PathLike[str], run: Any, *, argv: Sequence[str],
-                 redact: bool = False, redaction_map: str | os.PathLike[str] | None = None,
-                 args: argparse.Namespace | None = None) -> None:
-    """Write the support bundle of a run (diagnose.cli.report.Run) to path.
+def write_bundle(path: str | os.PathLike[str], run: Diagnosis, *, argv: Sequence[str],
+                 redact: bool = False, redaction_map: str | os.PathLike[str] | None = None
+                 ) -> None:
+    """Write the support bundle of a Diagnosis to path.
 
-    argv is the command line (without the program name); args, when given, is its parsed
-    form, used for the --creator of the re-run (otherwise argv is parsed). Raises BadInput
+    argv is the command line (without the program name), kept for the record only: what the
+    re-run needs (the checks that ran, the creator) is in the Diagnosis. Raises BadInput
     (exit 2) when a path cannot be written or the redaction key is unusable.
     """
     bundle_path, map_path = check_output_paths(path, redaction_map, redact=redact)
     snapshot_data = scrub_json(run.snapshot.data)
     requests = [scrub_request(_plain(entry)) for entry in run.requests or ()]
     command = scrub_argv([str(a) for a in argv])
-    rerun_args = _rerun_args(run, argv, args)
+    rerun_options = _rerun_options(run)
     fingerprint: str | None = None
     redactor: Redactor | None = None
     key = b""
@@ -92,19 +94,18 @@ def write_bundle(path: str | os.PathLike[str], run: Any, *, argv: Sequence[str],
         snapshot_data = redactor.snapshot(snapshot_data)
         requests = redactor.requests(requests)
         command = redactor.argv(command)
-        if rerun_args.creator:
-            rerun_args.creator = redactor.guid(rerun_args.creator)
-        result = _rerun(rerun_args, snapshot_data, REDACTED_SOURCE, requests)
+        if rerun_options.creator:
+            rerun_options = dataclasses.replace(rerun_options,
+                                                creator=redactor.guid(rerun_options.creator))
+        result = _rerun(rerun_options, snapshot_data, REDACTED_SOURCE, requests)
     elif snapshot_data != run.snapshot.data:
-        result = _rerun(rerun_args, snapshot_data, run.snapshot.source, requests)
+        result = _rerun(rerun_options, snapshot_data, run.snapshot.source, requests)
     else:
         result = run
-    from diagnose.cli.report import render
-
     members = {
         "snapshot.json": dump_json(snapshot_data),
-        "report.json": scrub_document(render(result, "json")).encode(),
-        "report.md": scrub_document(render(result, "markdown")).encode(),
+        "report.json": scrub_document(render_report(result.report, "json")).encode(),
+        "report.md": scrub_document(render_report(result.report, "markdown")).encode(),
         "environment.json": dump_json(scrub_json(environment())),
         "command.json": dump_json({"argv": command, "redacted": redact}),
         "requests.jsonl": "".join(
@@ -163,47 +164,19 @@ def _plain(entry: Any) -> Any:
     return to_jsonable(entry)
 
 
-def _rerun_args(run: Any, argv: Sequence[str], args: argparse.Namespace | None
-                ) -> argparse.Namespace:
-    """select/ignore/creator for re-running the run's checks on the bundled snapshot."""
-    checks = list((getattr(run.report, "target", None) or {}).get("checks") or [])
+def _rerun_options(run: Diagnosis) -> DiagnoseOptions:
+    """The run's checks and creator, for re-running them on the bundled snapshot: the checks
+    that ran (from the report, so a check that failed to load is not asked for by name) and
+    the creator's object id, as the run resolved it."""
+    checks = list(run.report.target.get("checks") or [])
     if checks:
-        select, ignore = [",".join(checks)], []
-    else:  # nothing ran: run nothing again
-        select, ignore = [], [",".join(sorted({c.id for c in run.checks}))] if run.checks else []
-    creator_text = getattr(args, "creator", None) if args is not None else _creator_of(argv)
-    creator = None
-    if creator_text:
-        from diagnose.cli.access import resolve_principal
-
-        creator = resolve_principal(run.model, creator_text)
-    return argparse.Namespace(select=select, ignore=ignore, creator=creator)
+        return DiagnoseOptions(select=(",".join(checks),), creator=run.creator)
+    ignore = (",".join(sorted({c.id for c in run.checks})),) if run.checks else ()
+    return DiagnoseOptions(ignore=ignore, creator=run.creator)  # nothing ran: run nothing
 
 
-def _creator_of(argv: Sequence[str]) -> str | None:
-    """--creator from a command line: parsed by the real parser when it parses, else found
-    by hand."""
-    from diagnose.cli.parser import build_parser
-
-    argv = [str(a) for a in argv]
-    try:
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            parsed = build_parser().parse_args(argv)
-        return getattr(parsed, "creator", None)
-    except SystemExit:
-        pass
-    for index, arg in enumerate(argv):
-        if arg == "--creator" and index + 1 < len(argv):
-            return argv[index + 1]
-        if arg.startswith("--creator="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-def _rerun(args: argparse.Namespace, data: dict[str, Any], source: str, requests: list
-           ) -> Any:
-    from diagnose.cli.report import execute
+def _rerun(options: DiagnoseOptions, data: dict[str, Any], source: str,
+           requests: list[Any]) -> Diagnosis:
     from diagnose.snapshot import parse_snapshot
 
-    snapshot = parse_snapshot(data, source)
-    return execute(args, snapshot=snapshot, requests=requests)
+    return diagnose_snapshot(parse_snapshot(data, source), options, requests=requests)

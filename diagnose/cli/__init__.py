@@ -1,7 +1,10 @@
-"""The command line: a thin layer that parses arguments and returns an exit code.
+"""The command line: the program's entry point, and a thin front end of the application layer.
 
-Heavy imports (Azure SDKs, Textual, the check engine) happen inside the command that needs
-them, so `diagnose --help` stays instant.
+Each command parses its arguments, turns them into the app's typed values (cli/inputs.py),
+calls a use case of diagnose.app, renders what it returns and writes it, and returns an exit
+code. On a terminal the report command opens the terminal UI instead (the one front end the
+command line imports). Heavy imports (Azure SDKs, Textual, the check engine) happen inside the
+command that needs them, so `diagnose --help` stays instant.
 """
 
 from __future__ import annotations

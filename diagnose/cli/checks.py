@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
+from diagnose.app import check_named, list_checks
 from diagnose.engine.api import SECTION_TITLES, CheckInfo
-from diagnose.engine.registry import find_check, load_checks
 from diagnose.render.safe import safe_message, safe_text
 
 
 def run_checks(args: argparse.Namespace) -> int:
-    checks, errors = load_checks()
+    listing = list_checks()
+    checks = listing.checks
     if args.json:
         print(json.dumps([_json(c) for c in checks], indent=2))
     else:
@@ -24,15 +26,14 @@ def run_checks(args: argparse.Namespace) -> int:
                   f"{safe_text(check.title):<{width + 2}}{safe_text(check.scenario)}")
         print(f"\n{len(checks)} checks. `diagnose explain-check ID` tells what one looks at, "
               "why it matters and how to fix it; --select/--ignore take ids or prefixes.")
-    for error in errors:
+    for error in listing.errors:
         print(f"diagnose: warning: could not load check {safe_text(error.entry_point)}: "
               f"{safe_message(error.error)}", file=sys.stderr)
     return 0
 
 
 def run_explain_check(args: argparse.Namespace) -> int:
-    checks, _ = load_checks()
-    check = find_check(checks, args.check_id)
+    check = check_named(args.check_id)
     print(f"{safe_text(check.id)}: {safe_text(check.title)}")
     print(f"Severity: {check.severity.value}    Scenario: {safe_text(check.scenario)}")
     for title in SECTION_TITLES:
@@ -52,7 +53,7 @@ def _indent(text: str) -> str:
                          break_on_hyphens=False, break_long_words=False)
 
 
-def _json(check: CheckInfo) -> dict:
+def _json(check: CheckInfo) -> dict[str, Any]:
     return {"id": check.id, "title": check.title, "severity": check.severity.value,
             "scenario": check.scenario, "docs": list(check.docs),
             "whatItChecks": check.sections["What it checks"],

@@ -1,4 +1,5 @@
-"""`diagnose collect --hub X -o snapshot.json`: collect a live hub into a snapshot file."""
+"""`diagnose collect --hub X -o snapshot.json`: collect a live hub (diagnose.app.collect) into
+a snapshot file."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ MAX_ERRORS_SHOWN = 15
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from diagnose.collect import collect_from_args, save_snapshot
+    from diagnose.app import collect
+    from diagnose.cli.inputs import live_options_from
+    from diagnose.collect import save_snapshot
     from diagnose.outfile import check_writable
 
     check_writable(args.output, "-o")  # before collecting: a failed save would lose it all
-    collection = collect_from_args(args)
+    collection = collect(live_options_from(args))
     save_snapshot(collection.snapshot, args.output)
     print_summary(collection.snapshot.data, args.output, len(collection.requests),
                   collection.waves, sys.stderr)

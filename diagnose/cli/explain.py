@@ -1,4 +1,5 @@
-"""`diagnose explain "<error text>"`."""
+"""`diagnose explain "<error text>"`: the error explained (diagnose.app.explain), rendered as
+text or JSON."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import argparse
 import json
 import sys
 import textwrap
+from collections.abc import Callable
 
+from diagnose.app import explain, load
+from diagnose.cli.inputs import snapshot_source_from
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
-from diagnose.explain.explain import Explanation, explain_error, explanation_json
+from diagnose.explain.explain import Explanation, explanation_json
 from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
 from diagnose.render.safe import safe_block, safe_message, safe_text
@@ -20,18 +24,12 @@ def run_explain(args: argparse.Namespace) -> int:
         raise BadInput("the error text is empty", fix='pass the message in quotes: '
                        'diagnose explain "AuthorizationFailed: ..."')
     snapshot = None
-    if args.demo:
-        from diagnose.demo import load_demo
-
-        snapshot = load_demo()
-    elif args.snapshot:
-        from diagnose.cli.parser import input_options
-        from diagnose.snapshot import load_snapshot
-
-        snapshot = load_snapshot(args.snapshot, **input_options(args))
+    source = snapshot_source_from(args)
+    if source is not None:
+        snapshot = load(source).snapshot
         for warning in snapshot.warnings:
             print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
-    explanation = explain_error(args.text, snapshot)
+    explanation = explain(args.text, snapshot)
     if args.json:
         print(json.dumps(explanation_json(explanation), indent=2))
     else:
@@ -88,7 +86,7 @@ def render_explanation(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
-def _names(explanation: Explanation):  # type: ignore[no-untyped-def]
+def _names(explanation: Explanation) -> Callable[[str], str | None]:
     def name_of(principal_id: str) -> str | None:
         if explanation.principal and explanation.principal.id == principal_id:
             return explanation.principal.display_name

@@ -86,15 +86,6 @@ def _size(text: str) -> int:
                                          "G: e.g. 500M, 4G)") from None
 
 
-def input_options(args: argparse.Namespace) -> dict[str, object]:
-    """load_snapshot's keyword arguments from the command line (or their defaults, for a
-    Namespace built without it)."""
-    from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
-
-    return {"max_bytes": getattr(args, "max_input_bytes", None) or DEFAULT_MAX_INPUT_BYTES,
-            "verify_hashes": not getattr(args, "ignore_bundle_hashes", False)}
-
-
 def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("live collection (with --hub)")
     group.add_argument("--auth", choices=AUTH_CHOICES, default="default",
@@ -150,7 +141,7 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
                     help="print text instead of opening the terminal UI")
 
 
-def _add_access(commands: argparse._SubParsersAction) -> None:
+def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     access = commands.add_parser(
         "access",
         help="does a principal hold an operation at a scope, and why",
@@ -182,7 +173,7 @@ def _add_access(commands: argparse._SubParsersAction) -> None:
     access.set_defaults(handler=_run_access)
 
 
-def _add_checks(commands: argparse._SubParsersAction) -> None:
+def _add_checks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = commands.add_parser("checks", help="list the checks, with ids and severities")
     listing.add_argument("--json", action="store_true", help="print the list as JSON")
     listing.set_defaults(handler=_run_checks)
@@ -192,7 +183,7 @@ def _add_checks(commands: argparse._SubParsersAction) -> None:
     explain.set_defaults(handler=_run_explain_check)
 
 
-def _add_explain(commands: argparse._SubParsersAction) -> None:
+def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     explain = commands.add_parser(
         "explain",
         help="explain an Azure error message: its cause and the fix",
@@ -209,7 +200,7 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     explain.set_defaults(handler=_run_explain)
 
 
-def _add_collect(commands: argparse._SubParsersAction) -> None:
+def _add_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     collect = commands.add_parser(
         "collect", help="collect a live hub into a snapshot file (read-only)",
         description="Read a hub's state from Azure (read-only) and save it as a snapshot v1.")
@@ -222,7 +213,7 @@ def _add_collect(commands: argparse._SubParsersAction) -> None:
     collect.set_defaults(handler=_run_collect)
 
 
-def _add_schema(commands: argparse._SubParsersAction) -> None:
+def _add_schema(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("name", choices=["snapshot", "report"], help="which format")
     schema.set_defaults(handler=_run_schema)

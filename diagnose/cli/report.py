@@ -1,28 +1,20 @@
-"""`diagnose --demo | --snapshot FILE | --hub X`: run every check and report."""
+"""`diagnose --demo | --snapshot FILE | --hub X`: run every check and report.
+
+Parse -> typed values (diagnose.cli.inputs) -> diagnose.app.diagnose -> render through the
+report format registry -> write -> exit code. On a terminal the same Diagnosis is shown in the
+terminal UI instead, which the command line starts (the one front end it imports).
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
+from diagnose.app import Diagnosis
 from diagnose.cli.output import write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.render.safe import safe_message
-from diagnose.snapshot import Snapshot
-
-
-@dataclasses.dataclass
-class Run:
-    """Everything one run produced, for the renderers, the UI and the support bundle."""
-
-    snapshot: Snapshot
-    report: object
-    checks: list
-    model: object
-    evaluator: object
-    requests: list
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -50,28 +42,49 @@ def run_report(args: argparse.Namespace) -> int:
     use_tui = args.tui if args.tui is not None else (
         fmt is None and args.output is None and not device_code and sys.stdout.isatty()
         and sys.stdin.isatty())
+    from diagnose.cli.inputs import diagnose_options_from, source_from
+
+    source, options = source_from(args), diagnose_options_from(args)
     if use_tui:
         from diagnose.tui import run_tui
 
-        return run_tui(args)
-    run = execute(args)
-    for warning in run.snapshot.warnings:  # the report says it too, among what was not read
+        code, shown = run_tui(source, options, fail_on=args.fail_on, strict=args.strict,
+                              argv=args.argv)
+        if shown is not None:  # the last run shown is written out as without the UI
+            if fmt or args.output:
+                write_output(_render(shown, fmt or "text"), args.output)
+            _write_bundle(args, shown)
+        return code
+    from diagnose.app import diagnose
+
+    diagnosis = diagnose(source, options)
+    for warning in diagnosis.snapshot.warnings:  # the report says it too, among what was not read
         print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    text = render(run, fmt or "text")
-    write_output(text, args.output)
+    write_output(_render(diagnosis, fmt or "text"), args.output)
+    _write_bundle(args, diagnosis)
+    if (fmt or "text") != "text" or args.output:
+        print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
+    keep_alive: list[object] | None = getattr(args, "keep_alive", None)
+    if keep_alive is not None:
+        keep_alive.append(diagnosis)
+    return exit_code(diagnosis.report, args.fail_on, args.strict)
+
+
+def _render(diagnosis: Diagnosis, fmt: str) -> str:
+    from diagnose.report.formats import render_report
+
+    return render_report(diagnosis.report, fmt)
+
+
+def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
     if args.bundle:
         from diagnose.bundle import write_bundle
 
-        write_bundle(args.bundle, run, argv=args.argv, redact=args.redact,
-                     redaction_map=args.redaction_map, args=args)
-    if (fmt or "text") != "text" or args.output:
-        print(f"diagnose: {summary_line(run.report)}", file=sys.stderr)
-    if getattr(args, "keep_alive", None) is not None:
-        args.keep_alive.append(run)
-    return exit_code(run.report, args.fail_on, args.strict)
+        write_bundle(args.bundle, diagnosis, argv=args.argv, redact=args.redact,
+                     redaction_map=args.redaction_map)
 
 
 def _format(args: argparse.Namespace) -> str | None:
@@ -82,76 +95,5 @@ def _format(args: argparse.Namespace) -> str | None:
         raise BadInput("--redaction-map needs --redact", fix="add --redact")
     if (args.redact or args.redaction_map) and not args.bundle:
         raise BadInput("--redact applies to the support bundle", fix="add --bundle FILE.zip")
-    return "json" if args.json else args.format
-
-
-def load_source(args: argparse.Namespace, progress=None) -> tuple[Snapshot, list]:
-    """The snapshot to diagnose, and the request log when it was collected live."""
-    if args.demo:
-        from diagnose.demo import load_demo
-
-        snapshot, requests = load_demo(), []
-    elif args.snapshot:
-        from diagnose.cli.parser import input_options
-        from diagnose.snapshot import load_snapshot
-
-        snapshot, requests = load_snapshot(args.snapshot, **input_options(args)), []
-    else:
-        from diagnose.collect import collect_from_args
-
-        collection = collect_from_args(args) if progress is None else \
-            collect_from_args(args, progress=progress)
-        snapshot, requests = collection.snapshot, list(collection.requests)
-        if args.save_snapshot:
-            from diagnose.collect import save_snapshot
-
-            save_snapshot(snapshot, args.save_snapshot, flag="--save-snapshot")
-    if args.project and not args.hub:
-        snapshot = narrow_to_project(snapshot, args.project)
-    return snapshot, requests
-
-
-def narrow_to_project(snapshot: Snapshot, project: str) -> Snapshot:
-    from diagnose.model.model import Model
-
-    model = Model(snapshot)
-    names = sorted({p.name for hub in model.hubs for p in model.projects_of(hub)})
-    if project.lower() not in {n.lower() for n in names}:
-        raise BadInput(f"--project {project!r} is not a project of the hub in the snapshot",
-                       where=snapshot.source,
-                       fix="choose one of: " + (", ".join(names) or "(no projects)"))
-    data = dict(snapshot.data)
-    data["target"] = {**snapshot.target, "project": project}
-    return dataclasses.replace(snapshot, data=data)
-
-
-def execute(args: argparse.Namespace, progress=None, snapshot: Snapshot | None = None,
-            requests: list | None = None) -> Run:
-    from diagnose.engine.registry import load_checks, select_checks
-    from diagnose.engine.runner import CheckError, Engine
-    from diagnose.model.model import Model
-    from diagnose.report.model import build_report
-
-    if snapshot is None:
-        snapshot, requests = load_source(args, progress)
-    checks, load_errors = load_checks()
-    selected = select_checks(checks, args.select, args.ignore)
-    model = Model(snapshot)
-    creator = None
-    if args.creator:
-        from diagnose.cli.access import resolve_principal
-
-        creator = resolve_principal(model, args.creator)
-    engine = Engine(model, creator=creator)
-    result = engine.run(selected)
-    if load_errors:
-        extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
-        result = dataclasses.replace(result, check_errors=result.check_errors + extra)
-    report = build_report(result, model, engine.evaluator)
-    return Run(snapshot, report, checks, model, engine.evaluator, list(requests or []))
-
-
-def render(run: Run, fmt: str) -> str:
-    from diagnose.report.formats import render_report
-
-    return render_report(run.report, fmt)  # type: ignore[arg-type]
+    fmt: str | None = "json" if args.json else args.format
+    return fmt

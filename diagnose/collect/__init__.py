@@ -16,7 +16,7 @@ from diagnose.collect.settings import Settings
 from diagnose.outfile import write_text
 from diagnose.snapshot import Snapshot, dump_snapshot
 
-__all__ = ["Collection", "collect", "collect_from_args", "collect_live", "save_snapshot"]
+__all__ = ["Collection", "collect", "collect_live", "save_snapshot"]
 
 
 def collect_live(settings: Settings, progress: Any = None) -> Collection:
@@ -37,14 +37,6 @@ def collect_live(settings: Settings, progress: Any = None) -> Collection:
     title = f"collecting {settings.hub.name or (settings.hub.id or '').rsplit('/', 1)[-1]}"
     with progress_for(title, settings.quiet) as shown:
         return collect(settings, credentials, progress=shown)
-
-
-def collect_from_args(args: Any, progress: Any = None) -> Collection:
-    """collect_live() for parsed command-line arguments (until the command line builds
-    LiveOptions itself)."""
-    from diagnose.collect.settings import settings_from_args
-
-    return collect_live(settings_from_args(args), progress)
 
 
 def collect(settings: Any, credentials: Any, **options: Any) -> Collection:

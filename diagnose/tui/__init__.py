@@ -1,24 +1,30 @@
 """The terminal UI (Textual). Textual is imported only when the UI opens, so the rest of the
-tool (and `diagnose --help`) never pays for it."""
+tool (and `diagnose --help`) never pays for it.
+
+A front end like the command line: it takes the application layer's typed values (a Source and
+DiagnoseOptions), loads and re-runs through diagnose.app, and never imports another front end.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Sequence
+
+from diagnose.app import DiagnoseOptions, Diagnosis, Source
 
 
-def run_tui(args: argparse.Namespace) -> int:
-    """Open the UI on what args name (--hub, --snapshot, --demo); collection and the checks run
-    in a worker while the UI shows progress. Returns the command line's exit code: 2 when the
-    input is unusable (the message is also printed on stderr), else by --fail-on / --strict.
-
-    With --tui and an output format, -o FILE or --bundle, the last run shown is also written
-    out when the UI closes, as without the UI.
-    """
+def run_tui(source: Source, options: DiagnoseOptions, *, fail_on: str = "fail",
+            strict: bool = False, argv: Sequence[str] | None = None
+            ) -> tuple[int, Diagnosis | None]:
+    """Open the UI on the source; collection and the checks run in a worker while the UI
+    shows progress. Returns the exit code and the last Diagnosis shown (None when none was):
+    2 when the input is unusable (the message is also printed on stderr), else by fail_on
+    (--fail-on) and strict (--strict). argv is the command line, for the support bundle the
+    UI can write."""
     from diagnose.tui.app import DiagnoseApp
 
-    argv = list(getattr(args, "argv", sys.argv[1:]))
-    app = DiagnoseApp(args=args, argv=argv)
+    app = DiagnoseApp(source=source, options=options, fail_on=fail_on, strict=strict,
+                      argv=list(sys.argv[1:] if argv is None else argv))
     app.run()
     if app.crash is not None:
         raise app.crash
@@ -26,26 +32,8 @@ def run_tui(args: argparse.Namespace) -> int:
         from diagnose.render.safe import safe_message
 
         print(f"diagnose: error: {safe_message(str(app.error))}", file=sys.stderr)
-        return app.exit_code
-    run = app.diagnosis
-    if run is not None:
-        _write_outputs(args, run, argv)
-    return app.exit_code
-
-
-def _write_outputs(args: argparse.Namespace, run: object, argv: list[str]) -> None:
-    fmt = "json" if getattr(args, "json", False) else getattr(args, "format", None)
-    output = getattr(args, "output", None)
-    if fmt or output:
-        from diagnose.cli.output import write_output
-        from diagnose.cli.report import render
-
-        write_output(render(run, fmt or "text"), output)  # type: ignore[arg-type]
-    if getattr(args, "bundle", None):
-        from diagnose.bundle import write_bundle
-
-        write_bundle(args.bundle, run, argv=argv, redact=args.redact,
-                     redaction_map=args.redaction_map, args=args)
+        return app.exit_code, None
+    return app.exit_code, app.diagnosis
 
 
 __all__ = ["run_tui"]

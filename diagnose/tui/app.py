@@ -24,13 +24,15 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     ctrl+p       command palette
     q            quit (exit code as on the command line)
 
-The app only reads the Run the command line builds (report, model, evaluator, snapshot); the
-core never imports Textual.
+The app shows a Diagnosis (diagnose.app): given one (tests, benchmarks), or loaded from a
+Source in a worker through the application layer, as the command line does. It re-runs
+through the same layer, renders exports through the report format registry and writes
+bundles through diagnose.bundle; it never imports the command line, and the core never
+imports Textual.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -49,6 +51,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, Select, Static, Tree
 
+from diagnose.app import DiagnoseOptions, Diagnosis, LiveSource, Source
 from diagnose.collect.progress import RequestTally
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
@@ -74,8 +77,8 @@ RUN_ACTIONS = frozenset({"search", "filter", "clear_filters", "copy_fix", "copy_
                          "bundle", "rerun", "docs", "access", "next_fix", "toggle_tree",
                          "language", "set_filter"})
 """Actions that need a run on screen."""
-Loader = Callable[[Any], Any]
-"""Given a progress object (stage(text), request_done(entry)), returns a Run."""
+Loader = Callable[[Any], Diagnosis]
+"""Given a progress object (stage(text), request_done(entry)), returns a Diagnosis."""
 
 KEYS: list[tuple[str, str]] = [
     ("/", "search the findings by text"),
@@ -96,28 +99,6 @@ KEYS: list[tuple[str, str]] = [
     ("ctrl+p", "command palette"),
     ("q", "quit"),
 ]
-
-
-def default_args() -> argparse.Namespace:
-    """What a Run built without the command line is re-evaluated with."""
-    return argparse.Namespace(snapshot=None, demo=False, hub=None, project=None, select=[],
-                              ignore=[], creator=None, fail_on="fail", strict=False,
-                              save_snapshot=None, quiet=True)
-
-
-def load_run(args: argparse.Namespace, progress: Any) -> Any:
-    """Read or collect what args name, then run every check: the CLI's own steps. A live
-    collection reports to `progress` instead of drawing on stderr under the UI."""
-    from diagnose.cli.report import execute, load_source
-
-    if args.hub:
-        progress.stage(f"collecting {args.hub} (read-only)")
-    else:
-        progress.stage("reading the bundled demo hub" if args.demo
-                       else f"reading {args.snapshot}")
-    snapshot, requests = load_source(args, progress)
-    progress.stage(f"running the checks on {len(snapshot.data['resources'])} resources")
-    return execute(args, snapshot=snapshot, requests=requests)
 
 
 class UiProgress:
@@ -171,7 +152,8 @@ class Progressed(Message):
 
 
 class DiagnoseApp(App[int]):
-    """Built from a Run (tests, benchmarks) or from parsed arguments (the command line)."""
+    """Built from a Diagnosis (tests, benchmarks), a Source to load (the command line) or a
+    loader."""
 
     CSS_PATH = "app.tcss"
     TITLE = "ai-hub-diagnose"
@@ -199,14 +181,22 @@ class DiagnoseApp(App[int]):
         Binding("escape", "back", "Back", show=False),
     ]
 
-    def __init__(self, run: Any = None, *, args: argparse.Namespace | None = None,
-                 loader: Loader | None = None, argv: list[str] | None = None) -> None:
+    def __init__(self, diagnosis: Diagnosis | None = None, *, source: Source | None = None,
+                 options: DiagnoseOptions | None = None, fail_on: str = "fail",
+                 strict: bool = False, loader: Loader | None = None,
+                 argv: list[str] | None = None) -> None:
+        """With a source, the first load and a live re-run read or collect it with options;
+        a loader replaces that load. fail_on and strict (--fail-on, --strict) decide the exit
+        code; argv is the command line, recorded in the support bundles the UI writes."""
         super().__init__()
-        if run is None and args is None and loader is None:
-            raise ValueError("DiagnoseApp needs a run, args or a loader")
-        self.diagnosis: Any = run
-        self.args = args if args is not None else default_args()
-        self.loader: Loader = loader or (lambda progress: load_run(self.args, progress))
+        if diagnosis is None and source is None and loader is None:
+            raise ValueError("DiagnoseApp needs a diagnosis, a source or a loader")
+        self.diagnosis: Diagnosis | None = diagnosis
+        self.source = source
+        self.options = options or DiagnoseOptions()
+        self.fail_on = fail_on
+        self.strict = strict
+        self.loader: Loader | None = loader or (self._loader_of(source) if source else None)
         self.argv = list(argv) if argv is not None else []
         self.error: BadInput | None = None
         """Why the first load failed: the app then exits with code 2."""
@@ -219,6 +209,14 @@ class DiagnoseApp(App[int]):
         self.detail_renders = 0
         """How many times the detail pane was rendered (tests check filtering does not)."""
         self.busy = False
+
+    def _loader_of(self, source: Source) -> Loader:
+        """Read or collect the source and run the checks, through the application layer; a
+        live collection reports to the UI's progress instead of drawing on stderr."""
+        from diagnose.app import diagnose
+
+        options = self.options
+        return lambda progress: diagnose(source, options, progress=progress)
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -261,6 +259,7 @@ class DiagnoseApp(App[int]):
         done: asyncio.Future[Any] = loop.create_future()
         progress = UiProgress(self)
         load = rerun or self.loader
+        assert load is not None, "__init__ takes a diagnosis, a source or a loader"
 
         def settle(result: Any, error: BaseException | None) -> None:
             if done.done():
@@ -294,7 +293,7 @@ class DiagnoseApp(App[int]):
         with contextlib.suppress(RuntimeError):  # the app is gone
             self.call_from_thread(callback, *args, **kwargs)
 
-    def _loaded(self, run: Any) -> None:
+    def _loaded(self, run: Diagnosis) -> None:
         self.busy = False
         self.query_one(FindingsTable).loading = False
         self._populate(run)
@@ -365,7 +364,7 @@ class DiagnoseApp(App[int]):
             out.append(f"  [{safe_text(state)}]", style="italic")
         return out
 
-    def _populate(self, run: Any) -> None:
+    def _populate(self, run: Diagnosis) -> None:
         keep_id = None
         if self.diagnosis is not None and self.selected_finding is not None:
             keep_id = self.diagnosis.report.id_of(self.selected_finding)
@@ -463,11 +462,11 @@ class DiagnoseApp(App[int]):
             return None
         return self.index.findings[self.shown]
 
-    def _need_run(self) -> bool:
+    def _need_run(self) -> Diagnosis | None:
+        """The Diagnosis shown; None (and a notification) before the first one."""
         if self.diagnosis is None:
             self.notify("Nothing loaded yet.", severity="warning")
-            return False
-        return True
+        return self.diagnosis
 
     def _language_title(self, tab: str) -> str:
         return next(title for key, title, _ in LANGUAGES if key == tab)
@@ -513,7 +512,7 @@ class DiagnoseApp(App[int]):
             self.filter = FindingFilter()
             self._apply_filter()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if self.index is not None:
             self.query_one(FindingsTable).focus()
 
@@ -543,9 +542,10 @@ class DiagnoseApp(App[int]):
                     timeout=3)
 
     def action_copy_plan(self) -> None:
-        if not self._need_run():
+        diagnosis = self._need_run()
+        if diagnosis is None:
             return
-        plan = self.diagnosis.report.fix_plan
+        plan = diagnosis.report.fix_plan
         if not plan:
             self.notify("The fix plan is empty: nothing to change.", severity="warning")
             return
@@ -555,16 +555,18 @@ class DiagnoseApp(App[int]):
         self.notify(f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
                     f"{self._language_title(language)}.", timeout=3)
 
-    def _file_stem(self) -> str:
-        name = str(self.diagnosis.report.target.get("hubName") or "hub")
+    @staticmethod
+    def _file_stem(diagnosis: Diagnosis) -> str:
+        name = str(diagnosis.report.target.get("hubName") or "hub")
         return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "hub"
 
     def action_export(self, fmt: str = "json") -> None:
-        if not self._need_run():
+        diagnosis = self._need_run()
+        if diagnosis is None:
             return
         from diagnose.tui.screens.prompt import EXTENSIONS, PathPrompt
 
-        default = f"diagnose-report-{self._file_stem()}{EXTENSIONS[fmt]}"
+        default = f"diagnose-report-{self._file_stem(diagnosis)}{EXTENSIONS[fmt]}"
         self.push_screen(PathPrompt("Export the report", default,
                                     [("JSON", "json"), ("Markdown", "markdown")], fmt,
                                     button="Export"), self._export_to)
@@ -577,11 +579,12 @@ class DiagnoseApp(App[int]):
 
     def export(self, path: str, fmt: str) -> bool:
         """Write the report as JSON or Markdown; says what happened in a notification."""
-        from diagnose.cli.report import render
         from diagnose.outfile import write_text
+        from diagnose.report.formats import render_report
 
+        assert self.diagnosis is not None  # export is an action that needs a run
         try:
-            write_text(_typed_path(path), render(self.diagnosis, fmt))
+            write_text(_typed_path(path), render_report(self.diagnosis.report, fmt))
         except (BadInput, OSError) as exc:
             self.notify(str(exc), title="Export failed", severity="error", markup=False)
             return False
@@ -589,26 +592,27 @@ class DiagnoseApp(App[int]):
         return True
 
     def action_bundle(self) -> None:
-        if not self._need_run():
+        diagnosis = self._need_run()
+        if diagnosis is None:
             return
         from diagnose.tui.screens.prompt import PathPrompt
 
-        default = f"diagnose-bundle-{self._file_stem()}.zip"
+        default = f"diagnose-bundle-{self._file_stem(diagnosis)}.zip"
         self.push_screen(PathPrompt("Write a support bundle (snapshot, reports, request "
                                     "log; not redacted)", default, button="Write"),
                          self._bundle_to)
 
     def _bundle_to(self, answer: tuple[str, str] | None) -> None:
-        if answer is not None:
-            self._write_bundle(answer[0])
+        if answer is not None and self.diagnosis is not None:
+            self._write_bundle(answer[0], self.diagnosis)
 
     @work(thread=True, group="bundle")
-    def _write_bundle(self, path: str) -> None:
+    def _write_bundle(self, path: str, diagnosis: Diagnosis) -> None:
         """In a thread (a bundle re-renders every report); quitting waits for the zip."""
         from diagnose.bundle import write_bundle
 
         try:
-            write_bundle(_typed_path(path), self.diagnosis, argv=self.argv,
+            write_bundle(_typed_path(path), diagnosis, argv=self.argv,
                          redact=False, redaction_map=None)
         except (BadInput, OSError) as exc:
             self._from_thread(self.notify, str(exc), title="Bundle failed", severity="error",
@@ -628,16 +632,15 @@ class DiagnoseApp(App[int]):
             return
         self.busy = True
         self.query_one(FindingsTable).loading = True
-        if self.args.hub:
+        if isinstance(self.source, LiveSource):
             self.query_one("#top-bar", Static).update(self._top_bar("re-collecting"))
             self._load()
         else:
-            from diagnose.cli.report import execute
+            from diagnose.app import rediagnose
 
-            run, args = self.diagnosis, self.args
+            shown = self.diagnosis
             self.query_one("#top-bar", Static).update(self._top_bar("re-evaluating"))
-            self._load(rerun=lambda progress: execute(args, snapshot=run.snapshot,
-                                                      requests=run.requests))
+            self._load(rerun=lambda progress: rediagnose(shown))
 
     def action_docs(self) -> None:
         finding = self.selected_finding
@@ -679,7 +682,7 @@ class DiagnoseApp(App[int]):
             check = next((c for c in self.diagnosis.checks if c.id == finding.check_id), None)
         self.push_screen(HelpScreen(KEYS, check))
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         code = self.exit_code
         self.exit(code, return_code=code)
 
@@ -695,8 +698,7 @@ class DiagnoseApp(App[int]):
             return INTERRUPTED
         from diagnose.report.model import exit_code
 
-        return exit_code(self.diagnosis.report, getattr(self.args, "fail_on", "fail"),
-                         getattr(self.args, "strict", False))
+        return exit_code(self.diagnosis.report, self.fail_on, self.strict)
 
 
 def _graphical_browser() -> bool:

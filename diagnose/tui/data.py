@@ -1,12 +1,13 @@
-"""What the UI shows, computed from a Run without Textual: table rows, the search index, the
-filter, the hub tree and the fix texts. Everything from Azure goes through safe_text and into
-rich Text objects (never markup), so a name like `[bold red]x` is shown literally."""
+"""What the UI shows, computed from a Diagnosis (diagnose.app) without Textual: table rows,
+the search index, the filter, the hub tree and the fix texts. Everything from Azure goes
+through safe_text and into rich Text objects (never markup), so a name like `[bold red]x` is
+shown literally."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -14,6 +15,11 @@ from diagnose.engine.api import Commands, Finding, Severity, Status
 from diagnose.model.scopes import scope_key
 from diagnose.remediation.languages import fix_languages, language_named
 from diagnose.render.safe import safe_text
+
+if TYPE_CHECKING:
+    from diagnose.app import Diagnosis
+    from diagnose.model.resources import Resource
+    from diagnose.report.model import Report
 
 LANGUAGES: tuple[tuple[str, str, str], ...] = tuple(
     (language.name, language.label, language.key) for language in fix_languages())
@@ -224,7 +230,7 @@ KIND_WORDS = {
 }
 
 
-def kind_word(resource: Any) -> str:
+def kind_word(resource: Resource) -> str:
     if resource.is_hub:
         return "hub"
     if resource.is_hub_project:
@@ -249,7 +255,7 @@ def _connection_label(connection: Any) -> Text:
     return text
 
 
-def build_tree(run: Any, finding_counts: dict[str, int] | None = None) -> TreeItem:
+def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> TreeItem:
     """Hub -> projects -> connections (category, auth type), and the identities: the hub's,
     the projects', and those of the resources the connections point to."""
     from diagnose.engine.context import CheckContext
@@ -337,7 +343,7 @@ def _foundry(root: TreeItem, context: Any, model: Any, targets: dict[str, Any],
     return shown
 
 
-def _unread(root: TreeItem, report: Any) -> None:
+def _unread(root: TreeItem, report: Report) -> None:
     """What could not be read or run: the report is partial without it."""
     errors, failed = report.collection_errors, report.check_errors
     if not errors and not failed:
