@@ -103,6 +103,7 @@ def _phases(path: Path) -> list[tuple[str, float]]:
     from diagnose.engine.registry import load_checks
     from diagnose.engine.runner import Engine
     from diagnose.model.model import Model
+    from diagnose.remediation.plan import FixPlan
     from diagnose.report.json_format import render_json
     from diagnose.report.model import build_report
     from diagnose.snapshot import load_snapshot
@@ -113,7 +114,7 @@ def _phases(path: Path) -> list[tuple[str, float]]:
     seconds, model = timed(lambda: Model(snapshot))
     phases.append(("index", seconds))
     checks, _ = load_checks()
-    engine = Engine(model)
+    engine = Engine(model, fixes=FixPlan)
     seconds, result = timed(lambda: engine.run(checks))
     phases.append(("checks+proofs", seconds))
     seconds, report = timed(lambda: build_report(result, model, engine.evaluator))

@@ -30,6 +30,7 @@ from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
 from diagnose.model.scopes import resource_group_key, scope_key
+from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot, load_snapshot, parse_snapshot
 from tests import arm
 
@@ -114,7 +115,7 @@ def all_checks() -> tuple[CheckInfo, ...]:
 
 def run_snapshot(snapshot: Snapshot, checks: tuple[CheckInfo, ...] | None = None) -> RunResult:
     creator = snapshot.target.get("creator")
-    return Engine(Model(snapshot), creator=creator).run(checks or all_checks())
+    return Engine(Model(snapshot), creator=creator, fixes=FixPlan).run(checks or all_checks())
 
 
 def run_data(data: dict[str, Any]) -> RunResult:

@@ -11,6 +11,7 @@ from diagnose.engine.api import Cause, Status
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
+from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 
@@ -25,7 +26,7 @@ def findings(data: dict, check_id: str):
     checks = [c for c in load_checks()[0] if c.id == check_id]
     model = Model(parse_snapshot(data, "<test>"))
     creator = (data.get("target") or {}).get("creator")
-    return Engine(model, creator=creator).run(checks).findings
+    return Engine(model, creator=creator, fixes=FixPlan).run(checks).findings
 
 
 def test_a_custom_role_cannot_make_a_hub_creator():

@@ -42,6 +42,7 @@ from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
 from diagnose.model.scopes import scope_key
+from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 
@@ -65,7 +66,7 @@ def checks() -> list[CheckInfo]:
 
 def run(data: Data, extra: list[CheckInfo] = ()) -> RunResult:
     snapshot = parse_snapshot(copy.deepcopy(data), "<trap>")
-    engine = Engine(Model(snapshot), creator=snapshot.target.get("creator"))
+    engine = Engine(Model(snapshot), creator=snapshot.target.get("creator"), fixes=FixPlan)
     return engine.run([*extra, *checks()])
 
 
@@ -224,7 +225,7 @@ def test_nested_group_finding_names_the_chain_when_the_top_group_loses_the_role(
     """The evidence of a nested grant shows the groups crossed, outermost last."""
     data = fixture("HUB001/trap-nested-group")
     snapshot = parse_snapshot(copy.deepcopy(data))
-    engine = Engine(Model(snapshot))
+    engine = Engine(Model(snapshot), fixes=FixPlan)
     ana = principal(data, "Ana Alvarez")["id"].lower()
     hub = next(r["id"] for r in data["resources"] if r["name"] == "hub-fixture")
     decision = engine.evaluator.check(ana, hub, "Microsoft.MachineLearningServices/workspaces/read",

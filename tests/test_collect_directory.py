@@ -25,6 +25,7 @@ from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
 from diagnose.model.principals import Principal
 from diagnose.rbac.evaluator import Evaluator
+from diagnose.remediation.plan import FixPlan
 from diagnose.testing.fixtures import (
     Exchange,
     FixtureSet,
@@ -82,7 +83,7 @@ def errors_of(data: dict) -> dict[tuple[str, str], dict]:
 
 
 def findings(snapshot) -> list:
-    return Engine(Model(snapshot)).run(load_checks()[0]).findings
+    return Engine(Model(snapshot), fixes=FixPlan).run(load_checks()[0]).findings
 
 
 def test_an_object_getbyids_left_out_is_read_directly_and_found():

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
+from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 
@@ -100,7 +101,7 @@ def _key(finding) -> tuple:
 
 def _diagnose(data: dict):
     checks, _ = load_checks()
-    return Engine(Model(parse_snapshot(data))).run(checks)
+    return Engine(Model(parse_snapshot(data)), fixes=FixPlan).run(checks)
 
 
 def _apply(data: dict, fixes: list) -> dict:

@@ -9,6 +9,7 @@ from diagnose.demo import load_demo
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
+from diagnose.remediation.plan import FixPlan
 from diagnose.report.model import finding_id
 from diagnose.snapshot import load_snapshot
 
@@ -17,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "checks"
 
 def findings_of(snapshot):
     creator = snapshot.target.get("creator")
-    return Engine(Model(snapshot), creator=creator).run(load_checks()[0]).findings
+    return Engine(Model(snapshot), creator=creator, fixes=FixPlan).run(load_checks()[0]).findings
 
 
 def test_ids_are_unique_in_the_demo_and_in_every_check_fixture():

@@ -87,6 +87,7 @@ def diagnose_snapshot(snapshot: Snapshot, options: DiagnoseOptions | None = None
     from diagnose.engine.registry import load_checks, select_checks
     from diagnose.engine.runner import CheckError, Engine
     from diagnose.model.lookup import resolve_principal
+    from diagnose.remediation.plan import FixPlan
     from diagnose.report.model import build_report
 
     options = options or DiagnoseOptions()
@@ -94,7 +95,7 @@ def diagnose_snapshot(snapshot: Snapshot, options: DiagnoseOptions | None = None
     selected = select_checks(checks, list(options.select), list(options.ignore))
     model = Model(snapshot)
     creator = resolve_principal(model, options.creator) if options.creator else None
-    engine = Engine(model, creator=creator)
+    engine = Engine(model, creator=creator, fixes=FixPlan)
     result = engine.run(selected)
     if load_errors:
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)

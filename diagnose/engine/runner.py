@@ -1,4 +1,10 @@
-"""Run checks over a model: requirements become findings with proven fixes.
+"""Run checks over a model: requirements become findings, and a shortfall gets the fixes of the
+plan step it is given.
+
+The engine evaluates each requirement and turns a shortfall into a finding; which fixes the
+finding carries is the plan step's answer (`FixPlanner`: diagnose.remediation.plan.FixPlan
+chooses, proves and renders them). The engine takes it as a parameter, so it never imports
+the layer above it; without one, findings carry only the fixes a check stated itself.
 
 A check that raises is reported as an error for that check; every other check still runs.
 When the snapshot cannot say who holds which role on its target (see basis.py), a check about
@@ -8,31 +14,62 @@ as `unknown`, never as a failure with a fix.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import (
     Cause,
     CheckInfo,
-    Commands,
     Draft,
     Finding,
     Remediation,
-    RemediationKind,
     Requirement,
     Status,
 )
 from diagnose.engine.basis import Basis
-from diagnose.engine.context import CheckContext, describe, describe_scope
+from diagnose.engine.context import CheckContext, describe
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.planner import Planner
-from diagnose.remediation.proof import prove_configuration, prove_requirement
+
+
+class FixPlanner(Protocol):
+    """The plan step as the engine sees it: the fixes of one run's findings."""
+
+    def requirement_fixes(self, requirement: Requirement, outcome: RequirementOutcome
+                          ) -> tuple[list[Remediation], str]:
+        """The fixes for a requirement that is not met, and a note for the finding's message
+        ('' for none)."""
+        ...
+
+    def draft_fixes(self, info: CheckInfo, draft: Draft,
+                    still_failing: Callable[[Model], bool]) -> list[Remediation]:
+        """The fixes of a finding a check yielded; `still_failing(patched)` re-runs the check
+        on a changed copy of the model and says whether the finding remains."""
+        ...
+
+
+class NoFixes:
+    """No plan step: a shortfall gets no fix, a check's own fixes stay as it stated them."""
+
+    def __init__(self, model: Model, evaluator: Evaluator) -> None:
+        del model, evaluator
+
+    def requirement_fixes(self, requirement: Requirement, outcome: RequirementOutcome
+                          ) -> tuple[list[Remediation], str]:
+        return [], ""
+
+    def draft_fixes(self, info: CheckInfo, draft: Draft,
+                    still_failing: Callable[[Model], bool]) -> list[Remediation]:
+        return list(draft.remediations)
+
+
+FixPlannerFactory = Callable[[Model, Evaluator], FixPlanner]
+"""What the engine is given: it builds the run's planner from its model and evaluator, e.g.
+diagnose.remediation.plan.FixPlan."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +93,14 @@ class RunResult:
 
 
 class Engine:
-    def __init__(self, model: Model, *, creator: str | None = None) -> None:
+    def __init__(self, model: Model, *, creator: str | None = None,
+                 fixes: FixPlannerFactory = NoFixes) -> None:
         self.model = model
         self.creator = creator
         self.evaluator = Evaluator(model.authorization)
         self.context = CheckContext(model, creator=creator, evaluator=self.evaluator)
-        self.planner = Planner(self.evaluator)
+        self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
-        self._proofs: dict[tuple[object, ...], bool] = {}
-        self._commands: dict[str, Commands] = {}
         self._met: set[tuple[object, ...]] = set()
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
@@ -163,7 +199,7 @@ class Engine:
             if doubt is not None:
                 outcome = unfounded(requirement, outcome, doubt)
         assert outcome.status is not None and outcome.cause is not None
-        remediations, note = self._fixes(requirement, outcome)
+        remediations, note = self.fixes.requirement_fixes(requirement, outcome)
         message = outcome.message + (f" {note}" if note else "")
         return Finding(
             check_id=info.id,
@@ -183,124 +219,10 @@ class Engine:
                                     for op in requirement.operations]},
         )
 
-    def _fixes(self, requirement: Requirement, outcome: RequirementOutcome
-               ) -> tuple[list[Remediation], str]:
-        if outcome.cause is Cause.MISSING_ROLE:
-            return self._role_fixes(requirement, outcome)
-        if outcome.cause is Cause.ELIGIBLE_ONLY:
-            return self._activation_fixes(requirement, outcome)
-        if outcome.cause is Cause.DENY_ASSIGNMENT:
-            return self._deny_fixes(outcome), ""
-        return [], ""
-
-    def _role_fixes(self, requirement: Requirement, outcome: RequirementOutcome
-                    ) -> tuple[list[Remediation], str]:
-        choices = self.planner.choose(outcome.missing, requirement.roles)
-        if not choices:
-            return [], ("No built-in role known to this tool grants "
-                        f"{', '.join(op.name for op in outcome.missing)}: create a custom role.")
-        principal = requirement.principal
-        fixes = []
-        for choice in choices:
-            why = "the role the docs name for this scenario" if choice.docs_named \
-                else "the built-in role with the fewest permissions that grants it"
-            fixes.append(Remediation(
-                kind=RemediationKind.ROLE_ASSIGNMENT,
-                summary=f"Assign {choice.role.name} to {principal.label} on "
-                        f"{describe_scope(requirement.target_scope, requirement.resource)} "
-                        f"({why}).",
-                principal_id=principal.id,
-                principal_type=principal.type,
-                role_definition_id=choice.role.id,
-                role_name=choice.role.name,
-                scope=requirement.target_scope,
-            ))
-        return self._proven(requirement, fixes), ""
-
-    def _activation_fixes(self, requirement: Requirement, outcome: RequirementOutcome
-                          ) -> tuple[list[Remediation], str]:
-        failing = [d for d in outcome.decisions if not d.allowed]
-        eligible = failing[0].eligible[0]
-        role = self.model.authorization.role(eligible.role_definition_id)
-        fix = Remediation(
-            kind=RemediationKind.ACTIVATE_ELIGIBLE,
-            summary=f"Activate the eligible {eligible.role_name} assignment at {eligible.scope} "
-                    f"in Privileged Identity Management (as {requirement.principal.label}).",
-            principal_id=requirement.principal.id,
-            principal_type=requirement.principal.type,
-            role_definition_id=role.id if role else eligible.role_definition_id,
-            role_name=eligible.role_name,
-            scope=eligible.scope,
-        )
-        return self._proven(requirement, [fix]), ""
-
-    def _proven(self, requirement: Requirement, fixes: list[Remediation]) -> list[Remediation]:
-        key = (requirement.principal.id, requirement.target_scope.lower(),
-               requirement.operations, tuple(f.dedupe_key for f in fixes))
-        verified = self._proofs.get(key)
-        if verified is None:
-            verified = self._proofs[key] = prove_requirement(requirement, fixes, self.evaluator)
-        verification = (
-            "verified: applied to a copy of the snapshot, the requirement is met"
-            if verified else
-            "not verified: with this change applied to a copy of the snapshot the requirement "
-            "is still not met")
-        return [self._with_commands(dataclasses.replace(f, verified=verified,
-                                                   verification=verification)) for f in fixes]
-
-    def _deny_fixes(self, outcome: RequirementOutcome) -> list[Remediation]:
-        fixes = []
-        for decision in outcome.decisions:
-            for deny in decision.denies:
-                manager = ("Azure or the managed application / deployment stack that created it "
-                           "(system protected)") if deny.system_protected else \
-                    "its owner (it is not system protected)"
-                text = deny.description.strip().rstrip(".")
-                description = f" Its description: {text}." if text else ""
-                fixes.append(self._with_commands(Remediation(
-                    kind=RemediationKind.CONFIGURATION,
-                    summary=f"The deny assignment '{deny.name}' at {deny.scope} blocks "
-                            f"{decision.operation}. It can be changed only by {manager}: ask "
-                            f"them to exclude this principal, or use another identity."
-                            f"{description}",
-                    resource=deny.deny_assignment_id,
-                    setting="denyAssignment",
-                    value={"name": deny.name, "scope": deny.scope},
-                    verification="not verified: a deny assignment cannot be changed from here",
-                )))
-        unique = {f.resource: f for f in fixes}
-        return list(unique.values())
-
-    def _with_commands(self, fix: Remediation) -> Remediation:
-        """The fix with its commands; rendered once per distinct fix (the same principal, role
-        and scope recur across requirements and checks)."""
-        from diagnose.remediation.commands import commands_for
-
-        key = json.dumps([fix.kind, fix.summary, fix.principal_id, fix.principal_type,
-                          fix.role_definition_id, fix.role_name, fix.scope, fix.resource,
-                          fix.setting, fix.value], sort_keys=True, default=str)
-        commands = self._commands.get(key)
-        if commands is None:
-            commands = self._commands[key] = commands_for(fix)
-        return dataclasses.replace(fix, commands=commands)
-
     # -- findings a check yields directly ------------------------------------------------------
     def draft_finding(self, info: CheckInfo, draft: Draft) -> Finding:
-        fixes = []
-        for fix in draft.remediations:
-            if fix.kind == RemediationKind.CONFIGURATION and fix.setting != "denyAssignment":
-                verified = prove_configuration(
-                    self.model, fix, lambda patched: self._still_failing(info, draft, patched))
-                fix = dataclasses.replace(
-                    fix, verified=verified,
-                    verification=("verified: with this setting changed on a copy of the "
-                                  f"snapshot, {info.id} no longer reports it") if verified else
-                    "not verified: with this setting changed on a copy of the snapshot the "
-                    "finding remains")
-            elif fix.kind in (RemediationKind.ROLE_ASSIGNMENT,
-                              RemediationKind.ACTIVATE_ELIGIBLE) and not fix.verification:
-                fix = dataclasses.replace(fix, verification="not verified")
-            fixes.append(self._with_commands(fix))
+        fixes = self.fixes.draft_fixes(
+            info, draft, lambda patched: self._still_failing(info, draft, patched))
         return Finding(
             check_id=info.id,
             title=info.title,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnose.arm.scopes import scope_key, scope_problem
 from diagnose.engine.api import (
     CheckInfo,
     Finding,
@@ -20,8 +21,8 @@ from diagnose.engine.runner import Engine
 from diagnose.explain.patterns import ErrorPattern, recognise
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
-from diagnose.model.scopes import scope_key, scope_problem
 from diagnose.rbac.decision import Decision
+from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
 
 _QUESTION = CheckInfo(
@@ -58,7 +59,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
                                  "role are involved and get the exact fix.")
         return explanation
     model = Model(snapshot)
-    engine = Engine(model)
+    engine = Engine(model, fixes=FixPlan)
     _evaluate_named_access(explanation, model, engine)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
