@@ -331,20 +331,23 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
 
 
 def test_snapshot_warnings_on_stderr_are_escaped(capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 hostile: dict[str, Any]) -> None:
-    """A warning quotes what it is about (a bundle member's name, say): shown as data."""
-    import dataclasses
+                                                 tmp_path: Path) -> None:
+    """A warning quotes what it is about (here the bundle's own path, which holds a terminal
+    escape): shown as data. The bundle's snapshot was edited after it was written, so reading
+    it with --ignore-bundle-hashes warns."""
+    import zipfile
 
-    import diagnose.app as app
-
-    real = app.diagnose
-
-    def warned(*args: Any, **kwargs: Any) -> Any:
-        run_ = real(*args, **kwargs)
-        snapshot = dataclasses.replace(run_.snapshot, warnings=("member x" + HOSTILE,))
-        return dataclasses.replace(run_, snapshot=snapshot)
-
-    monkeypatch.setattr(app, "diagnose", warned)
-    _, _, err = run(capsys, "--demo", "--no-tui")
-    assert "diagnose: warning: member x" + ESCAPED in err and unsafe_in(err) == []
+    original = tmp_path / "demo.zip"
+    assert run(capsys, "--demo", "--format", "json", "--bundle", str(original))[0] == 1
+    with zipfile.ZipFile(original) as bundle:
+        members = {info.filename: bundle.read(info) for info in bundle.infolist()}
+    snapshot = json.loads(members["snapshot.json"])
+    snapshot["collectedAt"] = "2020-01-01T00:00:00Z"
+    members["snapshot.json"] = json.dumps(snapshot).encode()
+    edited = tmp_path / f"edited{CONTROLS.replace(chr(0), '')}.zip"
+    with zipfile.ZipFile(edited, "w") as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    code, _, err = run(capsys, "--snapshot", str(edited), "--ignore-bundle-hashes", "--no-tui")
+    assert code in (0, 1, 3) and "diagnose: warning:" in err
+    assert "edited" + safe_text(CONTROLS.replace(chr(0), "")) in err and unsafe_in(err) == []
