@@ -156,3 +156,22 @@ def test_the_bundle_fuzzer_starts_from_a_bundle_that_replays(folder: Path,
     write_zip(path, list(bundle.members.items()), zipfile.ZIP_DEFLATED)
     code, out, err = run_cli(["--snapshot", str(path), "--format", "json"])
     assert code == 1 and not json.loads(out)["collectionErrors"], err
+
+
+@settings(FUZZ, max_examples=max(FUZZ_EXAMPLES // 3, 10))
+@given(data=st.data(), redact=st.booleans())
+def test_a_bundle_of_a_hostile_snapshot_replays(folder: Path, data: st.DataObject,
+                                                redact: bool) -> None:
+    """Whatever snapshot the tool accepts, the bundle it writes of it reads back: same exit
+    code, same number of findings (redacted or not)."""
+    path, bundle = folder / "accepted.json", folder / "out.zip"
+    path.write_bytes(encode(data.draw(mutated_documents()), True))
+    bundle.unlink(missing_ok=True)
+    code, out, _ = run_cli(["--snapshot", str(path), "--format", "json", "--bundle",
+                            str(bundle), *(["--redact"] if redact else [])])
+    if code == 2:
+        assert not bundle.exists()  # refused input: nothing written
+        return
+    replay_code, replay, _ = run_cli(["--snapshot", str(bundle), "--format", "json"])
+    assert replay_code == code
+    assert json.loads(replay)["summary"]["findings"] == json.loads(out)["summary"]["findings"]
