@@ -25,11 +25,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from diagnose.arm.scopes import resource_group_key, scope_key
 from diagnose.engine.api import Cause, CheckInfo, Finding, Remediation, Status
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
-from diagnose.model.scopes import resource_group_key, scope_key
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot, load_snapshot, parse_snapshot
 from tests import arm

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import (
     Cause,
     CheckInfo,
@@ -41,7 +42,6 @@ from diagnose.engine.context import CheckContext
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
-from diagnose.model.scopes import scope_key
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import parse_snapshot
 from tests import arm

@@ -34,6 +34,9 @@ MEMBER = "11111111-2222-3333-4444-555555555555"
      GRAPH_POSTS),
     # a resource that happens to be named like an action is still a resource
     ("GET", WORKSPACE.replace("/hub", "/listkeys"), HOST, ARM_POSTS),
+    ("GET", WORKSPACE + "/connections/secrets", HOST, ARM_POSTS),
+    ("GET", f"{WORKSPACE}/providers/Microsoft.Authorization/roleAssignments/token", HOST,
+     ARM_POSTS),
 ])
 def test_reads_pass(method, path, host, posts):
     assert refusal(method, f"https://{host}{path}?api-version=1", host, posts) is None
@@ -53,6 +56,10 @@ def test_reads_pass(method, path, host, posts):
              "Microsoft.MachineLearningServices/register", "POST is not a read"),
     ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "POST is not a read"),
     ("POST", "/v1.0/$batch", "POST is not a read"),
+    # an action on a path that is no ARM id, though it ends like one (diagnose.arm.ids)
+    ("GET", "/subscriptions/00000000-1111-2222-3333-444444444444/whatever/providers/"
+            "Microsoft.Web/sites/listkeys", "returns credentials"),
+    ("GET", WORKSPACE + "//listkeys", "returns credentials"),
 ])
 def test_everything_else_is_refused(method, path, why):
     reason = refusal(method, f"{ARM}{path}?api-version=1", HOST, ARM_POSTS)

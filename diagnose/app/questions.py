@@ -35,7 +35,7 @@ def access_question(principal: str, scope: str, operation: str, *,
                     data_action: bool) -> AccessQuestion:
     """The question, checked: an operation name without wildcards, an ARM scope. BadInput
     (naming the option) otherwise; the principal is resolved against the snapshot later."""
-    from diagnose.model.scopes import scope_problem
+    from diagnose.arm.scopes import scope_problem
 
     operation = operation.strip()
     if not OPERATION.fullmatch(operation):

@@ -19,6 +19,9 @@ from urllib.parse import unquote, urlsplit
 
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import HttpRequest, HttpResponse
+
+from diagnose.arm.ids import parse
 
 ARM_POSTS = (re.compile(r"^/providers/microsoft\.resourcegraph/resources$"),)
 GRAPH_POSTS = (
@@ -62,12 +65,9 @@ def refusal(method: str, url: str, host: str, posts: tuple[re.Pattern[str], ...]
 
 def _is_plain_collection(path: str) -> bool:
     """A resource named like an action (e.g. a workspace called 'tokens') is not refused when
-    the path has the shape of a resource id: providers/<namespace>/<type>/<name>[...]."""
-    segments = [s for s in path.split("/") if s]
-    if "providers" not in segments:
-        return False
-    after = segments[len(segments) - segments[::-1].index("providers"):]
-    return len(after) >= 3 and len(after) % 2 == 1
+    the path is a resource's id: .../providers/<namespace>/<type>/<name>[/<type>/<name>...]."""
+    parsed = parse(path)
+    return parsed is not None and bool(parsed.parts) and parsed.parts[-1].complete
 
 
 def _origin(netloc: str) -> str:
@@ -84,7 +84,7 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-class ReadOnlyPolicy(SansIOHTTPPolicy):
+class ReadOnlyPolicy(SansIOHTTPPolicy[HttpRequest, HttpResponse]):
     """Refuses, by raising RefusedRequest, anything but a permitted read to one host."""
 
     def __init__(self, endpoint: str, posts: tuple[re.Pattern[str], ...]) -> None:
@@ -92,7 +92,7 @@ class ReadOnlyPolicy(SansIOHTTPPolicy):
         self._host = urlsplit(endpoint).netloc
         self._posts = posts
 
-    def on_request(self, request: PipelineRequest) -> None:
+    def on_request(self, request: PipelineRequest[HttpRequest]) -> None:
         http = request.http_request
         reason = refusal(http.method, http.url, self._host, self._posts)
         if reason is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose import TOOL_NAME, __version__
+from diagnose.arm.scopes import level_of, scope_key
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import (
     CheckInfo,
@@ -22,7 +23,6 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
-from diagnose.model.scopes import level_of, scope_key
 from diagnose.rbac.evaluator import Evaluator, Holder
 from diagnose.secrets import scrub_text
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import Commands, Finding, Severity, Status
-from diagnose.model.scopes import scope_key
 from diagnose.remediation.languages import fix_languages, language_named
 from diagnose.render.safe import safe_text
 
