@@ -241,7 +241,7 @@ def test_fixture_scopes_read_as_before(text: str) -> None:
     assert level_of(scope_key(text)) == old.level_of(scope_key(text))
 
 
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(st.one_of(garbage.map(lambda text: "/" + text), resource_ids().map(build)))
 def test_generated_scopes_read_as_before(text: str) -> None:
     assert_scope_functions_as_before(text)

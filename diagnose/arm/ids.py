@@ -32,9 +32,10 @@ PROVIDERS = "providers"
 MANAGEMENT_NAMESPACE = "Microsoft.Management"
 MANAGEMENT_GROUPS = "managementGroups"
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-"""A subscription id, a tenant id, an object id: a GUID in any case."""
-_SAFE_SEGMENT = re.compile(r"^[^/?#%\\\s]+$")
+GUID = re.compile(r"\A[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
+"""A subscription id, a tenant id, an object id: a GUID in any case (nothing after it, not
+even a line break)."""
+_SAFE_SEGMENT = re.compile(r"\A[^/?#%\\\s]+\Z")
 """A segment that reads the same in a request path: no separator, query, fragment,
 percent-escape, backslash or white space."""
 
