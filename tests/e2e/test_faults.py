@@ -8,7 +8,7 @@ import email.utils
 import json
 import time
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from diagnose.snapshot import load_snapshot
@@ -109,7 +109,10 @@ def test_a_list_without_value_is_partial_not_empty(tmp_path):
 
 def test_retry_after_as_an_http_date_or_garbage(tmp_path):
     output = tmp_path / "snapshot.json"
-    soon = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    # A whole second, so the date the header carries (one-second resolution) is exact; far
+    # enough ahead that even a slow process start reaches the first request before it.
+    due = int(time.time()) + 5
+    soon = email.utils.format_datetime(datetime.fromtimestamp(due, UTC), usegmt=True)
     faults = Faults(rules=[
         Faults.throttle(CONNECTIONS, retry_after=soon),
         Faults.throttle(r"^POST /providers/Microsoft\.ResourceGraph/resources$",
@@ -123,7 +126,9 @@ def test_retry_after_as_an_http_date_or_garbage(tmp_path):
     assert comparable(load_snapshot(output).data) == expected_snapshot()
     connections = [r for r in received if r.path.endswith("/workspaces/hub-ai/connections")]
     assert [r.status for r in connections] == [429, 200]
-    assert connections[1].at - connections[0].at >= 0.9  # the date was honoured
+    to_wall = time.time() - time.monotonic()  # the server stamps requests with monotonic time
+    assert connections[0].at + to_wall < due  # asked before the date, so there was a wait
+    assert connections[1].at + to_wall >= due - 0.05  # and the retry waited for the date
     graph = [r for r in received if r.path == "/providers/Microsoft.ResourceGraph/resources"]
     assert graph[0].status == 429 and graph[1].at - graph[0].at < 2  # backoff, not a crash
 
