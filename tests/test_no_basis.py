@@ -284,3 +284,15 @@ def test_without_any_role_assignment_the_creator_is_not_said_to_lack_a_role(caps
         assert finding["status"] == "unknown" and not finding["remediations"]
         assert "Whether it has them cannot be told: no role assignment at all was read" in \
             finding["message"]
+
+
+def test_a_listing_that_timed_out_asks_for_a_longer_timeout_not_for_a_role(capsys, tmp_path):
+    """A read that ran out of time was not refused: the advice is time, not Reader."""
+    data = unreadable_at(SUBSCRIPTION)
+    data["errors"][-1].update(status=None, code="Timeout",
+                              message="not read before the --timeout of 3 s ran out")
+    _, report = report_of(capsys, write(tmp_path, data))
+    because = report["summary"]["unknownBecause"]
+    assert "longer --timeout" in because and "Reader on the subscription" not in because
+    _, refused = report_of(capsys, write(tmp_path, unreadable_at(SUBSCRIPTION), "refused.json"))
+    assert "Reader on the subscription" in refused["summary"]["unknownBecause"]

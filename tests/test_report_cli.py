@@ -189,3 +189,24 @@ def test_an_unwritable_bundle_path_fails_before_any_work(capsys, tmp_path):
     code, out, err = run(capsys, "--demo", "--json", "--bundle",
                          str(tmp_path / "missing-folder" / "b.zip"))
     assert code == 2 and out == "" and "Traceback" not in err
+
+
+def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
+    """A refused or timed-out read leaves the report partial even where no selected check
+    turned unknown: --strict must not pass it off as complete."""
+    from diagnose.demo import load_demo
+
+    data = load_demo().data
+    hub = next(r["id"] for r in data["resources"] if r.get("kind", "").lower() == "hub")
+    data["errors"] = [*data["errors"], {
+        "scope": hub, "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
+        "status": None, "code": "Timeout",
+        "message": "not read before the --timeout of 3 s ran out"}]
+    path = tmp_path / "timed-out.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON004")
+    assert code == 0 and json.loads(out)["summary"]["partial"] is True
+    assert run(capsys, "--snapshot", str(path), "--json", "--select", "CON004",
+               "--strict")[0] == 3
+    # The demo as collected is complete: --strict changes nothing there.
+    assert run(capsys, "--demo", "--json", "--select", "CON004", "--strict")[0] == 0

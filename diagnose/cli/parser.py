@@ -11,7 +11,8 @@ EXIT_CODES = """exit codes:
   0  no finding at or above --fail-on (access: allowed)
   1  findings at or above --fail-on (access: denied or conditional)
   2  bad usage or input
-  3  incomplete: some checks are unknown and --strict was given (access: unknown)
+  3  incomplete: --strict, and some checks are unknown or something was not read
+     (access: unknown)
   4  internal error (a bug: set DIAGNOSE_DEBUG=1 for the traceback)"""
 
 FORMATS = tuple(REPORT_FORMATS)

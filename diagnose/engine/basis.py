@@ -30,6 +30,8 @@ from diagnose.model.resources import Resource
 
 COLLECT_ROLES = ("Collect with a principal that can read role assignments (Reader on the "
                  "subscription).")
+COLLECT_LONGER = ("Collect again with a longer --timeout (the reads ran out of time; they were "
+                  "not refused).")
 COLLECT_TARGET = ("Collect the hub again (diagnose collect --hub HUB -o FILE) with a principal "
                   "that can read it (Reader on the subscription).")
 
@@ -48,6 +50,8 @@ class Gap:
     kind: GapKind
     reason: str
     """What is missing, as a clause without a final period."""
+    timed_out: bool = False
+    """Every read behind the gap ran out of time (--timeout) rather than being refused."""
 
 
 class Basis:
@@ -77,8 +81,9 @@ class Basis:
                 sentences.append(f"{reason}: checks about the people who use it cannot be "
                                  f"decided. {COLLECT_TARGET}")
             else:
+                advice = COLLECT_LONGER if gap.timed_out else COLLECT_ROLES
                 sentences.append(f"{reason}: checks about who holds which role cannot be "
-                                 f"decided. {COLLECT_ROLES}")
+                                 f"decided. {advice}")
         return " ".join(dict.fromkeys(sentences))
 
     def doubt(self, scope: str) -> str | None:
@@ -99,15 +104,17 @@ class Basis:
         # the collection errors, and a redacted support bundle keeps the summary as it is.
         places: dict[str, str] = {}
         why: dict[str, None] = {}
+        timed_out = True
         for target in self.targets:  # the hub first: a scope above both is named from it
             for error in self._authz.errors_above(target.key, "assignments"):
                 places.setdefault(error.scope_key, _relation(error.scope_key, target))
                 why[" ".join(str(p) for p in (error.status, error.code) if p)] = None
+                timed_out = timed_out and error.code == "Timeout"
         if places:
             codes = ", ".join(w for w in why if w)
             return [Gap(GapKind.UNREADABLE,
                         f"role assignments at {_and(list(places.values()))} could not be read"
-                        + (f" ({codes})" if codes else ""))]
+                        + (f" ({codes})" if codes else ""), timed_out=timed_out)]
         by_scope = self._authz.assignments_by_scope
         reaching = {key for target in self.targets
                     for key in self._authz.tree.ancestors(target.key)}

@@ -207,13 +207,16 @@ def _collection_error(entry: dict[str, Any]) -> CollectionError:
 
 
 def exit_code(report: Report, fail_on: str, strict: bool) -> int:
-    """0 nothing at or above --fail-on; 1 findings; 3 incomplete under --strict."""
+    """0 nothing at or above --fail-on; 1 findings; 3 incomplete under --strict: a check
+    answered unknown or crashed, or something was not read (a timed-out or refused listing
+    leaves the report partial even where no check could tell it was missing)."""
     from diagnose.exitcodes import ExitCode
 
     if fail_on != "never":
         threshold = Status(fail_on).rank
         if any(f.status.rank <= threshold for f in report.findings):
             return ExitCode.FINDINGS
-    if strict and (report.unknown_count or report.check_errors):
+    partial = report.summary.get("partial")
+    if strict and (report.unknown_count or report.check_errors or partial):
         return ExitCode.INCOMPLETE
     return ExitCode.OK
