@@ -105,7 +105,8 @@ def settings_from(options: LiveOptions) -> Settings:
     timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or \
             not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
-        raise BadInput(f"{timeout!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}",
+        raise BadInput(f"{timeout!r} is not a number of seconds above 0 and at most "
+                       f"{MAX_TIMEOUT:g}",
                        where="--timeout", fix="use for example --timeout 600")
     project = options.project
     if project is not None and not HUB_NAME.match(project):
