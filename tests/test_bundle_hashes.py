@@ -17,8 +17,9 @@ from diagnose.bundle import MEMBERS
 from diagnose.bundle.manifest import MANIFEST_NAME
 from diagnose.cli import main
 from diagnose.snapshot import load_snapshot
-from diagnose.snapshot.archive import HASH_MISMATCH_CODE, SNAPSHOT_NAME
 from diagnose.snapshot.archive import MANIFEST_NAME as READ_MANIFEST_NAME
+from diagnose.snapshot.archive import SNAPSHOT_NAME
+from diagnose.snapshot.codes import HASH_MISMATCH_CODE
 from tests.bundle_support import members as read_members
 from tests.fuzz_support import DEMO, HUB, demo_bundle
 

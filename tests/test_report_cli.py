@@ -210,3 +210,21 @@ def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
                "--strict")[0] == 3
     # The demo as collected is complete: --strict changes nothing there.
     assert run(capsys, "--demo", "--json", "--select", "CON004", "--strict")[0] == 0
+
+
+@pytest.mark.parametrize(("code", "advice"), [
+    ("Timeout", "collect again with a longer --timeout"),
+    ("BundleHashMismatch", "ask for the bundle again"),
+])
+def test_errors_the_tool_wrote_itself_get_their_own_advice(capsys, tmp_path, code, advice):
+    from diagnose.demo import load_demo
+
+    data = load_demo().data
+    data["errors"] = [{"scope": "snapshot.json", "operation": "read", "status": None,
+                       "code": code, "message": "what happened"}]
+    path = tmp_path / "errors.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON004")
+    [error] = json.loads(out)["collectionErrors"]
+    assert error["retry"].startswith(advice)
+    assert "retry the collection" not in error["retry"]

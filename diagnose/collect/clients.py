@@ -26,6 +26,7 @@ from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceede
 from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, ReadOnlyPolicy, RefusedRequest
 from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
 from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
+from diagnose.snapshot.codes import TIMEOUT_CODE
 
 MAX_PAGES = 500
 READ_TIMEOUT = 60
@@ -33,7 +34,7 @@ CONNECTION_TIMEOUT = 15
 USER_AGENT = f"ai-hub-diagnose/{__version__}"
 
 
-TIMEOUT = "Timeout"
+TIMEOUT = TIMEOUT_CODE
 """The code of an errors entry for a read the deadline cut short or never let start."""
 
 

@@ -25,6 +25,7 @@ from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator, Holder
 from diagnose.secrets import scrub_text
+from diagnose.snapshot.codes import HASH_MISMATCH_CODE, TIMEOUT_CODE
 
 REPORT_SCHEMA_VERSION = 1
 MAX_HOLDERS_SHOWN = 10
@@ -187,7 +188,12 @@ def _collection_error(entry: dict[str, Any]) -> CollectionError:
     scope = entry["scope"]
     operation = entry["operation"]
     status = entry.get("status")
-    if status in (401, 403):
+    code = entry.get("code")
+    if code == HASH_MISMATCH_CODE:
+        retry = "ask for the bundle again: a member differs from what its manifest recorded"
+    elif code == TIMEOUT_CODE:
+        retry = "collect again with a longer --timeout"
+    elif status in (401, 403):
         where = f"{level_of(scope_key(scope))} {scope}" if scope.startswith("/") else scope
         if operation.lower().startswith("microsoft.graph"):
             retry = ("retry with a directory role that can read users, groups and service "

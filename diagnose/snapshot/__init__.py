@@ -20,7 +20,8 @@ from typing import Any
 
 from diagnose.errors import BadInput
 from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
-from diagnose.snapshot.archive import HASH_MISMATCH_CODE, read_bundle
+from diagnose.snapshot.archive import read_bundle
+from diagnose.snapshot.codes import HASH_MISMATCH_CODE
 from diagnose.snapshot.decode import decode_json
 from diagnose.snapshot.reading import read_bounded
 

@@ -34,7 +34,6 @@ from diagnose.snapshot.reading import READ_CHUNK
 SNAPSHOT_NAME = "snapshot.json"
 MANIFEST_NAME = "manifest.json"
 MAX_MANIFEST_BYTES = 1024**2
-HASH_MISMATCH_CODE = "BundleHashMismatch"
 UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
                   EOFError, OSError, ValueError, struct.error, NotImplementedError)
 """What zipfile raises on damaged or unusual archives (NotImplementedError: a compression
