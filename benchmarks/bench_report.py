@@ -58,7 +58,7 @@ def main() -> int:
 
         def full_run() -> str:
             # As the console script does: what the run built is kept, not freed (see
-            # diagnose.cli.run).
+            # diagnose.program.run).
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = diagnose(["--snapshot", str(path), "--json"], keep_alive=kept)

@@ -1,3 +1,3 @@
-from diagnose.cli import run
+from diagnose.program import run
 
 run()

@@ -616,7 +616,7 @@ def quit_after_load(monkeypatch, check=None) -> None:
 
 
 def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
-    from diagnose.cli import main
+    from diagnose.program import main
 
     def has_rows(app: DiagnoseApp) -> None:
         assert app.query_one(FindingsTable).row_count > 0
@@ -627,11 +627,21 @@ def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
 
 def test_cli_bad_input_in_the_ui_exits_2_with_the_message(monkeypatch, capsys,
                                                         tmp_path: Path) -> None:
-    from diagnose.cli import main
+    from diagnose.program import main
 
     quit_after_load(monkeypatch)
     assert main(["--snapshot", str(tmp_path / "nope.json"), "--tui"]) == 2
     assert "diagnose: error:" in capsys.readouterr().err
+
+
+def test_the_command_line_alone_has_no_ui_to_open(capsys) -> None:
+    """The command line imports no other front end: without the viewer the program gives it,
+    --tui says so (exit 2) instead of opening anything."""
+    from diagnose.cli import main
+
+    assert main(["--demo", "--tui"]) == 2
+    err = capsys.readouterr().err
+    assert "--tui: the terminal UI is not available here" in err
 
 
 # -- names from Azure are data ------------------------------------------------------------------
@@ -765,7 +775,7 @@ async def test_a_partial_report_lists_what_could_not_be_read() -> None:
 
 
 def test_cli_with_tui_and_output_also_writes_the_report(monkeypatch, tmp_path: Path) -> None:
-    from diagnose.cli import main
+    from diagnose.program import main
 
     quit_after_load(monkeypatch)
     target = tmp_path / "report.json"

@@ -13,8 +13,9 @@
 Data flows one way: collect -> snapshot -> model -> evaluate -> checks -> plan -> report ->
 app -> front ends. The front ends (diagnose.cli, diagnose.tui, and the support bundle writer
 diagnose.bundle below them) turn their input into these values, call a use case and render
-what it returns; none of them imports another (the command line only starts the terminal
-UI), and nothing here knows about argparse or Textual. tests/test_layers.py holds the rules.
+what it returns; none of them imports another (the program, diagnose.program, hands the
+command line the terminal UI as a Viewer), and nothing here knows about argparse or Textual.
+tests/test_layers.py holds the rules.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ from diagnose.app.sources import (
     load,
     narrow_to_project,
 )
+from diagnose.app.viewer import Viewer
 
 __all__ = [
     "AccessAnswer", "AccessQuestion", "CheckList", "DemoSource", "DiagnoseOptions",
     "Diagnosis", "InputLimits", "LiveOptions", "LiveSource", "Loaded", "Progress",
-    "SnapshotSource", "Source", "access", "access_question", "check_named", "collect",
-    "diagnose", "diagnose_snapshot", "explain", "list_checks", "load", "narrow_to_project",
-    "plan", "rediagnose",
+    "SnapshotSource", "Source", "Viewer", "access", "access_question", "check_named",
+    "collect", "diagnose", "diagnose_snapshot", "explain", "list_checks", "load",
+    "narrow_to_project", "plan", "rediagnose",
 ]

@@ -2,8 +2,9 @@
 
 Each command parses its arguments, turns them into the app's typed values (cli/inputs.py),
 calls a use case of diagnose.app, renders what it returns and writes it, and returns an exit
-code. On a terminal the report command opens the terminal UI instead (the one front end the
-command line imports). Heavy imports (Azure SDKs, Textual, the check engine) happen inside the
+code. On a terminal the report command hands the diagnosis to the viewer it was given (the
+program, diagnose.program, gives it the terminal UI; the command line imports no other front
+end). Heavy imports (Azure SDKs, Textual, the check engine) happen inside the
 command that needs them, so `diagnose --help` stays instant.
 """
 
@@ -12,14 +13,21 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from diagnose.app import Viewer
 
-def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None = None) -> int:
+
+def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None = None,
+         viewer: Viewer | None = None) -> int:
     """Run the command line and return the exit code. With keep_alive, the objects a run built
-    are appended to it instead of being freed on return (see run())."""
+    are appended to it instead of being freed on return (see diagnose.program.run()). viewer
+    is the interactive front end that `--tui` (or a terminal) opens; without one the report
+    is written as text, and an explicit --tui is an error."""
     from diagnose.cli.parser import build_parser
 
     parser = build_parser()
@@ -30,6 +38,7 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None =
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.BAD_INPUT
     args.argv = arguments  # the command line as given, for the support bundle
     args.keep_alive = keep_alive
+    args.viewer = viewer
     try:
         return int(args.handler(args))
     except BadInput as exc:
@@ -55,18 +64,3 @@ def _printable(exc: BaseException) -> str:
     from diagnose.render.safe import safe_message
 
     return safe_message(str(exc))
-
-
-def run() -> None:
-    """The console script. A process that is about to end need not free what it built: a large
-    hub's run is millions of objects that take ~0.2 s to free, memory the operating system
-    reclaims at once anyway. So they are kept alive, the output is flushed, and the process
-    ends without the interpreter's teardown (every file the tool writes is closed by then)."""
-    kept: list[object] = []
-    code = main(keep_alive=kept)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # the reader went away (| head): nothing more to say
-        pass
-    os._exit(code)

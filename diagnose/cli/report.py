@@ -1,8 +1,8 @@
 """`diagnose --demo | --snapshot FILE | --hub X`: run every check and report.
 
 Parse -> typed values (diagnose.cli.inputs) -> diagnose.app.diagnose -> render through the
-report format registry -> write -> exit code. On a terminal the same Diagnosis is shown in the
-terminal UI instead, which the command line starts (the one front end it imports).
+report format registry -> write -> exit code. On a terminal (or with --tui) the source is
+handed to the viewer the program gave the command line (the terminal UI) instead.
 """
 
 from __future__ import annotations
@@ -45,11 +45,13 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.cli.inputs import diagnose_options_from, source_from
 
     source, options = source_from(args), diagnose_options_from(args)
-    if use_tui:
-        from diagnose.tui import run_tui
-
-        code, shown = run_tui(source, options, fail_on=args.fail_on, strict=args.strict,
-                              argv=args.argv)
+    viewer = getattr(args, "viewer", None)
+    if use_tui and viewer is None and args.tui:
+        raise BadInput("the terminal UI is not available here", where="--tui",
+                       fix="run the installed `diagnose` command (or python -m diagnose)")
+    if use_tui and viewer is not None:
+        code, shown = viewer(source, options, fail_on=args.fail_on, strict=args.strict,
+                             argv=args.argv)
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or args.output:
                 write_output(_render(shown, fmt or "text"), args.output)
