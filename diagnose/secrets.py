@@ -11,7 +11,7 @@ never masked or hashed. Its users, in two modes of the same rules:
   all of it; free text that must stay (assignment descriptions, Graph names, error messages)
   keeps its words, with REMOVED where a credential was.
 - Every message printed (stderr, the UI's notifications, error texts quoted in reports) goes
-  through scrub_text (diagnose.render.safe.safe_message), and so do the error messages the
+  through scrub_text (diagnose.safe.safe_message), and so do the error messages the
   model reads from any snapshot, however old.
 - A support bundle (diagnose/bundle) runs first, before redaction and before anything is
   written, on the snapshot, the request log, the command line and the rendered reports,

@@ -6,7 +6,7 @@ Bottom to top (`CORE_LAYERS`):
 
     foundation   diagnose's own top-level modules (errors, secrets, outfile, ...), the ARM
                  vocabulary (diagnose.arm), the role and operation catalog, and the one
-                 definition of unsafe characters (diagnose.render.safe)
+                 definition of unsafe characters (diagnose.safe)
     snapshot     the snapshot format: reading and validating it
     collect      live collection, which writes snapshots   |  model: a snapshot indexed
     rbac         the evaluator
@@ -42,7 +42,7 @@ PACKAGES = ("diagnose",)
 
 FOUNDATION = ("diagnose.__init__", "diagnose.errors", "diagnose.exitcodes", "diagnose.inputlimits",
               "diagnose.jsonable", "diagnose.secrets", "diagnose.bulk", "diagnose.outfile",
-              "diagnose.arm", "diagnose.catalog", "diagnose.render.safe")
+              "diagnose.arm", "diagnose.catalog", "diagnose.safe")
 CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     FOUNDATION,
     ("diagnose.snapshot",),

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from diagnose.cli import main
-from diagnose.render.safe import (
+from diagnose.safe import (
     UNSAFE,
     markdown_code,
     markdown_text,
@@ -40,7 +40,7 @@ SHOWN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
 
 def unsafe_in(text: str, allowed: str = "\n") -> list[str]:
     """Characters a terminal would act on or a reader could not see, by Unicode category
-    (an oracle independent of diagnose.render.safe)."""
+    (an oracle independent of diagnose.safe)."""
     return sorted({hex(ord(c)) for c in text
                    if c not in allowed and unicodedata.category(c) in SHOWN_CATEGORIES})
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from diagnose.render.safe import safe_message
+from diagnose.safe import safe_message
 from diagnose.secrets import REMOVED, is_secret_label, scrub_json, scrub_text
 from diagnose.testing.fixtures import FixtureSet, load_fixture_set
 from diagnose.testing.harness import HUB_BASIC, collect_replayed

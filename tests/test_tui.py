@@ -16,8 +16,8 @@ from textual.widgets import Input, Select
 from diagnose.engine.api import Status
 from diagnose.errors import BadInput
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_text
 from diagnose.report.model import exit_code
+from diagnose.safe import safe_text
 from diagnose.tui.app import DiagnoseApp
 from diagnose.tui.data import fix_plan_text
 from diagnose.tui.screens.access import AccessScreen

@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None =
 
 def _printable(exc: BaseException) -> str:
     """An exception's text as printed: it may quote Azure, a snapshot or a server's echo, so
-    credentials are removed and control characters shown (diagnose.render.safe)."""
-    from diagnose.render.safe import safe_message
+    credentials are removed and control characters shown (diagnose.safe)."""
+    from diagnose.safe import safe_message
 
     return safe_message(str(exc))

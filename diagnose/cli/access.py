@@ -11,7 +11,7 @@ from diagnose.cli.inputs import snapshot_source_from
 from diagnose.exitcodes import ExitCode
 from diagnose.rbac import Outcome
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_message
+from diagnose.safe import safe_message
 
 EXIT_BY_OUTCOME = {
     Outcome.ALLOWED: ExitCode.OK,

@@ -9,7 +9,7 @@ from typing import Any
 
 from diagnose.app import check_named, list_checks
 from diagnose.engine.api import SECTION_TITLES, CheckInfo
-from diagnose.render.safe import safe_message, safe_text
+from diagnose.safe import safe_message, safe_text
 
 
 def run_checks(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from diagnose.exitcodes import ExitCode
 from diagnose.explain.explain import Explanation, explanation_json
 from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_block, safe_message, safe_text
+from diagnose.safe import safe_block, safe_message, safe_text
 
 
 def run_explain(args: argparse.Namespace) -> int:

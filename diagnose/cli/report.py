@@ -14,7 +14,7 @@ from diagnose.app import Diagnosis
 from diagnose.cli.output import write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
-from diagnose.render.safe import safe_message
+from diagnose.safe import safe_message
 
 
 def run_report(args: argparse.Namespace) -> int:

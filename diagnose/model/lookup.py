@@ -11,7 +11,7 @@ import re
 
 from diagnose.errors import BadInput
 from diagnose.model.model import Model
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 

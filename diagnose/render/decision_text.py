@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagnose.rbac.decision import Decision, Grant, Outcome
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 
 NameOf = Callable[[str], str | None]
 

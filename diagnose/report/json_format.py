@@ -7,8 +7,8 @@ from typing import Any
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import Finding
 from diagnose.jsonable import to_jsonable
-from diagnose.render.safe import safe_json
 from diagnose.report.model import REPORT_SCHEMA_VERSION, Report
+from diagnose.safe import safe_json
 
 
 def finding_json(report: Report, finding: Finding) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The report as Markdown, for tickets and pull requests. Names from Azure are escaped: they
-are data, never markup (diagnose.render.safe: markdown_text for prose and table cells,
+are data, never markup (diagnose.safe: markdown_text for prose and table cells,
 markdown_code for code spans, which show backslashes literally, so they are never fed
 markdown_text)."""
 
@@ -10,9 +10,9 @@ import re
 from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.languages import fix_languages
-from diagnose.render.safe import markdown_code, markdown_text, safe_block, safe_message
 from diagnose.report.model import Report
 from diagnose.report.text import summary_line
+from diagnose.safe import markdown_code, markdown_text, safe_block, safe_message
 
 md = markdown_text
 """Escape text so Markdown shows it literally (and no HTML can slip in)."""

@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from diagnose.engine.api import CheckInfo, Severity, Status
-from diagnose.render.safe import safe_json, safe_text, sarif_text
 from diagnose.report.model import Report
+from diagnose.safe import safe_json, safe_text, sarif_text
 
 LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.UNKNOWN: "note",
           Status.INFO: "note"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from diagnose.engine.api import Finding, Status
-from diagnose.render.safe import safe_block, safe_message, safe_text
 from diagnose.report.model import Report
+from diagnose.safe import safe_block, safe_message, safe_text
 
 WIDTH = 100
 

@@ -29,7 +29,7 @@ def run_tui(source: Source, options: DiagnoseOptions, *, fail_on: str = "fail",
     if app.crash is not None:
         raise app.crash
     if app.error is not None:
-        from diagnose.render.safe import safe_message
+        from diagnose.safe import safe_message
 
         print(f"diagnose: error: {safe_message(str(app.error))}", file=sys.stderr)
         return app.exit_code, None

@@ -55,7 +55,7 @@ from diagnose.app import DiagnoseOptions, Diagnosis, LiveSource, Source
 from diagnose.collect.progress import RequestTally
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
-from diagnose.render.safe import safe_message, safe_text
+from diagnose.safe import safe_message, safe_text
 from diagnose.tui.commands import DiagnoseCommands
 from diagnose.tui.data import (
     LANGUAGES,

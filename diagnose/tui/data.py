@@ -14,7 +14,7 @@ from rich.text import Text
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import Commands, Finding, Severity, Status
 from diagnose.remediation.languages import fix_languages, language_named
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 
 if TYPE_CHECKING:
     from diagnose.app import Diagnosis

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 
 OPERATION = re.compile(r"[A-Za-z0-9.\-]+(/[A-Za-z0-9_.\-]+)+")
 OUTCOME_STYLE = {"ALLOWED": "bold green", "DENIED": "bold red", "CONDITIONAL": "bold yellow",

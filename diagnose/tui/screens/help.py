@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 
 
 def help_text(keys: list[tuple[str, str]], check: Any | None) -> Text:

@@ -13,7 +13,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from diagnose.engine.api import Finding, Remediation
 from diagnose.render.decision_text import render_decision
-from diagnose.render.safe import safe_block, safe_text
+from diagnose.safe import safe_block, safe_text
 from diagnose.tui.data import LANGUAGES, SEVERITY_STYLE, STATUS_STYLE, commands_text, display_code
 
 NameOf = Callable[[str], str | None]

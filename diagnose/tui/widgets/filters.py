@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from diagnose.engine.api import Severity, Status
-from diagnose.render.safe import safe_text
+from diagnose.safe import safe_text
 from diagnose.tui.data import FindingFilter
 
 FILTER_SELECTS = ("severity", "status", "check")
