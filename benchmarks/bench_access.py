@@ -60,26 +60,32 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        path = write(Path(folder) / "hub.json", assignments=args.assignments,
-                     principals=args.principals, resources=args.resources)
+        path = write(
+            Path(folder) / "hub.json",
+            assignments=args.assignments,
+            principals=args.principals,
+            resources=args.resources,
+        )
         size = path.stat().st_size / 1e6
         json_time, _ = best_of(args.runs, lambda: json.loads(path.read_bytes()))
         load_time, model = best_of(args.runs, lambda: Model(load_snapshot(path)))
 
     data = model.snapshot.data
     principals = [p["id"] for p in data["principals"]]
-    scopes = [r["id"] for r in data["resources"]] + \
-        [a["properties"]["scope"] for a in data["roleAssignments"][:5000]]
+    scopes = [r["id"] for r in data["resources"]] + [
+        a["properties"]["scope"] for a in data["roleAssignments"][:5000]
+    ]
     rng = random.Random(11)
-    queries = [(rng.choice(principals), rng.choice(scopes), *rng.choice(OPERATIONS))
-               for _ in range(args.queries)]
+    queries = [
+        (rng.choice(principals), rng.choice(scopes), *rng.choice(OPERATIONS))
+        for _ in range(args.queries)
+    ]
 
     def answer(explain: bool) -> float:
         evaluator = Evaluator(model.authorization)
         start = time.perf_counter()
         for principal, scope, operation, data_action in queries:
-            evaluator.check(principal, scope, operation, data_action=data_action,
-                            explain=explain)
+            evaluator.check(principal, scope, operation, data_action=data_action, explain=explain)
         return len(queries) / (time.perf_counter() - start)
 
     plain = statistics.median(answer(False) for _ in range(args.runs))
@@ -90,12 +96,16 @@ def main() -> int:
         decision = evaluator.check(principal, scope, operation, data_action=data_action)
         outcomes[decision.decision.value] = outcomes.get(decision.decision.value, 0) + 1
 
-    print(f"snapshot: {len(data['roleAssignments']):,} role assignments, "
-          f"{len(principals):,} principals, {len(data['resources']):,} resources, "
-          f"{size:.1f} MB")
+    print(
+        f"snapshot: {len(data['roleAssignments']):,} role assignments, "
+        f"{len(principals):,} principals, {len(data['resources']):,} resources, "
+        f"{size:.1f} MB"
+    )
     print(f"json.load:               {json_time * 1000:8.0f} ms")
-    print(f"load + validate + index: {load_time * 1000:8.0f} ms  "
-          f"({load_time / json_time:.2f}x json.load; target <= 2x)")
+    print(
+        f"load + validate + index: {load_time * 1000:8.0f} ms  "
+        f"({load_time / json_time:.2f}x json.load; target <= 2x)"
+    )
     print(f"queries/s (decision only):   {plain:10,.0f}  (target >= 20,000 on one core)")
     print(f"queries/s (with near misses): {explained:9,.0f}")
     print(f"decisions in a sample of 2,000: {outcomes}")

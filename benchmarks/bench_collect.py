@@ -28,9 +28,18 @@ from diagnose.testing.scenarios import HUB, big_hub
 
 
 def run_once(server: ArmServer, concurrency: int) -> tuple[float, int, int, int]:
-    args = SimpleNamespace(hub=HUB, subscription=None, resource_group=None, project=None,
-                           auth="default", cloud="AzureCloud", arm_endpoint=server.url,
-                           graph_endpoint=server.url, concurrency=concurrency, quiet=True)
+    args = SimpleNamespace(
+        hub=HUB,
+        subscription=None,
+        resource_group=None,
+        project=None,
+        auth="default",
+        cloud="AzureCloud",
+        arm_endpoint=server.url,
+        graph_endpoint=server.url,
+        concurrency=concurrency,
+        quiet=True,
+    )
     settings = settings_from_args(args)
     credentials = Credentials(StaticTokenCredential("bench"), StaticTokenCredential("bench"))
     server.reset()
@@ -39,8 +48,10 @@ def run_once(server: ArmServer, concurrency: int) -> tuple[float, int, int, int]
     elapsed = time.perf_counter() - start
     errors = len(collection.snapshot.data["errors"])
     if server.unmatched or errors:
-        raise SystemExit(f"the scenario is incomplete: {server.unmatched[:3]} "
-                         f"{collection.snapshot.data['errors'][:3]}")
+        raise SystemExit(
+            f"the scenario is incomplete: {server.unmatched[:3]} "
+            f"{collection.snapshot.data['errors'][:3]}"
+        )
     return elapsed, len(collection.requests), collection.waves, len(server.non_read_requests())
 
 
@@ -59,18 +70,24 @@ def main() -> int:
         run_once(server, args.concurrency)  # warm-up: imports, TLS, the role catalog
         elapsed, requests, waves, writes = run_once(server, args.concurrency)
         budget = 3 * waves * args.latency
-        print(f"hub with {args.projects} projects and "
-              f"{args.projects * args.connections_per_project} connections, "
-              f"{args.latency * 1000:.0f} ms latency per request")
-        print(f"concurrent (--concurrency {args.concurrency}): {requests} requests in {waves} "
-              f"waves, {elapsed * 1000:.0f} ms; target 3 x ({waves} waves x "
-              f"{args.latency * 1000:.0f} ms) = {budget * 1000:.0f} ms: "
-              f"{'PASS' if elapsed <= budget else 'FAIL'}; non-read requests: {writes}")
+        print(
+            f"hub with {args.projects} projects and "
+            f"{args.projects * args.connections_per_project} connections, "
+            f"{args.latency * 1000:.0f} ms latency per request"
+        )
+        print(
+            f"concurrent (--concurrency {args.concurrency}): {requests} requests in {waves} "
+            f"waves, {elapsed * 1000:.0f} ms; target 3 x ({waves} waves x "
+            f"{args.latency * 1000:.0f} ms) = {budget * 1000:.0f} ms: "
+            f"{'PASS' if elapsed <= budget else 'FAIL'}; non-read requests: {writes}"
+        )
         if not args.skip_naive:
             elapsed1, requests1, _, _ = run_once(server, 1)
-            print(f"naive sequential order (one request at a time): {requests1} requests in "
-                  f"{requests1} sequential steps, {elapsed1 * 1000:.0f} ms "
-                  f"({elapsed1 / elapsed:.1f}x slower)")
+            print(
+                f"naive sequential order (one request at a time): {requests1} requests in "
+                f"{requests1} sequential steps, {elapsed1 * 1000:.0f} ms "
+                f"({elapsed1 / elapsed:.1f}x slower)"
+            )
     return 0 if elapsed <= budget else 1
 
 

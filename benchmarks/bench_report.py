@@ -48,9 +48,13 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        path = write(Path(folder) / "hub.json", projects=args.projects,
-                     connections=args.connections, assignments=args.assignments,
-                     principals=args.principals)
+        path = write(
+            Path(folder) / "hub.json",
+            projects=args.projects,
+            connections=args.connections,
+            assignments=args.assignments,
+            principals=args.principals,
+        )
         size = path.stat().st_size / 1e6
         json_time = min(timed(lambda: json.loads(path.read_bytes()))[0] for _ in range(3))
 
@@ -74,22 +78,33 @@ def main() -> int:
         report = json.loads(output)
 
         env = {**os.environ, "PYTHONHASHSEED": "0"}
-        command = [str(Path(sys.executable).with_name("diagnose")), "--snapshot", str(path),
-                   "--json", "-o", str(Path(folder) / "report.json")]
+        command = [
+            str(Path(sys.executable).with_name("diagnose")),
+            "--snapshot",
+            str(path),
+            "--json",
+            "-o",
+            str(Path(folder) / "report.json"),
+        ]
         process_time = min(timed(lambda: _run_command(command, env))[0] for _ in range(2))
         phases = _phases(path)
 
     summary = report["summary"]
-    print(f"snapshot: {size:.1f} MB; {summary['checks']} checks, {summary['requirements']:,} "
-          f"requirements, {summary['findings']:,} findings, {summary['fixes']:,} planned fixes "
-          f"({summary['verifiedFixes']:,} verified)")
+    print(
+        f"snapshot: {size:.1f} MB; {summary['checks']} checks, {summary['requirements']:,} "
+        f"requirements, {summary['findings']:,} findings, {summary['fixes']:,} planned fixes "
+        f"({summary['verifiedFixes']:,} verified)"
+    )
     print(f"json.load:                    {json_time * 1000:8.0f} ms")
-    print(f"diagnose --json (in process): {run_time * 1000:8.0f} ms  "
-          f"({run_time / json_time:.2f}x json.load; target < 5 s and < 5x)")
-    print(f"diagnose --json (the command): {process_time * 1000:7.0f} ms  "
-          f"({process_time / json_time:.2f}x; interpreter start-up and imports included)")
-    print("phases: " + ", ".join(f"{name} {seconds * 1000:.0f} ms"
-                                 for name, seconds in phases))
+    print(
+        f"diagnose --json (in process): {run_time * 1000:8.0f} ms  "
+        f"({run_time / json_time:.2f}x json.load; target < 5 s and < 5x)"
+    )
+    print(
+        f"diagnose --json (the command): {process_time * 1000:7.0f} ms  "
+        f"({process_time / json_time:.2f}x; interpreter start-up and imports included)"
+    )
+    print("phases: " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in phases))
     return 0
 
 

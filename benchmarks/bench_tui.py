@@ -52,9 +52,11 @@ def big_run(count: int) -> Diagnosis:
         findings.append(dataclasses.replace(finding, resource=resource))
     findings.sort(key=lambda f: f.sort_key)
     report = dataclasses.replace(
-        run.report, findings=tuple(findings),
+        run.report,
+        findings=tuple(findings),
         finding_ids={id(f): finding_id(f) for f in findings},
-        summary={**run.report.summary, "findings": len(findings)})
+        summary={**run.report.summary, "findings": len(findings)},
+    )
     return dataclasses.replace(run, report=report)
 
 
@@ -123,8 +125,10 @@ def main() -> int:
 
     start = time.perf_counter()
     run = big_run(args.findings)
-    print(f"report with {len(run.report.findings):,} findings built in "
-          f"{time.perf_counter() - start:.2f} s")
+    print(
+        f"report with {len(run.report.findings):,} findings built in "
+        f"{time.perf_counter() - start:.2f} s"
+    )
     results: dict[str, list[float]] = {}
     for _ in range(args.runs):
         gc.collect()

@@ -63,38 +63,67 @@ class _Builder:
         if required and self.rng.random() < self.broken:
             return
         name = self.guid()
-        self.assignments.append({
-            "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
-            "name": name, "type": "Microsoft.Authorization/roleAssignments",
-            "properties": {
-                "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
-                                    f"roleDefinitions/{role}",
-                "principalId": principal, "principalType": self.kinds.get(principal, "User"),
-                "scope": scope, "condition": None, "conditionVersion": None,
-                "createdOn": "2025-01-01T00:00:00.0000000Z", "updatedOn": None,
-                "createdBy": None, "updatedBy": None,
-                "delegatedManagedIdentityResourceId": None, "description": None}})
+        self.assignments.append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {
+                    "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+                    f"roleDefinitions/{role}",
+                    "principalId": principal,
+                    "principalType": self.kinds.get(principal, "User"),
+                    "scope": scope,
+                    "condition": None,
+                    "conditionVersion": None,
+                    "createdOn": "2025-01-01T00:00:00.0000000Z",
+                    "updatedOn": None,
+                    "createdBy": None,
+                    "updatedBy": None,
+                    "delegatedManagedIdentityResourceId": None,
+                    "description": None,
+                },
+            }
+        )
 
 
-def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000,
-          principals: int = 5000, assignments: int = 100_000, shared_connections: int = 20,
-          targets: tuple[int, int, int] = (30, 15, 40), broken: float = 0.03,
-          seed: int = 7) -> dict[str, Any]:
+def build(
+    *,
+    projects: int = 200,
+    connections: int = 2000,
+    resources: int = 2000,
+    principals: int = 5000,
+    assignments: int = 100_000,
+    shared_connections: int = 20,
+    targets: tuple[int, int, int] = (30, 15, 40),
+    broken: float = 0.03,
+    seed: int = 7,
+) -> dict[str, Any]:
     b = _Builder(seed, broken)
     rng = b.rng
     groups_rg = [f"/subscriptions/{SUB}/resourceGroups/rg-ai-{i:02d}" for i in range(20)]
     rg = groups_rg[0]
     hub = f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/hub-bench"
     hub_mi = b.guid()
-    items: list[dict[str, Any]] = [{
-        "id": f"/subscriptions/{SUB}", "name": SUB, "type": "microsoft.resources/subscriptions",
-        "properties": {"managementGroupAncestorsChain": [{"name": "mg-ai"}, {"name": TENANT}]},
-    }, {
-        "id": hub, "name": "hub-bench", "type": "Microsoft.MachineLearningServices/workspaces",
-        "kind": "Hub", "identity": {"type": "SystemAssigned", "principalId": hub_mi},
-        "properties": {"storageAccount": f"{rg}/providers/Microsoft.Storage/storageAccounts/"
-                                         "sthubbench", "systemDatastoresAuthMode": "accessKey"},
-    }]
+    items: list[dict[str, Any]] = [
+        {
+            "id": f"/subscriptions/{SUB}",
+            "name": SUB,
+            "type": "microsoft.resources/subscriptions",
+            "properties": {"managementGroupAncestorsChain": [{"name": "mg-ai"}, {"name": TENANT}]},
+        },
+        {
+            "id": hub,
+            "name": "hub-bench",
+            "type": "Microsoft.MachineLearningServices/workspaces",
+            "kind": "Hub",
+            "identity": {"type": "SystemAssigned", "principalId": hub_mi},
+            "properties": {
+                "storageAccount": f"{rg}/providers/Microsoft.Storage/storageAccounts/sthubbench",
+                "systemDatastoresAuthMode": "accessKey",
+            },
+        },
+    ]
     services: dict[str, list[str]] = {"ai": [], "search": [], "blob": []}
     identities: dict[str, str] = {}
     for kind, count in zip(("ai", "search", "blob"), targets, strict=True):
@@ -102,16 +131,24 @@ def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000
             name = f"{kind}{index:03d}"
             if kind == "ai":
                 rid = f"{rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
-                item = {"kind": "OpenAI", "type": "Microsoft.CognitiveServices/accounts",
-                        "properties": {"customSubDomainName": name}}
+                item = {
+                    "kind": "OpenAI",
+                    "type": "Microsoft.CognitiveServices/accounts",
+                    "properties": {"customSubDomainName": name},
+                }
             elif kind == "search":
                 rid = f"{rg}/providers/Microsoft.Search/searchServices/{name}"
-                item = {"type": "Microsoft.Search/searchServices",
-                        "properties": {"authOptions": {"aadOrApiKey": {}}}}
+                item = {
+                    "type": "Microsoft.Search/searchServices",
+                    "properties": {"authOptions": {"aadOrApiKey": {}}},
+                }
             else:
                 rid = f"{rg}/providers/Microsoft.Storage/storageAccounts/{name}"
-                item = {"kind": "StorageV2", "type": "Microsoft.Storage/storageAccounts",
-                        "properties": {"allowSharedKeyAccess": True}}
+                item = {
+                    "kind": "StorageV2",
+                    "type": "Microsoft.Storage/storageAccounts",
+                    "properties": {"allowSharedKeyAccess": True},
+                }
             if kind != "blob":
                 identities[rid] = b.guid()
                 item["identity"] = {"type": "SystemAssigned", "principalId": identities[rid]}
@@ -119,13 +156,21 @@ def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000
             services[kind].append(rid)
     others = []
     for index in range(resources):
-        rid = (f"{rng.choice(groups_rg[1:])}/providers/Microsoft.KeyVault/vaults/kv{index:04d}"
-               if index % 2 else
-               f"{rng.choice(groups_rg[1:])}/providers/Microsoft.Compute/virtualMachines/"
-               f"vm{index:04d}")
+        rid = (
+            f"{rng.choice(groups_rg[1:])}/providers/Microsoft.KeyVault/vaults/kv{index:04d}"
+            if index % 2
+            else f"{rng.choice(groups_rg[1:])}/providers/Microsoft.Compute/virtualMachines/"
+            f"vm{index:04d}"
+        )
         others.append(rid)
-        items.append({"id": rid, "name": rid.rsplit("/", 1)[-1],
-                      "type": "/".join(rid.split("/")[6:8]), "properties": {}})
+        items.append(
+            {
+                "id": rid,
+                "name": rid.rsplit("/", 1)[-1],
+                "type": "/".join(rid.split("/")[6:8]),
+                "properties": {},
+            }
+        )
 
     # Principals: users, nested groups, and the services' identities.
     service_ids = [hub_mi, *identities.values()]
@@ -136,22 +181,39 @@ def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000
     b.kinds.update({s: "ServicePrincipal" for s in service_ids})
     levels = [groups[i::4] for i in range(4)]
     parents = {g: [rng.choice(levels[d - 1])] for d in range(1, 4) for g in levels[d]}
-    directory = [{"id": g, "type": "Group", "displayName": f"grp-{g[:8]}",
-                  "memberOf": parents.get(g, [])} for g in groups]
-    directory += [{"id": u, "type": "User", "displayName": f"user-{u[:8]}",
-                   "memberOf": rng.sample(groups, k=rng.randint(0, 3))} for u in users]
-    directory += [{"id": s, "type": "ServicePrincipal", "displayName": f"mi-{s[:8]}",
-                   "memberOf": []} for s in service_ids]
+    directory = [
+        {"id": g, "type": "Group", "displayName": f"grp-{g[:8]}", "memberOf": parents.get(g, [])}
+        for g in groups
+    ]
+    directory += [
+        {
+            "id": u,
+            "type": "User",
+            "displayName": f"user-{u[:8]}",
+            "memberOf": rng.sample(groups, k=rng.randint(0, 3)),
+        }
+        for u in users
+    ]
+    directory += [
+        {"id": s, "type": "ServicePrincipal", "displayName": f"mi-{s[:8]}", "memberOf": []}
+        for s in service_ids
+    ]
 
     # Projects and their connections.
     project_ids = []
     for index in range(projects):
         pid = f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/proj-{index:03d}"
         project_ids.append(pid)
-        items.append({"id": pid, "name": f"proj-{index:03d}", "kind": "Project",
-                      "type": "Microsoft.MachineLearningServices/workspaces",
-                      "identity": {"type": "SystemAssigned", "principalId": b.guid()},
-                      "properties": {"hubResourceId": hub}})
+        items.append(
+            {
+                "id": pid,
+                "name": f"proj-{index:03d}",
+                "kind": "Project",
+                "type": "Microsoft.MachineLearningServices/workspaces",
+                "identity": {"type": "SystemAssigned", "principalId": b.guid()},
+                "properties": {"hubResourceId": hub},
+            }
+        )
     reached: dict[str, set[str]] = {ws: set() for ws in [hub, *project_ids]}
     categories = (("AzureOpenAI", "ai"), ("CognitiveSearch", "search"), ("AzureBlob", "blob"))
     for index in range(connections):
@@ -159,16 +221,27 @@ def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000
         category, kind = categories[index % 3]
         target = rng.choice(services[kind])
         reached[workspace].add(target)
-        items.append({"id": f"{workspace}/connections/conn-{index}", "name": f"conn-{index}",
-                      "type": "Microsoft.MachineLearningServices/workspaces/connections",
-                      "properties": {"category": category, "authType": "AAD",
-                                     "target": f"https://{target.rsplit('/', 1)[-1]}",
-                                     "isSharedToAll": workspace == hub,
-                                     "metadata": {"ResourceId": target}}})
+        items.append(
+            {
+                "id": f"{workspace}/connections/conn-{index}",
+                "name": f"conn-{index}",
+                "type": "Microsoft.MachineLearningServices/workspaces/connections",
+                "properties": {
+                    "category": category,
+                    "authType": "AAD",
+                    "target": f"https://{target.rsplit('/', 1)[-1]}",
+                    "isSharedToAll": workspace == hub,
+                    "metadata": {"ResourceId": target},
+                },
+            }
+        )
 
     # What a healthy hub holds, less the `broken` fraction.
-    data_roles = {"ai": ["openai user"], "search": ["search index data contributor", "reader"],
-                  "blob": ["blob data contributor"]}
+    data_roles = {
+        "ai": ["openai user"],
+        "search": ["search index data contributor", "reader"],
+        "blob": ["blob data contributor"],
+    }
     for workspace in [hub, *project_ids]:
         members = rng.sample(groups, 3) + rng.sample(users, 4)
         for member in members:
@@ -199,42 +272,71 @@ def build(*, projects: int = 200, connections: int = 2000, resources: int = 2000
 
     # The rest of the tenant.
     role_ids = [r["name"] for r in builtin_role_definitions()]
-    scopes = ["/providers/Microsoft.Management/managementGroups/mg-ai", f"/subscriptions/{SUB}",
-              *groups_rg[1:], *others]
+    scopes = [
+        "/providers/Microsoft.Management/managementGroups/mg-ai",
+        f"/subscriptions/{SUB}",
+        *groups_rg[1:],
+        *others,
+    ]
     assignees = users + groups
     while len(b.assignments) < assignments:
-        b.assign(rng.choice(scopes), rng.choice(assignees), rng.choice(role_ids),
-                 required=False)
+        b.assign(rng.choice(scopes), rng.choice(assignees), rng.choice(role_ids), required=False)
 
     eligibilities = []
     for _ in range(300):
         scope, name = rng.choice(project_ids), b.guid()
-        eligibilities.append({
-            "id": f"{scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/"
-                  f"{name}", "name": name,
-            "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
-            "properties": {"scope": scope, "principalId": rng.choice(users),
-                           "roleDefinitionId": f"/providers/Microsoft.Authorization/"
-                                               f"roleDefinitions/{rng.choice(role_ids)}",
-                           "principalType": "User"}})
+        eligibilities.append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/"
+                f"{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
+                "properties": {
+                    "scope": scope,
+                    "principalId": rng.choice(users),
+                    "roleDefinitionId": f"/providers/Microsoft.Authorization/"
+                    f"roleDefinitions/{rng.choice(role_ids)}",
+                    "principalType": "User",
+                },
+            }
+        )
     denies = []
     for index in range(50):
         scope, name = rng.choice(others), b.guid()
-        denies.append({
-            "id": f"{scope}/providers/Microsoft.Authorization/denyAssignments/{name}",
-            "name": name, "type": "Microsoft.Authorization/denyAssignments",
-            "properties": {"denyAssignmentName": f"deny-{index}", "scope": scope,
-                           "permissions": [{"actions": ["*/write"], "notActions": [],
-                                            "dataActions": [], "notDataActions": []}],
-                           "principals": [{"id": rng.choice(groups), "type": "Group"}],
-                           "excludePrincipals": [], "doNotApplyToChildScopes": False,
-                           "isSystemProtected": True}})
+        denies.append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/denyAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/denyAssignments",
+                "properties": {
+                    "denyAssignmentName": f"deny-{index}",
+                    "scope": scope,
+                    "permissions": [
+                        {
+                            "actions": ["*/write"],
+                            "notActions": [],
+                            "dataActions": [],
+                            "notDataActions": [],
+                        }
+                    ],
+                    "principals": [{"id": rng.choice(groups), "type": "Group"}],
+                    "excludePrincipals": [],
+                    "doNotApplyToChildScopes": False,
+                    "isSystemProtected": True,
+                },
+            }
+        )
     return {
-        "schemaVersion": 1, "collectedAt": "2026-11-01T00:00:00Z",
+        "schemaVersion": 1,
+        "collectedAt": "2026-11-01T00:00:00Z",
         "target": {"hub": hub, "project": None},
-        "resources": items, "roleDefinitions": [], "roleAssignments": b.assignments,
-        "denyAssignments": denies, "roleEligibilities": eligibilities,
-        "principals": directory, "errors": [],
+        "resources": items,
+        "roleDefinitions": [],
+        "roleAssignments": b.assignments,
+        "denyAssignments": denies,
+        "roleEligibilities": eligibilities,
+        "principals": directory,
+        "errors": [],
     }
 
 

@@ -54,8 +54,13 @@ def human_size(count: int) -> str:
 
 
 def too_large(what: str, limit: int, where: str) -> BadInput:
-    suggestion = human_size(limit * 2) if limit < DEFAULT_MAX_INPUT_BYTES else human_size(
-        (limit // 1024**3 + 1) * 2 * 1024**3)
-    return BadInput(f"{what} is larger than the input limit of {human_size(limit)} "
-                    "(--max-input-bytes)", where=where,
-                    fix=RAISE_HINT.format(suggestion=suggestion))
+    suggestion = (
+        human_size(limit * 2)
+        if limit < DEFAULT_MAX_INPUT_BYTES
+        else human_size((limit // 1024**3 + 1) * 2 * 1024**3)
+    )
+    return BadInput(
+        f"{what} is larger than the input limit of {human_size(limit)} (--max-input-bytes)",
+        where=where,
+        fix=RAISE_HINT.format(suggestion=suggestion),
+    )

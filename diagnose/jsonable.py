@@ -24,7 +24,9 @@ def _layout(cls: type) -> tuple[tuple[str, str, bool], ...]:
     if found is None:
         found = _layouts[cls] = tuple(
             (f.name, f.metadata.get("json_name", camel(f.name)), bool(f.metadata.get("omit_none")))
-            for f in dataclasses.fields(cls) if f.metadata.get("json") is not False)
+            for f in dataclasses.fields(cls)
+            if f.metadata.get("json") is not False
+        )
     return found
 
 

@@ -50,10 +50,10 @@ _FD_FOLDER = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd|/dev/f
 
 @dataclasses.dataclass(frozen=True)
 class _Target:
-    given: str            # the path as the user gave it, for messages
-    where: str            # "--flag PATH" or PATH, for messages
-    path: str             # where the bytes go, links followed
-    replace: bool         # a regular file or a new one: temporary file + rename
+    given: str  # the path as the user gave it, for messages
+    where: str  # "--flag PATH" or PATH, for messages
+    path: str  # where the bytes go, links followed
+    replace: bool  # a regular file or a new one: temporary file + rename
     existing: os.stat_result | None
 
 
@@ -62,27 +62,29 @@ def check_writable(path: str | os.PathLike[str], flag: str | None = None) -> Non
     _locate(os.fspath(path), flag)
 
 
-def write_text(path: str | os.PathLike[str], text: str, *, private: bool = False,
-               flag: str | None = None) -> None:
+def write_text(
+    path: str | os.PathLike[str], text: str, *, private: bool = False, flag: str | None = None
+) -> None:
     """Write text (UTF-8) to path, or to standard output for `-`."""
     if os.fspath(path) == STANDARD_OUTPUT:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     # Before opening: a character that cannot be encoded must not cost a half-written file.
-    write_bytes(path, text.encode("utf-8", errors="backslashreplace"), private=private,
-                flag=flag)
+    write_bytes(path, text.encode("utf-8", errors="backslashreplace"), private=private, flag=flag)
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes, *, private: bool = False,
-                flag: str | None = None) -> None:
+def write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, private: bool = False, flag: str | None = None
+) -> None:
     with open_output(path, private=private, flag=flag) as stream:
         stream.write(data)
 
 
 @contextlib.contextmanager
-def open_output(path: str | os.PathLike[str], *, private: bool = False,
-                flag: str | None = None) -> Iterator[IO[bytes]]:
+def open_output(
+    path: str | os.PathLike[str], *, private: bool = False, flag: str | None = None
+) -> Iterator[IO[bytes]]:
     """A binary stream to write path's new content to; the content is in place when the
     `with` block ends without an exception, and the old content untouched when it raises.
 
@@ -105,8 +107,11 @@ def open_output(path: str | os.PathLike[str], *, private: bool = False,
 def _standard_output(flag: str | None) -> Iterator[IO[bytes]]:
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:  # standard output replaced by a text-only stream (a test, an embedder)
-        raise BadInput("standard output takes text only here", where=flag or STANDARD_OUTPUT,
-                       fix="give a file name")
+        raise BadInput(
+            "standard output takes text only here",
+            where=flag or STANDARD_OUTPUT,
+            fix="give a file name",
+        )
     sys.stdout.flush()  # what was printed before comes first
     yield _sequential(buffer)
     buffer.flush()  # a BrokenPipeError (| head) reaches the command line, which expects it
@@ -183,14 +188,18 @@ def _locate(text: str, flag: str | None) -> _Target:
     if text == STANDARD_OUTPUT:
         return _Target(text, where, text, False, None)
     if not text.strip():
-        raise BadInput("needs a file name", where=flag or "output",
-                       fix=f"e.g. {flag or '-o'} report.txt, or - for standard output")
+        raise BadInput(
+            "needs a file name",
+            where=flag or "output",
+            fix=f"e.g. {flag or '-o'} report.txt, or - for standard output",
+        )
     current = os.path.join(os.getcwd(), os.path.expanduser(text))
     for _ in range(MAX_LINKS):
         folder, name = os.path.split(current)
         if name in ("", ".", ".."):
-            raise BadInput("names a folder, not a file", where=where,
-                           fix="give a file name inside the folder")
+            raise BadInput(
+                "names a folder, not a file", where=where, fix="give a file name inside the folder"
+            )
         folder = os.path.realpath(folder)
         current = os.path.join(folder, name)
         if _FD_FOLDER.fullmatch(folder):  # /dev/stdout, /dev/fd/N: one of our open files
@@ -205,18 +214,28 @@ def _locate(text: str, flag: str | None) -> _Target:
             raise _unusable(exc, folder, where) from None
         current = os.path.join(folder, link)  # an absolute link replaces the folder
     else:
-        raise BadInput("too many levels of symbolic links", where=where,
-                       fix="point the path at a file, not at a loop of links")
+        raise BadInput(
+            "too many levels of symbolic links",
+            where=where,
+            fix="point the path at a file, not at a loop of links",
+        )
     existing = _stat(current, folder, where)
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise BadInput("is a folder, not a file", where=where,
-                       fix=f"give a file name, e.g. {os.path.join(text, _example(flag))}")
+        raise BadInput(
+            "is a folder, not a file",
+            where=where,
+            fix=f"give a file name, e.g. {os.path.join(text, _example(flag))}",
+        )
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         return _Target(text, where, current, False, existing)  # device, FIFO, socket
-    if not (os.access(folder, os.W_OK | os.X_OK)
-            and (existing is None or os.access(current, os.W_OK))):
-        raise BadInput("cannot be written (permission denied)", where=where,
-                       fix="choose a path you can write to")
+    if not (
+        os.access(folder, os.W_OK | os.X_OK) and (existing is None or os.access(current, os.W_OK))
+    ):
+        raise BadInput(
+            "cannot be written (permission denied)",
+            where=where,
+            fix="choose a path you can write to",
+        )
     return _Target(text, where, current, True, existing)
 
 
@@ -225,8 +244,11 @@ def _stat(path: str, folder: str, where: str) -> os.stat_result | None:
         return os.stat(path)
     except FileNotFoundError:
         if not os.path.isdir(folder):
-            raise BadInput(f"the folder {folder} does not exist", where=where,
-                           fix="create the folder first, or choose another path") from None
+            raise BadInput(
+                f"the folder {folder} does not exist",
+                where=where,
+                fix="create the folder first, or choose another path",
+            ) from None
         return None
     except OSError as exc:
         raise _unusable(exc, folder, where) from None
@@ -234,21 +256,27 @@ def _stat(path: str, folder: str, where: str) -> os.stat_result | None:
 
 def _unusable(exc: OSError, folder: str, where: str) -> BadInput:
     if isinstance(exc, NotADirectoryError):
-        return BadInput(f"{folder} is not a folder", where=where,
-                        fix="choose a path inside an existing folder")
+        return BadInput(
+            f"{folder} is not a folder", where=where, fix="choose a path inside an existing folder"
+        )
     if isinstance(exc, PermissionError):
-        return BadInput("cannot be written (permission denied)", where=where,
-                        fix="choose a path you can write to")
+        return BadInput(
+            "cannot be written (permission denied)",
+            where=where,
+            fix="choose a path you can write to",
+        )
     return BadInput(f"cannot be written ({exc.strerror or exc})", where=where)
 
 
 def _cannot_write(exc: OSError, target: _Target) -> BadInput:
-    return BadInput(f"cannot write the file ({exc.strerror or exc})", where=target.where,
-                    fix="check the path, the free space and the permissions")
+    return BadInput(
+        f"cannot write the file ({exc.strerror or exc})",
+        where=target.where,
+        fix="check the path, the free space and the permissions",
+    )
 
 
-def _create_temporary(folder: str, name: str, private: bool, target: _Target
-                      ) -> tuple[str, int]:
+def _create_temporary(folder: str, name: str, private: bool, target: _Target) -> tuple[str, int]:
     """A new file beside the target, created by us (O_EXCL). A report's gets 0666 minus the
     umask, as a redirect's new file would; reading the umask instead would race with the UI's
     writer thread."""
@@ -265,8 +293,12 @@ def _create_temporary(folder: str, name: str, private: bool, target: _Target
 
 
 def _set_owner_and_mode(handle: int, existing: os.stat_result | None, private: bool) -> None:
-    if existing is not None and hasattr(os, "fchown") and os.geteuid() == 0 and (
-            (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid())):
+    if (
+        existing is not None
+        and hasattr(os, "fchown")
+        and os.geteuid() == 0
+        and ((existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()))
+    ):
         os.fchown(handle, existing.st_uid, existing.st_gid)  # root keeps the owner's file theirs
     if private:
         os.fchmod(handle, 0o600)
@@ -286,5 +318,8 @@ def _sync_folder(folder: str) -> None:
 
 
 def _example(flag: str | None) -> str:
-    return {"--bundle": "support.zip", "--redaction-map": "redaction-map.json",
-            "--save-snapshot": "snapshot.json"}.get(flag or "", "report.txt")
+    return {
+        "--bundle": "support.zip",
+        "--redaction-map": "redaction-map.json",
+        "--save-snapshot": "snapshot.json",
+    }.get(flag or "", "report.txt")

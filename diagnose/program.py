@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from diagnose.app import DiagnoseOptions, Diagnosis, Source
 
 
-def open_terminal_ui(source: Source, options: DiagnoseOptions, *, fail_on: str, strict: bool,
-                     argv: Sequence[str]) -> tuple[int, Diagnosis | None]:
+def open_terminal_ui(
+    source: Source, options: DiagnoseOptions, *, fail_on: str, strict: bool, argv: Sequence[str]
+) -> tuple[int, Diagnosis | None]:
     """The terminal UI as the command line's viewer (Textual is imported only now)."""
     from diagnose.tui import run_tui
 

@@ -30,27 +30,27 @@ import re
 
 from diagnose.secrets import scrub_text
 
-_C0 = "\x00-\x1f"                 # C0, tab and newline included
+_C0 = "\x00-\x1f"  # C0, tab and newline included
 UNSAFE_CHARACTERS = _C0 + (
-    "\x7f-\x9f"                    # DEL, C1
-    "\u00ad"                      # soft hyphen: invisible
+    "\x7f-\x9f"  # DEL, C1
+    "\u00ad"  # soft hyphen: invisible
     "\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"  # Arabic format characters, ALM
-    "\u180e"                      # Mongolian vowel separator: zero width
-    "\u200b-\u200f"               # zero-width space, non-joiner, joiner; LRM, RLM
-    "\u2028\u2029"                # line and paragraph separators
-    "\u202a-\u202e"               # bidi embeddings and overrides
-    "\u2060-\u206f"               # word joiner, invisible operators, bidi isolates, ...
-    "\ufeff"                      # zero-width no-break space (byte order mark)
-    "\ufff9-\ufffb"               # interlinear annotation controls
-    "\ud800-\udfff"               # lone surrogates: no terminal encoding can even print them
+    "\u180e"  # Mongolian vowel separator: zero width
+    "\u200b-\u200f"  # zero-width space, non-joiner, joiner; LRM, RLM
+    "\u2028\u2029"  # line and paragraph separators
+    "\u202a-\u202e"  # bidi embeddings and overrides
+    "\u2060-\u206f"  # word joiner, invisible operators, bidi isolates, ...
+    "\ufeff"  # zero-width no-break space (byte order mark)
+    "\ufff9-\ufffb"  # interlinear annotation controls
+    "\ud800-\udfff"  # lone surrogates: no terminal encoding can even print them
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0000-\U000e007f"       # tag characters: invisible copies of ASCII
+    "\U000e0000-\U000e007f"  # tag characters: invisible copies of ASCII
 )
 """Every character that controls a terminal, reorders text or is invisible: all of Unicode's
 Cc, Cf, Zl, Zp and Cs categories (tests/test_hostile_text.py checks this against unicodedata)."""
 
 UNSAFE = re.compile(f"[{UNSAFE_CHARACTERS}]")
-_BLOCK_UNSAFE = re.compile(f"[\x00-\x09\x0b-\x1f{UNSAFE_CHARACTERS[len(_C0):]}]")
+_BLOCK_UNSAFE = re.compile(f"[\x00-\x09\x0b-\x1f{UNSAFE_CHARACTERS[len(_C0) :]}]")
 """UNSAFE but for the newline, which a block keeps."""
 _NAMED = {"\n": "\\n", "\t": "\\t"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#+|~])")
@@ -101,7 +101,8 @@ def markdown_text(value: object) -> str:
     list, a heading underline or a rule. The result is one line."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", safe_text(value)).replace("&", "&amp;")
     return _MARKDOWN_LINE_START.sub(
-        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(0)}", text)
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(0)}", text
+    )
 
 
 def markdown_code(value: object) -> str:
@@ -111,8 +112,11 @@ def markdown_code(value: object) -> str:
     text = safe_text(value)
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    if text.startswith("`") or text.endswith("`") or \
-            (text.startswith(" ") and text.endswith(" ") and text.strip()):
+    if (
+        text.startswith("`")
+        or text.endswith("`")
+        or (text.startswith(" ") and text.endswith(" ") and text.strip())
+    ):
         text = f" {text} "  # a space each side, which the parser strips
     return f"{fence}{text}{fence}"
 
@@ -132,7 +136,7 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 # JSON's whitespace (tab, newline, carriage return) may stand between tokens: left alone.
-_JSON_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{UNSAFE_CHARACTERS[len(_C0):]}]")
+_JSON_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{UNSAFE_CHARACTERS[len(_C0) :]}]")
 
 
 def safe_json(serialized: str) -> str:

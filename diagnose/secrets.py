@@ -70,54 +70,153 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 REMOVED = "<removed>"
 
-SECRET_NAMES = frozenset({
-    "key", "keys", "secret", "secrets", "password", "passwords", "passwd", "pwd", "passphrase",
-    "token", "tokens", "credential", "credentials", "sas", "sasurl", "sasuri", "sasurls",
-    "connectionstring", "connectionstrings", "apikey", "apikeys", "clientsecret",
-    "privatekey", "authorization", "proxyauthorization", "cookie", "setcookie", "signature",
-    "sig", "pat", "xfunctionskey", "ocpapimsubscriptionkey", "xmsauthorizationauxiliary",
-})
+SECRET_NAMES = frozenset(
+    {
+        "key",
+        "keys",
+        "secret",
+        "secrets",
+        "password",
+        "passwords",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "token",
+        "tokens",
+        "credential",
+        "credentials",
+        "sas",
+        "sasurl",
+        "sasuri",
+        "sasurls",
+        "connectionstring",
+        "connectionstrings",
+        "apikey",
+        "apikeys",
+        "clientsecret",
+        "privatekey",
+        "authorization",
+        "proxyauthorization",
+        "cookie",
+        "setcookie",
+        "signature",
+        "sig",
+        "pat",
+        "xfunctionskey",
+        "ocpapimsubscriptionkey",
+        "xmsauthorizationauxiliary",
+    }
+)
 SECRET_SUFFIXES = (
-    "secret", "secrets", "password", "passwords", "connectionstring", "connectionstrings",
-    "token", "credentials", "key", "keys", "signature", "sasurl", "sasuri",
+    "secret",
+    "secrets",
+    "password",
+    "passwords",
+    "connectionstring",
+    "connectionstrings",
+    "token",
+    "credentials",
+    "key",
+    "keys",
+    "signature",
+    "sasurl",
+    "sasuri",
 )
 # Names ending like a secret that are not one.
-NOT_SECRET_SUFFIXES = ("publickey", "publickeys", "partitionkey", "rowkey", "sortkey",
-                       "shardkey", "idempotencykey", "customermanagedkey")
-NOT_SECRET = frozenset({
-    # authentication-mode settings and non-secret look-alikes
-    "aadorapikey", "apikeyonly", "disablelocalauth", "allowsharedkeyaccess",
-    "tokentype", "keyname", "keyversion", "keyvaulturi", "keyidentifier", "keysource",
-    "keyvaultarmid", "keyvaultproperties", "keyvault", "publickey", "publickeys",
-    "code", "tokenendpoint", "skiptoken", "nextlink",
-})
+NOT_SECRET_SUFFIXES = (
+    "publickey",
+    "publickeys",
+    "partitionkey",
+    "rowkey",
+    "sortkey",
+    "shardkey",
+    "idempotencykey",
+    "customermanagedkey",
+)
+NOT_SECRET = frozenset(
+    {
+        # authentication-mode settings and non-secret look-alikes
+        "aadorapikey",
+        "apikeyonly",
+        "disablelocalauth",
+        "allowsharedkeyaccess",
+        "tokentype",
+        "keyname",
+        "keyversion",
+        "keyvaulturi",
+        "keyidentifier",
+        "keysource",
+        "keyvaultarmid",
+        "keyvaultproperties",
+        "keyvault",
+        "publickey",
+        "publickeys",
+        "code",
+        "tokenendpoint",
+        "skiptoken",
+        "nextlink",
+    }
+)
 
 # Query parameters that make a URL carry a credential (SAS tokens, function keys, OAuth).
-SECRET_QUERY = frozenset({
-    "sig", "signature", "se", "sv", "sp", "spr", "srt", "ss", "skoid", "sktid", "skt", "ske",
-    "sks", "skv", "sdd", "code", "key", "apikey", "api-key", "api_key", "subscription-key",
-    "token", "access_token", "refresh_token", "id_token", "client_secret", "password",
-    "secret", "sastoken", "sas",
-})
+SECRET_QUERY = frozenset(
+    {
+        "sig",
+        "signature",
+        "se",
+        "sv",
+        "sp",
+        "spr",
+        "srt",
+        "ss",
+        "skoid",
+        "sktid",
+        "skt",
+        "ske",
+        "sks",
+        "skv",
+        "sdd",
+        "code",
+        "key",
+        "apikey",
+        "api-key",
+        "api_key",
+        "subscription-key",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "password",
+        "secret",
+        "sastoken",
+        "sas",
+    }
+)
 
 PERMISSION_LISTS = frozenset({"keys", "secrets", "certificates", "storage"})
 _PERMISSION = re.compile(r"^[A-Za-z]{1,40}$")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?")
 _AUTH_HEADER = re.compile(
     r"\b(Bearer|Basic|SharedKey|SharedKeyLite|SharedAccessSignature|PoP)(\s+)"
-    r"([A-Za-z0-9\-._~+/:=%&]{16,})", re.IGNORECASE)
+    r"([A-Za-z0-9\-._~+/:=%&]{16,})",
+    re.IGNORECASE,
+)
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>`]+", re.IGNORECASE)
 _PAIR = re.compile(
     r"(?<![A-Za-z0-9])("
     r"AccountKey|SharedAccessKey|SharedAccessSignature|SharedAccessKeyValue|Password|Pwd|"
     r"ClientSecret|client_secret|InstrumentationKey|ApiKey|api-key|api_key|access_token|"
     r"refresh_token|id_token|sig|signature|code|key|token|secret|sastoken|"
-    r"subscription-key|x-functions-key)(\s*=\s*)([^;&\s\"'<>,)}\]]+)", re.IGNORECASE)
+    r"subscription-key|x-functions-key)(\s*=\s*)([^;&\s\"'<>,)}\]]+)",
+    re.IGNORECASE,
+)
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=_.-])")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32}$")
 # `Name=value` for any name that names a credential (PrimaryKey=, SecondaryKey=, AccessKey=).
 _NAMED_PAIR = re.compile(
-    r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{1,60})(\s*=\s*)([^;&\s\"'<>,)}\]]+)")
+    r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{1,60})(\s*=\s*)([^;&\s\"'<>,)}\]]+)"
+)
 _SCHEMES = "Bearer|Basic|SharedKey|SharedKeyLite|SharedAccessSignature|PoP"
 # `Header: value` (also quoted, as a dict of headers prints) for the headers that carry keys.
 _HEADER = re.compile(
@@ -125,17 +224,21 @@ _HEADER = re.compile(
     r"x-functions-key|Authorization|Proxy-Authorization|x-ms-authorization-auxiliary|Cookie|"
     r"Set-Cookie|password|passwd|pwd|client_secret|clientSecret|access_token|refresh_token|"
     r"id_token|sas_?token)(['\"]?\s*:\s*['\"]?)"
-    rf"((?:{_SCHEMES})\s+)?(?!(?:{_SCHEMES})(?:\s|$))([^\s\"'<>,;]+)", re.IGNORECASE)
+    rf"((?:{_SCHEMES})\s+)?(?!(?:{_SCHEMES})(?:\s|$))([^\s\"'<>,;]+)",
+    re.IGNORECASE,
+)
 # Entra ID client secrets: 3 characters, a digit, `Q~`, then 31 to 34 more.
 _CLIENT_SECRET = re.compile(
-    r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
+    r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])"
+)
 # 32 or 64 hex digits right after a word that says key: `api key 7d3c...`, `key1: ...`,
 # `signature is ...`. Without such a word a hex string is an id or a hash, and stays; so does
 # a path segment (a Key Vault key's version: .../keys/hub-key/4f6d...).
 _KEYED_HEX = re.compile(
     r"(?i)(\b(?:keys?[12]?|secret|token|password|passwd|signature|sig|credentials?)\b"
     r"[^0-9a-z/\n]{0,4}(?:(?:is|was|of|value)[^0-9a-z/\n]{1,4})?)([0-9a-f]{64}|[0-9a-f]{32})"
-    r"(?![0-9a-z])")
+    r"(?![0-9a-z])"
+)
 _HEADER_WORDS = ("key", "authorization", "cookie", "passw", "pwd", "secret", "token")
 _KEY_WORDS = ("key", "secret", "token", "passw", "sig", "credential")
 
@@ -153,8 +256,9 @@ def _maybe_secret(text: str) -> bool:
         return True
     if len(text) < 32:
         return False
-    return bool(_HEX_KEY.match(text.strip())) or any(len(run) >= 32 for run in
-                                                     _DIGIT_RUN.findall(text))
+    return bool(_HEX_KEY.match(text.strip())) or any(
+        len(run) >= 32 for run in _DIGIT_RUN.findall(text)
+    )
 
 
 _DIGIT_RUN = re.compile(r"[A-Za-z0-9+/]*[0-9][A-Za-z0-9+/]*")
@@ -173,11 +277,34 @@ def is_secret_field(name: str) -> bool:
     return lowered in SECRET_NAMES or lowered.endswith(SECRET_SUFFIXES)
 
 
-_LABEL_SECRET = re.compile(r"passw|pwd|secret|token|credential|apikey|accesskey|accountkey|"
-                           r"sharedkey|privatekey|signature|connectionstring|^sas")
-_DESCRIBES = ("name", "names", "type", "id", "ids", "uri", "url", "endpoint", "version",
-              "policy", "expiry", "expiration", "expiresat", "expireson", "source", "vault",
-              "identifier", "enabled", "hint", "length", "rotation", "reference")
+_LABEL_SECRET = re.compile(
+    r"passw|pwd|secret|token|credential|apikey|accesskey|accountkey|"
+    r"sharedkey|privatekey|signature|connectionstring|^sas"
+)
+_DESCRIBES = (
+    "name",
+    "names",
+    "type",
+    "id",
+    "ids",
+    "uri",
+    "url",
+    "endpoint",
+    "version",
+    "policy",
+    "expiry",
+    "expiration",
+    "expiresat",
+    "expireson",
+    "source",
+    "vault",
+    "identifier",
+    "enabled",
+    "hint",
+    "length",
+    "rotation",
+    "reference",
+)
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
@@ -190,8 +317,11 @@ def is_secret_label(name: str) -> bool:
     if is_secret_field(name):
         return True
     lowered = _normal(name)
-    if lowered in NOT_SECRET or lowered.endswith(NOT_SECRET_SUFFIXES) or \
-            lowered.endswith(_DESCRIBES):
+    if (
+        lowered in NOT_SECRET
+        or lowered.endswith(NOT_SECRET_SUFFIXES)
+        or lowered.endswith(_DESCRIBES)
+    ):
         return False
     if _LABEL_SECRET.search(lowered):
         return True
@@ -214,7 +344,8 @@ def _random_looking(token: str) -> bool:
     if len(segments) >= 3 and all(segments) and segments[0].isalpha() and body == token:
         return False  # a path (workspaces/Hub2024EastUS01/connections/...), not a key
     return (digits >= 4 and upper >= 4 and lower >= 4) or (
-        ("+" in body or token.endswith("=")) and digits >= 2 and upper + lower >= 8)
+        ("+" in body or token.endswith("=")) and digits >= 2 and upper + lower >= 8
+    )
 
 
 def _url_scrub(match: re.Match[str]) -> str:
@@ -255,22 +386,21 @@ def _scrub_text(text: str) -> str:
         text = _URL.sub(_url_scrub, text)
     if "eyJ" in text:
         text = _JWT.sub(REMOVED, text)
-    if any(scheme in lowered for scheme in ("bearer", "basic", "sharedkey", "sharedaccess",
-                                            "pop")):
+    if any(scheme in lowered for scheme in ("bearer", "basic", "sharedkey", "sharedaccess", "pop")):
         text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REMOVED}", text)
     if "=" in text:
-        text = _PAIR.sub(lambda m: m.group(0) if m.group(3) == REMOVED
-                         else f"{m.group(1)}{m.group(2)}{REMOVED}", text)
+        text = _PAIR.sub(
+            lambda m: m.group(0) if m.group(3) == REMOVED else f"{m.group(1)}{m.group(2)}{REMOVED}",
+            text,
+        )
         text = _NAMED_PAIR.sub(_named_pair, text)
     if ":" in text:
-        text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REMOVED}",
-                           text)
+        text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REMOVED}", text)
     if "Q~" in text:
         text = _CLIENT_SECRET.sub(REMOVED, text)
     if any(word in lowered for word in _KEY_WORDS):
         text = _KEYED_HEX.sub(lambda m: f"{m.group(1)}{REMOVED}", text)
-    return _LONG_TOKEN.sub(lambda m: REMOVED if _random_looking(m.group(0)) else m.group(0),
-                           text)
+    return _LONG_TOKEN.sub(lambda m: REMOVED if _random_looking(m.group(0)) else m.group(0), text)
 
 
 def _named_pair(match: re.Match[str]) -> str:
@@ -288,9 +418,12 @@ def _key(key: str) -> tuple[str, bool]:
 def _permission_list(parent: str, key: str, value: Any) -> bool:
     """Key Vault access policies: permissions.{keys,secrets,certificates,storage} are lists of
     permission names (get, wrapKey, all), which the CMK checks read, not credentials."""
-    return parent.lower() == "permissions" and key.lower() in PERMISSION_LISTS and \
-        isinstance(value, list) and all(isinstance(v, str) and _PERMISSION.match(v)
-                                        for v in value)
+    return (
+        parent.lower() == "permissions"
+        and key.lower() in PERMISSION_LISTS
+        and isinstance(value, list)
+        and all(isinstance(v, str) and _PERMISSION.match(v) for v in value)
+    )
 
 
 def scrub_document(text: str) -> str:
@@ -329,8 +462,11 @@ def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
         for key, item in value.items():
             name, secret = _key(str(key))
             secret = secret or (labels and is_secret_label(str(key)))
-            if secret and not _permission_list(parent, str(key), item) \
-                    and (drop or not (item is None or isinstance(item, bool))):
+            if (
+                secret
+                and not _permission_list(parent, str(key), item)
+                and (drop or not (item is None or isinstance(item, bool)))
+            ):
                 cleaned = _DROPPED if drop else REMOVED
             elif drop and REMOVED in name:
                 cleaned = _DROPPED
@@ -358,14 +494,16 @@ def scrub_request(entry: Any) -> Any:
     for name in ("query", "params", "parameters"):
         query = cleaned.get(name)
         if isinstance(query, dict):
-            cleaned[name] = {k: (REMOVED if str(k).lower() in SECRET_QUERY else v)
-                             for k, v in query.items()}
+            cleaned[name] = {
+                k: (REMOVED if str(k).lower() in SECRET_QUERY else v) for k, v in query.items()
+            }
     return cleaned
 
 
 _SECRET_OPTION = re.compile(
     r"token|key|secret|passw|pwd|sas|credential|connection-?string|cookie|signature|bearer",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def is_secret_option(option: str) -> bool:

@@ -77,8 +77,9 @@ def pid(name: str) -> str:
 ANA, CARA, FINN, GUS, FORMER = (pid(n) for n in ("ana", "cara", "finn", "gus", "former"))
 GRP_A, GRP_B, GRP_DEVS = (pid(n) for n in ("grp-a", "grp-b", "grp-devs"))
 HUB_MI, PROJECT_MI, AOAI_MI, EMBED_MI, SEARCH_MI, UAMI_MI, FOUNDRY_MI, FPROJ_MI, ML_APP = (
-    pid(f"sp:{n}") for n in ("hub", "project", "aoai", "embed", "search", "uami", "foundry",
-                             "fproj", "mlapp"))
+    pid(f"sp:{n}")
+    for n in ("hub", "project", "aoai", "embed", "search", "uami", "foundry", "fproj", "mlapp")
+)
 
 USERS = {
     ANA: ("Ana Alvarez", "ana.alvarez@contoso.com"),
@@ -88,9 +89,14 @@ USERS = {
 }
 GROUPS = {GRP_A: "grp-a", GRP_B: "grp-b", GRP_DEVS: "grp-ai-developers"}
 SERVICE_PRINCIPALS = {
-    HUB_MI: "hub-fixture", PROJECT_MI: "proj-alpha", AOAI_MI: "aoai-chat",
-    SEARCH_MI: "srch-fixture", UAMI_MI: "id-hub-fixture", FOUNDRY_MI: "ais-foundry",
-    FPROJ_MI: "fproj-agents", ML_APP: "Azure Machine Learning",
+    HUB_MI: "hub-fixture",
+    PROJECT_MI: "proj-alpha",
+    AOAI_MI: "aoai-chat",
+    SEARCH_MI: "srch-fixture",
+    UAMI_MI: "id-hub-fixture",
+    FOUNDRY_MI: "ais-foundry",
+    FPROJ_MI: "fproj-agents",
+    ML_APP: "Azure Machine Learning",
 }
 
 
@@ -131,24 +137,26 @@ class Fixture:
     # principals
     def user(self, object_id: str, member_of: list[str] | None = ()) -> None:
         name, upn = USERS[object_id]
-        self.principals[object_id] = arm.principal(object_id, "User", name, member_of,
-                                                   userPrincipalName=upn)
+        self.principals[object_id] = arm.principal(
+            object_id, "User", name, member_of, userPrincipalName=upn
+        )
 
     def group(self, object_id: str, member_of: list[str] | None = ()) -> None:
-        self.principals[object_id] = arm.principal(object_id, "Group", GROUPS[object_id],
-                                                   member_of)
+        self.principals[object_id] = arm.principal(object_id, "Group", GROUPS[object_id], member_of)
 
     def service_principal(self, object_id: str, **extra: Any) -> None:
-        self.principals[object_id] = arm.principal(object_id, "ServicePrincipal",
-                                                   SERVICE_PRINCIPALS[object_id], [], **extra)
+        self.principals[object_id] = arm.principal(
+            object_id, "ServicePrincipal", SERVICE_PRINCIPALS[object_id], [], **extra
+        )
 
     # role assignments
     def grant(self, label: str, scope: str, principal_id: str, role: str, **extra: Any) -> None:
         if label in self.assignments:
             raise ValueError(f"assignment {label!r} exists already")
         kind = self.principals[principal_id]["type"]
-        self.assignments[label] = arm.role_assignment(scope, principal_id, role,
-                                                      principal_type=kind, **extra)
+        self.assignments[label] = arm.role_assignment(
+            scope, principal_id, role, principal_type=kind, **extra
+        )
 
     def drop(self, *labels: str) -> None:
         for label in labels:
@@ -159,16 +167,23 @@ class Fixture:
         return definition["name"]
 
     def build(self, check: str, variant: str, description: str) -> dict[str, Any]:
-        used = {a["properties"]["roleDefinitionId"].rsplit("/", 1)[-1]
-                for a in [*self.assignments.values(), *self.eligibilities]}
-        definitions = [self.roles[r] if r in self.roles else arm.builtin_role(r, SUB)
-                       for r in sorted(used)]
+        used = {
+            a["properties"]["roleDefinitionId"].rsplit("/", 1)[-1]
+            for a in [*self.assignments.values(), *self.eligibilities]
+        }
+        definitions = [
+            self.roles[r] if r in self.roles else arm.builtin_role(r, SUB) for r in sorted(used)
+        ]
         definitions += [d for r, d in sorted(self.roles.items()) if r not in used]
-        data = arm.build(resources=list(self.resources.values()),
-                         roleDefinitions=definitions,
-                         roleAssignments=list(self.assignments.values()),
-                         denyAssignments=self.denies, roleEligibilities=self.eligibilities,
-                         principals=list(self.principals.values()), errors=self.errors)
+        data = arm.build(
+            resources=list(self.resources.values()),
+            roleDefinitions=definitions,
+            roleAssignments=list(self.assignments.values()),
+            denyAssignments=self.denies,
+            roleEligibilities=self.eligibilities,
+            principals=list(self.principals.values()),
+            errors=self.errors,
+        )
         data["collectedAt"] = COLLECTED_AT
         data["tool"] = {"name": "ai-hub-diagnose", "version": "check-fixtures"}
         data["target"] = {k: v for k, v in self.target.items()}
@@ -177,15 +192,28 @@ class Fixture:
 
 
 # -- resource builders ---------------------------------------------------------------------------
-def workspace(resource_id: str, kind: str, properties: dict[str, Any], principal_id: str
-              ) -> dict[str, Any]:
-    return arm.resource(resource_id, "Microsoft.MachineLearningServices/workspaces", kind=kind,
-                        properties=properties, identity=arm.system_identity(principal_id, TENANT))
+def workspace(
+    resource_id: str, kind: str, properties: dict[str, Any], principal_id: str
+) -> dict[str, Any]:
+    return arm.resource(
+        resource_id,
+        "Microsoft.MachineLearningServices/workspaces",
+        kind=kind,
+        properties=properties,
+        identity=arm.system_identity(principal_id, TENANT),
+    )
 
 
-def connection(parent: str, name: str, category: str, auth: str, target: str,
-               resource_id: str | None = None, shared: bool = False, **metadata: str
-               ) -> dict[str, Any]:
+def connection(
+    parent: str,
+    name: str,
+    category: str,
+    auth: str,
+    target: str,
+    resource_id: str | None = None,
+    shared: bool = False,
+    **metadata: str,
+) -> dict[str, Any]:
     meta: dict[str, str] = {"ApiType": "Azure", **metadata}
     if resource_id:
         meta["ResourceId"] = resource_id
@@ -193,75 +221,132 @@ def connection(parent: str, name: str, category: str, auth: str, target: str,
         "id": f"{parent}/connections/{name}",
         "name": name,
         "type": "Microsoft.MachineLearningServices/workspaces/connections",
-        "properties": {"category": category, "authType": auth, "target": target,
-                       "isSharedToAll": shared, "metadata": meta,
-                       "createdByWorkspaceArmId": parent, "group": "AzureAI"},
+        "properties": {
+            "category": category,
+            "authType": auth,
+            "target": target,
+            "isSharedToAll": shared,
+            "metadata": meta,
+            "createdByWorkspaceArmId": parent,
+            "group": "AzureAI",
+        },
     }
 
 
 def openai_account(resource_id: str, principal_id: str, kind: str = "OpenAI") -> dict[str, Any]:
     name = resource_id.rsplit("/", 1)[-1]
-    item = arm.resource(resource_id, "Microsoft.CognitiveServices/accounts", kind=kind,
-                        properties={
-                            "customSubDomainName": name,
-                            "endpoint": f"https://{name}.openai.azure.com/",
-                            "publicNetworkAccess": "Enabled", "disableLocalAuth": False,
-                            "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices",
-                                            "ipRules": [], "virtualNetworkRules": []},
-                            "provisioningState": "Succeeded"},
-                        identity=arm.system_identity(principal_id, TENANT))
+    item = arm.resource(
+        resource_id,
+        "Microsoft.CognitiveServices/accounts",
+        kind=kind,
+        properties={
+            "customSubDomainName": name,
+            "endpoint": f"https://{name}.openai.azure.com/",
+            "publicNetworkAccess": "Enabled",
+            "disableLocalAuth": False,
+            "networkAcls": {
+                "defaultAction": "Allow",
+                "bypass": "AzureServices",
+                "ipRules": [],
+                "virtualNetworkRules": [],
+            },
+            "provisioningState": "Succeeded",
+        },
+        identity=arm.system_identity(principal_id, TENANT),
+    )
     item["sku"] = {"name": "S0"}
     return item
 
 
 def search_service(principal_id: str) -> dict[str, Any]:
-    item = arm.resource(SEARCH, "Microsoft.Search/searchServices", properties={
-        "replicaCount": 1, "partitionCount": 1, "hostingMode": "default",
-        "publicNetworkAccess": "enabled",
-        "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}},
-        "disableLocalAuth": False, "networkRuleSet": {"ipRules": [], "bypass": "None"},
-        "provisioningState": "succeeded"},
-        identity=arm.system_identity(principal_id, TENANT))
+    item = arm.resource(
+        SEARCH,
+        "Microsoft.Search/searchServices",
+        properties={
+            "replicaCount": 1,
+            "partitionCount": 1,
+            "hostingMode": "default",
+            "publicNetworkAccess": "enabled",
+            "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}},
+            "disableLocalAuth": False,
+            "networkRuleSet": {"ipRules": [], "bypass": "None"},
+            "provisioningState": "succeeded",
+        },
+        identity=arm.system_identity(principal_id, TENANT),
+    )
     item["sku"] = {"name": "standard"}
     return item
 
 
 def storage_account(resource_id: str, **extra: Any) -> dict[str, Any]:
     name = resource_id.rsplit("/", 1)[-1]
-    item = arm.resource(resource_id, "Microsoft.Storage/storageAccounts", kind="StorageV2",
-                        properties={"allowSharedKeyAccess": True, "isHnsEnabled": False,
-                                    "publicNetworkAccess": "Enabled",
-                                    "networkAcls": {"defaultAction": "Allow",
-                                                    "bypass": "AzureServices",
-                                                    "ipRules": [], "virtualNetworkRules": []},
-                                    "primaryEndpoints": {
-                                        "blob": f"https://{name}.blob.core.windows.net/",
-                                        "dfs": f"https://{name}.dfs.core.windows.net/",
-                                        "file": f"https://{name}.file.core.windows.net/"},
-                                    **extra})
+    item = arm.resource(
+        resource_id,
+        "Microsoft.Storage/storageAccounts",
+        kind="StorageV2",
+        properties={
+            "allowSharedKeyAccess": True,
+            "isHnsEnabled": False,
+            "publicNetworkAccess": "Enabled",
+            "networkAcls": {
+                "defaultAction": "Allow",
+                "bypass": "AzureServices",
+                "ipRules": [],
+                "virtualNetworkRules": [],
+            },
+            "primaryEndpoints": {
+                "blob": f"https://{name}.blob.core.windows.net/",
+                "dfs": f"https://{name}.dfs.core.windows.net/",
+                "file": f"https://{name}.file.core.windows.net/",
+            },
+            **extra,
+        },
+    )
     item["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
     return item
 
 
-def key_vault(resource_id: str, *, rbac: bool = True,
-              policies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return arm.resource(resource_id, "Microsoft.KeyVault/vaults", properties={
-        "tenantId": TENANT, "sku": {"family": "A", "name": "standard"},
-        "enableRbacAuthorization": rbac, "enableSoftDelete": True,
-        "enablePurgeProtection": True, "accessPolicies": list(policies or [])})
+def key_vault(
+    resource_id: str, *, rbac: bool = True, policies: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return arm.resource(
+        resource_id,
+        "Microsoft.KeyVault/vaults",
+        properties={
+            "tenantId": TENANT,
+            "sku": {"family": "A", "name": "standard"},
+            "enableRbacAuthorization": rbac,
+            "enableSoftDelete": True,
+            "enablePurgeProtection": True,
+            "accessPolicies": list(policies or []),
+        },
+    )
 
 
 def access_policy(object_id: str, keys: list[str]) -> dict[str, Any]:
-    return {"tenantId": TENANT, "objectId": object_id,
-            "permissions": {"keys": keys, "secrets": [], "certificates": []}}
+    return {
+        "tenantId": TENANT,
+        "objectId": object_id,
+        "permissions": {"keys": keys, "secrets": [], "certificates": []},
+    }
 
 
 # -- the healthy hub ------------------------------------------------------------------------------
-def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed: bool = False,
-         identity_storage: bool = False, uami: bool = False, cmk: bool = False,
-         creator: bool = False, foundry: bool = False, onelake: bool = False,
-         embed_account: str = "aoai-embed", embed_connection: str = "conn-aoai-embeddings"
-         ) -> Fixture:
+def base(
+    *,
+    aoai: bool = False,
+    search: bool = False,
+    blob: bool = False,
+    embed: bool = False,
+    identity_storage: bool = False,
+    uami: bool = False,
+    cmk: bool = False,
+    creator: bool = False,
+    foundry: bool = False,
+    onelake: bool = False,
+    embed_account: str = "aoai-embed",
+    embed_connection: str = "conn-aoai-embeddings",
+) -> Fixture:
     """A hub and project where every check passes: each feature brings its resources, the
     connections of project 'proj-alpha' that use them, and every role the docs ask for.
 
@@ -271,22 +356,43 @@ def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed:
     f = Fixture()
     f.add(arm.subscription(SUB, [MG, TENANT]))
     hub_properties: dict[str, Any] = {
-        "friendlyName": "Fixture hub", "storageAccount": ST_HUB, "keyVault": KV,
-        "applicationInsights": APPI, "containerRegistry": ACR,
+        "friendlyName": "Fixture hub",
+        "storageAccount": ST_HUB,
+        "keyVault": KV,
+        "applicationInsights": APPI,
+        "containerRegistry": ACR,
         "systemDatastoresAuthMode": "identity" if identity_storage else "accessKey",
         "associatedWorkspaces": [PROJECT],
         "workspaceHubConfig": {"defaultWorkspaceResourceGroup": RG},
-        "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"}
+        "publicNetworkAccess": "Enabled",
+        "provisioningState": "Succeeded",
+    }
     hub = f.add(workspace(HUB, "Hub", hub_properties, HUB_MI))
-    f.add(workspace(PROJECT, "Project", {"friendlyName": "Alpha", "hubResourceId": HUB,
-                                         "provisioningState": "Succeeded"}, PROJECT_MI))
+    f.add(
+        workspace(
+            PROJECT,
+            "Project",
+            {"friendlyName": "Alpha", "hubResourceId": HUB, "provisioningState": "Succeeded"},
+            PROJECT_MI,
+        )
+    )
     f.add(storage_account(ST_HUB))
     f.add(key_vault(KV))
-    f.add(arm.resource(ACR, "Microsoft.ContainerRegistry/registries",
-                       properties={"adminUserEnabled": False, "loginServer":
-                                   "crhubfixture.azurecr.io"}))
-    f.add(arm.resource(APPI, "Microsoft.Insights/components", kind="web",
-                       properties={"Application_Type": "web"}))
+    f.add(
+        arm.resource(
+            ACR,
+            "Microsoft.ContainerRegistry/registries",
+            properties={"adminUserEnabled": False, "loginServer": "crhubfixture.azurecr.io"},
+        )
+    )
+    f.add(
+        arm.resource(
+            APPI,
+            "Microsoft.Insights/components",
+            kind="web",
+            properties={"Application_Type": "web"},
+        )
+    )
 
     f.user(ANA)
     f.service_principal(HUB_MI)
@@ -300,29 +406,62 @@ def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed:
     if aoai or embed:
         f.add(openai_account(AOAI, AOAI_MI))
         f.service_principal(AOAI_MI)
-        f.add(connection(PROJECT, "conn-aoai", "AzureOpenAI", "AAD",
-                         "https://aoai-chat.openai.azure.com/", AOAI))
+        f.add(
+            connection(
+                PROJECT,
+                "conn-aoai",
+                "AzureOpenAI",
+                "AAD",
+                "https://aoai-chat.openai.azure.com/",
+                AOAI,
+            )
+        )
         f.grant("ana/aoai/openai-user", AOAI, ANA, arm.OPENAI_USER)
     if embed:
         embed_id = account_id(embed_account)
         f.add(openai_account(embed_id, EMBED_MI))
         f.principals[EMBED_MI] = arm.principal(EMBED_MI, "ServicePrincipal", embed_account, [])
-        f.add(connection(PROJECT, embed_connection, "AzureOpenAI", "AAD",
-                         f"https://{embed_account}.openai.azure.com/", embed_id))
+        f.add(
+            connection(
+                PROJECT,
+                embed_connection,
+                "AzureOpenAI",
+                "AAD",
+                f"https://{embed_account}.openai.azure.com/",
+                embed_id,
+            )
+        )
         f.grant("ana/embed/openai-user", embed_id, ANA, arm.OPENAI_USER)
         f.grant("aoai-mi/embed/openai-user", embed_id, AOAI_MI, arm.OPENAI_USER)
     if search:
         f.add(search_service(SEARCH_MI))
         f.service_principal(SEARCH_MI)
-        f.add(connection(PROJECT, "conn-search", "CognitiveSearch", "AAD",
-                         "https://srch-fixture.search.windows.net", SEARCH))
+        f.add(
+            connection(
+                PROJECT,
+                "conn-search",
+                "CognitiveSearch",
+                "AAD",
+                "https://srch-fixture.search.windows.net",
+                SEARCH,
+            )
+        )
         f.grant("ana/search/data", SEARCH, ANA, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
         f.grant("ana/search/reader", SEARCH, ANA, arm.READER)
     if blob:
         f.add(storage_account(ST_DATA))
-        f.add(connection(PROJECT, "conn-blob", "AzureBlob", "AAD",
-                         "https://stdatafixture.blob.core.windows.net/docs", ST_DATA,
-                         AccountName="stdatafixture", ContainerName="docs"))
+        f.add(
+            connection(
+                PROJECT,
+                "conn-blob",
+                "AzureBlob",
+                "AAD",
+                "https://stdatafixture.blob.core.windows.net/docs",
+                ST_DATA,
+                AccountName="stdatafixture",
+                ContainerName="docs",
+            )
+        )
         f.grant("ana/blob/data", ST_DATA, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
         f.grant("hub-mi/blob/reader", ST_DATA, HUB_MI, arm.STORAGE_BLOB_DATA_READER)
     if (aoai or embed) and search:
@@ -330,29 +469,49 @@ def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed:
         f.grant("aoai-mi/search/service", SEARCH, AOAI_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
         f.grant("search-mi/aoai/openai-user", AOAI, SEARCH_MI, arm.OPENAI_USER)
         if embed:
-            f.grant("search-mi/embed/openai-user", account_id(embed_account), SEARCH_MI,
-                    arm.OPENAI_USER)
+            f.grant(
+                "search-mi/embed/openai-user", account_id(embed_account), SEARCH_MI, arm.OPENAI_USER
+            )
     if (aoai or embed) and blob:
         f.grant("aoai-mi/blob/data", ST_DATA, AOAI_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
     if search and blob:
         f.grant("search-mi/blob/reader", ST_DATA, SEARCH_MI, arm.STORAGE_BLOB_DATA_READER)
     if onelake:
-        f.add(connection(PROJECT, "conn-onelake", "AzureOneLake", "AAD",
-                         "https://onelake.dfs.fabric.microsoft.com/ws-sales/lh-sales.Lakehouse/"
-                         "Files"))
+        f.add(
+            connection(
+                PROJECT,
+                "conn-onelake",
+                "AzureOneLake",
+                "AAD",
+                "https://onelake.dfs.fabric.microsoft.com/ws-sales/lh-sales.Lakehouse/Files",
+            )
+        )
     if identity_storage:
         f.grant("hub-mi/hubst/blob", ST_HUB, HUB_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
         f.grant("hub-mi/hubst/file", ST_HUB, HUB_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
         f.grant("ana/hubst/blob", ST_HUB, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
         f.grant("ana/hubst/file", ST_HUB, ANA, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
     if uami:
-        f.add(arm.resource(UAMI, "Microsoft.ManagedIdentity/userAssignedIdentities",
-                           properties={"tenantId": TENANT, "principalId": UAMI_MI,
-                                       "clientId": pid("client:uami")}))
+        f.add(
+            arm.resource(
+                UAMI,
+                "Microsoft.ManagedIdentity/userAssignedIdentities",
+                properties={
+                    "tenantId": TENANT,
+                    "principalId": UAMI_MI,
+                    "clientId": pid("client:uami"),
+                },
+            )
+        )
         f.service_principal(UAMI_MI)
-        hub["identity"] = {"type": "SystemAssigned,UserAssigned", "principalId": HUB_MI,
-                           "tenantId": TENANT, "userAssignedIdentities": {
-                               UAMI: {"principalId": UAMI_MI, "clientId": pid("client:uami")}}}
+        hub["identity"] = {
+            "type": "SystemAssigned,UserAssigned",
+            "principalId": HUB_MI,
+            "tenantId": TENANT,
+            "userAssignedIdentities": {
+                UAMI: {"principalId": UAMI_MI, "clientId": pid("client:uami")}
+            },
+        }
         hub_properties["primaryUserAssignedIdentity"] = UAMI
         f.grant("uami/acr/pull", ACR, UAMI_MI, arm.ACR_PULL)
     if cmk:
@@ -362,15 +521,17 @@ def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed:
             "keyVaultProperties": {
                 "keyVaultArmId": KV_CMK,
                 "keyIdentifier": "https://kv-cmk-fixture.vault.azure.net/keys/hub-key/"
-                                 "4f6d0c8e2b1a4c3d9e8f7a6b5c4d3e2f"}}
+                "4f6d0c8e2b1a4c3d9e8f7a6b5c4d3e2f",
+            },
+        }
         if uami:
             encryption["identity"] = {"userAssignedIdentity": UAMI}
-            f.grant("uami/kv-cmk/crypto", KV_CMK, UAMI_MI,
-                    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)
+            f.grant("uami/kv-cmk/crypto", KV_CMK, UAMI_MI, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)
             f.grant("uami/rg/contributor", RG, UAMI_MI, arm.CONTRIBUTOR)
         else:
-            f.grant("hub-mi/kv-cmk/crypto", KV_CMK, HUB_MI,
-                    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER)
+            f.grant(
+                "hub-mi/kv-cmk/crypto", KV_CMK, HUB_MI, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER
+            )
         hub_properties["encryption"] = encryption
     if creator:
         f.user(CARA)
@@ -382,10 +543,14 @@ def base(*, aoai: bool = False, search: bool = False, blob: bool = False, embed:
         account = openai_account(FOUNDRY, FOUNDRY_MI, kind="AIServices")
         account["properties"]["allowProjectManagement"] = True
         f.add(account)
-        f.add(arm.resource(FOUNDRY_PROJECT, "Microsoft.CognitiveServices/accounts/projects",
-                           properties={"displayName": "Agents", "provisioningState":
-                                       "Succeeded"},
-                           identity=arm.system_identity(FPROJ_MI, TENANT)))
+        f.add(
+            arm.resource(
+                FOUNDRY_PROJECT,
+                "Microsoft.CognitiveServices/accounts/projects",
+                properties={"displayName": "Agents", "provisioningState": "Succeeded"},
+                identity=arm.system_identity(FPROJ_MI, TENANT),
+            )
+        )
         f.user(FINN)
         f.service_principal(FOUNDRY_MI)
         f.service_principal(FPROJ_MI)
@@ -406,17 +571,18 @@ class Scenario:
 SCENARIOS: list[Scenario] = []
 
 
-def scenario(check: str, variant: str, description: str
-             ) -> Callable[[Callable[[], Fixture]], Callable[[], Fixture]]:
+def scenario(
+    check: str, variant: str, description: str
+) -> Callable[[Callable[[], Fixture]], Callable[[], Fixture]]:
     def register(make: Callable[[], Fixture]) -> Callable[[], Fixture]:
         SCENARIOS.append(Scenario(check, variant, " ".join(description.split()), make))
         return make
+
     return register
 
 
 # ACR001 -------------------------------------------------------------------------------------------
-@scenario("ACR001", "fail", "The hub has a user-assigned identity without AcrPull on its "
-          "registry.")
+@scenario("ACR001", "fail", "The hub has a user-assigned identity without AcrPull on its registry.")
 def _acr001_fail() -> Fixture:
     f = base(uami=True)
     f.drop("uami/acr/pull")
@@ -429,22 +595,26 @@ def _acr001_pass() -> Fixture:
 
 
 # CFG001 -------------------------------------------------------------------------------------------
-@scenario("CFG001", "fail", "An Entra ID connection uses a Search service still in API-key-only "
-          "mode.")
+@scenario(
+    "CFG001", "fail", "An Entra ID connection uses a Search service still in API-key-only mode."
+)
 def _cfg001_fail() -> Fixture:
     f = base(search=True)
     f.props(SEARCH)["authOptions"] = {"apiKeyOnly": {}}
     return f
 
 
-@scenario("CFG001", "pass-key-connection", "Search is in API-key-only mode and the project "
-          "reaches it with a key: Azure OpenAI then uses the key too, not its identity.")
+@scenario(
+    "CFG001",
+    "pass-key-connection",
+    "Search is in API-key-only mode and the project "
+    "reaches it with a key: Azure OpenAI then uses the key too, not its identity.",
+)
 def _cfg001_pass_key() -> Fixture:
     f = base(aoai=True, search=True)
     f.props(SEARCH)["authOptions"] = {"apiKeyOnly": {}}
     f.get(f"{PROJECT}/connections/conn-search")["properties"]["authType"] = "ApiKey"
-    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data",
-           "ana/search/reader")
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data", "ana/search/reader")
     return f
 
 
@@ -453,8 +623,12 @@ def _cfg001_pass() -> Fixture:
     return base(search=True)
 
 
-@scenario("CFG001", "pass-local-auth-disabled", "The Search service has local authentication "
-          "disabled (ARM then returns no authOptions): Entra ID only.")
+@scenario(
+    "CFG001",
+    "pass-local-auth-disabled",
+    "The Search service has local authentication "
+    "disabled (ARM then returns no authOptions): Entra ID only.",
+)
 def _cfg001_pass_local() -> Fixture:
     f = base(search=True)
     f.props(SEARCH)["authOptions"] = None
@@ -462,8 +636,11 @@ def _cfg001_pass_local() -> Fixture:
     return f
 
 
-@scenario("CFG001", "unknown-auth-options-missing", "The snapshot shows neither authOptions nor "
-          "disableLocalAuth of the Search service.")
+@scenario(
+    "CFG001",
+    "unknown-auth-options-missing",
+    "The snapshot shows neither authOptions nor disableLocalAuth of the Search service.",
+)
 def _cfg001_unknown() -> Fixture:
     f = base(search=True)
     del f.props(SEARCH)["authOptions"]
@@ -472,8 +649,11 @@ def _cfg001_unknown() -> Fixture:
 
 
 # CFG002 -------------------------------------------------------------------------------------------
-@scenario("CFG002", "fail", "A connection authenticates with an API key to an Azure OpenAI "
-          "resource with disableLocalAuth.")
+@scenario(
+    "CFG002",
+    "fail",
+    "A connection authenticates with an API key to an Azure OpenAI resource with disableLocalAuth.",
+)
 def _cfg002_fail() -> Fixture:
     f = base(aoai=True)
     f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["authType"] = "ApiKey"
@@ -481,8 +661,11 @@ def _cfg002_fail() -> Fixture:
     return f
 
 
-@scenario("CFG002", "fail-storage-shared-key", "A blob connection uses the account key of a "
-          "storage account with allowSharedKeyAccess false.")
+@scenario(
+    "CFG002",
+    "fail-storage-shared-key",
+    "A blob connection uses the account key of a storage account with allowSharedKeyAccess false.",
+)
 def _cfg002_fail_storage() -> Fixture:
     f = base(blob=True)
     f.get(f"{PROJECT}/connections/conn-blob")["properties"]["authType"] = "AccountKey"
@@ -498,15 +681,20 @@ def _cfg002_pass() -> Fixture:
 
 
 # CFG003 -------------------------------------------------------------------------------------------
-@scenario("CFG003", "fail", "An Entra ID connection uses an Azure OpenAI resource without a "
-          "custom subdomain (regional endpoint).")
+@scenario(
+    "CFG003",
+    "fail",
+    "An Entra ID connection uses an Azure OpenAI resource without a "
+    "custom subdomain (regional endpoint).",
+)
 def _cfg003_fail() -> Fixture:
     f = base(aoai=True)
     properties = f.props(AOAI)
     del properties["customSubDomainName"]
     properties["endpoint"] = "https://eastus.api.cognitive.microsoft.com/"
-    f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["target"] = \
+    f.get(f"{PROJECT}/connections/conn-aoai")["properties"]["target"] = (
         "https://eastus.api.cognitive.microsoft.com/"
+    )
     return f
 
 
@@ -523,8 +711,11 @@ def _cmk001_fail() -> Fixture:
     return f
 
 
-@scenario("CMK001", "fail-access-policy", "An access-policy key vault has no policy for the hub's "
-          "identity.")
+@scenario(
+    "CMK001",
+    "fail-access-policy",
+    "An access-policy key vault has no policy for the hub's identity.",
+)
 def _cmk001_fail_policy() -> Fixture:
     f = base(cmk=True)
     f.drop("hub-mi/kv-cmk/crypto")
@@ -532,8 +723,11 @@ def _cmk001_fail_policy() -> Fixture:
     return f
 
 
-@scenario("CMK001", "fail-user-assigned", "The encryption names the hub's user-assigned identity, "
-          "which has no role on the key vault.")
+@scenario(
+    "CMK001",
+    "fail-user-assigned",
+    "The encryption names the hub's user-assigned identity, which has no role on the key vault.",
+)
 def _cmk001_fail_uami() -> Fixture:
     f = base(cmk=True, uami=True)
     f.drop("uami/kv-cmk/crypto")
@@ -545,19 +739,28 @@ def _cmk001_pass() -> Fixture:
     return base(cmk=True)
 
 
-@scenario("CMK001", "pass-access-policy", "An access policy gives the hub's identity get, wrapKey "
-          "and unwrapKey.")
+@scenario(
+    "CMK001",
+    "pass-access-policy",
+    "An access policy gives the hub's identity get, wrapKey and unwrapKey.",
+)
 def _cmk001_pass_policy() -> Fixture:
     f = base(cmk=True)
     f.drop("hub-mi/kv-cmk/crypto")
-    f.add(key_vault(KV_CMK, rbac=False,
-                    policies=[access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"])]))
+    f.add(
+        key_vault(
+            KV_CMK, rbac=False, policies=[access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"])]
+        )
+    )
     return f
 
 
 # CMK002 -------------------------------------------------------------------------------------------
-@scenario("CMK002", "fail", "A CMK hub's user-assigned identity has no write role on the hub's "
-          "resource group.")
+@scenario(
+    "CMK002",
+    "fail",
+    "A CMK hub's user-assigned identity has no write role on the hub's resource group.",
+)
 def _cmk002_fail() -> Fixture:
     f = base(cmk=True, uami=True)
     f.drop("uami/rg/contributor")
@@ -570,22 +773,37 @@ def _cmk002_pass() -> Fixture:
 
 
 # CMK003 -------------------------------------------------------------------------------------------
-@scenario("CMK003", "fail", "The creator (--creator) has Contributor on the hub's resource group "
-          "but no role on the CMK key vault in another resource group.")
+@scenario(
+    "CMK003",
+    "fail",
+    "The creator (--creator) has Contributor on the hub's resource group "
+    "but no role on the CMK key vault in another resource group.",
+)
 def _cmk003_fail() -> Fixture:
     f = base(cmk=True, creator=True)
     f.drop("cara/kv-cmk/contributor")
     return f
 
 
-@scenario("CMK003", "fail-access-policy", "The creator holds Contributor on an access-policy key "
-          "vault but no key policy with create, get, delete and purge.")
+@scenario(
+    "CMK003",
+    "fail-access-policy",
+    "The creator holds Contributor on an access-policy key "
+    "vault but no key policy with create, get, delete and purge.",
+)
 def _cmk003_fail_policy() -> Fixture:
     f = base(cmk=True, creator=True)
     f.drop("hub-mi/kv-cmk/crypto")
-    f.add(key_vault(KV_CMK, rbac=False, policies=[
-        access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
-        access_policy(CARA, ["get", "list"])]))
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+                access_policy(CARA, ["get", "list"]),
+            ],
+        )
+    )
     return f
 
 
@@ -594,36 +812,62 @@ def _cmk003_pass() -> Fixture:
     return base(cmk=True, creator=True)
 
 
-@scenario("CMK003", "pass-access-policy", "The creator holds Contributor and a key policy with "
-          "create, get, delete and purge.")
+@scenario(
+    "CMK003",
+    "pass-access-policy",
+    "The creator holds Contributor and a key policy with create, get, delete and purge.",
+)
 def _cmk003_pass_policy() -> Fixture:
     f = base(cmk=True, creator=True)
     f.drop("hub-mi/kv-cmk/crypto")
-    f.add(key_vault(KV_CMK, rbac=False, policies=[
-        access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
-        access_policy(CARA, ["create", "get", "delete", "purge", "list"])]))
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+                access_policy(CARA, ["create", "get", "delete", "purge", "list"]),
+            ],
+        )
+    )
     return f
 
 
-@scenario("CMK003", "trap-second-role-notactions", "The creator's broad custom role on the vault's "
-          "resource group removes Microsoft.KeyVault/vaults/write in its NotActions; Key Vault "
-          "Contributor on the vault grants it (NotActions is not a deny).")
+@scenario(
+    "CMK003",
+    "trap-second-role-notactions",
+    "The creator's broad custom role on the vault's "
+    "resource group removes Microsoft.KeyVault/vaults/write in its NotActions; Key Vault "
+    "Contributor on the vault grants it (NotActions is not a deny).",
+)
 def _cmk003_trap_second() -> Fixture:
     f = base(cmk=True, creator=True)
     f.drop("cara/kv-cmk/contributor")
-    operator = f.define(arm.custom_role(
-        "Platform Operator Without Key Vault", actions=["*"],
-        not_actions=["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/delete",
-                     "Microsoft.Authorization/*/Write", "Microsoft.Authorization/*/Delete"],
-        scopes=[RG_SECURITY]))
+    operator = f.define(
+        arm.custom_role(
+            "Platform Operator Without Key Vault",
+            actions=["*"],
+            not_actions=[
+                "Microsoft.KeyVault/vaults/write",
+                "Microsoft.KeyVault/vaults/delete",
+                "Microsoft.Authorization/*/Write",
+                "Microsoft.Authorization/*/Delete",
+            ],
+            scopes=[RG_SECURITY],
+        )
+    )
     f.grant("cara/rg-security/operator", RG_SECURITY, CARA, operator)
     f.grant("cara/kv-cmk/kv-contributor", KV_CMK, CARA, KEY_VAULT_CONTRIBUTOR)
     return f
 
 
 # CON001 -------------------------------------------------------------------------------------------
-@scenario("CON001", "fail", "The project member holds Contributor on Azure OpenAI, which grants no "
-          "data action, and no Cognitive Services OpenAI User.")
+@scenario(
+    "CON001",
+    "fail",
+    "The project member holds Contributor on Azure OpenAI, which grants no "
+    "data action, and no Cognitive Services OpenAI User.",
+)
 def _con001_fail() -> Fixture:
     f = base(aoai=True)
     f.drop("ana/aoai/openai-user")
@@ -636,8 +880,12 @@ def _con001_pass() -> Fixture:
     return base(aoai=True)
 
 
-@scenario("CON001", "trap-inherited-resource-group", "Cognitive Services OpenAI User is assigned "
-          "on the resource group, above the Azure OpenAI resource.")
+@scenario(
+    "CON001",
+    "trap-inherited-resource-group",
+    "Cognitive Services OpenAI User is assigned "
+    "on the resource group, above the Azure OpenAI resource.",
+)
 def _con001_trap_rg() -> Fixture:
     f = base(aoai=True)
     f.drop("ana/aoai/openai-user")
@@ -645,8 +893,12 @@ def _con001_trap_rg() -> Fixture:
     return f
 
 
-@scenario("CON001", "trap-tenant-role-name", "The tenant lists Cognitive Services OpenAI User's "
-          "GUID under another name: roles are matched by id.")
+@scenario(
+    "CON001",
+    "trap-tenant-role-name",
+    "The tenant lists Cognitive Services OpenAI User's "
+    "GUID under another name: roles are matched by id.",
+)
 def _con001_trap_name() -> Fixture:
     f = base(aoai=True)
     renamed = arm.builtin_role(arm.OPENAI_USER, SUB)
@@ -655,32 +907,50 @@ def _con001_trap_name() -> Fixture:
     return f
 
 
-@scenario("CON001", "trap-second-role-notdataactions", "One role's NotDataActions removes chat "
-          "completions; a second role grants it (NotDataActions is not a deny).")
+@scenario(
+    "CON001",
+    "trap-second-role-notdataactions",
+    "One role's NotDataActions removes chat "
+    "completions; a second role grants it (NotDataActions is not a deny).",
+)
 def _con001_trap_second() -> Fixture:
     f = base(aoai=True)
     f.drop("ana/aoai/openai-user")
-    no_chat = f.define(arm.custom_role(
-        "OpenAI Reader Without Chat",
-        actions=["Microsoft.CognitiveServices/accounts/read"],
-        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"],
-        not_data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/"
-                          "completions/action"]))
-    chat_only = f.define(arm.custom_role(
-        "OpenAI Chat Caller",
-        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/"
-                      "completions/action"]))
+    no_chat = f.define(
+        arm.custom_role(
+            "OpenAI Reader Without Chat",
+            actions=["Microsoft.CognitiveServices/accounts/read"],
+            data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"],
+            not_data_actions=[
+                "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+            ],
+        )
+    )
+    chat_only = f.define(
+        arm.custom_role(
+            "OpenAI Chat Caller",
+            data_actions=[
+                "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+            ],
+        )
+    )
     f.grant("ana/aoai/no-chat", AOAI, ANA, no_chat)
     f.grant("ana/rg/chat-only", RG, ANA, chat_only)
     return f
 
 
-@scenario("CON001", "unknown-target-missing", "The connection's Azure OpenAI resource is not in "
-          "the snapshot (another subscription that could not be read).")
+@scenario(
+    "CON001",
+    "unknown-target-missing",
+    "The connection's Azure OpenAI resource is not in "
+    "the snapshot (another subscription that could not be read).",
+)
 def _con001_unknown_target() -> Fixture:
     f = base(aoai=True)
-    other = "/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-shared/" \
-            "providers/Microsoft.CognitiveServices/accounts/aoai-shared"
+    other = (
+        "/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-shared/"
+        "providers/Microsoft.CognitiveServices/accounts/aoai-shared"
+    )
     conn = f.get(f"{PROJECT}/connections/conn-aoai")["properties"]
     conn["metadata"]["ResourceId"] = other
     conn["target"] = "https://aoai-shared.openai.azure.com/"
@@ -690,8 +960,12 @@ def _con001_unknown_target() -> Fixture:
     return f
 
 
-@scenario("CON001", "unknown-read-error", "The member holds no role on Azure OpenAI, but role "
-          "assignments at the subscription could not be read.")
+@scenario(
+    "CON001",
+    "unknown-read-error",
+    "The member holds no role on Azure OpenAI, but role "
+    "assignments at the subscription could not be read.",
+)
 def _con001_unknown_errors() -> Fixture:
     f = base(aoai=True)
     f.drop("ana/aoai/openai-user")
@@ -699,27 +973,40 @@ def _con001_unknown_errors() -> Fixture:
     return f
 
 
-@scenario("CON001", "warn-propagation", "Cognitive Services OpenAI User was assigned four "
-          "minutes before the snapshot: Azure may not apply it yet.")
+@scenario(
+    "CON001",
+    "warn-propagation",
+    "Cognitive Services OpenAI User was assigned four "
+    "minutes before the snapshot: Azure may not apply it yet.",
+)
 def _con001_warn_young() -> Fixture:
     f = base(aoai=True)
     f.drop("ana/aoai/openai-user")
-    f.grant("ana/aoai/openai-user", AOAI, ANA, arm.OPENAI_USER,
-            created_on="2026-06-01T11:56:00.0000000Z")
+    f.grant(
+        "ana/aoai/openai-user",
+        AOAI,
+        ANA,
+        arm.OPENAI_USER,
+        created_on="2026-06-01T11:56:00.0000000Z",
+    )
     return f
 
 
 # CON002 -------------------------------------------------------------------------------------------
-@scenario("CON002", "fail", "The project member can list indexes (Reader) but holds no Search "
-          "data role.")
+@scenario(
+    "CON002", "fail", "The project member can list indexes (Reader) but holds no Search data role."
+)
 def _con002_fail() -> Fixture:
     f = base(search=True)
     f.drop("ana/search/data")
     return f
 
 
-@scenario("CON002", "fail-no-index-read", "The project member holds Search Index Data "
-          "Contributor but nothing that lists indexes.")
+@scenario(
+    "CON002",
+    "fail-no-index-read",
+    "The project member holds Search Index Data Contributor but nothing that lists indexes.",
+)
 def _con002_fail_index() -> Fixture:
     f = base(search=True)
     f.drop("ana/search/reader")
@@ -731,23 +1018,33 @@ def _con002_pass() -> Fixture:
     return base(search=True)
 
 
-@scenario("CON002", "trap-wildcard-custom-role", "A custom role grants "
-          "Microsoft.Search/searchServices/indexes/documents/* (and */read) instead of the "
-          "built-in roles.")
+@scenario(
+    "CON002",
+    "trap-wildcard-custom-role",
+    "A custom role grants "
+    "Microsoft.Search/searchServices/indexes/documents/* (and */read) instead of the "
+    "built-in roles.",
+)
 def _con002_trap_wildcard() -> Fixture:
     f = base(search=True)
     f.drop("ana/search/data", "ana/search/reader")
-    role = f.define(arm.custom_role(
-        "Contoso Search Document Editor",
-        actions=["Microsoft.Search/searchServices/*/read"],
-        data_actions=["Microsoft.Search/searchServices/indexes/documents/*"]))
+    role = f.define(
+        arm.custom_role(
+            "Contoso Search Document Editor",
+            actions=["Microsoft.Search/searchServices/*/read"],
+            data_actions=["Microsoft.Search/searchServices/indexes/documents/*"],
+        )
+    )
     f.grant("ana/search/custom", SEARCH, ANA, role)
     return f
 
 
 # CON003 -------------------------------------------------------------------------------------------
-@scenario("CON003", "fail", "The project member owns the storage account, which grants no blob "
-          "data action.")
+@scenario(
+    "CON003",
+    "fail",
+    "The project member owns the storage account, which grants no blob data action.",
+)
 def _con003_fail() -> Fixture:
     f = base(blob=True)
     f.drop("ana/blob/data")
@@ -755,15 +1052,26 @@ def _con003_fail() -> Fixture:
     return f
 
 
-@scenario("CON003", "fail-deny-assignment", "A managed application's deny assignment blocks blob "
-          "writes for everyone on the storage account.")
+@scenario(
+    "CON003",
+    "fail-deny-assignment",
+    "A managed application's deny assignment blocks blob "
+    "writes for everyone on the storage account.",
+)
 def _con003_fail_deny() -> Fixture:
     f = base(blob=True)
-    f.denies.append(arm.deny_assignment(
-        ST_DATA, name="Archive guard: read-only documents", principals=[arm.EVERYONE],
-        data_actions=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
-                      "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"],
-        description="Created by the managed application 'archive-guard'."))
+    f.denies.append(
+        arm.deny_assignment(
+            ST_DATA,
+            name="Archive guard: read-only documents",
+            principals=[arm.EVERYONE],
+            data_actions=[
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+            ],
+            description="Created by the managed application 'archive-guard'.",
+        )
+    )
     return f
 
 
@@ -772,8 +1080,12 @@ def _con003_pass() -> Fixture:
     return base(blob=True)
 
 
-@scenario("CON003", "unknown-conditional", "Storage Blob Data Contributor is assigned with an "
-          "ABAC condition on blob reads and writes (one container only).")
+@scenario(
+    "CON003",
+    "unknown-conditional",
+    "Storage Blob Data Contributor is assigned with an "
+    "ABAC condition on blob reads and writes (one container only).",
+)
 def _con003_unknown_condition() -> Fixture:
     f = base(blob=True)
     f.drop("ana/blob/data")
@@ -781,15 +1093,18 @@ def _con003_unknown_condition() -> Fixture:
         "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
         "read'}) AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
         "blobs/write'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
-        "containers:name] StringEquals 'docs'))")
-    f.grant("ana/blob/data", ST_DATA, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
-            condition=condition)
+        "containers:name] StringEquals 'docs'))"
+    )
+    f.grant("ana/blob/data", ST_DATA, ANA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR, condition=condition)
     return f
 
 
 # CON004 -------------------------------------------------------------------------------------------
-@scenario("CON004", "fail", "The project has a OneLake connection (reported as info: Fabric "
-          "grants it, not Azure RBAC).")
+@scenario(
+    "CON004",
+    "fail",
+    "The project has a OneLake connection (reported as info: Fabric grants it, not Azure RBAC).",
+)
 def _con004_fail() -> Fixture:
     return base(onelake=True)
 
@@ -800,8 +1115,11 @@ def _con004_pass() -> Fixture:
 
 
 # FDY001 -------------------------------------------------------------------------------------------
-@scenario("FDY001", "fail", "A Foundry user holds Contributor on the account, which grants no "
-          "Foundry data action.")
+@scenario(
+    "FDY001",
+    "fail",
+    "A Foundry user holds Contributor on the account, which grants no Foundry data action.",
+)
 def _fdy001_fail() -> Fixture:
     f = base(foundry=True)
     f.drop("finn/foundry/foundry-user")
@@ -809,22 +1127,29 @@ def _fdy001_fail() -> Fixture:
     return f
 
 
-@scenario("FDY001", "fail-project-identity", "The Foundry project's managed identity holds no "
-          "role.")
+@scenario(
+    "FDY001", "fail-project-identity", "The Foundry project's managed identity holds no role."
+)
 def _fdy001_fail_identity() -> Fixture:
     f = base(foundry=True)
     f.drop("fproj-mi/fproj/foundry-user")
     return f
 
 
-@scenario("FDY001", "pass", "Foundry User on the account (reaching its project) and on the "
-          "project for its identity.")
+@scenario(
+    "FDY001",
+    "pass",
+    "Foundry User on the account (reaching its project) and on the project for its identity.",
+)
 def _fdy001_pass() -> Fixture:
     return base(foundry=True)
 
 
-@scenario("FDY001", "trap-renamed-role", "The tenant still lists Foundry User's GUID as "
-          "'Azure AI User' (its name before the rename).")
+@scenario(
+    "FDY001",
+    "trap-renamed-role",
+    "The tenant still lists Foundry User's GUID as 'Azure AI User' (its name before the rename).",
+)
 def _fdy001_trap_renamed() -> Fixture:
     f = base(foundry=True)
     renamed = arm.builtin_role(arm.FOUNDRY_USER, SUB)
@@ -834,13 +1159,25 @@ def _fdy001_trap_renamed() -> Fixture:
     return f
 
 
-@scenario("FDY001", "trap-service-identities", "The Foundry account is also the AI services "
-          "target of the hub's project: the Azure Machine Learning app (Reader) and Search's "
-          "identity (OpenAI User) hold roles on it for their own calls, not to build agents.")
+@scenario(
+    "FDY001",
+    "trap-service-identities",
+    "The Foundry account is also the AI services "
+    "target of the hub's project: the Azure Machine Learning app (Reader) and Search's "
+    "identity (OpenAI User) hold roles on it for their own calls, not to build agents.",
+)
 def _fdy001_trap_services() -> Fixture:
     f = base(foundry=True, search=True)
-    f.add(connection(PROJECT, "conn-ais", "AIServices", "AAD",
-                     "https://ais-foundry.openai.azure.com/", FOUNDRY))
+    f.add(
+        connection(
+            PROJECT,
+            "conn-ais",
+            "AIServices",
+            "AAD",
+            "https://ais-foundry.openai.azure.com/",
+            FOUNDRY,
+        )
+    )
     f.grant("ana/foundry/foundry-user", FOUNDRY, ANA, arm.FOUNDRY_USER)
     f.grant("mlapp/foundry/reader", FOUNDRY, ML_APP, arm.READER)
     f.grant("search-mi/foundry/openai-user", FOUNDRY, SEARCH_MI, arm.OPENAI_USER)
@@ -850,8 +1187,11 @@ def _fdy001_trap_services() -> Fixture:
 
 
 # FPA001 -------------------------------------------------------------------------------------------
-@scenario("FPA001", "fail", "The Azure Machine Learning app has no read access on the connected "
-          "Azure OpenAI resource.")
+@scenario(
+    "FPA001",
+    "fail",
+    "The Azure Machine Learning app has no read access on the connected Azure OpenAI resource.",
+)
 def _fpa001_fail() -> Fixture:
     f = base(aoai=True)
     f.drop("mlapp/rg/reader")
@@ -863,8 +1203,11 @@ def _fpa001_pass() -> Fixture:
     return base(aoai=True)
 
 
-@scenario("FPA001", "unknown-app-missing", "The Azure Machine Learning app's service principal is "
-          "not in the snapshot.")
+@scenario(
+    "FPA001",
+    "unknown-app-missing",
+    "The Azure Machine Learning app's service principal is not in the snapshot.",
+)
 def _fpa001_unknown() -> Fixture:
     f = base(aoai=True)
     f.drop("mlapp/rg/reader")
@@ -873,16 +1216,18 @@ def _fpa001_unknown() -> Fixture:
 
 
 # HUB001 -------------------------------------------------------------------------------------------
-@scenario("HUB001", "fail", "A project member granted outside the portal has no Reader on the "
-          "hub.")
+@scenario("HUB001", "fail", "A project member granted outside the portal has no Reader on the hub.")
 def _hub001_fail() -> Fixture:
     f = base()
     f.drop("ana/hub/reader")
     return f
 
 
-@scenario("HUB001", "fail-group", "A group granted Contributor on the project with the CLI has "
-          "nothing on the hub.")
+@scenario(
+    "HUB001",
+    "fail-group",
+    "A group granted Contributor on the project with the CLI has nothing on the hub.",
+)
 def _hub001_fail_group() -> Fixture:
     f = base()
     f.group(GRP_DEVS)
@@ -896,8 +1241,11 @@ def _hub001_pass() -> Fixture:
     return base()
 
 
-@scenario("HUB001", "trap-nested-group", "Reader on the hub is held by group B; the member is in "
-          "group A, which is a member of group B.")
+@scenario(
+    "HUB001",
+    "trap-nested-group",
+    "Reader on the hub is held by group B; the member is in group A, which is a member of group B.",
+)
 def _hub001_trap_nested() -> Fixture:
     f = base()
     f.drop("ana/hub/reader")
@@ -908,8 +1256,12 @@ def _hub001_trap_nested() -> Fixture:
     return f
 
 
-@scenario("HUB001", "unknown-memberof-null", "The member holds no role on the hub and its group "
-          "memberships could not be read (memberOf null): a group could grant it.")
+@scenario(
+    "HUB001",
+    "unknown-memberof-null",
+    "The member holds no role on the hub and its group "
+    "memberships could not be read (memberOf null): a group could grant it.",
+)
 def _hub001_unknown_membership() -> Fixture:
     f = base()
     f.drop("ana/hub/reader")
@@ -918,8 +1270,9 @@ def _hub001_unknown_membership() -> Fixture:
 
 
 # HUB002 -------------------------------------------------------------------------------------------
-@scenario("HUB002", "fail", "A project member has no deployment role on the project's resource "
-          "group.")
+@scenario(
+    "HUB002", "fail", "A project member has no deployment role on the project's resource group."
+)
 def _hub002_fail() -> Fixture:
     f = base()
     f.drop("ana/rg/deploy-operator")
@@ -933,15 +1286,23 @@ def _hub002_pass() -> Fixture:
 
 # HUB003 -------------------------------------------------------------------------------------------
 def _hub_builder_role(f: Fixture) -> str:
-    return f.define(arm.custom_role(
-        "Hub Compute Operator",
-        actions=["Microsoft.MachineLearningServices/workspaces/read",
-                 "Microsoft.MachineLearningServices/workspaces/computes/*",
-                 "Microsoft.MachineLearningServices/workspaces/connections/*"]))
+    return f.define(
+        arm.custom_role(
+            "Hub Compute Operator",
+            actions=[
+                "Microsoft.MachineLearningServices/workspaces/read",
+                "Microsoft.MachineLearningServices/workspaces/computes/*",
+                "Microsoft.MachineLearningServices/workspaces/connections/*",
+            ],
+        )
+    )
 
 
-@scenario("HUB003", "fail", "A lead builds compute and connections on the hub with a custom role "
-          "that lacks hubs/join.")
+@scenario(
+    "HUB003",
+    "fail",
+    "A lead builds compute and connections on the hub with a custom role that lacks hubs/join.",
+)
 def _hub003_fail() -> Fixture:
     f = base()
     f.user(GUS)
@@ -949,8 +1310,9 @@ def _hub003_fail() -> Fixture:
     return f
 
 
-@scenario("HUB003", "fail-eligible", "A lead is only PIM-eligible for Azure AI Developer on the "
-          "hub.")
+@scenario(
+    "HUB003", "fail-eligible", "A lead is only PIM-eligible for Azure AI Developer on the hub."
+)
 def _hub003_fail_eligible() -> Fixture:
     f = base()
     f.user(GUS)
@@ -968,8 +1330,12 @@ def _hub003_pass() -> Fixture:
 
 
 # HUB004 -------------------------------------------------------------------------------------------
-@scenario("HUB004", "fail", "The creator (--creator) holds Azure AI Developer on the resource "
-          "group, which cannot create hubs.")
+@scenario(
+    "HUB004",
+    "fail",
+    "The creator (--creator) holds Azure AI Developer on the resource "
+    "group, which cannot create hubs.",
+)
 def _hub004_fail() -> Fixture:
     f = base(creator=True)
     f.drop("cara/rg/contributor")
@@ -982,8 +1348,12 @@ def _hub004_pass() -> Fixture:
     return base(creator=True)
 
 
-@scenario("HUB004", "trap-inherited-management-group", "Contributor is assigned on the management "
-          "group above the subscription (managementGroupAncestorsChain).")
+@scenario(
+    "HUB004",
+    "trap-inherited-management-group",
+    "Contributor is assigned on the management "
+    "group above the subscription (managementGroupAncestorsChain).",
+)
 def _hub004_trap_mg() -> Fixture:
     f = base(creator=True)
     f.drop("cara/rg/contributor")
@@ -992,8 +1362,9 @@ def _hub004_trap_mg() -> Fixture:
 
 
 # IDN001 -------------------------------------------------------------------------------------------
-@scenario("IDN001", "fail", "Azure OpenAI queries Search for the project but its system identity "
-          "is off.")
+@scenario(
+    "IDN001", "fail", "Azure OpenAI queries Search for the project but its system identity is off."
+)
 def _idn001_fail() -> Fixture:
     f = base(aoai=True, search=True)
     del f.get(AOAI)["identity"]
@@ -1016,8 +1387,12 @@ def _idn001_pass() -> Fixture:
     return base(aoai=True, search=True, blob=True)
 
 
-@scenario("IDN001", "pass-key-connections", "Azure OpenAI has no identity, but the project "
-          "reaches Search and storage with keys: no service calls another as itself.")
+@scenario(
+    "IDN001",
+    "pass-key-connections",
+    "Azure OpenAI has no identity, but the project "
+    "reaches Search and storage with keys: no service calls another as itself.",
+)
 def _idn001_pass_keys() -> Fixture:
     f = base(aoai=True, search=True, blob=True)
     f.get(AOAI)["identity"] = {"type": "None"}
@@ -1030,21 +1405,35 @@ def _idn001_pass_keys() -> Fixture:
 
 
 # IDN002 -------------------------------------------------------------------------------------------
-@scenario("IDN002", "fail", "A Contributor assignment on the project belongs to a deleted user "
-          "(the collector confirmed the deletion with a direct Graph read).")
+@scenario(
+    "IDN002",
+    "fail",
+    "A Contributor assignment on the project belongs to a deleted user "
+    "(the collector confirmed the deletion with a direct Graph read).",
+)
 def _idn002_fail() -> Fixture:
     f = base()
     f.principals[FORMER] = arm.principal(
-        FORMER, "User", "Former Contractor", [], deleted=True, deletedEvidence=(
+        FORMER,
+        "User",
+        "Former Contractor",
+        [],
+        deleted=True,
+        deletedEvidence=(
             f"GET /v1.0/directoryObjects/{FORMER} answered 404 Request_ResourceNotFound "
-            "while other directory objects were readable"))
+            "while other directory objects were readable"
+        ),
+    )
     f.grant("former/project/contributor", PROJECT, FORMER, arm.CONTRIBUTOR)
     return f
 
 
-@scenario("IDN002", "unknown-deletion-unconfirmed",
-          "An older snapshot says the user is deleted without saying how that was confirmed: "
-          "unknown, and no advice to remove the assignment.")
+@scenario(
+    "IDN002",
+    "unknown-deletion-unconfirmed",
+    "An older snapshot says the user is deleted without saying how that was confirmed: "
+    "unknown, and no advice to remove the assignment.",
+)
 def _idn002_unknown_unconfirmed() -> Fixture:
     f = base()
     f.principals[FORMER] = arm.principal(FORMER, "User", "Former Contractor", [], deleted=True)
@@ -1059,15 +1448,26 @@ def _idn002_pass() -> Fixture:
 
 # INS001 -------------------------------------------------------------------------------------------
 def _hub_creator_without_monitoring(f: Fixture) -> str:
-    return f.define(arm.custom_role(
-        "Hub Creator Without Monitoring",
-        actions=["Microsoft.MachineLearningServices/workspaces/write",
-                 "Microsoft.Storage/storageAccounts/write", "Microsoft.KeyVault/vaults/write",
-                 "Microsoft.CognitiveServices/accounts/write", "*/read"]))
+    return f.define(
+        arm.custom_role(
+            "Hub Creator Without Monitoring",
+            actions=[
+                "Microsoft.MachineLearningServices/workspaces/write",
+                "Microsoft.Storage/storageAccounts/write",
+                "Microsoft.KeyVault/vaults/write",
+                "Microsoft.CognitiveServices/accounts/write",
+                "*/read",
+            ],
+        )
+    )
 
 
-@scenario("INS001", "fail", "The creator's custom role creates hubs but not Application Insights "
-          "or Log Analytics workspaces.")
+@scenario(
+    "INS001",
+    "fail",
+    "The creator's custom role creates hubs but not Application Insights "
+    "or Log Analytics workspaces.",
+)
 def _ins001_fail() -> Fixture:
     f = base(creator=True)
     f.drop("cara/rg/contributor")
@@ -1080,8 +1480,11 @@ def _ins001_pass() -> Fixture:
     return base(creator=True)
 
 
-@scenario("INS001", "trap-inherited-subscription", "Contributor is assigned on the subscription; "
-          "the resource group inherits it.")
+@scenario(
+    "INS001",
+    "trap-inherited-subscription",
+    "Contributor is assigned on the subscription; the resource group inherits it.",
+)
 def _ins001_trap_sub() -> Fixture:
     f = base(creator=True)
     f.drop("cara/rg/contributor")
@@ -1090,8 +1493,11 @@ def _ins001_trap_sub() -> Fixture:
 
 
 # NET001 -------------------------------------------------------------------------------------------
-@scenario("NET001", "fail", "Search refuses public traffic without the trusted-services bypass, "
-          "and Azure OpenAI calls it.")
+@scenario(
+    "NET001",
+    "fail",
+    "Search refuses public traffic without the trusted-services bypass, and Azure OpenAI calls it.",
+)
 def _net001_fail() -> Fixture:
     f = base(aoai=True, search=True)
     f.props(SEARCH)["publicNetworkAccess"] = "disabled"
@@ -1099,38 +1505,56 @@ def _net001_fail() -> Fixture:
     return f
 
 
-@scenario("NET001", "fail-storage", "The data storage account denies by default without "
-          "AzureServices in its bypass, and Azure OpenAI reads it.")
+@scenario(
+    "NET001",
+    "fail-storage",
+    "The data storage account denies by default without "
+    "AzureServices in its bypass, and Azure OpenAI reads it.",
+)
 def _net001_fail_storage() -> Fixture:
     f = base(aoai=True, blob=True)
-    f.props(ST_DATA)["networkAcls"] = {"defaultAction": "Deny", "bypass": "Logging, Metrics",
-                                       "ipRules": [], "virtualNetworkRules": []}
+    f.props(ST_DATA)["networkAcls"] = {
+        "defaultAction": "Deny",
+        "bypass": "Logging, Metrics",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+    }
     return f
 
 
-@scenario("NET001", "pass", "Search refuses public traffic but lets trusted Azure services "
-          "through.")
+@scenario(
+    "NET001", "pass", "Search refuses public traffic but lets trusted Azure services through."
+)
 def _net001_pass() -> Fixture:
     f = base(aoai=True, search=True, blob=True)
     f.props(SEARCH)["publicNetworkAccess"] = "disabled"
     f.props(SEARCH)["networkRuleSet"] = {"ipRules": [], "bypass": "AzureServices"}
-    f.props(ST_DATA)["networkAcls"] = {"defaultAction": "Deny",
-                                       "bypass": "Logging, Metrics, AzureServices",
-                                       "ipRules": [], "virtualNetworkRules": []}
+    f.props(ST_DATA)["networkAcls"] = {
+        "defaultAction": "Deny",
+        "bypass": "Logging, Metrics, AzureServices",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+    }
     return f
 
 
 # OYD001 -------------------------------------------------------------------------------------------
-@scenario("OYD001", "fail", "Azure OpenAI's identity holds Search Service Contributor but no "
-          "Search data role.")
+@scenario(
+    "OYD001",
+    "fail",
+    "Azure OpenAI's identity holds Search Service Contributor but no Search data role.",
+)
 def _oyd001_fail() -> Fixture:
     f = base(aoai=True, search=True)
     f.drop("aoai-mi/search/data")
     return f
 
 
-@scenario("OYD001", "fail-index-schema", "Azure OpenAI's identity holds Search Index Data Reader "
-          "but cannot read the index schema.")
+@scenario(
+    "OYD001",
+    "fail-index-schema",
+    "Azure OpenAI's identity holds Search Index Data Reader but cannot read the index schema.",
+)
 def _oyd001_fail_schema() -> Fixture:
     f = base(aoai=True, search=True)
     f.drop("aoai-mi/search/service", "aoai-mi/search/data")
@@ -1143,8 +1567,11 @@ def _oyd001_pass() -> Fixture:
     return base(aoai=True, search=True)
 
 
-@scenario("OYD001", "trap-inherited-subscription", "Azure OpenAI's identity holds its Search roles "
-          "on the subscription.")
+@scenario(
+    "OYD001",
+    "trap-inherited-subscription",
+    "Azure OpenAI's identity holds its Search roles on the subscription.",
+)
 def _oyd001_trap_sub() -> Fixture:
     f = base(aoai=True, search=True)
     f.drop("aoai-mi/search/data", "aoai-mi/search/service")
@@ -1153,34 +1580,50 @@ def _oyd001_trap_sub() -> Fixture:
     return f
 
 
-@scenario("OYD001", "unknown-search-missing", "The project's Search connection points to a "
-          "Search service that is not in the snapshot.")
+@scenario(
+    "OYD001",
+    "unknown-search-missing",
+    "The project's Search connection points to a Search service that is not in the snapshot.",
+)
 def _oyd001_unknown() -> Fixture:
     f = base(aoai=True, search=True)
-    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data",
-           "ana/search/reader")
+    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "ana/search/data", "ana/search/reader")
     f.drop("search-mi/aoai/openai-user")
     f.remove(SEARCH)
     f.principals.pop(SEARCH_MI)
     return f
 
 
-@scenario("OYD001", "pass-key-connections", "The project reaches Azure OpenAI and Search with "
-          "API keys: \"add your data\" then uses the Search key, and Azure OpenAI's identity "
-          "needs no Search role (the seed: only Entra ID connections make services authorize "
-          "each other).")
+@scenario(
+    "OYD001",
+    "pass-key-connections",
+    "The project reaches Azure OpenAI and Search with "
+    'API keys: "add your data" then uses the Search key, and Azure OpenAI\'s identity '
+    "needs no Search role (the seed: only Entra ID connections make services authorize "
+    "each other).",
+)
 def _oyd001_pass_keys() -> Fixture:
     f = base(aoai=True, search=True)
-    f.drop("aoai-mi/search/data", "aoai-mi/search/service", "search-mi/aoai/openai-user",
-           "ana/aoai/openai-user", "ana/search/data", "ana/search/reader")
+    f.drop(
+        "aoai-mi/search/data",
+        "aoai-mi/search/service",
+        "search-mi/aoai/openai-user",
+        "ana/aoai/openai-user",
+        "ana/search/data",
+        "ana/search/reader",
+    )
     for name in ("conn-aoai", "conn-search"):
         f.get(f"{PROJECT}/connections/{name}")["properties"]["authType"] = "ApiKey"
     return f
 
 
 # OYD002 -------------------------------------------------------------------------------------------
-@scenario("OYD002", "fail", "Azure OpenAI's identity can query Search (Search Index Data Reader) "
-          "but not write documents for ingestion.")
+@scenario(
+    "OYD002",
+    "fail",
+    "Azure OpenAI's identity can query Search (Search Index Data Reader) "
+    "but not write documents for ingestion.",
+)
 def _oyd002_fail() -> Fixture:
     f = base(aoai=True, search=True, blob=True)
     f.drop("aoai-mi/search/data")
@@ -1188,16 +1631,20 @@ def _oyd002_fail() -> Fixture:
     return f
 
 
-@scenario("OYD002", "fail-storage", "Azure OpenAI's identity cannot read and write the uploaded "
-          "blobs.")
+@scenario(
+    "OYD002", "fail-storage", "Azure OpenAI's identity cannot read and write the uploaded blobs."
+)
 def _oyd002_fail_storage() -> Fixture:
     f = base(aoai=True, search=True, blob=True)
     f.drop("aoai-mi/blob/data")
     return f
 
 
-@scenario("OYD002", "pass", "Search Index Data Contributor, Search Service Contributor and "
-          "Storage Blob Data Contributor.")
+@scenario(
+    "OYD002",
+    "pass",
+    "Search Index Data Contributor, Search Service Contributor and Storage Blob Data Contributor.",
+)
 def _oyd002_pass() -> Fixture:
     return base(aoai=True, search=True, blob=True)
 
@@ -1215,14 +1662,20 @@ def _oyd003_pass() -> Fixture:
     return base(aoai=True, search=True)
 
 
-@scenario("OYD003", "trap-wildcard-custom-role", "A custom role grants "
-          "Microsoft.CognitiveServices/accounts/OpenAI/* to Search's identity.")
+@scenario(
+    "OYD003",
+    "trap-wildcard-custom-role",
+    "A custom role grants Microsoft.CognitiveServices/accounts/OpenAI/* to Search's identity.",
+)
 def _oyd003_trap_wildcard() -> Fixture:
     f = base(aoai=True, search=True)
     f.drop("search-mi/aoai/openai-user")
-    role = f.define(arm.custom_role(
-        "Contoso OpenAI Data Access",
-        data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"]))
+    role = f.define(
+        arm.custom_role(
+            "Contoso OpenAI Data Access",
+            data_actions=["Microsoft.CognitiveServices/accounts/OpenAI/*"],
+        )
+    )
     f.grant("search-mi/aoai/custom", AOAI, SEARCH_MI, role)
     return f
 
@@ -1241,8 +1694,7 @@ def _oyd004_pass() -> Fixture:
 
 
 # OYD005 -------------------------------------------------------------------------------------------
-@scenario("OYD005", "fail", "The chat resource's identity holds no role on the embedding "
-          "resource.")
+@scenario("OYD005", "fail", "The chat resource's identity holds no role on the embedding resource.")
 def _oyd005_fail() -> Fixture:
     f = base(aoai=True, embed=True)
     f.drop("aoai-mi/embed/openai-user")
@@ -1256,32 +1708,49 @@ def _oyd005_fail_key() -> Fixture:
     return f
 
 
-@scenario("OYD005", "pass", "The chat resource's identity holds Cognitive Services OpenAI User on "
-          "the embedding resource, through an Entra ID connection.")
+@scenario(
+    "OYD005",
+    "pass",
+    "The chat resource's identity holds Cognitive Services OpenAI User on "
+    "the embedding resource, through an Entra ID connection.",
+)
 def _oyd005_pass() -> Fixture:
     return base(aoai=True, embed=True)
 
 
-@scenario("OYD005", "warn-no-hint", "Two Azure OpenAI resources, nothing says which serves "
-          "embeddings, and neither identity holds a role on the other.")
+@scenario(
+    "OYD005",
+    "warn-no-hint",
+    "Two Azure OpenAI resources, nothing says which serves "
+    "embeddings, and neither identity holds a role on the other.",
+)
 def _oyd005_warn() -> Fixture:
-    f = base(aoai=True, embed=True, embed_account="aoai-second",
-             embed_connection="conn-aoai-second")
+    f = base(
+        aoai=True, embed=True, embed_account="aoai-second", embed_connection="conn-aoai-second"
+    )
     f.drop("aoai-mi/embed/openai-user")
     return f
 
 
 # PFL001 -------------------------------------------------------------------------------------------
-@scenario("PFL001", "fail", "On identity-based hub storage, the project member holds Storage Blob "
-          "Data Contributor but no Storage File Data Privileged Contributor.")
+@scenario(
+    "PFL001",
+    "fail",
+    "On identity-based hub storage, the project member holds Storage Blob "
+    "Data Contributor but no Storage File Data Privileged Contributor.",
+)
 def _pfl001_fail() -> Fixture:
     f = base(identity_storage=True)
     f.drop("ana/hubst/file")
     return f
 
 
-@scenario("PFL001", "fail-smb-share-contributor", "Storage File Data SMB Share Contributor grants "
-          "files read/write but not the BackupSemantics actions prompt flow needs.")
+@scenario(
+    "PFL001",
+    "fail-smb-share-contributor",
+    "Storage File Data SMB Share Contributor grants "
+    "files read/write but not the BackupSemantics actions prompt flow needs.",
+)
 def _pfl001_fail_smb() -> Fixture:
     f = base(identity_storage=True)
     f.drop("ana/hubst/file")
@@ -1294,8 +1763,9 @@ def _pfl001_pass() -> Fixture:
     return base(identity_storage=True)
 
 
-@scenario("PFL001", "pass-inherited-resource-group", "Both storage data roles on the resource "
-          "group.")
+@scenario(
+    "PFL001", "pass-inherited-resource-group", "Both storage data roles on the resource group."
+)
 def _pfl001_pass_rg() -> Fixture:
     f = base(identity_storage=True)
     f.drop("ana/hubst/blob", "ana/hubst/file")
@@ -1305,16 +1775,20 @@ def _pfl001_pass_rg() -> Fixture:
 
 
 # STG001 -------------------------------------------------------------------------------------------
-@scenario("STG001", "fail", "On identity-based storage, the hub's identity has the file role but "
-          "no blob data role.")
+@scenario(
+    "STG001",
+    "fail",
+    "On identity-based storage, the hub's identity has the file role but no blob data role.",
+)
 def _stg001_fail() -> Fixture:
     f = base(identity_storage=True)
     f.drop("hub-mi/hubst/blob")
     return f
 
 
-@scenario("STG001", "fail-files", "On identity-based storage, the hub's identity has no file data "
-          "role.")
+@scenario(
+    "STG001", "fail-files", "On identity-based storage, the hub's identity has no file data role."
+)
 def _stg001_fail_files() -> Fixture:
     f = base(identity_storage=True)
     f.drop("hub-mi/hubst/file")
@@ -1326,8 +1800,7 @@ def _stg001_pass() -> Fixture:
     return base(identity_storage=True)
 
 
-@scenario("STG001", "unknown-storage-missing", "The hub's storage account is not in the "
-          "snapshot.")
+@scenario("STG001", "unknown-storage-missing", "The hub's storage account is not in the snapshot.")
 def _stg001_unknown() -> Fixture:
     f = base(identity_storage=True)
     f.drop("hub-mi/hubst/blob", "hub-mi/hubst/file", "ana/hubst/blob", "ana/hubst/file")
@@ -1337,8 +1810,12 @@ def _stg001_unknown() -> Fixture:
 
 
 # STG002 -------------------------------------------------------------------------------------------
-@scenario("STG002", "fail", "A blob connection points to storage the hub did not create, and the "
-          "hub's identity cannot read it.")
+@scenario(
+    "STG002",
+    "fail",
+    "A blob connection points to storage the hub did not create, and the "
+    "hub's identity cannot read it.",
+)
 def _stg002_fail() -> Fixture:
     f = base(blob=True)
     f.drop("hub-mi/blob/reader")
@@ -1366,16 +1843,20 @@ def render_all() -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only report missing, stale or extra files (exit 1 if any)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only report missing, stale or extra files (exit 1 if any)",
+    )
     args = parser.parse_args(argv)
     files = render_all()
     # Only the folders written here: a per-check folder (scripts/new_check.py) is its test's.
     folders = {path.parent for path in files}
     existing = {path for path in OUT.glob("*/*.json") if path.parent in folders}
-    stale = sorted([p for p, text in files.items()
-                    if not p.exists() or p.read_text(encoding="utf-8") != text]
-                   + [p for p in existing if p not in files])
+    stale = sorted(
+        [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+        + [p for p in existing if p not in files]
+    )
     if args.check:
         for path in stale:
             print(f"stale: {path.relative_to(ROOT)}")

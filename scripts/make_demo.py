@@ -52,12 +52,15 @@ ACR = f"{P}/Microsoft.ContainerRegistry/registries/crcontosoai"
 APPI = f"{P}/Microsoft.Insights/components/appi-contoso"
 COLLECTED_AT = "2026-11-20T09:30:00Z"
 
-ANA, BEN, CHEN, DANA, EVE, FORMER = (arm.guid(f"demo:user:{n}") for n in
-                                      ("ana", "ben", "chen", "dana", "eve", "former"))
-GRP_DEVS, GRP_DS, GRP_INTERNS, GRP_LEADS = (arm.guid(f"demo:group:{n}") for n in
-                                            ("devs", "ds", "interns", "leads"))
+ANA, BEN, CHEN, DANA, EVE, FORMER = (
+    arm.guid(f"demo:user:{n}") for n in ("ana", "ben", "chen", "dana", "eve", "former")
+)
+GRP_DEVS, GRP_DS, GRP_INTERNS, GRP_LEADS = (
+    arm.guid(f"demo:group:{n}") for n in ("devs", "ds", "interns", "leads")
+)
 HUB_MI, AOAI_MI, EMBED_MI, SEARCH_MI, ML_APP, MANAGED_APP = (
-    arm.guid(f"demo:sp:{n}") for n in ("hub", "aoai", "embed", "search", "mlapp", "managedapp"))
+    arm.guid(f"demo:sp:{n}") for n in ("hub", "aoai", "embed", "search", "mlapp", "managedapp")
+)
 SEARCH_DOCS_WILDCARD = arm.guid("demo:role:search-docs")
 
 
@@ -72,12 +75,25 @@ def assign(scope: str, principal: str, role: str, kind: str = "User", **extra) -
 
 
 def workspace(resource_id: str, kind: str, properties: dict, identity: str) -> dict:
-    return arm.resource(resource_id, "Microsoft.MachineLearningServices/workspaces", kind=kind,
-                        properties=properties, identity=arm.system_identity(identity, TENANT))
+    return arm.resource(
+        resource_id,
+        "Microsoft.MachineLearningServices/workspaces",
+        kind=kind,
+        properties=properties,
+        identity=arm.system_identity(identity, TENANT),
+    )
 
 
-def connection(parent: str, name: str, category: str, auth: str, target: str,
-               resource_id: str | None = None, shared: bool = False, **metadata) -> dict:
+def connection(
+    parent: str,
+    name: str,
+    category: str,
+    auth: str,
+    target: str,
+    resource_id: str | None = None,
+    shared: bool = False,
+    **metadata,
+) -> dict:
     meta = {"ApiType": "Azure", **metadata}
     if resource_id:
         meta["ResourceId"] = resource_id
@@ -85,94 +101,208 @@ def connection(parent: str, name: str, category: str, auth: str, target: str,
         "id": f"{parent}/connections/{name}",
         "name": name,
         "type": "Microsoft.MachineLearningServices/workspaces/connections",
-        "properties": {"category": category, "authType": auth, "target": target,
-                       "isSharedToAll": shared, "metadata": meta,
-                       "createdByWorkspaceArmId": parent, "group": "AzureAI"},
+        "properties": {
+            "category": category,
+            "authType": auth,
+            "target": target,
+            "isSharedToAll": shared,
+            "metadata": meta,
+            "createdByWorkspaceArmId": parent,
+            "group": "AzureAI",
+        },
     }
 
 
 def resources() -> list[dict]:
-    hub = workspace(HUB, "Hub", {
-        "friendlyName": "Contoso AI hub", "storageAccount": ST_HUB, "keyVault": KV,
-        "applicationInsights": APPI, "containerRegistry": ACR,
-        "systemDatastoresAuthMode": "identity", "associatedWorkspaces": [PROJ_CHAT, PROJ_DOCS],
-        "workspaceHubConfig": {"defaultWorkspaceResourceGroup": RG},
-        "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"}, HUB_MI)
-    chat = workspace(PROJ_CHAT, "Project", {"friendlyName": "Support chat", "hubResourceId": HUB,
-                                            "provisioningState": "Succeeded"},
-                     arm.guid("demo:sp:proj-chat"))
-    docs = workspace(PROJ_DOCS, "Project", {"friendlyName": "Document search",
-                                            "hubResourceId": HUB,
-                                            "provisioningState": "Succeeded"},
-                     arm.guid("demo:sp:proj-docs"))
-    aoai = arm.resource(AOAI, "Microsoft.CognitiveServices/accounts", kind="OpenAI", properties={
-        "customSubDomainName": "aoai-contoso", "endpoint": "https://aoai-contoso.openai.azure.com/",
-        "publicNetworkAccess": "Enabled", "disableLocalAuth": False,
-        "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"}},
-        identity=arm.system_identity(AOAI_MI, TENANT))
-    embed = arm.resource(AOAI_EMBED, "Microsoft.CognitiveServices/accounts", kind="OpenAI",
-                         properties={
-        "customSubDomainName": "aoai-contoso-embed",
-        "endpoint": "https://aoai-contoso-embed.openai.azure.com/",
-        "publicNetworkAccess": "Disabled", "disableLocalAuth": True,
-        "networkAcls": {"defaultAction": "Deny", "bypass": "None", "ipRules": []}},
-        identity=arm.system_identity(EMBED_MI, TENANT))
-    search = arm.resource(SEARCH, "Microsoft.Search/searchServices", properties={
-        "replicaCount": 1, "partitionCount": 1, "hostingMode": "default",
-        "publicNetworkAccess": "enabled", "authOptions": {"apiKeyOnly": {}},
-        "disableLocalAuth": False, "networkRuleSet": {"ipRules": [], "bypass": "None"}},
-        identity=arm.system_identity(SEARCH_MI, TENANT))
+    hub = workspace(
+        HUB,
+        "Hub",
+        {
+            "friendlyName": "Contoso AI hub",
+            "storageAccount": ST_HUB,
+            "keyVault": KV,
+            "applicationInsights": APPI,
+            "containerRegistry": ACR,
+            "systemDatastoresAuthMode": "identity",
+            "associatedWorkspaces": [PROJ_CHAT, PROJ_DOCS],
+            "workspaceHubConfig": {"defaultWorkspaceResourceGroup": RG},
+            "publicNetworkAccess": "Enabled",
+            "provisioningState": "Succeeded",
+        },
+        HUB_MI,
+    )
+    chat = workspace(
+        PROJ_CHAT,
+        "Project",
+        {"friendlyName": "Support chat", "hubResourceId": HUB, "provisioningState": "Succeeded"},
+        arm.guid("demo:sp:proj-chat"),
+    )
+    docs = workspace(
+        PROJ_DOCS,
+        "Project",
+        {"friendlyName": "Document search", "hubResourceId": HUB, "provisioningState": "Succeeded"},
+        arm.guid("demo:sp:proj-docs"),
+    )
+    aoai = arm.resource(
+        AOAI,
+        "Microsoft.CognitiveServices/accounts",
+        kind="OpenAI",
+        properties={
+            "customSubDomainName": "aoai-contoso",
+            "endpoint": "https://aoai-contoso.openai.azure.com/",
+            "publicNetworkAccess": "Enabled",
+            "disableLocalAuth": False,
+            "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"},
+        },
+        identity=arm.system_identity(AOAI_MI, TENANT),
+    )
+    embed = arm.resource(
+        AOAI_EMBED,
+        "Microsoft.CognitiveServices/accounts",
+        kind="OpenAI",
+        properties={
+            "customSubDomainName": "aoai-contoso-embed",
+            "endpoint": "https://aoai-contoso-embed.openai.azure.com/",
+            "publicNetworkAccess": "Disabled",
+            "disableLocalAuth": True,
+            "networkAcls": {"defaultAction": "Deny", "bypass": "None", "ipRules": []},
+        },
+        identity=arm.system_identity(EMBED_MI, TENANT),
+    )
+    search = arm.resource(
+        SEARCH,
+        "Microsoft.Search/searchServices",
+        properties={
+            "replicaCount": 1,
+            "partitionCount": 1,
+            "hostingMode": "default",
+            "publicNetworkAccess": "enabled",
+            "authOptions": {"apiKeyOnly": {}},
+            "disableLocalAuth": False,
+            "networkRuleSet": {"ipRules": [], "bypass": "None"},
+        },
+        identity=arm.system_identity(SEARCH_MI, TENANT),
+    )
     search["sku"] = {"name": "standard"}
     storage = []
     for rid, extra in ((ST_HUB, {}), (ST_DATA, {"isHnsEnabled": True})):
         name = rid.rsplit("/", 1)[-1]
-        item = arm.resource(rid, "Microsoft.Storage/storageAccounts", kind="StorageV2",
-                            properties={"allowSharedKeyAccess": True,
-                                        "publicNetworkAccess": "Enabled",
-                                        "networkAcls": {"defaultAction": "Allow",
-                                                        "bypass": "AzureServices"},
-                                        "primaryEndpoints": {
-                                            "blob": f"https://{name}.blob.core.windows.net/",
-                                            "file": f"https://{name}.file.core.windows.net/"},
-                                        **extra})
+        item = arm.resource(
+            rid,
+            "Microsoft.Storage/storageAccounts",
+            kind="StorageV2",
+            properties={
+                "allowSharedKeyAccess": True,
+                "publicNetworkAccess": "Enabled",
+                "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"},
+                "primaryEndpoints": {
+                    "blob": f"https://{name}.blob.core.windows.net/",
+                    "file": f"https://{name}.file.core.windows.net/",
+                },
+                **extra,
+            },
+        )
         item["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
         storage.append(item)
-    kv = arm.resource(KV, "Microsoft.KeyVault/vaults", properties={
-        "tenantId": TENANT, "enableRbacAuthorization": True, "sku": {"family": "A",
-                                                                     "name": "standard"}})
-    acr = arm.resource(ACR, "Microsoft.ContainerRegistry/registries",
-                       properties={"adminUserEnabled": False})
-    appi = arm.resource(APPI, "Microsoft.Insights/components", kind="web",
-                        properties={"Application_Type": "web"})
+    kv = arm.resource(
+        KV,
+        "Microsoft.KeyVault/vaults",
+        properties={
+            "tenantId": TENANT,
+            "enableRbacAuthorization": True,
+            "sku": {"family": "A", "name": "standard"},
+        },
+    )
+    acr = arm.resource(
+        ACR, "Microsoft.ContainerRegistry/registries", properties={"adminUserEnabled": False}
+    )
+    appi = arm.resource(
+        APPI, "Microsoft.Insights/components", kind="web", properties={"Application_Type": "web"}
+    )
     connections = [
-        connection(HUB, "aoai-shared", "AzureOpenAI", "AAD", "https://aoai-contoso.openai.azure.com/",
-                   AOAI, shared=True),
-        connection(HUB, "search-shared", "CognitiveSearch", "AAD",
-                   "https://srch-contoso.search.windows.net", SEARCH, shared=True),
-        connection(PROJ_CHAT, "blob-support-articles", "AzureBlob", "AAD",
-                   "https://stcontosodata.blob.core.windows.net/articles", ST_DATA,
-                   AccountName="stcontosodata", ContainerName="articles"),
-        connection(PROJ_CHAT, "onelake-sales", "AzureOneLake", "AAD",
-                   "https://onelake.dfs.fabric.microsoft.com/sales/Files"),
-        connection(PROJ_DOCS, "aoai-embeddings", "AzureOpenAI", "ApiKey",
-                   "https://aoai-contoso-embed.openai.azure.com/", AOAI_EMBED),
+        connection(
+            HUB,
+            "aoai-shared",
+            "AzureOpenAI",
+            "AAD",
+            "https://aoai-contoso.openai.azure.com/",
+            AOAI,
+            shared=True,
+        ),
+        connection(
+            HUB,
+            "search-shared",
+            "CognitiveSearch",
+            "AAD",
+            "https://srch-contoso.search.windows.net",
+            SEARCH,
+            shared=True,
+        ),
+        connection(
+            PROJ_CHAT,
+            "blob-support-articles",
+            "AzureBlob",
+            "AAD",
+            "https://stcontosodata.blob.core.windows.net/articles",
+            ST_DATA,
+            AccountName="stcontosodata",
+            ContainerName="articles",
+        ),
+        connection(
+            PROJ_CHAT,
+            "onelake-sales",
+            "AzureOneLake",
+            "AAD",
+            "https://onelake.dfs.fabric.microsoft.com/sales/Files",
+        ),
+        connection(
+            PROJ_DOCS,
+            "aoai-embeddings",
+            "AzureOpenAI",
+            "ApiKey",
+            "https://aoai-contoso-embed.openai.azure.com/",
+            AOAI_EMBED,
+        ),
     ]
-    return [arm.subscription(SUB, ["mg-ai-platform", TENANT]), hub, chat, docs, aoai, embed,
-            search, *storage, kv, acr, appi, *connections]
+    return [
+        arm.subscription(SUB, ["mg-ai-platform", TENANT]),
+        hub,
+        chat,
+        docs,
+        aoai,
+        embed,
+        search,
+        *storage,
+        kv,
+        acr,
+        appi,
+        *connections,
+    ]
 
 
 def role_definitions() -> list[dict]:
     renamed = arm.builtin_role(arm.FOUNDRY_USER, SUB)
     renamed["properties"]["roleName"] = "Azure AI User"  # as a tenant listed it before the rename
     renamed["properties"].pop("formerRoleNames", None)
-    wildcard = arm.custom_role("Contoso Search Document Editor", role_id=SEARCH_DOCS_WILDCARD,
-                               actions=["Microsoft.Search/searchServices/*/read"],
-                               data_actions=["Microsoft.Search/searchServices/indexes/documents/*"])
+    wildcard = arm.custom_role(
+        "Contoso Search Document Editor",
+        role_id=SEARCH_DOCS_WILDCARD,
+        actions=["Microsoft.Search/searchServices/*/read"],
+        data_actions=["Microsoft.Search/searchServices/indexes/documents/*"],
+    )
     wildcard["id"] = role_id(SEARCH_DOCS_WILDCARD)
-    used = {arm.OWNER, arm.CONTRIBUTOR, arm.READER, arm.AZURE_AI_DEVELOPER,
-            arm.AI_INFERENCE_DEPLOYMENT_OPERATOR, arm.OPENAI_USER, arm.SEARCH_INDEX_DATA_READER,
-            arm.STORAGE_BLOB_DATA_CONTRIBUTOR, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
-            arm.STORAGE_BLOB_DATA_READER}
+    used = {
+        arm.OWNER,
+        arm.CONTRIBUTOR,
+        arm.READER,
+        arm.AZURE_AI_DEVELOPER,
+        arm.AI_INFERENCE_DEPLOYMENT_OPERATOR,
+        arm.OPENAI_USER,
+        arm.SEARCH_INDEX_DATA_READER,
+        arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
+        arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        arm.STORAGE_BLOB_DATA_READER,
+    }
     return [renamed, wildcard, *(arm.builtin_role(r, SUB) for r in sorted(used))]
 
 
@@ -200,8 +330,7 @@ def assignments() -> list[dict]:
         # Services.
         assign(ST_HUB, HUB_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR, "ServicePrincipal"),
         assign(ST_HUB, HUB_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, "ServicePrincipal"),
-        assign(SEARCH, AOAI_MI, arm.SEARCH_INDEX_DATA_READER, "ServicePrincipal",
-               created_on=young),
+        assign(SEARCH, AOAI_MI, arm.SEARCH_INDEX_DATA_READER, "ServicePrincipal", created_on=young),
         assign(AOAI, SEARCH_MI, arm.OPENAI_USER, "ServicePrincipal"),
         assign(AOAI_EMBED, SEARCH_MI, arm.OPENAI_USER, "ServicePrincipal"),
         assign(RG, ML_APP, arm.READER, "ServicePrincipal"),
@@ -218,9 +347,17 @@ def principals() -> list[dict]:
         p(CHEN, "User", "Chen Wei", [], userPrincipalName="chen.wei@contoso.com"),
         p(DANA, "User", "Dana Smith", [GRP_INTERNS], userPrincipalName="dana.smith@contoso.com"),
         p(EVE, "User", "Eve Martin", [GRP_DS], userPrincipalName="eve.martin@contoso.com"),
-        p(FORMER, "User", "Former Contractor", [], deleted=True, deletedEvidence=(
-            f"GET /v1.0/directoryObjects/{FORMER} answered 404 Request_ResourceNotFound "
-            "while other directory objects were readable")),
+        p(
+            FORMER,
+            "User",
+            "Former Contractor",
+            [],
+            deleted=True,
+            deletedEvidence=(
+                f"GET /v1.0/directoryObjects/{FORMER} answered 404 Request_ResourceNotFound "
+                "while other directory objects were readable"
+            ),
+        ),
         p(GRP_DEVS, "Group", "grp-ai-developers", []),
         p(GRP_DS, "Group", "grp-data-science", []),
         p(GRP_INTERNS, "Group", "grp-ds-interns", [GRP_DS]),
@@ -229,21 +366,32 @@ def principals() -> list[dict]:
         p(AOAI_MI, "ServicePrincipal", "aoai-contoso", []),
         p(EMBED_MI, "ServicePrincipal", "aoai-contoso-embed", []),
         p(SEARCH_MI, "ServicePrincipal", "srch-contoso", []),
-        p(ML_APP, "ServicePrincipal", "Azure Machine Learning", [],
-          appId="0736f41a-0425-4b46-bdb5-1563eff02385"),
+        p(
+            ML_APP,
+            "ServicePrincipal",
+            "Azure Machine Learning",
+            [],
+            appId="0736f41a-0425-4b46-bdb5-1563eff02385",
+        ),
         p(MANAGED_APP, "ServicePrincipal", "Contoso archive guard (managed application)", []),
     ]
 
 
 def denies() -> list[dict]:
-    return [arm.deny_assignment(
-        ST_DATA, name="Contoso archive guard: read-only articles",
-        principals=[arm.EVERYONE], data_actions=[
-            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
-            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"],
-        exclude=[(MANAGED_APP, "ServicePrincipal")],
-        description="Created by the managed application 'contoso-archive-guard': articles are "
-                    "written only by the archive pipeline.")]
+    return [
+        arm.deny_assignment(
+            ST_DATA,
+            name="Contoso archive guard: read-only articles",
+            principals=[arm.EVERYONE],
+            data_actions=[
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+            ],
+            exclude=[(MANAGED_APP, "ServicePrincipal")],
+            description="Created by the managed application 'contoso-archive-guard': articles are "
+            "written only by the archive pipeline.",
+        )
+    ]
 
 
 def eligibilities() -> list[dict]:
@@ -251,9 +399,14 @@ def eligibilities() -> list[dict]:
 
 
 def build() -> dict:
-    data = arm.build(resources=resources(), roleDefinitions=role_definitions(),
-                     roleAssignments=assignments(), denyAssignments=denies(),
-                     roleEligibilities=eligibilities(), principals=principals())
+    data = arm.build(
+        resources=resources(),
+        roleDefinitions=role_definitions(),
+        roleAssignments=assignments(),
+        denyAssignments=denies(),
+        roleEligibilities=eligibilities(),
+        principals=principals(),
+    )
     data["collectedAt"] = COLLECTED_AT
     data["tool"] = {"name": "ai-hub-diagnose", "version": "demo"}
     data["target"] = {"hub": HUB, "project": None}

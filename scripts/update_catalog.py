@@ -115,27 +115,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", type=Path, required=True)
     parser.add_argument("--operations", type=Path, nargs="+", required=True)
-    parser.add_argument("--source", default="az role definition list",
-                        help="where the listings came from, recorded in the catalog")
-    parser.add_argument("--out", type=Path, default=CATALOG,
-                        help="the folder to write to (default: diagnose/catalog)")
+    parser.add_argument(
+        "--source",
+        default="az role definition list",
+        help="where the listings came from, recorded in the catalog",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=CATALOG,
+        help="the folder to write to (default: diagnose/catalog)",
+    )
     args = parser.parse_args(argv)
 
     by_id = {to_arm(r)["name"].lower(): to_arm(r) for r in read_roles(args.roles)}
     missing = sorted(set(KEPT_ROLES) - set(by_id))
     if missing:
-        print("missing roles: " + ", ".join(f"{KEPT_ROLES[m]} ({m})" for m in missing),
-              file=sys.stderr)
+        print(
+            "missing roles: " + ", ".join(f"{KEPT_ROLES[m]} ({m})" for m in missing),
+            file=sys.stderr,
+        )
         return 1
     kept = sorted((by_id[i] for i in KEPT_ROLES), key=lambda r: r["properties"]["roleName"])
     (args.out / "builtin_roles.json").write_text(
-        json.dumps({"source": args.source, "value": kept}, indent=1) + "\n", encoding="utf-8")
+        json.dumps({"source": args.source, "value": kept}, indent=1) + "\n", encoding="utf-8"
+    )
     operations = read_operations(args.operations)
     operations["source"] = "az provider operation show"
     (args.out / "operations.json").write_text(
-        json.dumps(operations, indent=0) + "\n", encoding="utf-8")
-    print(f"kept {len(kept)} roles; {len(operations['controlPlane'])} control-plane and "
-          f"{len(operations['dataPlane'])} data-plane operations")
+        json.dumps(operations, indent=0) + "\n", encoding="utf-8"
+    )
+    print(
+        f"kept {len(kept)} roles; {len(operations['controlPlane'])} control-plane and "
+        f"{len(operations['dataPlane'])} data-plane operations"
+    )
     return 0
 
 

@@ -58,14 +58,23 @@ def builtin_role(role: str, subscription: str = SUB) -> dict[str, Any]:
     raise KeyError(role)
 
 
-def custom_role(name: str, *, actions: list[str] = (), not_actions: list[str] = (),
-                data_actions: list[str] = (), not_data_actions: list[str] = (),
-                condition: str | None = None, role_id: str | None = None,
-                scopes: list[str] | None = None) -> dict[str, Any]:
+def custom_role(
+    name: str,
+    *,
+    actions: list[str] = (),
+    not_actions: list[str] = (),
+    data_actions: list[str] = (),
+    not_data_actions: list[str] = (),
+    condition: str | None = None,
+    role_id: str | None = None,
+    scopes: list[str] | None = None,
+) -> dict[str, Any]:
     role_id = role_id or guid(f"role:{name}")
     permission: dict[str, Any] = {
-        "actions": list(actions), "notActions": list(not_actions),
-        "dataActions": list(data_actions), "notDataActions": list(not_data_actions),
+        "actions": list(actions),
+        "notActions": list(not_actions),
+        "dataActions": list(data_actions),
+        "notDataActions": list(not_data_actions),
     }
     if condition:
         permission["condition"] = condition
@@ -88,10 +97,16 @@ def custom_role(name: str, *, actions: list[str] = (), not_actions: list[str] = 
     }
 
 
-def role_assignment(scope: str, principal_id: str, role: str, *,
-                    principal_type: str = "User", condition: str | None = None,
-                    created_on: str = "2025-03-01T10:00:00.0000000Z",
-                    name: str | None = None) -> dict[str, Any]:
+def role_assignment(
+    scope: str,
+    principal_id: str,
+    role: str,
+    *,
+    principal_type: str = "User",
+    condition: str | None = None,
+    created_on: str = "2025-03-01T10:00:00.0000000Z",
+    name: str | None = None,
+) -> dict[str, Any]:
     name = name or guid(f"ra:{scope}:{principal_id}:{role}")
     return {
         "id": f"{scope.rstrip('/')}/providers/Microsoft.Authorization/roleAssignments/{name}",
@@ -114,12 +129,18 @@ def role_assignment(scope: str, principal_id: str, role: str, *,
     }
 
 
-def eligibility(scope: str, principal_id: str, role: str, *, principal_type: str = "User",
-                end: str = "2026-12-31T00:00:00Z") -> dict[str, Any]:
+def eligibility(
+    scope: str,
+    principal_id: str,
+    role: str,
+    *,
+    principal_type: str = "User",
+    end: str = "2026-12-31T00:00:00Z",
+) -> dict[str, Any]:
     name = guid(f"eligible:{scope}:{principal_id}:{role}")
     return {
         "id": f"{scope.rstrip('/')}/providers/Microsoft.Authorization/"
-              f"roleEligibilityScheduleInstances/{name}",
+        f"roleEligibilityScheduleInstances/{name}",
         "name": name,
         "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
         "properties": {
@@ -139,12 +160,20 @@ def eligibility(scope: str, principal_id: str, role: str, *, principal_type: str
     }
 
 
-def deny_assignment(scope: str, *, principals: list[tuple[str, str]],
-                    actions: list[str] = (), data_actions: list[str] = (),
-                    not_actions: list[str] = (), not_data_actions: list[str] = (),
-                    exclude: list[tuple[str, str]] = (), child_scopes: bool = True,
-                    name: str = "deny-test", system_protected: bool = True,
-                    description: str = "Created by a managed application") -> dict[str, Any]:
+def deny_assignment(
+    scope: str,
+    *,
+    principals: list[tuple[str, str]],
+    actions: list[str] = (),
+    data_actions: list[str] = (),
+    not_actions: list[str] = (),
+    not_data_actions: list[str] = (),
+    exclude: list[tuple[str, str]] = (),
+    child_scopes: bool = True,
+    name: str = "deny-test",
+    system_protected: bool = True,
+    description: str = "Created by a managed application",
+) -> dict[str, Any]:
     deny_id = guid(f"deny:{scope}:{name}")
     return {
         "id": f"{scope.rstrip('/')}/providers/Microsoft.Authorization/denyAssignments/{deny_id}",
@@ -153,10 +182,14 @@ def deny_assignment(scope: str, *, principals: list[tuple[str, str]],
         "properties": {
             "denyAssignmentName": name,
             "description": description,
-            "permissions": [{
-                "actions": list(actions), "notActions": list(not_actions),
-                "dataActions": list(data_actions), "notDataActions": list(not_data_actions),
-            }],
+            "permissions": [
+                {
+                    "actions": list(actions),
+                    "notActions": list(not_actions),
+                    "dataActions": list(data_actions),
+                    "notDataActions": list(not_data_actions),
+                }
+            ],
             "scope": scope,
             "doNotApplyToChildScopes": not child_scopes,
             "principals": [{"id": pid, "type": ptype} for pid, ptype in principals],
@@ -169,16 +202,26 @@ def deny_assignment(scope: str, *, principals: list[tuple[str, str]],
 EVERYONE = ("00000000-0000-0000-0000-000000000000", "SystemDefined")
 
 
-def principal(object_id: str, kind: str = "User", name: str | None = None,
-              member_of: list[str] | None = (), **extra: Any) -> dict[str, Any]:
-    entry = {"id": object_id, "type": kind, "displayName": name,
-             "memberOf": None if member_of is None else list(member_of)}
+def principal(
+    object_id: str,
+    kind: str = "User",
+    name: str | None = None,
+    member_of: list[str] | None = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    entry = {
+        "id": object_id,
+        "type": kind,
+        "displayName": name,
+        "memberOf": None if member_of is None else list(member_of),
+    }
     entry.update(extra)
     return entry
 
 
-def subscription(subscription_id: str = SUB, management_groups: list[str] = (TENANT,)
-                 ) -> dict[str, Any]:
+def subscription(
+    subscription_id: str = SUB, management_groups: list[str] = (TENANT,)
+) -> dict[str, Any]:
     return {
         "id": f"/subscriptions/{subscription_id}",
         "name": subscription_id,
@@ -188,7 +231,8 @@ def subscription(subscription_id: str = SUB, management_groups: list[str] = (TEN
         "properties": {
             "state": "Enabled",
             "managementGroupAncestorsChain": [
-                {"name": mg, "displayName": mg} for mg in management_groups],
+                {"name": mg, "displayName": mg} for mg in management_groups
+            ],
         },
     }
 
@@ -197,9 +241,15 @@ def management_group_scope(name: str) -> str:
     return f"/providers/Microsoft.Management/managementGroups/{name}"
 
 
-def resource(resource_id: str, resource_type: str, *, kind: str | None = None,
-             properties: dict[str, Any] | None = None, identity: dict[str, Any] | None = None,
-             location: str = "eastus") -> dict[str, Any]:
+def resource(
+    resource_id: str,
+    resource_type: str,
+    *,
+    kind: str | None = None,
+    properties: dict[str, Any] | None = None,
+    identity: dict[str, Any] | None = None,
+    location: str = "eastus",
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": resource_id,
         "name": resource_id.rstrip("/").rsplit("/", 1)[-1],
@@ -229,12 +279,21 @@ def load(**lists: list[dict[str, Any]]) -> Snapshot:
     return parse_snapshot(build(**lists), "<test>")
 
 
-def read_error(scope: str, operation: str, *, status: int | None = 403,
-               code: str | None = "AuthorizationFailed",
-               message: str = "The client does not have authorization to perform this action."
-               ) -> dict[str, Any]:
+def read_error(
+    scope: str,
+    operation: str,
+    *,
+    status: int | None = 403,
+    code: str | None = "AuthorizationFailed",
+    message: str = "The client does not have authorization to perform this action.",
+) -> dict[str, Any]:
     """An entry of a snapshot's `errors` list: a read the collector attempted and could not do.
 
     `scope` is an ARM scope, or a directory object id for Microsoft Graph reads."""
-    return {"scope": scope, "operation": operation, "status": status, "code": code,
-            "message": message}
+    return {
+        "scope": scope,
+        "operation": operation,
+        "status": status,
+        "code": code,
+        "message": message,
+    }

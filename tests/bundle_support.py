@@ -35,13 +35,23 @@ def without_source(report: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def findings_by_identity(report: dict[str, Any],
-                 restore: Callable[[str], str] | None = None) -> Counter[tuple[Any, ...]]:
+def findings_by_identity(
+    report: dict[str, Any], restore: Callable[[str], str] | None = None
+) -> Counter[tuple[Any, ...]]:
     """What identifies each finding (check, status, cause, resource, principal, message),
     with aliases turned back into the originals when `restore` is given."""
+
     def back(text: str | None) -> str | None:
         return restore(text) if restore and text else text
 
-    return Counter((f["checkId"], f["status"], f["cause"], back(f["resource"]),
-                    back((f.get("principal") or {}).get("id")), back(f["message"]))
-                   for f in report["findings"])
+    return Counter(
+        (
+            f["checkId"],
+            f["status"],
+            f["cause"],
+            back(f["resource"]),
+            back((f.get("principal") or {}).get("id")),
+            back(f["message"]),
+        )
+        for f in report["findings"]
+    )

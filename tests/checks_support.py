@@ -62,19 +62,28 @@ class Expect:
         return self.role is not None or self.fix not in (None, "denyAssignment")
 
 
-def role(status: Status, principal: str, resource: str, role_id: str,
-         scope: Literal["resource", "resourceGroup"] = "resource",
-         cause: Cause = Cause.MISSING_ROLE) -> Expect:
+def role(
+    status: Status,
+    principal: str,
+    resource: str,
+    role_id: str,
+    scope: Literal["resource", "resourceGroup"] = "resource",
+    cause: Cause = Cause.MISSING_ROLE,
+) -> Expect:
     return Expect(status, cause, principal, resource, role_id, scope)
 
 
-def setting(resource: str, fix: str, principal: str | None = None,
-            status: Status = FAIL, cause: Cause = Cause.CONFIGURATION) -> Expect:
+def setting(
+    resource: str,
+    fix: str,
+    principal: str | None = None,
+    status: Status = FAIL,
+    cause: Cause = Cause.CONFIGURATION,
+) -> Expect:
     return Expect(status, cause, principal, resource, fix=fix)
 
 
-def unknown(resource: str, principal: str | None = None,
-            cause: Cause = Cause.UNREADABLE) -> Expect:
+def unknown(resource: str, principal: str | None = None, cause: Cause = Cause.UNREADABLE) -> Expect:
     return Expect(UNKNOWN, cause, principal, resource)
 
 
@@ -127,9 +136,14 @@ def own(result: RunResult, check_id: str) -> list[Finding]:
 
 
 def show(findings: list[Finding]) -> str:
-    return "\n".join(f"  {f.check_id} {f.status.value} {f.cause.value} "
-                     f"{f.principal.label if f.principal else '-'} {f.resource}: {f.message}"
-                     for f in findings) or "  (none)"
+    return (
+        "\n".join(
+            f"  {f.check_id} {f.status.value} {f.cause.value} "
+            f"{f.principal.label if f.principal else '-'} {f.resource}: {f.message}"
+            for f in findings
+        )
+        or "  (none)"
+    )
 
 
 def principal_id(data: dict[str, Any], display_name: str) -> str:
@@ -142,8 +156,11 @@ def resource_id(data: dict[str, Any], name: str) -> str:
     """The id of the resource with this name: from the resources, or, for a resource the
     snapshot could not read, from its read errors."""
     found = [r["id"] for r in data["resources"] if r.get("name") == name]
-    found += [e["scope"] for e in data["errors"]
-              if e["scope"].startswith("/") and e["scope"].rstrip("/").rsplit("/", 1)[-1] == name]
+    found += [
+        e["scope"]
+        for e in data["errors"]
+        if e["scope"].startswith("/") and e["scope"].rstrip("/").rsplit("/", 1)[-1] == name
+    ]
     assert len(set(found)) == 1, f"{name!r} names {len(set(found))} resources in the fixture"
     return str(found[0])
 
@@ -151,10 +168,14 @@ def resource_id(data: dict[str, Any], name: str) -> str:
 def matching(findings: list[Finding], expect: Expect, data: dict[str, Any]) -> list[Finding]:
     resource = scope_key(resource_id(data, expect.resource))
     principal = principal_id(data, expect.principal) if expect.principal else None
-    return [f for f in findings
-            if f.status is expect.status and f.cause is expect.cause
-            and scope_key(f.resource) == resource
-            and (f.principal.id if f.principal else None) == principal]
+    return [
+        f
+        for f in findings
+        if f.status is expect.status
+        and f.cause is expect.cause
+        and scope_key(f.resource) == resource
+        and (f.principal.id if f.principal else None) == principal
+    ]
 
 
 def expected_scope(finding: Finding, expect: Expect) -> str:
@@ -170,14 +191,20 @@ def apply_fix(data: dict[str, Any], fix: Remediation) -> None:
     """Change the snapshot the way Azure would look once the fix is done."""
     if fix.kind in ("roleAssignment", "activateEligible"):
         assert fix.scope and fix.principal_id and fix.role_definition_id
-        data["roleAssignments"].append(arm.role_assignment(
-            fix.scope, fix.principal_id, fix.role_definition_id,
-            principal_type=fix.principal_type or "User"))
+        data["roleAssignments"].append(
+            arm.role_assignment(
+                fix.scope,
+                fix.principal_id,
+                fix.role_definition_id,
+                principal_type=fix.principal_type or "User",
+            )
+        )
     elif fix.kind == "removeAssignment":
         assert fix.resource
         before = len(data["roleAssignments"])
-        data["roleAssignments"] = [a for a in data["roleAssignments"]
-                                   if a["id"].lower() != fix.resource.lower()]
+        data["roleAssignments"] = [
+            a for a in data["roleAssignments"] if a["id"].lower() != fix.resource.lower()
+        ]
         assert len(data["roleAssignments"]) == before - 1, "the fix names no assignment"
     elif fix.kind == "configuration":
         assert fix.resource and fix.setting and fix.setting != "denyAssignment"
@@ -199,8 +226,11 @@ def assert_arm_shape(path: Path) -> Snapshot:
     """A snapshot v1 document in ARM shape, which says which check and variant it is for."""
     snapshot = load_snapshot(path)
     data = snapshot.data
-    assert data["fixture"] == {"check": path.parent.name, "variant": path.stem,
-                               "description": data["fixture"]["description"]}
+    assert data["fixture"] == {
+        "check": path.parent.name,
+        "variant": path.stem,
+        "description": data["fixture"]["description"],
+    }
     assert data["fixture"]["description"]
     assert kind_of(path.stem) in KINDS, f"{key_of(path)}: a variant starts with one of {KINDS}"
     if "creator" in snapshot.target:
@@ -210,19 +240,27 @@ def assert_arm_shape(path: Path) -> Snapshot:
     for item in data["roleAssignments"]:
         properties = item["properties"]
         assert item["type"] == "Microsoft.Authorization/roleAssignments"
-        assert item["id"].lower().startswith(properties["scope"].lower().rstrip("/") +
-                                             "/providers/microsoft.authorization/")
-        assert "/providers/Microsoft.Authorization/roleDefinitions/" in \
-            properties["roleDefinitionId"]
+        assert (
+            item["id"]
+            .lower()
+            .startswith(
+                properties["scope"].lower().rstrip("/") + "/providers/microsoft.authorization/"
+            )
+        )
+        assert (
+            "/providers/Microsoft.Authorization/roleDefinitions/" in properties["roleDefinitionId"]
+        )
         assert any(p["id"] == properties["principalId"] for p in data["principals"])
-    subscriptions = [r for r in data["resources"]
-                     if r["type"].lower() == "microsoft.resources/subscriptions"]
+    subscriptions = [
+        r for r in data["resources"] if r["type"].lower() == "microsoft.resources/subscriptions"
+    ]
     assert subscriptions and subscriptions[0]["properties"]["managementGroupAncestorsChain"]
     return snapshot
 
 
-def assert_check_on_fixture(path: Path, expected: Mapping[str, Expect],
-                            no_requirement: Mapping[str, str] | None = None) -> None:
+def assert_check_on_fixture(
+    path: Path, expected: Mapping[str, Expect], no_requirement: Mapping[str, str] | None = None
+) -> None:
     """The fixture's check reports what its variant says, with a proven fix. `no_requirement`
     names passing fixtures on which the check rightly states no requirement at all."""
     check_id, variant = path.parent.name, path.stem
@@ -233,8 +271,9 @@ def assert_check_on_fixture(path: Path, expected: Mapping[str, Expect],
     kind = kind_of(variant)
     if kind in ("pass", "trap"):
         assert not mine, f"{check_id} reports on {variant}:\n{show(mine)}"
-        if expected[f"{check_id}/fail"].role is not None and \
-                key_of(path) not in (no_requirement or {}):
+        if expected[f"{check_id}/fail"].role is not None and key_of(path) not in (
+            no_requirement or {}
+        ):
             # not vacuous: the check states requirements here, and they are all met
             info = next(c for c in all_checks() if c.id == check_id)
             alone = run_snapshot(snapshot, (info,))
@@ -243,7 +282,7 @@ def assert_check_on_fixture(path: Path, expected: Mapping[str, Expect],
         return
     expect = expected[key_of(path)]
     found = matching(mine, expect, snapshot.data)
-    assert found, (f"{check_id} on {variant}: expected {expect}, got:\n{show(mine)}")
+    assert found, f"{check_id} on {variant}: expected {expect}, got:\n{show(mine)}"
     if kind == "unknown":
         failing = [f for f in mine if f.status in (FAIL, WARN)]
         assert not failing, f"{check_id} must say unknown, not:\n{show(failing)}"
@@ -256,8 +295,9 @@ def _assert_first_fix(finding: Finding, expect: Expect) -> None:
     if expect.role is not None:
         assert finding.remediations, f"no fix for:\n{show([finding])}"
         first = finding.remediations[0]
-        expected_kind = "activateEligible" if expect.cause is Cause.ELIGIBLE_ONLY \
-            else "roleAssignment"
+        expected_kind = (
+            "activateEligible" if expect.cause is Cause.ELIGIBLE_ONLY else "roleAssignment"
+        )
         assert first.kind == expected_kind
         assert first.verified, first.verification
         assert first.role_definition_id == expect.role, (first.role_name, first.summary)
@@ -278,8 +318,9 @@ def _assert_first_fix(finding: Finding, expect: Expect) -> None:
             assert first.setting == expect.fix
             assert first.verified, first.verification
     else:
-        assert not any(r.kind == "roleAssignment" for r in finding.remediations), \
+        assert not any(r.kind == "roleAssignment" for r in finding.remediations), (
             f"{expect.cause} is not fixed with a role:\n{show([finding])}"
+        )
 
 
 def assert_fix_clears_the_finding(path: Path) -> None:

@@ -20,8 +20,11 @@ from hypothesis.control import currently_in_test_context
 
 from diagnose.cli import main
 
-DEMO = json.loads((Path(__file__).resolve().parent.parent / "diagnose" / "demo" /
-                   "demo_hub.json").read_text("utf-8"))
+DEMO = json.loads(
+    (Path(__file__).resolve().parent.parent / "diagnose" / "demo" / "demo_hub.json").read_text(
+        "utf-8"
+    )
+)
 HUB = DEMO["target"]["hub"]
 PRINCIPAL_IDS = [p["id"] for p in DEMO["principals"]]
 PRINCIPAL_NAMES = [p["displayName"] for p in DEMO["principals"]]
@@ -36,20 +39,72 @@ OPERATIONS = [
 FORMATS = ("text", "json", "markdown", "sarif")
 
 HOSTILE_STRINGS = [
-    "", " ", "/", "//", "*", "**/*", "/subscriptions/", "/subscriptions/*/resourceGroups",
-    "\x1b[2J\x1b[31mred", "\u202egnp.exe", "\u200b", "\x00", "\r\n", "\ud800", "\udfff",
-    "a" * 5000, "$(touch /tmp/pwned)", "'; echo pwned #", "%s%n%x", "{}", "[]", "null",
-    "../../etc/passwd", "<script>alert(1)</script>", "| rm -rf ~", "`id`", "\\", "\"",
-    "Microsoft.Authorization/*", "*/read", "Microsoft.*", "x" * 300 + "*" * 300,
-    "AccountKey=" + "A" * 86 + "==", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln",
-    "00000000-0000-0000-0000-000000000000", HUB, HUB.upper(), HUB + "/",
+    "",
+    " ",
+    "/",
+    "//",
+    "*",
+    "**/*",
+    "/subscriptions/",
+    "/subscriptions/*/resourceGroups",
+    "\x1b[2J\x1b[31mred",
+    "\u202egnp.exe",
+    "\u200b",
+    "\x00",
+    "\r\n",
+    "\ud800",
+    "\udfff",
+    "a" * 5000,
+    "$(touch /tmp/pwned)",
+    "'; echo pwned #",
+    "%s%n%x",
+    "{}",
+    "[]",
+    "null",
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "| rm -rf ~",
+    "`id`",
+    "\\",
+    '"',
+    "Microsoft.Authorization/*",
+    "*/read",
+    "Microsoft.*",
+    "x" * 300 + "*" * 300,
+    "AccountKey=" + "A" * 86 + "==",
+    "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln",
+    "00000000-0000-0000-0000-000000000000",
+    HUB,
+    HUB.upper(),
+    HUB + "/",
 ]
-HOSTILE_NUMBERS = [0, -1, 1, 2**31, 2**63, 2**64 + 1, -(2**70), 10**400, 1.5, -0.0, 1e308,
-                   float("nan"), float("inf"), float("-inf")]
+HOSTILE_NUMBERS = [
+    0,
+    -1,
+    1,
+    2**31,
+    2**63,
+    2**64 + 1,
+    -(2**70),
+    10**400,
+    1.5,
+    -0.0,
+    1e308,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
 
-scalars = (st.none() | st.booleans() | st.sampled_from(HOSTILE_NUMBERS)
-           | st.integers(-(2**66), 2**66) | st.floats() | st.sampled_from(HOSTILE_STRINGS)
-           | st.sampled_from(PRINCIPAL_IDS + RESOURCE_IDS) | st.text(max_size=40))
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.sampled_from(HOSTILE_NUMBERS)
+    | st.integers(-(2**66), 2**66)
+    | st.floats()
+    | st.sampled_from(HOSTILE_STRINGS)
+    | st.sampled_from(PRINCIPAL_IDS + RESOURCE_IDS)
+    | st.text(max_size=40)
+)
 
 
 def nested(depth: int) -> Any:
@@ -61,10 +116,18 @@ def nested(depth: int) -> Any:
 
 hostile_values = st.one_of(
     scalars,
-    st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                 | st.dictionaries(st.sampled_from(["id", "properties", "type", "name",
-                                                    "principalId", "scope", "x"]),
-                                   inner, max_size=3), max_leaves=6),
+    st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["id", "properties", "type", "name", "principalId", "scope", "x"]),
+                inner,
+                max_size=3,
+            )
+        ),
+        max_leaves=6,
+    ),
     st.sampled_from([[], {}, [[]], [{}], {"": None}]),
     st.integers(150, 260).map(nested),
 )
@@ -97,8 +160,9 @@ def mutated_documents(draw: st.DrawFn, base: dict[str, Any] | None = None) -> An
         for part in path[:-1]:
             parent = parent[part]
         last = path[-1]
-        action = draw(st.sampled_from(["delete", "replace", "same type", "same type",
-                                       "duplicate", "add"]))
+        action = draw(
+            st.sampled_from(["delete", "replace", "same type", "same type", "duplicate", "add"])
+        )
         if action == "delete":
             del parent[last]
         elif action == "replace":
@@ -108,8 +172,9 @@ def mutated_documents(draw: st.DrawFn, base: dict[str, Any] | None = None) -> An
         elif action == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[last]))
         elif isinstance(parent[last], dict):
-            parent[last][draw(st.sampled_from(["id", "x", "properties", "principalId"]))] = \
-                draw(hostile_values)
+            parent[last][draw(st.sampled_from(["id", "x", "properties", "principalId"]))] = draw(
+                hostile_values
+            )
     return document
 
 
@@ -121,8 +186,9 @@ def _same_type(value: Any) -> st.SearchStrategy[Any]:
     if isinstance(value, int | float):
         return st.sampled_from(HOSTILE_NUMBERS) | st.integers()
     if isinstance(value, list):
-        return st.lists(st.sampled_from(HOSTILE_STRINGS + PRINCIPAL_IDS), max_size=4) | \
-            st.just(value + value)
+        return st.lists(st.sampled_from(HOSTILE_STRINGS + PRINCIPAL_IDS), max_size=4) | st.just(
+            value + value
+        )
     return st.just({key: None for key in value}) | st.just({})
 
 
@@ -150,11 +216,27 @@ def damaged_bytes(draw: st.DrawFn, data: bytes) -> bytes:
         elif action == "flip":
             data[at] ^= draw(st.integers(1, 255))
         elif action == "insert":
-            data[at:at] = draw(st.sampled_from(
-                [b"NaN", b"-Infinity", b"1e400", b'"\\ud800"', b"[" * 300, b"{", b"\x00",
-                 b"\xff\xfe", b"\xed\xa0\x80", b",", b'"', b"\\"]) | st.binary(max_size=8))
+            data[at:at] = draw(
+                st.sampled_from(
+                    [
+                        b"NaN",
+                        b"-Infinity",
+                        b"1e400",
+                        b'"\\ud800"',
+                        b"[" * 300,
+                        b"{",
+                        b"\x00",
+                        b"\xff\xfe",
+                        b"\xed\xa0\x80",
+                        b",",
+                        b'"',
+                        b"\\",
+                    ]
+                )
+                | st.binary(max_size=8)
+            )
         else:
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
     return bytes(data)
 
 
@@ -192,12 +274,23 @@ def commands(draw: st.DrawFn, path: str) -> list[str]:
     scope = draw(st.sampled_from(RESOURCE_IDS))
     operation, data_action = draw(st.sampled_from(OPERATIONS))
     if kind == "access":
-        return ["access", "--snapshot", path, "--principal", principal, "--scope", scope,
-                "--data-action" if data_action else "--action", operation,
-                *(["--json"] if draw(st.booleans()) else [])]
-    text = (f"The client 'someone@contoso.com' with object id '{principal}' does not have "
-            f"authorization to perform action '{operation}' over scope '{scope}' or the scope "
-            "is invalid.")
+        return [
+            "access",
+            "--snapshot",
+            path,
+            "--principal",
+            principal,
+            "--scope",
+            scope,
+            "--data-action" if data_action else "--action",
+            operation,
+            *(["--json"] if draw(st.booleans()) else []),
+        ]
+    text = (
+        f"The client 'someone@contoso.com' with object id '{principal}' does not have "
+        f"authorization to perform action '{operation}' over scope '{scope}' or the scope "
+        "is invalid."
+    )
     return ["explain", text, "--snapshot", path, *(["--json"] if draw(st.booleans()) else [])]
 
 
@@ -216,8 +309,11 @@ def demo_bundle(folder: Path) -> dict[str, bytes]:
 
 def reseal(members: dict[str, bytes]) -> None:
     """Rewrite manifest.json for the members as they are now (a 'consistent' forgery)."""
-    files = {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-             for name, data in members.items() if name != "manifest.json"}
+    files = {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for name, data in members.items()
+        if name != "manifest.json"
+    }
     try:
         manifest = json.loads(members.get("manifest.json") or b"{}")
     except ValueError:  # an earlier mutation broke it: start a new one
@@ -228,10 +324,18 @@ def reseal(members: dict[str, bytes]) -> None:
     members["manifest.json"] = json.dumps(manifest).encode()
 
 
-BROKEN_MANIFESTS = [b"", b"{", b"[]", b'{"files": []}', b'{"files": {"snapshot.json": 1}}',
-                    b'{"files": {"snapshot.json": {"sha256": 5, "size": "x"}}}',
-                    b'{"files": {}}', b'{"files": {"nope.txt": {"sha256": "00", "size": 1}}}',
-                    b"[" * 500, b'{"files": {"snapshot.json": {"sha256": "ab", "size": 1e400}}}']
+BROKEN_MANIFESTS = [
+    b"",
+    b"{",
+    b"[]",
+    b'{"files": []}',
+    b'{"files": {"snapshot.json": 1}}',
+    b'{"files": {"snapshot.json": {"sha256": 5, "size": "x"}}}',
+    b'{"files": {}}',
+    b'{"files": {"nope.txt": {"sha256": "00", "size": 1}}}',
+    b"[" * 500,
+    b'{"files": {"snapshot.json": {"sha256": "ab", "size": 1e400}}}',
+]
 COMPRESSIONS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
 
 

@@ -81,6 +81,7 @@ def subscription_of_scope(scope: str) -> str | None:
 
 # -- diagnose/remediation/arm.py ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ArmId:
     """An ARM scope split into its parts, with the case Azure gave (nothing is lower-cased)."""
@@ -119,8 +120,11 @@ def parse_arm_id(raw: str) -> ArmId:
         return ArmId(raw, "other")
     segments = raw.strip("/").split("/")
     lowered = [s.lower() for s in segments]
-    if (len(segments) == 4 and lowered[:3] == ["providers", "microsoft.management",
-                                                "managementgroups"] and segments[3]):
+    if (
+        len(segments) == 4
+        and lowered[:3] == ["providers", "microsoft.management", "managementgroups"]
+        and segments[3]
+    ):
         return ArmId(raw, "managementGroup", management_group=segments[3])
     if len(segments) < 2 or lowered[0] != "subscriptions" or not segments[1]:
         return ArmId(raw, "other")
@@ -134,11 +138,22 @@ def parse_arm_id(raw: str) -> ArmId:
         return ArmId(raw, "resourceGroup", subscription=subscription, resource_group=group)
     rest, rest_lower = segments[4:], lowered[4:]
     pairs = rest[2:]
-    if (rest_lower[0] != "providers" or len(rest) < 4 or len(pairs) % 2
-            or "providers" in rest_lower[2::2]):
+    if (
+        rest_lower[0] != "providers"
+        or len(rest) < 4
+        or len(pairs) % 2
+        or "providers" in rest_lower[2::2]
+    ):
         return ArmId(raw, "other", subscription=subscription, resource_group=group)
-    return ArmId(raw, "resource", subscription=subscription, resource_group=group,
-                 namespace=rest[1], types=tuple(pairs[0::2]), names=tuple(pairs[1::2]))
+    return ArmId(
+        raw,
+        "resource",
+        subscription=subscription,
+        resource_group=group,
+        namespace=rest[1],
+        types=tuple(pairs[0::2]),
+        names=tuple(pairs[1::2]),
+    )
 
 
 # -- diagnose/model/scopes.py -------------------------------------------------------------------
@@ -235,6 +250,7 @@ def _provider_path_problem(segments: list[str]) -> str | None:
 
 
 # -- diagnose/collect/hints.py ------------------------------------------------------------------
+
 
 def hints_subscription(scope: str) -> str:
     parts = [p for p in scope.split("/") if p]

@@ -41,8 +41,10 @@ from diagnose.report.formats import REPORT_FORMATS, render_report
 from diagnose.report.model import PlannedFix, Report
 
 BEN = "Ben Carter"
-HUB = ("/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/rg-contoso-ai/"
-       "providers/Microsoft.MachineLearningServices/workspaces/hub-contoso")
+HUB = (
+    "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/rg-contoso-ai/"
+    "providers/Microsoft.MachineLearningServices/workspaces/hub-contoso"
+)
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -63,12 +65,13 @@ def test_diagnose_on_the_demo_is_a_diagnosis_whose_findings_are_the_cli_json_rep
     code, out, _ = cli("--demo", "--json")
     printed = json.loads(out)
     assert code == 1 and printed["findings"]
-    assert [diagnosis.report.id_of(f) for f in diagnosis.findings] == \
-        [f["id"] for f in printed["findings"]]
-    assert [(f.check_id, f.status.value, f.resource) for f in diagnosis.findings] == \
-        [(f["checkId"], f["status"], f["resource"]) for f in printed["findings"]]
-    assert json.loads(render_report(diagnosis.report, "json"))["findings"] == \
-        printed["findings"]
+    assert [diagnosis.report.id_of(f) for f in diagnosis.findings] == [
+        f["id"] for f in printed["findings"]
+    ]
+    assert [(f.check_id, f.status.value, f.resource) for f in diagnosis.findings] == [
+        (f["checkId"], f["status"], f["resource"]) for f in printed["findings"]
+    ]
+    assert json.loads(render_report(diagnosis.report, "json"))["findings"] == printed["findings"]
     assert diagnosis.summary == printed["summary"]
     assert diagnosis.collection_errors == () and diagnosis.requests == ()
     assert diagnosis.options == DiagnoseOptions() and diagnosis.creator is None
@@ -89,9 +92,15 @@ def test_the_parser_offers_exactly_the_registered_formats() -> None:
 
 
 def test_the_values_are_frozen() -> None:
-    values: list[Any] = [DemoSource(), SnapshotSource("x.json"), LiveSource(LiveOptions("hub")),
-                         InputLimits(), DiagnoseOptions(), demo(),
-                         AccessQuestion("p", "/subscriptions/x", "a/b", data_action=False)]
+    values: list[Any] = [
+        DemoSource(),
+        SnapshotSource("x.json"),
+        LiveSource(LiveOptions("hub")),
+        InputLimits(),
+        DiagnoseOptions(),
+        demo(),
+        AccessQuestion("p", "/subscriptions/x", "a/b", data_action=False),
+    ]
     for value in values:
         field = dataclasses.fields(value)[0].name
         with pytest.raises(dataclasses.FrozenInstanceError):
@@ -107,11 +116,15 @@ def test_options_select_the_checks_and_resolve_the_creator() -> None:
     ben = next(p for p in load_demo().data["principals"] if p.get("displayName") == BEN)
     assert diagnosis.creator == ben["id"].lower()
     hub004 = [f for f in diagnosis.findings if f.check_id == "HUB004"]
-    assert hub004 and all(f.principal is not None and f.principal.id == diagnosis.creator
-                          for f in hub004)
+    assert hub004 and all(
+        f.principal is not None and f.principal.id == diagnosis.creator for f in hub004
+    )
     code, out, _ = cli("--demo", "--json", "--select", "HUB", "--creator", BEN)
-    assert code == 1 and json.loads(out)["findings"] == \
-        json.loads(render_report(diagnosis.report, "json"))["findings"]
+    assert (
+        code == 1
+        and json.loads(out)["findings"]
+        == json.loads(render_report(diagnosis.report, "json"))["findings"]
+    )
 
 
 def test_an_unknown_creator_or_check_is_bad_input() -> None:
@@ -134,8 +147,9 @@ def test_rediagnose_runs_the_same_checks_again() -> None:
     again = rediagnose(first)
     assert again is not first and again.snapshot is first.snapshot
     assert again.options == first.options and again.creator == first.creator
-    assert [again.report.id_of(f) for f in again.findings] == \
-        [first.report.id_of(f) for f in first.findings]
+    assert [again.report.id_of(f) for f in again.findings] == [
+        first.report.id_of(f) for f in first.findings
+    ]
 
 
 def test_diagnose_reports_its_stages_to_a_progress() -> None:
@@ -152,8 +166,10 @@ def test_diagnose_reports_its_stages_to_a_progress() -> None:
     recorder = Recorder()
     diagnose(DemoSource(), progress=recorder)
     resources = len(load_demo().data["resources"])
-    assert recorder.stages == ["reading the bundled demo hub",
-                               f"running the checks on {resources} resources"]
+    assert recorder.stages == [
+        "reading the bundled demo hub",
+        f"running the checks on {resources} resources",
+    ]
 
 
 def test_a_snapshot_source_narrowed_to_a_project(tmp_path: Any) -> None:
@@ -181,33 +197,83 @@ def test_the_command_line_builds_the_typed_values_from_its_arguments() -> None:
     from diagnose.cli.parser import build_parser
 
     args = build_parser().parse_args(
-        ["--hub", "hub-contoso", "--subscription", "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a",
-         "--project", "proj-chat", "--concurrency", "4", "--timeout", "30", "--quiet",
-         "--save-snapshot", "s.json", "--select", "CON,HUB", "--ignore", "HUB004",
-         "--creator", BEN])
+        [
+            "--hub",
+            "hub-contoso",
+            "--subscription",
+            "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a",
+            "--project",
+            "proj-chat",
+            "--concurrency",
+            "4",
+            "--timeout",
+            "30",
+            "--quiet",
+            "--save-snapshot",
+            "s.json",
+            "--select",
+            "CON,HUB",
+            "--ignore",
+            "HUB004",
+            "--creator",
+            BEN,
+        ]
+    )
     assert source_from(args) == LiveSource(
-        LiveOptions(hub="hub-contoso", subscription="6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a",
-                    project="proj-chat", concurrency=4, timeout=30.0, quiet=True),
-        save_snapshot="s.json")
-    assert diagnose_options_from(args) == DiagnoseOptions(select=("CON,HUB",),
-                                                          ignore=("HUB004",), creator=BEN)
-    args = build_parser().parse_args(["--snapshot", "b.zip", "--max-input-bytes", "1M",
-                                      "--ignore-bundle-hashes", "--project", "p1"])
+        LiveOptions(
+            hub="hub-contoso",
+            subscription="6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a",
+            project="proj-chat",
+            concurrency=4,
+            timeout=30.0,
+            quiet=True,
+        ),
+        save_snapshot="s.json",
+    )
+    assert diagnose_options_from(args) == DiagnoseOptions(
+        select=("CON,HUB",), ignore=("HUB004",), creator=BEN
+    )
+    args = build_parser().parse_args(
+        [
+            "--snapshot",
+            "b.zip",
+            "--max-input-bytes",
+            "1M",
+            "--ignore-bundle-hashes",
+            "--project",
+            "p1",
+        ]
+    )
     assert source_from(args) == SnapshotSource(
-        "b.zip", InputLimits(max_bytes=1024**2, verify_hashes=False), project="p1")
+        "b.zip", InputLimits(max_bytes=1024**2, verify_hashes=False), project="p1"
+    )
     assert source_from(build_parser().parse_args(["--demo"])) == DemoSource()
 
 
 def test_access_answers_as_the_cli_prints() -> None:
-    question = access_question(BEN, HUB, "Microsoft.MachineLearningServices/workspaces/read",
-                               data_action=False)
+    question = access_question(
+        BEN, HUB, "Microsoft.MachineLearningServices/workspaces/read", data_action=False
+    )
     answer = access(load(DemoSource()).snapshot, question)
     assert isinstance(answer, AccessAnswer) and answer.question is question
-    code, out, _ = cli("access", "--demo", "--principal", BEN, "--scope", HUB, "--action",
-                       "Microsoft.MachineLearningServices/workspaces/read", "--json")
+    code, out, _ = cli(
+        "access",
+        "--demo",
+        "--principal",
+        BEN,
+        "--scope",
+        HUB,
+        "--action",
+        "Microsoft.MachineLearningServices/workspaces/read",
+        "--json",
+    )
     assert json.loads(out) == answer.decision.to_json()
-    assert code == {"allowed": 0, "denied": 1, "conditional": 1, "unknown": 3}[
-        answer.decision.decision.value]
+    assert (
+        code
+        == {"allowed": 0, "denied": 1, "conditional": 1, "unknown": 3}[
+            answer.decision.decision.value
+        ]
+    )
     assert answer.name_of(answer.decision.principal) == BEN
 
 
@@ -215,14 +281,17 @@ def test_a_malformed_access_question_is_bad_input_before_any_snapshot_is_read() 
     with pytest.raises(BadInput, match=r"--action 'Microsoft.Storage/\*' is not an operation"):
         access_question(BEN, HUB, "Microsoft.Storage/*", data_action=False)
     with pytest.raises(BadInput, match="--scope 'hub-contoso' is not an ARM scope"):
-        access_question(BEN, "hub-contoso", "Microsoft.Storage/storageAccounts/read",
-                        data_action=False)
+        access_question(
+            BEN, "hub-contoso", "Microsoft.Storage/storageAccounts/read", data_action=False
+        )
 
 
 def test_explain_recognises_an_error_and_answers_from_the_snapshot() -> None:
-    text = ("(AuthorizationFailed) The client 'x' with object id "
-            "'00000000-0000-0000-0000-0000000000aa' does not have authorization to perform "
-            f"action 'Microsoft.MachineLearningServices/workspaces/read' over scope '{HUB}'")
+    text = (
+        "(AuthorizationFailed) The client 'x' with object id "
+        "'00000000-0000-0000-0000-0000000000aa' does not have authorization to perform "
+        f"action 'Microsoft.MachineLearningServices/workspaces/read' over scope '{HUB}'"
+    )
     explanation = explain(text, load(DemoSource()).snapshot)
     assert explanation.recognised and explanation.pattern is not None
     assert explanation.pattern.name == "AuthorizationFailed"

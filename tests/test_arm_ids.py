@@ -55,8 +55,10 @@ def fixture_ids() -> list[str]:
     """Every string starting with '/' in the fixtures and the demo: ids of resources,
     assignments, role definitions, scopes, collections, and Graph paths that are no ids."""
     found: set[str] = set()
-    for path in [*sorted((ROOT_DIR / "fixtures").rglob("*.json")),
-                 ROOT_DIR / "diagnose" / "demo" / "demo_hub.json"]:
+    for path in [
+        *sorted((ROOT_DIR / "fixtures").rglob("*.json")),
+        ROOT_DIR / "diagnose" / "demo" / "demo_hub.json",
+    ]:
         _strings(json.loads(path.read_text(encoding="utf-8")), found)
     return sorted(found)
 
@@ -79,18 +81,30 @@ def test_the_fixtures_hold_every_shape_of_id() -> None:
 
 # -- reading ids ------------------------------------------------------------------------------
 
+
 def test_a_nested_resource_keeps_its_case_and_parts() -> None:
-    parsed = parse(f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
-                   "microsoft.cognitiveservices/accounts/A/projects/P/")
-    assert parsed == ResourceId(SUB, "RG-AI", (ProviderPart(
-        "microsoft.cognitiveservices", ("accounts", "projects"), ("A", "P")),))
+    parsed = parse(
+        f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
+        "microsoft.cognitiveservices/accounts/A/projects/P/"
+    )
+    assert parsed == ResourceId(
+        SUB,
+        "RG-AI",
+        (ProviderPart("microsoft.cognitiveservices", ("accounts", "projects"), ("A", "P")),),
+    )
     assert (parsed.level, parsed.type, parsed.type_key, parsed.name) == (
-        Level.RESOURCE, "microsoft.cognitiveservices/accounts/projects",
-        types.COGNITIVE_PROJECT, "P")
-    assert build(parsed) == (f"/subscriptions/{SUB}/resourceGroups/RG-AI/providers/"
-                             "microsoft.cognitiveservices/accounts/A/projects/P")
-    assert parsed.parent == parse(f"{RG.replace('rg-ai', 'RG-AI')}/providers/"
-                                  "microsoft.cognitiveservices/accounts/A")
+        Level.RESOURCE,
+        "microsoft.cognitiveservices/accounts/projects",
+        types.COGNITIVE_PROJECT,
+        "P",
+    )
+    assert build(parsed) == (
+        f"/subscriptions/{SUB}/resourceGroups/RG-AI/providers/"
+        "microsoft.cognitiveservices/accounts/A/projects/P"
+    )
+    assert parsed.parent == parse(
+        f"{RG.replace('rg-ai', 'RG-AI')}/providers/microsoft.cognitiveservices/accounts/A"
+    )
 
 
 def test_an_extension_resource_is_two_parts() -> None:
@@ -105,15 +119,22 @@ def test_provider_level_paths_and_collections() -> None:
     usages = parse(USAGES)
     assert usages is not None and usages.level is Level.PROVIDER
     assert (usages.subscription, usages.provider, usages.types, usages.names) == (
-        SUB, "Microsoft.CognitiveServices", ("locations", "usages"), ("eastus",))
+        SUB,
+        "Microsoft.CognitiveServices",
+        ("locations", "usages"),
+        ("eastus",),
+    )
     assert build(usages) == USAGES
     assert usages.parent == parse(USAGES.rsplit("/", 1)[0])
     listing = parse(f"{RG}/providers/Microsoft.Authorization/roleAssignments")
     assert listing is not None and listing.level is Level.PROVIDER and listing.name == ""
     assert listing.parent == parse(RG)
     namespace = parse(f"/subscriptions/{SUB}/providers/Microsoft.Web")
-    assert namespace is not None and namespace.types == () and namespace.parent == parse(
-        f"/subscriptions/{SUB}")
+    assert (
+        namespace is not None
+        and namespace.types == ()
+        and namespace.parent == parse(f"/subscriptions/{SUB}")
+    )
 
 
 def test_scopes_above_resources() -> None:
@@ -122,7 +143,10 @@ def test_scopes_above_resources() -> None:
     group = parse(arm.management_group_scope("Mg-Corp"))
     assert group == management_group_id("Mg-Corp")
     assert (group.level, group.management_group, group.parent) == (
-        Level.MANAGEMENT_GROUP, "Mg-Corp", ResourceId())
+        Level.MANAGEMENT_GROUP,
+        "Mg-Corp",
+        ResourceId(),
+    )
     assert parsed_id(f"/subscriptions/{SUB}").parent == ResourceId()
     assert parsed_id(RG).level is Level.RESOURCE_GROUP
     assert parsed_id(RG).parent == ResourceId(SUB)
@@ -131,12 +155,24 @@ def test_scopes_above_resources() -> None:
     assert tenant_role.management_group is None
 
 
-@pytest.mark.parametrize("text", [
-    "", "subscriptions/x", " /subscriptions/x", f"{RG}//providers/A/t/n", "//", f"{RG}//",
-    "/subscriptions", f"/subscriptions/{SUB}/resourceGroups", f"{RG}/Microsoft.Storage/x/y",
-    f"{RG}/providers", f"{RG}/providers/A/t/n/providers", "/tenants/x",
-    f"{RG}/providers/A/providers/B/t/n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "subscriptions/x",
+        " /subscriptions/x",
+        f"{RG}//providers/A/t/n",
+        "//",
+        f"{RG}//",
+        "/subscriptions",
+        f"/subscriptions/{SUB}/resourceGroups",
+        f"{RG}/Microsoft.Storage/x/y",
+        f"{RG}/providers",
+        f"{RG}/providers/A/t/n/providers",
+        "/tenants/x",
+        f"{RG}/providers/A/providers/B/t/n",
+    ],
+)
 def test_texts_that_are_no_id(text: str) -> None:
     assert parse(text) is None
 
@@ -173,12 +209,14 @@ def test_small_helpers() -> None:
     assert leading_scope("/providers/A/t/n") == ResourceId()
     assert parsed_id(SA).read_operation == "Microsoft.Storage/storageAccounts/read"
     assert parsed_id(SA).child("blobServices", "default").type_key == (
-        "microsoft.storage/storageaccounts/blobservices")
+        "microsoft.storage/storageaccounts/blobservices"
+    )
 
 
 def test_every_type_key_has_its_canonical_name() -> None:
-    keys = {value for name, value in vars(types).items()
-            if name.isupper() and isinstance(value, str)}
+    keys = {
+        value for name, value in vars(types).items() if name.isupper() and isinstance(value, str)
+    }
     assert keys == set(types.CANONICAL)
     assert all(key == key.lower() for key in keys)
     assert types.canonical("MICROSOFT.SEARCH/SEARCHSERVICES") == "Microsoft.Search/searchServices"
@@ -186,13 +224,36 @@ def test_every_type_key_has_its_canonical_name() -> None:
 
 # -- generated ids ------------------------------------------------------------------------------
 
-WORDS = ["a", "B", "rg-ai", "Microsoft.Storage", "x.y", "providers", "subscriptions",
-         "resourceGroups", "ProViders", "eastus", " ", "a b", "..", ".", "%2F", "?q", SUB, "a\n",
-         f"{SUB}\n"]
+WORDS = [
+    "a",
+    "B",
+    "rg-ai",
+    "Microsoft.Storage",
+    "x.y",
+    "providers",
+    "subscriptions",
+    "resourceGroups",
+    "ProViders",
+    "eastus",
+    " ",
+    "a b",
+    "..",
+    ".",
+    "%2F",
+    "?q",
+    SUB,
+    "a\n",
+    f"{SUB}\n",
+]
 NO_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
-segment = st.one_of(st.sampled_from(WORDS), st.text(
-    st.characters(exclude_categories=NO_SURROGATES, exclude_characters="/"), min_size=1,
-    max_size=4))
+segment = st.one_of(
+    st.sampled_from(WORDS),
+    st.text(
+        st.characters(exclude_categories=NO_SURROGATES, exclude_characters="/"),
+        min_size=1,
+        max_size=4,
+    ),
+)
 type_segment = segment.filter(lambda s: s.lower() != "providers")
 
 
@@ -241,8 +302,12 @@ def test_parse_of_build_is_the_id(resource_id: ResourceId) -> None:
 @settings(max_examples=200)
 @given(resource_ids(), st.data())
 def test_keywords_are_read_in_any_case(resource_id: ResourceId, data: st.DataObject) -> None:
-    assume(not any(s.lower() in ("subscriptions", "resourcegroups", "providers")
-                   for s in _plain_segments(resource_id)))
+    assume(
+        not any(
+            s.lower() in ("subscriptions", "resourcegroups", "providers")
+            for s in _plain_segments(resource_id)
+        )
+    )
     assert parse(_spelled(resource_id, data)) == resource_id
 
 
@@ -255,12 +320,34 @@ def _plain_segments(resource_id: ResourceId) -> list[str]:
 
 # -- the old parsers, on every fixture id and on generated texts --------------------------------
 
+
 def assert_target_reads_as_before(text: str) -> None:
     new, was = target_of(text), old.parse_arm_id(text)
-    assert (new.raw, new.level, new.management_group, new.subscription, new.resource_group,
-            new.namespace, new.types, new.names, new.type, new.name, new.leaf) == (
-        was.raw, was.level, was.management_group, was.subscription, was.resource_group,
-        was.namespace, was.types, was.names, was.type, was.name, was.leaf), text
+    assert (
+        new.raw,
+        new.level,
+        new.management_group,
+        new.subscription,
+        new.resource_group,
+        new.namespace,
+        new.types,
+        new.names,
+        new.type,
+        new.name,
+        new.leaf,
+    ) == (
+        was.raw,
+        was.level,
+        was.management_group,
+        was.subscription,
+        was.resource_group,
+        was.namespace,
+        was.types,
+        was.names,
+        was.type,
+        was.name,
+        was.leaf,
+    ), text
 
 
 def _namespace_alone(was: old.ResourceId) -> bool:
@@ -268,9 +355,10 @@ def _namespace_alone(was: old.ResourceId) -> bool:
     a 'providers' type with no name pair after it stood for a provider part with no
     type/name pair, which names no resource."""
     lowered = [t.lower() for t in was.types]
-    return any(t == "providers" and (i == 0 or i + 1 == len(lowered)
-                                     or lowered[i + 1] == "providers")
-               for i, t in enumerate(lowered))
+    return any(
+        t == "providers" and (i == 0 or i + 1 == len(lowered) or lowered[i + 1] == "providers")
+        for i, t in enumerate(lowered)
+    )
 
 
 def assert_followable_as_before(value: str) -> None:
@@ -283,19 +371,28 @@ def assert_followable_as_before(value: str) -> None:
         # provider part is a namespace alone (.../providers/Microsoft.Web), no resource.
         assert _namespace_alone(was), value
         return
-    assert (new.id, new.subscription, new.resource_group, new.name,
-            new.resource_group_scope) == (was.id, was.subscription, was.resource_group,
-                                          was.name, was.resource_group_scope), value
+    assert (new.id, new.subscription, new.resource_group, new.name, new.resource_group_scope) == (
+        was.id,
+        was.subscription,
+        was.resource_group,
+        was.name,
+        was.resource_group_scope,
+    ), value
     first = new.parsed.parts[0]
     if not new.is_extension:
         assert (first.namespace, first.types, new.names, new.type, new.read_operation) == (
-            was.namespace, was.types, was.names, was.type, was.read_operation), value
+            was.namespace,
+            was.types,
+            was.names,
+            was.type,
+            was.read_operation,
+        ), value
     else:
         # The old collector read '.../providers/Microsoft.Authorization/roleAssignments/x' on
         # a resource as more types of that resource (a type no API version knows, so it was
         # never fetched); the type is now the extension's own. The collector still follows
         # no extension id (collector._want).
-        assert (was.namespace, was.types[:len(first.types)]) == (first.namespace, first.types)
+        assert (was.namespace, was.types[: len(first.types)]) == (first.namespace, first.types)
         assert "providers" in [t.lower() for t in was.types]
 
 
@@ -305,7 +402,9 @@ def test_every_fixture_id_reads_as_the_old_parsers_read_it(text: str) -> None:
     assert_followable_as_before(text)
     assert leading_scope(text).subscription == (
         old.hints_subscription(text).removeprefix("/subscriptions/")
-        if old.hints_subscription(text).startswith("/subscriptions/") else None)
+        if old.hints_subscription(text).startswith("/subscriptions/")
+        else None
+    )
 
 
 def test_fixture_extension_ids_are_read_as_extensions() -> None:
@@ -313,26 +412,58 @@ def test_fixture_extension_ids_are_read_as_extensions() -> None:
     assert len(extensions) > 20
 
 
-garbage = st.lists(st.one_of(st.sampled_from(
-    ["", "subscriptions", "SUBSCRIPTIONS", "resourceGroups", "resourcegroups", "providers",
-     "Providers", "Microsoft.Management", "managementGroups", "Microsoft.Storage", "t", "n",
-     SUB, " ", "..", "a b", "x"]), segment), max_size=12).map(
-    lambda segments: "/".join(segments))
+garbage = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "",
+                "subscriptions",
+                "SUBSCRIPTIONS",
+                "resourceGroups",
+                "resourcegroups",
+                "providers",
+                "Providers",
+                "Microsoft.Management",
+                "managementGroups",
+                "Microsoft.Storage",
+                "t",
+                "n",
+                SUB,
+                " ",
+                "..",
+                "a b",
+                "x",
+            ]
+        ),
+        segment,
+    ),
+    max_size=12,
+).map(lambda segments: "/".join(segments))
 
 
 @settings(max_examples=600)
-@given(st.one_of(garbage, garbage.map(lambda text: "/" + text),
-                 resource_ids().map(build), resource_ids().map(lambda r: build(r) + "/")))
+@given(
+    st.one_of(
+        garbage,
+        garbage.map(lambda text: "/" + text),
+        resource_ids().map(build),
+        resource_ids().map(lambda r: build(r) + "/"),
+    )
+)
 def test_generated_texts_read_as_the_old_parsers_read_them(text: str) -> None:
     assert_target_reads_as_before(text)
     assert_followable_as_before(text)
 
 
 @settings(max_examples=300)
-@given(resource_ids(complete=True), st.sampled_from([SUB, SUB.upper(), "not-a-guid"]),
-       st.sampled_from(["rg-ai", "RG", "..", "a b"]))
-def test_generated_resource_ids_follow_as_before(resource_id: ResourceId, subscription: str,
-                                                 group: str) -> None:
+@given(
+    resource_ids(complete=True),
+    st.sampled_from([SUB, SUB.upper(), "not-a-guid"]),
+    st.sampled_from(["rg-ai", "RG", "..", "a b"]),
+)
+def test_generated_resource_ids_follow_as_before(
+    resource_id: ResourceId, subscription: str, group: str
+) -> None:
     assume(resource_id.parts)
     assert_followable_as_before(build(ResourceId(subscription, group, resource_id.parts)))
 
@@ -341,9 +472,18 @@ def test_followable_wants_a_guid_and_safe_segments() -> None:
     assert followable(f"  {SA}/ ").id == SA  # type: ignore[union-attr]
     assert followable(SA).subscription == SUB  # type: ignore[union-attr]
     assert followable(SA.replace(SUB, SUB.upper())).subscription == SUB  # type: ignore[union-attr]
-    for bad in (RG, SA.replace("sthub", ".."), SA.replace("sthub", "a%2Fb"),
-                SA.replace(SUB, "sub"), f"{SA}/blobServices", 42, None, USAGES,
-                # a line break ends a regex's '$' but is no part of a safe segment or a GUID
-                SA.replace("rg-ai", "rg-ai\n"), SA.replace(SUB, f"{SUB}\n")):
+    for bad in (
+        RG,
+        SA.replace("sthub", ".."),
+        SA.replace("sthub", "a%2Fb"),
+        SA.replace(SUB, "sub"),
+        f"{SA}/blobServices",
+        42,
+        None,
+        USAGES,
+        # a line break ends a regex's '$' but is no part of a safe segment or a GUID
+        SA.replace("rg-ai", "rg-ai\n"),
+        SA.replace(SUB, f"{SUB}\n"),
+    ):
         assert followable(bad) is None, bad
     assert GUID.match(SUB)

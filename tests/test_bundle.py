@@ -41,8 +41,9 @@ def run() -> Diagnosis:
 @pytest.fixture(scope="module")
 def bundle(run: Diagnosis, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "support.zip"
-    write_bundle(path, run, argv=["--demo", "--bundle", str(path)], redact=False,
-                 redaction_map=None)
+    write_bundle(
+        path, run, argv=["--demo", "--bundle", str(path)], redact=False, redaction_map=None
+    )
     return path
 
 
@@ -70,8 +71,10 @@ def test_the_manifest_lists_every_other_file_with_its_sha256_and_size(bundle: Pa
     assert manifest["tool"]["name"] == "ai-hub-diagnose"
     assert set(manifest["files"]) == set(MEMBERS) - {"manifest.json"}
     for name, entry in manifest["files"].items():
-        assert entry == {"sha256": hashlib.sha256(files[name]).hexdigest(),
-                         "size": len(files[name])}, name
+        assert entry == {
+            "sha256": hashlib.sha256(files[name]).hexdigest(),
+            "size": len(files[name]),
+        }, name
 
 
 def test_the_bundle_holds_the_run_snapshot_and_reports(bundle: Path, run: Diagnosis) -> None:
@@ -90,8 +93,9 @@ def test_replaying_the_bundle_prints_the_bundled_report(bundle: Path) -> None:
     assert len(replayed["findings"]) == len(bundled["findings"]) > 0
 
 
-def test_the_same_run_gives_the_same_bytes(run: Diagnosis, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_same_run_gives_the_same_bytes(
+    run: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
     write_bundle(first, run, argv=["--demo"], redact=False, redaction_map=None)
@@ -104,8 +108,10 @@ def test_the_same_run_gives_the_same_bytes(run: Diagnosis, tmp_path: Path,
 def test_environment_names_versions_and_platform_but_not_the_machine(bundle: Path) -> None:
     raw = members(bundle)["environment.json"]
     environment = json.loads(raw)
-    assert environment["tool"] == {"name": "ai-hub-diagnose", "version": environment["tool"]
-                                   ["version"]}
+    assert environment["tool"] == {
+        "name": "ai-hub-diagnose",
+        "version": environment["tool"]["version"],
+    }
     assert environment["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
     assert environment["platform"]["system"]
     assert environment["packages"]["azure-core"]
@@ -127,20 +133,38 @@ def test_command_json_records_the_command_line(bundle: Path) -> None:
 
 def test_requests_jsonl_has_one_line_per_request(run: Diagnosis, tmp_path: Path) -> None:
     log = [
-        {"service": "arm", "method": "GET",
-         "path": "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/"
-                 "rg-contoso-ai/providers/Microsoft.Authorization/roleAssignments",
-         "query": {"api-version": "2022-04-01", "$filter": "atScope()"}, "status": 200,
-         "durationMs": 123.4, "requestId": REQUEST_ID, "correlationId": CORRELATION_ID,
-         "wave": 1},
-        {"service": "graph", "method": "POST",
-         "path": "/v1.0/directoryObjects/f0d9487d-24b5-54ee-bd12-10f6e9c7c9fb/getMemberGroups",
-         "query": {}, "status": 403, "durationMs": 20.0, "requestId": None,
-         "correlationId": None, "wave": 2},
+        {
+            "service": "arm",
+            "method": "GET",
+            "path": "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/"
+            "rg-contoso-ai/providers/Microsoft.Authorization/roleAssignments",
+            "query": {"api-version": "2022-04-01", "$filter": "atScope()"},
+            "status": 200,
+            "durationMs": 123.4,
+            "requestId": REQUEST_ID,
+            "correlationId": CORRELATION_ID,
+            "wave": 1,
+        },
+        {
+            "service": "graph",
+            "method": "POST",
+            "path": "/v1.0/directoryObjects/f0d9487d-24b5-54ee-bd12-10f6e9c7c9fb/getMemberGroups",
+            "query": {},
+            "status": 403,
+            "durationMs": 20.0,
+            "requestId": None,
+            "correlationId": None,
+            "wave": 2,
+        },
     ]
     path = tmp_path / "live.zip"
-    write_bundle(path, dataclasses.replace(run, requests=tuple(log)),
-                 argv=[], redact=False, redaction_map=None)
+    write_bundle(
+        path,
+        dataclasses.replace(run, requests=tuple(log)),
+        argv=[],
+        redact=False,
+        redaction_map=None,
+    )
     lines = members(path)["requests.jsonl"].decode().splitlines()
     assert [json.loads(line) for line in lines] == log
 
@@ -149,9 +173,9 @@ def test_snapshot_runs_have_an_empty_request_log(bundle: Path) -> None:
     assert members(bundle)["requests.jsonl"] == b""
 
 
-def test_the_cli_writes_a_bundle_that_replays(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_writes_a_bundle_that_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "cli.zip"
     argv = ["--demo", "--json", "--bundle", str(path)]
     monkeypatch.setattr(sys, "argv", ["diagnose", *argv])
@@ -164,8 +188,8 @@ def test_the_cli_writes_a_bundle_that_replays(tmp_path: Path,
 
 
 def test_a_bundle_in_a_missing_folder_is_exit_2_with_one_message(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "no-such-folder" / "b.zip"
     argv = ["--demo", "--json", "--bundle", str(path)]
     monkeypatch.setattr(sys, "argv", ["diagnose", *argv])
@@ -195,8 +219,9 @@ def test_unwritable_paths_are_bad_input(case: str, run: Diagnosis, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="POSIX permissions, which root ignores")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="POSIX permissions, which root ignores"
+)
 def test_a_read_only_folder_is_bad_input_and_leaves_nothing(run: Diagnosis, tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -212,8 +237,9 @@ def test_a_read_only_folder_is_bad_input_and_leaves_nothing(run: Diagnosis, tmp_
 def test_a_selected_run_is_bundled_with_the_same_checks(tmp_path: Path) -> None:
     selected = demo_run(select=("CON,HUB",))
     path = tmp_path / "selected.zip"
-    write_bundle(path, selected, argv=["--demo", "--select", "CON,HUB"], redact=True,
-                 redaction_map=None)
+    write_bundle(
+        path, selected, argv=["--demo", "--select", "CON,HUB"], redact=True, redaction_map=None
+    )
     report = json.loads(members(path)["report.json"])
     original = json.loads(render_report(selected.report, "json"))
     assert report["target"]["checks"] == original["target"]["checks"]

@@ -62,10 +62,23 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, 
 def commands(path: Path) -> dict[str, list[str]]:
     return {
         "report": ["--snapshot", str(path), "--format", "json"],
-        "access": ["access", "--snapshot", str(path), "--principal", PRINCIPAL, "--scope", HUB,
-                   "--action", READ],
-        "explain": ["explain", f"AuthorizationFailed: '{PRINCIPAL}' cannot '{READ}' over "
-                               f"'{HUB}'", "--snapshot", str(path)],
+        "access": [
+            "access",
+            "--snapshot",
+            str(path),
+            "--principal",
+            PRINCIPAL,
+            "--scope",
+            HUB,
+            "--action",
+            READ,
+        ],
+        "explain": [
+            "explain",
+            f"AuthorizationFailed: '{PRINCIPAL}' cannot '{READ}' over '{HUB}'",
+            "--snapshot",
+            str(path),
+        ],
     }
 
 
@@ -74,9 +87,9 @@ def test_the_reader_and_the_writer_agree_on_the_names() -> None:
     assert SNAPSHOT_NAME in MEMBERS
 
 
-def test_a_bundle_as_written_is_read_without_warning(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str],
-                                                     original: dict[str, bytes]) -> None:
+def test_a_bundle_as_written_is_read_without_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
     path = write(tmp_path / "bundle.zip", original)
     code, out, err = run(capsys, commands(path)["report"])
     assert code == 1 and json.loads(out)["collectionErrors"] == []
@@ -86,23 +99,28 @@ def test_a_bundle_as_written_is_read_without_warning(tmp_path: Path,
 
 @pytest.mark.parametrize("name", CHECKED)
 @pytest.mark.parametrize("command", ["report", "access", "explain"])
-def test_a_changed_file_is_exit_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            original: dict[str, bytes], name: str,
-                                            command: str) -> None:
+def test_a_changed_file_is_exit_2_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    original: dict[str, bytes],
+    name: str,
+    command: str,
+) -> None:
     path = write(tmp_path / "bundle.zip", changed(original, name))
     code, out, err = run(capsys, commands(path)[command])
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"diagnose: error: {path}: '{name}' does not match its SHA-256 "
-                               "in manifest.json")
+    assert lines[0].startswith(
+        f"diagnose: error: {path}: '{name}' does not match its SHA-256 in manifest.json"
+    )
     assert "--ignore-bundle-hashes" in lines[0]
 
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_ignore_bundle_hashes_reads_it_and_the_report_says_so(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes],
-        name: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes], name: str
+) -> None:
     path = write(tmp_path / "bundle.zip", changed(original, name))
     code, out, err = run(capsys, [*commands(path)["report"], "--ignore-bundle-hashes"])
     assert code == 1
@@ -118,11 +136,10 @@ def test_ignore_bundle_hashes_reads_it_and_the_report_says_so(
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
 def test_the_warning_is_in_the_text_and_markdown_reports(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes],
-        fmt: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes], fmt: str
+) -> None:
     path = write(tmp_path / "bundle.zip", changed(original, "report.md"))
-    code, out, _ = run(capsys, ["--snapshot", str(path), "--format", fmt,
-                                "--ignore-bundle-hashes"])
+    code, out, _ = run(capsys, ["--snapshot", str(path), "--format", fmt, "--ignore-bundle-hashes"])
     assert code == 1
     flat = " ".join(out.split())
     assert "Could not be read (the report is partial)" in flat
@@ -130,8 +147,9 @@ def test_the_warning_is_in_the_text_and_markdown_reports(
 
 
 @pytest.mark.parametrize("command", ["access", "explain"])
-def test_access_and_explain_warn_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           original: dict[str, bytes], command: str) -> None:
+def test_access_and_explain_warn_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes], command: str
+) -> None:
     path = write(tmp_path / "bundle.zip", changed(original, SNAPSHOT_NAME))
     code, _, err = run(capsys, [*commands(path)[command], "--ignore-bundle-hashes"])
     assert code in (0, 1)
@@ -142,19 +160,38 @@ def manifest_of(members: dict[str, bytes]) -> dict[str, Any]:
     return json.loads(members[MANIFEST_NAME])
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda m: m.pop("report.md"), "manifest.json lists 'report.md', which the bundle lacks"),
-    (lambda m: m.__setitem__(MANIFEST_NAME, b"{not json"), "'manifest.json' is damaged"),
-    (lambda m: m.__setitem__(MANIFEST_NAME, b"[]"), "'manifest.json' is damaged"),
-    (lambda m: m.__setitem__(MANIFEST_NAME, b'{"files": {"snapshot.json": "abc"}}'),
-     "'manifest.json' is damaged: the entry for 'snapshot.json' has no sha256 and size"),
-    (lambda m: m.__setitem__(MANIFEST_NAME, json.dumps(
-        {"files": {k: v for k, v in manifest_of(m)["files"].items()
-                   if k != SNAPSHOT_NAME}}).encode()), "manifest.json does not list snapshot.json"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda m: m.pop("report.md"), "manifest.json lists 'report.md', which the bundle lacks"),
+        (lambda m: m.__setitem__(MANIFEST_NAME, b"{not json"), "'manifest.json' is damaged"),
+        (lambda m: m.__setitem__(MANIFEST_NAME, b"[]"), "'manifest.json' is damaged"),
+        (
+            lambda m: m.__setitem__(MANIFEST_NAME, b'{"files": {"snapshot.json": "abc"}}'),
+            "'manifest.json' is damaged: the entry for 'snapshot.json' has no sha256 and size",
+        ),
+        (
+            lambda m: m.__setitem__(
+                MANIFEST_NAME,
+                json.dumps(
+                    {
+                        "files": {
+                            k: v for k, v in manifest_of(m)["files"].items() if k != SNAPSHOT_NAME
+                        }
+                    }
+                ).encode(),
+            ),
+            "manifest.json does not list snapshot.json",
+        ),
+    ],
+)
 def test_a_broken_manifest_is_exit_2_and_can_be_ignored(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes],
-        edit: Any, expected: str) -> None:
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    original: dict[str, bytes],
+    edit: Any,
+    expected: str,
+) -> None:
     members = dict(original)
     edit(members)
     path = write(tmp_path / "bundle.zip", members)
@@ -165,7 +202,8 @@ def test_a_broken_manifest_is_exit_2_and_can_be_ignored(
 
 
 def test_a_damaged_member_other_than_the_snapshot_can_be_ignored(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
     path = tmp_path / "bundle.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
         for name, data in original.items():
@@ -181,28 +219,31 @@ def test_a_damaged_member_other_than_the_snapshot_can_be_ignored(
 
 
 def test_a_resealed_forgery_is_read_the_hashes_are_no_signature(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
     members = changed(original, SNAPSHOT_NAME)
     manifest = manifest_of(members)
     manifest["files"][SNAPSHOT_NAME] = {
         "sha256": hashlib.sha256(members[SNAPSHOT_NAME]).hexdigest(),
-        "size": len(members[SNAPSHOT_NAME])}
+        "size": len(members[SNAPSHOT_NAME]),
+    }
     members[MANIFEST_NAME] = json.dumps(manifest).encode()
     code, out, _ = run(capsys, commands(write(tmp_path / "b.zip", members))["report"])
     assert code == 1 and json.loads(out)["target"]["collectedAt"] == "2020-01-01T00:00:00Z"
 
 
 def test_members_the_manifest_does_not_list_are_not_read_nor_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
     members = {**original, "notes-from-support.txt": b"seen by the engineer"}
     code, out, _ = run(capsys, commands(write(tmp_path / "b.zip", members))["report"])
     assert code == 1 and json.loads(out)["collectionErrors"] == []
 
 
 def test_a_bundle_zipped_in_a_folder_is_checked_against_its_own_manifest(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]) -> None:
-    members = {f"case-123/{name}": data for name, data in changed(original, "report.json")
-               .items()}
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
+    members = {f"case-123/{name}": data for name, data in changed(original, "report.json").items()}
     code, _, err = run(capsys, commands(write(tmp_path / "folder.zip", members))["report"])
     assert code == 2 and "'case-123/report.json' does not match its SHA-256" in err
     good = {f"case-123/{name}": data for name, data in original.items()}
@@ -211,12 +252,23 @@ def test_a_bundle_zipped_in_a_folder_is_checked_against_its_own_manifest(
 
 
 def test_a_new_bundle_of_an_ignored_mismatch_keeps_the_warning(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes]
+) -> None:
     """The mismatch travels with the snapshot: a bundle made from it says where it came from."""
     path = write(tmp_path / "bundle.zip", changed(original, "report.md"))
     again = tmp_path / "again.zip"
-    code, _, _ = run(capsys, ["--snapshot", str(path), "--format", "json",
-                              "--ignore-bundle-hashes", "--bundle", str(again)])
+    code, _, _ = run(
+        capsys,
+        [
+            "--snapshot",
+            str(path),
+            "--format",
+            "json",
+            "--ignore-bundle-hashes",
+            "--bundle",
+            str(again),
+        ],
+    )
     assert code == 1
     assert HASH_MISMATCH_CODE in read_members(again)[SNAPSHOT_NAME].decode()
     code, out, err = run(capsys, commands(again)["report"])  # its own hashes match

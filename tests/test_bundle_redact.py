@@ -39,8 +39,10 @@ ALL_PRINCIPALS = "00000000-0000-0000-0000-000000000000"
 AZURE_ML_APP = "0736f41a-0425-4b46-bdb5-1563eff02385"
 SUBSCRIPTION = "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-HUB_ID = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-contoso-ai/providers/"
-          "Microsoft.MachineLearningServices/workspaces/hub-contoso")
+HUB_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-contoso-ai/providers/"
+    "Microsoft.MachineLearningServices/workspaces/hub-contoso"
+)
 ANA = "f0d9487d-24b5-54ee-bd12-10f6e9c7c9fb"
 
 
@@ -49,24 +51,49 @@ def demo_run(snapshot: Any = None, **options: Any) -> Diagnosis:
 
 
 def finding_keys(report: dict[str, Any]) -> Counter:
-    return Counter((f["checkId"], f["status"], f["cause"], f["severity"])
-                   for f in report["findings"])
+    return Counter(
+        (f["checkId"], f["status"], f["cause"], f["severity"]) for f in report["findings"]
+    )
 
 
 REQUEST_LOG = [
-    {"service": "arm", "method": "GET",
-     "path": f"{HUB_ID}/providers/Microsoft.Authorization/roleAssignments",
-     "query": {"api-version": "2022-04-01", "$filter": f"assignedTo('{ANA}')"},
-     "status": 200, "durationMs": 88.1, "requestId": "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71",
-     "correlationId": "c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "wave": 1},
-    {"service": "graph", "method": "POST",
-     "path": f"/v1.0/directoryObjects/{ANA}/getMemberGroups", "query": {}, "status": 403,
-     "durationMs": 12.0, "requestId": None, "correlationId": None, "wave": 2,
-     "error": "ana.lopez@contoso.com lacks Directory.Read.All"},
+    {
+        "service": "arm",
+        "method": "GET",
+        "path": f"{HUB_ID}/providers/Microsoft.Authorization/roleAssignments",
+        "query": {"api-version": "2022-04-01", "$filter": f"assignedTo('{ANA}')"},
+        "status": 200,
+        "durationMs": 88.1,
+        "requestId": "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71",
+        "correlationId": "c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+        "wave": 1,
+    },
+    {
+        "service": "graph",
+        "method": "POST",
+        "path": f"/v1.0/directoryObjects/{ANA}/getMemberGroups",
+        "query": {},
+        "status": 403,
+        "durationMs": 12.0,
+        "requestId": None,
+        "correlationId": None,
+        "wave": 2,
+        "error": "ana.lopez@contoso.com lacks Directory.Read.All",
+    },
 ]
-ARGV = ["--hub", HUB_ID, "--subscription", SUBSCRIPTION, "--creator", "ana.lopez@contoso.com",
-        "--bundle", "/home/ana.lopez/tickets/contoso.zip", "--redact", "--redaction-map",
-        "C:\\Users\\ana.lopez\\map.json"]
+ARGV = [
+    "--hub",
+    HUB_ID,
+    "--subscription",
+    SUBSCRIPTION,
+    "--creator",
+    "ana.lopez@contoso.com",
+    "--bundle",
+    "/home/ana.lopez/tickets/contoso.zip",
+    "--redact",
+    "--redaction-map",
+    "C:\\Users\\ana.lopez\\map.json",
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +128,20 @@ def demo_identifiers() -> set[str]:
     demo = load_demo().data
     text = json.dumps(demo)
     builtin = {d["name"].lower() for d in builtin_role_definitions()}
-    builtin |= {d["name"].lower() for d in demo["roleDefinitions"]
-                if d["properties"].get("type") == "BuiltInRole"}
+    builtin |= {
+        d["name"].lower()
+        for d in demo["roleDefinitions"]
+        if d["properties"].get("type") == "BuiltInRole"
+    }
     found = {g.lower() for g in GUID.findall(text)} - builtin - {ALL_PRINCIPALS, AZURE_ML_APP}
     for item in demo["resources"]:
         found.add(item["name"])
-        for segment in re.findall(r"/(?:resourceGroups|workspaces|accounts|searchServices|"
-                                  r"storageAccounts|vaults|registries|components|"
-                                  r"connections)/([^/]+)", item["id"]):
+        for segment in re.findall(
+            r"/(?:resourceGroups|workspaces|accounts|searchServices|"
+            r"storageAccounts|vaults|registries|components|"
+            r"connections)/([^/]+)",
+            item["id"],
+        ):
             found.add(segment)
         properties = item.get("properties") or {}
         for key in ("friendlyName", "description"):
@@ -143,14 +176,14 @@ def test_no_original_identifier_survives_in_any_byte(redacted: tuple[Path, Path]
     path, _ = redacted
     raw = path.read_bytes().lower()
     files = {name: data.decode().lower() for name, data in members(path).items()}
-    leaks = [(name, i) for i in demo_identifiers() for name, text in files.items()
-             if i.lower() in text]
+    leaks = [
+        (name, i) for i in demo_identifiers() for name, text in files.items() if i.lower() in text
+    ]
     assert leaks == []
     assert [i for i in demo_identifiers() if i.lower().encode() in raw] == []
 
 
-def test_the_redacted_bundle_says_so_and_keeps_well_known_ids(
-        redacted: tuple[Path, Path]) -> None:
+def test_the_redacted_bundle_says_so_and_keeps_well_known_ids(redacted: tuple[Path, Path]) -> None:
     files = members(redacted[0])
     manifest = json.loads(files["manifest.json"])
     assert manifest["redacted"] is True
@@ -167,8 +200,9 @@ def test_the_redacted_bundle_says_so_and_keeps_well_known_ids(
     assert "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71" in files["requests.jsonl"].decode()
 
 
-def test_the_redacted_bundle_replays_to_the_same_findings(redacted: tuple[Path, Path],
-                                                          original: Diagnosis) -> None:
+def test_the_redacted_bundle_replays_to_the_same_findings(
+    redacted: tuple[Path, Path], original: Diagnosis
+) -> None:
     path, _ = redacted
     bundled = json.loads(members(path)["report.json"])
     replayed = replay_json(path)
@@ -182,19 +216,22 @@ def test_the_redacted_bundle_replays_to_the_same_findings(redacted: tuple[Path, 
     assert bundled["target"]["checks"] == plain["target"]["checks"]
 
 
-def test_the_findings_line_up_through_the_map(redacted: tuple[Path, Path],
-                                              original: Diagnosis) -> None:
+def test_the_findings_line_up_through_the_map(
+    redacted: tuple[Path, Path], original: Diagnosis
+) -> None:
     path, mapping = redacted
     table = aliases(mapping)
     bundled = json.loads(members(path)["report.json"])
     plain = json.loads(render_report(original.report, "json"))
 
-    assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
-        findings_by_identity(plain)
+    assert findings_by_identity(
+        bundled, lambda text: restore_text(text, table)
+    ) == findings_by_identity(plain)
 
 
 def test_the_map_turns_the_redacted_snapshot_back_into_the_original(
-        redacted: tuple[Path, Path]) -> None:
+    redacted: tuple[Path, Path],
+) -> None:
     path, mapping = redacted
     snapshot = json.loads(members(path)["snapshot.json"])
     assert restore_json(snapshot, aliases(mapping)) == load_demo().data
@@ -204,12 +241,18 @@ def test_one_id_gets_one_alias_in_every_file(redacted: tuple[Path, Path]) -> Non
     path, mapping = redacted
     files = {name: data.decode() for name, data in members(path).items()}
     for original, where in [
-        (SUBSCRIPTION, ("snapshot.json", "report.json", "report.md", "requests.jsonl",
-                        "command.json")),
-        ("hub-contoso", ("snapshot.json", "report.json", "report.md", "requests.jsonl",
-                         "command.json")),
-        ("rg-contoso-ai", ("snapshot.json", "report.json", "report.md", "requests.jsonl",
-                           "command.json")),
+        (
+            SUBSCRIPTION,
+            ("snapshot.json", "report.json", "report.md", "requests.jsonl", "command.json"),
+        ),
+        (
+            "hub-contoso",
+            ("snapshot.json", "report.json", "report.md", "requests.jsonl", "command.json"),
+        ),
+        (
+            "rg-contoso-ai",
+            ("snapshot.json", "report.json", "report.md", "requests.jsonl", "command.json"),
+        ),
         (ANA, ("snapshot.json", "report.json", "requests.jsonl")),
         ("ana.lopez@contoso.com", ("snapshot.json", "requests.jsonl")),
         (TENANT, ("snapshot.json",)),
@@ -228,9 +271,12 @@ def test_one_id_gets_one_alias_in_every_file(redacted: tuple[Path, Path]) -> Non
     assert f"https://{subdomain}.openai.azure.com/" in files["snapshot.json"]
     # the hub's managed identity is named after the hub: it gets the hub's alias
     principals = json.loads(files["snapshot.json"])["principals"]
-    assert {"displayName": hub_alias, "id": alias_of(mapping, "618ff4b8-7f66-5b48-a118-"
-                                                     "86066e1df4f7"),
-            "memberOf": [], "type": "ServicePrincipal"} in principals
+    assert {
+        "displayName": hub_alias,
+        "id": alias_of(mapping, "618ff4b8-7f66-5b48-a118-86066e1df4f7"),
+        "memberOf": [],
+        "type": "ServicePrincipal",
+    } in principals
 
 
 def test_aliases_keep_ids_well_formed(redacted: tuple[Path, Path]) -> None:
@@ -244,35 +290,46 @@ def test_aliases_keep_ids_well_formed(redacted: tuple[Path, Path]) -> None:
             assert re.fullmatch(r"[a-z]+(-embed)?-?[0-9a-f]{10}", alias), alias
     data = json.loads(members(path)["snapshot.json"])
     for item in data["roleAssignments"]:
-        assert item["id"].startswith(item["properties"]["scope"] +
-                                     "/providers/Microsoft.Authorization/roleAssignments/")
+        assert item["id"].startswith(
+            item["properties"]["scope"] + "/providers/Microsoft.Authorization/roleAssignments/"
+        )
         assert item["id"].endswith("/" + item["name"])
 
 
-def test_the_command_line_is_redacted_and_paths_hidden(redacted: tuple[Path, Path],
-                                                       tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_line_is_redacted_and_paths_hidden(
+    redacted: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     path = tmp_path / "argv.zip"
-    write_bundle(path, demo_run(creator="ana.lopez@contoso.com"), argv=ARGV, redact=True,
-                 redaction_map=None)
+    write_bundle(
+        path, demo_run(creator="ana.lopez@contoso.com"), argv=ARGV, redact=True, redaction_map=None
+    )
     argv = json.loads(members(path)["command.json"])["argv"]
     mapping = redacted[1]
     assert argv == [
-        "--hub", HUB_ID.replace(SUBSCRIPTION, alias_of(mapping, SUBSCRIPTION))
+        "--hub",
+        HUB_ID.replace(SUBSCRIPTION, alias_of(mapping, SUBSCRIPTION))
         .replace("rg-contoso-ai", alias_of(mapping, "rg-contoso-ai"))
         .replace("hub-contoso", alias_of(mapping, "hub-contoso")),
-        "--subscription", alias_of(mapping, SUBSCRIPTION),
-        "--creator", alias_of(mapping, "ana.lopez@contoso.com"),
-        "--bundle", "<path>.zip", "--redact", "--redaction-map", "<path>.json"]
+        "--subscription",
+        alias_of(mapping, SUBSCRIPTION),
+        "--creator",
+        alias_of(mapping, "ana.lopez@contoso.com"),
+        "--bundle",
+        "<path>.zip",
+        "--redact",
+        "--redaction-map",
+        "<path>.json",
+    ]
 
 
 def test_a_creator_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     run = demo_run(creator="Ben Carter")
     path = tmp_path / "creator.zip"
-    write_bundle(path, run, argv=["--demo", "--creator", "Ben Carter"], redact=True,
-                 redaction_map=None)
+    write_bundle(
+        path, run, argv=["--demo", "--creator", "Ben Carter"], redact=True, redaction_map=None
+    )
     files = members(path)
     bundled = json.loads(files["report.json"])
     plain = json.loads(render_report(run.report, "json"))
@@ -289,8 +346,9 @@ def test_a_project_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     run = demo_run(narrow_to_project(load_demo(), "proj-chat"))
     path = tmp_path / "project.zip"
-    write_bundle(path, run, argv=["--demo", "--project", "proj-chat"], redact=True,
-                 redaction_map=None)
+    write_bundle(
+        path, run, argv=["--demo", "--project", "proj-chat"], redact=True, redaction_map=None
+    )
     bundled = json.loads(members(path)["report.json"])
     assert bundled["target"]["project"].startswith("proj-")
     assert bundled["target"]["project"] != "proj-chat"
@@ -300,18 +358,24 @@ def test_a_project_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def well_known_in(text: str) -> set[str]:
     builtin = {d["name"].lower() for d in builtin_role_definitions()}
-    builtin |= {d["name"].lower() for d in load_demo().data["roleDefinitions"]
-                if d["properties"].get("type") == "BuiltInRole"}
+    builtin |= {
+        d["name"].lower()
+        for d in load_demo().data["roleDefinitions"]
+        if d["properties"].get("type") == "BuiltInRole"
+    }
     return {g.lower() for g in GUID.findall(text)} & (builtin | {ALL_PRINCIPALS, AZURE_ML_APP})
 
 
-NAME_ALIAS = re.compile(r"(?<![\w-])(?:rg|mg|hub|proj|ws|ai|srch|st|kv|cr|appi|id|conn|res|ctr|"
-                        r"user|group|sp|role|deny|text|value|tag)(?:-embed-|embed|-)?"
-                        r"[0-9a-f]{10}(?![\w-])")
+NAME_ALIAS = re.compile(
+    r"(?<![\w-])(?:rg|mg|hub|proj|ws|ai|srch|st|kv|cr|appi|id|conn|res|ctr|"
+    r"user|group|sp|role|deny|text|value|tag)(?:-embed-|embed|-)?"
+    r"[0-9a-f]{10}(?![\w-])"
+)
 
 
 def test_the_same_key_gives_the_same_aliases_and_another_key_others(
-        original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def snapshot_with(key: str | None, name: str) -> str:
         if key is None:
             monkeypatch.delenv(KEY_VARIABLE, raising=False)
@@ -328,8 +392,11 @@ def test_the_same_key_gives_the_same_aliases_and_another_key_others(
     assert len(names) > 30
     well_known = well_known_in(json.dumps(load_demo().data))
     assert well_known and well_known <= guids
-    others = [snapshot_with(OTHER_KEY, "c.zip"), snapshot_with(None, "d.zip"),
-              snapshot_with(None, "e.zip")]
+    others = [
+        snapshot_with(OTHER_KEY, "c.zip"),
+        snapshot_with(None, "d.zip"),
+        snapshot_with(None, "e.zip"),
+    ]
     for text in others:
         assert {g.lower() for g in GUID.findall(text)} & guids == well_known
         assert set(NAME_ALIAS.findall(text)).isdisjoint(names)
@@ -337,7 +404,8 @@ def test_the_same_key_gives_the_same_aliases_and_another_key_others(
 
 
 def test_the_key_is_never_in_the_bundle_and_the_map_only_when_asked(
-        original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original: Diagnosis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     path = tmp_path / "nomap.zip"
     write_bundle(path, original, argv=[], redact=True, redaction_map=None)
@@ -374,6 +442,7 @@ def test_an_unusable_key_is_bad_input(value: str, monkeypatch: pytest.MonkeyPatc
 
 # -- the Redactor on its own ----------------------------------------------------------------
 
+
 def redactor(snapshot: dict[str, Any] | None = None) -> Redactor:
     result = Redactor(bytes.fromhex(KEY), {ALL_PRINCIPALS, AZURE_ML_APP})
     result.learn(snapshot or {})
@@ -382,11 +451,15 @@ def redactor(snapshot: dict[str, Any] | None = None) -> Redactor:
 
 def test_arm_ids_keep_their_types_and_case_does_not_split_aliases() -> None:
     r = redactor()
-    lower = r.arm_path(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-Contoso/providers/"
-                       "Microsoft.Storage/storageAccounts/stdata/blobServices/default/"
-                       "containers/docs")
-    upper = r.arm_path(f"/SUBSCRIPTIONS/{SUBSCRIPTION.upper()}/RESOURCEGROUPS/RG-CONTOSO/"
-                       "PROVIDERS/Microsoft.Storage/storageAccounts/STDATA")
+    lower = r.arm_path(
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-Contoso/providers/"
+        "Microsoft.Storage/storageAccounts/stdata/blobServices/default/"
+        "containers/docs"
+    )
+    upper = r.arm_path(
+        f"/SUBSCRIPTIONS/{SUBSCRIPTION.upper()}/RESOURCEGROUPS/RG-CONTOSO/"
+        "PROVIDERS/Microsoft.Storage/storageAccounts/STDATA"
+    )
     parts = lower.split("/")
     assert parts[1] == "subscriptions" and GUID.fullmatch(parts[2])
     assert parts[5:9] == ["providers", "Microsoft.Storage", "storageAccounts", parts[8]]
@@ -396,37 +469,69 @@ def test_arm_ids_keep_their_types_and_case_does_not_split_aliases() -> None:
 
 
 def test_free_text_ids_addresses_and_names_are_replaced() -> None:
-    r = redactor({"resources": [{"id": HUB_ID, "name": "hub-contoso",
-                                 "type": "Microsoft.MachineLearningServices/workspaces",
-                                 "kind": "Hub"}],
-                  "principals": [{"id": ANA, "type": "User", "displayName": "Ana Lopez",
-                                  "userPrincipalName": "ana.lopez@contoso.com",
-                                  "memberOf": []}]})
-    message = (f"The client 'ana.lopez@contoso.com' with object id '{ANA}' does not have "
-               "authorization to perform action 'Microsoft.MachineLearningServices/"
-               f"workspaces/read' over scope '{HUB_ID}'. Ana Lopez asked about hub-contoso "
-               "from 203.0.113.7 and https://portal.contoso.com/x.")
+    r = redactor(
+        {
+            "resources": [
+                {
+                    "id": HUB_ID,
+                    "name": "hub-contoso",
+                    "type": "Microsoft.MachineLearningServices/workspaces",
+                    "kind": "Hub",
+                }
+            ],
+            "principals": [
+                {
+                    "id": ANA,
+                    "type": "User",
+                    "displayName": "Ana Lopez",
+                    "userPrincipalName": "ana.lopez@contoso.com",
+                    "memberOf": [],
+                }
+            ],
+        }
+    )
+    message = (
+        f"The client 'ana.lopez@contoso.com' with object id '{ANA}' does not have "
+        "authorization to perform action 'Microsoft.MachineLearningServices/"
+        f"workspaces/read' over scope '{HUB_ID}'. Ana Lopez asked about hub-contoso "
+        "from 203.0.113.7 and https://portal.contoso.com/x."
+    )
     out = r.text(message)
-    for secret in ("ana.lopez", ANA, "Ana Lopez", "hub-contoso", SUBSCRIPTION, "rg-contoso-ai",
-                   "203.0.113.7", "contoso"):
+    for secret in (
+        "ana.lopez",
+        ANA,
+        "Ana Lopez",
+        "hub-contoso",
+        SUBSCRIPTION,
+        "rg-contoso-ai",
+        "203.0.113.7",
+        "contoso",
+    ):
         assert secret.lower() not in out.lower(), secret
     assert "'Microsoft.MachineLearningServices/workspaces/read'" in out
     assert "does not have authorization to perform action" in out
-    assert r.text("https://management.azure.com/providers/Microsoft.Authorization/"
-                  "operations?api-version=2022-04-01") == (
+    assert r.text(
+        "https://management.azure.com/providers/Microsoft.Authorization/"
+        "operations?api-version=2022-04-01"
+    ) == (
         "https://management.azure.com/providers/Microsoft.Authorization/operations"
-        "?api-version=2022-04-01")
+        "?api-version=2022-04-01"
+    )
 
 
 def test_conditions_keep_operations_and_lose_values() -> None:
     r = redactor()
-    condition = ("((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
-                 "blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
-                 "containers:name] StringEquals 'contoso-secret-docs' AND "
-                 f"@Principal[Microsoft.Directory/groups] ForAnyOfAnyValues:GuidEquals {{{ANA}}}))")
+    condition = (
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
+        "blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
+        "containers:name] StringEquals 'contoso-secret-docs' AND "
+        f"@Principal[Microsoft.Directory/groups] ForAnyOfAnyValues:GuidEquals {{{ANA}}}))"
+    )
     out = r.condition(condition)
-    assert "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}" \
+    assert (
+        "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}"
         in out
+    )
     assert "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]" in out
     assert "contoso-secret-docs" not in out and ANA not in out
     assert re.search(r"StringEquals 'value-[0-9a-f]{10}'", out)
@@ -434,10 +539,14 @@ def test_conditions_keep_operations_and_lose_values() -> None:
 
 def test_hosts_outside_microsoft_become_example_invalid() -> None:
     r = redactor()
-    assert re.fullmatch(r"https://host-[0-9a-f]{10}\.example\.invalid/v1/chat",
-                        r.text("https://llm.contoso.com/v1/chat"))
-    assert r.text("https://login.microsoftonline.com/common") == \
-        "https://login.microsoftonline.com/common"
+    assert re.fullmatch(
+        r"https://host-[0-9a-f]{10}\.example\.invalid/v1/chat",
+        r.text("https://llm.contoso.com/v1/chat"),
+    )
+    assert (
+        r.text("https://login.microsoftonline.com/common")
+        == "https://login.microsoftonline.com/common"
+    )
     assert r.target("mysearch.search.windows.net").endswith(".search.windows.net")
     assert not r.target("mysearch.search.windows.net").startswith("mysearch")
 
@@ -452,8 +561,11 @@ def identifiers_of(data: dict[str, Any]) -> set[str]:
     """The GUIDs (well-known ones aside), resource names, display names and user principal
     names of any snapshot."""
     builtin = {d["name"].lower() for d in builtin_role_definitions()}
-    builtin |= {str(d.get("name")).lower() for d in data["roleDefinitions"]
-                if (d.get("properties") or {}).get("type") == "BuiltInRole"}
+    builtin |= {
+        str(d.get("name")).lower()
+        for d in data["roleDefinitions"]
+        if (d.get("properties") or {}).get("type") == "BuiltInRole"
+    }
     found = {g.lower() for g in GUID.findall(json.dumps(data))}
     found -= builtin | {ALL_PRINCIPALS, AZURE_ML_APP}
     for item in data["resources"]:
@@ -462,7 +574,7 @@ def identifiers_of(data: dict[str, Any]) -> set[str]:
             if segment.lower() in ("subscriptions", "resourcegroups"):
                 found.add(segments[index + 1])
             elif segment.lower() == "providers":  # namespace, then type/name pairs
-                found.update(segments[index + 3::2])
+                found.update(segments[index + 3 :: 2])
     for entry in data["principals"]:
         if entry.get("appId") != AZURE_ML_APP:
             found.add(entry.get("displayName") or "")
@@ -470,10 +582,12 @@ def identifiers_of(data: dict[str, Any]) -> set[str]:
     return {f for f in found if len(f) >= 4 and f.lower() not in STOPWORDS | KEEP_SEGMENTS}
 
 
-@pytest.mark.parametrize("fixture", CHECK_FIXTURES,
-                         ids=[f"{p.parent.name}/{p.stem}" for p in CHECK_FIXTURES])
-def test_every_check_fixture_lines_up_after_redaction(fixture: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "fixture", CHECK_FIXTURES, ids=[f"{p.parent.name}/{p.stem}" for p in CHECK_FIXTURES]
+)
+def test_every_check_fixture_lines_up_after_redaction(
+    fixture: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     snapshot = load_snapshot(fixture)
     creator = snapshot.target.get("creator")
@@ -485,32 +599,55 @@ def test_every_check_fixture_lines_up_after_redaction(fixture: Path, tmp_path: P
     bundled = json.loads(members(path)["report.json"])
     plain = json.loads(render_report(run.report, "json"))
 
-    assert findings_by_identity(bundled, lambda text: restore_text(text, table)) == \
-        findings_by_identity(plain)
+    assert findings_by_identity(
+        bundled, lambda text: restore_text(text, table)
+    ) == findings_by_identity(plain)
     assert bundled["summary"] == plain["summary"]
     restored = restore_json(json.loads(members(path)["snapshot.json"]), table)
     assert restored == snapshot.data
     text = "\n".join(data.decode() for data in members(path).values())
-    leaks = [i for i in identifiers_of(snapshot.data)
-             if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text, re.IGNORECASE)]
+    leaks = [
+        i
+        for i in identifiers_of(snapshot.data)
+        if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text, re.IGNORECASE)
+    ]
     assert leaks == []
 
 
 def test_request_paths_urls_and_queries_share_the_snapshot_aliases() -> None:
-    r = redactor({"resources": [{"id": HUB_ID, "name": "hub-contoso", "kind": "Hub",
-                                 "type": "Microsoft.MachineLearningServices/workspaces"}]})
+    r = redactor(
+        {
+            "resources": [
+                {
+                    "id": HUB_ID,
+                    "name": "hub-contoso",
+                    "kind": "Hub",
+                    "type": "Microsoft.MachineLearningServices/workspaces",
+                }
+            ]
+        }
+    )
     hub = r.text(HUB_ID)
-    [entry] = r.requests([{
-        "method": "GET", "status": 200, "durationMs": 3.0,
-        "requestId": "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71",
-        "path": HUB_ID.upper() + "/connections",
-        "url": f"https://management.azure.com{HUB_ID}/providers/Microsoft.Authorization/"
-               f"roleAssignments?api-version=2022-04-01&%24filter=assignedTo%28%27{ANA}%27%29",
-        "query": {"api-version": "2022-04-01", "$filter": f"principalId eq '{ANA}'"}}])
+    [entry] = r.requests(
+        [
+            {
+                "method": "GET",
+                "status": 200,
+                "durationMs": 3.0,
+                "requestId": "5b0e2a4c-9f1d-4e7a-8c3b-2d6f1a0e9b71",
+                "path": HUB_ID.upper() + "/connections",
+                "url": f"https://management.azure.com{HUB_ID}/providers/Microsoft.Authorization/"
+                f"roleAssignments?api-version=2022-04-01&%24filter=assignedTo%28%27{ANA}%27%29",
+                "query": {"api-version": "2022-04-01", "$filter": f"principalId eq '{ANA}'"},
+            }
+        ]
+    )
     assert entry["path"].lower() == (hub + "/connections").lower()
-    assert entry["url"].startswith(f"https://management.azure.com{hub}/providers/"
-                                   "Microsoft.Authorization/roleAssignments?api-version="
-                                   "2022-04-01&")
+    assert entry["url"].startswith(
+        f"https://management.azure.com{hub}/providers/"
+        "Microsoft.Authorization/roleAssignments?api-version="
+        "2022-04-01&"
+    )
     alias = r.guid(ANA)
     assert alias in entry["url"] and ANA not in entry["url"] and " " not in entry["url"]
     assert entry["query"] == {"api-version": "2022-04-01", "$filter": f"principalId eq '{alias}'"}
@@ -519,13 +656,24 @@ def test_request_paths_urls_and_queries_share_the_snapshot_aliases() -> None:
 
 def test_tags_addresses_and_hint_words() -> None:
     connection = f"{HUB_ID}/connections/aoai-embeddings"
-    r = redactor({"resources": [{
-        "id": connection, "name": "aoai-embeddings",
-        "type": "Microsoft.MachineLearningServices/workspaces/connections"}]})
-    item = r.walk({"tags": {"owner": "ana.lopez@contoso.com", "costCenter": "contoso-1234"},
-                   "networkRuleSet": {"ipRules": [{"value": "203.0.113.0/24"},
-                                                  {"value": "0.0.0.0"}]},
-                   "connection": "aoai-embeddings"})
+    r = redactor(
+        {
+            "resources": [
+                {
+                    "id": connection,
+                    "name": "aoai-embeddings",
+                    "type": "Microsoft.MachineLearningServices/workspaces/connections",
+                }
+            ]
+        }
+    )
+    item = r.walk(
+        {
+            "tags": {"owner": "ana.lopez@contoso.com", "costCenter": "contoso-1234"},
+            "networkRuleSet": {"ipRules": [{"value": "203.0.113.0/24"}, {"value": "0.0.0.0"}]},
+            "connection": "aoai-embeddings",
+        }
+    )
     tags = item["tags"]
     assert all(re.fullmatch(r"tag-[0-9a-f]{10}", k) for k in tags)
     values = sorted(tags.values())

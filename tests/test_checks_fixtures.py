@@ -62,8 +62,7 @@ EXPECTED: dict[str, Expect] = {
     "CFG003/fail": setting(AOAI, "properties.customSubDomainName"),
     "CMK001/fail": role(FAIL, HUB_MI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
-    "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK,
-                                      KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
+    "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK002/fail": role(FAIL, UAMI, HUB, arm.CONTRIBUTOR, "resourceGroup"),
     "CMK003/fail": role(FAIL, CARA, KV_CMK, arm.CONTRIBUTOR),
     "CMK003/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", CARA),
@@ -76,8 +75,9 @@ EXPECTED: dict[str, Expect] = {
     # Service Contributor (or Contributor), the least built-in role that grants indexes/read.
     "CON002/fail-no-index-read": role(FAIL, ANA, SEARCH, arm.SEARCH_SERVICE_CONTRIBUTOR),
     "CON003/fail": role(FAIL, ANA, ST_DATA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
-    "CON003/fail-deny-assignment": Expect(FAIL, Cause.DENY_ASSIGNMENT, ANA, ST_DATA,
-                                          fix="denyAssignment"),
+    "CON003/fail-deny-assignment": Expect(
+        FAIL, Cause.DENY_ASSIGNMENT, ANA, ST_DATA, fix="denyAssignment"
+    ),
     "CON003/unknown-conditional": unknown(ST_DATA, ANA, Cause.CONDITIONAL),
     "CON004/fail": Expect(INFO, Cause.OUTSIDE_ARM, None, "conn-onelake"),
     "FDY001/fail": role(FAIL, FINN, "fproj-agents", arm.FOUNDRY_USER),
@@ -87,16 +87,13 @@ EXPECTED: dict[str, Expect] = {
     "HUB001/fail": role(FAIL, ANA, HUB, arm.READER),
     "HUB001/fail-group": role(FAIL, "grp-ai-developers", HUB, arm.READER),
     "HUB001/unknown-memberof-null": unknown(HUB, ANA),
-    "HUB002/fail": role(FAIL, ANA, PROJECT, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR,
-                        "resourceGroup"),
+    "HUB002/fail": role(FAIL, ANA, PROJECT, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR, "resourceGroup"),
     "HUB003/fail": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER),
-    "HUB003/fail-eligible": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER,
-                                 cause=Cause.ELIGIBLE_ONLY),
+    "HUB003/fail-eligible": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER, cause=Cause.ELIGIBLE_ONLY),
     "HUB004/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
     "IDN001/fail": setting(AOAI, "identity.type", cause=Cause.IDENTITY),
     "IDN001/fail-hub-identity": setting(HUB, "identity.type", cause=Cause.IDENTITY),
-    "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN,
-                           Cause.ORPHANED),
+    "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN, Cause.ORPHANED),
     "IDN002/unknown-deletion-unconfirmed": unknown(PROJECT, "Former Contractor"),
     "INS001/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
     "NET001/fail": setting(SEARCH, "properties.networkRuleSet.bypass"),
@@ -112,8 +109,9 @@ EXPECTED: dict[str, Expect] = {
     "OYD005/fail-key-connection": setting("conn-aoai-embeddings", "properties.authType"),
     "OYD005/warn-no-hint": role(WARN, AOAI_MI, "aoai-second", arm.OPENAI_USER),
     "PFL001/fail": role(FAIL, ANA, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR),
-    "PFL001/fail-smb-share-contributor": role(FAIL, ANA, ST_HUB,
-                                              arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR),
+    "PFL001/fail-smb-share-contributor": role(
+        FAIL, ANA, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    ),
     "STG001/fail": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
     "STG001/fail-files": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR),
     "STG001/unknown-storage-missing": unknown(ST_HUB),
@@ -134,8 +132,9 @@ def test_every_check_has_a_failing_and_a_passing_fixture() -> None:
     assert ids
     for check_id in sorted(ids):
         for variant in ("fail", "pass"):
-            assert (FIXTURES / check_id / f"{variant}.json").is_file(), \
+            assert (FIXTURES / check_id / f"{variant}.json").is_file(), (
                 f"{check_id} has no {variant}.json"
+            )
     assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == ids
 
 
@@ -158,7 +157,8 @@ def test_fixtures_are_what_the_generator_writes() -> None:
         sys.modules.pop(spec.name, None)
     assert set(files) == set(BUILT), (
         "run scripts/make_check_fixtures.py (a folder it does not write belongs to a per-check "
-        "test, tests/test_check_<id>.py)")
+        "test, tests/test_check_<id>.py)"
+    )
     stale = [key_of(p) for p, text in files.items() if p.read_text(encoding="utf-8") != text]
     assert not stale, f"stale fixtures (run scripts/make_check_fixtures.py): {stale}"
 
@@ -184,7 +184,8 @@ def test_applying_the_fix_to_the_arm_objects_clears_the_finding(path: Path) -> N
     assert_fix_clears_the_finding(path)
 
 
-@pytest.mark.parametrize("path", [p for p in ALL_FIXTURES if kind_of(p.stem) in ("pass", "trap")],
-                         ids=key_of)
+@pytest.mark.parametrize(
+    "path", [p for p in ALL_FIXTURES if kind_of(p.stem) in ("pass", "trap")], ids=key_of
+)
 def test_healthy_fixtures_are_clean_for_every_check(path: Path) -> None:
     assert_healthy_for_every_check(path)

@@ -56,8 +56,11 @@ def test_every_builtin_module_defines_one_check_named_after_it() -> None:
 def test_the_registry_is_the_builtin_package_without_any_entry_point() -> None:
     """Built-in checks are found by scanning diagnose.checks: none is an entry point, so a new
     module is a new check without reinstalling (the group is for other packages' checks)."""
-    builtin = sorted(c.id for name in builtin_module_names()
-                     for c in checks_defined_in(importlib.import_module(name)))
+    builtin = sorted(
+        c.id
+        for name in builtin_module_names()
+        for c in checks_defined_in(importlib.import_module(name))
+    )
     assert builtin == CHECK_IDS
     with (ROOT / "pyproject.toml").open("rb") as handle:
         project = tomllib.load(handle)["project"]
@@ -120,8 +123,9 @@ def flat(text: str) -> str:
 
 
 @pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_explain_check_prints_the_sections(check_id: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_check_prints_the_sections(
+    check_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     info = next(c for c in registered() if c.id == check_id)
     assert main(["explain-check", check_id.lower()]) == ExitCode.OK
     out = capsys.readouterr().out
@@ -161,14 +165,16 @@ def test_select_by_id_and_by_prefix(capsys: pytest.CaptureFixture[str]) -> None:
     assert checks_run(capsys, "--select", "HUB001") == ["HUB001"]
     assert checks_run(capsys, "--select", "con") == with_prefix("CON")
     assert checks_run(capsys, "--select", "HUB001,OYD", "--select", "CFG002") == sorted(
-        ["CFG002", "HUB001", *with_prefix("OYD")])
+        ["CFG002", "HUB001", *with_prefix("OYD")]
+    )
 
 
 def test_ignore_by_id_and_by_prefix(capsys: pytest.CaptureFixture[str]) -> None:
     ran = checks_run(capsys, "--ignore", "OYD,HUB001")
     assert ran == [c for c in CHECK_IDS if not c.startswith("OYD") and c != "HUB001"]
     assert checks_run(capsys, "--select", "CON", "--ignore", "CON004") == [
-        c for c in with_prefix("CON") if c != "CON004"]
+        c for c in with_prefix("CON") if c != "CON004"
+    ]
 
 
 def test_selected_check_still_finds_its_problem(capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,9 +187,11 @@ def test_selected_check_still_finds_its_problem(capsys: pytest.CaptureFixture[st
     assert code == ExitCode.OK and report["findings"] == []
 
 
-@pytest.mark.parametrize("flags", [["--select", "XYZ999"], ["--ignore", "XYZ"],
-                                   ["--select", "HUB001,NOPE1"]],
-                         ids=["select-id", "ignore-prefix", "select-one-of-two"])
+@pytest.mark.parametrize(
+    "flags",
+    [["--select", "XYZ999"], ["--ignore", "XYZ"], ["--select", "HUB001,NOPE1"]],
+    ids=["select-id", "ignore-prefix", "select-one-of-two"],
+)
 def test_unknown_id_is_bad_input(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--snapshot", str(FIXTURE), "--format", "json", *flags]) == ExitCode.BAD_INPUT
     captured = capsys.readouterr()
@@ -194,8 +202,7 @@ def test_unknown_id_is_bad_input(flags: list[str], capsys: pytest.CaptureFixture
 def test_select_checks_matches_whole_prefixes_case_insensitively() -> None:
     checks = registered()
     assert [c.id for c in select_checks(checks, ["oyd00"], [])] == with_prefix("OYD00")
-    assert [c.id for c in select_checks(checks, [" cmk001 , CMK003 "], [])] == [
-        "CMK001", "CMK003"]
+    assert [c.id for c in select_checks(checks, [" cmk001 , CMK003 "], [])] == ["CMK001", "CMK003"]
     assert select_checks(checks, [], []) == checks
     with pytest.raises(BadInput):
         select_checks(checks, ["HUB0010"], [])
@@ -207,12 +214,23 @@ def test_creator_checks_run_only_with_creator(capsys: pytest.CaptureFixture[str]
     path = ROOT / "fixtures" / "checks" / "HUB004" / "fail.json"
     creator = json.loads(path.read_text(encoding="utf-8"))["target"]["creator"]
     for who in (creator, "Cara Creator"):
-        code = main(["--snapshot", str(path), "--format", "json", "--select", "HUB004,INS001",
-                     "--creator", who])
+        code = main(
+            [
+                "--snapshot",
+                str(path),
+                "--format",
+                "json",
+                "--select",
+                "HUB004,INS001",
+                "--creator",
+                who,
+            ]
+        )
         report = json.loads(capsys.readouterr().out)
         assert code == ExitCode.FINDINGS
         assert {(f["checkId"], f["principal"]["id"]) for f in report["findings"]} == {
-            ("HUB004", creator), ("INS001", creator)}
-    assert main(["--snapshot", str(path), "--format", "json", "--select", "HUB004"]) == \
-        ExitCode.OK
+            ("HUB004", creator),
+            ("INS001", creator),
+        }
+    assert main(["--snapshot", str(path), "--format", "json", "--select", "HUB004"]) == ExitCode.OK
     assert json.loads(capsys.readouterr().out)["findings"] == []

@@ -22,8 +22,11 @@ from diagnose.exitcodes import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "checks" / "HUB001" / "fail.json"
-ANA = next(p["id"] for p in json.loads(FIXTURE.read_text(encoding="utf-8"))["principals"]
-           if p.get("displayName") == "Ana Alvarez")
+ANA = next(
+    p["id"]
+    for p in json.loads(FIXTURE.read_text(encoding="utf-8"))["principals"]
+    if p.get("displayName") == "Ana Alvarez"
+)
 
 PLUGIN = '''
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
@@ -71,7 +74,8 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install
         info = tmp_path / "contoso_checks-1.0.dist-info"
         info.mkdir(exist_ok=True)
         (info / "METADATA").write_text(
-            "Metadata-Version: 2.1\nName: contoso-checks\nVersion: 1.0\n", encoding="utf-8")
+            "Metadata-Version: 2.1\nName: contoso-checks\nVersion: 1.0\n", encoding="utf-8"
+        )
         lines = [f"[{ENTRY_POINT_GROUP}]", *(f"{k} = {v}" for k, v in entries.items())]
         (info / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         created.append(module)
@@ -83,7 +87,8 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install
 
 
 def test_a_plugin_check_is_listed_explained_and_run(
-        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
     install(PLUGIN.replace("{id}", "CTS001"), {"CTS001": "contoso_checks:auditors_read_hubs"})
     checks, errors = load_checks()
     assert errors == []
@@ -92,8 +97,10 @@ def test_a_plugin_check_is_listed_explained_and_run(
 
     assert main(["checks"]) == ExitCode.OK
     out = capsys.readouterr().out
-    assert any(line.startswith("CTS001 ") and "Auditors can read every hub" in line
-               for line in out.splitlines())
+    assert any(
+        line.startswith("CTS001 ") and "Auditors can read every hub" in line
+        for line in out.splitlines()
+    )
     assert main(["explain-check", "cts001"]) == ExitCode.OK
     assert "audit user holds" in capsys.readouterr().out
 
@@ -106,7 +113,8 @@ def test_a_plugin_check_is_listed_explained_and_run(
 
 
 def test_a_plugin_reusing_a_builtin_id_is_refused(
-        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
     install(PLUGIN.replace("{id}", "HUB001"), {"HUB001": "contoso_checks:auditors_read_hubs"})
     checks, errors = load_checks()
     [error] = errors
@@ -116,16 +124,20 @@ def test_a_plugin_reusing_a_builtin_id_is_refused(
     [hub001] = [c for c in checks if c.id == "HUB001"]
     assert hub001.run.__module__.startswith("diagnose.checks.")
     assert main(["checks"]) == ExitCode.OK
-    assert "could not load check HUB001 = contoso_checks:auditors_read_hubs" in \
-        capsys.readouterr().err
+    assert (
+        "could not load check HUB001 = contoso_checks:auditors_read_hubs" in capsys.readouterr().err
+    )
 
 
 def test_a_broken_plugin_does_not_hide_the_others(install: Install) -> None:
-    install(PLUGIN.replace("{id}", "CTS002"), {
-        "CTS002": "contoso_checks:auditors_read_hubs",
-        "CTS003": "contoso_checks:NOT_A_CHECK",
-        "CTS004": "contoso_checks_missing:anything",
-    })
+    install(
+        PLUGIN.replace("{id}", "CTS002"),
+        {
+            "CTS002": "contoso_checks:auditors_read_hubs",
+            "CTS003": "contoso_checks:NOT_A_CHECK",
+            "CTS004": "contoso_checks_missing:anything",
+        },
+    )
     checks, errors = load_checks()
     assert "CTS002" in {c.id for c in checks}
     problems = {e.entry_point.split(" ", 1)[0]: e.error for e in errors}
@@ -135,7 +147,8 @@ def test_a_broken_plugin_does_not_hide_the_others(install: Install) -> None:
 
 
 def test_a_builtin_module_without_a_check_or_that_fails_is_a_load_error(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Scanning imports every module of the package that does not start with `_`."""
     package = tmp_path / "fake_builtin_checks"
     package.mkdir()
@@ -143,8 +156,7 @@ def test_a_builtin_module_without_a_check_or_that_fails_is_a_load_error(
     (package / "cts005_fine.py").write_text(PLUGIN.replace("{id}", "CTS005"), encoding="utf-8")
     (package / "cts006_forgot_the_decorator.py").write_text("X = 1\n", encoding="utf-8")
     (package / "cts007_broken.py").write_text("raise RuntimeError('boom')\n", encoding="utf-8")
-    (package / "_shared.py").write_text("raise RuntimeError('never imported')\n",
-                                        encoding="utf-8")
+    (package / "_shared.py").write_text("raise RuntimeError('never imported')\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(registry, "BUILTIN_PACKAGE", "fake_builtin_checks")
     try:
@@ -154,14 +166,17 @@ def test_a_builtin_module_without_a_check_or_that_fails_is_a_load_error(
             del sys.modules[name]
     assert [c.id for c in checks] == ["CTS005"]
     problems = {e.entry_point: e.error for e in errors}
-    assert set(problems) == {"fake_builtin_checks.cts006_forgot_the_decorator",
-                             "fake_builtin_checks.cts007_broken"}
+    assert set(problems) == {
+        "fake_builtin_checks.cts006_forgot_the_decorator",
+        "fake_builtin_checks.cts007_broken",
+    }
     assert "defines no check" in problems["fake_builtin_checks.cts006_forgot_the_decorator"]
     assert problems["fake_builtin_checks.cts007_broken"] == "RuntimeError: boom"
 
 
 def test_diagnose_explain_recognises_the_error_texts_a_plugin_declares(
-        install: Install, capsys: pytest.CaptureFixture[str]) -> None:
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = "ContosoAuditDenied: the auditor cannot see hub-fixture"
     assert main(["explain", text]) == ExitCode.FINDINGS  # not recognised before
     capsys.readouterr()

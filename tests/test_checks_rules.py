@@ -34,10 +34,15 @@ def test_a_custom_role_cannot_make_a_hub_creator():
     creator = data["target"]["creator"]
     assert findings(data, "HUB004") == ()
     # Give the creator the same writes through a custom role instead of the built-in one.
-    custom = arm.custom_role("Hub Builder", actions=[
-        "Microsoft.Storage/storageAccounts/write", "Microsoft.KeyVault/vaults/write",
-        "Microsoft.CognitiveServices/accounts/write",
-        "Microsoft.MachineLearningServices/workspaces/write"])
+    custom = arm.custom_role(
+        "Hub Builder",
+        actions=[
+            "Microsoft.Storage/storageAccounts/write",
+            "Microsoft.KeyVault/vaults/write",
+            "Microsoft.CognitiveServices/accounts/write",
+            "Microsoft.MachineLearningServices/workspaces/write",
+        ],
+    )
     changed = copy.deepcopy(data)
     for assignment in changed["roleAssignments"]:
         if assignment["properties"]["principalId"] == creator:
@@ -52,8 +57,11 @@ def test_a_custom_role_cannot_make_a_hub_creator():
 
 def test_a_registry_that_was_not_collected_is_unknown_for_acr001():
     data = fixture("ACR001/fail")
-    registry = next(r for r in data["resources"]
-                    if r["type"].lower() == "microsoft.containerregistry/registries")
+    registry = next(
+        r
+        for r in data["resources"]
+        if r["type"].lower() == "microsoft.containerregistry/registries"
+    )
     data["resources"].remove(registry)
     [finding] = findings(data, "ACR001")
     assert finding.status is Status.UNKNOWN and finding.cause is Cause.UNREADABLE

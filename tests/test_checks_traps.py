@@ -75,9 +75,14 @@ def reported(result: RunResult, check_id: str) -> list[Finding]:
 
 
 def show(findings: list[Finding]) -> str:
-    return "\n".join(f"  {f.check_id} {f.status.value} {f.cause.value} "
-                     f"{f.principal.label if f.principal else '-'}: {f.message}"
-                     for f in findings) or "  (none)"
+    return (
+        "\n".join(
+            f"  {f.check_id} {f.status.value} {f.cause.value} "
+            f"{f.principal.label if f.principal else '-'}: {f.message}"
+            for f in findings
+        )
+        or "  (none)"
+    )
 
 
 # -- editing a fixture the way the tenant would differ --------------------------------------------
@@ -91,17 +96,20 @@ def role_guid(assignment: Data) -> str:
     return assignment["properties"]["roleDefinitionId"].rsplit("/", 1)[-1].lower()
 
 
-def drop_assignments(data: Data, who: str, role: str | None = None,
-                     scope: str | None = None) -> None:
+def drop_assignments(
+    data: Data, who: str, role: str | None = None, scope: str | None = None
+) -> None:
     """Remove the active assignments of a principal (by display name), of one role and/or at one
     scope; at least one must go."""
     object_id = principal(data, who)["id"].lower()
 
     def doomed(item: Data) -> bool:
         properties = item["properties"]
-        return (properties["principalId"].lower() == object_id
-                and (role is None or role_guid(item) == role.lower())
-                and (scope is None or scope_key(properties["scope"]) == scope_key(scope)))
+        return (
+            properties["principalId"].lower() == object_id
+            and (role is None or role_guid(item) == role.lower())
+            and (scope is None or scope_key(properties["scope"]) == scope_key(scope))
+        )
 
     before = len(data["roleAssignments"])
     data["roleAssignments"] = [a for a in data["roleAssignments"] if not doomed(a)]
@@ -115,8 +123,9 @@ def definition(data: Data, role_name: str) -> Data:
 
 
 def subscription(data: Data) -> Data:
-    found = [r for r in data["resources"]
-             if r["type"].lower() == "microsoft.resources/subscriptions"]
+    found = [
+        r for r in data["resources"] if r["type"].lower() == "microsoft.resources/subscriptions"
+    ]
     assert len(found) == 1
     return found[0]
 
@@ -145,13 +154,15 @@ def _cut_nested_link(data: Data) -> None:
 def _unname_management_group(data: Data) -> None:
     chain = subscription(data)["properties"]["managementGroupAncestorsChain"]
     subscription(data)["properties"]["managementGroupAncestorsChain"] = [
-        mg for mg in chain if mg["name"] != "mg-ai-platform"]
+        mg for mg in chain if mg["name"] != "mg-ai-platform"
+    ]
 
 
 def _strip_data_actions(role_name: str) -> Callable[[Data], None]:
     def cut(data: Data) -> None:
         for permission in definition(data, role_name)["properties"]["permissions"]:
             permission["dataActions"] = []
+
     return cut
 
 
@@ -168,33 +179,71 @@ def _wildcard_to_other_provider_path(data: Data) -> None:
 
 TRAPS = [
     Trap("HUB001", "trap-nested-group", "Ana Alvarez", _cut_nested_link),
-    Trap("HUB001", "trap-nested-group", "Ana Alvarez",
-         lambda d: drop_assignments(d, "grp-b", arm.READER)),
-    Trap("CON001", "trap-inherited-resource-group", "Ana Alvarez",
-         lambda d: drop_assignments(d, "Ana Alvarez", arm.OPENAI_USER)),
-    Trap("INS001", "trap-inherited-subscription", "Cara Creator",
-         lambda d: drop_assignments(d, "Cara Creator", arm.CONTRIBUTOR,
-                                    f"/subscriptions/{arm.SUB}")),
-    Trap("OYD001", "trap-inherited-subscription", "aoai-chat",
-         lambda d: drop_assignments(d, "aoai-chat", scope=f"/subscriptions/{arm.SUB}")),
-    Trap("HUB004", "trap-inherited-management-group", "Cara Creator",
-         lambda d: drop_assignments(d, "Cara Creator", arm.CONTRIBUTOR,
-                                    arm.management_group_scope("mg-ai-platform"))),
+    Trap(
+        "HUB001",
+        "trap-nested-group",
+        "Ana Alvarez",
+        lambda d: drop_assignments(d, "grp-b", arm.READER),
+    ),
+    Trap(
+        "CON001",
+        "trap-inherited-resource-group",
+        "Ana Alvarez",
+        lambda d: drop_assignments(d, "Ana Alvarez", arm.OPENAI_USER),
+    ),
+    Trap(
+        "INS001",
+        "trap-inherited-subscription",
+        "Cara Creator",
+        lambda d: drop_assignments(d, "Cara Creator", arm.CONTRIBUTOR, f"/subscriptions/{arm.SUB}"),
+    ),
+    Trap(
+        "OYD001",
+        "trap-inherited-subscription",
+        "aoai-chat",
+        lambda d: drop_assignments(d, "aoai-chat", scope=f"/subscriptions/{arm.SUB}"),
+    ),
+    Trap(
+        "HUB004",
+        "trap-inherited-management-group",
+        "Cara Creator",
+        lambda d: drop_assignments(
+            d, "Cara Creator", arm.CONTRIBUTOR, arm.management_group_scope("mg-ai-platform")
+        ),
+    ),
     Trap("HUB004", "trap-inherited-management-group", "Cara Creator", _unname_management_group),
-    Trap("FDY001", "trap-renamed-role", "Finn Foundry", _strip_data_actions("Azure AI User"),
-         also=("fproj-agents",)),
-    Trap("CON001", "trap-tenant-role-name", "Ana Alvarez",
-         _strip_data_actions("Contoso Chat Caller")),
+    Trap(
+        "FDY001",
+        "trap-renamed-role",
+        "Finn Foundry",
+        _strip_data_actions("Azure AI User"),
+        also=("fproj-agents",),
+    ),
+    Trap(
+        "CON001", "trap-tenant-role-name", "Ana Alvarez", _strip_data_actions("Contoso Chat Caller")
+    ),
     Trap("CON002", "trap-wildcard-custom-role", "Ana Alvarez", _narrow_search_wildcard),
     Trap("OYD003", "trap-wildcard-custom-role", "srch-fixture", _wildcard_to_other_provider_path),
-    Trap("CON001", "trap-second-role-notdataactions", "Ana Alvarez",
-         lambda d: drop_assignments(d, "Ana Alvarez", role=arm.guid("role:OpenAI Chat Caller"))),
-    Trap("CMK003", "trap-second-role-notactions", "Cara Creator",
-         lambda d: drop_assignments(d, "Cara Creator", role=KEY_VAULT_CONTRIBUTOR)),
+    Trap(
+        "CON001",
+        "trap-second-role-notdataactions",
+        "Ana Alvarez",
+        lambda d: drop_assignments(d, "Ana Alvarez", role=arm.guid("role:OpenAI Chat Caller")),
+    ),
+    Trap(
+        "CMK003",
+        "trap-second-role-notactions",
+        "Cara Creator",
+        lambda d: drop_assignments(d, "Cara Creator", role=KEY_VAULT_CONTRIBUTOR),
+    ),
     # an ordinary service principal with Reader on the account is still checked: only the
     # snapshot's own services and the Azure Machine Learning app are left out
-    Trap("FDY001", "trap-service-identities", "Azure Machine Learning",
-         lambda d: principal(d, "Azure Machine Learning").pop("appId")),
+    Trap(
+        "FDY001",
+        "trap-service-identities",
+        "Azure Machine Learning",
+        lambda d: principal(d, "Azure Machine Learning").pop("appId"),
+    ),
 ]
 
 
@@ -212,13 +261,21 @@ def test_trap_without_its_indirect_path_fails(trap: Trap) -> None:
     trap.cut(data)
     who = principal(data, trap.who)["id"].lower()
     mine = reported(run(data), trap.check_id)
-    failing = [f for f in mine if f.status in (Status.FAIL, Status.WARN)
-               and f.cause is Cause.MISSING_ROLE and f.principal and f.principal.id == who]
-    assert failing, f"{trap.check_id} should fail for {trap.who} once the path is cut:\n" \
-                    f"{show(mine)}"
+    failing = [
+        f
+        for f in mine
+        if f.status in (Status.FAIL, Status.WARN)
+        and f.cause is Cause.MISSING_ROLE
+        and f.principal
+        and f.principal.id == who
+    ]
+    assert failing, (
+        f"{trap.check_id} should fail for {trap.who} once the path is cut:\n{show(mine)}"
+    )
     allowed = {who, *(principal(data, name)["id"].lower() for name in trap.also)}
-    assert all(f.principal and f.principal.id in allowed for f in mine), \
+    assert all(f.principal and f.principal.id in allowed for f in mine), (
         f"cutting one path must not implicate anyone else:\n{show(mine)}"
+    )
 
 
 def test_nested_group_finding_names_the_chain_when_the_top_group_loses_the_role() -> None:
@@ -228,8 +285,9 @@ def test_nested_group_finding_names_the_chain_when_the_top_group_loses_the_role(
     engine = Engine(Model(snapshot), fixes=FixPlan)
     ana = principal(data, "Ana Alvarez")["id"].lower()
     hub = next(r["id"] for r in data["resources"] if r["name"] == "hub-fixture")
-    decision = engine.evaluator.check(ana, hub, "Microsoft.MachineLearningServices/workspaces/read",
-                                      data_action=False)
+    decision = engine.evaluator.check(
+        ana, hub, "Microsoft.MachineLearningServices/workspaces/read", data_action=False
+    )
     assert decision.allowed
     groups = [principal(data, n)["id"].lower() for n in ("grp-a", "grp-b")]
     assert any(tuple(g.lower() for g in grant.via) == tuple(groups) for grant in decision.grants)
@@ -271,7 +329,8 @@ def test_read_error_at_the_target_subscription_is_unknown() -> None:
     data = fixture("CON001/unknown-read-error")
     errors = data["errors"]
     assert [(e["scope"], e["operation"]) for e in errors] == [
-        (f"/subscriptions/{arm.SUB}", "Microsoft.Authorization/roleAssignments/read")]
+        (f"/subscriptions/{arm.SUB}", "Microsoft.Authorization/roleAssignments/read")
+    ]
     mine = assert_unknown_only(run(data), "CON001", Cause.UNREADABLE)
     assert "Microsoft.Authorization/roleAssignments/read" in mine[0].message
     assert not mine[0].remediations, "no role to assign while the answer is unknown"
@@ -323,8 +382,9 @@ def test_condition_naming_other_operations_grants_unconditionally() -> None:
     for item in data["roleAssignments"]:
         condition = item["properties"]["condition"]
         if condition:
-            item["properties"]["condition"] = condition.replace("blobs/read", "blobs/delete") \
-                .replace("blobs/write", "blobs/delete")
+            item["properties"]["condition"] = condition.replace(
+                "blobs/read", "blobs/delete"
+            ).replace("blobs/write", "blobs/delete")
     assert not reported(run(data), "CON003")
 
 
@@ -337,8 +397,12 @@ def test_without_the_condition_the_grant_counts() -> None:
 
 
 # -- a check that breaks --------------------------------------------------------------------------
-@check(id="ZZZ901", title="A check that always raises", severity=Severity.HIGH,
-       scenario="test: a broken plug-in")
+@check(
+    id="ZZZ901",
+    title="A check that always raises",
+    severity=Severity.HIGH,
+    scenario="test: a broken plug-in",
+)
 def _raises(ctx: CheckContext):
     """
     What it checks: nothing; it raises.
@@ -350,8 +414,12 @@ def _raises(ctx: CheckContext):
     raise RuntimeError("this check is broken on purpose")
 
 
-@check(id="ZZZ902", title="A check that raises half-way", severity=Severity.HIGH,
-       scenario="test: a broken plug-in")
+@check(
+    id="ZZZ902",
+    title="A check that raises half-way",
+    severity=Severity.HIGH,
+    scenario="test: a broken plug-in",
+)
 def _raises_late(ctx: CheckContext):
     """
     What it checks: every hub's members, then it raises.
@@ -361,14 +429,26 @@ def _raises_late(ctx: CheckContext):
     How to fix: not applicable.
     """
     hub = ctx.hubs[0]
-    yield Requirement(principal=ctx.principal("00000000-aaaa-bbbb-cccc-000000000000", "User"),
-                      resource=hub, operations=(), because="is made up")
+    yield Requirement(
+        principal=ctx.principal("00000000-aaaa-bbbb-cccc-000000000000", "User"),
+        resource=hub,
+        operations=(),
+        because="is made up",
+    )
     raise KeyError("late")
 
 
 def summary(findings: tuple[Finding, ...]) -> list[tuple[str, str, str, str, str]]:
-    return sorted((f.check_id, f.status.value, f.cause.value, f.resource.lower(),
-                   f.principal.id if f.principal else "") for f in findings)
+    return sorted(
+        (
+            f.check_id,
+            f.status.value,
+            f.cause.value,
+            f.resource.lower(),
+            f.principal.id if f.principal else "",
+        )
+        for f in findings
+    )
 
 
 def test_a_check_that_raises_is_reported_and_the_others_still_run() -> None:
@@ -376,7 +456,9 @@ def test_a_check_that_raises_is_reported_and_the_others_still_run() -> None:
     alone = run(data)
     together = run(data, extra=[_raises, _raises_late])
     assert [(e.check_id, e.error.split(":")[0]) for e in together.check_errors] == [
-        ("ZZZ901", "RuntimeError"), ("ZZZ902", "KeyError")]
+        ("ZZZ901", "RuntimeError"),
+        ("ZZZ902", "KeyError"),
+    ]
     assert "this check is broken on purpose" in together.check_errors[0].error
     assert not [f for f in together.findings if f.check_id.startswith("ZZZ")]
     assert summary(together.findings) == summary(alone.findings)
@@ -384,8 +466,12 @@ def test_a_check_that_raises_is_reported_and_the_others_still_run() -> None:
     assert len(together.checks) == len(alone.checks) + 2
 
 
-@check(id="ZZZ903", title="A check whose fix is of a kind no one knows", severity=Severity.LOW,
-       scenario="test: a plug-in ahead of the tool")
+@check(
+    id="ZZZ903",
+    title="A check whose fix is of a kind no one knows",
+    severity=Severity.LOW,
+    scenario="test: a plug-in ahead of the tool",
+)
 def _unknown_fix_kind(ctx: CheckContext):
     """
     What it checks: nothing; it reports one finding with a fix of an unknown kind.
@@ -395,10 +481,15 @@ def _unknown_fix_kind(ctx: CheckContext):
     How to fix: not applicable.
     """
     hub = ctx.hubs[0]
-    yield Draft(status=Status.WARN, resource=hub.id, cause=Cause.CONFIGURATION,
-                message="a finding with a fix of a future kind",
-                remediations=(Remediation(kind="futureKind", summary="do the future thing",
-                                          resource=hub.id),))
+    yield Draft(
+        status=Status.WARN,
+        resource=hub.id,
+        cause=Cause.CONFIGURATION,
+        message="a finding with a fix of a future kind",
+        remediations=(
+            Remediation(kind="futureKind", summary="do the future thing", resource=hub.id),
+        ),
+    )
 
 
 def test_a_fix_of_unknown_kind_is_a_check_error_not_a_crash() -> None:

@@ -44,9 +44,16 @@ BLOB_READ = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/rea
 DOCS_READ = "Microsoft.Search/searchServices/indexes/documents/read"
 
 
-def access(capsys: pytest.CaptureFixture[str], principal: str, scope: str, *,
-           action: str | None = None, data_action: str | None = None,
-           snapshot: Path = HUB_FILE, as_json: bool = False) -> tuple[int, str, str]:
+def access(
+    capsys: pytest.CaptureFixture[str],
+    principal: str,
+    scope: str,
+    *,
+    action: str | None = None,
+    data_action: str | None = None,
+    snapshot: Path = HUB_FILE,
+    as_json: bool = False,
+) -> tuple[int, str, str]:
     argv = ["access", "--snapshot", str(snapshot), "--principal", principal, "--scope", scope]
     argv += ["--data-action", data_action] if data_action else ["--action", action or ""]
     if as_json:
@@ -57,8 +64,9 @@ def access(capsys: pytest.CaptureFixture[str], principal: str, scope: str, *,
     return code, out, err
 
 
-def as_json(capsys: pytest.CaptureFixture[str], principal: str, scope: str, **kw: Any
-            ) -> tuple[int, dict[str, Any]]:
+def as_json(
+    capsys: pytest.CaptureFixture[str], principal: str, scope: str, **kw: Any
+) -> tuple[int, dict[str, Any]]:
     code, out, _ = access(capsys, principal, scope, as_json=True, **kw)
     return code, json.loads(out)
 
@@ -93,7 +101,8 @@ def test_allowed_json_has_the_evidence(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_pim_eligible_only_is_denied_with_activation_evidence(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, _ = access(capsys, ADA, SHARE, data_action=READ_BACKUP)
     assert code == 1
     assert out.startswith("DENIED:")
@@ -133,16 +142,19 @@ def test_owner_has_no_data_actions(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_sibling_resource_group_is_a_near_miss(capsys: pytest.CaptureFixture[str]) -> None:
-    container = f"{RG}/providers/Microsoft.Storage/storageAccounts/stdata/blobServices/default/" \
-                "containers/data"
+    container = (
+        f"{RG}/providers/Microsoft.Storage/storageAccounts/stdata/blobServices/default/"
+        "containers/data"
+    )
     code, data = as_json(capsys, ADA, container, data_action=BLOB_READ)
     assert code == 1 and data["decision"] == "denied"
     miss = data["nearMisses"][0]
     assert miss["kind"] == "otherScope" and miss["scope"] == RG_PROD
 
 
-def test_a_condition_naming_the_operation_is_conditional(capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_a_condition_naming_the_operation_is_conditional(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     container = f"{SA}/blobServices/default/containers/prompts"
     code, data = as_json(capsys, ADA, container, data_action=BLOB_READ)
     assert (code, data["decision"]) == (1, "conditional")
@@ -154,16 +166,20 @@ def test_a_condition_naming_the_operation_is_conditional(capsys: pytest.CaptureF
     assert code == 1 and out.startswith("CONDITIONAL:")
     assert "StringEquals 'prompts'" in out
     # the same assignment grants the control-plane container read without condition
-    code, data = as_json(capsys, ADA, container,
-                         action="Microsoft.Storage/storageAccounts/blobServices/containers/read")
+    code, data = as_json(
+        capsys,
+        ADA,
+        container,
+        action="Microsoft.Storage/storageAccounts/blobServices/containers/read",
+    )
     assert code == 0
     assert any(g["roleName"] == "Storage Blob Data Reader" for g in data["grants"])
 
 
-@pytest.mark.parametrize("name", ["Ada Lovelace", "ada lovelace", "ada@contoso.com",
-                                  ADA.upper()])
-def test_the_principal_by_display_name_or_upn(capsys: pytest.CaptureFixture[str],
-                                               name: str) -> None:
+@pytest.mark.parametrize("name", ["Ada Lovelace", "ada lovelace", "ada@contoso.com", ADA.upper()])
+def test_the_principal_by_display_name_or_upn(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
     code, data = as_json(capsys, name, AOAI, data_action=CHAT)
     assert code == 0
     assert data["principal"] == ADA
@@ -182,8 +198,7 @@ def test_an_unknown_name_is_bad_input(capsys: pytest.CaptureFixture[str]) -> Non
     assert "'Nobody Here'" in err and "object id" in err
 
 
-def test_the_other_plane_gets_a_warning_not_an_error(capsys: pytest.CaptureFixture[str]
-                                                     ) -> None:
+def test_the_other_plane_gets_a_warning_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     # asked as an action, Reader's */read matches documents/read: answered as asked, with a
     # warning, because Azure checks documents as a data action
     code, out, err = access(capsys, ADA, SEARCH_INDEX, action=DOCS_READ)
@@ -201,25 +216,35 @@ def test_the_other_plane_gets_a_warning_not_an_error(capsys: pytest.CaptureFixtu
 
 def test_a_read_error_above_the_target_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     locked = f"{SUB}/resourceGroups/rg-locked/providers/Microsoft.Storage/storageAccounts/s"
-    code, data = as_json(capsys, FRANK, locked, action="Microsoft.Storage/storageAccounts/read",
-                         snapshot=PARTIAL_FILE)
+    code, data = as_json(
+        capsys,
+        FRANK,
+        locked,
+        action="Microsoft.Storage/storageAccounts/read",
+        snapshot=PARTIAL_FILE,
+    )
     assert code == 3
     assert data["decision"] == "unknown"
     assert "roleAssignments/read" in data["unknowns"][0]
-    code, out, _ = access(capsys, FRANK, locked, action="Microsoft.Storage/storageAccounts/read",
-                          snapshot=PARTIAL_FILE)
+    code, out, _ = access(
+        capsys,
+        FRANK,
+        locked,
+        action="Microsoft.Storage/storageAccounts/read",
+        snapshot=PARTIAL_FILE,
+    )
     assert out.startswith("UNKNOWN:") and "rg-locked" in out
     # the same principal elsewhere: a known answer
-    code, _ = as_json(capsys, FRANK, VAULT, action="Microsoft.KeyVault/vaults/write",
-                      snapshot=PARTIAL_FILE)
+    code, _ = as_json(
+        capsys, FRANK, VAULT, action="Microsoft.KeyVault/vaults/write", snapshot=PARTIAL_FILE
+    )
     assert code == 1
 
 
 def test_unknown_memberships_and_unknown_roles(capsys: pytest.CaptureFixture[str]) -> None:
     secret = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
     for principal in (DAN, CAROL):
-        code, data = as_json(capsys, principal, VAULT, data_action=secret,
-                             snapshot=PARTIAL_FILE)
+        code, data = as_json(capsys, principal, VAULT, data_action=secret, snapshot=PARTIAL_FILE)
         assert (code, data["decision"]) == (3, "unknown"), principal
     code, data = as_json(capsys, ERIN, VAULT, data_action=secret, snapshot=PARTIAL_FILE)
     assert (code, data["decision"]) == (3, "unknown")
@@ -227,15 +252,21 @@ def test_unknown_memberships_and_unknown_roles(capsys: pytest.CaptureFixture[str
     assert data["nearMisses"][0]["kind"] == "unknownRole"
 
 
-@pytest.mark.parametrize(("argv", "says"), [
-    (["--scope", "subscriptions/x", "--action", SA_DELETE], "--scope"),
-    (["--scope", f"{RG}/Microsoft.Storage/storageAccounts/s", "--action", SA_DELETE],
-     "expected 'providers'"),
-    (["--scope", SA, "--action", "Microsoft.Storage/*"], "--action"),
-    (["--scope", SA, "--data-action", "read"], "--data-action"),
-])
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--scope", "subscriptions/x", "--action", SA_DELETE], "--scope"),
+        (
+            ["--scope", f"{RG}/Microsoft.Storage/storageAccounts/s", "--action", SA_DELETE],
+            "expected 'providers'",
+        ),
+        (["--scope", SA, "--action", "Microsoft.Storage/*"], "--action"),
+        (["--scope", SA, "--data-action", "read"], "--data-action"),
+    ],
+)
 def test_bad_scope_or_operation_is_one_line_and_exit_2(
-        capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
     code = main(["access", "--snapshot", str(HUB_FILE), "--principal", ADA, *argv])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
@@ -245,19 +276,30 @@ def test_bad_scope_or_operation_is_one_line_and_exit_2(
     assert "Traceback" not in err
 
 
-def test_a_missing_file_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
-                                               tmp_path: Path) -> None:
+def test_a_missing_file_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     missing = tmp_path / "missing.json"
-    code = main(["access", "--snapshot", str(missing), "--principal", ADA, "--scope", SA,
-                 "--action", SA_DELETE])
+    code = main(
+        [
+            "access",
+            "--snapshot",
+            str(missing),
+            "--principal",
+            ADA,
+            "--scope",
+            SA,
+            "--action",
+            SA_DELETE,
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [err.strip()]
     assert str(missing) in err and "no such file" in err
 
 
-def test_the_bundled_demo_answers_like_the_evaluator(capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
+def test_the_bundled_demo_answers_like_the_evaluator(capsys: pytest.CaptureFixture[str]) -> None:
     from diagnose.demo import load_demo
     from diagnose.model.model import Model
     from diagnose.rbac import Evaluator
@@ -271,8 +313,19 @@ def test_the_bundled_demo_answers_like_the_evaluator(capsys: pytest.CaptureFixtu
         principal = assignment["properties"]["principalId"]
         scope = assignment["properties"]["scope"]
         operation = "Microsoft.Authorization/roleAssignments/read"
-        code = main(["access", "--demo", "--principal", principal, "--scope", scope,
-                     "--action", operation, "--json"])
+        code = main(
+            [
+                "access",
+                "--demo",
+                "--principal",
+                principal,
+                "--scope",
+                scope,
+                "--action",
+                operation,
+                "--json",
+            ]
+        )
         data = json.loads(capsys.readouterr().out)
         expected = Evaluator(authz).check(principal, scope, operation, data_action=False)
         assert data["decision"] == expected.decision.value
@@ -292,13 +345,20 @@ print("HEAVY=" + ",".join(heavy))
 """
 
 
-@pytest.mark.parametrize("body", [
-    "import diagnose.cli.parser",
-    "from diagnose.cli import main\nmain(['--help'])",
-    "from diagnose.cli import main\nmain(['access', '--help'])",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "import diagnose.cli.parser",
+        "from diagnose.cli import main\nmain(['--help'])",
+        "from diagnose.cli import main\nmain(['access', '--help'])",
+    ],
+)
 def test_help_imports_neither_azure_nor_textual(body: str) -> None:
-    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE.format(body=body)],
-                            capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE.format(body=body)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.stdout.rstrip().splitlines()[-1] == "HEAVY=", result.stdout[-300:]

@@ -14,16 +14,24 @@ from diagnose.collect.credentials import StaticTokenCredential
 from diagnose.collect.requestlog import RequestLog, safe_query
 
 ARM = "https://management.azure.com"
-LIST = "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Authorization/" \
-       "roleAssignments"
+LIST = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Authorization/"
+    "roleAssignments"
+)
 VERSION = {"api-version": "2022-04-01"}
 TOKEN = "secret-bearer-token-value"
 
 
 def client(retries: int = 0, log: RequestLog | None = None):
     log = log if log is not None else RequestLog()
-    return arm_client(ARM, StaticTokenCredential(TOKEN), f"{ARM}/.default", log,
-                      concurrency=2, retry=RetrySettings(total=retries, backoff_factor=0.01))
+    return arm_client(
+        ARM,
+        StaticTokenCredential(TOKEN),
+        f"{ARM}/.default",
+        log,
+        concurrency=2,
+        retry=RetrySettings(total=retries, backoff_factor=0.01),
+    )
 
 
 def page(items, next_token=None):
@@ -35,21 +43,36 @@ def page(items, next_token=None):
 
 def test_pages_are_followed_to_the_end():
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", json=page([1, 2], "t2"),
-                 match=[matchers.query_param_matcher(VERSION, strict_match=True)])
-        mock.get(f"{ARM}{LIST}", json=page([3], "t3"),
-                 match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "t2"})])
-        mock.get(f"{ARM}{LIST}", json=page([4]),
-                 match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "t3"})])
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([1, 2], "t2"),
+            match=[matchers.query_param_matcher(VERSION, strict_match=True)],
+        )
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([3], "t3"),
+            match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "t2"})],
+        )
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([4]),
+            match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "t3"})],
+        )
         assert client().get_pages(LIST, VERSION) == [1, 2, 3, 4]
 
 
 def test_a_next_link_that_repeats_stops_the_listing():
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", json=page([1], "loop"),
-                 match=[matchers.query_param_matcher(VERSION, strict_match=True)])
-        mock.get(f"{ARM}{LIST}", json=page([2], "loop"),
-                 match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "loop"})])
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([1], "loop"),
+            match=[matchers.query_param_matcher(VERSION, strict_match=True)],
+        )
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([2], "loop"),
+            match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "loop"})],
+        )
         with pytest.raises(ApiError) as raised:
             client().get_pages(LIST, VERSION)
         assert len(mock.calls) == 2
@@ -59,13 +82,24 @@ def test_a_next_link_that_repeats_stops_the_listing():
 def test_resource_graph_follows_skip_tokens_and_stops_on_a_repeat():
     url = f"{ARM}/providers/Microsoft.ResourceGraph/resources"
     with responses.RequestsMock() as mock:
-        mock.post(url, json={"data": [{"id": "/a"}], "$skipToken": "s1"},
-                  match=[matchers.json_params_matcher(
-                      {"query": "q", "options": {"resultFormat": "objectArray"}})])
-        mock.post(url, json={"data": [{"id": "/b"}]},
-                  match=[matchers.json_params_matcher(
-                      {"query": "q", "options": {"resultFormat": "objectArray",
-                                                 "$skipToken": "s1"}})])
+        mock.post(
+            url,
+            json={"data": [{"id": "/a"}], "$skipToken": "s1"},
+            match=[
+                matchers.json_params_matcher(
+                    {"query": "q", "options": {"resultFormat": "objectArray"}}
+                )
+            ],
+        )
+        mock.post(
+            url,
+            json={"data": [{"id": "/b"}]},
+            match=[
+                matchers.json_params_matcher(
+                    {"query": "q", "options": {"resultFormat": "objectArray", "$skipToken": "s1"}}
+                )
+            ],
+        )
         assert client().resource_graph("q") == [{"id": "/a"}, {"id": "/b"}]
     with responses.RequestsMock() as mock:
         mock.post(url, json={"data": [{"id": "/a"}], "$skipToken": "same"})
@@ -77,8 +111,12 @@ def test_resource_graph_follows_skip_tokens_and_stops_on_a_repeat():
 
 def test_retry_after_is_honoured():
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", status=429, headers={"Retry-After": "1"},
-                 json={"error": {"code": "TooManyRequests", "message": "slow down"}})
+        mock.get(
+            f"{ARM}{LIST}",
+            status=429,
+            headers={"Retry-After": "1"},
+            json={"error": {"code": "TooManyRequests", "message": "slow down"}},
+        )
         mock.get(f"{ARM}{LIST}", json=page([1]))
         start = time.monotonic()
         assert client(retries=3).get_pages(LIST, VERSION) == [1]
@@ -98,13 +136,19 @@ def test_throttled_queries_are_retried_too():
 def test_retries_are_bounded_then_the_error_is_returned():
     log = RequestLog()
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", status=500,
-                 json={"error": {"code": "InternalServerError", "message": "boom"}})
+        mock.get(
+            f"{ARM}{LIST}",
+            status=500,
+            json={"error": {"code": "InternalServerError", "message": "boom"}},
+        )
         with pytest.raises(ApiError) as raised:
             client(retries=2, log=log).get_pages(LIST, VERSION)
         assert len(mock.calls) == 3
     assert (raised.value.status, raised.value.code, raised.value.message) == (
-        500, "InternalServerError", "boom")
+        500,
+        "InternalServerError",
+        "boom",
+    )
     assert [e["status"] for e in log.entries()] == [500, 500, 500]
 
 
@@ -118,16 +162,31 @@ def test_an_error_without_a_json_body_keeps_its_status():
 
 def test_the_request_log_has_ids_and_no_secrets():
     log = RequestLog()
-    graph = graph_client("https://graph.microsoft.com", StaticTokenCredential(TOKEN),
-                         "https://graph.microsoft.com/.default", log, concurrency=2,
-                         retry=RetrySettings(total=0))
+    graph = graph_client(
+        "https://graph.microsoft.com",
+        StaticTokenCredential(TOKEN),
+        "https://graph.microsoft.com/.default",
+        log,
+        concurrency=2,
+        retry=RetrySettings(total=0),
+    )
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", json=page([1], "opaque-token"),
-                 headers={"x-ms-request-id": "req-1", "x-ms-correlation-request-id": "corr-1"})
-        mock.get(f"{ARM}{LIST}", json=page([2]), headers={"x-ms-request-id": "req-2"},
-                 match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "opaque-token"})])
-        mock.post("https://graph.microsoft.com/v1.0/directoryObjects/getByIds",
-                  json={"value": []}, headers={"request-id": "graph-1"})
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([1], "opaque-token"),
+            headers={"x-ms-request-id": "req-1", "x-ms-correlation-request-id": "corr-1"},
+        )
+        mock.get(
+            f"{ARM}{LIST}",
+            json=page([2]),
+            headers={"x-ms-request-id": "req-2"},
+            match=[matchers.query_param_matcher({**VERSION, "$skiptoken": "opaque-token"})],
+        )
+        mock.post(
+            "https://graph.microsoft.com/v1.0/directoryObjects/getByIds",
+            json={"value": []},
+            headers={"request-id": "graph-1"},
+        )
         client(log=log).get_pages(LIST, {**VERSION, "$filter": "atScope()"})
         graph.post("/v1.0/directoryObjects/getByIds", {"ids": []})
         sent = [c.request.headers.get("Authorization") for c in mock.calls]
@@ -137,11 +196,18 @@ def test_the_request_log_has_ids_and_no_secrets():
     assert entries[0]["query"] == {"api-version": "2022-04-01", "$filter": "atScope()"}
     assert entries[1]["query"]["$skiptoken"] == "<redacted>"
     assert [(e["service"], e["requestId"]) for e in entries] == [
-        ("arm", "req-1"), ("arm", "req-2"), ("graph", "graph-1")]
+        ("arm", "req-1"),
+        ("arm", "req-2"),
+        ("graph", "graph-1"),
+    ]
     assert entries[0]["correlationId"] == "corr-1"
     assert all(e["durationMs"] >= 0 and e["status"] == 200 for e in entries)
 
 
 def test_safe_query_keeps_only_harmless_values():
     assert safe_query("https://x/p?api-version=1&sig=abc&$filter=atScope()&code=z") == {
-        "api-version": "1", "sig": "<redacted>", "$filter": "atScope()", "code": "<redacted>"}
+        "api-version": "1",
+        "sig": "<redacted>",
+        "$filter": "atScope()",
+        "code": "<redacted>",
+    }

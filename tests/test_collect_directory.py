@@ -44,8 +44,12 @@ SUB_A = "00000000-1111-2222-3333-444444444444"
 CHAT = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
 GET_MEMBER_GROUPS = "Microsoft.Graph/directoryObjects/getMemberGroups"
 OBJECT_READ = "Microsoft.Graph/directoryObjects/read"
-DENIED = {"error": {"code": "Authorization_RequestDenied",
-                    "message": "Insufficient privileges to complete the operation."}}
+DENIED = {
+    "error": {
+        "code": "Authorization_RequestDenied",
+        "message": "Insufficient privileges to complete the operation.",
+    }
+}
 
 
 def expected_snapshot() -> dict:
@@ -98,7 +102,8 @@ def test_an_object_getbyids_left_out_is_read_directly_and_found():
 
 def test_an_object_left_out_and_unreadable_is_unknown_not_deleted():
     fixtures = leaving_out(load_fixture_set("hub-basic"), ALICE).replaced(
-        object_read(ALICE, 403, DENIED))
+        object_read(ALICE, 403, DENIED)
+    )
     collection, result = collect_replayed(fixtures)
     assert result.unmatched == []
     data = collection.snapshot.data
@@ -116,11 +121,15 @@ def test_the_deleted_principal_is_confirmed_by_a_direct_read():
     collection, result = collect_replayed(load_fixture_set("hub-basic"))
     deleted = principals_of(collection.snapshot.data)[DELETED]
     assert deleted["deleted"] is True and deleted["memberOf"] is None
-    assert deleted["deletedEvidence"].startswith(f"GET /v1.0/directoryObjects/{DELETED} "
-                                                 "answered 404 Request_ResourceNotFound")
+    assert deleted["deletedEvidence"].startswith(
+        f"GET /v1.0/directoryObjects/{DELETED} answered 404 Request_ResourceNotFound"
+    )
     assert "other directory objects were readable" in deleted["deletedEvidence"]
-    reads = [c for c in result.calls if c.request.method == "GET" and "/directoryObjects/" in
-             c.request.url]
+    reads = [
+        c
+        for c in result.calls
+        if c.request.method == "GET" and "/directoryObjects/" in c.request.url
+    ]
     assert [c.request.url.rsplit("/", 1)[-1] for c in reads] == [DELETED]
     idn002 = [f for f in findings(collection.snapshot) if f.check_id == "IDN002"]
     assert len(idn002) == 1 and idn002[0].status.value == "warn"
@@ -137,12 +146,25 @@ def hidden_directory() -> FixtureSet:
     ids = [p["id"] for p in expected_snapshot()["principals"]]
     replaced = [dataclasses.replace(answer, body=dict(answer.body, value=[]))]
     replaced += [object_read(i, 404, gone) for i in ids]
-    replaced += [exchange("POST", f"/v1.0/directoryObjects/{i}/getMemberGroups",
-                          json_body={"securityEnabledOnly": False}, status=403, body=DENIED)
-                 for i in ids]
-    replaced.append(exchange("GET", f"/v1.0/servicePrincipals(appId='{AML_APP_ID}')",
-                             {"$select": "id,appId,displayName,servicePrincipalType"},
-                             status=403, body=DENIED))
+    replaced += [
+        exchange(
+            "POST",
+            f"/v1.0/directoryObjects/{i}/getMemberGroups",
+            json_body={"securityEnabledOnly": False},
+            status=403,
+            body=DENIED,
+        )
+        for i in ids
+    ]
+    replaced.append(
+        exchange(
+            "GET",
+            f"/v1.0/servicePrincipals(appId='{AML_APP_ID}')",
+            {"$select": "id,appId,displayName,servicePrincipalType"},
+            status=403,
+            body=DENIED,
+        )
+    )
     return fixtures.replaced(*replaced)
 
 
@@ -160,9 +182,11 @@ def test_a_directory_that_hides_everything_confirms_no_deletion():
 
 def test_refused_memberships_are_unknown_with_the_right_that_is_missing():
     hub_basic = load_fixture_set("hub-basic")
-    keep = [by_ids(hub_basic), next(e for e in hub_basic.exchanges
-                                    if e.path == f"/v1.0/directoryObjects/{DELETED}"),
-            next(e for e in hub_basic.exchanges if "servicePrincipals(appId" in e.path)]
+    keep = [
+        by_ids(hub_basic),
+        next(e for e in hub_basic.exchanges if e.path == f"/v1.0/directoryObjects/{DELETED}"),
+        next(e for e in hub_basic.exchanges if "servicePrincipals(appId" in e.path),
+    ]
     fixtures = load_fixture_set("graph-denied").replaced(*keep)  # only memberships refused
     collection, result = collect_replayed(fixtures, all_fired=False)
     assert result.unmatched == []
@@ -181,8 +205,13 @@ def test_refused_memberships_are_unknown_with_the_right_that_is_missing():
 
 def test_memberships_answered_without_value_are_unknown_not_empty():
     fixtures = load_fixture_set("hub-basic").replaced(
-        exchange("POST", f"/v1.0/directoryObjects/{ALICE}/getMemberGroups",
-                 json_body={"securityEnabledOnly": False}, body={"@odata.context": "x"}))
+        exchange(
+            "POST",
+            f"/v1.0/directoryObjects/{ALICE}/getMemberGroups",
+            json_body={"securityEnabledOnly": False},
+            body={"@odata.context": "x"},
+        )
+    )
     collection, _ = collect_replayed(fixtures, all_fired=False)
     data = collection.snapshot.data
     assert principals_of(data)[ALICE]["memberOf"] is None
@@ -190,15 +219,18 @@ def test_memberships_answered_without_value_are_unknown_not_empty():
     assert (error["status"], error["code"]) == (200, "InvalidList")
     model = Model(collection.snapshot)
     aoai = next(r["id"] for r in data["resources"] if r["name"] == "aoai-ai")
-    assert Evaluator(model.authorization).check(ALICE, aoai, CHAT, data_action=True) \
-        .decision.value == "unknown"
+    assert (
+        Evaluator(model.authorization).check(ALICE, aoai, CHAT, data_action=True).decision.value
+        == "unknown"
+    )
 
 
 def test_getbyids_without_value_deletes_no_one():
     fixtures = load_fixture_set("hub-basic")
     answer = by_ids(fixtures)
-    fixtures = fixtures.replaced(dataclasses.replace(answer, body={"@odata.context": "x"},
-                                                     by_ids=False))
+    fixtures = fixtures.replaced(
+        dataclasses.replace(answer, body={"@odata.context": "x"}, by_ids=False)
+    )
     collection, _ = collect_replayed(fixtures, all_fired=False)
     data = collection.snapshot.data
     assert not any(p.get("deleted") for p in data["principals"])
@@ -208,9 +240,12 @@ def test_getbyids_without_value_deletes_no_one():
 
 def test_an_arm_list_without_value_is_an_error_and_the_checks_say_unknown():
     fixtures = load_fixture_set("hub-basic")
-    listing = next(e for e in fixtures.exchanges
-                   if e.path == f"/subscriptions/{SUB_A}/providers/Microsoft.Authorization/"
-                                "roleAssignments" and not e.query.get("$skiptoken"))
+    listing = next(
+        e
+        for e in fixtures.exchanges
+        if e.path == f"/subscriptions/{SUB_A}/providers/Microsoft.Authorization/roleAssignments"
+        and not e.query.get("$skiptoken")
+    )
     fixtures = fixtures.replaced(dataclasses.replace(listing, body={"nextLink": None}))
     collection, _ = collect_replayed(fixtures, all_fired=False)
     data = collection.snapshot.data
@@ -237,8 +272,9 @@ class _Hanging(StaticTokenCredential):
 def test_steps_stuck_past_the_deadline_become_timed_out_errors():
     release = threading.Event()
     settings = settings_from_args(cli_args(timeout=1.0))
-    credentials = Credentials(StaticTokenCredential("arm-token-for-tests"),
-                              _Hanging("graph-token-for-tests", release))
+    credentials = Credentials(
+        StaticTokenCredential("arm-token-for-tests"), _Hanging("graph-token-for-tests", release)
+    )
     start = time.monotonic()
     try:
         with replay(load_fixture_set("hub-basic"), all_fired=False):
@@ -258,17 +294,18 @@ def test_steps_stuck_past_the_deadline_become_timed_out_errors():
 def test_every_step_abandoned_at_the_deadline_says_what_it_would_have_read():
     collector = Collector(object(), DirectoryReader(None), Scheduler(1))  # type: ignore[arg-type]
     timeout = ApiError(None, "Timeout", "timed out")
-    search = f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.Search/" \
-             "searchServices/s"
+    search = f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.Search/searchServices/s"
     steps = [
-        (collector.fetch_resource, (search,)), (collector.list_projects, (SUB_A,)),
+        (collector.fetch_resource, (search,)),
+        (collector.list_projects, (SUB_A,)),
         (collector.list_connections, (HUB_BASIC,)),
         (collector.resolve_targets, ({f"{HUB_BASIC}/connections/c": ("t", "n")},)),
         (collector.list_at_subscription, (ASSIGNMENTS, SUB_A, None)),
-        (collector.list_at_group, (ASSIGNMENTS, f"/subscriptions/{SUB_A}/resourceGroups/rg",
-                                   None)),
-        (collector.fetch_role_definition, ("/providers/Microsoft.Authorization/"
-                                           "roleDefinitions/x",)),
+        (collector.list_at_group, (ASSIGNMENTS, f"/subscriptions/{SUB_A}/resourceGroups/rg", None)),
+        (
+            collector.fetch_role_definition,
+            ("/providers/Microsoft.Authorization/roleDefinitions/x",),
+        ),
         (collector.read_subscription, (SUB_A,)),
         (collector.list_assigned_to, (SUB_A, ALICE)),
         (collector.directory.find_first_party_app, ()),
@@ -284,25 +321,32 @@ def test_every_step_abandoned_at_the_deadline_says_what_it_would_have_read():
         (f"{HUB_BASIC}/connections/c", "Microsoft.ResourceGraph/resources/read"),
         (f"/subscriptions/{SUB_A}", ASSIGNMENTS.operation),
         (f"/subscriptions/{SUB_A}/resourceGroups/rg", ASSIGNMENTS.operation),
-        ("/providers/Microsoft.Authorization/roleDefinitions/x",
-         "Microsoft.Authorization/roleDefinitions/read"),
+        (
+            "/providers/Microsoft.Authorization/roleDefinitions/x",
+            "Microsoft.Authorization/roleDefinitions/read",
+        ),
         (f"/subscriptions/{SUB_A}", "Microsoft.Resources/subscriptions/read"),
     }
     assert [(e["scope"], e["code"]) for e in collector.directory.errors] == [
-        (AML_APP_ID, "Timeout")]
+        (AML_APP_ID, "Timeout")
+    ]
 
 
 # -- what the model trusts ------------------------------------------------------------------
-@pytest.mark.parametrize(("entry", "deleted", "unconfirmed"), [
-    ({"deleted": True, "deletedEvidence": "GET ... answered 404"}, True, False),
-    ({"deleted": True}, False, True),
-    ({"deleted": True, "deletedEvidence": "  "}, False, True),
-    ({"deletedEvidence": "GET ... answered 404"}, False, False),
-    ({}, False, False),
-])
+@pytest.mark.parametrize(
+    ("entry", "deleted", "unconfirmed"),
+    [
+        ({"deleted": True, "deletedEvidence": "GET ... answered 404"}, True, False),
+        ({"deleted": True}, False, True),
+        ({"deleted": True, "deletedEvidence": "  "}, False, True),
+        ({"deletedEvidence": "GET ... answered 404"}, False, False),
+        ({}, False, False),
+    ],
+)
 def test_only_a_confirmed_deletion_counts_as_deleted(entry, deleted, unconfirmed):
-    principal = Principal.from_snapshot({"id": ALICE.upper(), "type": "User", "memberOf": [],
-                                         **entry})
+    principal = Principal.from_snapshot(
+        {"id": ALICE.upper(), "type": "User", "memberOf": [], **entry}
+    )
     assert (principal.deleted, principal.deletion_unconfirmed) == (deleted, unconfirmed)
     assert (principal.deleted_evidence is not None) == deleted
 
@@ -310,8 +354,9 @@ def test_only_a_confirmed_deletion_counts_as_deleted(entry, deleted, unconfirmed
 def test_an_unconfirmed_deletion_gets_no_removal_advice():
     from diagnose.snapshot import load_snapshot
 
-    snapshot = load_snapshot(fixtures_root().parent / "checks" / "IDN002" /
-                             "unknown-deletion-unconfirmed.json")
+    snapshot = load_snapshot(
+        fixtures_root().parent / "checks" / "IDN002" / "unknown-deletion-unconfirmed.json"
+    )
     found = findings(snapshot)
     idn002 = [f for f in found if f.check_id == "IDN002"]
     assert len(idn002) == 1 and idn002[0].status.value == "unknown"

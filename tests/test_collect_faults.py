@@ -41,43 +41,79 @@ from diagnose.testing.harness import cli_args
 
 ARM = "https://management.azure.com"
 GRAPH = "https://graph.microsoft.com"
-LIST = "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Authorization/" \
-       "roleAssignments"
+LIST = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Authorization/"
+    "roleAssignments"
+)
 VERSION = {"api-version": "2022-04-01"}
 OPAQUE_TOKEN = "opaque-token-9f8e7d6c5b4a"  # looks like nothing: only its exact value gives it away
-JWT_TOKEN = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUu"
-             "Y29tIiwidGlkIjoiNzJmOTg4YmYifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWJ1dC1sb25nLWVub3VnaA")
+JWT_TOKEN = (
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUu"
+    "Y29tIiwidGlkIjoiNzJmOTg4YmYifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWJ1dC1sb25nLWVub3VnaA"
+)
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-def client(*, retries: int = 0, backoff_max: float = 30, timeout: float = 60,
-           token: str = OPAQUE_TOKEN, log: RequestLog | None = None,
-           shared: Connection | None = None):
+def client(
+    *,
+    retries: int = 0,
+    backoff_max: float = 30,
+    timeout: float = 60,
+    token: str = OPAQUE_TOKEN,
+    log: RequestLog | None = None,
+    shared: Connection | None = None,
+):
     shared = shared or Connection(Deadline(timeout), SentTokens())
-    return arm_client(ARM, StaticTokenCredential(token), f"{ARM}/.default",
-                      log if log is not None else RequestLog(), concurrency=2,
-                      retry=RetrySettings(total=retries, backoff_factor=0.01,
-                                          backoff_max=backoff_max), shared=shared)
+    return arm_client(
+        ARM,
+        StaticTokenCredential(token),
+        f"{ARM}/.default",
+        log if log is not None else RequestLog(),
+        concurrency=2,
+        retry=RetrySettings(total=retries, backoff_factor=0.01, backoff_max=backoff_max),
+        shared=shared,
+    )
 
 
 # -- Retry-After -------------------------------------------------------------------------------
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("0", 0.0), ("7", 7.0), (" 12 ", 12.0), ("1.5", 1.5), ("86400", 86400.0),
-    (email.utils.format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
-    (email.utils.format_datetime(NOW - timedelta(days=1), usegmt=True), 0.0),  # past: at once
-    ("Fri, 02 Jan 2026 03:04:15 -0000", 10.0),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0.0),
+        ("7", 7.0),
+        (" 12 ", 12.0),
+        ("1.5", 1.5),
+        ("86400", 86400.0),
+        (email.utils.format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+        (email.utils.format_datetime(NOW - timedelta(days=1), usegmt=True), 0.0),  # past: at once
+        ("Fri, 02 Jan 2026 03:04:15 -0000", 10.0),
+    ],
+)
 def test_retry_after_is_seconds_or_an_http_date(value, seconds):
     assert parse_retry_after(value, now=NOW) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("value", [
-    "", "soon", "-5", "1e9", "inf", "nan", "Infinity", "0x10", "5 seconds", "١٢",
-    "Fri, 99 Foo 2026 99:99:99 GMT", "9" * 40, "Wed, 21 Oct 99999 07:28:00 GMT",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "soon",
+        "-5",
+        "1e9",
+        "inf",
+        "nan",
+        "Infinity",
+        "0x10",
+        "5 seconds",
+        "١٢",
+        "Fri, 99 Foo 2026 99:99:99 GMT",
+        "9" * 40,
+        "Wed, 21 Oct 99999 07:28:00 GMT",
+    ],
+)
 def test_any_other_retry_after_means_the_normal_backoff(value):
     assert parse_retry_after(value, now=NOW) is None
 
@@ -91,8 +127,12 @@ def test_retry_after_headers_in_order():
 
 def test_a_day_long_retry_after_waits_only_the_cap():
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", status=429, headers={"Retry-After": "86400"},
-                 json={"error": {"code": "TooManyRequests", "message": "come back tomorrow"}})
+        mock.get(
+            f"{ARM}{LIST}",
+            status=429,
+            headers={"Retry-After": "86400"},
+            json={"error": {"code": "TooManyRequests", "message": "come back tomorrow"}},
+        )
         mock.get(f"{ARM}{LIST}", json={"value": [1]})
         start = time.monotonic()
         assert client(retries=2, backoff_max=0.4).get_pages(LIST, VERSION) == [1]
@@ -167,8 +207,10 @@ def test_the_watchdog_wakes_a_sleeping_retry():
 
 
 # -- lists without their items -------------------------------------------------------------
-@pytest.mark.parametrize("body", [{}, {"value": None}, {"value": {"a": 1}}, {"value": "x"},
-                                  {"nextLink": None, "count": 3}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"value": None}, {"value": {"a": 1}}, {"value": "x"}, {"nextLink": None, "count": 3}],
+)
 def test_an_arm_list_without_a_value_array_is_an_error_not_empty(body):
     with responses.RequestsMock() as mock:
         mock.get(f"{ARM}{LIST}", json=body)
@@ -180,10 +222,16 @@ def test_an_arm_list_without_a_value_array_is_an_error_not_empty(body):
 
 def test_a_later_page_without_value_is_an_error_too():
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", json={"value": [1], "nextLink": f"{ARM}{LIST}?page=2"},
-                 match=[responses.matchers.query_param_matcher(VERSION)])
-        mock.get(f"{ARM}{LIST}", json={"nextLink": None},
-                 match=[responses.matchers.query_param_matcher({"page": "2"})])
+        mock.get(
+            f"{ARM}{LIST}",
+            json={"value": [1], "nextLink": f"{ARM}{LIST}?page=2"},
+            match=[responses.matchers.query_param_matcher(VERSION)],
+        )
+        mock.get(
+            f"{ARM}{LIST}",
+            json={"nextLink": None},
+            match=[responses.matchers.query_param_matcher({"page": "2"})],
+        )
         with pytest.raises(ApiError, match="after 1 items"):
             client().get_pages(LIST, VERSION)
 
@@ -200,10 +248,14 @@ def test_a_resource_graph_answer_without_data_is_an_error(body):
 # -- the token, echoed back ----------------------------------------------------------------
 def _echo(request):
     sent = request.headers["Authorization"]
-    body = {"error": {"code": "InvalidRequest", "message": f"bad request with {sent}",
-                      "details": sent}}
-    return 400, {"x-ms-request-id": sent.partition(" ")[2],
-                 "x-ms-correlation-request-id": sent}, json.dumps(body)
+    body = {
+        "error": {"code": "InvalidRequest", "message": f"bad request with {sent}", "details": sent}
+    }
+    return (
+        400,
+        {"x-ms-request-id": sent.partition(" ")[2], "x-ms-correlation-request-id": sent},
+        json.dumps(body),
+    )
 
 
 @pytest.mark.parametrize("token", [OPAQUE_TOKEN, JWT_TOKEN])
@@ -223,8 +275,11 @@ def test_an_echoed_token_reaches_no_message_and_no_log(token):
 def test_a_token_echoed_in_a_next_link_stays_out_of_the_log():
     log = RequestLog()
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{LIST}", json={"value": [1], "nextLink": f"{ARM}{LIST}/{OPAQUE_TOKEN}"},
-                 match=[responses.matchers.query_param_matcher(VERSION)])
+        mock.get(
+            f"{ARM}{LIST}",
+            json={"value": [1], "nextLink": f"{ARM}{LIST}/{OPAQUE_TOKEN}"},
+            match=[responses.matchers.query_param_matcher(VERSION)],
+        )
         mock.get(f"{ARM}{LIST}/{OPAQUE_TOKEN}", json={"value": [2]})
         assert client(log=log).get_pages(LIST, VERSION) == [1, 2]
     assert OPAQUE_TOKEN not in json.dumps(log.entries())
@@ -233,9 +288,15 @@ def test_a_token_echoed_in_a_next_link_stays_out_of_the_log():
 def test_graph_and_arm_tokens_are_both_remembered_and_forgotten():
     tokens = SentTokens()
     shared = Connection(Deadline(60), tokens)
-    graph = graph_client(GRAPH, StaticTokenCredential(JWT_TOKEN), f"{GRAPH}/.default",
-                         RequestLog(), concurrency=2, retry=RetrySettings(total=0),
-                         shared=shared)
+    graph = graph_client(
+        GRAPH,
+        StaticTokenCredential(JWT_TOKEN),
+        f"{GRAPH}/.default",
+        RequestLog(),
+        concurrency=2,
+        retry=RetrySettings(total=0),
+        shared=shared,
+    )
     with responses.RequestsMock() as mock:
         mock.get(f"{ARM}{LIST}", json={"value": []})
         mock.post(f"{GRAPH}/v1.0/directoryObjects/getByIds", json={"value": []})
@@ -243,8 +304,7 @@ def test_graph_and_arm_tokens_are_both_remembered_and_forgotten():
         graph.post("/v1.0/directoryObjects/getByIds", {"ids": []})
     text = f"a {OPAQUE_TOKEN} b {JWT_TOKEN} c"
     assert tokens.without_tokens(text) == "a <removed> b <removed> c"
-    assert tokens.clean_json({OPAQUE_TOKEN: [text]}) == {
-        "<removed>": ["a <removed> b <removed> c"]}
+    assert tokens.clean_json({OPAQUE_TOKEN: [text]}) == {"<removed>": ["a <removed> b <removed> c"]}
     tokens.forget()
     assert tokens.without_tokens(text) == text
 
@@ -272,23 +332,53 @@ DEFAULT_FAILURE = (
     "\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable.\n"
     "\tAzureCliCredential: Please run 'az login' to set up an account\n"
     "To mitigate this issue, please refer to the troubleshooting guidelines here at "
-    "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot.")
+    "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot."
+)
 
 
-@pytest.mark.parametrize(("error", "source", "said", "fix"), [
-    (ClientAuthenticationError(DEFAULT_FAILURE), "--auth default",
-     ["--auth default (_Failing)", "EnvironmentCredential, ManagedIdentityCredential, "
-      "AzureCliCredential", "Please run 'az login'"], "az login"),
-    (CredentialUnavailableError("Azure CLI not found on path"), "--auth cli",
-     ["--auth cli (_Failing)", "Azure CLI not found on path"], "run `az login`"),
-    (CredentialUnavailableError("EnvironmentCredential authentication unavailable.\nVisit x"),
-     "--auth environment", ["--auth environment"], "AZURE_CLIENT_SECRET"),
-    (ClientAuthenticationError(f"AADSTS700016: not found in the directory tenant "
-                               f"'{TENANT}'.\nTrace ID: 1"), "--auth cli",
-     ["AADSTS700016"], f"az login --tenant {TENANT}"),
-    (ServiceRequestError("Failed to establish a new connection"), "--auth managed-identity",
-     ["ServiceRequestError", "Failed to establish"], "network access"),
-])
+@pytest.mark.parametrize(
+    ("error", "source", "said", "fix"),
+    [
+        (
+            ClientAuthenticationError(DEFAULT_FAILURE),
+            "--auth default",
+            [
+                "--auth default (_Failing)",
+                "EnvironmentCredential, ManagedIdentityCredential, AzureCliCredential",
+                "Please run 'az login'",
+            ],
+            "az login",
+        ),
+        (
+            CredentialUnavailableError("Azure CLI not found on path"),
+            "--auth cli",
+            ["--auth cli (_Failing)", "Azure CLI not found on path"],
+            "run `az login`",
+        ),
+        (
+            CredentialUnavailableError(
+                "EnvironmentCredential authentication unavailable.\nVisit x"
+            ),
+            "--auth environment",
+            ["--auth environment"],
+            "AZURE_CLIENT_SECRET",
+        ),
+        (
+            ClientAuthenticationError(
+                f"AADSTS700016: not found in the directory tenant '{TENANT}'.\nTrace ID: 1"
+            ),
+            "--auth cli",
+            ["AADSTS700016"],
+            f"az login --tenant {TENANT}",
+        ),
+        (
+            ServiceRequestError("Failed to establish a new connection"),
+            "--auth managed-identity",
+            ["ServiceRequestError", "Failed to establish"],
+            "network access",
+        ),
+    ],
+)
 def test_a_failed_sign_in_is_one_paragraph_naming_the_credential(error, source, said, fix):
     settings = settings_from_args(cli_args())
     with pytest.raises(BadInput) as raised:
@@ -302,21 +392,29 @@ def test_a_failed_sign_in_is_one_paragraph_naming_the_credential(error, source, 
 
 def test_a_rejected_token_says_which_and_how_to_get_another():
     static = Credentials(StaticTokenCredential(JWT_TOKEN), None, source="DIAGNOSE_ARM_TOKEN")
-    error = rejected_credentials(static, f"401 InvalidAuthenticationToken: {JWT_TOKEN}",
-                                 TENANT, "https://management.usgovcloudapi.net")
+    error = rejected_credentials(
+        static,
+        f"401 InvalidAuthenticationToken: {JWT_TOKEN}",
+        TENANT,
+        "https://management.usgovcloudapi.net",
+    )
     text = str(error)
     assert "rejected the token in DIAGNOSE_ARM_TOKEN" in text and TENANT in text
     assert JWT_TOKEN not in text and "\n" not in text
-    assert ("az account get-access-token --resource https://management.usgovcloudapi.net "
-            f"--tenant {TENANT}") in error.fix
+    assert (
+        "az account get-access-token --resource https://management.usgovcloudapi.net "
+        f"--tenant {TENANT}"
+    ) in error.fix
     cli = Credentials(_Failing(ValueError()), None, source="--auth cli")
     assert "the token from --auth cli (_Failing)" in str(rejected_credentials(cli, "401 x"))
     assert "az login" in rejected_credentials(cli, "401 x").fix
 
 
 def test_sdk_log_lines_are_silenced_unless_debugging(monkeypatch):
-    saved = {name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
-             for name in SDK_LOGGERS}
+    saved = {
+        name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
+        for name in SDK_LOGGERS
+    }
     try:
         for name in SDK_LOGGERS:
             logging.getLogger(name).setLevel(logging.NOTSET)
@@ -353,7 +451,9 @@ def test_a_stuck_step_is_abandoned_after_the_grace_period():
         release.set()
     assert abandoned == 2 and 0.5 <= elapsed < 2.0
     assert [(step.__name__, args) for step, args in scheduler.unfinished] == [
-        ("stuck", ()), ("quick", ("queued behind it",))]
+        ("stuck", ()),
+        ("quick", ("queued behind it",)),
+    ]
     scheduler.submit(1, quick, "after")  # refused: the collection is over
     time.sleep(0.1)
     assert done == []

@@ -16,87 +16,137 @@ from diagnose.collect.requestlog import RequestLog
 ARM = "https://management.azure.com"
 GRAPH = "https://graph.microsoft.com"
 HOST = "management.azure.com"
-WORKSPACE = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
-             "Microsoft.MachineLearningServices/workspaces/hub")
-SEARCH = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
-          "Microsoft.Search/searchServices/srch")
+WORKSPACE = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
+    "Microsoft.MachineLearningServices/workspaces/hub"
+)
+SEARCH = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
+    "Microsoft.Search/searchServices/srch"
+)
 MEMBER = "11111111-2222-3333-4444-555555555555"
 
 
-@pytest.mark.parametrize(("method", "path", "host", "posts"), [
-    ("GET", WORKSPACE, HOST, ARM_POSTS),
-    ("GET", WORKSPACE + "/connections", HOST, ARM_POSTS),
-    ("POST", "/providers/Microsoft.ResourceGraph/resources", HOST, ARM_POSTS),
-    ("GET", "/v1.0/servicePrincipals(appId='0736f41a-0425-4b46-bdb5-1563eff02385')",
-     "graph.microsoft.com", GRAPH_POSTS),
-    ("POST", "/v1.0/directoryObjects/getByIds", "graph.microsoft.com", GRAPH_POSTS),
-    ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "graph.microsoft.com",
-     GRAPH_POSTS),
-    # a resource that happens to be named like an action is still a resource
-    ("GET", WORKSPACE.replace("/hub", "/listkeys"), HOST, ARM_POSTS),
-    ("GET", WORKSPACE + "/connections/secrets", HOST, ARM_POSTS),
-    ("GET", f"{WORKSPACE}/providers/Microsoft.Authorization/roleAssignments/token", HOST,
-     ARM_POSTS),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "host", "posts"),
+    [
+        ("GET", WORKSPACE, HOST, ARM_POSTS),
+        ("GET", WORKSPACE + "/connections", HOST, ARM_POSTS),
+        ("POST", "/providers/Microsoft.ResourceGraph/resources", HOST, ARM_POSTS),
+        (
+            "GET",
+            "/v1.0/servicePrincipals(appId='0736f41a-0425-4b46-bdb5-1563eff02385')",
+            "graph.microsoft.com",
+            GRAPH_POSTS,
+        ),
+        ("POST", "/v1.0/directoryObjects/getByIds", "graph.microsoft.com", GRAPH_POSTS),
+        (
+            "POST",
+            f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups",
+            "graph.microsoft.com",
+            GRAPH_POSTS,
+        ),
+        # a resource that happens to be named like an action is still a resource
+        ("GET", WORKSPACE.replace("/hub", "/listkeys"), HOST, ARM_POSTS),
+        ("GET", WORKSPACE + "/connections/secrets", HOST, ARM_POSTS),
+        (
+            "GET",
+            f"{WORKSPACE}/providers/Microsoft.Authorization/roleAssignments/token",
+            HOST,
+            ARM_POSTS,
+        ),
+    ],
+)
 def test_reads_pass(method, path, host, posts):
     assert refusal(method, f"https://{host}{path}?api-version=1", host, posts) is None
 
 
-@pytest.mark.parametrize(("method", "path", "why"), [
-    ("PUT", WORKSPACE, "PUT is not a read"),
-    ("PATCH", WORKSPACE, "PATCH is not a read"),
-    ("DELETE", WORKSPACE, "DELETE is not a read"),
-    ("POST", WORKSPACE + "/connections/c/listsecrets", "returns credentials"),
-    ("POST", WORKSPACE + "/listKeys", "returns credentials"),
-    ("POST", WORKSPACE + "/listStorageAccountKeys", "returns credentials"),
-    ("GET", SEARCH + "/listQueryKeys", "returns credentials"),
-    ("GET", WORKSPACE + "/listNotebookAccessToken", "returns credentials"),
-    ("POST", SEARCH + "/regenerateAdminKey/primary", "POST is not a read"),
-    ("POST", "/subscriptions/00000000-1111-2222-3333-444444444444/providers/"
-             "Microsoft.MachineLearningServices/register", "POST is not a read"),
-    ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "POST is not a read"),
-    ("POST", "/v1.0/$batch", "POST is not a read"),
-    # an action on a path that is no ARM id, though it ends like one (diagnose.arm.ids)
-    ("GET", "/subscriptions/00000000-1111-2222-3333-444444444444/whatever/providers/"
-            "Microsoft.Web/sites/listkeys", "returns credentials"),
-    ("GET", WORKSPACE + "//listkeys", "returns credentials"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "why"),
+    [
+        ("PUT", WORKSPACE, "PUT is not a read"),
+        ("PATCH", WORKSPACE, "PATCH is not a read"),
+        ("DELETE", WORKSPACE, "DELETE is not a read"),
+        ("POST", WORKSPACE + "/connections/c/listsecrets", "returns credentials"),
+        ("POST", WORKSPACE + "/listKeys", "returns credentials"),
+        ("POST", WORKSPACE + "/listStorageAccountKeys", "returns credentials"),
+        ("GET", SEARCH + "/listQueryKeys", "returns credentials"),
+        ("GET", WORKSPACE + "/listNotebookAccessToken", "returns credentials"),
+        ("POST", SEARCH + "/regenerateAdminKey/primary", "POST is not a read"),
+        (
+            "POST",
+            "/subscriptions/00000000-1111-2222-3333-444444444444/providers/"
+            "Microsoft.MachineLearningServices/register",
+            "POST is not a read",
+        ),
+        ("POST", f"/v1.0/directoryObjects/{MEMBER}/getMemberGroups", "POST is not a read"),
+        ("POST", "/v1.0/$batch", "POST is not a read"),
+        # an action on a path that is no ARM id, though it ends like one (diagnose.arm.ids)
+        (
+            "GET",
+            "/subscriptions/00000000-1111-2222-3333-444444444444/whatever/providers/"
+            "Microsoft.Web/sites/listkeys",
+            "returns credentials",
+        ),
+        ("GET", WORKSPACE + "//listkeys", "returns credentials"),
+    ],
+)
 def test_everything_else_is_refused(method, path, why):
     reason = refusal(method, f"{ARM}{path}?api-version=1", HOST, ARM_POSTS)
     assert reason is not None and why in reason
 
 
 def test_other_hosts_and_plain_http_are_refused():
-    assert "not the endpoint" in refusal("GET", f"https://evil.example{WORKSPACE}", HOST,
-                                         ARM_POSTS)
+    assert "not the endpoint" in refusal("GET", f"https://evil.example{WORKSPACE}", HOST, ARM_POSTS)
     assert "https" in refusal("GET", f"http://{HOST}{WORKSPACE}", HOST, ARM_POSTS)
     assert refusal("GET", f"https://{HOST}:443{WORKSPACE}", HOST, ARM_POSTS) is None
 
 
-@given(method=st.sampled_from(["PUT", "PATCH", "DELETE", "MERGE", "OPTIONS", "HEAD", "POST"]),
-       path=st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12),
-                     min_size=1, max_size=8).map(lambda parts: "/" + "/".join(parts)))
+@given(
+    method=st.sampled_from(["PUT", "PATCH", "DELETE", "MERGE", "OPTIONS", "HEAD", "POST"]),
+    path=st.lists(
+        st.text("abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12),
+        min_size=1,
+        max_size=8,
+    ).map(lambda parts: "/" + "/".join(parts)),
+)
 def test_no_write_ever_passes(method, path):
     reason = refusal(method, f"{ARM}{path}", HOST, ARM_POSTS)
-    allowed_post = (method == "POST"
-                    and path.lower() == "/providers/microsoft.resourcegraph/resources")
+    allowed_post = (
+        method == "POST" and path.lower() == "/providers/microsoft.resourcegraph/resources"
+    )
     assert (reason is None) == allowed_post
 
 
-@given(action=st.sampled_from(["listKeys", "listSecrets", "listQueryKeys", "listAdminKeys",
-                               "listCredentials", "listConnectionStrings", "listAccountSas",
-                               "listServiceSas", "regenerateKey", "getAccessToken"]),
-       method=st.sampled_from(["GET", "POST"]))
+@given(
+    action=st.sampled_from(
+        [
+            "listKeys",
+            "listSecrets",
+            "listQueryKeys",
+            "listAdminKeys",
+            "listCredentials",
+            "listConnectionStrings",
+            "listAccountSas",
+            "listServiceSas",
+            "regenerateKey",
+            "getAccessToken",
+        ]
+    ),
+    method=st.sampled_from(["GET", "POST"]),
+)
 def test_credential_actions_never_pass(action, method):
     assert refusal(method, f"{ARM}{WORKSPACE}/{action}", HOST, ARM_POSTS) is not None
 
 
 def _clients(log):
     retry = RetrySettings(total=0)
-    arm = arm_client(ARM, StaticTokenCredential("t"), f"{ARM}/.default", log, concurrency=2,
-                     retry=retry)
-    graph = graph_client(GRAPH, StaticTokenCredential("t"), f"{GRAPH}/.default", log,
-                         concurrency=2, retry=retry)
+    arm = arm_client(
+        ARM, StaticTokenCredential("t"), f"{ARM}/.default", log, concurrency=2, retry=retry
+    )
+    graph = graph_client(
+        GRAPH, StaticTokenCredential("t"), f"{GRAPH}/.default", log, concurrency=2, retry=retry
+    )
     return arm, graph
 
 
@@ -129,10 +179,17 @@ def test_resource_provider_registration_is_never_attempted():
     log = RequestLog()
     arm, _ = _clients(log)
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{WORKSPACE}", status=409, json={"error": {
-            "code": "MissingSubscriptionRegistration",
-            "message": "The subscription is not registered to use namespace "
-                       "'Microsoft.MachineLearningServices'."}})
+        mock.get(
+            f"{ARM}{WORKSPACE}",
+            status=409,
+            json={
+                "error": {
+                    "code": "MissingSubscriptionRegistration",
+                    "message": "The subscription is not registered to use namespace "
+                    "'Microsoft.MachineLearningServices'.",
+                }
+            },
+        )
         with pytest.raises(ApiError) as raised:
             arm.get(WORKSPACE, {"api-version": "2024-10-01"})
         assert len(mock.calls) == 1
@@ -143,8 +200,10 @@ def test_a_next_link_to_another_host_is_not_followed():
     log = RequestLog()
     arm, _ = _clients(log)
     with responses.RequestsMock() as mock:
-        mock.get(f"{ARM}{WORKSPACE}/connections", json={
-            "value": [{"id": "a"}], "nextLink": f"https://collector.example{WORKSPACE}/x"})
+        mock.get(
+            f"{ARM}{WORKSPACE}/connections",
+            json={"value": [{"id": "a"}], "nextLink": f"https://collector.example{WORKSPACE}/x"},
+        )
         with pytest.raises(ApiError) as raised:
             arm.get_pages(WORKSPACE + "/connections", {"api-version": "2024-10-01"})
         assert len(mock.calls) == 1

@@ -18,8 +18,10 @@ from diagnose.testing.fixtures import fixtures_root, load_fixture_set
 from diagnose.testing.harness import collect_replayed
 
 SET = "keyvault-access-policies"
-KEY_VAULT = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/"
-             "providers/Microsoft.KeyVault/vaults/kv-hub-ai")
+KEY_VAULT = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/"
+    "providers/Microsoft.KeyVault/vaults/kv-hub-ai"
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,7 @@ def collected() -> tuple[Any, Any]:
 
 
 def findings(snapshot: Any, creator: str) -> list[dict[str, Any]]:
-    run = diagnose_snapshot(snapshot, DiagnoseOptions(select=("CMK001", "CMK003"),
-                                                      creator=creator))
+    run = diagnose_snapshot(snapshot, DiagnoseOptions(select=("CMK001", "CMK003"), creator=creator))
     return json.loads(render_report(run.report, "json"))["findings"]
 
 
@@ -44,22 +45,30 @@ def test_access_policies_reach_the_snapshot_whole(collected: tuple[Any, Any]) ->
     assert vault["properties"]["enableRbacAuthorization"] is False
     policies = vault["properties"]["accessPolicies"]
     assert [p["permissions"]["keys"] for p in policies] == [
-        ["get", "wrapKey", "unwrapKey"], ["create", "get", "delete", "purge", "list"]]
+        ["get", "wrapKey", "unwrapKey"],
+        ["create", "get", "delete", "purge", "list"],
+    ]
     assert [p["permissions"]["secrets"] for p in policies] == [["get", "list"], ["all"]]
 
 
 def test_credentials_still_never_reach_the_snapshot(collected: tuple[Any, Any]) -> None:
     collection, replay = collected
-    bodies = [json.dumps(call.response.json()) for call in replay.calls
-              if "json" in call.response.headers.get("Content-Type", "")]
-    planted = ["c2VjcmV0LWFjY291bnQta2V5LW5ldmVyLWluLWEtc25hcHNob3Q=",  # blob connection key
-               "bm90LWEtcmVhbC1rZXktYnV0LXN0aWxsLWEta2V5",  # AI services connection key
-               "InstrumentationKey"]
+    bodies = [
+        json.dumps(call.response.json())
+        for call in replay.calls
+        if "json" in call.response.headers.get("Content-Type", "")
+    ]
+    planted = [
+        "c2VjcmV0LWFjY291bnQta2V5LW5ldmVyLWluLWEtc25hcHNob3Q=",  # blob connection key
+        "bm90LWEtcmVhbC1rZXktYnV0LXN0aWxsLWEta2V5",  # AI services connection key
+        "InstrumentationKey",
+    ]
     assert all(any(p in body for body in bodies) for p in planted)  # the responses had them
     text = json.dumps(collection.snapshot.data)
     assert [p for p in planted if p in text] == []
-    connections = [r for r in collection.snapshot.data["resources"]
-                   if r["type"].endswith("/connections")]
+    connections = [
+        r for r in collection.snapshot.data["resources"] if r["type"].endswith("/connections")
+    ]
     assert connections and all("credentials" not in c["properties"] for c in connections)
     assert "<removed>" not in text  # left out, not marked
 
@@ -67,8 +76,9 @@ def test_credentials_still_never_reach_the_snapshot(collected: tuple[Any, Any]) 
 def test_the_cmk_checks_read_the_collected_policies(collected: tuple[Any, Any]) -> None:
     collection, _ = collected
     data = collection.snapshot.data
-    alice = next(p["id"] for p in data["principals"]
-                 if p.get("userPrincipalName") == "alice@contoso.com")
+    alice = next(
+        p["id"] for p in data["principals"] if p.get("userPrincipalName") == "alice@contoso.com"
+    )
     found = findings(collection.snapshot, alice)
     # the identity may get, wrap and unwrap the key, Alice may manage it: no access-policy
     # finding; what is left is Alice's missing Contributor (she is only eligible for it)

@@ -18,8 +18,10 @@ from diagnose.testing.harness import ARM_TOKEN, GRAPH_TOKEN, HUB_BASIC, collect_
 
 SUB_A = "00000000-1111-2222-3333-444444444444"
 SUB_B = "55555555-6666-7777-8888-999999999999"
-SEARCH = (f"/subscriptions/{SUB_B}/resourceGroups/rg-search/providers/Microsoft.Search/"
-          "searchServices/srch-ai")
+SEARCH = (
+    f"/subscriptions/{SUB_B}/resourceGroups/rg-search/providers/Microsoft.Search/"
+    "searchServices/srch-ai"
+)
 RG_SEARCH = f"/subscriptions/{SUB_B}/resourceGroups/rg-search"
 
 
@@ -65,19 +67,26 @@ def test_credentials_in_responses_never_reach_the_snapshot(basic):
     assert "c2VjcmV0LWFjY291bnQta2V5" not in text  # the blob connection's account key
     assert "bm90LWEtcmVhbC1rZXk" not in text  # the AI services connection's key
     assert "InstrumentationKey" not in text
-    connections = [r for r in collection.snapshot.data["resources"]
-                   if r["type"].endswith("/connections")]
+    connections = [
+        r for r in collection.snapshot.data["resources"] if r["type"].endswith("/connections")
+    ]
     assert connections and all("credentials" not in c["properties"] for c in connections)
 
 
 def test_paging_is_followed_to_the_end(basic):
     collection, replay = basic
-    pages = [c for c in replay.calls if "roleAssignments" in c.request.url
-             and SUB_A in c.request.url]
+    pages = [
+        c for c in replay.calls if "roleAssignments" in c.request.url and SUB_A in c.request.url
+    ]
     assert len(pages) == 2 and "skiptoken=page-2" in pages[1].request.url
-    second_page = {a["id"] for a in json.loads(
-        (fixtures_root() / "hub-basic/arm/authorization/role-assignments-a-page2.json")
-        .read_text())["value"]}
+    second_page = {
+        a["id"]
+        for a in json.loads(
+            (
+                fixtures_root() / "hub-basic/arm/authorization/role-assignments-a-page2.json"
+            ).read_text()
+        )["value"]
+    }
     kept = {a["id"] for a in collection.snapshot.data["roleAssignments"]}
     assert second_page & kept
 
@@ -86,8 +95,7 @@ def test_irrelevant_assignments_are_not_kept(basic):
     collection, _ = basic
     scopes = {a["properties"]["scope"].lower() for a in collection.snapshot.data["roleAssignments"]}
     assert f"/subscriptions/{SUB_A}/resourcegroups/rg-ai-prod" not in scopes  # not rg-ai
-    assert not any("virtualmachines" in s or "rg-other" in s or "stscratch" in s
-                   for s in scopes)
+    assert not any("virtualmachines" in s or "rg-other" in s or "stscratch" in s for s in scopes)
 
 
 def test_request_log(basic):
@@ -95,8 +103,17 @@ def test_request_log(basic):
     log = collection.requests
     assert len(log) == len(replay.calls)
     entry = log[0]
-    assert set(entry) >= {"service", "method", "path", "query", "status", "durationMs",
-                          "requestId", "correlationId", "wave"}
+    assert set(entry) >= {
+        "service",
+        "method",
+        "path",
+        "query",
+        "status",
+        "durationMs",
+        "requestId",
+        "correlationId",
+        "wave",
+    }
     assert entry["path"].endswith("/workspaces/hub-ai") and entry["wave"] == 0
     assert all(e["requestId"] for e in log)
     assert all(e["correlationId"] for e in log if e["service"] == "arm")
@@ -113,8 +130,11 @@ def test_waves_follow_the_dependency_depth_not_the_resource_count(basic):
     # identities and what subscription B's listing adds
     assert collection.waves == 4
     assert max(e["wave"] for e in collection.requests) == 3
-    listings = [e for e in collection.requests
-                if e["path"].endswith("/providers/Microsoft.Authorization/roleAssignments")]
+    listings = [
+        e
+        for e in collection.requests
+        if e["path"].endswith("/providers/Microsoft.Authorization/roleAssignments")
+    ]
     assert len(listings) == 3  # once per subscription (A has two pages), not per principal
 
 
@@ -132,13 +152,18 @@ def test_the_snapshot_feeds_the_evaluator(basic):
     model = Model(collection.snapshot)
     assert [h.name for h in model.hubs] == ["hub-ai"]
     assert sorted(p.name for p in model.projects_of(model.hubs[0])) == ["proj-a", "proj-b"]
-    alice = next(p["id"] for p in collection.snapshot.data["principals"]
-                 if p.get("userPrincipalName") == "alice@contoso.com")
-    aoai = next(r["id"] for r in collection.snapshot.data["resources"]
-                if r["name"] == "aoai-ai")
+    alice = next(
+        p["id"]
+        for p in collection.snapshot.data["principals"]
+        if p.get("userPrincipalName") == "alice@contoso.com"
+    )
+    aoai = next(r["id"] for r in collection.snapshot.data["resources"] if r["name"] == "aoai-ai")
     decision = Evaluator(model.authorization).check(
-        alice, aoai, "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/"
-        "action", data_action=True)
+        alice,
+        aoai,
+        "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action",
+        data_action=True,
+    )
     assert decision.decision.value == "allowed"  # through the Data Scientists group
 
 
@@ -148,19 +173,25 @@ def test_graph_denied_keeps_going_and_says_unknown():
     data = collection.snapshot.data
     principals = {p["id"]: p for p in data["principals"]}
     assert principals and all(p["memberOf"] is None for p in principals.values())
-    errors = [e for e in data["errors"]
-              if e["operation"] == "Microsoft.Graph/directoryObjects/getMemberGroups"]
+    errors = [
+        e
+        for e in data["errors"]
+        if e["operation"] == "Microsoft.Graph/directoryObjects/getMemberGroups"
+    ]
     assert {e["scope"] for e in errors} == set(principals)
     assert all(e["status"] == 403 and e["code"] == "Authorization_RequestDenied" for e in errors)
     # getByIds failed the same way: folded into the membership error, not repeated
     assert not any(e["operation"].endswith("getByIds") for e in data["errors"])
-    assert ("0736f41a-0425-4b46-bdb5-1563eff02385", "Microsoft.Graph/servicePrincipals/read") \
-        in by_scope(data["errors"])
+    assert (
+        "0736f41a-0425-4b46-bdb5-1563eff02385",
+        "Microsoft.Graph/servicePrincipals/read",
+    ) in by_scope(data["errors"])
     # assignedTo('{id}') listings, once per principal and subscription, reveal group grants
     assigned_to = [c for c in replay.calls if "assignedTo" in c.request.url]
     assert len(assigned_to) == 2 * len(principals)
-    alice = next(p for p in principals.values()
-                 if p["type"] == "User" and p.get("assignedToGroups"))
+    alice = next(
+        p for p in principals.values() if p["type"] == "User" and p.get("assignedToGroups")
+    )
     data_scientists = next(p["id"] for p in principals.values() if p["type"] == "Group")
     assert data_scientists in alice["assignedToGroups"]
     assert not any("rg-sandbox" in a["properties"]["scope"] for a in data["roleAssignments"])
@@ -168,9 +199,11 @@ def test_graph_denied_keeps_going_and_says_unknown():
     model = Model(collection.snapshot)
     aoai = next(r["id"] for r in data["resources"] if r["name"] == "aoai-ai")
     decision = Evaluator(model.authorization).check(
-        alice["id"], aoai,
+        alice["id"],
+        aoai,
         "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action",
-        data_action=True)
+        data_action=True,
+    )
     assert decision.decision.value == "unknown"
 
 
@@ -194,8 +227,10 @@ def test_a_forbidden_subscription_becomes_errors_and_the_rest_is_collected():
     for operation in ("roleAssignments", "denyAssignments", "roleEligibilityScheduleInstances"):
         error = errors[(RG_SEARCH, f"Microsoft.Authorization/{operation}/read")]
         assert error["status"] == 403 and error["code"] == "AuthorizationFailed"
-    assert errors[(f"/subscriptions/{SUB_B}", "Microsoft.Resources/subscriptions/read")][
-        "code"] == "NoResourceGraphRow"
+    assert (
+        errors[(f"/subscriptions/{SUB_B}", "Microsoft.Resources/subscriptions/read")]["code"]
+        == "NoResourceGraphRow"
+    )
     names = {r["name"] for r in data["resources"]}
     assert "srch-ai" not in names and {"hub-ai", "aoai-ai", "proj-a", "stdocsai"} <= names
     assert not any(SUB_B in a["properties"]["scope"] for a in data["roleAssignments"])
@@ -217,8 +252,11 @@ def test_project_narrows_the_collection():
     assert replay.unmatched == []
     data = collection.snapshot.data
     assert data["target"] == {"hub": HUB_BASIC, "project": "PROJ-A"}
-    workspaces = sorted(r["name"] for r in data["resources"]
-                        if r["type"] == "Microsoft.MachineLearningServices/workspaces")
+    workspaces = sorted(
+        r["name"]
+        for r in data["resources"]
+        if r["type"] == "Microsoft.MachineLearningServices/workspaces"
+    )
     assert workspaces == ["hub-ai", "proj-a"]
     assert not any("proj-b" in c.request.url for c in replay.calls)
     assert not any("proj-b" in a["properties"]["scope"] for a in data["roleAssignments"])
@@ -250,9 +288,13 @@ def test_ambiguous_hub_name_lists_the_matches():
 
 def test_subscription_narrows_the_name_lookup():
     fixtures = load_fixture_set("hub-lookup")
-    twin = next(e for e in fixtures.exchanges
-                if e.has_json and "hub-twin" in e.json.get("query", "")
-                and e.json.get("subscriptions") == [SUB_B])
+    twin = next(
+        e
+        for e in fixtures.exchanges
+        if e.has_json
+        and "hub-twin" in e.json.get("query", "")
+        and e.json.get("subscriptions") == [SUB_B]
+    )
     with pytest.raises(BadInput) as raised:  # found, then gone (Resource Graph lags behind)
         collect_replayed(fixtures, all_fired=False, hub="hub-twin", subscription=SUB_B)
     assert "no such hub (404 ResourceNotFound" in str(raised.value)
@@ -267,13 +309,15 @@ def test_no_hub_of_that_name_is_bad_input():
 def test_a_project_given_as_hub_is_bad_input_that_names_its_hub():
     fixtures = load_fixture_set("hub-basic")
     project_id = HUB_BASIC.replace("hub-ai", "proj-a")
-    project = json.loads((fixtures_root() / "hub-basic/arm/workspaces/list-subscription-a.json")
-                         .read_text())["value"]
+    project = json.loads(
+        (fixtures_root() / "hub-basic/arm/workspaces/list-subscription-a.json").read_text()
+    )["value"]
     body = next(w for w in project if w["name"] == "proj-a")
     from diagnose.testing.fixtures import exchange
 
-    fixtures = fixtures.replaced(exchange("GET", project_id, {"api-version": "2024-10-01"},
-                                          body=body))
+    fixtures = fixtures.replaced(
+        exchange("GET", project_id, {"api-version": "2024-10-01"}, body=body)
+    )
     with pytest.raises(BadInput) as raised:
         collect_replayed(fixtures, all_fired=False, hub=project_id)
     assert "not a hub" in str(raised.value) and f"--hub {HUB_BASIC}" in raised.value.fix
@@ -283,16 +327,19 @@ def test_an_uncovered_request_fails_the_replay():
     fixtures = load_fixture_set("hub-basic")
     vault = next(e for e in fixtures.exchanges if e.path.endswith("/vaults/kv-hub-ai"))
     collection, replay = collect_replayed(fixtures.without(vault.key), all_fired=True)
-    assert replay.unmatched == [f"GET https://management.azure.com{vault.path}"
-                                "?api-version=2023-07-01"]
+    assert replay.unmatched == [
+        f"GET https://management.azure.com{vault.path}?api-version=2023-07-01"
+    ]
     error = by_scope(collection.snapshot.data["errors"])[
-        (vault.path, "Microsoft.KeyVault/vaults/read")]
+        (vault.path, "Microsoft.KeyVault/vaults/read")
+    ]
     assert error["status"] is None and error["code"] == "ServiceRequestError"
 
 
 def test_request_key_ignores_path_case():
-    assert request_key("get", "/A/b", {"x": "1"}, None) == request_key("GET", "/a/B/", {"x": "1"},
-                                                                       None)
+    assert request_key("get", "/A/b", {"x": "1"}, None) == request_key(
+        "GET", "/a/B/", {"x": "1"}, None
+    )
 
 
 def test_odd_data_from_azure_is_data_not_instructions():
@@ -301,35 +348,62 @@ def test_odd_data_from_azure_is_data_not_instructions():
     from diagnose.testing.fixtures import exchange
 
     fixtures = load_fixture_set("hub-basic")
-    hub_connections = next(e for e in fixtures.exchanges
-                           if e.path.endswith("/workspaces/hub-ai/connections"))
+    hub_connections = next(
+        e for e in fixtures.exchanges if e.path.endswith("/workspaces/hub-ai/connections")
+    )
     sub = f"/subscriptions/{SUB_A}/resourceGroups/rg-ai/providers"
     kind = "Microsoft.MachineLearningServices/workspaces/connections"
     odd = [
-        "not an object", {"id": 5, "type": kind},
+        "not an object",
+        {"id": 5, "type": kind},
         {"id": f"{HUB_BASIC}/connections/a", "type": kind, "properties": []},
-        {"id": f"{HUB_BASIC}/connections/b", "type": kind, "properties": {"metadata": {
-            "ResourceId": f"{sub}/Microsoft.Storage/storageAccounts/x/../../../../y"}}},
-        {"id": f"{HUB_BASIC}/connections/c", "type": kind, "properties": {
-            "category": "AzureBlob", "target": "https://evil.example/x",
-            "metadata": {"AccountName": "st'; resources | take 1 //"}}},
-        {"id": f"{HUB_BASIC}/connections/d", "type": kind, "properties": {
-            "category": "AzureOpenAI", "target": "javascript:alert(1)",
-            "metadata": {"ResourceId": "https://evil.example/subscriptions/x"}}},
+        {
+            "id": f"{HUB_BASIC}/connections/b",
+            "type": kind,
+            "properties": {
+                "metadata": {
+                    "ResourceId": f"{sub}/Microsoft.Storage/storageAccounts/x/../../../../y"
+                }
+            },
+        },
+        {
+            "id": f"{HUB_BASIC}/connections/c",
+            "type": kind,
+            "properties": {
+                "category": "AzureBlob",
+                "target": "https://evil.example/x",
+                "metadata": {"AccountName": "st'; resources | take 1 //"},
+            },
+        },
+        {
+            "id": f"{HUB_BASIC}/connections/d",
+            "type": kind,
+            "properties": {
+                "category": "AzureOpenAI",
+                "target": "javascript:alert(1)",
+                "metadata": {"ResourceId": "https://evil.example/subscriptions/x"},
+            },
+        },
     ]
     body = {"value": [*hub_connections.body["value"], *odd]}
-    changed = fixtures.replaced(exchange("GET", hub_connections.path, hub_connections.query,
-                                         body=body))
+    changed = fixtures.replaced(
+        exchange("GET", hub_connections.path, hub_connections.query, body=body)
+    )
     collection, replay = collect_replayed(changed)
     assert replay.unmatched == []
-    assert all(c.request.url.startswith(("https://management.azure.com/",
-                                         "https://graph.microsoft.com/"))
-               for c in replay.calls)
+    assert all(
+        c.request.url.startswith(("https://management.azure.com/", "https://graph.microsoft.com/"))
+        for c in replay.calls
+    )
     names = {r["name"] for r in collection.snapshot.data["resources"] if "name" in r}
     assert {"hub-ai", "aoai-ai", "srch-ai", "stdocsai"} <= names
-    kept = {r["id"].rsplit("/", 1)[-1] for r in collection.snapshot.data["resources"]
-            if r["id"].startswith(f"{HUB_BASIC}/connections/")}
+    kept = {
+        r["id"].rsplit("/", 1)[-1]
+        for r in collection.snapshot.data["resources"]
+        if r["id"].startswith(f"{HUB_BASIC}/connections/")
+    }
     assert {"b", "c", "d"} <= kept and "a" not in kept  # kept as data, not followed
     error = by_scope(collection.snapshot.data["errors"])[
-        (HUB_BASIC, "Microsoft.MachineLearningServices/workspaces/connections/read")]
+        (HUB_BASIC, "Microsoft.MachineLearningServices/workspaces/connections/read")
+    ]
     assert error["code"] == "UnexpectedShape" and error["message"].startswith("3 connection")

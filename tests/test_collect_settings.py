@@ -28,8 +28,10 @@ def test_hub_by_id():
 
 def test_hub_by_name_with_both_scopes_becomes_an_id():
     ref = parse_hub("hub-ai", SUB.upper(), "rg-ai")
-    assert ref.id == (f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/"
-                      "Microsoft.MachineLearningServices/workspaces/hub-ai")
+    assert ref.id == (
+        f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/"
+        "Microsoft.MachineLearningServices/workspaces/hub-ai"
+    )
 
 
 def test_hub_by_name_alone_is_looked_up():
@@ -37,36 +39,48 @@ def test_hub_by_name_alone_is_looked_up():
     assert (ref.id, ref.name, ref.resource_group) == (None, "hub-ai", "rg-ai")
 
 
-@pytest.mark.parametrize(("hub", "subscription", "group", "message"), [
-    ("/subscriptions/x/resourceGroups/r", None, None, "not the ARM id of a workspace"),
-    (HUB_BASIC + "/connections/c", None, None, "not the ARM id of a workspace"),
-    ("hub' or 1==1", None, None, "neither a hub ARM id nor a valid hub name"),
-    ("h", None, None, "neither"),
-    ("hub-ai", "not-a-guid", None, "not a subscription id"),
-    ("hub-ai", None, "rg'; drop", "not a valid resource group name"),
-])
+@pytest.mark.parametrize(
+    ("hub", "subscription", "group", "message"),
+    [
+        ("/subscriptions/x/resourceGroups/r", None, None, "not the ARM id of a workspace"),
+        (HUB_BASIC + "/connections/c", None, None, "not the ARM id of a workspace"),
+        ("hub' or 1==1", None, None, "neither a hub ARM id nor a valid hub name"),
+        ("h", None, None, "neither"),
+        ("hub-ai", "not-a-guid", None, "not a subscription id"),
+        ("hub-ai", None, "rg'; drop", "not a valid resource group name"),
+    ],
+)
 def test_bad_hub_input(hub, subscription, group, message):
     with pytest.raises(BadInput, match=message):
         parse_hub(hub, subscription, group)
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://management.azure.com/", "https://management.azure.com"),
-    ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
-    ("HTTPS://Management.Local.AzureStack.External", "https://management.local.azurestack.external"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://management.azure.com/", "https://management.azure.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        (
+            "HTTPS://Management.Local.AzureStack.External",
+            "https://management.local.azurestack.external",
+        ),
+    ],
+)
 def test_endpoints(url, expected):
     assert endpoint(url, "--arm-endpoint") == expected
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://management.azure.com", "not an https URL"),
-    ("management.azure.com", "not an https URL"),
-    ("https://management.azure.com/subscriptions", "has a path"),
-    ("https://user:pw@management.azure.com", "just https://host"),
-    ("https://management.azure.com?x=1", "just https://host"),
-    ("https://host:99999", "not a URL"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://management.azure.com", "not an https URL"),
+        ("management.azure.com", "not an https URL"),
+        ("https://management.azure.com/subscriptions", "has a path"),
+        ("https://user:pw@management.azure.com", "just https://host"),
+        ("https://management.azure.com?x=1", "just https://host"),
+        ("https://host:99999", "not a URL"),
+    ],
+)
 def test_bad_endpoints(url, message):
     with pytest.raises(BadInput, match=message) as raised:
         endpoint(url, "--arm-endpoint")
@@ -77,8 +91,9 @@ def test_clouds_choose_endpoints():
     china = settings_from_args(cli_args(cloud="AzureChinaCloud"))
     assert china.arm_endpoint == "https://management.chinacloudapi.cn"
     assert china.graph_scope == "https://microsoftgraph.chinacloudapi.cn/.default"
-    gov = settings_from_args(cli_args(cloud="AzureUSGovernment",
-                                      graph_endpoint="https://graph.example.us"))
+    gov = settings_from_args(
+        cli_args(cloud="AzureUSGovernment", graph_endpoint="https://graph.example.us")
+    )
     assert gov.arm_endpoint == "https://management.usgovcloudapi.net"
     assert gov.graph_endpoint == "https://graph.example.us"
 
@@ -102,9 +117,12 @@ def test_tokens_from_the_environment():
 def test_auth_choices_pick_azure_identity_credentials():
     import azure.identity as identity
 
-    expected = {"cli": identity.AzureCliCredential, "default": identity.DefaultAzureCredential,
-                "environment": identity.EnvironmentCredential,
-                "managed-identity": identity.ManagedIdentityCredential}
+    expected = {
+        "cli": identity.AzureCliCredential,
+        "default": identity.DefaultAzureCredential,
+        "environment": identity.EnvironmentCredential,
+        "managed-identity": identity.ManagedIdentityCredential,
+    }
     for auth, kind in expected.items():
         credentials = credentials_for(settings_from_args(cli_args(auth=auth)), {})
         assert isinstance(credentials.arm, kind) and credentials.graph is credentials.arm
@@ -127,12 +145,19 @@ def test_no_sign_in_is_bad_input_that_says_how_to_sign_in():
 
 
 def test_help_imports_no_azure_module():
-    code = ("import sys\nfrom diagnose.cli import main\n"
-            "for argv in (['--help'], ['collect', '--help']):\n"
-            "    main(argv)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'azure'))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**os.environ, "COLUMNS": "100"}, check=True)
+    code = (
+        "import sys\nfrom diagnose.cli import main\n"
+        "for argv in (['--help'], ['collect', '--help']):\n"
+        "    main(argv)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'azure'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "100"},
+        check=True,
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 

@@ -10,8 +10,12 @@ import pytest
 from diagnose.collect import shapes
 from diagnose.snapshot import empty_snapshot, parse_snapshot, schema
 
-DEFINITIONS = (shapes.RESOURCE, shapes.ROLE_DEFINITION, shapes.ROLE_ASSIGNMENT,
-               shapes.DENY_ASSIGNMENT)
+DEFINITIONS = (
+    shapes.RESOURCE,
+    shapes.ROLE_DEFINITION,
+    shapes.ROLE_ASSIGNMENT,
+    shapes.DENY_ASSIGNMENT,
+)
 
 
 @pytest.mark.parametrize("snapshot_first", [False, True])
@@ -28,8 +32,11 @@ def test_compiling_the_shapes_leaves_the_schema_as_it_is(snapshot_first: bool) -
 
 
 def test_an_item_fits_as_the_schema_says() -> None:
-    resource = {"id": "/subscriptions/s/resourceGroups/r", "type": "Microsoft.Resources/x",
-                "identity": {"type": "SystemAssigned", "principalId": None}}
+    resource = {
+        "id": "/subscriptions/s/resourceGroups/r",
+        "type": "Microsoft.Resources/x",
+        "identity": {"type": "SystemAssigned", "principalId": None},
+    }
     assert shapes.fits(shapes.RESOURCE, resource)
     assert not shapes.fits(shapes.RESOURCE, {**resource, "identity": {"principalId": 5}})
     assert not shapes.fits(shapes.RESOURCE, {"id": "/x"})  # no type

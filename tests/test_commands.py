@@ -68,18 +68,26 @@ def _mark_dir():
     shutil.rmtree(MARK_DIR, ignore_errors=True)
 
 
-def role(scope: str, principal_type: str | None = "ServicePrincipal",
-         **changes: Any) -> Remediation:
-    fields = {"kind": "roleAssignment", "summary": SUMMARY, "principal_id": PRINCIPAL,
-              "principal_type": principal_type, "role_definition_id": ROLE,
-              "role_name": "Search Index Data Reader", "scope": scope}
+def role(
+    scope: str, principal_type: str | None = "ServicePrincipal", **changes: Any
+) -> Remediation:
+    fields = {
+        "kind": "roleAssignment",
+        "summary": SUMMARY,
+        "principal_id": PRINCIPAL,
+        "principal_type": principal_type,
+        "role_definition_id": ROLE,
+        "role_name": "Search Index Data Reader",
+        "scope": scope,
+    }
     fields.update(changes)
     return Remediation(**fields)
 
 
 def config(resource: str, setting: str, value: Any, summary: str = "Fix it") -> Remediation:
-    return Remediation(kind="configuration", summary=summary, resource=resource,
-                       setting=setting, value=value)
+    return Remediation(
+        kind="configuration", summary=summary, resource=resource, setting=setting, value=value
+    )
 
 
 def command_lines(text: str) -> list[str]:
@@ -99,12 +107,16 @@ def test_role_assignment_on_a_resource_golden():
     assert commands.azure_cli == (
         f"# {SUMMARY}\n"
         f"az role assignment create --assignee-object-id '{PRINCIPAL}' "
-        f"--assignee-principal-type 'ServicePrincipal' --role '{ROLE}' --scope '{SEARCH}'\n")
+        f"--assignee-principal-type 'ServicePrincipal' --role '{ROLE}' --scope '{SEARCH}'\n"
+    )
     assert commands.powershell == (
         f"# {SUMMARY}\n"
         f"New-AzRoleAssignment -ObjectId '{PRINCIPAL}' -RoleDefinitionId '{ROLE}' "
-        f"-Scope '{SEARCH}' -ObjectType 'ServicePrincipal'\n")
-    assert commands.bicep == f"""// {SUMMARY}
+        f"-Scope '{SEARCH}' -ObjectType 'ServicePrincipal'\n"
+    )
+    assert (
+        commands.bicep
+        == f"""// {SUMMARY}
 // Save as main.bicep and deploy:
 // az deployment group create --subscription '{SUB}' --resource-group 'rg-ai' {TEMPLATE}
 
@@ -122,7 +134,10 @@ resource {symbol} 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
   }}
 }}
 """
-    assert commands.terraform == f"""# {SUMMARY}
+    )
+    assert (
+        commands.terraform
+        == f"""# {SUMMARY}
 resource "azurerm_role_assignment" "{symbol}" {{
   scope              = "{SEARCH}"
   role_definition_id = "{ROLE_ID}"
@@ -130,13 +145,16 @@ resource "azurerm_role_assignment" "{symbol}" {{
   principal_type     = "ServicePrincipal"
 }}
 """
+    )
 
 
 def test_role_assignment_on_a_child_resource_declares_the_nested_type():
     commands = commands_for(role(PROJECT, "User"))
     target = identifier("target", "p1", PROJECT)
-    assert (f"resource {target} 'Microsoft.CognitiveServices/accounts/projects@2025-09-01' "
-            "existing = {\n  name: 'found/p1'\n}") in commands.bicep
+    assert (
+        f"resource {target} 'Microsoft.CognitiveServices/accounts/projects@2025-09-01' "
+        "existing = {\n  name: 'found/p1'\n}"
+    ) in commands.bicep
     assert f"  scope: {target}\n" in commands.bicep
     assert f"--scope '{PROJECT}'" in commands.azure_cli
     assert "--assignee-principal-type 'User'" in commands.azure_cli
@@ -147,25 +165,34 @@ def test_role_assignment_on_a_resource_group():
     commands = commands_for(role(RG))
     assert command_lines(commands.azure_cli) == [
         f"az role assignment create --assignee-object-id '{PRINCIPAL}' "
-        f"--assignee-principal-type 'ServicePrincipal' --role '{ROLE}' --scope '{RG}'"]
+        f"--assignee-principal-type 'ServicePrincipal' --role '{ROLE}' --scope '{RG}'"
+    ]
     assert "targetScope" not in commands.bicep
     assert "existing" not in commands.bicep
     assert "scope:" not in commands.bicep
     assert f"name: guid(resourceGroup().id, '{PRINCIPAL}', '{ROLE}')" in commands.bicep
-    assert (f"// az deployment group create --subscription '{SUB}' --resource-group 'rg-ai' "
-            "--template-file main.bicep") in commands.bicep
-    assert (f'role_definition_id = "/subscriptions/{SUB}/providers/Microsoft.Authorization/'
-            f'roleDefinitions/{ROLE}"') in commands.terraform
+    assert (
+        f"// az deployment group create --subscription '{SUB}' --resource-group 'rg-ai' "
+        "--template-file main.bicep"
+    ) in commands.bicep
+    assert (
+        f'role_definition_id = "/subscriptions/{SUB}/providers/Microsoft.Authorization/'
+        f'roleDefinitions/{ROLE}"'
+    ) in commands.terraform
 
 
 def test_role_assignment_on_a_subscription():
     commands = commands_for(role(f"/subscriptions/{SUB}"))
     assert commands.bicep.count("targetScope = 'subscription'") == 1
     assert f"name: guid(subscription().id, '{PRINCIPAL}', '{ROLE}')" in commands.bicep
-    assert (f"roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions',"
-            f" '{ROLE}')") in commands.bicep
-    assert (f"// az deployment sub create --subscription '{SUB}' --location eastus "
-            "--template-file main.bicep") in commands.bicep
+    assert (
+        f"roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions',"
+        f" '{ROLE}')"
+    ) in commands.bicep
+    assert (
+        f"// az deployment sub create --subscription '{SUB}' --location eastus "
+        "--template-file main.bicep"
+    ) in commands.bicep
     assert f"--scope '/subscriptions/{SUB}'" in commands.azure_cli
 
 
@@ -173,12 +200,17 @@ def test_role_assignment_on_a_management_group():
     commands = commands_for(role(MG))
     assert "targetScope = 'managementGroup'" in commands.bicep
     assert f"name: guid(managementGroup().id, '{PRINCIPAL}', '{ROLE}')" in commands.bicep
-    assert (f"roleDefinitionId: tenantResourceId('Microsoft.Authorization/roleDefinitions', "
-            f"'{ROLE}')") in commands.bicep
-    assert ("// az deployment mg create --management-group-id 'mg-corp' --location eastus "
-            "--template-file main.bicep") in commands.bicep
-    assert (f'role_definition_id = "/providers/Microsoft.Authorization/roleDefinitions/{ROLE}"'
-            in commands.terraform)
+    assert (
+        f"roleDefinitionId: tenantResourceId('Microsoft.Authorization/roleDefinitions', '{ROLE}')"
+    ) in commands.bicep
+    assert (
+        "// az deployment mg create --management-group-id 'mg-corp' --location eastus "
+        "--template-file main.bicep"
+    ) in commands.bicep
+    assert (
+        f'role_definition_id = "/providers/Microsoft.Authorization/roleDefinitions/{ROLE}"'
+        in commands.terraform
+    )
     assert f"-Scope '{MG}'" in commands.powershell
 
 
@@ -244,27 +276,34 @@ def test_activate_eligible_golden():
     commands = commands_for(remediation)
     request = activation_request_name(PRINCIPAL, ROLE, SEARCH)
     role_id = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{ROLE}"
-    body = ('{"properties":{"principalId":"' + PRINCIPAL + '","roleDefinitionId":"' + role_id
-            + '","requestType":"SelfActivate","justification":"Activated to resolve an access '
-            'failure found by ai-hub-diagnose","scheduleInfo":{"expiration":{"type":'
-            '"AfterDuration","duration":"PT8H"}}}}')
+    body = (
+        '{"properties":{"principalId":"'
+        + PRINCIPAL
+        + '","roleDefinitionId":"'
+        + role_id
+        + '","requestType":"SelfActivate","justification":"Activated to resolve an access '
+        'failure found by ai-hub-diagnose","scheduleInfo":{"expiration":{"type":'
+        '"AfterDuration","duration":"PT8H"}}}}'
+    )
     assert commands.azure_cli == (
         "# Activate it\n"
         "# PIM self-activation for 8 hours: run it signed in as the eligible user.\n"
         "# If Azure answers that the request already exists, use a new GUID as its name.\n"
         f"az rest --method put --url 'https://management.azure.com{SEARCH}/providers/"
         f"Microsoft.Authorization/roleAssignmentScheduleRequests/{request}"
-        f"?api-version=2020-10-01' --body '{body}'\n")
+        f"?api-version=2020-10-01' --body '{body}'\n"
+    )
     assert command_lines(commands.powershell) == [
         f"New-AzRoleAssignmentScheduleRequest -Name '{request}' -Scope '{SEARCH}' "
         f"-PrincipalId '{PRINCIPAL}' -RoleDefinitionId '{role_id}' -RequestType SelfActivate "
         "-Justification 'Activated to resolve an access failure found by ai-hub-diagnose' "
-        "-ExpirationType AfterDuration -ExpirationDuration PT8H"]
+        "-ExpirationType AfterDuration -ExpirationDuration PT8H"
+    ]
     target = identifier("target", "srch-ai", SEARCH)
-    assert ("resource activate_search_index_data_reader_"
-            in commands.bicep)
-    assert "'Microsoft.Authorization/roleAssignmentScheduleRequests@2020-10-01' = {" \
-        in commands.bicep
+    assert "resource activate_search_index_data_reader_" in commands.bicep
+    assert (
+        "'Microsoft.Authorization/roleAssignmentScheduleRequests@2020-10-01' = {" in commands.bicep
+    )
     assert f"  name: '{request}'\n  scope: {target}\n" in commands.bicep
     assert "    requestType: 'SelfActivate'\n" in commands.bicep
     assert "        type: 'AfterDuration'\n        duration: 'PT8H'\n" in commands.bicep
@@ -274,19 +313,27 @@ def test_activate_eligible_golden():
     assert "AdminAssign" in commands.terraform
 
 
-@pytest.mark.parametrize(("scope", "target_scope", "role_expression", "role_id"), [
-    (PROJECT, None, "subscriptionResourceId", ROLE_ID),
-    (RG, None, "subscriptionResourceId", ROLE_ID),
-    (f"/subscriptions/{SUB}", "subscription", "subscriptionResourceId", ROLE_ID),
-    (MG, "managementGroup", "tenantResourceId",
-     f"/providers/Microsoft.Authorization/roleDefinitions/{ROLE}"),
-])
+@pytest.mark.parametrize(
+    ("scope", "target_scope", "role_expression", "role_id"),
+    [
+        (PROJECT, None, "subscriptionResourceId", ROLE_ID),
+        (RG, None, "subscriptionResourceId", ROLE_ID),
+        (f"/subscriptions/{SUB}", "subscription", "subscriptionResourceId", ROLE_ID),
+        (
+            MG,
+            "managementGroup",
+            "tenantResourceId",
+            f"/providers/Microsoft.Authorization/roleDefinitions/{ROLE}",
+        ),
+    ],
+)
 def test_activate_at_every_level(scope, target_scope, role_expression, role_id):
     commands = commands_for(role(scope, kind="activateEligible"))
     request = activation_request_name(PRINCIPAL, ROLE, scope)
-    assert (f"--url 'https://management.azure.com{scope}/providers/Microsoft.Authorization/"
-            f"roleAssignmentScheduleRequests/{request}?api-version=2020-10-01'"
-            in commands.azure_cli)
+    assert (
+        f"--url 'https://management.azure.com{scope}/providers/Microsoft.Authorization/"
+        f"roleAssignmentScheduleRequests/{request}?api-version=2020-10-01'" in commands.azure_cli
+    )
     assert f'"roleDefinitionId":"{role_id}"' in commands.azure_cli
     assert f"-RoleDefinitionId '{role_id}'" in commands.powershell
     assert (f"targetScope = '{target_scope}'" in commands.bicep) == (target_scope is not None)
@@ -308,13 +355,21 @@ ASSIGNMENT = f"{SEARCH}/providers/Microsoft.Authorization/roleAssignments/a1b2"
 
 
 def test_remove_assignment_by_id():
-    commands = commands_for(role(SEARCH, kind="removeAssignment", resource=ASSIGNMENT,
-                                 summary="Remove the orphaned assignment."))
+    commands = commands_for(
+        role(
+            SEARCH,
+            kind="removeAssignment",
+            resource=ASSIGNMENT,
+            summary="Remove the orphaned assignment.",
+        )
+    )
     assert commands.azure_cli == (
-        f"# Remove the orphaned assignment.\naz role assignment delete --ids '{ASSIGNMENT}'\n")
+        f"# Remove the orphaned assignment.\naz role assignment delete --ids '{ASSIGNMENT}'\n"
+    )
     assert command_lines(commands.powershell) == [
         f"Remove-AzRoleAssignment -ObjectId '{PRINCIPAL}' -RoleDefinitionId '{ROLE}' "
-        f"-Scope '{SEARCH}'"]
+        f"-Scope '{SEARCH}'"
+    ]
     assert command_lines(commands.bicep) == []
     assert command_lines(commands.terraform) == []
     assert f"the assignment {ASSIGNMENT}" in commands.terraform
@@ -323,7 +378,8 @@ def test_remove_assignment_by_id():
 def test_remove_assignment_without_its_id():
     commands = commands_for(role(SEARCH, kind="removeAssignment"))
     assert command_lines(commands.azure_cli) == [
-        f"az role assignment delete --assignee '{PRINCIPAL}' --role '{ROLE}' --scope '{SEARCH}'"]
+        f"az role assignment delete --assignee '{PRINCIPAL}' --role '{ROLE}' --scope '{SEARCH}'"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,14 +394,17 @@ def test_search_auth_options():
     commands = commands_for(config(SEARCH, "properties.authOptions", value))
     assert command_lines(commands.azure_cli) == [
         f"az search service update {NAME_GROUP} --auth-options aadOrApiKey "
-        "--aad-auth-failure-mode http401WithBearerChallenge"]
+        "--aad-auth-failure-mode http401WithBearerChallenge"
+    ]
     assert command_lines(commands.powershell) == [
         f"Set-AzSearchService -ResourceId '{SEARCH}' -AuthOption AadOrApiKey "
-        "-AadAuthFailureMode Http401WithBearerChallenge"]
-    assert ("  properties: {\n    authOptions: {\n      aadOrApiKey: {\n"
-            "        aadAuthFailureMode: 'http401WithBearerChallenge'\n") in commands.bicep
-    assert "'Microsoft.Search/searchServices@2025-05-01' = {\n  name: 'srch-ai'\n" \
-        in commands.bicep
+        "-AadAuthFailureMode Http401WithBearerChallenge"
+    ]
+    assert (
+        "  properties: {\n    authOptions: {\n      aadOrApiKey: {\n"
+        "        aadAuthFailureMode: 'http401WithBearerChallenge'\n"
+    ) in commands.bicep
+    assert "'Microsoft.Search/searchServices@2025-05-01' = {\n  name: 'srch-ai'\n" in commands.bicep
     assert 'resource "azurerm_search_service"' in commands.terraform
     assert "  local_authentication_enabled = true\n" in commands.terraform
     assert '  authentication_failure_mode  = "http401WithBearerChallenge"\n' in commands.terraform
@@ -358,19 +417,39 @@ def test_search_auth_options_http403():
     assert "-AadAuthFailureMode Http403" in commands.powershell
 
 
-@pytest.mark.parametrize(("resource", "cli", "ps"), [
-    (AOAI, [f"az cognitiveservices account identity assign --name 'aoai' --resource-group "
-            f"'rg-ai' --subscription '{SUB}'"],
-     [f"Set-AzContext -Subscription '{SUB}' | Out-Null",
-      "Set-AzCognitiveServicesAccount -ResourceGroupName 'rg-ai' -Name 'aoai' "
-      "-IdentityType SystemAssigned"]),
-    (SEARCH, [f"az search service update {NAME_GROUP} --identity-type SystemAssigned"],
-     [f"Set-AzSearchService -ResourceId '{SEARCH}' -IdentityType SystemAssigned"]),
-    (HUB, [f"az rest --method patch --url 'https://management.azure.com{HUB}"
-           "?api-version=2024-10-01' --body '{\"identity\":{\"type\":\"SystemAssigned\"}}'"],
-     [f"Invoke-AzRestMethod -Method PATCH -Path '{HUB}?api-version=2024-10-01' "
-      "-Payload '{\"identity\":{\"type\":\"SystemAssigned\"}}'"]),
-])
+@pytest.mark.parametrize(
+    ("resource", "cli", "ps"),
+    [
+        (
+            AOAI,
+            [
+                f"az cognitiveservices account identity assign --name 'aoai' --resource-group "
+                f"'rg-ai' --subscription '{SUB}'"
+            ],
+            [
+                f"Set-AzContext -Subscription '{SUB}' | Out-Null",
+                "Set-AzCognitiveServicesAccount -ResourceGroupName 'rg-ai' -Name 'aoai' "
+                "-IdentityType SystemAssigned",
+            ],
+        ),
+        (
+            SEARCH,
+            [f"az search service update {NAME_GROUP} --identity-type SystemAssigned"],
+            [f"Set-AzSearchService -ResourceId '{SEARCH}' -IdentityType SystemAssigned"],
+        ),
+        (
+            HUB,
+            [
+                f"az rest --method patch --url 'https://management.azure.com{HUB}"
+                '?api-version=2024-10-01\' --body \'{"identity":{"type":"SystemAssigned"}}\''
+            ],
+            [
+                f"Invoke-AzRestMethod -Method PATCH -Path '{HUB}?api-version=2024-10-01' "
+                '-Payload \'{"identity":{"type":"SystemAssigned"}}\''
+            ],
+        ),
+    ],
+)
 def test_system_assigned_identity(resource, cli, ps):
     commands = commands_for(config(resource, "identity.type", "SystemAssigned"))
     assert command_lines(commands.azure_cli) == cli
@@ -382,17 +461,21 @@ def test_system_assigned_identity(resource, cli, ps):
 def test_disable_local_auth_false():
     cognitive = commands_for(config(AOAI, "properties.disableLocalAuth", False))
     assert command_lines(cognitive.azure_cli) == [
-        f"az resource update --ids '{AOAI}' --set 'properties.disableLocalAuth=false'"]
+        f"az resource update --ids '{AOAI}' --set 'properties.disableLocalAuth=false'"
+    ]
     assert command_lines(cognitive.powershell)[1] == (
         "Set-AzCognitiveServicesAccount -ResourceGroupName 'rg-ai' -Name 'aoai' "
-        "-DisableLocalAuth $false")
+        "-DisableLocalAuth $false"
+    )
     assert "  local_auth_enabled  = true\n" in cognitive.terraform
     assert "    disableLocalAuth: false\n" in cognitive.bicep
     search = commands_for(config(SEARCH, "properties.disableLocalAuth", False))
     assert command_lines(search.azure_cli) == [
-        f"az search service update {NAME_GROUP} --disable-local-auth false"]
+        f"az search service update {NAME_GROUP} --disable-local-auth false"
+    ]
     assert command_lines(search.powershell) == [
-        f"Set-AzSearchService -ResourceId '{SEARCH}' -DisableLocalAuth $false"]
+        f"Set-AzSearchService -ResourceId '{SEARCH}' -DisableLocalAuth $false"
+    ]
     assert "  local_authentication_enabled = true\n" in search.terraform
 
 
@@ -400,59 +483,92 @@ def test_allow_shared_key_access():
     commands = commands_for(config(STORAGE, "properties.allowSharedKeyAccess", True))
     assert command_lines(commands.azure_cli) == [
         f"az storage account update --name 'stai' --resource-group 'rg-ai' --subscription "
-        f"'{SUB}' --allow-shared-key-access true"]
+        f"'{SUB}' --allow-shared-key-access true"
+    ]
     assert command_lines(commands.powershell) == [
         f"Set-AzContext -Subscription '{SUB}' | Out-Null",
-        "Set-AzStorageAccount -ResourceGroupName 'rg-ai' -Name 'stai' -AllowSharedKeyAccess $true"]
+        "Set-AzStorageAccount -ResourceGroupName 'rg-ai' -Name 'stai' -AllowSharedKeyAccess $true",
+    ]
     assert "  shared_access_key_enabled = true\n" in commands.terraform
     assert "    allowSharedKeyAccess: true\n" in commands.bicep
 
 
-@pytest.mark.parametrize(("resource", "api"), [
-    (f"{HUB}/connections/aoai", "2024-10-01"),
-    (f"{RG}/providers/Microsoft.CognitiveServices/accounts/found/connections/aoai",
-     "2025-09-01"),
-    (f"{PROJECT}/connections/aoai", "2025-09-01"),
-])
+@pytest.mark.parametrize(
+    ("resource", "api"),
+    [
+        (f"{HUB}/connections/aoai", "2024-10-01"),
+        (
+            f"{RG}/providers/Microsoft.CognitiveServices/accounts/found/connections/aoai",
+            "2025-09-01",
+        ),
+        (f"{PROJECT}/connections/aoai", "2025-09-01"),
+    ],
+)
 def test_connection_to_entra_id(resource, api):
     value = {"authType": "AAD", "category": "AzureOpenAI"}
     commands = commands_for(config(resource, "properties", value))
     body = '{"properties":{"authType":"AAD","category":"AzureOpenAI"}}'
     assert command_lines(commands.azure_cli) == [
         f"az rest --method patch --url 'https://management.azure.com{resource}"
-        f"?api-version={api}' --body '{body}'"]
+        f"?api-version={api}' --body '{body}'"
+    ]
     assert command_lines(commands.powershell) == [
-        f"Invoke-AzRestMethod -Method PATCH -Path '{resource}?api-version={api}' "
-        f"-Payload '{body}'"]
+        f"Invoke-AzRestMethod -Method PATCH -Path '{resource}?api-version={api}' -Payload '{body}'"
+    ]
     assert 'resource "azapi_update_resource"' in commands.terraform
     assert f'  resource_id = "{resource}"\n' in commands.terraform
-    assert "      authType = \"AAD\"\n      category = \"AzureOpenAI\"\n" in commands.terraform
+    assert '      authType = "AAD"\n      category = "AzureOpenAI"\n' in commands.terraform
     assert "    authType: 'AAD'\n    category: 'AzureOpenAI'\n" in commands.bicep
 
 
 def test_connection_auth_type_alone():
     resource = f"{HUB}/connections/aoai"
     commands = commands_for(config(resource, "properties.authType", "AAD"))
-    assert "--body '{\"properties\":{\"authType\":\"AAD\"}}'" in commands.azure_cli
+    assert '--body \'{"properties":{"authType":"AAD"}}\'' in commands.azure_cli
 
 
-@pytest.mark.parametrize(("resource", "setting", "cli", "ps"), [
-    (AOAI, "properties.networkAcls.bypass",
-     [f"az resource update --ids '{AOAI}' --set 'properties.networkAcls.bypass=\"AzureServices\"'"],
-     [f"$resource = Get-AzResource -ResourceId '{AOAI}' -ExpandProperties",
-      "$resource.'properties'.'networkAcls'.'bypass' = ConvertFrom-Json '\"AzureServices\"'",
-      "$resource | Set-AzResource -Force"]),
-    (STORAGE, "properties.networkAcls.bypass",
-     [f"az storage account update --name 'stai' --resource-group 'rg-ai' --subscription '{SUB}' "
-      "--bypass AzureServices"],
-     [f"Set-AzContext -Subscription '{SUB}' | Out-Null",
-      "Update-AzStorageAccountNetworkRuleSet -ResourceGroupName 'rg-ai' -Name 'stai' "
-      "-Bypass AzureServices"]),
-    (SEARCH, "properties.networkRuleSet.bypass",
-     [f"az resource update --ids '{SEARCH}' "
-      "--set 'properties.networkRuleSet.bypass=\"AzureServices\"'"],
-     [f"Set-AzSearchService -ResourceId '{SEARCH}' -Bypass AzureServices"]),
-])
+@pytest.mark.parametrize(
+    ("resource", "setting", "cli", "ps"),
+    [
+        (
+            AOAI,
+            "properties.networkAcls.bypass",
+            [
+                f"az resource update --ids '{AOAI}' --set "
+                "'properties.networkAcls.bypass=\"AzureServices\"'"
+            ],
+            [
+                f"$resource = Get-AzResource -ResourceId '{AOAI}' -ExpandProperties",
+                "$resource.'properties'.'networkAcls'.'bypass' = ConvertFrom-Json "
+                "'\"AzureServices\"'",
+                "$resource | Set-AzResource -Force",
+            ],
+        ),
+        (
+            STORAGE,
+            "properties.networkAcls.bypass",
+            [
+                "az storage account update --name 'stai' --resource-group 'rg-ai' --subscription "
+                f"'{SUB}' "
+                "--bypass AzureServices"
+            ],
+            [
+                f"Set-AzContext -Subscription '{SUB}' | Out-Null",
+                "Update-AzStorageAccountNetworkRuleSet -ResourceGroupName 'rg-ai' -Name 'stai' "
+                "-Bypass AzureServices",
+            ],
+        ),
+        (
+            SEARCH,
+            "properties.networkRuleSet.bypass",
+            [
+                f"az resource update --ids '{SEARCH}' "
+                "--set 'properties.networkRuleSet.bypass=\"AzureServices\"'"
+            ],
+            [f"Set-AzSearchService -ResourceId '{SEARCH}' -Bypass AzureServices"],
+        ),
+    ],
+)
 def test_trusted_services_bypass(resource, setting, cli, ps):
     commands = commands_for(config(resource, setting, "AzureServices"))
     assert command_lines(commands.azure_cli) == cli
@@ -472,10 +588,12 @@ def test_storage_bypass_keeps_logging_and_metrics():
     commands = commands_for(config(STORAGE, "properties.networkAcls.bypass", value))
     assert command_lines(commands.azure_cli) == [
         f"az storage account update --name 'stai' --resource-group 'rg-ai' --subscription "
-        f"'{SUB}' --bypass AzureServices Logging Metrics"]
+        f"'{SUB}' --bypass AzureServices Logging Metrics"
+    ]
     assert command_lines(commands.powershell)[1] == (
         "Update-AzStorageAccountNetworkRuleSet -ResourceGroupName 'rg-ai' -Name 'stai' "
-        "-Bypass AzureServices,Logging,Metrics")
+        "-Bypass AzureServices,Logging,Metrics"
+    )
     assert 'bypass = ["AzureServices", "Logging", "Metrics"]' in commands.terraform
     assert "bypass: 'AzureServices, Logging, Metrics'" in commands.bicep
     odd = commands_for(config(STORAGE, "properties.networkAcls.bypass", "AzureServices, Foo"))
@@ -485,18 +603,20 @@ def test_storage_bypass_keeps_logging_and_metrics():
 def test_combined_identity_takes_the_generic_form():
     commands = commands_for(config(AOAI, "identity.type", "SystemAssigned, UserAssigned"))
     assert command_lines(commands.azure_cli) == [
-        f"az resource update --ids '{AOAI}' --set 'identity.type=\"SystemAssigned, "
-        "UserAssigned\"'"]
+        f"az resource update --ids '{AOAI}' --set 'identity.type=\"SystemAssigned, UserAssigned\"'"
+    ]
 
 
 def test_custom_subdomain_warns_it_is_permanent():
     commands = commands_for(config(AOAI, "properties.customSubDomainName", "aoai-sub"))
     assert command_lines(commands.azure_cli) == [
         f"az cognitiveservices account update --name 'aoai' --resource-group 'rg-ai' "
-        f"--subscription '{SUB}' --custom-domain 'aoai-sub'"]
+        f"--subscription '{SUB}' --custom-domain 'aoai-sub'"
+    ]
     assert command_lines(commands.powershell)[1] == (
         "Set-AzCognitiveServicesAccount -ResourceGroupName 'rg-ai' -Name 'aoai' "
-        "-CustomSubdomainName 'aoai-sub'")
+        "-CustomSubdomainName 'aoai-sub'"
+    )
     for text in (commands.azure_cli, commands.powershell, commands.bicep):
         assert "cannot be changed or removed" in text
     assert '  custom_subdomain_name = "aoai-sub"\n' in commands.terraform
@@ -505,28 +625,33 @@ def test_custom_subdomain_warns_it_is_permanent():
 
 def test_deny_assignment_is_only_inspected():
     deny = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments/abc"
-    commands = commands_for(config(deny, "denyAssignment", None,
-                                   summary="Managed by the Databricks workspace 'dbw'"))
+    commands = commands_for(
+        config(deny, "denyAssignment", None, summary="Managed by the Databricks workspace 'dbw'")
+    )
     assert command_lines(commands.azure_cli) == [
-        f"az rest --method get --url 'https://management.azure.com{deny}"
-        "?api-version=2022-04-01'"]
+        f"az rest --method get --url 'https://management.azure.com{deny}?api-version=2022-04-01'"
+    ]
     assert command_lines(commands.powershell) == [f"Get-AzDenyAssignment -Id '{deny}'"]
     assert command_lines(commands.bicep) == []
     assert command_lines(commands.terraform) == []
     for text in commands.values():
-        assert "# Managed by the Databricks workspace 'dbw'" in text \
+        assert (
+            "# Managed by the Databricks workspace 'dbw'" in text
             or "// Managed by the Databricks workspace 'dbw'" in text
+        )
 
 
 def test_generic_fallback_with_a_known_type():
     vault = f"{RG}/providers/Microsoft.KeyVault/vaults/kv"
     commands = commands_for(config(vault, "properties.enableRbacAuthorization", True))
     assert command_lines(commands.azure_cli) == [
-        f"az resource update --ids '{vault}' --set 'properties.enableRbacAuthorization=true'"]
+        f"az resource update --ids '{vault}' --set 'properties.enableRbacAuthorization=true'"
+    ]
     assert command_lines(commands.powershell) == [
         f"$resource = Get-AzResource -ResourceId '{vault}' -ExpandProperties",
         "$resource.'properties'.'enableRbacAuthorization' = ConvertFrom-Json 'true'",
-        "$resource | Set-AzResource -Force"]
+        "$resource | Set-AzResource -Force",
+    ]
     assert command_lines(commands.bicep) == []
     assert "//   properties: {\n//     enableRbacAuthorization: true\n" in commands.bicep
     assert '  type        = "Microsoft.KeyVault/vaults@2023-07-01"\n' in commands.terraform
@@ -543,7 +668,8 @@ def test_generic_fallback_with_an_unknown_type_is_commented():
 def test_a_setting_on_the_wrong_type_falls_back_to_generic():
     commands = commands_for(config(STORAGE, "properties.disableLocalAuth", False))
     assert command_lines(commands.azure_cli) == [
-        f"az resource update --ids '{STORAGE}' --set 'properties.disableLocalAuth=false'"]
+        f"az resource update --ids '{STORAGE}' --set 'properties.disableLocalAuth=false'"
+    ]
     commands = commands_for(config(SEARCH, "properties.authOptions", {"apiKeyOnly": {}}))
     assert "az resource update" in commands.azure_cli
 
@@ -554,14 +680,15 @@ def test_configuration_needs_resource_and_setting():
 
 
 def test_parse_arm_id_keeps_case():
-    parsed = target_of(f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
-                          "microsoft.cognitiveservices/accounts/A/projects/P")
+    parsed = target_of(
+        f"/subscriptions/{SUB}/resourcegroups/RG-AI/providers/"
+        "microsoft.cognitiveservices/accounts/A/projects/P"
+    )
     assert (parsed.level, parsed.resource_group, parsed.name) == ("resource", "RG-AI", "A/P")
     assert parsed.known == RESOURCE_TYPES["microsoft.cognitiveservices/accounts/projects"]
     assert target_of(MG).management_group == "mg-corp"
     assert target_of("not-an-id").level == "other"
-    assert target_of(f"{SEARCH}/providers/Microsoft.Insights/diagnosticSettings/x").level \
-        == "other"
+    assert target_of(f"{SEARCH}/providers/Microsoft.Insights/diagnosticSettings/x").level == "other"
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,8 +704,13 @@ def run_cli(text: str) -> list[list[str]]:
     argument lists of the calls; fail if anything appeared in the marker directory."""
     syntax = subprocess.run(["bash", "-n"], input=text.encode(), capture_output=True, timeout=20)
     assert syntax.returncode == 0, syntax.stderr.decode()
-    result = subprocess.run(["bash", "-c", PRELUDE + text], capture_output=True, cwd=MARK_DIR,
-                            stdin=subprocess.DEVNULL, timeout=20)
+    result = subprocess.run(
+        ["bash", "-c", PRELUDE + text],
+        capture_output=True,
+        cwd=MARK_DIR,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert list(Path(MARK_DIR).iterdir()) == [], "a hostile name ran a command"
     calls, current = [], []
@@ -607,7 +739,7 @@ class UrlOf:
     def matches(self, other: object) -> bool:
         if not isinstance(other, str) or not other.startswith(self.prefix):
             return False
-        rest = other[len(self.prefix):]
+        rest = other[len(self.prefix) :]
         if rest.count("?") != 1 or "#" in rest or not rest.isascii() or " " in rest:
             return False
         path, query = rest.split("?")
@@ -629,7 +761,7 @@ class JsonOf:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, str) or not other.startswith(self.prefix):
             return False
-        return json.loads(other[len(self.prefix):]) == self.value
+        return json.loads(other[len(self.prefix) :]) == self.value
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -681,12 +813,16 @@ def ps_calls(text: str) -> list[tuple[str, dict[str, str]]]:
         if words[:2] == ["$resource", "="]:
             words = words[2:]
         elif words[0].startswith("$resource."):
-            calls.append(("assign", {"path": "\x1f".join(ps_member_path(words[0])),
-                                     "value": ps_value(words[-1])}))
+            calls.append(
+                (
+                    "assign",
+                    {"path": "\x1f".join(ps_member_path(words[0])), "value": ps_value(words[-1])},
+                )
+            )
             assert words[1:3] == ["=", "ConvertFrom-Json"] and len(words) == 4
             continue
         if "|" in words:
-            head, tail = words[: words.index("|")], words[words.index("|") + 1:]
+            head, tail = words[: words.index("|")], words[words.index("|") + 1 :]
             words = tail if head == ["$resource"] else head
         params, index = {}, 1
         while index < len(words):
@@ -703,7 +839,7 @@ def ps_calls(text: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def ps_member_path(word: str) -> list[str]:
-    rest, segments = word[len("$resource"):], []
+    rest, segments = word[len("$resource") :], []
     while rest:
         assert rest[0] == "."
         literal = ps_words(rest[1:])[0] if rest[1] == "(" else None
@@ -711,7 +847,7 @@ def ps_member_path(word: str) -> list[str]:
             _, end = ps_single(rest, 1)
             literal = rest[1:end]
         segments.append(ps_unquote(literal))
-        rest = rest[1 + len(literal):]
+        rest = rest[1 + len(literal) :]
     return segments
 
 
@@ -758,8 +894,11 @@ def bicep_property(tokens: list[tuple[str, str]], name: str) -> list[str]:
     """The string values written as `name: '<value>'`."""
     found = []
     for index in range(len(tokens) - 2):
-        if tokens[index] == ("ident", name) and tokens[index + 1] == ("punct", ":") \
-                and tokens[index + 2][0] == "string":
+        if (
+            tokens[index] == ("ident", name)
+            and tokens[index + 1] == ("punct", ":")
+            and tokens[index + 2][0] == "string"
+        ):
             found.append(tokens[index + 2][1])
     return found
 
@@ -784,8 +923,8 @@ def terraform_block(text: str) -> tuple[str, dict[str, Any]]:
     parsed = hcl2.loads(text)
     resources = parsed.get("resource", [])
     assert len(resources) == 1
-    (resource_type, labelled), = resources[0].items()
-    (label, attributes), = labelled.items()
+    ((resource_type, labelled),) = resources[0].items()
+    ((label, attributes),) = labelled.items()
     assert re.fullmatch(r'"[A-Za-z][A-Za-z0-9_]*"', label)
     return resource_type.strip('"'), attributes
 
@@ -798,10 +937,19 @@ def hcl_string(attributes: dict[str, Any], name: str) -> str:
 # Hostile inputs
 
 MARKER_FRAGMENTS = [
-    f"$(touch {MARK_DIR}/pwned)", f"`touch {MARK_DIR}/pwned`", f"';touch {MARK_DIR}/pwned;'",
-    f'";touch {MARK_DIR}/pwned;"', f"\ntouch {MARK_DIR}/pwned\n", f"&& touch {MARK_DIR}/pwned",
-    f"| touch {MARK_DIR}/pwned", "$(touch pwned)", "`touch pwned`", "';touch pwned #",
-    "\r\ntouch pwned\r\n", "$'\\ntouch pwned'", "\u2019; touch pwned; \u2018",
+    f"$(touch {MARK_DIR}/pwned)",
+    f"`touch {MARK_DIR}/pwned`",
+    f"';touch {MARK_DIR}/pwned;'",
+    f'";touch {MARK_DIR}/pwned;"',
+    f"\ntouch {MARK_DIR}/pwned\n",
+    f"&& touch {MARK_DIR}/pwned",
+    f"| touch {MARK_DIR}/pwned",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "';touch pwned #",
+    "\r\ntouch pwned\r\n",
+    "$'\\ntouch pwned'",
+    "\u2019; touch pwned; \u2018",
 ]
 FRAGMENTS = [*HOSTILE, *MARKER_FRAGMENTS]
 SLASH_FREE = [f for f in FRAGMENTS if "/" not in f]
@@ -810,10 +958,20 @@ _CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 
 
 def _hostile(fragments: list[str], exclude: str = "") -> st.SearchStrategy[str]:
-    chars = _CHARS if not exclude else st.characters(
-        exclude_categories=("Cs",), exclude_characters="\x00" + exclude)
-    return st.lists(st.one_of(st.sampled_from(fragments), st.text(chars, max_size=3)),
-                    min_size=1, max_size=5).map("".join).filter(bool)
+    chars = (
+        _CHARS
+        if not exclude
+        else st.characters(exclude_categories=("Cs",), exclude_characters="\x00" + exclude)
+    )
+    return (
+        st.lists(
+            st.one_of(st.sampled_from(fragments), st.text(chars, max_size=3)),
+            min_size=1,
+            max_size=5,
+        )
+        .map("".join)
+        .filter(bool)
+    )
 
 
 hostile = _hostile(FRAGMENTS)
@@ -839,8 +997,9 @@ def scopes(draw: st.DrawFn) -> str:
     }[level]
 
 
-principal_types = st.one_of(st.none(), st.sampled_from(["User", "Group", "ServicePrincipal"]),
-                            hostile)
+principal_types = st.one_of(
+    st.none(), st.sampled_from(["User", "Group", "ServicePrincipal"]), hostile
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,13 +1007,26 @@ principal_types = st.one_of(st.none(), st.sampled_from(["User", "Group", "Servic
 
 
 @CHECK
-@given(principal=hostile, principal_type=principal_types, role_id=_hostile(SLASH_FREE, "/"),
-       role_name=hostile, summary=hostile, scope=scopes())
+@given(
+    principal=hostile,
+    principal_type=principal_types,
+    role_id=_hostile(SLASH_FREE, "/"),
+    role_name=hostile,
+    summary=hostile,
+    scope=scopes(),
+)
 def test_hostile_role_assignment(principal, principal_type, role_id, role_name, summary, scope):
-    commands = commands_for(Remediation(
-        kind="roleAssignment", summary=summary, principal_id=principal,
-        principal_type=principal_type, role_definition_id=role_id, role_name=role_name,
-        scope=scope))
+    commands = commands_for(
+        Remediation(
+            kind="roleAssignment",
+            summary=summary,
+            principal_id=principal,
+            principal_type=principal_type,
+            role_definition_id=role_id,
+            role_name=role_name,
+            scope=scope,
+        )
+    )
 
     expected = ["role", "assignment", "create", *flag("--assignee-object-id", principal)]
     if principal_type:
@@ -864,8 +1036,12 @@ def test_hostile_role_assignment(principal, principal_type, role_id, role_name, 
 
     [(cmdlet, params)] = ps_calls(commands.powershell)
     assert cmdlet == "New-AzRoleAssignment"
-    assert params == {"-ObjectId": principal, "-RoleDefinitionId": role_id, "-Scope": scope,
-                      **({"-ObjectType": principal_type} if principal_type else {})}
+    assert params == {
+        "-ObjectId": principal,
+        "-RoleDefinitionId": role_id,
+        "-Scope": scope,
+        **({"-ObjectType": principal_type} if principal_type else {}),
+    }
 
     tokens = bicep_tokens(commands.bicep)
     if any(kind != "comment" and kind != "newline" for kind, _ in tokens):
@@ -878,8 +1054,11 @@ def test_hostile_role_assignment(principal, principal_type, role_id, role_name, 
     assert hcl_string(attributes, "principal_id") == principal
     assert hcl_string(attributes, "role_definition_id").endswith(f"/roleDefinitions/{role_id}")
     assert set(attributes) - {"__is_block__"} == {
-        "scope", "role_definition_id", "principal_id",
-        *(["principal_type"] if principal_type else [])}
+        "scope",
+        "role_definition_id",
+        "principal_id",
+        *(["principal_type"] if principal_type else []),
+    }
     if principal_type:
         assert hcl_string(attributes, "principal_type") == principal_type
 
@@ -887,27 +1066,47 @@ def test_hostile_role_assignment(principal, principal_type, role_id, role_name, 
 @CHECK
 @given(principal=hostile, role_id=_hostile(SLASH_FREE, "/"), summary=hostile, scope=scopes())
 def test_hostile_activation(principal, role_id, summary, scope):
-    commands = commands_for(Remediation(
-        kind="activateEligible", summary=summary, principal_id=principal,
-        role_definition_id=role_id, scope=scope))
+    commands = commands_for(
+        Remediation(
+            kind="activateEligible",
+            summary=summary,
+            principal_id=principal,
+            role_definition_id=role_id,
+            scope=scope,
+        )
+    )
     request = activation_request_name(principal, role_id, scope)
     parsed = target_of(scope)
     role_path = f"/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
-    role_full = f"/subscriptions/{parsed.subscription}{role_path}" if parsed.subscription \
-        else role_path
-    body = {"properties": {
-        "principalId": principal, "roleDefinitionId": role_full, "requestType": "SelfActivate",
-        "justification": "Activated to resolve an access failure found by ai-hub-diagnose",
-        "scheduleInfo": {"expiration": {"type": "AfterDuration", "duration": "PT8H"}}}}
-    url = UrlOf(f"{scope.rstrip('/')}/providers/Microsoft.Authorization/"
-                f"roleAssignmentScheduleRequests/{request}", "2020-10-01")
+    role_full = (
+        f"/subscriptions/{parsed.subscription}{role_path}" if parsed.subscription else role_path
+    )
+    body = {
+        "properties": {
+            "principalId": principal,
+            "roleDefinitionId": role_full,
+            "requestType": "SelfActivate",
+            "justification": "Activated to resolve an access failure found by ai-hub-diagnose",
+            "scheduleInfo": {"expiration": {"type": "AfterDuration", "duration": "PT8H"}},
+        }
+    }
+    url = UrlOf(
+        f"{scope.rstrip('/')}/providers/Microsoft.Authorization/"
+        f"roleAssignmentScheduleRequests/{request}",
+        "2020-10-01",
+    )
     assert run_cli(commands.azure_cli) == [
-        ["rest", "--method", "put", "--url", url, "--body", JsonOf(body)]]
+        ["rest", "--method", "put", "--url", url, "--body", JsonOf(body)]
+    ]
 
     [(cmdlet, params)] = ps_calls(commands.powershell)
     assert cmdlet == "New-AzRoleAssignmentScheduleRequest"
-    assert (params["-Name"], params["-Scope"], params["-PrincipalId"],
-            params["-RoleDefinitionId"]) == (request, scope, principal, role_full)
+    assert (
+        params["-Name"],
+        params["-Scope"],
+        params["-PrincipalId"],
+        params["-RoleDefinitionId"],
+    ) == (request, scope, principal, role_full)
 
     tokens = bicep_tokens(commands.bicep)
     if any(kind != "comment" and kind != "newline" for kind, _ in tokens):
@@ -922,18 +1121,37 @@ def test_hostile_activation(principal, role_id, summary, scope):
 
 
 @CHECK
-@given(principal=hostile, role_id=_hostile(SLASH_FREE, "/"), summary=hostile, scope=scopes(),
-       assignment=st.one_of(st.none(), hostile))
+@given(
+    principal=hostile,
+    role_id=_hostile(SLASH_FREE, "/"),
+    summary=hostile,
+    scope=scopes(),
+    assignment=st.one_of(st.none(), hostile),
+)
 def test_hostile_remove_assignment(principal, role_id, summary, scope, assignment):
-    commands = commands_for(Remediation(
-        kind="removeAssignment", summary=summary, principal_id=principal,
-        role_definition_id=role_id, scope=scope, resource=assignment))
+    commands = commands_for(
+        Remediation(
+            kind="removeAssignment",
+            summary=summary,
+            principal_id=principal,
+            role_definition_id=role_id,
+            scope=scope,
+            resource=assignment,
+        )
+    )
     expected = ["role", "assignment", "delete"]
-    expected += flag("--ids", assignment) if assignment else [
-        *flag("--assignee", principal), *flag("--role", role_id), *flag("--scope", scope)]
+    expected += (
+        flag("--ids", assignment)
+        if assignment
+        else [*flag("--assignee", principal), *flag("--role", role_id), *flag("--scope", scope)]
+    )
     assert run_cli(commands.azure_cli) == [expected]
-    assert ps_calls(commands.powershell) == [("Remove-AzRoleAssignment", {
-        "-ObjectId": principal, "-RoleDefinitionId": role_id, "-Scope": scope})]
+    assert ps_calls(commands.powershell) == [
+        (
+            "Remove-AzRoleAssignment",
+            {"-ObjectId": principal, "-RoleDefinitionId": role_id, "-Scope": scope},
+        )
+    ]
     assert all(kind in ("comment", "newline") for kind, _ in bicep_tokens(commands.bicep))
     assert "resource" not in hcl2.loads(commands.terraform)
 
@@ -953,119 +1171,298 @@ class Target:
 
 
 def _names(target: Target) -> list[str]:
-    return [*flag("--name", target.name), *flag("--resource-group", target.group),
-            *flag("--subscription", target.sub)]
+    return [
+        *flag("--name", target.name),
+        *flag("--resource-group", target.group),
+        *flag("--subscription", target.sub),
+    ]
 
 
 RGP = "/subscriptions/{sub}/resourceGroups/{group}/providers/"
 CONFIG_CASES: list[tuple[str, str, Any, Any, Any]] = [
     # (resource path template, setting, value (None: hostile), expected az args, PS check)
-    (RGP + "Microsoft.Search/searchServices/{name}", "properties.authOptions",
-     {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
-     lambda t: ["search", "service", "update", *_names(t), "--auth-options", "aadOrApiKey",
-                "--aad-auth-failure-mode", "http403"],
-     lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid, "-AuthOption": "AadOrApiKey",
-                                         "-AadAuthFailureMode": "Http403"})]),
-    (RGP + "Microsoft.CognitiveServices/accounts/{name}", "identity.type", "SystemAssigned",
-     lambda t: ["cognitiveservices", "account", "identity", "assign", *_names(t)],
-     lambda t: [("Set-AzContext", {"-Subscription": t.sub}),
-                ("Set-AzCognitiveServicesAccount", {"-ResourceGroupName": t.group,
-                                                    "-Name": t.name,
-                                                    "-IdentityType": "SystemAssigned"})]),
-    (RGP + "Microsoft.Search/searchServices/{name}", "identity.type", "SystemAssigned",
-     lambda t: ["search", "service", "update", *_names(t), "--identity-type", "SystemAssigned"],
-     lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid,
-                                         "-IdentityType": "SystemAssigned"})]),
-    (RGP + "Microsoft.MachineLearningServices/workspaces/{name}", "identity.type",
-     "SystemAssigned",
-     lambda t: ["rest", "--method", "patch", "--url", UrlOf(t.rid, "2024-10-01"), "--body",
-                JsonOf({"identity": {"type": "SystemAssigned"}})],
-     lambda t: [("Invoke-AzRestMethod", {
-         "-Method": "PATCH", "-Path": UrlOf(t.rid, "2024-10-01", prefix=""),
-         "-Payload": JsonOf({"identity": {"type": "SystemAssigned"}})})]),
-    (RGP + "Microsoft.CognitiveServices/accounts/{name}", "properties.disableLocalAuth", False,
-     lambda t: ["resource", "update", "--ids", t.rid, "--set", "properties.disableLocalAuth=false"],
-     lambda t: [("Set-AzContext", {"-Subscription": t.sub}),
-                ("Set-AzCognitiveServicesAccount", {"-ResourceGroupName": t.group,
-                                                    "-Name": t.name,
-                                                    "-DisableLocalAuth": "$false"})]),
-    (RGP + "Microsoft.Search/searchServices/{name}", "properties.disableLocalAuth", False,
-     lambda t: ["search", "service", "update", *_names(t), "--disable-local-auth", "false"],
-     lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid, "-DisableLocalAuth": "$false"})]),
-    (RGP + "Microsoft.Storage/storageAccounts/{name}", "properties.allowSharedKeyAccess", True,
-     lambda t: ["storage", "account", "update", *_names(t), "--allow-shared-key-access", "true"],
-     lambda t: [("Set-AzContext", {"-Subscription": t.sub}),
-                ("Set-AzStorageAccount", {"-ResourceGroupName": t.group, "-Name": t.name,
-                                          "-AllowSharedKeyAccess": "$true"})]),
-    (RGP + "Microsoft.MachineLearningServices/workspaces/{parent}/connections/{name}",
-     "properties", None,
-     lambda t: ["rest", "--method", "patch", "--url", UrlOf(t.rid, "2024-10-01"), "--body",
-                JsonOf({"properties": {"authType": "AAD", "category": t.value["category"]}})],
-     lambda t: [("Invoke-AzRestMethod", {
-         "-Method": "PATCH", "-Path": UrlOf(t.rid, "2024-10-01", prefix=""),
-         "-Payload": JsonOf({"properties": {"authType": "AAD",
-                                            "category": t.value["category"]}})})]),
-    (RGP + "Microsoft.CognitiveServices/accounts/{parent}/projects/{parent}/connections/{name}",
-     "properties", None,
-     lambda t: ["rest", "--method", "patch", "--url", UrlOf(t.rid, "2025-09-01"), "--body",
-                JsonOf({"properties": {"authType": "AAD", "category": t.value["category"]}})],
-     None),
-    (RGP + "Microsoft.CognitiveServices/accounts/{name}", "properties.networkAcls.bypass",
-     "AzureServices",
-     lambda t: ["resource", "update", "--ids", t.rid, "--set",
-                'properties.networkAcls.bypass="AzureServices"'],
-     lambda t: [("Get-AzResource", {"-ResourceId": t.rid, "-ExpandProperties": ""}),
-                ("assign", {"path": "properties\x1fnetworkAcls\x1fbypass",
-                            "value": '"AzureServices"'}),
-                ("Set-AzResource", {"-Force": ""})]),
-    (RGP + "Microsoft.Storage/storageAccounts/{name}", "properties.networkAcls.bypass",
-     "AzureServices",
-     lambda t: ["storage", "account", "update", *_names(t), "--bypass", "AzureServices"],
-     lambda t: [("Set-AzContext", {"-Subscription": t.sub}),
-                ("Update-AzStorageAccountNetworkRuleSet", {
-                    "-ResourceGroupName": t.group, "-Name": t.name,
-                    "-Bypass": "AzureServices"})]),
-    (RGP + "Microsoft.Search/searchServices/{name}", "properties.networkRuleSet.bypass",
-     "AzureServices",
-     lambda t: ["resource", "update", "--ids", t.rid, "--set",
-                'properties.networkRuleSet.bypass="AzureServices"'],
-     lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid, "-Bypass": "AzureServices"})]),
-    (RGP + "Microsoft.CognitiveServices/accounts/{name}", "properties.customSubDomainName", None,
-     lambda t: ["cognitiveservices", "account", "update", *_names(t),
-                *flag("--custom-domain", t.value)],
-     lambda t: [("Set-AzContext", {"-Subscription": t.sub}),
-                ("Set-AzCognitiveServicesAccount", {"-ResourceGroupName": t.group,
-                                                    "-Name": t.name,
-                                                    "-CustomSubdomainName": t.value})]),
-    ("/subscriptions/{sub}/providers/Microsoft.Authorization/denyAssignments/{name}",
-     "denyAssignment", None,
-     lambda t: ["rest", "--method", "get", "--url", UrlOf(t.rid, "2022-04-01")],
-     lambda t: [("Get-AzDenyAssignment", {"-Id": t.rid})]),
-    (RGP + "Microsoft.KeyVault/vaults/{name}", "properties.enableRbacAuthorization", None,
-     lambda t: ["resource", "update", "--ids", t.rid, "--set",
-                JsonOf(t.value, prefix="properties.enableRbacAuthorization=")],
-     lambda t: [("Get-AzResource", {"-ResourceId": t.rid, "-ExpandProperties": ""}),
-                ("assign", {"path": "properties\x1fenableRbacAuthorization",
-                            "value": JsonOf(t.value)}),
-                ("Set-AzResource", {"-Force": ""})]),
-    (RGP + "Microsoft.Web/sites/{name}", "properties.siteConfig", None,
-     lambda t: ["resource", "update", "--ids", t.rid, "--set",
-                JsonOf(t.value, prefix="properties.siteConfig=")], None),
+    (
+        RGP + "Microsoft.Search/searchServices/{name}",
+        "properties.authOptions",
+        {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
+        lambda t: [
+            "search",
+            "service",
+            "update",
+            *_names(t),
+            "--auth-options",
+            "aadOrApiKey",
+            "--aad-auth-failure-mode",
+            "http403",
+        ],
+        lambda t: [
+            (
+                "Set-AzSearchService",
+                {
+                    "-ResourceId": t.rid,
+                    "-AuthOption": "AadOrApiKey",
+                    "-AadAuthFailureMode": "Http403",
+                },
+            )
+        ],
+    ),
+    (
+        RGP + "Microsoft.CognitiveServices/accounts/{name}",
+        "identity.type",
+        "SystemAssigned",
+        lambda t: ["cognitiveservices", "account", "identity", "assign", *_names(t)],
+        lambda t: [
+            ("Set-AzContext", {"-Subscription": t.sub}),
+            (
+                "Set-AzCognitiveServicesAccount",
+                {"-ResourceGroupName": t.group, "-Name": t.name, "-IdentityType": "SystemAssigned"},
+            ),
+        ],
+    ),
+    (
+        RGP + "Microsoft.Search/searchServices/{name}",
+        "identity.type",
+        "SystemAssigned",
+        lambda t: ["search", "service", "update", *_names(t), "--identity-type", "SystemAssigned"],
+        lambda t: [
+            ("Set-AzSearchService", {"-ResourceId": t.rid, "-IdentityType": "SystemAssigned"})
+        ],
+    ),
+    (
+        RGP + "Microsoft.MachineLearningServices/workspaces/{name}",
+        "identity.type",
+        "SystemAssigned",
+        lambda t: [
+            "rest",
+            "--method",
+            "patch",
+            "--url",
+            UrlOf(t.rid, "2024-10-01"),
+            "--body",
+            JsonOf({"identity": {"type": "SystemAssigned"}}),
+        ],
+        lambda t: [
+            (
+                "Invoke-AzRestMethod",
+                {
+                    "-Method": "PATCH",
+                    "-Path": UrlOf(t.rid, "2024-10-01", prefix=""),
+                    "-Payload": JsonOf({"identity": {"type": "SystemAssigned"}}),
+                },
+            )
+        ],
+    ),
+    (
+        RGP + "Microsoft.CognitiveServices/accounts/{name}",
+        "properties.disableLocalAuth",
+        False,
+        lambda t: [
+            "resource",
+            "update",
+            "--ids",
+            t.rid,
+            "--set",
+            "properties.disableLocalAuth=false",
+        ],
+        lambda t: [
+            ("Set-AzContext", {"-Subscription": t.sub}),
+            (
+                "Set-AzCognitiveServicesAccount",
+                {"-ResourceGroupName": t.group, "-Name": t.name, "-DisableLocalAuth": "$false"},
+            ),
+        ],
+    ),
+    (
+        RGP + "Microsoft.Search/searchServices/{name}",
+        "properties.disableLocalAuth",
+        False,
+        lambda t: ["search", "service", "update", *_names(t), "--disable-local-auth", "false"],
+        lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid, "-DisableLocalAuth": "$false"})],
+    ),
+    (
+        RGP + "Microsoft.Storage/storageAccounts/{name}",
+        "properties.allowSharedKeyAccess",
+        True,
+        lambda t: ["storage", "account", "update", *_names(t), "--allow-shared-key-access", "true"],
+        lambda t: [
+            ("Set-AzContext", {"-Subscription": t.sub}),
+            (
+                "Set-AzStorageAccount",
+                {"-ResourceGroupName": t.group, "-Name": t.name, "-AllowSharedKeyAccess": "$true"},
+            ),
+        ],
+    ),
+    (
+        RGP + "Microsoft.MachineLearningServices/workspaces/{parent}/connections/{name}",
+        "properties",
+        None,
+        lambda t: [
+            "rest",
+            "--method",
+            "patch",
+            "--url",
+            UrlOf(t.rid, "2024-10-01"),
+            "--body",
+            JsonOf({"properties": {"authType": "AAD", "category": t.value["category"]}}),
+        ],
+        lambda t: [
+            (
+                "Invoke-AzRestMethod",
+                {
+                    "-Method": "PATCH",
+                    "-Path": UrlOf(t.rid, "2024-10-01", prefix=""),
+                    "-Payload": JsonOf(
+                        {"properties": {"authType": "AAD", "category": t.value["category"]}}
+                    ),
+                },
+            )
+        ],
+    ),
+    (
+        RGP + "Microsoft.CognitiveServices/accounts/{parent}/projects/{parent}/connections/{name}",
+        "properties",
+        None,
+        lambda t: [
+            "rest",
+            "--method",
+            "patch",
+            "--url",
+            UrlOf(t.rid, "2025-09-01"),
+            "--body",
+            JsonOf({"properties": {"authType": "AAD", "category": t.value["category"]}}),
+        ],
+        None,
+    ),
+    (
+        RGP + "Microsoft.CognitiveServices/accounts/{name}",
+        "properties.networkAcls.bypass",
+        "AzureServices",
+        lambda t: [
+            "resource",
+            "update",
+            "--ids",
+            t.rid,
+            "--set",
+            'properties.networkAcls.bypass="AzureServices"',
+        ],
+        lambda t: [
+            ("Get-AzResource", {"-ResourceId": t.rid, "-ExpandProperties": ""}),
+            ("assign", {"path": "properties\x1fnetworkAcls\x1fbypass", "value": '"AzureServices"'}),
+            ("Set-AzResource", {"-Force": ""}),
+        ],
+    ),
+    (
+        RGP + "Microsoft.Storage/storageAccounts/{name}",
+        "properties.networkAcls.bypass",
+        "AzureServices",
+        lambda t: ["storage", "account", "update", *_names(t), "--bypass", "AzureServices"],
+        lambda t: [
+            ("Set-AzContext", {"-Subscription": t.sub}),
+            (
+                "Update-AzStorageAccountNetworkRuleSet",
+                {"-ResourceGroupName": t.group, "-Name": t.name, "-Bypass": "AzureServices"},
+            ),
+        ],
+    ),
+    (
+        RGP + "Microsoft.Search/searchServices/{name}",
+        "properties.networkRuleSet.bypass",
+        "AzureServices",
+        lambda t: [
+            "resource",
+            "update",
+            "--ids",
+            t.rid,
+            "--set",
+            'properties.networkRuleSet.bypass="AzureServices"',
+        ],
+        lambda t: [("Set-AzSearchService", {"-ResourceId": t.rid, "-Bypass": "AzureServices"})],
+    ),
+    (
+        RGP + "Microsoft.CognitiveServices/accounts/{name}",
+        "properties.customSubDomainName",
+        None,
+        lambda t: [
+            "cognitiveservices",
+            "account",
+            "update",
+            *_names(t),
+            *flag("--custom-domain", t.value),
+        ],
+        lambda t: [
+            ("Set-AzContext", {"-Subscription": t.sub}),
+            (
+                "Set-AzCognitiveServicesAccount",
+                {"-ResourceGroupName": t.group, "-Name": t.name, "-CustomSubdomainName": t.value},
+            ),
+        ],
+    ),
+    (
+        "/subscriptions/{sub}/providers/Microsoft.Authorization/denyAssignments/{name}",
+        "denyAssignment",
+        None,
+        lambda t: ["rest", "--method", "get", "--url", UrlOf(t.rid, "2022-04-01")],
+        lambda t: [("Get-AzDenyAssignment", {"-Id": t.rid})],
+    ),
+    (
+        RGP + "Microsoft.KeyVault/vaults/{name}",
+        "properties.enableRbacAuthorization",
+        None,
+        lambda t: [
+            "resource",
+            "update",
+            "--ids",
+            t.rid,
+            "--set",
+            JsonOf(t.value, prefix="properties.enableRbacAuthorization="),
+        ],
+        lambda t: [
+            ("Get-AzResource", {"-ResourceId": t.rid, "-ExpandProperties": ""}),
+            ("assign", {"path": "properties\x1fenableRbacAuthorization", "value": JsonOf(t.value)}),
+            ("Set-AzResource", {"-Force": ""}),
+        ],
+    ),
+    (
+        RGP + "Microsoft.Web/sites/{name}",
+        "properties.siteConfig",
+        None,
+        lambda t: [
+            "resource",
+            "update",
+            "--ids",
+            t.rid,
+            "--set",
+            JsonOf(t.value, prefix="properties.siteConfig="),
+        ],
+        None,
+    ),
 ]
 
 
 @CHECK
-@given(case=st.sampled_from(range(len(CONFIG_CASES))), sub=hostile_name, group=hostile_name,
-       name=hostile_name, parent=hostile_name, free=hostile, summary=hostile)
+@given(
+    case=st.sampled_from(range(len(CONFIG_CASES))),
+    sub=hostile_name,
+    group=hostile_name,
+    name=hostile_name,
+    parent=hostile_name,
+    free=hostile,
+    summary=hostile,
+)
 def test_hostile_configuration(case, sub, group, name, parent, free, summary):
     template, setting, value, cli, ps = CONFIG_CASES[case]
     rid = template.format(sub=sub, group=group, name=name, parent=parent)
     if value is None:
-        value = {"properties": {"authType": "AAD", "category": free},
-                 "properties.customSubDomainName": free}.get(setting, {"k": [free, 1, True]})
+        value = {
+            "properties": {"authType": "AAD", "category": free},
+            "properties.customSubDomainName": free,
+        }.get(setting, {"k": [free, 1, True]})
     target = Target(sub, group, name, parent, rid, value)
-    commands = commands_for(Remediation(kind="configuration", summary=summary, resource=rid,
-                                        setting=setting, value=value))
+    commands = commands_for(
+        Remediation(
+            kind="configuration", summary=summary, resource=rid, setting=setting, value=value
+        )
+    )
 
     assert run_cli(commands.azure_cli) == [cli(target)]
     if ps is not None:
@@ -1080,8 +1477,8 @@ def test_hostile_configuration(case, sub, group, name, parent, free, summary):
 
     parsed = hcl2.loads(commands.terraform)
     for resource in parsed.get("resource", []):
-        (_, labelled), = resource.items()
-        (_, attributes), = labelled.items()
+        ((_, labelled),) = resource.items()
+        ((_, attributes),) = labelled.items()
         if "name" in attributes:
             assert hcl_string(attributes, "name") == name
             assert hcl_string(attributes, "resource_group_name") == group
@@ -1096,46 +1493,79 @@ def test_hostile_configuration(case, sub, group, name, parent, free, summary):
 
 
 def _sample_remediations() -> list[Remediation]:
-    samples = [role(scope, kind=kind)
-               for scope in (SEARCH, PROJECT, RG, f"/subscriptions/{SUB}", MG,
-                             f"{RG}/providers/Microsoft.Web/sites/app")
-               for kind in ("roleAssignment", "activateEligible", "removeAssignment")]
+    samples = [
+        role(scope, kind=kind)
+        for scope in (
+            SEARCH,
+            PROJECT,
+            RG,
+            f"/subscriptions/{SUB}",
+            MG,
+            f"{RG}/providers/Microsoft.Web/sites/app",
+        )
+        for kind in ("roleAssignment", "activateEligible", "removeAssignment")
+    ]
     samples += [
-        config(SEARCH, "properties.authOptions",
-               {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}),
+        config(
+            SEARCH, "properties.authOptions", {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}
+        ),
         config(AOAI, "identity.type", "SystemAssigned"),
         config(HUB, "identity.type", "SystemAssigned"),
         config(AOAI, "properties.disableLocalAuth", False),
         config(STORAGE, "properties.allowSharedKeyAccess", True),
-        config(f"{HUB}/connections/c", "properties",
-               {"authType": "AAD", "category": "AzureOpenAI"}),
+        config(
+            f"{HUB}/connections/c", "properties", {"authType": "AAD", "category": "AzureOpenAI"}
+        ),
         config(STORAGE, "properties.networkAcls.bypass", "AzureServices, Logging"),
         config(SEARCH, "properties.networkRuleSet.bypass", "AzureServices"),
         config(AOAI, "properties.customSubDomainName", "aoai-sub"),
-        config(f"{RG}/providers/Microsoft.KeyVault/vaults/kv", "properties.accessPolicies",
-               [{"tenantId": "t", "objectId": "o", "permissions": {"keys": ["get"]}}]),
-        config(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments/d",
-               "denyAssignment", {"name": "n"}),
+        config(
+            f"{RG}/providers/Microsoft.KeyVault/vaults/kv",
+            "properties.accessPolicies",
+            [{"tenantId": "t", "objectId": "o", "permissions": {"keys": ["get"]}}],
+        ),
+        config(
+            f"/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments/d",
+            "denyAssignment",
+            {"name": "n"},
+        ),
     ]
     hostile_name = "x'\"${a}%{b}\n\\$(touch pwned)\u2028"
-    samples += [role(f"{RG}/providers/Microsoft.Search/searchServices/{hostile_name}",
-                     principal_id=hostile_name, summary=hostile_name),
-                config(f"{RG}/providers/Microsoft.Storage/storageAccounts/{hostile_name}",
-                       "properties.allowSharedKeyAccess", True, summary=hostile_name)]
+    samples += [
+        role(
+            f"{RG}/providers/Microsoft.Search/searchServices/{hostile_name}",
+            principal_id=hostile_name,
+            summary=hostile_name,
+        ),
+        config(
+            f"{RG}/providers/Microsoft.Storage/storageAccounts/{hostile_name}",
+            "properties.allowSharedKeyAccess",
+            True,
+            summary=hostile_name,
+        ),
+    ]
     return samples
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_terraform_output_is_canonically_formatted(tmp_path):
     for index, remediation in enumerate(_sample_remediations()):
-        (tmp_path / f"fix{index}.tf").write_text(commands_for(remediation).terraform,
-                                                 encoding="utf-8")
+        (tmp_path / f"fix{index}.tf").write_text(
+            commands_for(remediation).terraform, encoding="utf-8"
+        )
     terraform_dir = str(Path(shutil.which("terraform") or "").parent)
-    result = subprocess.run(["terraform", "fmt", "-check", "-diff", "-no-color", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60,
-                            env={"TF_CLI_CONFIG_FILE": "/dev/null", "HOME": str(tmp_path),
-                                 "CHECKPOINT_DISABLE": "1",
-                                 "PATH": f"{terraform_dir}:/usr/bin:/bin"})
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-diff", "-no-color", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "TF_CLI_CONFIG_FILE": "/dev/null",
+            "HOME": str(tmp_path),
+            "CHECKPOINT_DISABLE": "1",
+            "PATH": f"{terraform_dir}:/usr/bin:/bin",
+        },
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -40,9 +40,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("diagnose",)
 """The source trees read; a top-level checks package would be listed here."""
 
-FOUNDATION = ("diagnose.__init__", "diagnose.errors", "diagnose.exitcodes", "diagnose.inputlimits",
-              "diagnose.jsonable", "diagnose.secrets", "diagnose.bulk", "diagnose.outfile",
-              "diagnose.arm", "diagnose.catalog", "diagnose.safe")
+FOUNDATION = (
+    "diagnose.__init__",
+    "diagnose.errors",
+    "diagnose.exitcodes",
+    "diagnose.inputlimits",
+    "diagnose.jsonable",
+    "diagnose.secrets",
+    "diagnose.bulk",
+    "diagnose.outfile",
+    "diagnose.arm",
+    "diagnose.catalog",
+    "diagnose.safe",
+)
 CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     FOUNDATION,
     ("diagnose.snapshot",),
@@ -79,8 +89,11 @@ def module_name(path: Path) -> str:
 
 
 def source_files() -> dict[str, Path]:
-    return {module_name(path): path for package in PACKAGES
-            for path in sorted((ROOT / package).rglob("*.py"))}
+    return {
+        module_name(path): path
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
 
 
 MODULES = source_files()
@@ -88,7 +101,8 @@ MODULES = source_files()
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imported(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool) -> list[str]:
@@ -97,10 +111,12 @@ def _imported(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool
     base = node.module or ""
     if node.level:
         package = importer.split(".") if is_package else importer.split(".")[:-1]
-        package = package[:len(package) - node.level + 1]
+        package = package[: len(package) - node.level + 1]
         base = ".".join([*package, *([base] if base else [])])
-    return [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
-            for alias in node.names]
+    return [
+        f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+        for alias in node.names
+    ]
 
 
 def edges_of(importer: str, path: Path) -> Iterator[Edge]:
@@ -112,14 +128,16 @@ def edges_of(importer: str, path: Path) -> Iterator[Edge]:
             if isinstance(child, ast.Import | ast.ImportFrom):
                 for imported in _imported(child, importer, is_package):
                     if imported.split(".")[0] in PACKAGES:
-                        yield Edge(importer, imported, kind,
-                                   f"{path.relative_to(ROOT)}:{child.lineno}")
+                        yield Edge(
+                            importer, imported, kind, f"{path.relative_to(ROOT)}:{child.lineno}"
+                        )
             elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 yield from visit(child, FUNCTION)
             elif isinstance(child, ast.If) and _is_type_checking(child.test):
                 for statement in child.body:
-                    yield from visit(ast.Module([statement], []), TYPE_ONLY
-                                     if kind == MODULE else kind)
+                    yield from visit(
+                        ast.Module([statement], []), TYPE_ONLY if kind == MODULE else kind
+                    )
                 for statement in child.orelse:
                     yield from visit(ast.Module([statement], []), kind)
             else:
@@ -139,8 +157,12 @@ def within(module: str, prefix: str) -> bool:
 
 def place_of(module: str) -> tuple[int, str] | None:
     """(layer index, the prefix that places it) for the longest prefix that matches."""
-    found = [(len(prefix), index, prefix) for index, layer in enumerate(CORE_LAYERS)
-             for prefix in layer if within(module, prefix)]
+    found = [
+        (len(prefix), index, prefix)
+        for index, layer in enumerate(CORE_LAYERS)
+        for prefix in layer
+        if within(module, prefix)
+    ]
     if not found:
         return None
     _, index, prefix = max(found)
@@ -195,30 +217,45 @@ def module_cycles() -> list[list[str]]:
 
 # -- the walk itself ------------------------------------------------------------------------------
 
+
 def test_the_walk_sees_every_kind_of_import() -> None:
     """Guards the test: known imports of each kind, resolved to modules, are found."""
     found = {(e.importer, e.imported, e.kind) for e in EDGES}
     assert ("diagnose.engine.runner", "diagnose.engine.api", MODULE) in found
     assert ("diagnose.remediation.plan", "diagnose.remediation.commands", MODULE) in found
     assert ("diagnose.engine.api", "diagnose.rbac.evaluator", TYPE_ONLY) in found
-    assert any(kind == FUNCTION and within(imported, "diagnose.catalog")
-               for importer, imported, kind in found if within(importer, "diagnose.collect"))
+    assert any(
+        kind == FUNCTION and within(imported, "diagnose.catalog")
+        for importer, imported, kind in found
+        if within(importer, "diagnose.collect")
+    )
     assert ("diagnose.collect.collector", "diagnose.collect.apiversions", MODULE) in found
-    assert all(name in MODULES for layer in CORE_LAYERS for prefix in layer
-               for name in [prefix.removesuffix(".__init__")])
+    assert all(
+        name in MODULES
+        for layer in CORE_LAYERS
+        for prefix in layer
+        for name in [prefix.removesuffix(".__init__")]
+    )
 
 
 def test_every_package_of_the_core_is_placed() -> None:
     """A new package below the application layer must be given its layer here."""
-    subpackages = {name.split(".")[1] for name in MODULES if name.count(".") >= 1
-                   and (ROOT / "diagnose" / name.split(".")[1]).is_dir()}
+    subpackages = {
+        name.split(".")[1]
+        for name in MODULES
+        if name.count(".") >= 1 and (ROOT / "diagnose" / name.split(".")[1]).is_dir()
+    }
     above_or_aside = {"app", "cli", "tui", "bundle", "explain", "mcp", "demo", "testing"}
-    placed = {name.split(".")[1] for name in MODULES if place_of(name) is not None
-              and name.count(".") >= 1}
+    placed = {
+        name.split(".")[1]
+        for name in MODULES
+        if place_of(name) is not None and name.count(".") >= 1
+    }
     assert subpackages - above_or_aside <= placed
 
 
 # -- the rules ------------------------------------------------------------------------------------
+
 
 def test_no_module_level_import_cycle() -> None:
     assert module_cycles() == []
@@ -227,13 +264,15 @@ def test_no_module_level_import_cycle() -> None:
 def test_the_import_graph_lists_each_kind_apart() -> None:
     """The graph this test judges, printed on failure: module-level and function-level
     imports counted separately (a function-level import is no way around a layer)."""
-    kinds = {kind: sum(1 for e in EDGES if e.kind == kind) for kind in (MODULE, FUNCTION,
-                                                                         TYPE_ONLY)}
+    kinds = {
+        kind: sum(1 for e in EDGES if e.kind == kind) for kind in (MODULE, FUNCTION, TYPE_ONLY)
+    }
     assert kinds[MODULE] > 300 and kinds[FUNCTION] > 10 and kinds[TYPE_ONLY] > 5, kinds
 
 
-@pytest.mark.parametrize("layer", range(len(CORE_LAYERS)),
-                         ids=[" ".join(layer) for layer in CORE_LAYERS])
+@pytest.mark.parametrize(
+    "layer", range(len(CORE_LAYERS)), ids=[" ".join(layer) for layer in CORE_LAYERS]
+)
 def test_a_core_layer_imports_only_layers_below_it(layer: int) -> None:
     upward = []
     for edge in EDGES:
@@ -241,29 +280,35 @@ def test_a_core_layer_imports_only_layers_below_it(layer: int) -> None:
         if source is None or source[0] != layer:
             continue
         target = place_of(edge.imported)
-        if target is not None and (target[0] < layer or target[1] == source[1]
-                                   or target[0] == layer == 0):
+        if target is not None and (
+            target[0] < layer or target[1] == source[1] or target[0] == layer == 0
+        ):
             continue
         upward.append(str(edge))
     assert upward == []
 
 
 def test_the_arm_vocabulary_imports_nothing_else_of_the_tool() -> None:
-    assert [str(e) for e in EDGES if within(e.importer, "diagnose.arm")
-            and not within(e.imported, "diagnose.arm")] == []
+    assert [
+        str(e)
+        for e in EDGES
+        if within(e.importer, "diagnose.arm") and not within(e.imported, "diagnose.arm")
+    ] == []
 
 
-@pytest.mark.parametrize(("lower", "higher"), [
-    ("diagnose.model", "diagnose.engine"),
-    ("diagnose.engine", "diagnose.remediation"),
-    ("diagnose.engine", "diagnose.report"),
-    ("diagnose.remediation", "diagnose.report"),
-    ("diagnose.collect", "diagnose.model"),
-    ("diagnose.model", "diagnose.collect"),
-    ("diagnose.arm", "diagnose.model"),
-])
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [
+        ("diagnose.model", "diagnose.engine"),
+        ("diagnose.engine", "diagnose.remediation"),
+        ("diagnose.engine", "diagnose.report"),
+        ("diagnose.remediation", "diagnose.report"),
+        ("diagnose.collect", "diagnose.model"),
+        ("diagnose.model", "diagnose.collect"),
+        ("diagnose.arm", "diagnose.model"),
+    ],
+)
 def test_named_pairs_of_packages_stay_apart(lower: str, higher: str) -> None:
     """The pairs the layering is for, by name: no edge of any kind from `lower` to
     `higher`."""
-    assert [str(e) for e in EDGES if within(e.importer, lower)
-            and within(e.imported, higher)] == []
+    assert [str(e) for e in EDGES if within(e.importer, lower) and within(e.imported, higher)] == []

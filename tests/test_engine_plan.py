@@ -22,13 +22,24 @@ def run(name: str, check_id: str, **engine: Any) -> tuple[Finding, ...]:
     data = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     checks = [c for c in load_checks()[0] if c.id == check_id]
     model = Model(parse_snapshot(data, "<test>"))
-    return Engine(model, creator=(data.get("target") or {}).get("creator"), **engine) \
-        .run(checks).findings
+    return (
+        Engine(model, creator=(data.get("target") or {}).get("creator"), **engine)
+        .run(checks)
+        .findings
+    )
 
 
 def _without_fixes(finding: Finding) -> tuple[object, ...]:
-    return (finding.check_id, finding.status, finding.cause, finding.resource,
-            finding.principal, finding.message, finding.evidence, finding.details)
+    return (
+        finding.check_id,
+        finding.status,
+        finding.cause,
+        finding.resource,
+        finding.principal,
+        finding.message,
+        finding.evidence,
+        finding.details,
+    )
 
 
 def test_a_missing_role_gets_a_proven_fix_only_from_the_plan_step() -> None:
@@ -52,4 +63,7 @@ def test_a_checks_own_fix_is_proven_and_rendered_by_the_plan_step() -> None:
         assert (as_stated.verified, as_stated.commands) == (False, None)
         assert as_planned.verified and as_planned.commands is not None
         assert (as_planned.resource, as_planned.setting, as_planned.value) == (
-            as_stated.resource, as_stated.setting, as_stated.value)
+            as_stated.resource,
+            as_stated.setting,
+            as_stated.value,
+        )

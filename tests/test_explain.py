@@ -27,49 +27,61 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 OID = "11111111-2222-3333-4444-555555555555"
 SCOPE = f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso"
 REAL_MESSAGES = {
-    "AuthorizationFailed (ABAC condition)":
+    "AuthorizationFailed (ABAC condition)": (
         f"(AuthorizationFailed) The client 'ana@contoso.com' with object id '{OID}' does not "
         "have authorization or an ABAC condition not fulfilled to perform action "
         f"'Microsoft.Authorization/roleAssignments/write' over scope '{SCOPE}' or the scope "
-        "is invalid.",
-    "AuthorizationFailed":
+        "is invalid."
+    ),
+    "AuthorizationFailed": (
         f"AuthorizationFailed: The client 'ana@contoso.com' with object id '{OID}' does not "
         "have authorization to perform action 'Microsoft.Search/searchServices/read' over "
         f"scope '{SCOPE}' or the scope is invalid. If access was recently granted, please "
-        "refresh your credentials.",
-    "LinkedAuthorizationFailed":
+        "refresh your credentials."
+    ),
+    "LinkedAuthorizationFailed": (
         "LinkedAuthorizationFailed: The client has permission to perform action "
         f"'Microsoft.MachineLearningServices/workspaces/write' on scope '{RG}', however the "
         "current tenant does not have permission to perform action(s) "
         "'Microsoft.KeyVault/vaults/write' on the linked scope(s) "
-        f"'{RG}/providers/Microsoft.KeyVault/vaults/kv'.",
-    "Foundry: principal lacks the required data action":
+        f"'{RG}/providers/Microsoft.KeyVault/vaults/kv'."
+    ),
+    "Foundry: principal lacks the required data action": (
         f"The principal `{OID}` lacks the required data action "
         "`Microsoft.CognitiveServices/accounts/AIServices/agents/write` to perform "
-        "`POST /api/projects/{projectName}/assistants` operation.",
-    "PermissionDenied (Azure OpenAI)":
+        "`POST /api/projects/{projectName}/assistants` operation."
+    ),
+    "PermissionDenied (Azure OpenAI)": (
         '{"error":{"code":"PermissionDenied","message":"Principal does not have access to '
-        'API/Operation."}}',
-    "AuthenticationTypeDisabled":
-        "(AuthenticationTypeDisabled) Key based authentication is disabled for this resource.",
-    "KeyBasedAuthenticationNotPermitted":
+        'API/Operation."}}'
+    ),
+    "AuthenticationTypeDisabled": (
+        "(AuthenticationTypeDisabled) Key based authentication is disabled for this resource."
+    ),
+    "KeyBasedAuthenticationNotPermitted": (
         "KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted on this "
-        "storage account. RequestId:0f0e",
-    "AuthorizationPermissionMismatch":
+        "storage account. RequestId:0f0e"
+    ),
+    "AuthorizationPermissionMismatch": (
         "ErrorCode:AuthorizationPermissionMismatch This request is not authorized to perform "
-        "this operation using this permission.",
-    "AuthorizationFailure (Storage network)":
-        "ErrorCode:AuthorizationFailure This request is not authorized to perform this "
-        "operation.",
-    "ManagedIdentityIsNotEnabled":
-        "Error code: ManagedIdentityIsNotEnabled. The managed identity is not enabled.",
-    "Prompt flow storage authentication":
-        "UserError: Authentication Failed. Please check the storage setting of the workspace.",
-    "Network Service cannot check resource":
+        "this operation using this permission."
+    ),
+    "AuthorizationFailure (Storage network)": (
+        "ErrorCode:AuthorizationFailure This request is not authorized to perform this operation."
+    ),
+    "ManagedIdentityIsNotEnabled": (
+        "Error code: ManagedIdentityIsNotEnabled. The managed identity is not enabled."
+    ),
+    "Prompt flow storage authentication": (
+        "UserError: Authentication Failed. Please check the storage setting of the workspace."
+    ),
+    "Network Service cannot check resource": (
         "Network Service does not have permission to check resource "
-        f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso",
-    "Search 401/403":
-        "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01",
+        f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso"
+    ),
+    "Search 401/403": (
+        "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
+    ),
 }
 
 
@@ -98,7 +110,7 @@ def test_a_real_message_matches_no_other_specific_pattern(name):
     matching = {p.name for p in PATTERNS if p.regex.search(REAL_MESSAGES[name])}
     assert name in matching
     assert matching - broad - {name} == set()
-    assert list(PATTERNS)[-len(broad):] == [p for p in PATTERNS if p.name in broad]
+    assert list(PATTERNS)[-len(broad) :] == [p for p in PATTERNS if p.name in broad]
 
 
 @pytest.mark.parametrize("name", sorted(REAL_MESSAGES))
@@ -110,10 +122,12 @@ def test_each_real_message_is_recognised_as_its_pattern(name):
 def test_authorization_failed_names_principal_action_and_scope_and_gets_a_verified_fix(capsys):
     group = demo_principal("grp-data-science")
     hub = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-contoso"
-    text = (f"(AuthorizationFailed) The client 'eve.martin@contoso.com' with object id '{group}' "
-            "does not have authorization to perform action "
-            f"'Microsoft.MachineLearningServices/workspaces/read' over scope '{hub}' or the "
-            "scope is invalid. If access was recently granted, please refresh your credentials.")
+    text = (
+        f"(AuthorizationFailed) The client 'eve.martin@contoso.com' with object id '{group}' "
+        "does not have authorization to perform action "
+        f"'Microsoft.MachineLearningServices/workspaces/read' over scope '{hub}' or the "
+        "scope is invalid. If access was recently granted, please refresh your credentials."
+    )
     code, out = run(capsys, "explain", text, "--demo", "--json")
     answer = json.loads(out)
     assert code == 0 and answer["recognised"]
@@ -126,17 +140,23 @@ def test_authorization_failed_names_principal_action_and_scope_and_gets_a_verifi
 
 
 def test_permission_denied_points_to_the_openai_checks(capsys):
-    code, out = run(capsys, "explain",
-                    "PermissionDenied: Principal does not have access to API/Operation.",
-                    "--demo")
+    code, out = run(
+        capsys,
+        "explain",
+        "PermissionDenied: Principal does not have access to API/Operation.",
+        "--demo",
+    )
     assert code == 0
     assert "Cognitive Services OpenAI User" in out
     assert "CON001" in out
 
 
 def test_text_without_snapshot_still_explains(capsys):
-    code, out = run(capsys, "explain", "AuthenticationTypeDisabled: Key based authentication is "
-                                       "disabled for this resource.")
+    code, out = run(
+        capsys,
+        "explain",
+        "AuthenticationTypeDisabled: Key based authentication is disabled for this resource.",
+    )
     assert code == 0 and "re-enable key authentication" in out and "--snapshot" in out
 
 

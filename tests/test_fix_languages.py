@@ -21,11 +21,18 @@ from diagnose.report.schema import schema
 V1_KEYS = ["azureCli", "powershell", "bicep", "terraform"]
 """The report's `commands` keys in report v1, in the order the JSON writes them."""
 
-SEARCH = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
-          "Microsoft.Search/searchServices/srch")
-GRANT = Remediation(kind=RemediationKind.ROLE_ASSIGNMENT, summary="Grant a role",
-                    principal_id="p1", principal_type="User", role_definition_id="r1",
-                    scope=SEARCH)
+SEARCH = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+    "Microsoft.Search/searchServices/srch"
+)
+GRANT = Remediation(
+    kind=RemediationKind.ROLE_ASSIGNMENT,
+    summary="Grant a role",
+    principal_id="p1",
+    principal_type="User",
+    role_definition_id="r1",
+    scope=SEARCH,
+)
 
 
 @pytest.fixture
@@ -37,14 +44,14 @@ def fresh_registry():
 
 
 def test_every_module_of_the_package_is_a_language_in_order():
-    modules = {m.name for m in pkgutil.iter_modules(languages.__path__)
-               if not m.name.startswith("_")}
+    modules = {
+        m.name for m in pkgutil.iter_modules(languages.__path__) if not m.name.startswith("_")
+    }
     found = fix_languages()
     assert {language.render.__module__.rsplit(".", 1)[-1] for language in found} == modules
     assert [language.order for language in found] == sorted(language.order for language in found)
     assert [language.key for language in found if language.key in V1_KEYS] == V1_KEYS
-    assert [language.name for language in found][:4] == ["cli", "powershell", "bicep",
-                                                         "terraform"]
+    assert [language.name for language in found][:4] == ["cli", "powershell", "bicep", "terraform"]
     assert language_named("bicep").comment == "//"
     with pytest.raises(KeyError):
         language_named("cobol")
@@ -91,8 +98,13 @@ def test_fix_kinds_serialise_as_their_names():
 
 def test_plan_script_numbers_each_fix_under_a_comment_of_its_language():
     grant = dataclasses.replace(GRANT, commands=commands_for(GRANT), verified=True)
-    unrendered = Remediation(kind=RemediationKind.CONFIGURATION, summary="Set\n  it",
-                             resource=SEARCH, setting="x", value=1)
+    unrendered = Remediation(
+        kind=RemediationKind.CONFIGURATION,
+        summary="Set\n  it",
+        resource=SEARCH,
+        setting="x",
+        value=1,
+    )
     script = language_named("bicep").plan_script([grant, unrendered])
     assert script.startswith("// 1/2 (verified): Grant a role\n// Grant a role\n")
     assert script.endswith("\n\n// 2/2 (NOT verified): Set it\n// (no command)\n")
@@ -101,13 +113,16 @@ def test_plan_script_numbers_each_fix_under_a_comment_of_its_language():
 
 def test_a_new_language_is_one_module(tmp_path, monkeypatch, fresh_registry):
     """A module dropped into the package's path becomes a language of every fix."""
-    (tmp_path / "shout.py").write_text(textwrap.dedent('''
+    (tmp_path / "shout.py").write_text(
+        textwrap.dedent("""
         from diagnose.remediation.languages import FixLanguage
 
         LANGUAGE = FixLanguage(
             name="shout", key="shout", label="Shout", description="the fix, loudly",
             fence="text", comment="!", order=99, render=lambda fix: fix.summary.upper() + "\\n")
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     monkeypatch.setattr(languages, "__path__", [*languages.__path__, str(tmp_path)])
     try:
         assert [language.key for language in fix_languages()] == [*V1_KEYS, "shout"]
@@ -131,13 +146,16 @@ def test_a_module_without_a_language_is_refused(tmp_path, monkeypatch, fresh_reg
 
 
 def test_two_languages_cannot_share_a_key(tmp_path, monkeypatch, fresh_registry):
-    (tmp_path / "again.py").write_text(textwrap.dedent('''
+    (tmp_path / "again.py").write_text(
+        textwrap.dedent("""
         from diagnose.remediation.languages import FixLanguage
 
         LANGUAGE = FixLanguage(
             name="again", key="bicep", label="Again", description="", fence="", comment="#",
             order=99, render=lambda fix: "")
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     monkeypatch.setattr(languages, "__path__", [*languages.__path__, str(tmp_path)])
     try:
         with pytest.raises(ValueError, match="share a key"):
@@ -155,14 +173,21 @@ def test_front_ends_derive_their_language_lists():
     found = fix_languages()
     assert tuple((lang.name, lang.label, lang.key) for lang in found) == LANGUAGES
     assert [entry for entry in PALETTE if entry[0].startswith("Show ")] == [
-        (f"Show {lang.label}", lang.description, f"language('{lang.name}')") for lang in found]
-    assert [(b.key, b.action, b.description) for b in DiagnoseApp.BINDINGS
-            if b.action.startswith("language(")] == [
+        (f"Show {lang.label}", lang.description, f"language('{lang.name}')") for lang in found
+    ]
+    assert [
+        (b.key, b.action, b.description)
+        for b in DiagnoseApp.BINDINGS
+        if b.action.startswith("language(")
+    ] == [
         (str(number), f"language('{lang.name}')", lang.label)
-        for number, lang in enumerate(found, 1)]
+        for number, lang in enumerate(found, 1)
+    ]
     assert ("1 2 3 4", "Azure CLI, PowerShell, Bicep, Terraform") in KEYS
     markdown = "\n".join(_commands(commands_for(GRANT))).splitlines()
     assert [line for line in markdown if line.startswith("```") and line != "```"] == [
-        f"```{lang.fence}" for lang in found]
+        f"```{lang.fence}" for lang in found
+    ]
     assert [line for line in markdown if line in {f"{lang.label}:" for lang in found}] == [
-        f"{lang.label}:" for lang in found]
+        f"{lang.label}:" for lang in found
+    ]

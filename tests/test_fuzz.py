@@ -37,9 +37,16 @@ from tests.fuzz_support import (
 )
 
 FUZZ_EXAMPLES = int(os.environ.get("DIAGNOSE_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=FUZZ_EXAMPLES <= 60,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.large_base_example])
+FUZZ = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=FUZZ_EXAMPLES <= 60,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 """derandomize: the CI run tries the same cases every time (a failure there is a regression,
 not luck); a deeper local run explores."""
 
@@ -91,8 +98,18 @@ def test_mutated_bundles(folder: Path, bundle: Bundle, data: st.DataObject) -> N
         _mutate_bundle(members, data)
     entries = list(members.items())
     for _ in range(data.draw(st.integers(0, 2))):  # extra members, duplicates included
-        name = data.draw(st.sampled_from(["extra.txt", "snapshot.json", "manifest.json",
-                                          "sub/snapshot.json", "../evil", "dir/"]))
+        name = data.draw(
+            st.sampled_from(
+                [
+                    "extra.txt",
+                    "snapshot.json",
+                    "manifest.json",
+                    "sub/snapshot.json",
+                    "../evil",
+                    "dir/",
+                ]
+            )
+        )
         entries.append((name, data.draw(st.sampled_from([b"", b"{}", b"x" * 100]))))
     path = folder / "bundle.zip"
     write_zip(path, entries, data.draw(st.sampled_from(COMPRESSIONS)))
@@ -105,8 +122,11 @@ def test_mutated_bundles(folder: Path, bundle: Bundle, data: st.DataObject) -> N
 
 
 def _mutate_bundle(members: dict[str, bytes], data: st.DataObject) -> None:
-    action = data.draw(st.sampled_from(
-        ["snapshot", "snapshot", "snapshot-bytes", "member-bytes", "manifest", "remove"]))
+    action = data.draw(
+        st.sampled_from(
+            ["snapshot", "snapshot", "snapshot-bytes", "member-bytes", "manifest", "remove"]
+        )
+    )
     if action == "snapshot":  # a changed snapshot, sealed again or not
         document = data.draw(mutated_documents(_decoded(members.get("snapshot.json"))))
         members["snapshot.json"] = encode(document, data.draw(st.booleans()))
@@ -136,8 +156,18 @@ def _decoded(raw: bytes | None) -> dict | None:
 @given(value=hostile_values, text=st.sampled_from(HOSTILE_STRINGS))
 def test_hostile_principal_and_scope_arguments(folder: Path, value: object, text: str) -> None:
     """Hostile text in the command's own arguments, against the demo."""
-    run_cli(["access", "--demo", "--principal", text or "x", "--scope", text or "/",
-             "--action", "Microsoft.Storage/storageAccounts/read"])
+    run_cli(
+        [
+            "access",
+            "--demo",
+            "--principal",
+            text or "x",
+            "--scope",
+            text or "/",
+            "--action",
+            "Microsoft.Storage/storageAccounts/read",
+        ]
+    )
     run_cli(["explain", f"AuthorizationFailed {text} {value!r}"[:5000], "--demo"])
 
 
@@ -150,8 +180,7 @@ def test_the_fuzzer_reaches_the_checks(folder: Path) -> None:
     assert code == 1 and json.loads(out)["summary"]["findings"] > 10
 
 
-def test_the_bundle_fuzzer_starts_from_a_bundle_that_replays(folder: Path,
-                                                             bundle: Bundle) -> None:
+def test_the_bundle_fuzzer_starts_from_a_bundle_that_replays(folder: Path, bundle: Bundle) -> None:
     path = folder / "plain.zip"
     write_zip(path, list(bundle.members.items()), zipfile.ZIP_DEFLATED)
     code, out, err = run_cli(["--snapshot", str(path), "--format", "json"])
@@ -160,15 +189,25 @@ def test_the_bundle_fuzzer_starts_from_a_bundle_that_replays(folder: Path,
 
 @settings(FUZZ, max_examples=max(FUZZ_EXAMPLES // 3, 10))
 @given(data=st.data(), redact=st.booleans())
-def test_a_bundle_of_a_hostile_snapshot_replays(folder: Path, data: st.DataObject,
-                                                redact: bool) -> None:
+def test_a_bundle_of_a_hostile_snapshot_replays(
+    folder: Path, data: st.DataObject, redact: bool
+) -> None:
     """Whatever snapshot the tool accepts, the bundle it writes of it reads back: same exit
     code, same number of findings (redacted or not)."""
     path, bundle = folder / "accepted.json", folder / "out.zip"
     path.write_bytes(encode(data.draw(mutated_documents()), True))
     bundle.unlink(missing_ok=True)
-    code, out, _ = run_cli(["--snapshot", str(path), "--format", "json", "--bundle",
-                            str(bundle), *(["--redact"] if redact else [])])
+    code, out, _ = run_cli(
+        [
+            "--snapshot",
+            str(path),
+            "--format",
+            "json",
+            "--bundle",
+            str(bundle),
+            *(["--redact"] if redact else []),
+        ]
+    )
     if code == 2:
         assert not bundle.exists()  # refused input: nothing written
         return

@@ -28,10 +28,14 @@ from diagnose.safe import (
     sarif_text,
 )
 
-CONTROLS = ("\x1b[31m\x1b]52;c;ZXZpbA==\x07\x9b1m\u202e\u2066\u200b\u200f\u2060\u2064\ufeff"
-            "\u2028\u2029\U000e0041\t\r\x00")
-MARKUP = ("[red]x[/red][@click=app.quit]<script>alert(1)<img src=x onerror=alert(1)>"
-          "`tick`|pipe|*a*_b_ &lt; #h")
+CONTROLS = (
+    "\x1b[31m\x1b]52;c;ZXZpbA==\x07\x9b1m\u202e\u2066\u200b\u200f\u2060\u2064\ufeff"
+    "\u2028\u2029\U000e0041\t\r\x00"
+)
+MARKUP = (
+    "[red]x[/red][@click=app.quit]<script>alert(1)<img src=x onerror=alert(1)>"
+    "`tick`|pipe|*a*_b_ &lt; #h"
+)
 HOSTILE = CONTROLS + MARKUP
 """No `/`: it goes into resource names, which are parts of ARM ids."""
 ESCAPED = safe_text(CONTROLS)
@@ -41,8 +45,13 @@ SHOWN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
 def unsafe_in(text: str, allowed: str = "\n") -> list[str]:
     """Characters a terminal would act on or a reader could not see, by Unicode category
     (an oracle independent of diagnose.safe)."""
-    return sorted({hex(ord(c)) for c in text
-                   if c not in allowed and unicodedata.category(c) in SHOWN_CATEGORIES})
+    return sorted(
+        {
+            hex(ord(c))
+            for c in text
+            if c not in allowed and unicodedata.category(c) in SHOWN_CATEGORIES
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +74,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for deny in data["denyAssignments"]:
         deny["properties"]["denyAssignmentName"] += HOSTILE
         deny["properties"]["description"] += HOSTILE
-    data["errors"].append({
-        "scope": data["target"]["hub"] + "/connections/x",
-        "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
-        "status": 500, "code": "InternalError", "message": "failed" + HOSTILE})
+    data["errors"].append(
+        {
+            "scope": data["target"]["hub"] + "/connections/x",
+            "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
+            "status": 500,
+            "code": "InternalError",
+            "message": "failed" + HOSTILE,
+        }
+    )
     path = tmp_path_factory.mktemp("hostile") / "hostile.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     ana = next(p for p in data["principals"] if p["displayName"].startswith("Ana Lopez"))
@@ -83,28 +97,37 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 # -- the one definition ------------------------------------------------------------------------
 
+
 def test_every_control_bidi_invisible_and_separator_character_is_escaped() -> None:
-    everything = "".join(chr(c) for c in range(sys.maxunicode + 1)
-                         if unicodedata.category(chr(c)) in SHOWN_CATEGORIES)
+    everything = "".join(
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in SHOWN_CATEGORIES
+    )
     shown = safe_text(everything)
     assert unsafe_in(shown, allowed="") == []
     assert safe_text(shown) == shown  # idempotent: a second pass changes nothing
-    assert safe_text("\x1b[2J\u202e\u200b\U000e0041\n\t") == \
-        "\\x1b[2J\\u202e\\u200b\\U000e0041\\n\\t"
+    assert (
+        safe_text("\x1b[2J\u202e\u200b\U000e0041\n\t") == "\\x1b[2J\\u202e\\u200b\\U000e0041\\n\\t"
+    )
     kept = "Ana López 李 مرحبا 🙂 naïve ' \" \\ [bold] <b>"  # letters and punctuation are kept
     assert safe_text(kept) == kept
 
 
 def test_safe_block_keeps_line_breaks_only() -> None:
     assert safe_block("a\x1b[31m\r\nb\u2028c\n") == "a\\x1b[31m\nb\\u2028c\n"
-    assert safe_message("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"
-                        "\x1b[2J") == "Bearer <removed>\\x1b[2J"
+    assert (
+        safe_message("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl\x1b[2J")
+        == "Bearer <removed>\\x1b[2J"
+    )
 
 
 def test_markdown_escapes_html_markup_and_line_starts() -> None:
     assert markdown_text("<script>") == "\\<script\\>"
-    assert markdown_text("a|b `c` *d* _e_ [f](g) &amp;") == \
-        "a\\|b \\`c\\` \\*d\\* \\_e\\_ \\[f\\](g) &amp;amp;"
+    assert (
+        markdown_text("a|b `c` *d* _e_ [f](g) &amp;")
+        == "a\\|b \\`c\\` \\*d\\* \\_e\\_ \\[f\\](g) &amp;amp;"
+    )
     assert markdown_text("- item") == "\\- item" and markdown_text("1. item") == "1\\. item"
     assert markdown_text("0.1.0") == "0.1.0"  # not a list marker
     assert markdown_code("a`b") == "``a`b``" and markdown_code("`x`") == "`` `x` ``"
@@ -123,6 +146,7 @@ def test_safe_json_escapes_losslessly() -> None:
 
 # -- every output of the CLI ---------------------------------------------------------------------
 
+
 def test_text_report(capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]) -> None:
     _, out, err = run(capsys, "--snapshot", hostile["path"], "--no-tui")
     assert unsafe_in(out + err) == []
@@ -132,15 +156,35 @@ def test_text_report(capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]
 
 
 def test_markdown_report_renders_no_html_and_keeps_its_table(
-        capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]) -> None:
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]
+) -> None:
     from markdown_it import MarkdownIt
 
     _, out, _ = run(capsys, "--snapshot", hostile["path"], "--format", "markdown")
     assert unsafe_in(out) == []
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(out)
     tags = set(re.findall(r"<([a-z][a-z0-9]*)\b", html))
-    assert tags <= {"h1", "h2", "h3", "p", "ul", "li", "code", "pre", "strong", "em", "table",
-                    "thead", "tbody", "tr", "th", "td", "details", "summary", "a"}, tags
+    assert tags <= {
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "ul",
+        "li",
+        "code",
+        "pre",
+        "strong",
+        "em",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "details",
+        "summary",
+        "a",
+    }, tags
     links = set(re.findall(r'<a href="([^"]*)"', html))
     assert all(link.startswith("https://learn.microsoft.com/") for link in links), links
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
@@ -148,8 +192,13 @@ def test_markdown_report_renders_no_html_and_keeps_its_table(
     findings = len(json.loads(report)["findings"])
     assert findings > 10 and len(rows) == 1 + findings  # no row broke the table
     assert all(row.count("<td") + row.count("<th") == 6 for row in rows)
-    shown = re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") \
-        .replace("&quot;", '"').replace("&amp;", "&")
+    shown = (
+        re.sub(r"<[^>]+>", "", html)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+    )
     name = "Ana Lopez" + safe_text(HOSTILE)
     assert name in shown  # the reader sees the name exactly as the text report shows it
     assert "srch-contoso" + safe_text(HOSTILE) in shown
@@ -167,12 +216,14 @@ def test_sarif_report(capsys: pytest.CaptureFixture[str], hostile: dict[str, Any
         assert not re.search(r"(?<!\\)[\[\]]", message), message  # no embedded link
         location = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
         assert unsafe_in(location, allowed="") == []
-    assert sarif["runs"][0]["properties"]["target"]["collectedAt"] == \
-        hostile["data"]["collectedAt"]  # property bags keep the data, escaped in JSON only
+    assert (
+        sarif["runs"][0]["properties"]["target"]["collectedAt"] == hostile["data"]["collectedAt"]
+    )  # property bags keep the data, escaped in JSON only
 
 
-def test_json_report_keeps_the_data_and_escapes_it(capsys: pytest.CaptureFixture[str],
-                                                   hostile: dict[str, Any]) -> None:
+def test_json_report_keeps_the_data_and_escapes_it(
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]
+) -> None:
     _, out, _ = run(capsys, "--snapshot", hostile["path"], "--json")
     assert unsafe_in(out) == []
     report = json.loads(out)
@@ -181,29 +232,49 @@ def test_json_report_keeps_the_data_and_escapes_it(capsys: pytest.CaptureFixture
     assert hostile["ana"]["displayName"] in names
 
 
-def test_access_sentence_and_evidence(capsys: pytest.CaptureFixture[str],
-                                      hostile: dict[str, Any]) -> None:
+def test_access_sentence_and_evidence(
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]
+) -> None:
     scope = hostile["data"]["target"]["hub"]
-    code, out, err = run(capsys, "access", "--snapshot", hostile["path"], "--principal",
-                         hostile["ana"]["id"], "--scope", scope, "--action",
-                         "Microsoft.MachineLearningServices/workspaces/read")
+    code, out, err = run(
+        capsys,
+        "access",
+        "--snapshot",
+        hostile["path"],
+        "--principal",
+        hostile["ana"]["id"],
+        "--scope",
+        scope,
+        "--action",
+        "Microsoft.MachineLearningServices/workspaces/read",
+    )
     assert code in (0, 1) and unsafe_in(out + err) == []
     first = out.splitlines()[0]
     assert first.startswith(("ALLOWED: Ana Lopez" + ESCAPED, "DENIED: Ana Lopez" + ESCAPED))
     assert "[red]x[/red]" in first and ESCAPED + MARKUP in out  # the role's name too
 
 
-def test_ambiguous_principal_error_on_stderr(capsys: pytest.CaptureFixture[str],
-                                            hostile: dict[str, Any], tmp_path: Path) -> None:
+def test_ambiguous_principal_error_on_stderr(
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, Any], tmp_path: Path
+) -> None:
     data = json.loads(json.dumps(hostile["data"]))
     twins = [p for p in data["principals"] if p["type"] == "User"][:2]
     for principal in twins:
         principal["displayName"] = "Twin" + HOSTILE
     path = tmp_path / "twins.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    code, out, err = run(capsys, "access", "--snapshot", str(path), "--principal",
-                         "Twin" + HOSTILE, "--scope", data["target"]["hub"], "--action",
-                         "Microsoft.MachineLearningServices/workspaces/read")
+    code, out, err = run(
+        capsys,
+        "access",
+        "--snapshot",
+        str(path),
+        "--principal",
+        "Twin" + HOSTILE,
+        "--scope",
+        data["target"]["hub"],
+        "--action",
+        "Microsoft.MachineLearningServices/workspaces/read",
+    )
     assert code == 2 and out == ""
     assert "matches several principals" in err and unsafe_in(err) == []
     assert len(err.strip().splitlines()) == 1 and err.count("Twin" + ESCAPED) >= 2
@@ -212,20 +283,23 @@ def test_ambiguous_principal_error_on_stderr(capsys: pytest.CaptureFixture[str],
 def test_explain_output(capsys: pytest.CaptureFixture[str], hostile: dict[str, Any]) -> None:
     ana = hostile["ana"]["id"]
     scope = hostile["data"]["target"]["hub"]
-    message = (f"AuthorizationFailed: The client 'ana@contoso.com' with object id '{ana}' "
-               "does not have authorization to perform action "
-               f"'Microsoft.MachineLearningServices/workspaces/write' over scope '{scope}' "
-               f"or the scope is invalid.{HOSTILE}")
+    message = (
+        f"AuthorizationFailed: The client 'ana@contoso.com' with object id '{ana}' "
+        "does not have authorization to perform action "
+        f"'Microsoft.MachineLearningServices/workspaces/write' over scope '{scope}' "
+        f"or the scope is invalid.{HOSTILE}"
+    )
     code, out, err = run(capsys, "explain", "--snapshot", hostile["path"], message)
     assert code == 0 and unsafe_in(out + err) == []
     assert "Recognised: AuthorizationFailed" in out and "Ana Lopez" + ESCAPED in out
-    assert not any(line.startswith("  - ") and line[4:5].islower() for line in
-                   out.splitlines()), "a wrapped finding must not look like a new list item"
+    assert not any(line.startswith("  - ") and line[4:5].islower() for line in out.splitlines()), (
+        "a wrapped finding must not look like a new list item"
+    )
 
 
-def test_checks_listing_shows_a_plugins_texts_literally(capsys: pytest.CaptureFixture[str],
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_checks_listing_shows_a_plugins_texts_literally(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dataclasses
 
     import diagnose.engine.registry as registry
@@ -239,7 +313,8 @@ def test_checks_listing_shows_a_plugins_texts_literally(capsys: pytest.CaptureFi
 
 
 def test_error_messages_on_stderr_are_scrubbed_and_escaped(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     key = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0g="
     missing = tmp_path / f"AccountKey={key};x\x1b[2J.json"
     code, out, err = run(capsys, "--snapshot", str(missing), "--no-tui")
@@ -249,6 +324,7 @@ def test_error_messages_on_stderr_are_scrubbed_and_escaped(
 
 
 # -- the terminal UI ---------------------------------------------------------------------------
+
 
 def _hostile_run(data: dict[str, Any]) -> Any:
     from diagnose.snapshot import parse_snapshot
@@ -287,10 +363,14 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
         seen: list[str] = []
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
-            row = next(i for i, f in enumerate(app.index.findings)
-                       if f.principal is not None and f.principal.id == ana and f.evidence)
-            app.query_one(FindingsTable).move_cursor(row=app.query_one(FindingsTable)
-                                                     .order.index(row))
+            row = next(
+                i
+                for i, f in enumerate(app.index.findings)
+                if f.principal is not None and f.principal.id == ana and f.evidence
+            )
+            app.query_one(FindingsTable).move_cursor(
+                row=app.query_one(FindingsTable).order.index(row)
+            )
             await pilot.pause()
             seen += [cell for r in table_cells(app) for cell in r]
             seen += labels(app.query_one(Tree))
@@ -309,8 +389,9 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
             assert isinstance(screen, AccessScreen)
             screen.query_one("#access-principal", Select).value = ana
             screen.query_one("#access-scope", Select).value = hostile["data"]["target"]["hub"]
-            screen.query_one("#access-operation", Input).value = \
-                "Microsoft.MachineLearningServices/workspaces/read"
+            screen.query_one(
+                "#access-operation", Input
+            ).value = "Microsoft.MachineLearningServices/workspaces/read"
             await pilot.press("ctrl+r")
             await pilot.pause()
             seen += statics(screen)
@@ -330,8 +411,9 @@ def test_the_ui_shows_everything_literally(hostile: dict[str, Any]) -> None:
     assert "\x1b" not in everything and UNSAFE.search(everything.replace("\n", "")) is None
 
 
-def test_snapshot_warnings_on_stderr_are_escaped(capsys: pytest.CaptureFixture[str],
-                                                 tmp_path: Path) -> None:
+def test_snapshot_warnings_on_stderr_are_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """A warning quotes what it is about (here the bundle's own path, which holds a terminal
     escape): shown as data. The bundle's snapshot was edited after it was written, so reading
     it with --ignore-bundle-hashes warns."""

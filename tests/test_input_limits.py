@@ -41,13 +41,28 @@ def report(path: Path | str, *extra: str) -> list[str]:
 
 
 def access(path: Path | str, *extra: str) -> list[str]:
-    return ["access", "--snapshot", str(path), "--principal", PRINCIPAL, "--scope", HUB,
-            "--action", READ, *extra]
+    return [
+        "access",
+        "--snapshot",
+        str(path),
+        "--principal",
+        PRINCIPAL,
+        "--scope",
+        HUB,
+        "--action",
+        READ,
+        *extra,
+    ]
 
 
 def explain(path: Path | str, *extra: str) -> list[str]:
-    return ["explain", f"AuthorizationFailed: '{PRINCIPAL}' cannot '{READ}' over '{HUB}'",
-            "--snapshot", str(path), *extra]
+    return [
+        "explain",
+        f"AuthorizationFailed: '{PRINCIPAL}' cannot '{READ}' over '{HUB}'",
+        "--snapshot",
+        str(path),
+        *extra,
+    ]
 
 
 COMMANDS = [report, access, explain]
@@ -83,7 +98,8 @@ def demo_with(**changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
 def test_a_file_over_max_input_bytes_is_refused_by_every_command(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: Any) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: Any
+) -> None:
     path = write_json(tmp_path, json.dumps(DEMO))
     line = refused(capsys, command(path, "--max-input-bytes", "10K"))
     assert str(path) in line
@@ -92,16 +108,17 @@ def test_a_file_over_max_input_bytes_is_refused_by_every_command(
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
-def test_a_file_within_max_input_bytes_is_read(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str],
-                                               command: Any) -> None:
+def test_a_file_within_max_input_bytes_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: Any
+) -> None:
     path = write_json(tmp_path, json.dumps(DEMO))
     assert main(command(path, "--max-input-bytes", "1M")) in (0, 1)
     assert "error" not in capsys.readouterr().err
 
 
 def test_the_default_limit_is_2g_and_a_larger_file_is_refused_without_being_read(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert DEFAULT_MAX_INPUT_BYTES == 2 * 1024**3
     assert build_parser().parse_args(["--demo"]).max_input_bytes == DEFAULT_MAX_INPUT_BYTES
     path = tmp_path / "huge.json"
@@ -113,9 +130,17 @@ def test_the_default_limit_is_2g_and_a_larger_file_is_refused_without_being_read
     assert "larger than the input limit of 2G" in line and "--max-input-bytes 6G" in line
 
 
-@pytest.mark.parametrize(("text", "size"), [("1048576", 1024**2), ("512K", 512 * 1024),
-                                            ("500M", 500 * 1024**2), ("4G", 4 * 1024**3),
-                                            ("4GiB", 4 * 1024**3), ("4gb", 4 * 1024**3)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1048576", 1024**2),
+        ("512K", 512 * 1024),
+        ("500M", 500 * 1024**2),
+        ("4G", 4 * 1024**3),
+        ("4GiB", 4 * 1024**3),
+        ("4gb", 4 * 1024**3),
+    ],
+)
 def test_sizes_are_written_as_people_write_them(text: str, size: int) -> None:
     assert parse_size(text) == size
     assert parse_size(human_size(size)) == size
@@ -132,21 +157,25 @@ def test_a_bad_size_is_a_usage_error(capsys: pytest.CaptureFixture[str], text: s
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
-def test_an_endless_device_is_refused_at_once(capsys: pytest.CaptureFixture[str],
-                                              command: Any) -> None:
+def test_an_endless_device_is_refused_at_once(
+    capsys: pytest.CaptureFixture[str], command: Any
+) -> None:
     """/dev/zero under the default limit: 2G it must not read (its first bytes say enough)."""
     if not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero")
     started = time.perf_counter()
     line = refused(capsys, command("/dev/zero"))
     assert time.perf_counter() - started < 5
-    assert line.startswith("diagnose: error: /dev/zero: does not start like a snapshot (a JSON "
-                           "object) or a support bundle (a zip), so reading stopped")
+    assert line.startswith(
+        "diagnose: error: /dev/zero: does not start like a snapshot (a JSON "
+        "object) or a support bundle (a zip), so reading stopped"
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
-def test_random_bytes_from_a_device_are_refused(capsys: pytest.CaptureFixture[str],
-                                                command: Any) -> None:
+def test_random_bytes_from_a_device_are_refused(
+    capsys: pytest.CaptureFixture[str], command: Any
+) -> None:
     """/dev/urandom: refused by its first bytes, or (about once in 65,536 runs, when they
     happen to read as UTF-16 text starting with "{") by the limit."""
     if not os.path.exists("/dev/urandom"):
@@ -171,9 +200,9 @@ def _feed_forever(path: Path, first: bytes, repeated: bytes) -> threading.Thread
 
 
 @pytest.mark.parametrize("first", [b'{"schemaVersion": 1, "tool": "', b"   "])
-def test_a_fifo_that_never_ends_stops_at_the_limit(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   first: bytes) -> None:
+def test_a_fifo_that_never_ends_stops_at_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first: bytes
+) -> None:
     path = tmp_path / "endless.json"
     os.mkfifo(path)
     writer = _feed_forever(path, first, b" " * 65536 if first.isspace() else b"x" * 65536)
@@ -183,21 +212,31 @@ def test_a_fifo_that_never_ends_stops_at_the_limit(tmp_path: Path,
     assert "larger than the input limit of 3M (--max-input-bytes)" in line
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le",
-                                      "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"],
+)
 def test_the_first_bytes_of_a_snapshot_in_any_encoding_look_like_one(encoding: str) -> None:
     text = '  \n{"schemaVersion": 1, "tool": {"name": "d\u00e9j\u00e0 vu"}, "resources": []}'
     assert could_be_snapshot_or_zip(text.encode(encoding)[:HEAD_BYTES])
 
 
-@pytest.mark.parametrize("head", [b"\0" * HEAD_BYTES, b"[1, 2]" + b" " * 60,
-                                  b"{" + bytes(range(128, 191)), b"PK\x01\x02" + b"x" * 60])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\0" * HEAD_BYTES,
+        b"[1, 2]" + b" " * 60,
+        b"{" + bytes(range(128, 191)),
+        b"PK\x01\x02" + b"x" * 60,
+    ],
+)
 def test_the_first_bytes_of_other_things_do_not(head: bytes) -> None:
     assert not could_be_snapshot_or_zip(head)
 
 
-def test_a_snapshot_through_a_fifo_is_read(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_snapshot_through_a_fifo_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "snapshot-pipe.json"
     os.mkfifo(path)
 
@@ -223,8 +262,7 @@ def nested(levels: int) -> Any:
     return value
 
 
-def test_nesting_at_the_limit_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                      ) -> None:
+def test_nesting_at_the_limit_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the snapshot is level 1, "tool" level 2, its lists the levels 3 to MAX_JSON_DEPTH
     path = write_json(tmp_path, json.dumps(demo_with(tool={"x": nested(MAX_JSON_DEPTH - 2)})))
     assert main(access(path)) == 0
@@ -236,7 +274,8 @@ def test_nesting_at_the_limit_is_read(tmp_path: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 1100, 100_000])
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
 def test_deeper_nesting_is_refused_without_recursion_error(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int, command: Any) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int, command: Any
+) -> None:
     text = json.dumps(demo_with(tool="X")).replace('"X"', "[" * depth + "]" * depth)
     line = refused(capsys, command(write_json(tmp_path, text)))
     assert f"nests deeper than {MAX_JSON_DEPTH} levels" in line
@@ -247,38 +286,44 @@ def test_the_depth_walk_counts_levels_exactly() -> None:
     assert nesting_deeper_than(nested(6), 5)
     assert nesting_deeper_than(nested(100_000), MAX_JSON_DEPTH)
     assert nesting_deeper_than({"a": [{"b": []}]}, 3) and not nesting_deeper_than(
-        {"a": [{"b": []}]}, 4)
+        {"a": [{"b": []}]}, 4
+    )
     assert not nesting_deeper_than("text", 0)
 
 
-@pytest.mark.parametrize(("literal", "expected"), [
-    ("1e400", "outside the range of a double"),
-    ("-1e400", "outside the range of a double"),
-    ("1" + "0" * 400, "outside the range of a double"),
-    ("NaN", "NaN and Infinity"),
-    ("Infinity", "NaN and Infinity"),
-    ("-Infinity", "NaN and Infinity"),
-    ('"\\ud800"', "surrogate"),
-    ('"x\\udfffy"', "surrogate"),
-])
+@pytest.mark.parametrize(
+    ("literal", "expected"),
+    [
+        ("1e400", "outside the range of a double"),
+        ("-1e400", "outside the range of a double"),
+        ("1" + "0" * 400, "outside the range of a double"),
+        ("NaN", "NaN and Infinity"),
+        ("Infinity", "NaN and Infinity"),
+        ("-Infinity", "NaN and Infinity"),
+        ('"\\ud800"', "surrogate"),
+        ('"x\\udfffy"', "surrogate"),
+    ],
+)
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
-def test_values_json_cannot_hold_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             literal: str, expected: str,
-                                             command: Any) -> None:
+def test_values_json_cannot_hold_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], literal: str, expected: str, command: Any
+) -> None:
     text = json.dumps(demo_with(collectedAt="X")).replace('"X"', literal)
     line = refused(capsys, command(write_json(tmp_path, text)))
     assert expected in line and "line 1 column" in line
 
 
-def test_surrogates_encoded_as_bytes_are_not_utf8(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_surrogates_encoded_as_bytes_are_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = json.dumps(demo_with(collectedAt="X")).encode().replace(b'"X"', b'"\xed\xa0\x80"')
     line = refused(capsys, report(write_json(tmp_path, text)))
     assert "is not UTF-8 text" in line
 
 
-def test_utf16_with_a_byte_order_mark_is_still_read(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_utf16_with_a_byte_order_mark_is_still_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The standard library read UTF-16 and UTF-32 JSON and a UTF-8 BOM: so does the loader."""
     for encoding in ("utf-16", "utf-8-sig", "utf-32-le"):
         path = write_json(tmp_path, json.dumps(DEMO).encode(encoding))
@@ -286,26 +331,41 @@ def test_utf16_with_a_byte_order_mark_is_still_read(tmp_path: Path,
     assert "ALLOWED" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("path", "where"), [
-    (("resources", 0, "id"), "$.resources[0].id"),
-    (("principals", 0, "id"), "$.principals[0].id"),
-    (("roleDefinitions", 0, "id"), "$.roleDefinitions[0].id"),
-    (("roleDefinitions", 0, "name"), "$.roleDefinitions[0].name"),
-    (("roleAssignments", 0, "properties", "principalId"),
-     "$.roleAssignments[0].properties.principalId"),
-    (("roleAssignments", 0, "properties", "roleDefinitionId"),
-     "$.roleAssignments[0].properties.roleDefinitionId"),
-    (("roleEligibilities", 0, "properties", "principalId"),
-     "$.roleEligibilities[0].properties.principalId"),
-    (("denyAssignments", 0, "properties", "principals", 0, "id"),
-     "$.denyAssignments[0].properties.principals[0].id"),
-    (("target", "hub"), "$.target.hub"),
-    (("target", "project"), "$.target.project"),
-])
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        (("resources", 0, "id"), "$.resources[0].id"),
+        (("principals", 0, "id"), "$.principals[0].id"),
+        (("roleDefinitions", 0, "id"), "$.roleDefinitions[0].id"),
+        (("roleDefinitions", 0, "name"), "$.roleDefinitions[0].name"),
+        (
+            ("roleAssignments", 0, "properties", "principalId"),
+            "$.roleAssignments[0].properties.principalId",
+        ),
+        (
+            ("roleAssignments", 0, "properties", "roleDefinitionId"),
+            "$.roleAssignments[0].properties.roleDefinitionId",
+        ),
+        (
+            ("roleEligibilities", 0, "properties", "principalId"),
+            "$.roleEligibilities[0].properties.principalId",
+        ),
+        (
+            ("denyAssignments", 0, "properties", "principals", 0, "id"),
+            "$.denyAssignments[0].properties.principals[0].id",
+        ),
+        (("target", "hub"), "$.target.hub"),
+        (("target", "project"), "$.target.project"),
+    ],
+)
 @pytest.mark.parametrize("value", [5, True, ["x"], {"id": "x"}])
 def test_ids_that_are_not_strings_are_refused_with_their_path(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], path: tuple[Any, ...], where: str,
-        value: Any) -> None:
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: tuple[Any, ...],
+    where: str,
+    value: Any,
+) -> None:
     data = copy.deepcopy(DEMO)
     parent: Any = data
     for part in path[:-1]:
@@ -318,8 +378,9 @@ def test_ids_that_are_not_strings_are_refused_with_their_path(
 # -- zip files -------------------------------------------------------------------------------
 
 
-def write_zip(path: Path, members: dict[str, bytes],
-              compression: int = zipfile.ZIP_DEFLATED) -> Path:
+def write_zip(
+    path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
+) -> Path:
     with zipfile.ZipFile(path, "w", compression) as bundle:
         for name, data in members.items():
             bundle.writestr(name, data)
@@ -329,13 +390,13 @@ def write_zip(path: Path, members: dict[str, bytes],
 def test_too_many_zip_members(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     members = {"snapshot.json": json.dumps(DEMO).encode()}
     members.update({f"x/{n}": b"" for n in range(MAX_ZIP_MEMBERS)})
-    line = refused(capsys, report(write_zip(tmp_path / "many.zip", members,
-                                            zipfile.ZIP_STORED)))
+    line = refused(capsys, report(write_zip(tmp_path / "many.zip", members, zipfile.ZIP_STORED)))
     assert f"{MAX_ZIP_MEMBERS + 1} members, more than the {MAX_ZIP_MEMBERS}" in line
 
 
 def test_a_zip_bomb_member_is_refused_before_it_is_expanded(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     members = {"snapshot.json": json.dumps(DEMO).encode(), "report.md": b"\0" * 20 * 1024**2}
     path = write_zip(tmp_path / "bomb.zip", members)
     assert path.stat().st_size < 100_000
@@ -343,10 +404,13 @@ def test_a_zip_bomb_member_is_refused_before_it_is_expanded(
     assert "'report.md' expands" in line and "more than the 200" in line and "zip bomb" in line
 
 
-def test_more_uncompressed_bytes_than_the_limit(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    members = {"snapshot.json": json.dumps(DEMO).encode(),
-               "notes.txt": b" " * 900_000}  # under 1M: no compression ratio to blame
+def test_more_uncompressed_bytes_than_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    members = {
+        "snapshot.json": json.dumps(DEMO).encode(),
+        "notes.txt": b" " * 900_000,
+    }  # under 1M: no compression ratio to blame
     path = write_zip(tmp_path / "big.zip", members)
     assert path.stat().st_size < 256 * 1024
     line = refused(capsys, report(path, "--max-input-bytes", "256K"))
@@ -365,8 +429,7 @@ def encrypted(raw: bytes) -> bytes:
     return bytes(data)
 
 
-def test_an_encrypted_member_is_refused(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_encrypted_member_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
         bundle.writestr("snapshot.json", json.dumps(DEMO))
@@ -376,8 +439,9 @@ def test_an_encrypted_member_is_refused(tmp_path: Path,
     assert "'snapshot.json' is encrypted; bundles never are" in line
 
 
-def test_two_members_with_one_name_are_refused(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_members_with_one_name_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "twice.zip"
     with pytest.warns(UserWarning), zipfile.ZipFile(path, "w") as bundle:
         bundle.writestr("snapshot.json", json.dumps(DEMO))
@@ -386,10 +450,10 @@ def test_two_members_with_one_name_are_refused(tmp_path: Path,
     assert "more than one member named 'snapshot.json'" in line
 
 
-def test_a_damaged_member_names_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
-    path = write_zip(tmp_path / "crc.zip", {"snapshot.json": json.dumps(DEMO).encode()},
-                     zipfile.ZIP_STORED)
+def test_a_damaged_member_names_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_zip(
+        tmp_path / "crc.zip", {"snapshot.json": json.dumps(DEMO).encode()}, zipfile.ZIP_STORED
+    )
     raw = bytearray(path.read_bytes())
     raw[raw.find(b'"schemaVersion"') + 1] ^= 0x20  # the bytes change, the CRC does not
     path.write_bytes(bytes(raw))
@@ -397,16 +461,17 @@ def test_a_damaged_member_names_itself(tmp_path: Path, capsys: pytest.CaptureFix
     assert "damaged zip file" in line and "snapshot.json" in line
 
 
-def test_a_zipped_snapshot_without_a_manifest_is_read(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
+def test_a_zipped_snapshot_without_a_manifest_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_zip(tmp_path / "plain.zip", {"hub/snapshot.json": json.dumps(DEMO).encode()})
     snapshot = load_snapshot(path)
     assert snapshot.source.endswith("plain.zip!hub/snapshot.json") and not snapshot.warnings
 
 
 def test_a_member_that_understates_its_size_is_read_no_further(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The limits trust the sizes the zip declares; a member larger than it says is read only
     to its declared size, then fails its CRC: memory stays bounded by what was checked."""
     path = write_zip(tmp_path / "liar.zip", {"snapshot.json": json.dumps(DEMO).encode()})

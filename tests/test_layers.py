@@ -56,7 +56,7 @@ def imports_of(path: Path) -> Iterator[tuple[str, int]]:
                 yield alias.name, node.lineno
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
@@ -118,8 +118,7 @@ def test_no_front_end_imports_another() -> None:
     assert crossing == []
 
 
-@pytest.mark.parametrize("layer", range(len(LAYERS)),
-                         ids=[" ".join(layer) for layer in LAYERS])
+@pytest.mark.parametrize("layer", range(len(LAYERS)), ids=[" ".join(layer) for layer in LAYERS])
 def test_a_layer_imports_only_the_layers_below_it(layer: int) -> None:
     upward = []
     for importer, imported, where in EDGES:
@@ -136,15 +135,19 @@ def test_a_layer_imports_only_the_layers_below_it(layer: int) -> None:
 
 def test_the_core_imports_no_layer_above_it() -> None:
     """Nothing below the application layer reaches up: not the app, the bundle, a front end."""
-    upward = [f"{where}: {importer} imports {imported}" for importer, imported, where in EDGES
-              if layer_of(importer) is None and importer != ENTRY_POINT
-              and layer_of(imported) is not None]
+    upward = [
+        f"{where}: {importer} imports {imported}"
+        for importer, imported, where in EDGES
+        if layer_of(importer) is None and importer != ENTRY_POINT and layer_of(imported) is not None
+    ]
     assert upward == []
 
 
 def test_the_entry_point_only_runs_the_program() -> None:
-    assert {imported for importer, imported, _ in EDGES if importer == ENTRY_POINT} <= \
-        {"diagnose.program", "diagnose.program.run"}
+    assert {imported for importer, imported, _ in EDGES if importer == ENTRY_POINT} <= {
+        "diagnose.program",
+        "diagnose.program.run",
+    }
 
 
 def test_front_ends_pass_no_argparse_namespace_below_the_command_line() -> None:
@@ -155,6 +158,9 @@ def test_front_ends_pass_no_argparse_namespace_below_the_command_line() -> None:
         name = module_name(path)
         if within(name, "diagnose.cli") or name in OWN_COMMAND_LINES:
             continue
-        found += [f"{path.relative_to(ROOT)}:{line}" for imported, line in imports_of(path)
-                  if imported == "argparse"]
+        found += [
+            f"{path.relative_to(ROOT)}:{line}"
+            for imported, line in imports_of(path)
+            if imported == "argparse"
+        ]
     assert found == []

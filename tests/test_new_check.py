@@ -26,11 +26,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("diagnose", "tests", "fixtures", "scripts", ".ci", "pyproject.toml", "README.md")
 TITLE = "The hub's identity can read its Log Analytics workspaces"
-NEW = {"diagnose/checks/zzz001_hub_identity_read_log.py", "fixtures/checks/ZZZ001",
-       "tests/test_check_zzz001.py"}
-REGISTRY_SUITES = ("tests/test_check_zzz001.py", "tests/test_checks_fixtures.py",
-                   "tests/test_checks_meta.py", "tests/test_report_golden.py",
-                   "tests/test_report_ids.py", "tests/test_readme.py", "tests/test_explain.py")
+NEW = {
+    "diagnose/checks/zzz001_hub_identity_read_log.py",
+    "fixtures/checks/ZZZ001",
+    "tests/test_check_zzz001.py",
+}
+REGISTRY_SUITES = (
+    "tests/test_check_zzz001.py",
+    "tests/test_checks_fixtures.py",
+    "tests/test_checks_meta.py",
+    "tests/test_report_golden.py",
+    "tests/test_report_ids.py",
+    "tests/test_readme.py",
+    "tests/test_explain.py",
+)
 
 
 def copy_repository(tmp_path: Path) -> Path:
@@ -59,8 +68,15 @@ def contents(root: Path) -> dict[str, str]:
 
 def run(root: Path, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, *argv], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, *argv],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_a_scaffolded_check_is_three_new_paths_and_the_suite_passes(tmp_path: Path) -> None:
@@ -75,8 +91,10 @@ def test_a_scaffolded_check_is_three_new_paths_and_the_suite_passes(tmp_path: Pa
     assert tops == NEW, "the scaffold writes exactly three new paths"
     assert {k: v for k, v in after.items() if k in before} == before, "an existing file changed"
     assert {p for p in added if p.startswith("fixtures/")} == {
-        "fixtures/checks/ZZZ001", "fixtures/checks/ZZZ001/fail.json",
-        "fixtures/checks/ZZZ001/pass.json"}
+        "fixtures/checks/ZZZ001",
+        "fixtures/checks/ZZZ001/fail.json",
+        "fixtures/checks/ZZZ001/pass.json",
+    }
 
     where = run(root, "-c", "import diagnose; print(diagnose.__file__)")
     assert where.stdout.strip() == str(root / "diagnose" / "__init__.py"), where.stderr
@@ -86,8 +104,15 @@ def test_a_scaffolded_check_is_three_new_paths_and_the_suite_passes(tmp_path: Pa
     assert TITLE in line and "medium" in line
 
     for variant, code, statuses in (("fail", 1, ["fail"]), ("pass", 0, [])):
-        report = run(root, "-m", "diagnose", "--snapshot", f"fixtures/checks/ZZZ001/{variant}.json",
-                     "--format", "json")
+        report = run(
+            root,
+            "-m",
+            "diagnose",
+            "--snapshot",
+            f"fixtures/checks/ZZZ001/{variant}.json",
+            "--format",
+            "json",
+        )
         assert report.returncode == code, report.stderr
         findings = json.loads(report.stdout)["findings"]
         assert [f["status"] for f in findings] == statuses, findings
@@ -96,17 +121,31 @@ def test_a_scaffolded_check_is_three_new_paths_and_the_suite_passes(tmp_path: Pa
     lint = run(root, "-m", "ruff", "check", *sorted(NEW))
     assert lint.returncode == 0, lint.stdout + lint.stderr
     junit = tmp_path / "suites.xml"
-    suites = run(root, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
-                 *REGISTRY_SUITES, "-k", "not ruff_clean", timeout=240)
+    suites = run(
+        root,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        *REGISTRY_SUITES,
+        "-k",
+        "not ruff_clean",
+        timeout=240,
+    )
     assert suites.returncode == 0, suites.stdout[-4000:] + suites.stderr[-2000:]
     cases = ElementTree.parse(junit).getroot().iter("testcase")
     ran = [(c.get("classname", ""), c.get("name", "")) for c in cases]
     assert sorted(name for where, name in ran if where == "tests.test_check_zzz001") == [
         "test_applying_the_fix_to_the_arm_objects_clears_the_finding[ZZZ001/fail]",
-        "test_check_on_fixture[ZZZ001/fail]", "test_check_on_fixture[ZZZ001/pass]",
-        "test_the_check_has_a_fail_and_a_pass_fixture_and_each_failing_one_an_expectation"]
-    assert any("ZZZ001/pass" in name for where, name in ran
-               if where == "tests.test_checks_fixtures"), "its pass fixture, for every check"
+        "test_check_on_fixture[ZZZ001/fail]",
+        "test_check_on_fixture[ZZZ001/pass]",
+        "test_the_check_has_a_fail_and_a_pass_fixture_and_each_failing_one_an_expectation",
+    ]
+    assert any(
+        "ZZZ001/pass" in name for where, name in ran if where == "tests.test_checks_fixtures"
+    ), "its pass fixture, for every check"
 
 
 # -- bad input: one line, exit 2, nothing written --------------------------------------------
@@ -133,23 +172,43 @@ def small_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("argv", "says"), [
-    (["--id", "zz1", "--title", TITLE], "--id: 'zz1' is not a check id"),
-    (["--id", "ABCD001", "--title", TITLE], "--id: 'ABCD001' is not a check id"),
-    (["--id", "HUB001", "--title", TITLE], "the id HUB001 is taken"),
-    (["--id", "hub001", "--title", TITLE], "the id HUB001 is taken"),
-    (["--id", "ZZZ001", "--title", "  "], "--title: the title is empty"),
-    (["--id", "ZZZ001", "--title", "lower case"], "does not start with a capital letter"),
-    (["--id", "ZZZ001", "--title", "Two\nlines"], "spans several lines"),
-    (["--id", "ZZZ001", "--title", "A" * 81], "the title has 81 characters"),
-    (["--id", "ZZZ001", "--title", "Evil\u202etitle"], "control or invisible characters"),
-    (["--id", "ZZZ001"], "the following arguments are required: --title"),
-    (["--id", "ZZZ001", "--title", TITLE, "--root", "nowhere"], "holds no diagnose/checks"),
-], ids=["short", "four-letters", "taken", "taken-lower-case", "empty-title", "lower-case-title",
-        "two-lines", "long-title", "bidi-title", "no-title", "no-checkout"])
-def test_bad_input_is_one_line_and_exit_2(argv: list[str], says: str, new_check: ModuleType,
-                                          small_root: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--id", "zz1", "--title", TITLE], "--id: 'zz1' is not a check id"),
+        (["--id", "ABCD001", "--title", TITLE], "--id: 'ABCD001' is not a check id"),
+        (["--id", "HUB001", "--title", TITLE], "the id HUB001 is taken"),
+        (["--id", "hub001", "--title", TITLE], "the id HUB001 is taken"),
+        (["--id", "ZZZ001", "--title", "  "], "--title: the title is empty"),
+        (["--id", "ZZZ001", "--title", "lower case"], "does not start with a capital letter"),
+        (["--id", "ZZZ001", "--title", "Two\nlines"], "spans several lines"),
+        (["--id", "ZZZ001", "--title", "A" * 81], "the title has 81 characters"),
+        (["--id", "ZZZ001", "--title", "Evil\u202etitle"], "control or invisible characters"),
+        (["--id", "ZZZ001"], "the following arguments are required: --title"),
+        (["--id", "ZZZ001", "--title", TITLE, "--root", "nowhere"], "holds no diagnose/checks"),
+    ],
+    ids=[
+        "short",
+        "four-letters",
+        "taken",
+        "taken-lower-case",
+        "empty-title",
+        "lower-case-title",
+        "two-lines",
+        "long-title",
+        "bidi-title",
+        "no-title",
+        "no-checkout",
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str],
+    says: str,
+    new_check: ModuleType,
+    small_root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     if "--root" not in argv:
         argv = [*argv, "--root", str(small_root)]
     before = contents(tmp_path)
@@ -162,10 +221,12 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], says: str, new_check:
     assert contents(tmp_path) == before
 
 
-def test_an_id_a_check_module_declares_is_taken(new_check: ModuleType, small_root: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_id_a_check_module_declares_is_taken(
+    new_check: ModuleType, small_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (small_root / "diagnose" / "checks" / "abc002_named_otherwise.py").write_text(
-        '@check(id="ABC003", title="x")\n', encoding="utf-8")
+        '@check(id="ABC003", title="x")\n', encoding="utf-8"
+    )
     assert new_check.main(["--id", "ABC003", "--title", TITLE, "--root", str(small_root)]) == 2
     assert "abc002_named_otherwise.py declares it" in capsys.readouterr().err
 

@@ -58,8 +58,9 @@ def without_project() -> dict[str, Any]:
 def without_any_hub() -> dict[str, Any]:
     data = copy.deepcopy(DEMO)
     data["target"] = {}
-    data["resources"] = [r for r in data["resources"]
-                         if "/microsoft.machinelearningservices/" not in r["id"].lower()]
+    data["resources"] = [
+        r for r in data["resources"] if "/microsoft.machinelearningservices/" not in r["id"].lower()
+    ]
     return data
 
 
@@ -67,15 +68,22 @@ def unreadable_at(scope: str) -> dict[str, Any]:
     """What a collection gives when listing role assignments at this scope is refused: an
     errors entry, and none of the assignments that listing would have returned."""
     data = copy.deepcopy(DEMO)
-    data["roleAssignments"] = [a for a in data["roleAssignments"]
-                               if not a["properties"]["scope"].lower().startswith(
-                                   SUBSCRIPTION.lower())]
-    data["errors"].append({
-        "scope": scope, "operation": "Microsoft.Authorization/roleAssignments/read",
-        "status": 403, "code": "AuthorizationFailed",
-        "message": "The client 'ana@contoso.example' does not have authorization to perform "
-                   "action 'Microsoft.Authorization/roleAssignments/read' over scope "
-                   f"'{scope}' or the scope is invalid."})
+    data["roleAssignments"] = [
+        a
+        for a in data["roleAssignments"]
+        if not a["properties"]["scope"].lower().startswith(SUBSCRIPTION.lower())
+    ]
+    data["errors"].append(
+        {
+            "scope": scope,
+            "operation": "Microsoft.Authorization/roleAssignments/read",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "The client 'ana@contoso.example' does not have authorization to perform "
+            "action 'Microsoft.Authorization/roleAssignments/read' over scope "
+            f"'{scope}' or the scope is invalid.",
+        }
+    )
     return data
 
 
@@ -128,8 +136,11 @@ def assert_people_unknown(report: dict[str, Any], reason: str, only: bool = True
 def assert_no_role_conclusion(report: dict[str, Any]) -> None:
     """No check says anyone lacks a role, and the plan assigns none."""
     assert not [f for f in report["findings"] if f["cause"] in ("missingRole", "eligibleOnly")]
-    assert not [p for p in report["fixPlan"]
-                if p["remediation"]["kind"] in ("roleAssignment", "activateEligible")]
+    assert not [
+        p
+        for p in report["fixPlan"]
+        if p["remediation"]["kind"] in ("roleAssignment", "activateEligible")
+    ]
 
 
 def assert_summary_says(capsys, path: str, report: dict[str, Any], words: str) -> None:
@@ -152,8 +163,7 @@ def assert_exit_codes(capsys, path: str) -> None:
     assert code == 0
     code, _ = run(capsys, "--snapshot", path, "--json", "--strict", *PEOPLE_SELECTION)
     assert code == 3
-    code, _ = run(capsys, "--snapshot", path, "--json", "--fail-on", "unknown",
-                  *PEOPLE_SELECTION)
+    code, _ = run(capsys, "--snapshot", path, "--json", "--fail-on", "unknown", *PEOPLE_SELECTION)
     assert code == 1
 
 
@@ -165,8 +175,10 @@ def test_control_with_the_data_present_the_people_checks_really_pass_and_fail(ca
     assert "unknownBecause" not in report["summary"]
     assert report["summary"]["byStatus"]["unknown"] == 0
     assert report["summary"]["requirementsMet"] > 0, "some requirements really pass"
-    statuses = {f["checkId"]: {g["status"] for g in by_check(report)[f["checkId"]]}
-                for f in report["findings"]}
+    statuses = {
+        f["checkId"]: {g["status"] for g in by_check(report)[f["checkId"]]}
+        for f in report["findings"]
+    }
     assert statuses["HUB001"] == {"fail"} and statuses["CON001"] == {"fail"}
     assert statuses["HUB003"] == {"warn"}
     code, _ = run(capsys, "--snapshot", path, "--json", "--strict", *PEOPLE_SELECTION)
@@ -178,9 +190,15 @@ def test_control_an_unreadable_listing_elsewhere_takes_nothing_away(capsys, tmp_
     the people checks still decide, and the summary does not say otherwise."""
     data = copy.deepcopy(DEMO)
     other = "/subscriptions/99999999-8888-7777-6666-555555555555"
-    data["errors"].append({"scope": other,
-                           "operation": "Microsoft.Authorization/roleAssignments/read",
-                           "status": 403, "code": "AuthorizationFailed", "message": "denied"})
+    data["errors"].append(
+        {
+            "scope": other,
+            "operation": "Microsoft.Authorization/roleAssignments/read",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "denied",
+        }
+    )
     _, control = report_of(capsys, write(tmp_path, DEMO, "control.json"))
     _, report = report_of(capsys, write(tmp_path, data))
     assert "unknownBecause" not in report["summary"]
@@ -194,8 +212,9 @@ def test_without_the_target_hub_the_people_checks_are_unknown(capsys, tmp_path):
     reason = "the hub the snapshot names as its target is not among its resources"
     assert_people_unknown(report, reason)
     assert all(f["resource"] == HUB for f in report["findings"] if f["checkId"] in PEOPLE)
-    assert_summary_says(capsys, path, report, "The hub the snapshot names as its target is not "
-                                              "among its resources")
+    assert_summary_says(
+        capsys, path, report, "The hub the snapshot names as its target is not among its resources"
+    )
     assert_exit_codes(capsys, path)
 
 
@@ -204,8 +223,11 @@ def test_without_the_target_project_the_people_checks_are_unknown(capsys, tmp_pa
     cannot be."""
     path = write(tmp_path, without_project())
     _, report = report_of(capsys, path)
-    assert_people_unknown(report, "the project the snapshot names as its target is not a "
-                                  "project of its hub", only=False)
+    assert_people_unknown(
+        report,
+        "the project the snapshot names as its target is not a project of its hub",
+        only=False,
+    )
     assert not [f for f in by_check(report)["HUB001"] if f["status"] != "unknown"]
     assert_summary_says(capsys, path, report, "The project the snapshot names as its target")
 
@@ -229,20 +251,29 @@ def test_without_the_target_a_creator_check_given_a_creator_is_unknown(capsys, t
 
 
 # -- role assignments that could not be read -------------------------------------------------
-@pytest.mark.parametrize(("scope", "place", "named"), [
-    (SUBSCRIPTION, "the hub's subscription", f"subscription '{SUBSCRIPTION.split('/')[2]}'"),
-    (GROUP, "the hub's resource group", "resource group 'rg-contoso-ai'"),
-], ids=["subscription", "resource-group"])
+@pytest.mark.parametrize(
+    ("scope", "place", "named"),
+    [
+        (SUBSCRIPTION, "the hub's subscription", f"subscription '{SUBSCRIPTION.split('/')[2]}'"),
+        (GROUP, "the hub's resource group", "resource group 'rg-contoso-ai'"),
+    ],
+    ids=["subscription", "resource-group"],
+)
 def test_unreadable_assignments_above_the_hub_make_the_people_checks_unknown(
-        capsys, tmp_path, scope, place, named):
+    capsys, tmp_path, scope, place, named
+):
     path = write(tmp_path, unreadable_at(scope))
     _, report = report_of(capsys, path)
-    assert_people_unknown(report, f"role assignments at {named} (403 AuthorizationFailed) "
-                                  "could not be read")
+    assert_people_unknown(
+        report, f"role assignments at {named} (403 AuthorizationFailed) could not be read"
+    )
     assert_no_role_conclusion(report)
-    assert_summary_says(capsys, path, report,
-                        f"Role assignments at {place} could not be read (403 "
-                        "AuthorizationFailed)")
+    assert_summary_says(
+        capsys,
+        path,
+        report,
+        f"Role assignments at {place} could not be read (403 AuthorizationFailed)",
+    )
     assert_exit_codes(capsys, path)
 
 
@@ -282,15 +313,18 @@ def test_without_any_role_assignment_the_creator_is_not_said_to_lack_a_role(caps
         assert {f["status"] for f in by_check(control)[check_id]} == {"fail"}
         [finding] = by_check(report)[check_id]
         assert finding["status"] == "unknown" and not finding["remediations"]
-        assert "Whether it has them cannot be told: no role assignment at all was read" in \
-            finding["message"]
+        assert (
+            "Whether it has them cannot be told: no role assignment at all was read"
+            in finding["message"]
+        )
 
 
 def test_a_listing_that_timed_out_asks_for_a_longer_timeout_not_for_a_role(capsys, tmp_path):
     """A read that ran out of time was not refused: the advice is time, not Reader."""
     data = unreadable_at(SUBSCRIPTION)
-    data["errors"][-1].update(status=None, code="Timeout",
-                              message="not read before the --timeout of 3 s ran out")
+    data["errors"][-1].update(
+        status=None, code="Timeout", message="not read before the --timeout of 3 s ran out"
+    )
     _, report = report_of(capsys, write(tmp_path, data))
     because = report["summary"]["unknownBecause"]
     assert "longer --timeout" in because and "Reader on the subscription" not in because

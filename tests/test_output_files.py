@@ -87,8 +87,15 @@ def demo_json() -> bytes:
 # other files the command writes).
 PRIVATE: dict[str, Callable[[str, Path], list[str]]] = {
     "--bundle": lambda t, tmp: ["--demo", "--json", "--bundle", t],
-    "--redaction-map": lambda t, tmp: ["--demo", "--json", "--bundle", str(tmp / "b.zip"),
-                                       "--redact", "--redaction-map", t],
+    "--redaction-map": lambda t, tmp: [
+        "--demo",
+        "--json",
+        "--bundle",
+        str(tmp / "b.zip"),
+        "--redact",
+        "--redaction-map",
+        t,
+    ],
     "--save-snapshot": lambda t, tmp: ["--hub", HUB, "--json", "--save-snapshot", t],
     "collect -o": lambda t, tmp: ["collect", "--hub", HUB, "-o", t],
 }
@@ -106,7 +113,8 @@ def check_content(flag: str, path: Path) -> None:
 
 @pytest.mark.parametrize("flag", PRIVATE)
 def test_a_file_that_describes_a_tenant_is_written_0600_even_under_a_loose_umask(
-        flag: str, tmp_path: Path, fake_collection: list[str]) -> None:
+    flag: str, tmp_path: Path, fake_collection: list[str]
+) -> None:
     new, old = tmp_path / "new.out", tmp_path / "old.out"
     old.write_bytes(b"the previous content")
     old.chmod(0o644)
@@ -134,12 +142,19 @@ def test_a_report_gets_the_umask_mode_and_a_replaced_one_keeps_its_mode(tmp_path
 
 @pytest.mark.parametrize("flag", ["-o", *PRIVATE])
 def test_a_failed_rename_leaves_the_old_file_and_no_temporary_file(
-        flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], fake_collection: list[str]) -> None:
+    flag: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fake_collection: list[str],
+) -> None:
     target = tmp_path / "out.file"
     target.write_text("keep me")
-    argv = (["--demo", "--json", "-o", str(target)] if flag == "-o"
-            else PRIVATE[flag](str(target), tmp_path))
+    argv = (
+        ["--demo", "--json", "-o", str(target)]
+        if flag == "-o"
+        else PRIVATE[flag](str(target), tmp_path)
+    )
 
     def refuse(source: Any, destination: Any) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -154,8 +169,8 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary_file(
 
 
 def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def full(handle: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -166,7 +181,8 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
 
 
 def test_ctrl_c_while_the_bundle_is_written_leaves_no_temporary_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "support.zip"
     target.write_bytes(b"the previous bundle")
     seen: list[str] = []
@@ -278,9 +294,14 @@ def test_dev_stdout_appends_to_what_the_shell_opened(tmp_path: Path) -> None:
     log = tmp_path / "log.txt"
     log.write_bytes(b"earlier lines\n")
     with log.open("ab") as stdout:
-        done = subprocess.run([str(DIAGNOSE), "--demo", "--json", "-o", "/dev/stdout"],
-                              stdout=stdout, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [str(DIAGNOSE), "--demo", "--json", "-o", "/dev/stdout"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 1, done.stderr
     assert log.read_bytes() == b"earlier lines\n" + demo_json()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.txt"]
@@ -288,7 +309,8 @@ def test_dev_stdout_appends_to_what_the_shell_opened(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("private", [False, True])
 def test_a_symlink_stays_and_its_target_gets_the_bytes_atomically(
-        private: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    private: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir()
     there.mkdir()
@@ -304,8 +326,15 @@ def test_a_symlink_stays_and_its_target_gets_the_bytes_atomically(
         replace(source, destination)
 
     monkeypatch.setattr(os, "replace", recording)
-    argv = ["--demo", "--json", *(["--bundle", str(link), "-o", str(tmp_path / "r.json")]
-                                  if private else ["-o", str(link)])]
+    argv = [
+        "--demo",
+        "--json",
+        *(
+            ["--bundle", str(link), "-o", str(tmp_path / "r.json")]
+            if private
+            else ["-o", str(link)]
+        ),
+    ]
     assert cli(*argv) == 1
     assert link.is_symlink() and os.readlink(link) == os.path.join("..", "there", "real.out")
     if private:
@@ -313,8 +342,9 @@ def test_a_symlink_stays_and_its_target_gets_the_bytes_atomically(
         assert mode(target) == 0o600
     else:
         assert target.read_bytes() == demo_json()
-    into_target = [source for source, destination in renamed
-                   if destination == os.path.realpath(target)]
+    into_target = [
+        source for source, destination in renamed if destination == os.path.realpath(target)
+    ]
     assert len(into_target) == 1  # one rename, from beside the target (not beside the link)
     assert Path(into_target[0]).parent == Path(os.path.realpath(there))
     assert leftovers(here) == leftovers(there) == []
@@ -345,8 +375,9 @@ def test_a_symlink_loop_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
 
 
-def test_dash_is_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 fake_collection: list[str]) -> None:
+def test_dash_is_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_collection: list[str]
+) -> None:
     assert main(["--demo", "--json", "-o", "-"]) == 1
     assert capsys.readouterr().out.encode() == demo_json()
     assert main(["collect", "--hub", HUB, "-o", "-"]) == 0
@@ -355,7 +386,8 @@ def test_dash_is_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_a_bundle_to_dash_is_a_zip_on_standard_output(
-        tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
     assert main(["--demo", "--json", "-o", str(tmp_path / "r.json"), "--bundle", "-"]) == 1
     with zipfile.ZipFile(io.BytesIO(capsysbinary.readouterr().out)) as bundle:
         assert bundle.testzip() is None and "snapshot.json" in bundle.namelist()
@@ -372,8 +404,12 @@ UNWRITABLE: dict[str, Callable[[Path], str]] = {
 @pytest.mark.parametrize("case", UNWRITABLE)
 @pytest.mark.parametrize("flag", ["-o", *PRIVATE])
 def test_a_path_that_cannot_be_a_file_is_exit_2_before_any_work(
-        flag: str, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        fake_collection: list[str]) -> None:
+    flag: str,
+    case: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_collection: list[str],
+) -> None:
     (tmp_path / "a-file").write_text("x")
     path = UNWRITABLE[case](tmp_path)
     argv = ["--demo", "--json", "-o", path] if flag == "-o" else PRIVATE[flag](path, tmp_path)
@@ -387,8 +423,9 @@ def test_a_path_that_cannot_be_a_file_is_exit_2_before_any_work(
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
 @pytest.mark.parametrize("flag", ["-o", "--bundle"])
-def test_a_read_only_folder_is_exit_2(flag: str, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_read_only_folder_is_exit_2(
+    flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -401,7 +438,8 @@ def test_a_read_only_folder_is_exit_2(flag: str, tmp_path: Path,
 
 
 def test_the_terminal_ui_writes_through_the_same_writer(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The UI's export (e) and bundle (b): a symbolic link is followed, the bundle is 0600,
     and `-` (standard output, which the UI draws on) is refused with a notification."""
     from textual.widgets import Input
@@ -422,8 +460,11 @@ def test_the_terminal_ui_writes_through_the_same_writer(
                 await pilot.press("enter")
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-            refused.extend(str(n.message) for n in app._notifications
-                           if "standard output is the screen" in str(n.message))
+            refused.extend(
+                str(n.message)
+                for n in app._notifications
+                if "standard output is the screen" in str(n.message)
+            )
 
     refused: list[str] = []
     with umask(0):

@@ -26,17 +26,78 @@ from diagnose.remediation import quoting
 from diagnose.remediation.quoting import bash, bicep, comment, hcl, identifier, powershell
 
 HOSTILE = [
-    "$(touch pwned)", "`touch pwned`", "'", '"', ";", "&&", "|", "\n", "\r", "\r\n", "\t",
-    "\x1b[31m", "\x07", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", "\u2066", "\ufeff",
-    "\u2018", "\u2019", "\u201a", "\u201b", "\u201c", "\u201d", "${var}", "${", "$${x}",
-    "%{ if true }", "%{", "%%{", "}", "{", "\\", "\\'", "'\\''", "$'\\x41'", "!", "!!",
-    "$HOME", "${HOME}", "*", "?", "[", "~", "#", "//", "/*", "*/", "<#", "#>", "-h", "--",
-    "@'", "'@", "`", "`n", "$false", "(", ")", "[char]0x41", " + ", "é", "日本", "\U0001f600",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "'",
+    '"',
+    ";",
+    "&&",
+    "|",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x1b[31m",
+    "\x07",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u2066",
+    "\ufeff",
+    "\u2018",
+    "\u2019",
+    "\u201a",
+    "\u201b",
+    "\u201c",
+    "\u201d",
+    "${var}",
+    "${",
+    "$${x}",
+    "%{ if true }",
+    "%{",
+    "%%{",
+    "}",
+    "{",
+    "\\",
+    "\\'",
+    "'\\''",
+    "$'\\x41'",
+    "!",
+    "!!",
+    "$HOME",
+    "${HOME}",
+    "*",
+    "?",
+    "[",
+    "~",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "<#",
+    "#>",
+    "-h",
+    "--",
+    "@'",
+    "'@",
+    "`",
+    "`n",
+    "$false",
+    "(",
+    ")",
+    "[char]0x41",
+    " + ",
+    "é",
+    "日本",
+    "\U0001f600",
 ]
 
 _TEXT = st.characters(exclude_categories=("Cs",))
 hostile_text = st.lists(
-    st.one_of(st.sampled_from(HOSTILE), st.text(_TEXT, max_size=4)), max_size=8,
+    st.one_of(st.sampled_from(HOSTILE), st.text(_TEXT, max_size=4)),
+    max_size=8,
 ).map("".join)
 nul_free_text = hostile_text.map(lambda s: s.replace("\x00", ""))
 
@@ -210,8 +271,14 @@ def test_reference_unquoters_follow_the_documented_rules():
 def _bash_words(quoted: list[str]) -> list[bytes]:
     script = "printf '%s\\0' " + " ".join(quoted) + "\n"
     with tempfile.TemporaryDirectory() as cwd:
-        result = subprocess.run(["bash", "-c", script], capture_output=True, cwd=cwd, check=True,
-                                stdin=subprocess.DEVNULL, timeout=20)
+        result = subprocess.run(
+            ["bash", "-c", script],
+            capture_output=True,
+            cwd=cwd,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            timeout=20,
+        )
         assert list(Path(cwd).iterdir()) == []
     return result.stdout.split(b"\0")[:-1]
 
@@ -250,7 +317,8 @@ def test_bash_round_trip(values):
 def test_powershell_doubles_every_kind_of_single_quote():
     assert powershell("it's") == "'it''s'"
     assert powershell("\u2018a\u2019b\u201ac\u201bd") == (
-        "'\u2018\u2018a\u2019\u2019b\u201a\u201ac\u201b\u201bd'")
+        "'\u2018\u2018a\u2019\u2019b\u201a\u201ac\u201b\u201bd'"
+    )
     assert powershell('"$(x)" `n $y') == "'\"$(x)\" `n $y'"
 
 
@@ -301,7 +369,7 @@ def test_hcl_escapes():
 
 
 def _hcl_parsed(quoted: str) -> str:
-    parsed = hcl2.loads(f"x = {quoted}\ny = \"sentinel\"\n")
+    parsed = hcl2.loads(f'x = {quoted}\ny = "sentinel"\n')
     assert parsed["y"] == '"sentinel"', "the string swallowed the next line"
     return parsed["x"]
 
@@ -322,18 +390,27 @@ def test_hcl_round_trip_through_terraform(tmp_path):
     rng = random.Random(20250101)
     values = list(HOSTILE)
     alphabet = [*HOSTILE, "a", "b", "/", "-", "}", "{", "$", "%"]
-    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
-               for _ in range(300)]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(300)]
     values = [v.replace("\x00", "") for v in values]
     locals_block = "\n".join(f"  v{i} = {hcl(v)}" for i, v in enumerate(values))
     (tmp_path / "main.tf").write_text(f"locals {{\n{locals_block}\n}}\n", encoding="utf-8")
-    expression = "base64encode(jsonencode([" + ", ".join(
-        f"local.v{i}" for i in range(len(values))) + "]))\n"
-    result = subprocess.run(["terraform", "console"], input=expression, capture_output=True,
-                            text=True, cwd=tmp_path, timeout=120,
-                            env={"TF_CLI_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin:"
-                                 + str(Path(shutil.which("terraform") or "").parent),
-                                 "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1"})
+    expression = (
+        "base64encode(jsonencode([" + ", ".join(f"local.v{i}" for i in range(len(values))) + "]))\n"
+    )
+    result = subprocess.run(
+        ["terraform", "console"],
+        input=expression,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={
+            "TF_CLI_CONFIG_FILE": "/dev/null",
+            "PATH": "/usr/bin:/bin:" + str(Path(shutil.which("terraform") or "").parent),
+            "HOME": str(tmp_path),
+            "CHECKPOINT_DISABLE": "1",
+        },
+    )
     assert result.returncode == 0, result.stderr
     encoded = result.stdout.strip().strip('"')
     assert json.loads(base64.b64decode(encoded)) == values

@@ -66,7 +66,7 @@ def named_actions(condition: str) -> list[str]:
         close_brace = condition.find("}", open_brace)
         if open_brace < 0 or close_brace < 0:
             break
-        found += re.findall(r"'([^']*)'", condition[open_brace + 1:close_brace])
+        found += re.findall(r"'([^']*)'", condition[open_brace + 1 : close_brace])
         start = close_brace
     return found
 
@@ -94,17 +94,22 @@ class Reference:
         self.chains = {}
         for item in self.data["resources"]:
             if item["type"].lower() == "microsoft.resources/subscriptions":
-                names = [mg["name"].lower() for mg in
-                         item["properties"].get("managementGroupAncestorsChain") or []]
+                names = [
+                    mg["name"].lower()
+                    for mg in item["properties"].get("managementGroupAncestorsChain") or []
+                ]
                 self.chains[segments(item["id"])[1]] = names or None
 
     def covers(self, scope: str, target: str) -> str:
         """'yes', 'no', or 'maybe' (a management group and the chain is unknown)."""
         above, below = segments(scope), segments(target)
-        if below[:len(above)] == above:
+        if below[: len(above)] == above:
             return "yes"
-        if len(above) == 4 and above[:3] == ["providers", "microsoft.management",
-                                             "managementgroups"]:
+        if len(above) == 4 and above[:3] == [
+            "providers",
+            "microsoft.management",
+            "managementgroups",
+        ]:
             if below[:1] != ["subscriptions"]:
                 return "no"
             chain = self.chains.get(below[1])
@@ -115,8 +120,11 @@ class Reference:
 
     def closure(self, principal: str) -> tuple[set[str], bool]:
         entries = {p["id"].lower(): p for p in self.data["principals"]}
-        unread = {e["scope"].lower() for e in self.data["errors"]
-                  if "getmembergroups" in e["operation"].lower()}
+        unread = {
+            e["scope"].lower()
+            for e in self.data["errors"]
+            if "getmembergroups" in e["operation"].lower()
+        }
         seen, complete, todo = {principal}, principal in entries, [principal]
         while todo:
             member = todo.pop()
@@ -137,30 +145,39 @@ class Reference:
     @staticmethod
     def blocks_grant(blocks: list[dict[str, Any]], operation: str, data: bool) -> str:
         """'yes', 'cond' (only under a condition naming the operation) or 'no'."""
-        allow_key, exclude_key = ("dataActions", "notDataActions") if data else \
-            ("actions", "notActions")
+        allow_key, exclude_key = (
+            ("dataActions", "notDataActions") if data else ("actions", "notActions")
+        )
         found = "no"
         for block in blocks:
-            allowed = any(wildcard_match(p, operation) for p in block.get(allow_key) or ()
-                          if p.strip())
-            excluded = any(wildcard_match(p, operation) for p in block.get(exclude_key) or ()
-                           if p.strip())
+            allowed = any(
+                wildcard_match(p, operation) for p in block.get(allow_key) or () if p.strip()
+            )
+            excluded = any(
+                wildcard_match(p, operation) for p in block.get(exclude_key) or () if p.strip()
+            )
             if allowed and not excluded:
                 if not restricts(block.get("condition"), operation):
                     return "yes"
                 found = "cond"
         return found
 
-    def deny_status(self, deny: dict[str, Any], members: set[str], complete: bool,
-                    target: str, operation: str, data: bool) -> str:
+    def deny_status(
+        self,
+        deny: dict[str, Any],
+        members: set[str],
+        complete: bool,
+        target: str,
+        operation: str,
+        data: bool,
+    ) -> str:
         """'yes', 'cond', 'maybe' or 'no'."""
         properties = deny["properties"]
         if properties.get("doNotApplyToChildScopes"):
             covered = "yes" if segments(properties["scope"]) == segments(target) else "no"
         else:
             covered = self.covers(properties["scope"], target)
-        if covered == "no" or self.blocks_grant(properties["permissions"], operation,
-                                                data) == "no":
+        if covered == "no" or self.blocks_grant(properties["permissions"], operation, data) == "no":
             return "no"
         named = {p["id"].lower() for p in properties["principals"]}
         excluded = {p["id"].lower() for p in properties.get("excludePrincipals") or ()}
@@ -172,8 +189,7 @@ class Reference:
             return "maybe"
         return "cond" if restricts(properties.get("condition"), operation) else "yes"
 
-    def decide(self, principal: str, target: str, operation: str, data: bool
-               ) -> dict[str, Any]:
+    def decide(self, principal: str, target: str, operation: str, data: bool) -> dict[str, Any]:
         principal = principal.lower()
         members, complete = self.closure(principal)
         grants, conditional, eligible = set(), set(), set()
@@ -201,14 +217,18 @@ class Reference:
         for item in self.data["roleEligibilities"]:
             properties = item["properties"]
             blocks = self.roles.get(properties["roleDefinitionId"].rsplit("/", 1)[-1].lower())
-            if (properties["principalId"].lower() in members and blocks is not None
-                    and self.covers(properties["scope"], target) == "yes"
-                    and self.blocks_grant(blocks, operation, data) != "no"):
+            if (
+                properties["principalId"].lower() in members
+                and blocks is not None
+                and self.covers(properties["scope"], target) == "yes"
+                and self.blocks_grant(blocks, operation, data) != "no"
+            ):
                 eligible.add(item["id"])
         denies: dict[str, set[str]] = {"yes": set(), "cond": set(), "maybe": set(), "no": set()}
         for deny in self.data["denyAssignments"]:
             denies[self.deny_status(deny, members, complete, target, operation, data)].add(
-                deny["id"])
+                deny["id"]
+            )
         for error in self.data["errors"]:
             operation_name = error["operation"].lower()
             if not error["scope"].startswith("/") or self.covers(error["scope"], target) != "yes":
@@ -221,15 +241,19 @@ class Reference:
         if denies["yes"]:
             outcome = "denied"
         elif grants:
-            outcome = "unknown" if deny_unknown else "conditional" if denies["cond"] \
-                else "allowed"
+            outcome = "unknown" if deny_unknown else "conditional" if denies["cond"] else "allowed"
         elif conditional:
             outcome = "unknown" if grant_unknown else "conditional"
         else:
             outcome = "unknown" if grant_unknown else "denied"
-        return {"decision": outcome, "grants": grants, "conditions": conditional,
-                "denies": denies["yes"], "conditionalDenies": denies["cond"],
-                "eligible": eligible}
+        return {
+            "decision": outcome,
+            "grants": grants,
+            "conditions": conditional,
+            "denies": denies["yes"],
+            "conditionalDenies": denies["cond"],
+            "eligible": eligible,
+        }
 
 
 # -- random snapshots ----------------------------------------------------------------------------
@@ -251,7 +275,11 @@ RG_A = f"/subscriptions/{SUB_A}/resourceGroups/rg-ai"
 RG_A_PROD = f"/subscriptions/{SUB_A}/resourceGroups/rg-ai-prod"
 RG_B = f"/subscriptions/{SUB_B}/resourceGroups/rg-ai"
 TARGETS = [
-    f"/subscriptions/{SUB_A}", f"/subscriptions/{SUB_B}", RG_A, RG_A_PROD, RG_B,
+    f"/subscriptions/{SUB_A}",
+    f"/subscriptions/{SUB_B}",
+    RG_A,
+    RG_A_PROD,
+    RG_B,
     f"{RG_A}/providers/Microsoft.Storage/storageAccounts/st",
     f"{RG_A}/providers/Microsoft.Storage/storageAccounts/st2",
     f"{RG_A_PROD}/providers/Microsoft.Storage/storageAccounts/st",
@@ -286,10 +314,19 @@ OPERATIONS = [
     "Microsoft.Authorization/roleAssignments/read",
     "Microsoft.Authorization/roleAssignments/write",
 ]
-BUILTIN_ROLES = [arm.OWNER, arm.CONTRIBUTOR, arm.READER, arm.STORAGE_BLOB_DATA_READER,
-                 arm.STORAGE_BLOB_DATA_CONTRIBUTOR, arm.FOUNDRY_USER, arm.FOUNDRY_ACCOUNT_OWNER,
-                 arm.OPENAI_USER, arm.OPENAI_CONTRIBUTOR, arm.AZURE_AI_DEVELOPER,
-                 arm.RBAC_ADMINISTRATOR]
+BUILTIN_ROLES = [
+    arm.OWNER,
+    arm.CONTRIBUTOR,
+    arm.READER,
+    arm.STORAGE_BLOB_DATA_READER,
+    arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
+    arm.FOUNDRY_USER,
+    arm.FOUNDRY_ACCOUNT_OWNER,
+    arm.OPENAI_USER,
+    arm.OPENAI_CONTRIBUTOR,
+    arm.AZURE_AI_DEVELOPER,
+    arm.RBAC_ADMINISTRATOR,
+]
 
 
 def recase(text: str, how: int) -> str:
@@ -307,12 +344,22 @@ def _star_middle(operation: str, index: int) -> str:
     return "/".join(parts)
 
 
-FIXED_PATTERNS = ["*", "*/read", "*/write", "*/action", "*/delete", "Microsoft.Storage/*",
-                  "Microsoft.CognitiveServices/*", "microsoft.cognitiveservices/accounts/openai/*",
-                  "Microsoft.Authorization/*/Write",
-                  "Microsoft.MachineLearningServices/workspaces/*/action",
-                  "Microsoft.Storage/*/read", "*/blobs/*", "Microsoft.Sto*s/read",
-                  "Microsoft.Storage/storageAccounts/fileServices/read"]
+FIXED_PATTERNS = [
+    "*",
+    "*/read",
+    "*/write",
+    "*/action",
+    "*/delete",
+    "Microsoft.Storage/*",
+    "Microsoft.CognitiveServices/*",
+    "microsoft.cognitiveservices/accounts/openai/*",
+    "Microsoft.Authorization/*/Write",
+    "Microsoft.MachineLearningServices/workspaces/*/action",
+    "Microsoft.Storage/*/read",
+    "*/blobs/*",
+    "Microsoft.Sto*s/read",
+    "Microsoft.Storage/storageAccounts/fileServices/read",
+]
 
 
 def patterns(focus: list[str]) -> st.SearchStrategy[str]:
@@ -329,15 +376,26 @@ def patterns(focus: list[str]) -> st.SearchStrategy[str]:
 def conditions(focus: list[str]) -> st.SearchStrategy[str | None]:
     named = patterns(focus)
     return st.one_of(
-        st.none(), st.none(), st.none(),
-        st.builds(lambda p: f"((!(ActionMatches{{'{p}'}})) OR (@Resource[x:name] StringEquals "
-                            "'y'))", named),
-        st.builds(lambda p, q: f"((!(ActionMatches{{'{p}'}})) OR (@Request[a] StringEquals 'b'))"
-                               f" AND ((!(actionMatches{{'{q}'}} AND SubOperationMatches"
-                               "{'Blob.List'})) OR (@Resource[c] StringEquals 'd'))",
-                  named, named),
-        st.just("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] "
-                "StringEquals 'c'"),
+        st.none(),
+        st.none(),
+        st.none(),
+        st.builds(
+            lambda p: f"((!(ActionMatches{{'{p}'}})) OR (@Resource[x:name] StringEquals 'y'))",
+            named,
+        ),
+        st.builds(
+            lambda p, q: (
+                f"((!(ActionMatches{{'{p}'}})) OR (@Request[a] StringEquals 'b'))"
+                f" AND ((!(actionMatches{{'{q}'}} AND SubOperationMatches"
+                "{'Blob.List'})) OR (@Resource[c] StringEquals 'd'))"
+            ),
+            named,
+            named,
+        ),
+        st.just(
+            "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] "
+            "StringEquals 'c'"
+        ),
         st.just("   "),
     )
 
@@ -345,8 +403,12 @@ def conditions(focus: list[str]) -> st.SearchStrategy[str | None]:
 def permissions(draw: st.DrawFn, focus: list[str]) -> dict[str, list[str]]:
     allow = st.lists(patterns(focus), min_size=1, max_size=3)
     exclude = st.lists(patterns(focus), max_size=2)
-    return {"actions": draw(allow), "notActions": draw(exclude), "dataActions": draw(allow),
-            "notDataActions": draw(exclude)}
+    return {
+        "actions": draw(allow),
+        "notActions": draw(exclude),
+        "dataActions": draw(allow),
+        "notDataActions": draw(exclude),
+    }
 
 
 def rarely(draw: st.DrawFn, one_in: int) -> bool:
@@ -357,8 +419,11 @@ def rarely(draw: st.DrawFn, one_in: int) -> bool:
 @st.composite
 def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str, str, bool]]]:
     focus = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=4, unique=True))
-    chain_a = draw(st.sampled_from([["mg-a", "root"], ["MG-A", "Root"], ["mg-ab", "mg-a", "root"],
-                                    ["mg-a", "root"], []]))
+    chain_a = draw(
+        st.sampled_from(
+            [["mg-a", "root"], ["MG-A", "Root"], ["mg-ab", "mg-a", "root"], ["mg-a", "root"], []]
+        )
+    )
     chain_b = draw(st.sampled_from([["mg-b", "root"], [], None]))
     resources = [arm.subscription(SUB_A, chain_a)]
     if chain_b is not None:
@@ -370,15 +435,20 @@ def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str
             continue  # a group the snapshot does not list
         if not index and rarely(draw, 30):
             continue  # the principal itself is missing
-        member_of = None if rarely(draw, 40) else \
-            draw(st.lists(st.sampled_from(GROUPS), max_size=3, unique=True))
-        principals.append(arm.principal(pid, "Group" if index else "User", f"p{index}",
-                                        member_of=member_of))
+        member_of = (
+            None
+            if rarely(draw, 40)
+            else draw(st.lists(st.sampled_from(GROUPS), max_size=3, unique=True))
+        )
+        principals.append(
+            arm.principal(pid, "Group" if index else "User", f"p{index}", member_of=member_of)
+        )
 
     customs = []
     for index in range(draw(st.integers(0, 3))):
-        role = arm.custom_role(f"custom {index}", condition=draw(conditions(focus)),
-                               scopes=[f"/subscriptions/{SUB_B}"])  # assignable elsewhere
+        role = arm.custom_role(
+            f"custom {index}", condition=draw(conditions(focus)), scopes=[f"/subscriptions/{SUB_B}"]
+        )  # assignable elsewhere
         role["properties"]["permissions"][0].update(permissions(draw, focus))
         customs.append(role)
     definitions = list(customs)
@@ -390,23 +460,32 @@ def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str
     holders = st.sampled_from([USER, *GROUPS, USER, GROUPS[0], OUTSIDER])
 
     assignments = [
-        arm.role_assignment(draw(scopes), draw(holders),
-                            UNKNOWN_ROLE if rarely(draw, 40) else draw(role_ids),
-                            condition=draw(conditions(focus)), name=arm.guid(f"ra-{i}"))
-        for i in range(draw(st.integers(2, 10)))]
+        arm.role_assignment(
+            draw(scopes),
+            draw(holders),
+            UNKNOWN_ROLE if rarely(draw, 40) else draw(role_ids),
+            condition=draw(conditions(focus)),
+            name=arm.guid(f"ra-{i}"),
+        )
+        for i in range(draw(st.integers(2, 10)))
+    ]
     eligibilities = [
         arm.eligibility(draw(scopes), draw(holders), draw(role_ids))
-        for _ in range(draw(st.integers(0, 2)))]
+        for _ in range(draw(st.integers(0, 2)))
+    ]
     denies = []
     for i in range(draw(st.integers(0, 3))):
-        named = draw(st.lists(st.sampled_from([EVERYONE_ID, *PEOPLE]), min_size=1, max_size=2,
-                              unique=True))
+        named = draw(
+            st.lists(st.sampled_from([EVERYONE_ID, *PEOPLE]), min_size=1, max_size=2, unique=True)
+        )
         excluded = draw(st.lists(st.sampled_from(PEOPLE), max_size=2, unique=True))
         deny = arm.deny_assignment(
-            draw(scopes), principals=[(p, "SystemDefined" if p == EVERYONE_ID else "User")
-                                      for p in named],
-            exclude=[(p, "User") for p in excluded], child_scopes=draw(st.booleans()),
-            name=f"deny-{i}")
+            draw(scopes),
+            principals=[(p, "SystemDefined" if p == EVERYONE_ID else "User") for p in named],
+            exclude=[(p, "User") for p in excluded],
+            child_scopes=draw(st.booleans()),
+            name=f"deny-{i}",
+        )
         deny["properties"]["permissions"] = [permissions(draw, focus)]
         condition = draw(conditions(focus))
         if condition:
@@ -416,24 +495,48 @@ def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str
     for _ in range(draw(st.sampled_from([0, 0, 0, 0, 1, 1, 2]))):
         kind = draw(st.sampled_from([0, 0, 1, 1, 2]))
         if kind == 2:
-            errors.append(arm.read_error(draw(st.sampled_from([USER, *GROUPS])),
-                                         "Microsoft.Graph/directoryObjects/getMemberGroups"))
+            errors.append(
+                arm.read_error(
+                    draw(st.sampled_from([USER, *GROUPS])),
+                    "Microsoft.Graph/directoryObjects/getMemberGroups",
+                )
+            )
         else:
-            operation = ["Microsoft.Authorization/roleAssignments/read",
-                         "Microsoft.Authorization/denyAssignments/read"][kind]
+            operation = [
+                "Microsoft.Authorization/roleAssignments/read",
+                "Microsoft.Authorization/denyAssignments/read",
+            ][kind]
             errors.append(arm.read_error(draw(scopes), operation))
-    data = arm.build(resources=resources, principals=principals, roleDefinitions=definitions,
-                     roleAssignments=assignments, roleEligibilities=eligibilities,
-                     denyAssignments=denies, errors=errors)
+    data = arm.build(
+        resources=resources,
+        principals=principals,
+        roleDefinitions=definitions,
+        roleAssignments=assignments,
+        roleEligibilities=eligibilities,
+        denyAssignments=denies,
+        errors=errors,
+    )
     asked = st.builds(recase, st.sampled_from(focus), st.sampled_from([0, 0, 0, 2, 3]))
     # most queries land at or under a scope something was assigned at, where answers differ
     assigned = [segments(a["properties"]["scope"]) for a in assignments]
-    near = [t for t in TARGETS if any(segments(t)[:len(a)] == a for a in assigned)]
-    where = st.one_of(targets, st.builds(recase, st.sampled_from(near), st.sampled_from(
-        [0, 0, 2]))) if near else targets
-    queries = draw(st.lists(st.tuples(st.sampled_from([USER, USER, USER, GROUPS[0], GROUPS[1]]),
-                                      where, asked, st.booleans()),
-                            min_size=4, max_size=12))
+    near = [t for t in TARGETS if any(segments(t)[: len(a)] == a for a in assigned)]
+    where = (
+        st.one_of(targets, st.builds(recase, st.sampled_from(near), st.sampled_from([0, 0, 2])))
+        if near
+        else targets
+    )
+    queries = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([USER, USER, USER, GROUPS[0], GROUPS[1]]),
+                where,
+                asked,
+                st.booleans(),
+            ),
+            min_size=4,
+            max_size=12,
+        )
+    )
     return data, queries
 
 
@@ -442,15 +545,19 @@ def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str
 SEEN: Counter[str] = Counter()
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(snapshot_cases())
-def check_against_reference(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]]
-                            ) -> None:
+def check_against_reference(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]]) -> None:
     data, queries = case
-    evaluator = Evaluator(Model.from_snapshot(arm.load(**{k: v for k, v in data.items()
-                                                         if k != "schemaVersion"})
-                                              ).authorization)
+    evaluator = Evaluator(
+        Model.from_snapshot(
+            arm.load(**{k: v for k, v in data.items() if k != "schemaVersion"})
+        ).authorization
+    )
     reference = Reference(data)
     for principal, target, operation, data_action in queries:
         expected = reference.decide(principal, target, operation, data_action)
@@ -476,6 +583,7 @@ def test_the_evaluator_agrees_with_the_reference_on_random_snapshots() -> None:
 
 # -- the reference itself, on cases worked out by hand -------------------------------------------
 
+
 def test_reference_wildcards() -> None:
     assert wildcard_match("*", "a/b/c")
     assert wildcard_match("*/read", "Microsoft.Storage/storageAccounts/read")
@@ -493,8 +601,7 @@ def test_reference_scopes_and_conditions() -> None:
     assert reference.covers(mg("MG-A"), RG_A) == "yes"
     assert reference.covers(mg("mg-ab"), RG_A) == "no"
     assert reference.covers(mg("mg-b"), RG_B) == "maybe"
-    assert named_actions("(!(ActionMatches{'a/b'})) OR (!(actionmatches{'c/*'}))") == \
-        ["a/b", "c/*"]
+    assert named_actions("(!(ActionMatches{'a/b'})) OR (!(actionmatches{'c/*'}))") == ["a/b", "c/*"]
     assert restricts("(!(ActionMatches{'a/*'})) OR x", "A/B")
     assert not restricts("(!(ActionMatches{'a/*'})) OR x", "b/a")
     assert restricts("@Resource[x] StringEquals 'y'", "b/a")

@@ -25,10 +25,13 @@ CHAT = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions
 EMBEDDINGS = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/embeddings/action"
 SA_DELETE = "Microsoft.Storage/storageAccounts/delete"
 
-PRINCIPALS = [arm.principal(USER, name="Ada Lovelace", member_of=[G_TEAM],
-                            userPrincipalName="ada@contoso.com"),
-              arm.principal(G_TEAM, "Group", "AI team", member_of=[G_DEPT]),
-              arm.principal(G_DEPT, "Group", "Research", member_of=[])]
+PRINCIPALS = [
+    arm.principal(
+        USER, name="Ada Lovelace", member_of=[G_TEAM], userPrincipalName="ada@contoso.com"
+    ),
+    arm.principal(G_TEAM, "Group", "AI team", member_of=[G_DEPT]),
+    arm.principal(G_DEPT, "Group", "Research", member_of=[]),
+]
 
 
 class Case:
@@ -38,8 +41,7 @@ class Case:
         self.model = Model.from_snapshot(arm.load(**lists))
 
     def check(self, scope: str, operation: str, *, data: bool = False) -> Decision:
-        return Evaluator(self.model.authorization).check(USER, scope, operation,
-                                                         data_action=data)
+        return Evaluator(self.model.authorization).check(USER, scope, operation, data_action=data)
 
     def name_of(self, principal_id: str) -> str | None:
         entry = self.model.authorization.directory.get(principal_id)
@@ -47,8 +49,9 @@ class Case:
 
 
 def test_a_grant_through_nested_groups_names_everything() -> None:
-    assignment = arm.role_assignment(RG, G_DEPT, arm.STORAGE_BLOB_DATA_READER,
-                                     principal_type="Group")
+    assignment = arm.role_assignment(
+        RG, G_DEPT, arm.STORAGE_BLOB_DATA_READER, principal_type="Group"
+    )
     decision = Case(roleAssignments=[assignment]).check(CONTAINER, BLOB_READ, data=True)
     assert decision.decision is Outcome.ALLOWED
     (grant,) = decision.grants
@@ -69,8 +72,20 @@ def test_the_json_has_the_documented_fields() -> None:
     assignment = arm.role_assignment(RG, G_TEAM, arm.STORAGE_BLOB_DATA_READER)
     data = Case(roleAssignments=[assignment]).check(CONTAINER, BLOB_READ, data=True).to_json()
     json.dumps(data)  # JSON-able
-    for key in ("decision", "principal", "scope", "operation", "dataAction", "grants", "denies",
-                "conditions", "eligible", "nearMisses", "unknowns", "warnings"):
+    for key in (
+        "decision",
+        "principal",
+        "scope",
+        "operation",
+        "dataAction",
+        "grants",
+        "denies",
+        "conditions",
+        "eligible",
+        "nearMisses",
+        "unknowns",
+        "warnings",
+    ):
         assert key in data, key
     assert data["decision"] == "allowed"
     assert data["principal"] == USER
@@ -89,20 +104,31 @@ def test_the_json_has_the_documented_fields() -> None:
 
 
 def test_grants_are_ordered_direct_and_nearest_first() -> None:
-    assignments = [arm.role_assignment(SUB_SCOPE, G_TEAM, arm.READER),
-                   arm.role_assignment(SUB_SCOPE, USER, arm.READER),
-                   arm.role_assignment(SA, USER, arm.CONTRIBUTOR)]
+    assignments = [
+        arm.role_assignment(SUB_SCOPE, G_TEAM, arm.READER),
+        arm.role_assignment(SUB_SCOPE, USER, arm.READER),
+        arm.role_assignment(SA, USER, arm.CONTRIBUTOR),
+    ]
     decision = Case(roleAssignments=assignments).check(SA, "Microsoft.Storage/storageAccounts/read")
     assert [(g.role_name, g.levels_above, g.via) for g in decision.grants] == [
-        ("Contributor", 0, ()), ("Reader", 2, ()), ("Reader", 2, (G_TEAM,))]
+        ("Contributor", 0, ()),
+        ("Reader", 2, ()),
+        ("Reader", 2, (G_TEAM,)),
+    ]
 
 
 def test_a_deny_names_itself_its_scope_and_who_it_applies_to() -> None:
-    deny = arm.deny_assignment(RG, principals=[(G_DEPT, "Group")], actions=["*"],
-                               not_actions=["*/read"], name="mrg-deny",
-                               description="Managed resource group of app x")
-    decision = Case(roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)],
-                    denyAssignments=[deny]).check(SA, SA_DELETE)
+    deny = arm.deny_assignment(
+        RG,
+        principals=[(G_DEPT, "Group")],
+        actions=["*"],
+        not_actions=["*/read"],
+        name="mrg-deny",
+        description="Managed resource group of app x",
+    )
+    decision = Case(
+        roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)], denyAssignments=[deny]
+    ).check(SA, SA_DELETE)
     assert decision.decision is Outcome.DENIED
     (found,) = decision.denies
     assert found.deny_assignment_id == deny["id"]
@@ -117,9 +143,11 @@ def test_a_deny_names_itself_its_scope_and_who_it_applies_to() -> None:
 
 
 def test_a_conditional_answer_carries_the_condition_text() -> None:
-    condition = ("((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
-                 "blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
-                 "containers:name] StringEquals 'prompts'))")
+    condition = (
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
+        "blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/"
+        "containers:name] StringEquals 'prompts'))"
+    )
     assignment = arm.role_assignment(SA, USER, arm.STORAGE_BLOB_DATA_READER, condition=condition)
     case = Case(roleAssignments=[assignment])
     decision = case.check(CONTAINER, BLOB_READ, data=True)
@@ -134,8 +162,9 @@ def test_a_conditional_answer_carries_the_condition_text() -> None:
 
 
 def test_eligible_assignments_are_evidence_of_what_activation_would_give() -> None:
-    eligible = arm.eligibility(RG, G_TEAM, arm.OPENAI_USER, principal_type="Group",
-                               end="2027-01-31T00:00:00Z")
+    eligible = arm.eligibility(
+        RG, G_TEAM, arm.OPENAI_USER, principal_type="Group", end="2027-01-31T00:00:00Z"
+    )
     case = Case(roleEligibilities=[eligible])
     decision = case.check(AOAI, CHAT, data=True)
     assert decision.decision is Outcome.DENIED
@@ -154,19 +183,24 @@ def test_eligible_assignments_are_evidence_of_what_activation_would_give() -> No
 
 def test_near_misses_explain_a_denial() -> None:
     unknown_role = "4633458b-17de-408a-b874-0445c86b69e6"
-    case = Case(roleAssignments=[
-        arm.role_assignment(SUB_SCOPE, USER, arm.OWNER),                      # otherPlane
-        arm.role_assignment(RG_PROD, USER, arm.OPENAI_CONTRIBUTOR),           # otherScope
-        arm.role_assignment(AOAI, G_TEAM, arm.AZURE_AI_DEVELOPER),            # notActions
-        arm.role_assignment(AOAI, USER, unknown_role),                        # unknownRole
-    ])
-    decision = case.check(AOAI, "Microsoft.CognitiveServices/accounts/OpenAI/fine-tunes-"
-                                "deployments/write", data=True)
+    case = Case(
+        roleAssignments=[
+            arm.role_assignment(SUB_SCOPE, USER, arm.OWNER),  # otherPlane
+            arm.role_assignment(RG_PROD, USER, arm.OPENAI_CONTRIBUTOR),  # otherScope
+            arm.role_assignment(AOAI, G_TEAM, arm.AZURE_AI_DEVELOPER),  # notActions
+            arm.role_assignment(AOAI, USER, unknown_role),  # unknownRole
+        ]
+    )
+    decision = case.check(
+        AOAI, "Microsoft.CognitiveServices/accounts/OpenAI/fine-tunes-deployments/write", data=True
+    )
     kinds = {m.kind: m for m in decision.near_misses}
     assert decision.decision is Outcome.UNKNOWN  # the unknown role might grant it
     assert kinds["notActions"].role_name == "Azure AI Developer"
-    assert kinds["notActions"].excluded_by == \
-        "Microsoft.CognitiveServices/accounts/OpenAI/fine-tunes-deployments/write"
+    assert (
+        kinds["notActions"].excluded_by
+        == "Microsoft.CognitiveServices/accounts/OpenAI/fine-tunes-deployments/write"
+    )
     assert kinds["notActions"].via == (G_TEAM,)
     assert kinds["otherPlane"].role_name == "Owner"
     assert kinds["otherScope"].scope == RG_PROD
@@ -174,35 +208,54 @@ def test_near_misses_explain_a_denial() -> None:
     order = [m.kind for m in decision.near_misses]
     assert order.index("notActions") < order.index("otherScope") < order.index("otherPlane")
     miss = decision.to_json()["nearMisses"][0]
-    assert set(miss) >= {"kind", "roleAssignmentId", "roleDefinitionId", "roleName", "scope",
-                         "detail", "matchedPattern", "excludedBy"}
+    assert set(miss) >= {
+        "kind",
+        "roleAssignmentId",
+        "roleDefinitionId",
+        "roleName",
+        "scope",
+        "detail",
+        "matchedPattern",
+        "excludedBy",
+    }
 
 
 def test_a_partial_near_miss_names_the_closest_pattern() -> None:
     decision = Case(roleAssignments=[arm.role_assignment(AOAI, USER, arm.OPENAI_USER)]).check(
-        AOAI, "Microsoft.CognitiveServices/accounts/OpenAI/deployments/write", data=True)
+        AOAI, "Microsoft.CognitiveServices/accounts/OpenAI/deployments/write", data=True
+    )
     assert decision.decision is Outcome.DENIED
     miss = decision.near_misses[0]
     assert miss.kind == "partial" and miss.matched_pattern.startswith(
-        "Microsoft.CognitiveServices/accounts/OpenAI/")
+        "Microsoft.CognitiveServices/accounts/OpenAI/"
+    )
 
 
 def test_no_near_misses_when_allowed() -> None:
-    decision = Case(roleAssignments=[
-        arm.role_assignment(AOAI, USER, arm.OPENAI_USER),
-        arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)]).check(AOAI, EMBEDDINGS, data=True)
+    decision = Case(
+        roleAssignments=[
+            arm.role_assignment(AOAI, USER, arm.OPENAI_USER),
+            arm.role_assignment(SUB_SCOPE, USER, arm.OWNER),
+        ]
+    ).check(AOAI, EMBEDDINGS, data=True)
     assert decision.allowed and decision.near_misses == ()
 
 
 def test_unknowns_say_what_could_not_be_read() -> None:
-    error = arm.read_error(SUB_SCOPE, "Microsoft.Authorization/roleAssignments/read",
-                           status=429, code="TooManyRequests", message="Rate limit")
+    error = arm.read_error(
+        SUB_SCOPE,
+        "Microsoft.Authorization/roleAssignments/read",
+        status=429,
+        code="TooManyRequests",
+        message="Rate limit",
+    )
     case = Case(errors=[error])
     decision = case.check(SA, SA_DELETE)
     assert decision.decision is Outcome.UNKNOWN
     assert decision.unknowns == (
         f"Microsoft.Authorization/roleAssignments/read at {SUB_SCOPE} failed "
-        "(429 TooManyRequests: Rate limit)",)
+        "(429 TooManyRequests: Rate limit)",
+    )
     assert explain(decision, case.name_of).startswith("UNKNOWN:")
     assert "429" in render_decision(decision, case.name_of)
 
@@ -221,9 +274,12 @@ def test_the_text_explains_in_one_paragraph_then_lists_the_evidence() -> None:
 
 
 def test_the_text_of_a_deny_and_of_a_plain_denial() -> None:
-    case = Case(roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)],
-                denyAssignments=[arm.deny_assignment(RG, principals=[arm.EVERYONE],
-                                                     actions=["*"], name="mrg-deny")])
+    case = Case(
+        roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)],
+        denyAssignments=[
+            arm.deny_assignment(RG, principals=[arm.EVERYONE], actions=["*"], name="mrg-deny")
+        ],
+    )
     text = explain(case.check(SA, SA_DELETE), case.name_of)
     assert text.startswith("DENIED:")
     assert "Roles would grant it (Owner), but the deny assignment mrg-deny" in text
@@ -235,8 +291,9 @@ def test_the_text_of_a_deny_and_of_a_plain_denial() -> None:
 
 def test_a_conditional_deny_without_any_grant_is_a_plain_denial() -> None:
     deny = arm.deny_assignment(RG, principals=[arm.EVERYONE], actions=["*"], name="cond-deny")
-    deny["properties"]["condition"] = ("(!(ActionMatches{'Microsoft.Storage/*'})) OR "
-                                       "(@Resource[tag] StringEquals 'x')")
+    deny["properties"]["condition"] = (
+        "(!(ActionMatches{'Microsoft.Storage/*'})) OR (@Resource[tag] StringEquals 'x')"
+    )
     case = Case(denyAssignments=[deny])
     decision = case.check(SA, SA_DELETE)
     assert decision.decision is Outcome.DENIED
@@ -248,8 +305,9 @@ def test_a_conditional_deny_without_any_grant_is_a_plain_denial() -> None:
 def test_a_grant_under_a_conditional_deny_is_conditional_and_says_why() -> None:
     deny = arm.deny_assignment(RG, principals=[arm.EVERYONE], actions=["*"], name="cond-deny")
     deny["properties"]["condition"] = "(!(ActionMatches{'Microsoft.Storage/*'})) OR (@x)"
-    case = Case(denyAssignments=[deny],
-                roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)])
+    case = Case(
+        denyAssignments=[deny], roleAssignments=[arm.role_assignment(SUB_SCOPE, USER, arm.OWNER)]
+    )
     decision = case.check(SA, SA_DELETE)
     assert decision.decision is Outcome.CONDITIONAL
     text = render_decision(decision, case.name_of)
@@ -258,11 +316,13 @@ def test_a_grant_under_a_conditional_deny_is_conditional_and_says_why() -> None:
 
 
 def test_names_from_azure_cannot_inject_terminal_escapes() -> None:
-    principals = [arm.principal(USER, name="Ada\x1b[2J", member_of=[G_TEAM]),
-                  arm.principal(G_TEAM, "Group", "team\nALLOWED: fake", member_of=[])]
-    case = Case(principals=principals,
-                roleAssignments=[arm.role_assignment(SA, G_TEAM, arm.READER)])
-    text = render_decision(case.check(SA, "Microsoft.Storage/storageAccounts/read"),
-                           case.name_of)
+    principals = [
+        arm.principal(USER, name="Ada\x1b[2J", member_of=[G_TEAM]),
+        arm.principal(G_TEAM, "Group", "team\nALLOWED: fake", member_of=[]),
+    ]
+    case = Case(
+        principals=principals, roleAssignments=[arm.role_assignment(SA, G_TEAM, arm.READER)]
+    )
+    text = render_decision(case.check(SA, "Microsoft.Storage/storageAccounts/read"), case.name_of)
     assert "\x1b" not in text
     assert "\nALLOWED: fake" not in text

@@ -18,13 +18,15 @@ from tests import arm
 from tests.test_rbac_differential import Reference, snapshot_cases
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(snapshot_cases())
 def shortcuts_agree(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]]) -> None:
     data, queries = case
-    model = Model.from_snapshot(arm.load(**{k: v for k, v in data.items()
-                                            if k != "schemaVersion"}))
+    model = Model.from_snapshot(arm.load(**{k: v for k, v in data.items() if k != "schemaVersion"}))
     reference = Reference(data)
     quick_first, full_first = Evaluator(model.authorization), Evaluator(model.authorization)
     for principal, target, operation, data_action in queries:
@@ -33,13 +35,14 @@ def shortcuts_agree(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]
         full = full_first.check(principal, target, operation, data_action=data_action)
         assert quick.outcome.value == expected, (principal, target, operation, data_action)
         assert full.decision.value == expected, (principal, target, operation, data_action)
-        assert sorted(quick.grant_ages) == sorted(
-            (g.created_on, bool(g.via)) for g in full.grants)
+        assert sorted(quick.grant_ages) == sorted((g.created_on, bool(g.via)) for g in full.grants)
 
 
 def test_hot_target_shortcuts_agree_with_the_reference() -> None:
-    with mock.patch.object(evaluator_module, "HOT_TARGET", 0), \
-            mock.patch.object(evaluator_module, "BULK_TARGET", 0):
+    with (
+        mock.patch.object(evaluator_module, "HOT_TARGET", 0),
+        mock.patch.object(evaluator_module, "BULK_TARGET", 0),
+    ):
         shortcuts_agree()
 
 
@@ -49,23 +52,40 @@ def _hot(*, deny: bool = False, deny_error: bool = False, condition: str | None 
     lists: dict[str, list] = {
         "resources": [arm.subscription()],
         "principals": [arm.principal(user)],
-        "roleAssignments": [arm.role_assignment(arm.RG, user, arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
-                                                condition=condition)],
+        "roleAssignments": [
+            arm.role_assignment(
+                arm.RG, user, arm.STORAGE_BLOB_DATA_CONTRIBUTOR, condition=condition
+            )
+        ],
     }
     if deny:
-        lists["denyAssignments"] = [arm.deny_assignment(
-            storage, principals=[arm.EVERYONE],
-            data_actions=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"])]
+        lists["denyAssignments"] = [
+            arm.deny_assignment(
+                storage,
+                principals=[arm.EVERYONE],
+                data_actions=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+            )
+        ]
     if deny_error:
-        lists["errors"] = [{"scope": arm.RG, "operation": "Microsoft.Authorization/"
-                            "denyAssignments/read", "status": 403, "code": "AuthorizationFailed",
-                            "message": "no"}]
+        lists["errors"] = [
+            {
+                "scope": arm.RG,
+                "operation": "Microsoft.Authorization/denyAssignments/read",
+                "status": 403,
+                "code": "AuthorizationFailed",
+                "message": "no",
+            }
+        ]
     evaluator = Evaluator(Model.from_snapshot(arm.load(**lists)).authorization)
     operation = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"
-    with mock.patch.object(evaluator_module, "HOT_TARGET", 0), \
-            mock.patch.object(evaluator_module, "BULK_TARGET", 0):
-        return (evaluator.decide(user, storage, operation, data_action=True).outcome.value,
-                evaluator.check(user, storage, operation, data_action=True).decision.value)
+    with (
+        mock.patch.object(evaluator_module, "HOT_TARGET", 0),
+        mock.patch.object(evaluator_module, "BULK_TARGET", 0),
+    ):
+        return (
+            evaluator.decide(user, storage, operation, data_action=True).outcome.value,
+            evaluator.check(user, storage, operation, data_action=True).decision.value,
+        )
 
 
 def test_a_hot_target_grant_is_allowed():
@@ -81,6 +101,8 @@ def test_an_unread_deny_list_spoils_the_shortcut():
 
 
 def test_a_condition_naming_the_operation_spoils_the_shortcut():
-    condition = ("(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
-                 "blobs/write'})) OR (@Resource[x] StringEquals 'y')")
+    condition = (
+        "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
+        "blobs/write'})) OR (@Resource[x] StringEquals 'y')"
+    )
     assert _hot(condition=condition) == ("conditional", "conditional")

@@ -33,8 +33,9 @@ def test_the_matcher_agrees_with_the_regex_oracle(pattern: str, operation: str) 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(patterns, max_size=5), operations)
-def test_first_match_is_the_first_pattern_the_oracle_accepts(pattern_list: list[str],
-                                                            operation: str) -> None:
+def test_first_match_is_the_first_pattern_the_oracle_accepts(
+    pattern_list: list[str], operation: str
+) -> None:
     expected = next((p for p in pattern_list if oracle(p, operation)), None)
     assert first_match(tuple(pattern_list), operation) == expected
 
@@ -92,8 +93,12 @@ def test_fifty_stars_against_ten_thousand_characters_is_linear_work() -> None:
 
 def test_hostile_patterns_finish_fast() -> None:
     operation = "Microsoft.Authorization/" + "a" * 10_000 + "/write"
-    hostile = ("*" * 50, "*a" * 50 + "*x", "M*i*c*r*o*s*o*f*t*" * 5 + "/read",
-               "*" + "*".join("a" * 10 for _ in range(50)) + "*read")
+    hostile = (
+        "*" * 50,
+        "*a" * 50 + "*x",
+        "M*i*c*r*o*s*o*f*t*" * 5 + "/read",
+        "*" + "*".join("a" * 10 for _ in range(50)) + "*read",
+    )
     start = time.perf_counter()
     for _ in range(100):
         results = [matches(pattern, operation) for pattern in hostile]

@@ -55,7 +55,7 @@ def test_ci_runs_the_readme_install_and_test_commands():
 
 
 def test_the_access_example_of_the_readme_runs(capsys):
-    block = README[README.index("diagnose access --demo"):]
+    block = README[README.index("diagnose access --demo") :]
     command = block[: block.index("```")].replace("\\\n", " ")
     argv = re.findall(r'"[^"]*"|\S+', command)[1:]
     argv = [a.strip('"') for a in argv]
@@ -66,6 +66,5 @@ def test_the_access_example_of_the_readme_runs(capsys):
 def test_the_code_is_ruff_clean():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is in the test extra: pip install -e '.[test]'"
-    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -31,22 +31,28 @@ def test_demo_json_report_matches_its_schema(capsys):
 def test_every_failing_role_finding_in_the_demo_has_a_verified_fix(capsys):
     _, out, _ = run(capsys, "--demo", "--json")
     report = json.loads(out)
-    role_findings = [f for f in report["findings"]
-                     if f["status"] == "fail" and f["cause"] == "missingRole"]
+    role_findings = [
+        f for f in report["findings"] if f["status"] == "fail" and f["cause"] == "missingRole"
+    ]
     assert role_findings
     for finding in role_findings:
         fixes = finding["remediations"]
         assert fixes and all(f["verified"] for f in fixes), finding["message"]
-        assert all(f["commands"]["azureCli"].count("az role assignment create") == 1
-                   for f in fixes)
+        assert all(f["commands"]["azureCli"].count("az role assignment create") == 1 for f in fixes)
 
 
 def test_fix_plan_has_one_entry_per_principal_role_and_scope(capsys):
     _, out, _ = run(capsys, "--demo", "--json")
     plan = json.loads(out)["fixPlan"]
-    keys = [(p["remediation"]["principalId"], p["remediation"]["roleDefinitionId"],
-             (p["remediation"]["scope"] or "").lower())
-            for p in plan if p["remediation"]["kind"] == "roleAssignment"]
+    keys = [
+        (
+            p["remediation"]["principalId"],
+            p["remediation"]["roleDefinitionId"],
+            (p["remediation"]["scope"] or "").lower(),
+        )
+        for p in plan
+        if p["remediation"]["kind"] == "roleAssignment"
+    ]
     assert len(keys) == len(set(keys))
     assert all(p["whoCanRun"] for p in plan if p["remediation"]["kind"] == "roleAssignment")
 
@@ -89,15 +95,15 @@ def test_fail_on_and_strict_decide_the_exit_code(capsys, tmp_path):
     from diagnose.demo import load_demo
 
     data = load_demo().data
-    data["resources"] = [r for r in data["resources"]
-                         if not r["id"].endswith("/searchServices/srch-contoso")]
+    data["resources"] = [
+        r for r in data["resources"] if not r["id"].endswith("/searchServices/srch-contoso")
+    ]
     path = tmp_path / "partial.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     code, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON002")
     statuses = {f["status"] for f in json.loads(out)["findings"]}
     assert statuses == {"unknown"} and code == 0
-    assert run(capsys, "--snapshot", str(path), "--json", "--select", "CON002",
-               "--strict")[0] == 3
+    assert run(capsys, "--snapshot", str(path), "--json", "--select", "CON002", "--strict")[0] == 3
 
 
 def test_select_and_ignore_by_prefix(capsys):
@@ -186,8 +192,9 @@ def test_bundle_records_the_command_line_given_to_main(capsys, tmp_path):
 
 
 def test_an_unwritable_bundle_path_fails_before_any_work(capsys, tmp_path):
-    code, out, err = run(capsys, "--demo", "--json", "--bundle",
-                         str(tmp_path / "missing-folder" / "b.zip"))
+    code, out, err = run(
+        capsys, "--demo", "--json", "--bundle", str(tmp_path / "missing-folder" / "b.zip")
+    )
     assert code == 2 and out == "" and "Traceback" not in err
 
 
@@ -198,30 +205,45 @@ def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
 
     data = load_demo().data
     hub = next(r["id"] for r in data["resources"] if r.get("kind", "").lower() == "hub")
-    data["errors"] = [*data["errors"], {
-        "scope": hub, "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
-        "status": None, "code": "Timeout",
-        "message": "not read before the --timeout of 3 s ran out"}]
+    data["errors"] = [
+        *data["errors"],
+        {
+            "scope": hub,
+            "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
+            "status": None,
+            "code": "Timeout",
+            "message": "not read before the --timeout of 3 s ran out",
+        },
+    ]
     path = tmp_path / "timed-out.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     code, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON004")
     assert code == 0 and json.loads(out)["summary"]["partial"] is True
-    assert run(capsys, "--snapshot", str(path), "--json", "--select", "CON004",
-               "--strict")[0] == 3
+    assert run(capsys, "--snapshot", str(path), "--json", "--select", "CON004", "--strict")[0] == 3
     # The demo as collected is complete: --strict changes nothing there.
     assert run(capsys, "--demo", "--json", "--select", "CON004", "--strict")[0] == 0
 
 
-@pytest.mark.parametrize(("code", "advice"), [
-    ("Timeout", "collect again with a longer --timeout"),
-    ("BundleHashMismatch", "ask for the bundle again"),
-])
+@pytest.mark.parametrize(
+    ("code", "advice"),
+    [
+        ("Timeout", "collect again with a longer --timeout"),
+        ("BundleHashMismatch", "ask for the bundle again"),
+    ],
+)
 def test_errors_the_tool_wrote_itself_get_their_own_advice(capsys, tmp_path, code, advice):
     from diagnose.demo import load_demo
 
     data = load_demo().data
-    data["errors"] = [{"scope": "snapshot.json", "operation": "read", "status": None,
-                       "code": code, "message": "what happened"}]
+    data["errors"] = [
+        {
+            "scope": "snapshot.json",
+            "operation": "read",
+            "status": None,
+            "code": code,
+            "message": "what happened",
+        }
+    ]
     path = tmp_path / "errors.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     _, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON004")

@@ -23,10 +23,12 @@ from tests.demo_checks import GOLDEN, demo_check_ids, demo_selection
 UPDATE = bool(os.environ.get("DIAGNOSE_UPDATE_GOLDEN"))
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("json", "demo-report.json"),
-                                           ("markdown", "demo-report.md")])
-def test_demo_report_matches_golden_file(capsys: pytest.CaptureFixture[str], fmt: str,
-                                         name: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("json", "demo-report.json"), ("markdown", "demo-report.md")]
+)
+def test_demo_report_matches_golden_file(
+    capsys: pytest.CaptureFixture[str], fmt: str, name: str
+) -> None:
     main(["--demo", "--format", fmt, *([] if UPDATE else demo_selection())])
     out = capsys.readouterr().out
     golden = GOLDEN / name
@@ -45,9 +47,12 @@ def test_the_checks_the_golden_files_leave_out_are_silent_on_the_demo() -> None:
     assert covered <= {c.id for c in checks}, "a covered check is gone: regenerate the goldens"
     others = [c for c in checks if c.id not in covered]
     result = Engine(Model(load_demo()), fixes=FixPlan).run(others)
-    fired = sorted({f.check_id for f in result.findings} | {e.check_id for e in
-                                                           result.check_errors})
-    assert not fired, (f"{fired} report on the demo: regenerate the golden files "
-                       "(DIAGNOSE_UPDATE_GOLDEN=1 python -m pytest tests/test_report_golden.py) "
-                       "and the UI snapshots (python -m pytest tests/test_tui_snapshots.py "
-                       "--snapshot-update), and review them")
+    fired = sorted(
+        {f.check_id for f in result.findings} | {e.check_id for e in result.check_errors}
+    )
+    assert not fired, (
+        f"{fired} report on the demo: regenerate the golden files "
+        "(DIAGNOSE_UPDATE_GOLDEN=1 python -m pytest tests/test_report_golden.py) "
+        "and the UI snapshots (python -m pytest tests/test_tui_snapshots.py "
+        "--snapshot-update), and review them"
+    )

@@ -29,8 +29,9 @@ def test_ids_are_unique_in_the_demo_and_in_every_check_fixture():
 
 def test_an_id_does_not_change_when_the_wording_does():
     finding = findings_of(load_demo())[0]
-    reworded = dataclasses.replace(finding, message="Said differently.",
-                                   details={**finding.details, "because": "other words"})
+    reworded = dataclasses.replace(
+        finding, message="Said differently.", details={**finding.details, "because": "other words"}
+    )
     assert finding_id(reworded) == finding_id(finding)
     moved = dataclasses.replace(finding, resource=finding.resource + "-other")
     assert finding_id(moved) != finding_id(finding)

@@ -89,17 +89,20 @@ def test_ancestry_is_case_insensitive() -> None:
     assert t.covers(key(arm.management_group_scope("MG-AI")), key(upper))
 
 
-@pytest.mark.parametrize(("child", "parent"), [
-    (INDEX, SEARCH),
-    (FOUNDRY_PROJECT, ACCOUNT),
-    (f"{FOUNDRY_PROJECT}/connections/c", FOUNDRY_PROJECT),
-    (CONNECTION, HUB),
-    (f"{SA}/blobServices/default", SA),
-    (f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d", SA),
-    (SA, RG),
-    (RG, f"/subscriptions/{SUB}"),
-    (f"/subscriptions/{SUB}/providers/Microsoft.Security/pricings/p", f"/subscriptions/{SUB}"),
-])
+@pytest.mark.parametrize(
+    ("child", "parent"),
+    [
+        (INDEX, SEARCH),
+        (FOUNDRY_PROJECT, ACCOUNT),
+        (f"{FOUNDRY_PROJECT}/connections/c", FOUNDRY_PROJECT),
+        (CONNECTION, HUB),
+        (f"{SA}/blobServices/default", SA),
+        (f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d", SA),
+        (SA, RG),
+        (RG, f"/subscriptions/{SUB}"),
+        (f"/subscriptions/{SUB}/providers/Microsoft.Security/pricings/p", f"/subscriptions/{SUB}"),
+    ],
+)
 def test_child_resources_inherit_from_their_parent(child: str, parent: str) -> None:
     assert structural_parent(key(child)) == key(parent)
     assert tree().covers(key(parent), key(child))
@@ -116,8 +119,12 @@ def test_a_hub_project_is_not_a_child_of_its_hub() -> None:
 def test_management_group_parents_come_from_the_chain() -> None:
     t = tree()
     mg = management_group_key("mg-ai")
-    assert t.ancestors(mg) == (mg, management_group_key("mg-corp"),
-                               management_group_key(arm.TENANT), ROOT)
+    assert t.ancestors(mg) == (
+        mg,
+        management_group_key("mg-corp"),
+        management_group_key(arm.TENANT),
+        ROOT,
+    )
     assert is_management_group(key(arm.management_group_scope("Mg-Ai")))
     assert not is_management_group(key(f"{arm.management_group_scope('x')}/providers/A.B/c/d"))
 
@@ -157,16 +164,19 @@ def test_malformed_chains_with_a_cycle_end() -> None:
     assert len(mg_ancestors) == len(set(mg_ancestors))
 
 
-@pytest.mark.parametrize(("scope", "level"), [
-    ("/", "root"),
-    (arm.management_group_scope("mg"), "management group"),
-    (f"/subscriptions/{SUB}", "subscription"),
-    (RG, "resource group"),
-    (SA, "resource"),
-    (CONTAINER, "child resource"),
-    (FOUNDRY_PROJECT, "child resource"),
-    (f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d", "child resource"),
-])
+@pytest.mark.parametrize(
+    ("scope", "level"),
+    [
+        ("/", "root"),
+        (arm.management_group_scope("mg"), "management group"),
+        (f"/subscriptions/{SUB}", "subscription"),
+        (RG, "resource group"),
+        (SA, "resource"),
+        (CONTAINER, "child resource"),
+        (FOUNDRY_PROJECT, "child resource"),
+        (f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d", "child resource"),
+    ],
+)
 def test_level_of(scope: str, level: str) -> None:
     assert level_of(key(scope)) == level
 
@@ -178,23 +188,36 @@ def test_subscription_and_resource_group_of_a_scope() -> None:
     assert resource_group_key(key(f"/subscriptions/{SUB}")) is None
 
 
-@pytest.mark.parametrize("scope", [
-    "/", RG, SA, CONTAINER, FOUNDRY_PROJECT, CONNECTION, arm.management_group_scope("mg"),
-    f"/subscriptions/{SUB}", f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d",
-])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "/",
+        RG,
+        SA,
+        CONTAINER,
+        FOUNDRY_PROJECT,
+        CONNECTION,
+        arm.management_group_scope("mg"),
+        f"/subscriptions/{SUB}",
+        f"{SA}/providers/Microsoft.Insights/diagnosticSettings/d",
+    ],
+)
 def test_well_formed_scopes(scope: str) -> None:
     assert scope_problem(scope) is None
 
 
-@pytest.mark.parametrize(("scope", "says"), [
-    ("subscriptions/x", "starts with '/'"),
-    ("/subscriptions", "subscription id"),
-    (f"/subscriptions/{SUB}/resourceGroups", "resource group name"),
-    (f"{RG}/Microsoft.Storage/storageAccounts/s", "expected 'providers'"),
-    (f"{RG}/providers/Microsoft.Storage/storageAccounts", "pairs"),
-    (f"{RG}/providers", "namespace"),
-    ("/tenants/x", "unexpected segment"),
-])
+@pytest.mark.parametrize(
+    ("scope", "says"),
+    [
+        ("subscriptions/x", "starts with '/'"),
+        ("/subscriptions", "subscription id"),
+        (f"/subscriptions/{SUB}/resourceGroups", "resource group name"),
+        (f"{RG}/Microsoft.Storage/storageAccounts/s", "expected 'providers'"),
+        (f"{RG}/providers/Microsoft.Storage/storageAccounts", "pairs"),
+        (f"{RG}/providers", "namespace"),
+        ("/tenants/x", "unexpected segment"),
+    ],
+)
 def test_malformed_scopes_say_what_is_wrong(scope: str, says: str) -> None:
     problem = scope_problem(scope)
     assert problem is not None and says in problem
@@ -209,12 +232,13 @@ def test_the_model_keeps_the_old_import_path_for_checks() -> None:
 
 # -- the key functions follow the grammar, and read as the old ones did ------------------------
 
+
 def _old_split_at_a_name(key: str) -> bool:
     """Whether a 'providers' stands where the new grammar reads a name: after an odd number of
     type/name segments. The old checker split a part there (see test_arm_ids)."""
     segments = segments_of(key)
     index = 2 if segments[:1] == ["subscriptions"] else 0
-    index += 2 if segments[index:index + 1] == ["resourcegroups"] and index else 0
+    index += 2 if segments[index : index + 1] == ["resourcegroups"] and index else 0
     count: int | None = None
     while index < len(segments):
         if segments[index] == "providers" and (count is None or count % 2 == 0):
@@ -253,8 +277,11 @@ def test_level_of_follows_the_grammar(resource_id: ResourceId) -> None:
     """On every id (the old word, unless 'providers' is a name in it, see test_arm_ids)."""
     key = scope_key(build(resource_id))
     assume(parse(key) is not None)
-    names = [resource_id.subscription, resource_id.resource_group,
-             *(n for p in resource_id.parts for n in (p.namespace, *p.names))]
+    names = [
+        resource_id.subscription,
+        resource_id.resource_group,
+        *(n for p in resource_id.parts for n in (p.namespace, *p.names)),
+    ]
     if not any((n or "").strip().lower() == "providers" for n in names):
         assert level_of(key) == old.level_of(key), key
 
@@ -276,6 +303,6 @@ def test_structural_parent_is_the_parent_id(resource_id: ResourceId) -> None:
     assume(text == text.strip() and scope_key(text) == text.lower())
     parent = resource_id.parent
     assert structural_parent(scope_key(text)) == (
-        build(parent).lower() if parent is not None else None)
-    assert (level_of(scope_key(text)) == "management group") == is_management_group(
-        scope_key(text))
+        build(parent).lower() if parent is not None else None
+    )
+    assert (level_of(scope_key(text)) == "management group") == is_management_group(scope_key(text))

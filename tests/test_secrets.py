@@ -13,62 +13,109 @@ from hypothesis import strategies as st
 
 from diagnose.secrets import REMOVED, is_secret_field, scrub_json
 
-STORAGE_KEY = ("Qm9vbTJ4VGhpc0lzQVBsYW50ZWRTdG9yYWdlS2V5Rm9yVGVzdHM5ODc2NTQzMjEwQUJDREVGR0hJ"
-               "SktMTU5PUA==")
-JWT = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ."
-       "UGxhbnRlZFNpZ25hdHVyZUJ5dGVzMTIzNDU2Nzg5MA")
+STORAGE_KEY = (
+    "Qm9vbTJ4VGhpc0lzQVBsYW50ZWRTdG9yYWdlS2V5Rm9yVGVzdHM5ODc2NTQzMjEwQUJDREVGR0hJSktMTU5PUA=="
+)
+JWT = (
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ."
+    "UGxhbnRlZFNpZ25hdHVyZUJ5dGVzMTIzNDU2Nzg5MA"
+)
 
 
 def test_connection_credentials_are_dropped_and_the_rest_kept() -> None:
     connection = {
         "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
-              "workspaces/w/connections/c",
+        "workspaces/w/connections/c",
         "properties": {
-            "category": "AzureBlob", "authType": "SAS",
+            "category": "AzureBlob",
+            "authType": "SAS",
             "target": "https://st.blob.core.windows.net/docs?sv=2022-11-02&sig=c2VjcmV0",
             "credentials": {"sas": "sv=2022-11-02&sig=c2VjcmV0"},
-            "metadata": {"AccountName": "st", "ContainerName": "docs",
-                         "ConnectionString": "DefaultEndpointsProtocol=https;AccountKey=abc=="},
+            "metadata": {
+                "AccountName": "st",
+                "ContainerName": "docs",
+                "ConnectionString": "DefaultEndpointsProtocol=https;AccountKey=abc==",
+            },
         },
     }
     assert scrub_json(connection, drop=True) == {
         "id": connection["id"],
-        "properties": {"category": "AzureBlob", "authType": "SAS",
-                       "target": "https://st.blob.core.windows.net/docs",
-                       "metadata": {"AccountName": "st", "ContainerName": "docs"}},
+        "properties": {
+            "category": "AzureBlob",
+            "authType": "SAS",
+            "target": "https://st.blob.core.windows.net/docs",
+            "metadata": {"AccountName": "st", "ContainerName": "docs"},
+        },
     }
 
 
 def test_application_insights_keys_are_dropped() -> None:
-    component = {"properties": {"AppId": "a", "InstrumentationKey": "guid",
-                                "ConnectionString": "InstrumentationKey=guid;IngestionEndpoint=x"}}
+    component = {
+        "properties": {
+            "AppId": "a",
+            "InstrumentationKey": "guid",
+            "ConnectionString": "InstrumentationKey=guid;IngestionEndpoint=x",
+        }
+    }
     assert scrub_json(component, drop=True) == {"properties": {"AppId": "a"}}
 
 
 def test_credentials_in_free_text_are_dropped_whole() -> None:
     """A string that would keep a REMOVED marker is left out, in a dict or in a list."""
-    value = {"note": f"Authorization: Bearer {JWT}", "sql": "Server=x;Password=hunter2;",
-             "tags": ["ok", STORAGE_KEY, "https://x.example/a?code=abc"], "name": "kept"}
-    assert scrub_json(value, drop=True) == {"tags": ["ok", "https://x.example/a"],
-                                            "name": "kept"}
+    value = {
+        "note": f"Authorization: Bearer {JWT}",
+        "sql": "Server=x;Password=hunter2;",
+        "tags": ["ok", STORAGE_KEY, "https://x.example/a?code=abc"],
+        "name": "kept",
+    }
+    assert scrub_json(value, drop=True) == {"tags": ["ok", "https://x.example/a"], "name": "kept"}
     assert scrub_json(f"token={JWT}", drop=True) is None
 
 
-ACCESS_POLICY_VAULT = {"properties": {"enableRbacAuthorization": False, "accessPolicies": [
-    {"objectId": "2f4e6a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b", "tenantId": "x",
-     "permissions": {"keys": ["get", "wrapKey", "unwrapKey"], "secrets": ["all"],
-                     "certificates": []}}]},
-    "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}}
+ACCESS_POLICY_VAULT = {
+    "properties": {
+        "enableRbacAuthorization": False,
+        "accessPolicies": [
+            {
+                "objectId": "2f4e6a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
+                "tenantId": "x",
+                "permissions": {
+                    "keys": ["get", "wrapKey", "unwrapKey"],
+                    "secrets": ["all"],
+                    "certificates": [],
+                },
+            }
+        ],
+    },
+    "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
+}
 SETTINGS = [
     ACCESS_POLICY_VAULT,
-    {"properties": {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
-                    "disableLocalAuth": False},
-     "identity": {"type": "SystemAssigned", "principalId": "p"}},
-    {"properties": {"allowSharedKeyAccess": False, "keyPolicy": None,
-                    "encryption": {"keySource": "Microsoft.Storage",
-                                   "keyVaultProperties": {"keyName": "k"}}}},
-    {"properties": {"keyVault": "/subscriptions/s/x", "encryption": {
-        "keyVaultProperties": {"keyIdentifier": "https://kv.vault.azure.net/keys/k/1"}}}},
+    {
+        "properties": {
+            "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
+            "disableLocalAuth": False,
+        },
+        "identity": {"type": "SystemAssigned", "principalId": "p"},
+    },
+    {
+        "properties": {
+            "allowSharedKeyAccess": False,
+            "keyPolicy": None,
+            "encryption": {
+                "keySource": "Microsoft.Storage",
+                "keyVaultProperties": {"keyName": "k"},
+            },
+        }
+    },
+    {
+        "properties": {
+            "keyVault": "/subscriptions/s/x",
+            "encryption": {
+                "keyVaultProperties": {"keyIdentifier": "https://kv.vault.azure.net/keys/k/1"}
+            },
+        }
+    },
 ]
 
 
@@ -90,17 +137,40 @@ def test_flags_named_like_secrets_are_kept_as_markers_and_dropped() -> None:
     assert scrub_json(flags, drop=True) == {}
 
 
-SECRET_NAMES = ["key", "primaryKey", "credentials", "ConnectionString", "sasToken", "password",
-                "clientSecret"]
+SECRET_NAMES = [
+    "key",
+    "primaryKey",
+    "credentials",
+    "ConnectionString",
+    "sasToken",
+    "password",
+    "clientSecret",
+]
 JSON = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
-              st.sampled_from([STORAGE_KEY, JWT, f"AccountKey={STORAGE_KEY};",
-                               "https://st.blob.core.windows.net/c?sv=2022-11-02&sig=abc%3D"])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=20),
+        st.sampled_from(
+            [
+                STORAGE_KEY,
+                JWT,
+                f"AccountKey={STORAGE_KEY};",
+                "https://st.blob.core.windows.net/c?sv=2022-11-02&sig=abc%3D",
+            ]
+        ),
+    ),
     lambda children: st.one_of(
         st.lists(children, max_size=4),
-        st.dictionaries(st.sampled_from([*SECRET_NAMES, "name", "target", "properties",
-                                         "value", "keyVault"]), children, max_size=5)),
-    max_leaves=20)
+        st.dictionaries(
+            st.sampled_from([*SECRET_NAMES, "name", "target", "properties", "value", "keyVault"]),
+            children,
+            max_size=5,
+        ),
+    ),
+    max_leaves=20,
+)
 
 
 def _fields(item: Any) -> Any:

@@ -13,22 +13,40 @@ from diagnose.snapshot import schema
 from diagnose.snapshot.fast import valid_assignment
 from tests import arm
 
-VALID = arm.role_assignment(arm.RG, "11111111-2222-3333-4444-555555555555", arm.READER,
-                            condition="@Resource[x] StringEquals 'y'")
+VALID = arm.role_assignment(
+    arm.RG,
+    "11111111-2222-3333-4444-555555555555",
+    arm.READER,
+    condition="@Resource[x] StringEquals 'y'",
+)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False)
     | st.sampled_from(["", "/", "/subscriptions/x", "abc", "a/b"]),
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner,
-                                                                 max_size=2),
-    max_leaves=4)
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
 
 # Edge values for the string fields: empty, missing the leading slash, and other JSON types.
 edge_values = st.sampled_from(["", "abc", "a/b", "/", "/x", None, 0, True, [], {}]) | json_values
 
 TOP_KEYS = ["id", "name", "type", "properties", "extra"]
-PROPERTY_KEYS = ["roleDefinitionId", "principalId", "principalType", "scope", "condition",
-                 "conditionVersion", "createdOn", "description", "unknownNew"]
+PROPERTY_KEYS = [
+    "roleDefinitionId",
+    "principalId",
+    "principalType",
+    "scope",
+    "condition",
+    "conditionVersion",
+    "createdOn",
+    "description",
+    "unknownNew",
+]
 
 
 def schema_accepts(item: object) -> bool:

@@ -39,8 +39,18 @@ def write(tmp_path: Path, content: str | bytes, name: str = "snap.json") -> Path
 
 
 def access(path: Path | str, *extra: str) -> list[str]:
-    return ["access", "--snapshot", str(path), "--principal", USER, "--scope", SA,
-            "--action", READ, *extra]
+    return [
+        "access",
+        "--snapshot",
+        str(path),
+        "--principal",
+        USER,
+        "--scope",
+        SA,
+        "--action",
+        READ,
+        *extra,
+    ]
 
 
 def run_bad(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -55,8 +65,7 @@ def run_bad(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return lines[0]
 
 
-def test_a_good_file_loads_and_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
+def test_a_good_file_loads_and_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, dump_snapshot(good()))
     assert main(access(path)) == 0
     assert "ALLOWED" in capsys.readouterr().out
@@ -124,8 +133,9 @@ def test_wrong_type_of_member_of(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "$.principals[0].memberOf" in line
 
 
-def test_a_huge_wrong_value_is_cut_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
+def test_a_huge_wrong_value_is_cut_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = good()
     data["roleAssignments"][0]["properties"] = "x" * 5000
     path = write(tmp_path, json.dumps(data))
@@ -170,8 +180,9 @@ def test_unknown_extra_keys_are_kept() -> None:
     assert decision.decision is Outcome.ALLOWED
 
 
-def test_a_zip_bundle_with_snapshot_json_loads(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_zip_bundle_with_snapshot_json_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("report.txt", "not the snapshot")
@@ -191,7 +202,8 @@ def test_a_zipped_folder_with_snapshot_json_loads(tmp_path: Path) -> None:
 
 
 def test_a_bad_snapshot_inside_a_bundle_names_the_bundle(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = good()
     data["roleAssignments"][0]["properties"]["scope"] = 5
     bundle = tmp_path / "bundle.zip"
@@ -202,8 +214,7 @@ def test_a_bad_snapshot_inside_a_bundle_names_the_bundle(
     assert "$.roleAssignments[0].properties.scope" in line
 
 
-def test_a_zip_without_snapshot_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                     ) -> None:
+def test_a_zip_without_snapshot_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("report.txt", "x")

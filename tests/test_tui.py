@@ -55,6 +55,7 @@ def shown_findings(app: DiagnoseApp) -> list:
 
 # -- opening and navigating -------------------------------------------------------------------
 
+
 @sync
 async def test_opens_with_every_finding_the_tree_and_the_first_detail() -> None:
     run = demo_run()
@@ -125,6 +126,7 @@ async def test_evidence_names_the_deny_assignment_that_blocks() -> None:
 
 # -- filtering and searching ------------------------------------------------------------------
 
+
 @sync
 async def test_filter_by_status_severity_and_check() -> None:
     run = demo_run()
@@ -176,11 +178,16 @@ async def test_search_keeps_only_matching_findings_and_enter_returns_to_the_tabl
         await pilot.press(*"ana lopez")
         await pilot.pause()
         shown = shown_findings(app)
-        about_ana = [f for f in run.report.findings
-                     if f.principal and f.principal.display_name == "Ana Lopez"]
+        about_ana = [
+            f
+            for f in run.report.findings
+            if f.principal and f.principal.display_name == "Ana Lopez"
+        ]
         assert about_ana and all(f in shown for f in about_ana)
-        assert all("ana lopez" in (f.message + (f.principal.label if f.principal else "")).lower()
-                   for f in shown)
+        assert all(
+            "ana lopez" in (f.message + (f.principal.label if f.principal else "")).lower()
+            for f in shown
+        )
         assert len(shown) < len(run.report.findings)
         await pilot.press("enter")
         assert app.focused is app.query_one(FindingsTable)
@@ -220,16 +227,20 @@ async def test_selecting_a_tree_node_narrows_the_findings_to_it() -> None:
         search = next(n for n in _walk(tree.root) if n.label.plain.startswith("Search "))
         tree.select_node(search)
         await pilot.pause()
-        expected = [f for f in run.report.findings
-                    if f.resource.lower() == search.data.resource]
+        expected = [f for f in run.report.findings if f.resource.lower() == search.data.resource]
         assert expected and shown_findings(app) == expected
-        identity = next(n for n in _walk(tree.root)
-                        if n.data and n.data.principal and n.label.plain.startswith("Azure "
-                                                                                     "OpenAI"))
+        identity = next(
+            n
+            for n in _walk(tree.root)
+            if n.data and n.data.principal and n.label.plain.startswith("Azure OpenAI")
+        )
         tree.select_node(identity)
         await pilot.pause()
-        assert shown_findings(app) == [f for f in run.report.findings
-                                       if f.principal and f.principal.id == identity.data.principal]
+        assert shown_findings(app) == [
+            f
+            for f in run.report.findings
+            if f.principal and f.principal.id == identity.data.principal
+        ]
         await pilot.press("x")
         await pilot.pause()
         assert len(shown_findings(app)) == len(run.report.findings)
@@ -237,11 +248,13 @@ async def test_selecting_a_tree_node_narrows_the_findings_to_it() -> None:
 
 # -- copying fixes ----------------------------------------------------------------------------
 
+
 @sync
 async def test_copy_fix_copies_the_shown_language_and_the_chosen_fix() -> None:
     run = demo_run()
-    index, finding = next((i, f) for i, f in enumerate(run.report.findings)
-                          if len(f.remediations) > 1)
+    index, finding = next(
+        (i, f) for i, f in enumerate(run.report.findings) if len(f.remediations) > 1
+    )
     app = app_for(run)
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(FindingsTable).move_cursor(row=index)
@@ -278,6 +291,7 @@ async def test_copy_fix_plan_copies_every_change_once() -> None:
 
 
 # -- exports, bundle, re-run, docs --------------------------------------------------------------
+
 
 @sync
 async def test_export_json_and_markdown(tmp_path: Path) -> None:
@@ -371,8 +385,9 @@ async def test_rerun_re_evaluates_the_snapshot_in_a_worker() -> None:
         await pilot.pause()
         assert app.diagnosis is not run
         assert app.diagnosis.snapshot is run.snapshot
-        assert [run.report.id_of(f) for f in run.report.findings] == \
-            [app.diagnosis.report.id_of(f) for f in app.diagnosis.report.findings]
+        assert [run.report.id_of(f) for f in run.report.findings] == [
+            app.diagnosis.report.id_of(f) for f in app.diagnosis.report.findings
+        ]
         assert app.query_one(FindingsTable).row_count == len(run.report.findings)
         assert app.shown == 2 and not app.busy
 
@@ -413,6 +428,7 @@ def test_graphical_browser_detection(monkeypatch) -> None:
 
 
 # -- help, access, palette ----------------------------------------------------------------------
+
 
 @sync
 async def test_help_shows_the_keys_and_the_selected_check() -> None:
@@ -518,8 +534,11 @@ async def test_command_palette_runs_actions() -> None:
         best.command()
         await pilot.pause()
         assert app.clipboard == fix_plan_text(run.report.fix_plan, "cli")
-        hit = next(hit for hit in [h async for h in provider.search("status warn")]
-                   if hit.text == "Filter: status warn")
+        hit = next(
+            hit
+            for hit in [h async for h in provider.search("status warn")]
+            if hit.text == "Filter: status warn"
+        )
         hit.command()
         await pilot.pause()
         assert {f.status for f in shown_findings(app)} == {Status.WARN}
@@ -534,6 +553,7 @@ def test_palette_lists_every_key_action() -> None:
 
 
 # -- loading, errors and exit codes --------------------------------------------------------------
+
 
 @sync
 async def test_loads_in_a_worker_with_visible_progress() -> None:
@@ -584,8 +604,9 @@ def test_a_bug_while_loading_exits_4_and_keeps_the_exception() -> None:
     assert isinstance(app.crash, RuntimeError) and app.return_code == 4
 
 
-@pytest.mark.parametrize(("extra", "fail_on", "strict"),
-                         [((), "fail", False), (("--fail-on", "never"), "never", False)])
+@pytest.mark.parametrize(
+    ("extra", "fail_on", "strict"), [((), "fail", False), (("--fail-on", "never"), "never", False)]
+)
 @sync
 async def test_quit_returns_the_command_line_exit_code(extra, fail_on, strict) -> None:
     run = demo_run()
@@ -614,7 +635,6 @@ def quit_after_load(monkeypatch, check=None) -> None:
     monkeypatch.setattr(DiagnoseApp, "run", headless)
 
 
-
 def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
     from diagnose.program import main
 
@@ -625,8 +645,9 @@ def test_cli_opens_the_ui_and_returns_its_exit_code(monkeypatch) -> None:
     assert main(["--demo", "--tui", "--fail-on", "never"]) == 0  # 1 without --fail-on never
 
 
-def test_cli_bad_input_in_the_ui_exits_2_with_the_message(monkeypatch, capsys,
-                                                        tmp_path: Path) -> None:
+def test_cli_bad_input_in_the_ui_exits_2_with_the_message(
+    monkeypatch, capsys, tmp_path: Path
+) -> None:
     from diagnose.program import main
 
     quit_after_load(monkeypatch)
@@ -646,6 +667,7 @@ def test_the_command_line_alone_has_no_ui_to_open(capsys) -> None:
 
 # -- names from Azure are data ------------------------------------------------------------------
 
+
 @sync
 async def test_hostile_names_are_shown_literally() -> None:
     run = hostile_run()
@@ -662,8 +684,11 @@ async def test_hostile_names_are_shown_literally() -> None:
         labels = [n.label.plain for n in _walk(tree.root)]
         assert any(safe_text(HOSTILE["proj-docs"]) in label for label in labels)
         assert "hub hub-[blink]contoso[reverse]" in plain(app.query_one("#top-bar"))
-        row = next(i for i, f in enumerate(run.report.findings)
-                   if f.principal and f.principal.display_name == HOSTILE["Ana Lopez"])
+        row = next(
+            i
+            for i, f in enumerate(run.report.findings)
+            if f.principal and f.principal.display_name == HOSTILE["Ana Lopez"]
+        )
         app.query_one(FindingsTable).move_cursor(row=row)
         await pilot.pause()
         assert ana in explain_text(app)
@@ -678,6 +703,7 @@ async def test_hostile_names_are_shown_literally() -> None:
 
 
 # -- live mode --------------------------------------------------------------------------------
+
 
 @sync
 async def test_live_mode_shows_collection_progress_and_re_run_collects_again(monkeypatch) -> None:
@@ -759,15 +785,23 @@ async def test_a_partial_report_lists_what_could_not_be_read() -> None:
     run = demo_run()
     data = dict(run.snapshot.data)
     scope = run.model.hubs[0].id
-    data["errors"] = [{"scope": scope, "operation": "Microsoft.Authorization/roleAssignments/read",
-                       "status": 403, "code": "AuthorizationFailed", "message": "no access"}]
+    data["errors"] = [
+        {
+            "scope": scope,
+            "operation": "Microsoft.Authorization/roleAssignments/read",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "no access",
+        }
+    ]
     partial = execute(demo_args(), snapshot=Snapshot(data, "<partial>"), requests=[])
     app = app_for(partial)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         tree = app.query_one(HubTree)
-        branch = next(n for n in tree.root.children
-                      if n.label.plain.startswith("could not be read"))
+        branch = next(
+            n for n in tree.root.children if n.label.plain.startswith("could not be read")
+        )
         assert branch.label.plain == "could not be read (1)"
         leaf = branch.children[0].label.plain
         assert leaf.startswith("403 Microsoft.Authorization/roleAssignments/read")
@@ -780,11 +814,13 @@ def test_cli_with_tui_and_output_also_writes_the_report(monkeypatch, tmp_path: P
     quit_after_load(monkeypatch)
     target = tmp_path / "report.json"
     assert main(["--demo", "--tui", "--json", "-o", str(target)]) == 1
-    assert len(json.loads(target.read_text(encoding="utf-8"))["findings"]) == \
-        len(demo_run().report.findings)
+    assert len(json.loads(target.read_text(encoding="utf-8"))["findings"]) == len(
+        demo_run().report.findings
+    )
 
 
 # -- the data behind the widgets (no app) -----------------------------------------------------
+
 
 def _tree_labels(item, depth=0):
     yield depth, item.label.plain
@@ -816,16 +852,22 @@ def test_finding_index_filters_combine() -> None:
     index = FindingIndex(findings)
     assert index.select(FindingFilter()) == list(range(len(findings)))
     both = index.select(FindingFilter(status="fail", severity="high", text="grp-ai"))
-    assert both == [i for i, f in enumerate(findings)
-                    if f.status.value == "fail" and f.severity.value == "high"
-                    and "grp-ai" in (f.message + (f.principal.label if f.principal else ""))
-                    .lower()]
+    assert both == [
+        i
+        for i, f in enumerate(findings)
+        if f.status.value == "fail"
+        and f.severity.value == "high"
+        and "grp-ai" in (f.message + (f.principal.label if f.principal else "")).lower()
+    ]
     assert both
     hub = run.model.hubs[0]
     under_hub = index.select(FindingFilter(resource=hub.id.upper()))
-    assert under_hub == [i for i, f in enumerate(findings)
-                         if f.resource.lower() == hub.id.lower()
-                         or f.resource.lower().startswith(hub.id.lower() + "/")]
+    assert under_hub == [
+        i
+        for i, f in enumerate(findings)
+        if f.resource.lower() == hub.id.lower()
+        or f.resource.lower().startswith(hub.id.lower() + "/")
+    ]
     assert not index.select(FindingFilter(check="NOPE001"))
 
 

@@ -68,8 +68,11 @@ def test_export_prompt(snap_compare) -> None:
 def test_hostile_names_shown_literally(snap_compare) -> None:
     """Markup and escape sequences in Azure names appear as text, never as styles."""
     run = hostile_run()
-    row = next(i for i, f in enumerate(run.report.findings)
-               if f.principal and "evil.example" in (f.principal.display_name or ""))
+    row = next(
+        i
+        for i, f in enumerate(run.report.findings)
+        if f.principal and "evil.example" in (f.principal.display_name or "")
+    )
 
     async def run_before(pilot) -> None:
         pilot.app.query_one(FindingsTable).move_cursor(row=row)

@@ -29,8 +29,11 @@ def demo_args(*extra: str) -> argparse.Namespace:
     return build_parser().parse_args(["--demo", *extra])
 
 
-def execute(args: argparse.Namespace, snapshot: Snapshot | None = None,
-            requests: list[dict[str, Any]] | None = None) -> Diagnosis:
+def execute(
+    args: argparse.Namespace,
+    snapshot: Snapshot | None = None,
+    requests: list[dict[str, Any]] | None = None,
+) -> Diagnosis:
     """What the command line does with parsed arguments: its typed values, then the app's
     diagnose (or diagnose_snapshot, on a snapshot already read)."""
     from diagnose.cli.inputs import diagnose_options_from, source_from
@@ -73,8 +76,10 @@ def table_cells(app: Any) -> list[list[str]]:
     from diagnose.tui.widgets.findings import FindingsTable
 
     table = app.query_one(FindingsTable)
-    return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(row)]
-            for row in range(table.row_count)]
+    return [
+        [str(getattr(cell, "plain", cell)) for cell in table.get_row_at(row)]
+        for row in range(table.row_count)
+    ]
 
 
 def sync(test: Any) -> Any:

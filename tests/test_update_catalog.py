@@ -13,8 +13,9 @@ CATALOG = ROOT / "diagnose" / "catalog"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("update_catalog",
-                                                  ROOT / "scripts" / "update_catalog.py")
+    spec = importlib.util.spec_from_file_location(
+        "update_catalog", ROOT / "scripts" / "update_catalog.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -25,11 +26,17 @@ def az_role_list(shipped: dict) -> list[dict]:
     flat = []
     for role in shipped["value"]:
         properties = role["properties"]
-        item = {"roleName": properties["roleName"], "name": role["name"], "id": role["id"],
-                "description": properties["description"], "roleType": properties["type"],
-                "assignableScopes": properties["assignableScopes"],
-                "permissions": properties["permissions"],
-                "createdOn": properties["createdOn"], "updatedOn": properties["updatedOn"]}
+        item = {
+            "roleName": properties["roleName"],
+            "name": role["name"],
+            "id": role["id"],
+            "description": properties["description"],
+            "roleType": properties["type"],
+            "assignableScopes": properties["assignableScopes"],
+            "permissions": properties["permissions"],
+            "createdOn": properties["createdOn"],
+            "updatedOn": properties["updatedOn"],
+        }
         if properties.get("formerRoleNames"):
             item["formerRoleNames"] = properties["formerRoleNames"]
         flat.append(item)
@@ -41,13 +48,20 @@ def az_provider_operations(shipped: dict, folder: Path) -> list[Path]:
     for plane, data in (("controlPlane", False), ("dataPlane", True)):
         for name in shipped[plane]:
             by_provider.setdefault(name.split("/", 1)[0], []).append(
-                {"name": name, "isDataAction": data, "displayName": name})
+                {"name": name, "isDataAction": data, "displayName": name}
+            )
     paths = []
     for provider, operations in by_provider.items():
         path = folder / f"{provider}.json"
-        path.write_text(json.dumps({"name": provider, "operations": operations[:1],
-                                    "resourceTypes": [{"name": "all",
-                                                       "operations": operations[1:]}]}))
+        path.write_text(
+            json.dumps(
+                {
+                    "name": provider,
+                    "operations": operations[:1],
+                    "resourceTypes": [{"name": "all", "operations": operations[1:]}],
+                }
+            )
+        )
         paths.append(path)
     return paths
 
@@ -60,12 +74,23 @@ def test_regenerating_from_az_listings_reproduces_the_shipped_catalog(tmp_path):
     operations = az_provider_operations(shipped_ops, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    code = load_script().main(["--roles", str(roles), "--operations", *map(str, operations),
-                               "--source", shipped_roles["source"], "--out", str(out)])
+    code = load_script().main(
+        [
+            "--roles",
+            str(roles),
+            "--operations",
+            *map(str, operations),
+            "--source",
+            shipped_roles["source"],
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     for name in ("builtin_roles.json", "operations.json"):
-        assert (out / name).read_text(encoding="utf-8") == \
-            (CATALOG / name).read_text(encoding="utf-8"), name
+        assert (out / name).read_text(encoding="utf-8") == (CATALOG / name).read_text(
+            encoding="utf-8"
+        ), name
 
 
 def test_a_listing_without_a_role_the_tool_needs_is_refused(tmp_path, capsys):
@@ -75,7 +100,8 @@ def test_a_listing_without_a_role_the_tool_needs_is_refused(tmp_path, capsys):
     roles.write_text(json.dumps(listing), encoding="utf-8")
     ops = tmp_path / "ops.json"
     ops.write_text(json.dumps({"name": "Microsoft.X", "operations": [], "resourceTypes": []}))
-    code = load_script().main(["--roles", str(roles), "--operations", str(ops),
-                               "--out", str(tmp_path)])
+    code = load_script().main(
+        ["--roles", str(roles), "--operations", str(ops), "--out", str(tmp_path)]
+    )
     assert code == 1 and "Reader" in capsys.readouterr().err
     assert not (tmp_path / "builtin_roles.json").exists()

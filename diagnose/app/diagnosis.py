@@ -68,20 +68,24 @@ class Diagnosis:
         return self.report.summary
 
 
-def diagnose(source: Source, options: DiagnoseOptions | None = None, *,
-             progress: Progress | None = None) -> Diagnosis:
+def diagnose(
+    source: Source, options: DiagnoseOptions | None = None, *, progress: Progress | None = None
+) -> Diagnosis:
     """Read or collect the source, then run the checks (see diagnose_snapshot). BadInput for
     what the user must change: an unreadable source, an unknown check id, an unknown
     creator."""
     loaded = load(source, progress)
     if progress is not None:
-        progress.stage(f"running the checks on {len(loaded.snapshot.data['resources'])} "
-                       "resources")
+        progress.stage(f"running the checks on {len(loaded.snapshot.data['resources'])} resources")
     return diagnose_snapshot(loaded.snapshot, options, requests=loaded.requests)
 
 
-def diagnose_snapshot(snapshot: Snapshot, options: DiagnoseOptions | None = None, *,
-                      requests: Iterable[dict[str, Any]] = ()) -> Diagnosis:
+def diagnose_snapshot(
+    snapshot: Snapshot,
+    options: DiagnoseOptions | None = None,
+    *,
+    requests: Iterable[dict[str, Any]] = (),
+) -> Diagnosis:
     """Run the selected checks on a snapshot already read, and build the report. Checks that
     could not be loaded are reported as check errors, never dropped silently."""
     from diagnose.engine.registry import load_checks, select_checks
@@ -101,15 +105,15 @@ def diagnose_snapshot(snapshot: Snapshot, options: DiagnoseOptions | None = None
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
     report = build_report(result, model, engine.evaluator)
-    return Diagnosis(snapshot, report, tuple(checks), model, engine.evaluator, tuple(requests),
-                     options, creator)
+    return Diagnosis(
+        snapshot, report, tuple(checks), model, engine.evaluator, tuple(requests), options, creator
+    )
 
 
 def rediagnose(diagnosis: Diagnosis) -> Diagnosis:
     """The same checks run again on the same snapshot (the UI's re-run of a snapshot or the
     demo): a fresh evaluation, the same options."""
-    return diagnose_snapshot(diagnosis.snapshot, diagnosis.options,
-                             requests=diagnosis.requests)
+    return diagnose_snapshot(diagnosis.snapshot, diagnosis.options, requests=diagnosis.requests)
 
 
 def plan(diagnosis: Diagnosis) -> tuple[PlannedFix, ...]:

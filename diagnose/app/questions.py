@@ -31,8 +31,9 @@ class AccessQuestion:
     """A data-plane operation (--data-action), else a control-plane one (--action)."""
 
 
-def access_question(principal: str, scope: str, operation: str, *,
-                    data_action: bool) -> AccessQuestion:
+def access_question(
+    principal: str, scope: str, operation: str, *, data_action: bool
+) -> AccessQuestion:
     """The question, checked: an operation name without wildcards, an ARM scope. BadInput
     (naming the option) otherwise; the principal is resolved against the snapshot later."""
     from diagnose.arm.scopes import scope_problem
@@ -43,12 +44,15 @@ def access_question(principal: str, scope: str, operation: str, *,
             f"{'--data-action' if data_action else '--action'} {operation!r} is not an "
             "operation name",
             fix="give a provider operation such as "
-                "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
-                " (no wildcards: they belong in role definitions)")
+            "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+            " (no wildcards: they belong in role definitions)",
+        )
     problem = scope_problem(scope)
     if problem:
-        raise BadInput(f"--scope {scope!r} is not an ARM scope: {problem}",
-                       fix="pass an ARM id such as /subscriptions/<id>/resourceGroups/<name>")
+        raise BadInput(
+            f"--scope {scope!r} is not an ARM scope: {problem}",
+            fix="pass an ARM id such as /subscriptions/<id>/resourceGroups/<name>",
+        )
     return AccessQuestion(principal, scope.strip(), operation, data_action)
 
 
@@ -76,9 +80,9 @@ def access(snapshot: Snapshot, question: AccessQuestion) -> AccessAnswer:
 
     model = Model.from_snapshot(snapshot)
     principal = resolve_principal(model, question.principal)
-    decision = Evaluator(model.authorization).check(principal, question.scope,
-                                                    question.operation,
-                                                    data_action=question.data_action)
+    decision = Evaluator(model.authorization).check(
+        principal, question.scope, question.operation, data_action=question.data_action
+    )
     hint = plane_warning(question.operation, question.data_action)
     if hint:
         decision = dataclasses.replace(decision, warnings=(hint, *decision.warnings))

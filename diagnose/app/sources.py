@@ -14,8 +14,19 @@ from diagnose.errors import BadInput
 from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
 from diagnose.snapshot import Snapshot
 
-__all__ = ["DemoSource", "InputLimits", "LiveOptions", "LiveSource", "Loaded", "Progress",
-           "SnapshotSource", "Source", "collect", "load", "narrow_to_project"]
+__all__ = [
+    "DemoSource",
+    "InputLimits",
+    "LiveOptions",
+    "LiveSource",
+    "Loaded",
+    "Progress",
+    "SnapshotSource",
+    "Source",
+    "collect",
+    "load",
+    "narrow_to_project",
+]
 
 
 class Progress(Protocol):
@@ -96,8 +107,11 @@ def load(source: Source, progress: Progress | None = None) -> Loaded:
             progress.stage(f"reading {source.path}")
         from diagnose.snapshot import load_snapshot
 
-        snapshot = load_snapshot(source.path, max_bytes=source.limits.max_bytes,
-                                 verify_hashes=source.limits.verify_hashes)
+        snapshot = load_snapshot(
+            source.path,
+            max_bytes=source.limits.max_bytes,
+            verify_hashes=source.limits.verify_hashes,
+        )
     if source.project:
         snapshot = narrow_to_project(snapshot, source.project)
     return Loaded(snapshot)
@@ -121,9 +135,11 @@ def narrow_to_project(snapshot: Snapshot, project: str) -> Snapshot:
     model = Model(snapshot)
     names = sorted({p.name for hub in model.hubs for p in model.projects_of(hub)})
     if project.lower() not in {n.lower() for n in names}:
-        raise BadInput(f"--project {project!r} is not a project of the hub in the snapshot",
-                       where=snapshot.source,
-                       fix="choose one of: " + (", ".join(names) or "(no projects)"))
+        raise BadInput(
+            f"--project {project!r} is not a project of the hub in the snapshot",
+            where=snapshot.source,
+            fix="choose one of: " + (", ".join(names) or "(no projects)"),
+        )
     data = dict(snapshot.data)
     data["target"] = {**snapshot.target, "project": project}
     return dataclasses.replace(snapshot, data=data)

@@ -12,7 +12,14 @@ from diagnose.app.sources import Source
 
 
 class Viewer(Protocol):
-    def __call__(self, source: Source, options: DiagnoseOptions, *, fail_on: str,
-                 strict: bool, argv: Sequence[str]) -> tuple[int, Diagnosis | None]:
+    def __call__(
+        self,
+        source: Source,
+        options: DiagnoseOptions,
+        *,
+        fail_on: str,
+        strict: bool,
+        argv: Sequence[str],
+    ) -> tuple[int, Diagnosis | None]:
         """Show the diagnosis until the person quits: (exit code, last Diagnosis or None)."""
         ...

@@ -125,15 +125,18 @@ class ResourceId:
 
     def _is_management_group_part(self) -> bool:
         first = self.parts[0]
-        return (self.subscription is None and first.namespace.lower() == "microsoft.management"
-                and len(first.types) == 1 and first.types[0].lower() == "managementgroups"
-                and len(first.names) == 1)
+        return (
+            self.subscription is None
+            and first.namespace.lower() == "microsoft.management"
+            and len(first.types) == 1
+            and first.types[0].lower() == "managementgroups"
+            and len(first.names) == 1
+        )
 
     @property
     def management_group(self) -> str | None:
         """The management group the id lies in (its name), when it starts with one."""
-        return self.parts[0].names[0] if self.parts and self._is_management_group_part() \
-            else None
+        return self.parts[0].names[0] if self.parts and self._is_management_group_part() else None
 
     @property
     def provider(self) -> str | None:
@@ -154,8 +157,7 @@ class ResourceId:
     def type(self) -> str:
         """The resource type as given, e.g. Microsoft.Storage/storageAccounts/blobServices;
         '' without a provider part."""
-        return "/".join((self.parts[-1].namespace, *self.parts[-1].types)) if self.parts \
-            else ""
+        return "/".join((self.parts[-1].namespace, *self.parts[-1].types)) if self.parts else ""
 
     @property
     def type_key(self) -> str:
@@ -257,8 +259,9 @@ def read(segments: Sequence[str], *, scopes_only: bool = False) -> ResourceId | 
                 return "'resourceGroups' needs a resource group name after it"
             group, index = segments[3], 4
     elif lowered[0] != PROVIDERS:
-        return (f"unexpected segment {segments[0]!r}: a scope starts with /subscriptions or "
-                "/providers")
+        return (
+            f"unexpected segment {segments[0]!r}: a scope starts with /subscriptions or /providers"
+        )
     parts: list[ProviderPart] = []
     while index < len(segments):
         if lowered[index] != PROVIDERS:
@@ -348,9 +351,14 @@ def followable(value: object) -> Followable | None:
         return None
     text = value.strip()
     parsed = parse(text)
-    if (parsed is None or parsed.subscription is None or not GUID.match(parsed.subscription)
-            or parsed.resource_group is None or not parsed.parts
-            or not all(part.complete for part in parsed.parts)):
+    if (
+        parsed is None
+        or parsed.subscription is None
+        or not GUID.match(parsed.subscription)
+        or parsed.resource_group is None
+        or not parsed.parts
+        or not all(part.complete for part in parsed.parts)
+    ):
         return None
     segments = [parsed.resource_group]
     for part in parsed.parts:

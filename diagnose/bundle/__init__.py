@@ -63,15 +63,27 @@ from diagnose.secrets import scrub_argv, scrub_document, scrub_json, scrub_reque
 
 __all__ = ["MEMBERS", "REDACTED_SOURCE", "check_output_paths", "write_bundle"]
 
-MEMBERS = ("snapshot.json", "report.json", "report.md", "environment.json", "command.json",
-           "requests.jsonl", MANIFEST_NAME)
+MEMBERS = (
+    "snapshot.json",
+    "report.json",
+    "report.md",
+    "environment.json",
+    "command.json",
+    "requests.jsonl",
+    MANIFEST_NAME,
+)
 REDACTED_SOURCE = "snapshot.json"
 """The snapshot source named in the reports of a redacted bundle (never a local path)."""
 
 
-def write_bundle(path: str | os.PathLike[str], run: Diagnosis, *, argv: Sequence[str],
-                 redact: bool = False, redaction_map: str | os.PathLike[str] | None = None
-                 ) -> None:
+def write_bundle(
+    path: str | os.PathLike[str],
+    run: Diagnosis,
+    *,
+    argv: Sequence[str],
+    redact: bool = False,
+    redaction_map: str | os.PathLike[str] | None = None,
+) -> None:
     """Write the support bundle of a Diagnosis to path.
 
     argv is the command line (without the program name), kept for the record only: what the
@@ -95,8 +107,9 @@ def write_bundle(path: str | os.PathLike[str], run: Diagnosis, *, argv: Sequence
         requests = redactor.requests(requests)
         command = redactor.argv(command)
         if rerun_options.creator:
-            rerun_options = dataclasses.replace(rerun_options,
-                                                creator=redactor.guid(rerun_options.creator))
+            rerun_options = dataclasses.replace(
+                rerun_options, creator=redactor.guid(rerun_options.creator)
+            )
         result = _rerun(rerun_options, snapshot_data, REDACTED_SOURCE, requests)
     elif snapshot_data != run.snapshot.data:
         result = _rerun(rerun_options, snapshot_data, run.snapshot.source, requests)
@@ -110,10 +123,12 @@ def write_bundle(path: str | os.PathLike[str], run: Diagnosis, *, argv: Sequence
         "command.json": dump_json({"argv": command, "redacted": redact}),
         "requests.jsonl": "".join(
             json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-            for entry in requests).encode(),
+            for entry in requests
+        ).encode(),
     }
-    members[MANIFEST_NAME] = dump_json(manifest(members, redacted=redact,
-                                                key_fingerprint=fingerprint))
+    members[MANIFEST_NAME] = dump_json(
+        manifest(members, redacted=redact, key_fingerprint=fingerprint)
+    )
     with open_output(bundle_path, private=True, flag="--bundle") as stream:
         write_zip(stream, members)
     if redactor is not None and map_path is not None:
@@ -124,15 +139,16 @@ def write_bundle(path: str | os.PathLike[str], run: Diagnosis, *, argv: Sequence
             "keyFingerprint": fingerprint,
             "key": key.hex(),
             "note": "Keep this file private: it turns the bundle's aliases back into your "
-                    "ids and names. Set DIAGNOSE_REDACTION_KEY to `key` to get the same "
-                    "aliases in a later bundle.",
+            "ids and names. Set DIAGNOSE_REDACTION_KEY to `key` to get the same "
+            "aliases in a later bundle.",
             "aliases": redactor.mapping,
         }
         write_bytes(map_path, dump_json(document), private=True, flag="--redaction-map")
 
 
-def check_output_paths(bundle: str | os.PathLike[str], redaction_map: Any = None, *,
-                       redact: bool = False) -> tuple[Path, Path | None]:
+def check_output_paths(
+    bundle: str | os.PathLike[str], redaction_map: Any = None, *, redact: bool = False
+) -> tuple[Path, Path | None]:
     """The bundle and map paths, or BadInput saying why they cannot be written. Cheap: the
     CLI may call it before running the checks."""
     bundle_path = _writable(bundle, "--bundle")
@@ -142,9 +158,11 @@ def check_output_paths(bundle: str | os.PathLike[str], redaction_map: Any = None
             raise BadInput("--redaction-map needs --redact", fix="add --redact")
         map_path = _writable(redaction_map, "--redaction-map")
         if map_path.resolve() == bundle_path.resolve():
-            raise BadInput("--redaction-map and --bundle name the same file",
-                           where=str(map_path),
-                           fix="keep the map in a separate file: it undoes the redaction")
+            raise BadInput(
+                "--redaction-map and --bundle name the same file",
+                where=str(map_path),
+                fix="keep the map in a separate file: it undoes the redaction",
+            )
     return bundle_path, map_path
 
 
@@ -175,8 +193,9 @@ def _rerun_options(run: Diagnosis) -> DiagnoseOptions:
     return DiagnoseOptions(ignore=ignore, creator=run.creator)  # nothing ran: run nothing
 
 
-def _rerun(options: DiagnoseOptions, data: dict[str, Any], source: str,
-           requests: list[Any]) -> Diagnosis:
+def _rerun(
+    options: DiagnoseOptions, data: dict[str, Any], source: str, requests: list[Any]
+) -> Diagnosis:
     from diagnose.snapshot import parse_snapshot
 
     return diagnose_snapshot(parse_snapshot(data, source), options, requests=requests)

@@ -22,15 +22,32 @@ from typing import Any
 from diagnose import TOOL_NAME, __version__
 
 PACKAGES = (
-    "azure-core", "azure-identity", "azure-mgmt-core", "azure-mgmt-authorization",
-    "azure-mgmt-cognitiveservices", "azure-mgmt-search", "requests", "textual", "rich",
-    "fastjsonschema", "jsonschema",
+    "azure-core",
+    "azure-identity",
+    "azure-mgmt-core",
+    "azure-mgmt-authorization",
+    "azure-mgmt-cognitiveservices",
+    "azure-mgmt-search",
+    "requests",
+    "textual",
+    "rich",
+    "fastjsonschema",
+    "jsonschema",
 )
 VARIABLES = (
-    "DIAGNOSE_ARM_TOKEN", "DIAGNOSE_REDACTION_KEY", "DIAGNOSE_DEBUG", "AZURE_CLIENT_ID",
-    "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "MSI_ENDPOINT",
-    "HTTPS_PROXY", "REQUESTS_CA_BUNDLE",
+    "DIAGNOSE_ARM_TOKEN",
+    "DIAGNOSE_REDACTION_KEY",
+    "DIAGNOSE_DEBUG",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "IDENTITY_ENDPOINT",
+    "MSI_ENDPOINT",
+    "HTTPS_PROXY",
+    "REQUESTS_CA_BUNDLE",
 )
 
 

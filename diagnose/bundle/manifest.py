@@ -31,15 +31,18 @@ def dump_json(value: Any) -> bytes:
     return (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def manifest(members: dict[str, bytes], *, redacted: bool,
-             key_fingerprint: str | None) -> dict[str, Any]:
+def manifest(
+    members: dict[str, bytes], *, redacted: bool, key_fingerprint: str | None
+) -> dict[str, Any]:
     return {
         "bundleFormat": BUNDLE_FORMAT,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "redacted": redacted,
         "redactionKeyFingerprint": key_fingerprint,
-        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                  for name, data in members.items()},
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in members.items()
+        },
     }
 
 

@@ -49,10 +49,14 @@ def plane_warning(operation: str, data_action: bool) -> str | None:
     flag = {"data": "--data-action", "control": "--action"}
     if lowered in planes[other]:
         kind = "a data action" if other == "data" else "a control-plane action"
-        return (f"the provider operation catalogs list {operation} as {kind}; did you mean "
-                f"{flag[other]}? (answered as asked: catalogs can lag behind Azure)")
+        return (
+            f"the provider operation catalogs list {operation} as {kind}; did you mean "
+            f"{flag[other]}? (answered as asked: catalogs can lag behind Azure)"
+        )
     provider = lowered.split("/", 1)[0]
     if provider in catalog_providers():
-        return (f"{operation} is not in the {operation.split('/', 1)[0]} operation catalog: "
-                "check the spelling (it may also be newer than the catalog)")
+        return (
+            f"{operation} is not in the {operation.split('/', 1)[0]} operation catalog: "
+            "check the spelling (it may also be newer than the catalog)"
+        )
     return None

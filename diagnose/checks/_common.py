@@ -30,30 +30,40 @@ WORKSPACE_READ = Operation.action("Microsoft.MachineLearningServices/workspaces/
 HUB_JOIN = Operation.action("Microsoft.MachineLearningServices/workspaces/hubs/join/action")
 DEPLOYMENT_WRITE = Operation.action("Microsoft.Resources/deployments/write")
 CHAT_COMPLETIONS = Operation.data_action(
-    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action")
+    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+)
 EMBEDDINGS = Operation.data_action(
-    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/embeddings/action")
+    "Microsoft.CognitiveServices/accounts/OpenAI/deployments/embeddings/action"
+)
 SEARCH_DOCUMENTS_READ = Operation.data_action(
-    "Microsoft.Search/searchServices/indexes/documents/read")
+    "Microsoft.Search/searchServices/indexes/documents/read"
+)
 SEARCH_DOCUMENTS_WRITE = Operation.data_action(
-    "Microsoft.Search/searchServices/indexes/documents/write")
+    "Microsoft.Search/searchServices/indexes/documents/write"
+)
 SEARCH_INDEXES_READ = Operation.action("Microsoft.Search/searchServices/indexes/read")
 SEARCH_INDEXES_WRITE = Operation.action("Microsoft.Search/searchServices/indexes/write")
 SEARCH_INDEXERS_WRITE = Operation.action("Microsoft.Search/searchServices/indexers/write")
 SEARCH_DATASOURCES_WRITE = Operation.action("Microsoft.Search/searchServices/dataSources/write")
 SEARCH_SKILLSETS_WRITE = Operation.action("Microsoft.Search/searchServices/skillsets/write")
 BLOB_READ = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read")
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+)
 BLOB_WRITE = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write")
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"
+)
 FILE_READ = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/read")
+    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/read"
+)
 FILE_WRITE = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/write")
+    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/write"
+)
 FILE_READ_BACKUP_SEMANTICS = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/fileServices/readFileBackupSemantics/action")
+    "Microsoft.Storage/storageAccounts/fileServices/readFileBackupSemantics/action"
+)
 FILE_WRITE_BACKUP_SEMANTICS = Operation.data_action(
-    "Microsoft.Storage/storageAccounts/fileServices/writeFileBackupSemantics/action")
+    "Microsoft.Storage/storageAccounts/fileServices/writeFileBackupSemantics/action"
+)
 
 OPENAI_CATEGORIES = frozenset({"azureopenai", "aiservices", "cognitiveservice"})
 SEARCH_CATEGORIES = frozenset({"cognitivesearch"})
@@ -61,17 +71,25 @@ BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
 ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
 
 DOCS_HUB_RBAC = "https://learn.microsoft.com/azure/ai-foundry/concepts/rbac-azure-ai-foundry"
-DOCS_OPENAI_RBAC = "https://learn.microsoft.com/azure/ai-services/openai/how-to/role-based-access-control"
+DOCS_OPENAI_RBAC = (
+    "https://learn.microsoft.com/azure/ai-services/openai/how-to/role-based-access-control"
+)
 DOCS_SEARCH_RBAC = "https://learn.microsoft.com/azure/search/search-security-rbac"
 DOCS_SEARCH_ENABLE_RBAC = "https://learn.microsoft.com/azure/search/search-security-enable-roles"
 DOCS_STORAGE_RBAC = "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access"
-DOCS_USE_YOUR_DATA = "https://learn.microsoft.com/azure/ai-services/openai/how-to/use-your-data-securely"
+DOCS_USE_YOUR_DATA = (
+    "https://learn.microsoft.com/azure/ai-services/openai/how-to/use-your-data-securely"
+)
 DOCS_IDENTITY_STORAGE = "https://learn.microsoft.com/azure/ai-foundry/how-to/disable-local-auth"
 DOCS_CMK = "https://learn.microsoft.com/azure/ai-foundry/concepts/encryption-keys-portal"
 DOCS_TROUBLESHOOT = "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"
-DOCS_SUBDOMAIN = "https://learn.microsoft.com/azure/ai-services/cognitive-services-custom-subdomains"
-DOCS_TRUSTED = ("https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks"
-                "#grant-access-to-trusted-azure-services-for-azure-openai")
+DOCS_SUBDOMAIN = (
+    "https://learn.microsoft.com/azure/ai-services/cognitive-services-custom-subdomains"
+)
+DOCS_TRUSTED = (
+    "https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks"
+    "#grant-access-to-trusted-azure-services-for-azure-openai"
+)
 
 
 def connection_users(ctx: CheckContext, connection: Connection) -> list[PrincipalRef]:
@@ -80,15 +98,15 @@ def connection_users(ctx: CheckContext, connection: Connection) -> list[Principa
     return ctx.members(connection.workspace)
 
 
-def connections_of_category(ctx: CheckContext, categories: frozenset[str]
-                            ) -> Iterator[Connection]:
+def connections_of_category(ctx: CheckContext, categories: frozenset[str]) -> Iterator[Connection]:
     for connection in ctx.all_connections():
         if connection.category in categories:
             yield connection
 
 
-def target_or_unknown(ctx: CheckContext, connection: Connection, expected_type: str
-                      ) -> Resource | Draft | None:
+def target_or_unknown(
+    ctx: CheckContext, connection: Connection, expected_type: str
+) -> Resource | Draft | None:
     """The connection's target resource; a Draft saying `unknown` when it is not in the
     snapshot; None when it is not an ARM resource of the expected type."""
     target = ctx.target_of(connection)
@@ -96,18 +114,25 @@ def target_or_unknown(ctx: CheckContext, connection: Connection, expected_type: 
         return target if target.type == expected_type else None
     resource_id = connection.target_resource_id
     errors = ctx.read_errors(resource_id) if resource_id else []
-    reason = ("; ".join(e.describe() for e in errors) if errors else
-              "it is not in the snapshot (not collected, or in a subscription that could not "
-              "be read)")
+    reason = (
+        "; ".join(e.describe() for e in errors)
+        if errors
+        else "it is not in the snapshot (not collected, or in a subscription that could not "
+        "be read)"
+    )
     return Draft(
-        status=Status.UNKNOWN, resource=connection.id, cause=Cause.UNREADABLE,
+        status=Status.UNKNOWN,
+        resource=connection.id,
+        cause=Cause.UNREADABLE,
         message=f"The target of {connection.label} ({resource_id or connection.target or '?'}) "
-                f"cannot be checked: {reason}.",
-        details={"connection": connection.id, "target": resource_id or connection.target})
+        f"cannot be checked: {reason}.",
+        details={"connection": connection.id, "target": resource_id or connection.target},
+    )
 
 
-def entra_id_connections(ctx: CheckContext, categories: frozenset[str], resource_type: str
-                         ) -> Iterator[tuple[Connection, Resource] | Draft]:
+def entra_id_connections(
+    ctx: CheckContext, categories: frozenset[str], resource_type: str
+) -> Iterator[tuple[Connection, Resource] | Draft]:
     """The connections of these categories that use Entra ID, with the resource each reaches;
     a Draft saying `unknown` for a target that was not collected."""
     for connection in connections_of_category(ctx, categories):
@@ -156,11 +181,16 @@ def hub_storage(ctx: CheckContext, hub: Resource) -> Resource | Draft | None:
 def unknown_resource(ctx: CheckContext, resource_id: str, what: str) -> Draft:
     """A Draft saying `unknown` for a resource a check needs that is not in the snapshot."""
     errors = ctx.read_errors(resource_id)
-    reason = "; ".join(e.describe() for e in errors) or \
-        "it is not in the snapshot (not collected, or not readable)"
-    return Draft(status=Status.UNKNOWN, resource=resource_id, cause=Cause.UNREADABLE,
-                 message=f"{what[:1].upper()}{what[1:]} ({resource_id}) cannot be checked: "
-                         f"{reason}.")
+    reason = (
+        "; ".join(e.describe() for e in errors)
+        or "it is not in the snapshot (not collected, or not readable)"
+    )
+    return Draft(
+        status=Status.UNKNOWN,
+        resource=resource_id,
+        cause=Cause.UNREADABLE,
+        message=f"{what[:1].upper()}{what[1:]} ({resource_id}) cannot be checked: {reason}.",
+    )
 
 
 def hub_and_project_members(ctx: CheckContext, hub: Resource) -> list[PrincipalRef]:
@@ -198,8 +228,7 @@ def workspace_chain(ctx: CheckContext, workspace: Resource) -> Chain:
 def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
     from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
 
-    groups: dict[str, dict[str, tuple[Connection, Resource]]] = {"ai": {}, "search": {},
-                                                                 "blob": {}}
+    groups: dict[str, dict[str, tuple[Connection, Resource]]] = {"ai": {}, "search": {}, "blob": {}}
     unknown: list[Draft] = []
     keyless: set[str] = set()
     own: set[str] = set()
@@ -223,25 +252,33 @@ def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
             keyless.add(target.key)
         if connection.workspace.key == workspace.key:
             own.add(target.key)
-    return Chain(tuple(groups["ai"].values()), tuple(groups["search"].values()),
-                 tuple(groups["blob"].values()), tuple(unknown), frozenset(keyless),
-                 frozenset(own))
+    return Chain(
+        tuple(groups["ai"].values()),
+        tuple(groups["search"].values()),
+        tuple(groups["blob"].values()),
+        tuple(unknown),
+        frozenset(keyless),
+        frozenset(own),
+    )
 
 
-def service_pairs(ctx: CheckContext, left: str, right: str, *, entra_only: bool = True
-                  ) -> list[tuple[Resource, Resource, Resource]]:
+def service_pairs(
+    ctx: CheckContext, left: str, right: str, *, entra_only: bool = True
+) -> list[tuple[Resource, Resource, Resource]]:
     """Distinct (workspace, caller, callee) triples where some workspace connects both a
     `left` and a `right` resource ('ai', 'search' or 'blob'), caller != callee.
 
     With entra_only (the default), only pairs whose callee the workspace reaches without a key:
     services authorize each other with their managed identities only for Entra ID
     connections; with a key connection the caller uses the key."""
-    return ctx.memo(("pairs", left, right, entra_only),
-                    lambda: _pairs(ctx, left, right, entra_only))
+    return ctx.memo(
+        ("pairs", left, right, entra_only), lambda: _pairs(ctx, left, right, entra_only)
+    )
 
 
-def _pairs(ctx: CheckContext, left: str, right: str, entra_only: bool
-           ) -> list[tuple[Resource, Resource, Resource]]:
+def _pairs(
+    ctx: CheckContext, left: str, right: str, entra_only: bool
+) -> list[tuple[Resource, Resource, Resource]]:
     seen: set[tuple[str, str]] = set()
     pairs = []
     for _, workspace in ctx.workspaces():
@@ -249,13 +286,17 @@ def _pairs(ctx: CheckContext, left: str, right: str, entra_only: bool
         callers = chain.group(left)
         if left == "ai" and right in ("search", "blob"):
             callers = chat_resources(list(callers))
-        callees = [(c, b) for c, b in chain.group(right)
-                   if not entra_only or b.key in chain.keyless]
+        callees = [
+            (c, b) for c, b in chain.group(right) if not entra_only or b.key in chain.keyless
+        ]
         for _, caller in callers:
             for _, callee in callees:
                 # Pairs among the hub's shared connections were counted at the hub.
-                if workspace.is_hub_project and caller.key not in chain.own \
-                        and callee.key not in chain.own:
+                if (
+                    workspace.is_hub_project
+                    and caller.key not in chain.own
+                    and callee.key not in chain.own
+                ):
                     continue
                 if caller.key != callee.key and (caller.key, callee.key) not in seen:
                     seen.add((caller.key, callee.key))
@@ -280,17 +321,23 @@ def mentions_embedding(connection: Connection) -> bool:
     return "embed" in text
 
 
-def chat_resources(accounts: list[tuple[Connection, Resource]]
-                   ) -> list[tuple[Connection, Resource]]:
+def chat_resources(
+    accounts: list[tuple[Connection, Resource]],
+) -> list[tuple[Connection, Resource]]:
     """The Azure OpenAI resources that may answer chats: all of them, except those whose
     connection marks them as embedding-only when another resource is connected too."""
     chat = [(c, a) for c, a in accounts if not mentions_embedding(c)]
     return chat or accounts
 
 
-def reached_with_entra_id(ctx: CheckContext, resource_type: str, callers: str, callee: str,
-                          verb: str, categories: frozenset[str] | None = None
-                          ) -> list[tuple[Resource, str]]:
+def reached_with_entra_id(
+    ctx: CheckContext,
+    resource_type: str,
+    callers: str,
+    callee: str,
+    verb: str,
+    categories: frozenset[str] | None = None,
+) -> list[tuple[Resource, str]]:
     """Resources of one type that something reaches with Entra ID, each with why: an Entra ID
     connection (of these categories, if given) that points to it, or the managed identity of a
     `callers` service that calls it as the `callee` of service_pairs."""
@@ -302,6 +349,7 @@ def reached_with_entra_id(ctx: CheckContext, resource_type: str, callers: str, c
         if target is not None and target.type == resource_type and connection.uses_entra_id:
             found.setdefault(target.key, (target, f"the Entra ID {connection.label} uses it"))
     for _, caller, target in service_pairs(ctx, callers, callee):
-        found.setdefault(target.key, (target, f"{describe(caller)} {verb} it with its managed "
-                                              "identity"))
+        found.setdefault(
+            target.key, (target, f"{describe(caller)} {verb} it with its managed identity")
+        )
     return list(found.values())

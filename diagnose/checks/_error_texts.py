@@ -17,9 +17,11 @@ ABAC_CONDITION_NOT_FULFILLED = ErrorText(
     "assign only the roles the condition allows, or have an Owner / User Access "
     "Administrator make this assignment",
     r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
-    + GUID + r")'.*?authorization or an ABAC condition not fulfilled to perform action\s+"
+    + GUID
+    + r")'.*?authorization or an ABAC condition not fulfilled to perform action\s+"
     r"'(?P<operation>[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
-    data_action=False)
+    data_action=False,
+)
 
 AUTHORIZATION_FAILED = ErrorText(
     "AuthorizationFailed",
@@ -32,9 +34,11 @@ AUTHORIZATION_FAILED = ErrorText(
     "assign the least-privileged role that grants the action at that scope (below), then "
     "sign in again",
     r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
-    + GUID + r")'\s+does not have authorization to perform action\s+'(?P<operation>"
+    + GUID
+    + r")'\s+does not have authorization to perform action\s+'(?P<operation>"
     r"[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
-    data_action=False)
+    data_action=False,
+)
 
 LINKED_AUTHORIZATION_FAILED = ErrorText(
     "LinkedAuthorizationFailed",
@@ -48,7 +52,8 @@ LINKED_AUTHORIZATION_FAILED = ErrorText(
     r"LinkedAuthorizationFailed.*?(?:object id\s+'(?P<principal>" + GUID + r")'.*?)?"
     r"perform action\(?s?\)?\s+'(?P<operation>[^']+)'\s+on the linked scope\(?s?\)?\s+"
     r"'(?P<scope>[^']+)'",
-    data_action=False)
+    data_action=False,
+)
 
 OPENAI_PERMISSION_DENIED = ErrorText(
     "PermissionDenied (Azure OpenAI)",
@@ -60,7 +65,8 @@ OPENAI_PERMISSION_DENIED = ErrorText(
     "still propagating",
     "assign Cognitive Services OpenAI User on the Azure OpenAI resource to the identity that "
     "makes the call",
-    r"Principal does not have access to API/Operation")
+    r"Principal does not have access to API/Operation",
+)
 
 STORAGE_PERMISSION_MISMATCH = ErrorText(
     "AuthorizationPermissionMismatch",
@@ -71,7 +77,8 @@ STORAGE_PERMISSION_MISMATCH = ErrorText(
     "assign Storage Blob Data Contributor (and Storage File Data Privileged Contributor for "
     "prompt flow files) on the storage account",
     r"AuthorizationPermissionMismatch|not authorized to perform this operation using "
-    r"this permission")
+    r"this permission",
+)
 
 PROMPT_FLOW_STORAGE_AUTHENTICATION = ErrorText(
     "Prompt flow storage authentication",
@@ -81,7 +88,8 @@ PROMPT_FLOW_STORAGE_AUTHENTICATION = ErrorText(
     "Contributor (Azure Files needs the BackupSemantics actions)",
     "assign Storage File Data Privileged Contributor and Storage Blob Data Contributor on "
     "the hub's storage account",
-    r"Authentication\s+Failed.*storage")
+    r"Authentication\s+Failed.*storage",
+)
 
 SEARCH_UNAUTHORIZED = ErrorText(
     "Search 401/403",
@@ -94,4 +102,5 @@ SEARCH_UNAUTHORIZED = ErrorText(
     "data and service roles to the caller",
     r"search\.windows\.net|Azure (?:AI|Cognitive) Search|\bsearch\b.*\b40[13]\b|"
     r"\b40[13]\b.*\bsearch\b",
-    broad=True)
+    broad=True,
+)

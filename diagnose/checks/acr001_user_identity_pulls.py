@@ -5,9 +5,13 @@ from diagnose.engine.context import CheckContext, describe
 PULL = Operation.action("Microsoft.ContainerRegistry/registries/pull/read")
 
 
-@check(id="ACR001", title="A user-assigned hub identity can pull from the registry",
-       severity=Severity.HIGH, scenario="Container registry with user-assigned identity",
-       docs=(DOCS_HUB_RBAC,))
+@check(
+    id="ACR001",
+    title="A user-assigned hub identity can pull from the registry",
+    severity=Severity.HIGH,
+    scenario="Container registry with user-assigned identity",
+    docs=(DOCS_HUB_RBAC,),
+)
 def user_identity_pulls(ctx: CheckContext):
     """
     What it checks: for a hub with a container registry and a user-assigned managed identity,
@@ -31,6 +35,10 @@ def user_identity_pulls(ctx: CheckContext):
         for _, identity in ctx.user_assigned_identities(hub):
             if identity is None:
                 continue
-            yield Requirement(principal=identity, resource=registry, operations=(PULL,),
-                              because=f"pulls images for hub '{hub.name}' from its registry",
-                              roles=(ACR_PULL,))
+            yield Requirement(
+                principal=identity,
+                resource=registry,
+                operations=(PULL,),
+                because=f"pulls images for hub '{hub.name}' from its registry",
+                roles=(ACR_PULL,),
+            )

@@ -11,10 +11,14 @@ from diagnose.model.resources import SEARCH_SERVICE
 RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}
 
 
-@check(id="CFG001", title="Search accepts Entra ID tokens where Entra ID is used",
-       severity=Severity.CRITICAL, scenario="Search in API-key-only mode",
-       docs=(DOCS_SEARCH_ENABLE_RBAC,),
-       explains=(SEARCH_UNAUTHORIZED,))
+@check(
+    id="CFG001",
+    title="Search accepts Entra ID tokens where Entra ID is used",
+    severity=Severity.CRITICAL,
+    scenario="Search in API-key-only mode",
+    docs=(DOCS_SEARCH_ENABLE_RBAC,),
+    explains=(SEARCH_UNAUTHORIZED,),
+)
 def search_api_key_only(ctx: CheckContext):
     """
     What it checks: every Search service reached with Entra ID (an Entra ID connection, or an
@@ -29,24 +33,36 @@ def search_api_key_only(ctx: CheckContext):
     How to fix: set the Search service's API access control to "Both" (authOptions aadOrApiKey,
     with aadAuthFailureMode http401WithBearerChallenge).
     """
-    for search, why in reached_with_entra_id(ctx, SEARCH_SERVICE, "ai", "search", "queries",
-                                             SEARCH_CATEGORIES):
+    for search, why in reached_with_entra_id(
+        ctx, SEARCH_SERVICE, "ai", "search", "queries", SEARCH_CATEGORIES
+    ):
         options = {k.lower() for k in (search.prop("authOptions") or {})}
         if search.prop("disableLocalAuth") is True or "aadorapikey" in options:
             continue
         if "apikeyonly" in options:
             yield Draft(
-                status=Status.FAIL, resource=search.id, cause=Cause.CONFIGURATION,
+                status=Status.FAIL,
+                resource=search.id,
+                cause=Cause.CONFIGURATION,
                 message=f"{describe(search)} accepts API keys only, but {why}: every Entra ID "
-                        "token gets 403 whatever roles the caller holds.",
-                remediations=(Remediation(
-                    kind=RemediationKind.CONFIGURATION,
-                    summary=f"Let {describe(search)} accept both API keys and Entra ID tokens.",
-                    resource=search.id, setting="properties.authOptions", value=RBAC_MODE),),
-                details={"authOptions": search.prop("authOptions")})
+                "token gets 403 whatever roles the caller holds.",
+                remediations=(
+                    Remediation(
+                        kind=RemediationKind.CONFIGURATION,
+                        summary=f"Let {describe(search)} accept both API keys and Entra ID tokens.",
+                        resource=search.id,
+                        setting="properties.authOptions",
+                        value=RBAC_MODE,
+                    ),
+                ),
+                details={"authOptions": search.prop("authOptions")},
+            )
         else:
             yield Draft(
-                status=Status.UNKNOWN, resource=search.id, cause=Cause.UNREADABLE,
+                status=Status.UNKNOWN,
+                resource=search.id,
+                cause=Cause.UNREADABLE,
                 message=f"The snapshot does not show the API access control (authOptions) of "
-                        f"{describe(search)}, which {why}; a new service accepts API keys "
-                        "only, and then every Entra ID token gets 403.")
+                f"{describe(search)}, which {why}; a new service accepts API keys "
+                "only, and then every Entra ID token gets 403.",
+            )

@@ -6,8 +6,13 @@ from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 
-@check(id="CFG003", title="Azure OpenAI resources used with Entra ID have a custom subdomain",
-       severity=Severity.HIGH, scenario="No custom subdomain", docs=(DOCS_SUBDOMAIN,))
+@check(
+    id="CFG003",
+    title="Azure OpenAI resources used with Entra ID have a custom subdomain",
+    severity=Severity.HIGH,
+    scenario="No custom subdomain",
+    docs=(DOCS_SUBDOMAIN,),
+)
 def custom_subdomain(ctx: CheckContext):
     """
     What it checks: every Azure OpenAI / AI services resource reached with Entra ID (an Entra ID
@@ -26,10 +31,18 @@ def custom_subdomain(ctx: CheckContext):
             continue
         name = re.sub(r"[^a-z0-9-]", "-", account.name.lower()).strip("-")[:63] or "aoai"
         yield Draft(
-            status=Status.FAIL, resource=account.id, cause=Cause.CONFIGURATION,
+            status=Status.FAIL,
+            resource=account.id,
+            cause=Cause.CONFIGURATION,
             message=f"{describe(account)} has no custom subdomain, but {why}: Entra ID tokens "
-                    "are accepted only on a custom subdomain endpoint.",
-            remediations=(Remediation(
-                kind=RemediationKind.CONFIGURATION,
-                summary=f"Give {describe(account)} the custom subdomain '{name}' (permanent).",
-                resource=account.id, setting="properties.customSubDomainName", value=name),))
+            "are accepted only on a custom subdomain endpoint.",
+            remediations=(
+                Remediation(
+                    kind=RemediationKind.CONFIGURATION,
+                    summary=f"Give {describe(account)} the custom subdomain '{name}' (permanent).",
+                    resource=account.id,
+                    setting="properties.customSubDomainName",
+                    value=name,
+                ),
+            ),
+        )

@@ -26,8 +26,13 @@ KEY_OPERATIONS = (
 POLICY_PERMISSIONS = ("get", "wrapKey", "unwrapKey")
 
 
-@check(id="CMK001", title="The hub's identity can use its customer-managed key",
-       severity=Severity.CRITICAL, scenario="Customer-managed key", docs=(DOCS_CMK,))
+@check(
+    id="CMK001",
+    title="The hub's identity can use its customer-managed key",
+    severity=Severity.CRITICAL,
+    scenario="Customer-managed key",
+    docs=(DOCS_CMK,),
+)
 def hub_identity_key_access(ctx: CheckContext):
     """
     What it checks: for a hub encrypted with a customer-managed key, the identity named in its
@@ -49,32 +54,55 @@ def hub_identity_key_access(ctx: CheckContext):
         identity = _encryption_identity(ctx, hub, identity_id)
         vault = ctx.resource(vault_id)
         if vault is None or identity is None:
-            yield Draft(status=Status.UNKNOWN, resource=hub.id, cause=Cause.UNREADABLE,
-                        message=f"{describe(hub)} uses a customer-managed key, but its key vault "
-                                f"({vault_id or '?'}) or encryption identity is not in the "
-                                "snapshot, so key access cannot be checked.")
+            yield Draft(
+                status=Status.UNKNOWN,
+                resource=hub.id,
+                cause=Cause.UNREADABLE,
+                message=f"{describe(hub)} uses a customer-managed key, but its key vault "
+                f"({vault_id or '?'}) or encryption identity is not in the "
+                "snapshot, so key access cannot be checked.",
+            )
             continue
         because = f"encrypts {describe(hub)} with a customer-managed key"
         if vault.prop("enableRbacAuthorization") is True:
-            yield Requirement(principal=identity, resource=vault, operations=KEY_OPERATIONS,
-                              because=because, roles=(KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,))
+            yield Requirement(
+                principal=identity,
+                resource=vault,
+                operations=KEY_OPERATIONS,
+                because=because,
+                roles=(KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,),
+            )
             continue
         policies = vault.prop("accessPolicies") or []
         if _policy_allows(policies, identity.id):
             continue
-        new_policies = [*policies, {
-            "tenantId": vault.prop("tenantId"), "objectId": identity.id,
-            "permissions": {"keys": list(POLICY_PERMISSIONS)}}]
+        new_policies = [
+            *policies,
+            {
+                "tenantId": vault.prop("tenantId"),
+                "objectId": identity.id,
+                "permissions": {"keys": list(POLICY_PERMISSIONS)},
+            },
+        ]
         yield Draft(
-            status=Status.FAIL, resource=vault.id, cause=Cause.CONFIGURATION, principal=identity,
+            status=Status.FAIL,
+            resource=vault.id,
+            cause=Cause.CONFIGURATION,
+            principal=identity,
             message=f"{identity.label} {because}, but no access policy of {describe(vault)} "
-                    "gives it get, wrapKey and unwrapKey on keys.",
-            remediations=(Remediation(
-                kind=RemediationKind.CONFIGURATION,
-                summary=f"Add an access policy on {describe(vault)} giving {identity.label} "
-                        "get, wrapKey and unwrapKey on keys.",
-                principal_id=identity.id, resource=vault.id,
-                setting="properties.accessPolicies", value=new_policies),))
+            "gives it get, wrapKey and unwrapKey on keys.",
+            remediations=(
+                Remediation(
+                    kind=RemediationKind.CONFIGURATION,
+                    summary=f"Add an access policy on {describe(vault)} giving {identity.label} "
+                    "get, wrapKey and unwrapKey on keys.",
+                    principal_id=identity.id,
+                    resource=vault.id,
+                    setting="properties.accessPolicies",
+                    value=new_policies,
+                ),
+            ),
+        )
 
 
 def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> PrincipalRef | None:
@@ -84,8 +112,9 @@ def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> Pri
                 return ref
         uami = ctx.resource(identity_id)
         if uami is not None and uami.prop("principalId"):
-            return PrincipalRef(str(uami.prop("principalId")).lower(), "ServicePrincipal",
-                                uami.name)
+            return PrincipalRef(
+                str(uami.prop("principalId")).lower(), "ServicePrincipal", uami.name
+            )
         return None
     return hub_identity(ctx, hub)
 

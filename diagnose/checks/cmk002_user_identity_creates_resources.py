@@ -11,9 +11,14 @@ CMK_DEPENDENCY_WRITES = (
 )
 
 
-@check(id="CMK002", title="A user-assigned hub identity can create the CMK resources",
-       severity=Severity.HIGH, scenario="CMK with a user-assigned hub identity", docs=(DOCS_CMK,),
-       explains=(LINKED_AUTHORIZATION_FAILED,))
+@check(
+    id="CMK002",
+    title="A user-assigned hub identity can create the CMK resources",
+    severity=Severity.HIGH,
+    scenario="CMK with a user-assigned hub identity",
+    docs=(DOCS_CMK,),
+    explains=(LINKED_AUTHORIZATION_FAILED,),
+)
 def user_identity_creates_resources(ctx: CheckContext):
     """
     What it checks: for a hub with a customer-managed key and a user-assigned managed identity,
@@ -37,7 +42,11 @@ def user_identity_creates_resources(ctx: CheckContext):
         for _, identity in ctx.user_assigned_identities(hub):
             if identity is None:
                 continue
-            yield Requirement(principal=identity, resource=hub, operations=CMK_DEPENDENCY_WRITES,
-                              scope=hub.id[: len(group)],
-                              because=f"creates the encrypted dependencies of the CMK hub "
-                                      f"'{hub.name}'", roles=(CONTRIBUTOR,))
+            yield Requirement(
+                principal=identity,
+                resource=hub,
+                operations=CMK_DEPENDENCY_WRITES,
+                scope=hub.id[: len(group)],
+                because=f"creates the encrypted dependencies of the CMK hub '{hub.name}'",
+                roles=(CONTRIBUTOR,),
+            )

@@ -15,8 +15,13 @@ from diagnose.engine.context import CheckContext, describe
 CREATOR_KEY_PERMISSIONS = ("create", "get", "delete", "purge")
 
 
-@check(id="CMK003", title="The hub creator can manage the customer-managed key",
-       severity=Severity.HIGH, scenario="Customer-managed key (creator)", docs=(DOCS_CMK,))
+@check(
+    id="CMK003",
+    title="The hub creator can manage the customer-managed key",
+    severity=Severity.HIGH,
+    scenario="Customer-managed key (creator)",
+    docs=(DOCS_CMK,),
+)
 def creator_key_vault(ctx: CheckContext):
     """
     What it checks: with --creator, for a hub with a customer-managed key, that principal holds
@@ -40,10 +45,13 @@ def creator_key_vault(ctx: CheckContext):
         if vault is None:
             yield unknown_resource(ctx, settings[0], f"the key vault of {describe(hub)}")
             continue
-        yield Requirement(principal=creator, resource=vault,
-                          operations=(Operation.action("Microsoft.KeyVault/vaults/write"),),
-                          because=f"creates the CMK-encrypted hub '{hub.name}' (--creator)",
-                          roles=(CONTRIBUTOR,))
+        yield Requirement(
+            principal=creator,
+            resource=vault,
+            operations=(Operation.action("Microsoft.KeyVault/vaults/write"),),
+            because=f"creates the CMK-encrypted hub '{hub.name}' (--creator)",
+            roles=(CONTRIBUTOR,),
+        )
         if vault.prop("enableRbacAuthorization") is True:
             continue
         policies = vault.prop("accessPolicies") or []
@@ -54,14 +62,29 @@ def creator_key_vault(ctx: CheckContext):
         if "all" in granted or {p.lower() for p in CREATOR_KEY_PERMISSIONS} <= granted:
             continue
         yield Draft(
-            status=Status.FAIL, resource=vault.id, cause=Cause.CONFIGURATION, principal=creator,
+            status=Status.FAIL,
+            resource=vault.id,
+            cause=Cause.CONFIGURATION,
+            principal=creator,
             message=f"{creator.label} creates the CMK-encrypted hub '{hub.name}', but no access "
-                    f"policy of {describe(vault)} gives it create, get, delete and purge on "
-                    "keys.",
-            remediations=(Remediation(
-                kind=RemediationKind.CONFIGURATION,
-                summary=f"Add an access policy on {describe(vault)} giving {creator.label} "
-                        "create, get, delete and purge on keys.",
-                principal_id=creator.id, resource=vault.id, setting="properties.accessPolicies",
-                value=[*policies, {"tenantId": vault.prop("tenantId"), "objectId": creator.id,
-                                   "permissions": {"keys": list(CREATOR_KEY_PERMISSIONS)}}]),))
+            f"policy of {describe(vault)} gives it create, get, delete and purge on "
+            "keys.",
+            remediations=(
+                Remediation(
+                    kind=RemediationKind.CONFIGURATION,
+                    summary=f"Add an access policy on {describe(vault)} giving {creator.label} "
+                    "create, get, delete and purge on keys.",
+                    principal_id=creator.id,
+                    resource=vault.id,
+                    setting="properties.accessPolicies",
+                    value=[
+                        *policies,
+                        {
+                            "tenantId": vault.prop("tenantId"),
+                            "objectId": creator.id,
+                            "permissions": {"keys": list(CREATOR_KEY_PERMISSIONS)},
+                        },
+                    ],
+                ),
+            ),
+        )

@@ -13,10 +13,15 @@ from diagnose.engine.context import CheckContext
 from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 
-@check(id="CON001", title="Users of an Entra ID connection can call Azure OpenAI",
-       severity=Severity.HIGH, scenario="Entra ID connection to Azure OpenAI / AI services",
-       docs=(DOCS_OPENAI_RBAC,), people=True,
-       explains=(OPENAI_PERMISSION_DENIED,))
+@check(
+    id="CON001",
+    title="Users of an Entra ID connection can call Azure OpenAI",
+    severity=Severity.HIGH,
+    scenario="Entra ID connection to Azure OpenAI / AI services",
+    docs=(DOCS_OPENAI_RBAC,),
+    people=True,
+    explains=(OPENAI_PERMISSION_DENIED,),
+)
 def openai_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure OpenAI / AI services connection that uses Entra ID, each
@@ -40,5 +45,10 @@ def openai_connection_users(ctx: CheckContext):
         connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
-            yield Requirement(principal=user, resource=target, operations=(CHAT_COMPLETIONS,),
-                              because=because, roles=(OPENAI_USER,))
+            yield Requirement(
+                principal=user,
+                resource=target,
+                operations=(CHAT_COMPLETIONS,),
+                because=because,
+                roles=(OPENAI_USER,),
+            )

@@ -15,10 +15,15 @@ from diagnose.engine.context import CheckContext
 from diagnose.model.resources import SEARCH_SERVICE
 
 
-@check(id="CON002", title="Users of an Entra ID connection can use Azure AI Search",
-       severity=Severity.HIGH, scenario="Entra ID connection to AI Search",
-       docs=(DOCS_SEARCH_RBAC,), people=True,
-       explains=(SEARCH_UNAUTHORIZED,))
+@check(
+    id="CON002",
+    title="Users of an Entra ID connection can use Azure AI Search",
+    severity=Severity.HIGH,
+    scenario="Entra ID connection to AI Search",
+    docs=(DOCS_SEARCH_RBAC,),
+    people=True,
+    explains=(SEARCH_UNAUTHORIZED,),
+)
 def search_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure AI Search connection that uses Entra ID, each principal
@@ -41,8 +46,16 @@ def search_connection_users(ctx: CheckContext):
         connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
-            yield Requirement(principal=user, resource=target,
-                              operations=(SEARCH_DOCUMENTS_READ, SEARCH_DOCUMENTS_WRITE),
-                              because=because, roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,))
-            yield Requirement(principal=user, resource=target, operations=(SEARCH_INDEXES_READ,),
-                              because=f"{because} and lists its indexes")
+            yield Requirement(
+                principal=user,
+                resource=target,
+                operations=(SEARCH_DOCUMENTS_READ, SEARCH_DOCUMENTS_WRITE),
+                because=because,
+                roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
+            )
+            yield Requirement(
+                principal=user,
+                resource=target,
+                operations=(SEARCH_INDEXES_READ,),
+                because=f"{because} and lists its indexes",
+            )

@@ -14,10 +14,15 @@ from diagnose.engine.context import CheckContext
 from diagnose.model.resources import STORAGE_ACCOUNT
 
 
-@check(id="CON003", title="Users of an Entra ID connection can read and write its storage",
-       severity=Severity.HIGH, scenario="Entra ID connection to Blob / ADLS Gen2",
-       docs=(DOCS_STORAGE_RBAC,), people=True,
-       explains=(STORAGE_PERMISSION_MISMATCH,))
+@check(
+    id="CON003",
+    title="Users of an Entra ID connection can read and write its storage",
+    severity=Severity.HIGH,
+    scenario="Entra ID connection to Blob / ADLS Gen2",
+    docs=(DOCS_STORAGE_RBAC,),
+    people=True,
+    explains=(STORAGE_PERMISSION_MISMATCH,),
+)
 def blob_connection_users(ctx: CheckContext):
     """
     What it checks: for every Azure Blob or ADLS Gen2 connection that uses Entra ID, each
@@ -38,6 +43,10 @@ def blob_connection_users(ctx: CheckContext):
         connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
-            yield Requirement(principal=user, resource=target, operations=(BLOB_READ, BLOB_WRITE),
-                              because=because,
-                              roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,))
+            yield Requirement(
+                principal=user,
+                resource=target,
+                operations=(BLOB_READ, BLOB_WRITE),
+                because=because,
+                roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+            )

@@ -3,8 +3,13 @@ from diagnose.engine.api import Cause, Draft, Severity, Status, check
 from diagnose.engine.context import CheckContext
 
 
-@check(id="CON004", title="OneLake connections are authorized outside Azure RBAC",
-       severity=Severity.INFO, scenario="OneLake connection", docs=(DOCS_HUB_RBAC,))
+@check(
+    id="CON004",
+    title="OneLake connections are authorized outside Azure RBAC",
+    severity=Severity.INFO,
+    scenario="OneLake connection",
+    docs=(DOCS_HUB_RBAC,),
+)
 def onelake_outside_arm(ctx: CheckContext):
     """
     What it checks: lists every Microsoft OneLake connection.
@@ -18,8 +23,11 @@ def onelake_outside_arm(ctx: CheckContext):
     """
     for connection in connections_of_category(ctx, ONELAKE_CATEGORIES):
         yield Draft(
-            status=Status.INFO, resource=connection.id, cause=Cause.OUTSIDE_ARM,
+            status=Status.INFO,
+            resource=connection.id,
+            cause=Cause.OUTSIDE_ARM,
             message=f"The OneLake {connection.label} points to {connection.target or '?'}. "
-                    "Its users need Contributor on the Microsoft Fabric workspace, which Azure "
-                    "role assignments do not show: check it in Fabric.",
-            details={"target": connection.target})
+            "Its users need Contributor on the Microsoft Fabric workspace, which Azure "
+            "role assignments do not show: check it in Fabric.",
+            details={"target": connection.target},
+        )

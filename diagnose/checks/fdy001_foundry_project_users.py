@@ -17,12 +17,18 @@ FOUNDRY_DATA_ACTION_MISSING = ErrorText(
     r"principal\s+[`'\"]?(?P<principal>[^`'\"\s]+)[`'\"]?\s+lacks the required data "
     r"action\s+[`'\"]?(?P<operation>[A-Za-z0-9./_\-]+)[`'\"]?"
     r"(?:.*?scope\s+[`'\"](?P<scope>/[^`'\"]+)[`'\"])?",
-    data_action=True)
+    data_action=True,
+)
 
 
-@check(id="FDY001", title="Foundry project users and identity can build and run",
-       severity=Severity.HIGH, scenario="Foundry project, build and run", docs=(DOCS_FOUNDRY,),
-       explains=(FOUNDRY_DATA_ACTION_MISSING,))
+@check(
+    id="FDY001",
+    title="Foundry project users and identity can build and run",
+    severity=Severity.HIGH,
+    scenario="Foundry project, build and run",
+    docs=(DOCS_FOUNDRY,),
+    explains=(FOUNDRY_DATA_ACTION_MISSING,),
+)
 def foundry_project_users(ctx: CheckContext):
     """
     What it checks: for Foundry projects (Microsoft.CognitiveServices/accounts/projects), every
@@ -51,9 +57,13 @@ def foundry_project_users(ctx: CheckContext):
         if identity is not None:
             people[identity.id] = identity
         for principal in sorted(people.values(), key=lambda p: (p.type, p.id)):
-            yield Requirement(principal=principal, resource=project, operations=(AGENTS_WRITE,),
-                              because=f"builds and runs agents in {describe(project)}",
-                              roles=(FOUNDRY_USER,))
+            yield Requirement(
+                principal=principal,
+                resource=project,
+                operations=(AGENTS_WRITE,),
+                because=f"builds and runs agents in {describe(project)}",
+                roles=(FOUNDRY_USER,),
+            )
 
 
 def _service_identities(ctx: CheckContext) -> set[str]:

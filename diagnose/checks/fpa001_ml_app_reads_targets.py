@@ -17,13 +17,18 @@ NETWORK_SERVICE_CANNOT_CHECK = ErrorText(
     "Azure AI Foundry portal (connections)",
     "the Azure Machine Learning first-party application cannot read the connected resource",
     "assign Reader on the connected resource to the Azure Machine Learning application",
-    r"Network Service does not have permission to check resource")
+    r"Network Service does not have permission to check resource",
+)
 
 
-@check(id="FPA001", title="The Azure Machine Learning app can read connected resources",
-       severity=Severity.LOW, scenario="Connection validation in the portal",
-       docs=(DOCS_HUB_RBAC,),
-       explains=(NETWORK_SERVICE_CANNOT_CHECK,))
+@check(
+    id="FPA001",
+    title="The Azure Machine Learning app can read connected resources",
+    severity=Severity.LOW,
+    scenario="Connection validation in the portal",
+    docs=(DOCS_HUB_RBAC,),
+    explains=(NETWORK_SERVICE_CANNOT_CHECK,),
+)
 def ml_app_reads_targets(ctx: CheckContext):
     """
     What it checks: the Azure Machine Learning first-party application (appId
@@ -46,15 +51,22 @@ def ml_app_reads_targets(ctx: CheckContext):
         return
     app = ctx.first_party_app()
     if app is None:
-        yield Draft(status=Status.UNKNOWN, resource=ctx.hubs[0].id if ctx.hubs else "/",
-                    cause=Cause.UNREADABLE,
-                    message="The service principal of the Azure Machine Learning application "
-                            f"(appId {AZURE_ML_APP_ID}) is not in the snapshot, so its read "
-                            "access to connected resources cannot be checked.")
+        yield Draft(
+            status=Status.UNKNOWN,
+            resource=ctx.hubs[0].id if ctx.hubs else "/",
+            cause=Cause.UNREADABLE,
+            message="The service principal of the Azure Machine Learning application "
+            f"(appId {AZURE_ML_APP_ID}) is not in the snapshot, so its read "
+            "access to connected resources cannot be checked.",
+        )
         return
     for target, connection in targets.values():
         provider_type = target.raw.get("type") or target.type
-        yield Requirement(principal=app, resource=target,
-                          operations=(Operation.action(f"{provider_type}/read"),),
-                          because=f"validates {connection.label} in the portal",
-                          roles=(READER,), status_if_missing=Status.WARN)
+        yield Requirement(
+            principal=app,
+            resource=target,
+            operations=(Operation.action(f"{provider_type}/read"),),
+            because=f"validates {connection.label} in the portal",
+            roles=(READER,),
+            status_if_missing=Status.WARN,
+        )

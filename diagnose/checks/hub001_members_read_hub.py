@@ -4,9 +4,15 @@ from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 
 
-@check(id="HUB001", title="Project members can see the hub", severity=Severity.MEDIUM,
-       scenario="Project member sees the hub", docs=(DOCS_HUB_RBAC,), people=True,
-       explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED))
+@check(
+    id="HUB001",
+    title="Project members can see the hub",
+    severity=Severity.MEDIUM,
+    scenario="Project member sees the hub",
+    docs=(DOCS_HUB_RBAC,),
+    people=True,
+    explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED),
+)
 def members_read_hub(ctx: CheckContext):
     """
     What it checks: every user, group or service principal with a role on a project also holds
@@ -24,5 +30,9 @@ def members_read_hub(ctx: CheckContext):
         for project in ctx.projects(hub):
             for member in ctx.members(project):
                 yield Requirement(
-                    principal=member, resource=hub, operations=(WORKSPACE_READ,),
-                    because=f"is a member of project '{project.name}'", roles=(READER,))
+                    principal=member,
+                    resource=hub,
+                    operations=(WORKSPACE_READ,),
+                    because=f"is a member of project '{project.name}'",
+                    roles=(READER,),
+                )

@@ -9,10 +9,15 @@ from diagnose.engine.context import CheckContext
 from diagnose.model.scopes import resource_group_key
 
 
-@check(id="HUB002", title="Project members can deploy in the project's resource group",
-       severity=Severity.MEDIUM, scenario="Project member deploys", docs=(DOCS_HUB_RBAC,),
-       people=True,
-       explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED))
+@check(
+    id="HUB002",
+    title="Project members can deploy in the project's resource group",
+    severity=Severity.MEDIUM,
+    scenario="Project member deploys",
+    docs=(DOCS_HUB_RBAC,),
+    people=True,
+    explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED),
+)
 def members_deploy(ctx: CheckContext):
     """
     What it checks: every member of a project holds Microsoft.Resources/deployments/write on the
@@ -33,6 +38,10 @@ def members_deploy(ctx: CheckContext):
             scope = project.id[: len(group)]
             for member in ctx.members(project):
                 yield Requirement(
-                    principal=member, resource=project, operations=(DEPLOYMENT_WRITE,),
-                    scope=scope, because=f"is a member of project '{project.name}'",
-                    roles=(AI_INFERENCE_DEPLOYMENT_OPERATOR,))
+                    principal=member,
+                    resource=project,
+                    operations=(DEPLOYMENT_WRITE,),
+                    scope=scope,
+                    because=f"is a member of project '{project.name}'",
+                    roles=(AI_INFERENCE_DEPLOYMENT_OPERATOR,),
+                )

@@ -10,9 +10,15 @@ WORKING_OPERATIONS = (
 )
 
 
-@check(id="HUB003", title="Hub builders can create projects", severity=Severity.LOW,
-       scenario="Create a project", docs=(DOCS_HUB_RBAC,), people=True,
-       explains=(AUTHORIZATION_FAILED,))
+@check(
+    id="HUB003",
+    title="Hub builders can create projects",
+    severity=Severity.LOW,
+    scenario="Create a project",
+    docs=(DOCS_HUB_RBAC,),
+    people=True,
+    explains=(AUTHORIZATION_FAILED,),
+)
 def members_create_projects(ctx: CheckContext):
     """
     What it checks: principals that hold a working (not read-only) role directly on a hub, or
@@ -34,18 +40,27 @@ def members_create_projects(ctx: CheckContext):
             if any(ctx.role_grants(assignment.role_id, op) for op in WORKING_OPERATIONS):
                 builders[assignment.principal_id] = (
                     assignment.principal_type,
-                    f"builds on hub '{hub.name}' with a working role there")
+                    f"builds on hub '{hub.name}' with a working role there",
+                )
         ancestors = set(ctx.model.tree.ancestors(hub.key))
         for eligible in authz.eligibilities:
             if eligible.scope_key in ancestors and ctx.role_grants(eligible.role_id, HUB_JOIN):
-                builders.setdefault(eligible.principal_id, (
-                    eligible.principal_type,
-                    f"is eligible for a role on hub '{hub.name}' that creates projects"))
+                builders.setdefault(
+                    eligible.principal_id,
+                    (
+                        eligible.principal_type,
+                        f"is eligible for a role on hub '{hub.name}' that creates projects",
+                    ),
+                )
         for principal_id, (kind, because) in sorted(builders.items()):
             entry = authz.directory.get(principal_id)
             if entry is not None and entry.deleted:
                 continue
             yield Requirement(
-                principal=ctx.principal(principal_id, kind or "User"), resource=hub,
-                operations=(HUB_JOIN,), because=because,
-                roles=(AZURE_AI_DEVELOPER,), status_if_missing=Status.WARN)
+                principal=ctx.principal(principal_id, kind or "User"),
+                resource=hub,
+                operations=(HUB_JOIN,),
+                because=because,
+                roles=(AZURE_AI_DEVELOPER,),
+                status_if_missing=Status.WARN,
+            )

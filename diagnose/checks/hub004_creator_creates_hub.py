@@ -12,9 +12,14 @@ HUB_CREATION = (
 )
 
 
-@check(id="HUB004", title="The hub creator can create a hub and its dependencies",
-       severity=Severity.HIGH, scenario="Create a hub", docs=(DOCS_HUB_RBAC,),
-       explains=(AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED))
+@check(
+    id="HUB004",
+    title="The hub creator can create a hub and its dependencies",
+    severity=Severity.HIGH,
+    scenario="Create a hub",
+    docs=(DOCS_HUB_RBAC,),
+    explains=(AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED),
+)
 def creator_creates_hub(ctx: CheckContext):
     """
     What it checks: with --creator, that principal holds, on the hub's resource group, the
@@ -35,6 +40,12 @@ def creator_creates_hub(ctx: CheckContext):
         group = resource_group_key(hub.key)
         if group is None:
             continue
-        yield Requirement(principal=creator, resource=hub, operations=HUB_CREATION,
-                          scope=hub.id[: len(group)], because="creates hubs (--creator)",
-                          roles=(CONTRIBUTOR,), builtin_roles_only=True)
+        yield Requirement(
+            principal=creator,
+            resource=hub,
+            operations=HUB_CREATION,
+            scope=hub.id[: len(group)],
+            because="creates hubs (--creator)",
+            roles=(CONTRIBUTOR,),
+            builtin_roles_only=True,
+        )

@@ -18,13 +18,18 @@ MANAGED_IDENTITY_NOT_ENABLED = ErrorText(
     "Azure OpenAI / Search",
     "a service must call another with its managed identity, but the identity is off",
     "enable the system-assigned managed identity, then grant it the roles it needs",
-    r"ManagedIdentityIsNotEnabled|managed identity is not enabled")
+    r"ManagedIdentityIsNotEnabled|managed identity is not enabled",
+)
 
 
-@check(id="IDN001", title="Managed identities the access chain needs are enabled",
-       severity=Severity.HIGH, scenario="Identity not enabled (ManagedIdentityIsNotEnabled)",
-       docs=(DOCS_USE_YOUR_DATA,),
-       explains=(MANAGED_IDENTITY_NOT_ENABLED,))
+@check(
+    id="IDN001",
+    title="Managed identities the access chain needs are enabled",
+    severity=Severity.HIGH,
+    scenario="Identity not enabled (ManagedIdentityIsNotEnabled)",
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(MANAGED_IDENTITY_NOT_ENABLED,),
+)
 def identity_not_enabled(ctx: CheckContext):
     """
     What it checks: every hub has a managed identity, and every Azure OpenAI / AI services
@@ -43,11 +48,16 @@ def identity_not_enabled(ctx: CheckContext):
         if not hub.identity.kinds:
             yield _missing(hub, "it reaches its storage, key vault and registry as itself")
     callers: dict[str, tuple[Resource, str]] = {}
-    for left, right, verb in (("ai", "search", "queries"), ("ai", "blob", "reads"),
-                              ("search", "ai", "calls"), ("search", "blob", "indexes")):
+    for left, right, verb in (
+        ("ai", "search", "queries"),
+        ("ai", "blob", "reads"),
+        ("search", "ai", "calls"),
+        ("search", "blob", "indexes"),
+    ):
         for workspace, caller, callee in service_pairs(ctx, left, right):
-            callers.setdefault(caller.key, (caller, f"it {verb} {describe(callee)} for "
-                                                    f"{describe(workspace)}"))
+            callers.setdefault(
+                caller.key, (caller, f"it {verb} {describe(callee)} for {describe(workspace)}")
+            )
     for caller, why in callers.values():
         if not caller.identity.system_assigned:
             yield _missing(caller, why)
@@ -59,13 +69,23 @@ def _missing(resource: Resource, why: str) -> Draft:
     separator = "," if resource.is_hub or resource.is_hub_project else ", "
     value = f"SystemAssigned{separator}UserAssigned" if has_user else "SystemAssigned"
     return Draft(
-        status=Status.FAIL, resource=resource.id, cause=Cause.IDENTITY,
+        status=Status.FAIL,
+        resource=resource.id,
+        cause=Cause.IDENTITY,
         message=f"The system-assigned managed identity of {describe(resource)} is not enabled "
-                f"(identity type: {current}), but {why}: no role can be granted to it until it "
-                "exists.",
-        remediations=(Remediation(
-            kind=RemediationKind.CONFIGURATION,
-            summary=f"Enable the system-assigned managed identity of {describe(resource)}, then "
-                    "re-run diagnose to see the roles it needs.",
-            resource=resource.id, setting="identity.type", value=value),),
-        details={"identityType": current})
+        f"(identity type: {current}), but {why}: no role can be granted to it until it "
+        "exists.",
+        remediations=(
+            Remediation(
+                kind=RemediationKind.CONFIGURATION,
+                summary=(
+                    f"Enable the system-assigned managed identity of {describe(resource)}, then "
+                    "re-run diagnose to see the roles it needs."
+                ),
+                resource=resource.id,
+                setting="identity.type",
+                value=value,
+            ),
+        ),
+        details={"identityType": current},
+    )

@@ -12,9 +12,13 @@ from diagnose.engine.api import (
 from diagnose.engine.context import CheckContext
 
 
-@check(id="IDN002", title="No role assignments to principals that no longer exist",
-       severity=Severity.LOW, scenario="Identity hygiene: deleted principals",
-       docs=(DOCS_TROUBLESHOOT,))
+@check(
+    id="IDN002",
+    title="No role assignments to principals that no longer exist",
+    severity=Severity.LOW,
+    scenario="Identity hygiene: deleted principals",
+    docs=(DOCS_TROUBLESHOOT,),
+)
 def orphaned_assignments(ctx: CheckContext):
     """
     What it checks: role assignments in the snapshot whose principal the directory confirms
@@ -43,26 +47,38 @@ def orphaned_assignments(ctx: CheckContext):
             # Reported deleted, but not how: older snapshots took an object Graph left out
             # of an answer for deleted. Removing access on that guess could lock people out.
             yield Draft(
-                status=Status.UNKNOWN, resource=assignment.scope, cause=Cause.UNREADABLE,
+                status=Status.UNKNOWN,
+                resource=assignment.scope,
+                cause=Cause.UNREADABLE,
                 principal=principal,
                 message=f"The {role_name} assignment at {assignment.scope} belongs to "
-                        f"{principal.label}, which the snapshot reports as deleted without "
-                        "saying how that was confirmed: it may still exist. Collect again to "
-                        "confirm before removing anything.",
-                details={"roleAssignmentId": assignment.id})
+                f"{principal.label}, which the snapshot reports as deleted without "
+                "saying how that was confirmed: it may still exist. Collect again to "
+                "confirm before removing anything.",
+                details={"roleAssignmentId": assignment.id},
+            )
             continue
         yield Draft(
-            status=Status.WARN, resource=assignment.scope, cause=Cause.ORPHANED,
+            status=Status.WARN,
+            resource=assignment.scope,
+            cause=Cause.ORPHANED,
             principal=principal,
             message=f"The {role_name} assignment at {assignment.scope} belongs to "
-                    f"{principal.label}, which no longer exists in the directory: it grants "
-                    f"nothing. Confirmed: {entry.deleted_evidence}.",
-            remediations=(Remediation(
-                kind=RemediationKind.REMOVE_ASSIGNMENT,
-                summary=f"Remove the orphaned {role_name} assignment: the deletion was "
-                        f"confirmed ({entry.deleted_evidence}).",
-                principal_id=entry.id, principal_type=entry.type,
-                role_definition_id=assignment.role_id, role_name=role_name,
-                scope=assignment.scope, resource=assignment.id,
-                verification="not verified: removing an assignment does not change access"),),
-            details={"roleAssignmentId": assignment.id})
+            f"{principal.label}, which no longer exists in the directory: it grants "
+            f"nothing. Confirmed: {entry.deleted_evidence}.",
+            remediations=(
+                Remediation(
+                    kind=RemediationKind.REMOVE_ASSIGNMENT,
+                    summary=f"Remove the orphaned {role_name} assignment: the deletion was "
+                    f"confirmed ({entry.deleted_evidence}).",
+                    principal_id=entry.id,
+                    principal_type=entry.type,
+                    role_definition_id=assignment.role_id,
+                    role_name=role_name,
+                    scope=assignment.scope,
+                    resource=assignment.id,
+                    verification="not verified: removing an assignment does not change access",
+                ),
+            ),
+            details={"roleAssignmentId": assignment.id},
+        )

@@ -9,9 +9,13 @@ APP_INSIGHTS_WRITES = (
 )
 
 
-@check(id="INS001", title="The hub creator can create Application Insights",
-       severity=Severity.MEDIUM, scenario="Create a hub with Application Insights",
-       docs=(DOCS_HUB_RBAC,))
+@check(
+    id="INS001",
+    title="The hub creator can create Application Insights",
+    severity=Severity.MEDIUM,
+    scenario="Create a hub with Application Insights",
+    docs=(DOCS_HUB_RBAC,),
+)
 def creator_app_insights(ctx: CheckContext):
     """
     What it checks: with --creator, for hubs that use Application Insights, that principal holds
@@ -31,7 +35,12 @@ def creator_app_insights(ctx: CheckContext):
         group = resource_group_key(hub.key)
         if group is None or not hub.prop("applicationInsights"):
             continue
-        yield Requirement(principal=creator, resource=hub, operations=APP_INSIGHTS_WRITES,
-                          scope=hub.id[: len(group)],
-                          because="creates hubs that use Application Insights (--creator)",
-                          roles=(CONTRIBUTOR,), builtin_roles_only=True)
+        yield Requirement(
+            principal=creator,
+            resource=hub,
+            operations=APP_INSIGHTS_WRITES,
+            scope=hub.id[: len(group)],
+            because="creates hubs that use Application Insights (--creator)",
+            roles=(CONTRIBUTOR,),
+            builtin_roles_only=True,
+        )

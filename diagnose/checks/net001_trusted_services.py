@@ -20,13 +20,18 @@ STORAGE_NETWORK_FAILURE = ErrorText(
     "allowed through",
     "allow the caller's network, or trusted Azure services (bypass AzureServices), or use a "
     "private endpoint",
-    r"AuthorizationFailure")
+    r"AuthorizationFailure",
+)
 
 
-@check(id="NET001", title="Firewalls let trusted Azure services through",
-       severity=Severity.HIGH, scenario="No trusted-services bypass behind a firewall",
-       docs=(DOCS_TRUSTED,),
-       explains=(STORAGE_NETWORK_FAILURE,))
+@check(
+    id="NET001",
+    title="Firewalls let trusted Azure services through",
+    severity=Severity.HIGH,
+    scenario="No trusted-services bypass behind a firewall",
+    docs=(DOCS_TRUSTED,),
+    explains=(STORAGE_NETWORK_FAILURE,),
+)
 def trusted_services(ctx: CheckContext):
     """
     What it checks: every Azure OpenAI / AI services resource, Search service or storage account
@@ -42,8 +47,13 @@ def trusted_services(ctx: CheckContext):
     reach it through private endpoints.
     """
     callees: dict[str, tuple[Resource, dict[str, Resource]]] = {}
-    for left, right in (("ai", "search"), ("ai", "blob"), ("search", "ai"), ("search", "blob"),
-                        ("ai", "ai")):
+    for left, right in (
+        ("ai", "search"),
+        ("ai", "blob"),
+        ("search", "ai"),
+        ("search", "blob"),
+        ("ai", "ai"),
+    ):
         for _, caller, callee in service_pairs(ctx, left, right, entra_only=False):
             callees.setdefault(callee.key, (callee, {}))[1].setdefault(caller.key, caller)
     for callee, callers in callees.values():
@@ -53,28 +63,50 @@ def trusted_services(ctx: CheckContext):
         bypass = str(_get(callee, setting) or "None")
         if "azureservices" in bypass.lower().replace(" ", ""):
             continue
-        value = "AzureServices" if callee.type != STORAGE_ACCOUNT else \
-            ", ".join(dict.fromkeys(["AzureServices",
-                                     *[b.strip() for b in bypass.split(",")
-                                       if b.strip() and b.strip().lower() != "none"]]))
+        value = (
+            "AzureServices"
+            if callee.type != STORAGE_ACCOUNT
+            else ", ".join(
+                dict.fromkeys(
+                    [
+                        "AzureServices",
+                        *[
+                            b.strip()
+                            for b in bypass.split(",")
+                            if b.strip() and b.strip().lower() != "none"
+                        ],
+                    ]
+                )
+            )
+        )
         yield Draft(
-            status=Status.FAIL, resource=callee.id, cause=Cause.CONFIGURATION,
+            status=Status.FAIL,
+            resource=callee.id,
+            cause=Cause.CONFIGURATION,
             message=f"{describe(callee)} refuses public traffic and does not let trusted Azure "
-                    f"services through (bypass: {bypass}), so "
-                    f"{' and '.join(describe(c) for c in callers.values())} cannot call it with "
-                    "a managed identity, whatever roles they hold.",
-            remediations=(Remediation(
-                kind=RemediationKind.CONFIGURATION,
-                summary=f"Allow trusted Azure services through the firewall of "
-                        f"{describe(callee)}.",
-                resource=callee.id, setting=setting, value=value),),
-            details={"bypass": bypass, "callers": sorted(c.id for c in callers.values())})
+            f"services through (bypass: {bypass}), so "
+            f"{' and '.join(describe(c) for c in callers.values())} cannot call it with "
+            "a managed identity, whatever roles they hold.",
+            remediations=(
+                Remediation(
+                    kind=RemediationKind.CONFIGURATION,
+                    summary=f"Allow trusted Azure services through the firewall of "
+                    f"{describe(callee)}.",
+                    resource=callee.id,
+                    setting=setting,
+                    value=value,
+                ),
+            ),
+            details={"bypass": bypass, "callers": sorted(c.id for c in callers.values())},
+        )
 
 
 def _bypass_setting(resource: Resource) -> str | None:
-    return {COGNITIVE_ACCOUNT: "properties.networkAcls.bypass",
-            STORAGE_ACCOUNT: "properties.networkAcls.bypass",
-            SEARCH_SERVICE: "properties.networkRuleSet.bypass"}.get(resource.type)
+    return {
+        COGNITIVE_ACCOUNT: "properties.networkAcls.bypass",
+        STORAGE_ACCOUNT: "properties.networkAcls.bypass",
+        SEARCH_SERVICE: "properties.networkRuleSet.bypass",
+    }.get(resource.type)
 
 
 def _get(resource: Resource, setting: str):

@@ -12,10 +12,14 @@ from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 
 
-@check(id="OYD001", title="Azure OpenAI can query the Search index (add your data, inference)",
-       severity=Severity.HIGH, scenario="Playground \"add your data\", inference",
-       docs=(DOCS_USE_YOUR_DATA,),
-       explains=(SEARCH_UNAUTHORIZED,))
+@check(
+    id="OYD001",
+    title="Azure OpenAI can query the Search index (add your data, inference)",
+    severity=Severity.HIGH,
+    scenario='Playground "add your data", inference',
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(SEARCH_UNAUTHORIZED,),
+)
 def openai_reads_search(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects both an Azure OpenAI / AI services
@@ -39,9 +43,18 @@ def openai_reads_search(ctx: CheckContext):
         identity = ctx.identity(account)
         if identity is None:
             continue  # IDN001 reports the missing identity
-        because = ("answers \"add your data\" "
-                   f"chats over {describe(search)} in {describe(workspace)}")
-        yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_READ,),
-                          because=because, roles=(SEARCH_INDEX_DATA_READER,))
-        yield Requirement(principal=identity, resource=search, operations=(SEARCH_INDEXES_READ,),
-                          because=because, roles=(SEARCH_SERVICE_CONTRIBUTOR,))
+        because = f'answers "add your data" chats over {describe(search)} in {describe(workspace)}'
+        yield Requirement(
+            principal=identity,
+            resource=search,
+            operations=(SEARCH_DOCUMENTS_READ,),
+            because=because,
+            roles=(SEARCH_INDEX_DATA_READER,),
+        )
+        yield Requirement(
+            principal=identity,
+            resource=search,
+            operations=(SEARCH_INDEXES_READ,),
+            because=because,
+            roles=(SEARCH_SERVICE_CONTRIBUTOR,),
+        )

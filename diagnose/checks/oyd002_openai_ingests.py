@@ -17,9 +17,14 @@ from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
-@check(id="OYD002", title="Azure OpenAI can ingest data into Search and storage",
-       severity=Severity.MEDIUM, scenario="Add your data, ingestion", docs=(DOCS_USE_YOUR_DATA,),
-       explains=(STORAGE_PERMISSION_MISMATCH, SEARCH_UNAUTHORIZED))
+@check(
+    id="OYD002",
+    title="Azure OpenAI can ingest data into Search and storage",
+    severity=Severity.MEDIUM,
+    scenario="Add your data, ingestion",
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(STORAGE_PERMISSION_MISMATCH, SEARCH_UNAUTHORIZED),
+)
 def openai_ingests(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects an Azure OpenAI / AI services resource
@@ -40,22 +45,39 @@ def openai_ingests(ctx: CheckContext):
         identity = ctx.identity(account)
         if identity is None:
             continue
-        because = ("ingests data into "
-                   f"{describe(search)} for {describe(workspace)}")
-        yield Requirement(principal=identity, resource=search, operations=(SEARCH_DOCUMENTS_WRITE,),
-                          because=because, roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
-                          status_if_missing=Status.WARN)
-        yield Requirement(principal=identity, resource=search,
-                          operations=(SEARCH_INDEXES_WRITE, SEARCH_INDEXERS_WRITE,
-                                      SEARCH_DATASOURCES_WRITE, SEARCH_SKILLSETS_WRITE),
-                          because=because, roles=(SEARCH_SERVICE_CONTRIBUTOR,),
-                          status_if_missing=Status.WARN)
+        because = f"ingests data into {describe(search)} for {describe(workspace)}"
+        yield Requirement(
+            principal=identity,
+            resource=search,
+            operations=(SEARCH_DOCUMENTS_WRITE,),
+            because=because,
+            roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
+            status_if_missing=Status.WARN,
+        )
+        yield Requirement(
+            principal=identity,
+            resource=search,
+            operations=(
+                SEARCH_INDEXES_WRITE,
+                SEARCH_INDEXERS_WRITE,
+                SEARCH_DATASOURCES_WRITE,
+                SEARCH_SKILLSETS_WRITE,
+            ),
+            because=because,
+            roles=(SEARCH_SERVICE_CONTRIBUTOR,),
+            status_if_missing=Status.WARN,
+        )
     for workspace, account, storage in service_pairs(ctx, "ai", "blob"):
         identity = ctx.identity(account)
         if identity is None:
             continue
-        yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
-                          because="reads uploads "
-                                  f"from and writes chunks to {describe(storage)} for "
-                                  f"{describe(workspace)}",
-                          roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,), status_if_missing=Status.WARN)
+        yield Requirement(
+            principal=identity,
+            resource=storage,
+            operations=(BLOB_READ, BLOB_WRITE),
+            because="reads uploads "
+            f"from and writes chunks to {describe(storage)} for "
+            f"{describe(workspace)}",
+            roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+            status_if_missing=Status.WARN,
+        )

@@ -4,10 +4,14 @@ from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
-@check(id="OYD003", title="Search can call Azure OpenAI for vectorization",
-       severity=Severity.MEDIUM, scenario="Integrated vectorization / custom skill",
-       docs=(DOCS_USE_YOUR_DATA,),
-       explains=(OPENAI_PERMISSION_DENIED,))
+@check(
+    id="OYD003",
+    title="Search can call Azure OpenAI for vectorization",
+    severity=Severity.MEDIUM,
+    scenario="Integrated vectorization / custom skill",
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(OPENAI_PERMISSION_DENIED,),
+)
 def search_calls_openai(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects a Search service and an Azure OpenAI /
@@ -28,7 +32,11 @@ def search_calls_openai(ctx: CheckContext):
         identity = ctx.identity(search)
         if identity is None:
             continue
-        yield Requirement(principal=identity, resource=account, operations=(EMBEDDINGS,),
-                          because="vectorizes "
-                                  f"with {describe(account)} for {describe(workspace)}",
-                          roles=(OPENAI_USER,), status_if_missing=Status.WARN)
+        yield Requirement(
+            principal=identity,
+            resource=account,
+            operations=(EMBEDDINGS,),
+            because=f"vectorizes with {describe(account)} for {describe(workspace)}",
+            roles=(OPENAI_USER,),
+            status_if_missing=Status.WARN,
+        )

@@ -9,9 +9,14 @@ from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
 
-@check(id="OYD004", title="Search can read the documents in storage",
-       severity=Severity.MEDIUM, scenario="Search reads documents", docs=(DOCS_USE_YOUR_DATA,),
-       explains=(STORAGE_PERMISSION_MISMATCH,))
+@check(
+    id="OYD004",
+    title="Search can read the documents in storage",
+    severity=Severity.MEDIUM,
+    scenario="Search reads documents",
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(STORAGE_PERMISSION_MISMATCH,),
+)
 def search_reads_storage(ctx: CheckContext):
     """
     What it checks: wherever a hub or project connects a Search service and a storage account
@@ -30,7 +35,11 @@ def search_reads_storage(ctx: CheckContext):
         identity = ctx.identity(search)
         if identity is None:
             continue
-        yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ,),
-                          because="indexes "
-                                  f"documents from {describe(storage)} for {describe(workspace)}",
-                          roles=(STORAGE_BLOB_DATA_READER,), status_if_missing=Status.WARN)
+        yield Requirement(
+            principal=identity,
+            resource=storage,
+            operations=(BLOB_READ,),
+            because=f"indexes documents from {describe(storage)} for {describe(workspace)}",
+            roles=(STORAGE_BLOB_DATA_READER,),
+            status_if_missing=Status.WARN,
+        )

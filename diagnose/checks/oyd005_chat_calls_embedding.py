@@ -19,10 +19,14 @@ from diagnose.engine.api import (
 from diagnose.engine.context import CheckContext, describe
 
 
-@check(id="OYD005", title="The chat Azure OpenAI resource can call the embedding resource",
-       severity=Severity.HIGH, scenario="Chat and embedding models in two Azure OpenAI resources",
-       docs=(DOCS_USE_YOUR_DATA,),
-       explains=(OPENAI_PERMISSION_DENIED,))
+@check(
+    id="OYD005",
+    title="The chat Azure OpenAI resource can call the embedding resource",
+    severity=Severity.HIGH,
+    scenario="Chat and embedding models in two Azure OpenAI resources",
+    docs=(DOCS_USE_YOUR_DATA,),
+    explains=(OPENAI_PERMISSION_DENIED,),
+)
 def chat_calls_embedding(ctx: CheckContext):
     """
     What it checks: when a hub or project connects two different Azure OpenAI / AI services
@@ -49,30 +53,41 @@ def chat_calls_embedding(ctx: CheckContext):
             for embed_connection, embed in accounts:
                 if chat.key == embed.key or (chat.key, embed.key) in seen:
                     continue
-                if embedding and ((embed_connection, embed) not in embedding
-                                  or (chat_connection, chat) in embedding):
+                if embedding and (
+                    (embed_connection, embed) not in embedding
+                    or (chat_connection, chat) in embedding
+                ):
                     continue
                 seen.add((chat.key, embed.key))
                 status = Status.FAIL if embedding else Status.WARN
                 if embedding and not embed_connection.uses_entra_id:
                     yield Draft(
-                        status=Status.FAIL, resource=embed_connection.id,
+                        status=Status.FAIL,
+                        resource=embed_connection.id,
                         cause=Cause.CONFIGURATION,
                         message=f"The embedding {embed_connection.label} uses "
-                                f"{embed_connection.auth_type_name} authentication; with chat "
-                                "and embeddings in two resources it must use Entra ID.",
-                        remediations=(Remediation(
-                            kind=RemediationKind.CONFIGURATION,
-                            summary=f"Switch {embed_connection.label} to Entra ID (AAD).",
-                            resource=embed_connection.id, setting="properties.authType",
-                            value="AAD"),))
+                        f"{embed_connection.auth_type_name} authentication; with chat "
+                        "and embeddings in two resources it must use Entra ID.",
+                        remediations=(
+                            Remediation(
+                                kind=RemediationKind.CONFIGURATION,
+                                summary=f"Switch {embed_connection.label} to Entra ID (AAD).",
+                                resource=embed_connection.id,
+                                setting="properties.authType",
+                                value="AAD",
+                            ),
+                        ),
+                    )
                 identity = ctx.identity(chat)
                 if identity is None:
                     continue
                 hint = "" if embedding else " (if it serves chat and the other embeddings)"
                 yield Requirement(
-                    principal=identity, resource=embed, operations=(EMBEDDINGS,),
+                    principal=identity,
+                    resource=embed,
+                    operations=(EMBEDDINGS,),
                     because="calls the embedding "
-                            f"model of {describe(embed)} in {describe(workspace)}{hint}",
-                    roles=(OPENAI_USER,), status_if_missing=status)
-
+                    f"model of {describe(embed)} in {describe(workspace)}{hint}",
+                    roles=(OPENAI_USER,),
+                    status_if_missing=status,
+                )

@@ -22,10 +22,15 @@ from diagnose.engine.context import CheckContext
 FILE_OPERATIONS = (FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS, FILE_WRITE_BACKUP_SEMANTICS)
 
 
-@check(id="PFL001", title="Prompt flow users can open files on identity-based hub storage",
-       severity=Severity.HIGH, scenario="Prompt flow on identity-based storage",
-       docs=(DOCS_IDENTITY_STORAGE,), people=True,
-       explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION))
+@check(
+    id="PFL001",
+    title="Prompt flow users can open files on identity-based hub storage",
+    severity=Severity.HIGH,
+    scenario="Prompt flow on identity-based storage",
+    docs=(DOCS_IDENTITY_STORAGE,),
+    people=True,
+    explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION),
+)
 def prompt_flow_storage(ctx: CheckContext):
     """
     What it checks: when a hub reaches its storage with Entra ID (systemDatastoresAuthMode
@@ -52,7 +57,17 @@ def prompt_flow_storage(ctx: CheckContext):
             continue
         for user in hub_and_project_members(ctx, hub):
             because = f"runs prompt flow in hub '{hub.name}', whose storage uses Entra ID"
-            yield Requirement(principal=user, resource=storage, operations=FILE_OPERATIONS,
-                              because=because, roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,))
-            yield Requirement(principal=user, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
-                              because=because, roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,))
+            yield Requirement(
+                principal=user,
+                resource=storage,
+                operations=FILE_OPERATIONS,
+                because=because,
+                roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,),
+            )
+            yield Requirement(
+                principal=user,
+                resource=storage,
+                operations=(BLOB_READ, BLOB_WRITE),
+                because=because,
+                roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+            )

@@ -20,10 +20,14 @@ from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 
 
-@check(id="STG001", title="The hub's identity can use the hub's own storage",
-       severity=Severity.HIGH, scenario="Hub's own storage (identity mode)",
-       docs=(DOCS_IDENTITY_STORAGE,),
-       explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION))
+@check(
+    id="STG001",
+    title="The hub's identity can use the hub's own storage",
+    severity=Severity.HIGH,
+    scenario="Hub's own storage (identity mode)",
+    docs=(DOCS_IDENTITY_STORAGE,),
+    explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION),
+)
 def hub_identity_own_storage(ctx: CheckContext):
     """
     What it checks: when a hub reaches its storage with Entra ID, the hub's managed identity
@@ -48,9 +52,22 @@ def hub_identity_own_storage(ctx: CheckContext):
         if storage is None or identity is None:
             continue  # IDN001 reports a hub without an identity
         because = "reaches the hub's own storage, which uses Entra ID"
-        yield Requirement(principal=identity, resource=storage, operations=(BLOB_READ, BLOB_WRITE),
-                          because=because, roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,))
-        yield Requirement(principal=identity, resource=storage,
-                          operations=(FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS,
-                                      FILE_WRITE_BACKUP_SEMANTICS),
-                          because=because, roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,))
+        yield Requirement(
+            principal=identity,
+            resource=storage,
+            operations=(BLOB_READ, BLOB_WRITE),
+            because=because,
+            roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+        )
+        yield Requirement(
+            principal=identity,
+            resource=storage,
+            operations=(
+                FILE_READ,
+                FILE_WRITE,
+                FILE_READ_BACKUP_SEMANTICS,
+                FILE_WRITE_BACKUP_SEMANTICS,
+            ),
+            because=because,
+            roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,),
+        )

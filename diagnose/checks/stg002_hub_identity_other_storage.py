@@ -13,10 +13,14 @@ from diagnose.model.resources import STORAGE_ACCOUNT
 from diagnose.model.scopes import scope_key
 
 
-@check(id="STG002", title="The hub's identity can read storage the hub did not create",
-       severity=Severity.MEDIUM, scenario="Hub uses a blob it did not create",
-       docs=(DOCS_STORAGE_RBAC,),
-       explains=(STORAGE_PERMISSION_MISMATCH,))
+@check(
+    id="STG002",
+    title="The hub's identity can read storage the hub did not create",
+    severity=Severity.MEDIUM,
+    scenario="Hub uses a blob it did not create",
+    docs=(DOCS_STORAGE_RBAC,),
+    explains=(STORAGE_PERMISSION_MISMATCH,),
+)
 def hub_identity_other_storage(ctx: CheckContext):
     """
     What it checks: for every Blob or ADLS Gen2 connection (using Entra ID or a managed
@@ -45,7 +49,10 @@ def hub_identity_other_storage(ctx: CheckContext):
                 if target is None or target.key == own or target.key in seen or identity is None:
                     continue
                 seen.add(target.key)
-                yield Requirement(principal=identity, resource=target, operations=(BLOB_READ,),
-                                  because="reads "
-                                          f"data through {connection.label}",
-                                  roles=(STORAGE_BLOB_DATA_READER,))
+                yield Requirement(
+                    principal=identity,
+                    resource=target,
+                    operations=(BLOB_READ,),
+                    because=f"reads data through {connection.label}",
+                    roles=(STORAGE_BLOB_DATA_READER,),
+                )

@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     from diagnose.app import Viewer
 
 
-def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None = None,
-         viewer: Viewer | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    keep_alive: list[object] | None = None,
+    viewer: Viewer | None = None,
+) -> int:
     """Run the command line and return the exit code. With keep_alive, the objects a run built
     are appended to it instead of being freed on return (see diagnose.program.run()). viewer
     is the interactive front end that `--tui` (or a terminal) opens; without one the report
@@ -52,9 +56,12 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None =
     except Exception as exc:  # a bug: say so in one line, never pretend it is a finding
         if os.environ.get("DIAGNOSE_DEBUG"):
             raise
-        print(f"diagnose: internal error: {type(exc).__name__}: {_printable(exc)}\n"
-              "  this is a bug in ai-hub-diagnose; run again with DIAGNOSE_DEBUG=1 to see the "
-              "traceback, and report it", file=sys.stderr)
+        print(
+            f"diagnose: internal error: {type(exc).__name__}: {_printable(exc)}\n"
+            "  this is a bug in ai-hub-diagnose; run again with DIAGNOSE_DEBUG=1 to see the "
+            "traceback, and report it",
+            file=sys.stderr,
+        )
         return ExitCode.INTERNAL_ERROR
 
 

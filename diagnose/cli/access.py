@@ -23,9 +23,12 @@ EXIT_BY_OUTCOME = {
 
 def run_access(args: argparse.Namespace) -> int:
     data_action = args.data_action is not None
-    question = access_question(args.principal, args.scope,
-                               args.data_action if data_action else args.action,
-                               data_action=data_action)
+    question = access_question(
+        args.principal,
+        args.scope,
+        args.data_action if data_action else args.action,
+        data_action=data_action,
+    )
     source = snapshot_source_from(args)
     assert source is not None  # the parser requires --snapshot or --demo
     snapshot = load(source).snapshot

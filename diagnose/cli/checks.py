@@ -22,13 +22,20 @@ def run_checks(args: argparse.Namespace) -> int:
         width = max((len(safe_text(c.title)) for c in checks), default=10)
         print(f"{'ID':<8}{'SEVERITY':<10}{'TITLE':<{width + 2}}SCENARIO")
         for check in checks:
-            print(f"{safe_text(check.id):<8}{check.severity.value:<10}"
-                  f"{safe_text(check.title):<{width + 2}}{safe_text(check.scenario)}")
-        print(f"\n{len(checks)} checks. `diagnose explain-check ID` tells what one looks at, "
-              "why it matters and how to fix it; --select/--ignore take ids or prefixes.")
+            print(
+                f"{safe_text(check.id):<8}{check.severity.value:<10}"
+                f"{safe_text(check.title):<{width + 2}}{safe_text(check.scenario)}"
+            )
+        print(
+            f"\n{len(checks)} checks. `diagnose explain-check ID` tells what one looks at, "
+            "why it matters and how to fix it; --select/--ignore take ids or prefixes."
+        )
     for error in listing.errors:
-        print(f"diagnose: warning: could not load check {safe_text(error.entry_point)}: "
-              f"{safe_message(error.error)}", file=sys.stderr)
+        print(
+            f"diagnose: warning: could not load check {safe_text(error.entry_point)}: "
+            f"{safe_message(error.error)}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -49,13 +56,24 @@ def run_explain_check(args: argparse.Namespace) -> int:
 def _indent(text: str) -> str:
     import textwrap
 
-    return textwrap.fill(safe_text(text), 96, initial_indent="  ", subsequent_indent="  ",
-                         break_on_hyphens=False, break_long_words=False)
+    return textwrap.fill(
+        safe_text(text),
+        96,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 def _json(check: CheckInfo) -> dict[str, Any]:
-    return {"id": check.id, "title": check.title, "severity": check.severity.value,
-            "scenario": check.scenario, "docs": list(check.docs),
-            "whatItChecks": check.sections["What it checks"],
-            "whyItMatters": check.sections["Why it matters"],
-            "howToFix": check.sections["How to fix"]}
+    return {
+        "id": check.id,
+        "title": check.title,
+        "severity": check.severity.value,
+        "scenario": check.scenario,
+        "docs": list(check.docs),
+        "whatItChecks": check.sections["What it checks"],
+        "whyItMatters": check.sections["Why it matters"],
+        "howToFix": check.sections["How to fix"],
+    }

@@ -21,8 +21,10 @@ from diagnose.safe import safe_block, safe_message, safe_text
 
 def run_explain(args: argparse.Namespace) -> int:
     if not args.text.strip():
-        raise BadInput("the error text is empty", fix='pass the message in quotes: '
-                       'diagnose explain "AuthorizationFailed: ..."')
+        raise BadInput(
+            "the error text is empty",
+            fix='pass the message in quotes: diagnose explain "AuthorizationFailed: ..."',
+        )
     snapshot = None
     source = snapshot_source_from(args)
     if source is not None:
@@ -39,9 +41,14 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
     """Wrapped at spaces only: an escape such as \\x1b[31m is never cut in two."""
-    return textwrap.fill(safe_text(text), 96, initial_indent=indent if first is None else first,
-                         subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.fill(
+        safe_text(text),
+        96,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def render_explanation(explanation: Explanation) -> str:
@@ -53,14 +60,22 @@ def render_explanation(explanation: Explanation) -> str:
         lines.append("Try `diagnose access` with the principal, scope and operation involved.")
         return "\n".join(lines)
     lines = [f"Recognised: {pattern.name} ({pattern.where})"]
-    named = [f"{key} {safe_text(value)}" for key, value in explanation.extracted.items()
-             if key != "client"]
+    named = [
+        f"{key} {safe_text(value)}"
+        for key, value in explanation.extracted.items()
+        if key != "client"
+    ]
     if named:
         lines.append("It names: " + "; ".join(named))
     lines += ["", "Usual cause:", _wrap(pattern.cause), "", "Usual fix:", _wrap(pattern.fix)]
     if explanation.decision is not None:
-        lines += ["", "In this snapshot:", textwrap.indent(
-            render_decision(explanation.decision, _names(explanation)).rstrip(), "  ")]
+        lines += [
+            "",
+            "In this snapshot:",
+            textwrap.indent(
+                render_decision(explanation.decision, _names(explanation)).rstrip(), "  "
+            ),
+        ]
     if explanation.finding is not None:
         for fix in explanation.finding.remediations:
             state = "verified" if fix.verified else "not verified"
@@ -68,19 +83,29 @@ def render_explanation(explanation: Explanation) -> str:
             if fix.commands:
                 lines.append(textwrap.indent(safe_block(fix.commands.azure_cli), "    "))
     elif explanation.decision is not None and explanation.decision.allowed:
-        lines += ["", "The snapshot says this access is allowed now: the role may have been "
-                      "granted after the error (sign in again for a fresh token), or it is "
-                      "still propagating (up to 10 minutes)."]
+        lines += [
+            "",
+            "The snapshot says this access is allowed now: the role may have been "
+            "granted after the error (sign in again for a fresh token), or it is "
+            "still propagating (up to 10 minutes).",
+        ]
     if explanation.related:
         lines += ["", f"Related findings ({', '.join(pattern.checks)}):"]
         for finding in explanation.related:
-            lines.append(_wrap(f"{finding.status.value.upper()} {finding.check_id}: "
-                               f"{finding.message}", "    ", first="  - "))
+            lines.append(
+                _wrap(
+                    f"{finding.status.value.upper()} {finding.check_id}: {finding.message}",
+                    "    ",
+                    first="  - ",
+                )
+            )
             for fix in finding.remediations[:1]:
                 lines.append(_wrap(f"fix: {fix.summary}", "      "))
     elif pattern.checks and not explanation.notes:
-        lines += ["", f"The related checks ({', '.join(pattern.checks)}) found nothing in this "
-                      "snapshot."]
+        lines += [
+            "",
+            f"The related checks ({', '.join(pattern.checks)}) found nothing in this snapshot.",
+        ]
     for note in explanation.notes:
         lines += ["", _wrap(f"Note: {note}", "")]
     return "\n".join(lines)
@@ -91,4 +116,5 @@ def _names(explanation: Explanation) -> Callable[[str], str | None]:
         if explanation.principal and explanation.principal.id == principal_id:
             return explanation.principal.display_name
         return None
+
     return name_of

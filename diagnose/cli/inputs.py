@@ -19,18 +19,28 @@ from diagnose.app import (
 def limits_from(args: argparse.Namespace) -> InputLimits:
     """--max-input-bytes and --ignore-bundle-hashes."""
     defaults = InputLimits()
-    return InputLimits(max_bytes=getattr(args, "max_input_bytes", None) or defaults.max_bytes,
-                       verify_hashes=not getattr(args, "ignore_bundle_hashes", False))
+    return InputLimits(
+        max_bytes=getattr(args, "max_input_bytes", None) or defaults.max_bytes,
+        verify_hashes=not getattr(args, "ignore_bundle_hashes", False),
+    )
 
 
 def live_options_from(args: argparse.Namespace) -> LiveOptions:
     """--hub and the live-collection options, as given: the app checks them when it
     collects."""
-    return LiveOptions(hub=args.hub, subscription=args.subscription,
-                       resource_group=args.resource_group, project=args.project,
-                       auth=args.auth, cloud=args.cloud, arm_endpoint=args.arm_endpoint,
-                       graph_endpoint=args.graph_endpoint, concurrency=args.concurrency,
-                       timeout=args.timeout, quiet=args.quiet)
+    return LiveOptions(
+        hub=args.hub,
+        subscription=args.subscription,
+        resource_group=args.resource_group,
+        project=args.project,
+        auth=args.auth,
+        cloud=args.cloud,
+        arm_endpoint=args.arm_endpoint,
+        graph_endpoint=args.graph_endpoint,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        quiet=args.quiet,
+    )
 
 
 def source_from(args: argparse.Namespace) -> Source:
@@ -38,8 +48,9 @@ def source_from(args: argparse.Namespace) -> Source:
     if args.demo:
         return DemoSource(project=getattr(args, "project", None))
     if args.snapshot:
-        return SnapshotSource(args.snapshot, limits_from(args),
-                              project=getattr(args, "project", None))
+        return SnapshotSource(
+            args.snapshot, limits_from(args), project=getattr(args, "project", None)
+        )
     return LiveSource(live_options_from(args), save_snapshot=args.save_snapshot)
 
 
@@ -54,5 +65,6 @@ def snapshot_source_from(args: argparse.Namespace) -> DemoSource | SnapshotSourc
 
 def diagnose_options_from(args: argparse.Namespace) -> DiagnoseOptions:
     """--select, --ignore and --creator."""
-    return DiagnoseOptions(select=tuple(args.select), ignore=tuple(args.ignore),
-                           creator=args.creator)
+    return DiagnoseOptions(
+        select=tuple(args.select), ignore=tuple(args.ignore), creator=args.creator
+    )

@@ -25,19 +25,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diagnose",
         description="Find why access fails in an Azure AI Foundry hub and how to fix it. "
-                    "Runs every check on a live hub (--hub), a saved snapshot (--snapshot) or "
-                    "the bundled demo hub (--demo).",
+        "Runs every check on a live hub (--hub), a saved snapshot (--snapshot) or "
+        "the bundled demo hub (--demo).",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--snapshot", metavar="FILE",
-                        help="run the checks on a saved snapshot (.json) or support bundle (.zip)")
-    source.add_argument("--demo", action="store_true",
-                        help="run the checks on the bundled demo hub")
-    source.add_argument("--hub", metavar="HUB",
-                        help="collect a live hub (ARM id, or name) and run the checks")
+    source.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="run the checks on a saved snapshot (.json) or support bundle (.zip)",
+    )
+    source.add_argument(
+        "--demo", action="store_true", help="run the checks on the bundled demo hub"
+    )
+    source.add_argument(
+        "--hub", metavar="HUB", help="collect a live hub (ARM id, or name) and run the checks"
+    )
     _add_target_arguments(parser)
     _add_live_arguments(parser)
     _add_report_arguments(parser)
@@ -55,10 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("choosing the hub (with --hub)")
-    group.add_argument("--subscription", metavar="ID",
-                       help="subscription of the hub when --hub is a name")
-    group.add_argument("--resource-group", metavar="NAME",
-                       help="resource group of the hub when --hub is a name")
+    group.add_argument(
+        "--subscription", metavar="ID", help="subscription of the hub when --hub is a name"
+    )
+    group.add_argument(
+        "--resource-group", metavar="NAME", help="resource group of the hub when --hub is a name"
+    )
     group.add_argument("--project", metavar="NAME", help="narrow the run to one project")
 
 
@@ -67,14 +74,20 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES, human_size
 
     group = parser.add_argument_group("reading a snapshot or bundle (with --snapshot)")
-    group.add_argument("--max-input-bytes", type=_size, default=DEFAULT_MAX_INPUT_BYTES,
-                       metavar="SIZE",
-                       help="refuse a snapshot or bundle larger than SIZE, and a bundle that "
-                            "uncompresses to more (e.g. 500M, 4G; default: "
-                            f"{human_size(DEFAULT_MAX_INPUT_BYTES)})")
-    group.add_argument("--ignore-bundle-hashes", action="store_true",
-                       help="read a bundle whose files do not match its SHA-256 manifest; the "
-                            "report says so")
+    group.add_argument(
+        "--max-input-bytes",
+        type=_size,
+        default=DEFAULT_MAX_INPUT_BYTES,
+        metavar="SIZE",
+        help="refuse a snapshot or bundle larger than SIZE, and a bundle that "
+        "uncompresses to more (e.g. 500M, 4G; default: "
+        f"{human_size(DEFAULT_MAX_INPUT_BYTES)})",
+    )
+    group.add_argument(
+        "--ignore-bundle-hashes",
+        action="store_true",
+        help="read a bundle whose files do not match its SHA-256 manifest; the report says so",
+    )
 
 
 def _size(text: str) -> int:
@@ -83,63 +96,123 @@ def _size(text: str) -> int:
     try:
         return parse_size(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{exc} (give a number of bytes, or one with K, M or "
-                                         "G: e.g. 500M, 4G)") from None
+        raise argparse.ArgumentTypeError(
+            f"{exc} (give a number of bytes, or one with K, M or G: e.g. 500M, 4G)"
+        ) from None
 
 
 def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("live collection (with --hub)")
-    group.add_argument("--auth", choices=AUTH_CHOICES, default="default",
-                       help="credential to use (default: DefaultAzureCredential); the "
-                            "environment variable DIAGNOSE_ARM_TOKEN overrides it with a bearer "
-                            "token you already have")
-    group.add_argument("--cloud", choices=CLOUDS, default="AzureCloud",
-                       help="the Azure cloud (default: AzureCloud)")
-    group.add_argument("--arm-endpoint", metavar="URL",
-                       help="Azure Resource Manager endpoint (Azure Stack, tests)")
+    group.add_argument(
+        "--auth",
+        choices=AUTH_CHOICES,
+        default="default",
+        help="credential to use (default: DefaultAzureCredential); the "
+        "environment variable DIAGNOSE_ARM_TOKEN overrides it with a bearer "
+        "token you already have",
+    )
+    group.add_argument(
+        "--cloud",
+        choices=CLOUDS,
+        default="AzureCloud",
+        help="the Azure cloud (default: AzureCloud)",
+    )
+    group.add_argument(
+        "--arm-endpoint", metavar="URL", help="Azure Resource Manager endpoint (Azure Stack, tests)"
+    )
     group.add_argument("--graph-endpoint", metavar="URL", help="Microsoft Graph endpoint")
-    group.add_argument("--concurrency", type=int, default=8, metavar="N",
-                       help="requests in flight at once (default: 8)")
-    group.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
-                       help="the most the whole collection may take (default: 600); what is "
-                            "not read by then is reported as unknown (timed out)")
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="requests in flight at once (default: 8)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="the most the whole collection may take (default: 600); what is "
+        "not read by then is reported as unknown (timed out)",
+    )
     group.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("report")
-    group.add_argument("--format", choices=FORMATS, default=None,
-                       help="output format (default: the terminal UI on a terminal, else text)")
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: the terminal UI on a terminal, else text)",
+    )
     group.add_argument("--json", action="store_true", help="same as --format json")
-    group.add_argument("-o", "--output", metavar="FILE",
-                       help="write the report to FILE instead of standard output")
-    group.add_argument("--fail-on", choices=FAIL_ON, default="fail",
-                       help="exit 1 when a finding has this status or a worse one "
-                            "(fail > warn > unknown > info; default: fail)")
-    group.add_argument("--strict", action="store_true",
-                       help="exit 3 when some checks could only answer 'unknown'")
-    group.add_argument("--select", action="append", default=[], metavar="IDS",
-                       help="run only these checks: ids or prefixes, comma-separated "
-                            "(e.g. CON,OYD001)")
-    group.add_argument("--ignore", action="append", default=[], metavar="IDS",
-                       help="skip these checks: ids or prefixes, comma-separated")
-    group.add_argument("--creator", metavar="PRINCIPAL",
-                       help="also check that this principal (object id, or a name in the "
-                            "snapshot) can create hubs: HUB004, INS001, CMK003")
-    group.add_argument("--save-snapshot", metavar="FILE",
-                       help="also save the collected snapshot (with --hub)")
-    group.add_argument("--bundle", metavar="FILE.zip",
-                       help="also write a support bundle: snapshot, reports, request log")
-    group.add_argument("--redact", action="store_true",
-                       help="in the bundle, replace ids, names and e-mail addresses with "
-                            "consistent pseudonyms")
-    group.add_argument("--redaction-map", metavar="FILE",
-                       help="with --redact, also write the map that undoes it to FILE (keep it)")
+    group.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output"
+    )
+    group.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="fail",
+        help="exit 1 when a finding has this status or a worse one "
+        "(fail > warn > unknown > info; default: fail)",
+    )
+    group.add_argument(
+        "--strict", action="store_true", help="exit 3 when some checks could only answer 'unknown'"
+    )
+    group.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="run only these checks: ids or prefixes, comma-separated (e.g. CON,OYD001)",
+    )
+    group.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="skip these checks: ids or prefixes, comma-separated",
+    )
+    group.add_argument(
+        "--creator",
+        metavar="PRINCIPAL",
+        help="also check that this principal (object id, or a name in the "
+        "snapshot) can create hubs: HUB004, INS001, CMK003",
+    )
+    group.add_argument(
+        "--save-snapshot", metavar="FILE", help="also save the collected snapshot (with --hub)"
+    )
+    group.add_argument(
+        "--bundle",
+        metavar="FILE.zip",
+        help="also write a support bundle: snapshot, reports, request log",
+    )
+    group.add_argument(
+        "--redact",
+        action="store_true",
+        help="in the bundle, replace ids, names and e-mail addresses with consistent pseudonyms",
+    )
+    group.add_argument(
+        "--redaction-map",
+        metavar="FILE",
+        help="with --redact, also write the map that undoes it to FILE (keep it)",
+    )
     ui = group.add_mutually_exclusive_group()
-    ui.add_argument("--tui", dest="tui", action="store_true", default=None,
-                    help="open the terminal UI even when output is not a terminal")
-    ui.add_argument("--no-tui", dest="tui", action="store_false",
-                    help="print text instead of opening the terminal UI")
+    ui.add_argument(
+        "--tui",
+        dest="tui",
+        action="store_true",
+        default=None,
+        help="open the terminal UI even when output is not a terminal",
+    )
+    ui.add_argument(
+        "--no-tui",
+        dest="tui",
+        action="store_false",
+        help="print text instead of opening the terminal UI",
+    )
 
 
 def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,8 +220,8 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "access",
         help="does a principal hold an operation at a scope, and why",
         description="Evaluate effective access exactly as Azure does, with the evidence: the "
-                    "granting assignments and group chains, deny assignments, conditions, PIM "
-                    "eligibility and the nearest misses.",
+        "granting assignments and group chains, deny assignments, conditions, PIM "
+        "eligibility and the nearest misses.",
         epilog="""exit codes:
   0  allowed
   1  denied or conditional
@@ -157,15 +230,26 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = access.add_mutually_exclusive_group(required=True)
-    source.add_argument("--snapshot", metavar="FILE",
-                        help="snapshot JSON (or support bundle .zip) to evaluate against")
+    source.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="snapshot JSON (or support bundle .zip) to evaluate against",
+    )
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
-    access.add_argument("--principal", required=True, metavar="ID",
-                        help="object id of the user, group or service principal (a display name "
-                             "or user principal name found in the snapshot also works)")
-    access.add_argument("--scope", required=True, metavar="SCOPE",
-                        help="ARM scope, e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/"
-                             "Microsoft.Search/searchServices/<name>")
+    access.add_argument(
+        "--principal",
+        required=True,
+        metavar="ID",
+        help="object id of the user, group or service principal (a display name "
+        "or user principal name found in the snapshot also works)",
+    )
+    access.add_argument(
+        "--scope",
+        required=True,
+        metavar="SCOPE",
+        help="ARM scope, e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/"
+        "Microsoft.Search/searchServices/<name>",
+    )
     operation = access.add_mutually_exclusive_group(required=True)
     operation.add_argument("--action", metavar="OP", help="a control-plane operation")
     operation.add_argument("--data-action", metavar="OP", help="a data-plane operation")
@@ -178,8 +262,9 @@ def _add_checks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     listing = commands.add_parser("checks", help="list the checks, with ids and severities")
     listing.add_argument("--json", action="store_true", help="print the list as JSON")
     listing.set_defaults(handler=_run_checks)
-    explain = commands.add_parser("explain-check",
-                                  help="what a check looks at, why it matters, how to fix it")
+    explain = commands.add_parser(
+        "explain-check", help="what a check looks at, why it matters, how to fix it"
+    )
     explain.add_argument("check_id", metavar="ID", help="a check id, e.g. CON001")
     explain.set_defaults(handler=_run_explain_check)
 
@@ -189,9 +274,10 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "explain",
         help="explain an Azure error message: its cause and the fix",
         description="Recognise an error message (PermissionDenied, AuthorizationFailed, a "
-                    "Search 403, AuthorizationPermissionMismatch, ...), pull out the principal, "
-                    "operation and scope it names, and answer with the cause and the fix from "
-                    "a snapshot.")
+        "Search 403, AuthorizationPermissionMismatch, ...), pull out the principal, "
+        "operation and scope it names, and answer with the cause and the fix from "
+        "a snapshot.",
+    )
     explain.add_argument("text", metavar="ERROR_TEXT", help="the error message, quoted")
     source = explain.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
@@ -203,12 +289,16 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _add_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     collect = commands.add_parser(
-        "collect", help="collect a live hub into a snapshot file (read-only)",
-        description="Read a hub's state from Azure (read-only) and save it as a snapshot v1.")
-    collect.add_argument("--hub", required=True, metavar="HUB",
-                         help="the hub: an ARM id, or a name")
-    collect.add_argument("-o", "--output", required=True, metavar="FILE",
-                         help="where to write the snapshot JSON")
+        "collect",
+        help="collect a live hub into a snapshot file (read-only)",
+        description="Read a hub's state from Azure (read-only) and save it as a snapshot v1.",
+    )
+    collect.add_argument(
+        "--hub", required=True, metavar="HUB", help="the hub: an ARM id, or a name"
+    )
+    collect.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot JSON"
+    )
     _add_target_arguments(collect)
     _add_live_arguments(collect)
     collect.set_defaults(handler=_run_collect)

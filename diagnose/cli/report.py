@@ -22,8 +22,11 @@ def run_report(args: argparse.Namespace) -> int:
         from diagnose.cli.parser import build_parser
 
         build_parser().print_usage(sys.stderr)
-        print("diagnose: error: say what to diagnose: --hub HUB (live), --snapshot FILE, or "
-              "--demo to try the tool on the bundled demo hub", file=sys.stderr)
+        print(
+            "diagnose: error: say what to diagnose: --hub HUB (live), --snapshot FILE, or "
+            "--demo to try the tool on the bundled demo hub",
+            file=sys.stderr,
+        )
         return ExitCode.BAD_INPUT
     fmt = _format(args)
     if args.bundle:  # fail before collecting, not after
@@ -36,22 +39,36 @@ def run_report(args: argparse.Namespace) -> int:
         check_writable(args.save_snapshot, "--save-snapshot")
     device_code = bool(args.hub) and args.auth == "device-code"
     if device_code and args.tui:
-        raise BadInput("device-code sign-in prints a code to the terminal, which the terminal "
-                       "UI would hide", where="--auth device-code",
-                       fix="sign in first (az login) and use the default --auth, or drop --tui")
-    use_tui = args.tui if args.tui is not None else (
-        fmt is None and args.output is None and not device_code and sys.stdout.isatty()
-        and sys.stdin.isatty())
+        raise BadInput(
+            "device-code sign-in prints a code to the terminal, which the terminal UI would hide",
+            where="--auth device-code",
+            fix="sign in first (az login) and use the default --auth, or drop --tui",
+        )
+    use_tui = (
+        args.tui
+        if args.tui is not None
+        else (
+            fmt is None
+            and args.output is None
+            and not device_code
+            and sys.stdout.isatty()
+            and sys.stdin.isatty()
+        )
+    )
     from diagnose.cli.inputs import diagnose_options_from, source_from
 
     source, options = source_from(args), diagnose_options_from(args)
     viewer = getattr(args, "viewer", None)
     if use_tui and viewer is None and args.tui:
-        raise BadInput("the terminal UI is not available here", where="--tui",
-                       fix="run the installed `diagnose` command (or python -m diagnose)")
+        raise BadInput(
+            "the terminal UI is not available here",
+            where="--tui",
+            fix="run the installed `diagnose` command (or python -m diagnose)",
+        )
     if use_tui and viewer is not None:
-        code, shown = viewer(source, options, fail_on=args.fail_on, strict=args.strict,
-                             argv=args.argv)
+        code, shown = viewer(
+            source, options, fail_on=args.fail_on, strict=args.strict, argv=args.argv
+        )
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or args.output:
                 write_output(_render(shown, fmt or "text"), args.output)
@@ -85,14 +102,20 @@ def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
     if args.bundle:
         from diagnose.bundle import write_bundle
 
-        write_bundle(args.bundle, diagnosis, argv=args.argv, redact=args.redact,
-                     redaction_map=args.redaction_map)
+        write_bundle(
+            args.bundle,
+            diagnosis,
+            argv=args.argv,
+            redact=args.redact,
+            redaction_map=args.redaction_map,
+        )
 
 
 def _format(args: argparse.Namespace) -> str | None:
     if args.json and args.format not in (None, "json"):
-        raise BadInput(f"--json and --format {args.format} ask for two formats",
-                       fix="give one of them")
+        raise BadInput(
+            f"--json and --format {args.format} ask for two formats", fix="give one of them"
+        )
     if args.redaction_map and not args.redact:
         raise BadInput("--redaction-map needs --redact", fix="add --redact")
     if (args.redact or args.redaction_map) and not args.bundle:

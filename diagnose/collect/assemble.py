@@ -48,8 +48,11 @@ def _free_text(item: dict[str, Any]) -> dict[str, Any]:
     properties = item.get("properties")
     if not isinstance(properties, dict):
         return item
-    cleaned = {name: scrub_text(value) for name in FREE_TEXT
-               if isinstance(value := properties.get(name), str)}
+    cleaned = {
+        name: scrub_text(value)
+        for name in FREE_TEXT
+        if isinstance(value := properties.get(name), str)
+    }
     if all(cleaned[name] is properties[name] for name in cleaned):
         return item
     return {**item, "properties": {**properties, **cleaned}}
@@ -57,16 +60,21 @@ def _free_text(item: dict[str, Any]) -> dict[str, Any]:
 
 def _without_credentials(data: dict[str, Any]) -> dict[str, Any]:
     data["resources"] = [scrub_json(resource, drop=True) for resource in data["resources"]]
-    for section in ("roleDefinitions", "roleAssignments", "denyAssignments",
-                    "roleEligibilities"):
+    for section in ("roleDefinitions", "roleAssignments", "denyAssignments", "roleEligibilities"):
         data[section] = [_free_text(item) for item in data[section]]
     data["principals"] = [scrub_json(principal) for principal in data["principals"]]
     data["errors"] = [scrub_json(error) for error in data["errors"]]
     return data
 
 
-def build_snapshot(state: State, directory: DirectoryReader, *, hub_id: str,
-                   project: str | None, now: datetime | None = None) -> dict[str, Any]:
+def build_snapshot(
+    state: State,
+    directory: DirectoryReader,
+    *,
+    hub_id: str,
+    project: str | None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     data = empty_snapshot()
     when = (now or datetime.now(UTC)).astimezone(UTC)
     data["collectedAt"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -82,8 +90,10 @@ def build_snapshot(state: State, directory: DirectoryReader, *, hub_id: str,
     data["principals"] = directory.principal_entries()
     errors: dict[tuple[Any, ...], dict[str, Any]] = {}
     for entry in [*state.errors, *directory.error_entries()]:
-        errors.setdefault((entry["scope"].lower(), entry["operation"], entry["status"],
-                           entry["code"]), entry)
-    data["errors"] = [errors[key] for key in sorted(errors, key=lambda k: (k[0], k[1], str(k[2]),
-                                                                           str(k[3])))]
+        errors.setdefault(
+            (entry["scope"].lower(), entry["operation"], entry["status"], entry["code"]), entry
+        )
+    data["errors"] = [
+        errors[key] for key in sorted(errors, key=lambda k: (k[0], k[1], str(k[2]), str(k[3])))
+    ]
     return _without_credentials(data)

@@ -57,8 +57,9 @@ class Connection:
 class ApiError(Exception):
     """A request that did not succeed: an HTTP error, a transport failure or a refusal."""
 
-    def __init__(self, status: int | None, code: str | None, message: str,
-                 tenant: str | None = None) -> None:
+    def __init__(
+        self, status: int | None, code: str | None, message: str, tenant: str | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -67,8 +68,13 @@ class ApiError(Exception):
         """For a 401: the tenant the service named in its challenge, if it did."""
 
     def as_entry(self, scope: str, operation: str) -> dict[str, Any]:
-        return {"scope": scope, "operation": operation, "status": self.status,
-                "code": self.code, "message": self.message}
+        return {
+            "scope": scope,
+            "operation": operation,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 def _session(concurrency: int, deadline: Deadline) -> Any:
@@ -77,8 +83,10 @@ def _session(concurrency: int, deadline: Deadline) -> Any:
 
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(
-        pool_connections=4, pool_maxsize=max(10, concurrency),
-        max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+        pool_connections=4,
+        pool_maxsize=max(10, concurrency),
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+    )
     _watch_connections(adapter, deadline)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -108,8 +116,10 @@ def _watch_connections(adapter: Any, deadline: Deadline) -> None:
     class WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
 
-    adapter.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool,
-                                                  "https": WatchedHTTPSPool}
+    adapter.poolmanager.pool_classes_by_scheme = {
+        "http": WatchedHTTPPool,
+        "https": WatchedHTTPSPool,
+    }
 
 
 def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
@@ -129,8 +139,11 @@ def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
                 wait = self.get_backoff_time(settings)
             deadline.sleep(min(wait, retry.backoff_max))
 
-    return BoundedRetryPolicy(retry_total=retry.total, retry_backoff_factor=retry.backoff_factor,
-                              retry_backoff_max=retry.backoff_max)
+    return BoundedRetryPolicy(
+        retry_total=retry.total,
+        retry_backoff_factor=retry.backoff_factor,
+        retry_backoff_max=retry.backoff_max,
+    )
 
 
 def _deadline_policy(deadline: Deadline) -> Any:
@@ -151,8 +164,15 @@ def _deadline_policy(deadline: Deadline) -> Any:
     return DeadlinePolicy()
 
 
-def _policies(auth_policy: Any, log: RequestLog, service: str, endpoint: str,
-              posts: Any, retry: RetrySettings, shared: Connection) -> list[Any]:
+def _policies(
+    auth_policy: Any,
+    log: RequestLog,
+    service: str,
+    endpoint: str,
+    posts: Any,
+    retry: RetrySettings,
+    shared: Connection,
+) -> list[Any]:
     from azure.core.pipeline.policies import (
         ContentDecodePolicy,
         HeadersPolicy,
@@ -177,8 +197,12 @@ def _policies(auth_policy: Any, log: RequestLog, service: str, endpoint: str,
 def _transport(concurrency: int, deadline: Deadline) -> Any:
     from azure.core.pipeline.transport import RequestsTransport
 
-    return RequestsTransport(session=_session(concurrency, deadline), session_owner=True,
-                             connection_timeout=CONNECTION_TIMEOUT, read_timeout=READ_TIMEOUT)
+    return RequestsTransport(
+        session=_session(concurrency, deadline),
+        session_owner=True,
+        connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
 
 
 class JsonClient:
@@ -203,8 +227,14 @@ class JsonClient:
     def post(self, path: str, body: Any, params: dict[str, str] | None = None) -> Any:
         return self._send("POST", path, params=params, body=body)
 
-    def _send(self, method: str, path_or_url: str, *, params: dict[str, str] | None = None,
-              body: Any = None) -> Any:
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
         from azure.core.exceptions import AzureError
         from azure.core.rest import HttpRequest
 
@@ -212,21 +242,22 @@ class JsonClient:
         request = HttpRequest(method, url, params=params, json=body)
         try:
             response = self._client.send_request(
-                request, retry_on_methods=frozenset({"GET", "POST"}))
+                request, retry_on_methods=frozenset({"GET", "POST"})
+            )
         except RefusedRequest as exc:
             raise ApiError(None, "RefusedByReadOnlyGuard", str(exc)) from None
         except DeadlineExceeded as exc:
             raise ApiError(None, TIMEOUT, str(exc)) from None
         except AzureError as exc:
-            raise ApiError(None, type(exc).__name__,
-                           _short(self._tokens.clean(str(exc)))) from None
+            raise ApiError(None, type(exc).__name__, _short(self._tokens.clean(str(exc)))) from None
         if not 200 <= response.status_code < 300:
             raise _error_of(response, self._tokens)
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError):
-            raise ApiError(response.status_code, "InvalidJson",
-                           "the response body is not JSON") from None
+            raise ApiError(
+                response.status_code, "InvalidJson", "the response body is not JSON"
+            ) from None
 
     def get_pages(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
         """All items of an ARM (or Graph) list, following nextLink / @odata.nextLink."""
@@ -241,21 +272,27 @@ class JsonClient:
             if not link:
                 return items
             if link in seen:
-                raise ApiError(200, "RepeatedNextLink",
-                               f"the service returned the same nextLink twice after "
-                               f"{len(items)} items; the list is incomplete")
+                raise ApiError(
+                    200,
+                    "RepeatedNextLink",
+                    f"the service returned the same nextLink twice after "
+                    f"{len(items)} items; the list is incomplete",
+                )
             if not self._same_endpoint(link):
-                raise ApiError(200, "ForeignNextLink",
-                               "a nextLink points outside the endpoint; not followed")
+                raise ApiError(
+                    200, "ForeignNextLink", "a nextLink points outside the endpoint; not followed"
+                )
             seen.add(link)
             page = self.get(link)
         raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
 
     def _same_endpoint(self, link: str) -> bool:
         link_parts, own = urlsplit(link), urlsplit(self.endpoint)
-        return (link_parts.scheme.lower() == "https"
-                and (link_parts.hostname or "").lower() == (own.hostname or "").lower()
-                and (link_parts.port or 443) == (own.port or 443))
+        return (
+            link_parts.scheme.lower() == "https"
+            and (link_parts.hostname or "").lower() == (own.hostname or "").lower()
+            and (link_parts.port or 443) == (own.port or 443)
+        )
 
 
 def list_value(page: dict[str, Any], name: str, so_far: int = 0) -> list[Any]:
@@ -266,9 +303,11 @@ def list_value(page: dict[str, Any], name: str, so_far: int = 0) -> list[Any]:
         return value
     after = f" after {so_far} items" if so_far else ""
     what = "has no" if value is None else "has a non-array"
-    raise ApiError(200, "InvalidList",
-                   f"the service answered 200 but the list {what} '{name}'{after}: "
-                   "its content is unknown")
+    raise ApiError(
+        200,
+        "InvalidList",
+        f"the service answered 200 but the list {what} '{name}'{after}: its content is unknown",
+    )
 
 
 # The tenant in a 401's challenge: Bearer authorization_uri="https://login.../<tenant>", ...
@@ -291,9 +330,12 @@ def _error_of(response: Any, tokens: SentTokens) -> ApiError:
         found = _TENANT.search(str(response.headers.get("WWW-Authenticate") or ""))
         tenant = found.group(1).lower() if found else None
     reason = str(getattr(response, "reason", "") or "")
-    return ApiError(response.status_code,
-                    _short(tokens.clean(code))[:100] if code else None,
-                    _short(tokens.clean(message or reason)) or "request failed", tenant)
+    return ApiError(
+        response.status_code,
+        _short(tokens.clean(code))[:100] if code else None,
+        _short(tokens.clean(message or reason)) or "request failed",
+        tenant,
+    )
 
 
 def _short(text: str) -> str:
@@ -315,8 +357,11 @@ class ArmClient(JsonClient):
             body: dict[str, Any] = {"query": query, "options": dict(options)}
             if subscriptions:
                 body["subscriptions"] = subscriptions
-            page = self.post("/providers/Microsoft.ResourceGraph/resources", body,
-                             {"api-version": apiversions.RESOURCE_GRAPH})
+            page = self.post(
+                "/providers/Microsoft.ResourceGraph/resources",
+                body,
+                {"api-version": apiversions.RESOURCE_GRAPH},
+            )
             if not isinstance(page, dict):
                 raise ApiError(200, "InvalidResponse", "a Resource Graph response is not an object")
             rows.extend(list_value(page, "data", len(rows)))
@@ -324,8 +369,9 @@ class ArmClient(JsonClient):
             if not token:
                 return rows
             if token in seen:
-                raise ApiError(200, "RepeatedSkipToken",
-                               "Resource Graph returned the same $skipToken twice")
+                raise ApiError(
+                    200, "RepeatedSkipToken", "Resource Graph returned the same $skipToken twice"
+                )
             seen.add(token)
             options["$skipToken"] = token
         raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
@@ -341,29 +387,47 @@ def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True
     return Connection(deadline.start() if watchdog else deadline, SentTokens())
 
 
-def arm_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
-               concurrency: int, retry: RetrySettings,
-               shared: Connection | None = None) -> ArmClient:
+def arm_client(
+    endpoint: str,
+    credential: Any,
+    scope: str,
+    log: RequestLog,
+    *,
+    concurrency: int,
+    retry: RetrySettings,
+    shared: Connection | None = None,
+) -> ArmClient:
     from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
     shared = shared or shared_connection(watchdog=False)
     auth = ARMChallengeAuthenticationPolicy(credential, scope)
     client: Any = ARMPipelineClient(
-        endpoint, policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
-        transport=_transport(concurrency, shared.deadline))
+        endpoint,
+        policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
+        transport=_transport(concurrency, shared.deadline),
+    )
     return ArmClient(client, endpoint, shared.tokens)
 
 
-def graph_client(endpoint: str, credential: Any, scope: str, log: RequestLog, *,
-                 concurrency: int, retry: RetrySettings,
-                 shared: Connection | None = None) -> GraphClient:
+def graph_client(
+    endpoint: str,
+    credential: Any,
+    scope: str,
+    log: RequestLog,
+    *,
+    concurrency: int,
+    retry: RetrySettings,
+    shared: Connection | None = None,
+) -> GraphClient:
     from azure.core import PipelineClient
     from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 
     shared = shared or shared_connection(watchdog=False)
     auth = BearerTokenCredentialPolicy(credential, scope)
     client: Any = PipelineClient(
-        endpoint, policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
-        transport=_transport(concurrency, shared.deadline))
+        endpoint,
+        policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
+        transport=_transport(concurrency, shared.deadline),
+    )
     return GraphClient(client, endpoint, shared.tokens)

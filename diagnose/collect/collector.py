@@ -52,16 +52,33 @@ SUBSCRIPTION_READ = "Microsoft.Resources/subscriptions/read"
 ROLE_DEFINITION_READ = "Microsoft.Authorization/roleDefinitions/read"
 ROLE_DEFINITION_ID = re.compile(
     r"^(/subscriptions/[0-9a-f-]{36}|/providers/Microsoft\.Management/managementGroups/[^/]+)?"
-    r"/providers/Microsoft\.Authorization/roleDefinitions/[0-9a-f-]{36}$", re.IGNORECASE)
-WITH_IDENTITY = frozenset({
-    WORKSPACE, types.COGNITIVE_ACCOUNT, types.COGNITIVE_PROJECT, types.SEARCH_SERVICE,
-})
+    r"/providers/Microsoft\.Authorization/roleDefinitions/[0-9a-f-]{36}$",
+    re.IGNORECASE,
+)
+WITH_IDENTITY = frozenset(
+    {
+        WORKSPACE,
+        types.COGNITIVE_ACCOUNT,
+        types.COGNITIVE_PROJECT,
+        types.SEARCH_SERVICE,
+    }
+)
 RESOURCE_GRAPH_READ = "Microsoft.ResourceGraph/resources/read"
-DEPENDENCY_PROPERTIES = ("storageAccount", "keyVault", "applicationInsights", "containerRegistry",
-                         "primaryUserAssignedIdentity")
+DEPENDENCY_PROPERTIES = (
+    "storageAccount",
+    "keyVault",
+    "applicationInsights",
+    "containerRegistry",
+    "primaryUserAssignedIdentity",
+)
 TARGET_HOSTS = (
-    (re.compile(r"^([a-z0-9][a-z0-9-]{1,62})\.(openai\.azure\.com|cognitiveservices\.azure\.com|"
-                r"services\.ai\.azure\.com)$"), types.COGNITIVE_ACCOUNT),
+    (
+        re.compile(
+            r"^([a-z0-9][a-z0-9-]{1,62})\.(openai\.azure\.com|cognitiveservices\.azure\.com|"
+            r"services\.ai\.azure\.com)$"
+        ),
+        types.COGNITIVE_ACCOUNT,
+    ),
     (re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\.search\.windows\.net$"), types.SEARCH_SERVICE),
     (re.compile(r"^([a-z0-9]{3,24})\.(blob|dfs)\.core\.windows\.net$"), types.STORAGE_ACCOUNT),
 )
@@ -85,15 +102,30 @@ class Listing:
     (at and above), so they are listed both ways."""
 
 
-ASSIGNMENTS = Listing("roleAssignments", "roleAssignments", apiversions.ROLE_ASSIGNMENTS,
-                      "Microsoft.Authorization/roleAssignments/read", ROLE_ASSIGNMENT, (None,))
-DENIES = Listing("denyAssignments", "denyAssignments", apiversions.DENY_ASSIGNMENTS,
-                 "Microsoft.Authorization/denyAssignments/read", DENY_ASSIGNMENT,
-                 (None, "atScope()"))
-ELIGIBILITIES = Listing("roleEligibilities", "roleEligibilityScheduleInstances",
-                        apiversions.ROLE_ELIGIBILITY,
-                        "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
-                        ROLE_ASSIGNMENT, (None, "atScope()"))
+ASSIGNMENTS = Listing(
+    "roleAssignments",
+    "roleAssignments",
+    apiversions.ROLE_ASSIGNMENTS,
+    "Microsoft.Authorization/roleAssignments/read",
+    ROLE_ASSIGNMENT,
+    (None,),
+)
+DENIES = Listing(
+    "denyAssignments",
+    "denyAssignments",
+    apiversions.DENY_ASSIGNMENTS,
+    "Microsoft.Authorization/denyAssignments/read",
+    DENY_ASSIGNMENT,
+    (None, "atScope()"),
+)
+ELIGIBILITIES = Listing(
+    "roleEligibilities",
+    "roleEligibilityScheduleInstances",
+    apiversions.ROLE_ELIGIBILITY,
+    "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
+    ROLE_ASSIGNMENT,
+    (None, "atScope()"),
+)
 LISTINGS = (ASSIGNMENTS, DENIES, ELIGIBILITIES)
 
 
@@ -110,9 +142,11 @@ class State:
     """(listing key, subscription) -> why the subscription-wide listing failed."""
     group_listings: set[tuple[str, str]] = field(default_factory=set)
     pending: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {listing.key: {} for listing in LISTINGS})
+        default_factory=lambda: {listing.key: {} for listing in LISTINGS}
+    )
     kept: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {listing.key: {} for listing in LISTINGS})
+        default_factory=lambda: {listing.key: {} for listing in LISTINGS}
+    )
     role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     wanted_roles: set[str] = field(default_factory=set)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -122,8 +156,14 @@ class State:
 
 
 class Collector:
-    def __init__(self, arm: ArmClient, directory: DirectoryReader, scheduler: Scheduler, *,
-                 project: str | None = None) -> None:
+    def __init__(
+        self,
+        arm: ArmClient,
+        directory: DirectoryReader,
+        scheduler: Scheduler,
+        *,
+        project: str | None = None,
+    ) -> None:
         self.arm = arm
         self.directory = directory
         self.scheduler = scheduler
@@ -135,9 +175,15 @@ class Collector:
 
     # -- plumbing ------------------------------------------------------------------------
     def _submit(self, wave: int, step: Callable[..., Any], *args: Any) -> None:
-        leaf = step in (self.fetch_role_definition, self.read_subscription, self.list_assigned_to,
-                        self.directory.read_groups, self.directory.look_up_batch,
-                        self.directory.read_object, self.directory.find_first_party_app)
+        leaf = step in (
+            self.fetch_role_definition,
+            self.read_subscription,
+            self.list_assigned_to,
+            self.directory.read_groups,
+            self.directory.look_up_batch,
+            self.directory.read_object,
+            self.directory.find_first_party_app,
+        )
         self.scheduler.submit(wave, step, *args, priority=LEAF if leaf else 0)
 
     @contextmanager
@@ -146,8 +192,7 @@ class Collector:
         with self._lock:
             yield
 
-    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...],
-                  error: ApiError) -> None:
+    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...], error: ApiError) -> None:
         """Errors entries for what a step abandoned at the deadline would have read (lock
         held): the same scope and operation its own failure would have recorded."""
         if self.directory.timed_out(step, args, error):
@@ -181,9 +226,15 @@ class Collector:
     def _odd_items(self, count: int, scope: str, operation: str, what: str) -> None:
         """Items Azure returned in a shape the snapshot cannot hold: dropped, and said so."""
         if count:
-            self._error(ApiError(200, "UnexpectedShape",
-                                 f"{count} {what} in the response had an unexpected shape and "
-                                 "were left out"), scope, operation)
+            self._error(
+                ApiError(
+                    200,
+                    "UnexpectedShape",
+                    f"{count} {what} in the response had an unexpected shape and were left out",
+                ),
+                scope,
+                operation,
+            )
 
     # -- the hub -------------------------------------------------------------------------
     def start(self, wave: int, hub: dict[str, Any]) -> None:
@@ -223,11 +274,13 @@ class Collector:
             self._want(wave, resource_id)
             self.directory.want(wave, _dict(entry).get("principalId"), "ServicePrincipal")
         if resource_type in WITH_IDENTITY and "systemassigned" in str(
-                identity.get("type") or "").lower().replace(" ", ""):
+            identity.get("type") or ""
+        ).lower().replace(" ", ""):
             self.directory.want(wave, identity.get("principalId"), "ServicePrincipal")
         if resource_type == types.USER_ASSIGNED_IDENTITY:
-            self.directory.want(wave, _dict(resource.get("properties")).get("principalId"),
-                                "ServicePrincipal")
+            self.directory.want(
+                wave, _dict(resource.get("properties")).get("principalId"), "ServicePrincipal"
+            )
 
     # -- resources -----------------------------------------------------------------------
     def _want(self, wave: int, resource_id: Any) -> None:
@@ -242,16 +295,19 @@ class Collector:
         self._relevant(wave, parsed.id)
         # An extension resource (a role assignment on a storage account, say) is no resource
         # the checks read: it only makes its subscription relevant.
-        if not parsed.is_extension and (apiversions.for_type(parsed.type)
-                                        or parsed.type in WITH_IDENTITY):
+        if not parsed.is_extension and (
+            apiversions.for_type(parsed.type) or parsed.type in WITH_IDENTITY
+        ):
             self._submit(wave + 1, self.fetch_resource, parsed.id)
 
     def fetch_resource(self, wave: int, resource_id: str) -> None:
         parsed = followable(resource_id)
         assert parsed is not None
         version = apiversions.for_type(parsed.type) or (
-            apiversions.COGNITIVE_SERVICES if parsed.type.startswith("microsoft.cognitiveservices")
-            else None)
+            apiversions.COGNITIVE_SERVICES
+            if parsed.type.startswith("microsoft.cognitiveservices")
+            else None
+        )
         if version is None or parsed.is_extension:  # a hub lists no extension as a project
             return
         try:
@@ -273,8 +329,9 @@ class Collector:
     # -- projects ------------------------------------------------------------------------
     def list_projects(self, wave: int, subscription: str) -> None:
         hub = self.state.hub or {}
-        path = (f"/subscriptions/{subscription}/providers/Microsoft.MachineLearningServices/"
-                "workspaces")
+        path = (
+            f"/subscriptions/{subscription}/providers/Microsoft.MachineLearningServices/workspaces"
+        )
         try:
             workspaces = self.arm.get_pages(path, {"api-version": apiversions.WORKSPACES})
         except ApiError as exc:
@@ -304,9 +361,11 @@ class Collector:
         """A project of this hub (and the one --project names, if any); lock held."""
         hub_id = (self.state.hub or {}).get("id", "")
         properties = _dict(workspace.get("properties"))
-        if not (str(workspace.get("kind") or "").lower() == "project"
-                and isinstance(properties.get("hubResourceId"), str)
-                and scope_key(properties["hubResourceId"]) == scope_key(hub_id)):
+        if not (
+            str(workspace.get("kind") or "").lower() == "project"
+            and isinstance(properties.get("hubResourceId"), str)
+            and scope_key(properties["hubResourceId"]) == scope_key(hub_id)
+        ):
             return False
         name = str(workspace.get("name", ""))
         self.state.project_names.add(name)
@@ -324,14 +383,19 @@ class Collector:
     # -- connections ---------------------------------------------------------------------
     def list_connections(self, wave: int, workspace_id: str) -> None:
         try:
-            connections = self.arm.get_pages(workspace_id + "/connections",
-                                             {"api-version": apiversions.WORKSPACES})
+            connections = self.arm.get_pages(
+                workspace_id + "/connections", {"api-version": apiversions.WORKSPACES}
+            )
         except ApiError as exc:
             self._error(exc, workspace_id, CONNECTIONS_READ)
             return
         unresolved: dict[str, tuple[str, str]] = {}
-        self._odd_items(sum(1 for c in connections if not fits(RESOURCE, c)), workspace_id,
-                        CONNECTIONS_READ, "connection(s)")
+        self._odd_items(
+            sum(1 for c in connections if not fits(RESOURCE, c)),
+            workspace_id,
+            CONNECTIONS_READ,
+            "connection(s)",
+        )
         with self._lock:
             for connection in connections:
                 if not fits(RESOURCE, connection):
@@ -351,8 +415,9 @@ class Collector:
 
     def resolve_targets(self, wave: int, unresolved: dict[str, tuple[str, str]]) -> None:
         """Find by name the targets of connections that give only an endpoint or account."""
-        query = queries.resources_by_name([t for t, _ in unresolved.values()],
-                                          [n for _, n in unresolved.values()])
+        query = queries.resources_by_name(
+            [t for t, _ in unresolved.values()], [n for _, n in unresolved.values()]
+        )
         try:
             rows = self.arm.resource_graph(query)
         except ApiError as exc:
@@ -361,15 +426,24 @@ class Collector:
             return
         with self._lock:
             for connection_id, (resource_type, name) in unresolved.items():
-                matches = [row for row in rows if isinstance(row, dict)
-                           and str(row.get("type", "")).lower() == resource_type
-                           and _named(row, name)]
+                matches = [
+                    row
+                    for row in rows
+                    if isinstance(row, dict)
+                    and str(row.get("type", "")).lower() == resource_type
+                    and _named(row, name)
+                ]
                 if not matches:
-                    self.state.errors.append({
-                        "scope": connection_id, "operation": RESOURCE_GRAPH_READ,
-                        "status": None, "code": "TargetNotFound",
-                        "message": f"no {resource_type} named {name!r} is readable with these "
-                                   "credentials (it may be in a subscription you cannot read)"})
+                    self.state.errors.append(
+                        {
+                            "scope": connection_id,
+                            "operation": RESOURCE_GRAPH_READ,
+                            "status": None,
+                            "code": "TargetNotFound",
+                            "message": f"no {resource_type} named {name!r} is readable with these "
+                            "credentials (it may be in a subscription you cannot read)",
+                        }
+                    )
                 for row in matches:
                     self._want(wave, row.get("id"))
 
@@ -388,8 +462,9 @@ class Collector:
             self.state.resource_groups[subscription] = {}
             for listing in LISTINGS:
                 for listing_filter in listing.filters:
-                    self._submit(wave + 1, self.list_at_subscription, listing, subscription,
-                                 listing_filter)
+                    self._submit(
+                        wave + 1, self.list_at_subscription, listing, subscription, listing_filter
+                    )
             self._submit(wave + 1, self.read_subscription, subscription)
             for principal in self.directory.without_membership():
                 self._submit(wave + 1, self.list_assigned_to, subscription, principal)
@@ -402,9 +477,12 @@ class Collector:
                     self._list_group_once(wave, listing, parsed.resource_group_scope)
         for listing in LISTINGS:
             pending = self.state.pending[listing.key]
-            for item_id in [i for i, item in pending.items()
-                            if (scope := _scope_of(item)) is not None
-                            and self.relevance.matches(scope, resource_id)]:
+            for item_id in [
+                i
+                for i, item in pending.items()
+                if (scope := _scope_of(item)) is not None
+                and self.relevance.matches(scope, resource_id)
+            ]:
                 self._keep(wave, listing, pending.pop(item_id))
 
     def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
@@ -412,10 +490,12 @@ class Collector:
         if listing_filter:
             params["$filter"] = listing_filter
         return self.arm.get_pages(
-            f"{scope}/providers/Microsoft.Authorization/{listing.collection}", params)
+            f"{scope}/providers/Microsoft.Authorization/{listing.collection}", params
+        )
 
-    def list_at_subscription(self, wave: int, listing: Listing, subscription: str,
-                             listing_filter: str | None) -> None:
+    def list_at_subscription(
+        self, wave: int, listing: Listing, subscription: str, listing_filter: str | None
+    ) -> None:
         scope = f"/subscriptions/{subscription}"
         try:
             items = self._list(listing, scope, listing_filter)
@@ -439,8 +519,9 @@ class Collector:
             for listing_filter in listing.filters:
                 self._submit(wave + 1, self.list_at_group, listing, group_scope, listing_filter)
 
-    def list_at_group(self, wave: int, listing: Listing, group_scope: str,
-                      listing_filter: str | None) -> None:
+    def list_at_group(
+        self, wave: int, listing: Listing, group_scope: str, listing_filter: str | None
+    ) -> None:
         try:
             items = self._list(listing, group_scope, listing_filter)
         except ApiError as exc:
@@ -479,7 +560,8 @@ class Collector:
         tenant root (the same object whichever subscription refers to it), any other role by
         the id given (so the requests made do not depend on which listing came first)."""
         if not isinstance(role_definition_id, str) or not ROLE_DEFINITION_ID.match(
-                role_definition_id):
+            role_definition_id
+        ):
             return
         guid = role_definition_id.rsplit("/", 1)[-1].lower()
         if guid in builtin_role_ids():
@@ -493,8 +575,9 @@ class Collector:
 
     def fetch_role_definition(self, wave: int, role_definition_id: str) -> None:
         try:
-            definition = self.arm.get(role_definition_id,
-                                      {"api-version": apiversions.ROLE_DEFINITIONS})
+            definition = self.arm.get(
+                role_definition_id, {"api-version": apiversions.ROLE_DEFINITIONS}
+            )
         except ApiError as exc:
             self._error(exc, role_definition_id, ROLE_DEFINITION_READ)
             return
@@ -512,15 +595,26 @@ class Collector:
         except ApiError as exc:
             self._error(exc, scope, SUBSCRIPTION_READ)
             return
-        row = next((r for r in rows if fits(RESOURCE, r)
-                    and str(r.get("subscriptionId", "")).lower() == subscription), None)
+        row = next(
+            (
+                r
+                for r in rows
+                if fits(RESOURCE, r) and str(r.get("subscriptionId", "")).lower() == subscription
+            ),
+            None,
+        )
         with self._lock:
             if row is None:
-                self.state.errors.append({
-                    "scope": scope, "operation": SUBSCRIPTION_READ, "status": None,
-                    "code": "NoResourceGraphRow",
-                    "message": "Resource Graph returned no row for this subscription (no read "
-                               "access to it?), so the management groups above it are unknown"})
+                self.state.errors.append(
+                    {
+                        "scope": scope,
+                        "operation": SUBSCRIPTION_READ,
+                        "status": None,
+                        "code": "NoResourceGraphRow",
+                        "message": "Resource Graph returned no row for this subscription (no read "
+                        "access to it?), so the management groups above it are unknown",
+                    }
+                )
             else:
                 self.state.subscriptions[subscription] = row
 
@@ -534,14 +628,19 @@ class Collector:
     def list_assigned_to(self, wave: int, subscription: str, principal: str) -> None:
         try:
             items = self.arm.get_pages(
-                f"/subscriptions/{subscription}/providers/Microsoft.Authorization/"
-                "roleAssignments",
-                {"api-version": apiversions.ROLE_ASSIGNMENTS,
-                 "$filter": f"assignedTo('{principal}')"})
+                f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
+                {
+                    "api-version": apiversions.ROLE_ASSIGNMENTS,
+                    "$filter": f"assignedTo('{principal}')",
+                },
+            )
         except ApiError:
             return  # best effort: the membership is already recorded as unreadable
-        groups = {str(_dict(i.get("properties")).get("principalId", "")).lower()
-                  for i in items if fits(ROLE_ASSIGNMENT, i)} - {principal, ""}
+        groups = {
+            str(_dict(i.get("properties")).get("principalId", "")).lower()
+            for i in items
+            if fits(ROLE_ASSIGNMENT, i)
+        } - {principal, ""}
         self.directory.add_assigned_groups(principal, groups)
         self._add_listed(wave, ASSIGNMENTS, items, f"/subscriptions/{subscription}")
 
@@ -587,7 +686,7 @@ def _target_name(connection: dict[str, Any]) -> tuple[str, str] | None:
     if not isinstance(target, str) or not target:
         return None
     try:
-        host = (urlsplit(target if "://" in target else f"https://{target}").hostname or "")
+        host = urlsplit(target if "://" in target else f"https://{target}").hostname or ""
     except ValueError:
         return None
     for pattern, resource_type in TARGET_HOSTS:

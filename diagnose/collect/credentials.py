@@ -78,10 +78,14 @@ def credentials_for(settings: Settings, environ: dict[str, str] | None = None) -
         return Credentials(
             arm=StaticTokenCredential(arm_token),
             graph=StaticTokenCredential(graph_token) if graph_token else None,
-            graph_unavailable="" if graph_token else (
+            graph_unavailable=""
+            if graph_token
+            else (
                 f"{ARM_TOKEN_VARIABLE} is set without {GRAPH_TOKEN_VARIABLE}, so Microsoft "
-                "Graph was not called"),
-            source=ARM_TOKEN_VARIABLE)
+                "Graph was not called"
+            ),
+            source=ARM_TOKEN_VARIABLE,
+        )
     credential = identity_credential(settings)
     graph = StaticTokenCredential(graph_token) if graph_token else credential
     return Credentials(arm=credential, graph=graph, source=f"--auth {settings.auth}")
@@ -91,8 +95,10 @@ def identity_credential(settings: Settings) -> Any:
     try:
         import azure.identity as identity
     except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise BadInput(f"azure-identity is not installed ({exc})",
-                       fix="reinstall ai-hub-diagnose, or set DIAGNOSE_ARM_TOKEN") from None
+        raise BadInput(
+            f"azure-identity is not installed ({exc})",
+            fix="reinstall ai-hub-diagnose, or set DIAGNOSE_ARM_TOKEN",
+        ) from None
     authority = settings.cloud.authority
     try:
         if settings.auth == "cli":
@@ -105,37 +111,42 @@ def identity_credential(settings: Settings) -> Any:
             return identity.DeviceCodeCredential(authority=authority)
         return identity.DefaultAzureCredential(authority=authority)
     except (ValueError, identity.CredentialUnavailableError) as exc:
-        raise BadInput(f"no usable credential for --auth {settings.auth}: {_first_line(exc)}",
-                       where="--auth", fix=sign_in_fix(f"--auth {settings.auth}")) from None
+        raise BadInput(
+            f"no usable credential for --auth {settings.auth}: {_first_line(exc)}",
+            where="--auth",
+            fix=sign_in_fix(f"--auth {settings.auth}"),
+        ) from None
 
 
 _AUTH_FIX = {
     "--auth cli": "run `az login{tenant}` (install the Azure CLI first if `az` is not found)",
     "--auth default": "sign in with one of the sources DefaultAzureCredential tries, e.g. `az "
-                      "login{tenant}`, or pick one with --auth",
+    "login{tenant}`, or pick one with --auth",
     "--auth environment": "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or "
-                          "AZURE_CLIENT_CERTIFICATE_PATH) for a service principal, or run `az "
-                          "login{tenant}` and use --auth cli",
+    "AZURE_CLIENT_CERTIFICATE_PATH) for a service principal, or run `az "
+    "login{tenant}` and use --auth cli",
     "--auth managed-identity": "run on an Azure resource that has a managed identity (set "
-                               "AZURE_CLIENT_ID for a user-assigned one), or run `az "
-                               "login{tenant}` and use --auth cli",
+    "AZURE_CLIENT_ID for a user-assigned one), or run `az "
+    "login{tenant}` and use --auth cli",
     "--auth device-code": "finish the device-code sign-in in a browser before it expires, or "
-                          "run `az login{tenant}` and use --auth cli",
+    "run `az login{tenant}` and use --auth cli",
 }
-_TOKEN_FIX = ("get a fresh token with `az account get-access-token --resource {resource}"
-              "{tenant} --query accessToken -o tsv` and put it in DIAGNOSE_ARM_TOKEN, or unset "
-              "DIAGNOSE_ARM_TOKEN to sign in with --auth")
+_TOKEN_FIX = (
+    "get a fresh token with `az account get-access-token --resource {resource}"
+    "{tenant} --query accessToken -o tsv` and put it in DIAGNOSE_ARM_TOKEN, or unset "
+    "DIAGNOSE_ARM_TOKEN to sign in with --auth"
+)
 
 
-def sign_in_fix(source: str, tenant: str | None = None,
-                resource: str = "https://management.azure.com") -> str:
+def sign_in_fix(
+    source: str, tenant: str | None = None, resource: str = "https://management.azure.com"
+) -> str:
     """What to run for a credential that gave no token, or one Azure rejected."""
     flag = f" --tenant {tenant}" if tenant else ""
     if source == ARM_TOKEN_VARIABLE:
         return _TOKEN_FIX.format(resource=resource, tenant=flag)
     fix = _AUTH_FIX.get(source, _AUTH_FIX["--auth default"]).format(tenant=flag)
-    return fix + ", or set DIAGNOSE_ARM_TOKEN to a bearer token from `az account " \
-                 "get-access-token`"
+    return fix + ", or set DIAGNOSE_ARM_TOKEN to a bearer token from `az account get-access-token`"
 
 
 def check_sign_in(credentials: Credentials, settings: Settings) -> None:
@@ -145,32 +156,39 @@ def check_sign_in(credentials: Credentials, settings: Settings) -> None:
     try:
         credentials.arm.get_token(settings.arm_scope)
     except ClientAuthenticationError as exc:
-        raise BadInput(f"could not sign in to Azure with {_tried(credentials)}: "
-                       f"{_reason(exc)}",
-                       fix=sign_in_fix(credentials.source, _tenant_in(exc),
-                                       settings.arm_endpoint)) from None
+        raise BadInput(
+            f"could not sign in to Azure with {_tried(credentials)}: {_reason(exc)}",
+            fix=sign_in_fix(credentials.source, _tenant_in(exc), settings.arm_endpoint),
+        ) from None
     except (AzureError, ValueError, OSError) as exc:  # network, a bad scope, no such program
-        raise BadInput(f"could not get a token for Azure with {_tried(credentials)} "
-                       f"({type(exc).__name__}: {_first_line(exc)})",
-                       fix="check network access to the sign-in endpoint, then "
-                           + sign_in_fix(credentials.source, None, settings.arm_endpoint)
-                       ) from None
+        raise BadInput(
+            f"could not get a token for Azure with {_tried(credentials)} "
+            f"({type(exc).__name__}: {_first_line(exc)})",
+            fix="check network access to the sign-in endpoint, then "
+            + sign_in_fix(credentials.source, None, settings.arm_endpoint),
+        ) from None
 
 
-def rejected_credentials(credentials: Credentials | None, detail: str,
-                         tenant: str | None = None,
-                         resource: str = "https://management.azure.com") -> BadInput:
+def rejected_credentials(
+    credentials: Credentials | None,
+    detail: str,
+    tenant: str | None = None,
+    resource: str = "https://management.azure.com",
+) -> BadInput:
     """The paragraph for a 401 from Azure Resource Manager: the token was refused."""
     source = credentials.source if credentials is not None else "--auth default"
     if source == ARM_TOKEN_VARIABLE:
         token = f"the token in {ARM_TOKEN_VARIABLE}"
     else:
-        token = "the token from " + (_tried(credentials) if credentials is not None
-                                     else "the credential given")
+        token = "the token from " + (
+            _tried(credentials) if credentials is not None else "the credential given"
+        )
     where = f" (it names tenant {tenant})" if tenant else ""
-    return BadInput(f"Azure Resource Manager rejected {token}{where}: {scrub_text(detail)}; "
-                    "it may have expired, or be for another tenant or cloud",
-                    fix=sign_in_fix(source, tenant, resource))
+    return BadInput(
+        f"Azure Resource Manager rejected {token}{where}: {scrub_text(detail)}; "
+        "it may have expired, or be for another tenant or cloud",
+        fix=sign_in_fix(source, tenant, resource),
+    )
 
 
 def _tried(credentials: Credentials) -> str:
@@ -189,13 +207,19 @@ def _reason(exc: BaseException) -> str:
         return _first_line(exc)
     cli = next((why for name, why in attempts if name == "AzureCliCredential"), None)
     names = ", ".join(name for name, _ in attempts)
-    return scrub_text(f"none of the sources it tried gave a token ({names})"
-                      + (f"; AzureCliCredential: {cli[:150]}" if cli else ""))
+    return scrub_text(
+        f"none of the sources it tried gave a token ({names})"
+        + (f"; AzureCliCredential: {cli[:150]}" if cli else "")
+    )
 
 
 def _tenant_in(exc: BaseException) -> str | None:
-    found = re.search(r"tenant[^0-9a-f]{0,20}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                      r"[0-9a-f]{12})", str(exc), re.IGNORECASE)
+    found = re.search(
+        r"tenant[^0-9a-f]{0,20}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+        r"[0-9a-f]{12})",
+        str(exc),
+        re.IGNORECASE,
+    )
     return found.group(1).lower() if found else None
 
 

@@ -66,8 +66,10 @@ class Deadline:
 
     @property
     def message(self) -> str:
-        return (f"timed out: the collection reached its --timeout of {self.seconds:g} s "
-                "before this read finished")
+        return (
+            f"timed out: the collection reached its --timeout of {self.seconds:g} s "
+            "before this read finished"
+        )
 
     def check(self) -> None:
         """Raise DeadlineExceeded once the deadline has passed."""
@@ -83,7 +85,8 @@ class Deadline:
         if seconds >= self.remaining():
             raise DeadlineExceeded(
                 f"timed out: Azure asked to wait {seconds:g} s before retrying, past the "
-                f"collection's --timeout of {self.seconds:g} s")
+                f"collection's --timeout of {self.seconds:g} s"
+            )
         if self._expired.wait(seconds):
             raise DeadlineExceeded(self.message)
 

@@ -34,22 +34,30 @@ GET_MEMBER_GROUPS = "Microsoft.Graph/directoryObjects/getMemberGroups"
 GET_BY_IDS = "Microsoft.Graph/directoryObjects/getByIds"
 SERVICE_PRINCIPAL_READ = "Microsoft.Graph/servicePrincipals/read"
 DIRECTORY_OBJECT_READ = "Microsoft.Graph/directoryObjects/read"
-MEMBERSHIP_RIGHT = ("reading group memberships needs GroupMember.Read.All or Directory.Read.All "
-                    "in Microsoft Graph")
+MEMBERSHIP_RIGHT = (
+    "reading group memberships needs GroupMember.Read.All or Directory.Read.All in Microsoft Graph"
+)
 BATCH = 1000
-ODATA_TYPES = {"#microsoft.graph.user": "User", "#microsoft.graph.group": "Group",
-               "#microsoft.graph.serviceprincipal": "ServicePrincipal"}
-ASSIGNMENT_TYPES = {"user": "User", "group": "Group", "serviceprincipal": "ServicePrincipal",
-                    "foreigngroup": "Group"}
+ODATA_TYPES = {
+    "#microsoft.graph.user": "User",
+    "#microsoft.graph.group": "Group",
+    "#microsoft.graph.serviceprincipal": "ServicePrincipal",
+}
+ASSIGNMENT_TYPES = {
+    "user": "User",
+    "group": "Group",
+    "serviceprincipal": "ServicePrincipal",
+    "foreigngroup": "Group",
+}
 NOT_FOUND = "Request_ResourceNotFound"
 
 
 # Where a principal's look-up stands.
-PENDING = "pending"      # its getByIds batch has not answered
-FOUND = "found"          # Graph returned the object (getByIds or a direct read)
-MISSING = "missing"      # getByIds left it out: read directly, answer pending
-GONE = "gone"            # the direct read answered 404 Request_ResourceNotFound
-FAILED = "failed"        # no answer: the batch or the direct read failed
+PENDING = "pending"  # its getByIds batch has not answered
+FOUND = "found"  # Graph returned the object (getByIds or a direct read)
+MISSING = "missing"  # getByIds left it out: read directly, answer pending
+GONE = "gone"  # the direct read answered 404 Request_ResourceNotFound
+FAILED = "failed"  # no answer: the batch or the direct read failed
 
 
 @dataclass
@@ -81,8 +89,12 @@ class DirectoryReader:
         self._submit: Callable[..., None] = lambda *a: None
         self._on_unreadable: Callable[[int, str], None] = lambda w, p: None
 
-    def attach(self, lock: threading.RLock, submit: Callable[..., None],
-               on_unreadable: Callable[[int, str], None]) -> None:
+    def attach(
+        self,
+        lock: threading.RLock,
+        submit: Callable[..., None],
+        on_unreadable: Callable[[int, str], None],
+    ) -> None:
         """Share the collector's lock and scheduler; on_unreadable(wave, id) is called (lock
         held) for a principal whose groups could not be read."""
         self._lock, self._submit, self._on_unreadable = lock, submit, on_unreadable
@@ -91,8 +103,15 @@ class DirectoryReader:
     def start(self, wave: int) -> None:
         with self._lock:
             if self.graph is None:
-                self.errors.append(_entry(AZURE_ML_APP_ID, SERVICE_PRINCIPAL_READ, None,
-                                          "GraphUnavailable", self.unavailable))
+                self.errors.append(
+                    _entry(
+                        AZURE_ML_APP_ID,
+                        SERVICE_PRINCIPAL_READ,
+                        None,
+                        "GraphUnavailable",
+                        self.unavailable,
+                    )
+                )
                 return
         self._submit(wave, self.find_first_party_app)
 
@@ -143,21 +162,25 @@ class DirectoryReader:
 
     def _evidence(self, record: Record) -> str | None:
         """How the deletion of this principal is confirmed, or None when it is not."""
-        if record.lookup != GONE or record.member_of is not None \
-                or not self._read - {record.id}:
+        if record.lookup != GONE or record.member_of is not None or not self._read - {record.id}:
             return None
-        return (f"GET /v1.0/directoryObjects/{record.id} answered 404 {NOT_FOUND} while "
-                "other directory objects were readable")
+        return (
+            f"GET /v1.0/directoryObjects/{record.id} answered 404 {NOT_FOUND} while "
+            "other directory objects were readable"
+        )
 
     # -- Graph steps ---------------------------------------------------------------------
     def find_first_party_app(self, wave: int) -> None:
         assert self.graph is not None
         try:
-            app = self.graph.get(f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
-                                 {"$select": "id,appId,displayName,servicePrincipalType"})
+            app = self.graph.get(
+                f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
+                {"$select": "id,appId,displayName,servicePrincipalType"},
+            )
             if not isinstance(app, dict) or not isinstance(app.get("id"), str):
-                raise ApiError(200, "UnexpectedShape", "the service principal in the response "
-                                                       "has no id")
+                raise ApiError(
+                    200, "UnexpectedShape", "the service principal in the response has no id"
+                )
         except ApiError as exc:
             with self._lock:
                 self.errors.append(exc.as_entry(AZURE_ML_APP_ID, SERVICE_PRINCIPAL_READ))
@@ -179,8 +202,10 @@ class DirectoryReader:
             return
         assert self.graph is not None
         try:
-            found = self.graph.post("/v1.0/directoryObjects/getByIds",
-                                    {"ids": ids, "types": ["user", "group", "servicePrincipal"]})
+            found = self.graph.post(
+                "/v1.0/directoryObjects/getByIds",
+                {"ids": ids, "types": ["user", "group", "servicePrincipal"]},
+            )
             items = _list_of(found)
         except ApiError as exc:
             self._batch_failed(wave, ids, exc)
@@ -215,8 +240,9 @@ class DirectoryReader:
         try:
             item = self.graph.get(f"/v1.0/directoryObjects/{key}")
             if not isinstance(item, dict) or str(item.get("id", "")).lower() != key:
-                raise ApiError(200, "UnexpectedShape", "the object in the response is not the "
-                                                       "one asked for")
+                raise ApiError(
+                    200, "UnexpectedShape", "the object in the response is not the one asked for"
+                )
         except ApiError as exc:
             with self._lock:
                 record = self.records[key]
@@ -224,10 +250,16 @@ class DirectoryReader:
                     record.lookup = GONE
                 else:
                     record.lookup = FAILED
-                    self.errors.append(_entry(
-                        key, DIRECTORY_OBJECT_READ, exc.status, exc.code,
-                        "getByIds did not return this object and reading it directly failed "
-                        f"({exc.message}): whether it still exists is unknown"))
+                    self.errors.append(
+                        _entry(
+                            key,
+                            DIRECTORY_OBJECT_READ,
+                            exc.status,
+                            exc.code,
+                            "getByIds did not return this object and reading it directly failed "
+                            f"({exc.message}): whether it still exists is unknown",
+                        )
+                    )
                 self._settle(wave, key)
             return
         with self._lock:
@@ -239,8 +271,9 @@ class DirectoryReader:
     def read_groups(self, wave: int, key: str) -> None:
         assert self.graph is not None
         try:
-            result = self.graph.post(f"/v1.0/directoryObjects/{key}/getMemberGroups",
-                                     {"securityEnabledOnly": False})
+            result = self.graph.post(
+                f"/v1.0/directoryObjects/{key}/getMemberGroups", {"securityEnabledOnly": False}
+            )
             groups = [g.lower() for g in _list_of(result) if isinstance(g, str)]
         except ApiError as exc:
             with self._lock:
@@ -255,8 +288,7 @@ class DirectoryReader:
             self.records[key].member_of = sorted(set(groups))
 
     # -- when the deadline abandoned a step ------------------------------------------------
-    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...],
-                  error: ApiError) -> bool:
+    def timed_out(self, step: Callable[..., Any], args: tuple[Any, ...], error: ApiError) -> bool:
         """Record what an abandoned step would have read as timed out (lock held); False
         when the step is not one of the directory's."""
         name = getattr(step, "__name__", "")
@@ -286,9 +318,12 @@ class DirectoryReader:
             if kind is None:
                 continue
             evidence = self._evidence(record)
-            entry: dict[str, Any] = {"id": record.id, "type": kind,
-                                     "displayName": info.get("displayName"),
-                                     "memberOf": None if evidence else record.member_of}
+            entry: dict[str, Any] = {
+                "id": record.id,
+                "type": kind,
+                "displayName": info.get("displayName"),
+                "memberOf": None if evidence else record.member_of,
+            }
             if kind == "User" and info.get("userPrincipalName"):
                 entry["userPrincipalName"] = info["userPrincipalName"]
             if kind == "ServicePrincipal" and info.get("appId"):
@@ -305,11 +340,18 @@ class DirectoryReader:
         """Errors, without a getByIds error that only repeats the same principal's membership
         error (same status and code): one entry per cause and principal."""
         errors = [*self.errors, *self._membership_errors()]
-        membership = {(e["scope"], e["status"], e["code"]) for e in errors
-                      if e["operation"] == GET_MEMBER_GROUPS}
-        return [e for e in errors
-                if not (e["operation"] == GET_BY_IDS
-                        and (e["scope"], e["status"], e["code"]) in membership)]
+        membership = {
+            (e["scope"], e["status"], e["code"])
+            for e in errors
+            if e["operation"] == GET_MEMBER_GROUPS
+        }
+        return [
+            e
+            for e in errors
+            if not (
+                e["operation"] == GET_BY_IDS and (e["scope"], e["status"], e["code"]) in membership
+            )
+        ]
 
     def _membership_errors(self) -> list[dict[str, Any]]:
         """The errors entries that depend on the end state: a membership read that failed,
@@ -318,37 +360,54 @@ class DirectoryReader:
         for record in sorted(self.records.values(), key=lambda r: r.id):
             error, evidence = record.groups_error, self._evidence(record)
             if record.lookup == GONE and not evidence:
-                why = ("its group memberships were readable" if record.member_of is not None
-                       else "no other directory object could be read in this collection, so "
-                            "it may be hidden rather than gone")
-                entries.append(_entry(
-                    record.id, DIRECTORY_OBJECT_READ, 404, NOT_FOUND,
-                    f"getByIds did not return this object and a direct read answered 404, but "
-                    f"{why}: whether it was deleted is unknown"))
+                why = (
+                    "its group memberships were readable"
+                    if record.member_of is not None
+                    else "no other directory object could be read in this collection, so "
+                    "it may be hidden rather than gone"
+                )
+                entries.append(
+                    _entry(
+                        record.id,
+                        DIRECTORY_OBJECT_READ,
+                        404,
+                        NOT_FOUND,
+                        f"getByIds did not return this object and a direct read answered 404, but "
+                        f"{why}: whether it was deleted is unknown",
+                    )
+                )
             if error is None:
                 continue
             if evidence:
-                message = ("the directory has no object with this id: the principal was "
-                           f"deleted ({error.message})")
+                message = (
+                    "the directory has no object with this id: the principal was "
+                    f"deleted ({error.message})"
+                )
             elif error.status == 403:
                 message = f"{error.message} ({MEMBERSHIP_RIGHT})"
             else:
                 message = error.message
-            entries.append(_entry(record.id, GET_MEMBER_GROUPS, error.status, error.code,
-                                  message))
+            entries.append(_entry(record.id, GET_MEMBER_GROUPS, error.status, error.code, message))
         return entries
 
 
-def _entry(scope: str, operation: str, status: int | None, code: str | None,
-           message: str) -> dict[str, Any]:
-    return {"scope": scope, "operation": operation, "status": status, "code": code,
-            "message": message}
+def _entry(
+    scope: str, operation: str, status: int | None, code: str | None, message: str
+) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "operation": operation,
+        "status": status,
+        "code": code,
+        "message": message,
+    }
 
 
 def _list_of(response: Any) -> list[Any]:
     """The `value` array of a Graph answer; an answer without one is an error (its content
     is unknown), never an empty list."""
     if not isinstance(response, dict):
-        raise ApiError(200, "InvalidList", "the answer is not a JSON object: its content is "
-                                           "unknown")
+        raise ApiError(
+            200, "InvalidList", "the answer is not a JSON object: its content is unknown"
+        )
     return list_value(response, "value")

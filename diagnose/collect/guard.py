@@ -32,7 +32,8 @@ READ_METHODS = frozenset({"GET"})
 # The last path segment of an action that returns (or renews) a credential.
 CREDENTIAL_ACTION = re.compile(
     r"^(list|regenerate|renew|get|generate|fetch|retrieve)?[a-z]*"
-    r"(keys?|secrets?|credentials?|sas|token|tokens|connectionstrings?|password|passwords)$")
+    r"(keys?|secrets?|credentials?|sas|token|tokens|connectionstrings?|password|passwords)$"
+)
 
 
 class RefusedRequest(RuntimeError):

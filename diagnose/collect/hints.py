@@ -6,9 +6,11 @@ from typing import Any
 
 from diagnose.arm.ids import ResourceId, build, leading_scope
 
-GRAPH_RIGHTS = ("directory read access in Microsoft Graph (Directory.Read.All, or User.Read.All "
-                "+ GroupMember.Read.All + Application.Read.All; member users of the tenant "
-                "usually have it by default, guests and restricted users do not)")
+GRAPH_RIGHTS = (
+    "directory read access in Microsoft Graph (Directory.Read.All, or User.Read.All "
+    "+ GroupMember.Read.All + Application.Read.All; member users of the tenant "
+    "usually have it by default, guests and restricted users do not)"
+)
 
 
 def retry_hint(error: dict[str, Any]) -> str:
@@ -25,15 +27,21 @@ def retry_hint(error: dict[str, Any]) -> str:
         return "sign in again (the token was rejected), then retry"
     if operation.startswith("Microsoft.Graph/"):
         if code == "GraphUnavailable":
-            return ("set DIAGNOSE_GRAPH_TOKEN (az account get-access-token --resource-type "
-                    "ms-graph) or sign in with azure-identity instead of DIAGNOSE_ARM_TOKEN")
+            return (
+                "set DIAGNOSE_GRAPH_TOKEN (az account get-access-token --resource-type "
+                "ms-graph) or sign in with azure-identity instead of DIAGNOSE_ARM_TOKEN"
+            )
         if status == 404 or code == "Request_ResourceNotFound":
-            return ("nothing to retry if the principal no longer exists (IDN002 says whether "
-                    "that was confirmed); otherwise retry later")
+            return (
+                "nothing to retry if the principal no longer exists (IDN002 says whether "
+                "that was confirmed); otherwise retry later"
+            )
         return f"retry with {GRAPH_RIGHTS}"
     if code == "UnexpectedShape":
-        return "nothing to retry: Azure returned data in a shape this version cannot read; " \
-               "please report it"
+        return (
+            "nothing to retry: Azure returned data in a shape this version cannot read; "
+            "please report it"
+        )
     if code == "RefusedByReadOnlyGuard":
         return "nothing to retry: the read-only guard refused a request (a bug: please report it)"
     if status in (429, 500, 502, 503, 504) or (status is None and code.startswith("Service")):
@@ -41,8 +49,10 @@ def retry_hint(error: dict[str, Any]) -> str:
     if code in ("NoResourceGraphRow", "TargetNotFound"):
         return f"retry with Reader on {_subscription(scope)}"
     if status == 404:
-        return "nothing to retry: the resource does not exist (a connection may point to a " \
-               "deleted resource)"
+        return (
+            "nothing to retry: the resource does not exist (a connection may point to a "
+            "deleted resource)"
+        )
     if operation.startswith("Microsoft.Authorization/"):
         return f"retry with Reader (it includes {operation}) on {scope}"
     return f"retry with Reader on {scope}"

@@ -37,8 +37,7 @@ class RequestTally:
         with self._lock:
             if not self.requests:
                 return ""
-            return f"{self.requests} requests" + (f", {self.failed} failed" if self.failed
-                                                   else "")
+            return f"{self.requests} requests" + (f", {self.failed} failed" if self.failed else "")
 
 
 class NoProgress:
@@ -64,8 +63,13 @@ class RichProgress:
         from rich.progress import Progress as Bar
         from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+        self._bar = Bar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._title = escape(title)
         self._task = self._bar.add_task(self._title, total=None)
         self._tally = RequestTally()
@@ -82,8 +86,10 @@ class RichProgress:
 
     def request_done(self, entry: dict[str, Any]) -> None:
         self._tally.record(entry)
-        self._bar.update(self._task, description=f"{self._title}: wave {self._tally.wave + 1}, "
-                                                 f"{self._tally.summary()}")
+        self._bar.update(
+            self._task,
+            description=f"{self._title}: wave {self._tally.wave + 1}, {self._tally.summary()}",
+        )
 
 
 def progress_for(title: str, quiet: bool, stream: Any = None) -> Progress:

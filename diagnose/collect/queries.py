@@ -15,8 +15,10 @@ def kql_string(value: str) -> str:
 
 
 def hubs_named(name: str, resource_group: str | None = None) -> str:
-    query = ("resources | where type =~ 'microsoft.machinelearningservices/workspaces'"
-             f" and kind =~ 'hub' and name =~ {kql_string(name)}")
+    query = (
+        "resources | where type =~ 'microsoft.machinelearningservices/workspaces'"
+        f" and kind =~ 'hub' and name =~ {kql_string(name)}"
+    )
     if resource_group:
         query += f" and resourceGroup =~ {kql_string(resource_group)}"
     return query + " | project id, name, resourceGroup, subscriptionId, location | order by id asc"
@@ -24,8 +26,10 @@ def hubs_named(name: str, resource_group: str | None = None) -> str:
 
 def subscription_rows() -> str:
     """The subscription rows with their management-group ancestry (nearest first)."""
-    return ("resourcecontainers | where type =~ 'microsoft.resources/subscriptions'"
-            " | project id, name, type, tenantId, subscriptionId, properties")
+    return (
+        "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'"
+        " | project id, name, type, tenantId, subscriptionId, properties"
+    )
 
 
 def resources_by_name(types: Iterable[str], names: Iterable[str]) -> str:
@@ -33,7 +37,9 @@ def resources_by_name(types: Iterable[str], names: Iterable[str]) -> str:
     endpoint or account name rather than by ARM id)."""
     type_list = ", ".join(kql_string(t) for t in sorted(set(types)))
     name_list = ", ".join(kql_string(n) for n in sorted(set(names)))
-    return (f"resources | where type in~ ({type_list}) and (name in~ ({name_list})"
-            f" or tostring(properties.customSubDomainName) in~ ({name_list}))"
-            " | project id, name, type,"
-            " customSubDomainName = tostring(properties.customSubDomainName) | order by id asc")
+    return (
+        f"resources | where type in~ ({type_list}) and (name in~ ({name_list})"
+        f" or tostring(properties.customSubDomainName) in~ ({name_list}))"
+        " | project id, name, type,"
+        " customSubDomainName = tostring(properties.customSubDomainName) | order by id asc"
+    )

@@ -33,8 +33,9 @@ class Relevance:
         if key in self.resources or key in self._ancestors:
             return True
         segments = segments_of(key)
-        return any("/" + "/".join(segments[:end]) in self.resources
-                   for end in range(2, len(segments)))
+        return any(
+            "/" + "/".join(segments[:end]) in self.resources for end in range(2, len(segments))
+        )
 
     def matches(self, scope: str, resource_id: str) -> bool:
         """Whether an assignment at `scope` matters to this one resource."""

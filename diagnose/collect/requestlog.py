@@ -60,15 +60,18 @@ class RequestLog:
 
 
 def safe_query(url: str) -> dict[str, str]:
-    return {key: (value if key.lower() in KEPT_QUERY else REDACTED)
-            for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    return {
+        key: (value if key.lower() in KEPT_QUERY else REDACTED)
+        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    }
 
 
 class RequestLogPolicy(HTTPPolicy):
     """Times each attempt (it sits after the retry policy) and records it."""
 
-    def __init__(self, log: RequestLog, service: str,
-                 clean: Callable[[str], str] = lambda text: text) -> None:
+    def __init__(
+        self, log: RequestLog, service: str, clean: Callable[[str], str] = lambda text: text
+    ) -> None:
         super().__init__()
         self._log = log
         self._service = service
@@ -87,9 +90,13 @@ class RequestLogPolicy(HTTPPolicy):
         try:
             response = self.next.send(request)
         except BaseException as exc:
-            entry.update(status=None, durationMs=_ms(start), requestId=None,
-                         correlationId=None,
-                         error=self._clean(f"{type(exc).__name__}: {exc}")[:300])
+            entry.update(
+                status=None,
+                durationMs=_ms(start),
+                requestId=None,
+                correlationId=None,
+                error=self._clean(f"{type(exc).__name__}: {exc}")[:300],
+            )
             self._log.add(entry)
             raise
         headers = response.http_response.headers
@@ -97,8 +104,7 @@ class RequestLogPolicy(HTTPPolicy):
             status=response.http_response.status_code,
             durationMs=_ms(start),
             requestId=self._header(headers, "x-ms-request-id", "request-id"),
-            correlationId=self._header(headers, "x-ms-correlation-request-id",
-                                       "client-request-id"),
+            correlationId=self._header(headers, "x-ms-correlation-request-id", "client-request-id"),
         )
         self._log.add(entry)
         return response

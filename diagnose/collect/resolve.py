@@ -23,27 +23,37 @@ def resolve_hub(arm: ArmClient, hub: HubRef, credentials: Any = None) -> str:
         if exc.status == 401:
             from diagnose.collect.credentials import rejected_credentials
 
-            raise rejected_credentials(credentials, f"{exc.code}: {exc.message}",
-                                       exc.tenant) from None
-        raise BadInput(f"could not look up hub {hub.name!r} in Azure Resource Graph "
-                       f"({exc.status} {exc.code}: {exc.message})", where="--hub",
-                       fix="retry with a longer --timeout" if exc.code == TIMEOUT else
-                           "pass the hub's full ARM id, or --subscription and "
-                           "--resource-group with the name") from None
-    ids = sorted({row["id"] for row in rows
-                  if isinstance(row, dict) and isinstance(row.get("id"), str)}, key=str.lower)
+            raise rejected_credentials(
+                credentials, f"{exc.code}: {exc.message}", exc.tenant
+            ) from None
+        raise BadInput(
+            f"could not look up hub {hub.name!r} in Azure Resource Graph "
+            f"({exc.status} {exc.code}: {exc.message})",
+            where="--hub",
+            fix="retry with a longer --timeout"
+            if exc.code == TIMEOUT
+            else "pass the hub's full ARM id, or --subscription and --resource-group with the name",
+        ) from None
+    ids = sorted(
+        {row["id"] for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str)},
+        key=str.lower,
+    )
     where = _where(hub)
     if not ids:
-        raise BadInput(f"no hub named {hub.name!r} {where}", where="--hub",
-                       fix="check the name and that you can read the hub (Reader), or pass its "
-                           "ARM id")
+        raise BadInput(
+            f"no hub named {hub.name!r} {where}",
+            where="--hub",
+            fix="check the name and that you can read the hub (Reader), or pass its ARM id",
+        )
     if len(ids) > 1:
         listed = "\n    ".join(ids[:MAX_LISTED])
         more = f"\n    ... and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
-        raise BadInput(f"{len(ids)} hubs are named {hub.name!r} {where}:\n    {listed}{more}",
-                       where="--hub",
-                       fix="pass one of these ids to --hub, or add --subscription ID and "
-                           "--resource-group NAME")
+        raise BadInput(
+            f"{len(ids)} hubs are named {hub.name!r} {where}:\n    {listed}{more}",
+            where="--hub",
+            fix="pass one of these ids to --hub, or add --subscription ID and "
+            "--resource-group NAME",
+        )
     return ids[0]
 
 

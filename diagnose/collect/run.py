@@ -34,19 +34,38 @@ from diagnose.errors import BadInput
 from diagnose.snapshot import parse_snapshot
 
 
-def collect(settings: Settings, credentials: Credentials, *,
-            retry: RetrySettings | None = None, progress: Progress | None = None,
-            now: datetime | None = None) -> Collection:
+def collect(
+    settings: Settings,
+    credentials: Credentials,
+    *,
+    retry: RetrySettings | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Collection:
     progress = progress or NoProgress()
     retry = retry or RetrySettings()
     shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
-    arm = arm_client(settings.arm_endpoint, credentials.arm, settings.arm_scope, log,
-                     concurrency=settings.concurrency, retry=retry, shared=shared)
+    arm = arm_client(
+        settings.arm_endpoint,
+        credentials.arm,
+        settings.arm_scope,
+        log,
+        concurrency=settings.concurrency,
+        retry=retry,
+        shared=shared,
+    )
     graph = None
     if credentials.graph is not None:
-        graph = graph_client(settings.graph_endpoint, credentials.graph, settings.graph_scope,
-                             log, concurrency=settings.concurrency, retry=retry, shared=shared)
+        graph = graph_client(
+            settings.graph_endpoint,
+            credentials.graph,
+            settings.graph_scope,
+            log,
+            concurrency=settings.concurrency,
+            retry=retry,
+            shared=shared,
+        )
     try:
         wave = 0
         if settings.hub.id is None:
@@ -72,10 +91,14 @@ def collect(settings: Settings, credentials: Credentials, *,
             state = collector.state
             if settings.project and not state.projects and not timed_out:
                 names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
-                raise BadInput(f"hub {hub['name']!r} has no project named {settings.project!r}",
-                               where="--project", fix=f"its projects: {names}")
-            data = build_snapshot(state, directory, hub_id=hub["id"], project=settings.project,
-                                  now=now)
+                raise BadInput(
+                    f"hub {hub['name']!r} has no project named {settings.project!r}",
+                    where="--project",
+                    fix=f"its projects: {names}",
+                )
+            data = build_snapshot(
+                state, directory, hub_id=hub["id"], project=settings.project, now=now
+            )
         data = shared.tokens.clean_json(data)
         requests = shared.tokens.clean_json(log.entries())
     finally:
@@ -89,40 +112,52 @@ def collect(settings: Settings, credentials: Credentials, *,
     return Collection(snapshot, requests, waves=scheduler.deepest + 1)
 
 
-def read_hub(arm: ArmClient, hub_id: str, credentials: Credentials | None = None
-             ) -> dict[str, Any]:
+def read_hub(arm: ArmClient, hub_id: str, credentials: Credentials | None = None) -> dict[str, Any]:
     """GET the hub; anything but a readable hub is bad input (there is nothing to diagnose)."""
     try:
         hub = arm.get(hub_id, {"api-version": apiversions.WORKSPACES})
     except ApiError as exc:
         detail = f"{exc.status} {exc.code}: {exc.message}" if exc.status else exc.message
         if exc.status == 404:
-            raise BadInput(f"no such hub ({detail})", where=hub_id,
-                           fix="check the subscription, resource group and name, or pass "
-                               "--hub NAME to look it up") from None
+            raise BadInput(
+                f"no such hub ({detail})",
+                where=hub_id,
+                fix="check the subscription, resource group and name, or pass "
+                "--hub NAME to look it up",
+            ) from None
         if exc.status == 401:
-            raise rejected_credentials(credentials, detail, exc.tenant,
-                                       arm.endpoint) from None
+            raise rejected_credentials(credentials, detail, exc.tenant, arm.endpoint) from None
         if exc.code == TIMEOUT:
-            raise BadInput(f"could not read the hub in time ({detail})", where=hub_id,
-                           fix="retry with a longer --timeout, and check network access to "
-                               "--arm-endpoint") from None
+            raise BadInput(
+                f"could not read the hub in time ({detail})",
+                where=hub_id,
+                fix="retry with a longer --timeout, and check network access to --arm-endpoint",
+            ) from None
         if exc.status == 403:
-            raise BadInput(f"you cannot read this hub ({detail})", where=hub_id,
-                           fix="ask for Reader on the hub (or its resource group), then retry"
-                           ) from None
-        raise BadInput(f"could not read the hub ({detail})", where=hub_id,
-                       fix="retry in a moment; check --arm-endpoint and network access to it"
-                       ) from None
+            raise BadInput(
+                f"you cannot read this hub ({detail})",
+                where=hub_id,
+                fix="ask for Reader on the hub (or its resource group), then retry",
+            ) from None
+        raise BadInput(
+            f"could not read the hub ({detail})",
+            where=hub_id,
+            fix="retry in a moment; check --arm-endpoint and network access to it",
+        ) from None
     if not fits(RESOURCE, hub):
         raise BadInput("what Azure returned for the hub is not an ARM resource", where=hub_id)
     kind = str(hub.get("kind") or "").lower()
     if kind != "hub":
         properties = hub.get("properties")
         hub_of = properties.get("hubResourceId") if isinstance(properties, dict) else None
-        fix = (f"this is a project: pass its hub, --hub {hub_of} --project {hub.get('name')}"
-               if kind == "project" and isinstance(hub_of, str)
-               else "pass a workspace of kind Hub")
-        raise BadInput(f"this workspace is of kind {hub.get('kind') or 'Default'!r}, not a hub",
-                       where=hub_id, fix=fix)
+        fix = (
+            f"this is a project: pass its hub, --hub {hub_of} --project {hub.get('name')}"
+            if kind == "project" and isinstance(hub_of, str)
+            else "pass a workspace of kind Hub"
+        )
+        raise BadInput(
+            f"this workspace is of kind {hub.get('kind') or 'Default'!r}, not a hub",
+            where=hub_id,
+            fix=fix,
+        )
     return hub

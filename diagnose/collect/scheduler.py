@@ -56,8 +56,9 @@ class Scheduler:
             self.steps += 1
             self.deepest = max(self.deepest, wave)
             if len(self._workers) < self._concurrency:
-                worker = threading.Thread(target=self._work, daemon=True,
-                                          name=f"collect-{len(self._workers)}")
+                worker = threading.Thread(
+                    target=self._work, daemon=True, name=f"collect-{len(self._workers)}"
+                )
                 self._workers.append(worker)
                 worker.start()
         self._queue.put((priority, wave, next(self._order), step, args))

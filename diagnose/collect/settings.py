@@ -23,13 +23,24 @@ class Cloud:
 
 
 CLOUDS = {
-    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com",
-                        "https://graph.microsoft.com", "login.microsoftonline.com"),
-    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn",
-                             "https://microsoftgraph.chinacloudapi.cn",
-                             "login.chinacloudapi.cn"),
-    "AzureUSGovernment": Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net",
-                               "https://graph.microsoft.us", "login.microsoftonline.us"),
+    "AzureCloud": Cloud(
+        "AzureCloud",
+        "https://management.azure.com",
+        "https://graph.microsoft.com",
+        "login.microsoftonline.com",
+    ),
+    "AzureChinaCloud": Cloud(
+        "AzureChinaCloud",
+        "https://management.chinacloudapi.cn",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "login.chinacloudapi.cn",
+    ),
+    "AzureUSGovernment": Cloud(
+        "AzureUSGovernment",
+        "https://management.usgovcloudapi.net",
+        "https://graph.microsoft.us",
+        "login.microsoftonline.us",
+    ),
 }
 
 # Workspace names: 3-33 characters, letters, digits, '-' and '_', starting alphanumeric.
@@ -96,22 +107,37 @@ def settings_from(options: LiveOptions) -> Settings:
     """The checked Settings of a live collection, or BadInput naming the option to change."""
     cloud = CLOUDS.get(options.cloud or "AzureCloud")
     if cloud is None:
-        raise BadInput(f"unknown cloud {options.cloud!r}", where="--cloud",
-                       fix="use one of " + ", ".join(CLOUDS))
+        raise BadInput(
+            f"unknown cloud {options.cloud!r}",
+            where="--cloud",
+            fix="use one of " + ", ".join(CLOUDS),
+        )
     concurrency = options.concurrency
     if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise BadInput(f"{concurrency!r} is not a number from 1 to {MAX_CONCURRENCY}",
-                       where="--concurrency", fix="use for example --concurrency 8")
+        raise BadInput(
+            f"{concurrency!r} is not a number from 1 to {MAX_CONCURRENCY}",
+            where="--concurrency",
+            fix="use for example --concurrency 8",
+        )
     timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or \
-            not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
-        raise BadInput(f"{timeout!r} is not a number of seconds above 0 and at most "
-                       f"{MAX_TIMEOUT:g}",
-                       where="--timeout", fix="use for example --timeout 600")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise BadInput(
+            f"{timeout!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT:g}",
+            where="--timeout",
+            fix="use for example --timeout 600",
+        )
     project = options.project
     if project is not None and not HUB_NAME.match(project):
-        raise BadInput(f"{project!r} is not a valid project name", where="--project",
-                       fix="a project name has 3-33 letters, digits, '-' or '_'")
+        raise BadInput(
+            f"{project!r} is not a valid project name",
+            where="--project",
+            fix="a project name has 3-33 letters, digits, '-' or '_'",
+        )
     return Settings(
         hub=parse_hub(options.hub, options.subscription, options.resource_group),
         project=project,
@@ -129,19 +155,21 @@ def settings_from_args(args: Any) -> Settings:
     """settings_from() for an argparse-like namespace (the test harness and benchmarks hold
     one); absent attributes take LiveOptions' defaults."""
     defaults = LiveOptions(hub="")
-    return settings_from(LiveOptions(
-        hub=args.hub,
-        subscription=getattr(args, "subscription", None),
-        resource_group=getattr(args, "resource_group", None),
-        project=getattr(args, "project", None),
-        auth=getattr(args, "auth", None) or defaults.auth,
-        cloud=getattr(args, "cloud", None) or defaults.cloud,
-        arm_endpoint=getattr(args, "arm_endpoint", None),
-        graph_endpoint=getattr(args, "graph_endpoint", None),
-        concurrency=getattr(args, "concurrency", defaults.concurrency),
-        timeout=getattr(args, "timeout", None),
-        quiet=bool(getattr(args, "quiet", False)),
-    ))
+    return settings_from(
+        LiveOptions(
+            hub=args.hub,
+            subscription=getattr(args, "subscription", None),
+            resource_group=getattr(args, "resource_group", None),
+            project=getattr(args, "project", None),
+            auth=getattr(args, "auth", None) or defaults.auth,
+            cloud=getattr(args, "cloud", None) or defaults.cloud,
+            arm_endpoint=getattr(args, "arm_endpoint", None),
+            graph_endpoint=getattr(args, "graph_endpoint", None),
+            concurrency=getattr(args, "concurrency", defaults.concurrency),
+            timeout=getattr(args, "timeout", None),
+            quiet=bool(getattr(args, "quiet", False)),
+        )
+    )
 
 
 def endpoint(url: str, flag: str) -> str:
@@ -153,8 +181,9 @@ def endpoint(url: str, flag: str) -> str:
     except ValueError as exc:
         raise BadInput(f"{url!r} is not a URL ({exc})", where=flag, fix=fix) from None
     if parts.scheme.lower() != "https":
-        raise BadInput(f"{url!r} is not an https URL: tokens are only sent over TLS",
-                       where=flag, fix=fix)
+        raise BadInput(
+            f"{url!r} is not an https URL: tokens are only sent over TLS", where=flag, fix=fix
+        )
     if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
         raise BadInput(f"{url!r} must be just https://host[:port]", where=flag, fix=fix)
     if parts.path not in ("", "/"):
@@ -167,25 +196,38 @@ def parse_hub(value: str, subscription: str | None, resource_group: str | None) 
     value = (value or "").strip()
     if value.startswith("/"):
         parsed = followable(value)
-        if (parsed is None or parsed.is_extension or parsed.type != WORKSPACE
-                or len(parsed.names) != 1):
+        if (
+            parsed is None
+            or parsed.is_extension
+            or parsed.type != WORKSPACE
+            or len(parsed.names) != 1
+        ):
             raise BadInput(
-                f"{value!r} is not the ARM id of a workspace", where="--hub",
+                f"{value!r} is not the ARM id of a workspace",
+                where="--hub",
                 fix="pass /subscriptions/<id>/resourceGroups/<group>/providers/"
-                    "Microsoft.MachineLearningServices/workspaces/<hub>, or just the hub name")
+                "Microsoft.MachineLearningServices/workspaces/<hub>, or just the hub name",
+            )
         return HubRef(id=parsed.id)
     if not HUB_NAME.match(value):
-        raise BadInput(f"{value!r} is neither a hub ARM id nor a valid hub name", where="--hub",
-                       fix="a hub name has 3-33 letters, digits, '-' or '_'")
+        raise BadInput(
+            f"{value!r} is neither a hub ARM id nor a valid hub name",
+            where="--hub",
+            fix="a hub name has 3-33 letters, digits, '-' or '_'",
+        )
     if subscription is not None and not GUID.match(subscription.strip()):
-        raise BadInput(f"{subscription!r} is not a subscription id (a GUID)",
-                       where="--subscription")
+        raise BadInput(
+            f"{subscription!r} is not a subscription id (a GUID)", where="--subscription"
+        )
     if resource_group is not None and not RESOURCE_GROUP.match(resource_group.strip()):
-        raise BadInput(f"{resource_group!r} is not a valid resource group name",
-                       where="--resource-group")
+        raise BadInput(
+            f"{resource_group!r} is not a valid resource group name", where="--resource-group"
+        )
     sub = subscription.strip().lower() if subscription else None
     group = resource_group.strip() if resource_group else None
     if sub and group:
-        return HubRef(id=f"/subscriptions/{sub}/resourceGroups/{group}/providers/"
-                         f"Microsoft.MachineLearningServices/workspaces/{value}")
+        return HubRef(
+            id=f"/subscriptions/{sub}/resourceGroups/{group}/providers/"
+            f"Microsoft.MachineLearningServices/workspaces/{value}"
+        )
     return HubRef(name=value, subscription=sub, resource_group=group)

@@ -23,9 +23,13 @@ def _validator(definition: str) -> Callable[[Any], Any]:
     # The schema's own definitions under its $id. Compiling rewrites only the $ref of the
     # document it is given (this wrapper), never those it resolves: schema() stays as it is.
     whole = schema()
-    return fastjsonschema.compile({"$id": whole.get("$id", ""),
-                                   "$ref": f"#/definitions/{definition}",
-                                   "definitions": whole["definitions"]})
+    return fastjsonschema.compile(
+        {
+            "$id": whole.get("$id", ""),
+            "$ref": f"#/definitions/{definition}",
+            "definitions": whole["definitions"],
+        }
+    )
 
 
 def fits(definition: str, item: Any) -> bool:

@@ -214,8 +214,12 @@ class Remediation:
     def dedupe_key(self) -> tuple[Any, ...]:
         if self.kind == RemediationKind.CONFIGURATION:
             return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
-        return (self.kind, (self.principal_id or "").lower(),
-                (self.role_definition_id or "").lower(), (self.scope or "").lower())
+        return (
+            self.kind,
+            (self.principal_id or "").lower(),
+            (self.role_definition_id or "").lower(),
+            (self.scope or "").lower(),
+        )
 
 
 @dataclass(frozen=True)
@@ -237,8 +241,14 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.status.rank, self.severity.rank, self.check_id, self.resource.lower(),
-                self.principal.id if self.principal else "", self.message)
+        return (
+            self.status.rank,
+            self.severity.rank,
+            self.check_id,
+            self.resource.lower(),
+            self.principal.id if self.principal else "",
+            self.message,
+        )
 
 
 CheckOutput = Iterable[Union[Requirement, "Draft"]]
@@ -290,7 +300,7 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
     matches = list(pattern.finditer(text))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        body = " ".join(text[match.end():end].split())
+        body = " ".join(text[match.end() : end].split())
         found[match.group(1)] = body[:1].upper() + body[1:]
     missing = [t for t in SECTION_TITLES if not found.get(t)]
     if missing:
@@ -298,10 +308,16 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
     return found
 
 
-def check(*, id: str, title: str, severity: Severity, scenario: str,
-          docs: tuple[str, ...] = (), people: bool = False,
-          explains: tuple[ErrorText, ...] = ()
-          ) -> Callable[[Callable[[CheckContext], CheckOutput]], CheckInfo]:
+def check(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    scenario: str,
+    docs: tuple[str, ...] = (),
+    people: bool = False,
+    explains: tuple[ErrorText, ...] = (),
+) -> Callable[[Callable[[CheckContext], CheckOutput]], CheckInfo]:
     """Declare a check. The decorated function becomes a CheckInfo. `people=True` marks a
     check about the members and users of the hub and its projects (see CheckInfo.people);
     `explains` names the error texts whose usual cause it looks at (diagnose.engine.errortexts),
@@ -311,7 +327,8 @@ def check(*, id: str, title: str, severity: Severity, scenario: str,
 
     def wrap(function: Callable[[CheckContext], CheckOutput]) -> CheckInfo:
         sections = parse_sections(function.__doc__ or "", f"check {id}")
-        return CheckInfo(id, title, severity, scenario, tuple(docs), sections, function,
-                         people, tuple(explains))
+        return CheckInfo(
+            id, title, severity, scenario, tuple(docs), sections, function, people, tuple(explains)
+        )
 
     return wrap

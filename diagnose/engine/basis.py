@@ -28,12 +28,16 @@ from diagnose.engine.context import CheckContext
 from diagnose.model.authorization import ReadError
 from diagnose.model.resources import Resource
 
-COLLECT_ROLES = ("Collect with a principal that can read role assignments (Reader on the "
-                 "subscription).")
-COLLECT_LONGER = ("Collect again with a longer --timeout (the reads ran out of time; they were "
-                  "not refused).")
-COLLECT_TARGET = ("Collect the hub again (diagnose collect --hub HUB -o FILE) with a principal "
-                  "that can read it (Reader on the subscription).")
+COLLECT_ROLES = (
+    "Collect with a principal that can read role assignments (Reader on the subscription)."
+)
+COLLECT_LONGER = (
+    "Collect again with a longer --timeout (the reads ran out of time; they were not refused)."
+)
+COLLECT_TARGET = (
+    "Collect the hub again (diagnose collect --hub HUB -o FILE) with a principal "
+    "that can read it (Reader on the subscription)."
+)
 
 
 class GapKind(StrEnum):
@@ -60,7 +64,9 @@ class Basis:
     def __init__(self, ctx: CheckContext) -> None:
         self._authz = ctx.model.authorization
         self.targets: list[Resource] = [
-            *ctx.hubs, *(project for hub in ctx.hubs for project in ctx.projects(hub))]
+            *ctx.hubs,
+            *(project for hub in ctx.hubs for project in ctx.projects(hub)),
+        ]
         self.gaps: tuple[Gap, ...] = (*_target_gaps(ctx), *self._role_gaps())
 
     @property
@@ -78,12 +84,15 @@ class Basis:
         for gap in self.gaps:
             reason = gap.reason[:1].upper() + gap.reason[1:]
             if gap.kind is GapKind.TARGET:
-                sentences.append(f"{reason}: checks about the people who use it cannot be "
-                                 f"decided. {COLLECT_TARGET}")
+                sentences.append(
+                    f"{reason}: checks about the people who use it cannot be "
+                    f"decided. {COLLECT_TARGET}"
+                )
             else:
                 advice = COLLECT_LONGER if gap.timed_out else COLLECT_ROLES
-                sentences.append(f"{reason}: checks about who holds which role cannot be "
-                                 f"decided. {advice}")
+                sentences.append(
+                    f"{reason}: checks about who holds which role cannot be decided. {advice}"
+                )
         return " ".join(dict.fromkeys(sentences))
 
     def doubt(self, scope: str) -> str | None:
@@ -112,19 +121,29 @@ class Basis:
                 timed_out = timed_out and error.code == "Timeout"
         if places:
             codes = ", ".join(w for w in why if w)
-            return [Gap(GapKind.UNREADABLE,
-                        f"role assignments at {_and(list(places.values()))} could not be read"
-                        + (f" ({codes})" if codes else ""), timed_out=timed_out)]
+            return [
+                Gap(
+                    GapKind.UNREADABLE,
+                    f"role assignments at {_and(list(places.values()))} could not be read"
+                    + (f" ({codes})" if codes else ""),
+                    timed_out=timed_out,
+                )
+            ]
         by_scope = self._authz.assignments_by_scope
-        reaching = {key for target in self.targets
-                    for key in self._authz.tree.ancestors(target.key)}
+        reaching = {
+            key for target in self.targets for key in self._authz.tree.ancestors(target.key)
+        }
         if any(by_scope.get(key) for key in reaching):
             return []
-        return [Gap(GapKind.EMPTY,
-                    "no role assignment at all was read for the hub, its projects, or the "
-                    "resource groups, subscription and management groups above them (someone "
-                    "always holds a role there, at least the subscription's Owner, so they were "
-                    "not collected or were filtered out)")]
+        return [
+            Gap(
+                GapKind.EMPTY,
+                "no role assignment at all was read for the hub, its projects, or the "
+                "resource groups, subscription and management groups above them (someone "
+                "always holds a role there, at least the subscription's Owner, so they were "
+                "not collected or were filtered out)",
+            )
+        ]
 
 
 def _target_gaps(ctx: CheckContext) -> list[Gap]:
@@ -139,9 +158,14 @@ def _target_gaps(ctx: CheckContext) -> list[Gap]:
         return [Gap(GapKind.TARGET, reason)]
     project = ctx.target_project
     if project is not None and not any(
-            p.name.lower() == project for hub in ctx.hubs for p in ctx.model.projects_of(hub)):
-        return [Gap(GapKind.TARGET, "the project the snapshot names as its target is not a "
-                                    "project of its hub")]
+        p.name.lower() == project for hub in ctx.hubs for p in ctx.model.projects_of(hub)
+    ):
+        return [
+            Gap(
+                GapKind.TARGET,
+                "the project the snapshot names as its target is not a project of its hub",
+            )
+        ]
     return []
 
 

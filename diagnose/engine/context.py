@@ -124,8 +124,9 @@ def describe_scope(scope: str, resource: Resource | None = None) -> str:
 
 
 class CheckContext:
-    def __init__(self, model: Model, *, creator: str | None = None,
-                 evaluator: Evaluator | None = None) -> None:
+    def __init__(
+        self, model: Model, *, creator: str | None = None, evaluator: Evaluator | None = None
+    ) -> None:
         self.model = model
         self.directory = model.authorization.directory
         self._creator = creator
@@ -189,8 +190,10 @@ class CheckContext:
         return [Connection(c, workspace) for c in self.model.connections_of(workspace)]
 
     def all_connections(self) -> list[Connection]:
-        return self.memo("all connections", lambda: [
-            c for _, workspace in self.workspaces() for c in self.connections(workspace)])
+        return self.memo(
+            "all connections",
+            lambda: [c for _, workspace in self.workspaces() for c in self.connections(workspace)],
+        )
 
     def usable_connections(self, workspace: Resource) -> list[Connection]:
         """Connections usable inside a workspace: its own, plus for a project the hub's shared
@@ -221,12 +224,12 @@ class CheckContext:
         name = str(connection.metadata.get("accountname") or "").lower()
         if not name:
             return None
-        return next((r for r in self.model.of_type(types.STORAGE_ACCOUNT)
-                     if r.name.lower() == name), None)
+        return next(
+            (r for r in self.model.of_type(types.STORAGE_ACCOUNT) if r.name.lower() == name), None
+        )
 
     # -- principals ----------------------------------------------------------------------
-    def principal(self, principal_id: str, fallback_type: str = "ServicePrincipal"
-                  ) -> PrincipalRef:
+    def principal(self, principal_id: str, fallback_type: str = "ServicePrincipal") -> PrincipalRef:
         entry = self.directory.get(principal_id)
         if entry is None:
             return PrincipalRef(principal_id.lower(), fallback_type)
@@ -238,8 +241,12 @@ class CheckContext:
         if principal_id is None:
             return None
         ref = self.principal(principal_id)
-        return PrincipalRef(ref.id, "ServicePrincipal", ref.display_name or resource.name,
-                            description=f"the managed identity of {describe(resource)}")
+        return PrincipalRef(
+            ref.id,
+            "ServicePrincipal",
+            ref.display_name or resource.name,
+            description=f"the managed identity of {describe(resource)}",
+        )
 
     def user_assigned_identities(self, resource: Resource) -> list[tuple[str, PrincipalRef | None]]:
         found: list[tuple[str, PrincipalRef | None]] = []
@@ -248,9 +255,17 @@ class CheckContext:
             principal_id = principal_id or (uami.prop("principalId") if uami else None)
             if principal_id:
                 name = last_segment(resource_id)
-                found.append((resource_id, PrincipalRef(
-                    str(principal_id).lower(), "ServicePrincipal", name,
-                    description=f"the user-assigned identity '{name}'")))
+                found.append(
+                    (
+                        resource_id,
+                        PrincipalRef(
+                            str(principal_id).lower(),
+                            "ServicePrincipal",
+                            name,
+                            description=f"the user-assigned identity '{name}'",
+                        ),
+                    )
+                )
             else:
                 found.append((resource_id, None))
         return found
@@ -267,8 +282,10 @@ class CheckContext:
         return list(self.model.authorization.assignments_by_scope.get(resource.key, ()))
 
     def _members(self, workspace: Resource) -> list[PrincipalRef]:
-        own = {workspace.identity.system_principal_id, *(
-            (p or "").lower() for p in workspace.identity.user_assigned.values())}
+        own = {
+            workspace.identity.system_principal_id,
+            *((p or "").lower() for p in workspace.identity.user_assigned.values()),
+        }
         found: dict[str, PrincipalRef] = {}
         for assignment in self.model.authorization.assignments_by_scope.get(workspace.key, ()):
             if assignment.principal_id in own or assignment.principal_id in found:
@@ -277,7 +294,8 @@ class CheckContext:
             if entry is not None and entry.deleted:
                 continue
             found[assignment.principal_id] = self.principal(
-                assignment.principal_id, assignment.principal_type or "User")
+                assignment.principal_id, assignment.principal_type or "User"
+            )
         return sorted(found.values(), key=lambda p: (p.type, p.display_name or "", p.id))
 
     def first_party_app(self) -> PrincipalRef | None:
@@ -299,8 +317,9 @@ class CheckContext:
     def read_errors(self, resource_id: str) -> list[ReadError]:
         """Errors reading this resource itself (not its authorization data)."""
         key = scope_key(resource_id)
-        return [e for e in self.model.authorization.errors_by_topic.get("resource", {})
-                .get(key, ())]
+        return [
+            e for e in self.model.authorization.errors_by_topic.get("resource", {}).get(key, ())
+        ]
 
     @cached_property
     def collected_at(self) -> datetime | None:
@@ -318,8 +337,11 @@ def _hosts_of(resource: Resource) -> list[str]:
     if resource.type == types.COGNITIVE_ACCOUNT:
         subdomain = str(resource.prop("customSubDomainName") or "").lower()
         if subdomain:
-            hosts += [f"{subdomain}.openai.azure.com", f"{subdomain}.cognitiveservices.azure.com",
-                      f"{subdomain}.services.ai.azure.com"]
+            hosts += [
+                f"{subdomain}.openai.azure.com",
+                f"{subdomain}.cognitiveservices.azure.com",
+                f"{subdomain}.services.ai.azure.com",
+            ]
         endpoints = [resource.prop("endpoint"), *(_lower_keys(resource.prop("endpoints")).values())]
         hosts += [urlparse(str(e)).hostname or "" for e in endpoints if e]
     elif resource.type == types.SEARCH_SERVICE:

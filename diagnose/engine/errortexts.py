@@ -37,5 +37,4 @@ class ErrorText:
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "compiled",
-                           re.compile(self.regex, re.IGNORECASE | re.DOTALL))
+        object.__setattr__(self, "compiled", re.compile(self.regex, re.IGNORECASE | re.DOTALL))

@@ -41,8 +41,9 @@ def load_checks() -> tuple[list[CheckInfo], list[LoadError]]:
             if not isinstance(item, CheckInfo):
                 errors.append(LoadError(where, "is not a check (decorate it with @check)"))
             elif item.id in checks and checks[item.id] is not item:
-                errors.append(LoadError(where, f"check id {item.id} is already taken "
-                                               f"(by {owners[item.id]})"))
+                errors.append(
+                    LoadError(where, f"check id {item.id} is already taken (by {owners[item.id]})")
+                )
             else:
                 checks[item.id] = item
                 owners.setdefault(item.id, where)
@@ -50,8 +51,13 @@ def load_checks() -> tuple[list[CheckInfo], list[LoadError]]:
     for module_name, module in _builtin_modules(errors):
         found = checks_defined_in(module)
         if not found:
-            errors.append(LoadError(module_name, "defines no check (decorate a function with "
-                                                 "@check, or start the module's name with _)"))
+            errors.append(
+                LoadError(
+                    module_name,
+                    "defines no check (decorate a function with "
+                    "@check, or start the module's name with _)",
+                )
+            )
         register(module_name, found)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         where = f"{entry.name} = {entry.value}"
@@ -67,15 +73,20 @@ def load_checks() -> tuple[list[CheckInfo], list[LoadError]]:
 def builtin_module_names() -> list[str]:
     """The modules of the built-in package that hold checks (not the `_` helpers), sorted."""
     package = importlib.import_module(BUILTIN_PACKAGE)
-    return sorted(f"{BUILTIN_PACKAGE}.{info.name}"
-                  for info in pkgutil.iter_modules(package.__path__)
-                  if not info.name.startswith("_") and not info.ispkg)
+    return sorted(
+        f"{BUILTIN_PACKAGE}.{info.name}"
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_") and not info.ispkg
+    )
 
 
 def checks_defined_in(module: ModuleType) -> list[CheckInfo]:
     """The checks a module defines itself (not those it imports from another module)."""
-    return [value for value in vars(module).values()
-            if isinstance(value, CheckInfo) and value.run.__module__ == module.__name__]
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, CheckInfo) and value.run.__module__ == module.__name__
+    ]
 
 
 def _builtin_modules(errors: list[LoadError]) -> list[tuple[str, ModuleType]]:
@@ -89,27 +100,29 @@ def _builtin_modules(errors: list[LoadError]) -> list[tuple[str, ModuleType]]:
 
 
 def parse_ids(values: list[str]) -> list[str]:
-    return [part.strip().upper() for value in values for part in value.split(",")
-            if part.strip()]
+    return [part.strip().upper() for value in values for part in value.split(",") if part.strip()]
 
 
-def select_checks(checks: list[CheckInfo], select: list[str], ignore: list[str]
-                  ) -> list[CheckInfo]:
+def select_checks(checks: list[CheckInfo], select: list[str], ignore: list[str]) -> list[CheckInfo]:
     """Filter by ids or prefixes (CON, OYD001); a token that matches nothing is an error."""
     selected, ignored = parse_ids(select), parse_ids(ignore)
     for flag, tokens in (("--select", selected), ("--ignore", ignored)):
         for token in tokens:
             if not any(c.id.startswith(token) for c in checks):
-                raise BadInput(f"{flag} {token} matches no check",
-                               fix="run `diagnose checks` to list check ids and prefixes")
-    return [c for c in checks
-            if (not selected or any(c.id.startswith(t) for t in selected))
-            and not any(c.id.startswith(t) for t in ignored)]
+                raise BadInput(
+                    f"{flag} {token} matches no check",
+                    fix="run `diagnose checks` to list check ids and prefixes",
+                )
+    return [
+        c
+        for c in checks
+        if (not selected or any(c.id.startswith(t) for t in selected))
+        and not any(c.id.startswith(t) for t in ignored)
+    ]
 
 
 def find_check(checks: list[CheckInfo], check_id: str) -> CheckInfo:
     for item in checks:
         if item.id == check_id.strip().upper():
             return item
-    raise BadInput(f"no check has the id {check_id!r}",
-                   fix="run `diagnose checks` to list them")
+    raise BadInput(f"no check has the id {check_id!r}", fix="run `diagnose checks` to list them")

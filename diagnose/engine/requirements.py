@@ -38,43 +38,59 @@ MET = RequirementOutcome(None, (), None, None, "")
 """The outcome of every requirement that is met (most of them): no evidence is kept."""
 
 
-def evaluate(requirement: Requirement, evaluator: Evaluator,
-             collected_at: datetime | None = None) -> RequirementOutcome:
+def evaluate(
+    requirement: Requirement, evaluator: Evaluator, collected_at: datetime | None = None
+) -> RequirementOutcome:
     scope = requirement.target_scope
     principal = requirement.principal.id
-    quick = [evaluator.decide(principal, scope, op.name, data_action=op.data)
-             for op in requirement.operations]
+    quick = [
+        evaluator.decide(principal, scope, op.name, data_action=op.data)
+        for op in requirement.operations
+    ]
     if all(q.allowed for q in quick) and requirement.builtin_roles_only:
         custom_only = _custom_roles_only(requirement, evaluator)
         if custom_only:
-            decisions = [evaluator.check(principal, scope, op.name, data_action=op.data)
-                         for op in requirement.operations]
+            decisions = [
+                evaluator.check(principal, scope, op.name, data_action=op.data)
+                for op in requirement.operations
+            ]
             return RequirementOutcome(
-                requirement, tuple(decisions), requirement.status_if_missing,
+                requirement,
+                tuple(decisions),
+                requirement.status_if_missing,
                 Cause.MISSING_ROLE,
                 f"{_who(requirement)} {requirement.because}, so it needs "
                 f"{_operations([d for d in decisions if d.operation in custom_only])} on "
                 f"{describe_scope(scope, requirement.resource)}. Only custom roles grant it "
                 "here, and Azure does not let a custom role do this: a built-in role must.",
-                tuple(op for op in requirement.operations if op.name in custom_only))
+                tuple(op for op in requirement.operations if op.name in custom_only),
+            )
     if all(q.allowed for q in quick):
         young = _young_grants(requirement, quick, collected_at)
         if not young:
             return MET
-        decisions = [evaluator.check(principal, scope, op.name, data_action=op.data,
-                                     explain=False) for op in requirement.operations]
+        decisions = [
+            evaluator.check(principal, scope, op.name, data_action=op.data, explain=False)
+            for op in requirement.operations
+        ]
         return RequirementOutcome(
-            requirement, tuple(decisions), Status.WARN, Cause.PROPAGATION,
+            requirement,
+            tuple(decisions),
+            Status.WARN,
+            Cause.PROPAGATION,
             f"{_who(requirement)} {requirement.because}; the role that grants it was assigned "
             f"only {young} before the snapshot was taken. Azure can take up to 10 minutes to "
             "apply a new role (up to 24 hours for a managed identity that gets it through a "
-            "group): if calls still fail, wait and retry before changing anything.")
+            "group): if calls still fail, wait and retry before changing anything.",
+        )
     # Evidence, near misses included, only for what is not allowed.
-    decisions = [evaluator.check(principal, scope, op.name, data_action=op.data,
-                                 explain=not q.allowed)
-                 for op, q in zip(requirement.operations, quick, strict=True)]
-    missing = tuple(op for op, d in zip(requirement.operations, decisions, strict=True)
-                    if not d.allowed)
+    decisions = [
+        evaluator.check(principal, scope, op.name, data_action=op.data, explain=not q.allowed)
+        for op, q in zip(requirement.operations, quick, strict=True)
+    ]
+    missing = tuple(
+        op for op, d in zip(requirement.operations, decisions, strict=True) if not d.allowed
+    )
     failing = [d for d in decisions if not d.allowed]
     outcome, cause = _classify(failing)
     status = requirement.status_if_missing if outcome is Outcome.DENIED else Status.UNKNOWN
@@ -82,17 +98,25 @@ def evaluate(requirement: Requirement, evaluator: Evaluator,
     return RequirementOutcome(requirement, tuple(decisions), status, cause, message, missing)
 
 
-def unfounded(requirement: Requirement, outcome: RequirementOutcome, doubt: str
-              ) -> RequirementOutcome:
+def unfounded(
+    requirement: Requirement, outcome: RequirementOutcome, doubt: str
+) -> RequirementOutcome:
     """A shortfall the snapshot cannot vouch for (the role assignments that could grant it were
     not all read) as `unknown`: never a failure with a fix to apply."""
     missing = outcome.missing or requirement.operations
-    head = (f"{_who(requirement)} {requirement.because}, so it needs "
-            f"{_names([op.name for op in missing])} on "
-            f"{describe_scope(requirement.target_scope, requirement.resource)}.")
+    head = (
+        f"{_who(requirement)} {requirement.because}, so it needs "
+        f"{_names([op.name for op in missing])} on "
+        f"{describe_scope(requirement.target_scope, requirement.resource)}."
+    )
     return RequirementOutcome(
-        requirement, outcome.decisions, Status.UNKNOWN, Cause.UNREADABLE,
-        f"{head} Whether it has them cannot be told: {doubt}.", outcome.missing)
+        requirement,
+        outcome.decisions,
+        Status.UNKNOWN,
+        Cause.UNREADABLE,
+        f"{head} Whether it has them cannot be told: {doubt}.",
+        outcome.missing,
+    )
 
 
 def _custom_roles_only(requirement: Requirement, evaluator: Evaluator) -> set[str]:
@@ -100,8 +124,13 @@ def _custom_roles_only(requirement: Requirement, evaluator: Evaluator) -> set[st
     meet)."""
     found = set()
     for op in requirement.operations:
-        decision = evaluator.check(requirement.principal.id, requirement.target_scope, op.name,
-                                   data_action=op.data, explain=False)
+        decision = evaluator.check(
+            requirement.principal.id,
+            requirement.target_scope,
+            op.name,
+            data_action=op.data,
+            explain=False,
+        )
         roles = [evaluator.authz.role(g.role_definition_id) for g in decision.grants]
         if not any(role is not None and role.builtin for role in roles):
             found.add(op.name)
@@ -137,27 +166,37 @@ def _names(names: list[str]) -> str:
 
 def _message(requirement: Requirement, failing: list[Decision], cause: Cause) -> str:
     where = describe_scope(requirement.target_scope, requirement.resource)
-    head = f"{_who(requirement)} {requirement.because}, so it needs {_operations(failing)} on " \
-           f"{where}."
+    head = (
+        f"{_who(requirement)} {requirement.because}, so it needs {_operations(failing)} on {where}."
+    )
     first = failing[0]
     if cause is Cause.DENY_ASSIGNMENT:
         deny = next(d for d in failing if d.denies).denies[0]
-        return (f"{head} A deny assignment blocks it: '{deny.name}' at {deny.scope}. Deny "
-                "assignments win over every role; "
-                + ("it is system protected, so only the service or managed application that "
-                   "created it can change it." if deny.system_protected
-                   else "whoever manages it must exclude this principal."))
+        return (
+            f"{head} A deny assignment blocks it: '{deny.name}' at {deny.scope}. Deny "
+            "assignments win over every role; "
+            + (
+                "it is system protected, so only the service or managed application that "
+                "created it can change it."
+                if deny.system_protected
+                else "whoever manages it must exclude this principal."
+            )
+        )
     if cause is Cause.ELIGIBLE_ONLY:
         eligible = first.eligible[0]
-        return (f"{head} It is only eligible for {eligible.role_name} at {eligible.scope} "
-                "through Privileged Identity Management: nothing is granted until the "
-                "assignment is activated.")
+        return (
+            f"{head} It is only eligible for {eligible.role_name} at {eligible.scope} "
+            "through Privileged Identity Management: nothing is granted until the "
+            "assignment is activated."
+        )
     if cause is Cause.UNREADABLE:
         reasons = "; ".join(dict.fromkeys(r for d in failing for r in d.unknowns))
         return f"{head} Whether it has them cannot be told: {reasons}."
     if cause is Cause.CONDITIONAL:
-        return (f"{head} It is granted only under an ABAC condition that names this operation, "
-                "which cannot be evaluated offline: check the condition against the request.")
+        return (
+            f"{head} It is granted only under an ABAC condition that names this operation, "
+            "which cannot be evaluated offline: check the condition against the request."
+        )
     return f"{head} {_why_missing(first)}"
 
 
@@ -167,8 +206,9 @@ def _why_missing(decision: Decision) -> str:
     return rest or text
 
 
-def _young_grants(requirement: Requirement, quick: list[Quick],
-                  collected_at: datetime | None) -> str | None:
+def _young_grants(
+    requirement: Requirement, quick: list[Quick], collected_at: datetime | None
+) -> str | None:
     """How young the only grants are, when every grant of some operation is younger than the
     propagation window; None otherwise."""
     if collected_at is None:

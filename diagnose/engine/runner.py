@@ -39,14 +39,16 @@ from diagnose.rbac.evaluator import Evaluator
 class FixPlanner(Protocol):
     """The plan step as the engine sees it: the fixes of one run's findings."""
 
-    def requirement_fixes(self, requirement: Requirement, outcome: RequirementOutcome
-                          ) -> tuple[list[Remediation], str]:
+    def requirement_fixes(
+        self, requirement: Requirement, outcome: RequirementOutcome
+    ) -> tuple[list[Remediation], str]:
         """The fixes for a requirement that is not met, and a note for the finding's message
         ('' for none)."""
         ...
 
-    def draft_fixes(self, info: CheckInfo, draft: Draft,
-                    still_failing: Callable[[Model], bool]) -> list[Remediation]:
+    def draft_fixes(
+        self, info: CheckInfo, draft: Draft, still_failing: Callable[[Model], bool]
+    ) -> list[Remediation]:
         """The fixes of a finding a check yielded; `still_failing(patched)` re-runs the check
         on a changed copy of the model and says whether the finding remains."""
         ...
@@ -58,12 +60,14 @@ class NoFixes:
     def __init__(self, model: Model, evaluator: Evaluator) -> None:
         del model, evaluator
 
-    def requirement_fixes(self, requirement: Requirement, outcome: RequirementOutcome
-                          ) -> tuple[list[Remediation], str]:
+    def requirement_fixes(
+        self, requirement: Requirement, outcome: RequirementOutcome
+    ) -> tuple[list[Remediation], str]:
         return [], ""
 
-    def draft_fixes(self, info: CheckInfo, draft: Draft,
-                    still_failing: Callable[[Model], bool]) -> list[Remediation]:
+    def draft_fixes(
+        self, info: CheckInfo, draft: Draft, still_failing: Callable[[Model], bool]
+    ) -> list[Remediation]:
         return list(draft.remediations)
 
 
@@ -93,8 +97,9 @@ class RunResult:
 
 
 class Engine:
-    def __init__(self, model: Model, *, creator: str | None = None,
-                 fixes: FixPlannerFactory = NoFixes) -> None:
+    def __init__(
+        self, model: Model, *, creator: str | None = None, fixes: FixPlannerFactory = NoFixes
+    ) -> None:
         self.model = model
         self.creator = creator
         self.evaluator = Evaluator(model.authorization)
@@ -123,8 +128,9 @@ class Engine:
             requirements += stated
             met += satisfied
         findings.sort(key=lambda f: f.sort_key)
-        return RunResult(checks, tuple(findings), tuple(errors), requirements, met,
-                         self.basis.summary)
+        return RunResult(
+            checks, tuple(findings), tuple(errors), requirements, met, self.basis.summary
+        )
 
     def _one_check(self, info: CheckInfo) -> tuple[list[Finding], int, int]:
         """One check's findings, requirements stated and requirements met. Nothing of a check
@@ -168,25 +174,41 @@ class Engine:
         scopes = [scope for ids in doubts.values() for scope in ids]
         return self._unknown_finding(info, scopes[0], "; ".join(doubts), scopes)
 
-    def _unknown_finding(self, info: CheckInfo, resource: str, reason: str,
-                         scopes: list[str]) -> Finding:
+    def _unknown_finding(
+        self, info: CheckInfo, resource: str, reason: str, scopes: list[str]
+    ) -> Finding:
         places = [describe(r) for r in map(self.model.resource, scopes) if r is not None]
-        about = f" (the principals holding a role on {', '.join(places[:3])}" + (
-            f" and {len(places) - 3} more)" if len(places) > 3 else ")") if places else ""
+        about = (
+            f" (the principals holding a role on {', '.join(places[:3])}"
+            + (f" and {len(places) - 3} more)" if len(places) > 3 else ")")
+            if places
+            else ""
+        )
         return Finding(
-            check_id=info.id, title=info.title, severity=info.severity, status=Status.UNKNOWN,
-            resource=resource, principal=None, cause=Cause.UNREADABLE,
+            check_id=info.id,
+            title=info.title,
+            severity=info.severity,
+            status=Status.UNKNOWN,
+            resource=resource,
+            principal=None,
+            cause=Cause.UNREADABLE,
             message=f"Whom this check is about{about} cannot be told: {reason}. Any other "
-                    "finding of this check covers only the principals the snapshot shows.",
-            scenario=info.scenario, docs=info.docs,
-            details={"basis": "unknown", "scopes": sorted(s.lower() for s in scopes)})
+            "finding of this check covers only the principals the snapshot shows.",
+            scenario=info.scenario,
+            docs=info.docs,
+            details={"basis": "unknown", "scopes": sorted(s.lower() for s in scopes)},
+        )
 
     # -- requirements ----------------------------------------------------------------------
     def requirement_finding(self, info: CheckInfo, requirement: Requirement) -> Finding | None:
         # The same principal, scope and operations recur (one user, several connections to the
         # same resource): a requirement met once is met every time.
-        key = (requirement.principal.id, requirement.target_scope, requirement.operations,
-               requirement.builtin_roles_only)
+        key = (
+            requirement.principal.id,
+            requirement.target_scope,
+            requirement.operations,
+            requirement.builtin_roles_only,
+        )
         if key in self._met:
             return None
         outcome = evaluate(requirement, self.evaluator, self.context.collected_at)
@@ -214,15 +236,20 @@ class Engine:
             remediations=tuple(remediations),
             scenario=info.scenario,
             docs=info.docs,
-            details={"because": requirement.because, "scope": requirement.target_scope,
-                     "operations": [{"name": op.name, "dataAction": op.data}
-                                    for op in requirement.operations]},
+            details={
+                "because": requirement.because,
+                "scope": requirement.target_scope,
+                "operations": [
+                    {"name": op.name, "dataAction": op.data} for op in requirement.operations
+                ],
+            },
         )
 
     # -- findings a check yields directly ------------------------------------------------------
     def draft_finding(self, info: CheckInfo, draft: Draft) -> Finding:
         fixes = self.fixes.draft_fixes(
-            info, draft, lambda patched: self._still_failing(info, draft, patched))
+            info, draft, lambda patched: self._still_failing(info, draft, patched)
+        )
         return Finding(
             check_id=info.id,
             title=info.title,
@@ -239,8 +266,9 @@ class Engine:
         )
 
     def _still_failing(self, info: CheckInfo, draft: Draft, patched: Model) -> bool:
-        context = CheckContext(patched, creator=self.creator,
-                               evaluator=self.evaluator.derived(patched.authorization))
+        context = CheckContext(
+            patched, creator=self.creator, evaluator=self.evaluator.derived(patched.authorization)
+        )
         key = _draft_key(draft)
         try:
             outputs = list(info.run(context))
@@ -250,10 +278,12 @@ class Engine:
 
 
 def _draft_key(draft: Draft) -> tuple[str, str, Cause, Status]:
-    return (draft.resource.lower(), draft.principal.id if draft.principal else "", draft.cause,
-            draft.status)
-
-
+    return (
+        draft.resource.lower(),
+        draft.principal.id if draft.principal else "",
+        draft.cause,
+        draft.status,
+    )
 
 
 def _describe_exception(exc: Exception) -> str:

@@ -26,9 +26,18 @@ from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
 
 _QUESTION = CheckInfo(
-    "ERR001", "Access named in the error message", Severity.HIGH, "diagnose explain", (),
-    {"What it checks": "The access the error message names.", "Why it matters": "-",
-     "How to fix": "-"}, lambda ctx: ())
+    "ERR001",
+    "Access named in the error message",
+    Severity.HIGH,
+    "diagnose explain",
+    (),
+    {
+        "What it checks": "The access the error message names.",
+        "Why it matters": "-",
+        "How to fix": "-",
+    },
+    lambda ctx: (),
+)
 
 
 @dataclass
@@ -55,8 +64,10 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     pattern, extracted = found
     explanation = Explanation(text, pattern, extracted)
     if snapshot is None:
-        explanation.notes.append("Pass --snapshot FILE (or --demo) to see which identity and "
-                                 "role are involved and get the exact fix.")
+        explanation.notes.append(
+            "Pass --snapshot FILE (or --demo) to see which identity and "
+            "role are involved and get the exact fix."
+        )
         return explanation
     model = Model(snapshot)
     engine = Engine(model, fixes=FixPlan)
@@ -99,16 +110,21 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         explanation.notes.append(f"the scope in the message ({scope}) is not a full ARM scope")
         return
     data = bool(pattern.data_action)
-    explanation.decision = engine.evaluator.check(principal_id, scope, operation,
-                                                  data_action=data)
+    explanation.decision = engine.evaluator.check(principal_id, scope, operation, data_action=data)
     resource = model.resource(scope) or Resource.from_arm(
-        {"id": scope, "name": scope.rstrip("/").rsplit("/", 1)[-1], "type": ""})
+        {"id": scope, "name": scope.rstrip("/").rsplit("/", 1)[-1], "type": ""}
+    )
     if model.resource(scope) is None and scope_key(scope) != "/":
-        explanation.notes.append("the scope in the message is not a resource in the snapshot; "
-                                 "it was evaluated from the assignments the snapshot holds")
-    requirement = Requirement(principal=ref, resource=resource,
-                              operations=(Operation(operation, data),),
-                              because="is the caller named in the error message")
+        explanation.notes.append(
+            "the scope in the message is not a resource in the snapshot; "
+            "it was evaluated from the assignments the snapshot holds"
+        )
+    requirement = Requirement(
+        principal=ref,
+        resource=resource,
+        operations=(Operation(operation, data),),
+        because="is the caller named in the error message",
+    )
     explanation.finding = engine.requirement_finding(_QUESTION, requirement)
 
 
@@ -118,9 +134,15 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
     pattern = explanation.pattern
     return {
         "recognised": explanation.recognised,
-        "pattern": None if pattern is None else {
-            "name": pattern.name, "where": pattern.where, "cause": pattern.cause,
-            "fix": pattern.fix, "checks": list(pattern.checks)},
+        "pattern": None
+        if pattern is None
+        else {
+            "name": pattern.name,
+            "where": pattern.where,
+            "cause": pattern.cause,
+            "fix": pattern.fix,
+            "checks": list(pattern.checks),
+        },
         "extracted": explanation.extracted,
         "principal": to_jsonable(explanation.principal),
         "decision": explanation.decision.to_json() if explanation.decision else None,

@@ -42,13 +42,24 @@ def patterns(checks: list[CheckInfo] | None = None) -> tuple[ErrorPattern, ...]:
             if info.id not in ids:
                 ids.append(info.id)
     ordered = sorted(declared, key=lambda text: text.broad)  # stable: registry order kept
-    return tuple(ErrorPattern(text.name, text.example, text.where, text.cause, text.fix,
-                              tuple(declared[text]), text.compiled, text.data_action)
-                 for text in ordered)
+    return tuple(
+        ErrorPattern(
+            text.name,
+            text.example,
+            text.where,
+            text.cause,
+            text.fix,
+            tuple(declared[text]),
+            text.compiled,
+            text.data_action,
+        )
+        for text in ordered
+    )
 
 
-def recognise(text: str, checks: list[CheckInfo] | None = None
-              ) -> tuple[ErrorPattern, dict[str, str]] | None:
+def recognise(
+    text: str, checks: list[CheckInfo] | None = None
+) -> tuple[ErrorPattern, dict[str, str]] | None:
     for pattern in patterns(checks):
         match = pattern.regex.search(text)
         if match:

@@ -80,8 +80,9 @@ class DenyAssignment:
             blocks=tuple(PermissionBlock.from_arm(p) for p in properties.get("permissions") or ()),
             principal_ids=frozenset(principals - {ALL_PRINCIPALS}),
             everyone=ALL_PRINCIPALS in principals,
-            exclude_ids=frozenset(p["id"].lower()
-                                  for p in properties.get("excludePrincipals") or ()),
+            exclude_ids=frozenset(
+                p["id"].lower() for p in properties.get("excludePrincipals") or ()
+            ),
             exact_scope_only=bool(properties.get("doNotApplyToChildScopes")),
             system_protected=bool(properties.get("isSystemProtected")),
             condition=properties.get("condition") or None,
@@ -117,9 +118,15 @@ class ReadError(NamedTuple):
         topic = next((t for marker, t in TOPICS.items() if marker in lowered), "resource")
         # The message is Azure's and may echo a request: the findings that quote it (as the
         # reason an answer is unknown) quote it without a credential, whatever the snapshot.
-        return cls(entry["scope"], scope_key(entry["scope"]) if entry["scope"].startswith("/")
-                   else entry["scope"].lower(), operation, entry.get("status"), entry.get("code"),
-                   scrub_text(entry["message"]), topic)
+        return cls(
+            entry["scope"],
+            scope_key(entry["scope"]) if entry["scope"].startswith("/") else entry["scope"].lower(),
+            operation,
+            entry.get("status"),
+            entry.get("code"),
+            scrub_text(entry["message"]),
+            topic,
+        )
 
     def describe(self) -> str:
         status = f"{self.status} " if self.status else ""
@@ -146,8 +153,9 @@ def _add(index: dict[str, dict[str, list[Assignment]]], item: Assignment) -> Non
         bucket.append(item)
 
 
-def _index_arm(items: list[dict[str, Any]]
-               ) -> tuple[list[Assignment], dict[str, dict[str, list[Assignment]]]]:
+def _index_arm(
+    items: list[dict[str, Any]],
+) -> tuple[list[Assignment], dict[str, dict[str, list[Assignment]]]]:
     """Assignments from their ARM objects, and indexed by principal then scope, in one pass
     (the hot loop of loading a large snapshot)."""
     made: list[Assignment] = []
@@ -159,9 +167,18 @@ def _index_arm(items: list[dict[str, Any]]
         key = key_of(scope)
         principal = properties["principalId"].lower()
         definition = properties["roleDefinitionId"]
-        assignment = new(item["id"], principal, guid_of(definition), definition, scope, key,
-                         properties.get("condition") or None, properties.get("principalType"),
-                         properties.get("createdOn"), item)
+        assignment = new(
+            item["id"],
+            principal,
+            guid_of(definition),
+            definition,
+            scope,
+            key,
+            properties.get("condition") or None,
+            properties.get("principalType"),
+            properties.get("createdOn"),
+            item,
+        )
         made.append(assignment)
         scopes = index.get(principal)
         if scopes is None:
@@ -178,12 +195,21 @@ def _index_arm(items: list[dict[str, Any]]
 class Authorization:
     """Role definitions, assignments, deny assignments, eligibility, principals and read errors."""
 
-    def __init__(self, *, tree: ScopeTree, roles: dict[str, RoleDefinition],
-                 assignments: list[Assignment], eligibilities: list[Assignment],
-                 denies: list[DenyAssignment], directory: Directory,
-                 errors: list[ReadError],
-                 indexes: tuple[dict[str, dict[str, list[Assignment]]],
-                                dict[str, dict[str, list[Assignment]]]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tree: ScopeTree,
+        roles: dict[str, RoleDefinition],
+        assignments: list[Assignment],
+        eligibilities: list[Assignment],
+        denies: list[DenyAssignment],
+        directory: Directory,
+        errors: list[ReadError],
+        indexes: tuple[
+            dict[str, dict[str, list[Assignment]]], dict[str, dict[str, list[Assignment]]]
+        ]
+        | None = None,
+    ) -> None:
         self.tree = tree
         self.roles = roles
         self._assignments = assignments
@@ -192,8 +218,10 @@ class Authorization:
         self.denies = denies
         self.directory = directory
         self.errors = errors
-        by_assignment, by_eligibility = indexes or (_by_principal_and_scope(assignments),
-                                                    _by_principal_and_scope(eligibilities))
+        by_assignment, by_eligibility = indexes or (
+            _by_principal_and_scope(assignments),
+            _by_principal_and_scope(eligibilities),
+        )
         self.assignments_by_principal: Mapping[str, dict[str, list[Assignment]]] = by_assignment
         self.eligibilities_by_principal = by_eligibility
         self._assignments_by_scope: Mapping[str, list[Assignment]] | None = None
@@ -203,8 +231,9 @@ class Authorization:
             self.denies_by_scope.setdefault(deny.scope_key, []).append(deny)
         self.errors_by_topic: dict[str, dict[str, list[ReadError]]] = {}
         for error in errors:
-            self.errors_by_topic.setdefault(error.topic, {}).setdefault(
-                error.scope_key, []).append(error)
+            self.errors_by_topic.setdefault(error.topic, {}).setdefault(error.scope_key, []).append(
+                error
+            )
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any], tree: ScopeTree) -> Authorization:
@@ -216,8 +245,9 @@ class Authorization:
             role = RoleDefinition.from_arm(definition, "snapshot")
             roles[role.id] = role
         errors = [ReadError.from_snapshot(e) for e in data["errors"]]
-        membership_errors = {e.scope_key.rsplit("/", 1)[-1]: e.message
-                             for e in errors if e.topic == "membership"}
+        membership_errors = {
+            e.scope_key.rsplit("/", 1)[-1]: e.message for e in errors if e.topic == "membership"
+        }
         assignments, by_assignment = _index_arm(data["roleAssignments"])
         eligibilities, by_eligibility = _index_arm(data["roleEligibilities"])
         return cls(
@@ -248,7 +278,8 @@ class Authorization:
                     added[item.scope_key].append(item)
                 # ChainMap writes to its first map only: the shared index is never changed.
                 self._assignments_by_scope = ChainMap(
-                    added, cast("MutableMapping[str, list[Assignment]]", base))
+                    added, cast("MutableMapping[str, list[Assignment]]", base)
+                )
             else:
                 index: dict[str, list[Assignment]] = {}
                 for item in self._assignments:
@@ -269,8 +300,9 @@ class Authorization:
             found.extend(by_scope.get(ancestor, ()))
         return found
 
-    def with_assignments(self, extra: list[Assignment],
-                         extra_roles: Iterable[RoleDefinition] = ()) -> Authorization:
+    def with_assignments(
+        self, extra: list[Assignment], extra_roles: Iterable[RoleDefinition] = ()
+    ) -> Authorization:
         """A copy with more active assignments: how a planned fix is proven before it is shown.
 
         The copy overlays the new assignments on the shared indexes (nothing large is copied),
@@ -278,8 +310,9 @@ class Authorization:
         """
         clone = object.__new__(Authorization)
         clone.__dict__.update(self.__dict__)
-        clone.roles = {**self.roles, **{r.id: r for r in extra_roles}} if extra_roles \
-            else self.roles
+        clone.roles = (
+            {**self.roles, **{r.id: r for r in extra_roles}} if extra_roles else self.roles
+        )
         clone._extra = [*self._extra, *extra]
         clone._overlay_of = self._overlay_of or self
         overlay: dict[str, dict[str, list[Assignment]]] = {}
@@ -288,7 +321,9 @@ class Authorization:
             for key, bucket in added.items():
                 merged[key] = [*merged.get(key, ()), *bucket]
             overlay[principal_id] = merged
-        clone.assignments_by_principal = ChainMap(overlay, cast(
-            "MutableMapping[str, dict[str, list[Assignment]]]", self.assignments_by_principal))
+        clone.assignments_by_principal = ChainMap(
+            overlay,
+            cast("MutableMapping[str, dict[str, list[Assignment]]]", self.assignments_by_principal),
+        )
         clone._assignments_by_scope = None
         return clone

@@ -24,14 +24,21 @@ def resolve_principal(model: Model, text: str) -> str:
     if GUID.match(text):
         return text.lower()
     lowered = text.lower()
-    found = [p for p in model.authorization.directory.principals.values()
-             if lowered in {(p.display_name or "").lower(),
-                            str(p.raw.get("userPrincipalName") or "").lower()}]
+    found = [
+        p
+        for p in model.authorization.directory.principals.values()
+        if lowered
+        in {(p.display_name or "").lower(), str(p.raw.get("userPrincipalName") or "").lower()}
+    ]
     if len(found) == 1:
         return found[0].id
     if not found:
-        raise BadInput(f"--principal {text!r} is neither an object id nor a name in the snapshot",
-                       fix="pass the principal's object id (a GUID)")
+        raise BadInput(
+            f"--principal {text!r} is neither an object id nor a name in the snapshot",
+            fix="pass the principal's object id (a GUID)",
+        )
     choices = ", ".join(safe_text(f"{p.display_name} ({p.id}, {p.type})") for p in found)
-    raise BadInput(f"--principal {text!r} matches several principals: {choices}",
-                   fix="pass the object id of the one you mean")
+    raise BadInput(
+        f"--principal {text!r} matches several principals: {choices}",
+        fix="pass the object id of the one you mean",
+    )

@@ -44,8 +44,9 @@ class Model:
     def with_resource(self, raw: dict[str, Any]) -> Model:
         """A copy with one resource replaced (same id), sharing the authorization index."""
         clone = object.__new__(Model)
-        clone.__dict__.update({k: v for k, v in self.__dict__.items()
-                               if k not in ("hubs", "_connections_by_parent")})
+        clone.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
+        )
         clone.resources = dict(self.resources)
         resource = Resource.from_arm(raw)
         clone.resources[resource.key] = resource
@@ -63,9 +64,14 @@ class Model:
         return sorted((r for r in self.resources.values() if r.is_hub), key=lambda r: r.key)
 
     def projects_of(self, hub: Resource) -> list[Resource]:
-        return sorted((r for r in self.of_type(WORKSPACE)
-                       if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key),
-                      key=lambda r: r.key)
+        return sorted(
+            (
+                r
+                for r in self.of_type(WORKSPACE)
+                if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key
+            ),
+            key=lambda r: r.key,
+        )
 
     @cached_property
     def _connections_by_parent(self) -> dict[str, list[Resource]]:

@@ -68,15 +68,17 @@ class Membership:
 class Directory:
     """The principals of a snapshot, with group closures computed once per principal."""
 
-    def __init__(self, principals: dict[str, Principal],
-                 membership_errors: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, principals: dict[str, Principal], membership_errors: dict[str, str] | None = None
+    ) -> None:
         self.principals = principals
         self._membership_errors = membership_errors or {}
         self._closures: dict[str, Membership] = {}
 
     @classmethod
-    def from_snapshot(cls, entries: list[dict[str, Any]],
-                      membership_errors: dict[str, str] | None = None) -> Directory:
+    def from_snapshot(
+        cls, entries: list[dict[str, Any]], membership_errors: dict[str, str] | None = None
+    ) -> Directory:
         principals = {}
         for entry in entries:
             principal = Principal.from_snapshot(entry)
@@ -105,8 +107,10 @@ class Directory:
                 unknown.append(f"group memberships of {member} could not be read: {error}")
             if principal is None:
                 if member == key and not error:
-                    unknown.append(f"{member} is not in the snapshot's principals, so its group "
-                                   "memberships are unknown")
+                    unknown.append(
+                        f"{member} is not in the snapshot's principals, so its group "
+                        "memberships are unknown"
+                    )
                 continue
             if principal.member_of is None:
                 if not error:

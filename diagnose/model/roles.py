@@ -64,8 +64,11 @@ class RoleDefinition:
             name=str(properties.get("roleName") or definition.get("name") or "?"),
             former_names=_strings(properties.get("formerRoleNames")),
             role_type=str(properties.get("type") or properties.get("roleType") or "CustomRole"),
-            blocks=tuple(PermissionBlock.from_arm(p) for p in properties.get("permissions") or ()
-                         if isinstance(p, dict)),
+            blocks=tuple(
+                PermissionBlock.from_arm(p)
+                for p in properties.get("permissions") or ()
+                if isinstance(p, dict)
+            ),
             source=source,
             arm_id=definition["id"],
         )

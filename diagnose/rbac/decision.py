@@ -23,8 +23,15 @@ class Outcome(StrEnum):
     """The answer depends on something the snapshot could not read."""
 
 
-def settle(*, blocked: bool, denied_under_condition: bool, granted: bool, conditional: bool,
-           grant_doubts: list[str], deny_doubts: list[str]) -> tuple[Outcome, list[str]]:
+def settle(
+    *,
+    blocked: bool,
+    denied_under_condition: bool,
+    granted: bool,
+    conditional: bool,
+    grant_doubts: list[str],
+    deny_doubts: list[str],
+) -> tuple[Outcome, list[str]]:
     """The outcome, and the doubts that could change it (which make it unknown).
 
     blocked: an unconditional deny assignment blocks the operation (whatever roles say);
@@ -35,8 +42,13 @@ def settle(*, blocked: bool, denied_under_condition: bool, granted: bool, condit
     if blocked:
         return Outcome.DENIED, []
     if granted:
-        return (Outcome.UNKNOWN if deny_doubts else
-                Outcome.CONDITIONAL if denied_under_condition else Outcome.ALLOWED), deny_doubts
+        return (
+            Outcome.UNKNOWN
+            if deny_doubts
+            else Outcome.CONDITIONAL
+            if denied_under_condition
+            else Outcome.ALLOWED
+        ), deny_doubts
     if conditional:
         return (Outcome.UNKNOWN if grant_doubts else Outcome.CONDITIONAL), grant_doubts
     return (Outcome.UNKNOWN if grant_doubts else Outcome.DENIED), grant_doubts

@@ -20,8 +20,9 @@ Applies = tuple[str, str, tuple[str, ...]]
 """(the pattern that covers the operation, who the deny assignment names, groups crossed)."""
 
 
-def deny_applies(deny: DenyAssignment, membership: Membership, operation: str, data: bool
-                 ) -> tuple[Applies | None, str | None]:
+def deny_applies(
+    deny: DenyAssignment, membership: Membership, operation: str, data: bool
+) -> tuple[Applies | None, str | None]:
     """(pattern, applies_to, via) when the deny assignment blocks the operation for the
     principal, and why that may be unknown (its memberships are incomplete)."""
     pattern = block_pattern(deny.blocks, operation, data)
@@ -40,17 +41,25 @@ def deny_applies(deny: DenyAssignment, membership: Membership, operation: str, d
         applies_to, via = holder, members[holder]
     else:
         if not membership.complete and deny.principal_ids:
-            return None, (f"deny assignment {deny.name} names groups, and the principal's "
-                          "memberships are not fully known")
+            return None, (
+                f"deny assignment {deny.name} names groups, and the principal's "
+                "memberships are not fully known"
+            )
         return None, None
     if deny.exclude_ids and not membership.complete:
-        return None, (f"deny assignment {deny.name} excludes some principals, and the "
-                      "principal's memberships are not fully known")
+        return None, (
+            f"deny assignment {deny.name} excludes some principals, and the "
+            "principal's memberships are not fully known"
+        )
     return (pattern, applies_to, via), None
 
 
-def blocking(membership: Membership, candidates: tuple[tuple[int, DenyAssignment], ...],
-             operation: str, data: bool) -> tuple[list[Deny], list[str]]:
+def blocking(
+    membership: Membership,
+    candidates: tuple[tuple[int, DenyAssignment], ...],
+    operation: str,
+    data: bool,
+) -> tuple[list[Deny], list[str]]:
     """The deny assignments among candidates ((levels above the target, deny assignment))
     that block the operation for the principal, as evidence, and the doubts met on the way.
     A deny assignment whose condition names the operation is returned with that condition."""
@@ -63,8 +72,19 @@ def blocking(membership: Membership, candidates: tuple[tuple[int, DenyAssignment
         if applies is None:
             continue
         pattern, applies_to, via = applies
-        condition = deny.condition if conditions.targets(deny.condition, operation) \
-            else None
-        found.append(Deny(deny.id, deny.name, deny.description, deny.scope, level,
-                          pattern, applies_to, via, deny.system_protected, condition))
+        condition = deny.condition if conditions.targets(deny.condition, operation) else None
+        found.append(
+            Deny(
+                deny.id,
+                deny.name,
+                deny.description,
+                deny.scope,
+                level,
+                pattern,
+                applies_to,
+                via,
+                deny.system_protected,
+                condition,
+            )
+        )
     return found, doubts

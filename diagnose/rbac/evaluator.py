@@ -41,8 +41,7 @@ from diagnose.rbac.places import (
     walk_applicable,
 )
 
-__all__ = ["BULK_TARGET", "HOT_TARGET", "Evaluator", "Holder", "Quick", "RoleMatches",
-           "restricted"]
+__all__ = ["BULK_TARGET", "HOT_TARGET", "Evaluator", "Holder", "Quick", "RoleMatches", "restricted"]
 
 HOT_TARGET = 64
 """Questions about one target after which check() indexes the assignments at and above it by
@@ -86,8 +85,9 @@ class _Gathered:
 
 
 class Evaluator:
-    def __init__(self, authorization: Authorization,
-                 role_matches: RoleMatches | None = None) -> None:
+    def __init__(
+        self, authorization: Authorization, role_matches: RoleMatches | None = None
+    ) -> None:
         self.authz = authorization
         self._roles = RoleMatchTable(authorization.roles, role_matches)
         self._places = Places(authorization)
@@ -110,8 +110,15 @@ class Evaluator:
         evaluators)."""
         return self._roles.of(role, operation, data)
 
-    def check(self, principal_id: str, scope: str, operation: str, *, data_action: bool,
-              explain: bool = True) -> Decision:
+    def check(
+        self,
+        principal_id: str,
+        scope: str,
+        operation: str,
+        *,
+        data_action: bool,
+        explain: bool = True,
+    ) -> Decision:
         """Whether the principal effectively holds the operation at the scope, and why.
 
         With explain=False, near misses are skipped. Answers are remembered: the data never
@@ -121,11 +128,11 @@ class Evaluator:
         found = self._decisions.get(key)
         if found is None:
             found = self._decisions[key] = self._decision(
-                self._gather(principal_id, scope, operation, data_action), explain)
+                self._gather(principal_id, scope, operation, data_action), explain
+            )
         return found
 
-    def decide(self, principal_id: str, scope: str, operation: str, *,
-               data_action: bool) -> Quick:
+    def decide(self, principal_id: str, scope: str, operation: str, *, data_action: bool) -> Quick:
         """The outcome alone, and the age of each unconditional grant: the hot path of the
         checks, where most requirements are met and need no evidence."""
         key = (principal_id, scope, operation, data_action)
@@ -134,13 +141,16 @@ class Evaluator:
             found = self._plainly_allowed(principal_id, scope, operation, data_action)
             if found is None:
                 gathered = self._gather(principal_id, scope, operation, data_action)
-                found = Quick(gathered.outcome, tuple(
-                    (hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants))
+                found = Quick(
+                    gathered.outcome,
+                    tuple((hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants),
+                )
             self._quick[key] = found
         return found
 
-    def _plainly_allowed(self, principal_id: str, scope: str, operation: str,
-                         data_action: bool) -> Quick | None:
+    def _plainly_allowed(
+        self, principal_id: str, scope: str, operation: str, data_action: bool
+    ) -> Quick | None:
         """ALLOWED, found without building evidence, when nothing can spoil it: the target has
         been asked about often (BULK_TARGET), no deny assignment or unread deny list can reach
         it, its management groups are known, and a group of the principal (or the principal)
@@ -154,33 +164,40 @@ class Evaluator:
         if asked < BULK_TARGET:
             return None
         granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
-        ages = [(created_on, bool(via))
-                for member, via in self.authz.directory.closure(principal_id.strip().lower())
-                .via.items() for created_on in granting.get(member, ())]
+        ages = [
+            (created_on, bool(via))
+            for member, via in self.authz.directory.closure(
+                principal_id.strip().lower()
+            ).via.items()
+            for created_on in granting.get(member, ())
+        ]
         return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
 
-    def _unconditional_holders(self, target: str, ancestors: tuple[str, ...], operation: str,
-                               data: bool) -> dict[str, tuple[str | None, ...]]:
+    def _unconditional_holders(
+        self, target: str, ancestors: tuple[str, ...], operation: str, data: bool
+    ) -> dict[str, tuple[str | None, ...]]:
         """Principal id -> createdOn of each assignment at or above a hot target whose role
         grants the operation with no condition that names it."""
         key = (target, operation, data)
         found = self._holders_here.get(key)
         if found is None:
             found = self._holders_here[key] = self._roles.unconditional_holders(
-                self._places.by_role(target, ancestors), operation, data)
+                self._places.by_role(target, ancestors), operation, data
+            )
         return found
 
-    def _gather(self, principal_id: str, scope: str, operation: str,
-                data_action: bool) -> _Gathered:
+    def _gather(
+        self, principal_id: str, scope: str, operation: str, data_action: bool
+    ) -> _Gathered:
         key = (principal_id, scope, operation, data_action)
         found = self._gathered.get(key)
         if found is None:
-            found = self._gathered[key] = self._collect(principal_id, scope, operation,
-                                                        data_action)
+            found = self._gathered[key] = self._collect(principal_id, scope, operation, data_action)
         return found
 
-    def _collect(self, principal_id: str, scope: str, operation: str,
-                 data_action: bool) -> _Gathered:
+    def _collect(
+        self, principal_id: str, scope: str, operation: str, data_action: bool
+    ) -> _Gathered:
         authz = self.authz
         principal = principal_id.strip().lower()
         target = scope_key(scope)
@@ -196,7 +213,8 @@ class Evaluator:
         for assignment, level, via in self._applicable(target, ancestors, membership):
             # The hottest loop: a hit in the table first, of_id only on a miss.
             match = matches.get(assignment.role_id) or roles.of_id(
-                matches, assignment.role_id, operation, data_action)
+                matches, assignment.role_id, operation, data_action
+            )
             if match is None:
                 unknown_roles.append(assignment)
             elif match.granted:
@@ -205,26 +223,46 @@ class Evaluator:
 
         denies, deny_doubts = blocking(membership, place.denies, operation, data_action)
         grant_doubts = [*place.assignment_errors, *membership.unknown]
-        grant_doubts += [f"role definition {a.role_id} of assignment {a.id} is in neither the "
-                         "snapshot nor the tool's catalog, so what it grants is unknown"
-                         for a in unknown_roles]
+        grant_doubts += [
+            f"role definition {a.role_id} of assignment {a.id} is in neither the "
+            "snapshot nor the tool's catalog, so what it grants is unknown"
+            for a in unknown_roles
+        ]
         deny_doubts += place.deny_errors
         if not place.knows_management_groups:
             more_grants, more_denies = unplaced_management_groups(
-                authz, roles, membership, operation, data_action)
+                authz, roles, membership, operation, data_action
+            )
             grant_doubts += more_grants
             deny_doubts += more_denies
 
         outcome, unknowns = settle(
-            blocked=any(not d.condition for d in denies), denied_under_condition=bool(denies),
-            granted=bool(grants), conditional=bool(conditional), grant_doubts=grant_doubts,
-            deny_doubts=deny_doubts)
-        return _Gathered(principal, scope, target, operation, data_action, ancestors,
-                         membership, outcome, grants, conditional, denies, unknown_roles,
-                         unknowns)
+            blocked=any(not d.condition for d in denies),
+            denied_under_condition=bool(denies),
+            granted=bool(grants),
+            conditional=bool(conditional),
+            grant_doubts=grant_doubts,
+            deny_doubts=deny_doubts,
+        )
+        return _Gathered(
+            principal,
+            scope,
+            target,
+            operation,
+            data_action,
+            ancestors,
+            membership,
+            outcome,
+            grants,
+            conditional,
+            denies,
+            unknown_roles,
+            unknowns,
+        )
 
-    def _applicable(self, target: str, ancestors: tuple[str, ...], membership: Membership
-                    ) -> list[AppliedAssignment]:
+    def _applicable(
+        self, target: str, ancestors: tuple[str, ...], membership: Membership
+    ) -> list[AppliedAssignment]:
         """Every active assignment of the principal or its groups at the target or above, with
         how far above and through which groups.
 
@@ -235,20 +273,31 @@ class Evaluator:
         hits = self._target_hits[target] = self._target_hits.get(target, 0) + 1
         if hits >= HOT_TARGET:
             by_principal_here = self._places.by_principal(target, ancestors)
-            return [(assignment, level, via) for member, via in membership.via.items()
-                    for assignment, level in by_principal_here.get(member, ())]
+            return [
+                (assignment, level, via)
+                for member, via in membership.via.items()
+                for assignment, level in by_principal_here.get(member, ())
+            ]
         return walk_applicable(self.authz, ancestors, membership)
 
     def _decision(self, gathered: _Gathered, explain: bool) -> Decision:
         """The full answer with its evidence, from what _collect gathered."""
         g = gathered
         authz = self.authz
-        found_eligible = eligible(authz, self._roles, g.membership, g.ancestors, g.operation,
-                                  g.data_action)
+        found_eligible = eligible(
+            authz, self._roles, g.membership, g.ancestors, g.operation, g.data_action
+        )
         near: list[NearMiss] = []
         if explain and g.outcome is not Outcome.ALLOWED:
-            near = near_misses(authz, self._roles, g.membership, g.ancestors, g.operation,
-                               g.data_action, g.unknown_roles)
+            near = near_misses(
+                authz,
+                self._roles,
+                g.membership,
+                g.ancestors,
+                g.operation,
+                g.data_action,
+                g.unknown_roles,
+            )
         entry = authz.directory.get(g.principal)
         grants = [grant_of(h, g.operation) for h in g.grants]
         conditional = [grant_of(h, g.operation) for h in g.conditional]
@@ -274,12 +323,12 @@ class Evaluator:
         key = (scope_key(scope), operation.lower(), data_action)
         found = self._holders.get(key)
         if found is None:
-            found = self._holders[key] = holders(self.authz, scope, operation, data_action,
-                                                 self._granting_at, self._outcome)
+            found = self._holders[key] = holders(
+                self.authz, scope, operation, data_action, self._granting_at, self._outcome
+            )
         return list(found)
 
-    def _outcome(self, principal_id: str, scope: str, operation: str, data_action: bool
-                 ) -> Outcome:
+    def _outcome(self, principal_id: str, scope: str, operation: str, data_action: bool) -> Outcome:
         return self.decide(principal_id, scope, operation, data_action=data_action).outcome
 
     def _granting_at(self, key: str, operation: str, data_action: bool) -> list[Assignment]:
@@ -288,6 +337,7 @@ class Evaluator:
         cache_key = (key, operation.lower(), data_action)
         found = self._granting.get(cache_key)
         if found is None:
-            found = self._granting[cache_key] = granting_at(self.authz, self._roles, key,
-                                                            operation, data_action)
+            found = self._granting[cache_key] = granting_at(
+                self.authz, self._roles, key, operation, data_action
+            )
         return found

@@ -67,8 +67,14 @@ def grant_order(grant: Grant) -> tuple[int, int, str, str]:
     return (len(grant.via), grant.levels_above, grant.role_name, grant.role_assignment_id)
 
 
-def eligible(authz: Authorization, roles: RoleMatchTable, membership: Membership,
-             ancestors: tuple[str, ...], operation: str, data: bool) -> list[Eligible]:
+def eligible(
+    authz: Authorization,
+    roles: RoleMatchTable,
+    membership: Membership,
+    ancestors: tuple[str, ...],
+    operation: str,
+    data: bool,
+) -> list[Eligible]:
     """PIM eligible assignments of the principal or its groups at the target or above whose
     role would grant the operation once activated, nearest first."""
     found: list[Eligible] = []
@@ -84,10 +90,19 @@ def eligible(authz: Authorization, roles: RoleMatchTable, membership: Membership
                 match = roles.of(role, operation, data)
                 if match.granted:
                     properties = item.raw.get("properties") or {}
-                    found.append(Eligible(item.id, item.role_definition_id, role.name,
-                                          item.scope, level, member, via,
-                                          match.matched_pattern or "",
-                                          properties.get("endDateTime")))
+                    found.append(
+                        Eligible(
+                            item.id,
+                            item.role_definition_id,
+                            role.name,
+                            item.scope,
+                            level,
+                            member,
+                            via,
+                            match.matched_pattern or "",
+                            properties.get("endDateTime"),
+                        )
+                    )
     return sorted(found, key=lambda e: (e.levels_above, e.role_name, e.eligibility_id))
 
 
@@ -96,12 +111,16 @@ def warnings(authz: Authorization, entry: Principal | None, target: str) -> tupl
     groups the snapshot does not list, PIM eligibilities it could not read."""
     found = []
     if entry is not None and entry.deleted:
-        found.append(f"{entry.label} no longer exists in the directory; its role "
-                     "assignments grant nothing and should be removed")
+        found.append(
+            f"{entry.label} no longer exists in the directory; its role "
+            "assignments grant nothing and should be removed"
+        )
     if not authz.tree.knows_management_groups(target):
-        found.append("the snapshot does not list the management groups above this "
-                     "subscription, so assignments made at management groups could not "
-                     "be placed above or beside the target")
+        found.append(
+            "the snapshot does not list the management groups above this "
+            "subscription, so assignments made at management groups could not "
+            "be placed above or beside the target"
+        )
     for error in authz.errors_above(target, "eligibility"):
         found.append(f"PIM eligible assignments may be missing: {error.describe()}")
     return tuple(found)

@@ -28,8 +28,9 @@ class Holder:
     conditional: bool
 
 
-def granting_at(authz: Authorization, roles: RoleMatchTable, key: str, operation: str,
-                data_action: bool) -> list[Assignment]:
+def granting_at(
+    authz: Authorization, roles: RoleMatchTable, key: str, operation: str, data_action: bool
+) -> list[Assignment]:
     """Assignments at one scope key whose role grants the operation."""
     found = []
     for assignment in authz.assignments_by_scope.get(key, ()):
@@ -39,9 +40,14 @@ def granting_at(authz: Authorization, roles: RoleMatchTable, key: str, operation
     return found
 
 
-def holders(authz: Authorization, scope: str, operation: str, data_action: bool,
-            granting: Callable[[str, str, bool], list[Assignment]],
-            outcome: Callable[[str, str, str, bool], Outcome]) -> tuple[Holder, ...]:
+def holders(
+    authz: Authorization,
+    scope: str,
+    operation: str,
+    data_action: bool,
+    granting: Callable[[str, str, bool], list[Assignment]],
+    outcome: Callable[[str, str, str, bool], Outcome],
+) -> tuple[Holder, ...]:
     """Principals holding the operation at a scope through an assignment at or above it,
     unconditional ones first. granting(scope key, operation, data_action): the assignments at
     one scope whose role grants it; outcome(principal, scope, operation, data_action): the
@@ -59,6 +65,10 @@ def holders(authz: Authorization, scope: str, operation: str, data_action: bool,
                     assignment.principal_id,
                     entry.type if entry else assignment.principal_type,
                     entry.display_name if entry else None,
-                    role.name, assignment.scope, decided is Outcome.CONDITIONAL)
-    return tuple(sorted(found.values(), key=lambda h: (h.conditional, h.display_name or "",
-                                                       h.principal_id)))
+                    role.name,
+                    assignment.scope,
+                    decided is Outcome.CONDITIONAL,
+                )
+    return tuple(
+        sorted(found.values(), key=lambda h: (h.conditional, h.display_name or "", h.principal_id))
+    )

@@ -82,8 +82,10 @@ def block_pattern(blocks: tuple[PermissionBlock, ...], operation: str, data: boo
 def restricted(match: RoleMatch, assignment: Assignment, operation: str) -> bool:
     """Whether a grant holds only under a condition (the role definition's, or the
     assignment's) that names this operation."""
-    return bool(match.condition or (assignment.condition
-                                    and conditions.targets(assignment.condition, operation)))
+    return bool(
+        match.condition
+        or (assignment.condition and conditions.targets(assignment.condition, operation))
+    )
 
 
 RoleMatches = dict[tuple[str, bool], dict[str, RoleMatch]]
@@ -99,8 +101,9 @@ class RoleMatchTable:
 
     __slots__ = ("_roles", "by_operation")
 
-    def __init__(self, roles: Mapping[str, RoleDefinition],
-                 by_operation: RoleMatches | None = None) -> None:
+    def __init__(
+        self, roles: Mapping[str, RoleDefinition], by_operation: RoleMatches | None = None
+    ) -> None:
         self._roles = roles
         self.by_operation: RoleMatches = {} if by_operation is None else by_operation
 
@@ -121,8 +124,9 @@ class RoleMatchTable:
             found = matches[role.id] = match_role(role, operation, data)
         return found
 
-    def of_id(self, matches: dict[str, RoleMatch], role_id: str, operation: str,
-              data: bool) -> RoleMatch | None:
+    def of_id(
+        self, matches: dict[str, RoleMatch], role_id: str, operation: str, data: bool
+    ) -> RoleMatch | None:
         """How a role, by id, relates to the operation (matches: its table, from
         for_operation); None when the role's definition is in neither the snapshot nor the
         catalog."""
@@ -134,8 +138,9 @@ class RoleMatchTable:
             found = matches[role_id] = match_role(role, operation, data)
         return found
 
-    def unconditional_holders(self, by_role: Mapping[str, list[Assignment]], operation: str,
-                              data: bool) -> dict[str, tuple[str | None, ...]]:
+    def unconditional_holders(
+        self, by_role: Mapping[str, list[Assignment]], operation: str, data: bool
+    ) -> dict[str, tuple[str | None, ...]]:
         """Principal id -> createdOn of each assignment (of by_role: role id -> assignments)
         whose role grants the operation with no condition that names it."""
         dates: dict[str, list[str | None]] = {}

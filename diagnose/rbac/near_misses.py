@@ -15,14 +15,26 @@ from diagnose.rbac.decision import NearMiss
 from diagnose.rbac.matching import RoleMatch, RoleMatchTable
 from diagnose.rbac.patterns import common_prefix_segments
 
-NEAR_MISS_ORDER = ("notActions", "otherScope", "otherPlane", "conditionOnly", "partial",
-                   "unknownRole")
+NEAR_MISS_ORDER = (
+    "notActions",
+    "otherScope",
+    "otherPlane",
+    "conditionOnly",
+    "partial",
+    "unknownRole",
+)
 MAX_NEAR_MISSES = 5
 
 
-def near_misses(authz: Authorization, roles: RoleMatchTable, membership: Membership,
-                ancestors: tuple[str, ...], operation: str, data: bool,
-                unknown_roles: list[Assignment]) -> list[NearMiss]:
+def near_misses(
+    authz: Authorization,
+    roles: RoleMatchTable,
+    membership: Membership,
+    ancestors: tuple[str, ...],
+    operation: str,
+    data: bool,
+    unknown_roles: list[Assignment],
+) -> list[NearMiss]:
     """Up to MAX_NEAR_MISSES near misses among the assignments of the principal and its
     groups (anywhere), then assignments whose role definition is unknown."""
     covering = set(ancestors)
@@ -37,23 +49,40 @@ def near_misses(authz: Authorization, roles: RoleMatchTable, membership: Members
                     continue
                 kind = _miss_kind(roles.of(role, operation, data), covers)
                 if kind is not None:
-                    ranked.append((NEAR_MISS_ORDER.index(kind), role.name, assignment.scope,
-                                   assignment, role, via, covers))
+                    ranked.append(
+                        (
+                            NEAR_MISS_ORDER.index(kind),
+                            role.name,
+                            assignment.scope,
+                            assignment,
+                            role,
+                            via,
+                            covers,
+                        )
+                    )
     ranked.sort(key=lambda item: item[:3])
     found: list[NearMiss] = []
     for _, _, _, assignment, role, via, covers in ranked:
-        miss = _miss(roles.of(role, operation, data), assignment, role, via, covers,
-                     operation, data)
+        miss = _miss(
+            roles.of(role, operation, data), assignment, role, via, covers, operation, data
+        )
         if miss is not None:
             found.append(miss)
             if len(found) == MAX_NEAR_MISSES:
                 return found
     for assignment in unknown_roles[: MAX_NEAR_MISSES - len(found)]:
-        found.append(NearMiss("unknownRole", assignment.id, assignment.role_definition_id,
-                              assignment.role_id, assignment.scope, assignment.principal_id,
-                              membership.via.get(assignment.principal_id, ()),
-                              "the role definition is not in the snapshot, so what it grants "
-                              "is unknown"))
+        found.append(
+            NearMiss(
+                "unknownRole",
+                assignment.id,
+                assignment.role_definition_id,
+                assignment.role_id,
+                assignment.scope,
+                assignment.principal_id,
+                membership.via.get(assignment.principal_id, ()),
+                "the role definition is not in the snapshot, so what it grants is unknown",
+            )
+        )
     return found
 
 
@@ -68,41 +97,71 @@ def _miss_kind(match: RoleMatch, covers: bool) -> str | None:
     return None if match.granted else "partial"
 
 
-def _miss(match: RoleMatch, assignment: Assignment, role: RoleDefinition, via: tuple[str, ...],
-          covers: bool, operation: str, data: bool) -> NearMiss | None:
+def _miss(
+    match: RoleMatch,
+    assignment: Assignment,
+    role: RoleDefinition,
+    via: tuple[str, ...],
+    covers: bool,
+    operation: str,
+    data: bool,
+) -> NearMiss | None:
     """The near miss an assignment is (match: how its role relates to the operation; covers:
     whether its scope contains the target), or None."""
     plane = "DataActions" if data else "Actions"
 
-    def miss(kind: str, detail: str, pattern: str | None = None,
-             excluded: str | None = None) -> NearMiss:
-        return NearMiss(kind, assignment.id, assignment.role_definition_id, role.name,
-                        assignment.scope, assignment.principal_id, via, detail, pattern,
-                        excluded)
+    def miss(
+        kind: str, detail: str, pattern: str | None = None, excluded: str | None = None
+    ) -> NearMiss:
+        return NearMiss(
+            kind,
+            assignment.id,
+            assignment.role_definition_id,
+            role.name,
+            assignment.scope,
+            assignment.principal_id,
+            via,
+            detail,
+            pattern,
+            excluded,
+        )
 
     if not covers:
         if match.granted:
-            return miss("otherScope", f"{role.name} grants it, but is assigned at "
-                        f"{assignment.scope}, which does not contain the target scope",
-                        match.matched_pattern)
+            return miss(
+                "otherScope",
+                f"{role.name} grants it, but is assigned at "
+                f"{assignment.scope}, which does not contain the target scope",
+                match.matched_pattern,
+            )
         return None
     if match.excluded_by:
         not_plane = "NotDataActions" if data else "NotActions"
-        return miss("notActions", f"{role.name} has {match.matched_pattern!r} in {plane}, "
-                    f"but {match.excluded_by!r} in its {not_plane} removes it (NotActions "
-                    "is not a deny: another role may still grant it)",
-                    match.matched_pattern, match.excluded_by)
+        return miss(
+            "notActions",
+            f"{role.name} has {match.matched_pattern!r} in {plane}, "
+            f"but {match.excluded_by!r} in its {not_plane} removes it (NotActions "
+            "is not a deny: another role may still grant it)",
+            match.matched_pattern,
+            match.excluded_by,
+        )
     if match.other_plane_pattern:
         other = "Actions" if data else "DataActions"
-        return miss("otherPlane", f"{role.name} matches it only in {other} "
-                    f"({match.other_plane_pattern!r}); {other} never grant "
-                    f"{'data actions' if data else 'control-plane actions'}",
-                    match.other_plane_pattern)
+        return miss(
+            "otherPlane",
+            f"{role.name} matches it only in {other} "
+            f"({match.other_plane_pattern!r}); {other} never grant "
+            f"{'data actions' if data else 'control-plane actions'}",
+            match.other_plane_pattern,
+        )
     if match.granted:
         return None
     patterns = role.patterns(data)
     best = max(patterns, key=lambda p: common_prefix_segments(p, operation), default=None)
     if best is not None and common_prefix_segments(best, operation) >= 2:
-        return miss("partial", f"{role.name} grants {best!r} in {plane}, which does not "
-                    "cover this operation", best)
+        return miss(
+            "partial",
+            f"{role.name} grants {best!r} in {plane}, which does not cover this operation",
+            best,
+        )
     return None

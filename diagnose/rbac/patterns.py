@@ -39,8 +39,7 @@ def glob_matches(glob: Glob, operation: str) -> bool:
     first, last, middle, least = glob
     if least < 0:
         return operation == first
-    if len(operation) < least or not operation.startswith(first) \
-            or not operation.endswith(last):
+    if len(operation) < least or not operation.startswith(first) or not operation.endswith(last):
         return False
     position, end = len(first), len(operation) - len(last)
     for piece in middle:

@@ -48,18 +48,24 @@ class Places:
         if found is None:
             authz = self.authz
             ancestors = authz.tree.ancestors(target)
-            denies = tuple((level, deny) for level, ancestor in enumerate(ancestors)
-                           for deny in authz.denies_by_scope.get(ancestor, ())
-                           if not (deny.exact_scope_only and level))
+            denies = tuple(
+                (level, deny)
+                for level, ancestor in enumerate(ancestors)
+                for deny in authz.denies_by_scope.get(ancestor, ())
+                if not (deny.exact_scope_only and level)
+            )
             found = self._places[target] = Place(
-                ancestors, denies,
+                ancestors,
+                denies,
                 tuple(e.describe() for e in authz.errors_above(target, "assignments")),
                 tuple(e.describe() for e in authz.errors_above(target, "denies")),
-                authz.tree.knows_management_groups(target))
+                authz.tree.knows_management_groups(target),
+            )
         return found
 
-    def by_principal(self, target: str, ancestors: tuple[str, ...]
-                     ) -> dict[str, list[tuple[Assignment, int]]]:
+    def by_principal(
+        self, target: str, ancestors: tuple[str, ...]
+    ) -> dict[str, list[tuple[Assignment, int]]]:
         """The assignments at and above a target, by principal, with how far above: an index
         that pays off for a target asked about often."""
         found = self._by_principal.get(target)
@@ -85,8 +91,9 @@ class Places:
         return found
 
 
-def walk_applicable(authz: Authorization, ancestors: tuple[str, ...], membership: Membership
-                    ) -> list[AppliedAssignment]:
+def walk_applicable(
+    authz: Authorization, ancestors: tuple[str, ...], membership: Membership
+) -> list[AppliedAssignment]:
     """Every active assignment of the principal or its groups at the target or above, found
     by walking each group's assignments at each ancestor (a few look-ups, whatever the
     target)."""
@@ -103,14 +110,16 @@ def walk_applicable(authz: Authorization, ancestors: tuple[str, ...], membership
     return found
 
 
-def unplaced_management_groups(authz: Authorization, roles: RoleMatchTable,
-                               membership: Membership, operation: str, data: bool
-                               ) -> tuple[list[str], list[str]]:
+def unplaced_management_groups(
+    authz: Authorization, roles: RoleMatchTable, membership: Membership, operation: str, data: bool
+) -> tuple[list[str], list[str]]:
     """Assignments and deny assignments at management groups that may sit above the target,
     when the snapshot does not list the target subscription's management groups: (doubts
     about grants, doubts about denies)."""
-    why = ("the snapshot does not list this subscription's management groups, so it is "
-           "unknown whether that management group is above the target")
+    why = (
+        "the snapshot does not list this subscription's management groups, so it is "
+        "unknown whether that management group is above the target"
+    )
     grants: list[str] = []
     for member in membership.via:
         for key, bucket in authz.assignments_by_principal.get(member, {}).items():
@@ -119,8 +128,9 @@ def unplaced_management_groups(authz: Authorization, roles: RoleMatchTable,
             for assignment in bucket:
                 role = authz.roles.get(assignment.role_id)
                 if role is None or roles.of(role, operation, data).granted:
-                    grants.append(f"assignment {assignment.id} at {assignment.scope} may "
-                                  f"grant it: {why}")
+                    grants.append(
+                        f"assignment {assignment.id} at {assignment.scope} may grant it: {why}"
+                    )
     denies: list[str] = []
     for key, deny_bucket in authz.denies_by_scope.items():
         if not is_management_group(key):
@@ -130,6 +140,5 @@ def unplaced_management_groups(authz: Authorization, roles: RoleMatchTable,
                 continue
             applies, doubt = deny_applies(deny, membership, operation, data)
             if applies is not None or doubt:
-                denies.append(f"deny assignment {deny.name} at {deny.scope} may block it: "
-                              f"{why}")
+                denies.append(f"deny assignment {deny.name} at {deny.scope} may block it: {why}")
     return grants, denies

@@ -40,8 +40,9 @@ class Planner:
                 return False
         return True
 
-    def choose(self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...]
-               ) -> list[RoleChoice]:
+    def choose(
+        self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...]
+    ) -> list[RoleChoice]:
         """Roles that together grant every operation in `missing` (empty when none can)."""
         roles = self.evaluator.authz.roles
         named = [roles[r.lower()] for r in docs_roles if r.lower() in roles]
@@ -57,8 +58,12 @@ class Planner:
         candidates = sorted(builtin, key=lambda r: (self.breadth(r), r.name))
         return self._cover(missing, named, candidates)
 
-    def _cover(self, missing: tuple[Operation, ...], named: list[RoleDefinition],
-               candidates: list[RoleDefinition]) -> list[RoleChoice]:
+    def _cover(
+        self,
+        missing: tuple[Operation, ...],
+        named: list[RoleDefinition],
+        candidates: list[RoleDefinition],
+    ) -> list[RoleChoice]:
         left = list(missing)
         chosen: list[RoleChoice] = []
         pool = [(r, True) for r in named] + [(r, False) for r in candidates]
@@ -82,8 +87,9 @@ class Planner:
             planes = operation_planes()
             count = 0
             for data, operations in ((False, planes["control"]), (True, planes["data"])):
-                count += sum(1 for op in operations
-                             if self.evaluator.role_match(role, op, data).granted)
+                count += sum(
+                    1 for op in operations if self.evaluator.role_match(role, op, data).granted
+                )
             known = catalog_providers()
             for data in (False, True):
                 for pattern in role.patterns(data):

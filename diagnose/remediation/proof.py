@@ -20,8 +20,9 @@ _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBL
 PROOF_NAMESPACE = uuid.UUID("5d1c3f8e-6a57-4c3b-9a43-2f0e4d1b7c21")
 
 
-def role_assignment_object(principal_id: str, principal_type: str | None, role_id: str,
-                           scope: str) -> dict[str, Any]:
+def role_assignment_object(
+    principal_id: str, principal_type: str | None, role_id: str, scope: str
+) -> dict[str, Any]:
     """The ARM object Azure would hold once the fix is applied."""
     name = str(uuid.uuid5(PROOF_NAMESPACE, f"{scope.lower()}|{principal_id}|{role_id}"))
     subscription = subscription_of(scope.lower())
@@ -32,7 +33,7 @@ def role_assignment_object(principal_id: str, principal_type: str | None, role_i
         "type": "Microsoft.Authorization/roleAssignments",
         "properties": {
             "roleDefinitionId": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/"
-                                f"{role_id}",
+            f"{role_id}",
             "principalId": principal_id,
             "principalType": principal_type,
             "scope": scope,
@@ -44,15 +45,18 @@ def assignments_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
     """Role assignment objects for the fixes that create or activate one."""
     objects = []
     for fix in remediations:
-        if fix.kind in _ROLE_KINDS and fix.role_definition_id and fix.principal_id \
-                and fix.scope:
-            objects.append(role_assignment_object(fix.principal_id, fix.principal_type,
-                                                  fix.role_definition_id, fix.scope))
+        if fix.kind in _ROLE_KINDS and fix.role_definition_id and fix.principal_id and fix.scope:
+            objects.append(
+                role_assignment_object(
+                    fix.principal_id, fix.principal_type, fix.role_definition_id, fix.scope
+                )
+            )
     return objects
 
 
-def prove_requirement(requirement: Requirement, remediations: list[Remediation],
-                      evaluator: Evaluator) -> bool:
+def prove_requirement(
+    requirement: Requirement, remediations: list[Remediation], evaluator: Evaluator
+) -> bool:
     """Whether the requirement is met once these fixes are in place."""
     objects = assignments_for(remediations)
     if not objects:
@@ -80,8 +84,9 @@ def patched_model(model: Model, resource_id: str, setting: str, value: Any) -> M
     return model.with_resource(raw)
 
 
-def prove_configuration(model: Model, fix: Remediation,
-                        still_failing: Callable[[Model], bool]) -> bool:
+def prove_configuration(
+    model: Model, fix: Remediation, still_failing: Callable[[Model], bool]
+) -> bool:
     if not fix.resource or not fix.setting or fix.setting == "denyAssignment":
         return False
     patched = patched_model(model, fix.resource, fix.setting, fix.value)

@@ -50,10 +50,15 @@ class RoleFix:
         """The remediation's fields (`fixes.classify` has checked the ones it needs)."""
         role = remediation.role_definition_id or ""
         scope_text = remediation.scope or ""
-        return cls(remediation.summary, remediation.principal_id or "",
-                   remediation.principal_type or None,
-                   last_segment(role),
-                   remediation.role_name, scope_text, target_of(scope_text))
+        return cls(
+            remediation.summary,
+            remediation.principal_id or "",
+            remediation.principal_type or None,
+            last_segment(role),
+            remediation.role_name,
+            scope_text,
+            target_of(scope_text),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,5 +100,8 @@ class RoleRemoval(RoleFix):
 
     @property
     def where(self) -> str:
-        return f"the assignment {self.assignment}" if self.assignment else \
-            f"the {self.role_label} assignment at {self.scope_text}"
+        return (
+            f"the assignment {self.assignment}"
+            if self.assignment
+            else f"the {self.role_label} assignment at {self.scope_text}"
+        )

@@ -99,12 +99,13 @@ class SearchAuthOptions(Setting):
 
     @property
     def fragment(self) -> dict[str, Any]:
-        return {"properties": {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode":
-                                                               self.mode}}}}
+        return {"properties": {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": self.mode}}}}
 
 
-IDENTITY_NOTE = ("If the resource also uses user-assigned identities, use "
-                 "'SystemAssigned,UserAssigned' and keep them listed.")
+IDENTITY_NOTE = (
+    "If the resource also uses user-assigned identities, use "
+    "'SystemAssigned,UserAssigned' and keep them listed."
+)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ class LocalAuth(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary,
-                "Keys work again beside Entra ID; callers configured for keys stop failing."]
+        return [
+            self.summary,
+            "Keys work again beside Entra ID; callers configured for keys stop failing.",
+        ]
 
     @property
     def fragment(self) -> dict[str, Any]:
@@ -165,9 +168,11 @@ class ConnectionAuth(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary,
-                "Switches the connection to Microsoft Entra ID: its users then need roles on the",
-                "target resource instead of its key."]
+        return [
+            self.summary,
+            "Switches the connection to Microsoft Entra ID: its users then need roles on the",
+            "target resource instead of its key.",
+        ]
 
 
 @dataclass(frozen=True)
@@ -177,8 +182,11 @@ class TrustedServices(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary, "Lets trusted Azure services through the firewall; other "
-                "network rules stay as they are."]
+        return [
+            self.summary,
+            "Lets trusted Azure services through the firewall; other "
+            "network rules stay as they are.",
+        ]
 
     @property
     def fragment(self) -> dict[str, Any]:
@@ -196,9 +204,12 @@ class StorageBypass(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary,
-                "Storage sets the whole bypass list at once: this one keeps "
-                + ", ".join(self.items) + "; other network rules stay as they are."]
+        return [
+            self.summary,
+            "Storage sets the whole bypass list at once: this one keeps "
+            + ", ".join(self.items)
+            + "; other network rules stay as they are.",
+        ]
 
     @property
     def fragment(self) -> dict[str, Any]:
@@ -211,9 +222,11 @@ class CustomSubdomain(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary,
-                "A custom subdomain cannot be changed or removed once set, and must be unique "
-                "in", "Azure: choose it with care."]
+        return [
+            self.summary,
+            "A custom subdomain cannot be changed or removed once set, and must be unique in",
+            "Azure: choose it with care.",
+        ]
 
     @property
     def fragment(self) -> dict[str, Any]:
@@ -226,10 +239,11 @@ class DenyAssignment(Setting):
 
     @property
     def notes(self) -> list[str]:
-        return [self.summary,
-                "A deny assignment cannot be changed or removed by you: the service or managed",
-                "application that created it (see above) manages it. These commands only show "
-                "it."]
+        return [
+            self.summary,
+            "A deny assignment cannot be changed or removed by you: the service or managed",
+            "application that created it (see above) manages it. These commands only show it.",
+        ]
 
 
 @dataclass(frozen=True)
@@ -241,16 +255,27 @@ class GenericSetting(Setting):
         return nest(self.setting, self.value)
 
 
-SettingFix: TypeAlias = (SearchAuthOptions | SystemIdentity | LocalAuth | SharedKeyAccess
-                         | ConnectionAuth | TrustedServices | StorageBypass | CustomSubdomain
-                         | DenyAssignment | GenericSetting)
+SettingFix: TypeAlias = (
+    SearchAuthOptions
+    | SystemIdentity
+    | LocalAuth
+    | SharedKeyAccess
+    | ConnectionAuth
+    | TrustedServices
+    | StorageBypass
+    | CustomSubdomain
+    | DenyAssignment
+    | GenericSetting
+)
 
 
 def _search_auth_options(config: Setting) -> SettingFix | None:
     value = config.value
     if config.target.type_key != SEARCH_SERVICE or not (
-            isinstance(value, dict) and list(value) == ["aadOrApiKey"]
-            and isinstance(value["aadOrApiKey"], dict)):
+        isinstance(value, dict)
+        and list(value) == ["aadOrApiKey"]
+        and isinstance(value["aadOrApiKey"], dict)
+    ):
         return None
     mode = value["aadOrApiKey"].get("aadAuthFailureMode", "http401WithBearerChallenge")
     if mode not in ("http401WithBearerChallenge", "http403"):
@@ -260,14 +285,19 @@ def _search_auth_options(config: Setting) -> SettingFix | None:
 
 def _system_identity(config: Setting) -> SettingFix | None:
     if config.value != "SystemAssigned" or config.target.type_key not in (
-            COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE):
+        COGNITIVE_ACCOUNT,
+        SEARCH_SERVICE,
+        WORKSPACE,
+    ):
         return None
     return config.as_form(SystemIdentity)
 
 
 def _local_auth(config: Setting) -> SettingFix | None:
-    if config.value is not False or config.target.type_key not in (COGNITIVE_ACCOUNT,
-                                                                   SEARCH_SERVICE):
+    if config.value is not False or config.target.type_key not in (
+        COGNITIVE_ACCOUNT,
+        SEARCH_SERVICE,
+    ):
         return None
     return config.as_form(LocalAuth)
 
@@ -282,8 +312,12 @@ def _connection_auth(config: Setting) -> SettingFix | None:
     if config.target.type_key not in CONNECTION_TYPES:
         return None
     value = config.value
-    if config.setting == "properties" and isinstance(value, dict) \
-            and value.get("authType") == "AAD" and value.get("category"):
+    if (
+        config.setting == "properties"
+        and isinstance(value, dict)
+        and value.get("authType") == "AAD"
+        and value.get("category")
+    ):
         properties = {"authType": "AAD", "category": value["category"]}
         properties.update({key: value[key] for key in sorted(value) if key not in properties})
     elif config.setting == "properties.authType" and value == "AAD":
@@ -299,8 +333,10 @@ def _bypass(config: Setting) -> SettingFix | None:
         return _storage_bypass(config)
     if config.value != "AzureServices":
         return None
-    if (kind, config.setting) in ((COGNITIVE_ACCOUNT, "properties.networkAcls.bypass"),
-                                  (SEARCH_SERVICE, "properties.networkRuleSet.bypass")):
+    if (kind, config.setting) in (
+        (COGNITIVE_ACCOUNT, "properties.networkAcls.bypass"),
+        (SEARCH_SERVICE, "properties.networkRuleSet.bypass"),
+    ):
         return config.as_form(TrustedServices)
     return None
 
@@ -309,15 +345,21 @@ def _storage_bypass(config: Setting) -> SettingFix | None:
     if not isinstance(config.value, str):
         return None
     items = [item.strip() for item in config.value.split(",")]
-    if "AzureServices" not in items or any(item not in STORAGE_BYPASS for item in items) \
-            or len(set(items)) != len(items):
+    if (
+        "AzureServices" not in items
+        or any(item not in STORAGE_BYPASS for item in items)
+        or len(set(items)) != len(items)
+    ):
         return None
     return config.as_form(StorageBypass, items=tuple(items))
 
 
 def _custom_subdomain(config: Setting) -> SettingFix | None:
-    if config.target.type_key != COGNITIVE_ACCOUNT or not isinstance(config.value, str) \
-            or not config.value:
+    if (
+        config.target.type_key != COGNITIVE_ACCOUNT
+        or not isinstance(config.value, str)
+        or not config.value
+    ):
         return None
     return config.as_form(CustomSubdomain, subdomain=config.value)
 
@@ -338,8 +380,12 @@ _SETTINGS: dict[str, Callable[[Setting], SettingFix | None]] = {
 
 def setting_fix(remediation: Remediation) -> SettingFix:
     """The configuration remediation as its specific form, else as a GenericSetting."""
-    config = GenericSetting(remediation.summary, target_of(remediation.resource or ""),
-                            remediation.setting or "", remediation.value)
+    config = GenericSetting(
+        remediation.summary,
+        target_of(remediation.resource or ""),
+        remediation.setting or "",
+        remediation.value,
+    )
     if config.setting == "denyAssignment":
         return config.as_form(DenyAssignment)
     specific = _SETTINGS.get(config.setting)

@@ -86,18 +86,27 @@ def target_of(raw: str) -> Target:
         if not raw.startswith("/") or "//" in raw:
             return Target(raw, "other")
         leading = leading_scope(raw)
-        return Target(raw, "other", subscription=leading.subscription,
-                      resource_group=leading.resource_group)
+        return Target(
+            raw, "other", subscription=leading.subscription, resource_group=leading.resource_group
+        )
     level = parsed.level
     if level is Level.MANAGEMENT_GROUP:
         return Target(raw, "managementGroup", management_group=parsed.management_group)
     if level in (Level.SUBSCRIPTION, Level.RESOURCE_GROUP) or (
-            level is Level.RESOURCE and parsed.resource_group is not None):
-        return Target(raw, str(level), subscription=parsed.subscription,
-                      resource_group=parsed.resource_group, namespace=parsed.provider,
-                      types=parsed.types, names=parsed.names)
-    return Target(raw, "other", subscription=parsed.subscription,
-                  resource_group=parsed.resource_group)
+        level is Level.RESOURCE and parsed.resource_group is not None
+    ):
+        return Target(
+            raw,
+            str(level),
+            subscription=parsed.subscription,
+            resource_group=parsed.resource_group,
+            namespace=parsed.provider,
+            types=parsed.types,
+            names=parsed.names,
+        )
+    return Target(
+        raw, "other", subscription=parsed.subscription, resource_group=parsed.resource_group
+    )
 
 
 def role_definition_resource_id(scope: Target, role_guid: str) -> str:
@@ -114,4 +123,4 @@ def arm_url(path: str, api_version: str) -> str:
 
 def rest_path(path: str, api_version: str) -> str:
     """`arm_url` without the endpoint, as Invoke-AzRestMethod -Path takes it."""
-    return arm_url(path, api_version)[len(ARM):]
+    return arm_url(path, api_version)[len(ARM) :]

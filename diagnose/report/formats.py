@@ -33,12 +33,15 @@ class ReportFormat:
         return render(report)
 
 
-REPORT_FORMATS: dict[str, ReportFormat] = {format_.name: format_ for format_ in (
-    ReportFormat("text", "diagnose.report.text:render_text", ".txt"),
-    ReportFormat("json", "diagnose.report.json_format:render_json", ".json"),
-    ReportFormat("markdown", "diagnose.report.markdown:render_markdown", ".md"),
-    ReportFormat("sarif", "diagnose.report.sarif:render_sarif", ".sarif"),
-)}
+REPORT_FORMATS: dict[str, ReportFormat] = {
+    format_.name: format_
+    for format_ in (
+        ReportFormat("text", "diagnose.report.text:render_text", ".txt"),
+        ReportFormat("json", "diagnose.report.json_format:render_json", ".json"),
+        ReportFormat("markdown", "diagnose.report.markdown:render_markdown", ".md"),
+        ReportFormat("sarif", "diagnose.report.sarif:render_sarif", ".sarif"),
+    )
+}
 """Every format, by name, in the order --help lists them (text, the default, first)."""
 
 

@@ -31,22 +31,31 @@ def code(text: str, language: str = "") -> str:
 
 def render_markdown(report: Report) -> str:
     target = report.target
-    out = [f"# ai-hub-diagnose report: {md(target['hubName'] or '?')}", "",
-           f"- Hub: {span(target['hub'] or '?')}"
-           + (f"\n- Project: {md(target['project'])}" if target["project"] else ""),
-           f"- Snapshot: {md(target['snapshot'])}"
-           + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),
-           f"- Tool: {md(report.tool['name'])} {md(report.tool['version'])}", "",
-           f"**{summary_line(report)}**", ""]  # the tool's own words and numbers
+    out = [
+        f"# ai-hub-diagnose report: {md(target['hubName'] or '?')}",
+        "",
+        f"- Hub: {span(target['hub'] or '?')}"
+        + (f"\n- Project: {md(target['project'])}" if target["project"] else ""),
+        f"- Snapshot: {md(target['snapshot'])}"
+        + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),
+        f"- Tool: {md(report.tool['name'])} {md(report.tool['version'])}",
+        "",
+        f"**{summary_line(report)}**",
+        "",
+    ]  # the tool's own words and numbers
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
         out += [md(report.summary["unknownBecause"]), ""]
     if report.findings:
-        out += ["| # | Status | Severity | Check | Principal | Resource |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "| # | Status | Severity | Check | Principal | Resource |",
+            "|---|---|---|---|---|---|",
+        ]
         for number, finding in enumerate(report.findings, 1):
             principal = md(finding.principal.label) if finding.principal else ""
-            out.append(f"| {number} | {finding.status.value} | {finding.severity.value} | "
-                       f"{finding.check_id} | {principal} | {md(_short(finding.resource))} |")
+            out.append(
+                f"| {number} | {finding.status.value} | {finding.severity.value} | "
+                f"{finding.check_id} | {principal} | {md(_short(finding.resource))} |"
+            )
         out.append("")
     else:
         out += ["No findings: every access requirement the checks stated is met.", ""]
@@ -57,28 +66,42 @@ def render_markdown(report: Report) -> str:
         for number, item in enumerate(report.fix_plan, 1):
             fix = item.remediation
             state = "verified" if fix.verified else "not verified"
-            out += [f"### {number}. {md(fix.summary)} ({state})", "",
-                    f"Clears {len(item.fixes)} finding(s): "
-                    + ", ".join(f"{r.check_id} {span(r.finding_id)}" for r in item.fixes) + "."]
+            out += [
+                f"### {number}. {md(fix.summary)} ({state})",
+                "",
+                f"Clears {len(item.fixes)} finding(s): "
+                + ", ".join(f"{r.check_id} {span(r.finding_id)}" for r in item.fixes)
+                + ".",
+            ]
             if item.permission_needed:
-                holders = ", ".join(
-                    f"{md(h.display_name or h.principal_id)} ({md(h.role_name)}"
-                    + (", if its condition allows" if h.conditional else "") + ")"
-                    for h in item.who_can_run) or "nobody in the snapshot"
+                holders = (
+                    ", ".join(
+                        f"{md(h.display_name or h.principal_id)} ({md(h.role_name)}"
+                        + (", if its condition allows" if h.conditional else "")
+                        + ")"
+                        for h in item.who_can_run
+                    )
+                    or "nobody in the snapshot"
+                )
                 out.append(f"Who can run it ({md(item.permission_needed)}): {holders}.")
             out.append("")
             if fix.commands:
                 out += [code(fix.commands.azure_cli, "bash"), ""]
     if report.check_errors:
         out += ["## Checks that failed to run", ""]
-        out += [f"- **{e.check_id}** {md(e.title)}: {md(safe_message(e.error))}"
-                for e in report.check_errors]
+        out += [
+            f"- **{e.check_id}** {md(e.title)}: {md(safe_message(e.error))}"
+            for e in report.check_errors
+        ]
         out.append("")
     if report.collection_errors:
         out += ["## Could not be read (the report is partial)", ""]
-        out += [f"- {span(e.operation)} at {span(e.scope)}: {e.status or ''} "
-                f"{md(safe_message(e.message))}. "
-                f"{md(e.retry)}." for e in report.collection_errors]
+        out += [
+            f"- {span(e.operation)} at {span(e.scope)}: {e.status or ''} "
+            f"{md(safe_message(e.message))}. "
+            f"{md(e.retry)}."
+            for e in report.collection_errors
+        ]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -89,13 +112,18 @@ def _short(resource_id: str) -> str:
 
 
 def _finding(report: Report, number: int, finding: Finding) -> list[str]:
-    out = [f"## {number}. {finding.check_id}: {md(finding.title)}", "",
-           f"- Status: **{finding.status.value}**, severity {finding.severity.value}, cause "
-           f"{span(finding.cause.value)}",
-           f"- Resource: {span(finding.resource)}"]
+    out = [
+        f"## {number}. {finding.check_id}: {md(finding.title)}",
+        "",
+        f"- Status: **{finding.status.value}**, severity {finding.severity.value}, cause "
+        f"{span(finding.cause.value)}",
+        f"- Resource: {span(finding.resource)}",
+    ]
     if finding.principal:
-        out.append(f"- Principal: {md(finding.principal.label)} ({span(finding.principal.id)}, "
-                   f"{md(finding.principal.type)})")
+        out.append(
+            f"- Principal: {md(finding.principal.label)} ({span(finding.principal.id)}, "
+            f"{md(finding.principal.type)})"
+        )
     out += [f"- Finding id: {span(report.id_of(finding))}", "", md(finding.message), ""]
     evidence = [_decision(d) for d in finding.evidence]
     if evidence:
@@ -123,8 +151,10 @@ def _decision(decision: Decision) -> str:
     lines = [f"- {span(decision.operation)} ({plane}): **{decision.decision.value}**"]
     for grant in decision.grants:
         via = f" via {' > '.join(md(g) for g in grant.via)}" if grant.via else ""
-        lines.append(f"  - granted by {md(grant.role_name)} at {span(grant.scope)}{via} "
-                     f"(pattern {span(grant.matched_pattern)})")
+        lines.append(
+            f"  - granted by {md(grant.role_name)} at {span(grant.scope)}{via} "
+            f"(pattern {span(grant.matched_pattern)})"
+        )
     for deny in decision.denies:
         lines.append(f"  - blocked by deny assignment {md(deny.name)} at {span(deny.scope)}")
     for grant in decision.conditions:

@@ -36,9 +36,15 @@ def finding_id(finding: Finding) -> str:
     every version of the tool. It covers what the finding is (check, resource, principal, cause
     and its structured details, such as the operations missing), never how it is worded."""
     details = {k: v for k, v in finding.details.items() if k != "because"}
-    key = "|".join([finding.check_id, finding.resource.lower(),
-                    finding.principal.id if finding.principal else "", finding.cause.value,
-                    json.dumps(details, sort_keys=True, default=str)])
+    key = "|".join(
+        [
+            finding.check_id,
+            finding.resource.lower(),
+            finding.principal.id if finding.principal else "",
+            finding.cause.value,
+            json.dumps(details, sort_keys=True, default=str),
+        ]
+    )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -133,18 +139,30 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
     }
     return Report(
         tool={"name": TOOL_NAME, "version": __version__},
-        target=target, summary=summary, findings=findings, fix_plan=plan,
-        check_errors=result.check_errors, collection_errors=errors, finding_ids=ids,
-        checks=result.checks)
+        target=target,
+        summary=summary,
+        findings=findings,
+        fix_plan=plan,
+        check_errors=result.check_errors,
+        collection_errors=errors,
+        finding_ids=ids,
+        checks=result.checks,
+    )
 
 
-def _fix_plan(findings: tuple[Finding, ...], ids: dict[int, str], model: Model,
-              evaluator: Evaluator) -> tuple[PlannedFix, ...]:
+def _fix_plan(
+    findings: tuple[Finding, ...], ids: dict[int, str], model: Model, evaluator: Evaluator
+) -> tuple[PlannedFix, ...]:
     grouped: dict[tuple[Any, ...], tuple[Remediation, list[FindingRef]]] = {}
     for finding in findings:
         for fix in finding.remediations:
-            ref = FindingRef(ids[id(finding)], finding.check_id, finding.resource,
-                             finding.principal.id if finding.principal else None, fix.verified)
+            ref = FindingRef(
+                ids[id(finding)],
+                finding.check_id,
+                finding.resource,
+                finding.principal.id if finding.principal else None,
+                fix.verified,
+            )
             entry = grouped.setdefault(fix.dedupe_key, (fix, []))
             if all(r.finding_id != ref.finding_id for r in entry[1]):
                 entry[1].append(ref)
@@ -152,29 +170,46 @@ def _fix_plan(findings: tuple[Finding, ...], ids: dict[int, str], model: Model,
     for fix, refs in grouped.values():
         fix = dataclasses.replace(fix, verified=all(r.verified for r in refs))
         permission, holders = _who_can_run(fix, model, evaluator)
-        plan.append(PlannedFix(fix, tuple(refs), tuple(holders[:MAX_HOLDERS_SHOWN]),
-                               len(holders), permission))
-    plan.sort(key=lambda p: (not p.remediation.verified, p.remediation.kind,
-                             (p.remediation.scope or p.remediation.resource or "").lower(),
-                             p.remediation.role_name or p.remediation.setting or "",
-                             p.remediation.principal_id or ""))
+        plan.append(
+            PlannedFix(
+                fix, tuple(refs), tuple(holders[:MAX_HOLDERS_SHOWN]), len(holders), permission
+            )
+        )
+    plan.sort(
+        key=lambda p: (
+            not p.remediation.verified,
+            p.remediation.kind,
+            (p.remediation.scope or p.remediation.resource or "").lower(),
+            p.remediation.role_name or p.remediation.setting or "",
+            p.remediation.principal_id or "",
+        )
+    )
     return tuple(plan)
 
 
-def _who_can_run(fix: Remediation, model: Model, evaluator: Evaluator
-                 ) -> tuple[str | None, list[Holder]]:
+def _who_can_run(
+    fix: Remediation, model: Model, evaluator: Evaluator
+) -> tuple[str | None, list[Holder]]:
     if fix.kind == RemediationKind.ROLE_ASSIGNMENT and fix.scope:
         permission, scope = "Microsoft.Authorization/roleAssignments/write", fix.scope
     elif fix.kind == RemediationKind.REMOVE_ASSIGNMENT and fix.scope:
         permission, scope = "Microsoft.Authorization/roleAssignments/delete", fix.scope
     elif fix.kind == RemediationKind.ACTIVATE_ELIGIBLE:
         entry = model.authorization.directory.get(fix.principal_id or "")
-        holder = Holder(fix.principal_id or "", fix.principal_type,
-                        entry.display_name if entry else None, fix.role_name or "",
-                        fix.scope or "", False)
+        holder = Holder(
+            fix.principal_id or "",
+            fix.principal_type,
+            entry.display_name if entry else None,
+            fix.role_name or "",
+            fix.scope or "",
+            False,
+        )
         return "self-activation in Privileged Identity Management", [holder]
-    elif fix.kind == RemediationKind.CONFIGURATION and fix.resource \
-            and fix.setting != "denyAssignment":
+    elif (
+        fix.kind == RemediationKind.CONFIGURATION
+        and fix.resource
+        and fix.setting != "denyAssignment"
+    ):
         resource = model.resource(fix.resource)
         if resource is None:
             return None, []
@@ -196,10 +231,12 @@ def _collection_error(entry: dict[str, Any]) -> CollectionError:
     elif status in (401, 403):
         where = f"{level_of(scope_key(scope))} {scope}" if scope.startswith("/") else scope
         if operation.lower().startswith("microsoft.graph"):
-            retry = ("retry with a directory role that can read users, groups and service "
-                     "principals (Directory Readers), or accept 'unknown' for group memberships")
+            retry = (
+                "retry with a directory role that can read users, groups and service "
+                "principals (Directory Readers), or accept 'unknown' for group memberships"
+            )
         else:
-            retry = (f"retry with Reader and Microsoft.Authorization/*/read on the {where}")
+            retry = f"retry with Reader and Microsoft.Authorization/*/read on the {where}"
     elif status == 404:
         retry = "the object no longer exists, or the id is wrong"
     elif status in (429, 500, 502, 503, 504):
@@ -208,8 +245,9 @@ def _collection_error(entry: dict[str, Any]) -> CollectionError:
         retry = "retry the collection"
     # The message is Azure's (or an exception's) and may echo a credential: the report quotes
     # it without one, whatever snapshot it came from.
-    return CollectionError(scope, operation, status, entry.get("code"),
-                           scrub_text(entry["message"]), retry)
+    return CollectionError(
+        scope, operation, status, entry.get("code"), scrub_text(entry["message"]), retry
+    )
 
 
 def exit_code(report: Report, fail_on: str, strict: bool) -> int:

@@ -15,10 +15,14 @@ from diagnose.engine.api import CheckInfo, Severity, Status
 from diagnose.report.model import Report
 from diagnose.safe import safe_json, safe_text, sarif_text
 
-LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.UNKNOWN: "note",
-          Status.INFO: "note"}
-SECURITY_SEVERITY = {Severity.CRITICAL: "9.0", Severity.HIGH: "7.0", Severity.MEDIUM: "5.0",
-                     Severity.LOW: "3.0", Severity.INFO: "0.0"}
+LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.UNKNOWN: "note", Status.INFO: "note"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.0",
+    Severity.HIGH: "7.0",
+    Severity.MEDIUM: "5.0",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
 INFORMATION_URI = "https://github.com/ai-hub-diagnose/ai-hub-diagnose"
 
 
@@ -30,21 +34,39 @@ def render_sarif(report: Report) -> str:
         result: dict[str, Any] = {
             "ruleId": finding.check_id,
             "level": LEVELS[finding.status],
-            "kind": "fail" if finding.status in (Status.FAIL, Status.WARN) else (
-                "review" if finding.status is Status.UNKNOWN else "informational"),
+            "kind": "fail"
+            if finding.status in (Status.FAIL, Status.WARN)
+            else ("review" if finding.status is Status.UNKNOWN else "informational"),
             "message": {"text": sarif_text(finding.message)},
-            "locations": [{"logicalLocations": [{"fullyQualifiedName": safe_text(finding.resource),
-                                                 "kind": "resource"}]}],
+            "locations": [
+                {
+                    "logicalLocations": [
+                        {"fullyQualifiedName": safe_text(finding.resource), "kind": "resource"}
+                    ]
+                }
+            ],
             "partialFingerprints": {"findingId/v1": report.id_of(finding)},
             "properties": {
-                "status": finding.status.value, "severity": finding.severity.value,
+                "status": finding.status.value,
+                "severity": finding.severity.value,
                 "cause": finding.cause.value,
-                "principal": ({"id": finding.principal.id, "type": finding.principal.type,
-                               "displayName": finding.principal.display_name}
-                              if finding.principal else None),
-                "fixes": [{"summary": f.summary, "verified": f.verified,
-                           "azureCli": f.commands.azure_cli if f.commands else None}
-                          for f in finding.remediations],
+                "principal": (
+                    {
+                        "id": finding.principal.id,
+                        "type": finding.principal.type,
+                        "displayName": finding.principal.display_name,
+                    }
+                    if finding.principal
+                    else None
+                ),
+                "fixes": [
+                    {
+                        "summary": f.summary,
+                        "verified": f.verified,
+                        "azureCli": f.commands.azure_cli if f.commands else None,
+                    }
+                    for f in finding.remediations
+                ],
             },
         }
         if finding.check_id in index:
@@ -53,12 +75,20 @@ def render_sarif(report: Report) -> str:
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": report.tool["name"], "version": report.tool["version"],
-                                "informationUri": INFORMATION_URI, "rules": rules}},
-            "results": results,
-            "properties": {"target": report.target, "summary": report.summary},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": report.tool["name"],
+                        "version": report.tool["version"],
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {"target": report.target, "summary": report.summary},
+            }
+        ],
     }
     return safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
@@ -70,11 +100,15 @@ def _rule(check: CheckInfo) -> dict[str, Any]:
         "name": check.title,
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": sections["What it checks"]},
-        "help": {"text": f"Why it matters: {sections['Why it matters']}\n"
-                         f"How to fix: {sections['How to fix']}"},
+        "help": {
+            "text": f"Why it matters: {sections['Why it matters']}\n"
+            f"How to fix: {sections['How to fix']}"
+        },
         "helpUri": check.docs[0] if check.docs else INFORMATION_URI,
         "defaultConfiguration": {"level": "error" if check.severity.rank <= 2 else "warning"},
-        "properties": {"tags": ["security", "azure-rbac", check.area.lower()],
-                       "security-severity": SECURITY_SEVERITY[check.severity],
-                       "scenario": check.scenario},
+        "properties": {
+            "tags": ["security", "azure-rbac", check.area.lower()],
+            "security-severity": SECURITY_SEVERITY[check.severity],
+            "scenario": check.scenario,
+        },
     }

@@ -27,8 +27,15 @@ from diagnose.snapshot.reading import read_bounded
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "snapshot-v1.schema.json"
-LIST_KEYS = ("resources", "roleDefinitions", "roleAssignments", "denyAssignments",
-             "roleEligibilities", "principals", "errors")
+LIST_KEYS = (
+    "resources",
+    "roleDefinitions",
+    "roleAssignments",
+    "denyAssignments",
+    "roleEligibilities",
+    "principals",
+    "errors",
+)
 BULK_KEYS = ("roleAssignments", "roleEligibilities")
 """Arrays checked item by item with the specialised validator in fast.py."""
 
@@ -74,15 +81,19 @@ def empty_snapshot() -> dict[str, Any]:
 def parse_snapshot(data: Any, source: str = "<memory>") -> Snapshot:
     """Validate a decoded JSON value as a snapshot v1, or raise BadInput naming the JSON path."""
     if not isinstance(data, dict):
-        raise BadInput(f"a snapshot is a JSON object, this is a {_json_type(data)}",
-                       where=source, fix="pass a file written by `diagnose collect`")
+        raise BadInput(
+            f"a snapshot is a JSON object, this is a {_json_type(data)}",
+            where=source,
+            fix="pass a file written by `diagnose collect`",
+        )
     version = data.get("schemaVersion")
     if version != SCHEMA_VERSION:
         raise BadInput(
             f"$.schemaVersion is {version!r}; this version of the tool reads snapshot version 1",
             where=source,
             fix="collect the snapshot again with this version of ai-hub-diagnose, or install "
-                "the version that wrote it")
+            "the version that wrote it",
+        )
     import fastjsonschema
 
     from diagnose.snapshot.fast import valid_assignment
@@ -106,13 +117,15 @@ def _explain_invalid(data: Any, source: str) -> BadInput:
     """The slow, precise validator, run only once the fast one has said no."""
     import jsonschema
 
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(schema()).iter_errors(data))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema()).iter_errors(data))
     if error is None:  # the two validators disagree: report what the fast one saw
         return BadInput("the snapshot does not match the snapshot v1 schema", where=source)
     path = json_path(error.absolute_path)
-    return BadInput(f"{path}: {_short_message(error)}", where=source,
-                    fix="`diagnose schema snapshot` prints the format")
+    return BadInput(
+        f"{path}: {_short_message(error)}",
+        where=source,
+        fix="`diagnose schema snapshot` prints the format",
+    )
 
 
 MAX_MESSAGE = 200
@@ -127,7 +140,7 @@ def _short_message(error: Any) -> str:
     shown = " ".join(repr(error.instance).split())
     if len(shown) > 60 and shown in message:
         message = message.replace(shown, shown[:57] + "...", 1)
-    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
 def json_path(parts: Any) -> str:
@@ -138,12 +151,19 @@ def json_path(parts: Any) -> str:
 
 
 def _json_type(value: Any) -> str:
-    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        list: "list",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
-def load_snapshot(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
-                  verify_hashes: bool = True) -> Snapshot:
+def load_snapshot(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, verify_hashes: bool = True
+) -> Snapshot:
     """Read a snapshot from a JSON file or from a support bundle (.zip), reading at most
     max_bytes (--max-input-bytes) and, for a bundle, checking its manifest's SHA-256 hashes.
     With verify_hashes=False (--ignore-bundle-hashes) a mismatch is no error: it is recorded
@@ -153,8 +173,11 @@ def load_snapshot(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     try:
         raw = read_bounded(path, max_bytes)
     except FileNotFoundError:
-        raise BadInput("no such file", where=source,
-                       fix="check the path, or run `diagnose --demo` to try the tool") from None
+        raise BadInput(
+            "no such file",
+            where=source,
+            fix="check the path, or run `diagnose --demo` to try the tool",
+        ) from None
     except IsADirectoryError:
         raise BadInput("is a directory, not a snapshot file", where=source) from None
     except PermissionError:
@@ -167,14 +190,24 @@ def load_snapshot(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     snapshot = parse_snapshot(decode_json(bundle.raw, bundle.source), bundle.source)
     if not bundle.mismatches:
         return snapshot
-    warnings = tuple(f"{source}: {problem} (read anyway: --ignore-bundle-hashes)"
-                     for problem in bundle.mismatches)
+    warnings = tuple(
+        f"{source}: {problem} (read anyway: --ignore-bundle-hashes)"
+        for problem in bundle.mismatches
+    )
     # no local path in the scope: a redacted bundle made from this snapshot would carry it
-    snapshot.data["errors"] = [*snapshot.data["errors"], *(
-        {"scope": "support bundle", "operation": "check the files against manifest.json",
-         "status": None, "code": HASH_MISMATCH_CODE,
-         "message": f"{problem}; read anyway because --ignore-bundle-hashes was given"}
-        for problem in bundle.mismatches)]
+    snapshot.data["errors"] = [
+        *snapshot.data["errors"],
+        *(
+            {
+                "scope": "support bundle",
+                "operation": "check the files against manifest.json",
+                "status": None,
+                "code": HASH_MISMATCH_CODE,
+                "message": f"{problem}; read anyway because --ignore-bundle-hashes was given",
+            }
+            for problem in bundle.mismatches
+        ),
+    ]
     return dataclasses.replace(snapshot, warnings=warnings)
 
 
@@ -184,8 +217,7 @@ def _is_zip(raw: bytes | bytearray) -> bool:
     if raw[:2] == b"PK":
         return True
     first = bytes(raw[:1])
-    return first not in (b"{", b" ", b"\n", b"\r", b"\t") and zipfile.is_zipfile(
-        io.BytesIO(raw))
+    return first not in (b"{", b" ", b"\n", b"\r", b"\t") and zipfile.is_zipfile(io.BytesIO(raw))
 
 
 def dump_snapshot(data: dict[str, Any]) -> str:

@@ -34,12 +34,23 @@ from diagnose.snapshot.reading import READ_CHUNK
 SNAPSHOT_NAME = "snapshot.json"
 MANIFEST_NAME = "manifest.json"
 MAX_MANIFEST_BYTES = 1024**2
-UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
-                  EOFError, OSError, ValueError, struct.error, NotImplementedError)
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    struct.error,
+    NotImplementedError,
+)
 """What zipfile raises on damaged or unusual archives (NotImplementedError: a compression
 method it does not know)."""
-IGNORE_FIX = ("ask for the bundle again, or read it anyway with --ignore-bundle-hashes: the "
-              "report then says so")
+IGNORE_FIX = (
+    "ask for the bundle again, or read it anyway with --ignore-bundle-hashes: the "
+    "report then says so"
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,9 @@ class BundleRead:
     mismatches: tuple[str, ...]
 
 
-def read_bundle(raw: bytes | bytearray, where: str, *, max_bytes: int,
-                verify_hashes: bool) -> BundleRead:
+def read_bundle(
+    raw: bytes | bytearray, where: str, *, max_bytes: int, verify_hashes: bool
+) -> BundleRead:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as bundle:
             infos = bundle.infolist()
@@ -61,13 +73,16 @@ def read_bundle(raw: bytes | bytearray, where: str, *, max_bytes: int,
             snapshot = _snapshot_member(infos, where)
             source = f"{where}!{snapshot.filename}"
             data = _read_member(bundle, snapshot, source)
-            prefix = snapshot.filename[:-len(SNAPSHOT_NAME)]
+            prefix = snapshot.filename[: -len(SNAPSHOT_NAME)]
             mismatches = _check_manifest(bundle, infos, prefix, data, where)
     except BadInput:
         raise
     except UNREADABLE_ZIP as exc:
-        raise BadInput(f"damaged zip file ({type(exc).__name__}: {exc})", where=where,
-                       fix="pass a bundle written by `diagnose --bundle`") from None
+        raise BadInput(
+            f"damaged zip file ({type(exc).__name__}: {exc})",
+            where=where,
+            fix="pass a bundle written by `diagnose --bundle`",
+        ) from None
     if mismatches and verify_hashes:
         more = f" (and {len(mismatches) - 1} more)" if len(mismatches) > 1 else ""
         raise BadInput(f"{mismatches[0]}{more}", where=where, fix=IGNORE_FIX)
@@ -76,34 +91,51 @@ def read_bundle(raw: bytes | bytearray, where: str, *, max_bytes: int,
 
 def _check_shape(infos: list[zipfile.ZipInfo], max_bytes: int, where: str) -> None:
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise BadInput(f"the zip has {len(infos)} members, more than the {MAX_ZIP_MEMBERS} "
-                       "a bundle may have (a bundle written by diagnose has 7)", where=where,
-                       fix="unzip it yourself and pass its snapshot.json")
-    twice = sorted(name for name, count in Counter(i.filename for i in infos).items()
-                   if count > 1)
+        raise BadInput(
+            f"the zip has {len(infos)} members, more than the {MAX_ZIP_MEMBERS} "
+            "a bundle may have (a bundle written by diagnose has 7)",
+            where=where,
+            fix="unzip it yourself and pass its snapshot.json",
+        )
+    twice = sorted(name for name, count in Counter(i.filename for i in infos).items() if count > 1)
     if twice:
-        raise BadInput(f"the zip holds more than one member named {twice[0]!r}", where=where,
-                       fix="pass a bundle written by `diagnose --bundle`")
+        raise BadInput(
+            f"the zip holds more than one member named {twice[0]!r}",
+            where=where,
+            fix="pass a bundle written by `diagnose --bundle`",
+        )
     if sum(info.file_size for info in infos) > max_bytes:
         raise too_large("the zip's content, uncompressed,", max_bytes, where)
     for info in infos:
         if info.flag_bits & 0x1:
-            raise BadInput(f"{info.filename!r} is encrypted; bundles never are", where=where,
-                           fix="unzip it yourself and pass its snapshot.json")
+            raise BadInput(
+                f"{info.filename!r} is encrypted; bundles never are",
+                where=where,
+                fix="unzip it yourself and pass its snapshot.json",
+            )
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_COMPRESSION_RATIO:
-            raise BadInput(f"{info.filename!r} expands {ratio} times when uncompressed, more "
-                           f"than the {MAX_COMPRESSION_RATIO} a bundle ever needs (a zip bomb?)",
-                           where=where,
-                           fix="unzip it yourself, if you trust it, and pass its snapshot.json")
+            raise BadInput(
+                f"{info.filename!r} expands {ratio} times when uncompressed, more "
+                f"than the {MAX_COMPRESSION_RATIO} a bundle ever needs (a zip bomb?)",
+                where=where,
+                fix="unzip it yourself, if you trust it, and pass its snapshot.json",
+            )
 
 
 def _snapshot_member(infos: list[zipfile.ZipInfo], where: str) -> zipfile.ZipInfo:
-    found = [i for i in infos if not i.is_dir() and (
-        i.filename == SNAPSHOT_NAME or i.filename.endswith("/" + SNAPSHOT_NAME))]
+    found = [
+        i
+        for i in infos
+        if not i.is_dir()
+        and (i.filename == SNAPSHOT_NAME or i.filename.endswith("/" + SNAPSHOT_NAME))
+    ]
     if not found:
-        raise BadInput(f"this zip has no {SNAPSHOT_NAME}", where=where,
-                       fix="pass a bundle written by `diagnose --bundle`")
+        raise BadInput(
+            f"this zip has no {SNAPSHOT_NAME}",
+            where=where,
+            fix="pass a bundle written by `diagnose --bundle`",
+        )
     # the top-level snapshot.json, else the shallowest one (a zipped folder)
     return min(found, key=lambda i: (i.filename.count("/"), i.filename))
 
@@ -117,8 +149,9 @@ def _read_member(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) ->
         raise BadInput(f"cannot be read ({exc})", where=source) from None
 
 
-def _check_manifest(bundle: zipfile.ZipFile, infos: list[zipfile.ZipInfo], prefix: str,
-                    snapshot: bytes, where: str) -> list[str]:
+def _check_manifest(
+    bundle: zipfile.ZipFile, infos: list[zipfile.ZipInfo], prefix: str, snapshot: bytes, where: str
+) -> list[str]:
     """What does not match the manifest next to the snapshot. A zip with no manifest (a zipped
     snapshot, not a bundle) has nothing to check."""
     by_name = {info.filename: info for info in infos}
@@ -142,17 +175,19 @@ def _check_manifest(bundle: zipfile.ZipFile, infos: list[zipfile.ZipInfo], prefi
             try:
                 actual, actual_size = _sha256(bundle, info)
             except UNREADABLE_ZIP as exc:
-                problems.append(f"{info.filename!r} cannot be read ({type(exc).__name__}: "
-                                f"{exc})")
+                problems.append(f"{info.filename!r} cannot be read ({type(exc).__name__}: {exc})")
                 continue
         if actual != digest or actual_size != size:
-            problems.append(f"{info.filename!r} does not match its SHA-256 in {MANIFEST_NAME}: "
-                            "it changed after the bundle was written")
+            problems.append(
+                f"{info.filename!r} does not match its SHA-256 in {MANIFEST_NAME}: "
+                "it changed after the bundle was written"
+            )
     return problems
 
 
-def _listed_files(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
-                  ) -> dict[str, tuple[str, int]] | str:
+def _listed_files(
+    bundle: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
+) -> dict[str, tuple[str, int]] | str:
     """{name: (sha256, size)} from manifest.json, or what is wrong with it."""
     from diagnose.snapshot.decode import decode_json
 
@@ -167,7 +202,7 @@ def _listed_files(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
         return f"{damaged}: {type(exc).__name__}: {exc}"
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, dict):
-        return f"{damaged}: it has no \"files\" object"
+        return f'{damaged}: it has no "files" object'
     listed = {}
     for name, entry in files.items():
         digest = entry.get("sha256") if isinstance(entry, dict) else None

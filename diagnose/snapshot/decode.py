@@ -35,8 +35,9 @@ def decode_json(raw: bytes | bytearray, source: str) -> Any:
             value = orjson.loads(document)
             too_deep = nesting_deeper_than(value, MAX_JSON_DEPTH)
     except orjson.JSONDecodeError as exc:
-        raise _explain(exc, raw if isinstance(document, bytes | bytearray) else b"",
-                       source) from None
+        raise _explain(
+            exc, raw if isinstance(document, bytes | bytearray) else b"", source
+        ) from None
     if too_deep:
         raise _too_deep(source)
     return value
@@ -64,25 +65,35 @@ def _explain(exc: orjson.JSONDecodeError, raw: bytes | bytearray, source: str) -
     if "utf-8" in lowered:
         return BadInput("is not UTF-8 text", where=source, fix=FIX)
     if "surrogate" in lowered:
-        return BadInput(f"a string at {at} holds half of a UTF-16 surrogate pair (a lone "
-                        "\\ud800-\\udfff escape): not valid Unicode text", where=source,
-                        fix=FIX)
+        return BadInput(
+            f"a string at {at} holds half of a UTF-16 surrogate pair (a lone "
+            "\\ud800-\\udfff escape): not valid Unicode text",
+            where=source,
+            fix=FIX,
+        )
     if "infinity" in lowered or "range" in lowered:
-        return BadInput(f"the number at {at} is outside the range of a double "
-                        "(about ±1.8e308)", where=source, fix=FIX)
+        return BadInput(
+            f"the number at {at} is outside the range of a double (about ±1.8e308)",
+            where=source,
+            fix=FIX,
+        )
     if isinstance(position, int) and _non_finite_literal(raw, position):
         return BadInput(f"NaN and Infinity at {at} are not JSON numbers", where=source, fix=FIX)
     return BadInput(f"not valid JSON: {message} at {at}", where=source, fix=FIX)
 
 
 def _non_finite_literal(raw: bytes | bytearray, position: int) -> bool:
-    around = bytes(raw[max(position - 1, 0):position + 9])
+    around = bytes(raw[max(position - 1, 0) : position + 9])
     return any(word in around for word in (b"NaN", b"Infinity"))
 
 
 def _too_deep(source: str) -> BadInput:
-    return BadInput(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels (a snapshot nests "
-                    "about 8): not a snapshot", where=source, fix=FIX)
+    return BadInput(
+        f"the JSON nests deeper than {MAX_JSON_DEPTH} levels (a snapshot nests "
+        "about 8): not a snapshot",
+        where=source,
+        fix=FIX,
+    )
 
 
 def nesting_deeper_than(value: Any, limit: int) -> bool:

@@ -50,10 +50,13 @@ def _read_stream(stream: BinaryIO, limit: int, source: str) -> bytearray:
         if not looked and len(data) >= HEAD_BYTES:
             looked = True
             if not could_be_snapshot_or_zip(bytes(data[:HEAD_BYTES])):
-                raise BadInput("does not start like a snapshot (a JSON object) or a support "
-                               "bundle (a zip), so reading stopped", where=source,
-                               fix="pass the JSON file written by `diagnose collect`, or a "
-                                   "bundle written by `diagnose --bundle`")
+                raise BadInput(
+                    "does not start like a snapshot (a JSON object) or a support "
+                    "bundle (a zip), so reading stopped",
+                    where=source,
+                    fix="pass the JSON file written by `diagnose collect`, or a "
+                    "bundle written by `diagnose --bundle`",
+                )
     return data
 
 

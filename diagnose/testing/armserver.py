@@ -66,8 +66,9 @@ class Received:
     def is_read(self) -> bool:
         if self.method == "GET":
             return True
-        return self.method == "POST" and any(p.match(self.path.lower().rstrip("/"))
-                                             for p in READ_POSTS)
+        return self.method == "POST" and any(
+            p.match(self.path.lower().rstrip("/")) for p in READ_POSTS
+        )
 
 
 @dataclass
@@ -107,8 +108,7 @@ class ArmServer:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self.url = f"https://127.0.0.1:{httpd.server_address[1]}"
-        self._thread = threading.Thread(target=httpd.serve_forever, name="armserver",
-                                        daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, name="armserver", daemon=True)
         self._thread.start()
         return self
 
@@ -145,20 +145,30 @@ class ArmServer:
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         page = int(query.pop(PAGE_PARAMETER, "0") or 0)
         authorized = authorization.lower().startswith("bearer ")
-        status, headers, payload = self._respond(method, path, query, body, page,
-                                                 authorization)
-        if status == 200 and isinstance(payload, dict) \
-                and self.faults.lists_without_value(method, path):
+        status, headers, payload = self._respond(method, path, query, body, page, authorization)
+        if (
+            status == 200
+            and isinstance(payload, dict)
+            and self.faults.lists_without_value(method, path)
+        ):
             payload = {k: v for k, v in payload.items() if k not in ("value", "data")}
         with self._lock:
-            self.received.append(Received(method, path, query, status, time.monotonic(),
-                                          authorized, page))
+            self.received.append(
+                Received(method, path, query, status, time.monotonic(), authorized, page)
+            )
         data = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
         trickle = self.faults.trickle_interval if self.faults.trickles(method, path) else 0.0
         return Reply(status, headers, data.encode("utf-8"), trickle)
 
-    def _respond(self, method: str, path: str, query: dict[str, str], body: bytes, page: int,
-                 authorization: str) -> tuple[int, dict[str, str], Any]:
+    def _respond(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: bytes,
+        page: int,
+        authorization: str,
+    ) -> tuple[int, dict[str, str], Any]:
         graph = path.lower().startswith("/v1.0/")
         headers = _ids(graph)
         if self.faults.latency:
@@ -172,16 +182,28 @@ class ArmServer:
         if rule is not None:
             return self._ruled(rule, headers, authorization)
         if graph and self.faults.graph_forbidden:
-            return 403, headers, _error("Authorization_RequestDenied",
-                                        "Insufficient privileges to complete the operation.")
+            return (
+                403,
+                headers,
+                _error(
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.",
+                ),
+            )
         scope = self._forbidden_scope(path) if not graph else None
         if scope is not None:
-            return 403, headers, _error(
-                "AuthorizationFailed",
-                "The client 'user@contoso.com' with object id "
-                "'11111111-2222-3333-4444-555555555555' does not have authorization to perform "
-                f"action '{_action(path, method)}' over scope '{path}' or the scope is invalid. "
-                "If access was recently granted, please refresh your credentials.")
+            return (
+                403,
+                headers,
+                _error(
+                    "AuthorizationFailed",
+                    "The client 'user@contoso.com' with object id "
+                    "'11111111-2222-3333-4444-555555555555' does not have authorization to perform "
+                    f"action '{_action(path, method)}' over scope '{path}' or the scope is "
+                    "invalid. "
+                    "If access was recently granted, please refresh your credentials.",
+                ),
+            )
         try:
             request_json = json.loads(body) if body else None
         except ValueError:
@@ -193,20 +215,30 @@ class ArmServer:
         if exchange is None:
             with self._lock:
                 self.unmatched.append(f"{method} {path} {query}")
-            return 404, headers, _error("NoFixture",
-                                        f"no recorded response for {method} {path} {query}")
+            return (
+                404,
+                headers,
+                _error("NoFixture", f"no recorded response for {method} {path} {query}"),
+            )
         headers.update(exchange.headers)
         if exchange.by_ids:
             answer = exchange.body_for(request_json)
             left_out = {i.lower() for i in self.faults.left_out}
             if left_out and isinstance(answer, dict):
-                answer = dict(answer, value=[o for o in answer.get("value") or []
-                                             if str(o.get("id", "")).lower() not in left_out])
+                answer = dict(
+                    answer,
+                    value=[
+                        o
+                        for o in answer.get("value") or []
+                        if str(o.get("id", "")).lower() not in left_out
+                    ],
+                )
             return exchange.status, headers, answer
         return exchange.status, headers, self._paged(exchange, path, query, page)
 
-    def _ruled(self, rule: Rule, headers: dict[str, str], authorization: str
-               ) -> tuple[int, dict[str, str], Any]:
+    def _ruled(
+        self, rule: Rule, headers: dict[str, str], authorization: str
+    ) -> tuple[int, dict[str, str], Any]:
         headers.update(rule.headers)
         if rule.retry_after is not None:
             headers["Retry-After"] = _seconds(rule.retry_after)
@@ -215,13 +247,16 @@ class ArmServer:
             headers["x-ms-request-id"] = authorization.partition(" ")[2]
             message = f"the request with Authorization: {authorization} is not valid"
             body = _error(rule.code or str(rule.status), message)
-            body["error"]["details"] = {"authorization": authorization,
-                                        "token": authorization.partition(" ")[2]}
+            body["error"]["details"] = {
+                "authorization": authorization,
+                "token": authorization.partition(" ")[2],
+            }
             return rule.status, headers, body
         return rule.status, headers, _error(rule.code or str(rule.status), message)
 
-    def _directory_object(self, object_id: str, headers: dict[str, str]
-                          ) -> tuple[int, dict[str, str], Any]:
+    def _directory_object(
+        self, object_id: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
         """A direct read of a directory object, answered from the getByIds fixture."""
         for exchange in self.fixtures.exchanges:
             if not exchange.by_ids or not isinstance(exchange.body, dict):
@@ -229,9 +264,15 @@ class ArmServer:
             for item in exchange.body.get("value") or []:
                 if str(item.get("id", "")).lower() == object_id.lower():
                     return 200, headers, item
-        return 404, headers, _error("Request_ResourceNotFound",
-                                    f"Resource '{object_id}' does not exist or one of its "
-                                    "queried reference-property objects are not present.")
+        return (
+            404,
+            headers,
+            _error(
+                "Request_ResourceNotFound",
+                f"Resource '{object_id}' does not exist or one of its "
+                "queried reference-property objects are not present.",
+            ),
+        )
 
     def _forbidden_scope(self, path: str) -> str | None:
         lowered = path.lower().rstrip("/")
@@ -244,11 +285,16 @@ class ArmServer:
     def _paged(self, exchange: Exchange, path: str, query: dict[str, str], page: int) -> Any:
         body = exchange.body
         size = self.faults.page_size
-        if (not size or exchange.method != "GET" or not isinstance(body, dict)
-                or not isinstance(body.get("value"), list) or body.get("nextLink")):
+        if (
+            not size
+            or exchange.method != "GET"
+            or not isinstance(body, dict)
+            or not isinstance(body.get("value"), list)
+            or body.get("nextLink")
+        ):
             return body
         items = body["value"]
-        chunk = dict(body, value=items[page * size:(page + 1) * size])
+        chunk = dict(body, value=items[page * size : (page + 1) * size])
         if (page + 1) * size < len(items):
             next_query = urlencode({**query, PAGE_PARAMETER: str(page + 1)})
             chunk["nextLink"] = f"{self.url}{path}?{next_query}"
@@ -263,8 +309,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        reply = self.owner.answer(self.command, self.path, body,
-                                  self.headers.get("Authorization") or "")
+        reply = self.owner.answer(
+            self.command, self.path, body, self.headers.get("Authorization") or ""
+        )
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -276,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:  # one byte at a time, until done or the client hangs up
             for index in range(len(reply.data)):
-                self.wfile.write(reply.data[index:index + 1])
+                self.wfile.write(reply.data[index : index + 1])
                 self.wfile.flush()
                 time.sleep(reply.trickle)
         except OSError:
@@ -308,7 +355,7 @@ def _action(path: str, method: str) -> str:
     parts = [p for p in path.split("/") if p]
     if "providers" in parts:
         index = len(parts) - 1 - parts[::-1].index("providers")
-        namespace, rest = parts[index + 1], parts[index + 2:]
+        namespace, rest = parts[index + 1], parts[index + 2 :]
         types = rest[0::2]
         return "/".join([namespace, *types, "read" if method == "GET" else "action"])
     return "Microsoft.Resources/subscriptions/read"
@@ -324,10 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--page-size", type=int, default=None)
     args = parser.parse_args(argv)
-    server = ArmServer(load_fixture_set(args.fixtures),
-                       Faults(latency=args.latency, page_size=args.page_size)).start()
-    print(f"serving {args.fixtures} at {server.url}\nREQUESTS_CA_BUNDLE={server.ca_bundle}",
-          flush=True)
+    server = ArmServer(
+        load_fixture_set(args.fixtures), Faults(latency=args.latency, page_size=args.page_size)
+    ).start()
+    print(
+        f"serving {args.fixtures} at {server.url}\nREQUESTS_CA_BUNDLE={server.ca_bundle}",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

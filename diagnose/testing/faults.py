@@ -71,8 +71,12 @@ class Faults:
         return Rule(pattern, 500, times, None, "InternalServerError")
 
     @staticmethod
-    def refuse(pattern: str, code: str = "Authorization_RequestDenied", status: int = 403,
-               times: int = FOREVER) -> Rule:
+    def refuse(
+        pattern: str,
+        code: str = "Authorization_RequestDenied",
+        status: int = 403,
+        times: int = FOREVER,
+    ) -> Rule:
         """Refuse what matches, every time (e.g. getMemberGroups without GroupMember.Read.All;
         404 Request_ResourceNotFound for a directory that hides its objects)."""
         return Rule(pattern, status, times, None, code)
@@ -85,10 +89,18 @@ class Faults:
     def reject_token(tenant: str) -> Rule:
         """Every request: 401 InvalidAuthenticationToken with ARM's challenge naming the
         tenant."""
-        return Rule(".", 401, FOREVER, None, "InvalidAuthenticationToken", headers={
-            "WWW-Authenticate": f'Bearer authorization_uri="https://login.windows.net/{tenant}"'
-                                ', error="invalid_token", error_description="The access token '
-                                'is invalid."'})
+        return Rule(
+            ".",
+            401,
+            FOREVER,
+            None,
+            "InvalidAuthenticationToken",
+            headers={
+                "WWW-Authenticate": f'Bearer authorization_uri="https://login.windows.net/{tenant}"'
+                ', error="invalid_token", error_description="The access token '
+                'is invalid."'
+            },
+        )
 
     def lists_without_value(self, method: str, path: str) -> bool:
         return any(_matches(p, method, path) for p in self.without_value)

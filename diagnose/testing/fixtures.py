@@ -64,8 +64,12 @@ class Exchange:
         if not self.by_ids or not isinstance(self.body, dict):
             return self.body
         wanted = {str(i).lower() for i in (request_json or {}).get("ids") or []}
-        return dict(self.body, value=[o for o in self.body.get("value") or []
-                                      if str(o.get("id", "")).lower() in wanted])
+        return dict(
+            self.body,
+            value=[
+                o for o in self.body.get("value") or [] if str(o.get("id", "")).lower() in wanted
+            ],
+        )
 
     @property
     def service(self) -> str:
@@ -77,8 +81,7 @@ class Exchange:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return request_key(self.method, self.path, self.query,
-                           self.json if self.has_json else None)
+        return request_key(self.method, self.path, self.query, self.json if self.has_json else None)
 
     def matches(self, method: str, path: str, query: dict[str, str], body: Any) -> bool:
         if method.upper() != self.method or normal_path(path) != normal_path(self.path):
@@ -93,8 +96,12 @@ def normal_path(path: str) -> str:
 
 
 def request_key(method: str, path: str, query: dict[str, str], body: Any) -> tuple[Any, ...]:
-    return (method.upper(), normal_path(path), tuple(sorted(query.items())),
-            json.dumps(body, sort_keys=True) if body is not None else None)
+    return (
+        method.upper(),
+        normal_path(path),
+        tuple(sorted(query.items())),
+        json.dumps(body, sort_keys=True) if body is not None else None,
+    )
 
 
 @dataclass
@@ -125,8 +132,10 @@ def load_fixture_set(name_or_path: str | Path) -> FixtureSet:
     base: list[Exchange] = []
     if manifest.get("extends"):
         base = load_fixture_set(directory.parent / manifest["extends"]).exchanges
-    removed = {request_key(r["method"], r["path"], r.get("query") or {}, r.get("json"))
-               for r in manifest.get("remove") or []}
+    removed = {
+        request_key(r["method"], r["path"], r.get("query") or {}, r.get("json"))
+        for r in manifest.get("remove") or []
+    }
     base = [e for e in base if e.key not in removed]
     own = [_exchange(item, directory) for item in manifest.get("exchanges") or []]
     return FixtureSet(directory.name, _merge(base, own))
@@ -156,9 +165,24 @@ def _exchange(item: dict[str, Any], directory: Path) -> Exchange:
     )
 
 
-def exchange(method: str, path: str, query: dict[str, str] | None = None, *,
-             json_body: Any = None, status: int = 200, body: Any = None,
-             headers: dict[str, str] | None = None) -> Exchange:
+def exchange(
+    method: str,
+    path: str,
+    query: dict[str, str] | None = None,
+    *,
+    json_body: Any = None,
+    status: int = 200,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Exchange:
     """Build an exchange in code (benchmarks, tests that vary one response)."""
-    return Exchange(method.upper(), path, dict(query or {}), json_body, json_body is not None,
-                    status, body, dict(headers or {}))
+    return Exchange(
+        method.upper(),
+        path,
+        dict(query or {}),
+        json_body,
+        json_body is not None,
+        status,
+        body,
+        dict(headers or {}),
+    )

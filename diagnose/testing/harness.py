@@ -7,8 +7,10 @@ from typing import Any
 
 from diagnose.testing.fixtures import FixtureSet
 
-HUB_BASIC = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/"
-             "providers/Microsoft.MachineLearningServices/workspaces/hub-ai")
+HUB_BASIC = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/"
+    "providers/Microsoft.MachineLearningServices/workspaces/hub-ai"
+)
 ARM_TOKEN = "arm-token-for-tests"
 GRAPH_TOKEN = "graph-token-for-tests"
 
@@ -16,16 +18,29 @@ GRAPH_TOKEN = "graph-token-for-tests"
 def cli_args(hub: str = HUB_BASIC, **overrides: Any) -> SimpleNamespace:
     """An argparse-like namespace with the live-collection flags and their defaults."""
     values: dict[str, Any] = {
-        "hub": hub, "subscription": None, "resource_group": None, "project": None,
-        "auth": "default", "cloud": "AzureCloud", "arm_endpoint": None, "graph_endpoint": None,
-        "concurrency": 8, "quiet": True,
+        "hub": hub,
+        "subscription": None,
+        "resource_group": None,
+        "project": None,
+        "auth": "default",
+        "cloud": "AzureCloud",
+        "arm_endpoint": None,
+        "graph_endpoint": None,
+        "concurrency": 8,
+        "quiet": True,
     }
     values.update(overrides)
     return SimpleNamespace(**values)
 
 
-def collect_replayed(fixtures: FixtureSet, *, graph: bool = True, all_fired: bool = True,
-                     retries: int = 0, **overrides: Any) -> tuple[Any, Any]:
+def collect_replayed(
+    fixtures: FixtureSet,
+    *,
+    graph: bool = True,
+    all_fired: bool = True,
+    retries: int = 0,
+    **overrides: Any,
+) -> tuple[Any, Any]:
     """Collect through the real pipelines while `responses` replays the fixtures.
 
     Returns (Collection, ReplayResult). Retries are off unless asked for (retry_total=0).
@@ -40,8 +55,10 @@ def collect_replayed(fixtures: FixtureSet, *, graph: bool = True, all_fired: boo
     credentials = Credentials(
         StaticTokenCredential(ARM_TOKEN),
         StaticTokenCredential(GRAPH_TOKEN) if graph else None,
-        "" if graph else "no Microsoft Graph token (test)")
+        "" if graph else "no Microsoft Graph token (test)",
+    )
     with replay(fixtures, all_fired=all_fired) as result:
-        collection = collect(settings, credentials,
-                             retry=RetrySettings(total=retries, backoff_factor=0.01))
+        collection = collect(
+            settings, credentials, retry=RetrySettings(total=retries, backoff_factor=0.01)
+        )
     return collection, result

@@ -30,8 +30,11 @@ class ReplayResult:
         """Requests no fixture answered."""
         import requests
 
-        return [f"{c.request.method} {c.request.url}" for c in self.calls
-                if isinstance(c.response, requests.exceptions.ConnectionError)]
+        return [
+            f"{c.request.method} {c.request.url}"
+            for c in self.calls
+            if isinstance(c.response, requests.exceptions.ConnectionError)
+        ]
 
     @property
     def methods(self) -> set[str]:
@@ -52,13 +55,24 @@ def replay(fixtures: FixtureSet, *, all_fired: bool = True) -> Iterator[ReplayRe
                 match.append(matchers.json_params_matcher(exchange.json, strict_match=True))
             headers = {**_request_ids(exchange.service), **exchange.headers}
             if exchange.by_ids:
-                mock.add_callback(exchange.method, exchange.host + exchange.path,
-                                  callback=_by_ids(exchange, headers), match=match,
-                                  content_type="application/json")
+                mock.add_callback(
+                    exchange.method,
+                    exchange.host + exchange.path,
+                    callback=_by_ids(exchange, headers),
+                    match=match,
+                    content_type="application/json",
+                )
                 continue
-            mock.add(responses.Response(
-                exchange.method, exchange.host + exchange.path, json=exchange.body,
-                status=exchange.status, headers=headers, match=match))
+            mock.add(
+                responses.Response(
+                    exchange.method,
+                    exchange.host + exchange.path,
+                    json=exchange.body,
+                    status=exchange.status,
+                    headers=headers,
+                    match=match,
+                )
+            )
         try:
             yield result
         finally:
@@ -77,5 +91,7 @@ def _request_ids(service: str) -> dict[str, str]:
     number = next(_ids)
     if service == "graph":
         return {"request-id": f"00000000-0000-0000-0000-{number:012d}"}
-    return {"x-ms-request-id": f"00000000-0000-0000-0001-{number:012d}",
-            "x-ms-correlation-request-id": f"00000000-0000-0000-0002-{number:012d}"}
+    return {
+        "x-ms-request-id": f"00000000-0000-0000-0001-{number:012d}",
+        "x-ms-correlation-request-id": f"00000000-0000-0000-0002-{number:012d}",
+    }

@@ -36,11 +36,21 @@ def _identity(principal: str) -> dict[str, Any]:
     return {"type": "SystemAssigned", "principalId": principal, "tenantId": TENANT}
 
 
-def _resource(resource_id: str, resource_type: str, properties: dict[str, Any], *,
-              kind: str | None = None, identity: dict[str, Any] | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": resource_id, "name": resource_id.rsplit("/", 1)[-1],
-                            "type": resource_type, "location": "eastus2",
-                            "properties": properties}
+def _resource(
+    resource_id: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    *,
+    kind: str | None = None,
+    identity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": resource_id,
+        "name": resource_id.rsplit("/", 1)[-1],
+        "type": resource_type,
+        "location": "eastus2",
+        "properties": properties,
+    }
     if kind:
         item["kind"] = kind
     if identity:
@@ -50,16 +60,28 @@ def _resource(resource_id: str, resource_type: str, properties: dict[str, Any], 
 
 def _assignment(scope: str, principal: str, role: str, kind: str) -> dict[str, Any]:
     name = _id(f"ra:{scope}:{principal}:{role}")
-    return {"id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
-            "name": name, "type": "Microsoft.Authorization/roleAssignments",
-            "properties": {"roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/"
-                                               f"Microsoft.Authorization/roleDefinitions/{role}",
-                           "principalId": principal, "principalType": kind, "scope": scope,
-                           "createdOn": "2025-03-01T10:00:00.0000000Z"}}
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/"
+            f"Microsoft.Authorization/roleDefinitions/{role}",
+            "principalId": principal,
+            "principalType": kind,
+            "scope": scope,
+            "createdOn": "2025-03-01T10:00:00.0000000Z",
+        },
+    }
 
 
-def big_hub(projects: int = 20, connections_per_project: int = 2, accounts: int = 2,
-            search_services: int = 1, members: int = 10) -> FixtureSet:
+def big_hub(
+    projects: int = 20,
+    connections_per_project: int = 2,
+    accounts: int = 2,
+    search_services: int = 1,
+    members: int = 10,
+) -> FixtureSet:
     from diagnose.catalog import builtin_role_definitions
 
     out: list[Exchange] = []
@@ -71,108 +93,211 @@ def big_hub(projects: int = 20, connections_per_project: int = 2, accounts: int 
     vault = f"{RG}/providers/Microsoft.KeyVault/vaults/kv-scale"
     hub_mi = _id("mi:hub")
     project_ids = [f"{ML}/proj-{i:02d}" for i in range(projects)]
-    hub = _resource(HUB, "Microsoft.MachineLearningServices/workspaces", {
-        "storageAccount": storage, "keyVault": vault, "associatedWorkspaces": project_ids,
-        "systemDatastoresAuthMode": "identity"}, kind="Hub", identity=_identity(hub_mi))
+    hub = _resource(
+        HUB,
+        "Microsoft.MachineLearningServices/workspaces",
+        {
+            "storageAccount": storage,
+            "keyVault": vault,
+            "associatedWorkspaces": project_ids,
+            "systemDatastoresAuthMode": "identity",
+        },
+        kind="Hub",
+        identity=_identity(hub_mi),
+    )
     get(HUB, apiversions.WORKSPACES, hub)
-    get(storage, apiversions.STORAGE, _resource(storage, "Microsoft.Storage/storageAccounts",
-                                                {"allowSharedKeyAccess": False}))
-    get(vault, apiversions.KEY_VAULT, _resource(vault, "Microsoft.KeyVault/vaults",
-                                                {"enableRbacAuthorization": True}))
+    get(
+        storage,
+        apiversions.STORAGE,
+        _resource(storage, "Microsoft.Storage/storageAccounts", {"allowSharedKeyAccess": False}),
+    )
+    get(
+        vault,
+        apiversions.KEY_VAULT,
+        _resource(vault, "Microsoft.KeyVault/vaults", {"enableRbacAuthorization": True}),
+    )
     get(f"{HUB}/connections", apiversions.WORKSPACES, {"value": []})
 
-    aoai = [f"{RG}/providers/Microsoft.CognitiveServices/accounts/aoai-{i}"
-            for i in range(accounts)]
-    search = [f"{RG}/providers/Microsoft.Search/searchServices/srch-{i}"
-              for i in range(search_services)]
+    aoai = [
+        f"{RG}/providers/Microsoft.CognitiveServices/accounts/aoai-{i}" for i in range(accounts)
+    ]
+    search = [
+        f"{RG}/providers/Microsoft.Search/searchServices/srch-{i}" for i in range(search_services)
+    ]
     targets = [*aoai, *search]
     principals: list[str] = [hub_mi]
     for target in aoai:
         principal = _id(f"mi:{target}")
         principals.append(principal)
-        get(target, apiversions.COGNITIVE_SERVICES, _resource(
-            target, "Microsoft.CognitiveServices/accounts",
-            {"customSubDomainName": target.rsplit("/", 1)[-1]}, kind="OpenAI",
-            identity=_identity(principal)))
+        get(
+            target,
+            apiversions.COGNITIVE_SERVICES,
+            _resource(
+                target,
+                "Microsoft.CognitiveServices/accounts",
+                {"customSubDomainName": target.rsplit("/", 1)[-1]},
+                kind="OpenAI",
+                identity=_identity(principal),
+            ),
+        )
     for target in search:
         principal = _id(f"mi:{target}")
         principals.append(principal)
-        get(target, apiversions.SEARCH, _resource(
-            target, "Microsoft.Search/searchServices",
-            {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}},
-            identity=_identity(principal)))
+        get(
+            target,
+            apiversions.SEARCH,
+            _resource(
+                target,
+                "Microsoft.Search/searchServices",
+                {"authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http403"}}},
+                identity=_identity(principal),
+            ),
+        )
 
     users = [_id(f"user:{i}") for i in range(members)]
-    assignments = [_assignment(storage, hub_mi, BLOB_CONTRIBUTOR, "ServicePrincipal"),
-                   _assignment(RG, _id("group:ai"), READER, "Group")]
+    assignments = [
+        _assignment(storage, hub_mi, BLOB_CONTRIBUTOR, "ServicePrincipal"),
+        _assignment(RG, _id("group:ai"), READER, "Group"),
+    ]
     workspaces = [hub]
     for index, project_id in enumerate(project_ids):
         project_mi = _id(f"mi:{project_id}")
         principals.append(project_mi)
-        workspaces.append(_resource(project_id, "Microsoft.MachineLearningServices/workspaces",
-                                    {"hubResourceId": HUB}, kind="Project",
-                                    identity=_identity(project_mi)))
+        workspaces.append(
+            _resource(
+                project_id,
+                "Microsoft.MachineLearningServices/workspaces",
+                {"hubResourceId": HUB},
+                kind="Project",
+                identity=_identity(project_mi),
+            )
+        )
         connections = []
         for number in range(connections_per_project):
             target = targets[(index + number) % len(targets)]
             category = "CognitiveSearch" if "searchServices" in target else "AzureOpenAI"
-            connections.append({
-                "id": f"{project_id}/connections/conn-{number}", "name": f"conn-{number}",
-                "type": "Microsoft.MachineLearningServices/workspaces/connections",
-                "properties": {"category": category, "authType": "AAD",
-                               "target": f"https://{target.rsplit('/', 1)[-1]}.example",
-                               "metadata": {"ResourceId": target}}})
+            connections.append(
+                {
+                    "id": f"{project_id}/connections/conn-{number}",
+                    "name": f"conn-{number}",
+                    "type": "Microsoft.MachineLearningServices/workspaces/connections",
+                    "properties": {
+                        "category": category,
+                        "authType": "AAD",
+                        "target": f"https://{target.rsplit('/', 1)[-1]}.example",
+                        "metadata": {"ResourceId": target},
+                    },
+                }
+            )
         get(f"{project_id}/connections", apiversions.WORKSPACES, {"value": connections})
         member = users[index % len(users)]
         assignments.append(_assignment(project_id, member, AI_DEVELOPER, "User"))
-        assignments.append(_assignment(aoai[index % len(aoai)], project_mi, OPENAI_USER,
-                                       "ServicePrincipal"))
+        assignments.append(
+            _assignment(aoai[index % len(aoai)], project_mi, OPENAI_USER, "ServicePrincipal")
+        )
     for target in search:
         for account in aoai:
-            assignments.append(_assignment(target, _id(f"mi:{account}"), SEARCH_INDEX_READER,
-                                           "ServicePrincipal"))
+            assignments.append(
+                _assignment(target, _id(f"mi:{account}"), SEARCH_INDEX_READER, "ServicePrincipal")
+            )
     principals += [*users, _id("group:ai")]
-    get(f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.MachineLearningServices/workspaces",
-        apiversions.WORKSPACES, {"value": workspaces})
+    get(
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.MachineLearningServices/workspaces",
+        apiversions.WORKSPACES,
+        {"value": workspaces},
+    )
     authorization = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization"
     get(f"{authorization}/roleAssignments", apiversions.ROLE_ASSIGNMENTS, {"value": assignments})
-    for collection, version in (("denyAssignments", apiversions.DENY_ASSIGNMENTS),
-                                ("roleEligibilityScheduleInstances", apiversions.ROLE_ELIGIBILITY)):
+    for collection, version in (
+        ("denyAssignments", apiversions.DENY_ASSIGNMENTS),
+        ("roleEligibilityScheduleInstances", apiversions.ROLE_ELIGIBILITY),
+    ):
         get(f"{authorization}/{collection}", version, {"value": []})
-        out.append(exchange("GET", f"{authorization}/{collection}",
-                            {"api-version": version, "$filter": "atScope()"},
-                            body={"value": []}))
-    out.append(exchange(
-        "POST", "/providers/Microsoft.ResourceGraph/resources",
-        {"api-version": apiversions.RESOURCE_GRAPH},
-        json_body={"query": queries.subscription_rows(),
-                   "options": {"resultFormat": "objectArray"}, "subscriptions": [SUBSCRIPTION]},
-        body={"data": [{"id": f"/subscriptions/{SUBSCRIPTION}", "name": "scale",
+        out.append(
+            exchange(
+                "GET",
+                f"{authorization}/{collection}",
+                {"api-version": version, "$filter": "atScope()"},
+                body={"value": []},
+            )
+        )
+    out.append(
+        exchange(
+            "POST",
+            "/providers/Microsoft.ResourceGraph/resources",
+            {"api-version": apiversions.RESOURCE_GRAPH},
+            json_body={
+                "query": queries.subscription_rows(),
+                "options": {"resultFormat": "objectArray"},
+                "subscriptions": [SUBSCRIPTION],
+            },
+            body={
+                "data": [
+                    {
+                        "id": f"/subscriptions/{SUBSCRIPTION}",
+                        "name": "scale",
                         "type": "microsoft.resources/subscriptions",
-                        "subscriptionId": SUBSCRIPTION, "tenantId": TENANT,
-                        "properties": {"managementGroupAncestorsChain": [
-                            {"name": TENANT, "displayName": "Tenant Root Group"}]}}]}))
+                        "subscriptionId": SUBSCRIPTION,
+                        "tenantId": TENANT,
+                        "properties": {
+                            "managementGroupAncestorsChain": [
+                                {"name": TENANT, "displayName": "Tenant Root Group"}
+                            ]
+                        },
+                    }
+                ]
+            },
+        )
+    )
     for definition in builtin_role_definitions():
         get(definition["id"], apiversions.ROLE_DEFINITIONS, definition)
 
     aml_app = _id("sp:aml")
     principals.append(aml_app)
-    out.append(exchange("GET", f"/v1.0/servicePrincipals(appId='{AML_APP_ID}')",
-                        {"$select": "id,appId,displayName,servicePrincipalType"},
-                        body={"id": aml_app, "appId": AML_APP_ID,
-                              "displayName": "Azure Machine Learning"}))
-    objects = [{"@odata.type": "#microsoft.graph.user", "id": u, "displayName": f"user {u[:8]}",
-                "userPrincipalName": f"{u[:8]}@contoso.com"} for u in users]
-    objects.append({"@odata.type": "#microsoft.graph.group", "id": _id("group:ai"),
-                    "displayName": "AI team"})
-    objects += [{"@odata.type": "#microsoft.graph.servicePrincipal", "id": p,
-                 "displayName": f"identity {p[:8]}", "appId": _id(f"app:{p}")}
-                for p in principals if p not in users and p != _id("group:ai")]
+    out.append(
+        exchange(
+            "GET",
+            f"/v1.0/servicePrincipals(appId='{AML_APP_ID}')",
+            {"$select": "id,appId,displayName,servicePrincipalType"},
+            body={"id": aml_app, "appId": AML_APP_ID, "displayName": "Azure Machine Learning"},
+        )
+    )
+    objects = [
+        {
+            "@odata.type": "#microsoft.graph.user",
+            "id": u,
+            "displayName": f"user {u[:8]}",
+            "userPrincipalName": f"{u[:8]}@contoso.com",
+        }
+        for u in users
+    ]
+    objects.append(
+        {"@odata.type": "#microsoft.graph.group", "id": _id("group:ai"), "displayName": "AI team"}
+    )
+    objects += [
+        {
+            "@odata.type": "#microsoft.graph.servicePrincipal",
+            "id": p,
+            "displayName": f"identity {p[:8]}",
+            "appId": _id(f"app:{p}"),
+        }
+        for p in principals
+        if p not in users and p != _id("group:ai")
+    ]
     getbyids = exchange("POST", "/v1.0/directoryObjects/getByIds", body={"value": objects})
-    out.append(Exchange(getbyids.method, getbyids.path, {}, None, False, 200, getbyids.body, {},
-                        by_ids=True))
+    out.append(
+        Exchange(
+            getbyids.method, getbyids.path, {}, None, False, 200, getbyids.body, {}, by_ids=True
+        )
+    )
     for principal in principals:
         groups = [_id("group:ai")] if principal in users else []
-        out.append(exchange("POST", f"/v1.0/directoryObjects/{principal}/getMemberGroups",
-                            json_body={"securityEnabledOnly": False}, body={"value": groups}))
+        out.append(
+            exchange(
+                "POST",
+                f"/v1.0/directoryObjects/{principal}/getMemberGroups",
+                json_body={"securityEnabledOnly": False},
+                body={"value": groups},
+            )
+        )
     return FixtureSet("big-hub", out)

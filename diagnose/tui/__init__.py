@@ -13,9 +13,14 @@ from collections.abc import Sequence
 from diagnose.app import DiagnoseOptions, Diagnosis, Source
 
 
-def run_tui(source: Source, options: DiagnoseOptions, *, fail_on: str = "fail",
-            strict: bool = False, argv: Sequence[str] | None = None
-            ) -> tuple[int, Diagnosis | None]:
+def run_tui(
+    source: Source,
+    options: DiagnoseOptions,
+    *,
+    fail_on: str = "fail",
+    strict: bool = False,
+    argv: Sequence[str] | None = None,
+) -> tuple[int, Diagnosis | None]:
     """Open the UI on the source; collection and the checks run in a worker while the UI
     shows progress. Returns the exit code and the last Diagnosis shown (None when none was):
     2 when the input is unusable (the message is also printed on stderr), else by fail_on
@@ -23,8 +28,13 @@ def run_tui(source: Source, options: DiagnoseOptions, *, fail_on: str = "fail",
     UI can write."""
     from diagnose.tui.app import DiagnoseApp
 
-    app = DiagnoseApp(source=source, options=options, fail_on=fail_on, strict=strict,
-                      argv=list(sys.argv[1:] if argv is None else argv))
+    app = DiagnoseApp(
+        source=source,
+        options=options,
+        fail_on=fail_on,
+        strict=strict,
+        argv=list(sys.argv[1:] if argv is None else argv),
+    )
     app.run()
     if app.crash is not None:
         raise app.crash

@@ -73,9 +73,24 @@ from diagnose.tui.widgets.hub_tree import HubTree
 
 INTERRUPTED = 130
 """Quit before the first run finished (as the command line on ctrl+c)."""
-RUN_ACTIONS = frozenset({"search", "filter", "clear_filters", "copy_fix", "copy_plan", "export",
-                         "bundle", "rerun", "docs", "access", "next_fix", "toggle_tree",
-                         "language", "set_filter"})
+RUN_ACTIONS = frozenset(
+    {
+        "search",
+        "filter",
+        "clear_filters",
+        "copy_fix",
+        "copy_plan",
+        "export",
+        "bundle",
+        "rerun",
+        "docs",
+        "access",
+        "next_fix",
+        "toggle_tree",
+        "language",
+        "set_filter",
+    }
+)
 """Actions that need a run on screen."""
 Loader = Callable[[Any], Diagnosis]
 """Given a progress object (stage(text), request_done(entry)), returns a Diagnosis."""
@@ -86,8 +101,10 @@ KEYS: list[tuple[str, str]] = [
     ("x", "clear every filter"),
     ("c", "copy the selected fix (language shown)"),
     ("C", "copy the whole fix plan (language shown)"),
-    (" ".join(str(number) for number in range(1, len(LANGUAGES) + 1)),
-     ", ".join(title for _, title, _ in LANGUAGES)),
+    (
+        " ".join(str(number) for number in range(1, len(LANGUAGES) + 1)),
+        ", ".join(title for _, title, _ in LANGUAGES),
+    ),
     ("n", "next fix of the finding"),
     ("e", "export the report (JSON / Markdown)"),
     ("b", "write a support bundle"),
@@ -176,15 +193,24 @@ class DiagnoseApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("n", "next_fix", "Next fix", show=False),
         Binding("t", "toggle_tree", "Tree", show=False),
-        *(Binding(str(number), f"language('{tab}')", title, show=False)
-          for number, (tab, title, _) in enumerate(LANGUAGES, 1)),
+        *(
+            Binding(str(number), f"language('{tab}')", title, show=False)
+            for number, (tab, title, _) in enumerate(LANGUAGES, 1)
+        ),
         Binding("escape", "back", "Back", show=False),
     ]
 
-    def __init__(self, diagnosis: Diagnosis | None = None, *, source: Source | None = None,
-                 options: DiagnoseOptions | None = None, fail_on: str = "fail",
-                 strict: bool = False, loader: Loader | None = None,
-                 argv: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        diagnosis: Diagnosis | None = None,
+        *,
+        source: Source | None = None,
+        options: DiagnoseOptions | None = None,
+        fail_on: str = "fail",
+        strict: bool = False,
+        loader: Loader | None = None,
+        argv: list[str] | None = None,
+    ) -> None:
         """With a source, the first load and a live re-run read or collect it with options;
         a loader replaces that load. fail_on and strict (--fail-on, --strict) decide the exit
         code; argv is the command line, recorded in the support bundles the UI writes."""
@@ -299,9 +325,13 @@ class DiagnoseApp(App[int]):
         self._populate(run)
         report = run.report
         if report.collection_errors or report.check_errors:
-            self.notify(f"The report is partial: {len(report.collection_errors)} read(s) failed "
-                        f"and {len(report.check_errors)} check(s) could not run; see 'could "
-                        "not be read' in the hub tree.", severity="warning", timeout=8)
+            self.notify(
+                f"The report is partial: {len(report.collection_errors)} read(s) failed "
+                f"and {len(report.check_errors)} check(s) could not run; see 'could "
+                "not be read' in the hub tree.",
+                severity="warning",
+                timeout=8,
+            )
 
     def _failed(self, exc: BadInput, first: bool) -> None:
         self.busy = False
@@ -328,12 +358,22 @@ class DiagnoseApp(App[int]):
             self.exit(ExitCode.INTERNAL_ERROR, return_code=ExitCode.INTERNAL_ERROR)
             return
         self.query_one("#top-bar", Static).update(self._top_bar())
-        self.notify(f"{type(exc).__name__}: {exc}", title="Re-run failed (a bug)",
-                    severity="error", markup=False)
+        self.notify(
+            f"{type(exc).__name__}: {exc}",
+            title="Re-run failed (a bug)",
+            severity="error",
+            markup=False,
+        )
 
-    def notify(self, message: str, *, title: str = "",
-               severity: SeverityLevel = "information", timeout: float | None = None,
-               markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification without markup quotes something the tool did not write (an
         exception, a path, a link): shown as data, credentials removed and control
         characters escaped. Those with markup hold only the tool's own words."""
@@ -358,8 +398,10 @@ class DiagnoseApp(App[int]):
             out.append(safe_text(target["project"]), style="bold")
         out.append(f"  ({safe_text(target.get('snapshot') or 'live')})", style="dim")
         out.append("\n")
-        out.append(safe_text(summary_line(run.report)),
-                   style="bold red" if run.report.summary.get("partial") else "")
+        out.append(
+            safe_text(summary_line(run.report)),
+            style="bold red" if run.report.summary.get("partial") else "",
+        )
         if state:
             out.append(f"  [{safe_text(state)}]", style="italic")
         return out
@@ -380,8 +422,14 @@ class DiagnoseApp(App[int]):
         self.query_one("#top-bar", Static).update(self._top_bar())
         self.query_one(HubTree).load(build_tree(run, finding_counts(run.report.findings)))
         self.query_one(FilterBar).set_checks(self.index.checks())
-        keep = next((i for i, f in enumerate(run.report.findings)
-                     if keep_id is not None and run.report.id_of(f) == keep_id), None)
+        keep = next(
+            (
+                i
+                for i, f in enumerate(run.report.findings)
+                if keep_id is not None and run.report.id_of(f) == keep_id
+            ),
+            None,
+        )
         self.shown = None
         self.query_one("#loading").display = False
         self.query_one("#main").display = True
@@ -397,8 +445,7 @@ class DiagnoseApp(App[int]):
             return
         table = self.query_one(FindingsTable)
         visible = self.index.select(self.filter)
-        table.show(self.index.rows, visible, keep=self.shown if keep is None else keep,
-                   force=force)
+        table.show(self.index.rows, visible, keep=self.shown if keep is None else keep, force=force)
         self.query_one(FilterBar).set_count(len(visible), len(self.index))
         if not visible:
             self._show_detail(None)
@@ -412,9 +459,11 @@ class DiagnoseApp(App[int]):
         self.detail_renders += 1
         detail = self.query_one(DetailPane)
         if index is None or self.index is None or self.diagnosis is None:
-            empty = ("No findings: every access requirement the checks stated is met."
-                     if self.index is not None and not len(self.index) else
-                     "No finding matches the filter.")
+            empty = (
+                "No findings: every access requirement the checks stated is met."
+                if self.index is not None and not len(self.index)
+                else "No finding matches the filter."
+            )
             detail.show(None, "", self.name_of, empty)
             return
         finding = self.index.findings[index]
@@ -475,13 +524,27 @@ class DiagnoseApp(App[int]):
         """Palette entries that set one filter."""
         from diagnose.engine.api import Severity, Status
 
-        entries = [(f"Filter: status {s.value}", "show only this status",
-                    f"set_filter('status', '{s.value}')") for s in Status]
-        entries += [(f"Filter: severity {s.value}", "show only this severity",
-                     f"set_filter('severity', '{s.value}')") for s in Severity]
+        entries = [
+            (
+                f"Filter: status {s.value}",
+                "show only this status",
+                f"set_filter('status', '{s.value}')",
+            )
+            for s in Status
+        ]
+        entries += [
+            (
+                f"Filter: severity {s.value}",
+                "show only this severity",
+                f"set_filter('severity', '{s.value}')",
+            )
+            for s in Severity
+        ]
         if self.index is not None:
-            entries += [(f"Filter: check {c}", "show only this check",
-                         f"set_filter('check', '{c}')") for c in self.index.checks()]
+            entries += [
+                (f"Filter: check {c}", "show only this check", f"set_filter('check', '{c}')")
+                for c in self.index.checks()
+            ]
         return entries
 
     # -- actions --------------------------------------------------------------------------
@@ -538,8 +601,7 @@ class DiagnoseApp(App[int]):
             return
         self.copy_to_clipboard(text)
         state = "verified" if fix.verified else "NOT verified"
-        self.notify(f"Copied the {self._language_title(detail.language)} fix ({state}).",
-                    timeout=3)
+        self.notify(f"Copied the {self._language_title(detail.language)} fix ({state}).", timeout=3)
 
     def action_copy_plan(self) -> None:
         diagnosis = self._need_run()
@@ -552,8 +614,11 @@ class DiagnoseApp(App[int]):
         language = self.query_one(DetailPane).language
         self.copy_to_clipboard(fix_plan_text(plan, language))
         verified = sum(1 for item in plan if item.remediation.verified)
-        self.notify(f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
-                    f"{self._language_title(language)}.", timeout=3)
+        self.notify(
+            f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
+            f"{self._language_title(language)}.",
+            timeout=3,
+        )
 
     @staticmethod
     def _file_stem(diagnosis: Diagnosis) -> str:
@@ -567,9 +632,16 @@ class DiagnoseApp(App[int]):
         from diagnose.tui.screens.prompt import EXTENSIONS, PathPrompt
 
         default = f"diagnose-report-{self._file_stem(diagnosis)}{EXTENSIONS[fmt]}"
-        self.push_screen(PathPrompt("Export the report", default,
-                                    [("JSON", "json"), ("Markdown", "markdown")], fmt,
-                                    button="Export"), self._export_to)
+        self.push_screen(
+            PathPrompt(
+                "Export the report",
+                default,
+                [("JSON", "json"), ("Markdown", "markdown")],
+                fmt,
+                button="Export",
+            ),
+            self._export_to,
+        )
 
     def _export_to(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
@@ -598,9 +670,14 @@ class DiagnoseApp(App[int]):
         from diagnose.tui.screens.prompt import PathPrompt
 
         default = f"diagnose-bundle-{self._file_stem(diagnosis)}.zip"
-        self.push_screen(PathPrompt("Write a support bundle (snapshot, reports, request "
-                                    "log; not redacted)", default, button="Write"),
-                         self._bundle_to)
+        self.push_screen(
+            PathPrompt(
+                "Write a support bundle (snapshot, reports, request log; not redacted)",
+                default,
+                button="Write",
+            ),
+            self._bundle_to,
+        )
 
     def _bundle_to(self, answer: tuple[str, str] | None) -> None:
         if answer is not None and self.diagnosis is not None:
@@ -612,19 +689,26 @@ class DiagnoseApp(App[int]):
         from diagnose.bundle import write_bundle
 
         try:
-            write_bundle(_typed_path(path), diagnosis, argv=self.argv,
-                         redact=False, redaction_map=None)
+            write_bundle(
+                _typed_path(path), diagnosis, argv=self.argv, redact=False, redaction_map=None
+            )
         except (BadInput, OSError) as exc:
-            self._from_thread(self.notify, str(exc), title="Bundle failed", severity="error",
-                              markup=False)
+            self._from_thread(
+                self.notify, str(exc), title="Bundle failed", severity="error", markup=False
+            )
             return
         except Exception as exc:  # a bug in the bundle writer: say so, keep the session
-            self._from_thread(self.notify, f"{type(exc).__name__}: {exc} (a bug in "
-                              "ai-hub-diagnose; please report it)", title="Bundle failed",
-                              severity="error", markup=False)
+            self._from_thread(
+                self.notify,
+                f"{type(exc).__name__}: {exc} (a bug in ai-hub-diagnose; please report it)",
+                title="Bundle failed",
+                severity="error",
+                markup=False,
+            )
             return
-        self._from_thread(self.notify, f"Wrote the support bundle to {path}", markup=False,
-                          timeout=4)
+        self._from_thread(
+            self.notify, f"Wrote the support bundle to {path}", markup=False, timeout=4
+        )
 
     def action_rerun(self) -> None:
         if self.busy or self.diagnosis is None:
@@ -666,11 +750,17 @@ class DiagnoseApp(App[int]):
         options: dict[str, Any] = {}
         if finding is not None and finding.evidence:
             decision = finding.evidence[0]
-            options = {"principal": decision.principal, "scope": decision.scope,
-                       "operation": decision.operation, "data_action": decision.data_action}
+            options = {
+                "principal": decision.principal,
+                "scope": decision.scope,
+                "operation": decision.operation,
+                "data_action": decision.data_action,
+            }
         elif finding is not None:
-            options = {"principal": finding.principal.id if finding.principal else None,
-                       "scope": finding.resource}
+            options = {
+                "principal": finding.principal.id if finding.principal else None,
+                "scope": finding.resource,
+            }
         self.push_screen(AccessScreen(self.diagnosis, **options))
 
     def action_help(self) -> None:

@@ -10,8 +10,11 @@ from diagnose.remediation.languages import fix_languages
 
 PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Copy fix", "copy the selected finding's fix in the shown language", "copy_fix"),
-    ("Copy fix plan", "copy the whole fix plan, each change once, in the shown language",
-     "copy_plan"),
+    (
+        "Copy fix plan",
+        "copy the whole fix plan, each change once, in the shown language",
+        "copy_plan",
+    ),
     ("Export report as JSON", "write the report as JSON", "export('json')"),
     ("Export report as Markdown", "write the report as Markdown", "export('markdown')"),
     ("Write support bundle", "snapshot, reports and request log in one zip", "bundle"),
@@ -24,8 +27,10 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Clear filters", "show every finding", "clear_filters"),
     ("Next fix", "show the finding's next fix", "next_fix"),
     ("Toggle hub tree", "show or hide the hub tree", "toggle_tree"),
-    *((f"Show {language.label}", language.description, f"language('{language.name}')")
-      for language in fix_languages()),
+    *(
+        (f"Show {language.label}", language.description, f"language('{language.name}')")
+        for language in fix_languages()
+    ),
     ("Quit", "leave, with the same exit code as the command line", "quit"),
 )
 """(title, help, action on the app)."""
@@ -51,5 +56,10 @@ class DiagnoseCommands(Provider):
         for title, help_text, action in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self._run, action),
-                          text=title, help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self._run, action),
+                    text=title,
+                    help=help_text,
+                )

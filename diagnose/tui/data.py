@@ -22,16 +22,30 @@ if TYPE_CHECKING:
     from diagnose.report.model import Report
 
 LANGUAGES: tuple[tuple[str, str, str], ...] = tuple(
-    (language.name, language.label, language.key) for language in fix_languages())
+    (language.name, language.label, language.key) for language in fix_languages()
+)
 """(tab id, tab title, key in Commands), in tab order: one per fix language."""
 
-STATUS_STYLE = {Status.FAIL: "bold red", Status.WARN: "yellow", Status.UNKNOWN: "magenta",
-                Status.INFO: "cyan"}
-SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
-                  Severity.LOW: "green", Severity.INFO: "cyan"}
+STATUS_STYLE = {
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.UNKNOWN: "magenta",
+    Status.INFO: "cyan",
+}
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "green",
+    Severity.INFO: "cyan",
+}
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("status", "Status", 7), ("severity", "Severity", 8), ("check", "Check", 6),
-    ("principal", "Principal", 12), ("resource", "Resource", 12))
+    ("status", "Status", 7),
+    ("severity", "Severity", 8),
+    ("check", "Check", 6),
+    ("principal", "Principal", 12),
+    ("resource", "Resource", 12),
+)
 """(key, title, least width): fixed widths (fitted to the data once per run), so adding
 thousands of rows measures nothing."""
 
@@ -60,20 +74,32 @@ def principal_text(finding: Finding) -> str:
 
 def finding_row(finding: Finding) -> tuple[Text, ...]:
     status, severity = finding.status, finding.severity
-    return (Text(status.value.upper(), style=STATUS_STYLE.get(status, ""), end=""),
-            Text(severity.value, style=SEVERITY_STYLE.get(severity, ""), end=""),
-            Text(finding.check_id, end=""),
-            plain(principal_text(finding)),
-            plain(short_resource(finding.resource)))
+    return (
+        Text(status.value.upper(), style=STATUS_STYLE.get(status, ""), end=""),
+        Text(severity.value, style=SEVERITY_STYLE.get(severity, ""), end=""),
+        Text(finding.check_id, end=""),
+        plain(principal_text(finding)),
+        plain(short_resource(finding.resource)),
+    )
 
 
 def haystack(finding: Finding) -> str:
     """Everything a text search looks at, lower-cased once."""
-    parts = [finding.check_id, finding.title, finding.message, finding.resource,
-             finding.status.value, finding.severity.value, finding.cause.value]
+    parts = [
+        finding.check_id,
+        finding.title,
+        finding.message,
+        finding.resource,
+        finding.status.value,
+        finding.severity.value,
+        finding.cause.value,
+    ]
     if finding.principal is not None:
-        parts += [finding.principal.id, finding.principal.display_name or "",
-                  finding.principal.label]
+        parts += [
+            finding.principal.id,
+            finding.principal.display_name or "",
+            finding.principal.label,
+        ]
     return "\n".join(parts).lower()
 
 
@@ -92,13 +118,25 @@ class FindingFilter:
 
     @property
     def active(self) -> bool:
-        return bool(self.severity or self.status or self.check or self.text.strip()
-                    or self.resource or self.principal)
+        return bool(
+            self.severity
+            or self.status
+            or self.check
+            or self.text.strip()
+            or self.resource
+            or self.principal
+        )
 
     def describe(self) -> str:
-        parts = [f"{name} {value}" for name, value in
-                 (("severity", self.severity), ("status", self.status), ("check", self.check))
-                 if value]
+        parts = [
+            f"{name} {value}"
+            for name, value in (
+                ("severity", self.severity),
+                ("status", self.status),
+                ("check", self.check),
+            )
+            if value
+        ]
         if self.text.strip():
             parts.append(f"text {self.text.strip()!r}")
         if self.resource:
@@ -177,6 +215,7 @@ def fix_plan_text(fix_plan: Sequence[Any], language: str) -> str:
 
 # -- the hub tree ---------------------------------------------------------------------------
 
+
 @dataclass
 class TreeItem:
     """One node of the hub tree: a label, the resource or principal it stands for, children."""
@@ -187,8 +226,14 @@ class TreeItem:
     children: list[TreeItem] = field(default_factory=list)
     expand: bool = False
 
-    def add(self, label: Text, resource: str | None = None, *, principal: str | None = None,
-            expand: bool = False) -> TreeItem:
+    def add(
+        self,
+        label: Text,
+        resource: str | None = None,
+        *,
+        principal: str | None = None,
+        expand: bool = False,
+    ) -> TreeItem:
         item = TreeItem(label, resource, principal, expand=expand)
         self.children.append(item)
         return item
@@ -269,29 +314,35 @@ def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> 
         return f"{number} finding{'s' if number != 1 else ''}" if number else ""
 
     target = run.report.target
-    root = TreeItem(_label("", target.get("hubName") or "no hub", "", style="bold"),
-                    target.get("hub"), expand=True)
+    root = TreeItem(
+        _label("", target.get("hubName") or "no hub", "", style="bold"),
+        target.get("hub"),
+        expand=True,
+    )
     identities: list[tuple[str, Any]] = []
     targets: dict[str, Any] = {}
     for hub in context.hubs:
-        node = root if len(context.hubs) == 1 else root.add(_label("hub", hub.name), hub.key,
-                                                                 expand=True)
+        node = (
+            root
+            if len(context.hubs) == 1
+            else root.add(_label("hub", hub.name), hub.key, expand=True)
+        )
         if len(context.hubs) == 1:
             node.label = _label("hub", hub.name, count(hub.key))
             node.resource = hub.key
         identities.append((f"hub {safe_text(hub.name)}", hub))
         _connections(node, context, hub, targets, count)
         for project in context.projects(hub):
-            child = node.add(_label("project", project.name, count(project.key)), project.key,
-                             expand=True)
+            child = node.add(
+                _label("project", project.name, count(project.key)), project.key, expand=True
+            )
             identities.append((f"project {safe_text(project.name)}", project))
             _connections(child, context, project, targets, count)
     foundry = _foundry(root, context, model, targets, identities, count)
     if not context.hubs and foundry:
         root.label = _label("", "Foundry projects", "no hub in the snapshot")
     elif not context.hubs:
-        root.add(Text("the snapshot holds no hub and no Foundry project", style="italic",
-                      end=""))
+        root.add(Text("the snapshot holds no hub and no Foundry project", style="italic", end=""))
     for key in foundry:
         targets.pop(key, None)
     if targets:
@@ -299,27 +350,32 @@ def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> 
         for key, resource in sorted(targets.items()):
             branch.add(_label(kind_word(resource), resource.name, count(key), style=""), key)
             if resource.identity.kinds:
-                identities.append((f"{kind_word(resource)} {safe_text(resource.name)}",
-                                   resource))
+                identities.append((f"{kind_word(resource)} {safe_text(resource.name)}", resource))
     _unread(root, run.report)
     branch = root.add(Text("identities", style="bold", end=""), expand=True)
     for owner, resource in identities:
         ref = context.identity(resource)
         if ref is not None:
-            branch.add(_label("", owner, f"system {short_id(ref.id)}", style=""),
-                       principal=ref.id)
+            branch.add(_label("", owner, f"system {short_id(ref.id)}", style=""), principal=ref.id)
         for resource_id, uami in context.user_assigned_identities(resource):
             name = resource_id.rstrip("/").rsplit("/", 1)[-1]
             extra = f"user-assigned {short_id(uami.id)}" if uami else "user-assigned, unknown"
-            branch.add(_label("", f"{owner}: {name}", extra, style=""),
-                       principal=uami.id if uami else None)
+            branch.add(
+                _label("", f"{owner}: {name}", extra, style=""), principal=uami.id if uami else None
+            )
         if ref is None and not resource.identity.user_assigned:
             branch.add(_label("", owner, _identity_words(resource), style="yellow"))
     return root
 
 
-def _foundry(root: TreeItem, context: Any, model: Any, targets: dict[str, Any],
-             identities: list[tuple[str, Any]], count: Callable[[str], str]) -> set[str]:
+def _foundry(
+    root: TreeItem,
+    context: Any,
+    model: Any,
+    targets: dict[str, Any],
+    identities: list[tuple[str, Any]],
+    count: Callable[[str], str],
+) -> set[str]:
     """Foundry accounts with projects (the newer model): account -> projects -> connections.
     Returns the accounts' keys."""
     projects: dict[str, list[Any]] = {}
@@ -331,13 +387,15 @@ def _foundry(root: TreeItem, context: Any, model: Any, targets: dict[str, Any],
         if account is None:
             continue
         shown.add(account_key)
-        node = root.add(_label("Foundry", account.name, count(account_key)), account_key,
-                        expand=True)
+        node = root.add(
+            _label("Foundry", account.name, count(account_key)), account_key, expand=True
+        )
         identities.append((f"Foundry {safe_text(account.name)}", account))
         _connections(node, context, account, targets, count)
         for project in sorted(projects[account_key], key=lambda r: r.key):
-            child = node.add(_label("project", project.name, count(project.key)), project.key,
-                             expand=True)
+            child = node.add(
+                _label("project", project.name, count(project.key)), project.key, expand=True
+            )
             identities.append((f"project {safe_text(project.name)}", project))
             _connections(child, context, project, targets, count)
     return shown
@@ -352,19 +410,27 @@ def _unread(root: TreeItem, report: Report) -> None:
     branch = root.add(label, expand=True)
     for error in errors:
         status = f"{error.status} " if error.status else ""
-        branch.add(_label("", f"{status}{error.operation}", f"at {short_resource(error.scope)}",
-                          style="red"), error.scope if error.scope.startswith("/") else None)
+        branch.add(
+            _label(
+                "", f"{status}{error.operation}", f"at {short_resource(error.scope)}", style="red"
+            ),
+            error.scope if error.scope.startswith("/") else None,
+        )
     for check_error in failed:
         branch.add(_label("check", check_error.check_id, "failed to run", style="red"))
 
 
-def _connections(node: TreeItem, context: Any, workspace: Any, targets: dict[str, Any],
-                 count: Callable[[str], str]) -> None:
+def _connections(
+    node: TreeItem,
+    context: Any,
+    workspace: Any,
+    targets: dict[str, Any],
+    count: Callable[[str], str],
+) -> None:
     connections = context.connections(workspace)
     if not connections:
         return
-    branch = node.add(Text(f"connections ({len(connections)})", style="dim", end=""),
-                      expand=True)
+    branch = node.add(Text(f"connections ({len(connections)})", style="dim", end=""), expand=True)
     for connection in connections:
         target = context.target_of(connection)
         item = branch.add(_connection_label(connection), connection.resource.key)

@@ -20,8 +20,11 @@ from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import fixtures_root, load_fixture_set
 from diagnose.testing.harness import HUB_BASIC
 
-DIAGNOSE = str(Path(sys.executable).with_name("diagnose")) \
-    if Path(sys.executable).with_name("diagnose").exists() else shutil.which("diagnose") or ""
+DIAGNOSE = (
+    str(Path(sys.executable).with_name("diagnose"))
+    if Path(sys.executable).with_name("diagnose").exists()
+    else shutil.which("diagnose") or ""
+)
 SUB_B = "55555555-6666-7777-8888-999999999999"
 RG_SEARCH = f"/subscriptions/{SUB_B}/resourceGroups/rg-search"
 SEARCH = f"{RG_SEARCH}/providers/Microsoft.Search/searchServices/srch-ai"
@@ -40,17 +43,27 @@ def comparable(data: dict) -> dict:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
+    }
     env.update(extra)
     return env
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     assert DIAGNOSE, "the diagnose command is not installed (pip install -e .)"
-    return subprocess.run([DIAGNOSE, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env if env is not None else clean_env(), stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [DIAGNOSE, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env if env is not None else clean_env(),
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @contextmanager
@@ -59,11 +72,23 @@ def serving(fixtures: str = "hub-basic", faults: Faults | None = None) -> Iterat
         yield server
 
 
-def collect(server: ArmServer, output: Path, *extra: str, hub: str = HUB_BASIC
-            ) -> subprocess.CompletedProcess[str]:
+def collect(
+    server: ArmServer, output: Path, *extra: str, hub: str = HUB_BASIC
+) -> subprocess.CompletedProcess[str]:
     env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
-    return run("collect", "--hub", hub, "--arm-endpoint", server.url, "--graph-endpoint",
-               server.url, "-o", str(output), *extra, env=env)
+    return run(
+        "collect",
+        "--hub",
+        hub,
+        "--arm-endpoint",
+        server.url,
+        "--graph-endpoint",
+        server.url,
+        "-o",
+        str(output),
+        *extra,
+        env=env,
+    )
 
 
 def errors_by_scope(data: dict) -> dict[tuple[str, str], dict]:
@@ -96,21 +121,26 @@ def test_a_forbidden_scope_becomes_errors_and_the_run_goes_on(tmp_path):
     errors = errors_by_scope(data)
     assert errors[(SEARCH, "Microsoft.Search/searchServices/read")]["status"] == 403
     for listing in ("roleAssignments", "denyAssignments", "roleEligibilityScheduleInstances"):
-        assert errors[(RG_SEARCH, f"Microsoft.Authorization/{listing}/read")]["code"] == \
-            "AuthorizationFailed"
+        assert (
+            errors[(RG_SEARCH, f"Microsoft.Authorization/{listing}/read")]["code"]
+            == "AuthorizationFailed"
+        )
     assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a", "proj-b", "aoai-ai"}
     assert "partial:" in result.stderr and f"retry with Reader on {SEARCH}" in result.stderr
 
 
 def test_throttling_and_server_errors_are_survived(tmp_path):
     output = tmp_path / "snapshot.json"
-    faults = Faults(rules=[
-        Faults.throttle(r"^GET .*/workspaces/hub-ai/connections$", times=1, retry_after=1),
-        Faults.server_error(r"^POST /v1\.0/directoryObjects/getByIds$", times=1),
-        Faults.server_error(r"^GET .*/roleDefinitions/", times=2),
-        Faults.throttle(r"^POST /providers/Microsoft\.ResourceGraph/resources$", times=1,
-                        retry_after=0),
-    ])
+    faults = Faults(
+        rules=[
+            Faults.throttle(r"^GET .*/workspaces/hub-ai/connections$", times=1, retry_after=1),
+            Faults.server_error(r"^POST /v1\.0/directoryObjects/getByIds$", times=1),
+            Faults.server_error(r"^GET .*/roleDefinitions/", times=2),
+            Faults.throttle(
+                r"^POST /providers/Microsoft\.ResourceGraph/resources$", times=1, retry_after=0
+            ),
+        ]
+    )
     with serving(faults=faults) as server:
         result = collect(server, output)
         received = server.requests()
@@ -164,15 +194,31 @@ def test_a_hub_name_is_resolved(tmp_path):
 
 
 def test_bad_endpoint_is_bad_input(tmp_path):
-    result = run("collect", "--hub", HUB_BASIC, "--arm-endpoint", "http://127.0.0.1:1", "-o",
-                 str(tmp_path / "x.json"), env=clean_env(**TOKENS))
+    result = run(
+        "collect",
+        "--hub",
+        HUB_BASIC,
+        "--arm-endpoint",
+        "http://127.0.0.1:1",
+        "-o",
+        str(tmp_path / "x.json"),
+        env=clean_env(**TOKENS),
+    )
     assert result.returncode == 2
     assert "--arm-endpoint" in result.stderr and "not an https URL" in result.stderr
 
 
 def test_no_credential_is_bad_input_that_says_how_to_sign_in(tmp_path):
-    result = run("collect", "--hub", HUB_BASIC, "--auth", "environment", "-o",
-                 str(tmp_path / "x.json"), env=clean_env())
+    result = run(
+        "collect",
+        "--hub",
+        HUB_BASIC,
+        "--auth",
+        "environment",
+        "-o",
+        str(tmp_path / "x.json"),
+        env=clean_env(),
+    )
     assert result.returncode == 2
     assert "az login" in result.stderr and "DIAGNOSE_ARM_TOKEN" in result.stderr
 
@@ -180,8 +226,18 @@ def test_no_credential_is_bad_input_that_says_how_to_sign_in(tmp_path):
 def test_tls_trust_comes_from_requests_ca_bundle(tmp_path):
     with serving() as server:
         env = clean_env(**TOKENS)  # the server's certificate is not trusted
-        result = run("collect", "--hub", HUB_BASIC, "--arm-endpoint", server.url,
-                     "--graph-endpoint", server.url, "-o", str(tmp_path / "x.json"), env=env)
+        result = run(
+            "collect",
+            "--hub",
+            HUB_BASIC,
+            "--arm-endpoint",
+            server.url,
+            "--graph-endpoint",
+            server.url,
+            "-o",
+            str(tmp_path / "x.json"),
+            env=env,
+        )
         assert server.requests() == []
     assert result.returncode == 2
     assert "could not read the hub" in result.stderr and "SSL" in result.stderr
@@ -195,16 +251,30 @@ def _without_volatile(report: dict) -> dict:
     return report
 
 
-@pytest.mark.skipif(importlib.util.find_spec("diagnose.cli.report") is None,
-                    reason="the report command (diagnose/cli/report.py) is not there yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("diagnose.cli.report") is None,
+    reason="the report command (diagnose/cli/report.py) is not there yet",
+)
 def test_live_report_equals_the_report_from_the_saved_snapshot(tmp_path):
     saved = tmp_path / "saved.json"
     with serving() as server:
         env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
-        live = run("--hub", HUB_BASIC, "--arm-endpoint", server.url, "--graph-endpoint",
-                   server.url, "--json", "--quiet", "--save-snapshot", str(saved), env=env)
+        live = run(
+            "--hub",
+            HUB_BASIC,
+            "--arm-endpoint",
+            server.url,
+            "--graph-endpoint",
+            server.url,
+            "--json",
+            "--quiet",
+            "--save-snapshot",
+            str(saved),
+            env=env,
+        )
     replayed = run("--snapshot", str(saved), "--json")
     assert live.returncode == replayed.returncode, (live.stderr, replayed.stderr)
     assert saved.exists() and comparable(load_snapshot(saved).data) == expected_snapshot()
-    assert _without_volatile(json.loads(live.stdout)) == \
-        _without_volatile(json.loads(replayed.stdout))
+    assert _without_volatile(json.loads(live.stdout)) == _without_volatile(
+        json.loads(replayed.stdout)
+    )

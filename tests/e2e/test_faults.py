@@ -36,8 +36,17 @@ GRACE = 2.0  # diagnose.collect.scheduler.GRACE
 
 def report(server: ArmServer, *extra: str, env: dict[str, str] | None = None, timeout=60):
     env = env or clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
-    return run("--hub", HUB_BASIC, "--arm-endpoint", server.url, "--graph-endpoint",
-               server.url, *extra, env=env, timeout=timeout)
+    return run(
+        "--hub",
+        HUB_BASIC,
+        "--arm-endpoint",
+        server.url,
+        "--graph-endpoint",
+        server.url,
+        *extra,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def errors_of(data: dict) -> dict[tuple[str, str], dict]:
@@ -48,8 +57,11 @@ def test_getbyids_leaving_ids_out_changes_nothing(tmp_path):
     output = tmp_path / "snapshot.json"
     with serving(faults=Faults(left_out=[ALICE, DELETED])) as server:
         result = collect(server, output)
-        reads = [r.path for r in server.requests() if r.method == "GET"
-                 and r.path.startswith("/v1.0/directoryObjects/")]
+        reads = [
+            r.path
+            for r in server.requests()
+            if r.method == "GET" and r.path.startswith("/v1.0/directoryObjects/")
+        ]
         assert server.unmatched == []
     assert result.returncode == 0, result.stderr
     assert comparable(load_snapshot(output).data) == expected_snapshot()
@@ -57,21 +69,27 @@ def test_getbyids_leaving_ids_out_changes_nothing(tmp_path):
 
 
 def test_a_directory_that_shows_nothing_never_leads_to_removing_access(tmp_path):
-    faults = Faults(left_out=[p["id"] for p in expected_snapshot()["principals"]], rules=[
-        Faults.refuse(r"^GET /v1\.0/directoryObjects/", "Request_ResourceNotFound", 404),
-        Faults.refuse(r"/getMemberGroups$"), Faults.refuse(r"^GET /v1\.0/servicePrincipals")])
+    faults = Faults(
+        left_out=[p["id"] for p in expected_snapshot()["principals"]],
+        rules=[
+            Faults.refuse(r"^GET /v1\.0/directoryObjects/", "Request_ResourceNotFound", 404),
+            Faults.refuse(r"/getMemberGroups$"),
+            Faults.refuse(r"^GET /v1\.0/servicePrincipals"),
+        ],
+    )
     saved = tmp_path / "snapshot.json"
     with serving(faults=faults) as server:
         result = report(server, "--json", "--fail-on", "never", "--save-snapshot", str(saved))
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)["findings"]
     assert not [f for f in findings if f["checkId"] == "IDN002"]
-    assert "removeAssignment" not in result.stdout and "role assignment delete" not in \
-        result.stdout
+    assert "removeAssignment" not in result.stdout and "role assignment delete" not in result.stdout
     data = load_snapshot(saved).data
     assert not any(p.get("deleted") for p in data["principals"])
-    assert "whether it was deleted is unknown" in \
-        errors_of(data)[(DELETED, "Microsoft.Graph/directoryObjects/read")]["message"]
+    assert (
+        "whether it was deleted is unknown"
+        in errors_of(data)[(DELETED, "Microsoft.Graph/directoryObjects/read")]["message"]
+    )
 
 
 def test_refused_memberships_say_unknown_and_name_the_right(tmp_path):
@@ -97,13 +115,15 @@ def test_a_list_without_value_is_partial_not_empty(tmp_path):
         strict = report(server, "--json", "--strict", "--fail-on", "never")
     assert result.returncode == 0, result.stderr
     data = load_snapshot(output).data
-    error = errors_of(data)[(f"/subscriptions/{SUB_A}",
-                             "Microsoft.Authorization/roleAssignments/read")]
+    error = errors_of(data)[
+        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
+    ]
     assert (error["status"], error["code"]) == (200, "InvalidList")
     assert data["roleAssignments"] == [] and "partial:" in result.stderr
     assert strict.returncode == 3
-    people = [f for f in json.loads(strict.stdout)["findings"]
-              if f["checkId"] in ("HUB001", "CON001")]
+    people = [
+        f for f in json.loads(strict.stdout)["findings"] if f["checkId"] in ("HUB001", "CON001")
+    ]
     assert people and all(f["status"] == "unknown" for f in people)
 
 
@@ -113,12 +133,15 @@ def test_retry_after_as_an_http_date_or_garbage(tmp_path):
     # enough ahead that even a slow process start reaches the first request before it.
     due = int(time.time()) + 5
     soon = email.utils.format_datetime(datetime.fromtimestamp(due, UTC), usegmt=True)
-    faults = Faults(rules=[
-        Faults.throttle(CONNECTIONS, retry_after=soon),
-        Faults.throttle(r"^POST /providers/Microsoft\.ResourceGraph/resources$",
-                        retry_after="after lunch"),
-        Faults.throttle(r"/getMemberGroups$", retry_after="-1"),
-    ])
+    faults = Faults(
+        rules=[
+            Faults.throttle(CONNECTIONS, retry_after=soon),
+            Faults.throttle(
+                r"^POST /providers/Microsoft\.ResourceGraph/resources$", retry_after="after lunch"
+            ),
+            Faults.throttle(r"/getMemberGroups$", retry_after="-1"),
+        ]
+    )
     with serving(faults=faults) as server:
         result = collect(server, output)
         received = server.requests()
@@ -144,8 +167,9 @@ def test_a_day_long_retry_after_ends_within_the_timeout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert elapsed < 3 + GRACE + 3  # the deadline, the grace period, process start
     data = load_snapshot(output).data
-    error = errors_of(data)[(f"/subscriptions/{SUB_A}",
-                             "Microsoft.Authorization/roleAssignments/read")]
+    error = errors_of(data)[
+        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
+    ]
     assert error["code"] == "Timeout" and "--timeout of 3 s" in error["message"]
     assert "retry with a longer --timeout" in result.stderr
     assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a"}  # the rest kept
@@ -164,8 +188,9 @@ def test_a_trickling_body_cannot_keep_the_run_alive(tmp_path):
     assert result.returncode == 0, result.stderr
     assert elapsed < 2 + GRACE + 3
     data = load_snapshot(output).data
-    error = errors_of(data)[(f"/subscriptions/{SUB_A}",
-                             "Microsoft.Authorization/roleAssignments/read")]
+    error = errors_of(data)[
+        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
+    ]
     assert error["code"] == "Timeout"
     assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a", "aoai-ai"}
     assert strict.returncode == 3
@@ -177,8 +202,9 @@ def _everything_written(tmp_path: Path) -> str:
     for path in tmp_path.iterdir():
         if path.suffix == ".zip":
             with zipfile.ZipFile(path) as bundle:
-                texts += [bundle.read(name).decode("utf-8", "replace")
-                          for name in bundle.namelist()]
+                texts += [
+                    bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist()
+                ]
         else:
             texts.append(path.read_text("utf-8", "replace"))
     return "\n".join(texts)
@@ -186,18 +212,36 @@ def _everything_written(tmp_path: Path) -> str:
 
 def test_an_echoed_token_is_never_printed_logged_or_stored(tmp_path):
     opaque = "opaque-arm-token-5d41402abc"  # looks like nothing: caught by its exact value
-    jwt = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5j"
-           "b20ifQ.ZmFrZS1zaWduYXR1cmUtZm9yLXRoZS1lY2hvLXRlc3Q")
-    faults = Faults(rules=[Faults.echo(r"/vaults/"), Faults.echo(rf"/{ALICE}/getMemberGroups$"),
-                           Faults.echo(r"/providers/Microsoft\.Authorization/roleAssignments$",
-                                       status=500)])
+    jwt = (
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5j"
+        "b20ifQ.ZmFrZS1zaWduYXR1cmUtZm9yLXRoZS1lY2hvLXRlc3Q"
+    )
+    faults = Faults(
+        rules=[
+            Faults.echo(r"/vaults/"),
+            Faults.echo(rf"/{ALICE}/getMemberGroups$"),
+            Faults.echo(r"/providers/Microsoft\.Authorization/roleAssignments$", status=500),
+        ]
+    )
     with serving(faults=faults) as server:
-        env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), DIAGNOSE_ARM_TOKEN=opaque,
-                        DIAGNOSE_GRAPH_TOKEN=jwt)
-        result = report(server, "--json", "--fail-on", "never", "-o",
-                        str(tmp_path / "report.json"), "--save-snapshot",
-                        str(tmp_path / "snapshot.json"), "--bundle",
-                        str(tmp_path / "bundle.zip"), env=env)
+        env = clean_env(
+            REQUESTS_CA_BUNDLE=str(server.ca_bundle),
+            DIAGNOSE_ARM_TOKEN=opaque,
+            DIAGNOSE_GRAPH_TOKEN=jwt,
+        )
+        result = report(
+            server,
+            "--json",
+            "--fail-on",
+            "never",
+            "-o",
+            str(tmp_path / "report.json"),
+            "--save-snapshot",
+            str(tmp_path / "snapshot.json"),
+            "--bundle",
+            str(tmp_path / "bundle.zip"),
+            env=env,
+        )
         echoed = [r for r in server.requests() if r.status in (400, 500)]
     assert result.returncode == 0, result.stderr
     assert len(echoed) >= 3  # the server did echo the tokens back
@@ -221,8 +265,7 @@ def test_a_rejected_token_is_one_paragraph_and_exit_2(tmp_path):
 
 
 def test_a_failed_sign_in_prints_no_sdk_log_unless_debugging(tmp_path):
-    args = ("collect", "--hub", HUB_BASIC, "--auth", "environment", "-o",
-            str(tmp_path / "x.json"))
+    args = ("collect", "--hub", HUB_BASIC, "--auth", "environment", "-o", str(tmp_path / "x.json"))
     quiet = run(*args, env=clean_env())
     debug = run(*args, env=clean_env(DIAGNOSE_DEBUG="1"))
     assert quiet.returncode == debug.returncode == 2
@@ -237,18 +280,26 @@ def test_the_server_faults_are_what_they_say():
     import requests
 
     fixtures = load_fixture_set("hub-basic")
-    faults = Faults(left_out=[ALICE], without_value=[r"/connections$"],
-                    rules=[Faults.echo(r"/vaults/")])
+    faults = Faults(
+        left_out=[ALICE], without_value=[r"/connections$"], rules=[Faults.echo(r"/vaults/")]
+    )
     with ArmServer(fixtures, faults) as server:
-        options = {"verify": str(server.ca_bundle),
-                   "headers": {"Authorization": "Bearer tok-123456789"}}
-        found = requests.post(f"{server.url}/v1.0/directoryObjects/getByIds",
-                              json={"ids": [ALICE, DELETED]}, **options).json()
+        options = {
+            "verify": str(server.ca_bundle),
+            "headers": {"Authorization": "Bearer tok-123456789"},
+        }
+        found = requests.post(
+            f"{server.url}/v1.0/directoryObjects/getByIds",
+            json={"ids": [ALICE, DELETED]},
+            **options,
+        ).json()
         alice = requests.get(f"{server.url}/v1.0/directoryObjects/{ALICE}", **options)
-        connections = requests.get(f"{server.url}{HUB_BASIC}/connections",
-                                   params={"api-version": "2024-10-01"}, **options)
-        vault = requests.get(f"{server.url}/subscriptions/x/providers/Microsoft.KeyVault/"
-                             "vaults/v", **options)
+        connections = requests.get(
+            f"{server.url}{HUB_BASIC}/connections", params={"api-version": "2024-10-01"}, **options
+        )
+        vault = requests.get(
+            f"{server.url}/subscriptions/x/providers/Microsoft.KeyVault/vaults/v", **options
+        )
     assert found["value"] == []  # Alice left out, the deleted user not there
     assert alice.status_code == 200 and alice.json()["displayName"] == "Alice Smith"
     assert connections.status_code == 200 and "value" not in connections.json()

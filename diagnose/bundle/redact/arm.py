@@ -17,8 +17,10 @@ from diagnose.bundle.redact.vocabulary import KEEP_NAME_OF_TYPES, KEEP_SEGMENTS,
 
 _ARM_CHARS = r"[^\s\"'<>`,;()\[\]{}|\\]"
 _ARM_END = r"[^\s\"'<>`,;()\[\]{}|\\.:]"
-ARM_IN_TEXT = (rf"/subscriptions/{_ARM_CHARS}*{_ARM_END}"
-               rf"|/providers/Microsoft\.Management/managementGroups/{_ARM_CHARS}*{_ARM_END}")
+ARM_IN_TEXT = (
+    rf"/subscriptions/{_ARM_CHARS}*{_ARM_END}"
+    rf"|/providers/Microsoft\.Management/managementGroups/{_ARM_CHARS}*{_ARM_END}"
+)
 """An ARM id inside any text (a regular expression)."""
 ARM_ANYWHERE = re.compile(ARM_IN_TEXT, re.IGNORECASE)
 
@@ -65,7 +67,8 @@ def arm_names(path: str) -> list[tuple[str, str | None]]:
             state = "type"
         else:
             state = {"subscriptions": "sub", "resourcegroups": "rg", "providers": "ns"}.get(
-                lowered, "")
+                lowered, ""
+            )
             out.append((segment, "struct" if state or not segment else None))
     return out
 

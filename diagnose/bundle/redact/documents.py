@@ -39,8 +39,9 @@ class Redactor(Learning):
         lowered = key.lower()
         if isinstance(value, dict):
             if lowered == "tags":
-                return {self.whole(str(k), "tag"): self.walk(v, "description")
-                        for k, v in value.items()}
+                return {
+                    self.whole(str(k), "tag"): self.walk(v, "description") for k, v in value.items()
+                }
             if lowered == "metadata":
                 return {k: self._metadata(str(k), v) for k, v in value.items()}
             return {self._dict_key(str(k)): self.walk(v, str(k)) for k, v in value.items()}
@@ -101,8 +102,10 @@ class Redactor(Learning):
             if key == "name" and isinstance(value, str):
                 out[key] = self._object_name(item, value)
             elif builtin and key == "properties" and isinstance(value, dict):
-                out[key] = {k: (v if k.lower() in ("rolename", "description")
-                                else self.walk(v, k)) for k, v in value.items()}
+                out[key] = {
+                    k: (v if k.lower() in ("rolename", "description") else self.walk(v, k))
+                    for k, v in value.items()
+                }
             else:
                 out[key] = self.walk(value, key)
         return out
@@ -125,14 +128,22 @@ class Redactor(Learning):
         out: dict[str, Any] = {}
         for key, value in data.items():
             if key in ARM_LISTS and isinstance(value, list):
-                out[key] = [self.arm_object(i, key) if isinstance(i, dict) else self.walk(i)
-                            for i in value]
+                out[key] = [
+                    self.arm_object(i, key) if isinstance(i, dict) else self.walk(i) for i in value
+                ]
             elif key == "principals" and isinstance(value, list):
-                out[key] = [self.principal(p) if isinstance(p, dict) else self.walk(p)
-                            for p in value]
+                out[key] = [
+                    self.principal(p) if isinstance(p, dict) else self.walk(p) for p in value
+                ]
             elif key == "target" and isinstance(value, dict):
-                out[key] = {k: (self.whole(v, "proj") if k == "project" and isinstance(v, str)
-                                else self.walk(v, k)) for k, v in value.items()}
+                out[key] = {
+                    k: (
+                        self.whole(v, "proj")
+                        if k == "project" and isinstance(v, str)
+                        else self.walk(v, k)
+                    )
+                    for k, v in value.items()
+                }
             elif key in ("schemaVersion", "collectedAt"):
                 out[key] = value
             else:

@@ -19,29 +19,64 @@ from diagnose.bundle.redact.vocabulary import KEEP_SEGMENTS, STOPWORDS
 
 # Hosts whose first labels are customer names, by DNS suffix, with the kind of those names.
 CUSTOMER_SUFFIXES = (
-    ("openai.azure.com", "ai"), ("cognitiveservices.azure.com", "ai"),
-    ("services.ai.azure.com", "ai"), ("search.windows.net", "srch"),
-    ("blob.core.windows.net", "st"), ("dfs.core.windows.net", "st"),
-    ("file.core.windows.net", "st"), ("queue.core.windows.net", "st"),
-    ("table.core.windows.net", "st"), ("web.core.windows.net", "st"),
-    ("vault.azure.net", "kv"), ("azurecr.io", "cr"), ("azurewebsites.net", "res"),
-    ("documents.azure.com", "res"), ("database.windows.net", "res"),
-    ("servicebus.windows.net", "res"), ("azure-api.net", "res"),
-    ("openai.azure.us", "ai"), ("cognitiveservices.azure.us", "ai"),
-    ("search.azure.us", "srch"), ("blob.core.usgovcloudapi.net", "st"),
-    ("dfs.core.usgovcloudapi.net", "st"), ("vault.usgovcloudapi.net", "kv"),
-    ("azurecr.us", "cr"), ("openai.azure.cn", "ai"), ("cognitiveservices.azure.cn", "ai"),
-    ("search.azure.cn", "srch"), ("blob.core.chinacloudapi.cn", "st"),
-    ("dfs.core.chinacloudapi.cn", "st"), ("vault.azure.cn", "kv"), ("azurecr.cn", "cr"),
+    ("openai.azure.com", "ai"),
+    ("cognitiveservices.azure.com", "ai"),
+    ("services.ai.azure.com", "ai"),
+    ("search.windows.net", "srch"),
+    ("blob.core.windows.net", "st"),
+    ("dfs.core.windows.net", "st"),
+    ("file.core.windows.net", "st"),
+    ("queue.core.windows.net", "st"),
+    ("table.core.windows.net", "st"),
+    ("web.core.windows.net", "st"),
+    ("vault.azure.net", "kv"),
+    ("azurecr.io", "cr"),
+    ("azurewebsites.net", "res"),
+    ("documents.azure.com", "res"),
+    ("database.windows.net", "res"),
+    ("servicebus.windows.net", "res"),
+    ("azure-api.net", "res"),
+    ("openai.azure.us", "ai"),
+    ("cognitiveservices.azure.us", "ai"),
+    ("search.azure.us", "srch"),
+    ("blob.core.usgovcloudapi.net", "st"),
+    ("dfs.core.usgovcloudapi.net", "st"),
+    ("vault.usgovcloudapi.net", "kv"),
+    ("azurecr.us", "cr"),
+    ("openai.azure.cn", "ai"),
+    ("cognitiveservices.azure.cn", "ai"),
+    ("search.azure.cn", "srch"),
+    ("blob.core.chinacloudapi.cn", "st"),
+    ("dfs.core.chinacloudapi.cn", "st"),
+    ("vault.azure.cn", "kv"),
+    ("azurecr.cn", "cr"),
 )
-STORAGE_HOST_SUFFIXES = ("core.windows.net", "core.usgovcloudapi.net", "core.chinacloudapi.cn",
-                         "fabric.microsoft.com")
+STORAGE_HOST_SUFFIXES = (
+    "core.windows.net",
+    "core.usgovcloudapi.net",
+    "core.chinacloudapi.cn",
+    "fabric.microsoft.com",
+)
 STORAGE_PATH_KEEP = frozenset({"files", "tables", "$root", "$web", "$logs"})
 MICROSOFT_DOMAINS = (
-    "azure.com", "azure.net", "windows.net", "microsoft.com", "microsoftonline.com",
-    "azureml.ms", "azurecr.io", "azure.us", "usgovcloudapi.net", "chinacloudapi.cn",
-    "azure.cn", "azure-api.net", "azurewebsites.net", "applicationinsights.io",
-    "visualstudio.com", "microsoftonline.us", "microsoftonline.cn", "windows-int.net",
+    "azure.com",
+    "azure.net",
+    "windows.net",
+    "microsoft.com",
+    "microsoftonline.com",
+    "azureml.ms",
+    "azurecr.io",
+    "azure.us",
+    "usgovcloudapi.net",
+    "chinacloudapi.cn",
+    "azure.cn",
+    "azure-api.net",
+    "azurewebsites.net",
+    "applicationinsights.io",
+    "visualstudio.com",
+    "microsoftonline.us",
+    "microsoftonline.cn",
+    "windows-int.net",
 )
 HOSTLIKE = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:/\S*)?$")
 """A bare host name with an optional port and path (a connection target without a scheme)."""
@@ -66,12 +101,14 @@ class Hosts(ArmIds):
         if is_arm_path(path):
             path = self.arm_path(path)
         else:
-            path = "/".join(self._storage_segment(s) if storage else self._segment(s)
-                            for s in path.split("/"))
+            path = "/".join(
+                self._storage_segment(s) if storage else self._segment(s) for s in path.split("/")
+            )
         if encoded:
             path = quote(path, safe="/:@!$&'()*+,;=-._~")
-        return urlunsplit((parts.scheme, netloc, path, self._query(parts.query),
-                           self.text(parts.fragment)))
+        return urlunsplit(
+            (parts.scheme, netloc, path, self._query(parts.query), self.text(parts.fragment))
+        )
 
     def _query(self, query: str) -> str:
         if not query:
@@ -79,8 +116,7 @@ class Hosts(ArmIds):
         if "%" not in query and "+" not in query:
             return self.text(query)
         pairs = parse_qsl(query, keep_blank_values=True)
-        return urlencode([(k, self.text(v)) for k, v in pairs], quote_via=quote,
-                         safe="$'(),:/@")
+        return urlencode([(k, self.text(v)) for k, v in pairs], quote_via=quote, safe="$'(),:/@")
 
     def _storage_segment(self, segment: str) -> str:
         if not segment or segment.casefold() in STORAGE_PATH_KEEP:
@@ -113,5 +149,5 @@ class Hosts(ArmIds):
     def target(self, value: str) -> str:
         """A connection target: a URL, or a bare host name with an optional path."""
         if "://" not in value and HOSTLIKE.match(value.strip()):
-            return self._url("https://" + value.strip())[len("https://"):]
+            return self._url("https://" + value.strip())[len("https://") :]
         return self.text(value)

@@ -18,12 +18,14 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 ALL_PRINCIPALS = "00000000-0000-0000-0000-000000000000"
 AZURE_ML_APP = "0736f41a-0425-4b46-bdb5-1563eff02385"
-FIRST_PARTY_APPS = frozenset({
-    AZURE_ML_APP,
-    "00000003-0000-0000-c000-000000000000",  # Microsoft Graph
-    "797f4846-ba00-4fd7-ba43-dac1f8f63013",  # Azure Resource Manager
-    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",  # Azure CLI
-})
+FIRST_PARTY_APPS = frozenset(
+    {
+        AZURE_ML_APP,
+        "00000003-0000-0000-c000-000000000000",  # Microsoft Graph
+        "797f4846-ba00-4fd7-ba43-dac1f8f63013",  # Azure Resource Manager
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",  # Azure CLI
+    }
+)
 
 
 def well_known_guids(snapshot: dict[str, Any]) -> frozenset[str]:
@@ -36,8 +38,12 @@ def well_known_guids(snapshot: dict[str, Any]) -> frozenset[str]:
     found |= {str(d.get("name", "")).lower() for d in builtin_role_definitions()}
     for definition in snapshot.get("roleDefinitions") or ():
         if isinstance(definition, dict) and is_builtin_role(definition):
-            found.add(str(definition.get("name") or definition.get("id", "")).rstrip("/")
-                      .rsplit("/", 1)[-1].lower())
+            found.add(
+                str(definition.get("name") or definition.get("id", ""))
+                .rstrip("/")
+                .rsplit("/", 1)[-1]
+                .lower()
+            )
     return frozenset(g for g in found if FULL_GUID.match(g))
 
 

@@ -121,10 +121,11 @@ class Learning(FreeText):
         resource_type = str(item.get("type") or "").lower()
         kind = TYPE_KINDS.get(resource_type, "res")
         if resource_type == "microsoft.machinelearningservices/workspaces":
-            kind = {"hub": "hub", "project": "proj"}.get(str(item.get("kind") or "").lower(),
-                                                         "ws")
-        if list_name == "resources" and name.casefold() == arm_id.rstrip("/").rsplit(
-                "/", 1)[-1].casefold():
+            kind = {"hub": "hub", "project": "proj"}.get(str(item.get("kind") or "").lower(), "ws")
+        if (
+            list_name == "resources"
+            and name.casefold() == arm_id.rstrip("/").rsplit("/", 1)[-1].casefold()
+        ):
             self._candidate(name, kind)
         properties = item.get("properties")
         if not isinstance(properties, dict):

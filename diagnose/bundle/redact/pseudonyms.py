@@ -33,22 +33,26 @@ def load_key() -> tuple[bytes, str]:
     try:
         key = bytes.fromhex(value)
     except ValueError:
-        raise BadInput(f"{KEY_VARIABLE} is not hexadecimal",
-                       fix=f"set it to {2 * KEY_BYTES} hex digits, e.g. the output of "
-                           "`python -c \"import secrets; print(secrets.token_hex(32))\"`, "
-                           "or unset it for a random key") from None
+        raise BadInput(
+            f"{KEY_VARIABLE} is not hexadecimal",
+            fix=f"set it to {2 * KEY_BYTES} hex digits, e.g. the output of "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`, '
+            "or unset it for a random key",
+        ) from None
     if len(key) < MIN_KEY_BYTES:
-        raise BadInput(f"{KEY_VARIABLE} is too short ({len(key)} bytes): aliases made with a "
-                       "short key can be reversed by guessing",
-                       fix=f"use at least {2 * MIN_KEY_BYTES} hex digits "
-                           f"({2 * KEY_BYTES} recommended)")
+        raise BadInput(
+            f"{KEY_VARIABLE} is too short ({len(key)} bytes): aliases made with a "
+            "short key can be reversed by guessing",
+            fix=f"use at least {2 * MIN_KEY_BYTES} hex digits ({2 * KEY_BYTES} recommended)",
+        )
     return key, "environment"
 
 
 def key_fingerprint(key: bytes) -> str:
     """Equal for equal keys, and says nothing about the key."""
-    return hmac.new(key, b"ai-hub-diagnose redaction key fingerprint", hashlib.sha256
-                    ).hexdigest()[:16]
+    return hmac.new(key, b"ai-hub-diagnose redaction key fingerprint", hashlib.sha256).hexdigest()[
+        :16
+    ]
 
 
 class Pseudonyms:
@@ -114,8 +118,11 @@ class Pseudonyms:
 
         def make(attempt: int) -> str:
             length = HEX_LENGTHS[min(attempt, len(HEX_LENGTHS) - 1)]
-            hexpart = digest[:length] if attempt < len(HEX_LENGTHS) else \
-                self._digest(f"name{attempt}", folded).hex()[:length]
+            hexpart = (
+                digest[:length]
+                if attempt < len(HEX_LENGTHS)
+                else self._digest(f"name{attempt}", folded).hex()[:length]
+            )
             if kind == "email":
                 return f"user-{hexpart}@example.invalid"
             if kind == "host":
@@ -131,8 +138,12 @@ class Pseudonyms:
         """The alias of an IPv4 address: one in 240.0.0.0/8 (reserved); loopback, broadcast
         and malformed addresses stay."""
         octets = value.split(".")
-        if value in LOCAL_HOSTS or octets[0] == "127" or value == "255.255.255.255" or \
-                any(int(o) > 255 for o in octets):
+        if (
+            value in LOCAL_HOSTS
+            or octets[0] == "127"
+            or value == "255.255.255.255"
+            or any(int(o) > 255 for o in octets)
+        ):
             return value
 
         def make(attempt: int) -> str:

@@ -24,9 +24,10 @@ def restore_text(text: str, mapping: dict[str, str]) -> str:
 @lru_cache(maxsize=8)
 def _restorer(items: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
     folded = {alias.casefold(): original for alias, original in items}
-    pattern = re.compile("|".join(re.escape(a) for a, _ in
-                                  sorted(items, key=lambda i: len(i[0]), reverse=True)),
-                         re.IGNORECASE)
+    pattern = re.compile(
+        "|".join(re.escape(a) for a, _ in sorted(items, key=lambda i: len(i[0]), reverse=True)),
+        re.IGNORECASE,
+    )
     return lambda text: pattern.sub(lambda m: folded[m.group(0).casefold()], text)
 
 

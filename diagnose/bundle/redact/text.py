@@ -27,10 +27,11 @@ _TEXT_PARTS = (
 )
 _TEXT = re.compile(_TEXT_PARTS, re.IGNORECASE)
 _WORD = re.compile(r"[\w-]+")
-_CONDITION_ACTIONS = re.compile(r"(?:Sub)?(?:Operation|Action)Matches\s*\{[^}]*\}",
-                                re.IGNORECASE)
-_CONDITION_LITERAL = re.compile(rf"'([^']*)'|\"([^\"]*)\"|(?<![0-9A-Za-z])({GUID})"
-                                r"(?![0-9A-Za-z])")
+_CONDITION_ACTIONS = re.compile(r"(?:Sub)?(?:Operation|Action)Matches\s*\{[^}]*\}", re.IGNORECASE)
+_CONDITION_LITERAL = re.compile(
+    rf"'([^']*)'|\"([^\"]*)\"|(?<![0-9A-Za-z])({GUID})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 class FreeText(Hosts):
@@ -92,7 +93,8 @@ class FreeText(Hosts):
         for phrase in self._phrases.get(word.casefold(), ()):
             end = start + len(phrase)
             if value[start:end].casefold() == phrase and not (
-                    end < len(value) and (value[end].isalnum() or value[end] in "_-")):
+                end < len(value) and (value[end].isalnum() or value[end] in "_-")
+            ):
                 return phrase
         return None
 
@@ -116,7 +118,7 @@ class FreeText(Hosts):
         and GUIDs elsewhere are replaced."""
         out, last = [], 0
         for match in _CONDITION_ACTIONS.finditer(condition):
-            out.append(self._condition_values(condition[last:match.start()]))
+            out.append(self._condition_values(condition[last : match.start()]))
             out.append(match.group(0))
             last = match.end()
         out.append(self._condition_values(condition[last:]))
@@ -128,7 +130,10 @@ class FreeText(Hosts):
                 return self.guid(match.group(3))
             quote_char = "'" if match.group(1) is not None else '"'
             literal = match.group(1) if match.group(1) is not None else match.group(2)
-            return quote_char + self.whole(literal, "value") + quote_char if literal else \
-                match.group(0)
+            return (
+                quote_char + self.whole(literal, "value") + quote_char
+                if literal
+                else match.group(0)
+            )
 
         return _CONDITION_LITERAL.sub(replace, text)

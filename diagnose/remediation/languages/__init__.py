@@ -73,8 +73,10 @@ def fix_languages() -> tuple[FixLanguage, ...]:
             continue
         language = getattr(importlib.import_module(f"{__name__}.{module.name}"), "LANGUAGE", None)
         if not isinstance(language, FixLanguage):
-            raise TypeError(f"{__name__}.{module.name} defines no LANGUAGE (a FixLanguage); "
-                            "name a helper module with a leading '_'")
+            raise TypeError(
+                f"{__name__}.{module.name} defines no LANGUAGE (a FixLanguage); "
+                "name a helper module with a leading '_'"
+            )
         found.append(language)
     languages = tuple(sorted(found, key=lambda language: (language.order, language.name)))
     for attribute in ("name", "key"):

@@ -51,8 +51,9 @@ def cli(*parts: str | tuple[str, str]) -> str:
     for part in parts:
         if isinstance(part, tuple):
             flag, value = part
-            words.append(f"{flag}={bash(value)}" if value.startswith("-") else
-                         f"{flag} {bash(value)}")
+            words.append(
+                f"{flag}={bash(value)}" if value.startswith("-") else f"{flag} {bash(value)}"
+            )
         else:
             words.append(part)
     return " ".join(words)
@@ -64,13 +65,18 @@ def deny_assignment_command(fix: DenyAssignment) -> str:
 
 
 def _name_group(fix: Setting) -> list[tuple[str, str]]:
-    return [("--name", fix.target.leaf), ("--resource-group", fix.target.resource_group or ""),
-            ("--subscription", fix.target.subscription or "")]
+    return [
+        ("--name", fix.target.leaf),
+        ("--resource-group", fix.target.resource_group or ""),
+        ("--subscription", fix.target.subscription or ""),
+    ]
 
 
 def _role_assignment(fix: RoleGrant) -> str:
     parts: list[str | tuple[str, str]] = [
-        "az role assignment create", ("--assignee-object-id", fix.principal)]
+        "az role assignment create",
+        ("--assignee-object-id", fix.principal),
+    ]
     if fix.principal_type:
         parts.append(("--assignee-principal-type", fix.principal_type))
     parts += [("--role", fix.role_guid), ("--scope", fix.scope_text)]
@@ -78,26 +84,40 @@ def _role_assignment(fix: RoleGrant) -> str:
 
 
 def _activate(fix: RoleActivation) -> str:
-    body = {"properties": {
-        "principalId": fix.principal,
-        "roleDefinitionId": fix.role_id,
-        "requestType": "SelfActivate",
-        "justification": JUSTIFICATION,
-        "scheduleInfo": {"expiration": {"type": "AfterDuration",
-                                        "duration": f"PT{ACTIVATION_HOURS}H"}},
-    }}
-    url = arm_url(f"{fix.scope_text.rstrip('/')}/providers/Microsoft.Authorization/"
-                  f"roleAssignmentScheduleRequests/{fix.request}", PIM_API)
-    return text([*comments("#", fix.notes),
-                 cli("az rest --method put", ("--url", url), ("--body", to_json(body)))])
+    body = {
+        "properties": {
+            "principalId": fix.principal,
+            "roleDefinitionId": fix.role_id,
+            "requestType": "SelfActivate",
+            "justification": JUSTIFICATION,
+            "scheduleInfo": {
+                "expiration": {"type": "AfterDuration", "duration": f"PT{ACTIVATION_HOURS}H"}
+            },
+        }
+    }
+    url = arm_url(
+        f"{fix.scope_text.rstrip('/')}/providers/Microsoft.Authorization/"
+        f"roleAssignmentScheduleRequests/{fix.request}",
+        PIM_API,
+    )
+    return text(
+        [
+            *comments("#", fix.notes),
+            cli("az rest --method put", ("--url", url), ("--body", to_json(body))),
+        ]
+    )
 
 
 def _remove_assignment(fix: RoleRemoval) -> str:
     if fix.assignment:
         command = cli("az role assignment delete", ("--ids", fix.assignment))
     else:
-        command = cli("az role assignment delete", ("--assignee", fix.principal),
-                      ("--role", fix.role_guid), ("--scope", fix.scope_text))
+        command = cli(
+            "az role assignment delete",
+            ("--assignee", fix.principal),
+            ("--role", fix.role_guid),
+            ("--scope", fix.scope_text),
+        )
     return text([*comments("#", [fix.summary]), command])
 
 
@@ -106,29 +126,33 @@ def _system_identity(fix: SystemIdentity) -> str:
     if kind == COGNITIVE_ACCOUNT:
         command = cli("az cognitiveservices account identity assign", *_name_group(fix))
     elif kind == SEARCH_SERVICE:
-        command = cli("az search service update", *_name_group(fix),
-                      "--identity-type SystemAssigned")
+        command = cli(
+            "az search service update", *_name_group(fix), "--identity-type SystemAssigned"
+        )
     else:  # WORKSPACE, the only other type settings.SystemIdentity admits
-        command = cli("az rest --method patch",
-                      ("--url", arm_url(fix.rid, RESOURCE_TYPES[WORKSPACE][1])),
-                      ("--body", to_json(fix.fragment)))
+        command = cli(
+            "az rest --method patch",
+            ("--url", arm_url(fix.rid, RESOURCE_TYPES[WORKSPACE][1])),
+            ("--body", to_json(fix.fragment)),
+        )
     return text([*comments("#", fix.notes), command])
 
 
 def _local_auth(fix: LocalAuth) -> str:
     if fix.target.type_key == COGNITIVE_ACCOUNT:
-        command = cli("az resource update", ("--ids", fix.rid),
-                      ("--set", "properties.disableLocalAuth=false"))
+        command = cli(
+            "az resource update", ("--ids", fix.rid), ("--set", "properties.disableLocalAuth=false")
+        )
     else:
-        command = cli("az search service update", *_name_group(fix),
-                      "--disable-local-auth false")
+        command = cli("az search service update", *_name_group(fix), "--disable-local-auth false")
     return text([*comments("#", fix.notes), command])
 
 
 def _trusted_services(fix: TrustedServices) -> str:
     # The value as JSON, like the generic form: `--set` parses it.
-    command = cli("az resource update", ("--ids", fix.rid),
-                  ("--set", f'{fix.setting}="AzureServices"'))
+    command = cli(
+        "az resource update", ("--ids", fix.rid), ("--set", f'{fix.setting}="AzureServices"')
+    )
     return text([*comments("#", fix.notes), command])
 
 
@@ -142,41 +166,91 @@ def render(fix: Fix) -> str:
         case RoleRemoval():
             return _remove_assignment(fix)
         case SearchAuthOptions():
-            return text([*comments("#", [fix.summary]), cli(
-                "az search service update", *_name_group(fix), "--auth-options aadOrApiKey",
-                f"--aad-auth-failure-mode {fix.mode}")])
+            return text(
+                [
+                    *comments("#", [fix.summary]),
+                    cli(
+                        "az search service update",
+                        *_name_group(fix),
+                        "--auth-options aadOrApiKey",
+                        f"--aad-auth-failure-mode {fix.mode}",
+                    ),
+                ]
+            )
         case SystemIdentity():
             return _system_identity(fix)
         case LocalAuth():
             return _local_auth(fix)
         case SharedKeyAccess():
-            return text([*comments("#", [fix.summary]), cli(
-                "az storage account update", *_name_group(fix),
-                "--allow-shared-key-access true")])
+            return text(
+                [
+                    *comments("#", [fix.summary]),
+                    cli(
+                        "az storage account update",
+                        *_name_group(fix),
+                        "--allow-shared-key-access true",
+                    ),
+                ]
+            )
         case ConnectionAuth():
-            return text([*comments("#", fix.notes), cli(
-                "az rest --method patch", ("--url", arm_url(fix.rid, fix.api_version)),
-                ("--body", to_json(fix.body)))])
+            return text(
+                [
+                    *comments("#", fix.notes),
+                    cli(
+                        "az rest --method patch",
+                        ("--url", arm_url(fix.rid, fix.api_version)),
+                        ("--body", to_json(fix.body)),
+                    ),
+                ]
+            )
         case TrustedServices():
             return _trusted_services(fix)
         case StorageBypass():
-            return text([*comments("#", fix.notes), cli(
-                "az storage account update", *_name_group(fix),
-                "--bypass " + " ".join(fix.items))])
+            return text(
+                [
+                    *comments("#", fix.notes),
+                    cli(
+                        "az storage account update",
+                        *_name_group(fix),
+                        "--bypass " + " ".join(fix.items),
+                    ),
+                ]
+            )
         case CustomSubdomain():
-            return text([*comments("#", fix.notes), cli(
-                "az cognitiveservices account update", *_name_group(fix),
-                ("--custom-domain", fix.subdomain))])
+            return text(
+                [
+                    *comments("#", fix.notes),
+                    cli(
+                        "az cognitiveservices account update",
+                        *_name_group(fix),
+                        ("--custom-domain", fix.subdomain),
+                    ),
+                ]
+            )
         case DenyAssignment():
             return text([*comments("#", fix.notes), deny_assignment_command(fix)])
         case GenericSetting():
-            return text([*comments("#", [fix.summary]), cli(
-                "az resource update", ("--ids", fix.rid),
-                ("--set", f"{fix.setting}={to_json(fix.value)}"))])
+            return text(
+                [
+                    *comments("#", [fix.summary]),
+                    cli(
+                        "az resource update",
+                        ("--ids", fix.rid),
+                        ("--set", f"{fix.setting}={to_json(fix.value)}"),
+                    ),
+                ]
+            )
         case _:
             assert_never(fix)
 
 
 LANGUAGE = FixLanguage(
-    name="cli", key="azureCli", label="Azure CLI", description="fix commands for the Azure CLI",
-    fence="bash", comment="#", order=10, render=render)
+    name="cli",
+    key="azureCli",
+    label="Azure CLI",
+    description="fix commands for the Azure CLI",
+    fence="bash",
+    comment="#",
+    order=10,
+    render=render,
+)

@@ -45,8 +45,11 @@ from diagnose.remediation.targets import PIM_API, ROLE_ASSIGNMENTS_API, Target
 
 
 def _key(key: str) -> str:
-    is_identifier = key[:1].isascii() and (key[:1].isalpha() or key[:1] == "_") and all(
-        ch.isascii() and (ch.isalnum() or ch == "_") for ch in key)
+    is_identifier = (
+        key[:1].isascii()
+        and (key[:1].isalpha() or key[:1] == "_")
+        and all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in key)
+    )
     return key if is_identifier else bicep(key)
 
 
@@ -121,53 +124,98 @@ _SAVE = "// Save as main.bicep and deploy (the location only stores the deployme
 
 def _frame(scope: Target, role_guid: str) -> _Frame:
     role = bicep(role_guid)
-    subscription_role = (
-        f"subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {role})")
+    subscription_role = f"subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {role})"
     if scope.level == "managementGroup":
-        deploy = cli("az deployment mg create",
-                     ("--management-group-id", scope.management_group or ""),
-                     "--location eastus --template-file main.bicep")
+        deploy = cli(
+            "az deployment mg create",
+            ("--management-group-id", scope.management_group or ""),
+            "--location eastus --template-file main.bicep",
+        )
         return _Frame(
             ["targetScope = 'managementGroup'", "", _SAVE, *comments("//", [deploy]), ""],
-            None, "managementGroup().id",
-            f"tenantResourceId('Microsoft.Authorization/roleDefinitions', {role})", True)
+            None,
+            "managementGroup().id",
+            f"tenantResourceId('Microsoft.Authorization/roleDefinitions', {role})",
+            True,
+        )
     if scope.level == "subscription":
-        deploy = cli("az deployment sub create", ("--subscription", scope.subscription or ""),
-                     "--location eastus --template-file main.bicep")
+        deploy = cli(
+            "az deployment sub create",
+            ("--subscription", scope.subscription or ""),
+            "--location eastus --template-file main.bicep",
+        )
         return _Frame(
             ["targetScope = 'subscription'", "", _SAVE, *comments("//", [deploy]), ""],
-            None, "subscription().id", subscription_role, True)
+            None,
+            "subscription().id",
+            subscription_role,
+            True,
+        )
     if scope.resource_group is None:
         return _Frame(
-            ["// This scope is neither a management group, a subscription, a resource group",
-             "// nor a resource in one, so there is no Bicep deployment to write for it: use the",
-             "// Azure CLI or PowerShell command.", ""],
-            None, "''", subscription_role, False)
-    deploy = cli("az deployment group create", ("--subscription", scope.subscription or ""),
-                 ("--resource-group", scope.resource_group), "--template-file main.bicep")
+            [
+                "// This scope is neither a management group, a subscription, a resource group",
+                "// nor a resource in one, so there is no Bicep deployment to write for it: use "
+                "the",
+                "// Azure CLI or PowerShell command.",
+                "",
+            ],
+            None,
+            "''",
+            subscription_role,
+            False,
+        )
+    deploy = cli(
+        "az deployment group create",
+        ("--subscription", scope.subscription or ""),
+        ("--resource-group", scope.resource_group),
+        "--template-file main.bicep",
+    )
     deploy_lines = ["// Save as main.bicep and deploy:", *comments("//", [deploy]), ""]
     header = deploy_lines
     if scope.level == "resourceGroup":
         return _Frame(header, None, "resourceGroup().id", subscription_role, True)
     if scope.level != "resource":
-        header += [*comments("//", [
-            "The scope is not a plain resource id (an extension resource or an unusual path), so",
-            "there is no resource to declare here: use the Azure CLI or PowerShell command.",
-        ]), ""]
+        header += [
+            *comments(
+                "//",
+                [
+                    "The scope is not a plain resource id (an extension resource or an unusual "
+                    "path), so",
+                    "there is no resource to declare here: use the Azure CLI or PowerShell "
+                    "command.",
+                ],
+            ),
+            "",
+        ]
         return _Frame(header, None, "''", subscription_role, False)
     known = scope.known
     if known is None:
-        header = [*comments("//", [
-            f"The scope is a resource of type {scope.type}, which this tool has no API version",
-            "for, so it declares nothing rather than guess one. Declare the resource as",
-            "existing, uncomment the assignment below and deploy, for example:",
-        ]), f"// resource target '{comment(scope.type)}@<api-version>' existing = {{",
-            f"//   name: {comment(bicep(scope.name))}", "// }", "//", *deploy_lines]
+        header = [
+            *comments(
+                "//",
+                [
+                    f"The scope is a resource of type {scope.type}, which this tool has no API "
+                    "version",
+                    "for, so it declares nothing rather than guess one. Declare the resource as",
+                    "existing, uncomment the assignment below and deploy, for example:",
+                ],
+            ),
+            f"// resource target '{comment(scope.type)}@<api-version>' existing = {{",
+            f"//   name: {comment(bicep(scope.name))}",
+            "// }",
+            "//",
+            *deploy_lines,
+        ]
         return _Frame(header, "scope: target", "target.id", subscription_role, False)
     canonical, version = known
     symbol = identifier("target", scope.leaf, scope.raw)
-    header += [f"resource {symbol} '{canonical}@{version}' existing = {{",
-               f"  name: {bicep(scope.name)}", "}", ""]
+    header += [
+        f"resource {symbol} '{canonical}@{version}' existing = {{",
+        f"  name: {bicep(scope.name)}",
+        "}",
+        "",
+    ]
     return _Frame(header, f"scope: {symbol}", f"{symbol}.id", subscription_role, True)
 
 
@@ -179,18 +227,28 @@ def _resource(symbol: str, type_and_version: str, body: list[str], enabled: bool
 def _role_assignment(fix: RoleGrant) -> str:
     frame = _frame(fix.scope, fix.role_guid)
     symbol = identifier("ra", fix.role_label, fix.principal, fix.role_guid, fix.scope_text)
-    properties = [f"    roleDefinitionId: {frame.role_definition}",
-                  f"    principalId: {bicep(fix.principal)}"]
+    properties = [
+        f"    roleDefinitionId: {frame.role_definition}",
+        f"    principalId: {bicep(fix.principal)}",
+    ]
     if fix.principal_type:
         properties.append(f"    principalType: {bicep(fix.principal_type)}")
-    body = [f"  name: guid({frame.id_expression}, {bicep(fix.principal)}, "
-            f"{bicep(fix.role_guid)})"]
+    body = [f"  name: guid({frame.id_expression}, {bicep(fix.principal)}, {bicep(fix.role_guid)})"]
     if frame.scope_line:
         body.append(f"  {frame.scope_line}")
     body += ["  properties: {", *properties, "  }"]
-    return text([*comments("//", [fix.summary]), *frame.header, *_resource(
-        symbol, f"Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}", body,
-        frame.supported)])
+    return text(
+        [
+            *comments("//", [fix.summary]),
+            *frame.header,
+            *_resource(
+                symbol,
+                f"Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}",
+                body,
+                frame.supported,
+            ),
+        ]
+    )
 
 
 def _activate(fix: RoleActivation) -> str:
@@ -213,9 +271,18 @@ def _activate(fix: RoleActivation) -> str:
         "    }",
         "  }",
     ]
-    return text([*comments("//", fix.notes), *frame.header, *_resource(
-        symbol, f"Microsoft.Authorization/roleAssignmentScheduleRequests@{PIM_API}", body,
-        frame.supported)])
+    return text(
+        [
+            *comments("//", fix.notes),
+            *frame.header,
+            *_resource(
+                symbol,
+                f"Microsoft.Authorization/roleAssignmentScheduleRequests@{PIM_API}",
+                body,
+                frame.supported,
+            ),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,13 +292,22 @@ def _activate(fix: RoleActivation) -> str:
 def _generic(fix: Setting) -> str:
     known = fix.target.known
     type_text = f"{known[0]}@{known[1]}" if known else f"{fix.target.type}@<api-version>"
-    snippet = [f"resource target '{type_text}' = {{", f"  name: {bicep(fix.target.name)}",
-               *_properties(nest(fix.setting, fix.value)), "}"]
-    return text(comments("//", [
-        fix.summary,
-        f"Set {fix.setting} on {fix.rid} in the declaration that manages it, e.g.:",
-        *snippet,
-    ]))
+    snippet = [
+        f"resource target '{type_text}' = {{",
+        f"  name: {bicep(fix.target.name)}",
+        *_properties(nest(fix.setting, fix.value)),
+        "}",
+    ]
+    return text(
+        comments(
+            "//",
+            [
+                fix.summary,
+                f"Set {fix.setting} on {fix.rid} in the declaration that manages it, e.g.:",
+                *snippet,
+            ],
+        )
+    )
 
 
 def _snippet(fix: Setting, fragment: dict[str, Any], note: str = "") -> str:
@@ -240,14 +316,27 @@ def _snippet(fix: Setting, fragment: dict[str, Any], note: str = "") -> str:
         return _generic(fix)
     canonical, version = known
     symbol = identifier("res", fix.target.leaf, fix.rid)
-    lines = [f"resource {symbol} '{canonical}@{version}' = {{",
-             f"  name: {bicep(fix.target.name)}", *_properties(fragment), "}"]
-    return text([*comments("//", [
-        fix.summary,
-        f"Merge into the declaration that manages {fix.rid}:",
-        "deployed on its own, a partial declaration would replace the resource's settings.",
-        *([note] if note else []),
-    ]), *lines])
+    lines = [
+        f"resource {symbol} '{canonical}@{version}' = {{",
+        f"  name: {bicep(fix.target.name)}",
+        *_properties(fragment),
+        "}",
+    ]
+    return text(
+        [
+            *comments(
+                "//",
+                [
+                    fix.summary,
+                    f"Merge into the declaration that manages {fix.rid}:",
+                    "deployed on its own, a partial declaration would replace the resource's "
+                    "settings.",
+                    *([note] if note else []),
+                ],
+            ),
+            *lines,
+        ]
+    )
 
 
 def render(fix: Fix) -> str:
@@ -258,22 +347,42 @@ def render(fix: Fix) -> str:
         case RoleActivation():
             return _activate(fix)
         case RoleRemoval():
-            return text(comments("//", [
-                fix.summary,
-                f"A Bicep deployment cannot remove {fix.where}: if a template created it,",
-                "delete it from that template; otherwise use the Azure CLI or PowerShell "
-                "command."]))
-        case (SearchAuthOptions() | SystemIdentity() | LocalAuth() | SharedKeyAccess()
-              | TrustedServices() | StorageBypass()):
+            return text(
+                comments(
+                    "//",
+                    [
+                        fix.summary,
+                        f"A Bicep deployment cannot remove {fix.where}: if a template created it,",
+                        "delete it from that template; otherwise use the Azure CLI or PowerShell "
+                        "command.",
+                    ],
+                )
+            )
+        case (
+            SearchAuthOptions()
+            | SystemIdentity()
+            | LocalAuth()
+            | SharedKeyAccess()
+            | TrustedServices()
+            | StorageBypass()
+        ):
             return _snippet(fix, fix.fragment)
         case ConnectionAuth():
             return _snippet(fix, fix.body)
         case CustomSubdomain():
             return _snippet(fix, fix.fragment, " ".join(fix.notes[1:]))
         case DenyAssignment():
-            return text(comments("//", [
-                *fix.notes, "There is nothing to deploy with Bicep.", "Inspect it with:",
-                f"  {deny_assignment_command(fix)}"]))
+            return text(
+                comments(
+                    "//",
+                    [
+                        *fix.notes,
+                        "There is nothing to deploy with Bicep.",
+                        "Inspect it with:",
+                        f"  {deny_assignment_command(fix)}",
+                    ],
+                )
+            )
         case GenericSetting():
             return _generic(fix)
         case _:
@@ -281,5 +390,12 @@ def render(fix: Fix) -> str:
 
 
 LANGUAGE = FixLanguage(
-    name="bicep", key="bicep", label="Bicep", description="fix as a Bicep template",
-    fence="bicep", comment="//", order=30, render=render)
+    name="bicep",
+    key="bicep",
+    label="Bicep",
+    description="fix as a Bicep template",
+    fence="bicep",
+    comment="//",
+    order=30,
+    render=render,
+)

@@ -38,8 +38,10 @@ from diagnose.remediation.settings import (
 )
 from diagnose.remediation.targets import RESOURCE_TYPES, rest_path
 
-_AUTH_FAILURE_MODES = {"http401WithBearerChallenge": "Http401WithBearerChallenge",
-                       "http403": "Http403"}
+_AUTH_FAILURE_MODES = {
+    "http401WithBearerChallenge": "Http401WithBearerChallenge",
+    "http403": "Http403",
+}
 
 
 def _ps(command: str, *params: tuple[str, str | None]) -> str:
@@ -54,8 +56,10 @@ def _set_context(fix: Setting) -> str:
 
 
 def _name_group(fix: Setting) -> list[tuple[str, str | None]]:
-    return [("-ResourceGroupName", powershell(fix.target.resource_group or "")),
-            ("-Name", powershell(fix.target.leaf))]
+    return [
+        ("-ResourceGroupName", powershell(fix.target.resource_group or "")),
+        ("-Name", powershell(fix.target.leaf)),
+    ]
 
 
 def _by_id(fix: Setting) -> tuple[str, str | None]:
@@ -72,35 +76,63 @@ def _generic_lines(fix: Setting) -> list[str]:
 
 
 def _patch(path: str, api_version: str, body: object) -> str:
-    return _ps("Invoke-AzRestMethod", ("-Method", "PATCH"),
-               ("-Path", powershell(rest_path(path, api_version))),
-               ("-Payload", powershell(to_json(body))))
+    return _ps(
+        "Invoke-AzRestMethod",
+        ("-Method", "PATCH"),
+        ("-Path", powershell(rest_path(path, api_version))),
+        ("-Payload", powershell(to_json(body))),
+    )
 
 
 def _role_lines(fix: RoleGrant | RoleActivation | RoleRemoval) -> list[str]:
     if isinstance(fix, RoleGrant):
-        return [*comments("#", [fix.summary]), _ps(
-            "New-AzRoleAssignment", ("-ObjectId", powershell(fix.principal)),
+        return [
+            *comments("#", [fix.summary]),
+            _ps(
+                "New-AzRoleAssignment",
+                ("-ObjectId", powershell(fix.principal)),
+                ("-RoleDefinitionId", powershell(fix.role_guid)),
+                ("-Scope", powershell(fix.scope_text)),
+                ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None),
+            ),
+        ]
+    if isinstance(fix, RoleActivation):
+        return [
+            *comments("#", fix.notes),
+            _ps(
+                "New-AzRoleAssignmentScheduleRequest",
+                ("-Name", powershell(fix.request)),
+                ("-Scope", powershell(fix.scope_text)),
+                ("-PrincipalId", powershell(fix.principal)),
+                ("-RoleDefinitionId", powershell(fix.role_id)),
+                ("-RequestType", "SelfActivate"),
+                ("-Justification", powershell(JUSTIFICATION)),
+                ("-ExpirationType", "AfterDuration"),
+                ("-ExpirationDuration", f"PT{ACTIVATION_HOURS}H"),
+            ),
+        ]
+    return [
+        *comments("#", [fix.summary]),
+        _ps(
+            "Remove-AzRoleAssignment",
+            ("-ObjectId", powershell(fix.principal)),
             ("-RoleDefinitionId", powershell(fix.role_guid)),
             ("-Scope", powershell(fix.scope_text)),
-            ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None))]
-    if isinstance(fix, RoleActivation):
-        return [*comments("#", fix.notes), _ps(
-            "New-AzRoleAssignmentScheduleRequest", ("-Name", powershell(fix.request)),
-            ("-Scope", powershell(fix.scope_text)), ("-PrincipalId", powershell(fix.principal)),
-            ("-RoleDefinitionId", powershell(fix.role_id)), ("-RequestType", "SelfActivate"),
-            ("-Justification", powershell(JUSTIFICATION)), ("-ExpirationType", "AfterDuration"),
-            ("-ExpirationDuration", f"PT{ACTIVATION_HOURS}H"))]
-    return [*comments("#", [fix.summary]), _ps(
-        "Remove-AzRoleAssignment", ("-ObjectId", powershell(fix.principal)),
-        ("-RoleDefinitionId", powershell(fix.role_guid)), ("-Scope", powershell(fix.scope_text)))]
+        ),
+    ]
 
 
 def _system_identity(fix: SystemIdentity) -> list[str]:
     kind = fix.target.type_key
     if kind == COGNITIVE_ACCOUNT:
-        return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
-                                       ("-IdentityType", "SystemAssigned"))]
+        return [
+            _set_context(fix),
+            _ps(
+                "Set-AzCognitiveServicesAccount",
+                *_name_group(fix),
+                ("-IdentityType", "SystemAssigned"),
+            ),
+        ]
     if kind == SEARCH_SERVICE:
         return [_ps("Set-AzSearchService", _by_id(fix), ("-IdentityType", "SystemAssigned"))]
     # WORKSPACE, the only other type settings.SystemIdentity admits
@@ -109,8 +141,12 @@ def _system_identity(fix: SystemIdentity) -> list[str]:
 
 def _local_auth(fix: LocalAuth) -> list[str]:
     if fix.target.type_key == COGNITIVE_ACCOUNT:
-        return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
-                                       ("-DisableLocalAuth", "$false"))]
+        return [
+            _set_context(fix),
+            _ps(
+                "Set-AzCognitiveServicesAccount", *_name_group(fix), ("-DisableLocalAuth", "$false")
+            ),
+        ]
     return [_ps("Set-AzSearchService", _by_id(fix), ("-DisableLocalAuth", "$false"))]
 
 
@@ -124,25 +160,45 @@ def _setting_lines(fix: Setting) -> list[str]:
     """The cmdlets of a configuration fix, without its comments."""
     match fix:
         case SearchAuthOptions():
-            return [_ps("Set-AzSearchService", _by_id(fix), ("-AuthOption", "AadOrApiKey"),
-                        ("-AadAuthFailureMode", _AUTH_FAILURE_MODES[fix.mode]))]
+            return [
+                _ps(
+                    "Set-AzSearchService",
+                    _by_id(fix),
+                    ("-AuthOption", "AadOrApiKey"),
+                    ("-AadAuthFailureMode", _AUTH_FAILURE_MODES[fix.mode]),
+                )
+            ]
         case SystemIdentity():
             return _system_identity(fix)
         case LocalAuth():
             return _local_auth(fix)
         case SharedKeyAccess():
-            return [_set_context(fix), _ps("Set-AzStorageAccount", *_name_group(fix),
-                                           ("-AllowSharedKeyAccess", "$true"))]
+            return [
+                _set_context(fix),
+                _ps("Set-AzStorageAccount", *_name_group(fix), ("-AllowSharedKeyAccess", "$true")),
+            ]
         case ConnectionAuth():
             return [_patch(fix.rid, fix.api_version, fix.body)]
         case TrustedServices():
             return _trusted_services(fix)
         case StorageBypass():
-            return [_set_context(fix), _ps("Update-AzStorageAccountNetworkRuleSet",
-                                           *_name_group(fix), ("-Bypass", ",".join(fix.items)))]
+            return [
+                _set_context(fix),
+                _ps(
+                    "Update-AzStorageAccountNetworkRuleSet",
+                    *_name_group(fix),
+                    ("-Bypass", ",".join(fix.items)),
+                ),
+            ]
         case CustomSubdomain():
-            return [_set_context(fix), _ps("Set-AzCognitiveServicesAccount", *_name_group(fix),
-                                           ("-CustomSubdomainName", powershell(fix.subdomain)))]
+            return [
+                _set_context(fix),
+                _ps(
+                    "Set-AzCognitiveServicesAccount",
+                    *_name_group(fix),
+                    ("-CustomSubdomainName", powershell(fix.subdomain)),
+                ),
+            ]
         case DenyAssignment():
             return [_ps("Get-AzDenyAssignment", ("-Id", powershell(fix.rid)))]
         case _:
@@ -156,14 +212,27 @@ def render(fix: Fix) -> str:
             return text(_role_lines(fix))
         case SearchAuthOptions() | SharedKeyAccess() | GenericSetting():
             return text([*comments("#", [fix.summary]), *_setting_lines(fix)])
-        case (SystemIdentity() | LocalAuth() | ConnectionAuth() | TrustedServices()
-              | StorageBypass() | CustomSubdomain() | DenyAssignment()):
+        case (
+            SystemIdentity()
+            | LocalAuth()
+            | ConnectionAuth()
+            | TrustedServices()
+            | StorageBypass()
+            | CustomSubdomain()
+            | DenyAssignment()
+        ):
             return text([*comments("#", fix.notes), *_setting_lines(fix)])
         case _:
             assert_never(fix)
 
 
 LANGUAGE = FixLanguage(
-    name="powershell", key="powershell", label="PowerShell",
-    description="fix commands for Azure PowerShell", fence="powershell", comment="#", order=20,
-    render=render)
+    name="powershell",
+    key="powershell",
+    label="PowerShell",
+    description="fix commands for Azure PowerShell",
+    fence="powershell",
+    comment="#",
+    order=20,
+    render=render,
+)

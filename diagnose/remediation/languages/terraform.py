@@ -42,8 +42,11 @@ from diagnose.remediation.targets import role_definition_resource_id
 
 
 def _key(key: str) -> str:
-    is_identifier = key[:1].isascii() and key[:1].isalpha() and all(
-        ch.isascii() and (ch.isalnum() or ch in "_-") for ch in key)
+    is_identifier = (
+        key[:1].isascii()
+        and key[:1].isalpha()
+        and all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in key)
+    )
     return key if is_identifier else hcl(key)
 
 
@@ -106,109 +109,179 @@ def _attributes(pairs: Sequence[tuple[str, str]], indent: int = 1) -> list[str]:
 
 def _role_assignment(fix: RoleGrant) -> str:
     symbol = identifier("ra", fix.role_label, fix.principal, fix.role_guid, fix.scope_text)
-    attributes = [("scope", hcl(fix.scope_text)),
-                  ("role_definition_id",
-                   hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
-                  ("principal_id", hcl(fix.principal))]
+    attributes = [
+        ("scope", hcl(fix.scope_text)),
+        ("role_definition_id", hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
+        ("principal_id", hcl(fix.principal)),
+    ]
     if fix.principal_type:
         attributes.append(("principal_type", hcl(fix.principal_type)))
-    return text([*comments("#", [fix.summary]),
-                 f'resource "azurerm_role_assignment" "{symbol}" {{', *_attributes(attributes),
-                 "}"])
+    return text(
+        [
+            *comments("#", [fix.summary]),
+            f'resource "azurerm_role_assignment" "{symbol}" {{',
+            *_attributes(attributes),
+            "}",
+        ]
+    )
 
 
 def _activate(fix: RoleActivation) -> str:
     symbol = identifier("activate", fix.role_label, fix.principal, fix.role_guid, fix.scope_text)
-    return text([
-        *comments("#", [
-            fix.summary,
-            "azurerm_pim_active_role_assignment creates the active assignment as an",
-            "administrator (AdminAssign): whoever runs Terraform needs permission to assign",
-            "roles at this scope. For self-activation use the CLI or PowerShell command.",
-        ]),
-        f'resource "azurerm_pim_active_role_assignment" "{symbol}" {{',
-        *_attributes([("scope", hcl(fix.scope_text)), ("role_definition_id", hcl(fix.role_id)),
-                      ("principal_id", hcl(fix.principal)),
-                      ("justification", hcl(JUSTIFICATION))]),
-        "",
-        "  schedule {",
-        "    expiration {",
-        f"      duration_hours = {ACTIVATION_HOURS}",
-        "    }",
-        "  }",
-        "}",
-    ])
+    return text(
+        [
+            *comments(
+                "#",
+                [
+                    fix.summary,
+                    "azurerm_pim_active_role_assignment creates the active assignment as an",
+                    "administrator (AdminAssign): whoever runs Terraform needs permission to "
+                    "assign",
+                    "roles at this scope. For self-activation use the CLI or PowerShell command.",
+                ],
+            ),
+            f'resource "azurerm_pim_active_role_assignment" "{symbol}" {{',
+            *_attributes(
+                [
+                    ("scope", hcl(fix.scope_text)),
+                    ("role_definition_id", hcl(fix.role_id)),
+                    ("principal_id", hcl(fix.principal)),
+                    ("justification", hcl(JUSTIFICATION)),
+                ]
+            ),
+            "",
+            "  schedule {",
+            "    expiration {",
+            f"      duration_hours = {ACTIVATION_HOURS}",
+            "    }",
+            "  }",
+            "}",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Configuration
 
 
-def _snippet(fix: Setting, resource_type: str, attributes: Sequence[tuple[str, str]],
-             blocks: Sequence[str] = (), note: str = "") -> str:
+def _snippet(
+    fix: Setting,
+    resource_type: str,
+    attributes: Sequence[tuple[str, str]],
+    blocks: Sequence[str] = (),
+    note: str = "",
+) -> str:
     """A block to merge into the azurerm block that manages the resource."""
     symbol = identifier("res", fix.target.leaf, fix.rid)
-    lines = [f'resource "{resource_type}" "{symbol}" {{',
-             *_attributes([("name", hcl(fix.target.leaf)),
-                           ("resource_group_name", hcl(fix.target.resource_group or "")),
-                           *attributes])]
+    lines = [
+        f'resource "{resource_type}" "{symbol}" {{',
+        *_attributes(
+            [
+                ("name", hcl(fix.target.leaf)),
+                ("resource_group_name", hcl(fix.target.resource_group or "")),
+                *attributes,
+            ]
+        ),
+    ]
     if blocks:
         lines += ["", *blocks]
     lines.append("}")
-    return text([*comments("#", [
-        fix.summary,
-        f"Merge into the {resource_type} block that manages {fix.rid}.",
-        *([note] if note else []),
-    ]), *lines])
+    return text(
+        [
+            *comments(
+                "#",
+                [
+                    fix.summary,
+                    f"Merge into the {resource_type} block that manages {fix.rid}.",
+                    *([note] if note else []),
+                ],
+            ),
+            *lines,
+        ]
+    )
 
 
 def _azapi_update(label: str, type_text: str, resource_id: str, body: Any) -> list[str]:
     rendered = _value(body, 1)
-    return [f'resource "azapi_update_resource" "{label}" {{',
-            *_attributes([("type", hcl(type_text)), ("resource_id", hcl(resource_id))]),
-            f"  body = {rendered[0]}", *rendered[1:], "}"]
+    return [
+        f'resource "azapi_update_resource" "{label}" {{',
+        *_attributes([("type", hcl(type_text)), ("resource_id", hcl(resource_id))]),
+        f"  body = {rendered[0]}",
+        *rendered[1:],
+        "}",
+    ]
 
 
 def _system_identity(fix: SystemIdentity) -> str:
     kind = fix.target.type_key
     resource_type, note = (
-        ("azurerm_cognitive_account", "") if kind == COGNITIVE_ACCOUNT else
-        ("azurerm_search_service", "") if kind == SEARCH_SERVICE else
-        ("azurerm_machine_learning_workspace",
-         "For a hub managed as azurerm_ai_foundry, merge the same identity block."))
-    return _snippet(fix, resource_type, [],
-                    ["  identity {", '    type = "SystemAssigned"', "  }"], note=note)
+        ("azurerm_cognitive_account", "")
+        if kind == COGNITIVE_ACCOUNT
+        else ("azurerm_search_service", "")
+        if kind == SEARCH_SERVICE
+        else (
+            "azurerm_machine_learning_workspace",
+            "For a hub managed as azurerm_ai_foundry, merge the same identity block.",
+        )
+    )
+    return _snippet(
+        fix, resource_type, [], ["  identity {", '    type = "SystemAssigned"', "  }"], note=note
+    )
 
 
 def _trusted_services(fix: TrustedServices) -> str:
     if fix.target.type_key == COGNITIVE_ACCOUNT:
-        return _snippet(fix, "azurerm_cognitive_account", [], [
-            "  network_acls {", '    bypass = "AzureServices"',
-            "    # keep default_action, ip_rules and virtual_network_rules as they are", "  }"])
-    return _snippet(fix, "azurerm_search_service",
-                    [("network_rule_bypass_option", hcl("AzureServices"))])
+        return _snippet(
+            fix,
+            "azurerm_cognitive_account",
+            [],
+            [
+                "  network_acls {",
+                '    bypass = "AzureServices"',
+                "    # keep default_action, ip_rules and virtual_network_rules as they are",
+                "  }",
+            ],
+        )
+    return _snippet(
+        fix, "azurerm_search_service", [("network_rule_bypass_option", hcl("AzureServices"))]
+    )
 
 
 def _connection_auth(fix: ConnectionAuth) -> str:
-    return text([
-        *comments("#", [*fix.notes, "azapi provider 2.x: patches the connection in place."]),
-        *_azapi_update(identifier("update", fix.target.leaf, fix.rid),
-                       f"{fix.canonical_type}@{fix.api_version}", fix.rid, fix.body),
-    ])
+    return text(
+        [
+            *comments("#", [*fix.notes, "azapi provider 2.x: patches the connection in place."]),
+            *_azapi_update(
+                identifier("update", fix.target.leaf, fix.rid),
+                f"{fix.canonical_type}@{fix.api_version}",
+                fix.rid,
+                fix.body,
+            ),
+        ]
+    )
 
 
 def _generic(fix: GenericSetting) -> str:
     known = fix.target.known
     label = identifier("update", fix.target.leaf, fix.rid, fix.setting)
     if known:
-        return text([
-            *comments("#", [fix.summary, "azapi provider 2.x: patches the resource in place."]),
-            *_azapi_update(label, f"{known[0]}@{known[1]}", fix.rid, fix.body),
-        ])
-    return text(comments("#", [
-        fix.summary, "This tool has no API version for this resource type; with the azapi "
-        "provider, for example:",
-        *_azapi_update(label, f"{fix.target.type}@<api-version>", fix.rid, fix.body)]))
+        return text(
+            [
+                *comments("#", [fix.summary, "azapi provider 2.x: patches the resource in place."]),
+                *_azapi_update(label, f"{known[0]}@{known[1]}", fix.rid, fix.body),
+            ]
+        )
+    return text(
+        comments(
+            "#",
+            [
+                fix.summary,
+                "This tool has no API version for this resource type; with the azapi "
+                "provider, for example:",
+                *_azapi_update(label, f"{fix.target.type}@<api-version>", fix.rid, fix.body),
+            ],
+        )
+    )
 
 
 def render(fix: Fix) -> str:
@@ -219,44 +292,72 @@ def render(fix: Fix) -> str:
         case RoleActivation():
             return _activate(fix)
         case RoleRemoval():
-            return text(comments("#", [
-                fix.summary,
-                f"If Terraform manages {fix.where}, delete its azurerm_role_assignment",
-                "block and apply; otherwise use the Azure CLI or PowerShell command."]))
+            return text(
+                comments(
+                    "#",
+                    [
+                        fix.summary,
+                        f"If Terraform manages {fix.where}, delete its azurerm_role_assignment",
+                        "block and apply; otherwise use the Azure CLI or PowerShell command.",
+                    ],
+                )
+            )
         case SearchAuthOptions():
             return _snippet(
-                fix, "azurerm_search_service",
-                [("local_authentication_enabled", "true"),
-                 ("authentication_failure_mode", hcl(fix.mode))],
-                note="API keys and Entra ID together: local_authentication_enabled stays true.")
+                fix,
+                "azurerm_search_service",
+                [
+                    ("local_authentication_enabled", "true"),
+                    ("authentication_failure_mode", hcl(fix.mode)),
+                ],
+                note="API keys and Entra ID together: local_authentication_enabled stays true.",
+            )
         case SystemIdentity():
             return _system_identity(fix)
         case LocalAuth() if fix.target.type_key == COGNITIVE_ACCOUNT:
             return _snippet(fix, "azurerm_cognitive_account", [("local_auth_enabled", "true")])
         case LocalAuth():
-            return _snippet(fix, "azurerm_search_service",
-                            [("local_authentication_enabled", "true")])
+            return _snippet(
+                fix, "azurerm_search_service", [("local_authentication_enabled", "true")]
+            )
         case SharedKeyAccess():
-            return _snippet(fix, "azurerm_storage_account",
-                            [("shared_access_key_enabled", "true")])
+            return _snippet(fix, "azurerm_storage_account", [("shared_access_key_enabled", "true")])
         case ConnectionAuth():
             return _connection_auth(fix)
         case TrustedServices():
             return _trusted_services(fix)
         case StorageBypass():
-            return _snippet(fix, "azurerm_storage_account", [], [
-                "  network_rules {",
-                "    bypass = [" + ", ".join(hcl(item) for item in fix.items) + "]",
-                "    # keep default_action, ip_rules and virtual_network_subnet_ids as they are",
-                "  }"])
+            return _snippet(
+                fix,
+                "azurerm_storage_account",
+                [],
+                [
+                    "  network_rules {",
+                    "    bypass = [" + ", ".join(hcl(item) for item in fix.items) + "]",
+                    "    # keep default_action, ip_rules and virtual_network_subnet_ids as they "
+                    "are",
+                    "  }",
+                ],
+            )
         case CustomSubdomain():
-            return _snippet(fix, "azurerm_cognitive_account",
-                            [("custom_subdomain_name", hcl(fix.subdomain))],
-                            note="Once set, changing it makes Terraform replace the account.")
+            return _snippet(
+                fix,
+                "azurerm_cognitive_account",
+                [("custom_subdomain_name", hcl(fix.subdomain))],
+                note="Once set, changing it makes Terraform replace the account.",
+            )
         case DenyAssignment():
-            return text(comments("#", [
-                *fix.notes, "There is nothing to apply with Terraform.", "Inspect it with:",
-                f"  {deny_assignment_command(fix)}"]))
+            return text(
+                comments(
+                    "#",
+                    [
+                        *fix.notes,
+                        "There is nothing to apply with Terraform.",
+                        "Inspect it with:",
+                        f"  {deny_assignment_command(fix)}",
+                    ],
+                )
+            )
         case GenericSetting():
             return _generic(fix)
         case _:
@@ -264,5 +365,12 @@ def render(fix: Fix) -> str:
 
 
 LANGUAGE = FixLanguage(
-    name="terraform", key="terraform", label="Terraform", description="fix as Terraform",
-    fence="hcl", comment="#", order=40, render=render)
+    name="terraform",
+    key="terraform",
+    label="Terraform",
+    description="fix as Terraform",
+    fence="hcl",
+    comment="#",
+    order=40,
+    render=render,
+)

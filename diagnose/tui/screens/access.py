@@ -19,8 +19,12 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from diagnose.safe import safe_text
 
 OPERATION = re.compile(r"[A-Za-z0-9.\-]+(/[A-Za-z0-9_.\-]+)+")
-OUTCOME_STYLE = {"ALLOWED": "bold green", "DENIED": "bold red", "CONDITIONAL": "bold yellow",
-                 "UNKNOWN": "bold magenta"}
+OUTCOME_STYLE = {
+    "ALLOWED": "bold green",
+    "DENIED": "bold red",
+    "CONDITIONAL": "bold yellow",
+    "UNKNOWN": "bold magenta",
+}
 
 
 def principal_choices(run: Any) -> list[tuple[str, str]]:
@@ -42,8 +46,9 @@ def principal_choices(run: Any) -> list[tuple[str, str]]:
     for finding in run.report.findings:
         if finding.principal is not None and finding.principal.id not in found:
             found[finding.principal.id] = f"{finding.principal.label} ({finding.principal.id})"
-    return sorted(((safe_text(label), pid) for pid, label in found.items()),
-                  key=lambda item: item[0].lower())
+    return sorted(
+        ((safe_text(label), pid) for pid, label in found.items()), key=lambda item: item[0].lower()
+    )
 
 
 def scope_choices(run: Any) -> list[tuple[str, str]]:
@@ -87,7 +92,7 @@ def decision_text(rendered: str) -> Text:
         word = line.split(":", 1)[0]
         if number == 0 and word in OUTCOME_STYLE:
             out.append(word, style=OUTCOME_STYLE[word])
-            out.append(line[len(word):])
+            out.append(line[len(word) :])
         elif line.endswith(":") and not line.startswith(" "):
             out.append(line, style="bold")
         else:
@@ -100,18 +105,25 @@ def decision_text(rendered: str) -> Text:
 class AccessScreen(Screen[None]):
     """Does this principal hold this operation on this resource, and why?"""
 
-    BINDINGS = [Binding("escape", "close", "Back"),
-                Binding("ctrl+r", "evaluate", "Evaluate")]
+    BINDINGS = [Binding("escape", "close", "Back"), Binding("ctrl+r", "evaluate", "Evaluate")]
 
-    def __init__(self, run: Any, *, principal: str | None = None, scope: str | None = None,
-                 operation: str = "", data_action: bool = False) -> None:
+    def __init__(
+        self,
+        run: Any,
+        *,
+        principal: str | None = None,
+        scope: str | None = None,
+        operation: str = "",
+        data_action: bool = False,
+    ) -> None:
         super().__init__()
         self.run = run
         self._principals = principal_choices(run)
         self._scopes = scope_choices(run)
         self._principal = principal if principal in {p for _, p in self._principals} else None
-        self._scope = next((s for _, s in self._scopes
-                            if scope and s.lower() == scope.strip().lower()), None)
+        self._scope = next(
+            (s for _, s in self._scopes if scope and s.lower() == scope.strip().lower()), None
+        )
         if scope and self._scope is None:
             self._scopes.append((safe_text(scope), scope))
             self._scope = scope
@@ -125,23 +137,41 @@ class AccessScreen(Screen[None]):
         self._planes = operation_planes()
         names = operation_names()
         with Vertical(id="access-form"):
-            yield Label(Content("Access check: does a principal hold an operation on a "
-                                "resource, and why?"), id="access-title")
-            yield Select([(Content(label), value) for label, value in self._principals],
-                         prompt="principal", id="access-principal",
-                         value=self._principal if self._principal else Select.NULL)
-            yield Select([(Content(label), value) for label, value in self._scopes],
-                         prompt="resource / scope", id="access-scope",
-                         value=self._scope if self._scope else Select.NULL)
+            yield Label(
+                Content("Access check: does a principal hold an operation on a resource, and why?"),
+                id="access-title",
+            )
+            yield Select(
+                [(Content(label), value) for label, value in self._principals],
+                prompt="principal",
+                id="access-principal",
+                value=self._principal if self._principal else Select.NULL,
+            )
+            yield Select(
+                [(Content(label), value) for label, value in self._scopes],
+                prompt="resource / scope",
+                id="access-scope",
+                value=self._scope if self._scope else Select.NULL,
+            )
             with Horizontal(id="access-op-row"):
-                yield Input(self._operation, placeholder="operation, e.g. Microsoft.Search/"
-                            "searchServices/indexes/documents/read", id="access-operation",
-                            suggester=SuggestFromList(names, case_sensitive=False))
+                yield Input(
+                    self._operation,
+                    placeholder="operation, e.g. Microsoft.Search/"
+                    "searchServices/indexes/documents/read",
+                    id="access-operation",
+                    suggester=SuggestFromList(names, case_sensitive=False),
+                )
                 yield Checkbox("data action", self._data_action, id="access-data")
                 yield Button("Evaluate", variant="primary", id="access-evaluate")
         with VerticalScroll(id="access-result"):
-            yield Static(Text("Pick a principal, a resource and an operation, then press "
-                              "Enter or Evaluate.", style="dim", end=""), id="access-answer")
+            yield Static(
+                Text(
+                    "Pick a principal, a resource and an operation, then press Enter or Evaluate.",
+                    style="dim",
+                    end="",
+                ),
+                id="access-answer",
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -178,22 +208,29 @@ class AccessScreen(Screen[None]):
         scope = self.query_one("#access-scope", Select).value
         operation = self.query_one("#access-operation", Input).value.strip()
         data_action = self.query_one("#access-data", Checkbox).value
-        missing = [name for name, value in (("a principal", principal), ("a resource", scope))
-                   if not isinstance(value, str)]
+        missing = [
+            name
+            for name, value in (("a principal", principal), ("a resource", scope))
+            if not isinstance(value, str)
+        ]
         if not operation:
             missing.append("an operation")
         if missing:
             self._answer(Text("Choose " + ", ".join(missing) + ".", style="yellow", end=""))
             return
         if not OPERATION.fullmatch(operation):
-            self._answer(Text(f"{safe_text(operation)!r} is not an operation name: give a "
-                              "provider operation such as Microsoft.CognitiveServices/accounts/"
-                              "OpenAI/deployments/chat/completions/action (no wildcards).",
-                              style="yellow", end=""))
+            self._answer(
+                Text(
+                    f"{safe_text(operation)!r} is not an operation name: give a "
+                    "provider operation such as Microsoft.CognitiveServices/accounts/"
+                    "OpenAI/deployments/chat/completions/action (no wildcards).",
+                    style="yellow",
+                    end="",
+                )
+            )
             return
         assert isinstance(principal, str) and isinstance(scope, str)
-        decision = self.run.evaluator.check(principal, scope, operation,
-                                            data_action=data_action)
+        decision = self.run.evaluator.check(principal, scope, operation, data_action=data_action)
         warning = plane_warning(operation, data_action)
         if warning:
             decision = dataclasses.replace(decision, warnings=(warning, *decision.warnings))

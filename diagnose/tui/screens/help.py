@@ -20,11 +20,13 @@ def help_text(keys: list[tuple[str, str]], check: Any | None) -> Text:
     for key, what in keys:
         out.append(f"  {key:<12}", style="bold cyan")
         out.append(f"{what}\n")
-    out.append("\nThe table lists what the checks found; the pane below explains the selected "
-               "finding with the evaluator's evidence (which assignment grants, through which "
-               "group, which deny assignment blocks, which condition applies) and gives the fix "
-               "in four languages. A fix marked verified was proven on a copy of the snapshot "
-               "to clear the finding.\n")
+    out.append(
+        "\nThe table lists what the checks found; the pane below explains the selected "
+        "finding with the evaluator's evidence (which assignment grants, through which "
+        "group, which deny assignment blocks, which condition applies) and gives the fix "
+        "in four languages. A fix marked verified was proven on a copy of the snapshot "
+        "to clear the finding.\n"
+    )
     if check is not None:
         out.append(f"\nAbout {safe_text(check.id)}: ", style="bold")
         out.append(safe_text(check.title), style="bold")

@@ -18,8 +18,14 @@ class PathPrompt(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, default: str, formats: list[tuple[str, str]] | None = None,
-                 fmt: str | None = None, button: str = "Write") -> None:
+    def __init__(
+        self,
+        title: str,
+        default: str,
+        formats: list[tuple[str, str]] | None = None,
+        fmt: str | None = None,
+        button: str = "Write",
+    ) -> None:
         super().__init__()
         self._title = title
         self._default = default
@@ -31,8 +37,12 @@ class PathPrompt(ModalScreen[tuple[str, str] | None]):
         with Vertical(id="prompt"):
             yield Label(Content(self._title), id="prompt-title")
             if self._formats:
-                yield Select([(Content(label), value) for label, value in self._formats],
-                             value=self._format, allow_blank=False, id="prompt-format")
+                yield Select(
+                    [(Content(label), value) for label, value in self._formats],
+                    value=self._format,
+                    allow_blank=False,
+                    id="prompt-format",
+                )
             yield Input(self._default, id="prompt-path")
             with Horizontal(id="prompt-buttons"):
                 yield Button(self._button, variant="primary", id="prompt-ok")

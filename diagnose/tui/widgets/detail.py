@@ -66,8 +66,9 @@ def fix_header(fix: Remediation | None, number: int, total: int) -> Text:
     if fix is None:
         out.append("No command for this finding: the explanation says what to do.", style="dim")
         return out
-    out.append(f"Fix {number} of {total}" + ("  (n: next)" if total > 1 else "") + "  ",
-               style="bold")
+    out.append(
+        f"Fix {number} of {total}" + ("  (n: next)" if total > 1 else "") + "  ", style="bold"
+    )
     if fix.verified:
         out.append("✓ verified", style="bold green")
     else:
@@ -90,8 +91,12 @@ class DetailPane(Horizontal):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="explain"):
-            yield Static(Text("Select a finding to see why it fails and how to fix it.",
-                              style="dim", end=""), id="explain-text")
+            yield Static(
+                Text(
+                    "Select a finding to see why it fails and how to fix it.", style="dim", end=""
+                ),
+                id="explain-text",
+            )
         with Vertical(id="fix"):
             yield Static(Text("", end=""), id="fix-head")
             with TabbedContent(id="fix-tabs"):
@@ -118,8 +123,13 @@ class DetailPane(Horizontal):
         fix = self.fix
         return commands_text(fix.commands if fix else None, language or self.language)
 
-    def show(self, finding: Finding | None, finding_id: str, name_of: NameOf,
-             empty: str = "No finding matches the filter.") -> None:
+    def show(
+        self,
+        finding: Finding | None,
+        finding_id: str,
+        name_of: NameOf,
+        empty: str = "No finding matches the filter.",
+    ) -> None:
         self.finding = finding
         self.fix_number = 0
         explain = self.query_one("#explain-text", Static)
@@ -142,4 +152,5 @@ class DetailPane(Horizontal):
         for tab, _, _ in LANGUAGES:
             text = commands_text(fix.commands if fix else None, tab)
             self.query_one(f"#code-{tab}", Static).update(
-                display_code(text) if text else Text("(no command)", style="dim", end=""))
+                display_code(text) if text else Text("(no command)", style="dim", end="")
+            )

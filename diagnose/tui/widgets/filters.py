@@ -19,8 +19,9 @@ class FilterBar(Horizontal):
     """Posts FilterBar.Changed with the text and picker part of the filter."""
 
     class Changed(Message):
-        def __init__(self, severity: str | None, status: str | None, check: str | None,
-                     text: str) -> None:
+        def __init__(
+            self, severity: str | None, status: str | None, check: str | None, text: str
+        ) -> None:
             super().__init__()
             self.severity = severity
             self.status = status
@@ -33,10 +34,18 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search findings  (/)", id="search", compact=True)
-        yield Select([(Content(s.value), s.value) for s in Severity], prompt="severity",
-                     id="severity", compact=True)
-        yield Select([(Content(s.value), s.value) for s in Status], prompt="status",
-                     id="status", compact=True)
+        yield Select(
+            [(Content(s.value), s.value) for s in Severity],
+            prompt="severity",
+            id="severity",
+            compact=True,
+        )
+        yield Select(
+            [(Content(s.value), s.value) for s in Status],
+            prompt="status",
+            id="status",
+            compact=True,
+        )
         yield Select(self._options(self._checks), prompt="check", id="check", compact=True)
         yield Static("", id="filter-count")
 
@@ -75,16 +84,25 @@ class FilterBar(Horizontal):
     def apply_to(self, flt: FindingFilter) -> FindingFilter:
         from dataclasses import replace
 
-        return replace(flt, severity=self.value("severity"), status=self.value("status"),
-                       check=self.value("check"), text=self.text)
+        return replace(
+            flt,
+            severity=self.value("severity"),
+            status=self.value("status"),
+            check=self.value("check"),
+            text=self.text,
+        )
 
     def set_count(self, shown: int, total: int) -> None:
         self.query_one("#filter-count", Static).update(
-            Content(f"{shown} of {total}" if shown != total else f"{total} findings"))
+            Content(f"{shown} of {total}" if shown != total else f"{total} findings")
+        )
 
     def _changed(self) -> None:
-        self.post_message(self.Changed(self.value("severity"), self.value("status"),
-                                       self.value("check"), self.text))
+        self.post_message(
+            self.Changed(
+                self.value("severity"), self.value("status"), self.value("check"), self.text
+            )
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -19,8 +19,10 @@ MAX_WIDTHS = {"principal": 40, "resource": 60}
 class FindingsTable(DataTable[Text]):
     """Rows are always rebuilt in one add_rows call; row keys map back to finding indexes."""
 
-    BINDINGS = [Binding("j", "cursor_down", "Down", show=False),
-                Binding("k", "cursor_up", "Up", show=False)]
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -42,8 +44,13 @@ class FindingsTable(DataTable[Text]):
             cap = MAX_WIDTHS.get(key, width)
             self.add_column(title, width=max(width, min(cap, longest)), key=key)
 
-    def show(self, rows: Sequence[tuple[Text, ...]], visible: list[int],
-             keep: int | None = None, force: bool = False) -> None:
+    def show(
+        self,
+        rows: Sequence[tuple[Text, ...]],
+        visible: list[int],
+        keep: int | None = None,
+        force: bool = False,
+    ) -> None:
         """Show the given findings (indexes into rows), keeping the cursor on finding `keep`
         when it is still visible. Unless forced (new rows), the same findings are not
         re-added."""
@@ -52,8 +59,7 @@ class FindingsTable(DataTable[Text]):
         self.clear()
         self.order = list(visible)
         self._keys = self.add_rows(rows[i] for i in self.order)
-        self._index_of_key = {key: index for key, index in zip(self._keys, self.order,
-                                                                strict=True)}
+        self._index_of_key = {key: index for key, index in zip(self._keys, self.order, strict=True)}
         if keep is None:
             return
         try:
