@@ -16,7 +16,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,6 +27,8 @@ from benchmarks.synthetic import write  # noqa: E402
 from diagnose.model.model import Model  # noqa: E402
 from diagnose.rbac import Evaluator  # noqa: E402
 from diagnose.snapshot import load_snapshot  # noqa: E402
+
+T = TypeVar("T")
 
 OPERATIONS = [
     ("Microsoft.MachineLearningServices/workspaces/read", False),
@@ -38,15 +42,17 @@ OPERATIONS = [
 ]
 
 
-def best_of(runs: int, action) -> tuple[float, object]:
+def best_of(runs: int, action: Callable[[], T]) -> tuple[float, T]:
     """Best wall time of several runs; each run's result is freed before the next starts."""
-    times, result = [], None
+    times: list[float] = []
+    result: T | None = None
     for _ in range(runs):
         result = None
         gc.collect()
         start = time.perf_counter()
         result = action()
         times.append(time.perf_counter() - start)
+    assert result is not None, "runs must be at least 1"
     return min(times), result
 
 
@@ -91,7 +97,7 @@ def main() -> int:
     plain = statistics.median(answer(False) for _ in range(args.runs))
     explained = statistics.median(answer(True) for _ in range(args.runs))
     evaluator = Evaluator(model.authorization)
-    outcomes = {}
+    outcomes: dict[str, int] = {}
     for principal, scope, operation, data_action in queries[:2000]:
         decision = evaluator.check(principal, scope, operation, data_action=data_action)
         outcomes[decision.decision.value] = outcomes.get(decision.decision.value, 0) + 1

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,13 +135,13 @@ class Fixture:
         del self.resources[resource_id.lower()]
 
     # principals
-    def user(self, object_id: str, member_of: list[str] | None = ()) -> None:
+    def user(self, object_id: str, member_of: Sequence[str] | None = ()) -> None:
         name, upn = USERS[object_id]
         self.principals[object_id] = arm.principal(
             object_id, "User", name, member_of, userPrincipalName=upn
         )
 
-    def group(self, object_id: str, member_of: list[str] | None = ()) -> None:
+    def group(self, object_id: str, member_of: Sequence[str] | None = ()) -> None:
         self.principals[object_id] = arm.principal(object_id, "Group", GROUPS[object_id], member_of)
 
     def service_principal(self, object_id: str, **extra: Any) -> None:

@@ -141,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"source": args.source, "value": kept}, indent=1) + "\n", encoding="utf-8"
     )
     operations = read_operations(args.operations)
-    operations["source"] = "az provider operation show"
+    document = {**operations, "source": "az provider operation show"}
     (args.out / "operations.json").write_text(
-        json.dumps(operations, indent=0) + "\n", encoding="utf-8"
+        json.dumps(document, indent=0) + "\n", encoding="utf-8"
     )
     print(
         f"kept {len(kept)} roles; {len(operations['controlPlane'])} control-plane and "

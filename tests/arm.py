@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from diagnose.catalog import builtin_role_definitions
@@ -61,10 +62,10 @@ def builtin_role(role: str, subscription: str = SUB) -> dict[str, Any]:
 def custom_role(
     name: str,
     *,
-    actions: list[str] = (),
-    not_actions: list[str] = (),
-    data_actions: list[str] = (),
-    not_data_actions: list[str] = (),
+    actions: Sequence[str] = (),
+    not_actions: Sequence[str] = (),
+    data_actions: Sequence[str] = (),
+    not_data_actions: Sequence[str] = (),
     condition: str | None = None,
     role_id: str | None = None,
     scopes: list[str] | None = None,
@@ -164,11 +165,11 @@ def deny_assignment(
     scope: str,
     *,
     principals: list[tuple[str, str]],
-    actions: list[str] = (),
-    data_actions: list[str] = (),
-    not_actions: list[str] = (),
-    not_data_actions: list[str] = (),
-    exclude: list[tuple[str, str]] = (),
+    actions: Sequence[str] = (),
+    data_actions: Sequence[str] = (),
+    not_actions: Sequence[str] = (),
+    not_data_actions: Sequence[str] = (),
+    exclude: Sequence[tuple[str, str]] = (),
     child_scopes: bool = True,
     name: str = "deny-test",
     system_protected: bool = True,
@@ -206,7 +207,7 @@ def principal(
     object_id: str,
     kind: str = "User",
     name: str | None = None,
-    member_of: list[str] | None = (),
+    member_of: Sequence[str] | None = (),
     **extra: Any,
 ) -> dict[str, Any]:
     entry = {
@@ -220,7 +221,7 @@ def principal(
 
 
 def subscription(
-    subscription_id: str = SUB, management_groups: list[str] = (TENANT,)
+    subscription_id: str = SUB, management_groups: Sequence[str] = (TENANT,)
 ) -> dict[str, Any]:
     return {
         "id": f"/subscriptions/{subscription_id}",

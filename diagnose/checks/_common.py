@@ -283,9 +283,9 @@ def _pairs(
     pairs = []
     for _, workspace in ctx.workspaces():
         chain = workspace_chain(ctx, workspace)
-        callers = chain.group(left)
+        callers = list(chain.group(left))
         if left == "ai" and right in ("search", "blob"):
-            callers = chat_resources(list(callers))
+            callers = chat_resources(callers)
         callees = [
             (c, b) for c, b in chain.group(right) if not entra_only or b.key in chain.keyless
         ]

@@ -9,7 +9,8 @@ from diagnose.engine.api import (
     Status,
     check,
 )
-from diagnose.engine.context import AZURE_ML_APP_ID, CheckContext
+from diagnose.engine.context import AZURE_ML_APP_ID, CheckContext, Connection
+from diagnose.model.resources import Resource
 
 NETWORK_SERVICE_CANNOT_CHECK = ErrorText(
     "Network Service cannot check resource",
@@ -42,7 +43,7 @@ def ml_app_reads_targets(ctx: CheckContext):
     How to fix: assign Reader on the connected resource to the Azure Machine Learning
     application's service principal.
     """
-    targets = {}
+    targets: dict[str, tuple[Resource, Connection]] = {}
     for connection in ctx.all_connections():
         target = ctx.target_of(connection)
         if target is not None:

@@ -34,7 +34,7 @@ class StaticTokenCredential:
     def __init__(self, token: str) -> None:
         self._token = token.strip()
 
-    def get_token(self, *scopes: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         from azure.core.credentials import AccessToken
 
         return AccessToken(self._token, int(time.time()) + STATIC_TOKEN_LIFETIME)

@@ -11,4 +11,5 @@ from typing import Any
 @cache
 def schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("report-v1.schema.json").read_text("utf-8")
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded

@@ -51,7 +51,8 @@ class Snapshot:
     mismatch); the report carries the same through the snapshot's errors."""
 
     def list(self, key: str) -> list[dict[str, Any]]:
-        return self.data[key]
+        items: list[dict[str, Any]] = self.data[key]
+        return items
 
     @property
     def target(self) -> dict[str, Any]:
@@ -60,7 +61,9 @@ class Snapshot:
 
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8"))
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 @cache

@@ -26,8 +26,8 @@ class FindingsTable(DataTable[Text]):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self._index_of_key: dict[object, int] = {}
-        self._keys: list[object] = []
+        self._index_of_key: dict[RowKey, int] = {}
+        self._keys: list[RowKey] = []
         self.order: list[int] = []
         """Finding indexes in row order."""
 
@@ -79,7 +79,7 @@ class FindingsTable(DataTable[Text]):
             return self.order[row]
         return None
 
-    def finding_of_key(self, key: object) -> int | None:
+    def finding_of_key(self, key: RowKey) -> int | None:
         return self._index_of_key.get(key)
 
     @property
