@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate the per-check fixtures, fixtures/checks/<CHECK>/<variant>.json.
 
+Longer than ~400 lines on purpose: it is the data of the 29 original checks' scenarios. New
+checks do not add to it: scripts/new_check.py gives each its own small baseline and folder.
+
     python scripts/make_check_fixtures.py           # rewrite them
     python scripts/make_check_fixtures.py --check   # exit 1 if a file is missing or stale
 

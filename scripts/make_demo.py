@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate the bundled demo hub, diagnose/demo/demo_hub.json.
 
+Longer than ~400 lines on purpose: it is data, the demo hub written out resource by resource.
+
     python scripts/make_demo.py
 
 The demo is a realistic hub, "hub-contoso", with two projects, Entra ID connections, and a
