@@ -1,0 +1,176 @@
+"""Steps that list who may do what: role assignments, deny assignments and PIM eligibility.
+
+Each is listed once per subscription that matters (at a resource group only when the
+subscription-wide listing is refused), never per principal or per resource. What a listing
+returns is kept only when it applies to a resource that matters (see Relevance); the rest
+waits in `pending` until such a resource turns up. A kept assignment brings in its role
+definition and its principal. Without directory rights, a principal's group grants are
+listed with $filter=assignedTo('{id}') instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from diagnose.arm.ids import followable
+from diagnose.arm.scopes import scope_key
+from diagnose.collect import apiversions
+from diagnose.collect.clients import ApiError
+from diagnose.collect.listings import ASSIGNMENTS, DENIES, LISTINGS, Listing
+from diagnose.collect.scopes import ScopeReads
+from diagnose.collect.shapes import ROLE_ASSIGNMENT, fits
+from diagnose.collect.steps import Places, json_object
+
+
+class AuthorizationReads(ScopeReads):
+    def _leaves(self) -> tuple[Callable[..., Any], ...]:
+        return (*super()._leaves(), self.list_assigned_to)
+
+    def _abandoned(self, name: str, args: tuple[Any, ...]) -> Places:
+        if name == "list_at_subscription":
+            return [(f"/subscriptions/{args[1]}", args[0].operation)]
+        if name == "list_at_group":
+            return [(args[1], args[0].operation)]
+        # list_assigned_to is best effort: the membership it stands in for is already unknown
+        return super()._abandoned(name, args)
+
+    def _relevant(self, wave: int, resource_id: str) -> None:
+        """A resource matters: list its subscription's authorization data (once) and keep
+        what was already listed that applies to it (lock held)."""
+        if not self.relevance.add(resource_id):
+            return
+        parsed = followable(resource_id)
+        if parsed is None:
+            return
+        subscription = parsed.subscription
+        if subscription not in self.state.subscriptions:
+            self.state.subscriptions[subscription] = None
+            self.state.resource_groups[subscription] = {}
+            for listing in LISTINGS:
+                for listing_filter in listing.filters:
+                    self._submit(
+                        wave + 1, self.list_at_subscription, listing, subscription, listing_filter
+                    )
+            self._submit(wave + 1, self.read_subscription, subscription)
+            for principal in self.directory.without_membership():
+                self._submit(wave + 1, self.list_assigned_to, subscription, principal)
+        groups = self.state.resource_groups[subscription]
+        group_key = scope_key(parsed.resource_group_scope)
+        if group_key not in groups:
+            groups[group_key] = parsed.resource_group_scope
+            for listing in LISTINGS:
+                if (listing.key, subscription) in self.state.refused:
+                    self._list_group_once(wave, listing, parsed.resource_group_scope)
+        for listing in LISTINGS:
+            pending = self.state.pending[listing.key]
+            for item_id in [
+                i
+                for i, item in pending.items()
+                if (scope := _scope_of(item)) is not None
+                and self.relevance.matches(scope, resource_id)
+            ]:
+                self._keep(wave, listing, pending.pop(item_id))
+
+    def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
+        params = {"api-version": listing.api_version}
+        if listing_filter:
+            params["$filter"] = listing_filter
+        return self.arm.get_pages(
+            f"{scope}/providers/Microsoft.Authorization/{listing.collection}", params
+        )
+
+    def list_at_subscription(
+        self, wave: int, listing: Listing, subscription: str, listing_filter: str | None
+    ) -> None:
+        scope = f"/subscriptions/{subscription}"
+        try:
+            items = self._list(listing, scope, listing_filter)
+        except ApiError as exc:
+            if exc.status != 403:  # busy, broken or out of time: asking per group won't help
+                self._error(exc, scope, listing.operation)
+                return
+            # Refused (often: rights on a resource group only): list at each resource group
+            # that matters instead; their listings include what applies from above.
+            with self._lock:
+                self.state.refused[(listing.key, subscription)] = exc
+                for group_scope in list(self.state.resource_groups[subscription].values()):
+                    self._list_group_once(wave, listing, group_scope)
+            return
+        self._add_listed(wave, listing, items, scope)
+
+    def _list_group_once(self, wave: int, listing: Listing, group_scope: str) -> None:
+        marker = (listing.key, scope_key(group_scope))
+        if marker not in self.state.group_listings:
+            self.state.group_listings.add(marker)
+            for listing_filter in listing.filters:
+                self._submit(wave + 1, self.list_at_group, listing, group_scope, listing_filter)
+
+    def list_at_group(
+        self, wave: int, listing: Listing, group_scope: str, listing_filter: str | None
+    ) -> None:
+        try:
+            items = self._list(listing, group_scope, listing_filter)
+        except ApiError as exc:
+            self._error(exc, group_scope, listing.operation)
+            return
+        self._add_listed(wave, listing, items, group_scope)
+
+    def _add_listed(self, wave: int, listing: Listing, items: list[Any], at: str) -> None:
+        odd = 0
+        with self._lock:
+            kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
+            for item in items:
+                scope = _scope_of(item)
+                if scope is None or not fits(listing.shape, item):
+                    odd += scope is None or self.relevance.keeps(scope)
+                    continue
+                item_key = item["id"].lower()
+                if item_key in kept or item_key in pending:
+                    continue
+                if self.relevance.keeps(scope):
+                    self._keep(wave, listing, item)
+                else:
+                    pending[item_key] = item
+        self._odd_items(odd, at, listing.operation, "item(s)")
+
+    def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:
+        self.state.kept[listing.key][item["id"].lower()] = item
+        if listing is DENIES:
+            return
+        properties = json_object(item.get("properties"))
+        self._want_role(wave, properties.get("roleDefinitionId"))
+        self.directory.want(wave, properties.get("principalId"), properties.get("principalType"))
+
+    # -- group grants without directory rights -------------------------------------------
+    def list_assigned_to_everywhere(self, wave: int, principal: str) -> None:
+        """The directory could not give this principal's groups: list the assignments that
+        reach it through any group, in every subscription that matters (lock held)."""
+        for subscription in self.state.subscriptions:
+            self._submit(wave + 1, self.list_assigned_to, subscription, principal)
+
+    def list_assigned_to(self, wave: int, subscription: str, principal: str) -> None:
+        try:
+            items = self.arm.get_pages(
+                f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
+                {
+                    "api-version": apiversions.ROLE_ASSIGNMENTS,
+                    "$filter": f"assignedTo('{principal}')",
+                },
+            )
+        except ApiError:
+            return  # best effort: the membership is already recorded as unreadable
+        groups = {
+            str(json_object(i.get("properties")).get("principalId", "")).lower()
+            for i in items
+            if fits(ROLE_ASSIGNMENT, i)
+        } - {principal, ""}
+        self.directory.add_assigned_groups(principal, groups)
+        self._add_listed(wave, ASSIGNMENTS, items, f"/subscriptions/{subscription}")
+
+
+def _scope_of(item: Any) -> str | None:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    scope = json_object(item.get("properties")).get("scope")
+    return scope if isinstance(scope, str) and scope.startswith("/") else None
