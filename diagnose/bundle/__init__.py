@@ -20,7 +20,7 @@ same bytes (environment.json's createdAt aside; SOURCE_DATE_EPOCH fixes it).
 Order of work, so that nothing unsafe is ever written:
 
 1. Credentials are scrubbed from the snapshot, the request log and the command line
-   (diagnose/secrets.py), redacted or not.
+   (diagnose/secrets/), redacted or not.
 2. With --redact, the scrubbed data is redacted (the redact package, diagnose/bundle/redact/)
    with one Redactor, so an id gets the same alias in every file.
 3. The reports are rendered (through the report format registry) by re-running the checks
