@@ -1,57 +1,38 @@
 """The two HTTP clients: ARM (azure-mgmt-core's ARMPipelineClient) and Microsoft Graph
-(azure-core's PipelineClient), each with one explicit pipeline:
+(azure-core's PipelineClient), each sending through the pipeline that pipeline.py builds.
 
-    headers, user agent, proxy, content decoding, retry (Retry-After honoured, each wait
-    capped), deadline, bearer authentication, sent-token note, request log, read-only guard
-    ->  requests transport (connections watched by the deadline)
-
-There is no redirect policy (a redirect is reported, not followed) and no automatic
-resource-provider registration (it would POST). Responses come back as JSON or as ApiError;
-paging (ARM nextLink, Resource Graph $skipToken) is followed to the end with a guard against
-a link that repeats or leaves the endpoint. A 200 list without its `value` (or `data`) array
-is an error, never an empty list. Every message taken from a response is cleaned of
-credentials, the bearer tokens this collection sent included.
+Responses come back as JSON or as ApiError; paging (ARM nextLink, Resource Graph $skipToken)
+is followed to the end with a guard against a link that repeats or leaves the endpoint. A 200
+list without its `value` (or `data`) array is an error, never an empty list. Every message
+taken from a response is cleaned of credentials, the bearer tokens this collection sent
+included.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from diagnose import __version__
-from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceeded, retry_after
-from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, ReadOnlyPolicy, RefusedRequest
-from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
-from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
+from diagnose.collect.deadline import DeadlineExceeded
+from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, RefusedRequest
+from diagnose.collect.pipeline import (
+    Connection,
+    RetrySettings,
+    policies,
+    shared_connection,
+    transport,
+)
+from diagnose.collect.requestlog import RequestLog
+from diagnose.collect.sent_tokens import SentTokens
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
 MAX_PAGES = 500
-READ_TIMEOUT = 60
-CONNECTION_TIMEOUT = 15
-USER_AGENT = f"ai-hub-diagnose/{__version__}"
 
 
 TIMEOUT = TIMEOUT_CODE
 """The code of an errors entry for a read the deadline cut short or never let start."""
-
-
-@dataclass
-class RetrySettings:
-    total: int = 4
-    backoff_factor: float = 0.5
-    backoff_max: float = 30
-    """The longest single wait between attempts, Retry-After included."""
-
-
-@dataclass
-class Connection:
-    """What every client of one collection shares: its deadline and the tokens it sent."""
-
-    deadline: Deadline
-    tokens: SentTokens
 
 
 class ApiError(Exception):
@@ -75,134 +56,6 @@ class ApiError(Exception):
             "code": self.code,
             "message": self.message,
         }
-
-
-def _session(concurrency: int, deadline: Deadline) -> Any:
-    import requests
-    from urllib3.util.retry import Retry
-
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(
-        pool_connections=4,
-        pool_maxsize=max(10, concurrency),
-        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
-    )
-    _watch_connections(adapter, deadline)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-def _watch_connections(adapter: Any, deadline: Deadline) -> None:
-    """Give the deadline every socket this adapter connects, so that its watchdog can end a
-    read in progress (through a proxy, connections are not watched: the collection still
-    ends on time, the proxied read is abandoned instead)."""
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    class WatchedHTTPSConnection(HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
-            deadline.watch(self.sock)
-
-    class WatchedHTTPConnection(HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            deadline.watch(self.sock)
-
-    class WatchedHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = WatchedHTTPSConnection
-
-    class WatchedHTTPPool(HTTPConnectionPool):
-        ConnectionCls = WatchedHTTPConnection
-
-    adapter.poolmanager.pool_classes_by_scheme = {
-        "http": WatchedHTTPPool,
-        "https": WatchedHTTPSPool,
-    }
-
-
-def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
-    from azure.core.pipeline.policies import RetryPolicy
-
-    class BoundedRetryPolicy(RetryPolicy):
-        """azure-core's retries, with Retry-After read strictly (seconds or an HTTP date;
-        anything else means the normal backoff), every wait capped at retry.backoff_max and
-        counted against the deadline (a wait past it is not begun)."""
-
-        def get_retry_after(self, response: Any) -> float | None:
-            return retry_after(response.http_response.headers)
-
-        def sleep(self, settings: Any, transport: Any, response: Any = None) -> None:
-            wait = self.get_retry_after(response) if response is not None else None
-            if wait is None:
-                wait = self.get_backoff_time(settings)
-            deadline.sleep(min(wait, retry.backoff_max))
-
-    return BoundedRetryPolicy(
-        retry_total=retry.total,
-        retry_backoff_factor=retry.backoff_factor,
-        retry_backoff_max=retry.backoff_max,
-    )
-
-
-def _deadline_policy(deadline: Deadline) -> Any:
-    from azure.core.pipeline.policies import SansIOHTTPPolicy
-
-    class DeadlinePolicy(SansIOHTTPPolicy):
-        """Before each attempt: none starts past the deadline, and none may wait longer for a
-        connection or a byte than the time left."""
-
-        def on_request(self, request: Any) -> None:
-            left = deadline.remaining()
-            if left <= 0:
-                raise DeadlineExceeded(deadline.message)
-            options = request.context.options
-            options["connection_timeout"] = min(CONNECTION_TIMEOUT, left)
-            options["read_timeout"] = min(READ_TIMEOUT, left)
-
-    return DeadlinePolicy()
-
-
-def _policies(
-    auth_policy: Any,
-    log: RequestLog,
-    service: str,
-    endpoint: str,
-    posts: Any,
-    retry: RetrySettings,
-    shared: Connection,
-) -> list[Any]:
-    from azure.core.pipeline.policies import (
-        ContentDecodePolicy,
-        HeadersPolicy,
-        ProxyPolicy,
-        UserAgentPolicy,
-    )
-
-    return [
-        HeadersPolicy(),
-        UserAgentPolicy(base_user_agent=USER_AGENT),
-        ProxyPolicy(),
-        ContentDecodePolicy(),
-        _retry_policy(retry, shared.deadline),
-        _deadline_policy(shared.deadline),
-        auth_policy,
-        SentTokenPolicy(shared.tokens),
-        RequestLogPolicy(log, service, shared.tokens.clean),
-        ReadOnlyPolicy(endpoint, posts),
-    ]
-
-
-def _transport(concurrency: int, deadline: Deadline) -> Any:
-    from azure.core.pipeline.transport import RequestsTransport
-
-    return RequestsTransport(
-        session=_session(concurrency, deadline),
-        session_owner=True,
-        connection_timeout=CONNECTION_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-    )
 
 
 class JsonClient:
@@ -381,12 +234,6 @@ class GraphClient(JsonClient):
     service = "graph"
 
 
-def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True) -> Connection:
-    """A deadline `timeout` seconds from now (its watchdog started) and an empty token note."""
-    deadline = Deadline(timeout)
-    return Connection(deadline.start() if watchdog else deadline, SentTokens())
-
-
 def arm_client(
     endpoint: str,
     credential: Any,
@@ -404,8 +251,8 @@ def arm_client(
     auth = ARMChallengeAuthenticationPolicy(credential, scope)
     client: Any = ARMPipelineClient(
         endpoint,
-        policies=_policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
-        transport=_transport(concurrency, shared.deadline),
+        policies=policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
+        transport=transport(concurrency, shared.deadline),
     )
     return ArmClient(client, endpoint, shared.tokens)
 
@@ -427,7 +274,22 @@ def graph_client(
     auth = BearerTokenCredentialPolicy(credential, scope)
     client: Any = PipelineClient(
         endpoint,
-        policies=_policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
-        transport=_transport(concurrency, shared.deadline),
+        policies=policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
+        transport=transport(concurrency, shared.deadline),
     )
     return GraphClient(client, endpoint, shared.tokens)
+
+
+__all__ = [
+    "TIMEOUT",
+    "ApiError",
+    "ArmClient",
+    "Connection",
+    "GraphClient",
+    "JsonClient",
+    "RetrySettings",
+    "arm_client",
+    "graph_client",
+    "list_value",
+    "shared_connection",
+]

@@ -1,0 +1,175 @@
+"""The one explicit azure-core pipeline every client of a collection sends through:
+
+    headers, user agent, proxy, content decoding, retry (Retry-After honoured, each wait
+    capped), deadline, bearer authentication, sent-token note, request log, read-only guard
+    ->  requests transport (connections watched by the deadline)
+
+There is no redirect policy (a redirect is reported, not followed) and no automatic
+resource-provider registration (it would POST). clients.py builds the ARM and Graph clients
+on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from diagnose import __version__
+from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceeded, retry_after
+from diagnose.collect.guard import ReadOnlyPolicy
+from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
+from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
+
+READ_TIMEOUT = 60
+CONNECTION_TIMEOUT = 15
+USER_AGENT = f"ai-hub-diagnose/{__version__}"
+
+
+@dataclass
+class RetrySettings:
+    total: int = 4
+    backoff_factor: float = 0.5
+    backoff_max: float = 30
+    """The longest single wait between attempts, Retry-After included."""
+
+
+@dataclass
+class Connection:
+    """What every client of one collection shares: its deadline and the tokens it sent."""
+
+    deadline: Deadline
+    tokens: SentTokens
+
+
+def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True) -> Connection:
+    """A deadline `timeout` seconds from now (its watchdog started) and an empty token note."""
+    deadline = Deadline(timeout)
+    return Connection(deadline.start() if watchdog else deadline, SentTokens())
+
+
+def _session(concurrency: int, deadline: Deadline) -> Any:
+    import requests
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=4,
+        pool_maxsize=max(10, concurrency),
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+    )
+    _watch_connections(adapter, deadline)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _watch_connections(adapter: Any, deadline: Deadline) -> None:
+    """Give the deadline every socket this adapter connects, so that its watchdog can end a
+    read in progress (through a proxy, connections are not watched: the collection still
+    ends on time, the proxied read is abandoned instead)."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    adapter.poolmanager.pool_classes_by_scheme = {
+        "http": WatchedHTTPPool,
+        "https": WatchedHTTPSPool,
+    }
+
+
+def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetryPolicy(RetryPolicy):
+        """azure-core's retries, with Retry-After read strictly (seconds or an HTTP date;
+        anything else means the normal backoff), every wait capped at retry.backoff_max and
+        counted against the deadline (a wait past it is not begun)."""
+
+        def get_retry_after(self, response: Any) -> float | None:
+            return retry_after(response.http_response.headers)
+
+        def sleep(self, settings: Any, transport: Any, response: Any = None) -> None:
+            wait = self.get_retry_after(response) if response is not None else None
+            if wait is None:
+                wait = self.get_backoff_time(settings)
+            deadline.sleep(min(wait, retry.backoff_max))
+
+    return BoundedRetryPolicy(
+        retry_total=retry.total,
+        retry_backoff_factor=retry.backoff_factor,
+        retry_backoff_max=retry.backoff_max,
+    )
+
+
+def _deadline_policy(deadline: Deadline) -> Any:
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class DeadlinePolicy(SansIOHTTPPolicy):
+        """Before each attempt: none starts past the deadline, and none may wait longer for a
+        connection or a byte than the time left."""
+
+        def on_request(self, request: Any) -> None:
+            left = deadline.remaining()
+            if left <= 0:
+                raise DeadlineExceeded(deadline.message)
+            options = request.context.options
+            options["connection_timeout"] = min(CONNECTION_TIMEOUT, left)
+            options["read_timeout"] = min(READ_TIMEOUT, left)
+
+    return DeadlinePolicy()
+
+
+def policies(
+    auth_policy: Any,
+    log: RequestLog,
+    service: str,
+    endpoint: str,
+    posts: Any,
+    retry: RetrySettings,
+    shared: Connection,
+) -> list[Any]:
+    from azure.core.pipeline.policies import (
+        ContentDecodePolicy,
+        HeadersPolicy,
+        ProxyPolicy,
+        UserAgentPolicy,
+    )
+
+    return [
+        HeadersPolicy(),
+        UserAgentPolicy(base_user_agent=USER_AGENT),
+        ProxyPolicy(),
+        ContentDecodePolicy(),
+        _retry_policy(retry, shared.deadline),
+        _deadline_policy(shared.deadline),
+        auth_policy,
+        SentTokenPolicy(shared.tokens),
+        RequestLogPolicy(log, service, shared.tokens.clean),
+        ReadOnlyPolicy(endpoint, posts),
+    ]
+
+
+def transport(concurrency: int, deadline: Deadline) -> Any:
+    from azure.core.pipeline.transport import RequestsTransport
+
+    return RequestsTransport(
+        session=_session(concurrency, deadline),
+        session_owner=True,
+        connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
