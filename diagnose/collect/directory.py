@@ -16,6 +16,9 @@ Without Graph rights (or without a Graph token) memberships are recorded as unre
 (errors entry naming the missing right, memberOf null) and the collector lists role
 assignments with $filter=assignedTo('{id}') instead, which shows the grants a principal gets
 through groups without any directory permission.
+
+This module holds the Graph steps; principals.py holds the records they fill and what those
+become in the snapshot at the end.
 """
 
 from __future__ import annotations
@@ -23,56 +26,35 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose.collect.clients import ApiError, GraphClient, list_value
+from diagnose.collect.principals import (
+    DIRECTORY_OBJECT_READ,
+    FAILED,
+    FOUND,
+    GET_BY_IDS,
+    GONE,
+    MISSING,
+    NOT_FOUND,
+    PENDING,
+    Record,
+    deletion_evidence,
+    error_entries,
+    error_entry,
+    principal_entries,
+)
 
 AZURE_ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-GET_MEMBER_GROUPS = "Microsoft.Graph/directoryObjects/getMemberGroups"
-GET_BY_IDS = "Microsoft.Graph/directoryObjects/getByIds"
 SERVICE_PRINCIPAL_READ = "Microsoft.Graph/servicePrincipals/read"
-DIRECTORY_OBJECT_READ = "Microsoft.Graph/directoryObjects/read"
-MEMBERSHIP_RIGHT = (
-    "reading group memberships needs GroupMember.Read.All or Directory.Read.All in Microsoft Graph"
-)
 BATCH = 1000
-ODATA_TYPES = {
-    "#microsoft.graph.user": "User",
-    "#microsoft.graph.group": "Group",
-    "#microsoft.graph.serviceprincipal": "ServicePrincipal",
-}
 ASSIGNMENT_TYPES = {
     "user": "User",
     "group": "Group",
     "serviceprincipal": "ServicePrincipal",
     "foreigngroup": "Group",
 }
-NOT_FOUND = "Request_ResourceNotFound"
-
-
-# Where a principal's look-up stands.
-PENDING = "pending"  # its getByIds batch has not answered
-FOUND = "found"  # Graph returned the object (getByIds or a direct read)
-MISSING = "missing"  # getByIds left it out: read directly, answer pending
-GONE = "gone"  # the direct read answered 404 Request_ResourceNotFound
-FAILED = "failed"  # no answer: the batch or the direct read failed
-
-
-@dataclass
-class Record:
-    id: str
-    hint: str | None = None
-    info: dict[str, Any] | None = None
-    lookup: str = PENDING
-    member_of: list[str] | None = None
-    groups_error: ApiError | None = None
-    """Why getMemberGroups failed (its errors entry is written at the end, when it is known
-    whether the principal was deleted)."""
-    unreadable: bool = False
-    """Its memberships are unknown and the assignedTo() listings stand in for them."""
-    assigned_groups: set[str] = field(default_factory=set)
 
 
 class DirectoryReader:
@@ -104,7 +86,7 @@ class DirectoryReader:
         with self._lock:
             if self.graph is None:
                 self.errors.append(
-                    _entry(
+                    error_entry(
                         AZURE_ML_APP_ID,
                         SERVICE_PRINCIPAL_READ,
                         None,
@@ -161,13 +143,7 @@ class DirectoryReader:
             self._unreadable(wave, key)
 
     def _evidence(self, record: Record) -> str | None:
-        """How the deletion of this principal is confirmed, or None when it is not."""
-        if record.lookup != GONE or record.member_of is not None or not self._read - {record.id}:
-            return None
-        return (
-            f"GET /v1.0/directoryObjects/{record.id} answered 404 {NOT_FOUND} while "
-            "other directory objects were readable"
-        )
+        return deletion_evidence(record, self._read)
 
     # -- Graph steps ---------------------------------------------------------------------
     def find_first_party_app(self, wave: int) -> None:
@@ -251,7 +227,7 @@ class DirectoryReader:
                 else:
                     record.lookup = FAILED
                     self.errors.append(
-                        _entry(
+                        error_entry(
                             key,
                             DIRECTORY_OBJECT_READ,
                             exc.status,
@@ -311,96 +287,12 @@ class DirectoryReader:
 
     # -- the result ----------------------------------------------------------------------
     def principal_entries(self) -> list[dict[str, Any]]:
-        entries = []
-        for record in sorted(self.records.values(), key=lambda r: r.id):
-            info = record.info or {}
-            kind = ODATA_TYPES.get(str(info.get("@odata.type", "")).lower()) or record.hint
-            if kind is None:
-                continue
-            evidence = self._evidence(record)
-            entry: dict[str, Any] = {
-                "id": record.id,
-                "type": kind,
-                "displayName": info.get("displayName"),
-                "memberOf": None if evidence else record.member_of,
-            }
-            if kind == "User" and info.get("userPrincipalName"):
-                entry["userPrincipalName"] = info["userPrincipalName"]
-            if kind == "ServicePrincipal" and info.get("appId"):
-                entry["appId"] = info["appId"]
-            if evidence:
-                entry["deleted"] = True
-                entry["deletedEvidence"] = evidence
-            if record.assigned_groups and record.member_of is None:
-                entry["assignedToGroups"] = sorted(record.assigned_groups)
-            entries.append(entry)
-        return entries
+        return principal_entries(self.records, self._read)
 
     def error_entries(self) -> list[dict[str, Any]]:
         """Errors, without a getByIds error that only repeats the same principal's membership
         error (same status and code): one entry per cause and principal."""
-        errors = [*self.errors, *self._membership_errors()]
-        membership = {
-            (e["scope"], e["status"], e["code"])
-            for e in errors
-            if e["operation"] == GET_MEMBER_GROUPS
-        }
-        return [
-            e
-            for e in errors
-            if not (
-                e["operation"] == GET_BY_IDS and (e["scope"], e["status"], e["code"]) in membership
-            )
-        ]
-
-    def _membership_errors(self) -> list[dict[str, Any]]:
-        """The errors entries that depend on the end state: a membership read that failed,
-        worded by whether the principal turned out deleted; a 404 that proved nothing."""
-        entries = []
-        for record in sorted(self.records.values(), key=lambda r: r.id):
-            error, evidence = record.groups_error, self._evidence(record)
-            if record.lookup == GONE and not evidence:
-                why = (
-                    "its group memberships were readable"
-                    if record.member_of is not None
-                    else "no other directory object could be read in this collection, so "
-                    "it may be hidden rather than gone"
-                )
-                entries.append(
-                    _entry(
-                        record.id,
-                        DIRECTORY_OBJECT_READ,
-                        404,
-                        NOT_FOUND,
-                        f"getByIds did not return this object and a direct read answered 404, but "
-                        f"{why}: whether it was deleted is unknown",
-                    )
-                )
-            if error is None:
-                continue
-            if evidence:
-                message = (
-                    "the directory has no object with this id: the principal was "
-                    f"deleted ({error.message})"
-                )
-            elif error.status == 403:
-                message = f"{error.message} ({MEMBERSHIP_RIGHT})"
-            else:
-                message = error.message
-            entries.append(_entry(record.id, GET_MEMBER_GROUPS, error.status, error.code, message))
-        return entries
-
-
-def _entry(
-    scope: str, operation: str, status: int | None, code: str | None, message: str
-) -> dict[str, Any]:
-    return {
-        "scope": scope,
-        "operation": operation,
-        "status": status,
-        "code": code,
-        "message": message,
-    }
+        return error_entries(self.errors, self.records, self._read)
 
 
 def _list_of(response: Any) -> list[Any]:
