@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from diagnose.tui.data import TreeItem
+from diagnose.tui.tree import TreeItem
 
 
 class HubTree(Tree[TreeItem]):
