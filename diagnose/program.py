@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from diagnose.app import DiagnoseOptions, Diagnosis, Source
+if TYPE_CHECKING:  # the app (and the core under it) is imported by the command that needs it
+    from diagnose.app import DiagnoseOptions, Diagnosis, Source
 
 
 def open_terminal_ui(

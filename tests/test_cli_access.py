@@ -362,3 +362,30 @@ def test_help_imports_neither_azure_nor_textual(body: str) -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.stdout.rstrip().splitlines()[-1] == "HEAVY=", result.stdout[-300:]
+
+
+CORE_PROBE = """
+import sys
+from diagnose.program import main
+try:
+    main([{argv}])
+except SystemExit:
+    pass
+core = sorted(m for m in sys.modules if m.startswith(("diagnose.app", "diagnose.engine",
+                                                      "diagnose.rbac", "diagnose.checks")))
+print("CORE=" + ",".join(core))
+"""
+
+
+@pytest.mark.parametrize("argv", ["'--help'", "'--version'", "'access', '--help'"])
+def test_the_command_starts_without_loading_the_core_for_help(argv: str) -> None:
+    """`diagnose --help` stays instant: the program imports the app (and the engine, the
+    evaluator and the checks under it) only for a command that runs them."""
+    result = subprocess.run(
+        [sys.executable, "-c", CORE_PROBE.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.stdout.rstrip().splitlines()[-1] == "CORE=", result.stdout[-300:]
