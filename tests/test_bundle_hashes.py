@@ -274,3 +274,19 @@ def test_a_new_bundle_of_an_ignored_mismatch_keeps_the_warning(
     code, out, err = run(capsys, commands(again)["report"])  # its own hashes match
     assert code == 1 and "error" not in err
     assert [e["code"] for e in json.loads(out)["collectionErrors"]] == [HASH_MISMATCH_CODE]
+
+
+@pytest.mark.parametrize("command", ["access", "explain", "report"])
+def test_a_hostile_member_name_in_the_warning_is_printed_as_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: dict[str, bytes], command: str
+) -> None:
+    """The manifest is the bundle's own text: a member name it lists reaches stderr escaped."""
+    members = dict(original)
+    manifest = manifest_of(members)
+    manifest["files"]["\x1b]52;c;ZXZpbA==\x07evil\u202e.json"] = {"sha256": "0" * 64, "size": 1}
+    members[MANIFEST_NAME] = json.dumps(manifest).encode()
+    path = write(tmp_path / "bundle.zip", members)
+    _, _, err = run(capsys, [*commands(path)[command], "--ignore-bundle-hashes"])
+    assert "evil" in err
+    assert "\x1b" not in err and "\u202e" not in err and "\x07" not in err
+    assert "\\x1b]52" in err

@@ -33,7 +33,7 @@ def run_access(args: argparse.Namespace) -> int:
     assert source is not None  # the parser requires --snapshot or --demo
     snapshot = load(source).snapshot
     for warning in snapshot.warnings:
-        print(f"diagnose: warning: {warning}", file=sys.stderr)
+        print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     answer = access(snapshot, question)
     if answer.plane_warning:
         print(f"diagnose: warning: {safe_message(answer.plane_warning)}", file=sys.stderr)
