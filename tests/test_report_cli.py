@@ -250,3 +250,49 @@ def test_errors_the_tool_wrote_itself_get_their_own_advice(capsys, tmp_path, cod
     [error] = json.loads(out)["collectionErrors"]
     assert error["retry"].startswith(advice)
     assert "retry the collection" not in error["retry"]
+
+
+@pytest.mark.parametrize("check", ["CON001", "CON002", "CON003"])
+def test_an_unlisted_workspace_connections_make_the_connection_checks_unknown(
+    capsys, tmp_path, check
+):
+    """A connections listing that failed hides the connections themselves: the checks about
+    their users say unknown for that workspace instead of passing on what they cannot see."""
+    from diagnose.demo import load_demo
+
+    data = load_demo().data
+    hub = next(r["id"] for r in data["resources"] if r.get("kind", "").lower() == "hub")
+    data["resources"] = [
+        r
+        for r in data["resources"]
+        if not r["id"].lower().startswith(f"{hub.lower()}/connections/")
+    ]
+    data["errors"] = [
+        *data["errors"],
+        {
+            "scope": hub,
+            "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
+            "status": None,
+            "code": "Timeout",
+            "message": "not read before the --timeout of 3 s ran out",
+        },
+    ]
+    path = tmp_path / "unlisted.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", check)
+    unknown = [
+        f
+        for f in json.loads(out)["findings"]
+        if f["status"] == "unknown" and f["resource"].lower() == hub.lower()
+    ]
+    assert len(unknown) == 1 and "could not be listed" in unknown[0]["message"]
+    assert "Timeout" in unknown[0]["message"]
+    # Without the error the same snapshot (no hub connections) asks nothing of the hub.
+    data["errors"] = data["errors"][:-1]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", check)
+    assert not [
+        f
+        for f in json.loads(out)["findings"]
+        if f["status"] == "unknown" and f["resource"].lower() == hub.lower()
+    ]

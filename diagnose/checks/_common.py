@@ -134,7 +134,9 @@ def entra_id_connections(
     ctx: CheckContext, categories: frozenset[str], resource_type: str
 ) -> Iterator[tuple[Connection, Resource] | Draft]:
     """The connections of these categories that use Entra ID, with the resource each reaches;
-    a Draft saying `unknown` for a target that was not collected."""
+    a Draft saying `unknown` for a target that was not collected, and for a workspace whose
+    connections could not be listed (a missing connection must not pass for a healthy one)."""
+    yield from unlisted_connections(ctx)
     for connection in connections_of_category(ctx, categories):
         if not connection.uses_entra_id:
             continue
@@ -143,6 +145,26 @@ def entra_id_connections(
             yield target
         elif target is not None:
             yield connection, target
+
+
+def unlisted_connections(ctx: CheckContext) -> Iterator[Draft]:
+    """A Draft saying `unknown` for each workspace in scope whose connections listing failed
+    or timed out: its connections, and so what their users need, are not known."""
+    for _, workspace in ctx.workspaces():
+        errors = [
+            e
+            for e in ctx.read_errors(workspace.id)
+            if e.operation.lower().endswith("/connections/read")
+        ]
+        if errors:
+            yield Draft(
+                status=Status.UNKNOWN,
+                resource=workspace.id,
+                cause=Cause.UNREADABLE,
+                message=f"The connections of {describe(workspace)} could not be listed "
+                f"({'; '.join(e.describe() for e in errors)}): whether the people who use them "
+                "hold the roles they need cannot be told.",
+            )
 
 
 def used_in(connection: Connection) -> str:
