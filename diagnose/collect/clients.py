@@ -31,10 +31,6 @@ from diagnose.snapshot.codes import TIMEOUT_CODE
 MAX_PAGES = 500
 
 
-TIMEOUT = TIMEOUT_CODE
-"""The code of an errors entry for a read the deadline cut short or never let start."""
-
-
 class ApiError(Exception):
     """A request that did not succeed: an HTTP error, a transport failure or a refusal."""
 
@@ -100,7 +96,7 @@ class JsonClient:
         except RefusedRequest as exc:
             raise ApiError(None, "RefusedByReadOnlyGuard", str(exc)) from None
         except DeadlineExceeded as exc:
-            raise ApiError(None, TIMEOUT, str(exc)) from None
+            raise ApiError(None, TIMEOUT_CODE, str(exc)) from None
         except AzureError as exc:
             raise ApiError(None, type(exc).__name__, _short(self._tokens.clean(str(exc)))) from None
         if not 200 <= response.status_code < 300:
@@ -281,7 +277,6 @@ def graph_client(
 
 
 __all__ = [
-    "TIMEOUT",
     "ApiError",
     "ArmClient",
     "Connection",

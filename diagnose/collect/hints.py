@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from diagnose.arm.ids import ResourceId, build, leading_scope
+from diagnose.snapshot.codes import TIMEOUT_CODE
 
 GRAPH_RIGHTS = (
     "directory read access in Microsoft Graph (Directory.Read.All, or User.Read.All "
@@ -19,7 +20,7 @@ def retry_hint(error: dict[str, Any]) -> str:
     scope = str(error.get("scope") or "")
     status = error.get("status")
     code = str(error.get("code") or "")
-    if code == "Timeout":
+    if code == TIMEOUT_CODE:
         return "retry with a longer --timeout (or a narrower run: --project)"
     if code == "InvalidList":
         return "retry later: Azure answered a list without its items, so they are unknown"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from diagnose.collect import queries
-from diagnose.collect.clients import TIMEOUT, ApiError, ArmClient
+from diagnose.collect.clients import ApiError, ArmClient
 from diagnose.collect.settings import HubRef
 from diagnose.errors import BadInput
+from diagnose.snapshot.codes import TIMEOUT_CODE
 
 MAX_LISTED = 20
 
@@ -31,7 +32,7 @@ def resolve_hub(arm: ArmClient, hub: HubRef, credentials: Any = None) -> str:
             f"({exc.status} {exc.code}: {exc.message})",
             where="--hub",
             fix="retry with a longer --timeout"
-            if exc.code == TIMEOUT
+            if exc.code == TIMEOUT_CODE
             else "pass the hub's full ARM id, or --subscription and --resource-group with the name",
         ) from None
     ids = sorted(

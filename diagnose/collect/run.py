@@ -12,7 +12,6 @@ from typing import Any
 from diagnose.collect import apiversions
 from diagnose.collect.assemble import build_snapshot
 from diagnose.collect.clients import (
-    TIMEOUT,
     ApiError,
     ArmClient,
     RetrySettings,
@@ -32,6 +31,7 @@ from diagnose.collect.settings import Settings
 from diagnose.collect.shapes import RESOURCE, fits
 from diagnose.errors import BadInput
 from diagnose.snapshot import parse_snapshot
+from diagnose.snapshot.codes import TIMEOUT_CODE
 
 
 def collect(
@@ -87,7 +87,9 @@ def collect(
         with collector.locked():  # a step left behind at the deadline must not change it now
             timed_out = shared.deadline.passed
             for step, args in scheduler.unfinished:
-                collector.timed_out(step, args, ApiError(None, TIMEOUT, shared.deadline.message))
+                collector.timed_out(
+                    step, args, ApiError(None, TIMEOUT_CODE, shared.deadline.message)
+                )
             state = collector.state
             if settings.project and not state.projects and not timed_out:
                 names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
@@ -127,7 +129,7 @@ def read_hub(arm: ArmClient, hub_id: str, credentials: Credentials | None = None
             ) from None
         if exc.status == 401:
             raise rejected_credentials(credentials, detail, exc.tenant, arm.endpoint) from None
-        if exc.code == TIMEOUT:
+        if exc.code == TIMEOUT_CODE:
             raise BadInput(
                 f"could not read the hub in time ({detail})",
                 where=hub_id,

@@ -27,6 +27,7 @@ from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.context import CheckContext
 from diagnose.model.authorization import ReadError
 from diagnose.model.resources import Resource
+from diagnose.snapshot.codes import TIMEOUT_CODE
 
 COLLECT_ROLES = (
     "Collect with a principal that can read role assignments (Reader on the subscription)."
@@ -118,7 +119,7 @@ class Basis:
             for error in self._authz.errors_above(target.key, "assignments"):
                 places.setdefault(error.scope_key, _relation(error.scope_key, target))
                 why[" ".join(str(p) for p in (error.status, error.code) if p)] = None
-                timed_out = timed_out and error.code == "Timeout"
+                timed_out = timed_out and error.code == TIMEOUT_CODE
         if places:
             codes = ", ".join(w for w in why if w)
             return [
