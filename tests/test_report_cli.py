@@ -198,9 +198,9 @@ def test_an_unwritable_bundle_path_fails_before_any_work(capsys, tmp_path):
     assert code == 2 and out == "" and "Traceback" not in err
 
 
-def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
-    """A refused or timed-out read leaves the report partial even where no selected check
-    turned unknown: --strict must not pass it off as complete."""
+def demo_with_hub_connections_timed_out() -> tuple[dict, str]:
+    """The demo snapshot as a collection leaves it when listing the hub's connections timed
+    out (the errors entry added), and the hub's id."""
     from diagnose.demo import load_demo
 
     data = load_demo().data
@@ -215,6 +215,13 @@ def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
             "message": "not read before the --timeout of 3 s ran out",
         },
     ]
+    return data, hub
+
+
+def test_strict_counts_a_listing_that_was_not_read(capsys, tmp_path):
+    """A refused or timed-out read leaves the report partial even where no selected check
+    turned unknown: --strict must not pass it off as complete."""
+    data, _ = demo_with_hub_connections_timed_out()
     path = tmp_path / "timed-out.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     code, out, _ = run(capsys, "--snapshot", str(path), "--json", "--select", "CON004")
@@ -258,24 +265,11 @@ def test_an_unlisted_workspace_connections_make_the_connection_checks_unknown(
 ):
     """A connections listing that failed hides the connections themselves: the checks about
     their users say unknown for that workspace instead of passing on what they cannot see."""
-    from diagnose.demo import load_demo
-
-    data = load_demo().data
-    hub = next(r["id"] for r in data["resources"] if r.get("kind", "").lower() == "hub")
+    data, hub = demo_with_hub_connections_timed_out()
     data["resources"] = [
         r
         for r in data["resources"]
         if not r["id"].lower().startswith(f"{hub.lower()}/connections/")
-    ]
-    data["errors"] = [
-        *data["errors"],
-        {
-            "scope": hub,
-            "operation": "Microsoft.MachineLearningServices/workspaces/connections/read",
-            "status": None,
-            "code": "Timeout",
-            "message": "not read before the --timeout of 3 s ran out",
-        },
     ]
     path = tmp_path / "unlisted.json"
     path.write_text(json.dumps(data), encoding="utf-8")
