@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
+from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Requirement, Severity, Status
 from diagnose.engine.context import CheckContext, Connection, describe
+from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
 
 # Built-in role definition ids: roles are matched by id, never by name.
@@ -66,6 +67,10 @@ FILE_WRITE_BACKUP_SEMANTICS = Operation.data_action(
 )
 
 OPENAI_CATEGORIES = frozenset({"azureopenai", "aiservices", "cognitiveservice"})
+"""Connection categories that may reach an Azure OpenAI deployment. `CognitiveService` (Speech,
+Content Safety, Language...) does so only when its target is an OpenAI or AI services account:
+see reaches_openai."""
+OPENAI_KINDS = frozenset({"openai", "aiservices"})
 SEARCH_CATEGORIES = frozenset({"cognitivesearch"})
 BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
 ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
@@ -92,10 +97,103 @@ DOCS_TRUSTED = (
 )
 
 
-def connection_users(ctx: CheckContext, connection: Connection) -> list[PrincipalRef]:
-    """Who uses a connection: the principals holding a role directly on the workspace that
-    owns it (a project, or the hub for the hub's connections)."""
-    return ctx.members(connection.workspace)
+def connection_users(ctx: CheckContext, connection: Connection) -> list[Classification]:
+    """Who uses a connection, each with its persona (CheckContext.connection_users): the
+    people of the project that owns it, or of the hub and the projects a hub connection is
+    shared with."""
+    return ctx.connection_users(connection)
+
+
+def reaches_openai(connection: Connection, target: Resource) -> bool:
+    """Whether a connection reaches Azure OpenAI deployments: an Azure OpenAI or AI services
+    connection, or a Cognitive Services connection whose target is an OpenAI / AI services
+    account (a Speech or Content Safety account has no OpenAI deployments)."""
+    if connection.category != "cognitiveservice":
+        return connection.category in OPENAI_CATEGORIES
+    return target.kind in OPENAI_KINDS
+
+
+ADMINISTRATOR_NOTE = (
+    "As an administrator here it can manage this but cannot use it with Entra ID: a warning, "
+    "not a failure; grant the role only if it is meant to call the service."
+)
+WRITE_NOTE = (
+    "Writing (indexing, uploading) is a warning for a builder, not a failure, unless the work "
+    "at hand is ingestion."
+)
+
+
+def person_requirement(
+    user: Classification,
+    resource: Resource,
+    operations: tuple[Operation, ...],
+    because: str,
+    roles: tuple[str, ...],
+    *,
+    writes: bool = False,
+    ingestion: bool = False,
+    scope: str | None = None,
+    severity: Severity | None = None,
+) -> Requirement | None:
+    """What a person needs for a data path, as strong as its persona makes it (GUIDE: "people
+    are not all builders"): a builder missing a read/call role fails; a builder missing a
+    write role (`writes`) gets a warning unless the scenario is ingestion; an administrator
+    gets a warning ("can manage, cannot use with Entra ID"); a reader (or a service identity)
+    is asked nothing: None."""
+    if user.persona is Persona.BUILDER:
+        warn = writes and not ingestion
+        status, note = (Status.WARN, WRITE_NOTE) if warn else (Status.FAIL, "")
+    elif user.persona is Persona.ADMINISTRATOR:
+        status, note = Status.WARN, ADMINISTRATOR_NOTE
+    else:
+        return None
+    return Requirement(
+        principal=user.principal,
+        resource=resource,
+        operations=operations,
+        because=because,
+        roles=roles,
+        scope=scope,
+        severity=severity,
+        status_if_missing=status,
+        subject=f"{user.principal.label}, {user.reason},",
+        persona=user,
+        note=note,
+    )
+
+
+def key_path_warning(
+    ctx: CheckContext,
+    resource: Resource,
+    users: list[Classification],
+    operation: Operation,
+    role_name: str,
+    what: str,
+) -> Draft | None:
+    """One warning per resource for the builders who lack a portal key path (`operation`, such
+    as listAdminKeys): it names the role the seed names and why, proposes no fix (a role that
+    reads keys is never the least privilege for a data need), and is never a failure."""
+    lacking = [
+        u
+        for u in users
+        if u.persona is Persona.BUILDER and not ctx.holds(u.principal.id, resource.id, operation)
+    ]
+    if not lacking:
+        return None
+    names = ", ".join(u.principal.display_name or u.principal.id for u in lacking[:5])
+    more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+    return Draft(
+        status=Status.WARN,
+        resource=resource.id,
+        cause=Cause.MISSING_ROLE,
+        severity=Severity.LOW,
+        message=f"{what} goes through the keys of {describe(resource)} "
+        f"({operation.name}), which {len(lacking)} builder(s) cannot read ({names}{more}). "
+        f"The docs name {role_name} for it, which can read the keys: that is a choice about "
+        "key access, not a fix for a data role, so no fix is proposed. With Entra ID "
+        "connections the data role alone is enough to use the data.",
+        details={"operation": operation.name, "keyPath": True},
+    )
 
 
 def connections_of_category(ctx: CheckContext, categories: frozenset[str]) -> Iterator[Connection]:

@@ -5,10 +5,12 @@ from diagnose.checks._common import (
     OPENAI_USER,
     connection_users,
     entra_id_connections,
+    person_requirement,
+    reaches_openai,
     used_in,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
-from diagnose.engine.api import Draft, Requirement, Severity, check
+from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import COGNITIVE_ACCOUNT
 
@@ -24,31 +26,42 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
 )
 def openai_connection_users(ctx: CheckContext):
     """
-    What it checks: for every Azure OpenAI / AI services connection that uses Entra ID, each
-    principal using it (the members of the project or hub that owns it) holds the data action
+    What it checks: for every Azure OpenAI / AI services connection that uses Entra ID (and
+    every Cognitive Services connection whose target is an OpenAI or AI services account), the
+    people who use it hold the data action
     Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action on the
-    target resource.
+    target resource. The users of a project's connection are the project's builders; those of
+    a hub's connection, the builders of the hub and of the projects it is shared with. Grants
+    count from any scope above and through nested groups.
 
     Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role
     on the Azure OpenAI resource. Owner and Contributor grant only control-plane Actions, never
     data actions: the playground then fails with "PermissionDenied: Principal does not have
     access to API/Operation".
 
+    Who must hold what: a builder (Azure AI Developer, AzureML Data Scientist, or Owner /
+    Contributor on the project itself) without the chat data action is a failure; an
+    administrator (Owner, Contributor or Azure AI Administrator above the project) gets a
+    warning, since it manages rather than calls; a reader (Reader, or the hub Reader the portal
+    adds for project members) is asked nothing. Key-authenticated connections put no
+    requirement on people, and `CognitiveService` connections to Speech, Content Safety or
+    Language accounts are not OpenAI.
+
     How to fix: assign Cognitive Services OpenAI User on the Azure OpenAI / AI services resource
     (Cognitive Services OpenAI Contributor only for those who call the ingestion API or
-    fine-tune).
+    fine-tune; Cognitive Services User only to list keys, which a data path does not need).
     """
     for item in entra_id_connections(ctx, OPENAI_CATEGORIES, COGNITIVE_ACCOUNT):
         if isinstance(item, Draft):
             yield item
             continue
         connection, target = item
+        if not reaches_openai(connection, target):
+            continue
         because = used_in(connection)
         for user in connection_users(ctx, connection):
-            yield Requirement(
-                principal=user,
-                resource=target,
-                operations=(CHAT_COMPLETIONS,),
-                because=because,
-                roles=(OPENAI_USER,),
+            requirement = person_requirement(
+                user, target, (CHAT_COMPLETIONS,), because, (OPENAI_USER,)
             )
+            if requirement is not None:
+                yield requirement

@@ -4,15 +4,19 @@ from diagnose.checks._common import (
     SEARCH_DOCUMENTS_READ,
     SEARCH_DOCUMENTS_WRITE,
     SEARCH_INDEX_DATA_CONTRIBUTOR,
-    SEARCH_INDEXES_READ,
+    SEARCH_INDEX_DATA_READER,
     connection_users,
     entra_id_connections,
+    key_path_warning,
+    person_requirement,
     used_in,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
-from diagnose.engine.api import Draft, Requirement, Severity, check
+from diagnose.engine.api import Draft, Operation, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import SEARCH_SERVICE
+
+LIST_ADMIN_KEYS = Operation.action("Microsoft.Search/searchServices/listAdminKeys/action")
 
 
 @check(
@@ -26,18 +30,26 @@ from diagnose.model.resources import SEARCH_SERVICE
 )
 def search_connection_users(ctx: CheckContext):
     """
-    What it checks: for every Azure AI Search connection that uses Entra ID, each principal
-    using it holds the document data actions (Microsoft.Search/searchServices/indexes/documents/
-    read and write) and the index listing action (Microsoft.Search/searchServices/indexes/read)
-    on the Search service.
+    What it checks: for every Azure AI Search connection that uses Entra ID, the people who use
+    it (the builders of the project that owns it, or of the hub and the projects a hub
+    connection is shared with) hold the document read data action
+    Microsoft.Search/searchServices/indexes/documents/read on the Search service, and
+    documents/write to index.
 
-    Why it matters: Search is hybrid: documents are authorized with DataActions, index
-    definitions with Actions. A user with only a data role cannot list indexes in the portal; a
-    user with only Contributor cannot read documents. Either way "add your data" and the
-    playground fail with 403.
+    Why it matters: with Entra ID, Search authorizes queries with data roles; Owner or
+    Contributor alone cannot read a document, and the playground fails with 403. Index
+    definitions are readable with Reader. The portal lists indexes for "add your data" with the
+    service's admin keys, which only a role that can read the keys (Search Service Contributor)
+    allows.
 
-    How to fix: assign Search Index Data Contributor (documents) on the Search service, and a
-    role that grants indexes/read (Search Service Contributor, or Reader) to list indexes.
+    Who must hold what: a builder without documents/read is a failure (Search Index Data
+    Reader); a builder without documents/write gets a warning (only indexing needs it, Search
+    Index Data Contributor); an administrator gets a warning; a reader is asked nothing. The
+    portal's admin-key path is one warning per Search service that names Search Service
+    Contributor and why, never a failure and never a proposed fix.
+
+    How to fix: assign Search Index Data Reader on the Search service (Search Index Data
+    Contributor for those who index).
     """
     for item in entra_id_connections(ctx, SEARCH_CATEGORIES, SEARCH_SERVICE):
         if isinstance(item, Draft):
@@ -45,17 +57,31 @@ def search_connection_users(ctx: CheckContext):
             continue
         connection, target = item
         because = used_in(connection)
-        for user in connection_users(ctx, connection):
-            yield Requirement(
-                principal=user,
-                resource=target,
-                operations=(SEARCH_DOCUMENTS_READ, SEARCH_DOCUMENTS_WRITE),
-                because=because,
-                roles=(SEARCH_INDEX_DATA_CONTRIBUTOR,),
+        users = connection_users(ctx, connection)
+        for user in users:
+            reads = person_requirement(
+                user, target, (SEARCH_DOCUMENTS_READ,), because, (SEARCH_INDEX_DATA_READER,)
             )
-            yield Requirement(
-                principal=user,
-                resource=target,
-                operations=(SEARCH_INDEXES_READ,),
-                because=f"{because} and lists its indexes",
+            if reads is None:
+                continue
+            yield reads
+            writes = person_requirement(
+                user,
+                target,
+                (SEARCH_DOCUMENTS_WRITE,),
+                f"{because} to index documents",
+                (SEARCH_INDEX_DATA_CONTRIBUTOR,),
+                writes=True,
             )
+            if writes is not None:
+                yield writes
+        warning = key_path_warning(
+            ctx,
+            target,
+            users,
+            LIST_ADMIN_KEYS,
+            "Search Service Contributor",
+            "Listing the indexes in the portal (add your data)",
+        )
+        if warning is not None:
+            yield warning

@@ -4,12 +4,14 @@ from diagnose.checks._common import (
     BLOB_WRITE,
     DOCS_STORAGE_RBAC,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_READER,
     connection_users,
     entra_id_connections,
+    person_requirement,
     used_in,
 )
 from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
-from diagnose.engine.api import Draft, Requirement, Severity, check
+from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import STORAGE_ACCOUNT
 
@@ -25,16 +27,22 @@ from diagnose.model.resources import STORAGE_ACCOUNT
 )
 def blob_connection_users(ctx: CheckContext):
     """
-    What it checks: for every Azure Blob or ADLS Gen2 connection that uses Entra ID, each
-    principal using it holds the blob data actions
-    Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read and write on the
-    storage account.
+    What it checks: for every Azure Blob or ADLS Gen2 connection that uses Entra ID, the people
+    who use it (the builders of the project that owns it, or of the hub and the projects a hub
+    connection is shared with) hold the blob data action
+    Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on the storage account,
+    and blobs/write to upload.
 
     Why it matters: with Entra ID, storage authorizes each call with the caller's data roles;
     Owner or Contributor on the account are not enough, and the call fails with
     AuthorizationPermissionMismatch.
 
-    How to fix: assign Storage Blob Data Contributor on the storage account.
+    Who must hold what: a builder without blob read is a failure; a builder without blob write
+    gets a warning (only uploading needs it); an administrator gets a warning for either; a
+    reader is asked nothing.
+
+    How to fix: assign Storage Blob Data Reader on the storage account to read, or Storage Blob
+    Data Contributor to upload as well.
     """
     for item in entra_id_connections(ctx, BLOB_CATEGORIES, STORAGE_ACCOUNT):
         if isinstance(item, Draft):
@@ -43,10 +51,19 @@ def blob_connection_users(ctx: CheckContext):
         connection, target = item
         because = used_in(connection)
         for user in connection_users(ctx, connection):
-            yield Requirement(
-                principal=user,
-                resource=target,
-                operations=(BLOB_READ, BLOB_WRITE),
-                because=because,
-                roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+            reads = person_requirement(
+                user, target, (BLOB_READ,), because, (STORAGE_BLOB_DATA_READER,)
             )
+            if reads is None:
+                continue
+            yield reads
+            writes = person_requirement(
+                user,
+                target,
+                (BLOB_WRITE,),
+                f"{because} to upload",
+                (STORAGE_BLOB_DATA_CONTRIBUTOR,),
+                writes=True,
+            )
+            if writes is not None:
+                yield writes

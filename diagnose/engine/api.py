@@ -30,6 +30,7 @@ from diagnose.engine.errortexts import ErrorText as ErrorText  # part of the che
 
 if TYPE_CHECKING:
     from diagnose.engine.context import CheckContext
+    from diagnose.engine.personas import Classification
     from diagnose.model.resources import Resource
     from diagnose.rbac.decision import Decision
     from diagnose.rbac.evaluator import Holder
@@ -130,6 +131,11 @@ class Requirement:
     """A short name of who/what is affected, when the principal alone does not say it."""
     builtin_roles_only: bool = False
     """Only a built-in role's grant counts (Azure lets no custom role create a hub)."""
+    persona: Classification | None = None
+    """For a requirement on a person: the persona that puts it on them (builder, administrator)
+    and its evidence, shown with the finding."""
+    note: str = ""
+    """A sentence the finding's message ends with, e.g. why a shortfall is only a warning."""
 
     @property
     def target_scope(self) -> str:
@@ -223,6 +229,29 @@ class Remediation:
 
 
 @dataclass(frozen=True)
+class AffectedPrincipal:
+    """One principal a finding is about (a finding may stand for several who miss the same
+    grant), with its persona where the finding's check judged one."""
+
+    id: str
+    type: str
+    display_name: str | None = None
+    persona: str | None = field(default=None, metadata={"omit_none": True})
+    """reader | builder | administrator | serviceIdentity (diagnose.engine.personas)."""
+
+    @classmethod
+    def of(
+        cls, principal: PrincipalRef, persona: Classification | None = None
+    ) -> AffectedPrincipal:
+        return cls(
+            principal.id,
+            principal.type,
+            principal.display_name,
+            persona.persona.value if persona is not None else None,
+        )
+
+
+@dataclass(frozen=True)
 class Finding:
     check_id: str
     title: str
@@ -238,6 +267,12 @@ class Finding:
     docs: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     """Extra facts a check wants to show (settings it read, the connection involved)."""
+    persona: Classification | None = field(default=None, metadata={"omit_none": True})
+    """Who the principal is to the workspace (builder, administrator, ...) and why, when the
+    check judged it: the reason a missing role is a failure or only a warning."""
+    affected_principals: tuple[AffectedPrincipal, ...] = ()
+    """Every principal the finding stands for: the principal alone, or the members of the
+    group (and the other people) missing the same grant, listed once with one fix."""
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -266,6 +301,8 @@ class Draft:
     remediations: tuple[Remediation, ...] = ()
     severity: Severity | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    persona: Classification | None = None
+    """For a finding about a person: its persona (e.g. a key path warning for a builder)."""
 
 
 SECTION_TITLES = ("What it checks", "Why it matters", "How to fix")

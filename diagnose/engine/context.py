@@ -13,6 +13,13 @@ from diagnose.arm import types
 from diagnose.arm.ids import last_segment
 from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.api import Operation, PrincipalRef
+from diagnose.engine.personas import (
+    Classification,
+    Declarations,
+    Persona,
+    PersonaEvidence,
+    Personas,
+)
 from diagnose.model.authorization import Assignment, ReadError
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
@@ -73,6 +80,15 @@ class Connection:
         return bool(self.resource.prop("isSharedToAll"))
 
     @property
+    def shared_with(self) -> tuple[str, ...]:
+        """The entries of `sharedUserList` (lower-case): the projects (by id or name) or the
+        principals (by object id) a hub connection is shared with besides isSharedToAll."""
+        listed = self.resource.prop("sharedUserList")
+        if not isinstance(listed, list):
+            return ()
+        return tuple(str(v).strip().lower() for v in listed if isinstance(v, str) and v.strip())
+
+    @property
     def uses_entra_id(self) -> bool:
         return self.auth_type == "aad"
 
@@ -125,12 +141,18 @@ def describe_scope(scope: str, resource: Resource | None = None) -> str:
 
 class CheckContext:
     def __init__(
-        self, model: Model, *, creator: str | None = None, evaluator: Evaluator | None = None
+        self,
+        model: Model,
+        *,
+        creator: str | None = None,
+        evaluator: Evaluator | None = None,
+        declarations: Declarations | None = None,
     ) -> None:
         self.model = model
         self.directory = model.authorization.directory
         self._creator = creator
         self._evaluator = evaluator or Evaluator(model.authorization)
+        self.personas = Personas(model, self._evaluator, declarations)
         self._memo: dict[Any, Any] = {}
         self.consulted: dict[str, Resource] = {}
         """The resources whose role holders the running check asked about (members(),
@@ -145,6 +167,13 @@ class CheckContext:
         if key not in self._memo:
             self._memo[key] = compute()
         return cast(T, self._memo[key])
+
+    def holds(self, principal_id: str, scope: str, operation: Operation) -> bool:
+        """Whether a principal effectively holds an operation at a scope (every role it and
+        its groups hold there and above, deny assignments included)."""
+        return self._evaluator.decide(
+            principal_id, scope, operation.name, data_action=operation.data
+        ).allowed
 
     def role_grants(self, role_id: str, operation: Operation) -> bool:
         """Whether a role (by id) grants an operation without a condition, per the
@@ -275,6 +304,72 @@ class CheckContext:
         minus the workspace's own managed identities and principals that no longer exist."""
         self.consulted.setdefault(workspace.key, workspace)
         return self.memo(("members", workspace.key), lambda: self._members(workspace))
+
+    def people(self, workspace: Resource) -> list[Classification]:
+        """The people of a workspace (users, groups and applications, not service identities)
+        holding a role on it or above it, each with its persona there (reader, builder,
+        administrator) and the role that made it; with `--principal`, only the principals in
+        focus, as builders. Checks decide with the persona whether a missing role is a
+        failure, a warning or nothing (diagnose.engine.personas)."""
+        self.consulted.setdefault(workspace.key, workspace)
+        return self.personas.people(workspace)
+
+    def connection_users(self, connection: Connection) -> list[Classification]:
+        """Who uses a connection, with the persona that makes them use it: for a project's (or
+        Foundry project's) own connection, the people of that project; for a hub's (or Foundry
+        account's) connection, the people of the hub itself and of every project it is shared
+        with (isSharedToAll, or listed in sharedUserList), and the principals sharedUserList
+        names. Each principal once, with its strongest persona. Readers are included: what
+        they lack is never a failure, and the checks say so by asking nothing of them."""
+        return self.memo(
+            ("connection users", connection.id.lower()), lambda: self._users(connection)
+        )
+
+    def _users(self, connection: Connection) -> list[Classification]:
+        owner = connection.workspace
+        places = [owner]
+        listed = set(connection.shared_with)
+        for child in self._children(owner):
+            if connection.shared or child.key in listed or child.name.lower() in listed:
+                places.append(child)
+        best: dict[str, Classification] = {}
+        for place in places:
+            for person in self.people(place):
+                known = best.get(person.principal.id)
+                if known is None or person.persona.rank > known.persona.rank:
+                    best[person.principal.id] = person
+        if not self.personas.focused:
+            for entry in listed:
+                if entry in best or "/" in entry or self.personas.service_identity(entry):
+                    continue
+                principal = self.directory.get(entry)
+                if principal is None or principal.deleted:
+                    continue
+                ref = self.principal(entry, "User")
+                best[entry] = Classification(
+                    ref,
+                    Persona.BUILDER,
+                    owner.id,
+                    (PersonaEvidence("", "", connection.id, declared="sharedUserList"),),
+                    f"the sharedUserList of {connection.label}",
+                )
+        return sorted(
+            best.values(),
+            key=lambda c: (c.principal.type, c.principal.display_name or "", c.principal.id),
+        )
+
+    def _children(self, owner: Resource) -> list[Resource]:
+        """The projects that may use a hub's (or Foundry account's) connections."""
+        if owner.is_hub:
+            return [p for hub in self.hubs if hub.key == owner.key for p in self.projects(hub)]
+        if owner.type == types.COGNITIVE_ACCOUNT:
+            prefix = owner.key + "/projects/"
+            return [
+                r
+                for r in self.model.of_type(types.COGNITIVE_PROJECT)
+                if r.key.startswith(prefix) and "/" not in r.key[len(prefix) :]
+            ]
+        return []
 
     def assignments_at(self, resource: Resource) -> list[Assignment]:
         """The active role assignments made directly on a resource (who holds a role there)."""

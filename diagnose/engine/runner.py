@@ -21,6 +21,7 @@ from typing import Protocol
 
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import (
+    AffectedPrincipal,
     Cause,
     CheckInfo,
     Draft,
@@ -31,7 +32,9 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.basis import Basis
 from diagnose.engine.context import CheckContext, describe
+from diagnose.engine.personas import Declarations
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
+from diagnose.engine.shared import merge_shared_shortfalls
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator
 
@@ -98,12 +101,20 @@ class RunResult:
 
 class Engine:
     def __init__(
-        self, model: Model, *, creator: str | None = None, fixes: FixPlannerFactory = NoFixes
+        self,
+        model: Model,
+        *,
+        creator: str | None = None,
+        fixes: FixPlannerFactory = NoFixes,
+        declarations: Declarations | None = None,
     ) -> None:
         self.model = model
         self.creator = creator
+        self.declarations = declarations
         self.evaluator = Evaluator(model.authorization)
-        self.context = CheckContext(model, creator=creator, evaluator=self.evaluator)
+        self.context = CheckContext(
+            model, creator=creator, evaluator=self.evaluator, declarations=declarations
+        )
         self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
         self._met: set[tuple[object, ...]] = set()
@@ -136,6 +147,7 @@ class Engine:
         """One check's findings, requirements stated and requirements met. Nothing of a check
         that fails part-way is kept: half a result would read as a whole one."""
         findings: list[Finding] = []
+        shortfalls: list[Finding] = []
         requirements = met = 0
         self.context.consulted.clear()
         self.context.asked_about_creator = False
@@ -146,11 +158,12 @@ class Engine:
                 if finding is None:
                     met += 1
                 else:
-                    findings.append(finding)
+                    shortfalls.append(finding)
             elif isinstance(output, Draft):
                 findings.append(self.draft_finding(info, output))
             else:
                 raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
+        findings += merge_shared_shortfalls(shortfalls, self.model.authorization.directory)
         unknown = self._whom_unknown(info)
         if unknown is not None:
             findings.append(unknown)
@@ -222,7 +235,7 @@ class Engine:
                 outcome = unfounded(requirement, outcome, doubt)
         assert outcome.status is not None and outcome.cause is not None
         remediations, note = self.fixes.requirement_fixes(requirement, outcome)
-        message = outcome.message + (f" {note}" if note else "")
+        message = " ".join(part for part in (outcome.message, requirement.note, note) if part)
         return Finding(
             check_id=info.id,
             title=info.title,
@@ -236,6 +249,8 @@ class Engine:
             remediations=tuple(remediations),
             scenario=info.scenario,
             docs=info.docs,
+            persona=requirement.persona,
+            affected_principals=(AffectedPrincipal.of(requirement.principal, requirement.persona),),
             details={
                 "because": requirement.because,
                 "scope": requirement.target_scope,
@@ -263,11 +278,18 @@ class Engine:
             scenario=info.scenario,
             docs=info.docs,
             details=dict(draft.details),
+            persona=draft.persona,
+            affected_principals=(
+                (AffectedPrincipal.of(draft.principal, draft.persona),) if draft.principal else ()
+            ),
         )
 
     def _still_failing(self, info: CheckInfo, draft: Draft, patched: Model) -> bool:
         context = CheckContext(
-            patched, creator=self.creator, evaluator=self.evaluator.derived(patched.authorization)
+            patched,
+            creator=self.creator,
+            evaluator=self.evaluator.derived(patched.authorization),
+            declarations=self.declarations,
         )
         key = _draft_key(draft)
         try:

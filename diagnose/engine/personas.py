@@ -1,0 +1,335 @@
+"""Who a principal is to a workspace: a reader, a builder, an administrator or a service
+identity, from the roles it holds there and above, and what that makes of a missing role.
+
+Azure does not record what a person means to do; the roles held are the best evidence (the
+seed's role tables are personas). A diagnosis that demands data roles of everyone near a hub
+is noise, so the checks about people ask this module who the builders are:
+
+- builder: holds, on the workspace or above (for a hub project also on its hub), a role that
+  lets it work inside a project: one that grants the build operations without the right to
+  manage the workspace itself (Azure AI Developer, AzureML Data Scientist), one that grants
+  the Foundry data actions (Foundry User, Foundry Project Manager, Cognitive Services User), or
+  a management role (Owner, Contributor, Azure AI Administrator) on the workspace itself;
+- administrator: a management role above the workspace (resource group, subscription,
+  management group, the hub of a project) or a role that manages without building (Foundry
+  Account Owner): it can manage, and often does not call the services;
+- reader: every other role (Reader, Foundry Agent Consumer, a data role alone, the portal's
+  deployment role): nothing it lacks is a failure;
+- service identity: the managed identity of a resource in the snapshot, or the Azure Machine
+  Learning first-party app: what it needs is the business of the checks about services.
+
+Personas are judged from what role definitions grant (the evaluator's matching), never from
+their names, so custom roles are classified like built-in ones. An organisation may declare
+its own personas (`--personas FILE`), which win over the inference, and a question about one
+principal (`--principal P`) makes that principal a builder of every workspace in scope and
+leaves everyone else out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from diagnose.arm import types
+from diagnose.arm.ids import last_segment
+from diagnose.arm.scopes import level_of, scope_key
+from diagnose.engine.api import PrincipalRef
+from diagnose.model.model import Model
+from diagnose.model.resources import Resource
+from diagnose.rbac.evaluator import Evaluator
+
+AZURE_ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
+
+# What working inside a workspace takes: hub-era workspaces are worked in with control-plane
+# actions (jobs, flows, endpoints), Foundry projects with data actions.
+_BUILD_HUB = ("Microsoft.MachineLearningServices/workspaces/jobs/write", False)
+_BUILD_FOUNDRY = ("Microsoft.CognitiveServices/accounts/AIServices/agents/write", True)
+# What managing it takes: writing the workspace (or account) itself, or granting access.
+_MANAGE_HUB = ("Microsoft.MachineLearningServices/workspaces/write", False)
+_MANAGE_FOUNDRY = ("Microsoft.CognitiveServices/accounts/write", False)
+_GRANT_ACCESS = ("Microsoft.Authorization/roleAssignments/write", False)
+
+
+class Persona(StrEnum):
+    """What a principal is to a workspace (the report's `persona`)."""
+
+    READER = "reader"
+    ADMINISTRATOR = "administrator"
+    BUILDER = "builder"
+    SERVICE_IDENTITY = "serviceIdentity"
+
+    @property
+    def rank(self) -> int:
+        """Strength among the personas of people: a builder's needs include the others'."""
+        return {"reader": 0, "administrator": 1, "builder": 2}.get(self.value, -1)
+
+    @property
+    def article(self) -> str:
+        return "an" if self.value[0] in "ai" else "a"
+
+
+@dataclass(frozen=True)
+class PersonaEvidence:
+    """A role assignment that made the persona (or the declaration that set it)."""
+
+    role_name: str
+    role_id: str
+    scope: str
+    via: tuple[str, ...] = ()
+    """Group ids crossed from the principal to the group holding the role, outermost last."""
+    declared: str | None = field(default=None, metadata={"omit_none": True})
+    """Where the persona was declared instead (`--principal`, or the personas file)."""
+    where: str = field(default="", compare=False, metadata={"json": False})
+    """The scope in words ("project 'p1'"), for messages."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One principal's persona for one workspace, with its evidence."""
+
+    principal: PrincipalRef = field(metadata={"json": False})
+    persona: Persona
+    workspace: str
+    evidence: tuple[PersonaEvidence, ...]
+    declared: str | None = field(default=None, metadata={"omit_none": True})
+    """Where the persona was declared (`--principal`, `--personas FILE`); None: inferred."""
+
+    @property
+    def reason(self) -> str:
+        """Why, in a phrase: "a builder (Azure AI Developer on project 'p1')"."""
+        if self.declared:
+            return f"{self.persona.article} {self.persona.value} (declared by {self.declared})"
+        if not self.evidence:
+            return f"{self.persona.article} {self.persona.value}"
+        first = self.evidence[0]
+        through = " through a group" if first.via else ""
+        return (
+            f"{self.persona.article} {self.persona.value} ({first.role_name} at "
+            f"{first.where or _short_scope(first.scope)}{through})"
+        )
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """What the user said about personas, resolved to object ids."""
+
+    personas: Mapping[str, Persona] = field(default_factory=dict)
+    """Principal or group object id (lower-case) -> persona, from the personas file."""
+    source: str = "the personas file"
+    """How to name where they come from, e.g. "--personas personas.yaml"."""
+    focus: tuple[PrincipalRef, ...] = ()
+    """The principals of `--principal`: only their requirements, each as a builder."""
+
+
+DECLARABLE = (Persona.READER, Persona.BUILDER, Persona.ADMINISTRATOR)
+
+
+def parse_persona(value: object) -> Persona | None:
+    """The persona a declaration names (case-insensitive), or None when it names none."""
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    return next((p for p in DECLARABLE if p.value == text), None)
+
+
+class Personas:
+    """The personas of one run, computed once per (principal, workspace)."""
+
+    def __init__(
+        self, model: Model, evaluator: Evaluator, declarations: Declarations | None = None
+    ) -> None:
+        self.model = model
+        self.evaluator = evaluator
+        self.declarations = declarations or Declarations()
+        self._people: dict[str, list[Classification]] = {}
+        self._role_persona: dict[tuple[str, bool, bool], Persona] = {}
+        self._services: dict[str, str] | None = None
+
+    @property
+    def focused(self) -> bool:
+        return bool(self.declarations.focus)
+
+    # -- who -------------------------------------------------------------------------------
+    def people(self, workspace: Resource) -> list[Classification]:
+        """Every principal other than a service identity that holds a role on the workspace or
+        above it, with its persona there; with `--principal`, only the principals in focus,
+        each a builder. Sorted by type, name and id."""
+        found = self._people.get(workspace.key)
+        if found is None:
+            found = self._people[workspace.key] = self._classify_all(workspace)
+        return found
+
+    def service_identity(self, principal_id: str) -> str | None:
+        """How to name a principal that is a service identity ("the managed identity of ..."),
+        or None for a person, group or application of the tenant."""
+        if self._services is None:
+            self._services = self._service_identities()
+        return self._services.get(principal_id.lower())
+
+    def classify(self, principal: PrincipalRef, workspace: Resource) -> Classification:
+        """One principal's persona for a workspace (reader when it holds nothing there)."""
+        declared = self._declared(principal.id)
+        if declared is not None:
+            persona, where = declared
+            return Classification(
+                principal,
+                persona,
+                workspace.id,
+                (PersonaEvidence("", "", workspace.id, declared=where),),
+                where,
+            )
+        best: Persona = Persona.READER
+        evidence: list[PersonaEvidence] = []
+        for persona, item in self._role_evidence(principal.id, workspace):
+            if persona.rank > best.rank:
+                best, evidence = persona, [item]
+            elif persona is best:
+                evidence.append(item)
+        return Classification(principal, best, workspace.id, tuple(evidence[:3]))
+
+    # -- internals -------------------------------------------------------------------------
+    def _classify_all(self, workspace: Resource) -> list[Classification]:
+        if self.declarations.focus:
+            return [
+                Classification(
+                    ref,
+                    Persona.BUILDER,
+                    workspace.id,
+                    (PersonaEvidence("", "", workspace.id, declared="--principal"),),
+                    "--principal",
+                )
+                for ref in self.declarations.focus
+            ]
+        authz = self.model.authorization
+        holders: dict[str, str | None] = {}
+        for scope in self._scopes(workspace):
+            for assignment in authz.assignments_by_scope.get(scope, ()):
+                holders.setdefault(assignment.principal_id, assignment.principal_type)
+        people = []
+        for principal_id, kind in holders.items():
+            if self.service_identity(principal_id) is not None:
+                continue
+            entry = authz.directory.get(principal_id)
+            if entry is not None and entry.deleted:
+                continue
+            ref = (
+                PrincipalRef(entry.id, entry.type, entry.display_name)
+                if entry is not None
+                else PrincipalRef(principal_id, kind or "User")
+            )
+            people.append(self.classify(ref, workspace))
+        return sorted(
+            people, key=lambda c: (c.principal.type, c.principal.display_name or "", c.principal.id)
+        )
+
+    def _scopes(self, workspace: Resource) -> tuple[str, ...]:
+        """The workspace and every scope above it; for a hub project also its hub."""
+        scopes = list(self.model.tree.ancestors(workspace.key))
+        if workspace.is_hub_project:
+            hub = scope_key(str(workspace.prop("hubResourceId") or ""))
+            if hub and hub not in scopes:
+                scopes.insert(1, hub)
+        return tuple(scopes)
+
+    def _role_evidence(
+        self, principal_id: str, workspace: Resource
+    ) -> Iterable[tuple[Persona, PersonaEvidence]]:
+        authz = self.model.authorization
+        scopes = self._scopes(workspace)
+        membership = authz.directory.closure(principal_id)
+        foundry = workspace.type == types.COGNITIVE_PROJECT or workspace.type == (
+            types.COGNITIVE_ACCOUNT
+        )
+        for member, via in membership.via.items():
+            by_scope = authz.assignments_by_principal.get(member, {})
+            for scope in scopes:
+                for assignment in by_scope.get(scope, ()):
+                    role = authz.role(assignment.role_id)
+                    if role is None:
+                        continue
+                    persona = self._persona_of_role(
+                        assignment.role_id, foundry, on_workspace=scope == workspace.key
+                    )
+                    yield (
+                        persona,
+                        PersonaEvidence(
+                            role.name, role.id, assignment.scope, via, where=self._where(scope)
+                        ),
+                    )
+
+    def _where(self, scope: str) -> str:
+        from diagnose.engine.context import describe_scope  # context builds on this module
+
+        return describe_scope(scope, self.model.resource(scope))
+
+    def _persona_of_role(self, role_id: str, foundry: bool, *, on_workspace: bool) -> Persona:
+        key = (role_id, foundry, on_workspace)
+        found = self._role_persona.get(key)
+        if found is None:
+            found = self._role_persona[key] = self._judge_role(role_id, foundry, on_workspace)
+        return found
+
+    def _judge_role(self, role_id: str, foundry: bool, on_workspace: bool) -> Persona:
+        def grants(operation: tuple[str, bool]) -> bool:
+            role = self.model.authorization.role(role_id)
+            if role is None:
+                return False
+            match = self.evaluator.role_match(role, operation[0], operation[1])
+            return match.granted and not match.condition
+
+        if foundry:
+            if grants(_BUILD_FOUNDRY):
+                return Persona.BUILDER  # data actions are granted to use them
+            manages = grants(_MANAGE_FOUNDRY) or grants(_GRANT_ACCESS)
+            return Persona.ADMINISTRATOR if manages else Persona.READER
+        builds = grants(_BUILD_HUB)
+        manages = grants(_MANAGE_HUB) or grants(_GRANT_ACCESS)
+        if builds and not manages:
+            return Persona.BUILDER
+        if builds:
+            return Persona.BUILDER if on_workspace else Persona.ADMINISTRATOR
+        return Persona.ADMINISTRATOR if manages else Persona.READER
+
+    def _declared(self, principal_id: str) -> tuple[Persona, str] | None:
+        """The declared persona of a principal: its own, else the strongest declared for a
+        group it belongs to (a declared builder group makes its members builders)."""
+        declared = self.declarations.personas
+        if not declared:
+            return None
+        own = declared.get(principal_id)
+        if own is not None:
+            return own, self.declarations.source
+        closure = self.model.authorization.directory.closure(principal_id)
+        groups = [declared[g] for g in closure.via if g in declared]
+        if not groups:
+            return None
+        return max(groups, key=lambda p: p.rank), self.declarations.source
+
+    def _service_identities(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for resource in self.model.resources.values():
+            system = resource.identity.system_principal_id
+            if system:
+                found.setdefault(system, f"the managed identity of {resource.type} {resource.name}")
+            for resource_id, principal_id in resource.identity.user_assigned.items():
+                if principal_id:
+                    found.setdefault(
+                        principal_id.lower(),
+                        f"the user-assigned identity {resource_id.rsplit('/', 1)[-1]}",
+                    )
+            if resource.type == types.USER_ASSIGNED_IDENTITY and resource.prop("principalId"):
+                found.setdefault(
+                    str(resource.prop("principalId")).lower(),
+                    f"the user-assigned identity {resource.name}",
+                )
+        for entry in self.model.authorization.directory.principals.values():
+            kind = str(entry.raw.get("servicePrincipalType") or "").lower()
+            if kind == "managedidentity":
+                found.setdefault(entry.id, f"the managed identity {entry.display_name or entry.id}")
+            elif str(entry.raw.get("appId") or "").lower() == AZURE_ML_APP_ID:
+                found.setdefault(entry.id, "the Azure Machine Learning first-party app")
+        return found
+
+
+def _short_scope(scope: str) -> str:
+    key = scope_key(scope)
+    return "the root scope" if key == "/" else f"{level_of(key)} '{last_segment(scope)}'"
