@@ -34,18 +34,18 @@ def openai_connection_users(ctx: CheckContext):
     a hub's connection, the builders of the hub and of the projects it is shared with. Grants
     count from any scope above and through nested groups.
 
-    Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role
-    on the Azure OpenAI resource. Owner and Contributor grant only control-plane Actions, never
-    data actions: the playground then fails with "PermissionDenied: Principal does not have
-    access to API/Operation".
-
-    Who must hold what: a builder (Azure AI Developer, AzureML Data Scientist, or Owner /
+    Who needs it: a builder (Azure AI Developer, AzureML Data Scientist, or Owner /
     Contributor on the project itself) without the chat data action is a failure; an
     administrator (Owner, Contributor or Azure AI Administrator above the project) gets a
     warning, since it manages rather than calls; a reader (Reader, or the hub Reader the portal
     adds for project members) is asked nothing. Key-authenticated connections put no
     requirement on people, and `CognitiveService` connections to Speech, Content Safety or
     Language accounts are not OpenAI.
+
+    Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role
+    on the Azure OpenAI resource. Owner and Contributor grant only control-plane Actions, never
+    data actions: the playground then fails with "PermissionDenied: Principal does not have
+    access to API/Operation".
 
     How to fix: assign Cognitive Services OpenAI User on the Azure OpenAI / AI services resource
     (Cognitive Services OpenAI Contributor only for those who call the ingestion API or

@@ -36,17 +36,17 @@ def search_connection_users(ctx: CheckContext):
     Microsoft.Search/searchServices/indexes/documents/read on the Search service, and
     documents/write to index.
 
+    Who needs it: a builder without documents/read is a failure (Search Index Data
+    Reader); a builder without documents/write gets a warning (only indexing needs it, Search
+    Index Data Contributor); an administrator gets a warning; a reader is asked nothing. The
+    portal's admin-key path is one warning per Search service that names Search Service
+    Contributor and why, never a failure and never a proposed fix.
+
     Why it matters: with Entra ID, Search authorizes queries with data roles; Owner or
     Contributor alone cannot read a document, and the playground fails with 403. Index
     definitions are readable with Reader. The portal lists indexes for "add your data" with the
     service's admin keys, which only a role that can read the keys (Search Service Contributor)
     allows.
-
-    Who must hold what: a builder without documents/read is a failure (Search Index Data
-    Reader); a builder without documents/write gets a warning (only indexing needs it, Search
-    Index Data Contributor); an administrator gets a warning; a reader is asked nothing. The
-    portal's admin-key path is one warning per Search service that names Search Service
-    Contributor and why, never a failure and never a proposed fix.
 
     How to fix: assign Search Index Data Reader on the Search service (Search Index Data
     Contributor for those who index).

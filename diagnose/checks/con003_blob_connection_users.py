@@ -33,13 +33,13 @@ def blob_connection_users(ctx: CheckContext):
     Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on the storage account,
     and blobs/write to upload.
 
+    Who needs it: a builder without blob read is a failure; a builder without blob write
+    gets a warning (only uploading needs it); an administrator gets a warning for either; a
+    reader is asked nothing.
+
     Why it matters: with Entra ID, storage authorizes each call with the caller's data roles;
     Owner or Contributor on the account are not enough, and the call fails with
     AuthorizationPermissionMismatch.
-
-    Who must hold what: a builder without blob read is a failure; a builder without blob write
-    gets a warning (only uploading needs it); an administrator gets a warning for either; a
-    reader is asked nothing.
 
     How to fix: assign Storage Blob Data Reader on the storage account to read, or Storage Blob
     Data Contributor to upload as well.

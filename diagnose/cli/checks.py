@@ -44,6 +44,8 @@ def run_explain_check(args: argparse.Namespace) -> int:
     print(f"{safe_text(check.id)}: {safe_text(check.title)}")
     print(f"Severity: {check.severity.value}    Scenario: {safe_text(check.scenario)}")
     for title in SECTION_TITLES:
+        if title not in check.sections:
+            continue
         print(f"\n{title}:")
         print(_indent(check.sections[title]))
     if check.docs:

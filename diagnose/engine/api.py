@@ -305,7 +305,11 @@ class Draft:
     """For a finding about a person: its persona (e.g. a key path warning for a builder)."""
 
 
-SECTION_TITLES = ("What it checks", "Why it matters", "How to fix")
+SECTION_TITLES = ("What it checks", "Who needs it", "Why it matters", "How to fix")
+"""The sections of a check's docstring, in order, as `diagnose explain-check` prints them.
+"Who needs it" says who must hold what and which persona makes a shortfall a failure or a
+warning; every built-in check has it (tests/test_checks_meta.py), a plug-in may leave it out."""
+OPTIONAL_SECTIONS = frozenset({"Who needs it"})
 _ID = re.compile(r"^[A-Z]{2,5}\d{3}$")
 
 
@@ -339,7 +343,7 @@ def parse_sections(doc: str, where: str) -> dict[str, str]:
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         body = " ".join(text[match.end() : end].split())
         found[match.group(1)] = body[:1].upper() + body[1:]
-    missing = [t for t in SECTION_TITLES if not found.get(t)]
+    missing = [t for t in SECTION_TITLES if not found.get(t) and t not in OPTIONAL_SECTIONS]
     if missing:
         raise ValueError(f"{where}: docstring lacks section(s) {', '.join(missing)}")
     return found
