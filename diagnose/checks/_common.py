@@ -365,7 +365,7 @@ def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
         if isinstance(target, Draft):
             unknown.append(target)
             continue
-        if target is None:
+        if target is None or (key == "ai" and not reaches_openai(connection, target)):
             continue
         groups[key].setdefault(target.key, (connection, target))
         if not connection.uses_key:
