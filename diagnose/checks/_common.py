@@ -98,10 +98,16 @@ DOCS_TRUSTED = (
 
 
 def connection_users(ctx: CheckContext, connection: Connection) -> list[Classification]:
-    """Who uses a connection, each with its persona (CheckContext.connection_users): the
-    people of the project that owns it, or of the hub and the projects a hub connection is
-    shared with."""
-    return ctx.connection_users(connection)
+    """Who uses a connection and may be asked for roles, each with its persona
+    (CheckContext.connection_users): the builders and administrators of the project that owns
+    it, or of the hub and the projects a hub connection is shared with. Readers are left out:
+    nothing they lack is a failure."""
+    everyone = ctx.connection_users(connection)
+    # Readers are asked nothing: leave them out once per list of users, not once per check.
+    return ctx.memo(
+        ("connection users, no readers", id(everyone)),
+        lambda: [u for u in everyone if u.persona is not Persona.READER],
+    )
 
 
 def reaches_openai(connection: Connection, target: Resource) -> bool:

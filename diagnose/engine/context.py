@@ -332,31 +332,38 @@ class CheckContext:
         for child in self._children(owner):
             if connection.shared or child.key in listed or child.name.lower() in listed:
                 places.append(child)
+        # A hub's connections shared with every project have the same users: merged once.
+        merged = self.memo(
+            ("users of", tuple(p.key for p in places)), lambda: self._strongest(places)
+        )
+        if self.personas.focused or not listed:
+            return merged
+        best = {c.principal.id: c for c in merged}
+        for entry in listed:
+            if entry in best or "/" in entry or self.personas.service_identity(entry):
+                continue
+            principal = self.directory.get(entry)
+            if principal is None or principal.deleted:
+                continue
+            ref = self.principal(entry, "User")
+            best[entry] = Classification(
+                ref,
+                Persona.BUILDER,
+                owner.id,
+                (PersonaEvidence("", "", connection.id, declared="sharedUserList"),),
+                f"the sharedUserList of {connection.label}",
+            )
+        return sorted(best.values(), key=_by_principal)
+
+    def _strongest(self, places: list[Resource]) -> list[Classification]:
+        """Each person of these workspaces once, with its strongest persona among them."""
         best: dict[str, Classification] = {}
         for place in places:
             for person in self.people(place):
                 known = best.get(person.principal.id)
                 if known is None or person.persona.rank > known.persona.rank:
                     best[person.principal.id] = person
-        if not self.personas.focused:
-            for entry in listed:
-                if entry in best or "/" in entry or self.personas.service_identity(entry):
-                    continue
-                principal = self.directory.get(entry)
-                if principal is None or principal.deleted:
-                    continue
-                ref = self.principal(entry, "User")
-                best[entry] = Classification(
-                    ref,
-                    Persona.BUILDER,
-                    owner.id,
-                    (PersonaEvidence("", "", connection.id, declared="sharedUserList"),),
-                    f"the sharedUserList of {connection.label}",
-                )
-        return sorted(
-            best.values(),
-            key=lambda c: (c.principal.type, c.principal.display_name or "", c.principal.id),
-        )
+        return sorted(best.values(), key=_by_principal)
 
     def _children(self, owner: Resource) -> list[Resource]:
         """The projects that may use a hub's (or Foundry account's) connections."""
@@ -425,6 +432,10 @@ class CheckContext:
             return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
         except ValueError:
             return None
+
+
+def _by_principal(item: Classification) -> tuple[str, str, str]:
+    return (item.principal.type, item.principal.display_name or "", item.principal.id)
 
 
 def _hosts_of(resource: Resource) -> list[str]:

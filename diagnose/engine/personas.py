@@ -27,7 +27,7 @@ leaves everyone else out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -35,6 +35,7 @@ from diagnose.arm import types
 from diagnose.arm.ids import last_segment
 from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.api import PrincipalRef
+from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.rbac.evaluator import Evaluator
@@ -62,11 +63,19 @@ class Persona(StrEnum):
     @property
     def rank(self) -> int:
         """Strength among the personas of people: a builder's needs include the others'."""
-        return {"reader": 0, "administrator": 1, "builder": 2}.get(self.value, -1)
+        return _RANK[self]
 
     @property
     def article(self) -> str:
         return "an" if self.value[0] in "ai" else "a"
+
+
+_RANK = {
+    Persona.SERVICE_IDENTITY: -1,
+    Persona.READER: 0,
+    Persona.ADMINISTRATOR: 1,
+    Persona.BUILDER: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,8 @@ class Personas:
         self.declarations = declarations or Declarations()
         self._people: dict[str, list[Classification]] = {}
         self._role_persona: dict[tuple[str, bool, bool], Persona] = {}
+        self._shared: dict[tuple[str, str, bool], tuple[Persona, tuple[PersonaEvidence, ...]]] = {}
+        self._shared_holders: dict[str, dict[str, str | None]] = {}
         self._services: dict[str, str] | None = None
 
     @property
@@ -177,14 +188,25 @@ class Personas:
                 (PersonaEvidence("", "", workspace.id, declared=where),),
                 where,
             )
-        best: Persona = Persona.READER
-        evidence: list[PersonaEvidence] = []
-        for persona, item in self._role_evidence(principal.id, workspace):
-            if persona.rank > best.rank:
-                best, evidence = persona, [item]
-            elif persona is best:
-                evidence.append(item)
-        return Classification(principal, best, workspace.id, tuple(evidence[:3]))
+        foundry = workspace.type in (types.COGNITIVE_PROJECT, types.COGNITIVE_ACCOUNT)
+        own, shared = self._split(workspace)
+        persona, items = self._best(principal.id, own, foundry, workspace.key)
+        evidence = self._evidence(items)
+        for scopes in shared:
+            # What the principal holds on the hub, or above the workspace, is the same for every
+            # workspace that shares them: judged once per (principal, scopes).
+            key = (principal.id, scopes[0], foundry)
+            found = self._shared.get(key)
+            if found is None:
+                best, shared_items = self._best(principal.id, scopes, foundry, None)
+                found = self._shared[key] = (best, self._evidence(shared_items))
+            if not found[1]:
+                continue
+            if not evidence or _RANK[found[0]] > _RANK[persona]:
+                persona, evidence = found
+            elif found[0] is persona:
+                evidence = (evidence + found[1])[:3]
+        return Classification(principal, persona, workspace.id, evidence)
 
     # -- internals -------------------------------------------------------------------------
     def _classify_all(self, workspace: Resource) -> list[Classification]:
@@ -200,10 +222,12 @@ class Personas:
                 for ref in self.declarations.focus
             ]
         authz = self.model.authorization
+        _, shared = self._split(workspace)
         holders: dict[str, str | None] = {}
-        for scope in self._scopes(workspace):
-            for assignment in authz.assignments_by_scope.get(scope, ()):
-                holders.setdefault(assignment.principal_id, assignment.principal_type)
+        for scopes in shared:
+            holders.update(self._holders(scopes))
+        for assignment in authz.assignments_by_scope.get(workspace.key, ()):
+            holders.setdefault(assignment.principal_id, assignment.principal_type)
         people = []
         for principal_id, kind in holders.items():
             if self.service_identity(principal_id) is not None:
@@ -221,45 +245,72 @@ class Personas:
             people, key=lambda c: (c.principal.type, c.principal.display_name or "", c.principal.id)
         )
 
-    def _scopes(self, workspace: Resource) -> tuple[str, ...]:
-        """The workspace and every scope above it; for a hub project also its hub."""
-        scopes = list(self.model.tree.ancestors(workspace.key))
+    def _holders(self, scopes: tuple[str, ...]) -> dict[str, str | None]:
+        """Who holds a role at these scopes, once per group of scopes."""
+        found = self._shared_holders.get(scopes[0])
+        if found is None:
+            found = {}
+            for scope in scopes:
+                for assignment in self.model.authorization.assignments_by_scope.get(scope, ()):
+                    found.setdefault(assignment.principal_id, assignment.principal_type)
+            self._shared_holders[scopes[0]] = found
+        return found
+
+    def _split(self, workspace: Resource) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        """(the workspace itself; the groups of scopes other workspaces share: for a hub
+        project its hub, then every scope above the workspace)."""
+        chain = self.model.tree.ancestors(workspace.key)
+        shared: list[tuple[str, ...]] = []
         if workspace.is_hub_project:
             hub = scope_key(str(workspace.prop("hubResourceId") or ""))
-            if hub and hub not in scopes:
-                scopes.insert(1, hub)
-        return tuple(scopes)
+            if hub and hub not in chain:
+                shared.append((hub,))
+        if len(chain) > 1:
+            shared.append(chain[1:])
+        return (workspace.key,), tuple(shared)
 
-    def _role_evidence(
-        self, principal_id: str, workspace: Resource
-    ) -> Iterable[tuple[Persona, PersonaEvidence]]:
+    def _best(
+        self, principal_id: str, scopes: tuple[str, ...], foundry: bool, workspace: str | None
+    ) -> tuple[Persona, list[tuple[Assignment, tuple[str, ...]]]]:
+        """The strongest persona the principal's roles at these scopes give (directly and
+        through its groups), and the assignments that give it."""
         authz = self.model.authorization
-        scopes = self._scopes(workspace)
-        membership = authz.directory.closure(principal_id)
-        foundry = workspace.type == types.COGNITIVE_PROJECT or workspace.type == (
-            types.COGNITIVE_ACCOUNT
-        )
-        for member, via in membership.via.items():
-            by_scope = authz.assignments_by_principal.get(member, {})
+        best = Persona.READER
+        items: list[tuple[Assignment, tuple[str, ...]]] = []
+        for member, via in authz.directory.closure(principal_id).via.items():
+            by_scope = authz.assignments_by_principal.get(member)
+            if not by_scope:
+                continue
             for scope in scopes:
                 for assignment in by_scope.get(scope, ()):
-                    role = authz.role(assignment.role_id)
-                    if role is None:
-                        continue
                     persona = self._persona_of_role(
-                        assignment.role_id, foundry, on_workspace=scope == workspace.key
+                        assignment.role_id, foundry, on_workspace=scope == workspace
                     )
-                    yield (
-                        persona,
-                        PersonaEvidence(
-                            role.name, role.id, assignment.scope, via, where=self._where(scope)
-                        ),
-                    )
+                    if _RANK[persona] > _RANK[best]:
+                        best, items = persona, [(assignment, via)]
+                    elif persona is best:
+                        items.append((assignment, via))
+        return best, items
 
-    def _where(self, scope: str) -> str:
+    def _evidence(
+        self, items: list[tuple[Assignment, tuple[str, ...]]]
+    ) -> tuple[PersonaEvidence, ...]:
+        """The first three assignments that made a persona, as evidence."""
         from diagnose.engine.context import describe_scope  # context builds on this module
 
-        return describe_scope(scope, self.model.resource(scope))
+        found = []
+        for assignment, via in items[:3]:
+            role = self.model.authorization.role(assignment.role_id)
+            found.append(
+                PersonaEvidence(
+                    role.name if role is not None else assignment.role_id,
+                    assignment.role_id,
+                    assignment.scope,
+                    via,
+                    where=describe_scope(assignment.scope, self.model.resource(assignment.scope)),
+                )
+            )
+        return tuple(found)
 
     def _persona_of_role(self, role_id: str, foundry: bool, *, on_workspace: bool) -> Persona:
         key = (role_id, foundry, on_workspace)

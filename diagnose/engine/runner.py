@@ -34,7 +34,7 @@ from diagnose.engine.basis import Basis
 from diagnose.engine.context import CheckContext, describe
 from diagnose.engine.personas import Declarations
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
-from diagnose.engine.shared import merge_shared_shortfalls
+from diagnose.engine.shared import SharedShortfall, Shortfall, combine, group_shortfalls
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator
 
@@ -147,23 +147,30 @@ class Engine:
         """One check's findings, requirements stated and requirements met. Nothing of a check
         that fails part-way is kept: half a result would read as a whole one."""
         findings: list[Finding] = []
-        shortfalls: list[Finding] = []
+        shortfalls: list[Shortfall] = []
         requirements = met = 0
         self.context.consulted.clear()
         self.context.asked_about_creator = False
         for output in list(info.run(self.context)):
             if isinstance(output, Requirement):
                 requirements += 1
-                finding = self.requirement_finding(info, output)
-                if finding is None:
+                outcome = self.shortfall(output)
+                if outcome is None:
                     met += 1
                 else:
-                    shortfalls.append(finding)
+                    shortfalls.append((output, outcome))
             elif isinstance(output, Draft):
                 findings.append(self.draft_finding(info, output))
             else:
                 raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
-        findings += merge_shared_shortfalls(shortfalls, self.model.authorization.directory)
+        # People missing the same grant share a finding; fixes are planned only for those who
+        # stand for the others (a group for its members), not once per person.
+        for item in group_shortfalls(shortfalls, self.model.authorization.directory):
+            if isinstance(item, SharedShortfall):
+                stands = [self._finding(info, *stand.shortfall) for stand in item.stands]
+                findings.append(combine(item, stands))
+            else:
+                findings.append(self._finding(info, *item))
         unknown = self._whom_unknown(info)
         if unknown is not None:
             findings.append(unknown)
@@ -214,6 +221,12 @@ class Engine:
 
     # -- requirements ----------------------------------------------------------------------
     def requirement_finding(self, info: CheckInfo, requirement: Requirement) -> Finding | None:
+        """The finding of one requirement: None when it is met."""
+        outcome = self.shortfall(requirement)
+        return None if outcome is None else self._finding(info, requirement, outcome)
+
+    def shortfall(self, requirement: Requirement) -> RequirementOutcome | None:
+        """How a requirement is not met (None when it is), as the snapshot can vouch for it."""
         # The same principal, scope and operations recur (one user, several connections to the
         # same resource): a requirement met once is met every time.
         key = (
@@ -233,6 +246,11 @@ class Engine:
             doubt = self.basis.doubt(requirement.target_scope)
             if doubt is not None:
                 outcome = unfounded(requirement, outcome, doubt)
+        return outcome
+
+    def _finding(
+        self, info: CheckInfo, requirement: Requirement, outcome: RequirementOutcome
+    ) -> Finding:
         assert outcome.status is not None and outcome.cause is not None
         remediations, note = self.fixes.requirement_fixes(requirement, outcome)
         message = " ".join(part for part in (outcome.message, requirement.note, note) if part)

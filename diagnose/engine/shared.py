@@ -2,100 +2,101 @@
 
 A group of builders without a data role makes every member fail the same way. Reported one by
 one, that is one finding and one fix per person, when one assignment to the group fixes them
-all. So the findings of a check about people (those with a persona; service identities are
-not merged) that miss the same role are merged per (resource, status, scope, operations): the
-merged finding names the group when the others are its members (its fix covers them), else
-lists one fix per principal; `affectedPrincipals` lists everyone.
+all. So the shortfalls of a check about people (requirements with a persona; service
+identities are not merged) that miss the same role are grouped per (resource, status, cause,
+scope, operations) before any fix is planned: a group whose other members belong to it stands
+for them (its fix covers them), everyone else stands for themselves; the merged finding names
+the one representative, or none when several remain, carries the representatives' fixes, and
+lists everyone in `affectedPrincipals`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from diagnose.engine.api import AffectedPrincipal, Cause, Finding, Remediation
+from diagnose.engine.api import AffectedPrincipal, Cause, Finding, Remediation, Requirement
 from diagnose.engine.personas import Persona
+from diagnose.engine.requirements import RequirementOutcome
 from diagnose.model.principals import Directory
 
 MERGED_CAUSES = frozenset({Cause.MISSING_ROLE, Cause.ELIGIBLE_ONLY})
 MAX_NAMES = 5
 
+Shortfall = tuple[Requirement, RequirementOutcome]
 
-def merge_shared_shortfalls(findings: Iterable[Finding], directory: Directory) -> list[Finding]:
-    """The findings with those that miss the same grant merged (see the module's doc); the
-    others unchanged, in their order."""
-    out: list[Finding] = []
-    groups: dict[tuple[Any, ...], list[Finding]] = {}
-    for finding in findings:
-        key = _key(finding)
+
+@dataclass(frozen=True)
+class Stand:
+    """One representative of a merged shortfall and the members its fix covers."""
+
+    shortfall: Shortfall
+    covers: tuple[Shortfall, ...] = ()
+
+
+@dataclass(frozen=True)
+class SharedShortfall:
+    """Shortfalls that miss the same grant: who stands for whom."""
+
+    stands: tuple[Stand, ...]
+    everyone: tuple[Shortfall, ...]
+
+
+def group_shortfalls(
+    shortfalls: Iterable[Shortfall], directory: Directory
+) -> list[Shortfall | SharedShortfall]:
+    """The shortfalls in their order, those of people missing the same grant grouped (at the
+    place of the first of them)."""
+    out: list[Shortfall | list[Shortfall]] = []
+    buckets: dict[tuple[Any, ...], list[Shortfall]] = {}
+    for item in shortfalls:
+        key = _key(*item)
         if key is None:
-            out.append(finding)
+            out.append(item)
             continue
-        bucket = groups.get(key)
+        bucket = buckets.get(key)
         if bucket is None:
-            groups[key] = bucket = []
-            out.append(finding)  # the place of the merged finding
-        bucket.append(finding)
-    merged: dict[int, Finding] = {}
-    for bucket in groups.values():
-        if len(bucket) > 1:
-            merged[id(bucket[0])] = _merge(bucket, directory)
-    return [merged.get(id(f), f) for f in out]
+            buckets[key] = bucket = []
+            out.append(bucket)
+        bucket.append(item)
+    return [
+        entry
+        if isinstance(entry, tuple)
+        else entry[0]
+        if len(entry) == 1
+        else _stands(entry, directory)
+        for entry in out
+    ]
 
 
-def _key(finding: Finding) -> tuple[Any, ...] | None:
-    if finding.principal is None or finding.cause not in MERGED_CAUSES:
-        return None
-    if finding.persona is None or finding.persona.persona is Persona.SERVICE_IDENTITY:
-        return None  # services are not people: each identity's need stays its own finding
-    operations = finding.details.get("operations")
-    return (
-        finding.resource.lower(),
-        finding.status,
-        finding.cause,
-        str(finding.details.get("scope") or "").lower(),
-        repr(operations),
-    )
-
-
-def _merge(bucket: list[Finding], directory: Directory) -> Finding:
-    remaining = {f.principal.id: f for f in bucket if f.principal is not None}
-    members_of: dict[str, set[str]] = {}
-    for principal_id in remaining:
-        for group in directory.closure(principal_id).via:
-            if group != principal_id and group in remaining:
-                members_of.setdefault(group, set()).add(principal_id)
-    representatives: list[tuple[Finding, list[Finding]]] = []
-    while True:
-        best = max(
-            (g for g in members_of if g in remaining),
-            key=lambda g: (len(members_of[g] & remaining.keys()), g),
-            default=None,
+def combine(shared: SharedShortfall, findings: Sequence[Finding]) -> Finding:
+    """The one finding of a shared shortfall, from the findings of its stands (in order)."""
+    affected = tuple(
+        sorted(
+            {
+                r.principal.id: AffectedPrincipal.of(r.principal, r.persona)
+                for r, _ in shared.everyone
+            }.values(),
+            key=lambda a: (a.type, a.display_name or "", a.id),
         )
-        covered = members_of.get(best, set()) & remaining.keys() if best else set()
-        if best is None or not covered:
-            break
-        group = remaining.pop(best)
-        members = [remaining.pop(m) for m in sorted(covered)]
-        representatives.append((group, members))
-    representatives += [(f, []) for f in remaining.values()]
-    representatives.sort(key=lambda r: r[0].sort_key)
-    first, first_members = representatives[0]
-    affected = _affected(bucket)
-    if len(representatives) == 1:
-        names = _names(first_members)
+    )
+    first = findings[0]
+    if len(findings) == 1:
+        members = [r for r, _ in shared.stands[0].covers]
         message = (
-            f"{first.message} The same grant is missing for {len(first_members)} member(s) of "
-            f"this group ({names}): the one assignment to the group covers them."
+            f"{first.message} The same grant is missing for {len(members)} member(s) of this "
+            f"group ({_names(members)}): the one assignment to the group covers them."
         )
         return dataclasses.replace(first, message=message, affected_principals=affected)
-    others = [r for r, _ in representatives[1:]]
+    first_id = first.principal.id if first.principal else ""
+    others = [r for r, _ in shared.everyone if r.principal.id != first_id]
+    covered = any(stand.covers for stand in shared.stands)
     message = (
         f"{first.message} The same grant is missing for {len(affected) - 1} other "
-        f"principal(s) ({_names([f for f in bucket if f is not first])}); the fixes below "
-        f"cover each of them"
-        + (", a group's fix its members" if any(m for _, m in representatives) else "")
+        f"principal(s) ({_names(others)}); the fixes below cover each of them"
+        + (", a group's fix its members" if covered else "")
         + "."
     )
     return dataclasses.replace(
@@ -103,20 +104,56 @@ def _merge(bucket: list[Finding], directory: Directory) -> Finding:
         principal=None,
         persona=None,
         message=message,
-        remediations=_fixes([first, *others]),
+        remediations=_fixes(findings),
         affected_principals=affected,
     )
 
 
-def _affected(bucket: list[Finding]) -> tuple[AffectedPrincipal, ...]:
-    found: dict[str, AffectedPrincipal] = {}
-    for finding in bucket:
-        for item in finding.affected_principals:
-            found.setdefault(item.id, item)
-    return tuple(sorted(found.values(), key=lambda a: (a.type, a.display_name or "", a.id)))
+def _key(requirement: Requirement, outcome: RequirementOutcome) -> tuple[Any, ...] | None:
+    persona = requirement.persona
+    if persona is None or persona.persona is Persona.SERVICE_IDENTITY:
+        return None  # services are not people: each identity's need stays its own finding
+    if outcome.cause not in MERGED_CAUSES:
+        return None
+    return (
+        requirement.resource.key,
+        outcome.status,
+        outcome.cause,
+        requirement.target_scope.lower(),
+        requirement.operations,
+    )
 
 
-def _fixes(findings: list[Finding]) -> tuple[Remediation, ...]:
+def _stands(bucket: list[Shortfall], directory: Directory) -> SharedShortfall:
+    remaining = {r.principal.id: (r, o) for r, o in bucket}
+    members_of: dict[str, set[str]] = {}
+    for principal_id in remaining:
+        for group in directory.closure(principal_id).via:
+            if group != principal_id and group in remaining:
+                members_of.setdefault(group, set()).add(principal_id)
+    stands: list[Stand] = []
+    while True:
+        best = max(
+            (g for g in members_of if g in remaining),
+            key=lambda g: (len(members_of[g] & remaining.keys()), g),
+            default=None,
+        )
+        covered = members_of[best] & remaining.keys() if best is not None else set()
+        if best is None or not covered:
+            break
+        standing = remaining.pop(best)
+        stands.append(Stand(standing, tuple(remaining.pop(m) for m in sorted(covered))))
+    stands += [Stand(item) for item in remaining.values()]
+    stands.sort(key=lambda s: _order(s.shortfall[0]))
+    return SharedShortfall(tuple(stands), tuple(bucket))
+
+
+def _order(requirement: Requirement) -> tuple[str, str, str]:
+    principal = requirement.principal
+    return (principal.type, principal.display_name or "", principal.id)
+
+
+def _fixes(findings: Sequence[Finding]) -> tuple[Remediation, ...]:
     seen: dict[tuple[Any, ...], Remediation] = {}
     for finding in findings:
         for fix in finding.remediations:
@@ -124,7 +161,7 @@ def _fixes(findings: list[Finding]) -> tuple[Remediation, ...]:
     return tuple(seen.values())
 
 
-def _names(findings: list[Finding]) -> str:
-    names = [(f.principal.display_name or f.principal.id) for f in findings if f.principal]
+def _names(requirements: Sequence[Requirement]) -> str:
+    names = [r.principal.display_name or r.principal.id for r in requirements]
     shown = ", ".join(names[:MAX_NAMES])
     return shown + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
