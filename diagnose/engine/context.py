@@ -349,7 +349,6 @@ class CheckContext:
             best[entry] = Classification(
                 ref,
                 Persona.BUILDER,
-                owner.id,
                 (PersonaEvidence("", "", connection.id, declared="sharedUserList"),),
                 f"the sharedUserList of {connection.label}",
             )

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from diagnose.arm import types
 from diagnose.arm.ids import last_segment
@@ -99,7 +100,6 @@ class Classification:
 
     principal: PrincipalRef = field(metadata={"json": False})
     persona: Persona
-    workspace: str
     evidence: tuple[PersonaEvidence, ...]
     declared: str | None = field(default=None, metadata={"omit_none": True})
     """Where the persona was declared (`--principal`, `--personas FILE`); None: inferred."""
@@ -141,7 +141,10 @@ def parse_persona(value: object) -> Persona | None:
 
 
 class Personas:
-    """The personas of one run, computed once per (principal, workspace)."""
+    """The personas of one run. What a principal holds on a hub, or above a workspace, is the
+    same for every workspace that shares that scope, so it is judged once per (principal,
+    scopes); a workspace adds only the few principals holding a role on it directly or through
+    a group."""
 
     def __init__(
         self, model: Model, evaluator: Evaluator, declarations: Declarations | None = None
@@ -151,9 +154,10 @@ class Personas:
         self.declarations = declarations or Declarations()
         self._people: dict[str, list[Classification]] = {}
         self._role_persona: dict[tuple[str, bool, bool], Persona] = {}
+        self._services: dict[str, str] | None = None
         self._shared: dict[tuple[str, str, bool], tuple[Persona, tuple[PersonaEvidence, ...]]] = {}
         self._shared_holders: dict[str, dict[str, str | None]] = {}
-        self._services: dict[str, str] | None = None
+        self._shared_people: dict[tuple[Any, ...], _SharedPeople] = {}
 
     @property
     def focused(self) -> bool:
@@ -180,33 +184,11 @@ class Personas:
         """One principal's persona for a workspace (reader when it holds nothing there)."""
         declared = self._declared(principal.id)
         if declared is not None:
-            persona, where = declared
-            return Classification(
-                principal,
-                persona,
-                workspace.id,
-                (PersonaEvidence("", "", workspace.id, declared=where),),
-                where,
-            )
-        foundry = workspace.type in (types.COGNITIVE_PROJECT, types.COGNITIVE_ACCOUNT)
+            return self._declared_as(principal, *declared)
+        foundry = _is_foundry(workspace)
         own, shared = self._split(workspace)
         persona, items = self._best(principal.id, own, foundry, workspace.key)
-        evidence = self._evidence(items)
-        for scopes in shared:
-            # What the principal holds on the hub, or above the workspace, is the same for every
-            # workspace that shares them: judged once per (principal, scopes).
-            key = (principal.id, scopes[0], foundry)
-            found = self._shared.get(key)
-            if found is None:
-                best, shared_items = self._best(principal.id, scopes, foundry, None)
-                found = self._shared[key] = (best, self._evidence(shared_items))
-            if not found[1]:
-                continue
-            if not evidence or _RANK[found[0]] > _RANK[persona]:
-                persona, evidence = found
-            elif found[0] is persona:
-                evidence = (evidence + found[1])[:3]
-        return Classification(principal, persona, workspace.id, evidence)
+        return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
 
     # -- internals -------------------------------------------------------------------------
     def _classify_all(self, workspace: Resource) -> list[Classification]:
@@ -215,34 +197,100 @@ class Personas:
                 Classification(
                     ref,
                     Persona.BUILDER,
-                    workspace.id,
                     (PersonaEvidence("", "", workspace.id, declared="--principal"),),
                     "--principal",
                 )
                 for ref in self.declarations.focus
             ]
-        authz = self.model.authorization
         _, shared = self._split(workspace)
+        base = self._people_of_shared(shared, _is_foundry(workspace))
+        own_holders = {
+            a.principal_id: a.principal_type
+            for a in self.model.authorization.assignments_by_scope.get(workspace.key, ())
+        }
+        if not own_holders:
+            return base.people
+        # Those whose persona the workspace may change: its holders and their groups' members.
+        candidates = dict(own_holders)
+        for holder in own_holders:
+            for member in base.members_of.get(holder, ()):
+                candidates.setdefault(member, None)
+        people = [c for c in base.people if c.principal.id not in candidates]
+        for principal_id, kind in candidates.items():
+            ref = self._person(principal_id, kind)
+            if ref is not None:
+                people.append(self.classify(ref, workspace))
+        return sorted(people, key=_by_principal)
+
+    def _people_of_shared(
+        self, shared: tuple[tuple[str, ...], ...], foundry: bool
+    ) -> _SharedPeople:
+        """The people holding a role at the shared scopes, each with the persona those give,
+        and which of them belong to which group: once per set of shared scopes."""
+        key = (tuple(scopes[0] for scopes in shared), foundry)
+        found = self._shared_people.get(key)
+        if found is not None:
+            return found
         holders: dict[str, str | None] = {}
         for scopes in shared:
-            holders.update(self._holders(scopes))
-        for assignment in authz.assignments_by_scope.get(workspace.key, ()):
-            holders.setdefault(assignment.principal_id, assignment.principal_type)
+            for principal_id, kind in self._holders(scopes).items():
+                holders.setdefault(principal_id, kind)
         people = []
+        members_of: dict[str, list[str]] = {}
+        directory = self.model.authorization.directory
         for principal_id, kind in holders.items():
-            if self.service_identity(principal_id) is not None:
+            ref = self._person(principal_id, kind)
+            if ref is None:
                 continue
-            entry = authz.directory.get(principal_id)
-            if entry is not None and entry.deleted:
+            declared = self._declared(principal_id)
+            if declared is not None:
+                people.append(self._declared_as(ref, *declared))
+            else:
+                people.append(self._with_shared(ref, Persona.READER, (), shared, foundry))
+            for group in directory.closure(principal_id).via:
+                if group != principal_id:
+                    members_of.setdefault(group, []).append(principal_id)
+        found = _SharedPeople(sorted(people, key=_by_principal), members_of)
+        self._shared_people[key] = found
+        return found
+
+    def _person(self, principal_id: str, kind: str | None) -> PrincipalRef | None:
+        """A holder as a person to classify; None for a service identity or a principal
+        confirmed deleted."""
+        if self.service_identity(principal_id) is not None:
+            return None
+        entry = self.model.authorization.directory.get(principal_id)
+        if entry is None:
+            return PrincipalRef(principal_id, kind or "User")
+        if entry.deleted:
+            return None
+        return PrincipalRef(entry.id, entry.type, entry.display_name)
+
+    def _with_shared(
+        self,
+        principal: PrincipalRef,
+        persona: Persona,
+        evidence: tuple[PersonaEvidence, ...],
+        shared: tuple[tuple[str, ...], ...],
+        foundry: bool,
+    ) -> Classification:
+        for scopes in shared:
+            key = (principal.id, scopes[0], foundry)
+            found = self._shared.get(key)
+            if found is None:
+                best, items = self._best(principal.id, scopes, foundry, None)
+                found = self._shared[key] = (best, self._evidence(items))
+            if not found[1]:
                 continue
-            ref = (
-                PrincipalRef(entry.id, entry.type, entry.display_name)
-                if entry is not None
-                else PrincipalRef(principal_id, kind or "User")
-            )
-            people.append(self.classify(ref, workspace))
-        return sorted(
-            people, key=lambda c: (c.principal.type, c.principal.display_name or "", c.principal.id)
+            if not evidence or _RANK[found[0]] > _RANK[persona]:
+                persona, evidence = found
+            elif found[0] is persona:
+                evidence = (evidence + found[1])[:3]
+        return Classification(principal, persona, evidence)
+
+    def _declared_as(self, principal: PrincipalRef, persona: Persona, where: str) -> Classification:
+        return Classification(
+            principal, persona, (PersonaEvidence("", "", "", declared=where),), where
         )
 
     def _holders(self, scopes: tuple[str, ...]) -> dict[str, str | None]:
@@ -379,6 +427,22 @@ class Personas:
             elif str(entry.raw.get("appId") or "").lower() == AZURE_ML_APP_ID:
                 found.setdefault(entry.id, "the Azure Machine Learning first-party app")
         return found
+
+
+@dataclass(frozen=True)
+class _SharedPeople:
+    people: list[Classification]
+    """Sorted as people() sorts."""
+    members_of: dict[str, list[str]]
+    """Group id -> the holders in `people` that belong to it (directly or nested)."""
+
+
+def _is_foundry(workspace: Resource) -> bool:
+    return workspace.type in (types.COGNITIVE_PROJECT, types.COGNITIVE_ACCOUNT)
+
+
+def _by_principal(item: Classification) -> tuple[str, str, str]:
+    return (item.principal.type, item.principal.display_name or "", item.principal.id)
 
 
 def _short_scope(scope: str) -> str:

@@ -39,8 +39,15 @@ MET = RequirementOutcome(None, (), None, None, "")
 
 
 def evaluate(
-    requirement: Requirement, evaluator: Evaluator, collected_at: datetime | None = None
+    requirement: Requirement,
+    evaluator: Evaluator,
+    collected_at: datetime | None = None,
+    *,
+    explain: bool = True,
 ) -> RequirementOutcome:
+    """Whether a requirement is met and, when not, why, with the evaluator's evidence. With
+    explain=False the evidence of a shortfall leaves out near misses (the roles that almost
+    grant it): cheaper, for shortfalls that may be merged into another's finding."""
     scope = requirement.target_scope
     principal = requirement.principal.id
     quick = [
@@ -85,7 +92,9 @@ def evaluate(
         )
     # Evidence, near misses included, only for what is not allowed.
     decisions = [
-        evaluator.check(principal, scope, op.name, data_action=op.data, explain=not q.allowed)
+        evaluator.check(
+            principal, scope, op.name, data_action=op.data, explain=explain and not q.allowed
+        )
         for op, q in zip(requirement.operations, quick, strict=True)
     ]
     missing = tuple(

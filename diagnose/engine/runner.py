@@ -154,7 +154,7 @@ class Engine:
         for output in list(info.run(self.context)):
             if isinstance(output, Requirement):
                 requirements += 1
-                outcome = self.shortfall(output)
+                outcome = self.shortfall(output, explain=False)
                 if outcome is None:
                     met += 1
                 else:
@@ -167,10 +167,10 @@ class Engine:
         # stand for the others (a group for its members), not once per person.
         for item in group_shortfalls(shortfalls, self.model.authorization.directory):
             if isinstance(item, SharedShortfall):
-                stands = [self._finding(info, *stand.shortfall) for stand in item.stands]
+                stands = [self._explained(info, stand.shortfall[0]) for stand in item.stands]
                 findings.append(combine(item, stands))
             else:
-                findings.append(self._finding(info, *item))
+                findings.append(self._explained(info, item[0]))
         unknown = self._whom_unknown(info)
         if unknown is not None:
             findings.append(unknown)
@@ -225,8 +225,11 @@ class Engine:
         outcome = self.shortfall(requirement)
         return None if outcome is None else self._finding(info, requirement, outcome)
 
-    def shortfall(self, requirement: Requirement) -> RequirementOutcome | None:
-        """How a requirement is not met (None when it is), as the snapshot can vouch for it."""
+    def shortfall(
+        self, requirement: Requirement, *, explain: bool = True
+    ) -> RequirementOutcome | None:
+        """How a requirement is not met (None when it is), as the snapshot can vouch for it.
+        explain=False leaves near misses out of the evidence (see requirements.evaluate)."""
         # The same principal, scope and operations recur (one user, several connections to the
         # same resource): a requirement met once is met every time.
         key = (
@@ -237,7 +240,7 @@ class Engine:
         )
         if key in self._met:
             return None
-        outcome = evaluate(requirement, self.evaluator, self.context.collected_at)
+        outcome = evaluate(requirement, self.evaluator, self.context.collected_at, explain=explain)
         if outcome.met:
             self._met.add(key)
             return None
@@ -247,6 +250,13 @@ class Engine:
             if doubt is not None:
                 outcome = unfounded(requirement, outcome, doubt)
         return outcome
+
+    def _explained(self, info: CheckInfo, requirement: Requirement) -> Finding:
+        """The finding of a shortfall, its evidence with near misses (evaluated again: the
+        evaluator remembers the rest)."""
+        outcome = self.shortfall(requirement)
+        assert outcome is not None
+        return self._finding(info, requirement, outcome)
 
     def _finding(
         self, info: CheckInfo, requirement: Requirement, outcome: RequirementOutcome
