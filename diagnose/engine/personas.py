@@ -9,7 +9,9 @@ is noise, so the checks about people ask this module who the builders are:
   lets it work inside a project: one that grants the build operations without the right to
   manage the workspace itself (Azure AI Developer, AzureML Data Scientist), one that grants
   the Foundry data actions (Foundry User, Foundry Project Manager, Cognitive Services User), or
-  a management role (Owner, Contributor, Azure AI Administrator) on the workspace itself;
+  a management role (Owner, Contributor, Azure AI Administrator) on the workspace itself (on a
+  Foundry project itself also the hub-era Azure AI Developer, the wrong role for agents but a
+  builder's intent);
 - administrator: a management role above the workspace (resource group, subscription,
   management group, the hub of a project) or a role that manages without building (Foundry
   Account Owner): it can manage, and often does not call the services;
@@ -379,6 +381,10 @@ class Personas:
             if grants(_BUILD_FOUNDRY):
                 return Persona.BUILDER  # data actions are granted to use them
             manages = grants(_MANAGE_FOUNDRY) or grants(_GRANT_ACCESS)
+            if on_workspace and (manages or grants(_BUILD_HUB)):
+                # Owner or Contributor on the project itself, or the hub-era Azure AI Developer
+                # there: meant to build in it, whether or not the role lets them (FDY001).
+                return Persona.BUILDER
             return Persona.ADMINISTRATOR if manages else Persona.READER
         builds = grants(_BUILD_HUB)
         manages = grants(_MANAGE_HUB) or grants(_GRANT_ACCESS)
