@@ -75,18 +75,20 @@ SEARCH_CATEGORIES = frozenset({"cognitivesearch"})
 BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
 ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
 
-DOCS_HUB_RBAC = "https://learn.microsoft.com/azure/ai-foundry/concepts/rbac-azure-ai-foundry"
+DOCS_HUB_RBAC = "https://learn.microsoft.com/azure/foundry-classic/concepts/hub-rbac-foundry"
 DOCS_OPENAI_RBAC = (
-    "https://learn.microsoft.com/azure/ai-services/openai/how-to/role-based-access-control"
+    "https://learn.microsoft.com/azure/foundry-classic/openai/how-to/role-based-access-control"
 )
 DOCS_SEARCH_RBAC = "https://learn.microsoft.com/azure/search/search-security-rbac"
 DOCS_SEARCH_ENABLE_RBAC = "https://learn.microsoft.com/azure/search/search-security-enable-roles"
 DOCS_STORAGE_RBAC = "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access"
 DOCS_USE_YOUR_DATA = (
-    "https://learn.microsoft.com/azure/ai-services/openai/how-to/use-your-data-securely"
+    "https://learn.microsoft.com/azure/foundry-classic/openai/how-to/on-your-data-configuration"
 )
-DOCS_IDENTITY_STORAGE = "https://learn.microsoft.com/azure/ai-foundry/how-to/disable-local-auth"
-DOCS_CMK = "https://learn.microsoft.com/azure/ai-foundry/concepts/encryption-keys-portal"
+DOCS_IDENTITY_STORAGE = (
+    "https://learn.microsoft.com/azure/foundry-classic/how-to/disable-local-auth"
+)
+DOCS_CMK = "https://learn.microsoft.com/azure/foundry-classic/concepts/hub-encryption-keys-portal"
 DOCS_TROUBLESHOOT = "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting"
 DOCS_SUBDOMAIN = (
     "https://learn.microsoft.com/azure/ai-services/cognitive-services-custom-subdomains"

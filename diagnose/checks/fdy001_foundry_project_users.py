@@ -4,7 +4,7 @@ from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_PROJECT, USER_ASSIGNED_IDENTITY
 
 AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AIServices/agents/write")
-DOCS_FOUNDRY = "https://learn.microsoft.com/azure/ai-foundry/concepts/rbac-foundry"
+DOCS_FOUNDRY = "https://learn.microsoft.com/azure/foundry/concepts/rbac-foundry"
 
 
 FOUNDRY_DATA_ACTION_MISSING = ErrorText(
