@@ -597,6 +597,44 @@ def _acr001_pass() -> Fixture:
     return base(uami=True)
 
 
+UAMI_SECOND = f"{P}/Microsoft.ManagedIdentity/userAssignedIdentities/id-hub-jobs"
+UAMI_SECOND_MI = pid("sp:uami-jobs")
+
+
+def _second_user_identity(f: Fixture) -> None:
+    """Attach a second user-assigned identity to the hub, not its primary one."""
+    f.add(
+        arm.resource(
+            UAMI_SECOND,
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            properties={
+                "tenantId": TENANT,
+                "principalId": UAMI_SECOND_MI,
+                "clientId": pid("client:uami-jobs"),
+            },
+        )
+    )
+    f.principals[UAMI_SECOND_MI] = arm.principal(
+        UAMI_SECOND_MI, "ServicePrincipal", "id-hub-jobs", []
+    )
+    f.get(HUB)["identity"]["userAssignedIdentities"][UAMI_SECOND] = {
+        "principalId": UAMI_SECOND_MI,
+        "clientId": pid("client:uami-jobs"),
+    }
+
+
+@scenario(
+    "ACR001",
+    "pass-second-user-identity",
+    "A second user-assigned identity, not the hub's primary one, has no AcrPull: the hub pulls "
+    "with its primary identity only, which holds AcrPull.",
+)
+def _acr001_pass_second() -> Fixture:
+    f = base(uami=True)
+    _second_user_identity(f)
+    return f
+
+
 # CFG001 -------------------------------------------------------------------------------------------
 @scenario(
     "CFG001", "fail", "An Entra ID connection uses a Search service still in API-key-only mode."
@@ -767,12 +805,62 @@ def _cmk001_pass_policy() -> Fixture:
 def _cmk002_fail() -> Fixture:
     f = base(cmk=True, uami=True)
     f.drop("uami/rg/contributor")
+    _cmk_data_in_subscription(f)
     return f
+
+
+def _cmk_data_in_subscription(f: Fixture) -> None:
+    """The hub keeps its CMK-encrypted data in the subscription (not service-side): the service
+    created the managed resource group the hub names."""
+    f.props(HUB)["enableServiceSideCMKEncryption"] = False
+    f.props(HUB)["serviceProvisionedResourceGroup"] = "azureml-rg-hub-fixture_0a1b2c3d"
 
 
 @scenario("CMK002", "pass", "The user-assigned identity holds Contributor on the resource group.")
 def _cmk002_pass() -> Fixture:
-    return base(cmk=True, uami=True)
+    f = base(cmk=True, uami=True)
+    _cmk_data_in_subscription(f)
+    return f
+
+
+AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
+
+
+@scenario(
+    "CMK002",
+    "pass-ai-administrator",
+    "The user-assigned identity holds Azure AI Administrator on the resource group, the "
+    "narrowest built-in role with the Storage, Search and Cosmos DB account writes.",
+)
+def _cmk002_pass_ai_administrator() -> Fixture:
+    f = _cmk002_fail()
+    f.grant("uami/rg/ai-administrator", RG, UAMI_MI, AZURE_AI_ADMINISTRATOR)
+    return f
+
+
+@scenario(
+    "CMK002",
+    "pass-service-side",
+    "The hub keeps its CMK-encrypted data service-side (enableServiceSideCMKEncryption): its "
+    "user-assigned identity creates nothing in the subscription and needs no write on it.",
+)
+def _cmk002_pass_service_side() -> Fixture:
+    f = base(cmk=True, uami=True)
+    f.drop("uami/rg/contributor")
+    f.props(HUB)["enableServiceSideCMKEncryption"] = True
+    return f
+
+
+@scenario(
+    "CMK002",
+    "unknown-mode",
+    "The user-assigned identity has no write on the resource group, and the hub says neither "
+    "whether it encrypts service-side nor which resource group the service created for it.",
+)
+def _cmk002_unknown_mode() -> Fixture:
+    f = base(cmk=True, uami=True)
+    f.drop("uami/rg/contributor")
+    return f
 
 
 # CMK003 -------------------------------------------------------------------------------------------
@@ -1349,6 +1437,63 @@ def _hub004_fail() -> Fixture:
 @scenario("HUB004", "pass", "The creator holds Contributor on the resource group.")
 def _hub004_pass() -> Fixture:
     return base(creator=True)
+
+
+def _ai_administrator_creator(f: Fixture) -> None:
+    """The creator holds Azure AI Administrator on the resource group instead of Contributor;
+    the hub has no Application Insights (whose Log Analytics write is INS001's)."""
+    f.drop("cara/rg/contributor")
+    f.grant("cara/rg/ai-administrator", RG, CARA, AZURE_AI_ADMINISTRATOR)
+    del f.props(HUB)["applicationInsights"]
+    f.remove(APPI)
+
+
+@scenario(
+    "HUB004",
+    "pass-ai-administrator",
+    "The creator holds Azure AI Administrator on the resource group, whose actions cover a "
+    "basic public hub without Application Insights.",
+)
+def _hub004_pass_ai_administrator() -> Fixture:
+    f = base(creator=True)
+    _ai_administrator_creator(f)
+    return f
+
+
+@scenario(
+    "HUB004",
+    "fail-private-endpoint",
+    "The hub is reached through a private endpoint; the creator's Azure AI Administrator does "
+    "not grant Microsoft.Network/privateEndpoints/write.",
+)
+def _hub004_fail_private_endpoint() -> Fixture:
+    f = base(creator=True)
+    _ai_administrator_creator(f)
+    f.props(HUB)["privateEndpointConnections"] = [
+        {
+            "id": f"{HUB}/privateEndpointConnections/pe-hub-fixture",
+            "name": "pe-hub-fixture",
+            "type": "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections",
+            "properties": {
+                "privateEndpoint": {"id": f"{P}/Microsoft.Network/privateEndpoints/pe-hub-fixture"},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+                "provisioningState": "Succeeded",
+            },
+        }
+    ]
+    return f
+
+
+@scenario(
+    "HUB004",
+    "fail-user-assigned-identity",
+    "The hub uses a user-assigned identity; the creator's Azure AI Administrator does not "
+    "grant Microsoft.ManagedIdentity/userAssignedIdentities/assign/action on it.",
+)
+def _hub004_fail_user_identity() -> Fixture:
+    f = base(creator=True, uami=True)
+    _ai_administrator_creator(f)
+    return f
 
 
 @scenario(

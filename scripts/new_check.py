@@ -5,7 +5,7 @@
 
 writes
     diagnose/checks/abc001_<words of the title>.py  the check: its docs fields (title, severity,
-                                                    scenario, docs link, the three docstring
+                                                    scenario, docs link, the four docstring
                                                     sections) and an example body
     fixtures/checks/ABC001/                         fail.json and pass.json: a small snapshot of
                                                     its own, without and with the grant

@@ -45,6 +45,7 @@ BUILT = [p for p in ALL_FIXTURES if not own_test_of(p.parent.name).is_file()]
 CREATOR_CHECKS = {"HUB004", "INS001", "CMK003"}
 
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
 
 ANA, CARA, FINN, GUS = "Ana Alvarez", "Cara Creator", "Finn Foundry", "Gus Lead"
 HUB_MI, UAMI, AOAI_MI, SEARCH_MI = "hub-fixture", "id-hub-fixture", "aoai-chat", "srch-fixture"
@@ -63,7 +64,10 @@ EXPECTED: dict[str, Expect] = {
     "CMK001/fail": role(FAIL, HUB_MI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
     "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
-    "CMK002/fail": role(FAIL, UAMI, HUB, arm.CONTRIBUTOR, "resourceGroup"),
+    # Service-side CMK needs no write; in the subscription, the narrowest built-in role with
+    # the Storage, Search and Cosmos DB account writes, never Contributor.
+    "CMK002/fail": role(FAIL, UAMI, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
+    "CMK002/unknown-mode": unknown(HUB, UAMI),
     "CMK003/fail": role(FAIL, CARA, KV_CMK, arm.CONTRIBUTOR),
     "CMK003/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", CARA),
     "CON001/fail": role(FAIL, ANA, AOAI, arm.OPENAI_USER),
@@ -90,7 +94,11 @@ EXPECTED: dict[str, Expect] = {
     "HUB002/fail": role(FAIL, ANA, PROJECT, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR, "resourceGroup"),
     "HUB003/fail": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER),
     "HUB003/fail-eligible": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER, cause=Cause.ELIGIBLE_ONLY),
-    "HUB004/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
+    # By the actions the hub's creation needs: Azure AI Administrator for a basic hub; a
+    # private endpoint or a user-assigned identity needs more (Contributor, as the docs say).
+    "HUB004/fail": role(FAIL, CARA, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
+    "HUB004/fail-private-endpoint": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
+    "HUB004/fail-user-assigned-identity": role(FAIL, CARA, UAMI, arm.CONTRIBUTOR),
     "IDN001/fail": setting(AOAI, "identity.type", cause=Cause.IDENTITY),
     "IDN001/fail-hub-identity": setting(HUB, "identity.type", cause=Cause.IDENTITY),
     "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN, Cause.ORPHANED),
@@ -122,6 +130,7 @@ EXPECTED: dict[str, Expect] = {
 # Passing fixtures of role checks where the check rightly states no requirement at all.
 NO_REQUIREMENT = {
     "CMK001/pass-access-policy": "an access-policy vault is checked as a setting, not a role",
+    "CMK002/pass-service-side": "service-side encryption creates nothing in the subscription",
     "OYD001/pass-key-connections": "with key connections no service calls another as itself",
 }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from diagnose.cli import main
-from diagnose.engine.api import SECTION_TITLES, CheckInfo, parse_sections
+from diagnose.engine.api import OPTIONAL_SECTIONS, SECTION_TITLES, CheckInfo, parse_sections
 from diagnose.engine.registry import (
     BUILTIN_PACKAGE,
     ENTRY_POINT_GROUP,
@@ -76,15 +76,35 @@ def test_ids_are_unique_and_well_formed() -> None:
 
 
 @pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_docstring_has_the_three_sections(check_id: str) -> None:
+def test_docstring_has_every_section(check_id: str) -> None:
+    """Every built-in check has all of SECTION_TITLES, in order, "Who needs it" included (only
+    a plug-in may leave that one out), and "Who needs it" says what makes a shortfall a
+    failure or a warning."""
     info = next(c for c in registered() if c.id == check_id)
     sections = parse_sections(info.run.__doc__ or "", check_id)
-    assert list(sections) == list(SECTION_TITLES)
+    missing = [title for title in SECTION_TITLES if title not in sections]
+    assert not missing, f"{check_id}: the docstring lacks the section(s) {missing}"
+    assert list(sections) == list(SECTION_TITLES), f"{check_id}: sections out of order"
+    assert re.search(r"\bfail|\bwarn", sections["Who needs it"], re.IGNORECASE), (
+        f"{check_id}: 'Who needs it' does not say what is a failure or a warning"
+    )
     assert sections == info.sections
     for title, text in sections.items():
         assert len(text.split()) >= 4, f"{check_id}: '{title}' says too little: {text!r}"
         assert not any(other + ":" in text for other in SECTION_TITLES), (check_id, title)
     assert info.title and info.scenario and info.title[0].isupper()
+
+
+def test_a_plugin_may_leave_out_only_the_optional_sections() -> None:
+    """Plug-ins written before "Who needs it" still load; the other sections stay required."""
+    three = "\n".join(
+        f"{t}: four words of text." for t in SECTION_TITLES if t not in OPTIONAL_SECTIONS
+    )
+    assert list(parse_sections(three, "plug-in")) == [
+        t for t in SECTION_TITLES if t not in OPTIONAL_SECTIONS
+    ]
+    with pytest.raises(ValueError, match="How to fix"):
+        parse_sections(three.rsplit("\n", 1)[0], "plug-in")
 
 
 @pytest.mark.parametrize("check_id", CHECK_IDS)

@@ -9,6 +9,7 @@ fixtures through the real engine, and the test files that derive from the regist
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import json
@@ -22,6 +23,8 @@ from types import ModuleType
 from xml.etree import ElementTree
 
 import pytest
+
+from diagnose.engine.api import SECTION_TITLES, parse_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("diagnose", "tests", "fixtures", "scripts", ".ci", "pyproject.toml", "README.md")
@@ -229,6 +232,20 @@ def test_an_id_a_check_module_declares_is_taken(
     )
     assert new_check.main(["--id", "ABC003", "--title", TITLE, "--root", str(small_root)]) == 2
     assert "abc002_named_otherwise.py declares it" in capsys.readouterr().err
+
+
+def test_the_scaffolded_docstring_has_every_section_who_needs_it_included(
+    new_check: ModuleType, small_root: Path
+) -> None:
+    """The scaffold's docstring has the four sections `diagnose explain-check` prints, "Who
+    needs it" among them (a built-in check must have it: tests/test_checks_meta.py)."""
+    (small_root / "tests").mkdir()
+    module, _, _ = new_check.scaffold(small_root, "ZZZ001", TITLE)
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    [function] = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    sections = parse_sections(ast.get_docstring(function) or "", "ZZZ001")
+    assert list(sections) == list(SECTION_TITLES)
+    assert all(len(text.split()) >= 4 for text in sections.values()), sections
 
 
 def test_the_function_and_module_name_come_from_the_title(new_check: ModuleType) -> None:

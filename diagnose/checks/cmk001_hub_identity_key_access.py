@@ -39,6 +39,12 @@ def hub_identity_key_access(ctx: CheckContext):
     encryption settings (or the hub's identity) can get, wrap and unwrap keys in the key vault:
     through Azure RBAC when the vault uses it, otherwise through an access policy.
 
+    Who needs it: the identity the hub's encryption settings name
+    (`encryption.identity.userAssignedIdentity`), or the hub's own identity when they name none;
+    it wraps and unwraps the key for every project of the hub. A missing grant is a failure;
+    a key vault or identity the snapshot lacks makes the answer unknown. No person is asked
+    anything here (the creator's key rights are CMK003's).
+
     Why it matters: without key access the hub cannot encrypt or decrypt its data: the hub and
     every project fail to load, and creating one fails.
 

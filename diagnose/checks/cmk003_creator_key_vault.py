@@ -28,6 +28,12 @@ def creator_key_vault(ctx: CheckContext):
     Owner or Contributor rights on the key vault (Microsoft.KeyVault/vaults/write) and, for a
     vault using access policies, create, get, delete and purge on keys.
 
+    Who needs it: only the principal named with --creator (the person or pipeline that
+    creates CMK hubs); without --creator nobody is asked anything. A creator without the key
+    vault write, or (access-policy vaults) without create, get, delete and purge on keys, is a
+    failure; a key vault the snapshot lacks makes the answer unknown. The hub's own key access
+    is CMK001's.
+
     Why it matters: whoever creates a CMK hub must be able to manage the key vault and its key;
     otherwise creation fails with an access error on the vault.
 

@@ -36,6 +36,12 @@ def ml_app_reads_targets(ctx: CheckContext):
     0736f41a-0425-4b46-bdb5-1563eff02385) holds read access on every ARM resource a connection
     points to.
 
+    Who needs it: the Azure Machine Learning first-party application's service principal
+    (appId 0736f41a-0425-4b46-bdb5-1563eff02385), never a person: the portal validates
+    connections as this application. Missing read access is a warning, not a failure: it
+    breaks the portal's check of the connection, not the calls made through it. The
+    application missing from the snapshot makes the answer unknown.
+
     Why it matters: the portal validates connections as this application; without read access
     it reports "Network Service does not have permission to check resource" and may refuse to
     save the connection.

@@ -37,6 +37,12 @@ def identity_not_enabled(ctx: CheckContext):
     Search and storage, Search to Azure OpenAI and storage, the called resource reached through
     an Entra ID connection) has its system-assigned identity enabled.
 
+    Who needs it: the services, not people: every hub needs a managed identity (it reaches
+    its storage, key vault and registry as itself), and an Azure OpenAI / AI services or Search
+    resource needs its system-assigned identity only when it calls another service with it,
+    which happens only through Entra ID connections (with key connections the caller uses the
+    key). An identity that is needed and off is a failure.
+
     Why it matters: a service can only be granted roles through its identity. With the identity
     off, no role assignment helps: the call fails with ManagedIdentityIsNotEnabled or a 401/403,
     and the role checks for that identity cannot even be stated.

@@ -28,6 +28,11 @@ def orphaned_assignments(ctx: CheckContext):
     deleted, and a snapshot that says `deleted` without saying how it knows gets an `unknown`
     finding, never advice to remove the assignment.
 
+    Who needs it: nobody holds anything here: this is hygiene for whoever manages the role
+    assignments. An assignment whose principal's deletion was confirmed is a warning (it grants
+    nothing and hides the real picture), never a failure; a deletion the snapshot reports
+    without saying how it was confirmed is unknown.
+
     Why it matters: they grant nothing, but they hide the real picture: a team may believe a
     group or identity still has access, and a re-created identity with the same name gets a new
     object id and none of the old roles.

@@ -22,6 +22,12 @@ def creator_app_insights(ctx: CheckContext):
     Microsoft.Insights/Components/Write and Microsoft.OperationalInsights/workspaces/write on the
     hub's resource group.
 
+    Who needs it: only the principal named with --creator (the person or pipeline that
+    creates hubs), and only for hubs that use Application Insights; without --creator nobody is
+    asked anything. A creator without either write, through a built-in role, is a failure:
+    Azure AI Administrator, for instance, grants the Application Insights write but not the
+    Log Analytics one. The other writes of hub creation are HUB004's.
+
     Why it matters: a hub with Application Insights creates or links a component and a Log
     Analytics workspace when it is created; without these writes, creation fails part-way.
 

@@ -28,6 +28,12 @@ def hub_identity_other_storage(ctx: CheckContext):
     own, the hub's managed identity holds
     Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on it.
 
+    Who needs it: the identity the hub reaches its dependencies with (its system-assigned
+    identity, or its primary user-assigned identity without one), for storage the hub did not
+    create that a hub or project connection reaches without a key. A missing read is a
+    failure; a target the snapshot lacks is unknown. Key-authenticated connections ask nothing,
+    and the people using the connection are CON003's.
+
     Why it matters: the hub only has roles on the resources it created. To use another storage
     account the hub's identity must be allowed to read it, or data import and indexing fail.
 
