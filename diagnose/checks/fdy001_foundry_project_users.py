@@ -150,6 +150,7 @@ def _wrong_role(ctx: CheckContext, roles: tuple[PersonaEvidence, ...]) -> str:
     )
     return (
         f"{names}, which it holds at {first.where}, {verb}: on a Foundry project "
-        f"{first.role_name} {grants}, so no agents. It is the wrong role for building here: "
+        f"{'it' if len(unique) == 1 else first.role_name} {grants}, so no agents. It is the "
+        "wrong role for building here: "
         "Foundry User (formerly Azure AI User) is the one."
     )
