@@ -1206,12 +1206,29 @@ def _con004_pass() -> Fixture:
 
 
 # FDY001 -------------------------------------------------------------------------------------------
+AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
+
+
 @scenario(
     "FDY001",
     "fail",
-    "A Foundry user holds Contributor on the account, which grants no Foundry data action.",
+    "A Foundry builder holds only the hub-era Azure AI Developer on the project, which grants "
+    "accounts/OpenAI/* but no accounts/AIServices/* (agents) data action: the wrong role.",
 )
 def _fdy001_fail() -> Fixture:
+    f = base(foundry=True)
+    f.drop("finn/foundry/foundry-user")
+    f.grant("finn/fproj/ai-developer", FOUNDRY_PROJECT, FINN, arm.AZURE_AI_DEVELOPER)
+    return f
+
+
+@scenario(
+    "FDY001",
+    "fail-administrator",
+    "Contributor on the account (an administrator) grants no Foundry data action: a warning, "
+    "can manage, cannot build with Entra ID.",
+)
+def _fdy001_fail_administrator() -> Fixture:
     f = base(foundry=True)
     f.drop("finn/foundry/foundry-user")
     f.grant("finn/foundry/contributor", FOUNDRY, FINN, arm.CONTRIBUTOR)
@@ -1236,6 +1253,37 @@ def _fdy001_pass() -> Fixture:
     return base(foundry=True)
 
 
+FOUNDRY_AGENT_CONSUMER = "eed3b665-ab3a-47b6-8f48-c9382fb1dad6"
+
+
+def _foundry_agent_consumer(f: Fixture) -> str:
+    """Foundry Agent Consumer as Azure lists it (not in the tool's catalog): it only calls a
+    published agent endpoint."""
+    role = arm.custom_role(
+        "Foundry Agent Consumer",
+        data_actions=["Microsoft.CognitiveServices/accounts/AIServices/endpoints/interact/action"],
+        role_id=FOUNDRY_AGENT_CONSUMER,
+        scopes=["/"],
+    )
+    role["properties"]["type"] = "BuiltInRole"
+    role["properties"]["description"] = "Allows interacting with Foundry agents at runtime."
+    return f.define(role)
+
+
+@scenario(
+    "FDY001",
+    "pass-readers",
+    "Reader and Foundry Agent Consumer on the project are read-only people: nothing is asked "
+    "of them.",
+)
+def _fdy001_pass_readers() -> Fixture:
+    f = base(foundry=True)
+    f.user(GUS)
+    f.grant("gus/fproj/reader", FOUNDRY_PROJECT, GUS, arm.READER)
+    f.grant("ana/fproj/agent-consumer", FOUNDRY_PROJECT, ANA, _foundry_agent_consumer(f))
+    return f
+
+
 @scenario(
     "FDY001",
     "trap-renamed-role",
@@ -1255,7 +1303,9 @@ def _fdy001_trap_renamed() -> Fixture:
     "trap-service-identities",
     "The Foundry account is also the AI services "
     "target of the hub's project: the Azure Machine Learning app (Reader) and Search's "
-    "identity (OpenAI User) hold roles on it for their own calls, not to build agents.",
+    "identity (OpenAI User) hold roles on it for their own calls, not to build agents; the "
+    "hub's identity holds Azure AI Administrator on the resource group (as Azure grants it to "
+    "hubs created since November 2024), which reaches the account.",
 )
 def _fdy001_trap_services() -> Fixture:
     f = base(foundry=True, search=True)
@@ -1274,6 +1324,7 @@ def _fdy001_trap_services() -> Fixture:
     f.grant("search-mi/foundry/openai-user", FOUNDRY, SEARCH_MI, arm.OPENAI_USER)
     f.grant("foundry-mi/search/data", SEARCH, FOUNDRY_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
     f.grant("foundry-mi/search/service", SEARCH, FOUNDRY_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
+    f.grant("hub-mi/rg/ai-administrator", RG, HUB_MI, AZURE_AI_ADMINISTRATOR)
     return f
 
 
@@ -1307,6 +1358,9 @@ def _fpa001_unknown() -> Fixture:
 
 
 # HUB001 -------------------------------------------------------------------------------------------
+AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+
+
 @scenario("HUB001", "fail", "A project member granted outside the portal has no Reader on the hub.")
 def _hub001_fail() -> Fixture:
     f = base()
@@ -1324,6 +1378,44 @@ def _hub001_fail_group() -> Fixture:
     f.group(GRP_DEVS)
     f.grant("devs/project/contributor", PROJECT, GRP_DEVS, arm.CONTRIBUTOR)
     f.grant("devs/rg/deploy-operator", RG, GRP_DEVS, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
+    return f
+
+
+@scenario(
+    "HUB001",
+    "fail-reader",
+    "A Reader on the project granted with the CLI has nothing on the hub: a read-only person "
+    "who cannot open the project gets a warning, not a failure.",
+)
+def _hub001_fail_reader() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/project/reader", PROJECT, GUS, arm.READER)
+    return f
+
+
+@scenario(
+    "HUB001",
+    "fail-resource-group-builder",
+    "Azure AI Developer at the resource group makes a builder of the project, but grants "
+    "workspaces/*/read, not workspaces/read on the hub.",
+)
+def _hub001_fail_rg_builder() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/rg/ai-developer", RG, GUS, arm.AZURE_AI_DEVELOPER)
+    return f
+
+
+@scenario(
+    "HUB001",
+    "pass-service-identity",
+    "The hub's managed identity holds AzureML Data Scientist on the project: a service "
+    "identity, not a member who opens the project.",
+)
+def _hub001_pass_service_identity() -> Fixture:
+    f = base()
+    f.grant("hub-mi/project/data-scientist", PROJECT, HUB_MI, AZUREML_DATA_SCIENTIST)
     return f
 
 
@@ -1375,6 +1467,34 @@ def _hub002_pass() -> Fixture:
     return base()
 
 
+@scenario(
+    "HUB002",
+    "fail-hub-builder",
+    "Azure AI Developer on the hub makes a builder of its projects; its deployments/* reaches "
+    "the hub, not the resource group deployments are created in.",
+)
+def _hub002_fail_hub_builder() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/hub/ai-developer", HUB, GUS, arm.AZURE_AI_DEVELOPER)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
+    return f
+
+
+@scenario(
+    "HUB002",
+    "pass-reader",
+    "A Reader on the project (and, as the portal grants it, on the hub) deploys nothing and is "
+    "asked nothing.",
+)
+def _hub002_pass_reader() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/project/reader", PROJECT, GUS, arm.READER)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
+    return f
+
+
 # HUB003 -------------------------------------------------------------------------------------------
 def _hub_builder_role(f: Fixture) -> str:
     return f.define(
@@ -1411,12 +1531,44 @@ def _hub003_fail_eligible() -> Fixture:
     return f
 
 
-@scenario("HUB003", "pass", "The lead also holds Azure AI Developer on the hub.")
+@scenario(
+    "HUB003",
+    "fail-resource-group",
+    "The lead's working role (compute and connections, no hubs/join) is held at the resource "
+    "group, which reaches the hub.",
+)
+def _hub003_fail_rg() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/rg/compute-operator", RG, GUS, _hub_builder_role(f))
+    return f
+
+
+@scenario(
+    "HUB003",
+    "pass",
+    "The lead also holds Azure AI Developer on the hub (and, as a builder of its projects, "
+    "the deployment role on the resource group).",
+)
 def _hub003_pass() -> Fixture:
     f = base()
     f.user(GUS)
     f.grant("gus/hub/compute-operator", HUB, GUS, _hub_builder_role(f))
     f.grant("gus/hub/ai-developer", HUB, GUS, arm.AZURE_AI_DEVELOPER)
+    f.grant("gus/rg/deploy-operator", RG, GUS, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
+    return f
+
+
+@scenario(
+    "HUB003",
+    "pass-reader",
+    "Reader on the hub (the role the portal adds for project members) creates nothing and is "
+    "asked nothing.",
+)
+def _hub003_pass_reader() -> Fixture:
+    f = base()
+    f.user(GUS)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
     return f
 
 
@@ -1903,6 +2055,49 @@ def _pfl001_fail_smb() -> Fixture:
     f = base(identity_storage=True)
     f.drop("ana/hubst/file")
     f.grant("ana/hubst/smb", ST_HUB, ANA, arm.STORAGE_FILE_DATA_SMB_SHARE_CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "PFL001",
+    "fail-resource-group-builder",
+    "Azure AI Developer at the resource group makes a builder of the hub and its project; with "
+    "Storage Blob Data Contributor on the storage but no file role, prompt flow fails.",
+)
+def _pfl001_fail_rg_builder() -> Fixture:
+    f = base(identity_storage=True)
+    f.user(GUS)
+    f.grant("gus/rg/ai-developer", RG, GUS, arm.AZURE_AI_DEVELOPER)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
+    f.grant("gus/rg/deploy-operator", RG, GUS, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
+    f.grant("gus/hubst/blob", ST_HUB, GUS, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "PFL001",
+    "fail-administrator",
+    "Contributor at the resource group (an administrator) without the file role: a warning, "
+    "can manage, cannot use prompt flow with Entra ID.",
+)
+def _pfl001_fail_administrator() -> Fixture:
+    f = base(identity_storage=True)
+    f.user(CARA)
+    f.grant("cara/rg/contributor", RG, CARA, arm.CONTRIBUTOR)
+    f.grant("cara/hubst/blob", ST_HUB, CARA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "PFL001",
+    "pass-reader",
+    "A Reader on the project and the hub runs no prompt flow: no storage role is asked of it.",
+)
+def _pfl001_pass_reader() -> Fixture:
+    f = base(identity_storage=True)
+    f.user(GUS)
+    f.grant("gus/project/reader", PROJECT, GUS, arm.READER)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
     return f
 
 

@@ -85,15 +85,22 @@ EXPECTED: dict[str, Expect] = {
     "CON003/unknown-conditional": unknown(ST_DATA, ANA, Cause.CONDITIONAL),
     "CON004/fail": Expect(INFO, Cause.OUTSIDE_ARM, None, "conn-onelake"),
     "FDY001/fail": role(FAIL, FINN, "fproj-agents", arm.FOUNDRY_USER),
+    "FDY001/fail-administrator": role(WARN, FINN, "fproj-agents", arm.FOUNDRY_USER),
     "FDY001/fail-project-identity": role(FAIL, "fproj-agents", "fproj-agents", arm.FOUNDRY_USER),
     "FPA001/fail": role(WARN, "Azure Machine Learning", AOAI, arm.READER),
     "FPA001/unknown-app-missing": unknown(HUB),
     "HUB001/fail": role(FAIL, ANA, HUB, arm.READER),
     "HUB001/fail-group": role(FAIL, "grp-ai-developers", HUB, arm.READER),
+    "HUB001/fail-reader": role(WARN, GUS, HUB, arm.READER),
+    "HUB001/fail-resource-group-builder": role(FAIL, GUS, HUB, arm.READER),
     "HUB001/unknown-memberof-null": unknown(HUB, ANA),
     "HUB002/fail": role(FAIL, ANA, PROJECT, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR, "resourceGroup"),
+    "HUB002/fail-hub-builder": role(
+        FAIL, GUS, PROJECT, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR, "resourceGroup"
+    ),
     "HUB003/fail": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER),
     "HUB003/fail-eligible": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER, cause=Cause.ELIGIBLE_ONLY),
+    "HUB003/fail-resource-group": role(WARN, GUS, HUB, arm.AZURE_AI_DEVELOPER),
     # By the actions the hub's creation needs: Azure AI Administrator for a basic hub; a
     # private endpoint or a user-assigned identity needs more (Contributor, as the docs say).
     "HUB004/fail": role(FAIL, CARA, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
@@ -120,6 +127,12 @@ EXPECTED: dict[str, Expect] = {
     "PFL001/fail-smb-share-contributor": role(
         FAIL, ANA, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
     ),
+    "PFL001/fail-resource-group-builder": role(
+        FAIL, GUS, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    ),
+    "PFL001/fail-administrator": role(
+        WARN, CARA, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    ),
     "STG001/fail": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
     "STG001/fail-files": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR),
     "STG001/unknown-storage-missing": unknown(ST_HUB),
@@ -132,6 +145,7 @@ NO_REQUIREMENT = {
     "CMK001/pass-access-policy": "an access-policy vault is checked as a setting, not a role",
     "CMK002/pass-service-side": "service-side encryption creates nothing in the subscription",
     "OYD001/pass-key-connections": "with key connections no service calls another as itself",
+    "HUB003/pass-reader": "a Reader on the hub is no builder of it: nothing is asked of anyone",
 }
 
 

@@ -166,6 +166,17 @@ def _strip_data_actions(role_name: str) -> Callable[[Data], None]:
     return cut
 
 
+def _no_identity(resource_name: str) -> Callable[[Data], None]:
+    """The resource no longer names its managed identity: its principal is then an ordinary
+    service principal of the tenant."""
+
+    def cut(data: Data) -> None:
+        [resource] = [r for r in data["resources"] if r.get("name") == resource_name]
+        resource.pop("identity")
+
+    return cut
+
+
 def _narrow_search_wildcard(data: Data) -> None:
     permission = definition(data, "Contoso Search Document Editor")["properties"]["permissions"][0]
     permission["dataActions"] = ["Microsoft.Search/searchServices/indexes/documents/read"]
@@ -212,13 +223,10 @@ TRAPS = [
         ),
     ),
     Trap("HUB004", "trap-inherited-management-group", "Cara Creator", _unname_management_group),
-    Trap(
-        "FDY001",
-        "trap-renamed-role",
-        "Finn Foundry",
-        _strip_data_actions("Azure AI User"),
-        also=("fproj-agents",),
-    ),
+    # Finn is a builder only because the renamed role grants the Foundry data actions: without
+    # them Finn is a reader, asked nothing; the project's identity, which holds the same
+    # renamed role, must then fail.
+    Trap("FDY001", "trap-renamed-role", "fproj-agents", _strip_data_actions("Azure AI User")),
     Trap(
         "CON001", "trap-tenant-role-name", "Ana Alvarez", _strip_data_actions("Contoso Chat Caller")
     ),
@@ -236,14 +244,10 @@ TRAPS = [
         "Cara Creator",
         lambda d: drop_assignments(d, "Cara Creator", role=KEY_VAULT_CONTRIBUTOR),
     ),
-    # an ordinary service principal with Reader on the account is still checked: only the
-    # snapshot's own services and the Azure Machine Learning app are left out
-    Trap(
-        "FDY001",
-        "trap-service-identities",
-        "Azure Machine Learning",
-        lambda d: principal(d, "Azure Machine Learning").pop("appId"),
-    ),
+    # an ordinary service principal with Azure AI Administrator at the resource group is an
+    # administrator of the Foundry project and is warned: only the snapshot's own services
+    # (here the hub's identity) and the Azure Machine Learning app are left out
+    Trap("FDY001", "trap-service-identities", "hub-fixture", _no_identity("hub-fixture")),
 ]
 
 

@@ -1,18 +1,29 @@
-from diagnose.checks._common import FOUNDRY_USER
+import dataclasses
+
+from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER, person_requirement
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
-from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import COGNITIVE_PROJECT, USER_ASSIGNED_IDENTITY
+from diagnose.engine.context import CheckContext, describe, describe_scope
+from diagnose.engine.personas import Classification, Persona, PersonaEvidence
+from diagnose.model.resources import COGNITIVE_PROJECT, Resource
 
 AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AIServices/agents/write")
 DOCS_FOUNDRY = "https://learn.microsoft.com/azure/foundry/concepts/rbac-foundry"
+
+# What makes a role a hub-era build role: it works in hub workspaces (jobs) without managing
+# them, like Azure AI Developer and AzureML Data Scientist.
+_HUB_BUILD = Operation.action("Microsoft.MachineLearningServices/workspaces/jobs/write")
+_HUB_MANAGE = Operation.action("Microsoft.MachineLearningServices/workspaces/write")
 
 
 FOUNDRY_DATA_ACTION_MISSING = ErrorText(
     "Foundry: principal lacks the required data action",
     "The principal X lacks the required data action A to perform ...",
     "Foundry projects (data plane)",
-    "the caller has no role with this data action on the Foundry project or its account; "
-    "Owner, Contributor and the Cognitive Services roles do not grant Foundry data actions",
+    "the caller has no role with this data action on the Foundry project or its account. "
+    "Owner, Contributor, Foundry Account Owner and Reader grant no data actions, the Azure "
+    "OpenAI roles only accounts/OpenAI/*, and the hub-era Azure AI Developer accounts/OpenAI/* "
+    "but none of accounts/AIServices/* (agents); Foundry User and Cognitive Services User carry "
+    "identical Microsoft.CognitiveServices/* data actions, and either grants it",
     "assign Foundry User (formerly Azure AI User) on the project or the account",
     r"principal\s+[`'\"]?(?P<principal>[^`'\"\s]+)[`'\"]?\s+lacks the required data "
     r"action\s+[`'\"]?(?P<operation>[A-Za-z0-9./_\-]+)[`'\"]?"
@@ -31,52 +42,115 @@ FOUNDRY_DATA_ACTION_MISSING = ErrorText(
 )
 def foundry_project_users(ctx: CheckContext):
     """
-    What it checks: for Foundry projects (Microsoft.CognitiveServices/accounts/projects), every
-    principal with a role directly on the project or its account, and the project's managed
-    identity, holds the Foundry data actions (for example
+    What it checks: for Foundry projects (Microsoft.CognitiveServices/accounts/projects), the
+    builders and administrators among the people holding a role on the project, its account,
+    its resource group or above (directly or through groups), and the project's managed
+    identity, hold the Foundry data actions (for example
     Microsoft.CognitiveServices/accounts/AIServices/agents/write) on the project. The managed
     identities of the other resources in the snapshot and the Azure Machine Learning app are
     left out: they hold roles on the account for their own calls (vectorization, connection
     validation), which other checks cover.
 
-    Why it matters: building agents and running evaluations in a Foundry project are data-plane
-    calls; Owner, Contributor and the Cognitive Services roles do not grant them, and the error
-    says "The principal ... lacks the required data action".
+    Who needs it: a builder (Foundry User, Foundry Project Manager, Cognitive Services User:
+    roles that grant the Foundry data actions) holds them by definition, so a builder fails
+    only where something takes them away (a deny assignment) or when declared one
+    (--personas, --principal). A person whose only builder role on the project or its account
+    is a hub-era one (Azure AI Developer, AzureML Data Scientist) is a builder with the wrong
+    role: a failure that says so. An administrator (Owner, Contributor, Foundry Account Owner,
+    Azure AI Administrator) gets a warning: it manages the account, and cannot build agents
+    with Entra ID. A reader (Reader, Foundry Agent Consumer, which only calls published agent
+    endpoints, a data role alone) is asked nothing. The project's managed identity needs them
+    to run agents: a failure.
 
-    How to fix: assign Foundry User (formerly Azure AI User) on the project or its account.
+    Why it matters: building agents and running evaluations in a Foundry project are data-plane
+    calls; Owner, Contributor, Foundry Account Owner and Reader grant no data actions, the
+    Azure OpenAI roles only accounts/OpenAI/*, and the hub-era Azure AI Developer grants
+    accounts/OpenAI/* (with Speech, Content Safety and MaaS) but none of accounts/AIServices/*,
+    so no agents: the error says "The principal ... lacks the required data action". Foundry
+    User and Cognitive Services User carry identical Microsoft.CognitiveServices/* data
+    actions.
+
+    How to fix: assign Foundry User (formerly Azure AI User) on the project or its account
+    (model inference is authorized at the account).
     """
-    services = _service_identities(ctx)
     for project in sorted(ctx.model.of_type(COGNITIVE_PROJECT), key=lambda r: r.key):
         account = ctx.resource(project.parent_id)
-        people = {m.id: m for m in ctx.members(project) if m.id not in services}
-        if account is not None:
-            for member in ctx.members(account):
-                if member.id not in services:
-                    people.setdefault(member.id, member)
+        because = f"builds and runs agents in {describe(project)}"
+        for user in ctx.people(project):
+            hub_era = _hub_era_roles(ctx, user.principal.id, project, account)
+            if hub_era and user.persona is not Persona.BUILDER and not user.declared:
+                user = Classification(user.principal, Persona.BUILDER, project.id, hub_era[:3])
+            requirement = person_requirement(
+                user, project, (AGENTS_WRITE,), because, (FOUNDRY_USER,)
+            )
+            if requirement is None:
+                continue
+            if hub_era:
+                requirement = dataclasses.replace(requirement, note=_wrong_role(ctx, hub_era))
+            yield requirement
         identity = ctx.identity(project)
         if identity is not None:
-            people[identity.id] = identity
-        for principal in sorted(people.values(), key=lambda p: (p.type, p.id)):
             yield Requirement(
-                principal=principal,
+                principal=identity,
                 resource=project,
                 operations=(AGENTS_WRITE,),
-                because=f"builds and runs agents in {describe(project)}",
+                because=f"runs the agents of {describe(project)}",
                 roles=(FOUNDRY_USER,),
             )
 
 
-def _service_identities(ctx: CheckContext) -> set[str]:
-    """Object ids of the managed identities of the resources in the snapshot (system- and
-    user-assigned) and of the Azure Machine Learning first-party app."""
-    found: set[str] = set()
-    for resource in ctx.model.resources.values():
-        if resource.identity.system_principal_id:
-            found.add(resource.identity.system_principal_id)
-        found |= {p.lower() for p in resource.identity.user_assigned.values() if p}
-        if resource.type == USER_ASSIGNED_IDENTITY and resource.prop("principalId"):
-            found.add(str(resource.prop("principalId")).lower())
-    app = ctx.first_party_app()
-    if app is not None:
-        found.add(app.id)
-    return found
+def _hub_era_roles(
+    ctx: CheckContext, principal_id: str, project: Resource, account: Resource | None
+) -> tuple[PersonaEvidence, ...]:
+    """The hub-era build roles (they work in hub workspaces without managing them, and grant
+    no Foundry agents data action) a principal holds on the project or its account, directly
+    or through groups. Those held at the resource group or above are taken as meant for the
+    hub workspaces there, not for this project."""
+    authz = ctx.model.authorization
+    places = [project, *([account] if account is not None else [])]
+    found: list[PersonaEvidence] = []
+    for member, via in authz.directory.closure(principal_id).via.items():
+        by_scope = authz.assignments_by_principal.get(member, {})
+        for place in places:
+            for assignment in by_scope.get(place.key, ()):
+                role = authz.role(assignment.role_id)
+                if role is None or not _hub_era(ctx, assignment.role_id):
+                    continue
+                found.append(
+                    PersonaEvidence(
+                        role.name,
+                        role.id,
+                        assignment.scope,
+                        via,
+                        where=describe_scope(place.key, place),
+                    )
+                )
+    return tuple(found)
+
+
+def _hub_era(ctx: CheckContext, role_id: str) -> bool:
+    return (
+        ctx.role_grants(role_id, _HUB_BUILD)
+        and not ctx.role_grants(role_id, _HUB_MANAGE)
+        and not ctx.role_grants(role_id, AGENTS_WRITE)
+    )
+
+
+def _wrong_role(ctx: CheckContext, roles: tuple[PersonaEvidence, ...]) -> str:
+    unique = list(dict.fromkeys(e.role_name for e in roles))
+    names, verb = (
+        " and ".join(unique),
+        ("are hub-era roles" if len(unique) > 1 else "is a hub-era role"),
+    )
+    first = roles[0]
+    grants = (
+        "grants the Azure OpenAI data actions (accounts/OpenAI/*) but none of accounts/AIServices/*"
+        if ctx.role_grants(first.role_id, CHAT_COMPLETIONS)
+        else "grants none of the Foundry data actions (accounts/AIServices/*)"
+    )
+    return (
+        f"{names}, which it holds at {first.where}, {verb}: on a Foundry project "
+        f"{'it' if len(unique) == 1 else first.role_name} {grants}, so no agents. It is the "
+        "wrong role for building here: "
+        "Foundry User (formerly Azure AI User) is the one."
+    )

@@ -1,7 +1,18 @@
 from diagnose.checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
 from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
-from diagnose.engine.api import Requirement, Severity, check
+from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
+from diagnose.engine.personas import Classification, Persona
+from diagnose.model.resources import Resource
+
+ADMINISTRATOR_NOTE = (
+    "As an administrator of the project it manages it, but cannot open it in the portal "
+    "without seeing its hub: a warning, not a failure."
+)
+READER_NOTE = (
+    "A read-only person needs it only to look at the project, which loads its hub: a warning, "
+    "not a failure (nothing a read-only person lacks is a failure)."
+)
 
 
 @check(
@@ -15,8 +26,20 @@ from diagnose.engine.context import CheckContext
 )
 def members_read_hub(ctx: CheckContext):
     """
-    What it checks: every user, group or service principal with a role on a project also holds
-    Microsoft.MachineLearningServices/workspaces/read on the project's hub.
+    What it checks: the people of every hub project (whoever holds a role on the project, its
+    hub, its resource group, subscription or management groups, directly or through groups)
+    hold Microsoft.MachineLearningServices/workspaces/read on the project's hub.
+
+    Who needs it: everyone who opens the project. A builder (Azure AI Developer, AzureML Data
+    Scientist, or Owner / Contributor on the project itself, or a builder role on the hub or
+    above) without it is a failure: they cannot work in the project. An administrator
+    (Owner, Contributor or Azure AI Administrator above the project) gets a warning: it
+    manages rather than works there, and usually holds the read anyway. A reader gets a
+    warning when it can open the project (holds workspaces/read on it, e.g. Reader on the
+    project): it does need to see the hub to look at the project, and it is a read, but
+    nothing a read-only person lacks is a failure. A reader that cannot open the project at
+    all (a data role or the deployment role alone) is asked nothing, and service identities
+    (managed identities, the Azure Machine Learning app) are never asked.
 
     Why it matters: a project is not an ARM child of its hub, so a role on the project does not
     reach the hub. The portal adds Reader on the hub when it grants project access, but grants
@@ -27,12 +50,52 @@ def members_read_hub(ctx: CheckContext):
     group).
     """
     for hub in ctx.hubs:
+        # One requirement per person and hub: the strongest of its projects (the first on a tie).
+        strongest: dict[str, Requirement] = {}
         for project in ctx.projects(hub):
-            for member in ctx.members(project):
-                yield Requirement(
-                    principal=member,
-                    resource=hub,
-                    operations=(WORKSPACE_READ,),
-                    because=f"is a member of project '{project.name}'",
-                    roles=(READER,),
-                )
+            for user in ctx.people(project):
+                requirement = _sees_hub(ctx, user, hub, project)
+                if requirement is None:
+                    continue
+                known = strongest.get(user.principal.id)
+                if known is None or _rank(requirement) > _rank(known):
+                    strongest[user.principal.id] = requirement
+        yield from strongest.values()
+
+
+def _rank(requirement: Requirement) -> int:
+    return 1 if requirement.status_if_missing is Status.FAIL else 0
+
+
+def _sees_hub(
+    ctx: CheckContext, user: Classification, hub: Resource, project: Resource
+) -> Requirement | None:
+    if user.persona is Persona.BUILDER:
+        status, because, note = Status.FAIL, f"works in project '{project.name}'", ""
+    elif user.persona is Persona.ADMINISTRATOR:
+        status, because, note = (
+            Status.WARN,
+            f"administers project '{project.name}'",
+            ADMINISTRATOR_NOTE,
+        )
+    elif user.persona is Persona.READER and ctx.holds(
+        user.principal.id, project.id, WORKSPACE_READ
+    ):
+        status, because, note = (
+            Status.WARN,
+            f"can open project '{project.name}' to look at it",
+            READER_NOTE,
+        )
+    else:
+        return None
+    return Requirement(
+        principal=user.principal,
+        resource=hub,
+        operations=(WORKSPACE_READ,),
+        because=because,
+        roles=(READER,),
+        status_if_missing=status,
+        subject=f"{user.principal.label}, {user.reason},",
+        persona=user,
+        note=note,
+    )

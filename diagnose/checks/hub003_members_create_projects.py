@@ -1,13 +1,18 @@
+import dataclasses
+
 from diagnose.checks._common import AZURE_AI_DEVELOPER, DOCS_HUB_RBAC, HUB_JOIN
 from diagnose.checks._error_texts import AUTHORIZATION_FAILED
 from diagnose.engine.api import Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
+from diagnose.engine.personas import Classification, Persona
+from diagnose.model.resources import Resource
 
 WORKING_OPERATIONS = (
     Operation.action("Microsoft.MachineLearningServices/workspaces/computes/write"),
     Operation.action("Microsoft.MachineLearningServices/workspaces/connections/write"),
     Operation.action("Microsoft.MachineLearningServices/workspaces/jobs/write"),
 )
+NOTE = "A warning, not a failure: some teams deliberately keep builders from creating projects."
 
 
 @check(
@@ -21,46 +26,81 @@ WORKING_OPERATIONS = (
 )
 def members_create_projects(ctx: CheckContext):
     """
-    What it checks: principals that hold a working (not read-only) role directly on a hub, or
-    are eligible through PIM for a role on the hub that allows creating projects, hold
+    What it checks: the builders of a hub (whoever holds a builder role on the hub, its
+    resource group, subscription or management groups, directly or through groups, or a role
+    there that creates compute, connections or jobs in the hub), and the principals eligible
+    through PIM for a role on the hub or above that allows creating projects, hold
     Microsoft.MachineLearningServices/workspaces/hubs/join/action on it.
+
+    Who needs it: builders of the hub (Azure AI Developer, AzureML Data Scientist, Owner or
+    Contributor on the hub itself, or a custom role that works in the hub), and people eligible
+    for such a role: a builder without it gets a warning, since some teams deliberately keep
+    developers from creating projects. A reader (Reader on the hub, which the portal adds for
+    every project member, or an auditor at the resource group) creates nothing and is asked
+    nothing. An administrator (Owner, Contributor or Azure AI Administrator above the hub)
+    manages the hub and already holds hubs/join through its role; it is not asked. Service
+    identities are never asked.
 
     Why it matters: creating a project from a hub needs hubs/join on the hub. Team leads who
     build at hub level usually mean to create projects; without hubs/join the portal hides the
-    button or fails with AuthorizationFailed. (A warning: some teams deliberately keep
-    developers from creating projects.)
+    button or fails with AuthorizationFailed.
 
     How to fix: assign Azure AI Developer on the hub, which grants hubs/join without the right to
     create hubs or manage permissions; or activate the eligible assignment.
     """
     authz = ctx.model.authorization
     for hub in ctx.hubs:
-        builders: dict[str, tuple[str | None, str]] = {}
-        for assignment in ctx.assignments_at(hub):
-            if any(ctx.role_grants(assignment.role_id, op) for op in WORKING_OPERATIONS):
-                builders[assignment.principal_id] = (
-                    assignment.principal_type,
-                    f"builds on hub '{hub.name}' with a working role there",
-                )
+        asked: set[str] = set()
+        for user in ctx.people(hub):
+            builder = _as_builder(ctx, user, hub)
+            if builder is None:
+                continue
+            asked.add(user.principal.id)
+            yield Requirement(
+                principal=builder.principal,
+                resource=hub,
+                operations=(HUB_JOIN,),
+                because=f"builds on hub '{hub.name}'",
+                roles=(AZURE_AI_DEVELOPER,),
+                status_if_missing=Status.WARN,
+                subject=f"{builder.principal.label}, {builder.reason},",
+                persona=builder,
+                note=NOTE,
+            )
         ancestors = set(ctx.model.tree.ancestors(hub.key))
-        for eligible in authz.eligibilities:
-            if eligible.scope_key in ancestors and ctx.role_grants(eligible.role_id, HUB_JOIN):
-                builders.setdefault(
-                    eligible.principal_id,
-                    (
-                        eligible.principal_type,
-                        f"is eligible for a role on hub '{hub.name}' that creates projects",
-                    ),
-                )
-        for principal_id, (kind, because) in sorted(builders.items()):
+        for eligible in sorted(authz.eligibilities, key=lambda e: e.principal_id):
+            principal_id = eligible.principal_id
+            if principal_id in asked or eligible.scope_key not in ancestors:
+                continue
+            if ctx.personas.service_identity(principal_id) is not None:
+                continue
+            if not ctx.role_grants(eligible.role_id, HUB_JOIN):
+                continue
             entry = authz.directory.get(principal_id)
             if entry is not None and entry.deleted:
                 continue
+            asked.add(principal_id)
             yield Requirement(
-                principal=ctx.principal(principal_id, kind or "User"),
+                principal=ctx.principal(principal_id, eligible.principal_type or "User"),
                 resource=hub,
                 operations=(HUB_JOIN,),
-                because=because,
+                because=f"is eligible for a role on hub '{hub.name}' that creates projects",
                 roles=(AZURE_AI_DEVELOPER,),
                 status_if_missing=Status.WARN,
+                note=NOTE,
             )
+
+
+def _as_builder(ctx: CheckContext, user: Classification, hub: Resource) -> Classification | None:
+    """The builder a person is to the hub: a builder persona; a reader whose roles create
+    compute, connections or jobs in the hub (a custom working role, not read-only); else None."""
+    if user.persona is Persona.BUILDER:
+        return user
+    if user.persona is not Persona.READER or user.declared:
+        return None
+    if not any(ctx.holds(user.principal.id, hub.id, op) for op in WORKING_OPERATIONS):
+        return None
+    working = tuple(
+        e for e in user.evidence if any(ctx.role_grants(e.role_id, op) for op in WORKING_OPERATIONS)
+    )
+    return dataclasses.replace(user, persona=Persona.BUILDER, evidence=working or user.evidence)
