@@ -1838,6 +1838,95 @@ def _net001_pass() -> Fixture:
     return f
 
 
+def _net001_openai_behind_firewall() -> Fixture:
+    """Search calls Azure OpenAI (vectorization) while Azure OpenAI refuses public traffic and
+    does not let trusted services through."""
+    f = base(aoai=True, search=True)
+    f.props(AOAI)["publicNetworkAccess"] = "Disabled"
+    f.props(AOAI)["networkAcls"] = {
+        "defaultAction": "Deny",
+        "bypass": "None",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+    }
+    return f
+
+
+def _net001_shared_link(f: Fixture, status: str) -> None:
+    f.props(SEARCH)["sharedPrivateLinkResources"] = [
+        {
+            "id": f"{SEARCH}/sharedPrivateLinkResources/spl-aoai",
+            "name": "spl-aoai",
+            "type": "Microsoft.Search/searchServices/sharedPrivateLinkResources",
+            "properties": {
+                "privateLinkResourceId": AOAI,
+                "groupId": "openai_account",
+                "status": status,
+                "provisioningState": "Succeeded",
+            },
+        }
+    ]
+
+
+@scenario(
+    "NET001",
+    "pass-shared-private-link",
+    "Azure OpenAI refuses public traffic without the bypass, but Search reaches it through an "
+    "approved shared private link.",
+)
+def _net001_pass_link() -> Fixture:
+    f = _net001_openai_behind_firewall()
+    _net001_shared_link(f, "Approved")
+    return f
+
+
+@scenario(
+    "NET001",
+    "fail-pending-shared-link",
+    "Azure OpenAI refuses public traffic without the bypass, and Search's shared private link "
+    "to it is still pending approval.",
+)
+def _net001_fail_pending() -> Fixture:
+    f = _net001_openai_behind_firewall()
+    _net001_shared_link(f, "Pending")
+    return f
+
+
+@scenario(
+    "NET001",
+    "pass-resource-instance-rule",
+    "The data storage account denies by default without AzureServices in its bypass, but "
+    "resource-instance rules name Search and Azure OpenAI.",
+)
+def _net001_pass_instance_rules() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.props(ST_DATA)["networkAcls"] = {
+        "defaultAction": "Deny",
+        "bypass": "Logging, Metrics",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+        "resourceAccessRules": [
+            {"tenantId": TENANT, "resourceId": SEARCH},
+            {"tenantId": TENANT, "resourceId": AOAI},
+        ],
+    }
+    return f
+
+
+@scenario(
+    "NET001",
+    "warn-key-connection",
+    "Search refuses public traffic and Azure OpenAI reaches it through a key connection: the "
+    "trusted-services bypass admits only managed identities, so allowing it would not help.",
+)
+def _net001_warn_key() -> Fixture:
+    f = base(aoai=True, search=True)
+    f.props(SEARCH)["publicNetworkAccess"] = "disabled"
+    f.props(SEARCH)["networkRuleSet"] = {"ipRules": [], "bypass": "AzureServices"}
+    f.get(f"{PROJECT}/connections/conn-search")["properties"]["authType"] = "ApiKey"
+    return f
+
+
 # OYD001 -------------------------------------------------------------------------------------------
 @scenario(
     "OYD001",
@@ -1980,6 +2069,33 @@ def _oyd003_trap_wildcard() -> Fixture:
     return f
 
 
+@scenario(
+    "OYD003",
+    "fail-ingestion",
+    "The Search connection says it serves On Your Data ingestion, and Search's identity holds "
+    "only Cognitive Services OpenAI User on Azure OpenAI (ingestion needs OpenAI Contributor).",
+)
+def _oyd003_fail_ingestion() -> Fixture:
+    f = base(aoai=True, search=True, blob=True)
+    f.get(f"{PROJECT}/connections/conn-search")["properties"]["metadata"]["Purpose"] = (
+        "On Your Data ingestion"
+    )
+    return f
+
+
+@scenario(
+    "OYD003",
+    "pass-ingestion",
+    "The Search connection says it serves On Your Data ingestion, and Search's identity holds "
+    "Cognitive Services OpenAI Contributor on Azure OpenAI.",
+)
+def _oyd003_pass_ingestion() -> Fixture:
+    f = _oyd003_fail_ingestion()
+    f.drop("search-mi/aoai/openai-user")
+    f.grant("search-mi/aoai/openai-contributor", AOAI, SEARCH_MI, arm.OPENAI_CONTRIBUTOR)
+    return f
+
+
 # OYD004 -------------------------------------------------------------------------------------------
 @scenario("OYD004", "fail", "Search's identity cannot read the documents in storage.")
 def _oyd004_fail() -> Fixture:
@@ -2029,6 +2145,38 @@ def _oyd005_warn() -> Fixture:
         aoai=True, embed=True, embed_account="aoai-second", embed_connection="conn-aoai-second"
     )
     f.drop("aoai-mi/embed/openai-user")
+    return f
+
+
+SPEECH = account_id("speech-fixture")
+SPEECH_MI = pid("sp:speech")
+
+
+@scenario(
+    "OYD005",
+    "pass-speech-connection",
+    "Besides chat and embedding resources, the project reaches a Speech account through an "
+    "Entra ID CognitiveService connection: Speech is not Azure OpenAI, so no chat or embedding "
+    "call to or from it is assumed.",
+)
+def _oyd005_pass_speech() -> Fixture:
+    f = base(aoai=True, embed=True)
+    speech = openai_account(SPEECH, SPEECH_MI, kind="SpeechServices")
+    speech["properties"]["endpoint"] = "https://speech-fixture.cognitiveservices.azure.com/"
+    f.add(speech)
+    f.principals[SPEECH_MI] = arm.principal(SPEECH_MI, "ServicePrincipal", "speech-fixture", [])
+    f.add(
+        connection(
+            PROJECT,
+            "conn-speech",
+            "CognitiveService",
+            "AAD",
+            "https://speech-fixture.cognitiveservices.azure.com/",
+            SPEECH,
+            Kind="Speech",
+        )
+    )
+    f.grant("ana/speech/cs-user", SPEECH, ANA, arm.COGNITIVE_SERVICES_USER)
     return f
 
 
@@ -2130,11 +2278,41 @@ def _stg001_fail() -> Fixture:
 
 
 @scenario(
-    "STG001", "fail-files", "On identity-based storage, the hub's identity has no file data role."
+    "STG001",
+    "pass-hub-identity-blob-only",
+    "On identity-based storage, the hub's identity holds Storage Blob Data Contributor and no "
+    "file role: the file role for prompt flow is the users' (PFL001), not the hub's.",
 )
-def _stg001_fail_files() -> Fixture:
+def _stg001_pass_blob_only() -> Fixture:
     f = base(identity_storage=True)
     f.drop("hub-mi/hubst/file")
+    return f
+
+
+@scenario(
+    "STG001",
+    "fail-private-project-identity",
+    "The identity-based hub storage refuses public traffic, and the project's identity has no "
+    "Storage File Data Privileged Contributor on it.",
+)
+def _stg001_fail_private() -> Fixture:
+    f = base(identity_storage=True)
+    f.props(ST_HUB)["publicNetworkAccess"] = "Disabled"
+    return f
+
+
+@scenario(
+    "STG001",
+    "pass-private-project-identity",
+    "The identity-based hub storage refuses public traffic, and the project's identity holds "
+    "Storage File Data Privileged Contributor on it.",
+)
+def _stg001_pass_private() -> Fixture:
+    f = base(identity_storage=True)
+    f.props(ST_HUB)["publicNetworkAccess"] = "Disabled"
+    f.grant(
+        "project-mi/hubst/file", ST_HUB, PROJECT_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    )
     return f
 
 

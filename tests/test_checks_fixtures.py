@@ -113,12 +113,15 @@ EXPECTED: dict[str, Expect] = {
     "INS001/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
     "NET001/fail": setting(SEARCH, "properties.networkRuleSet.bypass"),
     "NET001/fail-storage": setting(ST_DATA, "properties.networkAcls.bypass"),
+    "NET001/fail-pending-shared-link": setting(AOAI, "properties.networkAcls.bypass"),
+    "NET001/warn-key-connection": Expect(WARN, Cause.CONFIGURATION, None, SEARCH),
     "OYD001/fail": role(FAIL, AOAI_MI, SEARCH, arm.SEARCH_INDEX_DATA_READER),
     "OYD001/fail-index-schema": role(FAIL, AOAI_MI, SEARCH, arm.SEARCH_SERVICE_CONTRIBUTOR),
     "OYD001/unknown-search-missing": unknown("conn-search"),
     "OYD002/fail": role(WARN, AOAI_MI, SEARCH, arm.SEARCH_INDEX_DATA_CONTRIBUTOR),
     "OYD002/fail-storage": role(WARN, AOAI_MI, ST_DATA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
     "OYD003/fail": role(WARN, SEARCH_MI, AOAI, arm.OPENAI_USER),
+    "OYD003/fail-ingestion": role(WARN, SEARCH_MI, AOAI, arm.OPENAI_CONTRIBUTOR),
     "OYD004/fail": role(WARN, SEARCH_MI, ST_DATA, arm.STORAGE_BLOB_DATA_READER),
     "OYD005/fail": role(FAIL, AOAI_MI, "aoai-embed", arm.OPENAI_USER),
     "OYD005/fail-key-connection": setting("conn-aoai-embeddings", "properties.authType"),
@@ -134,7 +137,9 @@ EXPECTED: dict[str, Expect] = {
         WARN, CARA, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
     ),
     "STG001/fail": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
-    "STG001/fail-files": role(FAIL, HUB_MI, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR),
+    "STG001/fail-private-project-identity": role(
+        FAIL, PROJECT, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    ),
     "STG001/unknown-storage-missing": unknown(ST_HUB),
     "STG002/fail": role(FAIL, HUB_MI, ST_DATA, arm.STORAGE_BLOB_DATA_READER),
 }

@@ -157,7 +157,10 @@ def test_text_without_snapshot_still_explains(capsys):
         "explain",
         "AuthenticationTypeDisabled: Key based authentication is disabled for this resource.",
     )
-    assert code == 0 and "re-enable key authentication" in out and "--snapshot" in out
+    assert code == 0 and "--snapshot" in out
+    # the Entra ID path first; re-enabling keys only as an option with its cost (issue 11)
+    text = " ".join(out.split())
+    assert "switch the connection to Entra ID" in text and "security cost" in text
 
 
 def test_unrecognised_text_lists_what_is_recognised(capsys):

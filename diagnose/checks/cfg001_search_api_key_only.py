@@ -1,9 +1,6 @@
-from diagnose.checks._common import (
-    DOCS_SEARCH_ENABLE_RBAC,
-    SEARCH_CATEGORIES,
-    reached_with_entra_id,
-)
+from diagnose.checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
+from diagnose.checks._services import reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE
@@ -24,7 +21,14 @@ def search_api_key_only(ctx: CheckContext):
     What it checks: every Search service reached with Entra ID (an Entra ID connection, or an
     Azure OpenAI resource querying it for "add your data" through an Entra ID connection)
     accepts role-based access: its
-    authOptions is aadOrApiKey, or local authentication is disabled.
+    authOptions is aadOrApiKey, or local authentication is disabled. Only Azure OpenAI queries
+    Search for "add your data": a `CognitiveService` connection to a Speech or Content Safety
+    account does not make it a caller.
+
+    Who needs it: no role: the switch decides before any role is looked at. A Search service in
+    API-key-only mode that an Entra ID connection or Azure OpenAI's identity reaches is a
+    failure for every caller at once, people (the users of the connection, whatever their
+    persona) and identities alike; when the snapshot does not show the mode, unknown.
 
     Why it matters: a new Search service accepts API keys only. In that mode every Entra ID
     token gets 403, whatever roles the caller holds: role assignments look right and still

@@ -1,4 +1,4 @@
-from diagnose.checks._common import DOCS_IDENTITY_STORAGE
+from diagnose.checks._common import DOCS_IDENTITY_STORAGE, OPENAI_KINDS
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -10,7 +10,7 @@ from diagnose.engine.api import (
     check,
 )
 from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT
+from diagnose.model.resources import COGNITIVE_ACCOUNT, SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
 
 AUTHENTICATION_TYPE_DISABLED = ErrorText(
     "AuthenticationTypeDisabled",
@@ -18,7 +18,8 @@ AUTHENTICATION_TYPE_DISABLED = ErrorText(
     "Azure OpenAI / AI services",
     "the resource has local (key) authentication disabled while the caller, usually a "
     "connection, still uses an API key",
-    "switch the connection to Entra ID, or re-enable key authentication",
+    "switch the connection to Entra ID and give its users the data roles (re-enabling key "
+    "authentication is an option only at its security cost)",
     r"AuthenticationTypeDisabled|Key based authentication is disabled",
 )
 
@@ -28,7 +29,8 @@ KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
     "storage account.",
     "Storage",
     "the storage account has shared key access disabled while a caller uses an account key or SAS",
-    "switch the caller (connection, datastore) to Entra ID, or allow shared key access",
+    "switch the caller (connection, datastore) to Entra ID and give it the data roles "
+    "(allowing shared key access again is an option only at its security cost)",
     r"KeyBasedAuthenticationNotPermitted",
 )
 
@@ -47,12 +49,21 @@ def key_auth_disabled(ctx: CheckContext):
     resource that refuses keys (Azure OpenAI / AI services or Search with disableLocalAuth,
     storage with allowSharedKeyAccess false).
 
+    Who needs it: no role: the connection's authentication is the problem, and such a
+    connection is a failure whoever uses it. The fix moves the need onto roles: once the
+    connection uses Entra ID, its users need the data role on the target (Cognitive Services
+    OpenAI User, Search Index Data Reader, Storage Blob Data Contributor: CON001-CON003 check
+    them, as failures for builders and warnings for administrators).
+
     Why it matters: such a connection can never work: calls fail with
     "AuthenticationTypeDisabled: Key based authentication is disabled for this resource" or
     KeyBasedAuthenticationNotPermitted, and no role assignment changes that.
 
-    How to fix: switch the connection to Entra ID (and give its users the data roles the CON
-    checks list), or, if policy allows, re-enable key authentication on the resource.
+    How to fix: switch the connection to Entra ID and give its users the data roles the CON
+    checks list. Re-enabling key authentication on the resource would also make it work, but
+    it is not planned here: it is an option with a security cost (a key gives full data access
+    to whoever holds it, with no per-user identity or audit) that undoes a choice someone made,
+    often by policy.
     """
     for connection in ctx.all_connections():
         if not connection.uses_key:
@@ -64,13 +75,9 @@ def key_auth_disabled(ctx: CheckContext):
             target.type in (COGNITIVE_ACCOUNT, SEARCH_SERVICE)
             and target.prop("disableLocalAuth") is True
         ):
-            setting, value, switch = "properties.disableLocalAuth", False, "disableLocalAuth"
+            switch, enable = "disableLocalAuth", "disableLocalAuth false"
         elif target.type == STORAGE_ACCOUNT and target.prop("allowSharedKeyAccess") is False:
-            setting, value, switch = (
-                "properties.allowSharedKeyAccess",
-                True,
-                "allowSharedKeyAccess: false",
-            )
+            switch, enable = "allowSharedKeyAccess: false", "allowSharedKeyAccess true"
         else:
             continue
         yield Draft(
@@ -78,22 +85,31 @@ def key_auth_disabled(ctx: CheckContext):
             resource=connection.id,
             cause=Cause.CONFIGURATION,
             message=f"The {connection.label} authenticates with {connection.auth_type_name}, but "
-            f"{describe(target)} refuses keys ({switch}): calls through it always fail.",
+            f"{describe(target)} refuses keys ({switch}): calls through it always fail. The "
+            f"way forward is Entra ID: switch the connection to Entra ID and give its users "
+            f"the data role on {describe(target)} ({_data_role(target)}). Re-enabling key "
+            f"authentication ({enable}) is an option, not a fix planned here: it has a "
+            "security cost (a key gives full data access to whoever holds it, with no "
+            "per-user identity or audit) and undoes a choice someone made, often by policy.",
             remediations=(
                 Remediation(
                     kind=RemediationKind.CONFIGURATION,
-                    summary=f"Switch {connection.label} to Entra ID (recommended).",
+                    summary=f"Switch {connection.label} to Entra ID, then give its users the "
+                    f"data role ({_data_role(target)}).",
                     resource=connection.id,
                     setting="properties.authType",
                     value="AAD",
                 ),
-                Remediation(
-                    kind=RemediationKind.CONFIGURATION,
-                    summary=f"Or re-enable key authentication on {describe(target)}.",
-                    resource=target.id,
-                    setting=setting,
-                    value=value,
-                ),
             ),
             details={"authType": connection.auth_type_name, "target": target.id},
         )
+
+
+def _data_role(target: Resource) -> str:
+    if target.type == SEARCH_SERVICE:
+        return "Search Index Data Reader, which CON002 checks"
+    if target.type == STORAGE_ACCOUNT:
+        return "Storage Blob Data Contributor, which CON003 checks"
+    if target.kind in OPENAI_KINDS:
+        return "Cognitive Services OpenAI User, which CON001 checks"
+    return "the service's data role, such as Cognitive Services User"

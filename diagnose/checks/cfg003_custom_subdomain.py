@@ -1,6 +1,7 @@
 import re
 
-from diagnose.checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
+from diagnose.checks._common import DOCS_SUBDOMAIN
+from diagnose.checks._services import reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT
@@ -8,7 +9,7 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
 
 @check(
     id="CFG003",
-    title="Azure OpenAI resources used with Entra ID have a custom subdomain",
+    title="Azure OpenAI / AI services resources used with Entra ID have a custom subdomain",
     severity=Severity.HIGH,
     scenario="No custom subdomain",
     docs=(DOCS_SUBDOMAIN,),
@@ -17,7 +18,15 @@ def custom_subdomain(ctx: CheckContext):
     """
     What it checks: every Azure OpenAI / AI services resource reached with Entra ID (an Entra ID
     connection, or another service's managed identity when an Entra ID connection reaches it)
-    has a custom subdomain.
+    has a custom subdomain. Every Azure AI services resource reached by an Entra ID connection
+    counts (Speech and Content Safety need a custom subdomain for Entra ID too); among
+    service-to-service calls only Search calling Azure OpenAI does (a Speech account is not
+    Azure OpenAI).
+
+    Who needs it: no role: without a custom subdomain no Entra ID token is accepted, whoever
+    holds which role. It is a failure for every user of the Entra ID connection (builder or
+    administrator alike) and for the Search identity that vectorizes with the resource; a
+    resource reached only with keys is not asked.
 
     Why it matters: Entra ID authentication needs the resource's own endpoint
     (https://<subdomain>.openai.azure.com); the regional endpoint of a resource without a custom

@@ -4,10 +4,10 @@ from diagnose.checks._common import (
     SEARCH_INDEX_DATA_READER,
     SEARCH_INDEXES_READ,
     SEARCH_SERVICE_CONTRIBUTOR,
-    service_pairs,
     workspace_chain,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
+from diagnose.checks._services import openai_pairs
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -29,6 +29,13 @@ def openai_reads_search(ctx: CheckContext):
     Microsoft.Search/searchServices/indexes/documents/read (a data action) and
     Microsoft.Search/searchServices/indexes/read (an action, to read the index schema) on the
     Search service. Targets of those connections that were not collected are reported unknown.
+    A `CognitiveService` connection to a Speech or Content Safety account is not Azure OpenAI.
+
+    Who needs it: the Azure OpenAI resource's system-assigned managed identity, not the people
+    chatting (CON001 and CON002 check those). Search Index Data Reader (documents) and Search
+    Service Contributor (the index schema, for field mapping) are what the docs name for
+    inference; a missing one is a failure, since every "add your data" chat over that index
+    needs both. With key connections nothing is asked.
 
     Why it matters: with "add your data" the Azure OpenAI service queries Search as itself, not
     as the user. Without these roles the chat playground fails with a Search 403 even when every
@@ -39,7 +46,7 @@ def openai_reads_search(ctx: CheckContext):
     """
     for _, workspace in ctx.workspaces():
         yield from workspace_chain(ctx, workspace).unknown
-    for workspace, account, search in service_pairs(ctx, "ai", "search"):
+    for workspace, account, search in openai_pairs(ctx, "ai", "search"):
         identity = ctx.identity(account)
         if identity is None:
             continue  # IDN001 reports the missing identity

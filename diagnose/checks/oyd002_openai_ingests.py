@@ -10,9 +10,9 @@ from diagnose.checks._common import (
     SEARCH_SERVICE_CONTRIBUTOR,
     SEARCH_SKILLSETS_WRITE,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
-    service_pairs,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED, STORAGE_PERMISSION_MISMATCH
+from diagnose.checks._services import openai_pairs
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -32,6 +32,14 @@ def openai_ingests(ctx: CheckContext):
     connection the service uses the key), the Azure OpenAI resource's managed identity can
     write documents and create indexes, indexers, data sources and skillsets on Search, and read
     and write blobs on the storage account. Reported as a warning: only ingestion needs it.
+    A `CognitiveService` connection to a Speech or Content Safety account is not Azure OpenAI.
+
+    Who needs it: the Azure OpenAI resource's system-assigned managed identity, which runs the
+    ingestion job as itself: Search Index Data Contributor and Search Service Contributor on
+    Search, Storage Blob Data Contributor on the storage account. A missing role is a warning,
+    never a failure: the snapshot does not show whether anyone ingests through "add your data"
+    (chats over an existing index need only what OYD001 checks). People are asked nothing
+    here: CON001 and CON002 check the users of the connections.
 
     Why it matters: ingesting files through "add your data" makes the Azure OpenAI service read
     the uploaded files from storage, write the preprocessed chunks back, and create the index
@@ -41,7 +49,7 @@ def openai_ingests(ctx: CheckContext):
     service, and Storage Blob Data Contributor on the storage account, to the Azure OpenAI
     resource's managed identity.
     """
-    for workspace, account, search in service_pairs(ctx, "ai", "search"):
+    for workspace, account, search in openai_pairs(ctx, "ai", "search"):
         identity = ctx.identity(account)
         if identity is None:
             continue
@@ -67,7 +75,7 @@ def openai_ingests(ctx: CheckContext):
             roles=(SEARCH_SERVICE_CONTRIBUTOR,),
             status_if_missing=Status.WARN,
         )
-    for workspace, account, storage in service_pairs(ctx, "ai", "blob"):
+    for workspace, account, storage in openai_pairs(ctx, "ai", "blob"):
         identity = ctx.identity(account)
         if identity is None:
             continue

@@ -25,6 +25,12 @@ def search_reads_storage(ctx: CheckContext):
     Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on the storage
     account. Reported as a warning: only indexers that pull from storage need it.
 
+    Who needs it: the Search service's system-assigned managed identity, which the indexer
+    runs as: Storage Blob Data Reader (Storage Blob Data Contributor when a knowledge store
+    writes back). A missing role is a warning, never a failure: the snapshot does not show
+    whether an indexer pulls from that storage account. People are asked nothing here (CON003
+    checks the users of the blob connection).
+
     Why it matters: Search indexers read source documents as the Search service's identity;
     without a blob data role the indexer fails and the index stays empty.
 

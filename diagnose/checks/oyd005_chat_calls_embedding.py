@@ -3,9 +3,9 @@ from diagnose.checks._common import (
     EMBEDDINGS,
     OPENAI_USER,
     mentions_embedding,
-    workspace_chain,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
+from diagnose.checks._services import openai_connections
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -33,7 +33,15 @@ def chat_calls_embedding(ctx: CheckContext):
     resources, the chat resource's managed identity holds the embeddings data action on the
     embedding resource, and the embedding connection uses Entra ID. A connection whose name or
     metadata mentions "embed" is taken as the embedding one; without such a hint both
-    directions are checked and reported as warnings.
+    directions are checked and reported as warnings. Only resources reached as Azure OpenAI
+    count: a `CognitiveService` connection to a Speech or Content Safety account is not one.
+
+    Who needs it: the chat resource's system-assigned managed identity needs Cognitive
+    Services OpenAI User on the embedding resource (the docs: "required only if using two
+    Azure OpenAI resources"). When a connection marks which resource serves embeddings, a
+    missing role, or an embedding connection that does not use Entra ID, is a failure; when
+    nothing says which serves what, each direction is a warning. People are asked nothing
+    here (CON001 checks the users of each connection).
 
     Why it matters: with chat and embedding models in separate resources, "add your data" makes
     the chat resource call the embedding deployment as its own identity. That needs a data role
@@ -45,7 +53,7 @@ def chat_calls_embedding(ctx: CheckContext):
     """
     seen: set[tuple[str, str]] = set()
     for _, workspace in ctx.workspaces():
-        accounts = list(workspace_chain(ctx, workspace).ai)
+        accounts = openai_connections(ctx, workspace)
         if len(accounts) < 2:
             continue
         embedding = [(c, a) for c, a in accounts if mentions_embedding(c)]

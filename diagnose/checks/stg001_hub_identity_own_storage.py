@@ -17,57 +17,85 @@ from diagnose.checks._error_texts import (
     STORAGE_PERMISSION_MISMATCH,
 )
 from diagnose.engine.api import Draft, Requirement, Severity, check
-from diagnose.engine.context import CheckContext
+from diagnose.engine.context import CheckContext, describe
+from diagnose.model.resources import Resource
+
+DOCS_PRIVATE_PLAYGROUND = (
+    "https://learn.microsoft.com/azure/ai-foundry/how-to/secure-data-playground"
+)
+FILE_OPERATIONS = (FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS, FILE_WRITE_BACKUP_SEMANTICS)
 
 
 @check(
     id="STG001",
-    title="The hub's identity can use the hub's own storage",
+    title="The hub's and projects' identities can use the hub's own storage",
     severity=Severity.HIGH,
     scenario="Hub's own storage (identity mode)",
-    docs=(DOCS_IDENTITY_STORAGE,),
+    docs=(DOCS_IDENTITY_STORAGE, DOCS_PRIVATE_PLAYGROUND),
     explains=(STORAGE_PERMISSION_MISMATCH, PROMPT_FLOW_STORAGE_AUTHENTICATION),
 )
 def hub_identity_own_storage(ctx: CheckContext):
     """
-    What it checks: when a hub reaches its storage with Entra ID, the hub's managed identity
-    holds the blob data actions and the Azure Files data actions (with backup semantics) on the
-    hub's storage account.
+    What it checks: when a hub reaches its storage with Entra ID (systemDatastoresAuthMode
+    identity), the identity the hub uses for its own datastores (its system-assigned identity,
+    or its primary user-assigned identity when it has no system one) holds the blob data
+    actions on the hub's storage account; and when that storage account also refuses public
+    traffic (publicNetworkAccess Disabled), the managed identity of each of the hub's projects
+    holds the Azure Files data actions with backup semantics on it.
 
-    Why it matters: the hub itself writes run artifacts, prompt flow snapshots and uploaded data
-    to its storage. In identity mode it has no key to fall back on, so a missing role breaks
-    uploads and flow runs for everyone.
+    Who needs it: only identities, never people. The hub's identity needs Storage Blob Data
+    Contributor (the docs' table for identity-based hub storage; the portal assigns it when it
+    creates the hub): without it, a failure. The Azure Files role for prompt flow is the user's
+    (PFL001 checks the people) and, on private hub storage, the project's identity's: a project
+    identity without Storage File Data Privileged Contributor there is a failure. The hub's
+    identity is not asked for the file role: prompt flow does not open its files as the hub.
+    Readers, builders and administrators are asked nothing here.
 
-    How to fix: assign Storage Blob Data Contributor and Storage File Data Privileged Contributor
-    on the storage account to the hub's managed identity.
+    Why it matters: in identity mode nobody falls back on the account key. The hub reads and
+    writes its datastores' blobs (uploads, run artifacts, indexes it builds) as its own
+    identity; behind a private endpoint, a project's flows open their Azure Files share as the
+    project's identity, which needs the BackupSemantics actions only the Storage File Data
+    Privileged roles grant. A missing role breaks uploads and flow runs for everyone.
+
+    How to fix: assign Storage Blob Data Contributor on the storage account to the hub's
+    managed identity, and, for private hub storage, Storage File Data Privileged Contributor on
+    it to each project's managed identity (which also needs Reader on the storage account's
+    private endpoints, which the snapshot does not hold).
     """
     for hub in ctx.hubs:
         if not uses_identity_storage(hub):
             continue
         storage = hub_storage(ctx, hub)
-        identity = hub_identity(ctx, hub)
         if isinstance(storage, Draft):
             yield storage
             continue
-        if storage is None or identity is None:
-            continue  # IDN001 reports a hub without an identity
-        because = "reaches the hub's own storage, which uses Entra ID"
-        yield Requirement(
-            principal=identity,
-            resource=storage,
-            operations=(BLOB_READ, BLOB_WRITE),
-            because=because,
-            roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
-        )
-        yield Requirement(
-            principal=identity,
-            resource=storage,
-            operations=(
-                FILE_READ,
-                FILE_WRITE,
-                FILE_READ_BACKUP_SEMANTICS,
-                FILE_WRITE_BACKUP_SEMANTICS,
-            ),
-            because=because,
-            roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,),
-        )
+        if storage is None:
+            continue
+        identity = hub_identity(ctx, hub)
+        if identity is not None:  # else IDN001 reports a hub without an identity
+            yield Requirement(
+                principal=identity,
+                resource=storage,
+                operations=(BLOB_READ, BLOB_WRITE),
+                because=f"reads and writes the datastores of {describe(hub)} on its own "
+                "storage, which uses Entra ID",
+                roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
+            )
+        if not _private(storage):
+            continue
+        for project in ctx.projects(hub):
+            project_identity = ctx.identity(project)
+            if project_identity is None:
+                continue
+            yield Requirement(
+                principal=project_identity,
+                resource=storage,
+                operations=FILE_OPERATIONS,
+                because=f"opens the prompt flow files of {describe(project)} on the hub's "
+                "storage, which uses Entra ID and refuses public traffic",
+                roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,),
+            )
+
+
+def _private(storage: Resource) -> bool:
+    return str(storage.prop("publicNetworkAccess") or "").lower() == "disabled"
