@@ -79,7 +79,7 @@ def foundry_project_users(ctx: CheckContext):
         for user in ctx.people(project):
             hub_era = _hub_era_roles(ctx, user.principal.id, project, account)
             if hub_era and user.persona is not Persona.BUILDER and not user.declared:
-                user = Classification(user.principal, Persona.BUILDER, project.id, hub_era[:3])
+                user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
             requirement = person_requirement(
                 user, project, (AGENTS_WRITE,), because, (FOUNDRY_USER,)
             )
