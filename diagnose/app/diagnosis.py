@@ -126,7 +126,7 @@ def diagnose_snapshot(
     if load_errors:
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
-    report = build_report(result, model, engine.evaluator)
+    report = build_report(result, model, engine.evaluator, declared)
     return Diagnosis(
         snapshot,
         report,
