@@ -253,6 +253,16 @@ PROBLEMS = [
         "Ana Lopez: builder\nAna Lopez: reader\n",
         "'Ana Lopez' is declared on line 1 and again on line 2",
     ),
+    (
+        "p.json",
+        '{"Ana Lopez": "builder",\n"Ana Lopez": "reader"}',
+        "'Ana Lopez' is declared twice (first on line 1)",
+    ),
+    (
+        "p.yaml",
+        "{Ana Lopez: builder, Ana Lopez: reader}\n",
+        "'Ana Lopez' is declared on line 1 and again on line 1",
+    ),
     ("p.yaml", "a: &x builder\nb: *x\n", "uses a YAML anchor or alias (line 1)"),
     (
         "p.yaml",

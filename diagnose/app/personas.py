@@ -185,7 +185,30 @@ def _load_json(text: str, path: str) -> tuple[Any, dict[str, int]]:
         ) from None
     if nesting_deeper_than(document, MAX_JSON_DEPTH):
         raise _too_deep(path)
-    return document, _json_key_lines(text, document)
+    key_lines = _json_key_lines(text, document)
+    if isinstance(document, dict):
+        _no_duplicate_keys(text, path, key_lines)
+    return document, key_lines
+
+
+def _no_duplicate_keys(text: str, path: str, key_lines: dict[str, int]) -> None:
+    """A name written twice (orjson, like every JSON parser, keeps the last silently)."""
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                first = key_lines.get(key)
+                raise BadInput(
+                    f"{key!r} is declared twice" + (f" (first on line {first})" if first else ""),
+                    where=path,
+                    fix="give each principal one line",
+                )
+            seen.add(key)
+        return dict(items)
+
+    json.loads(text, object_pairs_hook=pairs)  # valid and shallow: orjson read it
 
 
 def _json_key_lines(text: str, document: Any) -> dict[str, int]:
@@ -235,7 +258,7 @@ def _scan_yaml(text: str, path: str) -> dict[str, int]:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise BadInput(
-                f"uses a YAML anchor or alias (line {event.start_mark.line + 1}), which a "
+                f"uses a YAML anchor or alias (line {_line(event)}), which a "
                 "personas file does not need",
                 where=path,
                 fix="write each name and persona out",
@@ -244,7 +267,7 @@ def _scan_yaml(text: str, path: str) -> dict[str, int]:
             documents += 1
             if documents > 1:
                 raise BadInput(
-                    f"holds more than one YAML document (line {event.start_mark.line + 1})",
+                    f"holds more than one YAML document (line {_line(event)})",
                     where=path,
                     fix="keep one mapping of names to personas",
                 )
@@ -256,14 +279,15 @@ def _scan_yaml(text: str, path: str) -> dict[str, int]:
                 and top[1] % 2 == 0
                 and isinstance(event, yaml.ScalarEvent)
             ):
-                line = event.start_mark.line + 1
-                first = key_lines.setdefault(event.value, line)
-                if first != line:
+                line = _line(event)
+                first = key_lines.get(event.value)
+                if first is not None:
                     raise BadInput(
                         f"{event.value!r} is declared on line {first} and again on line {line}",
                         where=path,
                         fix="give each principal one line",
                     )
+                key_lines[event.value] = line
             top[1] += 1
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -274,6 +298,12 @@ def _scan_yaml(text: str, path: str) -> dict[str, int]:
             depth -= 1
             stack.pop()
     return key_lines
+
+
+def _line(event: Any) -> int:
+    """The 1-based line an event of the YAML parser starts on (0 when unknown)."""
+    mark = getattr(event, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 0
 
 
 def _too_deep(path: str) -> BadInput:
