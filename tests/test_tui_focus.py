@@ -117,3 +117,23 @@ async def test_the_detail_pane_says_who_a_finding_is_about() -> None:
         text = " ".join(plain(app.query_one("#explain-text")).split())
         count = len(run.report.findings[several].affected_principals)
         assert f"Affects {count}: " in text and "(builder)" in text
+
+
+def test_a_finding_for_several_principals_is_found_by_each_of_them() -> None:
+    """The table names how many it stands for; picking one of them (hub tree) or searching
+    for a name or a persona finds it, not only its first principal."""
+    from diagnose.tui.data import FindingFilter, FindingIndex, principal_text
+
+    run = demo_run()
+    index = FindingIndex(run.report.findings)
+    several = next(
+        i
+        for i, f in enumerate(index.findings)
+        if f.principal is None and len(f.affected_principals) > 1
+    )
+    finding = index.findings[several]
+    assert principal_text(finding) == f"{len(finding.affected_principals)} principals"
+    for affected in finding.affected_principals:
+        assert several in index.select(FindingFilter(principal=affected.id.upper()))
+        assert several in index.select(FindingFilter(text=affected.display_name or affected.id))
+    assert several in index.select(FindingFilter(text="builder"))

@@ -54,7 +54,12 @@ def render_markdown(report: Report) -> str:
             "|---|---|---|---|---|---|",
         ]
         for number, finding in enumerate(report.findings, 1):
-            principal = md(finding.principal.label) if finding.principal else ""
+            several = len(finding.affected_principals)
+            principal = (
+                md(finding.principal.label)
+                if finding.principal
+                else (f"{several} principals" if several > 1 else "")
+            )
             out.append(
                 f"| {number} | {finding.status.value} | {finding.severity.value} | "
                 f"{finding.check_id} | {principal} | {md(_short(finding.resource))} |"
