@@ -26,7 +26,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
         "why can't P ...? only its requirements, as a builder (as --principal)",
         "focus_principal",
     ),
-    ("Show everyone", "undo the focus on a principal", "focus_principal('')"),
+    ("Clear the principal focus", "show everyone again", "focus_principal('')"),
     ("Help", "keys and what the selected check looks at", "help"),
     ("Search findings", "search the findings by text", "search"),
     ("Filter findings", "filter by severity, status or check", "filter"),
