@@ -68,3 +68,44 @@ def test_the_code_is_ruff_clean():
     assert ruff, "ruff is in the test extra: pip install -e '.[test]'"
     result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _command(after: str) -> list[str]:
+    """The arguments of the README's command line that starts with `after`."""
+    block = README[README.index(after) :]
+    command = block[: block.index("```")].replace("\\\n", " ")
+    return [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', command)[1:]]
+
+
+def test_the_personas_example_of_the_readme_runs(capsys, tmp_path, monkeypatch):
+    """The example file, written where the example command reads it: its declarations win
+    (Ana, an Owner, is declared a reader and leaves the connection findings) and the findings
+    say where their personas come from."""
+    import json
+
+    start = README.index("```yaml\n# personas.yaml")
+    example = README[start + len("```yaml\n") : README.index("```", start + 3)]
+    (tmp_path / "personas.yaml").write_text(example, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = _command("diagnose --demo --personas personas.yaml")
+    assert argv == ["--demo", "--personas", "personas.yaml"]
+    assert main([*argv, "--json"]) == 1  # the demo hub has failures
+    report = json.loads(capsys.readouterr().out)
+    assert report["target"]["personas"] == "--personas personas.yaml"
+    people = [f for f in report["findings"] if f["checkId"].startswith("CON")]
+    assert people and all(
+        a["displayName"] != "Ana Lopez" for f in people for a in f["affectedPrincipals"]
+    )
+    declared = [f["persona"] for f in people if "persona" in f]
+    assert declared and all(p["declared"] == "--personas personas.yaml" for p in declared)
+    assert main(argv) == 1
+    assert "(declared by --personas personas.yaml)" in capsys.readouterr().out
+
+
+def test_the_principal_example_of_the_readme_runs(capsys):
+    argv = _command('diagnose --demo --principal "Chen Wei"')
+    assert argv == ["--demo", "--principal", "Chen Wei"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "focus (--principal): user Chen Wei" in out
+    assert "Chen Wei, a builder (declared by --principal)" in " ".join(out.split())

@@ -5,6 +5,7 @@
     diagnose(source, options)     -> Diagnosis     load, run the checks, build the report
     diagnose_snapshot(snapshot)   -> Diagnosis     the same on a snapshot already read
     rediagnose(diagnosis)         -> Diagnosis     the same checks again (the UI's re-run)
+    focus(diagnosis, principals)  -> Diagnosis     the same run, only about these principals
     plan(diagnosis)               -> fix plan      each change once, verified first
     access(snapshot, question)    -> AccessAnswer  one access question, with its evidence
     explain(text, snapshot)       -> Explanation   an Azure error message, explained
@@ -26,6 +27,7 @@ from diagnose.app.diagnosis import (
     Diagnosis,
     diagnose,
     diagnose_snapshot,
+    focus,
     plan,
     rediagnose,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "diagnose",
     "diagnose_snapshot",
     "explain",
+    "focus",
     "list_checks",
     "load",
     "narrow_to_project",

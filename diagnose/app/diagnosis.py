@@ -15,6 +15,8 @@ from typing import Any
 
 from diagnose.app.sources import Progress, Source, load
 from diagnose.engine.api import CheckInfo, Finding
+from diagnose.engine.personas import Declarations
+from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.report.model import CollectionError, PlannedFix, Report
@@ -32,6 +34,15 @@ class DiagnoseOptions:
     creator: str | None = None
     """Also check that this principal can create hubs: an object id, or a display name or
     user principal name the snapshot knows."""
+    principals: tuple[str, ...] = ()
+    """"Why can't P ...?" (--principal, repeatable): object ids, user principal names or
+    display names. Only their requirements (each as a builder, whatever roles it holds) and
+    those of the service identities remain."""
+    personas: str | None = None
+    """The organisation's personas file (--personas FILE, JSON or YAML): principal or group ->
+    reader | builder | administrator, overriding what the roles suggest."""
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    """The most the personas file may hold (--max-input-bytes)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +61,9 @@ class Diagnosis:
     options: DiagnoseOptions = field(default_factory=DiagnoseOptions)
     creator: str | None = None
     """The object id options.creator resolved to in this snapshot."""
+    declarations: Declarations | None = None
+    """What options.principals and options.personas resolved to in this snapshot (object
+    ids), None when neither was given."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -73,7 +87,11 @@ def diagnose(
 ) -> Diagnosis:
     """Read or collect the source, then run the checks (see diagnose_snapshot). BadInput for
     what the user must change: an unreadable source, an unknown check id, an unknown
-    creator."""
+    creator or principal, a personas file that cannot be used."""
+    if options is not None and options.personas:  # a bad file fails before a collection
+        from diagnose.app.personas import read_personas
+
+        read_personas(options.personas, options.max_input_bytes)
     loaded = load(source, progress)
     if progress is not None:
         progress.stage(f"running the checks on {len(loaded.snapshot.data['resources'])} resources")
@@ -88,6 +106,7 @@ def diagnose_snapshot(
 ) -> Diagnosis:
     """Run the selected checks on a snapshot already read, and build the report. Checks that
     could not be loaded are reported as check errors, never dropped silently."""
+    from diagnose.app.personas import declarations
     from diagnose.engine.registry import load_checks, select_checks
     from diagnose.engine.runner import CheckError, Engine
     from diagnose.model.lookup import resolve_principal
@@ -98,22 +117,43 @@ def diagnose_snapshot(
     checks, load_errors = load_checks()
     selected = select_checks(checks, list(options.select), list(options.ignore))
     model = Model(snapshot)
-    creator = resolve_principal(model, options.creator) if options.creator else None
-    engine = Engine(model, creator=creator, fixes=FixPlan)
+    creator = resolve_principal(model, options.creator, "--creator") if options.creator else None
+    declared = declarations(
+        model, options.principals, options.personas, max_bytes=options.max_input_bytes
+    )
+    engine = Engine(model, creator=creator, fixes=FixPlan, declarations=declared)
     result = engine.run(selected)
     if load_errors:
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
-    report = build_report(result, model, engine.evaluator)
+    report = build_report(result, model, engine.evaluator, declared)
     return Diagnosis(
-        snapshot, report, tuple(checks), model, engine.evaluator, tuple(requests), options, creator
+        snapshot,
+        report,
+        tuple(checks),
+        model,
+        engine.evaluator,
+        tuple(requests),
+        options,
+        creator,
+        declared,
     )
 
 
-def rediagnose(diagnosis: Diagnosis) -> Diagnosis:
+def rediagnose(diagnosis: Diagnosis, options: DiagnoseOptions | None = None) -> Diagnosis:
     """The same checks run again on the same snapshot (the UI's re-run of a snapshot or the
-    demo): a fresh evaluation, the same options."""
-    return diagnose_snapshot(diagnosis.snapshot, diagnosis.options, requests=diagnosis.requests)
+    demo): a fresh evaluation, the same options (the focus and the personas file, read
+    again, included), or the options given (the UI's focus on a principal)."""
+    return diagnose_snapshot(
+        diagnosis.snapshot, options or diagnosis.options, requests=diagnosis.requests
+    )
+
+
+def focus(diagnosis: Diagnosis, principals: tuple[str, ...]) -> Diagnosis:
+    """The same run focused on these principals ("why can't P ...?"), or on everyone again
+    when there are none: BadInput when a name answers to no principal, or several."""
+    options = dataclasses.replace(diagnosis.options, principals=tuple(principals))
+    return rediagnose(diagnosis, options)
 
 
 def plan(diagnosis: Diagnosis) -> tuple[PlannedFix, ...]:

@@ -64,7 +64,13 @@ def snapshot_source_from(args: argparse.Namespace) -> DemoSource | SnapshotSourc
 
 
 def diagnose_options_from(args: argparse.Namespace) -> DiagnoseOptions:
-    """--select, --ignore and --creator."""
+    """--select, --ignore, --creator, --principal and --personas (read within
+    --max-input-bytes)."""
     return DiagnoseOptions(
-        select=tuple(args.select), ignore=tuple(args.ignore), creator=args.creator
+        select=tuple(args.select),
+        ignore=tuple(args.ignore),
+        creator=args.creator,
+        principals=tuple(getattr(args, "principals", None) or ()),
+        personas=getattr(args, "personas", None),
+        max_input_bytes=limits_from(args).max_bytes,
     )

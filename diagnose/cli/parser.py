@@ -182,6 +182,22 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "snapshot) can create hubs: HUB004, INS001, CMK003",
     )
     group.add_argument(
+        "--principal",
+        dest="principals",
+        action="append",
+        default=[],
+        metavar="PRINCIPAL",
+        help="why can't this principal ...: only its requirements (as a builder, whatever "
+        "roles it holds) and those of the service identities; an object id, user principal "
+        "name or display name; repeatable",
+    )
+    group.add_argument(
+        "--personas",
+        metavar="FILE",
+        help="JSON or YAML file declaring who is a reader, builder or administrator "
+        "(principal or group -> persona), overriding what the roles suggest",
+    )
+    group.add_argument(
         "--save-snapshot", metavar="FILE", help="also save the collected snapshot (with --hub)"
     )
     group.add_argument(

@@ -16,10 +16,11 @@ from diagnose.safe import safe_text
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-def resolve_principal(model: Model, text: str) -> str:
+def resolve_principal(model: Model, text: str, flag: str = "--principal") -> str:
     """The lower-case object id of `text`: an object id as given, or the one principal of the
     snapshot whose display name or user principal name it is (case-insensitive). BadInput
-    when no principal, or several, answer to the name."""
+    when no principal, or several, answer to the name; its message names the text as `flag`
+    gave it (`--principal`, `--creator`, a line of the personas file)."""
     text = text.strip()
     if GUID.match(text):
         return text.lower()
@@ -34,11 +35,11 @@ def resolve_principal(model: Model, text: str) -> str:
         return found[0].id
     if not found:
         raise BadInput(
-            f"--principal {text!r} is neither an object id nor a name in the snapshot",
+            f"{flag} {text!r} is neither an object id nor a name in the snapshot",
             fix="pass the principal's object id (a GUID)",
         )
     choices = ", ".join(safe_text(f"{p.display_name} ({p.id}, {p.type})") for p in found)
     raise BadInput(
-        f"--principal {text!r} matches several principals: {choices}",
+        f"{flag} {text!r} matches several principals: {choices}",
         fix="pass the object id of the one you mean",
     )

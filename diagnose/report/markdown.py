@@ -11,7 +11,7 @@ from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.languages import fix_languages
 from diagnose.report.model import Report
-from diagnose.report.text import summary_line
+from diagnose.report.text import affected, scope_lines, summary_line, who
 from diagnose.safe import markdown_code, markdown_text, safe_block, safe_message
 
 md = markdown_text
@@ -43,6 +43,9 @@ def render_markdown(report: Report) -> str:
         f"**{summary_line(report)}**",
         "",
     ]  # the tool's own words and numbers
+    scoped = scope_lines(target)  # names from Azure in them: escaped
+    if scoped:
+        out += [*(f"- {md(line[:1].upper() + line[1:])}" for line in scoped), ""]
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
         out += [md(report.summary["unknownBecause"]), ""]
     if report.findings:
@@ -51,7 +54,12 @@ def render_markdown(report: Report) -> str:
             "|---|---|---|---|---|---|",
         ]
         for number, finding in enumerate(report.findings, 1):
-            principal = md(finding.principal.label) if finding.principal else ""
+            several = len(finding.affected_principals)
+            principal = (
+                md(finding.principal.label)
+                if finding.principal
+                else (f"{several} principals" if several > 1 else "")
+            )
             out.append(
                 f"| {number} | {finding.status.value} | {finding.severity.value} | "
                 f"{finding.check_id} | {principal} | {md(_short(finding.resource))} |"
@@ -124,6 +132,12 @@ def _finding(report: Report, number: int, finding: Finding) -> list[str]:
             f"- Principal: {md(finding.principal.label)} ({span(finding.principal.id)}, "
             f"{md(finding.principal.type)})"
         )
+    persona = who(finding)
+    if persona:
+        out.append(f"- Who: {md(persona)}")
+    everyone = affected(finding)
+    if everyone:
+        out.append(f"- Affects {len(finding.affected_principals)}: {md(everyone)}")
     out += [f"- Finding id: {span(report.id_of(finding))}", "", md(finding.message), ""]
     evidence = [_decision(d) for d in finding.evidence]
     if evidence:

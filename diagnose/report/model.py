@@ -21,6 +21,7 @@ from diagnose.engine.api import (
     Severity,
     Status,
 )
+from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.runner import CheckError, RunResult
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator, Holder
@@ -101,12 +102,34 @@ class Report:
         return sum(1 for f in self.findings if f.status is Status.UNKNOWN)
 
 
-def build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Report:
+PEOPLE = (Persona.BUILDER, Persona.ADMINISTRATOR, Persona.READER)
+"""The personas summary.byPersona counts, strongest first."""
+
+
+def build_report(
+    result: RunResult,
+    model: Model,
+    evaluator: Evaluator,
+    declarations: Declarations | None = None,
+) -> Report:
+    """The report of a run; declarations (--principal, --personas) are recorded in its
+    target, so that a focused report says it is one."""
     with bulk_allocation():
-        return _build_report(result, model, evaluator)
+        return _build_report(result, model, evaluator, declarations)
 
 
-def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Report:
+def personas_of(finding: Finding) -> list[str]:
+    """The personas a finding concerns (its principal's, and those of the principals it
+    stands for), strongest first, each once."""
+    found = {a.persona for a in finding.affected_principals if a.persona}
+    if finding.persona is not None:
+        found.add(finding.persona.persona.value)
+    return [p.value for p in (*PEOPLE, Persona.SERVICE_IDENTITY) if p.value in found]
+
+
+def _build_report(
+    result: RunResult, model: Model, evaluator: Evaluator, declarations: Declarations | None
+) -> Report:
     snapshot = model.snapshot
     findings = result.findings
     ids = {id(f): finding_id(f) for f in findings}
@@ -114,6 +137,7 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
     errors = tuple(_collection_error(e) for e in snapshot.data["errors"])
     by_status = Counter(f.status.value for f in findings)
     by_severity = Counter(f.severity.value for f in findings)
+    by_persona = Counter(p for f in findings for p in personas_of(f))
     hub = snapshot.target.get("hub") or (model.hubs[0].id if model.hubs else None)
     summary: dict[str, Any] = {
         "checks": len(result.checks),
@@ -122,6 +146,7 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
         "findings": len(findings),
         "byStatus": {s.value: by_status.get(s.value, 0) for s in Status},
         "bySeverity": {s.value: by_severity.get(s.value, 0) for s in Severity},
+        "byPersona": {p.value: by_persona.get(p.value, 0) for p in PEOPLE},
         "fixes": len(plan),
         "verifiedFixes": sum(1 for p in plan if p.remediation.verified),
         "checkErrors": len(result.check_errors),
@@ -137,6 +162,12 @@ def _build_report(result: RunResult, model: Model, evaluator: Evaluator) -> Repo
         "collectedAt": snapshot.data.get("collectedAt"),
         "checks": [c.id for c in result.checks],
     }
+    if declarations is not None and declarations.focus:  # only then: the shape stays
+        target["focus"] = [
+            {"id": p.id, "type": p.type, "displayName": p.display_name} for p in declarations.focus
+        ]
+    if declarations is not None and declarations.personas:
+        target["personas"] = declarations.source
     return Report(
         tool={"name": TOOL_NAME, "version": __version__},
         target=target,

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diagnose.engine.api import CheckInfo, Severity, Status
+from diagnose.engine.api import CheckInfo, Finding, Severity, Status
+from diagnose.jsonable import to_jsonable
 from diagnose.report.model import Report
+from diagnose.report.text import who
 from diagnose.safe import safe_json, safe_text, sarif_text
 
 LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.UNKNOWN: "note", Status.INFO: "note"}
@@ -59,6 +61,7 @@ def render_sarif(report: Report) -> str:
                     if finding.principal
                     else None
                 ),
+                **_people(finding),
                 "fixes": [
                     {
                         "summary": f.summary,
@@ -91,6 +94,17 @@ def render_sarif(report: Report) -> str:
         ],
     }
     return safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _people(finding: Finding) -> dict[str, Any]:
+    """The persona of the finding's principal (and why) and the principals it stands for, as
+    the JSON report writes them (`persona`, `affectedPrincipals`), when there are any."""
+    out: dict[str, Any] = {}
+    if finding.persona is not None:
+        out["persona"] = {**to_jsonable(finding.persona), "reason": who(finding)}
+    if finding.affected_principals:
+        out["affectedPrincipals"] = to_jsonable(finding.affected_principals)
+    return out
 
 
 def _rule(check: CheckInfo) -> dict[str, Any]:

@@ -3,12 +3,59 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
-from diagnose.engine.api import Finding, Status
+from diagnose.engine.api import Finding, PrincipalRef, Status
 from diagnose.report.model import Report
 from diagnose.safe import safe_block, safe_message, safe_text
 
 WIDTH = 100
+AFFECTED_SHOWN = 20
+"""Affected principals named in a text or Markdown finding; the rest are counted."""
+
+
+def who(finding: Finding) -> str | None:
+    """The persona of the finding's principal and why, e.g. "builder (Azure AI Developer at
+    project 'p1')", or None when the check judged none."""
+    judged = finding.persona
+    if judged is None:
+        return None
+    return judged.reason.removeprefix(f"{judged.persona.article} ")
+
+
+def affected(finding: Finding, limit: int = AFFECTED_SHOWN) -> str | None:
+    """The principals a finding stands for, with their personas, when it stands for more than
+    one: "group grp-a (builder), user Ana Lopez (administrator)"."""
+    principals = finding.affected_principals
+    if len(principals) < 2:
+        return None
+    names = [
+        PrincipalRef(a.id, a.type, a.display_name).label + (f" ({a.persona})" if a.persona else "")
+        for a in principals[:limit]
+    ]
+    more = len(principals) - limit
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def scope_lines(target: dict[str, Any]) -> list[str]:
+    """What narrowed or declared the run (--principal, --personas), in words; none when
+    nothing did."""
+    lines = []
+    if target.get("focus"):
+        names = ", ".join(
+            PrincipalRef(p["id"], p["type"], p.get("displayName")).label for p in target["focus"]
+        )
+        whose = (
+            "its requirements, as a builder whatever roles it holds"
+            if len(target["focus"]) == 1
+            else "their requirements, each as a builder whatever roles it holds"
+        )
+        lines.append(
+            f"focus (--principal): {names}: only {whose}, and those of the service identities"
+        )
+    if target.get("personas"):
+        lines.append(f"personas declared by {target['personas']}, over those the roles suggest")
+    return lines
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
@@ -57,6 +104,8 @@ def render_text(report: Report) -> str:
         + ")",
         summary_line(report),
     ]
+    for line in scope_lines(target):
+        lines += _wrap(line, "")
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
         lines += _wrap(report.summary["unknownBecause"], "")
     lines.append("")
@@ -123,6 +172,12 @@ def _finding(report: Report, finding: Finding) -> list[str]:
     lines += _wrap(f"resource: {finding.resource}", "        ")
     if finding.principal:
         lines += _wrap(f"principal: {finding.principal.label} ({finding.principal.id})", "        ")
+    persona = who(finding)
+    if persona:
+        lines += _wrap(f"who: {persona}", "        ")
+    everyone = affected(finding)
+    if everyone:
+        lines += _wrap(f"affects {len(finding.affected_principals)}: {everyone}", "        ")
     lines += _wrap(finding.message, "        ")
     for fix in finding.remediations:
         state = "verified" if fix.verified else "not verified"

@@ -16,6 +16,8 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     r            re-run: re-collect a live hub, re-evaluate a snapshot or the demo
     d            open the selected finding's documentation (copied when no browser can open)
     a            access check: does a principal hold an operation on a resource, and why
+    p            focus on a principal ("why can't P ...?", as --principal): only its
+                 requirements, as a builder; Everyone (or an empty answer) shows all again
     t            show or hide the hub tree (Enter on a node narrows the findings to it, space
                  folds it; the tree starts hidden below 110 columns)
     Tab          move between the tree, the filter bar, the table and the fix tabs
@@ -75,6 +77,7 @@ RUN_ACTIONS = frozenset(
         "rerun",
         "docs",
         "access",
+        "focus_principal",
         "next_fix",
         "toggle_tree",
         "language",
@@ -99,6 +102,7 @@ KEYS: list[tuple[str, str]] = [
     ("r", "re-run (live: re-collect; snapshot, demo: re-evaluate)"),
     ("d", "open the finding's documentation"),
     ("a", "access check"),
+    ("p", "focus on a principal: why can't P ...? (Everyone: back to all)"),
     ("t", "show or hide the hub tree; Enter on a node narrows the findings"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
@@ -127,6 +131,7 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
         Binding("r", "rerun", "Re-run"),
         Binding("d", "docs", "Docs"),
         Binding("a", "access", "Access"),
+        Binding("p", "focus_principal", "Focus"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("n", "next_fix", "Next fix", show=False),

@@ -21,6 +21,12 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Re-run", "re-collect (live) or re-evaluate (snapshot, demo)", "rerun"),
     ("Open docs", "open the selected finding's documentation in a browser", "docs"),
     ("Access check", "does a principal hold an operation on a resource, and why", "access"),
+    (
+        "Focus on a principal",
+        "why can't P ...? only its requirements, as a builder (as --principal)",
+        "focus_principal",
+    ),
+    ("Clear the principal focus", "show everyone again", "focus_principal('')"),
     ("Help", "keys and what the selected check looks at", "help"),
     ("Search findings", "search the findings by text", "search"),
     ("Filter findings", "filter by severity, status or check", "filter"),

@@ -51,7 +51,8 @@ thousands of rows measures nothing."""
 
 def principal_text(finding: Finding) -> str:
     if finding.principal is None:
-        return ""
+        several = len(finding.affected_principals)
+        return f"{several} principals" if several > 1 else ""
     principal = finding.principal
     if principal.description:  # a managed identity
         return f"MI {principal.display_name or principal.id}"
@@ -86,6 +87,10 @@ def haystack(finding: Finding) -> str:
             finding.principal.display_name or "",
             finding.principal.label,
         ]
+    for affected in finding.affected_principals:  # everyone it stands for, and who they are
+        parts += [affected.id, affected.display_name or "", affected.persona or ""]
+    if finding.persona is not None:
+        parts.append(finding.persona.persona.value)
     return "\n".join(parts).lower()
 
 
@@ -140,13 +145,20 @@ class FindingIndex:
     rows: list[tuple[Text, ...]] = field(init=False)
     _text: list[str] = field(init=False, repr=False)
     _resource: list[str] = field(init=False, repr=False)
-    _principal: list[str] = field(init=False, repr=False)
+    _principal: list[frozenset[str]] = field(init=False, repr=False)
+    """The principal of each finding and those it stands for (lower-case ids)."""
 
     def __post_init__(self) -> None:
         self.rows = [finding_row(f) for f in self.findings]
         self._text = [haystack(f) for f in self.findings]
         self._resource = [scope_key(f.resource) for f in self.findings]
-        self._principal = [f.principal.id.lower() if f.principal else "" for f in self.findings]
+        self._principal = [
+            frozenset(
+                [a.id.lower() for a in f.affected_principals]
+                + ([f.principal.id.lower()] if f.principal else [])
+            )
+            for f in self.findings
+        ]
 
     def __len__(self) -> int:
         return len(self.findings)
@@ -169,7 +181,7 @@ class FindingIndex:
                 resource = self._resource[index]
                 if not (resource == scope or resource.startswith(below)):
                     continue
-            if principal and self._principal[index] != principal:
+            if principal and principal not in self._principal[index]:
                 continue
             if words:
                 text = self._text[index]

@@ -98,8 +98,8 @@ class Loading(RunView):
         live collection reports to the UI's progress instead of drawing on stderr."""
         from diagnose.app import diagnose
 
-        options = self.options
-        return lambda progress: diagnose(source, options, progress=progress)
+        # the options of the run shown (its focus included) when a live re-run re-collects
+        return lambda progress: diagnose(source, self.options, progress=progress)
 
     def on_progressed(self, message: Progressed) -> None:
         self.set_progress(message.progress.text)
@@ -110,7 +110,9 @@ class Loading(RunView):
             self.query_one("#top-bar", Static).update(self._top_bar(f"re-running: {text}"))
 
     @work(exclusive=True, group="load")
-    async def _load(self, first: bool = False, rerun: Loader | None = None) -> None:
+    async def _load(
+        self, first: bool = False, rerun: Loader | None = None, what: str = "Re-run"
+    ) -> None:
         """Load (collect or read, then run the checks) in a daemon thread and wait for it
         here: quitting mid-collection leaves at once instead of waiting for Azure."""
         loop = asyncio.get_running_loop()
@@ -140,15 +142,16 @@ class Loading(RunView):
         try:
             run = await done
         except BadInput as exc:
-            self._failed(exc, first)
+            self._failed(exc, first, what)
             return
         except Exception as exc:
-            self._crashed(exc, first)
+            self._crashed(exc, first, what)
             return
         self._loaded(run)
 
     def _loaded(self, run: Diagnosis) -> None:
         self.busy = False
+        self.options = run.options  # a focus chosen in the UI stays for the next re-run
         self.query_one(FindingsTable).loading = False
         self._populate(run)
         report = run.report
@@ -161,11 +164,11 @@ class Loading(RunView):
                 timeout=8,
             )
 
-    def _failed(self, exc: BadInput, first: bool) -> None:
+    def _failed(self, exc: BadInput, first: bool, what: str = "Re-run") -> None:
         self.busy = False
         self.query_one(FindingsTable).loading = False
         if not first:
-            self.notify(str(exc), title="Re-run failed", severity="error", markup=False)
+            self.notify(str(exc), title=f"{what} failed", severity="error", markup=False)
             self.query_one("#top-bar", Static).update(self._top_bar())
             return
         self.error = exc
@@ -178,7 +181,7 @@ class Loading(RunView):
         error.update(message)
         error.display = True
 
-    def _crashed(self, exc: BaseException, first: bool) -> None:
+    def _crashed(self, exc: BaseException, first: bool, what: str = "Re-run") -> None:
         self.busy = False
         self.query_one(FindingsTable).loading = False
         if first:
@@ -188,7 +191,7 @@ class Loading(RunView):
         self.query_one("#top-bar", Static).update(self._top_bar())
         self.notify(
             f"{type(exc).__name__}: {exc}",
-            title="Re-run failed (a bug)",
+            title=f"{what} failed (a bug)",
             severity="error",
             markup=False,
         )
@@ -208,3 +211,50 @@ class Loading(RunView):
             shown = self.diagnosis
             self.query_one("#top-bar", Static).update(self._top_bar("re-evaluating"))
             self._load(rerun=lambda progress: rediagnose(shown))
+
+    def action_focus_principal(self, principal: str | None = None) -> None:
+        """Focus the run on one principal ("why can't P ...?", as --principal P): only its
+        requirements, as a builder, and those of the service identities; "" shows everyone
+        again. Without a principal, asks for one. The snapshot already read is evaluated
+        again (a live hub is not re-collected)."""
+        if self.diagnosis is None:
+            return
+        if principal is None:
+            from diagnose.tui.screens.focus import FocusPrompt
+
+            self.push_screen(
+                FocusPrompt(self._focus_default(), self._focused_names()), self._focus_on
+            )
+            return
+        self._focus_on(principal)
+
+    def _focus_on(self, principal: str | None) -> None:
+        if principal is None or self.diagnosis is None:
+            return
+        if self.busy:
+            self.notify("Already running.", severity="warning")
+            return
+        from diagnose.app import focus
+
+        principals = (principal,) if principal.strip() else ()
+        if principals == () and not self.diagnosis.options.principals:
+            return  # everyone is shown already
+        self.busy = True
+        self.query_one(FindingsTable).loading = True
+        shown = self.diagnosis
+        state = f"focusing on {principal}" if principals else "showing everyone"
+        self.query_one("#top-bar", Static).update(self._top_bar(state))
+        self._load(rerun=lambda progress: focus(shown, principals), what="Focus")
+
+    def _focused_names(self) -> str:
+        declared = self.diagnosis.declarations if self.diagnosis is not None else None
+        return ", ".join(p.label for p in declared.focus) if declared is not None else ""
+
+    def _focus_default(self) -> str:
+        """The selected finding's principal (a person, not a service identity), by object
+        id: the question is most often about the finding at hand."""
+        finding = self.selected_finding
+        principal = finding.principal if finding is not None else None
+        if principal is None or principal.description:
+            return ""
+        return str(principal.id)

@@ -64,6 +64,15 @@ class RunView(AppBase):
         if target.get("project"):
             out.append("  project ")
             out.append(safe_text(target["project"]), style="bold")
+        if target.get("focus"):  # "why can't P ...?": say so, the table holds only P's needs
+            from diagnose.engine.api import PrincipalRef
+
+            out.append("  focus ")
+            names = ", ".join(
+                PrincipalRef(p["id"], p["type"], p.get("displayName")).label
+                for p in target["focus"]
+            )
+            out.append(safe_text(names), style="bold yellow")
         out.append(f"  ({safe_text(target.get('snapshot') or 'live')})", style="dim")
         out.append("\n")
         out.append(

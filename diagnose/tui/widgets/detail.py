@@ -13,6 +13,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from diagnose.engine.api import Finding, Remediation
 from diagnose.render.decision_text import render_decision
+from diagnose.report.text import affected, who
 from diagnose.safe import safe_block, safe_text
 from diagnose.tui.data import LANGUAGES, SEVERITY_STYLE, STATUS_STYLE, commands_text, display_code
 
@@ -38,6 +39,12 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     if finding.principal is not None:
         principal = finding.principal
         field("Principal", f"{principal.label} ({principal.id}, {principal.type})")
+    persona = who(finding)
+    if persona:
+        field("Who", persona)
+    everyone = affected(finding)
+    if everyone:
+        field("Affects", f"{len(finding.affected_principals)}: {everyone}")
     field("Cause", finding.cause.value)
     field("Finding", finding_id)
     out.append("\n")
