@@ -3,11 +3,10 @@ from diagnose.checks._common import (
     DOCS_OPENAI_RBAC,
     OPENAI_CATEGORIES,
     OPENAI_USER,
-    connection_users,
+    DataNeed,
+    connection_requirements,
     entra_id_connections,
-    person_requirement,
     reaches_openai,
-    used_in,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
 from diagnose.engine.api import Draft, Severity, check
@@ -58,10 +57,6 @@ def openai_connection_users(ctx: CheckContext):
         connection, target = item
         if not reaches_openai(connection, target):
             continue
-        because = used_in(connection)
-        for user in connection_users(ctx, connection):
-            requirement = person_requirement(
-                user, target, (CHAT_COMPLETIONS,), because, (OPENAI_USER,)
-            )
-            if requirement is not None:
-                yield requirement
+        yield from connection_requirements(
+            ctx, connection, target, (DataNeed((CHAT_COMPLETIONS,), (OPENAI_USER,)),)
+        )
