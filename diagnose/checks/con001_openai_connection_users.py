@@ -37,8 +37,11 @@ def openai_connection_users(ctx: CheckContext):
     Contributor on the project itself) without the chat data action is a failure; an
     administrator (Owner, Contributor or Azure AI Administrator above the project) gets a
     warning, since it manages rather than calls; a reader (Reader, or the hub Reader the portal
-    adds for project members) is asked nothing. Key-authenticated connections put no
-    requirement on people, and `CognitiveService` connections to Speech, Content Safety or
+    adds for project members) is asked nothing. A connection with `ManagedIdentity` auth calls
+    as an identity, not as the person: the user-assigned identity its credentials.resourceId
+    (or clientId) names, else the identity of the workspace that owns it, must hold the role,
+    and a service identity without it is a failure. Key-authenticated connections put no
+    requirement on RBAC, and `CognitiveService` connections to Speech, Content Safety or
     Language accounts are not OpenAI.
 
     Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role

@@ -40,7 +40,10 @@ def search_connection_users(ctx: CheckContext):
     Reader); a builder without documents/write gets a warning (only indexing needs it, Search
     Index Data Contributor); an administrator gets a warning; a reader is asked nothing. The
     portal's admin-key path is one warning per Search service that names Search Service
-    Contributor and why, never a failure and never a proposed fix.
+    Contributor and why, never a failure and never a proposed fix. A `ManagedIdentity`
+    connection asks the same roles of the identity it names (credentials.resourceId or
+    clientId; else the owning workspace's identity) instead of the people: a failure to read,
+    a warning to write.
 
     Why it matters: with Entra ID, Search authorizes queries with data roles; Owner or
     Contributor alone cannot read a document, and the playground fails with 403. Index

@@ -34,7 +34,9 @@ def blob_connection_users(ctx: CheckContext):
 
     Who needs it: a builder without blob read is a failure; a builder without blob write
     gets a warning (only uploading needs it); an administrator gets a warning for either; a
-    reader is asked nothing.
+    reader is asked nothing. A `ManagedIdentity` connection asks the same roles of the
+    identity it names (credentials.resourceId or clientId; else the owning workspace's
+    identity) instead of the people: a failure to read, a warning to write.
 
     Why it matters: with Entra ID, storage authorizes each call with the caller's data roles;
     Owner or Contributor on the account are not enough, and the call fails with
