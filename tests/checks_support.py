@@ -114,6 +114,28 @@ def needing_expectation(paths: list[Path]) -> set[str]:
     return {key_of(p) for p in paths if kind_of(p.stem) in ("fail", "warn", "unknown")}
 
 
+# -- building more scenarios -------------------------------------------------------------------
+@cache
+def fixture_generator() -> Any:
+    """scripts/make_check_fixtures.py as a module: its healthy hub (`base`) and `Fixture`, for
+    tests that build their own scenarios on it without writing a fixture file."""
+    import importlib.util
+    import sys
+
+    path = ROOT / "scripts" / "make_check_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_check_fixtures_for_tests", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def snapshot_of(fixture: Any, what: str = "a test scenario") -> Snapshot:
+    """A generator Fixture as a snapshot, through the same parser as a user's file."""
+    return parse_snapshot(fixture.build("TEST", "test", what), "<test scenario>")
+
+
 # -- running -----------------------------------------------------------------------------------
 @cache
 def all_checks() -> tuple[CheckInfo, ...]:
