@@ -76,9 +76,9 @@ def _merge(bucket: list[Finding], directory: Directory) -> Finding:
         covered = members_of.get(best, set()) & remaining.keys() if best else set()
         if best is None or not covered:
             break
-        group = remaining.pop(best)
+        holder = remaining.pop(best)
         members = [remaining.pop(m) for m in sorted(covered)]
-        representatives.append((group, members))
+        representatives.append((holder, members))
     representatives += [(f, []) for f in remaining.values()]
     representatives.sort(key=lambda r: r[0].sort_key)
     first, first_members = representatives[0]
