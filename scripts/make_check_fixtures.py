@@ -1008,13 +1008,15 @@ def _managed_identity_connection(f: Fixture, **credentials: str) -> None:
 @scenario(
     "CON001",
     "fail-managed-identity",
-    "The Azure OpenAI connection uses ManagedIdentity auth and names the user-assigned "
-    "identity 'id-hub-fixture' (credentials.resourceId), which holds no OpenAI data role; the "
-    "project member, who no longer calls as herself, is asked nothing.",
+    "The Azure OpenAI connection uses ManagedIdentity auth and names no identity: the "
+    "project's own identity makes the calls and holds no OpenAI data role (a service identity, "
+    "a failure); the project member, who no longer calls as herself, is asked nothing.",
 )
 def _con001_fail_managed_identity() -> Fixture:
-    f = base(aoai=True, uami=True)
-    _managed_identity_connection(f, resourceId=UAMI, clientId=pid("client:uami"))
+    # A named user-assigned identity (credentials.resourceId / clientId) is tested in
+    # tests/test_connection_users.py: the collector and bundles drop `credentials`.
+    f = base(aoai=True)
+    _managed_identity_connection(f)
     return f
 
 

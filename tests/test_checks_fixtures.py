@@ -70,8 +70,8 @@ EXPECTED: dict[str, Expect] = {
     "CON001/unknown-target-missing": unknown("conn-aoai"),
     "CON001/unknown-read-error": unknown(AOAI, ANA),
     "CON001/warn-propagation": Expect(WARN, Cause.PROPAGATION, ANA, AOAI),
-    # A ManagedIdentity connection: the identity it names calls, a service identity (FAIL).
-    "CON001/fail-managed-identity": role(FAIL, UAMI, AOAI, arm.OPENAI_USER),
+    # A ManagedIdentity connection naming no identity: the project's identity calls (FAIL).
+    "CON001/fail-managed-identity": role(FAIL, PROJECT, AOAI, arm.OPENAI_USER),
     # Reading documents is the need of a builder (Search Index Data Reader); writing them is a
     # warning (Search Index Data Contributor); index definitions need no data role.
     "CON002/fail": role(FAIL, ANA, SEARCH, arm.SEARCH_INDEX_DATA_READER),

@@ -334,7 +334,7 @@ def test_a_managed_identity_connection_naming_none_asks_the_workspace_identity()
     assert found.principal is not None and found.principal.id == PROJECT_MI
     assert found.status is Status.FAIL
     assert found.message.startswith("The managed identity of project 'proj-alpha', a service")
-    assert "names no identity of its own" in found.message
+    assert "names no identity in the snapshot" in found.message
     f.grant("project-mi/aoai/openai-user", G.AOAI, PROJECT_MI, arm.OPENAI_USER)
     assert not run(f)[1]
 

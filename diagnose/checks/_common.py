@@ -375,7 +375,7 @@ def connection_identity(
         ref = hub_identity(ctx, connection.workspace)
         named = f"the managed identity of {describe(connection.workspace)}"
         how = (
-            f"makes the calls of {connection.label}, which names no identity of its own "
+            f"makes the calls of {connection.label}, which names no identity in the snapshot "
             f"({auth}: the identity of the workspace that owns it)"
         )
     if ref is None:
