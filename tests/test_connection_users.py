@@ -202,6 +202,14 @@ def test_a_search_index_data_reader_only_builder_does_not_fail() -> None:
     assert len(findings) == 2
 
 
+def test_no_key_path_warning_when_the_role_assignments_are_not_all_known() -> None:
+    f = G.base(search=True)
+    f.errors.append(arm.read_error(G.SUBSCRIPTION, "Microsoft.Authorization/roleAssignments/read"))
+    _, findings, _ = run(f, "CON002")
+    assert not [x for x in findings if x.details.get("keyPath")], show(findings)
+    assert not [x for x in findings if x.cause is Cause.MISSING_ROLE], show(findings)
+
+
 def test_nested_groups_make_a_builder_who_shares_the_groups_fix() -> None:
     f = G.base(aoai=True)
     group(f, GRP_OUTER, "grp-outer")

@@ -172,7 +172,12 @@ def key_path_warning(
 ) -> Draft | None:
     """One warning per resource for the builders who lack a portal key path (`operation`, such
     as listAdminKeys): it names the role the seed names and why, proposes no fix (a role that
-    reads keys is never the least privilege for a data need), and is never a failure."""
+    reads keys is never the least privilege for a data need), and is never a failure. None
+    as well when the role assignments reaching the resource could not all be read: a missing
+    grant cannot be told then (the engine's basis says why), and a warning with no fix is not
+    worth a guess."""
+    if ctx.model.authorization.errors_above(resource.key, "assignments"):
+        return None
     lacking = [
         u
         for u in users
