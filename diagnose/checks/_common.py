@@ -297,6 +297,12 @@ class DataNeed:
     writes: bool = False
 
 
+SERVICE_WRITE_NOTE = (
+    "Writing (indexing, uploading) through the connection is a warning, not a failure, unless "
+    "the work at hand is ingestion."
+)
+
+
 def connection_requirements(
     ctx: CheckContext, connection: Connection, target: Resource, needs: tuple[DataNeed, ...]
 ) -> Iterator[Requirement | Draft]:
@@ -346,12 +352,6 @@ def connection_requirements(
             yield requirement
 
 
-SERVICE_WRITE_NOTE = (
-    "Writing (indexing, uploading) through the connection is a warning, not a failure, unless "
-    "the work at hand is ingestion."
-)
-
-
 def connection_identity(
     ctx: CheckContext, connection: Connection
 ) -> tuple[Classification, str] | Draft:
@@ -369,7 +369,10 @@ def connection_identity(
     if resource_id:
         ref = _user_assigned_by_id(ctx, resource_id)
         named = f"the user-assigned identity {resource_id} (credentials.resourceId)"
-        how = f"makes the calls of {connection.label}, which names it ({auth}, resourceId)"
+        how = (
+            f"makes the calls of {connection.label}, which names it ({auth}, "
+            "credentials.resourceId)"
+        )
     elif client_id:
         ref = _principal_by_client_id(ctx, client_id)
         named = f"the identity with client id {client_id} (credentials.clientId)"
@@ -437,7 +440,7 @@ def _principal_by_client_id(ctx: CheckContext, client_id: str) -> PrincipalRef |
         ):
             return _user_assigned_by_id(ctx, resource.id)
         assigned = _lower(resource.raw.get("identity")).get("userassignedidentities")
-        for resource_id, value in _lower(assigned).items():
+        for resource_id, value in (assigned if isinstance(assigned, dict) else {}).items():
             if str(_lower(value).get("clientid") or "").lower() == client_id:
                 found = _user_assigned_by_id(ctx, resource_id)
                 if found is not None:
