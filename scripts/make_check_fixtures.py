@@ -1083,9 +1083,51 @@ def _con001_warn_young() -> Fixture:
     return f
 
 
+def _managed_identity_connection(f: Fixture, **credentials: str) -> None:
+    """Make the project's Azure OpenAI connection call as a managed identity, not as the user:
+    the requirement moves from the people to that identity."""
+    conn = f.props(f"{PROJECT}/connections/conn-aoai")
+    conn["authType"] = "ManagedIdentity"
+    if credentials:
+        conn["credentials"] = dict(credentials)
+    f.drop("ana/aoai/openai-user")
+
+
+@scenario(
+    "CON001",
+    "fail-managed-identity",
+    "The Azure OpenAI connection uses ManagedIdentity auth and names no identity: the "
+    "project's own identity makes the calls and holds no OpenAI data role (a service identity, "
+    "a failure); the project member, who no longer calls as herself, is asked nothing.",
+)
+def _con001_fail_managed_identity() -> Fixture:
+    # A named user-assigned identity (credentials.resourceId / clientId) is tested in
+    # tests/test_connection_users.py: the collector and bundles drop `credentials`.
+    f = base(aoai=True)
+    _managed_identity_connection(f)
+    return f
+
+
+@scenario(
+    "CON001",
+    "pass-managed-identity-workspace",
+    "The Azure OpenAI connection uses ManagedIdentity auth and names no identity: the "
+    "project's own identity, which holds Cognitive Services OpenAI User, makes the calls; the "
+    "project member holds no OpenAI role and needs none.",
+)
+def _con001_pass_managed_identity() -> Fixture:
+    f = base(aoai=True)
+    _managed_identity_connection(f)
+    f.grant("project-mi/aoai/openai-user", AOAI, PROJECT_MI, arm.OPENAI_USER)
+    return f
+
+
 # CON002 -------------------------------------------------------------------------------------------
 @scenario(
-    "CON002", "fail", "The project member can list indexes (Reader) but holds no Search data role."
+    "CON002",
+    "fail",
+    "The project member, a builder, holds Reader on the Search service (index definitions) "
+    "but no Search data role: she cannot read documents.",
 )
 def _con002_fail() -> Fixture:
     f = base(search=True)
@@ -1095,12 +1137,27 @@ def _con002_fail() -> Fixture:
 
 @scenario(
     "CON002",
-    "fail-no-index-read",
-    "The project member holds Search Index Data Contributor but nothing that lists indexes.",
+    "pass-data-role-without-reader",
+    "The project member holds Search Index Data Contributor and nothing else on the Search "
+    "service: the data role is all an Entra ID connection needs (listing indexes in the portal "
+    "goes through the admin keys: one warning with no fix, never a failure).",
 )
-def _con002_fail_index() -> Fixture:
+def _con002_pass_data_role_only() -> Fixture:
     f = base(search=True)
     f.drop("ana/search/reader")
+    return f
+
+
+@scenario(
+    "CON002",
+    "warn-index-data-reader-only",
+    "The project member holds only Search Index Data Reader on the Search service: she reads "
+    "documents (no failure); indexing would need Search Index Data Contributor (a warning).",
+)
+def _con002_warn_reader_only() -> Fixture:
+    f = base(search=True)
+    f.drop("ana/search/data", "ana/search/reader")
+    f.grant("ana/search/data-reader", SEARCH, ANA, arm.SEARCH_INDEX_DATA_READER)
     return f
 
 
@@ -1134,7 +1191,8 @@ def _con002_trap_wildcard() -> Fixture:
 @scenario(
     "CON003",
     "fail",
-    "The project member owns the storage account, which grants no blob data action.",
+    "The project member, a builder, owns the storage account, which grants no blob data "
+    "action: she cannot read blobs.",
 )
 def _con003_fail() -> Fixture:
     f = base(blob=True)
@@ -1145,9 +1203,9 @@ def _con003_fail() -> Fixture:
 
 @scenario(
     "CON003",
-    "fail-deny-assignment",
-    "A managed application's deny assignment blocks blob "
-    "writes for everyone on the storage account.",
+    "warn-deny-assignment",
+    "A managed application's deny assignment blocks blob writes for everyone on the storage "
+    "account: the builder can still read, so uploading is a warning.",
 )
 def _con003_fail_deny() -> Fixture:
     f = base(blob=True)

@@ -74,13 +74,17 @@ EXPECTED: dict[str, Expect] = {
     "CON001/unknown-target-missing": unknown("conn-aoai"),
     "CON001/unknown-read-error": unknown(AOAI, ANA),
     "CON001/warn-propagation": Expect(WARN, Cause.PROPAGATION, ANA, AOAI),
-    "CON002/fail": role(FAIL, ANA, SEARCH, arm.SEARCH_INDEX_DATA_CONTRIBUTOR),
-    # Listing indexes: the check names no role; its docstring (and the seed) name Search
-    # Service Contributor (or Contributor), the least built-in role that grants indexes/read.
-    "CON002/fail-no-index-read": role(FAIL, ANA, SEARCH, arm.SEARCH_SERVICE_CONTRIBUTOR),
-    "CON003/fail": role(FAIL, ANA, ST_DATA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
-    "CON003/fail-deny-assignment": Expect(
-        FAIL, Cause.DENY_ASSIGNMENT, ANA, ST_DATA, fix="denyAssignment"
+    # A ManagedIdentity connection naming no identity: the project's identity calls (FAIL).
+    "CON001/fail-managed-identity": role(FAIL, PROJECT, AOAI, arm.OPENAI_USER),
+    # Reading documents is the need of a builder (Search Index Data Reader); writing them is a
+    # warning (Search Index Data Contributor); index definitions need no data role.
+    "CON002/fail": role(FAIL, ANA, SEARCH, arm.SEARCH_INDEX_DATA_READER),
+    "CON002/warn-index-data-reader-only": role(
+        WARN, ANA, SEARCH, arm.SEARCH_INDEX_DATA_CONTRIBUTOR
+    ),
+    "CON003/fail": role(FAIL, ANA, ST_DATA, arm.STORAGE_BLOB_DATA_READER),
+    "CON003/warn-deny-assignment": Expect(
+        WARN, Cause.DENY_ASSIGNMENT, ANA, ST_DATA, fix="denyAssignment"
     ),
     "CON003/unknown-conditional": unknown(ST_DATA, ANA, Cause.CONDITIONAL),
     "CON004/fail": Expect(INFO, Cause.OUTSIDE_ARM, None, "conn-onelake"),

@@ -180,7 +180,12 @@ def key_path_warning(
 ) -> Draft | None:
     """One warning per resource for the builders who lack a portal key path (`operation`, such
     as listAdminKeys): it names the role the seed names and why, proposes no fix (a role that
-    reads keys is never the least privilege for a data need), and is never a failure."""
+    reads keys is never the least privilege for a data need), and is never a failure. None
+    as well when the role assignments reaching the resource could not all be read: a missing
+    grant cannot be told then (the engine's basis says why), and a warning with no fix is not
+    worth a guess."""
+    if ctx.model.authorization.errors_above(resource.key, "assignments"):
+        return None
     lacking = [
         u
         for u in users
@@ -239,12 +244,14 @@ def target_or_unknown(
 def entra_id_connections(
     ctx: CheckContext, categories: frozenset[str], resource_type: str
 ) -> Iterator[tuple[Connection, Resource] | Draft]:
-    """The connections of these categories that use Entra ID, with the resource each reaches;
-    a Draft saying `unknown` for a target that was not collected, and for a workspace whose
-    connections could not be listed (a missing connection must not pass for a healthy one)."""
+    """The connections of these categories that use Entra ID tokens (authType `AAD`, the
+    people call as themselves, or `ManagedIdentity`, an identity calls for them: see
+    connection_requirements), with the resource each reaches; a Draft saying `unknown` for a
+    target that was not collected, and for a workspace whose connections could not be listed
+    (a missing connection must not pass for a healthy one)."""
     yield from unlisted_connections(ctx)
     for connection in connections_of_category(ctx, categories):
-        if not connection.uses_entra_id:
+        if not (connection.uses_entra_id or uses_managed_identity(connection)):
             continue
         target = target_or_unknown(ctx, connection, resource_type)
         if isinstance(target, Draft):
@@ -275,6 +282,178 @@ def unlisted_connections(ctx: CheckContext) -> Iterator[Draft]:
 
 def used_in(connection: Connection) -> str:
     return f"uses the Entra ID {connection.label}"
+
+
+MANAGED_IDENTITY_AUTH = "managedidentity"
+
+
+def uses_managed_identity(connection: Connection) -> bool:
+    """Whether a connection authenticates with a managed identity (authType
+    `ManagedIdentity`): every call through it runs as that identity, not as the person."""
+    return connection.auth_type == MANAGED_IDENTITY_AUTH
+
+
+@dataclass(frozen=True)
+class DataNeed:
+    """One data path through a connection: the operations, the role the docs name for them,
+    and whether it writes (a write is a warning, not a failure, outside ingestion)."""
+
+    operations: tuple[Operation, ...]
+    roles: tuple[str, ...]
+    purpose: str = ""
+    """Words added to why it is needed, e.g. "to upload"."""
+    writes: bool = False
+
+
+SERVICE_WRITE_NOTE = (
+    "Writing (indexing, uploading) through the connection is a warning, not a failure, unless "
+    "the work at hand is ingestion."
+)
+
+
+def connection_requirements(
+    ctx: CheckContext, connection: Connection, target: Resource, needs: tuple[DataNeed, ...]
+) -> Iterator[Requirement | Draft]:
+    """What the data paths through a connection ask, and of whom (GUIDE section 4):
+
+    - authType `AAD`: the people who use it (connection_users), each as strong as its persona
+      (person_requirement); a write need only of those asked the read need;
+    - authType `ManagedIdentity`: the identity the connection names (connection_identity),
+      which makes every call: a service identity, never merged with people, failing for a
+      read and warned for a write like a builder; a Draft saying `unknown` when the named
+      identity is not in the snapshot;
+    - a key: nothing (the key-auth switches are other checks' business)."""
+    if uses_managed_identity(connection):
+        found = connection_identity(ctx, connection)
+        if isinstance(found, Draft):
+            yield found
+            return
+        identity, how = found
+        for need in needs:
+            yield Requirement(
+                principal=identity.principal,
+                resource=target,
+                operations=need.operations,
+                because=" ".join(filter(None, (how, need.purpose))),
+                roles=need.roles,
+                status_if_missing=Status.WARN if need.writes else Status.FAIL,
+                subject=f"{identity.principal.label}, a service identity,",
+                persona=identity,
+                note=SERVICE_WRITE_NOTE if need.writes else "",
+            )
+        return
+    if not connection.uses_entra_id:
+        return
+    because = used_in(connection)
+    for user in connection_users(ctx, connection):
+        for need in needs:
+            requirement = person_requirement(
+                user,
+                target,
+                need.operations,
+                " ".join(filter(None, (because, need.purpose))),
+                need.roles,
+                writes=need.writes,
+            )
+            if requirement is None:
+                break  # nothing asked of a reader; a later (write) need neither
+            yield requirement
+
+
+def connection_identity(
+    ctx: CheckContext, connection: Connection
+) -> tuple[Classification, str] | Draft:
+    """The identity a `ManagedIdentity` connection calls as, with why, as a service identity:
+    the user-assigned identity its credentials.resourceId names (its principal id from the
+    snapshot), else the principal whose appId (or the user-assigned identity whose clientId)
+    is its credentials.clientId, else the system identity of the workspace that owns it (for
+    a workspace without one, its primary user-assigned identity). A Draft saying `unknown`
+    when the identity it names, or the workspace's, is not in the snapshot."""
+    credentials = _lower(connection.resource.prop("credentials"))
+    resource_id = str(credentials.get("resourceid") or "").strip()
+    client_id = str(credentials.get("clientid") or "").strip().lower()
+    auth = f"authType {connection.resource.prop('authType')}"
+    ref: PrincipalRef | None
+    if resource_id:
+        ref = _user_assigned_by_id(ctx, resource_id)
+        named = f"the user-assigned identity {resource_id} (credentials.resourceId)"
+        how = (
+            f"makes the calls of {connection.label}, which names it ({auth}, "
+            "credentials.resourceId)"
+        )
+    elif client_id:
+        ref = _principal_by_client_id(ctx, client_id)
+        named = f"the identity with client id {client_id} (credentials.clientId)"
+        how = (
+            f"makes the calls of {connection.label}, which names it ({auth}, credentials.clientId)"
+        )
+    else:
+        ref = hub_identity(ctx, connection.workspace)
+        named = f"the managed identity of {describe(connection.workspace)}"
+        how = (
+            f"makes the calls of {connection.label}, which names no identity in the snapshot "
+            f"({auth}: the identity of the workspace that owns it)"
+        )
+    if ref is None:
+        missing = (
+            "which is not in the snapshot"
+            if resource_id or client_id
+            else "and the snapshot shows none for that workspace"
+        )
+        return Draft(
+            status=Status.UNKNOWN,
+            resource=connection.id,
+            cause=Cause.UNREADABLE,
+            message=f"{connection.label[:1].upper()}{connection.label[1:]} calls as {named} "
+            f"({auth}), {missing}: what that identity holds on the target cannot be checked.",
+            details={"connection": connection.id, "identity": resource_id or client_id or None},
+        )
+    classification = Classification(ref, Persona.SERVICE_IDENTITY, ())
+    return classification, how
+
+
+def _lower(value: object) -> dict[str, object]:
+    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _user_assigned_by_id(ctx: CheckContext, resource_id: str) -> PrincipalRef | None:
+    key = resource_id.lower().rstrip("/")
+    principal_id = None
+    identity = ctx.resource(resource_id)
+    if identity is not None:
+        principal_id = identity.prop("principalId")
+    if not principal_id:
+        for resource in ctx.model.resources.values():
+            for assigned, found in resource.identity.user_assigned.items():
+                if assigned.lower().rstrip("/") == key and found:
+                    principal_id = found
+    if not principal_id:
+        return None
+    name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+    return PrincipalRef(
+        str(principal_id).lower(),
+        "ServicePrincipal",
+        name,
+        description=f"the user-assigned identity '{name}'",
+    )
+
+
+def _principal_by_client_id(ctx: CheckContext, client_id: str) -> PrincipalRef | None:
+    for entry in ctx.directory.principals.values():
+        if str(entry.raw.get("appId") or "").lower() == client_id and not entry.deleted:
+            return PrincipalRef(entry.id, entry.type, entry.display_name)
+    for resource in ctx.model.resources.values():
+        if str(resource.prop("clientId") or "").lower() == client_id and resource.prop(
+            "principalId"
+        ):
+            return _user_assigned_by_id(ctx, resource.id)
+        assigned = _lower(resource.raw.get("identity")).get("userassignedidentities")
+        for resource_id, value in (assigned if isinstance(assigned, dict) else {}).items():
+            if str(_lower(value).get("clientid") or "").lower() == client_id:
+                found = _user_assigned_by_id(ctx, resource_id)
+                if found is not None:
+                    return found
+    return None
 
 
 def hub_identity(ctx: CheckContext, hub: Resource) -> PrincipalRef | None:

@@ -3,11 +3,10 @@ from diagnose.checks._common import (
     DOCS_OPENAI_RBAC,
     OPENAI_CATEGORIES,
     OPENAI_USER,
-    connection_users,
+    DataNeed,
+    connection_requirements,
     entra_id_connections,
-    person_requirement,
     reaches_openai,
-    used_in,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
 from diagnose.engine.api import Draft, Severity, check
@@ -38,8 +37,11 @@ def openai_connection_users(ctx: CheckContext):
     Contributor on the project itself) without the chat data action is a failure; an
     administrator (Owner, Contributor or Azure AI Administrator above the project) gets a
     warning, since it manages rather than calls; a reader (Reader, or the hub Reader the portal
-    adds for project members) is asked nothing. Key-authenticated connections put no
-    requirement on people, and `CognitiveService` connections to Speech, Content Safety or
+    adds for project members) is asked nothing. A connection with `ManagedIdentity` auth calls
+    as an identity, not as the person: the user-assigned identity its credentials.resourceId
+    (or clientId) names, else the identity of the workspace that owns it, must hold the role,
+    and a service identity without it is a failure. Key-authenticated connections put no
+    requirement on RBAC, and `CognitiveService` connections to Speech, Content Safety or
     Language accounts are not OpenAI.
 
     Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role
@@ -58,10 +60,6 @@ def openai_connection_users(ctx: CheckContext):
         connection, target = item
         if not reaches_openai(connection, target):
             continue
-        because = used_in(connection)
-        for user in connection_users(ctx, connection):
-            requirement = person_requirement(
-                user, target, (CHAT_COMPLETIONS,), because, (OPENAI_USER,)
-            )
-            if requirement is not None:
-                yield requirement
+        yield from connection_requirements(
+            ctx, connection, target, (DataNeed((CHAT_COMPLETIONS,), (OPENAI_USER,)),)
+        )

@@ -5,11 +5,11 @@ from diagnose.checks._common import (
     SEARCH_DOCUMENTS_WRITE,
     SEARCH_INDEX_DATA_CONTRIBUTOR,
     SEARCH_INDEX_DATA_READER,
+    DataNeed,
+    connection_requirements,
     connection_users,
     entra_id_connections,
     key_path_warning,
-    person_requirement,
-    used_in,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Draft, Operation, Severity, check
@@ -40,7 +40,10 @@ def search_connection_users(ctx: CheckContext):
     Reader); a builder without documents/write gets a warning (only indexing needs it, Search
     Index Data Contributor); an administrator gets a warning; a reader is asked nothing. The
     portal's admin-key path is one warning per Search service that names Search Service
-    Contributor and why, never a failure and never a proposed fix.
+    Contributor and why, never a failure and never a proposed fix. A `ManagedIdentity`
+    connection asks the same roles of the identity it names (credentials.resourceId or
+    clientId; else the owning workspace's identity) instead of the people: a failure to read,
+    a warning to write.
 
     Why it matters: with Entra ID, Search authorizes queries with data roles; Owner or
     Contributor alone cannot read a document, and the playground fails with 403. Index
@@ -56,29 +59,26 @@ def search_connection_users(ctx: CheckContext):
             yield item
             continue
         connection, target = item
-        because = used_in(connection)
-        users = connection_users(ctx, connection)
-        for user in users:
-            reads = person_requirement(
-                user, target, (SEARCH_DOCUMENTS_READ,), because, (SEARCH_INDEX_DATA_READER,)
-            )
-            if reads is None:
-                continue
-            yield reads
-            writes = person_requirement(
-                user,
-                target,
-                (SEARCH_DOCUMENTS_WRITE,),
-                f"{because} to index documents",
-                (SEARCH_INDEX_DATA_CONTRIBUTOR,),
-                writes=True,
-            )
-            if writes is not None:
-                yield writes
+        yield from connection_requirements(
+            ctx,
+            connection,
+            target,
+            (
+                DataNeed((SEARCH_DOCUMENTS_READ,), (SEARCH_INDEX_DATA_READER,)),
+                DataNeed(
+                    (SEARCH_DOCUMENTS_WRITE,),
+                    (SEARCH_INDEX_DATA_CONTRIBUTOR,),
+                    "to index documents",
+                    writes=True,
+                ),
+            ),
+        )
+        if not connection.uses_entra_id:
+            continue  # the portal's key path is about people using their own identity
         warning = key_path_warning(
             ctx,
             target,
-            users,
+            connection_users(ctx, connection),
             LIST_ADMIN_KEYS,
             "Search Service Contributor",
             "Listing the indexes in the portal (add your data)",

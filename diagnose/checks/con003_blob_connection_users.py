@@ -5,10 +5,9 @@ from diagnose.checks._common import (
     DOCS_STORAGE_RBAC,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
-    connection_users,
+    DataNeed,
+    connection_requirements,
     entra_id_connections,
-    person_requirement,
-    used_in,
 )
 from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
 from diagnose.engine.api import Draft, Severity, check
@@ -35,7 +34,9 @@ def blob_connection_users(ctx: CheckContext):
 
     Who needs it: a builder without blob read is a failure; a builder without blob write
     gets a warning (only uploading needs it); an administrator gets a warning for either; a
-    reader is asked nothing.
+    reader is asked nothing. A `ManagedIdentity` connection asks the same roles of the
+    identity it names (credentials.resourceId or clientId; else the owning workspace's
+    identity) instead of the people: a failure to read, a warning to write.
 
     Why it matters: with Entra ID, storage authorizes each call with the caller's data roles;
     Owner or Contributor on the account are not enough, and the call fails with
@@ -49,21 +50,12 @@ def blob_connection_users(ctx: CheckContext):
             yield item
             continue
         connection, target = item
-        because = used_in(connection)
-        for user in connection_users(ctx, connection):
-            reads = person_requirement(
-                user, target, (BLOB_READ,), because, (STORAGE_BLOB_DATA_READER,)
-            )
-            if reads is None:
-                continue
-            yield reads
-            writes = person_requirement(
-                user,
-                target,
-                (BLOB_WRITE,),
-                f"{because} to upload",
-                (STORAGE_BLOB_DATA_CONTRIBUTOR,),
-                writes=True,
-            )
-            if writes is not None:
-                yield writes
+        yield from connection_requirements(
+            ctx,
+            connection,
+            target,
+            (
+                DataNeed((BLOB_READ,), (STORAGE_BLOB_DATA_READER,)),
+                DataNeed((BLOB_WRITE,), (STORAGE_BLOB_DATA_CONTRIBUTOR,), "to upload", writes=True),
+            ),
+        )

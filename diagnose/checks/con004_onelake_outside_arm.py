@@ -14,6 +14,15 @@ def onelake_outside_arm(ctx: CheckContext):
     """
     What it checks: lists every Microsoft OneLake connection.
 
+    Who needs it: the people who use the connection, as for any connection: the builders of
+    the project that owns it (Azure AI Developer, AzureML Data Scientist, or Owner /
+    Contributor on the project), or, for a hub connection, the builders of the hub and of the
+    projects it is shared with. Each of them needs Contributor on the Microsoft Fabric
+    workspace the connection points to (the role the docs name; Member and Admin include it);
+    readers need nothing. The grant lives in Fabric, where this tool cannot look, so no persona
+    makes it a failure or a warning: every OneLake connection is reported as info, for someone
+    who can open the Fabric workspace's "Manage access" to confirm.
+
     Why it matters: access to OneLake is granted in the Microsoft Fabric workspace, not with
     Azure role assignments, so this tool cannot see or verify it. A user without access to the
     Fabric workspace gets errors that no Azure role fixes.

@@ -340,7 +340,10 @@ class CheckContext:
             return merged
         best = {c.principal.id: c for c in merged}
         for entry in listed:
-            if entry in best or "/" in entry or self.personas.service_identity(entry):
+            known = best.get(entry)
+            if known is not None and known.persona is Persona.BUILDER:
+                continue  # a reader or administrator listed by name is meant to use it
+            if "/" in entry or self.personas.service_identity(entry):
                 continue
             principal = self.directory.get(entry)
             if principal is None or principal.deleted:
