@@ -321,17 +321,25 @@ class CheckContext:
         with (isSharedToAll, or listed in sharedUserList), and the principals sharedUserList
         names. Each principal once, with its strongest persona. Readers are included: what
         they lack is never a failure, and the checks say so by asking nothing of them."""
+        places = self.memo(("places of", connection.id.lower()), lambda: self._places(connection))
+        for place in places:  # each check that asks is about their people (see consulted)
+            self.consulted.setdefault(place.key, place)
         return self.memo(
-            ("connection users", connection.id.lower()), lambda: self._users(connection)
+            ("connection users", connection.id.lower()), lambda: self._users(connection, places)
         )
 
-    def _users(self, connection: Connection) -> list[Classification]:
+    def _places(self, connection: Connection) -> list[Resource]:
+        """The workspaces whose people use a connection."""
         owner = connection.workspace
         places = [owner]
         listed = set(connection.shared_with)
         for child in self._children(owner):
             if connection.shared or child.key in listed or child.name.lower() in listed:
                 places.append(child)
+        return places
+
+    def _users(self, connection: Connection, places: list[Resource]) -> list[Classification]:
+        listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
         merged = self.memo(
             ("users of", tuple(p.key for p in places)), lambda: self._strongest(places)
