@@ -52,8 +52,17 @@ def members_read_hub(ctx: CheckContext):
     for hub in ctx.hubs:
         # One requirement per person and hub: the strongest of its projects (the first on a tie).
         strongest: dict[str, Requirement] = {}
+        sees_hub: dict[str, bool] = {}
         for project in ctx.projects(hub):
             for user in ctx.people(project):
+                if user.persona is Persona.READER:
+                    who = user.principal.id
+                    if who in strongest:
+                        continue  # a reader asked once per hub is asked as strongly as it can be
+                    if who not in sees_hub:
+                        sees_hub[who] = ctx.holds(who, hub.id, WORKSPACE_READ)
+                    if sees_hub[who]:
+                        continue  # most read at the resource group or above: nothing to ask
                 requirement = _sees_hub(ctx, user, hub, project)
                 if requirement is None:
                     continue
