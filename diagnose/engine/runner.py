@@ -32,7 +32,7 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.basis import Basis
 from diagnose.engine.context import CheckContext, describe
-from diagnose.engine.personas import Declarations
+from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
 from diagnose.engine.shared import SharedShortfall, Shortfall, combine, group_shortfalls
 from diagnose.model.model import Model
@@ -152,6 +152,8 @@ class Engine:
         self.context.consulted.clear()
         self.context.asked_about_creator = False
         for output in list(info.run(self.context)):
+            if not self._in_focus(output):
+                continue
             if isinstance(output, Requirement):
                 requirements += 1
                 outcome = self.shortfall(output, explain=False)
@@ -175,6 +177,23 @@ class Engine:
         if unknown is not None:
             findings.append(unknown)
         return findings, requirements, met
+
+    def _in_focus(self, output: object) -> bool:
+        """With `--principal`, whether a check's output is about the principals in focus: their
+        requirements, those of service identities (whose work theirs depends on), the
+        --creator's, and findings about a resource rather than a person. Other people's are
+        left out, whichever way the check found them (members, eligibilities, orphans)."""
+        focus = self.declarations.focus if self.declarations is not None else ()
+        if not focus or not isinstance(output, Requirement | Draft):
+            return True
+        principal = output.principal
+        if principal is None:
+            return True
+        if any(p.id == principal.id for p in focus) or principal.id == self.creator:
+            return True
+        if output.persona is not None:
+            return output.persona.persona is Persona.SERVICE_IDENTITY
+        return self.context.personas.service_identity(principal.id) is not None
 
     def _whom_unknown(self, info: CheckInfo) -> Finding | None:
         """An `unknown` finding for a check about people when the snapshot cannot say who they
