@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from diagnose.arm import types
@@ -106,7 +107,7 @@ class Classification:
     declared: str | None = field(default=None, metadata={"omit_none": True})
     """Where the persona was declared (`--principal`, `--personas FILE`); None: inferred."""
 
-    @property
+    @cached_property
     def reason(self) -> str:
         """Why, in a phrase: "a builder (Azure AI Developer on project 'p1')"."""
         if self.declared:
