@@ -45,6 +45,7 @@ from diagnose.model.model import Model
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import parse_snapshot
 from tests import arm
+from tests.checks_support import without_key_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "checks"
@@ -255,7 +256,8 @@ TRAPS = [
 def test_trap_does_not_fail(trap: Trap) -> None:
     result = run(fixture(trap.name))
     assert not result.check_errors, result.check_errors
-    mine = reported(result, trap.check_id)
+    # The one portal key-path warning a Search connection's builders get is not a trap.
+    mine = without_key_paths(reported(result, trap.check_id))
     assert not mine, f"{trap.check_id} falls into {trap.variant}:\n{show(mine)}"
 
 
@@ -264,7 +266,7 @@ def test_trap_without_its_indirect_path_fails(trap: Trap) -> None:
     data = fixture(trap.name)
     trap.cut(data)
     who = principal(data, trap.who)["id"].lower()
-    mine = reported(run(data), trap.check_id)
+    mine = without_key_paths(reported(run(data), trap.check_id))
     failing = [
         f
         for f in mine
@@ -298,14 +300,15 @@ def test_nested_group_finding_names_the_chain_when_the_top_group_loses_the_role(
 
 
 def test_deny_assignment_is_not_overridden_by_owner() -> None:
-    """Owner on the storage account does not beat the deny assignment that blocks blob writes."""
-    data = fixture("CON003/fail-deny-assignment")
+    """Owner on the storage account does not beat the deny assignment that blocks blob writes
+    (a warning: a builder's blob writes are only needed to upload)."""
+    data = fixture("CON003/warn-deny-assignment")
     ana = principal(data, "Ana Alvarez")["id"]
     storage = next(r["id"] for r in data["resources"] if r["name"] == "stdatafixture")
     data["roleAssignments"].append(arm.role_assignment(storage, ana, arm.OWNER))
     mine = reported(run(data), "CON003")
     assert [f.cause for f in mine] == [Cause.DENY_ASSIGNMENT]
-    assert mine[0].status is Status.FAIL
+    assert mine[0].status is Status.WARN
 
 
 # -- unknown rules ------------------------------------------------------------------------------

@@ -97,6 +97,21 @@ def test_owner_on_the_project_builds_owner_at_the_resource_group_administers() -
     assert evidence[0].role_name == "Owner" and evidence[0].scope.lower() == G.RG.lower()
 
 
+def test_owner_on_the_hub_administers_the_hub_and_its_projects() -> None:
+    """No one builds in a hub itself: Owner there manages (its users are the projects'
+    builders), while Azure AI Developer on the hub builds in the hub and its projects."""
+    f = G.base()
+    with_user(f, DEV, "Dev")
+    with_user(f, OTHER, "Other")
+    f.grant("dev/hub/owner", G.HUB, DEV, arm.OWNER)
+    f.grant("other/hub/developer", G.HUB, OTHER, arm.AZURE_AI_DEVELOPER)
+    found = personas(f)
+    for workspace in (G.HUB, G.PROJECT):
+        people = people_ids(found, workspace)
+        assert people[DEV] is Persona.ADMINISTRATOR, workspace
+        assert people[OTHER] is Persona.BUILDER, workspace
+
+
 def test_azure_ai_developer_at_the_resource_group_builds() -> None:
     f = G.base()
     with_user(f, DEV, "Dev")

@@ -189,7 +189,14 @@ class Personas:
             return self._declared_as(principal, *declared)
         foundry = _is_foundry(workspace)
         own, shared = self._split(workspace)
-        persona, items = self._best(principal.id, own, foundry, workspace.key)
+        # A management role on a project itself makes a builder; on a hub or a Foundry account
+        # (where no one builds) it makes an administrator, as anywhere above a project.
+        project = (
+            workspace.key
+            if workspace.is_hub_project or (workspace.type == types.COGNITIVE_PROJECT)
+            else None
+        )
+        persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
 
     # -- internals -------------------------------------------------------------------------

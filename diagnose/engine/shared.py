@@ -22,7 +22,7 @@ from diagnose.engine.personas import Persona
 from diagnose.engine.requirements import RequirementOutcome
 from diagnose.model.principals import Directory
 
-MERGED_CAUSES = frozenset({Cause.MISSING_ROLE, Cause.ELIGIBLE_ONLY})
+MERGED_CAUSES = frozenset({Cause.MISSING_ROLE, Cause.ELIGIBLE_ONLY, Cause.DENY_ASSIGNMENT})
 MAX_NAMES = 5
 
 Shortfall = tuple[Requirement, RequirementOutcome]

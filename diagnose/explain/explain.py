@@ -78,7 +78,13 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     findings = list(result.findings)
     if explanation.principal is not None:
         closure = model.authorization.directory.closure(explanation.principal.id).via
-        mine = [f for f in findings if f.principal and f.principal.id in closure]
+        # A finding that stands for several principals names them in affected_principals.
+        mine = [
+            f
+            for f in findings
+            if (f.principal and f.principal.id in closure)
+            or any(a.id in closure for a in f.affected_principals)
+        ]
         if mine:
             findings = mine
     explanation.related = findings
