@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from typing import Any
 
 from diagnose.checks._common import ADMINISTRATOR_NOTE
 from diagnose.engine.api import Cause, Finding, PrincipalRef, Status
 from diagnose.engine.personas import Persona
 from diagnose.engine.runner import RunResult
+from diagnose.secrets import scrub_json
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 from tests.checks_support import (
@@ -353,6 +355,27 @@ def test_a_managed_identity_the_snapshot_does_not_hold_is_unknown() -> None:
     _, findings, _ = run(f)
     assert [(x.status, x.cause) for x in findings] == [(Status.UNKNOWN, Cause.UNREADABLE)]
     assert "id-x" in findings[0].message
+
+
+def test_the_identity_a_connection_names_survives_the_scrub_of_collection_and_bundles() -> None:
+    """What collection keeps (scrub_json drop=True) and what a bundle keeps (markers) of a
+    ManagedIdentity connection still names its identity, as ARM spells the ids, and CON001
+    still asks that identity; the key beside the ids is gone."""
+    planted = "UGxhbnRlZEtleUJlc2lkZVRoZUlkZW50aXR5SWRzMDEyMzQ1Njc4OQ=="
+    for ids in ({"resourceId": G.UAMI}, {"ResourceId": G.UAMI, "ClientId": G.pid("client:uami")}):
+        f = G.base(aoai=True, uami=True)
+        managed_identity(f, **ids, key=planted, clientSecret="xyz8Q~PlantedEntraSecret.AbC-1_zz")
+        f.drop("ana/aoai/openai-user")
+        data = f.build("TEST", "test", "a test scenario")
+        for cleaned in (scrub_json(data, drop=True), scrub_json(scrub_json(data, drop=True))):
+            assert planted not in json.dumps(cleaned)
+            conn = next(r for r in cleaned["resources"] if r["id"] == CONN_AOAI)
+            assert conn["properties"]["credentials"] == ids
+            checks = tuple(c for c in all_checks() if c.id == "CON001")
+            result = run_snapshot(parse_snapshot(cleaned, "<scrubbed>"), checks)
+            assert [(x.status, x.principal.id) for x in result.findings if x.principal] == [
+                (Status.FAIL, UAMI_MI)
+            ], show(list(result.findings))
 
 
 def test_service_identities_missing_the_same_grant_are_not_merged() -> None:

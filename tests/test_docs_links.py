@@ -85,6 +85,30 @@ VERIFIED: dict[str, tuple[str, str]] = {
         "azure-ai-docs articles/ai-services/cognitive-services-virtual-networks.md (section "
         "present); still linked by the 2026 foundry-classic On Your Data article",
     ),
+    "https://learn.microsoft.com/azure/foundry-classic/how-to/secure-data-playground": (
+        "Use your data securely with the Microsoft Foundry portal playground (classic)",
+        "azure-ai-docs articles/foundry-classic/how-to/secure-data-playground.md (hub-only, "
+        "2026-02-02; 'Assign roles to developers' names Storage File Data Privileged "
+        "Contributor for prompt flow); the /azure/ai-foundry/ address it replaces is the "
+        "pre-classic location",
+    ),
+    "https://learn.microsoft.com/azure/search/search-indexer-howto-access-private": (
+        "Make outbound connections through a shared private link (Azure AI Search)",
+        "azure-ai-docs articles/search/search-indexer-howto-access-private.md (2025-09-26); "
+        "served by Learn (search-indexer-howto-access-private, all locales)",
+    ),
+    "https://learn.microsoft.com/azure/search/search-howto-managed-identities-data-sources": (
+        "Configure a search service to connect using a managed identity in Azure AI Search",
+        "azure-ai-docs articles/search/search-howto-managed-identities-data-sources.md; "
+        "served by Learn; linked by the 2026 foundry-classic secure-data-playground article",
+    ),
+    "https://learn.microsoft.com/azure/storage/common/"
+    "storage-network-security-resource-instances": (
+        "Configure Azure Storage to accept requests from resource instances",
+        "azure-docs articles/storage/common/storage-network-security-resource-instances.md "
+        "(2025-06-18; split out of storage-network-security, which now links it as 'Create a "
+        "resource instance network rule for Azure Storage')",
+    ),
 }
 
 # Any mention of a Microsoft Learn (or its retired docs.microsoft.com) address, scheme or not.

@@ -109,3 +109,18 @@ def test_the_principal_example_of_the_readme_runs(capsys):
     out = capsys.readouterr().out
     assert "focus (--principal): user Chen Wei" in out
     assert "Chen Wei, a builder (declared by --principal)" in " ".join(out.split())
+
+
+def test_the_readme_check_example_has_every_section_explain_check_prints():
+    """The plug-in example is what people copy: its docstring has all of SECTION_TITLES, "Who
+    needs it" included, and the README never says a check has only three sections."""
+    import ast
+
+    from diagnose.engine.api import SECTION_TITLES, parse_sections
+
+    start = README.index("```python\n# contoso_checks/tags.py")
+    source = README[start + len("```python\n") : README.index("```", start + 3)]
+    [function] = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    sections = parse_sections(ast.get_docstring(function) or "", "README CTS001")
+    assert list(sections) == list(SECTION_TITLES)
+    assert not re.search(r"\bthree sections\b", README, re.IGNORECASE)

@@ -194,3 +194,102 @@ def test_no_secret_field_survives_at_any_depth(value: Any) -> None:
     # what the collector keeps is already clean by the bundle's rules, and stays so
     assert scrub_json(cleaned) == cleaned
     assert scrub_json(cleaned, drop=True) == cleaned
+
+
+# -- a ManagedIdentity connection's identity ids are not credentials ----------------------------
+UAMI = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/providers/"
+    "Microsoft.ManagedIdentity/userAssignedIdentities/id-rag"
+)
+CLIENT_ID = "2f4e6a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b"
+ENTRA_SECRET = "xyz8Q~PlantedEntraClientSecret.AbC-12_zz"
+
+
+@pytest.mark.parametrize(
+    ("resource_id", "client_id"),
+    [("resourceId", "clientId"), ("ResourceId", "ClientId"), ("resourceid", "clientid")],
+)
+def test_a_managed_identity_connection_keeps_the_ids_it_names_and_no_secret(
+    resource_id: str, client_id: str
+) -> None:
+    """credentials.resourceId and credentials.clientId (as ARM spells them) name the identity
+    the connection calls as (diagnose/checks/_common.py connection_identity): they stay, in
+    both modes; every other entry of `credentials` is a secret and goes."""
+    credentials = {
+        resource_id: UAMI,
+        client_id: CLIENT_ID,
+        "key": STORAGE_KEY,
+        "clientSecret": ENTRA_SECRET,
+        "sas": "sv=2022-11-02&sig=c2VjcmV0",
+        "keys": {"primaryKey": STORAGE_KEY},
+    }
+    connection = {"properties": {"authType": "ManagedIdentity", "credentials": credentials}}
+    ids = {resource_id: UAMI, client_id: CLIENT_ID}
+    assert scrub_json(connection, drop=True) == {
+        "properties": {"authType": "ManagedIdentity", "credentials": ids}
+    }
+    marked = scrub_json(connection)
+    assert marked["properties"]["credentials"] == {
+        **ids,
+        "key": REMOVED,
+        "clientSecret": REMOVED,
+        "sas": REMOVED,
+        "keys": REMOVED,
+    }
+    for cleaned in (scrub_json(connection, drop=True), marked):
+        text = json.dumps(cleaned)
+        assert STORAGE_KEY not in text and ENTRA_SECRET not in text and "c2VjcmV0" not in text
+        assert scrub_json(cleaned) == cleaned  # idempotent: a bundle of a snapshot
+    assert scrub_json(scrub_json(connection, drop=True), drop=True) == scrub_json(
+        connection, drop=True
+    )
+
+
+def test_only_the_two_ids_of_a_credentials_object_are_kept() -> None:
+    """Not an id elsewhere, not a secret under an id's name, not another id-like entry."""
+    kept = {
+        "credentials": {
+            "resourceId": f"{UAMI}?sig=c2VjcmV0",  # a URL carrying a SAS is no id
+            "clientId": STORAGE_KEY,  # a key under an id's name is still a key
+            "tenantId": "t",
+            "objectId": "o",
+            "principalId": "p",
+            "username": "u",
+        }
+    }
+    assert scrub_json(kept, drop=True) == {}
+    assert scrub_json({"credentials": {"resourceId": {"nested": UAMI}}}, drop=True) == {}
+    assert scrub_json({"credentials": {"resourceId": "  "}}, drop=True) == {}
+    assert scrub_json({"credentials": UAMI}, drop=True) == {}
+    # an id kept elsewhere than in `credentials` is no exception to the other secret names
+    assert scrub_json({"secret": {"resourceId": UAMI}}, drop=True) == {}
+    assert scrub_json({"clientSecret": {"clientId": CLIENT_ID}}, drop=True) == {}
+
+
+IDS = st.sampled_from(["resourceId", "ClientId", "clientid"])
+
+
+@given(st.recursive(JSON, lambda c: st.dictionaries(IDS | st.sampled_from(SECRET_NAMES), c)))
+def test_what_survives_of_a_secret_field_is_a_credentials_object_of_ids(value: Any) -> None:
+    cleaned = scrub_json(value, drop=True)
+
+    def check(item: Any) -> None:
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if is_secret_field(key):
+                    assert key == "credentials" and isinstance(child, dict), (key, child)
+                    assert child and all(
+                        k.lower() in ("resourceid", "clientid") and isinstance(v, str)
+                        for k, v in child.items()
+                    ), child
+                else:
+                    check(child)
+        elif isinstance(item, list):
+            for child in item:
+                check(child)
+
+    check(cleaned)
+    text = json.dumps(cleaned)
+    assert REMOVED not in text and STORAGE_KEY not in text and JWT not in text
+    assert scrub_json(cleaned) == cleaned
+    assert scrub_json(cleaned, drop=True) == cleaned

@@ -21,7 +21,7 @@ from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import Resource
 
 DOCS_PRIVATE_PLAYGROUND = (
-    "https://learn.microsoft.com/azure/ai-foundry/how-to/secure-data-playground"
+    "https://learn.microsoft.com/azure/foundry-classic/how-to/secure-data-playground"
 )
 FILE_OPERATIONS = (FILE_READ, FILE_WRITE, FILE_READ_BACKUP_SEMANTICS, FILE_WRITE_BACKUP_SEMANTICS)
 

@@ -278,6 +278,9 @@ class Collector(AuthorizationReads):
                     continue
                 connection = scrub_json(connection, drop=True)
                 self.state.resources[scope_key(connection["id"])] = connection
+                # A ManagedIdentity connection calls as the user-assigned identity it names:
+                # read it (and so its principal) as the hub's own identities are.
+                self._want(wave, _named_identity(connection))
                 target = _target_id(connection)
                 if target:
                     self._want(wave, target)
@@ -322,6 +325,18 @@ class Collector(AuthorizationReads):
                     )
                 for row in matches:
                     self._want(wave, row.get("id"))
+
+
+def _named_identity(connection: dict[str, Any]) -> str | None:
+    """The user-assigned identity a connection names in credentials.resourceId (which the
+    scrub keeps: diagnose.secrets CREDENTIAL_IDENTIFIERS), if it names one."""
+    credentials = json_object(json_object(connection.get("properties")).get("credentials"))
+    for name, value in credentials.items():
+        if name.lower() == "resourceid" and isinstance(value, str):
+            parsed = followable(value)
+            if parsed is not None and parsed.type == types.USER_ASSIGNED_IDENTITY:
+                return parsed.id
+    return None
 
 
 def _target_id(connection: dict[str, Any]) -> str | None:

@@ -37,7 +37,11 @@ What counts as a credential:
   them); so are `code` (an error code) and key references such as `keyName`, `keyVaultUri`,
   `keyIdentifier`. The value of a secret field becomes REMOVED whatever its type, except
   null and booleans (a flag such as `hasPassword` carries no secret); in drop mode the field
-  goes, whatever its value.
+  goes, whatever its value. One exception inside a secret field: a `credentials` object keeps
+  `resourceId` and `clientId` (any case, as ARM spells them; CREDENTIAL_IDENTIFIERS), the
+  identity a `ManagedIdentity` connection calls as, which the connection checks read; every
+  other entry of it goes (or becomes REMOVED), and a `credentials` object without those ids
+  goes whole, as before.
 - in `tags` and connection `metadata`, whose names people choose freely, also a name that
   says password, secret, token, credential or key anywhere in it (`is_secret_label`:
   db_password_prod, storage_key, Key1), unless it describes a credential rather than holding
@@ -69,6 +73,7 @@ a false negative would leak a credential.
 from __future__ import annotations
 
 from diagnose.secrets.names import (
+    CREDENTIAL_IDENTIFIERS,
     LABEL_PARENTS,
     NOT_SECRET,
     NOT_SECRET_SUFFIXES,
@@ -76,6 +81,7 @@ from diagnose.secrets.names import (
     SECRET_NAMES,
     SECRET_QUERY,
     SECRET_SUFFIXES,
+    is_credential_identifier,
     is_secret_field,
     is_secret_label,
     is_secret_option,
@@ -90,6 +96,7 @@ from diagnose.secrets.scrub import (
 )
 
 __all__ = [
+    "CREDENTIAL_IDENTIFIERS",
     "LABEL_PARENTS",
     "NOT_SECRET",
     "NOT_SECRET_SUFFIXES",
@@ -98,6 +105,7 @@ __all__ = [
     "SECRET_NAMES",
     "SECRET_QUERY",
     "SECRET_SUFFIXES",
+    "is_credential_identifier",
     "is_secret_field",
     "is_secret_label",
     "is_secret_option",

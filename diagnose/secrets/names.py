@@ -135,6 +135,14 @@ SECRET_QUERY = frozenset(
     }
 )
 
+CREDENTIAL_IDENTIFIERS = frozenset({"resourceid", "clientid"})
+"""The entries of a connection's `credentials` that name an identity rather than hold a secret:
+a `ManagedIdentity` connection's credentials.resourceId (the user-assigned identity's ARM id)
+and credentials.clientId (its client id), compared case-insensitively (ARM returns resourceId,
+ResourceId, clientId, ClientId). The connection checks read them to know which identity calls
+(diagnose/checks/_common.py connection_identity), so they are kept; every other entry of
+`credentials` is a credential."""
+
 PERMISSION_LISTS = frozenset({"keys", "secrets", "certificates", "storage"})
 PERMISSION_NAME = re.compile(r"^[A-Za-z]{1,40}$")
 
@@ -216,6 +224,17 @@ def is_permission_list(parent: str, key: str, value: Any) -> bool:
         and key.lower() in PERMISSION_LISTS
         and isinstance(value, list)
         and all(isinstance(v, str) and PERMISSION_NAME.match(v) for v in value)
+    )
+
+
+def is_credential_identifier(parent: str, key: str, value: Any) -> bool:
+    """Whether this entry of a `credentials` object is an identity's id (resourceId, clientId:
+    CREDENTIAL_IDENTIFIERS), a non-empty string, rather than a secret."""
+    return (
+        normal_name(parent) == "credentials"
+        and key.lower() in CREDENTIAL_IDENTIFIERS
+        and isinstance(value, str)
+        and bool(value.strip())
     )
 
 

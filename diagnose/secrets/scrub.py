@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from diagnose.secrets.names import (
     LABEL_PARENTS,
     SECRET_QUERY,
+    is_credential_identifier,
     is_permission_list,
     is_secret_field,
     is_secret_label,
@@ -149,7 +150,7 @@ def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
                 and not is_permission_list(parent, str(key), item)
                 and (drop or not (item is None or isinstance(item, bool)))
             ):
-                cleaned = _DROPPED if drop else REMOVED
+                cleaned = _credentials(str(key), item, drop)
             elif drop and REMOVED in name:
                 cleaned = _DROPPED
             else:
@@ -164,6 +165,27 @@ def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
         text = scrub_text(value)
         return _DROPPED if drop and REMOVED in text else text
     return value
+
+
+def _credentials(key: str, value: Any, drop: bool) -> Any:
+    """A secret field's replacement: dropped, or REMOVED. A `credentials` object naming an
+    identity (a ManagedIdentity connection's resourceId / clientId) keeps those ids, and only
+    them: every other entry is dropped, or REMOVED, as a secret field is."""
+    gone = _DROPPED if drop else REMOVED
+    if not isinstance(value, dict):
+        return gone
+    kept: dict[str, Any] = {}
+    for name, item in value.items():
+        if is_credential_identifier(key, str(name), item):
+            text = scrub_text(item)
+            if REMOVED not in text:
+                kept[str(name)] = text
+                continue
+        if not drop:
+            kept[scrub_text(str(name))] = REMOVED
+    if not any(is_credential_identifier(key, name, item) for name, item in kept.items()):
+        return gone
+    return kept
 
 
 def scrub_request(entry: Any) -> Any:
