@@ -374,14 +374,16 @@ def test_the_schema_command_documents_persona_and_affected_principals(capsys) ->
 def test_text_and_markdown_say_who_and_whom(capsys) -> None:
     _, text, _ = run(capsys, "--demo", "--no-tui")
     flat = " ".join(text.split())
-    assert "who: builder (Azure AI Developer at project 'proj-chat')" in flat
+    # Ana Lopez, Owner on the hub, administers it: her warnings stand apart from the builders'
+    # failures, which the two builder groups share.
+    assert "who: builder (Contributor at project 'proj-docs')" in flat
     assert "who: administrator (Owner at hub 'hub-contoso')" in flat
-    assert "affects 3: group grp-ai-developers (builder), group grp-data-science (builder)" in flat
+    assert "affects 2: group grp-ai-developers (builder), group grp-data-science (builder)" in flat
     _, markdown, _ = run(capsys, "--demo", "--format", "markdown")
-    assert "- Who: builder (Azure AI Developer at project 'proj\\-chat')" in markdown or (
-        "- Who: builder (Azure AI Developer at project 'proj-chat')" in markdown
+    assert "- Who: builder (Contributor at project 'proj\\-docs')" in markdown or (
+        "- Who: builder (Contributor at project 'proj-docs')" in markdown
     )
-    assert "- Affects 3: group grp" in markdown
+    assert "- Affects 2: group grp" in markdown
 
 
 def test_a_focused_text_report_says_so(capsys) -> None:

@@ -96,7 +96,9 @@ def test_the_personas_example_of_the_readme_runs(capsys, tmp_path, monkeypatch):
     assert people and all(
         a["displayName"] != "Ana Lopez" for f in people for a in f["affectedPrincipals"]
     )
-    declared = [f["persona"] for f in people if "persona" in f]
+    declared = [f["persona"] for f in people if "persona" in f] + [
+        a for f in people for a in f["affectedPrincipals"] if "persona" in a
+    ]
     assert declared and all(p["declared"] == "--personas personas.yaml" for p in declared)
     assert main(argv) == 1
     assert "(declared by --personas personas.yaml)" in capsys.readouterr().out

@@ -238,6 +238,8 @@ class AffectedPrincipal:
     display_name: str | None = None
     persona: str | None = field(default=None, metadata={"omit_none": True})
     """reader | builder | administrator | serviceIdentity (diagnose.engine.personas)."""
+    declared: str | None = field(default=None, metadata={"omit_none": True})
+    """Where the persona was declared (--principal, --personas FILE); None: the roles made it."""
 
     @classmethod
     def of(
@@ -248,6 +250,7 @@ class AffectedPrincipal:
             principal.type,
             principal.display_name,
             persona.persona.value if persona is not None else None,
+            persona.declared if persona is not None else None,
         )
 
 
