@@ -19,11 +19,11 @@ def members(path: Path) -> dict[str, bytes]:
         return {name: bundle.read(name) for name in bundle.namelist()}
 
 
-def replay_json(path: Path) -> dict[str, Any]:
-    """`diagnose --snapshot BUNDLE --json`, parsed."""
+def replay_json(path: Path, *options: str) -> dict[str, Any]:
+    """`diagnose --snapshot BUNDLE --json [OPTIONS]`, parsed."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["--snapshot", str(path), "--json"])
+        code = main(["--snapshot", str(path), "--json", *options])
     assert code in (0, 1), code
     return json.loads(out.getvalue())
 

@@ -29,7 +29,7 @@ from diagnose.catalog import builtin_role_definitions
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
 from diagnose.report.formats import render_report
-from diagnose.snapshot import load_snapshot
+from diagnose.snapshot import Snapshot, load_snapshot
 from tests.bundle_support import findings_by_identity, members, replay_json, without_source
 
 KEY = "5f" * 32
@@ -340,6 +340,99 @@ def test_a_creator_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert argv[:2] == ["--demo", "--creator"] and re.fullmatch(r"user-[0-9a-f]{10}", argv[2])
     creator_findings = [f for f in bundled["findings"] if f["checkId"] == "HUB004"]
     assert argv[2] in creator_findings[0]["message"]
+
+
+def test_renaming_changes_no_choice_the_findings_make() -> None:
+    """Where a finding picks one principal or workspace over another (the representative of
+    people missing the same grant, the names it lists, the project a check asks about first),
+    the choice follows the snapshot's order, not names or ids: renamed as redaction renames
+    them, the same principals and projects are picked and listed in the same order."""
+    renames = {
+        "proj-chat": "zz-proj-chat",  # sorts after proj-docs
+        "grp-ai-developers": "zz-ai-developers",  # sorts after the other groups
+        "Ana Lopez": "Zoe Ana Lopez",
+        "ebf5d665": "00a0b0c0",  # grp-ml-leads' id sorts first
+    }
+    text = json.dumps(load_demo().data)
+    for old, new in renames.items():
+        text = text.replace(old, new)
+    renamed = demo_run(Snapshot(json.loads(text), "renamed.json"))
+
+    def back(value: str) -> str:
+        for old, new in renames.items():
+            value = value.replace(new, old)
+        return value
+
+    plain = json.loads(render_report(demo_run().report, "json"))
+    other = json.loads(render_report(renamed.report, "json"))
+    assert findings_by_identity(other, back) == findings_by_identity(plain)
+    assert sorted(
+        [back(a["id"]) for a in f["affectedPrincipals"]] for f in other["findings"]
+    ) == sorted([a["id"] for a in f["affectedPrincipals"]] for f in plain["findings"])
+
+
+def test_a_focused_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--principal: the bundle's report is the focused report, the principal aliased, and a
+    replay focused on the alias gives it again."""
+    monkeypatch.setenv(KEY_VARIABLE, KEY)
+    run = demo_run(principals=("Ben Carter",))
+    path, mapping = tmp_path / "focus.zip", tmp_path / "map.json"
+    write_bundle(
+        path, run, argv=["--demo", "--principal", "Ben Carter"], redact=True, redaction_map=mapping
+    )
+    bundled = json.loads(members(path)["report.json"])
+    plain = json.loads(render_report(run.report, "json"))
+    ben = next(p for p in load_demo().data["principals"] if p["displayName"] == "Ben Carter")
+    assert bundled["target"]["focus"] == [
+        {
+            "id": alias_of(mapping, ben["id"]),
+            "type": "User",
+            "displayName": alias_of(mapping, "Ben Carter"),
+        }
+    ]
+    assert finding_keys(bundled) == finding_keys(plain)
+    assert bundled["summary"] == plain["summary"]
+    table = aliases(mapping)
+    assert findings_by_identity(
+        bundled, lambda text: restore_text(text, table)
+    ) == findings_by_identity(plain)
+    replayed = replay_json(path, "--principal", alias_of(mapping, ben["id"]))
+    assert without_source(replayed) == without_source(bundled)
+
+
+def test_a_run_with_a_personas_file_lines_up_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--personas: the bundle's report keeps the declared personas (ids aliased) and hides the
+    file's name as the command line hides every path."""
+    monkeypatch.setenv(KEY_VARIABLE, KEY)
+    declared = tmp_path / "contoso-personas.yaml"
+    declared.write_text("grp-ai-developers: reader\nana.lopez@contoso.com: builder\n")
+    run = demo_run(personas=str(declared))
+    path, mapping = tmp_path / "personas.zip", tmp_path / "map.json"
+    write_bundle(
+        path,
+        run,
+        argv=["--demo", "--personas", str(declared)],
+        redact=True,
+        redaction_map=mapping,
+    )
+    files = members(path)
+    bundled = json.loads(files["report.json"])
+    plain = json.loads(render_report(run.report, "json"))
+    assert plain["target"]["personas"] == "--personas contoso-personas.yaml"
+    assert bundled["target"]["personas"] == "--personas <path>.yaml"
+    assert json.loads(files["command.json"])["argv"] == ["--demo", "--personas", "<path>.yaml"]
+    assert b"contoso-personas" not in b"".join(files.values())
+    assert finding_keys(bundled) == finding_keys(plain)
+    assert finding_keys(plain) != finding_keys(json.loads(render_report(demo_run().report, "json")))
+    assert bundled["summary"] == plain["summary"]
+    table = aliases(mapping)
+
+    def restore(text: str) -> str:
+        return restore_text(text, table).replace("<path>.yaml", "contoso-personas.yaml")
+
+    assert findings_by_identity(bundled, restore) == findings_by_identity(plain)
 
 
 def test_a_project_run_lines_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,9 +103,15 @@ def diagnose_snapshot(
     options: DiagnoseOptions | None = None,
     *,
     requests: Iterable[dict[str, Any]] = (),
+    declared: Declarations | None = None,
 ) -> Diagnosis:
     """Run the selected checks on a snapshot already read, and build the report. Checks that
-    could not be loaded are reported as check errors, never dropped silently."""
+    could not be loaded are reported as check errors, never dropped silently.
+
+    declared: what --principal and --personas resolved to, given already resolved (the
+    support bundle re-runs a run on its scrubbed or redacted snapshot, where the names of the
+    personas file may mean nothing): used instead of options.principals and options.personas.
+    """
     from diagnose.app.personas import declarations
     from diagnose.engine.registry import load_checks, select_checks
     from diagnose.engine.runner import CheckError, Engine
@@ -118,9 +124,10 @@ def diagnose_snapshot(
     selected = select_checks(checks, list(options.select), list(options.ignore))
     model = Model(snapshot)
     creator = resolve_principal(model, options.creator, "--creator") if options.creator else None
-    declared = declarations(
-        model, options.principals, options.personas, max_bytes=options.max_input_bytes
-    )
+    if declared is None:
+        declared = declarations(
+            model, options.principals, options.personas, max_bytes=options.max_input_bytes
+        )
     engine = Engine(model, creator=creator, fixes=FixPlan, declarations=declared)
     result = engine.run(selected)
     if load_errors:

@@ -28,8 +28,10 @@ Order of work, so that nothing unsafe is ever written:
    (diagnose.app.diagnose_snapshot; when scrubbing changed nothing and there is no
    redaction, the Diagnosis's own report is used): the bundled reports are what an engineer
    gets by replaying the bundle, and with --redact they contain aliases only. The re-run
-   keeps the checks that ran (from the report) and the creator the Diagnosis resolved on the
-   original snapshot (aliased with --redact).
+   keeps the checks that ran (from the report), the creator the Diagnosis resolved on the
+   original snapshot and what --principal and --personas resolved to (the focus and the
+   declared personas, as object ids: aliased with --redact, where the personas file's name
+   is hidden as the command line hides every path).
    A replay with plain `diagnose --snapshot FILE.zip` runs every check, so it matches the
    bundled report exactly when the original run selected none.
 4. The rendered reports are scrubbed too (a no-op unless a check echoes a credential).
@@ -56,6 +58,8 @@ from diagnose.bundle.manifest import (
     write_zip,
 )
 from diagnose.bundle.redact import Redactor, key_fingerprint, load_key, well_known_guids
+from diagnose.engine.api import PrincipalRef
+from diagnose.engine.personas import Declarations
 from diagnose.errors import BadInput
 from diagnose.outfile import check_writable, open_output, write_bytes
 from diagnose.report.formats import render_report
@@ -87,7 +91,8 @@ def write_bundle(
     """Write the support bundle of a Diagnosis to path.
 
     argv is the command line (without the program name), kept for the record only: what the
-    re-run needs (the checks that ran, the creator) is in the Diagnosis. Raises BadInput
+    re-run needs (the checks that ran, the creator, the focus and declared personas) is in
+    the Diagnosis. Raises BadInput
     (exit 2) when a path cannot be written or the redaction key is unusable.
     """
     bundle_path, map_path = check_output_paths(path, redaction_map, redact=redact)
@@ -95,6 +100,7 @@ def write_bundle(
     requests = [scrub_request(_plain(entry)) for entry in run.requests or ()]
     command = scrub_argv([str(a) for a in argv])
     rerun_options = _rerun_options(run)
+    declared = run.declarations
     fingerprint: str | None = None
     redactor: Redactor | None = None
     key = b""
@@ -110,9 +116,11 @@ def write_bundle(
             rerun_options = dataclasses.replace(
                 rerun_options, creator=redactor.guid(rerun_options.creator)
             )
-        result = _rerun(rerun_options, snapshot_data, REDACTED_SOURCE, requests)
+        if declared is not None:
+            declared = _redacted_declarations(declared, redactor, snapshot_data)
+        result = _rerun(rerun_options, snapshot_data, REDACTED_SOURCE, requests, declared)
     elif snapshot_data != run.snapshot.data:
-        result = _rerun(rerun_options, snapshot_data, run.snapshot.source, requests)
+        result = _rerun(rerun_options, snapshot_data, run.snapshot.source, requests, declared)
     else:
         result = run
     members = {
@@ -193,9 +201,42 @@ def _rerun_options(run: Diagnosis) -> DiagnoseOptions:
     return DiagnoseOptions(ignore=ignore, creator=run.creator)  # nothing ran: run nothing
 
 
+def _redacted_declarations(
+    declared: Declarations, redactor: Redactor, snapshot: dict[str, Any]
+) -> Declarations:
+    """The focus and the declared personas of a run, for its re-run on the redacted snapshot:
+    object ids aliased, the focus named as the redacted snapshot names it, and the personas
+    file's name hidden like any path of the command line."""
+    names = {
+        str(entry.get("id") or "").lower(): entry.get("displayName") or None
+        for entry in snapshot.get("principals") or ()
+        if isinstance(entry, dict)
+    }
+
+    def alias(principal_id: str) -> str:
+        return str(redactor.walk(principal_id, "id"))  # as the snapshot's principals get it
+
+    def aliased(principal: PrincipalRef) -> PrincipalRef:
+        found = alias(principal.id)
+        return PrincipalRef(found, principal.type, names.get(found.lower()))
+
+    flag, _, name = declared.source.partition(" ")
+    return Declarations(
+        personas={alias(i).lower(): persona for i, persona in declared.personas.items()},
+        source=" ".join(redactor.argv([flag, name])) if name else redactor.text(flag),
+        focus=tuple(aliased(p) for p in declared.focus),
+    )
+
+
 def _rerun(
-    options: DiagnoseOptions, data: dict[str, Any], source: str, requests: list[Any]
+    options: DiagnoseOptions,
+    data: dict[str, Any],
+    source: str,
+    requests: list[Any],
+    declared: Declarations | None,
 ) -> Diagnosis:
     from diagnose.snapshot import parse_snapshot
 
-    return diagnose_snapshot(parse_snapshot(data, source), options, requests=requests)
+    return diagnose_snapshot(
+        parse_snapshot(data, source), options, requests=requests, declared=declared
+    )

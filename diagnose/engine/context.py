@@ -19,6 +19,7 @@ from diagnose.engine.personas import (
     Persona,
     PersonaEvidence,
     Personas,
+    principal_order,
 )
 from diagnose.model.authorization import Assignment, ReadError
 from diagnose.model.model import Model
@@ -363,7 +364,7 @@ class CheckContext:
                 (PersonaEvidence("", "", connection.id, declared="sharedUserList"),),
                 f"the sharedUserList of {connection.label}",
             )
-        return sorted(best.values(), key=_by_principal)
+        return sorted(best.values(), key=self.personas.order)
 
     def _strongest(self, places: list[Resource]) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them."""
@@ -373,7 +374,7 @@ class CheckContext:
                 known = best.get(person.principal.id)
                 if known is None or person.persona.rank > known.persona.rank:
                     best[person.principal.id] = person
-        return sorted(best.values(), key=_by_principal)
+        return sorted(best.values(), key=self.personas.order)
 
     def _children(self, owner: Resource) -> list[Resource]:
         """The projects that may use a hub's (or Foundry account's) connections."""
@@ -408,7 +409,7 @@ class CheckContext:
             found[assignment.principal_id] = self.principal(
                 assignment.principal_id, assignment.principal_type or "User"
             )
-        return sorted(found.values(), key=lambda p: (p.type, p.display_name or "", p.id))
+        return sorted(found.values(), key=lambda p: principal_order(p, self.directory))
 
     def first_party_app(self) -> PrincipalRef | None:
         """The Azure Machine Learning first-party app's service principal in this tenant."""
@@ -442,10 +443,6 @@ class CheckContext:
             return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
         except ValueError:
             return None
-
-
-def _by_principal(item: Classification) -> tuple[str, str, str]:
-    return (item.principal.type, item.principal.display_name or "", item.principal.id)
 
 
 def _hosts_of(resource: Resource) -> list[str]:

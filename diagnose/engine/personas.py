@@ -41,6 +41,7 @@ from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.api import PrincipalRef
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
+from diagnose.model.principals import Directory
 from diagnose.model.resources import Resource
 from diagnose.rbac.evaluator import Evaluator
 
@@ -170,7 +171,7 @@ class Personas:
     def people(self, workspace: Resource) -> list[Classification]:
         """Every principal other than a service identity that holds a role on the workspace or
         above it, with its persona there; with `--principal`, only the principals in focus,
-        each a builder. Sorted by type, name and id."""
+        each a builder. Sorted by type, then as the snapshot lists them (Directory.rank)."""
         found = self._people.get(workspace.key)
         if found is None:
             found = self._people[workspace.key] = self._classify_all(workspace)
@@ -199,6 +200,11 @@ class Personas:
         )
         persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
+
+    def order(self, item: Classification) -> tuple[str, int, str]:
+        """How people are sorted: by type, then as the snapshot lists them (not by name or id,
+        which redaction changes: see Directory.rank)."""
+        return principal_order(item.principal, self.model.authorization.directory)
 
     # -- internals -------------------------------------------------------------------------
     def _classify_all(self, workspace: Resource) -> list[Classification]:
@@ -230,7 +236,7 @@ class Personas:
             ref = self._person(principal_id, kind)
             if ref is not None:
                 people.append(self.classify(ref, workspace))
-        return sorted(people, key=_by_principal)
+        return sorted(people, key=self.order)
 
     def _people_of_shared(
         self, shared: tuple[tuple[str, ...], ...], foundry: bool
@@ -260,7 +266,7 @@ class Personas:
             for group in directory.closure(principal_id).via:
                 if group != principal_id:
                     members_of.setdefault(group, []).append(principal_id)
-        found = _SharedPeople(sorted(people, key=_by_principal), members_of)
+        found = _SharedPeople(sorted(people, key=self.order), members_of)
         self._shared_people[key] = found
         return found
 
@@ -455,10 +461,12 @@ def _is_foundry(workspace: Resource) -> bool:
     return workspace.type in (types.COGNITIVE_PROJECT, types.COGNITIVE_ACCOUNT)
 
 
-def _by_principal(item: Classification) -> tuple[str, str, str]:
-    return (item.principal.type, item.principal.display_name or "", item.principal.id)
-
-
 def _short_scope(scope: str) -> str:
     key = scope_key(scope)
     return "the root scope" if key == "/" else f"{level_of(key)} '{last_segment(scope)}'"
+
+
+def principal_order(principal: PrincipalRef, directory: Directory) -> tuple[str, int, str]:
+    """The order of principals wherever one is picked over another or they are listed: by type,
+    then by their place in the snapshot (Directory.rank), which redaction keeps."""
+    return (principal.type, directory.rank(principal.id), principal.id)

@@ -8,6 +8,10 @@ scope, operations) before any fix is planned: a group whose other members belong
 for them (its fix covers them), everyone else stands for themselves; the merged finding names
 the one representative, or none when several remain, carries the representatives' fixes, and
 lists everyone in `affectedPrincipals`.
+
+Which principal stands first, and the order names are listed in, follow the snapshot's order
+(personas.principal_order), not names or ids: redaction replaces those and keeps the order, so
+a redacted bundle replays to the same findings.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnose.engine.api import AffectedPrincipal, Cause, Finding, Remediation, Requirement
-from diagnose.engine.personas import Persona
+from diagnose.engine.personas import Persona, principal_order
 from diagnose.engine.requirements import RequirementOutcome
 from diagnose.model.principals import Directory
 
@@ -41,7 +45,9 @@ class SharedShortfall:
     """Shortfalls that miss the same grant: who stands for whom."""
 
     stands: tuple[Stand, ...]
+    """In the order of their representatives (personas.principal_order)."""
     everyone: tuple[Shortfall, ...]
+    """In the same order."""
 
 
 def group_shortfalls(
@@ -74,13 +80,9 @@ def group_shortfalls(
 def combine(shared: SharedShortfall, findings: Sequence[Finding]) -> Finding:
     """The one finding of a shared shortfall, from the findings of its stands (in order)."""
     affected = tuple(
-        sorted(
-            {
-                r.principal.id: AffectedPrincipal.of(r.principal, r.persona)
-                for r, _ in shared.everyone
-            }.values(),
-            key=lambda a: (a.type, a.display_name or "", a.id),
-        )
+        {
+            r.principal.id: AffectedPrincipal.of(r.principal, r.persona) for r, _ in shared.everyone
+        }.values()
     )
     first = findings[0]
     if len(findings) == 1:
@@ -133,24 +135,26 @@ def _stands(bucket: list[Shortfall], directory: Directory) -> SharedShortfall:
                 members_of.setdefault(group, set()).add(principal_id)
     stands: list[Stand] = []
     while True:
+        # the group covering the most stands for them; of equals, the first in the snapshot
         best = max(
             (g for g in members_of if g in remaining),
-            key=lambda g: (len(members_of[g] & remaining.keys()), g),
+            key=lambda g: (len(members_of[g] & remaining.keys()), -directory.rank(g)),
             default=None,
         )
         covered = members_of[best] & remaining.keys() if best is not None else set()
         if best is None or not covered:
             break
         standing = remaining.pop(best)
-        stands.append(Stand(standing, tuple(remaining.pop(m) for m in sorted(covered))))
+        stands.append(
+            Stand(standing, tuple(remaining.pop(m) for m in sorted(covered, key=directory.rank)))
+        )
     stands += [Stand(item) for item in remaining.values()]
-    stands.sort(key=lambda s: _order(s.shortfall[0]))
-    return SharedShortfall(tuple(stands), tuple(bucket))
 
+    def order(item: Shortfall) -> tuple[str, int, str]:
+        return principal_order(item[0].principal, directory)
 
-def _order(requirement: Requirement) -> tuple[str, str, str]:
-    principal = requirement.principal
-    return (principal.type, principal.display_name or "", principal.id)
+    stands.sort(key=lambda s: order(s.shortfall))
+    return SharedShortfall(tuple(stands), tuple(sorted(bucket, key=order)))
 
 
 def _fixes(findings: Sequence[Finding]) -> tuple[Remediation, ...]:

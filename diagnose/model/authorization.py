@@ -256,7 +256,9 @@ class Authorization:
             assignments=assignments,
             eligibilities=eligibilities,
             denies=[DenyAssignment.from_arm(d) for d in data["denyAssignments"]],
-            directory=Directory.from_snapshot(data["principals"], membership_errors),
+            directory=Directory.from_snapshot(
+                data["principals"], membership_errors, others=(*by_assignment, *by_eligibility)
+            ),
             errors=errors,
             indexes=(by_assignment, by_eligibility),
         )

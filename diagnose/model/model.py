@@ -59,19 +59,20 @@ class Model:
         lowered = resource_type.lower()
         return (r for r in self.resources.values() if r.type == lowered)
 
+    # Hubs, projects and connections come in the snapshot's order, not sorted by id: a check
+    # that asks once per principal names the first workspace it met, and redaction replaces
+    # ids but keeps the order, so a redacted bundle must meet them in the same order. (A
+    # collected snapshot lists resources by id, so its order stays deterministic.)
     @cached_property
     def hubs(self) -> list[Resource]:
-        return sorted((r for r in self.resources.values() if r.is_hub), key=lambda r: r.key)
+        return [r for r in self.resources.values() if r.is_hub]
 
     def projects_of(self, hub: Resource) -> list[Resource]:
-        return sorted(
-            (
-                r
-                for r in self.of_type(WORKSPACE)
-                if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key
-            ),
-            key=lambda r: r.key,
-        )
+        return [
+            r
+            for r in self.of_type(WORKSPACE)
+            if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key
+        ]
 
     @cached_property
     def _connections_by_parent(self) -> dict[str, list[Resource]]:
@@ -82,4 +83,4 @@ class Model:
         return index
 
     def connections_of(self, parent: Resource) -> list[Resource]:
-        return sorted(self._connections_by_parent.get(parent.key, ()), key=lambda r: r.key)
+        return list(self._connections_by_parent.get(parent.key, ()))

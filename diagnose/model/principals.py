@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,24 +70,42 @@ class Directory:
     """The principals of a snapshot, with group closures computed once per principal."""
 
     def __init__(
-        self, principals: dict[str, Principal], membership_errors: dict[str, str] | None = None
+        self,
+        principals: dict[str, Principal],
+        membership_errors: dict[str, str] | None = None,
+        others: Iterable[str] = (),
     ) -> None:
         self.principals = principals
         self._membership_errors = membership_errors or {}
         self._closures: dict[str, Membership] = {}
+        self._ranks = {key: rank for rank, key in enumerate(principals)}
+        for other in others:
+            self._ranks.setdefault(other.lower(), len(self._ranks))
 
     @classmethod
     def from_snapshot(
-        cls, entries: list[dict[str, Any]], membership_errors: dict[str, str] | None = None
+        cls,
+        entries: list[dict[str, Any]],
+        membership_errors: dict[str, str] | None = None,
+        others: Iterable[str] = (),
     ) -> Directory:
         principals = {}
         for entry in entries:
             principal = Principal.from_snapshot(entry)
             principals[principal.id] = principal
-        return cls(principals, membership_errors)
+        return cls(principals, membership_errors, others)
 
     def get(self, principal_id: str) -> Principal | None:
         return self.principals.get(principal_id.lower())
+
+    def rank(self, principal_id: str) -> int:
+        """Where a principal stands in the snapshot: its place among the principals, then
+        (for one only role assignments name) among `others`, in the order they were given.
+        Whenever the tool must pick one principal over another or list them in a message, it
+        orders them by this rather than by name or id: redaction replaces names and ids but
+        keeps the snapshot's order, so a redacted bundle picks and lists the same principals
+        (and a collected snapshot lists them by id, so the order stays deterministic)."""
+        return self._ranks.get(principal_id.lower(), len(self._ranks))
 
     def closure(self, principal_id: str) -> Membership:
         key = principal_id.lower()

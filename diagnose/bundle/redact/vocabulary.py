@@ -288,7 +288,15 @@ STOPWORDS = frozenset(
 )
 
 PATH_OPTIONS = frozenset(
-    {"--snapshot", "--bundle", "-o", "--output", "--save-snapshot", "--redaction-map"}
+    {
+        "--snapshot",
+        "--bundle",
+        "-o",
+        "--output",
+        "--save-snapshot",
+        "--redaction-map",
+        "--personas",
+    }
 )
 ARM_LISTS = (
     "resources",
