@@ -368,6 +368,8 @@ class CheckContext:
 
     def _strongest(self, places: list[Resource]) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them."""
+        if len(places) == 1:
+            return self.people(places[0])  # already one per person, in order
         best: dict[str, Classification] = {}
         for place in places:
             for person in self.people(place):
