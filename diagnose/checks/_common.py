@@ -500,14 +500,6 @@ def unknown_resource(ctx: CheckContext, resource_id: str, what: str) -> Draft:
     )
 
 
-def hub_and_project_members(ctx: CheckContext, hub: Resource) -> list[PrincipalRef]:
-    found: dict[str, PrincipalRef] = {}
-    for workspace in [hub, *ctx.projects(hub)]:
-        for member in ctx.members(workspace):
-            found.setdefault(member.id, member)
-    return sorted(found.values(), key=lambda p: (p.type, p.display_name or "", p.id))
-
-
 @dataclass(frozen=True)
 class Chain:
     """The Azure OpenAI, Search and storage resources a workspace reaches through its

@@ -1,6 +1,9 @@
-from diagnose.checks._common import DOCS_SEARCH_ENABLE_RBAC, SEARCH_CATEGORIES
+from diagnose.checks._common import (
+    DOCS_SEARCH_ENABLE_RBAC,
+    SEARCH_CATEGORIES,
+    reached_with_entra_id,
+)
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
-from diagnose.checks._services import reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE

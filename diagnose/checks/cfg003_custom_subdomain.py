@@ -1,7 +1,6 @@
 import re
 
-from diagnose.checks._common import DOCS_SUBDOMAIN
-from diagnose.checks._services import reached_with_entra_id
+from diagnose.checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT

@@ -2,8 +2,7 @@ import re
 from typing import Any
 
 from diagnose.arm.scopes import scope_key
-from diagnose.checks._common import DOCS_TRUSTED, workspace_chain
-from diagnose.checks._services import openai_pairs
+from diagnose.checks._common import DOCS_TRUSTED, service_pairs, workspace_chain
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -76,9 +75,9 @@ def trusted_services(ctx: CheckContext):
     keyless: set[tuple[str, str]] = set()
     callees: dict[str, tuple[Resource, dict[str, Resource], dict[str, Connection]]] = {}
     for left, right in PAIRS:
-        for _, caller, callee in openai_pairs(ctx, left, right):
+        for _, caller, callee in service_pairs(ctx, left, right):
             keyless.add((caller.key, callee.key))
-        for workspace, caller, callee in openai_pairs(ctx, left, right, entra_only=False):
+        for workspace, caller, callee in service_pairs(ctx, left, right, entra_only=False):
             _, callers, via = callees.setdefault(callee.key, (callee, {}, {}))
             callers.setdefault(caller.key, caller)
             connection = _connection_to(ctx, workspace, right, callee)

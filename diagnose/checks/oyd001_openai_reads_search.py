@@ -4,10 +4,10 @@ from diagnose.checks._common import (
     SEARCH_INDEX_DATA_READER,
     SEARCH_INDEXES_READ,
     SEARCH_SERVICE_CONTRIBUTOR,
+    service_pairs,
     workspace_chain,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
-from diagnose.checks._services import openai_pairs
 from diagnose.engine.api import Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -46,7 +46,7 @@ def openai_reads_search(ctx: CheckContext):
     """
     for _, workspace in ctx.workspaces():
         yield from workspace_chain(ctx, workspace).unknown
-    for workspace, account, search in openai_pairs(ctx, "ai", "search"):
+    for workspace, account, search in service_pairs(ctx, "ai", "search"):
         identity = ctx.identity(account)
         if identity is None:
             continue  # IDN001 reports the missing identity

@@ -10,9 +10,9 @@ from diagnose.checks._common import (
     SEARCH_SERVICE_CONTRIBUTOR,
     SEARCH_SKILLSETS_WRITE,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
+    service_pairs,
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED, STORAGE_PERMISSION_MISMATCH
-from diagnose.checks._services import openai_pairs
 from diagnose.engine.api import Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -49,7 +49,7 @@ def openai_ingests(ctx: CheckContext):
     service, and Storage Blob Data Contributor on the storage account, to the Azure OpenAI
     resource's managed identity.
     """
-    for workspace, account, search in openai_pairs(ctx, "ai", "search"):
+    for workspace, account, search in service_pairs(ctx, "ai", "search"):
         identity = ctx.identity(account)
         if identity is None:
             continue
@@ -75,7 +75,7 @@ def openai_ingests(ctx: CheckContext):
             roles=(SEARCH_SERVICE_CONTRIBUTOR,),
             status_if_missing=Status.WARN,
         )
-    for workspace, account, storage in openai_pairs(ctx, "ai", "blob"):
+    for workspace, account, storage in service_pairs(ctx, "ai", "blob"):
         identity = ctx.identity(account)
         if identity is None:
             continue

@@ -1,6 +1,6 @@
-from diagnose.checks._common import DOCS_USE_YOUR_DATA, EMBEDDINGS, OPENAI_USER
+from diagnose.checks._common import DOCS_USE_YOUR_DATA, EMBEDDINGS, OPENAI_USER, service_pairs
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
-from diagnose.checks._services import openai_pairs, search_openai_scenario
+from diagnose.checks._services import search_openai_scenario
 from diagnose.engine.api import Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -47,7 +47,7 @@ def search_calls_openai(ctx: CheckContext):
     Search service's managed identity; Cognitive Services OpenAI Contributor instead where it
     runs On Your Data ingestion.
     """
-    for workspace, search, account in openai_pairs(ctx, "search", "ai"):
+    for workspace, search, account in service_pairs(ctx, "search", "ai"):
         identity = ctx.identity(search)
         if identity is None:
             continue  # IDN001 reports the missing identity

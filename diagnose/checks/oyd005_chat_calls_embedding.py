@@ -3,9 +3,9 @@ from diagnose.checks._common import (
     EMBEDDINGS,
     OPENAI_USER,
     mentions_embedding,
+    workspace_chain,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
-from diagnose.checks._services import openai_connections
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -53,7 +53,7 @@ def chat_calls_embedding(ctx: CheckContext):
     """
     seen: set[tuple[str, str]] = set()
     for _, workspace in ctx.workspaces():
-        accounts = openai_connections(ctx, workspace)
+        accounts = list(workspace_chain(ctx, workspace).ai)
         if len(accounts) < 2:
             continue
         embedding = [(c, a) for c, a in accounts if mentions_embedding(c)]
