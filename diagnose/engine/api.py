@@ -19,6 +19,7 @@ The function's docstring has three fixed sections, printed by `diagnose explain-
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -214,6 +215,9 @@ class Remediation:
     verified: bool = False
     verification: str = ""
     """How the fix was proven (or why it could not be)."""
+    alternative_to: str | None = field(default=None, metadata={"omit_none": True})
+    """The fix_id of the default fix this one is an alternative to ("choose one": a role at
+    the group vs per person, a built-in vs a custom role); None for a default."""
     who_can_run: tuple[Holder, ...] = field(default=(), metadata={"json": False})
 
     @property
@@ -226,6 +230,13 @@ class Remediation:
             (self.role_definition_id or "").lower(),
             (self.scope or "").lower(),
         )
+
+    @property
+    def fix_id(self) -> str:
+        """A stable id of the change (the same change has the same id in every run and every
+        finding): what `alternativeTo` refers to."""
+        text = "|".join(str(part) for part in self.dedupe_key)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
