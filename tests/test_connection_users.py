@@ -20,7 +20,7 @@ import dataclasses
 import json
 from typing import Any
 
-from diagnose.checks._common import ADMINISTRATOR_NOTE
+from diagnose.checks._people import ADMINISTRATOR_NOTE
 from diagnose.engine.api import Cause, Finding, PrincipalRef, Status
 from diagnose.engine.personas import Persona
 from diagnose.engine.runner import RunResult

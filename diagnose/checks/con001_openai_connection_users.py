@@ -3,12 +3,11 @@ from diagnose.checks._common import (
     DOCS_OPENAI_RBAC,
     OPENAI_CATEGORIES,
     OPENAI_USER,
-    DataNeed,
-    connection_requirements,
     entra_id_connections,
     reaches_openai,
 )
 from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
+from diagnose.checks._people import DataNeed, connection_requirements
 from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import COGNITIVE_ACCOUNT

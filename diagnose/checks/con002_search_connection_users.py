@@ -5,13 +5,15 @@ from diagnose.checks._common import (
     SEARCH_DOCUMENTS_WRITE,
     SEARCH_INDEX_DATA_CONTRIBUTOR,
     SEARCH_INDEX_DATA_READER,
+    entra_id_connections,
+)
+from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
+from diagnose.checks._people import (
     DataNeed,
     connection_requirements,
     connection_users,
-    entra_id_connections,
     key_path_warning,
 )
-from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Draft, Operation, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import SEARCH_SERVICE

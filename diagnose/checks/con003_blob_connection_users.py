@@ -5,11 +5,10 @@ from diagnose.checks._common import (
     DOCS_STORAGE_RBAC,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
-    DataNeed,
-    connection_requirements,
     entra_id_connections,
 )
 from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
+from diagnose.checks._people import DataNeed, connection_requirements
 from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import STORAGE_ACCOUNT

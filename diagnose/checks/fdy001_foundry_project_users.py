@@ -1,6 +1,7 @@
 import dataclasses
 
-from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER, person_requirement
+from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
+from diagnose.checks._people import person_requirement
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona, PersonaEvidence

@@ -9,13 +9,13 @@ from diagnose.checks._common import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
     hub_storage,
-    person_requirement,
     uses_identity_storage,
 )
 from diagnose.checks._error_texts import (
     PROMPT_FLOW_STORAGE_AUTHENTICATION,
     STORAGE_PERMISSION_MISMATCH,
 )
+from diagnose.checks._people import person_requirement
 from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.engine.personas import Classification

@@ -94,6 +94,12 @@ class Connection:
         return self.auth_type == "aad"
 
     @property
+    def uses_managed_identity(self) -> bool:
+        """authType `ManagedIdentity`: every call through it runs as that identity, not as the
+        person."""
+        return self.auth_type == "managedidentity"
+
+    @property
     def uses_key(self) -> bool:
         return self.auth_type in KEY_AUTH_TYPES
 
