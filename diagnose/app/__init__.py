@@ -32,7 +32,7 @@ from diagnose.app.diagnosis import (
     plan,
     rediagnose,
 )
-from diagnose.app.fixplan import PLAN_FORMATS, export_plan, write_plan
+from diagnose.app.fixplan import PLAN_FORMATS, export_plan, plan_in, write_plan
 from diagnose.app.questions import (
     AccessAnswer,
     AccessQuestion,
@@ -84,6 +84,7 @@ __all__ = [
     "load",
     "narrow_to_project",
     "plan",
+    "plan_in",
     "rediagnose",
     "write_plan",
 ]

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 from diagnose.app.diagnosis import Diagnosis
 from diagnose.errors import BadInput
-from diagnose.remediation.export import EXPORTS, PlanExport, PlanItem, render_plan
+from diagnose.remediation.export import (
+    EXPORTS,
+    LANGUAGE_OF_TAB,
+    PlanExport,
+    PlanItem,
+    render_plan,
+)
 
 PLAN_FORMATS = (*EXPORTS, "json")
 """What `--as` takes: az, powershell, bicep, terraform, json."""
@@ -41,3 +47,13 @@ def export_plan(diagnosis: Diagnosis, language: str) -> PlanExport:
     """A diagnosis's fix plan in `language` (one of PLAN_FORMATS)."""
     hub = str(diagnosis.report.target.get("hubName") or "")
     return write_plan(diagnosis.report.fix_plan, language, hub=hub)
+
+
+def plan_in(plan: Sequence[PlanItem], fix_language: str, *, hub: str = "") -> PlanExport:
+    """The whole plan in a fix language named by its short id (diagnose.remediation.languages:
+    "cli", "powershell", "bicep", "terraform"), as a front end that shows fixes by language
+    names them: the same text as `fix-plan --as` (BadInput for a language with no export)."""
+    export = LANGUAGE_OF_TAB.get(fix_language)
+    if export is None:
+        raise BadInput(f"no whole-plan export for the fix language {fix_language!r}")
+    return write_plan(plan, export, hub=hub)

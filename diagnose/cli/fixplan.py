@@ -17,7 +17,7 @@ def run_fix_plan(args: argparse.Namespace) -> int:
         from diagnose.outfile import check_writable
 
         check_writable(args.save_snapshot, "--save-snapshot")
-    if args.output_file:
+    if args.output_file and args.output_file != "-":
         from diagnose.outfile import check_writable
 
         check_writable(args.output_file, "--output-file")

@@ -54,11 +54,8 @@ def _deployment_group(steps: Sequence[Step]) -> tuple[str, str] | None:
     return spelled[first]
 
 
-def _why_not(step: Step, group: tuple[str, str] | None) -> str | None:
-    """Why this step stays a comment in the template, None when it is deployed."""
-    reason = held_back(step)
-    if reason is not None:
-        return reason
+def _cannot(step: Step, group: tuple[str, str] | None) -> str | None:
+    """Why this template cannot deploy this step, None when it can (held_back aside)."""
     fix = step.fix
     if isinstance(fix, RoleGrant):
         where = _group_of(fix.scope)
@@ -88,13 +85,38 @@ def _why_not(step: Step, group: tuple[str, str] | None) -> str | None:
     return "Bicep cannot express this change here: use the Azure CLI or PowerShell plan"
 
 
+def _assignment(step: Step, fix: RoleGrant, principal: str, scope: str | None) -> list[str]:
+    """The assignment block; principal is an expression (a param, or the id quoted), scope the
+    symbol of the resource it is on (None: the resource group)."""
+    seed = f"{scope}.id" if scope else "resourceGroup().id"
+    role = bicep(fix.role_guid)
+    return [
+        f"resource {address('ra', fix.role_label, step.fix_id)} "
+        f"'Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}' = {{",
+        f"  name: guid({seed}, {principal}, {role})",
+        *([f"  scope: {scope}"] if scope else []),
+        "  properties: {",
+        f"    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+        f"{role})",
+        f"    principalId: {principal}",
+        *([f"    principalType: {bicep(fix.principal_type)}"] if fix.principal_type else []),
+        "  }",
+        "}",
+    ]
+
+
 def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     """The plan as one resource-group Bicep template; (text, steps deployed)."""
     group = _deployment_group(steps)
-    reasons = {step.number: _why_not(step, group) for step in steps}
-    grants = [
-        step for step in steps if reasons[step.number] is None and isinstance(step.fix, RoleGrant)
+    cannot = {step.number: _cannot(step, group) for step in steps if step.fix is not None}
+    held = {step.number: held_back(step) for step in steps}
+    in_template = [
+        step
+        for step in steps
+        if step.fix is not None and cannot[step.number] is None and isinstance(step.fix, RoleGrant)
     ]
+    grants = [step for step in in_template if held[step.number] is None]
+    numbers = {step.number for step in in_template}
     verified = sum(1 for step in steps if step.verified)
     what = f"the hub {hub}" if hub else "the hub"
     lines = comment_lines(
@@ -117,11 +139,12 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
 
     principals: dict[str, tuple[str, str]] = {}  # lower id -> (param, id)
     targets: dict[str, tuple[str, Target]] = {}  # lower resource id -> (symbol, target)
-    for step in grants:
+    for step in in_template:
         assert isinstance(step.fix, RoleGrant)
         fix = step.fix
         key = fix.principal.lower()
-        principals.setdefault(key, (identifier("principal", "", key), fix.principal))
+        if held[step.number] is None:
+            principals.setdefault(key, (identifier("principal", "", key), fix.principal))
         if fix.scope.level == "resource":
             rid = fix.scope.raw.lower()
             targets.setdefault(rid, (identifier("target", fix.scope.leaf, rid), fix.scope))
@@ -139,30 +162,18 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     single = language_named("bicep")
     for step in steps:
         lines += ["", *comment_lines("//", step.header())]
-        reason = reasons[step.number]
-        if reason is None and isinstance(step.fix, RoleGrant):
+        reason = held[step.number] or cannot.get(step.number)
+        if step.number in numbers and isinstance(step.fix, RoleGrant):
             fix = step.fix
-            param = principals[fix.principal.lower()][0]
+            known = principals.get(fix.principal.lower())
+            principal = known[0] if known else bicep(fix.principal)
             scope = targets.get(fix.scope.raw.lower()) if fix.scope.level == "resource" else None
-            seed = f"{scope[0]}.id" if scope else "resourceGroup().id"
-            role = bicep(fix.role_guid)
-            lines += [
-                f"resource {address('ra', fix.role_label, step.fix_id)} "
-                f"'Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}' = {{",
-                f"  name: guid({seed}, {param}, {role})",
-                *([f"  scope: {scope[0]}"] if scope else []),
-                "  properties: {",
-                "    roleDefinitionId: subscriptionResourceId("
-                f"'Microsoft.Authorization/roleDefinitions', {role})",
-                f"    principalId: {param}",
-                *(
-                    [f"    principalType: {bicep(fix.principal_type)}"]
-                    if fix.principal_type
-                    else []
-                ),
-                "  }",
-                "}",
-            ]
+            block = _assignment(step, fix, principal, scope[0] if scope else None)
+            if reason is None:
+                lines += block
+            else:  # uncommented, it deploys within this template
+                lines += comment_lines("//", [f"Left as a comment: {reason}."])
+                lines += commented_out("//", "\n".join(block))
             continue
         lines += comment_lines("//", [f"Left as a comment: {reason}."])
         if step.fix is not None:

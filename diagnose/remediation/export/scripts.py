@@ -113,7 +113,6 @@ def render_powershell(steps: Sequence[Step], hub: str) -> tuple[str, int]:
         f"#Requires -Modules {', '.join(_modules(live))}",
         *comment_lines("#", _intro(steps, hub, runnable)),
         *comment_lines("#", ["Needs Azure PowerShell, signed in: Connect-AzAccount"]),
-        "Set-StrictMode -Version Latest",
         "$ErrorActionPreference = 'Stop'",
         *body,
     ]

@@ -46,10 +46,8 @@ def _patch(fix: Setting) -> tuple[str, Any] | None:
     return f"{known[0]}@{known[1]}", body
 
 
-def _why_not(step: Step) -> str | None:
-    reason = held_back(step)
-    if reason is not None:
-        return reason
+def _cannot(step: Step) -> str | None:
+    """Why this configuration cannot apply this step, None when it can (held_back aside)."""
     fix = step.fix
     if isinstance(fix, RoleGrant | RoleActivation):
         return None
@@ -68,7 +66,9 @@ def _why_not(step: Step) -> str | None:
     return "Terraform cannot express this change here: use the Azure CLI or PowerShell plan"
 
 
-def _role_block(step: Step, fix: RoleFix, variable: str) -> list[str]:
+def _role_block(step: Step, fix: RoleFix, principal: str) -> list[str]:
+    """The block of a grant or an activation; principal is an expression (a variable, or the
+    id quoted)."""
     if isinstance(fix, RoleActivation):
         lines = comment_lines(
             "#",
@@ -86,7 +86,7 @@ def _role_block(step: Step, fix: RoleFix, variable: str) -> list[str]:
                 [
                     ("scope", hcl(fix.scope_text)),
                     ("role_definition_id", hcl(fix.role_id)),
-                    ("principal_id", f"var.{variable}"),
+                    ("principal_id", principal),
                     ("justification", hcl(JUSTIFICATION)),
                 ]
             ),
@@ -101,7 +101,7 @@ def _role_block(step: Step, fix: RoleFix, variable: str) -> list[str]:
     attributes = [
         ("scope", hcl(fix.scope_text)),
         ("role_definition_id", hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
-        ("principal_id", f"var.{variable}"),
+        ("principal_id", principal),
     ]
     if fix.principal_type:
         attributes.append(("principal_type", hcl(fix.principal_type)))
@@ -112,11 +112,36 @@ def _role_block(step: Step, fix: RoleFix, variable: str) -> list[str]:
     ]
 
 
+def _block(step: Step, principal: str) -> list[str]:
+    """The block this configuration writes for a step it can apply."""
+    fix = step.fix
+    if isinstance(fix, RoleGrant | RoleActivation):
+        return _role_block(step, fix, principal)
+    assert isinstance(fix, Setting)
+    patch = _patch(fix)
+    assert patch is not None
+    return [
+        *comment_lines(
+            "#",
+            [
+                "azapi provider 2.x: patches the resource in place. If Terraform already "
+                "manages it, set the same in that block instead.",
+            ],
+        ),
+        *_azapi_update(
+            address("update", fix.target.leaf, step.fix_id), patch[0], fix.rid, patch[1]
+        ),
+    ]
+
+
 def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     """The plan as one Terraform configuration; (text, steps applied)."""
-    reasons = {step.number: _why_not(step) for step in steps}
-    applied = [step for step in steps if reasons[step.number] is None]
-    patches = any(isinstance(step.fix, Setting) for step in applied)
+    cannot = {step.number: _cannot(step) for step in steps if step.fix is not None}
+    held = {step.number: held_back(step) for step in steps}
+    writable = [step for step in steps if step.fix is not None and cannot[step.number] is None]
+    applied = [step for step in writable if held[step.number] is None]
+    numbers = {step.number for step in writable}
+    patches = any(isinstance(step.fix, Setting) for step in writable)
     verified = sum(1 for step in steps if step.verified)
     what = f"the hub {hub}" if hub else "the hub"
     lines = comment_lines(
@@ -168,24 +193,19 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     single = language_named("terraform")
     for step in steps:
         lines += ["", *comment_lines("#", step.header())]
-        reason = reasons[step.number]
+        reason = held[step.number] or cannot.get(step.number)
         fix = step.fix
-        if reason is None and isinstance(fix, RoleGrant | RoleActivation):
-            lines += _role_block(step, fix, variables[fix.principal.lower()][0])
-            continue
-        if reason is None and isinstance(fix, Setting):
-            patch = _patch(fix)
-            assert patch is not None
-            lines += comment_lines(
-                "#",
-                [
-                    "azapi provider 2.x: patches the resource in place. If Terraform already "
-                    "manages it, set the same in that block instead.",
-                ],
-            )
-            lines += _azapi_update(
-                address("update", fix.target.leaf, step.fix_id), patch[0], fix.rid, patch[1]
-            )
+        if step.number in numbers:
+            principal = ""
+            if isinstance(fix, RoleGrant | RoleActivation):
+                known = variables.get(fix.principal.lower())
+                principal = f"var.{known[0]}" if known else hcl(fix.principal)
+            block = _block(step, principal)
+            if reason is None:
+                lines += block
+            else:  # uncommented, it applies within this configuration
+                lines += comment_lines("#", [f"Left as a comment: {reason}."])
+                lines += commented_out("#", "\n".join(block))
             continue
         lines += comment_lines("#", [f"Left as a comment: {reason}."])
         if fix is not None:
