@@ -472,3 +472,27 @@ def test_an_alternative_uncommented_builds_in_the_same_file(language, tmp_path):
         assert len(bicep_symbols(chosen)) == len(bicep_symbols(text)) + 1
     else:
         assert len(terraform_addresses(chosen)) == len(terraform_addresses(text)) + 1
+
+
+def test_fix_plan_takes_a_live_hub_with_the_main_commands_options():
+    from diagnose.app import LiveSource
+    from diagnose.cli.inputs import diagnose_options_from, source_from
+    from diagnose.cli.parser import build_parser
+
+    argv = ["fix-plan", "--hub", "hub-x", "--resource-group", "rg", "--subscription", "s"]
+    args = build_parser().parse_args(
+        [*argv, "--as", "bicep", "--principal", "Chen Wei", "--timeout", "30", "--quiet"]
+    )
+    source = source_from(args)
+    assert isinstance(source, LiveSource)
+    assert (source.options.hub, source.options.resource_group, source.options.timeout) == (
+        "hub-x",
+        "rg",
+        30,
+    )
+    assert diagnose_options_from(args).principals == ("Chen Wei",)
+
+
+def test_an_output_file_of_dash_is_standard_output(capsys):
+    assert main(["fix-plan", "--demo", "--as", "json", "--output-file", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)
