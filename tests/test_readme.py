@@ -126,3 +126,19 @@ def test_the_readme_check_example_has_every_section_explain_check_prints():
     sections = parse_sections(ast.get_docstring(function) or "", "README CTS001")
     assert list(sections) == list(SECTION_TITLES)
     assert not re.search(r"\bthree sections\b", README, re.IGNORECASE)
+
+
+def test_the_fix_plan_example_of_the_readme_runs(capsys, tmp_path, monkeypatch):
+    """The example writes one Terraform configuration, exactly what the TUI copies."""
+    import hcl2
+
+    from diagnose.app import DemoSource, diagnose, export_plan
+
+    monkeypatch.chdir(tmp_path)
+    argv = _command("diagnose fix-plan --demo --as terraform")
+    assert argv == ["fix-plan", "--demo", "--as", "terraform", "--output-file", "main.tf"]
+    assert main(argv) == 0
+    written = (tmp_path / "main.tf").read_text(encoding="utf-8")
+    assert written == export_plan(diagnose(DemoSource()), "terraform").text
+    assert hcl2.loads(written)["resource"]
+    assert "diagnose: fix plan:" in capsys.readouterr().err

@@ -280,14 +280,18 @@ async def test_copy_fix_plan_copies_every_change_once() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("C")
         copied = app.clipboard
-        assert copied == fix_plan_text(plan, "cli")
-        for item in plan:
-            assert copied.count(item.remediation.commands.azure_cli.rstrip()) >= 1
-        assert copied.count("\n# ") >= len(plan) - 1
-        assert f"# 1/{len(plan)} (" in copied and f"# {len(plan)}/{len(plan)} (" in copied
+        hub = run.report.target["hubName"]
+        # the text `diagnose fix-plan --as az` writes: one script, every change once
+        assert copied == fix_plan_text(plan, "cli", hub=hub)
+        assert copied.startswith("#!/usr/bin/env bash\n")
+        for number, item in enumerate(plan, 1):
+            header = f"# Step {number}/{len(plan)} [{item.remediation.fix_id}] ("
+            assert copied.count(header) == 1
+            command = item.remediation.commands.azure_cli.rstrip().splitlines()[-1]
+            assert command in copied  # run, or kept as a comment that says why
         await pilot.press("3", "C")
-        assert app.clipboard == fix_plan_text(plan, "bicep")
-        assert app.clipboard.startswith("// 1/")
+        assert app.clipboard == fix_plan_text(plan, "bicep", hub=hub)
+        assert "\ntargetScope = 'resourceGroup'\n" in app.clipboard
 
 
 # -- exports, bundle, re-run, docs --------------------------------------------------------------
@@ -533,7 +537,9 @@ async def test_command_palette_runs_actions() -> None:
         assert best.text == "Copy fix plan"
         best.command()
         await pilot.pause()
-        assert app.clipboard == fix_plan_text(run.report.fix_plan, "cli")
+        assert app.clipboard == fix_plan_text(
+            run.report.fix_plan, "cli", hub=run.report.target["hubName"]
+        )
         hit = next(
             hit
             for hit in [h async for h in provider.search("status warn")]

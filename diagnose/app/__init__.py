@@ -7,6 +7,7 @@
     rediagnose(diagnosis)         -> Diagnosis     the same checks again (the UI's re-run)
     focus(diagnosis, principals)  -> Diagnosis     the same run, only about these principals
     plan(diagnosis)               -> fix plan      each change once, verified first
+    export_plan(diagnosis, "bicep") -> PlanExport  the whole plan as one script or template
     access(snapshot, question)    -> AccessAnswer  one access question, with its evidence
     explain(text, snapshot)       -> Explanation   an Azure error message, explained
     list_checks(), check_named(id)                 the checks and their documentation
@@ -31,6 +32,7 @@ from diagnose.app.diagnosis import (
     plan,
     rediagnose,
 )
+from diagnose.app.fixplan import PLAN_FORMATS, export_plan, plan_in, write_plan
 from diagnose.app.questions import (
     AccessAnswer,
     AccessQuestion,
@@ -54,6 +56,7 @@ from diagnose.app.sources import (
 from diagnose.app.viewer import Viewer
 
 __all__ = [
+    "PLAN_FORMATS",
     "AccessAnswer",
     "AccessQuestion",
     "CheckList",
@@ -75,10 +78,13 @@ __all__ = [
     "diagnose",
     "diagnose_snapshot",
     "explain",
+    "export_plan",
     "focus",
     "list_checks",
     "load",
     "narrow_to_project",
     "plan",
+    "plan_in",
     "rediagnose",
+    "write_plan",
 ]

@@ -19,6 +19,8 @@ FORMATS = tuple(REPORT_FORMATS)
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
 AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
+PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
+"""`fix-plan --as` (diagnose.app.PLAN_FORMATS, named here so that --help imports nothing)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checks(commands)
     _add_explain(commands)
     _add_collect(commands)
+    _add_fix_plan(commands)
     _add_schema(commands)
     return parser
 
@@ -161,6 +164,44 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--strict", action="store_true", help="exit 3 when some checks could only answer 'unknown'"
     )
+    _add_selection_arguments(group)
+    group.add_argument(
+        "--save-snapshot", metavar="FILE", help="also save the collected snapshot (with --hub)"
+    )
+    group.add_argument(
+        "--bundle",
+        metavar="FILE.zip",
+        help="also write a support bundle: snapshot, reports, request log",
+    )
+    group.add_argument(
+        "--redact",
+        action="store_true",
+        help="in the bundle, replace ids, names and e-mail addresses with consistent pseudonyms",
+    )
+    group.add_argument(
+        "--redaction-map",
+        metavar="FILE",
+        help="with --redact, also write the map that undoes it to FILE (keep it)",
+    )
+    ui = group.add_mutually_exclusive_group()
+    ui.add_argument(
+        "--tui",
+        dest="tui",
+        action="store_true",
+        default=None,
+        help="open the terminal UI even when output is not a terminal",
+    )
+    ui.add_argument(
+        "--no-tui",
+        dest="tui",
+        action="store_false",
+        help="print text instead of opening the terminal UI",
+    )
+
+
+def _add_selection_arguments(group: argparse._ArgumentGroup) -> None:
+    """Which checks run, and for whom: --select, --ignore, --creator, --principal, --personas
+    (the report and `fix-plan` take them alike)."""
     group.add_argument(
         "--select",
         action="append",
@@ -196,38 +237,6 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="JSON or YAML file declaring who is a reader, builder or administrator "
         "(principal or group -> persona), overriding what the roles suggest",
-    )
-    group.add_argument(
-        "--save-snapshot", metavar="FILE", help="also save the collected snapshot (with --hub)"
-    )
-    group.add_argument(
-        "--bundle",
-        metavar="FILE.zip",
-        help="also write a support bundle: snapshot, reports, request log",
-    )
-    group.add_argument(
-        "--redact",
-        action="store_true",
-        help="in the bundle, replace ids, names and e-mail addresses with consistent pseudonyms",
-    )
-    group.add_argument(
-        "--redaction-map",
-        metavar="FILE",
-        help="with --redact, also write the map that undoes it to FILE (keep it)",
-    )
-    ui = group.add_mutually_exclusive_group()
-    ui.add_argument(
-        "--tui",
-        dest="tui",
-        action="store_true",
-        default=None,
-        help="open the terminal UI even when output is not a terminal",
-    )
-    ui.add_argument(
-        "--no-tui",
-        dest="tui",
-        action="store_false",
-        help="print text instead of opening the terminal UI",
     )
 
 
@@ -320,6 +329,43 @@ def _add_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     collect.set_defaults(handler=_run_collect)
 
 
+def _add_fix_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fix_plan = commands.add_parser(
+        "fix-plan",
+        help="write the whole fix plan as one script or template",
+        description="Run every check (as the main command does) and write the whole fix plan "
+        "as one runnable Azure CLI or PowerShell script, Bicep template or Terraform "
+        "configuration, or the plan alone as JSON (--as json: the report's fixPlan). Steps a "
+        "language cannot run (not verified, an alternative, a setting a template can only "
+        "merge) stay in it as comments that say why.",
+    )
+    source = fix_plan.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", metavar="FILE", help="a saved snapshot or support bundle")
+    source.add_argument("--demo", action="store_true", help="the bundled demo hub")
+    source.add_argument("--hub", metavar="HUB", help="collect a live hub (ARM id, or name)")
+    fix_plan.add_argument(
+        "--as",
+        dest="language",
+        required=True,
+        choices=PLAN_FORMATS,
+        help="the language of the plan",
+    )
+    fix_plan.add_argument(
+        "--output-file",
+        metavar="FILE",
+        help="write the plan to FILE instead of standard output",
+    )
+    group = fix_plan.add_argument_group("which checks, for whom")
+    _add_selection_arguments(group)
+    group.add_argument(
+        "--save-snapshot", metavar="FILE", help="also save the collected snapshot (with --hub)"
+    )
+    _add_target_arguments(fix_plan)
+    _add_live_arguments(fix_plan)
+    _add_input_arguments(fix_plan)
+    fix_plan.set_defaults(handler=_run_fix_plan)
+
+
 def _add_schema(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("name", choices=["snapshot", "report"], help="which format")
@@ -354,6 +400,12 @@ def _run_collect(args: argparse.Namespace) -> int:
     from diagnose.cli.collect import run_collect
 
     return run_collect(args)
+
+
+def _run_fix_plan(args: argparse.Namespace) -> int:
+    from diagnose.cli.fixplan import run_fix_plan
+
+    return run_fix_plan(args)
 
 
 def _run_schema(args: argparse.Namespace) -> int:

@@ -16,9 +16,9 @@ from typing import Any
 
 from textual import work
 
-from diagnose.app import Diagnosis
+from diagnose.app import Diagnosis, plan_in
 from diagnose.errors import BadInput
-from diagnose.tui.data import LANGUAGES, fix_plan_text
+from diagnose.tui.data import LANGUAGES
 from diagnose.tui.view import RunView
 from diagnose.tui.widgets.detail import DetailPane
 
@@ -58,11 +58,18 @@ class Actions(RunView):
             self.notify("The fix plan is empty: nothing to change.", severity="warning")
             return
         language = self.query_one(DetailPane).language
-        self.copy_to_clipboard(fix_plan_text(plan, language))
+        hub = str(diagnosis.report.target.get("hubName") or "")
+        try:
+            export = plan_in(plan, language, hub=hub)
+        except BadInput as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.copy_to_clipboard(export.text)
         verified = sum(1 for item in plan if item.remediation.verified)
         self.notify(
             f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
-            f"{self._language_title(language)}.",
+            f"{self._language_title(language)}; {export.commented} left as comments "
+            "that say why.",
             timeout=3,
         )
 

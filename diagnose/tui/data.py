@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
+from diagnose.app import plan_in
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import Commands, Finding, Severity, Status
 from diagnose.remediation.languages import fix_languages, language_named
@@ -206,6 +207,7 @@ def display_code(text: str) -> Text:
     return Text("\n".join(safe_text(line) for line in text.splitlines()), end="")
 
 
-def fix_plan_text(fix_plan: Sequence[Any], language: str) -> str:
-    """The whole fix plan as one script in one language, each change once."""
-    return language_named(language).plan_script([item.remediation for item in fix_plan])
+def fix_plan_text(fix_plan: Sequence[Any], language: str, *, hub: str = "") -> str:
+    """The whole fix plan as one runnable script or template in the language of a tab, each
+    change once: the text `diagnose fix-plan --as ...` writes (diagnose.app.plan_in)."""
+    return plan_in(fix_plan, language, hub=hub).text

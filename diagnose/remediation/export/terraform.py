@@ -1,0 +1,215 @@
+"""The whole plan as one Terraform configuration (azurerm, and azapi for settings).
+
+Each principal is a `variable` (its object id the default); each role assignment is an
+`azurerm_role_assignment`, each PIM activation an `azurerm_pim_active_role_assignment`, each
+setting an `azapi_update_resource` that patches the resource in place (where this tool knows
+the resource type's API version). Resource names come from the step's fix id, so an address
+stays the same from one run to the next and no two steps share one.
+
+Everything else stays as comments saying why, with the single-fix Terraform where there is
+one: removals (delete the block that manages the assignment), settings of a resource type
+without a known API version, and the reasons of export.held_back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from diagnose.remediation.export import Step, comment_lines, commented_out, held_back
+from diagnose.remediation.export.names import address
+from diagnose.remediation.languages import language_named
+from diagnose.remediation.languages.terraform import _attributes, _azapi_update
+from diagnose.remediation.quoting import hcl, identifier
+from diagnose.remediation.roles import (
+    ACTIVATION_HOURS,
+    JUSTIFICATION,
+    RoleActivation,
+    RoleFix,
+    RoleGrant,
+    RoleRemoval,
+)
+from diagnose.remediation.settings import ConnectionAuth, DenyAssignment, GenericSetting, Setting
+from diagnose.remediation.targets import role_definition_resource_id
+
+
+def _patch(fix: Setting) -> tuple[str, Any] | None:
+    """(type@api-version, body) of an in-place update, None when there is none to write."""
+    if isinstance(fix, DenyAssignment):
+        return None
+    if isinstance(fix, ConnectionAuth):
+        return f"{fix.canonical_type}@{fix.api_version}", fix.body
+    known = fix.target.known
+    body = fix.body if isinstance(fix, GenericSetting) else getattr(fix, "fragment", None)
+    if known is None or not isinstance(body, dict):
+        return None
+    return f"{known[0]}@{known[1]}", body
+
+
+def _cannot(step: Step) -> str | None:
+    """Why this configuration cannot apply this step, None when it can (held_back aside)."""
+    fix = step.fix
+    if isinstance(fix, RoleGrant | RoleActivation):
+        return None
+    if isinstance(fix, RoleRemoval):
+        return (
+            "a removal: if Terraform manages the assignment, delete its block and apply; "
+            "otherwise use the Azure CLI or PowerShell plan"
+        )
+    if isinstance(fix, Setting):
+        if _patch(fix) is None:
+            return (
+                f"this tool has no API version for {fix.target.type} and does not guess one: "
+                "set it where the resource is managed"
+            )
+        return None
+    return "Terraform cannot express this change here: use the Azure CLI or PowerShell plan"
+
+
+def _role_block(step: Step, fix: RoleFix, principal: str) -> list[str]:
+    """The block of a grant or an activation; principal is an expression (a variable, or the
+    id quoted)."""
+    if isinstance(fix, RoleActivation):
+        lines = comment_lines(
+            "#",
+            [
+                "azurerm_pim_active_role_assignment makes the assignment active as an "
+                "administrator (AdminAssign):",
+                "whoever applies needs permission to assign roles at this scope.",
+            ],
+        )
+        return [
+            *lines,
+            f'resource "azurerm_pim_active_role_assignment" '
+            f'"{address("activate", fix.role_label, step.fix_id)}" {{',
+            *_attributes(
+                [
+                    ("scope", hcl(fix.scope_text)),
+                    ("role_definition_id", hcl(fix.role_id)),
+                    ("principal_id", principal),
+                    ("justification", hcl(JUSTIFICATION)),
+                ]
+            ),
+            "",
+            "  schedule {",
+            "    expiration {",
+            f"      duration_hours = {ACTIVATION_HOURS}",
+            "    }",
+            "  }",
+            "}",
+        ]
+    attributes = [
+        ("scope", hcl(fix.scope_text)),
+        ("role_definition_id", hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
+        ("principal_id", principal),
+    ]
+    if fix.principal_type:
+        attributes.append(("principal_type", hcl(fix.principal_type)))
+    return [
+        f'resource "azurerm_role_assignment" "{address("ra", fix.role_label, step.fix_id)}" {{',
+        *_attributes(attributes),
+        "}",
+    ]
+
+
+def _block(step: Step, principal: str) -> list[str]:
+    """The block this configuration writes for a step it can apply."""
+    fix = step.fix
+    if isinstance(fix, RoleGrant | RoleActivation):
+        return _role_block(step, fix, principal)
+    assert isinstance(fix, Setting)
+    patch = _patch(fix)
+    assert patch is not None
+    return [
+        *comment_lines(
+            "#",
+            [
+                "azapi provider 2.x: patches the resource in place. If Terraform already "
+                "manages it, set the same in that block instead.",
+            ],
+        ),
+        *_azapi_update(
+            address("update", fix.target.leaf, step.fix_id), patch[0], fix.rid, patch[1]
+        ),
+    ]
+
+
+def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
+    """The plan as one Terraform configuration; (text, steps applied)."""
+    cannot = {step.number: _cannot(step) for step in steps if step.fix is not None}
+    held = {step.number: held_back(step) for step in steps}
+    writable = [step for step in steps if step.fix is not None and cannot[step.number] is None]
+    applied = [step for step in writable if held[step.number] is None]
+    numbers = {step.number for step in writable}
+    patches = any(isinstance(step.fix, Setting) for step in writable)
+    verified = sum(1 for step in steps if step.verified)
+    what = f"the hub {hub}" if hub else "the hub"
+    lines = comment_lines(
+        "#",
+        [
+            f"The fix plan of {what}, written by ai-hub-diagnose: {len(steps)} steps "
+            f"({verified} verified), in order; {len(applied)} applied by this configuration, "
+            f"{len(steps) - len(applied)} left as comments that say why.",
+            "Save as main.tf, then: terraform init && terraform plan",
+        ],
+    )
+    lines += [
+        "",
+        "terraform {",
+        "  required_providers {",
+        "    azurerm = {",
+        '      source = "hashicorp/azurerm"',
+        "    }",
+    ]
+    if patches:
+        lines += [
+            "    azapi = {",
+            '      source  = "Azure/azapi"',
+            '      version = ">= 2.0"',
+            "    }",
+        ]
+    lines += ["  }", "}", "", 'provider "azurerm" {', "  features {}", "}"]
+    if patches:
+        lines += ["", 'provider "azapi" {}']
+
+    variables: dict[str, tuple[str, str]] = {}  # lower id -> (variable, id)
+    for step in applied:
+        if isinstance(step.fix, RoleGrant | RoleActivation):
+            key = step.fix.principal.lower()
+            variables.setdefault(key, (identifier("principal", "", key), step.fix.principal))
+    for variable, value in variables.values():
+        lines += [
+            "",
+            f'variable "{variable}" {{',
+            *_attributes(
+                [
+                    ("description", hcl("The object id of a principal the plan assigns roles to")),
+                    ("type", "string"),
+                    ("default", hcl(value)),
+                ]
+            ),
+            "}",
+        ]
+    single = language_named("terraform")
+    for step in steps:
+        lines += ["", *comment_lines("#", step.header())]
+        reason = held[step.number] or cannot.get(step.number)
+        fix = step.fix
+        if step.number in numbers:
+            principal = ""
+            if isinstance(fix, RoleGrant | RoleActivation):
+                known = variables.get(fix.principal.lower())
+                principal = f"var.{known[0]}" if known else hcl(fix.principal)
+            block = _block(step, principal)
+            if reason is None:
+                lines += block
+            else:  # uncommented, it applies within this configuration
+                lines += comment_lines("#", [f"Left as a comment: {reason}."])
+                lines += commented_out("#", "\n".join(block))
+            continue
+        lines += comment_lines("#", [f"Left as a comment: {reason}."])
+        if fix is not None:
+            lines += commented_out("#", single.render(fix))
+    if not steps:
+        lines += ["", "# The fix plan is empty: nothing to change."]
+    return "\n".join(lines) + "\n", len(applied)
