@@ -378,8 +378,13 @@ def _outcome(
         )
         for number, (key, fix) in enumerate(ordered, 1)
     )
-    verified = converged and bool(steps) and len(unprovable) < len(steps)
-    why = _why(verified, stalled, steps, unprovable, remaining, appeared, excluded, rounds)
+    # An identity enabled by the plan gets its object id from Azure: the roles it will need
+    # cannot be stated on the copy, so the plan cannot vouch for what follows.
+    identities = [s.order for s in out_steps if s.stage == "identity" and s.in_claim]
+    verified = converged and bool(steps) and len(unprovable) < len(steps) and not identities
+    why = _why(
+        verified, stalled, identities, steps, unprovable, remaining, appeared, excluded, rounds
+    )
     return WholePlan(
         verified=verified,
         why=why,
@@ -429,6 +434,7 @@ def _judged_finding(
 def _why(
     verified: bool,
     stalled: bool,
+    identities: list[int],
     steps: dict[tuple[Any, ...], Remediation],
     unprovable: dict[tuple[Any, ...], str],
     remaining: list[Finding],
@@ -442,9 +448,10 @@ def _why(
     if applied == 0:
         return "Not verified: no step of the plan can be applied to a copy of the snapshot."
     parts = []
-    if verified:
+    if not remaining and not appeared:
         parts.append(
-            f"Verified as a whole: with its {applied} applicable step(s) applied together to a "
+            ("Verified as a whole" if verified else "Converged")
+            + f": with its {applied} applicable step(s) applied together to a "
             "copy of the snapshot and every check run again, every finding it addresses is gone "
             f"and no new failure or warning appears ({rounds} round(s))."
         )
@@ -469,6 +476,13 @@ def _why(
                 else f"; the plan was still growing after {rounds} round(s)"
             )
             + "."
+        )
+    if identities:
+        parts.append(
+            f"But step(s) {', '.join(map(str, identities))} enable a managed identity, whose "
+            "object id only Azure gives: the roles it will need cannot be checked on a copy of "
+            "the snapshot, so the plan is not verified as a whole; run diagnose again after "
+            "them."
         )
     if unprovable:
         parts.append(

@@ -74,7 +74,7 @@ def render_markdown(report: Report) -> str:
         out += [line for text in plan_lines(report) for line in (md(text), "")]
         for item in report.fix_plan:
             fix = item.remediation
-            out += [f"### {md(step_label(item))} {md(fix.summary)}", ""]
+            out += [f"### {step_label(item)} {md(fix.summary)}", ""]  # the label: our words
             if item.fixes:
                 out.append(
                     f"Clears {len(item.fixes)} finding(s): "
