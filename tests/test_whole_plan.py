@@ -351,6 +351,10 @@ def test_findings_that_share_a_cause_share_a_step(demo: Diagnosis) -> None:
     assert len(keys) == len(set(keys))
     switch = [p for p in demo.report.fix_plan if p.remediation.setting == "properties.authType"]
     assert len(switch) == 1 and {r.check_id for r in switch[0].fixes} == {"CFG002", "OYD005"}
+    # one step, and each finding keeps its own words for it (and the step's verdict)
+    oyd005 = [f for f in demo.findings if f.check_id == "OYD005" and f.principal is None]
+    fix = oyd005[0].remediations[0]
+    assert fix.summary.endswith("to Entra ID (AAD).") and fix.verified
 
 
 # -- the report ---------------------------------------------------------------------------------

@@ -423,7 +423,14 @@ def _judged_finding(
         elif fix.summary in notes and security_cost(fix) is not None:
             dropped.append(notes[fix.summary])
         else:
-            defaults.append(judged.get(fix.dedupe_key, fix))
+            step = judged.get(fix.dedupe_key)
+            defaults.append(  # its own words; the step's verdict
+                fix
+                if step is None
+                else dataclasses.replace(
+                    fix, verified=step.verified, verification=step.verification
+                )
+            )
     fixes = (*defaults, *alternatives)
     if fixes == finding.remediations and not dropped:
         return finding
