@@ -119,8 +119,8 @@ def test_the_demos_plan_is_verified_as_a_whole(demo: Diagnosis) -> None:
     assert [f for f in new if f not in outside] == [], [(f.check_id, f.message[:160]) for f in new]
     summary = demo.summary
     assert summary["planVerified"] is True, summary["planVerification"]
-    assert summary["planCheck"]["remaining"] == [] and summary["planCheck"]["appeared"] == []
-    assert summary["planCheck"]["converged"] is True and summary["planCheck"]["rounds"] >= 2
+    assert demo.report.plan_check["remaining"] == [] and demo.report.plan_check["appeared"] == []
+    assert demo.report.plan_check["converged"] is True and demo.report.plan_check["rounds"] >= 2
 
 
 def test_the_steps_only_the_plan_raises_are_in_it_and_say_why(demo: Diagnosis) -> None:
@@ -278,7 +278,7 @@ def test_a_deny_assignment_is_left_out_of_the_claim(demo: Diagnosis) -> None:
     deny = [p for p in demo.report.fix_plan if p.remediation.setting == "denyAssignment"]
     assert deny and all(not p.in_claim and not p.remediation.verified for p in deny)
     assert all("left out of the plan's claim" in p.remediation.verification for p in deny)
-    excluded = {e["checkId"] for e in demo.summary["planCheck"]["excluded"]}
+    excluded = {e["checkId"] for e in demo.report.plan_check["excluded"]}
     assert {"CON003", "OYD002"} <= excluded
     assert "left out of the claim" in demo.summary["planVerification"]
 
@@ -340,7 +340,7 @@ def test_a_fix_that_weakens_security_is_a_note_never_a_step(setting: str, value:
 def test_the_checks_own_fixes_do_not_weaken_security(demo: Diagnosis) -> None:
     """Allowing trusted services (NET001) keeps public access off; aadOrApiKey (CFG001) adds
     Entra ID; a connection switched to Entra ID (CFG002, OYD005) drops its key."""
-    assert demo.summary["planCheck"]["notPlanned"] == []
+    assert demo.report.plan_check["notPlanned"] == []
     for item in demo.report.fix_plan:
         assert security_cost(item.remediation) is None, item.remediation.summary
 
@@ -391,5 +391,5 @@ def test_text_and_markdown_show_the_verdict_and_the_steps(demo: Diagnosis) -> No
 def test_a_focused_run_checks_its_plan_the_same_way() -> None:
     """With --principal the re-run keeps the focus: the plan of a focused run converges too."""
     diagnosis = diagnose_snapshot(load_demo(), DiagnoseOptions(principals=("Chen Wei",)))
-    assert diagnosis.summary["planCheck"]["rounds"] >= 1
-    assert diagnosis.summary["planCheck"]["appeared"] == [], diagnosis.summary["planVerification"]
+    assert diagnosis.report.plan_check["rounds"] >= 1
+    assert diagnosis.report.plan_check["appeared"] == [], diagnosis.summary["planVerification"]

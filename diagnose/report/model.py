@@ -122,6 +122,9 @@ class Report:
     collection_errors: tuple[CollectionError, ...]
     finding_ids: dict[int, str] = field(repr=False, compare=False, default_factory=dict)
     checks: tuple[CheckInfo, ...] = field(repr=False, compare=False, default=())
+    plan_check: dict[str, Any] = field(default_factory=dict)
+    """What the whole-plan check found (the report's planCheck): rounds, whether it
+    converged, what remains, what appeared, what is outside the claim, what is not planned."""
     """The checks that ran, in id order (target["checks"] lists their ids): what a format
     that describes its rules, such as SARIF, documents."""
 
@@ -191,7 +194,6 @@ def _build_report(
         "verifiedFixes": sum(1 for p in plan if p.remediation.verified),
         "planVerified": whole.verified,
         "planVerification": whole.why,
-        "planCheck": _plan_check(whole),
         "checkErrors": len(result.check_errors),
         "partial": bool(errors or result.check_errors or result.unknown_because),
     }
@@ -221,6 +223,7 @@ def _build_report(
         collection_errors=errors,
         finding_ids=ids,
         checks=result.checks,
+        plan_check=_plan_check(whole),
     )
 
 
@@ -304,7 +307,7 @@ def _briefs(findings: tuple[Finding, ...]) -> list[Any]:
 
 
 def _plan_check(whole: WholePlan) -> dict[str, Any]:
-    """What the whole-plan check found, for summary.planCheck."""
+    """What the whole-plan check found, for the report's planCheck."""
     return {
         "rounds": whole.rounds,
         "converged": whole.converged,

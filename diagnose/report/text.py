@@ -116,7 +116,7 @@ def plan_lines(report: Report) -> list[str]:
     left out of it because it weakens security."""
     s = report.summary
     lines = [s.get("planVerification", "")]
-    lines += s.get("planCheck", {}).get("notPlanned", [])
+    lines += report.plan_check.get("notPlanned", [])
     return [line for line in lines if line]
 
 
