@@ -155,6 +155,32 @@ def test_a_default_is_verified_only_when_the_whole_plan_proves_it() -> None:
     assert not whole.findings[0].remediations[0].verified
 
 
+def test_a_fix_added_for_what_remains_is_verified_only_when_that_goes() -> None:
+    """A finding that remains with the plan applied may carry another fix, which joins the
+    plan: it is verified only when the re-run no longer reports that finding."""
+    model, result, default, owner = _with_alternative()
+    owner = dataclasses.replace(owner, alternative_to=None, summary="Assign Owner.")
+    finding = dataclasses.replace(result.findings[0], remediations=(default,))
+    still = dataclasses.replace(finding, remediations=(owner,))
+
+    def holds_owner(patched: Model) -> bool:
+        return any(a.role_id == owner.role_definition_id for a in patched.authorization.assignments)
+
+    stuck = _converge(
+        model, (finding,), lambda patched: dataclasses.replace(result, findings=(still,))
+    )
+    added = stuck.step(owner)
+    assert added is not None and not added.remediation.verified
+    assert not stuck.verified and stuck.rounds == 2
+
+    def clears(patched: Model) -> RunResult:
+        return dataclasses.replace(result, findings=() if holds_owner(patched) else (still,))
+
+    cleared = _converge(model, (finding,), clears)
+    added = cleared.step(owner)
+    assert added is not None and added.remediation.verified and cleared.verified
+
+
 def test_applying_one_step_alone_never_raises_the_findings_count(demo: Diagnosis) -> None:
     """Each step on its own leaves at most as many findings as before (a "Reader on the hub"
     fix once raised them from 27 to 29)."""

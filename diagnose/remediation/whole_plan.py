@@ -149,16 +149,19 @@ class WholePlan:
         return cached
 
 
-def unprovable_reason(model: Model, fix: Remediation) -> str | None:
-    """Why a step cannot be applied to a copy of the snapshot, None when it can."""
+def unprovable_reason(
+    model: Model, fix: Remediation, assignment_ids: frozenset[str] | None = None
+) -> str | None:
+    """Why a step cannot be applied to a copy of the snapshot, None when it can.
+    assignment_ids: the lower-case ids of the model's role assignments, when known."""
     if fix.kind in (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE):
         if fix.principal_id and fix.role_definition_id and fix.scope:
             return None
         return "it names no principal, role or scope to assign"
     if fix.kind == RemediationKind.REMOVE_ASSIGNMENT:
-        if fix.resource and any(
-            a.id.lower() == fix.resource.lower() for a in model.authorization.assignments
-        ):
+        if assignment_ids is None:
+            assignment_ids = frozenset(a.id.lower() for a in model.authorization.assignments)
+        if fix.resource and fix.resource.lower() in assignment_ids:
             return None
         return "the assignment to remove is not in the snapshot"
     if fix.setting == "denyAssignment":
@@ -240,25 +243,40 @@ def _converge(
     steps: dict[tuple[Any, ...], Remediation] = {}
     unprovable: dict[tuple[Any, ...], str] = {}
     anticipated: dict[tuple[Any, ...], dict[frozenset[Unit], Finding]] = {}
+    known: list[frozenset[str]] = []
 
-    def admit(fix: Remediation, because: Finding | None) -> bool:
-        """Add a default fix as a step; False when it is already one or is only a note."""
+    def assignment_ids() -> frozenset[str]:
+        if not known:
+            known.append(frozenset(a.id.lower() for a in model.authorization.assignments))
+        return known[0]
+
+    serves: dict[tuple[Any, ...], dict[frozenset[Unit], Finding]] = {}
+    """Findings of the report that remained once the plan was applied, for the steps their
+    fixes then added: what those steps must clear."""
+
+    def admit(fix: Remediation, because: Finding | None, remains: bool = False) -> bool:
+        """Add a default fix as a step, for a finding that only the plan raises (`because`) or
+        one that remained (`remains`); False when it is already one or is only a note."""
         cost = security_cost(fix)
         if cost is not None:
             notes.setdefault(fix.summary, f"{fix.summary.rstrip('.')}: not planned, it {cost}.")
             return False
         key = fix.dedupe_key
         if key in steps:
-            if because is not None:
-                anticipated.setdefault(key, {}).setdefault(frozenset(units(because)), because)
+            link(key, because, remains)
             return False
         steps[key] = fix
-        reason = unprovable_reason(model, fix)
+        removal = fix.kind == RemediationKind.REMOVE_ASSIGNMENT
+        reason = unprovable_reason(model, fix, assignment_ids() if removal else None)
         if reason is not None:
             unprovable[key] = reason
-        if because is not None:
-            anticipated.setdefault(key, {}).setdefault(frozenset(units(because)), because)
+        link(key, because, remains)
         return True
+
+    def link(key: tuple[Any, ...], because: Finding | None, remains: bool) -> None:
+        if because is not None:
+            into = serves if remains else anticipated
+            into.setdefault(key, {}).setdefault(frozenset(units(because)), because)
 
     original: set[Unit] = set()
     for finding in findings:
@@ -295,7 +313,7 @@ def _converge(
         grew = False
         for finding in remaining:
             for fix in _defaults(finding):
-                grew |= admit(fix, None)
+                grew |= admit(fix, finding, remains=True)
         for finding in appeared:
             for fix in _defaults(finding):
                 grew |= admit(fix, finding)
@@ -313,6 +331,7 @@ def _converge(
         steps,
         unprovable,
         anticipated,
+        serves,
         left,
         remaining,
         appeared,
@@ -329,6 +348,7 @@ def _outcome(
     steps: dict[tuple[Any, ...], Remediation],
     unprovable: dict[tuple[Any, ...], str],
     anticipated: dict[tuple[Any, ...], dict[frozenset[Unit], Finding]],
+    serves: dict[tuple[Any, ...], dict[frozenset[Unit], Finding]],
     left: set[Unit],
     remaining: list[Finding],
     appeared: list[Finding],
@@ -346,7 +366,11 @@ def _outcome(
     judged: dict[tuple[Any, ...], Remediation] = {}
     for key, fix in steps.items():
         reason = unprovable.get(key)
-        targets = [*for_step.get(key, ()), *anticipated.get(key, {}).values()]
+        targets = [
+            *for_step.get(key, ()),
+            *anticipated.get(key, {}).values(),
+            *serves.get(key, {}).values(),
+        ]
         if reason is not None:
             verified = False
             verification = (
