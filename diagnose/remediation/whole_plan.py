@@ -25,6 +25,7 @@ Steps are then ordered, prerequisites first (`STAGES`).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
@@ -42,7 +43,8 @@ from diagnose.engine.personas import Declarations
 from diagnose.engine.runner import Engine, FixPlannerFactory, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
-from diagnose.remediation.proof import assignments_for, patched_model
+from diagnose.model.resources import Resource
+from diagnose.remediation.proof import assignments_for
 from diagnose.remediation.settings import security_cost
 
 MAX_ROUNDS = 4
@@ -175,15 +177,19 @@ def unprovable_reason(
 
 def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
     """A copy of the model with these fixes applied (each must be provable: see
-    unprovable_reason); the original is left as it was."""
+    unprovable_reason); the original is left as it was. Each changed resource is copied once,
+    whatever the number of its settings the plan changes."""
     fixes = list(fixes)
-    patched = model
+    raws: dict[str, dict[str, Any]] = {}
     for fix in fixes:
-        if fix.kind == RemediationKind.CONFIGURATION and fix.resource and fix.setting:
-            changed = patched_model(patched, fix.resource, fix.setting, fix.value)
-            if changed is not None:
-                patched = changed
-    authorization = patched.authorization
+        if fix.kind != RemediationKind.CONFIGURATION or not fix.resource or not fix.setting:
+            continue
+        resource = model.resource(fix.resource)
+        if resource is None or fix.setting == "denyAssignment":
+            continue
+        raw = raws.setdefault(resource.key, copy.deepcopy(resource.raw))
+        _set(raw, fix.setting, fix.value)
+    authorization = model.authorization
     removed = {
         fix.resource.lower()
         for fix in fixes
@@ -200,14 +206,32 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
     added = assignments_for(fixes)
     if added:
         authorization = authorization.with_assignments([Assignment.from_arm(o) for o in added])
-    if authorization is model.authorization and patched is model:
+    if authorization is model.authorization and not raws:
         return model
     clone = object.__new__(Model)
     clone.__dict__.update(
-        {k: v for k, v in patched.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
+        {k: v for k, v in model.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
     )
+    if raws:
+        clone.resources = dict(model.resources)
+        for key, raw in raws.items():
+            clone.resources[key] = Resource.from_arm(raw)
     clone.authorization = authorization
     return clone
+
+
+def _set(raw: dict[str, Any], setting: str, value: Any) -> None:
+    """Set a property path (`properties.authType`) in a resource's JSON, as proof.patched_model
+    does: missing objects on the way are made."""
+    node: Any = raw
+    parts = setting.split(".")
+    for part in parts[:-1]:
+        child = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def _defaults(finding: Finding) -> list[Remediation]:
