@@ -134,6 +134,10 @@ def test_the_steps_only_the_plan_raises_are_in_it_and_say_why(demo: Diagnosis) -
         for p in added
     )
     assert all(p.remediation.verified for p in added)
+    # a finding of the report that only grew (one more person) is named once, as a finding
+    for item in demo.report.fix_plan:
+        named = {r.finding_id for r in item.fixes}
+        assert not named & {a.finding_id for a in item.anticipates}, item.remediation.summary
 
 
 def test_a_default_is_verified_only_when_the_whole_plan_proves_it() -> None:

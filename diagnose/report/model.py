@@ -256,7 +256,10 @@ def _fix_plan(
         step = whole.step(fix)
         if step is not None:
             fix, order, stage, in_claim = step.remediation, step.order, step.stage, step.in_claim
-            anticipates = tuple(_anticipated(f) for f in step.anticipates)
+            named = {r.finding_id for r in refs}  # a merged finding that only grew is named
+            anticipates = tuple(
+                a for a in map(_anticipated, step.anticipates) if a.finding_id not in named
+            )
         else:  # an alternative, in its default's place; or a fix no step stands for
             fix = dataclasses.replace(fix, verified=all(r.verified for r in refs))
             order = orders.get(fix.alternative_to or "", last + 1)
