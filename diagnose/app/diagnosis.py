@@ -167,5 +167,6 @@ def focus(diagnosis: Diagnosis, principals: tuple[str, ...]) -> Diagnosis:
 
 
 def plan(diagnosis: Diagnosis) -> tuple[PlannedFix, ...]:
-    """The fix plan: each change once, verified changes first, with who can make it."""
+    """The fix plan: each change once, in order (prerequisites first, an alternative beside
+    its default), checked as a whole, with who can make it."""
     return diagnosis.report.fix_plan
