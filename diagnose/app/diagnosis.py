@@ -117,6 +117,7 @@ def diagnose_snapshot(
     from diagnose.engine.runner import CheckError, Engine
     from diagnose.model.lookup import resolve_principal
     from diagnose.remediation.plan import FixPlan
+    from diagnose.remediation.whole_plan import converge
     from diagnose.report.model import build_report
 
     options = options or DiagnoseOptions()
@@ -133,7 +134,9 @@ def diagnose_snapshot(
     if load_errors:
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
-    report = build_report(result, model, engine.evaluator, declared)
+    # The plan as a whole: applied together to a copy of the snapshot, every check run again.
+    whole = converge(model, result, FixPlan, creator=creator, declarations=declared)
+    report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(
         snapshot,
         report,
@@ -164,5 +167,6 @@ def focus(diagnosis: Diagnosis, principals: tuple[str, ...]) -> Diagnosis:
 
 
 def plan(diagnosis: Diagnosis) -> tuple[PlannedFix, ...]:
-    """The fix plan: each change once, verified changes first, with who can make it."""
+    """The fix plan: each change once, in order (prerequisites first, an alternative beside
+    its default), checked as a whole, with who can make it."""
     return diagnosis.report.fix_plan

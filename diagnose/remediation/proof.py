@@ -1,5 +1,7 @@
-"""Proof: a fix is applied to a copy of the snapshot and the requirement (or check) re-run.
-A fix is reported `verified` only when the finding disappears."""
+"""Proof of one fix: it is applied to a copy of the snapshot and the requirement (or check)
+re-run; it is proven alone when the finding disappears. Whether the report calls it `verified`
+is the whole-plan check's answer (diagnose.remediation.whole_plan): every step applied
+together, every check run again."""
 
 from __future__ import annotations
 

@@ -392,3 +392,59 @@ def setting_fix(remediation: Remediation) -> SettingFix:
     if specific is not None and config.target.level == "resource":
         return specific(config) or config
     return config
+
+
+_WEAKENING: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "properties.disableLocalAuth": (
+        lambda value: value is False,
+        "re-enables keys: a key gives full data access to whoever holds it, with no per-user "
+        "identity or audit",
+    ),
+    "properties.allowSharedKeyAccess": (
+        lambda value: value is True,
+        "re-enables shared keys and account SAS: whoever holds one gets full data access, with "
+        "no per-user identity or audit",
+    ),
+    "properties.allowBlobPublicAccess": (
+        lambda value: value is True,
+        "lets containers be made public: anyone on the internet could read their blobs",
+    ),
+    "properties.publicNetworkAccess": (
+        lambda value: str(value).lower() == "enabled",
+        "opens the resource to the public internet",
+    ),
+    "properties.networkAcls.defaultAction": (
+        lambda value: str(value).lower() == "allow",
+        "opens the firewall to every network",
+    ),
+    "properties.networkRuleSet.defaultAction": (
+        lambda value: str(value).lower() == "allow",
+        "opens the firewall to every network",
+    ),
+    "properties.authOptions": (
+        lambda value: isinstance(value, dict) and "apiKeyOnly" in value,
+        "turns Entra ID off: only keys work, with no per-user identity or audit",
+    ),
+    "properties.authType": (
+        lambda value: str(value).lower() in ("apikey", "accountkey", "sas"),
+        "moves the connection to a shared secret: no per-user identity or audit",
+    ),
+}
+"""The settings whose value weakens security, and its cost. The trusted-services bypass
+(bypass AzureServices, NET001's fix) is not among them: public access stays disabled and other
+network rules stay as they are; only trusted Azure services, calling with their managed
+identity and still subject to their roles, get through. Letting Search accept Entra ID beside
+keys (authOptions aadOrApiKey, CFG001's fix) adds Entra ID and takes nothing away."""
+
+
+def security_cost(remediation: Remediation) -> str | None:
+    """What a fix costs in security when it weakens it (re-enabling keys, opening a firewall,
+    making storage public), else None: such an option is a note with its cost, never a step of
+    the plan."""
+    if remediation.kind != "configuration" or not remediation.setting:
+        return None
+    rule = _WEAKENING.get(remediation.setting)
+    if rule is None:
+        return None
+    weakens, cost = rule
+    return cost if weakens(remediation.value) else None

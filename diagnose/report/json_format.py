@@ -24,6 +24,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "summary": report.summary,
         "findings": [finding_json(report, f) for f in report.findings],
         "fixPlan": [to_jsonable(p) for p in report.fix_plan],
+        "planCheck": report.plan_check,
         "checkErrors": [to_jsonable(e) for e in report.check_errors],
         "collectionErrors": [to_jsonable(e) for e in report.collection_errors],
     }

@@ -11,7 +11,7 @@ from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.languages import fix_languages
 from diagnose.report.model import Report
-from diagnose.report.text import affected, scope_lines, summary_line, who
+from diagnose.report.text import affected, plan_lines, scope_lines, step_label, summary_line, who
 from diagnose.safe import markdown_code, markdown_text, safe_block, safe_message
 
 md = markdown_text
@@ -71,16 +71,25 @@ def render_markdown(report: Report) -> str:
         out += _finding(report, number, finding)
     if report.fix_plan:
         out += ["## Fix plan", ""]
-        for number, item in enumerate(report.fix_plan, 1):
+        out += [line for text in plan_lines(report) for line in (md(text), "")]
+        for item in report.fix_plan:
             fix = item.remediation
-            state = "verified" if fix.verified else "not verified"
-            out += [
-                f"### {number}. {md(fix.summary)} ({state})",
-                "",
-                f"Clears {len(item.fixes)} finding(s): "
-                + ", ".join(f"{r.check_id} {span(r.finding_id)}" for r in item.fixes)
-                + ".",
-            ]
+            out += [f"### {step_label(item)} {md(fix.summary)}", ""]  # the label: our words
+            if item.fixes:
+                out.append(
+                    f"Clears {len(item.fixes)} finding(s): "
+                    + ", ".join(f"{r.check_id} {span(r.finding_id)}" for r in item.fixes)
+                    + "."
+                )
+            if item.anticipates:
+                out.append(
+                    f"Needed once the plan's other steps are applied: clears "
+                    f"{len(item.anticipates)} finding(s) they raise: "
+                    + ", ".join(f"{a.check_id} {span(a.finding_id)}" for a in item.anticipates)
+                    + "."
+                )
+            if not item.in_claim and fix.alternative_to is None:
+                out.append(f"_{md(fix.verification)}_")
             if item.permission_needed:
                 holders = (
                     ", ".join(
@@ -144,7 +153,8 @@ def _finding(report: Report, number: int, finding: Finding) -> list[str]:
         out += ["<details><summary>Evidence</summary>", "", *evidence, "", "</details>", ""]
     for fix in finding.remediations:
         state = "verified" if fix.verified else "not verified"
-        out += [f"**Fix ({state}):** {md(fix.summary)}", "", f"_{md(fix.verification)}_", ""]
+        kind = "Or instead" if fix.alternative_to is not None else "Fix"
+        out += [f"**{kind} ({state}):** {md(fix.summary)}", "", f"_{md(fix.verification)}_", ""]
         if fix.commands:
             out += _commands(fix.commands)
     if finding.docs:

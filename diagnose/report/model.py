@@ -23,8 +23,10 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.runner import CheckError, RunResult
+from diagnose.jsonable import to_jsonable
 from diagnose.model.model import Model
 from diagnose.rbac.evaluator import Evaluator, Holder
+from diagnose.remediation.whole_plan import WholePlan, stage_of, unchecked
 from diagnose.secrets import scrub_text
 from diagnose.snapshot.codes import HASH_MISMATCH_CODE, TIMEOUT_CODE
 
@@ -60,11 +62,40 @@ class FindingRef:
 
 
 @dataclass(frozen=True)
-class PlannedFix:
-    """One change that fixes one or more findings; verified only if proven for each of them."""
+class AnticipatedFinding:
+    """A finding that only the plan's other steps would raise (it is not among the report's
+    findings), which a step clears."""
 
+    finding_id: str
+    check_id: str
+    status: str
+    resource: str
+    principal_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PlannedFix:
+    """One change that fixes one or more findings; verified only when the whole-plan check
+    proves it (diagnose.remediation.whole_plan). An alternative ("choose one") shares the
+    order of its default and names it in `remediation.alternative_to`."""
+
+    id: str
+    """The change's stable id (Remediation.fix_id): what an alternative's alternativeTo names."""
+    order: int
+    """The step's number in the plan, prerequisites first; an alternative has its default's."""
+    stage: str
+    """identity | configuration | activation | role | cleanup | outsidePlan (see
+    diagnose.remediation.whole_plan.STAGES)."""
+    in_claim: bool
+    """Whether the whole-plan check applied it; False for a step that cannot be applied to a
+    copy of the snapshot (a deny assignment, configuration outside ARM) and for an
+    alternative."""
     remediation: Remediation
     fixes: tuple[FindingRef, ...]
+    anticipates: tuple[AnticipatedFinding, ...]
+    """Findings that only the plan's other steps raise and that this step clears (the users of
+    a connection switched to Entra ID): why a step no finding names is in the plan."""
     who_can_run: tuple[Holder, ...]
     who_can_run_total: int
     permission_needed: str | None
@@ -91,6 +122,9 @@ class Report:
     collection_errors: tuple[CollectionError, ...]
     finding_ids: dict[int, str] = field(repr=False, compare=False, default_factory=dict)
     checks: tuple[CheckInfo, ...] = field(repr=False, compare=False, default=())
+    plan_check: dict[str, Any] = field(default_factory=dict)
+    """What the whole-plan check found (the report's planCheck): rounds, whether it
+    converged, what remains, what appeared, what is outside the claim, what is not planned."""
     """The checks that ran, in id order (target["checks"] lists their ids): what a format
     that describes its rules, such as SARIF, documents."""
 
@@ -111,11 +145,14 @@ def build_report(
     model: Model,
     evaluator: Evaluator,
     declarations: Declarations | None = None,
+    whole: WholePlan | None = None,
 ) -> Report:
     """The report of a run; declarations (--principal, --personas) are recorded in its
-    target, so that a focused report says it is one."""
+    target, so that a focused report says it is one. `whole` is the whole-plan check of the
+    run's plan (diagnose.remediation.whole_plan.converge); without it the plan is reported as
+    not checked as a whole, and no fix as verified."""
     with bulk_allocation():
-        return _build_report(result, model, evaluator, declarations)
+        return _build_report(result, model, evaluator, declarations, whole)
 
 
 def personas_of(finding: Finding) -> list[str]:
@@ -128,12 +165,18 @@ def personas_of(finding: Finding) -> list[str]:
 
 
 def _build_report(
-    result: RunResult, model: Model, evaluator: Evaluator, declarations: Declarations | None
+    result: RunResult,
+    model: Model,
+    evaluator: Evaluator,
+    declarations: Declarations | None,
+    whole: WholePlan | None,
 ) -> Report:
     snapshot = model.snapshot
-    findings = result.findings
+    if whole is None:
+        whole = unchecked(result.findings)
+    findings = whole.findings
     ids = {id(f): finding_id(f) for f in findings}
-    plan = _fix_plan(findings, ids, model, evaluator)
+    plan = _fix_plan(findings, ids, model, evaluator, whole)
     errors = tuple(_collection_error(e) for e in snapshot.data["errors"])
     by_status = Counter(f.status.value for f in findings)
     by_severity = Counter(f.severity.value for f in findings)
@@ -149,6 +192,8 @@ def _build_report(
         "byPersona": {p.value: by_persona.get(p.value, 0) for p in PEOPLE},
         "fixes": len(plan),
         "verifiedFixes": sum(1 for p in plan if p.remediation.verified),
+        "planVerified": whole.verified,
+        "planVerification": whole.why,
         "checkErrors": len(result.check_errors),
         "partial": bool(errors or result.check_errors or result.unknown_because),
     }
@@ -178,11 +223,16 @@ def _build_report(
         collection_errors=errors,
         finding_ids=ids,
         checks=result.checks,
+        plan_check=_plan_check(whole),
     )
 
 
 def _fix_plan(
-    findings: tuple[Finding, ...], ids: dict[int, str], model: Model, evaluator: Evaluator
+    findings: tuple[Finding, ...],
+    ids: dict[int, str],
+    model: Model,
+    evaluator: Evaluator,
+    whole: WholePlan,
 ) -> tuple[PlannedFix, ...]:
     grouped: dict[tuple[Any, ...], tuple[Remediation, list[FindingRef]]] = {}
     for finding in findings:
@@ -197,18 +247,42 @@ def _fix_plan(
             entry = grouped.setdefault(fix.dedupe_key, (fix, []))
             if all(r.finding_id != ref.finding_id for r in entry[1]):
                 entry[1].append(ref)
+    for added in whole.steps:  # the steps only the plan's own changes call for
+        grouped.setdefault(added.remediation.dedupe_key, (added.remediation, []))
+    orders = {s.remediation.fix_id: s.order for s in whole.steps}
+    last = max(orders.values(), default=0)
     plan = []
     for fix, refs in grouped.values():
-        fix = dataclasses.replace(fix, verified=all(r.verified for r in refs))
+        step = whole.step(fix)
+        if step is not None:
+            fix, order, stage, in_claim = step.remediation, step.order, step.stage, step.in_claim
+            named = {r.finding_id for r in refs}  # a merged finding that only grew is named
+            anticipates = tuple(
+                a for a in map(_anticipated, step.anticipates) if a.finding_id not in named
+            )
+        else:  # an alternative, in its default's place; or a fix no step stands for
+            fix = dataclasses.replace(fix, verified=all(r.verified for r in refs))
+            order = orders.get(fix.alternative_to or "", last + 1)
+            stage, in_claim, anticipates = stage_of(fix), False, ()
         permission, holders = _who_can_run(fix, model, evaluator)
         plan.append(
             PlannedFix(
-                fix, tuple(refs), tuple(holders[:MAX_HOLDERS_SHOWN]), len(holders), permission
+                fix.fix_id,
+                order,
+                stage,
+                in_claim,
+                fix,
+                tuple(refs),
+                anticipates,
+                tuple(holders[:MAX_HOLDERS_SHOWN]),
+                len(holders),
+                permission,
             )
         )
     plan.sort(
         key=lambda p: (
-            not p.remediation.verified,
+            p.order,
+            p.remediation.alternative_to is not None,
             p.remediation.kind,
             (p.remediation.scope or p.remediation.resource or "").lower(),
             p.remediation.role_name or p.remediation.setting or "",
@@ -216,6 +290,35 @@ def _fix_plan(
         )
     )
     return tuple(plan)
+
+
+def _anticipated(finding: Finding) -> AnticipatedFinding:
+    return AnticipatedFinding(
+        finding_id(finding),
+        finding.check_id,
+        finding.status.value,
+        finding.resource,
+        finding.principal.id if finding.principal else None,
+        finding.message,
+    )
+
+
+def _briefs(findings: tuple[Finding, ...]) -> list[Any]:
+    """Findings of the whole-plan check (most are not among the report's), each once."""
+    seen = {finding_id(f): f for f in findings}
+    return [to_jsonable(_anticipated(f)) for f in seen.values()]
+
+
+def _plan_check(whole: WholePlan) -> dict[str, Any]:
+    """What the whole-plan check found, for the report's planCheck."""
+    return {
+        "rounds": whole.rounds,
+        "converged": whole.converged,
+        "remaining": _briefs(whole.remaining),
+        "appeared": _briefs(whole.appeared),
+        "excluded": _briefs(whole.excluded),
+        "notPlanned": list(whole.notes),
+    }
 
 
 def _who_can_run(

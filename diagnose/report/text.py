@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from diagnose.engine.api import Finding, PrincipalRef, Status
-from diagnose.report.model import Report
+from diagnose.report.model import PlannedFix, Report
 from diagnose.safe import safe_block, safe_message, safe_text
 
 WIDTH = 100
@@ -88,9 +88,36 @@ def summary_line(report: Report) -> str:
         f"{s['requirementsMet']} met): {s['findings']} findings ({', '.join(parts)}); "
         f"{s['fixes']} fixes, {s['verifiedFixes']} verified"
     )
+    if s["fixes"]:
+        line += (
+            "; plan verified as a whole"
+            if s.get("planVerified")
+            else "; plan not verified as a whole"
+        )
     if s["partial"]:
         line += " [PARTIAL: some data could not be read]"
     return line
+
+
+def step_label(item: PlannedFix) -> str:
+    """A fix plan entry's number and state: "3. [verified]", an alternative "3 (or). [...]",
+    a step outside the claim "[not verified, outside the claim]"."""
+    fix = item.remediation
+    state = "verified" if fix.verified else "not verified"
+    if fix.alternative_to is not None:
+        return f"{item.order} (or, instead). [{state} alone]"
+    if not item.in_claim:
+        state += ", outside the claim"
+    return f"{item.order}. [{state}]"
+
+
+def plan_lines(report: Report) -> list[str]:
+    """The whole-plan check in sentences: whether the plan is verified and why, and what is
+    left out of it because it weakens security."""
+    s = report.summary
+    lines = [s.get("planVerification", "")]
+    lines += report.plan_check.get("notPlanned", [])
+    return [line for line in lines if line]
 
 
 def render_text(report: Report) -> str:
@@ -119,12 +146,23 @@ def render_text(report: Report) -> str:
             "findings it clears):",
             "",
         ]
-        for number, item in enumerate(report.fix_plan, 1):
+        for line in plan_lines(report):
+            lines += [*_wrap(line, "  "), ""]
+        for item in report.fix_plan:
             fix = item.remediation
-            state = "verified" if fix.verified else "not verified"
-            lines += _wrap(f"{number}. [{state}] {fix.summary}", "  ")
-            refs = ", ".join(sorted({f"{r.check_id}" for r in item.fixes}))
-            lines += _wrap(f"clears: {len(item.fixes)} finding(s) ({refs})", "     ")
+            lines += _wrap(f"{step_label(item)} {fix.summary}", "  ")
+            if item.fixes:
+                refs = ", ".join(sorted({f"{r.check_id}" for r in item.fixes}))
+                lines += _wrap(f"clears: {len(item.fixes)} finding(s) ({refs})", "     ")
+            if item.anticipates:
+                refs = ", ".join(sorted({a.check_id for a in item.anticipates}))
+                lines += _wrap(
+                    "needed once the plan's other steps are applied: clears "
+                    f"{len(item.anticipates)} finding(s) they raise ({refs})",
+                    "     ",
+                )
+            if not item.in_claim and fix.alternative_to is None:
+                lines += _wrap(fix.verification, "     ")
             if item.permission_needed:
                 holders = ", ".join(
                     f"{h.display_name or h.principal_id} ({h.role_name}"
@@ -181,7 +219,8 @@ def _finding(report: Report, finding: Finding) -> list[str]:
     lines += _wrap(finding.message, "        ")
     for fix in finding.remediations:
         state = "verified" if fix.verified else "not verified"
-        lines += _wrap(f"fix ({state}): {fix.summary}", "        ")
+        kind = "or instead" if fix.alternative_to is not None else "fix"
+        lines += _wrap(f"{kind} ({state}): {fix.summary}", "        ")
         if fix.commands and finding.status is not Status.INFO:
             lines += ["          " + line for line in _lines(fix.commands.azure_cli)]
     lines.append("")
