@@ -87,7 +87,18 @@ def _item(fix: Remediation, *checks: str) -> PlannedFix:
         FindingRef(f"{index:016x}", check, fix.scope or fix.resource or "", None, fix.verified)
         for index, check in enumerate(checks, 1)
     )
-    return PlannedFix(fix, refs, (), 0, None)
+    return PlannedFix(
+        id=fix.fix_id,
+        order=0,
+        stage="role",
+        in_claim=True,
+        remediation=fix,
+        fixes=refs,
+        anticipates=(),
+        who_can_run=(),
+        who_can_run_total=0,
+        permission_needed=None,
+    )
 
 
 def grant(principal: str, role: str, scope: str, kind: str = "User", **extra: object):
