@@ -267,13 +267,12 @@ class Risk:
         if phrases:
             shown = phrases[:4] + (["more"] if len(phrases) > 4 else [])
             parts.append("lets the holder " + _join(shown))
-        rest = [
-            f"{self.counts[tier]} {tier.words}"
-            for tier in (Tier.CONTROL_WRITE, Tier.DATA_WRITE, Tier.DATA_READ, Tier.CONTROL_READ)
-            if self.counts[tier]
-        ]
+        lower = (Tier.CONTROL_WRITE, Tier.DATA_WRITE, Tier.DATA_READ, Tier.CONTROL_READ)
+        rest = [f"{self.counts[tier]} {tier.words}" for tier in lower if self.counts[tier]]
         if rest:
-            parts.append("grants " + _join(rest) + " operations more")
+            count = sum(self.counts[tier] for tier in lower)
+            noun = "operation" if count == 1 else "operations"
+            parts.append(f"grants {count} more {noun} ({', '.join(rest)})")
         return ", and ".join(parts)
 
     def describe(self) -> str:
