@@ -41,11 +41,17 @@ class ScopeProviders:
     under it. Both with `EVERYWHERE`; a resource group and above also with `ABOVE_RESOURCES`."""
 
     def __init__(self, resources: Iterable[tuple[str, str]]) -> None:
-        """`resources`: (scope key, lower-case type) of each resource in the snapshot."""
+        """`resources`: (scope key, lower-case type) of each resource in the snapshot (read on
+        the first question about a resource group or above)."""
+        self._resources: Iterable[tuple[str, str]] | None = resources
         self._by_group: dict[str, set[str]] = {}
         self._by_subscription: dict[str, set[str]] = {}
         self._all: set[str] = set()
-        for key, resource_type in resources:
+        self._found: dict[str, frozenset[str]] = {}
+
+    def _index(self) -> None:
+        resources, self._resources = self._resources, None
+        for key, resource_type in resources or ():
             provider = resource_type.split("/", 1)[0]
             if not provider or provider == "microsoft.resources":
                 continue
@@ -56,11 +62,10 @@ class ScopeProviders:
             subscription = subscription_of(key)
             if subscription is not None:
                 self._by_subscription.setdefault(subscription, set()).add(provider)
-        self._found: dict[str, frozenset[str]] = {}
 
     @classmethod
     def of(cls, model: Model) -> ScopeProviders:
-        return cls((r.key, r.type) for r in model.resources.values())
+        return cls([(r.key, r.type) for r in model.resources.values()])
 
     def at(self, scope: str) -> frozenset[str]:
         key = scope_key(scope)
@@ -75,6 +80,8 @@ class ScopeProviders:
             provider = parsed.provider.lower()
             if provider != "microsoft.management":
                 return EVERYWHERE | {provider}
+        if self._resources is not None:
+            self._index()
         if parsed is not None and parsed.resource_group is not None:
             return EVERYWHERE | ABOVE_RESOURCES | self._by_group.get(key, set())
         subscription = parsed.subscription if parsed is not None else None

@@ -27,6 +27,7 @@ possibly reaching secrets, `*/write` as control write.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -348,11 +349,15 @@ def _measure(role: RoleDefinition, provider: str) -> Risk:
     counts = [0] * len(Tier)
     notable = []
     for data, operations in ((False, catalog[0]), (True, catalog[1])):
-        patterns = [compile_glob(p) for p in role.patterns(data)]
-        for operation in operations:
-            # A cheap filter first: most operations match no pattern of the role at all.
-            if not any(glob_matches(g, operation) for g in patterns):
-                continue
+        # The operations are sorted: those a pattern can match start with its text before the
+        # first star, a range found by bisection.
+        matched: set[str] = set()
+        for pattern in role.patterns(data):
+            glob = compile_glob(pattern)
+            low = bisect_left(operations, glob[0])
+            high = bisect_left(operations, glob[0] + "\U0010ffff", low)
+            matched.update(op for op in operations[low:high] if glob_matches(glob, op))
+        for operation in sorted(matched):
             if block_pattern(role.blocks, operation, data) is None:
                 continue
             tier = tier_of(operation, data)
