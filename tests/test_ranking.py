@@ -249,6 +249,32 @@ def test_custom_role_terraform_parses() -> None:
     assert kinds == ["azurerm_role_definition", "azurerm_role_assignment"]
 
 
+def test_a_custom_role_is_the_fix_when_no_built_in_role_grants_the_need(model: Model) -> None:
+    read = Operation.data_action(
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read"
+    )
+    (only,) = fixes(model, requirement(model, COSMOS, (read,)))
+    assert only.alternative_to is None and only.verified, only.verification
+    assert only.summary.startswith("No built-in role known to this tool grants")
+    permissions = only.value["properties"]["permissions"]
+    assert permissions == [
+        {"actions": [], "notActions": [], "dataActions": [read.name], "notDataActions": []}
+    ]
+
+
+def test_custom_role_bicep_is_balanced(model: Model) -> None:
+    write = Operation.action("Microsoft.Search/searchServices/indexes/write")
+    custom = fixes(model, requirement(model, SEARCH, (write,)))[1]
+    assert custom.commands is not None
+    body = "\n".join(
+        line for line in custom.commands.bicep.splitlines() if not line.startswith("//")
+    )
+    for opening, closing in ("{}", "[]", "()"):
+        assert body.count(opening) == body.count(closing)
+    symbols = [line.split()[1] for line in body.splitlines() if line.startswith("resource ")]
+    assert len(symbols) == len(set(symbols)) == 3  # the target, the role, the assignment
+
+
 def test_no_custom_role_when_a_built_in_role_adds_no_secret(model: Model) -> None:
     read = Operation.data_action("Microsoft.Search/searchServices/indexes/documents/read")
     found = fixes(model, requirement(model, SEARCH, (read,)))

@@ -84,17 +84,26 @@ def _role_assignment(fix: RoleGrant) -> str:
     if fix.custom is None:
         parts += [("--role", fix.role_guid), ("--scope", fix.scope_text)]
         return text([*comments("#", [fix.summary]), cli(*parts)])
-    parts += [("--role", fix.custom.name), ("--scope", fix.scope_text)]
+    role = fix.custom
+    parts += [("--role", role.name), ("--scope", fix.scope_text)]
+    exists = cli(
+        "az role definition list --custom-role-only true",
+        ("--name", role.name),
+        ("--scope", role.assignable_scope),
+        "--query '[0].name' --output tsv | grep -q .",
+    )
+    create = cli("az role definition create", ("--role-definition", to_json(role.flat())))
     return text(
         [
             *comments(
                 "#",
                 [
                     fix.summary,
-                    "The CLI gives the new role a GUID of its own: the assignment names the role.",
+                    "The role is created unless it exists; the CLI gives it a GUID of its own, so "
+                    "the assignment names the role.",
                 ],
             ),
-            cli("az role definition create", ("--role-definition", to_json(fix.custom.flat()))),
+            f"{exists} || {create}",
             cli(*parts),
         ]
     )

@@ -86,27 +86,40 @@ def _patch(path: str, api_version: str, body: object) -> str:
 
 
 def _custom_role_lines(fix: RoleGrant) -> list[str]:
-    assert fix.custom is not None
+    role = fix.custom
+    assert role is not None
+    exists = _ps(
+        "Get-AzRoleDefinition",
+        ("-Name", powershell(role.name)),
+        ("-Scope", powershell(role.assignable_scope)),
+        ("-ErrorAction", "SilentlyContinue"),
+    )
     return [
         *comments(
             "#",
             [
                 fix.summary,
-                "Azure gives the new role a GUID of its own: the assignment names the role.",
+                "The role is created unless it exists; Azure gives it a GUID of its own, so the "
+                "assignment names the role.",
             ],
         ),
-        "$definition = New-TemporaryFile",
-        _ps(
+        f"if (-not ({exists})) {{",
+        "    $definition = New-TemporaryFile",
+        "    "
+        + _ps(
             "Set-Content",
             ("-LiteralPath", "$definition.FullName"),
-            ("-Value", powershell(to_json(fix.custom.flat()))),
+            ("-Value", powershell(to_json(role.flat()))),
         ),
-        _ps("New-AzRoleDefinition", ("-InputFile", "$definition.FullName")) + " | Out-Null",
-        _ps("Remove-Item", ("-LiteralPath", "$definition.FullName")),
+        "    "
+        + _ps("New-AzRoleDefinition", ("-InputFile", "$definition.FullName"))
+        + " | Out-Null",
+        "    " + _ps("Remove-Item", ("-LiteralPath", "$definition.FullName")),
+        "}",
         _ps(
             "New-AzRoleAssignment",
             ("-ObjectId", powershell(fix.principal)),
-            ("-RoleDefinitionName", powershell(fix.custom.name)),
+            ("-RoleDefinitionName", powershell(role.name)),
             ("-Scope", powershell(fix.scope_text)),
             ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None),
         ),
