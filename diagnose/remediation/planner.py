@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from diagnose.arm.ids import parse
 from diagnose.arm.scopes import resource_group_key, scope_key, subscription_of
+from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
 from diagnose.model.model import Model
 from diagnose.model.roles import RoleDefinition
@@ -119,7 +120,10 @@ class Planner:
         self, evaluator: Evaluator, providers_at: Callable[[str], frozenset[str]] | None = None
     ) -> None:
         self.evaluator = evaluator
-        self.providers_at = providers_at or (lambda _scope: EVERYWHERE)
+        # Without a view of the snapshot, every catalogued provider counts as present.
+        self.providers_at = providers_at or (
+            lambda _scope: EVERYWHERE | ABOVE_RESOURCES | frozenset(provider_operations())
+        )
         self.risks = RiskTable()
         self._choices: dict[tuple[object, ...], list[RoleChoice]] = {}
         self._builtin: list[RoleDefinition] | None = None
