@@ -196,6 +196,9 @@ def test_a_custom_role_is_offered_when_every_built_in_role_adds_a_secret(model: 
     assert custom.alternative_to == builtin.fix_id
     assert custom.verified, custom.verification
     assert "read the admin keys" in custom.summary
+    assert "At this scope it reaches control-plane write/delete; it grants nothing beyond" in (
+        custom.summary
+    )
     definition = custom.value
     properties = definition["properties"]
     assert properties["type"] == "CustomRole"

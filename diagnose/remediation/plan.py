@@ -35,6 +35,7 @@ from diagnose.engine.api import (
 from diagnose.engine.context import describe_scope
 from diagnose.engine.requirements import RequirementOutcome
 from diagnose.model.model import Model
+from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.commands import commands_for
 from diagnose.remediation.planner import Planner, RoleChoice, ScopeProviders
@@ -136,6 +137,9 @@ class FixPlan:
                 f"'{role.name}' that grants exactly that (assignable only in resource group "
                 f"{group_id}) and assign it to {principal.label} on {where}."
             )
+        definition = role.arm(subscription_of(group))
+        reach = self.planner.risk(RoleDefinition.from_arm(definition, "plan"), scope).describe()
+        summary += f" At this scope it {reach}; it grants nothing beyond the need."
         fix = Remediation(
             kind=RemediationKind.ROLE_ASSIGNMENT,
             summary=summary,
@@ -144,7 +148,7 @@ class FixPlan:
             role_definition_id=role.guid,
             role_name=role.name,
             scope=scope,
-            value=role.arm(subscription_of(group)),
+            value=definition,
             alternative_to=alternative_to,
         )
         return self._proven(requirement, [fix])[0]
