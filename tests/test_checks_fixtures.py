@@ -120,12 +120,16 @@ EXPECTED: dict[str, Expect] = {
     "NET001/fail-pending-shared-link": setting(AOAI, "properties.networkAcls.bypass"),
     "NET001/warn-key-connection": Expect(WARN, Cause.CONFIGURATION, None, SEARCH),
     "OYD001/fail": role(FAIL, AOAI_MI, SEARCH, arm.SEARCH_INDEX_DATA_READER),
-    "OYD001/fail-index-schema": role(FAIL, AOAI_MI, SEARCH, arm.SEARCH_SERVICE_CONTRIBUTOR),
+    # Reading the index schema is a control-plane read: Reader grants it, while the Search Service
+    # Contributor the docs name can also read and regenerate the admin keys (issue 12).
+    "OYD001/fail-index-schema": role(FAIL, AOAI_MI, SEARCH, arm.READER),
     "OYD001/unknown-search-missing": unknown("conn-search"),
     "OYD002/fail": role(WARN, AOAI_MI, SEARCH, arm.SEARCH_INDEX_DATA_CONTRIBUTOR),
     "OYD002/fail-storage": role(WARN, AOAI_MI, ST_DATA, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
     "OYD003/fail": role(WARN, SEARCH_MI, AOAI, arm.OPENAI_USER),
-    "OYD003/fail-ingestion": role(WARN, SEARCH_MI, AOAI, arm.OPENAI_CONTRIBUTOR),
+    # At the account, the OpenAI Contributor the docs name can also write deployments (control
+    # plane); Azure AI Developer grants only data actions there, a lower tier (issue 12).
+    "OYD003/fail-ingestion": role(WARN, SEARCH_MI, AOAI, arm.AZURE_AI_DEVELOPER),
     "OYD004/fail": role(WARN, SEARCH_MI, ST_DATA, arm.STORAGE_BLOB_DATA_READER),
     "OYD005/fail": role(FAIL, AOAI_MI, "aoai-embed", arm.OPENAI_USER),
     "OYD005/fail-key-connection": setting("conn-aoai-embeddings", "properties.authType"),

@@ -248,7 +248,7 @@ def test_unknown_memberships_and_unknown_roles(capsys: pytest.CaptureFixture[str
         assert (code, data["decision"]) == (3, "unknown"), principal
     code, data = as_json(capsys, ERIN, VAULT, data_action=secret, snapshot=PARTIAL_FILE)
     assert (code, data["decision"]) == (3, "unknown")
-    assert "4633458b-17de-408a-b874-0445c86b69e6" in data["unknowns"][0]
+    assert "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba" in data["unknowns"][0]
     assert data["nearMisses"][0]["kind"] == "unknownRole"
 
 

@@ -199,8 +199,9 @@ def _apply(data: dict, fixes: list) -> dict:
 
 def _alternatives(finding) -> list[list]:
     """Role fixes of one finding work together (one plan); configuration fixes are
-    alternatives, each enough on its own."""
-    verified = [f for f in finding.remediations if f.verified]
+    alternatives, each enough on its own. A fix that is an alternative to another (a custom
+    role instead of a built-in one) is not part of the default plan."""
+    verified = [f for f in finding.remediations if f.verified and f.alternative_to is None]
     roles = [f for f in verified if f.kind in ("roleAssignment", "activateEligible")]
     return ([roles] if roles else []) + [[f] for f in verified if f.kind == "configuration"]
 

@@ -182,7 +182,7 @@ def test_eligible_assignments_are_evidence_of_what_activation_would_give() -> No
 
 
 def test_near_misses_explain_a_denial() -> None:
-    unknown_role = "4633458b-17de-408a-b874-0445c86b69e6"
+    unknown_role = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
     case = Case(
         roleAssignments=[
             arm.role_assignment(SUB_SCOPE, USER, arm.OWNER),  # otherPlane

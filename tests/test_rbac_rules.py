@@ -15,7 +15,7 @@ OTHER_USER = "a1a1a1a1-0000-4000-8000-000000000002"
 G_TEAM = "b2b2b2b2-0000-4000-8000-000000000001"
 G_DEPT = "b2b2b2b2-0000-4000-8000-000000000002"
 G_ORG = "b2b2b2b2-0000-4000-8000-000000000003"
-KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"  # not in the tool's catalog
+KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"  # not in the tool's catalog
 
 SUB_SCOPE = f"/subscriptions/{arm.SUB}"
 RG = arm.RG
@@ -936,14 +936,14 @@ def test_a_principal_missing_from_the_snapshot_is_unknown_unless_granted_directl
 
 def test_a_role_definition_in_neither_snapshot_nor_catalog_is_unknown() -> None:
     vault = f"{RG}/providers/Microsoft.KeyVault/vaults/kv"
-    assignments = [arm.role_assignment(vault, USER, KEY_VAULT_SECRETS_USER)]
+    assignments = [arm.role_assignment(vault, USER, KEY_VAULT_CERTIFICATE_USER)]
     decision = decide(vault, GET_SECRET, data=True, roleAssignments=assignments)
     assert decision.decision is Outcome.UNKNOWN
-    assert KEY_VAULT_SECRETS_USER in decision.unknowns[0]
+    assert KEY_VAULT_CERTIFICATE_USER in decision.unknowns[0]
     definition = arm.custom_role(
-        "Key Vault Secrets User",
-        role_id=KEY_VAULT_SECRETS_USER,
-        data_actions=[GET_SECRET, "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+        "Key Vault Certificate User",
+        role_id=KEY_VAULT_CERTIFICATE_USER,
+        data_actions=[GET_SECRET, "Microsoft.KeyVault/vaults/certificates/read"],
     )
     definition["properties"]["type"] = "BuiltInRole"
     assert (

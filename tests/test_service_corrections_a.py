@@ -139,7 +139,11 @@ def test_oyd003_on_your_data_ingestion_needs_openai_contributor() -> None:
     assert [(f.status, f.principal.display_name if f.principal else None) for f in found] == [
         (Status.WARN, "srch-fixture")
     ], show(found)
-    assert first_fix_role(found[0]) == arm.OPENAI_CONTRIBUTOR
+    # The docs name Cognitive Services OpenAI Contributor, which at the account can also write
+    # deployments (control plane); Azure AI Developer grants the need with data actions only,
+    # a lower tier, and the fix says why the docs' role was not chosen (issue 12).
+    assert first_fix_role(found[0]) == arm.AZURE_AI_DEVELOPER
+    assert "the docs name Cognitive Services OpenAI Contributor" in found[0].remediations[0].summary
     assert "ingestion" in found[0].message
 
 

@@ -36,6 +36,21 @@ def catalog_providers() -> frozenset[str]:
     return frozenset(op.split("/", 1)[0] for op in planes["control"] | planes["data"])
 
 
+@cache
+def provider_operations() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Lower-cased provider namespace -> its (control-plane, data-plane) operations, lower-cased
+    and sorted: what a wildcard expands to at a scope where that provider is present."""
+    planes = operation_planes()
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for index, plane in enumerate(("control", "data")):
+        for operation in planes[plane]:
+            found.setdefault(operation.split("/", 1)[0], ([], []))[index].append(operation)
+    return {
+        provider: (tuple(sorted(control)), tuple(sorted(data)))
+        for provider, (control, data) in found.items()
+    }
+
+
 def plane_warning(operation: str, data_action: bool) -> str | None:
     """A warning when the catalogs put an operation in the other plane, or do not know it.
 

@@ -3,9 +3,11 @@
 The engine runs the checks and hands each shortfall here (it takes a `FixPlan` as its
 `diagnose.engine.runner.FixPlanner`, so the engine never imports this package):
 
-- a missing role: the least-privileged role that grants it (`planner`), assigned at the
-  requirement's scope, proven by re-evaluating the requirement with the assignment added to a
-  copy of the snapshot (`proof`);
+- a missing role: the least risky role that grants it at the requirement's scope (`planner`,
+  `risk`), assigned there, proven by re-evaluating the requirement with the assignment added
+  to a copy of the snapshot (`proof`); when every built-in role that grants it also grants a
+  secret or escalation there, a custom role granting exactly the need is offered next to it
+  (`alternative_to` the built-in's fix), proven the same way with its definition added;
 - an eligible-only role: its activation, proven the same way;
 - a deny assignment: who can change it (nothing to prove from here);
 - a check's own configuration fix: proven by re-running the check on a copy of the snapshot
@@ -20,6 +22,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 
+from diagnose.arm.scopes import resource_group_key, subscription_of
 from diagnose.engine.api import (
     Cause,
     CheckInfo,
@@ -32,10 +35,12 @@ from diagnose.engine.api import (
 from diagnose.engine.context import describe_scope
 from diagnose.engine.requirements import RequirementOutcome
 from diagnose.model.model import Model
+from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.commands import commands_for
-from diagnose.remediation.planner import Planner
+from diagnose.remediation.planner import Planner, RoleChoice, ScopeProviders
 from diagnose.remediation.proof import prove_configuration, prove_requirement
+from diagnose.remediation.roles import CustomRole
 
 
 class FixPlan:
@@ -45,7 +50,7 @@ class FixPlan:
     def __init__(self, model: Model, evaluator: Evaluator) -> None:
         self.model = model
         self.evaluator = evaluator
-        self.planner = Planner(evaluator)
+        self.planner = Planner(evaluator, ScopeProviders.of(model).at)
         self._proofs: dict[tuple[object, ...], bool] = {}
         self._commands: dict[str, Commands] = {}
 
@@ -65,34 +70,88 @@ class FixPlan:
     def _role_fixes(
         self, requirement: Requirement, outcome: RequirementOutcome
     ) -> tuple[list[Remediation], str]:
-        choices = self.planner.choose(outcome.missing, requirement.roles)
+        scope = requirement.target_scope
+        choices = self.planner.choose(outcome.missing, requirement.roles, scope)
         if not choices:
+            custom = self._custom_fix(requirement, outcome, [], None)
+            if custom is not None:
+                return [custom], ""
             return [], (
                 "No built-in role known to this tool grants "
                 f"{', '.join(op.name for op in outcome.missing)}: create a custom role."
             )
         principal = requirement.principal
-        fixes = []
-        for choice in choices:
-            why = (
-                "the role the docs name for this scenario"
-                if choice.docs_named
-                else "the built-in role with the fewest permissions that grants it"
+        where = describe_scope(scope, requirement.resource)
+        fixes = [
+            Remediation(
+                kind=RemediationKind.ROLE_ASSIGNMENT,
+                summary=f"Assign {choice.role.name} to {principal.label} on {where} "
+                f"({choice.reason}). {choice.label()}",
+                principal_id=principal.id,
+                principal_type=principal.type,
+                role_definition_id=choice.role.id,
+                role_name=choice.role.name,
+                scope=scope,
             )
-            fixes.append(
-                Remediation(
-                    kind=RemediationKind.ROLE_ASSIGNMENT,
-                    summary=f"Assign {choice.role.name} to {principal.label} on "
-                    f"{describe_scope(requirement.target_scope, requirement.resource)} "
-                    f"({why}).",
-                    principal_id=principal.id,
-                    principal_type=principal.type,
-                    role_definition_id=choice.role.id,
-                    role_name=choice.role.name,
-                    scope=requirement.target_scope,
-                )
+            for choice in choices
+        ]
+        proven = self._proven(requirement, fixes)
+        custom = self._custom_fix(requirement, outcome, choices, proven[0].fix_id)
+        return proven + ([custom] if custom is not None else []), ""
+
+    def _custom_fix(
+        self,
+        requirement: Requirement,
+        outcome: RequirementOutcome,
+        choices: list[RoleChoice],
+        alternative_to: str | None,
+    ) -> Remediation | None:
+        """A custom role granting exactly the need, assignable in the target's resource group:
+        offered next to the built-in choice when every built-in role that covers the need also
+        grants a secret or escalation there (or as the fix itself when no built-in role covers
+        it). None when a built-in role is enough, or Azure takes no custom role here."""
+        risky = [c for c in choices if c.extra.secret_or_escalation]
+        if requirement.builtin_roles_only or (choices and not risky):
+            return None
+        scope = requirement.target_scope
+        group = resource_group_key(scope)
+        if group is None:
+            return None
+        group_id = scope[: len(group)] if scope.lower().startswith(group) else group
+        role = CustomRole.for_need(((op.name, op.data) for op in outcome.missing), group_id)
+        principal = requirement.principal
+        where = describe_scope(scope, requirement.resource)
+        grants = ", ".join(op.name for op in outcome.missing)
+        if risky:
+            unlike = "; ".join(
+                f"{c.role.name}, which beyond the need {c.extra.adds()}" for c in risky
             )
-        return self._proven(requirement, fixes), ""
+            summary = (
+                f"Or create the custom role '{role.name}' that grants exactly {grants} "
+                f"(assignable only in resource group {group_id}) and assign it to "
+                f"{principal.label} on {where}: unlike {unlike}."
+            )
+        else:
+            summary = (
+                f"No built-in role known to this tool grants {grants}: create the custom role "
+                f"'{role.name}' that grants exactly that (assignable only in resource group "
+                f"{group_id}) and assign it to {principal.label} on {where}."
+            )
+        definition = role.arm(subscription_of(group))
+        reach = self.planner.risk(RoleDefinition.from_arm(definition, "plan"), scope).describe()
+        summary += f" At this scope it {reach}; it grants nothing beyond the need."
+        fix = Remediation(
+            kind=RemediationKind.ROLE_ASSIGNMENT,
+            summary=summary,
+            principal_id=principal.id,
+            principal_type=principal.type,
+            role_definition_id=role.guid,
+            role_name=role.name,
+            scope=scope,
+            value=definition,
+            alternative_to=alternative_to,
+        )
+        return self._proven(requirement, [fix])[0]
 
     def _activation_fixes(
         self, requirement: Requirement, outcome: RequirementOutcome

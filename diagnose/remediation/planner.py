@@ -1,37 +1,132 @@
-"""Choose the least-privileged role that grants what a requirement misses.
+"""Choose the least risky role that grants what a requirement misses, at the scope where it
+would be assigned.
 
-The role the docs name for the scenario wins when, per the definitions at hand (the tenant's
-when collected, else the tool's catalog), it grants every missing operation without a
-condition. Otherwise the built-in role with the fewest permissions that does. When no single
-role covers everything, the missing operations are covered greedily, docs roles first.
+Candidates are the built-in roles that grant every missing operation without a condition (per
+the definitions at hand: the tenant's when collected, else the tool's catalog). They are ranked
+by what they grant at the target scope (`risk`): the worst tier first (secrets > privilege
+escalation > control-plane write > data write > data read > control-plane read), then how many
+operations in each tier, counted only over the providers present at that scope (among roles
+equal there, the one granting less over every catalog wins).
+
+The role the docs name for the scenario wins when it is not riskier (its worst tier is no
+worse) than the best candidate; otherwise the best candidate wins and the reason says what the
+docs' role would add. When no single role covers everything, the missing operations are covered
+greedily, the least risky role first among those covering the most.
+
+Answers are remembered per (need, scope), risks per (role, providers at the scope).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from diagnose.catalog import catalog_providers, operation_planes
+from diagnose.arm.ids import parse
+from diagnose.arm.scopes import resource_group_key, scope_key, subscription_of
+from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
+from diagnose.model.model import Model
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.rbac.patterns import provider_of
+from diagnose.remediation.risk import Risk, RiskTable
 
-UNKNOWN_PROVIDER_WEIGHT = 50
-"""How many operations a pattern over a provider outside the catalogs is assumed to grant."""
+EVERYWHERE = frozenset({"microsoft.authorization"})
+"""Providers present at every scope: role assignments and definitions live on any scope."""
+ABOVE_RESOURCES = frozenset({"microsoft.resources"})
+"""Providers present at a resource group and above (deployments, tags, the groups)."""
+
+
+class ScopeProviders:
+    """The providers present at a scope: the resource's own provider for a resource (or a
+    child of one); at a resource group or above, the providers of the snapshot's resources
+    under it. Both with `EVERYWHERE`; a resource group and above also with `ABOVE_RESOURCES`."""
+
+    def __init__(self, resources: Iterable[tuple[str, str]]) -> None:
+        """`resources`: (scope key, lower-case type) of each resource in the snapshot (read on
+        the first question about a resource group or above)."""
+        self._resources: Iterable[tuple[str, str]] | None = resources
+        self._by_group: dict[str, set[str]] = {}
+        self._by_subscription: dict[str, set[str]] = {}
+        self._all: set[str] = set()
+        self._found: dict[str, frozenset[str]] = {}
+
+    def _index(self) -> None:
+        resources, self._resources = self._resources, None
+        for key, resource_type in resources or ():
+            provider = resource_type.split("/", 1)[0]
+            if not provider or provider == "microsoft.resources":
+                continue
+            self._all.add(provider)
+            group = resource_group_key(key)
+            if group is not None:
+                self._by_group.setdefault(group, set()).add(provider)
+            subscription = subscription_of(key)
+            if subscription is not None:
+                self._by_subscription.setdefault(subscription, set()).add(provider)
+
+    @classmethod
+    def of(cls, model: Model) -> ScopeProviders:
+        return cls([(r.key, r.type) for r in model.resources.values()])
+
+    def at(self, scope: str) -> frozenset[str]:
+        key = scope_key(scope)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._providers(key)
+        return found
+
+    def _providers(self, key: str) -> frozenset[str]:
+        parsed = parse(key)
+        if parsed is not None and parsed.provider and parsed.types:
+            provider = parsed.provider.lower()
+            if provider != "microsoft.management":
+                return EVERYWHERE | {provider}
+        if self._resources is not None:
+            self._index()
+        if parsed is not None and parsed.resource_group is not None:
+            return EVERYWHERE | ABOVE_RESOURCES | self._by_group.get(key, set())
+        subscription = parsed.subscription if parsed is not None else None
+        if subscription is not None:
+            return (
+                EVERYWHERE
+                | ABOVE_RESOURCES
+                | self._by_subscription.get(subscription.lower(), set())
+            )
+        return EVERYWHERE | ABOVE_RESOURCES | self._all
 
 
 @dataclass(frozen=True)
 class RoleChoice:
     role: RoleDefinition
     operations: tuple[Operation, ...]
+    """The missing operations this role is chosen for."""
     docs_named: bool
+    risk: Risk
+    """What the role grants at the target scope."""
+    extra: Risk
+    """What it grants there beyond `operations`."""
+    reason: str
+    """Why this role, in a clause: "the role the docs name for this scenario", ..."""
+
+    def label(self) -> str:
+        """The tier it reaches and what it adds beyond the need, as a sentence."""
+        adds = self.extra.adds()
+        beyond = f"beyond the need it {adds}" if adds else "it grants nothing here beyond the need"
+        return f"At this scope it {self.risk.describe()}; {beyond}."
 
 
 class Planner:
-    def __init__(self, evaluator: Evaluator) -> None:
+    def __init__(
+        self, evaluator: Evaluator, providers_at: Callable[[str], frozenset[str]] | None = None
+    ) -> None:
         self.evaluator = evaluator
-        self._breadth: dict[str, int] = {}
+        # Without a view of the snapshot, every catalogued provider counts as present.
+        self.providers_at = providers_at or (
+            lambda _scope: EVERYWHERE | ABOVE_RESOURCES | frozenset(provider_operations())
+        )
+        self.risks = RiskTable()
+        self._choices: dict[tuple[object, ...], list[RoleChoice]] = {}
+        self._builtin: list[RoleDefinition] | None = None
 
     def grants_all(self, role: RoleDefinition, operations: Iterable[Operation]) -> bool:
         for op in operations:
@@ -40,60 +135,122 @@ class Planner:
                 return False
         return True
 
+    def risk(self, role: RoleDefinition, scope: str) -> Risk:
+        """What a role grants at a scope."""
+        return self.risks.of(role, self.providers_at(scope))
+
+    def rank(self, roles: Iterable[RoleDefinition], scope: str) -> list[RoleDefinition]:
+        """Roles, the least risky at the scope first; among equals, the one granting less over
+        every catalog first."""
+        providers = self.providers_at(scope)
+        return sorted(
+            roles,
+            key=lambda r: (
+                self.risks.of(r, providers).key,
+                self.risks.everywhere(r),
+                r.name.lower(),
+                r.id,
+            ),
+        )
+
     def choose(
-        self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...]
+        self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...], scope: str
     ) -> list[RoleChoice]:
-        """Roles that together grant every operation in `missing` (empty when none can)."""
+        """Roles that together grant every operation in `missing` at `scope` (empty when none
+        can)."""
+        key = (missing, docs_roles, scope_key(scope))
+        found = self._choices.get(key)
+        if found is None:
+            found = self._choices[key] = self._choose(missing, docs_roles, scope)
+        return found
+
+    def _builtins(self) -> list[RoleDefinition]:
+        if self._builtin is None:
+            self._builtin = [r for r in self.evaluator.authz.roles.values() if r.builtin]
+        return self._builtin
+
+    def _choice(
+        self,
+        role: RoleDefinition,
+        operations: tuple[Operation, ...],
+        docs: bool,
+        scope: str,
+        reason: str,
+    ) -> RoleChoice:
+        providers = self.providers_at(scope)
+        risk = self.risks.of(role, providers)
+        return RoleChoice(role, operations, docs, risk, risk.without(operations, providers), reason)
+
+    def _choose(
+        self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...], scope: str
+    ) -> list[RoleChoice]:
         roles = self.evaluator.authz.roles
         named = [roles[r.lower()] for r in docs_roles if r.lower() in roles]
-        for role in named:
-            if self.grants_all(role, missing):
-                return [RoleChoice(role, missing, True)]
-        builtin = [r for r in roles.values() if r.builtin]
-        # Breadth is costly to measure: rank only the roles that qualify.
-        qualifying = [r for r in builtin if self.grants_all(r, missing)]
+        qualifying = [r for r in self._builtins() if self.grants_all(r, missing)]
+        qualifying += [r for r in named if not r.builtin and self.grants_all(r, missing)]
         if qualifying:
-            best = min(qualifying, key=lambda r: (self.breadth(r), r.name))
-            return [RoleChoice(best, missing, False)]
-        candidates = sorted(builtin, key=lambda r: (self.breadth(r), r.name))
-        return self._cover(missing, named, candidates)
+            best = self.rank(qualifying, scope)[0]
+            docs = next((r for r in named if r in qualifying), None)
+            if docs is not None:
+                docs_risk = self.risk(docs, scope)
+                if docs_risk.possible <= self.risk(best, scope).possible:
+                    return [
+                        self._choice(
+                            docs, missing, True, scope, "the role the docs name for this scenario"
+                        )
+                    ]
+                adds = docs_risk.without(missing, self.providers_at(scope)).adds()
+                reason = (
+                    f"the docs name {docs.name}, which here {docs_risk.describe()}"
+                    + (f" and beyond the need {adds}" if adds else "")
+                    + "; of the built-in roles that grant it, this one is the least risky at "
+                    "this scope"
+                )
+                return [self._choice(best, missing, False, scope, reason)]
+            reason = "of the built-in roles that grant it, the least risky at this scope"
+            if named:
+                reason = (
+                    f"{_names(named)} named by the docs "
+                    f"{'does' if len(named) == 1 else 'do'} not grant all of it per the "
+                    f"definitions at hand; {reason}"
+                )
+            return [self._choice(best, missing, False, scope, reason)]
+        candidates = self.rank(self._builtins(), scope)
+        return self._cover(missing, named, candidates, scope)
 
     def _cover(
         self,
         missing: tuple[Operation, ...],
         named: list[RoleDefinition],
         candidates: list[RoleDefinition],
+        scope: str,
     ) -> list[RoleChoice]:
         left = list(missing)
-        chosen: list[RoleChoice] = []
+        picks: list[tuple[RoleDefinition, tuple[Operation, ...], bool]] = []
         pool = [(r, True) for r in named] + [(r, False) for r in candidates]
         while left:
-            best = None
+            best: tuple[RoleDefinition, tuple[Operation, ...], bool] | None = None
             for role, docs in pool:
                 covered = tuple(op for op in left if self.grants_all(role, [op]))
-                if covered and (best is None or len(covered) > len(best.operations)):
-                    best = RoleChoice(role, covered, docs)
+                if covered and (best is None or len(covered) > len(best[1])):
+                    best = (role, covered, docs)
             if best is None:
                 return []
-            chosen.append(best)
-            left = [op for op in left if op not in best.operations]
-        return chosen
+            picks.append(best)
+            left = [op for op in left if op not in best[1]]
+        reason = "no single built-in role grants all of it; this one covers part of it"
+        return [
+            self._choice(
+                role,
+                covered,
+                docs,
+                scope,
+                "the role the docs name for this scenario, for part of it" if docs else reason,
+            )
+            for role, covered, docs in picks
+        ]
 
-    def breadth(self, role: RoleDefinition) -> int:
-        """How much a role grants: catalog operations it matches, plus a weight for patterns
-        over providers the catalogs do not cover."""
-        found = self._breadth.get(role.id)
-        if found is None:
-            planes = operation_planes()
-            count = 0
-            for data, operations in ((False, planes["control"]), (True, planes["data"])):
-                count += sum(
-                    1 for op in operations if self.evaluator.role_match(role, op, data).granted
-                )
-            known = catalog_providers()
-            for data in (False, True):
-                for pattern in role.patterns(data):
-                    if pattern.strip() != "*" and provider_of(pattern) not in known:
-                        count += UNKNOWN_PROVIDER_WEIGHT
-            found = self._breadth[role.id] = count
-        return found
+
+def _names(roles: list[RoleDefinition]) -> str:
+    names = [r.name for r in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

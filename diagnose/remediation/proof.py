@@ -15,7 +15,9 @@ from diagnose.engine.api import Remediation, RemediationKind, Requirement
 from diagnose.engine.requirements import evaluate
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
+from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
+from diagnose.remediation.roles import CustomRole
 
 _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)
 """The kinds that add a role assignment once applied."""
@@ -56,14 +58,25 @@ def assignments_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
     return objects
 
 
+def definitions_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
+    """The custom role definitions (ARM shape) the fixes create before assigning them."""
+    found = []
+    for fix in remediations:
+        if fix.kind in _ROLE_KINDS and CustomRole.from_arm(fix.value) is not None:
+            found.append(fix.value)
+    return found
+
+
 def prove_requirement(
     requirement: Requirement, remediations: list[Remediation], evaluator: Evaluator
 ) -> bool:
-    """Whether the requirement is met once these fixes are in place."""
+    """Whether the requirement is met once these fixes are in place (a custom role a fix
+    creates is added to the copy's role definitions)."""
     objects = assignments_for(remediations)
     if not objects:
         return False
-    authz = evaluator.authz.with_assignments([Assignment.from_arm(o) for o in objects])
+    roles = [RoleDefinition.from_arm(d, "snapshot") for d in definitions_for(remediations)]
+    authz = evaluator.authz.with_assignments([Assignment.from_arm(o) for o in objects], roles)
     return evaluate(requirement, evaluator.derived(authz)).met
 
 

@@ -2,7 +2,8 @@
 the remediation named the GUID or the full definition id), and where.
 
 roleAssignment -> RoleGrant. A missing principal type is left out of every language (Azure then
-    looks the principal up itself).
+    looks the principal up itself). When the remediation's `value` is a custom role definition
+    (ARM shape, `CustomRole.arm`), the grant creates that role first (`RoleGrant.custom`).
 activateEligible -> RoleActivation: PIM self-activation for `ACTIVATION_HOURS` hours; the
     request is named by a uuid5 of the inputs, so the output is stable.
 removeAssignment -> RoleRemoval; `assignment` is the assignment's id when the finding knows it.
@@ -11,8 +12,9 @@ removeAssignment -> RoleRemoval; `assignment` is the assignment's id when the fi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Self
+from typing import Any, Self
 
 from diagnose.arm.ids import last_segment
 from diagnose.engine.api import Remediation
@@ -21,12 +23,104 @@ from diagnose.remediation.targets import Target, role_definition_resource_id, ta
 ACTIVATION_HOURS = 8
 JUSTIFICATION = "Activated to resolve an access failure found by ai-hub-diagnose"
 _NAMESPACE = uuid.UUID("5c1e8f0e-3f0b-4d55-9d0c-7a1f3c2b9e41")
+CUSTOM_ROLE_NAMESPACE = uuid.UUID("0b6f3a2e-8c1d-4f57-a9e4-3d2c7b1e5f60")
+ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
 
 
 def activation_request_name(principal_id: str, role_guid: str, scope: str) -> str:
     """The schedule request's name: a GUID derived from the inputs, so output is stable."""
     material = "\x1f".join((principal_id.lower(), role_guid.lower(), scope.lower()))
     return str(uuid.uuid5(_NAMESPACE, material))
+
+
+@dataclass(frozen=True)
+class CustomRole:
+    """A custom role granting exactly a need: its name is a GUID derived from its assignable
+    scope and its operations, so the same need in the same resource group is the same role."""
+
+    guid: str
+    name: str
+    description: str
+    actions: tuple[str, ...]
+    data_actions: tuple[str, ...]
+    assignable_scope: str
+
+    @classmethod
+    def for_need(cls, operations: Iterable[tuple[str, bool]], assignable_scope: str) -> Self:
+        """The role for these (operation, is a data action) pairs, assignable at one scope."""
+        pairs = sorted({(name, data) for name, data in operations}, key=lambda p: p[0].lower())
+        actions = tuple(name for name, data in pairs if not data)
+        data_actions = tuple(name for name, data in pairs if data)
+        material = "\x1f".join(
+            [assignable_scope.lower(), *(f"{int(d)}{n.lower()}" for n, d in pairs)]
+        )
+        guid = str(uuid.uuid5(CUSTOM_ROLE_NAMESPACE, material))
+        return cls(
+            guid,
+            f"Least privilege {guid[:8]} (ai-hub-diagnose)",
+            "Grants exactly " + ", ".join(n for n, _ in pairs) + " (proposed by ai-hub-diagnose).",
+            actions,
+            data_actions,
+            assignable_scope,
+        )
+
+    @property
+    def permissions(self) -> dict[str, list[str]]:
+        return {
+            "actions": list(self.actions),
+            "notActions": [],
+            "dataActions": list(self.data_actions),
+            "notDataActions": [],
+        }
+
+    def arm(self, subscription: str | None) -> dict[str, Any]:
+        """The definition in the ARM wire shape (what a snapshot's roleDefinitions hold)."""
+        prefix = f"/subscriptions/{subscription}" if subscription else ""
+        return {
+            "id": f"{prefix}/providers/{ROLE_DEFINITION_TYPE}/{self.guid}",
+            "name": self.guid,
+            "type": ROLE_DEFINITION_TYPE,
+            "properties": {
+                "roleName": self.name,
+                "description": self.description,
+                "type": "CustomRole",
+                "assignableScopes": [self.assignable_scope],
+                "permissions": [self.permissions],
+            },
+        }
+
+    def flat(self) -> dict[str, Any]:
+        """The definition as `az role definition create` and `New-AzRoleDefinition
+        -InputFile` read it."""
+        return {
+            "Name": self.name,
+            "IsCustom": True,
+            "Description": self.description,
+            "Actions": list(self.actions),
+            "NotActions": [],
+            "DataActions": list(self.data_actions),
+            "NotDataActions": [],
+            "AssignableScopes": [self.assignable_scope],
+        }
+
+    @classmethod
+    def from_arm(cls, value: Any) -> Self | None:
+        """The custom role a remediation's `value` defines, or None when it defines none."""
+        if not isinstance(value, dict) or str(value.get("type", "")).lower() != (
+            ROLE_DEFINITION_TYPE.lower()
+        ):
+            return None
+        properties = value.get("properties") or {}
+        permissions = (properties.get("permissions") or [{}])[0]
+        scopes = properties.get("assignableScopes") or [""]
+        return cls(
+            str(value.get("name", "")),
+            str(properties.get("roleName", "")),
+            str(properties.get("description", "")),
+            tuple(str(a) for a in permissions.get("actions") or ()),
+            tuple(str(a) for a in permissions.get("dataActions") or ()),
+            str(scopes[0]),
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +157,13 @@ class RoleFix:
 
 @dataclass(frozen=True)
 class RoleGrant(RoleFix):
-    """Assign a role (roleAssignment)."""
+    """Assign a role (roleAssignment), after creating it when it is a custom role."""
+
+    custom: CustomRole | None = None
+
+    @classmethod
+    def of(cls, remediation: Remediation) -> Self:
+        return replace(super().of(remediation), custom=CustomRole.from_arm(remediation.value))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Azure CLI (bash): one command per fix, after the fix's summary as comments.
 
 roleAssignment   `az role assignment create --assignee-object-id ID --assignee-principal-type
-                 TYPE --role GUID --scope SCOPE`
+                 TYPE --role GUID --scope SCOPE`; for a custom role, `az role definition create
+                 --role-definition JSON` first, the assignment then naming the role by name (the
+                 CLI picks a new role's GUID itself).
 activateEligible `az rest --method put` of a roleAssignmentScheduleRequests (api-version
                  2020-10-01) whose name is a uuid5 of the inputs.
 removeAssignment `az role assignment delete --ids ASSIGNMENT-ID` (without the id: `--assignee
@@ -79,8 +81,32 @@ def _role_assignment(fix: RoleGrant) -> str:
     ]
     if fix.principal_type:
         parts.append(("--assignee-principal-type", fix.principal_type))
-    parts += [("--role", fix.role_guid), ("--scope", fix.scope_text)]
-    return text([*comments("#", [fix.summary]), cli(*parts)])
+    if fix.custom is None:
+        parts += [("--role", fix.role_guid), ("--scope", fix.scope_text)]
+        return text([*comments("#", [fix.summary]), cli(*parts)])
+    role = fix.custom
+    parts += [("--role", role.name), ("--scope", fix.scope_text)]
+    exists = cli(
+        "az role definition list --custom-role-only true",
+        ("--name", role.name),
+        ("--scope", role.assignable_scope),
+        "--query '[0].name' --output tsv | grep -q .",
+    )
+    create = cli("az role definition create", ("--role-definition", to_json(role.flat())))
+    return text(
+        [
+            *comments(
+                "#",
+                [
+                    fix.summary,
+                    "The role is created unless it exists; the CLI gives it a GUID of its own, so "
+                    "the assignment names the role.",
+                ],
+            ),
+            f"{exists} || {create}",
+            cli(*parts),
+        ]
+    )
 
 
 def _activate(fix: RoleActivation) -> str:

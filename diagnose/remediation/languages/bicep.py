@@ -3,7 +3,9 @@
 roleAssignment   the target declared `existing` (type and API version from `RESOURCE_TYPES`)
                  with the assignment `scope: target`; a resource-group, subscription or
                  management-group deployment for those scopes; a commented template for resource
-                 types this tool does not know (it never guesses an API version).
+                 types this tool does not know (it never guesses an API version). A custom role
+                 is declared first (`Microsoft.Authorization/roleDefinitions`, named by its
+                 GUID) and the assignment depends on it.
 activateEligible `Microsoft.Authorization/roleAssignmentScheduleRequests@2020-10-01`, framed the
                  same way.
 removeAssignment a comment: a deployment cannot remove an assignment.
@@ -224,23 +226,49 @@ def _resource(symbol: str, type_and_version: str, body: list[str], enabled: bool
     return lines if enabled else [f"// {line}" if line else "//" for line in lines]
 
 
+def _role_definition(fix: RoleGrant, symbol: str, enabled: bool) -> list[str]:
+    """The custom role's declaration (fix.custom is set)."""
+    role = fix.custom
+    assert role is not None
+    properties = {
+        "roleName": role.name,
+        "description": role.description,
+        "type": "CustomRole",
+        "permissions": [role.permissions],
+        "assignableScopes": [role.assignable_scope],
+    }
+    body = [f"  name: {bicep(role.guid)}", *_properties({"properties": properties})]
+    return [
+        *_resource(
+            symbol, f"Microsoft.Authorization/roleDefinitions@{ROLE_ASSIGNMENTS_API}", body, enabled
+        ),
+        "",
+    ]
+
+
 def _role_assignment(fix: RoleGrant) -> str:
     frame = _frame(fix.scope, fix.role_guid)
     symbol = identifier("ra", fix.role_label, fix.principal, fix.role_guid, fix.scope_text)
+    definition: list[str] = []
+    body = [f"  name: guid({frame.id_expression}, {bicep(fix.principal)}, {bicep(fix.role_guid)})"]
+    if frame.scope_line:
+        body.append(f"  {frame.scope_line}")
+    if fix.custom is not None:
+        role_symbol = identifier("role", fix.custom.name, fix.custom.guid)
+        definition = _role_definition(fix, role_symbol, frame.supported)
+        body += ["  dependsOn: [", f"    {role_symbol}", "  ]"]
     properties = [
         f"    roleDefinitionId: {frame.role_definition}",
         f"    principalId: {bicep(fix.principal)}",
     ]
     if fix.principal_type:
         properties.append(f"    principalType: {bicep(fix.principal_type)}")
-    body = [f"  name: guid({frame.id_expression}, {bicep(fix.principal)}, {bicep(fix.role_guid)})"]
-    if frame.scope_line:
-        body.append(f"  {frame.scope_line}")
     body += ["  properties: {", *properties, "  }"]
     return text(
         [
             *comments("//", [fix.summary]),
             *frame.header,
+            *definition,
             *_resource(
                 symbol,
                 f"Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}",

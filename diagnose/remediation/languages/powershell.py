@@ -1,7 +1,8 @@
 """Azure PowerShell: the cmdlets of the Az modules, after the fix's summary as comments.
 
 roleAssignment   `New-AzRoleAssignment -ObjectId ID -RoleDefinitionId GUID -Scope SCOPE
-                 -ObjectType TYPE`
+                 -ObjectType TYPE`; for a custom role, `New-AzRoleDefinition -InputFile` of its
+                 JSON first, the assignment then naming the role (`-RoleDefinitionName`).
 activateEligible `New-AzRoleAssignmentScheduleRequest ... -RequestType SelfActivate`.
 removeAssignment `Remove-AzRoleAssignment -ObjectId ID -RoleDefinitionId GUID -Scope SCOPE`.
 configuration    the service's own cmdlet where there is one (after `Set-AzContext` when it
@@ -84,7 +85,50 @@ def _patch(path: str, api_version: str, body: object) -> str:
     )
 
 
+def _custom_role_lines(fix: RoleGrant) -> list[str]:
+    role = fix.custom
+    assert role is not None
+    exists = _ps(
+        "Get-AzRoleDefinition",
+        ("-Name", powershell(role.name)),
+        ("-Scope", powershell(role.assignable_scope)),
+        ("-ErrorAction", "SilentlyContinue"),
+    )
+    return [
+        *comments(
+            "#",
+            [
+                fix.summary,
+                "The role is created unless it exists; Azure gives it a GUID of its own, so the "
+                "assignment names the role.",
+            ],
+        ),
+        f"if (-not ({exists})) {{",
+        "    $definition = New-TemporaryFile",
+        "    "
+        + _ps(
+            "Set-Content",
+            ("-LiteralPath", "$definition.FullName"),
+            ("-Value", powershell(to_json(role.flat()))),
+        ),
+        "    "
+        + _ps("New-AzRoleDefinition", ("-InputFile", "$definition.FullName"))
+        + " | Out-Null",
+        "    " + _ps("Remove-Item", ("-LiteralPath", "$definition.FullName")),
+        "}",
+        _ps(
+            "New-AzRoleAssignment",
+            ("-ObjectId", powershell(fix.principal)),
+            ("-RoleDefinitionName", powershell(role.name)),
+            ("-Scope", powershell(fix.scope_text)),
+            ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None),
+        ),
+    ]
+
+
 def _role_lines(fix: RoleGrant | RoleActivation | RoleRemoval) -> list[str]:
+    if isinstance(fix, RoleGrant) and fix.custom is not None:
+        return _custom_role_lines(fix)
     if isinstance(fix, RoleGrant):
         return [
             *comments("#", [fix.summary]),

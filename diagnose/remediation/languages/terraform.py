@@ -1,6 +1,7 @@
 """Terraform (azurerm and azapi providers).
 
-roleAssignment   `azurerm_role_assignment` with the full role definition id.
+roleAssignment   `azurerm_role_assignment` with the full role definition id; a custom role is an
+                 `azurerm_role_definition` (named by its GUID) the assignment refers to.
 activateEligible `azurerm_pim_active_role_assignment` (which assigns as an administrator).
 removeAssignment a comment: delete the block that manages the assignment, if any.
 configuration    a block to merge into the azurerm block that already manages the resource, or,
@@ -107,11 +108,57 @@ def _attributes(pairs: Sequence[tuple[str, str]], indent: int = 1) -> list[str]:
 # The role kinds
 
 
+def _role_definition(fix: RoleGrant, symbol: str) -> list[str]:
+    """The custom role's block (fix.custom is set)."""
+    role = fix.custom
+    assert role is not None
+    permissions = [
+        (name, _value(list(values), 2))
+        for name, values in (
+            ("actions", role.actions),
+            ("not_actions", ()),
+            ("data_actions", role.data_actions),
+            ("not_data_actions", ()),
+        )
+    ]
+    width = max(len(name) for name, _ in permissions)
+    lines = [
+        f'resource "azurerm_role_definition" "{symbol}" {{',
+        *_attributes(
+            [
+                ("role_definition_id", hcl(role.guid)),
+                ("name", hcl(role.name)),
+                ("scope", hcl(role.assignable_scope)),
+                ("description", hcl(role.description)),
+            ]
+        ),
+        "",
+        "  permissions {",
+    ]
+    for name, rendered in permissions:
+        lines.append(f"    {name.ljust(width)} = {rendered[0]}")
+        lines.extend(rendered[1:])
+    lines += [
+        "  }",
+        "",
+        f"  assignable_scopes = [{hcl(role.assignable_scope)}]",
+        "}",
+        "",
+    ]
+    return lines
+
+
 def _role_assignment(fix: RoleGrant) -> str:
     symbol = identifier("ra", fix.role_label, fix.principal, fix.role_guid, fix.scope_text)
+    definition: list[str] = []
+    role_id = hcl(role_definition_resource_id(fix.scope, fix.role_guid))
+    if fix.custom is not None:
+        role_symbol = identifier("role", fix.custom.name, fix.custom.guid)
+        definition = _role_definition(fix, role_symbol)
+        role_id = f"azurerm_role_definition.{role_symbol}.role_definition_resource_id"
     attributes = [
         ("scope", hcl(fix.scope_text)),
-        ("role_definition_id", hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
+        ("role_definition_id", role_id),
         ("principal_id", hcl(fix.principal)),
     ]
     if fix.principal_type:
@@ -119,6 +166,7 @@ def _role_assignment(fix: RoleGrant) -> str:
     return text(
         [
             *comments("#", [fix.summary]),
+            *definition,
             f'resource "azurerm_role_assignment" "{symbol}" {{',
             *_attributes(attributes),
             "}",
