@@ -119,6 +119,7 @@ def _phases(path: Path) -> list[tuple[str, float]]:
     from diagnose.engine.runner import Engine
     from diagnose.model.model import Model
     from diagnose.remediation.plan import FixPlan
+    from diagnose.remediation.whole_plan import converge
     from diagnose.report.json_format import render_json
     from diagnose.report.model import build_report
     from diagnose.snapshot import load_snapshot
@@ -132,7 +133,11 @@ def _phases(path: Path) -> list[tuple[str, float]]:
     engine = Engine(model, fixes=FixPlan)
     seconds, result = timed(lambda: engine.run(checks))
     phases.append(("checks+proofs", seconds))
-    seconds, report = timed(lambda: build_report(result, model, engine.evaluator))
+    seconds, whole = timed(
+        lambda: converge(model, result, FixPlan, checks=checks, evaluator=engine.evaluator)
+    )
+    phases.append(("whole-plan check", seconds))
+    seconds, report = timed(lambda: build_report(result, model, engine.evaluator, None, whole))
     phases.append(("fix plan", seconds))
     seconds, _ = timed(lambda: render_json(report))
     phases.append(("render", seconds))

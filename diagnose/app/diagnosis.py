@@ -135,7 +135,14 @@ def diagnose_snapshot(
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
     # The plan as a whole: applied together to a copy of the snapshot, every check run again.
-    whole = converge(model, result, FixPlan, creator=creator, declarations=declared)
+    whole = converge(
+        model,
+        result,
+        FixPlan,
+        creator=creator,
+        declarations=declared,
+        evaluator=engine.evaluator,
+    )
     report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(
         snapshot,

@@ -107,11 +107,14 @@ class Engine:
         creator: str | None = None,
         fixes: FixPlannerFactory = NoFixes,
         declarations: Declarations | None = None,
+        evaluator: Evaluator | None = None,
     ) -> None:
+        """`evaluator`: one over this model's authorization that shares what roles grant with
+        an earlier run's (Evaluator.derived), for a run on a changed copy of a snapshot."""
         self.model = model
         self.creator = creator
         self.declarations = declarations
-        self.evaluator = Evaluator(model.authorization)
+        self.evaluator = evaluator or Evaluator(model.authorization)
         self.context = CheckContext(
             model, creator=creator, evaluator=self.evaluator, declarations=declarations
         )

@@ -44,6 +44,7 @@ from diagnose.engine.runner import Engine, FixPlannerFactory, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
+from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.proof import assignments_for
 from diagnose.remediation.settings import security_cost
 
@@ -246,6 +247,7 @@ def converge(
     creator: str | None = None,
     declarations: Declarations | None = None,
     checks: Iterable[CheckInfo] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> WholePlan:
     """Check the plan of a run as a whole (see the module's docstring): `result` is the run on
     `model`, `fixes` the plan step it used; the same checks (`result.checks` unless given),
@@ -253,9 +255,12 @@ def converge(
     selected = tuple(checks if checks is not None else result.checks)
 
     def rerun(patched: Model) -> RunResult:
-        return Engine(patched, creator=creator, fixes=fixes, declarations=declarations).run(
-            selected
-        )
+        # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
+        # the first run's), so the re-run matches each role to each operation only once.
+        derived = evaluator.derived(patched.authorization) if evaluator is not None else None
+        return Engine(
+            patched, creator=creator, fixes=fixes, declarations=declarations, evaluator=derived
+        ).run(selected)
 
     return _converge(model, result.findings, rerun)
 
