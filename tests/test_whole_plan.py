@@ -405,6 +405,46 @@ def test_the_new_fields_follow_the_schema(demo: Diagnosis) -> None:
             validator.validate(broken)
 
 
+def test_a_custom_role_in_a_report_follows_the_schema(demo: Diagnosis) -> None:
+    """A roleAssignment that creates a custom role carries its definition in `value`: the
+    schema documents that shape (and a broken one is rejected; before, any `value` passed)."""
+    body = report_json(demo.report)
+    validator = jsonschema.Draft7Validator(report_schema())
+    validator.validate(body)
+    [entry] = [
+        e
+        for e in body["fixPlan"]
+        if e["remediation"]["kind"] == "roleAssignment" and e["remediation"]["value"]
+    ]
+    value = entry["remediation"]["value"]
+    assert value["name"] == entry["remediation"]["roleDefinitionId"]
+    assert value["properties"]["type"] == "CustomRole"
+    definition = report_schema()["definitions"]["customRoleDefinition"]
+    assert (
+        "assigning it"
+        in report_schema()["definitions"]["remediation"]["properties"]["value"]["description"]
+    )
+    jsonschema.Draft7Validator(
+        {**definition, "definitions": report_schema()["definitions"]}
+    ).validate(value)
+
+    def with_value(changed: Any) -> dict[str, Any]:
+        broken = copy.deepcopy(body)
+        for item in broken["fixPlan"]:
+            if item["id"] == entry["id"]:
+                item["remediation"]["value"] = changed
+        return broken
+
+    no_permissions = copy.deepcopy(value)
+    del no_permissions["properties"]["permissions"]
+    built_in = copy.deepcopy(value)
+    built_in["properties"]["type"] = "BuiltInRole"
+    for changed in (no_permissions, built_in, {"anything": 1}, "a string"):
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(with_value(changed))
+    validator.validate(with_value(None))  # a built-in role: no definition to create
+
+
 def test_text_and_markdown_show_the_verdict_and_the_steps(demo: Diagnosis) -> None:
     from diagnose.report.markdown import render_markdown
     from diagnose.report.text import render_text
