@@ -39,6 +39,7 @@ from diagnose.engine.api import Remediation, RemediationKind
 from diagnose.exitcodes import ExitCode
 from diagnose.remediation.commands import commands_for
 from diagnose.remediation.export import EXPORTS, held_back, steps
+from diagnose.remediation.roles import CustomRole
 from diagnose.report.json_format import report_json
 from diagnose.report.model import FindingRef, PlannedFix
 
@@ -187,6 +188,8 @@ def terraform_addresses(text: str) -> list[str]:
     declared = {name.strip('"') for block in parsed.get("variable", []) for name in block}
     used = set(re.findall(r"\bvar\.(\w+)", _uncommented(text, "#")))
     assert used <= declared, used - declared
+    referred = set(re.findall(r"\b(azurerm_\w+\.\w+)\.", _uncommented(text, "#")))
+    assert referred <= set(addresses), referred - set(addresses)
     return addresses
 
 
@@ -212,7 +215,7 @@ def bicep_symbols(text: str) -> list[str]:
             stack.pop()
     assert not stack, f"unclosed {stack}"
     declared = re.findall(r"^(?:param|var|resource|module|output)\s+(\w+)", code, re.MULTILINE)
-    used = set(re.findall(r"\b((?:principal|target)_\w+)\b", code))
+    used = set(re.findall(r"\b((?:principal|target|role)_\w+)\b", code))
     assert used <= set(declared), used - set(declared)
     return declared
 
@@ -507,3 +510,183 @@ def test_fix_plan_takes_a_live_hub_with_the_main_commands_options():
 def test_an_output_file_of_dash_is_standard_output(capsys):
     assert main(["fix-plan", "--demo", "--as", "json", "--output-file", "-"]) == 0
     assert json.loads(capsys.readouterr().out)
+
+
+# -- custom roles: created once, then assigned -------------------------------------------------
+
+OTHER = "33333333-3333-3333-3333-333333333333"
+SEARCH_CONTRIBUTOR = "7ca78c08-252a-4471-8644-bb5ff32d4ba0"
+SHARED_ROLE = CustomRole.for_need([("Microsoft.Search/searchServices/indexes/write", False)], RG)
+OWN_ROLE = CustomRole.for_need(
+    [("Microsoft.Search/searchServices/indexes/documents/read", True)], RG
+)
+
+
+def custom_grant(principal: str, role: CustomRole, scope: str, kind: str = "User", **extra):
+    return _fix(
+        RemediationKind.ROLE_ASSIGNMENT,
+        f"Create the custom role '{role.name}' and assign it to {principal}",
+        principal_id=principal,
+        principal_type=kind,
+        role_definition_id=role.guid,
+        role_name=role.name,
+        scope=scope,
+        value=role.arm(SUB.rsplit("/", 1)[1]),
+        **extra,
+    )
+
+
+def custom_plan() -> list[PlannedFix]:
+    """Three steps share one custom role (an alternative and two defaults); one default
+    custom-role step has a role of its own."""
+    builtin = grant(USER, SEARCH_CONTRIBUTOR, SEARCH)
+    return [
+        _item(builtin, "OYD002"),
+        _item(custom_grant(USER, SHARED_ROLE, SEARCH, alternative_to=builtin.fix_id), "OYD002"),
+        _item(custom_grant(GROUP, SHARED_ROLE, SEARCH, "Group"), "OYD002"),
+        _item(custom_grant(USER, OWN_ROLE, RG), "CON002"),
+        _item(custom_grant(OTHER, SHARED_ROLE, SEARCH), "OYD002"),
+    ]
+
+
+def only_alternatives_plan() -> list[PlannedFix]:
+    """Two alternatives share a custom role that no step that runs assigns."""
+    first, second = grant(USER, SEARCH_CONTRIBUTOR, SEARCH), grant(OTHER, SEARCH_CONTRIBUTOR, RG)
+    return [
+        _item(first, "OYD002"),
+        _item(custom_grant(USER, SHARED_ROLE, SEARCH, alternative_to=first.fix_id), "OYD002"),
+        _item(second, "OYD002"),
+        _item(custom_grant(OTHER, SHARED_ROLE, RG, alternative_to=second.fix_id), "OYD002"),
+    ]
+
+
+def role_address(role: CustomRole) -> str:
+    return "role_least_privilege_" + role.guid.replace("-", "")
+
+
+def live_lines(text: str, marker: str) -> str:
+    return _uncommented(text, marker)
+
+
+@pytest.mark.parametrize("language", EXPORTS)
+def test_a_custom_role_is_created_once_then_assigned(language, tmp_path):
+    """Each distinct custom role is created once, named from its GUID, before the steps that
+    assign it; a role one step alone assigns is created in that step's block. (Before, the
+    templates assigned a role they never declared, and the scripts created a shared role once
+    per step.)"""
+    plan = custom_plan()
+    text = write_plan(plan, language).text
+    check_builds(language, text, tmp_path)
+    marker = "//" if language == "bicep" else "#"
+    every_step_once(plan, text, marker)
+    code = live_lines(text, marker)
+    shared, own = role_address(SHARED_ROLE), role_address(OWN_ROLE)
+    if language == "terraform":
+        addresses = terraform_addresses(text)
+        assert sorted(a for a in addresses if a.startswith("azurerm_role_definition.")) == sorted(
+            [f"azurerm_role_definition.{shared}", f"azurerm_role_definition.{own}"]
+        )
+        refs = re.findall(r"role_definition_id = azurerm_role_definition\.(\w+)\.", code)
+        assert sorted(refs) == sorted([shared, shared, own])  # steps 3, 5 and 4
+        assert f'role_definition_id = "{SHARED_ROLE.guid}"' in code
+    elif language == "bicep":
+        symbols = bicep_symbols(text)
+        definitions = re.findall(
+            r"^resource (\w+) 'Microsoft\.Authorization/roleDefinitions@", code, re.MULTILINE
+        )
+        assert sorted(definitions) == sorted([shared, own]) and shared in symbols
+        assert code.count(f"    {shared}\n") == 2 and code.count(f"    {own}\n") == 1  # dependsOn
+        assert f"name: '{SHARED_ROLE.guid}'" in code and f"name: '{OWN_ROLE.guid}'" in code
+    else:
+        create = "az role definition create" if language == "az" else "New-AzRoleDefinition"
+        assert code.count(create) == 2  # once per distinct role
+        assign = "az role assignment create" if language == "az" else "New-AzRoleAssignment"
+        lines = code.splitlines()
+        made = [i for i, line in enumerate(lines) if SHARED_ROLE.name in line and create in line]
+        if language == "powershell":  # the role's name is in the `if` above its creation
+            made = [
+                i
+                for i, line in enumerate(lines)
+                if line.startswith("if (-not (Get-AzRoleDefinition") and SHARED_ROLE.name in line
+            ]
+        used = [i for i, line in enumerate(lines) if assign in line and SHARED_ROLE.name in line]
+        assert len(made) == 1 and len(used) == 2 and made[0] < min(used)
+    assert text.count("created once here for steps 2, 3, 5") == 1
+    assert write_plan(plan, language).text == text  # deterministic
+
+
+@pytest.mark.parametrize("language", ["bicep", "terraform"])
+def test_an_alternative_that_shares_a_custom_role_uncommented_builds(language, tmp_path):
+    """Step 2 assigns the custom role steps 3 and 5 create: uncommented, it builds with one
+    more assignment and no second declaration of the role."""
+    marker = "//" if language == "bicep" else "#"
+    text = write_plan(custom_plan(), language).text
+    chosen = uncomment_step(text, 2, marker)
+    check_builds(language, chosen, tmp_path)
+    if language == "bicep":
+        assert len(bicep_symbols(chosen)) == len(bicep_symbols(text)) + 1
+    else:
+        assert len(terraform_addresses(chosen)) == len(terraform_addresses(text)) + 1
+
+
+def uncomment_role(text: str, marker: str) -> str:
+    """The text with the commented-out block of a shared custom role uncommented."""
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if "created once here for steps" in line)
+    while lines[index].startswith(f"{marker} ") and "Commented out:" not in lines[index - 1]:
+        index += 1
+    while index < len(lines) and lines[index]:
+        line = lines[index]
+        lines[index] = line[len(marker) + 1 :] if line.startswith(f"{marker} ") else ""
+        index += 1
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("language", EXPORTS)
+def test_a_custom_role_only_alternatives_assign_is_left_as_a_comment(language, tmp_path):
+    """No step that runs assigns it: the role is not created, its block is commented out, and
+    each alternative says to uncomment it too; both uncommented, the output builds."""
+    plan = only_alternatives_plan()
+    marker = "//" if language == "bicep" else "#"
+    text = write_plan(plan, language).text
+    check_builds(language, text, tmp_path)
+    every_step_once(plan, text, marker)
+    code = live_lines(text, marker)
+    assert SHARED_ROLE.guid not in code and SHARED_ROLE.name not in code
+    assert text.count("created once here for steps 2, 4") == 1
+    assert text.count("created once above (commented out): uncomment that block too") == 2
+    assert text.count("Left as a comment: ") == write_plan(plan, language).commented == 2
+    chosen = uncomment_role(uncomment_step(text, 2, marker), marker)
+    check_builds(language, chosen, tmp_path)
+    code = live_lines(chosen, marker)
+    if language == "terraform":
+        assert f"azurerm_role_definition.{role_address(SHARED_ROLE)}" in terraform_addresses(chosen)
+    elif language == "bicep":
+        assert role_address(SHARED_ROLE) in bicep_symbols(chosen)
+    else:
+        create = "az role definition create" if language == "az" else "New-AzRoleDefinition"
+        assert code.count(create) == 1 and SHARED_ROLE.name in code
+
+
+@pytest.mark.parametrize("language", ["bicep", "terraform"])
+def test_the_demos_custom_role_alternative_uncommented_creates_its_role(language, tmp_path):
+    """The demo offers a custom role as an alternative, the one step that assigns it: its
+    commented block declares the role too, so uncommented it builds and creates it."""
+    plan = run_of("demo").report.fix_plan
+    [number] = [
+        n
+        for n, item in enumerate(plan, 1)
+        if item.remediation.value and (item.remediation.kind == RemediationKind.ROLE_ASSIGNMENT)
+    ]
+    role = CustomRole.from_arm(plan[number - 1].remediation.value)
+    assert role is not None and plan[number - 1].remediation.alternative_to
+    marker = "//" if language == "bicep" else "#"
+    text = export_plan(run_of("demo"), language).text
+    assert role.guid not in _uncommented(text, marker)
+    chosen = uncomment_step(text, number, marker)
+    check_builds(language, chosen, tmp_path)
+    if language == "bicep":
+        assert role_address(role) in bicep_symbols(chosen)
+        assert f"name: '{role.guid}'" in chosen
+    else:
+        assert f"azurerm_role_definition.{role_address(role)}" in terraform_addresses(chosen)

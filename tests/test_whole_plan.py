@@ -26,7 +26,7 @@ from diagnose.model.model import Model
 from diagnose.remediation.plan import FixPlan
 from diagnose.remediation.proof import role_assignment_object
 from diagnose.remediation.settings import security_cost
-from diagnose.remediation.whole_plan import STAGES, _converge, converge, units
+from diagnose.remediation.whole_plan import STAGES, _converge, apply, converge, units
 from diagnose.report.json_format import report_json
 from diagnose.report.model import build_report
 from diagnose.report.schema import schema as report_schema
@@ -405,6 +405,46 @@ def test_the_new_fields_follow_the_schema(demo: Diagnosis) -> None:
             validator.validate(broken)
 
 
+def test_a_custom_role_in_a_report_follows_the_schema(demo: Diagnosis) -> None:
+    """A roleAssignment that creates a custom role carries its definition in `value`: the
+    schema documents that shape (and a broken one is rejected; before, any `value` passed)."""
+    body = report_json(demo.report)
+    validator = jsonschema.Draft7Validator(report_schema())
+    validator.validate(body)
+    [entry] = [
+        e
+        for e in body["fixPlan"]
+        if e["remediation"]["kind"] == "roleAssignment" and e["remediation"]["value"]
+    ]
+    value = entry["remediation"]["value"]
+    assert value["name"] == entry["remediation"]["roleDefinitionId"]
+    assert value["properties"]["type"] == "CustomRole"
+    definition = report_schema()["definitions"]["customRoleDefinition"]
+    assert (
+        "assigning it"
+        in report_schema()["definitions"]["remediation"]["properties"]["value"]["description"]
+    )
+    jsonschema.Draft7Validator(
+        {**definition, "definitions": report_schema()["definitions"]}
+    ).validate(value)
+
+    def with_value(changed: Any) -> dict[str, Any]:
+        broken = copy.deepcopy(body)
+        for item in broken["fixPlan"]:
+            if item["id"] == entry["id"]:
+                item["remediation"]["value"] = changed
+        return broken
+
+    no_permissions = copy.deepcopy(value)
+    del no_permissions["properties"]["permissions"]
+    built_in = copy.deepcopy(value)
+    built_in["properties"]["type"] = "BuiltInRole"
+    for changed in (no_permissions, built_in, {"anything": 1}, "a string"):
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(with_value(changed))
+    validator.validate(with_value(None))  # a built-in role: no definition to create
+
+
 def test_text_and_markdown_show_the_verdict_and_the_steps(demo: Diagnosis) -> None:
     from diagnose.report.markdown import render_markdown
     from diagnose.report.text import render_text
@@ -423,3 +463,37 @@ def test_a_focused_run_checks_its_plan_the_same_way() -> None:
     diagnosis = diagnose_snapshot(load_demo(), DiagnoseOptions(principals=("Chen Wei",)))
     assert diagnosis.report.plan_check["rounds"] >= 1
     assert diagnosis.report.plan_check["appeared"] == [], diagnosis.summary["planVerification"]
+
+
+def test_a_plan_whose_default_is_a_custom_role_is_verified(demo: Diagnosis) -> None:
+    """A custom role travels in its step (`value`, the role definition): applying the step
+    creates the role in the copy before assigning it, so a plan whose default is the custom
+    role converges and is verified. (Before, the copy held an assignment of a role it did not
+    know: the finding stayed, turned "unknown".)"""
+    [finding] = [
+        f
+        for f in demo.findings
+        if any(r.alternative_to and isinstance(r.value, dict) for r in f.remediations)
+    ]
+    [custom] = [r for r in finding.remediations if isinstance(r.value, dict)]
+    assert custom.value["properties"]["type"] == "CustomRole"
+    chosen = dataclasses.replace(custom, alternative_to=None)
+    own = dataclasses.replace(finding, remediations=(chosen,))
+    model = Model(load_demo())
+    checks = [c for c in demo.checks if c.id == finding.check_id]
+    before = Engine(model, fixes=FixPlan).run(checks)
+    assert units(finding) & all_units(before.findings)
+
+    def rerun(patched: Model) -> RunResult:
+        return Engine(patched, fixes=FixPlan).run(checks)
+
+    def about(f: Finding) -> set[Any]:  # the finding whatever its status or cause
+        return {(f.check_id, u[1], u[3], u[4]) for u in units(f)}
+
+    after = rerun(apply(model, [chosen])).findings
+    left = [f for f in after if about(f) & about(finding)]
+    assert not left, [(f.status, f.message[:160]) for f in left]  # not even as "unknown"
+    whole = _converge(model, (own,), rerun)
+    step = whole.step(chosen)
+    assert step is not None and step.remediation.verified, whole.why
+    assert whole.verified and not whole.remaining and not whole.appeared, whole.why

@@ -44,8 +44,9 @@ from diagnose.engine.runner import Engine, FixPlannerFactory, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
+from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.proof import assignments_for
+from diagnose.remediation.proof import assignments_for, definitions_for
 from diagnose.remediation.settings import security_cost
 
 MAX_ROUNDS = 4
@@ -206,7 +207,11 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
         authorization = Authorization.from_snapshot(data, model.tree)
     added = assignments_for(fixes)
     if added:
-        authorization = authorization.with_assignments([Assignment.from_arm(o) for o in added])
+        # a custom role a step creates is in the copy before it is assigned (as proof does)
+        roles = [RoleDefinition.from_arm(d, "snapshot") for d in definitions_for(fixes)]
+        authorization = authorization.with_assignments(
+            [Assignment.from_arm(o) for o in added], roles
+        )
     if authorization is model.authorization and not raws:
         return model
     clone = object.__new__(Model)

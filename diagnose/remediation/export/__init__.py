@@ -14,6 +14,12 @@ manages the resource, a deny assignment nothing here can lift).
     steps(plan)                  -> the plan's steps, numbered, each with what it clears
     render_plan(plan, "bicep")   -> the text (EXPORTS lists the languages)
 
+A custom role (a grant whose `value` is the role's definition) is created once per output: in
+the block of the one step that assigns it, so it goes wherever that step goes; or, when several
+steps assign it, in a block of its own before the first of them, named from its GUID
+(`names.role_symbol`), which each of them refers to (`shared_roles`). That block is commented out
+when none of those steps runs, and each of them then says to uncomment it too.
+
 The plan is read through `PlanItem` (what `diagnose.report.model.PlannedFix` offers), so a
 field the report's plan gains later changes nothing here.
 """
@@ -27,6 +33,7 @@ from typing import Protocol
 from diagnose.engine.api import Remediation, RemediationKind
 from diagnose.remediation.fixes import Fix, classify
 from diagnose.remediation.quoting import comment
+from diagnose.remediation.roles import CustomRole, RoleGrant
 
 MAX_CLEARED_NAMED = 20
 """The most findings a step's comment names one by one (a group fix may clear thousands)."""
@@ -155,6 +162,66 @@ def held_back(step: Step) -> str | None:
             "review it, then uncomment it to apply"
         )
     return None
+
+
+def custom_role(step: Step) -> CustomRole | None:
+    """The custom role a step creates before assigning it, None for any other step."""
+    return step.fix.custom if isinstance(step.fix, RoleGrant) else None
+
+
+@dataclass(frozen=True)
+class SharedRole:
+    """A custom role that several steps of one output assign: the output creates it once, in
+    a block of its own before the first of them, and each of them assigns it."""
+
+    role: CustomRole
+    users: tuple[int, ...]
+    """The numbers of the steps that assign it, in order."""
+    live: bool
+    """Whether a step that runs assigns it: if not, the block is commented out too."""
+
+    def note(self, symbol: str | None) -> list[str]:
+        """The comment over the block (`symbol`: the name the steps refer to it by, None
+        when they name the role itself)."""
+        users = ", ".join(str(n) for n in self.users)
+        lines = [
+            f"Custom role '{self.role.name}' ({self.role.guid}): created once here for steps "
+            f"{users}" + (f", which refer to it as {symbol}." if symbol else "."),
+        ]
+        if not self.live:
+            lines.append(
+                "Commented out: none of those steps runs as written. Uncomment it with the "
+                "step you choose (a role definition grants nothing until it is assigned)."
+            )
+        return lines
+
+    def uses(self, symbol: str) -> str:
+        """The line a step that assigns it carries when the block is commented out."""
+        return (
+            f"It assigns the custom role {symbol}, created once above "
+            f"(commented out): uncomment that block too."
+        )
+
+
+def shared_roles(written: Sequence[Step], runs: Callable[[Step], bool]) -> dict[int, SharedRole]:
+    """The custom roles that more than one of the `written` steps assign, by the number of each
+    step that assigns one (a role one step alone assigns stays in that step's block, and goes
+    wherever the step goes). `runs` tells a step that runs from one left as a comment."""
+    by_guid: dict[str, list[Step]] = {}
+    for step in written:
+        role = custom_role(step)
+        if role is not None:
+            by_guid.setdefault(role.guid.lower(), []).append(step)
+    found: dict[int, SharedRole] = {}
+    for users in by_guid.values():
+        if len(users) < 2:
+            continue
+        role = custom_role(users[0])
+        assert role is not None
+        shared = SharedRole(role, tuple(s.number for s in users), any(runs(s) for s in users))
+        for step in users:
+            found[step.number] = shared
+    return found
 
 
 def comment_lines(prefix: str, lines: Sequence[str]) -> list[str]:

@@ -8,6 +8,10 @@ is named `guid(<scope id>, <principal>, <role GUID>)`, the seed the single-fix t
 so deploying the plan after a single fix (or twice) changes nothing. Symbolic names come from
 the step's fix id.
 
+A custom role is a `Microsoft.Authorization/roleDefinitions` resource named by its GUID (its
+symbol from the GUID too), which its assignments depend on (export.shared_roles: declared once,
+however many steps assign it).
+
 Everything else stays as comments saying why, with the single-fix Bicep where there is one:
 assignments at another scope (deploy their own template), settings (a template can only merge
 them into the declaration that manages the resource), removals, PIM self-activations and the
@@ -19,14 +23,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from diagnose.remediation.export import Step, comment_lines, commented_out, held_back
-from diagnose.remediation.export.names import address
+from diagnose.remediation.export import (
+    SharedRole,
+    Step,
+    comment_lines,
+    commented_out,
+    held_back,
+    shared_roles,
+)
+from diagnose.remediation.export.names import address, role_symbol
 from diagnose.remediation.languages import language_named
 from diagnose.remediation.languages.azcli import cli
+from diagnose.remediation.languages.bicep import _role_definition
 from diagnose.remediation.quoting import bicep, identifier
 from diagnose.remediation.roles import RoleActivation, RoleGrant, RoleRemoval
 from diagnose.remediation.settings import Setting
-from diagnose.remediation.targets import ROLE_ASSIGNMENTS_API, Target
+from diagnose.remediation.targets import ROLE_ASSIGNMENTS_API, Target, target_of
 
 
 def _group_of(target: Target) -> tuple[str, str] | None:
@@ -64,6 +76,11 @@ def _cannot(step: Step, group: tuple[str, str] | None) -> str | None:
                 "assigned outside this template's resource group: deploy its own template "
                 "(below) to its scope"
             )
+        if fix.custom is not None and _group_of(target_of(fix.custom.assignable_scope)) != where:
+            return (
+                "its custom role is assignable in another resource group: deploy its own "
+                "template (below) there"
+            )
         if fix.scope.level == "resource" and fix.scope.known is None:
             return (
                 f"this tool has no API version for {fix.scope.type} and does not guess one: "
@@ -85,16 +102,28 @@ def _cannot(step: Step, group: tuple[str, str] | None) -> str | None:
     return "Bicep cannot express this change here: use the Azure CLI or PowerShell plan"
 
 
-def _assignment(step: Step, fix: RoleGrant, principal: str, scope: str | None) -> list[str]:
+def _assignment(
+    step: Step, fix: RoleGrant, principal: str, scope: str | None, shared: bool
+) -> list[str]:
     """The assignment block; principal is an expression (a param, or the id quoted), scope the
-    symbol of the resource it is on (None: the resource group)."""
+    symbol of the resource it is on (None: the resource group). A custom role is declared in
+    the same block unless `shared` (several steps assign it, and it has a block of its own)."""
     seed = f"{scope}.id" if scope else "resourceGroup().id"
     role = bicep(fix.role_guid)
+    definition: list[str] = []
+    depends: list[str] = []
+    if fix.custom is not None:
+        symbol = role_symbol(fix.custom.guid)
+        if not shared:
+            definition = _role_definition(fix, symbol, True)
+        depends = ["  dependsOn: [", f"    {symbol}", "  ]"]
     return [
+        *definition,
         f"resource {address('ra', fix.role_label, step.fix_id)} "
         f"'Microsoft.Authorization/roleAssignments@{ROLE_ASSIGNMENTS_API}' = {{",
         f"  name: guid({seed}, {principal}, {role})",
         *([f"  scope: {scope}"] if scope else []),
+        *depends,
         "  properties: {",
         f"    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
         f"{role})",
@@ -103,6 +132,16 @@ def _assignment(step: Step, fix: RoleGrant, principal: str, scope: str | None) -
         "  }",
         "}",
     ]
+
+
+def _shared_role(shared: SharedRole, step: Step) -> list[str]:
+    """The declaration of a custom role several steps assign (`step`, the first of them)."""
+    assert isinstance(step.fix, RoleGrant)
+    symbol = role_symbol(shared.role.guid)
+    block = _role_definition(step.fix, symbol, True)[:-1]  # without its trailing blank line
+    if shared.live:
+        return [*comment_lines("//", shared.note(symbol)), *block]
+    return [*comment_lines("//", shared.note(symbol)), *commented_out("//", "\n".join(block))]
 
 
 def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
@@ -160,7 +199,11 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
             "}",
         ]
     single = language_named("bicep")
+    shared = shared_roles(in_template, lambda step: held[step.number] is None)
     for step in steps:
+        role = shared.get(step.number)
+        if role is not None and role.users[0] == step.number:
+            lines += ["", *_shared_role(role, step)]
         lines += ["", *comment_lines("//", step.header())]
         reason = held[step.number] or cannot.get(step.number)
         if step.number in numbers and isinstance(step.fix, RoleGrant):
@@ -168,10 +211,12 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
             known = principals.get(fix.principal.lower())
             principal = known[0] if known else bicep(fix.principal)
             scope = targets.get(fix.scope.raw.lower()) if fix.scope.level == "resource" else None
-            block = _assignment(step, fix, principal, scope[0] if scope else None)
+            block = _assignment(step, fix, principal, scope[0] if scope else None, role is not None)
             if reason is None:
                 lines += block
             else:  # uncommented, it deploys within this template
+                if role is not None and not role.live:
+                    lines += comment_lines("//", [role.uses(role_symbol(role.role.guid))])
                 lines += comment_lines("//", [f"Left as a comment: {reason}."])
                 lines += commented_out("//", "\n".join(block))
             continue

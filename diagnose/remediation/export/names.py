@@ -14,3 +14,9 @@ def address(prefix: str, hint: str, fix_id: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_hint.lower()).strip("_")[:32].strip("_")
     ident = re.sub(r"[^a-z0-9]+", "", fix_id.lower())
     return "_".join(part for part in (prefix, slug, ident) if part)
+
+
+def role_symbol(guid: str) -> str:
+    """The name of a custom role's block: from its GUID, so every step that assigns the role
+    refers to the same block, and the same role keeps the same name in every run."""
+    return address("role", "least privilege", guid)

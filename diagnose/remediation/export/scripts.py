@@ -2,9 +2,10 @@
 
 Each step that runs is its single-fix text (diagnose.remediation.languages.azcli and
 .powershell: the same commands, the same quoting) under a comment naming the findings it
-clears; the script stops at the first command that fails. What a script cannot run stays as
-comments saying why (export.held_back, and a PIM self-activation, which only the eligible user
-can make).
+clears; the script stops at the first command that fails. A custom role that several steps
+assign is created once, before the first of them, and each of them assigns it by its name.
+What a script cannot run stays as comments saying why (export.held_back, and a PIM
+self-activation, which only the eligible user can make).
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ import re
 from collections.abc import Sequence
 
 from diagnose.engine.api import RemediationKind
-from diagnose.remediation.export import Step, comment_lines, commented_out, held_back
-from diagnose.remediation.languages import language_named
+from diagnose.remediation.export import (
+    Step,
+    comment_lines,
+    commented_out,
+    held_back,
+    shared_roles,
+)
+from diagnose.remediation.languages import azcli, comments, language_named, powershell, text
 from diagnose.remediation.quoting import comment
+from diagnose.remediation.roles import CustomRole, RoleGrant
 
 SELF_ACTIVATION = (
     "a PIM self-activation: only the eligible user can make it; run this command signed in "
@@ -30,21 +38,52 @@ def _held_back(step: Step) -> str | None:
     return reason
 
 
+def _create(role: CustomRole, language: str) -> list[str]:
+    """The lines that create a custom role unless it exists."""
+    if language == "cli":
+        return [azcli.create_custom_role(role)]
+    return powershell.create_custom_role(role)
+
+
+def _assign(fix: RoleGrant, language: str) -> str:
+    """A custom role's assignment alone (the role created above), with its summary."""
+    command = azcli.assign_role(fix) if language == "cli" else powershell.assign_custom_role(fix)
+    return text([*comments("#", [fix.summary]), command])
+
+
 def _body(steps: Sequence[Step], language: str) -> tuple[list[str], int, list[str]]:
-    """The steps' blocks, how many run, and the text of those that run."""
+    """The steps' blocks, how many run, and the text of those that run. A custom role that
+    several steps assign is created once, before the first of them (commented out when none
+    of them runs); a custom role one step alone assigns is created in that step's block."""
     renderer = language_named(language)
+    reasons = {step.number: _held_back(step) for step in steps}
+    written = [step for step in steps if step.fix is not None]
+    shared = shared_roles(written, lambda step: reasons[step.number] is None)
     lines: list[str] = []
     runnable = 0
     live: list[str] = []
     for step in steps:
+        role = shared.get(step.number)
+        if role is not None and role.users[0] == step.number:
+            create = _create(role.role, language)
+            lines += ["", *comment_lines("#", role.note(None))]
+            lines += create if role.live else commented_out("#", "\n".join(create))
+            if role.live:
+                live.append(text(create))
         lines += ["", *comment_lines("#", step.header())]
-        reason = _held_back(step)
-        code = renderer.render(step.fix) if step.fix is not None else ""
+        reason = reasons[step.number]
+        code = ""
+        if isinstance(step.fix, RoleGrant) and role is not None:
+            code = _assign(step.fix, language)
+        elif step.fix is not None:
+            code = renderer.render(step.fix)
         if reason is None:
             runnable += 1
             live.append(code)
             lines += code.rstrip("\n").splitlines()
         else:
+            if role is not None and not role.live:
+                lines += comment_lines("#", [role.uses(f"'{role.role.name}'")])
             lines += comment_lines("#", [f"Left as a comment: {reason}."])
             lines += commented_out("#", code)
     return lines, runnable, live
@@ -76,9 +115,10 @@ def render_az(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     return "\n".join(lines) + "\n", runnable
 
 
-_CMDLET = re.compile(r"^(?:\$\w+\s*=\s*)?([A-Z][A-Za-z]+-Az[A-Za-z]+)")
+_CMDLET = re.compile(r"^\s*(?:if \(-not \()?(?:\$\w+\s*=\s*)?([A-Z][A-Za-z]+-Az[A-Za-z]+)")
 _MODULES = {
     "AzRoleAssignment": "Az.Resources",
+    "AzRoleDefinition": "Az.Resources",
     "AzRoleAssignmentScheduleRequest": "Az.Resources",
     "AzResource": "Az.Resources",
     "AzDenyAssignment": "Az.Resources",

@@ -6,6 +6,9 @@ setting an `azapi_update_resource` that patches the resource in place (where thi
 the resource type's API version). Resource names come from the step's fix id, so an address
 stays the same from one run to the next and no two steps share one.
 
+A custom role is an `azurerm_role_definition` named from its GUID, which its assignments
+refer to (export.shared_roles: created once, however many steps assign it).
+
 Everything else stays as comments saying why, with the single-fix Terraform where there is
 one: removals (delete the block that manages the assignment), settings of a resource type
 without a known API version, and the reasons of export.held_back.
@@ -16,10 +19,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from diagnose.remediation.export import Step, comment_lines, commented_out, held_back
-from diagnose.remediation.export.names import address
+from diagnose.remediation.export import (
+    SharedRole,
+    Step,
+    comment_lines,
+    commented_out,
+    held_back,
+    shared_roles,
+)
+from diagnose.remediation.export.names import address, role_symbol
 from diagnose.remediation.languages import language_named
-from diagnose.remediation.languages.terraform import _attributes, _azapi_update
+from diagnose.remediation.languages.terraform import _attributes, _azapi_update, _role_definition
 from diagnose.remediation.quoting import hcl, identifier
 from diagnose.remediation.roles import (
     ACTIVATION_HOURS,
@@ -66,9 +76,10 @@ def _cannot(step: Step) -> str | None:
     return "Terraform cannot express this change here: use the Azure CLI or PowerShell plan"
 
 
-def _role_block(step: Step, fix: RoleFix, principal: str) -> list[str]:
+def _role_block(step: Step, fix: RoleFix, principal: str, shared: bool) -> list[str]:
     """The block of a grant or an activation; principal is an expression (a variable, or the
-    id quoted)."""
+    id quoted). A custom role is created in the same block unless `shared` (several steps
+    assign it, and it has a block of its own)."""
     if isinstance(fix, RoleActivation):
         lines = comment_lines(
             "#",
@@ -98,25 +109,34 @@ def _role_block(step: Step, fix: RoleFix, principal: str) -> list[str]:
             "  }",
             "}",
         ]
+    role_id = hcl(role_definition_resource_id(fix.scope, fix.role_guid))
+    definition: list[str] = []
+    if isinstance(fix, RoleGrant) and fix.custom is not None:
+        symbol = role_symbol(fix.custom.guid)
+        role_id = f"azurerm_role_definition.{symbol}.role_definition_resource_id"
+        if not shared:  # the step alone assigns it: its block creates it
+            definition = _role_definition(fix, symbol)
     attributes = [
         ("scope", hcl(fix.scope_text)),
-        ("role_definition_id", hcl(role_definition_resource_id(fix.scope, fix.role_guid))),
+        ("role_definition_id", role_id),
         ("principal_id", principal),
     ]
     if fix.principal_type:
         attributes.append(("principal_type", hcl(fix.principal_type)))
     return [
+        *definition,
         f'resource "azurerm_role_assignment" "{address("ra", fix.role_label, step.fix_id)}" {{',
         *_attributes(attributes),
         "}",
     ]
 
 
-def _block(step: Step, principal: str) -> list[str]:
-    """The block this configuration writes for a step it can apply."""
+def _block(step: Step, principal: str, shared: bool) -> list[str]:
+    """The block this configuration writes for a step it can apply (`shared`: the custom role
+    it assigns has a block of its own)."""
     fix = step.fix
     if isinstance(fix, RoleGrant | RoleActivation):
-        return _role_block(step, fix, principal)
+        return _role_block(step, fix, principal, shared)
     assert isinstance(fix, Setting)
     patch = _patch(fix)
     assert patch is not None
@@ -132,6 +152,16 @@ def _block(step: Step, principal: str) -> list[str]:
             address("update", fix.target.leaf, step.fix_id), patch[0], fix.rid, patch[1]
         ),
     ]
+
+
+def _shared_role(shared: SharedRole, step: Step) -> list[str]:
+    """The block of a custom role several steps assign (`step`, the first of them)."""
+    assert isinstance(step.fix, RoleGrant)
+    symbol = role_symbol(shared.role.guid)
+    block = _role_definition(step.fix, symbol)[:-1]  # without its trailing blank line
+    if shared.live:
+        return [*comment_lines("#", shared.note(symbol)), *block]
+    return [*comment_lines("#", shared.note(symbol)), *commented_out("#", "\n".join(block))]
 
 
 def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
@@ -191,7 +221,11 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
             "}",
         ]
     single = language_named("terraform")
+    shared = shared_roles(writable, lambda step: held[step.number] is None)
     for step in steps:
+        role = shared.get(step.number)
+        if role is not None and role.users[0] == step.number:
+            lines += ["", *_shared_role(role, step)]
         lines += ["", *comment_lines("#", step.header())]
         reason = held[step.number] or cannot.get(step.number)
         fix = step.fix
@@ -200,10 +234,12 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
             if isinstance(fix, RoleGrant | RoleActivation):
                 known = variables.get(fix.principal.lower())
                 principal = f"var.{known[0]}" if known else hcl(fix.principal)
-            block = _block(step, principal)
+            block = _block(step, principal, role is not None)
             if reason is None:
                 lines += block
             else:  # uncommented, it applies within this configuration
+                if role is not None and not role.live:
+                    lines += comment_lines("#", [role.uses(role_symbol(role.role.guid))])
                 lines += comment_lines("#", [f"Left as a comment: {reason}."])
                 lines += commented_out("#", "\n".join(block))
             continue

@@ -23,6 +23,7 @@ from diagnose.remediation.quoting import bash
 from diagnose.remediation.roles import (
     ACTIVATION_HOURS,
     JUSTIFICATION,
+    CustomRole,
     RoleActivation,
     RoleGrant,
     RoleRemoval,
@@ -74,18 +75,9 @@ def _name_group(fix: Setting) -> list[tuple[str, str]]:
     ]
 
 
-def _role_assignment(fix: RoleGrant) -> str:
-    parts: list[str | tuple[str, str]] = [
-        "az role assignment create",
-        ("--assignee-object-id", fix.principal),
-    ]
-    if fix.principal_type:
-        parts.append(("--assignee-principal-type", fix.principal_type))
-    if fix.custom is None:
-        parts += [("--role", fix.role_guid), ("--scope", fix.scope_text)]
-        return text([*comments("#", [fix.summary]), cli(*parts)])
-    role = fix.custom
-    parts += [("--role", role.name), ("--scope", fix.scope_text)]
+def create_custom_role(role: CustomRole) -> str:
+    """The command that creates the custom role unless it exists (the CLI gives it a GUID of
+    its own, so assignments name it by its name)."""
     exists = cli(
         "az role definition list --custom-role-only true",
         ("--name", role.name),
@@ -93,6 +85,25 @@ def _role_assignment(fix: RoleGrant) -> str:
         "--query '[0].name' --output tsv | grep -q .",
     )
     create = cli("az role definition create", ("--role-definition", to_json(role.flat())))
+    return f"{exists} || {create}"
+
+
+def assign_role(fix: RoleGrant) -> str:
+    """The assignment alone (a custom role by its name: it must exist)."""
+    parts: list[str | tuple[str, str]] = [
+        "az role assignment create",
+        ("--assignee-object-id", fix.principal),
+    ]
+    if fix.principal_type:
+        parts.append(("--assignee-principal-type", fix.principal_type))
+    role = fix.role_guid if fix.custom is None else fix.custom.name
+    parts += [("--role", role), ("--scope", fix.scope_text)]
+    return cli(*parts)
+
+
+def _role_assignment(fix: RoleGrant) -> str:
+    if fix.custom is None:
+        return text([*comments("#", [fix.summary]), assign_role(fix)])
     return text(
         [
             *comments(
@@ -103,8 +114,8 @@ def _role_assignment(fix: RoleGrant) -> str:
                     "the assignment names the role.",
                 ],
             ),
-            f"{exists} || {create}",
-            cli(*parts),
+            create_custom_role(fix.custom),
+            assign_role(fix),
         ]
     )
 

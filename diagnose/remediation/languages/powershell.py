@@ -20,6 +20,7 @@ from diagnose.remediation.quoting import powershell
 from diagnose.remediation.roles import (
     ACTIVATION_HOURS,
     JUSTIFICATION,
+    CustomRole,
     RoleActivation,
     RoleGrant,
     RoleRemoval,
@@ -85,9 +86,9 @@ def _patch(path: str, api_version: str, body: object) -> str:
     )
 
 
-def _custom_role_lines(fix: RoleGrant) -> list[str]:
-    role = fix.custom
-    assert role is not None
+def create_custom_role(role: CustomRole) -> list[str]:
+    """The lines that create the custom role unless it exists (Azure gives it a GUID of its
+    own, so assignments name it by its name)."""
     exists = _ps(
         "Get-AzRoleDefinition",
         ("-Name", powershell(role.name)),
@@ -95,14 +96,6 @@ def _custom_role_lines(fix: RoleGrant) -> list[str]:
         ("-ErrorAction", "SilentlyContinue"),
     )
     return [
-        *comments(
-            "#",
-            [
-                fix.summary,
-                "The role is created unless it exists; Azure gives it a GUID of its own, so the "
-                "assignment names the role.",
-            ],
-        ),
         f"if (-not ({exists})) {{",
         "    $definition = New-TemporaryFile",
         "    "
@@ -116,13 +109,36 @@ def _custom_role_lines(fix: RoleGrant) -> list[str]:
         + " | Out-Null",
         "    " + _ps("Remove-Item", ("-LiteralPath", "$definition.FullName")),
         "}",
-        _ps(
-            "New-AzRoleAssignment",
-            ("-ObjectId", powershell(fix.principal)),
-            ("-RoleDefinitionName", powershell(role.name)),
-            ("-Scope", powershell(fix.scope_text)),
-            ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None),
+    ]
+
+
+def assign_custom_role(fix: RoleGrant) -> str:
+    """The assignment of the custom role alone, by its name (it must exist)."""
+    role = fix.custom
+    assert role is not None
+    return _ps(
+        "New-AzRoleAssignment",
+        ("-ObjectId", powershell(fix.principal)),
+        ("-RoleDefinitionName", powershell(role.name)),
+        ("-Scope", powershell(fix.scope_text)),
+        ("-ObjectType", powershell(fix.principal_type) if fix.principal_type else None),
+    )
+
+
+def _custom_role_lines(fix: RoleGrant) -> list[str]:
+    role = fix.custom
+    assert role is not None
+    return [
+        *comments(
+            "#",
+            [
+                fix.summary,
+                "The role is created unless it exists; Azure gives it a GUID of its own, so the "
+                "assignment names the role.",
+            ],
         ),
+        *create_custom_role(role),
+        assign_custom_role(fix),
     ]
 
 
