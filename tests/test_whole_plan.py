@@ -19,7 +19,7 @@ import pytest
 
 from diagnose.app.diagnosis import DiagnoseOptions, Diagnosis, diagnose_snapshot
 from diagnose.demo import load_demo
-from diagnose.engine.api import Finding, Remediation, RemediationKind, Status
+from diagnose.engine.api import Cause, Finding, Remediation, RemediationKind, Status
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
@@ -157,6 +157,26 @@ def test_a_default_is_verified_only_when_the_whole_plan_proves_it() -> None:
     assert not step.remediation.verified
     assert step.remediation.verification.startswith("not verified")
     assert not whole.findings[0].remediations[0].verified
+
+
+def test_a_step_that_only_makes_a_finding_unknown_has_not_cleared_it() -> None:
+    """A finding the plan addresses that comes back `unknown` (say, assigned a role the copy
+    cannot read) is still there: neither the step nor the plan is verified."""
+    snapshot = parse_snapshot(
+        json.loads((FIXTURES / "HUB001" / "fail.json").read_text("utf-8")), "<test>"
+    )
+    model = Model(snapshot)
+    checks = [c for c in load_checks()[0] if c.id == "HUB001"]
+    result = Engine(model, fixes=FixPlan).run(checks)
+    finding = result.findings[0]
+    unknown = dataclasses.replace(
+        finding, status=Status.UNKNOWN, cause=Cause.UNREADABLE, remediations=()
+    )
+    whole = _converge(
+        model, (finding,), lambda patched: dataclasses.replace(result, findings=(unknown,))
+    )
+    assert not whole.verified and whole.remaining
+    assert not whole.steps[0].remediation.verified
 
 
 def test_a_fix_added_for_what_remains_is_verified_only_when_that_goes() -> None:

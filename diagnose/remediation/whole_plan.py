@@ -99,6 +99,11 @@ def units(finding: Finding) -> set[Unit]:
     return {(*base, p.lower()) for p in principals or {""}}
 
 
+def _uncaused(found: set[Unit]) -> set[tuple[str, ...]]:
+    """Units with their cause left out (check, resource, details, principal)."""
+    return {(u[0], u[1], *u[3:]) for u in found}
+
+
 @dataclass(frozen=True)
 class Step:
     """One change of the plan, in order."""
@@ -329,6 +334,7 @@ def _converge(
         if not addressed(f) and any(x.dedupe_key in unprovable for x in _defaults(f))
     )
     addressed_units = set().union(*(units(f) for f in in_plan)) if in_plan else set()
+    addressed_uncaused = _uncaused(addressed_units)
 
     def only_unprovable(finding: Finding) -> bool:
         keys = [f.dedupe_key for f in _defaults(finding)]
@@ -342,7 +348,9 @@ def _converge(
         rounds += 1
         applied = [fix for key, fix in steps.items() if key not in unprovable]
         final = rerun(apply(model, applied)).findings if applied else findings
-        remaining = [f for f in final if units(f) & addressed_units]
+        # A finding the plan addressed that is still there counts whatever its cause now: a
+        # step that only turns a failure into `unknown` has not cleared it.
+        remaining = [f for f in final if _uncaused(units(f)) & addressed_uncaused]
         appeared = [f for f in final if f.status in COUNTED and units(f) - original]
         grew = False
         for finding in remaining:
@@ -398,6 +406,7 @@ def _outcome(
         for fix in _defaults(finding):
             for_step.setdefault(fix.dedupe_key, []).append(finding)
     judged: dict[tuple[Any, ...], Remediation] = {}
+    left_uncaused = _uncaused(left)  # whatever its cause now, a finding still there remains
     for key, fix in steps.items():
         reason = unprovable.get(key)
         targets = [
@@ -413,7 +422,7 @@ def _outcome(
                 else f"{fix.verification.rstrip('.')}; left out of the plan's claim ({reason})"
             )
         else:
-            still = [f for f in targets if units(f) & left]
+            still = [f for f in targets if _uncaused(units(f)) & left_uncaused]
             verified = not still
             verification = (
                 "verified as part of the whole plan: with every step applied together to a copy "
