@@ -100,10 +100,34 @@ class Evaluator:
         self._holders_here: dict[tuple[str, str, bool], dict[str, tuple[str | None, ...]]] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
 
-    def derived(self, authorization: Authorization) -> Evaluator:
+    def derived(
+        self, authorization: Authorization, *, changed: frozenset[str] | None = None
+    ) -> Evaluator:
         """An evaluator over a copy of the data with assignments added (Authorization.
-        with_assignments): it shares what roles grant, which no added assignment changes."""
-        return Evaluator(authorization, self._roles.by_operation)
+        with_assignments): it shares what roles grant, which no added assignment changes.
+
+        With `changed` (the principals the copy's added assignments are for), it also keeps
+        this evaluator's answers about every principal none of whose groups (nor itself) is
+        among them: an answer depends only on the assignments of the principal and its groups,
+        the deny assignments and the role definitions, which the copy leaves as they were for
+        those principals."""
+        clone = Evaluator(authorization, self._roles.by_operation)
+        if changed is None:
+            return clone
+        directory = authorization.directory
+        untouched: dict[str, bool] = {}
+
+        def keeps(principal_id: str) -> bool:
+            found = untouched.get(principal_id)
+            if found is None:
+                found = untouched[principal_id] = changed.isdisjoint(
+                    directory.closure(principal_id).via
+                )
+            return found
+
+        clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0])}
+        clone._decisions = {k: v for k, v in self._decisions.items() if keeps(k[0])}
+        return clone
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
         """How a role relates to an operation (remembered, and shared with derived

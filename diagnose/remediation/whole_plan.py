@@ -99,6 +99,17 @@ def units(finding: Finding) -> set[Unit]:
     return {(*base, p.lower()) for p in principals or {""}}
 
 
+def _changed_principals(base: Authorization, patched: Authorization) -> frozenset[str] | None:
+    """The principals a patched copy's added assignments are for, when it only adds to
+    `base` (Authorization.with_assignments); None when it changed more (assignments removed),
+    so that no earlier answer is kept."""
+    if patched is base:
+        return frozenset()
+    if getattr(patched, "_overlay_of", None) is not base:
+        return None
+    return frozenset(a.principal_id for a in patched._extra)
+
+
 def _uncaused(found: set[Unit]) -> set[tuple[str, ...]]:
     """Units with their cause left out (check, resource, details, principal)."""
     return {(u[0], u[1], *u[3:]) for u in found}
@@ -267,7 +278,14 @@ def converge(
     def rerun(patched: Model) -> RunResult:
         # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
         # the first run's), so the re-run matches each role to each operation only once.
-        derived = evaluator.derived(patched.authorization) if evaluator is not None else None
+        derived = (
+            evaluator.derived(
+                patched.authorization,
+                changed=_changed_principals(model.authorization, patched.authorization),
+            )
+            if evaluator is not None
+            else None
+        )
         return Engine(
             patched, creator=creator, fixes=fixes, declarations=declarations, evaluator=derived
         ).run(selected)
