@@ -87,6 +87,13 @@ def patched_model(model: Model, resource_id: str, setting: str, value: Any) -> M
     if resource is None:
         return None
     raw = copy.deepcopy(resource.raw)
+    set_property(raw, setting, value)
+    return model.with_resource(raw)
+
+
+def set_property(raw: dict[str, Any], setting: str, value: Any) -> None:
+    """Set a property path (`properties.authType`) in a resource's JSON, making the missing
+    objects on the way."""
     node: Any = raw
     parts = setting.split(".")
     for part in parts[:-1]:
@@ -96,7 +103,6 @@ def patched_model(model: Model, resource_id: str, setting: str, value: Any) -> M
             node[part] = child
         node = child
     node[parts[-1]] = copy.deepcopy(value)
-    return model.with_resource(raw)
 
 
 def prove_configuration(

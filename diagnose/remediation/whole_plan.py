@@ -46,7 +46,7 @@ from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.proof import assignments_for, definitions_for
+from diagnose.remediation.proof import assignments_for, definitions_for, set_property
 from diagnose.remediation.settings import security_cost
 
 MAX_ROUNDS = 4
@@ -206,7 +206,7 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
         if resource is None or fix.setting == "denyAssignment":
             continue
         raw = raws.setdefault(resource.key, copy.deepcopy(resource.raw))
-        _set(raw, fix.setting, fix.value)
+        set_property(raw, fix.setting, fix.value)
     authorization = model.authorization
     removed = {
         fix.resource.lower()
@@ -240,20 +240,6 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
             clone.resources[key] = Resource.from_arm(raw)
     clone.authorization = authorization
     return clone
-
-
-def _set(raw: dict[str, Any], setting: str, value: Any) -> None:
-    """Set a property path (`properties.authType`) in a resource's JSON, as proof.patched_model
-    does: missing objects on the way are made."""
-    node: Any = raw
-    parts = setting.split(".")
-    for part in parts[:-1]:
-        child = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[parts[-1]] = copy.deepcopy(value)
 
 
 def _defaults(finding: Finding) -> list[Remediation]:
