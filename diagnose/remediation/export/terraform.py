@@ -29,11 +29,14 @@ from diagnose.remediation.export import (
 )
 from diagnose.remediation.export.names import address, role_symbol
 from diagnose.remediation.languages import language_named
-from diagnose.remediation.languages.terraform import _attributes, _azapi_update, _role_definition
+from diagnose.remediation.languages.terraform import (
+    _attributes,
+    _azapi_update,
+    _role_definition,
+    activation_resource,
+)
 from diagnose.remediation.quoting import hcl, identifier
 from diagnose.remediation.roles import (
-    ACTIVATION_HOURS,
-    JUSTIFICATION,
     RoleActivation,
     RoleFix,
     RoleGrant,
@@ -91,23 +94,7 @@ def _role_block(step: Step, fix: RoleFix, principal: str, shared: bool) -> list[
         )
         return [
             *lines,
-            f'resource "azurerm_pim_active_role_assignment" '
-            f'"{address("activate", fix.role_label, step.fix_id)}" {{',
-            *_attributes(
-                [
-                    ("scope", hcl(fix.scope_text)),
-                    ("role_definition_id", hcl(fix.role_id)),
-                    ("principal_id", principal),
-                    ("justification", hcl(JUSTIFICATION)),
-                ]
-            ),
-            "",
-            "  schedule {",
-            "    expiration {",
-            f"      duration_hours = {ACTIVATION_HOURS}",
-            "    }",
-            "  }",
-            "}",
+            *activation_resource(address("activate", fix.role_label, step.fix_id), fix, principal),
         ]
     role_id = hcl(role_definition_resource_id(fix.scope, fix.role_guid))
     definition: list[str] = []

@@ -188,24 +188,32 @@ def _activate(fix: RoleActivation) -> str:
                     "roles at this scope. For self-activation use the CLI or PowerShell command.",
                 ],
             ),
-            f'resource "azurerm_pim_active_role_assignment" "{symbol}" {{',
-            *_attributes(
-                [
-                    ("scope", hcl(fix.scope_text)),
-                    ("role_definition_id", hcl(fix.role_id)),
-                    ("principal_id", hcl(fix.principal)),
-                    ("justification", hcl(JUSTIFICATION)),
-                ]
-            ),
-            "",
-            "  schedule {",
-            "    expiration {",
-            f"      duration_hours = {ACTIVATION_HOURS}",
-            "    }",
-            "  }",
-            "}",
+            *activation_resource(symbol, fix, hcl(fix.principal)),
         ]
     )
+
+
+def activation_resource(symbol: str, fix: RoleActivation, principal: str) -> list[str]:
+    """The azurerm_pim_active_role_assignment block of an activation; `principal` is an HCL
+    expression (the id quoted, or a variable of a whole-plan export)."""
+    return [
+        f'resource "azurerm_pim_active_role_assignment" "{symbol}" {{',
+        *_attributes(
+            [
+                ("scope", hcl(fix.scope_text)),
+                ("role_definition_id", hcl(fix.role_id)),
+                ("principal_id", principal),
+                ("justification", hcl(JUSTIFICATION)),
+            ]
+        ),
+        "",
+        "  schedule {",
+        "    expiration {",
+        f"      duration_hours = {ACTIVATION_HOURS}",
+        "    }",
+        "  }",
+        "}",
+    ]
 
 
 # --------------------------------------------------------------------------------------------
