@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from diagnose.checks._common import describe, hub_identity, used_in
 from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Requirement, Severity, Status
-from diagnose.engine.context import CheckContext, Connection
+from diagnose.engine.context import CheckContext, Connection, lower_keys
 from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
 
@@ -195,7 +195,7 @@ def connection_identity(
     is its credentials.clientId, else the system identity of the workspace that owns it (for
     a workspace without one, its primary user-assigned identity). A Draft saying `unknown`
     when the identity it names, or the workspace's, is not in the snapshot."""
-    credentials = _lower(connection.resource.prop("credentials"))
+    credentials = connection.credentials
     resource_id = str(credentials.get("resourceid") or "").strip()
     client_id = str(credentials.get("clientid") or "").strip().lower()
     auth = f"authType {connection.resource.prop('authType')}"
@@ -238,10 +238,6 @@ def connection_identity(
     return classification, how
 
 
-def _lower(value: object) -> dict[str, object]:
-    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
-
-
 def _user_assigned_by_id(ctx: CheckContext, resource_id: str) -> PrincipalRef | None:
     key = resource_id.lower().rstrip("/")
     principal_id = None
@@ -273,9 +269,9 @@ def _principal_by_client_id(ctx: CheckContext, client_id: str) -> PrincipalRef |
             "principalId"
         ):
             return _user_assigned_by_id(ctx, resource.id)
-        assigned = _lower(resource.raw.get("identity")).get("userassignedidentities")
+        assigned = lower_keys(resource.raw.get("identity")).get("userassignedidentities")
         for resource_id, value in (assigned if isinstance(assigned, dict) else {}).items():
-            if str(_lower(value).get("clientid") or "").lower() == client_id:
+            if str(lower_keys(value).get("clientid") or "").lower() == client_id:
                 found = _user_assigned_by_id(ctx, resource_id)
                 if found is not None:
                     return found

@@ -35,7 +35,9 @@ BLOB_CATEGORIES = frozenset({"azureblob", "adlsgen2", "azuredatalakegen2"})
 ONELAKE_CATEGORIES = frozenset({"azureonelake", "onelake"})
 
 
-def _lower_keys(value: Any) -> dict[str, Any]:
+def lower_keys(value: Any) -> dict[str, Any]:
+    """A JSON object with lower-case keys (ARM casing varies across api-versions); {} for
+    anything else."""
     return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
@@ -74,7 +76,13 @@ class Connection:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return _lower_keys(self.resource.prop("metadata"))
+        return lower_keys(self.resource.prop("metadata"))
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """What the scrub keeps of the connection's credentials (the identity ids a managed
+        identity connection names), lower-case keys."""
+        return lower_keys(self.resource.prop("credentials"))
 
     @property
     def shared(self) -> bool:
@@ -463,13 +471,13 @@ def _hosts_of(resource: Resource) -> list[str]:
                 f"{subdomain}.cognitiveservices.azure.com",
                 f"{subdomain}.services.ai.azure.com",
             ]
-        endpoints = [resource.prop("endpoint"), *(_lower_keys(resource.prop("endpoints")).values())]
+        endpoints = [resource.prop("endpoint"), *(lower_keys(resource.prop("endpoints")).values())]
         hosts += [urlparse(str(e)).hostname or "" for e in endpoints if e]
     elif resource.type == types.SEARCH_SERVICE:
         hosts.append(f"{resource.name.lower()}.search.windows.net")
     elif resource.type == types.STORAGE_ACCOUNT:
         name = resource.name.lower()
         hosts += [f"{name}.blob.core.windows.net", f"{name}.dfs.core.windows.net"]
-        primary = _lower_keys(resource.prop("primaryEndpoints"))
+        primary = lower_keys(resource.prop("primaryEndpoints"))
         hosts += [urlparse(str(e)).hostname or "" for e in primary.values() if e]
     return [h.lower() for h in hosts if h]

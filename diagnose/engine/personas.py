@@ -36,8 +36,7 @@ from functools import cached_property
 from typing import Any
 
 from diagnose.arm import types
-from diagnose.arm.ids import last_segment
-from diagnose.arm.scopes import level_of, scope_key
+from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import PrincipalRef
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
@@ -119,7 +118,7 @@ class Classification:
         through = " through a group" if first.via else ""
         return (
             f"{self.persona.article} {self.persona.value} ({first.role_name} at "
-            f"{first.where or _short_scope(first.scope)}{through})"
+            f"{first.where or _described(first.scope)}{through})"
         )
 
 
@@ -461,9 +460,10 @@ def _is_foundry(workspace: Resource) -> bool:
     return workspace.type in (types.COGNITIVE_PROJECT, types.COGNITIVE_ACCOUNT)
 
 
-def _short_scope(scope: str) -> str:
-    key = scope_key(scope)
-    return "the root scope" if key == "/" else f"{level_of(key)} '{last_segment(scope)}'"
+def _described(scope: str) -> str:
+    from diagnose.engine.context import describe_scope  # context builds on this module
+
+    return describe_scope(scope)
 
 
 def principal_order(principal: PrincipalRef, directory: Directory) -> tuple[str, int, str]:
