@@ -28,6 +28,10 @@ def test_kept_answers_equal_a_fresh_evaluators() -> None:
     added = [Assignment.from_arm(item) for item in assignments_for(fixes)]
     patched = diagnosis.model.authorization.with_assignments(added)
     changed = frozenset(a.principal_id for a in added)
+    base = diagnosis.model.authorization
+    assert patched.principals_added_since(base) == changed
+    assert base.principals_added_since(base) == frozenset()
+    assert base.principals_added_since(patched) is None  # not a copy of it: keep nothing
     kept = evaluator.derived(patched, changed=changed)
     fresh = Evaluator(patched)
     assert kept._quick, "answers about untouched principals are kept"

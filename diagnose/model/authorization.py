@@ -302,6 +302,15 @@ class Authorization:
             found.extend(by_scope.get(ancestor, ()))
         return found
 
+    def principals_added_since(self, base: Authorization) -> frozenset[str] | None:
+        """The principals whose assignments this copy adds to `base` (with_assignments); None
+        when it is not such a copy of `base` (assignments removed, or another base)."""
+        if self is base:
+            return frozenset()
+        if self._overlay_of is not base:
+            return None
+        return frozenset(a.principal_id for a in self._extra)
+
     def with_assignments(
         self, extra: list[Assignment], extra_roles: Iterable[RoleDefinition] = ()
     ) -> Authorization:

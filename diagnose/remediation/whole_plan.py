@@ -99,17 +99,6 @@ def units(finding: Finding) -> set[Unit]:
     return {(*base, p.lower()) for p in principals or {""}}
 
 
-def _changed_principals(base: Authorization, patched: Authorization) -> frozenset[str] | None:
-    """The principals a patched copy's added assignments are for, when it only adds to
-    `base` (Authorization.with_assignments); None when it changed more (assignments removed),
-    so that no earlier answer is kept."""
-    if patched is base:
-        return frozenset()
-    if getattr(patched, "_overlay_of", None) is not base:
-        return None
-    return frozenset(a.principal_id for a in patched._extra)
-
-
 def _uncaused(found: set[Unit]) -> set[tuple[str, ...]]:
     """Units with their cause left out (check, resource, details, principal)."""
     return {(u[0], u[1], *u[3:]) for u in found}
@@ -267,7 +256,7 @@ def converge(
         derived = (
             evaluator.derived(
                 patched.authorization,
-                changed=_changed_principals(model.authorization, patched.authorization),
+                changed=patched.authorization.principals_added_since(model.authorization),
             )
             if evaluator is not None
             else None
