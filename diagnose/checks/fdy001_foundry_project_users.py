@@ -108,24 +108,22 @@ def _hub_era_roles(
     or through groups. Those held at the resource group or above are taken as meant for the
     hub workspaces there, not for this project."""
     authz = ctx.model.authorization
-    places = [project, *([account] if account is not None else [])]
+    places = {p.key: p for p in (project, account) if p is not None}
     found: list[PersonaEvidence] = []
-    for member, via in authz.directory.closure(principal_id).via.items():
-        by_scope = authz.assignments_by_principal.get(member, {})
-        for place in places:
-            for assignment in by_scope.get(place.key, ()):
-                role = authz.role(assignment.role_id)
-                if role is None or not _hub_era(ctx, assignment.role_id):
-                    continue
-                found.append(
-                    PersonaEvidence(
-                        role.name,
-                        role.id,
-                        assignment.scope,
-                        via,
-                        where=describe_scope(place.key, place),
-                    )
-                )
+    for assignment, via in authz.held_at(principal_id, places):
+        role = authz.role(assignment.role_id)
+        if role is None or not _hub_era(ctx, assignment.role_id):
+            continue
+        place = places[assignment.scope_key]
+        found.append(
+            PersonaEvidence(
+                role.name,
+                role.id,
+                assignment.scope,
+                via,
+                where=describe_scope(place.key, place),
+            )
+        )
     return tuple(found)
 
 

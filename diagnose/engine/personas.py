@@ -337,22 +337,16 @@ class Personas:
     ) -> tuple[Persona, list[tuple[Assignment, tuple[str, ...]]]]:
         """The strongest persona the principal's roles at these scopes give (directly and
         through its groups), and the assignments that give it."""
-        authz = self.model.authorization
         best = Persona.READER
         items: list[tuple[Assignment, tuple[str, ...]]] = []
-        for member, via in authz.directory.closure(principal_id).via.items():
-            by_scope = authz.assignments_by_principal.get(member)
-            if not by_scope:
-                continue
-            for scope in scopes:
-                for assignment in by_scope.get(scope, ()):
-                    persona = self._persona_of_role(
-                        assignment.role_id, foundry, on_workspace=scope == workspace
-                    )
-                    if _RANK[persona] > _RANK[best]:
-                        best, items = persona, [(assignment, via)]
-                    elif persona is best:
-                        items.append((assignment, via))
+        for assignment, via in self.model.authorization.held_at(principal_id, scopes):
+            persona = self._persona_of_role(
+                assignment.role_id, foundry, on_workspace=assignment.scope_key == workspace
+            )
+            if _RANK[persona] > _RANK[best]:
+                best, items = persona, [(assignment, via)]
+            elif persona is best:
+                items.append((assignment, via))
         return best, items
 
     def _evidence(

@@ -8,7 +8,7 @@ assignment.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
@@ -301,6 +301,20 @@ class Authorization:
         for ancestor in self.tree.ancestors(key):
             found.extend(by_scope.get(ancestor, ()))
         return found
+
+    def held_at(
+        self, principal_id: str, scope_keys: Iterable[str]
+    ) -> Iterator[tuple[Assignment, tuple[str, ...]]]:
+        """The active assignments a principal holds exactly at these scopes (keys), directly
+        or through its groups, each with the groups crossed (Membership.via)."""
+        keys = tuple(scope_keys)
+        for member, via in self.directory.closure(principal_id).via.items():
+            by_scope = self.assignments_by_principal.get(member)
+            if not by_scope:
+                continue
+            for key in keys:
+                for assignment in by_scope.get(key, ()):
+                    yield assignment, via
 
     def principals_added_since(self, base: Authorization) -> frozenset[str] | None:
         """The principals whose assignments this copy adds to `base` (with_assignments); None
