@@ -26,6 +26,7 @@ class Provider(StrEnum):
     MANAGEMENT = "Microsoft.Management"
     RESOURCES = "Microsoft.Resources"
     RESOURCE_GRAPH = "Microsoft.ResourceGraph"
+    DOCUMENT_DB = "Microsoft.DocumentDB"
 
 
 CANONICAL: dict[str, str] = {
@@ -37,6 +38,12 @@ CANONICAL: dict[str, str] = {
         f"{Provider.COGNITIVE_SERVICES}/accounts/projects",
         f"{Provider.COGNITIVE_SERVICES}/accounts/connections",
         f"{Provider.COGNITIVE_SERVICES}/accounts/projects/connections",
+        f"{Provider.COGNITIVE_SERVICES}/accounts/deployments",
+        f"{Provider.COGNITIVE_SERVICES}/accounts/capabilityHosts",
+        f"{Provider.COGNITIVE_SERVICES}/accounts/projects/capabilityHosts",
+        f"{Provider.DOCUMENT_DB}/databaseAccounts",
+        f"{Provider.DOCUMENT_DB}/databaseAccounts/sqlRoleAssignments",
+        f"{Provider.DOCUMENT_DB}/databaseAccounts/sqlRoleDefinitions",
         f"{Provider.SEARCH}/searchServices",
         f"{Provider.STORAGE}/storageAccounts",
         f"{Provider.STORAGE}/storageAccounts/blobServices/containers",
@@ -59,6 +66,18 @@ COGNITIVE_PROJECT = "microsoft.cognitiveservices/accounts/projects"
 """A Foundry project."""
 ACCOUNT_CONNECTION = "microsoft.cognitiveservices/accounts/connections"
 PROJECT_CONNECTION = "microsoft.cognitiveservices/accounts/projects/connections"
+COGNITIVE_DEPLOYMENT = "microsoft.cognitiveservices/accounts/deployments"
+"""A model deployment of an Azure OpenAI / Foundry resource."""
+ACCOUNT_CAPABILITY_HOST = "microsoft.cognitiveservices/accounts/capabilityhosts"
+"""A Foundry resource's capability host: the agent service's default resources."""
+PROJECT_CAPABILITY_HOST = "microsoft.cognitiveservices/accounts/projects/capabilityhosts"
+"""A Foundry project's capability host: the connections its agents keep threads, files and
+vector stores in (standard agent setup)."""
+CAPABILITY_HOST_TYPES = (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)
+COSMOS_ACCOUNT = "microsoft.documentdb/databaseaccounts"
+COSMOS_SQL_ROLE_ASSIGNMENT = "microsoft.documentdb/databaseaccounts/sqlroleassignments"
+"""Cosmos DB data-plane (SQL RBAC) role assignment: not Azure RBAC, evaluated apart."""
+COSMOS_SQL_ROLE_DEFINITION = "microsoft.documentdb/databaseaccounts/sqlroledefinitions"
 SEARCH_SERVICE = "microsoft.search/searchservices"
 STORAGE_ACCOUNT = "microsoft.storage/storageaccounts"
 BLOB_CONTAINER = "microsoft.storage/storageaccounts/blobservices/containers"
@@ -77,3 +96,8 @@ CONNECTION_TYPES = (WORKSPACE_CONNECTION, ACCOUNT_CONNECTION, PROJECT_CONNECTION
 def canonical(type_key: str) -> str | None:
     """The type as Azure documents it, for a type the tool knows (any case in)."""
     return CANONICAL.get(type_key.lower())
+
+
+def is_private_endpoint_connection(type_key: str) -> bool:
+    """Every provider types these `<parent type>/privateEndpointConnections`."""
+    return type_key.lower().endswith("/privateendpointconnections")

@@ -28,6 +28,7 @@ PACKAGES = (
     "azure-mgmt-authorization",
     "azure-mgmt-cognitiveservices",
     "azure-mgmt-search",
+    "azure-mgmt-cosmosdb",
     "requests",
     "textual",
     "rich",

@@ -7,6 +7,10 @@ from diagnose.arm import types
 WORKSPACES = "2024-10-01"
 """Hubs, projects and their connections (kind, hubResourceId and the hub fields)."""
 COGNITIVE_SERVICES = "2025-09-01"
+"""Foundry resources, projects, deployments, connections and capability hosts (the version
+azure-mgmt-cognitiveservices 14.1 speaks)."""
+COSMOS_DB = "2025-04-15"
+"""Cosmos DB accounts and their SQL role assignments and definitions."""
 SEARCH = "2025-05-01"
 STORAGE = "2023-05-01"
 KEY_VAULT = "2023-07-01"
@@ -24,6 +28,8 @@ GRAPH = "v1.0"
 BY_PROVIDER_TYPE = {
     types.WORKSPACE: WORKSPACES,
     types.COGNITIVE_ACCOUNT: COGNITIVE_SERVICES,
+    types.COGNITIVE_PROJECT: COGNITIVE_SERVICES,
+    types.COSMOS_ACCOUNT: COSMOS_DB,
     types.SEARCH_SERVICE: SEARCH,
     types.STORAGE_ACCOUNT: STORAGE,
     types.KEY_VAULT: KEY_VAULT,
