@@ -306,11 +306,15 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "explain",
         help="explain an Azure error message: its cause and the fix",
         description="Recognise an error message (PermissionDenied, AuthorizationFailed, a "
-        "Search 403, AuthorizationPermissionMismatch, ...), pull out the principal, "
-        "operation and scope it names, and answer with the cause and the fix from "
-        "a snapshot.",
+        "Search 403, AuthorizationPermissionMismatch, a DNS or firewall refusal, ...), pull "
+        "out the principal, operation and scope it names, and answer with the cause and the "
+        "fix: from the text alone, or checked against a snapshot.",
     )
-    explain.add_argument("text", metavar="ERROR_TEXT", help="the error message, quoted")
+    explain.add_argument(
+        "text",
+        metavar="ERROR_TEXT",
+        help="the error message, quoted; - reads it from standard input",
+    )
     source = explain.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
