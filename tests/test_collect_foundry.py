@@ -415,3 +415,19 @@ def test_steps_the_deadline_abandons_are_errors_where_they_would_have_failed():
         (COSMOS, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/read"),
         (FOUNDRY_BASIC, "Microsoft.CognitiveServices/accounts/projects/read"),
     ]
+
+
+def test_the_snapshot_schema_says_target_hub_may_name_a_foundry_resource_or_project(capsys):
+    import argparse
+
+    from diagnose.cli.schema import run_schema
+    from diagnose.snapshot import parse_snapshot
+
+    run_schema(argparse.Namespace(name="snapshot"))
+    printed = json.loads(capsys.readouterr().out)
+    target = printed["properties"]["target"]["properties"]
+    assert "Foundry resource" in target["hub"]["description"]
+    assert "Foundry project" in target["hub"]["description"]
+    parse_snapshot(expected_snapshot() | {"collectedAt": "2026-01-01T00:00:00Z"}, "test")
+    with pytest.raises(BadInput):  # still a string or null, as in version 1
+        parse_snapshot(expected_snapshot() | {"target": {"hub": 5, "project": None}}, "test")
