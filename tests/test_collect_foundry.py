@@ -431,3 +431,22 @@ def test_the_snapshot_schema_says_target_hub_may_name_a_foundry_resource_or_proj
     parse_snapshot(expected_snapshot() | {"collectedAt": "2026-01-01T00:00:00Z"}, "test")
     with pytest.raises(BadInput):  # still a string or null, as in version 1
         parse_snapshot(expected_snapshot() | {"target": {"hub": 5, "project": None}}, "test")
+
+
+def test_items_the_sdk_models_cannot_hold_are_dropped_and_reported_not_a_crash():
+    """An odd item in a list the SDK deserialises (msrest models) must not end the
+    collection: the raw page was kept, the odd items are dropped and said so."""
+    fixtures = load_fixture_set("foundry-basic")
+    projects = next(e for e in fixtures.exchanges if e.path == f"{FOUNDRY_BASIC}/projects")
+    odd = ["not an object", {"id": 5}, {"id": f"{FOUNDRY_BASIC}/projects/x", "properties": []}]
+    fixtures = fixtures.replaced(
+        exchange("GET", projects.path, COGNITIVE, body={"value": [*projects.body["value"], *odd]})
+    )
+    collection, replay = collect_replayed(fixtures, hub=FOUNDRY_BASIC)
+    assert replay.unmatched == []
+    data = collection.snapshot.data
+    error = by_scope(data["errors"])[
+        (FOUNDRY_BASIC, "Microsoft.CognitiveServices/accounts/projects/read")
+    ]
+    assert error["code"] == "UnexpectedShape" and error["message"].startswith("3 project(s)")
+    assert ids(data) == ids(expected_snapshot())

@@ -140,19 +140,46 @@ class SdkClients:
 
     # -- calls -----------------------------------------------------------------------------
     def get(self, operation: Callable[..., Any], *args: Any) -> Any:
-        """The JSON body of an SDK get, as Azure returned it."""
+        """The JSON body of an SDK get, as Azure returned it (also when the SDK's model
+        cannot hold it: the caller checks its shape)."""
+        from azure.core.exceptions import DeserializationError
+
+        bodies: list[Any] = []
+
+        def keep(pipeline_response: Any) -> None:
+            if pipeline_response.http_response.status_code == 200:
+                bodies.append(_raw_body(pipeline_response, None, None))
+
         try:
-            return operation(*args, cls=_raw_body)
+            return operation(*args, cls=_raw_body, raw_response_hook=keep)
+        except DeserializationError:
+            if bodies:
+                return bodies[-1]
+            raise ApiError(200, "UnexpectedShape", "the response could not be read") from None
         except Exception as exc:
             raise api_error(exc, self._shared.tokens) from None
 
     def list_all(self, operation: Callable[..., Any], *args: Any) -> list[Any]:
         """Every item of an SDK list, from the JSON of its pages as Azure returned them
-        (paging followed by the SDK, at most MAX_PAGES pages, never the same page twice)."""
+        (paging followed by the SDK, at most MAX_PAGES pages, never the same page twice).
+        Items the SDK's models cannot hold are returned as they are (the caller drops and
+        reports what does not fit the snapshot); on a page with more after it they end the
+        list, which is then an error."""
+        from azure.core.exceptions import DeserializationError
+
         pages = _Pages()
         try:
             result = operation(*args, raw_response_hook=pages.hook)
             _drain(result)
+        except DeserializationError:
+            if pages.last is not None and not pages.last.get("nextLink"):
+                return pages.items
+            raise ApiError(
+                200,
+                "UnexpectedShape",
+                f"a page of the list held items the SDK could not read after {len(pages.items)} "
+                "items; the rest of the list is unknown",
+            ) from None
         except Exception as exc:
             raise api_error(exc, self._shared.tokens) from None
         return pages.items
@@ -186,6 +213,7 @@ class _Pages:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
+        self.last: dict[str, Any] | None = None
         self._seen: set[str] = set()
 
     def hook(self, pipeline_response: Any) -> None:
@@ -210,6 +238,7 @@ class _Pages:
         if not isinstance(page, dict):
             raise ApiError(200, "InvalidList", "a list response is not a JSON object")
         self.items.extend(list_value(page, "value", len(self.items)))
+        self.last = page
 
 
 __all__ = ["SdkClients", "SharedToken"]
