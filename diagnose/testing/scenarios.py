@@ -489,20 +489,6 @@ def big_foundry(
     out += _subscription_reads(assignments)
     for definition in builtin_role_definitions():
         get(definition["id"], apiversions.ROLE_DEFINITIONS, definition)
-    operator = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
-    get(
-        operator + COSMOS_OPERATOR,
-        apiversions.ROLE_DEFINITIONS,
-        {
-            "id": operator + COSMOS_OPERATOR,
-            "name": COSMOS_OPERATOR,
-            "type": "Microsoft.Authorization/roleDefinitions",
-            "properties": {
-                "roleName": "Cosmos DB Operator",
-                "permissions": [{"actions": ["Microsoft.DocumentDb/databaseAccounts/*"]}],
-            },
-        },
-    )
     out += _directory(users, identities)
     return FixtureSet("big-foundry", out)
 
