@@ -127,6 +127,8 @@ def test_reads_go_through_the_sdk_clients_on_our_pipeline(monkeypatch):
         }
     )
     assert called.count("ProjectConnectionsOperations.list") == 2
+    listed = [e for e in collection.requests if e["path"].endswith("/connections")]
+    assert listed and all(e["query"]["includeAll"] == "false" for e in listed)
     assert called.count("AccountsOperations.get") == 2  # the target and aoai-fdy
     # every request went through our pipeline: logged, signed, our user agent
     assert len(collection.requests) == len(replay.calls)
