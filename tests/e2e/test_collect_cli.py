@@ -349,3 +349,39 @@ def test_an_unknown_project_of_a_foundry_resource_exits_2(tmp_path):
     assert result.returncode == 2
     assert "has no project named 'proj-z'" in result.stderr
     assert "proj-agents, proj-eval" in result.stderr and not output.exists()
+
+
+def test_foundry_sdk_reads_survive_throttling_and_a_forbidden_cosmos_subscription(tmp_path):
+    """The SDK clients send through the collector's pipeline: its retries honour Retry-After
+    on a throttled project list, and a 403 on the Cosmos DB account's subscription becomes
+    errors entries while the rest is collected."""
+    output = tmp_path / "snapshot.json"
+    faults = Faults(
+        rules=[
+            Faults.throttle(r"^GET .*/accounts/fdy-ai/projects$", times=1, retry_after=1),
+            Faults.server_error(r"^GET .*/projects/proj-eval/connections$", times=1),
+        ],
+        forbidden_scopes=[f"/subscriptions/{SUB_B}"],
+    )
+    with serving("foundry-basic", faults) as server:
+        result = collect(server, output, hub=FOUNDRY_BASIC)
+        received = server.requests()
+        assert server.unmatched == [] and server.non_read_requests() == []
+    assert result.returncode == 0, result.stderr
+    data = load_snapshot(output).data
+    projects = [r for r in received if r.path.endswith("/accounts/fdy-ai/projects")]
+    assert [r.status for r in projects] == [429, 200]
+    assert projects[1].at - projects[0].at >= 0.95  # Retry-After: 1 was honoured
+    retried = [r.status for r in received if r.path.endswith("/proj-eval/connections")]
+    assert retried == [500, 200]
+    cosmos = next(r["id"] for r in foundry_expected()["resources"] if r["name"] == "cosmos-fdy")
+    errors = errors_by_scope(data)
+    for operation in (
+        "Microsoft.DocumentDB/databaseAccounts/read",
+        "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/read",
+        "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions/read",
+    ):
+        assert errors[(cosmos, operation)]["status"] == 403, operation
+    names = {r["name"] for r in data["resources"]}
+    assert {"fdy-ai", "proj-agents", "proj-eval", "aoai-grader", "agents-host"} <= names
+    assert "cosmos-fdy" not in names
