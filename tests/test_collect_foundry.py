@@ -452,3 +452,29 @@ def test_items_the_sdk_models_cannot_hold_are_dropped_and_reported_not_a_crash()
     ]
     assert error["code"] == "UnexpectedShape" and error["message"].startswith("3 project(s)")
     assert ids(data) == ids(expected_snapshot())
+
+
+def test_every_client_of_a_collection_signs_with_one_token_from_the_credential():
+    """The ARM client and each SDK client have their own authentication policy; the
+    credential (the Azure CLI, say) is still asked once per scope and tenant."""
+    import time as clock
+
+    from azure.core.credentials import AccessToken
+
+    from diagnose.collect.sdk import SharedToken
+
+    asked: list[tuple] = []
+
+    class Counting:
+        def get_token(self, *scopes, **kwargs):
+            asked.append((scopes, kwargs.get("tenant_id")))
+            return AccessToken(f"token-{len(asked)}", int(clock.time()) + 3600)
+
+    shared = SharedToken(Counting())
+    first = shared.get_token("https://management.azure.com/.default")
+    assert shared.get_token("https://management.azure.com/.default") is first
+    assert shared.get_token("https://management.azure.com/.default", tenant_id="t2") is not first
+    assert shared.get_token("https://management.azure.com/.default", claims="x").token != (
+        first.token
+    )
+    assert len(asked) == 3

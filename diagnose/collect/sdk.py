@@ -40,18 +40,19 @@ class SharedToken:
 
     def __init__(self, credential: Any) -> None:
         self._credential = credential
-        self._tokens: dict[tuple[str, ...], Any] = {}
+        self._tokens: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         if kwargs.get("claims"):  # a claims challenge needs a new token
             return self._credential.get_token(*scopes, **kwargs)
+        key = (scopes, kwargs.get("tenant_id"), bool(kwargs.get("enable_cae")))
         with self._lock:
-            token = self._tokens.get(scopes)
+            token = self._tokens.get(key)
             if token is not None and token.expires_on - TOKEN_MARGIN > time.time():
                 return token
             token = self._credential.get_token(*scopes, **kwargs)
-            self._tokens[scopes] = token
+            self._tokens[key] = token
             return token
 
     def __repr__(self) -> str:
