@@ -12,8 +12,9 @@ or `/dbs/<db>/colls/<container>`). The remediation carries:
                           full id (`<account>/sqlRoleDefinitions/<guid>`)
     resource              the Cosmos DB account's ARM id
     scope                 the path: full (`<account>/dbs/<db>`) or relative (`/dbs/<db>`)
-    value                 {"dataActions": [...]}: what the assignment must grant there, which
-                          the proof re-evaluates (diagnose.remediation.plan)
+    value                 {"dataActions": [...], "neededAt": path}: what the assignment must
+                          grant, and where (default: its scope), which the proof re-evaluates
+                          (diagnose.remediation.proof)
 
 Each language writes the full ids Terraform and Bicep need and the relative path the Azure CLI
 and PowerShell take. The assignment's name is a GUID derived from the account, path, principal
@@ -65,6 +66,9 @@ class CosmosSqlGrant:
     path: str
     """Relative to the account: "/", "/dbs/<db>" or "/dbs/<db>/colls/<container>"."""
     data_actions: tuple[str, ...] = ()
+    """What the assignment must grant (value.dataActions), for its proof."""
+    needed_at: str = "/"
+    """Where it must grant them (value.neededAt, relative like `path`; default: `path`)."""
 
     @classmethod
     def of(cls, remediation: Remediation) -> Self:
@@ -81,8 +85,18 @@ class CosmosSqlGrant:
             raise ValueError(
                 f"cosmosSqlRoleAssignment scope {remediation.scope!r} is no path of {account.raw}"
             )
-        value: Any = remediation.value
-        actions = value.get("dataActions") if isinstance(value, dict) else None
+        value: Any = remediation.value if isinstance(remediation.value, dict) else {}
+        actions = value.get("dataActions")
+        needed = (
+            parse_path(str(value.get("neededAt") or ""), account.raw)
+            if value.get("neededAt")
+            else path
+        )
+        if needed is None:
+            raise ValueError(
+                f"cosmosSqlRoleAssignment neededAt {value.get('neededAt')!r} is no path of "
+                f"{account.raw}"
+            )
         return cls(
             remediation.summary,
             remediation.principal_id or "",
@@ -91,7 +105,8 @@ class CosmosSqlGrant:
             remediation.role_name,
             account,
             path.relative,
-            tuple(str(a) for a in actions or ()),
+            tuple(str(a) for a in actions or ()) if isinstance(actions, list) else (),
+            needed.relative,
         )
 
     @property

@@ -139,14 +139,14 @@ def cosmos_assignments_for(remediations: list[Remediation]) -> list[dict[str, An
 def prove_cosmos(model: Model, fix: Remediation, still_failing: Callable[[Model], bool]) -> bool:
     """Whether a Cosmos DB SQL role assignment does what it is for: added to a copy of the
     snapshot, the Cosmos DB evaluator says its principal holds every data action the fix names
-    (`value.dataActions`) at its path (granted, not unknown), and the check no longer reports
-    the finding."""
+    (`value.dataActions`) where they are needed (`value.neededAt`, else its own scope), granted
+    and not unknown, and the check no longer reports the finding."""
     grant = cosmos_grant(fix)
     if grant is None or not grant.data_actions or model.cosmos.account(grant.account.raw) is None:
         return False
     patched = model.with_resource(grant.arm())
     evaluator = CosmosEvaluator(patched.cosmos, patched.authorization.directory)
     decisions = evaluator.check_all(
-        grant.principal, grant.account.raw, grant.path, grant.data_actions
+        grant.principal, grant.account.raw, grant.needed_at, grant.data_actions
     )
     return all(d.allowed for d in decisions) and not still_failing(patched)
