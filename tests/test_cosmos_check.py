@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from diagnose.app import SnapshotSource, diagnose, export_plan, write_plan
-from diagnose.app.sources import InputLimits
+from diagnose.app import InputLimits, SnapshotSource, diagnose, export_plan, write_plan
 from diagnose.engine.api import Remediation, RemediationKind, Status
 from diagnose.explain.explain import explain_error
 from diagnose.model.model import Model
@@ -98,6 +97,31 @@ def test_the_reader_role_is_not_enough_and_the_finding_says_how_close_it_came():
 def finding_of_data(data: dict[str, Any]):
     [finding] = own(run_data(data), "AGT002")
     return finding
+
+
+def test_the_projects_connection_comes_before_the_accounts_of_the_same_name():
+    """The project's own connection named by its capability host is the one used; an account
+    connection of the same name (to another, ungranted account) is not asked about."""
+    data = data_of("pass")
+    other = ACCOUNT.replace("cosmos-agents", "cosmos-other")
+    data["resources"].append(arm.cosmos_account(other))
+    data["resources"] += arm.cosmos_builtin_definitions(other)
+    project_link = next(r for r in data["resources"] if r["name"] == "conn-cosmos")
+    account_link = copy.deepcopy(project_link)
+    foundry = ACCOUNT.replace(
+        "Microsoft.DocumentDB/databaseAccounts/cosmos-agents",
+        "Microsoft.CognitiveServices/accounts/ais-foundry",
+    )
+    account_link["id"] = f"{foundry}/connections/conn-cosmos"
+    account_link["type"] = "Microsoft.CognitiveServices/accounts/connections"
+    account_link["properties"]["metadata"]["ResourceId"] = other
+    account_link["properties"]["target"] = "https://cosmos-other.documents.azure.com:443/"
+    data["resources"].append(account_link)
+    assert not own(run_data(data), "AGT002")
+    # without the project's own connection, the account's is the one: not granted there
+    data["resources"].remove(project_link)
+    finding = finding_of_data(data)
+    assert finding.status is Status.FAIL and finding.resource == other
 
 
 def test_nothing_is_said_without_an_identity_or_a_capability_host():
