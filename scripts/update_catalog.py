@@ -66,6 +66,15 @@ KEPT_ROLES = {
     "ae349356-3a1b-4a5e-921d-050484c6347e": "Application Insights Component Contributor",
     "92aaf0da-9dab-42b6-94a3-d43ce8d16293": "Log Analytics Contributor",
     "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "Monitoring Contributor",
+    "eed3b665-ab3a-47b6-8f48-c9382fb1dad6": "Foundry Agent Consumer",
+    "230815da-be43-4aae-9cb4-875f7bd000aa": "Cosmos DB Operator",
+    "5bd9cd88-fe45-4216-938b-f97437e15450": "DocumentDB Account Contributor",
+    "fbdf93bf-df7d-467e-a4d2-9458aa1360c8": "Cosmos DB Account Reader Role",
+    "b556d68e-0be0-4f35-a333-ad7ee1ce17ea": "Azure AI Enterprise Network Connection Approver",
+    "73c42c96-874c-492b-b04d-ab87d138a893": "Log Analytics Reader",
+    "3b03c2da-16b3-4a49-8834-0f8130efdd3b": "Log Analytics Data Reader",
+    "43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",
+    "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
 }
 
 

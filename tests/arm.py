@@ -21,6 +21,7 @@ RG = f"/subscriptions/{SUB}/resourceGroups/rg-ai"
 # Built-in role ids (GUIDs), by their current names.
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 AZURE_AI_DEVELOPER = "64702f94-c441-49e6-a78b-ef80e0188fee"
 AI_INFERENCE_DEPLOYMENT_OPERATOR = "3afb7f49-54cb-416e-8c09-6dc049efa503"

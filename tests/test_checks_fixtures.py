@@ -113,7 +113,7 @@ EXPECTED: dict[str, Expect] = {
     # By the actions the hub's creation needs: Azure AI Administrator for a basic hub; a
     # private endpoint or a user-assigned identity needs more (Contributor, as the docs say).
     "HUB004/fail": role(FAIL, CARA, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
-    "HUB004/fail-private-endpoint": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
+    "HUB004/fail-private-endpoint": role(FAIL, CARA, HUB, arm.NETWORK_CONTRIBUTOR, "resourceGroup"),
     "HUB004/fail-user-assigned-identity": role(FAIL, CARA, UAMI, arm.CONTRIBUTOR),
     "IDN001/fail": setting(AOAI, "identity.type", cause=Cause.IDENTITY),
     "IDN001/fail-hub-identity": setting(HUB, "identity.type", cause=Cause.IDENTITY),

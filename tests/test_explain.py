@@ -86,6 +86,15 @@ REAL_MESSAGES = {
         "RBAC permissions to perform action [Microsoft.DocumentDB/databaseAccounts/readMetadata] "
         "on resource [dbs/enterprise_memory]. Learn more: https://aka.ms/cosmos-native-rbac.)"
     ),
+    "AI services firewall or private endpoint": (
+        '{"error":{"code":"AuthenticationFailed","message":"Traffic is not from an approved '
+        'private endpoint."}}'
+    ),
+    "Name resolution failure (DNS)": (
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='aoai-contoso.openai."
+        "azure.com', port=443): Max retries exceeded (Caused by NameResolutionError(\"Failed "
+        "to resolve 'aoai-contoso.openai.azure.com' ([Errno -2] Name or service not known)\"))"
+    ),
     "Search 401/403": (
         "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
     ),

@@ -237,8 +237,10 @@ def test_a_snapshot_of_no_hub_asks_nothing_and_does_not_pass(capsys, tmp_path):
     path = write(tmp_path, without_any_hub())
     _, report = report_of(capsys, path)
     assert report["summary"]["requirements"] == 0
-    assert_people_unknown(report, "the snapshot names no hub as its target and holds none")
-    assert_summary_says(capsys, path, report, "names no hub")
+    assert_people_unknown(
+        report, "the snapshot names no hub or Foundry resource as its target and holds none"
+    )
+    assert_summary_says(capsys, path, report, "names no hub or Foundry resource")
     assert_exit_codes(capsys, path)
 
 

@@ -128,15 +128,20 @@ def collect(options: LiveOptions, progress: Progress | None = None) -> Collectio
 
 
 def narrow_to_project(snapshot: Snapshot, project: str) -> Snapshot:
-    """The snapshot with its target narrowed to one project of its hub (--project); BadInput
-    listing the projects when the hub has none of that name."""
+    """The snapshot with its target narrowed to one project of its hub or Foundry resource
+    (--project); BadInput listing the projects when it has none of that name."""
+    from diagnose.engine.context import CheckContext
     from diagnose.model.model import Model
 
-    model = Model(snapshot)
-    names = sorted({p.name for hub in model.hubs for p in model.projects_of(hub)})
+    context = CheckContext(Model(snapshot))
+    names = sorted(
+        {p.name for hub in context.hubs for p in context.model.projects_of(hub)}
+        | {p.name for a in context.foundry_accounts for p in context.model.foundry_projects_of(a)}
+    )
     if project.lower() not in {n.lower() for n in names}:
         raise BadInput(
-            f"--project {project!r} is not a project of the hub in the snapshot",
+            f"--project {project!r} is not a project of the hub or Foundry resource in the "
+            "snapshot",
             where=snapshot.source,
             fix="choose one of: " + (", ".join(names) or "(no projects)"),
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from diagnose.arm import types
 from diagnose.arm.ids import last_segment
 from diagnose.arm.scopes import level_of, scope_key
 from diagnose.engine.context import CheckContext
@@ -67,6 +68,7 @@ class Basis:
         self.targets: list[Resource] = [
             *ctx.hubs,
             *(project for hub in ctx.hubs for project in ctx.projects(hub)),
+            *(workspace for _, workspace in ctx.foundry_workspaces()),
         ]
         self.gaps: tuple[Gap, ...] = (*_target_gaps(ctx), *self._role_gaps())
 
@@ -149,22 +151,34 @@ class Basis:
 
 def _target_gaps(ctx: CheckContext) -> list[Gap]:
     named = ctx.model.snapshot.target.get("hub")
-    if not ctx.hubs:
+    if not ctx.hubs and not ctx.foundry_accounts:
+        target = ctx.model.resource(str(named)) if named else None
         if not named:
-            reason = "the snapshot names no hub as its target and holds none"
-        elif ctx.model.resource(str(named)) is None:
+            reason = "the snapshot names no hub or Foundry resource as its target and holds none"
+        elif target is None:
             reason = "the hub the snapshot names as its target is not among its resources"
+        elif target.type == types.COGNITIVE_PROJECT:
+            reason = (
+                "the Foundry resource of the project the snapshot names as its target is not "
+                "among its resources"
+            )
         else:
-            reason = "the resource the snapshot names as its target is not a hub"
+            reason = (
+                "the resource the snapshot names as its target is not a hub, a Foundry "
+                "resource or a Foundry project"
+            )
         return [Gap(GapKind.TARGET, reason)]
     project = ctx.target_project
-    if project is not None and not any(
-        p.name.lower() == project for hub in ctx.hubs for p in ctx.model.projects_of(hub)
-    ):
+    names = {p.name.lower() for hub in ctx.hubs for p in ctx.model.projects_of(hub)}
+    names |= {
+        p.name.lower() for a in ctx.foundry_accounts for p in ctx.model.foundry_projects_of(a)
+    }
+    if project is not None and project not in names:
         return [
             Gap(
                 GapKind.TARGET,
-                "the project the snapshot names as its target is not a project of its hub",
+                "the project the snapshot names as its target is not a project of its hub "
+                "or Foundry resource",
             )
         ]
     return []
@@ -172,9 +186,15 @@ def _target_gaps(ctx: CheckContext) -> list[Gap]:
 
 def _relation(key: str, target: Resource) -> str:
     """A scope at or above a target, named by how it relates to the target."""
-    whose = "the hub" if target.is_hub else "a project"
+    whose = (
+        "the hub"
+        if target.is_hub
+        else "the Foundry resource"
+        if target.type == types.COGNITIVE_ACCOUNT
+        else "a project"
+    )
     if key == target.key:
-        return f"{whose} itself" if target.is_hub else "a project"
+        return "a project" if whose == "a project" else f"{whose} itself"
     level = level_of(key)
     if level == "management group":
         return f"a management group above {whose}"

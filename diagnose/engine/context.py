@@ -227,6 +227,56 @@ class CheckContext:
         pairs += [(hub, project) for hub in self.hubs for project in self.projects(hub)]
         return pairs
 
+    # -- Foundry resources and projects ----------------------------------------------------
+    @cached_property
+    def _target(self) -> Resource | None:
+        named = self.model.snapshot.target.get("hub")
+        return self.model.resource(str(named)) if named else None
+
+    @cached_property
+    def foundry_accounts(self) -> list[Resource]:
+        """The Foundry resources in scope: the one the snapshot targets, or the account of the
+        Foundry project it targets; with a hub as its target, or none, every Foundry resource
+        in the snapshot that holds projects (a snapshot may hold a hub and a Foundry resource
+        side by side). A target that is missing gives none."""
+        target = self._target
+        if target is not None and target.type == types.COGNITIVE_ACCOUNT:
+            return [target]
+        if target is not None and target.type == types.COGNITIVE_PROJECT:
+            account = self.resource(target.parent_id)
+            return [account] if account is not None else []
+        if self.model.snapshot.target.get("hub") and target is None:
+            return []
+        return [
+            account
+            for account in self.model.of_type(types.COGNITIVE_ACCOUNT)
+            if self.model.foundry_projects_of(account)
+        ]
+
+    def foundry_projects(self, account: Resource | None = None) -> list[Resource]:
+        """The Foundry projects in scope, of one account or of every account in scope: all of
+        an account's, or the one the snapshot targets (by id, or by name with --project)."""
+        target = self._target
+        only = target.key if target is not None and target.type == types.COGNITIVE_PROJECT else None
+        found: list[Resource] = []
+        for owner in [account] if account is not None else self.foundry_accounts:
+            for project in self.model.foundry_projects_of(owner):
+                if only is not None and project.key != only:
+                    continue
+                if self.target_project and project.name.lower() != self.target_project:
+                    continue
+                found.append(project)
+        return found
+
+    def foundry_workspaces(self) -> list[tuple[Resource, Resource]]:
+        """(account, workspace) for every Foundry resource and project in scope, accounts
+        first: the Foundry counterpart of workspaces()."""
+        pairs = [(account, account) for account in self.foundry_accounts]
+        pairs += [
+            (a, project) for a in self.foundry_accounts for project in self.foundry_projects(a)
+        ]
+        return pairs
+
     def resource(self, resource_id: str | None) -> Resource | None:
         return self.model.resource(resource_id)
 
@@ -236,17 +286,26 @@ class CheckContext:
     def all_connections(self) -> list[Connection]:
         return self.memo(
             "all connections",
-            lambda: [c for _, workspace in self.workspaces() for c in self.connections(workspace)],
+            lambda: [
+                c
+                for _, workspace in [*self.workspaces(), *self.foundry_workspaces()]
+                for c in self.connections(workspace)
+            ],
         )
 
     def usable_connections(self, workspace: Resource) -> list[Connection]:
-        """Connections usable inside a workspace: its own, plus for a project the hub's shared
-        connections."""
+        """Connections usable inside a workspace: its own, plus for a project the shared
+        connections of its hub (or of its Foundry resource)."""
         found = self.connections(workspace)
-        if workspace.is_hub_project:
-            hub = self.resource(workspace.prop("hubResourceId"))
-            if hub is not None:
-                found += [c for c in self.connections(hub) if c.shared]
+        owner = (
+            self.resource(workspace.prop("hubResourceId"))
+            if workspace.is_hub_project
+            else self.resource(workspace.parent_id)
+            if workspace.type == types.COGNITIVE_PROJECT
+            else None
+        )
+        if owner is not None:
+            found += [c for c in self.connections(owner) if c.shared]
         return found
 
     def target_of(self, connection: Connection) -> Resource | None:
@@ -397,12 +456,7 @@ class CheckContext:
         if owner.is_hub:
             return [p for hub in self.hubs if hub.key == owner.key for p in self.projects(hub)]
         if owner.type == types.COGNITIVE_ACCOUNT:
-            prefix = owner.key + "/projects/"
-            return [
-                r
-                for r in self.model.of_type(types.COGNITIVE_PROJECT)
-                if r.key.startswith(prefix) and "/" not in r.key[len(prefix) :]
-            ]
+            return self.foundry_projects(owner)
         return []
 
     def assignments_at(self, resource: Resource) -> list[Assignment]:

@@ -11,6 +11,7 @@ from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
 from diagnose.model.cosmos import CosmosIndex
 from diagnose.model.resources import (
+    COGNITIVE_PROJECT,
     CONNECTION_TYPES,
     SUBSCRIPTION,
     WORKSPACE,
@@ -46,7 +47,11 @@ class Model:
         """A copy with one resource replaced (same id), sharing the authorization index."""
         clone = object.__new__(Model)
         clone.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if k not in ("hubs", "_connections_by_parent", "_children_by_parent")
+            }
         )
         clone.resources = dict(self.resources)
         resource = Resource.from_arm(raw)
@@ -85,6 +90,24 @@ class Model:
 
     def connections_of(self, parent: Resource) -> list[Resource]:
         return list(self._connections_by_parent.get(parent.key, ()))
+
+    @cached_property
+    def _children_by_parent(self) -> dict[tuple[str, str], list[Resource]]:
+        index: dict[tuple[str, str], list[Resource]] = {}
+        for resource in self.resources.values():
+            if "/" in resource.type:
+                index.setdefault((scope_key(resource.parent_id), resource.type), []).append(
+                    resource
+                )
+        return index
+
+    def children_of(self, parent: Resource, child_type: str) -> list[Resource]:
+        """The snapshot's child resources of one type directly under a resource (a Foundry
+        resource's projects, a project's capability hosts), in the snapshot's order."""
+        return list(self._children_by_parent.get((parent.key, child_type.lower()), ()))
+
+    def foundry_projects_of(self, account: Resource) -> list[Resource]:
+        return self.children_of(account, COGNITIVE_PROJECT)
 
     @property
     def cosmos(self) -> CosmosIndex:

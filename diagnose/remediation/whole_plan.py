@@ -236,9 +236,9 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
     if authorization is model.authorization and not raws:
         return model
     clone = object.__new__(Model)
-    clone.__dict__.update(
-        {k: v for k, v in model.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
-    )
+    # the indexes of resources (the copy's differ) are built again on use
+    stale = ("hubs", "_connections_by_parent", "_children_by_parent")
+    clone.__dict__.update({k: v for k, v in model.__dict__.items() if k not in stale})
     if raws:
         clone.resources = dict(model.resources)
         for key, raw in raws.items():
