@@ -635,6 +635,154 @@ def _acr001_pass_second() -> Fixture:
     return f
 
 
+# AGT002 -------------------------------------------------------------------------------------------
+COSMOS = f"{P}/Microsoft.DocumentDB/databaseAccounts/cosmos-agents"
+COSMOS_MEMORY = f"{COSMOS}/dbs/enterprise_memory"
+COSMOS_WRITER = arm.guid("check-fixtures:cosmos-agents-writer")
+
+
+def _agent_setup(f: Fixture, *, on_account: bool = False, granted: bool = True) -> None:
+    """Standard agent setup of the Foundry project: its capability host keeps threads through
+    the connection 'conn-cosmos' in Cosmos DB account 'cosmos-agents' (disableLocalAuth, its two
+    built-in SQL role definitions listed), and the project's identity holds Cosmos DB Built-in
+    Data Contributor on the enterprise_memory database (`granted`). `on_account`: the host and
+    the connection are the Foundry resource's defaults, the connection found by its endpoint."""
+    f.add(arm.cosmos_account(COSMOS, disableLocalAuth=True))
+    for definition in arm.cosmos_builtin_definitions(COSMOS):
+        f.add(definition)
+    parent = FOUNDRY if on_account else FOUNDRY_PROJECT
+    types = "Microsoft.CognitiveServices/accounts" + ("" if on_account else "/projects")
+    link = connection(
+        parent,
+        "conn-cosmos",
+        "CosmosDB",
+        "AAD",
+        "https://cosmos-agents.documents.azure.com:443/",
+        None if on_account else COSMOS,
+    )
+    link["type"] = f"{types}/connections"
+    f.add(link)
+    f.add(
+        arm.resource(
+            f"{parent}/capabilityHosts/caphost-agents",
+            f"{types}/capabilityHosts",
+            properties={
+                "capabilityHostKind": "Agents",
+                "threadStorageConnections": ["conn-cosmos"],
+                "provisioningState": "Succeeded",
+            },
+        )
+    )
+    if granted:
+        f.add(
+            arm.cosmos_sql_role_assignment(
+                COSMOS, FPROJ_MI, arm.COSMOS_DATA_CONTRIBUTOR, COSMOS_MEMORY
+            )
+        )
+
+
+@scenario(
+    "AGT002",
+    "fail",
+    "The Foundry project's capability host keeps agent threads in Cosmos DB, and the project's "
+    "identity holds no Cosmos DB SQL role assignment there.",
+)
+def _agt002_fail() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f, granted=False)
+    return f
+
+
+@scenario(
+    "AGT002",
+    "fail-sibling-database",
+    "Cosmos DB Built-in Data Contributor at /dbs/enterprise_memory2, a database whose name only "
+    "starts like enterprise_memory: a path prefix counts by whole segments.",
+)
+def _agt002_fail_sibling() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f, granted=False)
+    f.add(
+        arm.cosmos_sql_role_assignment(
+            COSMOS, FPROJ_MI, arm.COSMOS_DATA_CONTRIBUTOR, f"{COSMOS}/dbs/enterprise_memory2"
+        )
+    )
+    return f
+
+
+@scenario(
+    "AGT002",
+    "pass",
+    "The project's identity holds Cosmos DB Built-in Data Contributor on the enterprise_memory "
+    "database, as a Cosmos DB SQL role assignment.",
+)
+def _agt002_pass() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f)
+    return f
+
+
+@scenario(
+    "AGT002",
+    "pass-account-defaults",
+    "The project has no capability host of its own: the Foundry resource's names an account "
+    "connection found by its documents.azure.com endpoint; the SQL role assignment's scope is "
+    "written relative to the account (/dbs/enterprise_memory), as the CLI accepts it.",
+)
+def _agt002_pass_account() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f, on_account=True, granted=False)
+    f.add(
+        arm.cosmos_sql_role_assignment(
+            COSMOS, FPROJ_MI, arm.COSMOS_DATA_CONTRIBUTOR, "/dbs/enterprise_memory"
+        )
+    )
+    return f
+
+
+@scenario(
+    "AGT002",
+    "trap-custom-wildcard",
+    "The project's identity holds a custom Cosmos DB SQL role at the account scope whose "
+    "dataActions are readMetadata and the wildcard sqlDatabases/containers/*: it covers every "
+    "item action in enterprise_memory.",
+)
+def _agt002_trap_wildcard() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f, granted=False)
+    f.add(
+        arm.cosmos_sql_role_definition(
+            COSMOS,
+            COSMOS_WRITER,
+            "Agents thread writer",
+            [
+                "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/*",
+            ],
+        )
+    )
+    f.add(arm.cosmos_sql_role_assignment(COSMOS, FPROJ_MI, COSMOS_WRITER, COSMOS))
+    return f
+
+
+@scenario(
+    "AGT002",
+    "unknown-assignments-not-read",
+    "The Cosmos DB account's SQL role assignments could not be read (403): whether the project's "
+    "identity holds a data role there cannot be told.",
+)
+def _agt002_unknown() -> Fixture:
+    f = base(foundry=True)
+    _agent_setup(f, granted=False)
+    f.errors.append(
+        arm.read_error(
+            f"{COSMOS}/sqlRoleAssignments",
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/read",
+        )
+    )
+    return f
+
+
 # CFG001 -------------------------------------------------------------------------------------------
 @scenario(
     "CFG001", "fail", "An Entra ID connection uses a Search service still in API-key-only mode."

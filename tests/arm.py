@@ -299,3 +299,100 @@ def read_error(
         "code": code,
         "message": message,
     }
+
+
+# -- Cosmos DB SQL RBAC (data plane: not Azure RBAC) ---------------------------------------------
+COSMOS_DATA_READER = "00000000-0000-0000-0000-000000000001"
+COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+
+
+def cosmos_account(resource_id: str, **properties: Any) -> dict[str, Any]:
+    """A Cosmos DB (NoSQL) account as ARM returns it from GET."""
+    name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+    return resource(
+        resource_id,
+        "Microsoft.DocumentDB/databaseAccounts",
+        kind="GlobalDocumentDB",
+        properties={
+            "provisioningState": "Succeeded",
+            "documentEndpoint": f"https://{name}.documents.azure.com:443/",
+            "databaseAccountOfferType": "Standard",
+            "disableLocalAuth": False,
+            "publicNetworkAccess": "Enabled",
+            **properties,
+        },
+    )
+
+
+def cosmos_sql_role_definition(
+    account_id: str,
+    role: str,
+    name: str,
+    data_actions: Sequence[str],
+    *,
+    not_data_actions: Sequence[str] = (),
+    builtin: bool = False,
+    scopes: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A SQL role definition of a Cosmos DB account (`role`: its GUID)."""
+    return {
+        "id": f"{account_id}/sqlRoleDefinitions/{role}",
+        "name": role,
+        "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+        "properties": {
+            "roleName": name,
+            "type": "BuiltInRole" if builtin else "CustomRole",
+            "assignableScopes": list(scopes or [account_id]),
+            "permissions": [
+                {"dataActions": list(data_actions), "notDataActions": list(not_data_actions)}
+            ],
+        },
+    }
+
+
+def cosmos_builtin_definitions(account_id: str) -> list[dict[str, Any]]:
+    """The two built-in SQL role definitions, as Azure lists them for every account."""
+    db = "Microsoft.DocumentDB/databaseAccounts"
+    return [
+        cosmos_sql_role_definition(
+            account_id,
+            COSMOS_DATA_READER,
+            "Cosmos DB Built-in Data Reader",
+            [
+                f"{db}/readMetadata",
+                f"{db}/sqlDatabases/containers/executeQuery",
+                f"{db}/sqlDatabases/containers/readChangeFeed",
+                f"{db}/sqlDatabases/containers/items/read",
+            ],
+            builtin=True,
+            scopes=["/"],
+        ),
+        cosmos_sql_role_definition(
+            account_id,
+            COSMOS_DATA_CONTRIBUTOR,
+            "Cosmos DB Built-in Data Contributor",
+            [
+                f"{db}/readMetadata",
+                f"{db}/sqlDatabases/containers/*",
+                f"{db}/sqlDatabases/containers/items/*",
+            ],
+            builtin=True,
+            scopes=["/"],
+        ),
+    ]
+
+
+def cosmos_sql_role_assignment(
+    account_id: str, principal_id: str, role: str, scope: str = ""
+) -> dict[str, Any]:
+    """A SQL role assignment of a Cosmos DB account: `role` a definition GUID (or full id),
+    `scope` a full ARM path under the account (default: the account)."""
+    definition = role if role.startswith("/") else f"{account_id}/sqlRoleDefinitions/{role}"
+    scope = scope or account_id
+    name = guid(f"sqlra:{scope}:{principal_id}:{definition}")
+    return {
+        "id": f"{account_id}/sqlRoleAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+        "properties": {"roleDefinitionId": definition, "scope": scope, "principalId": principal_id},
+    }

@@ -264,6 +264,16 @@ def apply_fix(data: dict[str, Any], fix: Remediation) -> None:
             a for a in data["roleAssignments"] if a["id"].lower() != fix.resource.lower()
         ]
         assert len(data["roleAssignments"]) == before - 1, "the fix names no assignment"
+    elif fix.kind == "cosmosSqlRoleAssignment":
+        # a child resource of the account, as Azure lists it (not Azure RBAC)
+        assert fix.resource and fix.scope and fix.principal_id and fix.role_definition_id
+        accounts = [r for r in data["resources"] if scope_key(r["id"]) == scope_key(fix.resource)]
+        assert len(accounts) == 1, f"the fix names {fix.resource}, which is not in the snapshot"
+        data["resources"].append(
+            arm.cosmos_sql_role_assignment(
+                accounts[0]["id"], fix.principal_id, fix.role_definition_id, fix.scope
+            )
+        )
     elif fix.kind == "configuration":
         assert fix.resource and fix.setting and fix.setting != "denyAssignment"
         items = [r for r in data["resources"] if scope_key(r["id"]) == scope_key(fix.resource)]
@@ -375,6 +385,10 @@ def _assert_first_fix(finding: Finding, expect: Expect) -> None:
         elif expect.fix == "denyAssignment":
             assert first.kind == "configuration" and first.setting == "denyAssignment"
             assert not first.verified, "a deny assignment cannot be changed from here"
+        elif expect.fix == "cosmosSqlRoleAssignment":
+            assert first.kind == expect.fix and first.verified, first.verification
+            assert finding.principal is not None and first.principal_id == finding.principal.id
+            assert scope_key(first.resource or "") == scope_key(finding.resource)
         else:
             assert first.kind == "configuration"
             assert first.setting == expect.fix

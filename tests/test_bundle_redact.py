@@ -25,6 +25,7 @@ from diagnose.bundle.redact import (
     restore_json,
     restore_text,
 )
+from diagnose.bundle.redact.identifiers import COSMOS_BUILTIN_SQL_ROLES
 from diagnose.catalog import builtin_role_definitions
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
@@ -672,7 +673,8 @@ def identifiers_of(data: dict[str, Any]) -> set[str]:
         if entry.get("appId") != AZURE_ML_APP:
             found.add(entry.get("displayName") or "")
         found.add(entry.get("userPrincipalName") or "")
-    return {f for f in found if len(f) >= 4 and f.lower() not in STOPWORDS | KEEP_SEGMENTS}
+    kept = STOPWORDS | KEEP_SEGMENTS | COSMOS_BUILTIN_SQL_ROLES  # the last: names in resource ids
+    return {f for f in found if len(f) >= 4 and f.lower() not in kept}
 
 
 @pytest.mark.parametrize(

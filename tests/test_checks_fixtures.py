@@ -51,11 +51,16 @@ ANA, CARA, FINN, GUS = "Ana Alvarez", "Cara Creator", "Finn Foundry", "Gus Lead"
 HUB_MI, UAMI, AOAI_MI, SEARCH_MI = "hub-fixture", "id-hub-fixture", "aoai-chat", "srch-fixture"
 HUB, PROJECT, SEARCH, AOAI = "hub-fixture", "proj-alpha", "srch-fixture", "aoai-chat"
 ST_HUB, ST_DATA, KV_CMK = "sthubfixture", "stdatafixture", "kv-cmk-fixture"
+COSMOS, FPROJ, COSMOS_FIX = "cosmos-agents", "fproj-agents", "cosmosSqlRoleAssignment"
 
 # What each failing, warning or unknown fixture must produce, from the docs (GUIDE section 4 and
 # the seed page), not from the fixtures.
 EXPECTED: dict[str, Expect] = {
     "ACR001/fail": role(FAIL, UAMI, "crhubfixture", arm.ACR_PULL),
+    # Cosmos DB data access is Cosmos SQL RBAC: the Built-in Data Contributor on the database.
+    "AGT002/fail": setting(COSMOS, COSMOS_FIX, FPROJ, cause=Cause.MISSING_ROLE),
+    "AGT002/fail-sibling-database": setting(COSMOS, COSMOS_FIX, FPROJ, cause=Cause.MISSING_ROLE),
+    "AGT002/unknown-assignments-not-read": unknown(COSMOS, FPROJ),
     "CFG001/fail": setting(SEARCH, "properties.authOptions"),
     "CFG001/unknown-auth-options-missing": unknown(SEARCH),
     "CFG002/fail": setting("conn-aoai", "properties.authType"),

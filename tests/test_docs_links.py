@@ -109,6 +109,18 @@ VERIFIED: dict[str, tuple[str, str]] = {
         "(2025-06-18; split out of storage-network-security, which now links it as 'Create a "
         "resource instance network rule for Azure Storage')",
     ),
+    "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup": (
+        "Set up standard agent resources for Foundry Agent Service",
+        "azure-ai-docs articles/foundry/agents/concepts/standard-agent-setup.md (2026-02-13); "
+        "served by Learn; its Phase 5 names Cosmos DB Built-in Data Contributor on the "
+        "enterprise_memory database for the project managed identity",
+    ),
+    "https://learn.microsoft.com/azure/cosmos-db/nosql/security/"
+    "how-to-grant-data-plane-role-based-access": (
+        "Use data plane role-based access control with Azure Cosmos DB for NoSQL",
+        "azure-databases-docs articles/cosmos-db/nosql/security/"
+        "how-to-grant-data-plane-role-based-access.md; served by Learn",
+    ),
 }
 
 # Any mention of a Microsoft Learn (or its retired docs.microsoft.com) address, scheme or not.

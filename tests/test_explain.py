@@ -79,6 +79,13 @@ REAL_MESSAGES = {
         "Network Service does not have permission to check resource "
         f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso"
     ),
+    "Cosmos DB: request blocked by RBAC (403, substatus 5301)": (
+        "Response status code does not indicate success: Forbidden (403); Substatus: 5301; "
+        "ActivityId: 0d7e5c9a-1b2c-4d3e-8f90-a1b2c3d4e5f6; Reason: (Request blocked by Auth "
+        f"cosmos-agents : Request is blocked because principal [{OID}] does not have required "
+        "RBAC permissions to perform action [Microsoft.DocumentDB/databaseAccounts/readMetadata] "
+        "on resource [dbs/enterprise_memory]. Learn more: https://aka.ms/cosmos-native-rbac.)"
+    ),
     "AI services firewall or private endpoint": (
         '{"error":{"code":"AuthenticationFailed","message":"Traffic is not from an approved '
         'private endpoint."}}'

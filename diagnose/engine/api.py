@@ -150,6 +150,10 @@ class RemediationKind(StrEnum):
     ACTIVATE_ELIGIBLE = "activateEligible"
     CONFIGURATION = "configuration"
     REMOVE_ASSIGNMENT = "removeAssignment"
+    COSMOS_SQL_ROLE_ASSIGNMENT = "cosmosSqlRoleAssignment"
+    """A Cosmos DB SQL role assignment (data plane, not Azure RBAC): principal_id,
+    role_definition_id (the SQL role definition), resource (the account), scope (a path in it);
+    see diagnose.remediation.cosmos."""
 
 
 class Commands(Mapping[str, str]):

@@ -9,6 +9,7 @@ from typing import Any
 from diagnose.arm.scopes import ScopeTree, scope_key, subscription_of
 from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
+from diagnose.model.cosmos import CosmosIndex
 from diagnose.model.resources import (
     COGNITIVE_PROJECT,
     CONNECTION_TYPES,
@@ -107,3 +108,19 @@ class Model:
 
     def foundry_projects_of(self, account: Resource) -> list[Resource]:
         return self.children_of(account, COGNITIVE_PROJECT)
+
+    @property
+    def cosmos(self) -> CosmosIndex:
+        """The Cosmos DB accounts with their SQL RBAC (diagnose.model.cosmos), built on first
+        use; a copy whose resources or read errors differ (with_resource, a plan applied)
+        builds its own."""
+        found: CosmosIndex | None = self.__dict__.get("_cosmos")
+        if (
+            found is None
+            or found.resources is not self.resources
+            or found.errors is not self.authorization.errors
+        ):
+            found = self.__dict__["_cosmos"] = CosmosIndex(
+                self.resources, self.authorization.errors
+            )
+        return found

@@ -3,7 +3,8 @@
 `diagnose.remediation.languages` renders.
 
 The forms live beside their kinds: the role kinds in `roles`, configuration in `settings`
-(whose docstring lists the settings with a form of their own).
+(whose docstring lists the settings with a form of their own), a Cosmos DB SQL role assignment
+in `cosmos`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from diagnose.engine.api import Remediation, RemediationKind
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.roles import RoleActivation, RoleGrant, RoleRemoval
 from diagnose.remediation.settings import SettingFix, setting_fix
 
-Fix: TypeAlias = RoleGrant | RoleActivation | RoleRemoval | SettingFix
+Fix: TypeAlias = RoleGrant | RoleActivation | RoleRemoval | SettingFix | CosmosSqlGrant
 """Every form a language renders; a language's `match` over it ends in assert_never, so mypy
 names the language that misses a new form."""
 
@@ -24,6 +26,7 @@ _FIELDS = {
     RemediationKind.ACTIVATE_ELIGIBLE: _ROLE_FIELDS,
     RemediationKind.REMOVE_ASSIGNMENT: _ROLE_FIELDS,
     RemediationKind.CONFIGURATION: ("resource", "setting"),
+    RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT: (*_ROLE_FIELDS, "resource"),
 }
 """The fields each kind cannot do without."""
 
@@ -44,4 +47,6 @@ def classify(remediation: Remediation) -> Fix:
         return RoleActivation.of(remediation)
     if kind == RemediationKind.REMOVE_ASSIGNMENT:
         return RoleRemoval.of(remediation)
+    if kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+        return CosmosSqlGrant.of(remediation)
     return setting_fix(remediation)

@@ -11,7 +11,10 @@ The engine runs the checks and hands each shortfall here (it takes a `FixPlan` a
 - an eligible-only role: its activation, proven the same way;
 - a deny assignment: who can change it (nothing to prove from here);
 - a check's own configuration fix: proven by re-running the check on a copy of the snapshot
-  with the setting changed.
+  with the setting changed;
+- a check's own Cosmos DB SQL role assignment: proven on a copy of the snapshot with the
+  assignment added, by the Cosmos DB evaluator (the data actions it must grant are granted) and
+  by re-running the check.
 
 Every fix is then rendered in every fix language (`commands`), once per distinct fix.
 """
@@ -39,7 +42,7 @@ from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.commands import commands_for
 from diagnose.remediation.planner import Planner, RoleChoice, ScopeProviders
-from diagnose.remediation.proof import prove_configuration, prove_requirement
+from diagnose.remediation.proof import prove_configuration, prove_cosmos, prove_requirement
 from diagnose.remediation.roles import CustomRole
 
 
@@ -248,6 +251,20 @@ class FixPlan:
                     if verified
                     else "not verified: with this setting changed on a copy of the snapshot the "
                     "finding remains",
+                )
+            elif fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+                verified = prove_cosmos(self.model, fix, still_failing)
+                fix = dataclasses.replace(
+                    fix,
+                    verified=verified,
+                    verification=(
+                        "verified: with this SQL role assignment added to a copy of the "
+                        "snapshot, Cosmos DB grants the data actions and "
+                        f"{info.id} no longer reports it"
+                    )
+                    if verified
+                    else "not verified: with this SQL role assignment added to a copy of the "
+                    "snapshot, the data actions are still not all granted or the finding remains",
                 )
             elif (
                 fix.kind in (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)

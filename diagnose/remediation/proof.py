@@ -1,7 +1,8 @@
 """Proof of one fix: it is applied to a copy of the snapshot and the requirement (or check)
-re-run; it is proven alone when the finding disappears. Whether the report calls it `verified`
-is the whole-plan check's answer (diagnose.remediation.whole_plan): every step applied
-together, every check run again."""
+re-run; it is proven alone when the finding disappears (a Cosmos DB SQL role assignment: when,
+besides, the Cosmos DB evaluator says the data actions it must grant are granted). Whether the
+report calls it `verified` is the whole-plan check's answer (diagnose.remediation.whole_plan):
+every step applied together, every check run again."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from diagnose.engine.requirements import evaluate
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
 from diagnose.model.roles import RoleDefinition
+from diagnose.rbac.cosmos import CosmosEvaluator
 from diagnose.rbac.evaluator import Evaluator
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.roles import CustomRole
 
 _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)
@@ -112,3 +115,38 @@ def prove_configuration(
         return False
     patched = patched_model(model, fix.resource, fix.setting, fix.value)
     return patched is not None and not still_failing(patched)
+
+
+def cosmos_grant(fix: Remediation) -> CosmosSqlGrant | None:
+    """The Cosmos DB SQL role assignment a fix makes, None when it makes none (another kind,
+    or one that lacks what it needs)."""
+    if fix.kind != RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+        return None
+    if not (fix.principal_id and fix.role_definition_id and fix.scope and fix.resource):
+        return None
+    try:
+        return CosmosSqlGrant.of(fix)
+    except ValueError:
+        return None
+
+
+def cosmos_assignments_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
+    """The SQL role assignment objects (ARM shape, children of their Cosmos DB accounts) the
+    fixes make."""
+    return [grant.arm() for grant in map(cosmos_grant, remediations) if grant is not None]
+
+
+def prove_cosmos(model: Model, fix: Remediation, still_failing: Callable[[Model], bool]) -> bool:
+    """Whether a Cosmos DB SQL role assignment does what it is for: added to a copy of the
+    snapshot, the Cosmos DB evaluator says its principal holds every data action the fix names
+    (`value.dataActions`) where they are needed (`value.neededAt`, else its own scope), granted
+    and not unknown, and the check no longer reports the finding."""
+    grant = cosmos_grant(fix)
+    if grant is None or not grant.data_actions or model.cosmos.account(grant.account.raw) is None:
+        return False
+    patched = model.with_resource(grant.arm())
+    evaluator = CosmosEvaluator(patched.cosmos, patched.authorization.directory)
+    decisions = evaluator.check_all(
+        grant.principal, grant.account.raw, grant.needed_at, grant.data_actions
+    )
+    return all(d.allowed for d in decisions) and not still_failing(patched)

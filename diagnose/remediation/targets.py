@@ -35,6 +35,7 @@ _BICEP_VERSIONS = {
     types.CONTAINER_REGISTRY: "2023-07-01",
     types.APP_INSIGHTS: "2020-02-02",
     types.USER_ASSIGNED_IDENTITY: "2023-01-31",
+    types.COSMOS_ACCOUNT: "2024-11-15",
 }
 RESOURCE_TYPES: dict[str, tuple[str, str]] = {
     key: (types.CANONICAL[key], version) for key, version in _BICEP_VERSIONS.items()

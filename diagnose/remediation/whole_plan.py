@@ -10,8 +10,9 @@ checked as a whole (`converge`):
    choice beside its default, never applied with it), once each (`Remediation.dedupe_key`);
    a fix that weakens security (`settings.security_cost`) is no step but a note with its cost;
 2. every step that can be applied to a copy of the snapshot is (role assignments added, PIM
-   activations made active, settings changed, orphaned assignments removed); a step that
-   cannot (a deny assignment, a resource the snapshot lacks) is left out of the claim;
+   activations made active, settings changed, orphaned assignments removed, Cosmos DB SQL role
+   assignments added as children of their accounts); a step that cannot (a deny assignment, a
+   resource the snapshot lacks) is left out of the claim;
 3. the same checks run again on the copy, for the same creator and declarations; a finding
    that appears or remains brings its default fixes into the plan, and the round repeats, up
    to MAX_ROUNDS;
@@ -46,7 +47,13 @@ from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.proof import assignments_for, definitions_for, set_property
+from diagnose.remediation.proof import (
+    assignments_for,
+    cosmos_assignments_for,
+    cosmos_grant,
+    definitions_for,
+    set_property,
+)
 from diagnose.remediation.settings import security_cost
 
 MAX_ROUNDS = 4
@@ -167,6 +174,13 @@ def unprovable_reason(
         if fix.principal_id and fix.role_definition_id and fix.scope:
             return None
         return "it names no principal, role or scope to assign"
+    if fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+        grant = cosmos_grant(fix)
+        if grant is None:
+            return "it names no principal, SQL role, Cosmos DB account or path in it to assign"
+        if model.cosmos.account(grant.account.raw) is None:
+            return "the Cosmos DB account is not in the snapshot"
+        return None
     if fix.kind == RemediationKind.REMOVE_ASSIGNMENT:
         if assignment_ids is None:
             assignment_ids = frozenset(a.id.lower() for a in model.authorization.assignments)
@@ -217,12 +231,14 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
         authorization = authorization.with_assignments(
             [Assignment.from_arm(o) for o in added], roles
         )
+    for item in cosmos_assignments_for(fixes):
+        raws.setdefault(Resource.from_arm(item).key, item)
     if authorization is model.authorization and not raws:
         return model
     clone = object.__new__(Model)
-    clone.__dict__.update(
-        {k: v for k, v in model.__dict__.items() if k not in ("hubs", "_connections_by_parent")}
-    )
+    # the indexes of resources (the copy's differ) are built again on use
+    stale = ("hubs", "_connections_by_parent", "_children_by_parent")
+    clone.__dict__.update({k: v for k, v in model.__dict__.items() if k not in stale})
     if raws:
         clone.resources = dict(model.resources)
         for key, raw in raws.items():

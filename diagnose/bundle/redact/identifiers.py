@@ -28,13 +28,20 @@ FIRST_PARTY_APPS = frozenset(
 )
 
 
+COSMOS_BUILTIN_SQL_ROLES = frozenset(
+    {"00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"}
+)
+"""Cosmos DB's built-in SQL role definitions (Data Reader, Data Contributor): the same GUID in
+every account."""
+
+
 def well_known_guids(snapshot: dict[str, Any]) -> frozenset[str]:
     """GUIDs that identify nothing about a customer: built-in role definitions (from the
-    tool's catalog and those the snapshot marks BuiltInRole), All Principals, and the
-    first-party applications the checks look for."""
+    tool's catalog and those the snapshot marks BuiltInRole, and Cosmos DB's built-in SQL role
+    definitions), All Principals, and the first-party applications the checks look for."""
     from diagnose.catalog import builtin_role_definitions
 
-    found = {ALL_PRINCIPALS, *FIRST_PARTY_APPS}
+    found = {ALL_PRINCIPALS, *FIRST_PARTY_APPS, *COSMOS_BUILTIN_SQL_ROLES}
     found |= {str(d.get("name", "")).lower() for d in builtin_role_definitions()}
     for definition in snapshot.get("roleDefinitions") or ():
         if isinstance(definition, dict) and is_builtin_role(definition):

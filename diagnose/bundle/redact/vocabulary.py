@@ -61,7 +61,18 @@ HINT_WORDS = ("embed",)
 
 # Child names that are fixed by Azure, and types whose names are not the customer's.
 KEEP_SEGMENTS = frozenset(
-    {"default", "current", "latest", "$default", "$logs", "$web", "$root", "privatelink"}
+    {
+        "default",
+        "current",
+        "latest",
+        "$default",
+        "$logs",
+        "$web",
+        "$root",
+        "privatelink",
+        # the Cosmos DB database the Foundry agent service keeps threads in (AGT002 reads it)
+        "enterprise_memory",
+    }
 )
 KEEP_NAME_OF_TYPES = frozenset(
     {

@@ -10,7 +10,9 @@ the step's fix id.
 
 A custom role is a `Microsoft.Authorization/roleDefinitions` resource named by its GUID (its
 symbol from the GUID too), which its assignments depend on (export.shared_roles: declared once,
-however many steps assign it).
+however many steps assign it). A Cosmos DB SQL role assignment in the same resource group is a
+child (`parent`) of its account, declared `existing` like the other targets, named with the
+single-fix template's seed.
 
 Everything else stays as comments saying why, with the single-fix Bicep where there is one:
 assignments at another scope (deploy their own template), settings (a template can only merge
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.export import (
     SharedRole,
     Step,
@@ -34,7 +37,7 @@ from diagnose.remediation.export import (
 from diagnose.remediation.export.names import address, role_symbol
 from diagnose.remediation.languages import language_named
 from diagnose.remediation.languages.azcli import cli
-from diagnose.remediation.languages.bicep import _role_definition
+from diagnose.remediation.languages.bicep import _role_definition, cosmos_assignment_resource
 from diagnose.remediation.quoting import bicep, identifier
 from diagnose.remediation.roles import RoleActivation, RoleGrant, RoleRemoval
 from diagnose.remediation.settings import Setting
@@ -52,13 +55,12 @@ def _deployment_group(steps: Sequence[Step]) -> tuple[str, str] | None:
     counts: Counter[tuple[str, str]] = Counter()
     spelled: dict[tuple[str, str], tuple[str, str]] = {}
     for step in steps:
-        if isinstance(step.fix, RoleGrant) and held_back(step) is None:
-            key = _group_of(step.fix.scope)
+        if isinstance(step.fix, RoleGrant | CosmosSqlGrant) and held_back(step) is None:
+            where = _where(step.fix)
+            key = _group_of(where)
             if key is not None:
                 counts[key] += 1
-                spelled.setdefault(
-                    key, (step.fix.scope.subscription or "", step.fix.scope.resource_group or "")
-                )
+                spelled.setdefault(key, (where.subscription or "", where.resource_group or ""))
     if not counts:
         return None
     best = max(counts.values())
@@ -66,9 +68,21 @@ def _deployment_group(steps: Sequence[Step]) -> tuple[str, str] | None:
     return spelled[first]
 
 
+def _where(fix: RoleGrant | CosmosSqlGrant) -> Target:
+    """Where a grant is declared: its scope, or a Cosmos DB SQL role assignment's account."""
+    return fix.account if isinstance(fix, CosmosSqlGrant) else fix.scope
+
+
 def _cannot(step: Step, group: tuple[str, str] | None) -> str | None:
     """Why this template cannot deploy this step, None when it can (held_back aside)."""
     fix = step.fix
+    if isinstance(fix, CosmosSqlGrant):
+        if group is None or _group_of(fix.account) != (group[0].lower(), group[1].lower()):
+            return (
+                "its Cosmos DB account is outside this template's resource group: deploy its "
+                "own template (below) there"
+            )
+        return None
     if isinstance(fix, RoleGrant):
         where = _group_of(fix.scope)
         if group is None or where != (group[0].lower(), group[1].lower()):
@@ -152,7 +166,9 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     in_template = [
         step
         for step in steps
-        if step.fix is not None and cannot[step.number] is None and isinstance(step.fix, RoleGrant)
+        if step.fix is not None
+        and cannot[step.number] is None
+        and isinstance(step.fix, RoleGrant | CosmosSqlGrant)
     ]
     grants = [step for step in in_template if held[step.number] is None]
     numbers = {step.number for step in in_template}
@@ -179,14 +195,15 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
     principals: dict[str, tuple[str, str]] = {}  # lower id -> (param, id)
     targets: dict[str, tuple[str, Target]] = {}  # lower resource id -> (symbol, target)
     for step in in_template:
-        assert isinstance(step.fix, RoleGrant)
+        assert isinstance(step.fix, RoleGrant | CosmosSqlGrant)
         fix = step.fix
         key = fix.principal.lower()
         if held[step.number] is None:
             principals.setdefault(key, (identifier("principal", "", key), fix.principal))
-        if fix.scope.level == "resource":
-            rid = fix.scope.raw.lower()
-            targets.setdefault(rid, (identifier("target", fix.scope.leaf, rid), fix.scope))
+        where = _where(fix)
+        if where.level == "resource":
+            rid = where.raw.lower()
+            targets.setdefault(rid, (identifier("target", where.leaf, rid), where))
     for param, value in principals.values():
         lines += ["", "@description('The object id of a principal the plan assigns roles to')"]
         lines.append(f"param {param} string = {bicep(value)}")
@@ -206,12 +223,21 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
             lines += ["", *_shared_role(role, step)]
         lines += ["", *comment_lines("//", step.header())]
         reason = held[step.number] or cannot.get(step.number)
-        if step.number in numbers and isinstance(step.fix, RoleGrant):
+        if step.number in numbers and isinstance(step.fix, RoleGrant | CosmosSqlGrant):
             fix = step.fix
             known = principals.get(fix.principal.lower())
             principal = known[0] if known else bicep(fix.principal)
-            scope = targets.get(fix.scope.raw.lower()) if fix.scope.level == "resource" else None
-            block = _assignment(step, fix, principal, scope[0] if scope else None, role is not None)
+            if isinstance(fix, CosmosSqlGrant):
+                account = targets[fix.account.raw.lower()][0]
+                symbol = address("sqlra", fix.role_label, step.fix_id)
+                block = cosmos_assignment_resource(symbol, account, fix, principal)
+            else:
+                scope = (
+                    targets.get(fix.scope.raw.lower()) if fix.scope.level == "resource" else None
+                )
+                block = _assignment(
+                    step, fix, principal, scope[0] if scope else None, role is not None
+                )
             if reason is None:
                 lines += block
             else:  # uncommented, it deploys within this template

@@ -126,6 +126,7 @@ _MODULES = {
     "AzCognitiveServicesAccount": "Az.CognitiveServices",
     "AzStorageAccount": "Az.Storage",
     "AzStorageAccountNetworkRuleSet": "Az.Storage",
+    "AzCosmosDBSqlRoleAssignment": "Az.CosmosDB",
     "AzContext": "Az.Accounts",
     "AzRestMethod": "Az.Accounts",
 }

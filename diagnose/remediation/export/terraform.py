@@ -7,7 +7,9 @@ the resource type's API version). Resource names come from the step's fix id, so
 stays the same from one run to the next and no two steps share one.
 
 A custom role is an `azurerm_role_definition` named from its GUID, which its assignments
-refer to (export.shared_roles: created once, however many steps assign it).
+refer to (export.shared_roles: created once, however many steps assign it). A Cosmos DB SQL role
+assignment is an `azurerm_cosmosdb_sql_role_assignment`, its principal a variable like the
+others.
 
 Everything else stays as comments saying why, with the single-fix Terraform where there is
 one: removals (delete the block that manages the assignment), settings of a resource type
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.export import (
     SharedRole,
     Step,
@@ -34,6 +37,7 @@ from diagnose.remediation.languages.terraform import (
     _azapi_update,
     _role_definition,
     activation_resource,
+    cosmos_resource,
 )
 from diagnose.remediation.quoting import hcl, identifier
 from diagnose.remediation.roles import (
@@ -62,7 +66,7 @@ def _patch(fix: Setting) -> tuple[str, Any] | None:
 def _cannot(step: Step) -> str | None:
     """Why this configuration cannot apply this step, None when it can (held_back aside)."""
     fix = step.fix
-    if isinstance(fix, RoleGrant | RoleActivation):
+    if isinstance(fix, RoleGrant | RoleActivation | CosmosSqlGrant):
         return None
     if isinstance(fix, RoleRemoval):
         return (
@@ -124,6 +128,8 @@ def _block(step: Step, principal: str, shared: bool) -> list[str]:
     fix = step.fix
     if isinstance(fix, RoleGrant | RoleActivation):
         return _role_block(step, fix, principal, shared)
+    if isinstance(fix, CosmosSqlGrant):
+        return cosmos_resource(address("sqlra", fix.role_label, step.fix_id), fix, principal)
     assert isinstance(fix, Setting)
     patch = _patch(fix)
     assert patch is not None
@@ -191,7 +197,7 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
 
     variables: dict[str, tuple[str, str]] = {}  # lower id -> (variable, id)
     for step in applied:
-        if isinstance(step.fix, RoleGrant | RoleActivation):
+        if isinstance(step.fix, RoleGrant | RoleActivation | CosmosSqlGrant):
             key = step.fix.principal.lower()
             variables.setdefault(key, (identifier("principal", "", key), step.fix.principal))
     for variable, value in variables.values():
@@ -218,7 +224,7 @@ def render_plan(steps: Sequence[Step], hub: str) -> tuple[str, int]:
         fix = step.fix
         if step.number in numbers:
             principal = ""
-            if isinstance(fix, RoleGrant | RoleActivation):
+            if isinstance(fix, RoleGrant | RoleActivation | CosmosSqlGrant):
                 known = variables.get(fix.principal.lower())
                 principal = f"var.{known[0]}" if known else hcl(fix.principal)
             block = _block(step, principal, role is not None)

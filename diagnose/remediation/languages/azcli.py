@@ -10,6 +10,10 @@ removeAssignment `az role assignment delete --ids ASSIGNMENT-ID` (without the id
                  ID --role GUID --scope SCOPE`).
 configuration    the service's own command where there is one, else `az resource update --ids
                  ID --set 'PATH=<value as JSON>'`.
+cosmosSqlRoleAssignment
+                 `az cosmosdb sql role assignment create --account-name A --resource-group G
+                 --subscription S --scope PATH --principal-id ID --role-definition-id GUID`,
+                 the path relative to the account ("/dbs/<db>").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.quoting import bash
@@ -193,6 +198,19 @@ def _trusted_services(fix: TrustedServices) -> str:
     return text([*comments("#", fix.notes), command])
 
 
+def cosmos_assignment(fix: CosmosSqlGrant) -> str:
+    """The Cosmos DB SQL role assignment alone."""
+    return cli(
+        "az cosmosdb sql role assignment create",
+        ("--account-name", fix.account.leaf),
+        ("--resource-group", fix.account.resource_group or ""),
+        ("--subscription", fix.account.subscription or ""),
+        ("--scope", fix.path),
+        ("--principal-id", fix.principal),
+        ("--role-definition-id", fix.role_guid),
+    )
+
+
 def render(fix: Fix) -> str:
     """The fix as an Azure CLI command (bash), after its summary as comments."""
     match fix:
@@ -266,6 +284,8 @@ def render(fix: Fix) -> str:
             )
         case DenyAssignment():
             return text([*comments("#", fix.notes), deny_assignment_command(fix)])
+        case CosmosSqlGrant():
+            return text([*comments("#", fix.notes), cosmos_assignment(fix)])
         case GenericSetting():
             return text(
                 [

@@ -11,6 +11,10 @@ activateEligible `Microsoft.Authorization/roleAssignmentScheduleRequests@2020-10
 removeAssignment a comment: a deployment cannot remove an assignment.
 configuration    a declaration to merge into the one that already manages the resource (deployed
                  on its own, a partial declaration would replace the resource's configuration).
+cosmosSqlRoleAssignment
+                 a resource-group deployment: the account declared `existing`, the
+                 `Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments` its child (`parent`),
+                 named `guid(<account id>, <principal>, <role GUID>, <path>)`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, assert_never
 
+from diagnose.remediation.cosmos import ASSIGNMENT_TYPE, COSMOS_API, CosmosSqlGrant
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.languages.azcli import cli, deny_assignment_command
@@ -314,6 +319,66 @@ def _activate(fix: RoleActivation) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# A Cosmos DB SQL role assignment: a child of the account
+
+
+def cosmos_assignment_resource(
+    symbol: str, account_symbol: str, fix: CosmosSqlGrant, principal: str
+) -> list[str]:
+    """The sqlRoleAssignments declaration, a child of the account declared `existing` as
+    `account_symbol`; `principal` is an expression (the id quoted, or a param of a whole-plan
+    export): the name's guid() seed is the same either way."""
+    return [
+        f"resource {symbol} '{ASSIGNMENT_TYPE}@{COSMOS_API}' = {{",
+        f"  parent: {account_symbol}",
+        f"  name: guid({account_symbol}.id, {principal}, {bicep(fix.role_guid)}, "
+        f"{bicep(fix.path)})",
+        "  properties: {",
+        f"    roleDefinitionId: {bicep(fix.role_definition_id)}",
+        f"    principalId: {principal}",
+        f"    scope: {bicep(fix.scope_id)}",
+        "  }",
+        "}",
+    ]
+
+
+def cosmos_account_symbol(fix: CosmosSqlGrant) -> str:
+    return identifier("target", fix.account.leaf, fix.account.raw)
+
+
+def cosmos_account_existing(fix: CosmosSqlGrant, symbol: str) -> list[str]:
+    canonical, version = fix.account.known or ("Microsoft.DocumentDB/databaseAccounts", COSMOS_API)
+    return [
+        f"resource {symbol} '{canonical}@{version}' existing = {{",
+        f"  name: {bicep(fix.account.name)}",
+        "}",
+    ]
+
+
+def _cosmos(fix: CosmosSqlGrant) -> str:
+    account = fix.account  # a resource in a resource group (CosmosSqlGrant.of)
+    deploy = cli(
+        "az deployment group create",
+        ("--subscription", account.subscription or ""),
+        ("--resource-group", account.resource_group or ""),
+        "--template-file main.bicep",
+    )
+    symbol = cosmos_account_symbol(fix)
+    assignment = identifier("sqlra", fix.role_label, fix.principal, fix.role_guid, fix.scope_id)
+    return text(
+        [
+            *comments("//", fix.notes),
+            "// Save as main.bicep and deploy:",
+            *comments("//", [deploy]),
+            "",
+            *cosmos_account_existing(fix, symbol),
+            "",
+            *cosmos_assignment_resource(assignment, symbol, fix, bicep(fix.principal)),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Configuration: a declaration to merge
 
 
@@ -413,6 +478,8 @@ def render(fix: Fix) -> str:
             )
         case GenericSetting():
             return _generic(fix)
+        case CosmosSqlGrant():
+            return _cosmos(fix)
         case _:
             assert_never(fix)
 

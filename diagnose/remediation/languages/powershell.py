@@ -7,6 +7,10 @@ activateEligible `New-AzRoleAssignmentScheduleRequest ... -RequestType SelfActiv
 removeAssignment `Remove-AzRoleAssignment -ObjectId ID -RoleDefinitionId GUID -Scope SCOPE`.
 configuration    the service's own cmdlet where there is one (after `Set-AzContext` when it
                  takes a resource group and name), else Get-AzResource/Set-AzResource.
+cosmosSqlRoleAssignment
+                 `New-AzCosmosDBSqlRoleAssignment -AccountName A -ResourceGroupName G
+                 -RoleDefinitionId GUID -Scope PATH -PrincipalId ID` after `Set-AzContext`, the
+                 path relative to the account ("/dbs/<db>").
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.quoting import powershell
@@ -265,6 +270,20 @@ def _setting_lines(fix: Setting) -> list[str]:
             return _generic_lines(fix)
 
 
+def _cosmos_lines(fix: CosmosSqlGrant) -> list[str]:
+    return [
+        f"Set-AzContext -Subscription {powershell(fix.account.subscription or '')} | Out-Null",
+        _ps(
+            "New-AzCosmosDBSqlRoleAssignment",
+            ("-AccountName", powershell(fix.account.leaf)),
+            ("-ResourceGroupName", powershell(fix.account.resource_group or "")),
+            ("-RoleDefinitionId", powershell(fix.role_guid)),
+            ("-Scope", powershell(fix.path)),
+            ("-PrincipalId", powershell(fix.principal)),
+        ),
+    ]
+
+
 def render(fix: Fix) -> str:
     """The fix as Azure PowerShell, after its summary (and notes) as comments."""
     match fix:
@@ -282,6 +301,8 @@ def render(fix: Fix) -> str:
             | DenyAssignment()
         ):
             return text([*comments("#", fix.notes), *_setting_lines(fix)])
+        case CosmosSqlGrant():
+            return text([*comments("#", fix.notes), *_cosmos_lines(fix)])
         case _:
             assert_never(fix)
 

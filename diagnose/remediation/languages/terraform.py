@@ -7,6 +7,9 @@ removeAssignment a comment: delete the block that manages the assignment, if any
 configuration    a block to merge into the azurerm block that already manages the resource, or,
                  for connections and the generic form, an `azapi_update_resource` that patches
                  in place (commented when the resource type's API version is unknown).
+cosmosSqlRoleAssignment
+                 `azurerm_cosmosdb_sql_role_assignment` with the full role definition id and
+                 the full path as its scope, named by a GUID derived from what it grants.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE
+from diagnose.remediation.cosmos import CosmosSqlGrant
 from diagnose.remediation.fixes import Fix
 from diagnose.remediation.languages import FixLanguage, comments, text, to_json
 from diagnose.remediation.languages.azcli import deny_assignment_command
@@ -214,6 +218,30 @@ def activation_resource(symbol: str, fix: RoleActivation, principal: str) -> lis
         "  }",
         "}",
     ]
+
+
+def cosmos_resource(symbol: str, fix: CosmosSqlGrant, principal: str) -> list[str]:
+    """The azurerm_cosmosdb_sql_role_assignment block; `principal` is an HCL expression (the id
+    quoted, or a variable of a whole-plan export)."""
+    return [
+        f'resource "azurerm_cosmosdb_sql_role_assignment" "{symbol}" {{',
+        *_attributes(
+            [
+                ("name", hcl(fix.name)),
+                ("resource_group_name", hcl(fix.account.resource_group or "")),
+                ("account_name", hcl(fix.account.leaf)),
+                ("role_definition_id", hcl(fix.role_definition_id)),
+                ("principal_id", principal),
+                ("scope", hcl(fix.scope_id)),
+            ]
+        ),
+        "}",
+    ]
+
+
+def _cosmos(fix: CosmosSqlGrant) -> str:
+    symbol = identifier("sqlra", fix.role_label, fix.principal, fix.role_guid, fix.scope_id)
+    return text([*comments("#", fix.notes), *cosmos_resource(symbol, fix, hcl(fix.principal))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,6 +444,8 @@ def render(fix: Fix) -> str:
             )
         case GenericSetting():
             return _generic(fix)
+        case CosmosSqlGrant():
+            return _cosmos(fix)
         case _:
             assert_never(fix)
 

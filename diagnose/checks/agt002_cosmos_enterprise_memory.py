@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from diagnose.arm.scopes import scope_key
+from diagnose.arm.types import ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    PrincipalRef,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
+from diagnose.engine.context import CheckContext, Connection, describe
+from diagnose.engine.errortexts import GUID
+from diagnose.model.cosmos import BUILTIN_DATA_CONTRIBUTOR, BUILTIN_DEFINITIONS, CosmosAccount
+from diagnose.model.resources import COGNITIVE_PROJECT, Resource
+from diagnose.rbac.cosmos import CosmosEvaluator, outcome_of
+from diagnose.rbac.decision import Decision, Outcome
+
+DATABASE = "enterprise_memory"
+PATH = f"/dbs/{DATABASE}"
+_DB = "Microsoft.DocumentDB/databaseAccounts"
+_ITEMS = f"{_DB}/sqlDatabases/containers/items"
+THREAD_ACTIONS = (
+    f"{_DB}/readMetadata",
+    f"{_ITEMS}/create",
+    f"{_ITEMS}/read",
+    f"{_ITEMS}/replace",
+    f"{_ITEMS}/upsert",
+    f"{_ITEMS}/delete",
+    f"{_DB}/sqlDatabases/containers/executeQuery",
+    f"{_DB}/sqlDatabases/containers/readChangeFeed",
+)
+"""What the agent service does in the enterprise_memory database with the project's identity:
+read the account's metadata, write, read, query and delete the items of its thread containers
+(the data actions of Cosmos DB Built-in Data Contributor, which the docs name)."""
+CONTRIBUTOR_NAME = BUILTIN_DEFINITIONS[BUILTIN_DATA_CONTRIBUTOR][0]
+DOCS_AGENT_SETUP = "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup"
+DOCS_COSMOS_RBAC = (
+    "https://learn.microsoft.com/azure/cosmos-db/nosql/security/"
+    "how-to-grant-data-plane-role-based-access"
+)
+
+COSMOS_RBAC_BLOCKED = ErrorText(
+    "Cosmos DB: request blocked by RBAC (403, substatus 5301)",
+    "Request blocked by Auth <account> : principal [<id>] does not have required RBAC "
+    "permissions to perform action [Microsoft.DocumentDB/databaseAccounts/readMetadata] on "
+    "resource [dbs/enterprise_memory] (Forbidden 403, substatus 5301)",
+    "Azure Cosmos DB data plane (403, substatus 5301), e.g. a Foundry agent run writing threads",
+    "the caller (for an agent run, the Foundry project's managed identity) holds no Cosmos DB "
+    "SQL role granting this data action on that database: Cosmos DB data access is Cosmos DB "
+    "SQL RBAC, and Azure RBAC roles on the account (Owner, Contributor, Cosmos DB Operator) "
+    "grant none of it",
+    "assign Cosmos DB Built-in Data Contributor to the caller as a Cosmos DB SQL role "
+    "assignment at /dbs/enterprise_memory (az cosmosdb sql role assignment create)",
+    # Anchored lookaheads: the principal and action are read wherever they stand, after a
+    # "Substatus: 5301" too (a plain alternation would match the substatus first, naming no one).
+    r"\A(?=(?:.*?principal\s*\[\s*(?P<principal>" + GUID + r")\s*\]\s*does not have "
+    r"required RBAC permissions to perform action\s*\[\s*(?P<operation>[^\]\s]+)\s*\]"
+    r"(?:\s*on resource\s*\[\s*(?P<resource>[^\]]*?)\s*\])?)?)"
+    r"(?=.*?(?:does not have required RBAC permissions|\bsub-?status(?:\s*code)?\W{0,3}5301\b))",
+    data_action=True,
+)
+
+
+@check(
+    id="AGT002",
+    title="Project identity can write agent threads to Cosmos DB",
+    severity=Severity.HIGH,
+    scenario="Foundry agent service, standard setup (thread storage)",
+    docs=(DOCS_AGENT_SETUP, DOCS_COSMOS_RBAC),
+    explains=(COSMOS_RBAC_BLOCKED,),
+)
+def cosmos_enterprise_memory(ctx: CheckContext) -> Iterator[Draft]:
+    """
+    What it checks: for each Foundry project (Microsoft.CognitiveServices/accounts/projects)
+    with a system-assigned managed identity whose capability host (the project's own, else the
+    Foundry resource's as defaults) names in threadStorageConnections a connection (the
+    project's by name, else the resource's) to a Cosmos DB account (by metadata.ResourceId, or
+    by its <name>.documents.azure.com endpoint), that the identity holds, through a Cosmos DB
+    SQL role assignment of that account (directly or through a group), the data actions of
+    Cosmos DB Built-in Data Contributor (readMetadata, items create, read, replace, upsert,
+    delete, executeQuery, readChangeFeed) on the enterprise_memory database
+    (<account>/dbs/enterprise_memory): an assignment at the account or at that database
+    counts, one at another database or at a single container does not. When the account's SQL
+    role assignments (or the definition one names) could not be read, the answer is unknown.
+
+    Who needs it: the project's managed identity, which the agent service runs as when it keeps
+    threads and messages in the customer's Cosmos DB (standard agent setup): a missing data
+    action is a failure. No person is asked anything here (a person's agent work goes through
+    the project endpoint). A project without a managed identity or without a capability host
+    is left to the checks that look at those.
+
+    Why it matters: Cosmos DB data access is Cosmos DB SQL RBAC, not Azure RBAC: Owner,
+    Contributor and Cosmos DB Operator on the account (the docs' control-plane role, needed to
+    create the capability host) grant no data access. Without the data role every agent run
+    fails writing its thread with a 403, substatus 5301 ("Request blocked by Auth ... does not
+    have required RBAC permissions to perform action [...] on resource [dbs/enterprise_memory]").
+    An account with disableLocalAuth accepts nothing else: its keys are refused.
+
+    How to fix: assign Cosmos DB Built-in Data Contributor
+    (00000000-0000-0000-0000-000000000002) to the project's managed identity as a Cosmos DB SQL
+    role assignment scoped to /dbs/enterprise_memory (az cosmosdb sql role assignment create,
+    New-AzCosmosDBSqlRoleAssignment, a sqlRoleAssignments resource in Bicep,
+    azurerm_cosmosdb_sql_role_assignment in Terraform).
+    """
+    evaluator = ctx.memo(
+        "cosmos evaluator",
+        lambda: CosmosEvaluator(ctx.model.cosmos, ctx.model.authorization.directory),
+    )
+    for project in sorted(ctx.model.of_type(COGNITIVE_PROJECT), key=lambda r: r.key):
+        identity = ctx.identity(project)
+        account = ctx.resource(project.parent_id)
+        if identity is None or account is None:
+            continue
+        found = _thread_storage(ctx, project, account)
+        if found is None:
+            continue
+        host, names = found
+        seen: set[str] = set()
+        for name in names:
+            connection = _connection(ctx, project, account, name)
+            if connection is None:
+                continue
+            target = _cosmos_target(ctx, connection)
+            if target is None:
+                continue
+            cosmos, named = target
+            key = cosmos.resource.key if cosmos is not None else named.lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            why = (
+                f"the thread storage connection '{connection.name}' of "
+                f"{_capability_host_words(host, project)}"
+            )
+            if cosmos is None:
+                yield Draft(
+                    status=Status.UNKNOWN,
+                    resource=named if named.startswith("/") else connection.id,
+                    message=f"{why} points to the Cosmos DB account {named}, which is not in the "
+                    f"snapshot: whether {identity.label} can write agent threads there cannot "
+                    "be told.",
+                    cause=Cause.UNREADABLE,
+                    principal=identity,
+                    details=_details(project, connection, named),
+                )
+                continue
+            decisions = evaluator.check_all(identity.id, cosmos.id, PATH, THREAD_ACTIONS)
+            outcome = outcome_of(decisions)
+            if outcome is Outcome.ALLOWED:
+                continue
+            yield _draft(outcome, decisions, identity, project, connection, cosmos, why)
+
+
+def _details(project: Resource, connection: Connection, scope: str) -> dict[str, object]:
+    return {
+        "project": project.id,
+        "connection": connection.id,
+        "scope": scope,
+        "dataActions": list(THREAD_ACTIONS),
+    }
+
+
+def _draft(
+    outcome: Outcome,
+    decisions: tuple[Decision, ...],
+    identity: PrincipalRef,
+    project: Resource,
+    connection: Connection,
+    cosmos: CosmosAccount,
+    why: str,
+) -> Draft:
+    scope = f"{cosmos.id.rstrip('/')}{PATH}"
+    details = _details(project, connection, scope)
+    where = f"the {DATABASE} database of Cosmos DB account '{cosmos.name}'"
+    local = (
+        " The account has disableLocalAuth: it accepts only Entra ID callers holding a Cosmos DB "
+        "SQL role, so no key can stand in."
+        if cosmos.local_auth_disabled
+        else ""
+    )
+    if outcome is Outcome.UNKNOWN:
+        doubts = list(dict.fromkeys(u for d in decisions for u in d.unknowns))
+        return Draft(
+            status=Status.UNKNOWN,
+            resource=cosmos.id,
+            message=f"Whether {identity.label} can write agent threads to {where} ({why} keeps "
+            f"them there) cannot be told: {'; '.join(doubts[:3])}.{local}",
+            cause=Cause.UNREADABLE,
+            principal=identity,
+            details=details,
+        )
+    missing = [d.operation for d in decisions if d.decision is Outcome.DENIED]
+    short = (
+        f"any of the data actions of {CONTRIBUTOR_NAME} it needs (readMetadata and the items, "
+        "query and change feed actions)"
+        if len(missing) == len(THREAD_ACTIONS)
+        else ", ".join(m.removeprefix(f"{_DB}/") for m in missing)
+    )
+    misses = list(dict.fromkeys(m.detail for d in decisions for m in d.near_misses))
+    closest = f" Closest: {'; '.join(misses[:2])}." if misses else ""
+    fix = Remediation(
+        kind=RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT,
+        summary=f"Assign {CONTRIBUTOR_NAME} to {identity.label} on {where}: a Cosmos DB SQL role "
+        f"assignment at {PATH}.",
+        principal_id=identity.id,
+        principal_type=identity.type,
+        role_definition_id=cosmos.definition_id(BUILTIN_DATA_CONTRIBUTOR),
+        role_name=CONTRIBUTOR_NAME,
+        scope=scope,
+        resource=cosmos.id,
+        value={"dataActions": list(THREAD_ACTIONS), "neededAt": scope},
+    )
+    return Draft(
+        status=Status.FAIL,
+        resource=cosmos.id,
+        message=f"{identity.label[:1].upper()}{identity.label[1:]} cannot write agent threads to "
+        f"{where}, where {why} keeps them: no Cosmos DB SQL role assignment of the account "
+        f"grants it {short} there. Cosmos DB data access is Cosmos DB SQL RBAC: Azure RBAC "
+        f"roles on the account (Owner, Contributor, Cosmos DB Operator) grant none of it."
+        f"{closest}{local}",
+        cause=Cause.MISSING_ROLE,
+        principal=identity,
+        remediations=(fix,),
+        details=details,
+    )
+
+
+# -- the capability host and its thread storage --------------------------------------------------
+# (the capability-host resolution is to move to diagnose/checks/_agents.py, shared by the agent
+# checks, once it lands)
+def _hosts(ctx: CheckContext, parent: Resource, host_type: str) -> list[Resource]:
+    return sorted(
+        (r for r in ctx.model.of_type(host_type) if scope_key(r.parent_id) == parent.key),
+        key=lambda r: r.key,
+    )
+
+
+def _names(host: Resource | None) -> list[str]:
+    value = host.prop("threadStorageConnections") if host is not None else None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+
+
+def _thread_storage(
+    ctx: CheckContext, project: Resource, account: Resource
+) -> tuple[Resource, list[str]] | None:
+    """The capability host whose threadStorageConnections the project's agents use, and those
+    connection names: the project's own host, else the Foundry resource's as defaults."""
+    own = next(iter(_hosts(ctx, project, PROJECT_CAPABILITY_HOST)), None)
+    defaults = next(iter(_hosts(ctx, account, ACCOUNT_CAPABILITY_HOST)), None)
+    for host in (own, defaults):
+        names = _names(host)
+        if host is not None and names:
+            return host, names
+    return None
+
+
+def _connection(
+    ctx: CheckContext, project: Resource, account: Resource, name: str
+) -> Connection | None:
+    """A connection a capability host names: the project's by that name, else the Foundry
+    resource's (a full id is taken as it is)."""
+    if name.startswith("/"):
+        resource = ctx.resource(name)
+        if resource is None:
+            return None
+        owner = project if scope_key(resource.parent_id) == project.key else account
+        return Connection(resource, owner)
+    lowered = name.lower()
+    for owner in (project, account):
+        for connection in ctx.connections(owner):
+            if connection.name.lower() == lowered:
+                return connection
+    return None
+
+
+def _cosmos_target(
+    ctx: CheckContext, connection: Connection
+) -> tuple[CosmosAccount | None, str] | None:
+    """(the Cosmos DB account a connection points to, how it names it); the account is None
+    when the connection clearly names one the snapshot lacks; None for a connection to
+    anything else."""
+    resource_id = connection.target_resource_id
+    if resource_id and "/microsoft.documentdb/databaseaccounts/" in resource_id.lower():
+        return ctx.model.cosmos.account(resource_id), resource_id
+    host = connection.host
+    if host.endswith(".documents.azure.com"):
+        return ctx.model.cosmos.by_host(host), host
+    return None
+
+
+def _capability_host_words(host: Resource, project: Resource) -> str:
+    if scope_key(host.parent_id) == project.key:
+        return f"{describe(project)} (capability host '{host.name}')"
+    return (
+        f"the Foundry resource's capability host '{host.name}' (the defaults of "
+        f"{describe(project)})"
+    )
