@@ -300,3 +300,31 @@ def test_local_auth_disabled_is_read_from_the_account():
         .local_auth_disabled
     )  # type: ignore[union-attr]
     assert not model().cosmos.account(ACCOUNT).local_auth_disabled  # type: ignore[union-attr]
+
+
+def test_a_failed_sql_role_assignment_read_leaves_azure_rbac_on_the_account_known() -> None:
+    """The collector records a failed sqlRoleAssignments list at the account's scope: it says
+    nothing about the Azure roles on the account, so Azure RBAC answers there stay decided."""
+    from diagnose.rbac.evaluator import Evaluator
+
+    operator = "230815da-be43-4aae-9cb4-875f7bd000aa"  # Cosmos DB Operator
+    snapshot = arm.load(
+        resources=[
+            arm.subscription(),
+            arm.resource(ACCOUNT, "Microsoft.DocumentDB/databaseAccounts"),
+        ],
+        roleDefinitions=[arm.builtin_role(operator)],
+        roleAssignments=[
+            arm.role_assignment(ACCOUNT, MI, operator, principal_type="ServicePrincipal")
+        ],
+        principals=[arm.principal(MI, "ServicePrincipal", "mi"), arm.principal(USER, name="u")],
+        errors=[arm.read_error(ACCOUNT, f"{DB}/sqlRoleAssignments/read")],
+    )
+    evaluator = Evaluator(Model(snapshot).authorization)
+    assert evaluator.check(MI, ACCOUNT, f"{DB}/read", data_action=False).decision is (
+        Outcome.ALLOWED
+    )
+    # Someone without an Azure role there lacks it: denied, not "cannot be told".
+    assert evaluator.check(USER, ACCOUNT, f"{DB}/read", data_action=False).decision is (
+        Outcome.DENIED
+    )

@@ -91,6 +91,10 @@ class DenyAssignment:
 
 
 TOPICS = {
+    # Cosmos DB's own (SQL) role assignments and definitions are not Azure RBAC: a failed read
+    # of them says nothing about who holds an Azure role on the account (Model.cosmos reads them).
+    "sqlroleassignments": "cosmos",
+    "sqlroledefinitions": "cosmos",
     "roleassignments": "assignments",
     "denyassignments": "denies",
     "roledefinitions": "definitions",
