@@ -64,6 +64,9 @@ def test_the_finding_is_on_the_cosmos_account_and_names_the_identity_and_the_dat
     assert fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT and fix.verified
     assert fix.role_definition_id == f"{ACCOUNT}/sqlRoleDefinitions/{arm.COSMOS_DATA_CONTRIBUTOR}"
     assert (fix.scope, fix.resource) == (MEMORY, ACCOUNT)
+    # The Cosmos evaluator's decisions are the finding's evidence, as a requirement's are.
+    assert finding.evidence and all(d.decision.value == "denied" for d in finding.evidence)
+    assert {d.scope for d in finding.evidence} == {MEMORY}
 
 
 def test_a_grant_to_a_group_of_the_identity_counts():
@@ -374,3 +377,28 @@ def test_explain_recognises_the_substatus_alone():
 def test_the_fixture_snapshots_parse():
     for path in sorted(FIXTURES.glob("*.json")):
         parse_snapshot(copy.deepcopy(json.loads(path.read_text(encoding="utf-8"))), path.name)
+
+
+def test_the_plan_says_who_can_write_the_cosmos_sql_role_assignment(capsys):
+    from diagnose.cli import main
+
+    fixture = FIXTURES / "fail.json"
+    main(["--snapshot", str(fixture), "--json", "--select", "AGT002"])
+    report = json.loads(capsys.readouterr().out)
+    [step] = [p for p in report["fixPlan"] if p["remediation"]["kind"] == "cosmosSqlRoleAssignment"]
+    assert (
+        step["permissionNeeded"] == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write"
+    )
+
+
+def test_two_fixes_on_databases_whose_names_differ_in_case_are_two_changes():
+    fix = Remediation(
+        kind=RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT,
+        summary="",
+        principal_id="p",
+        role_definition_id="r",
+        scope=f"{ACCOUNT}/dbs/Memory",
+        resource=ACCOUNT,
+    )
+    other = dataclasses.replace(fix, scope=f"{ACCOUNT}/dbs/memory")
+    assert fix.dedupe_key != other.dedupe_key and fix.fix_id != other.fix_id

@@ -195,6 +195,7 @@ def _draft(
             cause=Cause.UNREADABLE,
             principal=identity,
             details=details,
+            evidence=decisions,
         )
     missing = [d.operation for d in decisions if d.decision is Outcome.DENIED]
     short = (
@@ -229,6 +230,7 @@ def _draft(
         principal=identity,
         remediations=(fix,),
         details=details,
+        evidence=decisions,
     )
 
 

@@ -228,6 +228,15 @@ class Remediation:
     def dedupe_key(self) -> tuple[Any, ...]:
         if self.kind == RemediationKind.CONFIGURATION:
             return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
+        if self.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+            # Cosmos DB database and container ids are case-sensitive: /dbs/Memory is not
+            # /dbs/memory, so the path keeps its case.
+            return (
+                self.kind,
+                (self.principal_id or "").lower(),
+                (self.role_definition_id or "").lower(),
+                self.scope or "",
+            )
         return (
             self.kind,
             (self.principal_id or "").lower(),
@@ -321,6 +330,10 @@ class Draft:
     details: dict[str, Any] = field(default_factory=dict)
     persona: Classification | None = None
     """For a finding about a person: its persona (e.g. a key path warning for a builder)."""
+    evidence: tuple[Decision, ...] = ()
+    """The decisions the check made its answer from, when it evaluated access itself (Cosmos DB
+    SQL role assignments, which are not Azure RBAC): shown with the finding as a requirement's
+    are."""
 
 
 SECTION_TITLES = ("What it checks", "Who needs it", "Why it matters", "How to fix")

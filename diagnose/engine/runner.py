@@ -324,6 +324,7 @@ class Engine:
             principal=draft.principal,
             message=draft.message,
             cause=draft.cause,
+            evidence=draft.evidence,
             remediations=tuple(fixes),
             scenario=info.scenario,
             docs=info.docs,

@@ -343,6 +343,11 @@ def _who_can_run(
         permission, scope = "Microsoft.Authorization/roleAssignments/write", fix.scope
     elif fix.kind == RemediationKind.REMOVE_ASSIGNMENT and fix.scope:
         permission, scope = "Microsoft.Authorization/roleAssignments/delete", fix.scope
+    elif fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT and fix.resource:
+        # A Cosmos DB SQL role assignment is an ARM child of the account, written with
+        # Azure RBAC on the account (Owner, Contributor, DocumentDB Account Contributor, ...).
+        permission = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write"
+        scope = fix.resource
     elif fix.kind == RemediationKind.ACTIVATE_ELIGIBLE:
         entry = model.authorization.directory.get(fix.principal_id or "")
         holder = Holder(
