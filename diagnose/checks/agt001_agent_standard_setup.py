@@ -21,7 +21,7 @@ from diagnose.engine.api import Draft, Operation, PrincipalRef, Requirement, Sev
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona
 
-DOCS_AGENT_SETUP = "https://learn.microsoft.com/azure/foundry/agents/how-to/use-your-own-resources"
+DOCS_AGENT_SETUP = "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup"
 COSMOS_CONTAINERS_WRITE = Operation.action(
     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/write"
 )

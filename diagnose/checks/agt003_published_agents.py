@@ -5,7 +5,7 @@ from diagnose.checks._common import (
     BLOB_WRITE,
     CHAT_COMPLETIONS,
     COSMOS_DB_OPERATOR,
-    FOUNDRY_AGENT_CONSUMER,
+    FOUNDRY_USER,
     OPENAI_USER,
     SEARCH_DOCUMENTS_READ,
     SEARCH_DOCUMENTS_WRITE,
@@ -17,7 +17,10 @@ from diagnose.engine.context import CheckContext, describe, lower_keys
 from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
 
-DOCS_PUBLISH = "https://learn.microsoft.com/azure/foundry/agents/how-to/publish-agent"
+DOCS_PUBLISH = "https://learn.microsoft.com/azure/foundry/agents/how-to/agent-applications"
+INVOKE = Operation.data_action(
+    "Microsoft.CognitiveServices/accounts/AIServices/applications/invoke/action"
+)
 INTERACT = Operation.data_action(
     "Microsoft.CognitiveServices/accounts/AIServices/endpoints/interact/action"
 )
@@ -48,9 +51,12 @@ def published_agents(ctx: CheckContext):
     What it checks: for each published agent (agent application,
     Microsoft.CognitiveServices/accounts/projects/applications) of the Foundry projects in
     scope whose endpoint uses the Azure RBAC authorization scheme (authorizationPolicy.type, or
-    the older authorizationScheme, 'Default'), that its consumers hold Foundry Agent Consumer's
-    data action Microsoft.CognitiveServices/accounts/AIServices/endpoints/interact/action on the
-    application or above, or on one of its agents' own scopes (.../projects/{p}/agents/{name}).
+    the older authorizationScheme, 'Default'), that its consumers can call it: they hold
+    Microsoft.CognitiveServices/accounts/AIServices/applications/invoke/action on the
+    application or above (what Microsoft's agent application docs name; Foundry User grants
+    it), or Foundry Agent Consumer's
+    Microsoft.CognitiveServices/accounts/AIServices/endpoints/interact/action at one of its
+    agents' own scopes (.../projects/{p}/agents/{name}, the agent endpoint), evaluated there.
     And, for every published agent, that its own Entra agent identity
     (defaultInstanceIdentity) holds what the project's identity holds on the agent's tools: the
     resources of the project's standard agent setup and the targets of the project's
@@ -59,7 +65,7 @@ def published_agents(ctx: CheckContext):
     Who needs it: the consumers are the principals declared with --principal (or declared
     builders in --personas), and the service principals and groups holding a role at the
     application's own scope (an application or a team assigned there is meant to call it):
-    without the data action, a failure. People who hold Foundry Agent Consumer or Reader on the
+    unable to call it, a failure. People who hold Foundry Agent Consumer or Reader on the
     project path are read-only by persona and are never failed, nor is anyone else who did not
     say they call the agent. The agent's own identity is checked apart from the project's: where
     the project identity holds a role on a tool resource and the agent identity does not, a
@@ -67,14 +73,17 @@ def published_agents(ctx: CheckContext):
     put no Azure RBAC requirement on callers: nothing is asked of them.
 
     Why it matters: a published agent's endpoint authorizes each caller with Azure RBAC under
-    the Default scheme: a caller without the data action gets 401/403. A published agent gets
-    its own Entra agent identity, and roles on the project's identity do not carry over to it:
-    its tool calls (file search, storage, Cosmos DB, models) fail after publishing although the
-    same agent worked in the project.
+    the Default scheme: a caller without the data action gets 401/403. Foundry Agent Consumer
+    grants only endpoints/interact/action, the agent endpoint's action, not the agent
+    application's invoke action: held on the application it does not let one call it. A
+    published agent gets its own Entra agent identity, and roles on the project's identity do
+    not carry over to it: its tool calls (file search, storage, Cosmos DB, models) fail after
+    publishing although the same agent worked in the project.
 
-    How to fix: assign Foundry Agent Consumer on the agent application (or on the agent's own
-    scope) to each consumer; grant the published agent's identity the roles the project's
-    identity holds on the tools it uses.
+    How to fix: assign each consumer Foundry User on the agent application (or a role with
+    applications/invoke/action; Foundry Agent Consumer at the agent's own scope for the agent
+    endpoint); grant the published agent's identity the roles the project's identity holds on
+    the tools it uses.
     """
     for project in ctx.foundry_projects():
         applications = ctx.model.children_of(project, types.PROJECT_APPLICATION)
@@ -141,14 +150,16 @@ def _consumer(
     principal = consumer.principal
     for agent in _agents(application):
         if ctx.holds(principal.id, f"{project.id}/agents/{agent}", INTERACT):
-            return None  # held at the agent's own scope
+            return None  # Foundry Agent Consumer at the agent's own scope (agent endpoint)
     return Requirement(
         principal=principal,
         resource=application,
-        operations=(INTERACT,),
+        operations=(INVOKE,),
         because=f"calls the published agent '{application.name}' of {describe(project)}, "
         "whose endpoint uses Azure RBAC (authorization scheme Default)",
-        roles=(FOUNDRY_AGENT_CONSUMER,),
+        roles=(FOUNDRY_USER,),
+        note="Foundry Agent Consumer does not grant it (only the agent endpoint's "
+        "endpoints/interact/action, which counts at the agent's own scope).",
         subject=f"{principal.label}, {consumer.reason},",
         persona=consumer,
         status_if_missing=Status.FAIL,
