@@ -79,6 +79,14 @@ REAL_MESSAGES = {
         "Network Service does not have permission to check resource "
         f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso"
     ),
+    "Foundry agent file upload failed": (
+        "Error: Failed to upload file 'handbook.pdf' to the agent's file storage. Status code: "
+        "403 (Forbidden)."
+    ),
+    "Foundry agent vector store / file search forbidden": (
+        "create vector store failed: (403) Forbidden from "
+        "https://srch-agents.search.windows.net/indexes?api-version=2024-07-01"
+    ),
     "Search 401/403": (
         "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
     ),
