@@ -51,7 +51,11 @@ def foundry_model_inference(ctx: CheckContext):
     agents whose runs then fail calling the model with 401 PermissionDenied. That is why
     Microsoft's minimum setup assigns Foundry User on the account.
 
-    How to fix: assign Foundry User (formerly Azure AI User) on the Foundry resource.
+    How to fix: assign, on the Foundry resource (not the project), a role with the inference
+    data action: the docs name Foundry User (formerly Azure AI User), which Microsoft's minimum
+    setup assigns there; for OpenAI-format deployments Cognitive Services OpenAI User is the
+    least role that grants it (Foundry User can also list the account's keys), and the fix
+    proposes that, naming Foundry User as the docs' choice.
     """
     for account in ctx.foundry_accounts:
         operations = inference_operations(ctx, account)
