@@ -235,6 +235,22 @@ def test_con002_asks_nothing_of_people_for_a_capability_host_connection() -> Non
     assert Status.FAIL in statuses(about(found, G.FINN)), show(found)
 
 
+def test_con001_a_foundry_project_whose_connections_could_not_be_listed_is_unknown() -> None:
+    f = G.base(foundry=True)
+    f.errors.append(
+        {
+            "scope": G.FOUNDRY_PROJECT,
+            "operation": "Microsoft.CognitiveServices/accounts/projects/connections/read",
+            "status": 429,
+            "code": "TooManyRequests",
+            "message": "Rate limit exceeded.",
+        }
+    )
+    found = findings(f, "CON001")
+    assert [m.status for m in found] == [Status.UNKNOWN], show(found)
+    assert found[0].resource.lower() == G.FOUNDRY_PROJECT.lower()
+
+
 def test_agt001_finds_container_grants_whatever_the_container_names() -> None:
     f = G.base(foundry=True)
     G.agent_setup(f)

@@ -167,8 +167,9 @@ def entra_id_connections(
 
 def unlisted_connections(ctx: CheckContext) -> Iterator[Draft]:
     """A Draft saying `unknown` for each workspace in scope whose connections listing failed
-    or timed out: its connections, and so what their users need, are not known."""
-    for _, workspace in ctx.workspaces():
+    or timed out (a hub, a hub project, a Foundry resource or a Foundry project): its
+    connections, and so what their users need, are not known."""
+    for _, workspace in [*ctx.workspaces(), *ctx.foundry_workspaces()]:
         errors = [
             e
             for e in ctx.read_errors(workspace.id)
