@@ -364,3 +364,20 @@ def test_an_unconfirmed_deletion_gets_no_removal_advice():
     assert not [r for f in found for r in f.remediations if r.kind == "removeAssignment"]
     former = Model(snapshot).authorization.directory.get(idn002[0].principal.id)
     assert former is not None and not former.deleted  # the evaluator treats it as existing
+
+
+def test_a_principal_found_late_in_an_early_wave_is_looked_up_in_the_next_wave():
+    """A long listing of wave 1 can finish after a wave-2 step asked for another principal:
+    its principals are still looked up in wave 2, not by the batch waiting in wave 3 (which
+    made the deleted user's direct read, and the wave count, depend on timing)."""
+    submitted: list[tuple[int, str]] = []
+    reader = DirectoryReader(object())  # type: ignore[arg-type]
+    reader.attach(
+        threading.RLock(),
+        lambda wave, step, *args: submitted.append((wave, step.__name__)),
+        lambda wave, principal: None,
+    )
+    reader.want(2, "11111111-1111-1111-1111-111111111111", "User")
+    reader.want(1, "22222222-2222-2222-2222-222222222222", "User")
+    batches = [wave for wave, name in submitted if name == "look_up_batch"]
+    assert min(batches) == 2

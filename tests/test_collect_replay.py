@@ -302,7 +302,7 @@ def test_subscription_narrows_the_name_lookup():
 
 
 def test_no_hub_of_that_name_is_bad_input():
-    with pytest.raises(BadInput, match="no hub named 'hub-none'"):
+    with pytest.raises(BadInput, match="no hub, Foundry resource or Foundry project named 'hub-n"):
         collect_replayed(load_fixture_set("hub-lookup"), all_fired=False, hub="hub-none")
 
 

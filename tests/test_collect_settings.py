@@ -19,6 +19,10 @@ from diagnose.errors import BadInput
 from diagnose.testing.harness import HUB_BASIC, cli_args
 
 SUB = "00000000-1111-2222-3333-444444444444"
+FOUNDRY = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/"
+    "Microsoft.CognitiveServices/accounts/fdy-ai"
+)
 
 
 def test_hub_by_id():
@@ -34,6 +38,19 @@ def test_hub_by_name_with_both_scopes_becomes_an_id():
     )
 
 
+def test_foundry_resource_and_project_ids_are_targets():
+    assert parse_hub(FOUNDRY, None, None).id == FOUNDRY
+    assert parse_hub(FOUNDRY + "/projects/proj-x/", None, None).id == FOUNDRY + "/projects/proj-x"
+
+
+def test_a_name_with_both_scopes_falls_back_to_the_foundry_resource_of_that_name():
+    ref = parse_hub("fdy-ai", SUB, "rg-ai")
+    assert ref.id.endswith("/Microsoft.MachineLearningServices/workspaces/fdy-ai")
+    assert ref.fallback == FOUNDRY
+    long_name = "a" * 40  # too long for a hub: only a Foundry resource can have it
+    assert parse_hub(long_name, SUB, "rg-ai").id == FOUNDRY.replace("fdy-ai", long_name)
+
+
 def test_hub_by_name_alone_is_looked_up():
     ref = parse_hub("hub-ai", None, "rg-ai")
     assert (ref.id, ref.name, ref.resource_group) == (None, "hub-ai", "rg-ai")
@@ -42,9 +59,17 @@ def test_hub_by_name_alone_is_looked_up():
 @pytest.mark.parametrize(
     ("hub", "subscription", "group", "message"),
     [
-        ("/subscriptions/x/resourceGroups/r", None, None, "not the ARM id of a workspace"),
-        (HUB_BASIC + "/connections/c", None, None, "not the ARM id of a workspace"),
-        ("hub' or 1==1", None, None, "neither a hub ARM id nor a valid hub name"),
+        ("/subscriptions/x/resourceGroups/r", None, None, "not the ARM id of a hub, a Foundry"),
+        (HUB_BASIC + "/connections/c", None, None, "not the ARM id of a hub, a Foundry"),
+        (FOUNDRY + "/connections/c", None, None, "not the ARM id of a hub, a Foundry"),
+        (FOUNDRY + "/deployments/d", None, None, "not the ARM id of a hub, a Foundry"),
+        (
+            FOUNDRY.replace("accounts", "accountz") + "/projects/p",
+            None,
+            None,
+            "not the ARM id of a hub, a Foundry",
+        ),
+        ("hub' or 1==1", None, None, "neither an ARM id nor a valid hub, Foundry resource"),
         ("h", None, None, "neither"),
         ("hub-ai", "not-a-guid", None, "not a subscription id"),
         ("hub-ai", None, "rg'; drop", "not a valid resource group name"),

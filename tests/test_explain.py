@@ -87,6 +87,15 @@ REAL_MESSAGES = {
         "create vector store failed: (403) Forbidden from "
         "https://srch-agents.search.windows.net/indexes?api-version=2024-07-01"
     ),
+    "AI services firewall or private endpoint": (
+        '{"error":{"code":"AuthenticationFailed","message":"Traffic is not from an approved '
+        'private endpoint."}}'
+    ),
+    "Name resolution failure (DNS)": (
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='aoai-contoso.openai."
+        "azure.com', port=443): Max retries exceeded (Caused by NameResolutionError(\"Failed "
+        "to resolve 'aoai-contoso.openai.azure.com' ([Errno -2] Name or service not known)\"))"
+    ),
     "Search 401/403": (
         "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
     ),

@@ -4,15 +4,19 @@ side."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import jsonschema
 import pytest
 
 from diagnose.app.sources import narrow_to_project
+from diagnose.cli import main
 from diagnose.engine.basis import Basis, GapKind
 from diagnose.engine.context import CheckContext
 from diagnose.errors import BadInput
 from diagnose.model.model import Model
+from diagnose.report.schema import schema as report_schema
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 
@@ -168,3 +172,39 @@ def test_narrowing_a_foundry_snapshot_to_a_project_by_name() -> None:
     with pytest.raises(BadInput) as caught:
         narrow_to_project(_snapshot({"hub": ACCOUNT, "project": None}), "nope")
     assert "agents, evals" in str(caught.value.fix)
+
+
+def _write(tmp_path: Any, target: dict[str, Any]) -> str:
+    path = tmp_path / "foundry.json"
+    path.write_text(json.dumps(_snapshot(target).data), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("target", "kind", "words"),
+    [
+        (ACCOUNT, "foundryResource", "Foundry resource fdy-a"),
+        (AGENTS, "foundryProject", "Foundry project agents"),
+    ],
+)
+def test_a_foundry_target_is_named_as_such_in_every_report(
+    capsys: Any, tmp_path: Any, target: str, kind: str, words: str
+) -> None:
+    path = _write(tmp_path, {"hub": target, "project": None})
+    main(["--snapshot", path, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.Draft7Validator(report_schema()).validate(report)
+    assert report["target"]["targetKind"] == kind
+    assert report["target"]["hub"] == target
+    assert "unknownBecause" not in report["summary"]  # a Foundry target is no target gap
+    main(["--snapshot", path, "--format", "text", "--no-tui"])
+    assert words in capsys.readouterr().out.splitlines()[0]
+    main(["--snapshot", path, "--format", "markdown"])
+    assert f"- {words.rsplit(' ', 1)[0]}: `{target}`" in capsys.readouterr().out
+
+
+def test_a_hub_report_keeps_its_shape(capsys: Any, tmp_path: Any) -> None:
+    path = _write(tmp_path, {"hub": HUB, "project": None})
+    main(["--snapshot", path, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert "targetKind" not in report["target"]

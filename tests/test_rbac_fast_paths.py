@@ -11,6 +11,7 @@ from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 
+from diagnose.arm.scopes import scope_key
 from diagnose.model.model import Model
 from diagnose.rbac import evaluator as evaluator_module
 from diagnose.rbac.evaluator import Evaluator
@@ -35,7 +36,9 @@ def shortcuts_agree(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]
         full = full_first.check(principal, target, operation, data_action=data_action)
         assert quick.outcome.value == expected, (principal, target, operation, data_action)
         assert full.decision.value == expected, (principal, target, operation, data_action)
-        assert sorted(quick.grant_ages) == sorted((g.created_on, bool(g.via)) for g in full.grants)
+        assert sorted(quick.grant_ages) == sorted(
+            (g.created_on, bool(g.via), scope_key(g.scope)) for g in full.grants
+        )
 
 
 def test_hot_target_shortcuts_agree_with_the_reference() -> None:

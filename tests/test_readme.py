@@ -142,3 +142,14 @@ def test_the_fix_plan_example_of_the_readme_runs(capsys, tmp_path, monkeypatch):
     assert written == export_plan(diagnose(DemoSource()), "terraform").text
     assert hcl2.loads(written)["resource"]
     assert "diagnose: fix plan:" in capsys.readouterr().err
+
+
+def test_the_explain_stdin_example_of_the_readme_runs(capsys, monkeypatch):
+    import io
+
+    [line] = [ln for ln in README.splitlines() if ln.endswith("| diagnose explain -")]
+    message = re.match(r'echo "([^"]+)" \| diagnose explain -$', line).group(1)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(message.encode() + b"\n")))
+    assert main(["explain", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "Recognised: PermissionDenied" in out and "least role:" in out

@@ -4,6 +4,7 @@ A text one check alone explains is defined in that check's module."""
 
 from __future__ import annotations
 
+from diagnose.checks._common import OPENAI_USER
 from diagnose.engine.errortexts import GUID, ErrorText
 
 ABAC_CONDITION_NOT_FULFILLED = ErrorText(
@@ -66,6 +67,9 @@ OPENAI_PERMISSION_DENIED = ErrorText(
     "assign Cognitive Services OpenAI User on the Azure OpenAI resource to the identity that "
     "makes the call",
     r"Principal does not have access to API/Operation",
+    data_action=True,
+    implies="Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action",
+    roles=(OPENAI_USER,),
 )
 
 STORAGE_PERMISSION_MISMATCH = ErrorText(
@@ -80,6 +84,9 @@ STORAGE_PERMISSION_MISMATCH = ErrorText(
     "prompt flow files) on the storage account",
     r"AuthorizationPermissionMismatch|not authorized to perform this operation using "
     r"this permission",
+    data_action=True,
+    # A blob read unless the URL in the message is a file share's (explain reads it).
+    implies="Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
 )
 
 PROMPT_FLOW_STORAGE_AUTHENTICATION = ErrorText(

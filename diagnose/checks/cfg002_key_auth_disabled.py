@@ -22,6 +22,7 @@ AUTHENTICATION_TYPE_DISABLED = ErrorText(
     "switch the connection to Entra ID and give its users the data roles (re-enabling key "
     "authentication is an option only at its security cost)",
     r"AuthenticationTypeDisabled|Key based authentication is disabled",
+    no_role=True,
 )
 
 KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
@@ -33,6 +34,7 @@ KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
     "switch the caller (connection, datastore) to Entra ID and give it the data roles "
     "(allowing shared key access again is an option only at its security cost)",
     r"KeyBasedAuthenticationNotPermitted",
+    no_role=True,
 )
 
 

@@ -31,6 +31,7 @@ FOUNDRY_DATA_ACTION_MISSING = ErrorText(
     r"action\s+[`'\"]?(?P<operation>[A-Za-z0-9./_\-]+)[`'\"]?"
     r"(?:.*?scope\s+[`'\"](?P<scope>/[^`'\"]+)[`'\"])?",
     data_action=True,
+    roles=(FOUNDRY_USER,),
 )
 
 

@@ -24,7 +24,43 @@ STORAGE_NETWORK_FAILURE = ErrorText(
     "allowed through",
     "allow the caller's network, or trusted Azure services (bypass AzureServices) for a caller "
     "using its managed identity, or use a private endpoint or shared private link",
-    r"AuthorizationFailure",
+    # "AuthorizationFailure" alone: with "using this permission" it is a missing data role
+    # (AuthorizationPermissionMismatch), which its own text explains.
+    r"AuthorizationFailure(?![\s\S]*using this permission)",
+    no_role=True,
+)
+AI_SERVICES_NETWORK_REFUSAL = ErrorText(
+    "AI services firewall or private endpoint",
+    "Public access is disabled. Please configure private endpoint. / Traffic is not from an "
+    "approved private endpoint. / Access denied due to Virtual Network/Firewall rules.",
+    "Azure OpenAI / AI services / Foundry (403)",
+    "the resource refuses the caller's network: public network access is disabled, or its "
+    "firewall does not list the caller's network, or the call did not come through an "
+    "approved private endpoint; no role changes that",
+    "call from a network the resource allows (its private endpoint, an allowed virtual "
+    "network or IP range), or for a service calling with its managed identity allow trusted "
+    "Azure services (bypass AzureServices); for a pending private endpoint connection, have "
+    "it approved",
+    r"Public access is disabled|not from an approved private endpoint|"
+    r"Access denied due to Virtual Network/Firewall rules",
+    no_role=True,
+)
+DNS_RESOLUTION_FAILURE = ErrorText(
+    "Name resolution failure (DNS)",
+    "NameResolutionError: Failed to resolve '<name>.openai.azure.com' ([Errno -2] Name or "
+    "service not known) / getaddrinfo failed",
+    "the caller's network (any service)",
+    "the caller's DNS cannot resolve the service's host name: with a private endpoint, the "
+    "privatelink DNS zone (privatelink.openai.azure.com, privatelink.search.windows.net, "
+    "privatelink.blob.core.windows.net, ...) is not linked to the caller's virtual network, "
+    "or a custom DNS server does not forward to Azure DNS; no role changes that",
+    "link the private DNS zone to the caller's virtual network (or add the record to your "
+    "DNS, or forward to 168.63.129.16), then check with nslookup that the name resolves to "
+    "the private endpoint's address",
+    r"Name or service not known|getaddrinfo failed|NameResolutionError|"
+    r"Temporary failure in name resolution|nodename nor servname provided|"
+    r"No such host is known",
+    no_role=True,
 )
 DOCS_SHARED_PRIVATE_LINK = (
     "https://learn.microsoft.com/azure/search/search-indexer-howto-access-private"
@@ -42,7 +78,7 @@ STORAGE_GROUPS = frozenset({"blob", "blob_secondary", "dfs", "dfs_secondary"})
     severity=Severity.HIGH,
     scenario="No trusted-services bypass behind a firewall",
     docs=(DOCS_TRUSTED, DOCS_SHARED_PRIVATE_LINK, DOCS_RESOURCE_INSTANCES),
-    explains=(STORAGE_NETWORK_FAILURE,),
+    explains=(STORAGE_NETWORK_FAILURE, AI_SERVICES_NETWORK_REFUSAL, DNS_RESOLUTION_FAILURE),
 )
 def trusted_services(ctx: CheckContext):
     """

@@ -18,12 +18,18 @@ from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
 from diagnose.safe import safe_block, safe_message, safe_text
 
+MAX_TEXT = 1024 * 1024
+"""An error message read from standard input: more is not an error message."""
+
 
 def run_explain(args: argparse.Namespace) -> int:
+    if args.text == "-":
+        args.text = _read_stdin()
     if not args.text.strip():
         raise BadInput(
             "the error text is empty",
-            fix='pass the message in quotes: diagnose explain "AuthorizationFailed: ..."',
+            fix='pass the message in quotes: diagnose explain "AuthorizationFailed: ...", '
+            "or pipe it in: ... | diagnose explain -",
         )
     snapshot = None
     source = snapshot_source_from(args)
@@ -37,6 +43,17 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         print(render_explanation(explanation))
     return ExitCode.OK if explanation.recognised else ExitCode.FINDINGS
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_TEXT + 1)
+    if len(data) > MAX_TEXT:
+        raise BadInput(
+            f"the error text on standard input is longer than {MAX_TEXT // 1024} KiB",
+            where="standard input",
+            fix="pass only the error message, not a whole log",
+        )
+    return data.decode("utf-8", errors="replace")
 
 
 def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
@@ -68,6 +85,7 @@ def render_explanation(explanation: Explanation) -> str:
     if named:
         lines.append("It names: " + "; ".join(named))
     lines += ["", "Usual cause:", _wrap(pattern.cause), "", "Usual fix:", _wrap(pattern.fix)]
+    lines += _text_only_lines(explanation)
     if explanation.decision is not None:
         lines += [
             "",
@@ -83,12 +101,7 @@ def render_explanation(explanation: Explanation) -> str:
             if fix.commands:
                 lines.append(textwrap.indent(safe_block(fix.commands.azure_cli), "    "))
     elif explanation.decision is not None and explanation.decision.allowed:
-        lines += [
-            "",
-            "The snapshot says this access is allowed now: the role may have been "
-            "granted after the error (sign in again for a fresh token), or it is "
-            "still propagating (up to 10 minutes).",
-        ]
+        lines += ["", _wrap(ALREADY_ALLOWED, "")]
     if explanation.related:
         lines += ["", f"Related findings ({', '.join(pattern.checks)}):"]
         for finding in explanation.related:
@@ -109,6 +122,40 @@ def render_explanation(explanation: Explanation) -> str:
     for note in explanation.notes:
         lines += ["", _wrap(f"Note: {note}", "")]
     return "\n".join(lines)
+
+
+ALREADY_ALLOWED = (
+    "The snapshot says this identity holds the permission (the grant is above): no new "
+    "assignment will help. Look instead at: another identity making the call (a hosted "
+    "agent's or published agent's own identity, the project's or the resource's managed "
+    "identity, a connection's user-assigned identity, rather than the one in the message); a "
+    "token issued for another tenant or before the grant (sign in again); or propagation "
+    "(up to 10 minutes, up to 24 hours for a managed identity through a group)."
+)
+
+
+def _text_only_lines(explanation: Explanation) -> list[str]:
+    fix = explanation.text_only
+    if fix is None:
+        return []
+    kind = "data action" if fix.data_actions else "action"
+    lines = [
+        "",
+        "From the text alone:",
+        _wrap(f"identity: {fix.principal}"),
+        _wrap(f"{kind}{'s' if len(fix.operations) > 1 else ''}: {', '.join(fix.operations)}"),
+        _wrap(f"scope: {fix.scope}"),
+        _wrap(f"least role: {fix.role_name} ({fix.reason})"),
+    ]
+    if fix.placeholders:
+        lines.append(
+            _wrap(
+                f"replace the <placeholders> ({' and '.join(fix.placeholders)}): the message "
+                "does not say them"
+            )
+        )
+    lines.append(textwrap.indent(safe_block(fix.azure_cli), "    "))
+    return lines
 
 
 def _names(explanation: Explanation) -> Callable[[str], str | None]:

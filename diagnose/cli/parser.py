@@ -26,9 +26,9 @@ PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diagnose",
-        description="Find why access fails in an Azure AI Foundry hub and how to fix it. "
-        "Runs every check on a live hub (--hub), a saved snapshot (--snapshot) or "
-        "the bundled demo hub (--demo).",
+        description="Find why access fails in an Azure AI Foundry hub, Foundry resource or "
+        "Foundry project, and how to fix it. Runs every check on a live one (--hub), a saved "
+        "snapshot (--snapshot) or the bundled demo (--demo).",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="run the checks on the bundled demo hub"
     )
     source.add_argument(
-        "--hub", metavar="HUB", help="collect a live hub (ARM id, or name) and run the checks"
+        "--hub",
+        metavar="HUB",
+        help="collect a live hub, Foundry resource or Foundry project (ARM id, or name) and run "
+        "the checks",
     )
     _add_target_arguments(parser)
     _add_live_arguments(parser)
@@ -62,14 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("choosing the hub (with --hub)")
+    group = parser.add_argument_group("choosing the hub or Foundry resource (with --hub)")
     group.add_argument(
-        "--subscription", metavar="ID", help="subscription of the hub when --hub is a name"
+        "--subscription", metavar="ID", help="its subscription, when --hub is a name"
     )
     group.add_argument(
-        "--resource-group", metavar="NAME", help="resource group of the hub when --hub is a name"
+        "--resource-group", metavar="NAME", help="its resource group, when --hub is a name"
     )
-    group.add_argument("--project", metavar="NAME", help="narrow the run to one project")
+    group.add_argument(
+        "--project",
+        metavar="NAME",
+        help="narrow the run to one project (of the hub or Foundry resource)",
+    )
 
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -299,11 +306,15 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "explain",
         help="explain an Azure error message: its cause and the fix",
         description="Recognise an error message (PermissionDenied, AuthorizationFailed, a "
-        "Search 403, AuthorizationPermissionMismatch, ...), pull out the principal, "
-        "operation and scope it names, and answer with the cause and the fix from "
-        "a snapshot.",
+        "Search 403, AuthorizationPermissionMismatch, a DNS or firewall refusal, ...), pull "
+        "out the principal, operation and scope it names, and answer with the cause and the "
+        "fix: from the text alone, or checked against a snapshot.",
     )
-    explain.add_argument("text", metavar="ERROR_TEXT", help="the error message, quoted")
+    explain.add_argument(
+        "text",
+        metavar="ERROR_TEXT",
+        help="the error message, quoted; - reads it from standard input",
+    )
     source = explain.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
@@ -315,11 +326,15 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _add_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     collect = commands.add_parser(
         "collect",
-        help="collect a live hub into a snapshot file (read-only)",
-        description="Read a hub's state from Azure (read-only) and save it as a snapshot v1.",
+        help="collect a live hub or Foundry resource into a snapshot file (read-only)",
+        description="Read a hub's, Foundry resource's or Foundry project's state from Azure "
+        "(read-only) and save it as a snapshot v1.",
     )
     collect.add_argument(
-        "--hub", required=True, metavar="HUB", help="the hub: an ARM id, or a name"
+        "--hub",
+        required=True,
+        metavar="HUB",
+        help="the hub, Foundry resource or Foundry project: an ARM id, or a name",
     )
     collect.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot JSON"
@@ -342,7 +357,11 @@ def _add_fix_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     source = fix_plan.add_mutually_exclusive_group(required=True)
     source.add_argument("--snapshot", metavar="FILE", help="a saved snapshot or support bundle")
     source.add_argument("--demo", action="store_true", help="the bundled demo hub")
-    source.add_argument("--hub", metavar="HUB", help="collect a live hub (ARM id, or name)")
+    source.add_argument(
+        "--hub",
+        metavar="HUB",
+        help="collect a live hub, Foundry resource or Foundry project (ARM id, or name)",
+    )
     fix_plan.add_argument(
         "--as",
         dest="language",

@@ -1,4 +1,9 @@
-"""`diagnose schema`: print the JSON Schema of a file format."""
+"""`diagnose schema`: print the JSON Schema of a file format.
+
+`diagnose schema snapshot` documents each field where it is defined: `target.hub` is the ARM
+id --hub named, which may be a hub, a Foundry resource (Microsoft.CognitiveServices/accounts,
+kind AIServices) or a Foundry project (accounts/{account}/projects/{project}); the format
+stays version 1."""
 
 from __future__ import annotations
 

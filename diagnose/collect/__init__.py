@@ -1,6 +1,7 @@
-"""Live collection: read a hub's state from Azure, read-only, into a snapshot v1.
+"""Live collection: read the state of a hub, a Foundry resource or a Foundry project from
+Azure, read-only, into a snapshot v1 (target.hub names which).
 
-`collect_live(settings)` signs in and collects the hub checked Settings name (see
+`collect_live(settings)` signs in and collects the target checked Settings name (see
 diagnose.collect.settings: LiveOptions, as a front end builds them, become Settings through
 settings_from); `collect(settings, credentials)` is the same with credentials already made.
 Azure SDK modules are imported only when collecting, so `diagnose --help` stays instant.
@@ -20,12 +21,12 @@ __all__ = ["Collection", "collect", "collect_live", "save_snapshot"]
 
 
 def collect_live(settings: Settings, progress: Any = None) -> Collection:
-    """Sign in and collect the hub the settings name.
+    """Sign in and collect the hub, Foundry resource or Foundry project the settings name.
 
     `progress`, when given, receives stage(text) and request_done(entry) calls (see
     diagnose.collect.progress.Progress) instead of the Rich display on stderr.
-    Raises BadInput for what the user must change: no such hub, an ambiguous name, no
-    credential or a failed sign-in.
+    Raises BadInput for what the user must change: no such hub, Foundry resource or project,
+    an ambiguous name, an unknown --project, no credential or a failed sign-in.
     """
     from diagnose.collect.credentials import check_sign_in, credentials_for
     from diagnose.collect.progress import progress_for

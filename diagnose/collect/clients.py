@@ -93,12 +93,8 @@ class JsonClient:
             response = self._client.send_request(
                 request, retry_on_methods=frozenset({"GET", "POST"})
             )
-        except RefusedRequest as exc:
-            raise ApiError(None, "RefusedByReadOnlyGuard", str(exc)) from None
-        except DeadlineExceeded as exc:
-            raise ApiError(None, TIMEOUT_CODE, str(exc)) from None
-        except AzureError as exc:
-            raise ApiError(None, type(exc).__name__, _short(self._tokens.clean(str(exc)))) from None
+        except (RefusedRequest, DeadlineExceeded, AzureError) as exc:
+            raise api_error(exc, self._tokens) from None
         if not 200 <= response.status_code < 300:
             raise _error_of(response, self._tokens)
         try:
@@ -157,6 +153,27 @@ def list_value(page: dict[str, Any], name: str, so_far: int = 0) -> list[Any]:
         "InvalidList",
         f"the service answered 200 but the list {what} '{name}'{after}: its content is unknown",
     )
+
+
+def api_error(exc: BaseException, tokens: SentTokens) -> ApiError:
+    """The ApiError for what a pipeline raised: the read-only guard's refusal, the deadline,
+    an HTTP error an Azure SDK operation raised (read from its response, as a direct request's
+    is), or a transport failure. Anything else is a bug and is raised again."""
+    from azure.core.exceptions import AzureError, HttpResponseError
+
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, RefusedRequest):
+        return ApiError(None, "RefusedByReadOnlyGuard", str(exc))
+    if isinstance(exc, DeadlineExceeded):
+        return ApiError(None, TIMEOUT_CODE, str(exc))
+    if isinstance(exc, HttpResponseError) and getattr(exc, "response", None) is not None:
+        status = getattr(exc.response, "status_code", None)
+        if isinstance(status, int) and not 200 <= status < 300:
+            return _error_of(exc.response, tokens)
+    if isinstance(exc, AzureError):
+        return ApiError(None, type(exc).__name__, _short(tokens.clean(str(exc))))
+    raise exc
 
 
 # The tenant in a 401's challenge: Bearer authorization_uri="https://login.../<tenant>", ...
@@ -283,6 +300,7 @@ __all__ = [
     "GraphClient",
     "JsonClient",
     "RetrySettings",
+    "api_error",
     "arm_client",
     "graph_client",
     "list_value",

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from diagnose.arm import types
-from diagnose.arm.ids import followable
+from diagnose.arm.ids import Followable, followable
 from diagnose.arm.scopes import scope_key
 from diagnose.collect import apiversions, queries
 from diagnose.collect.authorization import AuthorizationReads
@@ -68,6 +68,7 @@ TARGET_HOSTS = (
     ),
     (re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\.search\.windows\.net$"), types.SEARCH_SERVICE),
     (re.compile(r"^([a-z0-9]{3,24})\.(blob|dfs)\.core\.windows\.net$"), types.STORAGE_ACCOUNT),
+    (re.compile(r"^([a-z0-9][a-z0-9-]{2,43})\.documents\.azure\.com$"), types.COSMOS_ACCOUNT),
 )
 ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 
@@ -174,7 +175,15 @@ class Collector(AuthorizationReads):
         if not parsed.is_extension and (
             apiversions.for_type(parsed.type) or parsed.type in WITH_IDENTITY
         ):
-            self._submit(wave + 1, self.fetch_resource, parsed.id)
+            self._follow(wave, parsed)
+
+    def _follow(self, wave: int, parsed: Followable) -> None:
+        """Schedule the reads of a resource wanted for the first time (lock held)."""
+        self._submit(wave + 1, self.fetch_resource, parsed.id)
+
+    def _read_resource(self, parsed: Followable, version: str) -> Any:
+        """GET one resource (a layer above reads some types through their Azure SDK)."""
+        return self.arm.get(parsed.id, {"api-version": version})
 
     def fetch_resource(self, wave: int, resource_id: str) -> None:
         parsed = followable(resource_id)
@@ -187,7 +196,7 @@ class Collector(AuthorizationReads):
         if version is None or parsed.is_extension:  # a hub lists no extension as a project
             return
         try:
-            resource = self.arm.get(parsed.id, {"api-version": version})
+            resource = self._read_resource(parsed, version)
         except ApiError as exc:
             self._error(exc, parsed.id, parsed.read_operation)
             return
@@ -265,11 +274,18 @@ class Collector(AuthorizationReads):
         except ApiError as exc:
             self._error(exc, workspace_id, CONNECTIONS_READ)
             return
+        self._add_connections(wave, workspace_id, connections, CONNECTIONS_READ)
+
+    def _add_connections(
+        self, wave: int, parent_id: str, connections: list[Any], operation: str
+    ) -> None:
+        """Keep the connections of a hub, a project or a Foundry resource (credentials
+        dropped) and follow their targets and the identities they call as."""
         unresolved: dict[str, tuple[str, str]] = {}
         self._odd_items(
             sum(1 for c in connections if not fits(RESOURCE, c)),
-            workspace_id,
-            CONNECTIONS_READ,
+            parent_id,
+            operation,
             "connection(s)",
         )
         with self._lock:

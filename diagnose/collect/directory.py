@@ -67,6 +67,8 @@ class DirectoryReader:
         """Ids of the directory objects (or their groups) Graph answered for: the proof that
         this credential reads the directory."""
         self._unsent: list[str] = []
+        self._batch_at: int | None = None
+        """The wave of the getByIds batch submitted and not yet started, if any."""
         self._lock: threading.RLock = threading.RLock()
         self._submit: Callable[..., None] = lambda *a: None
         self._on_unreadable: Callable[[int, str], None] = lambda w, p: None
@@ -113,7 +115,10 @@ class DirectoryReader:
             self._unreadable(wave, key)
             return
         self._unsent.append(key)
-        if len(self._unsent) == 1:
+        # A principal found late in an early wave (a long listing) is looked up in the next
+        # wave, not in a later one a batch was already waiting for.
+        if self._batch_at is None or self._batch_at > wave + 1:
+            self._batch_at = wave + 1
             self._submit(wave + 1, self.look_up_batch)
         self._submit(wave + 1, self.read_groups, key)
 
@@ -172,7 +177,9 @@ class DirectoryReader:
     def look_up_batch(self, wave: int) -> None:
         with self._lock:
             ids, self._unsent = self._unsent[:BATCH], self._unsent[BATCH:]
+            self._batch_at = None
             if self._unsent:
+                self._batch_at = wave
                 self._submit(wave, self.look_up_batch)
         if not ids:
             return

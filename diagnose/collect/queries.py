@@ -14,14 +14,24 @@ def kql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def hubs_named(name: str, resource_group: str | None = None) -> str:
-    query = (
-        "resources | where type =~ 'microsoft.machinelearningservices/workspaces'"
-        f" and kind =~ 'hub' and name =~ {kql_string(name)}"
+def targets_named(name: str, resource_group: str | None = None) -> str:
+    """Hubs, Foundry resources (AI services accounts) and Foundry projects with this name (a
+    project's Resource Graph name may carry its account's: 'account/project')."""
+    literal = kql_string(name)
+    hub = "type =~ 'microsoft.machinelearningservices/workspaces' and kind =~ 'hub'"
+    account = "type =~ 'microsoft.cognitiveservices/accounts' and kind =~ 'aiservices'"
+    project = "type =~ 'microsoft.cognitiveservices/accounts/projects'"
+    condition = (
+        f"((({hub}) or ({account})) and name =~ {literal}) or ({project} and"
+        f" (name =~ {literal} or name endswith {kql_string('/' + name)}))"
     )
     if resource_group:
-        query += f" and resourceGroup =~ {kql_string(resource_group)}"
-    return query + " | project id, name, resourceGroup, subscriptionId, location | order by id asc"
+        condition = f"resourceGroup =~ {kql_string(resource_group)} and ({condition})"
+    return (
+        f"resources | where {condition}"
+        " | project id, name, type, kind, resourceGroup, subscriptionId, location"
+        " | order by id asc"
+    )
 
 
 def subscription_rows() -> str:

@@ -1,7 +1,8 @@
 """The request log: one entry per HTTP attempt, never a token or a credential.
 
-Each entry: service (arm | graph), method, path, query (only api-version, $filter, $select
-and $top are kept; any other value is replaced by "<redacted>"), status (None when no response
+Each entry: service (arm | graph), method, path, query (only api-version, $filter, $select,
+$top and includeAll, the flag azure-mgmt-cognitiveservices sends with a connection list, are
+kept; any other value is replaced by "<redacted>"), status (None when no response
 came), durationMs, requestId / correlationId from the response headers, wave (the dependency
 depth of the step that made it) and, for a request that was not sent or failed in transport,
 error. What a server controls (the path of a nextLink it gave, its id headers, an error's
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy
 
-KEPT_QUERY = frozenset({"api-version", "$filter", "$select", "$top"})
+KEPT_QUERY = frozenset({"api-version", "$filter", "$select", "$top", "includeall"})
 REDACTED = "<redacted>"
 MAX_HEADER = 200
 """Longest request or correlation id kept (real ones are GUIDs)."""

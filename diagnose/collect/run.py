@@ -1,4 +1,5 @@
-"""One live collection, start to end: sign in, find the hub, read everything, assemble.
+"""One live collection, start to end: sign in, find the target (a hub, a Foundry resource or
+a Foundry project), read everything, assemble.
 
 The whole collection runs against one deadline (--timeout): when it passes, what was read is
 kept, every read cut short or never started becomes an errors entry with code "Timeout", and
@@ -7,31 +8,33 @@ the snapshot is assembled from that (its checks say unknown where it matters).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from diagnose.collect import apiversions
+from diagnose.arm.ids import followable
+from diagnose.arm.types import COGNITIVE_ACCOUNT, COGNITIVE_PROJECT
 from diagnose.collect.assemble import build_snapshot
 from diagnose.collect.clients import (
     ApiError,
-    ArmClient,
     RetrySettings,
     arm_client,
     graph_client,
     shared_connection,
 )
-from diagnose.collect.collector import Collector
-from diagnose.collect.credentials import Credentials, rejected_credentials
+from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
+from diagnose.collect.foundry import FoundryCollector
 from diagnose.collect.progress import NoProgress, Progress
 from diagnose.collect.requestlog import RequestLog, set_wave
-from diagnose.collect.resolve import resolve_hub
+from diagnose.collect.resolve import resolve_target
 from diagnose.collect.result import Collection
 from diagnose.collect.scheduler import Scheduler
+from diagnose.collect.sdk import SdkClients, SharedToken
 from diagnose.collect.settings import Settings
-from diagnose.collect.shapes import RESOURCE, fits
+from diagnose.collect.target import Target, read_hub, read_target
 from diagnose.errors import BadInput
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
+
+__all__ = ["collect", "read_hub", "read_target"]
 
 
 def collect(
@@ -46,9 +49,19 @@ def collect(
     retry = retry or RetrySettings()
     shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
+    arm_credential = SharedToken(credentials.arm)  # one token for every ARM client
     arm = arm_client(
         settings.arm_endpoint,
-        credentials.arm,
+        arm_credential,
+        settings.arm_scope,
+        log,
+        concurrency=settings.concurrency,
+        retry=retry,
+        shared=shared,
+    )
+    sdk = SdkClients(
+        settings.arm_endpoint,
+        arm_credential,
         settings.arm_scope,
         log,
         concurrency=settings.concurrency,
@@ -71,18 +84,28 @@ def collect(
         if settings.hub.id is None:
             progress.stage("finding the hub")
             set_wave(wave)
-            hub_id = resolve_hub(arm, settings.hub, credentials)
+            target_id = resolve_target(arm, settings.hub, credentials)
             wave += 1
         else:
-            hub_id = settings.hub.id
-        progress.stage("reading the hub")
+            target_id = settings.hub.id
+        progress.stage(f"reading the {_noun(target_id)}")
         set_wave(wave)
-        hub = read_hub(arm, hub_id, credentials)
+        target = read_target(arm, sdk, target_id, credentials, fallback=settings.hub.fallback)
         set_wave(None)
+        project = _project(target, settings.project)
         scheduler = Scheduler(settings.concurrency, first_wave=wave)
         directory = DirectoryReader(graph, credentials.graph_unavailable)
-        collector = Collector(arm, directory, scheduler, project=settings.project)
-        collector.start(wave, hub)
+        collector = FoundryCollector(
+            arm,
+            directory,
+            scheduler,
+            sdk=sdk,
+            project=None if target.project is not None else settings.project,
+        )
+        if target.is_foundry:
+            collector.start_foundry(wave, target.resource, target.project)
+        else:
+            collector.start(wave, target.resource)
         scheduler.wait(shared.deadline)
         with collector.locked():  # a step left behind at the deadline must not change it now
             timed_out = shared.deadline.passed
@@ -94,13 +117,12 @@ def collect(
             if settings.project and not state.projects and not timed_out:
                 names = ", ".join(sorted(state.project_names, key=str.lower)) or "none found"
                 raise BadInput(
-                    f"hub {hub['name']!r} has no project named {settings.project!r}",
+                    f"{target.noun} {target.resource['name']!r} has no project named "
+                    f"{settings.project!r}",
                     where="--project",
                     fix=f"its projects: {names}",
                 )
-            data = build_snapshot(
-                state, directory, hub_id=hub["id"], project=settings.project, now=now
-            )
+            data = build_snapshot(state, directory, hub_id=target.id, project=project, now=now)
         data = shared.tokens.clean_json(data)
         requests = shared.tokens.clean_json(log.entries())
     finally:
@@ -108,58 +130,31 @@ def collect(
         shared.deadline.expire()  # ends whatever a step left behind still waits for
         shared.tokens.forget()
         arm.close()
+        sdk.close()
         if graph is not None:
             graph.close()
-    snapshot = parse_snapshot(data, f"collection of {hub['id']}")
+    snapshot = parse_snapshot(data, f"collection of {target.id}")
     return Collection(snapshot, requests, waves=scheduler.deepest + 1)
 
 
-def read_hub(arm: ArmClient, hub_id: str, credentials: Credentials | None = None) -> dict[str, Any]:
-    """GET the hub; anything but a readable hub is bad input (there is nothing to diagnose)."""
-    try:
-        hub = arm.get(hub_id, {"api-version": apiversions.WORKSPACES})
-    except ApiError as exc:
-        detail = f"{exc.status} {exc.code}: {exc.message}" if exc.status else exc.message
-        if exc.status == 404:
-            raise BadInput(
-                f"no such hub ({detail})",
-                where=hub_id,
-                fix="check the subscription, resource group and name, or pass "
-                "--hub NAME to look it up",
-            ) from None
-        if exc.status == 401:
-            raise rejected_credentials(credentials, detail, exc.tenant, arm.endpoint) from None
-        if exc.code == TIMEOUT_CODE:
-            raise BadInput(
-                f"could not read the hub in time ({detail})",
-                where=hub_id,
-                fix="retry with a longer --timeout, and check network access to --arm-endpoint",
-            ) from None
-        if exc.status == 403:
-            raise BadInput(
-                f"you cannot read this hub ({detail})",
-                where=hub_id,
-                fix="ask for Reader on the hub (or its resource group), then retry",
-            ) from None
+def _project(target: Target, asked: str | None) -> str | None:
+    """The snapshot's target.project: the project --project narrowed to, or the Foundry
+    project --hub named (with --project, it must name the same one)."""
+    if target.project is None:
+        return asked
+    name = str(target.project["id"]).rsplit("/", 1)[-1]
+    if asked is not None and asked.lower() != name.lower():
         raise BadInput(
-            f"could not read the hub ({detail})",
-            where=hub_id,
-            fix="retry in a moment; check --arm-endpoint and network access to it",
-        ) from None
-    if not fits(RESOURCE, hub):
-        raise BadInput("what Azure returned for the hub is not an ARM resource", where=hub_id)
-    kind = str(hub.get("kind") or "").lower()
-    if kind != "hub":
-        properties = hub.get("properties")
-        hub_of = properties.get("hubResourceId") if isinstance(properties, dict) else None
-        fix = (
-            f"this is a project: pass its hub, --hub {hub_of} --project {hub.get('name')}"
-            if kind == "project" and isinstance(hub_of, str)
-            else "pass a workspace of kind Hub"
+            f"--hub names Foundry project {name!r}, --project {asked!r}",
+            where="--project",
+            fix="leave out --project, or pass the Foundry resource to --hub",
         )
-        raise BadInput(
-            f"this workspace is of kind {hub.get('kind') or 'Default'!r}, not a hub",
-            where=hub_id,
-            fix=fix,
-        )
-    return hub
+    return asked or name
+
+
+def _noun(target_id: str) -> str:
+    parsed = followable(target_id)
+    kind = parsed.type if parsed is not None else ""
+    return {COGNITIVE_ACCOUNT: "Foundry resource", COGNITIVE_PROJECT: "Foundry project"}.get(
+        kind, "hub"
+    )

@@ -1,4 +1,7 @@
-"""What a live collection needs to know, checked once: the hub, the endpoints, the limits."""
+"""What a live collection needs to know, checked once: the target, the endpoints, the limits.
+
+The target (--hub) is a hub, a Foundry resource (Microsoft.CognitiveServices/accounts) or a
+Foundry project (accounts/{a}/projects/{p}), given by ARM id or by name."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from diagnose.arm.ids import GUID, followable
-from diagnose.arm.types import WORKSPACE
+from diagnose.arm.types import COGNITIVE_ACCOUNT, COGNITIVE_PROJECT, WORKSPACE
 from diagnose.collect.deadline import DEFAULT_TIMEOUT, MAX_TIMEOUT
 from diagnose.errors import BadInput
 
@@ -45,6 +48,11 @@ CLOUDS = {
 
 # Workspace names: 3-33 characters, letters, digits, '-' and '_', starting alphanumeric.
 HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
+# Foundry resource and project names: 2-64 letters, digits, '-', '_' and '.', starting
+# alphanumeric (what --hub NAME and --project accept: a hub name is one of these).
+TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+TARGET_TYPES = {WORKSPACE: 1, COGNITIVE_ACCOUNT: 1, COGNITIVE_PROJECT: 2}
+"""The types --hub accepts as an ARM id, with how many names their ids carry."""
 # Resource group names: letters (any script), digits, '.', '_', '-', '(' and ')'; 1-90.
 RESOURCE_GROUP = re.compile(r"^[-\w._()]{1,90}$")
 MAX_CONCURRENCY = 64
@@ -52,12 +60,16 @@ MAX_CONCURRENCY = 64
 
 @dataclass(frozen=True)
 class HubRef:
-    """The hub as the user named it: an ARM id, or a name to look up."""
+    """The target as the user named it (a hub, a Foundry resource or a Foundry project): an
+    ARM id, or a name to look up."""
 
     id: str | None = None
     name: str | None = None
     subscription: str | None = None
     resource_group: str | None = None
+    fallback: str | None = None
+    """A name given with --subscription and --resource-group becomes the hub's id; this is the
+    Foundry resource's id of the same name, read when there is no such hub."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,11 @@ def settings_from(options: LiveOptions) -> Settings:
             fix="use for example --timeout 600",
         )
     project = options.project
-    if project is not None and not HUB_NAME.match(project):
+    if project is not None and not TARGET_NAME.match(project):
         raise BadInput(
             f"{project!r} is not a valid project name",
             where="--project",
-            fix="a project name has 3-33 letters, digits, '-' or '_'",
+            fix="a project name has 2-64 letters, digits, '-', '_' or '.'",
         )
     return Settings(
         hub=parse_hub(options.hub, options.subscription, options.resource_group),
@@ -198,22 +210,24 @@ def parse_hub(value: str, subscription: str | None, resource_group: str | None) 
         parsed = followable(value)
         if (
             parsed is None
+            or parsed.type not in TARGET_TYPES
+            or len(parsed.names) != TARGET_TYPES[parsed.type]
             or parsed.is_extension
-            or parsed.type != WORKSPACE
-            or len(parsed.names) != 1
         ):
             raise BadInput(
-                f"{value!r} is not the ARM id of a workspace",
+                f"{value!r} is not the ARM id of a hub, a Foundry resource or a Foundry project",
                 where="--hub",
                 fix="pass /subscriptions/<id>/resourceGroups/<group>/providers/"
-                "Microsoft.MachineLearningServices/workspaces/<hub>, or just the hub name",
+                "Microsoft.MachineLearningServices/workspaces/<hub>, .../providers/"
+                "Microsoft.CognitiveServices/accounts/<resource>[/projects/<project>], "
+                "or just the name",
             )
         return HubRef(id=parsed.id)
-    if not HUB_NAME.match(value):
+    if not TARGET_NAME.match(value):
         raise BadInput(
-            f"{value!r} is neither a hub ARM id nor a valid hub name",
+            f"{value!r} is neither an ARM id nor a valid hub, Foundry resource or project name",
             where="--hub",
-            fix="a hub name has 3-33 letters, digits, '-' or '_'",
+            fix="a name has 2-64 letters, digits, '-', '_' or '.' (a hub's 3-33)",
         )
     if subscription is not None and not GUID.match(subscription.strip()):
         raise BadInput(
@@ -226,8 +240,12 @@ def parse_hub(value: str, subscription: str | None, resource_group: str | None) 
     sub = subscription.strip().lower() if subscription else None
     group = resource_group.strip() if resource_group else None
     if sub and group:
+        providers = f"/subscriptions/{sub}/resourceGroups/{group}/providers"
+        account = f"{providers}/Microsoft.CognitiveServices/accounts/{value}"
+        if not HUB_NAME.match(value):
+            return HubRef(id=account)
         return HubRef(
-            id=f"/subscriptions/{sub}/resourceGroups/{group}/providers/"
-            f"Microsoft.MachineLearningServices/workspaces/{value}"
+            id=f"{providers}/Microsoft.MachineLearningServices/workspaces/{value}",
+            fallback=account,
         )
     return HubRef(name=value, subscription=sub, resource_group=group)

@@ -8,6 +8,8 @@ The Collector is built in layers, each a class over the one below, each a family
     scopes.py         role definitions and the subscription's management groups
     authorization.py  role assignments, deny assignments and PIM eligibility per scope
     collector.py      the walk: the hub, its projects, connections and dependencies
+    foundry.py        the walk from a Foundry resource: projects, connections, deployments,
+                      capability hosts, Cosmos DB accounts and their SQL RBAC (Azure SDKs)
 
 A layer calls only what it or a layer below defines. All state lives in State behind one lock;
 steps do their HTTP outside it. A failed read becomes an `errors` entry and the collection
@@ -31,6 +33,8 @@ from diagnose.collect.scheduler import LEAF, Scheduler
 @dataclass
 class State:
     hub: dict[str, Any] | None = None
+    account: dict[str, Any] | None = None
+    """The Foundry resource, when the target is one (or one of its projects)."""
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     wanted: set[str] = field(default_factory=set)
     projects: set[str] = field(default_factory=set)
@@ -51,7 +55,8 @@ class State:
     errors: list[dict[str, Any]] = field(default_factory=list)
     resolved_names: set[str] = field(default_factory=set)
     project_names: set[str] = field(default_factory=set)
-    """Names of every project of the hub seen, also those --project leaves out."""
+    """Names of every project of the hub (or Foundry resource) seen, also those --project
+    leaves out."""
 
 
 Places = list[tuple[str, str]]

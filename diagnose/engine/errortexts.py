@@ -34,6 +34,14 @@ class ErrorText:
     broad: bool = False
     """The regex also matches messages that other texts describe better (e.g. any 401/403 from
     Search): it is tried after every other text."""
+    no_role: bool = False
+    """No role assignment fixes what this message reports (DNS, a firewall, a private endpoint,
+    keys refused): `explain` never offers one for it, whatever the snapshot holds."""
+    implies: str | None = None
+    """The operation a message that names none stands for (Azure OpenAI's PermissionDenied:
+    chat completions), so `explain` can name the role that grants it from the text alone."""
+    roles: tuple[str, ...] = ()
+    """Role definition GUIDs the docs name for it, most preferred first (as a Requirement's)."""
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

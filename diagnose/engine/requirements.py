@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from diagnose.arm.scopes import level_of
 from diagnose.engine.api import Cause, Operation, Requirement, Status
 from diagnose.engine.context import describe_scope
 from diagnose.rbac.decision import Decision, Outcome
@@ -16,6 +17,8 @@ PROPAGATION = timedelta(minutes=10)
 """Azure applies most role changes within about ten minutes."""
 GROUP_PROPAGATION_FOR_IDENTITIES = timedelta(hours=24)
 """A managed identity's token caches its groups for up to a day."""
+DATA_PROPAGATION_AT_MANAGEMENT_GROUP = timedelta(hours=12)
+"""A data role assigned at a management group can take up to 12 hours to apply."""
 
 
 @dataclass(frozen=True)
@@ -222,13 +225,15 @@ def _young_grants(
     propagation window; None otherwise."""
     if collected_at is None:
         return None
-    for answer in quick:
+    for operation, answer in zip(requirement.operations, quick, strict=True):
         ages = []
-        for created_on, through_group in answer.grant_ages:
+        for created_on, through_group, at in answer.grant_ages:
             created = _parse(created_on)
             if created is None:
                 break
             window = PROPAGATION
+            if operation.data and level_of(at) == "management group":
+                window = DATA_PROPAGATION_AT_MANAGEMENT_GROUP
             if through_group and requirement.principal.type == "ServicePrincipal":
                 window = GROUP_PROPAGATION_FOR_IDENTITIES
             age = collected_at - created

@@ -4,7 +4,7 @@ cause."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from diagnose.arm.scopes import scope_key, scope_problem
@@ -13,14 +13,16 @@ from diagnose.engine.api import (
     Finding,
     Operation,
     PrincipalRef,
+    RemediationKind,
     Requirement,
     Severity,
 )
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.explain.patterns import ErrorPattern, recognise
+from diagnose.explain.text_only import TextOnlyFix, storage_target, text_only_fix
 from diagnose.model.model import Model
-from diagnose.model.resources import Resource
+from diagnose.model.resources import STORAGE_ACCOUNT, Resource
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
@@ -51,6 +53,9 @@ class Explanation:
     """The named access evaluated as a requirement, with its proven fix (when it fails)."""
     related: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    text_only: TextOnlyFix | None = None
+    """Without a snapshot: the role that grants what the message names, with placeholders for
+    what the text does not say."""
 
     @property
     def recognised(self) -> bool:
@@ -63,15 +68,20 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         return Explanation(text, None)
     pattern, extracted = found
     explanation = Explanation(text, pattern, extracted)
+    storage = storage_target(text)
+    if storage is not None and not pattern.no_role:
+        extracted.setdefault("storage account", storage.account)
+    if pattern.no_role:
+        explanation.notes.append(NO_ROLE_NOTE)
     if snapshot is None:
-        explanation.notes.append(
-            "Pass --snapshot FILE (or --demo) to see which identity and "
-            "role are involved and get the exact fix."
-        )
+        if not pattern.no_role:
+            explanation.text_only = text_only_fix(pattern, extracted, storage)
+        explanation.notes.append(WITHOUT_SNAPSHOT_NOTE)
         return explanation
     model = Model(snapshot)
     engine = Engine(model, fixes=FixPlan)
-    _evaluate_named_access(explanation, model, engine)
+    if not pattern.no_role:
+        _evaluate_named_access(explanation, model, engine)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
     result = engine.run(related)
@@ -87,8 +97,38 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         ]
         if mine:
             findings = mine
+    if storage is not None:  # the findings about the storage account the URL names
+        on_account = [
+            f
+            for f in findings
+            if (target := model.resource(f.resource)) is not None
+            and target.type == STORAGE_ACCOUNT
+            and target.name.lower() == storage.account
+        ]
+        findings = on_account or findings
+    if pattern.no_role:  # what the related checks say, without any role to assign
+        findings = [_without_role_fixes(f) for f in findings]
     explanation.related = findings
     return explanation
+
+
+NO_ROLE_NOTE = (
+    "No role assignment fixes this message: it reports the network, DNS or an "
+    "authentication method the resource refuses, not a missing permission."
+)
+WITHOUT_SNAPSHOT_NOTE = (
+    "This answer comes from the text alone. With --snapshot FILE (a snapshot from `diagnose "
+    "collect --hub HUB`, or a support bundle) it also says whether that identity already "
+    "holds the permission and through which grant, which identity made the call, the least "
+    "role checked against your tenant's own role definitions with a verified command, and "
+    "the related checks' findings."
+)
+_ROLE_KINDS = frozenset({RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE})
+
+
+def _without_role_fixes(finding: Finding) -> Finding:
+    kept = tuple(r for r in finding.remediations if r.kind not in _ROLE_KINDS)
+    return finding if kept == finding.remediations else replace(finding, remediations=kept)
 
 
 def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engine) -> None:
@@ -155,4 +195,6 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
         "finding": to_jsonable(explanation.finding),
         "related": [to_jsonable(f) for f in explanation.related],
         "notes": explanation.notes,
+        "noRoleFixes": bool(pattern and pattern.no_role),
+        "textOnly": to_jsonable(explanation.text_only),
     }

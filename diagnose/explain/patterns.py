@@ -29,6 +29,12 @@ class ErrorPattern:
     regex: re.Pattern[str]
     data_action: bool | None = None
     """Whether the operation the message names is a data action (None: it names none)."""
+    no_role: bool = False
+    """No role assignment fixes it (diagnose.engine.errortexts.ErrorText.no_role)."""
+    implies: str | None = None
+    """The operation a message that names none stands for."""
+    roles: tuple[str, ...] = ()
+    """Role definition GUIDs the docs name for it, most preferred first."""
 
 
 def patterns(checks: list[CheckInfo] | None = None) -> tuple[ErrorPattern, ...]:
@@ -52,6 +58,9 @@ def patterns(checks: list[CheckInfo] | None = None) -> tuple[ErrorPattern, ...]:
             tuple(declared[text]),
             text.compiled,
             text.data_action,
+            text.no_role,
+            text.implies,
+            text.roles,
         )
         for text in ordered
     )

@@ -1,4 +1,5 @@
-"""Finding a principal the user named: by object id, display name or user principal name.
+"""Finding a principal the user named: by object id, display name, user principal name or
+e-mail address (Foundry tools print a user's UPN or mail in their errors).
 
 Every front end and use case that takes a principal from a person (`diagnose access
 --principal`, `--creator`, the principal an error message names) resolves it here, so they
@@ -18,7 +19,7 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 def resolve_principal(model: Model, text: str, flag: str = "--principal") -> str:
     """The lower-case object id of `text`: an object id as given, or the one principal of the
-    snapshot whose display name or user principal name it is (case-insensitive). BadInput
+    snapshot whose display name, user principal name or mail it is (case-insensitive). BadInput
     when no principal, or several, answer to the name; its message names the text as `flag`
     gave it (`--principal`, `--creator`, a line of the personas file)."""
     text = text.strip()
@@ -29,7 +30,11 @@ def resolve_principal(model: Model, text: str, flag: str = "--principal") -> str
         p
         for p in model.authorization.directory.principals.values()
         if lowered
-        in {(p.display_name or "").lower(), str(p.raw.get("userPrincipalName") or "").lower()}
+        in {
+            (p.display_name or "").lower(),
+            str(p.raw.get("userPrincipalName") or "").lower(),
+            str(p.raw.get("mail") or "").lower(),
+        }
     ]
     if len(found) == 1:
         return found[0].id

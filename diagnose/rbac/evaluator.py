@@ -57,8 +57,9 @@ class Quick(NamedTuple):
     """An outcome without evidence (Evaluator.decide)."""
 
     outcome: Outcome
-    grant_ages: tuple[tuple[str | None, bool], ...]
-    """(createdOn, reached through a group) of each unconditional grant."""
+    grant_ages: tuple[tuple[str | None, bool, str], ...]
+    """(createdOn, reached through a group, scope key) of each unconditional grant: how long
+    ago it was made, and what sets how long Azure may take to apply it."""
 
     @property
     def allowed(self) -> bool:
@@ -97,7 +98,9 @@ class Evaluator:
         self._target_hits: dict[str, int] = {}
         self._bulk_hits: dict[str, int] = {}
         self._quick: dict[tuple[str, str, str, bool], Quick] = {}
-        self._holders_here: dict[tuple[str, str, bool], dict[str, tuple[str | None, ...]]] = {}
+        self._holders_here: dict[
+            tuple[str, str, bool], dict[str, tuple[tuple[str | None, str], ...]]
+        ] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
 
     def derived(
@@ -167,7 +170,10 @@ class Evaluator:
                 gathered = self._gather(principal_id, scope, operation, data_action)
                 found = Quick(
                     gathered.outcome,
-                    tuple((hit.assignment.created_on, bool(hit.via)) for hit in gathered.grants),
+                    tuple(
+                        (hit.assignment.created_on, bool(hit.via), hit.assignment.scope_key)
+                        for hit in gathered.grants
+                    ),
                 )
             self._quick[key] = found
         return found
@@ -189,19 +195,19 @@ class Evaluator:
             return None
         granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
         ages = [
-            (created_on, bool(via))
+            (created_on, bool(via), at)
             for member, via in self.authz.directory.closure(
                 principal_id.strip().lower()
             ).via.items()
-            for created_on in granting.get(member, ())
+            for created_on, at in granting.get(member, ())
         ]
         return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
 
     def _unconditional_holders(
         self, target: str, ancestors: tuple[str, ...], operation: str, data: bool
-    ) -> dict[str, tuple[str | None, ...]]:
-        """Principal id -> createdOn of each assignment at or above a hot target whose role
-        grants the operation with no condition that names it."""
+    ) -> dict[str, tuple[tuple[str | None, str], ...]]:
+        """Principal id -> (createdOn, scope key) of each assignment at or above a hot target
+        whose role grants the operation with no condition that names it."""
         key = (target, operation, data)
         found = self._holders_here.get(key)
         if found is None:

@@ -140,10 +140,10 @@ class RoleMatchTable:
 
     def unconditional_holders(
         self, by_role: Mapping[str, list[Assignment]], operation: str, data: bool
-    ) -> dict[str, tuple[str | None, ...]]:
-        """Principal id -> createdOn of each assignment (of by_role: role id -> assignments)
-        whose role grants the operation with no condition that names it."""
-        dates: dict[str, list[str | None]] = {}
+    ) -> dict[str, tuple[tuple[str | None, str], ...]]:
+        """Principal id -> (createdOn, scope key) of each assignment (of by_role: role id ->
+        assignments) whose role grants the operation with no condition that names it."""
+        dates: dict[str, list[tuple[str | None, str]]] = {}
         matches = self.for_operation(operation, data)
         for role_id, entries in by_role.items():
             match = self.of_id(matches, role_id, operation, data)
@@ -151,5 +151,7 @@ class RoleMatchTable:
                 continue
             for assignment in entries:
                 if not restricted(match, assignment, operation):
-                    dates.setdefault(assignment.principal_id, []).append(assignment.created_on)
+                    dates.setdefault(assignment.principal_id, []).append(
+                        (assignment.created_on, assignment.scope_key)
+                    )
         return {principal: tuple(created) for principal, created in dates.items()}

@@ -11,7 +11,15 @@ from diagnose.engine.api import Commands, Finding
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.languages import fix_languages
 from diagnose.report.model import Report
-from diagnose.report.text import affected, plan_lines, scope_lines, step_label, summary_line, who
+from diagnose.report.text import (
+    affected,
+    plan_lines,
+    scope_lines,
+    step_label,
+    summary_line,
+    target_word,
+    who,
+)
 from diagnose.safe import markdown_code, markdown_text, safe_block, safe_message
 
 md = markdown_text
@@ -34,7 +42,7 @@ def render_markdown(report: Report) -> str:
     out = [
         f"# ai-hub-diagnose report: {md(target['hubName'] or '?')}",
         "",
-        f"- Hub: {span(target['hub'] or '?')}"
+        f"- {target_word(target).capitalize()}: {span(target['hub'] or '?')}"
         + (f"\n- Project: {md(target['project'])}" if target["project"] else ""),
         f"- Snapshot: {md(target['snapshot'])}"
         + (f", collected {md(target['collectedAt'])}" if target["collectedAt"] else ""),

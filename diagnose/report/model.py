@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose import TOOL_NAME, __version__
+from diagnose.arm import types
 from diagnose.arm.scopes import level_of, scope_key
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import (
@@ -25,6 +26,7 @@ from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.runner import CheckError, RunResult
 from diagnose.jsonable import to_jsonable
 from diagnose.model.model import Model
+from diagnose.model.resources import Resource
 from diagnose.rbac.evaluator import Evaluator, Holder
 from diagnose.remediation.whole_plan import WholePlan, stage_of, unchecked
 from diagnose.secrets import scrub_text
@@ -213,6 +215,9 @@ def _build_report(
         ]
     if declarations is not None and declarations.personas:
         target["personas"] = declarations.source
+    kind = _target_kind(model.resource(hub) if hub else None)
+    if kind is not None:  # only for a Foundry target: a hub's report keeps its exact shape
+        target["targetKind"] = kind
     return Report(
         tool={"name": TOOL_NAME, "version": __version__},
         target=target,
@@ -225,6 +230,16 @@ def _build_report(
         checks=result.checks,
         plan_check=_plan_check(whole),
     )
+
+
+def _target_kind(target: Resource | None) -> str | None:
+    """What the report's target is when it is no hub: "foundryResource" or "foundryProject"."""
+    if target is None:
+        return None
+    return {
+        types.COGNITIVE_ACCOUNT: "foundryResource",
+        types.COGNITIVE_PROJECT: "foundryProject",
+    }.get(target.type)
 
 
 def _fix_plan(

@@ -120,10 +120,18 @@ def plan_lines(report: Report) -> list[str]:
     return [line for line in lines if line]
 
 
+TARGET_WORDS = {"foundryResource": "Foundry resource", "foundryProject": "Foundry project"}
+
+
+def target_word(target: dict[str, Any]) -> str:
+    """What the report's target is, in words: hub, Foundry resource or Foundry project."""
+    return TARGET_WORDS.get(str(target.get("targetKind") or ""), "hub")
+
+
 def render_text(report: Report) -> str:
     target = report.target
     lines = [
-        f"{report.tool['name']} {report.tool['version']}: hub "
+        f"{report.tool['name']} {report.tool['version']}: {target_word(target)} "
         f"{safe_text(target['hubName'] or '?')}"
         + (f", project {safe_text(target['project'])}" if target["project"] else "")
         + f" ({safe_text(target['snapshot'])}"

@@ -108,9 +108,17 @@ def request_key(method: str, path: str, query: dict[str, str], body: Any) -> tup
 class FixtureSet:
     name: str
     exchanges: list[Exchange]
+    _index: dict[tuple[str, str], list[Exchange]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def find(self, method: str, path: str, query: dict[str, str], body: Any) -> Exchange | None:
-        for exchange in self.exchanges:
+        if self._index is None:  # by method and path: a scale scenario has thousands
+            index: dict[tuple[str, str], list[Exchange]] = {}
+            for item in self.exchanges:
+                index.setdefault((item.method, normal_path(item.path)), []).append(item)
+            self._index = index
+        for exchange in self._index.get((method.upper(), normal_path(path)), []):
             if exchange.matches(method, path, query, body):
                 return exchange
         return None

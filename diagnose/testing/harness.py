@@ -11,6 +11,11 @@ HUB_BASIC = (
     "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/"
     "providers/Microsoft.MachineLearningServices/workspaces/hub-ai"
 )
+FOUNDRY_BASIC = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-foundry/"
+    "providers/Microsoft.CognitiveServices/accounts/fdy-ai"
+)
+"""The Foundry resource of fixtures/arm/foundry-basic."""
 ARM_TOKEN = "arm-token-for-tests"
 GRAPH_TOKEN = "graph-token-for-tests"
 

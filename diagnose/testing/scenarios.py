@@ -301,3 +301,294 @@ def big_hub(
             )
         )
     return FixtureSet("big-hub", out)
+
+
+FOUNDRY_GROUP = "rg-foundry-scale"
+FOUNDRY_RG = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{FOUNDRY_GROUP}"
+FOUNDRY = f"{FOUNDRY_RG}/providers/Microsoft.CognitiveServices/accounts/fdy-scale"
+"""The Foundry resource big_foundry() serves."""
+FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+COGNITIVE_SERVICES_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
+SEARCH_INDEX_CONTRIBUTOR = "8ebe5a00-799e-43f5-93ac-243d3dce84a7"
+COSMOS_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
+
+
+def big_foundry(
+    projects: int = 100, people: int = 2000, unrelated: int = 20000, accounts: int = 2
+) -> FixtureSet:
+    """A Foundry resource with `projects` projects, each with its own managed identity, three
+    Entra ID connections (Azure OpenAI, Search, Cosmos DB) and a capability host naming them;
+    `people` users with Foundry User on one project each (the same number per project) and
+    `unrelated` assignments of theirs elsewhere in the subscription (virtual machines in other
+    resource groups: listed, and not kept); the Cosmos DB account's SQL role assignments give
+    every project identity the data contributor role."""
+    from diagnose.catalog import builtin_role_definitions
+
+    out: list[Exchange] = []
+    cognitive = {"api-version": apiversions.COGNITIVE_SERVICES}
+
+    def get(path: str, version: str, body: Any, **query: str) -> None:
+        out.append(exchange("GET", path, {"api-version": version, **query}, body=body))
+
+    account_mi = _id("fdy:mi:account")
+    get(
+        FOUNDRY,
+        apiversions.COGNITIVE_SERVICES,
+        _resource(
+            FOUNDRY,
+            "Microsoft.CognitiveServices/accounts",
+            {"allowProjectManagement": True, "customSubDomainName": "fdy-scale"},
+            kind="AIServices",
+            identity=_identity(account_mi),
+        ),
+    )
+    aoai = [
+        f"{FOUNDRY_RG}/providers/Microsoft.CognitiveServices/accounts/aoai-{i}"
+        for i in range(accounts)
+    ]
+    search = f"{FOUNDRY_RG}/providers/Microsoft.Search/searchServices/srch-scale"
+    cosmos = f"{FOUNDRY_RG}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-scale"
+    identities: list[str] = [account_mi]
+    for target in aoai:
+        identities.append(_id(f"fdy:mi:{target}"))
+        get(
+            target,
+            apiversions.COGNITIVE_SERVICES,
+            _resource(
+                target,
+                "Microsoft.CognitiveServices/accounts",
+                {"customSubDomainName": target.rsplit("/", 1)[-1]},
+                kind="OpenAI",
+                identity=_identity(identities[-1]),
+            ),
+        )
+    get(search, apiversions.SEARCH, _resource(search, "Microsoft.Search/searchServices", {}))
+    get(
+        cosmos,
+        apiversions.COSMOS_DB,
+        _resource(cosmos, "Microsoft.DocumentDB/databaseAccounts", {"disableLocalAuth": True}),
+    )
+    out.append(
+        exchange(
+            "GET",
+            f"{FOUNDRY}/connections",
+            {**cognitive, "includeAll": "false"},
+            body={"value": []},
+        )
+    )
+    for child in ("deployments", "privateEndpointConnections", "capabilityHosts"):
+        get(f"{FOUNDRY}/{child}", apiversions.COGNITIVE_SERVICES, {"value": []})
+
+    users = [_id(f"fdy:user:{i}") for i in range(people)]
+    assignments: list[dict[str, Any]] = []
+    sql_assignments: list[dict[str, Any]] = []
+    project_items: list[dict[str, Any]] = []
+    for index in range(projects):
+        project_id = f"{FOUNDRY}/projects/proj-{index:03d}"
+        project_mi = _id(f"fdy:mi:{project_id}")
+        identities.append(project_mi)
+        project_items.append(
+            _resource(
+                project_id,
+                "Microsoft.CognitiveServices/accounts/projects",
+                {"displayName": f"project {index}"},
+                identity=_identity(project_mi),
+            )
+        )
+        targets = (
+            ("aoai", "AzureOpenAI", aoai[index % len(aoai)]),
+            ("search", "CognitiveSearch", search),
+            ("cosmos", "CosmosDB", cosmos),
+        )
+        connections = [
+            {
+                "id": f"{project_id}/connections/{name}",
+                "name": name,
+                "type": "Microsoft.CognitiveServices/accounts/projects/connections",
+                "properties": {
+                    "category": category,
+                    "authType": "AAD",
+                    "target": f"https://{target.rsplit('/', 1)[-1]}.example",
+                    "metadata": {"ResourceId": target},
+                },
+            }
+            for name, category, target in targets
+        ]
+        out.append(
+            exchange(
+                "GET",
+                f"{project_id}/connections",
+                {**cognitive, "includeAll": "false"},
+                body={"value": connections},
+            )
+        )
+        host = {
+            "id": f"{project_id}/capabilityHosts/agents",
+            "name": "agents",
+            "type": "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+            "properties": {
+                "capabilityHostKind": "Agents",
+                "threadStorageConnections": ["cosmos"],
+                "vectorStoreConnections": ["search"],
+                "aiServicesConnections": ["aoai"],
+            },
+        }
+        get(f"{project_id}/capabilityHosts", apiversions.COGNITIVE_SERVICES, {"value": [host]})
+        assignments.append(
+            _assignment(
+                aoai[index % len(aoai)], project_mi, COGNITIVE_SERVICES_USER, "ServicePrincipal"
+            )
+        )
+        assignments.append(
+            _assignment(search, project_mi, SEARCH_INDEX_CONTRIBUTOR, "ServicePrincipal")
+        )
+        assignments.append(_assignment(cosmos, project_mi, COSMOS_OPERATOR, "ServicePrincipal"))
+        name = _id(f"fdy:sql:{project_mi}")
+        sql_assignments.append(
+            {
+                "id": f"{cosmos}/sqlRoleAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                "properties": {
+                    "roleDefinitionId": f"{cosmos}/sqlRoleDefinitions/"
+                    "00000000-0000-0000-0000-000000000002",
+                    "scope": f"{cosmos}/dbs/enterprise_memory",
+                    "principalId": project_mi,
+                },
+            }
+        )
+    for number, user in enumerate(users):
+        project_id = project_items[number % max(projects, 1)]["id"]
+        assignments.append(_assignment(project_id, user, FOUNDRY_USER, "User"))
+    for number in range(unrelated):
+        scope = (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-other-{number % 50:02d}/providers/"
+            f"Microsoft.Compute/virtualMachines/vm-{number:05d}"
+        )
+        assignments.append(_assignment(scope, users[number % len(users)], READER, "User"))
+    get(f"{FOUNDRY}/projects", apiversions.COGNITIVE_SERVICES, {"value": project_items})
+    get(f"{cosmos}/sqlRoleAssignments", apiversions.COSMOS_DB, {"value": sql_assignments})
+    get(
+        f"{cosmos}/sqlRoleDefinitions",
+        apiversions.COSMOS_DB,
+        {
+            "value": [
+                {
+                    "id": f"{cosmos}/sqlRoleDefinitions/00000000-0000-0000-0000-00000000000{n}",
+                    "name": f"00000000-0000-0000-0000-00000000000{n}",
+                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+                    "properties": {"roleName": role, "type": "BuiltInRole"},
+                }
+                for n, role in (
+                    (1, "Cosmos DB Built-in Data Reader"),
+                    (2, "Cosmos DB Built-in Data Contributor"),
+                )
+            ]
+        },
+    )
+    out += _subscription_reads(assignments)
+    for definition in builtin_role_definitions():
+        get(definition["id"], apiversions.ROLE_DEFINITIONS, definition)
+    out += _directory(users, identities)
+    return FixtureSet("big-foundry", out)
+
+
+def _subscription_reads(assignments: list[dict[str, Any]]) -> list[Exchange]:
+    """The subscription's authorization listings and its Resource Graph row."""
+    authorization = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization"
+    out = [
+        exchange(
+            "GET",
+            f"{authorization}/roleAssignments",
+            {"api-version": apiversions.ROLE_ASSIGNMENTS},
+            body={"value": assignments},
+        )
+    ]
+    for collection, version in (
+        ("denyAssignments", apiversions.DENY_ASSIGNMENTS),
+        ("roleEligibilityScheduleInstances", apiversions.ROLE_ELIGIBILITY),
+    ):
+        for query in ({}, {"$filter": "atScope()"}):
+            out.append(
+                exchange(
+                    "GET",
+                    f"{authorization}/{collection}",
+                    {"api-version": version, **query},
+                    body={"value": []},
+                )
+            )
+    out.append(
+        exchange(
+            "POST",
+            "/providers/Microsoft.ResourceGraph/resources",
+            {"api-version": apiversions.RESOURCE_GRAPH},
+            json_body={
+                "query": queries.subscription_rows(),
+                "options": {"resultFormat": "objectArray"},
+                "subscriptions": [SUBSCRIPTION],
+            },
+            body={
+                "data": [
+                    {
+                        "id": f"/subscriptions/{SUBSCRIPTION}",
+                        "name": "scale",
+                        "type": "microsoft.resources/subscriptions",
+                        "subscriptionId": SUBSCRIPTION,
+                        "tenantId": TENANT,
+                        "properties": {
+                            "managementGroupAncestorsChain": [
+                                {"name": TENANT, "displayName": "Tenant Root Group"}
+                            ]
+                        },
+                    }
+                ]
+            },
+        )
+    )
+    return out
+
+
+def _directory(users: list[str], identities: list[str]) -> list[Exchange]:
+    """Graph: the objects (getByIds) and each one's groups (none)."""
+    objects = [
+        {
+            "@odata.type": "#microsoft.graph.user",
+            "id": u,
+            "displayName": f"user {u[:8]}",
+            "userPrincipalName": f"{u[:8]}@contoso.com",
+        }
+        for u in users
+    ]
+    objects += [
+        {
+            "@odata.type": "#microsoft.graph.servicePrincipal",
+            "id": p,
+            "displayName": f"identity {p[:8]}",
+            "appId": _id(f"app:{p}"),
+            "servicePrincipalType": "ManagedIdentity",
+        }
+        for p in identities
+    ]
+    out = [
+        Exchange(
+            "POST",
+            "/v1.0/directoryObjects/getByIds",
+            {},
+            None,
+            False,
+            200,
+            {"value": objects},
+            {},
+            by_ids=True,
+        )
+    ]
+    for principal in [*users, *identities]:
+        out.append(
+            exchange(
+                "POST",
+                f"/v1.0/directoryObjects/{principal}/getMemberGroups",
+                json_body={"securityEnabledOnly": False},
+                body={"value": []},
+            )
+        )
+    return out

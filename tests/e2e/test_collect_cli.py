@@ -18,7 +18,7 @@ import pytest
 from diagnose.snapshot import load_snapshot
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import fixtures_root, load_fixture_set
-from diagnose.testing.harness import HUB_BASIC
+from diagnose.testing.harness import FOUNDRY_BASIC, HUB_BASIC
 
 DIAGNOSE = (
     str(Path(sys.executable).with_name("diagnose"))
@@ -42,12 +42,18 @@ def comparable(data: dict) -> dict:
     return data
 
 
+SOURCE = str(Path(__file__).resolve().parents[2])
+"""The checkout under test: the `diagnose` command imports its package from here, not from
+wherever the shared environment installed it (several worktrees share one venv)."""
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
     }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SOURCE, env.get("PYTHONPATH")) if p)
     env.update(extra)
     return env
 
@@ -278,3 +284,104 @@ def test_live_report_equals_the_report_from_the_saved_snapshot(tmp_path):
     assert _without_volatile(json.loads(live.stdout)) == _without_volatile(
         json.loads(replayed.stdout)
     )
+
+
+# -- a Foundry resource with projects ---------------------------------------------------------
+def foundry_expected() -> dict:
+    return json.loads((fixtures_root() / "foundry-basic" / "expected-snapshot.json").read_text())
+
+
+def test_collect_a_foundry_resource_end_to_end(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("foundry-basic") as server:
+        result = collect(server, output, hub=FOUNDRY_BASIC)
+        received = server.requests()
+        assert server.unmatched == [] and server.non_read_requests() == []
+    assert result.returncode == 0, result.stderr
+    assert comparable(load_snapshot(output).data) == foundry_expected()
+    assert received and all(r.has_authorization for r in received)
+    paths = {r.path for r in received}
+    assert f"{FOUNDRY_BASIC}/projects/proj-agents/capabilityHosts" in paths
+    assert any(p.endswith("/sqlRoleAssignments") for p in paths)
+
+
+def test_live_and_offline_diagnosis_of_a_foundry_resource_agree(tmp_path):
+    saved = tmp_path / "saved.json"
+    with serving("foundry-basic") as server:
+        env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
+        live = run(
+            "--hub",
+            FOUNDRY_BASIC,
+            "--arm-endpoint",
+            server.url,
+            "--graph-endpoint",
+            server.url,
+            "--json",
+            "--quiet",
+            "--save-snapshot",
+            str(saved),
+            env=env,
+        )
+        assert server.non_read_requests() == []
+    replayed = run("--snapshot", str(saved), "--json")
+    assert live.returncode == replayed.returncode, (live.stderr, replayed.stderr)
+    assert live.returncode in (0, 1), live.stderr  # a diagnosis, not an error
+    assert saved.exists() and comparable(load_snapshot(saved).data) == foundry_expected()
+    live_report = json.loads(live.stdout)
+    assert live_report["target"]["hub"] == FOUNDRY_BASIC
+    assert _without_volatile(live_report) == _without_volatile(json.loads(replayed.stdout))
+
+
+def test_a_foundry_project_name_is_resolved_end_to_end(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("foundry-lookup") as server:
+        result = collect(server, output, "--quiet", hub="proj-agents")
+        assert server.non_read_requests() == []
+    assert result.returncode == 0, result.stderr
+    target = load_snapshot(output).data["target"]
+    assert target == {"hub": f"{FOUNDRY_BASIC}/projects/proj-agents", "project": "proj-agents"}
+
+
+def test_an_unknown_project_of_a_foundry_resource_exits_2(tmp_path):
+    output = tmp_path / "snapshot.json"
+    with serving("foundry-basic") as server:
+        result = collect(server, output, "--project", "proj-z", hub=FOUNDRY_BASIC)
+    assert result.returncode == 2
+    assert "has no project named 'proj-z'" in result.stderr
+    assert "proj-agents, proj-eval" in result.stderr and not output.exists()
+
+
+def test_foundry_sdk_reads_survive_throttling_and_a_forbidden_cosmos_subscription(tmp_path):
+    """The SDK clients send through the collector's pipeline: its retries honour Retry-After
+    on a throttled project list, and a 403 on the Cosmos DB account's subscription becomes
+    errors entries while the rest is collected."""
+    output = tmp_path / "snapshot.json"
+    faults = Faults(
+        rules=[
+            Faults.throttle(r"^GET .*/accounts/fdy-ai/projects$", times=1, retry_after=1),
+            Faults.server_error(r"^GET .*/projects/proj-eval/connections$", times=1),
+        ],
+        forbidden_scopes=[f"/subscriptions/{SUB_B}"],
+    )
+    with serving("foundry-basic", faults) as server:
+        result = collect(server, output, hub=FOUNDRY_BASIC)
+        received = server.requests()
+        assert server.unmatched == [] and server.non_read_requests() == []
+    assert result.returncode == 0, result.stderr
+    data = load_snapshot(output).data
+    projects = [r for r in received if r.path.endswith("/accounts/fdy-ai/projects")]
+    assert [r.status for r in projects] == [429, 200]
+    assert projects[1].at - projects[0].at >= 0.95  # Retry-After: 1 was honoured
+    retried = [r.status for r in received if r.path.endswith("/proj-eval/connections")]
+    assert retried == [500, 200]
+    cosmos = next(r["id"] for r in foundry_expected()["resources"] if r["name"] == "cosmos-fdy")
+    errors = errors_by_scope(data)
+    for operation in (
+        "Microsoft.DocumentDB/databaseAccounts/read",
+        "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/read",
+        "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions/read",
+    ):
+        assert errors[(cosmos, operation)]["status"] == 403, operation
+    names = {r["name"] for r in data["resources"]}
+    assert {"fdy-ai", "proj-agents", "proj-eval", "aoai-grader", "agents-host"} <= names
+    assert "cosmos-fdy" not in names

@@ -1,0 +1,192 @@
+"""`diagnose explain` where no role helps (network, DNS, refused keys), from the text alone
+(without a snapshot), from standard input, and for storage URLs and principals named by UPN."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from diagnose.cli import main
+from diagnose.demo import load_demo
+
+SUB = "6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a"
+RG = f"/subscriptions/{SUB}/resourceGroups/rg-contoso-ai"
+HUB = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-contoso"
+OID = "11111111-2222-3333-4444-555555555555"
+
+NO_ROLE_MESSAGES = {
+    "dns": (
+        "HTTPSConnectionPool(host='aoai-contoso.openai.azure.com', port=443): Max retries "
+        "exceeded (Caused by NameResolutionError: Failed to resolve "
+        "'aoai-contoso.openai.azure.com' ([Errno -2] Name or service not known))"
+    ),
+    "getaddrinfo": "socket.gaierror: [Errno 11001] getaddrinfo failed",
+    "public access": (
+        '{"error":{"code":"403","message":"Public access is disabled. Please configure '
+        'private endpoint."}}'
+    ),
+    "private endpoint": "Traffic is not from an approved private endpoint.",
+    "firewall": "Access denied due to Virtual Network/Firewall rules.",
+    "storage firewall": (
+        "ErrorCode:AuthorizationFailure This request is not authorized to perform this "
+        "operation. https://stcontosodata.blob.core.windows.net/docs"
+    ),
+    "key disabled": "(AuthenticationTypeDisabled) Key based authentication is disabled.",
+    "shared key": "KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted",
+}
+
+
+def run(capsys: Any, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def demo_upn(name: str) -> tuple[str, str]:
+    entry = next(p for p in load_demo().data["principals"] if p["displayName"] == name)
+    return entry["id"], entry["userPrincipalName"]
+
+
+@pytest.mark.parametrize("name", sorted(NO_ROLE_MESSAGES))
+@pytest.mark.parametrize("source", [(), ("--demo",)])
+def test_no_role_fixes_a_network_dns_or_key_refusal(capsys: Any, name: str, source: tuple) -> None:
+    text = NO_ROLE_MESSAGES[name]
+    code, out = run(capsys, "explain", text, *source)
+    assert code == 0
+    assert "az role assignment create" not in out
+    assert "No role assignment fixes this message" in " ".join(out.split())
+    _, raw = run(capsys, "explain", text, *source, "--json")
+    answer = json.loads(raw)
+    assert answer["noRoleFixes"] is True
+    assert answer["textOnly"] is None and answer["finding"] is None
+    kinds = {r["kind"] for f in answer["related"] for r in f["remediations"]}
+    assert not kinds & {"roleAssignment", "activateEligible"}, kinds
+
+
+def test_a_storage_data_role_error_is_not_taken_for_the_firewall(capsys: Any) -> None:
+    text = (
+        "ErrorCode:AuthorizationPermissionMismatch This request is not authorized to perform "
+        "this operation using this permission. AuthorizationFailure"
+    )
+    _, raw = run(capsys, "explain", text, "--json")
+    assert json.loads(raw)["pattern"]["name"] == "AuthorizationPermissionMismatch"
+
+
+def test_permission_denied_from_the_text_alone_names_the_role_with_placeholders(
+    capsys: Any,
+) -> None:
+    code, out = run(
+        capsys, "explain", "PermissionDenied: Principal does not have access to API/Operation."
+    )
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "least role: Cognitive Services OpenAI User" in flat
+    assert "--assignee-object-id '<principal-object-id>'" in out
+    assert "/providers/Microsoft.CognitiveServices/accounts/<account-name>" in out
+    assert "replace the <placeholders> (principal and scope)" in flat
+    assert "--snapshot FILE" in flat
+
+
+def test_authorization_failed_from_the_text_alone_uses_what_the_message_names(
+    capsys: Any,
+) -> None:
+    scope = f"{RG}/providers/Microsoft.Search/searchServices/srch-contoso"
+    text = (
+        f"AuthorizationFailed: The client 'x@contoso.com' with object id '{OID}' does not have "
+        f"authorization to perform action 'Microsoft.Search/searchServices/read' over scope "
+        f"'{scope}' or the scope is invalid."
+    )
+    _, raw = run(capsys, "explain", text, "--json")
+    fix = json.loads(raw)["textOnly"]
+    assert fix["principal"] == OID and fix["scope"] == scope
+    assert fix["roleName"] == "Reader" and fix["placeholders"] == []
+    assert f"--assignee-object-id '{OID}'" in fix["azureCli"] and scope in fix["azureCli"]
+
+
+def test_a_foundry_message_naming_a_upn_from_the_text_alone(capsys: Any) -> None:
+    text = (
+        "The principal `ana@contoso.com` lacks the required data action "
+        "`Microsoft.CognitiveServices/accounts/AIServices/agents/write` to perform "
+        "`POST /api/projects/p/assistants` operation."
+    )
+    _, raw = run(capsys, "explain", text, "--json")
+    fix = json.loads(raw)["textOnly"]
+    assert fix["roleName"] == "Foundry User"
+    assert fix["principal"] == "<object-id-of-ana@contoso.com>"
+    assert fix["placeholders"] == ["principal", "scope"]
+
+
+@pytest.mark.parametrize(
+    ("url", "role"),
+    [
+        (
+            "https://stcontosoai.file.core.windows.net/code-share/flow",
+            "Storage File Data Privileged Contributor",
+        ),
+        ("https://stcontosoai.blob.core.windows.net/data/a.pdf", "Storage Blob Data Reader"),
+    ],
+)
+def test_a_storage_url_names_the_account_and_the_kind_of_data_role(
+    capsys: Any, url: str, role: str
+) -> None:
+    text = (
+        "ErrorCode:AuthorizationPermissionMismatch This request is not authorized to perform "
+        f"this operation using this permission. {url}"
+    )
+    _, raw = run(capsys, "explain", text, "--json")
+    answer = json.loads(raw)
+    assert answer["extracted"]["storage account"] == "stcontosoai"
+    assert answer["textOnly"]["roleName"] == role
+    assert answer["textOnly"]["scope"].endswith("/Microsoft.Storage/storageAccounts/stcontosoai")
+
+
+def test_with_a_snapshot_a_storage_url_narrows_the_findings_to_that_account(capsys: Any) -> None:
+    text = (
+        "ErrorCode:AuthorizationPermissionMismatch This request is not authorized to perform "
+        "this operation using this permission. https://stcontosoai.file.core.windows.net/code"
+    )
+    _, raw = run(capsys, "explain", text, "--demo", "--json")
+    related = json.loads(raw)["related"]
+    assert related
+    assert {f["resource"].rsplit("/", 1)[-1] for f in related} == {"stcontosoai"}
+
+
+def test_a_principal_named_by_upn_is_found_in_the_snapshot(capsys: Any) -> None:
+    object_id, upn = demo_upn("Ana Lopez")
+    text = (
+        f"The principal `{upn}` lacks the required data action "
+        "`Microsoft.CognitiveServices/accounts/AIServices/agents/write` to perform "
+        "`POST /api/projects/p/assistants` operation."
+    )
+    _, raw = run(capsys, "explain", text, "--demo", "--json")
+    assert json.loads(raw)["principal"]["id"] == object_id
+
+
+def test_a_permission_already_held_points_away_from_a_new_assignment(capsys: Any) -> None:
+    object_id, _ = demo_upn("Ana Lopez")
+    text = (
+        f"AuthorizationFailed: The client 'ana' with object id '{object_id}' does not have "
+        "authorization to perform action 'Microsoft.MachineLearningServices/workspaces/read' "
+        f"over scope '{HUB}' or the scope is invalid."
+    )
+    code, out = run(capsys, "explain", text, "--demo")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "holds the permission" in flat and "no new assignment will help" in flat
+    assert "another identity making the call" in flat
+    assert "az role assignment create" not in out
+
+
+def test_the_message_can_come_from_standard_input(capsys: Any, monkeypatch: Any) -> None:
+    text = "PermissionDenied: Principal does not have access to API/Operation."
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    code, out = run(capsys, "explain", "-")
+    assert code == 0 and "PermissionDenied (Azure OpenAI)" in out
+
+
+def test_a_whole_log_on_standard_input_is_bad_input(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * (1024 * 1024 + 1))))
+    assert main(["explain", "-"]) == 2
+    assert "longer than 1024 KiB" in capsys.readouterr().err
