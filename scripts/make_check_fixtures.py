@@ -236,6 +236,43 @@ def connection(
     }
 
 
+def deployment(account: str, name: str, model_format: str, model: str) -> dict[str, Any]:
+    """A model deployment of a Foundry / Azure OpenAI resource."""
+    item = arm.resource(
+        f"{account}/deployments/{name}",
+        "Microsoft.CognitiveServices/accounts/deployments",
+        properties={
+            "model": {"format": model_format, "name": model, "version": "1"},
+            "provisioningState": "Succeeded",
+        },
+    )
+    item["sku"] = {"name": "GlobalStandard", "capacity": 10}
+    return item
+
+
+def foundry_connection(
+    parent: str, name: str, category: str, auth: str, target: str, resource_id: str
+) -> dict[str, Any]:
+    """A connection of a Foundry project (or of a Foundry resource, parent the account)."""
+    kind = (
+        "Microsoft.CognitiveServices/accounts/projects/connections"
+        if "/projects/" in parent
+        else "Microsoft.CognitiveServices/accounts/connections"
+    )
+    return {
+        "id": f"{parent}/connections/{name}",
+        "name": name,
+        "type": kind,
+        "properties": {
+            "category": category,
+            "authType": auth,
+            "target": target,
+            "isSharedToAll": False,
+            "metadata": {"ApiType": "Azure", "ResourceId": resource_id},
+        },
+    }
+
+
 def openai_account(resource_id: str, principal_id: str, kind: str = "OpenAI") -> dict[str, Any]:
     name = resource_id.rsplit("/", 1)[-1]
     item = arm.resource(
@@ -559,6 +596,10 @@ def base(
         f.service_principal(FPROJ_MI)
         f.grant("finn/foundry/foundry-user", FOUNDRY, FINN, arm.FOUNDRY_USER)
         f.grant("fproj-mi/fproj/foundry-user", FOUNDRY_PROJECT, FPROJ_MI, arm.FOUNDRY_USER)
+        # Model inference is authorized at the account: the project's identity calls the
+        # account's deployments with Foundry User there (FDY002).
+        f.grant("fproj-mi/foundry/foundry-user", FOUNDRY, FPROJ_MI, arm.FOUNDRY_USER)
+        f.add(deployment(FOUNDRY, "gpt-4o", "OpenAI", "gpt-4o"))
     return f
 
 
@@ -582,6 +623,380 @@ def scenario(
         return make
 
     return register
+
+
+# AGT001 -------------------------------------------------------------------------------------------
+COSMOS_AGENTS = f"{P}/Microsoft.DocumentDB/databaseAccounts/cosmos-agents"
+ST_AGENTS = f"{P}/Microsoft.Storage/storageAccounts/stagentsfixture"
+SRCH_AGENTS = f"{P}/Microsoft.Search/searchServices/srch-agents"
+CAPHOST = f"{FOUNDRY_PROJECT}/capabilityHosts/caphost-agents"
+FPROJ_WORKSPACE_ID = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+COSMOS_DB_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
+STORAGE_ACCOUNT_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
+STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+AGENTS_CONTAINER_CONDITION = (
+    "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/read'})"
+    " AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/filter/"
+    "action'}) AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/"
+    "blobs/tags/write'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:"
+    f"name] StringStartsWithIgnoreCase '{FPROJ_WORKSPACE_ID}'))"
+)
+
+
+def container(account: str, name: str) -> str:
+    return f"{account}/blobServices/default/containers/{name}"
+
+
+def agent_setup(f: Fixture, *, docs: bool = False, account_host: bool = False) -> None:
+    """The standard agent setup of project 'fproj-agents' (on base(foundry=True)): its own Cosmos
+    DB, storage and Search, project connections to them, a capability host naming them (the
+    project's, or the account's defaults), and the roles its identity needs, as Microsoft's
+    templates grant them (account scope) or as the docs do (containers, plus Storage Account
+    Contributor). The project identity's Cosmos DB data role on enterprise_memory is there too,
+    so the setup is healthy for AGT002."""
+    f.props(FOUNDRY_PROJECT)["internalId"] = FPROJ_WORKSPACE_ID
+    f.add(
+        arm.resource(
+            COSMOS_AGENTS,
+            "Microsoft.DocumentDB/databaseAccounts",
+            kind="GlobalDocumentDB",
+            properties={
+                "documentEndpoint": "https://cosmos-agents.documents.azure.com:443/",
+                "disableLocalAuth": True,
+                "publicNetworkAccess": "Enabled",
+                "provisioningState": "Succeeded",
+            },
+        )
+    )
+    f.add(
+        arm.resource(
+            f"{COSMOS_AGENTS}/sqlRoleAssignments/{arm.guid('cosmos:fproj-mi')}",
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+            properties={
+                "roleDefinitionId": f"{COSMOS_AGENTS}/sqlRoleDefinitions/{COSMOS_DATA_CONTRIBUTOR}",
+                "principalId": FPROJ_MI,
+                "scope": f"{COSMOS_AGENTS}/dbs/enterprise_memory",
+            },
+        )
+    )
+    f.add(storage_account(ST_AGENTS))
+    search = arm.resource(
+        SRCH_AGENTS,
+        "Microsoft.Search/searchServices",
+        properties={
+            "replicaCount": 1,
+            "partitionCount": 1,
+            "hostingMode": "default",
+            "publicNetworkAccess": "enabled",
+            "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}},
+            "disableLocalAuth": False,
+            "networkRuleSet": {"ipRules": [], "bypass": "None"},
+            "provisioningState": "succeeded",
+        },
+    )
+    search["sku"] = {"name": "standard"}
+    f.add(search)
+    for name, category, target, resource_id in (
+        (
+            "conn-cosmos-agents",
+            "CosmosDb",
+            "https://cosmos-agents.documents.azure.com:443/",
+            COSMOS_AGENTS,
+        ),
+        (
+            "conn-st-agents",
+            "AzureStorageAccount",
+            "https://stagentsfixture.blob.core.windows.net/",
+            ST_AGENTS,
+        ),
+        (
+            "conn-srch-agents",
+            "CognitiveSearch",
+            "https://srch-agents.search.windows.net",
+            SRCH_AGENTS,
+        ),
+    ):
+        f.add(foundry_connection(FOUNDRY_PROJECT, name, category, "AAD", target, resource_id))
+    host_id = f"{FOUNDRY}/capabilityHosts/caphost-default" if account_host else CAPHOST
+    f.add(
+        arm.resource(
+            host_id,
+            "Microsoft.CognitiveServices/accounts/capabilityHosts"
+            if account_host
+            else "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+            properties={
+                "capabilityHostKind": "Agents",
+                "threadStorageConnections": ["conn-cosmos-agents"],
+                "storageConnections": ["conn-st-agents"],
+                "vectorStoreConnections": ["conn-srch-agents"],
+                "provisioningState": "Succeeded",
+            },
+        )
+    )
+    f.grant("fproj-mi/cosmos/operator", COSMOS_AGENTS, FPROJ_MI, COSMOS_DB_OPERATOR)
+    f.grant("fproj-mi/srch/data", SRCH_AGENTS, FPROJ_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+    f.grant("fproj-mi/srch/service", SRCH_AGENTS, FPROJ_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
+    if docs:
+        f.grant("fproj-mi/st/account", ST_AGENTS, FPROJ_MI, STORAGE_ACCOUNT_CONTRIBUTOR)
+        f.grant(
+            "fproj-mi/st/azureml-blobstore",
+            container(ST_AGENTS, f"{FPROJ_WORKSPACE_ID}-azureml-blobstore"),
+            FPROJ_MI,
+            arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
+        )
+        f.grant(
+            "fproj-mi/st/agents-blobstore",
+            container(ST_AGENTS, f"{FPROJ_WORKSPACE_ID}-agents-blobstore"),
+            FPROJ_MI,
+            STORAGE_BLOB_DATA_OWNER,
+        )
+    else:
+        f.grant("fproj-mi/st/blob", ST_AGENTS, FPROJ_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+        f.grant(
+            "fproj-mi/st/blob-owner",
+            ST_AGENTS,
+            FPROJ_MI,
+            STORAGE_BLOB_DATA_OWNER,
+            condition=AGENTS_CONTAINER_CONDITION,
+        )
+
+
+@scenario(
+    "AGT001",
+    "pass",
+    "A standard agent setup as Microsoft's templates grant it: the project's identity holds "
+    "Cosmos DB Operator, Search Index Data Contributor and Search Service Contributor, Storage "
+    "Blob Data Contributor and a conditioned Storage Blob Data Owner on the storage account.",
+)
+def _agt001_pass() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f)
+    return f
+
+
+@scenario(
+    "AGT001",
+    "trap-docs-pattern",
+    "The docs' pattern: the blob roles at container scope (found from the assignments, whatever "
+    "the containers' names) and Storage Account Contributor on the account.",
+)
+def _agt001_trap_docs() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f, docs=True)
+    return f
+
+
+@scenario(
+    "AGT001",
+    "trap-account-capability-host",
+    "The project has no capability host of its own: the Foundry resource's host names the "
+    "connections as defaults, resolved among the project's connections.",
+)
+def _agt001_trap_account_host() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f, account_host=True)
+    return f
+
+
+@scenario(
+    "AGT001",
+    "fail",
+    "The project's identity lacks Search Service Contributor on the vector store's Search "
+    "service (the index data role alone cannot create its indexes).",
+)
+def _agt001_fail() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f)
+    f.drop("fproj-mi/srch/service")
+    return f
+
+
+@scenario(
+    "AGT001",
+    "fail-cosmos-operator",
+    "The project's identity holds no role on the thread storage's Cosmos DB account.",
+)
+def _agt001_fail_cosmos() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f)
+    f.drop("fproj-mi/cosmos/operator")
+    return f
+
+
+@scenario(
+    "AGT001",
+    "fail-docs-pattern-account",
+    "The docs' container-scope blob roles without Storage Account Contributor on the account, "
+    "which that pattern needs.",
+)
+def _agt001_fail_docs_account() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f, docs=True)
+    f.drop("fproj-mi/st/account")
+    return f
+
+
+@scenario(
+    "AGT001",
+    "unknown-capability-hosts-unreadable",
+    "The project's capability hosts could not be listed: whether it uses a standard setup, and "
+    "what its identity needs, is unknown.",
+)
+def _agt001_unknown_hosts() -> Fixture:
+    f = base(foundry=True)
+    agent_setup(f)
+    f.remove(CAPHOST)
+    f.errors.append(
+        {
+            "scope": FOUNDRY_PROJECT,
+            "operation": "Microsoft.CognitiveServices/accounts/projects/capabilityHosts/read",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "The client does not have authorization to perform action "
+            "'Microsoft.CognitiveServices/accounts/projects/capabilityHosts/read'.",
+        }
+    )
+    return f
+
+
+# AGT003 -------------------------------------------------------------------------------------------
+APP = f"{FOUNDRY_PROJECT}/applications/app-support"
+AGENT_MI, AGENT_BLUEPRINT, HELPDESK = (
+    pid(f"sp:{n}") for n in ("agent-support", "agent-blueprint", "helpdesk")
+)
+
+
+def published_agent(f: Fixture, scheme: str = "Default") -> None:
+    """A published agent (agent application) of 'fproj-agents' on a standard setup, with its own
+    agent identity holding what the project's identity holds on the setup's resources, and the
+    help desk's service principal holding Foundry Agent Consumer on the application."""
+    agent_setup(f)
+    f.add(
+        arm.resource(
+            APP,
+            "Microsoft.CognitiveServices/accounts/projects/applications",
+            properties={
+                "displayName": "Support",
+                "authorizationPolicy": {"type": scheme},
+                "agents": [{"agentName": "support-agent", "agentId": "support-agent:3"}],
+                "defaultInstanceIdentity": {
+                    "principalId": AGENT_MI,
+                    "clientId": pid("client:agent-support"),
+                    "kind": "AgentInstance",
+                    "type": "ServicePrincipal",
+                },
+                "agentIdentityBlueprint": {
+                    "principalId": AGENT_BLUEPRINT,
+                    "clientId": pid("client:agent-blueprint"),
+                    "kind": "AgentBlueprint",
+                },
+                "baseUrl": "https://ais-foundry.services.ai.azure.com/api/projects/"
+                "fproj-agents/applications/app-support/protocols",
+                "provisioningState": "Succeeded",
+            },
+        )
+    )
+    for object_id, name in (
+        (AGENT_MI, "app-support agent"),
+        (AGENT_BLUEPRINT, "app-support blueprint"),
+        (HELPDESK, "svc-helpdesk"),
+    ):
+        f.principals[object_id] = arm.principal(object_id, "ServicePrincipal", name, [])
+    f.grant("agent/cosmos/operator", COSMOS_AGENTS, AGENT_MI, COSMOS_DB_OPERATOR)
+    f.grant("agent/srch/data", SRCH_AGENTS, AGENT_MI, arm.SEARCH_INDEX_DATA_CONTRIBUTOR)
+    f.grant("agent/st/blob", ST_AGENTS, AGENT_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    f.grant("agent/foundry/openai-user", FOUNDRY, AGENT_MI, arm.OPENAI_USER)
+    f.grant("helpdesk/app/consumer", APP, HELPDESK, arm.FOUNDRY_USER)
+
+
+@scenario(
+    "AGT003",
+    "pass",
+    "The help desk's service principal holds Foundry User on the published agent (Azure RBAC "
+    "scheme: applications/invoke/action); the agent's own identity holds the setup's roles.",
+)
+def _agt003_pass() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f)
+    return f
+
+
+@scenario(
+    "AGT003",
+    "trap-agent-scope",
+    "The help desk holds Reader on the application and Foundry Agent Consumer at the agent's "
+    "own scope (.../projects/fproj-agents/agents/support-agent), the agent endpoint's role "
+    "there, which counts.",
+)
+def _agt003_trap_agent_scope() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f)
+    f.drop("helpdesk/app/consumer")
+    f.grant("helpdesk/app/reader", APP, HELPDESK, arm.READER)
+    f.grant(
+        "helpdesk/agent/consumer",
+        f"{FOUNDRY_PROJECT}/agents/support-agent",
+        HELPDESK,
+        FOUNDRY_AGENT_CONSUMER,
+    )
+    return f
+
+
+@scenario(
+    "AGT003",
+    "pass-microsoft365-scheme",
+    "The endpoint uses the Microsoft365 authorization scheme: no Azure RBAC requirement on "
+    "callers, so the help desk's Reader on the application asks nothing of it.",
+)
+def _agt003_pass_m365() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f, scheme="Microsoft365")
+    f.drop("helpdesk/app/consumer")
+    f.grant("helpdesk/app/reader", APP, HELPDESK, arm.READER)
+    return f
+
+
+@scenario(
+    "AGT003",
+    "trap-agent-consumer-on-application",
+    "The help desk's service principal holds Foundry Agent Consumer on the published agent "
+    "(Azure RBAC scheme): the Foundry RBAC page's role for these endpoints, which counts, though "
+    "the agent applications page names applications/invoke/action instead.",
+)
+def _agt003_trap_consumer_on_application() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f)
+    f.drop("helpdesk/app/consumer")
+    f.grant("helpdesk/app/agent-consumer", APP, HELPDESK, FOUNDRY_AGENT_CONSUMER)
+    return f
+
+
+@scenario(
+    "AGT003",
+    "fail",
+    "The help desk's service principal holds only Reader on the published agent, whose endpoint "
+    "uses Azure RBAC: neither the invoke action nor the agent endpoint's interact action.",
+)
+def _agt003_fail() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f)
+    f.drop("helpdesk/app/consumer")
+    f.grant("helpdesk/app/reader", APP, HELPDESK, arm.READER)
+    return f
+
+
+@scenario(
+    "AGT003",
+    "fail-agent-identity",
+    "The project's identity holds the Search roles of the vector store, the published agent's "
+    "own identity does not: roles do not carry over (a warning naming both identities).",
+)
+def _agt003_fail_agent_identity() -> Fixture:
+    f = base(foundry=True)
+    published_agent(f)
+    f.drop("agent/srch/data")
+    return f
 
 
 # ACR001 -------------------------------------------------------------------------------------------
@@ -642,43 +1057,29 @@ COSMOS_WRITER = arm.guid("check-fixtures:cosmos-agents-writer")
 
 
 def _agent_setup(f: Fixture, *, on_account: bool = False, granted: bool = True) -> None:
-    """Standard agent setup of the Foundry project: its capability host keeps threads through
-    the connection 'conn-cosmos' in Cosmos DB account 'cosmos-agents' (disableLocalAuth, its two
-    built-in SQL role definitions listed), and the project's identity holds Cosmos DB Built-in
-    Data Contributor on the enterprise_memory database (`granted`). `on_account`: the host and
-    the connection are the Foundry resource's defaults, the connection found by its endpoint."""
-    f.add(arm.cosmos_account(COSMOS, disableLocalAuth=True))
+    """The standard agent setup of the Foundry project (agent_setup, AGT001's section), with the
+    Cosmos DB account's two built-in SQL role definitions listed as ARM lists them; without
+    `granted`, no Cosmos DB SQL role of the project's identity on enterprise_memory. With
+    `on_account`, the capability host is the Foundry resource's default and the connection it
+    keeps threads through is the Foundry resource's, found by its documents.azure.com
+    endpoint (no ResourceId)."""
+    agent_setup(f, account_host=on_account)
     for definition in arm.cosmos_builtin_definitions(COSMOS):
         f.add(definition)
-    parent = FOUNDRY if on_account else FOUNDRY_PROJECT
-    types = "Microsoft.CognitiveServices/accounts" + ("" if on_account else "/projects")
-    link = connection(
-        parent,
-        "conn-cosmos",
-        "CosmosDB",
-        "AAD",
-        "https://cosmos-agents.documents.azure.com:443/",
-        None if on_account else COSMOS,
-    )
-    link["type"] = f"{types}/connections"
-    f.add(link)
-    f.add(
-        arm.resource(
-            f"{parent}/capabilityHosts/caphost-agents",
-            f"{types}/capabilityHosts",
-            properties={
-                "capabilityHostKind": "Agents",
-                "threadStorageConnections": ["conn-cosmos"],
-                "provisioningState": "Succeeded",
-            },
+    if not granted:
+        f.remove(f"{COSMOS}/sqlRoleAssignments/{arm.guid('cosmos:fproj-mi')}")
+    if on_account:
+        f.remove(f"{FOUNDRY_PROJECT}/connections/conn-cosmos-agents")
+        link = foundry_connection(
+            FOUNDRY,
+            "conn-cosmos-agents",
+            "CosmosDb",
+            "AAD",
+            "https://cosmos-agents.documents.azure.com:443/",
+            "",
         )
-    )
-    if granted:
-        f.add(
-            arm.cosmos_sql_role_assignment(
-                COSMOS, FPROJ_MI, arm.COSMOS_DATA_CONTRIBUTOR, COSMOS_MEMORY
-            )
-        )
+        del link["properties"]["metadata"]["ResourceId"]
+        f.add(link)
 
 
 @scenario(
@@ -859,6 +1260,28 @@ def _cfg002_fail_storage() -> Fixture:
     f = base(blob=True)
     f.get(f"{PROJECT}/connections/conn-blob")["properties"]["authType"] = "AccountKey"
     f.props(ST_DATA)["allowSharedKeyAccess"] = False
+    return f
+
+
+@scenario(
+    "CFG002",
+    "fail-foundry-project-connection",
+    "A Foundry project's connection authenticates with an API key to an Azure OpenAI resource "
+    "with disableLocalAuth: it must use Entra ID.",
+)
+def _cfg002_fail_foundry() -> Fixture:
+    f = base(aoai=True, foundry=True)
+    f.props(AOAI)["disableLocalAuth"] = True
+    f.add(
+        foundry_connection(
+            FOUNDRY_PROJECT,
+            "conn-fproj-aoai",
+            "AzureOpenAI",
+            "ApiKey",
+            "https://aoai-chat.openai.azure.com/",
+            AOAI,
+        )
+    )
     return f
 
 
@@ -1446,7 +1869,7 @@ def _fdy001_fail_administrator() -> Fixture:
 )
 def _fdy001_fail_identity() -> Fixture:
     f = base(foundry=True)
-    f.drop("fproj-mi/fproj/foundry-user")
+    f.drop("fproj-mi/fproj/foundry-user", "fproj-mi/foundry/foundry-user")
     return f
 
 
@@ -1462,20 +1885,6 @@ def _fdy001_pass() -> Fixture:
 FOUNDRY_AGENT_CONSUMER = "eed3b665-ab3a-47b6-8f48-c9382fb1dad6"
 
 
-def _foundry_agent_consumer(f: Fixture) -> str:
-    """Foundry Agent Consumer as Azure lists it (not in the tool's catalog): it only calls a
-    published agent endpoint."""
-    role = arm.custom_role(
-        "Foundry Agent Consumer",
-        data_actions=["Microsoft.CognitiveServices/accounts/AIServices/endpoints/interact/action"],
-        role_id=FOUNDRY_AGENT_CONSUMER,
-        scopes=["/"],
-    )
-    role["properties"]["type"] = "BuiltInRole"
-    role["properties"]["description"] = "Allows interacting with Foundry agents at runtime."
-    return f.define(role)
-
-
 @scenario(
     "FDY001",
     "pass-readers",
@@ -1486,7 +1895,40 @@ def _fdy001_pass_readers() -> Fixture:
     f = base(foundry=True)
     f.user(GUS)
     f.grant("gus/fproj/reader", FOUNDRY_PROJECT, GUS, arm.READER)
-    f.grant("ana/fproj/agent-consumer", FOUNDRY_PROJECT, ANA, _foundry_agent_consumer(f))
+    f.grant("ana/fproj/agent-consumer", FOUNDRY_PROJECT, ANA, FOUNDRY_AGENT_CONSUMER)
+    return f
+
+
+@scenario(
+    "FDY001",
+    "pass-app-tester",
+    "An app tester holds only Foundry Agent Consumer, on the Foundry resource and at a published "
+    "agent's own scope: it calls published agents, builds nothing, and is asked nothing.",
+)
+def _fdy001_pass_app_tester() -> Fixture:
+    f = base(foundry=True)
+    f.user(GUS)
+    f.grant("gus/foundry/agent-consumer", FOUNDRY, GUS, FOUNDRY_AGENT_CONSUMER)
+    f.grant(
+        "gus/agent/agent-consumer",
+        f"{FOUNDRY_PROJECT}/agents/support-agent",
+        GUS,
+        FOUNDRY_AGENT_CONSUMER,
+    )
+    return f
+
+
+@scenario(
+    "FDY001",
+    "fail-account-owner-on-project",
+    "Foundry Account Owner, assigned on the project itself, manages the account and grants no "
+    "data action: an administrator, warned (can manage, cannot build with Entra ID), never "
+    "failed as a builder.",
+)
+def _fdy001_fail_account_owner() -> Fixture:
+    f = base(foundry=True)
+    f.user(GUS)
+    f.grant("gus/fproj/account-owner", FOUNDRY_PROJECT, GUS, arm.FOUNDRY_ACCOUNT_OWNER)
     return f
 
 
@@ -1532,6 +1974,126 @@ def _fdy001_trap_services() -> Fixture:
     f.grant("foundry-mi/search/service", SEARCH, FOUNDRY_MI, arm.SEARCH_SERVICE_CONTRIBUTOR)
     f.grant("hub-mi/rg/ai-administrator", RG, HUB_MI, AZURE_AI_ADMINISTRATOR)
     return f
+
+
+# FDY002 -------------------------------------------------------------------------------------------
+@scenario(
+    "FDY002",
+    "pass",
+    "Finn and the project's identity hold Foundry User on the Foundry resource, where the "
+    "model inference of its deployment (gpt-4o, OpenAI format) is authorized.",
+)
+def _fdy002_pass() -> Fixture:
+    return base(foundry=True)
+
+
+@scenario(
+    "FDY002",
+    "fail",
+    "Finn holds Foundry User only on the project: agent work is authorized there, but a "
+    "project-only role assignment doesn't authorize model inference.",
+)
+def _fdy002_fail() -> Fixture:
+    f = base(foundry=True)
+    f.drop("finn/foundry/foundry-user")
+    f.grant("finn/fproj/foundry-user", FOUNDRY_PROJECT, FINN, arm.FOUNDRY_USER)
+    return f
+
+
+@scenario(
+    "FDY002",
+    "fail-project-identity",
+    "The project's identity holds Foundry User on the project only, not on the account where "
+    "its agents' model calls are authorized.",
+)
+def _fdy002_fail_identity() -> Fixture:
+    f = base(foundry=True)
+    f.drop("fproj-mi/foundry/foundry-user")
+    return f
+
+
+@scenario(
+    "FDY002",
+    "trap-maas-model-group",
+    "A model in another format than OpenAI (the model inference API's MaaS action) and Finn's "
+    "Foundry User held through a group at the resource group.",
+)
+def _fdy002_trap_maas_group() -> Fixture:
+    f = base(foundry=True)
+    f.add(deployment(FOUNDRY, "reasoning", "DeepSeek", "DeepSeek-R1"))
+    f.drop("finn/foundry/foundry-user")
+    f.group(GRP_DEVS)
+    f.principals[FINN]["memberOf"] = [GRP_DEVS]
+    f.grant("devs/rg/foundry-user", RG, GRP_DEVS, arm.FOUNDRY_USER)
+    return f
+
+
+# FDY003 -------------------------------------------------------------------------------------------
+FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+
+
+def _foundry_target(f: Fixture) -> Fixture:
+    """Target the Foundry resource (as `diagnose --hub <Foundry id>` does): the hub checks,
+    HUB004 among them, have no hub to look at."""
+    f.target = {
+        "hub": FOUNDRY,
+        "project": None,
+        **{k: v for k, v in f.target.items() if k == "creator"},
+    }
+    return f
+
+
+@scenario(
+    "FDY003",
+    "pass",
+    "The creator holds Foundry Project Manager on the Foundry resource: it creates projects and "
+    "publishes agents there.",
+)
+def _fdy003_pass() -> Fixture:
+    f = base(foundry=True, creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/foundry/project-manager", FOUNDRY, CARA, FOUNDRY_PROJECT_MANAGER)
+    return _foundry_target(f)
+
+
+@scenario(
+    "FDY003",
+    "trap-account-owner",
+    "The creator holds Foundry Account Owner on the Foundry resource (its condition limits only "
+    "which roles it may assign, not project writes).",
+)
+def _fdy003_trap_account_owner() -> Fixture:
+    f = base(foundry=True, creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/foundry/account-owner", FOUNDRY, CARA, arm.FOUNDRY_ACCOUNT_OWNER)
+    f.grant("cara/foundry/foundry-user", FOUNDRY, CARA, arm.FOUNDRY_USER)  # builds too
+    return _foundry_target(f)
+
+
+@scenario(
+    "FDY003",
+    "fail",
+    "The creator holds Foundry User on the Foundry resource: it builds, but cannot create "
+    "projects or publish agents.",
+)
+def _fdy003_fail() -> Fixture:
+    f = base(foundry=True, creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/foundry/foundry-user", FOUNDRY, CARA, arm.FOUNDRY_USER)
+    return _foundry_target(f)
+
+
+@scenario(
+    "FDY003",
+    "fail-project-scope",
+    "The creator holds Foundry Project Manager on the project only: publishing needs it at the "
+    "account scope, and so does creating projects.",
+)
+def _fdy003_fail_project_scope() -> Fixture:
+    f = base(foundry=True, creator=True)
+    f.drop("cara/rg/contributor")
+    f.grant("cara/fproj/project-manager", FOUNDRY_PROJECT, CARA, FOUNDRY_PROJECT_MANAGER)
+    return _foundry_target(f)
 
 
 # FPA001 -------------------------------------------------------------------------------------------
@@ -1885,6 +2447,36 @@ def _idn001_fail_hub() -> Fixture:
     f = base()
     f.get(HUB)["identity"] = {"type": "None"}
     f.principals.pop(HUB_MI)
+    return f
+
+
+@scenario(
+    "IDN001",
+    "fail-foundry-project-identity",
+    "The Foundry project has no managed identity: its agents have no identity to run as.",
+)
+def _idn001_fail_foundry_project() -> Fixture:
+    f = base(foundry=True)
+    f.get(FOUNDRY_PROJECT)["identity"] = {"type": "None"}
+    f.principals.pop(FPROJ_MI)
+    f.drop("fproj-mi/fproj/foundry-user", "fproj-mi/foundry/foundry-user")
+    return f
+
+
+@scenario(
+    "IDN001",
+    "pass-foundry-user-assigned",
+    "The Foundry project runs as a user-assigned identity (no system-assigned one).",
+)
+def _idn001_pass_foundry_user_assigned() -> Fixture:
+    f = base(foundry=True, uami=True)
+    f.get(FOUNDRY_PROJECT)["identity"] = {
+        "type": "UserAssigned",
+        "userAssignedIdentities": {UAMI: {"principalId": UAMI_MI, "clientId": pid("client:uami")}},
+    }
+    f.principals.pop(FPROJ_MI)
+    f.drop("fproj-mi/fproj/foundry-user", "fproj-mi/foundry/foundry-user")
+    f.grant("uami/foundry/foundry-user", FOUNDRY, UAMI_MI, arm.FOUNDRY_USER)
     return f
 
 

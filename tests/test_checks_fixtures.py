@@ -42,9 +42,14 @@ from tests.checks_support import (
 ALL_FIXTURES = all_fixtures()
 BUILT = [p for p in ALL_FIXTURES if not own_test_of(p.parent.name).is_file()]
 """The fixtures scripts/make_check_fixtures.py writes (the folders no per-check test owns)."""
-CREATOR_CHECKS = {"HUB004", "INS001", "CMK003"}
+CREATOR_CHECKS = {"HUB004", "INS001", "CMK003", "FDY003"}
 
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+FOUNDRY_AGENT_CONSUMER = "eed3b665-ab3a-47b6-8f48-c9382fb1dad6"
+COSMOS_DB_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
+STORAGE_ACCOUNT_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
+FPROJ, FOUNDRY, HELPDESK = "fproj-agents", "ais-foundry", "svc-helpdesk"
 AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
 
 ANA, CARA, FINN, GUS = "Ana Alvarez", "Cara Creator", "Finn Foundry", "Gus Lead"
@@ -57,6 +62,19 @@ COSMOS, FPROJ, COSMOS_FIX = "cosmos-agents", "fproj-agents", "cosmosSqlRoleAssig
 # the seed page), not from the fixtures.
 EXPECTED: dict[str, Expect] = {
     "ACR001/fail": role(FAIL, UAMI, "crhubfixture", arm.ACR_PULL),
+    # Standard agent setup: the project's identity on the capability host's resources.
+    "AGT001/fail": role(FAIL, FPROJ, "srch-agents", arm.SEARCH_SERVICE_CONTRIBUTOR),
+    "AGT001/fail-cosmos-operator": role(FAIL, FPROJ, "cosmos-agents", COSMOS_DB_OPERATOR),
+    "AGT001/fail-docs-pattern-account": role(
+        FAIL, FPROJ, "stagentsfixture", STORAGE_ACCOUNT_CONTRIBUTOR
+    ),
+    "AGT001/unknown-capability-hosts-unreadable": unknown(FPROJ),
+    # An agent application's callers need applications/invoke/action (Foundry User), or Foundry
+    # Agent Consumer's endpoints/interact/action (the docs differ: either counts).
+    "AGT003/fail": role(FAIL, HELPDESK, "app-support", arm.FOUNDRY_USER),
+    "AGT003/fail-agent-identity": role(
+        WARN, "app-support agent", "srch-agents", arm.SEARCH_INDEX_DATA_CONTRIBUTOR
+    ),
     # Cosmos DB data access is Cosmos SQL RBAC: the Built-in Data Contributor on the database.
     "AGT002/fail": setting(COSMOS, COSMOS_FIX, FPROJ, cause=Cause.MISSING_ROLE),
     "AGT002/fail-sibling-database": setting(COSMOS, COSMOS_FIX, FPROJ, cause=Cause.MISSING_ROLE),
@@ -65,6 +83,7 @@ EXPECTED: dict[str, Expect] = {
     "CFG001/unknown-auth-options-missing": unknown(SEARCH),
     "CFG002/fail": setting("conn-aoai", "properties.authType"),
     "CFG002/fail-storage-shared-key": setting("conn-blob", "properties.authType"),
+    "CFG002/fail-foundry-project-connection": setting("conn-fproj-aoai", "properties.authType"),
     "CFG003/fail": setting(AOAI, "properties.customSubDomainName"),
     "CMK001/fail": role(FAIL, HUB_MI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
@@ -96,6 +115,15 @@ EXPECTED: dict[str, Expect] = {
     "FDY001/fail": role(FAIL, FINN, "fproj-agents", arm.FOUNDRY_USER),
     "FDY001/fail-administrator": role(WARN, FINN, "fproj-agents", arm.FOUNDRY_USER),
     "FDY001/fail-project-identity": role(FAIL, "fproj-agents", "fproj-agents", arm.FOUNDRY_USER),
+    # Foundry Account Owner on the project is an administrator there: warned, never failed.
+    "FDY001/fail-account-owner-on-project": role(WARN, GUS, FPROJ, arm.FOUNDRY_USER),
+    # Model inference is authorized at the account. The docs name Foundry User there; for an
+    # OpenAI-format deployment the least role with the chat data action is OpenAI User (Foundry
+    # User adds listKeys: secrets), which the planner proposes first.
+    "FDY002/fail": role(FAIL, FINN, FOUNDRY, arm.OPENAI_USER),
+    "FDY002/fail-project-identity": role(FAIL, FPROJ, FOUNDRY, arm.OPENAI_USER),
+    "FDY003/fail": role(FAIL, CARA, FOUNDRY, FOUNDRY_PROJECT_MANAGER),
+    "FDY003/fail-project-scope": role(FAIL, CARA, FOUNDRY, FOUNDRY_PROJECT_MANAGER),
     "FPA001/fail": role(WARN, "Azure Machine Learning", AOAI, arm.READER),
     "FPA001/unknown-app-missing": unknown(HUB),
     "HUB001/fail": role(FAIL, ANA, HUB, arm.READER),
@@ -117,6 +145,7 @@ EXPECTED: dict[str, Expect] = {
     "HUB004/fail-user-assigned-identity": role(FAIL, CARA, UAMI, arm.CONTRIBUTOR),
     "IDN001/fail": setting(AOAI, "identity.type", cause=Cause.IDENTITY),
     "IDN001/fail-hub-identity": setting(HUB, "identity.type", cause=Cause.IDENTITY),
+    "IDN001/fail-foundry-project-identity": setting(FPROJ, "identity.type", cause=Cause.IDENTITY),
     "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN, Cause.ORPHANED),
     "IDN002/unknown-deletion-unconfirmed": unknown(PROJECT, "Former Contractor"),
     "INS001/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),

@@ -109,13 +109,13 @@ def test_the_projects_connection_comes_before_the_accounts_of_the_same_name():
     other = ACCOUNT.replace("cosmos-agents", "cosmos-other")
     data["resources"].append(arm.cosmos_account(other))
     data["resources"] += arm.cosmos_builtin_definitions(other)
-    project_link = next(r for r in data["resources"] if r["name"] == "conn-cosmos")
+    project_link = next(r for r in data["resources"] if r["name"] == "conn-cosmos-agents")
     account_link = copy.deepcopy(project_link)
     foundry = ACCOUNT.replace(
         "Microsoft.DocumentDB/databaseAccounts/cosmos-agents",
         "Microsoft.CognitiveServices/accounts/ais-foundry",
     )
-    account_link["id"] = f"{foundry}/connections/conn-cosmos"
+    account_link["id"] = f"{foundry}/connections/conn-cosmos-agents"
     account_link["type"] = "Microsoft.CognitiveServices/accounts/connections"
     account_link["properties"]["metadata"]["ResourceId"] = other
     account_link["properties"]["target"] = "https://cosmos-other.documents.azure.com:443/"

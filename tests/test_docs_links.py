@@ -39,6 +39,19 @@ VERIFIED: dict[str, tuple[str, str]] = {
         "azure-ai-docs articles/foundry/concepts/rbac-foundry.md (2026-04-13); the Foundry "
         "service's own agents/write permission error links this address",
     ),
+    "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup": (
+        "Set up standard agent resources for Foundry Agent Service",
+        "azure-ai-docs articles/foundry/agents/concepts/standard-agent-setup.md (2026-02-13): "
+        "the project identity's roles (Cosmos DB Operator, Storage Account Contributor, the "
+        "Search roles, the blob roles on the two containers; its Phase 5 names Cosmos DB "
+        "Built-in Data Contributor on the enterprise_memory database)",
+    ),
+    "https://learn.microsoft.com/azure/foundry/agents/how-to/agent-applications": (
+        "Agent applications in Microsoft Foundry",
+        "azure-ai-docs articles/foundry/agents/how-to/agent-applications.md (2026-06-19): "
+        "Default (RBAC) callers need applications/invoke/action (Foundry User); Foundry Agent "
+        "Consumer does not grant it; permissions don't transfer to the agent identity",
+    ),
     "https://learn.microsoft.com/azure/foundry-classic/openai/how-to/role-based-access-control": (
         "Role-based access control for Azure OpenAI in Microsoft Foundry Models (classic)",
         "azure-ai-docs articles/foundry-classic/openai/how-to/role-based-access-control.md "
@@ -108,12 +121,6 @@ VERIFIED: dict[str, tuple[str, str]] = {
         "azure-docs articles/storage/common/storage-network-security-resource-instances.md "
         "(2025-06-18; split out of storage-network-security, which now links it as 'Create a "
         "resource instance network rule for Azure Storage')",
-    ),
-    "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup": (
-        "Set up standard agent resources for Foundry Agent Service",
-        "azure-ai-docs articles/foundry/agents/concepts/standard-agent-setup.md (2026-02-13); "
-        "served by Learn; its Phase 5 names Cosmos DB Built-in Data Contributor on the "
-        "enterprise_memory database for the project managed identity",
     ),
     "https://learn.microsoft.com/azure/cosmos-db/nosql/security/"
     "how-to-grant-data-plane-role-based-access": (

@@ -86,6 +86,14 @@ REAL_MESSAGES = {
         "RBAC permissions to perform action [Microsoft.DocumentDB/databaseAccounts/readMetadata] "
         "on resource [dbs/enterprise_memory]. Learn more: https://aka.ms/cosmos-native-rbac.)"
     ),
+    "Foundry agent file upload failed": (
+        "Error: Failed to upload file 'handbook.pdf' to the agent's file storage. Status code: "
+        "403 (Forbidden)."
+    ),
+    "Foundry agent vector store / file search forbidden": (
+        "create vector store failed: (403) Forbidden from "
+        "https://srch-agents.search.windows.net/indexes?api-version=2024-07-01"
+    ),
     "AI services firewall or private endpoint": (
         '{"error":{"code":"AuthenticationFailed","message":"Traffic is not from an approved '
         'private endpoint."}}'

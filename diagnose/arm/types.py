@@ -41,6 +41,7 @@ CANONICAL: dict[str, str] = {
         f"{Provider.COGNITIVE_SERVICES}/accounts/deployments",
         f"{Provider.COGNITIVE_SERVICES}/accounts/capabilityHosts",
         f"{Provider.COGNITIVE_SERVICES}/accounts/projects/capabilityHosts",
+        f"{Provider.COGNITIVE_SERVICES}/accounts/projects/applications",
         f"{Provider.DOCUMENT_DB}/databaseAccounts",
         f"{Provider.DOCUMENT_DB}/databaseAccounts/sqlRoleAssignments",
         f"{Provider.DOCUMENT_DB}/databaseAccounts/sqlRoleDefinitions",
@@ -74,6 +75,9 @@ PROJECT_CAPABILITY_HOST = "microsoft.cognitiveservices/accounts/projects/capabil
 """A Foundry project's capability host: the connections its agents keep threads, files and
 vector stores in (standard agent setup)."""
 CAPABILITY_HOST_TYPES = (ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST)
+PROJECT_APPLICATION = "microsoft.cognitiveservices/accounts/projects/applications"
+"""A published agent of a Foundry project (an agent application: its endpoint's authorization
+scheme, its agents and its own Entra agent identity)."""
 COSMOS_ACCOUNT = "microsoft.documentdb/databaseaccounts"
 COSMOS_SQL_ROLE_ASSIGNMENT = "microsoft.documentdb/databaseaccounts/sqlroleassignments"
 """Cosmos DB data-plane (SQL RBAC) role assignment: not Azure RBAC, evaluated apart."""

@@ -15,6 +15,13 @@ CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 AZURE_AI_DEVELOPER = "64702f94-c441-49e6-a78b-ef80e0188fee"
 AI_INFERENCE_DEPLOYMENT_OPERATOR = "3afb7f49-54cb-416e-8c09-6dc049efa503"
 FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+FOUNDRY_PROJECT_MANAGER = "eadc314b-1a2d-4efa-be10-5d325db5065e"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
+FOUNDRY_AGENT_CONSUMER = "eed3b665-ab3a-47b6-8f48-c9382fb1dad6"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+COSMOS_DB_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
+STORAGE_ACCOUNT_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
+STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
 SEARCH_INDEX_DATA_READER = "1407120a-92aa-4202-b7e9-c0e197c71c8f"
 SEARCH_INDEX_DATA_CONTRIBUTOR = "8ebe5a00-799e-43f5-93ac-243d3dce84a7"
@@ -160,8 +167,9 @@ def entra_id_connections(
 
 def unlisted_connections(ctx: CheckContext) -> Iterator[Draft]:
     """A Draft saying `unknown` for each workspace in scope whose connections listing failed
-    or timed out: its connections, and so what their users need, are not known."""
-    for _, workspace in ctx.workspaces():
+    or timed out (a hub, a hub project, a Foundry resource or a Foundry project): its
+    connections, and so what their users need, are not known."""
+    for _, workspace in [*ctx.workspaces(), *ctx.foundry_workspaces()]:
         errors = [
             e
             for e in ctx.read_errors(workspace.id)

@@ -77,7 +77,9 @@ STORAGE_PERMISSION_MISMATCH = ErrorText(
     "AuthorizationPermissionMismatch: This request is not authorized to perform this "
     "operation using this permission.",
     "Storage (403)",
-    "the Entra ID caller has no blob or file data role (Owner and Contributor grant none)",
+    "the Entra ID caller has no blob or file data role (Owner and Contributor grant none); "
+    "for a Foundry agent's files, the caller is the project's managed identity on the storage "
+    "its capability host names",
     "assign Storage Blob Data Contributor (and Storage File Data Privileged Contributor for "
     "prompt flow files) on the storage account",
     r"AuthorizationPermissionMismatch|not authorized to perform this operation using "
@@ -110,4 +112,30 @@ SEARCH_UNAUTHORIZED = ErrorText(
     r"search\.windows\.net|Azure (?:AI|Cognitive) Search|\bsearch\b.*\b40[13]\b|"
     r"\b40[13]\b.*\bsearch\b",
     broad=True,
+)
+
+AGENT_FILE_UPLOAD_FAILED = ErrorText(
+    "Foundry agent file upload failed",
+    "Failed to upload file ... (403)",
+    "Foundry agent service (file storage of a standard setup)",
+    "the agent service stores an agent's files in the storage account its capability host "
+    "names, as the project's managed identity, which lacks the blob data role there (Storage "
+    "Blob Data Contributor on the account, or the docs' container-scope roles with Storage "
+    "Account Contributor)",
+    "assign the project's managed identity Storage Blob Data Contributor on the storage account "
+    "of the capability host's storage connection",
+    r"Failed to upload file",
+)
+
+AGENT_VECTOR_STORE_FORBIDDEN = ErrorText(
+    "Foundry agent vector store / file search forbidden",
+    "create vector store failed: (403) Forbidden from <service>.search.windows.net",
+    "Foundry agent service (vector store of a standard setup)",
+    "the agent service keeps vector stores in the Search service its capability host names, as "
+    "the project's managed identity, which lacks Search Index Data Contributor or Search "
+    "Service Contributor there (or Search accepts API keys only)",
+    "assign the project's managed identity Search Index Data Contributor and Search Service "
+    "Contributor on the Search service of the capability host's vector store connection",
+    r"(?:create vector store failed|vector[ _]store|file[ _]search)[^\n]*?"
+    r"(?:\b403\b|Forbidden)",
 )

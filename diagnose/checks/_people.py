@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from diagnose.checks._agents import agent_service_connection
 from diagnose.checks._common import describe, hub_identity, used_in
 from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Requirement, Severity, Status
 from diagnose.engine.context import CheckContext, Connection, lower_keys
@@ -148,7 +149,10 @@ def connection_requirements(
       which makes every call: a service identity, never merged with people, failing for a
       read and warned for a write like a builder; a Draft saying `unknown` when the named
       identity is not in the snapshot;
-    - a key: nothing (the key-auth switches are other checks' business)."""
+    - a key: nothing (the key-auth switches are other checks' business);
+    - a connection a Foundry capability host names (standard agent setup): nothing of people,
+      whatever its authType: the agent service uses it with the project's identity, which
+      AGT001 checks (a `ManagedIdentity` one still asks its identity)."""
     if connection.uses_managed_identity:
         found = connection_identity(ctx, connection)
         if isinstance(found, Draft):
@@ -170,6 +174,8 @@ def connection_requirements(
         return
     if not connection.uses_entra_id:
         return
+    if agent_service_connection(ctx, connection):
+        return  # the agent service uses it with the project's identity (AGT001), not people's
     because = used_in(connection)
     for user in connection_users(ctx, connection):
         for need in needs:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from diagnose.arm.scopes import scope_key
-from diagnose.arm.types import ACCOUNT_CAPABILITY_HOST, PROJECT_CAPABILITY_HOST
+from diagnose.checks._agents import agent_setup, project_identity
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -18,7 +18,7 @@ from diagnose.engine.api import (
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.engine.errortexts import GUID
 from diagnose.model.cosmos import BUILTIN_DATA_CONTRIBUTOR, BUILTIN_DEFINITIONS, CosmosAccount
-from diagnose.model.resources import COGNITIVE_PROJECT, Resource
+from diagnose.model.resources import Resource
 from diagnose.rbac.cosmos import CosmosEvaluator, outcome_of
 from diagnose.rbac.decision import Decision, Outcome
 
@@ -113,49 +113,41 @@ def cosmos_enterprise_memory(ctx: CheckContext) -> Iterator[Draft]:
         "cosmos evaluator",
         lambda: CosmosEvaluator(ctx.model.cosmos, ctx.model.authorization.directory),
     )
-    for project in sorted(ctx.model.of_type(COGNITIVE_PROJECT), key=lambda r: r.key):
-        identity = ctx.identity(project)
-        account = ctx.resource(project.parent_id)
-        if identity is None or account is None:
+    for project in ctx.foundry_projects():
+        identity = project_identity(ctx, project)
+        if identity is None:
+            continue  # IDN001 reports a project without an identity
+        setup = agent_setup(ctx, project)
+        if isinstance(setup, Draft):
+            yield setup  # the capability hosts could not be listed: unknown, never a pass
             continue
-        found = _thread_storage(ctx, project, account)
-        if found is None:
-            continue
-        host, names = found
-        seen: set[str] = set()
-        for name in names:
-            connection = _connection(ctx, project, account, name)
-            if connection is None:
-                continue
-            target = _cosmos_target(ctx, connection)
-            if target is None:
-                continue
-            cosmos, named = target
-            key = cosmos.resource.key if cosmos is not None else named.lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            why = (
-                f"the thread storage connection '{connection.name}' of "
-                f"{_capability_host_words(host, project)}"
+        for missing in setup.unknown_of("threadStorageConnections"):
+            target = str(missing.details.get("target") or "")
+            yield Draft(
+                status=Status.UNKNOWN,
+                resource=target if target.startswith("/") else missing.resource,
+                message=f"The thread storage of {describe(project)} is a Cosmos DB account the "
+                f"snapshot lacks ({target or '?'}): whether {identity.label} can write agent "
+                "threads there cannot be told.",
+                cause=Cause.UNREADABLE,
+                principal=identity,
+                details={"project": project.id, **missing.details},
             )
-            if cosmos is None:
-                yield Draft(
-                    status=Status.UNKNOWN,
-                    resource=named if named.startswith("/") else connection.id,
-                    message=f"{why} points to the Cosmos DB account {named}, which is not in the "
-                    f"snapshot: whether {identity.label} can write agent threads there cannot "
-                    "be told.",
-                    cause=Cause.UNREADABLE,
-                    principal=identity,
-                    details=_details(project, connection, named),
-                )
+        seen: set[str] = set()
+        for store in setup.of("threadStorageConnections"):
+            cosmos = ctx.model.cosmos.account(store.target.id)
+            if cosmos is None or cosmos.resource.key in seen:
                 continue
+            seen.add(cosmos.resource.key)
+            why = (
+                f"the thread storage connection '{store.connection.name}' of "
+                f"{_capability_host_words(store.host, project)}"
+            )
             decisions = evaluator.check_all(identity.id, cosmos.id, PATH, THREAD_ACTIONS)
             outcome = outcome_of(decisions)
             if outcome is Outcome.ALLOWED:
                 continue
-            yield _draft(outcome, decisions, identity, project, connection, cosmos, why)
+            yield _draft(outcome, decisions, identity, project, store.connection, cosmos, why)
 
 
 def _details(project: Resource, connection: Connection, scope: str) -> dict[str, object]:
@@ -232,73 +224,6 @@ def _draft(
         details=details,
         evidence=decisions,
     )
-
-
-# -- the capability host and its thread storage --------------------------------------------------
-# (the capability-host resolution is to move to diagnose/checks/_agents.py, shared by the agent
-# checks, once it lands)
-def _hosts(ctx: CheckContext, parent: Resource, host_type: str) -> list[Resource]:
-    return sorted(
-        (r for r in ctx.model.of_type(host_type) if scope_key(r.parent_id) == parent.key),
-        key=lambda r: r.key,
-    )
-
-
-def _names(host: Resource | None) -> list[str]:
-    value = host.prop("threadStorageConnections") if host is not None else None
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return []
-    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
-
-
-def _thread_storage(
-    ctx: CheckContext, project: Resource, account: Resource
-) -> tuple[Resource, list[str]] | None:
-    """The capability host whose threadStorageConnections the project's agents use, and those
-    connection names: the project's own host, else the Foundry resource's as defaults."""
-    own = next(iter(_hosts(ctx, project, PROJECT_CAPABILITY_HOST)), None)
-    defaults = next(iter(_hosts(ctx, account, ACCOUNT_CAPABILITY_HOST)), None)
-    for host in (own, defaults):
-        names = _names(host)
-        if host is not None and names:
-            return host, names
-    return None
-
-
-def _connection(
-    ctx: CheckContext, project: Resource, account: Resource, name: str
-) -> Connection | None:
-    """A connection a capability host names: the project's by that name, else the Foundry
-    resource's (a full id is taken as it is)."""
-    if name.startswith("/"):
-        resource = ctx.resource(name)
-        if resource is None:
-            return None
-        owner = project if scope_key(resource.parent_id) == project.key else account
-        return Connection(resource, owner)
-    lowered = name.lower()
-    for owner in (project, account):
-        for connection in ctx.connections(owner):
-            if connection.name.lower() == lowered:
-                return connection
-    return None
-
-
-def _cosmos_target(
-    ctx: CheckContext, connection: Connection
-) -> tuple[CosmosAccount | None, str] | None:
-    """(the Cosmos DB account a connection points to, how it names it); the account is None
-    when the connection clearly names one the snapshot lacks; None for a connection to
-    anything else."""
-    resource_id = connection.target_resource_id
-    if resource_id and "/microsoft.documentdb/databaseaccounts/" in resource_id.lower():
-        return ctx.model.cosmos.account(resource_id), resource_id
-    host = connection.host
-    if host.endswith(".documents.azure.com"):
-        return ctx.model.cosmos.by_host(host), host
-    return None
 
 
 def _capability_host_words(host: Resource, project: Resource) -> str:

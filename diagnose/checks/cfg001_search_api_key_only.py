@@ -3,7 +3,7 @@ from diagnose.checks._common import (
     SEARCH_CATEGORIES,
     reached_with_entra_id,
 )
-from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
+from diagnose.checks._error_texts import AGENT_VECTOR_STORE_FORBIDDEN, SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import SEARCH_SERVICE
@@ -17,7 +17,7 @@ RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}
     severity=Severity.CRITICAL,
     scenario="Search in API-key-only mode",
     docs=(DOCS_SEARCH_ENABLE_RBAC,),
-    explains=(SEARCH_UNAUTHORIZED,),
+    explains=(SEARCH_UNAUTHORIZED, AGENT_VECTOR_STORE_FORBIDDEN),
 )
 def search_api_key_only(ctx: CheckContext):
     """

@@ -1,3 +1,4 @@
+from diagnose.arm.types import COSMOS_ACCOUNT
 from diagnose.checks._common import DOCS_IDENTITY_STORAGE, OPENAI_KINDS
 from diagnose.engine.api import (
     Cause,
@@ -47,9 +48,10 @@ KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
 )
 def key_auth_disabled(ctx: CheckContext):
     """
-    What it checks: no connection authenticates with an API key, account key or SAS to a
-    resource that refuses keys (Azure OpenAI / AI services or Search with disableLocalAuth,
-    storage with allowSharedKeyAccess false).
+    What it checks: no connection (of a hub, a hub project, a Foundry resource or a Foundry
+    project) authenticates with an API key, account key or SAS to a resource that refuses keys
+    (Azure OpenAI / AI services, Search or Cosmos DB with disableLocalAuth, storage with
+    allowSharedKeyAccess false).
 
     Who needs it: no role: the connection's authentication is the problem, and such a
     connection is a failure whoever uses it. The fix moves the need onto roles: once the
@@ -74,7 +76,7 @@ def key_auth_disabled(ctx: CheckContext):
         if target is None:
             continue
         if (
-            target.type in (COGNITIVE_ACCOUNT, SEARCH_SERVICE)
+            target.type in (COGNITIVE_ACCOUNT, SEARCH_SERVICE, COSMOS_ACCOUNT)
             and target.prop("disableLocalAuth") is True
         ):
             switch, enable = "disableLocalAuth", "disableLocalAuth false"
@@ -112,6 +114,8 @@ def _data_role(target: Resource) -> str:
         return "Search Index Data Reader, which CON002 checks"
     if target.type == STORAGE_ACCOUNT:
         return "Storage Blob Data Contributor, which CON003 checks"
+    if target.type == COSMOS_ACCOUNT:
+        return "a Cosmos DB SQL data role (Cosmos DB Built-in Data Contributor)"
     if target.kind in OPENAI_KINDS:
         return "Cognitive Services OpenAI User, which CON001 checks"
     return "the service's data role, such as Cognitive Services User"

@@ -43,6 +43,10 @@ def openai_connection_users(ctx: CheckContext):
     requirement on RBAC, and `CognitiveService` connections to Speech, Content Safety or
     Language accounts are not OpenAI.
 
+    A connection a Foundry capability host names (standard agent setup: thread storage,
+    file storage, vector store, AI services) asks nothing of people: the agent service uses
+    it with the project's managed identity, which AGT001 checks.
+
     Why it matters: with Entra ID the call runs as the user, so the user needs a data-plane role
     on the Azure OpenAI resource. Owner and Contributor grant only control-plane Actions, never
     data actions: the playground then fails with "PermissionDenied: Principal does not have

@@ -1,3 +1,4 @@
+from diagnose.checks._agents import agent_service_connection
 from diagnose.checks._common import (
     DOCS_SEARCH_RBAC,
     SEARCH_CATEGORIES,
@@ -47,6 +48,10 @@ def search_connection_users(ctx: CheckContext):
     clientId; else the owning workspace's identity) instead of the people: a failure to read,
     a warning to write.
 
+    A connection a Foundry capability host names (standard agent setup: thread storage,
+    file storage, vector store, AI services) asks nothing of people: the agent service uses
+    it with the project's managed identity, which AGT001 checks.
+
     Why it matters: with Entra ID, Search authorizes queries with data roles; Owner or
     Contributor alone cannot read a document, and the playground fails with 403. Index
     definitions are readable with Reader. The portal lists indexes for "add your data" with the
@@ -75,7 +80,7 @@ def search_connection_users(ctx: CheckContext):
                 ),
             ),
         )
-        if not connection.uses_entra_id:
+        if not connection.uses_entra_id or agent_service_connection(ctx, connection):
             continue  # the portal's key path is about people using their own identity
         warning = key_path_warning(
             ctx,

@@ -37,6 +37,10 @@ def blob_connection_users(ctx: CheckContext):
     identity it names (credentials.resourceId or clientId; else the owning workspace's
     identity) instead of the people: a failure to read, a warning to write.
 
+    A connection a Foundry capability host names (standard agent setup: thread storage,
+    file storage, vector store, AI services) asks nothing of people: the agent service uses
+    it with the project's managed identity, which AGT001 checks.
+
     Why it matters: with Entra ID, storage authorizes each call with the caller's data roles;
     Owner or Contributor on the account are not enough, and the call fails with
     AuthorizationPermissionMismatch.

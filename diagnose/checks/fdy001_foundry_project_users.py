@@ -1,11 +1,12 @@
 import dataclasses
 
+from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
 from diagnose.checks._people import person_requirement
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona, PersonaEvidence
-from diagnose.model.resources import COGNITIVE_PROJECT, Resource
+from diagnose.model.resources import Resource
 
 AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AIServices/agents/write")
 DOCS_FOUNDRY = "https://learn.microsoft.com/azure/foundry/concepts/rbac-foundry"
@@ -60,9 +61,13 @@ def foundry_project_users(ctx: CheckContext):
     is a hub-era one (Azure AI Developer, AzureML Data Scientist) is a builder with the wrong
     role: a failure that says so. An administrator (Owner, Contributor, Foundry Account Owner,
     Azure AI Administrator) gets a warning: it manages the account, and cannot build agents
-    with Entra ID. A reader (Reader, Foundry Agent Consumer, which only calls published agent
-    endpoints, a data role alone) is asked nothing. The project's managed identity needs them
-    to run agents: a failure.
+    with Entra ID; Foundry Account Owner is an administrator wherever it is assigned, on the
+    project itself too. A reader (Reader, Foundry Agent Consumer, which only calls published
+    agent endpoints, a data role alone) and an app tester (who only holds Foundry Agent
+    Consumer, or a role only at a published agent's own scope, below the project) are asked
+    nothing. The project's managed identity (system-assigned, else user-assigned) needs them to
+    run agents: a failure. Only the projects in scope are looked at (the target Foundry
+    project, or those of the target Foundry resource).
 
     Why it matters: building agents and running evaluations in a Foundry project are data-plane
     calls; Owner, Contributor, Foundry Account Owner and Reader grant no data actions, the
@@ -75,7 +80,7 @@ def foundry_project_users(ctx: CheckContext):
     How to fix: assign Foundry User (formerly Azure AI User) on the project or its account
     (model inference is authorized at the account).
     """
-    for project in sorted(ctx.model.of_type(COGNITIVE_PROJECT), key=lambda r: r.key):
+    for project in ctx.foundry_projects():
         account = ctx.resource(project.parent_id)
         because = f"builds and runs agents in {describe(project)}"
         for user in ctx.people(project):
@@ -90,7 +95,7 @@ def foundry_project_users(ctx: CheckContext):
             if hub_era:
                 requirement = dataclasses.replace(requirement, note=_wrong_role(ctx, hub_era))
             yield requirement
-        identity = ctx.identity(project)
+        identity = project_identity(ctx, project)
         if identity is not None:
             yield Requirement(
                 principal=identity,

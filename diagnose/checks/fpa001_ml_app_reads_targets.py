@@ -1,3 +1,4 @@
+from diagnose.arm.types import WORKSPACE
 from diagnose.checks._common import DOCS_HUB_RBAC, READER
 from diagnose.engine.api import (
     Cause,
@@ -33,8 +34,9 @@ NETWORK_SERVICE_CANNOT_CHECK = ErrorText(
 def ml_app_reads_targets(ctx: CheckContext):
     """
     What it checks: the Azure Machine Learning first-party application (appId
-    0736f41a-0425-4b46-bdb5-1563eff02385) holds read access on every ARM resource a connection
-    points to.
+    0736f41a-0425-4b46-bdb5-1563eff02385) holds read access on every ARM resource a hub's or
+    hub project's connection points to. Connections of Foundry resources and Foundry projects
+    are left out: the first-party app's validation is the hub portal's.
 
     Who needs it: the Azure Machine Learning first-party application's service principal
     (appId 0736f41a-0425-4b46-bdb5-1563eff02385), never a person: the portal validates
@@ -51,6 +53,8 @@ def ml_app_reads_targets(ctx: CheckContext):
     """
     targets: dict[str, tuple[Resource, Connection]] = {}
     for connection in ctx.all_connections():
+        if connection.workspace.type != WORKSPACE:
+            continue  # a Foundry resource's or project's connection: no hub portal validation
         target = ctx.target_of(connection)
         if target is not None:
             targets.setdefault(target.key, (target, connection))

@@ -32,13 +32,16 @@ MANAGED_IDENTITY_NOT_ENABLED = ErrorText(
 )
 def identity_not_enabled(ctx: CheckContext):
     """
-    What it checks: every hub has a managed identity, and every Azure OpenAI / AI services
+    What it checks: every hub and every Foundry project in scope has a managed identity
+    (system-assigned or user-assigned), and every Azure OpenAI / AI services
     resource and Search service that calls another service for "add your data" (Azure OpenAI to
     Search and storage, Search to Azure OpenAI and storage, the called resource reached through
     an Entra ID connection) has its system-assigned identity enabled.
 
     Who needs it: the services, not people: every hub needs a managed identity (it reaches
-    its storage, key vault and registry as itself), and an Azure OpenAI / AI services or Search
+    its storage, key vault and registry as itself), so does every Foundry project (its agents
+    run as it: model calls and a standard agent setup's Cosmos DB, storage and Search), and an
+    Azure OpenAI / AI services or Search
     resource needs its system-assigned identity only when it calls another service with it,
     which happens only through Entra ID connections (with key connections the caller uses the
     key). An identity that is needed and off is a failure.
@@ -47,12 +50,21 @@ def identity_not_enabled(ctx: CheckContext):
     off, no role assignment helps: the call fails with ManagedIdentityIsNotEnabled or a 401/403,
     and the role checks for that identity cannot even be stated.
 
-    How to fix: enable the system-assigned managed identity on the resource, then re-run
+    How to fix: enable the system-assigned managed identity on the resource (a Foundry
+    project: identity type SystemAssigned, or assign it a user-assigned identity), then re-run
     diagnose to see which roles the new identity needs.
     """
     for hub in ctx.hubs:
         if not hub.identity.kinds:
             yield _missing(hub, "it reaches its storage, key vault and registry as itself")
+    for project in ctx.foundry_projects():
+        if not project.identity.kinds:
+            yield _missing(
+                project,
+                "its agents run as it (model calls, and the Cosmos DB, storage and Search of "
+                "a standard agent setup)",
+                kind="managed identity (system-assigned or user-assigned)",
+            )
     callers: dict[str, tuple[Resource, str]] = {}
     for left, right, verb in (
         ("ai", "search", "queries"),
@@ -69,7 +81,7 @@ def identity_not_enabled(ctx: CheckContext):
             yield _missing(caller, why)
 
 
-def _missing(resource: Resource, why: str) -> Draft:
+def _missing(resource: Resource, why: str, kind: str = "system-assigned managed identity") -> Draft:
     current = resource.identity.type
     has_user = "userassigned" in resource.identity.kinds
     separator = "," if resource.is_hub or resource.is_hub_project else ", "
@@ -78,7 +90,7 @@ def _missing(resource: Resource, why: str) -> Draft:
         status=Status.FAIL,
         resource=resource.id,
         cause=Cause.IDENTITY,
-        message=f"The system-assigned managed identity of {describe(resource)} is not enabled "
+        message=f"The {kind} of {describe(resource)} is not enabled "
         f"(identity type: {current}), but {why}: no role can be granted to it until it "
         "exists.",
         remediations=(

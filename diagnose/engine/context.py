@@ -534,4 +534,9 @@ def _hosts_of(resource: Resource) -> list[str]:
         hosts += [f"{name}.blob.core.windows.net", f"{name}.dfs.core.windows.net"]
         primary = lower_keys(resource.prop("primaryEndpoints"))
         hosts += [urlparse(str(e)).hostname or "" for e in primary.values() if e]
+    elif resource.type == types.COSMOS_ACCOUNT:
+        hosts.append(f"{resource.name.lower()}.documents.azure.com")
+        endpoint = resource.prop("documentEndpoint")
+        if endpoint:
+            hosts.append(urlparse(str(endpoint)).hostname or "")
     return [h.lower() for h in hosts if h]

@@ -54,6 +54,10 @@ _BUILD_FOUNDRY = ("Microsoft.CognitiveServices/accounts/AIServices/agents/write"
 _MANAGE_HUB = ("Microsoft.MachineLearningServices/workspaces/write", False)
 _MANAGE_FOUNDRY = ("Microsoft.CognitiveServices/accounts/write", False)
 _GRANT_ACCESS = ("Microsoft.Authorization/roleAssignments/write", False)
+# Foundry Account Owner: the docs' role to manage a Foundry resource (its condition lets it hand
+# out only Foundry User, Agent Consumer and a few more): an administrator wherever assigned,
+# unlike Owner or Contributor on a project itself, which the docs count as building there.
+_FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
 
 
 class Persona(StrEnum):
@@ -388,7 +392,11 @@ class Personas:
             if grants(_BUILD_FOUNDRY):
                 return Persona.BUILDER  # data actions are granted to use them
             manages = grants(_MANAGE_FOUNDRY) or grants(_GRANT_ACCESS)
-            if on_workspace and (manages or grants(_BUILD_HUB)):
+            if (
+                on_workspace
+                and (manages or grants(_BUILD_HUB))
+                and role_id != _FOUNDRY_ACCOUNT_OWNER
+            ):
                 # Owner or Contributor on the project itself, or the hub-era Azure AI Developer
                 # there: meant to build in it, whether or not the role lets them (FDY001).
                 return Persona.BUILDER
