@@ -53,34 +53,49 @@ def key_vault_prerequisites(ctx: CheckContext):
                     ctx, vault_id, f"the key vault of the customer-managed key of {describe(hub)}"
                 )
             continue
-        if vault.prop("enableSoftDelete") is False:
-            yield _missing(hub, vault, SOFT_DELETE, "soft delete")
-        if vault.prop("enablePurgeProtection") is not True:
-            yield _missing(hub, vault, PURGE_PROTECTION, "purge protection")
+        missing = [
+            (setting, what)
+            for setting, what, ok in (
+                (SOFT_DELETE, "soft delete", vault.prop("enableSoftDelete") is not False),
+                (PURGE_PROTECTION, "purge protection", vault.prop("enablePurgeProtection") is True),
+            )
+            if not ok
+        ]
+        if missing:
+            yield _missing(hub, vault, missing)
 
 
-def _missing(hub: Resource, vault: Resource, setting: str, what: str) -> Draft:
-    name = setting.rsplit(".", 1)[-1]
-    value = vault.prop(name)
-    irreversible = (
-        " Once on, purge protection cannot be turned off." if setting == PURGE_PROTECTION else ""
+def _missing(hub: Resource, vault: Resource, missing: list[tuple[str, str]]) -> Draft:
+    """One finding per vault (soft delete first: purge protection needs it), a fix per setting."""
+    values = {setting: vault.prop(setting.rsplit(".", 1)[-1]) for setting, _ in missing}
+    shown = ", ".join(
+        f"{setting.rsplit('.', 1)[-1]}: {'not set' if value is None else str(value).lower()}"
+        for setting, value in values.items()
     )
+    irreversible = (
+        " Once on, purge protection cannot be turned off."
+        if any(setting == PURGE_PROTECTION for setting, _ in missing)
+        else ""
+    )
+    vault_text = describe(vault)
     return Draft(
         status=Status.FAIL,
         resource=vault.id,
         cause=Cause.CONFIGURATION,
-        message=f"{describe(vault)[:1].upper()}{describe(vault)[1:]} holds the customer-managed "
-        f"key of {describe(hub)} but has no {what} ({name}: "
-        f"{'not set' if value is None else str(value).lower()}): Azure requires it of a key "
-        f"vault for customer-managed keys, and creating or updating the hub fails.{irreversible}",
-        remediations=(
+        message=f"{vault_text[:1].upper()}{vault_text[1:]} holds the customer-managed key of "
+        f"{describe(hub)} but has no {' and no '.join(what for _, what in missing)} ({shown}): "
+        "Azure requires both of a key vault for customer-managed keys, and creating or "
+        f"updating the hub fails.{irreversible}",
+        remediations=tuple(
             Remediation(
                 kind=RemediationKind.CONFIGURATION,
-                summary=f"Turn on {what} on {describe(vault)}.{irreversible}",
+                summary=f"Turn on {what} on {describe(vault)}."
+                + (" Once on, it cannot be turned off." if setting == PURGE_PROTECTION else ""),
                 resource=vault.id,
                 setting=setting,
                 value=True,
-            ),
+            )
+            for setting, what in missing
         ),
-        details={"setting": setting, "value": value, "hub": hub.id},
+        details={"missing": [setting for setting, _ in missing], "hub": hub.id},
     )

@@ -60,7 +60,7 @@ def hub_identity_own_storage(ctx: CheckContext):
     How to fix: assign Storage Blob Data Contributor on the storage account to the hub's
     managed identity, and, for private hub storage, Storage File Data Privileged Contributor on
     it to each project's managed identity (which also needs Reader on the storage account's
-    private endpoints, which the snapshot does not hold).
+    private endpoints: STG003 checks that, and the rest of private hub storage).
     """
     for hub in ctx.hubs:
         if not uses_identity_storage(hub):
