@@ -69,6 +69,10 @@ COLLECTED_AT = "2026-06-01T12:00:00Z"
 
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 KEY_VAULT_CONTRIBUTOR = "f25e0fa2-a7c8-4377-a976-54943a77a395"
+AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
+AI_ENTERPRISE_NETWORK_CONNECTION_APPROVER = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
+LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"
+LOG_ANALYTICS_DATA_READER = "3b03c2da-16b3-4a49-8834-0f8130efdd3b"
 ML_APP_ID = "0736f41a-0425-4b46-bdb5-1563eff02385"
 
 
@@ -154,12 +158,13 @@ class Fixture:
 
     # role assignments
     def grant(self, label: str, scope: str, principal_id: str, role: str, **extra: Any) -> None:
-        if label in self.assignments:
-            raise ValueError(f"assignment {label!r} exists already")
         kind = self.principals[principal_id]["type"]
-        self.assignments[label] = arm.role_assignment(
-            scope, principal_id, role, principal_type=kind, **extra
-        )
+        assignment = arm.role_assignment(scope, principal_id, role, principal_type=kind, **extra)
+        if label in self.assignments:
+            if self.assignments[label] == assignment:
+                return  # a scenario granting again what base() already grants
+            raise ValueError(f"assignment {label!r} exists already")
+        self.assignments[label] = assignment
 
     def drop(self, *labels: str) -> None:
         for label in labels:
@@ -442,6 +447,8 @@ def base(
     f.grant("ana/hub/reader", HUB, ANA, arm.READER)
     f.grant("ana/rg/deploy-operator", RG, ANA, arm.AI_INFERENCE_DEPLOYMENT_OPERATOR)
     f.grant("mlapp/rg/reader", RG, ML_APP, arm.READER)
+    # What Azure assigns a hub's system identity on its resource group (IDN003).
+    f.grant("hub-mi/rg/ai-administrator", RG, HUB_MI, AZURE_AI_ADMINISTRATOR)
 
     if aoai or embed:
         f.add(openai_account(AOAI, AOAI_MI))
@@ -1315,6 +1322,44 @@ def _cfg003_pass() -> Fixture:
     return base(aoai=True)
 
 
+# CFG004 -------------------------------------------------------------------------------------------
+@scenario(
+    "CFG004",
+    "fail",
+    "The hub reaches its storage with the account key (systemDatastoresAuthMode accessKey) while "
+    "the storage refuses shared keys.",
+)
+def _cfg004_fail() -> Fixture:
+    f = base()
+    f.props(ST_HUB)["allowSharedKeyAccess"] = False
+    return f
+
+
+@scenario(
+    "CFG004",
+    "fail-mode-unset",
+    "The hub names no systemDatastoresAuthMode (which means keys) and its storage refuses shared "
+    "keys.",
+)
+def _cfg004_fail_unset() -> Fixture:
+    f = base()
+    f.props(ST_HUB)["allowSharedKeyAccess"] = False
+    del f.props(HUB)["systemDatastoresAuthMode"]
+    return f
+
+
+@scenario(
+    "CFG004",
+    "pass",
+    "The storage refuses shared keys and the hub reaches it with Entra ID (identity mode), its "
+    "identity and its people holding the roles that mode needs.",
+)
+def _cfg004_pass() -> Fixture:
+    f = base(identity_storage=True)
+    f.props(ST_HUB)["allowSharedKeyAccess"] = False
+    return f
+
+
 # CMK001 -------------------------------------------------------------------------------------------
 @scenario("CMK001", "fail", "A CMK hub's system identity has no role on the RBAC key vault.")
 def _cmk001_fail() -> Fixture:
@@ -1520,6 +1565,58 @@ def _cmk003_trap_second() -> Fixture:
     )
     f.grant("cara/rg-security/operator", RG_SECURITY, CARA, operator)
     f.grant("cara/kv-cmk/kv-contributor", KV_CMK, CARA, KEY_VAULT_CONTRIBUTOR)
+    return f
+
+
+# CMK004 -------------------------------------------------------------------------------------------
+@scenario(
+    "CMK004",
+    "fail",
+    "The key vault of the hub's customer-managed key has no purge protection.",
+)
+def _cmk004_fail() -> Fixture:
+    f = base(cmk=True)
+    f.props(KV_CMK)["enablePurgeProtection"] = False
+    return f
+
+
+@scenario(
+    "CMK004",
+    "fail-soft-delete",
+    "The key vault of the hub's customer-managed key has soft delete turned off.",
+)
+def _cmk004_fail_soft_delete() -> Fixture:
+    f = base(cmk=True)
+    f.props(KV_CMK)["enableSoftDelete"] = False
+    return f
+
+
+@scenario("CMK004", "pass", "The key vault has soft delete and purge protection.")
+def _cmk004_pass() -> Fixture:
+    return base(cmk=True)
+
+
+@scenario(
+    "CMK004",
+    "pass-soft-delete-default",
+    "The key vault shows purge protection and no enableSoftDelete: soft delete is on by default "
+    "(since 2020) and cannot be turned off.",
+)
+def _cmk004_pass_default() -> Fixture:
+    f = base(cmk=True)
+    del f.props(KV_CMK)["enableSoftDelete"]
+    return f
+
+
+@scenario(
+    "CMK004",
+    "unknown-vault-missing",
+    "The key vault of the hub's customer-managed key could not be read.",
+)
+def _cmk004_unknown() -> Fixture:
+    f = base(cmk=True)
+    f.remove(KV_CMK)
+    f.errors.append(arm.read_error(KV_CMK, "Microsoft.KeyVault/vaults/read"))
     return f
 
 
@@ -2447,6 +2544,7 @@ def _idn001_fail_hub() -> Fixture:
     f = base()
     f.get(HUB)["identity"] = {"type": "None"}
     f.principals.pop(HUB_MI)
+    f.drop("hub-mi/rg/ai-administrator")
     return f
 
 
@@ -2544,6 +2642,73 @@ def _idn002_pass() -> Fixture:
     return base()
 
 
+# IDN003 -------------------------------------------------------------------------------------------
+@scenario(
+    "IDN003",
+    "fail",
+    "The hub's system identity holds no role on the hub's resource group (the Azure AI "
+    "Administrator Azure assigned was removed).",
+)
+def _idn003_fail() -> Fixture:
+    f = base()
+    f.drop("hub-mi/rg/ai-administrator")
+    return f
+
+
+@scenario(
+    "IDN003",
+    "fail-user-assigned",
+    "The hub uses only a user-assigned identity, which was never given a role on the resource "
+    "group (Azure assigns none to it).",
+)
+def _idn003_fail_user_assigned() -> Fixture:
+    f = base(uami=True)
+    f.drop("hub-mi/rg/ai-administrator")
+    hub = f.get(HUB)
+    hub["identity"] = {
+        "type": "UserAssigned",
+        "tenantId": TENANT,
+        "userAssignedIdentities": hub["identity"]["userAssignedIdentities"],
+    }
+    return f
+
+
+@scenario(
+    "IDN003",
+    "pass",
+    "The hub's system identity holds Azure AI Administrator on its resource group.",
+)
+def _idn003_pass() -> Fixture:
+    return base()
+
+
+@scenario(
+    "IDN003",
+    "trap-contributor-older-hub",
+    "A hub created before 2024-11-19: its identity holds Contributor on the resource group, "
+    "which Azure assigned then; the writes it grants count as much as Azure AI Administrator's.",
+)
+def _idn003_trap_contributor() -> Fixture:
+    f = base()
+    f.drop("hub-mi/rg/ai-administrator")
+    f.get(HUB)["systemData"] = {"createdAt": "2024-03-05T10:00:00Z", "createdByType": "User"}
+    f.grant("hub-mi/rg/contributor", RG, HUB_MI, arm.CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "IDN003",
+    "trap-subscription",
+    "The hub's identity holds Azure AI Administrator on the subscription: inherited by the "
+    "resource group.",
+)
+def _idn003_trap_subscription() -> Fixture:
+    f = base()
+    f.drop("hub-mi/rg/ai-administrator")
+    f.grant("hub-mi/sub/ai-administrator", SUBSCRIPTION, HUB_MI, AZURE_AI_ADMINISTRATOR)
+    return f
+
+
 # INS001 -------------------------------------------------------------------------------------------
 def _hub_creator_without_monitoring(f: Fixture) -> str:
     return f.define(
@@ -2587,6 +2752,129 @@ def _ins001_trap_sub() -> Fixture:
     f = base(creator=True)
     f.drop("cara/rg/contributor")
     f.grant("cara/sub/contributor", SUBSCRIPTION, CARA, arm.CONTRIBUTOR)
+    return f
+
+
+# INS002 -------------------------------------------------------------------------------------------
+# In a resource group of its own, as a shared monitoring workspace often is (and away from what
+# scripts/new_check.py's example check reads in the hub's resource group).
+LAW = (
+    f"{SUBSCRIPTION}/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsights/"
+    "workspaces/law-hub-fixture"
+)
+
+
+def _tracing(*, resource_permissions: bool = False) -> Fixture:
+    """Project 'proj-alpha' sends its traces to the hub's Application Insights (an AppInsights
+    connection), which keeps them in a Log Analytics workspace; Ana can view them and the
+    project's identity can read the component."""
+    f = base()
+    f.add(
+        arm.resource(
+            LAW,
+            "Microsoft.OperationalInsights/workspaces",
+            properties={
+                "sku": {"name": "PerGB2018"},
+                "retentionInDays": 30,
+                "features": {"enableLogAccessUsingOnlyResourcePermissions": resource_permissions},
+            },
+        )
+    )
+    f.props(APPI)["WorkspaceResourceId"] = LAW
+    f.add(connection(PROJECT, "conn-appinsights", "AppInsights", "ApiKey", APPI, APPI))
+    f.grant("ana/appi/log-analytics-reader", APPI, ANA, LOG_ANALYTICS_READER)
+    f.grant("ana/law/log-analytics-reader", LAW, ANA, LOG_ANALYTICS_READER)
+    f.grant("project-mi/appi/reader", APPI, PROJECT_MI, arm.READER)
+    return f
+
+
+@scenario(
+    "INS002",
+    "fail",
+    "The project sends traces to Application Insights; its builder cannot query the linked Log "
+    "Analytics workspace (a warning: tracing is optional).",
+)
+def _ins002_fail() -> Fixture:
+    f = _tracing()
+    f.drop("ana/law/log-analytics-reader")
+    return f
+
+
+@scenario(
+    "INS002",
+    "warn-app-insights",
+    "The builder holds Log Analytics Reader on the workspace but nothing on Application Insights.",
+)
+def _ins002_warn_component() -> Fixture:
+    f = _tracing()
+    f.drop("ana/appi/log-analytics-reader")
+    return f
+
+
+@scenario(
+    "INS002",
+    "warn-project-identity",
+    "The project's identity cannot read Application Insights, which trace evaluations need.",
+)
+def _ins002_warn_identity() -> Fixture:
+    f = _tracing()
+    f.drop("project-mi/appi/reader")
+    return f
+
+
+@scenario(
+    "INS002",
+    "warn-resource-permissions",
+    "The workspace lets resource permissions in (enableLogAccessUsingOnlyResourcePermissions) and "
+    "the builder holds nothing on it: Log Analytics Data Reader is the role asked.",
+)
+def _ins002_warn_data_reader() -> Fixture:
+    f = _tracing(resource_permissions=True)
+    f.drop("ana/law/log-analytics-reader")
+    return f
+
+
+@scenario("INS002", "pass", "The builder and the project's identity hold what tracing needs.")
+def _ins002_pass() -> Fixture:
+    return _tracing()
+
+
+@scenario(
+    "INS002",
+    "trap-data-reader",
+    "In the resource-permission access mode, the builder holds Log Analytics Data Reader on the "
+    "workspace instead of Log Analytics Reader: either lets the traces be queried.",
+)
+def _ins002_trap_data_reader() -> Fixture:
+    f = _tracing(resource_permissions=True)
+    f.drop("ana/law/log-analytics-reader")
+    f.grant("ana/law/log-analytics-data-reader", LAW, ANA, LOG_ANALYTICS_DATA_READER)
+    return f
+
+
+@scenario(
+    "INS002",
+    "pass-reader",
+    "A reader of the hub holds nothing on Application Insights: readers view no traces and are "
+    "asked nothing.",
+)
+def _ins002_pass_reader() -> Fixture:
+    f = _tracing()
+    f.user(GUS)
+    f.grant("gus/hub/reader", HUB, GUS, arm.READER)
+    return f
+
+
+@scenario(
+    "INS002",
+    "unknown-workspace-missing",
+    "The Log Analytics workspace behind Application Insights could not be read.",
+)
+def _ins002_unknown() -> Fixture:
+    f = _tracing()
+    f.drop("ana/law/log-analytics-reader")
+    f.remove(LAW)
+    f.errors.append(arm.read_error(LAW, "Microsoft.OperationalInsights/workspaces/read"))
     return f
 
 
@@ -2722,6 +3010,172 @@ def _net001_warn_key() -> Fixture:
     f.props(SEARCH)["publicNetworkAccess"] = "disabled"
     f.props(SEARCH)["networkRuleSet"] = {"ipRules": [], "bypass": "AzureServices"}
     f.get(f"{PROJECT}/connections/conn-search")["properties"]["authType"] = "ApiKey"
+    return f
+
+
+# NET002 -------------------------------------------------------------------------------------------
+def _managed_network(f: Fixture, *targets: str, mode: str = "AllowOnlyApprovedOutbound") -> None:
+    """The hub's managed network, with a PrivateEndpoint outbound rule per target."""
+    rules: dict[str, Any] = {}
+    for target in targets:
+        name = target.rsplit("/", 1)[-1]
+        rules[f"pe-{name}"] = {
+            "type": "PrivateEndpoint",
+            "category": "UserDefined",
+            "status": "Active",
+            "destination": {"serviceResourceId": target, "subresourceTarget": "default"},
+        }
+    f.props(HUB)["managedNetwork"] = {
+        "isolationMode": mode,
+        "outboundRules": rules,
+        "status": {"status": "Active", "sparkReady": False},
+    }
+
+
+def _endpoint_connection(
+    f: Fixture, target: str, name: str, status: str, *, embedded: bool = False
+) -> None:
+    item = {
+        "id": f"{target}/privateEndpointConnections/{name}",
+        "name": name,
+        "type": f"{f.get(target)['type']}/privateEndpointConnections",
+        "properties": {
+            "privateEndpoint": {
+                "id": f"/subscriptions/{arm.guid('managed-network')}/resourceGroups/"
+                f"azureml-rg-hub-fixture/providers/Microsoft.Network/privateEndpoints/{name}"
+            },
+            "privateLinkServiceConnectionState": {
+                "status": status,
+                "description": "Managed network endpoint of hub-fixture",
+                "actionsRequired": "None",
+            },
+            "provisioningState": "Succeeded",
+        },
+    }
+    if embedded:
+        f.props(target).setdefault("privateEndpointConnections", []).append(item)
+    else:
+        f.add(item)
+
+
+@scenario(
+    "NET002",
+    "fail",
+    "The hub's managed network has a private endpoint rule to a key vault in another resource "
+    "group, where the hub's identity cannot approve private endpoint connections.",
+)
+def _net002_fail() -> Fixture:
+    f = base(cmk=True)
+    _managed_network(f, KV_CMK)
+    return f
+
+
+@scenario(
+    "NET002",
+    "fail-pending",
+    "The managed network's private endpoint connection on Azure OpenAI (a child resource) is "
+    "still Pending: no traffic flows, whatever the roles.",
+)
+def _net002_fail_pending() -> Fixture:
+    f = base(aoai=True)
+    _managed_network(f, AOAI)
+    _endpoint_connection(f, AOAI, "pe-hub-fixture-aoai", "Pending")
+    return f
+
+
+@scenario(
+    "NET002",
+    "fail-rejected-embedded",
+    "The managed network's private endpoint connection, embedded in the Azure OpenAI resource's "
+    "properties, was Rejected: it cannot be approved again.",
+)
+def _net002_fail_rejected() -> Fixture:
+    f = base(aoai=True)
+    _managed_network(f, AOAI)
+    _endpoint_connection(f, AOAI, "pe-hub-fixture-aoai", "Rejected", embedded=True)
+    return f
+
+
+@scenario(
+    "NET002",
+    "unknown-approved-beside-pending",
+    "Azure OpenAI has an approved private endpoint connection and a pending one: which is the "
+    "managed network's cannot be told.",
+)
+def _net002_unknown_two() -> Fixture:
+    f = base(aoai=True)
+    _managed_network(f, AOAI)
+    _endpoint_connection(f, AOAI, "pe-hub-fixture-aoai", "Approved")
+    _endpoint_connection(f, AOAI, "pe-other-vnet", "Pending")
+    return f
+
+
+@scenario(
+    "NET002",
+    "unknown-target-missing",
+    "A private endpoint rule names a Search service the snapshot could not read.",
+)
+def _net002_unknown_target() -> Fixture:
+    f = base()
+    missing = f"{RG_SECURITY}/providers/Microsoft.Search/searchServices/srch-private"
+    _managed_network(f, missing)
+    f.errors.append(arm.read_error(missing, "Microsoft.Search/searchServices/read"))
+    return f
+
+
+@scenario(
+    "NET002",
+    "pass",
+    "The hub's identity holds Azure AI Enterprise Network Connection Approver on the key vault "
+    "its managed network reaches.",
+)
+def _net002_pass() -> Fixture:
+    f = base(cmk=True)
+    _managed_network(f, KV_CMK)
+    f.grant("hub-mi/kv-cmk/approver", KV_CMK, HUB_MI, AI_ENTERPRISE_NETWORK_CONNECTION_APPROVER)
+    return f
+
+
+@scenario(
+    "NET002",
+    "pass-approved",
+    "The managed network's connection on Azure OpenAI is approved, and the hub's identity can "
+    "approve there through its Azure AI Administrator on the resource group.",
+)
+def _net002_pass_approved() -> Fixture:
+    f = base(aoai=True)
+    _managed_network(f, AOAI, mode="AllowInternetOutbound")
+    _endpoint_connection(f, AOAI, "pe-hub-fixture-aoai", "Approved", embedded=True)
+    return f
+
+
+@scenario(
+    "NET002",
+    "pass-no-managed-network",
+    "Outbound rules but isolationMode Disabled: the hub has no managed network, nothing to "
+    "approve.",
+)
+def _net002_pass_disabled() -> Fixture:
+    f = base(cmk=True)
+    _managed_network(f, KV_CMK, mode="Disabled")
+    return f
+
+
+@scenario(
+    "NET002",
+    "trap-approver-resource-group",
+    "The hub's identity holds Azure AI Enterprise Network Connection Approver on the key vault's "
+    "resource group: inherited by the vault.",
+)
+def _net002_trap_rg() -> Fixture:
+    f = base(cmk=True)
+    _managed_network(f, KV_CMK)
+    f.grant(
+        "hub-mi/rg-security/approver",
+        RG_SECURITY,
+        HUB_MI,
+        AI_ENTERPRISE_NETWORK_CONNECTION_APPROVER,
+    )
     return f
 
 
@@ -3103,14 +3557,11 @@ def _stg001_fail_private() -> Fixture:
     "STG001",
     "pass-private-project-identity",
     "The identity-based hub storage refuses public traffic, and the project's identity holds "
-    "Storage File Data Privileged Contributor on it.",
+    "Storage File Data Privileged Contributor on it (and Reader on its private endpoint).",
 )
 def _stg001_pass_private() -> Fixture:
     f = base(identity_storage=True)
-    f.props(ST_HUB)["publicNetworkAccess"] = "Disabled"
-    f.grant(
-        "project-mi/hubst/file", ST_HUB, PROJECT_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
-    )
+    _private_hub_storage(f)  # with Reader on its private endpoint, which STG003 asks
     return f
 
 
@@ -3144,6 +3595,140 @@ def _stg002_fail() -> Fixture:
 @scenario("STG002", "pass", "The hub's identity holds Storage Blob Data Reader on it.")
 def _stg002_pass() -> Fixture:
     return base(blob=True)
+
+
+# STG003 -------------------------------------------------------------------------------------------
+PE_ST_HUB = f"{P}/Microsoft.Network/privateEndpoints/pe-sthubfixture-blob"
+
+
+def _private_hub_storage(f: Fixture, *, files: bool = True, deny_only: bool = False) -> None:
+    """The hub's storage refuses public traffic and is reached through one private endpoint,
+    which each project's identity can read; with `files`, the project's identity also holds the
+    file role private storage needs."""
+    if deny_only:
+        f.props(ST_HUB)["networkAcls"]["defaultAction"] = "Deny"
+    else:
+        f.props(ST_HUB)["publicNetworkAccess"] = "Disabled"
+    f.props(ST_HUB)["privateEndpointConnections"] = [
+        {
+            "id": f"{ST_HUB}/privateEndpointConnections/pe-sthubfixture-blob.1a2b",
+            "name": "pe-sthubfixture-blob.1a2b",
+            "type": "Microsoft.Storage/storageAccounts/privateEndpointConnections",
+            "properties": {
+                "privateEndpoint": {"id": PE_ST_HUB},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+                "provisioningState": "Succeeded",
+            },
+        }
+    ]
+    f.add(
+        arm.resource(
+            PE_ST_HUB,
+            "Microsoft.Network/privateEndpoints",
+            properties={"privateLinkServiceConnections": [{"name": "blob"}]},
+        )
+    )
+    f.grant("project-mi/pe-sthub/reader", PE_ST_HUB, PROJECT_MI, arm.READER)
+    if files:
+        f.grant(
+            "project-mi/hubst/file",
+            ST_HUB,
+            PROJECT_MI,
+            arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        )
+
+
+@scenario(
+    "STG003",
+    "fail",
+    "The hub's storage refuses public traffic, and the project's identity cannot read the "
+    "storage's private endpoint.",
+)
+def _stg003_fail() -> Fixture:
+    f = base()
+    _private_hub_storage(f)
+    f.drop("project-mi/pe-sthub/reader")
+    return f
+
+
+@scenario(
+    "STG003",
+    "fail-files-deny-by-default",
+    "The hub's storage denies by default behind a private endpoint (public access left "
+    "Enabled, so STG001 does not ask), and the project's identity has no Storage File Data "
+    "Privileged Contributor on it.",
+)
+def _stg003_fail_files() -> Fixture:
+    f = base(identity_storage=True)
+    _private_hub_storage(f, files=False, deny_only=True)
+    return f
+
+
+@scenario(
+    "STG003",
+    "warn-services",
+    "The project connects Azure OpenAI and Search (add your data) to private hub storage, and "
+    "their identities hold no blob data role on it.",
+)
+def _stg003_warn_services() -> Fixture:
+    f = base(aoai=True, search=True)
+    _private_hub_storage(f)
+    f.grant("search-mi/hubst/blob", ST_HUB, SEARCH_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "STG003",
+    "unknown-endpoints-missing",
+    "The hub's storage refuses public traffic, and the snapshot holds none of its private "
+    "endpoint connections.",
+)
+def _stg003_unknown() -> Fixture:
+    f = base()
+    f.props(ST_HUB)["publicNetworkAccess"] = "Disabled"
+    f.grant(
+        "project-mi/hubst/file", ST_HUB, PROJECT_MI, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    )
+    return f
+
+
+@scenario(
+    "STG003",
+    "pass",
+    "Private hub storage: the project's identity reads its private endpoint and holds the file "
+    "role.",
+)
+def _stg003_pass() -> Fixture:
+    f = base()
+    _private_hub_storage(f)
+    return f
+
+
+@scenario(
+    "STG003",
+    "pass-services",
+    "Private hub storage used for add your data: the Azure OpenAI and Search identities hold "
+    "Storage Blob Data Contributor on it.",
+)
+def _stg003_pass_services() -> Fixture:
+    f = base(aoai=True, search=True)
+    _private_hub_storage(f)
+    f.grant("aoai-mi/hubst/blob", ST_HUB, AOAI_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    f.grant("search-mi/hubst/blob", ST_HUB, SEARCH_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR)
+    return f
+
+
+@scenario(
+    "STG003",
+    "trap-reader-resource-group",
+    "The project's identity reads the private endpoint through Reader on the resource group.",
+)
+def _stg003_trap_rg() -> Fixture:
+    f = base()
+    _private_hub_storage(f)
+    f.drop("project-mi/pe-sthub/reader")
+    f.grant("project-mi/rg/reader", RG, PROJECT_MI, arm.READER)
+    return f
 
 
 # -- output ---------------------------------------------------------------------------------------

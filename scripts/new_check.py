@@ -63,6 +63,7 @@ STOPWORDS = frozenset(
     }
 )
 COLLECTED_AT = "2026-06-01T12:00:00Z"
+AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
 TEMPLATE = Path(__file__).resolve().parent / "new_check_templates"
 
 
@@ -201,8 +202,20 @@ def baseline(names: Names) -> dict[str, Any]:
     subscription = f"/subscriptions/{names.subscription}"
     data = arm.build(
         resources=[arm.subscription(names.subscription), hub, logs],
-        roleDefinitions=[arm.builtin_role(r, names.subscription) for r in (arm.OWNER, arm.READER)],
-        roleAssignments=[arm.role_assignment(subscription, names.owner, arm.OWNER)],
+        roleDefinitions=[
+            arm.builtin_role(r, names.subscription)
+            for r in (arm.OWNER, arm.READER, AZURE_AI_ADMINISTRATOR)
+        ],
+        roleAssignments=[
+            arm.role_assignment(subscription, names.owner, arm.OWNER),
+            # What Azure assigns a hub's identity on its resource group (IDN003 checks it).
+            arm.role_assignment(
+                names.group,
+                names.hub_identity,
+                AZURE_AI_ADMINISTRATOR,
+                principal_type="ServicePrincipal",
+            ),
+        ],
         principals=principals,
     )
     data["collectedAt"] = COLLECTED_AT

@@ -51,12 +51,16 @@ COSMOS_DB_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
 STORAGE_ACCOUNT_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
 FPROJ, FOUNDRY, HELPDESK = "fproj-agents", "ais-foundry", "svc-helpdesk"
 AZURE_AI_ADMINISTRATOR = "b78c5d69-af96-48a3-bf8d-a8b4d589de94"
+AI_ENTERPRISE_NETWORK_CONNECTION_APPROVER = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
+LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"
+LOG_ANALYTICS_DATA_READER = "3b03c2da-16b3-4a49-8834-0f8130efdd3b"
 
 ANA, CARA, FINN, GUS = "Ana Alvarez", "Cara Creator", "Finn Foundry", "Gus Lead"
 HUB_MI, UAMI, AOAI_MI, SEARCH_MI = "hub-fixture", "id-hub-fixture", "aoai-chat", "srch-fixture"
 HUB, PROJECT, SEARCH, AOAI = "hub-fixture", "proj-alpha", "srch-fixture", "aoai-chat"
 ST_HUB, ST_DATA, KV_CMK = "sthubfixture", "stdatafixture", "kv-cmk-fixture"
 COSMOS, FPROJ, COSMOS_FIX = "cosmos-agents", "fproj-agents", "cosmosSqlRoleAssignment"
+APPI, LAW = "appi-hub-fixture", "law-hub-fixture"
 
 # What each failing, warning or unknown fixture must produce, from the docs (GUIDE section 4 and
 # the seed page), not from the fixtures.
@@ -85,6 +89,9 @@ EXPECTED: dict[str, Expect] = {
     "CFG002/fail-storage-shared-key": setting("conn-blob", "properties.authType"),
     "CFG002/fail-foundry-project-connection": setting("conn-fproj-aoai", "properties.authType"),
     "CFG003/fail": setting(AOAI, "properties.customSubDomainName"),
+    # The hub's own datastores on a storage refusing keys: the identity mode, never keys again.
+    "CFG004/fail": setting(HUB, "properties.systemDatastoresAuthMode"),
+    "CFG004/fail-mode-unset": setting(HUB, "properties.systemDatastoresAuthMode"),
     "CMK001/fail": role(FAIL, HUB_MI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
     "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
@@ -94,6 +101,9 @@ EXPECTED: dict[str, Expect] = {
     "CMK002/unknown-mode": unknown(HUB, UAMI),
     "CMK003/fail": role(FAIL, CARA, KV_CMK, arm.CONTRIBUTOR),
     "CMK003/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", CARA),
+    "CMK004/fail": setting(KV_CMK, "properties.enablePurgeProtection"),
+    "CMK004/fail-soft-delete": setting(KV_CMK, "properties.enableSoftDelete"),
+    "CMK004/unknown-vault-missing": unknown(KV_CMK),
     "CON001/fail": role(FAIL, ANA, AOAI, arm.OPENAI_USER),
     "CON001/unknown-target-missing": unknown("conn-aoai"),
     "CON001/unknown-read-error": unknown(AOAI, ANA),
@@ -148,11 +158,27 @@ EXPECTED: dict[str, Expect] = {
     "IDN001/fail-foundry-project-identity": setting(FPROJ, "identity.type", cause=Cause.IDENTITY),
     "IDN002/fail": setting(PROJECT, "removeAssignment", "Former Contractor", WARN, Cause.ORPHANED),
     "IDN002/unknown-deletion-unconfirmed": unknown(PROJECT, "Former Contractor"),
+    # Azure AI Administrator (hubs since 2024-11-19) or Contributor (before) grant the writes;
+    # the fix is the narrower of the two, for a user-assigned identity as well.
+    "IDN003/fail": role(FAIL, HUB_MI, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
+    "IDN003/fail-user-assigned": role(FAIL, UAMI, HUB, AZURE_AI_ADMINISTRATOR, "resourceGroup"),
     "INS001/fail": role(FAIL, CARA, HUB, arm.CONTRIBUTOR, "resourceGroup"),
+    # Tracing is optional: warnings only.
+    "INS002/fail": role(WARN, ANA, LAW, LOG_ANALYTICS_READER),
+    "INS002/warn-app-insights": role(WARN, ANA, APPI, LOG_ANALYTICS_READER),
+    "INS002/warn-project-identity": role(WARN, PROJECT, APPI, arm.READER),
+    "INS002/warn-resource-permissions": role(WARN, ANA, LAW, LOG_ANALYTICS_DATA_READER),
+    "INS002/unknown-workspace-missing": unknown(LAW),
     "NET001/fail": setting(SEARCH, "properties.networkRuleSet.bypass"),
     "NET001/fail-storage": setting(ST_DATA, "properties.networkAcls.bypass"),
     "NET001/fail-pending-shared-link": setting(AOAI, "properties.networkAcls.bypass"),
     "NET001/warn-key-connection": Expect(WARN, Cause.CONFIGURATION, None, SEARCH),
+    "NET002/fail": role(FAIL, HUB_MI, KV_CMK, AI_ENTERPRISE_NETWORK_CONNECTION_APPROVER),
+    # A connection that is not approved blocks the call whatever the roles: on the target.
+    "NET002/fail-pending": setting(AOAI, "properties.privateLinkServiceConnectionState.status"),
+    "NET002/fail-rejected-embedded": Expect(FAIL, Cause.CONFIGURATION, None, AOAI),
+    "NET002/unknown-approved-beside-pending": unknown(AOAI, cause=Cause.CONFIGURATION),
+    "NET002/unknown-target-missing": unknown("srch-private"),
     "OYD001/fail": role(FAIL, AOAI_MI, SEARCH, arm.SEARCH_INDEX_DATA_READER),
     # Reading the index schema is a control-plane read: Reader grants it, while the Search Service
     # Contributor the docs name can also read and regenerate the admin keys (issue 12).
@@ -184,6 +210,12 @@ EXPECTED: dict[str, Expect] = {
     ),
     "STG001/unknown-storage-missing": unknown(ST_HUB),
     "STG002/fail": role(FAIL, HUB_MI, ST_DATA, arm.STORAGE_BLOB_DATA_READER),
+    "STG003/fail": role(FAIL, PROJECT, "pe-sthubfixture-blob", arm.READER),
+    "STG003/fail-files-deny-by-default": role(
+        FAIL, PROJECT, ST_HUB, arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+    ),
+    "STG003/warn-services": role(WARN, AOAI_MI, ST_HUB, arm.STORAGE_BLOB_DATA_CONTRIBUTOR),
+    "STG003/unknown-endpoints-missing": unknown(ST_HUB),
 }
 
 
@@ -193,6 +225,7 @@ NO_REQUIREMENT = {
     "CMK002/pass-service-side": "service-side encryption creates nothing in the subscription",
     "OYD001/pass-key-connections": "with key connections no service calls another as itself",
     "HUB003/pass-reader": "a Reader on the hub is no builder of it: nothing is asked of anyone",
+    "NET002/pass-no-managed-network": "without a managed network nothing needs approving",
 }
 
 

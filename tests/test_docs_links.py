@@ -115,6 +115,18 @@ VERIFIED: dict[str, tuple[str, str]] = {
         "azure-ai-docs articles/search/search-howto-managed-identities-data-sources.md; "
         "served by Learn; linked by the 2026 foundry-classic secure-data-playground article",
     ),
+    "https://learn.microsoft.com/azure/foundry-classic/how-to/configure-managed-network": (
+        "How to set up a managed network for Microsoft Foundry hubs (classic)",
+        "azure-ai-docs articles/foundry-classic/how-to/configure-managed-network.md (hub-only, "
+        "2026-02-02; its prerequisites name Azure AI Enterprise Network Connection Approver "
+        "for the hub's managed identity to approve private endpoint connections)",
+    ),
+    "https://learn.microsoft.com/azure/foundry-classic/how-to/develop/trace-application": (
+        "View trace results for AI applications using OpenAI SDK (classic)",
+        "azure-ai-docs articles/foundry-classic/how-to/develop/trace-application.md "
+        "(2025-11-18; 'Make sure you have the Log Analytics Reader role assigned in your "
+        "Application Insights resource'); served by Learn in every locale",
+    ),
     "https://learn.microsoft.com/azure/storage/common/"
     "storage-network-security-resource-instances": (
         "Configure Azure Storage to accept requests from resource instances",

@@ -27,6 +27,8 @@ class Provider(StrEnum):
     RESOURCES = "Microsoft.Resources"
     RESOURCE_GRAPH = "Microsoft.ResourceGraph"
     DOCUMENT_DB = "Microsoft.DocumentDB"
+    OPERATIONAL_INSIGHTS = "Microsoft.OperationalInsights"
+    NETWORK = "Microsoft.Network"
 
 
 CANONICAL: dict[str, str] = {
@@ -51,6 +53,8 @@ CANONICAL: dict[str, str] = {
         f"{Provider.KEY_VAULT}/vaults",
         f"{Provider.CONTAINER_REGISTRY}/registries",
         f"{Provider.INSIGHTS}/components",
+        f"{Provider.OPERATIONAL_INSIGHTS}/workspaces",
+        f"{Provider.NETWORK}/privateEndpoints",
         f"{Provider.MANAGED_IDENTITY}/userAssignedIdentities",
         f"{Provider.RESOURCES}/subscriptions",
         f"{Provider.MANAGEMENT}/managementGroups",
@@ -88,6 +92,9 @@ BLOB_CONTAINER = "microsoft.storage/storageaccounts/blobservices/containers"
 KEY_VAULT = "microsoft.keyvault/vaults"
 CONTAINER_REGISTRY = "microsoft.containerregistry/registries"
 APP_INSIGHTS = "microsoft.insights/components"
+LOG_ANALYTICS_WORKSPACE = "microsoft.operationalinsights/workspaces"
+"""The Log Analytics workspace an Application Insights component keeps its data (traces) in."""
+PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 USER_ASSIGNED_IDENTITY = "microsoft.managedidentity/userassignedidentities"
 SUBSCRIPTION = "microsoft.resources/subscriptions"
 """How Resource Graph types a subscription row."""

@@ -16,9 +16,9 @@ from diagnose.checks._error_texts import (
     PROMPT_FLOW_STORAGE_AUTHENTICATION,
     STORAGE_PERMISSION_MISMATCH,
 )
+from diagnose.checks._private_links import public_access_disabled
 from diagnose.engine.api import Draft, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import Resource
 
 DOCS_PRIVATE_PLAYGROUND = (
     "https://learn.microsoft.com/azure/foundry-classic/how-to/secure-data-playground"
@@ -60,7 +60,7 @@ def hub_identity_own_storage(ctx: CheckContext):
     How to fix: assign Storage Blob Data Contributor on the storage account to the hub's
     managed identity, and, for private hub storage, Storage File Data Privileged Contributor on
     it to each project's managed identity (which also needs Reader on the storage account's
-    private endpoints, which the snapshot does not hold).
+    private endpoints: STG003 checks that, and the rest of private hub storage).
     """
     for hub in ctx.hubs:
         if not uses_identity_storage(hub):
@@ -81,7 +81,7 @@ def hub_identity_own_storage(ctx: CheckContext):
                 "storage, which uses Entra ID",
                 roles=(STORAGE_BLOB_DATA_CONTRIBUTOR,),
             )
-        if not _private(storage):
+        if not public_access_disabled(storage):
             continue
         for project in ctx.projects(hub):
             project_identity = ctx.identity(project)
@@ -95,7 +95,3 @@ def hub_identity_own_storage(ctx: CheckContext):
                 "storage, which uses Entra ID and refuses public traffic",
                 roles=(STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,),
             )
-
-
-def _private(storage: Resource) -> bool:
-    return str(storage.prop("publicNetworkAccess") or "").lower() == "disabled"
