@@ -132,6 +132,8 @@ def describe(resource: Resource) -> str:
         return f"hub '{resource.name}'"
     if resource.is_hub_project:
         return f"project '{resource.name}'"
+    if resource.type == types.COGNITIVE_ACCOUNT and resource.prop("allowProjectManagement"):
+        return f"Foundry resource '{resource.name}'"
     words = {
         types.COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
         types.SEARCH_SERVICE: "Search service",
@@ -140,6 +142,12 @@ def describe(resource: Resource) -> str:
         types.CONTAINER_REGISTRY: "container registry",
         types.APP_INSIGHTS: "Application Insights component",
         types.COGNITIVE_PROJECT: "Foundry project",
+        types.COSMOS_ACCOUNT: "Cosmos DB account",
+        types.LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
+        types.PRIVATE_ENDPOINT: "private endpoint",
+        types.PROJECT_APPLICATION: "published agent",
+        types.PROJECT_CAPABILITY_HOST: "capability host",
+        types.ACCOUNT_CAPABILITY_HOST: "capability host",
     }
     return f"{words.get(resource.type, resource.type)} '{resource.name}'"
 
