@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             kept.clear()
         run_time = min(runs)
         report = json.loads((Path(folder) / "report.json").read_text(encoding="utf-8"))
-        phases = _phases(path)
-        per_check = _per_check(path, args.ignore) if args.per_check else []
+        skipped = tuple(i.strip() for i in args.ignore.split(",") if i.strip())
+        phases = _phases(path, skipped)
+        per_check = _per_check(path, skipped) if args.per_check else []
         profile = _profile(full_run) if args.profile else ""
         kept.clear()
 
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if verdict == "PASS" else 1
 
 
-def _per_check(path: Path, ignore: str) -> list[tuple[str, float, int, int]]:
+def _per_check(path: Path, skipped: tuple[str, ...]) -> list[tuple[str, float, int, int]]:
     """Each check's first run (requirements, proofs of its fixes), as the engine runs it."""
     from diagnose.engine.registry import load_checks
     from diagnose.engine.runner import Engine
@@ -120,11 +121,10 @@ def _per_check(path: Path, ignore: str) -> list[tuple[str, float, int, int]]:
     from diagnose.remediation.plan import FixPlan
     from diagnose.snapshot import load_snapshot
 
-    skipped = {i.strip().upper() for i in ignore.split(",") if i.strip()}
     engine = Engine(Model(load_snapshot(path)), fixes=FixPlan)
     found = []
     for check in load_checks()[0]:
-        if any(check.id.startswith(i) for i in skipped):
+        if check.id.startswith(tuple(i.upper() for i in skipped)):
             continue
         seconds, (findings, requirements, _) = timed(lambda c=check: engine._one_check(c))
         if seconds > 0.1:

@@ -528,7 +528,7 @@ def build_foundry(
     ]
 
     # Account-wide people: builders, project managers, owners.
-    for group in rng.sample(top, 5):
+    for group in rng.sample(top, min(5, len(top))):
         b.assign(account, group, FOUNDRY_ROLE["foundry user"], required=False)
     for user in rng.sample(users, 5):
         b.assign(account, user, FOUNDRY_ROLE["foundry project manager"], required=False)

@@ -952,6 +952,29 @@ def test_a_foundry_resource_or_project_as_target_is_the_root() -> None:
     assert not any(c.label.plain.startswith("project ") for c in account.children)
 
 
+def test_the_benchmarks_foundry_resource_is_a_valid_snapshot_the_tree_shows() -> None:
+    """benchmarks/synthetic.py's Foundry resource, small: every project with its capability
+    host naming a Cosmos DB account, a Search service and a storage account."""
+    from benchmarks.synthetic import build_foundry
+    from diagnose.snapshot import parse_snapshot
+    from diagnose.tui.data import build_tree, finding_counts
+
+    data = build_foundry(projects=3, principals=60, assignments=200, resources=10, targets=2)
+    run = execute(
+        demo_args("--select", "STG001"),
+        snapshot=parse_snapshot(data, "<bench>"),
+        requests=[],
+    )
+    root = build_tree(run, finding_counts(run.report.findings))
+    assert root.label.plain.startswith("Foundry aif-bench  3 deployments")
+    projects = [c for c in root.children if c.label.plain.startswith("project ")]
+    assert len(projects) == 3
+    for project in projects:
+        host = _node(project, "capability host caphost")
+        kinds = [c.label.plain.split(" -> ")[1].split()[0] for c in host.children]
+        assert kinds == ["Cosmos", "Search", "Storage"]
+
+
 @sync
 async def test_selecting_a_foundry_project_narrows_the_findings_to_it() -> None:
     run = demo_run()
