@@ -553,10 +553,7 @@ def build_foundry(
                 "name": f"proj-{index:03d}",
                 "type": "Microsoft.CognitiveServices/accounts/projects",
                 "identity": {"type": "SystemAssigned", "principalId": project_mi},
-                "properties": {
-                    "displayName": f"Project {index}",
-                    "internalId": uuid.UUID(int=index).hex,
-                },
+                "properties": {"displayName": f"Project {index}"},
             }
         )
         chosen = {kind: rng.choice(pool) for kind, pool in pools.items()}

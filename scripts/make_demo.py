@@ -37,11 +37,12 @@ role definitions and assignments as ARM lists them. Its faults:
   account) fails;
 - the project identity's Cosmos DB Built-in Data Contributor is on the agents_archive database,
   not enterprise_memory (agent threads cannot be written).
-Its traps that pass: builders (grp-agent-builders, Fay) with Foundry User on the account; Hana,
-a reader with Reader on the project; Ivan, an app tester with only Foundry Agent Consumer; the
-project identity's blob roles granted the templates' way (Storage Blob Data Contributor, and
-Storage Blob Data Owner under a condition, at the storage account, no Storage Account
-Contributor); Cosmos DB Operator on the Cosmos account.
+Kim Park owns its resource group (Owner there: who can run the fixes). Its traps that pass:
+builders (grp-agent-builders, Fay) with Foundry User on the account; Hana, a reader with Reader
+on the project; Ivan, an app tester with only Foundry Agent Consumer; the project identity's
+blob roles granted the templates' way (Storage Blob Data Contributor, and Storage Blob Data
+Owner under a condition, at the storage account, no Storage Account Contributor); Cosmos DB
+Operator on the Cosmos account.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ HUB_MI, AOAI_MI, EMBED_MI, SEARCH_MI, ML_APP, MANAGED_APP = (
     arm.guid(f"demo:sp:{n}") for n in ("hub", "aoai", "embed", "search", "mlapp", "managedapp")
 )
 SEARCH_DOCS_WILDCARD = arm.guid("demo:role:search-docs")
-FAY, GUS, HANA, IVAN = (arm.guid(f"demo:user:{n}") for n in ("fay", "gus", "hana", "ivan"))
+FAY, GUS, HANA, IVAN, KIM = (
+    arm.guid(f"demo:user:{n}") for n in ("fay", "gus", "hana", "ivan", "kim")
+)
 GRP_AGENT_BUILDERS = arm.guid("demo:group:agent-builders")
 FOUNDRY_MI, AGENTS_MI, SEARCH_AGENTS_MI = (
     arm.guid(f"demo:sp:{n}") for n in ("foundry", "proj-agents", "srch-agents")
@@ -429,7 +432,6 @@ def foundry_resources() -> list[dict]:
         properties={
             "displayName": "Support agents",
             "description": "Agents that answer support tickets",
-            "internalId": "7f3c9a526d1e4b8fa0c25e9d8b4a1f36",
             "isDefault": True,
             "endpoints": {
                 "AI Foundry API": "https://aif-contoso.services.ai.azure.com/api/projects/proj-agents"
@@ -624,6 +626,8 @@ def assignments() -> list[dict]:
 def foundry_assignments() -> list[dict]:
     sp = "ServicePrincipal"
     return [
+        # The agents team's platform owner: Owner of their resource group.
+        assign(RG_AGENTS, KIM, arm.OWNER),
         # Agent builders hold Foundry User on the account: agents and model inference.
         assign(FOUNDRY, GRP_AGENT_BUILDERS, FOUNDRY_USER, "Group"),
         # Gus was given Foundry User on the project only: inference is authorized at the account.
@@ -684,6 +688,7 @@ def principals() -> list[dict]:
             userPrincipalName="fay.okafor@contoso.com",
         ),
         p(GUS, "User", "Gus Novak", [], userPrincipalName="gus.novak@contoso.com"),
+        p(KIM, "User", "Kim Park", [], userPrincipalName="kim.park@contoso.com"),
         p(HANA, "User", "Hana Sato", [], userPrincipalName="hana.sato@contoso.com"),
         p(IVAN, "User", "Ivan Petrov", [], userPrincipalName="ivan.petrov@contoso.com"),
         p(GRP_AGENT_BUILDERS, "Group", "grp-agent-builders", []),
