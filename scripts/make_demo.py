@@ -626,8 +626,10 @@ def assignments() -> list[dict]:
 def foundry_assignments() -> list[dict]:
     sp = "ServicePrincipal"
     return [
-        # The agents team's platform owner: Owner of their resource group.
+        # The agents team's platform owner: Owner of their resource group; the Azure Machine
+        # Learning app reads it, as it reads the hub's.
         assign(RG_AGENTS, KIM, arm.OWNER),
+        assign(RG_AGENTS, ML_APP, arm.READER, "ServicePrincipal"),
         # Agent builders hold Foundry User on the account: agents and model inference.
         assign(FOUNDRY, GRP_AGENT_BUILDERS, FOUNDRY_USER, "Group"),
         # Gus was given Foundry User on the project only: inference is authorized at the account.
