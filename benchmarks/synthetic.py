@@ -345,6 +345,305 @@ def write(path: Path, **sizes: Any) -> Path:
     return path
 
 
+FOUNDRY_ROLE = {
+    "foundry user": "53ca6127-db72-4b80-b1b0-d745d6d5456d",
+    "foundry project manager": "eadc314b-1a2d-4efa-be10-5d325db5065e",
+    "foundry account owner": "e47c6f54-e4a2-4754-9501-8e0985b135e1",
+    "foundry agent consumer": "eed3b665-ab3a-47b6-8f48-c9382fb1dad6",
+    "cosmos db operator": "230815da-be43-4aae-9cb4-875f7bd000aa",
+    **ROLE,
+}
+COSMOS_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+COSMOS_READER = "00000000-0000-0000-0000-000000000001"
+
+
+def build_foundry(
+    *,
+    projects: int = 100,
+    principals: int = 2000,
+    assignments: int = 20_000,
+    resources: int = 1000,
+    targets: int = 25,
+    broken: float = 0.03,
+    seed: int = 11,
+) -> dict[str, Any]:
+    """A large Foundry resource: `projects` projects, each with its managed identity, Entra ID
+    connections to a Cosmos DB account, a Search service and a storage account (drawn from
+    pools of `targets` each), and a capability host naming them (the agent service's standard
+    setup); the project identity holds the standard setup's roles (Cosmos DB Operator, Search
+    Index Data Contributor and Search Service Contributor, Storage Blob Data Contributor, the
+    Cosmos DB Built-in Data Contributor on enterprise_memory), less a `broken` fraction.
+    `principals` people in nested groups: builders with Foundry User on their projects and on
+    the account (less `broken`), readers, app testers with Foundry Agent Consumer, a few
+    project managers and account owners. Then `assignments` role assignments unrelated to the
+    Foundry resource, at other resource groups and `resources` other resources. The target is
+    the Foundry resource."""
+    b = _Builder(seed, broken)
+    rng = b.rng
+    groups_rg = [f"/subscriptions/{SUB}/resourceGroups/rg-agents-{i:02d}" for i in range(20)]
+    rg = groups_rg[0]
+    account = f"{rg}/providers/Microsoft.CognitiveServices/accounts/aif-bench"
+    account_mi = b.guid()
+    items: list[dict[str, Any]] = [
+        {
+            "id": f"/subscriptions/{SUB}",
+            "name": SUB,
+            "type": "microsoft.resources/subscriptions",
+            "properties": {"managementGroupAncestorsChain": [{"name": "mg-ai"}, {"name": TENANT}]},
+        },
+        {
+            "id": account,
+            "name": "aif-bench",
+            "type": "Microsoft.CognitiveServices/accounts",
+            "kind": "AIServices",
+            "sku": {"name": "S0"},
+            "identity": {"type": "SystemAssigned", "principalId": account_mi},
+            "properties": {
+                "allowProjectManagement": True,
+                "customSubDomainName": "aif-bench",
+                "endpoint": "https://aif-bench.cognitiveservices.azure.com/",
+                "disableLocalAuth": True,
+                "publicNetworkAccess": "Enabled",
+            },
+        },
+    ]
+    for name, model in (
+        ("gpt-4o", "gpt-4o"),
+        ("gpt-4.1-mini", "gpt-4.1-mini"),
+        ("emb", "text-embedding-3-large"),
+    ):
+        items.append(
+            {
+                "id": f"{account}/deployments/{name}",
+                "name": name,
+                "type": "Microsoft.CognitiveServices/accounts/deployments",
+                "sku": {"name": "GlobalStandard", "capacity": 100},
+                "properties": {"model": {"format": "OpenAI", "name": model, "version": "1"}},
+            }
+        )
+    pools: dict[str, list[str]] = {"cosmos": [], "search": [], "storage": []}
+    identities: dict[str, str] = {}
+    for index in range(targets):
+        cosmos = f"{rg}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos{index:03d}"
+        search = f"{rg}/providers/Microsoft.Search/searchServices/srch{index:03d}"
+        storage = f"{rg}/providers/Microsoft.Storage/storageAccounts/st{index:03d}"
+        identities[search] = b.guid()
+        items += [
+            {
+                "id": cosmos,
+                "name": f"cosmos{index:03d}",
+                "type": "Microsoft.DocumentDB/databaseAccounts",
+                "kind": "GlobalDocumentDB",
+                "properties": {
+                    "disableLocalAuth": True,
+                    "documentEndpoint": f"https://cosmos{index:03d}.documents.azure.com:443/",
+                },
+            },
+            {
+                "id": search,
+                "name": f"srch{index:03d}",
+                "type": "Microsoft.Search/searchServices",
+                "identity": {"type": "SystemAssigned", "principalId": identities[search]},
+                "properties": {"authOptions": {"aadOrApiKey": {}}},
+            },
+            {
+                "id": storage,
+                "name": f"st{index:03d}",
+                "type": "Microsoft.Storage/storageAccounts",
+                "kind": "StorageV2",
+                "properties": {"allowSharedKeyAccess": False},
+            },
+        ]
+        for role, role_name in ((COSMOS_READER, "Reader"), (COSMOS_CONTRIBUTOR, "Contributor")):
+            items.append(
+                {
+                    "id": f"{cosmos}/sqlRoleDefinitions/{role}",
+                    "name": role,
+                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+                    "properties": {
+                        "roleName": f"Cosmos DB Built-in Data {role_name}",
+                        "type": "BuiltInRole",
+                        "assignableScopes": [cosmos],
+                        "permissions": [
+                            {
+                                "dataActions": [
+                                    "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+                                    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/"
+                                    + (
+                                        "containers/items/read"
+                                        if role == COSMOS_READER
+                                        else "containers/*"
+                                    ),
+                                ],
+                                "notDataActions": [],
+                            }
+                        ],
+                    },
+                }
+            )
+        pools["cosmos"].append(cosmos)
+        pools["search"].append(search)
+        pools["storage"].append(storage)
+    others = []
+    for index in range(resources):
+        rid = f"{rng.choice(groups_rg[1:])}/providers/Microsoft.KeyVault/vaults/kv{index:04d}"
+        others.append(rid)
+        items.append(
+            {
+                "id": rid,
+                "name": rid.rsplit("/", 1)[-1],
+                "type": "Microsoft.KeyVault/vaults",
+                "properties": {},
+            }
+        )
+
+    # People: users in nested groups (2 levels), and the identities.
+    groups = [b.guid() for _ in range(principals // 10)]
+    users = [b.guid() for _ in range(principals - len(groups))]
+    b.kinds.update({u: "User" for u in users})
+    b.kinds.update({g: "Group" for g in groups})
+    b.kinds.update({s: "ServicePrincipal" for s in [account_mi, *identities.values()]})
+    top, nested = groups[: len(groups) // 4], groups[len(groups) // 4 :]
+    directory = [
+        {
+            "id": g,
+            "type": "Group",
+            "displayName": f"grp-{g[:8]}",
+            "memberOf": [rng.choice(top)] if g in nested else [],
+        }
+        for g in groups
+    ]
+    directory += [
+        {
+            "id": u,
+            "type": "User",
+            "displayName": f"user-{u[:8]}",
+            "memberOf": rng.sample(nested, k=rng.randint(0, 2)),
+        }
+        for u in users
+    ]
+    directory += [
+        {"id": s, "type": "ServicePrincipal", "displayName": f"mi-{s[:8]}", "memberOf": []}
+        for s in [account_mi, *identities.values()]
+    ]
+
+    # Account-wide people: builders, project managers, owners.
+    for group in rng.sample(top, min(5, len(top))):
+        b.assign(account, group, FOUNDRY_ROLE["foundry user"], required=False)
+    for user in rng.sample(users, 5):
+        b.assign(account, user, FOUNDRY_ROLE["foundry project manager"], required=False)
+    for user in rng.sample(users, 3):
+        b.assign(account, user, FOUNDRY_ROLE["foundry account owner"], required=False)
+
+    for index in range(projects):
+        project = f"{account}/projects/proj-{index:03d}"
+        project_mi = b.guid()
+        b.kinds[project_mi] = "ServicePrincipal"
+        directory.append(
+            {
+                "id": project_mi,
+                "type": "ServicePrincipal",
+                "displayName": f"aif-bench/proj-{index:03d}",
+                "memberOf": [],
+            }
+        )
+        items.append(
+            {
+                "id": project,
+                "name": f"proj-{index:03d}",
+                "type": "Microsoft.CognitiveServices/accounts/projects",
+                "identity": {"type": "SystemAssigned", "principalId": project_mi},
+                "properties": {"displayName": f"Project {index}"},
+            }
+        )
+        chosen = {kind: rng.choice(pool) for kind, pool in pools.items()}
+        for kind, category in (
+            ("cosmos", "CosmosDb"),
+            ("search", "CognitiveSearch"),
+            ("storage", "AzureStorageAccount"),
+        ):
+            target = chosen[kind]
+            items.append(
+                {
+                    "id": f"{project}/connections/{kind}",
+                    "name": kind,
+                    "type": "Microsoft.CognitiveServices/accounts/projects/connections",
+                    "properties": {
+                        "category": category,
+                        "authType": "AAD",
+                        "target": f"https://{target.rsplit('/', 1)[-1]}",
+                        "isSharedToAll": False,
+                        "metadata": {"ApiType": "Azure", "ResourceId": target},
+                    },
+                }
+            )
+        items.append(
+            {
+                "id": f"{project}/capabilityHosts/caphost",
+                "name": "caphost",
+                "type": "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+                "properties": {
+                    "capabilityHostKind": "Agents",
+                    "threadStorageConnections": ["cosmos"],
+                    "vectorStoreConnections": ["search"],
+                    "storageConnections": ["storage"],
+                },
+            }
+        )
+        # The standard agent setup's roles for the project identity.
+        b.assign(chosen["cosmos"], project_mi, FOUNDRY_ROLE["cosmos db operator"])
+        b.assign(chosen["search"], project_mi, FOUNDRY_ROLE["search index data contributor"])
+        b.assign(chosen["search"], project_mi, FOUNDRY_ROLE["search service contributor"])
+        b.assign(chosen["storage"], project_mi, FOUNDRY_ROLE["blob data contributor"])
+        if rng.random() >= broken:
+            cosmos, name = chosen["cosmos"], b.guid()
+            items.append(
+                {
+                    "id": f"{cosmos}/sqlRoleAssignments/{name}",
+                    "name": name,
+                    "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+                    "properties": {
+                        "roleDefinitionId": f"{cosmos}/sqlRoleDefinitions/{COSMOS_CONTRIBUTOR}",
+                        "scope": f"{cosmos}/dbs/enterprise_memory",
+                        "principalId": project_mi,
+                    },
+                }
+            )
+        # Its people: builders (groups and users) with Foundry User on the project and, for
+        # model inference, on the account (Microsoft's minimum setup); a reader; an app tester.
+        for member in rng.sample(nested, 2) + rng.sample(users, 3):
+            b.assign(project, member, FOUNDRY_ROLE["foundry user"])
+            b.assign(account, member, FOUNDRY_ROLE["foundry user"])
+        b.assign(project, rng.choice(users), FOUNDRY_ROLE["reader"], required=False)
+        b.assign(project, rng.choice(users), FOUNDRY_ROLE["foundry agent consumer"], required=False)
+
+    # The rest of the tenant, unrelated to the Foundry resource: other resource groups and
+    # resources (none at the subscription or above, which would reach it).
+    role_ids = [r["name"] for r in builtin_role_definitions()]
+    scopes = [*groups_rg[1:], *others]
+    assignees = users + groups
+    unrelated = len(b.assignments) + assignments
+    while len(b.assignments) < unrelated:
+        b.assign(rng.choice(scopes), rng.choice(assignees), rng.choice(role_ids), required=False)
+    return {
+        "schemaVersion": 1,
+        "collectedAt": "2026-11-01T00:00:00Z",
+        "target": {"hub": account, "project": None},
+        "resources": items,
+        "roleDefinitions": [],
+        "roleAssignments": b.assignments,
+        "denyAssignments": [],
+        "roleEligibilities": [],
+        "principals": directory,
+        "errors": [],
+    }
+
+
+def write_foundry(path: Path, **sizes: Any) -> Path:
+    path.write_text(json.dumps(build_foundry(**sizes)), encoding="utf-8")
+    return path
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/out/synthetic-hub.json")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,25 @@ handful of the misconfigurations the tool exists to find, next to traps that mus
 Traps that pass: access through nested groups, through an inherited resource-group
 assignment, through a role renamed since (Azure AI User is now Foundry User), and through a
 custom role with a wildcard.
+
+Beside the hub, in the same snapshot (the target stays the hub) and its own resource group
+rg-contoso-agents, the agents team's Foundry resource "aif-contoso" (kind AIServices,
+allowProjectManagement, two OpenAI deployments) with one project, "proj-agents", set up for the
+agent service's standard setup: Entra ID connections to a Cosmos DB account, a Search service
+and a storage account, named by the project's capability host, and the Cosmos account's SQL
+role definitions and assignments as ARM lists them. Its faults:
+- the project identity holds Search Service Contributor on the agents' Search service but not
+  Search Index Data Contributor (vector stores cannot write indexes);
+- Gus holds Foundry User on the project only: agents work, model inference (authorized at the
+  account) fails;
+- the project identity's Cosmos DB Built-in Data Contributor is on the agents_archive database,
+  not enterprise_memory (agent threads cannot be written).
+Kim Park owns its resource group (Owner there: who can run the fixes). Its traps that pass:
+builders (grp-agent-builders, Fay) with Foundry User on the account; Hana, a reader with Reader
+on the project; Ivan, an app tester with only Foundry Agent Consumer; the project identity's
+blob roles granted the templates' way (Storage Blob Data Contributor, and Storage Blob Data
+Owner under a condition, at the storage account, no Storage Account Contributor); Cosmos DB
+Operator on the Cosmos account.
 """
 
 from __future__ import annotations
@@ -54,6 +73,18 @@ ACR = f"{P}/Microsoft.ContainerRegistry/registries/crcontosoai"
 APPI = f"{P}/Microsoft.Insights/components/appi-contoso"
 COLLECTED_AT = "2026-11-20T09:30:00Z"
 
+# The agents team's Foundry resource, in its own resource group beside the hub's.
+RG_AGENTS = f"/subscriptions/{SUB}/resourceGroups/rg-contoso-agents"
+PA = f"{RG_AGENTS}/providers"
+FOUNDRY = f"{PA}/Microsoft.CognitiveServices/accounts/aif-contoso"
+PROJ_AGENTS = f"{FOUNDRY}/projects/proj-agents"
+COSMOS = f"{PA}/Microsoft.DocumentDB/databaseAccounts/cosmos-contoso-agents"
+SEARCH_AGENTS = f"{PA}/Microsoft.Search/searchServices/srch-agents-contoso"
+ST_AGENTS = f"{PA}/Microsoft.Storage/storageAccounts/stcontosoagents"
+MEMORY_DB = f"{COSMOS}/dbs/enterprise_memory"
+COSMOS_DATA_READER = "00000000-0000-0000-0000-000000000001"
+COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+
 ANA, BEN, CHEN, DANA, EVE, FORMER = (
     arm.guid(f"demo:user:{n}") for n in ("ana", "ben", "chen", "dana", "eve", "former")
 )
@@ -64,6 +95,30 @@ HUB_MI, AOAI_MI, EMBED_MI, SEARCH_MI, ML_APP, MANAGED_APP = (
     arm.guid(f"demo:sp:{n}") for n in ("hub", "aoai", "embed", "search", "mlapp", "managedapp")
 )
 SEARCH_DOCS_WILDCARD = arm.guid("demo:role:search-docs")
+FAY, GUS, HANA, IVAN, KIM = (
+    arm.guid(f"demo:user:{n}") for n in ("fay", "gus", "hana", "ivan", "kim")
+)
+GRP_AGENT_BUILDERS = arm.guid("demo:group:agent-builders")
+FOUNDRY_MI, AGENTS_MI, SEARCH_AGENTS_MI = (
+    arm.guid(f"demo:sp:{n}") for n in ("foundry", "proj-agents", "srch-agents")
+)
+FOUNDRY_USER = "53ca6127-db72-4b80-b1b0-d745d6d5456d"
+FOUNDRY_AGENT_CONSUMER = "eed3b665-ab3a-47b6-8f48-c9382fb1dad6"
+FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
+COSMOS_DB_OPERATOR = "230815da-be43-4aae-9cb4-875f7bd000aa"
+SEARCH_SERVICE_CONTRIBUTOR = "7ca78c08-252a-4471-8644-bb5ff32d4ba0"
+STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+AGENT_CONTAINERS_ONLY = (
+    "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/read'})"
+    " AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
+    "filter/action'}) AND !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/"
+    "containers/blobs/tags/write'})) OR (@Resource[Microsoft.Storage/storageAccounts/"
+    "blobServices/containers:name] StringStartsWithIgnoreCase '7f3c9a52-6d1e-4b8f-a0c2-"
+    "5e9d8b4a1f36' AND @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]"
+    " StringLikeIgnoreCase '*-azureml-agent'))"
+)
+"""The condition Microsoft's agent templates put on the project identity's Storage Blob Data
+Owner at the storage account: tag reads and writes only on the project's agent containers."""
 
 
 def role_id(role: str) -> str:
@@ -279,6 +334,228 @@ def resources() -> list[dict]:
         acr,
         appi,
         *connections,
+        *foundry_resources(),
+    ]
+
+
+def foundry_connection(name: str, category: str, target: str, resource_id: str) -> dict:
+    """A Foundry project's connection as ARM returns it (Entra ID, not shared)."""
+    return {
+        "id": f"{PROJ_AGENTS}/connections/{name}",
+        "name": name,
+        "type": "Microsoft.CognitiveServices/accounts/projects/connections",
+        "properties": {
+            "category": category,
+            "authType": "AAD",
+            "target": target,
+            "isSharedToAll": False,
+            "sharedUserList": [],
+            "metadata": {"ApiType": "Azure", "ResourceId": resource_id, "location": "eastus2"},
+            "group": "AzureAI",
+        },
+    }
+
+
+def deployment(name: str, model: str, version: str, sku: str, capacity: int) -> dict:
+    return {
+        "id": f"{FOUNDRY}/deployments/{name}",
+        "name": name,
+        "type": "Microsoft.CognitiveServices/accounts/deployments",
+        "sku": {"name": sku, "capacity": capacity},
+        "properties": {
+            "model": {"format": "OpenAI", "name": model, "version": version},
+            "versionUpgradeOption": "OnceNewDefaultVersionAvailable",
+            "currentCapacity": capacity,
+            "raiPolicyName": "Microsoft.DefaultV2",
+            "provisioningState": "Succeeded",
+        },
+    }
+
+
+def cosmos_sql_definition(role: str, name: str, data_actions: list[str]) -> dict:
+    return {
+        "id": f"{COSMOS}/sqlRoleDefinitions/{role}",
+        "name": role,
+        "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
+        "properties": {
+            "roleName": name,
+            "type": "BuiltInRole",
+            "assignableScopes": [COSMOS],
+            "permissions": [{"dataActions": data_actions, "notDataActions": []}],
+        },
+    }
+
+
+def cosmos_sql_assignment(scope: str, principal: str, role: str) -> dict:
+    name = arm.guid(f"demo:cosmos-ra:{scope}:{principal}:{role}")
+    return {
+        "id": f"{COSMOS}/sqlRoleAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+        "properties": {
+            "roleDefinitionId": f"{COSMOS}/sqlRoleDefinitions/{role}",
+            "scope": scope,
+            "principalId": principal,
+        },
+    }
+
+
+def foundry_resources() -> list[dict]:
+    """The Foundry resource, its project with the standard agent setup, and the customer
+    resources its capability host names, as ARM returns them."""
+    foundry = arm.resource(
+        FOUNDRY,
+        "Microsoft.CognitiveServices/accounts",
+        kind="AIServices",
+        properties={
+            "allowProjectManagement": True,
+            "customSubDomainName": "aif-contoso",
+            "endpoint": "https://aif-contoso.cognitiveservices.azure.com/",
+            "endpoints": {
+                "AI Foundry API": "https://aif-contoso.services.ai.azure.com/",
+                "OpenAI Language Model Instance API": "https://aif-contoso.openai.azure.com/",
+            },
+            "associatedProjects": ["proj-agents"],
+            "defaultProject": "proj-agents",
+            "publicNetworkAccess": "Enabled",
+            "disableLocalAuth": True,
+            "networkAcls": {"defaultAction": "Allow", "virtualNetworkRules": [], "ipRules": []},
+            "provisioningState": "Succeeded",
+        },
+        identity=arm.system_identity(FOUNDRY_MI, TENANT),
+        location="eastus2",
+    )
+    foundry["sku"] = {"name": "S0"}
+    project = arm.resource(
+        PROJ_AGENTS,
+        "Microsoft.CognitiveServices/accounts/projects",
+        properties={
+            "displayName": "Support agents",
+            "description": "Agents that answer support tickets",
+            "isDefault": True,
+            "endpoints": {
+                "AI Foundry API": "https://aif-contoso.services.ai.azure.com/api/projects/proj-agents"
+            },
+            "provisioningState": "Succeeded",
+        },
+        identity=arm.system_identity(AGENTS_MI, TENANT),
+        location="eastus2",
+    )
+    connections = [
+        foundry_connection(
+            "cosmos-agents",
+            "CosmosDb",
+            "https://cosmos-contoso-agents.documents.azure.com:443/",
+            COSMOS,
+        ),
+        foundry_connection(
+            "search-agents",
+            "CognitiveSearch",
+            "https://srch-agents-contoso.search.windows.net",
+            SEARCH_AGENTS,
+        ),
+        foundry_connection(
+            "storage-agents",
+            "AzureStorageAccount",
+            "https://stcontosoagents.blob.core.windows.net/",
+            ST_AGENTS,
+        ),
+    ]
+    host = {
+        "id": f"{PROJ_AGENTS}/capabilityHosts/caphost-agents",
+        "name": "caphost-agents",
+        "type": "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+        "properties": {
+            "capabilityHostKind": "Agents",
+            "threadStorageConnections": ["cosmos-agents"],
+            "vectorStoreConnections": ["search-agents"],
+            "storageConnections": ["storage-agents"],
+            "provisioningState": "Succeeded",
+        },
+    }
+    cosmos = arm.resource(
+        COSMOS,
+        "Microsoft.DocumentDB/databaseAccounts",
+        kind="GlobalDocumentDB",
+        properties={
+            "databaseAccountOfferType": "Standard",
+            "documentEndpoint": "https://cosmos-contoso-agents.documents.azure.com:443/",
+            "disableLocalAuth": True,
+            "publicNetworkAccess": "Enabled",
+            "consistencyPolicy": {"defaultConsistencyLevel": "Session"},
+            "locations": [{"locationName": "East US 2", "failoverPriority": 0}],
+            "provisioningState": "Succeeded",
+        },
+        location="eastus2",
+    )
+    search = arm.resource(
+        SEARCH_AGENTS,
+        "Microsoft.Search/searchServices",
+        properties={
+            "replicaCount": 1,
+            "partitionCount": 1,
+            "hostingMode": "default",
+            "publicNetworkAccess": "enabled",
+            "authOptions": {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}},
+            "disableLocalAuth": False,
+            "networkRuleSet": {"ipRules": [], "bypass": "AzureServices"},
+        },
+        identity=arm.system_identity(SEARCH_AGENTS_MI, TENANT),
+        location="eastus2",
+    )
+    search["sku"] = {"name": "standard"}
+    storage = arm.resource(
+        ST_AGENTS,
+        "Microsoft.Storage/storageAccounts",
+        kind="StorageV2",
+        properties={
+            "allowSharedKeyAccess": False,
+            "publicNetworkAccess": "Enabled",
+            "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"},
+            "primaryEndpoints": {"blob": "https://stcontosoagents.blob.core.windows.net/"},
+        },
+        location="eastus2",
+    )
+    storage["sku"] = {"name": "Standard_ZRS", "tier": "Standard"}
+    sql_definitions = [
+        cosmos_sql_definition(
+            COSMOS_DATA_READER,
+            "Cosmos DB Built-in Data Reader",
+            [
+                "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeQuery",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/readChangeFeed",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read",
+            ],
+        ),
+        cosmos_sql_definition(
+            COSMOS_DATA_CONTRIBUTOR,
+            "Cosmos DB Built-in Data Contributor",
+            [
+                "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/*",
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/*",
+            ],
+        ),
+    ]
+    sql_assignments = [
+        # The project identity's data role went to the old database, not enterprise_memory.
+        cosmos_sql_assignment(f"{COSMOS}/dbs/agents_archive", AGENTS_MI, COSMOS_DATA_CONTRIBUTOR),
+        # The agent builders read threads across the account.
+        cosmos_sql_assignment(COSMOS, GRP_AGENT_BUILDERS, COSMOS_DATA_READER),
+    ]
+    return [
+        foundry,
+        deployment("gpt-4o", "gpt-4o", "2024-11-20", "GlobalStandard", 50),
+        deployment("text-embedding-3-large", "text-embedding-3-large", "1", "Standard", 120),
+        project,
+        *connections,
+        host,
+        cosmos,
+        *sql_definitions,
+        *sql_assignments,
+        search,
+        storage,
     ]
 
 
@@ -304,6 +581,10 @@ def role_definitions() -> list[dict]:
         arm.STORAGE_BLOB_DATA_CONTRIBUTOR,
         arm.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
         arm.STORAGE_BLOB_DATA_READER,
+        FOUNDRY_AGENT_CONSUMER,
+        COSMOS_DB_OPERATOR,
+        SEARCH_SERVICE_CONTRIBUTOR,
+        STORAGE_BLOB_DATA_OWNER,
     }
     return [renamed, wildcard, *(arm.builtin_role(r, SUB) for r in sorted(used))]
 
@@ -338,6 +619,31 @@ def assignments() -> list[dict]:
         assign(RG, ML_APP, arm.READER, "ServicePrincipal"),
         # A contractor who left: the assignment stayed.
         assign(PROJ_CHAT, FORMER, arm.CONTRIBUTOR),
+        *foundry_assignments(),
+    ]
+
+
+def foundry_assignments() -> list[dict]:
+    sp = "ServicePrincipal"
+    return [
+        # The agents team's platform owner: Owner of their resource group; the Azure Machine
+        # Learning app reads it, as it reads the hub's.
+        assign(RG_AGENTS, KIM, arm.OWNER),
+        assign(RG_AGENTS, ML_APP, arm.READER, "ServicePrincipal"),
+        # Agent builders hold Foundry User on the account: agents and model inference.
+        assign(FOUNDRY, GRP_AGENT_BUILDERS, FOUNDRY_USER, "Group"),
+        # Gus was given Foundry User on the project only: inference is authorized at the account.
+        assign(PROJ_AGENTS, GUS, FOUNDRY_USER),
+        # A support lead who looks, and an app tester who calls the published agent.
+        assign(PROJ_AGENTS, HANA, arm.READER),
+        assign(PROJ_AGENTS, IVAN, FOUNDRY_AGENT_CONSUMER),
+        # The project identity, standard agent setup the templates' way: blob roles at the
+        # storage account (Owner under a condition), no Storage Account Contributor; on Search
+        # only Search Service Contributor (Search Index Data Contributor is missing).
+        assign(COSMOS, AGENTS_MI, COSMOS_DB_OPERATOR, sp),
+        assign(SEARCH_AGENTS, AGENTS_MI, SEARCH_SERVICE_CONTRIBUTOR, sp),
+        assign(ST_AGENTS, AGENTS_MI, arm.STORAGE_BLOB_DATA_CONTRIBUTOR, sp),
+        assign(ST_AGENTS, AGENTS_MI, STORAGE_BLOB_DATA_OWNER, sp, condition=AGENT_CONTAINERS_ONLY),
     ]
 
 
@@ -376,6 +682,21 @@ def principals() -> list[dict]:
             appId="0736f41a-0425-4b46-bdb5-1563eff02385",
         ),
         p(MANAGED_APP, "ServicePrincipal", "Contoso archive guard (managed application)", []),
+        p(
+            FAY,
+            "User",
+            "Fay Okafor",
+            [GRP_AGENT_BUILDERS],
+            userPrincipalName="fay.okafor@contoso.com",
+        ),
+        p(GUS, "User", "Gus Novak", [], userPrincipalName="gus.novak@contoso.com"),
+        p(KIM, "User", "Kim Park", [], userPrincipalName="kim.park@contoso.com"),
+        p(HANA, "User", "Hana Sato", [], userPrincipalName="hana.sato@contoso.com"),
+        p(IVAN, "User", "Ivan Petrov", [], userPrincipalName="ivan.petrov@contoso.com"),
+        p(GRP_AGENT_BUILDERS, "Group", "grp-agent-builders", []),
+        p(FOUNDRY_MI, "ServicePrincipal", "aif-contoso", []),
+        p(AGENTS_MI, "ServicePrincipal", "aif-contoso/proj-agents", []),
+        p(SEARCH_AGENTS_MI, "ServicePrincipal", "srch-agents-contoso", []),
     ]
 
 

@@ -23,7 +23,19 @@ from diagnose.demo import load_demo
 from diagnose.engine.registry import load_checks
 from diagnose.report.schema import schema as report_schema
 
-DEMO = load_demo().data
+
+def _hub_alone(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo without its Foundry resource group: these tests take away the hub's basis, and
+    the Foundry resource beside the hub would be a second one."""
+    apart = "/resourcegroups/rg-contoso-agents/"
+    data["resources"] = [r for r in data["resources"] if apart not in r["id"].lower()]
+    data["roleAssignments"] = [
+        a for a in data["roleAssignments"] if apart not in a["properties"]["scope"].lower() + "/"
+    ]
+    return data
+
+
+DEMO = _hub_alone(load_demo().data)
 HUB = DEMO["target"]["hub"]
 SUBSCRIPTION = "/".join(HUB.split("/")[:3])
 GROUP = "/".join(HUB.split("/")[:5])

@@ -95,8 +95,11 @@ def test_fail_on_and_strict_decide_the_exit_code(capsys, tmp_path):
     from diagnose.demo import load_demo
 
     data = load_demo().data
-    data["resources"] = [
-        r for r in data["resources"] if not r["id"].endswith("/searchServices/srch-contoso")
+    data["resources"] = [  # the hub alone (no Foundry resource), without its Search service
+        r
+        for r in data["resources"]
+        if not r["id"].endswith("/searchServices/srch-contoso")
+        and "/resourceGroups/rg-contoso-agents/" not in r["id"]
     ]
     path = tmp_path / "partial.json"
     path.write_text(json.dumps(data), encoding="utf-8")

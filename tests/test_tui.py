@@ -8,7 +8,9 @@ import json
 import sys
 import threading
 import types
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Input, Select
@@ -771,7 +773,7 @@ async def test_bundle_written_by_the_real_module(tmp_path: Path) -> None:
 
 @sync
 async def test_no_findings_says_so_and_has_nothing_to_copy() -> None:
-    run = execute(demo_args("--select", "FDY001"))
+    run = execute(demo_args("--select", "STG001"))
     assert not run.report.findings
     app = DiagnoseApp(run)
     async with app.run_test(size=SIZE) as pilot:
@@ -848,6 +850,148 @@ def test_tree_shows_foundry_accounts_with_their_projects() -> None:
     assert labels[account + 1][1].startswith("project ")
     fdy = [f for f in run.report.findings if f.check_id == "FDY001"]
     assert fdy and f"{len(fdy)} finding" in labels[account + 1][1]
+
+
+def _foundry_demo(target: str) -> Any:
+    """The demo snapshot with its Foundry resource or project as the target."""
+    from diagnose.snapshot import parse_snapshot
+
+    text = resources.files("diagnose.demo").joinpath("demo_hub.json").read_text("utf-8")
+    data = json.loads(text)
+    data["target"] = {"hub": f"{DEMO_FOUNDRY}{target}", "project": None}
+    return execute(demo_args(), snapshot=parse_snapshot(data, "<demo>"), requests=[])
+
+
+DEMO_RG = "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/rg-contoso-agents"
+DEMO_FOUNDRY = f"{DEMO_RG}/providers/Microsoft.CognitiveServices/accounts/aif-contoso"
+
+
+def _node(item, prefix: str):
+    return next(i for i in _tree_items(item) if i.label.plain.startswith(prefix))
+
+
+def _tree_items(item):
+    yield item
+    for child in item.children:
+        yield from _tree_items(child)
+
+
+def test_the_demo_tree_shows_its_foundry_resource_beside_the_hub() -> None:
+    """The Foundry resource with its deployments and identity, its project with identity,
+    connections and capability host, the capability host's connections with what each is for
+    and the resource it names (selecting one narrows to that resource), finding counts."""
+    from diagnose.tui.data import build_tree, finding_counts
+
+    run = demo_run()
+    counts = finding_counts(run.report.findings)
+    root = build_tree(run, counts)
+    assert root.label.plain.startswith("hub hub-contoso")
+    account = _node(root, "Foundry aif-contoso")
+    assert account in root.children and account.resource == DEMO_FOUNDRY.lower()
+    assert "2 deployments" in account.label.plain
+    assert "identity: system-assigned" in account.label.plain
+    deployments = _node(account, "deployments (2)")
+    assert [d.label.plain.split()[0] for d in deployments.children] == [
+        "gpt-4o",
+        "text-embedding-3-large",
+    ]
+    assert "OpenAI gpt-4o 2024-11-20" in deployments.children[0].label.plain
+    project = _node(account, "project proj-agents")
+    assert project in account.children
+    assert project.resource == f"{DEMO_FOUNDRY}/projects/proj-agents".lower()
+    assert "identity: system-assigned" in project.label.plain
+    on_project = [f for f in run.report.findings if f.resource.lower() == project.resource]
+    assert on_project and f"{len(on_project)} finding" in project.label.plain
+    assert _node(project, "connections (3)") in project.children
+    host = _node(project, "capability host caphost-agents")
+    assert host in project.children and "Agents" in host.label.plain
+    providers = f"{DEMO_RG}/providers/".lower()
+    named = [(c.label.plain, c.resource) for c in host.children]
+    assert [(label.split(" -> ")[0], rid) for label, rid in named] == [
+        (
+            "thread storage cosmos-agents",
+            providers + "microsoft.documentdb/databaseaccounts/cosmos-contoso-agents",
+        ),
+        (
+            "vector store search-agents",
+            providers + "microsoft.search/searchservices/srch-agents-contoso",
+        ),
+        (
+            "file storage storage-agents",
+            providers + "microsoft.storage/storageaccounts/stcontosoagents",
+        ),
+    ]
+    assert "-> Cosmos DB cosmos-contoso-agents" in named[0][0]
+    search = counts[named[1][1]]
+    assert search and f"{search} finding" in named[1][0]
+    identities = _node(root, "identities")
+    owners = [c.label.plain.split("  ")[0] for c in identities.children]
+    assert "Foundry aif-contoso" in owners and "project proj-agents" in owners
+
+
+def test_a_foundry_resource_or_project_as_target_is_the_root() -> None:
+    from diagnose.tui.data import build_tree, finding_counts
+    from diagnose.tui.tree import target_word
+
+    run = _foundry_demo("")
+    root = build_tree(run, finding_counts(run.report.findings))
+    assert root.label.plain.startswith("Foundry aif-contoso  2 deployments")
+    assert root.resource == DEMO_FOUNDRY.lower() and target_word(run) == "Foundry"
+    labels = [i.label.plain for i in _tree_items(root)]
+    assert "project proj-agents" in " ".join(labels)
+    assert not any(label.startswith(("hub ", "project proj-chat")) for label in labels)
+
+    run = _foundry_demo("/projects/proj-agents")
+    root = build_tree(run, finding_counts(run.report.findings))
+    assert root.label.plain.startswith("project proj-agents  identity: system-assigned")
+    assert root.resource == f"{DEMO_FOUNDRY}/projects/proj-agents".lower()
+    assert target_word(run) == "Foundry project"
+    assert _node(root, "capability host caphost-agents") in root.children
+    account = _node(root, "Foundry aif-contoso")
+    assert account in root.children
+    assert not any(c.label.plain.startswith("project ") for c in account.children)
+
+
+def test_the_benchmarks_foundry_resource_is_a_valid_snapshot_the_tree_shows() -> None:
+    """benchmarks/synthetic.py's Foundry resource, small: every project with its capability
+    host naming a Cosmos DB account, a Search service and a storage account."""
+    from benchmarks.synthetic import build_foundry
+    from diagnose.snapshot import parse_snapshot
+    from diagnose.tui.data import build_tree, finding_counts
+
+    data = build_foundry(projects=3, principals=60, assignments=200, resources=10, targets=2)
+    run = execute(
+        demo_args("--select", "STG001"),
+        snapshot=parse_snapshot(data, "<bench>"),
+        requests=[],
+    )
+    root = build_tree(run, finding_counts(run.report.findings))
+    assert root.label.plain.startswith("Foundry aif-bench  3 deployments")
+    projects = [c for c in root.children if c.label.plain.startswith("project ")]
+    assert len(projects) == 3
+    for project in projects:
+        host = _node(project, "capability host caphost")
+        kinds = [c.label.plain.split(" -> ")[1].split()[0] for c in host.children]
+        assert kinds == ["Cosmos", "Search", "Storage"]
+
+
+@sync
+async def test_selecting_a_foundry_project_narrows_the_findings_to_it() -> None:
+    run = demo_run()
+    app = app_for(run)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(HubTree)
+        node = next(n for n in _walk(tree.root) if n.label.plain.startswith("project proj-agents"))
+        tree.select_node(node)
+        await pilot.pause()
+        project = node.data.resource
+        expected = [
+            f
+            for f in run.report.findings
+            if f.resource.lower() == project or f.resource.lower().startswith(project + "/")
+        ]
+        assert expected and shown_findings(app) == expected
+        assert len(expected) < len(run.report.findings)
 
 
 def test_finding_index_filters_combine() -> None:

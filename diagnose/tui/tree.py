@@ -1,7 +1,9 @@
 """The hub tree the UI shows, computed from a Diagnosis (diagnose.app) without Textual: the hub
-or the Foundry accounts, their projects and connections, the resources those point to, what
-could not be read, and every identity, each node with its finding count and the scope or
-principal it narrows the findings to. Names from Azure go through safe_text into rich Text
+and the Foundry resources beside it (or the Foundry resource or project the snapshot targets),
+their projects and connections, a Foundry resource's deployments, a Foundry project's
+capability host and the resources its connections name, the resources the connections point
+to, what could not be read, and every identity, each node with its finding count and the scope
+or principal it narrows the findings to. Names from Azure go through safe_text into rich Text
 (never markup)."""
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from diagnose.arm import types
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import Finding
 from diagnose.safe import safe_text
@@ -79,7 +82,17 @@ KIND_WORDS = {
     "microsoft.insights/components": "App Insights",
     "microsoft.managedidentity/userassignedidentities": "Identity",
     "microsoft.machinelearningservices/workspaces": "workspace",
+    "microsoft.documentdb/databaseaccounts": "Cosmos DB",
 }
+
+CAPABILITY_HOST_ROLES = (
+    ("threadStorageConnections", "thread storage"),
+    ("vectorStoreConnections", "vector store"),
+    ("storageConnections", "file storage"),
+    ("aiServicesConnections", "AI services"),
+)
+"""A capability host's connection lists, in the order the tree shows them, and what each is
+for."""
 
 
 def kind_word(resource: Resource) -> str:
@@ -87,9 +100,21 @@ def kind_word(resource: Resource) -> str:
         return "hub"
     if resource.is_hub_project:
         return "project"
-    if resource.type == "microsoft.cognitiveservices/accounts" and resource.kind == "openai":
+    if resource.type == types.COGNITIVE_ACCOUNT and resource.kind == "openai":
         return "Azure OpenAI"
+    if resource.type == types.COGNITIVE_ACCOUNT and resource.prop("allowProjectManagement"):
+        return "Foundry"
     return KIND_WORDS.get(resource.type, resource.type.rsplit("/", 1)[-1])
+
+
+def target_word(run: Diagnosis) -> str:
+    """What the snapshot targets, in a word: a hub, a Foundry resource or a Foundry project."""
+    targeted = run.model.resource(run.report.target.get("hub"))
+    if targeted is not None and targeted.type == types.COGNITIVE_PROJECT:
+        return "Foundry project"
+    if targeted is not None and targeted.type == types.COGNITIVE_ACCOUNT:
+        return "Foundry"
+    return "hub"
 
 
 def short_id(principal_id: str) -> str:
@@ -128,6 +153,10 @@ def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> 
     )
     identities: list[tuple[str, Any]] = []
     targets: dict[str, Any] = {}
+    targeted = context.resource(target.get("hub"))
+    if targeted is not None and targeted.type in (types.COGNITIVE_ACCOUNT, types.COGNITIVE_PROJECT):
+        _foundry_root(root, targeted, context, targets, identities, count)
+        return _finish(root, run, context, targets, identities, count)
     for hub in context.hubs:
         node = (
             root
@@ -145,13 +174,34 @@ def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> 
             )
             identities.append((f"project {safe_text(project.name)}", project))
             _connections(child, context, project, targets, count)
-    foundry = _foundry(root, context, model, targets, identities, count)
-    if not context.hubs and foundry:
+    for account in context.foundry_accounts:
+        _foundry_account(
+            root.add(Text(end=""), account.key, expand=True),
+            account,
+            context,
+            targets,
+            identities,
+            count,
+        )
+    if not context.hubs and context.foundry_accounts:
         root.label = _label("", "Foundry projects", "no hub in the snapshot")
     elif not context.hubs:
         root.add(Text("the snapshot holds no hub and no Foundry project", style="italic", end=""))
-    for key in foundry:
-        targets.pop(key, None)
+    return _finish(root, run, context, targets, identities, count)
+
+
+def _finish(
+    root: TreeItem,
+    run: Diagnosis,
+    context: Any,
+    targets: dict[str, Any],
+    identities: list[tuple[str, Any]],
+    count: Callable[[str], str],
+) -> TreeItem:
+    """The branches every tree ends with: the connected resources, what could not be read,
+    the identities."""
+    for _, resource in identities:
+        targets.pop(resource.key, None)
     if targets:
         branch = root.add(Text("connected resources", style="bold", end=""), expand=True)
         for key, resource in sorted(targets.items()):
@@ -175,37 +225,144 @@ def build_tree(run: Diagnosis, finding_counts: dict[str, int] | None = None) -> 
     return root
 
 
-def _foundry(
+def _foundry_root(
     root: TreeItem,
+    targeted: Resource,
     context: Any,
-    model: Any,
     targets: dict[str, Any],
     identities: list[tuple[str, Any]],
     count: Callable[[str], str],
-) -> set[str]:
-    """Foundry accounts with projects (the newer model): account -> projects -> connections.
-    Returns the accounts' keys."""
-    projects: dict[str, list[Any]] = {}
-    for project in model.of_type("microsoft.cognitiveservices/accounts/projects"):
-        projects.setdefault(scope_key(project.parent_id), []).append(project)
-    shown: set[str] = set()
-    for account_key in sorted(projects):
-        account = model.resource(account_key)
-        if account is None:
-            continue
-        shown.add(account_key)
-        node = root.add(
-            _label("Foundry", account.name, count(account_key)), account_key, expand=True
+) -> None:
+    """A snapshot that targets a Foundry resource (the root is the account) or a Foundry project
+    (the root is the project, its account a branch below it)."""
+    if targeted.type == types.COGNITIVE_ACCOUNT:
+        _foundry_account(root, targeted, context, targets, identities, count)
+        return
+    account = context.resource(targeted.parent_id)
+    _foundry_project(root, targeted, context, targets, identities, count)
+    if account is not None:
+        _foundry_account(
+            root.add(Text(end=""), account.key, expand=True),
+            account,
+            context,
+            targets,
+            identities,
+            count,
+            projects=False,
         )
-        identities.append((f"Foundry {safe_text(account.name)}", account))
-        _connections(node, context, account, targets, count)
-        for project in sorted(projects[account_key], key=lambda r: r.key):
-            child = node.add(
-                _label("project", project.name, count(project.key)), project.key, expand=True
-            )
-            identities.append((f"project {safe_text(project.name)}", project))
-            _connections(child, context, project, targets, count)
-    return shown
+
+
+def _foundry_account(
+    node: TreeItem,
+    account: Resource,
+    context: Any,
+    targets: dict[str, Any],
+    identities: list[tuple[str, Any]],
+    count: Callable[[str], str],
+    *,
+    projects: bool = True,
+) -> None:
+    """A Foundry resource (the node given) -> its deployments, its own connections and
+    capability host, and its projects in scope."""
+    model = context.model
+    deployments = model.children_of(account, types.COGNITIVE_DEPLOYMENT)
+    words = [
+        f"{len(deployments)} deployment{'s' if len(deployments) != 1 else ''}",
+        _identity_words(account),
+    ]
+    extra = " · ".join(w for w in (*words, count(account.key)) if w)
+    node.label = _label("Foundry", account.name, extra)
+    node.resource = account.key
+    identities.append((f"Foundry {safe_text(account.name)}", account))
+    if deployments:
+        branch = node.add(Text(f"deployments ({len(deployments)})", style="dim", end=""))
+        for deployment in deployments:
+            branch.add(_deployment_label(deployment, count(deployment.key)), deployment.key)
+    _connections(node, context, account, targets, count)
+    for host in model.children_of(account, types.ACCOUNT_CAPABILITY_HOST):
+        _capability_host(node, host, account, context, targets, count, default=True)
+    if not projects:
+        return
+    for project in context.foundry_projects(account):
+        _foundry_project(
+            node.add(Text(end=""), project.key, expand=True),
+            project,
+            context,
+            targets,
+            identities,
+            count,
+        )
+
+
+def _foundry_project(
+    node: TreeItem,
+    project: Resource,
+    context: Any,
+    targets: dict[str, Any],
+    identities: list[tuple[str, Any]],
+    count: Callable[[str], str],
+) -> None:
+    """A Foundry project (the node given) -> its connections and its capability host."""
+    extra = " · ".join(w for w in (_identity_words(project), count(project.key)) if w)
+    node.label = _label("project", project.name, extra)
+    node.resource = project.key
+    identities.append((f"project {safe_text(project.name)}", project))
+    _connections(node, context, project, targets, count)
+    hosts = context.model.children_of(project, types.PROJECT_CAPABILITY_HOST)
+    for host in hosts:
+        _capability_host(node, host, project, context, targets, count)
+    if not hosts:
+        node.add(Text("no capability host of its own (the account's, if any)", style="dim", end=""))
+
+
+def _capability_host(
+    node: TreeItem,
+    host: Resource,
+    owner: Resource,
+    context: Any,
+    targets: dict[str, Any],
+    count: Callable[[str], str],
+    *,
+    default: bool = False,
+) -> None:
+    """A capability host -> for each connection it names, what for and the resource it points
+    to (selecting it narrows the findings to that resource)."""
+    kind = safe_text(host.prop("capabilityHostKind") or "?")
+    extra = " · ".join(
+        w for w in (kind, "account default" if default else "", count(host.key)) if w
+    )
+    item = node.add(_label("capability host", host.name, extra, style=""), host.key, expand=True)
+    usable = {c.name.lower(): c for c in context.usable_connections(owner)}
+    for prop, purpose in CAPABILITY_HOST_ROLES:
+        names = host.prop(prop)
+        for name in names if isinstance(names, list) else []:
+            connection = usable.get(str(name).lower())
+            label = _label(purpose, name, "", style="")
+            if connection is None:
+                label.append("  no such connection", style="yellow")
+                item.add(label)
+                continue
+            target = context.target_of(connection)
+            if target is None:
+                item.add(label, connection.resource.key)
+                continue
+            targets[target.key] = target
+            label.append(f" -> {kind_word(target)} {safe_text(target.name)}", style="dim")
+            extra = count(target.key)
+            if extra:
+                label.append(f"  {extra}", style="dim")
+            item.add(label, target.key)
+
+
+def _deployment_label(deployment: Resource, extra: str) -> Text:
+    model = deployment.prop("model") or {}
+    model = model if isinstance(model, dict) else {}
+    words = [str(model.get(k) or "") for k in ("format", "name", "version")]
+    sku = deployment.raw.get("sku")
+    if isinstance(sku, dict) and sku.get("name"):
+        words.append(str(sku["name"]))
+    details = " ".join(safe_text(w) for w in words if w)
+    return _label("", deployment.name, "  ".join(w for w in (details, extra) if w), style="")
 
 
 def _unread(root: TreeItem, report: Report) -> None:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Select, Static, Tree
 from diagnose.app import Diagnosis
 from diagnose.safe import safe_text
 from diagnose.tui.data import FindingFilter, FindingIndex
-from diagnose.tui.tree import TreeItem, build_tree, finding_counts
+from diagnose.tui.tree import TreeItem, build_tree, finding_counts, target_word
 from diagnose.tui.widgets.detail import DetailPane
 from diagnose.tui.widgets.filters import FilterBar
 from diagnose.tui.widgets.findings import FindingsTable
@@ -59,7 +59,7 @@ class RunView(AppBase):
         from diagnose.report.text import summary_line
 
         target = run.report.target
-        out.append("  hub ")
+        out.append(f"  {target_word(run)} ")
         out.append(safe_text(target.get("hubName") or "?"), style="bold")
         if target.get("project"):
             out.append("  project ")
