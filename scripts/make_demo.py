@@ -20,7 +20,10 @@ handful of the misconfigurations the tool exists to find, next to traps that mus
   firewall without the trusted-services bypass and reached with a key it refuses (OYD005,
   NET001, CFG002);
 - a deny assignment of a managed application blocking blob writes (CON003);
-- an assignment to a deleted contractor (IDN002).
+- an assignment to a deleted contractor (IDN002);
+- the hub's identity lost its role on the resource group (Azure AI Administrator, or
+  Contributor for hubs created before 2024-11-19), so it cannot create the resources it manages
+  (IDN003).
 Traps that pass: access through nested groups, through an inherited resource-group
 assignment, through a role renamed since (Azure AI User is now Foundry User), and through a
 custom role with a wildcard.
@@ -42,7 +45,7 @@ builders (grp-agent-builders, Fay) with Foundry User on the account; Hana, a rea
 on the project; Ivan, an app tester with only Foundry Agent Consumer; the project identity's
 blob roles granted the templates' way (Storage Blob Data Contributor, and Storage Blob Data
 Owner under a condition, at the storage account, no Storage Account Contributor); Cosmos DB
-Operator on the Cosmos account.
+Operator on the Cosmos account; the project identity's Foundry User on the account.
 """
 
 from __future__ import annotations
@@ -637,6 +640,9 @@ def foundry_assignments() -> list[dict]:
         # A support lead who looks, and an app tester who calls the published agent.
         assign(PROJ_AGENTS, HANA, arm.READER),
         assign(PROJ_AGENTS, IVAN, FOUNDRY_AGENT_CONSUMER),
+        # The project identity runs the agents and calls the models: Foundry User on the account,
+        # as Microsoft's minimum setup assigns it.
+        assign(FOUNDRY, AGENTS_MI, FOUNDRY_USER, sp),
         # The project identity, standard agent setup the templates' way: blob roles at the
         # storage account (Owner under a condition), no Storage Account Contributor; on Search
         # only Search Service Contributor (Search Index Data Contributor is missing).

@@ -29,6 +29,7 @@ from diagnose.bundle.redact.identifiers import COSMOS_BUILTIN_SQL_ROLES
 from diagnose.catalog import builtin_role_definitions
 from diagnose.demo import load_demo
 from diagnose.errors import BadInput
+from diagnose.model.cosmos import BUILTIN_DEFINITIONS as COSMOS_BUILTIN_DEFINITIONS
 from diagnose.report.formats import render_report
 from diagnose.snapshot import Snapshot, load_snapshot
 from tests.bundle_support import findings_by_identity, members, replay_json, without_source
@@ -134,9 +135,11 @@ def demo_identifiers() -> set[str]:
         for d in demo["roleDefinitions"]
         if d["properties"].get("type") == "BuiltInRole"
     }
+    builtin |= set(COSMOS_BUILTIN_DEFINITIONS)  # Cosmos DB's built-in SQL roles, everyone's
     found = {g.lower() for g in GUID.findall(text)} - builtin - {ALL_PRINCIPALS, AZURE_ML_APP}
     for item in demo["resources"]:
-        found.add(item["name"])
+        if item["name"].lower() not in builtin:
+            found.add(item["name"])
         for segment in re.findall(
             r"/(?:resourceGroups|workspaces|accounts|searchServices|"
             r"storageAccounts|vaults|registries|components|"
@@ -457,6 +460,7 @@ def well_known_in(text: str) -> set[str]:
         for d in load_demo().data["roleDefinitions"]
         if d["properties"].get("type") == "BuiltInRole"
     }
+    builtin |= set(COSMOS_BUILTIN_DEFINITIONS)
     return {g.lower() for g in GUID.findall(text)} & (builtin | {ALL_PRINCIPALS, AZURE_ML_APP})
 
 

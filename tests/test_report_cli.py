@@ -38,7 +38,14 @@ def test_every_failing_role_finding_in_the_demo_has_a_verified_fix(capsys):
     for finding in role_findings:
         fixes = finding["remediations"]
         assert fixes and all(f["verified"] for f in fixes), finding["message"]
-        assert all(f["commands"]["azureCli"].count("az role assignment create") == 1 for f in fixes)
+        for fix in fixes:
+            # a Cosmos DB data role is a Cosmos DB SQL role assignment, not Azure RBAC
+            command = (
+                "az cosmosdb sql role assignment create"
+                if fix["kind"] == "cosmosSqlRoleAssignment"
+                else "az role assignment create"
+            )
+            assert fix["commands"]["azureCli"].count(command) == 1, finding["message"]
 
 
 def test_fix_plan_has_one_entry_per_principal_role_and_scope(capsys):

@@ -846,10 +846,15 @@ def test_tree_shows_foundry_accounts_with_their_projects() -> None:
     labels = list(_tree_labels(build_tree(run, finding_counts(run.report.findings))))
     account = next(i for i, (_, label) in enumerate(labels) if label.startswith("Foundry "))
     depth = labels[account][0]
-    assert labels[account + 1][0] == depth + 1
-    assert labels[account + 1][1].startswith("project ")
+    below = []  # the account's children (its deployments, then its projects)
+    for level, label in labels[account + 1 :]:
+        if level <= depth:
+            break
+        if level == depth + 1:
+            below.append(label)
+    [project] = [label for label in below if label.startswith("project ")]
     fdy = [f for f in run.report.findings if f.check_id == "FDY001"]
-    assert fdy and f"{len(fdy)} finding" in labels[account + 1][1]
+    assert fdy and f"{len(fdy)} finding" in project
 
 
 def _foundry_demo(target: str) -> Any:

@@ -31,6 +31,7 @@ from diagnose.report.json_format import report_json
 from diagnose.report.model import build_report
 from diagnose.report.schema import schema as report_schema
 from diagnose.snapshot import parse_snapshot
+from tests import arm
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "checks"
 ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)
@@ -64,6 +65,14 @@ def applied(data: dict[str, Any], fixes: list[Remediation]) -> dict[str, Any]:
     for fix in fixes:
         if fix.kind == RemediationKind.CONFIGURATION and fix.setting != "denyAssignment":
             _set(by_id[(fix.resource or "").lower()], fix.setting or "", fix.value)
+        if fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
+            # a child resource of the Cosmos DB account, as Azure lists it (not Azure RBAC)
+            account = by_id[(fix.resource or "").lower()]["id"]
+            data["resources"].append(
+                arm.cosmos_sql_role_assignment(
+                    account, fix.principal_id or "", fix.role_definition_id or "", fix.scope or ""
+                )
+            )
     return data
 
 
@@ -492,11 +501,11 @@ def test_a_plan_whose_default_is_a_custom_role_is_verified(demo: Diagnosis) -> N
     creates the role in the copy before assigning it, so a plan whose default is the custom
     role converges and is verified. (Before, the copy held an assignment of a role it did not
     know: the finding stayed, turned "unknown".)"""
-    [finding] = [  # the hub's (the demo's Foundry project may offer one too)
+    [finding] = [  # Azure OpenAI's identity on Search (other findings offer one too)
         f
         for f in demo.findings
         if any(r.alternative_to and isinstance(r.value, dict) for r in f.remediations)
-        and "/resourceGroups/rg-contoso-ai/" in f.resource
+        and f.check_id == "OYD002"
     ]
     [custom] = [r for r in finding.remediations if isinstance(r.value, dict)]
     assert custom.value["properties"]["type"] == "CustomRole"

@@ -19,7 +19,6 @@ from diagnose.checks._error_texts import (
 )
 from diagnose.engine.api import Draft, Operation, PrincipalRef, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
-from diagnose.engine.personas import Classification, Persona
 
 DOCS_AGENT_SETUP = "https://learn.microsoft.com/azure/foundry/agents/concepts/standard-agent-setup"
 COSMOS_CONTAINERS_WRITE = Operation.action(
@@ -97,7 +96,8 @@ def requirements_of(
     """What an identity needs on the resources of a standard agent setup (also what AGT003 asks
     of a published agent's own identity)."""
     found: list[Requirement] = []
-    persona = Classification(identity, Persona.SERVICE_IDENTITY, ())
+    # No persona: a service identity is one by what it is (the engine knows the managed
+    # identities of the snapshot's resources), not by a role it holds.
     subject = f"{identity.label}, a service identity,"
     for store in setup.stores:
         for operations, role, scope, purpose in _needs(ctx, identity, store):
@@ -112,7 +112,6 @@ def requirements_of(
                     roles=(role,),
                     scope=scope,
                     subject=subject,
-                    persona=persona,
                 )
             )
     return found
