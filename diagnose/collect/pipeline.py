@@ -160,7 +160,7 @@ def policies(
         auth_policy,
         SentTokenPolicy(shared.tokens),
         RequestLogPolicy(log, service, shared.tokens.clean),
-        ReadOnlyPolicy(endpoint, posts),
+        ReadOnlyPolicy(endpoint, posts, batch=service == "graph"),
     ]
 
 
