@@ -111,7 +111,7 @@ def _batch(mock: Any, result: ReplayResult) -> Any:
         items = (json.loads(request.body or b"null") or {}).get("requests") or []
         answers = []
         for item in items:
-            sub = requests.Request(
+            sub: Any = requests.Request(
                 item["method"],
                 f"{GRAPH_HOST}/v1.0{item['url']}",
                 json=item.get("body"),
@@ -123,9 +123,10 @@ def _batch(mock: Any, result: ReplayResult) -> Any:
             if match is None:
                 missing = requests.exceptions.ConnectionError(f"no fixture for {sub.url}")
                 result.sub_calls.append(Call(sub, missing))
-                status, headers, body = 404, {}, {"error": {"code": "NoFixture"}}
+                status, headers = 404, {}
+                body: Any = {"error": {"code": "NoFixture"}}
             else:
-                response = adapter.build_response(sub, match.get_response(sub))
+                response: Any = adapter.build_response(sub, match.get_response(sub))
                 match.calls.add(sub, response)
                 result.sub_calls.append(Call(sub, response))
                 status, headers = response.status_code, dict(response.headers)
