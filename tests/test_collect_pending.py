@@ -38,3 +38,53 @@ def test_a_new_resource_looks_at_its_own_items_not_at_every_pending_one():
     assert index.candidates(project) == ["at-project", "at-group", "at-subscription", "below"]
     other = f"{SUB}/resourceGroups/rg-ai/providers/X/accounts/a/projects/p2"
     assert index.candidates(other) == ["at-group", "at-subscription"]
+
+
+class _Recorder:
+    """A scheduler that only records what would run."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[int, str]] = []
+
+    def submit(self, wave, step, *args, priority=0) -> None:
+        self.submitted.append((wave, step.__name__))
+
+
+def _collector():
+    from diagnose.collect.collector import Collector
+    from diagnose.collect.directory import DirectoryReader
+
+    return Collector(object(), DirectoryReader(None), _Recorder())  # type: ignore[arg-type]
+
+
+def test_a_pending_assignment_is_checked_for_shape_when_kept_and_reported_there():
+    """Unrelated assignments are not validated (most are never kept); one that turns out to
+    apply to a collected resource is, and an odd one is reported at the scope it was listed
+    at, not dropped without a trace."""
+    from diagnose.collect.listings import ASSIGNMENTS
+    from diagnose.testing.scenarios import _assignment
+
+    collector = _collector()
+    account = f"{SUB}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/a"
+    machine = f"{SUB}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines/vm"
+    user = "11111111-2222-3333-4444-555555555555"
+    good = _assignment(account, user, "a97b65f3-24c7-4388-baec-2e87135dc908", "User")
+    odd = _assignment(account + "/deployments/d", user, "r", "User")
+    odd["properties"]["principalId"] = 12345  # not a string: the snapshot cannot hold it
+    elsewhere = _assignment(machine, user, "r", "User")
+    elsewhere["properties"]["principalId"] = 678  # odd too, but never relevant
+    with collector.locked():
+        collector._add_listed(1, ASSIGNMENTS, [good, odd, elsewhere], SUB)
+    assert collector.state.errors == []  # nothing relevant yet
+    with collector.locked():
+        collector._relevant(2, account)
+    kept = collector.state.kept[ASSIGNMENTS.key]
+    assert list(kept) == [good["id"].lower()]
+    (error,) = collector.state.errors
+    assert (error["scope"], error["code"], error["operation"]) == (
+        SUB,
+        "UnexpectedShape",
+        ASSIGNMENTS.operation,
+    )
+    assert error["message"].startswith("1 item(s)")
+    assert list(collector.state.pending[ASSIGNMENTS.key]) == [elsewhere["id"].lower()]
