@@ -17,6 +17,7 @@ authentication, a redirect, a nextLink from a response) can send what these rule
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -130,6 +131,7 @@ def _is_plain_collection(path: str) -> bool:
     return parsed is not None and bool(parsed.parts) and parsed.parts[-1].complete
 
 
+@functools.lru_cache(maxsize=64)
 def _origin(netloc: str) -> str:
     """host:port, lower-case, with https's default port made explicit."""
     try:
