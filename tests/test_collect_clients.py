@@ -211,3 +211,36 @@ def test_safe_query_keeps_only_harmless_values():
         "$filter": "atScope()",
         "code": "<redacted>",
     }
+
+
+def test_the_environment_is_read_once_per_host_with_requests_own_rules(monkeypatch, tmp_path):
+    """Proxies (with NO_PROXY) and the CA bundle come from the environment as requests takes
+    them, read once per host instead of on every request; ~/.netrc is never read (its Basic
+    credentials would replace the bearer token)."""
+    import requests
+
+    from diagnose.collect.pipeline import _environment_once_session
+
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine management.azure.com login someone password hunter2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "graph.microsoft.com")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    session = _environment_once_session()
+
+    def merged(url: str) -> dict:
+        return session.merge_environment_settings(url, {}, None, True, None)
+
+    arm = merged(f"{ARM}{LIST}?api-version=1")
+    assert arm["proxies"]["https"] == "http://proxy.example:3128"
+    assert arm["verify"] == str(tmp_path / "ca.pem")
+    assert "https" not in merged("https://graph.microsoft.com/v1.0/$batch")["proxies"]
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.example:1")
+    assert merged(f"{ARM}/x")["proxies"]["https"] == "http://proxy.example:3128"  # kept
+    assert isinstance(session, requests.Session) and session.trust_env is False
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ARM}{LIST}", json={"value": []})
+        session.get(f"{ARM}{LIST}", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert mock.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"

@@ -97,7 +97,7 @@ def test_an_object_getbyids_left_out_is_read_directly_and_found():
     collection, result = collect_replayed(fixtures)
     assert result.unmatched == []
     assert comparable(collection.snapshot.data) == expected_snapshot()
-    assert any(c.request.url.endswith(f"/v1.0/directoryObjects/{ALICE}") for c in result.calls)
+    assert any(c.request.url.endswith(f"/v1.0/directoryObjects/{ALICE}") for c in result.sub_calls)
 
 
 def test_an_object_left_out_and_unreadable_is_unknown_not_deleted():
@@ -127,7 +127,7 @@ def test_the_deleted_principal_is_confirmed_by_a_direct_read():
     assert "other directory objects were readable" in deleted["deletedEvidence"]
     reads = [
         c
-        for c in result.calls
+        for c in result.sub_calls  # the direct reads travel in a JSON batch
         if c.request.method == "GET" and "/directoryObjects/" in c.request.url
     ]
     assert [c.request.url.rsplit("/", 1)[-1] for c in reads] == [DELETED]

@@ -143,8 +143,18 @@ def test_only_reads_are_sent(basic):
     _, replay = basic
     assert replay.methods <= {"GET", "POST"}
     posts = {c.request.path_url.split("?")[0] for c in replay.calls if c.request.method == "POST"}
-    allowed = {"/providers/Microsoft.ResourceGraph/resources", "/v1.0/directoryObjects/getByIds"}
-    assert all(p in allowed or p.endswith("/getMemberGroups") for p in posts), posts
+    allowed = {
+        "/providers/Microsoft.ResourceGraph/resources",
+        "/v1.0/directoryObjects/getByIds",
+        "/v1.0/$batch",
+    }
+    assert posts <= allowed, posts
+    inside = {(c.request.method, c.request.path_url.split("?")[0]) for c in replay.sub_calls}
+    assert inside and all(
+        (m == "POST" and p.endswith("/getMemberGroups"))
+        or (m == "GET" and p.startswith("/v1.0/directoryObjects/"))
+        for m, p in inside
+    ), inside
     assert not any("register" in c.request.url.lower() for c in replay.calls)
 
 

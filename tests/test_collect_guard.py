@@ -3,12 +3,20 @@ builds refuses anything but a read before it is sent."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import responses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_client
+from diagnose.collect.clients import (
+    ApiError,
+    RetrySettings,
+    SubRequest,
+    arm_client,
+    graph_client,
+)
 from diagnose.collect.credentials import StaticTokenCredential
 from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, ReadOnlyPolicy, refusal
 from diagnose.collect.requestlog import RequestLog
@@ -208,3 +216,106 @@ def test_a_next_link_to_another_host_is_not_followed():
             arm.get_pages(WORKSPACE + "/connections", {"api-version": "2024-10-01"})
         assert len(mock.calls) == 1
     assert raised.value.code == "ForeignNextLink"
+
+
+# -- Microsoft Graph JSON batches -----------------------------------------------------------
+def _batch(*items: tuple[str, str, object]) -> dict:
+    requests = []
+    for number, (method, url, body) in enumerate(items, 1):
+        item: dict = {"id": str(number), "method": method, "url": url}
+        if body is not None:
+            item.update(body=body, headers={"Content-Type": "application/json"})
+        requests.append(item)
+    return {"requests": requests}
+
+
+READ_BATCH = _batch(
+    ("POST", f"/directoryObjects/{MEMBER}/getMemberGroups", {"securityEnabledOnly": False}),
+    ("GET", f"/directoryObjects/{MEMBER}", None),
+    ("POST", "/directoryObjects/getByIds", {"ids": [MEMBER]}),
+    ("GET", "/servicePrincipals(appId='0736f41a-0425-4b46-bdb5-1563eff02385')?$select=id", None),
+)
+
+
+def test_a_batch_of_reads_passes_the_graph_guard():
+    url = f"{GRAPH}/v1.0/$batch"
+    body = json.dumps(READ_BATCH)
+    assert refusal("POST", url, "graph.microsoft.com", GRAPH_POSTS, body, batch=True) is None
+    # ARM has no JSON batching here: the same POST is refused there, and on a pipeline
+    # built without batching
+    assert refusal("POST", url, "graph.microsoft.com", GRAPH_POSTS, body) == "POST is not a read"
+
+
+@pytest.mark.parametrize(
+    ("items", "why"),
+    [
+        ([("PATCH", f"/users/{MEMBER}", {"accountEnabled": False})], "PATCH is not a read"),
+        ([("DELETE", f"/groups/{MEMBER}/members/{MEMBER}/$ref", None)], "DELETE is not a read"),
+        ([("PUT", f"/users/{MEMBER}/manager/$ref", {"@odata.id": "x"})], "PUT is not a read"),
+        ([("POST", "/groups", {"displayName": "x"})], "POST is not a read"),
+        ([("POST", f"/users/{MEMBER}/revokeSignInSessions", {})], "POST is not a read"),
+        ([("POST", f"/applications/{MEMBER}/addPassword", {})], "returns credentials"),
+        ([("POST", "/$batch", READ_BATCH)], "POST is not a read"),  # no batch in a batch
+        ([("GET", "https://evil.example/v1.0/users", None)], "not a path relative"),
+        ([("GET", "//evil.example/v1.0/users", None)], "not a path relative"),
+        ([("GET", f"/directoryObjects/{MEMBER}", None)] * 21, "a $batch of 21 requests"),
+        ([], "a $batch of 0 requests"),
+    ],
+)
+def test_a_batch_holding_anything_but_reads_is_refused_whole(items, why):
+    reads = [
+        ("POST", f"/directoryObjects/{MEMBER}/getMemberGroups", {"securityEnabledOnly": False}),
+        ("GET", f"/directoryObjects/{MEMBER}", None),
+    ]
+    body = json.dumps(_batch(*(reads if len(items) == 1 else []), *items))
+    url = f"{GRAPH}/v1.0/$batch"
+    reason = refusal("POST", url, "graph.microsoft.com", GRAPH_POSTS, body, batch=True)
+    assert reason is not None and why in reason, reason
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"requests": {}}', '{"requests": [1]}', ""])
+def test_a_batch_that_is_not_a_batch_is_refused(body):
+    url = f"{GRAPH}/v1.0/$batch"
+    assert refusal("POST", url, "graph.microsoft.com", GRAPH_POSTS, body, batch=True) is not None
+
+
+@pytest.mark.parametrize("write", ["PATCH", "DELETE", "POST"])
+def test_a_batch_with_a_write_through_the_real_pipeline_is_never_sent(write):
+    log = RequestLog()
+    _, graph = _clients(log)
+    inside = [
+        SubRequest("POST", f"/directoryObjects/{MEMBER}/getMemberGroups", {"x": 1}),
+        SubRequest(write, f"/users/{MEMBER}" if write != "POST" else "/groups", {"a": 1}),
+    ]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(f"{GRAPH}/v1.0/$batch", json={"responses": []})
+        answers = graph.batch(inside)
+        assert len(mock.calls) == 0
+    assert all(isinstance(a, ApiError) and a.code == "RefusedByReadOnlyGuard" for a in answers)
+    assert f"{write} " in answers[0].message
+    (entry,) = log.entries()
+    assert entry["status"] is None and "RefusedRequest" in entry["error"]
+    assert (entry["path"], entry["subRequests"]) == ("/v1.0/$batch", 2)
+
+
+def test_a_batch_of_reads_through_the_real_pipeline_is_sent_and_logged():
+    log = RequestLog()
+    _, graph = _clients(log)
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{GRAPH}/v1.0/$batch",
+            json={"responses": [{"id": "0", "status": 200, "body": {"value": ["g"]}}]},
+        )
+        answers = graph.batch([SubRequest("GET", f"/directoryObjects/{MEMBER}/memberOf")])
+        sent = json.loads(mock.calls[0].request.body)
+    assert answers == [{"value": ["g"]}]
+    assert sent == {
+        "requests": [{"id": "0", "method": "GET", "url": f"/directoryObjects/{MEMBER}/memberOf"}]
+    }
+    (entry,) = log.entries()
+    assert (entry["method"], entry["path"], entry["status"], entry["subRequests"]) == (
+        "POST",
+        "/v1.0/$batch",
+        200,
+        1,
+    )

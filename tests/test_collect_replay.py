@@ -57,8 +57,19 @@ def test_only_reads_are_sent(basic):
     _, replay = basic
     assert replay.methods <= {"GET", "POST"}
     posts = {c.request.path_url.split("?")[0] for c in replay.calls if c.request.method == "POST"}
-    allowed = {"/providers/Microsoft.ResourceGraph/resources", "/v1.0/directoryObjects/getByIds"}
-    assert all(p in allowed or p.endswith("/getMemberGroups") for p in posts), posts
+    allowed = {
+        "/providers/Microsoft.ResourceGraph/resources",
+        "/v1.0/directoryObjects/getByIds",
+        "/v1.0/$batch",
+    }
+    assert posts <= allowed, posts
+    # what the batches carried: reads only, each memberships read or direct object read
+    inside = {(c.request.method, c.request.path_url.split("?")[0]) for c in replay.sub_calls}
+    assert inside and all(
+        (m == "POST" and p.endswith("/getMemberGroups"))
+        or (m == "GET" and p.startswith("/v1.0/directoryObjects/"))
+        for m, p in inside
+    ), inside
 
 
 def test_credentials_in_responses_never_reach_the_snapshot(basic):
@@ -121,7 +132,13 @@ def test_request_log(basic):
     assert ARM_TOKEN not in text and GRAPH_TOKEN not in text and "Bearer" not in text
     paged = [e for e in log if "$skiptoken" in e["query"]]
     assert paged and all(e["query"]["$skiptoken"] == "<redacted>" for e in paged)
-    assert {e["status"] for e in log} == {200, 404}  # 404: the deleted principal
+    assert {e["status"] for e in log} == {200}
+    # the deleted principal's 404 is a sub-response of a batch the log records with its size
+    batches = [e for e in log if e["path"] == "/v1.0/$batch"]
+    assert batches and all(e["method"] == "POST" and 1 <= e["subRequests"] <= 20 for e in batches)
+    assert sum(e["subRequests"] for e in batches) == len(replay.sub_calls)
+    assert 404 in {c.response.status_code for c in replay.sub_calls}
+    assert all("subRequests" not in e for e in log if e["path"] != "/v1.0/$batch")
 
 
 def test_waves_follow_the_dependency_depth_not_the_resource_count(basic):

@@ -10,6 +10,7 @@ listed with $filter=assignedTo('{id}') instead.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,56 @@ from diagnose.collect.shapes import ROLE_ASSIGNMENT, fits
 from diagnose.collect.steps import Places, json_object
 
 
+class _PendingIndex:
+    """Where the pending items of one listing are: by their scope, plus the sorted list of
+    those scopes, so that a resource that turns relevant finds what applies to it (at it,
+    above it or below it) without going through every pending item: with thousands of
+    unrelated assignments and a hundred projects, that scan was most of a collection's
+    time. Also remembers the scope each item was listed at (where an odd one is reported)."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, list[str]] = {}
+        self.order: dict[str, int] = {}
+        self.listed_at: dict[str, str] = {}
+        self._sorted: list[str] = []
+        self._unsorted = False
+
+    def add(self, item_key: str, scope: str, listed_at: str = "") -> None:
+        self.order[item_key] = len(self.order)
+        self.listed_at[item_key] = listed_at
+        key = scope_key(scope)
+        items = self.at.get(key)
+        if items is None:
+            self.at[key] = items = []
+            self._sorted.append(key)
+            self._unsorted = True
+        items.append(item_key)
+
+    def candidates(self, resource_id: str) -> list[str]:
+        """The items at, above or below this resource (some may have been kept since), in
+        the order they were listed."""
+        key = scope_key(resource_id)
+        found: list[str] = []
+        parts = key.split("/")
+        for end in range(2, len(parts) + 1):
+            found += self.at.get("/".join(parts[:end]), ())
+        if self._unsorted:
+            self._sorted.sort()
+            self._unsorted = False
+        below = key + "/"
+        for position in range(bisect.bisect_left(self._sorted, below), len(self._sorted)):
+            scope = self._sorted[position]
+            if not scope.startswith(below):
+                break
+            found += self.at[scope]
+        return sorted(set(found), key=self.order.__getitem__)
+
+
 class AuthorizationReads(ScopeReads):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_index = {listing.key: _PendingIndex() for listing in LISTINGS}
+
     def _leaves(self) -> tuple[Callable[..., Any], ...]:
         return (*super()._leaves(), self.list_assigned_to)
 
@@ -63,14 +113,22 @@ class AuthorizationReads(ScopeReads):
                 if (listing.key, subscription) in self.state.refused:
                     self._list_group_once(wave, listing, parsed.resource_group_scope)
         for listing in LISTINGS:
-            pending = self.state.pending[listing.key]
+            pending, index = self.state.pending[listing.key], self._pending_index[listing.key]
+            odd: dict[str, int] = {}
             for item_id in [
                 i
-                for i, item in pending.items()
-                if (scope := _scope_of(item)) is not None
+                for i in index.candidates(resource_id)
+                if (item := pending.get(i)) is not None
+                and (scope := _scope_of(item)) is not None
                 and self.relevance.matches(scope, resource_id)
             ]:
-                self._keep(wave, listing, pending.pop(item_id))
+                item = pending.pop(item_id)
+                if fits(listing.shape, item):  # checked now that it is kept
+                    self._keep(wave, listing, item)
+                else:
+                    odd[index.listed_at[item_id]] = odd.get(index.listed_at[item_id], 0) + 1
+            for at, count in odd.items():
+                self._odd_items(count, at, listing.operation, "item(s)")
 
     def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
         params = {"api-version": listing.api_version}
@@ -120,18 +178,23 @@ class AuthorizationReads(ScopeReads):
         odd = 0
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
+            index = self._pending_index[listing.key]
             for item in items:
                 scope = _scope_of(item)
-                if scope is None or not fits(listing.shape, item):
-                    odd += scope is None or self.relevance.keeps(scope)
+                if scope is None:
+                    odd += 1
                     continue
                 item_key = item["id"].lower()
                 if item_key in kept or item_key in pending:
                     continue
-                if self.relevance.keeps(scope):
+                if not self.relevance.keeps(scope):
+                    # its shape is checked if it is ever kept: most never are
+                    pending[item_key] = item
+                    index.add(item_key, scope, at)
+                elif fits(listing.shape, item):
                     self._keep(wave, listing, item)
                 else:
-                    pending[item_key] = item
+                    odd += 1
         self._odd_items(odd, at, listing.operation, "item(s)")
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:

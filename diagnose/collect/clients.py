@@ -15,8 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from diagnose.collect.deadline import DeadlineExceeded
-from diagnose.collect.guard import ARM_POSTS, GRAPH_POSTS, RefusedRequest
+from diagnose.collect.deadline import Deadline, DeadlineExceeded, retry_after
+from diagnose.collect.guard import ARM_POSTS, BATCH_LIMIT, GRAPH_POSTS, RefusedRequest
 from diagnose.collect.pipeline import (
     Connection,
     RetrySettings,
@@ -243,8 +243,151 @@ class ArmClient(JsonClient):
         raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
 
 
+RETRIED_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+"""Sub-responses of a batch tried again, as azure-core's retry policy retries single calls."""
+
+
+class SubRequest:
+    """One request inside a Microsoft Graph JSON batch: a path relative to the version
+    (/directoryObjects/{id}/getMemberGroups) and, for a POST, its JSON body."""
+
+    __slots__ = ("body", "method", "url")
+
+    def __init__(self, method: str, url: str, body: Any = None) -> None:
+        self.method, self.url, self.body = method.upper(), url, body
+
+    def as_json(self, request_id: str) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": request_id, "method": self.method, "url": self.url}
+        if self.body is not None:
+            item["body"] = self.body
+            item["headers"] = {"Content-Type": "application/json"}
+        return item
+
+
+class _SubResponse:
+    """A batch's sub-response, shaped like an HTTP response for _error_of."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: Any) -> None:
+        from azure.core.utils import CaseInsensitiveDict
+
+        self.status_code = status
+        self.headers = CaseInsensitiveDict(headers)
+        self.reason = _reason(status)
+        self._body = body
+
+    def json(self) -> Any:
+        return self._body
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 class GraphClient(JsonClient):
     service = "graph"
+
+    def __init__(
+        self,
+        client: Any,
+        endpoint: str,
+        tokens: SentTokens | None = None,
+        *,
+        deadline: Deadline | None = None,
+        retry: RetrySettings | None = None,
+    ) -> None:
+        super().__init__(client, endpoint, tokens)
+        self._deadline = deadline
+        self._retry = retry or RetrySettings()
+
+    def batch(self, requests: list[SubRequest]) -> list[Any]:
+        """Send these requests in JSON batches of at most 20 (POST /v1.0/$batch); answer,
+        in their order, each one's decoded JSON body or the ApiError its single call would
+        have raised. Sub-responses Graph throttled or failed for the moment (429, 503, 504,
+        ...) are sent again in a later batch after their Retry-After (each wait capped, none
+        past the deadline), as many times as a single call would be retried. A batch that
+        fails as a whole is each of its requests' failure."""
+        results: list[Any] = [None] * len(requests)
+        for start in range(0, len(requests), BATCH_LIMIT):
+            chunk = range(start, min(start + BATCH_LIMIT, len(requests)))
+            self._send_batch(requests, list(chunk), results)
+        return results
+
+    def _send_batch(self, requests: list[SubRequest], pending: list[int], out: list[Any]) -> None:
+        attempt = 0
+        while True:
+            body = {"requests": [requests[i].as_json(str(i)) for i in pending]}
+            try:
+                answers = _batch_answers(self.post("/v1.0/$batch", body))
+            except ApiError as exc:
+                for i in pending:
+                    out[i] = exc
+                return
+            again: list[int] = []
+            waits: list[float] = []
+            for i in pending:
+                answer = answers.get(str(i))
+                if answer is None:
+                    out[i] = ApiError(
+                        200,
+                        "InvalidBatchResponse",
+                        "the $batch answer has no response for this request: its answer is unknown",
+                    )
+                    continue
+                status, headers, content = answer
+                if 200 <= status < 300:
+                    out[i] = content
+                    continue
+                out[i] = _error_of(_SubResponse(status, headers, content), self._tokens)
+                if status in RETRIED_STATUS:
+                    again.append(i)
+                    wait = retry_after(headers)
+                    if wait is not None:
+                        waits.append(wait)
+            if not again or attempt >= self._retry.total:
+                return
+            attempt += 1
+            wait = max(waits) if waits else self._backoff(attempt)
+            try:
+                if self._deadline is not None:
+                    self._deadline.sleep(min(wait, self._retry.backoff_max))
+                else:
+                    import time
+
+                    time.sleep(min(wait, self._retry.backoff_max))
+            except DeadlineExceeded as exc:
+                timeout = api_error(exc, self._tokens)
+                for i in again:
+                    out[i] = timeout
+                return
+            pending = again
+
+    def _backoff(self, attempt: int) -> float:
+        return float(
+            min(self._retry.backoff_factor * (2 ** (attempt - 1)), self._retry.backoff_max)
+        )
+
+
+def _batch_answers(answer: Any) -> dict[str, tuple[int, dict[str, str], Any]]:
+    """The sub-responses of a $batch answer by id: (status, headers, body)."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("responses"), list):
+        raise ApiError(
+            200,
+            "InvalidBatchResponse",
+            "the $batch answer has no 'responses' array: its content is unknown",
+        )
+    answers: dict[str, tuple[int, dict[str, str], Any]] = {}
+    for item in answer["responses"]:
+        if not isinstance(item, dict) or not isinstance(item.get("status"), int):
+            continue
+        headers = item.get("headers")
+        headers = {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+        answers[str(item.get("id"))] = (item["status"], headers, item.get("body"))
+    return answers
 
 
 def arm_client(
@@ -290,7 +433,7 @@ def graph_client(
         policies=policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
         transport=transport(concurrency, shared.deadline),
     )
-    return GraphClient(client, endpoint, shared.tokens)
+    return GraphClient(client, endpoint, shared.tokens, deadline=shared.deadline, retry=retry)
 
 
 __all__ = [
@@ -300,6 +443,7 @@ __all__ = [
     "GraphClient",
     "JsonClient",
     "RetrySettings",
+    "SubRequest",
     "api_error",
     "arm_client",
     "graph_client",

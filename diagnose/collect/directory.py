@@ -3,7 +3,10 @@
 For each principal the collection involves (assignees, managed identities, the Azure Machine
 Learning first-party app) one POST /directoryObjects/{id}/getMemberGroups
 (securityEnabledOnly=false: transitive, all groups), and one POST /directoryObjects/getByIds
-per batch of newly found principals.
+per batch of newly found principals. The per-principal reads (getMemberGroups, and the direct
+reads below) travel in Microsoft Graph JSON batches (POST /v1.0/$batch, 20 requests each);
+each sub-response is handled exactly as the single call's answer would be (GraphClient.batch
+retries the throttled ones and turns a batch that failed whole into each request's failure).
 
 Deleted, never guessed: an id that getByIds leaves out is only unknown (Graph answers in
 part when it lags, throttles or hides what the caller may not see). It is read directly
@@ -28,7 +31,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from diagnose.collect.clients import ApiError, GraphClient, list_value
+from diagnose.collect.clients import ApiError, GraphClient, SubRequest, list_value
+from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.principals import (
     DIRECTORY_OBJECT_READ,
     FAILED,
@@ -57,6 +61,15 @@ ASSIGNMENT_TYPES = {
 }
 
 
+class _Queue:
+    """Principals waiting for a batched read, and the wave of the step submitted to send
+    them (not yet started), if any."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.at: int | None = None
+
+
 class DirectoryReader:
     def __init__(self, graph: GraphClient | None, unavailable: str = "") -> None:
         self.graph = graph
@@ -69,6 +82,10 @@ class DirectoryReader:
         self._unsent: list[str] = []
         self._batch_at: int | None = None
         """The wave of the getByIds batch submitted and not yet started, if any."""
+        self._groups = _Queue()
+        """Principals whose getMemberGroups is not sent yet."""
+        self._missing = _Queue()
+        """Ids getByIds left out, not read directly yet."""
         self._lock: threading.RLock = threading.RLock()
         self._submit: Callable[..., None] = lambda *a: None
         self._on_unreadable: Callable[[int, str], None] = lambda w, p: None
@@ -120,7 +137,7 @@ class DirectoryReader:
         if self._batch_at is None or self._batch_at > wave + 1:
             self._batch_at = wave + 1
             self._submit(wave + 1, self.look_up_batch)
-        self._submit(wave + 1, self.read_groups, key)
+        self._enqueue(self._groups, wave + 1, self.read_groups, key)
 
     def without_membership(self) -> list[str]:
         return sorted(r.id for r in self.records.values() if r.unreadable)
@@ -130,6 +147,24 @@ class DirectoryReader:
             record = self.records.get(principal_id)
             if record is not None:
                 record.assigned_groups |= groups
+
+    def _enqueue(self, queue: _Queue, wave: int, step: Callable[..., None], key: str) -> None:
+        """Queue a principal for a batched read in `wave` (lock held): it joins the batch
+        step already waiting for that wave or an earlier one, else a new step is submitted."""
+        queue.keys.append(key)
+        if queue.at is None or queue.at > wave:
+            queue.at = wave
+            self._submit(wave, step)
+
+    def _take(self, queue: _Queue, wave: int, step: Callable[..., None]) -> list[str]:
+        """The next batch of a queue; what is left gets a step of its own in this wave."""
+        with self._lock:
+            keys, queue.keys = queue.keys[:BATCH_LIMIT], queue.keys[BATCH_LIMIT:]
+            queue.at = None
+            if queue.keys:
+                queue.at = wave
+                self._submit(wave, step)
+        return keys
 
     def _unreadable(self, wave: int, key: str) -> None:
         record = self.records[key]
@@ -206,7 +241,7 @@ class DirectoryReader:
                 record = self.records[key]
                 if record.lookup == PENDING:  # left out: unknown until read directly
                     record.lookup = MISSING
-                    self._submit(wave + 1, self.read_object, key)
+                    self._enqueue(self._missing, wave + 1, self.read_object, key)
                 else:
                     self._settle(wave, key)
 
@@ -217,11 +252,22 @@ class DirectoryReader:
                 self.records[key].lookup = FAILED
                 self._settle(wave, key)
 
-    def read_object(self, wave: int, key: str) -> None:
-        """An id getByIds left out, read on its own: found, gone (404), or still unknown."""
+    def read_object(self, wave: int) -> None:
+        """Ids getByIds left out, read each on its own (in one batch): found, gone (404), or
+        still unknown."""
+        keys = self._take(self._missing, wave, self.read_object)
+        if not keys:
+            return
         assert self.graph is not None
+        answers = self.graph.batch([SubRequest("GET", f"/directoryObjects/{k}") for k in keys])
+        for key, answer in zip(keys, answers, strict=True):
+            self._object_answered(wave, key, answer)
+
+    def _object_answered(self, wave: int, key: str, item: Any) -> None:
+        """What the direct read of a left-out id answered: its object or its ApiError."""
         try:
-            item = self.graph.get(f"/v1.0/directoryObjects/{key}")
+            if isinstance(item, ApiError):
+                raise item
             if not isinstance(item, dict) or str(item.get("id", "")).lower() != key:
                 raise ApiError(
                     200, "UnexpectedShape", "the object in the response is not the one asked for"
@@ -251,12 +297,28 @@ class DirectoryReader:
             record.info, record.lookup = item, FOUND
             self._settle(wave, key)
 
-    def read_groups(self, wave: int, key: str) -> None:
+    def read_groups(self, wave: int) -> None:
+        """The transitive groups of the next principals (getMemberGroups, in one batch)."""
+        keys = self._take(self._groups, wave, self.read_groups)
+        if not keys:
+            return
         assert self.graph is not None
+        answers = self.graph.batch(
+            [
+                SubRequest(
+                    "POST", f"/directoryObjects/{k}/getMemberGroups", {"securityEnabledOnly": False}
+                )
+                for k in keys
+            ]
+        )
+        for key, answer in zip(keys, answers, strict=True):
+            self._groups_answered(wave, key, answer)
+
+    def _groups_answered(self, wave: int, key: str, result: Any) -> None:
+        """What getMemberGroups answered for one principal: its answer or its ApiError."""
         try:
-            result = self.graph.post(
-                f"/v1.0/directoryObjects/{key}/getMemberGroups", {"securityEnabledOnly": False}
-            )
+            if isinstance(result, ApiError):
+                raise result
             groups = [g.lower() for g in _list_of(result) if isinstance(g, str)]
         except ApiError as exc:
             with self._lock:
@@ -282,12 +344,15 @@ class DirectoryReader:
                 if record.lookup == PENDING:
                     record.lookup = FAILED
                     self.errors.append(error.as_entry(record.id, GET_BY_IDS))
-        elif name == "read_object":
-            self.records[args[0]].lookup = FAILED
-            self.errors.append(error.as_entry(args[0], DIRECTORY_OBJECT_READ))
-        elif name == "read_groups":
-            record = self.records[args[0]]
-            record.groups_error = record.groups_error or error
+        elif name == "read_object":  # every id still waiting for its direct read
+            for record in self.records.values():
+                if record.lookup == MISSING:
+                    record.lookup = FAILED
+                    self.errors.append(error.as_entry(record.id, DIRECTORY_OBJECT_READ))
+        elif name == "read_groups":  # every principal whose groups have not answered
+            for record in self.records.values():
+                if record.member_of is None and record.groups_error is None:
+                    record.groups_error = error
         else:
             return False
         return True

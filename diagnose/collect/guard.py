@@ -7,6 +7,9 @@ authentication, a redirect, a nextLink from a response) can send what these rule
 - only GET, plus POST to the documented read-only queries: Azure Resource Graph
   (/providers/Microsoft.ResourceGraph/resources) and Microsoft Graph
   /directoryObjects/getByIds and /directoryObjects/{id}/getMemberGroups;
+- Microsoft Graph JSON batching (POST /v1.0/$batch) only when the body is a batch of at
+  most 20 sub-requests each of which these same rules allow on its own (relative URL, GET or
+  one of the read-only POSTs): a batch holding anything else is refused whole, nothing sent;
 - never an action that returns a credential (listKeys, listSecrets, listQueryKeys, ...),
   whatever the method;
 - only to the host the pipeline was built for, so a bearer token never leaves it.
@@ -14,7 +17,10 @@ authentication, a redirect, a nextLink from a response) can send what these rule
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from azure.core.pipeline import PipelineRequest
@@ -28,6 +34,9 @@ GRAPH_POSTS = (
     re.compile(r"^/v1\.0/directoryobjects/getbyids$"),
     re.compile(r"^/v1\.0/directoryobjects/[0-9a-f-]{36}/getmembergroups$"),
 )
+GRAPH_BATCH = re.compile(r"^(/v1\.0)/\$batch$")
+BATCH_LIMIT = 20
+"""Microsoft Graph's limit of sub-requests in one JSON batch."""
 READ_METHODS = frozenset({"GET"})
 # The last path segment of an action that returns (or renews) a credential.
 CREDENTIAL_ACTION = re.compile(
@@ -45,8 +54,18 @@ class RefusedRequest(RuntimeError):
         self.reason = reason
 
 
-def refusal(method: str, url: str, host: str, posts: tuple[re.Pattern[str], ...]) -> str | None:
-    """Why this request may not be sent, or None when it is a permitted read."""
+def refusal(
+    method: str,
+    url: str,
+    host: str,
+    posts: tuple[re.Pattern[str], ...],
+    body: Any = None,
+    *,
+    batch: bool = False,
+) -> str | None:
+    """Why this request may not be sent, or None when it is a permitted read. With `batch`
+    (Microsoft Graph), POST .../$batch is judged by its `body` (the JSON text sent): every
+    sub-request must be a permitted read."""
     method = method.upper()
     parts = urlsplit(url)
     if parts.scheme.lower() != "https":
@@ -61,7 +80,48 @@ def refusal(method: str, url: str, host: str, posts: tuple[re.Pattern[str], ...]
         return None
     if method == "POST" and any(p.match(path.rstrip("/")) for p in posts):
         return None
+    batched = GRAPH_BATCH.match(path.rstrip("/")) if batch and method == "POST" else None
+    if batched is not None:
+        return _batch_refusal(
+            body, f"{parts.scheme}://{parts.netloc}{batched.group(1)}", host, posts
+        )
     return f"{method} is not a read"
+
+
+def batch_requests(body: Any) -> list[Any] | None:
+    """The sub-requests of a JSON batch body (text, bytes or decoded), None when it is not one."""
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
+        return None
+    return list(body["requests"])
+
+
+def _batch_refusal(
+    body: Any, base: str, host: str, posts: tuple[re.Pattern[str], ...]
+) -> str | None:
+    requests = batch_requests(body)
+    if requests is None:
+        return "a $batch whose body is not a JSON batch"
+    if not 0 < len(requests) <= BATCH_LIMIT:
+        return f"a $batch of {len(requests)} requests (1 to {BATCH_LIMIT} are allowed)"
+    for item in requests:
+        if not isinstance(item, dict):
+            return "a $batch sub-request that is not a JSON object"
+        method, url = item.get("method"), item.get("url")
+        if not isinstance(method, str) or not isinstance(url, str):
+            return "a $batch sub-request without a method and url"
+        if not url.startswith("/") or url.startswith("//"):
+            return f"a $batch sub-request to {url!r}, not a path relative to {base}"
+        reason = refusal(method, base + url, host, posts)  # never a batch within a batch
+        if reason is not None:
+            return f"a $batch sub-request is refused: {method.upper()} {url}: {reason}"
+    return None
 
 
 def _is_plain_collection(path: str) -> bool:
@@ -71,6 +131,7 @@ def _is_plain_collection(path: str) -> bool:
     return parsed is not None and bool(parsed.parts) and parsed.parts[-1].complete
 
 
+@functools.lru_cache(maxsize=64)
 def _origin(netloc: str) -> str:
     """host:port, lower-case, with https's default port made explicit."""
     try:
@@ -88,13 +149,23 @@ def _without_query(url: str) -> str:
 class ReadOnlyPolicy(SansIOHTTPPolicy[HttpRequest, HttpResponse]):
     """Refuses, by raising RefusedRequest, anything but a permitted read to one host."""
 
-    def __init__(self, endpoint: str, posts: tuple[re.Pattern[str], ...]) -> None:
+    def __init__(
+        self, endpoint: str, posts: tuple[re.Pattern[str], ...], *, batch: bool = False
+    ) -> None:
         super().__init__()
         self._host = urlsplit(endpoint).netloc
         self._posts = posts
+        self._batch = batch
 
     def on_request(self, request: PipelineRequest[HttpRequest]) -> None:
         http = request.http_request
-        reason = refusal(http.method, http.url, self._host, self._posts)
+        body = request_body(http) if self._batch and http.method.upper() == "POST" else None
+        reason = refusal(http.method, http.url, self._host, self._posts, body, batch=self._batch)
         if reason is not None:
             raise RefusedRequest(http.method, http.url, reason)
+
+
+def request_body(http: Any) -> Any:
+    """The body a request will send (azure.core.rest's `content`, or the legacy `body`)."""
+    content = getattr(http, "content", None)
+    return content if content is not None else getattr(http, "body", None)

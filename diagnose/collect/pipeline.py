@@ -51,7 +51,7 @@ def _session(concurrency: int, deadline: Deadline) -> Any:
     import requests
     from urllib3.util.retry import Retry
 
-    session = requests.Session()
+    session = _environment_once_session()
     adapter = requests.adapters.HTTPAdapter(
         pool_connections=4,
         pool_maxsize=max(10, concurrency),
@@ -61,6 +61,56 @@ def _session(concurrency: int, deadline: Deadline) -> Any:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _environment_once_session() -> Any:
+    """A requests session that reads the environment (HTTPS_PROXY / NO_PROXY and
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, as requests does) once per host, not on every
+    request: requests re-reads os.environ, the proxy settings and ~/.netrc for each one, a
+    few milliseconds of CPU per request. ~/.netrc is not read at all: its Basic credentials
+    would replace the bearer token this collection sends."""
+    import os
+    import threading
+    from urllib.parse import urlsplit
+
+    import requests
+    from requests.sessions import merge_setting
+    from requests.utils import get_environ_proxies
+
+    class EnvironmentOnceSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trust_env = False  # the environment is merged below, once per host
+            self._environment: dict[tuple[str, str | None], tuple[dict[str, str], Any]] = {}
+            self._environment_lock = threading.Lock()
+
+        def merge_environment_settings(
+            self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+        ) -> dict[str, Any]:
+            parts = urlsplit(str(url))
+            no_proxy = proxies.get("no_proxy") if proxies is not None else None
+            key = (f"{parts.scheme}://{parts.netloc}".lower(), no_proxy)
+            with self._environment_lock:
+                known = self._environment.get(key)
+            if known is None:
+                bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                known = (get_environ_proxies(str(url), no_proxy=no_proxy), bundle)
+                with self._environment_lock:
+                    self._environment[key] = known
+            environment_proxies, bundle = known
+            if proxies is not None:
+                for name, value in environment_proxies.items():
+                    proxies.setdefault(name, value)
+            if (verify is True or verify is None) and bundle:
+                verify = bundle
+            return {
+                "proxies": merge_setting(proxies, self.proxies),
+                "stream": merge_setting(stream, self.stream),
+                "verify": merge_setting(verify, self.verify),
+                "cert": merge_setting(cert, self.cert),
+            }
+
+    return EnvironmentOnceSession()
 
 
 def _watch_connections(adapter: Any, deadline: Deadline) -> None:
@@ -160,7 +210,7 @@ def policies(
         auth_policy,
         SentTokenPolicy(shared.tokens),
         RequestLogPolicy(log, service, shared.tokens.clean),
-        ReadOnlyPolicy(endpoint, posts),
+        ReadOnlyPolicy(endpoint, posts, batch=service == "graph"),
     ]
 
 

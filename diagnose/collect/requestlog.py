@@ -4,9 +4,11 @@ Each entry: service (arm | graph), method, path, query (only api-version, $filte
 $top and includeAll, the flag azure-mgmt-cognitiveservices sends with a connection list, are
 kept; any other value is replaced by "<redacted>"), status (None when no response
 came), durationMs, requestId / correlationId from the response headers, wave (the dependency
-depth of the step that made it) and, for a request that was not sent or failed in transport,
-error. What a server controls (the path of a nextLink it gave, its id headers, an error's
-text) goes through a cleaner first, which removes credentials and the tokens sent.
+depth of the step that made it), for a Microsoft Graph JSON batch (POST /v1.0/$batch)
+subRequests (how many requests it carried) and, for a request that was not sent or failed
+in transport, error. What a server controls (the path of a nextLink it gave, its id
+headers, an error's text) goes through a cleaner first, which removes credentials and the
+tokens sent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy
+
+from diagnose.collect.guard import batch_requests, request_body
 
 KEPT_QUERY = frozenset({"api-version", "$filter", "$select", "$top", "includeall"})
 REDACTED = "<redacted>"
@@ -87,6 +91,9 @@ class RequestLogPolicy(HTTPPolicy):
             "query": safe_query(http.url),
             "wave": current_wave(),
         }
+        if http.method.upper() == "POST" and entry["path"].endswith("/$batch"):
+            requests = batch_requests(request_body(http))
+            entry["subRequests"] = len(requests) if requests is not None else None
         start = time.perf_counter()
         try:
             response = self.next.send(request)

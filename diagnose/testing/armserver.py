@@ -7,6 +7,10 @@ calls, paging of any list, getByIds answers that leave ids out, lists without `v
 that trickle in a byte at a time, error bodies that echo the bearer token, 401 challenges.
 A GET /v1.0/directoryObjects/{id} the fixtures do not cover is answered as Graph would, from
 the objects of the set's getByIds fixture (404 Request_ResourceNotFound when it has none).
+A Microsoft Graph JSON batch (POST /v1.0/$batch) is answered as Graph does: 200 with one
+sub-response per sub-request (in reverse order: Graph keeps none), each answered by the same
+fixtures and faults as the single call (a throttled or forbidden sub-request inside a 200
+batch); the batch and each sub-request are recorded (Received.in_batch for the latter).
 
     with ArmServer(load_fixture_set("hub-basic"), Faults(latency=0.05)) as server:
         env = {"REQUESTS_CA_BUNDLE": str(server.ca_bundle), "DIAGNOSE_ARM_TOKEN": "x"}
@@ -44,6 +48,7 @@ PAGE_PARAMETER = "loopbackPage"
 """The query parameter of the pages the server makes itself (distinct from a fixture's own
 $skiptoken, so both kinds of paging can be combined)."""
 DIRECTORY_OBJECT = re.compile(r"^/v1\.0/directoryObjects/([0-9a-f-]{36})$", re.IGNORECASE)
+BATCH_PATH = "/v1.0/$batch"
 READ_POSTS = (
     re.compile(r"^/providers/microsoft\.resourcegraph/resources$"),
     re.compile(r"^/v1\.0/directoryobjects/getbyids$"),
@@ -61,14 +66,24 @@ class Received:
     has_authorization: bool
     page: int = 0
     """The page of a list the server split itself (Faults.page_size), 0 for the first."""
+    in_batch: bool = False
+    """A sub-request of a JSON batch (recorded after the batch's own entry)."""
+    sub_requests: tuple[tuple[str, str], ...] = ()
+    """For a JSON batch: (method, path) of each sub-request it carried."""
 
     @property
     def is_read(self) -> bool:
         if self.method == "GET":
             return True
-        return self.method == "POST" and any(
-            p.match(self.path.lower().rstrip("/")) for p in READ_POSTS
-        )
+        if self.method == "POST" and self.path.rstrip("/").lower() == BATCH_PATH.lower():
+            return bool(self.sub_requests) and all(_is_read(m, p) for m, p in self.sub_requests)
+        return _is_read(self.method, self.path)
+
+
+def _is_read(method: str, path: str) -> bool:
+    if method == "GET":
+        return True
+    return method == "POST" and any(p.match(path.lower().rstrip("/")) for p in READ_POSTS)
 
 
 @dataclass
@@ -146,19 +161,64 @@ class ArmServer:
         page = int(query.pop(PAGE_PARAMETER, "0") or 0)
         authorized = authorization.lower().startswith("bearer ")
         status, headers, payload = self._respond(method, path, query, body, page, authorization)
+        subs: list[Received] = []
+        if (
+            status == 200
+            and method == "POST"
+            and path.rstrip("/").lower() == BATCH_PATH.lower()
+            and isinstance(payload, _Batch)
+        ):
+            payload, subs = self._batch(payload.requests, authorization)
+        payload = self._without_value(method, path, status, payload)
+        with self._lock:
+            self.received.append(
+                Received(
+                    method,
+                    path,
+                    query,
+                    status,
+                    time.monotonic(),
+                    authorized,
+                    page,
+                    sub_requests=tuple((r.method, r.path) for r in subs),
+                )
+            )
+            self.received.extend(subs)
+        data = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
+        trickle = self.faults.trickle_interval if self.faults.trickles(method, path) else 0.0
+        return Reply(status, headers, data.encode("utf-8"), trickle)
+
+    def _without_value(self, method: str, path: str, status: int, payload: Any) -> Any:
         if (
             status == 200
             and isinstance(payload, dict)
             and self.faults.lists_without_value(method, path)
         ):
-            payload = {k: v for k, v in payload.items() if k not in ("value", "data")}
-        with self._lock:
-            self.received.append(
-                Received(method, path, query, status, time.monotonic(), authorized, page)
+            return {k: v for k, v in payload.items() if k not in ("value", "data")}
+        return payload
+
+    def _batch(self, requests: list[Any], authorization: str) -> tuple[Any, list[Received]]:
+        """Answer each sub-request of a JSON batch as its single call would be answered."""
+        answers: list[dict[str, Any]] = []
+        received: list[Received] = []
+        for item in requests:
+            if not isinstance(item, dict):
+                continue
+            split = urlsplit(str(item.get("url") or ""))
+            method = str(item.get("method") or "GET").upper()
+            path = "/v1.0" + unquote(split.path)
+            query = dict(parse_qsl(split.query, keep_blank_values=True))
+            has_body = "body" in item
+            raw = json.dumps(item["body"]).encode("utf-8") if has_body else b""
+            status, headers, payload = self._dispatch(method, path, query, raw, 0, authorization)
+            payload = self._without_value(method, path, status, payload)
+            answers.append(
+                {"id": item.get("id"), "status": status, "headers": headers, "body": payload}
             )
-        data = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
-        trickle = self.faults.trickle_interval if self.faults.trickles(method, path) else 0.0
-        return Reply(status, headers, data.encode("utf-8"), trickle)
+            received.append(
+                Received(method, path, query, status, time.monotonic(), True, 0, in_batch=True)
+            )
+        return {"responses": answers[::-1]}, received
 
     def _respond(
         self,
@@ -175,6 +235,35 @@ class ArmServer:
             time.sleep(self.faults.latency)
         if not authorization.lower().startswith("bearer "):
             return 401, headers, _error("InvalidAuthenticationToken", "no bearer token")
+        if method == "POST" and path.rstrip("/").lower() == BATCH_PATH.lower():
+            with self._lock:
+                rule = next((r for r in self.faults.rules if r.applies(method, path)), None)
+                if rule is not None:
+                    rule.hits += 1
+            if rule is not None:  # the batch itself throttled, refused, ...
+                return self._ruled(rule, headers, authorization)
+            try:
+                requests = json.loads(body).get("requests")
+            except (ValueError, AttributeError):
+                requests = None
+            if not isinstance(requests, list) or not 0 < len(requests) <= 20:
+                return 400, headers, _error("BadRequest", "Invalid batch payload format.")
+            return 200, headers, _Batch(requests)
+        return self._dispatch(method, path, query, body, page, authorization)
+
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: bytes,
+        page: int,
+        authorization: str,
+    ) -> tuple[int, dict[str, str], Any]:
+        """The answer to one request (on its own or inside a batch), latency and the bearer
+        check aside."""
+        graph = path.lower().startswith("/v1.0/")
+        headers = _ids(graph)
         with self._lock:
             rule = next((r for r in self.faults.rules if r.applies(method, path)), None)
             if rule is not None:
@@ -333,6 +422,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return None
+
+
+@dataclass
+class _Batch:
+    """A JSON batch accepted, its sub-requests still to answer."""
+
+    requests: list[Any]
 
 
 def _ids(graph: bool) -> dict[str, str]:

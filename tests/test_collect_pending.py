@@ -1,0 +1,90 @@
+"""Assignments listed before the resource they apply to wait in `pending`; when a resource
+turns relevant, the ones at it, above it or below it are found through an index by scope,
+exactly those the scope comparison keeps, without going through every pending item."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diagnose.collect.authorization import _PendingIndex
+from diagnose.collect.relevance import Relevance
+
+SUB = "/subscriptions/00000000-1111-2222-3333-444444444444"
+SEGMENTS = st.sampled_from(["rg-a", "RG-A", "rg-b", "providers", "Microsoft.Storage", "x", "y"])
+SCOPES = st.lists(SEGMENTS, min_size=0, max_size=6).map(lambda s: "/".join([SUB, *s]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(scopes=st.lists(SCOPES, min_size=0, max_size=30), resource=SCOPES)
+def test_the_index_finds_exactly_what_the_scan_found(scopes, resource):
+    index = _PendingIndex()
+    for number, scope in enumerate(scopes):
+        index.add(f"item-{number}", scope)
+    scan = [f"item-{n}" for n, s in enumerate(scopes) if Relevance().matches(s, resource)]
+    assert index.candidates(resource) == scan  # same items, in the order they were listed
+
+
+def test_a_new_resource_looks_at_its_own_items_not_at_every_pending_one():
+    index = _PendingIndex()
+    machines = f"{SUB}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines"
+    for n in range(20_000):  # unrelated assignments, at virtual machines elsewhere
+        index.add(f"vm-{n}", f"{machines}/vm{n}")
+    index.add("at-project", f"{SUB}/resourceGroups/rg-ai/providers/X/accounts/a/projects/p1")
+    index.add("at-group", f"{SUB}/resourceGroups/rg-ai")
+    index.add("at-subscription", SUB)
+    index.add("below", f"{SUB}/resourceGroups/rg-ai/providers/X/accounts/a/projects/p1/things/t")
+    project = f"{SUB}/resourceGroups/RG-AI/providers/X/accounts/a/projects/p1"
+    assert index.candidates(project) == ["at-project", "at-group", "at-subscription", "below"]
+    other = f"{SUB}/resourceGroups/rg-ai/providers/X/accounts/a/projects/p2"
+    assert index.candidates(other) == ["at-group", "at-subscription"]
+
+
+class _Recorder:
+    """A scheduler that only records what would run."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[int, str]] = []
+
+    def submit(self, wave, step, *args, priority=0) -> None:
+        self.submitted.append((wave, step.__name__))
+
+
+def _collector():
+    from diagnose.collect.collector import Collector
+    from diagnose.collect.directory import DirectoryReader
+
+    return Collector(object(), DirectoryReader(None), _Recorder())  # type: ignore[arg-type]
+
+
+def test_a_pending_assignment_is_checked_for_shape_when_kept_and_reported_there():
+    """Unrelated assignments are not validated (most are never kept); one that turns out to
+    apply to a collected resource is, and an odd one is reported at the scope it was listed
+    at, not dropped without a trace."""
+    from diagnose.collect.listings import ASSIGNMENTS
+    from diagnose.testing.scenarios import _assignment
+
+    collector = _collector()
+    account = f"{SUB}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/a"
+    machine = f"{SUB}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines/vm"
+    user = "11111111-2222-3333-4444-555555555555"
+    good = _assignment(account, user, "a97b65f3-24c7-4388-baec-2e87135dc908", "User")
+    odd = _assignment(account + "/deployments/d", user, "r", "User")
+    odd["properties"]["principalId"] = 12345  # not a string: the snapshot cannot hold it
+    elsewhere = _assignment(machine, user, "r", "User")
+    elsewhere["properties"]["principalId"] = 678  # odd too, but never relevant
+    with collector.locked():
+        collector._add_listed(1, ASSIGNMENTS, [good, odd, elsewhere], SUB)
+    assert collector.state.errors == []  # nothing relevant yet
+    with collector.locked():
+        collector._relevant(2, account)
+    kept = collector.state.kept[ASSIGNMENTS.key]
+    assert list(kept) == [good["id"].lower()]
+    (error,) = collector.state.errors
+    assert (error["scope"], error["code"], error["operation"]) == (
+        SUB,
+        "UnexpectedShape",
+        ASSIGNMENTS.operation,
+    )
+    assert error["message"].startswith("1 item(s)")
+    assert list(collector.state.pending[ASSIGNMENTS.key]) == [elsewhere["id"].lower()]
