@@ -226,3 +226,30 @@ def test_a_refused_read_is_an_errors_entry_and_the_rest_is_collected(
     # the tracing workspace, unless they are what was refused
     for other in {AOAI, PE_BLOB, LOG_ANALYTICS, PE_FILE} - {path}:
         assert other.lower() in resources
+
+
+def test_connections_the_storage_get_does_not_embed_are_listed(fixtures: FixtureSet) -> None:
+    storage = next(e for e in fixtures.exchanges if e.method == "GET" and e.path == STORAGE)
+    body = json.loads(json.dumps(storage.body))
+    connections = body["properties"].pop("privateEndpointConnections")
+    changed = fixtures.replaced(
+        exchange("GET", STORAGE, storage.query, body=body),
+        exchange(
+            "GET",
+            f"{STORAGE}/privateEndpointConnections",
+            {"api-version": "2023-05-01"},
+            body={"value": connections},
+        ),
+    )
+    collection, replay = collect_replayed(changed, all_fired=False)
+    assert replay.unmatched == []
+    resources = by_id(collection.snapshot.data)
+    listed = [
+        k for k in resources if k.startswith(STORAGE.lower() + "/privateendpointconnections/")
+    ]
+    assert len(listed) == 2
+    assert PE_BLOB.lower() in resources and PE_FILE.lower() in resources
+    found = findings(collection.snapshot, "STG003")
+    assert [(f["status"], f["resource"]) for f in found if f["status"] == "fail"] == [
+        ("fail", PE_FILE)
+    ]
