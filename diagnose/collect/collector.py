@@ -7,7 +7,11 @@ Every read is a step run by the Scheduler as soon as its input is known:
             dependencies and identities, and per subscription: role assignments, deny
             assignments, PIM eligibility and the management-group ancestry
     wave 2  project connections, connection targets, the principals and role definitions of
-            the assignments that matter so far, ...
+            the assignments that matter so far, the outbound rules of the hub's managed
+            network, ...
+    wave 3  the private endpoint connections of the managed network's targets and of the
+            hub's storage (where their GET does not embed them), the storage's private
+            endpoints, the Log Analytics workspace of an Application Insights component, ...
 
 and so on until nothing new turns up. This module holds the walk from the hub (its projects,
 connections, dependencies and identities); the layers below it hold the other families of
@@ -71,6 +75,9 @@ TARGET_HOSTS = (
     (re.compile(r"^([a-z0-9][a-z0-9-]{2,43})\.documents\.azure\.com$"), types.COSMOS_ACCOUNT),
 )
 ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+OUTBOUND_RULES_READ = "Microsoft.MachineLearningServices/workspaces/outboundRules/read"
+MANAGED_NETWORK = frozenset({"allowinternetoutbound", "allowonlyapprovedoutbound"})
+"""The isolation modes in which a hub has a managed virtual network (and outbound rules)."""
 
 
 class Collector(AuthorizationReads):
@@ -84,6 +91,13 @@ class Collector(AuthorizationReads):
     ) -> None:
         super().__init__(arm, directory, scheduler)
         self.project = project.lower() if project else None
+        self._link_targets: set[str] = set()
+        """Keys of the targets of the managed network's private endpoint rules: their private
+        endpoint connections are read."""
+        self._endpoint_owners: set[str] = set()
+        """Keys of the resources (the hub's storage) whose private endpoints are read too,
+        when they refuse public traffic."""
+        self._links_listed: set[str] = set()
         directory.attach(self._lock, self._submit, self.list_assigned_to_everywhere)
 
     # -- plumbing ------------------------------------------------------------------------
@@ -111,6 +125,11 @@ class Collector(AuthorizationReads):
             return [(args[0], CONNECTIONS_READ)]
         if name == "resolve_targets":
             return [(connection, RESOURCE_GRAPH_READ) for connection in args[0]]
+        if name == "list_outbound_rules":
+            return [(args[0], OUTBOUND_RULES_READ)]
+        if name == "list_endpoint_connections":
+            parsed = followable(args[0])
+            return [(parsed.id, _connections_read(parsed.type))] if parsed else []
         return super()._abandoned(name, args)
 
     # -- the hub -------------------------------------------------------------------------
@@ -132,6 +151,11 @@ class Collector(AuthorizationReads):
         self.state.resources[key] = resource
         self._relevant(wave, resource["id"])
         self._follow_identities(wave, resource)
+        if key in self._link_targets or key in self._endpoint_owners:
+            self._follow_private_links(wave, resource)
+        if str(resource.get("type") or "").lower() == types.APP_INSIGHTS:
+            # Its traces live in this Log Analytics workspace (INS002 reads its access mode).
+            self._want(wave, _get(resource.get("properties"), "WorkspaceResourceId"))
         hub = self.state.hub
         if hub is not None and key == scope_key(hub["id"]):
             self._follow_dependencies(wave, resource)
@@ -143,6 +167,126 @@ class Collector(AuthorizationReads):
         encryption = json_object(properties.get("encryption"))
         self._want(wave, json_object(encryption.get("keyVaultProperties")).get("keyVaultArmId"))
         self._want(wave, json_object(encryption.get("identity")).get("userAssignedIdentity"))
+        # The storage's private endpoint connections, and the private endpoints they name.
+        self._want_private_links(wave, properties.get("storageAccount"), endpoints=True)
+        network = json_object(_get(properties, "managedNetwork"))
+        if str(_get(network, "isolationMode") or "").lower() in MANAGED_NETWORK:
+            self._follow_rules(wave, _get(network, "outboundRules"))
+            # The hub's GET may leave out the rules the managed network made itself (category
+            # Required, Dependency): the rules listing has every one.
+            self._submit(wave + 1, self.list_outbound_rules, hub["id"])
+
+    # -- the managed network and private links -------------------------------------------
+    def _follow_rules(self, wave: int, rules: Any) -> None:
+        """Read the targets of PrivateEndpoint outbound rules (an object keyed by rule name,
+        as ARM returns them, or a list) with their private endpoint connections (lock held)."""
+        values = list(rules.values()) if isinstance(rules, dict) else rules
+        for rule in values if isinstance(values, list) else []:
+            rule = json_object(rule)
+            if str(_get(rule, "type") or "").lower() != "privateendpoint":
+                continue
+            destination = json_object(_get(rule, "destination"))
+            self._want_private_links(wave, _get(destination, "serviceResourceId"), endpoints=False)
+
+    def list_outbound_rules(self, wave: int, hub_id: str) -> None:
+        """List the outbound rules of the hub's managed network. A rule the hub's GET left out
+        joins its managedNetwork.outboundRules, keyed by name as the GET keys them, where the
+        checks read the rules."""
+        try:
+            rules = self.arm.get_pages(
+                hub_id + "/outboundRules", {"api-version": apiversions.WORKSPACES}
+            )
+        except ApiError as exc:
+            self._error(exc, hub_id, OUTBOUND_RULES_READ)
+            return
+        self._odd_items(
+            sum(1 for r in rules if not fits(RESOURCE, r)), hub_id, OUTBOUND_RULES_READ, "rule(s)"
+        )
+        with self._lock:
+            hub = self.state.hub
+            if hub is None:
+                return
+            network = json_object(_get(hub.get("properties"), "managedNetwork"))
+            known = _get(network, "outboundRules")
+            names = {str(n).lower() for n in known} if isinstance(known, dict) else set()
+            added: dict[str, Any] = {}
+            for rule in rules:
+                if not fits(RESOURCE, rule):
+                    continue
+                name = str(rule["name"]).rsplit("/", 1)[-1]
+                if name.lower() in names:
+                    continue
+                names.add(name.lower())
+                added[name] = scrub_json(json_object(rule.get("properties")), drop=True)
+            if added and network and (known is None or isinstance(known, dict)):
+                network[_key(network, "outboundRules")] = {**(known or {}), **added}
+            self._follow_rules(wave, added)
+
+    def _want_private_links(self, wave: int, resource_id: Any, *, endpoints: bool) -> None:
+        """Read a resource with its private endpoint connections (and, with `endpoints`, the
+        private endpoints they name), lock held."""
+        parsed = followable(resource_id)
+        if parsed is None or parsed.is_extension:
+            return
+        key = scope_key(parsed.id)
+        marked = self._endpoint_owners if endpoints else self._link_targets
+        if key in marked:
+            return
+        marked.add(key)
+        stored = self.state.resources.get(key)
+        if stored is None:
+            self._want(wave, parsed.id)
+        else:
+            self._follow_private_links(wave, stored)
+
+    def _follow_private_links(self, wave: int, resource: dict[str, Any]) -> None:
+        """The private endpoint connections a resource's GET embeds, or else a listing of
+        them (for the hub's storage only when it refuses public traffic: only then do the
+        checks ask about them); and the private endpoints they name where those are wanted
+        (lock held)."""
+        key = scope_key(resource["id"])
+        embedded = _get(resource.get("properties"), "privateEndpointConnections")
+        if isinstance(embedded, list):
+            self._want_endpoints(wave, key, embedded)
+        elif key not in self._links_listed and (
+            key in self._link_targets or _refuses_public_traffic(resource)
+        ):
+            self._links_listed.add(key)
+            self._submit(wave + 1, self.list_endpoint_connections, resource["id"])
+
+    def _want_endpoints(self, wave: int, key: str, connections: list[Any]) -> None:
+        if key not in self._endpoint_owners:
+            return
+        for connection in connections:
+            properties = json_object(json_object(connection).get("properties"))
+            self._want(wave, json_object(_get(properties, "privateEndpoint")).get("id"))
+
+    def list_endpoint_connections(self, wave: int, resource_id: str) -> None:
+        """List `<resource>/privateEndpointConnections` (for a GET that does not embed them)."""
+        parsed = followable(resource_id)
+        assert parsed is not None
+        operation = _connections_read(parsed.type)
+        version = apiversions.for_type(parsed.type)
+        if version is None:
+            return
+        try:
+            connections = self.arm.get_pages(
+                parsed.id + "/privateEndpointConnections", {"api-version": version}
+            )
+        except ApiError as exc:
+            self._error(exc, parsed.id, operation)
+            return
+        self._odd_items(
+            sum(1 for c in connections if not fits(RESOURCE, c)),
+            parsed.id,
+            operation,
+            "private endpoint connection(s)",
+        )
+        kept = [scrub_json(c, drop=True) for c in connections if fits(RESOURCE, c)]
+        with self._lock:
+            for connection in kept:
+                self.state.resources[scope_key(connection["id"])] = connection
+            self._want_endpoints(wave, scope_key(parsed.id), kept)
 
     def _follow_identities(self, wave: int, resource: dict[str, Any]) -> None:
         resource_type = str(resource.get("type") or "").lower()
@@ -341,6 +485,32 @@ class Collector(AuthorizationReads):
                     )
                 for row in matches:
                     self._want(wave, row.get("id"))
+
+
+def _get(value: Any, name: str) -> Any:
+    """A property of a JSON object whatever the case of its name (API versions differ)."""
+    found = json_object(value)
+    return found.get(_key(found, name))
+
+
+def _key(value: dict[str, Any], name: str) -> str:
+    """The name under which a JSON object holds `name` (any case), or `name` itself."""
+    if name in value:
+        return name
+    return next((k for k in value if str(k).lower() == name.lower()), name)
+
+
+def _refuses_public_traffic(resource: dict[str, Any]) -> bool:
+    properties = resource.get("properties")
+    if str(_get(properties, "publicNetworkAccess") or "").lower() == "disabled":
+        return True
+    acls = _get(properties, "networkAcls")
+    return str(_get(acls, "defaultAction") or "").lower() == "deny"
+
+
+def _connections_read(resource_type: str) -> str:
+    canonical = types.canonical(resource_type) or resource_type
+    return f"{canonical}/privateEndpointConnections/read"
 
 
 def _named_identity(connection: dict[str, Any]) -> str | None:
