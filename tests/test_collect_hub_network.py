@@ -56,7 +56,8 @@ def collected(fixtures: FixtureSet) -> tuple[Any, Any]:
 
 
 def sent(replay: Any) -> list[tuple[str, str]]:
-    return [(c.request.method, urlsplit(c.request.url).path.lower()) for c in replay.calls]
+    """Every request, the sub-requests of Graph batches included (as they would be sent alone)."""
+    return [(c.request.method, urlsplit(c.request.url).path.lower()) for c in replay.all_calls]
 
 
 def by_id(data: dict[str, Any]) -> dict[str, dict[str, Any]]:

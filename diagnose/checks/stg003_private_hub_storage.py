@@ -133,8 +133,8 @@ def private_hub_storage(ctx: CheckContext):
 
 
 def _endpoint(ctx: CheckContext, endpoint_id: str) -> Resource:
-    """The private endpoint as the snapshot holds it, or as its id alone says (the collector
-    does not read private endpoints: their role assignments are evaluated all the same)."""
+    """The private endpoint as the snapshot holds it, or as its id alone says (a snapshot from an
+    older collector, or a read that failed): its role assignments are evaluated all the same."""
     found = ctx.resource(endpoint_id)
     if found is not None:
         return found
