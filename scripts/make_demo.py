@@ -23,7 +23,12 @@ handful of the misconfigurations the tool exists to find, next to traps that mus
 - an assignment to a deleted contractor (IDN002);
 - the hub's identity lost its role on the resource group (Azure AI Administrator, or
   Contributor for hubs created before 2024-11-19), so it cannot create the resources it manages
-  (IDN003).
+  (IDN003);
+- the hub's managed network reaches Search through a private endpoint whose connection is still
+  Pending, and the hub's identity may not approve it (NET002);
+- the support chat project sends traces to Application Insights, and its builders cannot read
+  them: no Log Analytics Reader on the component or its Log Analytics workspace (INS002, a
+  warning: tracing is optional).
 Traps that pass: access through nested groups, through an inherited resource-group
 assignment, through a role renamed since (Azure AI User is now Foundry User), and through a
 custom role with a wildcard.
@@ -74,6 +79,11 @@ ST_DATA = f"{P}/Microsoft.Storage/storageAccounts/stcontosodata"
 KV = f"{P}/Microsoft.KeyVault/vaults/kv-contoso-ai"
 ACR = f"{P}/Microsoft.ContainerRegistry/registries/crcontosoai"
 APPI = f"{P}/Microsoft.Insights/components/appi-contoso"
+# The central Log Analytics workspace, in the platform team's monitoring resource group.
+LAW = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-contoso-monitor/providers/"
+    "Microsoft.OperationalInsights/workspaces/log-contoso"
+)
 COLLECTED_AT = "2026-11-20T09:30:00Z"
 
 # The agents team's Foundry resource, in its own resource group beside the hub's.
@@ -187,6 +197,22 @@ def resources() -> list[dict]:
             "associatedWorkspaces": [PROJ_CHAT, PROJ_DOCS],
             "workspaceHubConfig": {"defaultWorkspaceResourceGroup": RG},
             "publicNetworkAccess": "Enabled",
+            # Its managed network reaches Search through a private endpoint it created.
+            "managedNetwork": {
+                "isolationMode": "AllowInternetOutbound",
+                "outboundRules": {
+                    "search-pe": {
+                        "type": "PrivateEndpoint",
+                        "category": "UserDefined",
+                        "status": "Inactive",
+                        "destination": {
+                            "serviceResourceId": SEARCH,
+                            "subresourceTarget": "searchService",
+                        },
+                    }
+                },
+                "status": {"status": "Active", "sparkReady": False},
+            },
             "provisioningState": "Succeeded",
         },
         HUB_MI,
@@ -277,8 +303,38 @@ def resources() -> list[dict]:
         ACR, "Microsoft.ContainerRegistry/registries", properties={"adminUserEnabled": False}
     )
     appi = arm.resource(
-        APPI, "Microsoft.Insights/components", kind="web", properties={"Application_Type": "web"}
+        APPI,
+        "Microsoft.Insights/components",
+        kind="web",
+        properties={"Application_Type": "web", "WorkspaceResourceId": LAW},
     )
+    law = arm.resource(
+        LAW,
+        "Microsoft.OperationalInsights/workspaces",
+        properties={
+            "sku": {"name": "PerGB2018"},
+            "retentionInDays": 30,
+            "features": {"enableLogAccessUsingOnlyResourcePermissions": True},
+        },
+    )
+    # The managed network's private endpoint on Search waits for an approval no one gave.
+    search_endpoint = {
+        "id": f"{SEARCH}/privateEndpointConnections/hub-contoso-search-pe",
+        "name": "hub-contoso-search-pe",
+        "type": "Microsoft.Search/searchServices/privateEndpointConnections",
+        "properties": {
+            "privateEndpoint": {
+                "id": f"/subscriptions/{SUB}/resourceGroups/azureml-rg-hub-contoso/providers/"
+                "Microsoft.Network/privateEndpoints/hub-contoso-search-pe"
+            },
+            "privateLinkServiceConnectionState": {
+                "status": "Pending",
+                "description": "Managed network endpoint of hub-contoso",
+                "actionsRequired": "None",
+            },
+            "provisioningState": "Succeeded",
+        },
+    }
     connections = [
         connection(
             HUB,
@@ -315,6 +371,15 @@ def resources() -> list[dict]:
             "AAD",
             "https://onelake.dfs.fabric.microsoft.com/sales/Files",
         ),
+        # Traces of the support chat go to the hub's Application Insights.
+        connection(
+            PROJ_CHAT,
+            "appi-traces",
+            "AppInsights",
+            "AAD",
+            APPI,
+            APPI,
+        ),
         connection(
             PROJ_DOCS,
             "aoai-embeddings",
@@ -336,6 +401,8 @@ def resources() -> list[dict]:
         kv,
         acr,
         appi,
+        law,
+        search_endpoint,
         *connections,
         *foundry_resources(),
     ]
@@ -632,6 +699,8 @@ def foundry_assignments() -> list[dict]:
         # The agents team's platform owner: Owner of their resource group; the Azure Machine
         # Learning app reads it, as it reads the hub's.
         assign(RG_AGENTS, KIM, arm.OWNER),
+        # ... and of the monitoring resource group, with the central Log Analytics workspace.
+        assign(LAW.split("/providers/")[0], KIM, arm.OWNER),
         assign(RG_AGENTS, ML_APP, arm.READER, "ServicePrincipal"),
         # Agent builders hold Foundry User on the account: agents and model inference.
         assign(FOUNDRY, GRP_AGENT_BUILDERS, FOUNDRY_USER, "Group"),
@@ -702,6 +771,8 @@ def principals() -> list[dict]:
         p(GRP_AGENT_BUILDERS, "Group", "grp-agent-builders", []),
         p(FOUNDRY_MI, "ServicePrincipal", "aif-contoso", []),
         p(AGENTS_MI, "ServicePrincipal", "aif-contoso/proj-agents", []),
+        p(arm.guid("demo:sp:proj-chat"), "ServicePrincipal", "proj-chat", []),
+        p(arm.guid("demo:sp:proj-docs"), "ServicePrincipal", "proj-docs", []),
         p(SEARCH_AGENTS_MI, "ServicePrincipal", "srch-agents-contoso", []),
     ]
 
