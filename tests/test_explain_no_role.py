@@ -190,3 +190,16 @@ def test_a_whole_log_on_standard_input_is_bad_input(capsys: Any, monkeypatch: An
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * (1024 * 1024 + 1))))
     assert main(["explain", "-"]) == 2
     assert "longer than 1024 KiB" in capsys.readouterr().err
+
+
+def test_a_search_403_from_an_api_key_only_service_gets_no_role(capsys: Any) -> None:
+    text = "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
+    code, out = run(capsys, "explain", text, "--demo")
+    assert code == 0 and "az role assignment create" not in out
+    assert "accepts API keys only" in " ".join(out.split())
+    _, raw = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(raw)
+    assert answer["noRoleFixes"] is True
+    assert "CFG001" in {f["checkId"] for f in answer["related"]}
+    kinds = {r["kind"] for f in answer["related"] for r in f["remediations"]}
+    assert "configuration" in kinds and not kinds & {"roleAssignment", "activateEligible"}

@@ -4,6 +4,7 @@ cause."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from diagnose.engine.runner import Engine
 from diagnose.explain.patterns import ErrorPattern, recognise
 from diagnose.explain.text_only import TextOnlyFix, storage_target, text_only_fix
 from diagnose.model.model import Model
-from diagnose.model.resources import STORAGE_ACCOUNT, Resource
+from diagnose.model.resources import SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
@@ -53,6 +54,9 @@ class Explanation:
     """The named access evaluated as a requirement, with its proven fix (when it fails)."""
     related: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    no_role: bool = False
+    """No role assignment fixes what the message reports (its kind, or what the snapshot shows,
+    e.g. a Search service in API-key-only mode): none is offered."""
     text_only: TextOnlyFix | None = None
     """Without a snapshot: the role that grants what the message names, with placeholders for
     what the text does not say."""
@@ -71,6 +75,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     storage = storage_target(text)
     if storage is not None and not pattern.no_role:
         extracted.setdefault("storage account", storage.account)
+    explanation.no_role = pattern.no_role
     if pattern.no_role:
         explanation.notes.append(NO_ROLE_NOTE)
     if snapshot is None:
@@ -80,7 +85,15 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         return explanation
     model = Model(snapshot)
     engine = Engine(model, fixes=FixPlan)
-    if not pattern.no_role:
+    key_only = _api_key_only_search(text, model)
+    no_role = explanation.no_role = pattern.no_role or key_only is not None
+    if key_only is not None:
+        explanation.notes.append(
+            f"Search service '{key_only.name}' accepts API keys only: every Entra ID token gets "
+            "403 whatever roles the caller holds, so no role assignment helps until it accepts "
+            "role-based access (authOptions aadOrApiKey; see CFG001)."
+        )
+    if not no_role:
         _evaluate_named_access(explanation, model, engine)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
@@ -106,10 +119,29 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
             and target.name.lower() == storage.account
         ]
         findings = on_account or findings
-    if pattern.no_role:  # what the related checks say, without any role to assign
+    if no_role:  # what the related checks say, without any role to assign
         findings = [_without_role_fixes(f) for f in findings]
     explanation.related = findings
     return explanation
+
+
+SEARCH_HOST = re.compile(r"\b([a-z0-9][a-z0-9-]{0,59})\.search\.windows\.net\b", re.IGNORECASE)
+
+
+def _api_key_only_search(text: str, model: Model) -> Resource | None:
+    """The Search service the message names by its host, when the snapshot shows it accepts
+    API keys only (then a 401/403 from it is no missing role)."""
+    found = SEARCH_HOST.search(text)
+    if found is None:
+        return None
+    name = found.group(1).lower()
+    for search in model.of_type(SEARCH_SERVICE):
+        if search.name.lower() != name:
+            continue
+        options = {str(k).lower() for k in (search.prop("authOptions") or {})}
+        if search.prop("disableLocalAuth") is not True and options == {"apikeyonly"}:
+            return search
+    return None
 
 
 NO_ROLE_NOTE = (
@@ -195,6 +227,6 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
         "finding": to_jsonable(explanation.finding),
         "related": [to_jsonable(f) for f in explanation.related],
         "notes": explanation.notes,
-        "noRoleFixes": bool(pattern and pattern.no_role),
+        "noRoleFixes": explanation.no_role,
         "textOnly": to_jsonable(explanation.text_only),
     }
