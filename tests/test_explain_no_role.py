@@ -203,3 +203,22 @@ def test_a_search_403_from_an_api_key_only_service_gets_no_role(capsys: Any) -> 
     assert "CFG001" in {f["checkId"] for f in answer["related"]}
     kinds = {r["kind"] for f in answer["related"] for r in f["remediations"]}
     assert "configuration" in kinds and not kinds & {"roleAssignment", "activateEligible"}
+
+
+def test_a_principal_named_by_e_mail_is_found_in_the_snapshot(capsys: Any, tmp_path: Any) -> None:
+    """Foundry tools print a user's mail where it differs from the UPN."""
+    from diagnose.snapshot import parse_snapshot
+
+    data = load_demo().data
+    object_id, _ = demo_upn("Ana Lopez")
+    entry = next(p for p in data["principals"] if p["id"] == object_id)
+    entry["mail"] = "ana@contoso.example"
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(json.dumps(parse_snapshot(data, "<demo>").data), encoding="utf-8")
+    text = (
+        "The principal `ana@contoso.example` lacks the required data action "
+        "`Microsoft.CognitiveServices/accounts/AIServices/agents/write` to perform "
+        "`POST /api/projects/p/assistants` operation."
+    )
+    _, raw = run(capsys, "explain", text, "--snapshot", str(snapshot), "--json")
+    assert json.loads(raw)["principal"]["id"] == object_id
