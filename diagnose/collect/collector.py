@@ -199,9 +199,7 @@ class Collector(AuthorizationReads):
         except ApiError as exc:
             self._error(exc, hub_id, OUTBOUND_RULES_READ)
             return
-        self._odd_items(
-            sum(1 for r in rules if not fits(RESOURCE, r)), hub_id, OUTBOUND_RULES_READ, "rule(s)"
-        )
+        rules = self._resources_in(rules, hub_id, OUTBOUND_RULES_READ, "rule(s)")
         with self._lock:
             hub = self.state.hub
             if hub is None:
@@ -211,8 +209,6 @@ class Collector(AuthorizationReads):
             names = {str(n).lower() for n in known} if isinstance(known, dict) else set()
             added: dict[str, Any] = {}
             for rule in rules:
-                if not fits(RESOURCE, rule):
-                    continue
                 name = str(rule["name"]).rsplit("/", 1)[-1]
                 if name.lower() in names:
                     continue
@@ -276,13 +272,12 @@ class Collector(AuthorizationReads):
         except ApiError as exc:
             self._error(exc, parsed.id, operation)
             return
-        self._odd_items(
-            sum(1 for c in connections if not fits(RESOURCE, c)),
-            parsed.id,
-            operation,
-            "private endpoint connection(s)",
-        )
-        kept = [scrub_json(c, drop=True) for c in connections if fits(RESOURCE, c)]
+        kept = [
+            scrub_json(c, drop=True)
+            for c in self._resources_in(
+                connections, parsed.id, operation, "private endpoint connection(s)"
+            )
+        ]
         with self._lock:
             for connection in kept:
                 self.state.resources[scope_key(connection["id"])] = connection
@@ -426,16 +421,9 @@ class Collector(AuthorizationReads):
         """Keep the connections of a hub, a project or a Foundry resource (credentials
         dropped) and follow their targets and the identities they call as."""
         unresolved: dict[str, tuple[str, str]] = {}
-        self._odd_items(
-            sum(1 for c in connections if not fits(RESOURCE, c)),
-            parent_id,
-            operation,
-            "connection(s)",
-        )
+        connections = self._resources_in(connections, parent_id, operation, "connection(s)")
         with self._lock:
             for connection in connections:
-                if not fits(RESOURCE, connection):
-                    continue
                 connection = scrub_json(connection, drop=True)
                 self.state.resources[scope_key(connection["id"])] = connection
                 # A ManagedIdentity connection calls as the user-assigned identity it names:

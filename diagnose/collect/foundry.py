@@ -133,16 +133,9 @@ class FoundryCollector(Collector):
                     wave + 1, self.read_foundry_project, f"{account_id}/projects/{self.project}"
                 )
             return
-        self._odd_items(
-            sum(1 for p in projects if not fits(RESOURCE, p)),
-            account_id,
-            PROJECTS_READ,
-            "project(s)",
-        )
+        projects = self._resources_in(projects, account_id, PROJECTS_READ, "project(s)")
         with self._lock:
             for project in projects:
-                if not fits(RESOURCE, project):
-                    continue
                 name = _last(project["id"])
                 self.state.project_names.add(name)
                 if self.project is None or name.lower() == self.project:
@@ -243,11 +236,10 @@ class FoundryCollector(Collector):
         except ApiError as exc:
             self._error(exc, parent_id, operation)
             return
-        self._odd_items(sum(1 for i in items if not fits(RESOURCE, i)), parent_id, operation, what)
+        items = self._resources_in(items, parent_id, operation, what)
         with self._lock:
             for item in items:
-                if fits(RESOURCE, item):
-                    self.state.resources[scope_key(item["id"])] = scrub_json(item, drop=True)
+                self.state.resources[scope_key(item["id"])] = scrub_json(item, drop=True)
 
     # -- resources read through their SDK ------------------------------------------------
     def _follow(self, wave: int, parsed: Followable) -> None:
@@ -276,16 +268,11 @@ class FoundryCollector(Collector):
         except ApiError as exc:
             self._error(exc, cosmos_id, SQL_ROLE_ASSIGNMENTS_READ)
             return
-        self._odd_items(
-            sum(1 for i in items if not fits(RESOURCE, i)),
-            cosmos_id,
-            SQL_ROLE_ASSIGNMENTS_READ,
-            "SQL role assignment(s)",
+        items = self._resources_in(
+            items, cosmos_id, SQL_ROLE_ASSIGNMENTS_READ, "SQL role assignment(s)"
         )
         with self._lock:
             for item in items:
-                if not fits(RESOURCE, item):
-                    continue
                 self.state.resources[scope_key(item["id"])] = scrub_json(item, drop=True)
                 principal = json_object(item.get("properties")).get("principalId")
                 self.directory.want(wave, principal, None)

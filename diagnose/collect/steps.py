@@ -28,6 +28,7 @@ from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.listings import LISTINGS
 from diagnose.collect.relevance import Relevance
 from diagnose.collect.scheduler import LEAF, Scheduler
+from diagnose.collect.shapes import RESOURCE, fits
 
 
 @dataclass
@@ -95,6 +96,15 @@ class Steps:
     def _error(self, error: ApiError, scope: str, operation: str) -> None:
         with self._lock:
             self.state.errors.append(error.as_entry(scope, operation))
+
+    def _resources_in(
+        self, items: list[Any], scope: str, operation: str, what: str
+    ) -> list[dict[str, Any]]:
+        """The items of a list that are ARM resources; the others are dropped and said so
+        (_odd_items). Takes the lock itself: call it without holding it."""
+        kept = [item for item in items if fits(RESOURCE, item)]
+        self._odd_items(len(items) - len(kept), scope, operation, what)
+        return kept
 
     def _odd_items(self, count: int, scope: str, operation: str, what: str) -> None:
         """Items Azure returned in a shape the snapshot cannot hold: dropped, and said so."""
