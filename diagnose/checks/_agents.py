@@ -16,15 +16,8 @@ from diagnose.arm import types
 from diagnose.checks._common import target_or_unknown
 from diagnose.engine.api import Cause, Draft, PrincipalRef, Status
 from diagnose.engine.context import CheckContext, Connection, describe
+from diagnose.model.agents import CAPABILITY_HOST_STORES, connection_names
 from diagnose.model.resources import Resource
-
-STORES = (
-    ("threadStorageConnections", "thread storage", types.COSMOS_ACCOUNT),
-    ("storageConnections", "file storage", types.STORAGE_ACCOUNT),
-    ("vectorStoreConnections", "vector store", types.SEARCH_SERVICE),
-    ("aiServicesConnections", "AI services", types.COGNITIVE_ACCOUNT),
-)
-"""(capability host property, what the agent service keeps there, the target's type)."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +103,10 @@ def _setup(ctx: CheckContext, project: Resource) -> AgentSetup | Draft:
         return AgentSetup(project, None, (), ())
     stores: list[Store] = []
     unknown: list[Draft] = []
-    for kind, purpose, target_type in STORES:
-        names, named_by = _names(own, kind), own
+    for kind, purpose, target_type in CAPABILITY_HOST_STORES:
+        names, named_by = connection_names(own, kind), own
         if not names and shared is not None:
-            names, named_by = _names(shared, kind), shared
+            names, named_by = connection_names(shared, kind), shared
         for name in names:
             connection = _connection(ctx, project, account, name)
             assert named_by is not None
@@ -138,17 +131,6 @@ def _setup(ctx: CheckContext, project: Resource) -> AgentSetup | Draft:
             elif target is not None:
                 stores.append(Store(kind, purpose, connection, target, named_by))
     return AgentSetup(project, host, tuple(stores), tuple(unknown))
-
-
-def _names(host: Resource | None, kind: str) -> list[str]:
-    if host is None:
-        return []
-    value = host.prop(kind)
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return []
-    return [str(v).strip() for v in value if isinstance(v, str) and v.strip()]
 
 
 def _connection(

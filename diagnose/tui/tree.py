@@ -17,6 +17,7 @@ from rich.text import Text
 from diagnose.arm import types
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import Finding
+from diagnose.model.agents import CAPABILITY_HOST_STORES, connection_names
 from diagnose.safe import safe_text
 from diagnose.tui.names import short_resource
 
@@ -84,15 +85,6 @@ KIND_WORDS = {
     "microsoft.machinelearningservices/workspaces": "workspace",
     "microsoft.documentdb/databaseaccounts": "Cosmos DB",
 }
-
-CAPABILITY_HOST_ROLES = (
-    ("threadStorageConnections", "thread storage"),
-    ("vectorStoreConnections", "vector store"),
-    ("storageConnections", "file storage"),
-    ("aiServicesConnections", "AI services"),
-)
-"""A capability host's connection lists, in the order the tree shows them, and what each is
-for."""
 
 
 def kind_word(resource: Resource) -> str:
@@ -333,9 +325,8 @@ def _capability_host(
     )
     item = node.add(_label("capability host", host.name, extra, style=""), host.key, expand=True)
     usable = {c.name.lower(): c for c in context.usable_connections(owner)}
-    for prop, purpose in CAPABILITY_HOST_ROLES:
-        names = host.prop(prop)
-        for name in names if isinstance(names, list) else []:
+    for prop, purpose, _ in CAPABILITY_HOST_STORES:
+        for name in connection_names(host, prop):
             connection = usable.get(str(name).lower())
             label = _label(purpose, name, "", style="")
             if connection is None:
