@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from diagnose.arm.ids import last_segment
 from diagnose.arm.scopes import scope_key
@@ -362,17 +361,9 @@ class CosmosIndex:
             for resource in resources.values()
             if resource.type == COSMOS_ACCOUNT
         }
-        self._hosts: dict[str, CosmosAccount] = {}
-        for account in self.accounts.values():
-            for host in _hosts_of(account.resource):
-                self._hosts.setdefault(host, account)
 
     def account(self, account_id: str | None) -> CosmosAccount | None:
         return self.accounts.get(scope_key(account_id)) if account_id else None
-
-    def by_host(self, host: str) -> CosmosAccount | None:
-        """The account whose endpoint is this host (`<name>.documents.azure.com`)."""
-        return self._hosts.get(host.strip().lower())
 
 
 def _account_key(key: str) -> str:
@@ -384,11 +375,3 @@ def _account_key(key: str) -> str:
         return key
     rest = key[at + len(marker) :].split("/", 1)[0]
     return key[: at + len(marker)] + rest
-
-
-def _hosts_of(resource: Resource) -> list[str]:
-    hosts = [f"{resource.name.lower()}.documents.azure.com"]
-    endpoint = resource.prop("documentEndpoint")
-    if isinstance(endpoint, str) and endpoint:
-        hosts.append((urlparse(endpoint).hostname or "").lower())
-    return [h for h in hosts if h]
