@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from diagnose.arm.ids import GUID
 from diagnose.arm.scopes import scope_problem
+from diagnose.checks._common import STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
+from diagnose.checks.pfl001_prompt_flow_storage import (
+    FILE_OPERATIONS as PROMPT_FLOW_FILE_OPERATIONS,
+)
 from diagnose.engine.api import Operation, Remediation, RemediationKind
 from diagnose.explain.patterns import ErrorPattern
 from diagnose.model.model import Model
@@ -26,16 +30,6 @@ STORAGE_URL = re.compile(
     r"core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)",
     re.IGNORECASE,
 )
-BLOB_READ = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
-# What prompt flow does on the hub's file share (the operations PFL001 asks for): a file URL
-# in a storage error is prompt flow's, and needs Storage File Data Privileged Contributor.
-FILE_OPERATIONS = (
-    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/read",
-    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files/write",
-    "Microsoft.Storage/storageAccounts/fileServices/readFileBackupSemantics/action",
-    "Microsoft.Storage/storageAccounts/fileServices/writeFileBackupSemantics/action",
-)
-STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = "69566ab7-960f-475b-8e7c-b3118f30c6bd"
 
 
 @dataclass(frozen=True)
@@ -82,11 +76,14 @@ def text_only_fix(
     data = bool(pattern.data_action)
     names: tuple[str, ...] = (operation,)
     roles = pattern.roles
-    if storage is not None and operation.startswith("Microsoft.Storage/"):
-        if storage.service == "file":
-            names, data, roles = FILE_OPERATIONS, True, (STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,)
-        elif operation == BLOB_READ:
-            names = (BLOB_READ,)
+    if (
+        storage is not None
+        and storage.service == "file"
+        and operation.startswith("Microsoft.Storage/")
+    ):
+        # a file share URL is prompt flow's: what PFL001 asks on the hub's storage
+        names = tuple(op.name for op in PROMPT_FLOW_FILE_OPERATIONS)
+        data, roles = True, (STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,)
     placeholders: list[str] = []
     principal = extracted.get("principal") or ""
     if not GUID.fullmatch(principal):
