@@ -6,7 +6,7 @@ from diagnose.checks._common import (
 from diagnose.checks._error_texts import AGENT_VECTOR_STORE_FORBIDDEN, SEARCH_UNAUTHORIZED
 from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
-from diagnose.model.resources import SEARCH_SERVICE
+from diagnose.model.resources import SEARCH_SERVICE, Resource
 
 RBAC_MODE = {"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}
 
@@ -43,10 +43,10 @@ def search_api_key_only(ctx: CheckContext):
     for search, why in reached_with_entra_id(
         ctx, SEARCH_SERVICE, "ai", "search", "queries", SEARCH_CATEGORIES
     ):
-        options = {k.lower() for k in (search.prop("authOptions") or {})}
-        if search.prop("disableLocalAuth") is True or "aadorapikey" in options:
+        mode = api_keys_only(search)
+        if mode is False:
             continue
-        if "apikeyonly" in options:
+        if mode is True:
             yield Draft(
                 status=Status.FAIL,
                 resource=search.id,
@@ -73,3 +73,15 @@ def search_api_key_only(ctx: CheckContext):
                 f"{describe(search)}, which {why}; a new service accepts API keys "
                 "only, and then every Entra ID token gets 403.",
             )
+
+
+def api_keys_only(search: Resource) -> bool | None:
+    """Whether a Search service accepts API keys only (True), Entra ID tokens too (False:
+    authOptions aadOrApiKey, or local authentication disabled), or the snapshot does not show
+    its mode (None)."""
+    options = {str(k).lower() for k in (search.prop("authOptions") or {})}
+    if search.prop("disableLocalAuth") is True or "aadorapikey" in options:
+        return False
+    if "apikeyonly" in options:
+        return True
+    return None

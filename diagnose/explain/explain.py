@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from diagnose.arm.scopes import scope_key, scope_problem
+from diagnose.checks.cfg001_search_api_key_only import api_keys_only
 from diagnose.engine.api import (
     CheckInfo,
     Finding,
@@ -138,8 +139,7 @@ def _api_key_only_search(text: str, model: Model) -> Resource | None:
     for search in model.of_type(SEARCH_SERVICE):
         if search.name.lower() != name:
             continue
-        options = {str(k).lower() for k in (search.prop("authOptions") or {})}
-        if search.prop("disableLocalAuth") is not True and options == {"apikeyonly"}:
+        if api_keys_only(search):
             return search
     return None
 
