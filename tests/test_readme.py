@@ -156,3 +156,27 @@ def test_the_explain_stdin_example_of_the_readme_runs(capsys, monkeypatch):
     assert main(["explain", "-"]) == 0
     out = capsys.readouterr().out
     assert "Recognised: PermissionDenied" in out and "least role:" in out
+
+
+def test_the_explain_example_of_the_readme_is_recognised_on_the_demo(capsys):
+    """The README's first `explain` example is a real message of the demo hub: recognised, the
+    access it names evaluated (DENIED), a verified fix for the caller, HUB001 related."""
+    [line] = [ln for ln in README.splitlines() if ln.startswith('diagnose explain "Authorization')]
+    argv = _command(line)
+    assert argv[-1] == "--demo"
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Recognised: AuthorizationFailed" in out
+    assert "DENIED: Eve Martin" in out
+    assert "Assign Reader to user Eve Martin on hub 'hub-contoso'" in out
+    assert "FAIL HUB001" in out
+
+
+def test_an_elided_object_id_still_finds_the_caller_by_the_client_name(capsys):
+    """Tickets often carry messages with the object id cut out: the client's UPN is enough."""
+    [line] = [ln for ln in README.splitlines() if ln.startswith('diagnose explain "Authorization')]
+    argv = _command(line)
+    argv[1] = re.sub(r"object id '[^']+'", "object id '...'", argv[1])
+    assert "'...'" in argv[1]
+    assert main(argv) == 0
+    assert "DENIED: Eve Martin" in capsys.readouterr().out
