@@ -180,3 +180,19 @@ def test_an_elided_object_id_still_finds_the_caller_by_the_client_name(capsys):
     assert "'...'" in argv[1]
     assert main(argv) == 0
     assert "DENIED: Eve Martin" in capsys.readouterr().out
+
+
+def _bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_two_lines_do_the_whole_set_up_and_ci_runs_exactly_the_second():
+    """Quick start: one line installs and runs the demo, one installs the test extras and runs
+    the tests; `.ci/run` runs that second line verbatim (so the README cannot drift from CI)."""
+    first, second = (block.strip() for block in _bash_blocks()[:2])
+    assert "\n" not in first and "\n" not in second
+    assert first.startswith("python3 -m venv .venv && ") and first.endswith("diagnose --demo")
+    assert 'pip install -e . ' in first
+    assert 'pip install -e ".[test]"' in second and second.endswith("python -m pytest -q -n 2")
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    assert second in ci.splitlines()
