@@ -10,17 +10,14 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
 
-pytest.importorskip("mcp")
-
-from mcp import Client  # noqa: E402
-
-from diagnose.app import DemoSource, diagnose, export_plan  # noqa: E402
-from diagnose.app.serving import ServerOptions  # noqa: E402
-from diagnose.cli import main  # noqa: E402
-from diagnose.demo import load_demo  # noqa: E402
-from diagnose.mcpserver import build_server  # noqa: E402
-from diagnose.snapshot import dump_snapshot  # noqa: E402
+from diagnose.app import DemoSource, diagnose, export_plan
+from diagnose.app.serving import ServerOptions
+from diagnose.cli import main
+from diagnose.demo import load_demo
+from diagnose.mcpserver import build_server
+from diagnose.snapshot import dump_snapshot
 
 TOOLS = {"diagnose", "access", "explain", "explain_check", "fix_plan", "list_checks"}
 SEARCH = (
@@ -247,10 +244,18 @@ def test_the_command_hands_the_server_its_options():
 
 def test_the_readme_registration_snippet_starts_this_server():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("```json\n{\n  \"mcpServers\"")
+    start = readme.index('```json\n{\n  "mcpServers"')
     snippet = json.loads(readme[start + len("```json\n") : readme.index("```", start + 3)])
     entry = snippet["mcpServers"]["ai-hub-diagnose"]
     assert entry["command"] == "diagnose" and entry["args"][0] == "mcp"
     started = []
     assert main(entry["args"], mcp_server=lambda o: started.append(o) or 0) == 0
     assert started
+
+
+def test_the_readme_vs_code_snippet_starts_this_server():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index('```json\n{\n  "servers"')
+    snippet = json.loads(readme[start + len("```json\n") : readme.index("```", start + 3)])
+    entry = snippet["servers"]["ai-hub-diagnose"]
+    assert (entry["type"], entry["command"], entry["args"]) == ("stdio", "diagnose", ["mcp"])

@@ -62,7 +62,7 @@ def _counts(section: Section) -> dict[str, int]:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    body: dict[str, Any] = {"key": change.key, "label": change.label}
+    body: dict[str, Any] = {"id": change.key, "label": change.label}
     if change.kind == CHANGED:
         body["fields"] = [
             {"path": f.path, "before": f.before, "after": f.after} for f in change.fields

@@ -8,14 +8,10 @@ import json
 import sys
 
 import anyio
-import pytest
+from mcp import Client, StdioServerParameters
 
-pytest.importorskip("mcp")
-
-from mcp import Client, StdioServerParameters  # noqa: E402
-
-from diagnose.testing.harness import HUB_BASIC  # noqa: E402
-from tests.e2e.test_collect_cli import SOURCE, TOKENS, serving  # noqa: E402
+from diagnose.testing.harness import HUB_BASIC
+from tests.e2e.test_collect_cli import SOURCE, TOKENS, serving
 
 
 def stdio(*args: str, **env: str) -> StdioServerParameters:
