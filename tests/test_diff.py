@@ -182,3 +182,13 @@ def test_the_diff_examples_of_the_readme_run(sides, capsys):
     argv = _command("diagnose diff before.json after.json -o markdown")
     assert main(argv) == 1
     assert Path("diff.md").read_text(encoding="utf-8").startswith("# diagnose diff:")
+
+
+def test_a_report_of_other_checks_or_a_focus_is_said_to_be_one(sides, capsys):
+    main(["--snapshot", "before.json", "--select", "CFG", "--json", "-o", "cfg.json"])
+    main(["--snapshot", "before.json", "--principal", "Chen Wei", "--json", "-o", "chen.json"])
+    capsys.readouterr()
+    _, found = run_json(capsys, "cfg.json", "after.json")
+    assert any(n.startswith("the two sides ran different checks (ACR001") for n in found["notes"])
+    _, found = run_json(capsys, "chen.json", "after.json")
+    assert any("focused on principals" in n for n in found["notes"])

@@ -106,6 +106,14 @@ def diff(before: Side, after: Side, options: DiagnoseOptions | None = None) -> D
                 f"{name} is a report: it holds findings, not the state, so role assignments, "
                 "identities and settings are not compared"
             )
+        if isinstance(side, ReportFile) and (
+            side.target.get("focus") or side.target.get("personas")
+        ):
+            notes.append(
+                f"{name} is a report of a run focused on principals (--principal) or with a "
+                "personas file (--personas), which change the findings: a snapshot side is run "
+                "without them"
+            )
     if old_checks is not None and new_checks is not None and old_checks != new_checks:
         only = sorted(old_checks ^ new_checks)
         notes.append(
