@@ -65,8 +65,12 @@ def test_a_removed_assignment_and_a_fixed_setting(sides, capsys):
     assert found["state"]["roleAssignments"]["added"] == []
     [setting] = found["state"]["settings"]["changed"]
     assert setting["id"] == SEARCH.lower()
-    paths = {f["path"]: (f["before"], f["after"]) for f in setting["fields"]}
-    assert paths["properties.authOptions.apiKeyOnly"] == ({}, None)
+    paths = {f["path"]: (f.get("before", "-"), f.get("after", "-")) for f in setting["fields"]}
+    assert paths["properties.authOptions.apiKeyOnly"] == ({}, "-")  # gone, not null
+    assert paths["properties.authOptions.aadOrApiKey.aadAuthFailureMode"] == (
+        "-",
+        "http401WithBearerChallenge",
+    )
     assert [f["checkId"] for f in found["findings"]["new"]] == ["STG001"]
     assert [f["checkId"] for f in found["findings"]["fixed"]] == ["CFG001"]
     assert found["summary"]["findings"] == {
@@ -141,6 +145,7 @@ def test_text_and_markdown(sides, capsys):
     assert "findings: 1 new, 1 fixed, 39 unchanged" in text
     assert "state: role assignments: 1 removed; settings: 1 changed" in text
     assert "  - removed: Storage Blob Data Contributor for service principal hub-contoso" in text
+    assert "properties.authOptions.apiKeyOnly: {} -> (absent)" in text
     assert re.search(r"\+ FAIL STG001 \[[0-9a-f]{16}\]", text)
     assert main(["diff", "before.json", "after.json", "-o", "markdown"]) == 1
     markdown = capsys.readouterr().out

@@ -25,12 +25,18 @@ from diagnose.snapshot import Snapshot
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+"""A field one side does not have (which null, a value, is not)."""
+
+
 @dataclass(frozen=True)
 class FieldChange:
     path: str
     """Where in the item, e.g. properties.networkAcls.defaultAction."""
     before: Any
+    """ABSENT when BEFORE does not have it."""
     after: Any
+    """ABSENT when AFTER does not have it."""
 
 
 @dataclass(frozen=True)
@@ -186,9 +192,11 @@ def _compare(before: Snapshot, after: Snapshot, collect: Collect) -> tuple[Chang
 def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[FieldChange, ...]:
     before, after = _flat(old), _flat(new)
     return tuple(
-        FieldChange(path, before.get(path), after.get(path))
+        FieldChange(path, before.get(path, ABSENT), after.get(path, ABSENT))
         for path in sorted(before.keys() | after.keys())
-        if _canonical(before.get(path)) != _canonical(after.get(path))
+        if path not in before
+        or path not in after
+        or _canonical(before[path]) != _canonical(after[path])
     )
 
 

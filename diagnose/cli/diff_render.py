@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from diagnose.app.diff import ADDED, CHANGED, REMOVED, Change, Diff, Section
+from diagnose.app.diff import ABSENT, ADDED, CHANGED, REMOVED, Change, Diff, Section
 from diagnose.app.reports import FindingSummary
 from diagnose.safe import markdown_code, markdown_text, safe_json, safe_text
 from diagnose.secrets import scrub_text
@@ -64,8 +64,12 @@ def _counts(section: Section) -> dict[str, int]:
 def _change_json(change: Change) -> dict[str, Any]:
     body: dict[str, Any] = {"id": change.key, "label": change.label}
     if change.kind == CHANGED:
+        # a side that does not have the field has no key: null is a value a field can hold
         body["fields"] = [
-            {"path": f.path, "before": f.before, "after": f.after} for f in change.fields
+            {"path": f.path}
+            | ({} if f.before is ABSENT else {"before": f.before})
+            | ({} if f.after is ABSENT else {"after": f.after})
+            for f in change.fields
         ]
     return body
 
@@ -100,6 +104,8 @@ def _md(value: object) -> str:
 
 
 def _value(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 3] + "..."
 
