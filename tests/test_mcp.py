@@ -158,6 +158,7 @@ def test_explain_recognises_an_error_with_and_without_a_source():
     checked = call("explain", {"error_text": error, "demo": True})
     assert checked.structured_content["decision"]["decision"] == "allowed"  # Ana is Owner
     assert text_of(checked).startswith("Recognised: AuthorizationFailed")
+    assert "ALLOWED: Ana Lopez (User, f0d9487d-24b5-54ee-bd12-10f6e9c7c9fb)" in text_of(checked)
     assert call("explain", {"error_text": "  "}).is_error
 
 

@@ -113,8 +113,10 @@ def explanation_answer(explanation: Explanation, warnings: tuple[str, ...]) -> A
             data,
         )
     lines = [f"Recognised: {pattern.name} ({pattern.where})", f"Cause: {pattern.cause}"]
-    if explanation.decision is not None:
-        lines.append(render_decision(explanation.decision).splitlines()[0])
+    decision = explanation.decision
+    if decision is not None:
+        named = {decision.principal: decision.principal_name}
+        lines.append(render_decision(decision, named.get).splitlines()[0])
     if explanation.finding is not None:
         lines += [f"Fix: {fix.summary}" for fix in explanation.finding.remediations[:2]]
     else:
