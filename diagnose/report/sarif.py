@@ -48,6 +48,11 @@ def render_sarif(report: Report) -> str:
                 }
             ],
             "partialFingerprints": {"findingId/v1": report.id_of(finding)},
+            **(
+                {"baselineState": "unchanged" if report.in_baseline(finding) else "new"}
+                if report.baseline is not None
+                else {}
+            ),
             "properties": {
                 "status": finding.status.value,
                 "severity": finding.severity.value,

@@ -141,6 +141,12 @@ def render_text(report: Report) -> str:
     ]
     for line in scope_lines(target):
         lines += _wrap(line, "")
+    if report.baseline is not None:
+        known = len(report.baseline)
+        lines.append(
+            f"baseline: {known} finding(s) already in it, marked (in baseline); "
+            f"{len(report.findings) - known} new"
+        )
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
         lines += _wrap(report.summary["unknownBecause"], "")
     lines.append("")
@@ -214,6 +220,7 @@ def _finding(report: Report, finding: Finding) -> list[str]:
     status = finding.status.value.upper()
     lines = [
         f"{status:<7} {finding.check_id}  {finding.severity.value:<8} {safe_text(finding.title)}"
+        + ("  (in baseline)" if report.in_baseline(finding) else "")
     ]
     lines += _wrap(f"resource: {finding.resource}", "        ")
     if finding.principal:
