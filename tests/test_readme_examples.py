@@ -111,6 +111,37 @@ def _write_example_files(folder: Path) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
+SEEDED_INPUTS = ("snapshot.json", "before.json", "after.json")
+"""Files the README's examples read as "yours" (a saved snapshot, two to compare): a block that
+reads one it does not write gets the demo hub's snapshot (`after.json`: with the hub identity's
+roles on its resource group removed, so that the diff has something to say)."""
+
+
+def _written_by(lines: list[str], name: str) -> bool:
+    pattern = rf"(?:-o|--output-file|--save-snapshot|--bundle|>)\s+{re.escape(name)}(?:\s|$)"
+    return any(re.search(pattern, line) for line in lines)
+
+
+def _seed_inputs(folder: Path, lines: list[str]) -> None:
+    import json
+
+    from diagnose.demo import load_demo
+
+    for name in SEEDED_INPUTS:
+        if any(name in line for line in lines) and not _written_by(lines, name):
+            data = load_demo().data
+            if name == "after.json":
+                hub_identity = next(
+                    p["id"] for p in data["principals"] if p["displayName"] == "hub-contoso"
+                )
+                data["roleAssignments"] = [
+                    a
+                    for a in data["roleAssignments"]
+                    if a["properties"]["principalId"] != hub_identity
+                ]
+            (folder / name).write_text(json.dumps(data), encoding="utf-8")
+
+
 def test_the_readme_has_examples_to_run():
     runnable = [ln for _, lines in EXAMPLES for ln in lines if not _is_benchmark(ln)]
     assert len(runnable) >= 10
@@ -122,6 +153,7 @@ def test_every_readme_example_runs_as_written(name, lines, tmp_path):
     if not shutil.which("bash"):
         pytest.skip("needs bash to run shell lines as written")
     _write_example_files(tmp_path)
+    _seed_inputs(tmp_path, lines)
     for line in lines:
         if _is_benchmark(line):
             script = ROOT / line.split()[1]
