@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_schema(commands)
     _add_diff(commands)
     _add_mcp(commands)
+    _add_scan(commands)
     return parser
 
 
@@ -512,3 +513,73 @@ def _run_mcp(args: argparse.Namespace) -> int:
     from diagnose.cli.mcp import run_mcp
 
     return run_mcp(args)
+
+
+def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="every hub and Foundry resource in subscriptions, a management group or the tenant",
+        description="Find every hub and Foundry resource the caller can see in these "
+        "subscriptions, this management group or every subscription, read their resources, "
+        "role assignments and role definitions through Azure Resource Graph, collect the "
+        "rest per hub (read-only), run the checks on each and print one row per hub. A "
+        "subscription Resource Graph refuses or does not return is reported: its hubs are "
+        "unknown.",
+        epilog="""exit codes:
+  0  no failure and nothing unknown
+  1  a failure in some hub
+  2  bad usage or input
+  3  no failure, but a subscription or a hub could not be read (unknown)""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = scan.add_argument_group("what to scan (exactly one)")
+    where.add_argument(
+        "--subscription",
+        dest="subscriptions",
+        action="append",
+        nargs="+",
+        metavar="ID",
+        help="these subscriptions (ids; repeatable)",
+    )
+    where.add_argument("--management-group", metavar="ID", help="every subscription under it")
+    where.add_argument(
+        "--all-subscriptions",
+        action="store_true",
+        help="every subscription the caller can read",
+    )
+    scan.add_argument(
+        "-o",
+        "--output",
+        "--format",
+        dest="format",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
+    )
+    scan.add_argument("--json", action="store_true", help="same as -o json")
+    scan.add_argument(
+        "--output-file", metavar="FILE", help="write the summary to FILE instead of standard output"
+    )
+    scan.add_argument(
+        "--details", action="store_true", help="each hub's full report after the summary"
+    )
+    scan.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="write one zip: the JSON summary and each hub's support bundle",
+    )
+    checks = scan.add_argument_group("checks")
+    checks.add_argument(
+        "--select", action="append", default=[], metavar="IDS", help="run only these checks"
+    )
+    checks.add_argument(
+        "--ignore", action="append", default=[], metavar="IDS", help="skip these checks"
+    )
+    _add_live_arguments(scan)
+    scan.set_defaults(handler=_run_scan)
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from diagnose.cli.scan import run_scan
+
+    return run_scan(args)

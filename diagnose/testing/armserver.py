@@ -96,9 +96,14 @@ class Reply:
 
 
 class ArmServer:
-    def __init__(self, fixtures: FixtureSet, faults: Faults | None = None) -> None:
+    def __init__(
+        self, fixtures: FixtureSet, faults: Faults | None = None, *, tenant: Any = None
+    ) -> None:
         self.fixtures = fixtures
         self.faults = faults or Faults()
+        self.tenant = tenant
+        """A generated tenant (diagnose.testing.tenant.SyntheticTenant) answering before the
+        fixtures: answer(method, path, query, json) -> (status, body) or None."""
         self.received: list[Received] = []
         self.unmatched: list[str] = []
         self._lock = threading.Lock()
@@ -297,6 +302,13 @@ class ArmServer:
             request_json = json.loads(body) if body else None
         except ValueError:
             return 400, headers, _error("InvalidRequestContent", "the body is not JSON")
+        generated = (
+            self.tenant.answer(method, path, query, request_json)
+            if self.tenant is not None
+            else None
+        )
+        if generated is not None:
+            return generated[0], headers, generated[1]
         exchange = self.fixtures.find(method, path, query, request_json)
         directory_object = DIRECTORY_OBJECT.match(path) if method == "GET" else None
         if exchange is None and directory_object is not None:
