@@ -204,11 +204,32 @@ class SyntheticTenant:
                 return None
             if collection == "roleassignments" and query.get("$filter") == "atScope()":
                 return 200, {"value": self._inherited()}
+            if collection == "roleassignments" and not query.get("$filter"):
+                # what the single-hub path lists: at, above and below the subscription
+                own = self._rows["assignments"].get(subscription, [])
+                return 200, {"value": own + self._inherited()}
             if collection in ("denyassignments", "roleeligibilityscheduleinstances"):
                 return 200, {"value": []}
             return None
         if lowered.endswith("/connections") and f"/providers/{WORKSPACES.lower()}/" in lowered:
             return 200, {"value": []}
+        return self._read(lowered)
+
+    def _read(self, lowered: str) -> tuple[int, Any] | None:
+        """The ARM GETs of the single-hub path (`diagnose collect --hub ID`), so that its
+        snapshot of a hub can be compared with the scan's."""
+        parts = lowered.split("/")
+        if lowered.startswith("/providers/microsoft.authorization/roledefinitions/"):
+            found = [d for d in self._definitions if str(d["name"]).lower() == parts[-1]]
+            return (200, found[0]) if found else None
+        if len(parts) < 3 or parts[1] != "subscriptions" or parts[2] in self.hidden:
+            return None
+        rows = self._rows["resources"].get(parts[2], [])
+        if lowered.endswith("/providers/" + WORKSPACES.lower()) and len(parts) == 6:
+            return 200, {"value": [r for r in rows if r["type"] == WORKSPACES]}
+        for row in rows:
+            if str(row["id"]).lower() == lowered:
+                return 200, row
         return None
 
     def _resource_graph(self, body: dict[str, Any]) -> tuple[int, Any]:
