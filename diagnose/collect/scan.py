@@ -35,9 +35,10 @@ from typing import Any
 from diagnose.arm import types
 from diagnose.arm.ids import followable
 from diagnose.arm.scopes import scope_key
-from diagnose.collect import queries
+from diagnose.collect import apiversions, queries
 from diagnose.collect.assemble import build_snapshot
-from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest
+from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest, list_value
+from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.resourcegraph import ResourceGraph, batches
 from diagnose.collect.result import Collection
 from diagnose.collect.target import FOUNDRY_KIND, Target
@@ -324,16 +325,43 @@ class ServedArm(ArmClient):
             lambda: super(ServedArm, self).get_pages(path, params),
         )
 
+    def inherited(self, subscription: str) -> list[Any]:
+        """The role assignments at and above the subscription (ARM, `$filter=atScope()`),
+        read once for the scan."""
+        path = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"
+        params = {"api-version": apiversions.ROLE_ASSIGNMENTS, "$filter": "atScope()"}
+        return self._once(  # type: ignore[no-any-return]
+            ("INHERITED", subscription),
+            lambda: super(ServedArm, self).get_pages(path, params),
+        )
+
+    def prefetch_inherited(self, parallel: int) -> set[str]:
+        """Read what each served subscription inherits, at once; the principals it names."""
+        subscriptions = [s for s in self._index.subscriptions if self._index.served(s)]
+
+        def read(subscription: str) -> list[Any]:
+            try:
+                return self.inherited(subscription)
+            except ApiError:
+                return []  # each hub's collection records the failure
+
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="inherited") as pool:
+            listings = list(pool.map(read, subscriptions))
+        return {
+            str(item["properties"]["principalId"]).lower()
+            for listing in listings
+            for item in listing
+            if isinstance(item, dict)
+            and isinstance(item.get("properties"), dict)
+            and isinstance(item["properties"].get("principalId"), str)
+        }
+
     def _assignments(
         self, subscription: str, path: str, params: dict[str, str] | None
     ) -> list[Any]:
         """At and below the subscription from Resource Graph; above it (management groups,
         the tenant root) from the ARM listing atScope() at the subscription."""
-        above_params = {**(params or {}), "$filter": "atScope()"}
-        inherited = self._once(
-            ("PAGES", path, _params_key(above_params)),
-            lambda: super(ServedArm, self).get_pages(path, above_params),
-        )
+        inherited = self.inherited(subscription)
         own = f"/subscriptions/{subscription}"
         rows = list(self._index.assignments.get(subscription, []))
         seen = {str(r["id"]).lower() for r in rows}
@@ -364,16 +392,72 @@ class ServedArm(ArmClient):
         return None
 
 
+GET_BY_IDS = "/v1.0/directoryObjects/getByIds"
+PRINCIPAL_TYPES = ["user", "group", "servicePrincipal"]
+
+
 class SharedGraph(GraphClient):
-    """The Microsoft Graph client of the scan's collectors: each read once for the scan."""
+    """The Microsoft Graph client of the scan's collectors: each read once for the scan, and
+    the principals of every assignment Resource Graph returned looked up ahead, in bulk
+    (prefetch), so that a hub's directory reader finds them answered."""
 
     def __init__(self, base: GraphClient) -> None:
         super().__init__(
             base._client, base.endpoint, base._tokens, deadline=base._deadline, retry=base._retry
         )
         self._once = _Once()
-        self._batch_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._batch_known: dict[Any, Any] = {}
+        self._objects: dict[str, dict[str, Any]] = {}
+        self._looked_up: set[str] = set()
+        """Ids a getByIds answered for (found or left out)."""
+
+    def prefetch(self, ids: Iterable[str], parallel: int = 16) -> int:
+        """Look these principals up (getByIds, BATCH ids a request) and read the groups of
+        those found (getMemberGroups, 20 to a JSON batch), `parallel` requests at once.
+        Returns how many rounds of requests that took. A failure is not kept: the hubs that
+        need the principal ask again and record it."""
+        from diagnose.collect.directory import AZURE_ML_APP_ID, BATCH
+
+        wanted = {i.lower() for i in ids if isinstance(i, str) and i}
+        try:  # what every hub's reader asks first: the Azure Machine Learning app
+            app = self.get(
+                f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
+                {"$select": "id,appId,displayName,servicePrincipalType"},
+            )
+            if isinstance(app, dict) and isinstance(app.get("id"), str):
+                wanted.add(app["id"].lower())
+        except ApiError:
+            pass
+        chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
+            list(pool.map(self._look_up, chunks))
+            found = sorted(self._objects)
+            groups = [
+                SubRequest(
+                    "POST", f"/directoryObjects/{k}/getMemberGroups", {"securityEnabledOnly": False}
+                )
+                for k in found
+            ]
+            slices = [groups[i : i + BATCH_LIMIT] for i in range(0, len(groups), BATCH_LIMIT)]
+            list(pool.map(self.batch, slices))
+        return 1 + (1 if chunks else 0) + (1 if slices else 0)
+
+    def _look_up(self, ids: list[str]) -> None:
+        try:
+            answer = GraphClient._send(
+                self, "POST", GET_BY_IDS, body={"ids": ids, "types": PRINCIPAL_TYPES}
+            )
+            items = list_value(answer, "value") if isinstance(answer, dict) else None
+        except ApiError:
+            return
+        if items is None:
+            return
+        with self._lock:
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self._objects[item["id"].lower()] = item
+            self._looked_up.update(ids)
 
     def _send(
         self,
@@ -385,6 +469,11 @@ class SharedGraph(GraphClient):
     ) -> Any:
         import json
 
+        if method == "POST" and path_or_url == GET_BY_IDS and isinstance(body, dict):
+            ids = [str(i).lower() for i in body.get("ids") or []]
+            with self._lock:
+                if ids and all(i in self._looked_up for i in ids):
+                    return {"value": [self._objects[i] for i in ids if i in self._objects]}
         key = (method, path_or_url, _params_key(params), json.dumps(body, sort_keys=True))
         return self._once(
             key,
@@ -395,18 +484,37 @@ class SharedGraph(GraphClient):
         import json
 
         keys = [(r.method, r.url, json.dumps(r.body, sort_keys=True)) for r in requests]
-        with self._batch_lock:
+        with self._lock:
             missing = [i for i, k in enumerate(keys) if k not in self._batch_known]
         if missing:
             answers = GraphClient.batch(self, [requests[i] for i in missing])
-            with self._batch_lock:
+            with self._lock:
                 for i, answer in zip(missing, answers, strict=True):
                     self._batch_known.setdefault(keys[i], answer)
-        with self._batch_lock:
+        with self._lock:
             return [self._batch_known[k] for k in keys]
 
     def close(self) -> None:
         return None
+
+
+def principals_of(index: TenantIndex) -> set[str]:
+    """The principals of every role assignment and resource identity Resource Graph read."""
+    found: set[str] = set()
+    for rows in index.assignments.values():
+        for row in rows:
+            principal = (row.get("properties") or {}).get("principalId")
+            if isinstance(principal, str):
+                found.add(principal.lower())
+    for resource in index.resources.values():
+        identity = resource.get("identity") if isinstance(resource.get("identity"), dict) else {}
+        if isinstance(identity.get("principalId"), str):
+            found.add(identity["principalId"].lower())
+        users = identity.get("userAssignedIdentities")
+        for entry in users.values() if isinstance(users, dict) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("principalId"), str):
+                found.add(entry["principalId"].lower())
+    return found
 
 
 @dataclass(frozen=True)
@@ -431,6 +539,8 @@ class ScanCollection:
     requests: tuple[dict[str, Any], ...]
     waves: int
     """The deepest per-hub collection, in waves."""
+    directory_waves: int = 0
+    """Rounds of Microsoft Graph requests made ahead of the hubs (prefetch)."""
 
 
 def collect_hubs(
@@ -467,5 +577,6 @@ __all__ = [
     "TenantIndex",
     "build_snapshot",
     "collect_hubs",
+    "principals_of",
     "read_tenant",
 ]

@@ -24,6 +24,7 @@ from diagnose.collect.scan import (
     ServedArm,
     SharedGraph,
     collect_hubs,
+    principals_of,
     read_tenant,
 )
 from diagnose.collect.scheduler import Scheduler
@@ -72,6 +73,11 @@ def scan(
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         arm = ServedArm(base, index)
         graph = SharedGraph(graph_base) if graph_base is not None else None
+        directory_waves = 0
+        if graph is not None:
+            stage("looking up the principals in Microsoft Graph")
+            inherited = arm.prefetch_inherited(parallel)
+            directory_waves = graph.prefetch(principals_of(index) | inherited, parallel)
         deepest = [0]
 
         def one(target: Target) -> Collection:
@@ -113,6 +119,7 @@ def scan(
         resource_graph.pages,
         tuple(requests),
         deepest[0],
+        directory_waves,
     )
 
 
