@@ -58,14 +58,18 @@ class SyntheticTenant:
     subscriptions: int = 20
     hidden: frozenset[str] = field(default_factory=frozenset)
     refused: frozenset[str] = field(default_factory=frozenset)
+    ids: tuple[str, ...] = ()
+    """The subscription ids to use (the README's, say) instead of generated ones."""
 
     # -- the tenant ----------------------------------------------------------------------
     @cached_property
     def subscription_ids(self) -> list[str]:
+        if self.ids:
+            return [i.lower() for i in self.ids]
         return [subscription_id(i) for i in range(self.subscriptions)]
 
     def hub_id(self, index: int) -> str:
-        subscription = self.subscription_ids[index % self.subscriptions]
+        subscription = self.subscription_ids[index % len(self.subscription_ids)]
         group = f"/subscriptions/{subscription}/resourceGroups/rg-hub{index}"
         return f"{group}/providers/{WORKSPACES}/hub{index}"
 
@@ -80,7 +84,7 @@ class SyntheticTenant:
         for number, subscription in enumerate(self.subscription_ids):
             tables["subscriptions"][subscription] = [self._subscription_row(number)]
         for index in range(self.hubs):
-            subscription = self.subscription_ids[index % self.subscriptions]
+            subscription = self.subscription_ids[index % len(self.subscription_ids)]
             resources, assignments = self._hub(index)
             tables["resources"].setdefault(subscription, []).extend(resources)
             tables["assignments"].setdefault(subscription, []).extend(assignments)
