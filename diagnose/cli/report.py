@@ -71,7 +71,7 @@ def run_report(args: argparse.Namespace) -> int:
         )
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or args.output:
-                write_output(_render(shown, fmt or "text"), args.output)
+                _write_report(shown, fmt or "text", args)
             _write_bundle(args, shown)
         return code
     from diagnose.app import diagnose
@@ -82,7 +82,7 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    write_output(_render(diagnosis, fmt or "text"), args.output)
+    _write_report(diagnosis, fmt or "text", args)
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or args.output:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
@@ -96,6 +96,25 @@ def _render(diagnosis: Diagnosis, fmt: str) -> str:
     from diagnose.report.formats import render_report
 
     return render_report(diagnosis.report, fmt)
+
+
+def _write_report(diagnosis: Diagnosis, fmt: str, args: argparse.Namespace) -> None:
+    """The report to -o or standard output. JSON is streamed (a report of tens of thousands
+    of findings is never one string in memory), at the --evidence level asked for."""
+    if fmt != "json":
+        write_output(_render(diagnosis, fmt), args.output)
+        return
+    from diagnose.report.json_format import render_json, write_json
+
+    evidence = getattr(args, "evidence", None) or "summary"
+    to_stdout = args.output in (None, "-")
+    if to_stdout and getattr(sys.stdout, "buffer", None) is None:  # a text-only stdout
+        write_output(render_json(diagnosis.report, evidence), args.output)
+        return
+    from diagnose.outfile import open_output
+
+    with open_output(args.output or "-", flag=None if to_stdout else "-o") as stream:
+        write_json(diagnosis.report, stream, evidence)
 
 
 def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
@@ -121,4 +140,10 @@ def _format(args: argparse.Namespace) -> str | None:
     if (args.redact or args.redaction_map) and not args.bundle:
         raise BadInput("--redact applies to the support bundle", fix="add --bundle FILE.zip")
     fmt: str | None = "json" if args.json else args.format
+    if getattr(args, "evidence", None) and fmt != "json":
+        raise BadInput(
+            "--evidence applies to the JSON report",
+            where=f"--evidence {args.evidence}",
+            fix="add --json (or --format json), or drop --evidence",
+        )
     return fmt
