@@ -22,6 +22,7 @@ import argparse
 import collections
 import contextlib
 import cProfile
+import functools
 import io
 import json
 import pstats
@@ -131,7 +132,7 @@ def _per_check(path: Path, skipped: tuple[str, ...]) -> list[tuple[str, float, i
     for check in load_checks()[0]:
         if check.id.startswith(tuple(i.upper() for i in skipped)):
             continue
-        seconds, (findings, requirements, _) = timed(lambda c=check: engine._one_check(c))
+        seconds, (findings, requirements, _) = timed(functools.partial(engine._one_check, check))
         if seconds > 0.1:
             found.append((check.id, seconds, requirements, len(findings)))
     return sorted(found, key=lambda row: -row[1])
