@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
@@ -65,34 +66,38 @@ def write_json(report: Report, stream: IO[bytes], evidence: str = DEFAULT_EVIDEN
             stream.write(_safe(chunk))
 
 
+@dataclass(frozen=True)
+class _Each:
+    """A top-level list written element by element: each item converted, then encoded."""
+
+    convert: Callable[[Any], Any]
+    items: Iterable[Any]
+
+
 def _chunks(report: Report, evidence: str) -> Iterator[bytes]:
     """The report's JSON in pieces. Each member of the top-level object is encoded by orjson
     with two-space indentation and shifted one level in; the two long lists (findings, fix
     plan) element by element, two levels in. Shifting is inserting spaces after each newline:
     orjson escapes every newline inside a string, so each raw newline is indentation."""
-    yield b"{"
-    first = True
     members: list[tuple[str, Any]] = [
         *_head(report, evidence).items(),
-        ("findings", (lambda f: finding_json(report, f, evidence), report.findings)),
-        ("fixPlan", (to_jsonable, report.fix_plan)),
+        ("findings", _Each(lambda f: finding_json(report, f, evidence), report.findings)),
+        ("fixPlan", _Each(to_jsonable, report.fix_plan)),
         *_tail(report).items(),
     ]
-    for key, value in members:
-        yield (b"\n  " if first else b",\n  ") + orjson.dumps(key) + b": "
-        first = False
-        if isinstance(value, tuple):
-            convert, items = value
-            yield from _array(convert, items)
+    for number, (key, value) in enumerate(members):
+        yield (b"{\n  " if number == 0 else b",\n  ") + orjson.dumps(key) + b": "
+        if isinstance(value, _Each):
+            yield from _array(value)
         else:
             yield _shift(orjson.dumps(value, option=_INDENT), b"\n  ")
     yield b"\n}\n"
 
 
-def _array(convert: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[bytes]:
+def _array(each: _Each) -> Iterator[bytes]:
     empty = True
-    for item in items:
-        encoded = _shift(orjson.dumps(convert(item), option=_INDENT), b"\n    ")
+    for item in each.items:
+        encoded = _shift(orjson.dumps(each.convert(item), option=_INDENT), b"\n    ")
         yield (b"[\n    " if empty else b",\n    ") + encoded
         empty = False
     yield b"[]" if empty else b"\n  ]"
