@@ -34,12 +34,19 @@ from tests.test_tui_support import (
     demo_run,
     execute,
     hostile_run,
+    isolate_clipboard,
     plain,
     sync,
     table_cells,
 )
 
 SIZE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_clipboard(monkeypatch, tmp_path: Path) -> None:
+    """Copies land in a file in the test's folder, never on the clipboard of the machine."""
+    isolate_clipboard(monkeypatch, tmp_path)
 
 
 def app_for(run=None, **kwargs) -> DiagnoseApp:

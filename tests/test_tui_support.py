@@ -92,3 +92,25 @@ def sync(test: Any) -> Any:
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+def isolate_clipboard(monkeypatch: Any, folder: Any) -> None:
+    """No clipboard tool and a terminal that ignores OSC 52, whatever machine runs the tests:
+    a copy then lands in a new file in folder (the working directory), never on the real
+    clipboard of whoever runs them."""
+    from diagnose.tui import clipboard
+
+    monkeypatch.setattr(clipboard, "platform", lambda: "linux")
+    for name in (
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "WSL_DISTRO_NAME",
+        "WSL_INTEROP",
+        "TERM_PROGRAM",
+        "WT_SESSION",
+        "KITTY_WINDOW_ID",
+        "WEZTERM_EXECUTABLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.chdir(folder)

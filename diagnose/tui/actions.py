@@ -18,6 +18,7 @@ from textual import work
 
 from diagnose.app import Diagnosis, plan_in
 from diagnose.errors import BadInput
+from diagnose.tui.clipboard import Copied
 from diagnose.tui.data import LANGUAGES
 from diagnose.tui.view import RunView
 from diagnose.tui.widgets.detail import DetailPane
@@ -28,6 +29,8 @@ class Actions(RunView):
 
     argv: list[str]
     """The command line, recorded in the support bundles."""
+    last_copy: Copied | None
+    """Where the last copy went (tests, and the next copy's message)."""
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is gone
@@ -45,9 +48,8 @@ class Actions(RunView):
         if fix is None or not text:
             self.notify("The selected finding has no fix to copy.", severity="warning")
             return
-        self.copy_to_clipboard(text)
         state = "verified" if fix.verified else "NOT verified"
-        self.notify(f"Copied the {self._language_title(detail.language)} fix ({state}).", timeout=3)
+        self.copy_out(text, f"the {self._language_title(detail.language)} fix ({state})")
 
     def action_copy_plan(self) -> None:
         diagnosis = self._need_run()
@@ -64,13 +66,47 @@ class Actions(RunView):
         except BadInput as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.copy_to_clipboard(export.text)
         verified = sum(1 for item in plan if item.remediation.verified)
-        self.notify(
-            f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
+        self.copy_out(
+            export.text,
+            f"the fix plan ({len(plan)} changes, {verified} verified, "
             f"{self._language_title(language)}; {export.commented} left as comments "
-            "that say why.",
-            timeout=3,
+            "that say why)",
+        )
+
+    def copy_out(self, text: str, what: str) -> None:
+        """Copy text where it can be pasted (diagnose.tui.clipboard) and say where it went.
+        The app's own clipboard (what its inputs paste) gets it at once; the system
+        clipboard is tried in a thread, since a clipboard tool may take a while."""
+        self._clipboard = text
+        self._copy_worker(text, what)
+
+    @work(thread=True, group="copy")
+    def _copy_worker(self, text: str, what: str) -> None:
+        from diagnose.tui.clipboard import FILE, copy_text
+
+        def osc52(data: str) -> None:
+            self._from_thread(self.copy_to_clipboard, data)
+
+        try:
+            copied = copy_text(text, osc52=osc52)
+        except OSError as exc:
+            self._from_thread(
+                self.notify,
+                f"Could not copy {what}: no clipboard was reachable and writing a file "
+                f"failed: {exc}",
+                title="Copy failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.last_copy = copied
+        self._from_thread(
+            self.notify,
+            f"Copied {what} {copied.message}.",
+            severity="warning" if copied.how == FILE else "information",
+            timeout=8 if copied.how == FILE else 4,
+            markup=False,
         )
 
     @staticmethod

@@ -175,6 +175,7 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
         self.shown = None
         self.detail_renders = 0
         self.busy = False
+        self.last_copy = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -232,8 +233,7 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
             return
         url = finding.docs[0]
         if not _graphical_browser():
-            self.copy_to_clipboard(url)
-            self.notify(f"No graphical browser here: copied the link {url}", markup=False)
+            self.copy_out(url, f"the link {url} (no graphical browser here)")
             return
         import webbrowser
 
