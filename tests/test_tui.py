@@ -382,7 +382,8 @@ async def test_bundle_calls_write_bundle_with_the_run(monkeypatch, tmp_path: Pat
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert calls == [(str(target), run, ["--demo"], False, None)]
+        # redaction is on unless unticked (tests/test_tui_bundle.py)
+        assert calls == [(str(target), run, ["--demo"], True, None)]
         assert target.exists()
 
 

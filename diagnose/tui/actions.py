@@ -20,6 +20,7 @@ from diagnose.app import Diagnosis, plan_in
 from diagnose.errors import BadInput
 from diagnose.tui.clipboard import Copied
 from diagnose.tui.data import LANGUAGES
+from diagnose.tui.screens.bundle import BundleRequest
 from diagnose.tui.view import RunView
 from diagnose.tui.widgets.detail import DetailPane
 
@@ -156,30 +157,27 @@ class Actions(RunView):
         diagnosis = self._need_run()
         if diagnosis is None:
             return
-        from diagnose.tui.screens.prompt import PathPrompt
+        from diagnose.tui.screens.bundle import BundlePrompt
 
         default = f"diagnose-bundle-{self._file_stem(diagnosis)}.zip"
-        self.push_screen(
-            PathPrompt(
-                "Write a support bundle (snapshot, reports, request log; not redacted)",
-                default,
-                button="Write",
-            ),
-            self._bundle_to,
-        )
+        self.push_screen(BundlePrompt(default), self._bundle_to)
 
-    def _bundle_to(self, answer: tuple[str, str] | None) -> None:
-        if answer is not None and self.diagnosis is not None:
-            self._write_bundle(answer[0], self.diagnosis)
+    def _bundle_to(self, request: BundleRequest | None) -> None:
+        if request is not None and self.diagnosis is not None:
+            self._write_bundle(request, self.diagnosis)
 
     @work(thread=True, group="bundle")
-    def _write_bundle(self, path: str, diagnosis: Diagnosis) -> None:
+    def _write_bundle(self, request: BundleRequest, diagnosis: Diagnosis) -> None:
         """In a thread (a bundle re-renders every report); quitting waits for the zip."""
         from diagnose.bundle import write_bundle
 
         try:
             write_bundle(
-                _typed_path(path), diagnosis, argv=self.argv, redact=False, redaction_map=None
+                _typed_path(request.path),
+                diagnosis,
+                argv=self.argv,
+                redact=request.redact,
+                redaction_map=request.redaction_map,
             )
         except (BadInput, OSError) as exc:
             self._from_thread(
@@ -195,9 +193,11 @@ class Actions(RunView):
                 markup=False,
             )
             return
-        self._from_thread(
-            self.notify, f"Wrote the support bundle to {path}", markup=False, timeout=4
-        )
+        what = "redacted support bundle" if request.redact else "support bundle (NOT redacted)"
+        message = f"Wrote the {what} to {request.path}"
+        if request.redaction_map:
+            message += f"; the redaction map (keep it private) to {request.redaction_map}"
+        self._from_thread(self.notify, message, markup=False, timeout=12)
 
     def action_access(self) -> None:
         if not self._need_run():
