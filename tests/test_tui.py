@@ -54,7 +54,11 @@ def app_for(run=None, **kwargs) -> DiagnoseApp:
 
 
 def explain_text(app: DiagnoseApp) -> str:
-    return plain(app.query_one("#explain-text"))
+    """The explanation pane: the finding, its evidence (folded or not) and its links."""
+    parts = [plain(app.query_one(f"#{part}")) for part in ("explain-text", "explain-more")]
+    if app.query_one("#evidence").display:
+        parts.insert(1, plain(app.query_one("#evidence-text")))
+    return "\n".join(parts)
 
 
 def shown_findings(app: DiagnoseApp) -> list:
@@ -694,7 +698,7 @@ async def test_hostile_names_are_shown_literally() -> None:
         search = safe_text(HOSTILE["srch-contoso"])
         ana = safe_text(HOSTILE["Ana Lopez"])
         assert search == "[bold red]srch\\x1b[31mX" and search in cells
-        assert ana in cells
+        assert f"{ana} (administrator)" in cells  # with her persona
         tree = app.query_one(HubTree)
         assert safe_text(HOSTILE["hub-contoso"]) in tree.root.label.plain
         labels = [n.label.plain for n in _walk(tree.root)]

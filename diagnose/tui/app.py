@@ -18,6 +18,9 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     a            access check: does a principal hold an operation on a resource, and why
     p            focus on a principal ("why can't P ...?", as --principal): only its
                  requirements, as a builder; Everyone (or an empty answer) shows all again
+    v            fold or unfold the evidence (it starts folded below 110 columns, so that
+                 the fix stays in view)
+    z            zoom the explanation and evidence to the whole screen (z or Esc: back)
     t            show or hide the hub tree (Enter on a node narrows the findings to it, space
                  folds it; the tree starts hidden below 110 columns)
     Tab          move between the tree, the filter bar, the table and the fix tabs
@@ -80,6 +83,8 @@ RUN_ACTIONS = frozenset(
         "focus_principal",
         "next_fix",
         "toggle_tree",
+        "toggle_evidence",
+        "zoom",
         "language",
         "set_filter",
     }
@@ -104,6 +109,8 @@ KEYS: list[tuple[str, str]] = [
     ("a", "access check"),
     ("p", "focus on a principal: why can't P ...? (Everyone: back to all)"),
     ("t", "show or hide the hub tree; Enter on a node narrows the findings"),
+    ("v", "fold or unfold the evidence (folded below 110 columns)"),
+    ("z", "zoom the explanation to the whole screen (again or Esc: back)"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
     ("q", "quit"),
@@ -136,6 +143,8 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
         Binding("q", "quit", "Quit"),
         Binding("n", "next_fix", "Next fix", show=False),
         Binding("t", "toggle_tree", "Tree", show=False),
+        Binding("v", "toggle_evidence", "Evidence", show=False),
+        Binding("z", "zoom", "Zoom", show=False),
         *(
             Binding(str(number), f"language('{tab}')", title, show=False)
             for number, (tab, title, _) in enumerate(LANGUAGES, 1)

@@ -33,6 +33,12 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Clear filters", "show every finding", "clear_filters"),
     ("Next fix", "show the finding's next fix", "next_fix"),
     ("Toggle hub tree", "show or hide the hub tree", "toggle_tree"),
+    (
+        "Fold or unfold the evidence",
+        "the evaluator's decisions behind the finding",
+        "toggle_evidence",
+    ),
+    ("Zoom the explanation", "the explanation and evidence on the whole screen", "zoom"),
     *(
         (f"Show {language.label}", language.description, f"language('{language.name}')")
         for language in fix_languages()
