@@ -26,7 +26,7 @@ def _fix_lines(index: int) -> list[str]:
     return [line for line in commands.azure_cli.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x50"])
+@pytest.mark.parametrize("size", [SMALL, LARGE, (160, 24)], ids=["80x24", "200x50", "160x24"])
 @sync
 async def test_the_selected_findings_fix_is_on_screen(size: tuple[int, int]) -> None:
     index = _with_evidence()

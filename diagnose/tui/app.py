@@ -18,7 +18,7 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     a            access check: does a principal hold an operation on a resource, and why
     p            focus on a principal ("why can't P ...?", as --principal): only its
                  requirements, as a builder; Everyone (or an empty answer) shows all again
-    v            fold or unfold the evidence (it starts folded below 110 columns, so that
+    v            fold or unfold the evidence (it starts folded below 110 columns or 32 rows, so
                  the fix stays in view)
     z            zoom the explanation and evidence to the whole screen (z or Esc: back)
     t            show or hide the hub tree (Enter on a node narrows the findings to it, space
@@ -109,7 +109,7 @@ KEYS: list[tuple[str, str]] = [
     ("a", "access check"),
     ("p", "focus on a principal: why can't P ...? (Everyone: back to all)"),
     ("t", "show or hide the hub tree; Enter on a node narrows the findings"),
-    ("v", "fold or unfold the evidence (folded below 110 columns)"),
+    ("v", "fold or unfold the evidence (folded below 110 columns or 32 rows)"),
     ("z", "zoom the explanation to the whole screen (again or Esc: back)"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
@@ -126,7 +126,11 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
     COMMANDS = App.COMMANDS | {DiagnoseCommands}
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    """Below 110 columns the hub tree starts hidden (t shows it)."""
+    """Below 110 columns the hub tree starts hidden (t shows it) and the fix goes below the
+    explanation."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """Below 32 rows the table and the fix's heading shrink, and the evidence starts folded,
+    so that the fix stays in view."""
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),

@@ -134,8 +134,8 @@ class EvidenceFold(Collapsible):
 class DetailPane(Horizontal):
     """Left: the finding and its evidence. Right: the fix, one tab per language. In a narrow
     terminal (the app's -narrow breakpoint) the fix is stacked below a short explanation and
-    gets most of the height, and the evidence starts folded, so the fix of the selected
-    finding is in view at 80x24 without scrolling."""
+    gets most of the height; in a narrow or short one the evidence starts folded, so the fix
+    of the selected finding is in view at 80x24 without scrolling."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -212,7 +212,7 @@ class DetailPane(Horizontal):
     def _evidence_open(self) -> bool:
         if self.evidence_open is not None:
             return self.evidence_open
-        return not self.screen.has_class("-narrow")
+        return not (self.screen.has_class("-narrow") or self.screen.has_class("-short"))
 
     def toggle_evidence(self) -> None:
         """Fold or unfold the evidence; the choice holds for the next findings."""
