@@ -103,9 +103,10 @@ async def test_bundle_prompt_refuses_standard_output_and_can_be_cancelled(tmp_pa
         prompt = await _open(app, pilot)
         prompt.query_one("#prompt-path", Input).value = "-"
         await pilot.pause()
-        await pilot.click("#prompt-ok")
-        await pilot.pause()
-        assert app.screen is prompt  # nothing to write to
+        assert "standard output" in plain(prompt.query_one("#bundle-where"))
+        await _write(app, pilot)
+        assert any("standard output is the screen here" in m for m in _messages(app))
+        prompt = await _open(app, pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, BundlePrompt)

@@ -13,11 +13,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
+STANDARD_OUTPUT = "-"
+
 
 @dataclass(frozen=True)
 class BundleRequest:
     path: str
-    """The bundle's full path."""
+    """The bundle's full path ("-" as typed: standard output, which the UI refuses)."""
     redact: bool
     redaction_map: str | None = None
     """Where the redaction map goes (its full path), when asked for."""
@@ -78,10 +80,12 @@ class BundlePrompt(ModalScreen[BundleRequest | None]):
     def request(self) -> BundleRequest | None:
         """What the form says now; None without a file name."""
         typed = self.query_one("#prompt-path", Input).value
-        if typed.strip() in ("", "-"):  # "-" would be standard output: the screen here
+        if not typed.strip():
             return None
         redact = self.query_one("#bundle-redact", Checkbox).value
         keep_map = redact and self.query_one("#bundle-map", Checkbox).value
+        if typed.strip() == STANDARD_OUTPUT:  # kept as typed: the writer refuses it, and says why
+            return BundleRequest(STANDARD_OUTPUT, redact)
         path = full_path(typed)
         return BundleRequest(path, redact, map_path_for(path) if keep_map else None)
 
@@ -92,6 +96,8 @@ class BundlePrompt(ModalScreen[BundleRequest | None]):
         request = self.request()
         if request is None:
             text = "Type a file name."
+        elif request.path == STANDARD_OUTPUT:
+            text = "- would be standard output, which is the screen here: type a file name."
         else:
             text = f"Goes to {request.path}"
             if request.redaction_map:
