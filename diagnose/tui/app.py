@@ -8,11 +8,13 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     f            filter by severity (Tab moves on to the status and check pickers)
     x            clear every filter (search, pickers, hub tree selection)
     c            copy the selected finding's fix, in the language shown
+                 (the system clipboard, else the terminal's by OSC 52 where it is likely
+                 honoured, else a new file here; the message says which)
     C            copy the whole fix plan (each change once), in the language shown
     1 2 3 4      show the fix as Azure CLI, PowerShell, Bicep, Terraform (left/right on the tabs)
     n            show the finding's next fix, when it has several
     e            export the report (JSON or Markdown)
-    b            write a support bundle (.zip)
+    b            write a support bundle (.zip), redacted unless unticked; says its full path
     r            re-run: re-collect a live hub, re-evaluate a snapshot or the demo
     d            open the selected finding's documentation (copied when no browser can open)
     a            access check: does a principal hold an operation on a resource, and why
@@ -23,7 +25,8 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     z            zoom the explanation and evidence to the whole screen (z or Esc: back)
     t            show or hide the hub tree (Enter on a node narrows the findings to it, space
                  folds it; the tree starts hidden below 110 columns)
-    Tab          move between the tree, the filter bar, the table and the fix tabs
+    Tab          move between the tree, the filter bar, the table, the explanation (the
+                 arrow keys then scroll it) and the fix tabs
     Esc          back to the findings table (on a screen: close it)
     ?            help, and what the selected check looks at
     ctrl+p       command palette
@@ -103,7 +106,7 @@ KEYS: list[tuple[str, str]] = [
     ),
     ("n", "next fix of the finding"),
     ("e", "export the report (JSON / Markdown)"),
-    ("b", "write a support bundle"),
+    ("b", "write a support bundle (redacted by default)"),
     ("r", "re-run (live: re-collect; snapshot, demo: re-evaluate)"),
     ("d", "open the finding's documentation"),
     ("a", "access check"),

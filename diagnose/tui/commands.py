@@ -17,7 +17,11 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ),
     ("Export report as JSON", "write the report as JSON", "export('json')"),
     ("Export report as Markdown", "write the report as Markdown", "export('markdown')"),
-    ("Write support bundle", "snapshot, reports and request log in one zip", "bundle"),
+    (
+        "Write support bundle",
+        "snapshot, reports and request log in one zip, redacted by default",
+        "bundle",
+    ),
     ("Re-run", "re-collect (live) or re-evaluate (snapshot, demo)", "rerun"),
     ("Open docs", "open the selected finding's documentation in a browser", "docs"),
     ("Access check", "does a principal hold an operation on a resource, and why", "access"),
