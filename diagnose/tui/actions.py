@@ -24,6 +24,9 @@ from diagnose.tui.screens.bundle import BundleRequest
 from diagnose.tui.view import RunView
 from diagnose.tui.widgets.detail import DetailPane
 
+ERROR_TIMEOUT = 12.0
+"""Seconds a failure stays on screen: longer than Textual's 5, it has to be read and acted on."""
+
 
 class Actions(RunView):
     """Copy, export, bundle and access: the actions that take the run somewhere else."""
@@ -99,6 +102,7 @@ class Actions(RunView):
                 title="Copy failed",
                 severity="error",
                 markup=False,
+                timeout=ERROR_TIMEOUT,
             )
             return
         self.last_copy = copied
@@ -148,7 +152,13 @@ class Actions(RunView):
         try:
             write_text(_typed_path(path), render_report(self.diagnosis.report, fmt))
         except (BadInput, OSError) as exc:
-            self.notify(str(exc), title="Export failed", severity="error", markup=False)
+            self.notify(
+                str(exc),
+                title="Export failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
+            )
             return False
         self.notify(f"Wrote the {fmt} report to {path}", markup=False, timeout=4)
         return True
@@ -163,8 +173,20 @@ class Actions(RunView):
         self.push_screen(BundlePrompt(default), self._bundle_to)
 
     def _bundle_to(self, request: BundleRequest | None) -> None:
-        if request is not None and self.diagnosis is not None:
-            self._write_bundle(request, self.diagnosis)
+        if request is None or self.diagnosis is None:
+            return
+        try:
+            _typed_path(request.path)  # "-": said at once, no thread needed
+        except BadInput as exc:
+            self.notify(
+                str(exc),
+                title="Bundle failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
+            )
+            return
+        self._write_bundle(request, self.diagnosis)
 
     @work(thread=True, group="bundle")
     def _write_bundle(self, request: BundleRequest, diagnosis: Diagnosis) -> None:
@@ -181,7 +203,12 @@ class Actions(RunView):
             )
         except (BadInput, OSError) as exc:
             self._from_thread(
-                self.notify, str(exc), title="Bundle failed", severity="error", markup=False
+                self.notify,
+                str(exc),
+                title="Bundle failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
             )
             return
         except Exception as exc:  # a bug in the bundle writer: say so, keep the session
@@ -191,6 +218,7 @@ class Actions(RunView):
                 title="Bundle failed",
                 severity="error",
                 markup=False,
+                timeout=ERROR_TIMEOUT,
             )
             return
         what = "redacted support bundle" if request.redact else "support bundle (NOT redacted)"
