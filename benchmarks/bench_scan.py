@@ -99,7 +99,7 @@ def main() -> int:
         f"{options.latency * 1000:.0f} ms = {TARGET_RATIO * ideal:.2f} s; ratio {ratio:.1f}"
     )
     verdict = "PASS" if ratio <= TARGET_RATIO and not failed and not partial else "FAIL"
-    print(f"RESULT scan-collect-ratio {ratio:.2f} x target <= {TARGET_RATIO:g} {verdict}")
+    print(f"RESULT scan.collect.ratio {ratio:.2f} x target <= {TARGET_RATIO:g} {verdict}")
     if options.check_sample:
         from diagnose.app import diagnose_snapshot
 

@@ -73,7 +73,7 @@ def run_report(args: argparse.Namespace) -> int:
         )
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or args.output:
-                write_output(_render(shown, fmt or "text", baseline), args.output)
+                _write_report(shown, fmt or "text", args, baseline)
             _write_bundle(args, shown)
             if baseline is not None:
                 code = _exit_code(shown, args, baseline)
@@ -86,7 +86,7 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    write_output(_render(diagnosis, fmt or "text", baseline), args.output)
+    _write_report(diagnosis, fmt or "text", args, baseline)
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or args.output:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
@@ -136,6 +136,32 @@ def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baselin
     return exit_code(new, args.fail_on, args.strict)
 
 
+def _write_report(
+    diagnosis: Diagnosis, fmt: str, args: argparse.Namespace, baseline: Baseline | None
+) -> None:
+    """The report to -o or standard output. JSON is streamed (a report of tens of thousands
+    of findings is never one string in memory), at the --evidence level asked for."""
+    if fmt != "json":
+        write_output(_render(diagnosis, fmt, baseline), args.output)
+        return
+    from diagnose.report.json_format import render_json, write_json
+
+    report = diagnosis.report
+    if baseline is not None:
+        from diagnose.app.baseline import against
+
+        report = against(report, baseline)
+    evidence = getattr(args, "evidence", None) or "summary"
+    to_stdout = args.output in (None, "-")
+    if to_stdout and getattr(sys.stdout, "buffer", None) is None:  # a text-only stdout
+        write_output(render_json(report, evidence), args.output)
+        return
+    from diagnose.outfile import open_output
+
+    with open_output(args.output or "-", flag=None if to_stdout else "-o") as stream:
+        write_json(report, stream, evidence)
+
+
 def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
     if args.bundle:
         from diagnose.bundle import write_bundle
@@ -159,4 +185,10 @@ def _format(args: argparse.Namespace) -> str | None:
     if (args.redact or args.redaction_map) and not args.bundle:
         raise BadInput("--redact applies to the support bundle", fix="add --bundle FILE.zip")
     fmt: str | None = "json" if args.json else args.format
+    if getattr(args, "evidence", None) and fmt != "json":
+        raise BadInput(
+            "--evidence applies to the JSON report",
+            where=f"--evidence {args.evidence}",
+            fix="add --json (or --format json), or drop --evidence",
+        )
     return fmt
