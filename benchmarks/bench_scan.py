@@ -71,7 +71,7 @@ def main() -> int:
             credentials,
             ScanScope(),
             retry=RetrySettings(total=0),
-            stage=lambda text: marks.setdefault(text.split(" ", 1)[0], time.perf_counter()),
+            stage=lambda text: _mark(marks, text),
             parallel=options.parallel,
         )
         elapsed = time.perf_counter() - start
@@ -114,6 +114,10 @@ def main() -> int:
             "target)"
         )
     return 0 if verdict == "PASS" else 1
+
+
+def _mark(marks: dict[str, float], text: str) -> None:
+    marks.setdefault(text.split(" ", 1)[0], time.perf_counter())
 
 
 def _kind(path: str) -> str:

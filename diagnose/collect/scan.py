@@ -330,7 +330,7 @@ class ServedArm(ArmClient):
         read once for the scan."""
         path = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"
         params = {"api-version": apiversions.ROLE_ASSIGNMENTS, "$filter": "atScope()"}
-        return self._once(  # type: ignore[no-any-return]
+        return self._once(
             ("INHERITED", subscription),
             lambda: super(ServedArm, self).get_pages(path, params),
         )
@@ -507,7 +507,9 @@ def principals_of(index: TenantIndex) -> set[str]:
             if isinstance(principal, str):
                 found.add(principal.lower())
     for resource in index.resources.values():
-        identity = resource.get("identity") if isinstance(resource.get("identity"), dict) else {}
+        identity = resource.get("identity")
+        if not isinstance(identity, dict):
+            continue
         if isinstance(identity.get("principalId"), str):
             found.add(identity["principalId"].lower())
         users = identity.get("userAssignedIdentities")

@@ -55,16 +55,20 @@ def scan(
     arm_credential = SharedToken(credentials.arm)
     # One connection pool for every hub collected at once.
     width = settings.concurrency * parallel
-    options = {"concurrency": width, "retry": retry, "shared": shared}
-    base = arm_client(settings.arm_endpoint, arm_credential, settings.arm_scope, log, **options)
-    resource_graph = ResourceGraph(
-        settings.arm_endpoint, arm_credential, settings.arm_scope, log, **options
-    )
-    sdk = SdkClients(settings.arm_endpoint, arm_credential, settings.arm_scope, log, **options)
+    arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
+    base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
+    resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
+    sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
     graph_base = None
     if credentials.graph is not None:
         graph_base = graph_client(
-            settings.graph_endpoint, credentials.graph, settings.graph_scope, log, **options
+            settings.graph_endpoint,
+            credentials.graph,
+            settings.graph_scope,
+            log,
+            concurrency=width,
+            retry=retry,
+            shared=shared,
         )
     try:
         stage(f"reading Resource Graph ({scope.describe()})")
