@@ -35,6 +35,8 @@ BLOB_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
 AML_APP = "0736f41a-0425-4b46-bdb5-1563eff02385"
 WORKSPACES = "Microsoft.MachineLearningServices/workspaces"
+ACCOUNTS = "Microsoft.CognitiveServices/accounts"
+FOUNDRY_LISTS = ("connections", "capabilityhosts", "deployments", "privateendpointconnections")
 PAGE = 1000
 
 _MEMBER_GROUPS = re.compile(r"^/v1\.0/directoryObjects/([0-9a-f-]{36})/getMemberGroups$", re.I)
@@ -60,6 +62,9 @@ class SyntheticTenant:
     refused: frozenset[str] = field(default_factory=frozenset)
     ids: tuple[str, ...] = ()
     """The subscription ids to use (the README's, say) instead of generated ones."""
+    foundry: int = 0
+    """Foundry resources (fdy{n}, each with a project whose user holds Azure AI Developer on
+    it), read through azure-mgmt-cognitiveservices as the single-target path reads them."""
 
     # -- the tenant ----------------------------------------------------------------------
     @cached_property
@@ -72,6 +77,11 @@ class SyntheticTenant:
         subscription = self.subscription_ids[index % len(self.subscription_ids)]
         group = f"/subscriptions/{subscription}/resourceGroups/rg-hub{index}"
         return f"{group}/providers/{WORKSPACES}/hub{index}"
+
+    def foundry_id(self, index: int) -> str:
+        subscription = self.subscription_ids[index % len(self.subscription_ids)]
+        group = f"/subscriptions/{subscription}/resourceGroups/rg-fdy{index}"
+        return f"{group}/providers/{ACCOUNTS}/fdy{index}"
 
     @cached_property
     def _rows(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -88,7 +98,33 @@ class SyntheticTenant:
             resources, assignments = self._hub(index)
             tables["resources"].setdefault(subscription, []).extend(resources)
             tables["assignments"].setdefault(subscription, []).extend(assignments)
+        for index in range(self.foundry):
+            subscription = self.subscription_ids[index % len(self.subscription_ids)]
+            resources, assignments = self._foundry(index, subscription)
+            tables["resources"].setdefault(subscription, []).extend(resources)
+            tables["assignments"].setdefault(subscription, []).extend(assignments)
         return tables
+
+    def _foundry(
+        self, index: int, subscription: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        account_id = self.foundry_id(index)
+        account = _resource(account_id, ACCOUNTS, "AIServices", f"fdy{index}-identity")
+        account["sku"] = {"name": "S0"}
+        account["properties"] = {
+            "allowProjectManagement": True,
+            "customSubDomainName": f"fdy{index}",
+            "disableLocalAuth": True,
+            "publicNetworkAccess": "Enabled",
+            "provisioningState": "Succeeded",
+        }
+        project_id = f"{account_id}/projects/fproj{index}"
+        project = _resource(project_id, f"{ACCOUNTS}/projects", None, f"fproj{index}-identity")
+        project["name"] = f"fdy{index}/fproj{index}"
+        project["properties"] = {"provisioningState": "Succeeded", "isDefault": True}
+        user = _id(f"fdev{index}")
+        assignments = [_assignment(project_id, AI_DEVELOPER, user, "User")]
+        return [account, project], assignments
 
     @cached_property
     def principals(self) -> dict[str, dict[str, Any]]:
@@ -103,6 +139,18 @@ class SyntheticTenant:
             "displayName": "Azure Machine Learning",
             "servicePrincipalType": "Application",
         }
+        for index in range(self.foundry):
+            user = _id(f"fdev{index}")
+            found[user] = _user(user, f"Foundry developer {index}", f"fdev{index}")
+            for name in (f"fdy{index}", f"fproj{index}"):
+                sp = _id(f"{name}-identity")
+                found[sp] = {
+                    "@odata.type": "#microsoft.graph.servicePrincipal",
+                    "id": sp,
+                    "displayName": name,
+                    "appId": _id(f"{name}-app"),
+                    "servicePrincipalType": "ManagedIdentity",
+                }
         for index in range(self.hubs):
             user = _id(f"dev{index}")
             found[user] = _user(user, f"Developer {index}", f"dev{index}")
@@ -229,6 +277,12 @@ class SyntheticTenant:
         if len(parts) < 3 or parts[1] != "subscriptions" or parts[2] in self.hidden:
             return None
         rows = self._rows["resources"].get(parts[2], [])
+        if f"/providers/{ACCOUNTS.lower()}/" in lowered:
+            if parts[-1] in FOUNDRY_LISTS:
+                return 200, {"value": []}
+            if parts[-1] == "projects":
+                prefix = lowered + "/"
+                return 200, {"value": [r for r in rows if r["id"].lower().startswith(prefix)]}
         if lowered.endswith("/providers/" + WORKSPACES.lower()) and len(parts) == 6:
             return 200, {"value": [r for r in rows if r["type"] == WORKSPACES]}
         for row in rows:

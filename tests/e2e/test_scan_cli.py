@@ -56,18 +56,18 @@ def run(server: ArmServer, *args: str, cwd: Path | None = None) -> subprocess.Co
 
 
 def test_scan_finds_every_hub_and_reads_shared_data_once() -> None:
-    tenant = SyntheticTenant(hubs=12, subscriptions=3)
+    tenant = SyntheticTenant(hubs=12, subscriptions=3, foundry=2)
     with tenant_server(tenant) as server:
         result = run(server, "scan", "--all-subscriptions", "--json")
         received = server.requests()
         unmatched = list(server.unmatched)
     assert result.returncode == 1, result.stderr  # hubs 0 and 7 miss a role
     document = json.loads(result.stdout)
-    assert document["summary"]["hubs"] == 12
+    assert document["summary"]["hubs"] == 14
     assert document["summary"]["subscriptions"] == 3
     assert document["unknownSubscriptions"] == []
     names = {row["name"] for row in document["hubs"]}
-    assert names == {f"hub{i}" for i in range(12)}
+    assert names == {f"hub{i}" for i in range(12)} | {"fdy0", "fdy1"}
     for row in document["hubs"]:
         assert row["unknowns"] == 0 and not row["partial"], row
         assert row["failures"] >= 1 and row["topCause"]
@@ -77,7 +77,11 @@ def test_scan_finds_every_hub_and_reads_shared_data_once() -> None:
     assert sum(1 for r in received if r.path == RESOURCE_GRAPH) == 4
     # What Resource Graph served is never read per hub ...
     paths = Counter(r.path.lower() for r in received)
-    assert not any("/resourcegroups/" in p and "/connections" not in p for p in paths)
+    # (a Foundry resource's own listings go through azure-mgmt-cognitiveservices, per resource)
+    per_hub = ("connections", "projects", "capabilityhosts", "deployments")
+    per_hub += ("privateendpointconnections",)
+    read = [p for p in paths if "/resourcegroups/" in p and p.rsplit("/", 1)[-1] not in per_hub]
+    assert read == [], read
     assert not any("roledefinitions" in p for p in paths)
     # ... and what it cannot serve is read once per subscription, not per hub
     for subscription in tenant.subscription_ids:
@@ -86,11 +90,13 @@ def test_scan_finds_every_hub_and_reads_shared_data_once() -> None:
         assert paths[listing + "roleassignments"] == 1  # atScope(): what is inherited
 
 
-def test_a_hub_scanned_has_the_snapshot_its_own_collection_has(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["hub3", "fdy1"])
+def test_a_hub_scanned_has_the_snapshot_its_own_collection_has(name: str, tmp_path: Path) -> None:
     """The scan serves from Resource Graph what the single-hub path reads per scope: the
-    snapshot of a hub must be the same (the management-group assignment included)."""
-    tenant = SyntheticTenant(hubs=6, subscriptions=2)
-    hub = tenant.hub_id(3)
+    snapshot of a hub (or Foundry resource) must be the same (the management-group
+    assignment included)."""
+    tenant = SyntheticTenant(hubs=6, subscriptions=2, foundry=2)
+    hub = tenant.hub_id(3) if name == "hub3" else tenant.foundry_id(1)
     with tenant_server(tenant) as server:
         scanned = run(server, "scan", "--all-subscriptions", "--bundle", str(tmp_path / "s.zip"))
         single = run(server, "collect", "--hub", hub, "-o", str(tmp_path / "one.json"))
@@ -98,7 +104,7 @@ def test_a_hub_scanned_has_the_snapshot_its_own_collection_has(tmp_path: Path) -
     assert single.returncode == 0, single.stderr
     with zipfile.ZipFile(tmp_path / "s.zip") as outer:
         assert "scan.json" in outer.namelist()
-        inner_name = next(n for n in outer.namelist() if n.endswith("-hub3.zip"))
+        inner_name = next(n for n in outer.namelist() if n.endswith(f"-{name}.zip"))
         with zipfile.ZipFile(io.BytesIO(outer.read(inner_name))) as inner:
             from_scan = json.loads(inner.read("snapshot.json"))
     alone = json.loads((tmp_path / "one.json").read_text())
@@ -109,9 +115,9 @@ def test_a_hub_scanned_has_the_snapshot_its_own_collection_has(tmp_path: Path) -
         for a in from_scan["roleAssignments"]
     )
     # the inner bundle replays on its own
-    (tmp_path / "hub3.zip").write_bytes(zipfile.ZipFile(tmp_path / "s.zip").read(inner_name))
-    replay = run(server, "--snapshot", str(tmp_path / "hub3.zip"), "--json")
-    assert json.loads(replay.stdout)["target"]["hubName"] == "hub3"
+    (tmp_path / "one.zip").write_bytes(zipfile.ZipFile(tmp_path / "s.zip").read(inner_name))
+    replay = run(server, "--snapshot", str(tmp_path / "one.zip"), "--json")
+    assert json.loads(replay.stdout)["target"]["hubName"] == name
 
 
 def test_a_refused_or_missing_subscription_is_reported_not_skipped() -> None:
