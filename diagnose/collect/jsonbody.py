@@ -44,14 +44,12 @@ def response_json(response: Any) -> Any:
 _NONE = object()
 
 
-class JsonDecodePolicy(ContentDecodePolicy):  # type: ignore[type-arg]
+class JsonDecodePolicy(ContentDecodePolicy):
     """ContentDecodePolicy (what the Azure SDKs read their answers from) decoding JSON with
     response_json, so that the SDK and the collector share one decode of each body."""
 
     @classmethod
-    def deserialize_from_http_generics(  # type: ignore[override]
-        cls, response: Any, encoding: str | None = None
-    ) -> Any:
+    def deserialize_from_http_generics(cls, response: Any, encoding: str | None = None) -> Any:
         content_type = str(response.headers.get("content-type") or "").lower()
         if encoding is None and "json" in content_type and response.content:
             try:

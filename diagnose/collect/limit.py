@@ -109,7 +109,7 @@ class AdaptiveLimit:
         self.largest = max(self.largest, int(self._window))
 
 
-class ConcurrencyPolicy(HTTPPolicy):  # type: ignore[type-arg]
+class ConcurrencyPolicy(HTTPPolicy):
     """Each attempt waits for a slot of the service's AdaptiveLimit and reports its answer."""
 
     def __init__(self, limit: AdaptiveLimit, deadline: Deadline | None = None) -> None:
