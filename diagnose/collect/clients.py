@@ -404,7 +404,11 @@ def arm_client(
     concurrency: int,
     retry: RetrySettings,
     shared: Connection | None = None,
+    connections: Any = None,
 ) -> ArmClient:
+    """The ARM client; `connections`: a transport (pipeline.transport) to share with the
+    Azure SDK clients of the same collection, so that all ARM reads reuse one pool of TLS
+    connections instead of opening a pool each."""
     from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
@@ -415,7 +419,7 @@ def arm_client(
         policies=policies(
             auth, log, "arm", endpoint, ARM_POSTS, retry, shared, concurrency=concurrency
         ),
-        transport=transport(concurrency, shared.deadline),
+        transport=connections or transport(concurrency, shared.deadline),
     )
     return ArmClient(client, endpoint, shared.tokens)
 

@@ -78,6 +78,7 @@ class SdkClients:
         concurrency: int,
         retry: RetrySettings,
         shared: Connection,
+        connections: Any = None,
     ) -> None:
         self.endpoint = endpoint
         self._credential = credential
@@ -86,7 +87,8 @@ class SdkClients:
         self._retry = retry
         self._shared = shared
         self._concurrency = concurrency
-        self._transport = transport(concurrency, shared.deadline)
+        self._transport = connections or transport(concurrency, shared.deadline)
+        """One transport for every SDK client, shared with the ARM client when given."""
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
