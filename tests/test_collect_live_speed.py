@@ -42,6 +42,26 @@ def test_the_window_grows_by_one_per_healthy_answer_up_to_the_ceiling():
     assert limit.window == 40 and limit.largest == 40
 
 
+def test_the_window_holds_while_answers_come_back_slower_than_the_fastest_did():
+    """Answers that take twice as long as the fastest mean requests queue (at the service,
+    or in this process, whose threads share one interpreter lock): a wider window would
+    only add to the queue, so it stops growing, and grows again once answers speed up."""
+    limit = AdaptiveLimit(ceiling=64, start=4)
+    for _ in range(4):
+        limit.acquire()
+        limit.release(time.monotonic() - 0.05, 200)  # 50 ms answers
+    assert limit.window == 8
+    for _ in range(30):
+        limit.acquire()
+        limit.release(time.monotonic() - 0.5, 200)  # ten times slower: queueing
+    held = limit.window
+    assert held < 8 + 30 and limit.largest == held
+    for _ in range(40):
+        limit.acquire()
+        limit.release(time.monotonic() - 0.05, 200)
+    assert limit.window > held
+
+
 def test_a_throttle_halves_the_window_once_per_episode():
     limit = AdaptiveLimit(ceiling=64, start=32)
     sent = [limit.acquire() for _ in range(32)]

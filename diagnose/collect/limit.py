@@ -7,6 +7,10 @@ So each service (ARM, Microsoft Graph) gets a window, as TCP does for packets:
 - it starts at START requests (or the ceiling, if lower) and, while answers come back
   healthy, grows by one per answer (doubling each round trip) up to the ceiling
   (--concurrency); after a throttle it grows by one per window's worth of answers;
+- it grows only while answers come back about as fast as the fastest did (a smoothed round
+  trip within SLOWER times the shortest): when they slow down, more at once would only
+  queue, at the service or in this process (whose threads share one interpreter lock: on a
+  busy machine a wider window costs CPU and gains nothing), so the window holds;
 - a throttled answer (429, or 503 with Retry-After) halves it, once per round of requests
   (answers to requests sent before the last halving are the same episode, not a new one);
   the throttled request itself backs off for its Retry-After in the retry policy. Other
@@ -32,6 +36,14 @@ from diagnose.collect.deadline import Deadline, DeadlineExceeded, retry_after
 
 START = 16
 """The first window (requests in flight at once) before any answer came back."""
+SLOWER = 2.0
+"""The window stops growing while the smoothed round trip exceeds this many times the
+shortest seen."""
+SMOOTHING = 0.125
+"""Weight of the newest round trip in the smoothed one (as TCP's SRTT)."""
+NOISE = 0.005
+"""Round trips shorter than this (seconds) count as this long: below it, differences are
+noise, not queueing."""
 
 
 def throttled(status: int | None, headers: Any) -> float | None:
@@ -51,6 +63,8 @@ class AdaptiveLimit:
         self._threshold = float(self.ceiling)
         """Below it the window doubles each round trip; above it, grows by one."""
         self._in_flight = 0
+        self._shortest = float("inf")
+        self._smoothed = 0.0
         self._last_halving = float("-inf")
         self._cond = threading.Condition()
         self.halvings = 0
@@ -82,14 +96,20 @@ class AdaptiveLimit:
             if throttled(status, headers or {}) is not None:
                 self._throttle(sent_at)
             elif status is not None and status < 500:
-                self._healthy()
-            self._cond.notify_all()
+                self._healthy(time.monotonic() - sent_at)
+            self._wake()
 
     def throttle(self, sent_at: float) -> None:
         """A throttle seen inside an answer (a Graph batch's sub-response)."""
         with self._cond:
             self._throttle(sent_at)
-            self._cond.notify_all()
+
+    def _wake(self) -> None:
+        """Wake as many waiting requests as there are free slots, not all of them: dozens of
+        threads woken for one slot each took the interpreter lock in turn for nothing."""
+        free = int(self._window) - self._in_flight
+        if free > 0:
+            self._cond.notify(free)
 
     def _throttle(self, sent_at: float) -> None:
         now = time.monotonic()
@@ -100,7 +120,14 @@ class AdaptiveLimit:
         self._window = max(1.0, self._window / 2)
         self._threshold = self._window
 
-    def _healthy(self) -> None:
+    def _healthy(self, round_trip: float) -> None:
+        self._shortest = min(self._shortest, round_trip)
+        if self._smoothed:
+            self._smoothed += SMOOTHING * (round_trip - self._smoothed)
+        else:
+            self._smoothed = round_trip
+        if self._smoothed > SLOWER * max(self._shortest, NOISE):
+            return  # answers slowed down: a wider window would only queue
         if self._window < self._threshold:
             self._window += 1.0
         else:
