@@ -997,6 +997,7 @@ async def test_selecting_a_foundry_project_narrows_the_findings_to_it() -> None:
     run = demo_run()
     app = app_for(run)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # mounted: under load the tree is not there at the first await
         tree = app.query_one(HubTree)
         node = next(n for n in _walk(tree.root) if n.label.plain.startswith("project proj-agents"))
         tree.select_node(node)
