@@ -13,7 +13,8 @@ worse) than the best candidate; otherwise the best candidate wins and the reason
 docs' role would add. When no single role covers everything, the missing operations are covered
 greedily, the least risky role first among those covering the most.
 
-Answers are remembered per (need, scope), risks per (role, providers at the scope).
+Answers are remembered per (need, the docs' roles, providers at the scope), risks per (role,
+providers at the scope).
 """
 
 from __future__ import annotations
@@ -158,7 +159,10 @@ class Planner:
     ) -> list[RoleChoice]:
         """Roles that together grant every operation in `missing` at `scope` (empty when none
         can)."""
-        key = (missing, docs_roles, scope_key(scope))
+        # The answer depends on the scope only through the providers present there (every
+        # risk is measured over them), so scopes with the same providers share it: a few
+        # distinct answers for thousands of shortfalls.
+        key = (missing, docs_roles, self.providers_at(scope))
         found = self._choices.get(key)
         if found is None:
             found = self._choices[key] = self._choose(missing, docs_roles, scope)
