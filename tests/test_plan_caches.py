@@ -82,3 +82,65 @@ def test_each_finding_keeps_its_own_units_in_the_whole_plan_memo() -> None:
         )
         assert memo.of(finding) == units(finding)
         assert memo.uncaused(finding) == {(u[0], u[1], *u[3:]) for u in units(finding)}
+
+
+def test_commands_are_shared_only_by_fixes_that_render_alike() -> None:
+    """Commands are rendered once per distinct fix: a setting made true and one made the
+    string "true" are two fixes with two commands, and the same fix again is not rendered
+    again."""
+    from diagnose.engine.api import Remediation, RemediationKind
+    from diagnose.remediation.plan import FixPlan
+
+    model = model_of(snapshot_data())
+    plan = FixPlan(model, Evaluator(model.authorization))
+
+    def setting(value: object) -> Remediation:
+        return Remediation(
+            kind=RemediationKind.CONFIGURATION,
+            summary="Set the flag.",
+            resource=STORAGE,
+            setting="properties.someFlag",
+            value=value,
+        )
+
+    as_bool = plan._with_commands(setting(True))
+    as_text = plan._with_commands(setting("true"))
+    as_object = plan._with_commands(setting({"on": True}))
+    assert as_bool.commands is not None and as_text.commands is not None
+    assert "properties.someFlag=true" in as_bool.commands["azureCli"]
+    assert 'properties.someFlag="true"' in as_text.commands["azureCli"]
+    assert as_object.commands is not None and '{"on":true}' in as_object.commands["azureCli"]
+    again = plan._with_commands(setting({"on": True}))
+    assert again.commands is as_object.commands
+
+
+def test_each_scope_renders_its_own_frame_and_target() -> None:
+    """Targets and Bicep frames are remembered per scope as spelled and per role: scopes that
+    differ only in case, or in the resource group, each keep their own words."""
+    from diagnose.engine.api import Remediation, RemediationKind
+    from diagnose.remediation.commands import commands_for
+    from diagnose.remediation.targets import target_of
+
+    def grant(scope: str, role: str = arm.READER) -> str:
+        fix = Remediation(
+            kind=RemediationKind.ROLE_ASSIGNMENT,
+            summary="Assign the role.",
+            principal_id=USER,
+            principal_type="User",
+            role_definition_id=role,
+            role_name="Reader",
+            scope=scope,
+        )
+        return commands_for(fix)["bicep"]
+
+    upper = f"/subscriptions/{arm.SUB}/resourceGroups/RG-Upper"
+    lower = upper.lower()
+    other = f"/subscriptions/{arm.SUB}/resourceGroups/rg-other"
+    assert target_of(upper).resource_group == "RG-Upper"
+    assert target_of(lower).resource_group == "rg-upper"
+    assert "--resource-group 'RG-Upper'" in grant(upper)
+    assert "--resource-group 'rg-upper'" in grant(lower)
+    assert "--resource-group 'rg-other'" in grant(other)
+    assert "--resource-group 'RG-Upper'" in grant(upper)  # again, after the others
+    contributor = grant(upper, arm.CONTRIBUTOR)
+    assert arm.CONTRIBUTOR in contributor and arm.READER not in contributor
