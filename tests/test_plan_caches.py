@@ -144,3 +144,24 @@ def test_each_scope_renders_its_own_frame_and_target() -> None:
     assert "--resource-group 'RG-Upper'" in grant(upper)  # again, after the others
     contributor = grant(upper, arm.CONTRIBUTOR)
     assert arm.CONTRIBUTOR in contributor and arm.READER not in contributor
+
+
+def test_ranking_measures_the_tie_break_only_for_ties_and_ranks_as_the_full_key_does() -> None:
+    """Roles are ranked by their risk at the scope, then (only among equals) by what they grant
+    over every catalog, their name and id: the same order as sorting on all four at once."""
+    model = model_of(snapshot_data())
+    planner = planner_of(model)
+    builtins = [r for r in model.authorization.roles.values() if r.builtin]
+    for scope in (STORAGE, SEARCH, RG, CONTAINER):
+        providers = planner.providers_at(scope)
+        reference = sorted(
+            builtins,
+            key=lambda r: (
+                planner.risks.of(r, providers).key,
+                planner.risks.everywhere(r),
+                r.name.lower(),
+                r.id,
+            ),
+        )
+        assert [r.id for r in planner.rank(builtins, scope)] == [r.id for r in reference]
+        assert planner.best(builtins, scope) is reference[0]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
 
 from diagnose.arm.ids import parse
 from diagnose.arm.scopes import resource_group_key, scope_key, subscription_of
@@ -142,17 +143,25 @@ class Planner:
 
     def rank(self, roles: Iterable[RoleDefinition], scope: str) -> list[RoleDefinition]:
         """Roles, the least risky at the scope first; among equals, the one granting less over
-        every catalog first."""
+        every catalog first (then by name and id)."""
         providers = self.providers_at(scope)
-        return sorted(
-            roles,
-            key=lambda r: (
-                self.risks.of(r, providers).key,
-                self.risks.everywhere(r),
-                r.name.lower(),
-                r.id,
-            ),
-        )
+        ranked: list[RoleDefinition] = []
+        by_risk = sorted(roles, key=lambda r: self.risks.of(r, providers).key)
+        for _, group in groupby(by_risk, key=lambda r: self.risks.of(r, providers).key):
+            tied = list(group)
+            # What a role grants over every catalog is measured only to break a tie.
+            ranked += sorted(tied, key=self._tie_break) if len(tied) > 1 else tied
+        return ranked
+
+    def best(self, roles: list[RoleDefinition], scope: str) -> RoleDefinition:
+        """rank(roles, scope)[0], without ranking the rest."""
+        providers = self.providers_at(scope)
+        lowest = min(self.risks.of(r, providers).key for r in roles)
+        tied = [r for r in roles if self.risks.of(r, providers).key == lowest]
+        return tied[0] if len(tied) == 1 else min(tied, key=self._tie_break)
+
+    def _tie_break(self, role: RoleDefinition) -> tuple[object, ...]:
+        return (self.risks.everywhere(role), role.name.lower(), role.id)
 
     def choose(
         self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...], scope: str
@@ -193,7 +202,7 @@ class Planner:
         qualifying = [r for r in self._builtins() if self.grants_all(r, missing)]
         qualifying += [r for r in named if not r.builtin and self.grants_all(r, missing)]
         if qualifying:
-            best = self.rank(qualifying, scope)[0]
+            best = self.best(qualifying, scope)
             docs = next((r for r in named if r in qualifying), None)
             if docs is not None:
                 docs_risk = self.risk(docs, scope)
