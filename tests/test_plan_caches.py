@@ -165,3 +165,12 @@ def test_ranking_measures_the_tie_break_only_for_ties_and_ranks_as_the_full_key_
         )
         assert [r.id for r in planner.rank(builtins, scope)] == [r.id for r in reference]
         assert planner.best(builtins, scope) is reference[0]
+
+
+def test_providers_at_a_group_or_subscription_are_those_of_the_resources_under_it() -> None:
+    at = ScopeProviders.of(model_of(snapshot_data())).at
+    present = {"microsoft.storage", "microsoft.search"}
+    assert present <= at(RG) and at(RG.upper()) == at(RG)
+    assert present <= at(f"/subscriptions/{arm.SUB}")
+    assert not present & at(f"/subscriptions/{arm.SUB}/resourceGroups/rg-empty")
+    assert not present & at("/subscriptions/00000000-0000-0000-0000-0000000000ff")

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
-from diagnose.arm.ids import parse
-from diagnose.arm.scopes import resource_group_key, scope_key, subscription_of
+from diagnose.arm.ids import build, leading_scope, parse
+from diagnose.arm.scopes import scope_key
 from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
 from diagnose.model.model import Model
@@ -59,11 +59,12 @@ class ScopeProviders:
             if not provider or provider == "microsoft.resources":
                 continue
             self._all.add(provider)
-            group = resource_group_key(key)
-            if group is not None:
-                self._by_group.setdefault(group, set()).add(provider)
-            subscription = subscription_of(key)
-            if subscription is not None:
+            # resource_group_key and subscription_of, from one reading of the key
+            leading = leading_scope(key)
+            if leading.resource_group is not None:
+                self._by_group.setdefault(build(leading).lower(), set()).add(provider)
+            if leading.subscription is not None:
+                subscription = leading.subscription.lower()
                 self._by_subscription.setdefault(subscription, set()).add(provider)
 
     @classmethod
