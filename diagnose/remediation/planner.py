@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 
 from diagnose.arm.ids import build, leading_scope, parse
@@ -113,6 +114,12 @@ class RoleChoice:
 
     def label(self) -> str:
         """The tier it reaches and what it adds beyond the need, as a sentence."""
+        return self._label
+
+    @cached_property
+    def _label(self) -> str:
+        # A choice is shared by every shortfall with the same need and providers: its
+        # sentence is written once.
         adds = self.extra.adds()
         beyond = f"beyond the need it {adds}" if adds else "it grants nothing here beyond the need"
         return f"At this scope it {self.risk.describe()}; {beyond}."
