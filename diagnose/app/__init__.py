@@ -27,7 +27,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from diagnose.app.access_index import AccessBook, open_book
+    from diagnose.app.access_index import AccessBook, open_book, open_snapshot_book
     from diagnose.app.checklist import CheckList, check_named, list_checks
     from diagnose.app.diagnosis import (
         DiagnoseOptions,
@@ -91,6 +91,7 @@ _WHERE = {
     "load": "diagnose.app.sources",
     "narrow_to_project": "diagnose.app.sources",
     "open_book": "diagnose.app.access_index",
+    "open_snapshot_book": "diagnose.app.access_index",
     "plan": "diagnose.app.diagnosis",
     "plan_in": "diagnose.app.fixplan",
     "rediagnose": "diagnose.app.diagnosis",
@@ -140,6 +141,7 @@ __all__ = [
     "load",
     "narrow_to_project",
     "open_book",
+    "open_snapshot_book",
     "plan",
     "plan_in",
     "rediagnose",

@@ -18,7 +18,9 @@ the two to the same answers).
 from __future__ import annotations
 
 import os
+import re
 import stat
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +51,7 @@ MODELS_KEPT = 64
 Member = tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]
 """A principal's entry (None when the snapshot lists it only in assignments), its role
 assignments and its PIM eligibilities, as the snapshot holds them."""
+GUID = re.compile(r"\A[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 
 
 class Parts(Protocol):
@@ -59,6 +62,17 @@ class Parts(Protocol):
     def principals(self) -> list[dict[str, Any]]: ...
 
     def member(self, principal_id: str) -> Member: ...
+
+
+def _model(shared: dict[str, Any], principals: list[dict[str, Any]], *held: list[Any]) -> Model:
+    assignments, eligibilities = held or ([], [])
+    data = {
+        **shared,
+        "principals": principals,
+        "roleAssignments": assignments,
+        "roleEligibilities": eligibilities,
+    }
+    return Model(Snapshot(data))
 
 
 class SplitSnapshot:
@@ -140,10 +154,12 @@ class IndexedSnapshot:
 
     def member(self, principal_id: str) -> Member:
         position = self._members.get(principal_id)
-        if position is None:
+        if position is None:  # in no list of the snapshot
             return None, [], []
         entry, assignments, eligibilities = self._blob(position)
-        if not (isinstance(assignments, list) and isinstance(eligibilities, list)):
+        if not (isinstance(entry, dict | None) and isinstance(assignments, list)):
+            raise ValueError("a malformed index")
+        if not isinstance(eligibilities, list):
             raise ValueError("a malformed index")
         return entry, assignments, eligibilities
 
@@ -167,7 +183,6 @@ class AccessBook:
         """Answered from an index file written by an earlier run."""
         self._reload = reload
         self._save = save
-        self._base: Model | None = None
         self._models: dict[str, Model] = {}
 
     def answer(self, question: AccessQuestion) -> AccessAnswer:
@@ -190,47 +205,57 @@ class AccessBook:
             save()
 
     def _answer(self, question: AccessQuestion) -> AccessAnswer:
-        from diagnose.model.lookup import resolve_principal
-
-        base = self._base_model()
-        principal = resolve_principal(base, question.principal)
+        principal = self._resolve(question.principal)
         model = self._models.get(principal)
         if model is None:
             if len(self._models) >= MODELS_KEPT:
                 self._models.pop(next(iter(self._models)))
-            model = self._models[principal] = self._model_of(base, principal)
+            model = self._models[principal] = self._model_of(principal)
         return access_in(model, question, principal_id=principal)
 
-    def _base_model(self) -> Model:
-        """Every principal and the shared parts, no assignment: names and group closures."""
-        if self._base is None:
-            data = {
-                **self.parts.shared(),
-                "principals": self.parts.principals(),
-                "roleAssignments": [],
-                "roleEligibilities": [],
-            }
-            self._base = Model(Snapshot(data))
-        return self._base
+    def _resolve(self, text: str) -> str:
+        """The object id of --principal, found as diagnose.model.lookup finds it on the whole
+        snapshot: it is asked on the principals whose names could match (the same answer,
+        the same messages), without indexing every principal."""
+        from diagnose.model.lookup import resolve_principal
 
-    def _model_of(self, base: Model, principal: str) -> Model:
-        """The principal and its groups, with their assignments and eligibilities."""
+        if GUID.match(text.strip()):
+            return text.strip().lower()
+        lowered = text.strip().lower()
+        latest = {entry["id"].lower(): entry for entry in self.parts.principals()}
+        candidates = [
+            entry
+            for entry in latest.values()
+            if lowered
+            in {
+                str(entry.get(key) or "").lower()
+                for key in ("displayName", "userPrincipalName", "mail")
+            }
+        ]
+        return resolve_principal(_model(self.parts.shared(), candidates), text)
+
+    def _model_of(self, principal: str) -> Model:
+        """The principal and its groups (followed through the entries' memberOf as
+        diagnose.model.principals.Directory follows them), with their assignments and
+        eligibilities. The model's own directory then computes the closure, its doubts
+        included, from exactly the entries the whole snapshot's would use."""
         entries: list[dict[str, Any]] = []
         assignments: list[dict[str, Any]] = []
         eligibilities: list[dict[str, Any]] = []
-        for member in base.authorization.directory.closure(principal).via:
-            entry, held, eligible = self.parts.member(member)
-            if entry is not None:
-                entries.append(entry)
+        queue, seen = deque([principal]), {principal}
+        while queue:
+            entry, held, eligible = self.parts.member(queue.popleft())
             assignments += held
             eligibilities += eligible
-        data = {
-            **self.parts.shared(),
-            "principals": entries,
-            "roleAssignments": assignments,
-            "roleEligibilities": eligibilities,
-        }
-        return Model(Snapshot(data))
+            if entry is None:
+                continue
+            entries.append(entry)
+            for group in entry.get("memberOf") or ():
+                key = str(group).lower()
+                if key not in seen:
+                    seen.add(key)
+                    queue.append(key)
+        return _model(self.parts.shared(), entries, assignments, eligibilities)
 
 
 def open_book(source: Any, *, use_cache: bool = True) -> AccessBook:
@@ -239,17 +264,36 @@ def open_book(source: Any, *, use_cache: bool = True) -> AccessBook:
     from diagnose.app.sources import SnapshotSource
 
     if not isinstance(source, SnapshotSource):
-        return _read(source)
-    path = Path(source.path)
+        return _read(lambda: source)
+    return open_snapshot_book(
+        source.path,
+        max_bytes=source.limits.max_bytes,
+        verify_hashes=source.limits.verify_hashes,
+        use_cache=use_cache,
+    )
+
+
+def open_snapshot_book(
+    path_text: str, *, max_bytes: int, verify_hashes: bool, use_cache: bool = True
+) -> AccessBook:
+    """open_book for a snapshot file: what a front end calls so that a question answered
+    from the cache imports nothing it does not need (the sources import the collector)."""
+
+    def source() -> Any:
+        from diagnose.app.sources import InputLimits, SnapshotSource
+
+        return SnapshotSource(path_text, InputLimits(max_bytes, verify_hashes))
+
+    path = Path(path_text)
     try:
         info = os.stat(path)
     except OSError:
         return _read(source)  # load() says what is wrong with the path
     folder = usable_dir(cache_dir()) if use_cache else None
-    if folder is None or not stat.S_ISREG(info.st_mode) or info.st_size > source.limits.max_bytes:
+    if folder is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
         return _read(source)
     absolute = path.resolve()
-    variant = "h1" if source.limits.verify_hashes else "h0"
+    variant = "h1" if verify_hashes else "h0"
     digest = remembered_hash(folder, absolute, info)
     if digest is not None:
         index = open_index(index_path(folder, digest, variant), digest)
@@ -261,36 +305,38 @@ def open_book(source: Any, *, use_cache: bool = True) -> AccessBook:
                 index.close()
             else:
                 return AccessBook(
-                    parts, warnings, reload=lambda: _read(source, folder, info), cached=True
+                    parts,
+                    warnings,
+                    reload=lambda: _read(source, (folder, absolute, variant, info)),
+                    cached=True,
                 )
-    return _read(source, folder, info)
+    return _read(source, (folder, absolute, variant, info))
 
 
 def _read(
-    source: Any, folder: Path | None = None, seen: os.stat_result | None = None
+    source: Callable[[], Any], cache: tuple[Path, Path, str, os.stat_result] | None = None
 ) -> AccessBook:
-    """Read and validate the snapshot; with a cache folder, persist() writes its index (when
-    the file is still the one `seen` before it was read)."""
-    from diagnose.app.sources import SnapshotSource, load
+    """Read and validate the snapshot; with a cache (folder, snapshot path, variant, the
+    file's identity before it was read), persist() writes its index, when the file is still
+    the one that was read."""
+    from diagnose.app.sources import load
 
-    snapshot = load(source).snapshot
+    snapshot = load(source()).snapshot
     parts = SplitSnapshot(snapshot.data)
-    save = None
-    if folder is not None and isinstance(source, SnapshotSource):
-        path = Path(source.path).resolve()
-        variant = "h1" if source.limits.verify_hashes else "h0"
+    if cache is None:
+        return AccessBook(parts, snapshot.warnings)
+    folder, path, variant, seen = cache
 
-        def save() -> None:
-            try:
-                hashed = sha256_of(path)
-            except OSError:
-                return
-            if hashed is None or seen is None or file_identity(hashed[1]) != file_identity(seen):
-                return  # the file changed since it was read: index nothing
-            digest, info = hashed
-            header, blobs = parts.blobs(digest, snapshot.warnings)
-            write_index(index_path(folder, digest, variant), header, blobs)
-            remember_hash(folder, path, info, digest)
+    def save() -> None:
+        try:
+            hashed = sha256_of(path)
+        except OSError:
+            return
+        if hashed is None or file_identity(hashed[1]) != file_identity(seen):
+            return  # the file changed since it was read: index nothing
+        digest, info = hashed
+        header, blobs = parts.blobs(digest, snapshot.warnings)
+        write_index(index_path(folder, digest, variant), header, blobs)
+        remember_hash(folder, path, info, digest)
 
     return AccessBook(parts, snapshot.warnings, save=save)
-

@@ -19,10 +19,17 @@ import shlex
 import sys
 from typing import IO, Any
 
-from diagnose.app import AccessAnswer, AccessQuestion, access_question, open_book
-from diagnose.cli.inputs import snapshot_source_from
+from diagnose.app import (
+    AccessAnswer,
+    AccessBook,
+    AccessQuestion,
+    access_question,
+    open_book,
+    open_snapshot_book,
+)
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
+from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
 from diagnose.rbac import Outcome
 from diagnose.render.decision_text import render_decision
 from diagnose.safe import safe_message
@@ -46,10 +53,8 @@ BATCH_HINT = (
 
 
 def run_access(args: argparse.Namespace) -> int:
-    source = snapshot_source_from(args)
-    assert source is not None  # the parser requires --snapshot or --demo
     if args.batch:
-        return _run_batch(args, source)
+        return _run_batch(args)
     question = _question(
         {
             "principal": args.principal,
@@ -59,8 +64,7 @@ def run_access(args: argparse.Namespace) -> int:
             "forcePlane": args.force_plane,
         }
     )
-    book = open_book(source, use_cache=not args.no_cache)
-    _warn(book.warnings)
+    book = _open(args)
     answer = book.answer(question)
     _print(answer, args.json, sys.stdout, indent=True)
     sys.stdout.flush()
@@ -68,9 +72,27 @@ def run_access(args: argparse.Namespace) -> int:
     return EXIT_BY_OUTCOME[answer.decision.decision]
 
 
-def _run_batch(args: argparse.Namespace, source: Any) -> int:
-    book = open_book(source, use_cache=not args.no_cache)
+def _open(args: argparse.Namespace) -> AccessBook:
+    """The snapshot's book (its cached index, or the file read now); its warnings said."""
+    if args.demo:
+        from diagnose.app import DemoSource
+
+        book = open_book(DemoSource())
+    else:
+        # --max-input-bytes and --ignore-bundle-hashes as cli.inputs.limits_from reads them,
+        # without importing the sources (and the collector under them) for a cached answer
+        book = open_snapshot_book(
+            args.snapshot,
+            max_bytes=args.max_input_bytes or DEFAULT_MAX_INPUT_BYTES,
+            verify_hashes=not args.ignore_bundle_hashes,
+            use_cache=not args.no_cache,
+        )
     _warn(book.warnings)
+    return book
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    book = _open(args)
     if sys.stdin.isatty():
         print(BATCH_HINT, file=sys.stderr)
     worst: set[int] = set()
