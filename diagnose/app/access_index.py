@@ -42,11 +42,14 @@ from diagnose.app.access_cache import (
 from diagnose.app.questions import AccessAnswer, AccessQuestion, access_in
 from diagnose.model.model import Model
 from diagnose.model.resources import SUBSCRIPTION
+from diagnose.rbac import Evaluator
 from diagnose.snapshot import Snapshot
 
 SHARED_KEYS = ("schemaVersion", "roleDefinitions", "denyAssignments", "errors")
-MODELS_KEPT = 64
-"""Models of principals kept between questions (--batch asks about the same people often)."""
+WHOLE_AFTER = 32
+"""Principals asked about after which a book indexes the whole snapshot once and answers
+every later question from it (a long --batch): a model per principal costs a few
+milliseconds, a question on the whole model a fraction of one."""
 
 Member = tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]
 """A principal's entry (None when the snapshot lists it only in assignments), its role
@@ -62,6 +65,10 @@ class Parts(Protocol):
     def principals(self) -> list[dict[str, Any]]: ...
 
     def member(self, principal_id: str) -> Member: ...
+
+    def members(self) -> list[str]:
+        """Every principal id with an entry, assignments or eligibilities."""
+        ...
 
 
 def _model(shared: dict[str, Any], principals: list[dict[str, Any]], *held: list[Any]) -> Model:
@@ -105,12 +112,15 @@ class SplitSnapshot:
         assignments, eligibilities = self.held.get(principal_id, ([], []))
         return self.entries.get(principal_id), assignments, eligibilities
 
+    def members(self) -> list[str]:
+        return list(dict.fromkeys([*self.entries, *self.held]))
+
     def blobs(self, digest: str, warnings: tuple[str, ...]) -> tuple[dict[str, Any], list[bytes]]:
         """The index file's header and blobs: the shared parts, the principals, then one
         blob per principal that has an entry, assignments or eligibilities."""
         blobs = [orjson.dumps(self._shared), orjson.dumps(self._principals)]
         members: dict[str, int] = {}
-        for principal in dict.fromkeys([*self.entries, *self.held]):
+        for principal in self.members():
             members[principal] = len(blobs)
             blobs.append(orjson.dumps(self.member(principal)))
         header = {
@@ -152,6 +162,9 @@ class IndexedSnapshot:
             raise ValueError("a malformed index")
         return found
 
+    def members(self) -> list[str]:
+        return list(self._members)
+
     def member(self, principal_id: str) -> Member:
         position = self._members.get(principal_id)
         if position is None:  # in no list of the snapshot
@@ -183,7 +196,8 @@ class AccessBook:
         """Answered from an index file written by an earlier run."""
         self._reload = reload
         self._save = save
-        self._models: dict[str, Model] = {}
+        self._models: dict[str, tuple[Model, Evaluator]] = {}
+        self._whole: tuple[Model, Evaluator] | None = None
 
     def answer(self, question: AccessQuestion) -> AccessAnswer:
         """As diagnose.app.questions.access answers it on the whole snapshot. An index file
@@ -206,12 +220,28 @@ class AccessBook:
 
     def _answer(self, question: AccessQuestion) -> AccessAnswer:
         principal = self._resolve(question.principal)
-        model = self._models.get(principal)
-        if model is None:
-            if len(self._models) >= MODELS_KEPT:
-                self._models.pop(next(iter(self._models)))
-            model = self._models[principal] = self._model_of(principal)
-        return access_in(model, question, principal_id=principal)
+        found = self._whole or self._models.get(principal)
+        if found is None:
+            if len(self._models) < WHOLE_AFTER:
+                model = self._model_of(principal)
+                found = self._models[principal] = (model, Evaluator(model.authorization))
+            else:
+                model = _model(self.parts.shared(), *self._everything())
+                found = self._whole = (model, Evaluator(model.authorization))
+                self._models.clear()
+        model, evaluator = found
+        return access_in(model, question, principal_id=principal, evaluator=evaluator)
+
+    def _everything(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Every principal, assignment and eligibility, each principal's together."""
+        principals = self.parts.principals()
+        assignments: list[dict[str, Any]] = []
+        eligibilities: list[dict[str, Any]] = []
+        for member in self.parts.members():
+            _, held, eligible = self.parts.member(member)
+            assignments += held
+            eligibilities += eligible
+        return principals, assignments, eligibilities
 
     def _resolve(self, text: str) -> str:
         """The object id of --principal, found as diagnose.model.lookup finds it on the whole

@@ -15,6 +15,7 @@ from diagnose.snapshot import Snapshot
 
 if TYPE_CHECKING:  # the explain machinery (patterns, checks) loads only when explaining
     from diagnose.explain.explain import Explanation
+    from diagnose.rbac import Evaluator
 
 OPERATION = re.compile(r"[A-Za-z0-9.\-]+(/[A-Za-z0-9_.\-:]+)+")
 """A provider operation as Azure writes it: a namespace, then segments that may hold a ':'
@@ -158,16 +159,20 @@ def access(snapshot: Snapshot, question: AccessQuestion) -> AccessAnswer:
 
 
 def access_in(
-    model: Model, question: AccessQuestion, *, principal_id: str | None = None
+    model: Model,
+    question: AccessQuestion,
+    *,
+    principal_id: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> AccessAnswer:
     """The same on a model already built, or on a part of the snapshot that holds the
     principal and its groups (diagnose.app.access_index: principal_id is then the principal
-    resolved on the whole snapshot)."""
+    resolved on the whole snapshot), with the model's evaluator when one is kept."""
     from diagnose.model.lookup import resolve_principal
     from diagnose.rbac import Evaluator
 
     principal = principal_id or resolve_principal(model, question.principal)
-    evaluator = Evaluator(model.authorization)
+    evaluator = evaluator or Evaluator(model.authorization)
     decision = evaluator.check(
         principal, question.scope, question.operation, data_action=question.data_action
     )
