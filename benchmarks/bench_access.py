@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,9 +108,10 @@ def run_process(argv: list[str], cache: Path) -> tuple[float, float]:
         argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert process.stdout is not None
+    stream = cast("io.BufferedReader", process.stdout)
     text = b""
     answered = None
-    while chunk := process.stdout.read1(65536):
+    while chunk := stream.read1(65536):
         text += chunk
         if answered is None and text.endswith(b"\n}\n"):  # the one JSON object, whole
             answered = time.perf_counter() - start

@@ -129,15 +129,15 @@ def _line_fields(text: str) -> dict[str, Any]:
     """A batch line's question: a JSON object, or the command line's flags."""
     if text.startswith("{"):
         try:
-            fields = json.loads(text)
+            given = json.loads(text)
         except ValueError:
             raise BadInput("the line is not a JSON object") from None
-        if not isinstance(fields, dict):
+        if not isinstance(given, dict):
             raise BadInput("the line is not a JSON object")
-        unknown = sorted(set(fields) - {*LINE_FLAGS.values(), "forcePlane"})
+        unknown = sorted(set(given) - {*LINE_FLAGS.values(), "forcePlane"})
         if unknown:
             raise BadInput(f"unknown keys {unknown}: give principal, scope, action or dataAction")
-        return fields
+        return given
     try:
         words = shlex.split(text, comments=True)
     except ValueError as exc:
