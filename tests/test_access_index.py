@@ -337,3 +337,28 @@ def test_demo_questions_need_no_cache() -> None:
     assert not book.cached
     book.persist()
     assert index_files() == []
+
+
+def test_a_bundle_read_despite_its_hashes_warns_every_time_and_needs_the_flag_every_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The index of a bundle read with --ignore-bundle-hashes keeps the warning, and serves
+    only a run that gives the flag again."""
+    from tests.fuzz_support import demo_bundle
+    from tests.test_bundle_hashes import SNAPSHOT_NAME, changed, commands
+    from tests.test_bundle_hashes import write as write_bundle
+
+    (tmp_path / "made").mkdir()
+    path = write_bundle(
+        tmp_path / "bundle.zip", changed(demo_bundle(tmp_path / "made"), SNAPSHOT_NAME)
+    )
+    argv = [*commands(path)["access"], "--json"]
+    answers = []
+    for _ in range(2):
+        code = main([*argv, "--ignore-bundle-hashes"])
+        out, err = capsys.readouterr()
+        assert code in (0, 1) and "does not match its SHA-256" in err
+        answers.append(out)
+    assert len(index_files()) == 1 and answers[0] == answers[1]
+    assert main(argv) == 2
+    assert "does not match its SHA-256" in capsys.readouterr().err

@@ -28,7 +28,6 @@ import hashlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +202,8 @@ def write_atomically(path: Path, chunks: list[bytes]) -> bool:
         return False
     if existing is not None and not _ours(existing):
         return False
+    import tempfile  # only when writing: a question answered from the cache writes nothing
+
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     except OSError:
