@@ -362,3 +362,17 @@ def test_a_bundle_read_despite_its_hashes_warns_every_time_and_needs_the_flag_ev
     assert len(index_files()) == 1 and answers[0] == answers[1]
     assert main(argv) == 2
     assert "does not match its SHA-256" in capsys.readouterr().err
+
+
+def test_without_a_home_directory_questions_are_answered_uncached(
+    snapshot_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = ask(snapshot_file, "--no-cache")
+    monkeypatch.delenv("DIAGNOSE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert ask(snapshot_file) == expected

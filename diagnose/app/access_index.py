@@ -319,7 +319,7 @@ def open_snapshot_book(
         info = os.stat(path)
     except OSError:
         return _read(source)  # load() says what is wrong with the path
-    folder = usable_dir(cache_dir()) if use_cache else None
+    folder = _cache_folder() if use_cache else None
     if folder is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
         return _read(source)
     absolute = path.resolve()
@@ -341,6 +341,13 @@ def open_snapshot_book(
                     cached=True,
                 )
     return _read(source, (folder, absolute, variant, info))
+
+
+def _cache_folder() -> Path | None:
+    try:
+        return usable_dir(cache_dir())
+    except (RuntimeError, OSError, KeyError):  # no home directory to keep a cache in
+        return None
 
 
 def _read(
