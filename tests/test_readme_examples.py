@@ -177,14 +177,18 @@ def test_every_readme_example_runs_as_written(name, lines, tmp_path):
         pytest.skip("needs bash to run shell lines as written")
     _write_example_files(tmp_path)
     _seed_inputs(tmp_path, lines)
+    assignments: list[str] = []  # `NAME=value` lines: the shell keeps them for what follows
     for line in lines:
         if _is_benchmark(line):
             script = ROOT / line.split()[1]
             assert script.is_file(), f"the README runs {script}, which does not exist"
             continue
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S+", line):
+            assignments.append(line)
+            continue
         with ExitStack() as stack, _live(line, stack) as (command, env):
             result = subprocess.run(
-                ["bash", "-c", f"set -o pipefail; {command}"],
+                ["bash", "-c", "; ".join(["set -o pipefail", *assignments, command])],
                 cwd=tmp_path,
                 env=env,
                 capture_output=True,

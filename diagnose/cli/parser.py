@@ -287,24 +287,45 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="snapshot JSON (or support bundle .zip) to evaluate against",
     )
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
-    access.add_argument(
+    question = access.add_argument_group(
+        "the question (each line of --batch gives its own, with these flags)"
+    )
+    question.add_argument(
         "--principal",
-        required=True,
         metavar="ID",
         help="object id of the user, group or service principal (a display name "
         "or user principal name found in the snapshot also works)",
     )
-    access.add_argument(
+    question.add_argument(
         "--scope",
-        required=True,
         metavar="SCOPE",
         help="ARM scope, e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/"
-        "Microsoft.Search/searchServices/<name>",
+        "Microsoft.Search/searchServices/<name>; any scope Azure takes, / and management "
+        "groups to provider-level paths",
     )
-    operation = access.add_mutually_exclusive_group(required=True)
+    operation = question.add_mutually_exclusive_group()
     operation.add_argument("--action", metavar="OP", help="a control-plane operation")
     operation.add_argument("--data-action", metavar="OP", help="a data-plane operation")
+    question.add_argument(
+        "--force-plane",
+        action="store_true",
+        help="evaluate the operation in the plane given even when the provider operation "
+        "catalogs list it in the other plane, or not at all (they can lag behind Azure)",
+    )
     access.add_argument("--json", action="store_true", help="print one JSON object")
+    access.add_argument(
+        "--batch",
+        "--repl",
+        action="store_true",
+        help="read questions from standard input, one a line (--principal ID --scope SCOPE "
+        "--action OP, quoted as in a shell, or a JSON object), and answer each as it comes",
+    )
+    access.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the index of the snapshot kept in the user's cache "
+        "directory (DIAGNOSE_CACHE_DIR chooses it)",
+    )
     _add_input_arguments(access)
     access.set_defaults(handler=_run_access)
 
