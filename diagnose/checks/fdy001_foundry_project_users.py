@@ -1,11 +1,10 @@
-import dataclasses
-
 from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
 from diagnose.checks._people import person_requirement
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona, PersonaEvidence
+from diagnose.model.authorization import Assignment
 from diagnose.model.resources import Resource
 
 AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AIServices/agents/write")
@@ -88,13 +87,15 @@ def foundry_project_users(ctx: CheckContext):
             if hub_era and user.persona is not Persona.BUILDER and not user.declared:
                 user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
             requirement = person_requirement(
-                user, project, (AGENTS_WRITE,), because, (FOUNDRY_USER,)
+                user,
+                project,
+                (AGENTS_WRITE,),
+                because,
+                (FOUNDRY_USER,),
+                note=_wrong_role(ctx, hub_era) if hub_era else None,
             )
-            if requirement is None:
-                continue
-            if hub_era:
-                requirement = dataclasses.replace(requirement, note=_wrong_role(ctx, hub_era))
-            yield requirement
+            if requirement is not None:
+                yield requirement
         identity = project_identity(ctx, project)
         if identity is not None:
             yield Requirement(
@@ -112,25 +113,52 @@ def _hub_era_roles(
     """The hub-era build roles (they work in hub workspaces without managing them, and grant
     no Foundry agents data action) a principal holds on the project or its account, directly
     or through groups. Those held at the resource group or above are taken as meant for the
-    hub workspaces there, not for this project."""
-    authz = ctx.model.authorization
+    hub workspaces there, not for this project.
+
+    In the order Authorization.held_at finds them (the principal's groups in closure order,
+    then the project before the account, then the snapshot's order), from an index of the
+    hub-era assignments at the two scopes built once per project: thousands of people are
+    looked up against it, and almost none holds such a role."""
     places = {p.key: p for p in (project, account) if p is not None}
+    holders = ctx.memo(("hub-era holders", *places), lambda: _hub_era_holders(ctx, tuple(places)))
+    if not holders:
+        return ()
+    authz = ctx.model.authorization
     found: list[PersonaEvidence] = []
-    for assignment, via in authz.held_at(principal_id, places):
-        role = authz.role(assignment.role_id)
-        if role is None or not _hub_era(ctx, assignment.role_id):
+    for member, via in authz.directory.closure(principal_id).via.items():
+        by_scope = holders.get(member)
+        if by_scope is None:
             continue
-        place = places[assignment.scope_key]
-        found.append(
-            PersonaEvidence(
-                role.name,
-                role.id,
-                assignment.scope,
-                via,
-                where=describe_scope(place.key, place),
-            )
-        )
+        for key in places:
+            for assignment in by_scope.get(key, ()):
+                role = authz.role(assignment.role_id)
+                assert role is not None  # _hub_era_holders keeps only known roles
+                place = places[assignment.scope_key]
+                found.append(
+                    PersonaEvidence(
+                        role.name,
+                        role.id,
+                        assignment.scope,
+                        via,
+                        where=describe_scope(place.key, place),
+                    )
+                )
     return tuple(found)
+
+
+def _hub_era_holders(
+    ctx: CheckContext, keys: tuple[str, ...]
+) -> dict[str, dict[str, list[Assignment]]]:
+    """Principal id -> scope key -> its assignments of a hub-era build role at these scopes
+    (keys), each list in the snapshot's order."""
+    authz = ctx.model.authorization
+    found: dict[str, dict[str, list[Assignment]]] = {}
+    for key in keys:
+        for assignment in authz.assignments_by_scope.get(key, ()):
+            if authz.role(assignment.role_id) is None or not _hub_era(ctx, assignment.role_id):
+                continue
+            found.setdefault(assignment.principal_id, {}).setdefault(key, []).append(assignment)
+    return found
 
 
 def _hub_era(ctx: CheckContext, role_id: str) -> bool:

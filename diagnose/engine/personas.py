@@ -125,6 +125,12 @@ class Classification:
             f"{first.where or _described(first.scope)}{through})"
         )
 
+    @cached_property
+    def subject(self) -> str:
+        """How a requirement on this principal names who it is about: "user Ann, a builder
+        (...),". Once per classification: thousands of requirements share it."""
+        return f"{self.principal.label}, {self.reason},"
+
 
 @dataclass(frozen=True)
 class Declarations:
