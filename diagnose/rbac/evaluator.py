@@ -102,6 +102,9 @@ class Evaluator:
             tuple[str, str, bool], dict[str, tuple[tuple[str | None, str], ...]]
         ] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
+        self._hot: dict[tuple[str, str, bool], dict[str, tuple[tuple[str | None, str], ...]]] = {}
+        """(scope as asked, operation, plane) -> _unconditional_holders' table, for a target
+        _plainly_allowed may answer about."""
 
     def derived(
         self, authorization: Authorization, *, changed: frozenset[str] | None = None
@@ -186,22 +189,37 @@ class Evaluator:
         it, its management groups are known, and a group of the principal (or the principal)
         holds an unconditional grant.
         None: take the full path, which decides every other case."""
-        target = scope_key(scope)
-        place = self._places.at(target)
-        if place.denies or place.deny_errors or not place.knows_management_groups:
+        # Once a target qualifies, its table of holders is found from the question as asked
+        # (thousands of people are asked about the same scope and operation).
+        granting = self._hot.get((scope, operation, data_action))
+        if granting is None:
+            target = scope_key(scope)
+            place = self._places.at(target)
+            if place.denies or place.deny_errors or not place.knows_management_groups:
+                return None
+            asked = self._bulk_hits[target] = self._bulk_hits.get(target, 0) + 1
+            if asked < BULK_TARGET:
+                return None
+            granting = self._hot[scope, operation, data_action] = self._unconditional_holders(
+                target, place.ancestors, operation, data_action
+            )
+        via = self.authz.directory.closure(principal_id.strip().lower()).via
+        holding = via.keys() & granting.keys()
+        if not holding:
             return None
-        asked = self._bulk_hits[target] = self._bulk_hits.get(target, 0) + 1
-        if asked < BULK_TARGET:
-            return None
-        granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
+        if len(holding) == 1:  # the usual case: one group (or the principal) holds it
+            [member] = holding
+            through = bool(via[member])
+            return Quick(
+                Outcome.ALLOWED,
+                tuple((created_on, through, at) for created_on, at in granting[member]),
+            )
         ages = [
-            (created_on, bool(via), at)
-            for member, via in self.authz.directory.closure(
-                principal_id.strip().lower()
-            ).via.items()
+            (created_on, bool(member_via), at)
+            for member, member_via in via.items()
             for created_on, at in granting.get(member, ())
         ]
-        return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
+        return Quick(Outcome.ALLOWED, tuple(ages))
 
     def _unconditional_holders(
         self, target: str, ancestors: tuple[str, ...], operation: str, data: bool
