@@ -223,3 +223,28 @@ def test_focus_is_only_that_principal_as_a_builder_everywhere() -> None:
         assert [(c.principal.id, c.persona, c.declared) for c in people] == [
             (DEV, Persona.BUILDER, "--principal")
         ], workspace
+
+
+def test_the_sort_key_of_a_person_is_remembered_per_id_and_type() -> None:
+    """Personas.order remembers each principal's key: the same id named with another type (a
+    holder the snapshot's principals lack is a User by default) gets its own key, and every
+    id its own place, as principal_order gives them."""
+    from diagnose.engine.personas import Classification, principal_order
+
+    f = G.base()
+    with_user(f, DEV, "Dev")
+    with_group(f, GRP_OUTER, "Outer")
+    found = personas(f)
+    directory = found.model.authorization.directory
+    refs = [
+        PrincipalRef(DEV, "User", "Dev"),
+        PrincipalRef(DEV, "Group", "Dev"),
+        PrincipalRef(GRP_OUTER, "Group", "Outer"),
+        PrincipalRef(OTHER, "User"),
+        PrincipalRef(DEV, "User", "Dev"),
+    ]
+    for ref in refs:
+        item = Classification(ref, Persona.READER, ())
+        assert found.order(item) == principal_order(ref, directory), ref
+    keys = {found.order(Classification(r, Persona.READER, ())) for r in refs}
+    assert len(keys) == 4

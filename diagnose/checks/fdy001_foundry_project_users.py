@@ -124,8 +124,11 @@ def _hub_era_roles(
     if not holders:
         return ()
     authz = ctx.model.authorization
+    closure = authz.directory.closure(principal_id).via
+    if closure.keys().isdisjoint(holders):
+        return ()
     found: list[PersonaEvidence] = []
-    for member, via in authz.directory.closure(principal_id).via.items():
+    for member, via in closure.items():
         by_scope = holders.get(member)
         if by_scope is None:
             continue

@@ -171,6 +171,7 @@ class Personas:
         self._shared: dict[tuple[str, str, bool], tuple[Persona, tuple[PersonaEvidence, ...]]] = {}
         self._shared_holders: dict[str, dict[str, str | None]] = {}
         self._shared_people: dict[tuple[Any, ...], _SharedPeople] = {}
+        self._orders: dict[str, tuple[str, int, str]] = {}
 
     @property
     def focused(self) -> bool:
@@ -212,8 +213,15 @@ class Personas:
 
     def order(self, item: Classification) -> tuple[str, int, str]:
         """How people are sorted: by type, then as the snapshot lists them (not by name or id,
-        which redaction changes: see Directory.rank)."""
-        return principal_order(item.principal, self.model.authorization.directory)
+        which redaction changes: see Directory.rank). Remembered per principal id and type:
+        the people of every workspace are sorted, a quarter of a million keys in a large hub."""
+        principal = item.principal
+        found = self._orders.get(principal.id)
+        if found is None or found[0] != principal.type:
+            found = self._orders[principal.id] = principal_order(
+                principal, self.model.authorization.directory
+            )
+        return found
 
     # -- internals -------------------------------------------------------------------------
     def _classify_all(self, workspace: Resource) -> list[Classification]:
