@@ -125,7 +125,7 @@ class Engine:
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
         # meanwhile would rescan the whole snapshot heap each time.
-        with bulk_allocation():
+        with bulk_allocation(lasting=True):
             return self._run(tuple(checks))
 
     def _run(self, checks: tuple[CheckInfo, ...]) -> RunResult:

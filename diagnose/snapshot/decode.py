@@ -31,7 +31,7 @@ def decode_json(raw: bytes | bytearray, source: str) -> Any:
     except UnicodeDecodeError:
         raise BadInput("is not UTF-8 text", where=source, fix=FIX) from None
     try:
-        with bulk_allocation():
+        with bulk_allocation(lasting=True):
             value = orjson.loads(document)
             too_deep = nesting_deeper_than(value, MAX_JSON_DEPTH)
     except orjson.JSONDecodeError as exc:
