@@ -82,8 +82,9 @@ def foundry_project_users(ctx: CheckContext):
     for project in ctx.foundry_projects():
         account = ctx.resource(project.parent_id)
         because = f"builds and runs agents in {describe(project)}"
+        holding = _hub_era_holding(ctx, project, account)
         for user in ctx.people(project):
-            hub_era = _hub_era_roles(ctx, user.principal.id, project, account)
+            hub_era = _hub_era_roles(ctx, user.principal.id, holding) if holding else ()
             if hub_era and user.persona is not Persona.BUILDER and not user.declared:
                 user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
             requirement = person_requirement(
@@ -107,36 +108,44 @@ def foundry_project_users(ctx: CheckContext):
             )
 
 
+Holding = list[tuple[Resource, dict[str, list[Assignment]]]]
+"""The project, then its account, each with who holds a hub-era build role there (principal id
+-> its assignments of such roles there, in the snapshot's order); places where none does are
+left out."""
+
+
+def _hub_era_holding(ctx: CheckContext, project: Resource, account: Resource | None) -> Holding:
+    """Who holds a hub-era build role on the project and on its account: each scope's table is
+    built once per run (an account's is shared by all its projects), and thousands of people
+    are then looked up against them, almost none of whom holds such a role."""
+    places = [p for p in (project, account) if p is not None]
+    tables = [
+        (p, ctx.memo(("hub-era holders at", p.key), lambda p=p: _holders_at(ctx, p)))
+        for p in places
+    ]
+    return [(place, table) for place, table in tables if table]
+
+
 def _hub_era_roles(
-    ctx: CheckContext, principal_id: str, project: Resource, account: Resource | None
+    ctx: CheckContext, principal_id: str, holding: Holding
 ) -> tuple[PersonaEvidence, ...]:
     """The hub-era build roles (they work in hub workspaces without managing them, and grant
     no Foundry agents data action) a principal holds on the project or its account, directly
     or through groups. Those held at the resource group or above are taken as meant for the
     hub workspaces there, not for this project.
 
-    In the order Authorization.held_at finds them (the principal's groups in closure order,
-    then the project before the account, then the snapshot's order), from an index of the
-    hub-era assignments at the two scopes built once per project: thousands of people are
-    looked up against it, and almost none holds such a role."""
-    places = {p.key: p for p in (project, account) if p is not None}
-    holders = ctx.memo(("hub-era holders", *places), lambda: _hub_era_holders(ctx, tuple(places)))
-    if not holders:
-        return ()
+    In the order Authorization.held_at finds them: the principal's groups in closure order,
+    then the project before the account (holding's order), then the snapshot's order."""
     authz = ctx.model.authorization
     closure = authz.directory.closure(principal_id).via
-    if closure.keys().isdisjoint(holders):
+    if all(closure.keys().isdisjoint(table) for _, table in holding):
         return ()
     found: list[PersonaEvidence] = []
     for member, via in closure.items():
-        by_scope = holders.get(member)
-        if by_scope is None:
-            continue
-        for key in places:
-            for assignment in by_scope.get(key, ()):
+        for place, table in holding:
+            for assignment in table.get(member, ()):
                 role = authz.role(assignment.role_id)
-                assert role is not None  # _hub_era_holders keeps only known roles
-                place = places[assignment.scope_key]
+                assert role is not None  # _holders_at keeps only known roles
                 found.append(
                     PersonaEvidence(
                         role.name,
@@ -149,18 +158,21 @@ def _hub_era_roles(
     return tuple(found)
 
 
-def _hub_era_holders(
-    ctx: CheckContext, keys: tuple[str, ...]
-) -> dict[str, dict[str, list[Assignment]]]:
-    """Principal id -> scope key -> its assignments of a hub-era build role at these scopes
-    (keys), each list in the snapshot's order."""
+def _holders_at(ctx: CheckContext, place: Resource) -> dict[str, list[Assignment]]:
+    """Principal id -> its assignments of a hub-era build role made directly on this scope, in
+    the snapshot's order."""
     authz = ctx.model.authorization
-    found: dict[str, dict[str, list[Assignment]]] = {}
-    for key in keys:
-        for assignment in authz.assignments_by_scope.get(key, ()):
-            if authz.role(assignment.role_id) is None or not _hub_era(ctx, assignment.role_id):
-                continue
-            found.setdefault(assignment.principal_id, {}).setdefault(key, []).append(assignment)
+    # Whether a role is hub-era, once per role for the run (a Foundry resource has thousands
+    # of assignments of a few roles).
+    judged: dict[str, bool] = ctx.memo("hub-era roles", dict)
+    found: dict[str, list[Assignment]] = {}
+    for assignment in authz.assignments_by_scope.get(place.key, ()):
+        role_id = assignment.role_id
+        hub_era = judged.get(role_id)
+        if hub_era is None:
+            hub_era = judged[role_id] = authz.role(role_id) is not None and _hub_era(ctx, role_id)
+        if hub_era:
+            found.setdefault(assignment.principal_id, []).append(assignment)
     return found
 
 
