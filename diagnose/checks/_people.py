@@ -179,15 +179,12 @@ def connection_requirements(
     if agent_service_connection(ctx, connection):
         return  # the agent service uses it with the project's identity (AGT001), not people's
     because = used_in(connection)
+    # The same words for everyone who uses the connection: made once, not once per person.
+    reasons = [" ".join(filter(None, (because, need.purpose))) for need in needs]
     for user in connection_users(ctx, connection):
-        for need in needs:
+        for need, reason in zip(needs, reasons, strict=True):
             requirement = person_requirement(
-                user,
-                target,
-                need.operations,
-                " ".join(filter(None, (because, need.purpose))),
-                need.roles,
-                writes=need.writes,
+                user, target, need.operations, reason, need.roles, writes=need.writes
             )
             if requirement is None:
                 break  # nothing asked of a reader; a later (write) need neither
