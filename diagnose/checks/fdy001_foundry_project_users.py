@@ -1,3 +1,5 @@
+from functools import partial
+
 from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
 from diagnose.checks._people import person_requirement
@@ -118,12 +120,14 @@ def _hub_era_holding(ctx: CheckContext, project: Resource, account: Resource | N
     """Who holds a hub-era build role on the project and on its account: each scope's table is
     built once per run (an account's is shared by all its projects), and thousands of people
     are then looked up against them, almost none of whom holds such a role."""
-    places = [p for p in (project, account) if p is not None]
-    tables = [
-        (p, ctx.memo(("hub-era holders at", p.key), lambda p=p: _holders_at(ctx, p)))
-        for p in places
-    ]
-    return [(place, table) for place, table in tables if table]
+    holding: Holding = []
+    for place in (project, account):
+        if place is None:
+            continue
+        table = ctx.memo(("hub-era holders at", place.key), partial(_holders_at, ctx, place))
+        if table:
+            holding.append((place, table))
+    return holding
 
 
 def _hub_era_roles(
