@@ -98,14 +98,15 @@ def plan_scopes(plan: Sequence[dict[str, Any]]) -> tuple[set[str], set[str]]:
 
 
 def evaluate(
-    plan: Sequence[dict[str, Any]], after: Snapshot, *, past_window: bool
+    plan: Sequence[dict[str, Any]], after: Snapshot, *, past_window: bool, rerun: bool = True
 ) -> tuple[StepResult, ...]:
-    """Each step against one re-read state."""
+    """Each step against one re-read state. rerun False (a focused live read holds only
+    what the plan touched, too little to run the checks on): judged on the state alone."""
     from diagnose.app.diagnosis import diagnose_snapshot
     from diagnose.report.model import finding_id
 
-    report = diagnose_snapshot(after).report
-    still_open = [f for f in report.findings if f.status.value != "pass"]
+    report = diagnose_snapshot(after).report if rerun else None
+    still_open = [f for f in report.findings if f.status.value != "pass"] if report else []
     open_ids = {finding_id(f) for f in still_open}
     # A finding's id covers its cause: once the role is there, a deny assignment that blocks
     # the same requirement shows as a new finding (cause denyAssignment, a new id) for the same
@@ -134,6 +135,8 @@ def evaluate(
             status, reason = FAILED, f"seen, but {contradiction}: still open: " + ", ".join(still)
         elif seen is None:
             status, reason = NOT_YET, "this kind of step cannot be re-read (unknown)"
+        elif seen and not still and not rerun:
+            status, reason = DONE, "seen (the checks were not run again on a focused read)"
         elif seen and not still:
             status, reason = DONE, "seen, and the findings it was for are gone"
         elif seen:
@@ -172,6 +175,7 @@ def recheck(
     sleep: Callable[[float], None] = time.sleep,
     first_delay: float = 10.0,
     max_delay: float = 120.0,
+    rerun: bool = True,
 ) -> Recheck:
     """Read the state (read()) and judge every step; with wait, read again with a doubling
     delay (capped) while something is not yet visible, until the window ends. Past the
@@ -183,7 +187,7 @@ def recheck(
         polls += 1
         elapsed = clock() - start
         past = elapsed >= window
-        steps = evaluate(plan, snapshot, past_window=past)
+        steps = evaluate(plan, snapshot, past_window=past, rerun=rerun)
         pending = any(s.status == NOT_YET for s in steps)
         if not wait or not pending or past:
             return Recheck(steps, elapsed, polls, snapshot.source)
@@ -272,3 +276,41 @@ def _at(resource: dict[str, Any], path: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+class LiveReader:
+    """Re-reads a live hub's touched state (diagnose.collect.focused), once per poll; counts
+    the requests it sent."""
+
+    def __init__(self, options: Any, plan: Sequence[dict[str, Any]]) -> None:
+        from diagnose.collect.credentials import check_sign_in, credentials_for
+        from diagnose.collect.focused import Focus
+        from diagnose.collect.settings import settings_from
+
+        self.settings = settings_from(options)
+        self.credentials = credentials_for(self.settings)
+        check_sign_in(self.credentials, self.settings)
+        self.focus = Focus()
+        for step in plan:
+            rem = step["remediation"]
+            kind, scope, resource = rem.get("kind"), rem.get("scope"), rem.get("resource")
+            if kind in ("roleAssignment", "activateEligible", "removeAssignment"):
+                if isinstance(scope, str):
+                    self.focus.scopes.add(scope)
+            elif kind == "cosmosSqlRoleAssignment" and isinstance(resource, str):
+                self.focus.cosmos_accounts.add(resource)
+            elif kind == "configuration" and isinstance(resource, str):
+                if rem.get("setting") == "denyAssignment":  # listed where it sits
+                    self.focus.scopes.add(resource.split("/providers/Microsoft.Authorization/")[0])
+                else:
+                    self.focus.resources.add(resource)
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self) -> Snapshot:
+        from diagnose.collect.focused import read_focused
+
+        read = read_focused(self.settings, self.credentials, self.focus)
+        self.requests.extend(read.requests)
+        return Snapshot(
+            read.data, f"focused read of {self.settings.hub.name or self.settings.hub.id}"
+        )

@@ -5,6 +5,7 @@ failed, 3 only not-yet-visible steps remain, 2 bad input)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 from diagnose.app.recheck import DONE, FAILED, NOT_YET, Recheck, read_plan, recheck
@@ -34,14 +35,21 @@ def run_recheck(args: argparse.Namespace) -> int:
     if len(raw) > limits.max_bytes:
         raise BadInput(f"--plan {args.plan} is larger than {limits.max_bytes} bytes")
     plan = read_plan(raw.decode("utf-8", errors="replace"), f"--plan {args.plan}")
-    if not hasattr(args, "save_snapshot"):
+    if args.hub:  # only what the plan touched, never a whole collection
+        from diagnose.app.recheck import LiveReader
+        from diagnose.cli.inputs import live_options_from
+
+        live = LiveReader(live_options_from(args), plan)
+        result = recheck(plan, live, wait=args.wait, rerun=False)
+        result = dataclasses.replace(result, requests=len(live.requests))
+    else:
         args.save_snapshot = None
-    source = source_from(args)
+        source = source_from(args)
 
-    def read() -> Snapshot:
-        return load(source).snapshot
+        def read() -> Snapshot:
+            return load(source).snapshot
 
-    result = recheck(plan, read, wait=args.wait)
+        result = recheck(plan, read, wait=args.wait)
     text = _json(result) if fmt == "json" else _text(result)
     write_output(text, args.output_file, flag="--output-file")
     if result.count(FAILED):
@@ -57,6 +65,7 @@ def _json(result: Recheck) -> str:
     body = {
         "summary": {s: result.count(s) for s in (DONE, NOT_YET, FAILED)},
         "polls": result.polls,
+        "requests": result.requests,
         "elapsedSeconds": round(result.elapsed, 1),
         "steps": [
             {
