@@ -85,11 +85,11 @@ def read_with(arm: ArmClient, focus: Focus) -> dict[str, Any]:
             into.extend(i for i in items if _applies(i, wanted))
     resources: list[Any] = []
     for resource_id in sorted(focus.resources):
-        version = apiversions.for_type(_top_type(resource_id))
-        if version is None:
+        api = apiversions.for_type(_top_type(resource_id))
+        if api is None:
             continue  # a type the collector does not read: the step stays unknown
         try:
-            resources.append(arm.get(resource_id, {"api-version": version}))
+            resources.append(arm.get(resource_id, {"api-version": api}))
         except ApiError as error:
             if error.status != 404:
                 errors.append(_error(resource_id, "read", error))
