@@ -210,3 +210,25 @@ def test_wait_stops_as_soon_as_the_step_shows(plan_file: Path) -> None:
 def test_read_plan_rejects_a_list_of_non_steps() -> None:
     with pytest.raises(BadInput):
         read_plan('[{"id": "a", "remediation": {}}]', "plan")
+
+
+def test_a_setting_made_and_an_assignment_removed_are_done(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steps = _by_id(plan_file)
+    setting, removal = steps["ec62a9d6d07b"]["remediation"], steps["87c4720b5d14"]["remediation"]
+    data = load_demo().data
+    search = next(r for r in data["resources"] if r["id"].lower() == setting["resource"].lower())
+    search["properties"]["authOptions"] = setting["value"]
+    data["roleAssignments"] = [
+        a for a in data["roleAssignments"] if a["id"].lower() != removal["resource"].lower()
+    ]
+    after = tmp_path / "after.json"
+    after.write_text(json.dumps(data), encoding="utf-8")
+    code, out = _run(
+        capsys, "recheck", "--plan", str(plan_file), "--snapshot", str(after), "-o", "json"
+    )
+    result = {s["id"]: s["status"] for s in json.loads(out)["steps"]}
+    assert result["ec62a9d6d07b"] == "done" and result["87c4720b5d14"] == "done"
+    assert result["fdd4a1862195"] == NOT_YET  # the firewall setting was not made
+    assert code == 3
