@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_diff(commands)
     _add_mcp(commands)
     _add_scan(commands)
+    _add_recheck(commands)
     return parser
 
 
@@ -614,3 +615,39 @@ def _run_scan(args: argparse.Namespace) -> int:
     from diagnose.cli.scan import run_scan
 
     return run_scan(args)
+
+
+def _add_recheck(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    recheck = commands.add_parser(
+        "recheck",
+        help="after a fix plan ran: each step done, not yet visible, or failed",
+        description="Read the state again and say, per step of a fix plan (`fix-plan --as "
+        "json`, or a --json report), whether it is done (seen, and the findings it was for "
+        "are gone), not yet visible (inside the 10-minute propagation window) or failed.",
+        epilog="exit codes:\n  0  every step done\n  1  a step failed\n  2  bad usage or "
+        "input\n  3  no failure, but some steps are not yet visible",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    recheck.add_argument("--plan", required=True, metavar="FILE", help="the fix plan (JSON)")
+    source = recheck.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", metavar="FILE", help="the state after, as a snapshot")
+    source.add_argument("--demo", action="store_true", help="the bundled demo hub")
+    source.add_argument("--hub", metavar="HUB", help="read a live hub again (read-only)")
+    recheck.add_argument(
+        "--wait", action="store_true", help="poll with backoff up to the propagation window"
+    )
+    recheck.add_argument(
+        "-o", "--output", "--format", dest="format", choices=("text", "json"), default="text"
+    )
+    recheck.add_argument("--json", action="store_true", help="same as -o json")
+    recheck.add_argument("--output-file", metavar="FILE", help="write to FILE, not stdout")
+    _add_target_arguments(recheck)
+    _add_live_arguments(recheck)
+    _add_input_arguments(recheck)
+    recheck.set_defaults(handler=_run_recheck)
+
+
+def _run_recheck(args: argparse.Namespace) -> int:
+    from diagnose.cli.recheck import run_recheck
+
+    return run_recheck(args)
