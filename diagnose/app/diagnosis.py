@@ -142,6 +142,7 @@ def diagnose_snapshot(
         creator=creator,
         declarations=declared,
         evaluator=engine.evaluator,
+        met=engine.met_keys,
     )
     report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(

@@ -26,6 +26,7 @@ from diagnose.engine.api import (
     CheckInfo,
     Draft,
     Finding,
+    Operation,
     Remediation,
     Requirement,
     Status,
@@ -74,6 +75,10 @@ class NoFixes:
         return list(draft.remediations)
 
 
+MetKey = tuple[str, str, tuple[Operation, ...], bool]
+"""A requirement as far as whether it is met: (principal id, scope, operations, built-in roles
+only)."""
+
 FixPlannerFactory = Callable[[Model, Evaluator], FixPlanner]
 """What the engine is given: it builds the run's planner from its model and evaluator, e.g.
 diagnose.remediation.plan.FixPlan."""
@@ -108,9 +113,13 @@ class Engine:
         fixes: FixPlannerFactory = NoFixes,
         declarations: Declarations | None = None,
         evaluator: Evaluator | None = None,
+        known_met: Iterable[MetKey] = (),
     ) -> None:
         """`evaluator`: one over this model's authorization that shares what roles grant with
-        an earlier run's (Evaluator.derived), for a run on a changed copy of a snapshot."""
+        an earlier run's (Evaluator.derived), for a run on a changed copy of a snapshot.
+        `known_met`: requirements (`met_keys`) an earlier run found met that this model cannot
+        have changed (their principals' assignments, and their groups', are the same), so they
+        are not evaluated again."""
         self.model = model
         self.creator = creator
         self.declarations = declarations
@@ -120,7 +129,13 @@ class Engine:
         )
         self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
-        self._met: set[tuple[object, ...]] = set()
+        self._met: set[MetKey] = set(known_met)
+
+    @property
+    def met_keys(self) -> frozenset[MetKey]:
+        """The requirements this engine found met, as (principal id, scope, operations,
+        built-in roles only): what a run on a changed copy may take as known (`known_met`)."""
+        return frozenset(self._met)
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections

@@ -41,7 +41,7 @@ from diagnose.engine.api import (
     Status,
 )
 from diagnose.engine.personas import Declarations
-from diagnose.engine.runner import Engine, FixPlannerFactory, RunResult
+from diagnose.engine.runner import Engine, FixPlannerFactory, MetKey, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
@@ -285,28 +285,64 @@ def converge(
     declarations: Declarations | None = None,
     checks: Iterable[CheckInfo] | None = None,
     evaluator: Evaluator | None = None,
+    met: frozenset[MetKey] = frozenset(),
 ) -> WholePlan:
     """Check the plan of a run as a whole (see the module's docstring): `result` is the run on
     `model`, `fixes` the plan step it used; the same checks (`result.checks` unless given),
-    creator and declarations are run again on the patched copies."""
+    creator and declarations are run again on the patched copies.
+
+    `met`: the requirements the run found met (Engine.met_keys), with `evaluator` its
+    evaluator: the re-run takes those of the principals no step touches as met rather than
+    evaluating them again (without `met`, every requirement is evaluated again: the
+    reference the tests compare with)."""
     selected = tuple(checks if checks is not None else result.checks)
 
     def rerun(patched: Model) -> RunResult:
         # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
         # the first run's), so the re-run matches each role to each operation only once.
+        changed = patched.authorization.principals_added_since(model.authorization)
         derived = (
-            evaluator.derived(
-                patched.authorization,
-                changed=patched.authorization.principals_added_since(model.authorization),
-            )
+            evaluator.derived(patched.authorization, changed=changed)
             if evaluator is not None
             else None
         )
+        known = _still_met(met, patched, changed) if evaluator is not None else ()
         return Engine(
-            patched, creator=creator, fixes=fixes, declarations=declarations, evaluator=derived
+            patched,
+            creator=creator,
+            fixes=fixes,
+            declarations=declarations,
+            evaluator=derived,
+            known_met=known,
         ).run(selected)
 
     return _converge(model, result.findings, rerun)
+
+
+def _still_met(
+    met: frozenset[MetKey], patched: Model, changed: frozenset[str] | None
+) -> list[MetKey]:
+    """The requirements met in the first run that are met on the patched copy too: whether one
+    is met depends only on the assignments of its principal and the principal's groups (and on
+    the role definitions, which the copy only adds to), so a principal none of whose closure
+    the plan gives a role keeps its answers (as Evaluator.derived keeps its decisions). None
+    when the copy is not such an overlay (a step removed an assignment): nothing is kept."""
+    if changed is None or not met:
+        return []
+    if not changed:
+        return list(met)
+    changed = frozenset(p.lower() for p in changed)  # a closure's ids are lower-case
+    directory = patched.authorization.directory
+    untouched: dict[str, bool] = {}
+    kept = []
+    for key in met:
+        principal = key[0]
+        found = untouched.get(principal)
+        if found is None:
+            found = untouched[principal] = changed.isdisjoint(directory.closure(principal).via)
+        if found:
+            kept.append(key)
+    return kept
 
 
 def _converge(
