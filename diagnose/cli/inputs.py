@@ -27,17 +27,19 @@ def limits_from(args: argparse.Namespace) -> InputLimits:
 
 def live_options_from(args: argparse.Namespace) -> LiveOptions:
     """--hub and the live-collection options, as given: the app checks them when it
-    collects."""
+    collects. An option not given is None in args (so that one given without --hub can be
+    refused): LiveOptions' own default stands for it."""
+    defaults = LiveOptions(hub=args.hub)
     return LiveOptions(
         hub=args.hub,
         subscription=args.subscription,
         resource_group=args.resource_group,
         project=args.project,
-        auth=args.auth,
-        cloud=args.cloud,
+        auth=args.auth or defaults.auth,
+        cloud=args.cloud or defaults.cloud,
         arm_endpoint=args.arm_endpoint,
         graph_endpoint=args.graph_endpoint,
-        concurrency=args.concurrency,
+        concurrency=defaults.concurrency if args.concurrency is None else args.concurrency,
         timeout=args.timeout,
         quiet=args.quiet,
     )

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from diagnose.app import Diagnosis
-from diagnose.cli.output import write_output
+from diagnose.cli.output import Output, chosen_output, write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.safe import safe_message
@@ -28,7 +28,8 @@ def run_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return ExitCode.BAD_INPUT
-    fmt = _format(args)
+    output = _output(args)
+    fmt = output.format
     if args.bundle:  # fail before collecting, not after
         from diagnose.bundle import check_output_paths
 
@@ -49,7 +50,7 @@ def run_report(args: argparse.Namespace) -> int:
         if args.tui is not None
         else (
             fmt is None
-            and args.output is None
+            and output.path is None
             and not device_code
             and sys.stdout.isatty()
             and sys.stdin.isatty()
@@ -70,8 +71,8 @@ def run_report(args: argparse.Namespace) -> int:
             source, options, fail_on=args.fail_on, strict=args.strict, argv=args.argv
         )
         if shown is not None:  # the last run shown is written out as without the UI
-            if fmt or args.output:
-                write_output(_render(shown, fmt or "text"), args.output)
+            if fmt or output.path:
+                write_output(_render(shown, output, args), output.path)
             _write_bundle(args, shown)
         return code
     from diagnose.app import diagnose
@@ -82,9 +83,9 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    write_output(_render(diagnosis, fmt or "text"), args.output)
+    write_output(_render(diagnosis, output, args), output.path)
     _write_bundle(args, diagnosis)
-    if (fmt or "text") != "text" or args.output:
+    if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
     keep_alive: list[object] | None = getattr(args, "keep_alive", None)
     if keep_alive is not None:
@@ -92,10 +93,15 @@ def run_report(args: argparse.Namespace) -> int:
     return exit_code(diagnosis.report, args.fail_on, args.strict)
 
 
-def _render(diagnosis: Diagnosis, fmt: str) -> str:
-    from diagnose.report.formats import render_report
+def _render(diagnosis: Diagnosis, output: Output, args: argparse.Namespace) -> str:
+    from diagnose.report.formats import DEFAULT_MARKDOWN_LIMIT, RenderOptions, render_report
 
-    return render_report(diagnosis.report, fmt)
+    options = RenderOptions(
+        width=output.width(),
+        markdown_limit=args.markdown_limit or DEFAULT_MARKDOWN_LIMIT,
+        colour=output.colour(),
+    )
+    return render_report(diagnosis.report, output.format or "text", options)
 
 
 def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
@@ -111,14 +117,35 @@ def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
         )
 
 
-def _format(args: argparse.Namespace) -> str | None:
-    if args.json and args.format not in (None, "json"):
-        raise BadInput(
-            f"--json and --format {args.format} ask for two formats", fix="give one of them"
-        )
+def _output(args: argparse.Namespace) -> Output:
+    """The format and file asked for, once every flag given is known to do something
+    (diagnose.cli.flags)."""
+    from diagnose.cli.flags import refuse_idle_flags
+    from diagnose.report.formats import REPORT_FORMATS
+
+    output = chosen_output(args, tuple(REPORT_FORMATS))
     if args.redaction_map and not args.redact:
-        raise BadInput("--redaction-map needs --redact", fix="add --redact")
+        raise BadInput(
+            "--redaction-map does nothing without --redact: there is nothing to undo",
+            fix="add --redact",
+        )
     if (args.redact or args.redaction_map) and not args.bundle:
-        raise BadInput("--redact applies to the support bundle", fix="add --bundle FILE.zip")
-    fmt: str | None = "json" if args.json else args.format
-    return fmt
+        raise BadInput(
+            "--redact does nothing without --bundle: it applies to the support bundle",
+            fix="add --bundle FILE.zip",
+        )
+    if args.markdown_limit is not None:
+        from diagnose.report.markdown import MIN_LIMIT
+
+        if output.format != "markdown":
+            raise BadInput(
+                "--markdown-limit does nothing without -o markdown",
+                fix="add -o markdown, or drop --markdown-limit",
+            )
+        if args.markdown_limit < MIN_LIMIT:
+            raise BadInput(
+                f"--markdown-limit {args.markdown_limit} is too small for the summary",
+                fix=f"give at least {MIN_LIMIT} bytes",
+            )
+    refuse_idle_flags(args)
+    return output

@@ -13,6 +13,7 @@ from typing import Any
 
 from diagnose.engine.api import CheckInfo, Finding, Severity, Status
 from diagnose.jsonable import to_jsonable
+from diagnose.report.formats import RenderOptions
 from diagnose.report.model import Report
 from diagnose.report.text import who
 from diagnose.safe import safe_json, safe_text, sarif_text
@@ -28,7 +29,7 @@ SECURITY_SEVERITY = {
 INFORMATION_URI = "https://github.com/ai-hub-diagnose/ai-hub-diagnose"
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
     rules = [_rule(c) for c in report.checks]
     index = {rule["id"]: number for number, rule in enumerate(rules)}
     results = []
