@@ -11,8 +11,9 @@ What each command refuses:
   is kept with `--personas`);
 - the report and fix-plan: the live-collection flags (`--subscription`, `--resource-group`,
   `--auth`, `--cloud`, `--arm-endpoint`, `--graph-endpoint`, `--concurrency`, `--timeout`) and
-  `--save-snapshot` without `--hub`; a `--select` item that selects only checks that ask
-  about the `--creator` without one; `--creator` when none of the checks that run asks about it;
+  `--save-snapshot` without `--hub`; `--select` of checks that all ask about the `--creator`
+  alone (HUB004, ...) without one (when only some do, the others run and a note names the
+  idle ones); `--creator` when none of the checks that run asks about it;
 - the report: `--redaction-map` without `--redact` and `--redact` without `--bundle` (checked
   by the report itself), `--markdown-limit` without `-o markdown`.
 """
@@ -20,6 +21,7 @@ What each command refuses:
 from __future__ import annotations
 
 import argparse
+import sys
 
 from diagnose.engine.api import CheckInfo
 from diagnose.errors import BadInput
@@ -100,16 +102,21 @@ def _creator_flags(args: argparse.Namespace) -> None:
 
     checks = list(list_checks().checks)
     if not args.creator:
-        for token in parse_ids(args.select):
-            chosen = [c for c in checks if c.id.startswith(token)]
-            if chosen and all(needs_creator(c) for c in chosen):
-                raise BadInput(
-                    f"--select {token} does nothing without --creator: "
-                    f"{', '.join(c.id for c in chosen)} only ask about the principal that "
-                    "creates hubs or projects",
-                    fix="name it with --creator PRINCIPAL (an object id or a name in the "
-                    "snapshot)",
-                )
+        if not args.select:
+            return
+        chosen = select_checks(checks, list(args.select), list(args.ignore))
+        idle = [c.id for c in chosen if needs_creator(c)]
+        if idle and len(idle) == len(chosen):
+            raise BadInput(
+                f"--select {','.join(parse_ids(args.select))} does nothing without --creator: "
+                f"{', '.join(idle)} only ask about the principal that creates hubs or projects",
+                fix="name it with --creator PRINCIPAL (an object id or a name in the snapshot)",
+            )
+        if idle:  # the other selected checks run: worth a note, not a refusal
+            print(
+                f"diagnose: note: {', '.join(idle)} check nothing without --creator",
+                file=sys.stderr,
+            )
         return
     running = select_checks(checks, list(args.select), list(args.ignore))
     if running and not any(needs_creator(c) for c in running):

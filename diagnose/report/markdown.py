@@ -83,7 +83,8 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     budget.take(head)
     counts = _counts(report)
     # The table is sized with every finding detailed, so the real one is never larger.
-    rows = _table(counts, {check: sum(c.values()) for check, c in counts.items()})
+    titles = {check.id: check.title for check in report.checks}
+    rows = _table(counts, {check: sum(c.values()) for check, c in counts.items()}, titles)
     shown_rows = 0
     for row in rows:
         if not budget.take(row):
@@ -111,7 +112,7 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     plan, planned = _plan(report, budget)
     out = [head]
     if report.findings:
-        table = _table(counts, detailed)
+        table = _table(counts, detailed, titles)
         out += table[: shown_rows or len(table)]
         if 0 < shown_rows < len(table):
             out.append(
@@ -162,15 +163,17 @@ def _counts(report: Report) -> dict[str, Counter[str]]:
     return counts
 
 
-def _table(counts: dict[str, Counter[str]], detailed: Mapping[str, int]) -> list[str]:
+def _table(
+    counts: dict[str, Counter[str]], detailed: Mapping[str, int], titles: Mapping[str, str]
+) -> list[str]:
     rows = [
-        "| Check | Fail | Warn | Unknown | Info | Detailed below |",
-        "|---|---|---|---|---|---|",
+        "| Check | Title | Fail | Warn | Unknown | Info | Detailed below |",
+        "|---|---|---|---|---|---|---|",
     ]
     for check_id, by in counts.items():
         total = sum(by.values())
         rows.append(
-            f"| {check_id} | "
+            f"| {md(check_id)} | {md(titles.get(check_id, ''))} | "
             + " | ".join(str(by[s]) if by[s] else "" for s in STATUSES)
             + f" | {detailed.get(check_id, 0)} of {total} |"
         )
