@@ -93,7 +93,7 @@ def test_every_registered_format_renders_what_the_cli_prints(
 def test_the_parser_offers_exactly_the_registered_formats() -> None:
     from diagnose.cli.parser import FORMATS
 
-    assert FORMATS == tuple(REPORT_FORMATS)
+    assert tuple(REPORT_FORMATS) == FORMATS
     assert FORMATS == ("text", "json", "jsonc", "table", "markdown", "sarif", "yaml")
     assert {f.extension for f in REPORT_FORMATS.values()} == {
         ".txt",

@@ -4,6 +4,8 @@ text or JSON report has the rest (message, fixes, evidence)."""
 
 from __future__ import annotations
 
+import textwrap
+
 from diagnose.engine.api import Finding
 from diagnose.report.formats import MIN_WIDTH, RenderOptions
 from diagnose.report.model import Report
@@ -30,7 +32,8 @@ def render_table(report: Report, options: RenderOptions | None = None) -> str:
     lines += [_line(row, widths) for row in rows]
     if not rows:
         lines = ["No findings: every access requirement the checks stated is met."]
-    return "\n".join([*lines, "", summary_line(report)]) + "\n"
+    summary = textwrap.wrap(summary_line(report), width, break_long_words=False)
+    return "\n".join([*lines, "", *summary]) + "\n"
 
 
 def _row(finding: Finding) -> tuple[str, str, str, str, str]:

@@ -156,11 +156,13 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
     for finding in report.findings:
         lines += _finding(report, finding, width)
     if report.fix_plan:
-        lines += [
+        lines += _wrap(
             f"Fix plan ({len(report.fix_plan)} changes; each once, whatever the number of "
             "findings it clears):",
             "",
-        ]
+            width=width,
+        )
+        lines.append("")
         for line in plan_lines(report):
             lines += [*_wrap(line, "  ", width=width), ""]
         for item in report.fix_plan:
