@@ -8,12 +8,14 @@ What each command refuses:
 
 - every command with --snapshot: `--max-input-bytes` and `--ignore-bundle-hashes` without
   `--snapshot` (the report and fix-plan also read --personas within `--max-input-bytes`, so it
-  is kept with `--personas`);
+  is kept with `--personas`), and `--ignore-bundle-hashes` with a snapshot that is not a
+  bundle;
 - the report and fix-plan: the live-collection flags (`--subscription`, `--resource-group`,
   `--auth`, `--cloud`, `--arm-endpoint`, `--graph-endpoint`, `--concurrency`, `--timeout`) and
   `--save-snapshot` without `--hub`; `--select` of checks that all ask about the `--creator`
   alone (HUB004, ...) without one (when only some do, the others run and a note names the
-  idle ones); `--creator` when none of the checks that run asks about it;
+  idle ones); `--creator` when none of the checks that run asks about it; `--select` and
+  `--ignore` that leave no check to run;
 - the report: `--redaction-map` without `--redact` and `--redact` without `--bundle` (checked
   by the report itself), `--markdown-limit` without `-o markdown`.
 """
@@ -55,7 +57,16 @@ def refuse_idle_flags(args: argparse.Namespace) -> None:
 
 
 def _input_flags(args: argparse.Namespace) -> None:
-    if getattr(args, "snapshot", None) or not hasattr(args, "max_input_bytes"):
+    if not hasattr(args, "max_input_bytes"):
+        return
+    snapshot = getattr(args, "snapshot", None)
+    if snapshot:
+        if args.ignore_bundle_hashes and _plain_file(snapshot):
+            raise BadInput(
+                f"--ignore-bundle-hashes does nothing with {snapshot}: it is a snapshot, not a "
+                "support bundle (.zip), and only a bundle has hashes",
+                fix="drop --ignore-bundle-hashes",
+            )
         return
     given = (
         " with --demo"
@@ -75,6 +86,18 @@ def _input_flags(args: argparse.Namespace) -> None:
             "--personas) read",
             fix="drop it, or read a file with --snapshot FILE",
         )
+
+
+def _plain_file(path: str) -> bool:
+    """A regular file that is not a zip (a snapshot's JSON); False when it cannot be told
+    (the loader reports a missing or unreadable file in its own words)."""
+    import os
+    import zipfile
+
+    try:
+        return os.path.isfile(path) and not zipfile.is_zipfile(path)
+    except OSError:
+        return False
 
 
 def _live_flags(args: argparse.Namespace) -> None:
@@ -102,9 +125,14 @@ def _creator_flags(args: argparse.Namespace) -> None:
 
     checks = list(list_checks().checks)
     if not args.creator:
-        if not args.select:
+        if not (args.select or args.ignore):
             return
         chosen = select_checks(checks, list(args.select), list(args.ignore))
+        if not chosen:
+            raise BadInput(
+                "--select and --ignore leave no check to run",
+                fix="run `diagnose checks` to list the ids and prefixes",
+            )
         idle = [c.id for c in chosen if needs_creator(c)]
         if idle and len(idle) == len(chosen):
             raise BadInput(
@@ -119,10 +147,14 @@ def _creator_flags(args: argparse.Namespace) -> None:
             )
         return
     running = select_checks(checks, list(args.select), list(args.ignore))
+    if not running:
+        raise BadInput(
+            "--select and --ignore leave no check to run",
+            fix="run `diagnose checks` to list the ids and prefixes",
+        )
     if running and not any(needs_creator(c) for c in running):
         asking = ", ".join(c.id for c in checks if needs_creator(c))
         raise BadInput(
-            "--creator does nothing here: none of the selected checks asks about it "
-            f"({asking} do)",
+            f"--creator does nothing here: none of the selected checks asks about it ({asking} do)",
             fix="drop --creator, or select one of those checks",
         )
