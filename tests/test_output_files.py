@@ -488,3 +488,15 @@ def test_the_terminal_ui_writes_through_the_same_writer(
     assert mode(bundle) == 0o600
     assert len(refused) == 2 and capsys.readouterr().out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.zip", "link.json", "real.json"]
+
+
+def test_collect_dash_o_file_still_writes_the_snapshot_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_collection: list[str]
+) -> None:
+    """collect writes one format, so its -o keeps naming the file (scripts use it)."""
+    target = tmp_path / "snapshot.json"
+    assert main(["collect", "--hub", HUB, "-o", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert f"--output-file {target}" in err and "note" in err
+    assert target.read_text(encoding="utf-8") == dump_snapshot(load_demo().data)
+    assert mode(target) == 0o600
