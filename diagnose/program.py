@@ -1,8 +1,9 @@
 """The program: the `diagnose` console script and `python -m diagnose`.
 
 It is the one place that knows every front end: it runs the command line and hands it the
-terminal UI as the viewer that `--tui` (or a terminal) opens, so neither front end imports the
-other. Nothing imports this module but the entry points.
+terminal UI as the viewer that `--tui` (or a terminal) opens, and the MCP server that
+`diagnose mcp` starts, so no front end imports another. Nothing imports this module but the
+entry points.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the app (and the core under it) is imported by the command that needs it
     from diagnose.app import DiagnoseOptions, Diagnosis, Source
+    from diagnose.app.serving import ServerOptions
 
 
 def open_terminal_ui(
@@ -25,11 +27,19 @@ def open_terminal_ui(
     return run_tui(source, options, fail_on=fail_on, strict=strict, argv=argv)
 
 
+def serve_mcp(options: ServerOptions) -> int:
+    """The MCP server as the command line's `diagnose mcp` (the mcp SDK is imported only
+    now)."""
+    from diagnose.mcpserver import serve
+
+    return serve(options)
+
+
 def main(argv: Sequence[str] | None = None, *, keep_alive: list[object] | None = None) -> int:
-    """The command line with the terminal UI: the exit code."""
+    """The command line with the terminal UI and the MCP server: the exit code."""
     from diagnose.cli import main as command_line
 
-    return command_line(argv, keep_alive=keep_alive, viewer=open_terminal_ui)
+    return command_line(argv, keep_alive=keep_alive, viewer=open_terminal_ui, mcp_server=serve_mcp)
 
 
 def run() -> None:

@@ -245,7 +245,7 @@ def test_every_package_of_the_core_is_placed() -> None:
         for name in MODULES
         if name.count(".") >= 1 and (ROOT / "diagnose" / name.split(".")[1]).is_dir()
     }
-    above_or_aside = {"app", "cli", "tui", "bundle", "explain", "mcp", "demo", "testing"}
+    above_or_aside = {"app", "cli", "tui", "bundle", "explain", "mcpserver", "demo", "testing"}
     placed = {
         name.split(".")[1]
         for name in MODULES

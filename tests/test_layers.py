@@ -6,7 +6,7 @@ Top to bottom:
     diagnose.program              the console script: runs the command line and hands it the
                                   terminal UI as its viewer
     diagnose.cli, diagnose.tui,   the front ends, independent of each other
-    diagnose.mcp
+    diagnose.mcpserver
     diagnose.bundle               the support bundle, written from a Diagnosis
     diagnose.app                  the use cases: typed, frozen values in and out
     the core                      every other package: collect, snapshot, model, rbac, engine,
@@ -26,13 +26,13 @@ PACKAGE = ROOT / "diagnose"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("diagnose.program",),
-    ("diagnose.cli", "diagnose.tui", "diagnose.mcp"),
+    ("diagnose.cli", "diagnose.tui", "diagnose.mcpserver"),
     ("diagnose.bundle",),
     ("diagnose.app",),
 )
 """The layers above the core, top first. A module may import a layer below its own, never one
 above it nor a sibling in its own layer."""
-FRONT_ENDS = ("diagnose.cli", "diagnose.tui", "diagnose.mcp", "diagnose.bundle")
+FRONT_ENDS = ("diagnose.cli", "diagnose.tui", "diagnose.mcpserver", "diagnose.bundle")
 ENTRY_POINT = "diagnose.__main__"
 """`python -m diagnose`: runs the program."""
 OWN_COMMAND_LINES = ("diagnose.testing.armserver",)

@@ -274,3 +274,13 @@ def test_the_readme_output_examples_run(
         assert code == ExitCode.FINDINGS, err
     sarif = json.loads((tmp_path / "diagnose.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
+
+
+def test_mcp_gets_the_live_defaults_the_parser_leaves_unset() -> None:
+    """The parser leaves --auth, --cloud and --concurrency None until given (so that the report
+    can refuse them without --hub); the MCP server still gets their defaults."""
+    from diagnose.app.serving import ServerOptions
+
+    started: list[ServerOptions] = []
+    assert main(["mcp"], mcp_server=lambda o: started.append(o) or 0) == 0
+    assert started == [ServerOptions()]

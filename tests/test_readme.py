@@ -156,3 +156,43 @@ def test_the_explain_stdin_example_of_the_readme_runs(capsys, monkeypatch):
     assert main(["explain", "-"]) == 0
     out = capsys.readouterr().out
     assert "Recognised: PermissionDenied" in out and "least role:" in out
+
+
+def test_the_explain_example_of_the_readme_is_recognised_on_the_demo(capsys):
+    """The README's first `explain` example is a real message of the demo hub: recognised, the
+    access it names evaluated (DENIED), a verified fix for the caller, HUB001 related."""
+    [line] = [ln for ln in README.splitlines() if ln.startswith('diagnose explain "Authorization')]
+    argv = _command(line)
+    assert argv[-1] == "--demo"
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Recognised: AuthorizationFailed" in out
+    assert "DENIED: Eve Martin" in out
+    assert "Assign Reader to user Eve Martin on hub 'hub-contoso'" in out
+    assert "FAIL HUB001" in out
+
+
+def test_an_elided_object_id_still_finds_the_caller_by_the_client_name(capsys):
+    """Tickets often carry messages with the object id cut out: the client's UPN is enough."""
+    [line] = [ln for ln in README.splitlines() if ln.startswith('diagnose explain "Authorization')]
+    argv = _command(line)
+    argv[1] = re.sub(r"object id '[^']+'", "object id '...'", argv[1])
+    assert "'...'" in argv[1]
+    assert main(argv) == 0
+    assert "DENIED: Eve Martin" in capsys.readouterr().out
+
+
+def _bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_two_lines_do_the_whole_set_up_and_ci_runs_exactly_the_second():
+    """Quick start: one line installs and runs the demo, one installs the test extras and runs
+    the tests; `.ci/run` runs that second line verbatim (so the README cannot drift from CI)."""
+    first, second = (block.strip() for block in _bash_blocks()[:2])
+    assert "\n" not in first and "\n" not in second
+    assert first.startswith("python3 -m venv .venv && ") and first.endswith("diagnose --demo")
+    assert 'pip install -e . ' in first
+    assert 'pip install -e ".[test]"' in second and second.endswith("python -m pytest -q -n 2")
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    assert second in ci.splitlines()

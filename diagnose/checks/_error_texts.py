@@ -17,9 +17,10 @@ ABAC_CONDITION_NOT_FULFILLED = ErrorText(
     "which roles it may assign or remove, and this request did not fit",
     "assign only the roles the condition allows, or have an Owner / User Access "
     "Administrator make this assignment",
+    # The object id may be elided ('...', '<id>') when a message is pasted into a ticket:
+    # the text is still recognised, and the caller is then looked up by the client's name.
     r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
-    + GUID
-    + r")'.*?authorization or an ABAC condition not fulfilled to perform action\s+"
+    r"[^']*)'.*?authorization or an ABAC condition not fulfilled to perform action\s+"
     r"'(?P<operation>[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
     data_action=False,
 )
@@ -35,8 +36,7 @@ AUTHORIZATION_FAILED = ErrorText(
     "assign the least-privileged role that grants the action at that scope (below), then "
     "sign in again",
     r"(?:client|principal)\s+'(?P<client>[^']*)'\s+with object id\s+'(?P<principal>"
-    + GUID
-    + r")'\s+does not have authorization to perform action\s+'(?P<operation>"
+    r"[^']*)'\s+does not have authorization to perform action\s+'(?P<operation>"
     r"[^']+)'\s+over scope\s+'(?P<scope>[^']+)'",
     data_action=False,
 )

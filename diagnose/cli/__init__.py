@@ -20,6 +20,7 @@ from diagnose.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from diagnose.app import Viewer
+    from diagnose.app.serving import Server
 
 
 def main(
@@ -27,11 +28,13 @@ def main(
     *,
     keep_alive: list[object] | None = None,
     viewer: Viewer | None = None,
+    mcp_server: Server | None = None,
 ) -> int:
     """Run the command line and return the exit code. With keep_alive, the objects a run built
     are appended to it instead of being freed on return (see diagnose.program.run()). viewer
     is the interactive front end that `--tui` (or a terminal) opens; without one the report
-    is written as text, and an explicit --tui is an error."""
+    is written as text, and an explicit --tui is an error. mcp_server is the MCP server that
+    `diagnose mcp` starts (given by the program, like the viewer)."""
     from diagnose.cli.parser import build_parser
 
     parser = build_parser()
@@ -43,6 +46,7 @@ def main(
     args.argv = arguments  # the command line as given, for the support bundle
     args.keep_alive = keep_alive
     args.viewer = viewer
+    args.mcp_server = mcp_server
     try:
         return int(args.handler(args))
     except BadInput as exc:

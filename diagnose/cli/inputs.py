@@ -45,6 +45,16 @@ def live_options_from(args: argparse.Namespace) -> LiveOptions:
     )
 
 
+def fill_live_defaults(args: argparse.Namespace) -> None:
+    """Give the live-collection options not given their defaults, for a command where they are
+    always meaningful (mcp): the parser leaves them None so that the report can refuse one
+    given without --hub."""
+    defaults = LiveOptions(hub="")
+    for name in ("auth", "cloud", "concurrency"):
+        if getattr(args, name, None) is None:
+            setattr(args, name, getattr(defaults, name))
+
+
 def source_from(args: argparse.Namespace) -> Source:
     """--demo, --snapshot FILE or --hub HUB (with its options), and --project."""
     if args.demo:

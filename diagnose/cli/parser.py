@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_collect(commands)
     _add_fix_plan(commands)
     _add_schema(commands)
+    _add_diff(commands)
+    _add_mcp(commands)
     return parser
 
 
@@ -171,6 +173,12 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--strict", action="store_true", help="exit 3 when some checks could only answer 'unknown'"
+    )
+    group.add_argument(
+        "--baseline",
+        metavar="REPORT",
+        help="a JSON report of an earlier run (--json): its findings (matched by id) are "
+        "still shown, marked, but only findings not in it make the exit code 1",
     )
     _add_selection_arguments(group)
     group.add_argument(
@@ -454,3 +462,73 @@ def _run_report(args: argparse.Namespace) -> int:
     from diagnose.cli.report import run_report
 
     return run_report(args)
+
+
+DIFF_FORMATS = ("text", "json", "markdown")
+
+
+def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two snapshots, bundles or reports",
+        description="Compare two snapshots (or support bundles, or JSON reports): role "
+        "assignments, deny assignments, PIM eligibilities, identities and settings added, "
+        "removed or changed, and the findings fixed, new and unchanged (matched by finding "
+        "id). A report has findings only: with one, the state is not compared.",
+        epilog="""exit codes:
+  0  no new finding at or above --fail-on
+  1  new findings at or above --fail-on (default: fail)
+  2  bad usage or input""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("before", metavar="BEFORE", help="snapshot, bundle or JSON report")
+    diff.add_argument("after", metavar="AFTER", help="snapshot, bundle or JSON report")
+    diff.add_argument(
+        "-o",
+        "--output",
+        "--format",
+        dest="format",
+        choices=DIFF_FORMATS,
+        default="text",
+        help="output format (default: text)",
+    )
+    diff.add_argument("--json", action="store_true", help="same as -o json")
+    diff.add_argument(
+        "--output-file", metavar="FILE", help="write the diff to FILE instead of standard output"
+    )
+    diff.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="fail",
+        help="exit 1 when a new finding has this status or a worse one (default: fail)",
+    )
+    _add_input_arguments(diff)
+    diff.set_defaults(handler=_run_diff)
+
+
+def _add_mcp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve the tools to an assistant over the Model Context Protocol (stdio)",
+        description="Run a Model Context Protocol server on standard input and output: "
+        "diagnose, access, explain, explain_check, fix_plan and list_checks, read-only. A "
+        "live hub a tool names is collected with the credential options given here.",
+    )
+    _add_live_arguments(mcp)
+    _add_input_arguments(mcp)
+    mcp.set_defaults(handler=_run_mcp)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from diagnose.cli.diff import run_diff
+
+    return run_diff(args)
+
+
+def _run_mcp(args: argparse.Namespace) -> int:
+    from diagnose.cli.inputs import fill_live_defaults
+    from diagnose.cli.mcp import run_mcp
+
+    fill_live_defaults(args)
+
+    return run_mcp(args)

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from diagnose.app import Diagnosis
+from diagnose.app.baseline import Baseline
 from diagnose.cli.output import Output, chosen_output, write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
@@ -30,6 +31,7 @@ def run_report(args: argparse.Namespace) -> int:
         return ExitCode.BAD_INPUT
     output = _output(args)
     fmt = output.format
+    baseline = _baseline(args)  # a bad baseline fails before a collection, not after
     if args.bundle:  # fail before collecting, not after
         from diagnose.bundle import check_output_paths
 
@@ -72,8 +74,10 @@ def run_report(args: argparse.Namespace) -> int:
         )
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or output.path:
-                write_output(_render(shown, output, args), output.path)
+                write_output(_render(shown, output, args, baseline), output.path)
             _write_bundle(args, shown)
+            if baseline is not None:
+                code = _exit_code(shown, args, baseline)
         return code
     from diagnose.app import diagnose
 
@@ -83,25 +87,64 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    write_output(_render(diagnosis, output, args), output.path)
+    write_output(_render(diagnosis, output, args, baseline), output.path)
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
     keep_alive: list[object] | None = getattr(args, "keep_alive", None)
     if keep_alive is not None:
         keep_alive.append(diagnosis)
+    if baseline is not None:
+        return _exit_code(diagnosis, args, baseline)
     return exit_code(diagnosis.report, args.fail_on, args.strict)
 
 
-def _render(diagnosis: Diagnosis, output: Output, args: argparse.Namespace) -> str:
+def _render(
+    diagnosis: Diagnosis,
+    output: Output,
+    args: argparse.Namespace,
+    baseline: Baseline | None = None,
+) -> str:
     from diagnose.report.formats import DEFAULT_MARKDOWN_LIMIT, RenderOptions, render_report
 
+    report = diagnosis.report
+    if baseline is not None:
+        from diagnose.app.baseline import against
+
+        report = against(report, baseline)
     options = RenderOptions(
         width=output.width(),
         markdown_limit=args.markdown_limit or DEFAULT_MARKDOWN_LIMIT,
         colour=output.colour(),
     )
-    return render_report(diagnosis.report, output.format or "text", options)
+    return render_report(report, output.format or "text", options)
+
+
+def _baseline(args: argparse.Namespace) -> Baseline | None:
+    """--baseline REPORT, read (BadInput when it is not a JSON report)."""
+    if not getattr(args, "baseline", None):
+        return None
+    from diagnose.app.baseline import read_baseline
+    from diagnose.cli.inputs import limits_from
+
+    return read_baseline(args.baseline, limits_from(args).max_bytes)
+
+
+def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baseline) -> int:
+    """The exit code from the findings the baseline does not have; says on stderr how many
+    there are, so that a CI log shows why it passed or failed."""
+    from diagnose.app.baseline import against, beyond
+    from diagnose.report.model import exit_code
+
+    marked = against(diagnosis.report, baseline)
+    new = beyond(marked)
+    known = len(marked.findings) - len(new.findings)
+    print(
+        f"diagnose: baseline {safe_message(baseline.source)}: {known} finding(s) already in "
+        f"it, {len(new.findings)} new",
+        file=sys.stderr,
+    )
+    return exit_code(new, args.fail_on, args.strict)
 
 
 def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:

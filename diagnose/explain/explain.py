@@ -167,16 +167,27 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
     extracted = explanation.extracted
     pattern = explanation.pattern
     assert pattern is not None
-    principal_text = extracted.get("principal")
-    if not principal_text:
+    # The principal the message names (an object id, a UPN or a mail); when a ticket's copy
+    # elides the object id ('...'), the client's name is the next best way to find the caller.
+    names = [
+        text.strip()
+        for text in (extracted.get("principal"), extracted.get("client"))
+        if text and text.strip()
+    ]
+    if not names:
         return
     from diagnose.errors import BadInput
     from diagnose.model.lookup import resolve_principal
 
-    try:
-        principal_id = resolve_principal(model, principal_text)
-    except BadInput as exc:
-        explanation.notes.append(exc.what)
+    problems: list[str] = []
+    for name in names:
+        try:
+            principal_id = resolve_principal(model, name)
+            break
+        except BadInput as exc:
+            problems.append(exc.what)
+    else:
+        explanation.notes.append(problems[0])
         return
     ref = engine.context.principal(principal_id, "User")
     explanation.principal = ref

@@ -13,6 +13,8 @@ from diagnose.safe import safe_json
 
 def finding_json(report: Report, finding: Finding) -> dict[str, Any]:
     body = to_jsonable(finding)
+    if report.baseline is not None:
+        body["inBaseline"] = report.in_baseline(finding)
     return {"id": report.id_of(finding), **body}
 
 

@@ -285,7 +285,8 @@ def _short(resource_id: str) -> str:
 
 def _finding(report: Report, number: int, finding: Finding) -> list[str]:
     out = [
-        f"## {number}. {finding.check_id}: {md(finding.title)}",
+        f"## {number}. {finding.check_id}: {md(finding.title)}"
+        + (" (in baseline)" if report.in_baseline(finding) else ""),
         "",
         f"- Status: **{finding.status.value}**, severity {finding.severity.value}, cause "
         f"{span(finding.cause.value)}",

@@ -130,8 +130,15 @@ class Report:
     """The checks that ran, in id order (target["checks"] lists their ids): what a format
     that describes its rules, such as SARIF, documents."""
 
+    baseline: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    """With --baseline REPORT: the ids of this report's findings that the baseline has
+    (renderers mark them; only the others decide the exit code). None: no baseline."""
+
     def id_of(self, finding: Finding) -> str:
         return self.finding_ids.get(id(finding)) or finding_id(finding)
+
+    def in_baseline(self, finding: Finding) -> bool:
+        return self.baseline is not None and self.id_of(finding) in self.baseline
 
     @property
     def unknown_count(self) -> int:

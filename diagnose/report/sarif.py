@@ -54,6 +54,11 @@ def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
             "message": {"text": sarif_text(finding.message)},
             "locations": [_location(hub_uri, finding.resource)],
             "partialFingerprints": {"findingId/v1": report.id_of(finding)},
+            **(
+                {"baselineState": "unchanged" if report.in_baseline(finding) else "new"}
+                if report.baseline is not None
+                else {}
+            ),
             "properties": {
                 "status": finding.status.value,
                 "severity": finding.severity.value,

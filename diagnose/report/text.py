@@ -148,6 +148,14 @@ def render_text(report: Report, options: RenderOptions | None = None) -> str:
     lines = [wrapped for line in head for wrapped in _wrap(line, "", width=width)]
     for line in scope_lines(target):
         lines += _wrap(line, "", width=width)
+    if report.baseline is not None:
+        known = len(report.baseline)
+        lines += _wrap(
+            f"baseline: {known} finding(s) already in it, marked (in baseline); "
+            f"{len(report.findings) - known} new",
+            "",
+            width=width,
+        )
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
         lines += _wrap(report.summary["unknownBecause"], "", width=width)
     lines.append("")
@@ -235,6 +243,12 @@ def _finding(report: Report, finding: Finding, width: int = WIDTH) -> list[str]:
         first=f"{status:<7} ",
         width=width,
     )
+    if report.in_baseline(finding):  # one piece, never split over two lines
+        mark = "(in baseline)"
+        if len(lines[-1]) + 2 + len(mark) <= max(width, MIN_WIDTH):
+            lines[-1] += f"  {mark}"
+        else:
+            lines.append(f"        {mark}")
     lines += _wrap(f"resource: {finding.resource}", "        ", width=width)
     if finding.principal:
         lines += _wrap(
