@@ -103,8 +103,11 @@ def test_sarif_of_a_large_hub_fits_githubs_upload_limits(large: Diagnosis) -> No
         for rule in run["tool"]["driver"]["rules"]:
             assert len(rule["properties"]["tags"]) <= 20
         for result in run["results"]:
+            # Code scanning needs a physical location with an artifact URI on every result.
             assert 1 <= len(result["locations"]) <= 1_000
-            assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            physical = result["locations"][0]["physicalLocation"]
+            assert physical["artifactLocation"]["uri"] and physical["region"]["startLine"] >= 1
+            assert result["partialFingerprints"]["findingId/v1"]
     assert len(gzip.compress(text.encode("utf-8"))) < 10 * 1024 * 1024
 
 
