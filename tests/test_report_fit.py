@@ -152,6 +152,15 @@ def test_markdown_limit_is_kept_and_a_large_limit_details_everything(demo: Diagn
     assert "fix plan steps" not in whole  # every step fits
 
 
+def test_the_smallest_limit_holds_on_a_large_hub(large: Diagnosis) -> None:
+    from diagnose.report.markdown import MIN_LIMIT
+
+    text = render_report(large.report, "markdown", RenderOptions(markdown_limit=MIN_LIMIT))
+    assert len(text.encode("utf-8")) <= MIN_LIMIT
+    assert text.startswith("# ai-hub-diagnose report: hub-bench") and "| Check | Title |" in text
+    assert "The JSON report has every one" in text
+
+
 def test_markdown_limit_through_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     from diagnose.cli import main
 

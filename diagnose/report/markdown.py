@@ -53,8 +53,9 @@ FIX_LANGUAGES_NOTE = (
 )
 MIN_LIMIT = 4_000
 """The smallest --markdown-limit: the header, the summary and the note on what was left out."""
-_NOTE_ROOM = 700
-"""Bytes kept for the closing note on what was left out."""
+_NOTE_ROOM = 1_000
+"""Bytes kept for the notes (what was left out, the languages of the fixes, the checks the
+table could not list), which are written after the budget is spent."""
 
 
 class _Budget:
@@ -113,11 +114,11 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     out = [head]
     if report.findings:
         table = _table(counts, detailed, titles)
-        out += table[: shown_rows or len(table)]
-        if 0 < shown_rows < len(table):
-            out.append(
-                f"\n_{len(table) - shown_rows - 2} more checks with findings: see the JSON._"
-            )
+        if shown_rows > 2:  # the header rows and at least one check
+            out += table[:shown_rows]
+        if shown_rows < len(table):
+            more = len(table) - max(shown_rows, 2)
+            out.append(f"\n_{more} more checks with findings: see the JSON report._")
         out.append("")
     else:
         out += ["No findings: every access requirement the checks stated is met.", ""]
