@@ -29,60 +29,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.synthetic import ROLE, SUB, build  # noqa: E402
+from benchmarks.synthetic import build, with_shared_group_without_roles  # noqa: E402
 from diagnose.engine.registry import load_checks  # noqa: E402
 from diagnose.engine.runner import Engine  # noqa: E402
 from diagnose.model.model import Model  # noqa: E402
 from diagnose.remediation.plan import FixPlan  # noqa: E402
 from diagnose.snapshot import parse_snapshot  # noqa: E402
-
-SHARED_GROUP = "0d47a5c6-1f7e-4a0b-9c55-5b0a3f1e2d44"
-
-
-def with_shared_group_without_roles(data: dict[str, Any], members: int) -> dict[str, Any]:
-    """The hub with one more group, holding `members` new users, that is a member of every
-    project (Azure AI Developer there, Reader on the hub, the deployment role on the resource
-    group) but holds none of the data roles its projects' connections need."""
-    hub = data["target"]["hub"]
-    group_rg = hub.split("/providers/", 1)[0]
-    projects = [
-        r["id"]
-        for r in data["resources"]
-        if r["type"] == "Microsoft.MachineLearningServices/workspaces"
-        and r.get("kind") == "Project"
-    ]
-    data["principals"].append(
-        {"id": SHARED_GROUP, "type": "Group", "displayName": "grp-shared-data", "memberOf": []}
-    )
-    for index in range(members):
-        data["principals"].append(
-            {
-                "id": f"5ea7ed00-0000-4000-8000-{index:012d}",
-                "type": "User",
-                "displayName": f"shared-{index}",
-                "memberOf": [SHARED_GROUP],
-            }
-        )
-    grants = [(hub, ROLE["reader"]), (group_rg, ROLE["deployment operator"])]
-    grants += [(project, ROLE["ai developer"]) for project in projects]
-    for number, (scope, role) in enumerate(grants):
-        name = f"5ea7ed01-0000-4000-8000-{number:012d}"
-        data["roleAssignments"].append(
-            {
-                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
-                "name": name,
-                "type": "Microsoft.Authorization/roleAssignments",
-                "properties": {
-                    "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
-                    f"roleDefinitions/{role}",
-                    "principalId": SHARED_GROUP,
-                    "principalType": "Group",
-                    "scope": scope,
-                    "createdOn": "2025-01-01T00:00:00.0000000Z",
-                },
-            }
-        )
-    return data
 
 
 class TimedPlan(FixPlan):

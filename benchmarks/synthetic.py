@@ -345,6 +345,66 @@ def write(path: Path, **sizes: Any) -> Path:
     return path
 
 
+SHARED_GROUP = "0d47a5c6-1f7e-4a0b-9c55-5b0a3f1e2d44"
+"""The shared data group of the stripped variant (with_shared_group_without_roles)."""
+
+
+def with_shared_group_without_roles(data: dict[str, Any], members: int) -> dict[str, Any]:
+    """The hub `data` (from build) with one more group, holding `members` new users, that is
+    a member of every project (Azure AI Developer there, Reader on the hub, the deployment
+    role on the resource group) but holds none of the data roles its projects' connections
+    need: the many-failures case (issue 15). Every id is derived from its index, so the
+    variant of a seeded hub is as reproducible as the hub. Changes `data` and returns it."""
+    hub = data["target"]["hub"]
+    group_rg = hub.split("/providers/", 1)[0]
+    projects = [
+        r["id"]
+        for r in data["resources"]
+        if r["type"] == "Microsoft.MachineLearningServices/workspaces"
+        and r.get("kind") == "Project"
+    ]
+    data["principals"].append(
+        {"id": SHARED_GROUP, "type": "Group", "displayName": "grp-shared-data", "memberOf": []}
+    )
+    for index in range(members):
+        data["principals"].append(
+            {
+                "id": f"5ea7ed00-0000-4000-8000-{index:012d}",
+                "type": "User",
+                "displayName": f"shared-{index}",
+                "memberOf": [SHARED_GROUP],
+            }
+        )
+    grants = [(hub, ROLE["reader"]), (group_rg, ROLE["deployment operator"])]
+    grants += [(project, ROLE["ai developer"]) for project in projects]
+    for number, (scope, role) in enumerate(grants):
+        name = f"5ea7ed01-0000-4000-8000-{number:012d}"
+        data["roleAssignments"].append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {
+                    "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+                    f"roleDefinitions/{role}",
+                    "principalId": SHARED_GROUP,
+                    "principalType": "Group",
+                    "scope": scope,
+                    "createdOn": "2025-01-01T00:00:00.0000000Z",
+                },
+            }
+        )
+    return data
+
+
+def write_stripped(path: Path, *, members: int = 20_000, **sizes: Any) -> Path:
+    """The hub of build(**sizes) with a shared data group of `members` people stripped of its
+    data roles (with_shared_group_without_roles), written to path."""
+    data = with_shared_group_without_roles(build(**sizes), members)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 FOUNDRY_ROLE = {
     "foundry user": "53ca6127-db72-4b80-b1b0-d745d6d5456d",
     "foundry project manager": "eadc314b-1a2d-4efa-be10-5d325db5065e",

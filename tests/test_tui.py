@@ -35,6 +35,7 @@ from tests.test_tui_support import (
     demo_run,
     execute,
     hostile_run,
+    isolate_clipboard,
     plain,
     sync,
     table_cells,
@@ -43,12 +44,22 @@ from tests.test_tui_support import (
 SIZE = (120, 36)
 
 
+@pytest.fixture(autouse=True)
+def _no_real_clipboard(monkeypatch, tmp_path: Path) -> None:
+    """Copies land in a file in the test's folder, never on the clipboard of the machine."""
+    isolate_clipboard(monkeypatch, tmp_path)
+
+
 def app_for(run=None, **kwargs) -> DiagnoseApp:
     return DiagnoseApp(run if run is not None else demo_run(), **kwargs)
 
 
 def explain_text(app: DiagnoseApp) -> str:
-    return plain(app.query_one("#explain-text"))
+    """The explanation pane: the finding, its evidence (folded or not) and its links."""
+    parts = [plain(app.query_one(f"#{part}")) for part in ("explain-text", "explain-more")]
+    if app.query_one("#evidence").display:
+        parts.insert(1, plain(app.query_one("#evidence-text")))
+    return "\n".join(parts)
 
 
 def shown_findings(app: DiagnoseApp) -> list:
@@ -378,7 +389,8 @@ async def test_bundle_calls_write_bundle_with_the_run(monkeypatch, tmp_path: Pat
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert calls == [(str(target), run, ["--demo"], False, None)]
+        # redaction is on unless unticked (tests/test_tui_bundle.py)
+        assert calls == [(str(target), run, ["--demo"], True, None)]
         assert target.exists()
 
 
@@ -689,7 +701,7 @@ async def test_hostile_names_are_shown_literally() -> None:
         search = safe_text(HOSTILE["srch-contoso"])
         ana = safe_text(HOSTILE["Ana Lopez"])
         assert search == "[bold red]srch\\x1b[31mX" and search in cells
-        assert ana in cells
+        assert f"{ana} (administrator)" in cells  # with her persona
         tree = app.query_one(HubTree)
         assert safe_text(HOSTILE["hub-contoso"]) in tree.root.label.plain
         labels = [n.label.plain for n in _walk(tree.root)]

@@ -132,8 +132,45 @@ def test_a_finding_for_several_principals_is_found_by_each_of_them() -> None:
         if f.principal is None and len(f.affected_principals) > 1
     )
     finding = index.findings[several]
-    assert principal_text(finding) == f"{len(finding.affected_principals)} principals"
+    assert principal_text(finding) == f"{len(finding.affected_principals)} builders"
     for affected in finding.affected_principals:
         assert several in index.select(FindingFilter(principal=affected.id.upper()))
         assert several in index.select(FindingFilter(text=affected.display_name or affected.id))
     assert several in index.select(FindingFilter(text="builder"))
+
+
+def test_the_table_names_each_persons_persona() -> None:
+    """Who a finding is about and as what: a person with the persona that makes it matter,
+    several people counted by persona, a managed identity as MI."""
+    from diagnose.tui.data import principal_text
+
+    findings = demo_run().report.findings
+    texts = {principal_text(f) for f in findings}
+    assert "Gus Novak (builder)" in texts
+    assert "Ana Lopez (administrator)" in texts
+    assert "2 builders, 1 administrator" in texts
+    assert "MI hub-contoso" in texts
+    # a person whose persona no check judged is named alone: no guess
+    assert "Former Contractor" in texts
+
+
+def test_cli_principal_opens_the_ui_focused_with_each_persona_shown(monkeypatch) -> None:
+    """`diagnose --demo --principal P` (the TUI on a terminal): the top bar says the focus,
+    the table holds only P among the people, as a builder, beside the service identities."""
+    from diagnose.program import main
+    from tests.test_tui import quit_after_load
+    from tests.test_tui_support import table_cells
+
+    seen: dict[str, object] = {}
+
+    def check(app: DiagnoseApp) -> None:
+        seen["top"] = plain(app.query_one("#top-bar"))
+        seen["principals"] = [row[3] for row in table_cells(app)]
+
+    quit_after_load(monkeypatch, check)
+    assert main(["--demo", "--tui", "--fail-on", "never", "--principal", CHEN]) == 0
+    assert "focus user Chen Wei" in str(seen["top"])
+    principals = seen["principals"]
+    assert isinstance(principals, list) and principals
+    people = [p for p in principals if p and not p.startswith("MI ")]
+    assert people and set(people) == {"Chen Wei (builder)"}, principals

@@ -91,3 +91,63 @@ def test_bad_input_screen(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def _on_evidence_finding(pilot) -> None:
+    """The cursor on a finding with a long explanation, several decisions and a fix."""
+    findings = pilot.app.diagnosis.report.findings
+    index = next(i for i, f in enumerate(findings) if len(f.evidence) > 4 and f.remediations)
+    table = pilot.app.query_one(FindingsTable)
+    table.move_cursor(row=table.order.index(index))
+
+
+def test_small_terminal_80x24_keeps_the_fix_in_view(snap_compare) -> None:
+    """At 80x24: a few findings, a short explanation with the evidence folded, and the fix
+    below it with most of the height."""
+
+    async def run_before(pilot) -> None:
+        _on_evidence_finding(pilot)
+
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_small_terminal_80x24_zoomed_explanation(snap_compare) -> None:
+    """z: the explanation and the unfolded evidence on the whole screen."""
+
+    async def run_before(pilot) -> None:
+        _on_evidence_finding(pilot)
+        await pilot.pause()
+        await pilot.press("v", "z")
+
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_large_terminal_200x50(snap_compare) -> None:
+    """At 200x50: the hub tree, the table, the explanation with its evidence beside the fix."""
+
+    async def run_before(pilot) -> None:
+        _on_evidence_finding(pilot)
+
+    assert snap_compare(_app(), terminal_size=(200, 50), run_before=run_before)
+
+
+def test_bundle_prompt_80x24(snap_compare, tmp_path, monkeypatch) -> None:
+    """The bundle modal: the file name, the full path it goes to, redaction ticked."""
+    monkeypatch.chdir(tmp_path)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("b")
+        await pilot.pause()
+        pilot.app.screen.query_one("#prompt-path", Input).value = "/shared/support/bundle.zip"
+        pilot.app.screen.query_one("#prompt-path", Input).cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_principal_focus_80x24(snap_compare) -> None:
+    """--principal (or p): the focus in the top bar, each person's persona in the table."""
+    from diagnose.app import focus
+
+    run = focus(demo_run(), ("chen.wei@contoso.com",))
+    assert snap_compare(_app(run), terminal_size=(80, 24))

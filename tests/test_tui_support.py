@@ -92,3 +92,47 @@ def sync(test: Any) -> Any:
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+def isolate_clipboard(monkeypatch: Any, folder: Any) -> None:
+    """No clipboard tool and a terminal that ignores OSC 52, whatever machine runs the tests:
+    a copy then lands in a new file in folder (the working directory), never on the real
+    clipboard of whoever runs them."""
+    from diagnose.tui import clipboard
+
+    monkeypatch.setattr(clipboard, "platform", lambda: "linux")
+    for name in (
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "WSL_DISTRO_NAME",
+        "WSL_INTEROP",
+        "TERM_PROGRAM",
+        "WT_SESSION",
+        "KITTY_WINDOW_ID",
+        "WEZTERM_EXECUTABLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.chdir(folder)
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows now, as plain text (the lines an SVG screenshot draws)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()

@@ -22,6 +22,8 @@ AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-cod
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
 PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
 """`fix-plan --as` (diagnose.app.PLAN_FORMATS, named here so that --help imports nothing)."""
+EVIDENCE_LEVELS = ("summary", "full")
+"""--evidence (diagnose.report.evidence.EVIDENCE_LEVELS, named here for the same reason)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,6 +200,14 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "--redaction-map",
         metavar="FILE",
         help="with --redact, also write the map that undoes it to FILE (keep it)",
+    )
+    group.add_argument(
+        "--evidence",
+        choices=EVIDENCE_LEVELS,
+        default=None,
+        help="the JSON report's evidence per finding: summary (the default: who, what, where, "
+        "what decided it, the nearest misses in brief) or full (every decision as `diagnose "
+        "access --json` prints it)",
     )
     ui = group.add_mutually_exclusive_group()
     ui.add_argument(

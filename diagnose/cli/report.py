@@ -17,6 +17,9 @@ from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.safe import safe_message
 
+JSON_FORMATS = ("json", "jsonc", "yaml")
+"""The formats that write the JSON report's document, so take --evidence."""
+
 
 def run_report(args: argparse.Namespace) -> int:
     if not (args.snapshot or args.demo or args.hub):
@@ -74,7 +77,7 @@ def run_report(args: argparse.Namespace) -> int:
         )
         if shown is not None:  # the last run shown is written out as without the UI
             if fmt or output.path:
-                write_output(_render(shown, output, args, baseline), output.path)
+                _write_report(shown, output, args, baseline)
             _write_bundle(args, shown)
             if baseline is not None:
                 code = _exit_code(shown, args, baseline)
@@ -87,7 +90,7 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    write_output(_render(diagnosis, output, args, baseline), output.path)
+    _write_report(diagnosis, output, args, baseline)
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
@@ -116,6 +119,7 @@ def _render(
         width=output.width(),
         markdown_limit=args.markdown_limit or DEFAULT_MARKDOWN_LIMIT,
         colour=output.colour(),
+        evidence=getattr(args, "evidence", None) or "summary",
     )
     return render_report(report, output.format or "text", options)
 
@@ -145,6 +149,32 @@ def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baselin
         file=sys.stderr,
     )
     return exit_code(new, args.fail_on, args.strict)
+
+
+def _write_report(
+    diagnosis: Diagnosis, output: Output, args: argparse.Namespace, baseline: Baseline | None
+) -> None:
+    """The report to --output-file or standard output. JSON is streamed (a report of tens of
+    thousands of findings is never one string in memory), at the --evidence level asked for."""
+    if output.format != "json":
+        write_output(_render(diagnosis, output, args, baseline), output.path)
+        return
+    from diagnose.report.json_format import render_json, write_json
+
+    report = diagnosis.report
+    if baseline is not None:
+        from diagnose.app.baseline import against
+
+        report = against(report, baseline)
+    evidence = getattr(args, "evidence", None) or "summary"
+    to_stdout = output.path in (None, "-")
+    if to_stdout and getattr(sys.stdout, "buffer", None) is None:  # a text-only stdout
+        write_output(render_json(report, evidence), output.path)
+        return
+    from diagnose.outfile import open_output
+
+    with open_output(output.path or "-", flag=None if to_stdout else "--output-file") as stream:
+        write_json(report, stream, evidence)
 
 
 def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
@@ -190,5 +220,12 @@ def _output(args: argparse.Namespace) -> Output:
                 f"--markdown-limit {args.markdown_limit} is too small for the summary",
                 fix=f"give at least {MIN_LIMIT} bytes",
             )
+    if getattr(args, "evidence", None) and output.format not in JSON_FORMATS:
+        raise BadInput(
+            "--evidence applies to the JSON report (-o json, jsonc or yaml): it does nothing "
+            f"with -o {output.format or 'text'}",
+            where=f"--evidence {args.evidence}",
+            fix="add -o json (or jsonc, yaml), or drop --evidence",
+        )
     refuse_idle_flags(args)
     return output

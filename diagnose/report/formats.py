@@ -36,6 +36,9 @@ class RenderOptions:
     """The most bytes a Markdown report may take (markdown)."""
     colour: bool = True
     """Whether a coloured format may colour (jsonc); False for NO_COLOR."""
+    evidence: str = "summary"
+    """The evidence per finding of the JSON report's document (json, jsonc, yaml): --evidence,
+    diagnose.report.evidence.EVIDENCE_LEVELS."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def render_report(report: Report, fmt: str, options: RenderOptions | None = None
 def _json(report: Report, options: RenderOptions) -> str:
     from diagnose.report.json_format import render_json
 
-    return render_json(report)
+    return render_json(report, options.evidence)
 
 
 def _jsonc(report: Report, options: RenderOptions) -> str:
@@ -107,4 +110,4 @@ def _yaml(report: Report, options: RenderOptions) -> str:
     from diagnose.report.document import yaml_text
     from diagnose.report.json_format import report_json
 
-    return yaml_text(report_json(report))
+    return yaml_text(report_json(report, options.evidence))

@@ -18,9 +18,14 @@ from textual import work
 
 from diagnose.app import Diagnosis, plan_in
 from diagnose.errors import BadInput
+from diagnose.tui.clipboard import Copied
 from diagnose.tui.data import LANGUAGES
+from diagnose.tui.screens.bundle import BundleRequest
 from diagnose.tui.view import RunView
 from diagnose.tui.widgets.detail import DetailPane
+
+ERROR_TIMEOUT = 12.0
+"""Seconds a failure stays on screen: longer than Textual's 5, it has to be read and acted on."""
 
 
 class Actions(RunView):
@@ -28,6 +33,8 @@ class Actions(RunView):
 
     argv: list[str]
     """The command line, recorded in the support bundles."""
+    last_copy: Copied | None
+    """Where the last copy went (tests, and the next copy's message)."""
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is gone
@@ -45,9 +52,8 @@ class Actions(RunView):
         if fix is None or not text:
             self.notify("The selected finding has no fix to copy.", severity="warning")
             return
-        self.copy_to_clipboard(text)
         state = "verified" if fix.verified else "NOT verified"
-        self.notify(f"Copied the {self._language_title(detail.language)} fix ({state}).", timeout=3)
+        self.copy_out(text, f"the {self._language_title(detail.language)} fix ({state})")
 
     def action_copy_plan(self) -> None:
         diagnosis = self._need_run()
@@ -64,13 +70,48 @@ class Actions(RunView):
         except BadInput as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.copy_to_clipboard(export.text)
         verified = sum(1 for item in plan if item.remediation.verified)
-        self.notify(
-            f"Copied the fix plan: {len(plan)} changes ({verified} verified), "
+        self.copy_out(
+            export.text,
+            f"the fix plan ({len(plan)} changes, {verified} verified, "
             f"{self._language_title(language)}; {export.commented} left as comments "
-            "that say why.",
-            timeout=3,
+            "that say why)",
+        )
+
+    def copy_out(self, text: str, what: str) -> None:
+        """Copy text where it can be pasted (diagnose.tui.clipboard) and say where it went.
+        The app's own clipboard (what its inputs paste) gets it at once; the system
+        clipboard is tried in a thread, since a clipboard tool may take a while."""
+        self._clipboard = text
+        self._copy_worker(text, what)
+
+    @work(thread=True, group="copy")
+    def _copy_worker(self, text: str, what: str) -> None:
+        from diagnose.tui.clipboard import FILE, copy_text
+
+        def osc52(data: str) -> None:
+            self._from_thread(self.copy_to_clipboard, data)
+
+        try:
+            copied = copy_text(text, osc52=osc52)
+        except OSError as exc:
+            self._from_thread(
+                self.notify,
+                f"Could not copy {what}: no clipboard was reachable and writing a file "
+                f"failed: {exc}",
+                title="Copy failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
+            )
+            return
+        self.last_copy = copied
+        self._from_thread(
+            self.notify,
+            f"Copied {what} {copied.message}.",
+            severity="warning" if copied.how == FILE else "information",
+            timeout=8 if copied.how == FILE else 4,
+            markup=False,
         )
 
     @staticmethod
@@ -111,7 +152,13 @@ class Actions(RunView):
         try:
             write_text(_typed_path(path), render_report(self.diagnosis.report, fmt))
         except (BadInput, OSError) as exc:
-            self.notify(str(exc), title="Export failed", severity="error", markup=False)
+            self.notify(
+                str(exc),
+                title="Export failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
+            )
             return False
         self.notify(f"Wrote the {fmt} report to {path}", markup=False, timeout=4)
         return True
@@ -120,34 +167,48 @@ class Actions(RunView):
         diagnosis = self._need_run()
         if diagnosis is None:
             return
-        from diagnose.tui.screens.prompt import PathPrompt
+        from diagnose.tui.screens.bundle import BundlePrompt
 
         default = f"diagnose-bundle-{self._file_stem(diagnosis)}.zip"
-        self.push_screen(
-            PathPrompt(
-                "Write a support bundle (snapshot, reports, request log; not redacted)",
-                default,
-                button="Write",
-            ),
-            self._bundle_to,
-        )
+        self.push_screen(BundlePrompt(default), self._bundle_to)
 
-    def _bundle_to(self, answer: tuple[str, str] | None) -> None:
-        if answer is not None and self.diagnosis is not None:
-            self._write_bundle(answer[0], self.diagnosis)
+    def _bundle_to(self, request: BundleRequest | None) -> None:
+        if request is None or self.diagnosis is None:
+            return
+        try:
+            _typed_path(request.path)  # "-": said at once, no thread needed
+        except BadInput as exc:
+            self.notify(
+                str(exc),
+                title="Bundle failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
+            )
+            return
+        self._write_bundle(request, self.diagnosis)
 
     @work(thread=True, group="bundle")
-    def _write_bundle(self, path: str, diagnosis: Diagnosis) -> None:
+    def _write_bundle(self, request: BundleRequest, diagnosis: Diagnosis) -> None:
         """In a thread (a bundle re-renders every report); quitting waits for the zip."""
         from diagnose.bundle import write_bundle
 
         try:
             write_bundle(
-                _typed_path(path), diagnosis, argv=self.argv, redact=False, redaction_map=None
+                _typed_path(request.path),
+                diagnosis,
+                argv=self.argv,
+                redact=request.redact,
+                redaction_map=request.redaction_map,
             )
         except (BadInput, OSError) as exc:
             self._from_thread(
-                self.notify, str(exc), title="Bundle failed", severity="error", markup=False
+                self.notify,
+                str(exc),
+                title="Bundle failed",
+                severity="error",
+                markup=False,
+                timeout=ERROR_TIMEOUT,
             )
             return
         except Exception as exc:  # a bug in the bundle writer: say so, keep the session
@@ -157,11 +218,14 @@ class Actions(RunView):
                 title="Bundle failed",
                 severity="error",
                 markup=False,
+                timeout=ERROR_TIMEOUT,
             )
             return
-        self._from_thread(
-            self.notify, f"Wrote the support bundle to {path}", markup=False, timeout=4
-        )
+        what = "redacted support bundle" if request.redact else "support bundle (NOT redacted)"
+        message = f"Wrote the {what} to {request.path}"
+        if request.redaction_map:
+            message += f"; the redaction map (keep it private) to {request.redaction_map}"
+        self._from_thread(self.notify, message, markup=False, timeout=12)
 
     def action_access(self) -> None:
         if not self._need_run():

@@ -8,19 +8,25 @@ Keys (also in the footer, the help screen and the command palette, ctrl+p):
     f            filter by severity (Tab moves on to the status and check pickers)
     x            clear every filter (search, pickers, hub tree selection)
     c            copy the selected finding's fix, in the language shown
+                 (the system clipboard, else the terminal's by OSC 52 where it is likely
+                 honoured, else a new file here; the message says which)
     C            copy the whole fix plan (each change once), in the language shown
     1 2 3 4      show the fix as Azure CLI, PowerShell, Bicep, Terraform (left/right on the tabs)
     n            show the finding's next fix, when it has several
     e            export the report (JSON or Markdown)
-    b            write a support bundle (.zip)
+    b            write a support bundle (.zip), redacted unless unticked; says its full path
     r            re-run: re-collect a live hub, re-evaluate a snapshot or the demo
     d            open the selected finding's documentation (copied when no browser can open)
     a            access check: does a principal hold an operation on a resource, and why
     p            focus on a principal ("why can't P ...?", as --principal): only its
                  requirements, as a builder; Everyone (or an empty answer) shows all again
+    v            fold or unfold the evidence (it starts folded below 110 columns or 32 rows, so
+                 the fix stays in view)
+    z            zoom the explanation and evidence to the whole screen (z or Esc: back)
     t            show or hide the hub tree (Enter on a node narrows the findings to it, space
                  folds it; the tree starts hidden below 110 columns)
-    Tab          move between the tree, the filter bar, the table and the fix tabs
+    Tab          move between the tree, the filter bar, the table, the explanation (the
+                 arrow keys then scroll it) and the fix tabs
     Esc          back to the findings table (on a screen: close it)
     ?            help, and what the selected check looks at
     ctrl+p       command palette
@@ -80,6 +86,8 @@ RUN_ACTIONS = frozenset(
         "focus_principal",
         "next_fix",
         "toggle_tree",
+        "toggle_evidence",
+        "zoom",
         "language",
         "set_filter",
     }
@@ -98,12 +106,14 @@ KEYS: list[tuple[str, str]] = [
     ),
     ("n", "next fix of the finding"),
     ("e", "export the report (JSON / Markdown)"),
-    ("b", "write a support bundle"),
+    ("b", "write a support bundle (redacted by default)"),
     ("r", "re-run (live: re-collect; snapshot, demo: re-evaluate)"),
     ("d", "open the finding's documentation"),
     ("a", "access check"),
     ("p", "focus on a principal: why can't P ...? (Everyone: back to all)"),
     ("t", "show or hide the hub tree; Enter on a node narrows the findings"),
+    ("v", "fold or unfold the evidence (folded below 110 columns or 32 rows)"),
+    ("z", "zoom the explanation to the whole screen (again or Esc: back)"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
     ("q", "quit"),
@@ -119,7 +129,11 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
     COMMANDS = App.COMMANDS | {DiagnoseCommands}
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    """Below 110 columns the hub tree starts hidden (t shows it)."""
+    """Below 110 columns the hub tree starts hidden (t shows it) and the fix goes below the
+    explanation."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """Below 32 rows the table and the fix's heading shrink, and the evidence starts folded,
+    so that the fix stays in view."""
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
@@ -136,6 +150,8 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
         Binding("q", "quit", "Quit"),
         Binding("n", "next_fix", "Next fix", show=False),
         Binding("t", "toggle_tree", "Tree", show=False),
+        Binding("v", "toggle_evidence", "Evidence", show=False),
+        Binding("z", "zoom", "Zoom", show=False),
         *(
             Binding(str(number), f"language('{tab}')", title, show=False)
             for number, (tab, title, _) in enumerate(LANGUAGES, 1)
@@ -175,6 +191,7 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
         self.shown = None
         self.detail_renders = 0
         self.busy = False
+        self.last_copy = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -232,8 +249,7 @@ class DiagnoseApp(Loading, Actions, RunView, App[int]):
             return
         url = finding.docs[0]
         if not _graphical_browser():
-            self.copy_to_clipboard(url)
-            self.notify(f"No graphical browser here: copied the link {url}", markup=False)
+            self.copy_out(url, f"the link {url} (no graphical browser here)")
             return
         import webbrowser
 

@@ -17,7 +17,11 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ),
     ("Export report as JSON", "write the report as JSON", "export('json')"),
     ("Export report as Markdown", "write the report as Markdown", "export('markdown')"),
-    ("Write support bundle", "snapshot, reports and request log in one zip", "bundle"),
+    (
+        "Write support bundle",
+        "snapshot, reports and request log in one zip, redacted by default",
+        "bundle",
+    ),
     ("Re-run", "re-collect (live) or re-evaluate (snapshot, demo)", "rerun"),
     ("Open docs", "open the selected finding's documentation in a browser", "docs"),
     ("Access check", "does a principal hold an operation on a resource, and why", "access"),
@@ -33,6 +37,12 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Clear filters", "show every finding", "clear_filters"),
     ("Next fix", "show the finding's next fix", "next_fix"),
     ("Toggle hub tree", "show or hide the hub tree", "toggle_tree"),
+    (
+        "Fold or unfold the evidence",
+        "the evaluator's decisions behind the finding",
+        "toggle_evidence",
+    ),
+    ("Zoom the explanation", "the explanation and evidence on the whole screen", "zoom"),
     *(
         (f"Show {language.label}", language.description, f"language('{language.name}')")
         for language in fix_languages()

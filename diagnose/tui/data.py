@@ -50,14 +50,39 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 thousands of rows measures nothing."""
 
 
+PERSONA_WORDS = {
+    "reader": ("reader", "readers"),
+    "builder": ("builder", "builders"),
+    "administrator": ("administrator", "administrators"),
+    "serviceIdentity": ("service identity", "service identities"),
+}
+"""How the table names a persona (diagnose.engine.personas), one and several."""
+
+
 def principal_text(finding: Finding) -> str:
+    """Who a finding is about, with the persona that makes it matter: "Gus Novak (builder)",
+    "MI hub-contoso", "2 builders, 1 administrator" for a finding that stands for several."""
     if finding.principal is None:
-        several = len(finding.affected_principals)
-        return f"{several} principals" if several > 1 else ""
+        several = finding.affected_principals
+        if len(several) < 2:
+            return ""
+        counts: dict[str, int] = {}
+        for affected in several:
+            counts[affected.persona or ""] = counts.get(affected.persona or "", 0) + 1
+        if "" in counts:  # a persona not judged: say how many, not a guess
+            return f"{len(several)} principals"
+        return ", ".join(
+            f"{count} {PERSONA_WORDS.get(persona, (persona, persona))[count > 1]}"
+            for persona, count in sorted(counts.items(), key=lambda item: -item[1])
+        )
     principal = finding.principal
     if principal.description:  # a managed identity
         return f"MI {principal.display_name or principal.id}"
-    return principal.display_name or principal.id
+    name = principal.display_name or principal.id
+    judged = finding.persona
+    if judged is None:
+        return name
+    return f"{name} ({PERSONA_WORDS.get(judged.persona.value, (judged.persona.value,))[0]})"
 
 
 def finding_row(finding: Finding) -> tuple[Text, ...]:

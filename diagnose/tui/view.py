@@ -243,8 +243,21 @@ class RunView(AppBase):
             self._apply_filter()
 
     async def action_back(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
         if self.index is not None:
             self.query_one(FindingsTable).focus()
+
+    def action_zoom(self) -> None:
+        """The explanation and its evidence on the whole screen (v unfolds the evidence), or
+        back."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            self.query_one(FindingsTable).focus()
+            return
+        explain = self.query_one("#explain")
+        explain.focus()
+        self.screen.maximize(explain, container=False)
 
     def action_language(self, tab: str) -> None:
         if self.index is not None:
@@ -252,6 +265,9 @@ class RunView(AppBase):
 
     def action_next_fix(self) -> None:
         self.query_one(DetailPane).next_fix()
+
+    def action_toggle_evidence(self) -> None:
+        self.query_one(DetailPane).toggle_evidence()
 
     def action_toggle_tree(self) -> None:
         tree = self.query_one(HubTree)

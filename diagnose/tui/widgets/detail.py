@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Collapsible, Static, TabbedContent, TabPane
 
 from diagnose.engine.api import Finding, Remediation
 from diagnose.render.decision_text import render_decision
@@ -21,7 +21,8 @@ NameOf = Callable[[str], str | None]
 
 
 def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
-    """The explanation and the evidence of one finding, as literal text."""
+    """The explanation of one finding, as literal text: what, where, who, why (the evidence,
+    the details and the links are in evidence_text and more_text)."""
     out = Text(end="")
     out.append(finding.status.value.upper(), style=STATUS_STYLE.get(finding.status, ""))
     out.append(" · ")
@@ -49,23 +50,39 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     field("Finding", finding_id)
     out.append("\n")
     out.append(safe_text(finding.message))
-    out.append("\n")
-    if finding.evidence:
-        out.append("\nEvidence\n", style="bold underline")
-        for decision in finding.evidence:
-            out.append(safe_block(render_decision(decision, name_of).removesuffix("\n")))
+    return out
+
+
+def evidence_text(finding: Finding, name_of: NameOf) -> Text:
+    """The evaluator's decisions behind a finding, as literal text ('' when it has none)."""
+    out = Text(end="")
+    for number, decision in enumerate(finding.evidence):
+        if number:
             out.append("\n")
+        out.append(safe_block(render_decision(decision, name_of).removesuffix("\n")))
+    return out
+
+
+def more_text(finding: Finding) -> Text:
+    """The details and documentation links of a finding."""
+    out = Text(end="")
     if finding.details:
-        out.append("\nDetails\n", style="bold underline")
+        out.append("Details\n", style="bold underline")
         for key, value in sorted(finding.details.items()):
             out.append(f"  {safe_text(key)}: ", style="dim")
             out.append(safe_text(value))
             out.append("\n")
     if finding.docs:
-        out.append("\nDocs (d opens the first)\n", style="bold underline")
+        out.append("\n" if finding.details else "")
+        out.append("Docs (d opens the first)\n", style="bold underline")
         for link in finding.docs:
             out.append(f"  {safe_text(link)}\n")
     return out
+
+
+def evidence_title(finding: Finding | None) -> str:
+    count = len(finding.evidence) if finding is not None else 0
+    return f"Evidence: {count} decision{'s' if count != 1 else ''}  (v: fold, z: zoom)"
 
 
 def fix_header(fix: Remediation | None, number: int, total: int) -> Text:
@@ -88,22 +105,56 @@ def fix_header(fix: Remediation | None, number: int, total: int) -> Text:
     return out
 
 
+class ExplainPane(VerticalScroll, can_focus=True):
+    """The explanation and evidence, scrolled with the keys once focused; z zooms it."""
+
+    ALLOW_MAXIMIZE = True
+
+    def on_mount(self) -> None:
+        self.watch(self.screen, "maximized", self._zoomed, init=False)
+
+    def _zoomed(self, maximized: object) -> None:
+        # Esc minimizes before any binding sees it: back to the findings, as z does
+        if maximized is None and self.has_focus:
+            self.screen.focus_next("#findings")
+
+
+class EvidenceFold(Collapsible):
+    """The evidence, folded or not. Collapsible scrolls itself into view whenever its fold
+    changes; here only when the user asked (v), never when a new finding is shown."""
+
+    follow = False
+
+    def scroll_visible(self, *args: Any, **kwargs: Any) -> None:
+        if self.follow:
+            self.follow = False
+            super().scroll_visible(*args, **kwargs)
+
+
 class DetailPane(Horizontal):
-    """Left: the finding and its evidence. Right: the fix, one tab per language."""
+    """Left: the finding and its evidence. Right: the fix, one tab per language. In a narrow
+    terminal (the app's -narrow breakpoint) the fix is stacked below a short explanation and
+    gets most of the height; in a narrow or short one the evidence starts folded, so the fix
+    of the selected finding is in view at 80x24 without scrolling."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.finding: Finding | None = None
         self.fix_number = 0
+        self.evidence_open: bool | None = None
+        """The evidence's fold as the user last set it (v); None: by the terminal's width."""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="explain"):
+        with ExplainPane(id="explain"):
             yield Static(
                 Text(
                     "Select a finding to see why it fails and how to fix it.", style="dim", end=""
                 ),
                 id="explain-text",
             )
+            with EvidenceFold(title=evidence_title(None), collapsed=False, id="evidence"):
+                yield Static(Text("", end=""), id="evidence-text")
+            yield Static(Text("", end=""), id="explain-more")
         with Vertical(id="fix"):
             yield Static(Text("", end=""), id="fix-head")
             with TabbedContent(id="fix-tabs"):
@@ -140,12 +191,39 @@ class DetailPane(Horizontal):
         self.finding = finding
         self.fix_number = 0
         explain = self.query_one("#explain-text", Static)
+        evidence = self.query_one("#evidence", EvidenceFold)
+        more = self.query_one("#explain-more", Static)
         if finding is None:
             explain.update(Text(empty, style="dim", end=""))
+            more.update(Text("", end=""))
         else:
             explain.update(finding_text(finding, finding_id, name_of))
+            self.query_one("#evidence-text", Static).update(evidence_text(finding, name_of))
+            more.update(more_text(finding))
+        evidence.display = finding is not None and bool(finding.evidence)
+        evidence.title = evidence_title(finding)
+        folded = not self._evidence_open()
+        if evidence.collapsed != folded:
+            with self.prevent(Collapsible.Expanded, Collapsible.Collapsed):
+                evidence.collapsed = folded
         self.query_one("#explain", VerticalScroll).scroll_home(animate=False)
         self._show_fix()
+
+    def _evidence_open(self) -> bool:
+        if self.evidence_open is not None:
+            return self.evidence_open
+        return not (self.screen.has_class("-narrow") or self.screen.has_class("-short"))
+
+    def toggle_evidence(self) -> None:
+        """Fold or unfold the evidence; the choice holds for the next findings."""
+        evidence = self.query_one("#evidence", EvidenceFold)
+        self.evidence_open = evidence.collapsed
+        evidence.follow = self.evidence_open
+        evidence.collapsed = not self.evidence_open
+
+    def on_collapsible_toggled(self, event: Collapsible.Toggled) -> None:
+        # a click on the title: remember it as v would
+        self.evidence_open = not event.collapsible.collapsed
 
     def next_fix(self) -> None:
         if self.finding is not None and len(self.finding.remediations) > 1:
