@@ -284,3 +284,13 @@ def test_mcp_gets_the_live_defaults_the_parser_leaves_unset() -> None:
     started: list[ServerOptions] = []
     assert main(["mcp"], mcp_server=lambda o: started.append(o) or 0) == 0
     assert started == [ServerOptions()]
+
+
+def test_evidence_levels_reach_the_yaml_and_jsonc_documents(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    full = json.loads(run(capsys, "--demo", "-o", "json", "--evidence", "full")[1])
+    assert yaml.safe_load(run(capsys, "--demo", "-o", "yaml", "--evidence", "full")[1]) == full
+    coloured = run(capsys, "--demo", "-o", "jsonc", "--evidence", "full")[1]
+    assert json.loads(ANSI.sub("", coloured)) == full
+    assert full != json.loads(run(capsys, "--demo", "-o", "json")[1])  # summary by default
