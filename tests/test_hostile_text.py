@@ -161,7 +161,10 @@ def test_markdown_report_renders_no_html_and_keeps_its_table(
 ) -> None:
     from markdown_it import MarkdownIt
 
-    _, out, _ = run(capsys, "--snapshot", hostile["path"], "--format", "markdown")
+    # Every finding detailed (the default 60 KB would count some instead): each hostile name
+    # must be shown, literally.
+    argv = ["--snapshot", hostile["path"], "--format", "markdown", "--markdown-limit", "10M"]
+    _, out, _ = run(capsys, *argv)
     assert unsafe_in(out) == []
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(out)
     tags = set(re.findall(r"<([a-z][a-z0-9]*)\b", html))
