@@ -6,8 +6,9 @@
 Runs each benchmark as its own process (the figures of one never include another's memory or
 warm caches), in this order: access (load, index, queries/s), report (healthy hub of 200
 projects, of 800, and the 200-project hub with a shared data group stripped of its roles),
-foundry, collect (live, against the loopback server), tui. Each prints its own figures
-(shown unless --quiet) and one line per figure for this table (benchmarks/results.py):
+foundry, collect (live, against the loopback server), tui, scan (500 hubs, live). Each
+prints its own figures (shown unless --quiet) and one line per figure for this table
+(benchmarks/results.py):
 
     RESULT <name> <value> <unit> target <op> <target> PASS|FAIL
 
@@ -50,6 +51,7 @@ BENCHMARKS = (
     Benchmark("foundry", "bench_foundry.py", ("--no-phases",), "Foundry resource, offline"),
     Benchmark("collect", "bench_collect.py", (), "live collection, 50 ms per request"),
     Benchmark("tui", "bench_tui.py", (), "terminal UI, 5,000 findings"),
+    Benchmark("scan", "bench_scan.py", (), "tenant scan, 500 hubs, 50 ms per request"),
 )
 
 

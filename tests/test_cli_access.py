@@ -198,20 +198,79 @@ def test_an_unknown_name_is_bad_input(capsys: pytest.CaptureFixture[str]) -> Non
     assert "'Nobody Here'" in err and "object id" in err
 
 
-def test_the_other_plane_gets_a_warning_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    # asked as an action, Reader's */read matches documents/read: answered as asked, with a
-    # warning, because Azure checks documents as a data action
+def test_the_other_plane_is_refused_with_the_right_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    # Asked as an action, Reader's */read would match documents/read, but Azure checks
+    # documents as a data action: refused, naming --data-action (issue 16).
     code, out, err = access(capsys, ADA, SEARCH_INDEX, action=DOCS_READ)
-    assert code == 0
-    assert err.startswith("diagnose: warning: ")
-    assert "data action" in err and "--data-action" in err
-    assert out.startswith("ALLOWED:")
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("diagnose: error: --action ") and "data action" in line
+    assert f"--data-action {DOCS_READ}" in line and "--force-plane" in line
     code, _, err = access(capsys, ADA, SEARCH_INDEX, data_action=DOCS_READ)
     assert code == 1 and err == ""
-    code, data = as_json(capsys, ADA, SEARCH_INDEX, action=DOCS_READ)
-    assert any("--data-action" in w for w in data["warnings"])
     code, _, err = access(capsys, ADA, AOAI, data_action=CHAT)
     assert err == ""
+
+
+def test_force_plane_answers_as_asked_and_says_what_the_catalog_plane_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["access", "--snapshot", str(HUB_FILE), "--principal", ADA, "--scope", SEARCH_INDEX]
+    code = main([*argv, "--action", DOCS_READ, "--force-plane", "--json"])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert code == 0 and data["decision"] == "allowed" and data["dataAction"] is False
+    assert "--force-plane" in data["warnings"][0] and "as a data action" in data["warnings"][0]
+    assert "the answer is DENIED" in data["warnings"][0]
+    assert err.startswith("diagnose: warning: ")
+
+
+def test_owner_asked_about_a_data_action_as_an_action_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 16: Owner's '*' used to make this ALLOWED with only a warning."""
+    code, out, err = access(capsys, BOB, AOAI, action=CHAT)
+    assert code == 2 and out == ""
+    assert "--data-action" in err and "Owner's '*' does not" in err
+    code, data = as_json(capsys, BOB, AOAI, data_action=CHAT)
+    assert code == 1 and data["decision"] == "denied"
+
+
+def test_a_misspelt_operation_is_refused_with_suggestions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    misspelt = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completion/action"
+    code, out, err = access(capsys, ADA, AOAI, data_action=misspelt)
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert "not in the Microsoft.CognitiveServices operation catalog" in line
+    assert f"did you mean --data-action {CHAT}" in line
+    # the same with --force-plane: evaluated as given, with a note
+    code = main(
+        [
+            "access",
+            "--snapshot",
+            str(HUB_FILE),
+            "--principal",
+            ADA,
+            "--scope",
+            AOAI,
+            "--data-action",
+            misspelt,
+            "--force-plane",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1  # no role of Ada names it: denied, answered rather than refused
+    assert "not in the Microsoft.CognitiveServices operation catalog" in err
+
+
+def test_an_operation_of_an_uncatalogued_provider_is_evaluated_with_a_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, data = as_json(capsys, BOB, SA, action="Microsoft.Insights/diagnosticSettings/write")
+    assert code == 0 and data["decision"] == "allowed"  # Owner's '*'
+    assert "Microsoft.Insights is not in the tool's operation catalogs" in data["warnings"][0]
 
 
 def test_a_read_error_above_the_target_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:

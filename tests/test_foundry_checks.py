@@ -118,6 +118,26 @@ def test_fdy001_looks_only_at_the_projects_in_scope() -> None:
     assert statuses(about(found, G.GUS)) == {Status.FAIL}, show(found)
 
 
+def test_fdy001_a_hub_era_role_counts_only_on_the_project_it_is_held_on() -> None:
+    """FDY001 looks hub-era roles up in an index built once per project (its own and its
+    account's assignments): Gus's group holds Azure AI Developer on one project only, so he is
+    the builder with the wrong role there and only an administrator (Owner on the account) on
+    its sibling. An index shared between the two projects, or keyed by the account alone,
+    would fail him on both."""
+    f = G.base(foundry=True)
+    second_project(f)
+    f.group(G.GRP_DEVS)
+    f.user(G.GUS, [G.GRP_DEVS])
+    f.grant("gus/foundry/owner", G.FOUNDRY, G.GUS, arm.OWNER)
+    f.grant("devs/other/ai-developer", OTHER_PROJECT, G.GRP_DEVS, arm.AZURE_AI_DEVELOPER)
+    mine = about(findings(f, "FDY001"), G.GUS)
+    by_project = {m.resource.lower(): m for m in mine}
+    assert set(by_project) == {OTHER_PROJECT.lower(), G.FOUNDRY_PROJECT.lower()}, show(mine)
+    other, own = by_project[OTHER_PROJECT.lower()], by_project[G.FOUNDRY_PROJECT.lower()]
+    assert other.status is Status.FAIL and "is a hub-era role" in other.message, show(mine)
+    assert own.status is Status.WARN and "hub-era" not in own.message, show(mine)
+
+
 # -- FDY002 ------------------------------------------------------------------------------------
 def test_fdy002_foundry_user_on_the_project_only_is_told_it_does_not_reach_inference() -> None:
     f = G.base(foundry=True)

@@ -273,6 +273,34 @@ def test_nesting_at_the_limit_is_read(tmp_path: Path, capsys: pytest.CaptureFixt
     assert f"deeper than {MAX_JSON_DEPTH} levels" in refused(capsys, access(path))
 
 
+@pytest.mark.parametrize("where", ["item", "properties"])
+def test_nesting_inside_a_role_assignment_is_checked_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """The role assignments (and eligibilities) are left out of the decoder's walk and checked
+    item by item as they are validated: an assignment is level 3, so a list inside it (or inside
+    its properties, level 4) may nest to MAX_JSON_DEPTH and not one level more, and the refusal
+    comes before anything else is said about the file (here, its schema version)."""
+    levels = MAX_JSON_DEPTH - (3 if where == "item" else 4)
+
+    def with_extra(depth: int, **changes: Any) -> str:
+        data = demo_with(**changes)
+        for key in ("roleAssignments", "roleEligibilities"):
+            if not data[key]:
+                continue
+            item = data[key][-1]
+            (item if where == "item" else item["properties"])["extra"] = nested(depth)
+        return json.dumps(data)
+
+    path = write_json(tmp_path, with_extra(levels))
+    assert main(access(path)) == 0
+    assert "ALLOWED" in capsys.readouterr().out
+    path.write_text(with_extra(levels + 1))
+    assert f"deeper than {MAX_JSON_DEPTH} levels" in refused(capsys, access(path))
+    path.write_text(with_extra(levels + 1, schemaVersion=2))
+    assert f"deeper than {MAX_JSON_DEPTH} levels" in refused(capsys, access(path))
+
+
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 1100, 100_000])
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.__name__)
 def test_deeper_nesting_is_refused_without_recursion_error(

@@ -294,3 +294,17 @@ def test_evidence_levels_reach_the_yaml_and_jsonc_documents(
     coloured = run(capsys, "--demo", "-o", "jsonc", "--evidence", "full")[1]
     assert json.loads(ANSI.sub("", coloured)) == full
     assert full != json.loads(run(capsys, "--demo", "-o", "json")[1])  # summary by default
+
+
+def test_the_live_defaults_are_the_ones_help_states() -> None:
+    """--concurrency 8 when not given, as --help says (the collector's own default differs)."""
+    from diagnose.cli.inputs import live_options_from
+    from diagnose.cli.parser import build_parser
+
+    live = live_options_from(build_parser().parse_args(["--hub", "hub-x"]))
+    assert (live.auth, live.cloud, live.concurrency, live.timeout) == (
+        "default",
+        "AzureCloud",
+        8,
+        None,
+    )

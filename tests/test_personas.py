@@ -223,3 +223,64 @@ def test_focus_is_only_that_principal_as_a_builder_everywhere() -> None:
         assert [(c.principal.id, c.persona, c.declared) for c in people] == [
             (DEV, Persona.BUILDER, "--principal")
         ], workspace
+
+
+def test_the_sort_key_of_a_person_is_remembered_per_id_and_type() -> None:
+    """Personas.order remembers each principal's key: the same id named with another type (a
+    holder the snapshot's principals lack is a User by default) gets its own key, and every
+    id its own place, as principal_order gives them."""
+    from diagnose.engine.personas import Classification, principal_order
+
+    f = G.base()
+    with_user(f, DEV, "Dev")
+    with_group(f, GRP_OUTER, "Outer")
+    found = personas(f)
+    directory = found.model.authorization.directory
+    refs = [
+        PrincipalRef(DEV, "User", "Dev"),
+        PrincipalRef(DEV, "Group", "Dev"),
+        PrincipalRef(GRP_OUTER, "Group", "Outer"),
+        PrincipalRef(OTHER, "User"),
+        PrincipalRef(DEV, "User", "Dev"),
+    ]
+    for ref in refs:
+        item = Classification(ref, Persona.READER, ())
+        assert found.order(item) == principal_order(ref, directory), ref
+    keys = {found.order(Classification(r, Persona.READER, ())) for r in refs}
+    assert len(keys) == 4
+
+
+def test_a_workspaces_people_are_the_shared_people_with_its_own_put_in_their_places() -> None:
+    """people() takes the people of the scopes a workspace shares with others (sorted once) and
+    puts those the workspace itself may change (its holders, their groups' members) in their
+    places: the list is exactly what sorting everyone again gives, each principal once, with
+    the workspace's persona."""
+    from diagnose.engine.personas import principal_order
+
+    f = G.base()
+    with_group(f, GRP_OUTER, "grp-outer")
+    with_user(f, DEV, "Dev", (GRP_OUTER,))
+    with_user(f, OTHER, "Other")
+    extra = [G.pid(f"test:people-{i}") for i in range(6)]
+    for index, object_id in enumerate(extra):
+        with_user(f, object_id, f"User {index}", (GRP_OUTER,) if index % 2 else ())
+        f.grant(f"extra-{index}/rg/reader", G.RG, object_id, arm.READER)
+    f.grant("dev/rg/reader", G.RG, DEV, arm.READER)
+    f.grant("other/rg/owner", G.RG, OTHER, arm.OWNER)
+    f.grant("outer/project/ai-developer", G.PROJECT, GRP_OUTER, arm.AZURE_AI_DEVELOPER)
+    f.grant("other/project/owner", G.PROJECT, OTHER, arm.OWNER)
+    found = personas(f)
+    directory = found.model.authorization.directory
+    for workspace in (G.HUB, G.PROJECT):
+        people = found.people(resource(found, workspace))
+        ids = [c.principal.id for c in people]
+        assert len(ids) == len(set(ids)), workspace
+        assert people == sorted(people, key=lambda c: principal_order(c.principal, directory))
+    project = people_ids(found, G.PROJECT)
+    hub = people_ids(found, G.HUB)
+    assert project[DEV] is project[OTHER] is Persona.BUILDER
+    assert hub[DEV] is Persona.READER and hub[OTHER] is Persona.ADMINISTRATOR
+    assert all(
+        project[e] is (Persona.BUILDER if i % 2 else Persona.READER) for i, e in enumerate(extra)
+    )
+    assert GRP_OUTER in project and set(extra) <= set(hub)

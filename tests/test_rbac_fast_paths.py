@@ -109,3 +109,53 @@ def test_a_condition_naming_the_operation_spoils_the_shortcut():
         "blobs/write'})) OR (@Resource[x] StringEquals 'y')"
     )
     assert _hot(condition=condition) == ("conditional", "conditional")
+
+
+def test_the_table_of_a_hot_target_is_kept_per_scope_operation_and_plane():
+    """decide() keeps the holders of a hot target by (scope as asked, operation, plane): a
+    table kept for one must never answer another. Ann holds Storage Blob Data Reader on one
+    account, Bob on the other, Cara on their resource group (tables are kept per scope of the
+    chain, shared by the targets below it), and a group of Ann's holds Reader (an action) on
+    the first."""
+    ann, bob, cara, group = (arm.guid(f"fast-paths:{n}") for n in ("ann", "bob", "cara", "group"))
+    first, second = (
+        f"{arm.RG}/providers/Microsoft.Storage/storageAccounts/{name}" for name in ("st1", "st2")
+    )
+    model = Model.from_snapshot(
+        arm.load(
+            resources=[arm.subscription()],
+            principals=[
+                arm.principal(ann, member_of=[group]),
+                arm.principal(bob),
+                arm.principal(cara),
+                arm.principal(group, "Group"),
+            ],
+            roleAssignments=[
+                arm.role_assignment(first, ann, arm.STORAGE_BLOB_DATA_READER),
+                arm.role_assignment(second, bob, arm.STORAGE_BLOB_DATA_READER),
+                arm.role_assignment(first, group, arm.READER),
+                arm.role_assignment(arm.RG, cara, arm.STORAGE_BLOB_DATA_READER),
+            ],
+        )
+    )
+    read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    write = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"
+    listing = "Microsoft.Storage/storageAccounts/read"
+    evaluator = Evaluator(model.authorization)
+
+    def allowed(principal: str, scope: str, operation: str, data: bool) -> bool:
+        return evaluator.decide(principal, scope, operation, data_action=data).allowed
+
+    with mock.patch.object(evaluator_module, "BULK_TARGET", 0):
+        assert allowed(ann, first, read, True)
+        assert not allowed(bob, first, read, True)  # another principal, the same table
+        assert allowed(bob, second, read, True) and not allowed(ann, second, read, True)
+        assert not allowed(ann, first, write, True)  # another operation
+        assert allowed(ann, first, listing, False)  # through the group
+        assert not allowed(ann, first, listing, True)  # the other plane: no data action grants it
+        assert not allowed(ann, first.upper(), write, True)  # the scope spelled otherwise
+        assert allowed(bob, second.upper(), read, True)
+        assert allowed(cara, first, read, True) and allowed(cara, second, read, True)
+        assert not allowed(cara, first, write, True) and not allowed(cara, first, listing, False)
+        grant = evaluator.decide(ann, first, listing, data_action=False).grant_ages
+        assert [(through, at) for _, through, at in grant] == [(True, scope_key(first))]

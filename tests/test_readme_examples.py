@@ -30,6 +30,12 @@ BIN = Path(sys.executable).parent
 
 LIVE_FIXTURES = {"hub-ai": "hub-lookup", "fdy-ai": "foundry-lookup"}
 """The recorded fixture set that serves each hub name the README's live examples use."""
+SCAN_SUBSCRIPTIONS = (
+    "00000000-1111-2222-3333-444444444444",
+    "55555555-6666-7777-8888-999999999999",
+)
+"""`diagnose scan` examples run against a generated tenant of six hubs in these subscriptions
+(the ones the README names)."""
 
 SET_UP = ("python3 -m venv ", "python -m pytest")
 """Set-up lines: test_readme.py checks them (and that .ci/run runs the test line)."""
@@ -88,6 +94,23 @@ def _environment(**extra: str) -> dict[str, str]:
 @contextmanager
 def _live(line: str, stack: ExitStack) -> Iterator[tuple[str, dict[str, str]]]:
     """The line pointed at the loopback server that serves its hub, and the environment."""
+    if line.startswith("diagnose scan"):
+        from diagnose.testing.fixtures import FixtureSet
+        from diagnose.testing.tenant import SyntheticTenant
+
+        tenant = SyntheticTenant(hubs=6, ids=SCAN_SUBSCRIPTIONS)
+        server = stack.enter_context(ArmServer(FixtureSet("scan", []), tenant=tenant))
+        endpoints = f"--arm-endpoint {server.url} --graph-endpoint {server.url}"
+        yield (
+            line.replace("diagnose scan", f"diagnose scan {endpoints}", 1),
+            _environment(
+                REQUESTS_CA_BUNDLE=str(server.ca_bundle),
+                DIAGNOSE_ARM_TOKEN="readme-arm-token",
+                DIAGNOSE_GRAPH_TOKEN="readme-graph-token",
+            ),
+        )
+        assert server.non_read_requests() == [], "a README example wrote to Azure"
+        return
     match = re.search(r"--hub\s+(\S+)", line)
     if not match:
         yield line, _environment()
@@ -154,14 +177,18 @@ def test_every_readme_example_runs_as_written(name, lines, tmp_path):
         pytest.skip("needs bash to run shell lines as written")
     _write_example_files(tmp_path)
     _seed_inputs(tmp_path, lines)
+    assignments: list[str] = []  # `NAME=value` lines: the shell keeps them for what follows
     for line in lines:
         if _is_benchmark(line):
             script = ROOT / line.split()[1]
             assert script.is_file(), f"the README runs {script}, which does not exist"
             continue
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S+", line):
+            assignments.append(line)
+            continue
         with ExitStack() as stack, _live(line, stack) as (command, env):
             result = subprocess.run(
-                ["bash", "-c", f"set -o pipefail; {command}"],
+                ["bash", "-c", "; ".join(["set -o pipefail", *assignments, command])],
                 cwd=tmp_path,
                 env=env,
                 capture_output=True,

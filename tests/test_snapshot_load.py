@@ -226,3 +226,31 @@ def test_dump_then_load_round_trips(tmp_path: Path) -> None:
     data = good()
     path = write(tmp_path, dump_snapshot(data))
     assert load_snapshot(path).data == data
+
+
+def test_what_a_diagnosis_keeps_is_kept_out_of_the_garbage_collectors_passes(
+    tmp_path: Path,
+) -> None:
+    """The decoded snapshot and its model live for the whole run: they are frozen out of the
+    collector's generations (gc.freeze) as they are made, so later collections do not scan a
+    hundred megabytes of acyclic objects again and again; dropping them still frees them."""
+    import gc
+    import weakref
+
+    users = [arm.guid(f"gc:{i}") for i in range(500)]
+    data = arm.build(
+        resources=[arm.subscription()],
+        roleAssignments=[arm.role_assignment(arm.RG, u, arm.READER) for u in users],
+        principals=[arm.principal(u) for u in users],
+    )
+    path = write(tmp_path, json.dumps(data))
+    frozen = gc.get_freeze_count()
+    snapshot = load_snapshot(path)
+    assert gc.get_freeze_count() - frozen >= 2 * len(users)  # each assignment and principal
+    frozen = gc.get_freeze_count()
+    model = Model(snapshot)
+    assert gc.get_freeze_count() - frozen >= len(users)  # the model's assignments
+    assert Evaluator(model.authorization).check(users[7], SA, READ, data_action=False).allowed
+    gone = weakref.ref(model.authorization)
+    del model
+    assert gone() is None  # reference counting frees the frozen model

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, Input, Select
 
 from diagnose.engine.api import Status
 from diagnose.errors import BadInput
@@ -533,6 +533,51 @@ async def test_access_screen_evaluates_a_chosen_question() -> None:
 
 
 @sync
+async def test_access_screen_refuses_what_the_cli_refuses() -> None:
+    """The same checks as `diagnose access`: a data action asked as a control-plane action
+    (Owner's '*' would wrongly look like it grants it) and a misspelt operation are refused
+    with the reason, not answered; an operation with ':' is taken as Azure writes it."""
+    run = demo_run()
+    directory = run.model.authorization.directory
+    ana = next(p for p in directory.principals.values() if p.display_name == "Ana Lopez")
+    hub = run.model.hubs[0]
+    app = app_for(run)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#access-principal", Select).value = ana.id
+        screen.query_one("#access-scope", Select).value = hub.id
+        data_op = "Microsoft.Search/searchServices/indexes/documents/read"
+        screen.query_one("#access-operation", Input).value = data_op
+        await pilot.pause()
+        screen.query_one("#access-data", Checkbox).value = False  # forced to the wrong plane
+        await pilot.click("#access-evaluate")
+        await pilot.pause()
+        answer = " ".join(plain(screen.query_one("#access-answer")).split())
+        assert "ask with --data-action" in answer and not answer.startswith("ALLOWED")
+        screen.query_one(
+            "#access-operation", Input
+        ).value = "Microsoft.MachineLearningServices/workspaces/raed"
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        answer = " ".join(plain(screen.query_one("#access-answer")).split())
+        assert "did you mean" in answer and "workspaces/read" in answer
+        screen.query_one(
+            "#access-operation", Input
+        ).value = (
+            "Microsoft.CognitiveServices/accounts/FormRecognizer/documentmodels:analyze/action"
+        )
+        await pilot.pause()
+        assert screen.query_one("#access-data", Checkbox).value is True
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        answer = plain(screen.query_one("#access-answer"))
+        assert answer.startswith(("ALLOWED", "DENIED")), answer
+
+
+@sync
 async def test_command_palette_runs_actions() -> None:
     from textual.command import CommandPalette
 
@@ -1000,6 +1045,7 @@ async def test_selecting_a_foundry_project_narrows_the_findings_to_it() -> None:
     run = demo_run()
     app = app_for(run)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # mounted: under load the tree is not there at the first await
         tree = app.query_one(HubTree)
         node = next(n for n in _walk(tree.root) if n.label.plain.startswith("project proj-agents"))
         tree.select_node(node)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from diagnose.arm.ids import Level, build, leading_scope, read
+from diagnose.arm.ids import Level, ResourceId, build, leading_scope, read
 
 ROOT = "/"
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
@@ -37,12 +37,20 @@ def segments_of(key: str) -> list[str]:
     return [s for s in key.split("/") if s]
 
 
+@lru_cache(maxsize=1 << 14)
 def structural_parent(key: str) -> str | None:
     """The parent scope as the id shows it (management groups above a subscription are not
-    visible in an id: ScopeTree adds them)."""
+    visible in an id: ScopeTree adds them). A path the grammar reads (diagnose.arm.ids) gets
+    its parent there, so a provider-level path with an odd type/name count (a collection such
+    as .../providers/Microsoft.CognitiveServices/locations/eastus/usages, a namespace alone)
+    lies in its subscription like any resource; a text that is no id loses a type/name pair."""
     segments = segments_of(key)
     if not segments:
         return None
+    found = read(segments)
+    if isinstance(found, ResourceId):
+        parent = found.parent
+        return build(parent).lower() if parent is not None else None
     segments = segments[:-2]
     if len(segments) >= 2 and segments[-2] == "providers":
         segments = segments[:-2]
@@ -98,11 +106,14 @@ def level_of(key: str) -> str:
 
 
 def scope_problem(scope: str) -> str | None:
-    """Why a string is not a well-formed ARM scope, or None when it is. A scope can be assigned
-    at, so a namespace alone or a collection is not one."""
+    """Why a string is not a well-formed ARM scope, or None when it is. Every form Azure takes
+    is one: the root '/', a management group, a subscription, a resource group, a resource or
+    child or extension resource at any depth, and a provider-level path that ends with a
+    namespace or a collection (/subscriptions/<id>/providers/Microsoft.CognitiveServices/
+    locations/eastus/usages). Only a path the grammar cannot read is refused."""
     if not scope.strip().startswith("/"):
         return "a scope starts with '/' (for example /subscriptions/<id>/resourceGroups/<name>)"
-    found = read(segments_of(scope_key(scope)), scopes_only=True)
+    found = read(segments_of(scope_key(scope)))
     return found if isinstance(found, str) else None
 
 

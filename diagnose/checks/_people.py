@@ -53,17 +53,19 @@ def person_requirement(
     ingestion: bool = False,
     scope: str | None = None,
     severity: Severity | None = None,
+    note: str | None = None,
 ) -> Requirement | None:
     """What a person needs for a data path, as strong as its persona makes it (GUIDE: "people
     are not all builders"): a builder missing a read/call role fails; a builder missing a
     write role (`writes`) gets a warning unless the scenario is ingestion; an administrator
     gets a warning ("can manage, cannot use with Entra ID"); a reader (or a service identity)
-    is asked nothing: None."""
+    is asked nothing: None. `note`, when given, ends the finding's message instead of the
+    persona's own note."""
     if user.persona is Persona.BUILDER:
         warn = writes and not ingestion
-        status, note = (Status.WARN, WRITE_NOTE) if warn else (Status.FAIL, "")
+        status, said = (Status.WARN, WRITE_NOTE) if warn else (Status.FAIL, "")
     elif user.persona is Persona.ADMINISTRATOR:
-        status, note = Status.WARN, ADMINISTRATOR_NOTE
+        status, said = Status.WARN, ADMINISTRATOR_NOTE
     else:
         return None
     return Requirement(
@@ -75,9 +77,9 @@ def person_requirement(
         scope=scope,
         severity=severity,
         status_if_missing=status,
-        subject=f"{user.principal.label}, {user.reason},",
+        subject=user.subject,
         persona=user,
-        note=note,
+        note=said if note is None else note,
     )
 
 
@@ -177,15 +179,12 @@ def connection_requirements(
     if agent_service_connection(ctx, connection):
         return  # the agent service uses it with the project's identity (AGT001), not people's
     because = used_in(connection)
+    # The same words for everyone who uses the connection: made once, not once per person.
+    reasons = [" ".join(filter(None, (because, need.purpose))) for need in needs]
     for user in connection_users(ctx, connection):
-        for need in needs:
+        for need, reason in zip(needs, reasons, strict=True):
             requirement = person_requirement(
-                user,
-                target,
-                need.operations,
-                " ".join(filter(None, (because, need.purpose))),
-                need.roles,
-                writes=need.writes,
+                user, target, need.operations, reason, need.roles, writes=need.writes
             )
             if requirement is None:
                 break  # nothing asked of a reader; a later (write) need neither

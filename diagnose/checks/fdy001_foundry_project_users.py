@@ -1,4 +1,4 @@
-import dataclasses
+from functools import partial
 
 from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
@@ -6,6 +6,7 @@ from diagnose.checks._people import person_requirement
 from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona, PersonaEvidence
+from diagnose.model.authorization import Assignment
 from diagnose.model.resources import Resource
 
 AGENTS_WRITE = Operation.data_action("Microsoft.CognitiveServices/accounts/AIServices/agents/write")
@@ -83,18 +84,21 @@ def foundry_project_users(ctx: CheckContext):
     for project in ctx.foundry_projects():
         account = ctx.resource(project.parent_id)
         because = f"builds and runs agents in {describe(project)}"
+        holding = _hub_era_holding(ctx, project, account)
         for user in ctx.people(project):
-            hub_era = _hub_era_roles(ctx, user.principal.id, project, account)
+            hub_era = _hub_era_roles(ctx, user.principal.id, holding) if holding else ()
             if hub_era and user.persona is not Persona.BUILDER and not user.declared:
                 user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
             requirement = person_requirement(
-                user, project, (AGENTS_WRITE,), because, (FOUNDRY_USER,)
+                user,
+                project,
+                (AGENTS_WRITE,),
+                because,
+                (FOUNDRY_USER,),
+                note=_wrong_role(ctx, hub_era) if hub_era else None,
             )
-            if requirement is None:
-                continue
-            if hub_era:
-                requirement = dataclasses.replace(requirement, note=_wrong_role(ctx, hub_era))
-            yield requirement
+            if requirement is not None:
+                yield requirement
         identity = project_identity(ctx, project)
         if identity is not None:
             yield Requirement(
@@ -106,31 +110,74 @@ def foundry_project_users(ctx: CheckContext):
             )
 
 
+Holding = list[tuple[Resource, dict[str, list[Assignment]]]]
+"""The project, then its account, each with who holds a hub-era build role there (principal id
+-> its assignments of such roles there, in the snapshot's order); places where none does are
+left out."""
+
+
+def _hub_era_holding(ctx: CheckContext, project: Resource, account: Resource | None) -> Holding:
+    """Who holds a hub-era build role on the project and on its account: each scope's table is
+    built once per run (an account's is shared by all its projects), and thousands of people
+    are then looked up against them, almost none of whom holds such a role."""
+    holding: Holding = []
+    for place in (project, account):
+        if place is None:
+            continue
+        table = ctx.memo(("hub-era holders at", place.key), partial(_holders_at, ctx, place))
+        if table:
+            holding.append((place, table))
+    return holding
+
+
 def _hub_era_roles(
-    ctx: CheckContext, principal_id: str, project: Resource, account: Resource | None
+    ctx: CheckContext, principal_id: str, holding: Holding
 ) -> tuple[PersonaEvidence, ...]:
     """The hub-era build roles (they work in hub workspaces without managing them, and grant
     no Foundry agents data action) a principal holds on the project or its account, directly
     or through groups. Those held at the resource group or above are taken as meant for the
-    hub workspaces there, not for this project."""
+    hub workspaces there, not for this project.
+
+    In the order Authorization.held_at finds them: the principal's groups in closure order,
+    then the project before the account (holding's order), then the snapshot's order."""
     authz = ctx.model.authorization
-    places = {p.key: p for p in (project, account) if p is not None}
+    closure = authz.directory.closure(principal_id).via
+    if all(closure.keys().isdisjoint(table) for _, table in holding):
+        return ()
     found: list[PersonaEvidence] = []
-    for assignment, via in authz.held_at(principal_id, places):
-        role = authz.role(assignment.role_id)
-        if role is None or not _hub_era(ctx, assignment.role_id):
-            continue
-        place = places[assignment.scope_key]
-        found.append(
-            PersonaEvidence(
-                role.name,
-                role.id,
-                assignment.scope,
-                via,
-                where=describe_scope(place.key, place),
-            )
-        )
+    for member, via in closure.items():
+        for place, table in holding:
+            for assignment in table.get(member, ()):
+                role = authz.role(assignment.role_id)
+                assert role is not None  # _holders_at keeps only known roles
+                found.append(
+                    PersonaEvidence(
+                        role.name,
+                        role.id,
+                        assignment.scope,
+                        via,
+                        where=describe_scope(place.key, place),
+                    )
+                )
     return tuple(found)
+
+
+def _holders_at(ctx: CheckContext, place: Resource) -> dict[str, list[Assignment]]:
+    """Principal id -> its assignments of a hub-era build role made directly on this scope, in
+    the snapshot's order."""
+    authz = ctx.model.authorization
+    # Whether a role is hub-era, once per role for the run (a Foundry resource has thousands
+    # of assignments of a few roles).
+    judged: dict[str, bool] = ctx.memo("hub-era roles", dict)
+    found: dict[str, list[Assignment]] = {}
+    for assignment in authz.assignments_by_scope.get(place.key, ()):
+        role_id = assignment.role_id
+        hub_era = judged.get(role_id)
+        if hub_era is None:
+            hub_era = judged[role_id] = authz.role(role_id) is not None and _hub_era(ctx, role_id)
+        if hub_era:
+            found.setdefault(assignment.principal_id, []).append(assignment)
+    return found
 
 
 def _hub_era(ctx: CheckContext, role_id: str) -> bool:

@@ -61,39 +61,41 @@ def foundry_model_inference(ctx: CheckContext):
         operations = inference_operations(ctx, account)
         for project in ctx.foundry_projects(account):
             because = f"calls the models of {describe(account)} from {describe(project)}"
+            # Said of everyone who holds the Foundry data actions on the project: made once.
+            project_only = _project_only(project)
             for user in ctx.people(project):
                 if user.persona is not Persona.BUILDER:
                     continue
                 requirement = person_requirement(
-                    user, account, operations, because, (FOUNDRY_USER,)
+                    user,
+                    account,
+                    operations,
+                    because,
+                    (FOUNDRY_USER,),
+                    note=project_only
+                    if ctx.holds(user.principal.id, project.id, AGENTS_WRITE)
+                    else None,
                 )
                 if requirement is None:
                     continue
-                if ctx.holds(user.principal.id, project.id, AGENTS_WRITE):
-                    requirement = _project_only(requirement, project)
                 yield requirement
             identity = project_identity(ctx, project)
             if identity is not None:
-                requirement = Requirement(
+                yield Requirement(
                     principal=identity,
                     resource=account,
                     operations=operations,
                     because=f"runs the agents of {describe(project)}, which call the models of "
                     f"{describe(account)}",
                     roles=(FOUNDRY_USER,),
+                    note=project_only if ctx.holds(identity.id, project.id, AGENTS_WRITE) else "",
                 )
-                if ctx.holds(identity.id, project.id, AGENTS_WRITE):
-                    requirement = _project_only(requirement, project)
-                yield requirement
 
 
-def _project_only(requirement: Requirement, project: Resource) -> Requirement:
-    from dataclasses import replace
-
-    return replace(
-        requirement,
-        note=f"It holds the Foundry data actions on {describe(project)}, which is not enough: "
-        f"{PROJECT_ONLY}",
+def _project_only(project: Resource) -> str:
+    return (
+        f"It holds the Foundry data actions on {describe(project)}, which is not enough: "
+        f"{PROJECT_ONLY}"
     )
 
 

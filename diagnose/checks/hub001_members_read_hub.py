@@ -63,6 +63,9 @@ def members_read_hub(ctx: CheckContext):
                         sees_hub[who] = ctx.holds(who, hub.id, WORKSPACE_READ)
                     if sees_hub[who]:
                         continue  # most read at the resource group or above: nothing to ask
+                known = strongest.get(user.principal.id)
+                if known is not None and _rank(known) >= _persona_rank(user):
+                    continue  # asked as strongly already: no need to state it again
                 requirement = _sees_hub(ctx, user, hub, project)
                 if requirement is None:
                     continue
@@ -74,6 +77,12 @@ def members_read_hub(ctx: CheckContext):
 
 def _rank(requirement: Requirement) -> int:
     return 1 if requirement.status_if_missing is Status.FAIL else 0
+
+
+def _persona_rank(user: Classification) -> int:
+    """The _rank of the requirement _sees_hub would state for this person, if any: known
+    before building it (a person of 200 projects is asked once)."""
+    return 1 if user.persona is Persona.BUILDER else 0
 
 
 def _sees_hub(
@@ -104,7 +113,7 @@ def _sees_hub(
         because=because,
         roles=(READER,),
         status_if_missing=status,
-        subject=f"{user.principal.label}, {user.reason},",
+        subject=user.subject,
         persona=user,
         note=note,
     )

@@ -60,6 +60,6 @@ def members_deploy(ctx: CheckContext):
                     scope=scope,
                     because=f"deploys models from project '{project.name}'",
                     roles=(AI_INFERENCE_DEPLOYMENT_OPERATOR,),
-                    subject=f"{user.principal.label}, {user.reason},",
+                    subject=user.subject,
                     persona=user,
                 )

@@ -14,6 +14,7 @@ from diagnose.app import (
     SnapshotSource,
     Source,
 )
+from diagnose.cli.parser import DEFAULT_CONCURRENCY
 
 
 def limits_from(args: argparse.Namespace) -> InputLimits:
@@ -39,7 +40,7 @@ def live_options_from(args: argparse.Namespace) -> LiveOptions:
         cloud=args.cloud or defaults.cloud,
         arm_endpoint=args.arm_endpoint,
         graph_endpoint=args.graph_endpoint,
-        concurrency=defaults.concurrency if args.concurrency is None else args.concurrency,
+        concurrency=DEFAULT_CONCURRENCY if args.concurrency is None else args.concurrency,
         timeout=args.timeout,
         quiet=args.quiet,
     )
@@ -50,9 +51,11 @@ def fill_live_defaults(args: argparse.Namespace) -> None:
     always meaningful (mcp): the parser leaves them None so that the report can refuse one
     given without --hub."""
     defaults = LiveOptions(hub="")
-    for name in ("auth", "cloud", "concurrency"):
+    for name in ("auth", "cloud"):
         if getattr(args, name, None) is None:
             setattr(args, name, getattr(defaults, name))
+    if getattr(args, "concurrency", None) is None:
+        args.concurrency = DEFAULT_CONCURRENCY
 
 
 def source_from(args: argparse.Namespace) -> Source:

@@ -161,6 +161,12 @@ def run_printing(
 
     output = chosen_output(args, formats)
     fmt = output.format or "text"
+    if getattr(args, "batch", False) and fmt in ("jsonc", "yaml"):
+        raise BadInput(
+            f"--batch answers each question as it comes, one JSON object a line: -o {fmt} "
+            "would wait for the last",
+            fix="use -o json (or text) with --batch",
+        )
     args.json = fmt != "text"
     if output.path in (None, "-") and fmt in ("text", "json"):
         return handler(args)

@@ -20,6 +20,9 @@ FORMATS = tuple(REPORT_FORMATS)
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
 AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
+DEFAULT_CONCURRENCY = 8
+"""--concurrency when not given (the parser leaves it None, so that one given without --hub can
+be refused; diagnose.cli.inputs fills it in)."""
 PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
 """`fix-plan --as` (diagnose.app.PLAN_FORMATS, named here so that --help imports nothing)."""
 EVIDENCE_LEVELS = ("summary", "full")
@@ -66,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_schema(commands)
     _add_diff(commands)
     _add_mcp(commands)
+    _add_scan(commands)
+    _add_recheck(commands)
     return parser
 
 
@@ -141,7 +146,7 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="requests in flight at once (default: 8)",
+        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
     group.add_argument(
         "--timeout",
@@ -287,24 +292,45 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="snapshot JSON (or support bundle .zip) to evaluate against",
     )
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
-    access.add_argument(
+    question = access.add_argument_group(
+        "the question (each line of --batch gives its own, with these flags)"
+    )
+    question.add_argument(
         "--principal",
-        required=True,
         metavar="ID",
         help="object id of the user, group or service principal (a display name "
         "or user principal name found in the snapshot also works)",
     )
-    access.add_argument(
+    question.add_argument(
         "--scope",
-        required=True,
         metavar="SCOPE",
         help="ARM scope, e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/"
-        "Microsoft.Search/searchServices/<name>",
+        "Microsoft.Search/searchServices/<name>; any scope Azure takes, / and management "
+        "groups to provider-level paths",
     )
-    operation = access.add_mutually_exclusive_group(required=True)
+    operation = question.add_mutually_exclusive_group()
     operation.add_argument("--action", metavar="OP", help="a control-plane operation")
     operation.add_argument("--data-action", metavar="OP", help="a data-plane operation")
+    question.add_argument(
+        "--force-plane",
+        action="store_true",
+        help="evaluate the operation in the plane given even when the provider operation "
+        "catalogs list it in the other plane, or not at all (they can lag behind Azure)",
+    )
     add_output_arguments(access, DOCUMENT_FORMATS, default="text")
+    access.add_argument(
+        "--batch",
+        "--repl",
+        action="store_true",
+        help="read questions from standard input, one a line (--principal ID --scope SCOPE "
+        "--action OP, quoted as in a shell, or a JSON object), and answer each as it comes",
+    )
+    access.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the index of the snapshot kept in the user's cache "
+        "directory (DIAGNOSE_CACHE_DIR chooses it)",
+    )
     _add_input_arguments(access)
     access.set_defaults(handler=_run_access)
 
@@ -542,3 +568,109 @@ def _run_mcp(args: argparse.Namespace) -> int:
     fill_live_defaults(args)
 
     return run_mcp(args)
+
+
+def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="every hub and Foundry resource in subscriptions, a management group or the tenant",
+        description="Find every hub and Foundry resource the caller can see in these "
+        "subscriptions, this management group or every subscription, read their resources, "
+        "role assignments and role definitions through Azure Resource Graph, collect the "
+        "rest per hub (read-only), run the checks on each and print one row per hub. A "
+        "subscription Resource Graph refuses or does not return is reported: its hubs are "
+        "unknown.",
+        epilog="""exit codes:
+  0  no failure and nothing unknown
+  1  a failure in some hub
+  2  bad usage or input
+  3  no failure, but a subscription or a hub could not be read (unknown)""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = scan.add_argument_group("what to scan (exactly one)")
+    where.add_argument(
+        "--subscription",
+        dest="subscriptions",
+        action="append",
+        nargs="+",
+        metavar="ID",
+        help="these subscriptions (ids; repeatable)",
+    )
+    where.add_argument("--management-group", metavar="ID", help="every subscription under it")
+    where.add_argument(
+        "--all-subscriptions",
+        action="store_true",
+        help="every subscription the caller can read",
+    )
+    scan.add_argument(
+        "-o",
+        "--output",
+        "--format",
+        dest="format",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
+    )
+    scan.add_argument("--json", action="store_true", help="same as -o json")
+    scan.add_argument(
+        "--output-file", metavar="FILE", help="write the summary to FILE instead of standard output"
+    )
+    scan.add_argument(
+        "--details", action="store_true", help="each hub's full report after the summary"
+    )
+    scan.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="write one zip: the JSON summary and each hub's support bundle",
+    )
+    checks = scan.add_argument_group("checks")
+    checks.add_argument(
+        "--select", action="append", default=[], metavar="IDS", help="run only these checks"
+    )
+    checks.add_argument(
+        "--ignore", action="append", default=[], metavar="IDS", help="skip these checks"
+    )
+    _add_live_arguments(scan)
+    scan.set_defaults(handler=_run_scan)
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from diagnose.cli.scan import run_scan
+
+    return run_scan(args)
+
+
+def _add_recheck(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    recheck = commands.add_parser(
+        "recheck",
+        help="after a fix plan ran: each step done, not yet visible, or failed",
+        description="Read the state again and say, per step of a fix plan (`fix-plan --as "
+        "json`, or a --json report), whether it is done (seen, and the findings it was for "
+        "are gone), not yet visible (inside the 10-minute propagation window) or failed.",
+        epilog="exit codes:\n  0  every step done\n  1  a step failed\n  2  bad usage or "
+        "input\n  3  no failure, but some steps are not yet visible",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    recheck.add_argument("--plan", required=True, metavar="FILE", help="the fix plan (JSON)")
+    source = recheck.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", metavar="FILE", help="the state after, as a snapshot")
+    source.add_argument("--demo", action="store_true", help="the bundled demo hub")
+    source.add_argument("--hub", metavar="HUB", help="read a live hub again (read-only)")
+    recheck.add_argument(
+        "--wait", action="store_true", help="poll with backoff up to the propagation window"
+    )
+    recheck.add_argument(
+        "-o", "--output", "--format", dest="format", choices=("text", "json"), default="text"
+    )
+    recheck.add_argument("--json", action="store_true", help="same as -o json")
+    recheck.add_argument("--output-file", metavar="FILE", help="write to FILE, not stdout")
+    _add_target_arguments(recheck)
+    _add_live_arguments(recheck)
+    _add_input_arguments(recheck)
+    recheck.set_defaults(handler=_run_recheck)
+
+
+def _run_recheck(args: argparse.Namespace) -> int:
+    from diagnose.cli.recheck import run_recheck
+
+    return run_recheck(args)

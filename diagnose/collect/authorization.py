@@ -41,7 +41,7 @@ class _PendingIndex:
     def add(self, item_key: str, scope: str, listed_at: str = "") -> None:
         self.order[item_key] = len(self.order)
         self.listed_at[item_key] = listed_at
-        key = scope_key(scope)
+        key = scope_key(scope)  # memoised; a key is its own key
         items = self.at.get(key)
         if items is None:
             self.at[key] = items = []
@@ -175,22 +175,29 @@ class AuthorizationReads(ScopeReads):
         self._add_listed(wave, listing, items, group_scope)
 
     def _add_listed(self, wave: int, listing: Listing, items: list[Any], at: str) -> None:
+        # What each item is (its id and scope keys) is worked out before taking the lock,
+        # which every other step waits for: a subscription's listing can be tens of
+        # thousands of items. Whether one matters is decided under it, where the relevant
+        # resources cannot change meanwhile.
         odd = 0
+        entries: list[tuple[str, str, dict[str, Any]]] = []
+        for item in items:
+            scope = _scope_of(item)
+            if scope is None:
+                odd += 1
+                continue
+            entries.append((item["id"].lower(), scope_key(scope), item))
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
             index = self._pending_index[listing.key]
-            for item in items:
-                scope = _scope_of(item)
-                if scope is None:
-                    odd += 1
-                    continue
-                item_key = item["id"].lower()
+            keeps = self.relevance.keeps_key
+            for item_key, key, item in entries:
                 if item_key in kept or item_key in pending:
                     continue
-                if not self.relevance.keeps(scope):
+                if not keeps(key):
                     # its shape is checked if it is ever kept: most never are
                     pending[item_key] = item
-                    index.add(item_key, scope, at)
+                    index.add(item_key, key, at)
                 elif fits(listing.shape, item):
                     self._keep(wave, listing, item)
                 else:
@@ -235,5 +242,6 @@ class AuthorizationReads(ScopeReads):
 def _scope_of(item: Any) -> str | None:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str):
         return None
-    scope = json_object(item.get("properties")).get("scope")
+    properties = item.get("properties")
+    scope = properties.get("scope") if isinstance(properties, dict) else None
     return scope if isinstance(scope, str) and scope.startswith("/") else None

@@ -10,13 +10,15 @@ included.
 
 from __future__ import annotations
 
-import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from diagnose.collect.deadline import Deadline, DeadlineExceeded, retry_after
 from diagnose.collect.guard import ARM_POSTS, BATCH_LIMIT, GRAPH_POSTS, RefusedRequest
+from diagnose.collect.jsonbody import response_json
+from diagnose.collect.limit import AdaptiveLimit, throttled
 from diagnose.collect.pipeline import (
     Connection,
     RetrySettings,
@@ -98,8 +100,8 @@ class JsonClient:
         if not 200 <= response.status_code < 300:
             raise _error_of(response, self._tokens)
         try:
-            return response.json()
-        except (ValueError, json.JSONDecodeError):
+            return response_json(response)
+        except ValueError:
             raise ApiError(
                 response.status_code, "InvalidJson", "the response body is not JSON"
             ) from None
@@ -299,10 +301,12 @@ class GraphClient(JsonClient):
         *,
         deadline: Deadline | None = None,
         retry: RetrySettings | None = None,
+        limit: AdaptiveLimit | None = None,
     ) -> None:
         super().__init__(client, endpoint, tokens)
         self._deadline = deadline
         self._retry = retry or RetrySettings()
+        self._limit = limit
 
     def batch(self, requests: list[SubRequest]) -> list[Any]:
         """Send these requests in JSON batches of at most 20 (POST /v1.0/$batch); answer,
@@ -321,6 +325,7 @@ class GraphClient(JsonClient):
         attempt = 0
         while True:
             body = {"requests": [requests[i].as_json(str(i)) for i in pending]}
+            sent_at = time.monotonic()
             try:
                 answers = _batch_answers(self.post("/v1.0/$batch", body))
             except ApiError as exc:
@@ -348,6 +353,8 @@ class GraphClient(JsonClient):
                     wait = retry_after(headers)
                     if wait is not None:
                         waits.append(wait)
+                if self._limit is not None and throttled(status, headers) is not None:
+                    self._limit.throttle(sent_at)  # fewer at once from now on
             if not again or attempt >= self._retry.total:
                 return
             attempt += 1
@@ -356,8 +363,6 @@ class GraphClient(JsonClient):
                 if self._deadline is not None:
                     self._deadline.sleep(min(wait, self._retry.backoff_max))
                 else:
-                    import time
-
                     time.sleep(min(wait, self._retry.backoff_max))
             except DeadlineExceeded as exc:
                 timeout = api_error(exc, self._tokens)
@@ -399,7 +404,11 @@ def arm_client(
     concurrency: int,
     retry: RetrySettings,
     shared: Connection | None = None,
+    connections: Any = None,
 ) -> ArmClient:
+    """The ARM client; `connections`: a transport (pipeline.transport) to share with the
+    Azure SDK clients of the same collection, so that all ARM reads reuse one pool of TLS
+    connections instead of opening a pool each."""
     from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
@@ -407,8 +416,10 @@ def arm_client(
     auth = ARMChallengeAuthenticationPolicy(credential, scope)
     client: Any = ARMPipelineClient(
         endpoint,
-        policies=policies(auth, log, "arm", endpoint, ARM_POSTS, retry, shared),
-        transport=transport(concurrency, shared.deadline),
+        policies=policies(
+            auth, log, "arm", endpoint, ARM_POSTS, retry, shared, concurrency=concurrency
+        ),
+        transport=connections or transport(concurrency, shared.deadline),
     )
     return ArmClient(client, endpoint, shared.tokens)
 
@@ -430,10 +441,19 @@ def graph_client(
     auth = BearerTokenCredentialPolicy(credential, scope)
     client: Any = PipelineClient(
         endpoint,
-        policies=policies(auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared),
+        policies=policies(
+            auth, log, "graph", endpoint, GRAPH_POSTS, retry, shared, concurrency=concurrency
+        ),
         transport=transport(concurrency, shared.deadline),
     )
-    return GraphClient(client, endpoint, shared.tokens, deadline=shared.deadline, retry=retry)
+    return GraphClient(
+        client,
+        endpoint,
+        shared.tokens,
+        deadline=shared.deadline,
+        retry=retry,
+        limit=shared.limit("graph", concurrency),
+    )
 
 
 __all__ = [

@@ -1,8 +1,12 @@
 """The one explicit azure-core pipeline every client of a collection sends through:
 
-    headers, user agent, proxy, content decoding, retry (Retry-After honoured, each wait
-    capped), deadline, bearer authentication, sent-token note, request log, read-only guard
-    ->  requests transport (connections watched by the deadline)
+    headers, user agent, proxy, [content decoding, for the Azure SDKs], retry (Retry-After
+    honoured, each wait capped), the service's adaptive window of requests in flight
+    (limit.py), deadline, bearer authentication, sent-token note, request log, read-only
+    guard ->  requests transport (connections watched by the deadline)
+
+The direct ARM and Graph clients decode each answer themselves (jsonbody.py), once; only
+the Azure SDK clients' pipelines decode in a policy, which the SDK reads its answers from.
 
 There is no redirect policy (a redirect is reported, not followed) and no automatic
 resource-provider registration (it would POST). clients.py builds the ARM and Graph clients
@@ -11,12 +15,14 @@ on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose import __version__
 from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceeded, retry_after
 from diagnose.collect.guard import ReadOnlyPolicy
+from diagnose.collect.limit import AdaptiveLimit, ConcurrencyPolicy
 from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
 from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
 
@@ -39,6 +45,17 @@ class Connection:
 
     deadline: Deadline
     tokens: SentTokens
+    limits: dict[str, AdaptiveLimit] = field(default_factory=dict)
+    """The window of requests in flight to each service (arm, graph), shared by all its
+    clients."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def limit(self, service: str, ceiling: int) -> AdaptiveLimit:
+        """The service's window (the first client of a service sets its ceiling)."""
+        with self._lock:
+            if service not in self.limits:
+                self.limits[service] = AdaptiveLimit(ceiling)
+            return self.limits[service]
 
 
 def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True) -> Connection:
@@ -68,13 +85,15 @@ def _environment_once_session() -> Any:
     REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, as requests does) once per host, not on every
     request: requests re-reads os.environ, the proxy settings and ~/.netrc for each one, a
     few milliseconds of CPU per request. ~/.netrc is not read at all: its Basic credentials
-    would replace the bearer token this collection sends."""
+    would replace the bearer token this collection sends. Nor are cookies kept or sent."""
     import os
     import threading
     from urllib.parse import urlsplit
 
     import requests
-    from requests.sessions import merge_setting
+    from requests.models import PreparedRequest
+    from requests.sessions import merge_hooks, merge_setting
+    from requests.structures import CaseInsensitiveDict
     from requests.utils import get_environ_proxies
 
     class EnvironmentOnceSession(requests.Session):
@@ -109,6 +128,21 @@ def _environment_once_session() -> Any:
                 "verify": merge_setting(verify, self.verify),
                 "cert": merge_setting(cert, self.cert),
             }
+
+        def prepare_request(self, request: Any) -> Any:
+            """As requests prepares one, without cookies or netrc authentication: Azure
+            Resource Manager and Microsoft Graph set no cookie this collection should send
+            back, and merging and matching the (always empty) cookie jars was a tenth of the
+            CPU each request cost. The bearer token is the pipeline's Authorization header."""
+            prepared = PreparedRequest()
+            prepared.prepare_method(request.method)
+            prepared.prepare_url(request.url, request.params)
+            prepared.prepare_headers(
+                merge_setting(request.headers, self.headers, dict_class=CaseInsensitiveDict)
+            )
+            prepared.prepare_body(request.data, request.files, request.json)
+            prepared.prepare_hooks(merge_hooks(request.hooks, self.hooks))
+            return prepared
 
     return EnvironmentOnceSession()
 
@@ -192,20 +226,27 @@ def policies(
     posts: Any,
     retry: RetrySettings,
     shared: Connection,
+    *,
+    sdk: bool = False,
+    concurrency: int | None = None,
 ) -> list[Any]:
-    from azure.core.pipeline.policies import (
-        ContentDecodePolicy,
-        HeadersPolicy,
-        ProxyPolicy,
-        UserAgentPolicy,
-    )
+    """The policies of a pipeline; with `concurrency`, its requests share the service's
+    adaptive window (limit.py), whose ceiling it is."""
+    from azure.core.pipeline.policies import HeadersPolicy, ProxyPolicy, UserAgentPolicy
+
+    from diagnose.collect.jsonbody import JsonDecodePolicy
 
     return [
         HeadersPolicy(),
         UserAgentPolicy(base_user_agent=USER_AGENT),
         ProxyPolicy(),
-        ContentDecodePolicy(),
+        *([JsonDecodePolicy()] if sdk else []),
         _retry_policy(retry, shared.deadline),
+        *(
+            [ConcurrencyPolicy(shared.limit(service, concurrency), shared.deadline)]
+            if concurrency
+            else []
+        ),
         _deadline_policy(shared.deadline),
         auth_policy,
         SentTokenPolicy(shared.tokens),

@@ -27,11 +27,27 @@ class Relevance:
         return True
 
     def keeps(self, scope: str) -> bool:
-        key = scope_key(scope)
+        return self.keeps_key(scope_key(scope))
+
+    def keeps_key(self, key: str) -> bool:
+        """keeps() for a scope key (diagnose.arm.scopes.scope_key)."""
         if not key.startswith("/subscriptions/"):
             return True  # a management group or the root: above every subscription listed
         if key in self.resources or key in self._ancestors:
             return True
+        parts = key.split("/", 5)
+        if len(parts) == 6 and parts[3] == "resourcegroups":
+            # Inside a resource group that holds nothing relevant (not even as an ancestor)
+            # and under no relevant subscription: below no relevant resource either. Most of
+            # a subscription's listing is such scopes; this answers them in one look-up.
+            group = "/".join(parts[:5])
+            if (
+                group not in self._ancestors
+                and group not in self.resources
+                and "/".join(parts[:3]) not in self.resources
+                and "/".join(parts[:4]) not in self.resources
+            ):
+                return False
         segments = segments_of(key)
         return any(
             "/" + "/".join(segments[:end]) in self.resources for end in range(2, len(segments))

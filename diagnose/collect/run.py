@@ -22,6 +22,7 @@ from diagnose.collect.clients import (
 from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
+from diagnose.collect.pipeline import transport
 from diagnose.collect.progress import NoProgress, Progress
 from diagnose.collect.requestlog import RequestLog, set_wave
 from diagnose.collect.resolve import resolve_target
@@ -50,6 +51,7 @@ def collect(
     shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
     arm_credential = SharedToken(credentials.arm)  # one token for every ARM client
+    arm_connections = transport(settings.concurrency, shared.deadline)  # one pool for ARM
     arm = arm_client(
         settings.arm_endpoint,
         arm_credential,
@@ -58,6 +60,7 @@ def collect(
         concurrency=settings.concurrency,
         retry=retry,
         shared=shared,
+        connections=arm_connections,
     )
     sdk = SdkClients(
         settings.arm_endpoint,
@@ -67,6 +70,7 @@ def collect(
         concurrency=settings.concurrency,
         retry=retry,
         shared=shared,
+        connections=arm_connections,
     )
     graph = None
     if credentials.graph is not None:

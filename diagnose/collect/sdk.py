@@ -26,6 +26,7 @@ from typing import Any
 from diagnose.collect import apiversions
 from diagnose.collect.clients import MAX_PAGES, ApiError, api_error, list_value
 from diagnose.collect.guard import ARM_POSTS
+from diagnose.collect.jsonbody import JsonDecodePolicy, response_json
 from diagnose.collect.pipeline import Connection, RetrySettings, policies, transport
 from diagnose.collect.requestlog import RequestLog
 
@@ -77,6 +78,7 @@ class SdkClients:
         concurrency: int,
         retry: RetrySettings,
         shared: Connection,
+        connections: Any = None,
     ) -> None:
         self.endpoint = endpoint
         self._credential = credential
@@ -84,7 +86,9 @@ class SdkClients:
         self._log = log
         self._retry = retry
         self._shared = shared
-        self._transport = transport(concurrency, shared.deadline)
+        self._concurrency = concurrency
+        self._transport = connections or transport(concurrency, shared.deadline)
+        """One transport for every SDK client, shared with the ARM client when given."""
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -98,7 +102,17 @@ class SdkClients:
         auth = ARMChallengeAuthenticationPolicy(self._credential, self._scope)
         return [
             CustomHookPolicy(),
-            *policies(auth, self._log, "arm", self.endpoint, ARM_POSTS, self._retry, self._shared),
+            *policies(
+                auth,
+                self._log,
+                "arm",
+                self.endpoint,
+                ARM_POSTS,
+                self._retry,
+                self._shared,
+                sdk=True,
+                concurrency=self._concurrency,
+            ),
         ]
 
     def _client(self, kind: str, subscription: str) -> Any:
@@ -195,7 +209,7 @@ class SdkClients:
 
 def _raw_body(pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
     try:
-        return pipeline_response.http_response.json()
+        return response_json(pipeline_response.http_response)
     except ValueError:
         raise ApiError(
             pipeline_response.http_response.status_code,
@@ -233,13 +247,21 @@ class _Pages:
         if len(self._seen) > MAX_PAGES:
             raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
         try:
-            page = response.json()
+            page = response_json(response)
         except ValueError:
             raise ApiError(200, "InvalidJson", "the response body is not JSON") from None
         if not isinstance(page, dict):
             raise ApiError(200, "InvalidList", "a list response is not a JSON object")
         self.items.extend(list_value(page, "value", len(self.items)))
         self.last = page
+        # The SDK goes on from a page with no items and the same nextLink: it pages as before
+        # but builds no model of the items, which are kept here as Azure returned them (the
+        # models were never used, and building them was most of an SDK list's CPU).
+        context = pipeline_response.context
+        if isinstance(context.get(JsonDecodePolicy.CONTEXT_NAME), dict):
+            context[JsonDecodePolicy.CONTEXT_NAME] = {
+                key: value for key, value in page.items() if key != "value"
+            } | {"value": []}
 
 
 __all__ = ["SdkClients", "SharedToken"]

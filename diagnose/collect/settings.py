@@ -108,7 +108,9 @@ class LiveOptions:
     cloud: str = "AzureCloud"
     arm_endpoint: str | None = None
     graph_endpoint: str | None = None
-    concurrency: int = 8
+    concurrency: int = 64
+    """The most requests in flight at once to each service; fewer while it throttles
+    (diagnose.collect.limit)."""
     timeout: float | None = None
     """Seconds for the whole collection; None: DEFAULT_TIMEOUT."""
     quiet: bool = False

@@ -57,7 +57,8 @@ def evaluate(
         evaluator.decide(principal, scope, op.name, data_action=op.data)
         for op in requirement.operations
     ]
-    if all(q.allowed for q in quick) and requirement.builtin_roles_only:
+    allowed = all([q.outcome is Outcome.ALLOWED for q in quick])
+    if allowed and requirement.builtin_roles_only:
         custom_only = _custom_roles_only(requirement, evaluator)
         if custom_only:
             decisions = [
@@ -75,7 +76,7 @@ def evaluate(
                 "here, and Azure does not let a custom role do this: a built-in role must.",
                 tuple(op for op in requirement.operations if op.name in custom_only),
             )
-    if all(q.allowed for q in quick):
+    if allowed:
         young = _young_grants(requirement, quick, collected_at)
         if not young:
             return MET

@@ -125,7 +125,7 @@ class Engine:
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
         # meanwhile would rescan the whole snapshot heap each time.
-        with bulk_allocation():
+        with bulk_allocation(lasting=True):
             return self._run(tuple(checks))
 
     def _run(self, checks: tuple[CheckInfo, ...]) -> RunResult:
@@ -154,8 +154,9 @@ class Engine:
         requirements = met = 0
         self.context.consulted.clear()
         self.context.asked_about_creator = False
+        focused = self.declarations is not None and bool(self.declarations.focus)
         for output in list(info.run(self.context)):
-            if not self._in_focus(output):
+            if focused and not self._in_focus(output):
                 continue
             if isinstance(output, Requirement):
                 requirements += 1
@@ -256,7 +257,7 @@ class Engine:
         # same resource): a requirement met once is met every time.
         key = (
             requirement.principal.id,
-            requirement.target_scope,
+            requirement.scope or requirement.resource.id,  # target_scope, inlined: a hot path
             requirement.operations,
             requirement.builtin_roles_only,
         )

@@ -22,7 +22,7 @@ from diagnose.snapshot import Snapshot
 
 class Model:
     def __init__(self, snapshot: Snapshot) -> None:
-        with bulk_allocation():
+        with bulk_allocation(lasting=True):
             self._build(snapshot)
 
     def _build(self, snapshot: Snapshot) -> None:

@@ -53,6 +53,11 @@ operation there: one table serves every later question about that target and ope
 pays off sooner (the checks ask thousands of them about a few dozen resources)."""
 
 
+Holding = dict[str, tuple[tuple[str | None, str], ...]]
+"""Principal id -> (createdOn, scope key) of each of its unconditional grants of one operation
+at one scope (Evaluator._unconditional_holders)."""
+
+
 class Quick(NamedTuple):
     """An outcome without evidence (Evaluator.decide)."""
 
@@ -98,10 +103,12 @@ class Evaluator:
         self._target_hits: dict[str, int] = {}
         self._bulk_hits: dict[str, int] = {}
         self._quick: dict[tuple[str, str, str, bool], Quick] = {}
-        self._holders_here: dict[
-            tuple[str, str, bool], dict[str, tuple[tuple[str | None, str], ...]]
-        ] = {}
+        self._holders_at: dict[tuple[str, str, bool], Holding] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
+        self._hot: dict[tuple[str, str, bool], tuple[Holding, ...]] = {}
+        """(scope as asked, operation, plane) -> the _unconditional_holders tables of the
+        target and each scope above it that has one, for a target _plainly_allowed may answer
+        about."""
 
     def derived(
         self, authorization: Authorization, *, changed: frozenset[str] | None = None
@@ -186,33 +193,42 @@ class Evaluator:
         it, its management groups are known, and a group of the principal (or the principal)
         holds an unconditional grant.
         None: take the full path, which decides every other case."""
-        target = scope_key(scope)
-        place = self._places.at(target)
-        if place.denies or place.deny_errors or not place.knows_management_groups:
-            return None
-        asked = self._bulk_hits[target] = self._bulk_hits.get(target, 0) + 1
-        if asked < BULK_TARGET:
-            return None
-        granting = self._unconditional_holders(target, place.ancestors, operation, data_action)
-        ages = [
-            (created_on, bool(via), at)
-            for member, via in self.authz.directory.closure(
-                principal_id.strip().lower()
-            ).via.items()
-            for created_on, at in granting.get(member, ())
-        ]
+        # Once a target qualifies, its tables of holders are found from the question as asked
+        # (thousands of people are asked about the same scope and operation).
+        tables = self._hot.get((scope, operation, data_action))
+        if tables is None:
+            target = scope_key(scope)
+            place = self._places.at(target)
+            if place.denies or place.deny_errors or not place.knows_management_groups:
+                return None
+            asked = self._bulk_hits[target] = self._bulk_hits.get(target, 0) + 1
+            if asked < BULK_TARGET:
+                return None
+            found = [
+                self._unconditional_holders(k, operation, data_action) for k in place.ancestors
+            ]
+            tables = self._hot[scope, operation, data_action] = tuple(t for t in found if t)
+        via = self.authz.directory.closure(principal_id.strip().lower()).via
+        ages: list[tuple[str | None, bool, str]] = []
+        for table in tables:
+            if via.keys().isdisjoint(table):
+                continue  # the usual case: a person holds at one scope of the chain at most
+            ages += [
+                (created_on, bool(member_via), at)
+                for member, member_via in via.items()
+                for created_on, at in table.get(member, ())
+            ]
         return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
 
-    def _unconditional_holders(
-        self, target: str, ancestors: tuple[str, ...], operation: str, data: bool
-    ) -> dict[str, tuple[tuple[str | None, str], ...]]:
-        """Principal id -> (createdOn, scope key) of each assignment at or above a hot target
-        whose role grants the operation with no condition that names it."""
-        key = (target, operation, data)
-        found = self._holders_here.get(key)
+    def _unconditional_holders(self, key: str, operation: str, data: bool) -> Holding:
+        """Principal id -> (createdOn, scope key) of each assignment made at this scope (key)
+        whose role grants the operation with no condition that names it. Kept per scope, not
+        per target: a resource group's table serves every target below it (a hub's 200
+        projects), where a table per target re-read the whole chain's assignments for each."""
+        found = self._holders_at.get((key, operation, data))
         if found is None:
-            found = self._holders_here[key] = self._roles.unconditional_holders(
-                self._places.by_role(target, ancestors), operation, data
+            found = self._holders_at[key, operation, data] = self._roles.unconditional_holders(
+                self._places.by_role_at(key), operation, data
             )
         return found
 

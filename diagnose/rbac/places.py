@@ -78,16 +78,15 @@ class Places:
             self._by_principal[target] = found
         return found
 
-    def by_role(self, target: str, ancestors: tuple[str, ...]) -> dict[str, list[Assignment]]:
-        """The assignments at and above a target, by role: a table is then built per
+    def by_role_at(self, key: str) -> dict[str, list[Assignment]]:
+        """The assignments made at one scope (key), by role: a table is then built per
         operation by matching each role once, not each assignment."""
-        found = self._by_role.get(target)
+        found = self._by_role.get(key)
         if found is None:
             found = {}
-            for entries in self.by_principal(target, ancestors).values():
-                for assignment, _ in entries:
-                    found.setdefault(assignment.role_id, []).append(assignment)
-            self._by_role[target] = found
+            for assignment in self.authz.assignments_by_scope.get(key, ()):
+                found.setdefault(assignment.role_id, []).append(assignment)
+            self._by_role[key] = found
         return found
 
 

@@ -55,7 +55,7 @@ class FixPlan:
         self.evaluator = evaluator
         self.planner = Planner(evaluator, ScopeProviders.of(model).at)
         self._proofs: dict[tuple[object, ...], bool] = {}
-        self._commands: dict[str, Commands] = {}
+        self._commands: dict[tuple[object, ...], Commands] = {}
 
     # -- a requirement that is not met ---------------------------------------------------------
     def requirement_fixes(
@@ -190,12 +190,7 @@ class FixPlan:
             else "not verified: with this change applied to a copy of the snapshot the requirement "
             "is still not met"
         )
-        return [
-            self._with_commands(
-                dataclasses.replace(f, verified=verified, verification=verification)
-            )
-            for f in fixes
-        ]
+        return [self._with_commands(f, verified=verified, verification=verification) for f in fixes]
 
     def _deny_fixes(self, outcome: RequirementOutcome) -> list[Remediation]:
         fixes = []
@@ -275,25 +270,27 @@ class FixPlan:
         return fixes
 
     # -- commands ------------------------------------------------------------------------------
-    def _with_commands(self, fix: Remediation) -> Remediation:
-        """The fix with its commands; rendered once per distinct fix."""
-        key = json.dumps(
-            [
-                fix.kind,
-                fix.summary,
-                fix.principal_id,
-                fix.principal_type,
-                fix.role_definition_id,
-                fix.role_name,
-                fix.scope,
-                fix.resource,
-                fix.setting,
-                fix.value,
-            ],
-            sort_keys=True,
-            default=str,
+    def _with_commands(self, fix: Remediation, **changes: object) -> Remediation:
+        """The fix with its commands (and these other `changes`, made in the same copy);
+        rendered once per distinct fix."""
+        value = fix.value
+        key = (
+            fix.kind,
+            fix.summary,
+            fix.principal_id,
+            fix.principal_type,
+            fix.role_definition_id,
+            fix.role_name,
+            fix.scope,
+            fix.resource,
+            fix.setting,
+            # any other value (a custom role, a setting's object, true) by its canonical JSON,
+            # tagged so that the string "true" is not taken for true
+            value
+            if value is None or type(value) is str
+            else ("json", json.dumps(value, sort_keys=True, default=str)),
         )
         commands = self._commands.get(key)
         if commands is None:
             commands = self._commands[key] = commands_for(fix)
-        return dataclasses.replace(fix, commands=commands)
+        return dataclasses.replace(fix, commands=commands, **changes)  # type: ignore[arg-type]

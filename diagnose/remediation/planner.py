@@ -13,16 +13,19 @@ worse) than the best candidate; otherwise the best candidate wins and the reason
 docs' role would add. When no single role covers everything, the missing operations are covered
 greedily, the least risky role first among those covering the most.
 
-Answers are remembered per (need, scope), risks per (role, providers at the scope).
+Answers are remembered per (need, the docs' roles, providers at the scope), risks per (role,
+providers at the scope).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
 
-from diagnose.arm.ids import parse
-from diagnose.arm.scopes import resource_group_key, scope_key, subscription_of
+from diagnose.arm.ids import build, leading_scope, parse
+from diagnose.arm.scopes import scope_key
 from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
 from diagnose.model.model import Model
@@ -57,11 +60,12 @@ class ScopeProviders:
             if not provider or provider == "microsoft.resources":
                 continue
             self._all.add(provider)
-            group = resource_group_key(key)
-            if group is not None:
-                self._by_group.setdefault(group, set()).add(provider)
-            subscription = subscription_of(key)
-            if subscription is not None:
+            # resource_group_key and subscription_of, from one reading of the key
+            leading = leading_scope(key)
+            if leading.resource_group is not None:
+                self._by_group.setdefault(build(leading).lower(), set()).add(provider)
+            if leading.subscription is not None:
+                subscription = leading.subscription.lower()
                 self._by_subscription.setdefault(subscription, set()).add(provider)
 
     @classmethod
@@ -110,6 +114,12 @@ class RoleChoice:
 
     def label(self) -> str:
         """The tier it reaches and what it adds beyond the need, as a sentence."""
+        return self._label
+
+    @cached_property
+    def _label(self) -> str:
+        # A choice is shared by every shortfall with the same need and providers: its
+        # sentence is written once.
         adds = self.extra.adds()
         beyond = f"beyond the need it {adds}" if adds else "it grants nothing here beyond the need"
         return f"At this scope it {self.risk.describe()}; {beyond}."
@@ -141,24 +151,35 @@ class Planner:
 
     def rank(self, roles: Iterable[RoleDefinition], scope: str) -> list[RoleDefinition]:
         """Roles, the least risky at the scope first; among equals, the one granting less over
-        every catalog first."""
+        every catalog first (then by name and id)."""
         providers = self.providers_at(scope)
-        return sorted(
-            roles,
-            key=lambda r: (
-                self.risks.of(r, providers).key,
-                self.risks.everywhere(r),
-                r.name.lower(),
-                r.id,
-            ),
-        )
+        ranked: list[RoleDefinition] = []
+        by_risk = sorted(roles, key=lambda r: self.risks.of(r, providers).key)
+        for _, group in groupby(by_risk, key=lambda r: self.risks.of(r, providers).key):
+            tied = list(group)
+            # What a role grants over every catalog is measured only to break a tie.
+            ranked += sorted(tied, key=self._tie_break) if len(tied) > 1 else tied
+        return ranked
+
+    def best(self, roles: list[RoleDefinition], scope: str) -> RoleDefinition:
+        """rank(roles, scope)[0], without ranking the rest."""
+        providers = self.providers_at(scope)
+        lowest = min(self.risks.of(r, providers).key for r in roles)
+        tied = [r for r in roles if self.risks.of(r, providers).key == lowest]
+        return tied[0] if len(tied) == 1 else min(tied, key=self._tie_break)
+
+    def _tie_break(self, role: RoleDefinition) -> tuple[object, ...]:
+        return (self.risks.everywhere(role), role.name.lower(), role.id)
 
     def choose(
         self, missing: tuple[Operation, ...], docs_roles: tuple[str, ...], scope: str
     ) -> list[RoleChoice]:
         """Roles that together grant every operation in `missing` at `scope` (empty when none
         can)."""
-        key = (missing, docs_roles, scope_key(scope))
+        # The answer depends on the scope only through the providers present there (every
+        # risk is measured over them), so scopes with the same providers share it: a few
+        # distinct answers for thousands of shortfalls.
+        key = (missing, docs_roles, self.providers_at(scope))
         found = self._choices.get(key)
         if found is None:
             found = self._choices[key] = self._choose(missing, docs_roles, scope)
@@ -189,7 +210,7 @@ class Planner:
         qualifying = [r for r in self._builtins() if self.grants_all(r, missing)]
         qualifying += [r for r in named if not r.builtin and self.grants_all(r, missing)]
         if qualifying:
-            best = self.rank(qualifying, scope)[0]
+            best = self.best(qualifying, scope)
             docs = next((r for r in named if r in qualifying), None)
             if docs is not None:
                 docs_risk = self.risk(docs, scope)

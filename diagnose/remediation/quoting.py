@@ -33,6 +33,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from functools import lru_cache
 
 _SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
 _SINGLE_QUOTE_RE = re.compile("['\u2018\u2019\u201a\u201b]")
@@ -180,6 +181,15 @@ def identifier(prefix: str, hint: str, *key: str) -> str:
         raise ValueError(f"identifier prefix {prefix!r} must start with a letter")
     material = json.dumps([prefix, hint, *key]).encode("ascii")
     digest = hashlib.sha256(material).hexdigest()[:10]
-    ascii_hint = unicodedata.normalize("NFKD", hint).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_hint.lower()).strip("_")[:32].strip("_")
+    slug = _slug(hint)
     return f"{prefix}_{slug}_{digest}" if slug else f"{prefix}_{digest}"
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _slug(hint: str) -> str:
+    """The readable part of an identifier (a few role names recur across thousands of fixes)."""
+    ascii_hint = unicodedata.normalize("NFKD", hint).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("_", ascii_hint.lower()).strip("_")[:32].strip("_")

@@ -31,6 +31,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
@@ -113,8 +114,10 @@ def _verb(operation: str) -> str:
     return parts[-2] if parts[-1] == "action" and len(parts) > 2 else parts[-1]
 
 
+@lru_cache(maxsize=65536)
 def tier_of(operation: str, data: bool) -> Tier:
-    """The tier of one operation (any case)."""
+    """The tier of one operation (any case); remembered per (operation as spelled, plane): the
+    catalogs' operations recur for every role measured."""
     lowered = operation.lower()
     verb = _verb(lowered)
     if lowered in _SECRET_OPERATIONS or (lowered.endswith("/action") and verb in _SECRET_VERBS):
@@ -354,11 +357,19 @@ def _measure(role: RoleDefinition, provider: str) -> Risk:
         matched: set[str] = set()
         for pattern in role.patterns(data):
             glob = compile_glob(pattern)
-            low = bisect_left(operations, glob[0])
-            high = bisect_left(operations, glob[0] + "\U0010ffff", low)
-            matched.update(op for op in operations[low:high] if glob_matches(glob, op))
+            first, last, middle, least = glob
+            low = bisect_left(operations, first)
+            high = bisect_left(operations, first + "\U0010ffff", low)
+            if least >= 0 and not last and not middle:
+                # `prefix*` (`Microsoft.X/*`, `*`): every operation in the range matches it.
+                matched.update(operations[low:high])
+            else:
+                matched.update(op for op in operations[low:high] if glob_matches(glob, op))
+        # Without exclusions (notActions) in this plane, every operation an allowed pattern
+        # matches is granted: the per-operation test is needed only with them.
+        excluding = any(block.excludes(data) for block in role.blocks)
         for operation in sorted(matched):
-            if block_pattern(role.blocks, operation, data) is None:
+            if excluding and block_pattern(role.blocks, operation, data) is None:
                 continue
             tier = tier_of(operation, data)
             counts[tier] += 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Self
 
 from diagnose.arm.ids import last_segment
@@ -123,6 +123,23 @@ class CustomRole:
         )
 
 
+def _role_fields(
+    remediation: Remediation,
+) -> tuple[str, str, str | None, str, str | None, str, Target]:
+    """RoleFix's fields from a remediation, in order (each kind adds its own in one object)."""
+    role = remediation.role_definition_id or ""
+    scope_text = remediation.scope or ""
+    return (
+        remediation.summary,
+        remediation.principal_id or "",
+        remediation.principal_type or None,
+        last_segment(role),
+        remediation.role_name,
+        scope_text,
+        target_of(scope_text),
+    )
+
+
 @dataclass(frozen=True)
 class RoleFix:
     """What the three role kinds share: who, which role, where."""
@@ -142,17 +159,7 @@ class RoleFix:
     @classmethod
     def of(cls, remediation: Remediation) -> Self:
         """The remediation's fields (`fixes.classify` has checked the ones it needs)."""
-        role = remediation.role_definition_id or ""
-        scope_text = remediation.scope or ""
-        return cls(
-            remediation.summary,
-            remediation.principal_id or "",
-            remediation.principal_type or None,
-            last_segment(role),
-            remediation.role_name,
-            scope_text,
-            target_of(scope_text),
-        )
+        return cls(*_role_fields(remediation))
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ class RoleGrant(RoleFix):
 
     @classmethod
     def of(cls, remediation: Remediation) -> Self:
-        return replace(super().of(remediation), custom=CustomRole.from_arm(remediation.value))
+        return cls(*_role_fields(remediation), custom=CustomRole.from_arm(remediation.value))
 
 
 @dataclass(frozen=True)
@@ -196,7 +203,7 @@ class RoleRemoval(RoleFix):
 
     @classmethod
     def of(cls, remediation: Remediation) -> Self:
-        return replace(super().of(remediation), assignment=remediation.resource or "")
+        return cls(*_role_fields(remediation), assignment=remediation.resource or "")
 
     @property
     def where(self) -> str:

@@ -10,6 +10,7 @@ its parts, anything else `other` with only the subscription and resource group i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote as _url_quote
 
 from diagnose.arm import types
@@ -79,9 +80,11 @@ class Target:
         return RESOURCE_TYPES.get(self.type_key) if self.level == "resource" else None
 
 
+@lru_cache(maxsize=4096)
 def target_of(raw: str) -> Target:
     """The view of an id a fix language needs; anything not shaped like a plain scope comes
-    back with level 'other' (an id with an empty segment names nothing at all)."""
+    back with level 'other' (an id with an empty segment names nothing at all). Remembered per
+    id, exactly as spelled (a Target is frozen): thousands of fixes share a few scopes."""
     parsed = parse(raw)
     if parsed is None:
         if not raw.startswith("/") or "//" in raw:

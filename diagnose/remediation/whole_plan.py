@@ -111,6 +111,31 @@ def _uncaused(found: set[Unit]) -> set[tuple[str, ...]]:
     return {(u[0], u[1], *u[3:]) for u in found}
 
 
+class _Units:
+    """Each finding's units, with and without their cause, computed once per whole-plan check:
+    a finding is compared in several places and every round, and its units cost a JSON
+    encoding of its details. Keyed by the finding object, which the memo holds, so no other
+    finding can take its key (an id is reused only once its object is freed)."""
+
+    def __init__(self) -> None:
+        self._found: dict[int, tuple[Finding, set[Unit], set[tuple[str, ...]]]] = {}
+
+    def _entry(self, finding: Finding) -> tuple[Finding, set[Unit], set[tuple[str, ...]]]:
+        entry = self._found.get(id(finding))
+        if entry is None or entry[0] is not finding:
+            found = units(finding)
+            entry = self._found[id(finding)] = (finding, found, _uncaused(found))
+        return entry
+
+    def of(self, finding: Finding) -> set[Unit]:
+        """units(finding); the caller must not change the set."""
+        return self._entry(finding)[1]
+
+    def uncaused(self, finding: Finding) -> set[tuple[str, ...]]:
+        """_uncaused(units(finding)); the caller must not change the set."""
+        return self._entry(finding)[2]
+
+
 @dataclass(frozen=True)
 class Step:
     """One change of the plan, in order."""
@@ -287,6 +312,7 @@ def converge(
 def _converge(
     model: Model, findings: tuple[Finding, ...], rerun: Callable[[Model], RunResult]
 ) -> WholePlan:
+    memo = _Units()
     notes: dict[str, str] = {}
     steps: dict[tuple[Any, ...], Remediation] = {}
     unprovable: dict[tuple[Any, ...], str] = {}
@@ -324,11 +350,11 @@ def _converge(
     def link(key: tuple[Any, ...], because: Finding | None, remains: bool) -> None:
         if because is not None:
             into = serves if remains else anticipated
-            into.setdefault(key, {}).setdefault(frozenset(units(because)), because)
+            into.setdefault(key, {}).setdefault(frozenset(memo.of(because)), because)
 
     original: set[Unit] = set()
     for finding in findings:
-        original |= units(finding)
+        original |= memo.of(finding)
         for fix in _defaults(finding):
             admit(fix, None)
 
@@ -342,7 +368,7 @@ def _converge(
         for f in findings
         if not addressed(f) and any(x.dedupe_key in unprovable for x in _defaults(f))
     )
-    addressed_units = set().union(*(units(f) for f in in_plan)) if in_plan else set()
+    addressed_units = set().union(*(memo.of(f) for f in in_plan)) if in_plan else set()
     addressed_uncaused = _uncaused(addressed_units)
 
     def only_unprovable(finding: Finding) -> bool:
@@ -359,8 +385,8 @@ def _converge(
         final = rerun(apply(model, applied)).findings if applied else findings
         # A finding the plan addressed that is still there counts whatever its cause now: a
         # step that only turns a failure into `unknown` has not cleared it.
-        remaining = [f for f in final if _uncaused(units(f)) & addressed_uncaused]
-        appeared = [f for f in final if f.status in COUNTED and units(f) - original]
+        remaining = [f for f in final if memo.uncaused(f) & addressed_uncaused]
+        appeared = [f for f in final if f.status in COUNTED and memo.of(f) - original]
         grew = False
         for finding in remaining:
             for fix in _defaults(finding):
@@ -376,8 +402,9 @@ def _converge(
     appeared = [f for f in appeared if not only_unprovable(f)]
     converged = not remaining and not appeared
     stalled = not converged and not grew
-    left = set().union(*(units(f) for f in final)) if final else set()
+    left = set().union(*(memo.of(f) for f in final)) if final else set()
     return _outcome(
+        memo,
         findings,
         steps,
         unprovable,
@@ -395,6 +422,7 @@ def _converge(
 
 
 def _outcome(
+    memo: _Units,
     findings: tuple[Finding, ...],
     steps: dict[tuple[Any, ...], Remediation],
     unprovable: dict[tuple[Any, ...], str],
@@ -431,7 +459,7 @@ def _outcome(
                 else f"{fix.verification.rstrip('.')}; left out of the plan's claim ({reason})"
             )
         else:
-            still = [f for f in targets if _uncaused(units(f)) & left_uncaused]
+            still = [f for f in targets if memo.uncaused(f) & left_uncaused]
             verified = not still
             verification = (
                 "verified as part of the whole plan: with every step applied together to a copy "

@@ -22,7 +22,7 @@ from diagnose.errors import BadInput
 from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
 from diagnose.snapshot.archive import read_bundle
 from diagnose.snapshot.codes import HASH_MISMATCH_CODE
-from diagnose.snapshot.decode import decode_json
+from diagnose.snapshot.decode import decode_json, too_deep_items
 from diagnose.snapshot.reading import read_bounded
 
 SCHEMA_VERSION = 1
@@ -81,14 +81,26 @@ def empty_snapshot() -> dict[str, Any]:
     return {"schemaVersion": SCHEMA_VERSION, **{key: [] for key in LIST_KEYS}}
 
 
-def parse_snapshot(data: Any, source: str = "<memory>") -> Snapshot:
-    """Validate a decoded JSON value as a snapshot v1, or raise BadInput naming the JSON path."""
+def parse_snapshot(
+    data: Any, source: str = "<memory>", *, bulk_depth_unchecked: bool = False
+) -> Snapshot:
+    """Validate a decoded JSON value as a snapshot v1, or raise BadInput naming the JSON path.
+
+    bulk_depth_unchecked: the value was decoded with decode_json(apart=BULK_KEYS), so the
+    nesting of those arrays' items is checked here, before anything else is said about them
+    (as decode_json would have refused them first)."""
     if not isinstance(data, dict):
         raise BadInput(
             f"a snapshot is a JSON object, this is a {_json_type(data)}",
             where=source,
             fix="pass a file written by `diagnose collect`",
         )
+    if bulk_depth_unchecked:
+        for key in BULK_KEYS:
+            items = data.get(key)
+            too_deep = too_deep_items(items, source) if type(items) is list else None
+            if too_deep is not None:
+                raise too_deep
     version = data.get("schemaVersion")
     if version != SCHEMA_VERSION:
         raise BadInput(
@@ -188,9 +200,15 @@ def load_snapshot(
     except OSError as exc:
         raise BadInput(f"cannot be read ({exc.strerror or exc})", where=source) from None
     if not _is_zip(raw):
-        return parse_snapshot(decode_json(raw, source), source)
+        return parse_snapshot(
+            decode_json(raw, source, apart=BULK_KEYS), source, bulk_depth_unchecked=True
+        )
     bundle = read_bundle(raw, source, max_bytes=max_bytes, verify_hashes=verify_hashes)
-    snapshot = parse_snapshot(decode_json(bundle.raw, bundle.source), bundle.source)
+    snapshot = parse_snapshot(
+        decode_json(bundle.raw, bundle.source, apart=BULK_KEYS),
+        bundle.source,
+        bulk_depth_unchecked=True,
+    )
     if not bundle.mismatches:
         return snapshot
     warnings = tuple(

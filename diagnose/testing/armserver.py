@@ -25,13 +25,14 @@ FIXTURE_SET`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import secrets
 import ssl
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,9 +97,14 @@ class Reply:
 
 
 class ArmServer:
-    def __init__(self, fixtures: FixtureSet, faults: Faults | None = None) -> None:
+    def __init__(
+        self, fixtures: FixtureSet, faults: Faults | None = None, *, tenant: Any = None
+    ) -> None:
         self.fixtures = fixtures
         self.faults = faults or Faults()
+        self.tenant = tenant
+        """A generated tenant (diagnose.testing.tenant.SyntheticTenant) answering before the
+        fixtures: answer(method, path, query, json) -> (status, body) or None."""
         self.received: list[Received] = []
         self.unmatched: list[str] = []
         self._lock = threading.Lock()
@@ -107,6 +113,13 @@ class ArmServer:
         self._thread: threading.Thread | None = None
         self.url = ""
         self.ca_bundle = Path(self._directory.name) / "server.pem"
+        self._static = {id(e.body): e.body for e in fixtures.exchanges}
+        """The fixtures' own bodies: answered as they are, so each is encoded once."""
+        self._encoded: dict[int, bytes] = {}
+        self._in_flight = 0
+        self.most_in_flight = 0
+        """The most requests the server was answering at once (the client's concurrency as
+        the server saw it)."""
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> ArmServer:
@@ -118,7 +131,7 @@ class ArmServer:
         class Handler(_Handler):
             owner = server
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd = _Server(("127.0.0.1", 0), Handler)
         httpd.daemon_threads = True
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
@@ -155,12 +168,30 @@ class ArmServer:
 
     # -- answering -----------------------------------------------------------------------
     def answer(self, method: str, raw_path: str, body: bytes, authorization: str) -> Reply:
+        with self._lock:
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+            crowded = (
+                bool(self.faults.max_in_flight) and self._in_flight > self.faults.max_in_flight
+            )
+        try:
+            return self._answer(method, raw_path, body, authorization, crowded)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(
+        self, method: str, raw_path: str, body: bytes, authorization: str, crowded: bool
+    ) -> Reply:
         split = urlsplit(raw_path)
         path = unquote(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         page = int(query.pop(PAGE_PARAMETER, "0") or 0)
         authorized = authorization.lower().startswith("bearer ")
-        status, headers, payload = self._respond(method, path, query, body, page, authorization)
+        if crowded:  # more requests at once than the server takes: throttled, as ARM does
+            status, headers, payload = self._crowded(path)
+        else:
+            status, headers, payload = self._respond(method, path, query, body, page, authorization)
         subs: list[Received] = []
         if (
             status == 200
@@ -184,9 +215,27 @@ class ArmServer:
                 )
             )
             self.received.extend(subs)
-        data = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
         trickle = self.faults.trickle_interval if self.faults.trickles(method, path) else 0.0
-        return Reply(status, headers, data.encode("utf-8"), trickle)
+        return Reply(status, headers, self._encode(payload), trickle)
+
+    def _encode(self, payload: Any) -> bytes:
+        """The body sent, the fixtures' hosts replaced by the server's own; a fixture's body
+        answered whole is encoded once (a scale scenario's listings are megabytes)."""
+        static = self._static.get(id(payload)) is payload
+        if static and id(payload) in self._encoded:
+            return self._encoded[id(payload)]
+        text = json.dumps(payload).replace(ARM_HOST, self.url).replace(GRAPH_HOST, self.url)
+        data = text.encode("utf-8")
+        if static:
+            self._encoded[id(payload)] = data
+        return data
+
+    def _crowded(self, path: str) -> tuple[int, dict[str, str], Any]:
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        headers = _ids(path.lower().startswith("/v1.0/"))
+        headers["Retry-After"] = _seconds(self.faults.crowded_retry_after)
+        return 429, headers, _error("TooManyRequests", "too many requests at once; retry later")
 
     def _without_value(self, method: str, path: str, status: int, payload: Any) -> Any:
         if (
@@ -208,9 +257,9 @@ class ArmServer:
             method = str(item.get("method") or "GET").upper()
             path = "/v1.0" + unquote(split.path)
             query = dict(parse_qsl(split.query, keep_blank_values=True))
-            has_body = "body" in item
-            raw = json.dumps(item["body"]).encode("utf-8") if has_body else b""
-            status, headers, payload = self._dispatch(method, path, query, raw, 0, authorization)
+            status, headers, payload = self._dispatch(
+                method, path, query, item.get("body"), 0, authorization
+            )
             payload = self._without_value(method, path, status, payload)
             answers.append(
                 {"id": item.get("id"), "status": status, "headers": headers, "body": payload}
@@ -249,19 +298,23 @@ class ArmServer:
             if not isinstance(requests, list) or not 0 < len(requests) <= 20:
                 return 400, headers, _error("BadRequest", "Invalid batch payload format.")
             return 200, headers, _Batch(requests)
-        return self._dispatch(method, path, query, body, page, authorization)
+        try:
+            request_json = json.loads(body) if body else None
+        except ValueError:
+            return 400, headers, _error("InvalidRequestContent", "the body is not JSON")
+        return self._dispatch(method, path, query, request_json, page, authorization)
 
     def _dispatch(
         self,
         method: str,
         path: str,
         query: dict[str, str],
-        body: bytes,
+        request_json: Any,
         page: int,
         authorization: str,
     ) -> tuple[int, dict[str, str], Any]:
-        """The answer to one request (on its own or inside a batch), latency and the bearer
-        check aside."""
+        """The answer to one request (on its own or inside a batch; its JSON body decoded),
+        latency and the bearer check aside."""
         graph = path.lower().startswith("/v1.0/")
         headers = _ids(graph)
         with self._lock:
@@ -293,10 +346,13 @@ class ArmServer:
                     "If access was recently granted, please refresh your credentials.",
                 ),
             )
-        try:
-            request_json = json.loads(body) if body else None
-        except ValueError:
-            return 400, headers, _error("InvalidRequestContent", "the body is not JSON")
+        generated = (
+            self.tenant.answer(method, path, query, request_json)
+            if self.tenant is not None
+            else None
+        )
+        if generated is not None:
+            return generated[0], headers, generated[1]
         exchange = self.fixtures.find(method, path, query, request_json)
         directory_object = DIRECTORY_OBJECT.match(path) if method == "GET" else None
         if exchange is None and directory_object is not None:
@@ -424,6 +480,13 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256
+    """Connections waiting to be accepted: a collection opens dozens at once, and the
+    default of 5 drops the rest's SYNs (the kernel retries them a second later: a stall
+    Azure's front doors never cause)."""
+
+
 @dataclass
 class _Batch:
     """A JSON batch accepted, its sub-requests still to answer."""
@@ -431,10 +494,21 @@ class _Batch:
     requests: list[Any]
 
 
+_SERIAL = itertools.count(1)
+_PREFIX = secrets.token_hex(4)
+
+
+def _request_id() -> str:
+    """A unique id shaped like a GUID (cheaper than uuid4, which reads the OS's random
+    source for each of the thousands a scale scenario answers)."""
+    serial = f"{next(_SERIAL):020x}"
+    return f"{_PREFIX}-{serial[:4]}-4{serial[4:7]}-8{serial[7:10]}-{serial[10:]}"
+
+
 def _ids(graph: bool) -> dict[str, str]:
     if graph:
-        return {"request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}
-    return {"x-ms-request-id": str(uuid.uuid4()), "x-ms-correlation-request-id": str(uuid.uuid4())}
+        return {"request-id": _request_id(), "client-request-id": _request_id()}
+    return {"x-ms-request-id": _request_id(), "x-ms-correlation-request-id": _request_id()}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

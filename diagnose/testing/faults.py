@@ -8,6 +8,7 @@ and Microsoft Graph do on a bad day, and what a hostile or broken server would t
     Faults(without_value=[r"/roleAssignments$"])           200 lists with no `value`
     Faults(trickle=[r"/roleAssignments$"])                 a body one byte at a time
     Faults(rules=[Faults.echo(r"/vaults/")])               the bearer token echoed back
+    Faults(max_in_flight=4)                                429 beyond 4 requests at once
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class Faults:
     trickle: list[str] = field(default_factory=list)
     """Patterns of requests whose answer comes one byte every `trickle_interval` seconds."""
     trickle_interval: float = 0.5
+    max_in_flight: int = 0
+    """Answer 429 TooManyRequests (with Retry-After: crowded_retry_after) to a request that
+    arrives while this many are already being answered, as a throttling service does (0: no
+    limit)."""
+    crowded_retry_after: float | str = 0.1
 
     @staticmethod
     def throttle(pattern: str, times: int = 1, retry_after: float | str = 1) -> Rule:

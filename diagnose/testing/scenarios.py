@@ -1,9 +1,9 @@
 """Fixture sets built in code, for scale: a hub with many projects and connections.
 
-`big_hub(projects=20, connections_per_project=2)` is what benchmarks/bench_collect.py serves:
-every project has its own managed identity, a member with Azure AI Developer on it, and Entra
-ID connections to one of a few Azure OpenAI accounts and Search services; assignments are
-listed once for the subscription, as ARM returns them.
+`big_hub(projects, connections_per_project=2, people_per_project=5)` is what
+benchmarks/bench_collect.py serves: every project has its own managed identity, members with
+Azure AI Developer on it, and Entra ID connections to one of a few Azure OpenAI accounts and
+Search services; assignments are listed once for the subscription, as ARM returns them.
 """
 
 from __future__ import annotations
@@ -81,7 +81,10 @@ def big_hub(
     accounts: int = 2,
     search_services: int = 1,
     members: int = 10,
+    people_per_project: int = 1,
 ) -> FixtureSet:
+    """`people_per_project` people hold Azure AI Developer on each project (at least
+    `members` people in all, shared round-robin when there are more projects than people)."""
     from diagnose.catalog import builtin_role_definitions
 
     out: list[Exchange] = []
@@ -154,7 +157,7 @@ def big_hub(
             ),
         )
 
-    users = [_id(f"user:{i}") for i in range(members)]
+    users = [_id(f"user:{i}") for i in range(max(members, projects * people_per_project))]
     assignments = [
         _assignment(storage, hub_mi, BLOB_CONTRIBUTOR, "ServicePrincipal"),
         _assignment(RG, _id("group:ai"), READER, "Group"),
@@ -190,8 +193,9 @@ def big_hub(
                 }
             )
         get(f"{project_id}/connections", apiversions.WORKSPACES, {"value": connections})
-        member = users[index % len(users)]
-        assignments.append(_assignment(project_id, member, AI_DEVELOPER, "User"))
+        for person in range(people_per_project):
+            member = users[(index * people_per_project + person) % len(users)]
+            assignments.append(_assignment(project_id, member, AI_DEVELOPER, "User"))
         assignments.append(
             _assignment(aoai[index % len(aoai)], project_mi, OPENAI_USER, "ServicePrincipal")
         )

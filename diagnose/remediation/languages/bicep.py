@@ -19,7 +19,9 @@ cosmosSqlRoleAssignment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, assert_never
 
 from diagnose.remediation.cosmos import ASSIGNMENT_TYPE, COSMOS_API, CosmosSqlGrant
@@ -114,7 +116,7 @@ def _properties(fragment: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Frame:
-    header: list[str]
+    header: Sequence[str]
     """targetScope, deploy comment and the `existing` declaration, if any."""
     scope_line: str | None
     """`scope: <symbol>` for an extension resource on a resource, else None."""
@@ -129,7 +131,15 @@ class _Frame:
 _SAVE = "// Save as main.bicep and deploy (the location only stores the deployment record):"
 
 
+@lru_cache(maxsize=1024)
 def _frame(scope: Target, role_guid: str) -> _Frame:
+    """The frame of every assignment of this role at this scope: a few scopes and roles recur
+    across thousands of fixes, so it is built once for each (the whole input is the key)."""
+    frame = _build_frame(scope, role_guid)
+    return replace(frame, header=tuple(frame.header))
+
+
+def _build_frame(scope: Target, role_guid: str) -> _Frame:
     role = bicep(role_guid)
     subscription_role = f"subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {role})"
     if scope.level == "managementGroup":

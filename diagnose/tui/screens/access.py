@@ -3,8 +3,6 @@ answer with its evidence, exactly as `diagnose access` prints it."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from typing import Any
 
 from rich.text import Text
@@ -18,7 +16,6 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from diagnose.safe import safe_text
 
-OPERATION = re.compile(r"[A-Za-z0-9.\-]+(/[A-Za-z0-9_.\-]+)+")
 OUTCOME_STYLE = {
     "ALLOWED": "bold green",
     "DENIED": "bold red",
@@ -201,7 +198,8 @@ class AccessScreen(Screen[None]):
         self.query_one("#access-answer", Static).update(text)
 
     def action_evaluate(self) -> None:
-        from diagnose.catalog import plane_warning
+        from diagnose.app.questions import access_in, access_question
+        from diagnose.errors import BadInput
         from diagnose.render.decision_text import render_decision
 
         principal = self.query_one("#access-principal", Select).value
@@ -218,30 +216,20 @@ class AccessScreen(Screen[None]):
         if missing:
             self._answer(Text("Choose " + ", ".join(missing) + ".", style="yellow", end=""))
             return
-        if not OPERATION.fullmatch(operation):
-            self._answer(
-                Text(
-                    f"{safe_text(operation)!r} is not an operation name: give a "
-                    "provider operation such as Microsoft.CognitiveServices/accounts/"
-                    "OpenAI/deployments/chat/completions/action (no wildcards).",
-                    style="yellow",
-                    end="",
-                )
-            )
-            return
         assert isinstance(principal, str) and isinstance(scope, str)
-        decision = self.run.evaluator.check(principal, scope, operation, data_action=data_action)
-        warning = plane_warning(operation, data_action)
-        if warning:
-            decision = dataclasses.replace(decision, warnings=(warning, *decision.warnings))
-        self.decision = decision
-        directory = self.run.model.authorization.directory
-
-        def name_of(principal_id: str) -> str | None:
-            entry = directory.get(principal_id)
-            return entry.display_name if entry else None
-
-        self._answer(decision_text(render_decision(decision, name_of)))
+        # The command line's own checks: an operation the catalogs put in the other plane,
+        # or a misspelt one, is refused with the reason instead of answered.
+        try:
+            question = access_question(principal, scope, operation, data_action=data_action)
+            answer = access_in(
+                self.run.model, question, principal_id=principal, evaluator=self.run.evaluator
+            )
+        except BadInput as exc:
+            text = exc.what + (f" ({exc.fix})" if exc.fix else "")
+            self._answer(Text(safe_text(text), style="yellow", end=""))
+            return
+        self.decision = answer.decision
+        self._answer(decision_text(render_decision(answer.decision, answer.name_of)))
 
     def action_close(self) -> None:
         self.dismiss(None)

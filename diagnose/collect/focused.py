@@ -1,0 +1,140 @@
+"""A focused re-read for `diagnose recheck`: only what a fix plan touched, on the collector's
+own ARM client (same sign-in, retries, request log and token scrubbing), never a whole
+collection.
+
+    per subscription a step's scope lies in   role assignments, deny assignments (one
+                                              listing each, paged), kept only when they
+                                              apply at a step's scope or above it
+    per resource whose settings a step sets   one GET (its type's api-version)
+    per Cosmos DB account a step grants on    its SQL role assignments
+
+Nothing else is read: no role definitions, no directory, no other resource. Read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnose.arm.scopes import scope_key
+from diagnose.collect import apiversions
+from diagnose.collect.clients import ApiError, ArmClient, arm_client
+from diagnose.collect.credentials import Credentials
+from diagnose.collect.pipeline import RetrySettings, shared_connection
+from diagnose.collect.requestlog import RequestLog
+from diagnose.collect.settings import Settings
+
+
+@dataclass
+class Focus:
+    """What the plan touched."""
+
+    scopes: set[str] = field(default_factory=set)
+    """Where steps assign or remove roles (their subscriptions are listed)."""
+    resources: set[str] = field(default_factory=set)
+    """Resources whose settings a step changes (each read once)."""
+    cosmos_accounts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class FocusedRead:
+    data: dict[str, Any]
+    """roleAssignments, denyAssignments, resources and errors, as a snapshot holds them."""
+    requests: list[dict[str, Any]]
+
+
+def read_focused(settings: Settings, credentials: Credentials, focus: Focus) -> FocusedRead:
+    log = RequestLog()
+    shared = shared_connection(settings.timeout)
+    arm = arm_client(
+        settings.arm_endpoint,
+        credentials.arm,
+        settings.arm_scope,
+        log,
+        concurrency=settings.concurrency,
+        retry=RetrySettings(),
+        shared=shared,
+    )
+    try:
+        data = read_with(arm, focus)
+    finally:
+        shared.deadline.expire()
+        arm.close()
+    data = shared.tokens.clean_json(data)
+    requests = shared.tokens.clean_json(log.entries())
+    shared.tokens.forget()
+    return FocusedRead(data, requests)
+
+
+def read_with(arm: ArmClient, focus: Focus) -> dict[str, Any]:
+    errors: list[dict[str, Any]] = []
+    assignments: list[Any] = []
+    denies: list[Any] = []
+    wanted = {scope_key(s) for s in focus.scopes}
+    for sub in sorted({_subscription(s) for s in focus.scopes} - {""}):
+        base = f"/subscriptions/{sub}/providers/Microsoft.Authorization"
+        for name, version, into in (
+            ("roleAssignments", apiversions.ROLE_ASSIGNMENTS, assignments),
+            ("denyAssignments", apiversions.DENY_ASSIGNMENTS, denies),
+        ):
+            try:
+                items = arm.get_pages(f"{base}/{name}", {"api-version": version})
+            except ApiError as error:
+                errors.append(_error(f"/subscriptions/{sub}", name, error))
+                continue
+            into.extend(i for i in items if _applies(i, wanted))
+    resources: list[Any] = []
+    for resource_id in sorted(focus.resources):
+        api = apiversions.for_type(_top_type(resource_id))
+        if api is None:
+            continue  # a type the collector does not read: the step stays unknown
+        try:
+            resources.append(arm.get(resource_id, {"api-version": api}))
+        except ApiError as error:
+            if error.status != 404:
+                errors.append(_error(resource_id, "read", error))
+    for account in sorted(focus.cosmos_accounts):
+        try:
+            resources.extend(
+                arm.get_pages(
+                    f"{account}/sqlRoleAssignments", {"api-version": apiversions.COSMOS_DB}
+                )
+            )
+        except ApiError as error:
+            errors.append(_error(account, "sqlRoleAssignments", error))
+    return {
+        "roleAssignments": assignments,
+        "denyAssignments": denies,
+        "resources": [r for r in resources if isinstance(r, dict)],
+        "errors": errors,
+    }
+
+
+def _applies(item: Any, wanted: Iterable[str]) -> bool:
+    """At one of the wanted scopes or above it (what reaches a step's scope)."""
+    if not isinstance(item, dict):
+        return False
+    scope = (item.get("properties") or {}).get("scope")
+    if not isinstance(scope, str):
+        return False
+    at = scope_key(scope).rstrip("/")
+    return any(w == at or w.startswith(at + "/") or at == "" for w in wanted)
+
+
+def _subscription(scope: str) -> str:
+    parts = scope.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
+
+
+def _top_type(resource_id: str) -> str:
+    """provider/type of the top-level resource a (child) id names, lower-case."""
+    parts = resource_id.split("/")
+    lowered = [p.lower() for p in parts]
+    if "providers" not in lowered:
+        return ""
+    i = len(lowered) - 1 - lowered[::-1].index("providers")
+    return "/".join(lowered[i + 1 : i + 3]) if len(parts) > i + 2 else ""
+
+
+def _error(scope: str, what: str, error: ApiError) -> dict[str, Any]:
+    return {"scope": scope, "operation": what, "status": error.status, "code": error.code}
