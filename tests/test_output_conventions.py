@@ -308,3 +308,11 @@ def test_the_live_defaults_are_the_ones_help_states() -> None:
         8,
         None,
     )
+
+
+@pytest.mark.parametrize("fmt", ["jsonc", "yaml"])
+def test_access_batch_refuses_a_format_that_would_wait_for_the_last_answer(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    code, out, err = run(capsys, "access", "--demo", "--batch", "-o", fmt)
+    assert code == ExitCode.BAD_INPUT and out == "" and "--batch" in err
