@@ -78,7 +78,13 @@ def test_diagnose_on_the_demo_is_a_diagnosis_whose_findings_are_the_cli_json_rep
 
 
 @pytest.mark.parametrize("fmt", list(REPORT_FORMATS))
-def test_every_registered_format_renders_what_the_cli_prints(fmt: str) -> None:
+def test_every_registered_format_renders_what_the_cli_prints(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line wraps text to COLUMNS and honours NO_COLOR; render_report's defaults
+    # are 100 columns and colour.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     code, out, _ = cli("--demo", "--format", fmt)
     assert code == 1
     assert render_report(demo().report, fmt) == out
@@ -87,8 +93,15 @@ def test_every_registered_format_renders_what_the_cli_prints(fmt: str) -> None:
 def test_the_parser_offers_exactly_the_registered_formats() -> None:
     from diagnose.cli.parser import FORMATS
 
-    assert FORMATS == tuple(REPORT_FORMATS) == ("text", "json", "markdown", "sarif")
-    assert {f.extension for f in REPORT_FORMATS.values()} == {".txt", ".json", ".md", ".sarif"}
+    assert tuple(REPORT_FORMATS) == FORMATS
+    assert FORMATS == ("text", "json", "jsonc", "table", "markdown", "sarif", "yaml")
+    assert {f.extension for f in REPORT_FORMATS.values()} == {
+        ".txt",
+        ".json",
+        ".md",
+        ".sarif",
+        ".yaml",
+    }
 
 
 def test_the_values_are_frozen() -> None:

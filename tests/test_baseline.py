@@ -24,7 +24,7 @@ def estate(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     Path("snapshot.json").write_text(dump_snapshot(load_demo().data), encoding="utf-8")
     Path("after.json").write_text(dump_snapshot(after_data()), encoding="utf-8")
-    assert main(["--snapshot", "snapshot.json", "--json", "-o", "baseline.json"]) == 1
+    assert main(["--snapshot", "snapshot.json", "--json", "--output-file", "baseline.json"]) == 1
     capsys.readouterr()
     return tmp_path
 

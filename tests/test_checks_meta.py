@@ -252,5 +252,8 @@ def test_creator_checks_run_only_with_creator(capsys: pytest.CaptureFixture[str]
             ("HUB004", creator),
             ("INS001", creator),
         }
-    assert main(["--snapshot", str(path), "--format", "json", "--select", "HUB004"]) == ExitCode.OK
-    assert json.loads(capsys.readouterr().out)["findings"] == []
+    # Without --creator, selecting only checks about the creator would check nothing: refused.
+    code = main(["--snapshot", str(path), "--format", "json", "--select", "HUB004"])
+    captured = capsys.readouterr()
+    assert code == ExitCode.BAD_INPUT and captured.out == ""
+    assert "--select HUB004 does nothing without --creator" in captured.err

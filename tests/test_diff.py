@@ -119,7 +119,7 @@ def test_identities_eligibilities_and_denies_are_compared(sides, capsys):
 
 
 def test_a_report_side_compares_findings_only_and_says_so(sides, capsys):
-    assert main(["--snapshot", "before.json", "--json", "-o", "before-report.json"]) == 1
+    assert main(["--snapshot", "before.json", "--json", "--output-file", "before-report.json"]) == 1
     capsys.readouterr()
     code, found = run_json(capsys, "before-report.json", "after.json")
     assert code == 1
@@ -190,8 +190,18 @@ def test_the_diff_examples_of_the_readme_run(sides, capsys):
 
 
 def test_a_report_of_other_checks_or_a_focus_is_said_to_be_one(sides, capsys):
-    main(["--snapshot", "before.json", "--select", "CFG", "--json", "-o", "cfg.json"])
-    main(["--snapshot", "before.json", "--principal", "Chen Wei", "--json", "-o", "chen.json"])
+    main(["--snapshot", "before.json", "--select", "CFG", "--json", "--output-file", "cfg.json"])
+    main(
+        [
+            "--snapshot",
+            "before.json",
+            "--principal",
+            "Chen Wei",
+            "--json",
+            "--output-file",
+            "chen.json",
+        ]
+    )
     capsys.readouterr()
     _, found = run_json(capsys, "cfg.json", "after.json")
     assert any(n.startswith("the two sides ran different checks (ACR001") for n in found["notes"])

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from diagnose.cli import main
+from diagnose.cli.inputs import limits_from
 from diagnose.cli.parser import build_parser
 from diagnose.inputlimits import (
     DEFAULT_MAX_INPUT_BYTES,
@@ -120,7 +121,8 @@ def test_the_default_limit_is_2g_and_a_larger_file_is_refused_without_being_read
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert DEFAULT_MAX_INPUT_BYTES == 2 * 1024**3
-    assert build_parser().parse_args(["--demo"]).max_input_bytes == DEFAULT_MAX_INPUT_BYTES
+    args = build_parser().parse_args(["--snapshot", "x.json"])
+    assert limits_from(args).max_bytes == DEFAULT_MAX_INPUT_BYTES
     path = tmp_path / "huge.json"
     with open(path, "wb") as sparse:  # 3 GiB that take no disk space: reading would be slow
         sparse.truncate(3 * 1024**3)

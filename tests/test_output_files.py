@@ -98,7 +98,7 @@ PRIVATE: dict[str, Callable[[str, Path], list[str]]] = {
         t,
     ],
     "--save-snapshot": lambda t, tmp: ["--hub", HUB, "--json", "--save-snapshot", t],
-    "collect -o": lambda t, tmp: ["collect", "--hub", HUB, "-o", t],
+    "collect --output-file": lambda t, tmp: ["collect", "--hub", HUB, "--output-file", t],
 }
 
 
@@ -134,14 +134,14 @@ def test_a_report_gets_the_umask_mode_and_a_replaced_one_keeps_its_mode(tmp_path
     old.write_text("old")
     old.chmod(0o640)
     with umask(0o027):
-        assert cli("--demo", "--json", "-o", str(new)) == 1
-        assert cli("--demo", "--json", "-o", str(old)) == 1
+        assert cli("--demo", "--json", "--output-file", str(new)) == 1
+        assert cli("--demo", "--json", "--output-file", str(old)) == 1
     assert mode(new) == 0o640 and mode(old) == 0o640
     assert new.read_bytes() == old.read_bytes() == demo_json()
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("flag", ["-o", *PRIVATE])
+@pytest.mark.parametrize("flag", ["--output-file", *PRIVATE])
 def test_a_failed_rename_leaves_the_old_file_and_no_temporary_file(
     flag: str,
     tmp_path: Path,
@@ -152,8 +152,8 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary_file(
     target = tmp_path / "out.file"
     target.write_text("keep me")
     argv = (
-        ["--demo", "--json", "-o", str(target)]
-        if flag == "-o"
+        ["--demo", "--json", "--output-file", str(target)]
+        if flag == "--output-file"
         else PRIVATE[flag](str(target), tmp_path)
     )
 
@@ -176,7 +176,7 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)
-    assert main(["--demo", "--json", "-o", str(tmp_path / "r.json")]) == 2
+    assert main(["--demo", "--json", "--output-file", str(tmp_path / "r.json")]) == 2
     assert "No space left" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -227,8 +227,8 @@ def test_a_fifo_is_written_in_place(kind: str, tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     reader, received = read_all_in_thread(fifo)
-    flag = "-o" if kind == "report" else "--bundle"
-    extra = ["-o", str(tmp_path / "r.json")] if kind == "bundle" else []
+    flag = "--output-file" if kind == "report" else "--bundle"
+    extra = ["--output-file", str(tmp_path / "r.json")] if kind == "bundle" else []
     assert cli("--demo", "--json", flag, str(fifo), *extra) == 1
     reader.join(timeout=30)
     assert not reader.is_alive()
@@ -271,7 +271,7 @@ def test_a_character_device_is_written_in_place_never_replaced(tmp_path: Path) -
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        assert cli("--demo", "--json", "-o", path) == 1
+        assert cli("--demo", "--json", "--output-file", path) == 1
         assert stat.S_ISCHR(os.stat(path).st_mode)
     finally:
         done.set()
@@ -291,7 +291,7 @@ def test_a_copy_of_the_null_device_survives_being_the_output(tmp_path: Path) -> 
         os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("no CAP_MKNOD here")
-    for argv in (["-o", str(null)], ["--bundle", str(null)]):
+    for argv in (["--output-file", str(null)], ["--bundle", str(null)]):
         assert cli("--demo", "--json", *argv) == 1
         assert stat.S_ISCHR(null.lstat().st_mode) and null.lstat().st_rdev == os.makedev(1, 3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
@@ -303,7 +303,7 @@ def test_dev_stdout_appends_to_what_the_shell_opened(tmp_path: Path) -> None:
     log.write_bytes(b"earlier lines\n")
     with log.open("ab") as stdout:
         done = subprocess.run(
-            [str(DIAGNOSE), "--demo", "--json", "-o", "/dev/stdout"],
+            [str(DIAGNOSE), "--demo", "--json", "--output-file", "/dev/stdout"],
             stdout=stdout,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -338,9 +338,9 @@ def test_a_symlink_stays_and_its_target_gets_the_bytes_atomically(
         "--demo",
         "--json",
         *(
-            ["--bundle", str(link), "-o", str(tmp_path / "r.json")]
+            ["--bundle", str(link), "--output-file", str(tmp_path / "r.json")]
             if private
-            else ["-o", str(link)]
+            else ["--output-file", str(link)]
         ),
     ]
     assert cli(*argv) == 1
@@ -358,16 +358,16 @@ def test_a_symlink_stays_and_its_target_gets_the_bytes_atomically(
     assert leftovers(here) == leftovers(there) == []
 
 
-@pytest.mark.parametrize("flag", ["-o", "--bundle"])
+@pytest.mark.parametrize("flag", ["--output-file", "--bundle"])
 def test_a_dangling_symlink_gets_its_target_created(flag: str, tmp_path: Path) -> None:
     link, target = tmp_path / "link", tmp_path / "sub" / "created"
     target.parent.mkdir()
     link.symlink_to(target)
-    extra = ["-o", str(tmp_path / "r.json")] if flag == "--bundle" else []
+    extra = ["--output-file", str(tmp_path / "r.json")] if flag == "--bundle" else []
     with umask(0o022):
         assert cli("--demo", "--json", flag, str(link), *extra) == 1
     assert link.is_symlink() and os.readlink(link) == str(target)
-    if flag == "-o":
+    if flag == "--output-file":
         assert target.read_bytes() == demo_json() and mode(target) == 0o644
     else:
         check_content("--bundle", target)
@@ -378,7 +378,7 @@ def test_a_dangling_symlink_gets_its_target_created(flag: str, tmp_path: Path) -
 def test_a_symlink_loop_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
-    assert main(["--demo", "--json", "-o", str(tmp_path / "a")]) == 2
+    assert main(["--demo", "--json", "--output-file", str(tmp_path / "a")]) == 2
     assert "symbolic links" in capsys.readouterr().err
     assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
 
@@ -386,9 +386,9 @@ def test_a_symlink_loop_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_dash_is_standard_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_collection: list[str]
 ) -> None:
-    assert main(["--demo", "--json", "-o", "-"]) == 1
+    assert main(["--demo", "--json", "--output-file", "-"]) == 1
     assert capsys.readouterr().out.encode() == demo_json()
-    assert main(["collect", "--hub", HUB, "-o", "-"]) == 0
+    assert main(["collect", "--hub", HUB, "--output-file", "-"]) == 0
     assert capsys.readouterr().out == dump_snapshot(load_demo().data)
     assert list(tmp_path.iterdir()) == []
 
@@ -396,7 +396,9 @@ def test_dash_is_standard_output(
 def test_a_bundle_to_dash_is_a_zip_on_standard_output(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    assert main(["--demo", "--json", "-o", str(tmp_path / "r.json"), "--bundle", "-"]) == 1
+    assert (
+        main(["--demo", "--json", "--output-file", str(tmp_path / "r.json"), "--bundle", "-"]) == 1
+    )
     with zipfile.ZipFile(io.BytesIO(capsysbinary.readouterr().out)) as bundle:
         assert bundle.testzip() is None and "snapshot.json" in bundle.namelist()
 
@@ -410,7 +412,7 @@ UNWRITABLE: dict[str, Callable[[Path], str]] = {
 
 
 @pytest.mark.parametrize("case", UNWRITABLE)
-@pytest.mark.parametrize("flag", ["-o", *PRIVATE])
+@pytest.mark.parametrize("flag", ["--output-file", *PRIVATE])
 def test_a_path_that_cannot_be_a_file_is_exit_2_before_any_work(
     flag: str,
     case: str,
@@ -420,7 +422,11 @@ def test_a_path_that_cannot_be_a_file_is_exit_2_before_any_work(
 ) -> None:
     (tmp_path / "a-file").write_text("x")
     path = UNWRITABLE[case](tmp_path)
-    argv = ["--demo", "--json", "-o", path] if flag == "-o" else PRIVATE[flag](path, tmp_path)
+    argv = (
+        ["--demo", "--json", "--output-file", path]
+        if flag == "--output-file"
+        else PRIVATE[flag](path, tmp_path)
+    )
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("diagnose: error: ")
@@ -430,7 +436,7 @@ def test_a_path_that_cannot_be_a_file_is_exit_2_before_any_work(
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
-@pytest.mark.parametrize("flag", ["-o", "--bundle"])
+@pytest.mark.parametrize("flag", ["--output-file", "--bundle"])
 def test_a_read_only_folder_is_exit_2(
     flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -482,3 +488,15 @@ def test_the_terminal_ui_writes_through_the_same_writer(
     assert mode(bundle) == 0o600
     assert len(refused) == 2 and capsys.readouterr().out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.zip", "link.json", "real.json"]
+
+
+def test_collect_dash_o_file_still_writes_the_snapshot_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_collection: list[str]
+) -> None:
+    """collect writes one format, so its -o keeps naming the file (scripts use it)."""
+    target = tmp_path / "snapshot.json"
+    assert main(["collect", "--hub", HUB, "-o", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert f"--output-file {target}" in err and "note" in err
+    assert target.read_text(encoding="utf-8") == dump_snapshot(load_demo().data)
+    assert mode(target) == 0o600

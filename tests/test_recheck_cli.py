@@ -163,7 +163,7 @@ def test_a_json_report_is_taken_as_its_fix_plan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "report.json"
-    main(["--demo", "--json", "-o", str(report)])
+    main(["--demo", "--json", "--output-file", str(report)])
     capsys.readouterr()
     code, out = _run(capsys, "recheck", "--plan", str(report), "--demo", "--json")
     assert code == 3 and json.loads(out)["steps"]

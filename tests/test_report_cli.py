@@ -73,14 +73,16 @@ def test_the_same_snapshot_gives_byte_identical_json(capsys):
 @pytest.mark.parametrize("fmt", ["text", "markdown", "sarif", "json"])
 def test_output_file_is_written_only_on_success(capsys, tmp_path, fmt):
     target = tmp_path / f"report.{fmt}"
-    code, out, _ = run(capsys, "--demo", "--format", fmt, "-o", str(target))
+    code, out, _ = run(capsys, "--demo", "--format", fmt, "--output-file", str(target))
     assert code == 1 and out == ""
     text = target.read_text(encoding="utf-8")
     if fmt in ("json", "sarif"):
         json.loads(text)
     assert "hub-contoso" in text
     missing = tmp_path / "nope" / "report.json"
-    code, _, err = run(capsys, "--snapshot", str(tmp_path / "absent.json"), "-o", str(missing))
+    code, _, err = run(
+        capsys, "--snapshot", str(tmp_path / "absent.json"), "--output-file", str(missing)
+    )
     assert code == 2 and not missing.exists()
     assert "no such file" in err and "Traceback" not in err
 

@@ -155,7 +155,7 @@ def test_the_report_file_is_what_standard_output_gets(
 ) -> None:
     for evidence in ("summary", "full"):
         path = tmp_path / f"{evidence}.json"
-        main(["--demo", "--json", "--evidence", evidence, "-o", str(path)])
+        main(["--demo", "--json", "--evidence", evidence, "--output-file", str(path)])
         capsys.readouterr()
         main(["--demo", "--json", "--evidence", evidence])
         assert path.read_text(encoding="utf-8") == capsys.readouterr().out

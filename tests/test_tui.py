@@ -18,6 +18,7 @@ from textual.widgets import Checkbox, Input, Select
 from diagnose.engine.api import Status
 from diagnose.errors import BadInput
 from diagnose.render.decision_text import render_decision
+from diagnose.report.formats import render_report
 from diagnose.report.model import exit_code
 from diagnose.safe import safe_text
 from diagnose.tui.app import DiagnoseApp
@@ -342,7 +343,9 @@ async def test_export_json_and_markdown(tmp_path: Path) -> None:
         await pilot.pause()
         markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
         assert markdown.startswith("# ai-hub-diagnose report: hub-contoso")
-        assert markdown.count("\n## ") >= len(run.report.findings)
+        # What `-o markdown` writes: a summary by check, then the details that fit 60 KB.
+        assert markdown == render_report(run.report, "markdown")
+        assert "| Check | Title |" in markdown and len(markdown.encode()) <= 60_000
 
         await pilot.press("e")
         await pilot.pause()

@@ -478,10 +478,11 @@ def test_a_custom_role_in_a_report_follows_the_schema(demo: Diagnosis) -> None:
 
 def test_text_and_markdown_show_the_verdict_and_the_steps(demo: Diagnosis) -> None:
     from diagnose.report.markdown import render_markdown
-    from diagnose.report.text import render_text
+    from diagnose.report.text import render_text, summary_line
 
     text = render_text(demo.report)
-    assert "plan verified as a whole" in text.splitlines()[1]
+    head = " ".join(text.split("\n\n")[0].split())  # header and summary, wrapped at spaces
+    assert summary_line(demo.report) in head and "plan verified as a whole" in head
     assert "Verified as a whole" in text
     assert "needed once the plan's other steps are applied" in text
     assert "outside the claim" in text

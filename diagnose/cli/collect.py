@@ -1,5 +1,9 @@
-"""`diagnose collect --hub X -o snapshot.json`: collect a live hub (diagnose.app.collect) into
-a snapshot file."""
+"""`diagnose collect --hub X --output-file snapshot.json`: collect a live hub
+(diagnose.app.collect) into a snapshot file.
+
+collect writes one format, so its `-o FILE` (the spelling before -o named a format) still
+names the file, with a note; `-o json` and the other format names are refused, since a file
+named `json` is not what anyone typing them wants."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 
 MAX_ERRORS_SHOWN = 15
@@ -19,17 +24,39 @@ def run_collect(args: argparse.Namespace) -> int:
     from diagnose.collect import save_snapshot
     from diagnose.outfile import check_writable
 
-    check_writable(args.output, "-o")  # before collecting: a failed save would lose it all
+    path, flag = _path(args)
+    check_writable(path, flag)  # before collecting: a failed save would lose it all
     collection = collect(live_options_from(args))
-    save_snapshot(collection.snapshot, args.output)
+    save_snapshot(collection.snapshot, path)
     print_summary(
         collection.snapshot.data,
-        args.output,
+        path,
         len(collection.requests),
         collection.waves,
         sys.stderr,
     )
     return ExitCode.OK
+
+
+def _path(args: argparse.Namespace) -> tuple[str, str]:
+    """Where the snapshot goes, and the flag that said so (for messages)."""
+    if args.output_file is not None:
+        return args.output_file, "--output-file"
+    from diagnose.report.formats import DOCUMENT_FORMATS, REPORT_FORMATS
+
+    if args.output in {*REPORT_FORMATS, *DOCUMENT_FORMATS}:
+        raise BadInput(
+            f"collect writes a snapshot (JSON), its one format: -o {args.output} would name "
+            f"a file '{args.output}'",
+            where="-o",
+            fix="write it with --output-file FILE (- for standard output)",
+        )
+    print(
+        f"diagnose: note: collect -o {args.output} still names the snapshot file; "
+        f"--output-file {args.output} is the spelling every command shares",
+        file=sys.stderr,
+    )
+    return args.output, "-o"
 
 
 def print_summary(

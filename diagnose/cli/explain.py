@@ -4,18 +4,20 @@ text or JSON."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from collections.abc import Callable
 
 from diagnose.app import explain, load
+from diagnose.cli.flags import refuse_idle_flags
 from diagnose.cli.inputs import snapshot_source_from
+from diagnose.cli.output import chosen_output, emit_document
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.explain.explain import Explanation, explanation_json
 from diagnose.explain.patterns import PATTERNS
 from diagnose.render.decision_text import render_decision
+from diagnose.report.formats import DOCUMENT_FORMATS
 from diagnose.safe import safe_block, safe_message, safe_text
 
 MAX_TEXT = 1024 * 1024
@@ -23,6 +25,8 @@ MAX_TEXT = 1024 * 1024
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    refuse_idle_flags(args)
+    chosen_output(args, DOCUMENT_FORMATS)  # a wrong -o before reading standard input
     if args.text == "-":
         args.text = _read_stdin()
     if not args.text.strip():
@@ -38,10 +42,12 @@ def run_explain(args: argparse.Namespace) -> int:
         for warning in snapshot.warnings:
             print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     explanation = explain(args.text, snapshot)
-    if args.json:
-        print(json.dumps(explanation_json(explanation), indent=2))
-    else:
-        print(render_explanation(explanation))
+    emit_document(
+        args,
+        DOCUMENT_FORMATS,
+        document=lambda: explanation_json(explanation),
+        text=lambda: render_explanation(explanation) + "\n",
+    )
     return ExitCode.OK if explanation.recognised else ExitCode.FINDINGS
 
 

@@ -13,6 +13,9 @@ from diagnose.safe import safe_message
 
 
 def run_fix_plan(args: argparse.Namespace) -> int:
+    from diagnose.cli.flags import refuse_idle_flags
+
+    refuse_idle_flags(args)
     if args.hub and args.save_snapshot:  # never lose a long collection to an unwritable path
         from diagnose.outfile import check_writable
 

@@ -14,6 +14,7 @@ from diagnose.app import (
     SnapshotSource,
     Source,
 )
+from diagnose.cli.parser import DEFAULT_CONCURRENCY
 
 
 def limits_from(args: argparse.Namespace) -> InputLimits:
@@ -27,20 +28,34 @@ def limits_from(args: argparse.Namespace) -> InputLimits:
 
 def live_options_from(args: argparse.Namespace) -> LiveOptions:
     """--hub and the live-collection options, as given: the app checks them when it
-    collects."""
+    collects. An option not given is None in args (so that one given without --hub can be
+    refused): LiveOptions' own default stands for it."""
+    defaults = LiveOptions(hub=args.hub)
     return LiveOptions(
         hub=args.hub,
         subscription=args.subscription,
         resource_group=args.resource_group,
         project=args.project,
-        auth=args.auth,
-        cloud=args.cloud,
+        auth=args.auth or defaults.auth,
+        cloud=args.cloud or defaults.cloud,
         arm_endpoint=args.arm_endpoint,
         graph_endpoint=args.graph_endpoint,
-        concurrency=args.concurrency,
+        concurrency=DEFAULT_CONCURRENCY if args.concurrency is None else args.concurrency,
         timeout=args.timeout,
         quiet=args.quiet,
     )
+
+
+def fill_live_defaults(args: argparse.Namespace) -> None:
+    """Give the live-collection options not given their defaults, for a command where they are
+    always meaningful (mcp): the parser leaves them None so that the report can refuse one
+    given without --hub."""
+    defaults = LiveOptions(hub="")
+    for name in ("auth", "cloud"):
+        if getattr(args, name, None) is None:
+            setattr(args, name, getattr(defaults, name))
+    if getattr(args, "concurrency", None) is None:
+        args.concurrency = DEFAULT_CONCURRENCY
 
 
 def source_from(args: argparse.Namespace) -> Source:

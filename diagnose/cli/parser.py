@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from diagnose import __version__
-from diagnose.report.formats import REPORT_FORMATS
+from diagnose.cli.output import add_output_arguments
+from diagnose.report.formats import DEFAULT_MARKDOWN_LIMIT, DOCUMENT_FORMATS, REPORT_FORMATS
 
 EXIT_CODES = """exit codes:
   0  no finding at or above --fail-on (access: allowed)
@@ -19,6 +20,9 @@ FORMATS = tuple(REPORT_FORMATS)
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
 AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
+DEFAULT_CONCURRENCY = 8
+"""--concurrency when not given (the parser leaves it None, so that one given without --hub can
+be refused; diagnose.cli.inputs fills it in)."""
 PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
 """`fix-plan --as` (diagnose.app.PLAN_FORMATS, named here so that --help imports nothing)."""
 EVIDENCE_LEVELS = ("summary", "full")
@@ -93,7 +97,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-input-bytes",
         type=_size,
-        default=DEFAULT_MAX_INPUT_BYTES,
+        default=None,  # None: not given (a flag with nothing to limit is refused)
         metavar="SIZE",
         help="refuse a snapshot or bundle larger than SIZE, and a bundle that "
         "uncompresses to more (e.g. 500M, 4G; default: "
@@ -122,7 +126,7 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--auth",
         choices=AUTH_CHOICES,
-        default="default",
+        default=None,  # None: not given; the default is DefaultAzureCredential
         help="credential to use (default: DefaultAzureCredential); the "
         "environment variable DIAGNOSE_ARM_TOKEN overrides it with a bearer "
         "token you already have",
@@ -130,7 +134,7 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--cloud",
         choices=CLOUDS,
-        default="AzureCloud",
+        default=None,
         help="the Azure cloud (default: AzureCloud)",
     )
     group.add_argument(
@@ -140,14 +144,14 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--concurrency",
         type=int,
-        default=8,
+        default=None,
         metavar="N",
-        help="requests in flight at once (default: 8)",
+        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
     group.add_argument(
         "--timeout",
         type=float,
-        default=600,
+        default=None,
         metavar="SECONDS",
         help="the most the whole collection may take (default: 600); what is "
         "not read by then is reported as unknown (timed out)",
@@ -157,15 +161,15 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("report")
+    add_output_arguments(group, FORMATS, default="the terminal UI on a terminal, else text")
     group.add_argument(
-        "--format",
-        choices=FORMATS,
+        "--markdown-limit",
+        type=_size,
         default=None,
-        help="output format (default: the terminal UI on a terminal, else text)",
-    )
-    group.add_argument("--json", action="store_true", help="same as --format json")
-    group.add_argument(
-        "-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output"
+        metavar="BYTES",
+        help="with -o markdown: the most the report may take (default: "
+        f"{DEFAULT_MARKDOWN_LIMIT:,} bytes, what a GitHub comment holds with room to spare); "
+        "the findings past it are counted, and the JSON report has them all",
     )
     group.add_argument(
         "--fail-on",
@@ -247,7 +251,7 @@ def _add_selection_arguments(group: argparse._ArgumentGroup) -> None:
         "--creator",
         metavar="PRINCIPAL",
         help="also check that this principal (object id, or a name in the "
-        "snapshot) can create hubs: HUB004, INS001, CMK003",
+        "snapshot) can create hubs and projects: HUB004, INS001, CMK003, FDY003",
     )
     group.add_argument(
         "--principal",
@@ -313,7 +317,7 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="evaluate the operation in the plane given even when the provider operation "
         "catalogs list it in the other plane, or not at all (they can lag behind Azure)",
     )
-    access.add_argument("--json", action="store_true", help="print one JSON object")
+    add_output_arguments(access, DOCUMENT_FORMATS, default="text")
     access.add_argument(
         "--batch",
         "--repl",
@@ -333,12 +337,13 @@ def _add_access(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _add_checks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = commands.add_parser("checks", help="list the checks, with ids and severities")
-    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    add_output_arguments(listing, DOCUMENT_FORMATS, default="text")
     listing.set_defaults(handler=_run_checks)
     explain = commands.add_parser(
         "explain-check", help="what a check looks at, why it matters, how to fix it"
     )
     explain.add_argument("check_id", metavar="ID", help="a check id, e.g. CON001")
+    add_output_arguments(explain, DOCUMENT_FORMATS, default="text")
     explain.set_defaults(handler=_run_explain_check)
 
 
@@ -359,7 +364,7 @@ def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     source = explain.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="snapshot to explain it against")
     source.add_argument("--demo", action="store_true", help="use the bundled demo hub")
-    explain.add_argument("--json", action="store_true", help="print one JSON object")
+    add_output_arguments(explain, DOCUMENT_FORMATS, default="text")
     _add_input_arguments(explain)
     explain.set_defaults(handler=_run_explain)
 
@@ -377,8 +382,17 @@ def _add_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="HUB",
         help="the hub, Foundry resource or Foundry project: an ARM id, or a name",
     )
-    collect.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot JSON"
+    where = collect.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--output-file",
+        metavar="FILE",
+        help="where to write the snapshot JSON (- for standard output)",
+    )
+    where.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the same (collect writes one format, so -o still names its file here)",
     )
     _add_target_arguments(collect)
     _add_live_arguments(collect)
@@ -429,13 +443,19 @@ def _add_fix_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _add_schema(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("name", choices=["snapshot", "report"], help="which format")
+    add_output_arguments(schema, ("json", "jsonc", "yaml"), default="json")
     schema.set_defaults(handler=_run_schema)
 
 
 def _run_access(args: argparse.Namespace) -> int:
     from diagnose.cli.access import run_access
+    from diagnose.cli.flags import refuse_idle_flags
+    from diagnose.cli.output import run_printing
 
-    return run_access(args)
+    refuse_idle_flags(args)
+    # access prints its answer (text, or JSON with args.json): run_printing gives it -o and
+    # --output-file as every command has them.
+    return run_printing(run_access, args, DOCUMENT_FORMATS)
 
 
 def _run_checks(args: argparse.Namespace) -> int:
@@ -542,7 +562,10 @@ def _run_diff(args: argparse.Namespace) -> int:
 
 
 def _run_mcp(args: argparse.Namespace) -> int:
+    from diagnose.cli.inputs import fill_live_defaults
     from diagnose.cli.mcp import run_mcp
+
+    fill_live_defaults(args)
 
     return run_mcp(args)
 

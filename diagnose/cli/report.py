@@ -12,10 +12,13 @@ import sys
 
 from diagnose.app import Diagnosis
 from diagnose.app.baseline import Baseline
-from diagnose.cli.output import write_output
+from diagnose.cli.output import Output, chosen_output, write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.safe import safe_message
+
+JSON_FORMATS = ("json", "jsonc", "yaml")
+"""The formats that write the JSON report's document, so take --evidence."""
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -29,7 +32,8 @@ def run_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return ExitCode.BAD_INPUT
-    fmt = _format(args)
+    output = _output(args)
+    fmt = output.format
     baseline = _baseline(args)  # a bad baseline fails before a collection, not after
     if args.bundle:  # fail before collecting, not after
         from diagnose.bundle import check_output_paths
@@ -51,7 +55,7 @@ def run_report(args: argparse.Namespace) -> int:
         if args.tui is not None
         else (
             fmt is None
-            and args.output is None
+            and output.path is None
             and not device_code
             and sys.stdout.isatty()
             and sys.stdin.isatty()
@@ -72,8 +76,8 @@ def run_report(args: argparse.Namespace) -> int:
             source, options, fail_on=args.fail_on, strict=args.strict, argv=args.argv
         )
         if shown is not None:  # the last run shown is written out as without the UI
-            if fmt or args.output:
-                _write_report(shown, fmt or "text", args, baseline)
+            if fmt or output.path:
+                _write_report(shown, output, args, baseline)
             _write_bundle(args, shown)
             if baseline is not None:
                 code = _exit_code(shown, args, baseline)
@@ -86,9 +90,9 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    _write_report(diagnosis, fmt or "text", args, baseline)
+    _write_report(diagnosis, output, args, baseline)
     _write_bundle(args, diagnosis)
-    if (fmt or "text") != "text" or args.output:
+    if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
     keep_alive: list[object] | None = getattr(args, "keep_alive", None)
     if keep_alive is not None:
@@ -98,15 +102,26 @@ def run_report(args: argparse.Namespace) -> int:
     return exit_code(diagnosis.report, args.fail_on, args.strict)
 
 
-def _render(diagnosis: Diagnosis, fmt: str, baseline: Baseline | None = None) -> str:
-    from diagnose.report.formats import render_report
+def _render(
+    diagnosis: Diagnosis,
+    output: Output,
+    args: argparse.Namespace,
+    baseline: Baseline | None = None,
+) -> str:
+    from diagnose.report.formats import DEFAULT_MARKDOWN_LIMIT, RenderOptions, render_report
 
     report = diagnosis.report
     if baseline is not None:
         from diagnose.app.baseline import against
 
         report = against(report, baseline)
-    return render_report(report, fmt)
+    options = RenderOptions(
+        width=output.width(),
+        markdown_limit=args.markdown_limit or DEFAULT_MARKDOWN_LIMIT,
+        colour=output.colour(),
+        evidence=getattr(args, "evidence", None) or "summary",
+    )
+    return render_report(report, output.format or "text", options)
 
 
 def _baseline(args: argparse.Namespace) -> Baseline | None:
@@ -137,12 +152,12 @@ def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baselin
 
 
 def _write_report(
-    diagnosis: Diagnosis, fmt: str, args: argparse.Namespace, baseline: Baseline | None
+    diagnosis: Diagnosis, output: Output, args: argparse.Namespace, baseline: Baseline | None
 ) -> None:
-    """The report to -o or standard output. JSON is streamed (a report of tens of thousands
-    of findings is never one string in memory), at the --evidence level asked for."""
-    if fmt != "json":
-        write_output(_render(diagnosis, fmt, baseline), args.output)
+    """The report to --output-file or standard output. JSON is streamed (a report of tens of
+    thousands of findings is never one string in memory), at the --evidence level asked for."""
+    if output.format != "json":
+        write_output(_render(diagnosis, output, args, baseline), output.path)
         return
     from diagnose.report.json_format import render_json, write_json
 
@@ -152,13 +167,13 @@ def _write_report(
 
         report = against(report, baseline)
     evidence = getattr(args, "evidence", None) or "summary"
-    to_stdout = args.output in (None, "-")
+    to_stdout = output.path in (None, "-")
     if to_stdout and getattr(sys.stdout, "buffer", None) is None:  # a text-only stdout
-        write_output(render_json(report, evidence), args.output)
+        write_output(render_json(report, evidence), output.path)
         return
     from diagnose.outfile import open_output
 
-    with open_output(args.output or "-", flag=None if to_stdout else "-o") as stream:
+    with open_output(output.path or "-", flag=None if to_stdout else "--output-file") as stream:
         write_json(report, stream, evidence)
 
 
@@ -175,20 +190,42 @@ def _write_bundle(args: argparse.Namespace, diagnosis: Diagnosis) -> None:
         )
 
 
-def _format(args: argparse.Namespace) -> str | None:
-    if args.json and args.format not in (None, "json"):
-        raise BadInput(
-            f"--json and --format {args.format} ask for two formats", fix="give one of them"
-        )
+def _output(args: argparse.Namespace) -> Output:
+    """The format and file asked for, once every flag given is known to do something
+    (diagnose.cli.flags)."""
+    from diagnose.cli.flags import refuse_idle_flags
+    from diagnose.report.formats import REPORT_FORMATS
+
+    output = chosen_output(args, tuple(REPORT_FORMATS))
     if args.redaction_map and not args.redact:
-        raise BadInput("--redaction-map needs --redact", fix="add --redact")
-    if (args.redact or args.redaction_map) and not args.bundle:
-        raise BadInput("--redact applies to the support bundle", fix="add --bundle FILE.zip")
-    fmt: str | None = "json" if args.json else args.format
-    if getattr(args, "evidence", None) and fmt != "json":
         raise BadInput(
-            "--evidence applies to the JSON report",
-            where=f"--evidence {args.evidence}",
-            fix="add --json (or --format json), or drop --evidence",
+            "--redaction-map does nothing without --redact: there is nothing to undo",
+            fix="add --redact",
         )
-    return fmt
+    if (args.redact or args.redaction_map) and not args.bundle:
+        raise BadInput(
+            "--redact does nothing without --bundle: it applies to the support bundle",
+            fix="add --bundle FILE.zip",
+        )
+    if args.markdown_limit is not None:
+        from diagnose.report.markdown import MIN_LIMIT
+
+        if output.format != "markdown":
+            raise BadInput(
+                "--markdown-limit does nothing without -o markdown",
+                fix="add -o markdown, or drop --markdown-limit",
+            )
+        if args.markdown_limit < MIN_LIMIT:
+            raise BadInput(
+                f"--markdown-limit {args.markdown_limit} is too small for the summary",
+                fix=f"give at least {MIN_LIMIT} bytes",
+            )
+    if getattr(args, "evidence", None) and output.format not in JSON_FORMATS:
+        raise BadInput(
+            "--evidence applies to the JSON report (-o json, jsonc or yaml): it does nothing "
+            f"with -o {output.format or 'text'}",
+            where=f"--evidence {args.evidence}",
+            fix="add -o json (or jsonc, yaml), or drop --evidence",
+        )
+    refuse_idle_flags(args)
+    return output

@@ -8,7 +8,8 @@ stays version 1."""
 from __future__ import annotations
 
 import argparse
-import json
+
+from diagnose.cli.output import emit_document
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -16,5 +17,5 @@ def run_schema(args: argparse.Namespace) -> int:
         from diagnose.snapshot import schema
     else:
         from diagnose.report.schema import schema
-    print(json.dumps(schema(), indent=2))
+    emit_document(args, ("json", "jsonc", "yaml"), document=schema, default="json")
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from diagnose.engine.api import CheckInfo, Finding, Severity, Status
 from diagnose.jsonable import to_jsonable
+from diagnose.report.formats import RenderOptions
 from diagnose.report.model import Report
 from diagnose.report.text import who
 from diagnose.safe import safe_json, safe_text, sarif_text
@@ -26,13 +27,24 @@ SECURITY_SEVERITY = {
     Severity.INFO: "0.0",
 }
 INFORMATION_URI = "https://github.com/ai-hub-diagnose/ai-hub-diagnose"
+MAX_RESULTS = 5_000
+"""GitHub code scanning refuses a run with more than 25,000 results and keeps only the 5,000
+most severe: the report is sorted most severe first, so the first 5,000 are the ones kept, and
+the run says how many more the JSON report has."""
+MAX_LOCATIONS = 1
+"""Each result has one location (GitHub refuses more than 1,000 per result)."""
+HUB_URI_BASE = "AZURE"
+"""The uriBaseId of the artifacts: ARM resource ids are not files in a repository, so their
+URIs are relative to this base (SARIF 2.1.0 §3.4.4), which the run's originalUriBaseIds
+points at the Azure Resource Manager."""
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
     rules = [_rule(c) for c in report.checks]
     index = {rule["id"]: number for number, rule in enumerate(rules)}
+    hub_uri = resource_uri(str(report.target.get("hub") or ""))
     results = []
-    for finding in report.findings:
+    for finding in report.findings[:MAX_RESULTS]:
         result: dict[str, Any] = {
             "ruleId": finding.check_id,
             "level": LEVELS[finding.status],
@@ -40,13 +52,7 @@ def render_sarif(report: Report) -> str:
             if finding.status in (Status.FAIL, Status.WARN)
             else ("review" if finding.status is Status.UNKNOWN else "informational"),
             "message": {"text": sarif_text(finding.message)},
-            "locations": [
-                {
-                    "logicalLocations": [
-                        {"fullyQualifiedName": safe_text(finding.resource), "kind": "resource"}
-                    ]
-                }
-            ],
+            "locations": [_location(hub_uri, finding.resource)],
             "partialFingerprints": {"findingId/v1": report.id_of(finding)},
             **(
                 {"baselineState": "unchanged" if report.in_baseline(finding) else "new"}
@@ -93,12 +99,53 @@ def render_sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
+                "originalUriBaseIds": {
+                    HUB_URI_BASE: {
+                        "uri": "https://management.azure.com/",
+                        "description": {
+                            "text": "Azure Resource Manager: artifact URIs are ARM ids"
+                        },
+                    }
+                },
+                "artifacts": [
+                    {
+                        "location": {"uri": hub_uri, "uriBaseId": HUB_URI_BASE},
+                        "description": {"text": sarif_text(f"the hub {report.target.get('hub')}")},
+                    }
+                ],
                 "results": results,
-                "properties": {"target": report.target, "summary": report.summary},
+                "properties": {
+                    "target": report.target,
+                    "summary": report.summary,
+                    "resultsLeftOut": max(0, len(report.findings) - MAX_RESULTS),
+                },
             }
         ],
     }
     return safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def resource_uri(resource_id: str) -> str:
+    """An ARM id as a relative URI reference: the id without its leading slash, each segment
+    percent-encoded (a name may hold a space, `#` or `%`), so that `uriBaseId` AZURE resolves
+    it to the resource's ARM URL."""
+    from urllib.parse import quote
+
+    segments = [quote(part, safe="") for part in resource_id.split("/") if part]
+    return "/".join(segments) or "."
+
+
+def _location(hub_uri: str, resource: str) -> dict[str, Any]:
+    """Where a finding is: the hub as the physical artifact (a code-scanning upload needs one
+    on every result) and the resource it is about, by its whole ARM id, as the logical
+    location."""
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": hub_uri, "uriBaseId": HUB_URI_BASE, "index": 0},
+            "region": {"startLine": 1},
+        },
+        "logicalLocations": [{"fullyQualifiedName": safe_text(resource), "kind": "resource"}],
+    }
 
 
 def _people(finding: Finding) -> dict[str, Any]:

@@ -6,10 +6,11 @@ import textwrap
 from typing import Any
 
 from diagnose.engine.api import Finding, PrincipalRef, Status
+from diagnose.report.formats import DEFAULT_WIDTH, MIN_WIDTH, RenderOptions
 from diagnose.report.model import PlannedFix, Report
 from diagnose.safe import safe_block, safe_message, safe_text
 
-WIDTH = 100
+WIDTH = DEFAULT_WIDTH
 AFFECTED_SHOWN = 20
 """Affected principals named in a text or Markdown finding; the rest are counted."""
 
@@ -58,12 +59,14 @@ def scope_lines(target: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    """Wrapped at spaces (an escape such as \\x1b[31m is never cut); `first` starts the first
-    line instead of `indent` (a list item's dash)."""
+def _wrap(text: str, indent: str, first: str | None = None, width: int = WIDTH) -> list[str]:
+    """Wrapped at spaces only, so an ARM id, a URL or an escape such as \\x1b[31m is never
+    cut (a word longer than the line gets a line of its own); `first` starts the first line
+    instead of `indent` (a list item's dash), and the lines after it are indented under the
+    item's text."""
     return textwrap.wrap(
         safe_text(text),
-        WIDTH,
+        max(width, MIN_WIDTH),
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
         break_long_words=False,
@@ -128,9 +131,12 @@ def target_word(target: dict[str, Any]) -> str:
     return TARGET_WORDS.get(str(target.get("targetKind") or ""), "hub")
 
 
-def render_text(report: Report) -> str:
+def render_text(report: Report, options: RenderOptions | None = None) -> str:
+    """The report as text, wrapped to options.width (commands are never wrapped: they must
+    paste whole)."""
+    width = (options or RenderOptions()).width
     target = report.target
-    lines = [
+    head = [
         f"{report.tool['name']} {report.tool['version']}: {target_word(target)} "
         f"{safe_text(target['hubName'] or '?')}"
         + (f", project {safe_text(target['project'])}" if target["project"] else "")
@@ -139,44 +145,52 @@ def render_text(report: Report) -> str:
         + ")",
         summary_line(report),
     ]
+    lines = [wrapped for line in head for wrapped in _wrap(line, "", width=width)]
     for line in scope_lines(target):
-        lines += _wrap(line, "")
+        lines += _wrap(line, "", width=width)
     if report.baseline is not None:
         known = len(report.baseline)
-        lines.append(
+        lines += _wrap(
             f"baseline: {known} finding(s) already in it, marked (in baseline); "
-            f"{len(report.findings) - known} new"
+            f"{len(report.findings) - known} new",
+            "",
+            width=width,
         )
     if report.summary.get("unknownBecause"):  # why checks about people could not be decided
-        lines += _wrap(report.summary["unknownBecause"], "")
+        lines += _wrap(report.summary["unknownBecause"], "", width=width)
     lines.append("")
     if not report.findings:
         lines += ["No findings: every access requirement the checks stated is met.", ""]
     for finding in report.findings:
-        lines += _finding(report, finding)
+        lines += _finding(report, finding, width)
     if report.fix_plan:
-        lines += [
+        lines += _wrap(
             f"Fix plan ({len(report.fix_plan)} changes; each once, whatever the number of "
             "findings it clears):",
             "",
-        ]
+            width=width,
+        )
+        lines.append("")
         for line in plan_lines(report):
-            lines += [*_wrap(line, "  "), ""]
+            lines += [*_wrap(line, "  ", width=width), ""]
         for item in report.fix_plan:
             fix = item.remediation
-            lines += _wrap(f"{step_label(item)} {fix.summary}", "  ")
+            lines += _wrap(f"{step_label(item)} {fix.summary}", "  ", width=width)
             if item.fixes:
                 refs = ", ".join(sorted({f"{r.check_id}" for r in item.fixes}))
-                lines += _wrap(f"clears: {len(item.fixes)} finding(s) ({refs})", "     ")
+                lines += _wrap(
+                    f"clears: {len(item.fixes)} finding(s) ({refs})", "     ", width=width
+                )
             if item.anticipates:
                 refs = ", ".join(sorted({a.check_id for a in item.anticipates}))
                 lines += _wrap(
                     "needed once the plan's other steps are applied: clears "
                     f"{len(item.anticipates)} finding(s) they raise ({refs})",
                     "     ",
+                    width=width,
                 )
             if not item.in_claim and fix.alternative_to is None:
-                lines += _wrap(fix.verification, "     ")
+                lines += _wrap(fix.verification, "     ", width=width)
             if item.permission_needed:
                 holders = ", ".join(
                     f"{h.display_name or h.principal_id} ({h.role_name}"
@@ -190,6 +204,7 @@ def render_text(report: Report) -> str:
                     f"who can run it ({item.permission_needed}): "
                     f"{holders or 'nobody in the snapshot'}",
                     "     ",
+                    width=width,
                 )
             if fix.commands:
                 lines += ["     " + line for line in _lines(fix.commands.azure_cli)]
@@ -198,7 +213,10 @@ def render_text(report: Report) -> str:
         lines.append("Checks that failed to run (their results are missing):")
         for error in report.check_errors:
             lines += _wrap(
-                f"{error.check_id} {error.title}: {safe_message(error.error)}", "    ", first="  - "
+                f"{error.check_id} {error.title}: {safe_message(error.error)}",
+                "    ",
+                first="  - ",
+                width=width,
             )
         lines.append("")
     if report.collection_errors:
@@ -211,31 +229,46 @@ def render_text(report: Report) -> str:
                 f"{unread.retry}",
                 "    ",
                 first="  - ",
+                width=width,
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _finding(report: Report, finding: Finding) -> list[str]:
+def _finding(report: Report, finding: Finding, width: int = WIDTH) -> list[str]:
     status = finding.status.value.upper()
-    lines = [
-        f"{status:<7} {finding.check_id}  {finding.severity.value:<8} {safe_text(finding.title)}"
-        + ("  (in baseline)" if report.in_baseline(finding) else "")
-    ]
-    lines += _wrap(f"resource: {finding.resource}", "        ")
+    lines = _wrap(
+        f"{finding.check_id}  {finding.severity.value:<8} {finding.title}",
+        "        ",
+        first=f"{status:<7} ",
+        width=width,
+    )
+    if report.in_baseline(finding):  # one piece, never split over two lines
+        mark = "(in baseline)"
+        if len(lines[-1]) + 2 + len(mark) <= max(width, MIN_WIDTH):
+            lines[-1] += f"  {mark}"
+        else:
+            lines.append(f"        {mark}")
+    lines += _wrap(f"resource: {finding.resource}", "        ", width=width)
     if finding.principal:
-        lines += _wrap(f"principal: {finding.principal.label} ({finding.principal.id})", "        ")
+        lines += _wrap(
+            f"principal: {finding.principal.label} ({finding.principal.id})",
+            "        ",
+            width=width,
+        )
     persona = who(finding)
     if persona:
-        lines += _wrap(f"who: {persona}", "        ")
+        lines += _wrap(f"who: {persona}", "        ", width=width)
     everyone = affected(finding)
     if everyone:
-        lines += _wrap(f"affects {len(finding.affected_principals)}: {everyone}", "        ")
-    lines += _wrap(finding.message, "        ")
+        lines += _wrap(
+            f"affects {len(finding.affected_principals)}: {everyone}", "        ", width=width
+        )
+    lines += _wrap(finding.message, "        ", width=width)
     for fix in finding.remediations:
         state = "verified" if fix.verified else "not verified"
         kind = "or instead" if fix.alternative_to is not None else "fix"
-        lines += _wrap(f"{kind} ({state}): {fix.summary}", "        ")
+        lines += _wrap(f"{kind} ({state}): {fix.summary}", "        ", width=width)
         if fix.commands and finding.status is not Status.INFO:
             lines += ["          " + line for line in _lines(fix.commands.azure_cli)]
     lines.append("")

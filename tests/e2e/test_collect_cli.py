@@ -90,7 +90,7 @@ def collect(
         server.url,
         "--graph-endpoint",
         server.url,
-        "-o",
+        "--output-file",
         str(output),
         *extra,
         env=env,
@@ -206,7 +206,7 @@ def test_bad_endpoint_is_bad_input(tmp_path):
         HUB_BASIC,
         "--arm-endpoint",
         "http://127.0.0.1:1",
-        "-o",
+        "--output-file",
         str(tmp_path / "x.json"),
         env=clean_env(**TOKENS),
     )
@@ -221,7 +221,7 @@ def test_no_credential_is_bad_input_that_says_how_to_sign_in(tmp_path):
         HUB_BASIC,
         "--auth",
         "environment",
-        "-o",
+        "--output-file",
         str(tmp_path / "x.json"),
         env=clean_env(),
     )
@@ -240,7 +240,7 @@ def test_tls_trust_comes_from_requests_ca_bundle(tmp_path):
             server.url,
             "--graph-endpoint",
             server.url,
-            "-o",
+            "--output-file",
             str(tmp_path / "x.json"),
             env=env,
         )

@@ -234,7 +234,7 @@ def test_an_echoed_token_is_never_printed_logged_or_stored(tmp_path):
             "--json",
             "--fail-on",
             "never",
-            "-o",
+            "--output-file",
             str(tmp_path / "report.json"),
             "--save-snapshot",
             str(tmp_path / "snapshot.json"),
@@ -265,7 +265,15 @@ def test_a_rejected_token_is_one_paragraph_and_exit_2(tmp_path):
 
 
 def test_a_failed_sign_in_prints_no_sdk_log_unless_debugging(tmp_path):
-    args = ("collect", "--hub", HUB_BASIC, "--auth", "environment", "-o", str(tmp_path / "x.json"))
+    args = (
+        "collect",
+        "--hub",
+        HUB_BASIC,
+        "--auth",
+        "environment",
+        "--output-file",
+        str(tmp_path / "x.json"),
+    )
     quiet = run(*args, env=clean_env())
     debug = run(*args, env=clean_env(DIAGNOSE_DEBUG="1"))
     assert quiet.returncode == debug.returncode == 2

@@ -99,7 +99,7 @@ def test_a_hub_scanned_has_the_snapshot_its_own_collection_has(name: str, tmp_pa
     hub = tenant.hub_id(3) if name == "hub3" else tenant.foundry_id(1)
     with tenant_server(tenant) as server:
         scanned = run(server, "scan", "--all-subscriptions", "--bundle", str(tmp_path / "s.zip"))
-        single = run(server, "collect", "--hub", hub, "-o", str(tmp_path / "one.json"))
+        single = run(server, "collect", "--hub", hub, "--output-file", str(tmp_path / "one.json"))
     assert scanned.returncode == 1, scanned.stderr
     assert single.returncode == 0, single.stderr
     with zipfile.ZipFile(tmp_path / "s.zip") as outer:
