@@ -297,7 +297,8 @@ def test_evidence_levels_reach_the_yaml_and_jsonc_documents(
 
 
 def test_the_live_defaults_are_the_ones_help_states() -> None:
-    """--concurrency 8 when not given, as --help says (the collector's own default differs)."""
+    """--concurrency 64 when not given, as --help says and as the collector's adaptive window
+    defaults to (it starts lower and grows while Azure answers well)."""
     from diagnose.cli.inputs import live_options_from
     from diagnose.cli.parser import build_parser
 
@@ -305,9 +306,13 @@ def test_the_live_defaults_are_the_ones_help_states() -> None:
     assert (live.auth, live.cloud, live.concurrency, live.timeout) == (
         "default",
         "AzureCloud",
-        8,
+        64,
         None,
     )
+    from diagnose.collect.settings import LiveOptions
+
+    assert LiveOptions.__dataclass_fields__["concurrency"].default == live.concurrency
+    assert f"default: {live.concurrency};" in " ".join(build_parser().format_help().split())
 
 
 @pytest.mark.parametrize("fmt", ["jsonc", "yaml"])

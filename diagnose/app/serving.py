@@ -28,7 +28,7 @@ class ServerOptions:
     cloud: str = "AzureCloud"
     arm_endpoint: str | None = None
     graph_endpoint: str | None = None
-    concurrency: int = 8
+    concurrency: int = 64
     timeout: float | None = None
     limits: InputLimits = field(default_factory=InputLimits)
 

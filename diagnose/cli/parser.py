@@ -20,7 +20,7 @@ FORMATS = tuple(REPORT_FORMATS)
 FAIL_ON = ("fail", "warn", "unknown", "info", "never")
 AUTH_CHOICES = ("default", "cli", "managed-identity", "environment", "device-code")
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 64
 """--concurrency when not given (the parser leaves it None, so that one given without --hub can
 be refused; diagnose.cli.inputs fills it in)."""
 PLAN_FORMATS = ("az", "powershell", "bicep", "terraform", "json")
@@ -146,7 +146,8 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
+        help=f"the most requests in flight to each service (default: {DEFAULT_CONCURRENCY}; "
+        "fewer while Azure throttles or its answers slow down)",
     )
     group.add_argument(
         "--timeout",
