@@ -132,3 +132,27 @@ def test_hub_workspaces_stay_direct_reads(hub_calls):
     workspaces = [c for c in hub_calls if "/Microsoft.MachineLearningServices/" in c.request.url]
     assert workspaces
     assert all("azsdk-python" not in _agent(c) for c in workspaces)
+
+
+def test_authorization_lists_build_no_models(monkeypatch):
+    """The SDK pages the listings, but the snapshot keeps Azure's JSON: building a model of
+    each of a subscription's (thousands of) assignments would be wasted work."""
+    from azure.mgmt.authorization.v2020_10_01 import models as eligibility_models
+    from azure.mgmt.authorization.v2022_04_01 import models
+
+    built: list[str] = []
+    for model in (
+        models.RoleAssignment,
+        models.DenyAssignment,
+        eligibility_models.RoleEligibilityScheduleInstance,
+    ):
+        original = model.__init__
+
+        def counting(self, *args, _original=original, **kwargs):
+            built.append(type(self).__name__)
+            _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(model, "__init__", counting)
+    collection, replay = collect_replayed(load_fixture_set("hub-basic"))
+    assert replay.unmatched == [] and collection.snapshot.data["roleAssignments"]
+    assert built == []
