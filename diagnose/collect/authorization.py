@@ -5,7 +5,8 @@ subscription-wide listing is refused), never per principal or per resource. What
 returns is kept only when it applies to a resource that matters (see Relevance); the rest
 waits in `pending` until such a resource turns up. A kept assignment brings in its role
 definition and its principal. Without directory rights, a principal's group grants are
-listed with $filter=assignedTo('{id}') instead.
+listed with $filter=assignedTo('{id}') instead. Every listing goes through
+azure-mgmt-authorization (sdk.py), its pages kept as Azure returned them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 from diagnose.arm.ids import followable
 from diagnose.arm.scopes import scope_key
-from diagnose.collect import apiversions
 from diagnose.collect.clients import ApiError
 from diagnose.collect.listings import ASSIGNMENTS, DENIES, LISTINGS, Listing
 from diagnose.collect.scopes import ScopeReads
@@ -131,12 +131,10 @@ class AuthorizationReads(ScopeReads):
                 self._odd_items(count, at, listing.operation, "item(s)")
 
     def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
-        params = {"api-version": listing.api_version}
-        if listing_filter:
-            params["$filter"] = listing_filter
-        return self.arm.get_pages(
-            f"{scope}/providers/Microsoft.Authorization/{listing.collection}", params
-        )
+        """Every item of one listing at a scope, through azure-mgmt-authorization."""
+        sdk = self._sdk()
+        operations = getattr(sdk.authorization(listing.api_version), listing.operations)
+        return sdk.list_all(operations.list_for_scope, scope, listing_filter)
 
     def list_at_subscription(
         self, wave: int, listing: Listing, subscription: str, listing_filter: str | None
@@ -221,12 +219,8 @@ class AuthorizationReads(ScopeReads):
 
     def list_assigned_to(self, wave: int, subscription: str, principal: str) -> None:
         try:
-            items = self.arm.get_pages(
-                f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
-                {
-                    "api-version": apiversions.ROLE_ASSIGNMENTS,
-                    "$filter": f"assignedTo('{principal}')",
-                },
+            items = self._list(
+                ASSIGNMENTS, f"/subscriptions/{subscription}", f"assignedTo('{principal}')"
             )
         except ApiError:
             return  # best effort: the membership is already recorded as unreadable

@@ -186,7 +186,8 @@ def _error_of(response: Any, tokens: SentTokens) -> ApiError:
     code: str | None = None
     message = ""
     try:
-        body = response.json()
+        # a legacy transport response (azure-mgmt-authorization's) has no json()
+        body = response.json() if hasattr(response, "json") else response_json(response)
     except Exception:  # not JSON: keep the reason phrase
         body = None
     if isinstance(body, dict):

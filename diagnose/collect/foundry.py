@@ -13,7 +13,8 @@ state, the errors, connection targets, identities and the authorization listings
             assignments and definitions in the same wave; principals ...
 
 Reads go through the Azure SDK clients where they model the call (sdk.py:
-azure-mgmt-cognitiveservices, azure-mgmt-cosmosdb); capability hosts, which that SDK can only
+azure-mgmt-cognitiveservices, azure-mgmt-cosmosdb, azure-mgmt-search; the authorization
+listings below use azure-mgmt-authorization); capability hosts, which that SDK can only
 get by name, are listed with ARM REST. Every item is kept as ARM returned it (credentials
 dropped), as a child resource in `resources`; each failed read is an errors entry (scope and
 operation) and the walk goes on, so a check says unknown rather than none.
@@ -51,7 +52,12 @@ SQL_ROLE_DEFINITIONS_READ = f"{COSMOS}/sqlRoleDefinitions/read"
 NOT_LISTABLE = (400, 404, 405)
 """Statuses of a capability-host list the service does not offer (by api-version, region or
 resource kind): whether there is a capability host is then unknown."""
-SDK_TYPES = (types.COGNITIVE_ACCOUNT, types.COGNITIVE_PROJECT, types.COSMOS_ACCOUNT)
+SDK_TYPES = (
+    types.COGNITIVE_ACCOUNT,
+    types.COGNITIVE_PROJECT,
+    types.COSMOS_ACCOUNT,
+    types.SEARCH_SERVICE,
+)
 """The types read through their Azure SDK client wherever they turn up."""
 
 
@@ -255,6 +261,8 @@ class FoundryCollector(Collector):
         names = _names(parsed.id)
         if parsed.type == types.COSMOS_ACCOUNT:
             return self.sdk.get(self.sdk.cosmos(parsed.subscription).database_accounts.get, *names)
+        if parsed.type == types.SEARCH_SERVICE:
+            return self.sdk.get(self.sdk.search(parsed.subscription).services.get, *names)
         client = self.sdk.cognitive(parsed.subscription)
         if parsed.type == types.COGNITIVE_PROJECT:
             return self.sdk.get(client.projects.get, *names)

@@ -34,7 +34,7 @@ def response_json(response: Any) -> Any:
     try:
         if charset not in ("utf-8", "utf8"):
             raise ValueError(charset)  # a body in another charset: as azure-core decodes it
-        value = loads(response.content)
+        value = loads(_body(response))
     except ValueError:  # UnicodeDecodeError and JSONDecodeError included
         value = response.json()  # azure-core's decoding (charset, BOM): it raises for non-JSON
     response._diagnose_json = value
@@ -44,6 +44,12 @@ def response_json(response: Any) -> Any:
 _NONE = object()
 
 
+def _body(response: Any) -> Any:
+    # The legacy transport responses (azure-mgmt-authorization's generator sends the legacy
+    # HttpRequest) have body() where the newer ones have content.
+    return response.content if hasattr(response, "content") else response.body()
+
+
 class JsonDecodePolicy(ContentDecodePolicy):
     """ContentDecodePolicy (what the Azure SDKs read their answers from) decoding JSON with
     response_json, so that the SDK and the collector share one decode of each body."""
@@ -51,7 +57,7 @@ class JsonDecodePolicy(ContentDecodePolicy):
     @classmethod
     def deserialize_from_http_generics(cls, response: Any, encoding: str | None = None) -> Any:
         content_type = str(response.headers.get("content-type") or "").lower()
-        if encoding is None and "json" in content_type and response.content:
+        if encoding is None and "json" in content_type and _body(response):
             try:
                 return response_json(response)
             except ValueError:

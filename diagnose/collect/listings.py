@@ -16,6 +16,8 @@ class Listing:
     key: str
     """The snapshot list it fills."""
     collection: str
+    operations: str
+    """The AuthorizationManagementClient operation group that lists it (`list_for_scope`)."""
     api_version: str
     operation: str
     shape: str
@@ -29,6 +31,7 @@ class Listing:
 ASSIGNMENTS = Listing(
     "roleAssignments",
     "roleAssignments",
+    "role_assignments",
     apiversions.ROLE_ASSIGNMENTS,
     "Microsoft.Authorization/roleAssignments/read",
     ROLE_ASSIGNMENT,
@@ -37,6 +40,7 @@ ASSIGNMENTS = Listing(
 DENIES = Listing(
     "denyAssignments",
     "denyAssignments",
+    "deny_assignments",
     apiversions.DENY_ASSIGNMENTS,
     "Microsoft.Authorization/denyAssignments/read",
     DENY_ASSIGNMENT,
@@ -45,6 +49,7 @@ DENIES = Listing(
 ELIGIBILITIES = Listing(
     "roleEligibilities",
     "roleEligibilityScheduleInstances",
+    "role_eligibility_schedule_instances",
     apiversions.ROLE_ELIGIBILITY,
     "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
     ROLE_ASSIGNMENT,

@@ -229,6 +229,7 @@ def policies(
     *,
     sdk: bool = False,
     concurrency: int | None = None,
+    user_agent: str = USER_AGENT,
 ) -> list[Any]:
     """The policies of a pipeline; with `concurrency`, its requests share the service's
     adaptive window (limit.py), whose ceiling it is."""
@@ -238,7 +239,7 @@ def policies(
 
     return [
         HeadersPolicy(),
-        UserAgentPolicy(base_user_agent=USER_AGENT),
+        UserAgentPolicy(base_user_agent=user_agent),
         ProxyPolicy(),
         *([JsonDecodePolicy()] if sdk else []),
         _retry_policy(retry, shared.deadline),

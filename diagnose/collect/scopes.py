@@ -1,5 +1,6 @@
-"""Steps that read what the authorization listings refer to: role definitions (each once) and
-the subscription's Resource Graph row, which names its management groups, nearest first."""
+"""Steps that read what the authorization listings refer to: role definitions (each once,
+through azure-mgmt-authorization at the api-version that keeps conditions) and the
+subscription's Resource Graph row, which names its management groups, nearest first."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from diagnose.collect import apiversions, queries
 from diagnose.collect.clients import ApiError
+from diagnose.collect.sdk import SdkClients
 from diagnose.collect.shapes import RESOURCE, ROLE_DEFINITION, fits
 from diagnose.collect.steps import Places, Steps
 
@@ -23,6 +25,13 @@ ROLE_DEFINITION_ID = re.compile(
 
 
 class ScopeReads(Steps):
+    sdk: SdkClients | None = None
+    """The Azure SDK clients: authorization reads go through azure-mgmt-authorization."""
+
+    def _sdk(self) -> SdkClients:
+        assert self.sdk is not None, "a collection reads authorization data through the SDK"
+        return self.sdk
+
     def _leaves(self) -> tuple[Callable[..., Any], ...]:
         return (*super()._leaves(), self.fetch_role_definition, self.read_subscription)
 
@@ -53,9 +62,9 @@ class ScopeReads(Steps):
 
     def fetch_role_definition(self, wave: int, role_definition_id: str) -> None:
         try:
-            definition = self.arm.get(
-                role_definition_id, {"api-version": apiversions.ROLE_DEFINITIONS}
-            )
+            sdk = self._sdk()
+            operations = sdk.authorization(apiversions.ROLE_DEFINITIONS).role_definitions
+            definition = sdk.get(operations.get_by_id, role_definition_id)
         except ApiError as exc:
             self._error(exc, role_definition_id, ROLE_DEFINITION_READ)
             return

@@ -2,12 +2,16 @@
 
 azure-mgmt-cognitiveservices reads Foundry resources, their projects, deployments, account and
 project connections and private endpoint connections; azure-mgmt-cosmosdb reads Cosmos DB
-accounts and their SQL role assignments and definitions. Each client is built with `policies=`
-(pipeline.policies: retries, the deadline, authentication, the sent-token note, the request
-log and the read-only guard) and `transport=` (pipeline.transport: connections the deadline
-watches), with the ARM endpoint as base_url: an SDK call is sent exactly as a direct read is,
-and the SDK's own default policies (one of which registers resource providers with a POST) are
-never used.
+accounts and their SQL role assignments and definitions; azure-mgmt-search reads Search
+services; azure-mgmt-authorization lists role assignments, deny assignments and role
+eligibility schedule instances and reads role definitions (one client per api-version of
+apiversions.py: the multi-api client pages with the api-version of its configuration, which
+one client shared between versions would change under a list in flight). Each client is
+built with `policies=` (pipeline.policies: retries, the deadline, authentication, the
+sent-token note, the request log and the read-only guard) and `transport=`
+(pipeline.transport: connections the deadline watches), with the ARM endpoint as base_url:
+an SDK call is sent exactly as a direct read is, and the SDK's own default policies (one of
+which registers resource providers with a POST) are never used.
 
 What the snapshot keeps is the JSON Azure returned, never a model serialised again: a GET's
 body is taken with `cls`, a list's pages with a per-call `raw_response_hook` (a
@@ -21,17 +25,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from importlib.metadata import version
 from typing import Any
 
 from diagnose.collect import apiversions
 from diagnose.collect.clients import MAX_PAGES, ApiError, api_error, list_value
 from diagnose.collect.guard import ARM_POSTS
 from diagnose.collect.jsonbody import JsonDecodePolicy, response_json
-from diagnose.collect.pipeline import Connection, RetrySettings, policies, transport
+from diagnose.collect.pipeline import USER_AGENT, Connection, RetrySettings, policies, transport
 from diagnose.collect.requestlog import RequestLog
 
 TOKEN_MARGIN = 300
 """Seconds before its expiry that a cached token is asked for again."""
+
+DISTRIBUTIONS = {
+    "cognitive": "azure-mgmt-cognitiveservices",
+    "cosmos": "azure-mgmt-cosmosdb",
+    "search": "azure-mgmt-search",
+    "authorization": "azure-mgmt-authorization",
+}
+"""The distribution of each kind of client: its name and version go into the User-Agent, as
+the SDK's own policy would put them (which SDK sent a request is visible in the service's
+logs and in a replayed collection)."""
 
 
 class SharedToken:
@@ -65,8 +80,9 @@ class SharedToken:
 
 
 class SdkClients:
-    """CognitiveServicesManagementClient and CosmosDBManagementClient per subscription, on one
-    transport, each with its own pipeline of the collector's policies."""
+    """CognitiveServicesManagementClient, CosmosDBManagementClient and SearchManagementClient
+    per subscription and AuthorizationManagementClient per api-version, on one transport, each
+    with its own pipeline of the collector's policies."""
 
     def __init__(
         self,
@@ -95,7 +111,7 @@ class SdkClients:
     def close(self) -> None:
         self._transport.close()
 
-    def _policies(self) -> list[Any]:
+    def _policies(self, kind: str) -> list[Any]:
         from azure.core.pipeline.policies import CustomHookPolicy
         from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
@@ -112,6 +128,7 @@ class SdkClients:
                 self._shared,
                 sdk=True,
                 concurrency=self._concurrency,
+                user_agent=_user_agent(kind),
             ),
         ]
 
@@ -126,7 +143,7 @@ class SdkClients:
     def _build(self, kind: str, subscription: str) -> Any:
         options: dict[str, Any] = {
             "base_url": self.endpoint,
-            "policies": self._policies(),
+            "policies": self._policies(kind),
             "transport": self._transport,
             "credential_scopes": [self._scope],
         }
@@ -138,6 +155,20 @@ class SdkClients:
                 subscription,
                 api_version=apiversions.COGNITIVE_SERVICES,
                 **options,
+            )
+        if kind == "search":
+            from azure.mgmt.search import SearchManagementClient
+
+            return SearchManagementClient(
+                self._credential, subscription, api_version=apiversions.SEARCH, **options
+            )
+        if kind == "authorization":
+            from azure.mgmt.authorization import AuthorizationManagementClient
+
+            # Every call made is by scope or by id: the subscription is never in a path.
+            api_version = subscription
+            return AuthorizationManagementClient(
+                self._credential, "", api_version=api_version, **options
             )
         from azure.mgmt.cosmosdb import CosmosDBManagementClient
 
@@ -152,6 +183,14 @@ class SdkClients:
     def cosmos(self, subscription: str) -> Any:
         """The CosmosDBManagementClient for this subscription."""
         return self._client("cosmos", subscription)
+
+    def search(self, subscription: str) -> Any:
+        """The SearchManagementClient for this subscription."""
+        return self._client("search", subscription)
+
+    def authorization(self, api_version: str) -> Any:
+        """The AuthorizationManagementClient speaking this api-version (of apiversions.py)."""
+        return self._client("authorization", api_version)
 
     # -- calls -----------------------------------------------------------------------------
     def get(self, operation: Callable[..., Any], *args: Any) -> Any:
@@ -205,6 +244,12 @@ class SdkClients:
         if not isinstance(body, dict):
             raise ApiError(200, "InvalidList", "a list response is not a JSON object")
         return list_value(body, "value")
+
+
+def _user_agent(kind: str) -> str:
+    distribution = DISTRIBUTIONS[kind]
+    moniker = distribution.removeprefix("azure-")
+    return f"{USER_AGENT} azsdk-python-{moniker}/{version(distribution)}"
 
 
 def _raw_body(pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
