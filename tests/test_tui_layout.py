@@ -92,3 +92,54 @@ async def test_z_zooms_the_explanation_and_escape_returns() -> None:
         await pilot.pause()
         assert app.screen.maximized is None
         assert app.focused is table
+
+
+def _rendered_lines(renderable: object) -> list[str]:
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=200, color_system=None).print(renderable)
+    return [line.rstrip() for line in out.getvalue().splitlines() if line.strip()]
+
+
+@sync
+async def test_the_identity_chain_of_a_failing_finding_is_a_tree_in_the_explanation() -> None:
+    """The chain the Markdown report draws in Mermaid (diagnose.report.chain), shown as a tree
+    with groups by name: here HUB001's group that holds Contributor on its project only."""
+    from diagnose.report.chain import identity_chain
+    from diagnose.tui.widgets.detail import chain_tree
+
+    run = demo_run()
+    index, finding = next(
+        (i, f)
+        for i, f in enumerate(run.report.findings)
+        if f.check_id == "HUB001" and f.status.value == "fail"
+    )
+    chain = identity_chain(finding)
+    assert chain is not None
+    directory = run.model.authorization.directory
+
+    def name_of(principal_id: str) -> str | None:
+        entry = directory.get(principal_id)
+        return entry.display_name if entry else None
+
+    lines = _rendered_lines(chain_tree(finding, name_of))
+    assert lines[0] == f"Identity chain: {chain.outcome.value.upper()}"
+    assert len(lines) == 1 + len(chain.nodes)  # one line per node, each deeper than the last
+    indents = [len(line) - len(line.lstrip(" │└─├")) for line in lines[1:]]
+    assert indents == sorted(indents) and len(set(indents)) == len(indents)
+    assert "group grp-data-science" in " ".join(lines)  # a group by its name, not its id
+    assert any("Contributor" in line for line in lines)
+    app = DiagnoseApp(run)
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.pause()
+        table = app.query_one(FindingsTable)
+        table.move_cursor(row=table.order.index(index))
+        await pilot.pause()
+        assert app.query_one("#chain").display
+        shown = " ".join(screen_text(app).split())
+        assert lines[0] in shown and "group grp-data-science" in shown
+    settings = next(f for f in run.report.findings if f.check_id == "CFG001")
+    assert chain_tree(settings, name_of) is None  # no access decision, no chain

@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.text import Text
+from rich.tree import Tree
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Collapsible, Static, TabbedContent, TabPane
 
 from diagnose.engine.api import Finding, Remediation
 from diagnose.render.decision_text import render_decision
+from diagnose.report.chain import IdentityChain, LinkState, NodeKind, identity_chain
 from diagnose.report.text import affected, who
 from diagnose.safe import safe_block, safe_text
 from diagnose.tui.data import LANGUAGES, SEVERITY_STYLE, STATUS_STYLE, commands_text, display_code
@@ -51,6 +54,51 @@ def finding_text(finding: Finding, finding_id: str, name_of: NameOf) -> Text:
     out.append("\n")
     out.append(safe_text(finding.message))
     return out
+
+
+LINK_STYLE = {
+    LinkState.HOLDS: "green",
+    LinkState.MISSING: "bold red",
+    LinkState.ELSEWHERE: "yellow",
+    LinkState.ELIGIBLE: "cyan",
+    LinkState.CONDITIONAL: "yellow",
+    LinkState.BLOCKED: "bold red",
+    LinkState.UNKNOWN: "magenta",
+}
+
+
+def chain_tree(finding: Finding, name_of: NameOf) -> RenderableType | None:
+    """The identity chain of the finding (diagnose.report.chain, what the Markdown report
+    draws in Mermaid) as a tree: each link under the node it leaves, in the link's colour;
+    None for a finding without an access decision."""
+    chain = identity_chain(finding)
+    if chain is None:
+        return None
+    return Group(
+        Text(f"Identity chain: {chain.outcome.value.upper()}", style="bold"),
+        _tree(chain, name_of),
+    )
+
+
+def _tree(chain: IdentityChain, name_of: NameOf) -> Tree:
+    def label(index: int) -> Text:
+        node = chain.nodes[index]
+        text = node.label
+        if node.kind is NodeKind.GROUP and node.id:
+            text = f"group {name_of(node.id) or node.id}"
+        out = Text(end="")
+        if index:
+            link = chain.links[index - 1]
+            out.append(f"{safe_text(link.label)} ", style=LINK_STYLE[link.state])
+            out.append(f"[{link.state.value}] ", style="dim")
+        out.append(safe_text(text), style="" if node.known else "magenta")
+        return out
+
+    root = Tree(label(0), guide_style="dim")
+    branch = root
+    for index in range(1, len(chain.nodes)):
+        branch = branch.add(label(index))
+    return root
 
 
 def evidence_text(finding: Finding, name_of: NameOf) -> Text:
@@ -152,6 +200,7 @@ class DetailPane(Horizontal):
                 ),
                 id="explain-text",
             )
+            yield Static(Text("", end=""), id="chain")
             with EvidenceFold(title=evidence_title(None), collapsed=False, id="evidence"):
                 yield Static(Text("", end=""), id="evidence-text")
             yield Static(Text("", end=""), id="explain-more")
@@ -193,6 +242,10 @@ class DetailPane(Horizontal):
         explain = self.query_one("#explain-text", Static)
         evidence = self.query_one("#evidence", EvidenceFold)
         more = self.query_one("#explain-more", Static)
+        chain = self.query_one("#chain", Static)
+        tree = chain_tree(finding, name_of) if finding is not None else None
+        chain.display = tree is not None
+        chain.update(tree if tree is not None else Text("", end=""))
         if finding is None:
             explain.update(Text(empty, style="dim", end=""))
             more.update(Text("", end=""))
