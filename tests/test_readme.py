@@ -55,7 +55,7 @@ def test_ci_runs_the_readme_install_and_test_commands():
 
 
 def test_the_access_example_of_the_readme_runs(capsys):
-    block = README[README.index("diagnose access --demo") :]
+    block = README[README.index('diagnose access --demo --principal "Ana Lopez"') :]
     command = block[: block.index("```")].replace("\\\n", " ")
     argv = re.findall(r'"[^"]*"|\S+', command)[1:]
     argv = [a.strip('"') for a in argv]
@@ -192,7 +192,20 @@ def test_two_lines_do_the_whole_set_up_and_ci_runs_exactly_the_second():
     first, second = (block.strip() for block in _bash_blocks()[:2])
     assert "\n" not in first and "\n" not in second
     assert first.startswith("python3 -m venv .venv && ") and first.endswith("diagnose --demo")
-    assert 'pip install -e . ' in first
+    assert "pip install -e . " in first
     assert 'pip install -e ".[test]"' in second and second.endswith("python -m pytest -q -n 2")
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert second in ci.splitlines()
+
+
+def test_the_five_minute_tour_covers_demo_hub_support_and_ci_with_a_screenshot():
+    """Issue 16's tour: the demo, a real hub, a snapshot shared with support, CI with a SARIF
+    upload, and the UI's picture (made by scripts/make_tui_screenshot.py); its commands run in
+    tests/test_readme_examples.py like every other example."""
+    tour = README[README.index("## A five-minute tour") : README.index("## Commands")]
+    for part in ("diagnose --demo", "--hub hub-ai", "--bundle ticket.zip --redact", "-o sarif"):
+        assert part in tour, part
+    assert "github/codeql-action/upload-sarif" in tour
+    [image] = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", tour)
+    svg = (ROOT / image).read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<svg") and "hub-contoso" in svg.replace("&#160;", " ")
