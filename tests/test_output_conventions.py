@@ -264,7 +264,8 @@ def test_the_readme_output_examples_run(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme[readme.index("diagnose --demo -o table") :]
+    example = readme.index("diagnose --demo -o sarif --output-file diagnose.sarif")
+    block = readme[readme.rindex("```bash\n", 0, example) + len("```bash\n") :]
     block = block[: block.index("```")]
     monkeypatch.chdir(tmp_path)
     commands = [line.split("#")[0].split()[1:] for line in block.splitlines() if line.strip()]

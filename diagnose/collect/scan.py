@@ -41,6 +41,7 @@ from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubReques
 from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.resourcegraph import ResourceGraph, batches
 from diagnose.collect.result import Collection
+from diagnose.collect.sdk import SdkClients
 from diagnose.collect.target import FOUNDRY_KIND, Target
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
@@ -390,6 +391,58 @@ class ServedArm(ArmClient):
 
     def close(self) -> None:  # the scan closes the client it wraps
         return None
+
+
+class ServedSdk(SdkClients):
+    """The SDK clients of the scan's collectors (the authorization reads go through
+    azure-mgmt-authorization): role definitions and the subscription's role assignments that
+    Resource Graph read are served as ServedArm serves them, and every other read (deny
+    assignments, eligibilities, what is inherited) is made once for the whole scan."""
+
+    def __init__(self, base: SdkClients, arm: ServedArm) -> None:
+        # The same clients, transport and lock as the base: a view of it, not a copy.
+        self.__dict__.update(base.__dict__)
+        self._arm = arm
+        self._once = _Once()
+
+    def get(self, operation: Callable[..., Any], *args: Any) -> Any:
+        if operation.__name__ == "get_by_id" and args:
+            key = scope_key(str(args[0]))
+            if "/providers/microsoft.authorization/roledefinitions/" in key:
+                definition = self._arm._index.role_definitions.get(key.rsplit("/", 1)[-1])
+                if definition is not None:
+                    return dict(definition)
+        return self._once(
+            ("GET", _operation_key(operation), args),
+            lambda: SdkClients.get(self, operation, *args),
+        )
+
+    def list_all(self, operation: Callable[..., Any], *args: Any) -> list[Any]:
+        if (
+            operation.__name__ == "list_for_scope"
+            and _operation_key(operation)[0] == "RoleAssignmentsOperations"
+            and len(args) == 2
+            and not args[1]  # unfiltered: at, above and below the scope
+        ):
+            parts = scope_key(str(args[0])).split("/")
+            if (
+                len(parts) == 3
+                and parts[1] == "subscriptions"
+                and self._arm._index.served(parts[2])
+            ):
+                return self._arm._assignments(parts[2], str(args[0]), None)
+        return self._once(
+            ("LIST", _operation_key(operation), args),
+            lambda: SdkClients.list_all(self, operation, *args),
+        )
+
+
+def _operation_key(operation: Callable[..., Any]) -> tuple[str, str, str]:
+    """Which SDK operation: its operations class, the api-version of its client, its name."""
+    owner = getattr(operation, "__self__", None)
+    config = getattr(owner, "_config", None)
+    version = str(getattr(config, "api_version", "") or "")
+    return (type(owner).__name__, version, operation.__name__)
 
 
 GET_BY_IDS = "/v1.0/directoryObjects/getByIds"

@@ -22,6 +22,7 @@ from diagnose.collect.scan import (
     ScanCollection,
     ScanScope,
     ServedArm,
+    ServedSdk,
     SharedGraph,
     collect_hubs,
     principals_of,
@@ -76,6 +77,7 @@ def scan(
         targets = index.targets()
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         arm = ServedArm(base, index)
+        served_sdk = ServedSdk(sdk, arm)
         graph = SharedGraph(graph_base) if graph_base is not None else None
         directory_waves = 0
         if graph is not None:
@@ -87,7 +89,7 @@ def scan(
         def one(target: Target) -> Collection:
             scheduler = Scheduler(settings.concurrency)
             directory = DirectoryReader(graph, credentials.graph_unavailable)
-            collector = FoundryCollector(arm, directory, scheduler, sdk=sdk)
+            collector = FoundryCollector(arm, directory, scheduler, sdk=served_sdk)
             if target.is_foundry:
                 collector.start_foundry(0, target.resource)
             else:
