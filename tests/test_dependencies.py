@@ -156,3 +156,11 @@ def test_authorization_lists_build_no_models(monkeypatch):
     collection, replay = collect_replayed(load_fixture_set("hub-basic"))
     assert replay.unmatched == [] and collection.snapshot.data["roleAssignments"]
     assert built == []
+
+
+def test_a_support_bundle_records_the_version_of_every_declared_dependency():
+    """environment.json lists the versions support needs: exactly the declared dependencies
+    (a dependency added to pyproject.toml without it would go unrecorded)."""
+    from diagnose.bundle.environment import PACKAGES
+
+    assert sorted(name.lower() for name in PACKAGES) == sorted(declared())

@@ -34,7 +34,13 @@ PACKAGES = (
     "rich",
     "fastjsonschema",
     "jsonschema",
+    "orjson",
+    "pyyaml",
+    "mcp",
+    "azure-mgmt-resourcegraph",
 )
+"""The runtime dependencies pyproject.toml declares (tests/test_dependencies.py keeps the two
+lists equal), whose versions a support bundle records."""
 VARIABLES = (
     "DIAGNOSE_ARM_TOKEN",
     "DIAGNOSE_REDACTION_KEY",
