@@ -27,7 +27,7 @@ import pytest
 from diagnose.engine.api import SECTION_TITLES, parse_sections
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("diagnose", "tests", "fixtures", "scripts", ".ci", "pyproject.toml", "README.md")
+COPIED = ("diagnose", "tests", "fixtures", "scripts", ".ci", "docs", "pyproject.toml", "README.md")
 TITLE = "The hub's identity can read its Log Analytics workspaces"
 NEW = {
     "diagnose/checks/zzz001_hub_identity_read_log.py",
