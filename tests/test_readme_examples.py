@@ -23,6 +23,7 @@ import pytest
 
 from diagnose.testing.armserver import ArmServer
 from diagnose.testing.fixtures import load_fixture_set
+from tests.e2e.environment import clean_env, served_env
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -77,17 +78,11 @@ def _is_benchmark(line: str) -> bool:
     return line.startswith("python benchmarks/")
 
 
-def _environment(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
-    }
+def _environment(server: ArmServer | None = None) -> dict[str, str]:
+    # The installed command on the path; this checkout's package (tests.e2e.environment).
+    env = served_env(server, "readme") if server is not None else clean_env()
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-    # The checkout under test, whatever the shared environment installed.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env["COLUMNS"] = "100"
-    env.update(extra)
     return env
 
 
@@ -103,11 +98,7 @@ def _live(line: str, stack: ExitStack) -> Iterator[tuple[str, dict[str, str]]]:
         endpoints = f"--arm-endpoint {server.url} --graph-endpoint {server.url}"
         yield (
             line.replace("diagnose scan", f"diagnose scan {endpoints}", 1),
-            _environment(
-                REQUESTS_CA_BUNDLE=str(server.ca_bundle),
-                DIAGNOSE_ARM_TOKEN="readme-arm-token",
-                DIAGNOSE_GRAPH_TOKEN="readme-graph-token",
-            ),
+            _environment(server),
         )
         assert server.non_read_requests() == [], "a README example wrote to Azure"
         return
@@ -119,11 +110,7 @@ def _live(line: str, stack: ExitStack) -> Iterator[tuple[str, dict[str, str]]]:
     assert name in LIVE_FIXTURES, f"no recorded fixture set serves the README's hub {name!r}"
     server = stack.enter_context(ArmServer(load_fixture_set(LIVE_FIXTURES[name])))
     endpoints = f"--arm-endpoint {server.url} --graph-endpoint {server.url} "
-    env = _environment(
-        REQUESTS_CA_BUNDLE=str(server.ca_bundle),
-        DIAGNOSE_ARM_TOKEN="readme-arm-token",
-        DIAGNOSE_GRAPH_TOKEN="readme-graph-token",
-    )
+    env = _environment(server)
     yield line.replace(match.group(0), endpoints + match.group(0), 1), env
     assert server.non_read_requests() == [], "a README example wrote to Azure"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from diagnose.snapshot import load_snapshot
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import fixtures_root, load_fixture_set
 from diagnose.testing.harness import FOUNDRY_BASIC, HUB_BASIC
+from tests.e2e.environment import clean_env
 
 DIAGNOSE = (
     str(Path(sys.executable).with_name("diagnose"))
@@ -40,22 +40,6 @@ def comparable(data: dict) -> dict:
     data.pop("collectedAt", None)
     data["tool"].pop("version", None)
     return data
-
-
-SOURCE = str(Path(__file__).resolve().parents[2])
-"""The checkout under test: the `diagnose` command imports its package from here, not from
-wherever the shared environment installed it (several worktrees share one venv)."""
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (SOURCE, env.get("PYTHONPATH")) if p)
-    env.update(extra)
-    return env
 
 
 def run(

@@ -11,7 +11,8 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 from diagnose.testing.harness import HUB_BASIC
-from tests.e2e.test_collect_cli import SOURCE, TOKENS, serving
+from tests.e2e.environment import SOURCE
+from tests.e2e.test_collect_cli import TOKENS, serving
 
 
 def stdio(*args: str, **env: str) -> StdioServerParameters:

@@ -5,7 +5,6 @@ step changes), nothing is written, and the verdicts follow the served state."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,13 +13,13 @@ from pathlib import Path
 from diagnose.testing.armserver import ArmServer
 from diagnose.testing.fixtures import load_fixture_set
 from diagnose.testing.harness import HUB_BASIC
+from tests.e2e.environment import served_env
 
 DIAGNOSE = (
     str(Path(sys.executable).with_name("diagnose"))
     if Path(sys.executable).with_name("diagnose").exists()
     else shutil.which("diagnose") or ""
 )
-SOURCE = str(Path(__file__).resolve().parents[2])
 SUB = "/subscriptions/00000000-1111-2222-3333-444444444444"
 AOAI = f"{SUB}/resourceGroups/rg-data/providers/Microsoft.CognitiveServices/accounts/aoai-ai"
 STORAGE = f"{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stdocsai"
@@ -28,18 +27,7 @@ OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
 
 
 def _env(server: ArmServer) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (SOURCE, env.get("PYTHONPATH")) if p)
-    env.update(
-        REQUESTS_CA_BUNDLE=str(server.ca_bundle),
-        DIAGNOSE_ARM_TOKEN="e2e-arm-token",
-        DIAGNOSE_GRAPH_TOKEN="e2e-graph-token",
-    )
-    return env
+    return served_env(server)
 
 
 def _step(step_id: str, order: int, **remediation: object) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -19,25 +18,13 @@ import pytest
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
 from diagnose.testing.tenant import SyntheticTenant, subscription_id
+from tests.e2e.environment import served_env
 
-SOURCE = str(Path(__file__).resolve().parents[2])
-"""The checkout under test (several worktrees share one venv)."""
 RESOURCE_GRAPH = "/providers/Microsoft.ResourceGraph/resources"
 
 
 def environment(server: ArmServer) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DIAGNOSE_", "AZURE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (SOURCE, env.get("PYTHONPATH")) if p)
-    env.update(
-        REQUESTS_CA_BUNDLE=str(server.ca_bundle),
-        DIAGNOSE_ARM_TOKEN="scan-arm-token",
-        DIAGNOSE_GRAPH_TOKEN="scan-graph-token",
-    )
-    return env
+    return served_env(server, "scan")
 
 
 @contextmanager
