@@ -174,6 +174,7 @@ def test_every_readme_example_runs_as_written(name, lines, tmp_path):
             assignments.append(line)
             continue
         with ExitStack() as stack, _live(line, stack) as (command, env):
+            env["DIAGNOSE_CACHE_DIR"] = str(tmp_path / ".cache")  # access's index: never ~/.cache
             result = subprocess.run(
                 ["bash", "-c", "; ".join(["set -o pipefail", *assignments, command])],
                 cwd=tmp_path,
