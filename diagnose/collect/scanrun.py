@@ -21,15 +21,13 @@ from diagnose.collect.scan import (
     HubCollection,
     ScanCollection,
     ScanScope,
-    ServedArm,
-    ServedSdk,
-    SharedGraph,
     collect_hubs,
     principals_of,
     read_tenant,
 )
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.sdk import SdkClients, SharedToken
+from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
 from diagnose.collect.settings import Settings
 from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot

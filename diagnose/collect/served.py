@@ -1,0 +1,314 @@
+"""The clients a scan's per-hub collectors read through: what Resource Graph already read is
+served from the scan's index (ServedArm for ARM reads, ServedSdk for the azure-mgmt-authorization
+ones), every other read is made once for the whole scan however many hubs ask for it, and
+Microsoft Graph look-ups are shared (SharedGraph)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from diagnose.arm.scopes import scope_key
+from diagnose.collect import apiversions, queries
+from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest, list_value
+from diagnose.collect.guard import BATCH_LIMIT
+from diagnose.collect.scan import TenantIndex
+from diagnose.collect.sdk import SdkClients
+
+
+class _Once:
+    """Each distinct read once across the scan's hubs (its answer or its error), however many
+    ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[Any, tuple[threading.Event, list[Any]]] = {}
+
+    def __call__(self, key: Any, read: Callable[[], Any]) -> Any:
+        with self._lock:
+            known = self._known.get(key)
+            first = known is None
+            if known is None:
+                known = self._known[key] = (threading.Event(), [])
+        event, box = known
+        if first:
+            try:
+                box.append((True, read()))
+            except ApiError as exc:
+                box.append((False, exc))
+            finally:
+                event.set()
+        event.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+
+def _params_key(params: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((params or {}).items()))
+
+
+class ServedArm(ArmClient):
+    """The ARM client the scan's collectors read through: what Resource Graph read is served
+    from the index; every other read is made once for the whole scan."""
+
+    def __init__(self, base: ArmClient, index: TenantIndex) -> None:
+        super().__init__(base._client, base.endpoint, base._tokens)
+        self._index = index
+        self._once = _Once()
+
+    def get(self, path_or_url: str, params: dict[str, str] | None = None) -> Any:
+        if "://" not in path_or_url:
+            key = scope_key(path_or_url)
+            resource = self._index.resources.get(key)
+            if resource is not None:
+                return dict(resource)
+            if "/providers/microsoft.authorization/roledefinitions/" in key:
+                definition = self._index.role_definitions.get(key.rsplit("/", 1)[-1])
+                if definition is not None:
+                    return dict(definition)
+        return self._once(
+            ("GET", path_or_url, _params_key(params)),
+            lambda: super(ServedArm, self).get(path_or_url, params),
+        )
+
+    def get_pages(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
+        parts = scope_key(path).split("/")
+        filtered = bool((params or {}).get("$filter"))
+        if len(parts) == 6 and parts[1] == "subscriptions" and self._index.served(parts[2]):
+            subscription, collection = parts[2], "/".join(parts[4:])
+            if collection == "microsoft.machinelearningservices/workspaces":
+                return self._index.workspaces(subscription)
+            if collection == "microsoft.authorization/roleassignments" and not filtered:
+                return self._assignments(subscription, path, params)
+        return self._once(
+            ("PAGES", path, _params_key(params)),
+            lambda: super(ServedArm, self).get_pages(path, params),
+        )
+
+    def inherited(self, subscription: str) -> list[Any]:
+        """The role assignments at and above the subscription (ARM, `$filter=atScope()`),
+        read once for the scan."""
+        path = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"
+        params = {"api-version": apiversions.ROLE_ASSIGNMENTS, "$filter": "atScope()"}
+        return self._once(
+            ("INHERITED", subscription),
+            lambda: super(ServedArm, self).get_pages(path, params),
+        )
+
+    def prefetch_inherited(self, parallel: int) -> set[str]:
+        """Read what each served subscription inherits, at once; the principals it names."""
+        subscriptions = [s for s in self._index.subscriptions if self._index.served(s)]
+
+        def read(subscription: str) -> list[Any]:
+            try:
+                return self.inherited(subscription)
+            except ApiError:
+                return []  # each hub's collection records the failure
+
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="inherited") as pool:
+            listings = list(pool.map(read, subscriptions))
+        return {
+            str(item["properties"]["principalId"]).lower()
+            for listing in listings
+            for item in listing
+            if isinstance(item, dict)
+            and isinstance(item.get("properties"), dict)
+            and isinstance(item["properties"].get("principalId"), str)
+        }
+
+    def _assignments(
+        self, subscription: str, path: str, params: dict[str, str] | None
+    ) -> list[Any]:
+        """At and below the subscription from Resource Graph; above it (management groups,
+        the tenant root) from the ARM listing atScope() at the subscription."""
+        inherited = self.inherited(subscription)
+        own = f"/subscriptions/{subscription}"
+        rows = list(self._index.assignments.get(subscription, []))
+        seen = {str(r["id"]).lower() for r in rows}
+        for item in inherited:
+            scope = (
+                str((item.get("properties") or {}).get("scope") or "")
+                if isinstance(item, dict)
+                else ""
+            )
+            key = scope_key(scope) if scope.startswith("/") else ""
+            if key == own or key.startswith(own + "/"):
+                continue
+            if str(item.get("id", "")).lower() not in seen:
+                rows.append(item)
+        return rows
+
+    def resource_graph(self, query: str, subscriptions: list[str] | None = None) -> list[Any]:
+        if query == queries.subscription_rows() and subscriptions and len(subscriptions) == 1:
+            row = self._index.subscriptions.get(subscriptions[0].lower())
+            if row is not None:
+                return [row]
+        return self._once(
+            ("RG", query, tuple(subscriptions or ())),
+            lambda: super(ServedArm, self).resource_graph(query, subscriptions),
+        )
+
+    def close(self) -> None:  # the scan closes the client it wraps
+        return None
+
+
+class ServedSdk(SdkClients):
+    """The SDK clients of the scan's collectors (the authorization reads go through
+    azure-mgmt-authorization): role definitions and the subscription's role assignments that
+    Resource Graph read are served as ServedArm serves them, and every other read (deny
+    assignments, eligibilities, what is inherited) is made once for the whole scan."""
+
+    def __init__(self, base: SdkClients, arm: ServedArm) -> None:
+        # The same clients, transport and lock as the base: a view of it, not a copy.
+        self.__dict__.update(base.__dict__)
+        self._arm = arm
+        self._once = _Once()
+
+    def get(self, operation: Callable[..., Any], *args: Any) -> Any:
+        if operation.__name__ == "get_by_id" and args:
+            key = scope_key(str(args[0]))
+            if "/providers/microsoft.authorization/roledefinitions/" in key:
+                definition = self._arm._index.role_definitions.get(key.rsplit("/", 1)[-1])
+                if definition is not None:
+                    return dict(definition)
+        return self._once(
+            ("GET", _operation_key(operation), args),
+            lambda: SdkClients.get(self, operation, *args),
+        )
+
+    def list_all(self, operation: Callable[..., Any], *args: Any) -> list[Any]:
+        if (
+            operation.__name__ == "list_for_scope"
+            and _operation_key(operation)[0] == "RoleAssignmentsOperations"
+            and len(args) == 2
+            and not args[1]  # unfiltered: at, above and below the scope
+        ):
+            parts = scope_key(str(args[0])).split("/")
+            if (
+                len(parts) == 3
+                and parts[1] == "subscriptions"
+                and self._arm._index.served(parts[2])
+            ):
+                return self._arm._assignments(parts[2], str(args[0]), None)
+        return self._once(
+            ("LIST", _operation_key(operation), args),
+            lambda: SdkClients.list_all(self, operation, *args),
+        )
+
+
+def _operation_key(operation: Callable[..., Any]) -> tuple[str, str, str]:
+    """Which SDK operation: its operations class, the api-version of its client, its name."""
+    owner = getattr(operation, "__self__", None)
+    config = getattr(owner, "_config", None)
+    version = str(getattr(config, "api_version", "") or "")
+    return (type(owner).__name__, version, operation.__name__)
+
+
+GET_BY_IDS = "/v1.0/directoryObjects/getByIds"
+PRINCIPAL_TYPES = ["user", "group", "servicePrincipal"]
+
+
+class SharedGraph(GraphClient):
+    """The Microsoft Graph client of the scan's collectors: each read once for the scan, and
+    the principals of every assignment Resource Graph returned looked up ahead, in bulk
+    (prefetch), so that a hub's directory reader finds them answered."""
+
+    def __init__(self, base: GraphClient) -> None:
+        super().__init__(
+            base._client, base.endpoint, base._tokens, deadline=base._deadline, retry=base._retry
+        )
+        self._once = _Once()
+        self._lock = threading.Lock()
+        self._batch_known: dict[Any, Any] = {}
+        self._objects: dict[str, dict[str, Any]] = {}
+        self._looked_up: set[str] = set()
+        """Ids a getByIds answered for (found or left out)."""
+
+    def prefetch(self, ids: Iterable[str], parallel: int = 16) -> int:
+        """Look these principals up (getByIds, BATCH ids a request) and read the groups of
+        those found (getMemberGroups, 20 to a JSON batch), `parallel` requests at once.
+        Returns how many rounds of requests that took. A failure is not kept: the hubs that
+        need the principal ask again and record it."""
+        from diagnose.collect.directory import AZURE_ML_APP_ID, BATCH
+
+        wanted = {i.lower() for i in ids if isinstance(i, str) and i}
+        try:  # what every hub's reader asks first: the Azure Machine Learning app
+            app = self.get(
+                f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
+                {"$select": "id,appId,displayName,servicePrincipalType"},
+            )
+            if isinstance(app, dict) and isinstance(app.get("id"), str):
+                wanted.add(app["id"].lower())
+        except ApiError:
+            pass
+        chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
+            list(pool.map(self._look_up, chunks))
+            found = sorted(self._objects)
+            groups = [
+                SubRequest(
+                    "POST", f"/directoryObjects/{k}/getMemberGroups", {"securityEnabledOnly": False}
+                )
+                for k in found
+            ]
+            slices = [groups[i : i + BATCH_LIMIT] for i in range(0, len(groups), BATCH_LIMIT)]
+            list(pool.map(self.batch, slices))
+        return 1 + (1 if chunks else 0) + (1 if slices else 0)
+
+    def _look_up(self, ids: list[str]) -> None:
+        try:
+            answer = GraphClient._send(
+                self, "POST", GET_BY_IDS, body={"ids": ids, "types": PRINCIPAL_TYPES}
+            )
+            items = list_value(answer, "value") if isinstance(answer, dict) else None
+        except ApiError:
+            return
+        if items is None:
+            return
+        with self._lock:
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self._objects[item["id"].lower()] = item
+            self._looked_up.update(ids)
+
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
+        import json
+
+        if method == "POST" and path_or_url == GET_BY_IDS and isinstance(body, dict):
+            ids = [str(i).lower() for i in body.get("ids") or []]
+            with self._lock:
+                if ids and all(i in self._looked_up for i in ids):
+                    return {"value": [self._objects[i] for i in ids if i in self._objects]}
+        key = (method, path_or_url, _params_key(params), json.dumps(body, sort_keys=True))
+        return self._once(
+            key,
+            lambda: GraphClient._send(self, method, path_or_url, params=params, body=body),
+        )
+
+    def batch(self, requests: list[SubRequest]) -> list[Any]:
+        import json
+
+        keys = [(r.method, r.url, json.dumps(r.body, sort_keys=True)) for r in requests]
+        with self._lock:
+            missing = [i for i, k in enumerate(keys) if k not in self._batch_known]
+        if missing:
+            answers = GraphClient.batch(self, [requests[i] for i in missing])
+            with self._lock:
+                for i, answer in zip(missing, answers, strict=True):
+                    self._batch_known.setdefault(keys[i], answer)
+        with self._lock:
+            return [self._batch_known[k] for k in keys]
+
+    def close(self) -> None:
+        return None
