@@ -78,6 +78,12 @@ def test_every_format_marks_them(estate, capsys):
     results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
     states = {r["ruleId"]: r["baselineState"] for r in results}
     assert states["STG001"] == "new" and states["CFG002"] == "unchanged"
+    assert main([*argv, "-o", "table"]) == 1
+    table = capsys.readouterr().out.splitlines()
+    [stg001] = [line for line in table if " STG001 " in line]
+    cfg002 = [line for line in table if " CFG002 " in line]
+    assert stg001.startswith("fail (new) ") and cfg002
+    assert all(line.startswith("fail (in baseline) ") for line in cfg002)
 
 
 def test_without_a_baseline_nothing_is_marked(estate, capsys):

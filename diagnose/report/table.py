@@ -18,7 +18,7 @@ ELLIPSIS = "…"
 
 def render_table(report: Report, options: RenderOptions | None = None) -> str:
     width = max((options or RenderOptions()).width, MIN_WIDTH)
-    rows = [_row(finding) for finding in report.findings]
+    rows = [_row(report, finding) for finding in report.findings]
     fixed = [max(len(HEADERS[column]), *(len(row[column]) for row in rows)) for column in range(3)]
     # The principal and the resource share what is left; the resource (the last column) gets
     # what the principal does not need, so short principals leave room for long names.
@@ -36,15 +36,18 @@ def render_table(report: Report, options: RenderOptions | None = None) -> str:
     return "\n".join([*lines, "", *summary]) + "\n"
 
 
-def _row(finding: Finding) -> tuple[str, str, str, str, str]:
+def _row(report: Report, finding: Finding) -> tuple[str, str, str, str, str]:
     several = len(finding.affected_principals)
+    status = finding.status.value
+    if report.baseline is not None:  # --baseline: which findings decide the exit code
+        status += " (in baseline)" if report.in_baseline(finding) else " (new)"
     principal = (
         finding.principal.label
         if finding.principal
         else (f"{several} principals" if several > 1 else "-")
     )
     return (
-        finding.status.value,
+        status,
         finding.severity.value,
         finding.check_id,
         safe_text(principal),
