@@ -15,6 +15,7 @@ from diagnose.app.baseline import Baseline
 from diagnose.cli.output import Output, chosen_output, write_output
 from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
+from diagnose.report.model import Report
 from diagnose.safe import safe_message
 
 JSON_FORMATS = ("json", "jsonc", "yaml")
@@ -76,11 +77,12 @@ def run_report(args: argparse.Namespace) -> int:
             source, options, fail_on=args.fail_on, strict=args.strict, argv=args.argv
         )
         if shown is not None:  # the last run shown is written out as without the UI
+            report = _marked(shown.report, baseline)
             if fmt or output.path:
-                _write_report(shown, output, args, baseline)
+                _write_report(report, output, args)
             _write_bundle(args, shown)
             if baseline is not None:
-                code = _exit_code(shown, args, baseline)
+                code = _exit_code(report, args, baseline)
         return code
     from diagnose.app import diagnose
 
@@ -90,7 +92,8 @@ def run_report(args: argparse.Namespace) -> int:
     from diagnose.report.model import exit_code
     from diagnose.report.text import summary_line
 
-    _write_report(diagnosis, output, args, baseline)
+    report = _marked(diagnosis.report, baseline)
+    _write_report(report, output, args)
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
@@ -98,23 +101,23 @@ def run_report(args: argparse.Namespace) -> int:
     if keep_alive is not None:
         keep_alive.append(diagnosis)
     if baseline is not None:
-        return _exit_code(diagnosis, args, baseline)
-    return exit_code(diagnosis.report, args.fail_on, args.strict)
+        return _exit_code(report, args, baseline)
+    return exit_code(report, args.fail_on, args.strict)
 
 
-def _render(
-    diagnosis: Diagnosis,
-    output: Output,
-    args: argparse.Namespace,
-    baseline: Baseline | None = None,
-) -> str:
+def _marked(report: Report, baseline: Baseline | None) -> Report:
+    """The report with the findings --baseline already has marked (once per run: every
+    format and the exit code read the same marks)."""
+    if baseline is None:
+        return report
+    from diagnose.app.baseline import against
+
+    return against(report, baseline)
+
+
+def _render(report: Report, output: Output, args: argparse.Namespace) -> str:
     from diagnose.report.formats import DEFAULT_MARKDOWN_LIMIT, RenderOptions, render_report
 
-    report = diagnosis.report
-    if baseline is not None:
-        from diagnose.app.baseline import against
-
-        report = against(report, baseline)
     options = RenderOptions(
         width=output.width(),
         markdown_limit=args.markdown_limit or DEFAULT_MARKDOWN_LIMIT,
@@ -134,13 +137,13 @@ def _baseline(args: argparse.Namespace) -> Baseline | None:
     return read_baseline(args.baseline, limits_from(args).max_bytes)
 
 
-def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baseline) -> int:
-    """The exit code from the findings the baseline does not have; says on stderr how many
-    there are, so that a CI log shows why it passed or failed."""
-    from diagnose.app.baseline import against, beyond
+def _exit_code(marked: Report, args: argparse.Namespace, baseline: Baseline) -> int:
+    """The exit code from the findings the baseline does not have (`marked` is the report
+    _marked gave); says on stderr how many there are, so that a CI log shows why it passed or
+    failed."""
+    from diagnose.app.baseline import beyond
     from diagnose.report.model import exit_code
 
-    marked = against(diagnosis.report, baseline)
     new = beyond(marked)
     known = len(marked.findings) - len(new.findings)
     print(
@@ -151,21 +154,14 @@ def _exit_code(diagnosis: Diagnosis, args: argparse.Namespace, baseline: Baselin
     return exit_code(new, args.fail_on, args.strict)
 
 
-def _write_report(
-    diagnosis: Diagnosis, output: Output, args: argparse.Namespace, baseline: Baseline | None
-) -> None:
+def _write_report(report: Report, output: Output, args: argparse.Namespace) -> None:
     """The report to --output-file or standard output. JSON is streamed (a report of tens of
     thousands of findings is never one string in memory), at the --evidence level asked for."""
     if output.format != "json":
-        write_output(_render(diagnosis, output, args, baseline), output.path)
+        write_output(_render(report, output, args), output.path)
         return
     from diagnose.report.json_format import render_json, write_json
 
-    report = diagnosis.report
-    if baseline is not None:
-        from diagnose.app.baseline import against
-
-        report = against(report, baseline)
     evidence = getattr(args, "evidence", None) or "summary"
     to_stdout = output.path in (None, "-")
     if to_stdout and getattr(sys.stdout, "buffer", None) is None:  # a text-only stdout
