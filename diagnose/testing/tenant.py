@@ -139,30 +139,23 @@ class SyntheticTenant:
             "displayName": "Azure Machine Learning",
             "servicePrincipalType": "Application",
         }
-        for index in range(self.foundry):
-            user = _id(f"fdev{index}")
-            found[user] = _user(user, f"Foundry developer {index}", f"fdev{index}")
-            for name in (f"fdy{index}", f"fproj{index}"):
-                sp = _id(f"{name}-identity")
-                found[sp] = {
-                    "@odata.type": "#microsoft.graph.servicePrincipal",
-                    "id": sp,
-                    "displayName": name,
-                    "appId": _id(f"{name}-app"),
-                    "servicePrincipalType": "ManagedIdentity",
-                }
-        for index in range(self.hubs):
-            user = _id(f"dev{index}")
-            found[user] = _user(user, f"Developer {index}", f"dev{index}")
-            for name in (f"hub{index}", f"proj{index}"):
-                sp = _id(f"{name}-identity")
-                found[sp] = {
-                    "@odata.type": "#microsoft.graph.servicePrincipal",
-                    "id": sp,
-                    "displayName": name,
-                    "appId": _id(f"{name}-app"),
-                    "servicePrincipalType": "ManagedIdentity",
-                }
+        # Each hub (and Foundry resource) has a developer and two managed identities: its own
+        # and its project's.
+        people = [("fdev", "Foundry developer", "fdy", "fproj", self.foundry)]
+        people.append(("dev", "Developer", "hub", "proj", self.hubs))
+        for login, title, resource, project, count in people:
+            for index in range(count):
+                user = _id(f"{login}{index}")
+                found[user] = _user(user, f"{title} {index}", f"{login}{index}")
+                for name in (f"{resource}{index}", f"{project}{index}"):
+                    sp = _id(f"{name}-identity")
+                    found[sp] = {
+                        "@odata.type": "#microsoft.graph.servicePrincipal",
+                        "id": sp,
+                        "displayName": name,
+                        "appId": _id(f"{name}-app"),
+                        "servicePrincipalType": "ManagedIdentity",
+                    }
         return found
 
     def _subscription_row(self, number: int) -> dict[str, Any]:
