@@ -142,7 +142,7 @@ def _hub_era_roles(
     then the project before the account (holding's order), then the snapshot's order."""
     authz = ctx.model.authorization
     closure = authz.directory.closure(principal_id).via
-    if all(closure.keys().isdisjoint(table) for _, table in holding):
+    if all(closure.keys().isdisjoint(table.keys()) for _, table in holding):
         return ()
     found: list[PersonaEvidence] = []
     for member, via in closure.items():

@@ -211,7 +211,7 @@ class Evaluator:
         via = self.authz.directory.closure(principal_id.strip().lower()).via
         ages: list[tuple[str | None, bool, str]] = []
         for table in tables:
-            if via.keys().isdisjoint(table):
+            if via.keys().isdisjoint(table.keys()):
                 continue  # the usual case: a person holds at one scope of the chain at most
             ages += [
                 (created_on, bool(member_via), at)
