@@ -230,6 +230,12 @@ class SyntheticTenant:
         scope = f"/providers/Microsoft.Management/managementGroups/{MANAGEMENT_GROUP}"
         return [_assignment(scope, READER, _id("admin"), "User")]
 
+    def warm(self) -> SyntheticTenant:
+        """Build every row, principal and definition now (a server answers its first query
+        from data it has, as Azure does, rather than building the tenant then)."""
+        _ = self._rows, self.principals, self._definitions
+        return self
+
     # -- answering -----------------------------------------------------------------------
     def answer(
         self, method: str, path: str, query: dict[str, str], body: Any
