@@ -155,3 +155,29 @@ def test_bad_scope_is_one_message_and_exit_2(args: tuple[str, ...], message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["hub0", "hub3", "fdy1"])
+def test_a_hub_scanned_has_the_findings_its_own_diagnosis_has(name: str) -> None:
+    """The scan's report of a hub (--details) says what `diagnose --hub` says of it alone:
+    the same findings, statuses, causes and fixes (hub0 misses a role, hub3 does not)."""
+    tenant = SyntheticTenant(hubs=6, subscriptions=2, foundry=2)
+    hub = tenant.hub_id(int(name[3:])) if name.startswith("hub") else tenant.foundry_id(1)
+    with tenant_server(tenant) as server:
+        scanned = run(server, "scan", "--all-subscriptions", "--json", "--details")
+        endpoints = ["--arm-endpoint", server.url, "--graph-endpoint", server.url]
+        alone = subprocess.run(
+            [sys.executable, "-m", "diagnose", "--hub", hub, "--json", "--quiet", *endpoints],
+            env=environment(server),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert scanned.returncode == 1, scanned.stderr
+    assert alone.returncode in (0, 1), alone.stderr
+    row = next(r for r in json.loads(scanned.stdout)["hubs"] if r["name"] == name)
+    single = json.loads(alone.stdout)
+    assert row["report"]["findings"] == single["findings"]
+    assert row["report"]["fixPlan"] == single["fixPlan"]
+    assert row["failures"] == sum(1 for f in single["findings"] if f["status"] == "fail")
+    assert row["failures"] >= 1 and single["findings"]
