@@ -65,6 +65,8 @@ SCANNED_TYPES = tuple(
         }
     )
 )
+ALL = ""
+"""TenantIndex's key of a subscription's whole workspace listing (no hub's key is empty)."""
 ARM_COLUMNS = ("id", "name", "type", "kind", "location", "sku", "identity", "properties", "tags")
 """The columns of a `resources` row that an ARM GET has too (the rest are Resource Graph's)."""
 
@@ -117,6 +119,9 @@ class TenantIndex:
     """role definition GUID -> definition."""
     unknown: dict[str, dict[str, Any]] = field(default_factory=dict)
     """subscription -> the errors entry that says why its hubs are unknown."""
+    _by_subscription: dict[str, dict[str, list[dict[str, Any]]]] | None = field(
+        default=None, repr=False
+    )
 
     def served(self, subscription: str) -> bool:
         return subscription in self.subscriptions and subscription not in self.unknown
@@ -133,13 +138,33 @@ class TenantIndex:
                 found.append(Target(resource))
         return sorted(found, key=lambda t: t.id.lower())
 
-    def workspaces(self, subscription: str) -> list[dict[str, Any]]:
-        prefix = f"/subscriptions/{subscription}/"
-        return [
-            dict(r)
-            for key, r in self.resources.items()
-            if key.startswith(prefix) and str(r.get("type") or "").lower() == types.WORKSPACE
-        ]
+    def workspaces(self, subscription: str, hub: str | None = None) -> list[dict[str, Any]]:
+        """The subscription's workspace listing as ARM answers it; with `hub` (a scope key),
+        only the projects of that hub in it: all a hub's collection keeps of the listing
+        (collector.py, _is_our_project), without walking the other hubs' workspaces."""
+        listed = self._workspaces().get(subscription, {})
+        if hub is not None:
+            return [dict(r) for r in listed.get(hub, [])]
+        return [dict(r) for r in listed.get(ALL, [])]
+
+    def _workspaces(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """subscription -> ALL or the key of the hub whose projects they are -> workspace
+        rows, in the order Resource Graph returned them. Built on first use, once Resource
+        Graph was read (the index no longer changes); two hubs building it at once build the
+        same thing."""
+        if self._by_subscription is None:
+            grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+            for key, row in self.resources.items():
+                if str(row.get("type") or "").lower() != types.WORKSPACE:
+                    continue
+                listed = grouped.setdefault(key.split("/")[2], {})
+                listed.setdefault(ALL, []).append(row)
+                properties = row.get("properties")
+                parent = properties.get("hubResourceId") if isinstance(properties, dict) else None
+                if str(row.get("kind") or "").lower() == "project" and isinstance(parent, str):
+                    listed.setdefault(scope_key(parent), []).append(row)
+            self._by_subscription = grouped
+        return self._by_subscription
 
 
 def _arm_shaped(row: dict[str, Any]) -> dict[str, Any]:

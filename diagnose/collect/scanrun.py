@@ -87,7 +87,9 @@ def scan(
         def one(target: Target) -> Collection:
             scheduler = Scheduler(settings.concurrency)
             directory = DirectoryReader(graph, credentials.graph_unavailable)
-            collector = FoundryCollector(arm, directory, scheduler, sdk=served_sdk)
+            collector = FoundryCollector(
+                arm.for_hub(target.id), directory, scheduler, sdk=served_sdk
+            )
             if target.is_foundry:
                 collector.start_foundry(0, target.resource)
             else:

@@ -5,6 +5,7 @@ Microsoft Graph look-ups are shared (SharedGraph)."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +60,16 @@ class ServedArm(ArmClient):
         super().__init__(base._client, base.endpoint, base._tokens)
         self._index = index
         self._once = _Once()
+        self._hub: str | None = None
+
+    def for_hub(self, hub_id: str) -> ServedArm:
+        """This client as one hub's collector reads through it (the same index, pipeline and
+        once-per-scan memo): its subscription's workspace listing holds that hub's projects
+        only, all the collector keeps of it, so no hub walks every other hub's workspaces
+        (a subscription of N hubs made that N x N)."""
+        view = copy.copy(self)
+        view._hub = scope_key(hub_id)
+        return view
 
     def get(self, path_or_url: str, params: dict[str, str] | None = None) -> Any:
         if "://" not in path_or_url:
@@ -81,7 +92,7 @@ class ServedArm(ArmClient):
         if len(parts) == 6 and parts[1] == "subscriptions" and self._index.served(parts[2]):
             subscription, collection = parts[2], "/".join(parts[4:])
             if collection == "microsoft.machinelearningservices/workspaces":
-                return self._index.workspaces(subscription)
+                return self._index.workspaces(subscription, self._hub)
             if collection == "microsoft.authorization/roleassignments" and not filtered:
                 return self._assignments(subscription, path, params)
         return self._once(
@@ -167,6 +178,20 @@ class ServedSdk(SdkClients):
         self.__dict__.update(base.__dict__)
         self._arm = arm
         self._once = _Once()
+        self._groups: dict[str, _Groups] = {}
+        self._groups_lock = threading.Lock()
+
+    def authorization(self, api_version: str) -> Any:
+        """The AuthorizationManagementClient of this api-version, its operation groups built
+        once for the scan: the multi-API client builds a group, and a serializer of every
+        model of its api-version, on each attribute read (every hub reads several)."""
+        with self._groups_lock:
+            groups = self._groups.get(api_version)
+            if groups is None:
+                groups = self._groups[api_version] = _Groups(
+                    SdkClients.authorization(self, api_version)
+                )
+        return groups
 
     def get(self, operation: Callable[..., Any], *args: Any) -> Any:
         if operation.__name__ == "get_by_id" and args:
@@ -198,6 +223,25 @@ class ServedSdk(SdkClients):
             ("LIST", _operation_key(operation), args),
             lambda: SdkClients.list_all(self, operation, *args),
         )
+
+
+class _Groups:
+    """An SDK client whose operation groups (client.role_assignments, ...) are each built on
+    first use and then kept. A group holds no state of a call, so hubs share it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._built: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        with self._lock:
+            group = self._built.get(name)
+            if group is None:
+                group = self._built[name] = getattr(self._client, name)
+        return group
 
 
 def _operation_key(operation: Callable[..., Any]) -> tuple[str, str, str]:

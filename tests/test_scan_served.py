@@ -1,0 +1,73 @@
+"""The scan's served reads (diagnose.collect.scan, served.py): what a hub's collector is given
+from the tenant index must be what it would keep of the ARM answer, read once however many
+hubs ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnose.collect.scan import TenantIndex
+from diagnose.collect.served import _Groups
+
+SUB = "00000000-0000-0000-0000-000000000001"
+OTHER = "00000000-0000-0000-0000-000000000002"
+WS = "Microsoft.MachineLearningServices/workspaces"
+
+
+def _workspace(sub: str, name: str, kind: str, hub: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": f"/subscriptions/{sub}/resourceGroups/rg/providers/{WS}/{name}",
+        "name": name,
+        "type": WS,
+        "kind": kind,
+        "properties": {},
+    }
+    if hub is not None:
+        item["properties"]["hubResourceId"] = hub
+    return item
+
+
+def _index(*rows: dict[str, Any]) -> TenantIndex:
+    index = TenantIndex()
+    for row in rows:
+        index.resources[row["id"].lower()] = row
+    return index
+
+
+def test_a_hubs_workspace_listing_holds_its_projects_only() -> None:
+    hub_a = _workspace(SUB, "hubA", "Hub")
+    hub_b = _workspace(SUB, "hubB", "Hub")
+    # the hub's id in another case, as ARM sometimes writes it: still this hub's project
+    a1 = _workspace(SUB, "a1", "Project", hub_a["id"].upper())
+    b1 = _workspace(SUB, "b1", "project", hub_b["id"])
+    a2 = _workspace(SUB, "a2", "project", hub_a["id"])
+    plain = _workspace(SUB, "classic", "Default")
+    elsewhere = _workspace(OTHER, "a3", "Project", hub_a["id"])
+    not_a_project = _workspace(SUB, "odd", "Hub", hub_a["id"])
+    index = _index(hub_a, a1, hub_b, b1, a2, plain, elsewhere, not_a_project)
+    key_a = hub_a["id"].lower()
+    assert [w["name"] for w in index.workspaces(SUB, key_a)] == ["a1", "a2"]
+    assert [w["name"] for w in index.workspaces(SUB, hub_b["id"].lower())] == ["b1"]
+    assert [w["name"] for w in index.workspaces(OTHER, key_a)] == ["a3"]
+    # the whole listing, as ARM answers it, in Resource Graph's order
+    assert [w["name"] for w in index.workspaces(SUB)] == [
+        "hubA", "a1", "hubB", "b1", "a2", "classic", "odd"
+    ]  # fmt: skip
+    # copies: a collector that scrubs or edits one leaves the index as it was
+    index.workspaces(SUB, key_a)[0]["name"] = "changed"
+    assert index.resources[a1["id"].lower()]["name"] == "a1"
+
+
+def test_an_sdk_clients_operation_groups_are_built_once() -> None:
+    built: list[str] = []
+
+    class Client:
+        @property
+        def role_assignments(self) -> object:
+            built.append("role_assignments")
+            return object()
+
+    groups: Any = _Groups(Client())
+    first = groups.role_assignments
+    assert groups.role_assignments is first
+    assert built == ["role_assignments"]
