@@ -1,7 +1,7 @@
 """Benchmark `diagnose scan` against the loopback server (not a timed test).
 
     .venv/bin/python benchmarks/bench_scan.py [--hubs 500] [--subscriptions 20]
-        [--latency 0.05] [--concurrency 8] [--parallel 16] [--check-sample 20]
+        [--latency 0.05] [--concurrency 64] [--check-sample 20]
         [--in-process-server]
 
 Serves a generated tenant (diagnose.testing.tenant: 500 hubs across 20 subscriptions, each
@@ -170,7 +170,6 @@ def run_scan(
         scope,
         retry=RetrySettings(total=0),
         stage=lambda text: _mark(marks, text),
-        parallel=options.parallel,
     )
     return result, start
 
@@ -180,8 +179,9 @@ def main() -> int:
     parser.add_argument("--hubs", type=int, default=500)
     parser.add_argument("--subscriptions", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--parallel", type=int, default=16, help="hubs collected at once")
+    parser.add_argument(
+        "--concurrency", type=int, default=64, help="steps of the scan at once (the CLI's default)"
+    )
     parser.add_argument("--check-sample", type=int, default=20)
     parser.add_argument(
         "--in-process-server",

@@ -15,7 +15,7 @@ from diagnose.collect.scan import ScanScope
 
 
 def _options(**changes: object) -> SimpleNamespace:
-    base = {"concurrency": 8, "parallel": 4, "hubs": 3, "subscriptions": 2, "latency": 0.0}
+    base = {"concurrency": 8, "hubs": 3, "subscriptions": 2, "latency": 0.0}
     return SimpleNamespace(**{**base, **changes})
 
 

@@ -27,7 +27,7 @@ listing (at, above and below) would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +45,6 @@ from diagnose.snapshot.codes import TIMEOUT_CODE
 
 SUBSCRIPTION_READ = "Microsoft.Resources/subscriptions/read"
 RESOURCE_GRAPH_READ = "Microsoft.ResourceGraph/resources/read"
-HUB_PARALLEL = 16
-"""Hubs collected at once (each with its own scheduler of `concurrency` steps)."""
 
 SCANNED_TYPES = tuple(
     sorted(
@@ -325,27 +323,6 @@ class ScanCollection:
     """Rounds of Microsoft Graph requests made ahead of the hubs (prefetch)."""
 
 
-def collect_hubs(
-    targets: Iterable[Target],
-    start: Callable[[Target], Collection],
-    parallel: int = HUB_PARALLEL,
-    done: Callable[[HubCollection], None] | None = None,
-) -> list[HubCollection]:
-    """Collect each target with `start`, `parallel` at a time, in the targets' order."""
-
-    def one(target: Target) -> HubCollection:
-        try:
-            result = HubCollection(target.id, start(target))
-        except ApiError as exc:
-            result = HubCollection(target.id, None, exc)
-        if done is not None:
-            done(result)
-        return result
-
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="scan-hub") as pool:
-        return list(pool.map(one, targets))
-
-
 def timeout_error(message: str) -> ApiError:
     return ApiError(None, TIMEOUT_CODE, message)
 
@@ -356,7 +333,6 @@ __all__ = [
     "ScanScope",
     "TenantIndex",
     "build_snapshot",
-    "collect_hubs",
     "principals_of",
     "read_tenant",
 ]

@@ -1,30 +1,32 @@
 """One tenant-wide scan, start to end (see scan.py for what is read where): sign in, read
-Resource Graph, then collect every hub found into its own snapshot, all against one deadline
-(--timeout): a hub the deadline cuts short says so in its errors, as a single collection does."""
+Resource Graph, then collect every hub found into its own snapshot, every hub's steps on one
+pool of workers (scanpool.py), all against one deadline (--timeout): a hub the deadline cuts
+short says so in its errors, as a single collection does."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from diagnose.collect.assemble import build_snapshot
 from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_client
 from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
-from diagnose.collect.pipeline import shared_connection
+from diagnose.collect.pipeline import Connection, shared_connection
 from diagnose.collect.requestlog import RequestLog
 from diagnose.collect.resourcegraph import ResourceGraph
 from diagnose.collect.result import Collection
 from diagnose.collect.scan import (
-    HUB_PARALLEL,
     HubCollection,
     ScanCollection,
     ScanScope,
-    collect_hubs,
     principals_of,
     read_tenant,
 )
+from diagnose.collect.scanpool import START, HubSteps, unwrap
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.sdk import SdkClients, SharedToken
 from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
@@ -42,18 +44,17 @@ def scan(
     retry: RetrySettings | None = None,
     stage: Callable[[str], None] | None = None,
     done: Callable[[HubCollection], None] | None = None,
-    parallel: int = HUB_PARALLEL,
     now: datetime | None = None,
 ) -> ScanCollection:
     """Scan: ApiError when Resource Graph cannot list the subscriptions at all (nothing is
-    known then); every later failure is part of the result."""
+    known then); every later failure is part of the result. At most settings.concurrency
+    steps (and so requests) of the whole scan at once, as a single collection."""
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
     log = RequestLog()
     arm_credential = SharedToken(credentials.arm)
-    # One connection pool for every hub collected at once.
-    width = settings.concurrency * parallel
+    width = settings.concurrency
     arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
     base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
     resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
@@ -80,35 +81,12 @@ def scan(
         directory_waves = 0
         if graph is not None:
             stage("looking up the principals in Microsoft Graph")
-            inherited = arm.prefetch_inherited(parallel)
-            directory_waves = graph.prefetch(principals_of(index) | inherited, parallel)
-        deepest = [0]
-
-        def one(target: Target) -> Collection:
-            scheduler = Scheduler(settings.concurrency)
-            directory = DirectoryReader(graph, credentials.graph_unavailable)
-            collector = FoundryCollector(
-                arm.for_hub(target.id), directory, scheduler, sdk=served_sdk
-            )
-            if target.is_foundry:
-                collector.start_foundry(0, target.resource)
-            else:
-                collector.start(0, target.resource)
-            scheduler.wait(shared.deadline)
-            with collector.locked():
-                for step, args in scheduler.unfinished:
-                    collector.timed_out(
-                        step, args, ApiError(None, TIMEOUT_CODE, shared.deadline.message)
-                    )
-                data = build_snapshot(
-                    collector.state, directory, hub_id=target.id, project=None, now=now
-                )
-            deepest[0] = max(deepest[0], scheduler.deepest + 1)
-            data = shared.tokens.clean_json(data)
-            snapshot = parse_snapshot(data, f"scan of {target.id}")
-            return Collection(snapshot, [], waves=scheduler.deepest + 1)
-
-        hubs = collect_hubs(targets, one, parallel, done)
+            inherited = arm.prefetch_inherited(width)
+            directory_waves = graph.prefetch(principals_of(index) | inherited, width)
+        hubs = _Hubs(settings, credentials, shared, now, done)
+        for target in targets:
+            hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+        collected = hubs.run()
         requests = shared.tokens.clean_json(log.entries())
     finally:
         shared.deadline.expire()
@@ -119,14 +97,93 @@ def scan(
         if graph_base is not None:
             graph_base.close()
     return ScanCollection(
-        tuple(hubs),
+        tuple(collected),
         tuple(index.unknown[s] for s in sorted(index.unknown)),
         len(index.subscriptions),
         resource_graph.pages,
         tuple(requests),
-        deepest[0],
+        max((h.collection.waves for h in collected if h.collection), default=0),
         directory_waves,
     )
+
+
+class _Hubs:
+    """Every hub's collector, their steps on one Scheduler; a hub's snapshot assembled when
+    its last step ends, or at the deadline with what it had."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        shared: Connection,
+        now: datetime | None,
+        done: Callable[[HubCollection], None] | None,
+    ) -> None:
+        self._credentials = credentials
+        self._shared = shared
+        self._now = now
+        self._done = done
+        self._pool = Scheduler(settings.concurrency)
+        self._hubs: dict[HubSteps, tuple[Target, FoundryCollector, DirectoryReader]] = {}
+        self._results: dict[str, HubCollection] = {}
+        self._lock = threading.Lock()
+
+    def add(
+        self, target: Target, arm: ServedArm, graph: SharedGraph | None, sdk: ServedSdk
+    ) -> None:
+        steps = HubSteps(self._pool, self._finished)
+        directory = DirectoryReader(graph, self._credentials.graph_unavailable)
+        collector = FoundryCollector(arm, directory, steps, sdk=sdk)  # type: ignore[arg-type]
+        self._hubs[steps] = (target, collector, directory)
+        steps.submit(0, _start, collector, target, priority=START)
+
+    def run(self) -> list[HubCollection]:
+        """Every hub's collection, in the targets' order."""
+        self._pool.wait(self._shared.deadline)
+        left: dict[HubSteps, list[tuple[Callable[..., Any], tuple[Any, ...]]]] = {}
+        for step, args in self._pool.unfinished:
+            owner, inner, inner_args = unwrap(step, args)
+            if owner is not None:
+                left.setdefault(owner, []).append((inner, inner_args))
+        for steps in self._hubs:
+            if steps.claim():  # the deadline cut it short
+                self._assemble(steps, left.get(steps, []))
+        return [self._results[target.id] for target, _, _ in self._hubs.values()]
+
+    def _finished(self, steps: HubSteps) -> None:
+        self._assemble(steps, [])
+
+    def _assemble(
+        self, steps: HubSteps, abandoned: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+    ) -> None:
+        target, collector, directory = self._hubs[steps]
+        deadline = self._shared.deadline
+        # A hub the deadline left unstarted starts now: every step it would take is recorded
+        # (its HubSteps is claimed) and written as timed out, as for a hub left half-way.
+        for step, args in [a for a in abandoned if a[0] is _start]:
+            step(0, *args)
+        abandoned = [a for a in abandoned if a[0] is not _start] + steps.left_behind
+        with collector.locked():
+            for step, args in abandoned:
+                collector.timed_out(step, args, ApiError(None, TIMEOUT_CODE, deadline.message))
+            data = build_snapshot(
+                collector.state, directory, hub_id=target.id, project=None, now=self._now
+            )
+        data = self._shared.tokens.clean_json(data)
+        snapshot = parse_snapshot(data, f"scan of {target.id}")
+        result = HubCollection(target.id, Collection(snapshot, [], waves=steps.deepest + 1))
+        with self._lock:
+            self._results[target.id] = result
+        if self._done is not None:
+            self._done(result)
+
+
+def _start(wave: int, collector: FoundryCollector, target: Target) -> None:
+    """Begin a hub's collection from its resource as Resource Graph read it (wave 0)."""
+    if target.is_foundry:
+        collector.start_foundry(wave, target.resource)
+    else:
+        collector.start(wave, target.resource)
 
 
 __all__ = ["scan"]

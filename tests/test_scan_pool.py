@@ -1,0 +1,132 @@
+"""The scan's hubs on one pool of workers (diagnose.collect.scanpool, scanrun): at most
+--concurrency requests of the whole scan at once, and at the deadline every hub, started or
+not, still gets a snapshot that says what the deadline cut short."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from diagnose.collect.clients import RetrySettings
+from diagnose.collect.credentials import Credentials, StaticTokenCredential
+from diagnose.collect.scan import ScanCollection, ScanScope
+from diagnose.collect.scanpool import HubSteps, unwrap
+from diagnose.collect.scanrun import scan
+from diagnose.collect.scheduler import Scheduler
+from diagnose.collect.settings import settings_from_args
+from diagnose.snapshot.codes import TIMEOUT_CODE
+from diagnose.testing.armserver import ArmServer, Faults
+from diagnose.testing.fixtures import FixtureSet
+from diagnose.testing.tenant import SyntheticTenant
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmServer]:
+    tenant = SyntheticTenant(hubs=8, subscriptions=2)
+    with ArmServer(FixtureSet("generated", []), Faults(latency=0.2), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        yield server
+
+
+def _scan(server: ArmServer, concurrency: int, timeout: float | None = None) -> ScanCollection:
+    settings = settings_from_args(
+        SimpleNamespace(
+            hub="scan",
+            arm_endpoint=server.url,
+            graph_endpoint=server.url,
+            concurrency=concurrency,
+            timeout=timeout,
+            quiet=True,
+        )
+    )
+    credentials = Credentials(StaticTokenCredential("t"), StaticTokenCredential("t"))
+    return scan(settings, credentials, ScanScope(), retry=RetrySettings(total=0))
+
+
+def test_the_whole_scan_keeps_to_its_concurrency(served: ArmServer) -> None:
+    result = _scan(served, 3)
+    assert len(result.hubs) == 8
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    assert 1 < served.most_in_flight <= 3  # in parallel, but never more than asked
+
+
+def test_at_the_deadline_every_hub_has_a_snapshot_saying_what_was_cut_short(
+    served: ArmServer,
+) -> None:
+    # One step at a time, 0.2 s a request: Resource Graph and the look-ups take most of the
+    # 2 seconds, and most hubs are not even started when the deadline passes.
+    result = _scan(served, 1, timeout=2.0)
+    assert [h.target.rsplit("/", 1)[-1] for h in result.hubs] == sorted(
+        (f"hub{i}" for i in range(8)), key=lambda n: SyntheticTenant(8, 2).hub_id(int(n[3:]))
+    )
+    cut = 0
+    for hub in result.hubs:
+        assert hub.collection is not None, hub
+        data = hub.collection.snapshot.data
+        assert data["target"]["hub"] == hub.target
+        assert data["resources"], hub.target  # the hub itself, as Resource Graph read it
+        timeouts = [e for e in data["errors"] if e["code"] == TIMEOUT_CODE]
+        cut += bool(timeouts)
+        # what was cut short is named: the connections only the hub has
+        if timeouts:
+            assert any(e["scope"].lower() == hub.target.lower() for e in timeouts), timeouts
+    assert cut >= 4  # most hubs
+
+
+def test_a_hub_finishes_once_after_its_last_step_and_not_when_claimed() -> None:
+    pool = Scheduler(2)
+    finished: list[HubSteps] = []
+    seen: list[int] = []
+
+    def step(wave: int, n: int) -> None:
+        seen.append(n)
+        if n < 3:
+            steps.submit(wave + 1, step, n + 1)
+
+    steps = HubSteps(pool, finished.append)
+    steps.submit(0, step, 0)
+    pool.wait()
+    assert seen == [0, 1, 2, 3] and finished == [steps] and steps.deepest == 3
+    assert not steps.claim()  # finished already: nobody assembles it again
+    late = HubSteps(Scheduler(1), finished.append)
+    assert late.claim() and not late.claim()
+    late.submit(1, step, 9)  # after the claim: recorded, never run
+    assert late.left_behind == [(step, (9,))] and seen == [0, 1, 2, 3]
+    assert unwrap(late.run, (step, 9)) == (late, step, (9,))
+    assert unwrap(step, (9,)) == (None, step, (9,))
+
+
+def test_hubs_left_behind_at_the_deadline_are_assembled_with_what_they_had(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read stuck past the deadline and its grace (the watchdog could not end it) leaves
+    its step running (the Scheduler gives up 2 s after the deadline) and every hub not yet
+    started waiting: each hub still gets a snapshot, the stuck read and whatever a hub never
+    started written as timed out."""
+    import time
+
+    from diagnose.collect.served import ServedArm
+
+    stuck = threading.Event()
+    original = ServedArm.get_pages
+
+    def slow(self: ServedArm, path: str, params: dict[str, str] | None = None) -> list[object]:
+        if path.endswith("/connections"):
+            stuck.set()
+            time.sleep(8)  # deaf to the deadline
+        return original(self, path, params)
+
+    monkeypatch.setattr(ServedArm, "get_pages", slow)
+    begun = time.monotonic()
+    result = _scan(served, 1, timeout=3.0)
+    assert stuck.is_set() and time.monotonic() - begun < 7
+    assert len(result.hubs) == 8
+    for hub in result.hubs:
+        assert hub.collection is not None, hub
+        errors = hub.collection.snapshot.data["errors"]
+        assert any(
+            e["code"] == TIMEOUT_CODE and e["scope"].lower() == hub.target.lower() for e in errors
+        ), (hub.target, errors)
