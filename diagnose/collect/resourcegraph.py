@@ -64,6 +64,12 @@ class ResourceGraph:
             transport=self._transport,
             credential_scopes=[scope],
         )
+        # What is kept is the body (cls=_raw_body); the SDK would first turn every row of the
+        # page into its models and hand them to `cls` unused (20 ms of CPU a 1,000-row page,
+        # while every hub waits for Resource Graph). Its error path is left as it is.
+        deserialize = getattr(self._client, "_deserialize", None)
+        if deserialize is not None:
+            self._client._deserialize = _BodyKept(deserialize)  # type: ignore[assignment]
         self._lock = threading.Lock()
         self.pages = 0
         """Pages read so far (the benchmark's measure of what Resource Graph served)."""
@@ -116,6 +122,22 @@ class ResourceGraph:
                 )
             seen.add(token)
         raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
+
+
+class _BodyKept:
+    """The client's deserializer, except for the query's answer: `cls` reads that from the
+    response itself."""
+
+    def __init__(self, deserialize: Any) -> None:
+        self._deserialize = deserialize
+
+    def __call__(self, target: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if target == "QueryResponse":
+            return None
+        return self._deserialize(target, data, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # failsafe_deserialize, for errors
+        return getattr(self._deserialize, name)
 
 
 def _raw_body(pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
