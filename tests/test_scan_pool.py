@@ -5,6 +5,7 @@ not, still gets a snapshot that says what the deadline cut short."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -130,3 +131,28 @@ def test_hubs_left_behind_at_the_deadline_are_assembled_with_what_they_had(
         assert any(
             e["code"] == TIMEOUT_CODE and e["scope"].lower() == hub.target.lower() for e in errors
         ), (hub.target, errors)
+
+
+def test_each_validator_is_compiled_once_however_many_hubs_need_it_at_once(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fastjsonschema
+
+    from diagnose import snapshot
+    from diagnose.collect import shapes
+
+    shapes._validator.cache_clear()
+    snapshot._fast_validator.cache_clear()
+    compiled: list[object] = []
+    original = fastjsonschema.compile
+
+    def counted(definition: object, *args: object, **kwargs: object) -> object:
+        compiled.append(definition)
+        time.sleep(0.05)  # as slow as on a busy machine: every hub arrives meanwhile
+        return original(definition, *args, **kwargs)
+
+    monkeypatch.setattr(fastjsonschema, "compile", counted)
+    served.faults.latency = 0.0
+    result = _scan(served, 16)
+    assert all(h.collection is not None for h in result.hubs)
+    assert len(compiled) == 5  # four shapes and the whole snapshot, once each
