@@ -156,3 +156,22 @@ def test_each_validator_is_compiled_once_however_many_hubs_need_it_at_once(
     result = _scan(served, 16)
     assert all(h.collection is not None for h in result.hubs)
     assert len(compiled) == 5  # four shapes and the whole snapshot, once each
+
+
+def test_the_app_is_looked_up_while_the_inherited_assignments_are_read(
+    served: ArmServer,
+) -> None:
+    """Two reads made once ahead of the hubs, independent of each other: one round trip
+    (0.2 s here), not two; the principals are looked up after both."""
+    _scan(served, 8)
+    received = served.requests()
+    app = [r.at for r in received if r.path.startswith("/v1.0/servicePrincipals(appId=")]
+    inherited = [
+        r.at
+        for r in received
+        if r.query.get("$filter") == "atScope()" and r.path.lower().endswith("/roleassignments")
+    ]
+    looked_up = [r.at for r in received if r.path.lower().endswith("/getbyids")]
+    assert len(app) == 1 and inherited and looked_up
+    assert abs(app[0] - min(inherited)) < 0.15
+    assert min(looked_up) > max([*inherited, *app])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -81,8 +82,13 @@ def scan(
         directory_waves = 0
         if graph is not None:
             stage("looking up the principals in Microsoft Graph")
-            inherited = arm.prefetch_inherited(width)
-            directory_waves = graph.prefetch(principals_of(index) | inherited, width)
+            # The app every hub's reader asks for first, while the inherited assignments
+            # (whose principals are looked up with the rest) are read: one round, not two.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
+                app = side.submit(graph.look_up_app)
+                wanted = principals_of(index) | arm.prefetch_inherited(width)
+                wanted |= app.result()
+            directory_waves = 1 + graph.prefetch(wanted, width)
         _compile_validators()
         hubs = _Hubs(settings, credentials, shared, now, done)
         for target in targets:

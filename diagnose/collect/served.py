@@ -272,23 +272,32 @@ class SharedGraph(GraphClient):
         self._looked_up: set[str] = set()
         """Ids a getByIds answered for (found or left out)."""
 
+    def look_up_app(self) -> set[str]:
+        """What every hub's directory reader asks first: the Azure Machine Learning app (its
+        service principal), read once; its id, to look up with the principals."""
+        from diagnose.collect.directory import AZURE_ML_APP_ID
+
+        try:
+            app = self.get(
+                f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
+                {"$select": "id,appId,displayName,servicePrincipalType"},
+            )
+        except ApiError:
+            return set()
+        return (
+            {app["id"].lower()}
+            if isinstance(app, dict) and isinstance(app.get("id"), str)
+            else set()
+        )
+
     def prefetch(self, ids: Iterable[str], parallel: int = 16) -> int:
         """Look these principals up (getByIds, BATCH ids a request) and read the groups of
         those found (getMemberGroups, 20 to a JSON batch), `parallel` requests at once.
         Returns how many rounds of requests that took. A failure is not kept: the hubs that
         need the principal ask again and record it."""
-        from diagnose.collect.directory import AZURE_ML_APP_ID, BATCH
+        from diagnose.collect.directory import BATCH
 
         wanted = {i.lower() for i in ids if isinstance(i, str) and i}
-        try:  # what every hub's reader asks first: the Azure Machine Learning app
-            app = self.get(
-                f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
-                {"$select": "id,appId,displayName,servicePrincipalType"},
-            )
-            if isinstance(app, dict) and isinstance(app.get("id"), str):
-                wanted.add(app["id"].lower())
-        except ApiError:
-            pass
         chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
             list(pool.map(self._look_up, chunks))
@@ -301,7 +310,7 @@ class SharedGraph(GraphClient):
             ]
             slices = [groups[i : i + BATCH_LIMIT] for i in range(0, len(groups), BATCH_LIMIT)]
             list(pool.map(self.batch, slices))
-        return 1 + (1 if chunks else 0) + (1 if slices else 0)
+        return (1 if chunks else 0) + (1 if slices else 0)
 
     def _look_up(self, ids: list[str]) -> None:
         try:
