@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from diagnose.collect.scan import TenantIndex
 from diagnose.collect.served import _Groups
 
@@ -71,3 +73,30 @@ def test_an_sdk_clients_operation_groups_are_built_once() -> None:
     first = groups.role_assignments
     assert groups.role_assignments is first
     assert built == ["role_assignments"]
+
+
+@pytest.mark.parametrize(
+    "resource_id",
+    [
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/{WS}/hub/providers/"
+        "Microsoft.Authorization/roleAssignments/a",
+        f"/SUBSCRIPTIONS/{SUB.upper()}/providers/Microsoft.Authorization/roleAssignments/b",
+        "/providers/Microsoft.Management/managementGroups/mg/providers/"
+        "Microsoft.Authorization/roleAssignments/c",
+        "/subscriptions/not-a-guid/providers/Microsoft.Authorization/roleAssignments/d",
+        f"/subscriptions/{SUB}",
+        "",
+    ],
+)
+def test_a_rows_subscription_is_read_as_the_id_parser_reads_it(resource_id: str) -> None:
+    from diagnose.arm.ids import followable
+    from diagnose.collect.scan import _subscription_of
+
+    parsed = followable(resource_id)
+    parts = resource_id.lower().split("/")
+    expected = (
+        parsed.subscription
+        if parsed is not None
+        else (parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else "")
+    )
+    assert _subscription_of(resource_id) == expected

@@ -26,6 +26,7 @@ listing (at, above and below) would.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,7 @@ from diagnose.collect.target import FOUNDRY_KIND, Target
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
 SUBSCRIPTION_READ = "Microsoft.Resources/subscriptions/read"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 RESOURCE_GRAPH_READ = "Microsoft.ResourceGraph/resources/read"
 
 SCANNED_TYPES = tuple(
@@ -172,6 +174,16 @@ def _arm_shaped(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _subscription_of(resource_id: str) -> str:
+    # Nearly every row is /subscriptions/{guid}/...: read that without parsing the whole id
+    # (a tenant's role assignments are read while every hub waits for them).
+    head = resource_id.split("/", 3)
+    if (
+        len(head) > 3
+        and not head[0]
+        and head[1].lower() == "subscriptions"
+        and _GUID.fullmatch(head[2])
+    ):
+        return head[2].lower()
     parsed = followable(resource_id)
     if parsed is not None:
         return parsed.subscription

@@ -94,7 +94,7 @@ class ServedArm(ArmClient):
             if collection == "microsoft.machinelearningservices/workspaces":
                 return self._index.workspaces(subscription, self._hub)
             if collection == "microsoft.authorization/roleassignments" and not filtered:
-                return self._assignments(subscription, path, params)
+                return self._assignments(subscription)
         return self._once(
             ("PAGES", path, _params_key(params)),
             lambda: super(ServedArm, self).get_pages(path, params),
@@ -131,11 +131,13 @@ class ServedArm(ArmClient):
             and isinstance(item["properties"].get("principalId"), str)
         }
 
-    def _assignments(
-        self, subscription: str, path: str, params: dict[str, str] | None
-    ) -> list[Any]:
+    def _assignments(self, subscription: str) -> list[Any]:
         """At and below the subscription from Resource Graph; above it (management groups,
-        the tenant root) from the ARM listing atScope() at the subscription."""
+        the tenant root) from the ARM listing atScope() at the subscription. Merged once per
+        subscription (every hub in it asks); each asker gets its own list of the same items."""
+        return list(self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription)))
+
+    def _merged(self, subscription: str) -> list[Any]:
         inherited = self.inherited(subscription)
         own = f"/subscriptions/{subscription}"
         rows = list(self._index.assignments.get(subscription, []))
@@ -218,7 +220,7 @@ class ServedSdk(SdkClients):
                 and parts[1] == "subscriptions"
                 and self._arm._index.served(parts[2])
             ):
-                return self._arm._assignments(parts[2], str(args[0]), None)
+                return self._arm._assignments(parts[2])
         return self._once(
             ("LIST", _operation_key(operation), args),
             lambda: SdkClients.list_all(self, operation, *args),
