@@ -11,9 +11,11 @@ resources, role assignments and role definitions, in pages of 1,000 rows), then 
 collection on what Resource Graph read (its connections, the deny assignments, eligibility
 and inherited assignments of each subscription once, Microsoft Graph per principal).
 
-The target: the scan's collection within 3 x (Resource Graph pages x latency + the per-hub
-waves Resource Graph cannot serve x latency). Then the checks on a sample of the hubs
-(--check-sample), as time per hub, for information.
+The target: the scan's collection within 3 x (Resource Graph pages + Microsoft Graph look-up
+rounds + the per-hub waves Resource Graph cannot serve) x latency: round trips only, not the
+scan's own CPU, which it prints beside the wall time. --concurrency is the CLI's (64 by
+default): the steps, and so the requests, of the whole scan at once. Then the checks on a
+sample of the hubs (--check-sample), as time per hub, for information.
 
 The server runs in a process of its own, as Azure does (its CPU is not the scan's: in the
 scan's process it took about half of the CPU the scan had and held its interpreter lock);
