@@ -100,7 +100,9 @@ def walk_applicable(
     by_principal = authz.assignments_by_principal
     for member, via in membership.via.items():
         scopes = by_principal.get(member)
-        if not scopes:
+        # A group holds at a handful of the thousands of scopes, rarely on this chain: the
+        # C-level test skips it before the chain is walked look-up by look-up.
+        if not scopes or scopes.keys().isdisjoint(ancestors):
             continue
         for level, ancestor in enumerate(ancestors):
             bucket = scopes.get(ancestor)
