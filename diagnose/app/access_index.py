@@ -247,10 +247,10 @@ class AccessBook:
         """The object id of --principal, found as diagnose.model.lookup finds it on the whole
         snapshot: it is asked on the principals whose names could match (the same answer,
         the same messages), without indexing every principal."""
-        from diagnose.model.lookup import resolve_principal
-
         if GUID.match(text.strip()):
             return text.strip().lower()
+        from diagnose.model.lookup import resolve_principal  # and diagnose.safe: names only
+
         lowered = text.strip().lower()
         latest = {entry["id"].lower(): entry for entry in self.parts.principals()}
         candidates = [
