@@ -503,3 +503,32 @@ def test_a_json_answer_from_the_cached_index_imports_only_what_it_uses(tmp_path:
     assert json.loads(result.stdout[: result.stdout.rindex("}") + 1])["decision"] == "allowed"
     assert list((tmp_path / "cache").glob("*.idx")), "the index was not written"
     assert result.stdout.rstrip().splitlines()[-1] == "HEAVY=", result.stdout[-400:]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["access", "--snapshot", "s.json", "--principal", BOB, "--scope", SA, "--action", "x/y"],
+        ["access", "--demo", "--batch", "--json", "-o", "yaml", "--output-file", "out.yaml"],
+        ["access", "--snapshot", "s.json", "--principal"],  # a flag without its value
+        ["access", "--bogus", "1"],  # unknown to every parser
+        ["access", "--hub", "hub-x"],  # a top-level option after the command
+        ["access", "--help"],
+    ],
+)
+def test_access_parses_alone_as_among_every_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`diagnose access` builds only its own parser (cli.main): the same arguments, the same
+    usage errors and help, as the parser of every command gives."""
+    from diagnose.cli.parser import build_parser
+
+    def parse(command: str | None) -> tuple[object, str, str]:
+        try:
+            found: object = vars(build_parser(command).parse_args(argv))
+        except SystemExit as exc:
+            found = exc.code
+        out, err = capsys.readouterr()
+        return found, out, err
+
+    assert parse("access") == parse(None)
