@@ -322,12 +322,7 @@ class Evaluator:
         thousands of questions about a few dozen resources; random questions rarely repeat."""
         hits = self._target_hits[target] = self._target_hits.get(target, 0) + 1
         if hits >= HOT_TARGET:
-            by_principal_here = self._places.by_principal(target, ancestors)
-            return [
-                (assignment, level, via)
-                for member, via in membership.via.items()
-                for assignment, level in by_principal_here.get(member, ())
-            ]
+            return self._places.applicable_here(target, ancestors, membership)
         return walk_applicable(self.authz, ancestors, membership)
 
     def _decision(self, gathered: _Gathered, explain: bool) -> Decision:
