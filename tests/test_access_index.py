@@ -429,3 +429,24 @@ def test_a_rewrite_within_one_tick_of_the_file_clock_is_not_answered_from_the_ol
     code, out, _ = ask(snapshot_file)
     assert code == 1 and json.loads(out)["decision"] == "denied"
     assert ask(snapshot_file) == (code, out, "")  # and the new content's index answers next
+
+
+def test_indexes_of_an_older_format_are_evicted_with_the_least_recently_used(
+    snapshot_file: Path,
+) -> None:
+    """An index another format wrote is never read again: it counts among the files kept
+    (KEEP_INDEXES), so it goes once newer ones are written."""
+    from diagnose.app.access_cache import KEEP_INDEXES
+
+    folder = cache_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    old = folder / f"{'ab' * 32}.f1.0.0.1.h1.idx"
+    old.write_bytes(b"an index of format 1")
+    os.utime(old, ns=(1, 1))
+    keep = folder / "notes.txt"  # not an index: left alone
+    keep.write_text("mine")
+    for _ in range(KEEP_INDEXES):
+        snapshot_file.write_bytes(snapshot_file.read_bytes() + b" ")  # another content
+        assert ask(snapshot_file)[0] == 0
+    assert not old.exists() and keep.exists()
+    assert len(index_files()) == KEEP_INDEXES

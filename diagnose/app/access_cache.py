@@ -270,7 +270,8 @@ def _ours(info: os.stat_result) -> bool:
 
 
 def _evict(folder: Path) -> None:
-    """Keep the KEEP_INDEXES most recently used index files of ours; leave anything else."""
+    """Keep the KEEP_INDEXES most recently used index files of ours, of any format and
+    version (an older one's are never read again); leave anything else."""
     found: list[tuple[int, Path]] = []
     for path in _index_files(folder):
         with contextlib.suppress(OSError):
@@ -285,7 +286,7 @@ def _evict(folder: Path) -> None:
 
 def _index_files(folder: Path) -> Iterator[Path]:
     try:
-        yield from folder.glob(f"*.f{FORMAT}.*.idx")
+        yield from folder.glob("*.f*.idx")
     except OSError:
         return
 
