@@ -34,7 +34,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -161,6 +161,15 @@ class IndexFile:
     header: dict[str, Any]
     header_length: int
     _stream: Any
+    loads: Callable[[bytes], Any] = json.loads
+    """The decoder: json for the few KB one question reads; read_everything() gives orjson,
+    which decodes the whole index (90 MB on a large hub) in half the time."""
+
+    def read_everything(self) -> None:
+        """Every blob is about to be read (a long --batch indexes the whole snapshot)."""
+        import orjson
+
+        self.loads = orjson.loads
 
     def blob(self, entry: Any) -> Any:
         """The JSON value of a blob the header names as [offset, length, sha256]; ValueError
@@ -172,7 +181,7 @@ class IndexFile:
         data = self._stream.read(length)
         if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
             raise ValueError("a blob does not match its hash")
-        return json.loads(data)
+        return self.loads(data)
 
     def close(self) -> None:
         self._stream.close()

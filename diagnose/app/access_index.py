@@ -174,6 +174,7 @@ class IndexedSnapshot:
         return found
 
     def members(self) -> list[str]:
+        self.index.read_everything()  # only the whole snapshot's model asks for every one
         found = self._blob("members")
         if not isinstance(found, list):
             raise ValueError("a malformed index")
