@@ -257,7 +257,7 @@ def test_the_index_is_named_by_content_version_and_format() -> None:
     from diagnose import __version__
 
     path = index_path(Path("/c"), "ab" * 32, "h1")
-    assert path.name == f"{'ab' * 32}.f1.{__version__}.h1.idx"
+    assert path.name == f"{'ab' * 32}.f2.{__version__}.h1.idx"
 
 
 # -- --batch -------------------------------------------------------------------------------
@@ -376,3 +376,77 @@ def test_without_a_home_directory_questions_are_answered_uncached(
 
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     assert ask(snapshot_file) == expected
+
+
+# -- a changed snapshot is never answered from the index of its old content -----------------
+
+BOB_HOLDS = b'"principalId": "0d7e5c1a-3b9f-4a61-9c2e-7f1b2a3c4d02"'
+NOBODY_HOLDS = b'"principalId": "0d7e5c1a-3b9f-4a61-9c2e-7f1b2a3c4d99"'  # the same length
+
+
+def rewrite_in_place(path: Path, old: bytes, new: bytes) -> None:
+    """The same file (inode), the same size, other content: what an editor saving in place or
+    a collector overwriting its output leaves."""
+    content = path.read_bytes()
+    assert old in content and len(old) == len(new)
+    with open(path, "r+b") as stream:
+        stream.write(content.replace(old, new))
+
+
+def test_a_rewrite_of_the_same_size_is_answered_from_the_new_content(snapshot_file: Path) -> None:
+    code, out, _ = ask(snapshot_file)
+    assert code == 0 and json.loads(out)["decision"] == "allowed"
+    assert ask(snapshot_file) == (code, out, "")  # from the cache
+    before = os.stat(snapshot_file)
+    rewrite_in_place(snapshot_file, BOB_HOLDS, NOBODY_HOLDS)
+    # even with the modification time put back (cp -p, rsync -t, tar do): the change time
+    # still tells
+    os.utime(snapshot_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(snapshot_file).st_size == before.st_size
+    code, out, _ = ask(snapshot_file)
+    assert code == 1 and json.loads(out)["decision"] == "denied"
+
+
+def test_a_rewrite_within_one_tick_of_the_file_clock_is_not_answered_from_the_old_index(
+    snapshot_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system whose times cannot tell two writes apart: no change time (Windows'
+    st_ctime is the creation time) and a second write within one tick of the modification
+    clock (coarse: a few ms on Linux, 2 s on FAT). The remembered hash of a file changed that
+    recently is checked against the content before its index answers."""
+    from diagnose.app import access_cache
+
+    def identity(info: os.stat_result) -> list[int]:
+        return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns]
+
+    monkeypatch.setattr(access_cache, "file_identity", identity)
+    monkeypatch.setattr("diagnose.app.access_index.file_identity", identity)
+    tick = os.stat(snapshot_file).st_mtime_ns
+    code, out, _ = ask(snapshot_file)
+    assert code == 0 and json.loads(out)["decision"] == "allowed"
+    rewrite_in_place(snapshot_file, BOB_HOLDS, NOBODY_HOLDS)
+    os.utime(snapshot_file, ns=(tick, tick))  # the same tick as the write that was hashed
+    code, out, _ = ask(snapshot_file)
+    assert code == 1 and json.loads(out)["decision"] == "denied"
+    assert ask(snapshot_file) == (code, out, "")  # and the new content's index answers next
+
+
+def test_indexes_of_an_older_format_are_evicted_with_the_least_recently_used(
+    snapshot_file: Path,
+) -> None:
+    """An index another format wrote is never read again: it counts among the files kept
+    (KEEP_INDEXES), so it goes once newer ones are written."""
+    from diagnose.app.access_cache import KEEP_INDEXES
+
+    folder = cache_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    old = folder / f"{'ab' * 32}.f1.0.0.1.h1.idx"
+    old.write_bytes(b"an index of format 1")
+    os.utime(old, ns=(1, 1))
+    keep = folder / "notes.txt"  # not an index: left alone
+    keep.write_text("mine")
+    for _ in range(KEEP_INDEXES):
+        snapshot_file.write_bytes(snapshot_file.read_bytes() + b" ")  # another content
+        assert ask(snapshot_file)[0] == 0
+    assert not old.exists() and keep.exists()
+    assert len(index_files()) == KEEP_INDEXES

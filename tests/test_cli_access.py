@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -448,3 +449,86 @@ def test_the_command_starts_without_loading_the_core_for_help(argv: str) -> None
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.stdout.rstrip().splitlines()[-1] == "CORE=", result.stdout[-300:]
+
+
+ANSWER_PROBE = """
+import sys
+from diagnose.program import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+light = ("diagnose.report", "diagnose.report.formats")  # the -o registry: names, no renderer
+heavy = sorted(
+    m
+    for m in sys.modules
+    if m.split(".")[0] in ("textual", "azure", "msgraph", "orjson")
+    or m.startswith(
+        (
+            "diagnose.tui", "diagnose.collect", "diagnose.engine", "diagnose.checks",
+            "diagnose.remediation", "diagnose.render", "diagnose.secrets", "diagnose.safe",
+            "diagnose.outfile", "diagnose.app.sources", "diagnose.snapshot.",
+            "diagnose.model.cosmos", "diagnose.report.",
+        )
+    )
+    and m not in light
+)
+print("HEAVY=" + ",".join(heavy))
+"""
+
+
+def test_a_json_answer_from_the_cached_index_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The second question on a snapshot, in a new process, is mostly imports: it reads the
+    cached index, not the snapshot (no decoder, no bundle reader, no collector), and writes
+    one JSON object (no report renderer, no text renderer, no terminal UI, no Azure SDK, and
+    no credential scrubber: there is no text from Azure to print)."""
+    snapshot = tmp_path / "hub.json"
+    snapshot.write_bytes(HUB_FILE.read_bytes())
+    argv = ["access", "--snapshot", str(snapshot), "--principal", BOB, "--scope", SA]
+    argv += ["--action", "Microsoft.Storage/storageAccounts/read", "--json"]
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DIAGNOSE_CACHE_DIR"},
+        "DIAGNOSE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(2):  # the first writes the index, the second answers from it
+        result = subprocess.run(
+            [sys.executable, "-c", ANSWER_PROBE.format(argv=argv)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env=env,
+        )
+    assert json.loads(result.stdout[: result.stdout.rindex("}") + 1])["decision"] == "allowed"
+    assert list((tmp_path / "cache").glob("*.idx")), "the index was not written"
+    assert result.stdout.rstrip().splitlines()[-1] == "HEAVY=", result.stdout[-400:]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["access", "--snapshot", "s.json", "--principal", BOB, "--scope", SA, "--action", "x/y"],
+        ["access", "--demo", "--batch", "--json", "-o", "yaml", "--output-file", "out.yaml"],
+        ["access", "--snapshot", "s.json", "--principal"],  # a flag without its value
+        ["access", "--bogus", "1"],  # unknown to every parser
+        ["access", "--hub", "hub-x"],  # a top-level option after the command
+        ["access", "--help"],
+    ],
+)
+def test_access_parses_alone_as_among_every_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`diagnose access` builds only its own parser (cli.main): the same arguments, the same
+    usage errors and help, as the parser of every command gives."""
+    from diagnose.cli.parser import build_parser
+
+    def parse(command: str | None) -> tuple[object, str, str]:
+        try:
+            found: object = vars(build_parser(command).parse_args(argv))
+        except SystemExit as exc:
+            found = exc.code
+        out, err = capsys.readouterr()
+        return found, out, err
+
+    assert parse("access") == parse(None)

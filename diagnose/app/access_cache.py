@@ -10,38 +10,52 @@ An index file is
     MAGIC | header length (8 bytes, big-endian) | SHA-256 of the header | header | blobs
 
 where the header (JSON) names the snapshot's SHA-256, the tool's version and the format, and
-holds the offset, length and SHA-256 of every blob (JSON too). Nothing is trusted beyond its
-hash: a header or blob whose hash differs, a short file, a wrong version are a miss, and the
-snapshot is read again. The files hold plain JSON (orjson), never pickled objects: reading one
-cannot run code.
+holds the offset, length and SHA-256 of the blobs it names (JSON too), which name the others
+the same way (diagnose.app.access_index: a question decodes a few KB, not a table of every
+principal). Nothing is trusted beyond its hash: a header or blob whose hash differs, a short
+file, a wrong version are a miss, and the snapshot is read again. The files hold plain JSON
+(written by orjson; read by the standard library's json, which the command imports anyway,
+where importing orjson would take longer than decoding the few KB a question reads), never
+pickled objects: reading one cannot run code.
 
 A snapshot is found by its content hash. So that a second question need not read and hash an
 80 MB file again, the hash is remembered with the file's identity (device, inode, size,
-modification and change times, as git's index does: any write changes the change time); a
-file whose identity differs is hashed again.
+modification and change times, as git's index does); a file whose identity differs is read
+again, and one modified shortly before it was hashed (SETTLED_NS) is hashed again, since a
+second write within the same tick of the file system's clock leaves its identity as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import Any, NamedTuple
 
 from diagnose import __version__
 
 ENV_CACHE_DIR = "DIAGNOSE_CACHE_DIR"
 APP_DIR = "ai-hub-diagnose"
 MAGIC = b"AHDACX1\n"
-FORMAT = 1
+FORMAT = 2
+"""2: the header names the shared blobs and a few hundred bucket tables, each naming the
+blobs of the principals that hash to it (format 1 named every principal's blob in the header:
+600 KB decoded for each question on a 5,000-principal hub)."""
 KEEP_INDEXES = 4
+SETTLED_NS = 2_000_000_000
+"""How long before its hash was taken a file must have last been modified for its identity
+to tell any later write: a write within one tick of the file system's clock (a few ms on
+Linux, 2 s on FAT) leaves the modification time as it was, and not every system has a change
+time that any write moves (Windows' st_ctime is the creation time). The hash remembered for a
+file changed more recently than that is checked against the content again (git's "racily
+clean" entries)."""
 """Index files kept (the most recently used): one per snapshot, tens of MB each for a large
 hub."""
 _PREFIX = len(MAGIC) + 8 + 32
@@ -91,22 +105,43 @@ def _memo_path(folder: Path, snapshot: Path) -> Path:
     return folder / f"{name}.path"
 
 
-def remembered_hash(folder: Path, snapshot: Path, info: os.stat_result) -> str | None:
+class Hashed(NamedTuple):
+    digest: str
+    """The SHA-256 of the content."""
+    info: os.stat_result
+    """The file's identity before it was read."""
+    started_ns: int
+    """The wall clock when the reading started."""
+
+
+class Remembered(NamedTuple):
+    digest: str
+    settled: bool
+    """The file had last been modified SETTLED_NS before it was hashed: a later write would
+    have changed its identity. Otherwise the content must be hashed again to be sure."""
+
+
+def remembered_hash(folder: Path, snapshot: Path, info: os.stat_result) -> Remembered | None:
     """The content hash remembered for this file, if its identity is unchanged."""
     try:
-        memo = orjson.loads(_memo_path(folder, snapshot).read_bytes())
+        memo = json.loads(_memo_path(folder, snapshot).read_bytes())
         if memo["path"] == os.fsdecode(snapshot) and memo["identity"] == file_identity(info):
-            digest = memo["sha256"]
-            if isinstance(digest, str) and len(digest) == 64:
-                return digest
+            digest, started = memo["sha256"], memo["hashedAt"]
+            if isinstance(digest, str) and len(digest) == 64 and isinstance(started, int):
+                return Remembered(digest, info.st_mtime_ns + SETTLED_NS < started)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
-def remember_hash(folder: Path, snapshot: Path, info: os.stat_result, digest: str) -> None:
-    memo = {"path": os.fsdecode(snapshot), "identity": file_identity(info), "sha256": digest}
-    write_atomically(_memo_path(folder, snapshot), [orjson.dumps(memo)])
+def remember_hash(folder: Path, snapshot: Path, hashed: Hashed) -> None:
+    memo = {
+        "path": os.fsdecode(snapshot),
+        "identity": file_identity(hashed.info),
+        "sha256": hashed.digest,
+        "hashedAt": hashed.started_ns,
+    }
+    write_atomically(_memo_path(folder, snapshot), [json.dumps(memo).encode()])
 
 
 # -- index files ---------------------------------------------------------------------------
@@ -126,6 +161,15 @@ class IndexFile:
     header: dict[str, Any]
     header_length: int
     _stream: Any
+    loads: Callable[[bytes], Any] = json.loads
+    """The decoder: json for the few KB one question reads; read_everything() gives orjson,
+    which decodes the whole index (90 MB on a large hub) in half the time."""
+
+    def read_everything(self) -> None:
+        """Every blob is about to be read (a long --batch indexes the whole snapshot)."""
+        import orjson
+
+        self.loads = orjson.loads
 
     def blob(self, entry: Any) -> Any:
         """The JSON value of a blob the header names as [offset, length, sha256]; ValueError
@@ -137,7 +181,7 @@ class IndexFile:
         data = self._stream.read(length)
         if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
             raise ValueError("a blob does not match its hash")
-        return orjson.loads(data)
+        return self.loads(data)
 
     def close(self) -> None:
         self._stream.close()
@@ -160,7 +204,7 @@ def open_index(path: Path, digest: str) -> IndexFile | None:
         raw = stream.read(length)
         if len(raw) != length or hashlib.sha256(raw).digest() != prefix[len(MAGIC) + 8 :]:
             raise ValueError("the header does not match its hash")
-        header = orjson.loads(raw)
+        header = json.loads(raw)
         if (
             not isinstance(header, dict)
             or header.get("format") != FORMAT
@@ -176,14 +220,22 @@ def open_index(path: Path, digest: str) -> IndexFile | None:
         return None
 
 
-def write_index(path: Path, header: dict[str, Any], blobs: list[bytes]) -> None:
-    """Write an index: header entries name blobs by position, turned into offsets here."""
+def blob_entries(blobs: list[bytes], offset: int = 0) -> list[list[Any]]:
+    """The [offset, length, sha256] entry of each blob, laid out one after the other (from
+    offset) as write_index writes them: what IndexFile.blob reads one back by."""
     entries: list[list[Any]] = []
-    offset = 0
     for blob in blobs:
         entries.append([offset, len(blob), hashlib.sha256(blob).hexdigest()])
         offset += len(blob)
-    raw = orjson.dumps({**header, "format": FORMAT, "version": __version__, "blobs": entries})
+    return entries
+
+
+def write_index(path: Path, header: dict[str, Any], blobs: list[bytes]) -> None:
+    """Write an index: the header (holding the blob_entries of the blobs it names) and the
+    blobs."""
+    import orjson
+
+    raw = orjson.dumps({**header, "format": FORMAT, "version": __version__})
     prefix = MAGIC + len(raw).to_bytes(8, "big") + hashlib.sha256(raw).digest()
     write_atomically(path, [prefix, raw, *blobs])
     _evict(path.parent)
@@ -227,7 +279,8 @@ def _ours(info: os.stat_result) -> bool:
 
 
 def _evict(folder: Path) -> None:
-    """Keep the KEEP_INDEXES most recently used index files of ours; leave anything else."""
+    """Keep the KEEP_INDEXES most recently used index files of ours, of any format and
+    version (an older one's are never read again); leave anything else."""
     found: list[tuple[int, Path]] = []
     for path in _index_files(folder):
         with contextlib.suppress(OSError):
@@ -242,15 +295,16 @@ def _evict(folder: Path) -> None:
 
 def _index_files(folder: Path) -> Iterator[Path]:
     try:
-        yield from folder.glob(f"*.f{FORMAT}.*.idx")
+        yield from folder.glob("*.f*.idx")
     except OSError:
         return
 
 
-def sha256_of(path: Path) -> tuple[str, os.stat_result] | None:
+def sha256_of(path: Path) -> Hashed | None:
     """The content hash of a regular file, with its identity before reading; None when it
     changed while being read."""
     digest = hashlib.sha256()
+    started = time.time_ns()
     with open(path, "rb") as stream:
         before = os.fstat(stream.fileno())
         while chunk := stream.read(1 << 22):
@@ -258,4 +312,4 @@ def sha256_of(path: Path) -> tuple[str, os.stat_result] | None:
     after = os.stat(path)
     if file_identity(after) != file_identity(before):
         return None
-    return digest.hexdigest(), before
+    return Hashed(digest.hexdigest(), before, started)

@@ -20,15 +20,15 @@ from __future__ import annotations
 import os
 import re
 import stat
+import zlib
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
 from diagnose.app.access_cache import (
     IndexFile,
+    blob_entries,
     cache_dir,
     file_identity,
     index_path,
@@ -54,6 +54,9 @@ milliseconds, a question on the whole model a fraction of one."""
 Member = tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]
 """A principal's entry (None when the snapshot lists it only in assignments), its role
 assignments and its PIM eligibilities, as the snapshot holds them."""
+BUCKET_SIZE = 16
+"""Principals per bucket table of an index file (about 2 KB to decode for each principal a
+question's closure holds)."""
 GUID = re.compile(r"\A[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 
 
@@ -116,21 +119,30 @@ class SplitSnapshot:
         return list(dict.fromkeys([*self.entries, *self.held]))
 
     def blobs(self, digest: str, warnings: tuple[str, ...]) -> tuple[dict[str, Any], list[bytes]]:
-        """The index file's header and blobs: the shared parts, the principals, then one
-        blob per principal that has an entry, assignments or eligibilities."""
-        blobs = [orjson.dumps(self._shared), orjson.dumps(self._principals)]
-        members: dict[str, int] = {}
-        for principal in self.members():
-            members[principal] = len(blobs)
+        """The index file's header and blobs: the shared parts, the principals, the ids of
+        the principals that have an entry, assignments or eligibilities (in order), one blob
+        for each of those, then the bucket tables that name them (bucket_of)."""
+        import orjson  # only when an index is written: reading one needs the json module
+
+        members = self.members()
+        blobs = [orjson.dumps(self._shared), orjson.dumps(self._principals), orjson.dumps(members)]
+        count = max(1, len(members) // BUCKET_SIZE)
+        buckets: list[dict[str, int]] = [{} for _ in range(count)]
+        for principal in members:
+            buckets[bucket_of(principal, count)][principal] = len(blobs)
             blobs.append(orjson.dumps(self.member(principal)))
+        entries = blob_entries(blobs)
+        tables = [orjson.dumps({p: entries[at] for p, at in b.items()}) for b in buckets]
+        end = entries[-1][0] + entries[-1][1]
         header = {
             "snapshot": digest,
             "warnings": list(warnings),
-            "shared": 0,
-            "principals": 1,
-            "members": members,
+            "shared": entries[0],
+            "principals": entries[1],
+            "members": entries[2],
+            "buckets": blob_entries(tables, end),
         }
-        return header, blobs
+        return header, blobs + tables
 
 
 class IndexedSnapshot:
@@ -138,43 +150,59 @@ class IndexedSnapshot:
 
     def __init__(self, index: IndexFile) -> None:
         self.index = index
-        header = index.header
-        self._blobs: list[Any] = header["blobs"]
-        self._members: dict[str, int] = header["members"]
-        if not isinstance(self._members, dict):
+        self._buckets: list[Any] = index.header["buckets"]
+        if not isinstance(self._buckets, list) or not self._buckets:
             raise ValueError("a malformed index")
+        self._tables: dict[int, dict[str, Any]] = {}
         self._shared: dict[str, Any] | None = None
 
-    def _blob(self, position: int) -> Any:
-        return self.index.blob(self._blobs[position])
+    def _blob(self, name: str) -> Any:
+        return self.index.blob(self.index.header[name])
 
     def shared(self) -> dict[str, Any]:
         if self._shared is None:
-            found = self._blob(self.index.header["shared"])
+            found = self._blob("shared")
             if not isinstance(found, dict) or set(found) != {*SHARED_KEYS, "resources"}:
                 raise ValueError("a malformed index")
             self._shared = found
         return self._shared
 
     def principals(self) -> list[dict[str, Any]]:
-        found = self._blob(self.index.header["principals"])
+        found = self._blob("principals")
         if not isinstance(found, list):
             raise ValueError("a malformed index")
         return found
 
     def members(self) -> list[str]:
-        return list(self._members)
+        self.index.read_everything()  # only the whole snapshot's model asks for every one
+        found = self._blob("members")
+        if not isinstance(found, list):
+            raise ValueError("a malformed index")
+        return found
 
     def member(self, principal_id: str) -> Member:
-        position = self._members.get(principal_id)
-        if position is None:  # in no list of the snapshot
+        bucket = bucket_of(principal_id, len(self._buckets))
+        table = self._tables.get(bucket)
+        if table is None:
+            table = self.index.blob(self._buckets[bucket])
+            if not isinstance(table, dict):
+                raise ValueError("a malformed index")
+            self._tables[bucket] = table
+        where = table.get(principal_id)
+        if where is None:  # in no list of the snapshot
             return None, [], []
-        entry, assignments, eligibilities = self._blob(position)
+        entry, assignments, eligibilities = self.index.blob(where)
         if not (isinstance(entry, dict | None) and isinstance(assignments, list)):
             raise ValueError("a malformed index")
         if not isinstance(eligibilities, list):
             raise ValueError("a malformed index")
         return entry, assignments, eligibilities
+
+
+def bucket_of(principal_id: str, count: int) -> int:
+    """The bucket table of an index file that names a principal's blob: a hash that is the
+    same in every process (str hashes are salted per process)."""
+    return zlib.crc32(principal_id.encode("utf-8", "surrogatepass")) % count
 
 
 class AccessBook:
@@ -247,10 +275,10 @@ class AccessBook:
         """The object id of --principal, found as diagnose.model.lookup finds it on the whole
         snapshot: it is asked on the principals whose names could match (the same answer,
         the same messages), without indexing every principal."""
-        from diagnose.model.lookup import resolve_principal
-
         if GUID.match(text.strip()):
             return text.strip().lower()
+        from diagnose.model.lookup import resolve_principal  # and diagnose.safe: names only
+
         lowered = text.strip().lower()
         latest = {entry["id"].lower(): entry for entry in self.parts.principals()}
         candidates = [
@@ -324,7 +352,10 @@ def open_snapshot_book(
         return _read(source)
     absolute = path.resolve()
     variant = "h1" if verify_hashes else "h0"
-    digest = remembered_hash(folder, absolute, info)
+    remembered = remembered_hash(folder, absolute, info)
+    digest = remembered.digest if remembered is not None else None
+    if remembered is not None and not remembered.settled:
+        digest = _hash_again(folder, absolute, info)
     if digest is not None:
         index = open_index(index_path(folder, digest, variant), digest)
         if index is not None:
@@ -341,6 +372,20 @@ def open_snapshot_book(
                     cached=True,
                 )
     return _read(source, (folder, absolute, variant, info))
+
+
+def _hash_again(folder: Path, path: Path, info: os.stat_result) -> str | None:
+    """The content hash of a file whose remembered hash its identity cannot vouch for (it
+    was modified just before it was hashed), remembered anew; None when it changed while
+    being read (then it is read as a file never seen)."""
+    try:
+        hashed = sha256_of(path)
+    except OSError:
+        return None
+    if hashed is None or file_identity(hashed.info) != file_identity(info):
+        return None
+    remember_hash(folder, path, hashed)
+    return hashed.digest
 
 
 def _cache_folder() -> Path | None:
@@ -369,11 +414,10 @@ def _read(
             hashed = sha256_of(path)
         except OSError:
             return
-        if hashed is None or file_identity(hashed[1]) != file_identity(seen):
+        if hashed is None or file_identity(hashed.info) != file_identity(seen):
             return  # the file changed since it was read: index nothing
-        digest, info = hashed
-        header, blobs = parts.blobs(digest, snapshot.warnings)
-        write_index(index_path(folder, digest, variant), header, blobs)
-        remember_hash(folder, path, info, digest)
+        header, blobs = parts.blobs(hashed.digest, snapshot.warnings)
+        write_index(index_path(folder, hashed.digest, variant), header, blobs)
+        remember_hash(folder, path, hashed)
 
     return AccessBook(parts, snapshot.warnings, save=save)

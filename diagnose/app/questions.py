@@ -168,11 +168,15 @@ def access_in(
     """The same on a model already built, or on a part of the snapshot that holds the
     principal and its groups (diagnose.app.access_index: principal_id is then the principal
     resolved on the whole snapshot), with the model's evaluator when one is kept."""
-    from diagnose.model.lookup import resolve_principal
-    from diagnose.rbac import Evaluator
+    if not principal_id:
+        from diagnose.model.lookup import resolve_principal
 
-    principal = principal_id or resolve_principal(model, question.principal)
-    evaluator = evaluator or Evaluator(model.authorization)
+        principal_id = resolve_principal(model, question.principal)
+    principal = principal_id
+    if evaluator is None:
+        from diagnose.rbac import Evaluator
+
+        evaluator = Evaluator(model.authorization)
     decision = evaluator.check(
         principal, question.scope, question.operation, data_action=question.data_action
     )

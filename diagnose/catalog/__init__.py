@@ -6,24 +6,32 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 
-def _read(name: str) -> Any:
-    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+def read_json(name: str) -> Any:
+    """One of the catalog's files, decoded. Read through the package's loader (as
+    importlib.resources would, from a wheel, a zip or a folder): importlib.resources itself
+    imports zipfile, tempfile and shutil, a tenth of what `diagnose access` takes to answer
+    from its cached index."""
+    import pkgutil
+
+    data = pkgutil.get_data(__package__, name)
+    if data is None:
+        raise FileNotFoundError(f"{__package__}/{name}")
+    return json.loads(data)
 
 
 @cache
 def builtin_role_definitions() -> tuple[dict[str, Any], ...]:
     """Built-in role definitions in the ARM wire shape."""
-    return tuple(_read("builtin_roles.json")["value"])
+    return tuple(read_json("builtin_roles.json")["value"])
 
 
 @cache
 def operation_planes() -> dict[str, frozenset[str]]:
     """Lower-cased operation names by plane: {"control": ..., "data": ...}."""
-    data = _read("operations.json")
+    data = read_json("operations.json")
     return {
         "control": frozenset(op.lower() for op in data["controlPlane"]),
         "data": frozenset(op.lower() for op in data["dataPlane"]),

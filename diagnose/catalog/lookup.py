@@ -9,10 +9,8 @@ Azure matches operations.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 
 @dataclass(frozen=True)
@@ -29,22 +27,30 @@ class CatalogEntry:
 
 
 @cache
-def _entries() -> dict[str, CatalogEntry]:
-    """Lower-cased name -> entry, in the catalog's order."""
-    text = resources.files(__package__).joinpath("operations.json").read_text(encoding="utf-8")
-    catalog = json.loads(text)
-    found: dict[str, CatalogEntry] = {}
+def _listed() -> dict[str, tuple[str, bool, bool]]:
+    """Lower-cased name -> (name, control, data), in the catalog's order: what one look-up
+    needs, without an object for each of the thousands of operations (that took a
+    millisecond or more of every `diagnose access` question)."""
+    from diagnose.catalog import read_json
+
+    catalog = read_json("operations.json")
+    found: dict[str, tuple[str, bool, bool]] = {}
     for plane in ("controlPlane", "dataPlane"):
+        data = plane == "dataPlane"
         for name in catalog[plane]:
             key = name.lower()
             known = found.get(key)
-            data = plane == "dataPlane"
-            found[key] = CatalogEntry(
-                known.name if known else name,
-                (known is not None and known.control) or not data,
-                (known is not None and known.data) or data,
-            )
+            if known is None:
+                found[key] = (name, not data, data)
+            else:
+                found[key] = (known[0], known[1] or not data, known[2] or data)
     return found
+
+
+@cache
+def _entries() -> dict[str, CatalogEntry]:
+    """Lower-cased name -> entry, in the catalog's order."""
+    return {key: CatalogEntry(*listed) for key, listed in _listed().items()}
 
 
 @cache
@@ -57,7 +63,8 @@ def _by_provider() -> dict[str, tuple[CatalogEntry, ...]]:
 
 def find_operation(operation: str) -> CatalogEntry | None:
     """The catalog's entry for an operation (any case), or None."""
-    return _entries().get(operation.strip().lower())
+    listed = _listed().get(operation.strip().lower())
+    return CatalogEntry(*listed) if listed is not None else None
 
 
 def provider_of(operation: str) -> str:
@@ -67,7 +74,12 @@ def provider_of(operation: str) -> str:
 def provider_is_catalogued(operation: str) -> bool:
     """Whether the catalogs hold the operations of this operation's provider namespace (then
     an operation missing from them is most likely misspelt)."""
-    return provider_of(operation).lower() in _by_provider()
+    return provider_of(operation).lower() in _providers()
+
+
+@cache
+def _providers() -> frozenset[str]:
+    return frozenset(key.split("/", 1)[0] for key in _listed())
 
 
 def similar_operations(operation: str, limit: int = 3) -> list[CatalogEntry]:

@@ -37,8 +37,8 @@ def main(
     `diagnose mcp` starts (given by the program, like the viewer)."""
     from diagnose.cli.parser import build_parser
 
-    parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
     try:
         args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse has printed usage and the error

@@ -31,8 +31,10 @@ from diagnose.errors import BadInput
 from diagnose.exitcodes import ExitCode
 from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
 from diagnose.rbac import Outcome
-from diagnose.render.decision_text import render_decision
-from diagnose.safe import safe_message
+
+# The text renderer and diagnose.safe (with the credential scrubber's patterns, compiled on
+# import) are imported where text is written: a --json answer from the cached index needs
+# neither (JSON escapes what a terminal could misread).
 
 EXIT_BY_OUTCOME = {
     Outcome.ALLOWED: ExitCode.OK,
@@ -104,6 +106,8 @@ def _run_batch(args: argparse.Namespace) -> int:
         try:
             answer = book.answer(_question(_line_fields(text)))
         except BadInput as exc:
+            from diagnose.safe import safe_message
+
             worst.add(ExitCode.BAD_INPUT)
             message = safe_message(str(exc))
             if args.json:
@@ -191,14 +195,22 @@ def _question(fields: dict[str, Any]) -> AccessQuestion:
 
 
 def _warn(warnings: tuple[str, ...]) -> None:
+    if not warnings:
+        return
+    from diagnose.safe import safe_message
+
     for warning in warnings:
         print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
 
 
 def _print(answer: AccessAnswer, as_json: bool, out: IO[str], *, indent: bool) -> None:
     if answer.plane_warning:
+        from diagnose.safe import safe_message
+
         print(f"diagnose: warning: {safe_message(answer.plane_warning)}", file=sys.stderr)
     if as_json:
         out.write(json.dumps(answer.decision.to_json(), indent=2 if indent else None) + "\n")
     else:
+        from diagnose.render.decision_text import render_decision
+
         out.write(render_decision(answer.decision, answer.name_of))

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from diagnose.engine.api import CheckInfo
 from diagnose.errors import BadInput
+
+if TYPE_CHECKING:  # the check engine is imported by the commands that run checks
+    from diagnose.engine.api import CheckInfo
 
 LIVE_FLAGS = {
     "subscription": "--subscription",

@@ -16,14 +16,12 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from diagnose.errors import BadInput
-from diagnose.outfile import write_text
 
 OUTPUT_FILE_HELP = (
     "write the output to FILE instead of standard output (- for standard output); the file "
@@ -35,6 +33,10 @@ def write_output(text: str, path: str | None, *, flag: str | None = "--output-fi
     """The output to path (None or `-`: standard output); flag names the path's option in
     error messages. A report gets the umask's mode, as a shell redirect would give it: it is
     meant to be shared, unlike snapshots and bundles (0600)."""
+    # imported here: every command's parser adds the output flags from this module, and a
+    # command that prints its answer (access) never writes a file
+    from diagnose.outfile import write_text
+
     write_text(path or "-", text, flag=flag if path else None)
 
 
@@ -58,6 +60,8 @@ class Output:
         if columns.isdigit() and int(columns) > 0:
             return int(columns)
         if self.path in (None, "-") and sys.stdout.isatty():
+            import shutil
+
             return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
         return DEFAULT_WIDTH
 
@@ -157,8 +161,6 @@ def run_printing(
     """Run a command that prints its answer (text, or JSON with args.json) and give that answer
     the -o format and --output-file asked for: JSON is re-rendered as jsonc or yaml, and the
     output is written to the file only once the command is done (nothing on failure)."""
-    from diagnose.report.document import render_document
-
     output = chosen_output(args, formats)
     fmt = output.format or "text"
     if getattr(args, "batch", False) and fmt in ("jsonc", "yaml"):
@@ -175,6 +177,8 @@ def run_printing(
         code = handler(args)
     body = buffer.getvalue()
     if fmt in ("jsonc", "yaml"):
+        from diagnose.report.document import render_document
+
         body = render_document(json.loads(body), fmt, colour=output.colour())
     write_output(body, output.path)
     return code

@@ -29,7 +29,12 @@ EVIDENCE_LEVELS = ("summary", "full")
 """--evidence (diagnose.report.evidence.EVIDENCE_LEVELS, named here for the same reason)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With command "access" (the first argument), only that
+    command's parser is added under the top level's options: building the nine others took
+    longer than `diagnose access` takes to answer from its cached index, and a line that
+    starts with the command's name reaches no other (the usage line names COMMAND, not each
+    one). Any other value builds them all."""
     parser = argparse.ArgumentParser(
         prog="diagnose",
         description="Find why access fails in an Azure AI Foundry hub, Foundry resource or "
@@ -62,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_access(commands)
+    if command == "access":
+        return parser
     _add_checks(commands)
     _add_explain(commands)
     _add_collect(commands)

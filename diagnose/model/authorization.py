@@ -16,7 +16,6 @@ from diagnose.arm.scopes import ScopeTree, scope_key
 from diagnose.catalog import builtin_role_definitions
 from diagnose.model.principals import ALL_PRINCIPALS, Directory
 from diagnose.model.roles import PermissionBlock, RoleDefinition, role_guid
-from diagnose.secrets import scrub_text
 
 
 class Assignment(NamedTuple):
@@ -122,6 +121,9 @@ class ReadError(NamedTuple):
         topic = next((t for marker, t in TOPICS.items() if marker in lowered), "resource")
         # The message is Azure's and may echo a request: the findings that quote it (as the
         # reason an answer is unknown) quote it without a credential, whatever the snapshot.
+        # (The scrubber's patterns are compiled on import: only when there is an error.)
+        from diagnose.secrets import scrub_text
+
         return cls(
             entry["scope"],
             scope_key(entry["scope"]) if entry["scope"].startswith("/") else entry["scope"].lower(),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diagnose.arm.scopes import ScopeTree, scope_key, subscription_of
 from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
-from diagnose.model.cosmos import CosmosIndex
 from diagnose.model.resources import (
     COGNITIVE_PROJECT,
     CONNECTION_TYPES,
@@ -18,6 +17,9 @@ from diagnose.model.resources import (
     Resource,
 )
 from diagnose.snapshot import Snapshot
+
+if TYPE_CHECKING:  # built on first use: a model for one access question never needs it
+    from diagnose.model.cosmos import CosmosIndex
 
 
 class Model:
@@ -120,6 +122,8 @@ class Model:
             or found.resources is not self.resources
             or found.errors is not self.authorization.errors
         ):
+            from diagnose.model.cosmos import CosmosIndex
+
             found = self.__dict__["_cosmos"] = CosmosIndex(
                 self.resources, self.authorization.errors
             )

@@ -9,21 +9,18 @@ definition of the format.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from diagnose.errors import BadInput
 from diagnose.inputlimits import DEFAULT_MAX_INPUT_BYTES
-from diagnose.snapshot.archive import read_bundle
-from diagnose.snapshot.codes import HASH_MISMATCH_CODE
-from diagnose.snapshot.decode import decode_json, too_deep_items
-from diagnose.snapshot.reading import read_bounded
+
+# What reads a file (the decoder, bundles and their zip reader) is imported by the functions
+# that read one: a model of data already read (`diagnose access` from its cached index) needs
+# only the Snapshot class.
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "snapshot-v1.schema.json"
@@ -61,6 +58,8 @@ class Snapshot:
 
 @cache
 def schema() -> dict[str, Any]:
+    from importlib import resources
+
     text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
@@ -96,6 +95,8 @@ def parse_snapshot(
             fix="pass a file written by `diagnose collect`",
         )
     if bulk_depth_unchecked:
+        from diagnose.snapshot.decode import too_deep_items
+
         for key in BULK_KEYS:
             items = data.get(key)
             too_deep = too_deep_items(items, source) if type(items) is list else None
@@ -183,6 +184,11 @@ def load_snapshot(
     max_bytes (--max-input-bytes) and, for a bundle, checking its manifest's SHA-256 hashes.
     With verify_hashes=False (--ignore-bundle-hashes) a mismatch is no error: it is recorded
     in the snapshot's errors, so every report says so, and in Snapshot.warnings."""
+    from diagnose.snapshot.archive import read_bundle
+    from diagnose.snapshot.codes import HASH_MISMATCH_CODE
+    from diagnose.snapshot.decode import decode_json
+    from diagnose.snapshot.reading import read_bounded
+
     path = Path(path)
     source = str(path)
     try:
@@ -237,6 +243,9 @@ def _is_zip(raw: bytes | bytearray) -> bool:
     a JSON snapshot starts with "{" or whitespace, so it is never mistaken for one."""
     if raw[:2] == b"PK":
         return True
+    import io
+    import zipfile
+
     first = bytes(raw[:1])
     return first not in (b"{", b" ", b"\n", b"\r", b"\t") and zipfile.is_zipfile(io.BytesIO(raw))
 
