@@ -204,9 +204,17 @@ class AuthorizationReads(ScopeReads):
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:
         self.state.kept[listing.key][item["id"].lower()] = item
-        if listing is DENIES:
-            return
         properties = json_object(item.get("properties"))
+        if listing is DENIES:
+            # Whether a deny applies depends on memberships in the groups it names: those
+            # groups matter as much as the ones that hold a role (groups.py).
+            for field in ("principals", "excludePrincipals"):
+                named = properties.get(field)
+                for principal in named if isinstance(named, list) else []:
+                    principal = json_object(principal)
+                    if str(principal.get("type") or "").lower() == "group":
+                        self.directory.named_group(wave, principal.get("id"))
+            return
         self._want_role(wave, properties.get("roleDefinitionId"))
         self.directory.want(wave, properties.get("principalId"), properties.get("principalType"))
 
