@@ -180,15 +180,25 @@ class AuthorizationReads(ScopeReads):
         odd = 0
         entries: list[tuple[str, str, dict[str, Any]]] = []
         for item in items:
-            scope = _scope_of(item)
-            if scope is None:
+            # _scope_of, inline: this loop runs once per item of a subscription's listing
+            try:
+                item_id, scope = item["id"], item["properties"]["scope"]
+            except (KeyError, TypeError):
                 odd += 1
                 continue
-            entries.append((item["id"].lower(), scope_key(scope), item))
+            if not (
+                isinstance(item, dict)
+                and isinstance(item_id, str)
+                and isinstance(scope, str)
+                and scope.startswith("/")
+            ):
+                odd += 1
+                continue
+            entries.append((item_id.lower(), scope_key(scope), item))
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
             index = self._pending_index[listing.key]
-            keeps = self.relevance.keeps_key
+            keeps = self.relevance.keeper()
             for item_key, key, item in entries:
                 if item_key in kept or item_key in pending:
                     continue
