@@ -21,7 +21,7 @@ from diagnose.collect.run import collect
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import Exchange, FixtureSet
-from diagnose.testing.scenarios import HUB, RG, SUBSCRIPTION, _id, big_hub
+from diagnose.testing.scenarios import FOUNDRY, HUB, RG, SUBSCRIPTION, _id, big_foundry, big_hub
 
 GROUP_AI = _id("group:ai")
 """big_hub's group: every person is in it; it holds Reader on the hub's resource group."""
@@ -30,9 +30,9 @@ MEMBERS = "/transitiveMembers"
 GET_MEMBER_GROUPS = "/getMemberGroups"
 
 
-def _collect(server: ArmServer, *, timeout: float | None = None):
+def _collect(server: ArmServer, *, timeout: float | None = None, target: str = HUB):
     args = SimpleNamespace(
-        hub=HUB, arm_endpoint=server.url, graph_endpoint=server.url, concurrency=16
+        hub=target, arm_endpoint=server.url, graph_endpoint=server.url, concurrency=16
     )
     if timeout is not None:
         args.timeout = timeout
@@ -96,6 +96,22 @@ def test_many_principals_few_groups_list_the_groups_and_the_snapshot_is_the_same
     assert not _listings(received) and len(_member_groups(received)) > 100
     assert _content(by_groups) == _content(one_by_one)
     assert len(by_groups.requests) < len(one_by_one.requests)
+
+
+def test_a_foundry_resource_whose_people_hold_roles_directly_needs_no_membership_call(
+    serve, monkeypatch
+):
+    """No group holds anything: every principal's memberOf is [] without one membership
+    request, as getMemberGroups (asked 20 to a batch) says."""
+    fixtures = big_foundry(10, 200, 100)
+    by_groups, received = serve(fixtures, target=FOUNDRY)
+    people = _people(by_groups)
+    assert len(people) == 200 and all(p["memberOf"] == [] for p in people)
+    assert len(_member_groups(received)) < 20 and not _listings(received)
+    _per_principal(monkeypatch)
+    one_by_one, received = serve(fixtures, target=FOUNDRY)
+    assert len(_member_groups(received)) > 200
+    assert _content(by_groups) == _content(one_by_one)
 
 
 def test_a_group_listed_in_many_pages_gives_the_same_memberships(serve, monkeypatch):
