@@ -21,11 +21,13 @@ GroupListing is the part of DirectoryReader (directory.py) that does this.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from diagnose.collect.clients import ApiError, GraphClient
+from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.principals import FAILED, MISSING, Record
 
 GROUPS_FIRST_MIN = 100
@@ -38,6 +40,7 @@ GROUP_MEMBERS_READ = "Microsoft.Graph/groups/transitiveMembers/read"
 GROUPS = "groups"
 PRINCIPALS = "principals"
 GROUP_TYPE = "#microsoft.graph.group"
+OBJECT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class GroupListing:
@@ -73,7 +76,7 @@ class GroupListing:
         side: only when it costs fewer requests (lock held)."""
         if not self.groups_first or self._mode is not None or waiting < GROUPS_FIRST_MIN:
             return False
-        batches = -(-waiting // 20)
+        batches = -(-waiting // BATCH_LIMIT)
         return len(self._known_groups()) < batches
 
     def _start_groups(self, at: int, keys: list[str]) -> None:
@@ -102,8 +105,8 @@ class GroupListing:
 
     def named_group(self, wave: int, group_id: Any) -> None:
         """A group a deny assignment names (lock held by the caller)."""
-        if not isinstance(group_id, str) or not group_id:
-            return
+        if not isinstance(group_id, str) or not OBJECT_ID.match(group_id.lower()):
+            return  # an object id or nothing: it becomes part of a Graph path
         key = group_id.lower()
         self._named_groups.add(key)
         if self._mode == GROUPS:

@@ -3,7 +3,7 @@
 A fixture set records each principal's groups as Graph's getMemberGroups answers them; the
 same directory, read from the groups' side, is the list of principals whose answer names a
 group. The loopback server (armserver.py) answers this listing from that, as Microsoft Graph
-does (https://learn.microsoft.com/graph/api/group-list-transitivemembers): 200 with `value`
+does (Graph's "List group transitive members" reference): 200 with `value`
 (each member's `@odata.type` and `id`, the types from the set's getByIds objects), pages of
 `$top` (default 100, at most 999) linked by `@odata.nextLink`, and 404
 Request_ResourceNotFound for a group the directory does not hold. So both ways of reading
