@@ -263,3 +263,16 @@ def test_the_short_cut_for_unrelated_resource_groups_keeps_what_the_scan_kept(re
     for resource in relevant:
         relevance.add(resource)
     assert relevance.keeps(scope) == _keeps_slowly(relevant, scope)
+
+
+@settings(max_examples=300, deadline=None)
+@given(relevant=st.sets(SCOPE, max_size=4), scopes=st.lists(SCOPE, max_size=12))
+def test_a_listings_keeper_keeps_what_keeps_keeps(relevant, scopes):
+    """keeper() works out once per resource group what keeps_key works out per key: for a
+    batch of keys (the relevant resources unchanged) it answers the same for each."""
+    relevance = Relevance()
+    for resource in relevant:
+        relevance.add(resource)
+    keeps = relevance.keeper()
+    keys = [scope_key(s) for s in scopes]
+    assert [keeps(k) for k in keys] == [_keeps_slowly(relevant, k) for k in keys]

@@ -6,9 +6,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import given, settings
 
 from diagnose.collect import shapes
+from diagnose.collect.shapes import ROLE_ASSIGNMENT, fits
 from diagnose.snapshot import empty_snapshot, parse_snapshot, schema
+from tests.test_snapshot_fast import mutated, schema_accepts
 
 DEFINITIONS = (
     shapes.RESOURCE,
@@ -40,3 +43,10 @@ def test_an_item_fits_as_the_schema_says() -> None:
     assert shapes.fits(shapes.RESOURCE, resource)
     assert not shapes.fits(shapes.RESOURCE, {**resource, "identity": {"principalId": 5}})
     assert not shapes.fits(shapes.RESOURCE, {"id": "/x"})  # no type
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated())
+def test_a_role_assignment_fits_exactly_when_the_schema_accepts_it(item):
+    """fits() takes the snapshot's fast validator for role assignments: same answers."""
+    assert fits(ROLE_ASSIGNMENT, item) == schema_accepts(item)

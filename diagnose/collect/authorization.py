@@ -180,15 +180,25 @@ class AuthorizationReads(ScopeReads):
         odd = 0
         entries: list[tuple[str, str, dict[str, Any]]] = []
         for item in items:
-            scope = _scope_of(item)
-            if scope is None:
+            # _scope_of, inline: this loop runs once per item of a subscription's listing
+            try:
+                item_id, scope = item["id"], item["properties"]["scope"]
+            except (KeyError, TypeError):
                 odd += 1
                 continue
-            entries.append((item["id"].lower(), scope_key(scope), item))
+            if not (
+                isinstance(item, dict)
+                and isinstance(item_id, str)
+                and isinstance(scope, str)
+                and scope.startswith("/")
+            ):
+                odd += 1
+                continue
+            entries.append((item_id.lower(), scope_key(scope), item))
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
             index = self._pending_index[listing.key]
-            keeps = self.relevance.keeps_key
+            keeps = self.relevance.keeper()
             for item_key, key, item in entries:
                 if item_key in kept or item_key in pending:
                     continue
@@ -204,9 +214,17 @@ class AuthorizationReads(ScopeReads):
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:
         self.state.kept[listing.key][item["id"].lower()] = item
-        if listing is DENIES:
-            return
         properties = json_object(item.get("properties"))
+        if listing is DENIES:
+            # Whether a deny applies depends on memberships in the groups it names: those
+            # groups matter as much as the ones that hold a role (groups.py).
+            for field in ("principals", "excludePrincipals"):
+                named = properties.get(field)
+                for principal in named if isinstance(named, list) else []:
+                    principal = json_object(principal)
+                    if str(principal.get("type") or "").lower() == "group":
+                        self.directory.named_group(wave, principal.get("id"))
+            return
         self._want_role(wave, properties.get("roleDefinitionId"))
         self.directory.want(wave, properties.get("principalId"), properties.get("principalType"))
 

@@ -15,6 +15,16 @@ answers 404 Request_ResourceNotFound while this credential demonstrably reads th
 (another object read succeeded in the same run); `deletedEvidence` says so. Anything less
 leaves the principal in the snapshot, not deleted, with an errors entry.
 
+With many principals and few groups (groups_first, the live collection's choice), the
+memberships are read the other way round: once GROUPS_FIRST_MIN principals wait for theirs
+and the groups the collection knows (those that hold a role, a PIM eligibility, a Cosmos DB
+data role, or a deny assignment names) are fewer than the batches getMemberGroups would
+take, each such group's members are listed instead (GET /v1.0/groups/{id}/transitiveMembers,
+999 to a page), and a principal's memberOf is the list of those groups it is in: the only
+groups any check asks about (groups.py). Where that cannot answer, getMemberGroups does, as
+above: a principal getByIds did not return, and everyone still waiting once one group's
+listing fails (a 403, a 404, a list without `value`): never "no groups" for a refusal.
+
 Without Graph rights (or without a Graph token) memberships are recorded as unreadable
 (errors entry naming the missing right, memberOf null) and the collector lists role
 assignments with $filter=assignedTo('{id}') instead, which shows the grants a principal gets
@@ -32,6 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from diagnose.collect.clients import ApiError, GraphClient, SubRequest, list_value
+from diagnose.collect.groups import GroupListing
 from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.principals import (
     DIRECTORY_OBJECT_READ,
@@ -70,8 +81,10 @@ class _Queue:
         self.at: int | None = None
 
 
-class DirectoryReader:
-    def __init__(self, graph: GraphClient | None, unavailable: str = "") -> None:
+class DirectoryReader(GroupListing):
+    def __init__(
+        self, graph: GraphClient | None, unavailable: str = "", *, groups_first: bool = False
+    ) -> None:
         self.graph = graph
         self.unavailable = unavailable or "no Microsoft Graph credential"
         self.records: dict[str, Record] = {}
@@ -89,6 +102,7 @@ class DirectoryReader:
         self._lock: threading.RLock = threading.RLock()
         self._submit: Callable[..., None] = lambda *a: None
         self._on_unreadable: Callable[[int, str], None] = lambda w, p: None
+        self._init_groups(groups_first)
 
     def attach(
         self,
@@ -137,7 +151,12 @@ class DirectoryReader:
         if self._batch_at is None or self._batch_at > wave + 1:
             self._batch_at = wave + 1
             self._submit(wave + 1, self.look_up_batch)
-        self._enqueue(self._groups, wave + 1, self.read_groups, key)
+        if not self._by_groups(wave + 1, key):
+            self._ask_principal(wave + 1, key)
+
+    def _ask_principal(self, wave: int, key: str) -> None:
+        """Queue this principal's getMemberGroups for `wave` (lock held)."""
+        self._enqueue(self._groups, wave, self.read_groups, key)
 
     def without_membership(self) -> list[str]:
         return sorted(r.id for r in self.records.values() if r.unreadable)
@@ -242,7 +261,9 @@ class DirectoryReader:
                 if record.lookup == PENDING:  # left out: unknown until read directly
                     record.lookup = MISSING
                     self._enqueue(self._missing, wave + 1, self.read_object, key)
+                    self._not_returned(wave + 1, key)
                 else:
+                    self._found(wave + 1, key)
                     self._settle(wave, key)
 
     def _batch_failed(self, wave: int, ids: list[str], error: ApiError) -> None:
@@ -250,6 +271,7 @@ class DirectoryReader:
             for key in ids:
                 self.errors.append(error.as_entry(key, GET_BY_IDS))
                 self.records[key].lookup = FAILED
+                self._not_returned(wave + 1, key)
                 self._settle(wave, key)
 
     def read_object(self, wave: int) -> None:
@@ -295,10 +317,18 @@ class DirectoryReader:
             record = self.records[key]
             self._read.add(key)
             record.info, record.lookup = item, FOUND
+            self._found(wave + 1, key)
             self._settle(wave, key)
 
     def read_groups(self, wave: int) -> None:
-        """The transitive groups of the next principals (getMemberGroups, in one batch)."""
+        """The transitive groups of the next principals (getMemberGroups, in one batch);
+        or, the first time many wait and few groups are known, the groups' members instead
+        (groups.py)."""
+        with self._lock:
+            if self._choose_groups(len(self._groups.keys)):
+                keys, self._groups.keys, self._groups.at = self._groups.keys, [], None
+                self._start_groups(wave, keys)
+                return
         keys = self._take(self._groups, wave, self.read_groups)
         if not keys:
             return
@@ -351,19 +381,26 @@ class DirectoryReader:
                     self.errors.append(error.as_entry(record.id, DIRECTORY_OBJECT_READ))
         elif name == "read_groups":  # every principal whose groups have not answered
             for record in self.records.values():
-                if record.member_of is None and record.groups_error is None:
+                waiting = record.member_of is None and record.groups_error is None
+                if waiting and not record.via_groups:  # groups.py answers those
                     record.groups_error = error
+        elif name == "list_members":
+            self._groups_timed_out(error)
         else:
             return False
         return True
 
     # -- the result ----------------------------------------------------------------------
     def principal_entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            self._finish_groups()
         return principal_entries(self.records, self._read)
 
     def error_entries(self) -> list[dict[str, Any]]:
         """Errors, without a getByIds error that only repeats the same principal's membership
         error (same status and code): one entry per cause and principal."""
+        with self._lock:
+            self._finish_groups()
         return error_entries(self.errors, self.records, self._read)
 
 

@@ -15,6 +15,7 @@ on it.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,11 +66,10 @@ def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True
 
 
 def _session(concurrency: int, deadline: Deadline) -> Any:
-    import requests
     from urllib3.util.retry import Retry
 
     session = _environment_once_session()
-    adapter = requests.adapters.HTTPAdapter(
+    adapter = _shared_trust_adapter()(
         pool_connections=4,
         pool_maxsize=max(10, concurrency),
         max_retries=Retry(total=False, redirect=False, raise_on_status=False),
@@ -78,6 +78,68 @@ def _session(concurrency: int, deadline: Deadline) -> Any:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _shared_trust_adapter() -> Any:
+    """A requests adapter whose TLS connections share one SSL context per trust bundle.
+
+    requests hands urllib3 the bundle's path, and urllib3 then builds a context and reads
+    the whole bundle for every connection it opens: certifi's bundle (or a corporate one in
+    REQUESTS_CA_BUNDLE) costs tens of milliseconds of CPU each time, and a collection opens
+    dozens of connections at once. Here the bundle is read once into a context that verifies
+    as urllib3's own does (certificate chain required, host name matched), and the pools get
+    that context instead of the path."""
+    import ssl
+    import threading
+
+    import requests
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    class SharedTrustAdapter(requests.adapters.HTTPAdapter):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._contexts: dict[str, ssl.SSLContext] = {}
+            self._contexts_lock = threading.Lock()
+            super().__init__(*args, **kwargs)
+
+        def _context(self, location: str) -> ssl.SSLContext:
+            with self._contexts_lock:
+                context = self._contexts.get(location)
+                if context is None:
+                    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+                    if os.path.isdir(location):
+                        context.load_verify_locations(capath=location)
+                    else:
+                        context.load_verify_locations(cafile=location)
+                    self._contexts[location] = context
+                return context
+
+        def _trust(self, url: str, verify: Any, cert: Any) -> str | None:
+            """The bundle a connection trusts, when it may share a context (https,
+            verified, no client certificate)."""
+            if not verify or cert or not str(url).lower().startswith("https:"):
+                return None
+            return verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH
+
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+            location = self._trust(request.url, verify, cert)
+            if location and os.path.exists(location):
+                pool.pop("ca_certs", None)
+                pool.pop("ca_cert_dir", None)
+                pool["ssl_context"] = self._context(location)
+            return host, pool
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            super().cert_verify(conn, url, verify, cert)  # an absent bundle still raises
+            location = self._trust(url, verify, cert)
+            shared = self._contexts.get(location) if location else None
+            if shared is not None and conn.conn_kw.get("ssl_context") is shared:
+                conn.ca_certs = conn.ca_cert_dir = None  # in the context already
+
+    return SharedTrustAdapter
 
 
 def _environment_once_session() -> Any:

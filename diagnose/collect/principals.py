@@ -47,6 +47,11 @@ class Record:
     whether the principal was deleted)."""
     unreadable: bool = False
     """Its memberships are unknown and the assignedTo() listings stand in for them."""
+    via_groups: bool = False
+    """Its memberships come from the listed members of the groups that matter (groups.py),
+    not from its own getMemberGroups."""
+    groups_operation: str = GET_MEMBER_GROUPS
+    """The read that failed, for its errors entry."""
     assigned_groups: set[str] = field(default_factory=set)
 
 
@@ -138,7 +143,9 @@ def _membership_errors(records: dict[str, Record], read: set[str]) -> list[dict[
             message = f"{error.message} ({MEMBERSHIP_RIGHT})"
         else:
             message = error.message
-        entries.append(error_entry(record.id, GET_MEMBER_GROUPS, error.status, error.code, message))
+        entries.append(
+            error_entry(record.id, record.groups_operation, error.status, error.code, message)
+        )
     return entries
 
 

@@ -7,6 +7,8 @@ group, subscription, management groups, root) or below it (a blob container, a S
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from diagnose.arm.scopes import scope_key, segments_of
 
 
@@ -52,6 +54,30 @@ class Relevance:
         return any(
             "/" + "/".join(segments[:end]) in self.resources for end in range(2, len(segments))
         )
+
+    def keeper(self) -> Callable[[str], bool]:
+        """keeps_key for many keys at once while the relevant resources stay the same (the
+        caller holds the collection's lock): whether a resource group holds anything
+        relevant is worked out once per group, not once per key (a subscription's listing
+        is tens of thousands of keys in a few dozen groups)."""
+        groups: dict[str, bool] = {}
+
+        def keeps(key: str) -> bool:
+            if not key.startswith("/subscriptions/"):
+                return True
+            if key in self.resources or key in self._ancestors:
+                return True
+            parts = key.split("/", 5)
+            if len(parts) == 6 and parts[3] == "resourcegroups":
+                group = key[: len(key) - len(parts[5]) - 1]
+                unrelated = groups.get(group)
+                if unrelated is None:
+                    unrelated = groups[group] = not self.keeps_key(group)
+                if unrelated:
+                    return False
+            return self.keeps_key(key)
+
+        return keeps
 
     def matches(self, scope: str, resource_id: str) -> bool:
         """Whether an assignment at `scope` matters to this one resource."""

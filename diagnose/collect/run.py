@@ -98,7 +98,9 @@ def collect(
         set_wave(None)
         project = _project(target, settings.project)
         scheduler = Scheduler(settings.concurrency, first_wave=wave)
-        directory = DirectoryReader(graph, credentials.graph_unavailable)
+        # Memberships may come from the groups' side when that costs fewer requests
+        # (diagnose.collect.groups): the checks ask only about the groups a snapshot names.
+        directory = DirectoryReader(graph, credentials.graph_unavailable, groups_first=True)
         collector = FoundryCollector(
             arm,
             directory,

@@ -79,6 +79,7 @@ class Steps:
         """The steps that start no others worth waiting for: run first within their wave."""
         return (
             self.directory.read_groups,
+            self.directory.list_members,
             self.directory.look_up_batch,
             self.directory.read_object,
             self.directory.find_first_party_app,

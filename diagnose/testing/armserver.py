@@ -6,7 +6,8 @@ day (diagnose.testing.faults): latency, 429 with any Retry-After, 500, 403 on ch
 calls, paging of any list, getByIds answers that leave ids out, lists without `value`, bodies
 that trickle in a byte at a time, error bodies that echo the bearer token, 401 challenges.
 A GET /v1.0/directoryObjects/{id} the fixtures do not cover is answered as Graph would, from
-the objects of the set's getByIds fixture (404 Request_ResourceNotFound when it has none).
+the objects of the set's getByIds fixture (404 Request_ResourceNotFound when it has none);
+a GET /v1.0/groups/{id}/transitiveMembers, from its getMemberGroups answers (members.py).
 A Microsoft Graph JSON batch (POST /v1.0/$batch) is answered as Graph does: 200 with one
 sub-response per sub-request (in reverse order: Graph keeps none), each answered by the same
 fixtures and faults as the single call (a throttled or forbidden sub-request inside a 200
@@ -42,6 +43,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from diagnose.testing.certs import make_certificate
 from diagnose.testing.faults import Faults, Rule
 from diagnose.testing.fixtures import ARM_HOST, GRAPH_HOST, Exchange, FixtureSet
+from diagnose.testing.members import GROUP_MEMBERS, Members
 
 __all__ = ["ArmServer", "Faults", "Received", "Reply", "Rule"]
 
@@ -116,6 +118,7 @@ class ArmServer:
         self._static = {id(e.body): e.body for e in fixtures.exchanges}
         """The fixtures' own bodies: answered as they are, so each is encoded once."""
         self._encoded: dict[int, bytes] = {}
+        self._group_members = Members(fixtures)
         self._in_flight = 0
         self.most_in_flight = 0
         """The most requests the server was answering at once (the client's concurrency as
@@ -357,6 +360,10 @@ class ArmServer:
         directory_object = DIRECTORY_OBJECT.match(path) if method == "GET" else None
         if exchange is None and directory_object is not None:
             return self._directory_object(directory_object.group(1), headers)
+        group_members = GROUP_MEMBERS.match(path) if method == "GET" else None
+        if exchange is None and group_members is not None:
+            status, answer = self._group_members.answer(group_members.group(1), query, self.url)
+            return status, headers, answer
         if exchange is None:
             with self._lock:
                 self.unmatched.append(f"{method} {path} {query}")
