@@ -465,13 +465,9 @@ class CheckContext:
         """Each person of these workspaces once, with its strongest persona among them."""
         if len(places) == 1:
             return self.people(places[0])  # already one per person, in order
-        best: dict[str, Classification] = {}
         for place in places:
-            for person in self.people(place):
-                known = best.get(person.principal.id)
-                if known is None or person.persona.rank > known.persona.rank:
-                    best[person.principal.id] = person
-        return sorted(best.values(), key=self.personas.order)
+            self.consulted.setdefault(place.key, place)
+        return self.personas.strongest(places)
 
     def _children(self, owner: Resource) -> list[Resource]:
         """The projects that may use a hub's (or Foundry account's) connections."""

@@ -173,6 +173,9 @@ class Personas:
         self._shared_holders: dict[str, dict[str, str | None]] = {}
         self._shared_people: dict[tuple[Any, ...], _SharedPeople] = {}
         self._orders: dict[str, tuple[str, int, str]] = {}
+        self._splits: dict[str, _Split] = {}
+        """Workspace key -> how people() made its list: the shared people, and the candidates
+        it classified itself (Personas.strongest merges from these)."""
 
     @property
     def focused(self) -> bool:
@@ -212,6 +215,49 @@ class Personas:
         persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
 
+    def strongest(self, workspaces: list[Resource]) -> list[Classification]:
+        """Each person of these workspaces once, with its strongest persona among them (of
+        equals, the first workspace's), sorted as people() sorts: who uses a hub connection
+        shared with every project. Merged from what the workspaces share (their people at the
+        shared scopes, classified once per set of those) and the few people each classifies
+        itself, rather than person by person in every workspace: a large hub has thousands of
+        people in each of hundreds of projects."""
+        lists = [self.people(w) for w in workspaces]
+        splits = [self._splits.get(w.key) for w in workspaces]
+        best: dict[str, tuple[int, int, Classification]] = {}  # id -> (rank, index, persona)
+
+        def offer(person: Classification, index: int) -> None:
+            known = best.get(person.principal.id)
+            rank = _RANK[person.persona]
+            if known is None or rank > known[0] or (rank == known[0] and index < known[1]):
+                best[person.principal.id] = (rank, index, person)
+
+        made = [split for split in splits if split is not None]
+        if len(made) < len(splits):  # in focus: a few people each, merged as listed
+            for index, people in enumerate(lists):
+                for person in people:
+                    offer(person, index)
+            return sorted((entry[2] for entry in best.values()), key=self.order)
+        shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
+        for index, split in enumerate(made):
+            shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
+        for base, indexes in shared.values():
+            # Where a person first appears as the shared scopes make it: the first of these
+            # workspaces that does not classify it itself (almost always the first of them).
+            first, mine = indexes[0], made[indexes[0]].mine
+            for person in base.people:
+                principal = person.principal.id
+                if principal not in mine:
+                    offer(person, first)
+                    continue
+                later = [i for i in indexes if principal not in made[i].mine]
+                if later:
+                    offer(person, later[0])
+        for index, split in enumerate(made):
+            for person in split.own:
+                offer(person, index)
+        return sorted((entry[2] for entry in best.values()), key=self.order)
+
     def order(self, item: Classification) -> tuple[str, int, str]:
         """How people are sorted: by type, then as the snapshot lists them (not by name or id,
         which redaction changes: see Directory.rank). Remembered per principal id and type:
@@ -243,6 +289,7 @@ class Personas:
             for a in self.model.authorization.assignments_by_scope.get(workspace.key, ())
         }
         if not own_holders:
+            self._splits[workspace.key] = _Split(base, frozenset(), ())
             return base.people
         # Those whose persona the workspace may change: its holders and their groups' members.
         candidates = dict(own_holders)
@@ -256,14 +303,17 @@ class Personas:
         people, keys = list(base.people), list(base.keys)
         for index in sorted((base.places[c] for c in candidates if c in base.places), reverse=True):
             del people[index], keys[index]
+        own = []
         for principal_id, kind in candidates.items():
             ref = self._person(principal_id, kind)
             if ref is not None:
                 item = self.classify(ref, workspace)
+                own.append(item)
                 key = self.order(item)
                 index = bisect.bisect_left(keys, key)
                 keys.insert(index, key)
                 people.insert(index, item)
+        self._splits[workspace.key] = _Split(base, frozenset(candidates), tuple(own))
         return people
 
     def _people_of_shared(
@@ -491,6 +541,16 @@ class _SharedPeople:
     """The sort key (Personas.order) of each of `people`, in the same order."""
     places: dict[str, int]
     """Principal id -> its index in `people`."""
+
+
+@dataclass(frozen=True)
+class _Split:
+    """How people() made a workspace's list: the people of its shared scopes, less those it
+    classified itself (`mine`, whether or not they are people), plus those (`own`)."""
+
+    shared: _SharedPeople
+    mine: frozenset[str]
+    own: tuple[Classification, ...]
 
 
 def _is_foundry(workspace: Resource) -> bool:
