@@ -258,6 +258,54 @@ class Personas:
                 offer(person, index)
         return sorted((entry[2] for entry in best.values()), key=self.order)
 
+    def first(
+        self, workspaces: list[Resource], personas: frozenset[Persona]
+    ) -> dict[str, tuple[int, Classification]]:
+        """Each person who has one of these personas in one of the workspaces: the index of
+        the first workspace where it has, with its classification there. As walking every
+        workspace's people in order would find it, but from what they share and what each
+        classifies itself (see strongest)."""
+        lists = [self.people(w) for w in workspaces]
+        splits = [self._splits.get(w.key) for w in workspaces]
+        found: dict[str, tuple[int, Classification]] = {}
+        made = [split for split in splits if split is not None]
+        if len(made) < len(splits):  # in focus: a few people each
+            for index, people in enumerate(lists):
+                for person in people:
+                    if person.persona in personas:
+                        found.setdefault(person.principal.id, (index, person))
+            return found
+        shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
+        for index, split in enumerate(made):
+            shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
+        for base, indexes in shared.values():
+            for person in base.people:
+                if person.persona not in personas:
+                    continue
+                principal = person.principal.id
+                index = next((i for i in indexes if principal not in made[i].mine), None)
+                known = found.get(principal)
+                if index is not None and (known is None or index < known[0]):
+                    found[principal] = (index, person)
+        for index, split in enumerate(made):
+            for person in split.own:
+                known = found.get(person.principal.id)
+                if person.persona in personas and (known is None or index < known[0]):
+                    found[person.principal.id] = (index, person)
+        return found
+
+    def of(self, workspace: Resource, principal_id: str) -> Classification | None:
+        """A principal's classification among the people of a workspace (None when it is not
+        one of them), without walking the list."""
+        people = self.people(workspace)
+        split = self._splits.get(workspace.key)
+        if split is None:
+            return next((p for p in people if p.principal.id == principal_id), None)
+        if principal_id in split.mine:
+            return next((p for p in split.own if p.principal.id == principal_id), None)
+        index = split.shared.places.get(principal_id)
+        return None if index is None else split.shared.people[index]
+
     def order(self, item: Classification) -> tuple[str, int, str]:
         """How people are sorted: by type, then as the snapshot lists them (not by name or id,
         which redaction changes: see Directory.rank). Remembered per principal id and type:
