@@ -283,10 +283,10 @@ class Personas:
                 if person.persona not in personas:
                     continue
                 principal = person.principal.id
-                index = next((i for i in indexes if principal not in made[i].mine), None)
+                where = next((i for i in indexes if principal not in made[i].mine), None)
                 known = found.get(principal)
-                if index is not None and (known is None or index < known[0]):
-                    found[principal] = (index, person)
+                if where is not None and (known is None or where < known[0]):
+                    found[principal] = (where, person)
         for index, split in enumerate(made):
             for person in split.own:
                 known = found.get(person.principal.id)
