@@ -175,3 +175,20 @@ def test_hub001_and_hub002_report_what_the_one_by_one_checks_report(seed: int) -
         assert [to_jsonable(f) for f in got.findings] == [to_jsonable(f) for f in expected.findings]
         assert (got.requirements, got.met) == (expected.requirements, expected.met)
         assert got.requirements > 10
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_only_is_the_filtered_list(seed: int) -> None:
+    model = small_hub(seed)
+    ctx = CheckContext(model)
+    hub = ctx.hubs[0]
+    for place in [hub, *ctx.projects(hub)]:
+        people = ctx.people(place)
+        for personas in (
+            frozenset({Persona.BUILDER}),
+            frozenset({Persona.BUILDER, Persona.ADMINISTRATOR}),
+            frozenset({Persona.READER}),
+        ):
+            expected = [p for p in people if p.persona in personas]
+            assert ctx.personas.only(people, personas) == expected
+            assert ctx.personas.only(list(people), personas) == expected  # not people()'s

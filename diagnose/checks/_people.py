@@ -41,24 +41,19 @@ def asked(ctx: CheckContext, users: list[Classification]) -> list[Classification
     """Those of a list of people whom person_requirement asks something (builders and
     administrators), in order: once per list for the run, not once per check."""
     # Keyed by the list's id, the list itself kept beside the answer so the id stays its own.
-    kept = ctx.memo(
-        ("asked of", id(users)),
-        lambda: (users, [u for u in users if u.persona in ASKED]),
-    )
-    return kept[1] if kept[0] is users else [u for u in users if u.persona in ASKED]
+    kept = ctx.memo(("asked of", id(users)), lambda: (users, ctx.personas.only(users, ASKED)))
+    return kept[1] if kept[0] is users else ctx.personas.only(users, ASKED)
 
 
 def builders(ctx: CheckContext, users: list[Classification]) -> list[Classification]:
     """The builders of a list of people, in order: once per list for the run."""
-    kept = ctx.memo(
-        ("builders of", id(users)),
-        lambda: (users, [u for u in users if u.persona is Persona.BUILDER]),
-    )
-    return kept[1] if kept[0] is users else [u for u in users if u.persona is Persona.BUILDER]
+    kept = ctx.memo(("builders of", id(users)), lambda: (users, ctx.personas.only(users, BUILT)))
+    return kept[1] if kept[0] is users else ctx.personas.only(users, BUILT)
 
 
 ASKED = frozenset({Persona.BUILDER, Persona.ADMINISTRATOR})
 """The personas person_requirement asks something of."""
+BUILT = frozenset({Persona.BUILDER})
 
 
 ADMINISTRATOR_NOTE = (

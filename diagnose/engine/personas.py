@@ -173,6 +173,11 @@ class Personas:
         self._shared_holders: dict[str, dict[str, str | None]] = {}
         self._shared_people: dict[tuple[Any, ...], _SharedPeople] = {}
         self._orders: dict[str, tuple[str, int, str]] = {}
+        self._lists: dict[int, str] = {}
+        """id of a list people() gave -> its workspace's key (only() finds its split)."""
+        self._only: dict[
+            tuple[int, frozenset[Persona]], tuple[_SharedPeople, list[Classification]]
+        ] = {}
         self._splits: dict[str, _Split] = {}
         """Workspace key -> how people() made its list: the shared people, and the candidates
         it classified itself (Personas.strongest merges from these)."""
@@ -189,6 +194,34 @@ class Personas:
         found = self._people.get(workspace.key)
         if found is None:
             found = self._people[workspace.key] = self._classify_all(workspace)
+            self._lists[id(found)] = workspace.key
+        return found
+
+    def only(
+        self, people: list[Classification], personas: frozenset[Persona]
+    ) -> list[Classification]:
+        """Those of a list of people who have one of these personas, in order. For a list
+        people() gave, made from its shared people's (filtered once per set of shared scopes)
+        and the few its workspace classified itself, not by walking it: each project of a
+        large hub lists every reader of the hub."""
+        key = self._lists.get(id(people))
+        split = self._splits.get(key) if key is not None else None
+        if split is None or self._people.get(key or "") is not people:
+            return [p for p in people if p.persona in personas]
+        memo = (id(split.shared), personas)
+        kept = self._only.get(memo)
+        if kept is None or kept[0] is not split.shared:
+            chosen = [p for p in split.shared.people if p.persona in personas]
+            kept = self._only[memo] = (split.shared, chosen)
+        mine = split.mine
+        found = [p for p in kept[1] if p.principal.id not in mine] if mine else list(kept[1])
+        own = [p for p in split.own if p.persona in personas]
+        if own:
+            keys = [self.order(p) for p in found]
+            for person in own:
+                index = bisect.bisect_left(keys, self.order(person))
+                keys.insert(index, self.order(person))
+                found.insert(index, person)
         return found
 
     def service_identity(self, principal_id: str) -> str | None:
