@@ -1,7 +1,9 @@
 """Run checks over a model: requirements become findings, and a shortfall gets the fixes of the
 plan step it is given.
 
-The engine evaluates each requirement and turns a shortfall into a finding; which fixes the
+The engine evaluates each requirement and turns a shortfall into a finding (a Need, many
+people's requirement at once, is met in bulk for those who plainly hold it, diagnose.engine.
+needs, and evaluated as a Requirement for each of the others); which fixes the
 finding carries is the plan step's answer (`FixPlanner`: diagnose.remediation.plan.FixPlan
 chooses, proves and renders them). The engine takes it as a parameter, so it never imports
 the layer above it; without one, findings carry only the fixes a check stated itself.
