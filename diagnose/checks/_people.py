@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from diagnose.checks._agents import agent_service_connection
 from diagnose.checks._common import describe, hub_identity, used_in
-from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Requirement, Severity, Status
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    Need,
+    Operation,
+    PrincipalRef,
+    Requirement,
+    Severity,
+    Status,
+)
 from diagnose.engine.context import CheckContext, Connection, lower_keys
 from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
@@ -24,12 +34,26 @@ def connection_users(ctx: CheckContext, connection: Connection) -> list[Classifi
     (CheckContext.connection_users): the builders and administrators of the project that owns
     it, or of the hub and the projects a hub connection is shared with. Readers are left out:
     nothing they lack is a failure."""
-    everyone = ctx.connection_users(connection)
-    # Readers are asked nothing: leave them out once per list of users, not once per check.
-    return ctx.memo(
-        ("connection users, no readers", id(everyone)),
-        lambda: [u for u in everyone if u.persona is not Persona.READER],
-    )
+    return asked(ctx, ctx.connection_users(connection))
+
+
+def asked(ctx: CheckContext, users: list[Classification]) -> list[Classification]:
+    """Those of a list of people whom person_requirement asks something (builders and
+    administrators), in order: once per list for the run, not once per check."""
+    # Keyed by the list's id, the list itself kept beside the answer so the id stays its own.
+    kept = ctx.memo(("asked of", id(users)), lambda: (users, ctx.personas.only(users, ASKED)))
+    return kept[1] if kept[0] is users else ctx.personas.only(users, ASKED)
+
+
+def builders(ctx: CheckContext, users: list[Classification]) -> list[Classification]:
+    """The builders of a list of people, in order: once per list for the run."""
+    kept = ctx.memo(("builders of", id(users)), lambda: (users, ctx.personas.only(users, BUILT)))
+    return kept[1] if kept[0] is users else ctx.personas.only(users, BUILT)
+
+
+ASKED = frozenset({Persona.BUILDER, Persona.ADMINISTRATOR})
+"""The personas person_requirement asks something of."""
+BUILT = frozenset({Persona.BUILDER})
 
 
 ADMINISTRATOR_NOTE = (
@@ -83,6 +107,44 @@ def person_requirement(
     )
 
 
+def people_need(
+    users: list[Classification],
+    resource: Resource,
+    operations: tuple[Operation, ...],
+    because: str,
+    roles: tuple[str, ...],
+    *,
+    writes: bool = False,
+    scope: str | None = None,
+) -> Need:
+    """person_requirement for many people at once (`users`: builders and administrators,
+    see asked()), answered by the engine in bulk."""
+    return Need(
+        users,
+        resource,
+        operations,
+        partial(_person_state, resource, operations, because, roles, writes, scope),
+        scope=scope,
+    )
+
+
+def _person_state(
+    resource: Resource,
+    operations: tuple[Operation, ...],
+    because: str,
+    roles: tuple[str, ...],
+    writes: bool,
+    scope: str | None,
+    user: Classification,
+) -> Requirement:
+    requirement = person_requirement(
+        user, resource, operations, because, roles, writes=writes, scope=scope
+    )
+    if requirement is None:
+        raise TypeError(f"{user.principal.id} is {user.persona.value}: asked nothing")
+    return requirement
+
+
 def key_path_warning(
     ctx: CheckContext,
     resource: Resource,
@@ -99,11 +161,9 @@ def key_path_warning(
     worth a guess."""
     if ctx.model.authorization.errors_above(resource.key, "assignments"):
         return None
-    lacking = [
-        u
-        for u in users
-        if u.persona is Persona.BUILDER and not ctx.holds(u.principal.id, resource.id, operation)
-    ]
+    candidates = builders(ctx, users)
+    holding = ctx.holding((u.principal.id for u in candidates), resource.id, operation)
+    lacking = [u for u in candidates if u.principal.id not in holding]
     if not lacking:
         return None
     names = ", ".join(u.principal.display_name or u.principal.id for u in lacking[:5])
@@ -142,7 +202,7 @@ SERVICE_WRITE_NOTE = (
 
 def connection_requirements(
     ctx: CheckContext, connection: Connection, target: Resource, needs: tuple[DataNeed, ...]
-) -> Iterator[Requirement | Draft]:
+) -> Iterator[Requirement | Need | Draft]:
     """What the data paths through a connection ask, and of whom (GUIDE section 4):
 
     - authType `AAD`: the people who use it (connection_users), each as strong as its persona
@@ -179,16 +239,14 @@ def connection_requirements(
     if agent_service_connection(ctx, connection):
         return  # the agent service uses it with the project's identity (AGT001), not people's
     because = used_in(connection)
-    # The same words for everyone who uses the connection: made once, not once per person.
-    reasons = [" ".join(filter(None, (because, need.purpose))) for need in needs]
-    for user in connection_users(ctx, connection):
-        for need, reason in zip(needs, reasons, strict=True):
-            requirement = person_requirement(
-                user, target, need.operations, reason, need.roles, writes=need.writes
-            )
-            if requirement is None:
-                break  # nothing asked of a reader; a later (write) need neither
-            yield requirement
+    users = connection_users(ctx, connection)
+    if not users:
+        return
+    # Everyone who uses the connection needs the same: one Need per data path, answered in
+    # bulk (each person's requirement is built only if it may fall short).
+    for need in needs:
+        reason = " ".join(filter(None, (because, need.purpose)))
+        yield people_need(users, target, need.operations, reason, need.roles, writes=need.writes)
 
 
 def connection_identity(

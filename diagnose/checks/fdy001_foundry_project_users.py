@@ -2,8 +2,8 @@ from functools import partial
 
 from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, FOUNDRY_USER
-from diagnose.checks._people import person_requirement
-from diagnose.engine.api import ErrorText, Operation, Requirement, Severity, check
+from diagnose.checks._people import ASKED, asked, person_requirement
+from diagnose.engine.api import ErrorText, Need, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, describe_scope
 from diagnose.engine.personas import Classification, Persona, PersonaEvidence
 from diagnose.model.authorization import Assignment
@@ -85,20 +85,26 @@ def foundry_project_users(ctx: CheckContext):
         account = ctx.resource(project.parent_id)
         because = f"builds and runs agents in {describe(project)}"
         holding = _hub_era_holding(ctx, project, account)
-        for user in ctx.people(project):
-            hub_era = _hub_era_roles(ctx, user.principal.id, holding) if holding else ()
-            if hub_era and user.persona is not Persona.BUILDER and not user.declared:
-                user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
-            requirement = person_requirement(
-                user,
+        people = ctx.people(project)
+        # Builders and administrators are asked, and a reader whose hub-era role makes it a
+        # builder here (almost no one holds one: looked up only where someone does).
+        users = (
+            [
+                u
+                for u in people
+                if u.persona in ASKED
+                or (not u.declared and _hub_era_roles(ctx, u.principal.id, holding))
+            ]
+            if holding
+            else asked(ctx, people)
+        )
+        if users:
+            yield Need(
+                users,
                 project,
                 (AGENTS_WRITE,),
-                because,
-                (FOUNDRY_USER,),
-                note=_wrong_role(ctx, hub_era) if hub_era else None,
+                partial(_project_user, ctx, project, because, holding),
             )
-            if requirement is not None:
-                yield requirement
         identity = project_identity(ctx, project)
         if identity is not None:
             yield Requirement(
@@ -114,6 +120,27 @@ Holding = list[tuple[Resource, dict[str, list[Assignment]]]]
 """The project, then its account, each with who holds a hub-era build role there (principal id
 -> its assignments of such roles there, in the snapshot's order); places where none does are
 left out."""
+
+
+def _project_user(
+    ctx: CheckContext, project: Resource, because: str, holding: Holding, user: Classification
+) -> Requirement:
+    """What a person of the project needs to build there: a builder's or an administrator's
+    requirement, and a builder's with a note for one whose role is a hub-era one."""
+    hub_era = _hub_era_roles(ctx, user.principal.id, holding) if holding else ()
+    if hub_era and user.persona is not Persona.BUILDER and not user.declared:
+        user = Classification(user.principal, Persona.BUILDER, hub_era[:3])
+    requirement = person_requirement(
+        user,
+        project,
+        (AGENTS_WRITE,),
+        because,
+        (FOUNDRY_USER,),
+        note=_wrong_role(ctx, hub_era) if hub_era else None,
+    )
+    if requirement is None:
+        raise TypeError(f"{user.principal.id} is asked nothing in {describe(project)}")
+    return requirement
 
 
 def _hub_era_holding(ctx: CheckContext, project: Resource, account: Resource | None) -> Holding:

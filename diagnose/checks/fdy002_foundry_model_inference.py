@@ -1,10 +1,12 @@
+from functools import partial
+
 from diagnose.arm import types
 from diagnose.checks._agents import project_identity
 from diagnose.checks._common import CHAT_COMPLETIONS, EMBEDDINGS, FOUNDRY_USER
-from diagnose.checks._people import person_requirement
-from diagnose.engine.api import Operation, Requirement, Severity, check
+from diagnose.checks._people import builders, person_requirement
+from diagnose.engine.api import Need, Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe, lower_keys
-from diagnose.engine.personas import Persona
+from diagnose.engine.personas import Classification
 from diagnose.model.resources import Resource
 
 DOCS_FOUNDRY = "https://learn.microsoft.com/azure/foundry/concepts/rbac-foundry"
@@ -63,22 +65,14 @@ def foundry_model_inference(ctx: CheckContext):
             because = f"calls the models of {describe(account)} from {describe(project)}"
             # Said of everyone who holds the Foundry data actions on the project: made once.
             project_only = _project_only(project)
-            for user in ctx.people(project):
-                if user.persona is not Persona.BUILDER:
-                    continue
-                requirement = person_requirement(
-                    user,
+            users = builders(ctx, ctx.people(project))
+            if users:
+                yield Need(
+                    users,
                     account,
                     operations,
-                    because,
-                    (FOUNDRY_USER,),
-                    note=project_only
-                    if ctx.holds(user.principal.id, project.id, AGENTS_WRITE)
-                    else None,
+                    partial(_builder, ctx, account, project, operations, because, project_only),
                 )
-                if requirement is None:
-                    continue
-                yield requirement
             identity = project_identity(ctx, project)
             if identity is not None:
                 yield Requirement(
@@ -90,6 +84,30 @@ def foundry_model_inference(ctx: CheckContext):
                     roles=(FOUNDRY_USER,),
                     note=project_only if ctx.holds(identity.id, project.id, AGENTS_WRITE) else "",
                 )
+
+
+def _builder(
+    ctx: CheckContext,
+    account: Resource,
+    project: Resource,
+    operations: tuple[Operation, ...],
+    because: str,
+    project_only: str,
+    user: Classification,
+) -> Requirement:
+    """A builder's requirement, with a note when it holds the Foundry data actions on the
+    project alone."""
+    requirement = person_requirement(
+        user,
+        account,
+        operations,
+        because,
+        (FOUNDRY_USER,),
+        note=project_only if ctx.holds(user.principal.id, project.id, AGENTS_WRITE) else None,
+    )
+    if requirement is None:
+        raise TypeError(f"{user.principal.id} is not a builder of {describe(project)}")
+    return requirement
 
 
 def _project_only(project: Resource) -> str:

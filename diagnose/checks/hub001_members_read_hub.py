@@ -1,6 +1,8 @@
+from functools import partial
+
 from diagnose.checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
 from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
-from diagnose.engine.api import Requirement, Severity, Status, check
+from diagnose.engine.api import Need, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
 from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
@@ -50,39 +52,67 @@ def members_read_hub(ctx: CheckContext):
     group).
     """
     for hub in ctx.hubs:
-        # One requirement per person and hub: the strongest of its projects (the first on a tie).
-        strongest: dict[str, Requirement] = {}
-        sees_hub: dict[str, bool] = {}
-        for project in ctx.projects(hub):
-            for user in ctx.people(project):
-                if user.persona is Persona.READER:
-                    who = user.principal.id
-                    if who in strongest:
-                        continue  # a reader asked once per hub is asked as strongly as it can be
-                    if who not in sees_hub:
-                        sees_hub[who] = ctx.holds(who, hub.id, WORKSPACE_READ)
-                    if sees_hub[who]:
-                        continue  # most read at the resource group or above: nothing to ask
-                known = strongest.get(user.principal.id)
-                if known is not None and _rank(known) >= _persona_rank(user):
-                    continue  # asked as strongly already: no need to state it again
-                requirement = _sees_hub(ctx, user, hub, project)
-                if requirement is None:
-                    continue
-                known = strongest.get(user.principal.id)
-                if known is None or _rank(requirement) > _rank(known):
-                    strongest[user.principal.id] = requirement
-        yield from strongest.values()
+        projects = ctx.projects(hub)
+        for project in projects:
+            ctx.people(project)  # the people of every project are this check's to tell
+        # One requirement per person and hub: the strongest of its projects (the first on a
+        # tie), found from what the projects share, not person by person in every project.
+        chosen = _strongest(ctx, hub, projects)
+        if chosen:
+            first = sorted(chosen.values(), key=lambda e: (e[0], ctx.personas.order(e[1])))
+            yield Need(
+                [user for _, user in first],
+                hub,
+                (WORKSPACE_READ,),
+                partial(_stated, ctx, hub, projects, chosen),
+            )
 
 
-def _rank(requirement: Requirement) -> int:
-    return 1 if requirement.status_if_missing is Status.FAIL else 0
+def _strongest(
+    ctx: CheckContext, hub: Resource, projects: list[Resource]
+) -> dict[str, tuple[int, Classification]]:
+    """Who is asked, and in which project (its index) as whom: a builder in the first
+    project where it builds (a failure); else a warning in the first project it administers
+    or, when it cannot see the hub, the first it can open as a reader."""
+    personas = ctx.personas
+    builders = personas.first(projects, frozenset({Persona.BUILDER}))
+    administrators = personas.first(projects, frozenset({Persona.ADMINISTRATOR}))
+    readers = personas.first(projects, frozenset({Persona.READER}))
+    chosen = dict(builders)
+    for principal, entry in administrators.items():
+        chosen.setdefault(principal, entry)
+    # Readers who see the hub (most: the portal gives project members Reader on it) are asked
+    # nothing; the others where they can open a project before any they administer.
+    others = [p for p in readers if p not in builders]
+    seeing = ctx.holding(others, hub.id, WORKSPACE_READ)
+    for principal in others:
+        if principal in seeing:
+            continue
+        known = administrators.get(principal)
+        for index in range(readers[principal][0], known[0] if known else len(projects)):
+            user = personas.of(projects[index], principal)
+            if (
+                user is not None
+                and user.persona is Persona.READER
+                and ctx.holds(principal, projects[index].id, WORKSPACE_READ)
+            ):
+                chosen[principal] = (index, user)
+                break
+    return chosen
 
 
-def _persona_rank(user: Classification) -> int:
-    """The _rank of the requirement _sees_hub would state for this person, if any: known
-    before building it (a person of 200 projects is asked once)."""
-    return 1 if user.persona is Persona.BUILDER else 0
+def _stated(
+    ctx: CheckContext,
+    hub: Resource,
+    projects: list[Resource],
+    chosen: dict[str, tuple[int, Classification]],
+    user: Classification,
+) -> Requirement:
+    index, person = chosen[user.principal.id]
+    requirement = _sees_hub(ctx, person, hub, projects[index])
+    if requirement is None:
+        raise TypeError(f"{user.principal.id} is asked nothing about {hub.name}")
+    return requirement
 
 
 def _sees_hub(

@@ -1,12 +1,15 @@
+from functools import partial
+
 from diagnose.checks._common import (
     AI_INFERENCE_DEPLOYMENT_OPERATOR,
     DEPLOYMENT_WRITE,
     DOCS_HUB_RBAC,
 )
 from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
-from diagnose.engine.api import Requirement, Severity, check
+from diagnose.engine.api import Need, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
-from diagnose.engine.personas import Persona
+from diagnose.engine.personas import Classification, Persona
+from diagnose.model.resources import Resource
 from diagnose.model.scopes import resource_group_key
 
 
@@ -43,23 +46,42 @@ def members_deploy(ctx: CheckContext):
     How to fix: assign Azure AI Inference Deployment Operator on the project's resource group.
     """
     for hub in ctx.hubs:
-        asked: set[tuple[str, str]] = set()  # (principal, resource group): one grant covers all
-        for project in ctx.projects(hub):
+        projects = ctx.projects(hub)
+        groups: dict[str, list[int]] = {}
+        for index, project in enumerate(projects):
+            ctx.people(project)  # the people of every project are this check's to tell
             group = resource_group_key(project.key)
-            if group is None:
+            if group is not None:
+                groups.setdefault(group, []).append(index)
+        # One grant on a resource group covers all its projects: each builder is asked in the
+        # first project of the group where it builds (found from what the projects share).
+        asked: dict[int, list[Classification]] = {}
+        for indexes in groups.values():
+            builders = ctx.personas.first(
+                [projects[i] for i in indexes], frozenset({Persona.BUILDER})
+            )
+            for position, user in builders.values():
+                asked.setdefault(indexes[position], []).append(user)
+        for index, project in enumerate(projects):
+            users = sorted(asked.get(index, ()), key=ctx.personas.order)
+            if not users:
                 continue
+            group = resource_group_key(project.key)
+            assert group is not None
             scope = project.id[: len(group)]
-            for user in ctx.people(project):
-                if user.persona is not Persona.BUILDER or (user.principal.id, group) in asked:
-                    continue
-                asked.add((user.principal.id, group))
-                yield Requirement(
-                    principal=user.principal,
-                    resource=project,
-                    operations=(DEPLOYMENT_WRITE,),
-                    scope=scope,
-                    because=f"deploys models from project '{project.name}'",
-                    roles=(AI_INFERENCE_DEPLOYMENT_OPERATOR,),
-                    subject=user.subject,
-                    persona=user,
-                )
+            yield Need(
+                users, project, (DEPLOYMENT_WRITE,), partial(_deploys, project, scope), scope=scope
+            )
+
+
+def _deploys(project: Resource, scope: str, user: Classification) -> Requirement:
+    return Requirement(
+        principal=user.principal,
+        resource=project,
+        operations=(DEPLOYMENT_WRITE,),
+        scope=scope,
+        because=f"deploys models from project '{project.name}'",
+        roles=(AI_INFERENCE_DEPLOYMENT_OPERATOR,),
+        subject=user.subject,
+        persona=user,
+    )

@@ -6,6 +6,9 @@ snapshot, never Azure SDK types) and yields:
 - Requirement: "principal P needs operations O on resource R because of scenario Z". The engine
   evaluates it with the RBAC evaluator, explains a shortfall with the evaluator's evidence, plans
   the least-privileged fix and proves it on a copy of the snapshot.
+- Need: many people need the same operations on one resource (the people of a workspace, the
+  users of a connection): the engine answers it for all of them at once and states a
+  Requirement (its `state`) only for those who may fall short.
 - Draft: a finding for what roles cannot express (a switch, an identity that is not enabled);
   the engine adds the check's id, title and severity and proves any configuration fix by
   re-running the check on a copy of the snapshot with the setting changed.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Union
@@ -347,7 +350,33 @@ class Finding:
         )
 
 
-CheckOutput = Iterable[Union[Requirement, "Draft"]]
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Many people need the same operations on the same resource: the people of a workspace,
+    or the users of a connection, stated once instead of as a Requirement each (a large hub has
+    hundreds of thousands). The engine answers it for all of them with set operations over who
+    plainly holds the operations there (diagnose.engine.needs) and builds a person's
+    Requirement, with `state`, only for those who may fall short: their findings, evidence and
+    fixes are exactly their Requirements'.
+
+    Every user is asked: `state(user)` returns that user's Requirement, for the user's
+    principal and this resource, scope, operations and builtin_roles_only (the engine checks
+    it). `state` is called after the check has yielded everything, so it must not read loop
+    variables that change meanwhile (functools.partial binds them)."""
+
+    users: Sequence[Classification]
+    resource: Resource
+    operations: tuple[Operation, ...]
+    state: Callable[[Classification], Requirement]
+    scope: str | None = None
+    builtin_roles_only: bool = False
+
+    @property
+    def target_scope(self) -> str:
+        return self.scope or self.resource.id
+
+
+CheckOutput = Iterable[Union[Requirement, "Draft", Need]]
 
 
 @dataclass(frozen=True)

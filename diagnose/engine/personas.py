@@ -173,6 +173,14 @@ class Personas:
         self._shared_holders: dict[str, dict[str, str | None]] = {}
         self._shared_people: dict[tuple[Any, ...], _SharedPeople] = {}
         self._orders: dict[str, tuple[str, int, str]] = {}
+        self._lists: dict[int, str] = {}
+        """id of a list people() gave -> its workspace's key (only() finds its split)."""
+        self._only: dict[
+            tuple[int, frozenset[Persona]], tuple[_SharedPeople, list[Classification]]
+        ] = {}
+        self._splits: dict[str, _Split] = {}
+        """Workspace key -> how people() made its list: the shared people, and the candidates
+        it classified itself (Personas.strongest merges from these)."""
 
     @property
     def focused(self) -> bool:
@@ -186,6 +194,34 @@ class Personas:
         found = self._people.get(workspace.key)
         if found is None:
             found = self._people[workspace.key] = self._classify_all(workspace)
+            self._lists[id(found)] = workspace.key
+        return found
+
+    def only(
+        self, people: list[Classification], personas: frozenset[Persona]
+    ) -> list[Classification]:
+        """Those of a list of people who have one of these personas, in order. For a list
+        people() gave, made from its shared people's (filtered once per set of shared scopes)
+        and the few its workspace classified itself, not by walking it: each project of a
+        large hub lists every reader of the hub."""
+        key = self._lists.get(id(people))
+        split = self._splits.get(key) if key is not None else None
+        if split is None or self._people.get(key or "") is not people:
+            return [p for p in people if p.persona in personas]
+        memo = (id(split.shared), personas)
+        kept = self._only.get(memo)
+        if kept is None or kept[0] is not split.shared:
+            chosen = [p for p in split.shared.people if p.persona in personas]
+            kept = self._only[memo] = (split.shared, chosen)
+        mine = split.mine
+        found = [p for p in kept[1] if p.principal.id not in mine] if mine else list(kept[1])
+        own = [p for p in split.own if p.persona in personas]
+        if own:
+            keys = [self.order(p) for p in found]
+            for person in own:
+                index = bisect.bisect_left(keys, self.order(person))
+                keys.insert(index, self.order(person))
+                found.insert(index, person)
         return found
 
     def service_identity(self, principal_id: str) -> str | None:
@@ -211,6 +247,97 @@ class Personas:
         )
         persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
+
+    def strongest(self, workspaces: list[Resource]) -> list[Classification]:
+        """Each person of these workspaces once, with its strongest persona among them (of
+        equals, the first workspace's), sorted as people() sorts: who uses a hub connection
+        shared with every project. Merged from what the workspaces share (their people at the
+        shared scopes, classified once per set of those) and the few people each classifies
+        itself, rather than person by person in every workspace: a large hub has thousands of
+        people in each of hundreds of projects."""
+        lists = [self.people(w) for w in workspaces]
+        splits = [self._splits.get(w.key) for w in workspaces]
+        best: dict[str, tuple[int, int, Classification]] = {}  # id -> (rank, index, persona)
+
+        def offer(person: Classification, index: int) -> None:
+            known = best.get(person.principal.id)
+            rank = _RANK[person.persona]
+            if known is None or rank > known[0] or (rank == known[0] and index < known[1]):
+                best[person.principal.id] = (rank, index, person)
+
+        made = [split for split in splits if split is not None]
+        if len(made) < len(splits):  # in focus: a few people each, merged as listed
+            for index, people in enumerate(lists):
+                for person in people:
+                    offer(person, index)
+            return sorted((entry[2] for entry in best.values()), key=self.order)
+        shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
+        for index, split in enumerate(made):
+            shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
+        for base, indexes in shared.values():
+            # Where a person first appears as the shared scopes make it: the first of these
+            # workspaces that does not classify it itself (almost always the first of them).
+            first, mine = indexes[0], made[indexes[0]].mine
+            for person in base.people:
+                principal = person.principal.id
+                if principal not in mine:
+                    offer(person, first)
+                    continue
+                later = [i for i in indexes if principal not in made[i].mine]
+                if later:
+                    offer(person, later[0])
+        for index, split in enumerate(made):
+            for person in split.own:
+                offer(person, index)
+        return sorted((entry[2] for entry in best.values()), key=self.order)
+
+    def first(
+        self, workspaces: list[Resource], personas: frozenset[Persona]
+    ) -> dict[str, tuple[int, Classification]]:
+        """Each person who has one of these personas in one of the workspaces: the index of
+        the first workspace where it has, with its classification there. As walking every
+        workspace's people in order would find it, but from what they share and what each
+        classifies itself (see strongest)."""
+        lists = [self.people(w) for w in workspaces]
+        splits = [self._splits.get(w.key) for w in workspaces]
+        found: dict[str, tuple[int, Classification]] = {}
+        made = [split for split in splits if split is not None]
+        if len(made) < len(splits):  # in focus: a few people each
+            for index, people in enumerate(lists):
+                for person in people:
+                    if person.persona in personas:
+                        found.setdefault(person.principal.id, (index, person))
+            return found
+        shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
+        for index, split in enumerate(made):
+            shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
+        for base, indexes in shared.values():
+            for person in base.people:
+                if person.persona not in personas:
+                    continue
+                principal = person.principal.id
+                where = next((i for i in indexes if principal not in made[i].mine), None)
+                known = found.get(principal)
+                if where is not None and (known is None or where < known[0]):
+                    found[principal] = (where, person)
+        for index, split in enumerate(made):
+            for person in split.own:
+                known = found.get(person.principal.id)
+                if person.persona in personas and (known is None or index < known[0]):
+                    found[person.principal.id] = (index, person)
+        return found
+
+    def of(self, workspace: Resource, principal_id: str) -> Classification | None:
+        """A principal's classification among the people of a workspace (None when it is not
+        one of them), without walking the list."""
+        people = self.people(workspace)
+        split = self._splits.get(workspace.key)
+        if split is None:
+            return next((p for p in people if p.principal.id == principal_id), None)
+        if principal_id in split.mine:
+            return next((p for p in split.own if p.principal.id == principal_id), None)
+        index = split.shared.places.get(principal_id)
+        return None if index is None else split.shared.people[index]
 
     def order(self, item: Classification) -> tuple[str, int, str]:
         """How people are sorted: by type, then as the snapshot lists them (not by name or id,
@@ -243,6 +370,7 @@ class Personas:
             for a in self.model.authorization.assignments_by_scope.get(workspace.key, ())
         }
         if not own_holders:
+            self._splits[workspace.key] = _Split(base, frozenset(), ())
             return base.people
         # Those whose persona the workspace may change: its holders and their groups' members.
         candidates = dict(own_holders)
@@ -256,14 +384,17 @@ class Personas:
         people, keys = list(base.people), list(base.keys)
         for index in sorted((base.places[c] for c in candidates if c in base.places), reverse=True):
             del people[index], keys[index]
+        own = []
         for principal_id, kind in candidates.items():
             ref = self._person(principal_id, kind)
             if ref is not None:
                 item = self.classify(ref, workspace)
+                own.append(item)
                 key = self.order(item)
                 index = bisect.bisect_left(keys, key)
                 keys.insert(index, key)
                 people.insert(index, item)
+        self._splits[workspace.key] = _Split(base, frozenset(candidates), tuple(own))
         return people
 
     def _people_of_shared(
@@ -491,6 +622,16 @@ class _SharedPeople:
     """The sort key (Personas.order) of each of `people`, in the same order."""
     places: dict[str, int]
     """Principal id -> its index in `people`."""
+
+
+@dataclass(frozen=True)
+class _Split:
+    """How people() made a workspace's list: the people of its shared scopes, less those it
+    classified itself (`mine`, whether or not they are people), plus those (`own`)."""
+
+    shared: _SharedPeople
+    mine: frozenset[str]
+    own: tuple[Classification, ...]
 
 
 def _is_foundry(workspace: Resource) -> bool:

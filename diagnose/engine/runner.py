@@ -1,7 +1,9 @@
 """Run checks over a model: requirements become findings, and a shortfall gets the fixes of the
 plan step it is given.
 
-The engine evaluates each requirement and turns a shortfall into a finding; which fixes the
+The engine evaluates each requirement and turns a shortfall into a finding (a Need, many
+people's requirement at once, is met in bulk for those who plainly hold it, diagnose.engine.
+needs, and evaluated as a Requirement for each of the others); which fixes the
 finding carries is the plan step's answer (`FixPlanner`: diagnose.remediation.plan.FixPlan
 chooses, proves and renders them). The engine takes it as a parameter, so it never imports
 the layer above it; without one, findings carry only the fixes a check stated itself.
@@ -15,7 +17,7 @@ as `unknown`, never as a failure with a fix.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +28,7 @@ from diagnose.engine.api import (
     CheckInfo,
     Draft,
     Finding,
+    Need,
     Operation,
     Remediation,
     Requirement,
@@ -33,6 +36,7 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.basis import Basis
 from diagnose.engine.context import CheckContext, describe
+from diagnose.engine.needs import Needs, stated
 from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
 from diagnose.engine.shared import SharedShortfall, Shortfall, combine, group_shortfalls
@@ -130,12 +134,17 @@ class Engine:
         self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
         self._met: set[MetKey] = set(known_met)
+        self.needs = Needs(self.evaluator, self.context.collected_at)
 
     @property
     def met_keys(self) -> frozenset[MetKey]:
         """The requirements this engine found met, as (principal id, scope, operations,
-        built-in roles only): what a run on a changed copy may take as known (`known_met`)."""
-        return frozenset(self._met)
+        built-in roles only): what a run on a changed copy may take as known (`known_met`).
+        Those of needs met in bulk too, as if each had been a Requirement."""
+        keys = set(self._met)
+        for ids, scope, operations, builtin_only in self.needs.met:
+            keys.update((i, scope, operations, builtin_only) for i in ids)
+        return frozenset(keys)
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
@@ -171,19 +180,32 @@ class Engine:
         self.context.asked_about_creator = False
         focused = self.declarations is not None and bool(self.declarations.focus)
         for output in list(info.run(self.context)):
-            if focused and not self._in_focus(output):
-                continue
-            if isinstance(output, Requirement):
-                requirements += 1
-                outcome = self.shortfall(output, explain=False)
-                if outcome is None:
-                    met += 1
+            outputs: Sequence[object] = [output]
+            if isinstance(output, Need):
+                # Those who plainly hold it are met in bulk; the others' Requirements take
+                # the exact path below. In focus, each is told in focus or not first.
+                if focused:
+                    outputs = [stated(output, user) for user in output.users]
                 else:
-                    shortfalls.append((output, outcome))
-            elif isinstance(output, Draft):
-                findings.append(self.draft_finding(info, output))
-            else:
-                raise TypeError(f"yielded {type(output).__name__}, not a Requirement or Draft")
+                    in_bulk, outputs = self.needs.split(output)
+                    requirements += in_bulk
+                    met += in_bulk
+            for item in outputs:
+                if focused and not self._in_focus(item):
+                    continue
+                if isinstance(item, Requirement):
+                    requirements += 1
+                    outcome = self.shortfall(item, explain=False)
+                    if outcome is None:
+                        met += 1
+                    else:
+                        shortfalls.append((item, outcome))
+                elif isinstance(item, Draft):
+                    findings.append(self.draft_finding(info, item))
+                else:
+                    raise TypeError(
+                        f"yielded {type(item).__name__}, not a Requirement, Need or Draft"
+                    )
         # People missing the same grant share a finding; fixes are planned only for those who
         # stand for the others (a group for its members), not once per person.
         for item in group_shortfalls(shortfalls, self.model.authorization.directory):

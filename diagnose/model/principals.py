@@ -66,6 +66,9 @@ class Membership:
         return not self.unknown
 
 
+_NOBODY: frozenset[str] = frozenset()
+
+
 class Directory:
     """The principals of a snapshot, with group closures computed once per principal."""
 
@@ -78,6 +81,8 @@ class Directory:
         self.principals = principals
         self._membership_errors = membership_errors or {}
         self._closures: dict[str, Membership] = {}
+        self._direct_members: dict[str, list[str]] | None = None
+        self._members: dict[str, frozenset[str]] = {}
         self._ranks = {key: rank for rank, key in enumerate(principals)}
         for other in others:
             self._ranks.setdefault(other.lower(), len(self._ranks))
@@ -113,6 +118,34 @@ class Directory:
         if cached is None:
             cached = self._closures[key] = self._expand(key)
         return cached
+
+    def members_of(self, group_id: str) -> frozenset[str]:
+        """Every principal that counts as this group, itself left out: the principals whose
+        closure() holds it (its members, and theirs, transitively). The inverse of closure(),
+        from a reverse index of the directory built once: who holds a role through a group is
+        then found per group, not by expanding each principal's closure. Empty for a principal
+        no one is a member of (a user, an unknown id)."""
+        key = group_id.lower()
+        found = self._members.get(key)
+        if found is None:
+            direct = self._direct_members
+            if direct is None:
+                direct = self._direct_members = {}
+                for principal in self.principals.values():
+                    for group in principal.member_of or ():
+                        direct.setdefault(group, []).append(principal.id)
+            if key not in direct:
+                return _NOBODY
+            reached = {key}
+            queue = deque([key])
+            while queue:  # as closure() walks member_of, backwards
+                for member in direct.get(queue.popleft(), ()):
+                    if member not in reached:
+                        reached.add(member)
+                        queue.append(member)
+            reached.discard(key)
+            found = self._members[key] = frozenset(reached)
+        return found
 
     def _expand(self, key: str) -> Membership:
         via: dict[str, tuple[str, ...]] = {key: ()}

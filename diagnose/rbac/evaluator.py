@@ -105,6 +105,8 @@ class Evaluator:
         self._quick: dict[tuple[str, str, str, bool], Quick] = {}
         self._holders_at: dict[tuple[str, str, bool], Holding] = {}
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
+        self._plain: dict[tuple[str, str, bool], tuple[Assignment, ...]] = {}
+        self._plain_holders: dict[tuple[str, str, bool], frozenset[str] | None] = {}
         self._hot: dict[tuple[str, str, bool], tuple[Holding, ...]] = {}
         """(scope as asked, operation, plane) -> the _unconditional_holders tables of the
         target and each scope above it that has one, for a target _plainly_allowed may answer
@@ -223,6 +225,52 @@ class Evaluator:
                 for created_on, at in table.get(member, ())
             ]
         return Quick(Outcome.ALLOWED, tuple(ages)) if ages else None
+
+    def plain_grants(
+        self, scope: str, operation: str, data_action: bool
+    ) -> tuple[tuple[str, tuple[Assignment, ...]], ...] | None:
+        """The grants at a target that nothing can spoil, for answering many principals at
+        once: for each scope at and above the target (key), the active assignments made there
+        whose role grants the operation with no condition that names it. Whoever holds one of
+        them, itself or through a group, is ALLOWED at the target, as decide() would say.
+        None when a deny assignment, or a deny list that could not be read, reaches the target,
+        or its management groups are unknown: only decide() can tell then (the conditions
+        _plainly_allowed shares)."""
+        place = self._places.at(scope_key(scope))
+        if place.denies or place.deny_errors or not place.knows_management_groups:
+            return None
+        found = []
+        for key in place.ancestors:
+            grants = self._plain.get((key, operation, data_action))
+            if grants is None:
+                grants = self._plain[key, operation, data_action] = (
+                    self._roles.unconditional_grants(
+                        self._places.by_role_at(key), operation, data_action
+                    )
+                )
+            found.append((key, grants))
+        return tuple(found)
+
+    def plain_holders(self, scope: str, operation: str, data_action: bool) -> frozenset[str] | None:
+        """Who holds the operation at a target where nothing can spoil a grant (plain_grants):
+        the principals of its grants and every member of their groups. A principal, by its id
+        as the evaluator keys it (lower case, no spaces around), is ALLOWED there by decide()
+        exactly when it is in the set. None when plain_grants is None: ask decide()."""
+        key = (scope, operation, data_action)
+        if key in self._plain_holders:
+            return self._plain_holders[key]
+        levels = self.plain_grants(scope, operation, data_action)
+        found: frozenset[str] | None = None
+        if levels is not None:
+            holders: set[str] = set()
+            members_of = self.authz.directory.members_of
+            for _, grants in levels:
+                for grant in grants:
+                    holders.add(grant.principal_id)
+                    holders |= members_of(grant.principal_id)
+            found = frozenset(holders)
+        self._plain_holders[key] = found
+        return found
 
     def _unconditional_holders(self, key: str, operation: str, data: bool) -> Holding:
         """Principal id -> (createdOn, scope key) of each assignment made at this scope (key)

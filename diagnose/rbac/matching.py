@@ -155,3 +155,18 @@ class RoleMatchTable:
                         (assignment.created_on, assignment.scope_key)
                     )
         return {principal: tuple(created) for principal, created in dates.items()}
+
+    def unconditional_grants(
+        self, by_role: Mapping[str, list[Assignment]], operation: str, data: bool
+    ) -> tuple[Assignment, ...]:
+        """The assignments (of by_role: role id -> assignments) whose role grants the
+        operation with no condition that names it: the grants `unconditional_holders` dates,
+        whole."""
+        found: list[Assignment] = []
+        matches = self.for_operation(operation, data)
+        for role_id, entries in by_role.items():
+            match = self.of_id(matches, role_id, operation, data)
+            if match is None or not match.granted:
+                continue
+            found += [a for a in entries if not restricted(match, a, operation)]
+        return tuple(found)

@@ -1,0 +1,214 @@
+"""Needs (engine.api.Need) answered in bulk: who plainly holds an operation at a target, as a
+set, so a need stated for thousands of people costs a few set operations, and a Requirement is
+built and evaluated (Engine.shortfall) only for the people who may fall short.
+
+A person is plainly met where requirements.evaluate would say MET without evidence:
+
+- no deny assignment, nor a deny list that could not be read, reaches the target, and its
+  management groups are known (Evaluator.plain_grants: then any unconditional grant makes
+  decide() say ALLOWED);
+- the person or one of its groups (Directory.members_of, the inverse of closure) holds an
+  unconditional grant of every operation at the target or above;
+- for every operation one such grant is old enough that _young_grants would not warn: ten
+  minutes, twelve hours for a data action at a management group, and through a group 24 hours
+  for a service principal (a grant between the two windows counts for the others only);
+  a grant whose age cannot be compared with the snapshot's time sends everyone to the exact
+  path;
+- for a need of built-in roles only, the grant is a built-in role's.
+
+Everyone else takes the exact path, so "plainly met" is never a guess, and a finding is always
+the exact path's. The sets are kept per scope (a resource group's serves every target below
+it) and per target, for one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from diagnose.arm.scopes import level_of
+from diagnose.engine.api import Need, Operation, Requirement
+from diagnose.engine.personas import Classification
+from diagnose.engine.requirements import (
+    DATA_PROPAGATION_AT_MANAGEMENT_GROUP,
+    GROUP_PROPAGATION_FOR_IDENTITIES,
+    PROPAGATION,
+    _parse,
+)
+from diagnose.model.authorization import Assignment
+from diagnose.rbac.evaluator import Evaluator
+
+Plain = tuple[frozenset[str], frozenset[str]]
+"""(who plainly holds the operation, who holds it only through a group grant too young for a
+service principal: plainly met unless the principal is one)."""
+
+MetNeed = tuple[frozenset[str], str, tuple[Operation, ...], bool]
+"""Principals found met in bulk, with the scope, operations and built-in-only of their need:
+the Engine's met keys (principal, scope, operations, built-in only) of many principals."""
+
+_NOBODY: frozenset[str] = frozenset()
+
+
+class _Incomparable(Exception):
+    """A grant's creation time cannot be compared with the snapshot's (one is naive)."""
+
+
+class Needs:
+    """The needs of one run, answered in bulk over one evaluator's data."""
+
+    def __init__(self, evaluator: Evaluator, collected_at: datetime | None) -> None:
+        self._evaluator = evaluator
+        self._collected_at = collected_at
+        self._targets: dict[tuple[str, str, bool, bool], Plain | None] = {}
+        self._levels: dict[tuple[str, str, bool, bool], Plain | None] = {}
+        # Keyed by the users list's id, which is pinned by keeping the list: checks state many
+        # needs with the same list (every connection of a hub shares its users).
+        self._ids: dict[int, tuple[Sequence[Classification], frozenset[str], int]] = {}
+        self._people: dict[int, tuple[Sequence[Classification], frozenset[str]]] = {}
+        self.met: list[MetNeed] = []
+        """Who was found met in bulk, need by need (Engine.met_keys)."""
+
+    def split(self, need: Need) -> tuple[int, list[Requirement]]:
+        """How many of the need's users plainly hold it, and the Requirements of the others,
+        in the users' order."""
+        ids, distinct = self._ids_of(need.users)
+        met = self.plainly_met(need, ids)
+        if met:
+            self.met.append((met, need.target_scope, need.operations, need.builtin_roles_only))
+        if len(met) == distinct:
+            return len(need.users), []
+        rest = [stated(need, user) for user in need.users if user.principal.id not in met]
+        return len(need.users) - len(rest), rest
+
+    def plainly_met(self, need: Need, ids: frozenset[str] | None = None) -> frozenset[str]:
+        """The ids of the need's users who plainly hold every one of its operations."""
+        met = self._ids_of(need.users)[0] if ids is None else ids
+        for operation in need.operations:
+            if not met:
+                break
+            plain = self._target(need.target_scope, operation, need.builtin_roles_only)
+            if plain is None:
+                return _NOBODY
+            anyone, not_services = plain
+            found = met & anyone
+            if not_services:
+                found |= met & not_services & self._not_services(need.users)
+            met = found
+        return met
+
+    def _ids_of(self, users: Sequence[Classification]) -> tuple[frozenset[str], int]:
+        """The users' principal ids, less any not spelled as the evaluator asks about them
+        (lower case, no spaces around: it normalises what it is asked, so a set would not
+        speak of the same principal), and how many distinct ids there are."""
+        found = self._ids.get(id(users))
+        if found is None or found[0] is not users:
+            every = frozenset([user.principal.id for user in users])
+            odd = [i for i in every if i != i.strip().lower()]
+            found = self._ids[id(users)] = (users, every.difference(odd), len(every))
+        return found[1], found[2]
+
+    def _not_services(self, users: Sequence[Classification]) -> frozenset[str]:
+        """The users whose principal is not a service principal (whose group grants apply
+        within the ordinary window)."""
+        found = self._people.get(id(users))
+        if found is None or found[0] is not users:
+            ids = frozenset(u.principal.id for u in users if u.principal.type != "ServicePrincipal")
+            found = self._people[id(users)] = (users, ids)
+        return found[1]
+
+    def _target(self, scope: str, operation: Operation, builtin_only: bool) -> Plain | None:
+        """Who plainly holds the operation at a target (as a scope, as asked), None when no
+        one can be told plainly."""
+        key = (scope, operation.name, operation.data, builtin_only)
+        if key in self._targets:
+            return self._targets[key]
+        found: Plain | None = None
+        levels = self._evaluator.plain_grants(scope, operation.name, operation.data)
+        if levels is not None:
+            plains = [self._level(at, grants, operation, builtin_only) for at, grants in levels]
+            if all(p is not None for p in plains):
+                anyone = frozenset().union(*(p[0] for p in plains if p is not None))
+                others = frozenset().union(*(p[1] for p in plains if p is not None))
+                found = (anyone, others - anyone)
+        self._targets[key] = found
+        return found
+
+    def _level(
+        self, at: str, grants: tuple[Assignment, ...], operation: Operation, builtin_only: bool
+    ) -> Plain | None:
+        """Who plainly holds the operation through the grants made at one scope (at)."""
+        key = (at, operation.name, operation.data, builtin_only)
+        if key in self._levels:
+            return self._levels[key]
+        found: Plain | None
+        try:
+            found = self._holders(at, grants, operation, builtin_only)
+        except _Incomparable:
+            found = None
+        self._levels[key] = found
+        return found
+
+    def _holders(
+        self, at: str, grants: tuple[Assignment, ...], operation: Operation, builtin_only: bool
+    ) -> Plain:
+        authz = self._evaluator.authz
+        directory = authz.directory
+        window = (
+            DATA_PROPAGATION_AT_MANAGEMENT_GROUP
+            if operation.data and level_of(at) == "management group"
+            else PROPAGATION
+        )
+        anyone: set[str] = set()
+        not_services: set[str] = set()
+        for grant in grants:
+            if builtin_only:
+                role = authz.role(grant.role_id)
+                if role is None or not role.builtin:
+                    continue
+            principal = grant.principal_id
+            age = self._age(grant.created_on)
+            if age is not None and age < window:
+                continue  # too young for anyone: the exact path warns about it
+            anyone.add(principal)
+            members = directory.members_of(principal)
+            if not members:
+                continue
+            if age is None or age >= GROUP_PROPAGATION_FOR_IDENTITIES:
+                anyone |= members
+            else:
+                not_services |= members
+        return frozenset(anyone), frozenset(not_services - anyone)
+
+    def _age(self, created_on: str | None) -> timedelta | None:
+        """How old a grant was when the snapshot was taken; None when that cannot be told
+        (no snapshot time, no or an unreadable creation time), which _young_grants takes as
+        old enough."""
+        if self._collected_at is None:
+            return None
+        created = _parse(created_on)
+        if created is None:
+            return None
+        try:
+            return self._collected_at - created
+        except TypeError as exc:  # the exact path would fail the same way: leave it to it
+            raise _Incomparable from exc
+
+
+def stated(need: Need, user: Classification) -> Requirement:
+    """A user's Requirement, checked against its need: what was answered in bulk for the
+    others must be what is evaluated for this one."""
+    requirement = need.state(user)
+    if (
+        not isinstance(requirement, Requirement)
+        or requirement.principal.id != user.principal.id
+        or requirement.principal.type != user.principal.type
+        or requirement.operations != need.operations
+        or requirement.target_scope != need.target_scope
+        or requirement.builtin_roles_only != need.builtin_roles_only
+    ):
+        raise TypeError(
+            f"the state of a Need on {need.target_scope} gave {requirement!r} for "
+            f"{user.principal.id}, not a Requirement of that principal with the need's scope, "
+            "operations and built-in roles only"
+        )
+    return requirement
