@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar, cast
@@ -162,6 +162,18 @@ def describe_scope(scope: str, resource: Resource | None = None) -> str:
     return f"{level_of(key)} '{name}'" if key != "/" else "the root scope"
 
 
+@dataclass
+class Reads:
+    """What the checks read about principals while a context records it (`CheckContext.reads`):
+    the workspaces whose people they enumerated (each person's persona there comes from the
+    assignments at the workspace and above) and the (scope, operation) pairs they tested with
+    `holds`. The whole-plan check uses it to tell which new assignments can change what a
+    check states (diagnose.remediation.affected)."""
+
+    workspaces: set[str] = field(default_factory=set)
+    holds: set[tuple[str, Operation]] = field(default_factory=set)
+
+
 class CheckContext:
     def __init__(
         self,
@@ -183,6 +195,13 @@ class CheckContext:
         the snapshot could say who they are."""
         self.asked_about_creator = False
         """Whether the running check asked about the --creator (a person it is about)."""
+        self.only_principals: Container[str] | None = None
+        """When set, the people, members and connection users listed are only these
+        principals (lower-case ids): a re-run of a check for the principals a change can
+        affect (diagnose.remediation.affected). Identities of resources, the creator and
+        everything found from the configuration are not filtered."""
+        self.reads: Reads | None = None
+        """When set, what the running check reads about principals is recorded there."""
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
@@ -194,6 +213,8 @@ class CheckContext:
     def holds(self, principal_id: str, scope: str, operation: Operation) -> bool:
         """Whether a principal effectively holds an operation at a scope (every role it and
         its groups hold there and above, deny assignments included)."""
+        if self.reads is not None:
+            self.reads.holds.add((scope, operation))
         return self._evaluator.decide(
             principal_id, scope, operation.name, data_action=operation.data
         ).allowed
@@ -385,7 +406,9 @@ class CheckContext:
         """Users, groups and service principals holding a role directly on the workspace,
         minus the workspace's own managed identities and principals that no longer exist."""
         self.consulted.setdefault(workspace.key, workspace)
-        return self.memo(("members", workspace.key), lambda: self._members(workspace))
+        self._read(workspace)
+        found = self.memo(("members", workspace.key), lambda: self._members(workspace))
+        return self._only(("members", workspace.key), found, lambda p: p.id)
 
     def people(self, workspace: Resource) -> list[Classification]:
         """The people of a workspace (users, groups and applications, not service identities)
@@ -394,7 +417,23 @@ class CheckContext:
         focus, as builders. Checks decide with the persona whether a missing role is a
         failure, a warning or nothing (diagnose.engine.personas)."""
         self.consulted.setdefault(workspace.key, workspace)
-        return self.personas.people(workspace)
+        self._read(workspace)
+        found = self.personas.people(workspace)
+        return self._only(("people", workspace.key), found, lambda c: c.principal.id)
+
+    def _read(self, workspace: Resource) -> None:
+        if self.reads is not None:
+            self.reads.workspaces.add(workspace.key)
+
+    def _only(self, key: Any, found: list[T], principal: Callable[[T], str]) -> list[T]:
+        """`found` less the principals `only_principals` leaves out (once per list and
+        filter)."""
+        only = self.only_principals
+        if only is None:
+            return found
+        return self.memo(
+            ("only", id(only), key), lambda: [item for item in found if principal(item) in only]
+        )
 
     def connection_users(self, connection: Connection) -> list[Classification]:
         """Who uses a connection, with the persona that makes them use it: for a project's (or
@@ -406,8 +445,11 @@ class CheckContext:
         places = self.memo(("places of", connection.id.lower()), lambda: self._places(connection))
         for place in places:  # each check that asks is about their people (see consulted)
             self.consulted.setdefault(place.key, place)
+            self._read(place)
+        only = self.only_principals
         return self.memo(
-            ("connection users", connection.id.lower()), lambda: self._users(connection, places)
+            ("connection users", connection.id.lower(), None if only is None else id(only)),
+            lambda: self._users(connection, places),
         )
 
     def _places(self, connection: Connection) -> list[Resource]:
@@ -423,8 +465,10 @@ class CheckContext:
     def _users(self, connection: Connection, places: list[Resource]) -> list[Classification]:
         listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
+        only = self.only_principals
         merged = self.memo(
-            ("users of", tuple(p.key for p in places)), lambda: self._strongest(places)
+            ("users of", tuple(p.key for p in places), None if only is None else id(only)),
+            lambda: self._strongest(places),
         )
         if self.personas.focused or not listed:
             return merged
@@ -434,6 +478,8 @@ class CheckContext:
             if known is not None and known.persona is Persona.BUILDER:
                 continue  # a reader or administrator listed by name is meant to use it
             if "/" in entry or self.personas.service_identity(entry):
+                continue
+            if only is not None and entry not in only:
                 continue
             principal = self.directory.get(entry)
             if principal is None or principal.deleted:
