@@ -4,14 +4,34 @@ by round and compared with a full run of the same check on the same patched copy
 
 from __future__ import annotations
 
-from diagnose.checks._common import AZURE_AI_DEVELOPER, READER, SEARCH_SERVICE_CONTRIBUTOR
+from collections.abc import Iterator
+
+import pytest
+
+from diagnose.checks._common import (
+    AZURE_AI_DEVELOPER,
+    READER,
+    SEARCH_SERVICE_CONTRIBUTOR,
+    WORKSPACE_READ,
+)
 from diagnose.demo import load_demo
-from diagnose.engine.api import CheckInfo, Operation, Remediation, RemediationKind, Requirement
+from diagnose.engine.api import (
+    Cause,
+    CheckInfo,
+    Draft,
+    Operation,
+    Remediation,
+    RemediationKind,
+    Requirement,
+    Severity,
+    Status,
+)
 from diagnose.engine.context import CheckContext, Reads
 from diagnose.engine.personas import Persona
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
+from diagnose.remediation import affected
 from diagnose.remediation.affected import Outputs, relevant, touched
 from diagnose.remediation.whole_plan import _affected, apply
 
@@ -60,10 +80,10 @@ def _key_path(result: RunResult) -> list[str]:
     return [f.message for f in result.findings if f.details.get("keyPath")]
 
 
-def test_a_warning_about_no_principal_makes_its_check_run_in_full() -> None:
+def test_the_key_path_warning_is_said_of_every_builder_in_a_filtered_round() -> None:
     """CON002's key path warning names every builder who cannot list the Search keys: once
-    they all can, it goes, which only a full run of the check can tell (a run for them alone
-    would keep the round before's)."""
+    they all can, it goes. The filtered round asks about them alone, and works the warning
+    out from every user (SAID_OF_ALL), as the full run does."""
     model = Model(load_demo())
     rounds = _Rounds(model, CHECKS["CON002"])
     assert _key_path(rounds.first)  # not vacuous: the demo has the warning
@@ -76,29 +96,96 @@ def test_a_warning_about_no_principal_makes_its_check_run_in_full() -> None:
         and o.persona is not None
         and o.persona.persona is Persona.BUILDER
     }
-    steps = [_role(p, SEARCH_SERVICE_CONTRIBUTOR, search) for p in sorted(builders)]
-    incremental, full, whom = rounds.round(*steps)
-    assert whom  # a filtered round, as far as the steps go
+    assert len(builders) == 3
+    first, *others = sorted(builders)
+    # one of them can list the keys: the warning names the two others, whom no step touched
+    incremental, full, whom = rounds.round(_role(first, SEARCH_SERVICE_CONTRIBUTOR, search))
+    assert whom and rounds.outputs.filtered == ["CON002"]  # asked about fewer
+    assert ["2 builder(s)" in m for m in _key_path(full)] == [True]
+    assert incremental.findings == full.findings
+    incremental, full, whom = rounds.round(
+        *[_role(p, SEARCH_SERVICE_CONTRIBUTOR, search) for p in others]
+    )
     assert not _key_path(full)
     assert incremental.findings == full.findings
-    assert rounds.outputs.full_runs == ["CON002"]
-
-
-def test_a_warning_about_no_principal_in_the_filtered_run_makes_its_check_run_in_full() -> None:
-    """The round before had no key path warning; a step makes a newcomer a builder who cannot
-    list the keys: the filtered run says so about no principal, and the check runs in full."""
-    model = Model(load_demo())
-    rounds = _Rounds(model, CHECKS["CON002"])
-    search = _search_service(model)
-    everyone = {o.principal.id for o in rounds.outputs.by_check["CON002"].outputs if o.principal}
-    rounds.round(*[_role(p, SEARCH_SERVICE_CONTRIBUTOR, search) for p in sorted(everyone)])
-    assert not rounds.outputs.by_check["CON002"].anonymous
+    # and a newcomer who builds and cannot list the keys brings it back
     hub = str(model.snapshot.target["hub"])
     incremental, full, whom = rounds.round(_role(NEWCOMER, AZURE_AI_DEVELOPER, hub))
     assert whom == {NEWCOMER}
     assert [NEWCOMER in m for m in _key_path(full)] == [True]
     assert incremental.findings == full.findings
-    assert rounds.outputs.full_runs[-1] == "CON002"
+    assert not rounds.outputs.full_runs
+
+
+def _counting(minimum: int, maximum: int) -> CheckInfo:
+    """A check about each person of project 'proj-docs' that also says, about no principal,
+    how many builders it has when they are between `minimum` and `maximum`: a count only a
+    run about everyone can tell."""
+
+    def run(ctx: CheckContext) -> Iterator[Requirement | Draft]:
+        project = next(p for p in ctx.projects(ctx.hubs[0]) if p.name == "proj-docs")
+        builders = 0
+        for user in ctx.people(project):
+            builders += user.persona is Persona.BUILDER
+            yield Requirement(
+                principal=user.principal,
+                resource=project,
+                operations=(WORKSPACE_READ,),
+                because="works here",
+                roles=(READER,),
+                persona=user,
+            )
+        if minimum <= builders <= maximum:
+            yield Draft(
+                status=Status.WARN,
+                resource=project.id,
+                cause=Cause.MISSING_ROLE,
+                message=f"{builders} builders",
+            )
+
+    return CheckInfo("TST001", "Counts builders", Severity.LOW, "test", (), {}, run)
+
+
+def _said_of_nobody(result: RunResult) -> list[str]:
+    return [f.message for f in result.findings if not f.affected_principals]
+
+
+def _project(model: Model, name: str) -> str:
+    return next(r.id for r in model.resources.values() if r.name == name)
+
+
+def test_a_check_that_said_something_about_no_principal_runs_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The round before counted two builders; a step makes a newcomer a third, whom alone the
+    filtered run sees (and counts one: nothing said): only a full run tells three."""
+    monkeypatch.setattr(affected, "PER_PERSON", affected.PER_PERSON | {"TST001"})
+    model = Model(load_demo())
+    rounds = _Rounds(model, _counting(2, 99))
+    assert _said_of_nobody(rounds.first) == ["2 builders"]
+    step = _role(NEWCOMER, AZURE_AI_DEVELOPER, _project(model, "proj-docs"))
+    incremental, full, whom = rounds.round(step)
+    assert whom == {NEWCOMER}
+    assert _said_of_nobody(full) == ["3 builders"]
+    assert incremental.findings == full.findings
+    assert rounds.outputs.full_runs == ["TST001"]
+
+
+def test_a_check_that_says_something_about_no_principal_when_filtered_runs_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The round before said nothing about no principal (two builders); the filtered run sees
+    the newcomer alone and says "1 builders", which a full run (three) does not say."""
+    monkeypatch.setattr(affected, "PER_PERSON", affected.PER_PERSON | {"TST001"})
+    model = Model(load_demo())
+    rounds = _Rounds(model, _counting(1, 1))
+    assert not _said_of_nobody(rounds.first)
+    step = _role(NEWCOMER, AZURE_AI_DEVELOPER, _project(model, "proj-docs"))
+    incremental, full, whom = rounds.round(step)
+    assert whom == {NEWCOMER}
+    assert not _said_of_nobody(full)
+    assert incremental.findings == full.findings
+    assert rounds.outputs.full_runs == ["TST001"]
 
 
 def test_a_configuration_step_makes_the_round_a_full_one() -> None:

@@ -19,7 +19,7 @@ from diagnose.engine.api import Remediation, RemediationKind
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
-from diagnose.remediation.affected import Outputs, still_met, touched
+from diagnose.remediation.affected import Outputs, Reach, still_met, touched
 from diagnose.remediation.plan import FixPlan
 from diagnose.remediation.whole_plan import WholePlan, apply, converge
 from diagnose.snapshot import Snapshot, parse_snapshot
@@ -167,7 +167,7 @@ def test_a_group_given_a_role_has_its_members_evaluated_again_where_it_reaches()
         for principal in (member, group, other)
         for scope in (below, "/subscriptions/elsewhere")
     )
-    kept = {key[:2] for key in still_met(met, patched, changes)}
+    kept = {key[:2] for key in still_met(met, Reach(patched, changes))}
     # the role reaches the scope below the step's, never one beside it
     assert kept == {
         (other, below),
@@ -194,5 +194,20 @@ def test_a_removed_assignment_has_its_principal_evaluated_again_where_it_reached
             (assignment.principal_id, "/subscriptions/elsewhere", (), False),
         ]
     )
-    kept = still_met(met, patched, changes)
+    kept = still_met(met, Reach(patched, changes))
     assert [key[1] for key in kept] == ["/subscriptions/elsewhere"]
+
+
+def test_a_principal_that_held_nothing_before_has_its_answers_asked_again() -> None:
+    """A step may give a role to a principal the snapshot names nowhere (an identity without
+    a role, in no group): what the first run answered about it is not kept where the role
+    reaches."""
+    model = Model(load_demo())
+    newcomer = "00000000-0000-4000-8000-0000000000ab"
+    step = _role_for(newcomer, model)
+    changes = touched(model, [step])
+    assert changes is not None
+    reach = Reach(model, changes)
+    assert step.scope is not None
+    assert not reach.keeps(newcomer.upper(), step.scope)
+    assert reach.keeps(newcomer, "/subscriptions/elsewhere")

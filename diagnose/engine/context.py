@@ -197,7 +197,7 @@ class CheckContext:
         """Whether the running check asked about the --creator (a person it is about)."""
         self.only_principals: Container[str] | None = None
         """When set, the people, members and connection users listed are only these
-        principals (lower-case ids): a re-run of a check for the principals a change can
+        principals (their lower-case ids): a re-run of a check for the principals a change can
         affect (diagnose.remediation.affected). Identities of resources, the creator and
         everything found from the configuration are not filtered."""
         self.reads: Reads | None = None
@@ -408,7 +408,7 @@ class CheckContext:
         self.consulted.setdefault(workspace.key, workspace)
         self._read(workspace)
         found = self.memo(("members", workspace.key), lambda: self._members(workspace))
-        return self._only(("members", workspace.key), found, lambda p: p.id)
+        return self._only(("members", workspace.key), found, lambda p: p.id, self.only_principals)
 
     def people(self, workspace: Resource) -> list[Classification]:
         """The people of a workspace (users, groups and applications, not service identities)
@@ -418,38 +418,47 @@ class CheckContext:
         failure, a warning or nothing (diagnose.engine.personas)."""
         self.consulted.setdefault(workspace.key, workspace)
         self._read(workspace)
+        return self._people(workspace, self.only_principals)
+
+    def _people(self, workspace: Resource, only: Container[str] | None) -> list[Classification]:
         found = self.personas.people(workspace)
-        return self._only(("people", workspace.key), found, lambda c: c.principal.id)
+        return self._only(("people", workspace.key), found, lambda c: c.principal.id, only)
 
     def _read(self, workspace: Resource) -> None:
         if self.reads is not None:
             self.reads.workspaces.add(workspace.key)
 
-    def _only(self, key: Any, found: list[T], principal: Callable[[T], str]) -> list[T]:
-        """`found` less the principals `only_principals` leaves out (once per list and
+    def _only(
+        self, key: Any, found: list[T], principal: Callable[[T], str], only: Container[str] | None
+    ) -> list[T]:
+        """`found` less the principals `only` (only_principals) leaves out (once per list and
         filter)."""
-        only = self.only_principals
         if only is None:
             return found
         return self.memo(
-            ("only", id(only), key), lambda: [item for item in found if principal(item) in only]
+            ("only", id(only), key),
+            lambda: [item for item in found if principal(item).lower() in only],
         )
 
-    def connection_users(self, connection: Connection) -> list[Classification]:
+    def connection_users(
+        self, connection: Connection, *, everyone: bool = False
+    ) -> list[Classification]:
         """Who uses a connection, with the persona that makes them use it: for a project's (or
         Foundry project's) own connection, the people of that project; for a hub's (or Foundry
         account's) connection, the people of the hub itself and of every project it is shared
         with (isSharedToAll, or listed in sharedUserList), and the principals sharedUserList
         names. Each principal once, with its strongest persona. Readers are included: what
-        they lack is never a failure, and the checks say so by asking nothing of them."""
+        they lack is never a failure, and the checks say so by asking nothing of them.
+        `everyone`: whatever `only_principals` is (for what a check says of all the users at
+        once rather than of each)."""
         places = self.memo(("places of", connection.id.lower()), lambda: self._places(connection))
         for place in places:  # each check that asks is about their people (see consulted)
             self.consulted.setdefault(place.key, place)
             self._read(place)
-        only = self.only_principals
+        only = None if everyone else self.only_principals
         return self.memo(
             ("connection users", connection.id.lower(), None if only is None else id(only)),
-            lambda: self._users(connection, places),
+            lambda: self._users(connection, places, only),
         )
 
     def _places(self, connection: Connection) -> list[Resource]:
@@ -462,13 +471,14 @@ class CheckContext:
                 places.append(child)
         return places
 
-    def _users(self, connection: Connection, places: list[Resource]) -> list[Classification]:
+    def _users(
+        self, connection: Connection, places: list[Resource], only: Container[str] | None
+    ) -> list[Classification]:
         listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
-        only = self.only_principals
         merged = self.memo(
             ("users of", tuple(p.key for p in places), None if only is None else id(only)),
-            lambda: self._strongest(places),
+            lambda: self._strongest(places, only),
         )
         if self.personas.focused or not listed:
             return merged
@@ -493,13 +503,15 @@ class CheckContext:
             )
         return sorted(best.values(), key=self.personas.order)
 
-    def _strongest(self, places: list[Resource]) -> list[Classification]:
+    def _strongest(
+        self, places: list[Resource], only: Container[str] | None
+    ) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them."""
         if len(places) == 1:
-            return self.people(places[0])  # already one per person, in order
+            return self._people(places[0], only)  # already one per person, in order
         best: dict[str, Classification] = {}
         for place in places:
-            for person in self.people(place):
+            for person in self._people(place, only):
                 known = best.get(person.principal.id)
                 if known is None or person.persona.rank > known.persona.rank:
                     best[person.principal.id] = person

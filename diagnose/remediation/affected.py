@@ -22,8 +22,9 @@ thousands in a large hub) when the round's new steps change the roles of a few. 
   assignment reaches its scope: `still_met`);
 - what a check says about no principal (an `unknown` Draft, a warning that aggregates people,
   such as checks._people.key_path_warning) can depend on everyone: a check that says such a
-  thing in the round before, or in the filtered run, runs in full; with no relevant
-  assignment at all, its outputs are the round before's, whole;
+  thing in the round before, or in the filtered run, runs in full, unless it works every such
+  thing out from unfiltered data (SAID_OF_ALL); with no relevant assignment at all, its
+  outputs are the round before's, whole;
 - the engine's `unknown` finding about whom a check is about needs a snapshot with gaps in its
   role assignments: with any gap (Basis) every round is a full one.
 
@@ -33,7 +34,7 @@ principal's roles), and why the others run in full:
 - CON001, CON002, CON003 (checks._people.connection_requirements): one requirement per user of
   a connection and data need, from the user's persona (the strongest among the connection's
   places, or `sharedUserList` naming it) and the connection's configuration; CON002's key path
-  warning aggregates the builders (principal-less: the check then runs in full);
+  warning aggregates the builders, from every user whatever the filter (SAID_OF_ALL);
 - HUB001: per person and hub, its strongest persona among the projects, and for a reader
   whether it holds workspaces/read on the hub or the project (`holds`, recorded);
 - HUB002: per builder and resource group;
@@ -65,17 +66,23 @@ from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import CheckInfo, Draft, Operation, RemediationKind, Requirement
 from diagnose.engine.context import CheckContext, Reads
 from diagnose.engine.runner import MetKey
-from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
-from diagnose.model.roles import RoleDefinition
+from diagnose.model.roles import RoleDefinition, role_guid
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.proof import assignments_for, definitions_for
+from diagnose.remediation.proof import definitions_for
 
 PER_PERSON = frozenset(
     {"CON001", "CON002", "CON003", "HUB001", "HUB002", "HUB003", "FDY001", "FDY002", "PFL001"}
 )
 """The checks whose output about one person depends only on that person's roles (see the
 module's docstring): run for the affected people only."""
+
+SAID_OF_ALL = frozenset({"CON002"})
+"""The PER_PERSON checks whose every output about no principal is worked out from unfiltered
+data: CON002's key path warning asks `connection_users(..., everyone=True)`, and its other
+such outputs (a connection whose target or identity the snapshot lacks) come from the
+configuration. Their filtered run states those outputs as a full run would: taken as they
+are, in place of the round before's."""
 
 PRINCIPAL_SCOPED = frozenset(
     {
@@ -92,8 +99,12 @@ the snapshot's resources they make is for resources of other types, identities, 
 client ids, none of which such an assignment has. So it touches no assignment here; the
 checks that do read them (AGT002) run in full every round."""
 
-Touched = dict[str, list[Assignment]]
-"""Principal id (lower-case) -> the assignments steps add to it or remove from it."""
+ADDING = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE)
+"""The steps that add a role assignment once applied (as proof.assignments_for makes them)."""
+
+Touched = dict[str, list[tuple[str, str]]]
+"""Principal id (lower-case) -> (scope key, role id) of each assignment steps add to it or
+remove from it."""
 
 
 def touched(model: Model, fixes: Iterable[Any], *, only_roles: bool = True) -> Touched | None:
@@ -112,47 +123,67 @@ def touched(model: Model, fixes: Iterable[Any], *, only_roles: bool = True) -> T
         if known is not None and known != role:
             return None
     found: Touched = {}
-    for item in assignments_for(fixes):
-        assignment = Assignment.from_arm(item)
-        found.setdefault(assignment.principal_id, []).append(assignment)
-    removed = {f.resource.lower() for f in fixes if f.kind == RemediationKind.REMOVE_ASSIGNMENT}
+    removed = set()
+    for fix in fixes:
+        if fix.kind in ADDING and fix.role_definition_id and fix.principal_id and fix.scope:
+            # what proof.assignments_for makes of it, without the assignment's name
+            found.setdefault(fix.principal_id.lower(), []).append(
+                (scope_key(fix.scope), role_guid(fix.role_definition_id))
+            )
+        elif fix.kind == RemediationKind.REMOVE_ASSIGNMENT and fix.resource:
+            removed.add(fix.resource.lower())
     if removed:
         for assignment in authorization.assignments:
             if assignment.id.lower() in removed:
-                found.setdefault(assignment.principal_id, []).append(assignment)
+                found.setdefault(assignment.principal_id, []).append(
+                    (assignment.scope_key, assignment.role_id)
+                )
     return found
 
 
-def still_met(met: Iterable[MetKey], model: Model, changes: Touched) -> list[MetKey]:
-    """The requirements met in the first run that the changes cannot have touched: whether one
-    is met depends only on the assignments of its principal and the principal's groups at its
-    scope and above (and on the role definitions, which the copy only adds to), so one none of
-    whose closure gets (or loses) an assignment reaching its scope keeps its answer."""
-    if not changes:
-        return list(met)
-    directory = model.authorization.directory
-    tree = model.tree
-    scopes = {p.lower(): {a.scope_key for a in found} for p, found in changes.items()}
-    # the scopes a principal's closure gets (or loses) an assignment at; most: none
-    reaching: dict[str, set[str]] = {}
-    reached: dict[tuple[str, str], bool] = {}
-    kept = []
-    for key in met:
-        principal, scope = key[0], key[1]
-        at = reaching.get(principal)
-        if at is None:
-            at = reaching[principal] = set().union(
-                *(scopes[g] for g in directory.closure(principal).via if g in scopes)
+class Reach:
+    """Whether changes to some principals' assignments reach what a principal holds at a scope:
+    what it holds there depends only on the assignments of the principal and its groups
+    (closure) at that scope and above (and on deny assignments and role definitions, which no
+    step changes: a custom role a step creates is new, see `touched`). Answered once per
+    principal and scope."""
+
+    def __init__(self, model: Model, changes: Touched) -> None:
+        self._directory = model.authorization.directory
+        self._tree = model.tree
+        self._scopes = {p: {scope for scope, _ in found} for p, found in changes.items()}
+        self._touching = affected(frozenset(changes), model)
+        self._reaching: dict[str, set[str]] = {}
+        self._reached: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, principal: str, scope: str) -> bool:
+        principal = principal.lower()
+        if principal not in self._touching:
+            return False
+        at = self._reaching.get(principal)
+        if at is None:  # the scopes its closure gets (or loses) an assignment at; most: none
+            via = self._directory.closure(principal).via
+            at = self._reaching[principal] = set().union(
+                *(self._scopes[g] for g in via if g in self._scopes)
             )
         if not at:
-            kept.append(key)
-            continue
-        hit = reached.get((principal, scope))
+            return False
+        hit = self._reached.get((principal, scope))
         if hit is None:
-            hit = reached[(principal, scope)] = not at.isdisjoint(tree.ancestors(scope_key(scope)))
-        if not hit:
-            kept.append(key)
-    return kept
+            above = self._tree.ancestors(scope_key(scope))
+            hit = self._reached[(principal, scope)] = not at.isdisjoint(above)
+        return hit
+
+    def keeps(self, principal: str, scope: str) -> bool:
+        """Whether an answer about the principal at the scope still holds."""
+        return principal.lower() not in self._touching or not self(principal, scope)
+
+
+def still_met(met: Iterable[MetKey], reach: Reach) -> list[MetKey]:
+    """The requirements met in the first run that the changes cannot have touched (`reach`):
+    one none of whose principal's closure gets (or loses) an assignment reaching its scope
+    keeps its answer."""
+    return [key for key in met if not reach(key[0], key[1])]
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:
@@ -175,14 +206,14 @@ def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator)
     authorization = model.authorization
     found = set()
     for principal, assignments in changes.items():
-        for assignment in assignments:
-            if assignment.scope_key in persona_scopes:
+        for scope, role_id in assignments:
+            if scope in persona_scopes:
                 found.add(principal)
                 break
-            operations = tested.get(assignment.scope_key)
+            operations = tested.get(scope)
             if not operations:
                 continue
-            role = authorization.role(assignment.role_id)
+            role = authorization.role(role_id)
             if role is None or any(
                 evaluator.role_match(role, op.name, op.data).granted for op in operations
             ):
@@ -194,8 +225,8 @@ def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator)
 def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
     """The principals at least one of whose closure (itself and its groups) is among `changed`:
     whom a check must be asked about again (lower-case ids). Every such principal is in the
-    directory (a group's members are known from it) or holds a role itself (one of `changed`
-    holds its new one), so those are the ones looked at."""
+    directory (a group's members are known from it), holds a role or is one of `changed`, so
+    those are the ones looked at."""
     if not changed:
         return frozenset()
     changed = frozenset(p.lower() for p in changed)
@@ -203,6 +234,7 @@ def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
     directory = authorization.directory
     candidates = {p.lower() for p in directory.principals}
     candidates.update(authorization.assignments_by_principal)
+    candidates.update(changed)  # one that held no role before, and is in no group
     return frozenset(p for p in candidates if not changed.isdisjoint(directory.closure(p).via))
 
 
@@ -289,7 +321,8 @@ class Outputs:
         if not affected:
             self.filtered.append(info.id)
             return before  # nothing any of them read has changed
-        if before.anonymous:
+        said_of_all = info.id in SAID_OF_ALL
+        if before.anonymous and not said_of_all:
             self.full_runs.append(info.id)
             return self._full(info, ctx)
         ctx.only_principals, ctx.reads = affected, self.reads
@@ -297,12 +330,18 @@ class Outputs:
             found = _Said.of(list(info.run(ctx)))
         finally:
             ctx.only_principals = ctx.reads = None
-        if found.anonymous:
+        if found.anonymous and not said_of_all:
             self.full_runs.append(info.id)
             return self._full(info, ctx)
         self.filtered.append(info.id)
-        kept = [o for o, p in zip(before.outputs, before.about, strict=True) if p not in affected]
-        kept += [o for o, p in zip(found.outputs, found.about, strict=True) if p in affected]
+        kept = [
+            o
+            for o, p in zip(before.outputs, before.about, strict=True)
+            if p is not None and p not in affected
+        ]
+        kept += [
+            o for o, p in zip(found.outputs, found.about, strict=True) if p is None or p in affected
+        ]
         return _Said.of(kept)
 
     def _full(self, info: CheckInfo, ctx: CheckContext) -> _Said:

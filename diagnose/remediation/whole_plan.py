@@ -47,7 +47,14 @@ from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.affected import Outputs, affected, relevant, still_met, touched
+from diagnose.remediation.affected import (
+    Outputs,
+    Reach,
+    affected,
+    relevant,
+    still_met,
+    touched,
+)
 from diagnose.remediation.proof import (
     assignments_for,
     cosmos_assignments_for,
@@ -306,25 +313,24 @@ def converge(
 
     def rerun(patched: Model, applied: list[Remediation], new: list[Remediation]) -> RunResult:
         # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
-        # the first run's), so the re-run matches each role to each operation only once.
-        changed = patched.authorization.principals_added_since(model.authorization)
-        derived = (
-            evaluator.derived(patched.authorization, changed=changed)
-            if evaluator is not None
-            else None
-        )
-        changes = (
-            touched(model, applied, only_roles=False)
-            if evaluator is not None and not full
-            else None
-        )
+        # the first run's), so the re-run matches each role to each operation only once; and
+        # its answers, and the requirements it found met, where no step reaches them.
+        changes = touched(model, applied, only_roles=False) if not full else None
+        reach = Reach(model, changes) if changes is not None else None
+        derived = None
+        if evaluator is not None:
+            derived = (
+                evaluator.derived(patched.authorization, keep=reach.keeps)
+                if reach is not None
+                else evaluator.derived(patched.authorization)
+            )
         engine = Engine(
             patched,
             creator=creator,
             fixes=fixes,
             declarations=declarations,
             evaluator=derived,
-            known_met=still_met(met, patched, changes) if changes is not None else (),
+            known_met=still_met(met, reach) if reach is not None and derived is not None else (),
         )
         if full:
             return engine.run(selected)
