@@ -4,10 +4,15 @@ by round and compared with a full run of the same check on the same patched copy
 
 from __future__ import annotations
 
+import copy
+import json
+import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from benchmarks.synthetic import build, build_foundry
 from diagnose.checks._common import (
     AZURE_AI_DEVELOPER,
     READER,
@@ -27,15 +32,18 @@ from diagnose.engine.api import (
     Status,
 )
 from diagnose.engine.context import CheckContext, Reads
-from diagnose.engine.personas import Persona
+from diagnose.engine.personas import Persona, Personas
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
+from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation import affected
 from diagnose.remediation.affected import Outputs, relevant, touched
 from diagnose.remediation.whole_plan import _affected, apply
+from diagnose.snapshot import parse_snapshot
 
 CHECKS = {c.id: c for c in load_checks()[0]}
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "checks"
 ROLES = "/providers/Microsoft.Authorization/roleDefinitions/"
 NEWCOMER = "00000000-0000-4000-8000-0000000000aa"
 
@@ -235,3 +243,52 @@ def test_only_steps_at_a_workspace_or_above_or_granting_what_is_tested_are_relev
     patched = apply(model, steps)
     found = relevant(changes, reads, patched, Engine(patched).evaluator)
     assert found == {"p-at-hub", "p-above", "p-grants"}
+
+
+def _snapshots() -> list[tuple[str, Model]]:
+    found = [("demo", Model(load_demo()))]
+    # the demo where the administrator has since been deleted: no longer one of its people
+    data = copy.deepcopy(load_demo().data)
+    for entry in data["principals"]:
+        if entry["displayName"] == "Ana Lopez":
+            entry.update(deleted=True, deletedEvidence="graph-404")
+    found.append(("demo, a holder deleted", Model(parse_snapshot(data, "deleted"))))
+    for path in sorted(FIXTURES.glob("*/*.json")):
+        found.append((path.stem, Model(parse_snapshot(json.loads(path.read_bytes()), str(path)))))
+    data = build(
+        projects=3,
+        connections=12,
+        resources=12,
+        principals=200,
+        assignments=400,
+        shared_connections=2,
+        targets=(4, 2, 5),
+        broken=0.3,
+        seed=3,
+    )
+    found.append(("synthetic", Model(parse_snapshot(data, "synthetic"))))
+    foundry = build_foundry(projects=4, principals=120, assignments=200, resources=20, targets=3)
+    found.append(("foundry", Model(parse_snapshot(foundry, "foundry"))))
+    return found
+
+
+def test_the_people_among_some_are_those_of_everyone_less_the_others() -> None:
+    """Personas.people_among classifies only the principals asked about: the same people, in
+    the same order, with the same personas, as people() filtered."""
+    rng = random.Random(13)
+    compared = 0
+    for name, model in _snapshots():
+        ctx = CheckContext(model)
+        workspaces = [w for _, w in [*ctx.workspaces(), *ctx.foundry_workspaces()]]
+        principals = sorted(
+            {p.lower() for p in model.authorization.directory.principals}
+            | set(model.authorization.assignments_by_principal)
+        )
+        for workspace in workspaces:
+            among = frozenset(rng.sample(principals, k=(len(principals) + 2) // 3))
+            fresh = Personas(model, Evaluator(model.authorization))
+            some = fresh.people_among(workspace, among)
+            everyone = Personas(model, Evaluator(model.authorization)).people(workspace)
+            assert some == [c for c in everyone if c.principal.id in among], (name, workspace.id)
+            compared += bool(some)
+    assert compared > 10  # not vacuous: people were found among those asked about

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -195,7 +195,7 @@ class CheckContext:
         the snapshot could say who they are."""
         self.asked_about_creator = False
         """Whether the running check asked about the --creator (a person it is about)."""
-        self.only_principals: Container[str] | None = None
+        self.only_principals: frozenset[str] | None = None
         """When set, the people, members and connection users listed are only these
         principals (their lower-case ids): a re-run of a check for the principals a change can
         affect (diagnose.remediation.affected). Identities of resources, the creator and
@@ -420,16 +420,20 @@ class CheckContext:
         self._read(workspace)
         return self._people(workspace, self.only_principals)
 
-    def _people(self, workspace: Resource, only: Container[str] | None) -> list[Classification]:
-        found = self.personas.people(workspace)
-        return self._only(("people", workspace.key), found, lambda c: c.principal.id, only)
+    def _people(self, workspace: Resource, only: frozenset[str] | None) -> list[Classification]:
+        if only is None:
+            return self.personas.people(workspace)
+        return self.memo(  # the few asked about, not everyone classified and filtered
+            ("only", id(only), ("people", workspace.key)),
+            lambda: self.personas.people_among(workspace, only),
+        )
 
     def _read(self, workspace: Resource) -> None:
         if self.reads is not None:
             self.reads.workspaces.add(workspace.key)
 
     def _only(
-        self, key: Any, found: list[T], principal: Callable[[T], str], only: Container[str] | None
+        self, key: Any, found: list[T], principal: Callable[[T], str], only: frozenset[str] | None
     ) -> list[T]:
         """`found` less the principals `only` (only_principals) leaves out (once per list and
         filter)."""
@@ -472,7 +476,7 @@ class CheckContext:
         return places
 
     def _users(
-        self, connection: Connection, places: list[Resource], only: Container[str] | None
+        self, connection: Connection, places: list[Resource], only: frozenset[str] | None
     ) -> list[Classification]:
         listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
@@ -504,7 +508,7 @@ class CheckContext:
         return sorted(best.values(), key=self.personas.order)
 
     def _strongest(
-        self, places: list[Resource], only: Container[str] | None
+        self, places: list[Resource], only: frozenset[str] | None
     ) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them."""
         if len(places) == 1:

@@ -335,14 +335,17 @@ class Outputs:
             return self._full(info, ctx)
         self.filtered.append(info.id)
         kept = [
-            o
+            (o, p)
             for o, p in zip(before.outputs, before.about, strict=True)
             if p is not None and p not in affected
         ]
         kept += [
-            o for o, p in zip(found.outputs, found.about, strict=True) if p is None or p in affected
+            (o, p)
+            for o, p in zip(found.outputs, found.about, strict=True)
+            if p is None or p in affected
         ]
-        return _Said.of(kept)
+        about = [p for _, p in kept]
+        return _Said([o for o, _ in kept], about, None in about)
 
     def _full(self, info: CheckInfo, ctx: CheckContext) -> _Said:
         ctx.reads = self.reads
