@@ -334,7 +334,7 @@ class Outputs:
             self.full_runs.append(info.id)
             return self._full(info, ctx)
         self.filtered.append(info.id)
-        kept = [
+        kept: list[tuple[Any, str | None]] = [
             (o, p)
             for o, p in zip(before.outputs, before.about, strict=True)
             if p is not None and p not in affected
