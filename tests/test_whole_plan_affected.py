@@ -60,24 +60,24 @@ def _role(principal: str, role: str, scope: str, kind: str = "User") -> Remediat
 
 
 class _Rounds:
-    """One check's rounds driven by hand: each applies every step so far, asks the check about
-    the affected principals only (as converge does), and the same check's full run on the same
+    """Checks' rounds driven by hand: each applies every step so far, asks the checks about the
+    affected principals only (as converge does), and runs the same checks in full on the same
     copy to compare with."""
 
-    def __init__(self, model: Model, check: CheckInfo) -> None:
-        self.model, self.check = model, check
+    def __init__(self, model: Model, *checks: CheckInfo) -> None:
+        self.model, self.checks = model, checks
         self.outputs = Outputs()
         self.steps: list[Remediation] = []
         engine = Engine(model)
-        self.first = engine.run(self.outputs.wrap([check], engine.context))
+        self.first = engine.run(self.outputs.wrap(checks, engine.context))
 
     def round(self, *new: Remediation) -> tuple[RunResult, RunResult, frozenset[str] | None]:
         self.steps += new
         patched = apply(self.model, self.steps)
         engine = Engine(patched)
         whom = _affected(self.model, engine, list(new), self.outputs)
-        incremental = engine.run(self.outputs.wrap([self.check], engine.context, whom))
-        return incremental, Engine(patched).run([self.check]), whom
+        incremental = engine.run(self.outputs.wrap(self.checks, engine.context, whom))
+        return incremental, Engine(patched).run(self.checks), whom
 
 
 def _search_service(model: Model) -> str:
@@ -292,3 +292,44 @@ def test_the_people_among_some_are_those_of_everyone_less_the_others() -> None:
             assert some == [c for c in everyone if c.principal.id in among], (name, workspace.id)
             compared += bool(some)
     assert compared > 10  # not vacuous: people were found among those asked about
+
+
+def _ins002_fail() -> Model:
+    path = FIXTURES / "INS002" / "fail.json"
+    return Model(parse_snapshot(json.loads(path.read_bytes()), str(path)))
+
+
+def _builder_role(model: Model) -> Remediation:
+    """The removal of the role that makes Ana Alvarez a builder (a persona that goes down)."""
+    ana = next(
+        p.id
+        for p in model.authorization.directory.principals.values()
+        if p.display_name == "Ana Alvarez"
+    )
+    assignment = next(a for a in model.authorization.assignments if a.principal_id == ana)
+    return Remediation(
+        kind=RemediationKind.REMOVE_ASSIGNMENT, summary="remove", resource=assignment.id
+    )
+
+
+def test_the_users_of_a_connection_are_the_round_befores_less_those_whose_persona_changed() -> None:
+    """INS002 asks every builder using a tracing connection: with the people of its places
+    recorded (HUB001, HUB003), a round starts from the round before's list of users, less the
+    principal whose role a step removes."""
+    model = _ins002_fail()
+    rounds = _Rounds(model, CHECKS["HUB001"], CHECKS["HUB003"], CHECKS["INS002"])
+    assert any(f.check_id == "INS002" for f in rounds.first.findings)  # Ana is asked
+    incremental, full, whom = rounds.round(_builder_role(model))
+    assert whom  # a filtered round: the list of users came from the round before's
+    assert not any(f.check_id == "INS002" and f.principal for f in full.findings)
+    assert incremental.findings == full.findings
+
+
+def test_the_users_of_places_no_check_about_people_looked_at_are_found_again() -> None:
+    """With no check about people recording the connection's places, nothing says whose
+    persona there may have changed: the users are found again, not taken from before."""
+    model = _ins002_fail()
+    rounds = _Rounds(model, CHECKS["INS002"])
+    incremental, full, whom = rounds.round(_builder_role(model))
+    assert whom == frozenset()  # nothing recorded, nothing relevant
+    assert incremental.findings == full.findings

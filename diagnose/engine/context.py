@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,6 +175,19 @@ class Reads:
     holds: set[tuple[str, Operation]] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Before:
+    """The context of the round before (on an earlier copy of the snapshot), the workspaces
+    whose people were asked about (Reads.workspaces), and the principals (lower-case ids) whose
+    persona at those may differ since: everyone else's is as it was there (see
+    diagnose.remediation.affected), so a list of people of those workspaces is the round
+    before's for them."""
+
+    context: CheckContext
+    workspaces: frozenset[str]
+    changed: frozenset[str]
+
+
 class CheckContext:
     def __init__(
         self,
@@ -202,6 +216,8 @@ class CheckContext:
         everything found from the configuration are not filtered."""
         self.reads: Reads | None = None
         """When set, what the running check reads about principals is recorded there."""
+        self.before: Before | None = None
+        """What the round before found on an earlier copy of the snapshot, to start from."""
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
@@ -480,9 +496,14 @@ class CheckContext:
     ) -> list[Classification]:
         listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
+        key = tuple(p.key for p in places)
         merged = self.memo(
-            ("users of", tuple(p.key for p in places), None if only is None else id(only)),
-            lambda: self._strongest(places, only),
+            ("users of", key, None if only is None else id(only)),
+            lambda: (
+                self._strongest_since(places, key)
+                if only is None
+                else self._strongest(places, only)
+            ),
         )
         if self.personas.focused or not listed:
             return merged
@@ -520,6 +541,23 @@ class CheckContext:
                 if known is None or person.persona.rank > known.persona.rank:
                     best[person.principal.id] = person
         return sorted(best.values(), key=self.personas.order)
+
+    def _strongest_since(
+        self, places: list[Resource], key: tuple[str, ...]
+    ) -> list[Classification]:
+        """_strongest(places, None), from what the round before found when it can (`before`):
+        its list less the principals whose persona may have changed, with theirs as they are
+        now, in order."""
+        if self.before is None or not self.before.workspaces.issuperset(key):
+            return self._strongest(places, None)
+        old: list[Classification] | None = self.before.context._memo.get(("users of", key, None))
+        if old is None:
+            return self._strongest(places, None)
+        changed = self.before.changed
+        found = [c for c in old if c.principal.id.lower() not in changed]
+        for person in self._strongest(places, changed):
+            bisect.insort(found, person, key=self.personas.order)
+        return found
 
     def _children(self, owner: Resource) -> list[Resource]:
         """The projects that may use a hub's (or Foundry account's) connections."""

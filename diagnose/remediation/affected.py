@@ -64,7 +64,7 @@ from typing import Any
 
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import CheckInfo, Draft, Operation, RemediationKind, Requirement
-from diagnose.engine.context import CheckContext, Reads
+from diagnose.engine.context import Before, CheckContext, Reads
 from diagnose.engine.runner import MetKey
 from diagnose.model.model import Model
 from diagnose.model.roles import RoleDefinition, role_guid
@@ -280,6 +280,8 @@ class Outputs:
         self.reads = Reads()
         self.full_runs: list[str] = []
         """The PER_PERSON checks that ran in full in a round that could have filtered them."""
+        self._last: CheckContext | None = None
+        """The context of the last round: where the next one may start from."""
         self.filtered: list[str] = []
         """The PER_PERSON checks run for the affected principals only (or not at all)."""
 
@@ -291,6 +293,9 @@ class Outputs:
     ) -> tuple[CheckInfo, ...]:
         """The checks to run in the engine whose context is `context`; `affected`: whom the
         round must ask again (lower-case ids; None: everyone, a full round)."""
+        if affected is not None and self._last is not None:
+            context.before = Before(self._last, frozenset(self.reads.workspaces), affected)
+        self._last = context
         plain = [getattr(info.run, "check", info) for info in checks]  # not wrapped twice
         return tuple(
             dataclasses.replace(info, run=self._runner(info, context, affected))
