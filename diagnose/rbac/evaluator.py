@@ -125,11 +125,11 @@ class Evaluator:
         this evaluator's answers about every principal none of whose groups (nor itself) is
         among them: an answer depends only on the assignments of the principal and its groups,
         the deny assignments and the role definitions, which the copy leaves as they were for
-        those principals. `keep(principal, scope)`, instead: whether the answers about that
-        principal at that scope (as asked) are kept, for a caller that knows which scopes the
-        copy's changed assignments reach."""
+        those principals. `keep(principal, scope)`: whether the answers about that principal at
+        that scope (as asked) are kept, for a caller that knows which scopes the copy's changed
+        assignments reach (with `changed`, asked only about the principals it reaches)."""
         clone = Evaluator(authorization, self._roles.by_operation)
-        if keep is not None:
+        if keep is not None and changed is None:
             clone._quick = {k: v for k, v in self._quick.items() if keep(k[0], k[1])}
             clone._decisions = {k: v for k, v in self._decisions.items() if keep(k[0], k[1])}
             return clone
@@ -146,6 +146,12 @@ class Evaluator:
                 )
             return found
 
+        if keep is not None:  # asked only about the principals `changed` reaches
+            clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0]) or keep(k[0], k[1])}
+            clone._decisions = {
+                k: v for k, v in self._decisions.items() if keeps(k[0]) or keep(k[0], k[1])
+            }
+            return clone
         clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0])}
         clone._decisions = {k: v for k, v in self._decisions.items() if keeps(k[0])}
         return clone

@@ -152,13 +152,15 @@ class Reach:
         self._directory = model.authorization.directory
         self._tree = model.tree
         self._scopes = {p: {scope for scope, _ in found} for p, found in changes.items()}
-        self._touching = affected(frozenset(changes), model)
+        self.changed = frozenset(changes)
+        self.touching = affected(self.changed, model)
+        """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._reached: dict[tuple[str, str], bool] = {}
 
     def __call__(self, principal: str, scope: str) -> bool:
         principal = principal.lower()
-        if principal not in self._touching:
+        if principal not in self.touching:
             return False
         at = self._reaching.get(principal)
         if at is None:  # the scopes its closure gets (or loses) an assignment at; most: none
@@ -176,14 +178,15 @@ class Reach:
 
     def keeps(self, principal: str, scope: str) -> bool:
         """Whether an answer about the principal at the scope still holds."""
-        return principal.lower() not in self._touching or not self(principal, scope)
+        return principal.lower() not in self.touching or not self(principal, scope)
 
 
 def still_met(met: Iterable[MetKey], reach: Reach) -> list[MetKey]:
     """The requirements met in the first run that the changes cannot have touched (`reach`):
     one none of whose principal's closure gets (or loses) an assignment reaching its scope
     keeps its answer."""
-    return [key for key in met if not reach(key[0], key[1])]
+    touching = reach.touching
+    return [k for k in met if k[0].lower() not in touching or not reach(k[0], k[1])]
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:

@@ -320,7 +320,7 @@ def converge(
         derived = None
         if evaluator is not None:
             derived = (
-                evaluator.derived(patched.authorization, keep=reach.keeps)
+                evaluator.derived(patched.authorization, changed=reach.changed, keep=reach.keeps)
                 if reach is not None
                 else evaluator.derived(patched.authorization)
             )
