@@ -26,7 +26,13 @@ thousands in a large hub) when the round's new steps change the roles of a few. 
   thing out from unfiltered data (SAID_OF_ALL); with no relevant assignment at all, its
   outputs are the round before's, whole;
 - the engine's `unknown` finding about whom a check is about needs a snapshot with gaps in its
-  role assignments: with any gap (Basis) every round is a full one.
+  role assignments: with any gap (Basis) every round is a full one;
+- an output of a kind this module does not know (neither a Requirement nor a Draft) counts as
+  about no principal: its check runs in full;
+- the lists of a connection's users a check needs whole (CON002's key path warning, INS002)
+  start from the round before's (CheckContext.before) less the affected principals, for the
+  workspaces the PER_PERSON checks recorded; and the first run's RBAC answers and met
+  requirements are kept wherever no changed assignment reaches them (`Reach`).
 
 Why each check of PER_PERSON qualifies (its output about one principal depends on no other
 principal's roles), and why the others run in full:

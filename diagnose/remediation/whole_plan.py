@@ -15,7 +15,8 @@ checked as a whole (`converge`):
    resource the snapshot lacks) is left out of the claim;
 3. the same checks run again on the copy, for the same creator and declarations; a finding
    that appears or remains brings its default fixes into the plan, and the round repeats, up
-   to MAX_ROUNDS;
+   to MAX_ROUNDS. A round computes again only what its new steps can change, with the same
+   findings as running everything again (diagnose.remediation.affected);
 4. the plan is verified when no finding it addresses remains and no new failure or warning
    appears. Findings are compared per affected principal (check, resource, cause, structured
    details, principal): a finding that stood for several people and now stands for fewer is
