@@ -333,3 +333,40 @@ def test_the_users_of_places_no_check_about_people_looked_at_are_found_again() -
     incremental, full, whom = rounds.round(_builder_role(model))
     assert whom == frozenset()  # nothing recorded, nothing relevant
     assert incremental.findings == full.findings
+
+
+def _grouping(sizes: range) -> CheckInfo:
+    """A check that says, in one output of a kind affected does not know (a requirement
+    standing for many principals, say), who the people of project 'proj-docs' are, when they
+    are so many."""
+
+    def run(ctx: CheckContext) -> Iterator[object]:
+        project = next(p for p in ctx.projects(ctx.hubs[0]) if p.name == "proj-docs")
+        people = tuple(sorted(u.principal.id for u in ctx.people(project)))
+        if len(people) in sizes:
+            yield people
+
+    return CheckInfo("TST002", "Groups people", Severity.LOW, "test", (), {}, run)
+
+
+@pytest.mark.parametrize("sizes", [range(4, 5), range(1, 2)], ids=["before", "filtered"])
+def test_an_output_of_a_kind_it_does_not_know_makes_a_check_run_in_full(
+    monkeypatch: pytest.MonkeyPatch, sizes: range
+) -> None:
+    """Such an output cannot be split by principal: its check runs in full, whether the round
+    before (four people) or the filtered run (the newcomer alone) says it, even for a check
+    whose outputs about no principal are trusted (SAID_OF_ALL)."""
+    monkeypatch.setattr(affected, "PER_PERSON", affected.PER_PERSON | {"TST002"})
+    monkeypatch.setattr(affected, "SAID_OF_ALL", affected.SAID_OF_ALL | {"TST002"})
+    check = _grouping(sizes)
+    model = Model(load_demo())
+    outputs = Outputs()
+    first = CheckContext(model)
+    (wrapped,) = outputs.wrap([check], first)
+    said = [len(o) for o in wrapped.run(first)]
+    patched = apply(model, [_role(NEWCOMER, AZURE_AI_DEVELOPER, _project(model, "proj-docs"))])
+    then = CheckContext(patched)
+    (wrapped,) = outputs.wrap([check], then, frozenset({NEWCOMER}))
+    said += [len(o) for o in wrapped.run(then)]
+    assert said == [n for n in (4, 5) if n in sizes]  # everyone, never the newcomer alone
+    assert outputs.full_runs == ["TST002"]

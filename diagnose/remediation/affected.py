@@ -27,8 +27,9 @@ thousands in a large hub) when the round's new steps change the roles of a few. 
   outputs are the round before's, whole;
 - the engine's `unknown` finding about whom a check is about needs a snapshot with gaps in its
   role assignments: with any gap (Basis) every round is a full one;
-- an output of a kind this module does not know (neither a Requirement nor a Draft) counts as
-  about no principal: its check runs in full;
+- an output of a kind this module does not know (neither a Requirement nor a Draft, such as a
+  requirement standing for several principals) counts as about everyone: its check runs in
+  full, in SAID_OF_ALL too;
 - the lists of a connection's users a check needs whole (CON002's key path warning, INS002)
   start from the round before's (CheckContext.before) less the affected principals, for the
   workspaces the PER_PERSON checks recorded; and the first run's RBAC answers and met
@@ -250,13 +251,17 @@ def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
 Output = Requirement | Draft
 
 
+EVERYONE = "*"
+"""What an output of a kind this module does not know is taken to be about."""
+
+
 def _about(output: object) -> str | None:
-    """The principal an output is about (lower-case); None for one about no principal, or of a
-    kind this module does not know (taken as about everyone)."""
+    """The principal an output is about (lower-case); None for one about no principal;
+    EVERYONE for one of a kind this module does not know (a grouped requirement, say)."""
     if type(output) in _KNOWN:
         principal = output.principal  # type: ignore[attr-defined]
         return principal.id.lower() if principal is not None else None
-    return None
+    return EVERYONE
 
 
 _KNOWN = (Requirement, Draft)
@@ -270,11 +275,13 @@ class _Said:
     about: list[str | None]
     anonymous: bool
     """Whether any output is about no principal."""
+    unknown: bool = False
+    """Whether any output is of a kind this module does not know: its check runs in full."""
 
     @classmethod
     def of(cls, outputs: list[Any]) -> _Said:
         about = [_about(o) for o in outputs]
-        return cls(outputs, about, None in about)
+        return cls(outputs, about, None in about, EVERYONE in about)
 
 
 class Outputs:
@@ -336,7 +343,7 @@ class Outputs:
             self.filtered.append(info.id)
             return before  # nothing any of them read has changed
         said_of_all = info.id in SAID_OF_ALL
-        if before.anonymous and not said_of_all:
+        if before.unknown or (before.anonymous and not said_of_all):
             self.full_runs.append(info.id)
             return self._full(info, ctx)
         ctx.only_principals, ctx.reads = affected, self.reads
@@ -344,7 +351,7 @@ class Outputs:
             found = _Said.of(list(info.run(ctx)))
         finally:
             ctx.only_principals = ctx.reads = None
-        if found.anonymous and not said_of_all:
+        if found.unknown or (found.anonymous and not said_of_all):
             self.full_runs.append(info.id)
             return self._full(info, ctx)
         self.filtered.append(info.id)
@@ -359,7 +366,7 @@ class Outputs:
             if p is None or p in affected
         ]
         about = [p for _, p in kept]
-        return _Said([o for o, _ in kept], about, None in about)
+        return _Said([o for o, _ in kept], about, None in about)  # known kinds only
 
     def _full(self, info: CheckInfo, ctx: CheckContext) -> _Said:
         ctx.reads = self.reads
