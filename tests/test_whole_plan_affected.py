@@ -70,13 +70,15 @@ class _Rounds:
         self.steps: list[Remediation] = []
         engine = Engine(model)
         self.first = engine.run(self.outputs.wrap(checks, engine.context))
+        self.outputs.observe(self.first)
 
     def round(self, *new: Remediation) -> tuple[RunResult, RunResult, frozenset[str] | None]:
         self.steps += new
         patched = apply(self.model, self.steps)
         engine = Engine(patched)
-        whom = _affected(self.model, engine, list(new), self.outputs)
-        incremental = engine.run(self.outputs.wrap(self.checks, engine.context, whom))
+        whom, touching = _affected(self.model, engine, list(new), self.outputs)
+        incremental = engine.run(self.outputs.wrap(self.checks, engine.context, whom, touching))
+        self.outputs.observe(incremental)
         return incremental, Engine(patched).run(self.checks), whom
 
 
@@ -370,3 +372,36 @@ def test_an_output_of_a_kind_it_does_not_know_makes_a_check_run_in_full(
     said += [len(o) for o in wrapped.run(then)]
     assert said == [n for n in (4, 5) if n in sizes]  # everyone, never the newcomer alone
     assert outputs.full_runs == ["TST002"]
+
+
+def test_a_check_that_failed_in_the_round_before_has_all_its_outputs_evaluated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check that raised in the round before said nothing about anyone there: that is no
+    sign that what it asks of them is met, so none of it is left out of the next round."""
+    monkeypatch.setattr(affected, "PER_PERSON", affected.PER_PERSON | {"TST003"})
+    never = Operation.action("Microsoft.Test/never/action")
+
+    def run(ctx: CheckContext) -> Iterator[Requirement]:
+        if NEWCOMER not in ctx.model.authorization.assignments_by_principal:
+            raise RuntimeError("broken before the step")
+        project = next(p for p in ctx.projects(ctx.hubs[0]) if p.name == "proj-docs")
+        for user in ctx.people(project):
+            yield Requirement(
+                principal=user.principal,
+                resource=project,
+                operations=(never,),
+                because="works here",
+                roles=(READER,),
+            )
+
+    check = CheckInfo("TST003", "Asks the impossible", Severity.LOW, "test", (), {}, run)
+    model = Model(load_demo())
+    rounds = _Rounds(model, check)
+    assert rounds.first.check_errors and not rounds.first.findings
+    step = _role(NEWCOMER, AZURE_AI_DEVELOPER, _project(model, "proj-docs"))
+    incremental, full, _ = rounds.round(step)
+    assert (
+        len({u for f in full.findings for u in f.affected_principals}) > 1
+    )  # not the newcomer alone
+    assert incremental.findings == full.findings

@@ -72,7 +72,7 @@ from typing import Any
 from diagnose.arm.scopes import scope_key
 from diagnose.engine.api import CheckInfo, Draft, Operation, RemediationKind, Requirement
 from diagnose.engine.context import Before, CheckContext, Reads
-from diagnose.engine.runner import MetKey
+from diagnose.engine.runner import MetKey, RunResult
 from diagnose.model.model import Model
 from diagnose.model.roles import RoleDefinition, role_guid
 from diagnose.rbac.evaluator import Evaluator
@@ -298,6 +298,8 @@ class Outputs:
         """The PER_PERSON checks that ran in full in a round that could have filtered them."""
         self._last: CheckContext | None = None
         """The context of the last round: where the next one may start from."""
+        self._flagged: dict[str, set[str]] = {}
+        """Check id -> whom its findings of the last round (observe) are about."""
         self.filtered: list[str] = []
         """The PER_PERSON checks run for the affected principals only (or not at all)."""
 
@@ -306,29 +308,62 @@ class Outputs:
         checks: Iterable[CheckInfo],
         context: CheckContext,
         affected: frozenset[str] | None = None,
+        touching: frozenset[str] | None = None,
     ) -> tuple[CheckInfo, ...]:
         """The checks to run in the engine whose context is `context`; `affected`: whom the
-        round must ask again (lower-case ids; None: everyone, a full round)."""
+        round must ask again (lower-case ids; None: everyone, a full round); `touching`: the
+        principals whose closure the round's new steps touch at all (whose requirements may
+        be met or not as they were not; None: anyone's)."""
         if affected is not None and self._last is not None:
             context.before = Before(self._last, frozenset(self.reads.workspaces), affected)
         self._last = context
         plain = [getattr(info.run, "check", info) for info in checks]  # not wrapped twice
         return tuple(
-            dataclasses.replace(info, run=self._runner(info, context, affected))
+            dataclasses.replace(info, run=self._runner(info, context, affected, touching))
             if info.id in PER_PERSON
             else info
             for info in plain
         )
 
+    def observe(self, result: RunResult) -> None:
+        """Remember whom each check's findings of a round are about: a principal about whom a
+        check said nothing (all its requirements met) and whose closure the next round's steps
+        do not touch has every requirement met again; the engine need not be given them."""
+        failed = {e.check_id for e in result.check_errors}
+        found: dict[str, set[str]] = {c.id: set() for c in result.checks if c.id not in failed}
+        for finding in result.findings:
+            about = found.get(finding.check_id)
+            if about is None:
+                continue
+            if finding.principal is not None:
+                about.add(finding.principal.id.lower())
+            about.update(a.id.lower() for a in finding.affected_principals)
+        self._flagged = found
+
     def _runner(
-        self, info: CheckInfo, context: CheckContext, affected: frozenset[str] | None
+        self,
+        info: CheckInfo,
+        context: CheckContext,
+        affected: frozenset[str] | None,
+        touching: frozenset[str] | None,
     ) -> Callable[[CheckContext], Iterator[Any]]:
         def run(ctx: CheckContext) -> Iterator[Any]:
             if ctx is not context:  # a proof runs the check on a patched copy: as it is
                 return iter(info.run(ctx))
             said = self._outputs(info, ctx, affected)
             self.by_check[info.id] = said
-            return iter(said.outputs)
+            flagged = self._flagged.get(info.id)
+            if flagged is None or touching is None:
+                return iter(said.outputs)
+            # what the engine would find met again, as in the round before, is left out
+            asked = flagged | touching
+            return iter(
+                [
+                    o
+                    for o, p in zip(said.outputs, said.about, strict=True)
+                    if p is None or p == EVERYONE or p in asked
+                ]
+            )
 
         run.check = info  # type: ignore[attr-defined]
         return run

@@ -335,27 +335,33 @@ def converge(
         )
         if full:
             return engine.run(selected)
-        whom = _affected(model, engine, new, record)
-        return engine.run(record.wrap(selected, engine.context, whom))
+        whom, touching = _affected(model, engine, new, record)
+        found = engine.run(record.wrap(selected, engine.context, whom, touching))
+        record.observe(found)
+        return found
 
+    if not full:
+        record.observe(result)
     return _converge(model, result.findings, rerun)
 
 
 def _affected(
     model: Model, engine: Engine, new: list[Remediation], record: Outputs
-) -> frozenset[str] | None:
+) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Whom the checks about people must be asked about again in a round whose new steps are
-    `new`; None when they must run in full: a step that is not a change of some principal's
-    role assignments, or a snapshot with gaps in its role assignments (whose checks may answer
-    that whom they are about cannot be told, from every workspace they look at). `model`: the
-    snapshot's, before any step."""
+    `new`, and whose closure those steps touch at all; (None, None) when the checks must run
+    in full: a step that is not a change of some principal's role assignments, or a snapshot
+    with gaps in its role assignments (whose checks may answer that whom they are about
+    cannot be told, from every workspace they look at). `model`: the snapshot's, before any
+    step."""
     changes = touched(model, new)
     if changes is None or engine.basis.missing:
-        return None
+        return None, None
     patched = engine.model
     if patched.authorization.errors_by_topic.get("assignments"):
-        return None
-    return affected(relevant(changes, record.reads, patched, engine.evaluator), patched)
+        return None, None
+    whom = affected(relevant(changes, record.reads, patched, engine.evaluator), patched)
+    return whom, affected(frozenset(changes), patched)
 
 
 Rerun = Callable[[Model, list[Remediation], list[Remediation]], RunResult]
