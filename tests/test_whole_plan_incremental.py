@@ -15,7 +15,8 @@ import pytest
 
 from benchmarks.synthetic import build, build_foundry, with_shared_group_without_roles
 from diagnose.demo import load_demo
-from diagnose.engine.api import Remediation, RemediationKind
+from diagnose.engine.api import PrincipalRef, Remediation, RemediationKind
+from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
@@ -211,3 +212,41 @@ def test_a_principal_that_held_nothing_before_has_its_answers_asked_again() -> N
     assert step.scope is not None
     assert not reach.keeps(newcomer.upper(), step.scope)
     assert reach.keeps(newcomer, "/subscriptions/elsewhere")
+
+
+def _both_declared(declarations: Declarations) -> tuple[WholePlan, WholePlan]:
+    model = Model(load_demo())
+    engine = Engine(model, fixes=FixPlan, declarations=declarations)
+    result = engine.run(CHECKS)
+    reference = converge(
+        model, result, FixPlan, declarations=declarations, evaluator=engine.evaluator, full=True
+    )
+    engine = Engine(model, fixes=FixPlan, declarations=declarations)
+    outputs = Outputs()
+    result = engine.run(outputs.wrap(CHECKS, engine.context))
+    incremental = converge(
+        model,
+        result,
+        FixPlan,
+        declarations=declarations,
+        evaluator=engine.evaluator,
+        met=engine.met_keys,
+        outputs=outputs,
+    )
+    return incremental, reference
+
+
+def test_a_focused_or_declared_runs_plan_is_the_same_incremental_or_not() -> None:
+    """--principal (everyone else left out, the focus a builder everywhere) and --personas
+    (a declared group's members take its persona) as the whole-plan rounds see them."""
+    model = Model(load_demo())
+    directory = model.authorization.directory
+    member, group = _member_and_group(model)
+    entry = directory.get(member)
+    assert entry is not None
+    focus = Declarations(focus=(PrincipalRef(entry.id, entry.type, entry.display_name),))
+    declared = Declarations(personas={group: Persona.BUILDER})
+    for declarations in (focus, declared):
+        incremental, reference = _both_declared(declarations)
+        assert reference.steps
+        _assert_same(incremental, reference)
