@@ -185,6 +185,7 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
     from diagnose.engine.registry import load_checks
     from diagnose.engine.runner import Engine
     from diagnose.model.model import Model
+    from diagnose.remediation.affected import Outputs
     from diagnose.remediation.plan import FixPlan
     from diagnose.remediation.whole_plan import converge
     from diagnose.report.json_format import write_json
@@ -199,10 +200,19 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
     checks, _ = load_checks()
     checks = [c for c in checks if not c.id.startswith(tuple(i.upper() for i in ignore))]
     engine = Engine(model, fixes=FixPlan)
-    seconds, result = timed(lambda: engine.run(checks))
+    outputs = Outputs()  # as diagnose_snapshot runs them: recorded for the whole-plan check
+    seconds, result = timed(lambda: engine.run(outputs.wrap(checks, engine.context)))
     phases.append(("checks+proofs", seconds))
     seconds, whole = timed(
-        lambda: converge(model, result, FixPlan, checks=checks, evaluator=engine.evaluator)
+        lambda: converge(
+            model,
+            result,
+            FixPlan,
+            checks=checks,
+            evaluator=engine.evaluator,
+            met=engine.met_keys,
+            outputs=outputs,
+        )
     )
     phases.append(("whole-plan check", seconds))
     seconds, report = timed(lambda: build_report(result, model, engine.evaluator, None, whole))

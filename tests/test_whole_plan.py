@@ -159,7 +159,7 @@ def test_a_default_is_verified_only_when_the_whole_plan_proves_it() -> None:
     checks = [c for c in load_checks()[0] if c.id == "HUB001"]
     result = Engine(model, fixes=FixPlan).run(checks)
     assert result.findings and result.findings[0].remediations[0].verified  # alone: proven
-    whole = _converge(model, result.findings, lambda patched: result)  # nothing changes
+    whole = _converge(model, result.findings, lambda patched, *_: result)  # nothing changes
     assert not whole.verified and whole.remaining
     assert "remain" in whole.why
     step = whole.steps[0]
@@ -182,7 +182,7 @@ def test_a_step_that_only_makes_a_finding_unknown_has_not_cleared_it() -> None:
         finding, status=Status.UNKNOWN, cause=Cause.UNREADABLE, remediations=()
     )
     whole = _converge(
-        model, (finding,), lambda patched: dataclasses.replace(result, findings=(unknown,))
+        model, (finding,), lambda patched, *_: dataclasses.replace(result, findings=(unknown,))
     )
     assert not whole.verified and whole.remaining
     assert not whole.steps[0].remediation.verified
@@ -200,13 +200,13 @@ def test_a_fix_added_for_what_remains_is_verified_only_when_that_goes() -> None:
         return any(a.role_id == owner.role_definition_id for a in patched.authorization.assignments)
 
     stuck = _converge(
-        model, (finding,), lambda patched: dataclasses.replace(result, findings=(still,))
+        model, (finding,), lambda patched, *_: dataclasses.replace(result, findings=(still,))
     )
     added = stuck.step(owner)
     assert added is not None and not added.remediation.verified
     assert not stuck.verified and stuck.rounds == 2
 
-    def clears(patched: Model) -> RunResult:
+    def clears(patched: Model, *_: object) -> RunResult:
         return dataclasses.replace(result, findings=() if holds_owner(patched) else (still,))
 
     cleared = _converge(model, (finding,), clears)
@@ -316,7 +316,7 @@ def test_the_whole_plan_applies_the_default_never_the_alternative() -> None:
     model, result, default, alternative = _with_alternative()
     seen: list[Model] = []
 
-    def spy(patched: Model) -> RunResult:
+    def spy(patched: Model, *_: object) -> RunResult:
         seen.append(patched)
         return dataclasses.replace(result, findings=())
 
@@ -358,7 +358,9 @@ def test_a_setting_on_a_resource_the_snapshot_lacks_is_left_out_of_the_claim() -
         value={"aadOrApiKey": {"aadAuthFailureMode": "http403"}},
     )
     finding = dataclasses.replace(result.findings[0], remediations=(default, elsewhere))
-    whole = _converge(model, (finding,), lambda patched: dataclasses.replace(result, findings=()))
+    whole = _converge(
+        model, (finding,), lambda patched, *_: dataclasses.replace(result, findings=())
+    )
     step = whole.step(elsewhere)
     assert step is not None and not step.in_claim and not step.remediation.verified
     assert "outside ARM" in step.remediation.verification
@@ -389,7 +391,9 @@ def test_a_fix_that_weakens_security_is_a_note_never_a_step(setting: str, value:
     )
     assert security_cost(weakening)
     finding = dataclasses.replace(result.findings[0], remediations=(default, weakening))
-    whole = _converge(model, (finding,), lambda patched: dataclasses.replace(result, findings=()))
+    whole = _converge(
+        model, (finding,), lambda patched, *_: dataclasses.replace(result, findings=())
+    )
     assert whole.step(weakening) is None
     assert [r.fix_id for r in whole.findings[0].remediations] == [default.fix_id]
     assert whole.notes and "not planned" in whole.notes[0]
@@ -517,7 +521,7 @@ def test_a_plan_whose_default_is_a_custom_role_is_verified(demo: Diagnosis) -> N
     before = Engine(model, fixes=FixPlan).run(checks)
     assert units(finding) & all_units(before.findings)
 
-    def rerun(patched: Model) -> RunResult:
+    def rerun(patched: Model, *_: object) -> RunResult:
         return Engine(patched, fixes=FixPlan).run(checks)
 
     def about(f: Finding) -> set[Any]:  # the finding whatever its status or cause

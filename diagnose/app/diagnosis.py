@@ -116,6 +116,7 @@ def diagnose_snapshot(
     from diagnose.engine.registry import load_checks, select_checks
     from diagnose.engine.runner import CheckError, Engine
     from diagnose.model.lookup import resolve_principal
+    from diagnose.remediation.affected import Outputs
     from diagnose.remediation.plan import FixPlan
     from diagnose.remediation.whole_plan import converge
     from diagnose.report.model import build_report
@@ -130,7 +131,10 @@ def diagnose_snapshot(
             model, options.principals, options.personas, max_bytes=options.max_input_bytes
         )
     engine = Engine(model, creator=creator, fixes=FixPlan, declarations=declared)
-    result = engine.run(selected)
+    outputs = Outputs()  # what the checks about people say, for the whole-plan check's rounds
+    result = engine.run(outputs.wrap(selected, engine.context))
+    # the checks as loaded, not their recording wrappers (which hold the run's context)
+    result = dataclasses.replace(result, checks=tuple(selected))
     if load_errors:
         extra = tuple(CheckError("-", e.entry_point, e.error) for e in load_errors)
         result = dataclasses.replace(result, check_errors=result.check_errors + extra)
@@ -143,6 +147,7 @@ def diagnose_snapshot(
         declarations=declared,
         evaluator=engine.evaluator,
         met=engine.met_keys,
+        outputs=outputs,
     )
     report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(

@@ -12,7 +12,6 @@ from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.checks._people import (
     DataNeed,
     connection_requirements,
-    connection_users,
     key_path_warning,
 )
 from diagnose.engine.api import Draft, Operation, Severity, check
@@ -82,10 +81,12 @@ def search_connection_users(ctx: CheckContext):
         )
         if not connection.uses_entra_id or agent_service_connection(ctx, connection):
             continue  # the portal's key path is about people using their own identity
+        # Said of all the builders at once: asked of everyone, also when the people the check
+        # is asked about are fewer (diagnose.remediation.affected).
         warning = key_path_warning(
             ctx,
             target,
-            connection_users(ctx, connection),
+            ctx.connection_users(connection, everyone=True),
             LIST_ADMIN_KEYS,
             "Search Service Contributor",
             "Listing the indexes in the portal (add your data)",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar, cast
@@ -162,6 +163,31 @@ def describe_scope(scope: str, resource: Resource | None = None) -> str:
     return f"{level_of(key)} '{name}'" if key != "/" else "the root scope"
 
 
+@dataclass
+class Reads:
+    """What the checks read about principals while a context records it (`CheckContext.reads`):
+    the workspaces whose people they enumerated (each person's persona there comes from the
+    assignments at the workspace and above) and the (scope, operation) pairs they tested with
+    `holds`. The whole-plan check uses it to tell which new assignments can change what a
+    check states (diagnose.remediation.affected)."""
+
+    workspaces: set[str] = field(default_factory=set)
+    holds: set[tuple[str, Operation]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Before:
+    """The context of the round before (on an earlier copy of the snapshot), the workspaces
+    whose people were asked about (Reads.workspaces), and the principals (lower-case ids) whose
+    persona at those may differ since: everyone else's is as it was there (see
+    diagnose.remediation.affected), so a list of people of those workspaces is the round
+    before's for them."""
+
+    context: CheckContext
+    workspaces: frozenset[str]
+    changed: frozenset[str]
+
+
 class CheckContext:
     def __init__(
         self,
@@ -183,6 +209,15 @@ class CheckContext:
         the snapshot could say who they are."""
         self.asked_about_creator = False
         """Whether the running check asked about the --creator (a person it is about)."""
+        self.only_principals: frozenset[str] | None = None
+        """When set, the people, members and connection users listed are only these
+        principals (their lower-case ids): a re-run of a check for the principals a change can
+        affect (diagnose.remediation.affected). Identities of resources, the creator and
+        everything found from the configuration are not filtered."""
+        self.reads: Reads | None = None
+        """When set, what the running check reads about principals is recorded there."""
+        self.before: Before | None = None
+        """What the round before found on an earlier copy of the snapshot, to start from."""
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
@@ -194,6 +229,8 @@ class CheckContext:
     def holds(self, principal_id: str, scope: str, operation: Operation) -> bool:
         """Whether a principal effectively holds an operation at a scope (every role it and
         its groups hold there and above, deny assignments included)."""
+        if self.reads is not None:
+            self.reads.holds.add((scope, operation))
         return self._evaluator.decide(
             principal_id, scope, operation.name, data_action=operation.data
         ).allowed
@@ -202,6 +239,8 @@ class CheckContext:
         """Those of these principals that hold an operation at a scope, as holds() says of
         each, asked in bulk where nothing can spoil a grant there (Evaluator.plain_holders):
         thousands of people cost a set operation, not a question each."""
+        if self.reads is not None:  # read as holds() reads: the whole-plan check relies on it
+            self.reads.holds.add((scope, operation))
         everyone = self._evaluator.plain_holders(scope, operation.name, operation.data)
         if everyone is None:
             return {p for p in principal_ids if self.holds(p, scope, operation)}
@@ -399,7 +438,9 @@ class CheckContext:
         """Users, groups and service principals holding a role directly on the workspace,
         minus the workspace's own managed identities and principals that no longer exist."""
         self.consulted.setdefault(workspace.key, workspace)
-        return self.memo(("members", workspace.key), lambda: self._members(workspace))
+        self._read(workspace)
+        found = self.memo(("members", workspace.key), lambda: self._members(workspace))
+        return self._only(("members", workspace.key), found, lambda p: p.id, self.only_principals)
 
     def people(self, workspace: Resource) -> list[Classification]:
         """The people of a workspace (users, groups and applications, not service identities)
@@ -408,20 +449,52 @@ class CheckContext:
         focus, as builders. Checks decide with the persona whether a missing role is a
         failure, a warning or nothing (diagnose.engine.personas)."""
         self.consulted.setdefault(workspace.key, workspace)
-        return self.personas.people(workspace)
+        self._read(workspace)
+        return self._people(workspace, self.only_principals)
 
-    def connection_users(self, connection: Connection) -> list[Classification]:
+    def _people(self, workspace: Resource, only: frozenset[str] | None) -> list[Classification]:
+        if only is None:
+            return self.personas.people(workspace)
+        return self.memo(  # the few asked about, not everyone classified and filtered
+            ("only", id(only), ("people", workspace.key)),
+            lambda: self.personas.people_among(workspace, only),
+        )
+
+    def _read(self, workspace: Resource) -> None:
+        if self.reads is not None:
+            self.reads.workspaces.add(workspace.key)
+
+    def _only(
+        self, key: Any, found: list[T], principal: Callable[[T], str], only: frozenset[str] | None
+    ) -> list[T]:
+        """`found` less the principals `only` (only_principals) leaves out (once per list and
+        filter)."""
+        if only is None:
+            return found
+        return self.memo(
+            ("only", id(only), key),
+            lambda: [item for item in found if principal(item).lower() in only],
+        )
+
+    def connection_users(
+        self, connection: Connection, *, everyone: bool = False
+    ) -> list[Classification]:
         """Who uses a connection, with the persona that makes them use it: for a project's (or
         Foundry project's) own connection, the people of that project; for a hub's (or Foundry
         account's) connection, the people of the hub itself and of every project it is shared
         with (isSharedToAll, or listed in sharedUserList), and the principals sharedUserList
         names. Each principal once, with its strongest persona. Readers are included: what
-        they lack is never a failure, and the checks say so by asking nothing of them."""
+        they lack is never a failure, and the checks say so by asking nothing of them.
+        `everyone`: whatever `only_principals` is (for what a check says of all the users at
+        once rather than of each)."""
         places = self.memo(("places of", connection.id.lower()), lambda: self._places(connection))
         for place in places:  # each check that asks is about their people (see consulted)
             self.consulted.setdefault(place.key, place)
+            self._read(place)
+        only = None if everyone else self.only_principals
         return self.memo(
-            ("connection users", connection.id.lower()), lambda: self._users(connection, places)
+            ("connection users", connection.id.lower(), None if only is None else id(only)),
+            lambda: self._users(connection, places, only),
         )
 
     def _places(self, connection: Connection) -> list[Resource]:
@@ -434,11 +507,19 @@ class CheckContext:
                 places.append(child)
         return places
 
-    def _users(self, connection: Connection, places: list[Resource]) -> list[Classification]:
+    def _users(
+        self, connection: Connection, places: list[Resource], only: frozenset[str] | None
+    ) -> list[Classification]:
         listed = set(connection.shared_with)
         # A hub's connections shared with every project have the same users: merged once.
+        key = tuple(p.key for p in places)
         merged = self.memo(
-            ("users of", tuple(p.key for p in places)), lambda: self._strongest(places)
+            ("users of", key, None if only is None else id(only)),
+            lambda: (
+                self._strongest_since(places, key)
+                if only is None
+                else self._strongest(places, only)
+            ),
         )
         if self.personas.focused or not listed:
             return merged
@@ -448,6 +529,8 @@ class CheckContext:
             if known is not None and known.persona is Persona.BUILDER:
                 continue  # a reader or administrator listed by name is meant to use it
             if "/" in entry or self.personas.service_identity(entry):
+                continue
+            if only is not None and entry not in only:
                 continue
             principal = self.directory.get(entry)
             if principal is None or principal.deleted:
@@ -461,13 +544,38 @@ class CheckContext:
             )
         return sorted(best.values(), key=self.personas.order)
 
-    def _strongest(self, places: list[Resource]) -> list[Classification]:
+    def _strongest(
+        self, places: list[Resource], only: frozenset[str] | None
+    ) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them."""
         if len(places) == 1:
-            return self.people(places[0])  # already one per person, in order
-        for place in places:
-            self.consulted.setdefault(place.key, place)
-        return self.personas.strongest(places)
+            return self._people(places[0], only)  # already one per person, in order
+        if only is None:
+            return self.personas.strongest(places)
+        best: dict[str, Classification] = {}
+        for place in places:  # the few asked about in a whole-plan round (see _people)
+            for person in self._people(place, only):
+                known = best.get(person.principal.id)
+                if known is None or person.persona.rank > known.persona.rank:
+                    best[person.principal.id] = person
+        return sorted(best.values(), key=self.personas.order)
+
+    def _strongest_since(
+        self, places: list[Resource], key: tuple[str, ...]
+    ) -> list[Classification]:
+        """_strongest(places, None), from what the round before found when it can (`before`):
+        its list less the principals whose persona may have changed, with theirs as they are
+        now, in order."""
+        if self.before is None or not self.before.workspaces.issuperset(key):
+            return self._strongest(places, None)
+        old: list[Classification] | None = self.before.context._memo.get(("users of", key, None))
+        if old is None:
+            return self._strongest(places, None)
+        changed = self.before.changed
+        found = [c for c in old if c.principal.id.lower() not in changed]
+        for person in self._strongest(places, changed):
+            bisect.insort(found, person, key=self.personas.order)
+        return found
 
     def _children(self, owner: Resource) -> list[Resource]:
         """The projects that may use a hub's (or Foundry account's) connections."""

@@ -224,6 +224,36 @@ class Personas:
                 found.insert(index, person)
         return found
 
+    def people_among(self, workspace: Resource, among: frozenset[str]) -> list[Classification]:
+        """people(workspace) less every principal not in `among` (lower-case ids), each the
+        same classification, without classifying the others when people() has not: a person
+        of a workspace is one holding a role at the workspace or at a scope it shares (above
+        it; for a hub project its hub) that is neither a service identity nor deleted, and its
+        persona there is classify()'s. A holder the directory lacks takes its type from the
+        assignments as people() finds it: for one of those, people() is asked."""
+        if workspace.key in self._people or self.declarations.focus:
+            return self._among(workspace, among)
+        _, shared = self._split(workspace)
+        scopes = {workspace.key, *(key for group in shared for key in group)}
+        held = self.model.authorization.assignments_by_principal
+        directory = self.model.authorization.directory
+        people = []
+        for principal_id in among:
+            at = held.get(principal_id)
+            if not at or scopes.isdisjoint(at) or self.service_identity(principal_id) is not None:
+                continue
+            entry = directory.get(principal_id)
+            if entry is None:
+                return self._among(workspace, among)
+            if not entry.deleted:
+                ref = PrincipalRef(entry.id, entry.type, entry.display_name)
+                people.append(self.classify(ref, workspace))
+        people.sort(key=self.order)
+        return people
+
+    def _among(self, workspace: Resource, among: frozenset[str]) -> list[Classification]:
+        return [c for c in self.people(workspace) if c.principal.id.lower() in among]
+
     def service_identity(self, principal_id: str) -> str | None:
         """How to name a principal that is a service identity ("the managed identity of ..."),
         or None for a person, group or application of the tenant."""

@@ -21,6 +21,7 @@ evidence of a full answer), holders.py (who holds an operation at a scope).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -113,7 +114,11 @@ class Evaluator:
         about."""
 
     def derived(
-        self, authorization: Authorization, *, changed: frozenset[str] | None = None
+        self,
+        authorization: Authorization,
+        *,
+        changed: frozenset[str] | None = None,
+        keep: Callable[[str, str], bool] | None = None,
     ) -> Evaluator:
         """An evaluator over a copy of the data with assignments added (Authorization.
         with_assignments): it shares what roles grant, which no added assignment changes.
@@ -122,8 +127,14 @@ class Evaluator:
         this evaluator's answers about every principal none of whose groups (nor itself) is
         among them: an answer depends only on the assignments of the principal and its groups,
         the deny assignments and the role definitions, which the copy leaves as they were for
-        those principals."""
+        those principals. `keep(principal, scope)`: whether the answers about that principal at
+        that scope (as asked) are kept, for a caller that knows which scopes the copy's changed
+        assignments reach (with `changed`, asked only about the principals it reaches)."""
         clone = Evaluator(authorization, self._roles.by_operation)
+        if keep is not None and changed is None:
+            clone._quick = {k: v for k, v in self._quick.items() if keep(k[0], k[1])}
+            clone._decisions = {k: v for k, v in self._decisions.items() if keep(k[0], k[1])}
+            return clone
         if changed is None:
             return clone
         directory = authorization.directory
@@ -137,6 +148,12 @@ class Evaluator:
                 )
             return found
 
+        if keep is not None:  # asked only about the principals `changed` reaches
+            clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0]) or keep(k[0], k[1])}
+            clone._decisions = {
+                k: v for k, v in self._decisions.items() if keeps(k[0]) or keep(k[0], k[1])
+            }
+            return clone
         clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0])}
         clone._decisions = {k: v for k, v in self._decisions.items() if keeps(k[0])}
         return clone

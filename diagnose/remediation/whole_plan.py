@@ -15,7 +15,8 @@ checked as a whole (`converge`):
    resource the snapshot lacks) is left out of the claim;
 3. the same checks run again on the copy, for the same creator and declarations; a finding
    that appears or remains brings its default fixes into the plan, and the round repeats, up
-   to MAX_ROUNDS;
+   to MAX_ROUNDS. A round computes again only what its new steps can change, with the same
+   findings as running everything again (diagnose.remediation.affected);
 4. the plan is verified when no finding it addresses remains and no new failure or warning
    appears. Findings are compared per affected principal (check, resource, cause, structured
    details, principal): a finding that stood for several people and now stands for fewer is
@@ -47,6 +48,14 @@ from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
+from diagnose.remediation.affected import (
+    Outputs,
+    Reach,
+    affected,
+    relevant,
+    still_met,
+    touched,
+)
 from diagnose.remediation.proof import (
     assignments_for,
     cosmos_assignments_for,
@@ -286,68 +295,80 @@ def converge(
     checks: Iterable[CheckInfo] | None = None,
     evaluator: Evaluator | None = None,
     met: frozenset[MetKey] = frozenset(),
+    outputs: Outputs | None = None,
+    full: bool = False,
 ) -> WholePlan:
     """Check the plan of a run as a whole (see the module's docstring): `result` is the run on
     `model`, `fixes` the plan step it used; the same checks (`result.checks` unless given),
     creator and declarations are run again on the patched copies.
 
-    `met`: the requirements the run found met (Engine.met_keys), with `evaluator` its
-    evaluator: the re-run takes those of the principals no step touches as met rather than
-    evaluating them again (without `met`, every requirement is evaluated again: the
+    A round computes again only what its new steps can change (diagnose.remediation.affected):
+    `met`, the requirements the run found met (Engine.met_keys), with `evaluator` its
+    evaluator, are taken as met where no step reaches them; `outputs`, what the run's checks
+    yielded (recorded with Outputs.wrap), spares the first round the checks about people
+    (without it, the first round runs them in full and the later ones use what it recorded).
+    `full`: every round runs every check in full and evaluates every requirement again (the
     reference the tests compare with)."""
     selected = tuple(checks if checks is not None else result.checks)
+    record = outputs if outputs is not None else Outputs()
 
-    def rerun(patched: Model) -> RunResult:
+    def rerun(patched: Model, applied: list[Remediation], new: list[Remediation]) -> RunResult:
         # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
-        # the first run's), so the re-run matches each role to each operation only once.
-        changed = patched.authorization.principals_added_since(model.authorization)
-        derived = (
-            evaluator.derived(patched.authorization, changed=changed)
-            if evaluator is not None
-            else None
-        )
-        known = _still_met(met, patched, changed) if evaluator is not None else ()
-        return Engine(
+        # the first run's), so the re-run matches each role to each operation only once; and
+        # its answers, and the requirements it found met, where no step reaches them.
+        changes = touched(model, applied, only_roles=False) if not full else None
+        reach = Reach(model, changes) if changes is not None else None
+        derived = None
+        if evaluator is not None:
+            derived = (
+                evaluator.derived(patched.authorization, changed=reach.changed, keep=reach.keeps)
+                if reach is not None
+                else evaluator.derived(patched.authorization)
+            )
+        engine = Engine(
             patched,
             creator=creator,
             fixes=fixes,
             declarations=declarations,
             evaluator=derived,
-            known_met=known,
-        ).run(selected)
+            known_met=still_met(met, reach) if reach is not None and derived is not None else (),
+        )
+        if full:
+            return engine.run(selected)
+        whom, touching = _affected(model, engine, new, record)
+        found = engine.run(record.wrap(selected, engine.context, whom, touching))
+        record.observe(found)
+        return found
 
+    if not full:
+        record.observe(result)
     return _converge(model, result.findings, rerun)
 
 
-def _still_met(
-    met: frozenset[MetKey], patched: Model, changed: frozenset[str] | None
-) -> list[MetKey]:
-    """The requirements met in the first run that are met on the patched copy too: whether one
-    is met depends only on the assignments of its principal and the principal's groups (and on
-    the role definitions, which the copy only adds to), so a principal none of whose closure
-    the plan gives a role keeps its answers (as Evaluator.derived keeps its decisions). None
-    when the copy is not such an overlay (a step removed an assignment): nothing is kept."""
-    if changed is None or not met:
-        return []
-    if not changed:
-        return list(met)
-    changed = frozenset(p.lower() for p in changed)  # a closure's ids are lower-case
-    directory = patched.authorization.directory
-    untouched: dict[str, bool] = {}
-    kept = []
-    for key in met:
-        principal = key[0]
-        found = untouched.get(principal)
-        if found is None:
-            found = untouched[principal] = changed.isdisjoint(directory.closure(principal).via)
-        if found:
-            kept.append(key)
-    return kept
+def _affected(
+    model: Model, engine: Engine, new: list[Remediation], record: Outputs
+) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """Whom the checks about people must be asked about again in a round whose new steps are
+    `new`, and whose closure those steps touch at all; (None, None) when the checks must run
+    in full: a step that is not a change of some principal's role assignments, or a snapshot
+    with gaps in its role assignments (whose checks may answer that whom they are about
+    cannot be told, from every workspace they look at). `model`: the snapshot's, before any
+    step."""
+    changes = touched(model, new)
+    if changes is None or engine.basis.missing:
+        return None, None
+    patched = engine.model
+    if patched.authorization.errors_by_topic.get("assignments"):
+        return None, None
+    whom = affected(relevant(changes, record.reads, patched, engine.evaluator), patched)
+    return whom, affected(frozenset(changes), patched)
 
 
-def _converge(
-    model: Model, findings: tuple[Finding, ...], rerun: Callable[[Model], RunResult]
-) -> WholePlan:
+Rerun = Callable[[Model, list[Remediation], list[Remediation]], RunResult]
+"""A round's run: on the patched copy, with every step applied and those new in the round."""
+
+
+def _converge(model: Model, findings: tuple[Finding, ...], rerun: Rerun) -> WholePlan:
     memo = _Units()
     notes: dict[str, str] = {}
     steps: dict[tuple[Any, ...], Remediation] = {}
@@ -412,13 +433,16 @@ def _converge(
         return bool(keys) and all(k in unprovable for k in keys)
 
     rounds = 0
+    before: set[tuple[Any, ...]] = set()  # the steps applied in the round before
     final: tuple[Finding, ...] = findings
     remaining: list[Finding] = []
     appeared: list[Finding] = []
     while True:
         rounds += 1
         applied = [fix for key, fix in steps.items() if key not in unprovable]
-        final = rerun(apply(model, applied)).findings if applied else findings
+        new = [fix for fix in applied if fix.dedupe_key not in before]
+        before = {fix.dedupe_key for fix in applied}
+        final = rerun(apply(model, applied), applied, new).findings if applied else findings
         # A finding the plan addressed that is still there counts whatever its cause now: a
         # step that only turns a failure into `unknown` has not cleared it.
         remaining = [f for f in final if memo.uncaused(f) & addressed_uncaused]
