@@ -4,6 +4,7 @@ not, still gets a snapshot that says what the deadline cut short."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -155,7 +156,10 @@ def test_each_validator_is_compiled_once_however_many_hubs_need_it_at_once(
     served.faults.latency = 0.0
     result = _scan(served, 16)
     assert all(h.collection is not None for h in result.hubs)
-    assert len(compiled) == 5  # four shapes and the whole snapshot, once each
+    distinct = {json.dumps(d, sort_keys=True) for d in compiled}
+    # three shapes (a role assignment has its own fast validator) and the whole snapshot
+    assert len(distinct) == 4
+    assert len(compiled) == len(distinct)  # each once, however many hubs raced for it
 
 
 def test_the_app_is_looked_up_while_the_inherited_assignments_are_read(
