@@ -278,3 +278,17 @@ def test_a_listing_abandoned_at_the_deadline_leaves_its_principals_unknown():
     assert (person, groups.GROUP_MEMBERS_READ, "Timeout") in {
         (e["scope"], e["operation"], e["code"]) for e in reader.error_entries()
     }
+
+
+def test_a_group_a_deny_assignment_names_is_listed_only_for_a_whole_object_id() -> None:
+    """The id becomes part of a Graph path: an object id with anything after it (a line
+    break too) is not one, and is never listed."""
+    from diagnose.collect.directory import DirectoryReader
+
+    reader = DirectoryReader(None, groups_first=True)
+    group = "0a1b2c3d-0000-4000-8000-00000000abcd"
+    reader.named_group(0, group + "\n")
+    reader.named_group(0, group + "/members")
+    assert not reader._named_groups
+    reader.named_group(0, group.upper())
+    assert reader._named_groups == {group}

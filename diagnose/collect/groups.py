@@ -21,11 +21,11 @@ GroupListing is the part of DirectoryReader (directory.py) that does this.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from diagnose.arm.ids import GUID
 from diagnose.collect.clients import ApiError, GraphClient
 from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.principals import FAILED, MISSING, Record
@@ -40,7 +40,6 @@ GROUP_MEMBERS_READ = "Microsoft.Graph/groups/transitiveMembers/read"
 GROUPS = "groups"
 PRINCIPALS = "principals"
 GROUP_TYPE = "#microsoft.graph.group"
-OBJECT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class GroupListing:
@@ -105,7 +104,7 @@ class GroupListing:
 
     def named_group(self, wave: int, group_id: Any) -> None:
         """A group a deny assignment names (lock held by the caller)."""
-        if not isinstance(group_id, str) or not OBJECT_ID.match(group_id.lower()):
+        if not isinstance(group_id, str) or not GUID.match(group_id):
             return  # an object id or nothing: it becomes part of a Graph path
         key = group_id.lower()
         self._named_groups.add(key)
