@@ -75,6 +75,8 @@ class Needs:
         self._collected_at = collected_at
         self._targets: dict[tuple[str, str, bool, bool], Plain | None] = {}
         self._levels: dict[tuple[str, str, bool, bool], Plain | None] = {}
+        self._ages: dict[str | None, timedelta | None] = {}
+        self._groups: dict[str, frozenset[str]] = {}
         # Keyed by the users list's id, which is pinned by keeping the list: checks state many
         # needs with the same list (every connection of a hub shares its users).
         self._ids: dict[int, tuple[Sequence[Classification], frozenset[str], int]] = {}
@@ -176,17 +178,27 @@ class Needs:
         not_services: set[str] = set()
         big_anyone: list[frozenset[str]] = []
         big_not_services: list[frozenset[str]] = []
+        # The same creation times and principals recur across levels and operations: each is
+        # parsed, or looked up in the directory, once per run.
+        ages = self._ages
+        groups = self._groups
         for grant in grants:
             if builtin_only:
                 role = authz.role(grant.role_id)
                 if role is None or not role.builtin:
                     continue
             principal = grant.principal_id
-            age = self._age(grant.created_on)
+            created = grant.created_on
+            if created in ages:
+                age = ages[created]
+            else:
+                age = ages[created] = self._age(created)
             if age is not None and age < window:
                 continue  # too young for anyone: the exact path warns about it
             anyone.add(principal)
-            members = directory.members_of(principal)
+            members = groups.get(principal)
+            if members is None:
+                members = groups[principal] = directory.members_of(principal)
             if not members:
                 continue
             old = age is None or age >= GROUP_PROPAGATION_FOR_IDENTITIES
