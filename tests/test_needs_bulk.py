@@ -275,9 +275,16 @@ def bulk_agrees_with_exact(case: dict[str, Any]) -> None:
     users = _users(model, case["upper"])
     needs = [_need(model, users, spec) for spec in case["needs"]]
     bulk = Needs(Evaluator(model.authorization), collected)
+    # Every group kept as a part of its own, or every one copied into its level's set: the
+    # same people met either way (the generator's groups are small, below APART).
+    apart = Needs(Evaluator(model.authorization), collected, apart=1)
+    copied = Needs(Evaluator(model.authorization), collected, apart=len(EVERYONE) + 1)
     exact = Evaluator(model.authorization)
     for need in needs:
         met = bulk.plainly_met(need)
+        assert apart.plainly_met(need) == met == copied.plainly_met(need), need.target_scope
+        if any(p for p in apart._targets.values() if p is not None and len(p[0]) > 1):
+            SEEN["groups apart"] += 1
         for user in users:
             if user.principal.id not in met:
                 continue
@@ -325,3 +332,4 @@ def test_needs_met_in_bulk_agree_with_the_exact_path_on_random_snapshots() -> No
     assert SEEN["met in bulk"] > 50, SEEN
     assert SEEN["met, exact path"] > 10, SEEN
     assert SEEN["exact holders"] > 50, SEEN
+    assert SEEN["groups apart"] > 20, SEEN

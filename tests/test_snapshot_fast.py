@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagnose.snapshot import schema
-from diagnose.snapshot.fast import valid_assignment
+from diagnose.snapshot.decode import nesting_deeper_than
+from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape, valid_assignment
+from diagnose.snapshot.fast import VALID as ACCEPTED
 from tests import arm
 
 VALID = arm.role_assignment(
@@ -81,3 +83,23 @@ def test_a_valid_assignment_is_accepted_by_both():
 @given(mutated())
 def test_fast_validator_agrees_with_the_schema(item):
     assert valid_assignment(item) == schema_accepts(item)
+
+
+SHAPES: set[int] = set()
+
+
+@settings(max_examples=600, deadline=None)
+@given(mutated())
+def shape_is_the_schemas_answer_and_flat_nests_two_levels(item):
+    shape = assignment_shape(item)
+    SHAPES.add(shape)
+    assert (shape != INVALID) == schema_accepts(item)
+    if shape == FLAT:  # decode's depth check skips it: it must nest no deeper than 2 levels
+        assert not nesting_deeper_than(item, 2), item
+
+
+def test_the_shape_of_an_assignment_is_the_schemas_answer_and_says_when_it_is_flat():
+    assert assignment_shape(VALID) == FLAT
+    SHAPES.clear()
+    shape_is_the_schemas_answer_and_flat_nests_two_levels()
+    assert {INVALID, ACCEPTED, FLAT} == SHAPES

@@ -23,7 +23,7 @@ it) and per target, for one run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from diagnose.arm.scopes import level_of
@@ -38,9 +38,20 @@ from diagnose.engine.requirements import (
 from diagnose.model.authorization import Assignment
 from diagnose.rbac.evaluator import Evaluator
 
-Plain = tuple[frozenset[str], frozenset[str]]
+Holders = tuple[frozenset[str], ...]
+"""A set of principals kept as the union of its parts, never copied into one: a group of
+thousands granted at each of hundreds of scopes is then its one cached members_of frozenset,
+shared by every level and target, rather than thousands of insertions per level."""
+
+Plain = tuple[Holders, Holders]
 """(who plainly holds the operation, who holds it only through a group grant too young for a
-service principal: plainly met unless the principal is one)."""
+service principal: plainly met unless the principal is one). The second may name principals of
+the first too: plainly_met asks the first before it."""
+
+APART = 256
+"""A group with at least this many members is kept as its own part of a level's holders; the
+members of smaller ones are copied into the level's one part of its own (a few parts per target
+keep plainly_met's intersections few)."""
 
 MetNeed = tuple[frozenset[str], str, tuple[Operation, ...], bool]
 """Principals found met in bulk, with the scope, operations and built-in-only of their need:
@@ -56,11 +67,16 @@ class _Incomparable(Exception):
 class Needs:
     """The needs of one run, answered in bulk over one evaluator's data."""
 
-    def __init__(self, evaluator: Evaluator, collected_at: datetime | None) -> None:
+    def __init__(
+        self, evaluator: Evaluator, collected_at: datetime | None, *, apart: int = APART
+    ) -> None:
         self._evaluator = evaluator
+        self._apart = apart
         self._collected_at = collected_at
         self._targets: dict[tuple[str, str, bool, bool], Plain | None] = {}
         self._levels: dict[tuple[str, str, bool, bool], Plain | None] = {}
+        self._ages: dict[str | None, timedelta | None] = {}
+        self._groups: dict[str, frozenset[str]] = {}
         # Keyed by the users list's id, which is pinned by keeping the list: checks state many
         # needs with the same list (every connection of a hub shares its users).
         self._ids: dict[int, tuple[Sequence[Classification], frozenset[str], int]] = {}
@@ -90,9 +106,9 @@ class Needs:
             if plain is None:
                 return _NOBODY
             anyone, not_services = plain
-            found = met & anyone
+            found = _meet(met, anyone)
             if not_services:
-                found |= met & not_services & self._not_services(need.users)
+                found |= _meet(met, not_services) & self._not_services(need.users)
             met = found
         return met
 
@@ -127,9 +143,9 @@ class Needs:
         if levels is not None:
             plains = [self._level(at, grants, operation, builtin_only) for at, grants in levels]
             if all(p is not None for p in plains):
-                anyone = frozenset().union(*(p[0] for p in plains if p is not None))
-                others = frozenset().union(*(p[1] for p in plains if p is not None))
-                found = (anyone, others - anyone)
+                anyone = _parts(part for p in plains if p is not None for part in p[0])
+                others = _parts(part for p in plains if p is not None for part in p[1])
+                found = (anyone, others)
         self._targets[key] = found
         return found
 
@@ -160,24 +176,42 @@ class Needs:
         )
         anyone: set[str] = set()
         not_services: set[str] = set()
+        big_anyone: list[frozenset[str]] = []
+        big_not_services: list[frozenset[str]] = []
+        # The same creation times and principals recur across levels and operations: each is
+        # parsed, or looked up in the directory, once per run.
+        ages = self._ages
+        groups = self._groups
         for grant in grants:
             if builtin_only:
                 role = authz.role(grant.role_id)
                 if role is None or not role.builtin:
                     continue
             principal = grant.principal_id
-            age = self._age(grant.created_on)
+            created = grant.created_on
+            if created in ages:
+                age = ages[created]
+            else:
+                age = ages[created] = self._age(created)
             if age is not None and age < window:
                 continue  # too young for anyone: the exact path warns about it
             anyone.add(principal)
-            members = directory.members_of(principal)
+            members = groups.get(principal)
+            if members is None:
+                members = groups[principal] = directory.members_of(principal)
             if not members:
                 continue
-            if age is None or age >= GROUP_PROPAGATION_FOR_IDENTITIES:
+            old = age is None or age >= GROUP_PROPAGATION_FOR_IDENTITIES
+            if len(members) >= self._apart:
+                (big_anyone if old else big_not_services).append(members)
+            elif old:
                 anyone |= members
             else:
                 not_services |= members
-        return frozenset(anyone), frozenset(not_services - anyone)
+        return (
+            _parts([frozenset(anyone), *big_anyone]),
+            _parts([frozenset(not_services - anyone), *big_not_services]),
+        )
 
     def _age(self, created_on: str | None) -> timedelta | None:
         """How old a grant was when the snapshot was taken; None when that cannot be told
@@ -192,6 +226,26 @@ class Needs:
             return self._collected_at - created
         except TypeError as exc:  # the exact path would fail the same way: leave it to it
             raise _Incomparable from exc
+
+
+def _parts(parts: Iterable[frozenset[str]]) -> Holders:
+    """The non-empty parts, each once (a group's members_of is one cached frozenset)."""
+    seen: dict[int, frozenset[str]] = {}
+    for part in parts:
+        if part:
+            seen.setdefault(id(part), part)
+    return tuple(seen.values())
+
+
+def _meet(ids: frozenset[str], holders: Holders) -> frozenset[str]:
+    """The ids among the holders: each part met on its own (a set intersection walks the
+    smaller side, so a few users against a big group costs a few look-ups)."""
+    if len(holders) == 1:
+        return ids & holders[0]
+    found: set[str] = set()
+    for part in holders:
+        found.update(ids & part)
+    return frozenset(found)
 
 
 def stated(need: Need, user: Classification) -> Requirement:

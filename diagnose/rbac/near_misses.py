@@ -40,14 +40,25 @@ def near_misses(
     covering = set(ancestors)
     # Rank every candidate cheaply first; build evidence only for the few that are shown.
     ranked: list[tuple[int, str, str, Assignment, RoleDefinition, tuple[str, ...], bool]] = []
+    # The assignments share a few roles (a group's hundreds of grants of one role): each
+    # role's match is looked up once per call.
+    matches: dict[str, tuple[RoleDefinition, RoleMatch] | None] = {}
     for member, via in membership.via.items():
         for key, bucket in authz.assignments_by_principal.get(member, {}).items():
             covers = key in covering
             for assignment in bucket:
-                role = authz.roles.get(assignment.role_id)
-                if role is None:
+                role_id = assignment.role_id
+                if role_id in matches:
+                    known = matches[role_id]
+                else:
+                    role = authz.roles.get(role_id)
+                    known = matches[role_id] = (
+                        None if role is None else (role, roles.of(role, operation, data))
+                    )
+                if known is None:
                     continue
-                kind = _miss_kind(roles.of(role, operation, data), covers)
+                role, match = known
+                kind = _miss_kind(match, covers)
                 if kind is not None:
                     ranked.append(
                         (

@@ -94,14 +94,25 @@ def parse_snapshot(
             where=source,
             fix="pass a file written by `diagnose collect`",
         )
-    if bulk_depth_unchecked:
-        from diagnose.snapshot.decode import too_deep_items
+    from diagnose.snapshot.decode import too_deep_item
+    from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape
 
-        for key in BULK_KEYS:
-            items = data.get(key)
-            too_deep = too_deep_items(items, source) if type(items) is list else None
-            if too_deep is not None:
-                raise too_deep
+    # One pass over the bulk arrays both validates their items and (for those decode_json
+    # left apart) checks their nesting, which is said before anything else about them.
+    invalid = False
+    for key in BULK_KEYS:
+        items = data.get(key)
+        if type(items) is not list:
+            continue
+        for item in items:
+            shape = assignment_shape(item)
+            if shape == FLAT:
+                continue
+            if bulk_depth_unchecked:
+                too_deep = too_deep_item(item, source)
+                if too_deep is not None:
+                    raise too_deep
+            invalid = invalid or shape == INVALID
     version = data.get("schemaVersion")
     if version != SCHEMA_VERSION:
         raise BadInput(
@@ -112,20 +123,14 @@ def parse_snapshot(
         )
     import fastjsonschema
 
-    from diagnose.snapshot.fast import valid_assignment
-
     bulk = {key: data.get(key) for key in BULK_KEYS}
     light = {**data, **{key: [] for key, value in bulk.items() if type(value) is list}}
     try:
         _fast_validator()(light)
     except fastjsonschema.JsonSchemaException:
         raise _explain_invalid(data, source) from None
-    for items in bulk.values():
-        if type(items) is not list:
-            continue
-        for item in items:
-            if not valid_assignment(item):
-                raise _explain_invalid(data, source)
+    if invalid:
+        raise _explain_invalid(data, source)
     return Snapshot(data, source)
 
 

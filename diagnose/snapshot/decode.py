@@ -28,7 +28,7 @@ def decode_json(raw: bytes | bytearray, source: str, *, apart: tuple[str, ...] =
     """The JSON value in raw, or BadInput saying on one line what is wrong and where.
 
     apart: keys of the top-level object whose arrays the caller walks itself, item by item,
-    and checks for nesting there (too_deep_items): a snapshot's role assignments, which its
+    and checks for nesting there (too_deep_item): a snapshot's role assignments, which its
     validation visits anyway."""
     try:
         document: bytes | bytearray | str = _as_utf8(raw)
@@ -54,29 +54,13 @@ def _without(value: Any, apart: tuple[str, ...]) -> Any:
     return {k: v for k, v in value.items() if not (k in apart and type(v) is list)}
 
 
-def too_deep_items(items: list[Any], source: str) -> BadInput | None:
-    """The error for an array decode_json left `apart` when one of its items nests too deep:
-    the array is level 2 of the document, its items level 3."""
-    limit = MAX_JSON_DEPTH - 2
-    for item in items:
-        if not _flat_assignment(item) and nesting_deeper_than(item, limit):
-            return _too_deep(source)
+def too_deep_item(item: Any, source: str) -> BadInput | None:
+    """The error for an item of an array decode_json left `apart` when it nests too deep:
+    the array is level 2 of the document, its items level 3. The caller walks the array
+    itself (snapshot.fast.assignment_shape tells it which items are flat enough to skip)."""
+    if nesting_deeper_than(item, MAX_JSON_DEPTH - 2):
+        return _too_deep(source)
     return None
-
-
-def _flat_assignment(item: Any) -> bool:
-    """Whether an item is an object whose values are scalars but for one object, `properties`,
-    whose values are all scalars: the shape of a role assignment, which nests 2 levels (the
-    walk is only needed for anything else)."""
-    if type(item) is not dict:
-        return False
-    properties = item.get("properties")
-    if type(properties) is not dict:
-        return False
-    # Counted at C speed: properties is the one container among the item's values.
-    return sum(map(CONTAINERS.__contains__, map(type, item.values()))) == 1 and (
-        CONTAINERS.isdisjoint(map(type, properties.values()))
-    )
 
 
 def _as_utf8(raw: bytes | bytearray) -> bytes | bytearray | str:

@@ -12,30 +12,50 @@ from __future__ import annotations
 from typing import Any
 
 OPTIONAL_STRINGS = ("principalType", "condition", "conditionVersion", "createdOn")
+CONTAINERS = frozenset({dict, list})
+
+INVALID = 0
+"""The schema refuses the item."""
+VALID = 1
+"""The schema accepts the item; it may nest deeper than an assignment does (an unknown key)."""
+FLAT = 2
+"""The schema accepts the item, and it nests 2 levels: scalars but for `properties`, whose
+values are all scalars (decode.too_deep_item need not walk it)."""
 
 
 def valid_assignment(item: Any) -> bool:
+    return assignment_shape(item) != INVALID
+
+
+def assignment_shape(item: Any) -> int:
+    """INVALID, VALID or FLAT: the schema's answer and, for the price of one pass over the
+    item, whether its nesting needs to be walked."""
     if type(item) is not dict:
-        return False
+        return INVALID
     arm_id = item.get("id", None)
     if type(arm_id) is not str or not arm_id.startswith("/"):
-        return False
+        return INVALID
     for key in ("name", "type"):
         if key in item and type(item[key]) is not str:
-            return False
+            return INVALID
     properties = item.get("properties", None)
     if type(properties) is not dict:
-        return False
+        return INVALID
     for key in ("roleDefinitionId", "principalId"):
         value = properties.get(key, None)
         if type(value) is not str or not value:
-            return False
+            return INVALID
     scope = properties.get("scope", None)
     if type(scope) is not str or not scope.startswith("/"):
-        return False
+        return INVALID
     for key in OPTIONAL_STRINGS:
         if key in properties:
             value = properties[key]
             if value is not None and type(value) is not str:
-                return False
-    return True
+                return INVALID
+    # Counted at C speed: properties is the one container among the item's values.
+    if sum(map(CONTAINERS.__contains__, map(type, item.values()))) == 1 and (
+        CONTAINERS.isdisjoint(map(type, properties.values()))
+    ):
+        return FLAT
+    return VALID
