@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from diagnose.arm.scopes import resource_group_key, scope_key
-from diagnose.engine.api import Cause, CheckInfo, Finding, Remediation, Status
+from diagnose.engine.api import (
+    Cause,
+    CheckInfo,
+    Finding,
+    Remediation,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, RunResult
 from diagnose.model.model import Model
@@ -427,3 +435,18 @@ def assert_healthy_for_every_check(path: Path) -> None:
     problems = without_key_paths(list(result.findings))
     assert not problems, f"findings on a healthy fixture:\n{show(problems)}"
     assert result.requirements == result.met
+
+
+def yielding(outputs: list[Any]) -> CheckInfo:
+    """A registered-looking check (TST001) that yields these outputs, as they are, each run:
+    for tests of what the engine makes of given Requirements, Needs and Drafts."""
+
+    def run(ctx: Any) -> Any:
+        return list(outputs)
+
+    run.__doc__ = """
+    What it checks: the test's outputs.
+    Why it matters: the test.
+    How to fix: nothing.
+    """
+    return check(id="TST001", title="test", severity=Severity.HIGH, scenario="test")(run)

@@ -25,13 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnose.engine.api import (
-    CheckInfo,
     Need,
     Operation,
     PrincipalRef,
     Requirement,
-    Severity,
-    check,
 )
 from diagnose.engine.context import CheckContext
 from diagnose.engine.needs import Needs
@@ -44,6 +41,7 @@ from diagnose.model.resources import Resource
 from diagnose.rbac import Evaluator
 from diagnose.snapshot import parse_snapshot
 from tests import arm
+from tests.checks_support import yielding as _check
 from tests.test_rbac_differential import (
     BUILTIN_ROLES,
     EVERYONE_ID,
@@ -243,18 +241,6 @@ def _need(model: Model, users: list[Classification], spec: Any) -> Need:
 
 
 SEEN: Counter[str] = Counter()
-
-
-def _check(outputs: list[Any]) -> CheckInfo:
-    def run(ctx: CheckContext) -> Any:
-        return list(outputs)
-
-    run.__doc__ = """
-    What it checks: the test's needs.
-    Why it matters: the test.
-    How to fix: nothing.
-    """
-    return check(id="TST001", title="test", severity=Severity.HIGH, scenario="test")(run)
 
 
 @settings(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from diagnose.engine.api import Need, Operation, PrincipalRef, Requirement, Severity, check
+from diagnose.engine.api import Need, Operation, PrincipalRef, Requirement
 from diagnose.engine.context import CheckContext
 from diagnose.engine.needs import Needs
 from diagnose.engine.personas import Classification, Declarations, Persona
@@ -26,6 +26,7 @@ from diagnose.model.resources import Resource
 from diagnose.rbac import Evaluator
 from diagnose.snapshot import parse_snapshot
 from tests import arm
+from tests.checks_support import yielding as _check
 
 COLLECTED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = f"{arm.RG}/providers/Microsoft.Storage/storageAccounts/st"
@@ -215,18 +216,6 @@ def test_an_id_the_evaluator_would_spell_otherwise_takes_the_exact_path() -> Non
     )
     people = users(model, USER, spaced, USER.upper())
     assert met_in_bulk(model, people=people) == {USER}
-
-
-def _check(outputs: list[Any]) -> Any:
-    def run(ctx: CheckContext) -> Any:
-        return list(outputs)
-
-    run.__doc__ = """
-    What it checks: the test's needs.
-    Why it matters: the test.
-    How to fix: nothing.
-    """
-    return check(id="TST001", title="test", severity=Severity.HIGH, scenario="test")(run)
 
 
 def test_the_engine_reports_a_need_as_it_reports_each_requirement() -> None:
