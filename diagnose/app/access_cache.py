@@ -49,6 +49,8 @@ FORMAT = 2
 blobs of the principals that hash to it (format 1 named every principal's blob in the header:
 600 KB decoded for each question on a 5,000-principal hub)."""
 KEEP_INDEXES = 4
+"""Index files kept (the most recently used): one per snapshot, tens of MB each for a large
+hub."""
 SETTLED_NS = 2_000_000_000
 """How long before its hash was taken a file must have last been modified for its identity
 to tell any later write: a write within one tick of the file system's clock (a few ms on
@@ -56,8 +58,6 @@ Linux, 2 s on FAT) leaves the modification time as it was, and not every system 
 time that any write moves (Windows' st_ctime is the creation time). The hash remembered for a
 file changed more recently than that is checked against the content again (git's "racily
 clean" entries)."""
-"""Index files kept (the most recently used): one per snapshot, tens of MB each for a large
-hub."""
 _PREFIX = len(MAGIC) + 8 + 32
 
 
