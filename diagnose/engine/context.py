@@ -552,13 +552,8 @@ class CheckContext:
             return self._people(places[0], only)  # already one per person, in order
         if only is None:
             return self.personas.strongest(places)
-        best: dict[str, Classification] = {}
-        for place in places:  # the few asked about in a whole-plan round (see _people)
-            for person in self._people(place, only):
-                known = best.get(person.principal.id)
-                if known is None or person.persona.rank > known.persona.rank:
-                    best[person.principal.id] = person
-        return sorted(best.values(), key=self.personas.order)
+        # the few asked about in a whole-plan round (see _people)
+        return self.personas.strongest_of(self._people(place, only) for place in places)
 
     def _strongest_since(
         self, places: list[Resource], key: tuple[str, ...]

@@ -30,7 +30,7 @@ leaves everyone else out.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -278,6 +278,17 @@ class Personas:
         persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
 
+    def strongest_of(self, lists: Iterable[Iterable[Classification]]) -> list[Classification]:
+        """Each person of these lists once, with its strongest persona among them (of equals,
+        the first list's), sorted as people() sorts: lists of a few people each."""
+        best: dict[str, Classification] = {}
+        for people in lists:
+            for person in people:
+                known = best.get(person.principal.id)
+                if known is None or _RANK[person.persona] > _RANK[known.persona]:
+                    best[person.principal.id] = person
+        return sorted(best.values(), key=self.order)
+
     def strongest(self, workspaces: list[Resource]) -> list[Classification]:
         """Each person of these workspaces once, with its strongest persona among them (of
         equals, the first workspace's), sorted as people() sorts: who uses a hub connection
@@ -297,10 +308,7 @@ class Personas:
 
         made = [split for split in splits if split is not None]
         if len(made) < len(splits):  # in focus: a few people each, merged as listed
-            for index, people in enumerate(lists):
-                for person in people:
-                    offer(person, index)
-            return sorted((entry[2] for entry in best.values()), key=self.order)
+            return self.strongest_of(lists)
         shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
         for index, split in enumerate(made):
             shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
