@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
+from diagnose.byidentity import ByIdentity
 from diagnose.checks._agents import agent_service_connection
 from diagnose.checks._common import describe, hub_identity, used_in
 from diagnose.engine.api import (
@@ -40,15 +41,14 @@ def connection_users(ctx: CheckContext, connection: Connection) -> list[Classifi
 def asked(ctx: CheckContext, users: list[Classification]) -> list[Classification]:
     """Those of a list of people whom person_requirement asks something (builders and
     administrators), in order: once per list for the run, not once per check."""
-    # Keyed by the list's id, the list itself kept beside the answer so the id stays its own.
-    kept = ctx.memo(("asked of", id(users)), lambda: (users, ctx.personas.only(users, ASKED)))
-    return kept[1] if kept[0] is users else ctx.personas.only(users, ASKED)
+    memo: ByIdentity[list[Classification]] = ctx.memo("asked of", ByIdentity)
+    return memo.get((users,), lambda: ctx.personas.only(users, ASKED))
 
 
 def builders(ctx: CheckContext, users: list[Classification]) -> list[Classification]:
     """The builders of a list of people, in order: once per list for the run."""
-    kept = ctx.memo(("builders of", id(users)), lambda: (users, ctx.personas.only(users, BUILT)))
-    return kept[1] if kept[0] is users else ctx.personas.only(users, BUILT)
+    memo: ByIdentity[list[Classification]] = ctx.memo("builders of", ByIdentity)
+    return memo.get((users,), lambda: ctx.personas.only(users, BUILT))
 
 
 ASKED = frozenset({Persona.BUILDER, Persona.ADMINISTRATOR})

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from diagnose.arm.scopes import level_of
+from diagnose.byidentity import ByIdentity
 from diagnose.engine.api import Need, Operation, Requirement
 from diagnose.engine.personas import Classification
 from diagnose.engine.requirements import (
@@ -77,10 +78,10 @@ class Needs:
         self._levels: dict[tuple[str, str, bool, bool], Plain | None] = {}
         self._ages: dict[str | None, timedelta | None] = {}
         self._groups: dict[str, frozenset[str]] = {}
-        # Keyed by the users list's id, which is pinned by keeping the list: checks state many
-        # needs with the same list (every connection of a hub shares its users).
-        self._ids: dict[int, tuple[Sequence[Classification], frozenset[str], int]] = {}
-        self._people: dict[int, tuple[Sequence[Classification], frozenset[str]]] = {}
+        # Checks state many needs with the same list (every connection of a hub shares its
+        # users): what is worked out of a list is kept per list.
+        self._ids: ByIdentity[tuple[frozenset[str], int]] = ByIdentity()
+        self._people: ByIdentity[frozenset[str]] = ByIdentity()
         self.met: list[MetNeed] = []
         """Who was found met in bulk, need by need (Engine.met_keys)."""
 
@@ -116,21 +117,23 @@ class Needs:
         """The users' principal ids, less any not spelled as the evaluator asks about them
         (lower case, no spaces around: it normalises what it is asked, so a set would not
         speak of the same principal), and how many distinct ids there are."""
-        found = self._ids.get(id(users))
-        if found is None or found[0] is not users:
+
+        def ids() -> tuple[frozenset[str], int]:
             every = frozenset([user.principal.id for user in users])
             odd = [i for i in every if i != i.strip().lower()]
-            found = self._ids[id(users)] = (users, every.difference(odd), len(every))
-        return found[1], found[2]
+            return every.difference(odd), len(every)
+
+        return self._ids.get((users,), ids)
 
     def _not_services(self, users: Sequence[Classification]) -> frozenset[str]:
         """The users whose principal is not a service principal (whose group grants apply
         within the ordinary window)."""
-        found = self._people.get(id(users))
-        if found is None or found[0] is not users:
-            ids = frozenset(u.principal.id for u in users if u.principal.type != "ServicePrincipal")
-            found = self._people[id(users)] = (users, ids)
-        return found[1]
+        return self._people.get(
+            (users,),
+            lambda: frozenset(
+                u.principal.id for u in users if u.principal.type != "ServicePrincipal"
+            ),
+        )
 
     def _target(self, scope: str, operation: Operation, builtin_only: bool) -> Plain | None:
         """Who plainly holds the operation at a target (as a scope, as asked), None when no

@@ -71,6 +71,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnose.arm.scopes import scope_key
+from diagnose.byidentity import ByIdentity
 from diagnose.engine.api import CheckInfo, Draft, Need, Operation, RemediationKind, Requirement
 from diagnose.engine.context import Before, CheckContext, Reads
 from diagnose.engine.runner import MetKey, RunResult
@@ -279,15 +280,14 @@ class _Narrowing:
     filter, and the engine's bulk answer (engine.needs, keyed by list) once per list too."""
 
     def __init__(self) -> None:
-        self._lists: dict[tuple[int, int, bool], tuple[Any, Any, list[Any]]] = {}
+        self._lists: ByIdentity[list[Any]] = ByIdentity()
 
     def __call__(self, need: Need, keep: Set[str], inside: bool) -> Need:
-        key = (id(need.users), id(keep), inside)
-        found = self._lists.get(key)
-        if found is None or found[0] is not need.users or found[1] is not keep:
-            users = [u for u in need.users if (u.principal.id.lower() in keep) is inside]
-            found = self._lists[key] = (need.users, keep, users)  # pins what the ids name
-        users = found[2]
+        users = self._lists.get(
+            (need.users, keep),
+            lambda: [u for u in need.users if (u.principal.id.lower() in keep) is inside],
+            inside,
+        )
         return need if len(users) == len(need.users) else dataclasses.replace(need, users=users)
 
 
