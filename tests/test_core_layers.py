@@ -48,6 +48,7 @@ FOUNDATION = (
     "diagnose.jsonable",
     "diagnose.secrets",
     "diagnose.bulk",
+    "diagnose.byidentity",
     "diagnose.outfile",
     "diagnose.arm",
     "diagnose.catalog",
