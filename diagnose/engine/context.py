@@ -515,11 +515,7 @@ class CheckContext:
         key = tuple(p.key for p in places)
         merged = self.memo(
             ("users of", key, None if only is None else id(only)),
-            lambda: (
-                self._strongest_since(places, key)
-                if only is None
-                else self._strongest(places, only)
-            ),
+            lambda: self._merged(places, key, only),
         )
         if self.personas.focused or not listed:
             return merged
@@ -543,6 +539,21 @@ class CheckContext:
                 f"the sharedUserList of {connection.label}",
             )
         return sorted(best.values(), key=self.personas.order)
+
+    def _merged(
+        self, places: list[Resource], key: tuple[str, ...], only: frozenset[str] | None
+    ) -> list[Classification]:
+        """_strongest(places, only), the cheapest way: with personas carried from the round
+        before (Personas.derived), whose lists of people cost little, everyone's merged once
+        (each person's strongest persona is its own, whoever else is listed) and filtered."""
+        if not self.personas.carried:
+            return (
+                self._strongest_since(places, key)
+                if only is None
+                else self._strongest(places, only)
+            )
+        everyone = self.memo(("users of", key, None), lambda: self._strongest(places, None))
+        return everyone if only is None else self.personas.among(everyone, only)
 
     def _strongest(
         self, places: list[Resource], only: frozenset[str] | None

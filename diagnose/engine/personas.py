@@ -30,11 +30,11 @@ leaves everyone else out.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from diagnose.arm import types
 from diagnose.arm.scopes import scope_key
@@ -176,11 +176,58 @@ class Personas:
         self._lists: dict[int, str] = {}
         """id of a list people() gave -> its workspace's key (only() finds its split)."""
         self._only: dict[
-            tuple[int, frozenset[Persona]], tuple[_SharedPeople, list[Classification]]
+            tuple[int, object], tuple[_SharedPeople, object, list[Classification]]
         ] = {}
         self._splits: dict[str, _Split] = {}
         """Workspace key -> how people() made its list: the shared people, and the candidates
         it classified itself (Personas.strongest merges from these)."""
+        self._scopes: dict[str, tuple[str, ...]] = {}
+        """Workspace key -> _scopes_of it."""
+        self._before: _Before | None = None
+        """The personas of the model this one's is a copy of, with what changed (derived)."""
+
+    def derived(self, model: Model, evaluator: Evaluator, changes: Changes) -> Personas:
+        """The personas of a copy of this model whose only changes are role assignments added
+        or removed (`changes`), and perhaps new role definitions: the same answers as
+        Personas(model, evaluator, declarations), with what the changes cannot reach taken
+        from this one rather than judged again (a whole-plan round).
+
+        A principal's persona at a workspace comes from the assignments of its closure at the
+        workspace's scopes (the workspace, the scopes above it, for a hub project its hub),
+        from the declarations, from what the roles of those assignments grant, and from
+        whether it is a service identity or deleted (the resources and the directory); the
+        people of a workspace are the holders at those scopes. So a list of people is this
+        one's when no change is at its scopes, and a classification this one's when no change
+        of its closure is. A copy whose resources or directory differ, or that defines a role
+        this one judged without its definition (or with another: affected.touched makes no
+        Changes then), gets a fresh start."""
+        fresh = Personas(model, evaluator, self.declarations)
+        if (
+            model.resources is not self.model.resources
+            or model.tree is not self.model.tree
+            or model.authorization.directory is not self.model.authorization.directory
+            or self._redefined(model)
+        ):
+            return fresh
+        fresh._before = _Before(self, changes)
+        fresh._services = self._services
+        fresh._orders = dict(self._orders)
+        return fresh
+
+    def _redefined(self, model: Model) -> bool:
+        """Whether the copy defines a role this one judged (a role is judged by its
+        definition: an assignment of a role the snapshot lacks makes a reader)."""
+        now, before = model.authorization, self.model.authorization
+        if now.roles is before.roles:
+            return False
+        judged = {key[0] for key in self._role_persona}
+        return any(now.role(r) != before.role(r) for r in judged)
+
+    @property
+    def carried(self) -> bool:
+        """Whether it starts from the personas of the model before some changes (derived):
+        its lists of people are mostly those, and cost little."""
+        return self._before is not None
 
     @property
     def focused(self) -> bool:
@@ -193,9 +240,26 @@ class Personas:
         each a builder. Sorted by type, then as the snapshot lists them (Directory.rank)."""
         found = self._people.get(workspace.key)
         if found is None:
-            found = self._people[workspace.key] = self._classify_all(workspace)
+            found = self._kept_people(workspace)
+            if found is None:
+                found = self._classify_all(workspace)
+            self._people[workspace.key] = found
             self._lists[id(found)] = workspace.key
         return found
+
+    def _kept_people(self, workspace: Resource) -> list[Classification] | None:
+        """The list of people the model before the changes had for the workspace, when no
+        change is at its scopes (see derived), with how it was made; None otherwise."""
+        before = self._before
+        if before is None:
+            return None
+        old = before.personas._people.get(workspace.key)
+        if old is None or not before.untouched(self._scopes_of(workspace)):
+            return None
+        split = before.personas._splits.get(workspace.key)
+        if split is not None:
+            self._splits[workspace.key] = split
+        return old
 
     def only(
         self, people: list[Classification], personas: frozenset[Persona]
@@ -204,18 +268,44 @@ class Personas:
         people() gave, made from its shared people's (filtered once per set of shared scopes)
         and the few its workspace classified itself, not by walking it: each project of a
         large hub lists every reader of the hub."""
-        key = self._lists.get(id(people))
-        split = self._splits.get(key) if key is not None else None
-        if split is None or self._people.get(key or "") is not people:
-            return [p for p in people if p.persona in personas]
-        memo = (id(split.shared), personas)
+        return self._select(
+            people, personas, None, lambda items: [p for p in items if p.persona in personas]
+        )
+
+    def among(
+        self, people: list[Classification], principals: frozenset[str]
+    ) -> list[Classification]:
+        """Those of a list of people whose (lower-case) id is among these principals, in order,
+        made as only() makes its lists: a whole-plan round asks about the same few in every
+        project."""
+        return self._select(
+            people,
+            id(principals),
+            principals,
+            lambda items: [p for p in items if p.principal.id.lower() in principals],
+        )
+
+    def _select(
+        self,
+        people: list[Classification],
+        key: object,
+        pinned: object,
+        pick: Callable[[Iterable[Classification]], list[Classification]],
+    ) -> list[Classification]:
+        """pick(people), for a list people() gave from its shared people's pick (once per set
+        of shared scopes and `key`; `pinned`: an object the memo keeps and checks, when `key`
+        is its id) and its own."""
+        workspace = self._lists.get(id(people))
+        split = self._splits.get(workspace) if workspace is not None else None
+        if split is None or self._people.get(workspace or "") is not people:
+            return pick(people)
+        memo = (id(split.shared), key)
         kept = self._only.get(memo)
-        if kept is None or kept[0] is not split.shared:
-            chosen = [p for p in split.shared.people if p.persona in personas]
-            kept = self._only[memo] = (split.shared, chosen)
+        if kept is None or kept[0] is not split.shared or kept[1] is not pinned:
+            kept = self._only[memo] = (split.shared, pinned, pick(split.shared.people))
         mine = split.mine
-        found = [p for p in kept[1] if p.principal.id not in mine] if mine else list(kept[1])
-        own = [p for p in split.own if p.persona in personas]
+        found = [p for p in kept[2] if p.principal.id not in mine] if mine else list(kept[2])
+        own = pick(split.own)
         if own:
             keys = [self.order(p) for p in found]
             for person in own:
@@ -233,6 +323,8 @@ class Personas:
         assignments as people() finds it: for one of those, people() is asked."""
         if workspace.key in self._people or self.declarations.focus:
             return self._among(workspace, among)
+        if self._before is not None and workspace.key in self._before.personas._people:
+            return self._among(workspace, among)  # made from the list before: cheaper
         _, shared = self._split(workspace)
         scopes = {workspace.key, *(key for group in shared for key in group)}
         held = self.model.authorization.assignments_by_principal
@@ -252,7 +344,7 @@ class Personas:
         return people
 
     def _among(self, workspace: Resource, among: frozenset[str]) -> list[Classification]:
-        return [c for c in self.people(workspace) if c.principal.id.lower() in among]
+        return self.among(self.people(workspace), among)
 
     def service_identity(self, principal_id: str) -> str | None:
         """How to name a principal that is a service identity ("the managed identity of ..."),
@@ -266,6 +358,9 @@ class Personas:
         declared = self._declared(principal.id)
         if declared is not None:
             return self._declared_as(principal, *declared)
+        kept = self._kept_classification(principal, workspace)
+        if kept is not None:
+            return kept
         foundry = _is_foundry(workspace)
         own, shared = self._split(workspace)
         # A management role on a project itself makes a builder; on a hub or a Foundry account
@@ -277,6 +372,27 @@ class Personas:
         )
         persona, items = self._best(principal.id, own, foundry, project)
         return self._with_shared(principal, persona, self._evidence(items), shared, foundry)
+
+    def _kept_classification(
+        self, principal: PrincipalRef, workspace: Resource
+    ) -> Classification | None:
+        """The principal's classification at the workspace before the changes, when they do
+        not reach it there and the list before holds it (see derived)."""
+        before = self._before
+        if before is None or workspace.key not in before.personas._people:
+            return None
+        if not before.reaches_none(principal.id, self._scopes_of(workspace)):
+            return None
+        found = before.personas.of(workspace, principal.id)
+        return found if found is not None and found.principal == principal else None
+
+    def _scopes_of(self, workspace: Resource) -> tuple[str, ...]:
+        """Every scope whose assignments make a workspace's people (see _split)."""
+        found = self._scopes.get(workspace.key)
+        if found is None:
+            own, shared = self._split(workspace)
+            found = self._scopes[workspace.key] = (*own, *(s for group in shared for s in group))
+        return found
 
     def strongest_of(self, lists: Iterable[Iterable[Classification]]) -> list[Classification]:
         """Each person of these lists once, with its strongest persona among them (of equals,
@@ -373,7 +489,7 @@ class Personas:
         if split is None:
             return next((p for p in people if p.principal.id == principal_id), None)
         if principal_id in split.mine:
-            return next((p for p in split.own if p.principal.id == principal_id), None)
+            return split.own_by_id.get(principal_id)
         index = split.shared.places.get(principal_id)
         return None if index is None else split.shared.people[index]
 
@@ -444,6 +560,12 @@ class Personas:
         found = self._shared_people.get(key)
         if found is not None:
             return found
+        before = self._before
+        if before is not None and before.untouched(scope for group in shared for scope in group):
+            found = before.personas._shared_people.get(key)
+            if found is not None:
+                self._shared_people[key] = found
+                return found
         holders: dict[str, str | None] = {}
         for scopes in shared:
             for principal_id, kind in self._holders(scopes).items():
@@ -496,6 +618,10 @@ class Personas:
         for scopes in shared:
             key = (principal.id, scopes[0], foundry)
             found = self._shared.get(key)
+            if found is None and self._before is not None:
+                found = self._before.shared(key, scopes)
+                if found is not None:
+                    self._shared[key] = found
             if found is None:
                 best, items = self._best(principal.id, scopes, foundry, None)
                 found = self._shared[key] = (best, self._evidence(items))
@@ -515,6 +641,10 @@ class Personas:
     def _holders(self, scopes: tuple[str, ...]) -> dict[str, str | None]:
         """Who holds a role at these scopes, once per group of scopes."""
         found = self._shared_holders.get(scopes[0])
+        if found is None and self._before is not None and self._before.untouched(scopes):
+            found = self._before.personas._shared_holders.get(scopes[0])
+            if found is not None:
+                self._shared_holders[scopes[0]] = found
         if found is None:
             found = {}
             for scope in scopes:
@@ -650,6 +780,43 @@ class Personas:
         return found
 
 
+class Changes(Protocol):
+    """Role assignments added to a model or removed from it, for Personas.derived
+    (diagnose.remediation.affected.Reach)."""
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """The scopes (keys) where an assignment was added or removed."""
+
+    def reaching(self, principal: str) -> Set[str]:
+        """The scopes (keys) where the principal's closure (itself and its groups) gets or
+        loses an assignment."""
+
+
+@dataclass(frozen=True)
+class _Before:
+    """The personas of the model a copy was made from, and what changed (Personas.derived)."""
+
+    personas: Personas
+    changes: Changes
+
+    def untouched(self, scopes: Iterable[str]) -> bool:
+        """Whether no assignment was added or removed at any of these scopes."""
+        return self.changes.scopes.isdisjoint(scopes)
+
+    def reaches_none(self, principal: str, scopes: Iterable[str]) -> bool:
+        """Whether the changes reach what the principal holds at none of these scopes."""
+        return self.changes.reaching(principal).isdisjoint(scopes)
+
+    def shared(
+        self, key: tuple[str, str, bool], scopes: tuple[str, ...]
+    ) -> tuple[Persona, tuple[PersonaEvidence, ...]] | None:
+        """What the principal's roles at a group of shared scopes (key: principal, the first
+        of them, foundry) gave before, when the changes reach it at none of them."""
+        found = self.personas._shared.get(key)
+        return found if found is not None and self.reaches_none(key[0], scopes) else None
+
+
 @dataclass(frozen=True)
 class _SharedPeople:
     people: list[Classification]
@@ -670,6 +837,11 @@ class _Split:
     shared: _SharedPeople
     mine: frozenset[str]
     own: tuple[Classification, ...]
+
+    @cached_property
+    def own_by_id(self) -> dict[str, Classification]:
+        """`own` by principal id (a hub's own people are thousands)."""
+        return {p.principal.id: p for p in self.own}
 
 
 def _is_foundry(workspace: Resource) -> bool:

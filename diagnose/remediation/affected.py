@@ -161,22 +161,33 @@ class Reach:
         self._directory = model.authorization.directory
         self._tree = model.tree
         self._scopes = {p: {scope for scope, _ in found} for p, found in changes.items()}
+        self.scopes: frozenset[str] = frozenset().union(*self._scopes.values())
+        """The scopes (keys) where the changes add or remove an assignment."""
         self.changed = frozenset(changes)
         self.touching = affected(self.changed, model)
         """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._reached: dict[tuple[str, str], bool] = {}
 
-    def __call__(self, principal: str, scope: str) -> bool:
+    def reaching(self, principal: str) -> Set[str]:
+        """The scopes (keys) where the principal's closure gets or loses an assignment; most
+        principals: none."""
         principal = principal.lower()
         if principal not in self.touching:
-            return False
+            return frozenset()
         at = self._reaching.get(principal)
-        if at is None:  # the scopes its closure gets (or loses) an assignment at; most: none
+        if at is None:
             via = self._directory.closure(principal).via
             at = self._reaching[principal] = set().union(
                 *(self._scopes[g] for g in via if g in self._scopes)
             )
+        return at
+
+    def __call__(self, principal: str, scope: str) -> bool:
+        principal = principal.lower()
+        if principal not in self.touching:
+            return False
+        at = self.reaching(principal)
         if not at:
             return False
         hit = self._reached.get((principal, scope))
@@ -349,6 +360,11 @@ class Outputs:
             else info
             for info in plain
         )
+
+    @property
+    def last(self) -> CheckContext | None:
+        """The context of the last run wrapped (before any round: the first run's)."""
+        return self._last
 
     def observe(self, result: RunResult) -> None:
         """Remember whom each check's findings of a round are about: a principal about whom a

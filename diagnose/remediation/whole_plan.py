@@ -311,6 +311,7 @@ def converge(
     reference the tests compare with)."""
     selected = tuple(checks if checks is not None else result.checks)
     record = outputs if outputs is not None else Outputs()
+    origin = record.last  # the first run's context, when it was recorded
 
     def rerun(patched: Model, applied: list[Remediation], new: list[Remediation]) -> RunResult:
         # What roles grant is the same on the copy: the run's evaluator shares it (`evaluator`,
@@ -335,6 +336,9 @@ def converge(
         )
         if full:
             return engine.run(selected)
+        if reach is not None and origin is not None and origin.model is model:
+            # what the steps cannot reach keeps its persona (Personas.derived)
+            engine.context.personas = origin.personas.derived(patched, engine.evaluator, reach)
         whom, touching = _affected(model, engine, new, record)
         found = engine.run(record.wrap(selected, engine.context, whom, touching))
         record.observe(found)
