@@ -255,7 +255,7 @@ class Chain:
 
 
 def workspace_chain(ctx: CheckContext, workspace: Resource) -> Chain:
-    return ctx.memo(("chain", workspace.key), lambda: _chain(ctx, workspace))
+    return ctx.memo(("chain", workspace.key), lambda: _chain(ctx, workspace), resources_only=True)
 
 
 def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
@@ -305,7 +305,9 @@ def service_pairs(
     services authorize each other with their managed identities only for Entra ID
     connections; with a key connection the caller uses the key."""
     return ctx.memo(
-        ("pairs", left, right, entra_only), lambda: _pairs(ctx, left, right, entra_only)
+        ("pairs", left, right, entra_only),
+        lambda: _pairs(ctx, left, right, entra_only),
+        resources_only=True,
     )
 
 

@@ -203,6 +203,8 @@ class CheckContext:
         self._evaluator = evaluator or Evaluator(model.authorization)
         self.personas = Personas(model, self._evaluator, declarations)
         self._memo: dict[Any, Any] = {}
+        self._resources_only: set[Any] = set()
+        """The keys of `_memo` whose values depend on the resources alone (share_resources)."""
         self.consulted: dict[str, Resource] = {}
         """The resources whose role holders the running check asked about (members(),
         assignments_at()): the engine clears it before each check and afterwards asks whether
@@ -219,12 +221,32 @@ class CheckContext:
         self.before: Before | None = None
         """What the round before found on an earlier copy of the snapshot, to start from."""
 
-    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+    def memo(self, key: Any, compute: Callable[[], T], *, resources_only: bool = False) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
-        each workspace connects): checks that need the same derived view do not each redo it."""
+        each workspace connects): checks that need the same derived view do not each redo it.
+        `resources_only`: it depends on nothing but the snapshot's resources, target and read
+        errors (no role assignment, no persona), so a context on a copy of the snapshot with
+        the same resources may take it as it is (share_resources)."""
         if key not in self._memo:
             self._memo[key] = compute()
+            if resources_only:
+                self._resources_only.add(key)
         return cast(T, self._memo[key])
+
+    def share_resources(self, other: CheckContext) -> None:
+        """Take what `other` worked out from the resources alone (memo(..., resources_only=True),
+        the connections' targets by host) when both are on the same resources and snapshot: a
+        whole-plan round whose steps change role assignments only. Nothing when they are not."""
+        if (
+            self.model.resources is not other.model.resources
+            or self.model.snapshot is not other.model.snapshot
+        ):
+            return
+        for key in other._resources_only:
+            self._memo.setdefault(key, other._memo[key])
+        self._resources_only |= other._resources_only
+        if "_by_host" in other.__dict__:
+            self.__dict__.setdefault("_by_host", other.__dict__["_by_host"])
 
     def holds(self, principal_id: str, scope: str, operation: Operation) -> bool:
         """Whether a principal effectively holds an operation at a scope (every role it and
@@ -352,6 +374,7 @@ class CheckContext:
                 for _, workspace in [*self.workspaces(), *self.foundry_workspaces()]
                 for c in self.connections(workspace)
             ],
+            resources_only=True,
         )
 
     def usable_connections(self, workspace: Resource) -> list[Connection]:
@@ -487,7 +510,11 @@ class CheckContext:
         they lack is never a failure, and the checks say so by asking nothing of them.
         `everyone`: whatever `only_principals` is (for what a check says of all the users at
         once rather than of each)."""
-        places = self.memo(("places of", connection.id.lower()), lambda: self._places(connection))
+        places = self.memo(
+            ("places of", connection.id.lower()),
+            lambda: self._places(connection),
+            resources_only=True,
+        )
         for place in places:  # each check that asks is about their people (see consulted)
             self.consulted.setdefault(place.key, place)
             self._read(place)

@@ -336,9 +336,11 @@ def converge(
         )
         if full:
             return engine.run(selected)
-        if reach is not None and origin is not None and origin.model is model:
-            # what the steps cannot reach keeps its persona (Personas.derived)
-            engine.context.personas = origin.personas.derived(patched, engine.evaluator, reach)
+        if origin is not None and origin.model is model:
+            # what depends on the resources alone is the first run's when no step changed them
+            engine.context.share_resources(origin)
+            if reach is not None:  # what the steps cannot reach keeps its persona
+                engine.context.personas = origin.personas.derived(patched, engine.evaluator, reach)
         whom, touching = _affected(model, engine, new, record)
         found = engine.run(record.wrap(selected, engine.context, whom, touching))
         record.observe(found)
