@@ -160,6 +160,7 @@ class Reach:
     def __init__(self, model: Model, changes: Touched) -> None:
         self._directory = model.authorization.directory
         self._tree = model.tree
+        self.changes = changes
         self._scopes = {p: {scope for scope, _ in found} for p, found in changes.items()}
         self.scopes: frozenset[str] = frozenset().union(*self._scopes.values())
         """The scopes (keys) where the changes add or remove an assignment."""

@@ -49,8 +49,10 @@ from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.affected import (
+    PRINCIPAL_SCOPED,
     Outputs,
     Reach,
+    Touched,
     affected,
     relevant,
     still_met,
@@ -341,7 +343,10 @@ def converge(
             engine.context.share_resources(origin)
             if reach is not None:  # what the steps cannot reach keeps its persona
                 engine.context.personas = origin.personas.derived(patched, engine.evaluator, reach)
-        whom, touching = _affected(model, engine, new, record)
+        # in a round whose steps are all new (the first), its changes are those of `reach`
+        whom, touching = _affected(
+            model, engine, new, record, reach if len(new) == len(applied) else None
+        )
         found = engine.run(record.wrap(selected, engine.context, whom, touching))
         record.observe(found)
         return found
@@ -352,22 +357,30 @@ def converge(
 
 
 def _affected(
-    model: Model, engine: Engine, new: list[Remediation], record: Outputs
+    model: Model,
+    engine: Engine,
+    new: list[Remediation],
+    record: Outputs,
+    reach: Reach | None = None,
 ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Whom the checks about people must be asked about again in a round whose new steps are
     `new`, and whose closure those steps touch at all; (None, None) when the checks must run
     in full: a step that is not a change of some principal's role assignments, or a snapshot
     with gaps in its role assignments (whose checks may answer that whom they are about
     cannot be told, from every workspace they look at). `model`: the snapshot's, before any
-    step."""
-    changes = touched(model, new)
+    step; `reach`: the Reach of exactly the steps `new` on it, when there is one (spares
+    working the same changes out again)."""
+    if reach is not None and all(fix.kind in PRINCIPAL_SCOPED for fix in new):
+        changes: Touched | None = reach.changes
+    else:
+        changes, reach = touched(model, new), None
     if changes is None or engine.basis.missing:
         return None, None
     patched = engine.model
     if patched.authorization.errors_by_topic.get("assignments"):
         return None, None
     whom = affected(relevant(changes, record.reads, patched, engine.evaluator), patched)
-    return whom, affected(frozenset(changes), patched)
+    return whom, reach.touching if reach is not None else affected(frozenset(changes), patched)
 
 
 Rerun = Callable[[Model, list[Remediation], list[Remediation]], RunResult]
