@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import (
     CheckInfo,
     Finding,
@@ -353,7 +354,10 @@ def converge(
 
     if not full:
         record.observe(result)
-    return _converge(model, result.findings, rerun)
+    # As a run's (Engine.run): the rounds' copies and answers are acyclic and mostly kept until
+    # the report is made; the collector's passes over them cost more than the rest of a round.
+    with bulk_allocation(lasting=True):
+        return _converge(model, result.findings, rerun)
 
 
 def _affected(
