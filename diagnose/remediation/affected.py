@@ -205,20 +205,23 @@ class Reach:
         return principal.lower() not in self.touching or not self(principal, scope)
 
 
-def still_met(met: Iterable[MetKey], reach: Reach) -> list[MetKey]:
+def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     """The requirements met in the first run that the changes cannot have touched (`reach`):
     one none of whose principal's closure gets (or loses) an assignment reaching its scope
     keeps its answer."""
-    touching = reach.touching
-    kept = []
-    for key in met:  # a hundred thousand in a large hub: Reach's steps, inline
-        principal = key[0].lower()
-        if principal in touching:
-            at = reach.reaching(principal)
-            if at and not at.isdisjoint(reach.above(key[1])):
-                continue
-        kept.append(key)
-    return kept
+    dropped = []
+    reaching: dict[str, Set[str]] = {}  # by the id as the key spells it: one lookup a key
+    above = reach.above
+    for key in met:  # a hundred thousand in a large hub
+        at = reaching.get(key[0])
+        if at is None:
+            at = reaching[key[0]] = reach.reaching(key[0])
+        if at and not at.isdisjoint(above(key[1])):
+            dropped.append(key)
+    # A set less a few keeps the hashes it holds: the keys (with their operations, whose
+    # hashes are computed in Python) are not hashed again here, nor by the engine's copy.
+    kept = met if isinstance(met, frozenset) else frozenset(met)
+    return kept.difference(dropped)
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:
