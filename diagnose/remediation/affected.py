@@ -25,6 +25,8 @@ thousands in a large hub) when the round's new steps change the roles of a few. 
   thing in the round before, or in the filtered run, runs in full, unless it works every such
   thing out from unfiltered data (SAID_OF_ALL); with no relevant assignment at all, its
   outputs are the round before's, whole;
+- the checks of CONFIGURED ask only what the resources say services need: on a copy with the
+  round before's resources, snapshot and directory, what they yielded then is taken whole;
 - the engine's `unknown` finding about whom a check is about needs a snapshot with gaps in its
   role assignments: with any gap (Basis) every round is a full one;
 - a Need (a requirement stated once for many people) is about each of its users: the round
@@ -76,6 +78,7 @@ from diagnose.engine.api import CheckInfo, Draft, Need, Operation, RemediationKi
 from diagnose.engine.context import Before, CheckContext, Reads
 from diagnose.engine.runner import MetKey, RunResult
 from diagnose.model.model import Model
+from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition, role_guid
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.proof import definitions_for
@@ -92,6 +95,17 @@ data: CON002's key path warning asks `connection_users(..., everyone=True)`, and
 such outputs (a connection whose target or identity the snapshot lacks) come from the
 configuration. Their filtered run states those outputs as a full run would: taken as they
 are, in place of the round before's."""
+
+CONFIGURED = frozenset({"NET001", "OYD002", "OYD003", "OYD005"})
+"""The checks whose every output is worked out from the snapshot's resources (connections,
+their targets, settings, identities), its target and its directory (the names of the
+identities) alone: the needs of services' identities, never a role held or a person's
+persona. A round on a copy with the same resources, snapshot and directory (every step a
+change of role assignments: apply shares them) takes what they yielded in the round before;
+the engine evaluates it on the copy as it would the check's. NET001: trusted-service
+exceptions and bypasses between connected services; OYD002, OYD003, OYD005: the roles the
+Azure OpenAI and Search identities need for On Your Data, vectorization and embeddings, from
+the service pairs and the connections' names and metadata (checks._common, checks._services)."""
 
 PRINCIPAL_SCOPED = frozenset(
     {
@@ -351,6 +365,11 @@ class Outputs:
         self._flagged: dict[str, set[str]] = {}
         """Check id -> whom its findings of the last round (observe) are about."""
         self.filtered: list[str] = []
+        self._configured_outputs: dict[
+            str, tuple[tuple[object, ...], list[Any], dict[str, Resource], bool]
+        ] = {}
+        """Check id (CONFIGURED) -> the resources, snapshot and directory it ran on, what it
+        yielded, the resources it consulted and whether it asked about the creator."""
         self._narrowed = _Narrowing()
         """The PER_PERSON checks run for the affected principals only (or not at all)."""
 
@@ -372,9 +391,38 @@ class Outputs:
         return tuple(
             dataclasses.replace(info, run=self._runner(info, context, affected, touching))
             if info.id in PER_PERSON
+            else dataclasses.replace(info, run=self._configured(info, context))
+            if info.id in CONFIGURED
             else info
             for info in plain
         )
+
+    def _configured(
+        self, info: CheckInfo, context: CheckContext
+    ) -> Callable[[CheckContext], Iterator[Any]]:
+        """A check of CONFIGURED run in `context`: what it yielded on the same resources,
+        snapshot and directory (and what it consulted, for the engine), else run and kept."""
+
+        def run(ctx: CheckContext) -> Iterator[Any]:
+            if ctx is not context:  # a proof runs the check on a patched copy: as it is
+                return iter(info.run(ctx))
+            basis = (ctx.model.resources, ctx.model.snapshot, ctx.directory)
+            kept = self._configured_outputs.get(info.id)
+            if kept is not None and all(a is b for a, b in zip(kept[0], basis, strict=True)):
+                ctx.consulted.update(kept[2])
+                ctx.asked_about_creator = kept[3]
+                return iter(kept[1])
+            outputs = list(info.run(ctx))
+            self._configured_outputs[info.id] = (
+                basis,
+                outputs,
+                dict(ctx.consulted),
+                ctx.asked_about_creator,
+            )
+            return iter(outputs)
+
+        run.check = info  # type: ignore[attr-defined]
+        return run
 
     @property
     def last(self) -> CheckContext | None:
