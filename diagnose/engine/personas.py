@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from diagnose.arm import types
 from diagnose.arm.scopes import scope_key
@@ -386,6 +386,29 @@ class Personas:
         found = before.personas.of(workspace, principal.id)
         return found if found is not None and found.principal == principal else None
 
+    def _kept_own(
+        self, workspace: Resource
+    ) -> Callable[[str], Classification | Literal[False] | None] | None:
+        """For a workspace the personas before the changes classified, a candidate's
+        classification there before when the changes do not reach it there and the directory
+        names it (so that its reference is the same): False when it was no person (a service
+        identity, or deleted), None when it must be classified again."""
+        before = self._before
+        split = before.personas._splits.get(workspace.key) if before is not None else None
+        if before is None or split is None or workspace.key not in before.personas._people:
+            return None
+        scopes = self._scopes_of(workspace)
+        directory = self.model.authorization.directory
+
+        def kept(principal_id: str) -> Classification | Literal[False] | None:
+            if principal_id not in split.mine or directory.get(principal_id) is None:
+                return None
+            if not before.reaches_none(principal_id, scopes):
+                return None
+            return split.own_by_id.get(principal_id, False)
+
+        return kept
+
     def _scopes_of(self, workspace: Resource) -> tuple[str, ...]:
         """Every scope whose assignments make a workspace's people (see _split)."""
         found = self._scopes.get(workspace.key)
@@ -539,10 +562,13 @@ class Personas:
         for index in sorted((base.places[c] for c in candidates if c in base.places), reverse=True):
             del people[index], keys[index]
         own = []
+        kept = self._kept_own(workspace)
         for principal_id, kind in candidates.items():
-            ref = self._person(principal_id, kind)
-            if ref is not None:
-                item = self.classify(ref, workspace)
+            item = kept(principal_id) if kept is not None else None
+            if item is None:
+                ref = self._person(principal_id, kind)
+                item = self.classify(ref, workspace) if ref is not None else None
+            if item is not False and item is not None:
                 own.append(item)
                 key = self.order(item)
                 index = bisect.bisect_left(keys, key)
