@@ -36,7 +36,10 @@ thousands in a large hub) when the round's new steps change the roles of a few. 
 - the lists of a connection's users a check needs whole (CON002's key path warning, INS002)
   start from the round before's (CheckContext.before) less the affected principals, for the
   workspaces the PER_PERSON checks recorded; and the first run's RBAC answers and met
-  requirements are kept wherever no changed assignment reaches them (`Reach`).
+  requirements are kept wherever no changed assignment reaches them (`Reach`), and so are
+  its personas (Personas.derived: a list of people no change is at, a classification no
+  change reaches); on a copy with the first run's resources, what the checks worked out from
+  the resources alone is the first run's too (CheckContext.share_resources).
 
 Why each check of PER_PERSON qualifies (its output about one principal depends on no other
 principal's roles), and why the others run in full:
