@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from diagnose.arm.scopes import scope_key
 from diagnose.byidentity import ByIdentity
@@ -178,7 +179,7 @@ def _plainly_held(ctx: CheckContext, principal_id: str, cosmos: CosmosAccount) -
             definition = cosmos.definition(assignment.role_definition_id)
             if definition is None:
                 continue
-            left -= grants.get((definition,), lambda d=definition: _granted(d))
+            left -= grants.get((definition,), partial(_granted, definition))
             if not left:
                 return True
     return False
