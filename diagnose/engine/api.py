@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from diagnose.engine.errortexts import ErrorText as ErrorText  # part of the check API
 
@@ -105,6 +105,21 @@ class Operation:
     name: str
     data: bool = False
     """True for a data action (DataActions), False for a control-plane action (Actions)."""
+
+    _hash: ClassVar[int]
+    """The instance's hash (set in __post_init__, not a field): operations are hashed in the
+    key of every requirement met, hundreds of thousands in a run, so the hash of (name, data)
+    is computed once rather than from a new tuple each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.name, self.data)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A string's hash differs between processes: a copy made elsewhere computes its own.
+        return (Operation, (self.name, self.data))
 
     @classmethod
     def action(cls, name: str) -> Operation:
