@@ -278,6 +278,17 @@ class Remediation:
 
     @property
     def dedupe_key(self) -> tuple[Any, ...]:
+        # Asked thousands of times of the same fixes (the whole-plan check's rounds, the
+        # report's plan): kept in the instance once made, except for a configuration change,
+        # whose key reads its (JSON, mutable) value.
+        found: tuple[Any, ...] | None = self.__dict__.get("_dedupe_key")
+        if found is None:
+            found = self._key()
+            if self.kind != RemediationKind.CONFIGURATION:
+                self.__dict__["_dedupe_key"] = found
+        return found
+
+    def _key(self) -> tuple[Any, ...]:
         if self.kind == RemediationKind.CONFIGURATION:
             return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
         if self.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
@@ -300,8 +311,13 @@ class Remediation:
     def fix_id(self) -> str:
         """A stable id of the change (the same change has the same id in every run and every
         finding): what `alternativeTo` refers to."""
-        text = "|".join(str(part) for part in self.dedupe_key)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        found: str | None = self.__dict__.get("_fix_id")
+        if found is None:
+            text = "|".join(str(part) for part in self.dedupe_key)
+            found = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            if self.kind != RemediationKind.CONFIGURATION:
+                self.__dict__["_fix_id"] = found
+        return found
 
 
 @dataclass(frozen=True)
