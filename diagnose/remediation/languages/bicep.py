@@ -53,7 +53,10 @@ from diagnose.remediation.settings import (
 from diagnose.remediation.targets import PIM_API, ROLE_ASSIGNMENTS_API, Target
 
 
+@lru_cache(maxsize=1024)
 def _key(key: str) -> str:
+    # A custom role's definition is written out with every fix that creates it: its few keys
+    # recur across hundreds of fixes.
     is_identifier = (
         key[:1].isascii()
         and (key[:1].isalpha() or key[:1] == "_")
