@@ -133,3 +133,14 @@ def test_two_operations_of_one_role_are_met_once_and_of_two_roles_each():
     need = _need(model, users(model, USER, OTHER), (READ, WRITE))
     assert _split(model, need) == (0, [USER, OTHER])
     _same_as_one_by_one(model, [need])
+
+
+def test_needs_alike_are_met_as_one_set_with_everyone_of_each():
+    """Needs of the same scope, operations and built-in only (a hundred projects' builders
+    asked the same of their account) are kept as one set: each need's met users in it."""
+    model = model_of([grant(USER, ago(days=3)), grant(OTHER, ago(days=3))])
+    first = _need(model, users(model, USER), (READ,))
+    second = _need(model, users(model, OTHER, USER), (READ,))
+    engine = _same_as_one_by_one(model, [first, second])
+    [(ids, scope, operations, builtin)] = engine.needs.met
+    assert (ids, scope, operations, builtin) == (frozenset({USER, OTHER}), ACCOUNT, (READ,), False)

@@ -89,8 +89,7 @@ class Needs:
         self._spelled: set[str] = set()
         """Ids found spelled as the evaluator asks about them."""
         self._people: ByIdentity[frozenset[str]] = ByIdentity()
-        self.met: list[MetNeed] = []
-        """Who was found met in bulk, need by need (Engine.met_keys)."""
+        self._met: dict[tuple[str, tuple[Operation, ...], bool], list[frozenset[str]]] = {}
 
     def split(self, need: Need) -> tuple[int, list[Requirement]]:
         """How many of the need's users plainly hold it, and the Requirements of the others,
@@ -98,7 +97,8 @@ class Needs:
         ids, every, order = self._ids_of(need.users)
         met = self.plainly_met(need, ids)
         if met:
-            self.met.append((met, need.target_scope, need.operations, need.builtin_roles_only))
+            key = (need.target_scope, need.operations, need.builtin_roles_only)
+            self._met.setdefault(key, []).append(met)
         if len(met) == len(every):
             return len(need.users), []
         users = need.users
@@ -111,6 +111,16 @@ class Needs:
         else:
             rest = [stated(need, u) for u, i in zip(users, order, strict=True) if i in missing]
         return len(users) - len(rest), rest
+
+    @property
+    def met(self) -> list[MetNeed]:
+        """Who was found met in bulk (Engine.met_keys): one entry per scope, operations and
+        built-in only, the ids of every need alike in one set (a hundred projects' builders
+        asked the same of their account are one set, each id in it once)."""
+        return [
+            (sets[0] if len(sets) == 1 else frozenset().union(*sets), scope, operations, builtin)
+            for (scope, operations, builtin), sets in self._met.items()
+        ]
 
     def plainly_met(self, need: Need, ids: frozenset[str] | None = None) -> frozenset[str]:
         """The ids of the need's users who plainly hold every one of its operations."""
