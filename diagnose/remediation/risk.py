@@ -335,8 +335,30 @@ class RiskTable:
         key = (role.id, provider)
         found = self._by_provider.get(key)
         if found is None:
-            found = self._by_provider[key] = _measure(role, provider)
+            found = self._by_provider[key] = measured(role, provider)
         return found
+
+
+_MEASURED: dict[tuple[int, str], tuple[RoleDefinition, Risk]] = {}
+"""(id of a role definition, provider) -> the definition, kept alive beside its risk there."""
+KEEP_MEASURED = 4096
+"""At most this many risks are kept (then they are forgotten all at once)."""
+
+
+def measured(role: RoleDefinition, provider: str) -> Risk:
+    """_measure(role, provider), remembered per role definition object: a run's plan and the
+    whole-plan check's rounds (each its own RiskTable) share the snapshot's definitions, and a
+    risk depends on nothing else. By the object, not its id: another snapshot may define the
+    same id otherwise (a definition is frozen, and pinned here while its risk is kept)."""
+    key = (id(role), provider)
+    found = _MEASURED.get(key)
+    if found is not None and found[0] is role:
+        return found[1]
+    risk = _measure(role, provider)
+    if len(_MEASURED) >= KEEP_MEASURED:
+        _MEASURED.clear()
+    _MEASURED[key] = (role, risk)
+    return risk
 
 
 def _matching(operations: Sequence[str], patterns: Iterable[str]) -> set[str]:
