@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from diagnose.arm.scopes import scope_key
+from diagnose.byidentity import ByIdentity
 from diagnose.checks._agents import agent_setup, project_identity
 from diagnose.engine.api import (
     Cause,
@@ -17,9 +19,14 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.engine.errortexts import GUID
-from diagnose.model.cosmos import BUILTIN_DATA_CONTRIBUTOR, BUILTIN_DEFINITIONS, CosmosAccount
+from diagnose.model.cosmos import (
+    BUILTIN_DATA_CONTRIBUTOR,
+    BUILTIN_DEFINITIONS,
+    CosmosAccount,
+    CosmosRoleDefinition,
+)
 from diagnose.model.resources import Resource
-from diagnose.rbac.cosmos import CosmosEvaluator, outcome_of
+from diagnose.rbac.cosmos import CosmosEvaluator, match_definition, outcome_of
 from diagnose.rbac.decision import Decision, Outcome
 
 DATABASE = "enterprise_memory"
@@ -143,11 +150,45 @@ def cosmos_enterprise_memory(ctx: CheckContext) -> Iterator[Draft]:
                 f"the thread storage connection '{store.connection.name}' of "
                 f"{_capability_host_words(store.host, project)}"
             )
+            if _plainly_held(ctx, identity.id, cosmos):
+                continue  # what check_all would find allowed, without its evidence
             decisions = evaluator.check_all(identity.id, cosmos.id, PATH, THREAD_ACTIONS)
             outcome = outcome_of(decisions)
             if outcome is Outcome.ALLOWED:
                 continue
             yield _draft(outcome, decisions, identity, project, store.connection, cosmos, why)
+
+
+def _plainly_held(ctx: CheckContext, principal_id: str, cosmos: CosmosAccount) -> bool:
+    """Whether every thread action is granted at the enterprise_memory database: exactly when
+    CosmosEvaluator.check_all would say allowed for each (a grant is a SQL role assignment of
+    the principal or one of its groups whose path contains the database and whose definition
+    is known and grants the action; a grant makes the answer allowed whatever else is in
+    doubt). The check asks this of every project on every run, proofs and whole-plan rounds
+    included, and almost every identity holds them: the decisions, with their evidence, are
+    built only for those who may not."""
+    target = cosmos.path(PATH)
+    assert target is not None  # PATH is a database path of any account
+    grants: ByIdentity[frozenset[str]] = ctx.memo("cosmos thread actions granted", ByIdentity)
+    left = set(THREAD_ACTIONS)
+    closure = ctx.model.authorization.directory.closure(principal_id.strip().lower())
+    for member in closure.via:
+        for assignment in cosmos.by_principal.get(member, ()):
+            if assignment.path is None or not assignment.path.contains(target):
+                continue
+            definition = cosmos.definition(assignment.role_definition_id)
+            if definition is None:
+                continue
+            left -= grants.get((definition,), partial(_granted, definition))
+            if not left:
+                return True
+    return False
+
+
+def _granted(definition: CosmosRoleDefinition) -> frozenset[str]:
+    """The thread actions a SQL role definition grants (match_definition, as the evaluator
+    asks it)."""
+    return frozenset(a for a in THREAD_ACTIONS if match_definition(definition, a).granted)
 
 
 def _details(project: Resource, connection: Connection, scope: str) -> dict[str, object]:

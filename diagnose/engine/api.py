@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from diagnose.engine.errortexts import ErrorText as ErrorText  # part of the check API
 
@@ -105,6 +105,21 @@ class Operation:
     name: str
     data: bool = False
     """True for a data action (DataActions), False for a control-plane action (Actions)."""
+
+    _hash: ClassVar[int]
+    """The instance's hash (set in __post_init__, not a field): operations are hashed in the
+    key of every requirement met, hundreds of thousands in a run, so the hash of (name, data)
+    is computed once rather than from a new tuple each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.name, self.data)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A string's hash differs between processes: a copy made elsewhere computes its own.
+        return (Operation, (self.name, self.data))
 
     @classmethod
     def action(cls, name: str) -> Operation:
@@ -263,6 +278,17 @@ class Remediation:
 
     @property
     def dedupe_key(self) -> tuple[Any, ...]:
+        # Asked thousands of times of the same fixes (the whole-plan check's rounds, the
+        # report's plan): kept in the instance once made, except for a configuration change,
+        # whose key reads its (JSON, mutable) value.
+        found: tuple[Any, ...] | None = self.__dict__.get("_dedupe_key")
+        if found is None:
+            found = self._key()
+            if self.kind != RemediationKind.CONFIGURATION:
+                self.__dict__["_dedupe_key"] = found
+        return found
+
+    def _key(self) -> tuple[Any, ...]:
         if self.kind == RemediationKind.CONFIGURATION:
             return (self.kind, (self.resource or "").lower(), self.setting, repr(self.value))
         if self.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT:
@@ -285,8 +311,13 @@ class Remediation:
     def fix_id(self) -> str:
         """A stable id of the change (the same change has the same id in every run and every
         finding): what `alternativeTo` refers to."""
-        text = "|".join(str(part) for part in self.dedupe_key)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        found: str | None = self.__dict__.get("_fix_id")
+        if found is None:
+            text = "|".join(str(part) for part in self.dedupe_key)
+            found = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            if self.kind != RemediationKind.CONFIGURATION:
+                self.__dict__["_fix_id"] = found
+        return found
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ it) and per target, for one run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from diagnose.arm.scopes import level_of
@@ -58,6 +58,10 @@ MetNeed = tuple[frozenset[str], str, tuple[Operation, ...], bool]
 """Principals found met in bulk, with the scope, operations and built-in-only of their need:
 the Engine's met keys (principal, scope, operations, built-in only) of many principals."""
 
+FEW = 16
+"""Up to this many users who may fall short are found by searching the list for each; more,
+by one pass over it."""
+
 _NOBODY: frozenset[str] = frozenset()
 
 
@@ -80,26 +84,48 @@ class Needs:
         self._groups: dict[str, frozenset[str]] = {}
         # Checks state many needs with the same list (every connection of a hub shares its
         # users): what is worked out of a list is kept per list.
-        self._ids: ByIdentity[tuple[frozenset[str], int]] = ByIdentity()
+        self._ids: ByIdentity[tuple[frozenset[str], frozenset[str], list[str]]] = ByIdentity()
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
+        self._spelled: set[str] = set()
+        """Ids found spelled as the evaluator asks about them."""
         self._people: ByIdentity[frozenset[str]] = ByIdentity()
-        self.met: list[MetNeed] = []
-        """Who was found met in bulk, need by need (Engine.met_keys)."""
+        self._met: dict[tuple[str, tuple[Operation, ...], bool], list[frozenset[str]]] = {}
 
     def split(self, need: Need) -> tuple[int, list[Requirement]]:
         """How many of the need's users plainly hold it, and the Requirements of the others,
         in the users' order."""
-        ids, distinct = self._ids_of(need.users)
+        ids, every, order = self._ids_of(need.users)
         met = self.plainly_met(need, ids)
         if met:
-            self.met.append((met, need.target_scope, need.operations, need.builtin_roles_only))
-        if len(met) == distinct:
+            key = (need.target_scope, need.operations, need.builtin_roles_only)
+            self._met.setdefault(key, []).append(met)
+        if len(met) == len(every):
             return len(need.users), []
-        rest = [stated(need, user) for user in need.users if user.principal.id not in met]
-        return len(need.users) - len(rest), rest
+        users = need.users
+        missing = every.difference(met)
+        if len(missing) <= FEW:
+            # Usually one or two of hundreds fall short: their places are found by the list's
+            # own search (every place of each: a list may name a principal twice).
+            places = sorted(_places(order, missing))
+            rest = [stated(need, users[i]) for i in places]
+        else:
+            rest = [stated(need, u) for u, i in zip(users, order, strict=True) if i in missing]
+        return len(users) - len(rest), rest
+
+    @property
+    def met(self) -> list[MetNeed]:
+        """Who was found met in bulk (Engine.met_keys): one entry per scope, operations and
+        built-in only, the ids of every need alike in one set (a hundred projects' builders
+        asked the same of their account are one set, each id in it once)."""
+        return [
+            (sets[0] if len(sets) == 1 else frozenset().union(*sets), scope, operations, builtin)
+            for (scope, operations, builtin), sets in self._met.items()
+        ]
 
     def plainly_met(self, need: Need, ids: frozenset[str] | None = None) -> frozenset[str]:
         """The ids of the need's users who plainly hold every one of its operations."""
         met = self._ids_of(need.users)[0] if ids is None else ids
+        applied: list[Holders] = []
         for operation in need.operations:
             if not met:
                 break
@@ -107,21 +133,34 @@ class Needs:
             if plain is None:
                 return _NOBODY
             anyone, not_services = plain
+            if not not_services and any(_same(anyone, done) for done in applied):
+                # The same holders as an operation already met (one role grants both): who
+                # is left is among them already.
+                continue
             found = _meet(met, anyone)
             if not_services:
                 found |= _meet(met, not_services) & self._not_services(need.users)
+            else:
+                applied.append(anyone)
             met = found
         return met
 
-    def _ids_of(self, users: Sequence[Classification]) -> tuple[frozenset[str], int]:
+    def _ids_of(
+        self, users: Sequence[Classification]
+    ) -> tuple[frozenset[str], frozenset[str], list[str]]:
         """The users' principal ids, less any not spelled as the evaluator asks about them
         (lower case, no spaces around: it normalises what it is asked, so a set would not
-        speak of the same principal), and how many distinct ids there are."""
+        speak of the same principal); all of them; and each user's id, in the users'
+        order."""
 
-        def ids() -> tuple[frozenset[str], int]:
-            every = frozenset([user.principal.id for user in users])
-            odd = [i for i in every if i != i.strip().lower()]
-            return every.difference(odd), len(every)
+        def ids() -> tuple[frozenset[str], frozenset[str], list[str]]:
+            order = [user.principal.id for user in users]
+            every = frozenset(order)
+            # The same people recur in list after list: each id's spelling is judged once.
+            fresh = every.difference(self._spelled)
+            odd = [i for i in fresh if i != i.strip().lower()]
+            self._spelled.update(fresh.difference(odd))
+            return (every.difference(odd) if odd else every), every, order
 
         return self._ids.get((users,), ids)
 
@@ -211,8 +250,12 @@ class Needs:
                 anyone |= members
             else:
                 not_services |= members
+        # The same holders recur for each operation one role grants: kept as one set, so
+        # plainly_met can tell they are the same.
+        own = frozenset(anyone)
+        own = self._interned.setdefault(own, own)
         return (
-            _parts([frozenset(anyone), *big_anyone]),
+            _parts([own, *big_anyone]),
             _parts([frozenset(not_services - anyone), *big_not_services]),
         )
 
@@ -240,6 +283,11 @@ def _parts(parts: Iterable[frozenset[str]]) -> Holders:
     return tuple(seen.values())
 
 
+def _same(one: Holders, other: Holders) -> bool:
+    """Whether two holders are made of the very same parts."""
+    return len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))
+
+
 def _meet(ids: frozenset[str], holders: Holders) -> frozenset[str]:
     """The ids among the holders: each part met on its own (a set intersection walks the
     smaller side, so a few users against a big group costs a few look-ups)."""
@@ -249,6 +297,18 @@ def _meet(ids: frozenset[str], holders: Holders) -> frozenset[str]:
     for part in holders:
         found.update(ids & part)
     return frozenset(found)
+
+
+def _places(order: list[str], ids: Iterable[str]) -> Iterator[int]:
+    """Every place in `order` of each of the ids."""
+    for found in ids:
+        at = order.index(found)
+        while True:
+            yield at
+            try:
+                at = order.index(found, at + 1)
+            except ValueError:
+                break
 
 
 def stated(need: Need, user: Classification) -> Requirement:

@@ -49,8 +49,9 @@ def evaluate(
     explain: bool = True,
 ) -> RequirementOutcome:
     """Whether a requirement is met and, when not, why, with the evaluator's evidence. With
-    explain=False the evidence of a shortfall leaves out near misses (the roles that almost
-    grant it): cheaper, for shortfalls that may be merged into another's finding."""
+    explain=False the evidence of a missing or unknown grant leaves out near misses (the roles
+    that almost grant it) and its message is "": cheaper, for shortfalls that may be merged
+    into another's finding (the engine evaluates again, explained, those that become one)."""
     scope = requirement.target_scope
     principal = requirement.principal.id
     quick = [
@@ -107,7 +108,10 @@ def evaluate(
     failing = [d for d in decisions if not d.allowed]
     outcome, cause = _classify(failing)
     status = requirement.status_if_missing if outcome is Outcome.DENIED else Status.UNKNOWN
-    message = _message(requirement, failing, cause)
+    # Unexplained, the shortfall is one a finding may merge (its finding, if it stands for
+    # itself, comes from an explained evaluation): its sentence would be thrown away, and a
+    # group of thousands missing the same role would write thousands of them.
+    message = _message(requirement, failing, cause) if explain else ""
     return RequirementOutcome(requirement, tuple(decisions), status, cause, message, missing)
 
 

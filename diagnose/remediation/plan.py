@@ -31,6 +31,7 @@ from diagnose.engine.api import (
     CheckInfo,
     Commands,
     Draft,
+    Operation,
     Remediation,
     RemediationKind,
     Requirement,
@@ -56,6 +57,10 @@ class FixPlan:
         self.planner = Planner(evaluator, ScopeProviders.of(model).at)
         self._proofs: dict[tuple[object, ...], bool] = {}
         self._commands: dict[tuple[object, ...], Commands] = {}
+        self._custom_roles: dict[
+            tuple[tuple[Operation, ...], str, str],
+            tuple[CustomRole, RoleDefinition, RoleDefinition],
+        ] = {}
 
     # -- a requirement that is not met ---------------------------------------------------------
     def requirement_fixes(
@@ -121,7 +126,7 @@ class FixPlan:
         if group is None:
             return None
         group_id = scope[: len(group)] if scope.lower().startswith(group) else group
-        role = CustomRole.for_need(((op.name, op.data) for op in outcome.missing), group_id)
+        role, planned, proven = self._custom_role(outcome.missing, group_id, group)
         principal = requirement.principal
         where = describe_scope(scope, requirement.resource)
         grants = ", ".join(op.name for op in outcome.missing)
@@ -141,7 +146,7 @@ class FixPlan:
                 f"{group_id}) and assign it to {principal.label} on {where}."
             )
         definition = role.arm(subscription_of(group))
-        reach = self.planner.risk(RoleDefinition.from_arm(definition, "plan"), scope).describe()
+        reach = self.planner.risk(planned, scope).describe()
         summary += f" At this scope it {reach}; it grants nothing beyond the need."
         fix = Remediation(
             kind=RemediationKind.ROLE_ASSIGNMENT,
@@ -154,7 +159,25 @@ class FixPlan:
             value=definition,
             alternative_to=alternative_to,
         )
-        return self._proven(requirement, [fix])[0]
+        return self._proven(requirement, [fix], (proven,))[0]
+
+    def _custom_role(
+        self, missing: tuple[Operation, ...], group_id: str, group: str
+    ) -> tuple[CustomRole, RoleDefinition, RoleDefinition]:
+        """The custom role granting exactly `missing` in a resource group, with its definition
+        as the planner ranks it and as a proof adds it to the copy of the snapshot: made once
+        per need and group (a need shared by a hundred projects' identities is one role)."""
+        key = (missing, group_id, group)
+        found = self._custom_roles.get(key)
+        if found is None:
+            role = CustomRole.for_need(((op.name, op.data) for op in missing), group_id)
+            definition = role.arm(subscription_of(group))
+            found = self._custom_roles[key] = (
+                role,
+                RoleDefinition.from_arm(definition, "plan"),
+                RoleDefinition.from_arm(definition, "snapshot"),
+            )
+        return found
 
     def _activation_fixes(
         self, requirement: Requirement, outcome: RequirementOutcome
@@ -174,7 +197,14 @@ class FixPlan:
         )
         return self._proven(requirement, [fix]), ""
 
-    def _proven(self, requirement: Requirement, fixes: list[Remediation]) -> list[Remediation]:
+    def _proven(
+        self,
+        requirement: Requirement,
+        fixes: list[Remediation],
+        roles: tuple[RoleDefinition, ...] | None = None,
+    ) -> list[Remediation]:
+        """The fixes, proven together (`roles`: the custom role definitions they create, when
+        the caller has them parsed already) and written in every language."""
         key = (
             requirement.principal.id,
             requirement.target_scope.lower(),
@@ -183,7 +213,9 @@ class FixPlan:
         )
         verified = self._proofs.get(key)
         if verified is None:
-            verified = self._proofs[key] = prove_requirement(requirement, fixes, self.evaluator)
+            verified = self._proofs[key] = prove_requirement(
+                requirement, fixes, self.evaluator, roles
+            )
         verification = (
             "verified: applied to a copy of the snapshot, the requirement is met"
             if verified

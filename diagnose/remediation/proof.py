@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from diagnose.arm.scopes import subscription_of
@@ -71,14 +71,19 @@ def definitions_for(remediations: list[Remediation]) -> list[dict[str, Any]]:
 
 
 def prove_requirement(
-    requirement: Requirement, remediations: list[Remediation], evaluator: Evaluator
+    requirement: Requirement,
+    remediations: list[Remediation],
+    evaluator: Evaluator,
+    roles: Sequence[RoleDefinition] | None = None,
 ) -> bool:
     """Whether the requirement is met once these fixes are in place (a custom role a fix
-    creates is added to the copy's role definitions)."""
+    creates is added to the copy's role definitions; `roles`: those definitions, already
+    parsed from the fixes' values by the caller, else parsed here)."""
     objects = assignments_for(remediations)
     if not objects:
         return False
-    roles = [RoleDefinition.from_arm(d, "snapshot") for d in definitions_for(remediations)]
+    if roles is None:
+        roles = [RoleDefinition.from_arm(d, "snapshot") for d in definitions_for(remediations)]
     authz = evaluator.authz.with_assignments([Assignment.from_arm(o) for o in objects], roles)
     return evaluate(requirement, evaluator.derived(authz)).met
 

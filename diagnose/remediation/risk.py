@@ -28,7 +28,7 @@ possibly reaching secrets, `*/write` as control write.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -335,8 +335,48 @@ class RiskTable:
         key = (role.id, provider)
         found = self._by_provider.get(key)
         if found is None:
-            found = self._by_provider[key] = _measure(role, provider)
+            found = self._by_provider[key] = measured(role, provider)
         return found
+
+
+_MEASURED: dict[tuple[int, str], tuple[RoleDefinition, Risk]] = {}
+"""(id of a role definition, provider) -> the definition, kept alive beside its risk there."""
+KEEP_MEASURED = 4096
+"""At most this many risks are kept (then they are forgotten all at once)."""
+
+
+def measured(role: RoleDefinition, provider: str) -> Risk:
+    """_measure(role, provider), remembered per role definition object: a run's plan and the
+    whole-plan check's rounds (each its own RiskTable) share the snapshot's definitions, and a
+    risk depends on nothing else. By the object, not its id: another snapshot may define the
+    same id otherwise (a definition is frozen, and pinned here while its risk is kept)."""
+    key = (id(role), provider)
+    found = _MEASURED.get(key)
+    if found is not None and found[0] is role:
+        return found[1]
+    risk = _measure(role, provider)
+    if len(_MEASURED) >= KEEP_MEASURED:
+        _MEASURED.clear()
+    _MEASURED[key] = (role, risk)
+    return risk
+
+
+def _matching(operations: Sequence[str], patterns: Iterable[str]) -> set[str]:
+    """The catalog's operations (sorted, lower case) that any of the patterns matches."""
+    matched: set[str] = set()
+    for pattern in patterns:
+        # The operations a pattern can match start with its text before the first star: a
+        # range found by bisection.
+        glob = compile_glob(pattern)
+        first, last, middle, least = glob
+        low = bisect_left(operations, first)
+        high = bisect_left(operations, first + "\U0010ffff", low)
+        if least >= 0 and not last and not middle:
+            # `prefix*` (`Microsoft.X/*`, `*`): every operation in the range matches it.
+            matched.update(operations[low:high])
+        else:
+            matched.update(op for op in operations[low:high] if glob_matches(glob, op))
+    return matched
 
 
 def _measure(role: RoleDefinition, provider: str) -> Risk:
@@ -352,24 +392,13 @@ def _measure(role: RoleDefinition, provider: str) -> Risk:
     counts = [0] * len(Tier)
     notable = []
     for data, operations in ((False, catalog[0]), (True, catalog[1])):
-        # The operations are sorted: those a pattern can match start with its text before the
-        # first star, a range found by bisection.
-        matched: set[str] = set()
-        for pattern in role.patterns(data):
-            glob = compile_glob(pattern)
-            first, last, middle, least = glob
-            low = bisect_left(operations, first)
-            high = bisect_left(operations, first + "\U0010ffff", low)
-            if least >= 0 and not last and not middle:
-                # `prefix*` (`Microsoft.X/*`, `*`): every operation in the range matches it.
-                matched.update(operations[low:high])
-            else:
-                matched.update(op for op in operations[low:high] if glob_matches(glob, op))
+        matched = _matching(operations, role.patterns(data))
         # Without exclusions (notActions) in this plane, every operation an allowed pattern
-        # matches is granted: the per-operation test is needed only with them.
-        excluding = any(block.excludes(data) for block in role.blocks)
+        # matches is granted; with them, only an operation some exclusion matches may not be
+        # (another block may still grant it): the per-operation test is needed for those only.
+        excluded = _matching(operations, [p for block in role.blocks for p in block.excludes(data)])
         for operation in sorted(matched):
-            if excluding and block_pattern(role.blocks, operation, data) is None:
+            if operation in excluded and block_pattern(role.blocks, operation, data) is None:
                 continue
             tier = tier_of(operation, data)
             counts[tier] += 1

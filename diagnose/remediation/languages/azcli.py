@@ -18,6 +18,7 @@ cosmosSqlRoleAssignment
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
@@ -80,9 +81,11 @@ def _name_group(fix: Setting) -> list[tuple[str, str]]:
     ]
 
 
+@lru_cache(maxsize=256)
 def create_custom_role(role: CustomRole) -> str:
     """The command that creates the custom role unless it exists (the CLI gives it a GUID of
-    its own, so assignments name it by its name)."""
+    its own, so assignments name it by its name). Written once per role: every fix that
+    assigns it carries it."""
     exists = cli(
         "az role definition list --custom-role-only true",
         ("--name", role.name),

@@ -32,6 +32,7 @@ from diagnose.remediation.quoting import bicep, comment, identifier
 from diagnose.remediation.roles import (
     ACTIVATION_HOURS,
     JUSTIFICATION,
+    CustomRole,
     RoleActivation,
     RoleGrant,
     RoleRemoval,
@@ -53,7 +54,10 @@ from diagnose.remediation.settings import (
 from diagnose.remediation.targets import PIM_API, ROLE_ASSIGNMENTS_API, Target
 
 
+@lru_cache(maxsize=1024)
 def _key(key: str) -> str:
+    # A custom role's definition is written out with every fix that creates it: its few keys
+    # recur across hundreds of fixes.
     is_identifier = (
         key[:1].isascii()
         and (key[:1].isalpha() or key[:1] == "_")
@@ -243,8 +247,13 @@ def _resource(symbol: str, type_and_version: str, body: list[str], enabled: bool
 
 def _role_definition(fix: RoleGrant, symbol: str, enabled: bool) -> list[str]:
     """The custom role's declaration (fix.custom is set)."""
-    role = fix.custom
-    assert role is not None
+    assert fix.custom is not None
+    return list(_declaration(fix.custom, symbol, enabled))
+
+
+@lru_cache(maxsize=256)
+def _declaration(role: CustomRole, symbol: str, enabled: bool) -> tuple[str, ...]:
+    # Written once per role: every fix that assigns it carries it.
     properties = {
         "roleName": role.name,
         "description": role.description,
@@ -253,12 +262,12 @@ def _role_definition(fix: RoleGrant, symbol: str, enabled: bool) -> list[str]:
         "assignableScopes": [role.assignable_scope],
     }
     body = [f"  name: {bicep(role.guid)}", *_properties({"properties": properties})]
-    return [
+    return (
         *_resource(
             symbol, f"Microsoft.Authorization/roleDefinitions@{ROLE_ASSIGNMENTS_API}", body, enabled
         ),
         "",
-    ]
+    )
 
 
 def _role_assignment(fix: RoleGrant) -> str:

@@ -15,6 +15,7 @@ cosmosSqlRoleAssignment
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE, WORKSPACE
@@ -94,13 +95,19 @@ def _patch(path: str, api_version: str, body: object) -> str:
 def create_custom_role(role: CustomRole) -> list[str]:
     """The lines that create the custom role unless it exists (Azure gives it a GUID of its
     own, so assignments name it by its name)."""
+    return list(_create_custom_role(role))
+
+
+@lru_cache(maxsize=256)
+def _create_custom_role(role: CustomRole) -> tuple[str, ...]:
+    # Written once per role: every fix that assigns it carries it.
     exists = _ps(
         "Get-AzRoleDefinition",
         ("-Name", powershell(role.name)),
         ("-Scope", powershell(role.assignable_scope)),
         ("-ErrorAction", "SilentlyContinue"),
     )
-    return [
+    return (
         f"if (-not ({exists})) {{",
         "    $definition = New-TemporaryFile",
         "    "
@@ -114,7 +121,7 @@ def create_custom_role(role: CustomRole) -> list[str]:
         + " | Out-Null",
         "    " + _ps("Remove-Item", ("-LiteralPath", "$definition.FullName")),
         "}",
-    ]
+    )
 
 
 def assign_custom_role(fix: RoleGrant) -> str:

@@ -15,6 +15,7 @@ cosmosSqlRoleAssignment
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, assert_never
 
 from diagnose.arm.types import COGNITIVE_ACCOUNT, SEARCH_SERVICE
@@ -26,6 +27,7 @@ from diagnose.remediation.quoting import hcl, identifier
 from diagnose.remediation.roles import (
     ACTIVATION_HOURS,
     JUSTIFICATION,
+    CustomRole,
     RoleActivation,
     RoleGrant,
     RoleRemoval,
@@ -114,8 +116,13 @@ def _attributes(pairs: Sequence[tuple[str, str]], indent: int = 1) -> list[str]:
 
 def _role_definition(fix: RoleGrant, symbol: str) -> list[str]:
     """The custom role's block (fix.custom is set)."""
-    role = fix.custom
-    assert role is not None
+    assert fix.custom is not None
+    return list(_definition_block(fix.custom, symbol))
+
+
+@lru_cache(maxsize=256)
+def _definition_block(role: CustomRole, symbol: str) -> tuple[str, ...]:
+    # Written once per role: every fix that assigns it carries it.
     permissions = [
         (name, _value(list(values), 2))
         for name, values in (
@@ -149,7 +156,7 @@ def _role_definition(fix: RoleGrant, symbol: str) -> list[str]:
         "}",
         "",
     ]
-    return lines
+    return tuple(lines)
 
 
 def _role_assignment(fix: RoleGrant) -> str:

@@ -1,0 +1,53 @@
+"""risk.measured remembers a role's risk at a provider per role definition object (shared by
+the plan of a run and the whole-plan check's rounds, each with its own RiskTable): the same
+answer as measuring it, and never another definition's answer, not even one with the same id
+(another snapshot may define the same role otherwise)."""
+
+from __future__ import annotations
+
+from diagnose.model.roles import RoleDefinition
+from diagnose.remediation import risk
+from diagnose.remediation.risk import RiskTable, _measure, measured
+
+GUID = "22222222-0000-0000-0000-000000000001"
+
+
+def _role(*actions: str) -> RoleDefinition:
+    return RoleDefinition.from_arm(
+        {
+            "id": f"/providers/Microsoft.Authorization/roleDefinitions/{GUID}",
+            "name": GUID,
+            "properties": {
+                "roleName": "memo test",
+                "type": "CustomRole",
+                "permissions": [{"actions": list(actions)}],
+            },
+        },
+        "snapshot",
+    )
+
+
+def test_a_remembered_risk_is_the_measured_one_of_that_very_definition():
+    reads = _role("Microsoft.Storage/storageAccounts/read")
+    keys = _role("Microsoft.Storage/storageAccounts/listKeys/action")
+    assert reads.id == keys.id and reads != keys
+    for role in (reads, keys, reads, keys):
+        assert measured(role, "microsoft.storage") == _measure(role, "microsoft.storage")
+    assert measured(reads, "microsoft.storage") != measured(keys, "microsoft.storage")
+    # two tables (a run's plan, a whole-plan round) agree, each for its own definition
+    assert RiskTable().of(keys, frozenset({"microsoft.storage"})) == _measure(
+        keys, "microsoft.storage"
+    )
+    assert RiskTable().of(reads, frozenset({"microsoft.storage"})) == _measure(
+        reads, "microsoft.storage"
+    )
+
+
+def test_the_memo_forgets_when_full_and_still_answers(monkeypatch):
+    monkeypatch.setattr(risk, "KEEP_MEASURED", 2)
+    monkeypatch.setattr(risk, "_MEASURED", {})
+    roles = [_role(f"Microsoft.Storage/storageAccounts/{verb}") for verb in ("read", "write")]
+    roles.append(_role("Microsoft.Storage/storageAccounts/listKeys/action"))
+    for role in roles * 2:
+        assert measured(role, "microsoft.storage") == _measure(role, "microsoft.storage")
+        assert len(risk._MEASURED) <= 2
