@@ -25,6 +25,22 @@ def test_the_index_finds_exactly_what_the_scan_found(scopes, resource):
     assert index.candidates(resource) == scan  # same items, in the order they were listed
 
 
+@settings(max_examples=200, deadline=None)
+@given(scopes=st.lists(SCOPES, min_size=0, max_size=30), resource=SCOPES, cut=st.integers(0, 30))
+def test_items_added_in_bulk_are_found_as_if_added_one_by_one(scopes, resource, cut):
+    """_add_listed files a listing's unrelated items in one add_keyed call per listing."""
+    from diagnose.arm.scopes import scope_key
+
+    one, bulk = _PendingIndex(), _PendingIndex()
+    keyed = [(f"item-{n}", scope_key(s)) for n, s in enumerate(scopes)]
+    for item_key, scope in zip((k for k, _ in keyed), scopes, strict=True):
+        one.add(item_key, scope, "first" if int(item_key[5:]) < cut else "second")
+    bulk.add_keyed(keyed[:cut], "first")
+    bulk.add_keyed(keyed[cut:], "second")
+    assert bulk.candidates(resource) == one.candidates(resource)
+    assert bulk.listed_at == one.listed_at and bulk.order == one.order
+
+
 def test_a_new_resource_looks_at_its_own_items_not_at_every_pending_one():
     index = _PendingIndex()
     machines = f"{SUB}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines"

@@ -2,11 +2,14 @@
 without a credential: every later use of the snapshot (reports, bundles, the UI) starts from
 what is assembled here.
 
-The collector already drops credentials from each resource as it reads it; here the one
-scrubber (diagnose.secrets) runs once more over everything the snapshot keeps:
+The collector already drops credentials from each resource as it reads it (scrub_json in
+drop mode, through Steps._scrubbed, which notes what it made in State.scrubbed); here the one
+scrubber (diagnose.secrets) runs over everything else the snapshot keeps:
 
-- resources (subscription rows included): scrub_json in drop mode, so a tag or connection
-  metadata entry named like a credential goes, field and all;
+- resources the collector did not scrub itself (subscription rows, anything stored another
+  way): scrub_json in drop mode, so a tag or connection metadata entry named like a
+  credential goes, field and all. Scrubbing the others a second time gave the same objects
+  back, at a tenth of a collection's serial tail;
 - role assignments, deny assignments, eligibilities and role definitions: their free text
   (description, roleName, denyAssignmentName, justification), with `<removed>` where a
   credential was. Ids, scopes, permissions and conditions are the diagnosis itself and are
@@ -58,8 +61,11 @@ def _free_text(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "properties": {**properties, **cleaned}}
 
 
-def _without_credentials(data: dict[str, Any]) -> dict[str, Any]:
-    data["resources"] = [scrub_json(resource, drop=True) for resource in data["resources"]]
+def _without_credentials(data: dict[str, Any], scrubbed: dict[int, Any]) -> dict[str, Any]:
+    data["resources"] = [
+        resource if scrubbed.get(id(resource)) is resource else scrub_json(resource, drop=True)
+        for resource in data["resources"]
+    ]
     for section in ("roleDefinitions", "roleAssignments", "denyAssignments", "roleEligibilities"):
         data[section] = [_free_text(item) for item in data[section]]
     data["principals"] = [scrub_json(principal) for principal in data["principals"]]
@@ -96,4 +102,4 @@ def build_snapshot(
     data["errors"] = [
         errors[key] for key in sorted(errors, key=lambda k: (k[0], k[1], str(k[2]), str(k[3])))
     ]
-    return _without_credentials(data)
+    return _without_credentials(data, state.scrubbed)

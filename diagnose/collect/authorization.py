@@ -12,6 +12,7 @@ azure-mgmt-authorization (sdk.py), its pages kept as Azure returned them.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -39,15 +40,21 @@ class _PendingIndex:
         self._unsorted = False
 
     def add(self, item_key: str, scope: str, listed_at: str = "") -> None:
-        self.order[item_key] = len(self.order)
-        self.listed_at[item_key] = listed_at
-        key = scope_key(scope)  # memoised; a key is its own key
-        items = self.at.get(key)
-        if items is None:
-            self.at[key] = items = []
-            self._sorted.append(key)
-            self._unsorted = True
-        items.append(item_key)
+        self.add_keyed([(item_key, scope_key(scope))], listed_at)
+
+    def add_keyed(self, items: list[tuple[str, str]], listed_at: str) -> None:
+        """add() for many (item key, scope key) pairs listed at one scope: the bookkeeping
+        of a subscription's tens of thousands of unrelated items done in bulk."""
+        order, at = self.order, self.at
+        order.update(zip((item_key for item_key, _ in items), itertools.count(len(order))))
+        self.listed_at.update(dict.fromkeys((item_key for item_key, _ in items), listed_at))
+        for item_key, key in items:
+            found = at.get(key)
+            if found is None:
+                at[key] = found = []
+                self._sorted.append(key)
+                self._unsorted = True
+            found.append(item_key)
 
     def candidates(self, resource_id: str) -> list[str]:
         """The items at, above or below this resource (some may have been kept since), in
@@ -179,6 +186,7 @@ class AuthorizationReads(ScopeReads):
         # resources cannot change meanwhile.
         odd = 0
         entries: list[tuple[str, str, dict[str, Any]]] = []
+        append, key_of = entries.append, scope_key
         for item in items:
             # _scope_of, inline: this loop runs once per item of a subscription's listing
             try:
@@ -186,30 +194,31 @@ class AuthorizationReads(ScopeReads):
             except (KeyError, TypeError):
                 odd += 1
                 continue
-            if not (
-                isinstance(item, dict)
-                and isinstance(item_id, str)
+            if (
+                isinstance(item_id, str)
                 and isinstance(scope, str)
                 and scope.startswith("/")
+                and isinstance(item, dict)
             ):
+                append((item_id.lower(), key_of(scope), item))
+            else:
                 odd += 1
-                continue
-            entries.append((item_id.lower(), scope_key(scope), item))
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
-            index = self._pending_index[listing.key]
             keeps = self.relevance.keeper()
+            waiting: list[tuple[str, str]] = []
             for item_key, key, item in entries:
                 if item_key in kept or item_key in pending:
                     continue
                 if not keeps(key):
                     # its shape is checked if it is ever kept: most never are
                     pending[item_key] = item
-                    index.add(item_key, key, at)
+                    waiting.append((item_key, key))
                 elif fits(listing.shape, item):
                     self._keep(wave, listing, item)
                 else:
                     odd += 1
+            self._pending_index[listing.key].add_keyed(waiting, at)
         self._odd_items(odd, at, listing.operation, "item(s)")
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:

@@ -136,7 +136,7 @@ class Collector(AuthorizationReads):
     def start(self, wave: int, hub: dict[str, Any]) -> None:
         """Begin from the hub as ARM returned it (read by the caller, in wave `wave`)."""
         with self._lock:
-            self.state.hub = scrub_json(hub, drop=True)
+            self.state.hub = self._scrubbed(hub)
             self._store(wave, self.state.hub)
         hub_id = hub["id"]
         parsed = followable(hub_id)
@@ -273,7 +273,7 @@ class Collector(AuthorizationReads):
             self._error(exc, parsed.id, operation)
             return
         kept = [
-            scrub_json(c, drop=True)
+            self._scrubbed(c)
             for c in self._resources_in(
                 connections, parsed.id, operation, "private endpoint connection(s)"
             )
@@ -343,7 +343,7 @@ class Collector(AuthorizationReads):
             self._odd_items(1, parsed.id, parsed.read_operation, "resource")
             return
         with self._lock:
-            resource = scrub_json(resource, drop=True)
+            resource = self._scrubbed(resource)
             if parsed.type == WORKSPACE:
                 if self._is_our_project(resource):
                     self._add_project(wave, resource)
@@ -366,7 +366,7 @@ class Collector(AuthorizationReads):
             for workspace in workspaces or []:
                 if fits(RESOURCE, workspace) and self._is_our_project(workspace):
                     found.add(scope_key(workspace["id"]))
-                    self._add_project(wave, scrub_json(workspace, drop=True))
+                    self._add_project(wave, self._scrubbed(workspace))
             # A project the hub lists but the subscription listing did not return (it failed,
             # or the project lives elsewhere) is read by id.
             associated = json_object(hub.get("properties")).get("associatedWorkspaces")
@@ -424,7 +424,7 @@ class Collector(AuthorizationReads):
         connections = self._resources_in(connections, parent_id, operation, "connection(s)")
         with self._lock:
             for connection in connections:
-                connection = scrub_json(connection, drop=True)
+                connection = self._scrubbed(connection)
                 self.state.resources[scope_key(connection["id"])] = connection
                 # A ManagedIdentity connection calls as the user-assigned identity it names:
                 # read it (and so its principal) as the hub's own identities are.

@@ -36,7 +36,6 @@ from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.sdk import SdkClients
 from diagnose.collect.shapes import RESOURCE, fits
 from diagnose.collect.steps import Places, json_object
-from diagnose.secrets import scrub_json
 
 ACCOUNTS = "Microsoft.CognitiveServices/accounts"
 PROJECTS_READ = f"{ACCOUNTS}/projects/read"
@@ -100,11 +99,11 @@ class FoundryCollector(Collector):
         named one), read by the caller in wave `wave`."""
         account_id = account["id"]
         with self._lock:
-            self.state.account = scrub_json(account, drop=True)
+            self.state.account = self._scrubbed(account)
             self._store(wave, self.state.account)
             self._follow_account(wave, self.state.account)
             if project is not None:
-                self._add_foundry_project(wave, scrub_json(project, drop=True))
+                self._add_foundry_project(wave, self._scrubbed(project))
         if project is None:
             self._submit(wave + 1, self.list_foundry_projects, account_id)
         self._submit(wave + 1, self.list_foundry_connections, account_id)
@@ -145,7 +144,7 @@ class FoundryCollector(Collector):
                 name = _last(project["id"])
                 self.state.project_names.add(name)
                 if self.project is None or name.lower() == self.project:
-                    self._add_foundry_project(wave, scrub_json(project, drop=True))
+                    self._add_foundry_project(wave, self._scrubbed(project))
 
     def read_foundry_project(self, wave: int, project_id: str) -> None:
         assert self.sdk is not None
@@ -159,7 +158,7 @@ class FoundryCollector(Collector):
             return
         with self._lock:
             self.state.project_names.add(_last(project["id"]))
-            self._add_foundry_project(wave, scrub_json(project, drop=True))
+            self._add_foundry_project(wave, self._scrubbed(project))
 
     def _add_foundry_project(self, wave: int, project: dict[str, Any]) -> None:
         """Keep a project and read its children, every project's in the same wave (lock
@@ -245,7 +244,7 @@ class FoundryCollector(Collector):
         items = self._resources_in(items, parent_id, operation, what)
         with self._lock:
             for item in items:
-                self.state.resources[scope_key(item["id"])] = scrub_json(item, drop=True)
+                self.state.resources[scope_key(item["id"])] = self._scrubbed(item)
 
     # -- resources read through their SDK ------------------------------------------------
     def _follow(self, wave: int, parsed: Followable) -> None:
@@ -281,7 +280,7 @@ class FoundryCollector(Collector):
         )
         with self._lock:
             for item in items:
-                self.state.resources[scope_key(item["id"])] = scrub_json(item, drop=True)
+                self.state.resources[scope_key(item["id"])] = self._scrubbed(item)
                 principal = json_object(item.get("properties")).get("principalId")
                 self.directory.want(wave, principal, None)
 

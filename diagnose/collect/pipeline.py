@@ -152,13 +152,14 @@ def _environment_once_session() -> Any:
     import threading
     from urllib.parse import urlsplit
 
-    import requests
     from requests.models import PreparedRequest
     from requests.sessions import merge_hooks, merge_setting
     from requests.structures import CaseInsensitiveDict
     from requests.utils import get_environ_proxies
 
-    class EnvironmentOnceSession(requests.Session):
+    from diagnose.collect.leanhttp import lean_session_class
+
+    class EnvironmentOnceSession(lean_session_class()):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.trust_env = False  # the environment is merged below, once per host
@@ -321,9 +322,13 @@ def policies(
 def transport(concurrency: int, deadline: Deadline) -> Any:
     from azure.core.pipeline.transport import RequestsTransport
 
+    from diagnose.collect.leanhttp import BODY_CHUNK
+
     return RequestsTransport(
         session=_session(concurrency, deadline),
         session_owner=True,
         connection_timeout=CONNECTION_TIMEOUT,
         read_timeout=READ_TIMEOUT,
+        # azure-core re-reads each kept body in pieces of this size (4 KB by default)
+        connection_data_block_size=BODY_CHUNK,
     )

@@ -22,6 +22,7 @@ from diagnose.collect.clients import (
 from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
+from diagnose.collect.gcpause import collector_paused
 from diagnose.collect.pipeline import transport
 from diagnose.collect.progress import NoProgress, Progress
 from diagnose.collect.requestlog import RequestLog, set_wave
@@ -45,6 +46,18 @@ def collect(
     retry: RetrySettings | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+) -> Collection:
+    with collector_paused():  # gcpause.py: its passes rescanned everything read so far
+        return _collect(settings, credentials, retry=retry, progress=progress, now=now)
+
+
+def _collect(
+    settings: Settings,
+    credentials: Credentials,
+    *,
+    retry: RetrySettings | None,
+    progress: Progress | None,
+    now: datetime | None,
 ) -> Collection:
     progress = progress or NoProgress()
     retry = retry or RetrySettings()

@@ -29,6 +29,7 @@ from diagnose.collect.listings import LISTINGS
 from diagnose.collect.relevance import Relevance
 from diagnose.collect.scheduler import LEAF, Scheduler
 from diagnose.collect.shapes import RESOURCE, fits
+from diagnose.secrets import scrub_json
 
 
 @dataclass
@@ -58,6 +59,10 @@ class State:
     project_names: set[str] = field(default_factory=set)
     """Names of every project of the hub (or Foundry resource) seen, also those --project
     leaves out."""
+    scrubbed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """What Steps._scrubbed made, by identity (each object held here, so that its id is
+    never another's): the assembly does not scrub these again (assemble.py). Such an object
+    may change only by taking in values that were scrubbed too."""
 
 
 Places = list[tuple[str, str]]
@@ -93,6 +98,13 @@ class Steps:
         """Where the step `name` would have recorded its own failure (each layer adds its
         steps): the errors entries it writes when the deadline abandons it."""
         return []
+
+    def _scrubbed(self, item: dict[str, Any]) -> dict[str, Any]:
+        """An ARM object as the snapshot keeps it: scrub_json in drop mode, credentials left
+        out; noted in State.scrubbed, so that it is scrubbed once, not again at assembly."""
+        clean: dict[str, Any] = scrub_json(item, drop=True)
+        self.state.scrubbed[id(clean)] = clean
+        return clean
 
     def _error(self, error: ApiError, scope: str, operation: str) -> None:
         with self._lock:

@@ -1,0 +1,78 @@
+"""The cyclic garbage collector stays out of a live collection (diagnose.collect.gcpause)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from diagnose.collect.gcpause import collector_paused
+from diagnose.testing.fixtures import load_fixture_set
+from diagnose.testing.harness import collect_replayed
+
+
+def test_no_cyclic_collection_runs_while_collecting_and_it_is_enabled_after():
+    passes: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    fixtures = load_fixture_set("hub-basic")
+    import diagnose.collect.run as run
+
+    collect = run._collect  # all of a collection but the pause around it
+
+    def watched(*args, **kwargs):
+        gc.callbacks.append(note)
+        try:
+            return collect(*args, **kwargs)
+        finally:
+            gc.callbacks.remove(note)
+
+    assert gc.isenabled()
+    run._collect = watched  # type: ignore[assignment]
+    try:
+        collection, _ = collect_replayed(fixtures)
+    finally:
+        run._collect = collect  # type: ignore[assignment]
+    assert collection.snapshot.data["resources"]
+    assert passes == []
+    assert gc.isenabled()
+
+
+def test_overlapping_collections_share_the_pause():
+    """The collector comes back when the last collection running ends, not the first."""
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())  # the first has ended: still paused for this one
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_collector_disabled_before_stays_disabled():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

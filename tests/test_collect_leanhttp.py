@@ -1,0 +1,111 @@
+"""The collection's requests session (diagnose.collect.leanhttp): requests' own preparation
+of what goes on the wire, without the cookie jar, the hooks and the 10 KB body reads."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from diagnose.collect.clients import ApiError, RetrySettings, arm_client
+from diagnose.collect.credentials import StaticTokenCredential
+from diagnose.collect.leanhttp import BODY_CHUNK
+from diagnose.collect.pipeline import _environment_once_session
+from diagnose.collect.requestlog import RequestLog
+
+ARM = "https://management.azure.com"
+HUB = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
+    "Microsoft.MachineLearningServices/workspaces/hub"
+)
+
+
+def _client():
+    return arm_client(
+        ARM,
+        StaticTokenCredential("a-bearer-token-value"),
+        f"{ARM}/.default",
+        RequestLog(),
+        concurrency=2,
+        retry=RetrySettings(total=0),
+    )
+
+
+@responses.activate
+def test_a_cookie_a_server_sets_is_neither_kept_nor_sent_back():
+    responses.get(
+        f"{ARM}{HUB}", json={"id": HUB}, headers={"Set-Cookie": "ARRAffinity=abc; Path=/"}
+    )
+    arm = _client()
+    session = arm._client._pipeline._transport.session
+    assert arm.get(HUB, {"api-version": "1"}) == {"id": HUB}
+    assert arm.get(HUB, {"api-version": "1"}) == {"id": HUB}
+    assert len(session.cookies) == 0
+    assert "Cookie" not in responses.calls[1].request.headers
+
+
+@responses.activate
+def test_the_wire_request_is_what_requests_prepares():
+    """Method, URL (query encoded, path quoted as requests quotes it), the session's default
+    headers with the request's over them, and a JSON body with its length."""
+    responses.post(f"{ARM}/providers/Microsoft.ResourceGraph/resources", json={"data": []})
+    responses.get(f"{ARM}{HUB}/connections", json={"value": []})
+    session = _environment_once_session()
+    session.request(
+        "post",
+        f"{ARM}/providers/Microsoft.ResourceGraph/resources",
+        params={"api-version": "2022-10-01", "$top": "5"},
+        data=b'{"query": "x"}',
+        headers={"Content-Type": "application/json", "Accept-Encoding": None},
+        allow_redirects=False,
+    )
+    sent = responses.calls[0].request
+    assert sent.method == "POST"
+    assert (
+        sent.url
+        == f"{ARM}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01&%24top=5"
+    )
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["Content-Length"] == "14"
+    assert "Accept-Encoding" not in sent.headers  # None drops a session header
+    assert sent.headers["User-Agent"].startswith("python-requests/")
+    session.request("GET", f"{ARM}{HUB}/connections", allow_redirects=False)
+    assert responses.calls[1].request.url == f"{ARM}{HUB}/connections"
+
+
+@responses.activate
+def test_a_redirect_is_returned_not_followed():
+    responses.get(f"{ARM}{HUB}", status=302, headers={"Location": "https://elsewhere.example/"})
+    session = _environment_once_session()
+    answer = session.request("GET", f"{ARM}{HUB}", allow_redirects=False)
+    assert answer.status_code == 302 and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_body_is_read_in_large_pieces(monkeypatch):
+    """A subscription's role-assignment listing is megabytes: read 10 KB at a time (requests'
+    default) it cost thousands of Python-level reads."""
+    sizes: list[int] = []
+    iter_content = requests.Response.iter_content
+
+    def recording(self, chunk_size=1, decode_unicode=False):
+        if not self._content_consumed:  # a read from the connection, not of the kept body
+            sizes.append(chunk_size)
+        return iter_content(self, chunk_size, decode_unicode)
+
+    monkeypatch.setattr(requests.Response, "iter_content", recording)
+    body = b'{"value": [' + b",".join(b'{"id": "%d"}' % i for i in range(20000)) + b"]}"
+    responses.get(f"{ARM}{HUB}/x", body=body, content_type="application/json")
+    value = _client().get(f"{HUB}/x")
+    assert len(value["value"]) == 20000
+    assert sizes and min(sizes) >= BODY_CHUNK
+
+
+@responses.activate
+def test_a_redirect_from_arm_is_an_api_error_not_a_crash():
+    """requests' redirect bookkeeping read a cookie jar this session never made: a 3xx
+    answer raised AttributeError out of the collection."""
+    responses.get(f"{ARM}{HUB}", status=302, headers={"Location": "https://elsewhere.example/"})
+    with pytest.raises(ApiError) as raised:
+        _client().get(HUB, {"api-version": "1"})
+    assert raised.value.status == 302
