@@ -28,6 +28,7 @@ from diagnose.collect.scan import (
     read_tenant,
 )
 from diagnose.collect.scanpool import START, HubSteps, unwrap
+from diagnose.collect.scanworker import GRACE, Share, Worker, processes_for, split
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.sdk import SdkClients, SharedToken
 from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
@@ -46,10 +47,13 @@ def scan(
     stage: Callable[[str], None] | None = None,
     done: Callable[[HubCollection], None] | None = None,
     now: datetime | None = None,
+    processes: int | None = None,
 ) -> ScanCollection:
     """Scan: ApiError when Resource Graph cannot list the subscriptions at all (nothing is
     known then); every later failure is part of the result. At most settings.concurrency
-    steps (and so requests) of the whole scan at once, as a single collection."""
+    steps (and so requests) of the whole scan at once, as a single collection. The hubs are
+    collected in `processes` processes (this one and worker processes, scanworker.py; by
+    default as many as the cores and the number of hubs make worth it)."""
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
@@ -71,10 +75,14 @@ def scan(
             retry=retry,
             shared=shared,
         )
+    workers: list[Worker] = []
     try:
         stage(f"reading Resource Graph ({scope.describe()})")
         index = read_tenant(resource_graph, scope)
         targets = index.targets()
+        shares = split(targets, processes_for(len(targets), width, processes))
+        # Started now: their interpreters start while the principals are looked up.
+        workers = [Worker() for _ in shares[1:]]
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         arm = ServedArm(base, index)
         served_sdk = ServedSdk(sdk, arm)
@@ -89,13 +97,36 @@ def scan(
                 wanted = principals_of(index) | arm.prefetch_inherited(width)
                 wanted |= app.result()
             directory_waves = 1 + graph.prefetch(wanted, width)
-        _compile_validators()
-        hubs = _Hubs(settings, credentials, shared, now, done)
-        for target in targets:
+        widths = _widths(width, [len(share) for share in shares])
+        signers = {"arm": arm_credential, "graph": credentials.graph}
+        for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
+            part = Share(
+                settings,
+                retry,
+                index,
+                tuple(t.resource for t in share),
+                share_width,
+                shared.deadline.remaining(),
+                arm.answered(),
+                graph.answered() if graph is not None else None,
+                credentials.graph_unavailable,
+                now,
+            )
+            worker.collect(part, signers, done)
+        compile_validators()
+        hubs = Hubs(widths[0], credentials.graph_unavailable, shared, now, done)
+        for target in shares[0] if shares else []:
             hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
-        collected = hubs.run()
+        own = {h.target: h for h in hubs.run()}
         requests = shared.tokens.clean_json(log.entries())
+        for worker in workers:
+            worker.wait(shared.deadline.remaining() + GRACE)
+            requests += worker.requests
+        of_worker = {t.id: w for w, share in zip(workers, shares[1:], strict=True) for t in share}
+        collected = [own[t.id] if t.id in own else of_worker[t.id].result(t) for t in targets]
     finally:
+        for worker in workers:
+            worker.stop()
         shared.deadline.expire()
         shared.tokens.forget()
         base.close()
@@ -114,23 +145,32 @@ def scan(
     )
 
 
-class _Hubs:
+def _widths(width: int, hubs: list[int]) -> list[int]:
+    """Each process's share of the scan's requests in flight, in proportion to its hubs,
+    at least one each; together `width`."""
+    if len(hubs) <= 1:
+        return [width]
+    shares = [max(1, width * n // sum(hubs)) for n in hubs[1:]]
+    return [max(1, width - sum(shares)), *shares]
+
+
+class Hubs:
     """Every hub's collector, their steps on one Scheduler; a hub's snapshot assembled when
     its last step ends, or at the deadline with what it had."""
 
     def __init__(
         self,
-        settings: Settings,
-        credentials: Credentials,
+        width: int,
+        graph_unavailable: str,
         shared: Connection,
         now: datetime | None,
         done: Callable[[HubCollection], None] | None,
     ) -> None:
-        self._credentials = credentials
+        self._graph_unavailable = graph_unavailable
         self._shared = shared
         self._now = now
         self._done = done
-        self._pool = Scheduler(settings.concurrency)
+        self._pool = Scheduler(width)
         self._hubs: dict[HubSteps, tuple[Target, FoundryCollector, DirectoryReader]] = {}
         self._results: dict[str, HubCollection] = {}
         self._lock = threading.Lock()
@@ -139,7 +179,7 @@ class _Hubs:
         self, target: Target, arm: ServedArm, graph: SharedGraph | None, sdk: ServedSdk
     ) -> None:
         steps = HubSteps(self._pool, self._finished)
-        directory = DirectoryReader(graph, self._credentials.graph_unavailable)
+        directory = DirectoryReader(graph, self._graph_unavailable)
         collector = FoundryCollector(arm, directory, steps, sdk=sdk)  # type: ignore[arg-type]
         self._hubs[steps] = (target, collector, directory)
         steps.submit(0, _start, collector, target, priority=START)
@@ -185,7 +225,7 @@ class _Hubs:
             self._done(result)
 
 
-def _compile_validators() -> None:
+def compile_validators() -> None:
     """Compile the snapshot schema's validators now, one after the other. Each is compiled
     on its first use and then cached (functools.cache), but the cache does not hold back
     callers while it compiles: dozens of hubs reaching their first shape check, or finishing,

@@ -9,6 +9,7 @@ import copy
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from diagnose.arm.scopes import scope_key
@@ -46,6 +47,21 @@ class _Once:
         if not ok:
             raise value
         return value
+
+    def answers(self) -> dict[Any, tuple[bool, Any]]:
+        """Every read answered so far: (True, its answer) or (False, its ApiError)."""
+        with self._lock:
+            known = list(self._known.items())
+        return {key: box[0] for key, (event, box) in known if event.is_set() and box}
+
+    def learn(self, answers: dict[Any, tuple[bool, Any]]) -> None:
+        """Take reads another process's scan answered as answered here (scanworker.py)."""
+        with self._lock:
+            for key, answer in answers.items():
+                if key not in self._known:
+                    event = threading.Event()
+                    event.set()
+                    self._known[key] = (event, [answer])
 
 
 def _params_key(params: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -165,6 +181,13 @@ class ServedArm(ArmClient):
             lambda: super(ServedArm, self).resource_graph(query, subscriptions),
         )
 
+    def answered(self) -> dict[Any, tuple[bool, Any]]:
+        """The reads made for the scan so far, for a worker process to start from."""
+        return self._once.answers()
+
+    def learn(self, answers: dict[Any, tuple[bool, Any]]) -> None:
+        self._once.learn(answers)
+
     def close(self) -> None:  # the scan closes the client it wraps
         return None
 
@@ -252,6 +275,17 @@ def _operation_key(operation: Callable[..., Any]) -> tuple[str, str, str]:
     config = getattr(owner, "_config", None)
     version = str(getattr(config, "api_version", "") or "")
     return (type(owner).__name__, version, operation.__name__)
+
+
+@dataclass(frozen=True)
+class GraphAnswers:
+    """What a SharedGraph looked up: the objects getByIds found, the ids it answered for,
+    the JSON batch answers and the other reads, by request."""
+
+    objects: dict[str, dict[str, Any]]
+    looked_up: set[str]
+    batches: dict[Any, Any]
+    once: dict[Any, tuple[bool, Any]]
 
 
 GET_BY_IDS = "/v1.0/directoryObjects/getByIds"
@@ -364,6 +398,24 @@ class SharedGraph(GraphClient):
                     self._batch_known.setdefault(keys[i], answer)
         with self._lock:
             return [self._batch_known[k] for k in keys]
+
+    def answered(self) -> GraphAnswers:
+        """What was looked up so far, for a worker process to start from."""
+        with self._lock:
+            return GraphAnswers(
+                dict(self._objects),
+                set(self._looked_up),
+                dict(self._batch_known),
+                self._once.answers(),
+            )
+
+    def learn(self, answers: GraphAnswers) -> None:
+        with self._lock:
+            self._objects.update(answers.objects)
+            self._looked_up.update(answers.looked_up)
+            for key, answer in answers.batches.items():
+                self._batch_known.setdefault(key, answer)
+        self._once.learn(answers.once)
 
     def close(self) -> None:
         return None

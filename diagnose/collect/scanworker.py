@@ -1,0 +1,313 @@
+"""A share of a scan's hubs collected in a process of its own.
+
+A scan's per-hub collection is CPU-bound in one process: its requests wait on the network
+together, but decoding, following and assembling hundreds of hubs holds one interpreter lock
+(about 10 ms of CPU a hub, the server's latency hidden behind it). With more than one core,
+the scan (scanrun.py) hands the hubs of some subscriptions to worker processes: each gets what
+Resource Graph read and what the scan read once for every hub (the inherited assignments, the
+principals looked up in Microsoft Graph), collects its hubs on its own clients and pipelines
+exactly as the scan's own process does, and sends each hub's snapshot back as it finishes.
+
+Split by subscription, so a subscription's own reads (its deny assignments, its eligibility)
+are still made once. The worker's requests in flight count against the scan's --concurrency
+(each process gets its share of it) and its deadline is the scan's. It signs with the scan's
+credentials through the pipe (TokenRelay): no token is asked of the credential in the worker,
+and none outlives the scan in it. Spawned, not forked: nothing of the scan's threads or locks
+is inherited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from diagnose.collect.clients import ApiError, RetrySettings
+from diagnose.collect.scan import HubCollection, TenantIndex
+from diagnose.collect.served import GraphAnswers
+from diagnose.collect.settings import Settings
+from diagnose.collect.target import Target
+
+MIN_HUBS = 48
+"""Hubs a worker process takes at least: below it, starting one (an interpreter and its
+imports, about 0.25 s of CPU) costs more than its share saves."""
+MAX_PROCESSES = 4
+GRACE = 5.0
+"""Seconds past the scan's deadline that a worker has to send what it has."""
+WORKER_FAILED = "ScanWorkerFailed"
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a worker process needs to collect its hubs."""
+
+    settings: Settings
+    retry: RetrySettings
+    index: TenantIndex
+    targets: tuple[dict[str, Any], ...]
+    """The resources of its hubs (Target.resource), in the scan's order."""
+    width: int
+    """Its share of the scan's --concurrency."""
+    remaining: float
+    """Seconds left of the scan's deadline when it was sent."""
+    arm_answers: dict[Any, tuple[bool, Any]]
+    graph_answers: GraphAnswers | None
+    graph_unavailable: str
+    now: datetime | None
+
+
+def cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - every POSIX system here has the above
+
+
+def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
+    """How many processes collect `hubs` hubs: `asked` if given, else one per MIN_HUBS hubs
+    up to the cores there are (MAX_PROCESSES at most); never more than `width` (each needs a
+    request in flight) nor any from a daemonic process (it may not have children)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    wanted = asked if asked is not None else min(cores(), MAX_PROCESSES, hubs // MIN_HUBS)
+    return max(1, min(wanted, width, hubs))
+
+
+def split(targets: Sequence[Target], parts: int) -> list[list[Target]]:
+    """The hubs in `parts` shares of whole subscriptions, as even in hubs as that allows
+    (largest subscription first, each to the smallest share); each share in the scan's
+    order. The first share is the scan's own process's."""
+    by_subscription: dict[str, list[Target]] = {}
+    for target in targets:
+        by_subscription.setdefault(target.id.split("/")[2].lower(), []).append(target)
+    shares: list[list[Target]] = [[] for _ in range(parts)]
+    for _, hubs in sorted(by_subscription.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(shares, key=len).extend(hubs)
+    order = {id(t): i for i, t in enumerate(targets)}
+    return [sorted(share, key=lambda t: order[id(t)]) for share in shares if share]
+
+
+# -- the scan's side -----------------------------------------------------------------------
+class Worker:
+    """A worker process, from the scan's side: started at once (its interpreter starts while
+    the scan reads on), then given its share; each hub it sends is handed to `done`."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=serve, args=(child,), daemon=True, name="diagnose-scan-worker"
+        )
+        self._process.start()
+        child.close()
+        self._send_lock = threading.Lock()
+        self.hubs: dict[str, HubCollection] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.failure: str | None = None
+        self._reader: threading.Thread | None = None
+        self._stopped = False
+
+    def collect(
+        self,
+        share: Share,
+        credentials: dict[str, Any],
+        done: Callable[[HubCollection], None] | None,
+    ) -> None:
+        """Send the share and read the worker's answers (on a thread of this process):
+        `credentials` ("arm", "graph") sign the worker's requests through the pipe."""
+        try:
+            self._pipe.send(share)
+        except (OSError, ValueError) as exc:  # it did not start, or died
+            self.failure = f"the worker process could not be started ({exc})"
+            return
+        self._reader = threading.Thread(
+            target=self._read, args=(credentials, done), name="scan-worker-pipe", daemon=True
+        )
+        self._reader.start()
+
+    def _read(
+        self, credentials: dict[str, Any], done: Callable[[HubCollection], None] | None
+    ) -> None:
+        while True:
+            try:
+                message = self._pipe.recv()
+            except (EOFError, OSError):
+                self.failure = self.failure or "the worker process ended before it finished"
+                return
+            kind = message[0]
+            if kind == "token":
+                self._sign(credentials.get(message[1]), message[2], message[3])
+            elif kind == "hub":
+                hub: HubCollection = message[1]
+                self.hubs[hub.target] = hub
+                if done is not None:
+                    done(hub)
+            elif kind == "end":
+                self.requests = message[1]
+                return
+            else:  # "crash": a bug in the worker, as a bug in this process would be
+                self.failure = str(message[1])
+                return
+
+    def _sign(self, credential: Any, scopes: tuple[str, ...], options: dict[str, Any]) -> None:
+        try:
+            if credential is None:
+                raise ValueError("no credential for this service")
+            answer: tuple[Any, str | None] = (credential.get_token(*scopes, **options), None)
+        except Exception as exc:  # the worker's pipeline reports it as a failed sign-in
+            answer = (None, f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(OSError, ValueError), self._send_lock:
+            self._pipe.send(answer)  # failing when it is gone: _read finds out
+
+    def wait(self, seconds: float) -> None:
+        """Until the worker has sent everything, or `seconds` pass (then it is stopped)."""
+        if self._reader is not None:
+            self._reader.join(max(0.0, seconds))
+            if self._reader.is_alive():
+                self.failure = self.failure or "the worker process did not finish in time"
+        self.stop()
+
+    def stop(self) -> None:
+        """End the process (a worker given no share is told to end; one past its time is
+        terminated). Again is nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._reader is None:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                self._pipe.send(None)
+        self._process.join(1.0)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5.0)
+        self._pipe.close()
+
+    def result(self, target: Target) -> HubCollection:
+        hub = self.hubs.get(target.id)
+        if hub is not None:
+            return hub
+        why = self.failure or "the worker process sent no snapshot for it"
+        return HubCollection(target.id, None, ApiError(None, WORKER_FAILED, why))
+
+
+# -- the worker's side ---------------------------------------------------------------------
+class _Pipe:
+    """The worker's end: sends from any thread, one token asked at a time."""
+
+    def __init__(self, pipe: Any) -> None:
+        self._pipe = pipe
+        self._send_lock = threading.Lock()
+        self._token_lock = threading.Lock()
+
+    def send(self, message: Any) -> None:
+        with self._send_lock:
+            self._pipe.send(message)
+
+    def token(self, service: str, scopes: tuple[str, ...], options: dict[str, Any]) -> Any:
+        with self._token_lock:
+            self.send(("token", service, scopes, options))
+            token, failure = self._pipe.recv()
+        if failure is not None:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            raise ClientAuthenticationError(failure)
+        return token
+
+
+class TokenRelay:
+    """A TokenCredential of the worker: asks the scan's own credential, through the pipe."""
+
+    def __init__(self, pipe: _Pipe, service: str) -> None:
+        self._pipe = pipe
+        self._service = service
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        options = {k: v for k, v in kwargs.items() if isinstance(v, str | bool | int | None)}
+        return self._pipe.token(self._service, tuple(scopes), options)
+
+    def __repr__(self) -> str:
+        return f"TokenRelay({self._service})"
+
+
+def serve(connection: Any) -> None:
+    """The worker process: take a share, collect it, send every hub and the request log."""
+    try:
+        share = connection.recv()
+    except (EOFError, OSError):
+        return
+    if share is None:
+        return
+    pipe = _Pipe(connection)
+    try:
+        from diagnose.collect.credentials import quiet_sdk_logging
+
+        quiet_sdk_logging()
+        requests = _collect(share, pipe)
+        pipe.send(("end", requests))
+    except BaseException:  # a bug: the scan says so for every hub this worker had
+        pipe.send(("crash", traceback.format_exc(limit=8)))
+    finally:
+        connection.close()
+
+
+def _collect(share: Share, pipe: _Pipe) -> list[dict[str, Any]]:
+    from diagnose.collect.clients import arm_client, graph_client
+    from diagnose.collect.pipeline import shared_connection
+    from diagnose.collect.requestlog import RequestLog
+    from diagnose.collect.scanrun import Hubs, compile_validators
+    from diagnose.collect.sdk import SdkClients, SharedToken
+    from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
+
+    settings, width, retry = share.settings, share.width, share.retry
+    shared = shared_connection(share.remaining)
+    shared.deadline.seconds = settings.timeout  # its message names the scan's --timeout
+    log = RequestLog()
+    arm_at = (settings.arm_endpoint, SharedToken(TokenRelay(pipe, "arm")), settings.arm_scope, log)
+    base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
+    sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
+    graph_base = None
+    if share.graph_answers is not None:
+        graph_base = graph_client(
+            settings.graph_endpoint,
+            SharedToken(TokenRelay(pipe, "graph")),
+            settings.graph_scope,
+            log,
+            concurrency=width,
+            retry=retry,
+            shared=shared,
+        )
+    try:
+        arm = ServedArm(base, share.index)
+        arm.learn(share.arm_answers)
+        served_sdk = ServedSdk(sdk, arm)
+        graph = None
+        if graph_base is not None and share.graph_answers is not None:
+            graph = SharedGraph(graph_base)
+            graph.learn(share.graph_answers)
+        compile_validators()
+        hubs = Hubs(
+            width, share.graph_unavailable, shared, share.now, lambda h: pipe.send(("hub", h))
+        )
+        for resource in share.targets:
+            target = Target(resource)
+            hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+        hubs.run()
+        return shared.tokens.clean_json(log.entries())
+    finally:
+        shared.deadline.expire()
+        shared.tokens.forget()
+        base.close()
+        sdk.close()
+        if graph_base is not None:
+            graph_base.close()
+
+
+__all__ = ["GRACE", "Share", "TokenRelay", "Worker", "processes_for", "serve", "split"]
