@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -179,3 +180,22 @@ def test_the_app_is_looked_up_while_the_inherited_assignments_are_read(
     assert len(app) == 1 and inherited and looked_up
     assert abs(app[0] - min(inherited)) < 0.15
     assert min(looked_up) > max([*inherited, *app])
+
+
+def test_the_hubs_start_while_the_principals_are_looked_up_and_ask_nothing_twice(
+    served: ArmServer,
+) -> None:
+    """The hubs' first reads (their connections, which only a hub has) are made while the
+    reads made once for every hub are under way, not after them; a hub's own Graph reads
+    wait for those instead of asking again what they are about to answer."""
+    result = _scan(served, 8)
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    received = served.requests()
+    connections = [r.at for r in received if r.path.lower().endswith("/connections")]
+    looked_up = [r.at for r in received if r.path.lower().endswith("/getbyids")]
+    assert connections and looked_up
+    assert min(connections) < min(looked_up)
+    graph = Counter(
+        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
+    )
+    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph

@@ -60,6 +60,7 @@ def scan(
     log = RequestLog()
     arm_credential = SharedToken(credentials.arm)
     width = settings.concurrency
+    one_window(shared, width)
     arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
     base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
     resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
@@ -87,37 +88,57 @@ def scan(
         arm = ServedArm(base, index)
         served_sdk = ServedSdk(sdk, arm)
         graph = SharedGraph(graph_base) if graph_base is not None else None
-        directory_waves = 0
-        if graph is not None:
-            stage("looking up the principals in Microsoft Graph")
-            # The app every hub's reader asks for first, while the inherited assignments
-            # (whose principals are looked up with the rest) are read: one round, not two.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
-                app = side.submit(graph.look_up_app)
-                wanted = principals_of(index) | arm.prefetch_inherited(width)
-                wanted |= app.result()
-            directory_waves = 1 + graph.prefetch(wanted, width)
+        compile_validators()
         widths = _widths(width, [len(share) for share in shares])
         signers = {"arm": arm_credential, "graph": credentials.graph}
-        for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
-            part = Share(
-                settings,
-                retry,
-                index,
-                tuple(t.resource for t in share),
-                share_width,
-                shared.deadline.remaining(),
-                arm.answered(),
-                graph.answered() if graph is not None else None,
-                credentials.graph_unavailable,
-                now,
-            )
-            worker.collect(part, signers, done)
-        compile_validators()
+
+        def ahead() -> int:
+            """What is read once for every hub (the hubs' Graph reads held until it is
+            answered), then the workers' shares, which start from it. Returns how many
+            rounds of Graph requests it took."""
+            rounds = 0
+            try:
+                if graph is not None:
+                    # The app every hub's reader asks for first, while the inherited
+                    # assignments (whose principals are looked up with the rest) are read:
+                    # one round, not two.
+                    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
+                        app = side.submit(graph.look_up_app)
+                        wanted = principals_of(index) | arm.prefetch_inherited(width)
+                        wanted |= app.result()
+                    rounds = 1 + graph.prefetch(wanted, width)
+            finally:
+                if graph is not None:
+                    graph.release()
+            for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
+                part = Share(
+                    settings,
+                    retry,
+                    index,
+                    tuple(t.resource for t in share),
+                    share_width,
+                    shared.deadline.remaining(),
+                    arm.answered(),
+                    graph.answered() if graph is not None else None,
+                    credentials.graph_unavailable,
+                    now,
+                )
+                worker.collect(part, signers, done)
+            return rounds
+
         hubs = Hubs(widths[0], credentials.graph_unavailable, shared, now, done)
-        for target in shares[0] if shares else []:
-            hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
-        own = {h.target: h for h in hubs.run()}
+        if graph is not None:
+            stage("looking up the principals in Microsoft Graph")
+            graph.hold()
+        # This process's hubs start at once: their first waves (their resources, their
+        # connections) need nothing of the reads made ahead, and the process has its CPU to
+        # spare while those wait on the network.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-ahead") as side:
+            reads = side.submit(ahead)
+            for target in shares[0] if shares else []:
+                hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+            own = {h.target: h for h in hubs.run()}
+            directory_waves = reads.result()
         requests = shared.tokens.clean_json(log.entries())
         for worker in workers:
             worker.wait(shared.deadline.remaining() + GRACE)
@@ -143,6 +164,14 @@ def scan(
         max((h.collection.waves for h in collected if h.collection), default=0),
         directory_waves,
     )
+
+
+def one_window(shared: Connection, width: int) -> None:
+    """One window of requests in flight for ARM and Microsoft Graph together: the reads made
+    once for every hub run beside the hubs' own steps, so the steps alone no longer bound
+    the scan's requests at once to --concurrency; the window does (a step waiting for it,
+    or for the reads ahead, holds no request)."""
+    shared.limits["graph"] = shared.limit("arm", width)
 
 
 def _widths(width: int, hubs: list[int]) -> list[int]:

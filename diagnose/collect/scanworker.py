@@ -262,13 +262,14 @@ def _collect(share: Share, pipe: _Pipe) -> list[dict[str, Any]]:
     from diagnose.collect.clients import arm_client, graph_client
     from diagnose.collect.pipeline import shared_connection
     from diagnose.collect.requestlog import RequestLog
-    from diagnose.collect.scanrun import Hubs, compile_validators
+    from diagnose.collect.scanrun import Hubs, compile_validators, one_window
     from diagnose.collect.sdk import SdkClients, SharedToken
     from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
 
     settings, width, retry = share.settings, share.width, share.retry
     shared = shared_connection(share.remaining)
     shared.deadline.seconds = settings.timeout  # its message names the scan's --timeout
+    one_window(shared, width)
     log = RequestLog()
     arm_at = (settings.arm_endpoint, SharedToken(TokenRelay(pipe, "arm")), settings.arm_scope, log)
     base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)

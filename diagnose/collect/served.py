@@ -307,6 +307,23 @@ class SharedGraph(GraphClient):
         self._objects: dict[str, dict[str, Any]] = {}
         self._looked_up: set[str] = set()
         """Ids a getByIds answered for (found or left out)."""
+        self._ready = threading.Event()
+        self._ready.set()
+        self._ahead = threading.local()
+        """Set on the threads of the look-ups ahead, which never wait for themselves."""
+
+    def hold(self) -> None:
+        """Hold the hubs' reads until release(): the look-ups made ahead of them
+        (look_up_app, prefetch) are under way, and a hub that asked now would ask again
+        for what they are about to answer. The hubs start meanwhile: their reads of ARM
+        (their connections) do not wait for the directory's."""
+        self._ready.clear()
+
+    def release(self) -> None:
+        self._ready.set()
+
+    def _on_ahead(self) -> None:
+        self._ahead.on = True
 
     def look_up_app(self) -> set[str]:
         """What every hub's directory reader asks first: the Azure Machine Learning app (its
@@ -314,9 +331,10 @@ class SharedGraph(GraphClient):
         from diagnose.collect.directory import AZURE_ML_APP_ID
 
         try:
-            app = self.get(
+            app = self._answer(
+                "GET",
                 f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
-                {"$select": "id,appId,displayName,servicePrincipalType"},
+                params={"$select": "id,appId,displayName,servicePrincipalType"},
             )
         except ApiError:
             return set()
@@ -335,7 +353,9 @@ class SharedGraph(GraphClient):
 
         wanted = {i.lower() for i in ids if isinstance(i, str) and i}
         chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
+        with ThreadPoolExecutor(
+            max_workers=parallel, thread_name_prefix="graph", initializer=self._on_ahead
+        ) as pool:
             list(pool.map(self._look_up, chunks))
             found = sorted(self._objects)
             groups = [
@@ -345,7 +365,7 @@ class SharedGraph(GraphClient):
                 for k in found
             ]
             slices = [groups[i : i + BATCH_LIMIT] for i in range(0, len(groups), BATCH_LIMIT)]
-            list(pool.map(self.batch, slices))
+            list(pool.map(self._batch, slices))
         return (1 if chunks else 0) + (1 if slices else 0)
 
     def _look_up(self, ids: list[str]) -> None:
@@ -372,6 +392,18 @@ class SharedGraph(GraphClient):
         params: dict[str, str] | None = None,
         body: Any = None,
     ) -> Any:
+        if not getattr(self._ahead, "on", False):
+            self._ready.wait()
+        return self._answer(method, path_or_url, params=params, body=body)
+
+    def _answer(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
         import json
 
         if method == "POST" and path_or_url == GET_BY_IDS and isinstance(body, dict):
@@ -386,6 +418,10 @@ class SharedGraph(GraphClient):
         )
 
     def batch(self, requests: list[SubRequest]) -> list[Any]:
+        self._ready.wait()
+        return self._batch(requests)
+
+    def _batch(self, requests: list[SubRequest]) -> list[Any]:
         import json
 
         keys = [(r.method, r.url, json.dumps(r.body, sort_keys=True)) for r in requests]
