@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -16,7 +15,7 @@ import pytest
 from diagnose.collect.clients import RetrySettings
 from diagnose.collect.credentials import Credentials, StaticTokenCredential
 from diagnose.collect.scan import ScanCollection, ScanScope
-from diagnose.collect.scanpool import HubSteps, unwrap
+from diagnose.collect.scanpool import Gate, HubSteps, unwrap
 from diagnose.collect.scanrun import scan
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.settings import settings_from_args
@@ -102,6 +101,38 @@ def test_a_hub_finishes_once_after_its_last_step_and_not_when_claimed() -> None:
     assert unwrap(step, (9,)) == (None, step, (9,))
 
 
+def test_steps_at_the_gate_hold_no_worker_and_run_once_it_opens() -> None:
+    """A step that reads what is read ahead for every hub waits parked, not on a worker:
+    with one worker, the step submitted after it runs first; it runs when the gate opens,
+    and a hub claimed before that leaves it behind, unrun."""
+    pool = Scheduler(1)
+    seen: list[str] = []
+    finished: list[HubSteps] = []
+    opened = threading.Event()
+
+    def ahead(wave: int, name: str) -> None:
+        seen.append(name)
+
+    def other(wave: int, name: str) -> None:
+        seen.append(name)
+        opened.wait(5)
+
+    gate = Gate(lambda step, args: step is ahead)
+    steps = HubSteps(pool, finished.append, gate)
+    claimed = HubSteps(pool, finished.append, gate)
+    steps.submit(0, ahead, "parked")
+    claimed.submit(0, ahead, "never")
+    steps.submit(0, other, "first")
+    assert claimed.claim()
+    gate.open()
+    opened.set()
+    pool.wait()
+    assert seen == ["first", "parked"] and finished == [steps]
+    assert claimed.left_behind == [(ahead, ("never",))] and not claimed.parked
+    late = HubSteps(pool, finished.append, gate)
+    assert not gate.parks(late, (0, ahead, ("open",), 0))  # open: nothing waits
+
+
 def test_hubs_left_behind_at_the_deadline_are_assembled_with_what_they_had(
     served: ArmServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,22 +211,3 @@ def test_the_app_is_looked_up_while_the_inherited_assignments_are_read(
     assert len(app) == 1 and inherited and looked_up
     assert abs(app[0] - min(inherited)) < 0.15
     assert min(looked_up) > max([*inherited, *app])
-
-
-def test_the_hubs_start_while_the_principals_are_looked_up_and_ask_nothing_twice(
-    served: ArmServer,
-) -> None:
-    """The hubs' first reads (their connections, which only a hub has) are made while the
-    reads made once for every hub are under way, not after them; a hub's own Graph reads
-    wait for those instead of asking again what they are about to answer."""
-    result = _scan(served, 8)
-    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
-    received = served.requests()
-    connections = [r.at for r in received if r.path.lower().endswith("/connections")]
-    looked_up = [r.at for r in received if r.path.lower().endswith("/getbyids")]
-    assert connections and looked_up
-    assert min(connections) < min(looked_up)
-    graph = Counter(
-        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
-    )
-    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph

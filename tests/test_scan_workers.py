@@ -173,3 +173,28 @@ def test_small_scans_stay_in_one_process(monkeypatch: pytest.MonkeyPatch) -> Non
     assert processes_for(50 * MIN_HUBS, 64) == 2  # no more than the cores
     assert processes_for(2 * MIN_HUBS, 1) == 1  # each process needs a request in flight
     assert processes_for(3, 64, asked=8) == 3
+
+
+def test_a_workers_hubs_start_while_the_principals_are_looked_up_and_ask_nothing_twice(
+    tenant: SyntheticTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's hubs start as soon as it is up, while the scan's process makes the reads
+    for every hub (a second a round trip here: the app and what is inherited, getByIds,
+    the principals' groups; two seconds for the worker to be up, even on a busy machine);
+    their reads of those wait for them, parked, and ask nothing again."""
+    faults = Faults(latency=1.0)
+    with ArmServer(FixtureSet("generated", []), faults, tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        result = _scan(server, 2, concurrency=32)
+        received = server.requests()
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    shares = split([Target({"id": h.target}) for h in result.hubs], 2)
+    theirs = {t.id.lower() + "/connections" for t in shares[1]}
+    connections = [r.at for r in received if r.path.lower() in theirs]
+    groups = [r.at for r in received if r.in_batch and r.path.lower().endswith("/getmembergroups")]
+    assert connections and groups
+    assert min(connections) < max(groups)
+    graph = Counter(
+        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
+    )
+    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph

@@ -12,14 +12,16 @@ Split by subscription, so a subscription's own reads (its deny assignments, its 
 are still made once. The worker's requests in flight count against the scan's --concurrency
 (each process gets its share of it) and its deadline is the scan's. It signs with the scan's
 credentials through the pipe (TokenRelay): no token is asked of the credential in the worker,
-and none outlives the scan in it. Spawned, not forked: nothing of the scan's threads or locks
-is inherited.
+and none outlives the scan in it. A fresh interpreter, not a fork: nothing of the scan's threads
+or locks is inherited.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -55,8 +57,8 @@ class Share:
     """Its share of the scan's --concurrency."""
     remaining: float
     """Seconds left of the scan's deadline when it was sent."""
-    arm_answers: dict[Any, tuple[bool, Any]]
-    graph_answers: GraphAnswers | None
+    graph: bool
+    """Whether the scan reads Microsoft Graph."""
     graph_unavailable: str
     now: datetime | None
 
@@ -70,10 +72,9 @@ def cores() -> int:
 def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
     """How many processes collect `hubs` hubs: `asked` if given, else one per MIN_HUBS hubs
     up to the cores there are (MAX_PROCESSES at most); never more than `width` (each needs a
-    request in flight) nor any from a daemonic process (it may not have children)."""
-    import multiprocessing
-
-    if multiprocessing.current_process().daemon:
+    request in flight); one where a worker cannot be started as Worker starts it (not a
+    POSIX system, no interpreter to run)."""
+    if os.name != "posix" or not sys.executable:
         return 1
     wanted = asked if asked is not None else min(cores(), MAX_PROCESSES, hubs // MIN_HUBS)
     return max(1, min(wanted, width, hubs))
@@ -96,18 +97,34 @@ def split(targets: Sequence[Target], parts: int) -> list[list[Target]]:
 # -- the scan's side -----------------------------------------------------------------------
 class Worker:
     """A worker process, from the scan's side: started at once (its interpreter starts while
-    the scan reads on), then given its share; each hub it sends is handed to `done`."""
+    the scan reads on), then given its share; each hub it sends is handed to `done`.
+
+    A fresh interpreter that imports this package and nothing else (not multiprocessing's
+    spawn, which imports the scan's __main__ module again in the child: the command line's
+    whole front end, or pytest and its plugins), talking over a socket pair it inherits."""
 
     def __init__(self) -> None:
-        import multiprocessing
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
 
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(
-            target=serve, args=(child,), daemon=True, name="diagnose-scan-worker"
+        ours, theirs = socket.socketpair()
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        environment = dict(os.environ)
+        # This package, the one the scan runs, whatever the child's working directory.
+        environment["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, environment.get("PYTHONPATH", "")) if p
         )
-        self._process.start()
-        child.close()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", ENTRY, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=environment,
+            )
+        finally:
+            theirs.close()
+        self._pipe = Connection(ours.detach())
         self._send_lock = threading.Lock()
         self.hubs: dict[str, HubCollection] = {}
         self.requests: list[dict[str, Any]] = []
@@ -121,21 +138,36 @@ class Worker:
         credentials: dict[str, Any],
         done: Callable[[HubCollection], None] | None,
     ) -> None:
-        """Send the share and read the worker's answers (on a thread of this process):
-        `credentials` ("arm", "graph") sign the worker's requests through the pipe."""
-        try:
-            self._pipe.send(share)
-        except (OSError, ValueError) as exc:  # it did not start, or died
-            self.failure = f"the worker process could not be started ({exc})"
-            return
+        """Send the share and read the worker's answers, on a thread of this process (the
+        worker takes the share once its interpreter is up, and the scan goes on meanwhile):
+        `credentials` ("arm", "graph") sign the worker's requests through the pipe. Its
+        hubs start at once; what they share with every hub comes with ahead()."""
         self._reader = threading.Thread(
-            target=self._read, args=(credentials, done), name="scan-worker-pipe", daemon=True
+            target=self._read,
+            args=(share, credentials, done),
+            name="scan-worker-pipe",
+            daemon=True,
         )
         self._reader.start()
 
+    def ahead(self, arm: dict[Any, tuple[bool, Any]], graph: GraphAnswers | None) -> None:
+        """What the scan read once for every hub (the inherited assignments, the Graph
+        look-ups): the worker's hubs' reads of it wait for it."""
+        with contextlib.suppress(OSError, ValueError), self._send_lock:
+            self._pipe.send(("ahead", arm, graph))
+
     def _read(
-        self, credentials: dict[str, Any], done: Callable[[HubCollection], None] | None
+        self,
+        share: Share,
+        credentials: dict[str, Any],
+        done: Callable[[HubCollection], None] | None,
     ) -> None:
+        try:
+            with self._send_lock:
+                self._pipe.send(share)
+        except (OSError, ValueError) as exc:  # it did not start, or died
+            self.failure = f"the worker process could not be started ({exc})"
+            return
         while True:
             try:
                 message = self._pipe.recv()
@@ -165,7 +197,7 @@ class Worker:
         except Exception as exc:  # the worker's pipeline reports it as a failed sign-in
             answer = (None, f"{type(exc).__name__}: {exc}")
         with contextlib.suppress(OSError, ValueError), self._send_lock:
-            self._pipe.send(answer)  # failing when it is gone: _read finds out
+            self._pipe.send(("token", *answer))  # failing when it is gone: _read finds out
 
     def wait(self, seconds: float) -> None:
         """Until the worker has sent everything, or `seconds` pass (then it is stopped)."""
@@ -184,10 +216,17 @@ class Worker:
         if self._reader is None:
             with contextlib.suppress(OSError, ValueError), self._send_lock:
                 self._pipe.send(None)
-        self._process.join(1.0)
-        if self._process.is_alive():
+        import subprocess
+
+        try:
+            self._process.wait(2.0)
+        except subprocess.TimeoutExpired:
             self._process.terminate()
-            self._process.join(5.0)
+            try:
+                self._process.wait(5.0)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         self._pipe.close()
 
     def result(self, target: Target) -> HubCollection:
@@ -200,12 +239,28 @@ class Worker:
 
 # -- the worker's side ---------------------------------------------------------------------
 class _Pipe:
-    """The worker's end: sends from any thread, one token asked at a time."""
+    """The worker's end: sends from any thread, one token asked at a time; a thread reads
+    what the scan sends (the answers to those, and what was read ahead for every hub)."""
 
-    def __init__(self, pipe: Any) -> None:
+    def __init__(self, pipe: Any, ahead: Callable[[Any, Any], None]) -> None:
         self._pipe = pipe
         self._send_lock = threading.Lock()
         self._token_lock = threading.Lock()
+        self._tokens: queue.SimpleQueue[tuple[Any, str | None]] = queue.SimpleQueue()
+        self._ahead = ahead
+        threading.Thread(target=self._read, name="scan-pipe", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._pipe.recv()
+            except (EOFError, OSError):  # the scan is gone: nothing more will come
+                self._tokens.put((None, "the scan ended"))
+                return
+            if message[0] == "token":
+                self._tokens.put((message[1], message[2]))
+            elif message[0] == "ahead":
+                self._ahead(message[1], message[2])
 
     def send(self, message: Any) -> None:
         with self._send_lock:
@@ -214,7 +269,7 @@ class _Pipe:
     def token(self, service: str, scopes: tuple[str, ...], options: dict[str, Any]) -> Any:
         with self._token_lock:
             self.send(("token", service, scopes, options))
-            token, failure = self._pipe.recv()
+            token, failure = self._tokens.get()
         if failure is not None:
             from azure.core.exceptions import ClientAuthenticationError
 
@@ -237,78 +292,130 @@ class TokenRelay:
         return f"TokenRelay({self._service})"
 
 
+ENTRY = "import sys; from diagnose.collect.scanworker import main; main(int(sys.argv[1]))"
+"""What the worker's interpreter runs (`python -c ENTRY FD`)."""
+
+
+def main(descriptor: int) -> None:
+    """The worker process's entry: serve the scan on the socket it was given."""
+    from multiprocessing.connection import Connection
+
+    serve(Connection(descriptor))
+
+
 def serve(connection: Any) -> None:
-    """The worker process: take a share, collect it, send every hub and the request log."""
+    """The worker process: take a share, collect it, send every hub and the request log,
+    then end at once (nothing of it is left to tidy: its clients are closed, its answers
+    sent; the scan waits for it to end)."""
     try:
         share = connection.recv()
     except (EOFError, OSError):
         return
     if share is None:
         return
-    pipe = _Pipe(connection)
     try:
         from diagnose.collect.credentials import quiet_sdk_logging
 
         quiet_sdk_logging()
-        requests = _collect(share, pipe)
-        pipe.send(("end", requests))
+        _Collection(share, connection).run()
     except BaseException:  # a bug: the scan says so for every hub this worker had
-        pipe.send(("crash", traceback.format_exc(limit=8)))
-    finally:
-        connection.close()
+        with contextlib.suppress(OSError, ValueError):
+            connection.send(("crash", traceback.format_exc(limit=8)))
+    connection.close()
+    os._exit(0)
 
 
-def _collect(share: Share, pipe: _Pipe) -> list[dict[str, Any]]:
-    from diagnose.collect.clients import arm_client, graph_client
-    from diagnose.collect.pipeline import shared_connection
-    from diagnose.collect.requestlog import RequestLog
-    from diagnose.collect.scanrun import Hubs, compile_validators, one_window
-    from diagnose.collect.sdk import SdkClients, SharedToken
-    from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
+class _Collection:
+    """The worker's share of the scan, on clients of its own."""
 
-    settings, width, retry = share.settings, share.width, share.retry
-    shared = shared_connection(share.remaining)
-    shared.deadline.seconds = settings.timeout  # its message names the scan's --timeout
-    one_window(shared, width)
-    log = RequestLog()
-    arm_at = (settings.arm_endpoint, SharedToken(TokenRelay(pipe, "arm")), settings.arm_scope, log)
-    base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
-    sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
-    graph_base = None
-    if share.graph_answers is not None:
-        graph_base = graph_client(
-            settings.graph_endpoint,
-            SharedToken(TokenRelay(pipe, "graph")),
-            settings.graph_scope,
-            log,
-            concurrency=width,
-            retry=retry,
-            shared=shared,
-        )
-    try:
-        arm = ServedArm(base, share.index)
-        arm.learn(share.arm_answers)
-        served_sdk = ServedSdk(sdk, arm)
-        graph = None
-        if graph_base is not None and share.graph_answers is not None:
-            graph = SharedGraph(graph_base)
-            graph.learn(share.graph_answers)
-        compile_validators()
-        hubs = Hubs(
-            width, share.graph_unavailable, shared, share.now, lambda h: pipe.send(("hub", h))
-        )
-        for resource in share.targets:
-            target = Target(resource)
-            hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
-        hubs.run()
-        return shared.tokens.clean_json(log.entries())
-    finally:
-        shared.deadline.expire()
-        shared.tokens.forget()
-        base.close()
-        sdk.close()
-        if graph_base is not None:
-            graph_base.close()
+    def __init__(self, share: Share, connection: Any) -> None:
+        from diagnose.collect.clients import arm_client, graph_client
+        from diagnose.collect.pipeline import shared_connection
+        from diagnose.collect.requestlog import RequestLog
+        from diagnose.collect.scanpool import Gate
+        from diagnose.collect.scanrun import one_window, reads_ahead
+        from diagnose.collect.sdk import SdkClients, SharedToken
+        from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
+
+        self.share = share
+        settings, width, retry = share.settings, share.width, share.retry
+        self.shared = shared = shared_connection(share.remaining)
+        shared.deadline.seconds = settings.timeout  # its message names the scan's --timeout
+        one_window(shared, width)
+        self.log = log = RequestLog()
+        self.arm: ServedArm | None = None
+        self.graph: SharedGraph | None = None
+        self._learned = threading.Event()
+        self.pipe = pipe = _Pipe(connection, self._learn)
+        signer = SharedToken(TokenRelay(pipe, "arm"))
+        arm_at = (settings.arm_endpoint, signer, settings.arm_scope, log)
+        self.base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
+        self.sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
+        self.graph_base = None
+        if share.graph:
+            self.graph_base = graph_client(
+                settings.graph_endpoint,
+                SharedToken(TokenRelay(pipe, "graph")),
+                settings.graph_scope,
+                log,
+                concurrency=width,
+                retry=retry,
+                shared=shared,
+            )
+        arm = ServedArm(self.base, share.index)
+        arm.hold()
+        self.served_sdk = ServedSdk(self.sdk, arm)
+        if self.graph_base is not None:
+            self.graph = SharedGraph(self.graph_base)
+            self.graph.hold()
+        self.arm = arm
+        self.gate = Gate(reads_ahead)
+        self.ahead = threading.Event()
+        """Set once what the scan read ahead for every hub is learned."""
+        self._learned.set()
+
+    def _learn(self, arm: dict[Any, tuple[bool, Any]], graph: GraphAnswers | None) -> None:
+        """What the scan read ahead for every hub: learned, then the hubs' reads of it go on."""
+        self._learned.wait()  # the clients are built
+        assert self.arm is not None
+        self.arm.learn(arm)
+        self.arm.release()
+        if self.graph is not None:
+            if graph is not None:
+                self.graph.learn(graph)
+            self.graph.release()
+        self.gate.open()
+        self.ahead.set()
+
+    def run(self) -> None:
+        from diagnose.collect.scanrun import Hubs, compile_validators
+
+        assert self.arm is not None
+        try:
+            compile_validators()
+            hubs = Hubs(
+                self.share.width,
+                self.share.graph_unavailable,
+                self.shared,
+                self.share.now,
+                lambda hub: self.pipe.send(("hub", hub)),
+                self.gate,
+            )
+            for resource in self.share.targets:
+                target = Target(resource)
+                hubs.add(target, self.arm.for_hub(target.id), self.graph, self.served_sdk)
+            # Not before the gate is open (or the deadline passed: the steps still parked
+            # are then written as timed out): the pool could run dry meanwhile.
+            self.ahead.wait(self.shared.deadline.remaining())
+            hubs.run()
+            self.pipe.send(("end", self.shared.tokens.clean_json(self.log.entries())))
+        finally:
+            self.shared.deadline.expire()
+            self.shared.tokens.forget()
+            self.base.close()
+            self.sdk.close()
+            if self.graph_base is not None:
+                self.graph_base.close()
 
 
 __all__ = ["GRACE", "Share", "TokenRelay", "Worker", "processes_for", "serve", "split"]

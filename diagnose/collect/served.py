@@ -77,6 +77,16 @@ class ServedArm(ArmClient):
         self._index = index
         self._once = _Once()
         self._hub: str | None = None
+        self._ready = threading.Event()
+        self._ready.set()
+
+    def hold(self) -> None:
+        """Hold the reads of what is inherited until release(): another process reads it
+        for this one (scanworker.py), its answers learned before the release."""
+        self._ready.clear()
+
+    def release(self) -> None:
+        self._ready.set()
 
     def for_hub(self, hub_id: str) -> ServedArm:
         """This client as one hub's collector reads through it (the same index, pipeline and
@@ -121,6 +131,7 @@ class ServedArm(ArmClient):
         read once for the scan."""
         path = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"
         params = {"api-version": apiversions.ROLE_ASSIGNMENTS, "$filter": "atScope()"}
+        self._ready.wait()
         return self._once(
             ("INHERITED", subscription),
             lambda: super(ServedArm, self).get_pages(path, params),
@@ -309,21 +320,15 @@ class SharedGraph(GraphClient):
         """Ids a getByIds answered for (found or left out)."""
         self._ready = threading.Event()
         self._ready.set()
-        self._ahead = threading.local()
-        """Set on the threads of the look-ups ahead, which never wait for themselves."""
 
     def hold(self) -> None:
-        """Hold the hubs' reads until release(): the look-ups made ahead of them
-        (look_up_app, prefetch) are under way, and a hub that asked now would ask again
-        for what they are about to answer. The hubs start meanwhile: their reads of ARM
-        (their connections) do not wait for the directory's."""
+        """Hold the hubs' reads until release(): another process looks the principals up
+        for this one (scanworker.py), its answers learned before the release; a hub that
+        asked meanwhile would ask again for what they are about to answer."""
         self._ready.clear()
 
     def release(self) -> None:
         self._ready.set()
-
-    def _on_ahead(self) -> None:
-        self._ahead.on = True
 
     def look_up_app(self) -> set[str]:
         """What every hub's directory reader asks first: the Azure Machine Learning app (its
@@ -353,9 +358,7 @@ class SharedGraph(GraphClient):
 
         wanted = {i.lower() for i in ids if isinstance(i, str) and i}
         chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-        with ThreadPoolExecutor(
-            max_workers=parallel, thread_name_prefix="graph", initializer=self._on_ahead
-        ) as pool:
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
             list(pool.map(self._look_up, chunks))
             found = sorted(self._objects)
             groups = [
@@ -392,8 +395,7 @@ class SharedGraph(GraphClient):
         params: dict[str, str] | None = None,
         body: Any = None,
     ) -> Any:
-        if not getattr(self._ahead, "on", False):
-            self._ready.wait()
+        self._ready.wait()
         return self._answer(method, path_or_url, params=params, body=body)
 
     def _answer(
