@@ -152,9 +152,15 @@ class Worker:
 
     def ahead(self, arm: dict[Any, tuple[bool, Any]], graph: GraphAnswers | None) -> None:
         """What the scan read once for every hub (the inherited assignments, the Graph
-        look-ups): the worker's hubs' reads of it wait for it."""
-        with contextlib.suppress(OSError, ValueError), self._send_lock:
-            self._pipe.send(("ahead", arm, graph))
+        look-ups): the worker's hubs' reads of it wait for it. Sent from a thread of its
+        own: the scan's hubs start meanwhile, not once the worker has read it all (a
+        worker still starting reads nothing, and the pipe holds only so much)."""
+
+        def send() -> None:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                self._pipe.send(("ahead", arm, graph))
+
+        threading.Thread(target=send, name="scan-worker-ahead", daemon=True).start()
 
     def _read(
         self,
