@@ -198,3 +198,48 @@ def test_a_workers_hubs_start_while_the_principals_are_looked_up_and_ask_nothing
         (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
     )
     assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
+
+
+def test_a_worker_that_cannot_be_started_leaves_its_hubs_to_the_scan(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _scan(served, 1)
+
+    def no_process() -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(scanrun, "Worker", no_process)
+    shared = _scan(served, 3)
+    assert _snapshots(shared) == _snapshots(alone)
+
+
+def test_a_worker_still_at_work_is_ended_at_once_when_the_scan_stops() -> None:
+    """An interrupted scan (or one past its time) does not wait on its workers: a worker
+    that has not sent everything is terminated, not waited for."""
+    import threading
+    import time
+
+    from diagnose.collect.scan import TenantIndex
+    from diagnose.collect.scanworker import Share, Worker
+
+    hub = SyntheticTenant(hubs=1, subscriptions=1).hub_id(0)
+    resource = {"id": hub, "type": "Microsoft.MachineLearningServices/workspaces", "kind": "hub"}
+    settings = settings_from_args(
+        SimpleNamespace(hub="scan", arm_endpoint="https://127.0.0.1:9", quiet=True)
+    )
+    asked = threading.Event()
+
+    class Stuck:
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            asked.set()
+            time.sleep(30)  # the sign-in never ends
+
+    index = TenantIndex(resources={hub.lower(): resource})
+    share = Share(settings, RetrySettings(total=0), index, (resource,), 2, 60.0, False, "", None)
+    worker = Worker()
+    worker.collect(share, {"arm": Stuck()}, None)
+    assert asked.wait(30)  # the worker is at work, waiting for its token
+    began = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - began < 1.5
+    assert worker._process.returncode is not None

@@ -74,7 +74,7 @@ def scan(
         widths = _widths(width, [len(share) for share in shares])
         # Started at once, each with its share: their hubs start as soon as they are up,
         # their Graph reads held until the look-ups below are answered and sent on.
-        workers = [Worker() for _ in shares[1:]]
+        workers, shares, widths = _start_workers(shares, widths)
         for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
             part = Share(
                 settings,
@@ -193,6 +193,25 @@ def one_window(shared: Connection, width: int) -> None:
     their own, run beside the workers' hubs, so the steps of a pool no longer bound the
     scan's requests at once; the windows do."""
     shared.limits["graph"] = shared.limit("arm", width)
+
+
+def _start_workers(
+    shares: list[list[Target]], widths: list[int]
+) -> tuple[list[Worker], list[list[Target]], list[int]]:
+    """A worker for each share but the first; the share of one that could not be started
+    (no process to be had) goes back to this process, with its requests in flight."""
+    workers: list[Worker] = []
+    kept, kept_widths = shares[:1], widths[:1]
+    for share, share_width in zip(shares[1:], widths[1:], strict=True):
+        try:
+            workers.append(Worker())
+        except OSError:
+            kept[0] = kept[0] + share
+            kept_widths[0] += share_width
+            continue
+        kept.append(share)
+        kept_widths.append(share_width)
+    return workers, kept, kept_widths
 
 
 def _widths(width: int, hubs: list[int]) -> list[int]:

@@ -73,8 +73,8 @@ def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
     """How many processes collect `hubs` hubs: `asked` if given, else one per MIN_HUBS hubs
     up to the cores there are (MAX_PROCESSES at most); never more than `width` (each needs a
     request in flight); one where a worker cannot be started as Worker starts it (not a
-    POSIX system, no interpreter to run)."""
-    if os.name != "posix" or not sys.executable:
+    POSIX system, no interpreter to run, a frozen build)."""
+    if os.name != "posix" or not sys.executable or getattr(sys, "frozen", False):
         return 1
     wanted = asked if asked is not None else min(cores(), MAX_PROCESSES, hubs // MIN_HUBS)
     return max(1, min(wanted, width, hubs))
@@ -131,6 +131,7 @@ class Worker:
         self.failure: str | None = None
         self._reader: threading.Thread | None = None
         self._stopped = False
+        self._ended = False
 
     def collect(
         self,
@@ -190,6 +191,7 @@ class Worker:
                     done(hub)
             elif kind == "end":
                 self.requests = message[1]
+                self._ended = True
                 return
             else:  # "crash": a bug in the worker, as a bug in this process would be
                 self.failure = str(message[1])
@@ -214,8 +216,9 @@ class Worker:
         self.stop()
 
     def stop(self) -> None:
-        """End the process (a worker given no share is told to end; one past its time is
-        terminated). Again is nothing."""
+        """End the process: one that sent everything (or was never given a share, and is
+        told so) ends by itself; one still at work (past its time, or the scan was
+        interrupted) is terminated at once. Again is nothing."""
         if self._stopped:
             return
         self._stopped = True
@@ -225,7 +228,7 @@ class Worker:
         import subprocess
 
         try:
-            self._process.wait(2.0)
+            self._process.wait(2.0 if self._ended or self._reader is None else 0.0)
         except subprocess.TimeoutExpired:
             self._process.terminate()
             try:
