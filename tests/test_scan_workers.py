@@ -175,25 +175,47 @@ def test_small_scans_stay_in_one_process(monkeypatch: pytest.MonkeyPatch) -> Non
     assert processes_for(3, 64, asked=8) == 3
 
 
-def test_a_workers_hubs_start_while_the_principals_are_looked_up_and_ask_nothing_twice(
+def test_a_workers_hubs_start_before_the_reads_made_ahead_reach_it_and_ask_nothing_twice(
     tenant: SyntheticTenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker's hubs start as soon as it is up, while the scan's process makes the reads
-    for every hub (a second a round trip here: the app and what is inherited, getByIds,
-    the principals' groups; two seconds for the worker to be up, even on a busy machine);
-    their reads of those wait for them, parked, and ask nothing again."""
-    faults = Faults(latency=1.0)
-    with ArmServer(FixtureSet("generated", []), faults, tenant=tenant) as server:
+    for every hub (the app and what is inherited, getByIds, the principals' groups): here
+    those reach the worker only once the server has seen its hubs list their connections.
+    Their reads of what was read ahead wait for it, parked, and ask nothing again."""
+    import threading
+    import time
+
+    from diagnose.collect.scanworker import Worker
+
+    targets = sorted(
+        [Target({"id": tenant.hub_id(i)}) for i in range(9)]
+        + [Target({"id": tenant.foundry_id(i)}) for i in range(2)],
+        key=lambda t: t.id.lower(),
+    )
+    theirs = {t.id.lower() + "/connections" for t in split(targets, 2)[1]}
+    sent: list[float] = []
+    real = Worker.ahead
+
+    def late(worker: Worker, arm: Any, graph: Any) -> None:
+        def send() -> None:
+            until = time.monotonic() + 60
+            while time.monotonic() < until and not any(
+                r.path.lower() in theirs for r in server.requests()
+            ):
+                time.sleep(0.02)
+            sent.append(time.monotonic())
+            real(worker, arm, graph)
+
+        threading.Thread(target=send, daemon=True).start()
+
+    monkeypatch.setattr(Worker, "ahead", late)
+    with ArmServer(FixtureSet("generated", []), Faults(latency=0.1), tenant=tenant) as server:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
         result = _scan(server, 2, concurrency=32)
         received = server.requests()
     assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
-    shares = split([Target({"id": h.target}) for h in result.hubs], 2)
-    theirs = {t.id.lower() + "/connections" for t in shares[1]}
     connections = [r.at for r in received if r.path.lower() in theirs]
-    groups = [r.at for r in received if r.in_batch and r.path.lower().endswith("/getmembergroups")]
-    assert connections and groups
-    assert min(connections) < max(groups)
+    assert connections and sent and min(connections) < sent[0]
     graph = Counter(
         (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
     )
