@@ -15,7 +15,7 @@ import pytest
 from diagnose.collect.clients import RetrySettings
 from diagnose.collect.credentials import Credentials, StaticTokenCredential
 from diagnose.collect.scan import ScanCollection, ScanScope
-from diagnose.collect.scanpool import HubSteps, unwrap
+from diagnose.collect.scanpool import Gate, HubSteps, unwrap
 from diagnose.collect.scanrun import scan
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.settings import settings_from_args
@@ -99,6 +99,38 @@ def test_a_hub_finishes_once_after_its_last_step_and_not_when_claimed() -> None:
     assert late.left_behind == [(step, (9,))] and seen == [0, 1, 2, 3]
     assert unwrap(late.run, (step, 9)) == (late, step, (9,))
     assert unwrap(step, (9,)) == (None, step, (9,))
+
+
+def test_steps_at_the_gate_hold_no_worker_and_run_once_it_opens() -> None:
+    """A step that reads what is read ahead for every hub waits parked, not on a worker:
+    with one worker, the step submitted after it runs first; it runs when the gate opens,
+    and a hub claimed before that leaves it behind, unrun."""
+    pool = Scheduler(1)
+    seen: list[str] = []
+    finished: list[HubSteps] = []
+    opened = threading.Event()
+
+    def ahead(wave: int, name: str) -> None:
+        seen.append(name)
+
+    def other(wave: int, name: str) -> None:
+        seen.append(name)
+        opened.wait(5)
+
+    gate = Gate(lambda step, args: step is ahead)
+    steps = HubSteps(pool, finished.append, gate)
+    claimed = HubSteps(pool, finished.append, gate)
+    steps.submit(0, ahead, "parked")
+    claimed.submit(0, ahead, "never")
+    steps.submit(0, other, "first")
+    assert claimed.claim()
+    gate.open()
+    opened.set()
+    pool.wait()
+    assert seen == ["first", "parked"] and finished == [steps]
+    assert claimed.left_behind == [(ahead, ("never",))] and not claimed.parked
+    late = HubSteps(pool, finished.append, gate)
+    assert not gate.parks(late, (0, ahead, ("open",), 0))  # open: nothing waits
 
 
 def test_hubs_left_behind_at_the_deadline_are_assembled_with_what_they_had(

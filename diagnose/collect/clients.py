@@ -46,6 +46,11 @@ class ApiError(Exception):
         self.tenant = tenant
         """For a 401: the tenant the service named in its challenge, if it did."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields, not from Exception.args (the one formatted message): a
+        # scan's worker process sends the errors it met back to the scan (scanworker.py).
+        return (type(self), (self.status, self.code, self.message, self.tenant))
+
     def as_entry(self, scope: str, operation: str) -> dict[str, Any]:
         return {
             "scope": scope,

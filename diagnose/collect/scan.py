@@ -17,6 +17,8 @@ snapshot, with what Azure Resource Graph can answer read once for all of them.
        (deny assignments, PIM eligibility and the role assignments inherited from above the
        subscription, per subscription; Microsoft Graph, per principal); what only a hub has
        (its connections, outbound rules, a Foundry resource's deployments) per hub.
+       With more than one core, whole subscriptions of hubs are collected in worker
+       processes (scanworker.py), the reads made once for every hub sent on to them.
 
 The role assignments Resource Graph holds are those at and below a subscription; those
 inherited from management groups and the tenant root come from one ARM listing per

@@ -16,6 +16,7 @@ from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_
 from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
+from diagnose.collect.listings import ASSIGNMENTS
 from diagnose.collect.pipeline import Connection, shared_connection
 from diagnose.collect.requestlog import RequestLog
 from diagnose.collect.resourcegraph import ResourceGraph
@@ -24,10 +25,12 @@ from diagnose.collect.scan import (
     HubCollection,
     ScanCollection,
     ScanScope,
+    TenantIndex,
     principals_of,
     read_tenant,
 )
-from diagnose.collect.scanpool import START, HubSteps, unwrap
+from diagnose.collect.scanpool import START, Gate, HubSteps, unwrap
+from diagnose.collect.scanworker import GRACE, Share, Worker, processes_for, split
 from diagnose.collect.scheduler import Scheduler
 from diagnose.collect.sdk import SdkClients, SharedToken
 from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
@@ -46,10 +49,13 @@ def scan(
     stage: Callable[[str], None] | None = None,
     done: Callable[[HubCollection], None] | None = None,
     now: datetime | None = None,
+    processes: int | None = None,
 ) -> ScanCollection:
     """Scan: ApiError when Resource Graph cannot list the subscriptions at all (nothing is
     known then); every later failure is part of the result. At most settings.concurrency
-    steps (and so requests) of the whole scan at once, as a single collection."""
+    steps (and so requests) of the whole scan at once, as a single collection. The hubs are
+    collected in `processes` processes (this one and worker processes, scanworker.py; by
+    default as many as the cores and the number of hubs make worth it)."""
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
@@ -57,52 +63,76 @@ def scan(
     arm_credential = SharedToken(credentials.arm)
     width = settings.concurrency
     arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
-    base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
     resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
-    sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
-    graph_base = None
-    if credentials.graph is not None:
-        graph_base = graph_client(
-            settings.graph_endpoint,
-            credentials.graph,
-            settings.graph_scope,
-            log,
-            concurrency=width,
-            retry=retry,
-            shared=shared,
-        )
+    closing: list[Any] = [resource_graph]
+    workers: list[Worker] = []
     try:
         stage(f"reading Resource Graph ({scope.describe()})")
         index = read_tenant(resource_graph, scope)
         targets = index.targets()
+        shares = split(targets, processes_for(len(targets), width, processes))
+        widths = _widths(width, [len(share) for share in shares])
+        # Started at once, each with its share: their hubs start as soon as they are up,
+        # their Graph reads held until the look-ups below are answered and sent on.
+        workers, shares, widths = _start_workers(shares, widths)
+        for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
+            part = Share(
+                settings,
+                retry,
+                index,
+                tuple(t.resource for t in share),
+                share_width,
+                shared.deadline.remaining(),
+                credentials.graph is not None,
+                credentials.graph_unavailable,
+                now,
+            )
+            worker.collect(part, {"arm": arm_credential, "graph": credentials.graph}, done)
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
+        # This process's share of the requests in flight, for ARM and Graph together.
+        one_window(shared, widths[0])
+        base = arm_client(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
+        sdk = SdkClients(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
+        closing += [base, sdk]
+        graph = None
+        if credentials.graph is not None:
+            graph_base = graph_client(
+                settings.graph_endpoint,
+                credentials.graph,
+                settings.graph_scope,
+                log,
+                concurrency=widths[0],
+                retry=retry,
+                shared=shared,
+            )
+            closing.append(graph_base)
+            graph = SharedGraph(graph_base)
         arm = ServedArm(base, index)
         served_sdk = ServedSdk(sdk, arm)
-        graph = SharedGraph(graph_base) if graph_base is not None else None
-        directory_waves = 0
+        compile_validators()
         if graph is not None:
             stage("looking up the principals in Microsoft Graph")
-            # The app every hub's reader asks for first, while the inherited assignments
-            # (whose principals are looked up with the rest) are read: one round, not two.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
-                app = side.submit(graph.look_up_app)
-                wanted = principals_of(index) | arm.prefetch_inherited(width)
-                wanted |= app.result()
-            directory_waves = 1 + graph.prefetch(wanted, width)
-        _compile_validators()
-        hubs = _Hubs(settings, credentials, shared, now, done)
-        for target in targets:
+        # The workers' hubs have started meanwhile, their reads of this held until it is
+        # sent on; this process's start once it is read, which has this process's window
+        # of requests to itself until then.
+        directory_waves = _ahead(index, arm, graph, workers, widths[0])
+        hubs = Hubs(widths[0], credentials.graph_unavailable, shared, now, done)
+        for target in shares[0] if shares else []:
             hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
-        collected = hubs.run()
+        own = {h.target: h for h in hubs.run()}
         requests = shared.tokens.clean_json(log.entries())
+        for worker in workers:
+            worker.wait(shared.deadline.remaining() + GRACE)
+            requests += worker.requests
+        of_worker = {t.id: w for w, share in zip(workers, shares[1:], strict=True) for t in share}
+        collected = [own[t.id] if t.id in own else of_worker[t.id].result(t) for t in targets]
     finally:
+        for worker in workers:
+            worker.stop()
         shared.deadline.expire()
         shared.tokens.forget()
-        base.close()
-        resource_graph.close()
-        sdk.close()
-        if graph_base is not None:
-            graph_base.close()
+        for client in closing:
+            client.close()
     return ScanCollection(
         tuple(collected),
         tuple(index.unknown[s] for s in sorted(index.unknown)),
@@ -114,23 +144,104 @@ def scan(
     )
 
 
-class _Hubs:
+def _ahead(
+    index: TenantIndex,
+    arm: ServedArm,
+    graph: SharedGraph | None,
+    workers: list[Worker],
+    width: int,
+) -> int:
+    """What is read once for every hub: the inherited assignments, and with a Graph client
+    the app and the principals; sent on to the workers, whose hubs' reads of it wait for
+    it (even when it failed: their hubs then ask, and record what they are refused).
+    Returns how many rounds of Graph requests it took."""
+    rounds = 0
+    try:
+        if graph is None:
+            if workers:  # theirs are read here, with this process's
+                arm.prefetch_inherited(width)
+        else:
+            # The app every hub's reader asks for first, while the inherited assignments
+            # (whose principals are looked up with the rest) are read: one round, not two.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
+                app = side.submit(graph.look_up_app)
+                wanted = principals_of(index) | arm.prefetch_inherited(width)
+                wanted |= app.result()
+            rounds = 1 + graph.prefetch(wanted, width)
+    finally:
+        answered = arm.answered()
+        looked_up = graph.answered() if graph is not None else None
+        for worker in workers:
+            worker.ahead(answered, looked_up)
+    return rounds
+
+
+def reads_ahead(step: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """Whether a hub's step reads what is read once for every hub ahead of the hubs: its
+    directory reader's (Microsoft Graph), and its listing of a subscription's role
+    assignments (what is inherited from above it)."""
+    if isinstance(getattr(step, "__self__", None), DirectoryReader):
+        return True
+    return getattr(step, "__name__", "") == "list_at_subscription" and bool(
+        args and args[0] is ASSIGNMENTS
+    )
+
+
+def one_window(shared: Connection, width: int) -> None:
+    """One window of requests in flight for ARM and Microsoft Graph together, `width` (this
+    process's share of --concurrency): the reads made once for every hub, on threads of
+    their own, run beside the workers' hubs, so the steps of a pool no longer bound the
+    scan's requests at once; the windows do."""
+    shared.limits["graph"] = shared.limit("arm", width)
+
+
+def _start_workers(
+    shares: list[list[Target]], widths: list[int]
+) -> tuple[list[Worker], list[list[Target]], list[int]]:
+    """A worker for each share but the first; the share of one that could not be started
+    (no process to be had) goes back to this process, with its requests in flight."""
+    workers: list[Worker] = []
+    kept, kept_widths = shares[:1], widths[:1]
+    for share, share_width in zip(shares[1:], widths[1:], strict=True):
+        try:
+            workers.append(Worker())
+        except OSError:
+            kept[0] = kept[0] + share
+            kept_widths[0] += share_width
+            continue
+        kept.append(share)
+        kept_widths.append(share_width)
+    return workers, kept, kept_widths
+
+
+def _widths(width: int, hubs: list[int]) -> list[int]:
+    """Each process's share of the scan's requests in flight, in proportion to its hubs,
+    at least one each; together `width`."""
+    if len(hubs) <= 1:
+        return [width]
+    shares = [max(1, width * n // sum(hubs)) for n in hubs[1:]]
+    return [max(1, width - sum(shares)), *shares]
+
+
+class Hubs:
     """Every hub's collector, their steps on one Scheduler; a hub's snapshot assembled when
     its last step ends, or at the deadline with what it had."""
 
     def __init__(
         self,
-        settings: Settings,
-        credentials: Credentials,
+        width: int,
+        graph_unavailable: str,
         shared: Connection,
         now: datetime | None,
         done: Callable[[HubCollection], None] | None,
+        gate: Gate | None = None,
     ) -> None:
-        self._credentials = credentials
+        self._graph_unavailable = graph_unavailable
         self._shared = shared
         self._now = now
         self._done = done
-        self._pool = Scheduler(settings.concurrency)
+        self._gate = gate
+        self._pool = Scheduler(width)
         self._hubs: dict[HubSteps, tuple[Target, FoundryCollector, DirectoryReader]] = {}
         self._results: dict[str, HubCollection] = {}
         self._lock = threading.Lock()
@@ -138,8 +249,8 @@ class _Hubs:
     def add(
         self, target: Target, arm: ServedArm, graph: SharedGraph | None, sdk: ServedSdk
     ) -> None:
-        steps = HubSteps(self._pool, self._finished)
-        directory = DirectoryReader(graph, self._credentials.graph_unavailable)
+        steps = HubSteps(self._pool, self._finished, self._gate)
+        directory = DirectoryReader(graph, self._graph_unavailable)
         collector = FoundryCollector(arm, directory, steps, sdk=sdk)  # type: ignore[arg-type]
         self._hubs[steps] = (target, collector, directory)
         steps.submit(0, _start, collector, target, priority=START)
@@ -185,7 +296,7 @@ class _Hubs:
             self._done(result)
 
 
-def _compile_validators() -> None:
+def compile_validators() -> None:
     """Compile the snapshot schema's validators now, one after the other. Each is compiled
     on its first use and then cached (functools.cache), but the cache does not hold back
     callers while it compiles: dozens of hubs reaching their first shape check, or finishing,

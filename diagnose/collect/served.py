@@ -9,6 +9,7 @@ import copy
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from diagnose.arm.scopes import scope_key
@@ -47,6 +48,21 @@ class _Once:
             raise value
         return value
 
+    def answers(self) -> dict[Any, tuple[bool, Any]]:
+        """Every read answered so far: (True, its answer) or (False, its ApiError)."""
+        with self._lock:
+            known = list(self._known.items())
+        return {key: box[0] for key, (event, box) in known if event.is_set() and box}
+
+    def learn(self, answers: dict[Any, tuple[bool, Any]]) -> None:
+        """Take reads another process's scan answered as answered here (scanworker.py)."""
+        with self._lock:
+            for key, answer in answers.items():
+                if key not in self._known:
+                    event = threading.Event()
+                    event.set()
+                    self._known[key] = (event, [answer])
+
 
 def _params_key(params: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((params or {}).items()))
@@ -61,6 +77,16 @@ class ServedArm(ArmClient):
         self._index = index
         self._once = _Once()
         self._hub: str | None = None
+        self._ready = threading.Event()
+        self._ready.set()
+
+    def hold(self) -> None:
+        """Hold the reads of what is inherited until release(): another process reads it
+        for this one (scanworker.py), its answers learned before the release."""
+        self._ready.clear()
+
+    def release(self) -> None:
+        self._ready.set()
 
     def for_hub(self, hub_id: str) -> ServedArm:
         """This client as one hub's collector reads through it (the same index, pipeline and
@@ -105,6 +131,7 @@ class ServedArm(ArmClient):
         read once for the scan."""
         path = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments"
         params = {"api-version": apiversions.ROLE_ASSIGNMENTS, "$filter": "atScope()"}
+        self._ready.wait()
         return self._once(
             ("INHERITED", subscription),
             lambda: super(ServedArm, self).get_pages(path, params),
@@ -164,6 +191,13 @@ class ServedArm(ArmClient):
             ("RG", query, tuple(subscriptions or ())),
             lambda: super(ServedArm, self).resource_graph(query, subscriptions),
         )
+
+    def answered(self) -> dict[Any, tuple[bool, Any]]:
+        """The reads made for the scan so far, for a worker process to start from."""
+        return self._once.answers()
+
+    def learn(self, answers: dict[Any, tuple[bool, Any]]) -> None:
+        self._once.learn(answers)
 
     def close(self) -> None:  # the scan closes the client it wraps
         return None
@@ -254,6 +288,17 @@ def _operation_key(operation: Callable[..., Any]) -> tuple[str, str, str]:
     return (type(owner).__name__, version, operation.__name__)
 
 
+@dataclass(frozen=True)
+class GraphAnswers:
+    """What a SharedGraph looked up: the objects getByIds found, the ids it answered for,
+    the JSON batch answers and the other reads, by request."""
+
+    objects: dict[str, dict[str, Any]]
+    looked_up: set[str]
+    batches: dict[Any, Any]
+    once: dict[Any, tuple[bool, Any]]
+
+
 GET_BY_IDS = "/v1.0/directoryObjects/getByIds"
 PRINCIPAL_TYPES = ["user", "group", "servicePrincipal"]
 
@@ -273,6 +318,17 @@ class SharedGraph(GraphClient):
         self._objects: dict[str, dict[str, Any]] = {}
         self._looked_up: set[str] = set()
         """Ids a getByIds answered for (found or left out)."""
+        self._ready = threading.Event()
+        self._ready.set()
+
+    def hold(self) -> None:
+        """Hold the hubs' reads until release(): another process looks the principals up
+        for this one (scanworker.py), its answers learned before the release; a hub that
+        asked meanwhile would ask again for what they are about to answer."""
+        self._ready.clear()
+
+    def release(self) -> None:
+        self._ready.set()
 
     def look_up_app(self) -> set[str]:
         """What every hub's directory reader asks first: the Azure Machine Learning app (its
@@ -280,9 +336,10 @@ class SharedGraph(GraphClient):
         from diagnose.collect.directory import AZURE_ML_APP_ID
 
         try:
-            app = self.get(
+            app = self._answer(
+                "GET",
                 f"/v1.0/servicePrincipals(appId='{AZURE_ML_APP_ID}')",
-                {"$select": "id,appId,displayName,servicePrincipalType"},
+                params={"$select": "id,appId,displayName,servicePrincipalType"},
             )
         except ApiError:
             return set()
@@ -311,7 +368,7 @@ class SharedGraph(GraphClient):
                 for k in found
             ]
             slices = [groups[i : i + BATCH_LIMIT] for i in range(0, len(groups), BATCH_LIMIT)]
-            list(pool.map(self.batch, slices))
+            list(pool.map(self._batch, slices))
         return (1 if chunks else 0) + (1 if slices else 0)
 
     def _look_up(self, ids: list[str]) -> None:
@@ -338,6 +395,17 @@ class SharedGraph(GraphClient):
         params: dict[str, str] | None = None,
         body: Any = None,
     ) -> Any:
+        self._ready.wait()
+        return self._answer(method, path_or_url, params=params, body=body)
+
+    def _answer(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
         import json
 
         if method == "POST" and path_or_url == GET_BY_IDS and isinstance(body, dict):
@@ -352,6 +420,10 @@ class SharedGraph(GraphClient):
         )
 
     def batch(self, requests: list[SubRequest]) -> list[Any]:
+        self._ready.wait()
+        return self._batch(requests)
+
+    def _batch(self, requests: list[SubRequest]) -> list[Any]:
         import json
 
         keys = [(r.method, r.url, json.dumps(r.body, sort_keys=True)) for r in requests]
@@ -364,6 +436,24 @@ class SharedGraph(GraphClient):
                     self._batch_known.setdefault(keys[i], answer)
         with self._lock:
             return [self._batch_known[k] for k in keys]
+
+    def answered(self) -> GraphAnswers:
+        """What was looked up so far, for a worker process to start from."""
+        with self._lock:
+            return GraphAnswers(
+                dict(self._objects),
+                set(self._looked_up),
+                dict(self._batch_known),
+                self._once.answers(),
+            )
+
+    def learn(self, answers: GraphAnswers) -> None:
+        with self._lock:
+            self._objects.update(answers.objects)
+            self._looked_up.update(answers.looked_up)
+            for key, answer in answers.batches.items():
+                self._batch_known.setdefault(key, answer)
+        self._once.learn(answers.once)
 
     def close(self) -> None:
         return None

@@ -1,0 +1,430 @@
+"""A share of a scan's hubs collected in a process of its own.
+
+A scan's per-hub collection is CPU-bound in one process: its requests wait on the network
+together, but decoding, following and assembling hundreds of hubs holds one interpreter lock
+(about 10 ms of CPU a hub, the server's latency hidden behind it). With more than one core,
+the scan (scanrun.py) hands the hubs of some subscriptions to worker processes: each gets what
+Resource Graph read and what the scan read once for every hub (the inherited assignments, the
+principals looked up in Microsoft Graph), collects its hubs on its own clients and pipelines
+exactly as the scan's own process does, and sends each hub's snapshot back as it finishes.
+
+Split by subscription, so a subscription's own reads (its deny assignments, its eligibility)
+are still made once. The worker's requests in flight count against the scan's --concurrency
+(each process gets its share of it) and its deadline is the scan's. It signs with the scan's
+credentials through the pipe (TokenRelay): no token is asked of the credential in the worker,
+and none outlives the scan in it. A fresh interpreter, not a fork: nothing of the scan's threads
+or locks is inherited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from diagnose.collect.clients import ApiError, RetrySettings
+from diagnose.collect.scan import HubCollection, TenantIndex
+from diagnose.collect.served import GraphAnswers
+from diagnose.collect.settings import Settings
+from diagnose.collect.target import Target
+
+MIN_HUBS = 48
+"""Hubs a worker process takes at least: below it, starting one (an interpreter and its
+imports, about 0.25 s of CPU) costs more than its share saves."""
+MAX_PROCESSES = 4
+GRACE = 5.0
+"""Seconds past the scan's deadline that a worker has to send what it has."""
+WORKER_FAILED = "ScanWorkerFailed"
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a worker process needs to collect its hubs."""
+
+    settings: Settings
+    retry: RetrySettings
+    index: TenantIndex
+    targets: tuple[dict[str, Any], ...]
+    """The resources of its hubs (Target.resource), in the scan's order."""
+    width: int
+    """Its share of the scan's --concurrency."""
+    remaining: float
+    """Seconds left of the scan's deadline when it was sent."""
+    graph: bool
+    """Whether the scan reads Microsoft Graph."""
+    graph_unavailable: str
+    now: datetime | None
+
+
+def cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - every POSIX system here has the above
+
+
+def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
+    """How many processes collect `hubs` hubs: `asked` if given, else one per MIN_HUBS hubs
+    up to the cores there are (MAX_PROCESSES at most); never more than `width` (each needs a
+    request in flight); one where a worker cannot be started as Worker starts it (not a
+    POSIX system, no interpreter to run, a frozen build)."""
+    if os.name != "posix" or not sys.executable or getattr(sys, "frozen", False):
+        return 1
+    wanted = asked if asked is not None else min(cores(), MAX_PROCESSES, hubs // MIN_HUBS)
+    return max(1, min(wanted, width, hubs))
+
+
+def split(targets: Sequence[Target], parts: int) -> list[list[Target]]:
+    """The hubs in `parts` shares of whole subscriptions, as even in hubs as that allows
+    (largest subscription first, each to the smallest share); each share in the scan's
+    order. The first share is the scan's own process's."""
+    by_subscription: dict[str, list[Target]] = {}
+    for target in targets:
+        by_subscription.setdefault(target.id.split("/")[2].lower(), []).append(target)
+    shares: list[list[Target]] = [[] for _ in range(parts)]
+    for _, hubs in sorted(by_subscription.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(shares, key=len).extend(hubs)
+    order = {id(t): i for i, t in enumerate(targets)}
+    return [sorted(share, key=lambda t: order[id(t)]) for share in shares if share]
+
+
+# -- the scan's side -----------------------------------------------------------------------
+class Worker:
+    """A worker process, from the scan's side: started at once (its interpreter starts while
+    the scan reads on), then given its share; each hub it sends is handed to `done`.
+
+    A fresh interpreter that imports this package and nothing else (not multiprocessing's
+    spawn, which imports the scan's __main__ module again in the child: the command line's
+    whole front end, or pytest and its plugins), talking over a socket pair it inherits."""
+
+    def __init__(self) -> None:
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        environment = dict(os.environ)
+        # This package, the one the scan runs, whatever the child's working directory.
+        environment["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, environment.get("PYTHONPATH", "")) if p
+        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", ENTRY, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=environment,
+            )
+        finally:
+            theirs.close()
+        self._pipe = Connection(ours.detach())
+        self._send_lock = threading.Lock()
+        self.hubs: dict[str, HubCollection] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.failure: str | None = None
+        self._reader: threading.Thread | None = None
+        self._stopped = False
+        self._ended = False
+
+    def collect(
+        self,
+        share: Share,
+        credentials: dict[str, Any],
+        done: Callable[[HubCollection], None] | None,
+    ) -> None:
+        """Send the share and read the worker's answers, on a thread of this process (the
+        worker takes the share once its interpreter is up, and the scan goes on meanwhile):
+        `credentials` ("arm", "graph") sign the worker's requests through the pipe. Its
+        hubs start at once; what they share with every hub comes with ahead()."""
+        self._reader = threading.Thread(
+            target=self._read,
+            args=(share, credentials, done),
+            name="scan-worker-pipe",
+            daemon=True,
+        )
+        self._reader.start()
+
+    def ahead(self, arm: dict[Any, tuple[bool, Any]], graph: GraphAnswers | None) -> None:
+        """What the scan read once for every hub (the inherited assignments, the Graph
+        look-ups): the worker's hubs' reads of it wait for it. Sent from a thread of its
+        own: the scan's hubs start meanwhile, not once the worker has read it all (a
+        worker still starting reads nothing, and the pipe holds only so much)."""
+
+        def send() -> None:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                self._pipe.send(("ahead", arm, graph))
+
+        threading.Thread(target=send, name="scan-worker-ahead", daemon=True).start()
+
+    def _read(
+        self,
+        share: Share,
+        credentials: dict[str, Any],
+        done: Callable[[HubCollection], None] | None,
+    ) -> None:
+        try:
+            with self._send_lock:
+                self._pipe.send(share)
+        except (OSError, ValueError) as exc:  # it did not start, or died
+            self.failure = f"the worker process could not be started ({exc})"
+            return
+        while True:
+            try:
+                message = self._pipe.recv()
+            except (EOFError, OSError):
+                self.failure = self.failure or "the worker process ended before it finished"
+                return
+            kind = message[0]
+            if kind == "token":
+                self._sign(credentials.get(message[1]), message[2], message[3])
+            elif kind == "hub":
+                hub: HubCollection = message[1]
+                self.hubs[hub.target] = hub
+                if done is not None:
+                    done(hub)
+            elif kind == "end":
+                self.requests = message[1]
+                self._ended = True
+                return
+            else:  # "crash": a bug in the worker, as a bug in this process would be
+                self.failure = str(message[1])
+                return
+
+    def _sign(self, credential: Any, scopes: tuple[str, ...], options: dict[str, Any]) -> None:
+        try:
+            if credential is None:
+                raise ValueError("no credential for this service")
+            answer: tuple[Any, str | None] = (credential.get_token(*scopes, **options), None)
+        except Exception as exc:  # the worker's pipeline reports it as a failed sign-in
+            answer = (None, f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(OSError, ValueError), self._send_lock:
+            self._pipe.send(("token", *answer))  # failing when it is gone: _read finds out
+
+    def wait(self, seconds: float) -> None:
+        """Until the worker has sent everything, or `seconds` pass (then it is stopped)."""
+        if self._reader is not None:
+            self._reader.join(max(0.0, seconds))
+            if self._reader.is_alive():
+                self.failure = self.failure or "the worker process did not finish in time"
+        self.stop()
+
+    def stop(self) -> None:
+        """End the process: one that sent everything (or was never given a share, and is
+        told so) ends by itself; one still at work (past its time, or the scan was
+        interrupted) is terminated at once. Again is nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._reader is None:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                self._pipe.send(None)
+        import subprocess
+
+        try:
+            self._process.wait(2.0 if self._ended or self._reader is None else 0.0)
+        except subprocess.TimeoutExpired:
+            self._process.terminate()
+            try:
+                self._process.wait(5.0)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._pipe.close()
+
+    def result(self, target: Target) -> HubCollection:
+        hub = self.hubs.get(target.id)
+        if hub is not None:
+            return hub
+        why = self.failure or "the worker process sent no snapshot for it"
+        return HubCollection(target.id, None, ApiError(None, WORKER_FAILED, why))
+
+
+# -- the worker's side ---------------------------------------------------------------------
+class _Pipe:
+    """The worker's end: sends from any thread, one token asked at a time; a thread reads
+    what the scan sends (the answers to those, and what was read ahead for every hub)."""
+
+    def __init__(self, pipe: Any, ahead: Callable[[Any, Any], None]) -> None:
+        self._pipe = pipe
+        self._send_lock = threading.Lock()
+        self._token_lock = threading.Lock()
+        self._tokens: queue.SimpleQueue[tuple[Any, str | None]] = queue.SimpleQueue()
+        self._ahead = ahead
+        threading.Thread(target=self._read, name="scan-pipe", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._pipe.recv()
+            except (EOFError, OSError):  # the scan is gone: nothing more will come
+                self._tokens.put((None, "the scan ended"))
+                return
+            if message[0] == "token":
+                self._tokens.put((message[1], message[2]))
+            elif message[0] == "ahead":
+                self._ahead(message[1], message[2])
+
+    def send(self, message: Any) -> None:
+        with self._send_lock:
+            self._pipe.send(message)
+
+    def token(self, service: str, scopes: tuple[str, ...], options: dict[str, Any]) -> Any:
+        with self._token_lock:
+            self.send(("token", service, scopes, options))
+            token, failure = self._tokens.get()
+        if failure is not None:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            raise ClientAuthenticationError(failure)
+        return token
+
+
+class TokenRelay:
+    """A TokenCredential of the worker: asks the scan's own credential, through the pipe."""
+
+    def __init__(self, pipe: _Pipe, service: str) -> None:
+        self._pipe = pipe
+        self._service = service
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        options = {k: v for k, v in kwargs.items() if isinstance(v, str | bool | int | None)}
+        return self._pipe.token(self._service, tuple(scopes), options)
+
+    def __repr__(self) -> str:
+        return f"TokenRelay({self._service})"
+
+
+ENTRY = "import sys; from diagnose.collect.scanworker import main; main(int(sys.argv[1]))"
+"""What the worker's interpreter runs (`python -c ENTRY FD`)."""
+
+
+def main(descriptor: int) -> None:
+    """The worker process's entry: serve the scan on the socket it was given."""
+    from multiprocessing.connection import Connection
+
+    serve(Connection(descriptor))
+
+
+def serve(connection: Any) -> None:
+    """The worker process: take a share, collect it, send every hub and the request log,
+    then end at once (nothing of it is left to tidy: its clients are closed, its answers
+    sent; the scan waits for it to end)."""
+    try:
+        share = connection.recv()
+    except (EOFError, OSError):
+        return
+    if share is None:
+        return
+    try:
+        from diagnose.collect.credentials import quiet_sdk_logging
+
+        quiet_sdk_logging()
+        _Collection(share, connection).run()
+    except BaseException:  # a bug: the scan says so for every hub this worker had
+        with contextlib.suppress(OSError, ValueError):
+            connection.send(("crash", traceback.format_exc(limit=8)))
+    connection.close()
+    os._exit(0)
+
+
+class _Collection:
+    """The worker's share of the scan, on clients of its own."""
+
+    def __init__(self, share: Share, connection: Any) -> None:
+        from diagnose.collect.clients import arm_client, graph_client
+        from diagnose.collect.pipeline import shared_connection
+        from diagnose.collect.requestlog import RequestLog
+        from diagnose.collect.scanpool import Gate
+        from diagnose.collect.scanrun import one_window, reads_ahead
+        from diagnose.collect.sdk import SdkClients, SharedToken
+        from diagnose.collect.served import ServedArm, ServedSdk, SharedGraph
+
+        self.share = share
+        settings, width, retry = share.settings, share.width, share.retry
+        self.shared = shared = shared_connection(share.remaining)
+        shared.deadline.seconds = settings.timeout  # its message names the scan's --timeout
+        one_window(shared, width)
+        self.log = log = RequestLog()
+        self.arm: ServedArm | None = None
+        self.graph: SharedGraph | None = None
+        self._learned = threading.Event()
+        self.pipe = pipe = _Pipe(connection, self._learn)
+        signer = SharedToken(TokenRelay(pipe, "arm"))
+        arm_at = (settings.arm_endpoint, signer, settings.arm_scope, log)
+        self.base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
+        self.sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
+        self.graph_base = None
+        if share.graph:
+            self.graph_base = graph_client(
+                settings.graph_endpoint,
+                SharedToken(TokenRelay(pipe, "graph")),
+                settings.graph_scope,
+                log,
+                concurrency=width,
+                retry=retry,
+                shared=shared,
+            )
+        arm = ServedArm(self.base, share.index)
+        arm.hold()
+        self.served_sdk = ServedSdk(self.sdk, arm)
+        if self.graph_base is not None:
+            self.graph = SharedGraph(self.graph_base)
+            self.graph.hold()
+        self.arm = arm
+        self.gate = Gate(reads_ahead)
+        self.ahead = threading.Event()
+        """Set once what the scan read ahead for every hub is learned."""
+        self._learned.set()
+
+    def _learn(self, arm: dict[Any, tuple[bool, Any]], graph: GraphAnswers | None) -> None:
+        """What the scan read ahead for every hub: learned, then the hubs' reads of it go on."""
+        self._learned.wait()  # the clients are built
+        assert self.arm is not None
+        self.arm.learn(arm)
+        self.arm.release()
+        if self.graph is not None:
+            if graph is not None:
+                self.graph.learn(graph)
+            self.graph.release()
+        self.gate.open()
+        self.ahead.set()
+
+    def run(self) -> None:
+        from diagnose.collect.scanrun import Hubs, compile_validators
+
+        assert self.arm is not None
+        try:
+            compile_validators()
+            hubs = Hubs(
+                self.share.width,
+                self.share.graph_unavailable,
+                self.shared,
+                self.share.now,
+                lambda hub: self.pipe.send(("hub", hub)),
+                self.gate,
+            )
+            for resource in self.share.targets:
+                target = Target(resource)
+                hubs.add(target, self.arm.for_hub(target.id), self.graph, self.served_sdk)
+            # Not before the gate is open (or the deadline passed: the steps still parked
+            # are then written as timed out): the pool could run dry meanwhile.
+            self.ahead.wait(self.shared.deadline.remaining())
+            hubs.run()
+            self.pipe.send(("end", self.shared.tokens.clean_json(self.log.entries())))
+        finally:
+            self.shared.deadline.expire()
+            self.shared.tokens.forget()
+            self.base.close()
+            self.sdk.close()
+            if self.graph_base is not None:
+                self.graph_base.close()
+
+
+__all__ = ["GRACE", "Share", "TokenRelay", "Worker", "processes_for", "serve", "split"]

@@ -1,0 +1,267 @@
+"""A scan's hubs shared with worker processes (diagnose.collect.scanworker): each hub's
+snapshot is the one the scan's own process would have made, every read is still made once,
+the worker signs with the scan's credential, and a worker that fails fails its hubs only."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from diagnose.collect import scanrun
+from diagnose.collect.clients import RetrySettings
+from diagnose.collect.credentials import Credentials, StaticTokenCredential
+from diagnose.collect.scan import ScanCollection, ScanScope
+from diagnose.collect.scanrun import scan
+from diagnose.collect.scanworker import MIN_HUBS, WORKER_FAILED, processes_for, split
+from diagnose.collect.settings import settings_from_args
+from diagnose.collect.target import Target
+from diagnose.testing.armserver import ArmServer, Faults
+from diagnose.testing.faults import Rule
+from diagnose.testing.fixtures import FixtureSet
+from diagnose.testing.tenant import SyntheticTenant
+
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+TOKEN = "relayed-token-7f3a"
+
+
+@pytest.fixture
+def tenant() -> SyntheticTenant:
+    return SyntheticTenant(hubs=9, subscriptions=3, foundry=2)
+
+
+@pytest.fixture
+def served(tenant: SyntheticTenant, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmServer]:
+    with ArmServer(FixtureSet("generated", []), Faults(), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        yield server
+
+
+class CountingCredential(StaticTokenCredential):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.asked = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        self.asked += 1
+        return super().get_token(*scopes, **kwargs)
+
+
+def _scan(
+    server: ArmServer, processes: int, concurrency: int = 6, arm: Any = None
+) -> ScanCollection:
+    settings = settings_from_args(
+        SimpleNamespace(
+            hub="scan",
+            arm_endpoint=server.url,
+            graph_endpoint=server.url,
+            concurrency=concurrency,
+            quiet=True,
+        )
+    )
+    credentials = Credentials(arm or StaticTokenCredential(TOKEN), StaticTokenCredential(TOKEN))
+    server.reset()
+    return scan(
+        settings,
+        credentials,
+        ScanScope(),
+        retry=RetrySettings(total=0),
+        now=NOW,
+        processes=processes,
+    )
+
+
+def _snapshots(result: ScanCollection) -> list[tuple[str, Any]]:
+    return [(h.target, h.collection and h.collection.snapshot.data) for h in result.hubs]
+
+
+def test_hubs_collected_in_workers_have_the_snapshots_one_process_makes(
+    served: ArmServer,
+) -> None:
+    alone = _scan(served, 1)
+    alone_reads = Counter((r.method, r.path.lower(), r.in_batch) for r in served.requests())
+    shared = _scan(served, 3)
+    shared_reads = Counter((r.method, r.path.lower(), r.in_batch) for r in served.requests())
+    assert len(alone.hubs) == 11
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in shared.hubs)
+    assert _snapshots(shared) == _snapshots(alone)
+    # The same reads, each as often: a subscription's deny assignments and eligibility once,
+    # in the process that has its hubs.
+    assert shared_reads == alone_reads
+    assert len(shared.requests) == len(alone.requests)
+    assert shared.waves == alone.waves
+    assert served.most_in_flight <= 6  # the workers' shares of --concurrency, together
+
+
+def test_a_worker_signs_with_the_scans_credential_and_keeps_no_token(
+    tenant: SyntheticTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every hub's connection listing answers with the token it was sent, echoed: the hubs
+    # collected in the worker must have it redacted as the scan's own are.
+    echo = Rule(r"GET .*/connections", 500, times=1000, echo_token=True)
+    with ArmServer(FixtureSet("generated", []), Faults(rules=[echo]), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        arm = CountingCredential(TOKEN)
+        result = _scan(server, 2, arm=arm)
+    assert arm.asked == 1  # the worker's requests signed with the scan's token, asked once
+    assert all(h.collection for h in result.hubs)
+    text = json.dumps([data for _, data in _snapshots(result)]) + json.dumps(result.requests)
+    assert TOKEN not in text
+    echoed = [
+        e
+        for h in result.hubs
+        if h.collection
+        for e in h.collection.snapshot.data["errors"]
+        if e["scope"].lower().endswith("/connections") or "connection" in e["operation"].lower()
+    ]
+    assert len(echoed) >= len(result.hubs)  # every hub, the worker's too, met the echo
+
+
+def test_a_worker_that_fails_fails_its_hubs_and_no_others(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = scanrun.Share
+
+    def broken(*args: Any) -> Any:
+        return real(*args[:2], None, *args[3:])  # no index: the worker fails on it
+
+    monkeypatch.setattr(scanrun, "Share", broken)
+    result = _scan(served, 2)
+    failed = [h for h in result.hubs if h.collection is None]
+    fine = [h for h in result.hubs if h.collection is not None]
+    assert failed and fine
+    for hub in failed:
+        assert hub.error is not None and hub.error.code == WORKER_FAILED
+        assert "Traceback" in hub.error.message
+    subscriptions = {h.target.split("/")[2] for h in failed}
+    assert not subscriptions & {h.target.split("/")[2] for h in fine}
+
+
+def _target(subscription: int, name: str) -> Target:
+    return Target(
+        {
+            "id": f"/subscriptions/{subscription:08d}-0000-0000-0000-000000000000/resourceGroups"
+            f"/rg/providers/Microsoft.MachineLearningServices/workspaces/{name}",
+            "type": "Microsoft.MachineLearningServices/workspaces",
+        }
+    )
+
+
+def test_shares_are_whole_subscriptions_as_even_as_they_allow() -> None:
+    targets = [
+        _target(s, f"h{s}-{i}") for s, n in ((1, 5), (2, 3), (3, 2), (4, 1)) for i in range(n)
+    ]
+    shares = split(targets, 2)
+    assert sorted(len(s) for s in shares) == [5, 6]
+    for share in shares:
+        assert share == [t for t in targets if t in share]  # in the scan's order
+    owners = [{t.id.split("/")[2] for t in share} for share in shares]
+    assert not owners[0] & owners[1]
+    assert split(targets[:5], 3) == [targets[:5]]  # one subscription: one share
+    assert split([], 2) == []
+
+
+def test_small_scans_stay_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("diagnose.collect.scanworker.cores", lambda: 2)
+    assert processes_for(MIN_HUBS - 1, 64) == 1
+    assert processes_for(2 * MIN_HUBS, 64) == 2
+    assert processes_for(50 * MIN_HUBS, 64) == 2  # no more than the cores
+    assert processes_for(2 * MIN_HUBS, 1) == 1  # each process needs a request in flight
+    assert processes_for(3, 64, asked=8) == 3
+
+
+def test_a_workers_hubs_start_before_the_reads_made_ahead_reach_it_and_ask_nothing_twice(
+    tenant: SyntheticTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's hubs start as soon as it is up, while the scan's process makes the reads
+    for every hub (the app and what is inherited, getByIds, the principals' groups): here
+    those reach the worker only once the server has seen its hubs list their connections.
+    Their reads of what was read ahead wait for it, parked, and ask nothing again."""
+    import threading
+    import time
+
+    from diagnose.collect.scanworker import Worker
+
+    targets = sorted(
+        [Target({"id": tenant.hub_id(i)}) for i in range(9)]
+        + [Target({"id": tenant.foundry_id(i)}) for i in range(2)],
+        key=lambda t: t.id.lower(),
+    )
+    theirs = {t.id.lower() + "/connections" for t in split(targets, 2)[1]}
+    sent: list[float] = []
+    real = Worker.ahead
+
+    def late(worker: Worker, arm: Any, graph: Any) -> None:
+        def send() -> None:
+            until = time.monotonic() + 60
+            while time.monotonic() < until and not any(
+                r.path.lower() in theirs for r in server.requests()
+            ):
+                time.sleep(0.02)
+            sent.append(time.monotonic())
+            real(worker, arm, graph)
+
+        threading.Thread(target=send, daemon=True).start()
+
+    monkeypatch.setattr(Worker, "ahead", late)
+    with ArmServer(FixtureSet("generated", []), Faults(latency=0.1), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        result = _scan(server, 2, concurrency=32)
+        received = server.requests()
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    connections = [r.at for r in received if r.path.lower() in theirs]
+    assert connections and sent and min(connections) < sent[0]
+    graph = Counter(
+        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
+    )
+    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
+
+
+def test_a_worker_that_cannot_be_started_leaves_its_hubs_to_the_scan(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _scan(served, 1)
+
+    def no_process() -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(scanrun, "Worker", no_process)
+    shared = _scan(served, 3)
+    assert _snapshots(shared) == _snapshots(alone)
+
+
+def test_a_worker_still_at_work_is_ended_at_once_when_the_scan_stops() -> None:
+    """An interrupted scan (or one past its time) does not wait on its workers: a worker
+    that has not sent everything is terminated, not waited for."""
+    import threading
+    import time
+
+    from diagnose.collect.scan import TenantIndex
+    from diagnose.collect.scanworker import Share, Worker
+
+    hub = SyntheticTenant(hubs=1, subscriptions=1).hub_id(0)
+    resource = {"id": hub, "type": "Microsoft.MachineLearningServices/workspaces", "kind": "hub"}
+    settings = settings_from_args(
+        SimpleNamespace(hub="scan", arm_endpoint="https://127.0.0.1:9", quiet=True)
+    )
+    asked = threading.Event()
+
+    class Stuck:
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            asked.set()
+            time.sleep(30)  # the sign-in never ends
+
+    index = TenantIndex(resources={hub.lower(): resource})
+    share = Share(settings, RetrySettings(total=0), index, (resource,), 2, 60.0, False, "", None)
+    worker = Worker()
+    worker.collect(share, {"arm": Stuck()}, None)
+    assert asked.wait(30)  # the worker is at work, waiting for its token
+    began = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - began < 1.5
+    assert worker._process.returncode is not None
