@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from diagnose.snapshot import schema
 from diagnose.snapshot.decode import nesting_deeper_than
-from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape, valid_assignment
+from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape, unflat, valid_assignment
 from diagnose.snapshot.fast import VALID as ACCEPTED
 from tests import arm
 
@@ -103,3 +103,31 @@ def test_the_shape_of_an_assignment_is_the_schemas_answer_and_says_when_it_is_fl
     SHAPES.clear()
     shape_is_the_schemas_answer_and_flat_nests_two_levels()
     assert {INVALID, ACCEPTED, FLAT} == SHAPES
+
+
+def expected_unflat(items: list[object]) -> list[tuple[object, int]]:
+    return [(item, s) for item in items if (s := assignment_shape(item)) != FLAT]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(mutated(), st.just(VALID)), max_size=8))
+def test_unflat_says_what_assignment_shape_says_of_each_item(items):
+    # VALID among the mutations: the mutations that keep its keys and types but change a
+    # value come after an item with the same signature was found flat.
+    assert list(unflat(items)) == expected_unflat(items)
+
+
+def test_an_item_shaped_like_a_flat_one_is_checked_on_the_values_types_cannot_tell():
+    broken = []
+    for where, key, value in [
+        ("top", "id", "no-slash"),
+        ("properties", "scope", "no-slash"),
+        ("properties", "principalId", ""),
+        ("properties", "roleDefinitionId", ""),
+    ]:
+        item = copy.deepcopy(VALID)
+        (item if where == "top" else item["properties"])[key] = value
+        broken.append(item)
+    items = [VALID, *broken, VALID]
+    assert list(unflat(items)) == [(item, INVALID) for item in broken]
+    assert expected_unflat(items) == [(item, INVALID) for item in broken]
