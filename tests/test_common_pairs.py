@@ -76,3 +76,41 @@ def test_a_projects_pairs_are_those_with_one_of_its_own_services_the_hubs_shared
         ("project", "own-ai", "shared-search"),
         ("project", "shared-ai", "own-search"),
     ]
+
+
+def hub_with_project() -> Model:
+    shared_ai, own_search = account("shared-ai"), search("own-search")
+    resources = [
+        arm.resource(HUB, "Microsoft.MachineLearningServices/workspaces", kind="Hub"),
+        arm.resource(
+            PROJECT,
+            "Microsoft.MachineLearningServices/workspaces",
+            kind="Project",
+            properties={"hubResourceId": HUB},
+        ),
+        shared_ai,
+        own_search,
+        connection(HUB, shared_ai, "AzureOpenAI", shared=True),
+        connection(PROJECT, own_search, "CognitiveSearch", shared=False),
+    ]
+    return Model(arm.load(resources=resources))
+
+
+def test_the_pairs_are_shared_by_copies_with_the_same_resources_and_not_by_others() -> None:
+    model = hub_with_project()
+    pairs = service_pairs(CheckContext(model), "ai", "search")
+    assert [(w.name, a.name, b.name) for w, a, b in pairs] == [
+        ("project", "shared-ai", "own-search")
+    ]
+    # a copy with assignments added (as a round of the whole-plan check makes it) shares them
+    same = object.__new__(Model)
+    same.__dict__.update(model.__dict__)
+    same.authorization = model.authorization.with_assignments([])
+    assert service_pairs(CheckContext(same), "ai", "search") is pairs
+    # a copy whose project connection uses a key instead reaches the service with the key
+    keyed = connection(PROJECT, search("own-search"), "CognitiveSearch", shared=False)
+    keyed["properties"]["authType"] = "ApiKey"
+    changed = model.with_resource(keyed)
+    assert service_pairs(CheckContext(changed), "ai", "search") == []
+    assert service_pairs(CheckContext(changed), "ai", "search", entra_only=False) != []
+    assert service_pairs(CheckContext(model), "ai", "search") is pairs

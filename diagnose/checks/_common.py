@@ -255,7 +255,8 @@ class Chain:
 
 
 def workspace_chain(ctx: CheckContext, workspace: Resource) -> Chain:
-    return ctx.memo(("chain", workspace.key), lambda: _chain(ctx, workspace))
+    # From the configuration alone: shared by the contexts of every round on the same resources.
+    return ctx.model.configured(("chain", workspace.key), lambda: _chain(ctx, workspace))
 
 
 def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
@@ -304,7 +305,7 @@ def service_pairs(
     With entra_only (the default), only pairs whose callee the workspace reaches without a key:
     services authorize each other with their managed identities only for Entra ID
     connections; with a key connection the caller uses the key."""
-    return ctx.memo(
+    return ctx.model.configured(
         ("pairs", left, right, entra_only), lambda: _pairs(ctx, left, right, entra_only)
     )
 

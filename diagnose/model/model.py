@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from diagnose.arm.scopes import ScopeTree, scope_key, subscription_of
 from diagnose.bulk import bulk_allocation
+from diagnose.byidentity import ByIdentity
 from diagnose.model.authorization import Authorization
 from diagnose.model.resources import (
     COGNITIVE_PROJECT,
@@ -20,6 +21,8 @@ from diagnose.snapshot import Snapshot
 
 if TYPE_CHECKING:  # built on first use: a model for one access question never needs it
     from diagnose.model.cosmos import CosmosIndex
+
+T = TypeVar("T")
 
 
 class Model:
@@ -110,6 +113,17 @@ class Model:
 
     def foundry_projects_of(self, account: Resource) -> list[Resource]:
         return self.children_of(account, COGNITIVE_PROJECT)
+
+    def configured(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A view of the configuration computed once for this model and every copy of it with
+        the same resources, snapshot and read errors (a copy shares this memo: with_resource
+        and a plan applied copy the model's attributes; a copy that differs in any of the
+        three computes its own). For what the checks derive from the resources alone, such as
+        which services each workspace reaches: the same in every round of the whole-plan
+        check, where only role assignments change."""
+        memo: ByIdentity[T] = self.__dict__.setdefault("_configured", ByIdentity())
+        parts = (self.resources, self.snapshot, self.authorization.errors)
+        return memo.get(parts, compute, tag=key)
 
     @property
     def cosmos(self) -> CosmosIndex:
