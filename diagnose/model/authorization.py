@@ -322,7 +322,8 @@ class Authorization:
         keys = tuple(scope_keys)
         for member, via in self.directory.closure(principal_id).via.items():
             by_scope = self.assignments_by_principal.get(member)
-            if not by_scope:
+            # Most groups hold nothing at these few scopes: told in C before the walk.
+            if not by_scope or by_scope.keys().isdisjoint(keys):
                 continue
             for key in keys:
                 for assignment in by_scope.get(key, ()):
