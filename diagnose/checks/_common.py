@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.model.resources import Resource
+
+T = TypeVar("T")
 
 # Built-in role definition ids: roles are matched by id, never by name.
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -255,8 +258,14 @@ class Chain:
 
 
 def workspace_chain(ctx: CheckContext, workspace: Resource) -> Chain:
-    # From the configuration alone: shared by the contexts of every round on the same resources.
-    return ctx.model.configured(("chain", workspace.key), lambda: _chain(ctx, workspace))
+    return _configured(ctx, ("chain", workspace.key), lambda: _chain(ctx, workspace))
+
+
+def _configured(ctx: CheckContext, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """What a check derives from the configuration alone: shared by the contexts of every
+    round on the same resources (Model.configured), and found in the run's own memo first
+    (a cheaper look-up: thousands of questions a run)."""
+    return ctx.memo(key, lambda: ctx.model.configured(key, compute))
 
 
 def _chain(ctx: CheckContext, workspace: Resource) -> Chain:
@@ -305,8 +314,8 @@ def service_pairs(
     With entra_only (the default), only pairs whose callee the workspace reaches without a key:
     services authorize each other with their managed identities only for Entra ID
     connections; with a key connection the caller uses the key."""
-    return ctx.model.configured(
-        ("pairs", left, right, entra_only), lambda: _pairs(ctx, left, right, entra_only)
+    return _configured(
+        ctx, ("pairs", left, right, entra_only), lambda: _pairs(ctx, left, right, entra_only)
     )
 
 
