@@ -30,26 +30,73 @@ def _layout(cls: type) -> tuple[tuple[str, str, bool], ...]:
     return found
 
 
+# What a value is, told by its type once (a report converts tens of thousands of values of a
+# few dozen types): is_dataclass and isinstance against Enum and Mapping cost more than the
+# conversion itself, an Enum's metaclass most of all.
+PLAIN, DATACLASS, ENUM, DICT, SEQUENCE, SET, MAPPING, OTHER = range(8)
+_kinds: dict[type, int] = dict.fromkeys(_PLAIN, PLAIN)
+
+
+def _kind(cls: type) -> int:
+    found = _kinds.get(cls)
+    if found is None:
+        found = _kinds[cls] = _classify(cls)
+    return found
+
+
+def _classify(cls: type) -> int:
+    """The first of to_jsonable's cases that holds for every instance of cls."""
+    if issubclass(cls, type):
+        return OTHER  # a metaclass: its instances are classes, left as they are
+    if dataclasses.is_dataclass(cls):
+        return DATACLASS
+    if issubclass(cls, Enum):
+        return ENUM
+    if issubclass(cls, dict):
+        return DICT
+    if issubclass(cls, list | tuple):
+        return SEQUENCE
+    if issubclass(cls, frozenset | set):
+        return SET
+    if issubclass(cls, Mapping):  # a read-only mapping such as engine.api.Commands
+        return MAPPING
+    return OTHER
+
+
 def to_jsonable(value: Any) -> Any:
-    kind = type(value)
-    if kind in _PLAIN:
+    kind = _kinds.get(type(value))
+    if kind is None:
+        kind = _kind(type(value))
+    if kind == PLAIN:
         return value
-    if kind in _layouts or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-        out = {}
-        for name, key, omit_none in _layout(kind):
-            item = getattr(value, name)
-            if item is None and omit_none:
-                continue
-            out[key] = item if type(item) in _PLAIN else to_jsonable(item)
-        return out
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if kind == DATACLASS:
+        return _fields(value, None)
+    if kind == SEQUENCE:
         return [to_jsonable(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted(to_jsonable(v) for v in value)
-    if isinstance(value, Mapping):  # a read-only mapping such as engine.api.Commands
+    if kind == ENUM:
+        return value.value
+    if kind in (DICT, MAPPING):
         return {str(k): to_jsonable(v) for k, v in value.items()}
+    if kind == SET:
+        return sorted(to_jsonable(v) for v in value)
     return value
+
+
+def to_jsonable_with(value: Any, **converted: Any) -> dict[str, Any]:
+    """to_jsonable of a dataclass with some fields' JSON given (by attribute name), each in
+    its place among the keys: what replacing the fields and setting the keys afterwards gives,
+    without copying the dataclass."""
+    return _fields(value, converted)
+
+
+def _fields(value: Any, converted: dict[str, Any] | None) -> dict[str, Any]:
+    out = {}
+    for name, key, omit_none in _layout(type(value)):
+        if converted is not None and name in converted:
+            out[key] = converted[name]
+            continue
+        item = getattr(value, name)
+        if item is None and omit_none:
+            continue
+        out[key] = item if type(item) in _PLAIN else to_jsonable(item)
+    return out

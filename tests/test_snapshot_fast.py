@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from diagnose.snapshot import schema
 from diagnose.snapshot.decode import nesting_deeper_than
-from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape, valid_assignment
+from diagnose.snapshot.fast import (
+    FLAT,
+    INVALID,
+    assignment_shape,
+    unflat,
+    valid_assignment,
+    valid_principal,
+)
 from diagnose.snapshot.fast import VALID as ACCEPTED
 from tests import arm
 
@@ -103,3 +110,83 @@ def test_the_shape_of_an_assignment_is_the_schemas_answer_and_says_when_it_is_fl
     SHAPES.clear()
     shape_is_the_schemas_answer_and_flat_nests_two_levels()
     assert {INVALID, ACCEPTED, FLAT} == SHAPES
+
+
+def expected_unflat(items: list[object]) -> list[tuple[object, int]]:
+    return [(item, s) for item in items if (s := assignment_shape(item)) != FLAT]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(mutated(), st.just(VALID)), max_size=8))
+def test_unflat_says_what_assignment_shape_says_of_each_item(items):
+    # VALID among the mutations: the mutations that keep its keys and types but change a
+    # value come after an item with the same signature was found flat.
+    assert list(unflat(items)) == expected_unflat(items)
+
+
+def test_an_item_shaped_like_a_flat_one_is_checked_on_the_values_types_cannot_tell():
+    broken = []
+    for where, key, value in [
+        ("top", "id", "no-slash"),
+        ("properties", "scope", "no-slash"),
+        ("properties", "principalId", ""),
+        ("properties", "roleDefinitionId", ""),
+    ]:
+        item = copy.deepcopy(VALID)
+        (item if where == "top" else item["properties"])[key] = value
+        broken.append(item)
+    items = [VALID, *broken, VALID]
+    assert list(unflat(items)) == [(item, INVALID) for item in broken]
+    assert expected_unflat(items) == [(item, INVALID) for item in broken]
+
+
+PRINCIPAL = arm.principal(
+    "11111111-2222-3333-4444-555555555555", "User", "ana", ["aaaaaaaa-0000-0000-0000-000000000001"]
+)
+PRINCIPAL_KEYS = [
+    "id",
+    "type",
+    "memberOf",
+    "displayName",
+    "userPrincipalName",
+    "appId",
+    "deleted",
+    "deletedEvidence",
+    "extra",
+]
+principal_values = (
+    st.sampled_from(["", "User", "Group", "ServicePrincipal", "user", "x", None, 0, True, False])
+    | st.lists(st.sampled_from(["g", "", 1, None, True]), max_size=3)
+    | json_values
+)
+
+
+def principal_schema_accepts(item: object) -> bool:
+    document = {**schema(), "$ref": "#/definitions/principal"}
+    return jsonschema.Draft7Validator(document).is_valid(item)
+
+
+@st.composite
+def mutated_principal(draw) -> object:
+    if draw(st.integers(0, 20)) == 0:
+        return draw(json_values)
+    item = copy.deepcopy(PRINCIPAL)
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from(PRINCIPAL_KEYS))
+        if draw(st.integers(0, 3)) == 0:
+            item.pop(key, None)
+        else:
+            item[key] = draw(principal_values)
+    return item
+
+
+def test_a_valid_principal_is_accepted_by_both():
+    assert valid_principal(PRINCIPAL) and principal_schema_accepts(PRINCIPAL)
+    deleted = {**PRINCIPAL, "deleted": True, "deletedEvidence": "404", "memberOf": None}
+    assert valid_principal(deleted) and principal_schema_accepts(deleted)
+
+
+@settings(max_examples=800, deadline=None)
+@given(mutated_principal())
+def test_the_principal_validator_agrees_with_the_schema(item):
+    assert valid_principal(item) == principal_schema_accepts(item)

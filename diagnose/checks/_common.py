@@ -9,6 +9,7 @@ from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.model.resources import Resource
 
+
 # Built-in role definition ids: roles are matched by id, never by name.
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -321,20 +322,17 @@ def _pairs(
         callers = list(chain.group(left))
         if left == "ai" and right in ("search", "blob"):
             callers = chat_resources(callers)
-        callees = [
-            (c, b) for c, b in chain.group(right) if not entra_only or b.key in chain.keyless
-        ]
+        callees = [b for _, b in chain.group(right) if not entra_only or b.key in chain.keyless]
+        # Pairs among the hub's shared connections were counted at the hub: in a hub project,
+        # a caller reached through a shared connection pairs only with the project's own.
+        own_callees = (
+            [b for b in callees if b.key in chain.own] if workspace.is_hub_project else callees
+        )
         for _, caller in callers:
-            for _, callee in callees:
-                # Pairs among the hub's shared connections were counted at the hub.
-                if (
-                    workspace.is_hub_project
-                    and caller.key not in chain.own
-                    and callee.key not in chain.own
-                ):
-                    continue
-                if caller.key != callee.key and (caller.key, callee.key) not in seen:
-                    seen.add((caller.key, callee.key))
+            for callee in callees if caller.key in chain.own else own_callees:
+                pair = (caller.key, callee.key)
+                if pair[0] != pair[1] and pair not in seen:
+                    seen.add(pair)
                     pairs.append((workspace, caller, callee))
     return pairs
 

@@ -29,10 +29,19 @@ def search_openai_scenario(
     ingestion or On Your Data, ("vectorization", evidence) when the connection to the resource
     speaks of embeddings or vectors, else ("unknown", ""). The caller must not assume the
     stronger need (ingestion) without the evidence."""
-    for connection in ctx.usable_connections(workspace):
-        if _INGESTION.search(_text(connection)):
-            return "ingestion", connection.label
+    ingestion = ctx.memo(("ingestion", workspace.key), lambda: _ingestion(ctx, workspace))
+    if ingestion is not None:
+        return "ingestion", ingestion
     for connection, target in workspace_chain(ctx, workspace).ai:
         if target.key == account.key and _VECTORIZATION.search(_text(connection)):
             return "vectorization", connection.label
     return "unknown", ""
+
+
+def _ingestion(ctx: CheckContext, workspace: Resource) -> str | None:
+    """The label of the first connection usable in the workspace whose name or metadata speaks
+    of ingestion: the same for every account the workspace reaches, so found once."""
+    for connection in ctx.usable_connections(workspace):
+        if _INGESTION.search(_text(connection)):
+            return connection.label
+    return None

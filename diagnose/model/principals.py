@@ -32,17 +32,25 @@ class Principal:
     @classmethod
     def from_snapshot(cls, entry: dict[str, Any]) -> Principal:
         member_of = entry.get("memberOf")
+        groups = None if member_of is None else tuple(map(str.lower, member_of))
+        if entry.get("deleted") is not True:  # the usual case: tens of thousands of them
+            return cls(
+                entry["id"].lower(),
+                entry["type"],
+                entry.get("displayName") or None,
+                groups,
+                raw=entry,
+            )
         evidence = entry.get("deletedEvidence")
         evidence = evidence.strip() if isinstance(evidence, str) and evidence.strip() else None
-        reported = entry.get("deleted") is True
         return cls(
             id=entry["id"].lower(),
             type=entry["type"],
             display_name=entry.get("displayName") or None,
-            member_of=None if member_of is None else tuple(g.lower() for g in member_of),
-            deleted=reported and evidence is not None,
-            deleted_evidence=evidence if reported else None,
-            deletion_unconfirmed=reported and evidence is None,
+            member_of=groups,
+            deleted=evidence is not None,
+            deleted_evidence=evidence,
+            deletion_unconfirmed=evidence is None,
             raw=entry,
         )
 

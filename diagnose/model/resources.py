@@ -7,6 +7,7 @@ because checks, built-in and from other packages, import them from this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from diagnose.arm.ids import last_segment
@@ -107,7 +108,7 @@ class Resource:
 
     def prop(self, *path: str, default: Any = None) -> Any:
         """A nested property, matched case-insensitively (ARM casing varies across versions)."""
-        value: Any = self.properties
+        properties = value = self.properties
         for part in path:
             if not isinstance(value, dict):
                 return default
@@ -115,10 +116,22 @@ class Resource:
                 value = value[part]
                 continue
             lowered = part.lower()
-            value = next((v for k, v in value.items() if k.lower() == lowered), default)
+            if value is properties:  # the top level, asked of every connection, often in vain
+                value = self._lowered_properties.get(lowered, default)
+            else:
+                value = next((v for k, v in value.items() if k.lower() == lowered), default)
             if value is default:
                 return default
         return value
+
+    @cached_property
+    def _lowered_properties(self) -> dict[str, Any]:
+        """The properties by lower-case key, the first of keys differing only in case kept
+        (as prop's walk finds it): built once, for the keys prop does not find as spelled."""
+        lowered: dict[str, Any] = {}
+        for key, value in self.properties.items():
+            lowered.setdefault(key.lower(), value)
+        return lowered
 
     @property
     def is_hub(self) -> bool:

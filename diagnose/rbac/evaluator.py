@@ -34,7 +34,7 @@ from diagnose.rbac.denies import blocking
 from diagnose.rbac.evidence import Hit, eligible, grant_of, grant_order, warnings
 from diagnose.rbac.holders import Holder, granting_at, holders
 from diagnose.rbac.matching import RoleMatch, RoleMatches, RoleMatchTable, restricted
-from diagnose.rbac.near_misses import near_misses
+from diagnose.rbac.near_misses import Granting, near_misses
 from diagnose.rbac.places import (
     AppliedAssignment,
     Places,
@@ -108,6 +108,7 @@ class Evaluator:
         self._granting: dict[tuple[str, str, bool], list[Assignment]] = {}
         self._plain: dict[tuple[str, str, bool], tuple[Assignment, ...]] = {}
         self._plain_holders: dict[tuple[str, str, bool], frozenset[str] | None] = {}
+        self._granting_anywhere: Granting = {}
         self._hot: dict[tuple[str, str, bool], tuple[Holding, ...]] = {}
         """(scope as asked, operation, plane) -> the _unconditional_holders tables of the
         target and each scope above it that has one, for a target _plainly_allowed may answer
@@ -407,6 +408,7 @@ class Evaluator:
                 g.operation,
                 g.data_action,
                 g.unknown_roles,
+                self._granting_anywhere,
             )
         entry = authz.directory.get(g.principal)
         grants = [grant_of(h, g.operation) for h in g.grants]

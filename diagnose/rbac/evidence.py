@@ -80,7 +80,8 @@ def eligible(
     found: list[Eligible] = []
     for member, via in membership.via.items():
         scopes = authz.eligibilities_by_principal.get(member)
-        if not scopes:
+        # told in C, as walk_applicable does: most groups are eligible nowhere on the chain
+        if not scopes or scopes.keys().isdisjoint(ancestors):
             continue
         for level, ancestor in enumerate(ancestors):
             for item in scopes.get(ancestor, ()):

@@ -26,6 +26,13 @@ NEAR_MISS_ORDER = (
 MAX_NEAR_MISSES = 5
 
 
+Granting = dict[tuple[str, str, bool], list[tuple[str, Assignment, RoleDefinition]]]
+"""(principal id, operation, data plane) -> (scope key, assignment, role) of each of the
+principal's assignments, anywhere, whose role grants the operation: the only ones that can be
+a near miss at a scope that does not contain the target. Kept by the evaluator, whose data
+never changes (near_misses' `granting`)."""
+
+
 def near_misses(
     authz: Authorization,
     roles: RoleMatchTable,
@@ -34,31 +41,28 @@ def near_misses(
     operation: str,
     data: bool,
     unknown_roles: list[Assignment],
+    granting: Granting,
 ) -> list[NearMiss]:
     """Up to MAX_NEAR_MISSES near misses among the assignments of the principal and its
     groups (anywhere), then assignments whose role definition is unknown."""
-    covering = set(ancestors)
+    covering = dict.fromkeys(ancestors)
     # Rank every candidate cheaply first; build evidence only for the few that are shown.
     ranked: list[tuple[int, str, str, Assignment, RoleDefinition, tuple[str, ...], bool]] = []
-    # The assignments share a few roles (a group's hundreds of grants of one role): each
-    # role's match is looked up once per call.
-    matches: dict[str, tuple[RoleDefinition, RoleMatch] | None] = {}
+    # Candidates of one member come bucket by bucket (one scope each): the ranking ties only
+    # assignments with the same scope, so its order is that of walking all the member's
+    # assignments, which it replaces: those at the target and above, then the few elsewhere
+    # whose role grants the operation (a group's hundreds of grants of other roles are never
+    # looked at again).
     for member, via in membership.via.items():
-        for key, bucket in authz.assignments_by_principal.get(member, {}).items():
-            covers = key in covering
-            for assignment in bucket:
-                role_id = assignment.role_id
-                if role_id in matches:
-                    known = matches[role_id]
-                else:
-                    role = authz.roles.get(role_id)
-                    known = matches[role_id] = (
-                        None if role is None else (role, roles.of(role, operation, data))
-                    )
-                if known is None:
+        by_scope = authz.assignments_by_principal.get(member)
+        if not by_scope:
+            continue
+        for key in covering:
+            for assignment in by_scope.get(key, ()):
+                role = authz.roles.get(assignment.role_id)
+                if role is None:
                     continue
-                role, match = known
-                kind = _miss_kind(match, covers)
+                kind = _miss_kind(roles.of(role, operation, data), True)
                 if kind is not None:
                     ranked.append(
                         (
@@ -68,9 +72,14 @@ def near_misses(
                             assignment,
                             role,
                             via,
-                            covers,
+                            True,
                         )
                     )
+        for key, assignment, role in _granting(authz, roles, member, operation, data, granting):
+            if key not in covering:
+                ranked.append(
+                    (OTHER_SCOPE, role.name, assignment.scope, assignment, role, via, False)
+                )
     ranked.sort(key=lambda item: item[:3])
     found: list[NearMiss] = []
     for _, _, _, assignment, role, via, covers in ranked:
@@ -94,6 +103,32 @@ def near_misses(
                 "the role definition is not in the snapshot, so what it grants is unknown",
             )
         )
+    return found
+
+
+OTHER_SCOPE = NEAR_MISS_ORDER.index("otherScope")
+
+
+def _granting(
+    authz: Authorization,
+    roles: RoleMatchTable,
+    member: str,
+    operation: str,
+    data: bool,
+    granting: Granting,
+) -> list[tuple[str, Assignment, RoleDefinition]]:
+    """The member's entry of `granting`, found on first use."""
+    cache_key = (member, operation, data)
+    found = granting.get(cache_key)
+    if found is None:
+        found = granting[cache_key] = []
+        matches = roles.for_operation(operation, data)
+        for key, bucket in authz.assignments_by_principal.get(member, {}).items():
+            for assignment in bucket:
+                role_id = assignment.role_id
+                match = matches.get(role_id) or roles.of_id(matches, role_id, operation, data)
+                if match is not None and match.granted:  # None: a role neither defines
+                    found.append((key, assignment, authz.roles[role_id]))
     return found
 
 

@@ -8,7 +8,6 @@ callers that want text (the format registry, the support bundle, the terminal UI
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import orjson
 
 from diagnose.bulk import bulk_allocation
 from diagnose.engine.api import Finding
-from diagnose.jsonable import to_jsonable
+from diagnose.jsonable import to_jsonable, to_jsonable_with
 from diagnose.rbac.decision import Decision
 from diagnose.report.evidence import DEFAULT_EVIDENCE, EVIDENCE_LEVELS, decision_json
 from diagnose.report.model import REPORT_SCHEMA_VERSION, Report
@@ -33,8 +32,7 @@ def finding_json(
     report: Report, finding: Finding, evidence: str = DEFAULT_EVIDENCE
 ) -> dict[str, Any]:
     # The evidence is encoded once, at the chosen level, in its place among the keys.
-    body = to_jsonable(dataclasses.replace(finding, evidence=()) if finding.evidence else finding)
-    body["evidence"] = [_decision(d, evidence) for d in finding.evidence]
+    body = to_jsonable_with(finding, evidence=[_decision(d, evidence) for d in finding.evidence])
     if report.baseline is not None:
         body["inBaseline"] = report.in_baseline(finding)
     return {"id": report.id_of(finding), **body}

@@ -95,7 +95,7 @@ def parse_snapshot(
             fix="pass a file written by `diagnose collect`",
         )
     from diagnose.snapshot.decode import too_deep_item
-    from diagnose.snapshot.fast import FLAT, INVALID, assignment_shape
+    from diagnose.snapshot.fast import INVALID, unflat, valid_principal
 
     # One pass over the bulk arrays both validates their items and (for those decode_json
     # left apart) checks their nesting, which is said before anything else about them.
@@ -104,10 +104,7 @@ def parse_snapshot(
         items = data.get(key)
         if type(items) is not list:
             continue
-        for item in items:
-            shape = assignment_shape(item)
-            if shape == FLAT:
-                continue
+        for item, shape in unflat(items):
             if bulk_depth_unchecked:
                 too_deep = too_deep_item(item, source)
                 if too_deep is not None:
@@ -123,8 +120,13 @@ def parse_snapshot(
         )
     import fastjsonschema
 
+    # The generic validator is left what the specialised ones did not accept (and explains
+    # any refusal from the whole document, below).
     bulk = {key: data.get(key) for key in BULK_KEYS}
     light = {**data, **{key: [] for key, value in bulk.items() if type(value) is list}}
+    principals = data.get("principals")
+    if type(principals) is list and all(map(valid_principal, principals)):
+        light["principals"] = []
     try:
         _fast_validator()(light)
     except fastjsonschema.JsonSchemaException:
