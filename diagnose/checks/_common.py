@@ -9,7 +9,6 @@ from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.model.resources import Resource
 
-
 # Built-in role definition ids: roles are matched by id, never by name.
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
