@@ -15,6 +15,7 @@ from diagnose.arm.scopes import scope_key
 from diagnose.model.model import Model
 from diagnose.rbac import evaluator as evaluator_module
 from diagnose.rbac.evaluator import Evaluator
+from diagnose.rbac.places import Places, walk_applicable
 from tests import arm
 from tests.test_rbac_differential import Reference, snapshot_cases
 
@@ -159,3 +160,65 @@ def test_the_table_of_a_hot_target_is_kept_per_scope_operation_and_plane():
         assert not allowed(cara, first, write, True) and not allowed(cara, first, listing, False)
         grant = evaluator.decide(ann, first, listing, data_action=False).grant_ages
         assert [(through, at) for _, through, at in grant] == [(True, scope_key(first))]
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(snapshot_cases())
+def test_the_hot_target_index_finds_what_the_walk_finds(
+    case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]],
+) -> None:
+    """Places.applicable_here (indexes of the target's own assignments and, shared per chain,
+    of those above it) gives walk_applicable's list exactly: the same assignments, how far
+    above and groups crossed, in the same order (nearest first, group by group), whatever
+    target was indexed before."""
+    data, queries = case
+    model = Model.from_snapshot(arm.load(**{k: v for k, v in data.items() if k != "schemaVersion"}))
+    authz = model.authorization
+    places = Places(authz)
+    for principal, target, _, _ in queries:
+        key = scope_key(target)
+        ancestors = authz.tree.ancestors(key)
+        membership = authz.directory.closure(principal.strip().lower())
+        assert places.applicable_here(key, ancestors, membership) == walk_applicable(
+            authz, ancestors, membership
+        )
+
+
+def test_the_hot_targets_under_one_parent_share_the_index_above_them():
+    """The assignments above a hot target are indexed once per chain of ancestors: two
+    accounts in a resource group share the index of the group and what is above it (with one
+    index per target, a resource group holding an assignment per project member was indexed
+    again for each of its hundreds of hot targets), and each still finds its own and the
+    group's assignments, at their distance."""
+    ann, bob = arm.guid("fast-paths:share:ann"), arm.guid("fast-paths:share:bob")
+    first, second = (
+        f"{arm.RG}/providers/Microsoft.Storage/storageAccounts/{name}" for name in ("st1", "st2")
+    )
+    authz = Model.from_snapshot(
+        arm.load(
+            resources=[arm.subscription()],
+            principals=[arm.principal(ann), arm.principal(bob)],
+            roleAssignments=[
+                arm.role_assignment(first, ann, arm.STORAGE_BLOB_DATA_READER),
+                arm.role_assignment(arm.RG, ann, arm.READER),
+                arm.role_assignment(arm.RG, bob, arm.READER),
+            ],
+        )
+    ).authorization
+    places = Places(authz)
+    indexes = {}
+    for target in (first, second):
+        key = scope_key(target)
+        ancestors = authz.tree.ancestors(key)
+        indexes[key] = places.by_principal(key, ancestors)
+        found = places.applicable_here(key, ancestors, authz.directory.closure(ann))
+        assert [(a.scope_key, level) for a, level, _ in found] == (
+            [(key, 0), (scope_key(arm.RG), 1)] if target == first else [(scope_key(arm.RG), 1)]
+        )
+    (own_first, above_first), (own_second, above_second) = indexes.values()
+    assert above_first is above_second
+    assert own_first is not own_second

@@ -19,6 +19,9 @@ from diagnose.rbac.matching import RoleMatchTable
 
 AppliedAssignment = tuple[Assignment, int, tuple[str, ...]]
 """(an assignment, how far above the target, groups crossed from the principal to its holder)."""
+ByPrincipal = dict[str, list[Assignment | int]]
+"""Principal id -> its assignments at some scopes, flat: assignment, how far above the target,
+assignment, ..., nearest first (Places.by_principal)."""
 
 
 class Place(NamedTuple):
@@ -39,7 +42,8 @@ class Places:
     def __init__(self, authorization: Authorization) -> None:
         self.authz = authorization
         self._places: dict[str, Place] = {}
-        self._by_principal: dict[str, dict[str, list[Assignment | int]]] = {}
+        self._own: dict[str, ByPrincipal] = {}
+        self._above: dict[tuple[str, ...], ByPrincipal] = {}
         self._by_role: dict[str, dict[str, list[Assignment]]] = {}
 
     def at(self, target: str) -> Place:
@@ -66,38 +70,37 @@ class Places:
     def applicable_here(
         self, target: str, ancestors: tuple[str, ...], membership: Membership
     ) -> list[AppliedAssignment]:
-        """What walk_applicable finds, from an index of the assignments at and above the
-        target by principal (a look-up per group): it pays off for a target asked about
+        """What walk_applicable finds, from indexes of the assignments at and above the
+        target by principal (two look-ups per group): it pays off for a target asked about
         often."""
         found: list[AppliedAssignment] = []
-        here = self.by_principal(target, ancestors)
+        own, above = self.by_principal(target, ancestors)
         for member, via in membership.via.items():
-            held = here.get(member)
-            if held:
-                for at in range(0, len(held), 2):
-                    found.append((cast(Assignment, held[at]), cast(int, held[at + 1]), via))
+            # Nearest first, as walk_applicable: the target's own assignments, then those
+            # above it.
+            for held in (own.get(member), above.get(member)):
+                if held:
+                    for at in range(0, len(held), 2):
+                        found.append((cast(Assignment, held[at]), cast(int, held[at + 1]), via))
         return found
 
     def by_principal(
         self, target: str, ancestors: tuple[str, ...]
-    ) -> dict[str, list[Assignment | int]]:
-        """The assignments at and above a target, by principal: each principal's as one flat
-        list, assignment then how far above, nearest first. Not a pair each: the tables of a
-        few dozen targets held 100,000 pairs, which the garbage collector scanned over and
-        over (bench_access: 1.3x questions a second)."""
-        found = self._by_principal.get(target)
-        if found is None:
-            found = {}
-            by_scope = self.authz.assignments_by_scope
-            for level, ancestor in enumerate(ancestors):
-                for assignment in by_scope.get(ancestor, ()):
-                    held = found.get(assignment.principal_id)
-                    if held is None:
-                        found[assignment.principal_id] = [assignment, level]
-                    else:
-                        held += (assignment, level)
-            self._by_principal[target] = found
-        return found
+    ) -> tuple[ByPrincipal, ByPrincipal]:
+        """The assignments at a target, and those above it, by principal (how far above
+        counted from the target). The part above is kept per chain of ancestors, shared by
+        every target under the same parent: a resource group holding one assignment per
+        project member is indexed once for its hundreds of hot targets, not once each (a
+        table per target made the hot targets' cost grow with their number times the
+        group's size)."""
+        own = self._own.get(target)
+        if own is None:
+            own = self._own[target] = _by_principal(self.authz, ancestors[:1], 0)
+        chain = ancestors[1:]
+        above = self._above.get(chain)
+        if above is None:
+            above = self._above[chain] = _by_principal(self.authz, chain, 1)
+        return own, above
 
     def by_role_at(self, key: str) -> dict[str, list[Assignment]]:
         """The assignments made at one scope (key), by role: a table is then built per
@@ -109,6 +112,24 @@ class Places:
                 found.setdefault(assignment.role_id, []).append(assignment)
             self._by_role[key] = found
         return found
+
+
+def _by_principal(authz: Authorization, scopes: tuple[str, ...], first: int) -> ByPrincipal:
+    """The assignments at these scopes (nearest first, the first `first` levels above the
+    target), by principal: each principal's as one flat list, assignment then how far above,
+    nearest first. Not a pair each: the tables of a few dozen targets held 100,000 pairs,
+    which the garbage collector scanned over and over (bench_access: 1.3x questions a
+    second)."""
+    found: ByPrincipal = {}
+    by_scope = authz.assignments_by_scope
+    for level, scope in enumerate(scopes, first):
+        for assignment in by_scope.get(scope, ()):
+            held = found.get(assignment.principal_id)
+            if held is None:
+                found[assignment.principal_id] = [assignment, level]
+            else:
+                held += (assignment, level)
+    return found
 
 
 def walk_applicable(
