@@ -3,6 +3,10 @@ of what goes on the wire, without the cookie jar, the hooks and the 10 KB body r
 
 from __future__ import annotations
 
+import http.client
+import io
+from types import SimpleNamespace
+
 import pytest
 import requests
 import responses
@@ -109,3 +113,86 @@ def test_a_redirect_from_arm_is_an_api_error_not_a_crash():
     with pytest.raises(ApiError) as raised:
         _client().get(HUB, {"api-version": "1"})
     assert raised.value.status == 302
+
+
+# -- the adapter: its pool remembered, its responses without the cookie jar ------------------
+def _adapter():
+    from diagnose.collect.pipeline import _shared_trust_adapter
+
+    return _shared_trust_adapter()(pool_connections=4, pool_maxsize=10)
+
+
+def _prepared(url: str) -> requests.PreparedRequest:
+    return requests.Request("GET", url).prepare()
+
+
+def test_the_pool_of_an_origin_is_looked_up_once_while_it_is_open(monkeypatch):
+    adapter = _adapter()
+    looked_up: list[dict] = []
+    find = adapter.poolmanager.connection_from_host
+
+    def counted(*args, **kwargs):
+        looked_up.append(kwargs)
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(adapter.poolmanager, "connection_from_host", counted)
+    first = adapter.get_connection_with_tls_context(_prepared(f"{ARM}{HUB}"), True)
+    again = adapter.get_connection_with_tls_context(_prepared(f"{ARM}/other?x=1"), True)
+    assert again is first and len(looked_up) == 1
+    # other TLS settings or another origin: found as requests finds them
+    adapter.get_connection_with_tls_context(_prepared(f"{ARM}{HUB}"), False)
+    graph = adapter.get_connection_with_tls_context(_prepared("https://graph.microsoft.com/"), True)
+    assert graph is not first and len(looked_up) == 3
+    adapter.close()  # the session's end: nothing is kept for a pool looked up after it
+    after = adapter.get_connection_with_tls_context(_prepared(f"{ARM}{HUB}"), True)
+    assert after is not first and after.pool is not None and len(looked_up) == 4
+    after.close()  # closed: looked up again, whatever the pool manager then answers
+    adapter.get_connection_with_tls_context(_prepared(f"{ARM}{HUB}"), True)
+    assert len(looked_up) == 5
+
+
+def test_a_request_through_a_proxy_gets_the_proxys_pool():
+    adapter = _adapter()
+    direct = adapter.get_connection_with_tls_context(_prepared(f"{ARM}{HUB}"), True)
+    proxied = adapter.get_connection_with_tls_context(
+        _prepared(f"{ARM}{HUB}"), True, proxies={"https": "http://proxy.example:8080"}
+    )
+    assert proxied is not direct
+    assert proxied.proxy is not None and proxied.proxy.host == "proxy.example"
+
+
+def test_a_response_is_requests_own_without_the_cookies():
+    from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPResponse
+
+    def raw() -> HTTPResponse:
+        # what requests reads the cookies from: http.client's own response message
+        message = http.client.parse_headers(
+            io.BytesIO(b"Set-Cookie: ARRAffinity=abc; Path=/\r\n\r\n")
+        )
+        return HTTPResponse(
+            body=io.BytesIO(b"{}"),
+            original_response=SimpleNamespace(  # type: ignore[arg-type]
+                msg=message, isclosed=lambda: False, close=lambda: None
+            ),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Set-Cookie": "ARRAffinity=abc; Path=/",
+                "x-ms-request-id": "r-1",
+            },
+            status=202,
+            reason="Accepted",
+            preload_content=False,
+        )
+
+    adapter, request = _adapter(), _prepared(f"{ARM}{HUB}?api-version=1")
+    ours, theirs = (
+        adapter.build_response(request, raw()),
+        HTTPAdapter.build_response(adapter, request, raw()),
+    )
+    fields = ("status_code", "encoding", "reason", "url", "request", "connection")
+    assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+    assert dict(ours.headers) == dict(theirs.headers)
+    assert ours.headers["X-MS-REQUEST-ID"] == "r-1"  # case-insensitive, as requests' are
+    assert ours.content == theirs.content == b"{}"
+    assert len(theirs.cookies) == 1 and len(ours.cookies) == 0

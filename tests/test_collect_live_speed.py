@@ -29,9 +29,10 @@ from diagnose.collect.jsonbody import loads, response_json
 from diagnose.collect.limit import AdaptiveLimit, throttled
 from diagnose.collect.relevance import Relevance
 from diagnose.collect.run import collect
+from diagnose.collect.scheduler import LEAF, Scheduler
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
-from diagnose.testing.scenarios import HUB, big_hub
+from diagnose.testing.scenarios import FOUNDRY, HUB, big_foundry, big_hub
 
 
 # -- the adaptive window -------------------------------------------------------------------
@@ -120,9 +121,9 @@ def test_what_counts_as_a_throttle(status, headers, pause):
 
 
 # -- against the loopback server -------------------------------------------------------------
-def _collect(server: ArmServer, concurrency: int, retries: int = 0):
+def _collect(server: ArmServer, concurrency: int, retries: int = 0, hub: str = HUB):
     args = SimpleNamespace(
-        hub=HUB, arm_endpoint=server.url, graph_endpoint=server.url, concurrency=concurrency
+        hub=hub, arm_endpoint=server.url, graph_endpoint=server.url, concurrency=concurrency
     )
     credentials = Credentials(StaticTokenCredential("arm-t0ken"), StaticTokenCredential("gr-t0ken"))
     return collect(
@@ -192,6 +193,50 @@ def test_requests_stay_within_three_per_project_and_a_hundred(trusting):
     batches = [r for r in alone if r.path == "/v1.0/$batch"]
     # 20 to a batch, less where principals turn up a few at a time (when depends on timing)
     assert len(batches) * 10 <= len(people)
+
+
+# -- the order of the steps ------------------------------------------------------------------
+def test_the_deeper_wave_goes_first_and_leaves_go_last():
+    """One worker: what a wide wave's first answer leads to runs before the rest of the wide
+    wave (its round trips then pass while the wide wave is read, instead of after its last
+    answer); leaves still wait for every step that leads somewhere, and go oldest first."""
+    ran: list[tuple[str, int]] = []
+    scheduler = Scheduler(1)
+
+    def step(wave: int, name: str, then: tuple = ()) -> None:
+        ran.append((name, wave))
+        for child, grandchildren, priority in then:
+            scheduler.submit(wave + 1, step, child, grandchildren, priority=priority)
+
+    deep = (("deep", (("deeper", (), 0), ("deeper leaf", (), LEAF)), 0),)
+    wide = (("wide-1", deep, 0), ("leaf", (), LEAF), ("wide-2", (), 0), ("wide-3", (), 0))
+    scheduler.submit(0, step, "root", wide)
+    scheduler.wait()
+    assert ran == [
+        ("root", 0),
+        ("wide-1", 1),
+        ("deep", 2),
+        ("deeper", 3),
+        ("wide-2", 1),
+        ("wide-3", 1),
+        ("leaf", 1),  # leaves: the oldest wave first
+        ("deeper leaf", 3),
+    ]
+
+
+def test_a_foundry_resources_chain_is_read_while_its_projects_are(trusting):
+    """The Cosmos DB account the projects' connections name, and its SQL role assignments,
+    are read while the projects' own children still wait for a worker, not after the last
+    of them."""
+    fixtures = big_foundry(20, 40, 100)
+    with trusting(ArmServer(fixtures, Faults(latency=0.01))) as server:
+        collection = _collect(server, concurrency=4, hub=FOUNDRY)
+        received = server.requests()
+    assert collection.snapshot.data["errors"] == []
+    projects = [r.at for r in received if "/projects/" in r.path]
+    chain = [r.at for r in received if r.path.endswith("/sqlRoleAssignments")]
+    assert len(projects) == 40 and len(chain) == 1
+    assert chain[0] < sorted(projects)[-8], "the chain waited for the projects' last round"
 
 
 # -- what the faster pieces read ---------------------------------------------------------------

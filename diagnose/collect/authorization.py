@@ -156,7 +156,7 @@ class AuthorizationReads(ScopeReads):
             # Refused (often: rights on a resource group only): list at each resource group
             # that matters instead; their listings include what applies from above.
             with self._lock:
-                self.state.refused[(listing.key, subscription)] = exc
+                self.state.refused[(listing.key, subscription)] = exc.untraced()
                 for group_scope in list(self.state.resource_groups[subscription].values()):
                     self._list_group_once(wave, listing, group_scope)
             return

@@ -51,6 +51,15 @@ class ApiError(Exception):
         # scan's worker process sends the errors it met back to the scan (scanworker.py).
         return (type(self), (self.status, self.code, self.message, self.tenant))
 
+    def untraced(self) -> ApiError:
+        """This error without its traceback and the exception it replaced, to be kept
+        past the step that met it: their frames hold the step's collector (or directory
+        reader) and what it was reading, so an error kept in the collection's state made
+        a reference cycle of everything the collection read, which only a pass of the
+        cyclic garbage collector could free (tens of milliseconds as a collection ends)."""
+        self.__traceback__ = self.__context__ = self.__cause__ = None
+        return self
+
     def as_entry(self, scope: str, operation: str) -> dict[str, Any]:
         return {
             "scope": scope,

@@ -91,16 +91,61 @@ def _shared_trust_adapter() -> Any:
     that context instead of the path."""
     import ssl
     import threading
+    from urllib.parse import urlsplit
 
     import requests
-    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+    from requests.models import Response
+    from requests.structures import CaseInsensitiveDict
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers, select_proxy
     from urllib3.util.ssl_ import create_urllib3_context
 
     class SharedTrustAdapter(requests.adapters.HTTPAdapter):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._contexts: dict[str, ssl.SSLContext] = {}
             self._contexts_lock = threading.Lock()
+            self._pools: dict[tuple[Any, ...], Any] = {}
             super().__init__(*args, **kwargs)
+
+        def get_connection_with_tls_context(
+            self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+        ) -> Any:
+            """requests' pool for a request, remembered per origin and TLS settings: finding
+            it again (parsing the URL, building urllib3's pool key of some forty fields,
+            checking the bundle exists) was a tenth of the CPU a request cost in this
+            adapter, for the same pool every time (cert_verify still checks the bundle on
+            each request). A request through a proxy, and a pool closed since, are looked
+            up as requests does."""
+            if proxies and select_proxy(request.url, proxies):
+                return super().get_connection_with_tls_context(request, verify, proxies, cert)
+            parts = urlsplit(request.url)
+            key = (parts.scheme.lower(), parts.netloc.lower(), verify, cert)
+            try:
+                pool = self._pools.get(key)
+            except TypeError:  # a setting that cannot be a key (a list): no memo
+                return super().get_connection_with_tls_context(request, verify, proxies, cert)
+            if pool is None or pool.pool is None:
+                pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+                self._pools[key] = pool
+            return pool
+
+        def close(self) -> None:
+            self._pools.clear()  # the pools go with the manager's, as requests closes them
+            super().close()
+
+        def build_response(self, req: Any, resp: Any) -> Any:
+            """requests' Response, without the cookies the server set: nothing reads them
+            (the session keeps none, leanhttp.py), and parsing them for the jar was a
+            twentieth of each request's CPU in this adapter."""
+            response: Any = Response()
+            response.status_code = getattr(resp, "status", None)
+            response.headers = CaseInsensitiveDict(getattr(resp, "headers", {}))
+            response.encoding = get_encoding_from_headers(response.headers)
+            response.raw = resp
+            response.reason = resp.reason
+            response.url = req.url.decode("utf-8") if isinstance(req.url, bytes) else req.url
+            response.request = req
+            response.connection = self
+            return response
 
         def _context(self, location: str) -> ssl.SSLContext:
             with self._contexts_lock:

@@ -96,6 +96,7 @@ def _collect(
             retry=retry,
             shared=shared,
         )
+    directory: DirectoryReader | None = None
     try:
         wave = 0
         if settings.hub.id is None:
@@ -147,6 +148,8 @@ def _collect(
     finally:
         set_wave(None)
         shared.deadline.expire()  # ends whatever a step left behind still waits for
+        if directory is not None:  # the collector and what it read go by reference counting
+            directory.detach()
         shared.tokens.forget()
         arm.close()
         sdk.close()

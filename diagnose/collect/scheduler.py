@@ -5,7 +5,14 @@ result is one wave deeper, so the number of waves is the dependency depth of the
 (hub -> projects and connections -> targets and identities -> assignments and groups), not the
 number of resources. At most `concurrency` steps run at once; when more are ready, steps whose
 results lead to further reads (lists, resources) go before leaves (a principal's groups, a role
-definition), so the dependency chain is never held up by leaves.
+definition), so the dependency chain is never held up by leaves; and among those, the deeper
+wave goes first. A wide wave (a hundred projects' connections) keeps the workers busy for many
+round trips, and what its first answers lead to (their targets, a Cosmos DB account's SQL role
+assignments) is the rest of the chain: taken in turn after the whole wide wave, it added its
+own round trips after the wide wave's last answer; taken first, they pass while the wide wave
+is still being read. Leaves go oldest wave first: a directory look-up waiting as a leaf takes
+in the principals found meanwhile, and taking the newest first sent the older ones' batches
+while more principals were still being found (one more round trip at the end, now and then).
 
 With a deadline, wait() returns at most GRACE seconds after it even if some step is still
 stuck (the deadline's watchdog normally ends every read at once, so steps finish with a
@@ -61,11 +68,14 @@ class Scheduler:
                 )
                 self._workers.append(worker)
                 worker.start()
-        self._queue.put((priority, wave, next(self._order), step, args))
+        # Deeper first among the steps that lead somewhere; the oldest first among leaves,
+        # whose batches (the directory's look-ups) gather more the longer they wait.
+        depth = -wave if priority < LEAF else wave
+        self._queue.put((priority, depth, next(self._order), wave, step, args))
 
     def _work(self) -> None:
         while True:
-            _, wave, _, step, args = self._queue.get()
+            _, _, _, wave, step, args = self._queue.get()
             if step is None:
                 return
             set_wave(wave)
@@ -115,7 +125,7 @@ class Scheduler:
             raise
         finally:
             for _ in self._workers:
-                self._queue.put((float("inf"), 0, next(self._order), None, ()))
+                self._queue.put((float("inf"), 0, next(self._order), 0, None, ()))
         if not abandoned:
             for worker in self._workers:
                 worker.join()
@@ -128,7 +138,7 @@ class Scheduler:
         drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         while True:
             try:
-                _, _, _, step, args = self._queue.get_nowait()
+                _, _, _, _, step, args = self._queue.get_nowait()
             except queue.Empty:
                 return drained
             if step is not None:
