@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,73 @@ class _PendingIndex:
                 break
             found += self.at[scope]
         return sorted(set(found), key=self.order.__getitem__)
+
+
+Entry = tuple[str, str, str | None, dict[str, Any]]
+"""A listed item as _add_listed files it: (its id key, its scope key, the key of the resource
+group its scope lies inside, or None, the item)."""
+
+
+def prepare_listing(items: list[Any]) -> tuple[list[Entry], int]:
+    """What each item of a listing is (its entry), and how many are odd (no id, no scope):
+    worked out before taking the collection's lock, which every other step waits for (a
+    subscription's listing can be tens of thousands of items), or once for every collector
+    that reads the same listing (SharedListing)."""
+    odd = 0
+    entries: list[Entry] = []
+    append, key_of = entries.append, scope_key
+    for item in items:
+        # _scope_of, inline: this loop runs once per item of a subscription's listing
+        try:
+            item_id, scope = item["id"], item["properties"]["scope"]
+        except (KeyError, TypeError):
+            odd += 1
+            continue
+        if (
+            isinstance(item_id, str)
+            and isinstance(scope, str)
+            and scope.startswith("/")
+            and isinstance(item, dict)
+        ):
+            key = key_of(scope)
+            parts = key.split("/", 5)
+            group = (
+                key[: len(key) - len(parts[5]) - 1]
+                if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "resourcegroups"
+                else None
+            )
+            append((item_id.lower(), key, group, item))
+        else:
+            odd += 1
+    return entries, odd
+
+
+class SharedListing(list[Any]):
+    """A listing that several collections read as it is (a scan's hubs of one subscription,
+    served.py): its entries (prepare_listing) are worked out once for all of them, not once
+    per collection. A copy (`share()`) shares them; the items must not change meanwhile."""
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._prepared: list[tuple[list[Entry], int]] = []
+        self._lock = threading.Lock()
+
+    def prepared(self) -> tuple[list[Entry], int]:
+        with self._lock:
+            if not self._prepared:
+                self._prepared.append(prepare_listing(self))
+            return self._prepared[0]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its items only (a lock does not pickle): a scan sends what it read to its worker
+        # processes (scanworker.py), which work the entries out again for their own hubs.
+        return (SharedListing, (list(self),))
+
+    def share(self) -> SharedListing:
+        """A list of its own for one reader, the entries shared."""
+        copy = SharedListing(self)
+        copy._prepared, copy._lock = self._prepared, self._lock
+        return copy
 
 
 class AuthorizationReads(ScopeReads):
@@ -180,38 +248,31 @@ class AuthorizationReads(ScopeReads):
         self._add_listed(wave, listing, items, group_scope)
 
     def _add_listed(self, wave: int, listing: Listing, items: list[Any], at: str) -> None:
-        # What each item is (its id and scope keys) is worked out before taking the lock,
-        # which every other step waits for: a subscription's listing can be tens of
-        # thousands of items. Whether one matters is decided under it, where the relevant
-        # resources cannot change meanwhile.
-        odd = 0
-        entries: list[tuple[str, str, dict[str, Any]]] = []
-        append, key_of = entries.append, scope_key
-        for item in items:
-            # _scope_of, inline: this loop runs once per item of a subscription's listing
-            try:
-                item_id, scope = item["id"], item["properties"]["scope"]
-            except (KeyError, TypeError):
-                odd += 1
-                continue
-            if (
-                isinstance(item_id, str)
-                and isinstance(scope, str)
-                and scope.startswith("/")
-                and isinstance(item, dict)
-            ):
-                append((item_id.lower(), key_of(scope), item))
-            else:
-                odd += 1
+        # What each item is (its id and scope keys) is worked out before taking the lock (or
+        # once for every collection that reads the same listing). Whether one matters is
+        # decided under it, where the relevant resources cannot change meanwhile.
+        entries, odd = (
+            items.prepared() if isinstance(items, SharedListing) else prepare_listing(items)
+        )
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
-            keeps = self.relevance.keeper()
+            keeps, keeps_key = self.relevance.keeper(), self.relevance.keeps_key
+            # Whether a resource group holds nothing relevant, once per group: then no item
+            # inside it is kept (most of a subscription's listing is such items).
+            unrelated: dict[str, bool] = {}
             waiting: list[tuple[str, str]] = []
-            for item_key, key, item in entries:
+            for item_key, key, group, item in entries:
                 if item_key in kept or item_key in pending:
                     continue
+                if group is not None:
+                    outside = unrelated.get(group)
+                    if outside is None:
+                        outside = unrelated[group] = not keeps_key(group)
+                    if outside:
+                        pending[item_key] = item  # its shape is checked if it is ever kept
+                        waiting.append((item_key, key))
+                        continue
                 if not keeps(key):
-                    # its shape is checked if it is ever kept: most never are
                     pending[item_key] = item
                     waiting.append((item_key, key))
                 elif fits(listing.shape, item):

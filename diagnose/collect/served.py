@@ -14,6 +14,7 @@ from typing import Any
 
 from diagnose.arm.scopes import scope_key
 from diagnose.collect import apiversions, queries
+from diagnose.collect.authorization import SharedListing
 from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest, list_value
 from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.scan import TenantIndex
@@ -162,9 +163,10 @@ class ServedArm(ArmClient):
         """At and below the subscription from Resource Graph; above it (management groups,
         the tenant root) from the ARM listing atScope() at the subscription. Merged once per
         subscription (every hub in it asks); each asker gets its own list of the same items."""
-        return list(self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription)))
+        merged = self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription))
+        return merged.share()  # type: ignore[no-any-return]
 
-    def _merged(self, subscription: str) -> list[Any]:
+    def _merged(self, subscription: str) -> SharedListing:
         inherited = self.inherited(subscription)
         own = f"/subscriptions/{subscription}"
         rows = list(self._index.assignments.get(subscription, []))
@@ -180,7 +182,8 @@ class ServedArm(ArmClient):
                 continue
             if str(item.get("id", "")).lower() not in seen:
                 rows.append(item)
-        return rows
+        # Every hub of the subscription files the same items: what each is, worked out once.
+        return SharedListing(rows)
 
     def resource_graph(self, query: str, subscriptions: list[str] | None = None) -> list[Any]:
         if query == queries.subscription_rows() and subscriptions and len(subscriptions) == 1:
@@ -255,6 +258,12 @@ class ServedSdk(SdkClients):
                 and self._arm._index.served(parts[2])
             ):
                 return self._arm._assignments(parts[2])
+        if operation.__name__ == "list_for_scope":  # an authorization listing (listings.py)
+            # Every hub of the subscription files the same items: worked out once.
+            return self._once(  # type: ignore[no-any-return]
+                ("LIST", _operation_key(operation), args),
+                lambda: SharedListing(SdkClients.list_all(self, operation, *args)),
+            )
         return self._once(
             ("LIST", _operation_key(operation), args),
             lambda: SdkClients.list_all(self, operation, *args),
