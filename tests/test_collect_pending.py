@@ -218,9 +218,9 @@ def test_a_listing_is_filed_as_it_was_item_by_item(relevant, later, listings, sh
     assert now.scheduler.submitted == before.scheduler.submitted
 
 
-def test_a_shared_listing_works_its_entries_out_once_for_every_reader():
-    """A scan's hubs of one subscription read the same listing: what each item is, worked
-    out once (not once per hub), and a worker process given it works it out again."""
+def test_a_shared_listing_works_its_filing_out_once_for_every_reader():
+    """A scan's hubs of one subscription read the same listing: how it is filed, worked out
+    once (not once per hub), and a worker process given it works it out again."""
     import pickle
 
     from diagnose.collect import authorization
@@ -240,10 +240,36 @@ def test_a_shared_listing_works_its_entries_out_once_for_every_reader():
     try:
         first, second = listing.share(), listing.share()
         assert first is not second and first == second == items
-        assert first.prepared() is second.prepared() is listing.prepared()
+        assert first.filing() is second.filing() is listing.filing()
         assert calls == [3]
         sent = pickle.loads(pickle.dumps(second))
-        assert sent == items and sent.prepared() == listing.prepared()
+        assert sent == items and sent.filing() == listing.filing()
         assert calls == [3, 3]
     finally:
         authorization.prepare_listing = original
+
+
+GROUP_KEYS = st.sampled_from(
+    [
+        f"{SUB}/resourcegroups/rg-a",
+        f"{SUB}/resourcegroups/rg-b",
+        f"{SUB}/resourcegroups/x",
+        "/subscriptions/other/resourcegroups/rg-a",
+    ]
+)
+RELEVANT = st.one_of(
+    IN_GROUPS,
+    st.just(SUB),
+    st.just(f"{SUB}/resourceGroups"),
+    st.just("/subscriptions/other/resourceGroups/rg-a/providers/Microsoft.Storage/s/x"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(relevant=st.lists(RELEVANT, max_size=4), groups=st.sets(GROUP_KEYS))
+def test_the_groups_kept_are_those_keeps_key_keeps(relevant, groups):
+    """groups_kept finds from the relevant resources the resource groups keeps_key keeps."""
+    relevance = Relevance()
+    for resource in relevant:
+        relevance.add(resource)
+    assert relevance.groups_kept(groups) == {g for g in groups if relevance.keeps_key(g)}
