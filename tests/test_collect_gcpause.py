@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
+
 from diagnose.collect.gcpause import collector_paused
 from diagnose.testing.fixtures import load_fixture_set
 from diagnose.testing.harness import collect_replayed
@@ -76,3 +78,94 @@ def test_a_collector_disabled_before_stays_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_no_cyclic_collection_runs_while_scanning_and_it_is_enabled_after(monkeypatch):
+    """A scan holds every hub's collection at once: its full passes rescanned all of them
+    (8% of a 500-hub scan's CPU), so the scan's process pauses the collector as one
+    collection does."""
+    from types import SimpleNamespace
+
+    from diagnose.collect import scanrun
+    from diagnose.collect.credentials import Credentials, StaticTokenCredential
+    from diagnose.collect.pipeline import RetrySettings
+    from diagnose.collect.scan import ScanScope
+    from diagnose.collect.settings import settings_from_args
+    from diagnose.testing.armserver import ArmServer, Faults
+    from diagnose.testing.fixtures import FixtureSet
+    from diagnose.testing.tenant import SyntheticTenant
+
+    passes: list[int] = []
+    scan = scanrun._scan  # all of a scan but the pause around it
+
+    def watched(*args, **kwargs):
+        def note(phase: str, info: dict) -> None:
+            if phase == "start":
+                passes.append(info["generation"])
+
+        gc.callbacks.append(note)
+        try:
+            gc.collect()  # what was left before the scan is not the scan's
+            passes.clear()
+            return scan(*args, **kwargs)
+        finally:
+            gc.callbacks.remove(note)
+
+    monkeypatch.setattr(scanrun, "_scan", watched)
+    tenant = SyntheticTenant(hubs=6, subscriptions=2)
+    with ArmServer(FixtureSet("generated", []), Faults(), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        settings = settings_from_args(
+            SimpleNamespace(
+                hub="scan", arm_endpoint=server.url, graph_endpoint=server.url, quiet=True
+            )
+        )
+        token = StaticTokenCredential("t")
+        assert gc.isenabled()
+        result = scanrun.scan(
+            settings,
+            Credentials(token, token),
+            ScanScope(),
+            retry=RetrySettings(total=0),
+            processes=1,
+        )
+    assert [h.collection is not None for h in result.hubs] == [True] * 6
+    assert passes == []
+    assert gc.isenabled()
+
+
+def test_a_scans_worker_process_collects_with_the_collector_paused(monkeypatch):
+    """The worker processes of a scan (scanworker.py) pause it too, for all their hubs."""
+    from diagnose.collect import scanworker
+
+    seen: list[bool] = []
+
+    class Collection:
+        def __init__(self, share, connection) -> None:
+            pass
+
+        def run(self) -> None:
+            seen.append(gc.isenabled())
+
+    class Connection:
+        def recv(self):
+            return object()  # a share
+
+        def send(self, message) -> None:
+            raise AssertionError(f"the worker failed: {message}")
+
+        def close(self) -> None:
+            pass
+
+    class Exited(Exception):
+        pass
+
+    def exit_(code: int) -> None:
+        raise Exited(code)
+
+    monkeypatch.setattr(scanworker, "_Collection", Collection)
+    monkeypatch.setattr(scanworker.os, "_exit", exit_)
+    with pytest.raises(Exited):
+        scanworker.serve(Connection())  # it ends its process once done
+    assert seen == [False]
+    assert gc.isenabled()

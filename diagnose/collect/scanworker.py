@@ -324,9 +324,11 @@ def serve(connection: Any) -> None:
         return
     try:
         from diagnose.collect.credentials import quiet_sdk_logging
+        from diagnose.collect.gcpause import collector_paused
 
         quiet_sdk_logging()
-        _profiled(lambda: _Collection(share, connection).run())
+        with collector_paused():  # as in the scan's own process (scanrun.scan)
+            _profiled(lambda: _Collection(share, connection).run())
     except BaseException:  # a bug: the scan says so for every hub this worker had
         with contextlib.suppress(OSError, ValueError):
             connection.send(("crash", traceback.format_exc(limit=8)))
