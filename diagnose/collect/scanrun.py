@@ -16,7 +16,6 @@ from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_
 from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
-from diagnose.collect.gcpause import collector_paused
 from diagnose.collect.listings import ASSIGNMENTS
 from diagnose.collect.pipeline import Connection, shared_connection
 from diagnose.collect.requestlog import RequestLog
@@ -56,33 +55,12 @@ def scan(
     known then); every later failure is part of the result. At most settings.concurrency
     steps (and so requests) of the whole scan at once, as a single collection. The hubs are
     collected in `processes` processes (this one and worker processes, scanworker.py; by
-    default as many as the cores and the number of hubs make worth it). The cyclic garbage
-    collector is paused meanwhile, as for a single collection (gcpause.py): its full passes
-    rescanned every hub read so far (8% of a 500-hub scan's CPU)."""
-    with collector_paused():
-        return _scan(
-            settings,
-            credentials,
-            scope,
-            retry=retry,
-            stage=stage,
-            done=done,
-            now=now,
-            processes=processes,
-        )
+    default as many as the cores and the number of hubs make worth it).
 
-
-def _scan(
-    settings: Settings,
-    credentials: Credentials,
-    scope: ScanScope,
-    *,
-    retry: RetrySettings | None,
-    stage: Callable[[str], None] | None,
-    done: Callable[[HubCollection], None] | None,
-    now: datetime | None,
-    processes: int | None,
-) -> ScanCollection:
+    The cyclic garbage collector stays on in this process (worker processes run without
+    it): paused, its first pass after the scan went over every hub's snapshot at once, alone
+    on one core once the workers had ended (0.27 s of a 4 s scan); its passes during the
+    scan overlap the workers' collection."""
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)

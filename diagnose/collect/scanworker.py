@@ -19,6 +19,7 @@ or locks is inherited.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import queue
 import sys
@@ -322,13 +323,15 @@ def serve(connection: Any) -> None:
         return
     if share is None:
         return
+    # The cyclic garbage collector stays off, as in the scan's own process (scanrun.scan),
+    # and is not enabled again: the process ends without it (os._exit), and its first pass
+    # would scan every hub collected here once more while the scan waits for it to end.
+    gc.disable()
     try:
         from diagnose.collect.credentials import quiet_sdk_logging
-        from diagnose.collect.gcpause import collector_paused
 
         quiet_sdk_logging()
-        with collector_paused():  # as in the scan's own process (scanrun.scan)
-            _profiled(lambda: _Collection(share, connection).run())
+        _profiled(lambda: _Collection(share, connection).run())
     except BaseException:  # a bug: the scan says so for every hub this worker had
         with contextlib.suppress(OSError, ValueError):
             connection.send(("crash", traceback.format_exc(limit=8)))
