@@ -239,6 +239,16 @@ class Worker:
                 self._process.wait()
         self._pipe.close()
 
+    def discard(self) -> None:
+        """End a worker that was never given a share, at once (it may still be importing:
+        told to end, it would finish that first)."""
+        if self._stopped or self._reader is not None:
+            return
+        self._stopped = True
+        self._process.terminate()
+        self._process.wait()
+        self._pipe.close()
+
     def result(self, target: Target) -> HubCollection:
         hub = self.hubs.get(target.id)
         if hub is not None:
@@ -317,6 +327,7 @@ def serve(connection: Any) -> None:
     """The worker process: take a share, collect it, send every hub and the request log,
     then end at once (nothing of it is left to tidy: its clients are closed, its answers
     sent; the scan waits for it to end)."""
+    _warm()
     try:
         share = connection.recv()
     except (EOFError, OSError):
@@ -337,6 +348,16 @@ def serve(connection: Any) -> None:
             connection.send(("crash", traceback.format_exc(limit=8)))
     connection.close()
     os._exit(0)
+
+
+def _warm() -> None:
+    """What collecting a share needs, imported and compiled while the scan still reads
+    Resource Graph (a worker is started before it: scanrun._early_workers), not once the
+    share has come."""
+    from diagnose.collect import foundry, sdk, served  # noqa: F401
+    from diagnose.collect.scanrun import compile_validators
+
+    compile_validators()
 
 
 PROFILE_VARIABLE = "DIAGNOSE_SCAN_WORKER_PROFILE"
