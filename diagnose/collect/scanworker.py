@@ -396,7 +396,7 @@ def profile_threads(run: Callable[[], None]) -> list[Any]:
             profiles.append(profile)
         profile.runcall(original, thread)
 
-    threading.Thread.run = profiled_run  # type: ignore[method-assign]
+    threading.Thread.run = profiled_run  # type: ignore[method-assign,assignment]
     main = cProfile.Profile(time.thread_time)
     profiles.append(main)
     try:

@@ -165,7 +165,7 @@ class ServedArm(ArmClient):
         the tenant root) from the ARM listing atScope() at the subscription. Merged once per
         subscription (every hub in it asks); each asker gets its own list of the same items."""
         merged = self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription))
-        return merged.share()  # type: ignore[no-any-return]
+        return merged.share()
 
     def _merged(self, subscription: str) -> SharedListing:
         inherited = self.inherited(subscription)
@@ -281,7 +281,7 @@ class ServedSdk(SdkClients):
                 return self._arm._assignments(parts[2])
         if operation.__name__ == "list_for_scope":  # an authorization listing (listings.py)
             # Every hub of the subscription files the same items: worked out once.
-            return self._once(  # type: ignore[no-any-return]
+            return self._once(
                 ("LIST", _operation_key(operation), args),
                 lambda: SharedListing(SdkClients.list_all(self, operation, *args)),
             )
