@@ -34,6 +34,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from types import SimpleNamespace
@@ -82,6 +83,9 @@ class LocalServer:
     def seen(self) -> tuple[list[Seen], list[str]]:
         return _seen(self._server)
 
+    def cpu(self) -> float | None:
+        return None  # in the scan's own figures
+
     def stop(self) -> None:
         self._server.stop()
 
@@ -102,6 +106,8 @@ def _serve(hubs: int, subscriptions: int, latency: float, pipe: Any) -> None:
                 pipe.send(None)
             elif command == "seen":
                 pipe.send(_seen(server))
+            elif command == "cpu":
+                pipe.send(time.process_time())
             else:
                 return
     finally:
@@ -130,6 +136,12 @@ class ProcessServer:
         self._pipe.send("seen")
         received, unmatched = self._pipe.recv()
         return received, unmatched
+
+    def cpu(self) -> float | None:
+        """CPU seconds the server's process has used so far."""
+        self._pipe.send("cpu")
+        seconds: float = self._pipe.recv()
+        return seconds
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):  # it is gone already
@@ -192,7 +204,13 @@ def main() -> int:
         action="store_true",
         help="serve from this process (its CPU and interpreter lock shared with the scan)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the scan: its process's threads and each worker process's, apart",
+    )
     options = parser.parse_args()
+    profiles = tempfile.mkdtemp(prefix="bench-scan-profile-") if options.profile else ""
     quiet_sdk_logging()
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
     server = start_server(options)
@@ -202,10 +220,16 @@ def main() -> int:
         run_scan(server, options, ScanScope(subscriptions=(first,)), {})  # warm-up
         server.reset()
         marks: dict[str, float] = {}
+        server_cpu = server.cpu()
         cpu, workers_cpu = time.process_time(), _children_cpu()
-        result, start = run_scan(server, options, ScanScope(), marks)
+        if options.profile:
+            result, start = _profiled_scan(server, options, marks, profiles)
+        else:
+            result, start = run_scan(server, options, ScanScope(), marks)
         elapsed = time.perf_counter() - start
         cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - workers_cpu
+        if server_cpu is not None:
+            server_cpu = (server.cpu() or 0.0) - server_cpu
         received, unmatched = server.seen()
     finally:
         server.stop()
@@ -234,6 +258,8 @@ def main() -> int:
         f"in its worker processes, in {elapsed:.2f} s; {per_hub:.1f} ms a hub (near the wall "
         "time times the processes, the scan waits for its CPU, not for the server)"
     )
+    if server_cpu is not None:
+        print(f"the server's CPU (its own process): {server_cpu:.2f} s")
     print("requests by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     print(
         f"target: 3 x ({result.pages} pages + {result.directory_waves} Graph rounds + "
@@ -245,6 +271,8 @@ def main() -> int:
     complete = not failed and not partial and not unmatched and not writes
     verdict = "PASS" if ratio <= TARGET_RATIO and complete else "FAIL"
     print(f"RESULT scan.collect.ratio {ratio:.2f} x target <= {TARGET_RATIO:g} {verdict}")
+    if options.profile:
+        _print_profiles(profiles)
     if options.check_sample:
         from diagnose.app import diagnose_snapshot
 
@@ -259,6 +287,43 @@ def main() -> int:
             "target)"
         )
     return 0 if verdict == "PASS" else 1
+
+
+def _profiled_scan(
+    server: LocalServer | ProcessServer,
+    options: argparse.Namespace,
+    marks: dict[str, float],
+    directory: str,
+) -> tuple[ScanCollection, float]:
+    """The scan under cProfile, in every thread of this process (the workers write theirs
+    to `directory`, scanworker.PROFILE_VARIABLE)."""
+    import pstats
+
+    from diagnose.collect.scanworker import PROFILE_VARIABLE, profile_threads
+
+    answer: list[tuple[ScanCollection, float]] = []
+    os.environ[PROFILE_VARIABLE] = directory
+    try:
+        found = profile_threads(
+            lambda: answer.append(run_scan(server, options, ScanScope(), marks))
+        )
+    finally:
+        os.environ.pop(PROFILE_VARIABLE, None)
+    stats = pstats.Stats(found[0])
+    for profile in found[1:]:
+        stats.add(profile)
+    stats.dump_stats(os.path.join(directory, "scan.prof"))
+    return answer[0]
+
+
+def _print_profiles(directory: str) -> None:
+    import pstats
+
+    for name in sorted(os.listdir(directory)):
+        print(f"--- profile {name} (all its threads; {directory})")
+        stats = pstats.Stats(os.path.join(directory, name))
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
 
 
 def _children_cpu() -> float:

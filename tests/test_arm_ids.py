@@ -487,3 +487,18 @@ def test_followable_wants_a_guid_and_safe_segments() -> None:
     ):
         assert followable(bad) is None, bad
     assert GUID.match(SUB)
+
+
+def test_followable_is_remembered_per_text():
+    """followable() is memoised (a collection asks about the same ids again and again): the
+    same text gives the same immutable answer, a text that differs only by white space or a
+    trailing '/' gives an equal one, and what is not a text is never followed."""
+    text = (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+        "Microsoft.Storage/storageAccounts/st"
+    )
+    first = followable(text)
+    assert first is not None and followable(text) is first
+    assert followable(f" {text}/ ") == first
+    assert followable(text.replace("/rg/", "/../")) is None
+    assert followable(None) is None and followable(["x"]) is None

@@ -116,3 +116,46 @@ def test_what_a_collection_read_is_freed_without_the_cyclic_collector(monkeypatc
         assert [ref() for ref in made] == [None, None]
     finally:
         gc.enable()
+
+
+def test_a_scans_worker_process_collects_with_the_collector_paused(monkeypatch):
+    """A scan's worker process (scanworker.py) collects its hubs with the cyclic garbage
+    collector off, as a single collection does (gcpause.py: its passes rescanned every hub
+    read so far), and ends without enabling it again: the first pass would go over every
+    hub it collected once more while the scan waits for it to end."""
+    from diagnose.collect import scanworker
+
+    seen: list[bool] = []
+
+    class Collection:
+        def __init__(self, share, connection) -> None:
+            pass
+
+        def run(self) -> None:
+            seen.append(gc.isenabled())
+
+    class Connection:
+        def recv(self):
+            return object()  # a share
+
+        def send(self, message) -> None:
+            raise AssertionError(f"the worker failed: {message}")
+
+        def close(self) -> None:
+            pass
+
+    class Exited(Exception):
+        pass
+
+    def exit_(code: int) -> None:
+        raise Exited(code)
+
+    monkeypatch.setattr(scanworker, "_Collection", Collection)
+    monkeypatch.setattr(scanworker.os, "_exit", exit_)
+    try:
+        with pytest.raises(Exited):
+            scanworker.serve(Connection())  # it ends its process once done
+        # ... without a pass over all it collected first
+        assert seen == [False] and not gc.isenabled()
+    finally:
+        gc.enable()

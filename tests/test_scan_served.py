@@ -100,3 +100,51 @@ def test_a_rows_subscription_is_read_as_the_id_parser_reads_it(resource_id: str)
         else (parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else "")
     )
     assert _subscription_of(resource_id) == expected
+
+
+def _served_sdk(index: TenantIndex) -> Any:
+    """A ServedSdk over this index, without clients (fits() reads only the index)."""
+    from diagnose.collect.served import ServedArm, ServedSdk
+
+    arm = ServedArm.__new__(ServedArm)
+    arm._index = index
+    sdk = ServedSdk.__new__(ServedSdk)
+    sdk._arm = arm
+    sdk._definitions_fit = {}
+    return sdk
+
+
+def test_a_served_role_definition_is_checked_once_for_every_hub(monkeypatch) -> None:
+    """Every hub's collector checks the role definitions it reads (1,900 in a scan of 500
+    hubs); those served from the index (copies holding the index's own values) are checked
+    once, and give the same answer as checking each; any other definition is checked itself."""
+    from diagnose.catalog import builtin_role_definitions
+    from diagnose.collect import shapes
+    from diagnose.collect.shapes import ROLE_DEFINITION
+
+    good = dict(builtin_role_definitions()[0])
+    guid = good["id"].rsplit("/", 1)[-1].lower()
+    odd = {**good, "id": good["id"].replace(guid, "0" * 32), "properties": "not an object"}
+    index = TenantIndex()
+    index.role_definitions[guid] = good
+    index.role_definitions["0" * 32] = odd
+    checked: list[Any] = []
+    real = shapes.fits
+
+    def counted(shape: str, item: Any) -> bool:
+        checked.append(item)
+        return real(shape, item)
+
+    monkeypatch.setattr("diagnose.collect.served.fits", counted)
+    monkeypatch.setattr(shapes, "fits", counted)
+    sdk = _served_sdk(index)
+    assert [sdk.fits(ROLE_DEFINITION, dict(good)) for _ in range(3)] == [True] * 3
+    assert [sdk.fits(ROLE_DEFINITION, dict(odd)) for _ in range(3)] == [False] * 3
+    assert checked == [good, odd]  # each once, from the index
+    # the same id, other values (not what the index served): checked itself, every time
+    changed = {**good, "properties": {**good["properties"], "roleName": 5}}
+    assert sdk.fits(ROLE_DEFINITION, changed) is False
+    assert sdk.fits(ROLE_DEFINITION, {**good, "extra": 1}) is real(
+        ROLE_DEFINITION, {**good, "extra": 1}
+    )
+    assert checked[2:] == [changed, {**good, "extra": 1}]

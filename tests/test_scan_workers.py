@@ -53,7 +53,7 @@ class CountingCredential(StaticTokenCredential):
 
 
 def _scan(
-    server: ArmServer, processes: int, concurrency: int = 6, arm: Any = None
+    server: ArmServer, processes: int | None, concurrency: int = 6, arm: Any = None
 ) -> ScanCollection:
     settings = settings_from_args(
         SimpleNamespace(
@@ -265,3 +265,65 @@ def test_a_worker_still_at_work_is_ended_at_once_when_the_scan_stops() -> None:
     worker.stop()
     assert time.monotonic() - began < 1.5
     assert worker._process.returncode is not None
+
+
+def test_a_worker_starts_while_resource_graph_is_read(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's interpreter and imports take as long as Resource Graph's round trips: it
+    is started before them, and is the one that collects the second share."""
+    from diagnose.collect.scanworker import Worker
+
+    events: list[str] = []
+    started: list[Worker] = []
+
+    class Recorded(Worker):
+        def __init__(self) -> None:
+            events.append("worker started")
+            super().__init__()
+            started.append(self)
+
+        def collect(self, *args: Any) -> None:
+            events.append("worker given its share")
+            super().collect(*args)
+
+    read = scanrun.read_tenant
+
+    def reading(*args: Any) -> Any:
+        events.append("Resource Graph read")
+        return read(*args)
+
+    monkeypatch.setattr(scanrun, "Worker", Recorded)
+    monkeypatch.setattr(scanrun, "read_tenant", reading)
+    alone = _scan(served, 1)
+    events.clear()
+    shared = _scan(served, 2)
+    assert events == ["worker started", "Resource Graph read", "worker given its share"]
+    assert _snapshots(shared) == _snapshots(alone)
+    assert started[0].hubs  # it collected
+
+
+def test_a_worker_started_early_that_the_scan_does_not_need_is_ended_at_once(
+    tenant: SyntheticTenant, served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too few hubs for a second process (MIN_HUBS): the worker started while Resource
+    Graph was read is ended as soon as that is known (terminated, not left to finish its
+    imports and wait for the scan to end), and the scan's own process collects them all."""
+    from diagnose.collect.scanworker import Worker
+
+    started: list[Worker] = []
+
+    class Recorded(Worker):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr("diagnose.collect.scanworker.cores", lambda: 2)
+    monkeypatch.setattr(scanrun, "Worker", Recorded)
+    alone = _scan(served, 1)
+    assert not started
+    result = _scan(served, None)  # 11 hubs: one process
+    assert len(started) == 1 and started[0]._process.returncode is not None
+    assert started[0]._process.returncode < 0  # terminated, before the scan ended
+    assert not started[0].hubs
+    assert _snapshots(result) == _snapshots(alone)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from diagnose.arm.ids import followable
@@ -74,6 +76,114 @@ class _PendingIndex:
                 break
             found += self.at[scope]
         return sorted(set(found), key=self.order.__getitem__)
+
+
+Entry = tuple[str, str, str | None, dict[str, Any]]
+"""A listed item as _add_listed files it: (its id key, its scope key, the key of the resource
+group its scope lies inside, or None, the item)."""
+
+
+def prepare_listing(items: list[Any]) -> tuple[list[Entry], int]:
+    """What each item of a listing is (its entry), and how many are odd (no id, no scope):
+    worked out before taking the collection's lock, which every other step waits for (a
+    subscription's listing can be tens of thousands of items), or once for every collector
+    that reads the same listing (SharedListing)."""
+    odd = 0
+    entries: list[Entry] = []
+    append, key_of = entries.append, scope_key
+    for item in items:
+        # _scope_of, inline: this loop runs once per item of a subscription's listing
+        try:
+            item_id, scope = item["id"], item["properties"]["scope"]
+        except (KeyError, TypeError):
+            odd += 1
+            continue
+        if (
+            isinstance(item_id, str)
+            and isinstance(scope, str)
+            and scope.startswith("/")
+            and isinstance(item, dict)
+        ):
+            key = key_of(scope)
+            parts = key.split("/", 5)
+            group = (
+                key[: len(key) - len(parts[5]) - 1]
+                if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "resourcegroups"
+                else None
+            )
+            append((item_id.lower(), key, group, item))
+        else:
+            odd += 1
+    return entries, odd
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A shared listing as a collection that holds nothing of it yet files it (SharedListing):
+    every item pending, in the listing's order, but for those in resource groups that hold
+    something relevant (and those in no resource group), which it decides one by one."""
+
+    entries: list[Entry]
+    odd: int
+    unique: bool
+    """No item id is listed twice (else the item-by-item filing decides)."""
+    pending: dict[str, dict[str, Any]]
+    """Every entry's item by its id key, in the listing's order."""
+    waiting: list[tuple[str, str]]
+    """(id key, scope key) of every entry, in the listing's order (_PendingIndex.add_keyed)."""
+    groups: dict[str, list[int]]
+    """Resource group key -> the positions of the entries inside it."""
+    ungrouped: list[int]
+    """Positions of the entries in no resource group (a subscription, a management group)."""
+
+
+def _filing(items: list[Any]) -> Filing:
+    entries, odd = prepare_listing(items)
+    groups: dict[str, list[int]] = {}
+    ungrouped: list[int] = []
+    for position, (_, _, group, _) in enumerate(entries):
+        if group is None:
+            ungrouped.append(position)
+        else:
+            groups.setdefault(group, []).append(position)
+    pending = {item_key: item for item_key, _, _, item in entries}
+    return Filing(
+        entries,
+        odd,
+        len(pending) == len(entries),
+        pending,
+        [(item_key, key) for item_key, key, _, _ in entries],
+        groups,
+        ungrouped,
+    )
+
+
+class SharedListing(list[Any]):
+    """A listing that several collections read as it is (a scan's hubs of one subscription,
+    served.py): how it is filed (Filing) is worked out once for all of them, not once per
+    collection. A copy (`share()`) shares it; the items must not change meanwhile."""
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._filing: list[Filing] = []
+        self._lock = threading.Lock()
+
+    def filing(self) -> Filing:
+        with self._lock:
+            if not self._filing:
+                self._filing.append(_filing(self))
+            return self._filing[0]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its items only (a lock does not pickle): a scan sends what it read to its worker
+        # processes (scanworker.py), which work the filing out again for their own hubs.
+        return (SharedListing, (list(self),))
+
+    def share(self) -> SharedListing:
+        """A list of its own for one reader, the filing shared."""
+        copy = SharedListing(self)
+        copy._filing, copy._lock = self._filing, self._lock
+        return copy
 
 
 class AuthorizationReads(ScopeReads):
@@ -180,46 +290,74 @@ class AuthorizationReads(ScopeReads):
         self._add_listed(wave, listing, items, group_scope)
 
     def _add_listed(self, wave: int, listing: Listing, items: list[Any], at: str) -> None:
-        # What each item is (its id and scope keys) is worked out before taking the lock,
-        # which every other step waits for: a subscription's listing can be tens of
-        # thousands of items. Whether one matters is decided under it, where the relevant
-        # resources cannot change meanwhile.
-        odd = 0
-        entries: list[tuple[str, str, dict[str, Any]]] = []
-        append, key_of = entries.append, scope_key
-        for item in items:
-            # _scope_of, inline: this loop runs once per item of a subscription's listing
-            try:
-                item_id, scope = item["id"], item["properties"]["scope"]
-            except (KeyError, TypeError):
-                odd += 1
-                continue
-            if (
-                isinstance(item_id, str)
-                and isinstance(scope, str)
-                and scope.startswith("/")
-                and isinstance(item, dict)
-            ):
-                append((item_id.lower(), key_of(scope), item))
-            else:
-                odd += 1
+        # What each item is (its id and scope keys) is worked out before taking the lock (or
+        # once for every collection that reads the same listing). Whether one matters is
+        # decided under it, where the relevant resources cannot change meanwhile.
+        shared = items.filing() if isinstance(items, SharedListing) else None
+        entries, odd = (shared.entries, shared.odd) if shared else prepare_listing(items)
         with self._lock:
             kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
-            keeps = self.relevance.keeper()
-            waiting: list[tuple[str, str]] = []
-            for item_key, key, item in entries:
-                if item_key in kept or item_key in pending:
-                    continue
-                if not keeps(key):
-                    # its shape is checked if it is ever kept: most never are
-                    pending[item_key] = item
-                    waiting.append((item_key, key))
-                elif fits(listing.shape, item):
-                    self._keep(wave, listing, item)
-                else:
-                    odd += 1
-            self._pending_index[listing.key].add_keyed(waiting, at)
+            if shared is not None and shared.unique and not kept and not pending:
+                odd += self._file_fresh(wave, listing, shared, at)
+            else:
+                odd += self._file(wave, listing, entries, at)
         self._odd_items(odd, at, listing.operation, "item(s)")
+
+    def _file(self, wave: int, listing: Listing, entries: list[Entry], at: str) -> int:
+        """Keep what applies to a relevant resource, the rest pending (lock held). Returns
+        how many were kept but odd (a shape the snapshot cannot hold)."""
+        kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
+        odd = 0
+        keeps, keeps_key = self.relevance.keeper(), self.relevance.keeps_key
+        # Whether a resource group holds nothing relevant, once per group: then no item
+        # inside it is kept (most of a subscription's listing is such items).
+        unrelated: dict[str, bool] = {}
+        waiting: list[tuple[str, str]] = []
+        for item_key, key, group, item in entries:
+            if item_key in kept or item_key in pending:
+                continue
+            if group is not None:
+                outside = unrelated.get(group)
+                if outside is None:
+                    outside = unrelated[group] = not keeps_key(group)
+                if outside:
+                    pending[item_key] = item  # its shape is checked if it is ever kept
+                    waiting.append((item_key, key))
+                    continue
+            if not keeps(key):
+                pending[item_key] = item
+                waiting.append((item_key, key))
+            elif fits(listing.shape, item):
+                self._keep(wave, listing, item)
+            else:
+                odd += 1
+        self._pending_index[listing.key].add_keyed(waiting, at)
+        return odd
+
+    def _file_fresh(self, wave: int, listing: Listing, shared: Filing, at: str) -> int:
+        """The loop of _add_listed for a shared listing of which nothing is kept or pending
+        yet (lock held), with the same outcome: every item pending in the listing's order,
+        then the items in the resource groups that hold something relevant (and those in
+        none) decided one by one, in the listing's order. Returns how many were odd."""
+        pending = self.state.pending[listing.key]
+        pending.update(shared.pending)
+        decide = list(shared.ungrouped)
+        for group in self.relevance.groups_kept(shared.groups):
+            decide += shared.groups[group]
+        keeps, odd, removed = self.relevance.keeper(), 0, set()
+        for position in sorted(decide):
+            item_key, key, _, item = shared.entries[position]
+            if not keeps(key):
+                continue  # stays pending
+            del pending[item_key]
+            removed.add(item_key)
+            if fits(listing.shape, item):
+                self._keep(wave, listing, item)
+            else:
+                odd += 1
+        waiting = [w for w in shared.waiting if w[0] not in removed] if removed else shared.waiting
+        self._pending_index[listing.key].add_keyed(waiting, at)
+        return odd
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:
         self.state.kept[listing.key][item["id"].lower()] = item

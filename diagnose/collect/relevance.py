@@ -7,7 +7,8 @@ group, subscription, management groups, root) or below it (a blob container, a S
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Collection
 
 from diagnose.arm.scopes import scope_key, segments_of
 
@@ -54,6 +55,16 @@ class Relevance:
         return any(
             "/" + "/".join(segments[:end]) in self.resources for end in range(2, len(segments))
         )
+
+    def groups_kept(self, groups: Collection[str]) -> set[str]:
+        """The resource group keys (`/subscriptions/s/resourcegroups/g`) of `groups` that
+        keeps_key keeps: those that are relevant or hold something relevant, found from the
+        few relevant resources rather than group by group (a subscription's listing names
+        as many groups as it has hubs)."""
+        if any(key.count("/") <= 3 for key in self.resources):
+            # a subscription (or its resourcegroups collection) is relevant: ask per group
+            return {group for group in groups if self.keeps_key(group)}
+        return {key for key in itertools.chain(self.resources, self._ancestors) if key in groups}
 
     def keeper(self) -> Callable[[str], bool]:
         """keeps_key for many keys at once while the relevant resources stay the same (the

@@ -55,7 +55,12 @@ def scan(
     known then); every later failure is part of the result. At most settings.concurrency
     steps (and so requests) of the whole scan at once, as a single collection. The hubs are
     collected in `processes` processes (this one and worker processes, scanworker.py; by
-    default as many as the cores and the number of hubs make worth it)."""
+    default as many as the cores and the number of hubs make worth it).
+
+    The cyclic garbage collector stays on in this process (worker processes run without
+    it): paused, its first pass after the scan went over every hub's snapshot at once, alone
+    on one core once the workers had ended (0.27 s of a 4 s scan); its passes during the
+    scan overlap the workers' collection."""
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
@@ -66,7 +71,11 @@ def scan(
     resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
     closing: list[Any] = [resource_graph]
     workers: list[Worker] = []
+    early: list[Worker] = []
     try:
+        # A worker's interpreter starts while Resource Graph is read (as long as its round
+        # trips): started after them, its hubs began 0.3-0.4 s after this process's.
+        early = _early_workers(width, processes)
         stage(f"reading Resource Graph ({scope.describe()})")
         index = read_tenant(resource_graph, scope)
         targets = index.targets()
@@ -74,7 +83,7 @@ def scan(
         widths = _widths(width, [len(share) for share in shares])
         # Started at once, each with its share: their hubs start as soon as they are up,
         # their Graph reads held until the look-ups below are answered and sent on.
-        workers, shares, widths = _start_workers(shares, widths)
+        workers, shares, widths = _start_workers(shares, widths, early)
         for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
             part = Share(
                 settings,
@@ -127,7 +136,7 @@ def scan(
         of_worker = {t.id: w for w, share in zip(workers, shares[1:], strict=True) for t in share}
         collected = [own[t.id] if t.id in own else of_worker[t.id].result(t) for t in targets]
     finally:
-        for worker in workers:
+        for worker in [*workers, *early]:  # stopping one again is nothing
             worker.stop()
         shared.deadline.expire()
         shared.tokens.forget()
@@ -195,22 +204,38 @@ def one_window(shared: Connection, width: int) -> None:
     shared.limits["graph"] = shared.limit("arm", width)
 
 
+def _early_workers(width: int, processes: int | None) -> list[Worker]:
+    """The worker a scan with enough hubs would have, started before it is known how many
+    it has (one at most: a scan that needs none ends it, having spent an interpreter's start
+    on a spare core); none where no worker would be."""
+    if processes_for(1 << 30, width, processes) < 2:
+        return []
+    try:
+        return [Worker()]
+    except OSError:  # no process to be had: _start_workers tries again, and says so
+        return []
+
+
 def _start_workers(
-    shares: list[list[Target]], widths: list[int]
+    shares: list[list[Target]], widths: list[int], early: list[Worker] | None = None
 ) -> tuple[list[Worker], list[list[Target]], list[int]]:
-    """A worker for each share but the first; the share of one that could not be started
-    (no process to be had) goes back to this process, with its requests in flight."""
+    """A worker for each share but the first (those started early first, the others ended);
+    the share of one that could not be started (no process to be had) goes back to this
+    process, with its requests in flight."""
+    waiting = list(early or [])
     workers: list[Worker] = []
     kept, kept_widths = shares[:1], widths[:1]
     for share, share_width in zip(shares[1:], widths[1:], strict=True):
         try:
-            workers.append(Worker())
+            workers.append(waiting.pop(0) if waiting else Worker())
         except OSError:
             kept[0] = kept[0] + share
             kept_widths[0] += share_width
             continue
         kept.append(share)
         kept_widths.append(share_width)
+    for worker in waiting:  # not needed after all
+        worker.discard()
     return workers, kept, kept_widths
 
 

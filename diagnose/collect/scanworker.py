@@ -19,6 +19,7 @@ or locks is inherited.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import queue
 import sys
@@ -238,6 +239,16 @@ class Worker:
                 self._process.wait()
         self._pipe.close()
 
+    def discard(self) -> None:
+        """End a worker that was never given a share, at once (it may still be importing:
+        told to end, it would finish that first)."""
+        if self._stopped or self._reader is not None:
+            return
+        self._stopped = True
+        self._process.terminate()
+        self._process.wait()
+        self._pipe.close()
+
     def result(self, target: Target) -> HubCollection:
         hub = self.hubs.get(target.id)
         if hub is not None:
@@ -316,22 +327,83 @@ def serve(connection: Any) -> None:
     """The worker process: take a share, collect it, send every hub and the request log,
     then end at once (nothing of it is left to tidy: its clients are closed, its answers
     sent; the scan waits for it to end)."""
+    _warm()
     try:
         share = connection.recv()
     except (EOFError, OSError):
         return
     if share is None:
         return
+    # The cyclic garbage collector stays off, as in the scan's own process (scanrun.scan),
+    # and is not enabled again: the process ends without it (os._exit), and its first pass
+    # would scan every hub collected here once more while the scan waits for it to end.
+    gc.disable()
     try:
         from diagnose.collect.credentials import quiet_sdk_logging
 
         quiet_sdk_logging()
-        _Collection(share, connection).run()
+        _profiled(lambda: _Collection(share, connection).run())
     except BaseException:  # a bug: the scan says so for every hub this worker had
         with contextlib.suppress(OSError, ValueError):
             connection.send(("crash", traceback.format_exc(limit=8)))
     connection.close()
     os._exit(0)
+
+
+def _warm() -> None:
+    """What collecting a share needs, imported and compiled while the scan still reads
+    Resource Graph (a worker is started before it: scanrun._early_workers), not once the
+    share has come."""
+    from diagnose.collect import foundry, sdk, served  # noqa: F401
+    from diagnose.collect.scanrun import compile_validators
+
+    compile_validators()
+
+
+PROFILE_VARIABLE = "DIAGNOSE_SCAN_WORKER_PROFILE"
+"""A directory: each worker process writes its cProfile statistics there (worker-PID.prof),
+for benchmarks/bench_scan.py --profile; the worker's CPU is otherwise invisible to it."""
+
+
+def _profiled(run: Callable[[], None]) -> None:
+    directory = os.environ.get(PROFILE_VARIABLE)
+    if not directory:
+        run()
+        return
+    profiles = profile_threads(run)
+    import pstats
+
+    stats = pstats.Stats(profiles[0])
+    for profile in profiles[1:]:
+        stats.add(profile)
+    stats.dump_stats(os.path.join(directory, f"worker-{os.getpid()}.prof"))
+
+
+def profile_threads(run: Callable[[], None]) -> list[Any]:
+    """cProfile of `run` and of every thread started meanwhile (cProfile sees one thread;
+    each timed in its own CPU time, not the wall clock that counts its waits for the lock)
+    the scan's work is on its pool's): one profile each, for pstats to add up."""
+    import cProfile
+    import time
+
+    profiles: list[Any] = []
+    lock = threading.Lock()
+    original = threading.Thread.run
+
+    def profiled_run(thread: threading.Thread) -> None:
+        profile = cProfile.Profile(time.thread_time)
+        with lock:
+            profiles.append(profile)
+        profile.runcall(original, thread)
+
+    threading.Thread.run = profiled_run  # type: ignore[method-assign,assignment]
+    main = cProfile.Profile(time.thread_time)
+    profiles.append(main)
+    try:
+        main.runcall(run)
+    finally:
+        threading.Thread.run = original  # type: ignore[method-assign]
+    return [p for p in profiles if p.getstats()] or [main]
 
 
 class _Collection:

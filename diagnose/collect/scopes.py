@@ -68,7 +68,7 @@ class ScopeReads(Steps):
         except ApiError as exc:
             self._error(exc, role_definition_id, ROLE_DEFINITION_READ)
             return
-        if not fits(ROLE_DEFINITION, definition):
+        if not sdk.fits(ROLE_DEFINITION, definition):
             self._odd_items(1, role_definition_id, ROLE_DEFINITION_READ, "role definition")
             return
         with self._lock:

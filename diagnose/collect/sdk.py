@@ -193,6 +193,13 @@ class SdkClients:
         return self._client("authorization", api_version)
 
     # -- calls -----------------------------------------------------------------------------
+    def fits(self, shape: str, item: Any) -> bool:
+        """Whether an answer of these clients has the snapshot's shape (shapes.fits). A
+        scan's clients serve the same answers to many hubs and check each once (served.py)."""
+        from diagnose.collect.shapes import fits
+
+        return fits(shape, item)
+
     def get(self, operation: Callable[..., Any], *args: Any) -> Any:
         """The JSON body of an SDK get, as Azure returned it (also when the SDK's model
         cannot hold it: the caller checks its shape)."""

@@ -14,10 +14,12 @@ from typing import Any
 
 from diagnose.arm.scopes import scope_key
 from diagnose.collect import apiversions, queries
+from diagnose.collect.authorization import SharedListing
 from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest, list_value
 from diagnose.collect.guard import BATCH_LIMIT
 from diagnose.collect.scan import TenantIndex
 from diagnose.collect.sdk import SdkClients
+from diagnose.collect.shapes import ROLE_DEFINITION, fits
 
 
 class _Once:
@@ -162,9 +164,10 @@ class ServedArm(ArmClient):
         """At and below the subscription from Resource Graph; above it (management groups,
         the tenant root) from the ARM listing atScope() at the subscription. Merged once per
         subscription (every hub in it asks); each asker gets its own list of the same items."""
-        return list(self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription)))
+        merged = self._once(("ASSIGNMENTS", subscription), lambda: self._merged(subscription))
+        return merged.share()
 
-    def _merged(self, subscription: str) -> list[Any]:
+    def _merged(self, subscription: str) -> SharedListing:
         inherited = self.inherited(subscription)
         own = f"/subscriptions/{subscription}"
         rows = list(self._index.assignments.get(subscription, []))
@@ -180,7 +183,8 @@ class ServedArm(ArmClient):
                 continue
             if str(item.get("id", "")).lower() not in seen:
                 rows.append(item)
-        return rows
+        # Every hub of the subscription files the same items: what each is, worked out once.
+        return SharedListing(rows)
 
     def resource_graph(self, query: str, subscriptions: list[str] | None = None) -> list[Any]:
         if query == queries.subscription_rows() and subscriptions and len(subscriptions) == 1:
@@ -216,6 +220,8 @@ class ServedSdk(SdkClients):
         self._once = _Once()
         self._groups: dict[str, _Groups] = {}
         self._groups_lock = threading.Lock()
+        self._definitions_fit: dict[str, tuple[dict[str, Any], bool]] = {}
+        """Role definition guid -> (the index's definition, whether it fits)."""
 
     def authorization(self, api_version: str) -> Any:
         """The AuthorizationManagementClient of this api-version, its operation groups built
@@ -228,6 +234,24 @@ class ServedSdk(SdkClients):
                     SdkClients.authorization(self, api_version)
                 )
         return groups
+
+    def fits(self, shape: str, item: Any) -> bool:
+        """A role definition served from the index (a copy whose values are the index's own)
+        is checked once for the scan, not once for each hub that reads it (500 hubs read
+        1,900); anything else is checked as it is."""
+        if shape == ROLE_DEFINITION and isinstance(item, dict):
+            guid = str(item.get("id", "")).rsplit("/", 1)[-1].lower()
+            source = self._arm._index.role_definitions.get(guid)
+            if (
+                source is not None
+                and len(item) == len(source)
+                and all(item.get(name, item) is value for name, value in source.items())
+            ):
+                known = self._definitions_fit.get(guid)
+                if known is None or known[0] is not source:
+                    known = self._definitions_fit[guid] = (source, fits(shape, source))
+                return known[1]
+        return SdkClients.fits(self, shape, item)
 
     def get(self, operation: Callable[..., Any], *args: Any) -> Any:
         if operation.__name__ == "get_by_id" and args:
@@ -255,6 +279,12 @@ class ServedSdk(SdkClients):
                 and self._arm._index.served(parts[2])
             ):
                 return self._arm._assignments(parts[2])
+        if operation.__name__ == "list_for_scope":  # an authorization listing (listings.py)
+            # Every hub of the subscription files the same items: worked out once.
+            return self._once(
+                ("LIST", _operation_key(operation), args),
+                lambda: SharedListing(SdkClients.list_all(self, operation, *args)),
+            )
         return self._once(
             ("LIST", _operation_key(operation), args),
             lambda: SdkClients.list_all(self, operation, *args),
