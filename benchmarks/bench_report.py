@@ -212,6 +212,7 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
             evaluator=engine.evaluator,
             met=engine.met_keys,
             outputs=outputs,
+            needs=engine.needs,
         )
     )
     phases.append(("whole-plan check", seconds))

@@ -50,6 +50,7 @@ def _both(
         evaluator=engine.evaluator,
         met=met,
         outputs=outputs if recorded else None,
+        needs=engine.needs,
     )
     return incremental, reference, len(met), outputs
 
@@ -232,6 +233,7 @@ def _both_declared(declarations: Declarations) -> tuple[WholePlan, WholePlan]:
         evaluator=engine.evaluator,
         met=engine.met_keys,
         outputs=outputs,
+        needs=engine.needs,
     )
     return incremental, reference
 

@@ -148,6 +148,7 @@ def diagnose_snapshot(
         evaluator=engine.evaluator,
         met=engine.met_keys,
         outputs=outputs,
+        needs=engine.needs,
     )
     report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(
