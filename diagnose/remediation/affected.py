@@ -73,13 +73,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from diagnose.arm.scopes import scope_key
 from diagnose.byidentity import ByIdentity
 from diagnose.engine.api import CheckInfo, Draft, Need, Operation, RemediationKind, Requirement
 from diagnose.engine.context import Before, CheckContext, Reads
-from diagnose.engine.runner import MetKey, RunResult
+from diagnose.engine.runner import BulkMet, Met, MetKey, RunResult
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition, role_guid
@@ -186,6 +186,8 @@ class Reach:
         """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._above: dict[str, tuple[str, ...]] = {}
+        self._at: dict[str, set[str]] | None = None
+        self._reached: dict[str, Set[str]] = {}
 
     def reaching(self, principal: str) -> Set[str]:
         """The scopes (keys) where the principal's closure gets or loses an assignment; most
@@ -200,6 +202,21 @@ class Reach:
                 *(self._scopes[g] for g in via if g in self._scopes)
             )
         return at
+
+    def reached(self, scope: str) -> Set[str]:
+        """The principals (lower-case ids) whose answers at the scope the changes reach: those
+        `keeps` says no of (once per scope, from who is reached at each scope)."""
+        found = self._reached.get(scope)
+        if found is None:
+            if self._at is None:
+                self._at = {}
+                for principal in self.touching:
+                    for at in self.reaching(principal):
+                        self._at.setdefault(at, set()).add(principal)
+            at = self._at
+            found = set().union(*(at[key] for key in self.above(scope) if key in at))
+            self._reached[scope] = found
+        return found
 
     def __call__(self, principal: str, scope: str) -> bool:
         principal = principal.lower()
@@ -222,10 +239,16 @@ class Reach:
         return principal.lower() not in self.touching or not self(principal, scope)
 
 
-def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
+@overload
+def still_met(met: Met, reach: Reach) -> Met: ...
+@overload
+def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]: ...
+def still_met(met: Iterable[MetKey] | Met, reach: Reach) -> frozenset[MetKey] | Met:
     """The requirements met in the first run that the changes cannot have touched (`reach`):
     one none of whose principal's closure gets (or loses) an assignment reaching its scope
-    keeps its answer."""
+    keeps its answer. A Met (Engine.met) gives a Met: its bulk sets less their ids reached."""
+    if isinstance(met, Met):
+        return Met(still_met(met.keys, reach), _still_met_in_bulk(met.bulk, reach))
     dropped = []
     reaching: dict[str, Set[str]] = {}  # by the id as the key spells it: one lookup a key
     above = reach.above
@@ -239,6 +262,17 @@ def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     # hashes are computed in Python) are not hashed again here, nor by the engine's copy.
     kept = met if isinstance(met, frozenset) else frozenset(met)
     return kept.difference(dropped)
+
+
+def _still_met_in_bulk(bulk: BulkMet, reach: Reach) -> BulkMet:
+    """still_met of the keys of sets of ids met in bulk: a set less those reached at its scope
+    (Reach.reached: lower-case ids, as a bulk set spells its ids, Needs._ids_of)."""
+    kept: BulkMet = {}
+    for key, ids in bulk.items():
+        reached = reach.reached(key[0])
+        dropped = ids.intersection(reached) if reached else None
+        kept[key] = ids.difference(dropped) if dropped else ids
+    return kept
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:

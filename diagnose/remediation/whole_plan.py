@@ -44,7 +44,7 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.needs import Needs
 from diagnose.engine.personas import Declarations
-from diagnose.engine.runner import Engine, FixPlannerFactory, MetKey, RunResult
+from diagnose.engine.runner import Engine, FixPlannerFactory, Met, MetKey, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
@@ -298,7 +298,7 @@ def converge(
     declarations: Declarations | None = None,
     checks: Iterable[CheckInfo] | None = None,
     evaluator: Evaluator | None = None,
-    met: frozenset[MetKey] = frozenset(),
+    met: frozenset[MetKey] | Met = frozenset(),
     outputs: Outputs | None = None,
     needs: Needs | None = None,
     full: bool = False,
@@ -308,7 +308,7 @@ def converge(
     creator and declarations are run again on the patched copies.
 
     A round computes again only what its new steps can change (diagnose.remediation.affected):
-    `met`, the requirements the run found met (Engine.met_keys), with `evaluator` its
+    `met`, the requirements the run found met (Engine.met, or its met_keys), with `evaluator` its
     evaluator, are taken as met where no step reaches them; `outputs`, what the run's checks
     yielded (recorded with Outputs.wrap), spares the first round the checks about people
     (without it, the first round runs them in full and the later ones use what it recorded);
