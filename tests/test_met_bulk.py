@@ -62,7 +62,11 @@ def test_met_is_met_keys_and_still_met_keeps_the_same(name: str) -> None:
     changes = touched(model, fixes, only_roles=False)
     assert changes is not None
     reach = Reach(model, changes)
-    kept, expected = still_met(met, reach), still_met(keys, reach)
+    kept = still_met(met, reach)
+    # The bulk sets are met with the sets of who is reached at each scope, never a set of
+    # scopes per principal: those cost hundreds of megabytes in a stripped hub.
+    assert set(reach._reaching) <= {key[0].lower() for key in met.keys}
+    expected = still_met(keys, Reach(model, changes))
     assert isinstance(kept, Met)
     assert set(kept) == expected
     assert all(key in kept for key in expected)

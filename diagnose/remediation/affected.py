@@ -186,8 +186,8 @@ class Reach:
         """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._above: dict[str, tuple[str, ...]] = {}
-        self._at: dict[str, set[str]] | None = None
-        self._reached: dict[str, Set[str]] = {}
+        self._at: dict[str, list[Set[str]]] | None = None
+        self._reached: dict[str, tuple[Set[str], ...]] = {}
 
     def reaching(self, principal: str) -> Set[str]:
         """The scopes (keys) where the principal's closure gets or loses an assignment; most
@@ -203,19 +203,27 @@ class Reach:
             )
         return at
 
-    def reached(self, scope: str) -> Set[str]:
-        """The principals (lower-case ids) whose answers at the scope the changes reach: those
-        `keeps` says no of (once per scope, from who is reached at each scope)."""
+    def reached(self, scope: str) -> tuple[Set[str], ...]:
+        """The principals (lower-case ids) whose answers at the scope the changes reach (those
+        `keeps` says no of), as sets whose union they are: for each scope at or above it, the
+        principals changed there and the members of each (Directory.members_of, the inverse of
+        closure). References to sets the directory keeps anyway, never a union or a set per
+        principal: a stripped hub's shared group reaches tens of thousands of people at each
+        of thousands of scopes."""
         found = self._reached.get(scope)
         if found is None:
             if self._at is None:
                 self._at = {}
-                for principal in self.touching:
-                    for at in self.reaching(principal):
-                        self._at.setdefault(at, set()).add(principal)
-            at = self._at
-            found = set().union(*(at[key] for key in self.above(scope) if key in at))
-            self._reached[scope] = found
+                for principal, scopes in self._scopes.items():
+                    members = self._directory.members_of(principal)
+                    for at in scopes:
+                        parts = self._at.setdefault(at, [set()])
+                        parts[0].add(principal)
+                        if members:
+                            parts.append(members)
+            found = self._reached[scope] = tuple(
+                part for key in self.above(scope) for part in self._at.get(key, ())
+            )
         return found
 
     def __call__(self, principal: str, scope: str) -> bool:
@@ -269,8 +277,9 @@ def _still_met_in_bulk(bulk: BulkMet, reach: Reach) -> BulkMet:
     (Reach.reached: lower-case ids, as a bulk set spells its ids, Needs._ids_of)."""
     kept: BulkMet = {}
     for key, ids in bulk.items():
-        reached = reach.reached(key[0])
-        dropped = ids.intersection(reached) if reached else None
+        dropped: set[str] = set()
+        for reached in reach.reached(key[0]):
+            dropped.update(ids.intersection(reached))  # walks the smaller of the two
         kept[key] = ids.difference(dropped) if dropped else ids
     return kept
 
