@@ -73,7 +73,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 from diagnose.arm.scopes import scope_key
 from diagnose.byidentity import ByIdentity
@@ -186,7 +186,9 @@ class Reach:
         """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._above: dict[str, tuple[str, ...]] = {}
-        self._at: dict[str, list[Set[str]]] | None = None
+        self._at: dict[str, tuple[set[str], list[frozenset[str]]]] | None = None
+        """Scope key -> the principals changed there, and the members of each (Directory.
+        members_of): who is reached at it."""
         self._reached: dict[str, tuple[Set[str], ...]] = {}
 
     def reaching(self, principal: str) -> Set[str]:
@@ -217,12 +219,15 @@ class Reach:
                 for principal, scopes in self._scopes.items():
                     members = self._directory.members_of(principal)
                     for at in scopes:
-                        parts = self._at.setdefault(at, [set()])
-                        parts[0].add(principal)
+                        changed, groups = self._at.setdefault(at, (set(), []))
+                        changed.add(principal)
                         if members:
-                            parts.append(members)
+                            groups.append(members)
             found = self._reached[scope] = tuple(
-                part for key in self.above(scope) for part in self._at.get(key, ())
+                part
+                for key in self.above(scope)
+                if key in self._at
+                for part in (self._at[key][0], *self._at[key][1])
             )
         return found
 
@@ -247,16 +252,16 @@ class Reach:
         return principal.lower() not in self.touching or not self(principal, scope)
 
 
-@overload
-def still_met(met: Met, reach: Reach) -> Met: ...
-@overload
-def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]: ...
 def still_met(met: Iterable[MetKey] | Met, reach: Reach) -> frozenset[MetKey] | Met:
     """The requirements met in the first run that the changes cannot have touched (`reach`):
     one none of whose principal's closure gets (or loses) an assignment reaching its scope
     keeps its answer. A Met (Engine.met) gives a Met: its bulk sets less their ids reached."""
     if isinstance(met, Met):
-        return Met(still_met(met.keys, reach), _still_met_in_bulk(met.bulk, reach))
+        return Met(_still_met_keys(met.keys, reach), _still_met_in_bulk(met.bulk, reach))
+    return _still_met_keys(met, reach)
+
+
+def _still_met_keys(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     dropped = []
     reaching: dict[str, Set[str]] = {}  # by the id as the key spells it: one lookup a key
     above = reach.above
@@ -330,7 +335,6 @@ def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
     changed = frozenset(p.lower() for p in changed)
     directory = model.authorization.directory
     return changed.union(*(directory.members_of(p) for p in changed))
-
 
 
 Output = Requirement | Draft
