@@ -42,7 +42,7 @@ def _both(
     engine = Engine(model, fixes=FixPlan)  # a fresh run: no cache of the reference's is shared
     outputs = Outputs()
     result = engine.run(outputs.wrap(CHECKS, engine.context) if recorded else CHECKS)
-    met = engine.met_keys
+    met = engine.met  # as diagnose_snapshot hands it on (_both_declared: met_keys)
     incremental = converge(
         model,
         result,
@@ -50,8 +50,9 @@ def _both(
         evaluator=engine.evaluator,
         met=met,
         outputs=outputs if recorded else None,
+        needs=engine.needs,
     )
-    return incremental, reference, len(met), outputs
+    return incremental, reference, len(engine.met_keys), outputs
 
 
 def _assert_same(incremental: WholePlan, reference: WholePlan) -> None:
@@ -232,6 +233,7 @@ def _both_declared(declarations: Declarations) -> tuple[WholePlan, WholePlan]:
         evaluator=engine.evaluator,
         met=engine.met_keys,
         outputs=outputs,
+        needs=engine.needs,
     )
     return incremental, reference
 

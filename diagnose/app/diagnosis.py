@@ -146,8 +146,9 @@ def diagnose_snapshot(
         creator=creator,
         declarations=declared,
         evaluator=engine.evaluator,
-        met=engine.met_keys,
+        met=engine.met,
         outputs=outputs,
+        needs=engine.needs,
     )
     report = build_report(result, model, engine.evaluator, declared, whole)
     return Diagnosis(

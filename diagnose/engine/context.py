@@ -44,7 +44,12 @@ def lower_keys(value: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Connection:
-    """A connection of a hub, hub project, Foundry account or Foundry project."""
+    """A connection of a hub, hub project, Foundry account or Foundry project.
+
+    What it derives from its resource is kept (cached_property): a Resource is never changed
+    (a changed copy of a snapshot gets new ones), and the checks read each connection's
+    category, authentication and target many times (CheckContext.connections hands out the
+    same Connection objects)."""
 
     resource: Resource
     workspace: Resource
@@ -57,11 +62,11 @@ class Connection:
     def name(self) -> str:
         return self.resource.name
 
-    @property
+    @cached_property
     def category(self) -> str:
         return str(self.resource.prop("category") or "").lower()
 
-    @property
+    @cached_property
     def auth_type(self) -> str:
         """Lower-case, for comparisons."""
         return str(self.resource.prop("authType") or "").lower()
@@ -71,12 +76,16 @@ class Connection:
         """As Azure spells it, for messages."""
         return str(self.resource.prop("authType") or "none")
 
-    @property
+    @cached_property
     def target(self) -> str:
         return str(self.resource.prop("target") or "")
 
     @property
     def metadata(self) -> dict[str, Any]:
+        return dict(self._metadata)  # the caller's own, as each call's was
+
+    @cached_property
+    def _metadata(self) -> dict[str, Any]:
         return lower_keys(self.resource.prop("metadata"))
 
     @property
@@ -89,7 +98,7 @@ class Connection:
     def shared(self) -> bool:
         return bool(self.resource.prop("isSharedToAll"))
 
-    @property
+    @cached_property
     def shared_with(self) -> tuple[str, ...]:
         """The entries of `sharedUserList` (lower-case): the projects (by id or name) or the
         principals (by object id) a hub connection is shared with besides isSharedToAll."""
@@ -112,12 +121,12 @@ class Connection:
     def uses_key(self) -> bool:
         return self.auth_type in KEY_AUTH_TYPES
 
-    @property
+    @cached_property
     def target_resource_id(self) -> str | None:
-        value = self.metadata.get("resourceid")
+        value = self._metadata.get("resourceid")
         return str(value) if isinstance(value, str) and value.startswith("/") else None
 
-    @property
+    @cached_property
     def host(self) -> str:
         parsed = urlparse(self.target if "://" in self.target else f"https://{self.target}")
         return (parsed.hostname or "").lower()
@@ -135,22 +144,26 @@ def describe(resource: Resource) -> str:
         return f"project '{resource.name}'"
     if resource.type == types.COGNITIVE_ACCOUNT and resource.prop("allowProjectManagement"):
         return f"Foundry resource '{resource.name}'"
-    words = {
-        types.COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
-        types.SEARCH_SERVICE: "Search service",
-        types.STORAGE_ACCOUNT: "storage account",
-        types.KEY_VAULT: "key vault",
-        types.CONTAINER_REGISTRY: "container registry",
-        types.APP_INSIGHTS: "Application Insights component",
-        types.COGNITIVE_PROJECT: "Foundry project",
-        types.COSMOS_ACCOUNT: "Cosmos DB account",
-        types.LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
-        types.PRIVATE_ENDPOINT: "private endpoint",
-        types.PROJECT_APPLICATION: "published agent",
-        types.PROJECT_CAPABILITY_HOST: "capability host",
-        types.ACCOUNT_CAPABILITY_HOST: "capability host",
-    }
-    return f"{words.get(resource.type, resource.type)} '{resource.name}'"
+    return f"{_WORDS.get(resource.type, resource.type)} '{resource.name}'"
+
+
+_WORDS = {
+    types.COGNITIVE_ACCOUNT: "Azure OpenAI / AI services resource",
+    types.SEARCH_SERVICE: "Search service",
+    types.STORAGE_ACCOUNT: "storage account",
+    types.KEY_VAULT: "key vault",
+    types.CONTAINER_REGISTRY: "container registry",
+    types.APP_INSIGHTS: "Application Insights component",
+    types.COGNITIVE_PROJECT: "Foundry project",
+    types.COSMOS_ACCOUNT: "Cosmos DB account",
+    types.LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
+    types.PRIVATE_ENDPOINT: "private endpoint",
+    types.PROJECT_APPLICATION: "published agent",
+    types.PROJECT_CAPABILITY_HOST: "capability host",
+    types.ACCOUNT_CAPABILITY_HOST: "capability host",
+}
+"""describe's word for each type it names (built once, not per call: describe is asked tens of
+thousands of times in a large hub)."""
 
 
 def describe_scope(scope: str, resource: Resource | None = None) -> str:
@@ -364,7 +377,15 @@ class CheckContext:
         return self.model.resource(resource_id)
 
     def connections(self, workspace: Resource) -> list[Connection]:
-        return [Connection(c, workspace) for c in self.model.connections_of(workspace)]
+        # The same Connection objects each time (they keep what they derive: see Connection).
+        found: tuple[Connection, ...] = self.memo(
+            ("connections", workspace.key),
+            lambda: tuple(Connection(c, workspace) for c in self.model.connections_of(workspace)),
+            resources_only=True,
+        )
+        if found and found[0].workspace is not workspace:  # another object of the same key
+            return [Connection(c.resource, workspace) for c in found]
+        return list(found)
 
     def all_connections(self) -> list[Connection]:
         return self.memo(
@@ -408,7 +429,7 @@ class CheckContext:
         return hosts
 
     def _storage_by_name(self, connection: Connection) -> Resource | None:
-        name = str(connection.metadata.get("accountname") or "").lower()
+        name = str(connection._metadata.get("accountname") or "").lower()
         if not name:
             return None
         return next(

@@ -54,6 +54,12 @@ APART = 256
 members of smaller ones are copied into the level's one part of its own (a few parts per target
 keep plainly_met's intersections few)."""
 
+Raw = tuple[frozenset[str], tuple[frozenset[str], ...], frozenset[str], tuple[frozenset[str], ...]]
+"""A level's holders before they are made a Plain: (the principals and members of small groups
+with an old enough grant, the members of big such groups, the members of small groups whose
+grant is too young for a service principal, those of big ones). Each is a union over the
+level's grants, so the grants of a level plus some more are the union of both's (Needs.derived)."""
+
 MetNeed = tuple[frozenset[str], str, tuple[Operation, ...], bool]
 """Principals found met in bulk, with the scope, operations and built-in-only of their need:
 the Engine's met keys (principal, scope, operations, built-in only) of many principals."""
@@ -90,6 +96,35 @@ class Needs:
         """Ids found spelled as the evaluator asks about them."""
         self._people: ByIdentity[frozenset[str]] = ByIdentity()
         self._met: dict[tuple[str, tuple[Operation, ...], bool], list[frozenset[str]]] = {}
+        self._raw: dict[tuple[str, str, bool, bool], tuple[tuple[Assignment, ...], Raw]] = {}
+        """Each level's grants and what _holders made of them (for a derived Needs)."""
+        self._before: Needs | None = None
+
+    def derived(self, evaluator: Evaluator, collected_at: datetime | None) -> Needs:
+        """The Needs of a run on a copy of this one's data with role assignments added
+        (a whole-plan round: Evaluator.derived): the same answers as Needs(evaluator,
+        collected_at), with a level whose grants are this one's plus some more worked out
+        from those more alone. What a level's holders are depends on its grants, the role
+        definitions (built-in or not), the directory (members_of) and the snapshot's time: a
+        copy with another directory, time, or a role of this one's defined otherwise gets a
+        fresh start."""
+        fresh = Needs(evaluator, collected_at, apart=self._apart)
+        now, before = evaluator.authz, self._evaluator.authz
+        if (
+            collected_at != self._collected_at
+            or now.directory is not before.directory
+            or (
+                now.roles is not before.roles
+                and any(now.roles.get(k) is not v for k, v in before.roles.items())
+            )
+        ):
+            return fresh
+        fresh._before = self
+        # pure functions of a creation time and of a group (same time, same directory)
+        fresh._ages = self._ages
+        fresh._groups = self._groups
+        fresh._interned = self._interned  # a set -> the one kept of its equals
+        return fresh
 
     def split(self, need: Need) -> tuple[int, list[Requirement]]:
         """How many of the need's users plainly hold it, and the Requirements of the others,
@@ -200,15 +235,58 @@ class Needs:
             return self._levels[key]
         found: Plain | None
         try:
-            found = self._holders(at, grants, operation, builtin_only)
+            raw = self._carried(key, grants, operation, builtin_only)
+            if raw is None:
+                raw = self._holders(at, grants, operation, builtin_only)
+            self._raw[key] = (grants, raw)
+            own, big_anyone, not_services, big_not_services = raw
+            found = (
+                _parts([own, *big_anyone]),
+                _parts([not_services - own, *big_not_services]),
+            )
         except _Incomparable:
             found = None
         self._levels[key] = found
         return found
 
+    def _carried(
+        self,
+        key: tuple[str, str, bool, bool],
+        grants: tuple[Assignment, ...],
+        operation: Operation,
+        builtin_only: bool,
+    ) -> Raw | None:
+        """The level's holders from those of the Needs this one is derived from, when the
+        level's grants are all that one's and some more: only the more are looked at (a
+        whole-plan round adds a few grants to levels of thousands). None: work them out."""
+        before = self._before._raw.get(key) if self._before is not None else None
+        if before is None:
+            return None
+        old, (own, big_anyone, not_services, big_not_services) = before
+        if grants is old:
+            return before[1]
+        # By identity: the copy shares the snapshot's assignments (with_assignments), and both
+        # tuples are alive, so an id is one assignment. (Set operations on ids: a level has
+        # thousands of grants; the order of the few more does not matter, as a union.)
+        index = dict(zip(map(id, grants), grants, strict=True))
+        known = set(map(id, old))
+        if not index.keys() >= known:
+            return None  # one is gone: work them out
+        extra = tuple(index[i] for i in index.keys() - known)
+        if not extra:
+            return before[1]
+        more = self._holders(key[0], extra, operation, builtin_only)
+        joined = own | more[0]
+        return (
+            self._interned.setdefault(joined, joined),
+            (*big_anyone, *more[1]),
+            not_services | more[2],
+            (*big_not_services, *more[3]),
+        )
+
     def _holders(
         self, at: str, grants: tuple[Assignment, ...], operation: Operation, builtin_only: bool
-    ) -> Plain:
+    ) -> Raw:
         authz = self._evaluator.authz
         directory = authz.directory
         window = (
@@ -254,10 +332,7 @@ class Needs:
         # plainly_met can tell they are the same.
         own = frozenset(anyone)
         own = self._interned.setdefault(own, own)
-        return (
-            _parts([own, *big_anyone]),
-            _parts([frozenset(not_services - anyone), *big_not_services]),
-        )
+        return own, tuple(big_anyone), frozenset(not_services), tuple(big_not_services)
 
     def _age(self, created_on: str | None) -> timedelta | None:
         """How old a grant was when the snapshot was taken; None when that cannot be told

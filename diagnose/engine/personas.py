@@ -185,6 +185,9 @@ class Personas:
         """Workspace key -> _scopes_of it."""
         self._before: _Before | None = None
         """The personas of the model this one's is a copy of, with what changed (derived)."""
+        self._where: dict[str, str] = {}
+        """Scope (as an assignment states it) -> describe_scope of it on this model: evidence
+        names the same few hundred scopes for thousands of people."""
 
     def derived(self, model: Model, evaluator: Evaluator, changes: Changes) -> Personas:
         """The personas of a copy of this model whose only changes are role assignments added
@@ -718,13 +721,18 @@ class Personas:
         found = []
         for assignment, via in items[:3]:
             role = self.model.authorization.role(assignment.role_id)
+            where = self._where.get(assignment.scope)
+            if where is None:
+                where = self._where[assignment.scope] = describe_scope(
+                    assignment.scope, self.model.resource(assignment.scope)
+                )
             found.append(
                 PersonaEvidence(
                     role.name if role is not None else assignment.role_id,
                     assignment.role_id,
                     assignment.scope,
                     via,
-                    where=describe_scope(assignment.scope, self.model.resource(assignment.scope)),
+                    where=where,
                 )
             )
         return tuple(found)

@@ -17,7 +17,7 @@ as `unknown`, never as a failure with a fix.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,6 +83,36 @@ MetKey = tuple[str, str, tuple[Operation, ...], bool]
 """A requirement as far as whether it is met: (principal id, scope, operations, built-in roles
 only)."""
 
+BulkMet = dict[tuple[str, tuple[Operation, ...], bool], frozenset[str]]
+"""(scope, operations, built-in roles only) -> the principal ids met in bulk there (Needs.met)."""
+
+
+@dataclass(frozen=True)
+class Met:
+    """The requirements a run found met, as it found them (Engine.met): those evaluated one by
+    one as keys, those met in bulk as a set of ids per scope and operations, never spelled out
+    as a key each (tens of thousands in a large hub: met_keys). The same keys as met_keys."""
+
+    keys: frozenset[MetKey]
+    bulk: BulkMet
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.keys:
+            return True
+        if not isinstance(key, tuple) or len(key) != 4:
+            return False
+        ids = self.bulk.get(key[1:])
+        return ids is not None and key[0] in ids
+
+    def __iter__(self) -> Iterator[MetKey]:
+        yield from self.keys
+        for (scope, operations, builtin_only), ids in self.bulk.items():
+            for i in ids:
+                key = (i, scope, operations, builtin_only)
+                if key not in self.keys:
+                    yield key
+
+
 FixPlannerFactory = Callable[[Model, Evaluator], FixPlanner]
 """What the engine is given: it builds the run's planner from its model and evaluator, e.g.
 diagnose.remediation.plan.FixPlan."""
@@ -117,13 +147,13 @@ class Engine:
         fixes: FixPlannerFactory = NoFixes,
         declarations: Declarations | None = None,
         evaluator: Evaluator | None = None,
-        known_met: Iterable[MetKey] = (),
+        known_met: Iterable[MetKey] | Met = (),
     ) -> None:
         """`evaluator`: one over this model's authorization that shares what roles grant with
         an earlier run's (Evaluator.derived), for a run on a changed copy of a snapshot.
         `known_met`: requirements (`met_keys`) an earlier run found met that this model cannot
         have changed (their principals' assignments, and their groups', are the same), so they
-        are not evaluated again."""
+        are not evaluated again; a Met (Engine.met) is taken as it is, its bulk sets asked."""
         self.model = model
         self.creator = creator
         self.declarations = declarations
@@ -133,7 +163,12 @@ class Engine:
         )
         self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
-        self._met: set[MetKey] = set(known_met)
+        if isinstance(known_met, Met):
+            self._met: set[MetKey] = set(known_met.keys)
+            self._known_bulk: BulkMet = known_met.bulk
+        else:
+            self._met = set(known_met)
+            self._known_bulk = {}
         self.needs = Needs(self.evaluator, self.context.collected_at)
 
     @property
@@ -141,10 +176,24 @@ class Engine:
         """The requirements this engine found met, as (principal id, scope, operations,
         built-in roles only): what a run on a changed copy may take as known (`known_met`).
         Those of needs met in bulk too, as if each had been a Requirement."""
-        keys = set(self._met)
-        for ids, scope, operations, builtin_only in self.needs.met:
+        met = self.met
+        keys = set(met.keys)
+        for (scope, operations, builtin_only), ids in met.bulk.items():
             keys.update((i, scope, operations, builtin_only) for i in ids)
         return frozenset(keys)
+
+    @property
+    def met(self) -> Met:
+        """The requirements this engine found met (or was given as known), as met_keys, with
+        those met in bulk kept as sets of ids (what a whole-plan round is given: spelling
+        them out as keys, then filtering and copying those, cost more than the round's
+        look-ups of them)."""
+        bulk = dict(self._known_bulk)
+        for ids, scope, operations, builtin_only in self.needs.met:
+            key = (scope, operations, builtin_only)
+            known = bulk.get(key)
+            bulk[key] = ids if known is None else known | ids
+        return Met(frozenset(self._met), bulk)
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
@@ -300,6 +349,11 @@ class Engine:
         )
         if key in self._met:
             return None
+        if self._known_bulk:
+            ids = self._known_bulk.get(key[1:])
+            if ids is not None and key[0] in ids:
+                self._met.add(key)
+                return None
         outcome = evaluate(requirement, self.evaluator, self.context.collected_at, explain=explain)
         if outcome.met:
             self._met.add(key)

@@ -79,7 +79,7 @@ from diagnose.arm.scopes import scope_key
 from diagnose.byidentity import ByIdentity
 from diagnose.engine.api import CheckInfo, Draft, Need, Operation, RemediationKind, Requirement
 from diagnose.engine.context import Before, CheckContext, Reads
-from diagnose.engine.runner import MetKey, RunResult
+from diagnose.engine.runner import BulkMet, Met, MetKey, RunResult
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition, role_guid
@@ -186,6 +186,10 @@ class Reach:
         """The principals (lower-case ids) whose closure the changes touch at all."""
         self._reaching: dict[str, set[str]] = {}
         self._above: dict[str, tuple[str, ...]] = {}
+        self._at: dict[str, tuple[set[str], list[frozenset[str]]]] | None = None
+        """Scope key -> the principals changed there, and the members of each (Directory.
+        members_of): who is reached at it."""
+        self._reached: dict[str, tuple[Set[str], ...]] = {}
 
     def reaching(self, principal: str) -> Set[str]:
         """The scopes (keys) where the principal's closure gets or loses an assignment; most
@@ -200,6 +204,32 @@ class Reach:
                 *(self._scopes[g] for g in via if g in self._scopes)
             )
         return at
+
+    def reached(self, scope: str) -> tuple[Set[str], ...]:
+        """The principals (lower-case ids) whose answers at the scope the changes reach (those
+        `keeps` says no of), as sets whose union they are: for each scope at or above it, the
+        principals changed there and the members of each (Directory.members_of, the inverse of
+        closure). References to sets the directory keeps anyway, never a union or a set per
+        principal: a stripped hub's shared group reaches tens of thousands of people at each
+        of thousands of scopes."""
+        found = self._reached.get(scope)
+        if found is None:
+            if self._at is None:
+                self._at = {}
+                for principal, scopes in self._scopes.items():
+                    members = self._directory.members_of(principal)
+                    for at in scopes:
+                        changed, groups = self._at.setdefault(at, (set(), []))
+                        changed.add(principal)
+                        if members:
+                            groups.append(members)
+            found = self._reached[scope] = tuple(
+                part
+                for key in self.above(scope)
+                if key in self._at
+                for part in (self._at[key][0], *self._at[key][1])
+            )
+        return found
 
     def __call__(self, principal: str, scope: str) -> bool:
         principal = principal.lower()
@@ -222,10 +252,16 @@ class Reach:
         return principal.lower() not in self.touching or not self(principal, scope)
 
 
-def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
+def still_met(met: Iterable[MetKey] | Met, reach: Reach) -> frozenset[MetKey] | Met:
     """The requirements met in the first run that the changes cannot have touched (`reach`):
     one none of whose principal's closure gets (or loses) an assignment reaching its scope
-    keeps its answer."""
+    keeps its answer. A Met (Engine.met) gives a Met: its bulk sets less their ids reached."""
+    if isinstance(met, Met):
+        return Met(_still_met_keys(met.keys, reach), _still_met_in_bulk(met.bulk, reach))
+    return _still_met_keys(met, reach)
+
+
+def _still_met_keys(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     dropped = []
     reaching: dict[str, Set[str]] = {}  # by the id as the key spells it: one lookup a key
     above = reach.above
@@ -239,6 +275,18 @@ def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     # hashes are computed in Python) are not hashed again here, nor by the engine's copy.
     kept = met if isinstance(met, frozenset) else frozenset(met)
     return kept.difference(dropped)
+
+
+def _still_met_in_bulk(bulk: BulkMet, reach: Reach) -> BulkMet:
+    """still_met of the keys of sets of ids met in bulk: a set less those reached at its scope
+    (Reach.reached: lower-case ids, as a bulk set spells its ids, Needs._ids_of)."""
+    kept: BulkMet = {}
+    for key, ids in bulk.items():
+        dropped: set[str] = set()
+        for reached in reach.reached(key[0]):
+            dropped.update(ids.intersection(reached))  # walks the smaller of the two
+        kept[key] = ids.difference(dropped) if dropped else ids
+    return kept
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:
@@ -279,18 +327,14 @@ def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator)
 
 def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
     """The principals at least one of whose closure (itself and its groups) is among `changed`:
-    whom a check must be asked about again (lower-case ids). Every such principal is in the
-    directory (a group's members are known from it), holds a role or is one of `changed`, so
-    those are the ones looked at."""
+    whom a check must be asked about again (lower-case ids). Those are the changed principals
+    and their members (Directory.members_of, the inverse of closure, as Needs relies on too):
+    found from the few changed, not by expanding the closure of everyone in the directory."""
     if not changed:
         return frozenset()
     changed = frozenset(p.lower() for p in changed)
-    authorization = model.authorization
-    directory = authorization.directory
-    candidates = {p.lower() for p in directory.principals}
-    candidates.update(authorization.assignments_by_principal)
-    candidates.update(changed)  # one that held no role before, and is in no group
-    return frozenset(p for p in candidates if not changed.isdisjoint(directory.closure(p).via))
+    directory = model.authorization.directory
+    return changed.union(*(directory.members_of(p) for p in changed))
 
 
 Output = Requirement | Draft

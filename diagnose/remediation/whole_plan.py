@@ -42,8 +42,9 @@ from diagnose.engine.api import (
     RemediationKind,
     Status,
 )
+from diagnose.engine.needs import Needs
 from diagnose.engine.personas import Declarations
-from diagnose.engine.runner import Engine, FixPlannerFactory, MetKey, RunResult
+from diagnose.engine.runner import Engine, FixPlannerFactory, Met, MetKey, RunResult
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
@@ -297,8 +298,9 @@ def converge(
     declarations: Declarations | None = None,
     checks: Iterable[CheckInfo] | None = None,
     evaluator: Evaluator | None = None,
-    met: frozenset[MetKey] = frozenset(),
+    met: frozenset[MetKey] | Met = frozenset(),
     outputs: Outputs | None = None,
+    needs: Needs | None = None,
     full: bool = False,
 ) -> WholePlan:
     """Check the plan of a run as a whole (see the module's docstring): `result` is the run on
@@ -306,10 +308,12 @@ def converge(
     creator and declarations are run again on the patched copies.
 
     A round computes again only what its new steps can change (diagnose.remediation.affected):
-    `met`, the requirements the run found met (Engine.met_keys), with `evaluator` its
+    `met`, the requirements the run found met (Engine.met, or its met_keys), with `evaluator` its
     evaluator, are taken as met where no step reaches them; `outputs`, what the run's checks
     yielded (recorded with Outputs.wrap), spares the first round the checks about people
-    (without it, the first round runs them in full and the later ones use what it recorded).
+    (without it, the first round runs them in full and the later ones use what it recorded);
+    `needs`, the run's bulk answers (Engine.needs, on `evaluator`), spares working out again
+    who holds what at a scope where the steps only add grants (Needs.derived).
     `full`: every round runs every check in full and evaluates every requirement again (the
     reference the tests compare with)."""
     selected = tuple(checks if checks is not None else result.checks)
@@ -344,6 +348,8 @@ def converge(
             engine.context.share_resources(origin)
             if reach is not None:  # what the steps cannot reach keeps its persona
                 engine.context.personas = origin.personas.derived(patched, engine.evaluator, reach)
+        if needs is not None and derived is not None and reach is not None:
+            engine.needs = needs.derived(derived, engine.context.collected_at)
         # in a round whose steps are all new (the first), its changes are those of `reach`
         whom, touching = _affected(
             model, engine, new, record, reach if len(new) == len(applied) else None
