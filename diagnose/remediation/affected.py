@@ -280,18 +280,14 @@ def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator)
 
 def affected(changed: frozenset[str], model: Model) -> frozenset[str]:
     """The principals at least one of whose closure (itself and its groups) is among `changed`:
-    whom a check must be asked about again (lower-case ids). Every such principal is in the
-    directory (a group's members are known from it), holds a role or is one of `changed`, so
-    those are the ones looked at."""
+    whom a check must be asked about again (lower-case ids). Those are `changed` and everyone
+    who counts as one of them (Directory.members_of, the inverse of closure: a principal the
+    directory lacks has no group, so it is one only when it is among `changed`)."""
     if not changed:
         return frozenset()
     changed = frozenset(p.lower() for p in changed)
-    authorization = model.authorization
-    directory = authorization.directory
-    candidates = {p.lower() for p in directory.principals}
-    candidates.update(authorization.assignments_by_principal)
-    candidates.update(changed)  # one that held no role before, and is in no group
-    return frozenset(p for p in candidates if not changed.isdisjoint(directory.closure(p).via))
+    directory = model.authorization.directory
+    return changed.union(*map(directory.members_of, changed))
 
 
 Output = Requirement | Draft
