@@ -5,12 +5,23 @@ a step changed works them out again."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from benchmarks.synthetic import build_foundry
+from diagnose.arm.types import COGNITIVE_PROJECT, COSMOS_SQL_ROLE_DEFINITION
 from diagnose.checks._common import service_pairs, workspace_chain
 from diagnose.demo import load_demo
 from diagnose.engine.api import Remediation, RemediationKind
 from diagnose.engine.context import CheckContext
+from diagnose.engine.registry import load_checks
+from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
+from diagnose.rbac.evaluator import Evaluator
+from diagnose.remediation.affected import Reach
+from diagnose.remediation.plan import FixPlan
+from diagnose.remediation.proof import cosmos_assignments_for
 from diagnose.remediation.whole_plan import apply
+from diagnose.snapshot import parse_snapshot
 
 READER = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
@@ -65,3 +76,72 @@ def test_a_copy_whose_step_changes_a_resource_works_it_out_again() -> None:
     assert service_pairs(copy, "ai", "search") == []
     assert _worked_out(copy) == _worked_out(CheckContext(apply(model, [step])))
     assert _worked_out(copy) != before
+
+
+def _worked_out_foundry(ctx: CheckContext) -> list[Any]:
+    return [
+        *(
+            workspace_chain(ctx, w)
+            for _, w in ctx.foundry_workspaces()
+            if w.type == COGNITIVE_PROJECT
+        ),
+        ctx.all_connections(),
+    ]
+
+
+def _foundry_and_sql_step() -> tuple[Model, Remediation, CheckContext]:
+    """A small Foundry resource whose plan adds Cosmos DB SQL role assignments (AGT002)."""
+    model = Model(parse_snapshot(build_foundry(projects=4, principals=60, targets=2, broken=0.5)))
+    engine = Engine(model, fixes=FixPlan)
+    result = engine.run(load_checks()[0])
+    step = next(
+        fix
+        for finding in result.findings
+        for fix in finding.remediations
+        if fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT
+    )
+    return model, step, engine.context
+
+
+def test_a_copy_with_sql_role_assignments_added_shares_what_the_resources_give() -> None:
+    """Cosmos DB SQL role assignments are resources, but nothing worked out from the resources
+    alone, nor a workspace's people, reads them: a whole-plan round that adds some (and role
+    assignments) starts from the first run's."""
+    model, step, first = _foundry_and_sql_step()
+    before = _worked_out_foundry(first)
+    assert all(chain.search for chain in before[:-1]) and before[-1]  # not vacuous
+    patched = apply(model, [step])
+    assert patched.resources is not model.resources  # the assignment is a resource of the copy
+    assert patched.resources_basis is model.resources
+    assert apply(model, [step, step]).resources_basis is model.resources
+    copy = CheckContext(patched)
+    copy.share_resources(first)
+    shared = _worked_out_foundry(copy)
+    assert all(mine is theirs for mine, theirs in zip(shared, before, strict=True))
+    workspace = first.foundry_projects()[0]
+    people = first.personas.people(workspace)
+    reach = Reach(model, {})
+    derived = first.personas.derived(patched, Evaluator(patched.authorization), reach)
+    assert derived.carried
+    assert derived.people(workspace) is people
+
+
+def test_a_copy_with_another_resource_changed_has_resources_of_its_own() -> None:
+    model, step, _ = _foundry_and_sql_step()
+    patched = apply(model, [step])
+    project = next(r for r in model.resources.values() if r.type == COGNITIVE_PROJECT)
+    definition = next(r for r in model.resources.values() if r.type == COSMOS_SQL_ROLE_DEFINITION)
+    changed = {**project.raw, "tags": {"changed": "yes"}}
+    for copy in (
+        model.with_resource(changed),
+        patched.with_resource(changed),
+        patched.with_resources([changed, step_raw(step)]),
+        patched.with_resource({**definition.raw, "properties": {}}),  # no assignment
+        model.with_resource({**definition.raw, "id": f"{definition.id}0"}),  # a new one
+    ):
+        assert copy.resources_basis is copy.resources
+        assert copy.resources_basis is not model.resources
+
+
+def step_raw(step: Remediation) -> dict[str, Any]:
+    return cosmos_assignments_for([step])[0]

@@ -198,12 +198,13 @@ class Personas:
         whether it is a service identity or deleted (the resources and the directory); the
         people of a workspace are the holders at those scopes. So a list of people is this
         one's when no change is at its scopes, and a classification this one's when no change
-        of its closure is. A copy whose resources or directory differ, or that defines a role
-        this one judged without its definition (or with another: affected.touched makes no
-        Changes then), gets a fresh start."""
+        of its closure is (no Cosmos DB SQL role assignment is read: a copy that adds some has
+        the same Model.resources_basis). A copy whose resources or directory differ, or that
+        defines a role this one judged without its definition (or with another:
+        affected.touched makes no Changes then), gets a fresh start."""
         fresh = Personas(model, evaluator, self.declarations)
         if (
-            model.resources is not self.model.resources
+            model.resources_basis is not self.model.resources_basis
             or model.tree is not self.model.tree
             or model.authorization.directory is not self.model.authorization.directory
             or self._redefined(model)
