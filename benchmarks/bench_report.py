@@ -210,7 +210,7 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
             FixPlan,
             checks=checks,
             evaluator=engine.evaluator,
-            met=engine.met_keys,
+            met=engine.met,
             outputs=outputs,
         )
     )

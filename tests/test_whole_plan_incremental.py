@@ -48,7 +48,7 @@ def _both(
         result,
         FixPlan,
         evaluator=engine.evaluator,
-        met=met,
+        met=engine.met,  # as diagnose_snapshot hands it on: asked key by key
         outputs=outputs if recorded else None,
     )
     return incremental, reference, len(met), outputs

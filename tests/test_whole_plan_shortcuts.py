@@ -6,22 +6,40 @@ stands for, worked out the plain way:
   one's positions, not user by user. Whatever the chain of filters, each list must be exactly
   what filtering user by user gives, in the same order;
 - whom a change of some principals' assignments affects (`affected`) is found from the
-  directory's inverse of closure: exactly the principals whose closure holds a changed one."""
+  directory's inverse of closure: exactly the principals whose closure holds a changed one;
+- the requirements the first run found met (Engine.met) and those a round keeps (StillMet)
+  are asked key by key: each says of every key what met_keys and still_met list."""
 
 from __future__ import annotations
 
 import random
+from typing import NoReturn
 
 import pytest
 
 from benchmarks.synthetic import build, build_foundry
-from diagnose.engine.api import Need, Operation, PrincipalRef
+from diagnose.engine import runner
+from diagnose.engine.api import (
+    Need,
+    Operation,
+    PrincipalRef,
+    Remediation,
+    RemediationKind,
+    Requirement,
+)
 from diagnose.engine.personas import Classification, Persona
+from diagnose.engine.registry import load_checks
+from diagnose.engine.runner import Engine, MetKey
 from diagnose.model.model import Model
 from diagnose.model.resources import Resource
-from diagnose.remediation.affected import _Narrowing, affected
+from diagnose.remediation.affected import Reach, StillMet, _Narrowing, affected, still_met, touched
+from diagnose.remediation.plan import FixPlan
+from diagnose.remediation.whole_plan import apply
 from diagnose.snapshot import parse_snapshot
 
+READER_ROLE = (
+    "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+)
 READ = Operation.action("Microsoft.Resources/subscriptions/read")
 PLACE = Resource.from_arm(
     {"id": "/subscriptions/s/resourceGroups/rg", "name": "rg", "type": "resourceGroups"}
@@ -113,3 +131,97 @@ def test_whom_a_change_affects_is_everyone_whose_closure_holds_a_changed_one(kin
         assert affected(changed, model) == _by_closure(changed, model)
     upper = frozenset(g.upper() for g in groups[:2])
     assert affected(upper, model) == _by_closure(frozenset(groups[:2]), model)
+
+
+def _run_and_step(kind: str) -> tuple[Model, Engine, list[Remediation]]:
+    data = (
+        build(
+            projects=4,
+            connections=12,
+            resources=12,
+            principals=200,
+            assignments=500,
+            shared_connections=2,
+            targets=(4, 2, 5),
+        )
+        if kind == "hub"
+        else build_foundry(projects=3, principals=150, assignments=100, resources=10, targets=2)
+    )
+    model = Model(parse_snapshot(data))
+    engine = Engine(model, fixes=FixPlan)
+    result = engine.run(load_checks()[0])
+    steps = [
+        fix
+        for finding in result.findings
+        for fix in finding.remediations
+        if fix.kind == RemediationKind.ROLE_ASSIGNMENT and fix.alternative_to is None
+    ]
+    assert steps  # not vacuous: the plan gives roles
+    return model, engine, steps
+
+
+def _others(keys: frozenset[MetKey]) -> list[MetKey]:
+    """Keys like the met ones that are not met: another principal, scope or operations."""
+    found = []
+    for principal, scope, operations, builtin in sorted(keys, key=str)[:300]:
+        found += [
+            (principal + "0", scope, operations, builtin),
+            (principal, scope + "/x", operations, builtin),
+            (principal, scope, (*operations, READ), builtin),
+            (principal, scope, operations, not builtin),
+        ]
+    return [k for k in found if k not in keys]
+
+
+@pytest.mark.parametrize("kind", ["hub", "foundry"])
+def test_the_met_requirements_asked_key_by_key_are_those_listed(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, engine, steps = _run_and_step(kind)
+    listed = engine.met_keys
+    met = engine.met
+    assert len(listed) > 100 and engine._met  # in bulk and one by one, both
+    assert all(key in met for key in listed)
+    assert not any(key in met for key in _others(listed))
+    assert frozenset(met) == listed
+    # the plan's first steps, and roles where some met requirements are (their scope)
+    steps = steps[:20] + [
+        Remediation(
+            kind=RemediationKind.ROLE_ASSIGNMENT,
+            summary="Reader",
+            principal_id=principal,
+            principal_type="User",
+            role_definition_id=READER_ROLE,
+            scope=scope,
+        )
+        for principal, scope, _, _ in sorted(listed, key=str)[::40]
+    ]
+    changes = touched(model, steps)
+    assert changes is not None
+    reach = Reach(model, changes)
+    kept = still_met(listed, reach)
+    assert len(kept) < len(listed)  # not vacuous: the steps reach some
+    for given in (met, listed):
+        still = StillMet(given, reach)
+        assert all((key in still) is (key in kept) for key in listed)
+        assert not any(key in still for key in _others(listed))
+        assert frozenset(still) == kept
+    # a round's engine given them as known lists them among its own, as met_keys did, and
+    # does not evaluate them again
+    round_engine = Engine(apply(model, steps), known_met=StillMet(met, reach))
+    assert round_engine.met_keys == kept
+    monkeypatch.setattr(runner, "evaluate", _never)
+    for principal, scope, operations, builtin in sorted(kept, key=str)[:50]:
+        requirement = Requirement(
+            principal=PrincipalRef(principal, "User"),
+            resource=PLACE,
+            operations=operations,
+            because="test",
+            scope=scope,
+            builtin_roles_only=builtin,
+        )
+        assert round_engine.shortfall(requirement) is None
+
+
+def _never(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError("a requirement known to be met was evaluated again")

@@ -146,7 +146,7 @@ def diagnose_snapshot(
         creator=creator,
         declarations=declared,
         evaluator=engine.evaluator,
-        met=engine.met_keys,
+        met=engine.met,
         outputs=outputs,
     )
     report = build_report(result, model, engine.evaluator, declared, whole)

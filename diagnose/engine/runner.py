@@ -17,7 +17,7 @@ as `unknown`, never as a failure with a fix.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,7 +36,7 @@ from diagnose.engine.api import (
 )
 from diagnose.engine.basis import Basis
 from diagnose.engine.context import CheckContext, describe
-from diagnose.engine.needs import Needs, stated
+from diagnose.engine.needs import MetNeed, Needs, stated
 from diagnose.engine.personas import Declarations, Persona
 from diagnose.engine.requirements import RequirementOutcome, evaluate, unfounded
 from diagnose.engine.shared import SharedShortfall, Shortfall, combine, group_shortfalls
@@ -88,6 +88,36 @@ FixPlannerFactory = Callable[[Model, Evaluator], FixPlanner]
 diagnose.remediation.plan.FixPlan."""
 
 
+class Met:
+    """The requirements an engine found met (Engine.met_keys), told key by key without listing
+    them: those it evaluated, those it was given as known, and every user of a need met in bulk
+    (found by the need's scope, operations and built-in only: one set of ids each)."""
+
+    def __init__(
+        self, keys: frozenset[MetKey], known: Container[MetKey], needs: Iterable[MetNeed]
+    ) -> None:
+        self._keys = keys
+        self._known = known
+        self._needs = {(scope, ops, builtin): ids for ids, scope, ops, builtin in needs}
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._keys or key in self._known:
+            return True
+        if not isinstance(key, tuple) or len(key) != 4:
+            return False
+        ids = self._needs.get(key[1:])
+        return ids is not None and key[0] in ids
+
+    def __iter__(self) -> Iterator[MetKey]:
+        """Every key, as met_keys lists them."""
+        yield from self._keys
+        if isinstance(self._known, Iterable):  # a set, or Met / StillMet
+            yield from self._known
+        for (scope, ops, builtin), ids in self._needs.items():
+            for i in ids:
+                yield (i, scope, ops, builtin)
+
+
 @dataclass(frozen=True)
 class CheckError:
     check_id: str
@@ -117,13 +147,13 @@ class Engine:
         fixes: FixPlannerFactory = NoFixes,
         declarations: Declarations | None = None,
         evaluator: Evaluator | None = None,
-        known_met: Iterable[MetKey] = (),
+        known_met: Container[MetKey] = frozenset(),
     ) -> None:
         """`evaluator`: one over this model's authorization that shares what roles grant with
         an earlier run's (Evaluator.derived), for a run on a changed copy of a snapshot.
-        `known_met`: requirements (`met_keys`) an earlier run found met that this model cannot
-        have changed (their principals' assignments, and their groups', are the same), so they
-        are not evaluated again."""
+        `known_met`: requirements (`met_keys`, or `met` asked key by key) an earlier run found
+        met that this model cannot have changed (their principals' assignments, and their
+        groups', are the same), so they are not evaluated again."""
         self.model = model
         self.creator = creator
         self.declarations = declarations
@@ -133,18 +163,29 @@ class Engine:
         )
         self.fixes = fixes(model, self.evaluator)
         self.basis = Basis(self.context)
-        self._met: set[MetKey] = set(known_met)
+        self._met: set[MetKey] = set()
+        self._known = known_met
         self.needs = Needs(self.evaluator, self.context.collected_at)
 
     @property
     def met_keys(self) -> frozenset[MetKey]:
         """The requirements this engine found met, as (principal id, scope, operations,
         built-in roles only): what a run on a changed copy may take as known (`known_met`).
-        Those of needs met in bulk too, as if each had been a Requirement."""
+        Those of needs met in bulk too, as if each had been a Requirement, and those it was
+        given as known (`known_met`, listed)."""
         keys = set(self._met)
+        if isinstance(self._known, Iterable):  # a set, or Met / StillMet
+            keys.update(self._known)
         for ids, scope, operations, builtin_only in self.needs.met:
             keys.update((i, scope, operations, builtin_only) for i in ids)
         return frozenset(keys)
+
+    @property
+    def met(self) -> Met:
+        """met_keys as it stands, asked key by key rather than listed: a run on a changed copy
+        asks about the few requirements its checks state again (a thousand), where the list
+        holds every person's (a hundred thousand in a large hub)."""
+        return Met(frozenset(self._met), self._known, self.needs.met)
 
     def run(self, checks: Iterable[CheckInfo]) -> RunResult:
         # A run makes hundreds of thousands of small acyclic objects; cyclic collections
@@ -298,7 +339,7 @@ class Engine:
             requirement.operations,
             requirement.builtin_roles_only,
         )
-        if key in self._met:
+        if key in self._met or key in self._known:
             return None
         outcome = evaluate(requirement, self.evaluator, self.context.collected_at, explain=explain)
         if outcome.met:

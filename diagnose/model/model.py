@@ -74,7 +74,7 @@ class Model:
                 replaced is None or replaced.type == COSMOS_SQL_ROLE_ASSIGNMENT
             )
         if only_sql_assignments:
-            clone._basis = (self.resources_basis, clone.resources)
+            clone.__dict__["_basis"] = (self.resources_basis, clone.resources)
         return clone
 
     @property

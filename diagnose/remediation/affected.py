@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,6 +240,27 @@ def still_met(met: Iterable[MetKey], reach: Reach) -> frozenset[MetKey]:
     # hashes are computed in Python) are not hashed again here, nor by the engine's copy.
     kept = met if isinstance(met, frozenset) else frozenset(met)
     return kept.difference(dropped)
+
+
+class StillMet:
+    """still_met(met, reach), told key by key without listing it: a whole-plan round asks the
+    requirements its checks state again (a thousand), where `met` holds every person's (a
+    hundred thousand in a large hub, Engine.met: not listed either)."""
+
+    def __init__(self, met: Container[MetKey], reach: Reach) -> None:
+        self._met = met
+        self._reach = reach
+
+    def __contains__(self, key: object) -> bool:
+        if key not in self._met:
+            return False
+        principal, scope = key[0], key[1]  # type: ignore[index]  # a MetKey, as it is met
+        at = self._reach.reaching(principal)
+        return not at or at.isdisjoint(self._reach.above(scope))
+
+    def __iter__(self) -> Iterator[MetKey]:
+        """Every key still met (still_met's), for Engine.met_keys."""
+        return (key for key in self._met if key in self)  # type: ignore[attr-defined]
 
 
 def relevant(changes: Touched, reads: Reads, model: Model, evaluator: Evaluator) -> frozenset[str]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +53,10 @@ from diagnose.remediation.affected import (
     PRINCIPAL_SCOPED,
     Outputs,
     Reach,
+    StillMet,
     Touched,
     affected,
     relevant,
-    still_met,
     touched,
 )
 from diagnose.remediation.proof import (
@@ -293,7 +293,7 @@ def converge(
     declarations: Declarations | None = None,
     checks: Iterable[CheckInfo] | None = None,
     evaluator: Evaluator | None = None,
-    met: frozenset[MetKey] = frozenset(),
+    met: Container[MetKey] = frozenset(),
     outputs: Outputs | None = None,
     full: bool = False,
 ) -> WholePlan:
@@ -302,7 +302,7 @@ def converge(
     creator and declarations are run again on the patched copies.
 
     A round computes again only what its new steps can change (diagnose.remediation.affected):
-    `met`, the requirements the run found met (Engine.met_keys), with `evaluator` its
+    `met`, the requirements the run found met (Engine.met, or met_keys), with `evaluator` its
     evaluator, are taken as met where no step reaches them; `outputs`, what the run's checks
     yielded (recorded with Outputs.wrap), spares the first round the checks about people
     (without it, the first round runs them in full and the later ones use what it recorded).
@@ -331,7 +331,9 @@ def converge(
             fixes=fixes,
             declarations=declarations,
             evaluator=derived,
-            known_met=still_met(met, reach) if reach is not None and derived is not None else (),
+            known_met=StillMet(met, reach)
+            if reach is not None and derived is not None
+            else frozenset(),
         )
         if full:
             return engine.run(selected)
