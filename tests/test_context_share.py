@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from benchmarks.synthetic import build_foundry
 from diagnose.arm.types import COGNITIVE_PROJECT, COSMOS_SQL_ROLE_DEFINITION
+from diagnose.checks import _agents
 from diagnose.checks._common import service_pairs, workspace_chain
 from diagnose.demo import load_demo
 from diagnose.engine.api import Remediation, RemediationKind
@@ -16,11 +19,12 @@ from diagnose.engine.context import CheckContext
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
+from diagnose.model.resources import Resource
 from diagnose.rbac.evaluator import Evaluator
-from diagnose.remediation.affected import Reach
+from diagnose.remediation.affected import Outputs, Reach
 from diagnose.remediation.plan import FixPlan
 from diagnose.remediation.proof import cosmos_assignments_for
-from diagnose.remediation.whole_plan import apply
+from diagnose.remediation.whole_plan import apply, converge
 from diagnose.snapshot import parse_snapshot
 
 READER = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -145,3 +149,39 @@ def test_a_copy_with_another_resource_changed_has_resources_of_its_own() -> None
 
 def step_raw(step: Remediation) -> dict[str, Any]:
     return cosmos_assignments_for([step])[0]
+
+
+def test_the_agent_setups_are_worked_out_once_for_the_proofs_and_rounds_of_sql_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A project's agent setup reads its capability host, connections and their targets: a
+    proof of a Cosmos DB SQL role assignment (AGT002 run again on a copy with it) and a
+    whole-plan round whose steps are role and SQL role assignments take the first run's."""
+    calls: list[str] = []
+    setup = _agents._setup
+
+    def counted(ctx: CheckContext, project: Resource) -> object:
+        calls.append(project.key)
+        return setup(ctx, project)
+
+    monkeypatch.setattr(_agents, "_setup", counted)
+    model = Model(parse_snapshot(build_foundry(projects=4, principals=60, targets=2, broken=0.5)))
+    engine = Engine(model, fixes=FixPlan)
+    outputs = Outputs()
+    result = engine.run(outputs.wrap(load_checks()[0], engine.context))
+    proofs = [
+        fix
+        for finding in result.findings
+        for fix in finding.remediations
+        if fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT
+    ]
+    assert proofs and all(fix.verified for fix in proofs)  # proven: AGT002 ran on copies
+    projects = len(engine.context.foundry_projects())
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == projects
+    whole = converge(
+        model, result, FixPlan, evaluator=engine.evaluator, met=engine.met, outputs=outputs
+    )
+    assert whole.rounds >= 1 and any(
+        s.remediation.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT for s in whole.steps
+    )
+    assert len(calls) == projects
