@@ -185,3 +185,48 @@ def test_the_agent_setups_are_worked_out_once_for_the_proofs_and_rounds_of_sql_s
         s.remediation.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT for s in whole.steps
     )
     assert len(calls) == projects
+
+
+def _rebuilt(model: Model) -> Model:
+    """The same model with its indexes of resources built again from its resources."""
+    fresh = object.__new__(Model)
+    fresh.__dict__.update(
+        {
+            k: v
+            for k, v in model.__dict__.items()
+            if k not in ("hubs", "_connections_by_parent", "_children_by_parent", "_cosmos")
+        }
+    )
+    return fresh
+
+
+def test_a_copy_adding_sql_role_assignments_has_the_indexes_a_fresh_build_would() -> None:
+    """Its children, Cosmos DB accounts, hubs and connections are the original's with the new
+    assignments added (no index is built again): exactly what building them over the copy's
+    resources gives."""
+    model, step, _ = _foundry_and_sql_step()
+    projects = [r for r in model.resources.values() if r.type == COGNITIVE_PROJECT]
+    account = model.resource(projects[0].parent_id)
+    assert account is not None
+    before = model.children_of(account, COGNITIVE_PROJECT)
+    assert model.cosmos.accounts and model.hubs == [] and before
+    grants = cosmos_assignments_for([step])
+    other = {
+        **grants[0],
+        "id": grants[0]["id"][:-1] + "0",
+        "properties": {**grants[0]["properties"], "principalId": projects[1].identity.principal_id},
+    }
+    for copy in (apply(model, [step]), model.with_resources([*grants, other])):
+        fresh = _rebuilt(copy)
+        assert copy.cosmos is not model.cosmos
+        assert copy.cosmos.accounts == fresh.cosmos.accounts
+        assert copy.cosmos.accounts != model.cosmos.accounts  # not vacuous: one has them
+        for resource in copy.resources.values():
+            for child_type in {r.type for r in copy.resources.values()}:
+                assert copy.children_of(resource, child_type) == fresh.children_of(
+                    resource, child_type
+                )
+        assert copy.hubs == fresh.hubs
+        assert copy.connections_of(projects[0]) == fresh.connections_of(projects[0])
+        again = copy.with_resources([other])  # new to the first copy, replaced in the second
+        assert again.cosmos.accounts == _rebuilt(again).cosmos.accounts

@@ -65,17 +65,47 @@ class Model:
         if authorization is not None:
             clone.authorization = authorization
         clone.resources = dict(self.resources)
-        only_sql_assignments = True
+        only_sql_assignments = only_new = True
+        added: list[Resource] = []
         for raw in raws:
             resource = Resource.from_arm(raw)
             replaced = clone.resources.get(resource.key)
             clone.resources[resource.key] = resource
+            added.append(resource)
+            only_new &= replaced is None
             only_sql_assignments &= resource.type == COSMOS_SQL_ROLE_ASSIGNMENT and (
                 replaced is None or replaced.type == COSMOS_SQL_ROLE_ASSIGNMENT
             )
         if only_sql_assignments:
             clone.__dict__["_basis"] = (self.resources_basis, clone.resources)
+            if only_new:
+                clone._add_to_indexes(self, added)
         return clone
+
+    def _add_to_indexes(self, source: Model, added: list[Resource]) -> None:
+        """This copy of `source` adds these Cosmos DB SQL role assignments (new ids, after the
+        source's resources): the source's indexes of resources, with them, are this copy's.
+        No hub or connection is among them; each is its account's last child, as building the
+        index again over the copy's resources would put it."""
+        for name in ("hubs", "_connections_by_parent"):
+            if name in source.__dict__:
+                self.__dict__[name] = source.__dict__[name]
+        children: dict[tuple[str, str], list[Resource]] | None = source.__dict__.get(
+            "_children_by_parent"
+        )
+        if children is not None:
+            children = dict(children)
+            for resource in added:
+                key = (scope_key(resource.parent_id), resource.type)
+                children[key] = [*children.get(key, ()), resource]
+            self.__dict__["_children_by_parent"] = children
+        cosmos: CosmosIndex | None = source.__dict__.get("_cosmos")
+        if (
+            cosmos is not None
+            and cosmos.resources is source.resources
+            and cosmos.errors is self.authorization.errors
+        ):
+            self.__dict__["_cosmos"] = cosmos.with_added(self.resources, added)
 
     @property
     def resources_basis(self) -> dict[str, Resource]:
