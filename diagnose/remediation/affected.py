@@ -71,7 +71,6 @@ at every assignment of the snapshot).
 from __future__ import annotations
 
 import dataclasses
-import operator
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
@@ -372,9 +371,6 @@ class _Narrowing:
         return narrowed.users
 
 
-_ID = operator.attrgetter("principal.id")
-
-
 @dataclass(frozen=True)
 class _Origin:
     """A list of users as the list a check first gave (`positions`: each of its users' lower-case
@@ -389,8 +385,12 @@ class _Origin:
     @classmethod
     def of(cls, users: Sequence[Any]) -> _Origin | None:
         """None when an id is in `users` twice."""
-        ids = list(map(str.lower, map(_ID, users)))
+        ids = [user.principal.id for user in users]
         positions = dict(zip(ids, range(len(ids)), strict=True))
+        spelled = "".join(positions)
+        if spelled != spelled.lower():  # not every id is lower-case already (the directory's)
+            ids = [i.lower() for i in ids]
+            positions = dict(zip(ids, range(len(ids)), strict=True))
         if len(positions) != len(ids):
             return None
         return cls(users, positions, frozenset(), users if type(users) is list else list(users))
