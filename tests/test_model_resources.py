@@ -4,12 +4,14 @@ walking the keys, at every level, whatever was asked before."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnose.model.resources import Resource
+from diagnose.model.resources import ManagedIdentity, Resource
 
 MISSING = object()
 
@@ -54,3 +56,27 @@ def test_prop_answers_as_the_walk_whatever_was_asked_before(
 def test_the_first_of_keys_differing_in_case_is_the_one_found() -> None:
     resource = Resource("/r", "/r", "r", "t", "", {"Ab": 1, "AB": 2}, None, {})  # type: ignore[arg-type]
     assert resource.prop("ab") == 1 and resource.prop("AB") == 2 and resource.prop("aB") == 1
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kinds", "system"),
+    [
+        ("SystemAssigned", {"systemassigned"}, "abc"),
+        ("systemassigned, userassigned", {"systemassigned", "userassigned"}, "abc"),
+        (" UserAssigned ", {"userassigned"}, None),
+        ("None", set(), None),
+    ],
+)
+def test_an_identitys_kinds_are_worked_out_once_and_stay_its_own(
+    spelling: str, kinds: set[str], system: str | None
+) -> None:
+    identity = ManagedIdentity.from_arm({"type": spelling, "principalId": "ABC"})
+    for _ in range(2):  # asked again: the same answer
+        assert identity.kinds == kinds and identity.system_principal_id == system
+    assert identity == ManagedIdentity.from_arm({"type": spelling, "principalId": "ABC"})
+    # a copy with another type has its own
+    other = dataclasses.replace(identity, type="None")
+    assert not other.kinds and other.system_principal_id is None
+    assert identity.kinds == kinds
+    another = ManagedIdentity.from_arm({"type": spelling, "principalId": "DEF"})
+    assert another.system_principal_id == (system and "def")

@@ -78,8 +78,10 @@ def capability_hosts(
 def agent_setup(ctx: CheckContext, project: Resource) -> AgentSetup | Draft:
     """The standard agent setup of a Foundry project, or a Draft saying `unknown` when the
     capability hosts of the project or of its account could not be listed (an errors entry for
-    the list): a missing host must not pass for a basic setup."""
-    return ctx.memo(("agent setup", project.key), lambda: _setup(ctx, project))
+    the list): a missing host must not pass for a basic setup. Worked out from the resources
+    and read errors alone: a whole-plan round or a proof on a copy with the same resources
+    (Cosmos DB SQL role assignments aside) takes the first run's (share_resources)."""
+    return ctx.memo(("agent setup", project.key), lambda: _setup(ctx, project), resources_only=True)
 
 
 def _setup(ctx: CheckContext, project: Resource) -> AgentSetup | Draft:
@@ -150,7 +152,9 @@ def _connection(
 def agent_service_connections(ctx: CheckContext) -> frozenset[str]:
     """The ids (lower-case) of the connections a capability host of a Foundry project in scope
     names: the agent service uses them with the project's identity."""
-    return ctx.memo("agent service connections", lambda: _agent_connections(ctx))
+    return ctx.memo(
+        "agent service connections", lambda: _agent_connections(ctx), resources_only=True
+    )
 
 
 def _agent_connections(ctx: CheckContext) -> frozenset[str]:

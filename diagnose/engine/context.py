@@ -237,9 +237,10 @@ class CheckContext:
     def memo(self, key: Any, compute: Callable[[], T], *, resources_only: bool = False) -> T:
         """Compute something once per run and share it between checks (e.g. which resources
         each workspace connects): checks that need the same derived view do not each redo it.
-        `resources_only`: it depends on nothing but the snapshot's resources, target and read
-        errors (no role assignment, no persona), so a context on a copy of the snapshot with
-        the same resources may take it as it is (share_resources)."""
+        `resources_only`: it depends on nothing but the snapshot's resources other than Cosmos
+        DB SQL role assignments, its target and read errors (no role assignment, no persona),
+        so a context on a copy of the snapshot with the same resources_basis may take it as it
+        is (share_resources)."""
         if key not in self._memo:
             self._memo[key] = compute()
             if resources_only:
@@ -248,10 +249,11 @@ class CheckContext:
 
     def share_resources(self, other: CheckContext) -> None:
         """Take what `other` worked out from the resources alone (memo(..., resources_only=True),
-        the connections' targets by host) when both are on the same resources and snapshot: a
-        whole-plan round whose steps change role assignments only. Nothing when they are not."""
+        the connections' targets by host) when both are on the same resources (Cosmos DB SQL
+        role assignments aside: Model.resources_basis) and snapshot: a whole-plan round whose
+        steps change role assignments only. Nothing when they are not."""
         if (
-            self.model.resources is not other.model.resources
+            self.model.resources_basis is not other.model.resources_basis
             or self.model.snapshot is not other.model.snapshot
         ):
             return

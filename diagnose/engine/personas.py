@@ -175,9 +175,7 @@ class Personas:
         self._orders: dict[str, tuple[str, int, str]] = {}
         self._lists: dict[int, str] = {}
         """id of a list people() gave -> its workspace's key (only() finds its split)."""
-        self._only: dict[
-            tuple[int, object], tuple[_SharedPeople, object, list[Classification]]
-        ] = {}
+        self._only: dict[tuple[int, object], tuple[_SharedPeople, object, _Picked]] = {}
         self._splits: dict[str, _Split] = {}
         """Workspace key -> how people() made its list: the shared people, and the candidates
         it classified itself (Personas.strongest merges from these)."""
@@ -201,12 +199,13 @@ class Personas:
         whether it is a service identity or deleted (the resources and the directory); the
         people of a workspace are the holders at those scopes. So a list of people is this
         one's when no change is at its scopes, and a classification this one's when no change
-        of its closure is. A copy whose resources or directory differ, or that defines a role
-        this one judged without its definition (or with another: affected.touched makes no
-        Changes then), gets a fresh start."""
+        of its closure is (no Cosmos DB SQL role assignment is read: a copy that adds some has
+        the same Model.resources_basis). A copy whose resources or directory differ, or that
+        defines a role this one judged without its definition (or with another:
+        affected.touched makes no Changes then), gets a fresh start."""
         fresh = Personas(model, evaluator, self.declarations)
         if (
-            model.resources is not self.model.resources
+            model.resources_basis is not self.model.resources_basis
             or model.tree is not self.model.tree
             or model.authorization.directory is not self.model.authorization.directory
             or self._redefined(model)
@@ -305,12 +304,17 @@ class Personas:
         memo = (id(split.shared), key)
         kept = self._only.get(memo)
         if kept is None or kept[0] is not split.shared or kept[1] is not pinned:
-            kept = self._only[memo] = (split.shared, pinned, pick(split.shared.people))
-        mine = split.mine
-        found = [p for p in kept[2] if p.principal.id not in mine] if mine else list(kept[2])
+            kept = self._only[memo] = (
+                split.shared,
+                pinned,
+                _Picked.of(pick(split.shared.people), self.order),
+            )
+        picked = kept[2]
+        # the picked shared people less the workspace's own candidates, cut out by position
+        # (a few of hundreds), each with its sort key
+        found, keys = picked.less(split.mine)
         own = pick(split.own)
         if own:
-            keys = [self.order(p) for p in found]
             for person in own:
                 index = bisect.bisect_left(keys, self.order(person))
                 keys.insert(index, self.order(person))
@@ -861,6 +865,45 @@ class _SharedPeople:
     """The sort key (Personas.order) of each of `people`, in the same order."""
     places: dict[str, int]
     """Principal id -> its index in `people`."""
+
+
+@dataclass(frozen=True)
+class _Picked:
+    """Some of a _SharedPeople's people (Personas.only, among), in its order, with their sort
+    keys and where each principal is among them: the people of each workspace sharing them
+    are these less a few, with a few of its own put in their places (Personas._select)."""
+
+    people: list[Classification]
+    keys: list[tuple[str, int, str]]
+    places: dict[str, list[int]]
+    """Principal id -> its indexes in `people`."""
+
+    @classmethod
+    def of(
+        cls,
+        people: list[Classification],
+        order: Callable[[Classification], tuple[str, int, str]],
+    ) -> _Picked:
+        places: dict[str, list[int]] = {}
+        for index, person in enumerate(people):
+            places.setdefault(person.principal.id, []).append(index)
+        return cls(people, [order(p) for p in people], places)
+
+    def less(self, principals: Set[str]) -> tuple[list[Classification], list[tuple[str, int, str]]]:
+        """The people (new list) whose principal is not among these ids, and their keys."""
+        drop = sorted(i for p in principals for i in self.places.get(p, ()))
+        if not drop:
+            return list(self.people), list(self.keys)
+        people: list[Classification] = []
+        keys: list[tuple[str, int, str]] = []
+        start = 0
+        for i in drop:
+            people += self.people[start:i]
+            keys += self.keys[start:i]
+            start = i + 1
+        people += self.people[start:]
+        keys += self.keys[start:]
+        return people, keys
 
 
 @dataclass(frozen=True)

@@ -434,6 +434,9 @@ class Engine:
             evaluator=self.evaluator.derived(patched.authorization),
             declarations=self.declarations,
         )
+        # what the run worked out from the resources alone holds on a copy that only adds a
+        # Cosmos DB SQL role assignment (prove_cosmos): the agent setups of every project
+        context.share_resources(self.context)
         key = _draft_key(draft)
         try:
             outputs = list(info.run(context))

@@ -354,6 +354,8 @@ class CosmosIndex:
             lowered = error.operation.lower()
             if ASSIGNMENTS.lower() in lowered or DEFINITIONS.lower() in lowered:
                 mine.setdefault(_account_key(error.scope_key), []).append(error)
+        self._children = children
+        self._errors_of = mine
         self.accounts: dict[str, CosmosAccount] = {
             resource.key: CosmosAccount.build(
                 resource, children.get(resource.key, ()), mine.get(resource.key, ())
@@ -364,6 +366,34 @@ class CosmosIndex:
 
     def account(self, account_id: str | None) -> CosmosAccount | None:
         return self.accounts.get(scope_key(account_id)) if account_id else None
+
+    def with_added(
+        self, resources: Mapping[str, Resource], added: Iterable[Resource]
+    ) -> CosmosIndex:
+        """The index of `resources`: these resources, with ids new to this index's and after
+        its resources, added to them (Model.with_resources). Only the accounts they are SQL
+        role definitions or assignments of are built again; the other accounts are this
+        index's."""
+        clone = object.__new__(CosmosIndex)
+        clone.resources = resources
+        clone.errors = self.errors
+        clone._errors_of = self._errors_of
+        children = dict(self._children)
+        changed: set[str] = set()
+        for resource in added:
+            if resource.type in (COSMOS_SQL_ROLE_ASSIGNMENT, COSMOS_SQL_ROLE_DEFINITION):
+                key = scope_key(resource.parent_id)
+                children[key] = [*children.get(key, ()), resource]
+                changed.add(key)
+        clone._children = children
+        clone.accounts = dict(self.accounts)
+        for key in changed:
+            account = clone.accounts.get(key)
+            if account is not None:
+                clone.accounts[key] = CosmosAccount.build(
+                    account.resource, children[key], self._errors_of.get(key, ())
+                )
+        return clone
 
 
 def _account_key(key: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from diagnose.arm.scopes import ScopeTree, scope_key, subscription_of
+from diagnose.arm.types import COSMOS_SQL_ROLE_ASSIGNMENT
 from diagnose.bulk import bulk_allocation
 from diagnose.model.authorization import Authorization
 from diagnose.model.resources import (
@@ -20,6 +21,10 @@ from diagnose.snapshot import Snapshot
 
 if TYPE_CHECKING:  # built on first use: a model for one access question never needs it
     from diagnose.model.cosmos import CosmosIndex
+
+
+_STALE = ("hubs", "_connections_by_parent", "_children_by_parent")
+"""The indexes of resources a copy with other resources builds again on use."""
 
 
 class Model:
@@ -47,18 +52,72 @@ class Model:
 
     def with_resource(self, raw: dict[str, Any]) -> Model:
         """A copy with one resource replaced (same id), sharing the authorization index."""
+        return self.with_resources([raw])
+
+    def with_resources(
+        self, raws: Iterable[dict[str, Any]], authorization: Authorization | None = None
+    ) -> Model:
+        """A copy with these resources added or replaced (by id), sharing everything else
+        (`authorization`: the copy's, when it has other role assignments). A copy whose new
+        resources are all Cosmos DB SQL role assignments keeps this model's resources_basis."""
         clone = object.__new__(Model)
-        clone.__dict__.update(
-            {
-                k: v
-                for k, v in self.__dict__.items()
-                if k not in ("hubs", "_connections_by_parent", "_children_by_parent")
-            }
-        )
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k not in _STALE})
+        if authorization is not None:
+            clone.authorization = authorization
         clone.resources = dict(self.resources)
-        resource = Resource.from_arm(raw)
-        clone.resources[resource.key] = resource
+        only_sql_assignments = only_new = True
+        added: list[Resource] = []
+        for raw in raws:
+            resource = Resource.from_arm(raw)
+            replaced = clone.resources.get(resource.key)
+            clone.resources[resource.key] = resource
+            added.append(resource)
+            only_new &= replaced is None
+            only_sql_assignments &= resource.type == COSMOS_SQL_ROLE_ASSIGNMENT and (
+                replaced is None or replaced.type == COSMOS_SQL_ROLE_ASSIGNMENT
+            )
+        if only_sql_assignments:
+            clone.__dict__["_basis"] = (self.resources_basis, clone.resources)
+            if only_new:
+                clone._add_to_indexes(self, added)
         return clone
+
+    def _add_to_indexes(self, source: Model, added: list[Resource]) -> None:
+        """This copy of `source` adds these Cosmos DB SQL role assignments (new ids, after the
+        source's resources): the source's indexes of resources, with them, are this copy's.
+        No hub or connection is among them; each is its account's last child, as building the
+        index again over the copy's resources would put it."""
+        for name in ("hubs", "_connections_by_parent"):
+            if name in source.__dict__:
+                self.__dict__[name] = source.__dict__[name]
+        children: dict[tuple[str, str], list[Resource]] | None = source.__dict__.get(
+            "_children_by_parent"
+        )
+        if children is not None:
+            children = dict(children)
+            for resource in added:
+                key = (scope_key(resource.parent_id), resource.type)
+                children[key] = [*children.get(key, ()), resource]
+            self.__dict__["_children_by_parent"] = children
+        cosmos: CosmosIndex | None = source.__dict__.get("_cosmos")
+        if (
+            cosmos is not None
+            and cosmos.resources is source.resources
+            and cosmos.errors is self.authorization.errors
+        ):
+            self.__dict__["_cosmos"] = cosmos.with_added(self.resources, added)
+
+    @property
+    def resources_basis(self) -> dict[str, Resource]:
+        """The resources of the model this one is a copy of, when the copy's differ from them
+        only in Cosmos DB SQL role assignments (with_resources: a whole-plan round, the proof
+        of such an assignment); else its own. What is worked out from the resources without
+        reading those assignments (the people of a workspace, its connections and their
+        targets) is the same for two models with the same basis: it may be shared."""
+        found: tuple[dict[str, Resource], dict[str, Resource]] | None = self.__dict__.get("_basis")
+        if found is not None and found[1] is self.resources:
+            return found[0]
+        return self.resources
 
     def resource(self, resource_id: str | None) -> Resource | None:
         return self.resources.get(scope_key(resource_id)) if resource_id else None

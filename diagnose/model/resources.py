@@ -66,7 +66,9 @@ class ManagedIdentity:
             user_assigned={rid: ((v or {}).get("principalId") or None) for rid, v in user.items()},
         )
 
-    @property
+    # Worked out once per identity: the checks and the personas ask each resource's identity
+    # thousands of times (a Foundry resource's hundred projects, every round of the plan).
+    @cached_property
     def kinds(self) -> frozenset[str]:
         """{'systemassigned', 'userassigned'} or a subset; spaces and case vary by provider."""
         return frozenset(p.strip().lower() for p in self.type.split(",") if p.strip()) - {"none"}
@@ -75,7 +77,7 @@ class ManagedIdentity:
     def system_assigned(self) -> bool:
         return "systemassigned" in self.kinds
 
-    @property
+    @cached_property
     def system_principal_id(self) -> str | None:
         return self.principal_id.lower() if self.system_assigned and self.principal_id else None
 

@@ -71,7 +71,7 @@ at every assignment of the snapshot).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -364,18 +364,74 @@ class _Narrowing:
     """Needs narrowed to some of their users (by lower-case id). A need with no user left is
     stated for no one: the engine asks nothing of it. The lists are shared as the checks share
     them (every connection of a hub has the same users), so each list is narrowed once per
-    filter, and the engine's bulk answer (engine.needs, keyed by list) once per list too."""
+    filter, and the engine's bulk answer (engine.needs, keyed by list) once per list too.
+
+    Every round narrows every need of every PER_PERSON check (a Foundry resource's hundred
+    projects each list hundreds of people) to all but the few principals it affects, and those
+    lists again to the few it asks about: so a list is looked at user by user once, where a
+    check first lists it (`_Origin`), and a list narrowed from it is known as that list less
+    some of its users, whose narrowing again costs the filter's size, not the list's."""
 
     def __init__(self) -> None:
         self._lists: ByIdentity[list[Any]] = ByIdentity()
+        self._origins: ByIdentity[_Origin | None] = ByIdentity()
 
     def __call__(self, need: Need, keep: Set[str], inside: bool) -> Need:
         users = self._lists.get(
-            (need.users, keep),
-            lambda: [u for u in need.users if (u.principal.id.lower() in keep) is inside],
-            inside,
+            (need.users, keep), lambda: self._narrow(need.users, keep, inside), inside
         )
         return need if len(users) == len(need.users) else dataclasses.replace(need, users=users)
+
+    def _narrow(self, users: Sequence[Any], keep: Set[str], inside: bool) -> list[Any]:
+        """Those of `users` whose lower-case id is in `keep` (inside) or not (not inside), in
+        their order."""
+        origin = self._origins.get((users,), lambda: _Origin.of(users))
+        if origin is None:  # a principal listed twice: each user is looked at
+            return [u for u in users if (u.principal.id.lower() in keep) is inside]
+        hits = (origin.positions.keys() & keep) - origin.removed
+        if inside:
+            return [origin.root[i] for i in sorted(map(origin.positions.__getitem__, hits))]
+        if not hits:
+            return list(users)
+        narrowed = origin.less(hits)
+        self._origins.get((narrowed.users,), lambda: narrowed)
+        return narrowed.users
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """A list of users as the list a check first gave (`positions`: each of its users' lower-case
+    id -> its position there, each id there once) less the users whose ids are `removed`."""
+
+    root: Sequence[Any]
+    positions: dict[str, int]
+    removed: frozenset[str]
+    users: list[Any]
+    """The list itself."""
+
+    @classmethod
+    def of(cls, users: Sequence[Any]) -> _Origin | None:
+        """None when an id is in `users` twice."""
+        ids = [user.principal.id for user in users]
+        positions = dict(zip(ids, range(len(ids)), strict=True))
+        spelled = "".join(positions)
+        if spelled != spelled.lower():  # not every id is lower-case already (the directory's)
+            ids = [i.lower() for i in ids]
+            positions = dict(zip(ids, range(len(ids)), strict=True))
+        if len(positions) != len(ids):
+            return None
+        return cls(users, positions, frozenset(), users if type(users) is list else list(users))
+
+    def less(self, ids: Set[str]) -> _Origin:
+        """This list less the users with these ids (each one of its users)."""
+        removed = self.removed | ids
+        users: list[Any] = []
+        start = 0
+        for i in sorted(map(self.positions.__getitem__, removed)):
+            users += self.root[start:i]
+            start = i + 1
+        users += self.root[start:]
+        return _Origin(self.root, self.positions, removed, users)
 
 
 @dataclass

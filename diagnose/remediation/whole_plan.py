@@ -273,16 +273,12 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
         raws.setdefault(Resource.from_arm(item).key, item)
     if authorization is model.authorization and not raws:
         return model
-    clone = object.__new__(Model)
-    # the indexes of resources (the copy's differ) are built again on use
-    stale = ("hubs", "_connections_by_parent", "_children_by_parent")
-    clone.__dict__.update({k: v for k, v in model.__dict__.items() if k not in stale})
-    if raws:
-        clone.resources = dict(model.resources)
-        for key, raw in raws.items():
-            clone.resources[key] = Resource.from_arm(raw)
-    clone.authorization = authorization
-    return clone
+    if not raws:
+        clone = object.__new__(Model)
+        clone.__dict__.update(model.__dict__)
+        clone.authorization = authorization
+        return clone
+    return model.with_resources(raws.values(), authorization)
 
 
 def _defaults(finding: Finding) -> list[Remediation]:

@@ -1,0 +1,228 @@
+"""Short cuts of a whole-plan round (diagnose.remediation.affected), each against what it
+stands for, worked out the plain way:
+
+- the Needs of the checks about people are narrowed to the principals a round affects, or to
+  all but them (_Narrowing): a list narrowed from another is narrowed again from the first
+  one's positions, not user by user. Whatever the chain of filters, each list must be exactly
+  what filtering user by user gives, in the same order;
+- whom a change of some principals' assignments affects (`affected`) is found from the
+  directory's inverse of closure: exactly the principals whose closure holds a changed one;
+- the requirements the first run found met (Engine.met: keys and sets of ids met in bulk) and
+  those a round keeps (still_met of a Met) say of every key what met_keys and still_met of
+  the listed keys say."""
+
+from __future__ import annotations
+
+import random
+from typing import NoReturn
+
+import pytest
+
+from benchmarks.synthetic import build, build_foundry
+from diagnose.engine import runner
+from diagnose.engine.api import (
+    Need,
+    Operation,
+    PrincipalRef,
+    Remediation,
+    RemediationKind,
+    Requirement,
+)
+from diagnose.engine.personas import Classification, Persona
+from diagnose.engine.registry import load_checks
+from diagnose.engine.runner import Engine, MetKey
+from diagnose.model.model import Model
+from diagnose.model.resources import Resource
+from diagnose.remediation.affected import Reach, _Narrowing, affected, still_met, touched
+from diagnose.remediation.plan import FixPlan
+from diagnose.remediation.whole_plan import apply
+from diagnose.snapshot import parse_snapshot
+
+READER_ROLE = (
+    "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+)
+READ = Operation.action("Microsoft.Resources/subscriptions/read")
+PLACE = Resource.from_arm(
+    {"id": "/subscriptions/s/resourceGroups/rg", "name": "rg", "type": "resourceGroups"}
+)
+
+
+def _user(principal: str) -> Classification:
+    return Classification(PrincipalRef(principal, "User"), Persona.BUILDER, ())
+
+
+def _need(users: list[Classification]) -> Need:
+    return Need(users, PLACE, (READ,), lambda user: None)  # type: ignore[arg-type,return-value]
+
+
+def _plainly(users: list[Classification], keep: set[str], inside: bool) -> list[Classification]:
+    return [u for u in users if (u.principal.id.lower() in keep) is inside]
+
+
+def test_narrowing_again_and_again_is_filtering_user_by_user() -> None:
+    rng = random.Random(7)
+    ids = [f"P{i:03d}" if i % 3 else f"p{i:03d}" for i in range(120)]  # mixed case
+    for _ in range(30):
+        narrowing = _Narrowing()
+        users = [_user(i) for i in rng.sample(ids, 80)]
+        need = _need(users)
+        expected = list(users)
+        for _ in range(6):
+            keep = frozenset(i.lower() for i in rng.sample(ids, rng.choice((0, 1, 5, 40, 120))))
+            inside = rng.random() < 0.3
+            narrowed = narrowing(need, keep, inside)
+            want = _plainly(expected, keep, inside)
+            assert [u.principal.id for u in narrowed.users] == [u.principal.id for u in want]
+            assert all(a is b for a, b in zip(narrowed.users, want, strict=True))
+            if len(want) == len(need.users):
+                assert narrowed is need  # nothing left out: the need as it was
+            if not inside:  # the next filter starts from this one (a round's before)
+                need, expected = narrowed, want
+
+
+def test_a_list_naming_a_principal_twice_is_filtered_user_by_user() -> None:
+    twice = [_user("a"), _user("B"), _user("b"), _user("c")]
+    narrowing = _Narrowing()
+    out = narrowing(_need(twice), frozenset({"b"}), False)
+    assert [u.principal.id for u in out.users] == ["a", "c"]
+    inside = narrowing(_need(twice), frozenset({"b"}), True)
+    assert [u.principal.id for u in inside.users] == ["B", "b"]
+
+
+def _by_closure(changed: frozenset[str], model: Model) -> frozenset[str]:
+    """`affected` the plain way: every principal the snapshot knows of (or changed) whose
+    closure holds a changed one."""
+    authorization = model.authorization
+    directory = authorization.directory
+    candidates = {p.lower() for p in directory.principals}
+    candidates.update(authorization.assignments_by_principal)
+    candidates.update(changed)
+    return frozenset(p for p in candidates if not changed.isdisjoint(directory.closure(p).via))
+
+
+@pytest.mark.parametrize("kind", ["hub", "foundry"])
+def test_whom_a_change_affects_is_everyone_whose_closure_holds_a_changed_one(kind: str) -> None:
+    data = (
+        build(
+            projects=4,
+            connections=12,
+            resources=12,
+            principals=200,
+            assignments=500,
+            shared_connections=2,
+            targets=(4, 2, 5),
+        )
+        if kind == "hub"
+        else build_foundry(projects=3, principals=150, assignments=100, resources=10, targets=2)
+    )
+    model = Model(parse_snapshot(data))
+    directory = model.authorization.directory
+    groups = sorted({g for p in directory.principals.values() for g in p.member_of or ()})
+    people = sorted(directory.principals)
+    holders = sorted(model.authorization.assignments_by_principal)
+    assert len(groups) > 3  # nested groups: their members' members count too
+    rng = random.Random(5)
+    for _ in range(40):
+        changed = frozenset(
+            rng.sample(groups, rng.choice((0, 1, 3)))
+            + rng.sample(people, rng.choice((0, 1, 4)))
+            + rng.sample(holders, rng.choice((0, 2)))
+            + ["00000000-0000-4000-8000-0000000000ab"] * rng.choice((0, 1))  # known to no one
+        )
+        assert affected(changed, model) == _by_closure(changed, model)
+    upper = frozenset(g.upper() for g in groups[:2])
+    assert affected(upper, model) == _by_closure(frozenset(groups[:2]), model)
+
+
+def _run_and_step(kind: str) -> tuple[Model, Engine, list[Remediation]]:
+    data = (
+        build(
+            projects=4,
+            connections=12,
+            resources=12,
+            principals=200,
+            assignments=500,
+            shared_connections=2,
+            targets=(4, 2, 5),
+        )
+        if kind == "hub"
+        else build_foundry(projects=3, principals=150, assignments=100, resources=10, targets=2)
+    )
+    model = Model(parse_snapshot(data))
+    engine = Engine(model, fixes=FixPlan)
+    result = engine.run(load_checks()[0])
+    steps = [
+        fix
+        for finding in result.findings
+        for fix in finding.remediations
+        if fix.kind == RemediationKind.ROLE_ASSIGNMENT and fix.alternative_to is None
+    ]
+    assert steps  # not vacuous: the plan gives roles
+    return model, engine, steps
+
+
+def _others(keys: frozenset[MetKey]) -> list[MetKey]:
+    """Keys like the met ones that are not met: another principal, scope or operations."""
+    found = []
+    for principal, scope, operations, builtin in sorted(keys, key=str)[:300]:
+        found += [
+            (principal + "0", scope, operations, builtin),
+            (principal, scope + "/x", operations, builtin),
+            (principal, scope, (*operations, READ), builtin),
+            (principal, scope, operations, not builtin),
+        ]
+    return [k for k in found if k not in keys]
+
+
+@pytest.mark.parametrize("kind", ["hub", "foundry"])
+def test_the_met_requirements_asked_key_by_key_are_those_listed(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, engine, steps = _run_and_step(kind)
+    listed = engine.met_keys
+    met = engine.met
+    assert len(listed) > 100 and engine._met  # in bulk and one by one, both
+    assert all(key in met for key in listed)
+    assert not any(key in met for key in _others(listed))
+    assert frozenset(met) == listed
+    # the plan's first steps, and roles where some met requirements are (their scope)
+    steps = steps[:20] + [
+        Remediation(
+            kind=RemediationKind.ROLE_ASSIGNMENT,
+            summary="Reader",
+            principal_id=principal,
+            principal_type="User",
+            role_definition_id=READER_ROLE,
+            scope=scope,
+        )
+        for principal, scope, _, _ in sorted(listed, key=str)[::40]
+    ]
+    changes = touched(model, steps)
+    assert changes is not None
+    reach = Reach(model, changes)
+    kept = still_met(listed, reach)
+    assert len(kept) < len(listed)  # not vacuous: the steps reach some
+    for given in (met, listed):
+        still = still_met(given, reach)
+        assert all((key in still) is (key in kept) for key in listed)
+        assert not any(key in still for key in _others(listed))
+        assert frozenset(still) == kept
+    # a round's engine given them as known lists them among its own, as met_keys did, and
+    # does not evaluate them again
+    round_engine = Engine(apply(model, steps), known_met=still_met(met, reach))
+    assert round_engine.met_keys == kept
+    monkeypatch.setattr(runner, "evaluate", _never)
+    for principal, scope, operations, builtin in sorted(kept, key=str)[:50]:
+        requirement = Requirement(
+            principal=PrincipalRef(principal, "User"),
+            resource=PLACE,
+            operations=operations,
+            because="test",
+            scope=scope,
+            builtin_roles_only=builtin,
+        )
+        assert round_engine.shortfall(requirement) is None
+
+
+def _never(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError("a requirement known to be met was evaluated again")
