@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ from diagnose.model.model import Model
 from diagnose.remediation.affected import affected
 from diagnose.snapshot import parse_snapshot
 from tests.test_needs_bulk import EVERYONE, GROUPS, cases
+from tests.test_whole_plan_shortcuts import synthetic
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "checks"
 
@@ -65,3 +68,24 @@ def test_affected_is_its_definition_on_the_demo_and_the_fixtures() -> None:
             assert found == _by_closure(frozenset({group.id}), model)
             grew += len(found) > 1
     assert grew  # not vacuous: some group has members
+
+
+@pytest.mark.parametrize("kind", ["hub", "foundry"])
+def test_whom_a_change_affects_is_everyone_whose_closure_holds_a_changed_one(kind: str) -> None:
+    model = Model(parse_snapshot(synthetic(kind)))
+    directory = model.authorization.directory
+    groups = sorted({g for p in directory.principals.values() for g in p.member_of or ()})
+    people = sorted(directory.principals)
+    holders = sorted(model.authorization.assignments_by_principal)
+    assert len(groups) > 3  # nested groups: their members' members count too
+    rng = random.Random(5)
+    for _ in range(40):
+        changed = frozenset(
+            rng.sample(groups, rng.choice((0, 1, 3)))
+            + rng.sample(people, rng.choice((0, 1, 4)))
+            + rng.sample(holders, rng.choice((0, 2)))
+            + ["00000000-0000-4000-8000-0000000000ab"] * rng.choice((0, 1))  # known to no one
+        )
+        assert affected(changed, model) == _by_closure(changed, model)
+    upper = frozenset(g.upper() for g in groups[:2])
+    assert affected(upper, model) == _by_closure(frozenset(groups[:2]), model)
