@@ -303,6 +303,10 @@ def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
 
     return BoundedRetryPolicy(
         retry_total=retry.total,
+        # azure-core retries a bad status (429, 5xx) only 3 times whatever the total: a
+        # request a busy service throttled four times running (those refused together come
+        # back together after the same Retry-After) became an error with retries to spare
+        retry_status=retry.total,
         retry_backoff_factor=retry.backoff_factor,
         retry_backoff_max=retry.backoff_max,
     )
