@@ -35,6 +35,7 @@ USER_AGENT = f"ai-hub-diagnose/{__version__}"
 @dataclass
 class RetrySettings:
     total: int = 4
+    """The most retries of one request, a throttled or failed status's included."""
     backoff_factor: float = 0.5
     backoff_max: float = 30
     """The longest single wait between attempts, Retry-After included."""
