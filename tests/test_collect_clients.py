@@ -152,6 +152,41 @@ def test_retries_are_bounded_then_the_error_is_returned():
     assert [e["status"] for e in log.entries()] == [500, 500, 500]
 
 
+def test_a_request_throttled_more_than_three_times_gets_all_its_retries():
+    """RetrySettings.total bounds the retries of a throttled request, not azure-core's own
+    default of 3 retries on a bad status: behind a busy service a request can meet a 429
+    four times running (the requests refused together come back together after the same
+    Retry-After), and its fourth was an error in the snapshot with retries to spare."""
+    graph = "https://graph.microsoft.com"
+    by_ids = f"{graph}/v1.0/directoryObjects/getByIds"
+    throttle = {"status": 429, "headers": {"Retry-After": "0"}, "json": {}}
+    with responses.RequestsMock() as mock:
+        for _ in range(5):
+            mock.get(f"{ARM}{LIST}", **throttle)
+            mock.post(by_ids, **throttle)
+        mock.get(f"{ARM}{LIST}", json=page([1]))
+        mock.post(by_ids, json={"value": [{"id": "a"}]})
+        assert client(retries=5).get_pages(LIST, VERSION) == [1]
+        people = graph_client(
+            graph,
+            StaticTokenCredential(TOKEN),
+            f"{graph}/.default",
+            RequestLog(),
+            concurrency=2,
+            retry=RetrySettings(total=5, backoff_factor=0.01),
+        )
+        assert people.post("/v1.0/directoryObjects/getByIds", {"ids": ["a"]}) == {
+            "value": [{"id": "a"}]
+        }
+        assert len(mock.calls) == 12
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ARM}{LIST}", **throttle)
+        with pytest.raises(ApiError) as raised:
+            client(retries=5).get_pages(LIST, VERSION)
+        assert len(mock.calls) == 6  # and no more than that
+    assert raised.value.status == 429
+
+
 def test_an_error_without_a_json_body_keeps_its_status():
     with responses.RequestsMock() as mock:
         mock.get(f"{ARM}{LIST}", status=502, body="<html>bad gateway</html>")

@@ -35,6 +35,7 @@ USER_AGENT = f"ai-hub-diagnose/{__version__}"
 @dataclass
 class RetrySettings:
     total: int = 4
+    """The most retries of one request, a throttled or failed status's included."""
     backoff_factor: float = 0.5
     backoff_max: float = 30
     """The longest single wait between attempts, Retry-After included."""
@@ -303,6 +304,10 @@ def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
 
     return BoundedRetryPolicy(
         retry_total=retry.total,
+        # azure-core retries a bad status (429, 5xx) only 3 times whatever the total: a
+        # request a busy service throttled four times running (those refused together come
+        # back together after the same Retry-After) became an error with retries to spare
+        retry_status=retry.total,
         retry_backoff_factor=retry.backoff_factor,
         retry_backoff_max=retry.backoff_max,
     )
