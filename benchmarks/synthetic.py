@@ -340,6 +340,25 @@ def build(
     }
 
 
+def small_hub(
+    *, projects: int = 3, assignments: int = 400, broken: float = 0.3, seed: int = 7
+) -> dict[str, Any]:
+    """The tests' small hub: 200 principals with nested groups, shared connections and a
+    `broken` fraction of roles missing; big enough for every kind of check to find something,
+    small enough to run in a test (the benchmarks' hubs are thousands of times larger)."""
+    return build(
+        projects=projects,
+        connections=12,
+        resources=12,
+        principals=200,
+        assignments=assignments,
+        shared_connections=2,
+        targets=(4, 2, 5),
+        broken=broken,
+        seed=seed,
+    )
+
+
 def write(path: Path, **sizes: Any) -> Path:
     path.write_text(json.dumps(build(**sizes)), encoding="utf-8")
     return path

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from benchmarks.synthetic import build, with_shared_group_without_roles
+from benchmarks.synthetic import small_hub, with_shared_group_without_roles
 from diagnose.demo import load_demo
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine, Met
@@ -23,17 +23,7 @@ CHECKS = load_checks()[0]
 
 
 def _hub(seed: int, stripped: bool = False) -> Snapshot:
-    data = build(
-        projects=3,
-        connections=12,
-        resources=12,
-        principals=200,
-        assignments=400,
-        shared_connections=2,
-        targets=(4, 2, 5),
-        broken=0.3,
-        seed=seed,
-    )
+    data = small_hub(seed=seed)
     if stripped:
         data = with_shared_group_without_roles(data, members=40)
     return parse_snapshot(data, f"synthetic-{seed}")

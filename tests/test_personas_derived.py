@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.synthetic import build, build_foundry
+from benchmarks.synthetic import build, build_foundry, small_hub
 from diagnose.demo import load_demo
 from diagnose.engine.api import Remediation, RemediationKind
 from diagnose.engine.context import CheckContext
@@ -41,17 +41,7 @@ def _role(principal: str, role: str, scope: str) -> Remediation:
 
 def _models() -> Iterator[tuple[str, Model]]:
     yield "demo", Model(load_demo())
-    hub = build(
-        projects=4,
-        connections=12,
-        resources=12,
-        principals=200,
-        assignments=500,
-        shared_connections=2,
-        targets=(4, 2, 5),
-        broken=0.3,
-        seed=5,
-    )
+    hub = small_hub(projects=4, assignments=500, seed=5)
     yield "synthetic", Model(parse_snapshot(hub, "synthetic"))
     foundry = build_foundry(projects=4, principals=120, assignments=200, resources=20, targets=3)
     yield "foundry", Model(parse_snapshot(foundry, "foundry"))

@@ -3,7 +3,7 @@ every piece of evidence still names its own scope."""
 
 from __future__ import annotations
 
-from benchmarks.synthetic import build
+from benchmarks.synthetic import small_hub
 from diagnose.demo import load_demo
 from diagnose.engine.context import CheckContext, describe_scope
 from diagnose.model.model import Model
@@ -11,16 +11,7 @@ from diagnose.snapshot import parse_snapshot
 
 
 def test_each_evidence_names_its_own_scope() -> None:
-    hub = build(
-        projects=3,
-        connections=12,
-        resources=12,
-        principals=200,
-        assignments=400,
-        shared_connections=2,
-        targets=(4, 2, 5),
-        seed=5,
-    )
+    hub = small_hub(broken=0.03, seed=5)
     for snapshot in (load_demo(), parse_snapshot(hub, "synthetic")):
         model = Model(snapshot)
         ctx = CheckContext(model)

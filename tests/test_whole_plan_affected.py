@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import build, build_foundry
+from benchmarks.synthetic import build_foundry, small_hub
 from diagnose.checks._common import (
     AZURE_AI_DEVELOPER,
     READER,
@@ -257,17 +257,7 @@ def _snapshots() -> list[tuple[str, Model]]:
     found.append(("demo, a holder deleted", Model(parse_snapshot(data, "deleted"))))
     for path in sorted(FIXTURES.glob("*/*.json")):
         found.append((path.stem, Model(parse_snapshot(json.loads(path.read_bytes()), str(path)))))
-    data = build(
-        projects=3,
-        connections=12,
-        resources=12,
-        principals=200,
-        assignments=400,
-        shared_connections=2,
-        targets=(4, 2, 5),
-        broken=0.3,
-        seed=3,
-    )
+    data = small_hub(seed=3)
     found.append(("synthetic", Model(parse_snapshot(data, "synthetic"))))
     foundry = build_foundry(projects=4, principals=120, assignments=200, resources=20, targets=3)
     found.append(("foundry", Model(parse_snapshot(foundry, "foundry"))))

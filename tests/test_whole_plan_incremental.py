@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import build, build_foundry, with_shared_group_without_roles
+from benchmarks.synthetic import build_foundry, small_hub, with_shared_group_without_roles
 from diagnose.demo import load_demo
 from diagnose.engine.api import PrincipalRef, Remediation, RemediationKind
 from diagnose.engine.personas import Declarations, Persona
@@ -83,17 +83,7 @@ def test_each_fixtures_plan_is_the_same_incremental_or_not(path: Path) -> None:
 
 
 def _small_hub(seed: int) -> dict:
-    return build(
-        projects=3,
-        connections=12,
-        resources=12,
-        principals=200,
-        assignments=400,
-        shared_connections=2,
-        targets=(4, 2, 5),
-        broken=0.3,
-        seed=seed,
-    )
+    return small_hub(seed=seed)
 
 
 @pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "not-recorded"])

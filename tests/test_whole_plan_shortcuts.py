@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pytest
 
-from benchmarks.synthetic import build, build_foundry
+from benchmarks.synthetic import build_foundry, small_hub
 from diagnose.engine import runner
 from diagnose.engine.api import (
     Need,
@@ -90,15 +90,7 @@ def test_a_list_naming_a_principal_twice_is_filtered_user_by_user() -> None:
 def synthetic(kind: str) -> dict:
     """A small synthetic hub, or Foundry resource, with nested groups and a plan of roles."""
     return (
-        build(
-            projects=4,
-            connections=12,
-            resources=12,
-            principals=200,
-            assignments=500,
-            shared_connections=2,
-            targets=(4, 2, 5),
-        )
+        small_hub(projects=4, assignments=500, broken=0.03)
         if kind == "hub"
         else build_foundry(projects=3, principals=150, assignments=100, resources=10, targets=2)
     )
