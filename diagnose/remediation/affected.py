@@ -360,6 +360,15 @@ def _about(output: object) -> str | None:
 _KNOWN = (Requirement, Draft)
 
 
+def _with_users(need: Need, users: Sequence[Any]) -> Need:
+    """`dataclasses.replace(need, users=users)`, called thousands of times a round: the
+    constructor straight (Need has no __post_init__ or InitVar for replace to honour;
+    tests/test_narrowing_copy.py fails if its fields change)."""
+    return Need(
+        users, need.resource, need.operations, need.state, need.scope, need.builtin_roles_only
+    )
+
+
 class _Narrowing:
     """Needs narrowed to some of their users (by lower-case id). A need with no user left is
     stated for no one: the engine asks nothing of it. The lists are shared as the checks share
@@ -380,7 +389,7 @@ class _Narrowing:
         users = self._lists.get(
             (need.users, keep), lambda: self._narrow(need.users, keep, inside), inside
         )
-        return need if len(users) == len(need.users) else dataclasses.replace(need, users=users)
+        return need if len(users) == len(need.users) else _with_users(need, users)
 
     def _narrow(self, users: Sequence[Any], keep: Set[str], inside: bool) -> list[Any]:
         """Those of `users` whose lower-case id is in `keep` (inside) or not (not inside), in
