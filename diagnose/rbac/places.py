@@ -39,12 +39,8 @@ class Places:
     """What queries learn from target scopes alone, each computed once per target: the data
     never changes under an evaluator."""
 
-    def __init__(self, authorization: Authorization, base: Places | None = None) -> None:
+    def __init__(self, authorization: Authorization) -> None:
         self.authz = authorization
-        self._base: Places | None = base._base or base if base is not None else None
-        """The Places of the data this copy adds assignments to (its first, so a chain of
-        copies shares one): a scope's table by role is that one's while the scope's list of
-        assignments is the very list it was built from."""
         self._places: dict[str, Place] = {}
         self._own: dict[str, ByPrincipal] = {}
         self._above: dict[tuple[str, ...], ByPrincipal] = {}
@@ -111,15 +107,8 @@ class Places:
         operation by matching each role once, not each assignment."""
         found = self._by_role.get(key)
         if found is None:
-            listed = self.authz.assignments_by_scope.get(key, ())
-            base = self._base
-            # A whole-plan round's copy adds to a few scopes: the hundreds it leaves alone keep
-            # the first evaluator's tables (they are only read), not one more each a round.
-            if base is not None and listed is base.authz.assignments_by_scope.get(key, ()):
-                found = self._by_role[key] = base.by_role_at(key)
-                return found
             found = {}
-            for assignment in listed:
+            for assignment in self.authz.assignments_by_scope.get(key, ()):
                 found.setdefault(assignment.role_id, []).append(assignment)
             self._by_role[key] = found
         return found
