@@ -48,16 +48,8 @@ def connection(parent: str, target: dict[str, Any], category: str, shared: bool)
 def test_a_projects_pairs_are_those_with_one_of_its_own_services_the_hubs_shared_at_the_hub():
     shared_ai, shared_search = account("shared-ai"), search("shared-search")
     own_ai, own_search = account("own-ai"), search("own-search")
-    hub = arm.resource(HUB, "Microsoft.MachineLearningServices/workspaces", kind="Hub")
-    project = arm.resource(
-        PROJECT,
-        "Microsoft.MachineLearningServices/workspaces",
-        kind="Project",
-        properties={"hubResourceId": HUB},
-    )
     resources = [
-        hub,
-        project,
+        *hub_and_project(),
         shared_ai,
         shared_search,
         own_ai,
@@ -78,9 +70,9 @@ def test_a_projects_pairs_are_those_with_one_of_its_own_services_the_hubs_shared
     ]
 
 
-def hub_with_project() -> Model:
-    shared_ai, own_search = account("shared-ai"), search("own-search")
-    resources = [
+def hub_and_project() -> list[dict]:
+    """The hub and its project, as ARM returns them (their connections are the test's)."""
+    return [
         arm.resource(HUB, "Microsoft.MachineLearningServices/workspaces", kind="Hub"),
         arm.resource(
             PROJECT,
@@ -88,6 +80,13 @@ def hub_with_project() -> Model:
             kind="Project",
             properties={"hubResourceId": HUB},
         ),
+    ]
+
+
+def hub_with_project() -> Model:
+    shared_ai, own_search = account("shared-ai"), search("own-search")
+    resources = [
+        *hub_and_project(),
         shared_ai,
         own_search,
         connection(HUB, shared_ai, "AzureOpenAI", shared=True),

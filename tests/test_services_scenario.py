@@ -8,7 +8,7 @@ from diagnose.checks._services import search_openai_scenario
 from diagnose.engine.context import CheckContext
 from diagnose.model.model import Model
 from tests import arm
-from tests.test_common_pairs import HUB, PROJECT, account, connection, search
+from tests.test_common_pairs import HUB, PROJECT, account, connection, hub_and_project, search
 
 
 def test_each_workspace_has_its_own_ingestion_evidence() -> None:
@@ -16,13 +16,7 @@ def test_each_workspace_has_its_own_ingestion_evidence() -> None:
     ingest = connection(PROJECT, service, "CognitiveSearch", shared=False)
     ingest["name"] = "ingest-docs"
     resources = [
-        arm.resource(HUB, "Microsoft.MachineLearningServices/workspaces", kind="Hub"),
-        arm.resource(
-            PROJECT,
-            "Microsoft.MachineLearningServices/workspaces",
-            kind="Project",
-            properties={"hubResourceId": HUB},
-        ),
+        *hub_and_project(),
         openai,
         service,
         connection(HUB, openai, "AzureOpenAI", shared=True),
