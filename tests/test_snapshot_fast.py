@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from diagnose.snapshot.decode import nesting_deeper_than
 from diagnose.snapshot.fast import (
     FLAT,
     INVALID,
+    all_flat,
     assignment_shape,
     unflat,
     valid_assignment,
@@ -140,6 +142,49 @@ def test_an_item_shaped_like_a_flat_one_is_checked_on_the_values_types_cannot_te
     assert expected_unflat(items) == [(item, INVALID) for item in broken]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(mutated(), st.just(VALID)), max_size=6))
+def test_all_flat_is_said_only_of_arrays_whose_every_item_is_flat(items):
+    if all_flat(items):
+        assert expected_unflat(items) == []
+
+
+def test_all_flat_is_said_of_valid_flat_arrays_and_of_none_with_one_item_that_is_not():
+    bare = copy.deepcopy(VALID)
+    del bare["name"], bare["type"], bare["properties"]["condition"]
+    assert all_flat([]) and all_flat([VALID, bare, VALID])
+    for where, key, value in [
+        ("top", "id", "no-slash"),
+        ("top", "id", None),
+        ("top", "id", 3),
+        ("top", "name", None),
+        ("top", "type", 1),
+        ("top", "extra", {"nested": "object"}),
+        ("top", "extra", ["list"]),
+        ("top", "properties", None),
+        ("top", "properties", ["list"]),
+        ("properties", "scope", "no-slash"),
+        ("properties", "scope", None),
+        ("properties", "principalId", ""),
+        ("properties", "principalId", None),
+        ("properties", "roleDefinitionId", ""),
+        ("properties", "roleDefinitionId", None),
+        ("properties", "condition", 1),
+        ("properties", "createdOn", True),
+        ("properties", "description", {"nested": "object"}),
+        ("properties", "unknownNew", []),
+    ]:
+        item = copy.deepcopy(VALID)
+        (item if where == "top" else item["properties"])[key] = value
+        assert assignment_shape(item) != FLAT, (where, key, value)
+        assert not all_flat([VALID, item, VALID]), (where, key, value)
+    for where, key in [("top", "id"), ("top", "properties"), ("properties", "scope")]:
+        item = copy.deepcopy(VALID)
+        del (item if where == "top" else item["properties"])[key]
+        assert not all_flat([VALID, item]), (where, key)
+    assert not all_flat([VALID, "not an object"]) and not all_flat([None])
+
+
 PRINCIPAL = arm.principal(
     "11111111-2222-3333-4444-555555555555", "User", "ana", ["aaaaaaaa-0000-0000-0000-000000000001"]
 )
@@ -190,3 +235,17 @@ def test_a_valid_principal_is_accepted_by_both():
 @given(mutated_principal())
 def test_the_principal_validator_agrees_with_the_schema(item):
     assert valid_principal(item) == principal_schema_accepts(item)
+
+
+def test_a_snapshot_whose_assignments_are_all_flat_skips_the_item_by_item_pass(monkeypatch):
+    from diagnose.snapshot import empty_snapshot, fast, parse_snapshot
+
+    def item_by_item(items):
+        raise AssertionError("unflat was called")
+
+    data = {**empty_snapshot(), "roleAssignments": [VALID, VALID]}
+    monkeypatch.setattr(fast, "unflat", item_by_item)
+    assert parse_snapshot(data).data is data
+    data["roleEligibilities"] = [{**VALID, "extra": {"nested": 1}}]
+    with pytest.raises(AssertionError, match="unflat was called"):
+        parse_snapshot(data)

@@ -12,6 +12,8 @@ why.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 OPTIONAL_STRINGS = ("principalType", "condition", "conditionVersion", "createdOn")
@@ -98,6 +100,45 @@ def unflat(items: list[Any]) -> Iterator[tuple[Any, int]]:
             yield item, shape
         elif signature is not None:
             flat.add(signature)
+
+
+STRING_OR_NULL = frozenset({str, type(None)})
+_properties = itemgetter("properties")
+_id = itemgetter("id")
+_scope = itemgetter("scope")
+_principal_id = itemgetter("principalId")
+_role_definition_id = itemgetter("roleDefinitionId")
+
+
+def all_flat(items: list[Any]) -> bool:
+    """Whether assignment_shape(item) is FLAT for every item (then unflat(items) yields
+    nothing), told in a few passes over the array that run at C speed, with no Python code per
+    item. False says only "not proven here": unflat then tells which items are not FLAT.
+
+    The proof, pass by pass: every item is an object with a `properties` object (dict.values
+    refuses anything else); every value of every `properties` is a string or null (so nothing
+    nests in it, and its optional strings are strings or null); each item has exactly one value
+    that is not a string (its `properties`: so nothing else nests, and `name` and `type`, when
+    present, are strings); the id and the scope are strings starting with "/", and the
+    principal and role definition ids are strings (not null) that are not empty."""
+    try:
+        properties = list(map(_properties, items))
+        if not STRING_OR_NULL.issuperset(
+            map(type, chain.from_iterable(map(dict.values, properties)))
+        ):
+            return False
+        values = list(map(type, chain.from_iterable(map(dict.values, items))))
+        if values.count(str) != len(values) - len(items):
+            return False
+        # Strings or null from here: str.startswith refuses null, which is false like "".
+        return (
+            all(map(str.startswith, map(_id, items), repeat("/")))
+            and all(map(str.startswith, map(_scope, properties), repeat("/")))
+            and all(map(_principal_id, properties))
+            and all(map(_role_definition_id, properties))
+        )
+    except (KeyError, TypeError):  # a key missing, a value of another type than needed
+        return False
 
 
 PRINCIPAL_TYPES = frozenset({"User", "Group", "ServicePrincipal"})
