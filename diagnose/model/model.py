@@ -14,7 +14,6 @@ from diagnose.model.resources import (
     COGNITIVE_PROJECT,
     CONNECTION_TYPES,
     SUBSCRIPTION,
-    WORKSPACE,
     Resource,
 )
 from diagnose.snapshot import Snapshot
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # built on first use: a model for one access question never n
     from diagnose.model.cosmos import CosmosIndex
 
 
-_STALE = ("hubs", "_connections_by_parent", "_children_by_parent")
+_STALE = ("hubs", "_projects_by_hub", "_connections_by_parent", "_children_by_parent")
 """The indexes of resources a copy with other resources builds again on use."""
 
 
@@ -87,7 +86,7 @@ class Model:
         source's resources): the source's indexes of resources, with them, are this copy's.
         No hub or connection is among them; each is its account's last child, as building the
         index again over the copy's resources would put it."""
-        for name in ("hubs", "_connections_by_parent"):
+        for name in ("hubs", "_projects_by_hub", "_connections_by_parent"):
             if name in source.__dict__:
                 self.__dict__[name] = source.__dict__[name]
         children: dict[tuple[str, str], list[Resource]] | None = source.__dict__.get(
@@ -135,11 +134,18 @@ class Model:
         return [r for r in self.resources.values() if r.is_hub]
 
     def projects_of(self, hub: Resource) -> list[Resource]:
-        return [
-            r
-            for r in self.of_type(WORKSPACE)
-            if r.is_hub_project and scope_key(r.prop("hubResourceId") or "") == hub.key
-        ]
+        return list(self._projects_by_hub.get(hub.key, ()))
+
+    @cached_property
+    def _projects_by_hub(self) -> dict[str, list[Resource]]:
+        """The hub projects by the key of the hub they name: asked of every hub by several
+        checks and by each whole-plan round, it would otherwise scan every resource."""
+        index: dict[str, list[Resource]] = {}
+        for resource in self.resources.values():
+            if resource.is_hub_project:
+                hub = scope_key(resource.prop("hubResourceId") or "")
+                index.setdefault(hub, []).append(resource)
+        return index
 
     @cached_property
     def _connections_by_parent(self) -> dict[str, list[Resource]]:
