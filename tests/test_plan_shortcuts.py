@@ -5,6 +5,7 @@
 - a custom role's canonical JSON is worked out once per role (FixPlan._custom_role) and keys the
   commands memo of every fix that assigns it: it must be the canonical JSON of each such fix's
   value, and the memo must tell two values apart by it;
+- a proof names the assignment it adds with proof.uuid5_text, not uuid.uuid5: the same text;
 - quoting._has_unsafe answers ASCII text with str.isprintable instead of the pattern: the
   same answer for every character and for text mixing them.
 """
@@ -123,3 +124,17 @@ def test_has_unsafe_answers_as_the_pattern_for_every_character() -> None:
     for left, right in itertools.product(_SAMPLES, repeat=2):
         text = left + right
         assert quoting._has_unsafe(text) is (quoting._UNSAFE.search(text) is not None), text
+
+
+def test_uuid5_text_is_the_uuid_modules_uuid5() -> None:
+    import random
+    import uuid
+
+    from diagnose.remediation.proof import PROOF_NAMESPACE, uuid5_text
+
+    rng = random.Random(5)
+    alphabet = "abcXYZ019/|-_.é€\u200b\U0001d518"
+    names = ["", "a", *("".join(rng.choices(alphabet, k=rng.randrange(80))) for _ in range(500))]
+    for namespace in (PROOF_NAMESPACE, uuid.NAMESPACE_URL, uuid.UUID(int=0)):
+        for name in names:
+            assert uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name)), name
