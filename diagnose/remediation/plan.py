@@ -104,7 +104,7 @@ class FixPlan:
             for choice in choices
         ]
         proven = self._proven(requirement, fixes)
-        custom = self._custom_fix(requirement, outcome, choices, proven[0].fix_id)
+        custom = self._custom_fix(requirement, outcome, choices, proven[0])
         return proven + ([custom] if custom is not None else []), ""
 
     def _custom_fix(
@@ -112,12 +112,13 @@ class FixPlan:
         requirement: Requirement,
         outcome: RequirementOutcome,
         choices: list[RoleChoice],
-        alternative_to: str | None,
+        default: Remediation | None,
     ) -> Remediation | None:
         """A custom role granting exactly the need, assignable in the target's resource group:
         offered next to the built-in choice when every built-in role that covers the need also
-        grants a secret or escalation there (or as the fix itself when no built-in role covers
-        it). None when a built-in role is enough, or Azure takes no custom role here."""
+        grants a secret or escalation there (as an alternative to `default`, the built-in's
+        fix), or as the fix itself when no built-in role covers it (`default` None). None when
+        a built-in role is enough, or Azure takes no custom role here."""
         risky = [c for c in choices if c.extra.secret_or_escalation]
         if requirement.builtin_roles_only or (choices and not risky):
             return None
@@ -157,7 +158,9 @@ class FixPlan:
             role_name=role.name,
             scope=scope,
             value=definition,
-            alternative_to=alternative_to,
+            # the default's id only now: most shortfalls get no custom role, and the report
+            # works out the id of the fixes it lists itself
+            alternative_to=default.fix_id if default is not None else None,
         )
         return self._proven(requirement, [fix], (proven,), canonical)[0]
 
