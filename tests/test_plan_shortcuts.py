@@ -138,3 +138,48 @@ def test_uuid5_text_is_the_uuid_modules_uuid5() -> None:
     for namespace in (PROOF_NAMESPACE, uuid.NAMESPACE_URL, uuid.UUID(int=0)):
         for name in names:
             assert uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name)), name
+
+
+def test_scope_providers_index_reads_each_key_as_leading_scope_does() -> None:
+    """ScopeProviders reads a key's group and subscription once per group (the first four
+    segments of the key): the same index as reading every key on its own, for keys of every
+    shape (empty segments, no leading '/', short, management groups, case)."""
+    from diagnose.arm.ids import build, leading_scope
+    from diagnose.remediation.planner import ScopeProviders
+
+    sub, other = "/subscriptions/S1", "/subscriptions/s2"
+    keys = [
+        f"{sub}/resourcegroups/rg-a/providers/microsoft.search/searchservices/x",
+        f"{sub}/resourcegroups/rg-a/providers/microsoft.storage/storageaccounts/y",
+        f"{sub}/resourcegroups/rg-b/providers/microsoft.keyvault/vaults/z",
+        f"{sub}/resourceGroups/RG-A/providers/microsoft.web/sites/w",
+        f"{other}/resourcegroups/rg-a/providers/microsoft.sql/servers/q",
+        f"{sub}/providers/microsoft.insights/components/top",
+        f"{sub}//resourcegroups/rg-c/providers/microsoft.cdn/profiles/gap",
+        f"{sub}//resourcegroups/rg-g/providers/microsoft.cdn/profiles/gap",
+        f"/{sub}/resourcegroups/rg-d/providers/microsoft.cache/redis/double",
+        "subscriptions/s3/resourcegroups/rg-e/providers/microsoft.network/vnets/rel",
+        "other/s3/resourcegroups/rg-e/providers/microsoft.network/vnets/rel",
+        "/subscriptions/s4/resourcegroups",
+        "/subscriptions/s4/resourcegroups/rg-f",
+        "/subscriptions/s5",
+        "/providers/microsoft.management/managementgroups/mg/providers/microsoft.x/y/z",
+        "/",
+        "",
+    ]
+    resources = [(key, f"microsoft.p{index}/things") for index, key in enumerate(keys)]
+    index = ScopeProviders(resources)
+    index._index()
+
+    by_group: dict[str, set[str]] = {}
+    by_subscription: dict[str, set[str]] = {}
+    for key, resource_type in resources:
+        provider = resource_type.split("/", 1)[0]
+        leading = leading_scope(key)
+        if leading.resource_group is not None:
+            by_group.setdefault(build(leading).lower(), set()).add(provider)
+        if leading.subscription is not None:
+            by_subscription.setdefault(leading.subscription.lower(), set()).add(provider)
+    assert len(by_group) >= 5 and len(by_subscription) >= 4  # not vacuous
+    assert index._by_group == by_group
+    assert index._by_subscription == by_subscription
