@@ -52,9 +52,9 @@ def members_create_projects(ctx: CheckContext):
     for hub in ctx.hubs:
         asked: set[str] = set()
         people = ctx.people(hub)
-        working = _working(ctx, people, hub)
+        workers = _working(ctx, people, hub)
         for user in people:
-            builder = _as_builder(ctx, user, hub, working)
+            builder = _as_builder(ctx, user, hub, workers)
             if builder is None:
                 continue
             asked.add(user.principal.id)
@@ -109,16 +109,16 @@ def _working(ctx: CheckContext, people: list[Classification], hub: Resource) -> 
 
 
 def _as_builder(
-    ctx: CheckContext, user: Classification, hub: Resource, working: set[str]
+    ctx: CheckContext, user: Classification, hub: Resource, workers: set[str]
 ) -> Classification | None:
     """The builder a person is to the hub: a builder persona; a reader whose roles create
     compute, connections or jobs in the hub (a custom working role, not read-only: its id is
-    in `working`, see _working); else None."""
+    in `workers`, see _working); else None."""
     if user.persona is Persona.BUILDER:
         return user
     if user.persona is not Persona.READER or user.declared:
         return None
-    if user.principal.id not in working:
+    if user.principal.id not in workers:
         return None
     working = tuple(
         e for e in user.evidence if any(ctx.role_grants(e.role_id, op) for op in WORKING_OPERATIONS)
