@@ -183,3 +183,16 @@ def test_scope_providers_index_reads_each_key_as_leading_scope_does() -> None:
     assert len(by_group) >= 5 and len(by_subscription) >= 4  # not vacuous
     assert index._by_group == by_group
     assert index._by_subscription == by_subscription
+
+
+def test_a_proofs_assignment_is_named_by_uuid5() -> None:
+    import uuid
+
+    from diagnose.remediation.proof import PROOF_NAMESPACE, role_assignment_object
+
+    scope = f"/subscriptions/{arm.SUB}/resourceGroups/RG-Ai"
+    principal, role = arm.guid("user:dev"), arm.READER
+    made = role_assignment_object(principal, "User", role, scope)
+    expected = str(uuid.uuid5(PROOF_NAMESPACE, f"{scope.lower()}|{principal}|{role}"))
+    assert made["name"] == expected
+    assert made["id"].endswith(f"/roleAssignments/{expected}")
