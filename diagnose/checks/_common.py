@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
 from diagnose.engine.context import CheckContext, Connection, describe
@@ -314,26 +315,45 @@ def service_pairs(
 def _pairs(
     ctx: CheckContext, left: str, right: str, entra_only: bool
 ) -> list[tuple[Resource, Resource, Resource]]:
-    seen: set[tuple[str, str]] = set()
+    # The callees each caller was paired with: every project repeats the hub's shared
+    # resources, so most candidate pairs were seen already (thousands a call on a big hub).
+    seen: dict[str, set[str]] = {}
     pairs = []
     for _, workspace in ctx.workspaces():
         chain = workspace_chain(ctx, workspace)
-        callers = list(chain.group(left))
-        if left == "ai" and right in ("search", "blob"):
-            callers = chat_resources(callers)
+        callers = (
+            _chat_callers(ctx, workspace, chain)
+            if left == "ai" and right in ("search", "blob")
+            else chain.group(left)
+        )
         callees = [b for _, b in chain.group(right) if not entra_only or b.key in chain.keyless]
         # Pairs among the hub's shared connections were counted at the hub: in a hub project,
         # a caller reached through a shared connection pairs only with the project's own.
-        own_callees = (
-            [b for b in callees if b.key in chain.own] if workspace.is_hub_project else callees
-        )
+        own = chain.own
+        own_callees = [b for b in callees if b.key in own] if workspace.is_hub_project else callees
         for _, caller in callers:
-            for callee in callees if caller.key in chain.own else own_callees:
-                pair = (caller.key, callee.key)
-                if pair[0] != pair[1] and pair not in seen:
-                    seen.add(pair)
+            caller_key = caller.key
+            paired = seen.get(caller_key)
+            if paired is None:
+                paired = seen[caller_key] = {caller_key}  # never paired with itself
+            for callee in callees if caller_key in own else own_callees:
+                if callee.key not in paired:
+                    paired.add(callee.key)
                     pairs.append((workspace, caller, callee))
     return pairs
+
+
+def _chat_callers(
+    ctx: CheckContext, workspace: Resource, chain: Chain
+) -> list[tuple[Connection, Resource]]:
+    """chat_resources of a workspace's Azure OpenAI resources, once per workspace for the
+    run: service_pairs asks it for every pair of kinds whose caller chats, and reading a
+    connection's words for "embed" costs more than the rest of its loop."""
+    return ctx.memo(
+        ("chat resources", workspace.key),
+        partial(chat_resources, list(chain.ai)),
+        resources_only=True,
+    )
 
 
 def cmk_settings(hub: Resource) -> tuple[str | None, str | None] | None:

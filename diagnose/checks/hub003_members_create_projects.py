@@ -51,8 +51,10 @@ def members_create_projects(ctx: CheckContext):
     authz = ctx.model.authorization
     for hub in ctx.hubs:
         asked: set[str] = set()
-        for user in ctx.people(hub):
-            builder = _as_builder(ctx, user, hub)
+        people = ctx.people(hub)
+        workers = _working(ctx, people, hub)
+        for user in people:
+            builder = _as_builder(ctx, user, hub, workers)
             if builder is None:
                 continue
             asked.add(user.principal.id)
@@ -91,14 +93,32 @@ def members_create_projects(ctx: CheckContext):
             )
 
 
-def _as_builder(ctx: CheckContext, user: Classification, hub: Resource) -> Classification | None:
+def _working(ctx: CheckContext, people: list[Classification], hub: Resource) -> set[str]:
+    """The ids of the readers among `people` (_as_builder asks about them) who hold one of
+    WORKING_OPERATIONS on the hub, as ctx.holds says of each: asked in bulk (a hub has
+    thousands of readers, almost none of whom holds one)."""
+    left = [u.principal.id for u in people if u.persona is Persona.READER and not u.declared]
+    found: set[str] = set()
+    for op in WORKING_OPERATIONS:
+        if not left:
+            break
+        holding = ctx.holding(left, hub.id, op)
+        found |= holding
+        left = [p for p in left if p not in holding]
+    return found
+
+
+def _as_builder(
+    ctx: CheckContext, user: Classification, hub: Resource, workers: set[str]
+) -> Classification | None:
     """The builder a person is to the hub: a builder persona; a reader whose roles create
-    compute, connections or jobs in the hub (a custom working role, not read-only); else None."""
+    compute, connections or jobs in the hub (a custom working role, not read-only: its id is
+    in `workers`, see _working); else None."""
     if user.persona is Persona.BUILDER:
         return user
     if user.persona is not Persona.READER or user.declared:
         return None
-    if not any(ctx.holds(user.principal.id, hub.id, op) for op in WORKING_OPERATIONS):
+    if user.principal.id not in workers:
         return None
     working = tuple(
         e for e in user.evidence if any(ctx.role_grants(e.role_id, op) for op in WORKING_OPERATIONS)

@@ -59,7 +59,7 @@ class FixPlan:
         self._commands: dict[tuple[object, ...], Commands] = {}
         self._custom_roles: dict[
             tuple[tuple[Operation, ...], str, str],
-            tuple[CustomRole, RoleDefinition, RoleDefinition],
+            tuple[CustomRole, RoleDefinition, RoleDefinition, str],
         ] = {}
 
     # -- a requirement that is not met ---------------------------------------------------------
@@ -104,7 +104,7 @@ class FixPlan:
             for choice in choices
         ]
         proven = self._proven(requirement, fixes)
-        custom = self._custom_fix(requirement, outcome, choices, proven[0].fix_id)
+        custom = self._custom_fix(requirement, outcome, choices, proven[0])
         return proven + ([custom] if custom is not None else []), ""
 
     def _custom_fix(
@@ -112,12 +112,13 @@ class FixPlan:
         requirement: Requirement,
         outcome: RequirementOutcome,
         choices: list[RoleChoice],
-        alternative_to: str | None,
+        default: Remediation | None,
     ) -> Remediation | None:
         """A custom role granting exactly the need, assignable in the target's resource group:
         offered next to the built-in choice when every built-in role that covers the need also
-        grants a secret or escalation there (or as the fix itself when no built-in role covers
-        it). None when a built-in role is enough, or Azure takes no custom role here."""
+        grants a secret or escalation there (as an alternative to `default`, the built-in's
+        fix), or as the fix itself when no built-in role covers it (`default` None). None when
+        a built-in role is enough, or Azure takes no custom role here."""
         risky = [c for c in choices if c.extra.secret_or_escalation]
         if requirement.builtin_roles_only or (choices and not risky):
             return None
@@ -126,7 +127,7 @@ class FixPlan:
         if group is None:
             return None
         group_id = scope[: len(group)] if scope.lower().startswith(group) else group
-        role, planned, proven = self._custom_role(outcome.missing, group_id, group)
+        role, planned, proven, canonical = self._custom_role(outcome.missing, group_id, group)
         principal = requirement.principal
         where = describe_scope(scope, requirement.resource)
         grants = ", ".join(op.name for op in outcome.missing)
@@ -157,16 +158,19 @@ class FixPlan:
             role_name=role.name,
             scope=scope,
             value=definition,
-            alternative_to=alternative_to,
+            # the default's id only now: most shortfalls get no custom role, and the report
+            # works out the id of the fixes it lists itself
+            alternative_to=default.fix_id if default is not None else None,
         )
-        return self._proven(requirement, [fix], (proven,))[0]
+        return self._proven(requirement, [fix], (proven,), canonical)[0]
 
     def _custom_role(
         self, missing: tuple[Operation, ...], group_id: str, group: str
-    ) -> tuple[CustomRole, RoleDefinition, RoleDefinition]:
+    ) -> tuple[CustomRole, RoleDefinition, RoleDefinition, str]:
         """The custom role granting exactly `missing` in a resource group, with its definition
-        as the planner ranks it and as a proof adds it to the copy of the snapshot: made once
-        per need and group (a need shared by a hundred projects' identities is one role)."""
+        as the planner ranks it and as a proof adds it to the copy of the snapshot, and that
+        definition's canonical JSON (_value_key): made once per need and group (a need shared
+        by a hundred projects' identities is one role)."""
         key = (missing, group_id, group)
         found = self._custom_roles.get(key)
         if found is None:
@@ -176,6 +180,7 @@ class FixPlan:
                 role,
                 RoleDefinition.from_arm(definition, "plan"),
                 RoleDefinition.from_arm(definition, "snapshot"),
+                _canonical(definition),
             )
         return found
 
@@ -202,9 +207,11 @@ class FixPlan:
         requirement: Requirement,
         fixes: list[Remediation],
         roles: tuple[RoleDefinition, ...] | None = None,
+        canonical: str | None = None,
     ) -> list[Remediation]:
         """The fixes, proven together (`roles`: the custom role definitions they create, when
-        the caller has them parsed already) and written in every language."""
+        the caller has them parsed already; `canonical`: the canonical JSON of the one fix's
+        value, when the caller has it) and written in every language."""
         key = (
             requirement.principal.id,
             requirement.target_scope.lower(),
@@ -222,7 +229,10 @@ class FixPlan:
             else "not verified: with this change applied to a copy of the snapshot the requirement "
             "is still not met"
         )
-        return [self._with_commands(f, verified=verified, verification=verification) for f in fixes]
+        return [
+            self._with_commands(f, canonical, verified=verified, verification=verification)
+            for f in fixes
+        ]
 
     def _deny_fixes(self, outcome: RequirementOutcome) -> list[Remediation]:
         fixes = []
@@ -302,9 +312,12 @@ class FixPlan:
         return fixes
 
     # -- commands ------------------------------------------------------------------------------
-    def _with_commands(self, fix: Remediation, **changes: object) -> Remediation:
+    def _with_commands(
+        self, fix: Remediation, canonical: str | None = None, **changes: object
+    ) -> Remediation:
         """The fix with its commands (and these other `changes`, made in the same copy);
-        rendered once per distinct fix."""
+        rendered once per distinct fix. `canonical`: _canonical(fix.value), when the caller
+        has it (a custom role's definition, the same for every fix that assigns it)."""
         value = fix.value
         key = (
             fix.kind,
@@ -320,9 +333,36 @@ class FixPlan:
             # tagged so that the string "true" is not taken for true
             value
             if value is None or type(value) is str
-            else ("json", json.dumps(value, sort_keys=True, default=str)),
+            else ("json", _canonical(value) if canonical is None else canonical),
         )
         commands = self._commands.get(key)
         if commands is None:
             commands = self._commands[key] = commands_for(fix)
+        return _copy(fix, commands, changes)
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Remediation))
+
+
+def _canonical(value: object) -> str:
+    """A fix's value as the commands memo tells values apart."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _copy(fix: Remediation, commands: Commands, changes: dict[str, object]) -> Remediation:
+    """`dataclasses.replace(fix, commands=commands, **changes)`, without replace's checks of
+    each field (~5 us a call, once per planned fix): Remediation is a plain frozen dataclass
+    (no __post_init__, no field left out of __init__, no __slots__; tests/test_plan_copy.py
+    fails otherwise), so its fields copied with these set are replace's value. Only the
+    fields are copied, not what dedupe_key and fix_id keep in the instance, as replace."""
+    if type(fix) is not Remediation:
         return dataclasses.replace(fix, commands=commands, **changes)  # type: ignore[arg-type]
+    fields = dict(zip(_FIELDS, map(fix.__dict__.__getitem__, _FIELDS), strict=True))
+    fields["commands"] = commands
+    for name, changed in changes.items():
+        if name not in fields:
+            raise TypeError(f"Remediation has no field {name!r}")
+        fields[name] = changed
+    copied = object.__new__(Remediation)
+    copied.__dict__.update(fields)
+    return copied

@@ -55,17 +55,25 @@ class ScopeProviders:
 
     def _index(self) -> None:
         resources, self._resources = self._resources, None
+        # The resources of a resource group share the four segments a key's group and
+        # subscription are read from: read once per group (thousands of resources, a few
+        # hundred groups).
+        read: dict[str, tuple[str | None, str | None]] = {}
         for key, resource_type in resources or ():
             provider = resource_type.split("/", 1)[0]
             if not provider or provider == "microsoft.resources":
                 continue
             self._all.add(provider)
-            # resource_group_key and subscription_of, from one reading of the key
-            leading = leading_scope(key)
-            if leading.resource_group is not None:
-                self._by_group.setdefault(build(leading).lower(), set()).add(provider)
-            if leading.subscription is not None:
-                subscription = leading.subscription.lower()
+            head = _leading_segments(key)
+            found = read.get(head) if head is not None else None
+            if found is None:
+                found = _group_and_subscription(key)
+                if head is not None:
+                    read[head] = found
+            group, subscription = found
+            if group is not None:
+                self._by_group.setdefault(group, set()).add(provider)
+            if subscription is not None:
                 self._by_subscription.setdefault(subscription, set()).add(provider)
 
     @classmethod
@@ -97,6 +105,25 @@ class ScopeProviders:
                 | self._by_subscription.get(subscription.lower(), set())
             )
         return EVERYWHERE | ABOVE_RESOURCES | self._all
+
+
+def _leading_segments(key: str) -> str | None:
+    """The first four segments of a path, as one text, when they are its first four pieces
+    (it starts with '/' and none of them is empty): then they are all leading_scope reads of
+    it. None for any other path (leading_scope skips empty segments)."""
+    pieces = key.split("/", 5)
+    if len(pieces) < 5 or pieces[0] or not all(pieces[1:5]):
+        return None
+    return "/".join(pieces[1:5])
+
+
+def _group_and_subscription(key: str) -> tuple[str | None, str | None]:
+    """resource_group_key and subscription_of (lower case) of a resource's key, from one
+    reading of it."""
+    leading = leading_scope(key)
+    group = build(leading).lower() if leading.resource_group is not None else None
+    subscription = leading.subscription.lower() if leading.subscription is not None else None
+    return group, subscription
 
 
 @dataclass(frozen=True)

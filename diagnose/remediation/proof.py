@@ -7,6 +7,7 @@ every step applied together, every check run again."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,11 +28,31 @@ _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBL
 PROOF_NAMESPACE = uuid.UUID("5d1c3f8e-6a57-4c3b-9a43-2f0e4d1b7c21")
 
 
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """`str(uuid.uuid5(namespace, name))`, made once per proven fix: the same SHA-1 of the
+    namespace and the name, its version and variant bits set as RFC 4122 says, without
+    building a UUID object (7 us a call against 2 us; tests/test_plan_shortcuts.py compares
+    the two)."""
+    return _uuid5_of(namespace.bytes, name)
+
+
+_PROOF_PREFIX = PROOF_NAMESPACE.bytes
+"""PROOF_NAMESPACE's bytes (UUID.bytes makes them anew at each call)."""
+
+
+def _uuid5_of(prefix: bytes, name: str) -> str:
+    digest = bytearray(hashlib.sha1(prefix + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def role_assignment_object(
     principal_id: str, principal_type: str | None, role_id: str, scope: str
 ) -> dict[str, Any]:
     """The ARM object Azure would hold once the fix is applied."""
-    name = str(uuid.uuid5(PROOF_NAMESPACE, f"{scope.lower()}|{principal_id}|{role_id}"))
+    name = _uuid5_of(_PROOF_PREFIX, f"{scope.lower()}|{principal_id}|{role_id}")
     subscription = subscription_of(scope.lower())
     prefix = f"/subscriptions/{subscription}" if subscription else ""
     return {

@@ -58,9 +58,15 @@ def is_unsafe(ch: str) -> bool:
 
 
 def _has_unsafe(value: str) -> bool:
+    # ASCII text is unsafe exactly when it holds a control character (0x00-0x1F, 0x7F), which
+    # isprintable finds faster than the pattern (every character _UNSAFE names beyond those
+    # is not ASCII); summaries of a few hundred characters are asked about thousands of times.
+    if value.isascii():
+        return not value.isprintable()
     return _UNSAFE.search(value) is not None
 
 
+@lru_cache(maxsize=4096)
 def bash(value: str) -> str:
     """A bash (and POSIX-sh-compatible when printable) word that expands to exactly `value`."""
     if "\x00" in value:
@@ -87,6 +93,7 @@ def _ps_literal(text: str) -> str:
     return "'" + "".join(ch + ch if ch in _SINGLE_QUOTES else ch for ch in text) + "'"
 
 
+@lru_cache(maxsize=4096)
 def powershell(value: str) -> str:
     """A PowerShell expression (usable as a cmdlet argument) whose value is exactly `value`."""
     if not _has_unsafe(value):
@@ -109,6 +116,7 @@ def powershell(value: str) -> str:
 _BICEP_SIMPLE = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@lru_cache(maxsize=4096)
 def bicep(value: str) -> str:
     """A Bicep single-quoted string literal whose value is exactly `value`."""
     if _BICEP_SPECIAL.search(value) is None:
@@ -130,6 +138,7 @@ def bicep(value: str) -> str:
 _HCL_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@lru_cache(maxsize=4096)
 def hcl(value: str) -> str:
     """A Terraform (HCL native syntax) quoted string whose value is exactly `value`."""
     if _HCL_SPECIAL.search(value) is None:
@@ -152,6 +161,7 @@ def hcl(value: str) -> str:
 _COMMENT_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@lru_cache(maxsize=1024)
 def comment(text: str) -> str:
     """`text` made safe to follow `#` or `//`: one line, every invisible character visible."""
     if not _has_unsafe(text):
@@ -171,6 +181,7 @@ def comment(text: str) -> str:
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
+@lru_cache(maxsize=4096)
 def identifier(prefix: str, hint: str, *key: str) -> str:
     """A symbolic name: `prefix`, a readable slug of `hint`, and a hash of everything given.
 
