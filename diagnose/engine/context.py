@@ -602,6 +602,8 @@ class CheckContext:
                 if only is None
                 else self._strongest(places, only)
             )
+        if only is not None and len(places) == 1:  # its people among them, not all listed
+            return self._people(places[0], only)
         everyone = self.memo(("users of", key, None), lambda: self._strongest(places, None))
         return everyone if only is None else self.personas.among(everyone, only)
 
