@@ -12,8 +12,13 @@ import bisect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.synthetic import small_hub as small
 from diagnose.engine.context import CheckContext
 from diagnose.engine.personas import Persona, _placed
+from diagnose.engine.registry import load_checks
+from diagnose.engine.runner import Engine
+from diagnose.model.model import Model
+from diagnose.snapshot import parse_snapshot
 from tests.test_personas_strongest import one_by_one, small_hub
 
 
@@ -106,3 +111,68 @@ class _NoChanges:
 
     def reaching(self, principal: str) -> frozenset[str]:
         return frozenset()
+
+
+def test_the_users_of_a_connection_as_some_personas_are_those_of_its_users() -> None:
+    """CheckContext.connection_users_as: for a project's own connection, from the project's
+    split; for any other, from connection_users' list; with only_principals, the few."""
+    model = small_hub(1)
+    ctx = CheckContext(model)
+    reference = CheckContext(model)
+    asked = frozenset({Persona.BUILDER, Persona.ADMINISTRATOR})
+    built = frozenset({Persona.BUILDER})
+    hub = ctx.hubs[0]
+    connections = [c for w in [hub, *ctx.projects(hub)] for c in ctx.connections(w)]
+    owned = [c for c in connections if c.workspace.key != hub.key and not c.shared_with]
+    assert owned and len(owned) < len(connections)
+    for connection in connections:
+        users = reference.connection_users(connection)
+        assert ctx.connection_users_as(connection, asked) == [
+            u for u in users if u.persona in asked
+        ]
+        assert ctx.connection_users_as(connection, built, everyone=True) == [
+            u for u in users if u.persona in built
+        ]
+    projects = {c.workspace.key for c in owned}
+    assert projects.isdisjoint(ctx.personas._people)  # their lists never put together
+    few = frozenset(u.principal.id.lower() for u in reference.connection_users(owned[0])[::2])
+    ctx.only_principals = reference.only_principals = few
+    assert ctx.connection_users_as(owned[0], asked) == [
+        u for u in reference.connection_users(owned[0]) if u.persona in asked
+    ]
+
+
+def test_a_run_puts_no_projects_list_of_people_together() -> None:
+    """A full run of every check on a hub lists no project's people whole (the checks about
+    them ask through splits: strongest, first, only_of, people_among, about_people)."""
+
+    model = small_hub(1)
+    engine = Engine(model)
+    checks, _ = load_checks()
+    result = engine.run(checks)
+    assert result.findings
+    ctx = engine.context
+    projects = {p.key for hub in ctx.hubs for p in ctx.projects(hub)}
+    assert projects and len(engine.context.personas._splits) > len(projects)
+    assert projects.isdisjoint(engine.context.personas._people)
+
+
+def test_a_project_connection_whose_shared_user_list_names_a_reader_makes_it_a_builder() -> None:
+    """sharedUserList names a principal who only reads the project: connection_users_as takes
+    it as connection_users does (a builder of the connection), not from the project's split."""
+
+    data = small(seed=7)
+    model = Model(parse_snapshot(data, "plain"))
+    ctx = CheckContext(model)
+    hub = ctx.hubs[0]
+    project = ctx.projects(hub)[0]
+    reader = next(p for p in ctx.people(project) if p.persona is Persona.READER)
+    connection = next(c for c in ctx.connections(project) if c.workspace.key == project.key)
+    for resource in data["resources"]:
+        if resource["id"].lower() == connection.id.lower():
+            resource["properties"]["sharedUserList"] = [reader.principal.id]
+    model = Model(parse_snapshot(data, "listed"))
+    ctx = CheckContext(model)
+    listed = next(c for c in ctx.connections(project) if c.id.lower() == connection.id.lower())
+    builders = ctx.connection_users_as(listed, frozenset({Persona.BUILDER}), everyone=True)
+    assert reader.principal.id in {b.principal.id for b in builders}

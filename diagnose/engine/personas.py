@@ -314,6 +314,16 @@ class Personas:
             people, personas, None, lambda items: [p for p in items if p.persona in personas]
         )
 
+    def only_of(self, workspace: Resource, personas: frozenset[Persona]) -> list[Classification]:
+        """only(people(workspace), personas), without putting that list together."""
+        self._make(workspace)
+        split = self._splits.get(workspace.key)
+        if split is None:
+            return self.only(self.people(workspace), personas)
+        return self._select_split(
+            split, personas, None, lambda items: [p for p in items if p.persona in personas]
+        )
+
     def among(
         self, people: list[Classification], principals: frozenset[str]
     ) -> list[Classification]:
