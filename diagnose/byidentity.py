@@ -23,8 +23,9 @@ class ByIdentity(Generic[V]):
     def get(self, objects: tuple[object, ...], compute: Callable[[], V], tag: Hashable = None) -> V:
         key = (tag, *map(id, objects))
         found = self._found.get(key)
-        if found is None or any(
-            kept is not given for kept, given in zip(found[0], objects, strict=True)
-        ):
+        # An entry keeps its objects alive, so no other object has any of their ids while it
+        # lives: a key found is these very objects (a whole-plan round asks tens of
+        # thousands of times; comparing them one by one again cost most of a look-up).
+        if found is None:
             found = self._found[key] = (objects, compute())
         return found[1]

@@ -35,7 +35,7 @@ def connection_users(ctx: CheckContext, connection: Connection) -> list[Classifi
     (CheckContext.connection_users): the builders and administrators of the project that owns
     it, or of the hub and the projects a hub connection is shared with. Readers are left out:
     nothing they lack is a failure."""
-    return asked(ctx, ctx.connection_users(connection))
+    return ctx.connection_users_as(connection, ASKED)
 
 
 def asked(ctx: CheckContext, users: list[Classification]) -> list[Classification]:

@@ -10,6 +10,7 @@ from diagnose.checks._common import (
 )
 from diagnose.checks._error_texts import SEARCH_UNAUTHORIZED
 from diagnose.checks._people import (
+    BUILT,
     DataNeed,
     connection_requirements,
     key_path_warning,
@@ -86,7 +87,7 @@ def search_connection_users(ctx: CheckContext):
         warning = key_path_warning(
             ctx,
             target,
-            ctx.connection_users(connection, everyone=True),
+            ctx.connection_users_as(connection, BUILT, everyone=True),
             LIST_ADMIN_KEYS,
             "Search Service Contributor",
             "Listing the indexes in the portal (add your data)",

@@ -54,7 +54,7 @@ def members_read_hub(ctx: CheckContext):
     for hub in ctx.hubs:
         projects = ctx.projects(hub)
         for project in projects:
-            ctx.people(project)  # the people of every project are this check's to tell
+            ctx.about_people(project)  # the people of every project are this check's to tell
         # One requirement per person and hub: the strongest of its projects (the first on a
         # tie), found from what the projects share, not person by person in every project.
         chosen = _strongest(ctx, hub, projects)

@@ -49,7 +49,7 @@ def members_deploy(ctx: CheckContext):
         projects = ctx.projects(hub)
         groups: dict[str, list[int]] = {}
         for index, project in enumerate(projects):
-            ctx.people(project)  # the people of every project are this check's to tell
+            ctx.about_people(project)  # the people of every project are this check's to tell
             group = resource_group_key(project.key)
             if group is not None:
                 groups.setdefault(group, []).append(index)

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from diagnose.arm import types
 from diagnose.arm.ids import last_segment
 from diagnose.arm.scopes import level_of, scope_key
+from diagnose.byidentity import ByIdentity
 from diagnose.engine.api import Operation, PrincipalRef
 from diagnose.engine.personas import (
     Classification,
@@ -498,6 +499,13 @@ class CheckContext:
         self._read(workspace)
         return self._people(workspace, self.only_principals)
 
+    def about_people(self, workspace: Resource) -> None:
+        """Say that the check is about the people of a workspace, as people() says it (what
+        it consulted; the workspaces a whole-plan round reads), without listing them: for a
+        check that asks about them through Personas.first or strongest."""
+        self.consulted.setdefault(workspace.key, workspace)
+        self._read(workspace)
+
     def _people(self, workspace: Resource, only: frozenset[str] | None) -> list[Classification]:
         if only is None:
             return self.personas.people(workspace)
@@ -545,6 +553,31 @@ class CheckContext:
         return self.memo(
             ("connection users", connection.id.lower(), None if only is None else id(only)),
             lambda: self._users(connection, places, only),
+        )
+
+    def connection_users_as(
+        self, connection: Connection, personas: frozenset[Persona], *, everyone: bool = False
+    ) -> list[Classification]:
+        """Those of connection_users(connection, everyone=everyone) who have one of these
+        personas, in order, once per list. For a project's own connection that no
+        sharedUserList names people in, asked about everyone, from the project's split
+        (Personas.only_of) without its list of people: thousands, most of them its hub's, in
+        each of hundreds of projects."""
+        places = self.memo(
+            ("places of", connection.id.lower()),
+            lambda: self._places(connection),
+            resources_only=True,
+        )
+        only = None if everyone else self.only_principals
+        if len(places) > 1 or connection.shared_with or only is not None:
+            users = self.connection_users(connection, everyone=everyone)
+            memo: ByIdentity[list[Classification]] = self.memo(("users as", personas), ByIdentity)
+            return memo.get((users,), lambda: self.personas.only(users, personas))
+        place = places[0]
+        self.consulted.setdefault(place.key, place)
+        self._read(place)
+        return self.memo(
+            ("users as", personas, place.key), lambda: self.personas.only_of(place, personas)
         )
 
     def _places(self, connection: Connection) -> list[Resource]:
@@ -602,6 +635,8 @@ class CheckContext:
                 if only is None
                 else self._strongest(places, only)
             )
+        if only is not None and len(places) == 1:  # its people among them, not all listed
+            return self._people(places[0], only)
         everyone = self.memo(("users of", key, None), lambda: self._strongest(places, None))
         return everyone if only is None else self.personas.among(everyone, only)
 

@@ -262,9 +262,17 @@ class Needs:
         before = self._before._raw.get(key) if self._before is not None else None
         if before is None:
             return None
-        old, (own, big_anyone, not_services, big_not_services) = before
+        old = before[0]
         if grants is old:
             return before[1]
+        assert self._before is not None
+        added = self._evaluator.added_grants(
+            self._before._evaluator, key[0], operation.name, operation.data, grants
+        )
+        if added is not None:  # the level's grants are the old ones and these
+            if not added:
+                return before[1]
+            return self._joined(key, before[1], added, operation, builtin_only)
         # By identity: the copy shares the snapshot's assignments (with_assignments), and both
         # tuples are alive, so an id is one assignment. (Set operations on ids: a level has
         # thousands of grants; the order of the few more does not matter, as a union.)
@@ -275,13 +283,27 @@ class Needs:
         extra = tuple(index[i] for i in index.keys() - known)
         if not extra:
             return before[1]
+        return self._joined(key, before[1], extra, operation, builtin_only)
+
+    def _joined(
+        self,
+        key: tuple[str, str, bool, bool],
+        raw: Raw,
+        extra: tuple[Assignment, ...],
+        operation: Operation,
+        builtin_only: bool,
+    ) -> Raw:
+        """A level's holders (raw) with those of more grants (extra) at it."""
+        own, big_anyone, not_services, big_not_services = raw
         more = self._holders(key[0], extra, operation, builtin_only)
-        joined = own | more[0]
+        # The more's holders are parts of their own, not copied into the level's: a level's
+        # own part holds thousands, a round adds a few (and the same few for each operation
+        # the same roles grant: _holders interns them, so plainly_met still tells those apart).
         return (
-            self._interned.setdefault(joined, joined),
-            (*big_anyone, *more[1]),
-            not_services | more[2],
-            (*big_not_services, *more[3]),
+            own,
+            (*big_anyone, *((more[0],) if more[0] else ()), *more[1]),
+            not_services,
+            (*big_not_services, *((more[2],) if more[2] else ()), *more[3]),
         )
 
     def _holders(

@@ -242,26 +242,66 @@ class Personas:
         each a builder. Sorted by type, then as the snapshot lists them (Directory.rank)."""
         found = self._people.get(workspace.key)
         if found is None:
-            found = self._kept_people(workspace)
-            if found is None:
-                found = self._classify_all(workspace)
-            self._people[workspace.key] = found
-            self._lists[id(found)] = workspace.key
+            self._make(workspace)
+            found = self._people.get(workspace.key)
+            if found is None:  # classified as a split: the list is put together once asked
+                found = self._list_of(self._splits[workspace.key])
+                self._keep(workspace.key, found)
         return found
 
-    def _kept_people(self, workspace: Resource) -> list[Classification] | None:
-        """The list of people the model before the changes had for the workspace, when no
-        change is at its scopes (see derived), with how it was made; None otherwise."""
+    def _keep(self, key: str, people: list[Classification]) -> None:
+        self._people[key] = people
+        self._lists[id(people)] = key
+
+    def _made(self, key: str) -> bool:
+        """Whether the people of the workspace (by key) are classified: as a split (_Split),
+        or in focus as a list."""
+        return key in self._splits or key in self._people
+
+    def _make(self, workspace: Resource) -> None:
+        """Classify the people of a workspace unless done: their split, from which their list
+        (people()), those of them with some personas (only, among), or a merge of several
+        workspaces' (strongest, first) are made; in focus their list. Most workspaces' lists
+        are never asked for whole (a project of a large hub lists thousands of people, most
+        of them its hub's: hundreds of projects)."""
+        key = workspace.key
+        if self._made(key) or self._kept_people(workspace):
+            return
+        if self.declarations.focus:
+            self._keep(key, self._in_focus(workspace))
+        else:
+            self._classify_all(workspace)
+
+    def _kept_people(self, workspace: Resource) -> bool:
+        """Whether the people the model before the changes had for the workspace are kept (their
+        split, and their list when it was put together), because no change is at its scopes
+        (see derived)."""
         before = self._before
         if before is None:
-            return None
-        old = before.personas._people.get(workspace.key)
-        if old is None or not before.untouched(self._scopes_of(workspace)):
-            return None
-        split = before.personas._splits.get(workspace.key)
+            return False
+        key = workspace.key
+        if not before.personas._made(key) or not before.untouched(self._scopes_of(workspace)):
+            return False
+        split = before.personas._splits.get(key)
         if split is not None:
-            self._splits[workspace.key] = split
-        return old
+            self._splits[key] = split
+        old = before.personas._people.get(key)
+        if old is not None:
+            self._keep(key, old)
+        return True
+
+    def _list_of(self, split: _Split) -> list[Classification]:
+        """The people of a workspace from its split: the shared people less those it classified
+        itself, with its own put in their places (see _placed); the shared people's own list
+        when it classified none (no role is held at the workspace itself)."""
+        base = split.shared
+        if not split.mine:
+            return base.people
+        # The shared people, sorted once, less the candidates, with those classified here put
+        # in their places: as sorting them all again would order them (each key names its
+        # principal, so the order is total), without a key per person per workspace.
+        drop = sorted(base.places[c] for c in split.mine if c in base.places)
+        return _placed(base.people, base.keys, drop, [(self.order(p), p) for p in split.own])
 
     def only(
         self, people: list[Classification], personas: frozenset[Persona]
@@ -272,6 +312,16 @@ class Personas:
         large hub lists every reader of the hub."""
         return self._select(
             people, personas, None, lambda items: [p for p in items if p.persona in personas]
+        )
+
+    def only_of(self, workspace: Resource, personas: frozenset[Persona]) -> list[Classification]:
+        """only(people(workspace), personas), without putting that list together."""
+        self._make(workspace)
+        split = self._splits.get(workspace.key)
+        if split is None:
+            return self.only(self.people(workspace), personas)
+        return self._select_split(
+            split, personas, None, lambda items: [p for p in items if p.persona in personas]
         )
 
     def among(
@@ -301,6 +351,16 @@ class Personas:
         split = self._splits.get(workspace) if workspace is not None else None
         if split is None or self._people.get(workspace or "") is not people:
             return pick(people)
+        return self._select_split(split, key, pinned, pick)
+
+    def _select_split(
+        self,
+        split: _Split,
+        key: object,
+        pinned: object,
+        pick: Callable[[Iterable[Classification]], list[Classification]],
+    ) -> list[Classification]:
+        """_select of the list a split makes, without that list."""
         memo = (id(split.shared), key)
         kept = self._only.get(memo)
         if kept is None or kept[0] is not split.shared or kept[1] is not pinned:
@@ -328,9 +388,9 @@ class Personas:
         it; for a hub project its hub) that is neither a service identity nor deleted, and its
         persona there is classify()'s. A holder the directory lacks takes its type from the
         assignments as people() finds it: for one of those, people() is asked."""
-        if workspace.key in self._people or self.declarations.focus:
+        if self._made(workspace.key) or self.declarations.focus:
             return self._among(workspace, among)
-        if self._before is not None and workspace.key in self._before.personas._people:
+        if self._before is not None and self._before.personas._made(workspace.key):
             return self._among(workspace, among)  # made from the list before: cheaper
         _, shared = self._split(workspace)
         scopes = {workspace.key, *(key for group in shared for key in group)}
@@ -351,7 +411,17 @@ class Personas:
         return people
 
     def _among(self, workspace: Resource, among: frozenset[str]) -> list[Classification]:
-        return self.among(self.people(workspace), among)
+        """among(people(workspace), among), without putting that list together."""
+        self._make(workspace)
+        split = self._splits.get(workspace.key)
+        if split is None:
+            return self.among(self.people(workspace), among)
+        return self._select_split(
+            split,
+            id(among),
+            among,
+            lambda items: [p for p in items if p.principal.id.lower() in among],
+        )
 
     def service_identity(self, principal_id: str) -> str | None:
         """How to name a principal that is a service identity ("the managed identity of ..."),
@@ -386,7 +456,7 @@ class Personas:
         """The principal's classification at the workspace before the changes, when they do
         not reach it there and the list before holds it (see derived)."""
         before = self._before
-        if before is None or workspace.key not in before.personas._people:
+        if before is None or not before.personas._made(workspace.key):
             return None
         if not before.reaches_none(principal.id, self._scopes_of(workspace)):
             return None
@@ -402,7 +472,7 @@ class Personas:
         identity, or deleted), None when it must be classified again."""
         before = self._before
         split = before.personas._splits.get(workspace.key) if before is not None else None
-        if before is None or split is None or workspace.key not in before.personas._people:
+        if before is None or split is None:  # a split is made (_made)
             return None
         scopes = self._scopes_of(workspace)
         directory = self.model.authorization.directory
@@ -442,7 +512,8 @@ class Personas:
         shared scopes, classified once per set of those) and the few people each classifies
         itself, rather than person by person in every workspace: a large hub has thousands of
         people in each of hundreds of projects."""
-        lists = [self.people(w) for w in workspaces]
+        for workspace in workspaces:
+            self._make(workspace)
         splits = [self._splits.get(w.key) for w in workspaces]
         best: dict[str, tuple[int, int, Classification]] = {}  # id -> (rank, index, persona)
 
@@ -454,7 +525,7 @@ class Personas:
 
         made = [split for split in splits if split is not None]
         if len(made) < len(splits):  # in focus: a few people each, merged as listed
-            return self.strongest_of(lists)
+            return self.strongest_of([self.people(w) for w in workspaces])
         shared: dict[int, tuple[_SharedPeople, list[int]]] = {}
         for index, split in enumerate(made):
             shared.setdefault(id(split.shared), (split.shared, []))[1].append(index)
@@ -482,12 +553,13 @@ class Personas:
         the first workspace where it has, with its classification there. As walking every
         workspace's people in order would find it, but from what they share and what each
         classifies itself (see strongest)."""
-        lists = [self.people(w) for w in workspaces]
+        for workspace in workspaces:
+            self._make(workspace)
         splits = [self._splits.get(w.key) for w in workspaces]
         found: dict[str, tuple[int, Classification]] = {}
         made = [split for split in splits if split is not None]
         if len(made) < len(splits):  # in focus: a few people each
-            for index, people in enumerate(lists):
+            for index, people in enumerate([self.people(w) for w in workspaces]):
                 for person in people:
                     if person.persona in personas:
                         found.setdefault(person.principal.id, (index, person))
@@ -514,9 +586,10 @@ class Personas:
     def of(self, workspace: Resource, principal_id: str) -> Classification | None:
         """A principal's classification among the people of a workspace (None when it is not
         one of them), without walking the list."""
-        people = self.people(workspace)
+        self._make(workspace)
         split = self._splits.get(workspace.key)
         if split is None:
+            people = self.people(workspace)
             return next((p for p in people if p.principal.id == principal_id), None)
         if principal_id in split.mine:
             return split.own_by_id.get(principal_id)
@@ -536,17 +609,20 @@ class Personas:
         return found
 
     # -- internals -------------------------------------------------------------------------
-    def _classify_all(self, workspace: Resource) -> list[Classification]:
-        if self.declarations.focus:
-            return [
-                Classification(
-                    ref,
-                    Persona.BUILDER,
-                    (PersonaEvidence("", "", workspace.id, declared="--principal"),),
-                    "--principal",
-                )
-                for ref in self.declarations.focus
-            ]
+    def _in_focus(self, workspace: Resource) -> list[Classification]:
+        """The people of a workspace in focus: the principals in focus, each a builder."""
+        return [
+            Classification(
+                ref,
+                Persona.BUILDER,
+                (PersonaEvidence("", "", workspace.id, declared="--principal"),),
+                "--principal",
+            )
+            for ref in self.declarations.focus
+        ]
+
+    def _classify_all(self, workspace: Resource) -> None:
+        """The split of a workspace's people (_Split): who it shares, who it classifies."""
         _, shared = self._split(workspace)
         base = self._people_of_shared(shared, _is_foundry(workspace))
         own_holders = {
@@ -555,19 +631,12 @@ class Personas:
         }
         if not own_holders:
             self._splits[workspace.key] = _Split(base, frozenset(), ())
-            return base.people
+            return
         # Those whose persona the workspace may change: its holders and their groups' members.
         candidates = dict(own_holders)
         for holder in own_holders:
             for member in base.members_of.get(holder, ()):
                 candidates.setdefault(member, None)
-        # The shared people, sorted once, less the candidates, with the candidates classified
-        # here put in their places: as sorting them all again would order them (each key
-        # names its principal, so the order is total), without a key per person per
-        # workspace (2,000 people and 200 projects in a large hub).
-        people, keys = list(base.people), list(base.keys)
-        for index in sorted((base.places[c] for c in candidates if c in base.places), reverse=True):
-            del people[index], keys[index]
         own = []
         kept = self._kept_own(workspace)
         for principal_id, kind in candidates.items():
@@ -577,12 +646,7 @@ class Personas:
                 item = self.classify(ref, workspace) if ref is not None else None
             if item is not False and item is not None:
                 own.append(item)
-                key = self.order(item)
-                index = bisect.bisect_left(keys, key)
-                keys.insert(index, key)
-                people.insert(index, item)
         self._splits[workspace.key] = _Split(base, frozenset(candidates), tuple(own))
-        return people
 
     def _people_of_shared(
         self, shared: tuple[tuple[str, ...], ...], foundry: bool
@@ -919,6 +983,41 @@ class _Split:
     def own_by_id(self) -> dict[str, Classification]:
         """`own` by principal id (a hub's own people are thousands)."""
         return {p.principal.id: p for p in self.own}
+
+
+def _placed(
+    people: list[Classification],
+    keys: list[tuple[str, int, str]],
+    drop: list[int],
+    own: list[tuple[tuple[str, int, str], Classification]],
+) -> list[Classification]:
+    """A new list: `people` (sorted, `keys` their sort keys) less the positions `drop`
+    (ascending), with each of `own` (its sort key, the person) put in its place, as deleting
+    those positions and then inserting each of `own` in turn at bisect_left of its key would
+    (a later one before an earlier one of an equal key): in one pass of slices, not a move of
+    the whole list per person (a project of a large hub lists thousands of people and
+    classifies a few dozen itself; hundreds of projects)."""
+    placed = sorted(
+        (bisect.bisect_left(keys, key), key, -number) for number, (key, _) in enumerate(own)
+    )
+    found: list[Classification] = []
+    start = 0
+    cuts = iter(drop)
+    cut = next(cuts, None)
+    for index, _, number in placed:
+        while cut is not None and cut < index:
+            found += people[start:cut]
+            start = cut + 1
+            cut = next(cuts, None)
+        found += people[start:index]
+        start = max(start, index)
+        found.append(own[-number][1])
+    while cut is not None:
+        found += people[start:cut]
+        start = cut + 1
+        cut = next(cuts, None)
+    found += people[start:]
+    return found
 
 
 def _is_foundry(workspace: Resource) -> bool:

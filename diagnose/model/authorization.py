@@ -306,8 +306,10 @@ class Authorization:
                 base = self._overlay_of.assignments_by_scope
                 added: dict[str, list[Assignment]] = {}
                 for item in self._extra:
-                    added.setdefault(item.scope_key, list(base.get(item.scope_key, ())))
-                    added[item.scope_key].append(item)
+                    bucket = added.get(item.scope_key)
+                    if bucket is None:  # copied once per scope, not once per new assignment
+                        bucket = added[item.scope_key] = list(base.get(item.scope_key, ()))
+                    bucket.append(item)
                 # ChainMap writes to its first map only: the shared index is never changed.
                 self._assignments_by_scope = ChainMap(
                     added, cast("MutableMapping[str, list[Assignment]]", base)

@@ -94,7 +94,7 @@ module's docstring): run for the affected people only."""
 
 SAID_OF_ALL = frozenset({"CON002"})
 """The PER_PERSON checks whose every output about no principal is worked out from unfiltered
-data: CON002's key path warning asks `connection_users(..., everyone=True)`, and its other
+data: CON002's key path warning asks `connection_users_as(..., everyone=True)`, and its other
 such outputs (a connection whose target or identity the snapshot lacks) come from the
 configuration. Their filtered run states those outputs as a full run would: taken as they
 are, in place of the round before's."""
