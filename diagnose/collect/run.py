@@ -64,7 +64,8 @@ def _collect(
     shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
     arm_credential = SharedToken(credentials.arm)  # one token for every ARM client
-    arm_connections = transport(settings.concurrency, shared.deadline)  # one pool for ARM
+    # one pool for ARM, warmed while the first answers are awaited (warm.py)
+    arm_connections = transport(settings.concurrency, shared.deadline, warm=settings.concurrency)
     arm = arm_client(
         settings.arm_endpoint,
         arm_credential,
