@@ -293,7 +293,7 @@ def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None =
         ConnectionCls = WatchedHTTPSConnection
 
         def _new_conn(self) -> Any:
-            conn = super()._new_conn()
+            conn: Any = super()._new_conn()
             if warmer is not None:
                 conn.warm_pool = self
             return conn
