@@ -14,7 +14,8 @@ Scenarios, every request answered 50 ms late:
   2,000 people with Foundry User on a project and 20,000 unrelated assignments of theirs
   (diagnose.testing.scenarios.big_foundry; issue 13).
 
-For each: requests, waves (the dependency depth of the collection), wall time, its ratio to
+For each: requests, waves (the dependency depth of the collection), the collector's CPU time
+(with the server in its own process, the CPU of this one is the client's), wall time, its ratio to
 waves x latency (the floor: every wave waits at least one round trip) with the target ratio
 < 3, and requests against the target of at most 3 per project + 100. Each scenario is
 collected once to warm up (imports, the role catalog) and then --runs times; the figures are
@@ -78,6 +79,8 @@ class Run:
     waves: int
     batches: int
     batched: int
+    cpu: float
+    """Seconds of this process's CPU (the collector's: the server runs in its own)."""
 
 
 # -- the server, in this process or its own ------------------------------------------------
@@ -157,9 +160,9 @@ def run_once(server: Any, concurrency: int, hub: str) -> Run:
     settings = settings_from_args(args)
     credentials = Credentials(StaticTokenCredential("bench"), StaticTokenCredential("bench"))
     server.reset()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     collection = collect(settings, credentials, retry=RetrySettings(total=0))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     errors = collection.snapshot.data["errors"]
     unmatched, writes = server.problems()
     if unmatched or errors or writes:
@@ -174,6 +177,7 @@ def run_once(server: Any, concurrency: int, hub: str) -> Run:
         collection.waves,
         len(batches),
         sum(e.get("subRequests") or 0 for e in batches),
+        cpu,
     )
 
 
@@ -207,7 +211,8 @@ def report(scenario: Scenario, run: Run, latency: float) -> bool:
         f"{ratio:.2f} x ({run.waves} waves x {latency * 1000:.0f} ms); target < "
         f"{RATIO_TARGET:g} x: {'PASS' if ratio_ok else 'FAIL'}; requests target <= "
         f"{budget} (3 per project + 100): {'PASS' if requests_ok else 'FAIL'}; "
-        f"Graph batches: {run.batches} carrying {run.batched} requests"
+        f"Graph batches: {run.batches} carrying {run.batched} requests; "
+        f"collector CPU {run.cpu * 1000:.0f} ms"
     )
     name = f"collect_{scenario.name}"
     print(

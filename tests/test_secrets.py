@@ -5,6 +5,7 @@ collector: nothing of a credential reaches a snapshot, not even its field)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diagnose.secrets import REMOVED, is_secret_field, scrub_json
+from diagnose.secrets.patterns import long_digit_run, maybe_secret
 
 STORAGE_KEY = (
     "Qm9vbTJ4VGhpc0lzQVBsYW50ZWRTdG9yYWdlS2V5Rm9yVGVzdHM5ODc2NTQzMjEwQUJDREVGR0hJSktMTU5PUA=="
@@ -293,3 +295,28 @@ def test_what_survives_of_a_secret_field_is_a_credentials_object_of_ids(value: A
     assert REMOVED not in text and STORAGE_KEY not in text and JWT not in text
     assert scrub_json(cleaned) == cleaned
     assert scrub_json(cleaned, drop=True) == cleaned
+
+
+# -- the pre-test's long runs (patterns.long_digit_run) -------------------------------------
+def _digit_runs_as_before(text: str) -> bool:
+    """The former definition: a run of key characters holding a digit, found whole with
+    a backtracking pattern, is 32 characters or longer."""
+    return any(len(run) >= 32 for run in re.findall(r"[A-Za-z0-9+/]*[0-9][A-Za-z0-9+/]*", text))
+
+
+@given(
+    st.lists(
+        st.tuples(st.text("abcXYZ019+/", max_size=40), st.text(" -_.:~@=", min_size=1, max_size=2)),
+        max_size=4,
+    )
+)
+def test_the_long_run_test_says_what_the_digit_run_one_said(pieces):
+    text = "".join(run + gap for run, gap in pieces)
+    assert long_digit_run(text) == _digit_runs_as_before(text)
+
+
+def test_a_long_key_after_a_digit_free_stretch_is_still_suspect():
+    key = "Zm9vYmFyYmF6cXV4" * 2 + "7"  # 33 key characters, a digit among them
+    assert maybe_secret("/subscriptions/abc/providers/x " + key)
+    assert not long_digit_run("a" * 30 + "1 " + "b" * 40)  # the 31-long run has the digit
+    assert long_digit_run("b" * 40 + "1")

@@ -15,6 +15,7 @@ on it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from diagnose.collect.guard import ReadOnlyPolicy
 from diagnose.collect.limit import AdaptiveLimit, ConcurrencyPolicy
 from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
 from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
+from diagnose.collect.warm import Warmer
 
 READ_TIMEOUT = 60
 CONNECTION_TIMEOUT = 15
@@ -66,16 +68,18 @@ def shared_connection(timeout: float = DEFAULT_TIMEOUT, *, watchdog: bool = True
     return Connection(deadline.start() if watchdog else deadline, SentTokens())
 
 
-def _session(concurrency: int, deadline: Deadline) -> Any:
+def _session(concurrency: int, deadline: Deadline, warm: int = 0) -> Any:
     from urllib3.util.retry import Retry
 
     session = _environment_once_session()
     adapter = _shared_trust_adapter()(
         pool_connections=4,
-        pool_maxsize=max(10, concurrency),
+        # room for the connections opened ahead besides those of the requests in flight
+        pool_maxsize=max(10, concurrency) + warm,
         max_retries=Retry(total=False, redirect=False, raise_on_status=False),
     )
-    _watch_connections(adapter, deadline)
+    warmer = Warmer(warm, deadline, CONNECTION_TIMEOUT) if warm else None
+    _watch_connections(adapter, deadline, warmer)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -256,17 +260,29 @@ def _environment_once_session() -> Any:
     return EnvironmentOnceSession()
 
 
-def _watch_connections(adapter: Any, deadline: Deadline) -> None:
+def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None = None) -> None:
     """Give the deadline every socket this adapter connects, so that its watchdog can end a
     read in progress (through a proxy, connections are not watched: the collection still
-    ends on time, the proxied read is abandoned instead)."""
+    ends on time, the proxied read is abandoned instead). With a warmer, the first TLS
+    connection a pool opens starts opening more ahead (warm.py)."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     class WatchedHTTPSConnection(HTTPSConnection):
+        warm_pool: Any = None
+
         def connect(self) -> None:
             super().connect()
             deadline.watch(self.sock)
+            if self.warm_pool is not None and self.proxy is None:
+                warmer.start(self.warm_pool)  # type: ignore[union-attr]
+
+        @property
+        def is_connected(self) -> bool:
+            """urllib3's test (connected unless the socket is readable), except that TLS
+            records the server sent after the handshake (TLS 1.3 session tickets), which
+            make a connection opened ahead and never used yet readable, are read first."""
+            return _still_connected(self.sock)
 
     class WatchedHTTPConnection(HTTPConnection):
         def connect(self) -> None:
@@ -276,6 +292,12 @@ def _watch_connections(adapter: Any, deadline: Deadline) -> None:
     class WatchedHTTPSPool(HTTPSConnectionPool):
         ConnectionCls = WatchedHTTPSConnection
 
+        def _new_conn(self) -> Any:
+            conn: Any = super()._new_conn()
+            if warmer is not None:
+                conn.warm_pool = self
+            return conn
+
     class WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
 
@@ -283,6 +305,32 @@ def _watch_connections(adapter: Any, deadline: Deadline) -> None:
         "http": WatchedHTTPPool,
         "https": WatchedHTTPSPool,
     }
+
+
+def _still_connected(sock: Any) -> bool:
+    """Whether an idle TLS connection is still usable: nothing to read (urllib3's test), or
+    only TLS records without application data (a session ticket); not when the server
+    closed it or sent something unasked."""
+    import ssl
+
+    from urllib3.util.wait import wait_for_read
+
+    if sock is None:
+        return False
+    if not wait_for_read(sock, timeout=0.0):
+        return True
+    timeout = sock.gettimeout()
+    try:
+        sock.settimeout(0.0)
+        sock.recv(1)  # data nobody asked for, or b"" (closed): not usable
+        return False
+    except ssl.SSLWantReadError:  # records read, no application data: still connected
+        return True
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            sock.settimeout(timeout)
 
 
 def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
@@ -369,13 +417,15 @@ def policies(
     ]
 
 
-def transport(concurrency: int, deadline: Deadline) -> Any:
+def transport(concurrency: int, deadline: Deadline, *, warm: int = 0) -> Any:
+    """The requests transport of a pipeline; with `warm`, up to that many connections are
+    opened ahead once the first is up (warm.py)."""
     from azure.core.pipeline.transport import RequestsTransport
 
     from diagnose.collect.leanhttp import BODY_CHUNK
 
     return RequestsTransport(
-        session=_session(concurrency, deadline),
+        session=_session(concurrency, deadline, warm),
         session_owner=True,
         connection_timeout=CONNECTION_TIMEOUT,
         read_timeout=READ_TIMEOUT,

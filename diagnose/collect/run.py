@@ -23,6 +23,7 @@ from diagnose.collect.credentials import Credentials
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
 from diagnose.collect.gcpause import collector_paused
+from diagnose.collect.limit import START
 from diagnose.collect.pipeline import transport
 from diagnose.collect.progress import NoProgress, Progress
 from diagnose.collect.requestlog import RequestLog, set_wave
@@ -64,7 +65,10 @@ def _collect(
     shared = shared_connection(settings.timeout)
     log = RequestLog(listener=progress.request_done)
     arm_credential = SharedToken(credentials.arm)  # one token for every ARM client
-    arm_connections = transport(settings.concurrency, shared.deadline)  # one pool for ARM
+    # One pool for ARM, warmed while the first answers are awaited (warm.py): the first
+    # window's requests open their own connections meanwhile, the rest are opened ahead.
+    ahead = max(0, settings.concurrency - START)
+    arm_connections = transport(settings.concurrency, shared.deadline, warm=ahead)
     arm = arm_client(
         settings.arm_endpoint,
         arm_credential,
