@@ -40,6 +40,11 @@ MIN_HUBS = 48
 """Hubs a worker process takes at least: below it, starting one (an interpreter and its
 imports, about 0.25 s of CPU) costs more than its share saves."""
 MAX_PROCESSES = 4
+OWN_SHARE = 0.8
+"""The scan's own process's share of the hubs, as a fraction of a worker's: besides its
+hubs it reads what is read once for every hub (the principals' look-ups, what is inherited)
+while the workers' hubs are already under way; with even shares its last hub came 0.3 to
+0.8 s after the worker's (500 hubs, 2 processes, bench_scan.py)."""
 GRACE = 5.0
 """Seconds past the scan's deadline that a worker has to send what it has."""
 WORKER_FAILED = "ScanWorkerFailed"
@@ -81,16 +86,18 @@ def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
     return max(1, min(wanted, width, hubs))
 
 
-def split(targets: Sequence[Target], parts: int) -> list[list[Target]]:
-    """The hubs in `parts` shares of whole subscriptions, as even in hubs as that allows
-    (largest subscription first, each to the smallest share); each share in the scan's
-    order. The first share is the scan's own process's."""
+def split(targets: Sequence[Target], parts: int, own: float = OWN_SHARE) -> list[list[Target]]:
+    """The hubs in `parts` shares of whole subscriptions, as even as that allows with the
+    first share (the scan's own process's) `own` times a worker's: largest subscription
+    first, each to the share least loaded for its size. Each share in the scan's order."""
     by_subscription: dict[str, list[Target]] = {}
     for target in targets:
         by_subscription.setdefault(target.id.split("/")[2].lower(), []).append(target)
     shares: list[list[Target]] = [[] for _ in range(parts)]
+    sizes = [own, *[1.0] * (parts - 1)]
     for _, hubs in sorted(by_subscription.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        min(shares, key=len).extend(hubs)
+        least = min(range(parts), key=lambda i: (len(shares[i]) / sizes[i], i))
+        shares[least].extend(hubs)
     order = {id(t): i for i, t in enumerate(targets)}
     return [sorted(share, key=lambda t: order[id(t)]) for share in shares if share]
 
