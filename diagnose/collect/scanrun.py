@@ -5,8 +5,10 @@ short says so in its errors, as a single collection does."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -39,6 +41,10 @@ from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
+YOUNG_FACTOR = 10
+"""How many times the usual number of new objects a scan's process makes before the
+collector's youngest generation is looked at (_fewer_collections)."""
+
 
 def scan(
     settings: Settings,
@@ -60,7 +66,39 @@ def scan(
     The cyclic garbage collector stays on in this process (worker processes run without
     it): paused, its first pass after the scan went over every hub's snapshot at once, alone
     on one core once the workers had ended (0.27 s of a 4 s scan); its passes during the
-    scan overlap the workers' collection."""
+    scan overlap the workers' collection, and there are fewer of them (_fewer_collections)."""
+    with _fewer_collections():
+        return _scan(settings, credentials, scope, retry, stage, done, now, processes)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector, during a scan, leaves alone what was there before it
+    (the imported modules, the role catalog: gc.freeze) and looks at what the scan makes a
+    tenth as often (most of it is freed by its reference counts meanwhile, never looked at):
+    its passes took 0.13-0.15 s of this process's ~1.8 s of CPU in a 500-hub scan, one of
+    them over the whole heap; now 0.06 s. Both are as they were once the scan returns: what
+    was there before it and became garbage meanwhile is collected then, as before."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold[0] * YOUNG_FACTOR, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _scan(
+    settings: Settings,
+    credentials: Credentials,
+    scope: ScanScope,
+    retry: RetrySettings | None,
+    stage: Callable[[str], None] | None,
+    done: Callable[[HubCollection], None] | None,
+    now: datetime | None,
+    processes: int | None,
+) -> ScanCollection:
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
