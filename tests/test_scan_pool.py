@@ -241,3 +241,22 @@ def test_the_collector_leaves_the_heap_before_the_scan_alone_until_it_returns(
     )
     assert seen and all(frozen > 0 and young > before[0] for frozen, (young, _, _) in seen)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_scans_at_once_share_the_collectors_settings_the_last_restores_them() -> None:
+    """Two scans in threads of one process: the first to end leaves the settings to the
+    other; the last restores those from before the first began."""
+    import gc
+
+    from diagnose.collect.scanrun import _fewer_collections
+
+    before = gc.get_threshold()
+    first, second = _fewer_collections(), _fewer_collections()
+    first.__enter__()
+    during = gc.get_threshold()
+    second.__enter__()
+    assert gc.get_threshold() == during and during[0] > before[0]
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == during and gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
