@@ -46,7 +46,9 @@ from diagnose.collect.clients import RetrySettings
 from diagnose.collect.credentials import Credentials, StaticTokenCredential, quiet_sdk_logging
 from diagnose.collect.scan import ScanCollection, ScanScope
 from diagnose.collect.scanrun import scan
+from diagnose.collect.scanworker import processes_for, split
 from diagnose.collect.settings import settings_from_args
+from diagnose.collect.target import Target
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
 from diagnose.testing.tenant import SyntheticTenant
@@ -168,7 +170,10 @@ def run_scan(
     options: argparse.Namespace,
     scope: ScanScope,
     marks: dict[str, float],
+    finished: dict[str, float] | None = None,
 ) -> tuple[ScanCollection, float]:
+    """The scan, timed from just before it starts; `finished` gets the time each hub's
+    snapshot came in, by hub id."""
     settings = settings_from_args(
         SimpleNamespace(
             hub="scan",
@@ -186,8 +191,24 @@ def run_scan(
         scope,
         retry=RetrySettings(total=0),
         stage=lambda text: _mark(marks, text),
+        done=None if finished is None else lambda hub: _finish(finished, hub.target),
     )
     return result, start
+
+
+def _finish(finished: dict[str, float], target: str) -> None:
+    finished[target] = time.perf_counter()
+
+
+def last_hubs(
+    result: ScanCollection, finished: dict[str, float], start: float, concurrency: int
+) -> list[float]:
+    """When each process's last hub came in (seconds from the start), the scan's own process
+    first: its hubs shared as the scan shares them (scanworker.split). Far apart, one process
+    waited for the other at the end."""
+    targets = [Target({"id": hub.target}) for hub in result.hubs]
+    shares = split(targets, processes_for(len(targets), concurrency))
+    return [max(finished.get(t.id, start) for t in share) - start for share in shares]
 
 
 def main() -> int:
@@ -222,10 +243,11 @@ def main() -> int:
         marks: dict[str, float] = {}
         server_cpu = server.cpu()
         cpu, workers_cpu = time.process_time(), _children_cpu()
+        finished: dict[str, float] = {}
         if options.profile:
             result, start = _profiled_scan(server, options, marks, profiles)
         else:
-            result, start = run_scan(server, options, ScanScope(), marks)
+            result, start = run_scan(server, options, ScanScope(), marks, finished)
         elapsed = time.perf_counter() - start
         cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - workers_cpu
         if server_cpu is not None:
@@ -260,6 +282,15 @@ def main() -> int:
     )
     if server_cpu is not None:
         print(f"the server's CPU (its own process): {server_cpu:.2f} s")
+    if finished:
+        ends = last_hubs(result, finished, start, options.concurrency)
+        print(
+            "last hub in: "
+            + ", ".join(
+                f"{'the scan' if n == 0 else f'worker {n}'} {end:.2f} s"
+                for n, end in enumerate(ends)
+            )
+        )
     print("requests by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     print(
         f"target: 3 x ({result.pages} pages + {result.directory_waves} Graph rounds + "
