@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from types import SimpleNamespace
@@ -46,9 +47,8 @@ from diagnose.collect.clients import RetrySettings
 from diagnose.collect.credentials import Credentials, StaticTokenCredential, quiet_sdk_logging
 from diagnose.collect.scan import ScanCollection, ScanScope
 from diagnose.collect.scanrun import scan
-from diagnose.collect.scanworker import processes_for, split
+from diagnose.collect.scanworker import READER_THREAD
 from diagnose.collect.settings import settings_from_args
-from diagnose.collect.target import Target
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
 from diagnose.testing.tenant import SyntheticTenant
@@ -170,10 +170,10 @@ def run_scan(
     options: argparse.Namespace,
     scope: ScanScope,
     marks: dict[str, float],
-    finished: dict[str, float] | None = None,
+    finished: dict[str, tuple[float, bool]] | None = None,
 ) -> tuple[ScanCollection, float]:
     """The scan, timed from just before it starts; `finished` gets the time each hub's
-    snapshot came in, by hub id."""
+    snapshot came in, by hub id, and whether a worker process collected it."""
     settings = settings_from_args(
         SimpleNamespace(
             hub="scan",
@@ -196,19 +196,18 @@ def run_scan(
     return result, start
 
 
-def _finish(finished: dict[str, float], target: str) -> None:
-    finished[target] = time.perf_counter()
+def _finish(finished: dict[str, tuple[float, bool]], target: str) -> None:
+    # A worker process's hubs come in on the scan's thread that reads its answers.
+    finished[target] = (time.perf_counter(), threading.current_thread().name == READER_THREAD)
 
 
-def last_hubs(
-    result: ScanCollection, finished: dict[str, float], start: float, concurrency: int
-) -> list[float]:
-    """When each process's last hub came in (seconds from the start), the scan's own process
-    first: its hubs shared as the scan shares them (scanworker.split). Far apart, one process
-    waited for the other at the end."""
-    targets = [Target({"id": hub.target}) for hub in result.hubs]
-    shares = split(targets, processes_for(len(targets), concurrency))
-    return [max(finished.get(t.id, start) for t in share) - start for share in shares]
+def last_hubs(finished: dict[str, tuple[float, bool]], start: float) -> list[float]:
+    """When the last hub the scan's own process collected came in, and the last a worker
+    process collected (seconds from the start; only the first when no worker had one). Far
+    apart, one waited for the other at the end."""
+    own = [at for at, in_worker in finished.values() if not in_worker]
+    theirs = [at for at, in_worker in finished.values() if in_worker]
+    return [max(times) - start for times in (own, theirs) if times]
 
 
 def main() -> int:
@@ -243,7 +242,7 @@ def main() -> int:
         marks: dict[str, float] = {}
         server_cpu = server.cpu()
         cpu, workers_cpu = time.process_time(), _children_cpu()
-        finished: dict[str, float] = {}
+        finished: dict[str, tuple[float, bool]] = {}
         if options.profile:
             result, start = _profiled_scan(server, options, marks, profiles)
         else:
@@ -283,11 +282,11 @@ def main() -> int:
     if server_cpu is not None:
         print(f"the server's CPU (its own process): {server_cpu:.2f} s")
     if finished:
-        ends = last_hubs(result, finished, start, options.concurrency)
+        ends = last_hubs(finished, start)
         print(
             "last hub in: "
             + ", ".join(
-                f"{'the scan' if n == 0 else f'worker {n}'} {end:.2f} s"
+                f"{'its own process' if n == 0 else 'its workers'} {end:.2f} s"
                 for n, end in enumerate(ends)
             )
         )
