@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from types import SimpleNamespace
@@ -46,6 +47,7 @@ from diagnose.collect.clients import RetrySettings
 from diagnose.collect.credentials import Credentials, StaticTokenCredential, quiet_sdk_logging
 from diagnose.collect.scan import ScanCollection, ScanScope
 from diagnose.collect.scanrun import scan
+from diagnose.collect.scanworker import READER_THREAD
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
@@ -168,7 +170,10 @@ def run_scan(
     options: argparse.Namespace,
     scope: ScanScope,
     marks: dict[str, float],
+    finished: dict[str, tuple[float, bool]] | None = None,
 ) -> tuple[ScanCollection, float]:
+    """The scan, timed from just before it starts; `finished` gets the time each hub's
+    snapshot came in, by hub id, and whether a worker process collected it."""
     settings = settings_from_args(
         SimpleNamespace(
             hub="scan",
@@ -186,8 +191,23 @@ def run_scan(
         scope,
         retry=RetrySettings(total=0),
         stage=lambda text: _mark(marks, text),
+        done=None if finished is None else lambda hub: _finish(finished, hub.target),
     )
     return result, start
+
+
+def _finish(finished: dict[str, tuple[float, bool]], target: str) -> None:
+    # A worker process's hubs come in on the scan's thread that reads its answers.
+    finished[target] = (time.perf_counter(), threading.current_thread().name == READER_THREAD)
+
+
+def last_hubs(finished: dict[str, tuple[float, bool]], start: float) -> list[float]:
+    """When the last hub the scan's own process collected came in, and the last a worker
+    process collected (seconds from the start; only the first when no worker had one). Far
+    apart, one waited for the other at the end."""
+    own = [at for at, in_worker in finished.values() if not in_worker]
+    theirs = [at for at, in_worker in finished.values() if in_worker]
+    return [max(times) - start for times in (own, theirs) if times]
 
 
 def main() -> int:
@@ -222,10 +242,11 @@ def main() -> int:
         marks: dict[str, float] = {}
         server_cpu = server.cpu()
         cpu, workers_cpu = time.process_time(), _children_cpu()
+        finished: dict[str, tuple[float, bool]] = {}
         if options.profile:
             result, start = _profiled_scan(server, options, marks, profiles)
         else:
-            result, start = run_scan(server, options, ScanScope(), marks)
+            result, start = run_scan(server, options, ScanScope(), marks, finished)
         elapsed = time.perf_counter() - start
         cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - workers_cpu
         if server_cpu is not None:
@@ -260,6 +281,15 @@ def main() -> int:
     )
     if server_cpu is not None:
         print(f"the server's CPU (its own process): {server_cpu:.2f} s")
+    if finished:
+        ends = last_hubs(finished, start)
+        print(
+            "last hub in: "
+            + ", ".join(
+                f"{'its own process' if n == 0 else 'its workers'} {end:.2f} s"
+                for n, end in enumerate(ends)
+            )
+        )
     print("requests by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     print(
         f"target: 3 x ({result.pages} pages + {result.directory_waves} Graph rounds + "

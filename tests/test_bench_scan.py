@@ -44,3 +44,30 @@ def test_the_benchmark_server_serves_a_scan_and_stops_clean(
     assert not bundle.exists()  # its temporary directory went with it
     if isinstance(server, ProcessServer):
         assert server.exitcode == 0  # it stopped on being asked, not killed
+
+
+def test_the_benchmark_says_when_each_process_had_its_last_hub(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each hub's arrival is timed, with whether a worker process collected it (its hubs
+    come in on the thread that reads the worker), and the last of each kind reported."""
+    import threading
+
+    from benchmarks.bench_scan import _finish, last_hubs
+    from diagnose.collect.scanworker import READER_THREAD
+
+    server = LocalServer(3, 2, 0.0)
+    try:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_bundle)
+        finished: dict[str, tuple[float, bool]] = {}
+        result, start = run_scan(server, _options(), ScanScope(), {}, finished)
+    finally:
+        server.stop()
+    assert sorted(finished) == sorted(h.target for h in result.hubs)
+    assert all(at >= start and not in_worker for at, in_worker in finished.values())
+    assert last_hubs(finished, start) == [max(at for at, _ in finished.values()) - start]
+    reader = threading.Thread(target=_finish, args=(finished, "late"), name=READER_THREAD)
+    reader.start()
+    reader.join()
+    own, theirs = last_hubs(finished, start)
+    assert finished["late"][1] and theirs == finished["late"][0] - start > own

@@ -211,3 +211,52 @@ def test_the_app_is_looked_up_while_the_inherited_assignments_are_read(
     assert len(app) == 1 and inherited and looked_up
     assert abs(app[0] - min(inherited)) < 0.15
     assert min(looked_up) > max([*inherited, *app])
+
+
+def test_the_collector_leaves_the_heap_before_the_scan_alone_until_it_returns(
+    served: ArmServer,
+) -> None:
+    """During the scan the collector passes over what the scan makes, less often, and
+    leaves what was there before frozen; as it was once the scan returns."""
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, tuple[int, int, int]]] = []
+    settings = settings_from_args(
+        SimpleNamespace(
+            hub="scan",
+            arm_endpoint=served.url,
+            graph_endpoint=served.url,
+            concurrency=4,
+            quiet=True,
+        )
+    )
+    credentials = Credentials(StaticTokenCredential("t"), StaticTokenCredential("t"))
+    scan(
+        settings,
+        credentials,
+        ScanScope(),
+        retry=RetrySettings(total=0),
+        done=lambda hub: seen.append((gc.get_freeze_count(), gc.get_threshold())),
+    )
+    assert seen and all(frozen > 0 and young > before[0] for frozen, (young, _, _) in seen)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_scans_at_once_share_the_collectors_settings_the_last_restores_them() -> None:
+    """Two scans in threads of one process: the first to end leaves the settings to the
+    other; the last restores those from before the first began."""
+    import gc
+
+    from diagnose.collect.scanrun import _fewer_collections
+
+    before = gc.get_threshold()
+    first, second = _fewer_collections(), _fewer_collections()
+    first.__enter__()
+    during = gc.get_threshold()
+    second.__enter__()
+    assert gc.get_threshold() == during and during[0] > before[0]
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == during and gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -327,3 +327,51 @@ def test_a_worker_started_early_that_the_scan_does_not_need_is_ended_at_once(
     assert started[0]._process.returncode < 0  # terminated, before the scan ended
     assert not started[0].hubs
     assert _snapshots(result) == _snapshots(alone)
+
+
+def test_the_scans_own_process_takes_a_smaller_share_than_a_worker() -> None:
+    """It also reads what every hub needs read once: with 20 subscriptions of 25 hubs, it
+    takes 9 of them and the worker 11 (even shares left it 0.3-0.8 s behind its worker)."""
+    targets = [_target(s, f"h{s}-{i}") for s in range(20) for i in range(25)]
+    assert [len(share) for share in split(targets, 2)] == [225, 275]
+    assert [len(share) for share in split(targets, 2, own=1.0)] == [250, 250]
+
+
+def _recorded(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """How many hubs each call of owner.name handed over."""
+    handed: list[int] = []
+    real = getattr(owner, name)
+
+    def record(*args: Any) -> Any:
+        answer = real(*args)
+        handed.append(len(answer))
+        return answer
+
+    monkeypatch.setattr(owner, name, record)
+    return handed
+
+
+@pytest.mark.parametrize("own", [100.0, 0.01])
+def test_a_process_whose_hubs_have_all_begun_takes_a_subscription_the_other_has_not_begun(
+    monkeypatch: pytest.MonkeyPatch, own: float
+) -> None:
+    """Shared out badly (the scan's own process with all but one subscription, or with one
+    only), one request in flight each, 0.1 s a request: the process done beginning its
+    hubs first takes a whole subscription the other has not begun, and every hub's snapshot
+    and every read is still what one process makes, each read as often."""
+    from diagnose.collect import scanworker
+
+    tenant = SyntheticTenant(hubs=12, subscriptions=6)
+    with ArmServer(FixtureSet("generated", []), Faults(latency=0.1), tenant=tenant) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        alone = _scan(server, 1, concurrency=2)
+        alone_reads = Counter((r.method, r.path.lower(), r.in_batch) for r in server.requests())
+        monkeypatch.setattr(scanworker.split, "__defaults__", (own,))
+        to_worker = _recorded(monkeypatch, scanrun.Hubs, "give")
+        to_scan = _recorded(monkeypatch, scanworker.Worker, "take")
+        shared = _scan(server, 2, concurrency=2)
+        shared_reads = Counter((r.method, r.path.lower(), r.in_batch) for r in server.requests())
+    # the process with less to do took a subscription of the other's
+    assert any(to_worker if own > 1 else to_scan), (to_worker, to_scan)
+    assert _snapshots(shared) == _snapshots(alone)
+    assert shared_reads == alone_reads

@@ -5,8 +5,11 @@ short says so in its errors, as a single collection does."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from diagnose.collect.assemble import build_snapshot
 from diagnose.collect.clients import ApiError, RetrySettings, arm_client, graph_client
 from diagnose.collect.credentials import Credentials
+from diagnose.collect.deadline import Deadline
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
 from diagnose.collect.listings import ASSIGNMENTS
@@ -39,6 +43,10 @@ from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
+YOUNG_FACTOR = 10
+"""How many times the usual number of new objects a scan's process makes before the
+collector's youngest generation is looked at (_fewer_collections)."""
+
 
 def scan(
     settings: Settings,
@@ -60,7 +68,53 @@ def scan(
     The cyclic garbage collector stays on in this process (worker processes run without
     it): paused, its first pass after the scan went over every hub's snapshot at once, alone
     on one core once the workers had ended (0.27 s of a 4 s scan); its passes during the
-    scan overlap the workers' collection."""
+    scan overlap the workers' collection, and there are fewer of them (_fewer_collections)."""
+    with _fewer_collections():
+        return _scan(settings, credentials, scope, retry, stage, done, now, processes)
+
+
+_collections_lock = threading.Lock()
+_collections_held: list[tuple[int, int, int]] = []
+"""The collector's thresholds before the first scan running now began, once per scan running
+(scans in threads of one process share the change, as gcpause.py shares its pause)."""
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector, during a scan, leaves alone what was there before it
+    (the imported modules, the role catalog: gc.freeze) and looks at what the scan makes a
+    tenth as often (most of it is freed by its reference counts meanwhile, never looked at):
+    its passes took 0.13-0.15 s of this process's ~1.8 s of CPU in a 500-hub scan, one of
+    them over the whole heap; now 0.06 s. Both are as they were once the last scan running
+    returns: what was there before and became garbage meanwhile is collected then."""
+    with _collections_lock:
+        if not _collections_held:
+            threshold = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(threshold[0] * YOUNG_FACTOR, *threshold[1:])
+        else:
+            threshold = _collections_held[0]
+        _collections_held.append(threshold)
+    try:
+        yield
+    finally:
+        with _collections_lock:
+            _collections_held.pop()
+            if not _collections_held:
+                gc.set_threshold(*threshold)
+                gc.unfreeze()
+
+
+def _scan(
+    settings: Settings,
+    credentials: Credentials,
+    scope: ScanScope,
+    retry: RetrySettings | None,
+    stage: Callable[[str], None] | None,
+    done: Callable[[HubCollection], None] | None,
+    now: datetime | None,
+    processes: int | None,
+) -> ScanCollection:
     retry = retry or RetrySettings()
     stage = stage or (lambda text: None)
     shared = shared_connection(settings.timeout)
@@ -72,6 +126,7 @@ def scan(
     closing: list[Any] = [resource_graph]
     workers: list[Worker] = []
     early: list[Worker] = []
+    handing: _Handing | None = None
     try:
         # A worker's interpreter starts while Resource Graph is read (as long as its round
         # trips): started after them, its hubs began 0.3-0.4 s after this process's.
@@ -84,6 +139,7 @@ def scan(
         # Started at once, each with its share: their hubs start as soon as they are up,
         # their Graph reads held until the look-ups below are answered and sent on.
         workers, shares, widths = _start_workers(shares, widths, early)
+        handing = _Handing(shared.deadline)
         for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
             part = Share(
                 settings,
@@ -96,7 +152,12 @@ def scan(
                 credentials.graph_unavailable,
                 now,
             )
-            worker.collect(part, {"arm": arm_credential, "graph": credentials.graph}, done)
+            worker.collect(
+                part,
+                {"arm": arm_credential, "graph": credentials.graph},
+                done,
+                functools.partial(handing.give, worker),
+            )
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         # This process's share of the requests in flight, for ARM and Graph together.
         one_window(shared, widths[0])
@@ -125,17 +186,41 @@ def scan(
         # sent on; this process's start once it is read, which has this process's window
         # of requests to itself until then.
         directory_waves = _ahead(index, arm, graph, workers, widths[0])
-        hubs = Hubs(widths[0], credentials.graph_unavailable, shared, now, done)
+
+        def take() -> int:
+            """Hubs a worker has not begun, collected here instead."""
+            for worker in workers:
+                taken = worker.take(shared.deadline.remaining())
+                for resource in taken:
+                    target = Target(resource)
+                    hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+                if taken:
+                    return len(taken)
+            return 0
+
+        hubs = Hubs(
+            widths[0],
+            credentials.graph_unavailable,
+            shared,
+            now,
+            done,
+            more=take if workers else None,
+        )
         for target in shares[0] if shares else []:
             hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+        handing.offer(hubs)
         own = {h.target: h for h in hubs.run()}
+        handing.close()
         requests = shared.tokens.clean_json(log.entries())
         for worker in workers:
             worker.wait(shared.deadline.remaining() + GRACE)
             requests += worker.requests
         of_worker = {t.id: w for w, share in zip(workers, shares[1:], strict=True) for t in share}
+        of_worker.update(handing.given_to)
         collected = [own[t.id] if t.id in own else of_worker[t.id].result(t) for t in targets]
     finally:
+        if handing is not None:
+            handing.close()
         for worker in [*workers, *early]:  # stopping one again is nothing
             worker.stop()
         shared.deadline.expire()
@@ -204,6 +289,39 @@ def one_window(shared: Connection, width: int) -> None:
     shared.limits["graph"] = shared.limit("arm", width)
 
 
+class _Handing:
+    """This process's hubs given to a worker process that asks for more (Hubs.give): once
+    they are known, until they have all begun; who got which."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+        self._ready = threading.Event()
+        self._hubs: Hubs | None = None
+        self._lock = threading.Lock()
+        self.given_to: dict[str, Worker] = {}
+
+    def offer(self, hubs: Hubs) -> None:
+        self._hubs = hubs
+        self._ready.set()
+
+    def close(self) -> None:
+        """Nothing more to give (this process's hubs have ended, or the scan failed)."""
+        self._hubs = None
+        self._ready.set()
+
+    def give(self, worker: Worker) -> list[dict[str, Any]]:
+        """The resources of the hubs given to `worker` (asked before this process's hubs are
+        known, once they are)."""
+        self._ready.wait(max(0.0, self._deadline.remaining()))
+        hubs = self._hubs
+        if hubs is None or self._deadline.remaining() <= GRACE:
+            return []
+        with self._lock:
+            targets = hubs.give()
+            self.given_to.update((t.id, worker) for t in targets)
+        return [t.resource for t in targets]
+
+
 def _early_workers(width: int, processes: int | None) -> list[Worker]:
     """The worker a scan with enough hubs would have, started before it is known how many
     it has (one at most: a scan that needs none ends it, having spent an interpreter's start
@@ -250,7 +368,15 @@ def _widths(width: int, hubs: list[int]) -> list[int]:
 
 class Hubs:
     """Every hub's collector, their steps on one Scheduler; a hub's snapshot assembled when
-    its last step ends, or at the deadline with what it had."""
+    its last step ends, or at the deadline with what it had.
+
+    The processes of a scan share the hubs out by subscription before they start, which
+    leaves one waiting for the other at the end when they go at different speeds (the scan's
+    own process also reads what every hub needs; a loaded machine starves one or the other).
+    So a process whose hubs have all begun asks another for more (`more`: it adds them and
+    says how many; asked once it runs), and that one gives it a subscription whose hubs have
+    not begun there (give): whole subscriptions only, so that each subscription's own reads
+    (its deny assignments, its eligibility) are still made once, in one process."""
 
     def __init__(
         self,
@@ -260,15 +386,21 @@ class Hubs:
         now: datetime | None,
         done: Callable[[HubCollection], None] | None,
         gate: Gate | None = None,
+        more: Callable[[], int] | None = None,
     ) -> None:
         self._graph_unavailable = graph_unavailable
         self._shared = shared
         self._now = now
         self._done = done
         self._gate = gate
+        self._more = more
+        self._asking = False
+        self._running = False
         self._pool = Scheduler(width)
         self._hubs: dict[HubSteps, tuple[Target, FoundryCollector, DirectoryReader]] = {}
         self._results: dict[str, HubCollection] = {}
+        self._begun: set[str] = set()
+        self._given: set[str] = set()
         self._lock = threading.Lock()
 
     def add(
@@ -277,24 +409,79 @@ class Hubs:
         steps = HubSteps(self._pool, self._finished, self._gate)
         directory = DirectoryReader(graph, self._graph_unavailable)
         collector = FoundryCollector(arm, directory, steps, sdk=sdk)  # type: ignore[arg-type]
-        self._hubs[steps] = (target, collector, directory)
-        steps.submit(0, _start, collector, target, priority=START)
+        with self._lock:
+            self._hubs[steps] = (target, collector, directory)
+        steps.submit(0, _start, collector, target, self, priority=START)
+
+    def begin(self, target: Target) -> bool:
+        """Whether this hub is collected here (it was not given away); once every hub here
+        has begun, ask for more (a step of its own, which keeps the pool from running dry
+        until it is answered)."""
+        with self._lock:
+            if target.id in self._given:
+                return False
+            self._begun.add(target.id)
+        self._ask_if_all_begun()
+        return True
+
+    def _ask_if_all_begun(self) -> None:
+        with self._lock:
+            ask = (
+                self._running
+                and self._more is not None
+                and not self._asking
+                and len(self._begun) + len(self._given) == len(self._hubs)
+                and self._shared.deadline.remaining() > GRACE
+            )
+            self._asking = self._asking or ask
+        if ask:
+            self._pool.submit(0, self._ask, priority=START)
+
+    def _ask(self, wave: int) -> None:
+        assert self._more is not None
+        added = self._more()
+        with self._lock:
+            self._asking = False
+            if not added:
+                self._more = None  # the scan has none left to give
+
+    def give(self) -> list[Target]:
+        """The hubs of a subscription none of whose hubs has begun here, the last such in
+        the targets' order (none: []); they are not collected here."""
+        with self._lock:
+            by_subscription: dict[str, list[Target]] = {}
+            for target, _, _ in self._hubs.values():
+                if target.id not in self._given:
+                    key = target.id.split("/")[2].lower()
+                    by_subscription.setdefault(key, []).append(target)
+            for hubs in reversed(by_subscription.values()):
+                if not any(t.id in self._begun for t in hubs):
+                    self._given.update(t.id for t in hubs)
+                    return hubs
+            return []
 
     def run(self) -> list[HubCollection]:
-        """Every hub's collection, in the targets' order."""
+        """Every hub's collection (but those given away), in the targets' order, those
+        taken when it asked for more after them."""
+        with self._lock:
+            self._running = True
+        self._ask_if_all_begun()  # they may have begun while others were being added
         self._pool.wait(self._shared.deadline)
         left: dict[HubSteps, list[tuple[Callable[..., Any], tuple[Any, ...]]]] = {}
         for step, args in self._pool.unfinished:
             owner, inner, inner_args = unwrap(step, args)
             if owner is not None:
                 left.setdefault(owner, []).append((inner, inner_args))
-        for steps in self._hubs:
+        with self._lock:
+            hubs = [(s, t) for s, (t, _, _) in self._hubs.items() if t.id not in self._given]
+        for steps, _ in hubs:
             if steps.claim():  # the deadline cut it short
                 self._assemble(steps, left.get(steps, []))
-        return [self._results[target.id] for target, _, _ in self._hubs.values()]
+        return [self._results[target.id] for _, target in hubs]
 
     def _finished(self, steps: HubSteps) -> None:
-        self._assemble(steps, [])
+        if self._hubs[steps][0].id not in self._given:  # a hub given away ends at once
+            self._assemble(steps, [])
 
     def _assemble(
         self, steps: HubSteps, abandoned: list[tuple[Callable[..., Any], tuple[Any, ...]]]
@@ -341,8 +528,11 @@ def compile_validators() -> None:
     parse_snapshot(empty_snapshot())
 
 
-def _start(wave: int, collector: FoundryCollector, target: Target) -> None:
-    """Begin a hub's collection from its resource as Resource Graph read it (wave 0)."""
+def _start(wave: int, collector: FoundryCollector, target: Target, hubs: Hubs) -> None:
+    """Begin a hub's collection from its resource as Resource Graph read it (wave 0), unless
+    it was given to another process meanwhile."""
+    if not hubs.begin(target):
+        return
     if target.is_foundry:
         collector.start_foundry(wave, target.resource)
     else:

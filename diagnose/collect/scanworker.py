@@ -9,7 +9,9 @@ principals looked up in Microsoft Graph), collects its hubs on its own clients a
 exactly as the scan's own process does, and sends each hub's snapshot back as it finishes.
 
 Split by subscription, so a subscription's own reads (its deny assignments, its eligibility)
-are still made once. The worker's requests in flight count against the scan's --concurrency
+are still made once; at the end, a process whose hubs have all begun takes a subscription the
+other has not begun (the worker asks the scan: "more"; the scan asks the worker: "give";
+scanrun.Hubs). The worker's requests in flight count against the scan's --concurrency
 (each process gets its share of it) and its deadline is the scan's. It signs with the scan's
 credentials through the pipe (TokenRelay): no token is asked of the credential in the worker,
 and none outlives the scan in it. A fresh interpreter, not a fork: nothing of the scan's threads
@@ -40,9 +42,18 @@ MIN_HUBS = 48
 """Hubs a worker process takes at least: below it, starting one (an interpreter and its
 imports, about 0.25 s of CPU) costs more than its share saves."""
 MAX_PROCESSES = 4
+OWN_SHARE = 0.8
+"""The scan's own process's share of the hubs, as a fraction of a worker's: besides its
+hubs it reads what is read once for every hub (the principals' look-ups, what is inherited)
+while the workers' hubs are already under way; with even shares its last hub came 0.3 to
+0.8 s after the worker's (500 hubs, 2 processes, bench_scan.py). What is still uneven at the
+end, one process takes from the other (scanrun.Hubs)."""
 GRACE = 5.0
 """Seconds past the scan's deadline that a worker has to send what it has."""
 WORKER_FAILED = "ScanWorkerFailed"
+READER_THREAD = "scan-worker-pipe"
+"""The name of the scan's thread that reads a worker's answers (and hands its hubs to the
+scan's `done`)."""
 
 
 @dataclass(frozen=True)
@@ -81,16 +92,18 @@ def processes_for(hubs: int, width: int, asked: int | None = None) -> int:
     return max(1, min(wanted, width, hubs))
 
 
-def split(targets: Sequence[Target], parts: int) -> list[list[Target]]:
-    """The hubs in `parts` shares of whole subscriptions, as even in hubs as that allows
-    (largest subscription first, each to the smallest share); each share in the scan's
-    order. The first share is the scan's own process's."""
+def split(targets: Sequence[Target], parts: int, own: float = OWN_SHARE) -> list[list[Target]]:
+    """The hubs in `parts` shares of whole subscriptions, as even as that allows with the
+    first share (the scan's own process's) `own` times a worker's: largest subscription
+    first, each to the share least loaded for its size. Each share in the scan's order."""
     by_subscription: dict[str, list[Target]] = {}
     for target in targets:
         by_subscription.setdefault(target.id.split("/")[2].lower(), []).append(target)
     shares: list[list[Target]] = [[] for _ in range(parts)]
+    sizes = [own, *[1.0] * (parts - 1)]
     for _, hubs in sorted(by_subscription.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        min(shares, key=len).extend(hubs)
+        least = min(range(parts), key=lambda i: (len(shares[i]) / sizes[i], i))
+        shares[least].extend(hubs)
     order = {id(t): i for i, t in enumerate(targets)}
     return [sorted(share, key=lambda t: order[id(t)]) for share in shares if share]
 
@@ -129,6 +142,10 @@ class Worker:
         self._send_lock = threading.Lock()
         self.hubs: dict[str, HubCollection] = {}
         self.requests: list[dict[str, Any]] = []
+        self._give: Callable[[], list[dict[str, Any]]] | None = None
+        self._take_lock = threading.Lock()
+        self._share_sent = threading.Event()
+        self._taken: queue.SimpleQueue[list[dict[str, Any]]] = queue.SimpleQueue()
         self.failure: str | None = None
         self._reader: threading.Thread | None = None
         self._stopped = False
@@ -139,15 +156,19 @@ class Worker:
         share: Share,
         credentials: dict[str, Any],
         done: Callable[[HubCollection], None] | None,
+        give: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
         """Send the share and read the worker's answers, on a thread of this process (the
         worker takes the share once its interpreter is up, and the scan goes on meanwhile):
         `credentials` ("arm", "graph") sign the worker's requests through the pipe. Its
-        hubs start at once; what they share with every hub comes with ahead()."""
+        hubs start at once; what they share with every hub comes with ahead(). When its hubs
+        have all begun it asks for more: `give` says which (the resources of their targets;
+        none, and it asks no more)."""
+        self._give = give
         self._reader = threading.Thread(
             target=self._read,
             args=(share, credentials, done),
-            name="scan-worker-pipe",
+            name=READER_THREAD,
             daemon=True,
         )
         self._reader.start()
@@ -175,16 +196,23 @@ class Worker:
                 self._pipe.send(share)
         except (OSError, ValueError) as exc:  # it did not start, or died
             self.failure = f"the worker process could not be started ({exc})"
+            self._taken.put([])
             return
+        self._share_sent.set()
         while True:
             try:
                 message = self._pipe.recv()
             except (EOFError, OSError):
                 self.failure = self.failure or "the worker process ended before it finished"
+                self._taken.put([])
                 return
             kind = message[0]
             if kind == "token":
                 self._sign(credentials.get(message[1]), message[2], message[3])
+            elif kind == "more":  # answered on a thread of its own: giving may wait
+                threading.Thread(target=self._hand, name="scan-worker-more", daemon=True).start()
+            elif kind == "given":
+                self._taken.put(message[1])
             elif kind == "hub":
                 hub: HubCollection = message[1]
                 self.hubs[hub.target] = hub
@@ -193,10 +221,29 @@ class Worker:
             elif kind == "end":
                 self.requests = message[1]
                 self._ended = True
+                self._taken.put([])
                 return
             else:  # "crash": a bug in the worker, as a bug in this process would be
                 self.failure = str(message[1])
                 return
+
+    def take(self, seconds: float) -> list[dict[str, Any]]:
+        """Hubs of the worker's that have not begun there, to collect in the scan's own
+        process instead: the resources of their targets (none once `seconds` pass)."""
+        if not self._share_sent.wait(max(0.0, seconds)):  # the worker reads its share first
+            return []
+        with self._take_lock:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                self._pipe.send(("give",))
+            try:
+                return self._taken.get(timeout=max(0.0, seconds))
+            except queue.Empty:
+                return []
+
+    def _hand(self) -> None:
+        given = self._give() if self._give is not None else []
+        with contextlib.suppress(OSError, ValueError), self._send_lock:
+            self._pipe.send(("more", given))  # failing when it is gone: _read finds out
 
     def _sign(self, credential: Any, scopes: tuple[str, ...], options: dict[str, Any]) -> None:
         try:
@@ -262,11 +309,19 @@ class _Pipe:
     """The worker's end: sends from any thread, one token asked at a time; a thread reads
     what the scan sends (the answers to those, and what was read ahead for every hub)."""
 
-    def __init__(self, pipe: Any, ahead: Callable[[Any, Any], None]) -> None:
+    def __init__(
+        self,
+        pipe: Any,
+        ahead: Callable[[Any, Any], None],
+        give: Callable[[], list[dict[str, Any]]] = list,
+    ) -> None:
         self._pipe = pipe
+        self._give = give
         self._send_lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._tokens: queue.SimpleQueue[tuple[Any, str | None]] = queue.SimpleQueue()
+        self._more_lock = threading.Lock()
+        self._more: queue.SimpleQueue[list[dict[str, Any]]] = queue.SimpleQueue()
         self._ahead = ahead
         threading.Thread(target=self._read, name="scan-pipe", daemon=True).start()
 
@@ -276,15 +331,34 @@ class _Pipe:
                 message = self._pipe.recv()
             except (EOFError, OSError):  # the scan is gone: nothing more will come
                 self._tokens.put((None, "the scan ended"))
+                self._more.put([])
                 return
             if message[0] == "token":
                 self._tokens.put((message[1], message[2]))
+            elif message[0] == "more":
+                self._more.put(message[1])
+            elif message[0] == "give":
+                threading.Thread(target=self._hand, name="scan-pipe-give", daemon=True).start()
             elif message[0] == "ahead":
                 self._ahead(message[1], message[2])
 
     def send(self, message: Any) -> None:
         with self._send_lock:
             self._pipe.send(message)
+
+    def _hand(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.send(("given", self._give()))
+
+    def more(self, seconds: float) -> list[dict[str, Any]]:
+        """Ask the scan for more hubs: the resources of their targets (none once `seconds`
+        pass, or the scan is gone)."""
+        with self._more_lock:
+            self.send(("more",))
+            try:
+                return self._more.get(timeout=max(0.0, seconds))
+            except queue.Empty:
+                return []
 
     def token(self, service: str, scopes: tuple[str, ...], options: dict[str, Any]) -> Any:
         with self._token_lock:
@@ -427,7 +501,9 @@ class _Collection:
         self.arm: ServedArm | None = None
         self.graph: SharedGraph | None = None
         self._learned = threading.Event()
-        self.pipe = pipe = _Pipe(connection, self._learn)
+        self.hubs: Any = None
+        """The worker's Hubs, once its collection runs."""
+        self.pipe = pipe = _Pipe(connection, self._learn, self._give)
         signer = SharedToken(TokenRelay(pipe, "arm"))
         arm_at = (settings.arm_endpoint, signer, settings.arm_scope, log)
         self.base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
@@ -468,6 +544,22 @@ class _Collection:
         self.gate.open()
         self.ahead.set()
 
+    def _give(self) -> list[dict[str, Any]]:
+        """Hubs not begun here, for the scan's own process to collect instead (its hubs have
+        all begun)."""
+        hubs = self.hubs
+        if hubs is None or self.shared.deadline.remaining() <= GRACE:
+            return []
+        return [target.resource for target in hubs.give()]
+
+    def _add(self, hubs: Any, resources: Sequence[dict[str, Any]]) -> int:
+        """Collect these hubs too (the share's, or those the scan gave when asked)."""
+        assert self.arm is not None
+        for resource in resources:
+            target = Target(resource)
+            hubs.add(target, self.arm.for_hub(target.id), self.graph, self.served_sdk)
+        return len(resources)
+
     def run(self) -> None:
         from diagnose.collect.scanrun import Hubs, compile_validators
 
@@ -481,10 +573,10 @@ class _Collection:
                 self.share.now,
                 lambda hub: self.pipe.send(("hub", hub)),
                 self.gate,
+                lambda: self._add(hubs, self.pipe.more(self.shared.deadline.remaining())),
             )
-            for resource in self.share.targets:
-                target = Target(resource)
-                hubs.add(target, self.arm.for_hub(target.id), self.graph, self.served_sdk)
+            self._add(hubs, self.share.targets)
+            self.hubs = hubs
             # Not before the gate is open (or the deadline passed: the steps still parked
             # are then written as timed out): the pool could run dry meanwhile.
             self.ahead.wait(self.shared.deadline.remaining())
