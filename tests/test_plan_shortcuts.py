@@ -1,6 +1,6 @@
 """The plan step's short cuts (issue 15): each must give exactly what the long way gives.
 
-- FixPlan copies a fix's fields to give it its commands and proof (remediation.plan._copy)
+- FixPlan copies a fix's fields to give it its commands and proof (Remediation.changed)
   instead of calling dataclasses.replace: the very same Remediation, for every fix a run plans;
 - a custom role's canonical JSON is worked out once per role (FixPlan._custom_role) and keys the
   commands memo of every fix that assigns it: it must be the canonical JSON of each such fix's
@@ -24,7 +24,7 @@ from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
 from diagnose.remediation import quoting
 from diagnose.remediation.commands import commands_for
-from diagnose.remediation.plan import FixPlan, _canonical, _copy
+from diagnose.remediation.plan import FixPlan, _canonical
 from diagnose.snapshot import parse_snapshot
 from tests import arm
 
@@ -48,7 +48,7 @@ def test_copy_equals_dataclasses_replace_on_a_runs_fixes() -> None:
     for index, fix in enumerate(fixes):
         commands = commands_for(fix)
         changes = {"verified": bool(index % 2) != fix.verified, "verification": f"proof {index}"}
-        ours = _copy(fix, commands, changes)
+        ours = fix.changed(commands=commands, **changes)
         theirs = dataclasses.replace(fix, commands=commands, **changes)  # type: ignore[arg-type]
         assert type(ours) is type(theirs)
         assert ours == theirs
@@ -56,7 +56,7 @@ def test_copy_equals_dataclasses_replace_on_a_runs_fixes() -> None:
         assert ours.commands is commands
         assert (fix.verified, fix.verification) != (changes["verified"], changes["verification"])
     with pytest.raises(TypeError):
-        _copy(fixes[0], commands_for(fixes[0]), {"no_such_field": 1})
+        fixes[0].changed(commands=commands_for(fixes[0]), no_such_field=1)
 
 
 def test_a_custom_roles_canonical_json_is_that_of_each_fix_that_assigns_it() -> None:
@@ -137,7 +137,7 @@ def test_uuid5_text_is_the_uuid_modules_uuid5() -> None:
     names = ["", "a", *("".join(rng.choices(alphabet, k=rng.randrange(80))) for _ in range(500))]
     for namespace in (PROOF_NAMESPACE, uuid.NAMESPACE_URL, uuid.UUID(int=0)):
         for name in names:
-            assert uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name)), name
+            assert uuid5_text(namespace.bytes, name) == str(uuid.uuid5(namespace, name)), name
 
 
 def test_scope_providers_index_reads_each_key_as_leading_scope_does() -> None:

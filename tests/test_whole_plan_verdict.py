@@ -1,4 +1,4 @@
-"""The whole plan's verdict on a fix (remediation.whole_plan._verdict) copies the fix's fields
+"""The whole plan's verdict on a fix (Remediation.changed) copies the fix's fields
 instead of calling dataclasses.replace, which cost ~50 ms a plan of the 200-project hub: it
 must be exactly replace's Remediation, for every fix a run of the small hub plans, and
 Remediation must stay a dataclass such a copy is right for."""
@@ -14,7 +14,6 @@ from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.model.model import Model
 from diagnose.remediation.plan import FixPlan
-from diagnose.remediation.whole_plan import _verdict
 from diagnose.snapshot import parse_snapshot
 
 
@@ -26,7 +25,7 @@ def test_verdict_equals_dataclasses_replace_on_a_runs_fixes() -> None:
     for index, fix in enumerate(fixes):
         verified = bool(index % 2) != fix.verified  # both ways, and changed
         verification = f"judged {index}"
-        ours = _verdict(fix, verified, verification)
+        ours = fix.changed(verified=verified, verification=verification)
         theirs = dataclasses.replace(fix, verified=verified, verification=verification)
         assert type(ours) is type(theirs)
         assert ours == theirs

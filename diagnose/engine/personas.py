@@ -997,21 +997,24 @@ def _placed(
     (a later one before an earlier one of an equal key): in one pass of slices, not a move of
     the whole list per person (a project of a large hub lists thousands of people and
     classifies a few dozen itself; hundreds of projects)."""
+    # -number: of equal places and keys, the later first; each number differs, so the
+    # persons themselves are never compared
     placed = sorted(
-        (bisect.bisect_left(keys, key), key, -number) for number, (key, _) in enumerate(own)
+        (bisect.bisect_left(keys, key), key, -number, person)
+        for number, (key, person) in enumerate(own)
     )
     found: list[Classification] = []
     start = 0
     cuts = iter(drop)
     cut = next(cuts, None)
-    for index, _, number in placed:
+    for index, _, _, person in placed:
         while cut is not None and cut < index:
             found += people[start:cut]
             start = cut + 1
             cut = next(cuts, None)
         found += people[start:index]
         start = max(start, index)
-        found.append(own[-number][1])
+        found.append(person)
     while cut is not None:
         found += people[start:cut]
         start = cut + 1

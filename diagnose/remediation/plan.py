@@ -338,31 +338,9 @@ class FixPlan:
         commands = self._commands.get(key)
         if commands is None:
             commands = self._commands[key] = commands_for(fix)
-        return _copy(fix, commands, changes)
-
-
-_FIELDS = tuple(f.name for f in dataclasses.fields(Remediation))
+        return fix.changed(commands=commands, **changes)
 
 
 def _canonical(value: object) -> str:
     """A fix's value as the commands memo tells values apart."""
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _copy(fix: Remediation, commands: Commands, changes: dict[str, object]) -> Remediation:
-    """`dataclasses.replace(fix, commands=commands, **changes)`, without replace's checks of
-    each field (~5 us a call, once per planned fix): Remediation is a plain frozen dataclass
-    (no __post_init__, no field left out of __init__, no __slots__; tests/test_plan_copy.py
-    fails otherwise), so its fields copied with these set are replace's value. Only the
-    fields are copied, not what dedupe_key and fix_id keep in the instance, as replace."""
-    if type(fix) is not Remediation:
-        return dataclasses.replace(fix, commands=commands, **changes)  # type: ignore[arg-type]
-    fields = dict(zip(_FIELDS, map(fix.__dict__.__getitem__, _FIELDS), strict=True))
-    fields["commands"] = commands
-    for name, changed in changes.items():
-        if name not in fields:
-            raise TypeError(f"Remediation has no field {name!r}")
-        fields[name] = changed
-    copied = object.__new__(Remediation)
-    copied.__dict__.update(fields)
-    return copied

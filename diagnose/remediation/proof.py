@@ -28,20 +28,16 @@ _ROLE_KINDS = (RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBL
 PROOF_NAMESPACE = uuid.UUID("5d1c3f8e-6a57-4c3b-9a43-2f0e4d1b7c21")
 
 
-def uuid5_text(namespace: uuid.UUID, name: str) -> str:
-    """`str(uuid.uuid5(namespace, name))`, made once per proven fix: the same SHA-1 of the
-    namespace and the name, its version and variant bits set as RFC 4122 says, without
-    building a UUID object (7 us a call against 2 us; tests/test_plan_shortcuts.py compares
-    the two)."""
-    return _uuid5_of(namespace.bytes, name)
-
-
 _PROOF_PREFIX = PROOF_NAMESPACE.bytes
 """PROOF_NAMESPACE's bytes (UUID.bytes makes them anew at each call)."""
 
 
-def _uuid5_of(prefix: bytes, name: str) -> str:
-    digest = bytearray(hashlib.sha1(prefix + name.encode("utf-8")).digest()[:16])
+def uuid5_text(namespace: bytes, name: str) -> str:
+    """`str(uuid.uuid5(uuid.UUID(bytes=namespace), name))`, made once per proven fix: the
+    same SHA-1 of the namespace and the name, its version and variant bits set as RFC 4122
+    says, without building a UUID object (7 us a call against 2 us;
+    tests/test_plan_shortcuts.py compares the two)."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8")).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
     text = digest.hex()
@@ -52,7 +48,7 @@ def role_assignment_object(
     principal_id: str, principal_type: str | None, role_id: str, scope: str
 ) -> dict[str, Any]:
     """The ARM object Azure would hold once the fix is applied."""
-    name = _uuid5_of(_PROOF_PREFIX, f"{scope.lower()}|{principal_id}|{role_id}")
+    name = uuid5_text(_PROOF_PREFIX, f"{scope.lower()}|{principal_id}|{role_id}")
     subscription = subscription_of(scope.lower())
     prefix = f"/subscriptions/{subscription}" if subscription else ""
     return {

@@ -554,7 +554,7 @@ def _outcome(
                 f"snapshot, {', '.join(sorted({f.check_id for f in still}))} still report(s) "
                 "what it addresses"
             )
-        judged[key] = _verdict(fix, verified, verification)
+        judged[key] = fix.changed(verified=verified, verification=verification)
 
     ordered = sorted(judged.items(), key=lambda item: _step_key(item[1]))
     out_steps = tuple(
@@ -598,28 +598,6 @@ def _step_key(fix: Remediation) -> tuple[Any, ...]:
     )
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(Remediation))
-
-
-def _verdict(fix: Remediation, verified: bool, verification: str) -> Remediation:
-    """`dataclasses.replace(fix, verified=..., verification=...)`, done ~4,400 times a plan
-    of the 200-project hub, where replace's field-by-field checks cost ~50 ms profiled.
-    Remediation is a plain frozen dataclass (no __post_init__, no field left out of
-    __init__, no __slots__: tests/test_whole_plan_verdict.py fails otherwise), so its
-    fields copied with these two set are replace's value; only the fields (not what
-    dedupe_key and fix_id keep in the instance), as replace."""
-    if type(fix) is not Remediation:
-        return dataclasses.replace(fix, verified=verified, verification=verification)
-    judged = object.__new__(Remediation)
-    given = fix.__dict__
-    fields = judged.__dict__
-    for name in _FIELDS:
-        fields[name] = given[name]
-    fields["verified"] = verified
-    fields["verification"] = verification
-    return judged
-
-
 def _judged_finding(
     finding: Finding, judged: dict[tuple[Any, ...], Remediation], notes: dict[str, str]
 ) -> Finding:
@@ -636,7 +614,9 @@ def _judged_finding(
         else:
             step = judged.get(fix.dedupe_key)
             defaults.append(  # its own words; the step's verdict
-                fix if step is None else _verdict(fix, step.verified, step.verification)
+                fix
+                if step is None
+                else fix.changed(verified=step.verified, verification=step.verification)
             )
     fixes = (*defaults, *alternatives)
     if fixes == finding.remediations and not dropped:
