@@ -195,3 +195,19 @@ def test_unrecognised_text_lists_what_is_recognised(capsys):
 
 def test_empty_text_is_bad_input(capsys):
     assert main(["explain", "  "]) == 2
+
+
+def test_a_cosmos_refusal_on_the_account_itself_is_not_answered_with_a_database_grant(capsys):
+    """'on resource [/]' is the account's metadata: a grant scoped to /dbs/enterprise_memory
+    (the agent's database) does not cover it, so the fix must not stop at that scope."""
+    text = (
+        "Request blocked by Auth cosmos-agents : Request is blocked because principal "
+        f"[{OID}] does not have required RBAC permissions to perform action "
+        "[Microsoft.DocumentDB/databaseAccounts/readMetadata] on resource [/]."
+    )
+    code, out = run(capsys, "explain", text, "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["extracted"]["resource"] == "/"
+    fix = " ".join(answer["pattern"]["fix"].split())
+    assert "for resource [/]" in fix and "readMetadata at /" in fix
+    assert "no database-scoped assignment covers" in fix

@@ -60,11 +60,18 @@ COSMOS_RBAC_BLOCKED = ErrorText(
     "resource [dbs/enterprise_memory] (Forbidden 403, substatus 5301)",
     "Azure Cosmos DB data plane (403, substatus 5301), e.g. a Foundry agent run writing threads",
     "the caller (for an agent run, the Foundry project's managed identity) holds no Cosmos DB "
-    "SQL role granting this data action on that database: Cosmos DB data access is Cosmos DB "
-    "SQL RBAC, and Azure RBAC roles on the account (Owner, Contributor, Cosmos DB Operator) "
-    "grant none of it",
-    "assign Cosmos DB Built-in Data Contributor to the caller as a Cosmos DB SQL role "
-    "assignment at /dbs/enterprise_memory (az cosmosdb sql role assignment create)",
+    "SQL role granting this data action on the resource it names: Cosmos DB data access is "
+    "Cosmos DB SQL RBAC, and Azure RBAC roles on the account (Owner, Contributor, Cosmos DB "
+    "Operator) grant none of it",
+    # A database-scoped assignment does not cover the account itself: "on resource [/]" (the
+    # account's metadata) needs a grant at /, whatever the database's grants are.
+    "assign the caller a Cosmos DB SQL role whose scope contains the resource the message "
+    "names (az cosmosdb sql role assignment create): for a Foundry agent's threads (resource "
+    "dbs/enterprise_memory/...), Cosmos DB Built-in Data Contributor at /dbs/enterprise_memory; "
+    "for resource [/] (the account's metadata, which no database-scoped assignment covers), a "
+    "role with Microsoft.DocumentDB/databaseAccounts/readMetadata at / (a custom role with "
+    "only that data action, or Cosmos DB Built-in Data Reader, which also reads every "
+    "database)",
     # Anchored lookaheads: the principal and action are read wherever they stand, after a
     # "Substatus: 5301" too (a plain alternation would match the substatus first, naming no one).
     r"\A(?=(?:.*?principal\s*\[\s*(?P<principal>" + GUID + r")\s*\]\s*does not have "
