@@ -871,7 +871,11 @@ class Personas:
     def _service_identities(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for resource in self.model.resources.values():
-            system = resource.identity.system_principal_id
+            # Most resources have no identity: system_principal_id (None without a principal
+            # id) is worked out only for those that name one.
+            system = (
+                resource.identity.system_principal_id if resource.identity.principal_id else None
+            )
             if system:
                 found.setdefault(system, f"the managed identity of {resource.type} {resource.name}")
             for resource_id, principal_id in resource.identity.user_assigned.items():
