@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import functools
 import gc
 import io
 import json
@@ -211,7 +212,8 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
     phases.append(("index", seconds))
     checks, _ = load_checks()
     checks = [c for c in checks if not c.id.startswith(tuple(i.upper() for i in ignore))]
-    engine = Engine(model, fixes=FixPlan)
+    plan = functools.partial(FixPlan, prove_defaults=False)  # as diagnose_snapshot plans
+    engine = Engine(model, fixes=plan)
     outputs = Outputs()  # as diagnose_snapshot runs them: recorded for the whole-plan check
     seconds, result = timed(lambda: engine.run(outputs.wrap(checks, engine.context)))
     phases.append(("checks+proofs", seconds))
@@ -219,7 +221,7 @@ def _phases(path: Path, ignore: tuple[str, ...] = ()) -> list[tuple[str, float]]
         lambda: converge(
             model,
             result,
-            FixPlan,
+            plan,
             checks=checks,
             evaluator=engine.evaluator,
             met=engine.met,

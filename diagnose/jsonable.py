@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -70,7 +70,10 @@ def to_jsonable(value: Any) -> Any:
     if kind == PLAIN:
         return value
     if kind == DATACLASS:
-        return _fields(value, None)
+        convert = _converters.get(type(value))
+        if convert is None:
+            convert = _converters[type(value)] = _converter(type(value))
+        return convert(value)
     if kind == SEQUENCE:
         return [to_jsonable(v) for v in value]
     if kind == ENUM:
@@ -100,3 +103,28 @@ def _fields(value: Any, converted: dict[str, Any] | None) -> dict[str, Any]:
             continue
         out[key] = item if type(item) in _PLAIN else to_jsonable(item)
     return out
+
+
+_PLAIN_TYPES = frozenset(_PLAIN)
+_converters: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+def _converter(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """_fields(value, None) for instances of one dataclass, as a function written for its
+    layout (as dataclasses writes __init__): a report converts thousands of fix holders and
+    fixes, and the generic loop over (attribute, key, omit) triples cost twice the
+    conversion itself. Field names are identifiers: dataclasses writes its own methods with
+    them. tests/test_jsonable.py compares the two."""
+    lines = ["def convert(value):", "    out = {}"]
+    for name, key, omit_none in _layout(cls):
+        lines.append(f"    item = value.{name}")
+        indent = "    "
+        if omit_none:
+            lines.append("    if item is not None:")
+            indent = "        "
+        lines.append(f"{indent}out[{key!r}] = item if type(item) in PLAIN else to_jsonable(item)")
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"PLAIN": _PLAIN_TYPES, "to_jsonable": to_jsonable}
+    exec("\n".join(lines), namespace)  # the source: field names and keys
+    convert: Callable[[Any], dict[str, Any]] = namespace["convert"]
+    return convert

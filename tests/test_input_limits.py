@@ -132,6 +132,32 @@ def test_the_default_limit_is_2g_and_a_larger_file_is_refused_without_being_read
     assert "larger than the input limit of 2G" in line and "--max-input-bytes 6G" in line
 
 
+@pytest.mark.parametrize("limit", [10_000, 200])
+def test_a_file_larger_than_its_stated_size_is_read_whole_within_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """read_bounded asks for the size fstat gives and one byte more: a file that grew since
+    (or states no size, as /proc does) is read on to its end, or refused past the limit."""
+    from diagnose.errors import BadInput
+    from diagnose.snapshot import reading
+
+    path = tmp_path / "grown.json"
+    path.write_bytes(b"x" * 1000)
+    real = os.fstat
+
+    def understated(fd: int) -> os.stat_result:
+        found = list(real(fd))
+        found[6] = 10  # st_size
+        return os.stat_result(found)
+
+    monkeypatch.setattr(reading.os, "fstat", understated)
+    if limit >= 1000:
+        assert reading.read_bounded(path, limit) == b"x" * 1000
+    else:
+        with pytest.raises(BadInput, match="larger than the input limit"):
+            reading.read_bounded(path, limit)
+
+
 @pytest.mark.parametrize(
     ("text", "size"),
     [

@@ -124,3 +124,13 @@ def test_to_jsonable_with_puts_given_fields_in_their_place() -> None:
     replaced["evidence"] = ["given"]
     got = to_jsonable_with(finding, evidence=["given"])
     assert got == replaced and list(got) == list(replaced)
+
+
+def test_commands_items_are_the_mappings_items() -> None:
+    from collections.abc import ItemsView
+
+    from diagnose.engine.api import Commands
+
+    commands = Commands({"azureCli": "az ...", "powershell": "New-..."})
+    assert list(commands.items()) == list(ItemsView(commands))
+    assert to_jsonable(commands) == {"azureCli": "az ...", "powershell": "New-..."}

@@ -222,3 +222,36 @@ def test_the_hot_targets_under_one_parent_share_the_index_above_them():
     (own_first, above_first), (own_second, above_second) = indexes.values()
     assert above_first is above_second
     assert own_first is not own_second
+
+
+def test_a_derived_evaluator_shares_the_places_only_of_the_same_denies_and_errors() -> None:
+    """Evaluator.derived takes the table of places (a target's ancestors, the deny
+    assignments and read errors reaching it) from the evaluator it derives from when the copy
+    has the same scope tree, deny assignments and read errors (a copy with assignments added);
+    a copy with other deny assignments works its places out again, and answers as an
+    evaluator of its own."""
+    ann = arm.guid("fast-paths:places:ann")
+    blob = f"{arm.RG}/providers/Microsoft.Storage/storageAccounts/st1"
+    read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    lists: dict[str, list[dict[str, Any]]] = {
+        "resources": [arm.subscription()],
+        "principals": [arm.principal(ann)],
+        "roleAssignments": [arm.role_assignment(arm.RG, ann, arm.STORAGE_BLOB_DATA_READER)],
+    }
+    base = Model.from_snapshot(arm.load(**lists)).authorization
+    denied = Model.from_snapshot(
+        arm.load(
+            **lists,
+            denyAssignments=[
+                arm.deny_assignment(arm.RG, principals=[arm.EVERYONE], data_actions=[read])
+            ],
+        )
+    ).authorization
+    evaluator = Evaluator(base)
+    assert evaluator.decide(ann, blob, read, data_action=True).allowed
+    copy = evaluator.derived(base.with_assignments([]))
+    assert copy._places._places is evaluator._places._places
+    other = evaluator.derived(denied)
+    assert other._places._places is not evaluator._places._places
+    assert not other.decide(ann, blob, read, data_action=True).allowed
+    assert not Evaluator(denied).decide(ann, blob, read, data_action=True).allowed

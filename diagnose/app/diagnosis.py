@@ -9,6 +9,7 @@ same checks for the same creator.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,9 @@ def diagnose_snapshot(
         declared = declarations(
             model, options.principals, options.personas, max_bytes=options.max_input_bytes
         )
-    engine = Engine(model, creator=creator, fixes=FixPlan, declarations=declared)
+    # Each default role fix is proven by the whole-plan check below, not alone first.
+    plan = functools.partial(FixPlan, prove_defaults=False)
+    engine = Engine(model, creator=creator, fixes=plan, declarations=declared)
     outputs = Outputs()  # what the checks about people say, for the whole-plan check's rounds
     result = engine.run(outputs.wrap(selected, engine.context))
     # the checks as loaded, not their recording wrappers (which hold the run's context)
@@ -142,7 +145,7 @@ def diagnose_snapshot(
     whole = converge(
         model,
         result,
-        FixPlan,
+        plan,
         creator=creator,
         declarations=declared,
         evaluator=engine.evaluator,

@@ -126,10 +126,10 @@ def _creator_flags(args: argparse.Namespace) -> None:
     from diagnose.app import list_checks
     from diagnose.engine.registry import parse_ids, select_checks
 
+    if not args.creator and not (args.select or args.ignore):
+        return  # nothing to check the flags against (the run loads the checks itself)
     checks = list(list_checks().checks)
     if not args.creator:
-        if not (args.select or args.ignore):
-            return
         chosen = select_checks(checks, list(args.select), list(args.ignore))
         if not chosen:
             raise BadInput(

@@ -26,7 +26,7 @@ import dataclasses
 import hashlib
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Union
@@ -229,6 +229,11 @@ class Commands(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._texts)
+
+    def items(self) -> ItemsView[str, str]:
+        # the dict's own view (read-only too): Mapping's walks the keys and looks each up,
+        # for every fix of a report written
+        return self._texts.items()
 
     def __getattr__(self, name: str) -> str:
         head, *rest = name.split("_")

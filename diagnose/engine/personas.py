@@ -61,6 +61,13 @@ _GRANT_ACCESS = ("Microsoft.Authorization/roleAssignments/write", False)
 _FOUNDRY_ACCOUNT_OWNER = "e47c6f54-e4a2-4754-9501-8e0985b135e1"
 
 
+FEW_AMONG = 8
+"""Personas.people_among classifies this many principals or fewer itself at a workspace
+whose people the personas it is derived from classified but the changes reach (a whole-plan
+round asking a hundred projects about the one principal its new step names), rather than
+classifying all the workspace's people again to pick them out."""
+
+
 class Persona(StrEnum):
     """What a principal is to a workspace (the report's `persona`)."""
 
@@ -390,7 +397,12 @@ class Personas:
         assignments as people() finds it: for one of those, people() is asked."""
         if self._made(workspace.key) or self.declarations.focus:
             return self._among(workspace, among)
-        if self._before is not None and self._before.personas._made(workspace.key):
+        before = self._before
+        if (
+            before is not None
+            and before.personas._made(workspace.key)
+            and (len(among) > FEW_AMONG or before.untouched(self._scopes_of(workspace)))
+        ):
             return self._among(workspace, among)  # made from the list before: cheaper
         _, shared = self._split(workspace)
         scopes = {workspace.key, *(key for group in shared for key in group)}
@@ -859,7 +871,11 @@ class Personas:
     def _service_identities(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for resource in self.model.resources.values():
-            system = resource.identity.system_principal_id
+            # Most resources have no identity: system_principal_id (None without a principal
+            # id) is worked out only for those that name one.
+            system = (
+                resource.identity.system_principal_id if resource.identity.principal_id else None
+            )
             if system:
                 found.setdefault(system, f"the managed identity of {resource.type} {resource.name}")
             for resource_id, principal_id in resource.identity.user_assigned.items():

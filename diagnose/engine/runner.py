@@ -235,6 +235,8 @@ class Engine:
                 # the exact path below. In focus, each is told in focus or not first.
                 if focused:
                     outputs = [stated(output, user) for user in output.users]
+                elif not output.users:  # a whole-plan round's need narrowed to no one
+                    continue
                 else:
                     in_bulk, outputs = self.needs.split(output)
                     requirements += in_bulk

@@ -132,6 +132,7 @@ class Evaluator:
         that scope (as asked) are kept, for a caller that knows which scopes the copy's changed
         assignments reach (with `changed`, asked only about the principals it reaches)."""
         clone = Evaluator(authorization, self._roles.by_operation)
+        clone._places.share_places(self._places)
         if keep is not None and changed is None:
             clone._quick = {k: v for k, v in self._quick.items() if keep(k[0], k[1])}
             clone._decisions = {k: v for k, v in self._decisions.items() if keep(k[0], k[1])}

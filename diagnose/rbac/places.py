@@ -46,6 +46,20 @@ class Places:
         self._above: dict[tuple[str, ...], ByPrincipal] = {}
         self._by_role: dict[str, dict[str, list[Assignment]]] = {}
 
+    def share_places(self, other: Places) -> None:
+        """Use other's table of places (both keep filling it) when a place means the same
+        for both: the same scope tree, deny assignments and read errors (a copy with role
+        assignments added, Authorization.with_assignments: each proof of a fix and each
+        whole-plan round asks about the places the run asked about). A place depends on
+        nothing else; what depends on assignments is kept apart."""
+        mine, theirs = self.authz, other.authz
+        if (
+            mine.tree is theirs.tree
+            and mine.denies_by_scope is theirs.denies_by_scope
+            and mine.errors_by_topic is theirs.errors_by_topic
+        ):
+            self._places = other._places
+
     def at(self, target: str) -> Place:
         """The place of a target scope key."""
         found = self._places.get(target)

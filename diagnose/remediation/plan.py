@@ -46,14 +46,24 @@ from diagnose.remediation.planner import Planner, RoleChoice, ScopeProviders
 from diagnose.remediation.proof import prove_configuration, prove_cosmos, prove_requirement
 from diagnose.remediation.roles import CustomRole
 
+DEFERRED = "to be verified by the whole-plan check"
+"""The verification of a default role fix left to the whole-plan check (FixPlan with
+prove_defaults=False): never shown, the check's verdict replaces it."""
+
 
 class FixPlan:
     """The fixes of one run: proofs and commands are memoised across its checks (the same
-    principal, role and scope recur across requirements and checks)."""
+    principal, role and scope recur across requirements and checks).
 
-    def __init__(self, model: Model, evaluator: Evaluator) -> None:
+    prove_defaults=False: a default fix that assigns or activates a role is not proven alone:
+    for a run whose plan is checked as a whole (diagnose.remediation.whole_plan.converge),
+    which applies every such step and gives it its own verdict, that proof is never shown.
+    Alternatives (a custom role) are proven."""
+
+    def __init__(self, model: Model, evaluator: Evaluator, *, prove_defaults: bool = True) -> None:
         self.model = model
         self.evaluator = evaluator
+        self.prove_defaults = prove_defaults
         self.planner = Planner(evaluator, ScopeProviders.of(model).at)
         self._proofs: dict[tuple[object, ...], bool] = {}
         self._commands: dict[tuple[object, ...], Commands] = {}
@@ -103,7 +113,7 @@ class FixPlan:
             )
             for choice in choices
         ]
-        proven = self._proven(requirement, fixes)
+        proven = self._proven(requirement, fixes, defaults=True)
         custom = self._custom_fix(requirement, outcome, choices, proven[0])
         return proven + ([custom] if custom is not None else []), ""
 
@@ -200,7 +210,7 @@ class FixPlan:
             role_name=eligible.role_name,
             scope=eligible.scope,
         )
-        return self._proven(requirement, [fix]), ""
+        return self._proven(requirement, [fix], defaults=True), ""
 
     def _proven(
         self,
@@ -208,10 +218,20 @@ class FixPlan:
         fixes: list[Remediation],
         roles: tuple[RoleDefinition, ...] | None = None,
         canonical: str | None = None,
+        *,
+        defaults: bool = False,
     ) -> list[Remediation]:
         """The fixes, proven together (`roles`: the custom role definitions they create, when
         the caller has them parsed already; `canonical`: the canonical JSON of the one fix's
-        value, when the caller has it) and written in every language."""
+        value, when the caller has it) and written in every language. `defaults`: they are a
+        finding's default fixes, left to the whole-plan check unless prove_defaults (each
+        names the principal, role and scope it needs to apply them: commands_for refuses a
+        role fix that does not)."""
+        if defaults and not self.prove_defaults:
+            return [
+                self._with_commands(f, canonical, verified=False, verification=DEFERRED)
+                for f in fixes
+            ]
         key = (
             requirement.principal.id,
             requirement.target_scope.lower(),
