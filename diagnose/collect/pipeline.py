@@ -264,12 +264,16 @@ def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None =
     """Give the deadline every socket this adapter connects, so that its watchdog can end a
     read in progress (through a proxy, connections are not watched: the collection still
     ends on time, the proxied read is abandoned instead). With a warmer, the first TLS
-    connection a pool opens starts opening more ahead (warm.py)."""
+    connection a pool opens starts opening more ahead (warm.py). Response headers are read
+    by headerparse.py."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+    from diagnose.collect.headerparse import LeanHeadersResponse
+
     class WatchedHTTPSConnection(HTTPSConnection):
         warm_pool: Any = None
+        response_class = LeanHeadersResponse
 
         def connect(self) -> None:
             super().connect()
@@ -285,6 +289,8 @@ def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None =
             return _still_connected(self.sock)
 
     class WatchedHTTPConnection(HTTPConnection):
+        response_class = LeanHeadersResponse
+
         def connect(self) -> None:
             super().connect()
             deadline.watch(self.sock)
