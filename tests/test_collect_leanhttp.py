@@ -196,3 +196,23 @@ def test_a_response_is_requests_own_without_the_cookies():
     assert ours.headers["X-MS-REQUEST-ID"] == "r-1"  # case-insensitive, as requests' are
     assert ours.content == theirs.content == b"{}"
     assert len(theirs.cookies) == 1 and len(ours.cookies) == 0
+
+
+SETTINGS = [None, True, False, "/bundle.pem", ("c.pem", "k.pem"), {}, {"https": "p:1"}]
+PROXIES = [None, {}, {"https": "http://p:1", "no_proxy": None}, {"http": None}]
+SESSION_PROXIES = [None, {}, {"https": "http://s:2"}, {"http": "http://s:3", "https": None}]
+
+
+def test_a_requests_settings_merge_as_requests_merges_them():
+    from requests.sessions import merge_setting
+
+    from diagnose.collect.pipeline import _merged_proxies, _merged_scalar
+
+    for value in SETTINGS:
+        for session in SETTINGS:
+            assert _merged_scalar(value, session) == merge_setting(value, session)
+    for proxies in PROXIES:
+        for session in SESSION_PROXIES:
+            ours, theirs = _merged_proxies(proxies, session), merge_setting(proxies, session)
+            assert ours == theirs
+            assert list((ours or {}).items()) == list((theirs or {}).items())

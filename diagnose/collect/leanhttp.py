@@ -79,7 +79,9 @@ def lean_session_class() -> type:
                 url = url.decode("utf-8")
             prepared = PreparedRequest()
             prepared.prepare_method(method)
-            prepared.prepare_url(url, params or None)  # {} and None encode alike
+            # {}, None and "" encode alike; "" skips a protocol check (isinstance of a
+            # typing Protocol, slow) that requests makes of any other value
+            prepared.prepare_url(url, params or "")
             prepared.prepare_headers(self._merged_headers(headers))
             prepared.prepare_body(data or {}, files, json)
             prepared.hooks = {"response": []}
