@@ -196,3 +196,104 @@ def test_a_response_is_requests_own_without_the_cookies():
     assert ours.headers["X-MS-REQUEST-ID"] == "r-1"  # case-insensitive, as requests' are
     assert ours.content == theirs.content == b"{}"
     assert len(theirs.cookies) == 1 and len(ours.cookies) == 0
+
+
+SETTINGS = [None, True, False, "/bundle.pem", ("c.pem", "k.pem"), {}, {"https": "p:1"}]
+PROXIES = [None, {}, {"https": "http://p:1", "no_proxy": None}, {"http": None}]
+SESSION_PROXIES = [None, {}, {"https": "http://s:2"}, {"http": "http://s:3", "https": None}]
+
+
+def test_a_requests_settings_merge_as_requests_merges_them():
+    from requests.sessions import merge_setting
+
+    from diagnose.collect.pipeline import _merged_proxies, _merged_scalar
+
+    for value in SETTINGS:
+        for session in SETTINGS:
+            assert _merged_scalar(value, session) == merge_setting(value, session)
+    for proxies in PROXIES:
+        for session in SESSION_PROXIES:
+            ours, theirs = _merged_proxies(proxies, session), merge_setting(proxies, session)
+            assert ours == theirs
+            assert list((ours or {}).items()) == list((theirs or {}).items())
+
+
+@responses.activate
+def test_a_body_of_known_length_is_read_in_one_piece(monkeypatch):
+    """Each piece is copied on its way up (http.client, urllib3's buffer, the join): a
+    body whose length the server gave is read at once."""
+    sizes: list[int] = []
+    iter_content = requests.Response.iter_content
+
+    def recording(self, chunk_size=1, decode_unicode=False):
+        if not self._content_consumed:
+            sizes.append(chunk_size)
+        return iter_content(self, chunk_size, decode_unicode)
+
+    monkeypatch.setattr(requests.Response, "iter_content", recording)
+    body = b'{"value": [' + b",".join(b'{"id": "%07d"}' % i for i in range(200000)) + b"]}"
+    assert len(body) > 2 * BODY_CHUNK
+    responses.get(
+        f"{ARM}{HUB}/x",
+        body=body,
+        content_type="application/json",
+        auto_calculate_content_length=True,
+    )
+    assert len(_client().get(f"{HUB}/x")["value"]) == 200000
+    assert sizes == [len(body)]
+
+
+def test_the_piece_size_is_the_length_given_within_bounds():
+    from diagnose.collect.leanhttp import MAX_CHUNK, _chunk_size
+
+    assert _chunk_size(None) == _chunk_size("") == _chunk_size("x") == BODY_CHUNK
+    assert _chunk_size("12") == _chunk_size("-5") == BODY_CHUNK
+    assert _chunk_size(str(BODY_CHUNK * 3)) == BODY_CHUNK * 3
+    assert _chunk_size(str(MAX_CHUNK * 4)) == MAX_CHUNK
+
+
+def test_a_body_shorter_than_its_length_is_an_error_not_a_short_answer(tmp_path, monkeypatch):
+    """Read at once or in pieces, a connection that ends before Content-Length's bytes
+    came is a failed request (urllib3 checks the length)."""
+    import socket
+    import ssl
+    import threading
+
+    from diagnose.testing.certs import make_certificate
+
+    files = make_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files.certificate, files.key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.certificate))
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)
+            tls.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 5000000\r\n\r\n" + b'{"value": [' + b" " * 100000
+            )
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    endpoint = f"https://127.0.0.1:{port}"
+    client = arm_client(
+        endpoint,
+        StaticTokenCredential("a-bearer-token-value"),
+        f"{endpoint}/.default",
+        RequestLog(),
+        concurrency=2,
+        retry=RetrySettings(total=0),
+    )
+    try:
+        with pytest.raises(ApiError) as caught:
+            client.get(f"{HUB}/x")
+        assert caught.value.status is None
+        assert "IncompleteRead" in caught.value.message
+    finally:
+        client.close()
+        server.join(10)
+        listener.close()

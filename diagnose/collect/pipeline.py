@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,10 +237,10 @@ def _environment_once_session() -> Any:
             if (verify is True or verify is None) and bundle:
                 verify = bundle
             return {
-                "proxies": merge_setting(proxies, self.proxies),
-                "stream": merge_setting(stream, self.stream),
-                "verify": merge_setting(verify, self.verify),
-                "cert": merge_setting(cert, self.cert),
+                "proxies": _merged_proxies(proxies, self.proxies),
+                "stream": _merged_scalar(stream, self.stream),
+                "verify": _merged_scalar(verify, self.verify),
+                "cert": _merged_scalar(cert, self.cert),
             }
 
         def prepare_request(self, request: Any) -> Any:
@@ -260,16 +261,45 @@ def _environment_once_session() -> Any:
     return EnvironmentOnceSession()
 
 
+def _merged_proxies(proxies: Any, session: Any) -> Any:
+    """requests' merge_setting(proxies, session proxies) without its Mapping checks (nine
+    tenths of the CPU of merging a request's settings) in the usual case: plain dicts, the
+    session's empty."""
+    if type(proxies) is dict and type(session) is dict and not session:
+        return OrderedDict((k, v) for k, v in proxies.items() if v is not None)
+    from requests.sessions import merge_setting
+
+    return merge_setting(proxies, session)
+
+
+def _merged_scalar(value: Any, session: Any) -> Any:
+    """requests' merge_setting for stream, verify and cert, without its Mapping checks when
+    the request's value is a plain scalar (which merge_setting returns as it is)."""
+    if session is None:
+        return value
+    if value is None:
+        return session
+    if isinstance(value, (bool, str, tuple)):
+        return value
+    from requests.sessions import merge_setting
+
+    return merge_setting(value, session)
+
+
 def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None = None) -> None:
     """Give the deadline every socket this adapter connects, so that its watchdog can end a
     read in progress (through a proxy, connections are not watched: the collection still
     ends on time, the proxied read is abandoned instead). With a warmer, the first TLS
-    connection a pool opens starts opening more ahead (warm.py)."""
+    connection a pool opens starts opening more ahead (warm.py). Response headers are read
+    by headerparse.py."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+    from diagnose.collect.headerparse import LeanHeadersResponse
+
     class WatchedHTTPSConnection(HTTPSConnection):
         warm_pool: Any = None
+        response_class = LeanHeadersResponse
 
         def connect(self) -> None:
             super().connect()
@@ -285,6 +315,8 @@ def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None =
             return _still_connected(self.sock)
 
     class WatchedHTTPConnection(HTTPConnection):
+        response_class = LeanHeadersResponse
+
         def connect(self) -> None:
             super().connect()
             deadline.watch(self.sock)
