@@ -109,7 +109,7 @@ def test_queries_asked_beside_the_subscriptions_give_the_index_asked_after_them(
     tenant = SyntheticTenant(hubs=300, subscriptions=2)  # two pages a query
     with ArmServer(FixtureSet("generated", []), Faults(), tenant=tenant) as server:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
-        after, after_pages = _index(server, ScanScope(subscriptions=asked), parallel=3)
+        after, after_pages = _index(server, ScanScope(subscriptions=asked), parallel=2)
         server.reset()
         beside, beside_pages = _index(server, ScanScope(subscriptions=asked), parallel=4)
         sent = [r for r in server.requests() if r.path == RESOURCE_GRAPH]
@@ -128,28 +128,37 @@ def test_queries_asked_beside_the_subscriptions_are_asked_again_when_one_is_unre
     scope = ScanScope(subscriptions=(subscription_id(0), subscription_id(1), hidden))
     with ArmServer(FixtureSet("generated", []), Faults(), tenant=tenant) as server:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
-        after, after_pages = _index(server, scope, parallel=3)
+        after, after_pages = _index(server, scope, parallel=2)
         server.reset()
         beside, beside_pages = _index(server, scope, parallel=4)
         sent = [r for r in server.requests() if r.path == RESOURCE_GRAPH]
     _same(beside, after)
     assert hidden in beside.unknown
-    # 6 as before, and the first page of each query asked ahead (the role definitions'
-    # only one): the other two were not followed to their second
-    assert after_pages == 6 and beside_pages == len(sent) == 9
+    # 6 as before, and the first page of each query asked ahead (resources, role
+    # assignments), neither followed to its second
+    assert after_pages == 6 and beside_pages == len(sent) == 8
 
 
-def test_step_two_is_asked_before_step_one_answers() -> None:
-    """The subscriptions query waits (a few seconds at most) for the three others to be
-    asked: asked beside it, they are before it answers."""
-    asked: list[tuple[str, tuple[str, ...] | None]] = []
+def test_step_two_is_asked_before_step_one_answers_and_kept_for_its_subscriptions() -> None:
+    """The subscriptions query waits for the resources and role assignments queries to be
+    asked: asked beside it, they are before it answers. What Resource Graph answers them
+    for the whole tenant that is not of a subscription it listed is left out."""
+    asked: list[str] = []
     lock = threading.Lock()
-    all_asked = threading.Event()
+    both_asked = threading.Event()
     answered_after: list[bool] = []
     readable = [subscription_id(0), subscription_id(1)]
+    other = f"/subscriptions/{subscription_id(9)}"
+    above = "/providers/Microsoft.Management/managementGroups/mg"
+
+    def assignment(scope: str, name: str) -> dict[str, Any]:
+        return {"id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"}
 
     class Graph:
         pages = 0
+
+        def __init__(self, wait: float) -> None:
+            self.wait = wait
 
         def query(
             self,
@@ -159,20 +168,32 @@ def test_step_two_is_asked_before_step_one_answers() -> None:
             management_group: str | None = None,
             proceed: Callable[[], bool] | None = None,
         ) -> list[dict[str, Any]]:
+            kind = query.split("|")[0 if query.startswith("resource") else 1].strip()
             with lock:
-                asked.append((query, tuple(subscriptions) if subscriptions else None))
-                if len(asked) == 4:
-                    all_asked.set()
-            if query.startswith("resourcecontainers"):
-                answered_after.append(all_asked.wait(5))
+                asked.append(kind if "roleassignments" not in query else "roleassignments")
+                if {"resources", "roleassignments"} <= set(asked):
+                    both_asked.set()
+            if kind == "resourcecontainers":
+                answered_after.append(both_asked.wait(self.wait))
                 return [{"subscriptionId": s, "id": f"/subscriptions/{s}"} for s in readable]
+            if "roleassignments" in query:
+                return [
+                    assignment(above, "a"),
+                    assignment(other, "b"),
+                    assignment(f"/subscriptions/{readable[0]}", "c"),
+                ]
             return []
 
-    read_tenant(Graph(), ScanScope(), parallel=4)  # type: ignore[arg-type]
+    index = read_tenant(Graph(10.0), ScanScope(), parallel=4)  # type: ignore[arg-type]
     assert answered_after == [True]
-    assert len(asked) == 4  # and none asked again: kept
+    assert len(asked) == 4  # the role definitions after it; none asked again: kept
+    assert [r["id"] for rows in index.assignments.values() for r in rows] == [
+        assignment(f"/subscriptions/{readable[0]}", "c")["id"]
+    ]
     asked.clear()
-    all_asked.clear()
-    read_tenant(Graph(), ScanScope(), parallel=3)  # type: ignore[arg-type]
-    assert answered_after == [True, False]  # fewer at once allowed: after it, as before
+    both_asked.clear()
+    # Fewer at once allowed: after it, as before (it cannot be otherwise: the scan waits
+    # for the subscriptions query meanwhile, so the short wait is all it gets)
+    read_tenant(Graph(0.5), ScanScope(), parallel=2)  # type: ignore[arg-type]
+    assert answered_after == [True, False]
     assert len(asked) == 4

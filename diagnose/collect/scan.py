@@ -203,11 +203,14 @@ def read_tenant(graph: ResourceGraph, scope: ScanScope, parallel: int = 4) -> Te
     """Step 1 and 2 of the scan (see the module's docstring), at most `parallel` requests
     at once.
 
-    Step 2's queries are asked at once with step 1's, over the subscriptions it is expected
-    to answer (those asked, or every one readable), not a round trip after it: followed past
-    their first page, and kept, only once step 1 has answered exactly those, in one batch
-    (`_Ahead`); otherwise they are asked again over the subscriptions it did answer, as
-    they would have been."""
+    Step 2's queries of many rows (resources, role assignments) are asked at once with
+    step 1's, over the subscriptions it is expected to answer (those asked, or every one
+    readable), not a round trip after it: followed past their first page, and kept, only
+    once step 1 has answered exactly those, in one batch (`_Ahead`); otherwise they are
+    asked again over the subscriptions it did answer, as they would have been. The role
+    definitions (a page) are asked once step 1 answers, as before: asked of every
+    subscription readable, Resource Graph answers for the tenant, its management groups'
+    roles included, which the subscriptions' query does not hold."""
     index = TenantIndex()
     asked = [s.lower() for s in scope.subscriptions]
     lock = threading.Lock()
@@ -224,6 +227,7 @@ def read_tenant(graph: ResourceGraph, scope: ScanScope, parallel: int = 4) -> Te
             lambda found: _add_definitions(index, found),
         ),
     ]
+    ahead_of_step_1 = queries_to_run[:2]  # resources, role assignments
 
     def run(
         what: str, query: str, keep: Callable[[list[dict[str, Any]]], None], batch: list[str]
@@ -246,11 +250,11 @@ def read_tenant(graph: ResourceGraph, scope: ScanScope, parallel: int = 4) -> Te
         # may well ask exactly those queries (not for a management group's subscriptions,
         # which only step 1 tells, nor for more than one batch).
         speculate = (
-            parallel > len(queries_to_run)
+            parallel > len(ahead_of_step_1)
             and scope.management_group is None
             and len(batches(asked)) <= 1
         )
-        ahead = _Ahead(graph, asked, pool, [q for _, q, _ in queries_to_run] if speculate else [])
+        ahead = _Ahead(graph, asked, pool, [q for _, q, _ in ahead_of_step_1] if speculate else [])
         try:
             rows = graph.query(
                 subscriptions_query(),
@@ -276,15 +280,22 @@ def read_tenant(graph: ResourceGraph, scope: ScanScope, parallel: int = 4) -> Te
                 }
         visible = sorted(index.subscriptions)
         ahead.decide(visible)
-        futures = []
+        futures = [
+            pool.submit(run, what, query, keep, batch)
+            for what, query, keep in queries_to_run[len(ahead_of_step_1) :]
+            for batch in batches(visible)
+        ]
         for (what, query, keep), found in zip(
-            queries_to_run, ahead.answers(len(queries_to_run)), strict=True
+            ahead_of_step_1, ahead.answers(len(ahead_of_step_1)), strict=True
         ):
-            if found is not None:
-                with lock:
-                    keep(found)
+            if found is None:
+                futures += [pool.submit(run, what, query, keep, b) for b in batches(visible)]
                 continue
-            futures += [pool.submit(run, what, query, keep, batch) for batch in batches(visible)]
+            # Asked of every subscription readable, Resource Graph answers for the tenant:
+            # what is above the subscriptions (a management group's assignments) is not what
+            # step 2 asks of them, and is left out.
+            with lock:
+                keep([r for r in found if _subscription_of(str(r.get("id") or "")) in visible])
         for future in futures:
             future.result()
     for subscription in index.unknown:  # nothing half-read is served
@@ -298,11 +309,12 @@ def read_tenant(graph: ResourceGraph, scope: ScanScope, parallel: int = 4) -> Te
 class _Ahead:
     """Step 2's queries asked beside step 1's, over `asked` (every subscription readable when
     empty): Resource Graph's round trips are the scan's whole wait before its first hub
-    starts (three when a query has two pages; two this way: 0.07-0.1 s of a 500-hub scan's
-    0.3 s there). Their answers are kept only when step 1 answered for exactly those
-    subscriptions, one batch of them (`decide`): then they are the very queries step 2
-    would ask. Otherwise (a subscription asked for is not readable, none is, or more than
-    one batch is) none is followed past its first page, and step 2 asks as it would have."""
+    starts (three when a query has two pages, as a 500-hub scan's resources and role
+    assignments have; two this way: 0.07-0.1 s of its 0.3 s there). Their answers are kept
+    only when step 1 answered for exactly those subscriptions, one batch of them
+    (`decide`): then they are the queries step 2 would ask. Otherwise (a subscription
+    asked for is not readable, none is, or more than one batch is) none is followed past
+    its first page, and step 2 asks as it would have."""
 
     def __init__(
         self, graph: ResourceGraph, asked: list[str], pool: ThreadPoolExecutor, queries: list[str]
