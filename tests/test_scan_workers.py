@@ -289,9 +289,9 @@ def test_a_worker_starts_while_resource_graph_is_read(
 
     read = scanrun.read_tenant
 
-    def reading(*args: Any) -> Any:
+    def reading(*args: Any, **kwargs: Any) -> Any:
         events.append("Resource Graph read")
-        return read(*args)
+        return read(*args, **kwargs)
 
     monkeypatch.setattr(scanrun, "Worker", Recorded)
     monkeypatch.setattr(scanrun, "read_tenant", reading)

@@ -16,6 +16,7 @@ that repeats. A 200 answer without its `data` array is an error, never an empty 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from diagnose.collect import apiversions
@@ -83,10 +84,13 @@ class ResourceGraph:
         *,
         subscriptions: list[str] | None = None,
         management_group: str | None = None,
+        proceed: Callable[[], bool] | None = None,
     ) -> list[dict[str, Any]]:
         """Every row of the query over these subscriptions (or this management group, or
         every subscription readable), following $skipToken. Rows that are not JSON objects
-        are an error: the answer's content is unknown."""
+        are an error: the answer's content is unknown. With `proceed`, a query asked before
+        it is known to be wanted: asked before each page after the first, and when it says
+        no, the query ends with Abandoned."""
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
         rows: list[dict[str, Any]] = []
@@ -116,12 +120,18 @@ class ResourceGraph:
             token = page.get("$skipToken") or None
             if not token:
                 return rows
+            if proceed is not None and not proceed():
+                raise Abandoned()
             if token in seen:
                 raise ApiError(
                     200, "RepeatedSkipToken", "Resource Graph returned the same $skipToken twice"
                 )
             seen.add(token)
         raise ApiError(200, "TooManyPages", f"more than {MAX_PAGES} pages; stopped")
+
+
+class Abandoned(Exception):
+    """A query asked ahead of knowing it was wanted, not followed past its first page."""
 
 
 class _BodyKept:
@@ -154,4 +164,4 @@ def batches(subscriptions: list[str], size: int = SUBSCRIPTION_BATCH) -> list[li
     return [subscriptions[i : i + size] for i in range(0, len(subscriptions), size)]
 
 
-__all__ = ["PAGE_ROWS", "SUBSCRIPTION_BATCH", "ResourceGraph", "batches"]
+__all__ = ["PAGE_ROWS", "SUBSCRIPTION_BATCH", "Abandoned", "ResourceGraph", "batches"]

@@ -132,7 +132,7 @@ def _scan(
         # trips): started after them, its hubs began 0.3-0.4 s after this process's.
         early = _early_workers(width, processes)
         stage(f"reading Resource Graph ({scope.describe()})")
-        index = read_tenant(resource_graph, scope)
+        index = read_tenant(resource_graph, scope, parallel=min(4, width))
         targets = index.targets()
         shares = split(targets, processes_for(len(targets), width, processes))
         widths = _widths(width, [len(share) for share in shares])

@@ -292,7 +292,11 @@ class SyntheticTenant:
     def _resource_graph(self, body: dict[str, Any]) -> tuple[int, Any]:
         query = str(body.get("query") or "")
         asked = [str(s).lower() for s in body.get("subscriptions") or []]
-        subscriptions = [s for s in (asked or self.subscription_ids) if s in self.subscription_ids]
+        # Every query of the scan ends `order by id asc`: rows come in the same order however
+        # the subscriptions are named (ids begin with their subscription's).
+        subscriptions = sorted(
+            s for s in (asked or self.subscription_ids) if s in self.subscription_ids
+        )
         subscriptions = [s for s in subscriptions if s not in self.hidden]
         if query.startswith("resourcecontainers"):
             table = "subscriptions"
