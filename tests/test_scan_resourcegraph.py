@@ -4,6 +4,7 @@ first building its models of every row (unused), and a refused query is still it
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,21 +29,28 @@ def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[ResourceGraph]:
     tenant = SyntheticTenant(hubs=300, subscriptions=2, refused=frozenset({subscription_id(1)}))
     with ArmServer(FixtureSet("generated", []), Faults(), tenant=tenant) as server:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
-        shared = shared_connection(60)
-        client = ResourceGraph(
-            server.url,
-            StaticTokenCredential("t"),
-            "https://management.azure.com/.default",
-            RequestLog(),
-            concurrency=4,
-            retry=RetrySettings(total=0),
-            shared=shared,
-        )
-        try:
+        with _resource_graph(server) as client:
             yield client
-        finally:
-            client.close()
-            shared.deadline.expire()
+
+
+@contextlib.contextmanager
+def _resource_graph(server: ArmServer) -> Iterator[ResourceGraph]:
+    """A ResourceGraph client of the loopback server, closed and its deadline expired after."""
+    shared = shared_connection(60)
+    client = ResourceGraph(
+        server.url,
+        StaticTokenCredential("t"),
+        "https://management.azure.com/.default",
+        RequestLog(),
+        concurrency=4,
+        retry=RetrySettings(total=0),
+        shared=shared,
+    )
+    try:
+        yield client
+    finally:
+        client.close()
+        shared.deadline.expire()
 
 
 def test_pages_are_kept_as_sent_and_never_turned_into_models(
@@ -77,21 +85,8 @@ def test_a_refused_query_is_still_its_error(graph: ResourceGraph) -> None:
 
 # -- step 2's queries asked beside step 1's (scan.read_tenant) ------------------------------
 def _index(server: ArmServer, scope: ScanScope, parallel: int) -> tuple[TenantIndex, int]:
-    shared = shared_connection(60)
-    client = ResourceGraph(
-        server.url,
-        StaticTokenCredential("t"),
-        "https://management.azure.com/.default",
-        RequestLog(),
-        concurrency=4,
-        retry=RetrySettings(total=0),
-        shared=shared,
-    )
-    try:
+    with _resource_graph(server) as client:
         return read_tenant(client, scope, parallel), client.pages
-    finally:
-        client.close()
-        shared.deadline.expire()
 
 
 def _same(one: TenantIndex, other: TenantIndex) -> None:
