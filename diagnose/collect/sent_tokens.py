@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import orjson
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
@@ -50,16 +51,44 @@ class SentTokens:
         return scrub_text(self.without_tokens(text))
 
     def clean_json(self, value: Any) -> Any:
-        """A JSON value with the exact tokens removed from every string, keys included."""
-        if not self._tokens:
+        """A JSON value with the exact tokens removed from every string, keys included (the
+        value itself when none holds one)."""
+        tokens = self._tokens
+        if not tokens or _surely_without(value, tokens):
             return value
+        return self._walk(value)
+
+    def _walk(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.without_tokens(value)
         if isinstance(value, list):
-            return [self.clean_json(item) for item in value]
+            return [self._walk(item) for item in value]
         if isinstance(value, dict):
-            return {self.without_tokens(str(k)): self.clean_json(v) for k, v in value.items()}
+            return {self.without_tokens(str(k)): self._walk(v) for k, v in value.items()}
         return value
+
+
+def _surely_without(value: Any, tokens: frozenset[str]) -> bool:
+    """True only when no string of the value (keys included) holds one of the tokens.
+
+    Walking a collection's snapshot string by string took about 200 ms for a 20 MB one, on
+    every collection made with a real token. orjson writes a string's characters as they are,
+    in UTF-8, escaping only '"', '\\' and the control characters: a token without those shows
+    in the serialised value wherever a string holds it, so a token absent from the bytes
+    (about 10 ms) is absent from every string. Anything orjson will not write (an integer
+    beyond 64 bits, a lone surrogate, a key that is no string) and any token with an escaped
+    character: False, and the walk decides."""
+    if any(not _written_as_is(token) for token in tokens):
+        return False
+    try:
+        written = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+    return not any(token.encode() in written for token in tokens)
+
+
+def _written_as_is(token: str) -> bool:
+    return not any(char in '"\\' or char < " " for char in token)
 
 
 class SentTokenPolicy(SansIOHTTPPolicy):
