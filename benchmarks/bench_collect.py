@@ -49,6 +49,7 @@ from diagnose.collect.run import collect
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
+from diagnose.testing.harness import token_like_entra
 from diagnose.testing.scenarios import FOUNDRY, HUB, big_foundry, big_hub
 
 RATIO_TARGET = 3.0
@@ -158,7 +159,10 @@ def run_once(server: Any, concurrency: int, hub: str) -> Run:
         quiet=True,
     )
     settings = settings_from_args(args)
-    credentials = Credentials(StaticTokenCredential("bench"), StaticTokenCredential("bench"))
+    credentials = Credentials(
+        StaticTokenCredential(token_like_entra("arm")),
+        StaticTokenCredential(token_like_entra("graph")),
+    )
     server.reset()
     start, cpu = time.perf_counter(), time.process_time()
     collection = collect(settings, credentials, retry=RetrySettings(total=0))

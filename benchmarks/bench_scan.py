@@ -51,6 +51,7 @@ from diagnose.collect.scanworker import READER_THREAD
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
+from diagnose.testing.harness import token_like_entra
 from diagnose.testing.tenant import SyntheticTenant
 
 TARGET_RATIO = 3.0
@@ -183,7 +184,10 @@ def run_scan(
             quiet=True,
         )
     )
-    credentials = Credentials(StaticTokenCredential("bench"), StaticTokenCredential("bench"))
+    credentials = Credentials(
+        StaticTokenCredential(token_like_entra("arm")),
+        StaticTokenCredential(token_like_entra("graph")),
+    )
     start = time.perf_counter()
     result = scan(
         settings,

@@ -20,6 +20,15 @@ ARM_TOKEN = "arm-token-for-tests"
 GRAPH_TOKEN = "graph-token-for-tests"
 
 
+def token_like_entra(audience: str) -> str:
+    """A made-up token of an Entra access token's shape and size (a JWT of about 1.6 KB),
+    for benchmarks: a collection remembers every token it sent and makes sure none is left in
+    its snapshot, which a short test token (under sent_tokens.MIN_LENGTH) never costs."""
+    header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsIng1dCI6ImJlbmNoIn0"
+    claims = "eyJhdWQiOi" + audience.encode().hex() + "Qk" * 500
+    return f"{header}.{claims}.{'c2lnbmF0dXJl' * 40}"
+
+
 def cli_args(hub: str = HUB_BASIC, **overrides: Any) -> SimpleNamespace:
     """An argparse-like namespace with the live-collection flags and their defaults."""
     values: dict[str, Any] = {
