@@ -27,7 +27,8 @@ def run_fix_plan(args: argparse.Namespace) -> int:
     from diagnose.app import diagnose, export_plan
     from diagnose.cli.inputs import diagnose_options_from, source_from
 
-    diagnosis = diagnose(source_from(args), diagnose_options_from(args))
+    keep_alive: list[object] | None = getattr(args, "keep_alive", None)
+    diagnosis = diagnose(source_from(args), diagnose_options_from(args), keep_alive=keep_alive)
     for warning in diagnosis.snapshot.warnings:
         print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     export = export_plan(diagnosis, args.language)
@@ -38,7 +39,6 @@ def run_fix_plan(args: argparse.Namespace) -> int:
             f"output, {export.commented} left as comments that say why",
             file=sys.stderr,
         )
-    keep_alive: list[object] | None = getattr(args, "keep_alive", None)
     if keep_alive is not None:
         keep_alive.append(diagnosis)
     return ExitCode.OK

@@ -86,7 +86,8 @@ def run_report(args: argparse.Namespace) -> int:
         return code
     from diagnose.app import diagnose
 
-    diagnosis = diagnose(source, options)
+    keep_alive: list[object] | None = getattr(args, "keep_alive", None)
+    diagnosis = diagnose(source, options, keep_alive=keep_alive)
     for warning in diagnosis.snapshot.warnings:  # the report says it too, among what was not read
         print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
     from diagnose.report.model import exit_code
@@ -97,7 +98,6 @@ def run_report(args: argparse.Namespace) -> int:
     _write_bundle(args, diagnosis)
     if (fmt or "text") != "text" or output.path:
         print(f"diagnose: {summary_line(diagnosis.report)}", file=sys.stderr)
-    keep_alive: list[object] | None = getattr(args, "keep_alive", None)
     if keep_alive is not None:
         keep_alive.append(diagnosis)
     if baseline is not None:
