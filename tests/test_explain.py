@@ -106,6 +106,21 @@ REAL_MESSAGES = {
     "Search 401/403": (
         "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
     ),
+    "Key Vault ForbiddenByRbac": (
+        "Caller is not authorized to perform action on resource. If role assignments, deny "
+        "assignments or role definitions were changed recently, please observe propagation "
+        f"time. Caller: appid=04b07795-8ddb-461a-bbee-02f9e1bf7b46;oid={OID};iss=https://sts."
+        "windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/ Action: 'Microsoft.KeyVault/vaults/"
+        f"secrets/getSecret/action' Resource: '{RG.lower()}/providers/microsoft.keyvault/vaults/"
+        "kv-contoso/secrets/aoai-key' Assignment: (not found) DenyAssignmentId: null Vault: "
+        "kv-contoso;location=eastus"
+    ),
+    "Key Vault ForbiddenByPolicy (access policies)": (
+        "The user, group or application 'appid=04b07795-8ddb-461a-bbee-02f9e1bf7b46;"
+        f"oid={OID};iss=https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/' does "
+        "not have secrets get permission on key vault 'kv-contoso;location=eastus'. For help "
+        "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287"
+    ),
 }
 
 

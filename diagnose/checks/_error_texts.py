@@ -139,3 +139,42 @@ AGENT_VECTOR_STORE_FORBIDDEN = ErrorText(
     r"(?:create vector store failed|vector[ _]store|file[ _]search)[^\n]*?"
     r"(?:\b403\b|Forbidden)",
 )
+
+KEY_VAULT_FORBIDDEN_BY_RBAC = ErrorText(
+    "Key Vault ForbiddenByRbac",
+    "Caller is not authorized to perform action on resource. ... Caller: appid=...;oid=o;... "
+    "Action: 'A' Resource: 'R' ... Vault: v;location=l (403 ForbiddenByRbac)",
+    "Azure Key Vault data plane (403)",
+    "the vault uses Azure RBAC (enableRbacAuthorization) and no active role of the caller or "
+    "its groups grants this data action on the secret, key or certificate or above it; Owner "
+    "and Contributor grant no data action, and access policies are ignored on such a vault",
+    "assign the least Key Vault data role that grants the action (Key Vault Secrets User to "
+    "read secrets, Key Vault Crypto Service Encryption User to wrap and unwrap keys) on the "
+    "vault, or on the one secret or key",
+    # Key Vault writes the resource id in lower case; the object id sits in the Caller part.
+    r"(?:Caller is not authorized to perform action on resource|ForbiddenByRbac)"
+    r"(?:.*?\boid=(?P<principal>" + GUID + r"))?"
+    r"(?:.*?\bAction:\s*'(?P<operation>[^']+)')?"
+    r"(?:.*?\bResource:\s*'(?P<scope>/[^']+)')?",
+    data_action=True,
+)
+
+KEY_VAULT_FORBIDDEN_BY_POLICY = ErrorText(
+    "Key Vault ForbiddenByPolicy (access policies)",
+    "The user, group or application 'appid=...;oid=o;...' does not have secrets get "
+    "permission on key vault 'v;location=l'",
+    "Azure Key Vault data plane (403)",
+    "the vault uses access policies, not Azure RBAC, and no access policy gives the caller "
+    "this permission: roles, even Owner or Key Vault Administrator, grant nothing on such a "
+    "vault's secrets, keys and certificates",
+    "add an access policy for the caller's object id with the permission the message names "
+    "(az keyvault set-policy --name VAULT --object-id OID --secret-permissions get, or "
+    "--key-permissions get wrapKey unwrapKey for a customer-managed key); moving the vault to "
+    "Azure RBAC instead ends every access policy's access at once, so only with the Key Vault "
+    "data roles of everyone who uses it assigned first",
+    r"(?:'[^']*?\boid=(?P<principal>" + GUID + r")[^']*'\s+)?does not have\s+"
+    r"(?P<permission>(?:secrets|keys|certificates|storage)\s+\w+)\s+permission on key vault"
+    r"(?:\s+'(?P<vault>[^';]+))?"
+    r"|Caller was not found on any access policy",
+    no_role=True,
+)

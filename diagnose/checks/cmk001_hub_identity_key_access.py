@@ -4,6 +4,10 @@ from diagnose.checks._common import (
     cmk_settings,
     hub_identity,
 )
+from diagnose.checks._error_texts import (
+    KEY_VAULT_FORBIDDEN_BY_POLICY,
+    KEY_VAULT_FORBIDDEN_BY_RBAC,
+)
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -32,6 +36,7 @@ POLICY_PERMISSIONS = ("get", "wrapKey", "unwrapKey")
     severity=Severity.CRITICAL,
     scenario="Customer-managed key",
     docs=(DOCS_CMK,),
+    explains=(KEY_VAULT_FORBIDDEN_BY_RBAC, KEY_VAULT_FORBIDDEN_BY_POLICY),
 )
 def hub_identity_key_access(ctx: CheckContext):
     """

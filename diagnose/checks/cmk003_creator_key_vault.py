@@ -1,4 +1,8 @@
 from diagnose.checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings, unknown_resource
+from diagnose.checks._error_texts import (
+    KEY_VAULT_FORBIDDEN_BY_POLICY,
+    KEY_VAULT_FORBIDDEN_BY_RBAC,
+)
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -21,6 +25,7 @@ CREATOR_KEY_PERMISSIONS = ("create", "get", "delete", "purge")
     severity=Severity.HIGH,
     scenario="Customer-managed key (creator)",
     docs=(DOCS_CMK,),
+    explains=(KEY_VAULT_FORBIDDEN_BY_RBAC, KEY_VAULT_FORBIDDEN_BY_POLICY),
 )
 def creator_key_vault(ctx: CheckContext):
     """

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from diagnose.arm.ids import parse as parse_id
 from diagnose.arm.scopes import scope_key, scope_problem
 from diagnose.checks.cfg001_search_api_key_only import api_keys_only
 from diagnose.engine.api import (
@@ -145,8 +146,9 @@ def _api_key_only_search(text: str, model: Model) -> Resource | None:
 
 
 NO_ROLE_NOTE = (
-    "No role assignment fixes this message: it reports the network, DNS or an "
-    "authentication method the resource refuses, not a missing permission."
+    "No role assignment fixes this message: it reports the network, DNS, an "
+    "authentication method the resource refuses or an access model that ignores roles (a key "
+    "vault's access policies), not a missing role."
 )
 WITHOUT_SNAPSHOT_NOTE = (
     "This answer comes from the text alone. With --snapshot FILE (a snapshot from `diagnose "
@@ -200,8 +202,13 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         return
     data = bool(pattern.data_action)
     explanation.decision = engine.evaluator.check(principal_id, scope, operation, data_action=data)
+    parsed = parse_id(scope)  # a scope the snapshot lacks is still named by its type
     resource = model.resource(scope) or Resource.from_arm(
-        {"id": scope, "name": scope.rstrip("/").rsplit("/", 1)[-1], "type": ""}
+        {
+            "id": scope,
+            "name": scope.rstrip("/").rsplit("/", 1)[-1],
+            "type": parsed.type if parsed is not None else "",
+        }
     )
     if model.resource(scope) is None and scope_key(scope) != "/":
         explanation.notes.append(
