@@ -226,3 +226,20 @@ def test_a_cosmos_refusal_on_the_account_itself_is_not_answered_with_a_database_
     fix = " ".join(answer["pattern"]["fix"].split())
     assert "for resource [/]" in fix and "readMetadata at /" in fix
     assert "no database-scoped assignment covers" in fix
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HttpResponseError: Operation returned an invalid status 'Forbidden' while querying "
+        "the search index 'docs'",
+        "(Unauthorized) Operation returned an invalid status 'Unauthorized' from Azure search",
+    ],
+)
+def test_the_search_sdks_own_wording_of_a_refusal_is_a_search_refusal(text):
+    found = recognise(text)
+    assert found is not None and found[0].name == "Search 401/403"
+
+
+def test_a_forbidden_status_that_names_no_service_is_not_taken_for_search():
+    assert recognise("Operation returned an invalid status 'Forbidden'") is None

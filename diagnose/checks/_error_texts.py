@@ -109,8 +109,11 @@ SEARCH_UNAUTHORIZED = ErrorText(
     "Search Service Contributor",
     "enable role-based access on Search (authOptions aadOrApiKey), and assign the Search "
     "data and service roles to the caller",
-    r"search\.windows\.net|Azure (?:AI|Cognitive) Search|\bsearch\b.*\b40[13]\b|"
-    r"\b40[13]\b.*\bsearch\b",
+    # The Search SDK's own wording names the status, not its code: "Operation returned an
+    # invalid status 'Forbidden'".
+    r"search\.windows\.net|Azure (?:AI|Cognitive) Search|"
+    r"\bsearch\b.*\b(?:40[13]|Forbidden|Unauthorized)\b|"
+    r"\b(?:40[13]|Forbidden|Unauthorized)\b.*\bsearch\b",
     broad=True,
 )
 
