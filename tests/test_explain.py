@@ -106,6 +106,16 @@ REAL_MESSAGES = {
     "Search 401/403": (
         "403 Forbidden: https://srch-contoso.search.windows.net/indexes?api-version=2024-07-01"
     ),
+    "Cosmos DB local authorization disabled": (
+        "Response status code does not indicate success: Unauthorized (401); Substatus: 0; "
+        'Reason: ({"code":"Unauthorized","message":"Local Authorization is disabled. Use an '
+        'AAD token to authorize all requests."})'
+    ),
+    "Custom subdomain required for token authentication": (
+        "openai.AuthenticationError: Error code: 401 - {'error': {'code': '401', 'message': "
+        "'Please provide a custom subdomain for token authentication, otherwise API key is "
+        "required.'}}"
+    ),
     "Key Vault ForbiddenByRbac": (
         "Caller is not authorized to perform action on resource. If role assignments, deny "
         "assignments or role definitions were changed recently, please observe propagation "
@@ -243,3 +253,17 @@ def test_the_search_sdks_own_wording_of_a_refusal_is_a_search_refusal(text):
 
 def test_a_forbidden_status_that_names_no_service_is_not_taken_for_search():
     assert recognise("Operation returned an invalid status 'Forbidden'") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"error":{"code":"Forbidden","message":"Public network access is disabled for this '
+        'search service."}}',
+        "Public network access is disabled. Please configure private endpoint.",
+    ],
+)
+def test_public_network_access_disabled_is_the_network_never_a_role(text):
+    found = recognise(text)
+    assert found is not None
+    assert found[0].name == "AI services firewall or private endpoint" and found[0].no_role

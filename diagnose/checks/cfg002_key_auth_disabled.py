@@ -37,6 +37,19 @@ KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
     no_role=True,
 )
 
+COSMOS_LOCAL_AUTHORIZATION_DISABLED = ErrorText(
+    "Cosmos DB local authorization disabled",
+    "Local Authorization is disabled. Use an AAD token to authorize all requests.",
+    "Azure Cosmos DB data plane (401)",
+    "the Cosmos DB account has disableLocalAuth while the caller, usually a connection, "
+    "still uses an account key",
+    "switch the caller to Entra ID and give its identity a Cosmos DB SQL role (Cosmos DB "
+    "Built-in Data Contributor, a Cosmos DB SQL role assignment, not an Azure role) on the "
+    "database it uses",
+    r"Local Authorization is disabled",
+    no_role=True,
+)
+
 
 @check(
     id="CFG002",
@@ -44,7 +57,11 @@ KEY_BASED_AUTHENTICATION_NOT_PERMITTED = ErrorText(
     severity=Severity.CRITICAL,
     scenario="Key auth disabled while connections use keys",
     docs=(DOCS_IDENTITY_STORAGE,),
-    explains=(AUTHENTICATION_TYPE_DISABLED, KEY_BASED_AUTHENTICATION_NOT_PERMITTED),
+    explains=(
+        AUTHENTICATION_TYPE_DISABLED,
+        KEY_BASED_AUTHENTICATION_NOT_PERMITTED,
+        COSMOS_LOCAL_AUTHORIZATION_DISABLED,
+    ),
 )
 def key_auth_disabled(ctx: CheckContext):
     """

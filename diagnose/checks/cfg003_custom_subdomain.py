@@ -1,9 +1,30 @@
 import re
 
 from diagnose.checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
-from diagnose.engine.api import Cause, Draft, Remediation, RemediationKind, Severity, Status, check
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    ErrorText,
+    Remediation,
+    RemediationKind,
+    Severity,
+    Status,
+    check,
+)
 from diagnose.engine.context import CheckContext, describe
 from diagnose.model.resources import COGNITIVE_ACCOUNT
+
+CUSTOM_SUBDOMAIN_REQUIRED = ErrorText(
+    "Custom subdomain required for token authentication",
+    "Please provide a custom subdomain for token authentication, otherwise API key is required.",
+    "Azure OpenAI / AI services (401)",
+    "an Entra ID token was sent to the regional endpoint of a resource without a custom "
+    "subdomain, which accepts keys only; no role changes that",
+    "give the resource a custom subdomain (permanent: choose the name with care) and call "
+    "https://<subdomain>.openai.azure.com or https://<subdomain>.cognitiveservices.azure.com",
+    r"custom subdomain for token authentication",
+    no_role=True,
+)
 
 
 @check(
@@ -12,6 +33,7 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
     severity=Severity.HIGH,
     scenario="No custom subdomain",
     docs=(DOCS_SUBDOMAIN,),
+    explains=(CUSTOM_SUBDOMAIN_REQUIRED,),
 )
 def custom_subdomain(ctx: CheckContext):
     """

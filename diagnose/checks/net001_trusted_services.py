@@ -33,7 +33,7 @@ AI_SERVICES_NETWORK_REFUSAL = ErrorText(
     "AI services firewall or private endpoint",
     "Public access is disabled. Please configure private endpoint. / Traffic is not from an "
     "approved private endpoint. / Access denied due to Virtual Network/Firewall rules.",
-    "Azure OpenAI / AI services / Foundry (403)",
+    "Azure OpenAI / AI services / Foundry / Search (403)",
     "the resource refuses the caller's network: public network access is disabled, or its "
     "firewall does not list the caller's network, or the call did not come through an "
     "approved private endpoint; no role changes that",
@@ -41,7 +41,7 @@ AI_SERVICES_NETWORK_REFUSAL = ErrorText(
     "network or IP range), or for a service calling with its managed identity allow trusted "
     "Azure services (bypass AzureServices); for a pending private endpoint connection, have "
     "it approved",
-    r"Public access is disabled|not from an approved private endpoint|"
+    r"Public (?:network )?access is disabled|not from an approved private endpoint|"
     r"Access denied due to Virtual Network/Firewall rules",
     no_role=True,
 )
