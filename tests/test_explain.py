@@ -267,3 +267,54 @@ def test_public_network_access_disabled_is_the_network_never_a_role(text):
     found = recognise(text)
     assert found is not None
     assert found[0].name == "AI services firewall or private endpoint" and found[0].no_role
+
+
+DEPLOYMENT = (
+    f"/subscriptions/{SUB}/resourcegroups/rg-contoso-ai/providers/Microsoft.Resources/"
+    "deployments/gpt-4o-1712345"
+)
+
+
+def test_a_refused_deployment_is_fixed_on_its_resource_group_not_on_that_one_deployment(capsys):
+    """Each ARM deployment gets a new name: a role on the one the message names would not
+    cover the next run, so the fix (proven) is on the resource group, as HUB002 asks."""
+    eve = demo_principal("Eve Martin")
+    text = (
+        f"AuthorizationFailed: The client 'eve.martin@contoso.com' with object id '{eve}' does "
+        "not have authorization to perform action 'Microsoft.Resources/deployments/write' over "
+        f"scope '{DEPLOYMENT}' or the scope is invalid."
+    )
+    code, out = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["decision"]["decision"] == "denied"
+    assert answer["decision"]["scope"] == DEPLOYMENT  # what Azure evaluated
+    fix = answer["finding"]["remediations"][0]
+    assert fix["scope"] == RG and fix["verified"] is True
+    assert any("each deployment gets a new name" in note for note in answer["notes"])
+    assert not any("not a resource in the snapshot" in note for note in answer["notes"])
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        (DEPLOYMENT, RG),
+        (
+            f"/subscriptions/{SUB}/providers/Microsoft.Resources/deployments/d1",
+            f"/subscriptions/{SUB}",
+        ),
+        (
+            f"{RG}/providers/Microsoft.Search/searchServices/srch",
+            f"{RG}/providers/Microsoft.Search/searchServices/srch",
+        ),
+    ],
+)
+def test_from_the_text_alone_a_deployment_is_fixed_on_what_holds_it(capsys, scope, expected):
+    text = (
+        f"AuthorizationFailed: The client 'a@contoso.com' with object id '{OID}' does not have "
+        f"authorization to perform action 'Microsoft.Resources/deployments/write' over scope "
+        f"'{scope}' or the scope is invalid."
+    )
+    _, out = run(capsys, "explain", text, "--json")
+    fix = json.loads(out)["textOnly"]
+    assert fix["scope"] == expected and fix["placeholders"] == []

@@ -23,7 +23,7 @@ from diagnose.engine.api import (
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.explain.patterns import ErrorPattern, recognise
-from diagnose.explain.text_only import TextOnlyFix, storage_target, text_only_fix
+from diagnose.explain.text_only import TextOnlyFix, lasting_scope, storage_target, text_only_fix
 from diagnose.model.model import Model
 from diagnose.model.resources import SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
 from diagnose.rbac.decision import Decision
@@ -210,7 +210,10 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
             "type": parsed.type if parsed is not None else "",
         }
     )
-    if model.resource(scope) is None and scope_key(scope) != "/":
+    fix_scope, moved = lasting_scope(scope)  # the decision above is Azure's, at the named scope
+    if moved is not None:
+        explanation.notes.append(moved)
+    elif model.resource(scope) is None and scope_key(scope) != "/":
         explanation.notes.append(
             "the scope in the message is not a resource in the snapshot; "
             "it was evaluated from the assignments the snapshot holds"
@@ -219,6 +222,7 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         principal=ref,
         resource=resource,
         operations=(Operation(operation, data),),
+        scope=fix_scope if moved is not None else None,
         because="is the caller named in the error message",
     )
     explanation.finding = engine.requirement_finding(_QUESTION, requirement)

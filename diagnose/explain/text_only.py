@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diagnose.arm.ids import GUID
+from diagnose.arm.ids import GUID, build, parse
 from diagnose.arm.scopes import scope_problem
 from diagnose.checks._common import STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR
 from diagnose.checks.pfl001_prompt_flow_storage import (
@@ -93,6 +93,8 @@ def text_only_fix(
     if not scope or scope_problem(scope):
         scope = _scope_for(names[0], storage)
         placeholders.append("scope")
+    else:
+        scope, _ = lasting_scope(scope)
     operations = tuple(Operation(name, data) for name in names)
     model = Model(parse_snapshot(empty_snapshot(), "the tool's catalog of built-in roles"))
     evaluator = Evaluator(model.authorization)
@@ -120,6 +122,24 @@ def text_only_fix(
         tuple(placeholders),
         commands.azure_cli,
         commands.powershell,
+    )
+
+
+DEPLOYMENTS = "microsoft.resources/deployments"
+
+
+def lasting_scope(scope: str) -> tuple[str, str | None]:
+    """The scope a role for what a message names should be assigned at, and why when it is not
+    the message's own: an ARM deployment's name is new on every run (the portal's and the
+    SDKs' deployments are named after the time), so a role on the deployment the message names
+    would not cover the next one: its resource group (or subscription, or management group)."""
+    parsed = parse(scope)
+    if parsed is None or parsed.type.lower() != DEPLOYMENTS or parsed.parent is None:
+        return scope, None
+    parent = build(parsed.parent)
+    return parent, (
+        f"the message names one ARM deployment ({parsed.name}); each deployment gets a new "
+        f"name, so the role belongs on {parent}, where every deployment lies, not on that one"
     )
 
 
