@@ -318,3 +318,82 @@ def test_from_the_text_alone_a_deployment_is_fixed_on_what_holds_it(capsys, scop
     _, out = run(capsys, "explain", text, "--json")
     fix = json.loads(out)["textOnly"]
     assert fix["scope"] == expected and fix["placeholders"] == []
+
+
+FOUNDRY = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-contoso-agents/providers/"
+    "Microsoft.CognitiveServices/accounts/aif-contoso"
+)
+
+
+def _create_refused(action: str, scope: str, who: str = "Ana Lopez") -> str:
+    caller = demo_principal(who)
+    return (
+        f"AuthorizationFailed: The client 'someone@contoso.com' with object id '{caller}' does not "
+        f"have authorization to perform action '{action}' over scope '{scope}' or the scope is "
+        "invalid."
+    )
+
+
+PROJECT_WRITE = "Microsoft.CognitiveServices/accounts/projects/write"
+
+
+def test_creating_a_foundry_project_is_fixed_on_the_foundry_resource(capsys):
+    """The snapshot lists every project of aif-contoso: proj-new did not exist, and a role
+    cannot be assigned on a resource before it exists."""
+    text = _create_refused(PROJECT_WRITE, f"{FOUNDRY}/projects/proj-new")
+    _, out = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(out)
+    assert answer["decision"]["decision"] == "denied"
+    assert answer["finding"]["resource"] == FOUNDRY
+    assert {fix["scope"] for fix in answer["finding"]["remediations"]} == {FOUNDRY}
+    assert any("the request was creating it" in note for note in answer["notes"])
+
+
+def test_a_project_the_snapshot_holds_keeps_its_own_scope(capsys):
+    existing = next(
+        r["id"]
+        for r in load_demo().data["resources"]
+        if r["id"].lower().startswith(f"{FOUNDRY}/projects/".lower()) and r["id"].count("/") == 10
+    )
+    _, out = run(capsys, "explain", _create_refused(PROJECT_WRITE, existing), "--demo", "--json")
+    answer = json.loads(out)
+    assert answer["finding"]["resource"] == existing
+    assert not any("the request was creating it" in note for note in answer["notes"])
+
+
+def test_a_child_kind_the_snapshot_does_not_list_keeps_its_scope(capsys):
+    """Online endpoints are not collected: one the snapshot lacks may well exist."""
+    endpoint = (
+        f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/hub-contoso/"
+        "onlineEndpoints/e1"
+    )
+    text = _create_refused(
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write", endpoint, "Eve Martin"
+    )
+    _, out = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(out)
+    assert {fix["scope"] for fix in answer["finding"]["remediations"]} == {endpoint}
+    assert any("not a resource in the snapshot" in note for note in answer["notes"])
+
+
+def test_a_parent_read_with_errors_is_no_proof_the_child_did_not_exist(capsys, tmp_path):
+    data = load_demo().data
+    data["errors"] = [
+        *data["errors"],
+        {
+            "scope": FOUNDRY,
+            "operation": "Microsoft.CognitiveServices/accounts/projects/read",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "The client does not have authorization to perform this action.",
+        },
+    ]
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(data))
+    scope = f"{FOUNDRY}/projects/proj-new"
+    _, out = run(
+        capsys, "explain", _create_refused(PROJECT_WRITE, scope), "--snapshot", str(path), "--json"
+    )
+    answer = json.loads(out)
+    assert answer["finding"]["resource"] == scope

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from diagnose.arm import types
+from diagnose.arm.ids import build as build_id
+from diagnose.arm.ids import last_segment
 from diagnose.arm.ids import parse as parse_id
 from diagnose.arm.scopes import scope_key, scope_problem
 from diagnose.checks.cfg001_search_api_key_only import api_keys_only
@@ -20,6 +23,7 @@ from diagnose.engine.api import (
     Requirement,
     Severity,
 )
+from diagnose.engine.context import describe
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
 from diagnose.explain.patterns import ErrorPattern, recognise
@@ -210,7 +214,17 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
             "type": parsed.type if parsed is not None else "",
         }
     )
-    fix_scope, moved = lasting_scope(scope)  # the decision above is Azure's, at the named scope
+    # the decision above is Azure's, at the named scope; the fix may belong above it
+    fix_scope, moved = lasting_scope(scope)
+    _, created_in = _creating_scope(model, scope, operation)
+    if created_in is not None:
+        resource = created_in
+        moved = (
+            f"{last_segment(scope)} is not in the snapshot, which lists every one of its kind "
+            f"in {describe(created_in)}: the request was creating it, and a role cannot be "
+            f"assigned on a resource before it exists, so the fix is on {describe(created_in)}, "
+            "where creating it is decided"
+        )
     if moved is not None:
         explanation.notes.append(moved)
     elif model.resource(scope) is None and scope_key(scope) != "/":
@@ -222,10 +236,49 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         principal=ref,
         resource=resource,
         operations=(Operation(operation, data),),
-        scope=fix_scope if moved is not None else None,
+        scope=fix_scope if moved is not None and created_in is None else None,
         because="is the caller named in the error message",
     )
     explanation.finding = engine.requirement_finding(_QUESTION, requirement)
+
+
+LISTED_IN_FULL = frozenset(
+    {
+        types.WORKSPACE_CONNECTION,
+        types.COGNITIVE_PROJECT,
+        types.ACCOUNT_CONNECTION,
+        types.PROJECT_CONNECTION,
+        types.COGNITIVE_DEPLOYMENT,
+        types.ACCOUNT_CAPABILITY_HOST,
+        types.PROJECT_CAPABILITY_HOST,
+    }
+)
+"""Child resources a collection lists in full under a parent it holds (a hub's connections, a
+Foundry resource's projects, ...): one the snapshot lacks did not exist then."""
+
+
+def _creating_scope(model: Model, scope: str, operation: str) -> tuple[str, Resource | None]:
+    """Where to fix a refused create of a child resource the collection lists in full (a
+    Foundry project, a connection, a deployment, a capability host) that the snapshot lacks
+    while it holds the parent, read without error: the child did not exist when the snapshot
+    was taken, and a role cannot be assigned on a resource before it exists, so the fix goes
+    on the parent, where creating it is decided. Anything else keeps its scope (None)."""
+    parsed = parse_id(scope)
+    if (
+        parsed is None
+        or parsed.parent is None
+        or parsed.type.lower() not in LISTED_IN_FULL
+        or operation.lower() != f"{parsed.type}/write".lower()
+        or model.resource(scope) is not None
+    ):
+        return scope, None
+    parent = model.resource(build_id(parsed.parent))
+    if parent is None or any(
+        error.scope_key == parent.key or error.scope_key.startswith(parent.key + "/")
+        for error in model.authorization.errors
+    ):
+        return scope, None
+    return parent.id, parent
 
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
