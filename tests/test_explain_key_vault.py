@@ -156,3 +156,70 @@ def test_an_access_policy_refusal_from_the_text_alone_offers_no_role(capsys):
 def test_the_old_access_policy_wording_is_recognised_too():
     found = recognise("Access denied. Caller was not found on any access policy.")
     assert found is not None and found[0].name == "Key Vault ForbiddenByPolicy (access policies)"
+
+
+POLICY_HOLDER = "3f1bed64-bae5-5d70-9a04-39b4cef2e913"
+"""The one access policy of kv-cmk-fixture in CMK001's access-policy fixtures: keys get, list."""
+
+
+def _notes(capsys, principal: str, permission: str, snapshot: str) -> list[str]:
+    _, answer = explain(
+        capsys, forbidden_by_policy(principal, permission), "--snapshot", str(CMK / snapshot)
+    )
+    return answer["notes"]
+
+
+def test_no_policy_for_the_caller_gives_the_access_policy_to_add_as_a_command(capsys):
+    notes = _notes(capsys, HUB_IDENTITY, "keys unwrapKey", "fail-access-policy.json")
+    assert any(
+        "none of the 1 access policies of 'kv-cmk-fixture' gives keys unwrapKey to "
+        f"{HUB_IDENTITY}" in note
+        for note in notes
+    )
+    assert (
+        "to add the access policy it needs: az keyvault set-policy --name kv-cmk-fixture "
+        f"--object-id {HUB_IDENTITY} --key-permissions unwrapKey"
+    ) in notes
+
+
+def test_a_policy_that_gives_the_permission_is_named_and_no_policy_is_proposed(capsys):
+    notes = _notes(capsys, POLICY_HOLDER, "keys get", "fail-access-policy.json")
+    assert any(f"already gives keys get to {POLICY_HOLDER}" in note for note in notes)
+    assert not any("set-policy" in note for note in notes)
+
+
+def test_a_policy_of_the_caller_without_that_permission_does_not_count(capsys):
+    notes = _notes(capsys, POLICY_HOLDER, "keys unwrapKey", "fail-access-policy.json")
+    assert any("none of the 1 access policies" in note for note in notes)
+    assert any("--key-permissions unwrapKey" in note for note in notes)
+
+
+def test_a_vault_now_on_azure_rbac_is_said_to_be(capsys):
+    notes = _notes(capsys, HUB_IDENTITY, "secrets get", "fail.json")
+    assert any("uses Azure RBAC, not access policies" in note for note in notes)
+    assert not any("set-policy" in note for note in notes)
+
+
+def test_a_vault_the_snapshot_lacks_is_not_guessed(capsys):
+    _, answer = explain(
+        capsys,
+        forbidden_by_policy(HUB_IDENTITY, "secrets get").replace("kv-cmk-fixture", "kv-other"),
+        "--snapshot",
+        str(CMK / "fail-access-policy.json"),
+    )
+    assert any("'kv-other' is not in the snapshot" in note for note in answer["notes"])
+    assert not any("set-policy" in note for note in answer["notes"])
+
+
+def test_the_command_quotes_what_the_message_says(capsys, tmp_path):
+    """Every value from the message reaches the shell quoted (a vault name is data)."""
+    from diagnose.explain.access_policies import access_policy_notes
+    from diagnose.model.model import Model
+    from diagnose.snapshot import load_snapshot
+
+    model = Model(load_snapshot(CMK / "fail-access-policy.json"))
+    notes = access_policy_notes(
+        model,
+        {"vault": "kv-cmk-fixture", "permission": "keys get;rm", "principal": HUB_IDENTITY},
+    )
+    assert notes[-1].endswith("--key-permissions 'get;rm'")

@@ -26,6 +26,7 @@ from diagnose.engine.api import (
 from diagnose.engine.context import describe
 from diagnose.engine.registry import load_checks
 from diagnose.engine.runner import Engine
+from diagnose.explain.access_policies import access_policy_notes
 from diagnose.explain.patterns import ErrorPattern, recognise
 from diagnose.explain.text_only import TextOnlyFix, lasting_scope, storage_target, text_only_fix
 from diagnose.model.model import Model
@@ -101,6 +102,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         )
     if not no_role:
         _evaluate_named_access(explanation, model, engine)
+    explanation.notes += access_policy_notes(model, extracted)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
     result = engine.run(related)
