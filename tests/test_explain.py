@@ -397,3 +397,15 @@ def test_a_parent_read_with_errors_is_no_proof_the_child_did_not_exist(capsys, t
     )
     answer = json.loads(out)
     assert answer["finding"]["resource"] == scope
+
+
+def test_a_snapshot_narrowed_to_one_project_is_no_proof_another_did_not_exist(capsys, tmp_path):
+    """Collected with --project, a snapshot holds that project alone: proj-new may exist."""
+    data = load_demo().data
+    data["target"] = {**data["target"], "project": "proj-agents"}
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(data))
+    scope = f"{FOUNDRY}/projects/proj-new"
+    text = _create_refused(PROJECT_WRITE, scope)
+    _, out = run(capsys, "explain", text, "--snapshot", str(path), "--json")
+    assert json.loads(out)["finding"]["resource"] == scope

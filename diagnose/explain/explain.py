@@ -218,7 +218,7 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
     )
     # the decision above is Azure's, at the named scope; the fix may belong above it
     fix_scope, moved = lasting_scope(scope)
-    _, created_in = _creating_scope(model, scope, operation)
+    created_in = _created_in(model, scope, operation)
     if created_in is not None:
         resource = created_in
         moved = (
@@ -259,12 +259,13 @@ LISTED_IN_FULL = frozenset(
 Foundry resource's projects, ...): one the snapshot lacks did not exist then."""
 
 
-def _creating_scope(model: Model, scope: str, operation: str) -> tuple[str, Resource | None]:
-    """Where to fix a refused create of a child resource the collection lists in full (a
-    Foundry project, a connection, a deployment, a capability host) that the snapshot lacks
-    while it holds the parent, read without error: the child did not exist when the snapshot
-    was taken, and a role cannot be assigned on a resource before it exists, so the fix goes
-    on the parent, where creating it is decided. Anything else keeps its scope (None)."""
+def _created_in(model: Model, scope: str, operation: str) -> Resource | None:
+    """The parent on which to fix a refused create of a child resource the collection lists in
+    full (a Foundry project, a connection, a deployment, a capability host) that the snapshot
+    lacks while it holds the parent, read without error: the child did not exist when the
+    snapshot was taken, and a role cannot be assigned on a resource before it exists, so the
+    fix goes on the parent, where creating it is decided. None for anything else: then the
+    named scope is kept."""
     parsed = parse_id(scope)
     if (
         parsed is None
@@ -273,14 +274,18 @@ def _creating_scope(model: Model, scope: str, operation: str) -> tuple[str, Reso
         or operation.lower() != f"{parsed.type}/write".lower()
         or model.resource(scope) is not None
     ):
-        return scope, None
+        return None
+    target = model.snapshot.data.get("target")
+    narrowed = isinstance(target, dict) and bool(target.get("project"))
+    if narrowed and parsed.type.lower() == types.COGNITIVE_PROJECT:
+        return None  # collected with --project: the other projects were not
     parent = model.resource(build_id(parsed.parent))
     if parent is None or any(
         error.scope_key == parent.key or error.scope_key.startswith(parent.key + "/")
         for error in model.authorization.errors
     ):
-        return scope, None
-    return parent.id, parent
+        return None
+    return parent
 
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
