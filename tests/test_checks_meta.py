@@ -135,6 +135,7 @@ def test_diagnose_checks_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert item["whyItMatters"] == info.sections["Why it matters"]
         assert item["howToFix"] == info.sections["How to fix"]
         assert item["docs"] == list(info.docs)
+        assert [e["name"] for e in item["explains"]] == [t.name for t in info.explains]
 
 
 def flat(text: str) -> str:
@@ -155,6 +156,9 @@ def test_explain_check_prints_the_sections(
         assert flat(info.sections[title]) in flat(out)
     for link in info.docs:
         assert link in out
+    assert ("Error messages it explains" in out) == bool(info.explains)
+    for text in info.explains:
+        assert flat(f"{text.name} ({text.where}): {text.example}") in flat(out)
 
 
 def test_explain_check_of_an_unknown_id_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

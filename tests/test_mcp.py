@@ -168,6 +168,11 @@ def test_the_checks_and_one_check():
     one = call("explain_check", {"check_id": "con001"})
     assert one.structured_content["id"] == "CON001"
     assert "How to fix" in one.structured_content["sections"]
+    vault = call("explain_check", {"check_id": "cmk001"}).structured_content
+    assert [text["name"] for text in vault["explains"]] == [
+        "Key Vault ForbiddenByRbac",
+        "Key Vault ForbiddenByPolicy (access policies)",
+    ]
     unknown = call("explain_check", {"check_id": "XYZ999"})
     assert unknown.is_error and "no check has the id 'XYZ999'" in text_of(unknown)
 

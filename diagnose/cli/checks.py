@@ -65,20 +65,26 @@ def _explained(check: CheckInfo) -> str:
         if title not in check.sections:
             continue
         lines += [f"\n{title}:", _indent(check.sections[title])]
+    if check.explains:
+        lines.append("\nError messages it explains (`diagnose explain TEXT`):")
+        lines += [
+            _indent(f"{text.name} ({text.where}): {text.example}", "  - ")
+            for text in check.explains
+        ]
     if check.docs:
         lines.append("\nDocs:")
         lines += [f"  {safe_text(link)}" for link in check.docs]
     return "\n".join(lines) + "\n"
 
 
-def _indent(text: str) -> str:
+def _indent(text: str, first: str = "  ") -> str:
     import textwrap
 
     return textwrap.fill(
         safe_text(text),
         96,
-        initial_indent="  ",
-        subsequent_indent="  ",
+        initial_indent=first,
+        subsequent_indent=" " * len(first),
         break_on_hyphens=False,
         break_long_words=False,
     )
@@ -94,4 +100,5 @@ def _json(check: CheckInfo) -> dict[str, Any]:
         "whatItChecks": check.sections["What it checks"],
         "whyItMatters": check.sections["Why it matters"],
         "howToFix": check.sections["How to fix"],
+        "explains": [text.to_json() for text in check.explains],
     }

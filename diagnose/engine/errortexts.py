@@ -46,3 +46,7 @@ class ErrorText:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.regex, re.IGNORECASE | re.DOTALL))
+
+    def to_json(self) -> dict[str, str]:
+        """How the check documentation (`explain-check --json`, the MCP tools) lists it."""
+        return {"name": self.name, "where": self.where, "example": self.example}

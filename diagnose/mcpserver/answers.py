@@ -135,6 +135,7 @@ def check_json(check: CheckInfo) -> dict[str, Any]:
         "sections": {
             title: check.sections[title] for title in SECTION_TITLES if title in check.sections
         },
+        "explains": [text.to_json() for text in check.explains],
     }
 
 
