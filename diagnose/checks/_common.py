@@ -367,6 +367,18 @@ def cmk_settings(hub: Resource) -> tuple[str | None, str | None] | None:
     return vault, identity
 
 
+def access_policy_grant(policy: object, kind: str) -> tuple[str, frozenset[str]]:
+    """Whom one key vault access policy entry names (its objectId, lower case) and the
+    permissions of one kind ("keys", "secrets", "certificates", "storage") it gives them, lower
+    case ("all" as written); ("", nothing) for an entry of another shape."""
+    if not isinstance(policy, dict):
+        return "", frozenset()
+    permissions = policy.get("permissions")
+    granted = permissions.get(kind) if isinstance(permissions, dict) else None
+    names = frozenset(str(name).lower() for name in granted or () if isinstance(name, str))
+    return str(policy.get("objectId") or "").lower(), names
+
+
 def mentions_embedding(connection: Connection) -> bool:
     """Whether a connection's name or metadata says it serves an embedding model."""
     text = " ".join([connection.name, *map(str, connection.metadata.values())]).lower()

@@ -1,6 +1,7 @@
 from diagnose.checks._common import (
     DOCS_CMK,
     KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
+    access_policy_grant,
     cmk_settings,
     hub_identity,
 )
@@ -132,9 +133,9 @@ def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> Pri
 
 def _policy_allows(policies: list, object_id: str) -> bool:
     for policy in policies:
-        if str(policy.get("objectId") or "").lower() != object_id:
-            continue
-        keys = {p.lower() for p in (policy.get("permissions") or {}).get("keys") or ()}
-        if "all" in keys or {p.lower() for p in POLICY_PERMISSIONS} <= keys:
+        holder, keys = access_policy_grant(policy, "keys")
+        if holder == object_id and (
+            "all" in keys or {p.lower() for p in POLICY_PERMISSIONS} <= keys
+        ):
             return True
     return False

@@ -1,4 +1,10 @@
-from diagnose.checks._common import CONTRIBUTOR, DOCS_CMK, cmk_settings, unknown_resource
+from diagnose.checks._common import (
+    CONTRIBUTOR,
+    DOCS_CMK,
+    access_policy_grant,
+    cmk_settings,
+    unknown_resource,
+)
 from diagnose.checks._error_texts import (
     KEY_VAULT_FORBIDDEN_BY_POLICY,
     KEY_VAULT_FORBIDDEN_BY_RBAC,
@@ -66,10 +72,11 @@ def creator_key_vault(ctx: CheckContext):
         if vault.prop("enableRbacAuthorization") is True:
             continue
         policies = vault.prop("accessPolicies") or []
-        granted = set()
+        granted: set[str] = set()
         for policy in policies:
-            if str(policy.get("objectId") or "").lower() == creator.id:
-                granted |= {p.lower() for p in (policy.get("permissions") or {}).get("keys") or ()}
+            holder, keys = access_policy_grant(policy, "keys")
+            if holder == creator.id:
+                granted |= keys
         if "all" in granted or {p.lower() for p in CREATOR_KEY_PERMISSIONS} <= granted:
             continue
         yield Draft(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from diagnose.checks._common import access_policy_grant
 from diagnose.model.model import Model
 from diagnose.model.resources import KEY_VAULT
 
@@ -84,9 +85,5 @@ def access_policy_notes(model: Model, extracted: dict[str, str]) -> list[str]:
 
 
 def _gives(policy: dict[str, Any], kind: str, verb: str, ids: dict[str, Any]) -> bool:
-    if str(policy.get("objectId") or "").lower() not in ids:
-        return False
-    permissions = policy.get("permissions")
-    granted = permissions.get(kind) if isinstance(permissions, dict) else None
-    names = {str(name).lower() for name in granted or () if isinstance(name, str)}
-    return verb in names or "all" in names
+    holder, names = access_policy_grant(policy, kind)
+    return holder in ids and (verb in names or "all" in names)
