@@ -208,19 +208,23 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         return
     data = bool(pattern.data_action)
     explanation.decision = engine.evaluator.check(principal_id, scope, operation, data_action=data)
+    known = model.resource(scope)
     parsed = parse_id(scope)  # a scope the snapshot lacks is still named by its type
-    resource = model.resource(scope) or Resource.from_arm(
+    resource = known or Resource.from_arm(
         {
             "id": scope,
             "name": scope.rstrip("/").rsplit("/", 1)[-1],
             "type": parsed.type if parsed is not None else "",
         }
     )
-    # the decision above is Azure's, at the named scope; the fix may belong above it
-    fix_scope, moved = lasting_scope(scope)
+    # The decision above is Azure's, at the named scope; the fix may belong above it: on what
+    # holds every deployment (its scope), or on the parent of a child being created (then the
+    # parent is the fix's resource).
+    lasting, moved = lasting_scope(scope)
+    fix_scope = lasting if moved is not None else None
     created_in = _created_in(model, scope, operation)
     if created_in is not None:
-        resource = created_in
+        resource, fix_scope = created_in, None
         moved = (
             f"{last_segment(scope)} is not in the snapshot, which lists every one of its kind "
             f"in {describe(created_in)}: the request was creating it, and a role cannot be "
@@ -229,7 +233,7 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         )
     if moved is not None:
         explanation.notes.append(moved)
-    elif model.resource(scope) is None and scope_key(scope) != "/":
+    elif known is None and scope_key(scope) != "/":
         explanation.notes.append(
             "the scope in the message is not a resource in the snapshot; "
             "it was evaluated from the assignments the snapshot holds"
@@ -238,7 +242,7 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         principal=ref,
         resource=resource,
         operations=(Operation(operation, data),),
-        scope=fix_scope if moved is not None and created_in is None else None,
+        scope=fix_scope,
         because="is the caller named in the error message",
     )
     explanation.finding = engine.requirement_finding(_QUESTION, requirement)
