@@ -116,6 +116,17 @@ REAL_MESSAGES = {
         "'Please provide a custom subdomain for token authentication, otherwise API key is "
         "required.'}}"
     ),
+    "Access token missing, for another audience or expired": (
+        "openai.AuthenticationError: Error code: 401 - {'statusCode': 401, 'message': "
+        "'Unauthorized. Access token is missing, invalid, audience is incorrect "
+        "(https://cognitiveservices.azure.com), or have expired.'}"
+    ),
+    "Invalid API key or wrong endpoint": (
+        "openai.AuthenticationError: Error code: 401 - {'error': {'code': '401', 'message': "
+        "'Access denied due to invalid subscription key or wrong API endpoint. Make sure to "
+        "provide a valid key for an active subscription and use a correct regional API "
+        "endpoint for your resource.'}}"
+    ),
     "Key Vault ForbiddenByRbac": (
         "Caller is not authorized to perform action on resource. If role assignments, deny "
         "assignments or role definitions were changed recently, please observe propagation "

@@ -36,6 +36,15 @@ NO_ROLE_MESSAGES = {
     ),
     "key disabled": "(AuthenticationTypeDisabled) Key based authentication is disabled.",
     "shared key": "KeyBasedAuthenticationNotPermitted: Key based authentication is not permitted",
+    "token audience": (
+        "Azure.RequestFailedException: Status: 401 (Unauthorized) Access token is missing, "
+        "invalid, audience is incorrect (https://ai.azure.com), or have expired."
+    ),
+    "wrong key": (
+        '{"error":{"code":"401","message":"Access denied due to invalid subscription key or '
+        "wrong API endpoint. Make sure to provide a valid key for an active subscription and "
+        'use a correct regional API endpoint for your resource."}}'
+    ),
 }
 
 
@@ -222,3 +231,35 @@ def test_a_principal_named_by_e_mail_is_found_in_the_snapshot(capsys: Any, tmp_p
     )
     _, raw = run(capsys, "explain", text, "--snapshot", str(snapshot), "--json")
     assert json.loads(raw)["principal"]["id"] == object_id
+
+
+@pytest.mark.parametrize(
+    ("audience", "scope"),
+    [
+        ("https://cognitiveservices.azure.com", "https://cognitiveservices.azure.com/.default"),
+        ("https://ai.azure.com", "https://ai.azure.com/.default"),
+    ],
+)
+def test_a_token_for_the_wrong_audience_names_the_audience_and_the_scope_to_ask_for(
+    capsys: Any, audience: str, scope: str
+) -> None:
+    text = (
+        "Unauthorized. Access token is missing, invalid, audience is incorrect "
+        f"({audience}), or have expired."
+    )
+    code, raw = run(capsys, "explain", text, "--json")
+    answer = json.loads(raw)
+    assert code == 0 and answer["noRoleFixes"] is True
+    assert answer["extracted"] == {"audience": audience}
+    assert scope in " ".join(answer["pattern"]["fix"].split())
+    assert set(answer["pattern"]["checks"]) == {"CFG003", "CON001"}
+
+
+def test_a_key_refused_as_invalid_is_not_taken_for_keys_disabled(capsys: Any) -> None:
+    """A wrong or rotated key (401 'invalid subscription key') is not the resource refusing
+    keys (AuthenticationTypeDisabled): the fixes differ (use the current key vs move to Entra
+    ID), and neither is a role."""
+    _, raw = run(capsys, "explain", NO_ROLE_MESSAGES["wrong key"], "--json")
+    answer = json.loads(raw)
+    assert answer["pattern"]["name"] == "Invalid API key or wrong endpoint"
+    assert "current key" in answer["pattern"]["fix"]

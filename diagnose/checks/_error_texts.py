@@ -181,3 +181,37 @@ KEY_VAULT_FORBIDDEN_BY_POLICY = ErrorText(
     r"|Caller was not found on any access policy",
     no_role=True,
 )
+
+TOKEN_AUDIENCE_INVALID = ErrorText(
+    "Access token missing, for another audience or expired",
+    "Access token is missing, invalid, audience is incorrect "
+    "(https://cognitiveservices.azure.com), or have expired.",
+    "Azure OpenAI / AI services / Foundry (401)",
+    "the call carried no Entra ID token, or one issued for another audience (a token for Azure "
+    "Resource Manager, https://management.azure.com, is the usual one), from another tenant, "
+    "or one that has expired; the service refused it before looking at any role",
+    "request the token for the audience the message names, from the resource's own tenant: "
+    "scope https://cognitiveservices.azure.com/.default for Azure OpenAI and AI services "
+    "endpoints, https://ai.azure.com/.default for Foundry project endpoints "
+    "(https://<resource>.services.ai.azure.com/api/projects/<project>); let the SDK's token "
+    "provider refresh it (get_bearer_token_provider) rather than reuse one token for hours",
+    r"Access token is missing, invalid, audience is incorrect"
+    r"(?:\s*\((?P<audience>https?://[^\s)]+)\))?",
+    no_role=True,
+)
+
+INVALID_API_KEY = ErrorText(
+    "Invalid API key or wrong endpoint",
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure to "
+    "provide a valid key for an active subscription and use a correct regional API endpoint "
+    "for your resource.",
+    "Azure OpenAI / AI services (401)",
+    "the api-key sent is not a current key of the resource called (regenerated since, or "
+    "another resource's key), or the key went to another resource's or another region's "
+    "endpoint; key authentication never looks at roles",
+    "send a current key of this resource to its own endpoint (both on its Keys and Endpoint "
+    "page); after a key rotation, update every connection and application that stored the "
+    "old key; better, switch the caller to Entra ID, which needs no key at all",
+    r"invalid subscription key or wrong API endpoint",
+    no_role=True,
+)

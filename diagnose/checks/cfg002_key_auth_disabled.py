@@ -1,5 +1,6 @@
 from diagnose.arm.types import COSMOS_ACCOUNT
 from diagnose.checks._common import DOCS_IDENTITY_STORAGE, OPENAI_KINDS
+from diagnose.checks._error_texts import INVALID_API_KEY
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -61,6 +62,7 @@ COSMOS_LOCAL_AUTHORIZATION_DISABLED = ErrorText(
         AUTHENTICATION_TYPE_DISABLED,
         KEY_BASED_AUTHENTICATION_NOT_PERMITTED,
         COSMOS_LOCAL_AUTHORIZATION_DISABLED,
+        INVALID_API_KEY,
     ),
 )
 def key_auth_disabled(ctx: CheckContext):

@@ -1,6 +1,7 @@
 import re
 
 from diagnose.checks._common import DOCS_SUBDOMAIN, reached_with_entra_id
+from diagnose.checks._error_texts import TOKEN_AUDIENCE_INVALID
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -33,7 +34,7 @@ CUSTOM_SUBDOMAIN_REQUIRED = ErrorText(
     severity=Severity.HIGH,
     scenario="No custom subdomain",
     docs=(DOCS_SUBDOMAIN,),
-    explains=(CUSTOM_SUBDOMAIN_REQUIRED,),
+    explains=(CUSTOM_SUBDOMAIN_REQUIRED, TOKEN_AUDIENCE_INVALID),
 )
 def custom_subdomain(ctx: CheckContext):
     """

@@ -6,7 +6,11 @@ from diagnose.checks._common import (
     entra_id_connections,
     reaches_openai,
 )
-from diagnose.checks._error_texts import OPENAI_PERMISSION_DENIED
+from diagnose.checks._error_texts import (
+    INVALID_API_KEY,
+    OPENAI_PERMISSION_DENIED,
+    TOKEN_AUDIENCE_INVALID,
+)
 from diagnose.checks._people import DataNeed, connection_requirements
 from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
@@ -20,7 +24,7 @@ from diagnose.model.resources import COGNITIVE_ACCOUNT
     scenario="Entra ID connection to Azure OpenAI / AI services",
     docs=(DOCS_OPENAI_RBAC,),
     people=True,
-    explains=(OPENAI_PERMISSION_DENIED,),
+    explains=(OPENAI_PERMISSION_DENIED, TOKEN_AUDIENCE_INVALID, INVALID_API_KEY),
 )
 def openai_connection_users(ctx: CheckContext):
     """
