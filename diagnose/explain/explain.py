@@ -29,8 +29,10 @@ from diagnose.engine.runner import Engine
 from diagnose.explain.access_policies import access_policy_notes
 from diagnose.explain.patterns import ErrorPattern, recognise
 from diagnose.explain.text_only import TextOnlyFix, lasting_scope, storage_target, text_only_fix
+from diagnose.model.cosmos import CosmosAccount, CosmosPath, parse_path
 from diagnose.model.model import Model
 from diagnose.model.resources import SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
+from diagnose.rbac.cosmos import CosmosEvaluator
 from diagnose.rbac.decision import Decision
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
@@ -102,6 +104,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         )
     if not no_role:
         _evaluate_named_access(explanation, model, engine)
+        _evaluate_cosmos_access(explanation, model)
     explanation.notes += access_policy_notes(model, extracted)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
@@ -130,6 +133,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     if no_role:  # what the related checks say, without any role to assign
         findings = [_without_role_fixes(f) for f in findings]
     explanation.related = findings
+    explanation.notes += _cosmos_fixes_elsewhere(explanation)
     return explanation
 
 
@@ -246,6 +250,82 @@ def _evaluate_named_access(explanation: Explanation, model: Model, engine: Engin
         because="is the caller named in the error message",
     )
     explanation.finding = engine.requirement_finding(_QUESTION, requirement)
+
+
+COSMOS_ACCOUNT_NAMED = re.compile(
+    r"Request blocked by Auth\s+(?P<name>[a-z0-9][a-z0-9-]{1,49})\b|"
+    r"\b(?P<host>[a-z0-9][a-z0-9-]{1,49})\.documents\.azure\.com\b",
+    re.IGNORECASE,
+)
+
+
+def _cosmos_place(explanation: Explanation, model: Model) -> tuple[CosmosAccount, str] | None:
+    """The Cosmos DB account and path a 5301 refusal names, when the snapshot holds that
+    account: the account by the name the message gives ("Request blocked by Auth <name>", or
+    its documents.azure.com host; never guessed from the snapshot), the path as the message's
+    resource (an item's path cut at its container: no SQL role assignment goes lower)."""
+    extracted = explanation.extracted
+    resource = extracted.get("resource")
+    operation = extracted.get("operation", "")
+    if resource is None or not operation.lower().startswith("microsoft.documentdb/"):
+        return None
+    found = COSMOS_ACCOUNT_NAMED.search(explanation.text)
+    if found is None:
+        return None
+    name = (found.group("name") or found.group("host")).lower()
+    accounts = [
+        account
+        for account in model.cosmos.accounts.values()
+        if account.resource.name.lower() == name
+    ]
+    if len(accounts) != 1:
+        return None
+    parts = [part for part in resource.strip().strip("/").split("/") if part]
+    path = "/" + "/".join(parts[:4])
+    if accounts[0].path(path) is None:
+        return None
+    return accounts[0], path
+
+
+def _evaluate_cosmos_access(explanation: Explanation, model: Model) -> None:
+    """A Cosmos DB data-plane refusal evaluated as Cosmos DB does: the caller's SQL role
+    assignments of the account the message names, at the resource it names."""
+    if explanation.principal is None or explanation.decision is not None:
+        return
+    place = _cosmos_place(explanation, model)
+    if place is None:
+        return
+    account, path = place
+    evaluator = CosmosEvaluator(model.cosmos, model.authorization.directory)
+    explanation.decision = evaluator.check(
+        explanation.principal.id, account.id, path, explanation.extracted["operation"]
+    )
+
+
+def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
+    """A note for each related finding whose Cosmos DB SQL role fix would not reach the
+    resource the message names (AGT002's database grant against a refusal "on resource [/]",
+    the account's metadata): applying it alone would leave this request refused."""
+    decision = explanation.decision
+    extracted = explanation.extracted
+    if decision is None or decision.allowed or "resource" not in extracted:
+        return []
+    parts = [part for part in extracted["resource"].strip().strip("/").split("/") if part]
+    wanted = CosmosPath(parts[1] if len(parts) > 1 else None, parts[3] if len(parts) > 3 else None)
+    notes = []
+    for finding in explanation.related:
+        for fix in finding.remediations:
+            if fix.kind != RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT or not fix.scope:
+                continue
+            at = parse_path(fix.scope, fix.resource or "")
+            if at is not None and not at.contains(wanted):
+                notes.append(
+                    f"{finding.check_id}'s fix ({fix.role_name} at {fix.scope}) does not cover "
+                    f"the resource this message names ([{extracted['resource']}]): the request "
+                    "it reports needs the data action at a scope that contains that resource, "
+                    "as the usual fix above says."
+                )
+    return list(dict.fromkeys(notes))
 
 
 LISTED_IN_FULL = frozenset(

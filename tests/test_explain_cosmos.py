@@ -1,0 +1,87 @@
+"""`diagnose explain` on a Cosmos DB 5301 refusal with a snapshot: the caller's Cosmos DB SQL
+role assignments of the account the message names, evaluated at the resource it names."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from diagnose.cli import main
+from diagnose.demo import load_demo
+
+ACCOUNT = "cosmos-contoso-agents"
+READ_METADATA = "Microsoft.DocumentDB/databaseAccounts/readMetadata"
+CREATE_ITEM = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create"
+
+
+def project_identity() -> str:
+    project = next(
+        r
+        for r in load_demo().data["resources"]
+        if r["type"] == "Microsoft.CognitiveServices/accounts/projects"
+    )
+    return project["identity"]["principalId"]
+
+
+def refusal(account: str, principal: str, action: str, resource: str) -> str:
+    return (
+        "Response status code does not indicate success: Forbidden (403); Substatus: 5301; "
+        f"Reason: (Request blocked by Auth {account} : Request is blocked because principal "
+        f"[{principal}] does not have required RBAC permissions to perform action [{action}] "
+        f"on resource [{resource}]. Learn more: https://aka.ms/cosmos-native-rbac.)"
+    )
+
+
+def explain(capsys: Any, text: str) -> dict[str, Any]:
+    code = main(["explain", text, "--demo", "--json"])
+    assert code == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_refusal_on_the_account_is_denied_and_the_database_fix_is_said_not_to_cover_it(
+    capsys: Any,
+) -> None:
+    answer = explain(capsys, refusal(ACCOUNT, project_identity(), READ_METADATA, "/"))
+    decision = answer["decision"]
+    assert decision["decision"] == "denied" and decision["dataAction"] is True
+    assert decision["scope"].endswith(f"/databaseAccounts/{ACCOUNT}")
+    assert any(f["checkId"] == "AGT002" for f in answer["related"])
+    assert any(
+        note.startswith("AGT002's fix") and "does not cover" in note for note in answer["notes"]
+    )
+
+
+def test_a_refusal_inside_the_agent_database_is_what_the_agent_check_fixes(capsys: Any) -> None:
+    resource = "dbs/enterprise_memory/colls/thread-message-store/docs/0a1b"
+    answer = explain(capsys, refusal(ACCOUNT, project_identity(), CREATE_ITEM, resource))
+    decision = answer["decision"]
+    assert decision["decision"] == "denied"
+    # an item's path is evaluated at its container: no SQL role assignment goes lower
+    assert decision["scope"].endswith("/dbs/enterprise_memory/colls/thread-message-store")
+    assert not any("does not cover" in note for note in answer["notes"])
+
+
+def test_a_refusal_the_snapshot_says_is_granted_points_away_from_roles(capsys: Any) -> None:
+    """The project's identity holds Data Contributor on agents_archive: a refusal there is
+    propagation, another identity or another tenant, not a missing role."""
+    resource = "dbs/agents_archive/colls/threads"
+    code = main(["explain", refusal(ACCOUNT, project_identity(), CREATE_ITEM, resource), "--demo"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "ALLOWED" in out and "no new assignment will help" in out
+
+
+@pytest.mark.parametrize(
+    "account", ["cosmos-elsewhere", None], ids=["an account not in the snapshot", "no account"]
+)
+def test_without_the_named_account_in_the_snapshot_nothing_is_evaluated(
+    capsys: Any, account: str | None
+) -> None:
+    text = refusal(account or "", project_identity(), READ_METADATA, "/")
+    if account is None:
+        text = text.replace("Request blocked by Auth  : ", "")
+    answer = explain(capsys, text)
+    assert answer["pattern"]["name"].startswith("Cosmos DB: request blocked by RBAC")
+    assert answer["decision"] is None
