@@ -1412,6 +1412,71 @@ def _cmk001_pass_policy() -> Fixture:
     return f
 
 
+@scenario(
+    "CMK001",
+    "pass-access-policy-group",
+    "The hub's identity gets keys through its own access policy and wraps and unwraps them "
+    "through its group's: Key Vault adds the entries up.",
+)
+def _cmk001_pass_policy_group() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.group(GRP_A)
+    f.principals[HUB_MI]["memberOf"] = [GRP_A]
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get"]),
+                access_policy(GRP_A, ["wrapKey", "unwrapKey"]),
+            ],
+        )
+    )
+    return f
+
+
+@scenario(
+    "CMK001",
+    "fail-access-policy-compound",
+    "The only access policy naming the hub's identity is a compound identity's (it names an "
+    "application too): it gives that application acting for the identity, not the identity.",
+)
+def _cmk001_fail_policy_compound() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    compound = {
+        **access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+        "applicationId": ML_APP_ID,
+    }
+    f.add(key_vault(KV_CMK, rbac=False, policies=[compound]))
+    return f
+
+
+@scenario(
+    "CMK001",
+    "unknown-access-policy-memberships",
+    "The hub's identity gets keys through its own access policy, a group's policy wraps and "
+    "unwraps them, and the identity's group memberships could not be read.",
+)
+def _cmk001_unknown_policy_memberships() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.group(GRP_A)
+    f.principals[HUB_MI]["memberOf"] = None
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get"]),
+                access_policy(GRP_A, ["wrapKey", "unwrapKey"]),
+            ],
+        )
+    )
+    return f
+
+
 # CMK002 -------------------------------------------------------------------------------------------
 @scenario(
     "CMK002",
@@ -1534,6 +1599,31 @@ def _cmk003_pass_policy() -> Fixture:
             policies=[
                 access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
                 access_policy(CARA, ["create", "get", "delete", "purge", "list"]),
+            ],
+        )
+    )
+    return f
+
+
+@scenario(
+    "CMK003",
+    "pass-access-policy-group",
+    "The creator holds Contributor, gets keys through its own access policy and creates, "
+    "deletes and purges them through its group's.",
+)
+def _cmk003_pass_policy_group() -> Fixture:
+    f = base(cmk=True, creator=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.group(GRP_A)
+    f.principals[CARA]["memberOf"] = [GRP_A]
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get", "wrapKey", "unwrapKey"]),
+                access_policy(CARA, ["get"]),
+                access_policy(GRP_A, ["create", "delete", "purge"]),
             ],
         )
     )

@@ -94,6 +94,8 @@ EXPECTED: dict[str, Expect] = {
     "CFG004/fail-mode-unset": setting(HUB, "properties.systemDatastoresAuthMode"),
     "CMK001/fail": role(FAIL, HUB_MI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
+    "CMK001/fail-access-policy-compound": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
+    "CMK001/unknown-access-policy-memberships": unknown(KV_CMK, HUB_MI),
     "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     # Service-side CMK needs no write; in the subscription, the narrowest built-in role with
     # the Storage, Search and Cosmos DB account writes, never Contributor.
@@ -222,6 +224,7 @@ EXPECTED: dict[str, Expect] = {
 # Passing fixtures of role checks where the check rightly states no requirement at all.
 NO_REQUIREMENT = {
     "CMK001/pass-access-policy": "an access-policy vault is checked as a setting, not a role",
+    "CMK001/pass-access-policy-group": "an access-policy vault is checked as a setting, not a role",
     "CMK002/pass-service-side": "service-side encryption creates nothing in the subscription",
     "OYD001/pass-key-connections": "with key connections no service calls another as itself",
     "HUB003/pass-reader": "a Reader on the hub is no builder of it: nothing is asked of anyone",

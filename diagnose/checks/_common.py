@@ -379,6 +379,31 @@ def access_policy_grant(policy: object, kind: str) -> tuple[str, frozenset[str]]
     return str(policy.get("objectId") or "").lower(), names
 
 
+def access_policies_give(
+    ctx: CheckContext, policies: object, principal_id: str, kind: str, needed: tuple[str, ...]
+) -> bool | None:
+    """Whether a key vault's access policies give a principal every permission of one kind it
+    needs, as Key Vault decides: the union of the entries that name the principal or a group it
+    counts as (a user's get in one entry and its group's wrapKey in another add up); an entry
+    with an applicationId is a compound identity, giving only that application acting for the
+    principal, never the principal alone. None (unknown) when they do not, but the principal's
+    group memberships are not all known and entries of other holders would make up the rest."""
+    wanted = {name.lower() for name in needed}
+    membership = ctx.model.authorization.directory.closure(principal_id)
+    mine: set[str] = set()
+    others: set[str] = set()
+    for policy in policies if isinstance(policies, list) else ():
+        if not isinstance(policy, dict) or policy.get("applicationId"):
+            continue
+        holder, names = access_policy_grant(policy, kind)
+        (mine if holder in membership.via else others).update(names)
+    if "all" in mine or wanted <= mine:
+        return True
+    if not membership.complete and ("all" in others or wanted <= mine | others):
+        return None
+    return False
+
+
 def mentions_embedding(connection: Connection) -> bool:
     """Whether a connection's name or metadata says it serves an embedding model."""
     text = " ".join([connection.name, *map(str, connection.metadata.values())]).lower()

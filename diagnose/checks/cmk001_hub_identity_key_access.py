@@ -1,7 +1,7 @@
 from diagnose.checks._common import (
     DOCS_CMK,
     KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
-    access_policy_grant,
+    access_policies_give,
     cmk_settings,
     hub_identity,
 )
@@ -43,12 +43,15 @@ def hub_identity_key_access(ctx: CheckContext):
     """
     What it checks: for a hub encrypted with a customer-managed key, the identity named in its
     encryption settings (or the hub's identity) can get, wrap and unwrap keys in the key vault:
-    through Azure RBAC when the vault uses it, otherwise through an access policy.
+    through Azure RBAC when the vault uses it, otherwise through its access policies, as Key
+    Vault reads them: the permissions of every entry naming the identity or a group it counts
+    as add up; an entry with an applicationId (a compound identity) does not count.
 
     Who needs it: the identity the hub's encryption settings name
     (`encryption.identity.userAssignedIdentity`), or the hub's own identity when they name none;
     it wraps and unwraps the key for every project of the hub. A missing grant is a failure;
-    a key vault or identity the snapshot lacks makes the answer unknown. No person is asked
+    a key vault or identity the snapshot lacks makes the answer unknown, as do group memberships
+    not all known when a group's access policy could make up what is missing. No person is asked
     anything here (the creator's key rights are CMK003's).
 
     Why it matters: without key access the hub cannot encrypt or decrypt its data: the hub and
@@ -86,7 +89,19 @@ def hub_identity_key_access(ctx: CheckContext):
             )
             continue
         policies = vault.prop("accessPolicies") or []
-        if _policy_allows(policies, identity.id):
+        given = access_policies_give(ctx, policies, identity.id, "keys", POLICY_PERMISSIONS)
+        if given:
+            continue
+        if given is None:
+            yield Draft(
+                status=Status.UNKNOWN,
+                resource=vault.id,
+                cause=Cause.UNREADABLE,
+                principal=identity,
+                message=f"{identity.label} {because}; no access policy of {describe(vault)} "
+                "gives it get, wrapKey and unwrapKey on keys, but its group memberships are not "
+                "all known and another holder's policy would: a group it is in may give them.",
+            )
             continue
         new_policies = [
             *policies,
@@ -129,13 +144,3 @@ def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> Pri
             )
         return None
     return hub_identity(ctx, hub)
-
-
-def _policy_allows(policies: list, object_id: str) -> bool:
-    for policy in policies:
-        holder, keys = access_policy_grant(policy, "keys")
-        if holder == object_id and (
-            "all" in keys or {p.lower() for p in POLICY_PERMISSIONS} <= keys
-        ):
-            return True
-    return False

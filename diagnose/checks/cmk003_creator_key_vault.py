@@ -1,7 +1,7 @@
 from diagnose.checks._common import (
     CONTRIBUTOR,
     DOCS_CMK,
-    access_policy_grant,
+    access_policies_give,
     cmk_settings,
     unknown_resource,
 )
@@ -37,13 +37,16 @@ def creator_key_vault(ctx: CheckContext):
     """
     What it checks: with --creator, for a hub with a customer-managed key, that principal holds
     Owner or Contributor rights on the key vault (Microsoft.KeyVault/vaults/write) and, for a
-    vault using access policies, create, get, delete and purge on keys.
+    vault using access policies, create, get, delete and purge on keys (the union of the
+    entries naming it or a group it counts as; compound-identity entries, with an
+    applicationId, do not count).
 
     Who needs it: only the principal named with --creator (the person or pipeline that
     creates CMK hubs); without --creator nobody is asked anything. A creator without the key
     vault write, or (access-policy vaults) without create, get, delete and purge on keys, is a
-    failure; a key vault the snapshot lacks makes the answer unknown. The hub's own key access
-    is CMK001's.
+    failure; a key vault the snapshot lacks makes the answer unknown, as do group memberships
+    not all known when a group's access policy could make up what is missing. The hub's own
+    key access is CMK001's.
 
     Why it matters: whoever creates a CMK hub must be able to manage the key vault and its key;
     otherwise creation fails with an access error on the vault.
@@ -72,12 +75,20 @@ def creator_key_vault(ctx: CheckContext):
         if vault.prop("enableRbacAuthorization") is True:
             continue
         policies = vault.prop("accessPolicies") or []
-        granted: set[str] = set()
-        for policy in policies:
-            holder, keys = access_policy_grant(policy, "keys")
-            if holder == creator.id:
-                granted |= keys
-        if "all" in granted or {p.lower() for p in CREATOR_KEY_PERMISSIONS} <= granted:
+        given = access_policies_give(ctx, policies, creator.id, "keys", CREATOR_KEY_PERMISSIONS)
+        if given:
+            continue
+        if given is None:
+            yield Draft(
+                status=Status.UNKNOWN,
+                resource=vault.id,
+                cause=Cause.UNREADABLE,
+                principal=creator,
+                message=f"{creator.label} creates the CMK-encrypted hub '{hub.name}'; no access "
+                f"policy of {describe(vault)} gives it create, get, delete and purge on keys, "
+                "but its group memberships are not all known and another holder's policy "
+                "would: a group it is in may give them.",
+            )
             continue
         yield Draft(
             status=Status.FAIL,
