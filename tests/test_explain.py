@@ -127,6 +127,30 @@ REAL_MESSAGES = {
         "provide a valid key for an active subscription and use a correct regional API "
         "endpoint for your resource.'}}"
     ),
+    "RequestDisallowedByPolicy": (
+        "(RequestDisallowedByPolicy) Resource 'proj-new' was disallowed by policy. Reasons: "
+        "'Foundry projects must not allow public network access'. Policy identifiers: "
+        '\'[{"policyAssignment":{"name":"Deny public AI","id":"/subscriptions/'
+        f'{SUB}/providers/Microsoft.Authorization/policyAssignments/deny-public-ai"}},'
+        '"policyDefinition":{"name":"d","id":"/providers/Microsoft.Authorization/'
+        "policyDefinitions/0a1b\"}}]'."
+    ),
+    "Storage AuthenticationFailed": (
+        "Azure.RequestFailedException: Server failed to authenticate the request. Make sure the "
+        "value of Authorization header is formed correctly including the signature. Status: 403 "
+        "(Server failed to authenticate the request.) ErrorCode: AuthenticationFailed"
+    ),
+    "ExpiredAuthenticationToken": (
+        "(ExpiredAuthenticationToken) The access token expiry UTC time '12/4/2026 2:04:05 PM' is "
+        "earlier than current UTC time '12/4/2026 3:10:00 PM'."
+    ),
+    "InvalidAuthenticationTokenTenant": (
+        "(InvalidAuthenticationTokenTenant) The access token is from the wrong issuer "
+        "'https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/'. It must match the "
+        "tenant 'https://sts.windows.net/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/' associated with "
+        "this subscription. Please use the authority (URL) 'https://login.windows.net/"
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' to get the token."
+    ),
     "Key Vault ForbiddenByRbac": (
         "Caller is not authorized to perform action on resource. If role assignments, deny "
         "assignments or role definitions were changed recently, please observe propagation "
@@ -420,3 +444,37 @@ def test_a_snapshot_narrowed_to_one_project_is_no_proof_another_did_not_exist(ca
     text = _create_refused(PROJECT_WRITE, scope)
     _, out = run(capsys, "explain", text, "--snapshot", str(path), "--json")
     assert json.loads(out)["finding"]["resource"] == scope
+
+
+def test_a_policy_deny_names_the_resource_and_the_policy_assignment_and_no_role() -> None:
+    found = recognise(REAL_MESSAGES["RequestDisallowedByPolicy"])
+    assert found is not None
+    pattern, extracted = found
+    assert pattern.no_role
+    assert extracted == {
+        "resource": "proj-new",
+        "assignment": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+        "policyAssignments/deny-public-ai",
+    }
+
+
+def test_a_policy_deny_in_arm_json_with_a_management_group_assignment() -> None:
+    text = (
+        '{"error":{"code":"RequestDisallowedByPolicy","target":"hub-contoso","message":'
+        '"Resource \'hub-contoso\' was disallowed by policy.","additionalInfo":[{"type":'
+        '"PolicyViolation","info":{"policyAssignmentId":"/providers/Microsoft.Management/'
+        "managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/"
+        'deny-public-aml"}}]}}'
+    )
+    found = recognise(text)
+    assert found is not None and found[0].name == "RequestDisallowedByPolicy"
+    assert found[1]["assignment"].endswith(
+        "/managementGroups/contoso/providers/Microsoft."
+        "Authorization/policyAssignments/deny-public-aml"
+    )
+
+
+def test_a_token_from_another_tenant_names_the_tenant_to_sign_in_to() -> None:
+    found = recognise(REAL_MESSAGES["InvalidAuthenticationTokenTenant"])
+    assert found is not None and found[0].no_role
+    assert found[1] == {"tenant": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}

@@ -40,6 +40,15 @@ NO_ROLE_MESSAGES = {
         "Azure.RequestFailedException: Status: 401 (Unauthorized) Access token is missing, "
         "invalid, audience is incorrect (https://ai.azure.com), or have expired."
     ),
+    "policy deny": (
+        "(RequestDisallowedByPolicy) Resource 'hub-contoso' was disallowed by policy. Reasons: "
+        "'Azure Machine Learning workspaces should disable public network access'."
+    ),
+    "storage credential": (
+        "AuthenticationFailed: Server failed to authenticate the request. Make sure the value of "
+        "Authorization header is formed correctly including the signature."
+    ),
+    "expired token": "ExpiredAuthenticationToken: The access token expiry UTC time '...'",
     "wrong key": (
         '{"error":{"code":"401","message":"Access denied due to invalid subscription key or '
         "wrong API endpoint. Make sure to provide a valid key for an active subscription and "

@@ -215,3 +215,41 @@ INVALID_API_KEY = ErrorText(
     r"invalid subscription key or wrong API endpoint",
     no_role=True,
 )
+
+REQUEST_DISALLOWED_BY_POLICY = ErrorText(
+    "RequestDisallowedByPolicy",
+    "RequestDisallowedByPolicy: Resource 'r' was disallowed by policy. Reasons: '...'. Policy "
+    'identifiers: \'[{"policyAssignment":{"name":"...","id":"/.../policyAssignments/a"}, '
+    "...}]'",
+    "Azure Resource Manager (403, Azure Policy)",
+    "an Azure Policy assignment with the deny effect refused the request as written (a setting "
+    "it requires, such as public network access disabled, a region, a SKU or a tag); the "
+    "caller's roles were enough to ask, and no role assignment lifts a policy's deny",
+    "change the request to satisfy the policy (the message's Reasons say what it requires; "
+    "`az policy assignment show --ids <assignment>` shows the rule), or ask the owner of the "
+    "assignment it names for an exemption (Microsoft.Authorization/policyExemptions/write at "
+    "the assignment's scope)",
+    # Lookaheads, each optional: the resource and the policy assignment are read wherever they
+    # stand in the message (the identifiers come as JSON, quotes sometimes escaped).
+    r"\A(?=.*?(?:RequestDisallowedByPolicy|was disallowed by policy))"
+    r"(?=(?:.*?Resource\s+'(?P<resource>[^']{1,260})'\s+was disallowed by policy)?)"
+    r"(?=(?:.*?(?P<assignment>/(?:subscriptions|providers)/[^\"'\s\\]{0,300}?/providers/"
+    r"Microsoft\.Authorization/policyAssignments/[^\"'\s\\,}\]]{1,128}))?)",
+    no_role=True,
+)
+
+STORAGE_AUTHENTICATION_FAILED = ErrorText(
+    "Storage AuthenticationFailed",
+    "AuthenticationFailed: Server failed to authenticate the request. Make sure the value of "
+    "Authorization header is formed correctly including the signature.",
+    "Storage (403)",
+    "the request's credential itself was refused, before any permission was looked at: an "
+    "account key that was rotated, a SAS that expired, was revoked or was signed for other "
+    "permissions or another resource, a clock far off, or an Entra ID token for another "
+    "audience or already expired",
+    "send a current credential: the account's current key, a SAS still valid for this "
+    "resource and operation, or an Entra ID token for https://storage.azure.com/ from the "
+    "account's tenant; better, move the caller (connection, datastore) to Entra ID",
+    r"Server failed to authenticate the request",
+    no_role=True,
+)

@@ -1,6 +1,6 @@
 from diagnose.arm.types import COSMOS_ACCOUNT
 from diagnose.checks._common import DOCS_IDENTITY_STORAGE, OPENAI_KINDS
-from diagnose.checks._error_texts import INVALID_API_KEY
+from diagnose.checks._error_texts import INVALID_API_KEY, STORAGE_AUTHENTICATION_FAILED
 from diagnose.engine.api import (
     Cause,
     Draft,
@@ -63,6 +63,7 @@ COSMOS_LOCAL_AUTHORIZATION_DISABLED = ErrorText(
         KEY_BASED_AUTHENTICATION_NOT_PERMITTED,
         COSMOS_LOCAL_AUTHORIZATION_DISABLED,
         INVALID_API_KEY,
+        STORAGE_AUTHENTICATION_FAILED,
     ),
 )
 def key_auth_disabled(ctx: CheckContext):

@@ -7,7 +7,7 @@ from diagnose.checks._common import (
     STORAGE_BLOB_DATA_READER,
     entra_id_connections,
 )
-from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
+from diagnose.checks._error_texts import STORAGE_AUTHENTICATION_FAILED, STORAGE_PERMISSION_MISMATCH
 from diagnose.checks._people import DataNeed, connection_requirements
 from diagnose.engine.api import Draft, Severity, check
 from diagnose.engine.context import CheckContext
@@ -21,7 +21,7 @@ from diagnose.model.resources import STORAGE_ACCOUNT
     scenario="Entra ID connection to Blob / ADLS Gen2",
     docs=(DOCS_STORAGE_RBAC,),
     people=True,
-    explains=(STORAGE_PERMISSION_MISMATCH,),
+    explains=(STORAGE_PERMISSION_MISMATCH, STORAGE_AUTHENTICATION_FAILED),
 )
 def blob_connection_users(ctx: CheckContext):
     """

@@ -1,5 +1,5 @@
 from diagnose.checks._common import FOUNDRY_ACCOUNT_OWNER, FOUNDRY_PROJECT_MANAGER, OWNER
-from diagnose.checks._error_texts import AUTHORIZATION_FAILED
+from diagnose.checks._error_texts import AUTHORIZATION_FAILED, REQUEST_DISALLOWED_BY_POLICY
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext, describe
 
@@ -16,7 +16,7 @@ APPLICATIONS_WRITE = Operation.action(
     severity=Severity.HIGH,
     scenario="Foundry project, create a project and publish an agent",
     docs=(DOCS_FOUNDRY,),
-    explains=(AUTHORIZATION_FAILED,),
+    explains=(AUTHORIZATION_FAILED, REQUEST_DISALLOWED_BY_POLICY),
 )
 def foundry_creator_publisher(ctx: CheckContext):
     """

@@ -2,8 +2,9 @@ from functools import partial
 
 from diagnose.checks._common import DOCS_HUB_RBAC, READER, WORKSPACE_READ
 from diagnose.checks._error_texts import ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED
-from diagnose.engine.api import Need, Requirement, Severity, Status, check
+from diagnose.engine.api import ErrorText, Need, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
+from diagnose.engine.errortexts import GUID
 from diagnose.engine.personas import Classification, Persona
 from diagnose.model.resources import Resource
 
@@ -16,6 +17,35 @@ READER_NOTE = (
     "not a failure (nothing a read-only person lacks is a failure)."
 )
 
+EXPIRED_AUTHENTICATION_TOKEN = ErrorText(
+    "ExpiredAuthenticationToken",
+    "ExpiredAuthenticationToken: The access token expiry UTC time '...' is earlier than current "
+    "UTC time '...'.",
+    "Azure Resource Manager (401)",
+    "the caller sent a token that has expired (they last about an hour): a script or notebook "
+    "kept one token instead of asking its credential for each call; no role is looked at",
+    "sign in again (az login, Connect-AzAccount), and let the credential object hand out "
+    "tokens (azure-identity renews them) instead of keeping one",
+    r"ExpiredAuthenticationToken|access token expiry UTC time",
+    no_role=True,
+)
+
+TOKEN_FROM_ANOTHER_TENANT = ErrorText(
+    "InvalidAuthenticationTokenTenant",
+    "InvalidAuthenticationTokenTenant: The access token is from the wrong issuer "
+    "'https://sts.windows.net/<tenant>/'. It must match the tenant "
+    "'https://sts.windows.net/<tenant>/' associated with this subscription.",
+    "Azure Resource Manager (401)",
+    "the token was issued by another tenant than the subscription's: a guest user, or a "
+    "session signed in to its home tenant; the roles it holds in the subscription's tenant are "
+    "never looked at with it",
+    "sign in to the subscription's tenant, the one the message names: az login --tenant "
+    "<tenant> (Connect-AzAccount -Tenant <tenant>); a credential in code takes the tenant too",
+    r"\A(?=.*?(?:InvalidAuthenticationTokenTenant|access token is from the wrong issuer))"
+    r"(?=(?:.*?must match the tenant\s+'https?://[^/']+/(?P<tenant>" + GUID + r"))?)",
+    no_role=True,
+)
+
 
 @check(
     id="HUB001",
@@ -24,7 +54,12 @@ READER_NOTE = (
     scenario="Project member sees the hub",
     docs=(DOCS_HUB_RBAC,),
     people=True,
-    explains=(ABAC_CONDITION_NOT_FULFILLED, AUTHORIZATION_FAILED),
+    explains=(
+        ABAC_CONDITION_NOT_FULFILLED,
+        AUTHORIZATION_FAILED,
+        EXPIRED_AUTHENTICATION_TOKEN,
+        TOKEN_FROM_ANOTHER_TENANT,
+    ),
 )
 def members_read_hub(ctx: CheckContext):
     """

@@ -1,7 +1,7 @@
 import dataclasses
 
 from diagnose.checks._common import AZURE_AI_DEVELOPER, DOCS_HUB_RBAC, HUB_JOIN
-from diagnose.checks._error_texts import AUTHORIZATION_FAILED
+from diagnose.checks._error_texts import AUTHORIZATION_FAILED, REQUEST_DISALLOWED_BY_POLICY
 from diagnose.engine.api import Operation, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext
 from diagnose.engine.personas import Classification, Persona
@@ -22,7 +22,7 @@ NOTE = "A warning, not a failure: some teams deliberately keep builders from cre
     scenario="Create a project",
     docs=(DOCS_HUB_RBAC,),
     people=True,
-    explains=(AUTHORIZATION_FAILED,),
+    explains=(AUTHORIZATION_FAILED, REQUEST_DISALLOWED_BY_POLICY),
 )
 def members_create_projects(ctx: CheckContext):
     """

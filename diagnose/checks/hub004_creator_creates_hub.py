@@ -1,5 +1,9 @@
 from diagnose.checks._common import DOCS_HUB_RBAC
-from diagnose.checks._error_texts import AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED
+from diagnose.checks._error_texts import (
+    AUTHORIZATION_FAILED,
+    LINKED_AUTHORIZATION_FAILED,
+    REQUEST_DISALLOWED_BY_POLICY,
+)
 from diagnose.engine.api import Operation, Requirement, Severity, check
 from diagnose.engine.context import CheckContext
 from diagnose.model.resources import Resource
@@ -29,7 +33,7 @@ DOCS_NOTE = (
     severity=Severity.HIGH,
     scenario="Create a hub",
     docs=(DOCS_HUB_RBAC,),
-    explains=(AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED),
+    explains=(AUTHORIZATION_FAILED, LINKED_AUTHORIZATION_FAILED, REQUEST_DISALLOWED_BY_POLICY),
 )
 def creator_creates_hub(ctx: CheckContext):
     """

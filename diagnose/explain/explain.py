@@ -157,8 +157,9 @@ def _api_key_only_search(text: str, model: Model) -> Resource | None:
 
 NO_ROLE_NOTE = (
     "No role assignment fixes this message: it reports the network, DNS, an "
-    "authentication method the resource refuses, a token or key it does not accept, or an "
-    "access model that ignores roles (a key vault's access policies), not a missing role."
+    "authentication method the resource refuses, a token or key it does not accept, an Azure "
+    "Policy that denies the request, or an access model that ignores roles (a key vault's "
+    "access policies), not a missing role."
 )
 WITHOUT_SNAPSHOT_NOTE = (
     "This answer comes from the text alone. With --snapshot FILE (a snapshot from `diagnose "
