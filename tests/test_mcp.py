@@ -19,7 +19,7 @@ from diagnose.demo import load_demo
 from diagnose.mcpserver import build_server
 from diagnose.snapshot import dump_snapshot
 
-TOOLS = {"diagnose", "access", "explain", "explain_check", "fix_plan", "list_checks"}
+TOOLS = {"diagnose", "access", "explain", "explain_check", "fix_plan", "list_checks", "diff"}
 SEARCH = (
     "/subscriptions/6c2e3a1d-4b5f-4e8a-9c7d-1f0e2d3c4b5a/resourceGroups/rg-contoso-ai/"
     "providers/Microsoft.Search/searchServices/srch-contoso"
@@ -265,3 +265,31 @@ def test_the_readme_vs_code_snippet_starts_this_server():
     snippet = json.loads(readme[start + len("```json\n") : readme.index("```", start + 3)])
     entry = snippet["servers"]["ai-hub-diagnose"]
     assert (entry["type"], entry["command"], entry["args"]) == ("stdio", "diagnose", ["mcp"])
+
+
+def test_diff_is_what_diagnose_diff_says(tmp_path, capsys):
+    """The demo against itself with Search switched to accept Entra ID tokens: CFG001 fixed,
+    one setting changed; the tool's structured content is the command's JSON."""
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    data = load_demo().data
+    before.write_text(dump_snapshot(data), encoding="utf-8")
+    search = next(r for r in data["resources"] if r["id"] == SEARCH)
+    search["properties"]["authOptions"] = {
+        "aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}
+    }
+    after.write_text(dump_snapshot(data), encoding="utf-8")
+    result = call("diff", {"before": str(before), "after": str(after)})
+    assert not result.is_error
+    found = result.structured_content
+    assert [f["checkId"] for f in found["findings"]["fixed"]] == ["CFG001"]
+    assert found["summary"]["state"]["settings"] == {"added": 0, "removed": 0, "changed": 1}
+    assert found.pop("warnings") == []
+    main(["diff", str(before), str(after), "--json"])
+    assert found == json.loads(capsys.readouterr().out)
+    assert "1 fixed" in text_of(result)
+
+
+def test_diff_of_a_file_that_is_not_there_is_a_tool_error(tmp_path):
+    result = call("diff", {"before": str(tmp_path / "nope.json"), "after": str(tmp_path)})
+    assert result.is_error and "nope.json" in text_of(result)
+    assert "Traceback" not in text_of(result)

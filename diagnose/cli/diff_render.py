@@ -7,84 +7,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from diagnose.app.diff import ABSENT, ADDED, CHANGED, REMOVED, Change, Diff, Section
+from diagnose.app.diff import ABSENT, ADDED, CHANGED, REMOVED, Diff
+from diagnose.app.diff_json import diff_json, summary_lines
 from diagnose.app.reports import FindingSummary
 from diagnose.safe import markdown_code, markdown_text, safe_json, safe_text
 from diagnose.secrets import scrub_text
 
 VALUE_SHOWN = 160
 """Characters of a changed value shown in text and Markdown (JSON has all of it)."""
-
-
-def diff_json(found: Diff) -> dict[str, Any]:
-    findings = found.findings
-    return {
-        "schemaVersion": 1,
-        "before": found.before,
-        "after": found.after,
-        "notes": list(found.notes),
-        "summary": {
-            "findings": {
-                "fixed": len(findings.fixed),
-                "new": len(findings.new),
-                "unchanged": len(findings.unchanged),
-                "statusChanged": len(findings.status_changed),
-            },
-            "state": {s.name: _counts(s) if s.compared else None for s in found.sections},
-        },
-        "state": {
-            s.name: {
-                "compared": s.compared,
-                **{
-                    kind: [_change_json(c) for c in s.changes if c.kind == kind]
-                    for kind in (ADDED, REMOVED, CHANGED)
-                },
-            }
-            for s in found.sections
-        },
-        "findings": {
-            "fixed": [_finding_json(f) for f in findings.fixed],
-            "new": [_finding_json(f) for f in findings.new],
-            "unchanged": [_finding_json(f) for f in findings.unchanged],
-            "statusChanged": [
-                {"before": _finding_json(c.before), "after": _finding_json(c.after)}
-                for c in findings.status_changed
-            ],
-        },
-    }
-
-
-def _counts(section: Section) -> dict[str, int]:
-    return {
-        kind: sum(1 for c in section.changes if c.kind == kind)
-        for kind in (ADDED, REMOVED, CHANGED)
-    }
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": change.key, "label": change.label}
-    if change.kind == CHANGED:
-        # a side that does not have the field has no key: null is a value a field can hold
-        body["fields"] = [
-            {"path": f.path}
-            | ({} if f.before is ABSENT else {"before": f.before})
-            | ({} if f.after is ABSENT else {"after": f.after})
-            for f in change.fields
-        ]
-    return body
-
-
-def _finding_json(finding: FindingSummary) -> dict[str, Any]:
-    return {
-        "id": finding.id,
-        "checkId": finding.check_id,
-        "status": finding.status,
-        "severity": finding.severity,
-        "title": finding.title,
-        "resource": finding.resource,
-        "principal": finding.principal,
-        "message": finding.message,
-    }
 
 
 def render_json(found: Diff) -> str:
@@ -110,33 +40,12 @@ def _value(value: Any) -> str:
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 3] + "..."
 
 
-def _summary(found: Diff) -> list[str]:
-    findings = found.findings
-    state = [
-        f"{s.title.lower()}: " + ", ".join(f"{n} {kind}" for kind, n in _counts(s).items() if n)
-        for s in found.sections
-        if s.compared and s.changes
-    ]
-    lines = [
-        f"findings: {len(findings.new)} new, {len(findings.fixed)} fixed, "
-        f"{len(findings.unchanged)} unchanged"
-        + (
-            f", {len(findings.status_changed)} with another status"
-            if findings.status_changed
-            else ""
-        )
-    ]
-    if all(s.compared for s in found.sections):
-        lines.append("state: " + ("; ".join(state) if state else "no change"))
-    return lines
-
-
 SIGNS = {ADDED: "+", REMOVED: "-", CHANGED: "~"}
 
 
 def render_text(found: Diff) -> str:
     lines = [f"diagnose diff: {_shown(found.before)} -> {_shown(found.after)}"]
-    lines += _summary(found)
+    lines += summary_lines(found)
     lines += [f"note: {_shown(note)}" for note in found.notes]
     for section in found.sections:
         if not section.compared or not section.changes:
@@ -178,7 +87,7 @@ def render_markdown(found: Diff) -> str:
         f"# diagnose diff: {markdown_code(found.before)} → {markdown_code(found.after)}",
         "",
     ]
-    lines += [f"- {_md(line)}" for line in _summary(found)]
+    lines += [f"- {_md(line)}" for line in summary_lines(found)]
     lines += [f"- **Note:** {_md(note)}" for note in found.notes]
     for section in found.sections:
         if not section.compared or not section.changes:

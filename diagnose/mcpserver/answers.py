@@ -11,6 +11,7 @@ from typing import Any
 
 from diagnose.app import AccessAnswer, Diagnosis
 from diagnose.app.checklist import CheckList
+from diagnose.app.diff import Diff
 from diagnose.engine.api import SECTION_TITLES, CheckInfo
 from diagnose.explain.explain import Explanation, explanation_json
 from diagnose.remediation.export import PlanExport
@@ -122,6 +123,14 @@ def explanation_answer(explanation: Explanation, warnings: tuple[str, ...]) -> A
     else:
         lines.append(f"Fix: {pattern.fix}")
     lines += list(explanation.notes)
+    return "\n".join(safe_block(line) for line in lines), data
+
+
+def diff_answer(found: Diff, warnings: tuple[str, ...]) -> Answer:
+    from diagnose.app.diff_json import diff_json, summary_lines
+
+    lines = [f"diff: {found.before} -> {found.after}", *summary_lines(found), *found.notes]
+    data = {**diff_json(found), "warnings": list(warnings)}
     return "\n".join(safe_block(line) for line in lines), data
 
 

@@ -64,6 +64,10 @@ Creator = Annotated[
     str | None,
     Field(description="also check that this principal can create hubs (object id or name)"),
 ]
+SIDE = (
+    "path of a snapshot (.json), support bundle (.zip) or JSON report (diagnose --json) on the "
+    "server's machine"
+)
 PlanLanguage = Annotated[
     Literal["az", "powershell", "bicep", "terraform", "json"],
     Field(description="the language of the plan (json: the report's fixPlan)"),
@@ -207,6 +211,26 @@ def build_server(options: ServerOptions) -> MCPServer:
         from diagnose.mcpserver.answers import checks_answer
 
         return answer(lambda: checks_answer(listing()))
+
+    @server.tool(annotations=OFFLINE)
+    def diff(
+        before: Annotated[str, Field(description=SIDE + "; the earlier one")],
+        after: Annotated[str, Field(description=SIDE + "; the later one")],
+    ) -> CallToolResult:
+        """What changed between two snapshots, bundles or JSON reports: role assignments, deny
+        assignments, eligibilities, identities and settings added, removed or changed, and
+        the findings fixed, new, unchanged or with another status (a snapshot's findings are
+        those of every check run on it now)."""
+        from diagnose.app.diff import diff as compare
+        from diagnose.app.diff import read_side
+        from diagnose.mcpserver.answers import diff_answer
+
+        def work() -> Answer:
+            old, new = (read_side(path, options.limits) for path in (before, after))
+            warnings = tuple(w for side in (old, new) for w in getattr(side, "warnings", ()))
+            return diff_answer(compare(old, new), warnings)
+
+        return answer(work)
 
     @server.tool(annotations=READ_ONLY)
     def fix_plan(

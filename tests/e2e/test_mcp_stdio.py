@@ -35,7 +35,15 @@ def test_the_tools_over_stdio_on_the_demo():
             return names, answer, refused
 
     names, answer, refused = anyio.run(work)
-    assert names == {"diagnose", "access", "explain", "explain_check", "fix_plan", "list_checks"}
+    assert names == {
+        "diagnose",
+        "access",
+        "explain",
+        "explain_check",
+        "fix_plan",
+        "list_checks",
+        "diff",
+    }
     assert not answer.is_error and answer.structured_content["summary"]["findings"] == 40
     assert answer.content[0].text.startswith("40 checks,")
     assert refused.is_error
