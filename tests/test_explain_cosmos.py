@@ -85,3 +85,26 @@ def test_without_the_named_account_in_the_snapshot_nothing_is_evaluated(
     answer = explain(capsys, text)
     assert answer["pattern"]["name"].startswith("Cosmos DB: request blocked by RBAC")
     assert answer["decision"] is None
+
+
+def test_a_denied_refusal_gets_the_least_built_in_sql_role_proven_at_its_database(
+    capsys: Any,
+) -> None:
+    resource = "dbs/enterprise_memory/colls/thread-message-store"
+    answer = explain(capsys, refusal(ACCOUNT, project_identity(), READ_METADATA, resource))
+    fix = answer["finding"]["remediations"][0]
+    assert fix["kind"] == "cosmosSqlRoleAssignment" and fix["verified"] is True
+    # readMetadata alone: the Reader, not the Contributor; on the database, not one container
+    assert fix["roleName"] == "Cosmos DB Built-in Data Reader"
+    assert fix["scope"].endswith(f"/databaseAccounts/{ACCOUNT}/dbs/enterprise_memory")
+    assert "--scope '/dbs/enterprise_memory'" in fix["commands"]["azureCli"]
+    # AGT002's fix covers this request and the writes after it: the note says to prefer it
+    assert any(note.startswith("AGT002's fix") and "covers" in note for note in answer["notes"])
+
+
+def test_a_refused_write_gets_the_contributor(capsys: Any) -> None:
+    resource = "dbs/agents_memory_v2/colls/threads"
+    answer = explain(capsys, refusal(ACCOUNT, project_identity(), CREATE_ITEM, resource))
+    fix = answer["finding"]["remediations"][0]
+    assert fix["roleName"] == "Cosmos DB Built-in Data Contributor" and fix["verified"] is True
+    assert fix["scope"].endswith("/dbs/agents_memory_v2")

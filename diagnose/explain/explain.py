@@ -15,13 +15,17 @@ from diagnose.arm.ids import parse as parse_id
 from diagnose.arm.scopes import scope_key, scope_problem
 from diagnose.checks.cfg001_search_api_key_only import api_keys_only
 from diagnose.engine.api import (
+    Cause,
     CheckInfo,
+    Draft,
     Finding,
     Operation,
     PrincipalRef,
+    Remediation,
     RemediationKind,
     Requirement,
     Severity,
+    Status,
 )
 from diagnose.engine.context import describe
 from diagnose.engine.registry import load_checks
@@ -29,11 +33,17 @@ from diagnose.engine.runner import Engine
 from diagnose.explain.access_policies import access_policy_notes
 from diagnose.explain.patterns import ErrorPattern, recognise
 from diagnose.explain.text_only import TextOnlyFix, lasting_scope, storage_target, text_only_fix
-from diagnose.model.cosmos import CosmosAccount, CosmosPath, parse_path
+from diagnose.model.cosmos import (
+    BUILTIN_DATA_CONTRIBUTOR,
+    BUILTIN_DATA_READER,
+    CosmosAccount,
+    CosmosPath,
+    parse_path,
+)
 from diagnose.model.model import Model
 from diagnose.model.resources import SEARCH_SERVICE, STORAGE_ACCOUNT, Resource
-from diagnose.rbac.cosmos import CosmosEvaluator
-from diagnose.rbac.decision import Decision
+from diagnose.rbac.cosmos import CosmosEvaluator, match_definition
+from diagnose.rbac.decision import Decision, Outcome
 from diagnose.remediation.plan import FixPlan
 from diagnose.snapshot import Snapshot
 
@@ -104,7 +114,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         )
     if not no_role:
         _evaluate_named_access(explanation, model, engine)
-        _evaluate_cosmos_access(explanation, model)
+        _evaluate_cosmos_access(explanation, model, engine)
     explanation.notes += access_policy_notes(model, extracted)
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
@@ -288,19 +298,72 @@ def _cosmos_place(explanation: Explanation, model: Model) -> tuple[CosmosAccount
     return accounts[0], path
 
 
-def _evaluate_cosmos_access(explanation: Explanation, model: Model) -> None:
+def _evaluate_cosmos_access(explanation: Explanation, model: Model, engine: Engine) -> None:
     """A Cosmos DB data-plane refusal evaluated as Cosmos DB does: the caller's SQL role
-    assignments of the account the message names, at the resource it names."""
-    if explanation.principal is None or explanation.decision is not None:
+    assignments of the account the message names, at the resource it names; when it is denied,
+    the least built-in SQL role that grants the action, proven as a Cosmos DB SQL role
+    assignment."""
+    principal = explanation.principal
+    if principal is None or explanation.decision is not None:
         return
     place = _cosmos_place(explanation, model)
     if place is None:
         return
     account, path = place
+    operation = explanation.extracted["operation"]
     evaluator = CosmosEvaluator(model.cosmos, model.authorization.directory)
-    explanation.decision = evaluator.check(
-        explanation.principal.id, account.id, path, explanation.extracted["operation"]
+    decision = explanation.decision = evaluator.check(principal.id, account.id, path, operation)
+    if decision.decision is not Outcome.DENIED:
+        return
+    fix = _cosmos_fix(account, path, operation, principal)
+    if fix is None:
+        return
+    draft = Draft(
+        status=Status.FAIL,
+        resource=account.id,
+        message=f"{principal.label} holds no Cosmos DB SQL role assignment of "
+        f"{describe(account.resource)} that grants {operation} at {path}.",
+        cause=Cause.MISSING_ROLE,
+        principal=principal,
+        remediations=(fix,),
+        evidence=(decision,),
     )
+    explanation.finding = engine.draft_finding(_QUESTION, draft)
+
+
+def _cosmos_fix(
+    account: CosmosAccount, path: str, operation: str, principal: PrincipalRef
+) -> Remediation | None:
+    """The least built-in SQL role that grants the action (Data Reader before Data
+    Contributor), at the database the message names (a grant on one container would miss the
+    others the service creates beside it) or at the account for the account's own metadata."""
+    target = account.path(path)
+    if target is None:
+        return None
+    scope = "/" if target.database is None else f"/dbs/{target.database}"
+    for guid in (BUILTIN_DATA_READER, BUILTIN_DATA_CONTRIBUTOR):
+        definition = account.definition(guid)
+        if definition is None or not match_definition(definition, operation).granted:
+            continue
+        extra = (
+            " It also reads every item of the account; a custom SQL role with only this data "
+            "action at / grants less."
+            if scope == "/" and guid == BUILTIN_DATA_READER
+            else ""
+        )
+        return Remediation(
+            kind=RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT,
+            summary=f"Assign {definition.name} to {principal.label} on "
+            f"{describe(account.resource)}: a Cosmos DB SQL role assignment at {scope}.{extra}",
+            principal_id=principal.id,
+            principal_type=principal.type,
+            role_definition_id=definition.id,
+            role_name=definition.name,
+            scope=account.resource.id.rstrip("/") + ("" if scope == "/" else scope),
+            resource=account.resource.id,
+            value={"dataActions": [operation], "neededAt": target.under(account.resource.id)},
+        )
+    return None
 
 
 def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
@@ -319,12 +382,21 @@ def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
             if fix.kind != RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT or not fix.scope:
                 continue
             at = parse_path(fix.scope, fix.resource or "")
-            if at is not None and not at.contains(wanted):
+            if at is None:
+                continue
+            if not at.contains(wanted):
                 notes.append(
                     f"{finding.check_id}'s fix ({fix.role_name} at {fix.scope}) does not cover "
                     f"the resource this message names ([{extracted['resource']}]): the request "
                     "it reports needs the data action at a scope that contains that resource, "
                     "as the usual fix above says."
+                )
+            elif explanation.finding is not None:
+                notes.append(
+                    f"{finding.check_id}'s fix ({fix.role_name} at {fix.scope}) covers this "
+                    "request too, and the other data actions that check found missing: prefer "
+                    "it to the role for this one action above, or the next request fails on "
+                    "the next action."
                 )
     return list(dict.fromkeys(notes))
 
