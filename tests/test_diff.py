@@ -207,3 +207,27 @@ def test_a_report_of_other_checks_or_a_focus_is_said_to_be_one(sides, capsys):
     assert any(n.startswith("the two sides ran different checks (ACR001") for n in found["notes"])
     _, found = run_json(capsys, "chen.json", "after.json")
     assert any("focused on principals" in n for n in found["notes"])
+
+
+def test_select_and_ignore_narrow_the_findings_of_both_kinds_of_side(sides, capsys):
+    code, found = run_json(capsys, "before.json", "after.json", "--select", "CFG")
+    assert code == 0  # STG001, the new failure, is not selected
+    assert [f["checkId"] for f in found["findings"]["fixed"]] == ["CFG001"]
+    assert found["findings"]["new"] == []
+    assert {f["checkId"] for f in found["findings"]["unchanged"]} <= {"CFG002", "CFG003"}
+    # the state is compared whatever the selection
+    assert found["summary"]["state"]["roleAssignments"]["removed"] == 1
+    assert main(["--snapshot", "after.json", "--json", "--output-file", "after-report.json"]) == 1
+    capsys.readouterr()
+    code, found = run_json(capsys, "before.json", "after-report.json", "--ignore", "CFG001,HUB")
+    assert [f["checkId"] for f in found["findings"]["new"]] == ["STG001"]
+    assert found["findings"]["fixed"] == []
+    assert not any(
+        f["checkId"].startswith(("CFG001", "HUB")) for f in found["findings"]["unchanged"]
+    )
+    assert not any("different checks" in note for note in found["notes"])
+
+
+def test_a_selection_that_matches_no_check_is_bad_input(sides, capsys):
+    assert main(["diff", "before.json", "after.json", "--select", "NOPE9"]) == 2
+    assert "--select NOPE9 matches no check" in capsys.readouterr().err

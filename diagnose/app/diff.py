@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from diagnose.app.diagnosis import DiagnoseOptions, diagnose_snapshot
@@ -147,7 +148,20 @@ def _findings(
 ) -> tuple[tuple[FindingSummary, ...], frozenset[str] | None]:
     if isinstance(side, ReportFile):
         checks = side.target.get("checks")
-        return side.findings, frozenset(checks) if isinstance(checks, list) else None
+        ran = frozenset(checks) if isinstance(checks, list) else None
+        if options is None or not (options.select or options.ignore):
+            return side.findings, ran
+        # a report's findings, narrowed by the selection a snapshot side is run with
+        from diagnose.engine.registry import chosen, load_checks, parse_ids, select_checks
+
+        select_checks(load_checks()[0], list(options.select), list(options.ignore))  # bad ids
+        keep = partial(
+            chosen,
+            selected=parse_ids(list(options.select)),
+            ignored=parse_ids(list(options.ignore)),
+        )
+        findings = tuple(f for f in side.findings if keep(f.check_id))
+        return findings, None if ran is None else frozenset(filter(keep, ran))
     report = diagnose_snapshot(side, options).report
     return summaries_of(report), frozenset(report.target.get("checks") or ())
 

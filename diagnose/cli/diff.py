@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from diagnose.app import DiagnoseOptions
 from diagnose.app.diff import Diff, diff, read_side
 from diagnose.cli.diff_render import RENDERERS
 from diagnose.cli.inputs import limits_from
@@ -29,7 +30,8 @@ def run_diff(args: argparse.Namespace) -> int:
     for side in (before, after):
         for warning in getattr(side, "warnings", ()):
             print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
-    found = diff(before, after)
+    options = DiagnoseOptions(select=tuple(args.select), ignore=tuple(args.ignore))
+    found = diff(before, after, options)
     write_output(RENDERERS[fmt](found), args.output_file, flag="--output-file")
     return _exit_code(found, args.fail_on)
 

@@ -546,6 +546,21 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         default="fail",
         help="exit 1 when a new finding has this status or a worse one (default: fail)",
     )
+    checks = diff.add_argument_group("checks")
+    checks.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="compare only these checks' findings: ids or prefixes, comma-separated",
+    )
+    checks.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="leave these checks' findings out: ids or prefixes, comma-separated",
+    )
     _add_input_arguments(diff)
     diff.set_defaults(handler=_run_diff)
 
@@ -555,7 +570,7 @@ def _add_mcp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "mcp",
         help="serve the tools to an assistant over the Model Context Protocol (stdio)",
         description="Run a Model Context Protocol server on standard input and output: "
-        "diagnose, access, explain, explain_check, fix_plan and list_checks, read-only. A "
+        "diagnose, access, explain, explain_check, fix_plan, list_checks and diff, read-only. A "
         "live hub a tool names is collected with the credential options given here.",
     )
     _add_live_arguments(mcp)

@@ -113,12 +113,14 @@ def select_checks(checks: list[CheckInfo], select: list[str], ignore: list[str])
                     f"{flag} {token} matches no check",
                     fix="run `diagnose checks` to list check ids and prefixes",
                 )
-    return [
-        c
-        for c in checks
-        if (not selected or any(c.id.startswith(t) for t in selected))
-        and not any(c.id.startswith(t) for t in ignored)
-    ]
+    return [c for c in checks if chosen(c.id, selected, ignored)]
+
+
+def chosen(check_id: str, selected: list[str], ignored: list[str]) -> bool:
+    """Whether --select / --ignore (parsed: parse_ids) keep a check id: by id or prefix."""
+    return (not selected or any(check_id.startswith(t) for t in selected)) and not any(
+        check_id.startswith(t) for t in ignored
+    )
 
 
 def find_check(checks: list[CheckInfo], check_id: str) -> CheckInfo:
