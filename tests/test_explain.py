@@ -151,6 +151,14 @@ REAL_MESSAGES = {
         "this subscription. Please use the authority (URL) 'https://login.windows.net/"
         "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' to get the token."
     ),
+    "Search data source credentials invalid": (
+        "Error with data source: Credentials provided in the connection string are invalid or "
+        "have expired. For more information, see https://go.microsoft.com/fwlink/?linkid=2049664"
+    ),
+    "No managed identity where the code runs": (
+        "azure.identity._exceptions.CredentialUnavailableError: ManagedIdentityCredential "
+        "authentication unavailable. No identity has been assigned to this resource."
+    ),
     "Key Vault ForbiddenByRbac": (
         "Caller is not authorized to perform action on resource. If role assignments, deny "
         "assignments or role definitions were changed recently, please observe propagation "
@@ -478,3 +486,16 @@ def test_a_token_from_another_tenant_names_the_tenant_to_sign_in_to() -> None:
     found = recognise(REAL_MESSAGES["InvalidAuthenticationTokenTenant"])
     assert found is not None and found[0].no_role
     assert found[1] == {"tenant": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}
+
+
+def test_the_storage_network_refusal_reworded_without_its_code_is_still_the_network() -> None:
+    text = (
+        "The remote server returned an error: (403) Forbidden. This request is not authorized "
+        "to perform this operation."
+    )
+    found = recognise(text)
+    assert found is not None and found[0].name == "AuthorizationFailure (Storage network)"
+    mismatch = recognise(
+        "This request is not authorized to perform this operation using this permission."
+    )
+    assert mismatch is not None and mismatch[0].name == "AuthorizationPermissionMismatch"

@@ -21,6 +21,21 @@ MANAGED_IDENTITY_NOT_ENABLED = ErrorText(
     r"ManagedIdentityIsNotEnabled|managed identity is not enabled",
 )
 
+NO_MANAGED_IDENTITY_HERE = ErrorText(
+    "No managed identity where the code runs",
+    "ManagedIdentityCredential authentication unavailable. No identity has been assigned to "
+    "this resource.",
+    "azure-identity (the compute, app or container the code runs on)",
+    "the code asked for a managed identity token where none is assigned (a compute instance, "
+    "an App Service, a container app), or for a user-assigned one by a client id that is not "
+    "assigned there; roles play no part until a token exists",
+    "assign a managed identity to that compute or app (system-assigned, or a user-assigned one "
+    "whose client id the code passes), then give that identity the roles the checks name",
+    r"No (?:managed )?identity (?:has been|was) assigned to this resource|"
+    r"ManagedIdentityCredential authentication unavailable",
+    no_role=True,
+)
+
 
 @check(
     id="IDN001",
@@ -28,7 +43,7 @@ MANAGED_IDENTITY_NOT_ENABLED = ErrorText(
     severity=Severity.HIGH,
     scenario="Identity not enabled (ManagedIdentityIsNotEnabled)",
     docs=(DOCS_USE_YOUR_DATA,),
-    explains=(MANAGED_IDENTITY_NOT_ENABLED,),
+    explains=(MANAGED_IDENTITY_NOT_ENABLED, NO_MANAGED_IDENTITY_HERE),
 )
 def identity_not_enabled(ctx: CheckContext):
     """

@@ -25,8 +25,10 @@ STORAGE_NETWORK_FAILURE = ErrorText(
     "allow the caller's network, or trusted Azure services (bypass AzureServices) for a caller "
     "using its managed identity, or use a private endpoint or shared private link",
     # "AuthorizationFailure" alone: with "using this permission" it is a missing data role
-    # (AuthorizationPermissionMismatch), which its own text explains.
-    r"AuthorizationFailure(?![\s\S]*using this permission)",
+    # (AuthorizationPermissionMismatch), which its own text explains. Its sentence without the
+    # code (an SDK's or a Search indexer's rewording) ends at "operation.".
+    r"AuthorizationFailure(?![\s\S]*using this permission)|"
+    r"not authorized to perform this operation\.",
     no_role=True,
 )
 AI_SERVICES_NETWORK_REFUSAL = ErrorText(

@@ -5,8 +5,22 @@ from diagnose.checks._common import (
     service_pairs,
 )
 from diagnose.checks._error_texts import STORAGE_PERMISSION_MISMATCH
-from diagnose.engine.api import Requirement, Severity, Status, check
+from diagnose.engine.api import ErrorText, Requirement, Severity, Status, check
 from diagnose.engine.context import CheckContext, describe
+
+SEARCH_DATA_SOURCE_CREDENTIALS = ErrorText(
+    "Search data source credentials invalid",
+    "Error with data source: Credentials provided in the connection string are invalid or have "
+    "expired.",
+    "Azure AI Search indexer (storage data source)",
+    "the indexer's data source connects with a storage account key or SAS that was rotated or "
+    "has expired; no role is looked at with a key",
+    "update the data source's connection string with a current key or SAS, or better connect "
+    "it with the Search service's managed identity (ResourceId=<storage account id>;) holding "
+    "Storage Blob Data Reader on the account, which OYD004 checks",
+    r"Credentials provided in the connection string are invalid or have expired",
+    no_role=True,
+)
 
 
 @check(
@@ -15,7 +29,7 @@ from diagnose.engine.context import CheckContext, describe
     severity=Severity.MEDIUM,
     scenario="Search reads documents",
     docs=(DOCS_USE_YOUR_DATA,),
-    explains=(STORAGE_PERMISSION_MISMATCH,),
+    explains=(STORAGE_PERMISSION_MISMATCH, SEARCH_DATA_SOURCE_CREDENTIALS),
 )
 def search_reads_storage(ctx: CheckContext):
     """
