@@ -18,6 +18,7 @@ from diagnose.app import InputLimits, SnapshotSource, diagnose, export_plan, wri
 from diagnose.engine.api import Remediation, RemediationKind, Status
 from diagnose.explain.explain import explain_error
 from diagnose.model.model import Model
+from diagnose.rbac.decision import Outcome
 from diagnose.remediation.commands import commands_for
 from diagnose.remediation.export import EXPORTS
 from diagnose.remediation.fixes import classify
@@ -363,7 +364,17 @@ def test_explain_names_the_identity_and_gives_the_cosmos_fix(text):
     assert explanation.pattern is not None and "Cosmos DB" in explanation.pattern.name
     assert explanation.pattern.checks == ("AGT002",)
     assert explanation.extracted["principal"] == mi
-    assert explanation.decision is None  # not Azure RBAC: no ARM scope to evaluate
+    if "Request blocked by Auth cosmos-agents" in text:
+        # the account the message names is evaluated with its SQL role assignments (not Azure
+        # RBAC), and the least built-in SQL role that grants the action is proven
+        assert explanation.decision is not None
+        assert explanation.decision.decision is Outcome.DENIED
+        assert explanation.decision.scope.endswith("/cosmos-agents/dbs/enterprise_memory")
+        assert explanation.finding is not None
+        [fix] = explanation.finding.remediations
+        assert fix.kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT and fix.verified
+    else:  # no account named: nothing is guessed
+        assert explanation.decision is None and explanation.finding is None
     [finding] = explanation.related
     assert finding.check_id == "AGT002" and finding.principal.id == mi  # type: ignore[union-attr]
     assert finding.remediations[0].kind == RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT
