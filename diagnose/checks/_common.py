@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from diagnose.engine.api import Cause, Draft, Operation, PrincipalRef, Status
+from diagnose.engine.api import (
+    Cause,
+    Draft,
+    Operation,
+    PrincipalRef,
+    Remediation,
+    RemediationKind,
+    Status,
+)
 from diagnose.engine.context import CheckContext, Connection, describe
 from diagnose.model.resources import Resource
 
@@ -402,6 +410,59 @@ def access_policies_give(
     if not membership.complete and ("all" in others or wanted <= mine | others):
         return None
     return False
+
+
+def key_policy_findings(
+    ctx: CheckContext,
+    vault: Resource,
+    principal: PrincipalRef,
+    permissions: tuple[str, ...],
+    doing: str,
+) -> Iterator[Draft]:
+    """Nothing when the access policies of a vault give the principal these key permissions
+    (access_policies_give); else a failure with the access policy to add, or unknown when its
+    group memberships could make up what is missing. `doing` says why it needs them ("creates
+    the CMK-encrypted hub 'h'")."""
+    policies = vault.prop("accessPolicies") or []
+    given = access_policies_give(ctx, policies, principal.id, "keys", permissions)
+    if given:
+        return
+    listed = f"{', '.join(permissions[:-1])} and {permissions[-1]}"
+    if given is None:
+        yield Draft(
+            status=Status.UNKNOWN,
+            resource=vault.id,
+            cause=Cause.UNREADABLE,
+            principal=principal,
+            message=f"{principal.label} {doing}; no access policy of {describe(vault)} gives it "
+            f"{listed} on keys, but its group memberships are not all known and another "
+            "holder's policy would: a group it is in may give them.",
+        )
+        return
+    entry = {
+        "tenantId": vault.prop("tenantId"),
+        "objectId": principal.id,
+        "permissions": {"keys": list(permissions)},
+    }
+    yield Draft(
+        status=Status.FAIL,
+        resource=vault.id,
+        cause=Cause.CONFIGURATION,
+        principal=principal,
+        message=f"{principal.label} {doing}, but no access policy of {describe(vault)} gives it "
+        f"{listed} on keys.",
+        remediations=(
+            Remediation(
+                kind=RemediationKind.CONFIGURATION,
+                summary=f"Add an access policy on {describe(vault)} giving {principal.label} "
+                f"{listed} on keys.",
+                principal_id=principal.id,
+                resource=vault.id,
+                setting="properties.accessPolicies",
+                value=[*policies, entry],
+            ),
+        ),
+    )
 
 
 def mentions_embedding(connection: Connection) -> bool:

@@ -1,9 +1,9 @@
 from diagnose.checks._common import (
     DOCS_CMK,
     KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
-    access_policies_give,
     cmk_settings,
     hub_identity,
+    key_policy_findings,
 )
 from diagnose.checks._error_texts import (
     KEY_VAULT_FORBIDDEN_BY_POLICY,
@@ -14,8 +14,6 @@ from diagnose.engine.api import (
     Draft,
     Operation,
     PrincipalRef,
-    Remediation,
-    RemediationKind,
     Requirement,
     Severity,
     Status,
@@ -88,48 +86,7 @@ def hub_identity_key_access(ctx: CheckContext):
                 roles=(KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,),
             )
             continue
-        policies = vault.prop("accessPolicies") or []
-        given = access_policies_give(ctx, policies, identity.id, "keys", POLICY_PERMISSIONS)
-        if given:
-            continue
-        if given is None:
-            yield Draft(
-                status=Status.UNKNOWN,
-                resource=vault.id,
-                cause=Cause.UNREADABLE,
-                principal=identity,
-                message=f"{identity.label} {because}; no access policy of {describe(vault)} "
-                "gives it get, wrapKey and unwrapKey on keys, but its group memberships are not "
-                "all known and another holder's policy would: a group it is in may give them.",
-            )
-            continue
-        new_policies = [
-            *policies,
-            {
-                "tenantId": vault.prop("tenantId"),
-                "objectId": identity.id,
-                "permissions": {"keys": list(POLICY_PERMISSIONS)},
-            },
-        ]
-        yield Draft(
-            status=Status.FAIL,
-            resource=vault.id,
-            cause=Cause.CONFIGURATION,
-            principal=identity,
-            message=f"{identity.label} {because}, but no access policy of {describe(vault)} "
-            "gives it get, wrapKey and unwrapKey on keys.",
-            remediations=(
-                Remediation(
-                    kind=RemediationKind.CONFIGURATION,
-                    summary=f"Add an access policy on {describe(vault)} giving {identity.label} "
-                    "get, wrapKey and unwrapKey on keys.",
-                    principal_id=identity.id,
-                    resource=vault.id,
-                    setting="properties.accessPolicies",
-                    value=new_policies,
-                ),
-            ),
-        )
+        yield from key_policy_findings(ctx, vault, identity, POLICY_PERMISSIONS, because)
 
 
 def _encryption_identity(ctx: CheckContext, hub, identity_id: str | None) -> PrincipalRef | None:

@@ -1,8 +1,8 @@
 from diagnose.checks._common import (
     CONTRIBUTOR,
     DOCS_CMK,
-    access_policies_give,
     cmk_settings,
+    key_policy_findings,
     unknown_resource,
 )
 from diagnose.checks._error_texts import (
@@ -10,14 +10,9 @@ from diagnose.checks._error_texts import (
     KEY_VAULT_FORBIDDEN_BY_RBAC,
 )
 from diagnose.engine.api import (
-    Cause,
-    Draft,
     Operation,
-    Remediation,
-    RemediationKind,
     Requirement,
     Severity,
-    Status,
     check,
 )
 from diagnose.engine.context import CheckContext, describe
@@ -74,46 +69,10 @@ def creator_key_vault(ctx: CheckContext):
         )
         if vault.prop("enableRbacAuthorization") is True:
             continue
-        policies = vault.prop("accessPolicies") or []
-        given = access_policies_give(ctx, policies, creator.id, "keys", CREATOR_KEY_PERMISSIONS)
-        if given:
-            continue
-        if given is None:
-            yield Draft(
-                status=Status.UNKNOWN,
-                resource=vault.id,
-                cause=Cause.UNREADABLE,
-                principal=creator,
-                message=f"{creator.label} creates the CMK-encrypted hub '{hub.name}'; no access "
-                f"policy of {describe(vault)} gives it create, get, delete and purge on keys, "
-                "but its group memberships are not all known and another holder's policy "
-                "would: a group it is in may give them.",
-            )
-            continue
-        yield Draft(
-            status=Status.FAIL,
-            resource=vault.id,
-            cause=Cause.CONFIGURATION,
-            principal=creator,
-            message=f"{creator.label} creates the CMK-encrypted hub '{hub.name}', but no access "
-            f"policy of {describe(vault)} gives it create, get, delete and purge on "
-            "keys.",
-            remediations=(
-                Remediation(
-                    kind=RemediationKind.CONFIGURATION,
-                    summary=f"Add an access policy on {describe(vault)} giving {creator.label} "
-                    "create, get, delete and purge on keys.",
-                    principal_id=creator.id,
-                    resource=vault.id,
-                    setting="properties.accessPolicies",
-                    value=[
-                        *policies,
-                        {
-                            "tenantId": vault.prop("tenantId"),
-                            "objectId": creator.id,
-                            "permissions": {"keys": list(CREATOR_KEY_PERMISSIONS)},
-                        },
-                    ],
-                ),
-            ),
+        yield from key_policy_findings(
+            ctx,
+            vault,
+            creator,
+            CREATOR_KEY_PERMISSIONS,
+            f"creates the CMK-encrypted hub '{hub.name}'",
         )
