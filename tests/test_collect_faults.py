@@ -468,3 +468,40 @@ def test_timeout_must_be_a_sensible_number_of_seconds(value):
 def test_timeout_defaults_to_ten_minutes():
     assert settings_from_args(cli_args()).timeout == 600
     assert settings_from_args(cli_args(timeout=2.5)).timeout == 2.5
+
+
+def test_retries_are_spread_out_never_sooner_than_the_service_asked():
+    """Requests refused together come back spread out: a backoff wait between its half and
+    itself; a Retry-After wait at least what the service said, at most a tenth (or a
+    second) more."""
+    from diagnose.collect.pipeline import after_retry_after, jittered_backoff
+
+    assert jittered_backoff(4.0, lambda low, high: low) == 2.0
+    assert jittered_backoff(4.0, lambda low, high: high) == 4.0
+    assert after_retry_after(5.0, lambda low, high: low) == 5.0
+    assert after_retry_after(5.0, lambda low, high: high) == 5.5
+    assert after_retry_after(60.0, lambda low, high: high) == 61.0
+    assert after_retry_after(0.0, lambda low, high: high) == 0.0
+    waits = {jittered_backoff(4.0) for _ in range(50)}
+    assert len(waits) > 1 and all(2.0 <= w <= 4.0 for w in waits)
+    told = [after_retry_after(2.0) for _ in range(50)]
+    assert len(set(told)) > 1 and all(2.0 <= w <= 2.2 for w in told)
+
+
+def test_the_retry_policy_spreads_both_kinds_of_wait(monkeypatch):
+    from diagnose.collect import pipeline
+
+    seen: list[tuple[str, float]] = []
+    monkeypatch.setattr(
+        pipeline, "jittered_backoff", lambda wait: seen.append(("backoff", wait)) or 0.0
+    )
+    monkeypatch.setattr(
+        pipeline, "after_retry_after", lambda wait: seen.append(("told", wait)) or 0.0
+    )
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ARM}{LIST}", status=503, json={})
+        mock.get(f"{ARM}{LIST}", status=429, headers={"Retry-After": "7"}, json={})
+        mock.get(f"{ARM}{LIST}", json={"value": [1]})
+        assert client(retries=3).get_pages(LIST, VERSION) == [1]
+    assert [kind for kind, _ in seen] == ["backoff", "told"]
+    assert seen[1] == ("told", 7.0)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,6 +367,23 @@ def _still_connected(sock: Any) -> bool:
             sock.settimeout(timeout)
 
 
+def jittered_backoff(
+    backoff: float, uniform: Callable[[float, float], float] = random.uniform
+) -> float:
+    """A wait between a half and the whole of azure-core's exponential backoff: the requests
+    a fault refused together (dozens at once in a collection) come back spread out, not in
+    the same instant to meet the same fault."""
+    return uniform(backoff / 2, backoff)
+
+
+def after_retry_after(
+    seconds: float, uniform: Callable[[float, float], float] = random.uniform
+) -> float:
+    """What the service asked for, and up to a tenth more (at most a second): never sooner,
+    and the requests it throttled together do not all return in the same instant."""
+    return seconds + uniform(0, min(1.0, seconds / 10))
+
+
 def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
     from azure.core.pipeline.policies import RetryPolicy
 
@@ -377,9 +396,11 @@ def _retry_policy(retry: RetrySettings, deadline: Deadline) -> Any:
             return retry_after(response.http_response.headers)
 
         def sleep(self, settings: Any, transport: Any, response: Any = None) -> None:
-            wait = self.get_retry_after(response) if response is not None else None
-            if wait is None:
-                wait = self.get_backoff_time(settings)
+            told = self.get_retry_after(response) if response is not None else None
+            if told is None:
+                wait = jittered_backoff(self.get_backoff_time(settings))
+            else:
+                wait = after_retry_after(told)
             deadline.sleep(min(wait, retry.backoff_max))
 
     return BoundedRetryPolicy(
