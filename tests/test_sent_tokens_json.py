@@ -60,7 +60,13 @@ def test_a_token_anywhere_in_a_string_or_key_is_removed(where: str):
 def test_a_token_with_characters_orjson_escapes_is_still_found():
     """'"', '\\' and control characters are escaped in the bytes, so the bytes cannot show
     such a token: the walk decides."""
-    for token in ('opaque"token-value', "opaque\\token-value", "opaque\ttoken-value"):
+    for token in (
+        'opaque"token-value',
+        "opaque\\token-value",
+        "opaque\ttoken-value",
+        "opaque\x00token-value",
+        "opaque\x1ftoken-value",
+    ):
         cleaned = _tokens(token).clean_json({"message": f"echo {token} echo"})
         assert cleaned == {"message": "echo <removed> echo"}
 

@@ -293,6 +293,10 @@ class AuthorizationReads(ScopeReads):
         # What each item is (its id and scope keys) is worked out before taking the lock (or
         # once for every collection that reads the same listing). Whether one matters is
         # decided under it, where the relevant resources cannot change meanwhile.
+        if not items:
+            # Nothing to file or report, and no lock to take: most deny assignment and
+            # eligibility listings (four of a scan hub's five listings) are empty.
+            return
         shared = items.filing() if isinstance(items, SharedListing) else None
         entries, odd = (shared.entries, shared.odd) if shared else prepare_listing(items)
         with self._lock:

@@ -429,9 +429,20 @@ def _warm() -> None:
     Resource Graph (a worker is started before it: scanrun._early_workers), not once the
     share has come."""
     from diagnose.collect import foundry, sdk, served  # noqa: F401
+    from diagnose.collect.clients import RetrySettings, arm_client, graph_client
+    from diagnose.collect.requestlog import RequestLog
     from diagnose.collect.scanrun import compile_validators
 
     compile_validators()
+    # What the clients import on their first construction (the requests transport,
+    # azure-mgmt-core, and what those pull in: about 0.05 s of CPU) was imported once the
+    # share had come, delaying every hub of the worker: one of each is built (no request,
+    # no thread) and closed here instead.
+    for build in (arm_client, graph_client):
+        client = build(
+            "https://localhost", None, "", RequestLog(), concurrency=1, retry=RetrySettings()
+        )
+        client.close()
 
 
 PROFILE_VARIABLE = "DIAGNOSE_SCAN_WORKER_PROFILE"

@@ -9,6 +9,7 @@ length of one collection: never logged, never written, never in a snapshot or a 
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -87,8 +88,15 @@ def _surely_without(value: Any, tokens: frozenset[str]) -> bool:
     return not any(token.encode() in written for token in tokens)
 
 
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+"""The characters orjson escapes in a string."""
+
+
 def _written_as_is(token: str) -> bool:
-    return not any(char in '"\\' or char < " " for char in token)
+    # A search, not a loop over the characters: a real token is 1-2 KB, and this ran twice
+    # (ARM's token, Graph's) for each clean_json, once per hub of a scan (0.2 ms of its
+    # ~5 ms of CPU a hub).
+    return _ESCAPED.search(token) is None
 
 
 class SentTokenPolicy(SansIOHTTPPolicy):
