@@ -29,3 +29,9 @@ class ByIdentity(Generic[V]):
         if found is None:
             found = self._found[key] = (objects, compute())
         return found[1]
+
+    def peek(self, objects: tuple[object, ...], tag: Hashable = None) -> V | None:
+        """The value kept for these very objects, None when there is none (nothing is
+        computed)."""
+        found = self._found.get((tag, *map(id, objects)))
+        return None if found is None else found[1]

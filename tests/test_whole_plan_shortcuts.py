@@ -78,6 +78,43 @@ def test_narrowing_again_and_again_is_filtering_user_by_user() -> None:
                 need, expected = narrowed, want
 
 
+def test_narrowing_to_all_none_or_all_but_one_is_filtering_user_by_user() -> None:
+    # The edges a round meets most (a list kept whole, or left out whole) and those beside
+    # them: the filters that keep every user, none, or all but one, inside and not, on a list
+    # a check gave and on lists narrowed from it.
+    rng = random.Random(11)
+    ids = [f"P{i:02d}" if i % 2 else f"p{i:02d}" for i in range(12)]
+    for _ in range(40):
+        narrowing = _Narrowing()
+        need = _need([_user(i) for i in rng.sample(ids, 8)])
+        expected = list(need.users)
+        for _ in range(4):
+            present = [u.principal.id.lower() for u in expected]
+            outside = [i.lower() for i in ids if i.lower() not in present]
+            one = rng.sample(present, 1) if present else []
+            keep = frozenset(
+                rng.choice(
+                    (
+                        present,
+                        present[1:],
+                        one,
+                        [],
+                        outside,
+                        present + outside,
+                        [p for p in present if p not in one] + outside[:1],
+                    )
+                )
+            )
+            inside = rng.random() < 0.5
+            narrowed = narrowing(need, keep, inside)
+            want = _plainly(expected, keep, inside)
+            assert [u.principal.id for u in narrowed.users] == [u.principal.id for u in want]
+            assert all(a is b for a, b in zip(narrowed.users, want, strict=True))
+            assert (narrowed is need) == (len(want) == len(need.users))
+            if not inside:
+                need, expected = narrowed, want
+
+
 def test_a_list_naming_a_principal_twice_is_filtered_user_by_user() -> None:
     twice = [_user("a"), _user("B"), _user("b"), _user("c")]
     narrowing = _Narrowing()
@@ -85,6 +122,37 @@ def test_a_list_naming_a_principal_twice_is_filtered_user_by_user() -> None:
     assert [u.principal.id for u in out.users] == ["a", "c"]
     inside = narrowing(_need(twice), frozenset({"b"}), True)
     assert [u.principal.id for u in inside.users] == ["B", "b"]
+
+
+def test_narrowing_from_the_ids_a_run_listed_is_filtering_user_by_user() -> None:
+    # A round narrows first the lists the run before split (Needs.known_order): their ids in
+    # order when all are spelled lower-case, nothing for any other list.
+    model = Model(parse_snapshot(synthetic("foundry")))
+    needs = Engine(model).needs
+    rng = random.Random(5)
+    ids = [f"{i:02d}ab" for i in range(40)]
+    lower = [_user(i) for i in rng.sample(ids, 30)]
+    mixed = [_user(i.upper() if n % 4 == 0 else i) for n, i in enumerate(rng.sample(ids, 30))]
+    twice = [*lower[:10], _user(lower[0].principal.id)]
+    for users in (lower, mixed, twice):
+        needs.plainly_met(_need(users))
+    assert needs.known_order(lower) == [u.principal.id for u in lower]
+    assert needs.known_order(list(lower)) is None  # another list, never split
+    assert needs.known_order(mixed) is None  # not every id as the evaluator asks about it
+    for _ in range(20):
+        narrowing = _Narrowing()
+        narrowing.known = needs.known_order
+        for users in (lower, mixed, twice):
+            need, expected = _need(users), list(users)
+            for _ in range(3):
+                keep = frozenset(i for i in ids if rng.random() < 0.3)
+                inside = rng.random() < 0.3
+                narrowed = narrowing(need, keep, inside)
+                want = _plainly(expected, keep, inside)
+                assert all(a is b for a, b in zip(narrowed.users, want, strict=True))
+                assert len(narrowed.users) == len(want)
+                if not inside:
+                    need, expected = narrowed, want
 
 
 def synthetic(kind: str) -> dict:

@@ -199,6 +199,16 @@ class Needs:
 
         return self._ids.get((users,), ids)
 
+    def known_order(self, users: Sequence[Classification]) -> list[str] | None:
+        """The users' principal ids in their order, when this Needs has listed them (split,
+        plainly_met) and every one is spelled as the evaluator asks about it (lower case, no
+        spaces around); None otherwise. Nothing is worked out: a whole-plan round narrows the
+        lists of the run before (diagnose.remediation.affected) from what that run read."""
+        found = self._ids.peek((users,))
+        if found is None or found[0] is not found[1]:
+            return None
+        return found[2]
+
     def _not_services(self, users: Sequence[Classification]) -> frozenset[str]:
         """The users whose principal is not a service principal (whose group grants apply
         within the ordinary window)."""

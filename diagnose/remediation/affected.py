@@ -384,6 +384,10 @@ class _Narrowing:
     def __init__(self) -> None:
         self._lists: ByIdentity[list[Any]] = ByIdentity()
         self._origins: ByIdentity[_Origin | None] = ByIdentity()
+        self.known: Callable[[Sequence[Any]], list[str] | None] = _unknown
+        """A list's lower-case ids in its order when some run has them already (the first
+        run's Needs.known_order: the lists a round narrows first are those it split), else
+        None."""
 
     def __call__(self, need: Need, keep: Set[str], inside: bool) -> Need:
         users = self._lists.get(
@@ -394,17 +398,26 @@ class _Narrowing:
     def _narrow(self, users: Sequence[Any], keep: Set[str], inside: bool) -> list[Any]:
         """Those of `users` whose lower-case id is in `keep` (inside) or not (not inside), in
         their order."""
-        origin = self._origins.get((users,), lambda: _Origin.of(users))
+        origin = self._origins.get((users,), lambda: _Origin.of(users, self.known(users)))
         if origin is None:  # a principal listed twice: each user is looked at
             return [u for u in users if (u.principal.id.lower() in keep) is inside]
         hits = (origin.positions.keys() & keep) - origin.removed
+        # Most of a round's filters keep a list whole, or none of it: the list itself then,
+        # neither sorted again nor copied (each id is once in it, so as many hits as users
+        # is every user).
+        if not hits:
+            return [] if inside else origin.users
+        if len(hits) == len(origin.users):
+            return origin.users if inside else []
         if inside:
             return [origin.root[i] for i in sorted(map(origin.positions.__getitem__, hits))]
-        if not hits:
-            return list(users)
         narrowed = origin.less(hits)
         self._origins.get((narrowed.users,), lambda: narrowed)
         return narrowed.users
+
+
+def _unknown(users: Sequence[Any]) -> list[str] | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -419,14 +432,19 @@ class _Origin:
     """The list itself."""
 
     @classmethod
-    def of(cls, users: Sequence[Any]) -> _Origin | None:
-        """None when an id is in `users` twice."""
-        ids = [user.principal.id for user in users]
-        positions = dict(zip(ids, range(len(ids)), strict=True))
-        spelled = "".join(positions)
-        if spelled != spelled.lower():  # not every id is lower-case already (the directory's)
-            ids = [i.lower() for i in ids]
+    def of(cls, users: Sequence[Any], lowered: list[str] | None = None) -> _Origin | None:
+        """None when an id is in `users` twice. `lowered`: the users' ids in their order, each
+        lower-case already, when known (not looked at user by user again)."""
+        if lowered is not None:
+            ids = lowered
             positions = dict(zip(ids, range(len(ids)), strict=True))
+        else:
+            ids = [user.principal.id for user in users]
+            positions = dict(zip(ids, range(len(ids)), strict=True))
+            spelled = "".join(positions)
+            if spelled != spelled.lower():  # not every id is lower-case (the directory's are)
+                ids = [i.lower() for i in ids]
+                positions = dict(zip(ids, range(len(ids)), strict=True))
         if len(positions) != len(ids):
             return None
         return cls(users, positions, frozenset(), users if type(users) is list else list(users))
@@ -535,6 +553,12 @@ class Outputs:
 
         run.check = info  # type: ignore[attr-defined]
         return run
+
+    def lists_known(self, known: Callable[[Sequence[Any]], list[str] | None]) -> None:
+        """Where the lower-case ids of a list the checks gave may be found already, in its
+        order (Needs.known_order of the run whose outputs were recorded): the first round
+        narrows those lists without looking at them user by user again."""
+        self._narrowed.known = known
 
     @property
     def last(self) -> CheckContext | None:
