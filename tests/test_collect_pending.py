@@ -162,6 +162,15 @@ LISTED_SCOPES = st.one_of(
     st.just("/providers/Microsoft.Management/managementGroups/mg"),
     st.just("/"),
     st.just("not-a-scope"),
+    # texts whose key is not their lower case, or whose group is spelt otherwise
+    st.just(f"{SUB}//resourceGroups/rg-a/x"),
+    st.just(f"{SUB}/resourceGroups//rg-a/x"),
+    st.just(f"{SUB}/resourceGroups/rg-a/x/"),
+    st.just(f"{SUB}/resourceGroups/rg-a/"),
+    st.just(f"{SUB}/resourceGroups/rg-a/ "),
+    st.just(f"{SUB}/resourceGroups/RG-A/x\u3000"),
+    st.just(f"{SUB}/RESOURCEGROUPS/rg-b/x"),
+    st.just(f"{SUB}/resourceGroupsX/rg-b/x"),
 )
 
 
@@ -213,6 +222,9 @@ def test_a_listing_is_filed_as_it_was_item_by_item(relevant, later, listings, sh
             getattr(before.state, name)[ASSIGNMENTS.key].items()
         )
     index, oracle = now._pending_index[ASSIGNMENTS.key], before._pending_index[ASSIGNMENTS.key]
+    # What waits in a resource group that held nothing relevant is parked, indexed when
+    # something there (or above every group) turns relevant: so indexed, it is the oracle's.
+    index.unpark(SUB)
     assert (index.at, index.order, index.listed_at) == (oracle.at, oracle.order, oracle.listed_at)
     assert now.state.errors == before.state.errors
     assert now.scheduler.submitted == before.scheduler.submitted
@@ -273,3 +285,29 @@ def test_the_groups_kept_are_those_keeps_key_keeps(relevant, groups):
     for resource in relevant:
         relevance.add(resource)
     assert relevance.groups_kept(groups) == {g for g in groups if relevance.keeps_key(g)}
+
+
+def test_an_unrelated_group_is_parked_and_indexed_when_it_turns_relevant():
+    """Items in a resource group that holds nothing relevant are not indexed one by one
+    (most of a subscription's listing); once something there is relevant they are found."""
+    from diagnose.collect.listings import ASSIGNMENTS
+    from diagnose.testing.scenarios import _assignment
+
+    collector = _collector()
+    machine = f"{SUB}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines/vm"
+    user, role = "11111111-2222-3333-4444-555555555555", "a97b65f3-24c7-4388-baec-2e87135dc908"
+    items = [_assignment(f"{machine}{n}", user, role, "User") for n in range(3)]
+    with collector.locked():
+        collector._add_listed(1, ASSIGNMENTS, items, SUB)
+    index = collector._pending_index[ASSIGNMENTS.key]
+    assert index.order == {} and len(collector.state.pending[ASSIGNMENTS.key]) == 3
+    with collector.locked():
+        collector._relevant(
+            2, f"{SUB}/resourceGroups/RG-VM/providers/Microsoft.Compute/virtualMachines/vm1"
+        )
+    assert list(collector.state.kept[ASSIGNMENTS.key]) == [items[1]["id"].lower()]
+    assert index.order == {item["id"].lower(): n for n, item in enumerate(items)}
+    assert list(collector.state.pending[ASSIGNMENTS.key]) == [
+        items[0]["id"].lower(),
+        items[2]["id"].lower(),
+    ]

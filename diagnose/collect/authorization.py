@@ -40,6 +40,11 @@ class _PendingIndex:
         self.listed_at: dict[str, str] = {}
         self._sorted: list[str] = []
         self._unsorted = False
+        self._next = 0
+        self._parked: dict[str, list[tuple[int, str, str, str]]] = {}
+        """Resource group key -> (order, id key, scope key, listed at) of the pending items inside
+        a group that held nothing relevant when they were listed: indexed only once something
+        in that group (or above every group) turns relevant, which for most never happens."""
 
     def add(self, item_key: str, scope: str, listed_at: str = "") -> None:
         self.add_keyed([(item_key, scope_key(scope))], listed_at)
@@ -47,10 +52,18 @@ class _PendingIndex:
     def add_keyed(self, items: list[tuple[str, str]], listed_at: str) -> None:
         """add() for many (item key, scope key) pairs listed at one scope: the bookkeeping
         of a subscription's tens of thousands of unrelated items done in bulk."""
+        numbered = zip(items, itertools.count(self._next))
+        self._next += len(items)
+        self.add_numbered(
+            [(item_key, key, number) for (item_key, key), number in numbered], listed_at
+        )
+
+    def add_numbered(self, items: list[tuple[str, str, int]], listed_at: str) -> None:
+        """add_keyed() with each item's place in the listing order given (next_place)."""
         order, at = self.order, self.at
-        order.update(zip((item_key for item_key, _ in items), itertools.count(len(order))))
-        self.listed_at.update(dict.fromkeys((item_key for item_key, _ in items), listed_at))
-        for item_key, key in items:
+        order.update((item_key, number) for item_key, _, number in items)
+        self.listed_at.update(dict.fromkeys((item_key for item_key, _, _ in items), listed_at))
+        for item_key, key, _ in items:
             found = at.get(key)
             if found is None:
                 at[key] = found = []
@@ -58,9 +71,39 @@ class _PendingIndex:
                 self._unsorted = True
             found.append(item_key)
 
+    @property
+    def next_place(self) -> int:
+        """The place in the listing order of the next item added or parked."""
+        return self._next
+
+    @next_place.setter
+    def next_place(self, place: int) -> None:
+        self._next = place
+
+    def park(self, group: str, entries: list[tuple[int, str, str, str]]) -> None:
+        """Pending items inside a resource group (key) that holds nothing relevant:
+        (place in the listing order, id key, scope key, scope listed at), indexed later."""
+        self._parked.setdefault(group, []).extend(entries)
+
+    def unpark(self, resource_id: str) -> None:
+        """Index the parked items that may apply to this resource: those of its resource
+        group, or every group's when it lies in none (a subscription)."""
+        if not self._parked:
+            return
+        key = scope_key(resource_id)
+        parts = key.split("/", 5)
+        if len(parts) >= 5 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+            groups = ["/".join(parts[:5])]
+        else:
+            groups = list(self._parked)
+        for group in groups:
+            for number, item_key, key, listed_at in self._parked.pop(group, ()):
+                self.add_numbered([(item_key, key, number)], listed_at)
+
     def candidates(self, resource_id: str) -> list[str]:
         """The items at, above or below this resource (some may have been kept since), in
-        the order they were listed."""
+        the order they were listed (those parked for it indexed first)."""
+        self.unpark(resource_id)
         key = scope_key(resource_id)
         found: list[str] = []
         parts = key.split("/")
@@ -311,31 +354,41 @@ class AuthorizationReads(ScopeReads):
         """Keep what applies to a relevant resource, the rest pending (lock held). Returns
         how many were kept but odd (a shape the snapshot cannot hold)."""
         kept, pending = self.state.kept[listing.key], self.state.pending[listing.key]
+        index = self._pending_index[listing.key]
         odd = 0
         keeps, keeps_key = self.relevance.keeper(), self.relevance.keeps_key
         # Whether a resource group holds nothing relevant, once per group: then no item
-        # inside it is kept (most of a subscription's listing is such items).
-        unrelated: dict[str, bool] = {}
-        waiting: list[tuple[str, str]] = []
+        # inside it is kept (most of a subscription's listing is such items), and it is
+        # parked in the group, indexed only if something there turns relevant.
+        unrelated: dict[str, list[tuple[int, str, str, str]] | None] = {}
+        waiting: list[tuple[str, str, int]] = []
+        number = index.next_place
         for item_key, key, group, item in entries:
             if item_key in kept or item_key in pending:
                 continue
             if group is not None:
-                outside = unrelated.get(group)
-                if outside is None:
-                    outside = unrelated[group] = not keeps_key(group)
-                if outside:
+                if group in unrelated:
+                    parked = unrelated[group]
+                else:
+                    parked = unrelated[group] = [] if not keeps_key(group) else None
+                if parked is not None:
                     pending[item_key] = item  # its shape is checked if it is ever kept
-                    waiting.append((item_key, key))
+                    parked.append((number, item_key, key, at))
+                    number += 1
                     continue
             if not keeps(key):
                 pending[item_key] = item
-                waiting.append((item_key, key))
+                waiting.append((item_key, key, number))
+                number += 1
             elif fits(listing.shape, item):
                 self._keep(wave, listing, item)
             else:
                 odd += 1
-        self._pending_index[listing.key].add_keyed(waiting, at)
+        index.next_place = number
+        index.add_numbered(waiting, at)
+        for group, parked in unrelated.items():
+            if parked:
+                index.park(group, parked)
         return odd
 
     def _file_fresh(self, wave: int, listing: Listing, shared: Filing, at: str) -> int:
