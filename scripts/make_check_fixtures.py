@@ -1419,10 +1419,16 @@ def _cmk001_pass_policy() -> Fixture:
     "through its group's: Key Vault adds the entries up.",
 )
 def _cmk001_pass_policy_group() -> Fixture:
+    return _cmk001_key_policies_split(member_of=[GRP_A])
+
+
+def _cmk001_key_policies_split(member_of: list[str] | None) -> Fixture:
+    """The hub's identity's own access policy gives get, its group's wrapKey and unwrapKey;
+    the identity's memberships as given (None: they could not be read)."""
     f = base(cmk=True)
     f.drop("hub-mi/kv-cmk/crypto")
     f.group(GRP_A)
-    f.principals[HUB_MI]["memberOf"] = [GRP_A]
+    f.principals[HUB_MI]["memberOf"] = member_of
     f.add(
         key_vault(
             KV_CMK,
@@ -1460,21 +1466,7 @@ def _cmk001_fail_policy_compound() -> Fixture:
     "unwraps them, and the identity's group memberships could not be read.",
 )
 def _cmk001_unknown_policy_memberships() -> Fixture:
-    f = base(cmk=True)
-    f.drop("hub-mi/kv-cmk/crypto")
-    f.group(GRP_A)
-    f.principals[HUB_MI]["memberOf"] = None
-    f.add(
-        key_vault(
-            KV_CMK,
-            rbac=False,
-            policies=[
-                access_policy(HUB_MI, ["get"]),
-                access_policy(GRP_A, ["wrapKey", "unwrapKey"]),
-            ],
-        )
-    )
-    return f
+    return _cmk001_key_policies_split(member_of=None)
 
 
 # CMK002 -------------------------------------------------------------------------------------------
