@@ -37,7 +37,6 @@ from diagnose.model.cosmos import (
     BUILTIN_DATA_CONTRIBUTOR,
     BUILTIN_DATA_READER,
     CosmosAccount,
-    CosmosPath,
     parse_path,
 )
 from diagnose.model.model import Model
@@ -375,12 +374,17 @@ def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
     if decision is None or decision.allowed or "resource" not in extracted:
         return []
     parts = [part for part in extracted["resource"].strip().strip("/").split("/") if part]
-    wanted = CosmosPath(parts[1] if len(parts) > 1 else None, parts[3] if len(parts) > 3 else None)
+    wanted = parse_path("/" + "/".join(parts[:4]), "")  # as _cosmos_place read it
+    if wanted is None:
+        return []
     notes = []
     for finding in explanation.related:
         for fix in finding.remediations:
             if fix.kind != RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT or not fix.scope:
                 continue
+            account, scope = scope_key(fix.resource or ""), scope_key(decision.scope)
+            if not account or (scope != account and not scope.startswith(account + "/")):
+                continue  # a fix on another Cosmos DB account than the message's
             at = parse_path(fix.scope, fix.resource or "")
             if at is None:
                 continue
