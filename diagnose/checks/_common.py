@@ -439,11 +439,6 @@ def key_policy_findings(
             "holder's policy would: a group it is in may give them.",
         )
         return
-    entry = {
-        "tenantId": vault.prop("tenantId"),
-        "objectId": principal.id,
-        "permissions": {"keys": list(permissions)},
-    }
     yield Draft(
         status=Status.FAIL,
         resource=vault.id,
@@ -459,10 +454,36 @@ def key_policy_findings(
                 principal_id=principal.id,
                 resource=vault.id,
                 setting="properties.accessPolicies",
-                value=[*policies, entry],
+                value=_with_key_permissions(policies, vault, principal.id, permissions),
             ),
         ),
     )
+
+
+def _with_key_permissions(
+    policies: list[object], vault: Resource, principal_id: str, permissions: tuple[str, ...]
+) -> list[object]:
+    """The access policies with these key permissions given to the principal: added to its own
+    entry when it has one (Key Vault keeps one entry per identity, as `az keyvault set-policy`
+    updates it), else in a new entry; every other entry as it was."""
+    for index, policy in enumerate(policies):
+        if not isinstance(policy, dict) or policy.get("applicationId"):
+            continue
+        holder, _ = access_policy_grant(policy, "keys")
+        if holder != principal_id.lower():
+            continue
+        rights = policy.get("permissions")
+        rights = dict(rights) if isinstance(rights, dict) else {}
+        keys = [k for k in rights.get("keys") or () if isinstance(k, str)]
+        held = {k.lower() for k in keys}
+        rights["keys"] = keys + [p for p in permissions if p.lower() not in held]
+        return [*policies[:index], {**policy, "permissions": rights}, *policies[index + 1 :]]
+    entry = {
+        "tenantId": vault.prop("tenantId"),
+        "objectId": principal_id,
+        "permissions": {"keys": list(permissions)},
+    }
+    return [*policies, entry]
 
 
 def mentions_embedding(connection: Connection) -> bool:
