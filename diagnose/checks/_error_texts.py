@@ -233,8 +233,12 @@ REQUEST_DISALLOWED_BY_POLICY = ErrorText(
     # stand in the message (the identifiers come as JSON, quotes sometimes escaped).
     r"\A(?=.*?(?:RequestDisallowedByPolicy|was disallowed by policy))"
     r"(?=(?:.*?Resource\s+'(?P<resource>[^']{1,260})'\s+was disallowed by policy)?)"
-    r"(?=(?:.*?(?P<assignment>/(?:subscriptions|providers)/[^\"'\s\\]{0,300}?/providers/"
-    r"Microsoft\.Authorization/policyAssignments/[^\"'\s\\,}\]]{1,128}))?)",
+    # The assignment's scope segment by segment (each bounded, none crossing a '/'), so that a
+    # text of many '/providers/' is read in linear time.
+    r"(?=(?:.*?(?P<assignment>/(?:subscriptions/[^/\"'\s\\]{1,64}"
+    r"(?:/resourceGroups/[^/\"'\s\\]{1,90})?|providers/Microsoft\.Management/"
+    r"managementGroups/[^/\"'\s\\]{1,90})/providers/Microsoft\.Authorization/"
+    r"policyAssignments/[^\"'\s\\,}\]]{1,128}))?)",
     no_role=True,
 )
 
