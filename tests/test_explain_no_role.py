@@ -272,3 +272,32 @@ def test_a_key_refused_as_invalid_is_not_taken_for_keys_disabled(capsys: Any) ->
     answer = json.loads(raw)
     assert answer["pattern"]["name"] == "Invalid API key or wrong endpoint"
     assert "current key" in answer["pattern"]["fix"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        NO_ROLE_MESSAGES["policy deny"],
+        NO_ROLE_MESSAGES["expired token"],
+        NO_ROLE_MESSAGES["token audience"],
+    ],
+    ids=["policy deny", "expired token", "token audience"],
+)
+def test_a_refusal_decided_apart_from_roles_lists_no_role_findings(capsys: Any, text: str) -> None:
+    """A policy deny comes after the roles passed, an expired or misdirected token before any
+    is looked at: the declaring checks' role findings (a PIM eligibility, a missing data role)
+    would only distract from the fix, so none are listed; the checks still are."""
+    code, raw = run(capsys, "explain", text, "--demo", "--json")
+    answer = json.loads(raw)
+    assert code == 0 and answer["noRoleFixes"] is True
+    assert answer["related"] == [] and answer["pattern"]["checks"]
+
+
+def test_a_no_role_refusal_about_the_snapshots_own_state_still_lists_its_findings(
+    capsys: Any,
+) -> None:
+    """Keys refused by the resource: CFG002's finding names the connection that still sends
+    them, which is the fix's subject (no role offered in it)."""
+    _, raw = run(capsys, "explain", NO_ROLE_MESSAGES["key disabled"], "--demo", "--json")
+    related = json.loads(raw)["related"]
+    assert any(f["checkId"] == "CFG002" for f in related)

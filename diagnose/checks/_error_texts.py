@@ -198,6 +198,7 @@ TOKEN_AUDIENCE_INVALID = ErrorText(
     r"Access token is missing, invalid, audience is incorrect"
     r"(?:\s*\((?P<audience>https?://[^\s)]+)\))?",
     no_role=True,
+    related_findings=False,
 )
 
 INVALID_API_KEY = ErrorText(
@@ -240,6 +241,7 @@ REQUEST_DISALLOWED_BY_POLICY = ErrorText(
     r"managementGroups/[^/\"'\s\\]{1,90})/providers/Microsoft\.Authorization/"
     r"policyAssignments/[^\"'\s\\,}\]]{1,128}))?)",
     no_role=True,
+    related_findings=False,
 )
 
 STORAGE_AUTHENTICATION_FAILED = ErrorText(

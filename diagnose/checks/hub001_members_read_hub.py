@@ -28,6 +28,7 @@ EXPIRED_AUTHENTICATION_TOKEN = ErrorText(
     "tokens (azure-identity renews them) instead of keeping one",
     r"ExpiredAuthenticationToken|access token expiry UTC time",
     no_role=True,
+    related_findings=False,
 )
 
 TOKEN_FROM_ANOTHER_TENANT = ErrorText(
@@ -44,6 +45,7 @@ TOKEN_FROM_ANOTHER_TENANT = ErrorText(
     r"\A(?=.*?(?:InvalidAuthenticationTokenTenant|access token is from the wrong issuer))"
     r"(?=(?:.*?must match the tenant\s+'https?://[^/']+/(?P<tenant>" + GUID + r"))?)",
     no_role=True,
+    related_findings=False,
 )
 
 

@@ -42,6 +42,11 @@ class ErrorText:
     chat completions), so `explain` can name the role that grants it from the text alone."""
     roles: tuple[str, ...] = ()
     """Role definition GUIDs the docs name for it, most preferred first (as a Requirement's)."""
+    related_findings: bool = True
+    """Whether the declaring checks' findings bear on this message. False for a refusal decided
+    before any role was looked at or after the roles passed (an expired token, a token for
+    another tenant or audience, an Azure Policy deny): their role findings would be noise
+    beside it, so `explain` lists the checks but not their findings."""
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -115,6 +115,8 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
         _evaluate_named_access(explanation, model, engine)
         _evaluate_cosmos_access(explanation, model, engine)
     explanation.notes += access_policy_notes(model, extracted)
+    if not pattern.related_findings:
+        return explanation
     checks, _ = load_checks()
     related = [c for c in checks if c.id in pattern.checks]
     result = engine.run(related)

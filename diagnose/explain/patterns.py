@@ -35,6 +35,8 @@ class ErrorPattern:
     """The operation a message that names none stands for."""
     roles: tuple[str, ...] = ()
     """Role definition GUIDs the docs name for it, most preferred first."""
+    related_findings: bool = True
+    """Whether the declaring checks' findings bear on it (ErrorText.related_findings)."""
 
 
 def patterns(checks: list[CheckInfo] | None = None) -> tuple[ErrorPattern, ...]:
@@ -61,6 +63,7 @@ def patterns(checks: list[CheckInfo] | None = None) -> tuple[ErrorPattern, ...]:
             text.no_role,
             text.implies,
             text.roles,
+            text.related_findings,
         )
         for text in ordered
     )
