@@ -499,3 +499,30 @@ def test_the_storage_network_refusal_reworded_without_its_code_is_still_the_netw
         "This request is not authorized to perform this operation using this permission."
     )
     assert mismatch is not None and mismatch[0].name == "AuthorizationPermissionMismatch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "User is not authorized to perform this operation.",
+        "The client is not authorized to perform this operation.",
+        "DefaultAzureCredential failed to retrieve a token from the included credentials. "
+        "ManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, no "
+        "response from the IMDS endpoint. AzureCliCredential: Please run 'az login' to set up "
+        "an account.",
+    ],
+)
+def test_generic_or_chained_wordings_are_not_taken_for_a_storage_or_identity_cause(text):
+    """A storage firewall is named only by storage's own sentence ('This request ...'); a
+    laptop's DefaultAzureCredential failure is no managed identity missing on Azure compute."""
+    found = recognise(text)
+    assert found is None or found[0].name not in {
+        "AuthorizationFailure (Storage network)",
+        "No managed identity where the code runs",
+    }
+
+
+def test_a_search_data_source_refusal_can_be_the_identitys_missing_role():
+    found = recognise(REAL_MESSAGES["Search data source credentials invalid"])
+    assert found is not None and not found[0].no_role
+    assert "Storage Blob Data Reader" in found[0].fix

@@ -107,4 +107,17 @@ def test_a_refused_write_gets_the_contributor(capsys: Any) -> None:
     answer = explain(capsys, refusal(ACCOUNT, project_identity(), CREATE_ITEM, resource))
     fix = answer["finding"]["remediations"][0]
     assert fix["roleName"] == "Cosmos DB Built-in Data Contributor" and fix["verified"] is True
-    assert fix["scope"].endswith("/dbs/agents_memory_v2")
+    # an ordinary database: the named container, not the whole database
+    assert fix["scope"].endswith("/dbs/agents_memory_v2/colls/threads")
+    assert "--scope '/dbs/agents_memory_v2/colls/threads'" in fix["commands"]["azureCli"]
+
+
+def test_another_identitys_fix_is_never_offered_for_the_caller(capsys: Any) -> None:
+    """AGT002's fix is for the project's identity: beside a user's refusal in the same
+    database it would not let the user in, so no note points at it."""
+    user = next(p["id"] for p in load_demo().data["principals"] if p["displayName"] == "Chen Wei")
+    resource = "dbs/enterprise_memory/colls/thread-message-store"
+    answer = explain(capsys, refusal(ACCOUNT, user, READ_METADATA, resource))
+    assert answer["decision"]["decision"] == "denied"
+    assert answer["finding"]["remediations"][0]["principalId"] == user
+    assert not any("AGT002's fix" in note for note in answer["notes"])

@@ -215,6 +215,7 @@ INVALID_API_KEY = ErrorText(
     "old key; better, switch the caller to Entra ID, which needs no key at all",
     r"invalid subscription key or wrong API endpoint",
     no_role=True,
+    related_findings=False,
 )
 
 REQUEST_DISALLOWED_BY_POLICY = ErrorText(
@@ -224,12 +225,13 @@ REQUEST_DISALLOWED_BY_POLICY = ErrorText(
     "...}]'",
     "Azure Resource Manager (403, Azure Policy)",
     "an Azure Policy assignment with the deny effect refused the request as written (a setting "
-    "it requires, such as public network access disabled, a region, a SKU or a tag); the "
-    "caller's roles were enough to ask, and no role assignment lifts a policy's deny",
-    "change the request to satisfy the policy (the message's Reasons say what it requires; "
-    "`az policy assignment show --ids <assignment>` shows the rule), or ask the owner of the "
-    "assignment it names for an exemption (Microsoft.Authorization/policyExemptions/write at "
-    "the assignment's scope)",
+    "it requires, such as public network access disabled, a region, a SKU or a tag); no role "
+    "assignment lifts a policy's deny, whatever roles the caller holds",
+    "change the request to satisfy the policy (the message's Reasons say what it requires; the "
+    "assignment it names points to the policy definition, whose rule `az policy definition "
+    "show` prints), or ask the assignment's owner for an exemption created on just the "
+    "resource or resource group that needs it (an exemption covers everything below where it "
+    "is created)",
     # Lookaheads, each optional: the resource and the policy assignment are read wherever they
     # stand in the message (the identifiers come as JSON, quotes sometimes escaped).
     r"\A(?=.*?(?:RequestDisallowedByPolicy|was disallowed by policy))"
@@ -248,14 +250,14 @@ STORAGE_AUTHENTICATION_FAILED = ErrorText(
     "Storage AuthenticationFailed",
     "AuthenticationFailed: Server failed to authenticate the request. Make sure the value of "
     "Authorization header is formed correctly including the signature.",
-    "Storage (403)",
+    "Storage (401 or 403)",
     "the request's credential itself was refused, before any permission was looked at: an "
-    "account key that was rotated, a SAS that expired, was revoked or was signed for other "
-    "permissions or another resource, a clock far off, or an Entra ID token for another "
-    "audience or already expired",
+    "account key that was rotated, a SAS that expired, was revoked or was signed for another "
+    "resource, a clock far off, or an Entra ID token for another audience or already expired",
     "send a current credential: the account's current key, a SAS still valid for this "
     "resource and operation, or an Entra ID token for https://storage.azure.com/ from the "
     "account's tenant; better, move the caller (connection, datastore) to Entra ID",
     r"Server failed to authenticate the request",
     no_role=True,
+    related_findings=False,
 )

@@ -38,8 +38,9 @@ TOKEN_FROM_ANOTHER_TENANT = ErrorText(
     "'https://sts.windows.net/<tenant>/' associated with this subscription.",
     "Azure Resource Manager (401)",
     "the token was issued by another tenant than the subscription's: a guest user, or a "
-    "session signed in to its home tenant; the roles it holds in the subscription's tenant are "
-    "never looked at with it",
+    "session signed in to its home tenant, or a subscription recently moved to another tenant "
+    "(the move can take up to an hour to be seen); the roles it holds in the subscription's "
+    "tenant are never looked at with it",
     "sign in to the subscription's tenant, the one the message names: az login --tenant "
     "<tenant> (Connect-AzAccount -Tenant <tenant>); a credential in code takes the tenant too",
     r"\A(?=.*?(?:InvalidAuthenticationTokenTenant|access token is from the wrong issuer))"

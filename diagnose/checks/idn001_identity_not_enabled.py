@@ -31,8 +31,11 @@ NO_MANAGED_IDENTITY_HERE = ErrorText(
     "assigned there; roles play no part until a token exists",
     "assign a managed identity to that compute or app (system-assigned, or a user-assigned one "
     "whose client id the code passes), then give that identity the roles the checks name",
-    r"No (?:managed )?identity (?:has been|was) assigned to this resource|"
-    r"ManagedIdentityCredential authentication unavailable",
+    # Only the answer of a managed identity endpoint that exists: "ManagedIdentityCredential
+    # authentication unavailable" alone is also DefaultAzureCredential's chained failure on a
+    # laptop or CI runner (no IMDS endpoint), where the fix is to sign in, not an identity.
+    r"(?:No (?:managed )?identity (?:has been|was)|The requested identity has not been) "
+    r"assigned to this resource",
     no_role=True,
 )
 

@@ -28,7 +28,7 @@ STORAGE_NETWORK_FAILURE = ErrorText(
     # (AuthorizationPermissionMismatch), which its own text explains. Its sentence without the
     # code (an SDK's or a Search indexer's rewording) ends at "operation.".
     r"AuthorizationFailure(?![\s\S]*using this permission)|"
-    r"not authorized to perform this operation\.",
+    r"This request is not authorized to perform this operation\.",
     no_role=True,
 )
 AI_SERVICES_NETWORK_REFUSAL = ErrorText(

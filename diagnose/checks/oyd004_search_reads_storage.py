@@ -13,13 +13,13 @@ SEARCH_DATA_SOURCE_CREDENTIALS = ErrorText(
     "Error with data source: Credentials provided in the connection string are invalid or have "
     "expired.",
     "Azure AI Search indexer (storage data source)",
-    "the indexer's data source connects with a storage account key or SAS that was rotated or "
-    "has expired; no role is looked at with a key",
-    "update the data source's connection string with a current key or SAS, or better connect "
-    "it with the Search service's managed identity (ResourceId=<storage account id>;) holding "
-    "Storage Blob Data Reader on the account, which OYD004 checks",
+    "with a key or SAS in the connection string: the key was rotated or the SAS expired; with "
+    "the Search service's managed identity (ResourceId=<storage account id>;): the identity is "
+    "off, or it holds no blob data role on the storage account",
+    "a key or SAS: put a current one in the data source's connection string, or better move "
+    "to the managed identity; the managed identity: enable it and assign it Storage Blob Data "
+    "Reader on the storage account, which OYD004 checks",
     r"Credentials provided in the connection string are invalid or have expired",
-    no_role=True,
 )
 
 

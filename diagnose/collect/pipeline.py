@@ -379,8 +379,9 @@ def jittered_backoff(
 def after_retry_after(
     seconds: float, uniform: Callable[[float, float], float] = random.uniform
 ) -> float:
-    """What the service asked for, and up to a tenth more (at most a second): never sooner,
-    and the requests it throttled together do not all return in the same instant."""
+    """What the service asked for, and up to a tenth more (at most a second): never sooner
+    (but for the cap on every wait, RetrySettings.backoff_max), and the requests it throttled
+    together do not all return in the same instant."""
     return seconds + uniform(0, min(1.0, seconds / 10))
 
 

@@ -13,6 +13,7 @@ from diagnose.arm.ids import build as build_id
 from diagnose.arm.ids import last_segment
 from diagnose.arm.ids import parse as parse_id
 from diagnose.arm.scopes import scope_key, scope_problem
+from diagnose.checks.agt002_cosmos_enterprise_memory import DATABASE as AGENT_DATABASE
 from diagnose.checks.cfg001_search_api_key_only import api_keys_only
 from diagnose.engine.api import (
     Cause,
@@ -144,7 +145,7 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     if no_role:  # what the related checks say, without any role to assign
         findings = [_without_role_fixes(f) for f in findings]
     explanation.related = findings
-    explanation.notes += _cosmos_fixes_elsewhere(explanation)
+    explanation.notes += _cosmos_fixes_elsewhere(explanation, model)
     return explanation
 
 
@@ -341,7 +342,14 @@ def _cosmos_fix(
     target = account.path(path)
     if target is None:
         return None
-    scope = "/" if target.database is None else f"/dbs/{target.database}"
+    # The named container, except in the agent service's own database, whose containers the
+    # service creates as it goes (a grant on one would miss the next): there the database.
+    if target.database is None:
+        scope = "/"
+    elif target.container is None or target.database == AGENT_DATABASE:
+        scope = f"/dbs/{target.database}"
+    else:
+        scope = f"/dbs/{target.database}/colls/{target.container}"
     for guid in (BUILTIN_DATA_READER, BUILTIN_DATA_CONTRIBUTOR):
         definition = account.definition(guid)
         if definition is None or not match_definition(definition, operation).granted:
@@ -367,14 +375,17 @@ def _cosmos_fix(
     return None
 
 
-def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
+def _cosmos_fixes_elsewhere(explanation: Explanation, model: Model) -> list[str]:
     """A note for each related finding whose Cosmos DB SQL role fix would not reach the
     resource the message names (AGT002's database grant against a refusal "on resource [/]",
     the account's metadata): applying it alone would leave this request refused."""
     decision = explanation.decision
     extracted = explanation.extracted
-    if decision is None or decision.allowed or "resource" not in extracted:
+    caller = explanation.principal
+    if decision is None or decision.allowed or "resource" not in extracted or caller is None:
         return []
+    # a fix counts for the caller only when it is the caller's or a group's it counts as
+    callers = frozenset(model.authorization.directory.closure(caller.id).via)
     parts = [part for part in extracted["resource"].strip().strip("/").split("/") if part]
     wanted = parse_path("/" + "/".join(parts[:4]), "")  # as _cosmos_place read it
     if wanted is None:
@@ -384,6 +395,8 @@ def _cosmos_fixes_elsewhere(explanation: Explanation) -> list[str]:
         for fix in finding.remediations:
             if fix.kind != RemediationKind.COSMOS_SQL_ROLE_ASSIGNMENT or not fix.scope:
                 continue
+            if (fix.principal_id or "").lower() not in callers:
+                continue  # another identity's fix: it would not let this caller in
             account, scope = scope_key(fix.resource or ""), scope_key(decision.scope)
             if not account or (scope != account and not scope.startswith(account + "/")):
                 continue  # a fix on another Cosmos DB account than the message's
