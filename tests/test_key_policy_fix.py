@@ -36,3 +36,28 @@ def test_a_principal_without_an_entry_gets_one_and_a_compound_entry_is_left_alon
     assert "applicationId" not in added
     assert added["objectId"] == before[0]["objectId"]
     assert added["permissions"] == {"keys": ["get", "wrapKey", "unwrapKey"]}
+
+
+def fix_of(check_id: str, variant: str):
+    data = json.loads((FIXTURES / check_id / f"{variant}.json").read_text(encoding="utf-8"))
+    [finding] = own(run_data(data), check_id)
+    [fix] = [r for r in finding.remediations if r.kind == RemediationKind.CONFIGURATION]
+    return fix
+
+
+def test_the_commands_set_this_principals_key_permissions_never_the_whole_list():
+    """az keyvault set-policy / Set-AzKeyVaultAccessPolicy merge into the vault's policies as
+    they are when the command runs: an entry added since the snapshot is kept, where writing
+    the snapshot's list back (az resource update --set properties.accessPolicies=...) would
+    drop it."""
+    fix = fix_of("CMK003", "fail-access-policy")
+    assert fix.verified and fix.commands is not None
+    cli = fix.commands.azure_cli
+    assert "az keyvault set-policy --name 'kv-cmk-fixture'" in cli
+    assert f"--object-id '{fix.principal_id}'" in cli
+    assert "--key-permissions 'get' 'list' 'create' 'delete' 'purge'" in cli
+    assert "accessPolicies" not in cli and "az resource update" not in cli
+    ps = fix.commands.powershell
+    assert "Set-AzKeyVaultAccessPolicy -VaultName 'kv-cmk-fixture'" in ps
+    assert "-PermissionsToKeys 'get','list','create','delete','purge'" in ps
+    assert "Set-AzResource" not in ps

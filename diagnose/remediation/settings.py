@@ -37,6 +37,12 @@ The settings handled specially, and the value shape each expects:
     properties.networkRuleSet.bypass     "AzureServices"                Search
     properties.customSubDomainName       "<subdomain>"                  CognitiveServices
                                                                         account
+    properties.accessPolicies            the whole new list, the        Key Vault (the
+                                         remediation's principal's      command languages
+                                         own entry with its keys        set that entry's
+                                                                        keys; Bicep and
+                                                                        Terraform declare
+                                                                        the list)
     denyAssignment                       ignored (who manages it comes  resource = the deny
                                          from the summary)              assignment's id
     ===================================  =============================  =====================
@@ -54,6 +60,7 @@ from typing import Any, TypeAlias, TypeVar
 from diagnose.arm.types import (
     COGNITIVE_ACCOUNT,
     CONNECTION_TYPES,
+    KEY_VAULT,
     SEARCH_SERVICE,
     STORAGE_ACCOUNT,
     WORKSPACE,
@@ -255,6 +262,26 @@ class GenericSetting(Setting):
         return nest(self.setting, self.value)
 
 
+@dataclass(frozen=True)
+class KeyVaultKeyPolicy(GenericSetting):
+    """One principal's key permissions on a key vault that uses access policies. The value is
+    the whole list (as the fix was proven on it); the command languages write only this
+    principal's key permissions through the vault's own merge (az keyvault set-policy,
+    Set-AzKeyVaultAccessPolicy), so an entry added since the snapshot is kept. Bicep and
+    Terraform, which declare the whole list where the vault is managed, keep the generic form."""
+
+    object_id: str
+    keys: tuple[str, ...]
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            self.summary,
+            "Sets this principal's key permissions only: the vault's other access policies "
+            "(those added since the snapshot too) stay as they are.",
+        ]
+
+
 SettingFix: TypeAlias = (
     SearchAuthOptions
     | SystemIdentity
@@ -364,6 +391,30 @@ def _custom_subdomain(config: Setting) -> SettingFix | None:
     return config.as_form(CustomSubdomain, subdomain=config.value)
 
 
+def _key_vault_key_policy(config: Setting, principal_id: str | None) -> SettingFix | None:
+    """The principal's own entry (no applicationId) of the new access-policy list, when the fix
+    is on a key vault and the entry gives key permissions."""
+    if (
+        config.target.type_key != KEY_VAULT
+        or config.target.level != "resource"
+        or not principal_id
+        or not isinstance(config.value, list)
+    ):
+        return None
+    for entry in config.value:
+        if (
+            isinstance(entry, dict)
+            and not entry.get("applicationId")
+            and str(entry.get("objectId") or "").lower() == principal_id.lower()
+        ):
+            permissions = entry.get("permissions")
+            keys = permissions.get("keys") if isinstance(permissions, dict) else None
+            if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+                return None
+            return config.as_form(KeyVaultKeyPolicy, object_id=principal_id, keys=tuple(keys))
+    return None
+
+
 _SETTINGS: dict[str, Callable[[Setting], SettingFix | None]] = {
     "properties.authOptions": _search_auth_options,
     "identity.type": _system_identity,
@@ -388,6 +439,8 @@ def setting_fix(remediation: Remediation) -> SettingFix:
     )
     if config.setting == "denyAssignment":
         return config.as_form(DenyAssignment)
+    if config.setting == "properties.accessPolicies":
+        return _key_vault_key_policy(config, remediation.principal_id) or config
     specific = _SETTINGS.get(config.setting)
     if specific is not None and config.target.level == "resource":
         return specific(config) or config

@@ -39,6 +39,7 @@ from diagnose.remediation.settings import (
     CustomSubdomain,
     DenyAssignment,
     GenericSetting,
+    KeyVaultKeyPolicy,
     LocalAuth,
     SearchAuthOptions,
     Setting,
@@ -289,6 +290,18 @@ def render(fix: Fix) -> str:
             return text([*comments("#", fix.notes), deny_assignment_command(fix)])
         case CosmosSqlGrant():
             return text([*comments("#", fix.notes), cosmos_assignment(fix)])
+        case KeyVaultKeyPolicy():
+            return text(
+                [
+                    *comments("#", fix.notes),
+                    cli(
+                        "az keyvault set-policy",
+                        *_name_group(fix),
+                        ("--object-id", fix.object_id),
+                        "--key-permissions " + " ".join(bash(key) for key in fix.keys),
+                    ),
+                ]
+            )
         case GenericSetting():
             return text(
                 [

@@ -36,6 +36,7 @@ from diagnose.remediation.settings import (
     CustomSubdomain,
     DenyAssignment,
     GenericSetting,
+    KeyVaultKeyPolicy,
     LocalAuth,
     SearchAuthOptions,
     Setting,
@@ -273,6 +274,19 @@ def _setting_lines(fix: Setting) -> list[str]:
             ]
         case DenyAssignment():
             return [_ps("Get-AzDenyAssignment", ("-Id", powershell(fix.rid)))]
+        case KeyVaultKeyPolicy():
+            return [
+                _set_context(fix),
+                _ps(
+                    "Set-AzKeyVaultAccessPolicy",
+                    ("-VaultName", powershell(fix.target.leaf)),
+                    ("-ResourceGroupName", powershell(fix.target.resource_group or "")),
+                    ("-ObjectId", powershell(fix.object_id)),
+                    ("-PermissionsToKeys", ",".join(powershell(key) for key in fix.keys)),
+                )
+                # a managed identity's object id need not be looked up in the directory
+                + " -BypassObjectIdValidation",
+            ]
         case _:
             return _generic_lines(fix)
 
@@ -296,6 +310,8 @@ def render(fix: Fix) -> str:
     match fix:
         case RoleGrant() | RoleActivation() | RoleRemoval():
             return text(_role_lines(fix))
+        case KeyVaultKeyPolicy():
+            return text([*comments("#", fix.notes), *_setting_lines(fix)])
         case SearchAuthOptions() | SharedKeyAccess() | GenericSetting():
             return text([*comments("#", [fix.summary]), *_setting_lines(fix)])
         case (
