@@ -1469,6 +1469,29 @@ def _cmk001_unknown_policy_memberships() -> Fixture:
     return _cmk001_key_policies_split(member_of=None)
 
 
+@scenario(
+    "CMK001",
+    "fail-access-policy-user-entry",
+    "The hub's identity's memberships could not be read, but the only other entry that gives "
+    "wrapKey and unwrapKey is a user's, which no identity counts as: a failure, not unknown.",
+)
+def _cmk001_fail_policy_user_entry() -> Fixture:
+    f = base(cmk=True)
+    f.drop("hub-mi/kv-cmk/crypto")
+    f.principals[HUB_MI]["memberOf"] = None
+    f.add(
+        key_vault(
+            KV_CMK,
+            rbac=False,
+            policies=[
+                access_policy(HUB_MI, ["get"]),
+                access_policy(ANA, ["wrapKey", "unwrapKey"]),
+            ],
+        )
+    )
+    return f
+
+
 # CMK002 -------------------------------------------------------------------------------------------
 @scenario(
     "CMK002",

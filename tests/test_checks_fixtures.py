@@ -96,6 +96,7 @@ EXPECTED: dict[str, Expect] = {
     "CMK001/fail-access-policy": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
     "CMK001/fail-access-policy-compound": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
     "CMK001/unknown-access-policy-memberships": unknown(KV_CMK, HUB_MI),
+    "CMK001/fail-access-policy-user-entry": setting(KV_CMK, "properties.accessPolicies", HUB_MI),
     "CMK001/fail-user-assigned": role(FAIL, UAMI, KV_CMK, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
     # Service-side CMK needs no write; in the subscription, the narrowest built-in role with
     # the Storage, Search and Cosmos DB account writes, never Contributor.

@@ -395,16 +395,21 @@ def access_policies_give(
     counts as (a user's get in one entry and its group's wrapKey in another add up); an entry
     with an applicationId is a compound identity, giving only that application acting for the
     principal, never the principal alone. None (unknown) when they do not, but the principal's
-    group memberships are not all known and entries of other holders would make up the rest."""
+    group memberships are not all known and entries of holders that may be groups it is in (a
+    group, or an id the snapshot does not know) would make up the rest."""
     wanted = {name.lower() for name in needed}
-    membership = ctx.model.authorization.directory.closure(principal_id)
+    directory = ctx.model.authorization.directory
+    membership = directory.closure(principal_id)
     mine: set[str] = set()
-    others: set[str] = set()
+    others: set[str] = set()  # of holders that may be groups it is in, unknown to us
     for policy in policies if isinstance(policies, list) else ():
         if not isinstance(policy, dict) or policy.get("applicationId"):
             continue
         holder, names = access_policy_grant(policy, kind)
-        (mine if holder in membership.via else others).update(names)
+        if holder in membership.via:
+            mine.update(names)
+        elif (known := directory.get(holder)) is None or known.type == "Group":
+            others.update(names)  # a user or service principal is no group it could be in
     if "all" in mine or wanted <= mine:
         return True
     if not membership.complete and ("all" in others or wanted <= mine | others):
