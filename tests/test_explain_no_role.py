@@ -301,3 +301,23 @@ def test_a_no_role_refusal_about_the_snapshots_own_state_still_lists_its_finding
     _, raw = run(capsys, "explain", NO_ROLE_MESSAGES["key disabled"], "--demo", "--json")
     related = json.loads(raw)["related"]
     assert any(f["checkId"] == "CFG002" for f in related)
+
+
+def test_the_text_only_answer_promises_only_what_a_snapshot_would_add(capsys: Any) -> None:
+    """A role text: the decision, the least role and the findings; a no-role text whose
+    checks' findings bear on it: those findings, no role; a policy deny or a token: nothing a
+    snapshot would add, so no promise."""
+    _, raw = run(
+        capsys,
+        "explain",
+        "PermissionDenied: Principal does not have access to API/Operation.",
+        "--json",
+    )
+    assert any("least role checked against" in n for n in json.loads(raw)["notes"])
+    _, raw = run(capsys, "explain", NO_ROLE_MESSAGES["key disabled"], "--json")
+    notes = json.loads(raw)["notes"]
+    assert any("related checks found" in n and "without any role" in n for n in notes)
+    assert not any("least role" in n for n in notes)
+    for name in ("policy deny", "expired token"):
+        _, raw = run(capsys, "explain", NO_ROLE_MESSAGES[name], "--json")
+        assert not any("--snapshot" in n for n in json.loads(raw)["notes"])

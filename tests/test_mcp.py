@@ -287,6 +287,11 @@ def test_diff_is_what_diagnose_diff_says(tmp_path, capsys):
     main(["diff", str(before), str(after), "--json"])
     assert found == json.loads(capsys.readouterr().out)
     assert "1 fixed" in text_of(result)
+    narrowed = call("diff", {"before": str(before), "after": str(after), "ignore": ["CFG001"]})
+    assert narrowed.structured_content["findings"]["fixed"] == []
+    main(["diff", str(before), str(after), "--json", "--ignore", "CFG001"])
+    expected = json.loads(capsys.readouterr().out)
+    assert {**narrowed.structured_content, "warnings": None} == {**expected, "warnings": None}
 
 
 def test_diff_of_a_file_that_is_not_there_is_a_tool_error(tmp_path):

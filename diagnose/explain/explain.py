@@ -100,7 +100,10 @@ def explain_error(text: str, snapshot: Snapshot | None) -> Explanation:
     if snapshot is None:
         if not pattern.no_role:
             explanation.text_only = text_only_fix(pattern, extracted, storage)
-        explanation.notes.append(WITHOUT_SNAPSHOT_NOTE)
+        if not pattern.no_role:
+            explanation.notes.append(WITHOUT_SNAPSHOT_NOTE)
+        elif pattern.related_findings and pattern.checks:
+            explanation.notes.append(WITHOUT_SNAPSHOT_NO_ROLE_NOTE)
         return explanation
     model = Model(snapshot)
     engine = Engine(model, fixes=FixPlan)
@@ -179,6 +182,10 @@ WITHOUT_SNAPSHOT_NOTE = (
     "holds the permission and through which grant, which identity made the call, the least "
     "role checked against your tenant's own role definitions with a verified command, and "
     "the related checks' findings."
+)
+WITHOUT_SNAPSHOT_NO_ROLE_NOTE = (
+    "This answer comes from the text alone. With --snapshot FILE it also shows what the "
+    "related checks found in that snapshot (still without any role to assign for this message)."
 )
 _ROLE_KINDS = frozenset({RemediationKind.ROLE_ASSIGNMENT, RemediationKind.ACTIVATE_ELIGIBLE})
 

@@ -216,11 +216,14 @@ def build_server(options: ServerOptions) -> MCPServer:
     def diff(
         before: Annotated[str, Field(description=SIDE + "; the earlier one")],
         after: Annotated[str, Field(description=SIDE + "; the later one")],
+        select: CheckIds = [],  # noqa: B006
+        ignore: CheckIds = [],  # noqa: B006
     ) -> CallToolResult:
         """What changed between two snapshots, bundles or JSON reports: role assignments, deny
         assignments, eligibilities, identities and settings added, removed or changed, and
         the findings fixed, new, unchanged or with another status (a snapshot's findings are
-        those of every check run on it now)."""
+        those of every check run on it now; select / ignore narrow the findings compared)."""
+        from diagnose.app import DiagnoseOptions
         from diagnose.app.diff import diff as compare
         from diagnose.app.diff import read_side
         from diagnose.mcpserver.answers import diff_answer
@@ -228,7 +231,8 @@ def build_server(options: ServerOptions) -> MCPServer:
         def work() -> Answer:
             old, new = (read_side(path, options.limits) for path in (before, after))
             warnings = tuple(w for side in (old, new) for w in getattr(side, "warnings", ()))
-            return diff_answer(compare(old, new), warnings)
+            chosen = DiagnoseOptions(select=tuple(select), ignore=tuple(ignore))
+            return diff_answer(compare(old, new, chosen), warnings)
 
         return answer(work)
 
