@@ -231,3 +231,27 @@ def test_select_and_ignore_narrow_the_findings_of_both_kinds_of_side(sides, caps
 def test_a_selection_that_matches_no_check_is_bad_input(sides, capsys):
     assert main(["diff", "before.json", "after.json", "--select", "NOPE9"]) == 2
     assert "--select NOPE9 matches no check" in capsys.readouterr().err
+
+
+def test_creator_runs_the_creator_checks_on_snapshot_sides(sides, capsys):
+    """Without --creator the creator checks ask nothing (a diff of them is empty); with it,
+    both snapshot sides are judged for that principal, as the main command judges one."""
+    _, alone = run_json(capsys, "before.json", "after.json", "--select", "FDY003,HUB004")
+    assert alone["findings"]["unchanged"] == []
+    main(
+        [
+            "--snapshot",
+            "before.json",
+            "--json",
+            "--creator",
+            "Dana Smith",
+            "--select",
+            "FDY003,HUB004",
+        ]
+    )
+    expected = {f["id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert expected  # Dana Smith lacks what creating hubs and Foundry projects takes
+    _, found = run_json(
+        capsys, "before.json", "after.json", "--select", "FDY003,HUB004", "--creator", "Dana Smith"
+    )
+    assert {f["id"] for f in found["findings"]["unchanged"]} == expected

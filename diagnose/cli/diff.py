@@ -30,7 +30,9 @@ def run_diff(args: argparse.Namespace) -> int:
     for side in (before, after):
         for warning in getattr(side, "warnings", ()):
             print(f"diagnose: warning: {safe_message(warning)}", file=sys.stderr)
-    options = DiagnoseOptions(select=tuple(args.select), ignore=tuple(args.ignore))
+    options = DiagnoseOptions(
+        select=tuple(args.select), ignore=tuple(args.ignore), creator=args.creator
+    )
     found = diff(before, after, options)
     write_output(RENDERERS[fmt](found), args.output_file, flag="--output-file")
     return _exit_code(found, args.fail_on)

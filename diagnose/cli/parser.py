@@ -561,6 +561,12 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="IDS",
         help="leave these checks' findings out: ids or prefixes, comma-separated",
     )
+    checks.add_argument(
+        "--creator",
+        metavar="PRINCIPAL",
+        help="run the creator checks (HUB004, INS001, CMK003, FDY003) on a snapshot side for "
+        "this principal, as the main command does",
+    )
     _add_input_arguments(diff)
     diff.set_defaults(handler=_run_diff)
 
