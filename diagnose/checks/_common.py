@@ -16,6 +16,7 @@ from diagnose.engine.api import (
     Status,
 )
 from diagnose.engine.context import CheckContext, Connection, describe
+from diagnose.model.access_policies import access_policy_grant, is_compound, own_entry
 from diagnose.model.resources import Resource
 
 # Built-in role definition ids: roles are matched by id, never by name.
@@ -375,18 +376,6 @@ def cmk_settings(hub: Resource) -> tuple[str | None, str | None] | None:
     return vault, identity
 
 
-def access_policy_grant(policy: object, kind: str) -> tuple[str, frozenset[str]]:
-    """Whom one key vault access policy entry names (its objectId, lower case) and the
-    permissions of one kind ("keys", "secrets", "certificates", "storage") it gives them, lower
-    case ("all" as written); ("", nothing) for an entry of another shape."""
-    if not isinstance(policy, dict):
-        return "", frozenset()
-    permissions = policy.get("permissions")
-    granted = permissions.get(kind) if isinstance(permissions, dict) else None
-    names = frozenset(str(name).lower() for name in granted or () if isinstance(name, str))
-    return str(policy.get("objectId") or "").lower(), names
-
-
 def access_policies_give(
     ctx: CheckContext, policies: object, principal_id: str, kind: str, needed: tuple[str, ...]
 ) -> bool | None:
@@ -403,7 +392,7 @@ def access_policies_give(
     mine: set[str] = set()
     others: set[str] = set()  # of holders that may be groups it is in, unknown to us
     for policy in policies if isinstance(policies, list) else ():
-        if not isinstance(policy, dict) or policy.get("applicationId"):
+        if not isinstance(policy, dict) or is_compound(policy):
             continue
         holder, names = access_policy_grant(policy, kind)
         if holder in membership.via:
@@ -471,12 +460,9 @@ def _with_key_permissions(
     """The access policies with these key permissions given to the principal: added to its own
     entry when it has one (Key Vault keeps one entry per identity, as `az keyvault set-policy`
     updates it), else in a new entry; every other entry as it was."""
-    for index, policy in enumerate(policies):
-        if not isinstance(policy, dict) or policy.get("applicationId"):
-            continue
-        holder, _ = access_policy_grant(policy, "keys")
-        if holder != principal_id.lower():
-            continue
+    own = own_entry(policies, principal_id)
+    if own is not None:
+        index, policy = own
         rights = policy.get("permissions")
         rights = dict(rights) if isinstance(rights, dict) else {}
         keys = [k for k in rights.get("keys") or () if isinstance(k, str)]

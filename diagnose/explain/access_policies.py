@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from diagnose.checks._common import access_policy_grant
+from diagnose.model.access_policies import access_policy_grant, is_compound
 from diagnose.model.model import Model
 from diagnose.model.resources import KEY_VAULT
 
@@ -52,7 +52,7 @@ def access_policy_notes(model: Model, extracted: dict[str, str]) -> list[str]:
     membership = model.authorization.directory.closure(principal)
     policies = [p for p in vault.prop("accessPolicies") or () if isinstance(p, dict)]
     giving = [p for p in policies if _gives(p, kind, verb, membership.via)]
-    direct = [p for p in giving if not p.get("applicationId")]
+    direct = [p for p in giving if not is_compound(p)]
     if direct:
         holders = ", ".join(sorted({str(p.get("objectId")) for p in direct}))
         return [

@@ -66,6 +66,7 @@ from diagnose.arm.types import (
     WORKSPACE,
 )
 from diagnose.engine.api import Remediation
+from diagnose.model.access_policies import own_entry
 from diagnose.remediation.targets import RESOURCE_TYPES, Target, target_of
 
 
@@ -401,18 +402,14 @@ def _key_vault_key_policy(config: Setting, principal_id: str | None) -> SettingF
         or not isinstance(config.value, list)
     ):
         return None
-    for entry in config.value:
-        if (
-            isinstance(entry, dict)
-            and not entry.get("applicationId")
-            and str(entry.get("objectId") or "").lower() == principal_id.lower()
-        ):
-            permissions = entry.get("permissions")
-            keys = permissions.get("keys") if isinstance(permissions, dict) else None
-            if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-                return None
-            return config.as_form(KeyVaultKeyPolicy, object_id=principal_id, keys=tuple(keys))
-    return None
+    own = own_entry(config.value, principal_id)
+    if own is None:
+        return None
+    permissions = own[1].get("permissions")
+    keys = permissions.get("keys") if isinstance(permissions, dict) else None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        return None
+    return config.as_form(KeyVaultKeyPolicy, object_id=principal_id, keys=tuple(keys))
 
 
 _SETTINGS: dict[str, Callable[[Setting], SettingFix | None]] = {
