@@ -121,3 +121,32 @@ def test_another_identitys_fix_is_never_offered_for_the_caller(capsys: Any) -> N
     assert answer["decision"]["decision"] == "denied"
     assert answer["finding"]["remediations"][0]["principalId"] == user
     assert not any("AGT002's fix" in note for note in answer["notes"])
+
+
+def test_a_related_fix_on_another_cosmos_account_is_not_weighed():
+    """The notes compare a related fix with the refused resource only on the account the
+    message names: moved to another account, AGT002's fix says nothing about this refusal."""
+    from dataclasses import replace
+
+    from diagnose.explain.explain import _cosmos_fixes_elsewhere, explain_error
+    from diagnose.model.model import Model
+
+    snapshot = load_demo()
+    explanation = explain_error(refusal(ACCOUNT, project_identity(), READ_METADATA, "/"), snapshot)
+    model = Model(snapshot)
+    assert _cosmos_fixes_elsewhere(explanation, model)  # same account: the note is there
+    elsewhere = [
+        replace(
+            finding,
+            remediations=tuple(
+                replace(
+                    fix,
+                    resource=(fix.resource or "").replace(ACCOUNT, "cosmos-other"),
+                    scope=(fix.scope or "").replace(ACCOUNT, "cosmos-other"),
+                )
+                for fix in finding.remediations
+            ),
+        )
+        for finding in explanation.related
+    ]
+    assert _cosmos_fixes_elsewhere(replace(explanation, related=elsewhere), model) == []

@@ -38,6 +38,7 @@ from diagnose.model.cosmos import (
     BUILTIN_DATA_CONTRIBUTOR,
     BUILTIN_DATA_READER,
     CosmosAccount,
+    CosmosPath,
     parse_path,
 )
 from diagnose.model.model import Model
@@ -279,7 +280,9 @@ COSMOS_ACCOUNT_NAMED = re.compile(
 )
 
 
-def _cosmos_place(explanation: Explanation, model: Model) -> tuple[CosmosAccount, str] | None:
+def _cosmos_place(
+    explanation: Explanation, model: Model
+) -> tuple[CosmosAccount, CosmosPath] | None:
     """The Cosmos DB account and path a 5301 refusal names, when the snapshot holds that
     account: the account by the name the message gives ("Request blocked by Auth <name>", or
     its documents.azure.com host; never guessed from the snapshot), the path as the message's
@@ -301,10 +304,8 @@ def _cosmos_place(explanation: Explanation, model: Model) -> tuple[CosmosAccount
     if len(accounts) != 1:
         return None
     parts = [part for part in resource.strip().strip("/").split("/") if part]
-    path = "/" + "/".join(parts[:4])
-    if accounts[0].path(path) is None:
-        return None
-    return accounts[0], path
+    target = accounts[0].path("/" + "/".join(parts[:4]))
+    return None if target is None else (accounts[0], target)
 
 
 def _evaluate_cosmos_access(explanation: Explanation, model: Model, engine: Engine) -> None:
@@ -318,20 +319,22 @@ def _evaluate_cosmos_access(explanation: Explanation, model: Model, engine: Engi
     place = _cosmos_place(explanation, model)
     if place is None:
         return
-    account, path = place
+    account, target = place
     operation = explanation.extracted["operation"]
     evaluator = CosmosEvaluator(model.cosmos, model.authorization.directory)
-    decision = explanation.decision = evaluator.check(principal.id, account.id, path, operation)
+    decision = explanation.decision = evaluator.check(
+        principal.id, account.id, target.under(account.id), operation
+    )
     if decision.decision is not Outcome.DENIED:
         return
-    fix = _cosmos_fix(account, path, operation, principal)
+    fix = _cosmos_fix(account, target, operation, principal)
     if fix is None:
         return
     draft = Draft(
         status=Status.FAIL,
         resource=account.id,
         message=f"{principal.label} holds no Cosmos DB SQL role assignment of "
-        f"{describe(account.resource)} that grants {operation} at {path}.",
+        f"{describe(account.resource)} that grants {operation} at {target.relative}.",
         cause=Cause.MISSING_ROLE,
         principal=principal,
         remediations=(fix,),
@@ -341,22 +344,14 @@ def _evaluate_cosmos_access(explanation: Explanation, model: Model, engine: Engi
 
 
 def _cosmos_fix(
-    account: CosmosAccount, path: str, operation: str, principal: PrincipalRef
+    account: CosmosAccount, target: CosmosPath, operation: str, principal: PrincipalRef
 ) -> Remediation | None:
     """The least built-in SQL role that grants the action (Data Reader before Data
-    Contributor), at the database the message names (a grant on one container would miss the
-    others the service creates beside it) or at the account for the account's own metadata."""
-    target = account.path(path)
-    if target is None:
-        return None
-    # The named container, except in the agent service's own database, whose containers the
-    # service creates as it goes (a grant on one would miss the next): there the database.
-    if target.database is None:
-        scope = "/"
-    elif target.container is None or target.database == AGENT_DATABASE:
-        scope = f"/dbs/{target.database}"
-    else:
-        scope = f"/dbs/{target.database}/colls/{target.container}"
+    Contributor), where the message names: the account, a database or a container; in the
+    agent service's own database, whose containers the service creates as it goes (a grant on
+    one would miss the next), the database."""
+    at = CosmosPath(target.database) if target.database == AGENT_DATABASE else target
+    scope = at.relative
     for guid in (BUILTIN_DATA_READER, BUILTIN_DATA_CONTRIBUTOR):
         definition = account.definition(guid)
         if definition is None or not match_definition(definition, operation).granted:
@@ -375,7 +370,7 @@ def _cosmos_fix(
             principal_type=principal.type,
             role_definition_id=definition.id,
             role_name=definition.name,
-            scope=account.resource.id.rstrip("/") + ("" if scope == "/" else scope),
+            scope=at.under(account.resource.id),
             resource=account.resource.id,
             value={"dataActions": [operation], "neededAt": target.under(account.resource.id)},
         )
@@ -393,10 +388,6 @@ def _cosmos_fixes_elsewhere(explanation: Explanation, model: Model) -> list[str]
         return []
     # a fix counts for the caller only when it is the caller's or a group's it counts as
     callers = frozenset(model.authorization.directory.closure(caller.id).via)
-    parts = [part for part in extracted["resource"].strip().strip("/").split("/") if part]
-    wanted = parse_path("/" + "/".join(parts[:4]), "")  # as _cosmos_place read it
-    if wanted is None:
-        return []
     notes = []
     for finding in explanation.related:
         for fix in finding.remediations:
@@ -404,11 +395,10 @@ def _cosmos_fixes_elsewhere(explanation: Explanation, model: Model) -> list[str]
                 continue
             if (fix.principal_id or "").lower() not in callers:
                 continue  # another identity's fix: it would not let this caller in
-            account, scope = scope_key(fix.resource or ""), scope_key(decision.scope)
-            if not account or (scope != account and not scope.startswith(account + "/")):
-                continue  # a fix on another Cosmos DB account than the message's
+            # the refused path as a path of the fix's account: None on another account
+            wanted = parse_path(decision.scope, fix.resource) if fix.resource else None
             at = parse_path(fix.scope, fix.resource or "")
-            if at is None:
+            if wanted is None or at is None:
                 continue
             if not at.contains(wanted):
                 notes.append(
