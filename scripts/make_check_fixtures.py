@@ -1419,15 +1419,17 @@ def _cmk001_pass_policy() -> Fixture:
     "through its group's: Key Vault adds the entries up.",
 )
 def _cmk001_pass_policy_group() -> Fixture:
-    return _cmk001_key_policies_split(member_of=[GRP_A])
+    return _cmk001_key_policies_split(member_of=[GRP_A], wrapper=GRP_A)
 
 
-def _cmk001_key_policies_split(member_of: list[str] | None) -> Fixture:
-    """The hub's identity's own access policy gives get, its group's wrapKey and unwrapKey;
-    the identity's memberships as given (None: they could not be read)."""
+def _cmk001_key_policies_split(member_of: list[str] | None, wrapper: str) -> Fixture:
+    """The hub's identity's own access policy gives get, `wrapper`'s (a group, or a user)
+    wrapKey and unwrapKey; the identity's memberships as given (None: they could not be
+    read)."""
     f = base(cmk=True)
     f.drop("hub-mi/kv-cmk/crypto")
-    f.group(GRP_A)
+    if wrapper in GROUPS:
+        f.group(wrapper)
     f.principals[HUB_MI]["memberOf"] = member_of
     f.add(
         key_vault(
@@ -1435,7 +1437,7 @@ def _cmk001_key_policies_split(member_of: list[str] | None) -> Fixture:
             rbac=False,
             policies=[
                 access_policy(HUB_MI, ["get"]),
-                access_policy(GRP_A, ["wrapKey", "unwrapKey"]),
+                access_policy(wrapper, ["wrapKey", "unwrapKey"]),
             ],
         )
     )
@@ -1466,7 +1468,7 @@ def _cmk001_fail_policy_compound() -> Fixture:
     "unwraps them, and the identity's group memberships could not be read.",
 )
 def _cmk001_unknown_policy_memberships() -> Fixture:
-    return _cmk001_key_policies_split(member_of=None)
+    return _cmk001_key_policies_split(member_of=None, wrapper=GRP_A)
 
 
 @scenario(
@@ -1476,20 +1478,7 @@ def _cmk001_unknown_policy_memberships() -> Fixture:
     "wrapKey and unwrapKey is a user's, which no identity counts as: a failure, not unknown.",
 )
 def _cmk001_fail_policy_user_entry() -> Fixture:
-    f = base(cmk=True)
-    f.drop("hub-mi/kv-cmk/crypto")
-    f.principals[HUB_MI]["memberOf"] = None
-    f.add(
-        key_vault(
-            KV_CMK,
-            rbac=False,
-            policies=[
-                access_policy(HUB_MI, ["get"]),
-                access_policy(ANA, ["wrapKey", "unwrapKey"]),
-            ],
-        )
-    )
-    return f
+    return _cmk001_key_policies_split(member_of=None, wrapper=ANA)
 
 
 # CMK002 -------------------------------------------------------------------------------------------

@@ -24,11 +24,11 @@ HUB = (
 )
 
 
-def _client():
+def _client(endpoint: str = ARM):
     return arm_client(
-        ARM,
+        endpoint,
         StaticTokenCredential("a-bearer-token-value"),
-        f"{ARM}/.default",
+        f"{endpoint}/.default",
         RequestLog(),
         concurrency=2,
         retry=RetrySettings(total=0),
@@ -279,15 +279,7 @@ def test_a_body_shorter_than_its_length_is_an_error_not_a_short_answer(tmp_path,
 
     server = threading.Thread(target=serve, daemon=True)
     server.start()
-    endpoint = f"https://127.0.0.1:{port}"
-    client = arm_client(
-        endpoint,
-        StaticTokenCredential("a-bearer-token-value"),
-        f"{endpoint}/.default",
-        RequestLog(),
-        concurrency=2,
-        retry=RetrySettings(total=0),
-    )
+    client = _client(f"https://127.0.0.1:{port}")
     try:
         with pytest.raises(ApiError) as caught:
             client.get(f"{HUB}/x")
