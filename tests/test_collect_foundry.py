@@ -18,10 +18,8 @@ SUB_A = "00000000-1111-2222-3333-444444444444"
 SUB_B = "55555555-6666-7777-8888-999999999999"
 PROJ_AGENTS = f"{FOUNDRY_BASIC}/projects/proj-agents"
 PROJ_EVAL = f"{FOUNDRY_BASIC}/projects/proj-eval"
-COSMOS = (
-    f"/subscriptions/{SUB_B}/resourceGroups/rg-agents-data/providers/"
-    "Microsoft.DocumentDB/databaseAccounts/cosmos-fdy"
-)
+RG_COSMOS = f"/subscriptions/{SUB_B}/resourceGroups/rg-agents-data"
+COSMOS = f"{RG_COSMOS}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-fdy"
 COGNITIVE = {"api-version": "2025-09-01"}
 COSMOS_API = {"api-version": "2025-04-15"}
 
@@ -172,12 +170,20 @@ def test_credentials_in_connections_never_reach_the_snapshot(basic):
 
 def test_every_subscription_involved_has_its_authorization_read(basic):
     collection, replay = basic
-    for sub in (SUB_A, SUB_B):  # B only through the Cosmos DB account a connection names
+    # At each resource group involved (in B only through the Cosmos DB account a connection
+    # names), never at a subscription, whose other resource groups hold nothing that matters.
+    for group in (f"/subscriptions/{SUB_A}/resourceGroups/rg-foundry", RG_COSMOS):
         for listing in ("roleAssignments", "denyAssignments", "roleEligibilityScheduleInstances"):
             assert any(
-                f"/subscriptions/{sub}/providers/Microsoft.Authorization/{listing}" in c.request.url
+                f"{group}/providers/Microsoft.Authorization/{listing}" in c.request.url
                 for c in replay.calls
-            ), (sub, listing)
+            ), (group, listing)
+    for sub in (SUB_A, SUB_B):
+        assert not any(
+            f"/subscriptions/{sub}/providers/Microsoft.Authorization/" in c.request.url
+            and "/roleDefinitions/" not in c.request.url
+            for c in replay.calls
+        ), sub
     scopes = {a["properties"]["scope"] for a in collection.snapshot.data["roleAssignments"]}
     assert COSMOS in scopes and f"{PROJ_EVAL}/agents/grader" in scopes
     assert not any("vm-unrelated" in s or "rg-elsewhere" in s for s in scopes)

@@ -83,7 +83,8 @@ def test_a_collector_disabled_before_stays_disabled():
 @pytest.mark.parametrize(
     "fixture_set",
     # a principal Graph no longer finds (errors kept in records), a subscription listing
-    # refused (the refusal kept in State), a Foundry resource (the SDK clients' reads)
+    # refused to a scan's collector (the refusal kept in State), a Foundry resource (the SDK
+    # clients' reads)
     [("hub-basic", None), ("resource-group-reader", None), ("foundry-basic", FOUNDRY_BASIC)],
     ids=["hub-basic", "resource-group-reader", "foundry-basic"],
 )
@@ -101,7 +102,9 @@ def test_what_a_collection_read_is_freed_without_the_cyclic_collector(monkeypatc
 
     class Watched(run.FoundryCollector):
         def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
+            # The refused subscription listings are asked for by a scan's collector only.
+            per_group = name != "resource-group-reader"
+            super().__init__(*args, **kwargs, per_group=per_group)
             made.append(weakref.ref(self))
             made.append(weakref.ref(self.directory))
 

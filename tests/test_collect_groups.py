@@ -21,7 +21,7 @@ from diagnose.collect.run import collect
 from diagnose.collect.settings import settings_from_args
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import Exchange, FixtureSet
-from diagnose.testing.scenarios import FOUNDRY, HUB, RG, SUBSCRIPTION, _id, big_foundry, big_hub
+from diagnose.testing.scenarios import FOUNDRY, HUB, RG, _id, big_foundry, big_hub
 
 GROUP_AI = _id("group:ai")
 """big_hub's group: every person is in it; it holds Reader on the hub's resource group."""
@@ -189,7 +189,7 @@ def test_a_listing_the_deadline_cuts_short_leaves_the_memberships_unknown(serve)
 def _with_deny_excluding_a_group(fixtures: FixtureSet, members: list[str]) -> FixtureSet:
     """A deny assignment on the hub's resource group for everyone but EXCLUDED (a group that
     holds no role), whose members are `members`."""
-    authorization = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization"
+    authorization = f"{RG}/providers/Microsoft.Authorization"
     deny = {
         "id": f"{RG}/providers/Microsoft.Authorization/denyAssignments/{_id('deny')}",
         "name": _id("deny"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import partial
 
 import pytest
 
@@ -86,15 +87,15 @@ def test_credentials_in_responses_never_reach_the_snapshot(basic):
 
 def test_paging_is_followed_to_the_end(basic):
     collection, replay = basic
-    pages = [
-        c for c in replay.calls if "roleAssignments" in c.request.url and SUB_A in c.request.url
-    ]
+    listing = f"{SUB_A}/resourceGroups/rg-ai/providers/Microsoft.Authorization/roleAssignments"
+    pages = [c for c in replay.calls if listing in c.request.url]
     assert len(pages) == 2 and "skiptoken=page-2" in pages[1].request.url
     second_page = {
         a["id"]
         for a in json.loads(
             (
-                fixtures_root() / "hub-basic/arm/authorization/role-assignments-a-page2.json"
+                fixtures_root()
+                / "hub-basic/arm/authorization/roleAssignments-00000000-rg-ai-page2.json"
             ).read_text()
         )["value"]
     }
@@ -103,10 +104,15 @@ def test_paging_is_followed_to_the_end(basic):
 
 
 def test_irrelevant_assignments_are_not_kept(basic):
-    collection, _ = basic
+    collection, replay = basic
     scopes = {a["properties"]["scope"].lower() for a in collection.snapshot.data["roleAssignments"]}
     assert f"/subscriptions/{SUB_A}/resourcegroups/rg-ai-prod" not in scopes  # not rg-ai
     assert not any("virtualmachines" in s or "rg-other" in s or "stscratch" in s for s in scopes)
+    assert not any("hub-ai-old" in s for s in scopes)  # listed with rg-ai; hub-ai's prefix only
+    listed = [
+        c for c in replay.calls if "/rg-ai/providers/Microsoft.Authorization/roleA" in c.request.url
+    ]
+    assert any("hub-ai-old" in c.response.text for c in listed)  # so the test proves something
 
 
 def test_request_log(basic):
@@ -152,7 +158,11 @@ def test_waves_follow_the_dependency_depth_not_the_resource_count(basic):
         for e in collection.requests
         if e["path"].endswith("/providers/Microsoft.Authorization/roleAssignments")
     ]
-    assert len(listings) == 3  # once per subscription (A has two pages), not per principal
+    # once per resource group that matters (rg-ai's in two pages), not per principal
+    assert len(listings) == 5
+    assert not any(
+        e["path"].startswith("/subscriptions/") and e["path"].count("/") == 5 for e in listings
+    )
 
 
 def test_deleted_principal_is_an_error_and_marked(basic):
@@ -257,9 +267,28 @@ def test_a_forbidden_subscription_becomes_errors_and_the_rest_is_collected():
     assert [d.scope for d in doubts] == [RG_SEARCH]
 
 
-def test_resource_group_listings_replace_a_refused_subscription_listing():
+def test_a_resource_group_reader_is_never_refused_a_listing():
+    """Reader on resource groups only: the subscription's listings would be refused, and
+    the collection never asks for them (nor needs them: a resource group's listing includes
+    what applies from above)."""
+    collection, replay = collect_replayed(
+        load_fixture_set("resource-group-reader"), all_fired=False
+    )
+    assert replay.unmatched == []
+    assert not any(c.response.status_code == 403 for c in replay.calls)
+    assert comparable(collection.snapshot.data) == expected_snapshot()
+
+
+def test_resource_group_listings_replace_a_refused_subscription_listing(monkeypatch):
+    """A scan's collector lists once per subscription; refused, it lists at each resource
+    group that matters instead, and the snapshot is the same."""
+    from diagnose.collect import run
+
+    monkeypatch.setattr(run, "FoundryCollector", partial(run.FoundryCollector, per_group=False))
     collection, replay = collect_replayed(load_fixture_set("resource-group-reader"))
     assert replay.unmatched == []
+    refused = [c for c in replay.calls if c.response.status_code == 403]
+    assert len(refused) == 10  # five listings in each of the two subscriptions
     assert comparable(collection.snapshot.data) == expected_snapshot()
 
 

@@ -47,4 +47,26 @@ def test_only_what_reaches_the_scope_is_kept_and_children_use_their_parents_vers
     kept = {a["properties"]["scope"] for a in data["roleAssignments"]}
     assert kept == {"/", SUB, SEARCH}
     assert (PE, {"api-version": apiversions.SEARCH}) in arm.gets
-    assert len(arm.gets) == 3  # role and deny assignments once for the subscription, one GET
+    group = f"{SUB}/resourceGroups/rg/providers/Microsoft.Authorization"
+    # At the step's resource group, as a collection lists: role assignments once, deny
+    # assignments unfiltered and at and above; then the one GET. Never the subscription's
+    # whole listing.
+    assert [(path, (params or {}).get("$filter")) for path, params in arm.gets] == [
+        (f"{group}/roleAssignments", None),
+        (f"{group}/denyAssignments", None),
+        (f"{group}/denyAssignments", "atScope()"),
+        (PE, None),
+    ]
+
+
+def test_steps_in_two_groups_and_at_the_subscription_keep_each_assignment_once() -> None:
+    arm = _Arm()
+    other = f"{SUB}/resourceGroups/other"
+    data = read_with(arm, Focus(scopes={SEARCH, other, SUB}))  # type: ignore[arg-type]
+    kept = sorted(a["properties"]["scope"] for a in data["roleAssignments"])
+    # "/" and the subscription's come with all three listings, once each in the answer
+    assert kept == sorted(["/", SUB, SEARCH, other])
+    listed = [(path, (params or {}).get("$filter")) for path, params in arm.gets]
+    assert (f"{SUB}/providers/Microsoft.Authorization/roleAssignments", "atScope()") in listed
+    assert (f"{SUB}/providers/Microsoft.Authorization/roleAssignments", None) not in listed
+    assert len(listed) == 3 + 3 + 2  # each group: 1 + 2; the subscription: 1 + 1

@@ -1,11 +1,16 @@
 """Steps that list who may do what: role assignments, deny assignments and PIM eligibility.
 
-Each is listed once per subscription that matters (at a resource group only when the
-subscription-wide listing is refused), never per principal or per resource. What a listing
-returns is kept only when it applies to a resource that matters (see Relevance); the rest
-waits in `pending` until such a resource turns up. A kept assignment brings in its role
-definition and its principal. Without directory rights, a principal's group grants are
-listed with $filter=assignedTo('{id}') instead. Every listing goes through
+Each is listed once per scope family, never per principal or per resource. A collection of
+one hub or Foundry resource lists at each resource group that holds something that matters:
+such a listing also returns what applies from above (the subscription, management groups, the
+root), so nothing that applies there is missed, while the assignments in the subscription's
+other resource groups (often most of a subscription's thousands) are never downloaded, and a
+user who reads only those resource groups is not refused first. A scan of many hubs lists once
+per subscription (Resource Graph serves most of it), falling back to each resource group when
+that is refused. What a listing returns is kept only when it applies to a resource that matters
+(see Relevance); the rest waits in `pending` until such a resource turns up. A kept assignment
+brings in its role definition and its principal. Without directory rights, a principal's group
+grants are listed with $filter=assignedTo('{id}') instead. Every listing goes through
 azure-mgmt-authorization (sdk.py), its pages kept as Azure returned them.
 """
 
@@ -230,6 +235,10 @@ class SharedListing(list[Any]):
 
 
 class AuthorizationReads(ScopeReads):
+    per_group = True
+    """List at each resource group that matters (one hub's collection), not once per
+    subscription (a scan's, where many hubs share one listing): see the module's note."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_index = {listing.key: _PendingIndex() for listing in LISTINGS}
@@ -246,8 +255,9 @@ class AuthorizationReads(ScopeReads):
         return super()._abandoned(name, args)
 
     def _relevant(self, wave: int, resource_id: str) -> None:
-        """A resource matters: list its subscription's authorization data (once) and keep
-        what was already listed that applies to it (lock held)."""
+        """A resource matters: list its resource group's (or its subscription's)
+        authorization data, once, and keep what was already listed that applies to it (lock
+        held)."""
         if not self.relevance.add(resource_id):
             return
         parsed = followable(resource_id)
@@ -257,11 +267,16 @@ class AuthorizationReads(ScopeReads):
         if subscription not in self.state.subscriptions:
             self.state.subscriptions[subscription] = None
             self.state.resource_groups[subscription] = {}
-            for listing in LISTINGS:
-                for listing_filter in listing.filters:
-                    self._submit(
-                        wave + 1, self.list_at_subscription, listing, subscription, listing_filter
-                    )
+            if not self.per_group:
+                for listing in LISTINGS:
+                    for listing_filter in listing.filters:
+                        self._submit(
+                            wave + 1,
+                            self.list_at_subscription,
+                            listing,
+                            subscription,
+                            listing_filter,
+                        )
             self._submit(wave + 1, self.read_subscription, subscription)
             for principal in self.directory.without_membership():
                 self._submit(wave + 1, self.list_assigned_to, subscription, principal)
@@ -270,7 +285,7 @@ class AuthorizationReads(ScopeReads):
         if group_key not in groups:
             groups[group_key] = parsed.resource_group_scope
             for listing in LISTINGS:
-                if (listing.key, subscription) in self.state.refused:
+                if self.per_group or (listing.key, subscription) in self.state.refused:
                     self._list_group_once(wave, listing, parsed.resource_group_scope)
         for listing in LISTINGS:
             pending, index = self.state.pending[listing.key], self._pending_index[listing.key]
@@ -289,6 +304,16 @@ class AuthorizationReads(ScopeReads):
                     odd[index.listed_at[item_id]] = odd.get(index.listed_at[item_id], 0) + 1
             for at, count in odd.items():
                 self._odd_items(count, at, listing.operation, "item(s)")
+
+    def list_group_early(self, wave: int, resource_id: Any) -> None:
+        """A resource about to matter (a project its hub names, found by the next wave's
+        listing): list its resource group's authorization data now (lock held). Nothing
+        listed is kept until a resource turns relevant; the principals of what applies to the
+        resource are then known a wave sooner, as a subscription-wide listing knew them."""
+        parsed = followable(resource_id)
+        if self.per_group and parsed is not None:
+            for listing in LISTINGS:
+                self._list_group_once(wave, listing, parsed.resource_group_scope)
 
     def _list(self, listing: Listing, scope: str, listing_filter: str | None) -> list[Any]:
         """Every item of one listing at a scope, through azure-mgmt-authorization."""

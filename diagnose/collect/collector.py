@@ -4,8 +4,9 @@ Every read is a step run by the Scheduler as soon as its input is known:
 
     wave 0  the hub (GET)
     wave 1  its connections, the workspaces of its subscription (its projects), its
-            dependencies and identities, and per subscription: role assignments, deny
-            assignments, PIM eligibility and the management-group ancestry
+            dependencies and identities; per resource group they lie in (the hub's, and
+            those of the projects it names): role assignments, deny assignments and PIM
+            eligibility; per subscription: the management-group ancestry
     wave 2  project connections, connection targets, the principals and role definitions of
             the assignments that matter so far, the outbound rules of the hub's managed
             network, ...
@@ -15,7 +16,7 @@ Every read is a step run by the Scheduler as soon as its input is known:
 
 and so on until nothing new turns up. This module holds the walk from the hub (its projects,
 connections, dependencies and identities); the layers below it hold the other families of
-steps (authorization.py: the listings per subscription; scopes.py: role definitions and
+steps (authorization.py: the listings per resource group; scopes.py: role definitions and
 management groups; steps.py: the state, the lock and the errors; see steps.py for the map).
 
 All state lives in this object behind one lock; steps do their HTTP outside it. A failed read
@@ -88,9 +89,11 @@ class Collector(AuthorizationReads):
         scheduler: Scheduler,
         *,
         project: str | None = None,
+        per_group: bool = True,
     ) -> None:
         super().__init__(arm, directory, scheduler)
         self.project = project.lower() if project else None
+        self.per_group = per_group
         self._link_targets: set[str] = set()
         """Keys of the targets of the managed network's private endpoint rules: their private
         endpoint connections are read."""
@@ -138,6 +141,8 @@ class Collector(AuthorizationReads):
         with self._lock:
             self.state.hub = self._scrubbed(hub)
             self._store(wave, self.state.hub)
+            for project_id in self._named_projects():
+                self.list_group_early(wave, project_id)
         hub_id = hub["id"]
         parsed = followable(hub_id)
         assert parsed is not None
@@ -352,7 +357,6 @@ class Collector(AuthorizationReads):
 
     # -- projects ------------------------------------------------------------------------
     def list_projects(self, wave: int, subscription: str) -> None:
-        hub = self.state.hub or {}
         path = (
             f"/subscriptions/{subscription}/providers/Microsoft.MachineLearningServices/workspaces"
         )
@@ -369,17 +373,27 @@ class Collector(AuthorizationReads):
                     self._add_project(wave, self._scrubbed(workspace))
             # A project the hub lists but the subscription listing did not return (it failed,
             # or the project lives elsewhere) is read by id.
-            associated = json_object(hub.get("properties")).get("associatedWorkspaces")
-            for project_id in associated if isinstance(associated, list) else []:
+            for project_id in self._named_projects():
                 parsed = followable(project_id)
                 if parsed is None or scope_key(parsed.id) in found:
-                    continue
-                if self.project and parsed.name.lower() != self.project:
                     continue
                 key = scope_key(parsed.id)
                 if key not in self.state.wanted:
                     self.state.wanted.add(key)
                     self._submit(wave + 1, self.fetch_resource, parsed.id)
+
+    def _named_projects(self) -> list[Any]:
+        """The projects the hub names (associatedWorkspaces), those --project leaves out
+        aside (lock held)."""
+        associated = json_object((self.state.hub or {}).get("properties")).get(
+            "associatedWorkspaces"
+        )
+        return [
+            project_id
+            for project_id in (associated if isinstance(associated, list) else [])
+            if (parsed := followable(project_id)) is not None
+            and (not self.project or parsed.name.lower() == self.project)
+        ]
 
     def _is_our_project(self, workspace: dict[str, Any]) -> bool:
         """A project of this hub (and the one --project names, if any); lock held."""

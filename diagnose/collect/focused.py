@@ -2,8 +2,10 @@
 own ARM client (same sign-in, retries, request log and token scrubbing), never a whole
 collection.
 
-    per subscription a step's scope lies in   role assignments, deny assignments (one
-                                              listing each, paged), kept only when they
+    per resource group a step's scope lies    role assignments, deny assignments (listed
+    in (or the subscription, when it is the   there as a collection lists them: what lies
+    step's scope)                             at, above and below a resource group; at and
+                                              above a subscription), kept only when they
                                               apply at a step's scope or above it
     per resource whose settings a step sets   one GET (its type's api-version)
     per Cosmos DB account a step grants on    its SQL role assignments
@@ -20,6 +22,7 @@ from diagnose.arm.scopes import scope_key
 from diagnose.collect import apiversions
 from diagnose.collect.clients import ApiError, ArmClient, arm_client
 from diagnose.collect.credentials import Credentials
+from diagnose.collect.listings import ASSIGNMENTS, DENIES
 from diagnose.collect.pipeline import RetrySettings, shared_connection
 from diagnose.collect.requestlog import RequestLog
 from diagnose.collect.settings import Settings
@@ -30,7 +33,7 @@ class Focus:
     """What the plan touched."""
 
     scopes: set[str] = field(default_factory=set)
-    """Where steps assign or remove roles (their subscriptions are listed)."""
+    """Where steps assign or remove roles (their resource groups are listed)."""
     resources: set[str] = field(default_factory=set)
     """Resources whose settings a step changes (each read once)."""
     cosmos_accounts: set[str] = field(default_factory=set)
@@ -71,18 +74,24 @@ def read_with(arm: ArmClient, focus: Focus) -> dict[str, Any]:
     assignments: list[Any] = []
     denies: list[Any] = []
     wanted = {scope_key(s) for s in focus.scopes}
-    for sub in sorted({_subscription(s) for s in focus.scopes} - {""}):
-        base = f"/subscriptions/{sub}/providers/Microsoft.Authorization"
-        for name, version, into in (
-            ("roleAssignments", apiversions.ROLE_ASSIGNMENTS, assignments),
-            ("denyAssignments", apiversions.DENY_ASSIGNMENTS, denies),
-        ):
-            try:
-                items = arm.get_pages(f"{base}/{name}", {"api-version": version})
-            except ApiError as error:
-                errors.append(_error(f"/subscriptions/{sub}", name, error))
-                continue
-            into.extend(i for i in items if _applies(i, wanted))
+    seen: dict[str, set[str]] = {ASSIGNMENTS.key: set(), DENIES.key: set()}
+    for family in sorted({_family(s) for s in focus.scopes} - {""}):
+        in_group = "/resourcegroups/" in family.lower()
+        for listing, into in ((ASSIGNMENTS, assignments), (DENIES, denies)):
+            # A subscription's own listing unfiltered would be all of it: at and above only.
+            for listing_filter in listing.filters if in_group else ("atScope()",):
+                query = {"api-version": listing.api_version}
+                if listing_filter:
+                    query["$filter"] = listing_filter
+                path = f"{family}/providers/Microsoft.Authorization/{listing.collection}"
+                try:
+                    items = arm.get_pages(path, query)
+                except ApiError as error:
+                    errors.append(_error(family, listing.collection, error))
+                    continue
+                for item in items:
+                    if _applies(item, wanted) and _first(item, seen[listing.key]):
+                        into.append(item)
     resources: list[Any] = []
     for resource_id in sorted(focus.resources):
         api = apiversions.for_type(_top_type(resource_id))
@@ -121,9 +130,25 @@ def _applies(item: Any, wanted: Iterable[str]) -> bool:
     return any(w == at or w.startswith(at + "/") or at == "" for w in wanted)
 
 
-def _subscription(scope: str) -> str:
-    parts = scope.split("/")
-    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
+def _first(item: dict[str, Any], seen: set[str]) -> bool:
+    """Whether an item is listed for the first time (what lies above two resource groups
+    comes with both listings)."""
+    key = str(item.get("id", "")).lower()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def _family(scope: str) -> str:
+    """Where a step's scope is listed: its resource group, else its subscription ('' for a
+    scope in no subscription)."""
+    parts = scope.rstrip("/").split("/")
+    if len(parts) < 3 or parts[1].lower() != "subscriptions":
+        return ""
+    if len(parts) >= 5 and parts[3].lower() == "resourcegroups":
+        return "/".join(parts[:5])
+    return "/".join(parts[:3])
 
 
 def _top_type(resource_id: str) -> str:

@@ -69,8 +69,9 @@ class FoundryCollector(Collector):
         *,
         sdk: SdkClients | None = None,
         project: str | None = None,
+        per_group: bool = True,
     ) -> None:
-        super().__init__(arm, directory, scheduler, project=project)
+        super().__init__(arm, directory, scheduler, project=project, per_group=per_group)
         self.sdk = sdk
 
     def _abandoned(self, name: str, args: tuple[Any, ...]) -> Places:

@@ -1,4 +1,4 @@
-"""The three kinds of authorization object listed per subscription (or resource group):
+"""The three kinds of authorization object listed per resource group (or subscription):
 role assignments, deny assignments and PIM eligibilities, with the API and shape of each."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from diagnose.collect.shapes import DENY_ASSIGNMENT, ROLE_ASSIGNMENT
 
 @dataclass(frozen=True)
 class Listing:
-    """One kind of authorization object listed per subscription (or resource group)."""
+    """One kind of authorization object listed per resource group (or subscription)."""
 
     key: str
     """The snapshot list it fills."""

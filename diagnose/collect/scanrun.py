@@ -408,7 +408,14 @@ class Hubs:
     ) -> None:
         steps = HubSteps(self._pool, self._finished, self._gate)
         directory = DirectoryReader(graph, self._graph_unavailable)
-        collector = FoundryCollector(arm, directory, steps, sdk=sdk)  # type: ignore[arg-type]
+        # Once per subscription: the hubs of a subscription share its listings (served.py).
+        collector = FoundryCollector(
+            arm,
+            directory,
+            steps,  # type: ignore[arg-type]
+            sdk=sdk,
+            per_group=False,
+        )
         with self._lock:
             self._hubs[steps] = (target, collector, directory)
         steps.submit(0, _start, collector, target, self, priority=START)

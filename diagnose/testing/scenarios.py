@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from diagnose.collect import apiversions, queries
+from diagnose.testing import listings
 from diagnose.testing.fixtures import Exchange, FixtureSet, exchange
 
 SUBSCRIPTION = "0a0a0a0a-1111-2222-3333-444444444444"
@@ -210,21 +211,7 @@ def big_hub(
         apiversions.WORKSPACES,
         {"value": workspaces},
     )
-    authorization = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization"
-    get(f"{authorization}/roleAssignments", apiversions.ROLE_ASSIGNMENTS, {"value": assignments})
-    for collection, version in (
-        ("denyAssignments", apiversions.DENY_ASSIGNMENTS),
-        ("roleEligibilityScheduleInstances", apiversions.ROLE_ELIGIBILITY),
-    ):
-        get(f"{authorization}/{collection}", version, {"value": []})
-        out.append(
-            exchange(
-                "GET",
-                f"{authorization}/{collection}",
-                {"api-version": version, "$filter": "atScope()"},
-                body={"value": []},
-            )
-        )
+    out += group_listings(RG, assignments)
     out.append(
         exchange(
             "POST",
@@ -490,37 +477,43 @@ def big_foundry(
             ]
         },
     )
-    out += _subscription_reads(assignments)
+    out += _subscription_reads(FOUNDRY_RG, assignments)
     for definition in builtin_role_definitions():
         get(definition["id"], apiversions.ROLE_DEFINITIONS, definition)
     out += _directory(users, identities)
     return FixtureSet("big-foundry", out)
 
 
-def _subscription_reads(assignments: list[dict[str, Any]]) -> list[Exchange]:
-    """The subscription's authorization listings and its Resource Graph row."""
-    authorization = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization"
-    out = [
-        exchange(
-            "GET",
-            f"{authorization}/roleAssignments",
-            {"api-version": apiversions.ROLE_ASSIGNMENTS},
-            body={"value": assignments},
-        )
-    ]
-    for collection, version in (
-        ("denyAssignments", apiversions.DENY_ASSIGNMENTS),
-        ("roleEligibilityScheduleInstances", apiversions.ROLE_ELIGIBILITY),
-    ):
-        for query in ({}, {"$filter": "atScope()"}):
+def group_listings(group: str, assignments: list[dict[str, Any]]) -> list[Exchange]:
+    """The authorization listings at a resource group, as ARM answers them from the
+    subscription's role assignments (no deny assignment or eligibility)."""
+    versions = {
+        "roleAssignments": apiversions.ROLE_ASSIGNMENTS,
+        "denyAssignments": apiversions.DENY_ASSIGNMENTS,
+        "roleEligibilityScheduleInstances": apiversions.ROLE_ELIGIBILITY,
+    }
+    out: list[Exchange] = []
+    for collection, filters in listings.KINDS:
+        for listing_filter, directions in filters.items():
+            query = {"api-version": versions[collection]}
+            if listing_filter:
+                query["$filter"] = listing_filter
+            items = listings.listed_at(assignments, group, directions)
             out.append(
                 exchange(
                     "GET",
-                    f"{authorization}/{collection}",
-                    {"api-version": version, **query},
-                    body={"value": []},
+                    f"{group}/providers/Microsoft.Authorization/{collection}",
+                    query,
+                    body={"value": items if collection == "roleAssignments" else []},
                 )
             )
+    return out
+
+
+def _subscription_reads(group: str, assignments: list[dict[str, Any]]) -> list[Exchange]:
+    """The authorization listings at the resource group that holds everything, and the
+    subscription's Resource Graph row."""
+    out = group_listings(group, assignments)
     out.append(
         exchange(
             "POST",

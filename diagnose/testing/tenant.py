@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from diagnose.testing.listings import listed_at
+
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 MANAGEMENT_GROUP = "mg-ai"
 MISSING_EVERY = 7
@@ -42,7 +44,9 @@ PAGE = 1000
 _MEMBER_GROUPS = re.compile(r"^/v1\.0/directoryObjects/([0-9a-f-]{36})/getMemberGroups$", re.I)
 _OBJECT = re.compile(r"^/v1\.0/directoryObjects/([0-9a-f-]{36})$", re.I)
 _LIST = re.compile(
-    r"^/subscriptions/([0-9a-f-]{36})/providers/Microsoft\.Authorization/(\w+)$", re.I
+    r"^/subscriptions/([0-9a-f-]{36})(/resourceGroups/[^/]+)?"
+    r"/providers/Microsoft\.Authorization/(\w+)$",
+    re.I,
 )
 
 
@@ -250,13 +254,20 @@ class SyntheticTenant:
             return None
         listing = _LIST.match(path)
         if listing is not None:
-            subscription, collection = listing.group(1).lower(), listing.group(2).lower()
+            subscription, collection = listing.group(1).lower(), listing.group(3).lower()
             if subscription not in self.subscription_ids or subscription in self.hidden:
                 return None
+            group = listing.group(2)
+            if collection == "roleassignments" and group:
+                # what the single-hub path lists: at, above and below its resource groups
+                own = self._rows["assignments"].get(subscription, []) + self._inherited()
+                at = f"/subscriptions/{subscription}{group}"
+                where = ("at", "above") if query.get("$filter") else ("at", "above", "below")
+                return 200, {"value": listed_at(own, at, where)}
             if collection == "roleassignments" and query.get("$filter") == "atScope()":
                 return 200, {"value": self._inherited()}
             if collection == "roleassignments" and not query.get("$filter"):
-                # what the single-hub path lists: at, above and below the subscription
+                # what a scan's hub lists: at, above and below the subscription
                 own = self._rows["assignments"].get(subscription, [])
                 return 200, {"value": own + self._inherited()}
             if collection in ("denyassignments", "roleeligibilityscheduleinstances"):

@@ -29,7 +29,9 @@ ALICE = "77e2fb04-8505-5573-a802-83e9a5e772f7"
 DELETED = "17eb0365-32ab-5ea3-b963-38d30fe3b812"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 SUB_A = "00000000-1111-2222-3333-444444444444"
-ASSIGNMENTS_A = f"^GET /subscriptions/{SUB_A}/providers/Microsoft.Authorization/roleAssignments$"
+RG_AI = f"/subscriptions/{SUB_A}/resourceGroups/rg-ai"
+ASSIGNMENTS_A = f"^GET {RG_AI}/providers/Microsoft.Authorization/roleAssignments$"
+"""The role assignments listing at the hub's resource group."""
 CONNECTIONS = r"^GET .*/workspaces/hub-ai/connections$"
 GRACE = 2.0  # diagnose.collect.scheduler.GRACE
 
@@ -115,9 +117,7 @@ def test_a_list_without_value_is_partial_not_empty(tmp_path):
         strict = report(server, "--json", "--strict", "--fail-on", "never")
     assert result.returncode == 0, result.stderr
     data = load_snapshot(output).data
-    error = errors_of(data)[
-        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
-    ]
+    error = errors_of(data)[(RG_AI, "Microsoft.Authorization/roleAssignments/read")]
     assert (error["status"], error["code"]) == (200, "InvalidList")
     assert data["roleAssignments"] == [] and "partial:" in result.stderr
     assert strict.returncode == 3
@@ -167,9 +167,7 @@ def test_a_day_long_retry_after_ends_within_the_timeout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert elapsed < 3 + GRACE + 3  # the deadline, the grace period, process start
     data = load_snapshot(output).data
-    error = errors_of(data)[
-        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
-    ]
+    error = errors_of(data)[(RG_AI, "Microsoft.Authorization/roleAssignments/read")]
     assert error["code"] == "Timeout" and "--timeout of 3 s" in error["message"]
     assert "retry with a longer --timeout" in result.stderr
     assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a"}  # the rest kept
@@ -188,9 +186,7 @@ def test_a_trickling_body_cannot_keep_the_run_alive(tmp_path):
     assert result.returncode == 0, result.stderr
     assert elapsed < 2 + GRACE + 3
     data = load_snapshot(output).data
-    error = errors_of(data)[
-        (f"/subscriptions/{SUB_A}", "Microsoft.Authorization/roleAssignments/read")
-    ]
+    error = errors_of(data)[(RG_AI, "Microsoft.Authorization/roleAssignments/read")]
     assert error["code"] == "Timeout"
     assert {r["name"] for r in data["resources"]} >= {"hub-ai", "proj-a", "aoai-ai"}
     assert strict.returncode == 3

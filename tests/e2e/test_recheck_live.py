@@ -97,9 +97,10 @@ def test_recheck_reads_only_what_the_plan_touched(tmp_path: Path) -> None:
     }
     paths = sorted({r.path.split("?")[0] for r in received})
     assert paths == [
-        f"{SUB}/providers/Microsoft.Authorization/denyAssignments",
-        f"{SUB}/providers/Microsoft.Authorization/roleAssignments",
+        f"{SUB}/resourceGroups/rg-data/providers/Microsoft.Authorization/denyAssignments",
+        f"{SUB}/resourceGroups/rg-data/providers/Microsoft.Authorization/roleAssignments",
         STORAGE,
     ]
-    # the role assignments come in two pages; nothing else is read, nothing twice
+    # at the steps' resource group: role assignments once, deny assignments unfiltered and
+    # atScope(); nothing else is read, nothing twice
     assert len(received) == 4 and out["requests"] == 4
