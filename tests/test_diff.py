@@ -255,3 +255,52 @@ def test_creator_runs_the_creator_checks_on_snapshot_sides(sides, capsys):
         capsys, "before.json", "after.json", "--select", "FDY003,HUB004", "--creator", "Dana Smith"
     )
     assert {f["id"] for f in found["findings"]["unchanged"]} == expected
+
+
+def _creator_report(capsys, path: str, *creator: str, select: str = "FDY003,HUB004") -> dict:
+    """The JSON report of the creator checks on the before side, for `creator` (if given)."""
+    main(["--snapshot", "before.json", "--json", "--select", select, *creator])
+    report = json.loads(capsys.readouterr().out)
+    Path(path).write_text(json.dumps(report), encoding="utf-8")
+    return report
+
+
+def test_a_report_of_a_creator_run_is_compared_for_the_same_creator(sides, capsys):
+    """A report made with --creator holds that creator's findings: the snapshot side it is
+    compared with is run for the same creator (its object id, recorded in the report), so
+    unchanged state shows as unchanged, not as the creator's findings fixed."""
+    report = _creator_report(capsys, "report.json", "--creator", "Dana Smith")
+    creator = report["target"]["creator"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", creator)
+    assert report["findings"]  # Dana Smith lacks what creating hubs and projects takes
+    _, found = run_json(capsys, "report.json", "before.json", "--select", "FDY003,HUB004")
+    assert found["findings"]["fixed"] == [] and found["findings"]["new"] == []
+    assert {f["id"] for f in found["findings"]["unchanged"]} == {
+        f["id"] for f in report["findings"]
+    }
+    assert any(creator in note for note in found["notes"])
+
+
+def test_a_creator_given_apart_from_the_reports_is_said(sides, capsys):
+    """--creator naming someone else than the report's creator (or a report without one) is
+    run as asked, and the notes say the creator checks' findings differ by whom."""
+    checks = "FDY003,HUB004,CFG001"  # the creator checks alone would do nothing without one
+    _creator_report(capsys, "plain.json", select=checks)
+    _, found = run_json(
+        capsys, "plain.json", "before.json", "--select", checks, "--creator", "Dana Smith"
+    )
+    assert {f["checkId"] for f in found["findings"]["new"]} <= {"FDY003", "HUB004"}
+    assert found["findings"]["new"]  # Dana's, which the plain report never asked about
+    assert any("differ by whom" in note for note in found["notes"])
+    _, quiet = run_json(capsys, "plain.json", "before.json", "--select", checks)
+    assert quiet["findings"]["new"] == [] and quiet["findings"]["fixed"] == []
+    assert not any("creator" in note for note in quiet["notes"])
+
+
+def test_a_report_whose_creator_is_no_object_id_is_not_used(sides, capsys):
+    report = _creator_report(capsys, "report.json", "--creator", "Dana Smith")
+    report["target"]["creator"] = "$(rm -rf ~)"
+    Path("report.json").write_text(json.dumps(report), encoding="utf-8")
+    _, found = run_json(capsys, "report.json", "before.json", "--select", "FDY003,HUB004")
+    assert {f["id"] for f in found["findings"]["fixed"]} == {f["id"] for f in report["findings"]}
+    assert not any("rm -rf" in note for note in found["notes"])

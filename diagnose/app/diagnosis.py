@@ -165,7 +165,7 @@ def diagnose_snapshot(
         outputs=outputs,
         needs=engine.needs,
     )
-    report = build_report(result, model, engine.evaluator, declared, whole)
+    report = build_report(result, model, engine.evaluator, declared, whole, creator)
     if keep_alive is not None:
         keep_alive.append((engine, outputs, result, whole))
     return Diagnosis(

@@ -12,6 +12,7 @@ is not compared, and the diff says so rather than showing nothing changed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from diagnose.app.diagnosis import DiagnoseOptions, diagnose_snapshot
 from diagnose.app.reports import FindingSummary, ReportFile, read_report_or_snapshot, summaries_of
 from diagnose.app.sources import InputLimits
+from diagnose.arm.ids import GUID
 from diagnose.snapshot import Snapshot
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -103,10 +105,11 @@ def read_side(path: str, limits: InputLimits) -> Side:
 
 def diff(before: Side, after: Side, options: DiagnoseOptions | None = None) -> Diff:
     """What changed from before to after. A snapshot's findings are those of every check run
-    on it now (with options), so that both sides are judged by the same checks."""
+    on it now (with options), so that both sides are judged by the same checks: for the
+    creator a report side's run checked (--creator), unless options name one."""
+    options, notes = _same_creator(before, after, options)
     old, old_checks = _findings(before, options)
     new, new_checks = _findings(after, options)
-    notes = []
     for side, name in ((before, "BEFORE"), (after, "AFTER")):
         if isinstance(side, ReportFile):
             notes.append(
@@ -137,6 +140,64 @@ def diff(before: Side, after: Side, options: DiagnoseOptions | None = None) -> D
     else:
         sections = tuple(Section(name, title, False) for name, title, _ in SECTIONS)
     return Diff(_source(before), _source(after), sections, _findings_diff(old, new), tuple(notes))
+
+
+def _same_creator(
+    before: Side, after: Side, options: DiagnoseOptions | None
+) -> tuple[DiagnoseOptions | None, list[str]]:
+    """The options a snapshot side is run with, and what the notes say about the creator: a
+    report of a run with --creator holds the creator checks' findings for that principal,
+    which a snapshot side run for no creator (or another one) would show as fixed."""
+    creators = {
+        name: _report_creator(side)
+        for side, name in ((before, "BEFORE"), (after, "AFTER"))
+        if isinstance(side, ReportFile)
+    }
+    if not creators or all(isinstance(side, ReportFile) for side in (before, after)):
+        distinct = set(creators.values())
+        if len(distinct) > 1:
+            return options, [
+                "the two reports ran the creator checks for different creators (--creator): "
+                "those checks' findings differ by whom they are about, not by what changed"
+            ]
+        return options, []
+    given = options.creator if options is not None else None
+    recorded = {c for c in creators.values() if c is not None}
+    if given is None and len(recorded) == 1:
+        creator = recorded.pop()
+        return (
+            DiagnoseOptions(**{**_fields(options), "creator": creator}),
+            [f"the snapshot side is run for the creator the report's run checked ({creator})"],
+        )
+    if given is None and not recorded:
+        return options, []
+    if (
+        given is not None
+        and creators
+        and all(c is not None and c == given.strip().lower() for c in creators.values())
+    ):
+        return options, []
+    return options, [
+        "the report side ran the creator checks for "
+        + (", ".join(f"{n}: {c or 'no creator'}" for n, c in creators.items()))
+        + f", the snapshot side for {given or 'no creator'}: the creator checks' findings "
+        "differ by whom they are about, not by what changed"
+    ]
+
+
+def _report_creator(side: ReportFile) -> str | None:
+    """The creator (an object id) a report's run checked, or None (a value that is no object
+    id is not taken from the file)."""
+    value = side.target.get("creator")
+    if isinstance(value, str) and GUID.match(value.strip()):
+        return value.strip().lower()
+    return None
+
+
+def _fields(options: DiagnoseOptions | None) -> dict[str, Any]:
+    if options is None:
+        return {}
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def _source(side: Side) -> str:

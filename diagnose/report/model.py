@@ -155,13 +155,15 @@ def build_report(
     evaluator: Evaluator,
     declarations: Declarations | None = None,
     whole: WholePlan | None = None,
+    creator: str | None = None,
 ) -> Report:
-    """The report of a run; declarations (--principal, --personas) are recorded in its
-    target, so that a focused report says it is one. `whole` is the whole-plan check of the
-    run's plan (diagnose.remediation.whole_plan.converge); without it the plan is reported as
-    not checked as a whole, and no fix as verified."""
+    """The report of a run; declarations (--principal, --personas) and the creator the
+    creator checks ran for (--creator, an object id) are recorded in its target, so that a
+    focused report says it is one and a diff runs a snapshot for the same creator. `whole` is
+    the whole-plan check of the run's plan (diagnose.remediation.whole_plan.converge); without
+    it the plan is reported as not checked as a whole, and no fix as verified."""
     with bulk_allocation():
-        return _build_report(result, model, evaluator, declarations, whole)
+        return _build_report(result, model, evaluator, declarations, whole, creator)
 
 
 def personas_of(finding: Finding) -> list[str]:
@@ -179,6 +181,7 @@ def _build_report(
     evaluator: Evaluator,
     declarations: Declarations | None,
     whole: WholePlan | None,
+    creator: str | None,
 ) -> Report:
     snapshot = model.snapshot
     if whole is None:
@@ -222,6 +225,8 @@ def _build_report(
         ]
     if declarations is not None and declarations.personas:
         target["personas"] = declarations.source
+    if creator is not None:  # only then: the shape stays
+        target["creator"] = creator
     kind = _target_kind(model.resource(hub) if hub else None)
     if kind is not None:  # only for a Foundry target: a hub's report keeps its exact shape
         target["targetKind"] = kind
