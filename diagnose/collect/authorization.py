@@ -247,6 +247,12 @@ class AuthorizationReads(ScopeReads):
         self._assigned_to_refused: set[str] = set()
         """Subscriptions whose assignedTo listing was refused: listed per resource group."""
         self._assigned_to_groups: set[tuple[str, str]] = set()
+        self._groups_that_matter: set[str] = set()
+        """Keys of the resource groups that hold something relevant (_relevant)."""
+        self._early_errors: dict[str, list[dict[str, Any]]] = {}
+        """Resource group key -> the errors entries of its listings made early (a project the
+        hub names, list_group_early): recorded only once something there turns relevant. A
+        group that never does (the project is another hub's now) held nothing to read."""
 
     def _leaves(self) -> tuple[Callable[..., Any], ...]:
         return (*super()._leaves(), self.list_assigned_to)
@@ -255,6 +261,8 @@ class AuthorizationReads(ScopeReads):
         if name == "list_at_subscription":
             return [(f"/subscriptions/{args[1]}", args[0].operation)]
         if name == "list_at_group":
+            if scope_key(args[1]) not in self._groups_that_matter:
+                return []  # listed early, and nothing there turned relevant (lock held)
             return [(args[1], args[0].operation)]
         # list_assigned_to is best effort: the membership it stands in for is already unknown
         return super()._abandoned(name, args)
@@ -289,6 +297,8 @@ class AuthorizationReads(ScopeReads):
         group_key = scope_key(parsed.resource_group_scope)
         if group_key not in groups:
             groups[group_key] = parsed.resource_group_scope
+            self._groups_that_matter.add(group_key)
+            self.state.errors += self._early_errors.pop(group_key, [])
             if subscription in self._assigned_to_refused:
                 for principal in sorted(self._assigned_to.get(subscription, ())):
                     self._assigned_to_group_once(
@@ -363,7 +373,13 @@ class AuthorizationReads(ScopeReads):
         try:
             items = self._list(listing, group_scope, listing_filter)
         except ApiError as exc:
-            self._error(exc, group_scope, listing.operation)
+            entry = exc.untraced().as_entry(group_scope, listing.operation)
+            with self._lock:
+                key = scope_key(group_scope)
+                if key in self._groups_that_matter:
+                    self.state.errors.append(entry)
+                else:  # listed early: an error once something there matters (_relevant)
+                    self._early_errors.setdefault(key, []).append(entry)
             return
         self._add_listed(wave, listing, items, group_scope)
 
