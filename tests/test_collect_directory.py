@@ -310,6 +310,11 @@ def test_every_step_abandoned_at_the_deadline_says_what_it_would_have_read():
         (collector.resolve_targets, ({f"{HUB_BASIC}/connections/c": ("t", "n")},)),
         (collector.list_at_subscription, (ASSIGNMENTS, SUB_A, None)),
         (collector.list_at_group, (ASSIGNMENTS, f"/subscriptions/{SUB_A}/resourceGroups/rg", None)),
+        # a named project's group listed early, where nothing turned relevant: no entry
+        (
+            collector.list_at_group,
+            (ASSIGNMENTS, f"/subscriptions/{SUB_A}/resourceGroups/old", None),
+        ),
         (
             collector.fetch_role_definition,
             ("/providers/Microsoft.Authorization/roleDefinitions/x",),
@@ -319,6 +324,8 @@ def test_every_step_abandoned_at_the_deadline_says_what_it_would_have_read():
         (collector.directory.find_first_party_app, ()),
     ]
     with collector.locked():
+        # rg holds something relevant (the Search service): its listings are no guess
+        collector._groups_that_matter.add(f"/subscriptions/{SUB_A}/resourcegroups/rg")
         for step, args in steps:
             collector.timed_out(step, args, timeout)
     places = {(e["scope"], e["operation"]) for e in collector.state.errors}

@@ -121,6 +121,7 @@ def evaluate(
     for step in plan:
         rem = step["remediation"]
         seen, contradiction = state.judge(rem)
+        unread = state.unread(rem)
         fixes = [f for f in step.get("fixes") or () if isinstance(f, dict)]
         still = [
             f"{f.get('checkId')} {f.get('findingId')}"
@@ -131,7 +132,9 @@ def evaluate(
             key = (f.get("checkId"), str(f.get("resource") or "").lower(), f.get("principalId"))
             if key in denied:
                 still.append(f"{f.get('checkId')} {denied[key]} (denied)")
-        if contradiction and seen and still:  # seen, yet denied: the deny bites
+        if unread:  # the listing that would show it failed (or was not made)
+            status, reason = NOT_YET, unread
+        elif contradiction and seen and still:  # seen, yet denied: the deny bites
             status, reason = FAILED, f"seen, but {contradiction}: still open: " + ", ".join(still)
         elif seen is None:
             status, reason = NOT_YET, "this kind of step cannot be re-read (unknown)"
@@ -207,6 +210,35 @@ class _State:
         self.denies = list(data.get("denyAssignments") or ())
         self.deny_ids = {str(d.get("id", "")).lower() for d in self.denies}
         self.resources = {str(r.get("id", "")).lower(): r for r in data.get("resources") or ()}
+        self.errors = [e for e in data.get("errors") or () if isinstance(e, dict)]
+
+    def unread(self, rem: dict[str, Any]) -> str:
+        """Why the state cannot tell whether this step is done ("" when it can): the role
+        (or deny) assignments listing that would show it failed at the step's scope or
+        above, or was not made there. Without it an assignment removed would look gone and
+        one made would look missing."""
+        kind = rem.get("kind")
+        if kind in ("roleAssignment", "activateEligible", "removeAssignment"):
+            scope, what = str(rem.get("scope") or ""), "roleassignments"
+        elif kind == "configuration" and rem.get("setting") == "denyAssignment":
+            resource = str(rem.get("resource") or "")
+            end = resource.lower().find("/providers/microsoft.authorization/")
+            scope = resource[:end] if end >= 0 else resource
+            what = "denyassignments"
+        else:
+            return ""
+        key = scope.lower().rstrip("/")
+        for error in self.errors:
+            at = str(error.get("scope") or "").lower().rstrip("/")
+            operation = str(error.get("operation") or "").lower().replace("/", "")
+            if what in operation and (key == at or key.startswith(at + "/")):
+                why = " ".join(str(p) for p in (error.get("status"), error.get("code")) if p)
+                return (
+                    f"unknown: the {'deny' if what == 'denyassignments' else 'role'} "
+                    f"assignments at {error.get('scope')} could not be read"
+                    + (f" ({why})" if why else "")
+                )
+        return ""
 
     def judge(self, rem: dict[str, Any]) -> tuple[bool | None, str]:
         """(seen, contradiction): seen None when this kind cannot be re-read."""

@@ -242,6 +242,17 @@ class AuthorizationReads(ScopeReads):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_index = {listing.key: _PendingIndex() for listing in LISTINGS}
+        self._assigned_to: dict[str, set[str]] = {}
+        """Subscription -> the principals whose group grants are listed there (assignedTo)."""
+        self._assigned_to_refused: set[str] = set()
+        """Subscriptions whose assignedTo listing was refused: listed per resource group."""
+        self._assigned_to_groups: set[tuple[str, str]] = set()
+        self._groups_that_matter: set[str] = set()
+        """Keys of the resource groups that hold something relevant (_relevant)."""
+        self._early_errors: dict[str, list[dict[str, Any]]] = {}
+        """Resource group key -> the errors entries of its listings made early (a project the
+        hub names, list_group_early): recorded only once something there turns relevant. A
+        group that never does (the project is another hub's now) held nothing to read."""
 
     def _leaves(self) -> tuple[Callable[..., Any], ...]:
         return (*super()._leaves(), self.list_assigned_to)
@@ -250,6 +261,8 @@ class AuthorizationReads(ScopeReads):
         if name == "list_at_subscription":
             return [(f"/subscriptions/{args[1]}", args[0].operation)]
         if name == "list_at_group":
+            if scope_key(args[1]) not in self._groups_that_matter:
+                return []  # listed early, and nothing there turned relevant (lock held)
             return [(args[1], args[0].operation)]
         # list_assigned_to is best effort: the membership it stands in for is already unknown
         return super()._abandoned(name, args)
@@ -279,11 +292,18 @@ class AuthorizationReads(ScopeReads):
                         )
             self._submit(wave + 1, self.read_subscription, subscription)
             for principal in self.directory.without_membership():
-                self._submit(wave + 1, self.list_assigned_to, subscription, principal)
+                self._want_assigned_to(wave, subscription, principal)
         groups = self.state.resource_groups[subscription]
         group_key = scope_key(parsed.resource_group_scope)
         if group_key not in groups:
             groups[group_key] = parsed.resource_group_scope
+            self._groups_that_matter.add(group_key)
+            self.state.errors += self._early_errors.pop(group_key, [])
+            if subscription in self._assigned_to_refused:
+                for principal in sorted(self._assigned_to.get(subscription, ())):
+                    self._assigned_to_group_once(
+                        wave, subscription, principal, parsed.resource_group_scope
+                    )
             for listing in LISTINGS:
                 if self.per_group or (listing.key, subscription) in self.state.refused:
                     self._list_group_once(wave, listing, parsed.resource_group_scope)
@@ -353,7 +373,13 @@ class AuthorizationReads(ScopeReads):
         try:
             items = self._list(listing, group_scope, listing_filter)
         except ApiError as exc:
-            self._error(exc, group_scope, listing.operation)
+            entry = exc.untraced().as_entry(group_scope, listing.operation)
+            with self._lock:
+                key = scope_key(group_scope)
+                if key in self._groups_that_matter:
+                    self.state.errors.append(entry)
+                else:  # listed early: an error once something there matters (_relevant)
+                    self._early_errors.setdefault(key, []).append(entry)
             return
         self._add_listed(wave, listing, items, group_scope)
 
@@ -462,14 +488,42 @@ class AuthorizationReads(ScopeReads):
         """The directory could not give this principal's groups: list the assignments that
         reach it through any group, in every subscription that matters (lock held)."""
         for subscription in self.state.subscriptions:
-            self._submit(wave + 1, self.list_assigned_to, subscription, principal)
+            self._want_assigned_to(wave, subscription, principal)
 
-    def list_assigned_to(self, wave: int, subscription: str, principal: str) -> None:
+    def _want_assigned_to(self, wave: int, subscription: str, principal: str) -> None:
+        """List a principal's group grants in a subscription, or at each of its resource
+        groups that matter once the subscription's listing was refused (lock held)."""
+        self._assigned_to.setdefault(subscription, set()).add(principal)
+        if subscription not in self._assigned_to_refused:
+            self._submit(wave + 1, self.list_assigned_to, subscription, principal)
+            return
+        for group_scope in list(self.state.resource_groups.get(subscription, {}).values()):
+            self._assigned_to_group_once(wave, subscription, principal, group_scope)
+
+    def _assigned_to_group_once(
+        self, wave: int, subscription: str, principal: str, group_scope: str
+    ) -> None:
+        marker = (principal, scope_key(group_scope))
+        if marker not in self._assigned_to_groups:
+            self._assigned_to_groups.add(marker)
+            self._submit(wave + 1, self.list_assigned_to, subscription, principal, group_scope)
+
+    def list_assigned_to(
+        self, wave: int, subscription: str, principal: str, group_scope: str | None = None
+    ) -> None:
+        scope = group_scope or f"/subscriptions/{subscription}"
         try:
-            items = self._list(
-                ASSIGNMENTS, f"/subscriptions/{subscription}", f"assignedTo('{principal}')"
-            )
-        except ApiError:
+            items = self._list(ASSIGNMENTS, scope, f"assignedTo('{principal}')")
+        except ApiError as exc:
+            if group_scope is None and exc.status == 403:
+                # Refused (often: Reader on resource groups only, the minimum rights): at
+                # each resource group that matters instead, whose listing includes what
+                # applies there from above.
+                with self._lock:
+                    self._assigned_to_refused.add(subscription)
+                    known = self.state.resource_groups.get(subscription, {})
+                    for group in list(known.values()):
+                        self._assigned_to_group_once(wave, subscription, principal, group)
             return  # best effort: the membership is already recorded as unreadable
         groups = {
             str(json_object(i.get("properties")).get("principalId", "")).lower()
@@ -477,7 +531,7 @@ class AuthorizationReads(ScopeReads):
             if fits(ROLE_ASSIGNMENT, i)
         } - {principal, ""}
         self.directory.add_assigned_groups(principal, groups)
-        self._add_listed(wave, ASSIGNMENTS, items, f"/subscriptions/{subscription}")
+        self._add_listed(wave, ASSIGNMENTS, items, scope)
 
 
 def _scope_of(item: Any) -> str | None:

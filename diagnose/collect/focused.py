@@ -75,6 +75,19 @@ def read_with(arm: ArmClient, focus: Focus) -> dict[str, Any]:
     denies: list[Any] = []
     wanted = {scope_key(s) for s in focus.scopes}
     seen: dict[str, set[str]] = {ASSIGNMENTS.key: set(), DENIES.key: set()}
+    for scope in sorted(s for s in focus.scopes if not _family(s)):
+        # A management group's (or the root's) assignments are listed nowhere here: the
+        # step is unknown, never judged on a listing that was not made (recheck.py).
+        for listing in (ASSIGNMENTS, DENIES):
+            errors.append(
+                {
+                    "scope": scope,
+                    "operation": listing.collection,
+                    "status": None,
+                    "code": "NotListed",
+                    "message": "a re-read lists assignments only in a subscription",
+                }
+            )
     for family in sorted({_family(s) for s in focus.scopes} - {""}):
         in_group = "/resourcegroups/" in family.lower()
         for listing, into in ((ASSIGNMENTS, assignments), (DENIES, denies)):
