@@ -44,6 +44,7 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 from azure.core.pipeline.transport import HttpTransport
+from requests.utils import default_user_agent
 
 from diagnose.collect.deadline import Deadline
 from diagnose.collect.httppool import (
@@ -62,14 +63,18 @@ from diagnose.collect.httpresponse import (
 from diagnose.collect.warm import Warmer
 
 DEFAULT_HEADERS = (
-    ("User-Agent", "python-requests"),
+    ("User-Agent", default_user_agent()),
     ("Accept-Encoding", "gzip, deflate"),
     ("Accept", "*/*"),
     ("Connection", "keep-alive"),
 )
 """requests' session headers, under the request's own (azure-core sets the User-Agent)."""
-_PLAIN_TARGET = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]*")
-"""A path and query requests' requote_uri leaves as it is (no %-escape to normalise)."""
+_PLAIN_TARGET = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-F]{2})*")
+"""A path and query that requests sends as it is: only characters it leaves unquoted, and
+%-escapes in upper case (requests, through urllib3, upper-cases them) ..."""
+_ESCAPE = re.compile(r"%([0-9A-F]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+"""... none of which stands for an unreserved character (requests decodes those)."""
 STALE = (
     http.client.RemoteDisconnected,
     ConnectionResetError,
@@ -230,7 +235,10 @@ class HttpClientTransport(HttpTransport):
     ) -> Received:
         pool = self._pool(origin)
         target, headers = _request_line(origin, request, body)
-        conn, reused = pool.take()
+        try:
+            conn, reused = pool.take()
+        except (FileNotFoundError, ssl.SSLError) as error:  # the trust bundle: absent, bad
+            raise ServiceRequestError(str(error), error=error) from error
         while True:
             try:
                 if not reused:
@@ -295,10 +303,12 @@ def _request_line(
     target = parts.path or "/"
     if parts.query:
         target = f"{target}?{parts.query}"
-    if not _PLAIN_TARGET.fullmatch(target):
-        from requests.utils import requote_uri
+    if not _plain(target):
+        from requests.models import PreparedRequest
 
-        target = requote_uri(target)
+        prepared = PreparedRequest()
+        prepared.prepare_url(request.url, None)
+        target = str(prepared.path_url)
     merged = {name.lower(): (name, value) for name, value in DEFAULT_HEADERS}
     for name, value in request.headers.items():
         if value is None:
@@ -316,6 +326,15 @@ def _request_line(
         if origin.proxy.authorization:
             merged["proxy-authorization"] = ("Proxy-Authorization", origin.proxy.authorization)
     return target, list(merged.values())
+
+
+def _plain(target: str) -> bool:
+    """Whether requests would send this path and query unchanged."""
+    if not _PLAIN_TARGET.fullmatch(target):
+        return False
+    return "%" not in target or not any(
+        chr(int(code, 16)) in _UNRESERVED for code in _ESCAPE.findall(target)
+    )
 
 
 def _connect(conn: Any, timeout: float) -> None:
