@@ -261,6 +261,7 @@ def test_a_server_no_bundle_vouches_for_is_refused_with_the_same_hint(monkeypatc
             with pytest.raises(ServiceRequestError) as raised:
                 sender.send(HttpRequest("GET", _url(stranger), headers=BEARER))
         assert "CERTIFICATE_VERIFY_FAILED" in str(raised.value)
+        assert str(raised.value).startswith("SSLError")  # in the handshake, not connecting
         assert stranger.requests() == []
         error = api_error(raised.value, SentTokens()).as_entry("/x", "Microsoft.Resources/read")
     assert error["code"] == "ServiceRequestError"
@@ -296,11 +297,13 @@ def test_the_proxys_credentials_go_in_proxy_authorization_only(served, monkeypat
         with _transport() as sender:
             assert sender.send(HttpRequest("GET", _url(served), headers=BEARER)).status_code == 200
             assert "p%40ss" not in repr(list(sender._pools))
+            assert "Basic" not in repr(list(sender._pools))
         monkeypatch.setenv("HTTPS_PROXY", f"http://alice:wrong@127.0.0.1:{proxy.port}")
         with _transport() as sender, pytest.raises(ServiceRequestError) as raised:
             sender.send(HttpRequest("GET", _url(served), headers=BEARER))
     assert proxy.tunnels[0].allowed and not proxy.tunnels[1].allowed
     assert "407" in str(raised.value) and "wrong" not in str(raised.value)
+    assert str(raised.value).startswith(f"Unable to connect to proxy 127.0.0.1:{proxy.port}")
     assert "alice" not in str(raised.value)
     assert len(served.requests()) == 1
 

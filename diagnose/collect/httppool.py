@@ -165,8 +165,14 @@ class _Watched:
     timeout: float | None
     source_address: Any
     _tunnel_host: str | None
+    _create_connection: Any
 
-    def _create_connection(self, address: Any, timeout: Any = None, source: Any = None) -> Any:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # http.client connects through this instance attribute (set in its __init__)
+        self._create_connection = self._connected
+
+    def _connected(self, address: Any, timeout: Any = None, source: Any = None) -> Any:
         sock = socket.create_connection(address, timeout, source)
         self.deadline.watch(sock)
         self.stage = "tunnel" if self._tunnel_host else "tls"
