@@ -3,7 +3,9 @@
     headers, user agent, proxy, [content decoding, for the Azure SDKs], retry (Retry-After
     honoured, each wait capped), the service's adaptive window of requests in flight
     (limit.py), deadline, bearer authentication, sent-token note, request log, read-only
-    guard ->  requests transport (connections watched by the deadline)
+    guard ->  transport: http.client's (httpclient.py), or requests' (below) when chosen
+              (DIAGNOSE_HTTP_CLIENT=requests, or tests replaying with `responses`); the
+              connections of either are watched by the deadline
 
 The direct ARM and Graph clients decode each answer themselves (jsonbody.py), once; only
 the Azure SDK clients' pipelines decode in a policy, which the SDK reads its answers from.
