@@ -434,7 +434,7 @@ def _warm() -> None:
     from diagnose.collect.scanrun import compile_validators
 
     compile_validators()
-    # What the clients import on their first construction (the requests transport,
+    # What the clients import on their first construction (the HTTP transport,
     # azure-mgmt-core, and what those pull in: about 0.05 s of CPU) was imported once the
     # share had come, delaying every hub of the worker: one of each is built (no request,
     # no thread) and closed here instead.
