@@ -268,6 +268,31 @@ def test_a_server_no_bundle_vouches_for_is_refused_with_the_same_hint(monkeypatc
     assert retry_hint(error) == "retry later (Azure was busy or unreachable)"
 
 
+def test_the_trust_read_ahead_is_the_one_connections_use(served, monkeypatch):
+    built: list[object] = []
+    original = httppool._new_context
+    monkeypatch.setattr(httppool, "_new_context", lambda *a: built.append(a) or original(*a))
+    httppool._contexts.clear()
+    httppool.warm_trust()
+    assert len(built) == 1
+    with _transport() as sender:
+        assert sender.send(HttpRequest("GET", _url(served), headers=BEARER)).status_code == 200
+    assert len(built) == 1
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nowhere/bundle.pem")
+    httppool.warm_trust()  # left to the request that needs it to report
+
+
+def test_a_client_certificate_is_part_of_the_context(served, tmp_path):
+    files = make_certificate(tmp_path / "client")
+    plain = httppool.tls_context(str(served.ca_bundle), None)
+    mine = httppool.tls_context(str(served.ca_bundle), (str(files.certificate), str(files.key)))
+    assert mine is not plain
+    assert (
+        httppool.tls_context(str(served.ca_bundle), (str(files.certificate), str(files.key)))
+        is mine
+    )
+
+
 def test_a_missing_bundle_is_a_request_error_not_a_crash(served, monkeypatch, tmp_path):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "absent.pem"))
     with _transport() as sender, pytest.raises(ServiceRequestError, match="invalid path"):

@@ -128,6 +128,16 @@ def tls_context(verify: str | bool, cert: str | tuple[str, str] | None) -> ssl.S
         return context
 
 
+def warm_trust() -> None:
+    """Read the trust bundle the environment names (or certifi's) into its context now, while
+    nothing waits on it: certifi's costs about 40 ms of CPU, which the first connection of
+    a process would otherwise pay. A bundle that cannot be read is left to that connection
+    to report."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    with contextlib.suppress(OSError, ValueError):
+        tls_context(bundle or default_bundle(), None)
+
+
 def _new_context(verify: str | bool, cert: str | tuple[str, str] | None) -> ssl.SSLContext:
     from urllib3.util.ssl_ import create_urllib3_context
 
