@@ -33,7 +33,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from azure.core.exceptions import (
     HttpResponseError,
@@ -159,10 +159,11 @@ class HttpClientTransport(HttpTransport):
         cert = kwargs.get("connection_cert")
         try:
             body = _body(request)
-            origin = self._origin(request.url, proxies, verify, cert)
+            parts = urlsplit(request.url)
+            origin = self._origin(parts, request.url, proxies, verify, cert)
         except _Fallback:
             return self._fall_back(request, proxies, connect_timeout, read_timeout, kwargs)
-        received = self._send(origin, request, body, connect_timeout, read_timeout)
+        received = self._send(origin, parts, request, body, connect_timeout, read_timeout)
         if is_rest(request):
             response = RestHttpClientResponse(
                 request=request, internal_response=received, block_size=self._block_size
@@ -174,8 +175,7 @@ class HttpClientTransport(HttpTransport):
         return HttpClientTransportResponse(request, received, self._block_size)
 
     # -- where to --------------------------------------------------------------------------
-    def _origin(self, url: str, proxies: Any, verify: Any, cert: Any) -> Origin:
-        parts = urlsplit(url)
+    def _origin(self, parts: SplitResult, url: str, proxies: Any, verify: Any, cert: Any) -> Origin:
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
             raise _Fallback
@@ -231,10 +231,16 @@ class HttpClientTransport(HttpTransport):
 
     # -- the exchange ----------------------------------------------------------------------
     def _send(
-        self, origin: Origin, request: Any, body: bytes | None, connect: float, read: float
+        self,
+        origin: Origin,
+        parts: SplitResult,
+        request: Any,
+        body: bytes | None,
+        connect: float,
+        read: float,
     ) -> Received:
         pool = self._pool(origin)
-        target, headers = _request_line(origin, request, body)
+        target, headers = _request_line(origin, parts, request, body)
         try:
             conn, reused = pool.take()
         except (FileNotFoundError, ssl.SSLError) as error:  # the trust bundle: absent, bad
@@ -296,10 +302,9 @@ def _body(request: Any) -> bytes | None:
 
 
 def _request_line(
-    origin: Origin, request: Any, body: bytes | None
+    origin: Origin, parts: SplitResult, request: Any, body: bytes | None
 ) -> tuple[str, list[tuple[str, str]]]:
-    """The request target and the headers, as requests prepares them."""
-    parts = urlsplit(request.url)
+    """The request target and the headers, as requests prepares them (`parts`: the URL's)."""
     target = parts.path or "/"
     if parts.query:
         target = f"{target}?{parts.query}"
