@@ -241,10 +241,7 @@ class HttpClientTransport(HttpTransport):
     ) -> Received:
         pool = self._pool(origin)
         target, headers = _request_line(origin, parts, request, body)
-        try:
-            conn, reused = pool.take()
-        except (FileNotFoundError, ssl.SSLError) as error:  # the trust bundle: absent, bad
-            raise ServiceRequestError(str(error), error=error) from error
+        conn, reused = _take(pool)
         while True:
             try:
                 if not reused:
@@ -256,7 +253,7 @@ class HttpClientTransport(HttpTransport):
             except STALE as error:
                 conn.close()
                 if reused and not self._deadline.passed:
-                    conn, reused = pool._new_conn(), False  # once: a new connection's
+                    conn, reused = _take(pool, new=True)  # once: a new connection's
                     continue  # failure is the server's answer
                 pool._put_conn(None)
                 raise _exchange_error(error) from error
@@ -284,6 +281,15 @@ class HttpClientTransport(HttpTransport):
         else:
             pool._put_conn(conn)
         return received
+
+
+def _take(pool: HostPool, *, new: bool = False) -> tuple[Any, bool]:
+    """A connection of the pool (a new one with `new`), and whether it was in use before;
+    the trust bundle missing or unreadable is a ServiceRequestError."""
+    try:
+        return (pool._new_conn(), False) if new else pool.take()
+    except (FileNotFoundError, ssl.SSLError) as error:
+        raise ServiceRequestError(str(error), error=error) from error
 
 
 def _body(request: Any) -> bytes | None:
