@@ -16,3 +16,14 @@ def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DIAGNOSE_CACHE_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture()
+def requests_transport() -> Iterator[None]:
+    """Clients built in the test send through requests' transport: for tests that answer
+    with the `responses` library, which patches requests' adapter (the default http.client
+    transport never reaches it)."""
+    from diagnose.collect.pipeline import http_client
+
+    with http_client("requests"):
+        yield

@@ -18,6 +18,8 @@ LIST = (
     "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Authorization/"
     "roleAssignments"
 )
+
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
 VERSION = {"api-version": "2022-04-01"}
 TOKEN = "secret-bearer-token-value"
 

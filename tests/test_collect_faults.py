@@ -39,6 +39,8 @@ from diagnose.collect.settings import settings_from_args
 from diagnose.errors import BadInput
 from diagnose.testing.harness import cli_args
 
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
+
 ARM = "https://management.azure.com"
 GRAPH = "https://graph.microsoft.com"
 LIST = (
@@ -51,6 +53,7 @@ JWT_TOKEN = (
     "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUu"
     "Y29tIiwidGlkIjoiNzJmOTg4YmYifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWJ1dC1sb25nLWVub3VnaA"
 )
+
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 

@@ -16,6 +16,8 @@ from diagnose.collect.credentials import StaticTokenCredential
 from diagnose.collect.pipeline import shared_connection
 from diagnose.collect.requestlog import RequestLog
 
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
+
 GRAPH = "https://graph.microsoft.com"
 BATCH = f"{GRAPH}/v1.0/$batch"
 TOKEN = "graph-bearer-token-value"

@@ -32,6 +32,8 @@ SEARCH = (
     "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/"
     "Microsoft.Search/searchServices/srch"
 )
+
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
 MEMBER = "11111111-2222-3333-4444-555555555555"
 
 

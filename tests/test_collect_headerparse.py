@@ -99,13 +99,16 @@ def test_a_response_begins_as_http_clients_own(raw):
 
 
 def test_a_collections_connections_read_their_headers_this_way():
+    from diagnose.collect import httppool
     from diagnose.collect.deadline import Deadline
-    from diagnose.collect.pipeline import transport
+    from diagnose.collect.pipeline import requests_transport
 
-    sender = transport(4, Deadline(60))
+    sender = requests_transport(4, Deadline(60))
     try:
         pools = sender.session.get_adapter("https://x").poolmanager.pool_classes_by_scheme
         for scheme in ("http", "https"):
             assert pools[scheme].ConnectionCls.response_class is LeanHeadersResponse
     finally:
         sender.close()
+    for connection in (httppool.HTTPConnection, httppool.HTTPSConnection):
+        assert connection.response_class is LeanHeadersResponse

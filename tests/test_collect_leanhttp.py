@@ -23,6 +23,8 @@ HUB = (
     "Microsoft.MachineLearningServices/workspaces/hub"
 )
 
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
+
 
 def _client(endpoint: str = ARM):
     return arm_client(

@@ -20,6 +20,8 @@ from diagnose.collect.warm import Warmer
 from diagnose.testing.armserver import ArmServer
 from diagnose.testing.fixtures import FixtureSet, exchange
 
+pytestmark = pytest.mark.usefixtures("requests_transport")  # `responses` patches requests
+
 PATH = "/subscriptions/0a0a0a0a-1111-2222-3333-444444444444/resourceGroups"
 BEARER = {"Authorization": "Bearer test-t0ken"}
 FIXTURES = FixtureSet("warm", [exchange("GET", PATH, {"api-version": "1"}, body={"value": []})])

@@ -3,7 +3,9 @@
     headers, user agent, proxy, [content decoding, for the Azure SDKs], retry (Retry-After
     honoured, each wait capped), the service's adaptive window of requests in flight
     (limit.py), deadline, bearer authentication, sent-token note, request log, read-only
-    guard ->  requests transport (connections watched by the deadline)
+    guard ->  transport: http.client's (httpclient.py), or requests' (below) when chosen
+              (DIAGNOSE_HTTP_CLIENT=requests, or tests replaying with `responses`); the
+              connections of either are watched by the deadline
 
 The direct ARM and Graph clients decode each answer themselves (jsonbody.py), once; only
 the Azure SDK clients' pipelines decode in a policy, which the SDK reads its answers from.
@@ -20,13 +22,14 @@ import os
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from diagnose import __version__
 from diagnose.collect.deadline import DEFAULT_TIMEOUT, Deadline, DeadlineExceeded, retry_after
 from diagnose.collect.guard import ReadOnlyPolicy
+from diagnose.collect.httppool import still_connected as _still_connected
 from diagnose.collect.limit import AdaptiveLimit, ConcurrencyPolicy
 from diagnose.collect.requestlog import RequestLog, RequestLogPolicy
 from diagnose.collect.sent_tokens import SentTokenPolicy, SentTokens
@@ -341,32 +344,6 @@ def _watch_connections(adapter: Any, deadline: Deadline, warmer: Warmer | None =
     }
 
 
-def _still_connected(sock: Any) -> bool:
-    """Whether an idle TLS connection is still usable: nothing to read (urllib3's test), or
-    only TLS records without application data (a session ticket); not when the server
-    closed it or sent something unasked."""
-    import ssl
-
-    from urllib3.util.wait import wait_for_read
-
-    if sock is None:
-        return False
-    if not wait_for_read(sock, timeout=0.0):
-        return True
-    timeout = sock.gettimeout()
-    try:
-        sock.settimeout(0.0)
-        sock.recv(1)  # data nobody asked for, or b"" (closed): not usable
-        return False
-    except ssl.SSLWantReadError:  # records read, no application data: still connected
-        return True
-    except OSError:
-        return False
-    finally:
-        with contextlib.suppress(OSError):  # closed meanwhile
-            sock.settimeout(timeout)
-
-
 def jittered_backoff(
     backoff: float, uniform: Callable[[float, float], float] = random.uniform
 ) -> float:
@@ -471,7 +448,54 @@ def policies(
     ]
 
 
+HTTP_CLIENT_VARIABLE = "DIAGNOSE_HTTP_CLIENT"
+"""`requests`: send through requests' transport instead of http.client's (an escape hatch,
+in the README)."""
+_forced: list[str] = []
+
+
+@contextlib.contextmanager
+def http_client(name: str) -> Iterator[None]:
+    """Build the transports of this block with the client named (tests that replay with the
+    `responses` library, which patches requests, choose "requests")."""
+    _forced.append(name)
+    try:
+        yield
+    finally:
+        _forced.pop()
+
+
+def chosen_http_client() -> str:
+    """ "requests" or "http.client": the block's choice (http_client), else the
+    environment's (DIAGNOSE_HTTP_CLIENT), else http.client."""
+    if _forced:
+        return _forced[-1]
+    told = os.environ.get(HTTP_CLIENT_VARIABLE, "").strip().lower()
+    return "requests" if told == "requests" else "http.client"
+
+
 def transport(concurrency: int, deadline: Deadline, *, warm: int = 0) -> Any:
+    """The transport of a pipeline: http.client's (httpclient.py), or requests' when chosen
+    (chosen_http_client). With `warm`, up to that many connections are opened ahead once the
+    first is up (warm.py)."""
+    if chosen_http_client() == "requests":
+        return requests_transport(concurrency, deadline, warm=warm)
+    from diagnose.collect.httpclient import HttpClientTransport
+    from diagnose.collect.leanhttp import BODY_CHUNK
+
+    return HttpClientTransport(
+        deadline,
+        # room for the connections opened ahead besides those of the requests in flight
+        pool_size=max(10, concurrency) + warm,
+        fallback=lambda: requests_transport(concurrency, deadline),
+        warm=warm,
+        connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        block_size=BODY_CHUNK,
+    )
+
+
+def requests_transport(concurrency: int, deadline: Deadline, *, warm: int = 0) -> Any:
     """The requests transport of a pipeline; with `warm`, up to that many connections are
     opened ahead once the first is up (warm.py)."""
     from azure.core.pipeline.transport import RequestsTransport

@@ -430,11 +430,13 @@ def _warm() -> None:
     share has come."""
     from diagnose.collect import foundry, sdk, served  # noqa: F401
     from diagnose.collect.clients import RetrySettings, arm_client, graph_client
+    from diagnose.collect.httppool import warm_trust
     from diagnose.collect.requestlog import RequestLog
     from diagnose.collect.scanrun import compile_validators
 
     compile_validators()
-    # What the clients import on their first construction (the requests transport,
+    warm_trust()
+    # What the clients import on their first construction (the HTTP transport,
     # azure-mgmt-core, and what those pull in: about 0.05 s of CPU) was imported once the
     # share had come, delaying every hub of the worker: one of each is built (no request,
     # no thread) and closed here instead.

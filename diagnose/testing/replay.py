@@ -56,11 +56,18 @@ class ReplayResult:
 
 @contextlib.contextmanager
 def replay(fixtures: FixtureSet, *, all_fired: bool = True) -> Iterator[ReplayResult]:
+    """Replay `fixtures`; the transports built meanwhile are requests' (`responses` patches
+    requests' adapter, which the default http.client transport never reaches)."""
     import responses
     from responses import matchers
 
+    from diagnose.collect.pipeline import http_client
+
     result = ReplayResult()
-    with responses.RequestsMock(assert_all_requests_are_fired=all_fired) as mock:
+    with (
+        http_client("requests"),
+        responses.RequestsMock(assert_all_requests_are_fired=all_fired) as mock,
+    ):
         mock.passthru_prefixes = ()
         for exchange in fixtures.exchanges:
             match = [matchers.query_param_matcher(exchange.query, strict_match=True)]

@@ -369,3 +369,44 @@ def test_foundry_sdk_reads_survive_throttling_and_a_forbidden_cosmos_subscriptio
     names = {r["name"] for r in data["resources"]}
     assert {"fdy-ai", "proj-agents", "proj-eval", "aoai-grader", "agents-host"} <= names
     assert "cosmos-fdy" not in names
+
+
+def _collect_with(server: ArmServer, output: Path, **env: str) -> subprocess.CompletedProcess:
+    return run(
+        "collect",
+        "--hub",
+        HUB_BASIC,
+        "--arm-endpoint",
+        server.url,
+        "--graph-endpoint",
+        server.url,
+        "--output-file",
+        str(output),
+        env=clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS, **env),
+    )
+
+
+def test_a_collection_through_an_authenticating_proxy_is_the_same(tmp_path):
+    from diagnose.testing.proxy import TunnelProxy
+
+    secret = "pr0xy-s3cret"
+    with serving() as server, TunnelProxy(("proxyuser", secret)) as proxy:
+        proxy_url = f"http://proxyuser:{secret}@127.0.0.1:{proxy.port}"
+        result = _collect_with(
+            server, tmp_path / "s.json", HTTPS_PROXY=proxy_url, NO_PROXY="", no_proxy=""
+        )
+        requests_result = _collect_with(
+            server,
+            tmp_path / "r.json",
+            HTTPS_PROXY=proxy_url,
+            NO_PROXY="",
+            no_proxy="",
+            DIAGNOSE_HTTP_CLIENT="requests",
+        )
+    assert result.returncode == 0, result.stderr
+    assert requests_result.returncode == 0, requests_result.stderr
+    assert comparable(load_snapshot(tmp_path / "s.json").data) == expected_snapshot()
+    assert comparable(load_snapshot(tmp_path / "r.json").data) == expected_snapshot()
+    assert proxy.tunnels and all(t.allowed for t in proxy.tunnels)
+    written = (tmp_path / "s.json").read_text() + result.stdout + result.stderr
+    assert secret not in written and "proxyuser" not in written
