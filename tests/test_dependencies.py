@@ -28,6 +28,7 @@ IMPORT_NAMES = {
     "azure-mgmt-cosmosdb": "azure.mgmt.cosmosdb",
     "azure-mgmt-resourcegraph": "azure.mgmt.resourcegraph",
     "requests": "requests",
+    "certifi": "certifi",
     "textual": "textual",
     "rich": "rich",
     "fastjsonschema": "fastjsonschema",

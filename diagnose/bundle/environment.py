@@ -30,6 +30,7 @@ PACKAGES = (
     "azure-mgmt-search",
     "azure-mgmt-cosmosdb",
     "requests",
+    "certifi",
     "textual",
     "rich",
     "fastjsonschema",
@@ -45,6 +46,7 @@ VARIABLES = (
     "DIAGNOSE_ARM_TOKEN",
     "DIAGNOSE_REDACTION_KEY",
     "DIAGNOSE_DEBUG",
+    "DIAGNOSE_HTTP_CLIENT",
     "AZURE_CLIENT_ID",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_SECRET",
@@ -54,7 +56,10 @@ VARIABLES = (
     "IDENTITY_ENDPOINT",
     "MSI_ENDPOINT",
     "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
     "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
 )
 
 

@@ -101,7 +101,7 @@ _contexts_lock = threading.Lock()
 
 
 def default_bundle() -> str:
-    """requests' DEFAULT_CA_BUNDLE_PATH (certifi's bundle)."""
+    """certifi's bundle (requests' DEFAULT_CA_BUNDLE_PATH; certifi is declared for it)."""
     import certifi
 
     return str(certifi.where())
