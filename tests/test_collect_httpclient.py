@@ -616,3 +616,68 @@ def test_the_arm_client_reads_through_it(served):
         assert client.get_pages(PATH, {"api-version": "1"}) == ITEMS
     finally:
         client.close()
+
+
+# -- what urllib3 and requests refused, refused here too ---------------------------------
+
+
+def test_content_lengths_that_disagree_are_an_error_not_a_short_body(scripted):
+    """urllib3 refuses an answer whose Content-Length headers disagree (InvalidHeader):
+    http.client reads the first and would hand back a body cut to it as complete."""
+
+    def script(index: int, tls: ssl.SSLSocket) -> None:
+        read_request(tls)
+        tls.sendall(
+            b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 11\r\n\r\n{"a": 1234}'
+        )
+        server.release.wait(5)
+
+    server = scripted(script)
+    with _transport() as sender, pytest.raises(ServiceResponseError, match="Content-Length"):
+        sender.send(HttpRequest("GET", f"{server.url}/x"))
+
+
+def test_content_lengths_that_agree_are_one_length(scripted):
+    def script(index: int, tls: ssl.SSLSocket) -> None:
+        while read_request(tls):
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = scripted(script)
+    deadline = Deadline(60)
+    with _transport(deadline) as sender:
+        sender._read_timeout = 2
+        # the length known: no wait for a close that does not come (a read timeout)
+        assert sender.send(HttpRequest("GET", f"{server.url}/x")).content == b"{}"
+
+
+def test_a_line_break_in_a_header_value_is_never_sent(scripted):
+    """requests refuses any CR or LF in a header value; http.client lets a folded one
+    ("\\r\\n " + more) through to the wire. The message does not echo the value (it may be a
+    token)."""
+    seen: list[bytes] = []
+
+    def script(index: int, tls: ssl.SSLSocket) -> None:
+        seen.append(read_request(tls))
+        tls.sendall(ok(b"{}"))
+
+    server = scripted(script)
+    for value in ("secret\r\n X-Injected: 1", "secret\n\tmore", "secret\r more"):
+        with _transport() as sender, pytest.raises(ServiceResponseError) as raised:
+            sender.send(HttpRequest("GET", f"{server.url}/x", headers={"x-ms-test": value}))
+        assert "secret" not in str(raised.value)
+    assert server.connections == 0 and not seen
+
+
+def test_a_chain_of_more_than_five_encodings_is_refused_as_urllib3_does(scripted):
+    body = b'{"a": 1}'
+    for _ in range(6):
+        body = gzip.compress(body)
+
+    def script(index: int, tls: ssl.SSLSocket) -> None:
+        read_request(tls)
+        tls.sendall(ok(body, "Content-Encoding: " + ", ".join(["gzip"] * 6)))
+
+    server = scripted(script)
+    with _transport() as sender, pytest.raises(ServiceResponseError, match="encodings"):
+        sender.send(HttpRequest("GET", f"{server.url}/x"))
+    assert httpclient.decode(gzip.compress(gzip.compress(b"a")), "gzip, gzip") == b"a"

@@ -91,6 +91,8 @@ SENDING = (OSError, http.client.HTTPException, ValueError)
 """Failures of the connection or of what was sent or received (ValueError: a header value
 http.client refuses), mapped to azure-core's errors; anything else is a bug, raised."""
 READING = (*SENDING, zlib.error)
+MAX_CODINGS = 5
+"""The longest Content-Encoding chain decoded (urllib3's MultiDecoder.max_decode_links)."""
 
 
 class _Fallback(Exception):
@@ -325,6 +327,12 @@ def _request_line(
         if value is None:
             merged.pop(name.lower(), None)
         else:
+            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if "\r" in text or "\n" in text:
+                # requests refuses any (InvalidHeader); http.client sends a folded one
+                raise ServiceResponseError(
+                    f"Invalid header value of {name!r}: a carriage return or line feed"
+                )
             merged[name.lower()] = (name, value)
     merged.pop("content-length", None)  # requests sets it from the body
     if body is not None:
@@ -370,7 +378,33 @@ def _exchange(
     for name, value in headers:
         conn.putheader(name, value)
     conn.endheaders(body)
-    return conn.getresponse()
+    response = conn.getresponse()
+    _one_length(response)
+    return response
+
+
+def _one_length(response: Any) -> None:
+    """The body's length as urllib3 takes it: Content-Length headers (or a list in one) that
+    disagree are an invalid answer (urllib3's InvalidHeader), not the first one's length
+    (http.client's, which would cut the body short and report it whole); ones that agree
+    are that length (http.client reads "2, 2" as no length, to the close; it has let the
+    connection go by then, so it is not kept)."""
+    values = response.msg.get_all("content-length")
+    if not values or response.chunked:
+        return
+    try:
+        lengths = {int(v) for value in values for v in value.split(",")}
+    except ValueError:
+        return  # as urllib3: no length, the body is read to the close
+    if len(lengths) > 1:
+        raise http.client.HTTPException(
+            f"Content-Length contained multiple unmatching values ({', '.join(values)})"
+        )
+    length = lengths.pop()
+    if response.length is None and length >= 0:
+        no_body = response.status in (204, 304) or 100 <= response.status < 200
+        if not no_body and response._method != "HEAD":
+            response.length = length
 
 
 def _received(url: str, response: Any) -> Received:
@@ -397,6 +431,8 @@ def decode(data: bytes, coding: str) -> bytes:
     members, deflate with or without its zlib header, a list applied in order); an
     encoding it does not know leaves the body as it came."""
     codings = [c.strip().lower() for c in coding.split(",")]
+    if len(codings) > MAX_CODINGS:
+        raise zlib.error(f"Too many content encodings in the chain: {len(codings)} > {MAX_CODINGS}")
     if not all(c in ("gzip", "x-gzip", "deflate", "identity", "") for c in codings):
         return data
     for name in reversed(codings):
