@@ -301,6 +301,21 @@ def test_a_missing_bundle_is_a_request_error_not_a_crash(served, monkeypatch, tm
         sender.send(HttpRequest("GET", _url(served), headers=BEARER))
 
 
+def test_an_unreadable_bundle_is_a_request_error_not_a_crash(served, monkeypatch, tmp_path):
+    """A bundle that is there but cannot be read (permissions: ssl raises PermissionError)
+    is urllib3's SSLError under requests (ServiceRequestError), not an OSError out of send."""
+    bundle = tmp_path / "unreadable.pem"
+    bundle.write_text("")
+
+    def unreadable(verify, cert):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setattr(httppool, "_new_context", unreadable)
+    with _transport() as sender, pytest.raises(ServiceRequestError, match="Permission"):
+        sender.send(HttpRequest("GET", _url(served), headers=BEARER))
+
+
 # -- proxies ---------------------------------------------------------------------------------
 
 

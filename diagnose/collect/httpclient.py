@@ -287,10 +287,11 @@ class HttpClientTransport(HttpTransport):
 
 def _take(pool: HostPool, *, new: bool = False) -> tuple[Any, bool]:
     """A connection of the pool (a new one with `new`), and whether it was in use before;
-    the trust bundle missing or unreadable is a ServiceRequestError."""
+    the trust bundle (or client certificate) missing or unreadable is a ServiceRequestError,
+    as urllib3 wraps any OSError of loading them in its SSLError (an ssl.SSLError is one)."""
     try:
         return (pool._new_conn(), False) if new else pool.take()
-    except (FileNotFoundError, ssl.SSLError) as error:
+    except OSError as error:
         raise ServiceRequestError(str(error), error=error) from error
 
 
