@@ -268,7 +268,11 @@ class HttpClientTransport(HttpTransport):
                 pool._put_conn(None)
                 raise
         try:
+            to_the_close = response.length is None and not response.chunked
             received = _received(request.url, response)
+            if to_the_close and self._deadline.passed:
+                # the watchdog's shutdown reads as the end of a body delimited by the close
+                raise http.client.IncompleteRead(received.raw_bytes())
         except READING as error:
             conn.close()
             pool._put_conn(None)
