@@ -375,3 +375,36 @@ def test_a_process_whose_hubs_have_all_begun_takes_a_subscription_the_other_has_
     assert any(to_worker if own > 1 else to_scan), (to_worker, to_scan)
     assert _snapshots(shared) == _snapshots(alone)
     assert shared_reads == alone_reads
+
+
+def test_a_worker_that_has_ended_gives_nothing_at_once_however_often_it_is_asked() -> None:
+    """With two workers or more, the scan's own process asks each for hubs again whenever
+    the hubs it took have all begun; a worker that has ended answers nothing, at once, each
+    time. Before, only its first answer came (its end); the next ask waited for the scan's
+    deadline, and a 4-core scan of 500 hubs hung for minutes in about one run in six."""
+    import threading
+
+    from diagnose.collect.scan import TenantIndex
+    from diagnose.collect.scanworker import Share, Worker
+
+    settings = settings_from_args(
+        SimpleNamespace(hub="scan", arm_endpoint="https://127.0.0.1:9", quiet=True)
+    )
+    share = Share(settings, RetrySettings(total=0), TenantIndex(), (), 2, 60.0, False, "", None)
+    worker = Worker()
+    try:
+        worker.collect(share, {"arm": StaticTokenCredential(TOKEN)}, None)
+        worker.ahead({}, None)
+        assert worker._reader is not None
+        worker._reader.join(30)  # a share of no hubs: the worker ends at once
+        assert not worker._reader.is_alive() and worker.failure is None
+        answers: list[list[Any]] = []
+        asking = threading.Thread(
+            target=lambda: answers.extend(worker.take(60.0) for _ in "abc"), daemon=True
+        )
+        asking.start()
+        asking.join(30)  # far less than the 3 x 60 s that waiting for each would take
+        assert not asking.is_alive()
+        assert answers == [[], [], []]
+    finally:
+        worker.stop()

@@ -145,6 +145,10 @@ class Worker:
         self._give: Callable[[], list[dict[str, Any]]] | None = None
         self._take_lock = threading.Lock()
         self._share_sent = threading.Event()
+        """Set once the share was sent, or sending it failed (then _over is set too)."""
+        self._over = threading.Event()
+        """Set once the worker's answers have stopped (it ended, failed or never started):
+        it gives no more hubs."""
         self._taken: queue.SimpleQueue[list[dict[str, Any]]] = queue.SimpleQueue()
         self.failure: str | None = None
         self._reader: threading.Thread | None = None
@@ -192,11 +196,25 @@ class Worker:
         done: Callable[[HubCollection], None] | None,
     ) -> None:
         try:
+            self._answers(share, credentials, done)
+        finally:
+            # However the answers stopped, a take() waiting now, or asking later, gets
+            # nothing at once (with two workers or more the scan asks each again and again).
+            self._over.set()
+            self._share_sent.set()
+            self._taken.put([])
+
+    def _answers(
+        self,
+        share: Share,
+        credentials: dict[str, Any],
+        done: Callable[[HubCollection], None] | None,
+    ) -> None:
+        try:
             with self._send_lock:
                 self._pipe.send(share)
         except (OSError, ValueError) as exc:  # it did not start, or died
             self.failure = f"the worker process could not be started ({exc})"
-            self._taken.put([])
             return
         self._share_sent.set()
         while True:
@@ -204,7 +222,6 @@ class Worker:
                 message = self._pipe.recv()
             except (EOFError, OSError):
                 self.failure = self.failure or "the worker process ended before it finished"
-                self._taken.put([])
                 return
             kind = message[0]
             if kind == "token":
@@ -221,7 +238,6 @@ class Worker:
             elif kind == "end":
                 self.requests = message[1]
                 self._ended = True
-                self._taken.put([])
                 return
             else:  # "crash": a bug in the worker, as a bug in this process would be
                 self.failure = str(message[1])
@@ -233,6 +249,8 @@ class Worker:
         if not self._share_sent.wait(max(0.0, seconds)):  # the worker reads its share first
             return []
         with self._take_lock:
+            if self._over.is_set():  # it answers no more (_read)
+                return []
             with contextlib.suppress(OSError, ValueError), self._send_lock:
                 self._pipe.send(("give",))
             try:
