@@ -50,6 +50,10 @@ class _PendingIndex:
         """Resource group key -> (order, id key, scope key, listed at) of the pending items inside
         a group that held nothing relevant when they were listed: indexed only once something
         in that group (or above every group) turns relevant, which for most never happens."""
+        self._parked_shared: dict[str, list[_SharedPark]] = {}
+        """The same for the items of a shared listing (SharedListing), by reference: a scan
+        hub parks the other hubs' groups of its subscription's listing without going
+        through their items."""
 
     def add(self, item_key: str, scope: str, listed_at: str = "") -> None:
         self.add_keyed([(item_key, scope_key(scope))], listed_at)
@@ -90,19 +94,29 @@ class _PendingIndex:
         (place in the listing order, id key, scope key, scope listed at), indexed later."""
         self._parked.setdefault(group, []).extend(entries)
 
+    def park_shared(self, group: str, park: _SharedPark) -> None:
+        """park() for items of a shared listing, all inside the resource group `group`."""
+        self._parked_shared.setdefault(group, []).append(park)
+
     def unpark(self, resource_id: str) -> None:
         """Index the parked items that may apply to this resource: those of its resource
         group, or every group's when it lies in none (a subscription)."""
-        if not self._parked:
+        if not self._parked and not self._parked_shared:
             return
         key = scope_key(resource_id)
         parts = key.split("/", 5)
         if len(parts) >= 5 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
             groups = ["/".join(parts[:5])]
         else:
-            groups = list(self._parked)
+            groups = list({**self._parked, **self._parked_shared})
         for group in groups:
-            for number, item_key, key, listed_at in self._parked.pop(group, ()):
+            parked = self._parked.pop(group, [])
+            shared = self._parked_shared.pop(group, ())
+            for park in shared:
+                parked += [(n, i, k, park.listed_at) for i, k, n in park.numbered()]
+            if shared:  # in the listing order, as they would have been indexed when listed
+                parked.sort(key=lambda entry: entry[0])
+            for number, item_key, key, listed_at in parked:
                 self.add_numbered([(item_key, key, number)], listed_at)
 
     def candidates(self, resource_id: str) -> list[str]:
@@ -129,6 +143,31 @@ class _PendingIndex:
 Entry = tuple[str, str, str | None, dict[str, Any]]
 """A listed item as _add_listed files it: (its id key, its scope key, the key of the resource
 group its scope lies inside, or None, the item)."""
+
+
+@dataclass(frozen=True)
+class _SharedPark:
+    """The pending items of a shared listing inside one resource group, parked by reference
+    (_PendingIndex.park_shared)."""
+
+    entries: list[Entry]
+    """The whole listing's entries (Filing.entries)."""
+    positions: list[int]
+    """The positions of the group's items among them."""
+    first: int
+    """The place in the listing order of the listing's first item."""
+    removed: list[int]
+    """Positions (ascending) of the listing's items kept, not pending: no place of their own
+    in the order, as if the listing had been filed item by item."""
+    listed_at: str
+
+    def numbered(self) -> list[tuple[str, str, int]]:
+        """(id key, scope key, place in the listing order) of each item (add_numbered)."""
+        entries, first, removed = self.entries, self.first, self.removed
+        return [
+            (entries[p][0], entries[p][1], first + p - bisect.bisect_left(removed, p))
+            for p in self.positions
+        ]
 
 
 def prepare_listing(items: list[Any]) -> tuple[list[Entry], int]:
@@ -177,8 +216,6 @@ class Filing:
     """No item id is listed twice (else the item-by-item filing decides)."""
     pending: dict[str, dict[str, Any]]
     """Every entry's item by its id key, in the listing's order."""
-    waiting: list[tuple[str, str]]
-    """(id key, scope key) of every entry, in the listing's order (_PendingIndex.add_keyed)."""
     groups: dict[str, list[int]]
     """Resource group key -> the positions of the entries inside it."""
     ungrouped: list[int]
@@ -200,7 +237,6 @@ def _filing(items: list[Any]) -> Filing:
         odd,
         len(pending) == len(entries),
         pending,
-        [(item_key, key) for item_key, key, _, _ in entries],
         groups,
         ungrouped,
     )
@@ -449,22 +485,37 @@ class AuthorizationReads(ScopeReads):
         none) decided one by one, in the listing's order. Returns how many were odd."""
         pending = self.state.pending[listing.key]
         pending.update(shared.pending)
+        kept_groups = self.relevance.groups_kept(shared.groups)
         decide = list(shared.ungrouped)
-        for group in self.relevance.groups_kept(shared.groups):
+        for group in kept_groups:
             decide += shared.groups[group]
-        keeps, odd, removed = self.relevance.keeper(), 0, set()
+        keeps, odd = self.relevance.keeper(), 0
+        index = self._pending_index[listing.key]
+        first = index.next_place
+        # The place of a pending item in the order: after every pending item listed before
+        # it (the kept ones have none), as when the listing was filed item by item.
+        waiting: list[tuple[str, str, int]] = []
+        removed: list[int] = []
         for position in sorted(decide):
             item_key, key, _, item = shared.entries[position]
             if not keeps(key):
-                continue  # stays pending
+                waiting.append((item_key, key, first + position - len(removed)))
+                continue
             del pending[item_key]
-            removed.add(item_key)
+            removed.append(position)
             if fits(listing.shape, item):
                 self._keep(wave, listing, item)
             else:
                 odd += 1
-        waiting = [w for w in shared.waiting if w[0] not in removed] if removed else shared.waiting
-        self._pending_index[listing.key].add_keyed(waiting, at)
+        index.add_numbered(waiting, at)
+        # The other groups' items stay pending, parked as _file parks them (indexed only if
+        # something in their group turns relevant), by reference: most of a scan hub's
+        # subscription listing is the other hubs' groups, and going through their items
+        # was most of its filing.
+        for group, positions in shared.groups.items():
+            if group not in kept_groups:
+                index.park_shared(group, _SharedPark(shared.entries, positions, first, removed, at))
+        index.next_place = first + len(shared.entries) - len(removed)
         return odd
 
     def _keep(self, wave: int, listing: Listing, item: dict[str, Any]) -> None:
