@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -102,6 +103,46 @@ def test_a_full_window_makes_the_next_request_wait_for_a_slot():
     limit.release(first, 200)
     assert let_go.wait(2)
     limit.release(second, 200)
+
+
+def test_a_first_in_line_request_takes_the_next_slot_and_the_others_still_get_theirs():
+    """The scan's reads for every hub (limit.first_in_line) go before requests that were
+    waiting already; once they have their slots, the others get the next ones (none left
+    waiting while a slot is free)."""
+    from diagnose.collect.limit import first_in_line
+
+    limit = AdaptiveLimit(ceiling=2, start=2)
+    held = [limit.acquire(), limit.acquire()]
+    order: list[str] = []
+
+    def ask(name: str, first: bool) -> None:
+        if first:
+            first_in_line()
+        limit.acquire()
+        order.append(name)
+
+    def until(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert condition()
+
+    others = [threading.Thread(target=ask, args=(f"other-{n}", False)) for n in range(2)]
+    for thread in others:
+        thread.start()
+    until(lambda: len(limit._cond._waiters) == 2)  # type: ignore[attr-defined]
+    ahead = threading.Thread(target=ask, args=("ahead", True))
+    ahead.start()
+    until(lambda: limit._first_waiting == 1)
+    limit.release(held.pop(), 200)
+    ahead.join(10)
+    assert order == ["ahead"]
+    limit.release(held.pop(), 200)  # one slot: one of the others
+    until(lambda: len(order) == 2)
+    limit.release(time.monotonic(), 200)  # the last one's turn
+    for thread in others:
+        thread.join(10)
+    assert sorted(order[1:]) == ["other-0", "other-1"]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,11 @@ So each service (ARM, Microsoft Graph) gets a window, as TCP does for packets:
   the throttled request itself backs off for its Retry-After in the retry policy. Other
   requests are not held up beyond the smaller window: a throttle often covers one resource
   provider or one call (a day-long Retry-After on one listing must not stop the rest);
-- a wait for a free slot never outlasts the collection's deadline.
+- a wait for a free slot never outlasts the collection's deadline;
+- requests made on a thread marked first_in_line() (a scan's reads that every hub waits
+  for: the principals looked up ahead, what is inherited) take a free slot before the
+  requests already waiting: behind hundreds of hubs' listings, those few rounds took a
+  second, and every hub's last steps waited for them.
 
 ConcurrencyPolicy applies it to every attempt (it sits after the retry policy, so a
 request sleeping before its retry holds no slot); GraphClient.batch reports the sub-requests
@@ -46,6 +50,16 @@ NOISE = 0.005
 noise, not queueing."""
 
 
+def _wait(deadline: Deadline | None) -> float | None:
+    """How long a wait for a slot may last: until the deadline (None: no deadline)."""
+    if deadline is None:
+        return None
+    left = deadline.remaining()
+    if left <= 0:
+        raise DeadlineExceeded(deadline.message)
+    return left
+
+
 def throttled(status: int | None, headers: Any) -> float | None:
     """The wait a throttled answer asks for (0.0 when it names none); None when the answer
     is no throttle: 429, and 503 only with a Retry-After (a 503 without one is a fault)."""
@@ -54,6 +68,15 @@ def throttled(status: int | None, headers: Any) -> float | None:
     if status == 503:
         return retry_after(headers)
     return None
+
+
+_first = threading.local()
+
+
+def first_in_line() -> None:
+    """From now on, this thread's requests take a free slot before the others waiting
+    (see the module's note). For the threads of a pool: its `initializer`."""
+    _first.on = True
 
 
 class AdaptiveLimit:
@@ -66,7 +89,11 @@ class AdaptiveLimit:
         self._shortest = float("inf")
         self._smoothed = 0.0
         self._last_halving = float("-inf")
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)
+        self._first_cond = threading.Condition(lock)
+        """Where the requests of first_in_line threads wait."""
+        self._first_waiting = 0
         self.halvings = 0
         self.largest = int(self._window)
         """The widest the window got."""
@@ -78,14 +105,19 @@ class AdaptiveLimit:
     def acquire(self, deadline: Deadline | None = None) -> float:
         """Wait for a slot; returns when the request was let go, which release() and
         throttle() take back."""
+        first = getattr(_first, "on", False)
         with self._cond:
-            while self._in_flight >= int(self._window):
-                wait = None
-                if deadline is not None:
-                    wait = deadline.remaining()
-                    if wait <= 0:
-                        raise DeadlineExceeded(deadline.message)
-                self._cond.wait(wait)
+            if first:
+                self._first_waiting += 1
+                try:
+                    while self._in_flight >= int(self._window):
+                        self._first_cond.wait(_wait(deadline))
+                finally:
+                    self._first_waiting -= 1
+                    self._wake()  # a slot it leaves (past its deadline) goes to the others
+            else:
+                while self._in_flight >= int(self._window) or self._first_waiting:
+                    self._cond.wait(_wait(deadline))
             self._in_flight += 1
             return time.monotonic()
 
@@ -106,8 +138,12 @@ class AdaptiveLimit:
 
     def _wake(self) -> None:
         """Wake as many waiting requests as there are free slots, not all of them: dozens of
-        threads woken for one slot each took the interpreter lock in turn for nothing."""
+        threads woken for one slot each took the interpreter lock in turn for nothing. The
+        first_in_line ones first."""
         free = int(self._window) - self._in_flight
+        if free > 0 and self._first_waiting:
+            self._first_cond.notify(free)
+            free -= self._first_waiting
         if free > 0:
             self._cond.notify(free)
 

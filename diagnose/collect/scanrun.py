@@ -20,6 +20,7 @@ from diagnose.collect.credentials import Credentials
 from diagnose.collect.deadline import Deadline
 from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
+from diagnose.collect.limit import first_in_line
 from diagnose.collect.listings import ASSIGNMENTS
 from diagnose.collect.pipeline import Connection, shared_connection
 from diagnose.collect.requestlog import RequestLog
@@ -257,7 +258,9 @@ def _ahead(
         else:
             # The app every hub's reader asks for first, while the inherited assignments
             # (whose principals are looked up with the rest) are read: one round, not two.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-app") as side:
+            with ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="graph-app", initializer=first_in_line
+            ) as side:
                 app = side.submit(graph.look_up_app)
                 wanted = principals_of(index) | arm.prefetch_inherited(width)
                 wanted |= app.result()

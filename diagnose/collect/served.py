@@ -17,6 +17,7 @@ from diagnose.collect import apiversions, queries
 from diagnose.collect.authorization import SharedListing
 from diagnose.collect.clients import ApiError, ArmClient, GraphClient, SubRequest, list_value
 from diagnose.collect.guard import BATCH_LIMIT
+from diagnose.collect.limit import first_in_line
 from diagnose.collect.scan import TenantIndex
 from diagnose.collect.sdk import SdkClients
 from diagnose.collect.shapes import ROLE_DEFINITION, fits
@@ -149,7 +150,9 @@ class ServedArm(ArmClient):
             except ApiError:
                 return []  # each hub's collection records the failure
 
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="inherited") as pool:
+        with ThreadPoolExecutor(
+            max_workers=parallel, thread_name_prefix="inherited", initializer=first_in_line
+        ) as pool:
             listings = list(pool.map(read, subscriptions))
         return {
             str(item["properties"]["principalId"]).lower()
@@ -388,7 +391,9 @@ class SharedGraph(GraphClient):
 
         wanted = {i.lower() for i in ids if isinstance(i, str) and i}
         chunks = [sorted(wanted)[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="graph") as pool:
+        with ThreadPoolExecutor(
+            max_workers=parallel, thread_name_prefix="graph", initializer=first_in_line
+        ) as pool:
             list(pool.map(self._look_up, chunks))
             found = sorted(self._objects)
             groups = [
