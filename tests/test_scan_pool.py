@@ -260,3 +260,50 @@ def test_scans_at_once_share_the_collectors_settings_the_last_restores_them() ->
     assert gc.get_threshold() == during and gc.get_freeze_count() > 0
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan's own process starts its hubs at once, as a worker does: their reads of
+    what is read ahead for every hub (the principals looked up in Graph) wait, parked, for
+    it. Here the look-ups end only once the server has seen a hub list its connections;
+    before, the hubs began after the look-ups, so that never happened (for 60 s). Every
+    hub is complete and no principal is looked up twice."""
+    from collections import Counter
+
+    from diagnose.collect.served import SharedGraph
+
+    real = SharedGraph.prefetch
+    ended: list[float] = []
+
+    def late(graph: SharedGraph, ids: object, parallel: int = 16) -> int:
+        until = time.monotonic() + 60
+        while time.monotonic() < until and not any(
+            r.path.lower().endswith("/connections") for r in served.requests()
+        ):
+            time.sleep(0.02)
+        rounds = real(graph, ids, parallel)  # type: ignore[arg-type]
+        ended.append(time.monotonic())
+        return rounds
+
+    monkeypatch.setattr(SharedGraph, "prefetch", late)
+    settings = settings_from_args(
+        SimpleNamespace(
+            hub="scan",
+            arm_endpoint=served.url,
+            graph_endpoint=served.url,
+            concurrency=8,
+            quiet=True,
+        )
+    )
+    credentials = Credentials(StaticTokenCredential("t"), StaticTokenCredential("t"))
+    result = scan(settings, credentials, ScanScope(), retry=RetrySettings(total=0), processes=1)
+    received = served.requests()
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    listed = [r.at for r in received if r.path.lower().endswith("/connections")]
+    assert listed and ended and min(listed) < ended[0]
+    graph = Counter(
+        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
+    )
+    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
