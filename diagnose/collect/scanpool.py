@@ -1,12 +1,12 @@
 """Every hub of a scan collected on one pool of workers.
 
 Each hub has its own collector (collector.py, foundry.py), as a single collection does, but
-their steps share one Scheduler: at most `concurrency` steps of the whole scan at once, one set
-of threads for all of it. A hub's collection no longer waits for a place among a few hubs
-collected at once (each with threads of its own, made and ended per hub: with 16 hubs of 8
-threads, the threads alone cost more CPU than the hubs' reads), and the reads of every hub
-(their connections, which only a hub has) are in flight together as soon as their hubs are
-started.
+their steps share one Scheduler: one set of threads for all of it (a few more than the
+requests it may have in flight, scanrun.SPARE_THREADS). A hub's collection no longer waits
+for a place among a few hubs collected at once (each with threads of its own, made and
+ended per hub: with 16 hubs of 8 threads, the threads alone cost more CPU than the hubs'
+reads), and the reads of every hub (their connections, which only a hub has) are in flight
+together as soon as their hubs are started.
 
 A hub starts as a step of its own, after every step already waiting (its priority is below a
 leaf's): the pool finishes the hubs it started before it starts more, so a hub's snapshot is

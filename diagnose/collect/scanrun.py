@@ -44,6 +44,11 @@ from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
 
+SPARE_THREADS = 0.5
+"""Threads of a process's pool beyond its share of --concurrency, as a fraction of it. Most
+of a hub's steps are answered from what the scan read already; with one thread per request
+in flight, a thread busy with one kept a request from being sent. The window of requests in
+flight (limit.py) still bounds the requests: those beyond it wait for a slot."""
 YOUNG_FACTOR = 10
 """How many times the usual number of new objects a scan's process makes before the
 collector's youngest generation is looked at (_fewer_collections)."""
@@ -62,7 +67,7 @@ def scan(
 ) -> ScanCollection:
     """Scan: ApiError when Resource Graph cannot list the subscriptions at all (nothing is
     known then); every later failure is part of the result. At most settings.concurrency
-    steps (and so requests) of the whole scan at once, as a single collection. The hubs are
+    requests of the whole scan at once, as a single collection. The hubs are
     collected in `processes` processes (this one and worker processes, scanworker.py; by
     default as many as the cores and the number of hubs make worth it).
 
@@ -405,7 +410,7 @@ class Hubs:
         self._more = more
         self._asking = False
         self._running = False
-        self._pool = Scheduler(width)
+        self._pool = Scheduler(width + int(width * SPARE_THREADS))
         self._hubs: dict[HubSteps, tuple[Target, FoundryCollector, DirectoryReader]] = {}
         self._results: dict[str, HubCollection] = {}
         self._begun: set[str] = set()
