@@ -230,3 +230,26 @@ def test_a_copy_adding_sql_role_assignments_has_the_indexes_a_fresh_build_would(
         assert copy.connections_of(projects[0]) == fresh.connections_of(projects[0])
         again = copy.with_resources([other])  # new to the first copy, replaced in the second
         assert again.cosmos.accounts == _rebuilt(again).cosmos.accounts
+
+
+def test_a_resources_identity_is_kept_with_the_resource_it_was_made_from() -> None:
+    """CheckContext.identity is worked out once per resource of the run (four checks ask it of
+    every Foundry project): asked again of the same resource, the same answer; asked of
+    another resource object with the same id (a patched copy's, whose identity a step changed,
+    or removed), that resource's own."""
+    data = build_foundry(projects=3, principals=40, assignments=50)
+    model = Model(parse_snapshot(data))
+    ctx = CheckContext(model)
+    project = next(r for r in model.resources.values() if r.type == COGNITIVE_PROJECT.lower())
+    first = ctx.identity(project)
+    assert first is not None and ctx.identity(project) is first
+    other_id = "0000aaaa-1111-2222-3333-444455556666"
+    changed = Resource.from_arm(
+        {**project.raw, "identity": {"type": "SystemAssigned", "principalId": other_id}}
+    )
+    assert changed.key == project.key
+    now = ctx.identity(changed)
+    assert now is not None and now.id == other_id
+    removed = Resource.from_arm({**project.raw, "identity": {"type": "None"}})
+    assert ctx.identity(removed) is None
+    assert ctx.identity(project) == first

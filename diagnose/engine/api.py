@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
+from diagnose.bulk import fast_init
 from diagnose.engine.errortexts import ErrorText as ErrorText  # part of the check API
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class Cause(StrEnum):
 TYPE_WORDS = {"user": "user", "group": "group", "serviceprincipal": "service principal"}
 
 
+@fast_init
 @dataclass(frozen=True)
 class PrincipalRef:
     id: str
@@ -255,6 +257,7 @@ class Commands(Mapping[str, str]):
         return (Commands, (self._texts,))
 
 
+@fast_init
 @dataclass(frozen=True)
 class Remediation:
     """One fix, structured, with commands."""
@@ -375,6 +378,7 @@ class AffectedPrincipal:
         )
 
 
+@fast_init
 @dataclass(frozen=True)
 class Finding:
     check_id: str

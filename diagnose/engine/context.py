@@ -217,6 +217,7 @@ class CheckContext:
         self._evaluator = evaluator or Evaluator(model.authorization)
         self.personas = Personas(model, self._evaluator, declarations)
         self._memo: dict[Any, Any] = {}
+        self._identities: dict[str, tuple[Resource, PrincipalRef | None]] = {}
         self._resources_only: set[Any] = set()
         """The keys of `_memo` whose values depend on the resources alone (share_resources)."""
         self.consulted: dict[str, Resource] = {}
@@ -447,7 +448,16 @@ class CheckContext:
         return PrincipalRef(entry.id, entry.type, entry.display_name)
 
     def identity(self, resource: Resource) -> PrincipalRef | None:
-        """The system-assigned managed identity of a resource, when enabled."""
+        """The system-assigned managed identity of a resource, when enabled. Once per resource
+        of the run: several checks ask it of every Foundry project (a hundred), and each
+        whole-plan round again. Kept with the resource it was made from: another resource
+        object of the same id (a patched copy's) gets its own."""
+        found = self._identities.get(resource.key)
+        if found is None or found[0] is not resource:
+            found = self._identities[resource.key] = (resource, self._identity(resource))
+        return found[1]
+
+    def _identity(self, resource: Resource) -> PrincipalRef | None:
         principal_id = resource.identity.system_principal_id
         if principal_id is None:
             return None

@@ -38,6 +38,7 @@ from typing import Any, Literal, Protocol
 
 from diagnose.arm import types
 from diagnose.arm.scopes import scope_key
+from diagnose.bulk import fast_init
 from diagnose.engine.api import PrincipalRef
 from diagnose.model.authorization import Assignment
 from diagnose.model.model import Model
@@ -94,6 +95,7 @@ _RANK = {
 }
 
 
+@fast_init
 @dataclass(frozen=True)
 class PersonaEvidence:
     """A role assignment that made the persona (or the declaration that set it)."""
@@ -109,6 +111,7 @@ class PersonaEvidence:
     """The scope in words ("project 'p1'"), for messages."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class Classification:
     """One principal's persona for one workspace, with its evidence."""

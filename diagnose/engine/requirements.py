@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from diagnose.arm.scopes import level_of
+from diagnose.bulk import fast_init
 from diagnose.engine.api import Cause, Operation, Requirement, Status
 from diagnose.engine.context import describe_scope
 from diagnose.rbac.decision import Decision, Outcome
@@ -21,6 +22,7 @@ DATA_PROPAGATION_AT_MANAGEMENT_GROUP = timedelta(hours=12)
 """A data role assigned at a management group can take up to 12 hours to apply."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class RequirementOutcome:
     requirement: Requirement | None

@@ -28,6 +28,7 @@ from diagnose.arm.types import (
     WORKSPACE,
     WORKSPACE_CONNECTION,
 )
+from diagnose.bulk import fast_init
 
 __all__ = [
     "ACCOUNT_CONNECTION",
@@ -82,6 +83,7 @@ class ManagedIdentity:
         return self.principal_id.lower() if self.system_assigned and self.principal_id else None
 
 
+@fast_init
 @dataclass(frozen=True)
 class Resource:
     id: str

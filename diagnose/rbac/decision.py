@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from diagnose.bulk import fast_init
 from diagnose.jsonable import to_jsonable
 
 
@@ -127,6 +128,7 @@ class NearMiss:
     excluded_by: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class Decision:
     decision: Outcome

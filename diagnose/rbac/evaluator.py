@@ -470,7 +470,40 @@ class Evaluator:
         return list(found)
 
     def _outcome(self, principal_id: str, scope: str, operation: str, data_action: bool) -> Outcome:
-        return self.decide(principal_id, scope, operation, data_action=data_action).outcome
+        # who_can asks about the holders above a fix's scope once per such scope: a Foundry
+        # resource's owners once for each of its hundred projects. Where the target adds
+        # nothing to its parent for the principal, the parent's answer is its answer, worked
+        # out once for every sibling.
+        target = scope_key(scope)
+        parent = self._same_as_parent(principal_id, target)
+        while parent is not None:
+            target, parent = parent, self._same_as_parent(principal_id, parent)
+        return self.decide(principal_id, target, operation, data_action=data_action).outcome
+
+    def _same_as_parent(self, principal_id: str, target: str) -> str | None:
+        """The key of the target's parent when any question about the principal at the target
+        has the parent's outcome, else None: the target's chain is the parent's and one more
+        scope, at which neither the principal nor a group of it holds an assignment, where no
+        deny assignment reaches either of them (one at the parent that spares its children
+        would differ), and where no read error is recorded (errors_above of the two agree)."""
+        place = self._places.at(target)
+        if len(place.ancestors) < 2 or place.denies:
+            return None
+        parent = place.ancestors[1]
+        above = self._places.at(parent)
+        if (
+            above.denies
+            or above.ancestors != place.ancestors[1:]
+            or above.assignment_errors != place.assignment_errors
+            or above.deny_errors != place.deny_errors
+            or above.knows_management_groups != place.knows_management_groups
+        ):
+            return None
+        held = self.authz.assignments_by_principal
+        for member in self.authz.directory.closure(principal_id.strip().lower()).via:
+            if target in held.get(member, ()):
+                return None
+        return parent
 
     def _granting_at(self, key: str, operation: str, data_action: bool) -> list[Assignment]:
         """Assignments at one scope whose role grants the operation: computed once per scope,

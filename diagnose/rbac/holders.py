@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from diagnose.arm.scopes import scope_key
+from diagnose.bulk import fast_init
 from diagnose.model.authorization import Assignment, Authorization
 from diagnose.rbac.decision import Outcome
 from diagnose.rbac.matching import RoleMatchTable
 
 
+@fast_init
 @dataclass(frozen=True)
 class Holder:
     """A principal that holds an operation at a scope (for "who may run this fix")."""

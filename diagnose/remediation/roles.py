@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from diagnose.arm.ids import last_segment
+from diagnose.bulk import fast_init
 from diagnose.engine.api import Remediation
 from diagnose.remediation.targets import Target, role_definition_resource_id, target_of
 
@@ -162,6 +163,7 @@ class RoleFix:
         return cls(*_role_fields(remediation))
 
 
+@fast_init
 @dataclass(frozen=True)
 class RoleGrant(RoleFix):
     """Assign a role (roleAssignment), after creating it when it is a custom role."""

@@ -13,7 +13,7 @@ from typing import Any
 from diagnose import TOOL_NAME, __version__
 from diagnose.arm import types
 from diagnose.arm.scopes import level_of, scope_key
-from diagnose.bulk import bulk_allocation
+from diagnose.bulk import bulk_allocation, fast_init
 from diagnose.engine.api import (
     CheckInfo,
     Finding,
@@ -53,6 +53,7 @@ def finding_id(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+@fast_init
 @dataclass(frozen=True)
 class FindingRef:
     finding_id: str
@@ -76,6 +77,7 @@ class AnticipatedFinding:
     message: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class PlannedFix:
     """One change that fixes one or more findings; verified only when the whole-plan check
