@@ -33,7 +33,12 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmServer]:
         yield server
 
 
-def _scan(server: ArmServer, concurrency: int, timeout: float | None = None) -> ScanCollection:
+def _scan(
+    server: ArmServer,
+    concurrency: int,
+    timeout: float | None = None,
+    processes: int | None = None,
+) -> ScanCollection:
     settings = settings_from_args(
         SimpleNamespace(
             hub="scan",
@@ -45,7 +50,9 @@ def _scan(server: ArmServer, concurrency: int, timeout: float | None = None) -> 
         )
     )
     credentials = Credentials(StaticTokenCredential("t"), StaticTokenCredential("t"))
-    return scan(settings, credentials, ScanScope(), retry=RetrySettings(total=0))
+    return scan(
+        settings, credentials, ScanScope(), retry=RetrySettings(total=0), processes=processes
+    )
 
 
 def test_the_whole_scan_keeps_to_its_concurrency(served: ArmServer) -> None:
@@ -288,17 +295,7 @@ def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
         return rounds
 
     monkeypatch.setattr(SharedGraph, "prefetch", late)
-    settings = settings_from_args(
-        SimpleNamespace(
-            hub="scan",
-            arm_endpoint=served.url,
-            graph_endpoint=served.url,
-            concurrency=8,
-            quiet=True,
-        )
-    )
-    credentials = Credentials(StaticTokenCredential("t"), StaticTokenCredential("t"))
-    result = scan(settings, credentials, ScanScope(), retry=RetrySettings(total=0), processes=1)
+    result = _scan(served, 8, processes=1)
     received = served.requests()
     assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
     listed = [r.at for r in received if r.path.lower().endswith("/connections")]
