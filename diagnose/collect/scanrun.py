@@ -200,10 +200,11 @@ def _scan(
                     return len(taken)
             return 0
 
-        # This process's hubs start at once, as a worker's do: their reads of what is read
-        # ahead for every hub (below) wait, parked at the gate, until it is answered, and its
-        # requests go first in this process's window (limit.first_in_line). Started after
-        # it, they left the window nearly idle for its rounds (0.2-0.3 s of a 2 s scan).
+        # This process's hubs start once the first round of what is read ahead for every
+        # hub is answered (the rounds after it go first in the window: first_in_line), as a
+        # worker's do: their reads of what is read ahead wait, parked at the gate, until it
+        # is answered. Started after every round, they left the window nearly idle for
+        # them (0.2-0.3 s of a 2 s scan).
         gate = Gate(reads_ahead)
         hubs = Hubs(
             widths[0],
@@ -214,11 +215,14 @@ def _scan(
             gate,
             more=take if workers else None,
         )
-        for target in shares[0] if shares else []:
-            hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
-        handing.offer(hubs)
+
+        def start_hubs() -> None:
+            for target in shares[0] if shares else []:
+                hubs.add(target, arm.for_hub(target.id), graph, served_sdk)
+            handing.offer(hubs)
+
         try:
-            directory_waves = _ahead(index, arm, graph, workers, widths[0])
+            directory_waves = _ahead(index, arm, graph, workers, widths[0], start_hubs)
         finally:
             gate.open()  # before hubs.run(): with steps parked, the pool could run dry
         own = {h.target: h for h in hubs.run()}
@@ -256,16 +260,19 @@ def _ahead(
     graph: SharedGraph | None,
     workers: list[Worker],
     width: int,
+    first_round_read: Callable[[], None],
 ) -> int:
     """What is read once for every hub: the inherited assignments, and with a Graph client
     the app and the principals; sent on to the workers, whose hubs' reads of it wait for
     it (even when it failed: their hubs then ask, and record what they are refused).
-    Returns how many rounds of Graph requests it took."""
+    `first_round_read` runs once the first round (the app, what is inherited) is answered,
+    which has the window to itself. Returns how many rounds of Graph requests it took."""
     rounds = 0
     try:
         if graph is None:
             if workers:  # theirs are read here, with this process's
                 arm.prefetch_inherited(width)
+            first_round_read()
         else:
             # The app every hub's reader asks for first, while the inherited assignments
             # (whose principals are looked up with the rest) are read: one round, not two.
@@ -275,6 +282,7 @@ def _ahead(
                 app = side.submit(graph.look_up_app)
                 wanted = principals_of(index) | arm.prefetch_inherited(width)
                 wanted |= app.result()
+            first_round_read()
             rounds = 1 + graph.prefetch(wanted, width)
     finally:
         answered = arm.answered()
