@@ -63,9 +63,17 @@ def serving(fixtures: str = "hub-basic", faults: Faults | None = None) -> Iterat
 
 
 def collect(
-    server: ArmServer, output: Path, *extra: str, hub: str = HUB_BASIC
+    server: ArmServer,
+    output: Path,
+    *extra: str,
+    hub: str = HUB_BASIC,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS)
+    """`diagnose collect` of `hub` from the server, trusting its certificate; `environment`
+    adds to (or overrides) the variables it runs with."""
+    env = clean_env(
+        **{"REQUESTS_CA_BUNDLE": str(server.ca_bundle), **TOKENS, **(environment or {})}
+    )
     return run(
         "collect",
         "--hub",
@@ -371,37 +379,18 @@ def test_foundry_sdk_reads_survive_throttling_and_a_forbidden_cosmos_subscriptio
     assert "cosmos-fdy" not in names
 
 
-def _collect_with(server: ArmServer, output: Path, **env: str) -> subprocess.CompletedProcess:
-    return run(
-        "collect",
-        "--hub",
-        HUB_BASIC,
-        "--arm-endpoint",
-        server.url,
-        "--graph-endpoint",
-        server.url,
-        "--output-file",
-        str(output),
-        env=clean_env(REQUESTS_CA_BUNDLE=str(server.ca_bundle), **TOKENS, **env),
-    )
-
-
 def test_a_collection_through_an_authenticating_proxy_is_the_same(tmp_path):
     from diagnose.testing.proxy import TunnelProxy
 
     secret = "pr0xy-s3cret"
     with serving() as server, TunnelProxy(("proxyuser", secret)) as proxy:
         proxy_url = f"http://proxyuser:{secret}@127.0.0.1:{proxy.port}"
-        result = _collect_with(
-            server, tmp_path / "s.json", HTTPS_PROXY=proxy_url, NO_PROXY="", no_proxy=""
-        )
-        requests_result = _collect_with(
+        through = {"HTTPS_PROXY": proxy_url, "NO_PROXY": "", "no_proxy": ""}
+        result = collect(server, tmp_path / "s.json", environment=through)
+        requests_result = collect(
             server,
             tmp_path / "r.json",
-            HTTPS_PROXY=proxy_url,
-            NO_PROXY="",
-            no_proxy="",
-            DIAGNOSE_HTTP_CLIENT="requests",
+            environment={**through, "DIAGNOSE_HTTP_CLIENT": "requests"},
         )
     assert result.returncode == 0, result.stderr
     assert requests_result.returncode == 0, requests_result.stderr
