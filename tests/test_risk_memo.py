@@ -1,7 +1,7 @@
-"""risk.measured remembers a role's risk at a provider per role definition object (shared by
-the plan of a run and the whole-plan check's rounds, each with its own RiskTable): the same
-answer as measuring it, and never another definition's answer, not even one with the same id
-(another snapshot may define the same role otherwise)."""
+"""risk.measured remembers a role's risk at a provider per permission blocks (shared by the
+plan of a run, the whole-plan check's rounds, each with its own RiskTable, and later runs of
+the process): the same answer as measuring it, and never another definition's answer, not
+even one with the same id (another snapshot may define the same role otherwise)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,26 @@ def test_the_memo_forgets_when_full_and_still_answers(monkeypatch):
     for role in roles * 2:
         assert measured(role, "microsoft.storage") == _measure(role, "microsoft.storage")
         assert len(risk._MEASURED) <= 2
+
+
+def test_equal_definitions_share_one_measurement(monkeypatch):
+    """A model built again (a later run in the process) makes new definition objects with the
+    same permissions: they are measured once."""
+    monkeypatch.setattr(risk, "_MEASURED", {})
+    calls: list[RoleDefinition] = []
+
+    def counted(role: RoleDefinition, provider: str) -> risk.Risk:
+        calls.append(role)
+        return _measure(role, provider)
+
+    monkeypatch.setattr(risk, "_measure", counted)
+    first = _role("Microsoft.Storage/storageAccounts/listKeys/action")
+    again = _role("Microsoft.Storage/storageAccounts/listKeys/action")
+    assert first is not again
+    assert measured(first, "microsoft.storage") == measured(again, "microsoft.storage")
+    assert calls == [first]
+    # another provider, or other permissions under the same id, are measured on their own
+    measured(again, "microsoft.keyvault")
+    other = _role("Microsoft.Storage/storageAccounts/read")
+    assert measured(other, "microsoft.storage") == _measure(other, "microsoft.storage")
+    assert calls == [first, again, other]

@@ -91,6 +91,10 @@ class _Gathered:
     unknowns: list[str]
 
 
+def _never(principal: str, scope: str) -> bool:
+    return False
+
+
 class Evaluator:
     def __init__(
         self, authorization: Authorization, role_matches: RoleMatches | None = None
@@ -113,6 +117,10 @@ class Evaluator:
         """(scope as asked, operation, plane) -> the _unconditional_holders tables of the
         target and each scope above it that has one, for a target _plainly_allowed may answer
         about."""
+        self._parent: Evaluator | None = None
+        self._holds_as_parent: Callable[[str, str], bool] = _never
+        """Whether an answer of `_parent` (the evaluator this one is derived from) about a
+        principal at a scope, as asked, is this one's too (derived)."""
 
     def derived(
         self,
@@ -133,11 +141,14 @@ class Evaluator:
         assignments reach (with `changed`, asked only about the principals it reaches)."""
         clone = Evaluator(authorization, self._roles.by_operation)
         clone._places.share_places(self._places)
-        if keep is not None and changed is None:
-            clone._quick = {k: v for k, v in self._quick.items() if keep(k[0], k[1])}
-            clone._decisions = {k: v for k, v in self._decisions.items() if keep(k[0], k[1])}
+        if changed is None and keep is None:
             return clone
+        # This evaluator's answers are taken as asked (_inherited), not copied: a whole-plan
+        # round asks about a few of the thousands the first run answered.
+        clone._parent = self
         if changed is None:
+            assert keep is not None
+            clone._holds_as_parent = keep
             return clone
         directory = authorization.directory
         untouched: dict[str, bool] = {}
@@ -151,14 +162,33 @@ class Evaluator:
             return found
 
         if keep is not None:  # asked only about the principals `changed` reaches
-            clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0]) or keep(k[0], k[1])}
-            clone._decisions = {
-                k: v for k, v in self._decisions.items() if keeps(k[0]) or keep(k[0], k[1])
-            }
-            return clone
-        clone._quick = {k: v for k, v in self._quick.items() if keeps(k[0])}
-        clone._decisions = {k: v for k, v in self._decisions.items() if keeps(k[0])}
+            clone._holds_as_parent = lambda principal, scope: (
+                keeps(principal) or keep(principal, scope)
+            )
+        else:
+            clone._holds_as_parent = lambda principal, _scope: keeps(principal)
         return clone
+
+    def _inherited_decision(self, key: tuple[str, str, str, bool, bool]) -> Decision | None:
+        """The decision the evaluator this one is derived from gave, when it is this one's."""
+        parent = self._parent
+        if parent is None:
+            return None
+        found = parent._decisions.get(key)
+        if found is None:
+            found = parent._inherited_decision(key)
+        return found if found is not None and self._holds_as_parent(key[0], key[1]) else None
+
+    def _inherited_quick(self, key: tuple[str, str, str, bool]) -> Quick | None:
+        """decide()'s answer of the evaluator this one is derived from, when it is this
+        one's."""
+        parent = self._parent
+        if parent is None:
+            return None
+        found = parent._quick.get(key)
+        if found is None:
+            found = parent._inherited_quick(key)
+        return found if found is not None and self._holds_as_parent(key[0], key[1]) else None
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
         """How a role relates to an operation (remembered, and shared with derived
@@ -182,13 +212,17 @@ class Evaluator:
         key = (principal_id, scope, operation, data_action, explain)
         found = self._decisions.get(key)
         if found is None:
-            # What decide() gathered serves here too; what is gathered here is not kept: the
-            # decision is, and a kept _Gathered (six containers) for every question asked once
-            # only gave the garbage collector more to scan (a third of bench_access's time).
-            gathered = self._gathered.get(key[:4]) or self._collect(
-                principal_id, scope, operation, data_action
-            )
-            found = self._decisions[key] = self._decision(gathered, explain)
+            found = self._inherited_decision(key)
+            if found is None:
+                # What decide() gathered serves here too; what is gathered here is not kept:
+                # the decision is, and a kept _Gathered (six containers) for every question
+                # asked once only gave the garbage collector more to scan (a third of
+                # bench_access's time).
+                gathered = self._gathered.get(key[:4]) or self._collect(
+                    principal_id, scope, operation, data_action
+                )
+                found = self._decision(gathered, explain)
+            self._decisions[key] = found
         return found
 
     def decide(self, principal_id: str, scope: str, operation: str, *, data_action: bool) -> Quick:
@@ -197,7 +231,9 @@ class Evaluator:
         key = (principal_id, scope, operation, data_action)
         found = self._quick.get(key)
         if found is None:
-            found = self._plainly_allowed(principal_id, scope, operation, data_action)
+            found = self._inherited_quick(key)
+            if found is None:
+                found = self._plainly_allowed(principal_id, scope, operation, data_action)
             if found is None:
                 gathered = self._gather(principal_id, scope, operation, data_action)
                 found = Quick(

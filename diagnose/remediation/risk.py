@@ -35,7 +35,7 @@ from functools import lru_cache
 
 from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
-from diagnose.model.roles import RoleDefinition
+from diagnose.model.roles import PermissionBlock, RoleDefinition
 from diagnose.rbac.matching import block_pattern
 from diagnose.rbac.patterns import compile_glob, glob_matches
 
@@ -339,25 +339,27 @@ class RiskTable:
         return found
 
 
-_MEASURED: dict[tuple[int, str], tuple[RoleDefinition, Risk]] = {}
-"""(id of a role definition, provider) -> the definition, kept alive beside its risk there."""
+_MEASURED: dict[tuple[tuple[PermissionBlock, ...], str], Risk] = {}
+"""(a role's permission blocks, provider) -> its risk there."""
 KEEP_MEASURED = 4096
 """At most this many risks are kept (then they are forgotten all at once)."""
 
 
 def measured(role: RoleDefinition, provider: str) -> Risk:
-    """_measure(role, provider), remembered per role definition object: a run's plan and the
-    whole-plan check's rounds (each its own RiskTable) share the snapshot's definitions, and a
-    risk depends on nothing else. By the object, not its id: another snapshot may define the
-    same id otherwise (a definition is frozen, and pinned here while its risk is kept)."""
-    key = (id(role), provider)
+    """_measure(role, provider), remembered per permission blocks: a risk depends on nothing
+    else (the operation catalogs are the tool's own). So a run's plan and the whole-plan
+    check's rounds (each its own RiskTable), and every run of a process (the terminal UI's
+    re-runs, the MCP server, each building its model's definitions anew), measure a built-in
+    role once. By the blocks, not the role's id: another snapshot may define the same id
+    otherwise."""
+    key = (role.blocks, provider)
     found = _MEASURED.get(key)
-    if found is not None and found[0] is role:
-        return found[1]
+    if found is not None:
+        return found
     risk = _measure(role, provider)
     if len(_MEASURED) >= KEEP_MEASURED:
         _MEASURED.clear()
-    _MEASURED[key] = (role, risk)
+    _MEASURED[key] = risk
     return risk
 
 
