@@ -1,7 +1,7 @@
 """A whole-plan round leaves the affected principals out of the lists the round before kept
-(remediation.affected._Origin.less): a few by slicing between them, many through a mask.
-Either way the list is the original less exactly those users, in their order, however the
-removals add up round after round."""
+(remediation.affected._Origin.less): a few by slicing between them, many through a mask,
+and only once the list is read. Either way the list is the original less exactly those users,
+in their order, however the removals add up round after round."""
 
 from __future__ import annotations
 
@@ -33,7 +33,40 @@ def test_less_is_the_list_without_those_users_round_after_round() -> None:
             origin = origin.less(ids - gone)
             gone |= ids
             sizes_seen.add(len(gone) > FEW_REMOVED)
-            assert origin.users == [u for u in users if u.id not in gone]
+            expected = [u for u in users if u.id not in gone]
+            assert len(origin.users) == len(expected)
+            assert list(origin.users) == expected
+            assert [origin.users[i] for i in range(len(expected))] == expected
             assert origin.removed == frozenset(gone)
             assert origin.root is users
     assert sizes_seen == {True, False}
+
+
+class _Watched(list):  # type: ignore[type-arg]
+    """A list that counts how often its items are read."""
+
+    reads = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        _Watched.reads += 1
+        return super().__getitem__(index)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        _Watched.reads += 1
+        return super().__iter__()
+
+
+def test_a_list_less_some_users_is_put_together_only_when_read() -> None:
+    users = _Watched(_User(f"p-{i:04d}") for i in range(40))
+    order = [u.id for u in list.__iter__(users)]
+    origin = _Origin.of(users, (order, frozenset(order)))
+    assert origin is not None
+    _Watched.reads = 0
+    few = origin.less({"p-0003"})
+    many = few.less({f"p-{i:04d}" for i in range(10, 30)})
+    assert (len(few.users), len(many.users), bool(many.users)) == (39, 19, True)
+    assert _Watched.reads == 0, "leaving users out read the list"
+    assert [u.id for u in many.users] == [
+        f"p-{i:04d}" for i in (*range(3), *range(4, 10), *range(30, 40))
+    ]
+    assert _Watched.reads > 0

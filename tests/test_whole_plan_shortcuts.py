@@ -139,9 +139,14 @@ def test_narrowing_from_the_ids_a_run_listed_is_filtering_user_by_user() -> None
     assert needs.known_order(lower) == [u.principal.id for u in lower]
     assert needs.known_order(list(lower)) is None  # another list, never split
     assert needs.known_order(mixed) is None  # not every id as the evaluator asks about it
+    assert needs.known_ids(lower) == (
+        [u.principal.id for u in lower],
+        {u.principal.id for u in lower},
+    )
+    assert needs.known_ids(mixed) is None
     for _ in range(20):
         narrowing = _Narrowing()
-        narrowing.known = needs.known_order
+        narrowing.known = needs.known_ids
         for users in (lower, mixed, twice):
             need, expected = _need(users), list(users)
             for _ in range(3):

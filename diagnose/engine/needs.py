@@ -204,10 +204,15 @@ class Needs:
         plainly_met) and every one is spelled as the evaluator asks about it (lower case, no
         spaces around); None otherwise. Nothing is worked out: a whole-plan round narrows the
         lists of the run before (diagnose.remediation.affected) from what that run read."""
+        found = self.known_ids(users)
+        return None if found is None else found[0]
+
+    def known_ids(self, users: Sequence[Classification]) -> tuple[list[str], frozenset[str]] | None:
+        """known_order(users), with the set of those ids (fewer when one is there twice)."""
         found = self._ids.peek((users,))
         if found is None or found[0] is not found[1]:
             return None
-        return found[2]
+        return found[2], found[1]
 
     def _not_services(self, users: Sequence[Classification]) -> frozenset[str]:
         """The users whose principal is not a service principal (whose group grants apply

@@ -74,7 +74,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any
+from typing import Any, overload
 
 from diagnose.arm.scopes import scope_key
 from diagnose.byidentity import ByIdentity
@@ -383,12 +383,12 @@ class _Narrowing:
     some of its users, whose narrowing again costs the filter's size, not the list's."""
 
     def __init__(self) -> None:
-        self._lists: ByIdentity[list[Any]] = ByIdentity()
+        self._lists: ByIdentity[Sequence[Any]] = ByIdentity()
         self._origins: ByIdentity[_Origin | None] = ByIdentity()
-        self.known: Callable[[Sequence[Any]], list[str] | None] = _unknown
-        """A list's lower-case ids in its order when some run has them already (the first
-        run's Needs.known_order: the lists a round narrows first are those it split), else
-        None."""
+        self.known: Callable[[Sequence[Any]], tuple[list[str], frozenset[str]] | None] = _unknown
+        """A list's lower-case ids in its order, and as a set, when some run has them already
+        (the first run's Needs.known_ids: the lists a round narrows first are those it split),
+        else None."""
 
     def __call__(self, need: Need, keep: Set[str], inside: bool) -> Need:
         users = self._lists.get(
@@ -396,13 +396,13 @@ class _Narrowing:
         )
         return need if len(users) == len(need.users) else _with_users(need, users)
 
-    def _narrow(self, users: Sequence[Any], keep: Set[str], inside: bool) -> list[Any]:
+    def _narrow(self, users: Sequence[Any], keep: Set[str], inside: bool) -> Sequence[Any]:
         """Those of `users` whose lower-case id is in `keep` (inside) or not (not inside), in
         their order."""
         origin = self._origins.get((users,), lambda: _Origin.of(users, self.known(users)))
         if origin is None:  # a principal listed twice: each user is looked at
             return [u for u in users if (u.principal.id.lower() in keep) is inside]
-        hits = (origin.positions.keys() & keep) - origin.removed
+        hits = (origin.ids & keep) - origin.removed
         # Most of a round's filters keep a list whole, or none of it: the list itself then,
         # neither sorted again nor copied (each id is once in it, so as many hits as users
         # is every user).
@@ -422,56 +422,116 @@ FEW_REMOVED = 12
 them; more, through a mask (measured: the slices cost twice as much for a hundred)."""
 
 
-def _unknown(users: Sequence[Any]) -> list[str] | None:
+def _unknown(users: Sequence[Any]) -> tuple[list[str], frozenset[str]] | None:
     return None
 
 
-@dataclass(frozen=True)
 class _Origin:
-    """A list of users as the list a check first gave (`positions`: each of its users' lower-case
-    id -> its position there, each id there once) less the users whose ids are `removed`."""
+    """A list of users as the list a check first gave (`root`) less the users whose ids are
+    `removed`. `ids`: its users' lower-case ids, each there once; `order`: the same in the
+    list's order, from which their positions are worked out only when users are picked out
+    of it (most narrowings keep a list whole, or none of it)."""
 
-    root: Sequence[Any]
-    positions: dict[str, int]
-    removed: frozenset[str]
-    users: list[Any]
-    """The list itself."""
+    __slots__ = ("_positions", "ids", "order", "removed", "root", "users")
+
+    def __init__(
+        self,
+        root: Sequence[Any],
+        ids: frozenset[str],
+        order: list[str],
+        removed: frozenset[str],
+        users: Sequence[Any],
+        positions: list[dict[str, int]],
+    ) -> None:
+        self.root = root
+        self.ids = ids
+        self.order = order
+        self.removed = removed
+        self.users = users
+        """The list itself (a _Less put together only when read, for a list less some users)."""
+        self._positions = positions  # shared by every origin of the same root, once made
 
     @classmethod
-    def of(cls, users: Sequence[Any], lowered: list[str] | None = None) -> _Origin | None:
-        """None when an id is in `users` twice. `lowered`: the users' ids in their order, each
-        lower-case already, when known (not looked at user by user again)."""
-        if lowered is not None:
-            ids = lowered
-            positions = dict(zip(ids, range(len(ids)), strict=True))
+    def of(
+        cls, users: Sequence[Any], known: tuple[list[str], frozenset[str]] | None = None
+    ) -> _Origin | None:
+        """None when an id is in `users` twice. `known`: the users' ids in their order, each
+        lower-case already, and as a set, when known (not looked at user by user again)."""
+        if known is not None:
+            order, ids = known
         else:
-            ids = [user.principal.id for user in users]
-            positions = dict(zip(ids, range(len(ids)), strict=True))
-            spelled = "".join(positions)
+            order = [user.principal.id for user in users]
+            spelled = "".join(order)
             if spelled != spelled.lower():  # not every id is lower-case (the directory's are)
-                ids = [i.lower() for i in ids]
-                positions = dict(zip(ids, range(len(ids)), strict=True))
-        if len(positions) != len(ids):
+                order = [i.lower() for i in order]
+            ids = frozenset(order)
+        if len(ids) != len(order):
             return None
-        return cls(users, positions, frozenset(), users if type(users) is list else list(users))
+        listed = users if type(users) is list else list(users)
+        return cls(users, ids, order, frozenset(), listed, [])
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Each user's lower-case id -> its position in `root`."""
+        if not self._positions:
+            self._positions.append(dict(zip(self.order, range(len(self.order)), strict=True)))
+        return self._positions[0]
 
     def less(self, ids: Set[str]) -> _Origin:
         """This list less the users with these ids (each one of its users)."""
         removed = self.removed | ids
-        users: list[Any]
-        if len(removed) <= FEW_REMOVED:  # the runs between them, a slice each
-            users = []
+        users = _Less(self, removed)
+        return _Origin(self.root, self.ids, self.order, removed, users, self._positions)
+
+
+class _Less(Sequence[Any]):
+    """A list less some of its users, put together only when read. Most lists a round leaves
+    its affected principals out of are read by no one: the engine gets them narrowed to whom
+    it asks (from their root, by _Narrowing), and the next round narrows them again by their
+    _Origin, without their users."""
+
+    __slots__ = ("_items", "_origin", "_removed", "_root")
+
+    def __init__(self, origin: _Origin, removed: Set[str]) -> None:
+        self._origin = origin
+        self._root = origin.root
+        self._removed = removed  # lower-case ids, each of one of root's users
+        self._items: list[Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self._root) - len(self._removed)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._list())
+
+    def _list(self) -> list[Any]:
+        items = self._items
+        if items is not None:
+            return items
+        root = self._root
+        if len(self._removed) <= FEW_REMOVED:  # the runs between them, a slice each
+            items = []
             start = 0
-            for i in sorted(map(self.positions.__getitem__, removed)):
-                users += self.root[start:i]
+            for i in sorted(map(self._origin.positions.__getitem__, self._removed)):
+                items += root[start:i]
                 start = i + 1
-            users += self.root[start:]
+            items += root[start:]
         else:  # a round's hundred affected: one pass over the list, at C speed
-            kept = bytearray(b"\x01") * len(self.root)
-            for i in map(self.positions.__getitem__, removed):
+            kept = bytearray(b"\x01") * len(root)
+            for i in map(self._origin.positions.__getitem__, self._removed):
                 kept[i] = 0
-            users = list(compress(self.root, kept))
-        return _Origin(self.root, self.positions, removed, users)
+            items = list(compress(root, kept))
+        self._items = items
+        return items
 
 
 @dataclass
@@ -567,10 +627,12 @@ class Outputs:
         run.check = info  # type: ignore[attr-defined]
         return run
 
-    def lists_known(self, known: Callable[[Sequence[Any]], list[str] | None]) -> None:
+    def lists_known(
+        self, known: Callable[[Sequence[Any]], tuple[list[str], frozenset[str]] | None]
+    ) -> None:
         """Where the lower-case ids of a list the checks gave may be found already, in its
-        order (Needs.known_order of the run whose outputs were recorded): the first round
-        narrows those lists without looking at them user by user again."""
+        order and as a set (Needs.known_ids of the run whose outputs were recorded): the first
+        round narrows those lists without looking at them user by user again."""
         self._narrowed.known = known
 
     @property

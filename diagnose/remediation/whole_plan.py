@@ -357,7 +357,7 @@ def converge(
     if not full:
         record.observe(result)
         if needs is not None:
-            record.lists_known(needs.known_order)
+            record.lists_known(needs.known_ids)
     # As a run's (Engine.run): the rounds' copies and answers are acyclic and mostly kept until
     # the report is made; the collector's passes over them cost more than the rest of a round.
     with bulk_allocation(lasting=True):
