@@ -196,3 +196,21 @@ def test_a_proofs_assignment_is_named_by_uuid5() -> None:
     expected = str(uuid.uuid5(PROOF_NAMESPACE, f"{scope.lower()}|{principal}|{role}"))
     assert made["name"] == expected
     assert made["id"].endswith(f"/roleAssignments/{expected}")
+
+
+def test_providers_of_a_model_read_its_resources_when_first_asked() -> None:
+    from diagnose.arm.scopes import resource_group_key, subscription_of
+    from diagnose.remediation.planner import ScopeProviders
+
+    model = Model(parse_snapshot(small_hub(projects=3, assignments=50)))
+    listed = [(r.key, r.type) for r in model.resources.values()]
+    scopes = {
+        scope
+        for key, _ in listed
+        for scope in (key, resource_group_key(key), f"/subscriptions/{subscription_of(key)}")
+        if scope
+    }
+    assert any("/resourcegroups/" in s and "/providers/" not in s for s in scopes)
+    lazy, eager = ScopeProviders.of(model), ScopeProviders(listed)
+    for scope in sorted(scopes):
+        assert lazy.at(scope) == eager.at(scope), scope

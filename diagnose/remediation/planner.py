@@ -29,6 +29,7 @@ from diagnose.arm.scopes import scope_key
 from diagnose.catalog import provider_operations
 from diagnose.engine.api import Operation
 from diagnose.model.model import Model
+from diagnose.model.resources import Resource
 from diagnose.model.roles import RoleDefinition
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.remediation.risk import Risk, RiskTable
@@ -78,7 +79,10 @@ class ScopeProviders:
 
     @classmethod
     def of(cls, model: Model) -> ScopeProviders:
-        return cls([(r.key, r.type) for r in model.resources.values()])
+        # Read on the first question about a resource group or above, if any: a plan whose
+        # fixes are all on resources (each whole-plan round makes one) never reads them. A
+        # model's resources are never changed once built (a copy gets its own dict).
+        return cls(map(_key_and_type, model.resources.values()))
 
     def at(self, scope: str) -> frozenset[str]:
         key = scope_key(scope)
@@ -105,6 +109,10 @@ class ScopeProviders:
                 | self._by_subscription.get(subscription.lower(), set())
             )
         return EVERYWHERE | ABOVE_RESOURCES | self._all
+
+
+def _key_and_type(resource: Resource) -> tuple[str, str]:
+    return resource.key, resource.type
 
 
 def _leading_segments(key: str) -> str | None:
