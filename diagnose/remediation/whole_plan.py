@@ -234,10 +234,16 @@ def unprovable_reason(
     return None
 
 
-def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
+Made = dict[tuple[Any, ...], tuple[Remediation, list[Assignment]]]
+"""A fix's dedupe_key -> the fix and the role assignments apply made of it."""
+
+
+def apply(model: Model, fixes: Iterable[Remediation], made: Made | None = None) -> Model:
     """A copy of the model with these fixes applied (each must be provable: see
     unprovable_reason); the original is left as it was. Each changed resource is copied once,
-    whatever the number of its settings the plan changes."""
+    whatever the number of its settings the plan changes. `made`: the role assignments
+    earlier calls made of the same fixes (a whole-plan round applies every step of the round
+    before again), kept up to date."""
     fixes = list(fixes)
     raws: dict[str, dict[str, Any]] = {}
     for fix in fixes:
@@ -262,13 +268,11 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
             if str(item.get("id") or "").lower() not in removed
         ]
         authorization = Authorization.from_snapshot(data, model.tree)
-    added = assignments_for(fixes)
+    added = _assignments(fixes, {} if made is None else made)
     if added:
         # a custom role a step creates is in the copy before it is assigned (as proof does)
         roles = [RoleDefinition.from_arm(d, "snapshot") for d in definitions_for(fixes)]
-        authorization = authorization.with_assignments(
-            [Assignment.from_arm(o) for o in added], roles
-        )
+        authorization = authorization.with_assignments(added, roles)
     for item in cosmos_assignments_for(fixes):
         raws.setdefault(Resource.from_arm(item).key, item)
     if authorization is model.authorization and not raws:
@@ -279,6 +283,21 @@ def apply(model: Model, fixes: Iterable[Remediation]) -> Model:
         clone.authorization = authorization
         return clone
     return model.with_resources(raws.values(), authorization)
+
+
+def _assignments(fixes: list[Remediation], made: Made) -> list[Assignment]:
+    """The role assignments the fixes create or activate (assignments_for), each fix's made
+    once for `made`."""
+    found: list[Assignment] = []
+    for fix in fixes:
+        entry = made.get(fix.dedupe_key)
+        if entry is None or entry[0] is not fix:
+            entry = made[fix.dedupe_key] = (
+                fix,
+                [Assignment.from_arm(o) for o in assignments_for([fix])],
+            )
+        found += entry[1]
+    return found
 
 
 def _defaults(finding: Finding) -> list[Remediation]:
@@ -402,6 +421,7 @@ def _converge(model: Model, findings: tuple[Finding, ...], rerun: Rerun) -> Whol
     unprovable: dict[tuple[Any, ...], str] = {}
     anticipated: dict[tuple[Any, ...], dict[frozenset[Unit], Finding]] = {}
     known: list[frozenset[str]] = []
+    made: Made = {}  # the role assignments of the steps, for every round
 
     def assignment_ids() -> frozenset[str]:
         if not known:
@@ -469,7 +489,7 @@ def _converge(model: Model, findings: tuple[Finding, ...], rerun: Rerun) -> Whol
         applied = [fix for key, fix in steps.items() if key not in unprovable]
         new = [fix for fix in applied if fix.dedupe_key not in before]
         before = {fix.dedupe_key for fix in applied}
-        final = rerun(apply(model, applied), applied, new).findings if applied else findings
+        final = rerun(apply(model, applied, made), applied, new).findings if applied else findings
         # A finding the plan addressed that is still there counts whatever its cause now: a
         # step that only turns a failure into `unknown` has not cleared it.
         remaining = [f for f in final if memo.uncaused(f) & addressed_uncaused]
