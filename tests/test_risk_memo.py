@@ -74,3 +74,13 @@ def test_equal_definitions_share_one_measurement(monkeypatch):
     other = _role("Microsoft.Storage/storageAccounts/read")
     assert measured(other, "microsoft.storage") == _measure(other, "microsoft.storage")
     assert calls == [first, again, other]
+
+
+def test_a_risk_words_itself_once_and_stays_equal_to_a_fresh_one():
+    keys = _role("Microsoft.Storage/storageAccounts/listKeys/action", "*/read")
+    risk_of = RiskTable().of(keys, frozenset({"microsoft.storage", "microsoft.keyvault"}))
+    fresh = risk.Risk(risk_of.counts, risk_of.notable, risk_of.patterns)
+    assert risk_of.adds() and risk_of.describe()
+    assert risk_of.adds() is risk_of.adds() and risk_of.describe() is risk_of.describe()
+    assert (risk_of.adds(), risk_of.describe()) == (fresh._adds(), fresh._describe())
+    assert risk_of == fresh and hash(risk_of) == hash(fresh)  # the words are no field

@@ -258,7 +258,15 @@ class Risk:
         return Risk(tuple(counts), tuple(sorted(notable)), self.patterns)
 
     def adds(self) -> str:
-        """What this grants, as the rest of 'beyond the need it ...' ('' for nothing)."""
+        """What this grants, as the rest of 'beyond the need it ...' ('' for nothing). Written
+        once per risk: a table's risks are shared by every fix of the same role and scope
+        providers (hundreds of projects' identities), and a risk is frozen."""
+        found: str | None = self.__dict__.get("_adds")
+        if found is None:
+            found = self.__dict__["_adds"] = self._adds()
+        return found
+
+    def _adds(self) -> str:
         phrases: list[str] = []
         for tier in (Tier.SECRETS, Tier.ESCALATION):
             for op in self.notable:
@@ -280,7 +288,13 @@ class Risk:
         return ", and ".join(parts)
 
     def describe(self) -> str:
-        """The tier reached, as the fix says it."""
+        """The tier reached, as the fix says it (written once per risk, as adds)."""
+        found: str | None = self.__dict__.get("_describe")
+        if found is None:
+            found = self.__dict__["_describe"] = self._describe()
+        return found
+
+    def _describe(self) -> str:
         if self.tier is None:
             text = "reaches no catalogued operation"
         else:
