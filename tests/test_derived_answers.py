@@ -46,6 +46,29 @@ def test_kept_answers_equal_a_fresh_evaluators() -> None:
         else:
             touched += 1
     assert taken and touched
+    # and so for the decisions with their evidence (check), on a copy that changes only the
+    # first fix's principal: the decisions about the others are the earlier ones
+    one = [Assignment.from_arm(item) for item in assignments_for(fixes[:1])]
+    patched_one = base.with_assignments(one)
+    changed_one = frozenset(a.principal_id for a in one)
+    kept_one, fresh_one = (
+        evaluator.derived(patched_one, changed=changed_one),
+        Evaluator(patched_one),
+    )
+    taken = touched = 0
+    for principal, scope, operation, data, explain in list(evaluator._decisions):
+        mine_decision = kept_one.check(
+            principal, scope, operation, data_action=data, explain=explain
+        )
+        theirs = fresh_one.check(principal, scope, operation, data_action=data, explain=explain)
+        assert mine_decision == theirs, (principal, scope, operation)
+        if changed_one.isdisjoint(patched_one.directory.closure(principal).via):
+            key = (principal, scope, operation, data, explain)
+            assert mine_decision is evaluator._decisions[key]
+            taken += 1
+        else:
+            touched += 1
+    assert taken and touched
     # and a principal the fixes grant to is answered anew: now allowed where it was not
     granted = fixes[0]
     assert granted.principal_id is not None and granted.scope is not None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from diagnose.arm.scopes import scope_key
 from diagnose.model.authorization import Assignment, Authorization
@@ -169,25 +169,15 @@ class Evaluator:
             clone._holds_as_parent = lambda principal, _scope: keeps(principal)
         return clone
 
-    def _inherited_decision(self, key: tuple[str, str, str, bool, bool]) -> Decision | None:
-        """The decision the evaluator this one is derived from gave, when it is this one's."""
+    def _inherited(self, table: str, key: tuple[Any, ...]) -> Any:
+        """The answer the evaluator this one is derived from gave to `key` (in its `table`:
+        _quick for decide(), _decisions for check()), when it is this one's too."""
         parent = self._parent
         if parent is None:
             return None
-        found = parent._decisions.get(key)
+        found = getattr(parent, table).get(key)
         if found is None:
-            found = parent._inherited_decision(key)
-        return found if found is not None and self._holds_as_parent(key[0], key[1]) else None
-
-    def _inherited_quick(self, key: tuple[str, str, str, bool]) -> Quick | None:
-        """decide()'s answer of the evaluator this one is derived from, when it is this
-        one's."""
-        parent = self._parent
-        if parent is None:
-            return None
-        found = parent._quick.get(key)
-        if found is None:
-            found = parent._inherited_quick(key)
+            found = parent._inherited(table, key)
         return found if found is not None and self._holds_as_parent(key[0], key[1]) else None
 
     def role_match(self, role: RoleDefinition, operation: str, data: bool) -> RoleMatch:
@@ -212,7 +202,7 @@ class Evaluator:
         key = (principal_id, scope, operation, data_action, explain)
         found = self._decisions.get(key)
         if found is None:
-            found = self._inherited_decision(key)
+            found = self._inherited("_decisions", key)
             if found is None:
                 # What decide() gathered serves here too; what is gathered here is not kept:
                 # the decision is, and a kept _Gathered (six containers) for every question
@@ -231,7 +221,7 @@ class Evaluator:
         key = (principal_id, scope, operation, data_action)
         found = self._quick.get(key)
         if found is None:
-            found = self._inherited_quick(key)
+            found = self._inherited("_quick", key)
             if found is None:
                 found = self._plainly_allowed(principal_id, scope, operation, data_action)
             if found is None:
