@@ -304,3 +304,24 @@ def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
         (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
     )
     assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
+
+
+def test_the_scans_arm_clients_share_one_pool_of_connections(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resource Graph, the hubs' ARM reads and the SDK's listings go out on one transport
+    (its pool of connections), as in a single collection; Microsoft Graph has its own."""
+    from diagnose.collect.httpclient import HttpClientTransport
+
+    built: list[HttpClientTransport] = []
+    original = HttpClientTransport.__init__
+
+    def counted(self: HttpClientTransport, *args: object, **kwargs: object) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HttpClientTransport, "__init__", counted)
+    served.faults.latency = 0.0
+    result = _scan(served, 8, processes=1)
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    assert len(built) == 2  # ARM's and Graph's

@@ -22,7 +22,7 @@ from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
 from diagnose.collect.limit import first_in_line
 from diagnose.collect.listings import ASSIGNMENTS
-from diagnose.collect.pipeline import Connection, shared_connection
+from diagnose.collect.pipeline import Connection, shared_connection, transport
 from diagnose.collect.requestlog import RequestLog
 from diagnose.collect.resourcegraph import ResourceGraph
 from diagnose.collect.result import Collection
@@ -128,7 +128,14 @@ def _scan(
     arm_credential = SharedToken(credentials.arm)
     width = settings.concurrency
     arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
-    resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
+    # One pool of connections for every ARM client of this process, as a single collection
+    # has (run.py): the hubs' reads go out on the connections Resource Graph's pages were
+    # read on, and the SDK's listings on the hubs' (a pool each opened 7 more, a TLS
+    # handshake each, in a 500-hub scan).
+    arm_connections = transport(width, shared.deadline)
+    resource_graph = ResourceGraph(
+        *arm_at, concurrency=width, retry=retry, shared=shared, connections=arm_connections
+    )
     closing: list[Any] = [resource_graph]
     workers: list[Worker] = []
     early: list[Worker] = []
@@ -167,8 +174,20 @@ def _scan(
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         # This process's share of the requests in flight, for ARM and Graph together.
         one_window(shared, widths[0])
-        base = arm_client(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
-        sdk = SdkClients(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
+        base = arm_client(
+            *arm_at,
+            concurrency=widths[0],
+            retry=retry,
+            shared=shared,
+            connections=arm_connections,
+        )
+        sdk = SdkClients(
+            *arm_at,
+            concurrency=widths[0],
+            retry=retry,
+            shared=shared,
+            connections=arm_connections,
+        )
         closing += [base, sdk]
         graph = None
         if credentials.graph is not None:

@@ -516,7 +516,7 @@ class _Collection:
 
     def __init__(self, share: Share, connection: Any) -> None:
         from diagnose.collect.clients import arm_client, graph_client
-        from diagnose.collect.pipeline import shared_connection
+        from diagnose.collect.pipeline import shared_connection, transport
         from diagnose.collect.requestlog import RequestLog
         from diagnose.collect.scanpool import Gate
         from diagnose.collect.scanrun import one_window, reads_ahead
@@ -537,8 +537,14 @@ class _Collection:
         self.pipe = pipe = _Pipe(connection, self._learn, self._give)
         signer = SharedToken(TokenRelay(pipe, "arm"))
         arm_at = (settings.arm_endpoint, signer, settings.arm_scope, log)
-        self.base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
-        self.sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
+        # One pool of connections for its ARM clients, as the scan's own process has.
+        connections = transport(width, shared.deadline)
+        self.base = arm_client(
+            *arm_at, concurrency=width, retry=retry, shared=shared, connections=connections
+        )
+        self.sdk = SdkClients(
+            *arm_at, concurrency=width, retry=retry, shared=shared, connections=connections
+        )
         self.graph_base = None
         if share.graph:
             self.graph_base = graph_client(
