@@ -180,18 +180,20 @@ def test_each_validator_is_compiled_once_however_many_hubs_need_it_at_once(
 
     from diagnose import snapshot
     from diagnose.collect import shapes
+    from diagnose.snapshot import compiled as compiled_code
 
     shapes._validator.cache_clear()
     snapshot._fast_validator.cache_clear()
+    monkeypatch.setattr(compiled_code, "_made", {})  # nothing compiled yet in this process
     compiled: list[object] = []
-    original = fastjsonschema.compile
+    original = fastjsonschema.compile_to_code
 
     def counted(definition: object, *args: object, **kwargs: object) -> object:
         compiled.append(definition)
         time.sleep(0.05)  # as slow as on a busy machine: every hub arrives meanwhile
         return original(definition, *args, **kwargs)
 
-    monkeypatch.setattr(fastjsonschema, "compile", counted)
+    monkeypatch.setattr(fastjsonschema, "compile_to_code", counted)
     served.faults.latency = 0.0
     result = _scan(served, 16)
     assert all(h.collection is not None for h in result.hubs)

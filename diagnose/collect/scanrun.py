@@ -43,6 +43,7 @@ from diagnose.collect.settings import Settings
 from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
+from diagnose.snapshot.compiled import export as export_validators
 
 SPARE_THREADS = 0.5
 """Threads of a process's pool beyond its share of --concurrency, as a fraction of it. Most
@@ -144,6 +145,11 @@ def _scan(
         # A worker's interpreter starts while Resource Graph is read (as long as its round
         # trips): started after them, its hubs began 0.3-0.4 s after this process's.
         early = _early_workers(width, processes)
+        # The validators are compiled while Resource Graph is read (its round trips leave
+        # this process idle), and go to the workers with their shares, compiled: each
+        # worker generated and compiled them again as it started (35 ms of its CPU).
+        compiling = threading.Thread(target=compile_validators, name="scan-validators", daemon=True)
+        compiling.start()
         stage(f"reading Resource Graph ({scope.describe()})")
         index = read_tenant(resource_graph, scope, parallel=min(4, width))
         targets = index.targets()
@@ -153,6 +159,8 @@ def _scan(
         # their Graph reads held until the look-ups below are answered and sent on.
         workers, shares, widths = _start_workers(shares, widths, early)
         handing = _Handing(shared.deadline)
+        compiling.join()
+        validators = export_validators() if workers else None
         for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
             part = Share(
                 settings,
@@ -164,6 +172,7 @@ def _scan(
                 credentials.graph is not None,
                 credentials.graph_unavailable,
                 now,
+                validators,
             )
             worker.collect(
                 part,

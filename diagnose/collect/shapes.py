@@ -19,12 +19,12 @@ DENY_ASSIGNMENT = "denyAssignment"
 
 @cache
 def _validator(definition: str) -> Callable[[Any], Any]:
-    import fastjsonschema
+    from diagnose.snapshot.compiled import compile_schema
 
     # The schema's own definitions under its $id. Compiling rewrites only the $ref of the
     # document it is given (this wrapper), never those it resolves: schema() stays as it is.
     whole = schema()
-    return fastjsonschema.compile(
+    return compile_schema(
         {
             "$id": whole.get("$id", ""),
             "$ref": f"#/definitions/{definition}",

@@ -69,11 +69,11 @@ def schema() -> dict[str, Any]:
 def _fast_validator():  # type: ignore[no-untyped-def]
     import copy
 
-    import fastjsonschema
+    from diagnose.snapshot.compiled import compile_schema
 
     # fastjsonschema rewrites the $refs of the dict it is given: give it a copy, so schema()
     # stays the document itself.
-    return fastjsonschema.compile(copy.deepcopy(schema()))
+    return compile_schema(copy.deepcopy(schema()))
 
 
 def empty_snapshot() -> dict[str, Any]:
