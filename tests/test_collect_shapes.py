@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from diagnose.collect import shapes
 from diagnose.collect.shapes import ROLE_ASSIGNMENT, fits
 from diagnose.snapshot import empty_snapshot, parse_snapshot, schema
-from tests.test_snapshot_fast import mutated, schema_accepts
+from tests.test_snapshot_fast import (
+    mutated,
+    mutated_resource,
+    mutated_role,
+    resource_schema_accepts,
+    role_schema_accepts,
+    schema_accepts,
+)
 
 DEFINITIONS = (
     shapes.RESOURCE,
@@ -50,3 +57,17 @@ def test_an_item_fits_as_the_schema_says() -> None:
 def test_a_role_assignment_fits_exactly_when_the_schema_accepts_it(item):
     """fits() takes the snapshot's fast validator for role assignments: same answers."""
     assert fits(ROLE_ASSIGNMENT, item) == schema_accepts(item)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated_resource())
+def test_a_resource_fits_exactly_when_the_schema_accepts_it(item):
+    """fits() takes the snapshot's fast validator for resources: same answers."""
+    assert fits(shapes.RESOURCE, item) == resource_schema_accepts(item)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated_role())
+def test_a_role_definition_fits_exactly_when_the_schema_accepts_it(item):
+    """fits() takes the snapshot's fast validator for role definitions: same answers."""
+    assert fits(shapes.ROLE_DEFINITION, item) == role_schema_accepts(item)

@@ -180,24 +180,27 @@ def test_each_validator_is_compiled_once_however_many_hubs_need_it_at_once(
 
     from diagnose import snapshot
     from diagnose.collect import shapes
+    from diagnose.snapshot import compiled as compiled_code
 
     shapes._validator.cache_clear()
     snapshot._fast_validator.cache_clear()
+    monkeypatch.setattr(compiled_code, "_made", {})  # nothing compiled yet in this process
     compiled: list[object] = []
-    original = fastjsonschema.compile
+    original = fastjsonschema.compile_to_code
 
     def counted(definition: object, *args: object, **kwargs: object) -> object:
         compiled.append(definition)
         time.sleep(0.05)  # as slow as on a busy machine: every hub arrives meanwhile
         return original(definition, *args, **kwargs)
 
-    monkeypatch.setattr(fastjsonschema, "compile", counted)
+    monkeypatch.setattr(fastjsonschema, "compile_to_code", counted)
     served.faults.latency = 0.0
     result = _scan(served, 16)
     assert all(h.collection is not None for h in result.hubs)
     distinct = {json.dumps(d, sort_keys=True) for d in compiled}
-    # three shapes (a role assignment has its own fast validator) and the whole snapshot
-    assert len(distinct) == 4
+    # the deny assignment's shape (role assignments, resources and role definitions have
+    # their own fast validators: test_collect_shapes.py) and the whole snapshot
+    assert len(distinct) == 2
     assert len(compiled) == len(distinct)  # each once, however many hubs raced for it
 
 
@@ -304,3 +307,24 @@ def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
         (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
     )
     assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
+
+
+def test_the_scans_arm_clients_share_one_pool_of_connections(
+    served: ArmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resource Graph, the hubs' ARM reads and the SDK's listings go out on one transport
+    (its pool of connections), as in a single collection; Microsoft Graph has its own."""
+    from diagnose.collect.httpclient import HttpClientTransport
+
+    built: list[HttpClientTransport] = []
+    original = HttpClientTransport.__init__
+
+    def counted(self: HttpClientTransport, *args: object, **kwargs: object) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HttpClientTransport, "__init__", counted)
+    served.faults.latency = 0.0
+    result = _scan(served, 8, processes=1)
+    assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
+    assert len(built) == 2  # ARM's and Graph's

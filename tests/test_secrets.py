@@ -320,3 +320,25 @@ def test_a_long_key_after_a_digit_free_stretch_is_still_suspect():
     assert maybe_secret("/subscriptions/abc/providers/x " + key)
     assert not long_digit_run("a" * 30 + "1 " + "b" * 40)  # the 31-long run has the digit
     assert long_digit_run("b" * 40 + "1")
+
+
+def test_texts_seen_before_get_the_same_answer_and_clean_ones_come_back_themselves() -> None:
+    """scrub_text keeps its answer for every text (a scan repeats the same ids and role
+    descriptions hub after hub): a text seen again is scrubbed as the first time, a clean
+    one comes back as the very object given (callers copy only what scrubbing changed), and
+    the answer for one text is never another's."""
+    from diagnose.secrets import scrub_text
+
+    arm_id = "/subscriptions/0a0a0a0a-1111-2222-3333-444444444444/resourceGroups/rg-hub1"
+    with_key = f"AccountName=st;AccountKey={STORAGE_KEY}"
+    bearer = f"Authorization: Bearer {JWT}"
+    for _ in range(2):
+        for text in (arm_id, "".join(["Reader of ", "the hub"])):  # new objects each time
+            copy = "".join(list(text))
+            assert copy is not text
+            assert scrub_text(copy) is copy
+        assert STORAGE_KEY not in scrub_text("".join(list(with_key)))
+        assert REMOVED in scrub_text(with_key)
+        assert scrub_text(bearer).endswith(REMOVED) and JWT not in scrub_text(bearer)
+        # the same length and the same start as a clean text, one secret more
+        assert scrub_text(arm_id + f"?sig={STORAGE_KEY[:8]}") != arm_id + f"?sig={STORAGE_KEY[:8]}"

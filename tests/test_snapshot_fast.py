@@ -21,6 +21,7 @@ from diagnose.snapshot.fast import (
     valid_assignment,
     valid_principal,
     valid_resource,
+    valid_role_definition,
 )
 from diagnose.snapshot.fast import VALID as ACCEPTED
 from tests import arm
@@ -388,3 +389,125 @@ def test_the_generic_validator_is_left_only_the_resources_not_proven_valid(monke
         generic({**data, "resources": [odd]})
     snapshot_module.parse_snapshot({**data, "resources": [odd]})
     assert given[-1]["resources"] == [odd]
+
+
+ROLE = {
+    **arm.custom_role(
+        "reader-plus",
+        actions=["Microsoft.Storage/*/read"],
+        data_actions=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+        condition="@Resource[x] StringEquals 'y'",
+        scopes=[arm.RG],
+    ),
+    "extra": {"nested": [1, 2]},
+}
+ROLE["properties"]["permissions"].append({"actions": None, "notActions": [], "condition": None})
+# (path to a container in ROLE, its keys worth mutating)
+ROLE_PLACES = [
+    ((), ["id", "name", "type", "properties", "extra"]),
+    (("properties",), ["roleName", "type", "permissions", "assignableScopes", "description"]),
+    (("properties", "permissions", 0), ["actions", "notActions", "dataActions", "other"]),
+    (("properties", "permissions", 0), ["notDataActions", "condition", "conditionVersion"]),
+    (("properties", "permissions", 1), ["actions", "condition"]),
+]
+role_values = (
+    st.sampled_from(["", "/", "/x", "abc", None, 0, True, [], {}, [{}], ["a", 1], ["a"]])
+    | st.lists(st.sampled_from([{"actions": ["a"]}, {}, None, "m", {"condition": 1}]), max_size=2)
+    | json_values
+)
+
+
+def role_schema_accepts(item: object) -> bool:
+    document = {**schema(), "$ref": "#/definitions/roleDefinition"}
+    return jsonschema.Draft7Validator(document).is_valid(item)
+
+
+@st.composite
+def mutated_role(draw) -> object:
+    if draw(st.integers(0, 20)) == 0:
+        return draw(json_values)
+    item = copy.deepcopy(ROLE)
+    for _ in range(draw(st.integers(0, 3))):
+        path, keys = draw(st.sampled_from(ROLE_PLACES))
+        target: object = item
+        for step in path:
+            found = (isinstance(target, dict) and step in target) or (
+                isinstance(target, list) and isinstance(step, int) and step < len(target)
+            )
+            target = target[step] if found else None  # type: ignore[index]
+            if target is None:
+                break
+        if not isinstance(target, dict):
+            continue
+        key = draw(st.sampled_from(keys))
+        if draw(st.integers(0, 3)) == 0:
+            target.pop(key, None)
+        else:
+            target[key] = draw(role_values)
+    return item
+
+
+def test_a_valid_role_definition_is_accepted_by_both():
+    bare = {"id": "/x", "properties": {"roleName": "r", "permissions": []}}
+    builtin = arm.builtin_role(arm.READER)
+    for item in (ROLE, bare, builtin):
+        assert valid_role_definition(item) and role_schema_accepts(item), item
+
+
+@settings(max_examples=1000, deadline=None)
+@given(mutated_role())
+def test_the_role_definition_validator_agrees_with_the_schema(item):
+    assert valid_role_definition(item) == role_schema_accepts(item)
+
+
+def test_the_role_definition_validator_refuses_what_the_schema_refuses_at_each_level():
+    def broken(path: tuple[object, ...], key: str, value: object) -> dict:
+        item = copy.deepcopy(ROLE)
+        target = item
+        for step in path:
+            target = target[step]
+        target[key] = value
+        return item
+
+    cases = [
+        broken((), "id", "no-slash"),
+        broken((), "id", ""),
+        broken((), "name", 1),
+        broken((), "type", None),
+        broken((), "properties", []),
+        broken(("properties",), "roleName", None),
+        broken(("properties",), "type", 1),
+        broken(("properties",), "permissions", None),
+        broken(("properties",), "permissions", [None]),
+        broken(("properties",), "assignableScopes", ["/", 1]),
+        broken(("properties", "permissions", 0), "actions", "*"),
+        broken(("properties", "permissions", 0), "notDataActions", [None]),
+        broken(("properties", "permissions", 0), "condition", 1),
+        broken(("properties", "permissions", 0), "conditionVersion", []),
+    ]
+    for path, key in [((), "id"), ((), "properties"), (("properties",), "roleName")]:
+        item = copy.deepcopy(ROLE)
+        target = item
+        for step in path:
+            target = target[step]
+        del target[key]
+        cases.append(item)
+    missing = copy.deepcopy(ROLE)
+    del missing["properties"]["permissions"]
+    cases.append(missing)
+    for item in cases:
+        assert not role_schema_accepts(item), item
+        assert not valid_role_definition(item), item
+
+
+def test_the_generic_validator_is_left_only_the_role_definitions_not_proven_valid(monkeypatch):
+    import diagnose.snapshot as snapshot_module
+
+    given: list[dict] = []
+    monkeypatch.setattr(snapshot_module, "_fast_validator", lambda: given.append)
+    data = {**snapshot_module.empty_snapshot(), "roleDefinitions": [ROLE, ROLE]}
+    snapshot_module.parse_snapshot(data)
+    assert given[-1]["roleDefinitions"] == []
+    odd = {**ROLE, "properties": {**ROLE["properties"], "roleName": 1}}
+    snapshot_module.parse_snapshot({**data, "roleDefinitions": [ROLE, odd]})
+    assert given[-1]["roleDefinitions"] == [ROLE, odd]

@@ -46,13 +46,16 @@ class ResourceGraph:
         concurrency: int,
         retry: RetrySettings,
         shared: Connection,
+        connections: Any = None,
     ) -> None:
+        """`connections`: a transport (pipeline.transport) shared with the other ARM clients
+        of the collection, whose requests then reuse the connections its pages were read on."""
         from azure.core.pipeline.policies import CustomHookPolicy
         from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
         from azure.mgmt.resourcegraph import ResourceGraphClient
 
         self._shared = shared
-        self._transport = transport(concurrency, shared.deadline)
+        self._transport = connections or transport(concurrency, shared.deadline)
         auth = ARMChallengeAuthenticationPolicy(credential, scope)
         self._client = ResourceGraphClient(
             credential,

@@ -22,7 +22,7 @@ from diagnose.collect.directory import DirectoryReader
 from diagnose.collect.foundry import FoundryCollector
 from diagnose.collect.limit import first_in_line
 from diagnose.collect.listings import ASSIGNMENTS
-from diagnose.collect.pipeline import Connection, shared_connection
+from diagnose.collect.pipeline import Connection, shared_connection, transport
 from diagnose.collect.requestlog import RequestLog
 from diagnose.collect.resourcegraph import ResourceGraph
 from diagnose.collect.result import Collection
@@ -43,6 +43,7 @@ from diagnose.collect.settings import Settings
 from diagnose.collect.target import Target
 from diagnose.snapshot import parse_snapshot
 from diagnose.snapshot.codes import TIMEOUT_CODE
+from diagnose.snapshot.compiled import export as export_validators
 
 SPARE_THREADS = 0.5
 """Threads of a process's pool beyond its share of --concurrency, as a fraction of it. Most
@@ -128,7 +129,14 @@ def _scan(
     arm_credential = SharedToken(credentials.arm)
     width = settings.concurrency
     arm_at = (settings.arm_endpoint, arm_credential, settings.arm_scope, log)
-    resource_graph = ResourceGraph(*arm_at, concurrency=width, retry=retry, shared=shared)
+    # One pool of connections for every ARM client of this process, as a single collection
+    # has (run.py): the hubs' reads go out on the connections Resource Graph's pages were
+    # read on, and the SDK's listings on the hubs' (a pool each opened 7 more, a TLS
+    # handshake each, in a 500-hub scan).
+    arm_connections = transport(width, shared.deadline)
+    resource_graph = ResourceGraph(
+        *arm_at, concurrency=width, retry=retry, shared=shared, connections=arm_connections
+    )
     closing: list[Any] = [resource_graph]
     workers: list[Worker] = []
     early: list[Worker] = []
@@ -137,6 +145,11 @@ def _scan(
         # A worker's interpreter starts while Resource Graph is read (as long as its round
         # trips): started after them, its hubs began 0.3-0.4 s after this process's.
         early = _early_workers(width, processes)
+        # The validators are compiled while Resource Graph is read (its round trips leave
+        # this process idle), and go to the workers with their shares, compiled: each
+        # worker generated and compiled them again as it started (35 ms of its CPU).
+        compiling = threading.Thread(target=compile_validators, name="scan-validators", daemon=True)
+        compiling.start()
         stage(f"reading Resource Graph ({scope.describe()})")
         index = read_tenant(resource_graph, scope, parallel=min(4, width))
         targets = index.targets()
@@ -146,6 +159,8 @@ def _scan(
         # their Graph reads held until the look-ups below are answered and sent on.
         workers, shares, widths = _start_workers(shares, widths, early)
         handing = _Handing(shared.deadline)
+        compiling.join()
+        validators = export_validators() if workers else None
         for worker, share, share_width in zip(workers, shares[1:], widths[1:], strict=True):
             part = Share(
                 settings,
@@ -157,6 +172,7 @@ def _scan(
                 credentials.graph is not None,
                 credentials.graph_unavailable,
                 now,
+                validators,
             )
             worker.collect(
                 part,
@@ -167,8 +183,20 @@ def _scan(
         stage(f"collecting {len(targets)} hub(s) and Foundry resource(s)")
         # This process's share of the requests in flight, for ARM and Graph together.
         one_window(shared, widths[0])
-        base = arm_client(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
-        sdk = SdkClients(*arm_at, concurrency=widths[0], retry=retry, shared=shared)
+        base = arm_client(
+            *arm_at,
+            concurrency=widths[0],
+            retry=retry,
+            shared=shared,
+            connections=arm_connections,
+        )
+        sdk = SdkClients(
+            *arm_at,
+            concurrency=widths[0],
+            retry=retry,
+            shared=shared,
+            connections=arm_connections,
+        )
         closing += [base, sdk]
         graph = None
         if credentials.graph is not None:

@@ -73,6 +73,9 @@ class Share:
     """Whether the scan reads Microsoft Graph."""
     graph_unavailable: str
     now: datetime | None
+    validators: Any = None
+    """The schema's validators as the scan's process compiled them (snapshot/compiled.py:
+    export), run here instead of generated again."""
 
 
 def cores() -> int:
@@ -443,16 +446,15 @@ def serve(connection: Any) -> None:
 
 
 def _warm() -> None:
-    """What collecting a share needs, imported and compiled while the scan still reads
-    Resource Graph (a worker is started before it: scanrun._early_workers), not once the
-    share has come."""
+    """What collecting a share needs, imported while the scan still reads Resource Graph (a
+    worker is started before it: scanrun._early_workers), not once the share has come. The
+    validators come with the share, compiled (Share.validators)."""
     from diagnose.collect import foundry, sdk, served  # noqa: F401
     from diagnose.collect.clients import RetrySettings, arm_client, graph_client
     from diagnose.collect.httppool import warm_trust
     from diagnose.collect.requestlog import RequestLog
-    from diagnose.collect.scanrun import compile_validators
+    from diagnose.collect.scanrun import compile_validators  # noqa: F401
 
-    compile_validators()
     warm_trust()
     # What the clients import on their first construction (the HTTP transport,
     # azure-mgmt-core, and what those pull in: about 0.05 s of CPU) was imported once the
@@ -516,7 +518,7 @@ class _Collection:
 
     def __init__(self, share: Share, connection: Any) -> None:
         from diagnose.collect.clients import arm_client, graph_client
-        from diagnose.collect.pipeline import shared_connection
+        from diagnose.collect.pipeline import shared_connection, transport
         from diagnose.collect.requestlog import RequestLog
         from diagnose.collect.scanpool import Gate
         from diagnose.collect.scanrun import one_window, reads_ahead
@@ -537,8 +539,14 @@ class _Collection:
         self.pipe = pipe = _Pipe(connection, self._learn, self._give)
         signer = SharedToken(TokenRelay(pipe, "arm"))
         arm_at = (settings.arm_endpoint, signer, settings.arm_scope, log)
-        self.base = arm_client(*arm_at, concurrency=width, retry=retry, shared=shared)
-        self.sdk = SdkClients(*arm_at, concurrency=width, retry=retry, shared=shared)
+        # One pool of connections for its ARM clients, as the scan's own process has.
+        connections = transport(width, shared.deadline)
+        self.base = arm_client(
+            *arm_at, concurrency=width, retry=retry, shared=shared, connections=connections
+        )
+        self.sdk = SdkClients(
+            *arm_at, concurrency=width, retry=retry, shared=shared, connections=connections
+        )
         self.graph_base = None
         if share.graph:
             self.graph_base = graph_client(
@@ -593,9 +601,11 @@ class _Collection:
 
     def run(self) -> None:
         from diagnose.collect.scanrun import Hubs, compile_validators
+        from diagnose.snapshot.compiled import adopt
 
         assert self.arm is not None
         try:
+            adopt(self.share.validators)
             compile_validators()
             hubs = Hubs(
                 self.share.width,

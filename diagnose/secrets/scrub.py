@@ -63,13 +63,25 @@ def _url_scrub(match: re.Match[str]) -> str:
 
 def scrub_text(text: str) -> str:
     """The text with every credential it carries replaced by REMOVED (or a URL's query
-    dropped). Text without a credential comes back unchanged."""
-    if not text or not maybe_secret(text):
+    dropped). Text without a credential comes back unchanged (the same object)."""
+    if not text:
         return text
-    return _scrub_text(text)
+    scrubbed = _scrubbed(text)
+    return text if scrubbed is None else scrubbed
 
 
 @lru_cache(maxsize=65536)
+def _scrubbed(text: str) -> str | None:
+    """scrub_text's answer for a text, None when it is the text itself. Kept for every text,
+    not only those the pre-test lets through: a scan's snapshots hold tens of thousands of
+    strings and only a few thousand distinct ones (ids, names, role descriptions repeated
+    hub after hub), and looking one up costs a tenth of the pre-test."""
+    if not maybe_secret(text):
+        return None
+    cleaned = _scrub_text(text)
+    return None if cleaned == text else cleaned
+
+
 def _scrub_text(text: str) -> str:
     if HEX_KEY.match(text.strip()):
         return REMOVED
@@ -140,24 +152,7 @@ _DROPPED: Any = object()
 
 def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        labels = parent.lower() in LABEL_PARENTS
-        for key, item in value.items():
-            name, secret = _key(str(key))
-            secret = secret or (labels and is_secret_label(str(key)))
-            if (
-                secret
-                and not is_permission_list(parent, str(key), item)
-                and (drop or not (item is None or isinstance(item, bool)))
-            ):
-                cleaned = _credentials(str(key), item, drop)
-            elif drop and REMOVED in name:
-                cleaned = _DROPPED
-            else:
-                cleaned = _scrub_json(item, str(key), drop)
-            if cleaned is not _DROPPED:
-                out[name] = cleaned
-        return out
+        return _scrub_object(value, parent, drop)
     if isinstance(value, list):
         items = [_scrub_json(item, parent, drop) for item in value]
         return [item for item in items if item is not _DROPPED] if drop else items
@@ -165,6 +160,38 @@ def _scrub_json(value: Any, parent: str, drop: bool) -> Any:
         text = scrub_text(value)
         return _DROPPED if drop and REMOVED in text else text
     return value
+
+
+def _scrub_object(value: dict[Any, Any], parent: str, drop: bool) -> dict[str, Any]:
+    """_scrub_json of a dictionary. A string or scalar entry is scrubbed here rather than
+    in a call of its own: most of a snapshot's values are, and the call and its type tests
+    were most of the scrub's own time."""
+    out: dict[str, Any] = {}
+    labels = parent.lower() in LABEL_PARENTS
+    for key, item in value.items():
+        field = str(key)
+        name, secret = _key(field)
+        secret = secret or (labels and is_secret_label(field))
+        if (
+            secret
+            and not is_permission_list(parent, field, item)
+            and (drop or not (item is None or isinstance(item, bool)))
+        ):
+            cleaned = _credentials(field, item, drop)
+            if cleaned is _DROPPED:
+                continue
+        elif drop and REMOVED in name:
+            continue
+        elif isinstance(item, str):
+            cleaned = scrub_text(item)
+            if drop and REMOVED in cleaned:
+                continue
+        elif isinstance(item, dict | list):
+            cleaned = _scrub_json(item, field, drop)
+        else:
+            cleaned = item
+        out[name] = cleaned
+    return out
 
 
 def _credentials(key: str, value: Any, drop: bool) -> Any:

@@ -69,11 +69,11 @@ def schema() -> dict[str, Any]:
 def _fast_validator():  # type: ignore[no-untyped-def]
     import copy
 
-    import fastjsonschema
+    from diagnose.snapshot.compiled import compile_schema
 
     # fastjsonschema rewrites the $refs of the dict it is given: give it a copy, so schema()
     # stays the document itself.
-    return fastjsonschema.compile(copy.deepcopy(schema()))
+    return compile_schema(copy.deepcopy(schema()))
 
 
 def empty_snapshot() -> dict[str, Any]:
@@ -95,7 +95,14 @@ def parse_snapshot(
             fix="pass a file written by `diagnose collect`",
         )
     from diagnose.snapshot.decode import too_deep_item
-    from diagnose.snapshot.fast import INVALID, all_flat, unflat, valid_principal, valid_resource
+    from diagnose.snapshot.fast import (
+        INVALID,
+        all_flat,
+        unflat,
+        valid_principal,
+        valid_resource,
+        valid_role_definition,
+    )
 
     # One pass over the bulk arrays both validates their items and (for those decode_json
     # left apart) checks their nesting, which is said before anything else about them. An
@@ -125,7 +132,11 @@ def parse_snapshot(
     # any refusal from the whole document, below).
     bulk = {key: data.get(key) for key in BULK_KEYS}
     light = {**data, **{key: [] for key, value in bulk.items() if type(value) is list}}
-    for key, valid in (("principals", valid_principal), ("resources", valid_resource)):
+    for key, valid in (
+        ("principals", valid_principal),
+        ("resources", valid_resource),
+        ("roleDefinitions", valid_role_definition),
+    ):
         items = data.get(key)
         if type(items) is list and all(map(valid, items)):
             light[key] = []

@@ -1,12 +1,14 @@
 """Specialised validators for the arrays that make up most of a large snapshot: role
 assignments and PIM eligibilities (100,000 items in a big tenant), principals (tens of
-thousands when a large group's members are listed) and resources (thousands).
+thousands when a large group's members are listed) and resources (thousands); and for role
+definitions, which every hub of a scan reads again (the same few roles, each checked by the
+generic validator in every hub's snapshot).
 
 Each accepts exactly what its definition in snapshot-v1.schema.json (`roleAssignment`,
-`principal`, `resource`) accepts, at a fraction of the cost of a generic validator;
-tests/test_snapshot_fast.py proves them and the schema agree on random mutations. The schema
-stays the one definition of the format: when these say no, the generic validator explains
-why.
+`principal`, `resource`, `roleDefinition`) accepts, at a fraction of the cost of a generic
+validator; tests/test_snapshot_fast.py proves them and the schema agree on random mutations.
+The schema stays the one definition of the format: when these say no, the generic validator
+explains why.
 """
 
 from __future__ import annotations
@@ -228,3 +230,44 @@ def _valid_identity(identity: Any) -> bool:
         )
         for entry in assigned.values()
     )
+
+
+PERMISSION_LISTS = ("actions", "notActions", "dataActions", "notDataActions")
+PERMISSION_STRINGS = ("condition", "conditionVersion")
+
+
+def valid_role_definition(item: Any) -> bool:
+    """What the schema's `roleDefinition` definition (an `armObject` whose properties name the
+    role and list its permissions) says of an item."""
+    if type(item) is not dict:
+        return False
+    role_id = item.get("id")
+    if type(role_id) is not str or not role_id.startswith("/"):
+        return False
+    for key in ("name", "type"):
+        if key in item and type(item[key]) is not str:
+            return False
+    properties = item.get("properties")
+    if type(properties) is not dict or type(properties.get("roleName")) is not str:
+        return False
+    if "type" in properties and type(properties["type"]) is not str:
+        return False
+    permissions = properties.get("permissions")
+    if type(permissions) is not list or not all(map(_valid_permission, permissions)):
+        return False
+    return "assignableScopes" not in properties or _string_list(properties["assignableScopes"])
+
+
+def _valid_permission(permission: Any) -> bool:
+    if type(permission) is not dict:
+        return False
+    for key in PERMISSION_LISTS:
+        if key in permission and not _string_list(permission[key]):
+            return False
+    return all(
+        key not in permission or _nullable_string(permission[key]) for key in PERMISSION_STRINGS
+    )
+
+
+def _string_list(value: Any) -> bool:
+    return value is None or (type(value) is list and _all_strings(value))
