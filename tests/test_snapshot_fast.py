@@ -4,6 +4,7 @@ roleAssignment definition accepts: the schema stays the one definition of the fo
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 import jsonschema
 import pytest
@@ -208,9 +209,13 @@ principal_values = (
 )
 
 
-def principal_schema_accepts(item: object) -> bool:
-    document = {**schema(), "$ref": "#/definitions/principal"}
+def definition_accepts(definition: str, item: object) -> bool:
+    """Whether the snapshot schema's definition accepts the item (the reference)."""
+    document = {**schema(), "$ref": f"#/definitions/{definition}"}
     return jsonschema.Draft7Validator(document).is_valid(item)
+
+
+principal_schema_accepts = partial(definition_accepts, "principal")
 
 
 @st.composite
@@ -286,18 +291,18 @@ resource_values = (
 )
 
 
-def resource_schema_accepts(item: object) -> bool:
-    document = {**schema(), "$ref": "#/definitions/resource"}
-    return jsonschema.Draft7Validator(document).is_valid(item)
+resource_schema_accepts = partial(definition_accepts, "resource")
 
 
 @st.composite
-def mutated_resource(draw) -> object:
+def mutated(draw, base: dict, places: list, values: st.SearchStrategy) -> object:
+    """`base` with up to three of its entries (at `places`: a path to a container and its keys
+    worth mutating) set to one of `values` or removed; now and then any JSON value instead."""
     if draw(st.integers(0, 20)) == 0:
         return draw(json_values)
-    item = copy.deepcopy(RESOURCE)
+    item = copy.deepcopy(base)
     for _ in range(draw(st.integers(0, 3))):
-        path, keys = draw(st.sampled_from(RESOURCE_PLACES))
+        path, keys = draw(st.sampled_from(places))
         target: object = item
         for step in path:
             found = (isinstance(target, dict) and step in target) or (
@@ -314,7 +319,23 @@ def mutated_resource(draw) -> object:
         if draw(st.integers(0, 3)) == 0:
             target.pop(key, None)
         else:
-            target[key] = draw(resource_values)
+            target[key] = draw(values)
+    return item
+
+
+_REMOVED = object()
+
+
+def _broken(base: dict, path: tuple[object, ...], key: str, value: object) -> dict:
+    """A copy of `base` with the entry `key` below `path` set to `value` (_REMOVED: deleted)."""
+    item = copy.deepcopy(base)
+    target = item
+    for step in path:
+        target = target[step]
+    if value is _REMOVED:
+        del target[key]
+    else:
+        target[key] = value
     return item
 
 
@@ -326,20 +347,13 @@ def test_a_valid_resource_is_accepted_by_both():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(mutated_resource())
+@given(mutated(RESOURCE, RESOURCE_PLACES, resource_values))
 def test_the_resource_validator_agrees_with_the_schema(item):
     assert valid_resource(item) == resource_schema_accepts(item)
 
 
 def test_the_resource_validator_refuses_what_the_schema_refuses_at_each_level():
-    def broken(path: tuple[object, ...], key: str, value: object) -> dict:
-        item = copy.deepcopy(RESOURCE)
-        target = item
-        for step in path:
-            target = target[step]
-        target[key] = value
-        return item
-
+    broken = partial(_broken, RESOURCE)
     cases = [
         broken((), "id", "no-slash"),
         broken((), "type", None),
@@ -355,9 +369,7 @@ def test_the_resource_validator_refuses_what_the_schema_refuses_at_each_level():
         broken(("identity", "userAssignedIdentities"), "/y", "id"),
         broken(("identity", "userAssignedIdentities", "/x"), "principalId", 1),
     ]
-    missing = copy.deepcopy(RESOURCE)
-    del missing["type"]
-    cases.append(missing)
+    cases.append(broken((), "type", _REMOVED))
     for item in cases:
         assert not resource_schema_accepts(item), item
         assert not valid_resource(item), item
@@ -417,34 +429,7 @@ role_values = (
 )
 
 
-def role_schema_accepts(item: object) -> bool:
-    document = {**schema(), "$ref": "#/definitions/roleDefinition"}
-    return jsonschema.Draft7Validator(document).is_valid(item)
-
-
-@st.composite
-def mutated_role(draw) -> object:
-    if draw(st.integers(0, 20)) == 0:
-        return draw(json_values)
-    item = copy.deepcopy(ROLE)
-    for _ in range(draw(st.integers(0, 3))):
-        path, keys = draw(st.sampled_from(ROLE_PLACES))
-        target: object = item
-        for step in path:
-            found = (isinstance(target, dict) and step in target) or (
-                isinstance(target, list) and isinstance(step, int) and step < len(target)
-            )
-            target = target[step] if found else None  # type: ignore[index]
-            if target is None:
-                break
-        if not isinstance(target, dict):
-            continue
-        key = draw(st.sampled_from(keys))
-        if draw(st.integers(0, 3)) == 0:
-            target.pop(key, None)
-        else:
-            target[key] = draw(role_values)
-    return item
+role_schema_accepts = partial(definition_accepts, "roleDefinition")
 
 
 def test_a_valid_role_definition_is_accepted_by_both():
@@ -455,20 +440,13 @@ def test_a_valid_role_definition_is_accepted_by_both():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(mutated_role())
+@given(mutated(ROLE, ROLE_PLACES, role_values))
 def test_the_role_definition_validator_agrees_with_the_schema(item):
     assert valid_role_definition(item) == role_schema_accepts(item)
 
 
 def test_the_role_definition_validator_refuses_what_the_schema_refuses_at_each_level():
-    def broken(path: tuple[object, ...], key: str, value: object) -> dict:
-        item = copy.deepcopy(ROLE)
-        target = item
-        for step in path:
-            target = target[step]
-        target[key] = value
-        return item
-
+    broken = partial(_broken, ROLE)
     cases = [
         broken((), "id", "no-slash"),
         broken((), "id", ""),
@@ -486,15 +464,8 @@ def test_the_role_definition_validator_refuses_what_the_schema_refuses_at_each_l
         broken(("properties", "permissions", 0), "conditionVersion", []),
     ]
     for path, key in [((), "id"), ((), "properties"), (("properties",), "roleName")]:
-        item = copy.deepcopy(ROLE)
-        target = item
-        for step in path:
-            target = target[step]
-        del target[key]
-        cases.append(item)
-    missing = copy.deepcopy(ROLE)
-    del missing["properties"]["permissions"]
-    cases.append(missing)
+        cases.append(broken(path, key, _REMOVED))
+    cases.append(broken(("properties",), "permissions", _REMOVED))
     for item in cases:
         assert not role_schema_accepts(item), item
         assert not valid_role_definition(item), item
