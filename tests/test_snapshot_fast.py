@@ -295,7 +295,7 @@ resource_schema_accepts = partial(definition_accepts, "resource")
 
 
 @st.composite
-def mutated(draw, base: dict, places: list, values: st.SearchStrategy) -> object:
+def mutated_item(draw, base: dict, places: list, values: st.SearchStrategy) -> object:
     """`base` with up to three of its entries (at `places`: a path to a container and its keys
     worth mutating) set to one of `values` or removed; now and then any JSON value instead."""
     if draw(st.integers(0, 20)) == 0:
@@ -323,6 +323,10 @@ def mutated(draw, base: dict, places: list, values: st.SearchStrategy) -> object
     return item
 
 
+def mutated_resource() -> st.SearchStrategy:
+    return mutated_item(RESOURCE, RESOURCE_PLACES, resource_values)
+
+
 _REMOVED = object()
 
 
@@ -347,7 +351,7 @@ def test_a_valid_resource_is_accepted_by_both():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(mutated(RESOURCE, RESOURCE_PLACES, resource_values))
+@given(mutated_resource())
 def test_the_resource_validator_agrees_with_the_schema(item):
     assert valid_resource(item) == resource_schema_accepts(item)
 
@@ -432,6 +436,10 @@ role_values = (
 role_schema_accepts = partial(definition_accepts, "roleDefinition")
 
 
+def mutated_role() -> st.SearchStrategy:
+    return mutated_item(ROLE, ROLE_PLACES, role_values)
+
+
 def test_a_valid_role_definition_is_accepted_by_both():
     bare = {"id": "/x", "properties": {"roleName": "r", "permissions": []}}
     builtin = arm.builtin_role(arm.READER)
@@ -440,7 +448,7 @@ def test_a_valid_role_definition_is_accepted_by_both():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(mutated(ROLE, ROLE_PLACES, role_values))
+@given(mutated_role())
 def test_the_role_definition_validator_agrees_with_the_schema(item):
     assert valid_role_definition(item) == role_schema_accepts(item)
 
