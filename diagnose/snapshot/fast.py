@@ -177,14 +177,7 @@ def _all_strings(values: list[Any]) -> bool:
 def valid_resource(item: Any) -> bool:
     """What the schema's `resource` definition (an `armObject` with a type, and the few
     properties the tool reads typed) says of an item."""
-    if type(item) is not dict:
-        return False
-    resource_id = item.get("id")
-    if type(resource_id) is not str or not resource_id.startswith("/"):
-        return False
-    if type(item.get("type")) is not str:
-        return False
-    if "name" in item and type(item["name"]) is not str:
+    if not _valid_arm_object(item) or type(item.get("type")) is not str:
         return False
     if "kind" in item and not _nullable_string(item["kind"]):
         return False
@@ -198,6 +191,17 @@ def valid_resource(item: Any) -> bool:
             return False
     identity = item.get("identity")
     return identity is None or _valid_identity(identity)
+
+
+def _valid_arm_object(item: Any) -> bool:
+    """What the schema's `armObject` definition says of an item: an object whose id starts
+    with "/", and whose name and type, when present, are strings."""
+    if type(item) is not dict:
+        return False
+    arm_id = item.get("id")
+    if type(arm_id) is not str or not arm_id.startswith("/"):
+        return False
+    return all(type(item[key]) is str for key in ("name", "type") if key in item)
 
 
 def _nullable_string(value: Any) -> bool:
@@ -239,14 +243,8 @@ PERMISSION_STRINGS = ("condition", "conditionVersion")
 def valid_role_definition(item: Any) -> bool:
     """What the schema's `roleDefinition` definition (an `armObject` whose properties name the
     role and list its permissions) says of an item."""
-    if type(item) is not dict:
+    if not _valid_arm_object(item):
         return False
-    role_id = item.get("id")
-    if type(role_id) is not str or not role_id.startswith("/"):
-        return False
-    for key in ("name", "type"):
-        if key in item and type(item[key]) is not str:
-            return False
     properties = item.get("properties")
     if type(properties) is not dict or type(properties.get("roleName")) is not str:
         return False
