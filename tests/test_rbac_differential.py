@@ -416,6 +416,15 @@ def rarely(draw: st.DrawFn, one_in: int) -> bool:
     return draw(st.integers(0, one_in - 1)) == one_in // 2
 
 
+SNAPSHOT_PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+"""How the properties over snapshot_cases run: each case builds and evaluates a snapshot, so
+neither its time nor its size is a fault of the strategy."""
+
+
 @st.composite
 def snapshot_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, str, str, bool]]]:
     focus = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=4, unique=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from diagnose.arm.scopes import scope_key
 from diagnose.model.model import Model
@@ -17,14 +17,10 @@ from diagnose.rbac import evaluator as evaluator_module
 from diagnose.rbac.evaluator import Evaluator
 from diagnose.rbac.places import Places, walk_applicable
 from tests import arm
-from tests.test_rbac_differential import Reference, snapshot_cases
+from tests.test_rbac_differential import SNAPSHOT_PROPERTY, Reference, snapshot_cases
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@SNAPSHOT_PROPERTY
 @given(snapshot_cases())
 def shortcuts_agree(case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]]) -> None:
     data, queries = case
@@ -162,11 +158,7 @@ def test_the_table_of_a_hot_target_is_kept_per_scope_operation_and_plane():
         assert [(through, at) for _, through, at in grant] == [(True, scope_key(first))]
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@SNAPSHOT_PROPERTY
 @given(snapshot_cases())
 def test_the_hot_target_index_finds_what_the_walk_finds(
     case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]],

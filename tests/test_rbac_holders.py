@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from diagnose.model.model import Model
 from diagnose.rbac import Evaluator
 from diagnose.rbac.decision import Outcome
 from diagnose.rbac.holders import holders
 from tests import arm
-from tests.test_rbac_differential import snapshot_cases
+from tests.test_rbac_differential import SNAPSHOT_PROPERTY, snapshot_cases
 
 USER = "AAAAAAAA-0000-0000-0000-000000000001"
 GROUP = "aaaaaaaa-0000-0000-0000-000000000002"
@@ -133,11 +133,7 @@ def _outcome_of(
     return evaluator.decide(principal, scope, operation, data_action=data_action).outcome
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@SNAPSHOT_PROPERTY
 @given(snapshot_cases())
 def test_who_can_answers_as_deciding_each_holder_at_the_target(
     case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from diagnose.arm.scopes import scope_key
 from diagnose.model.authorization import Assignment
@@ -16,7 +16,7 @@ from diagnose.rbac import Evaluator
 from diagnose.rbac.decision import NearMiss
 from diagnose.rbac.near_misses import MAX_NEAR_MISSES, NEAR_MISS_ORDER, _miss, _miss_kind
 from tests import arm
-from tests.test_rbac_differential import snapshot_cases
+from tests.test_rbac_differential import SNAPSHOT_PROPERTY, snapshot_cases
 
 
 def walk_everything(evaluator: Evaluator, principal: str, target: str, operation: str, data: bool):
@@ -51,11 +51,7 @@ def known(decision) -> list[NearMiss]:
     return [m for m in decision.near_misses if m.kind != "unknownRole"]
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@SNAPSHOT_PROPERTY
 @given(snapshot_cases())
 def test_near_misses_are_the_whole_walks_whatever_was_asked_before(
     case: tuple[dict[str, Any], list[tuple[str, str, str, bool]]],

@@ -23,6 +23,7 @@ from diagnose.snapshot.codes import TIMEOUT_CODE
 from diagnose.testing.armserver import ArmServer, Faults
 from diagnose.testing.fixtures import FixtureSet
 from diagnose.testing.tenant import SyntheticTenant
+from tests.test_scan_workers import assert_graph_asked_once
 
 
 @pytest.fixture
@@ -280,7 +281,6 @@ def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
     it. Here the look-ups end only once the server has seen a hub list its connections;
     before, the hubs began after the look-ups, so that never happened (for 60 s). Every
     hub is complete and no principal is looked up twice."""
-    from collections import Counter
 
     from diagnose.collect.served import SharedGraph
 
@@ -303,10 +303,7 @@ def test_the_scans_own_hubs_start_while_the_reads_for_every_hub_are_made(
     assert all(h.collection and not h.collection.snapshot.data["errors"] for h in result.hubs)
     listed = [r.at for r in received if r.path.lower().endswith("/connections")]
     assert listed and ended and min(listed) < ended[0]
-    graph = Counter(
-        (r.method, r.path.lower(), r.in_batch) for r in received if r.path.startswith("/v1.0/")
-    )
-    assert all(n == 1 for key, n in graph.items() if key[2] or "getbyids" in key[1]), graph
+    assert_graph_asked_once(received)
 
 
 def test_the_scans_arm_clients_share_one_pool_of_connections(
