@@ -125,8 +125,8 @@ def test_a_list_naming_a_principal_twice_is_filtered_user_by_user() -> None:
 
 
 def test_narrowing_from_the_ids_a_run_listed_is_filtering_user_by_user() -> None:
-    # A round narrows first the lists the run before split (Needs.known_order): their ids in
-    # order when all are spelled lower-case, nothing for any other list.
+    # A round narrows first the lists the run before split (Needs.known_ids): their ids in
+    # order, and as a set, when all are spelled lower-case, nothing for any other list.
     model = Model(parse_snapshot(synthetic("foundry")))
     needs = Engine(model).needs
     rng = random.Random(5)
@@ -136,14 +136,12 @@ def test_narrowing_from_the_ids_a_run_listed_is_filtering_user_by_user() -> None
     twice = [*lower[:10], _user(lower[0].principal.id)]
     for users in (lower, mixed, twice):
         needs.plainly_met(_need(users))
-    assert needs.known_order(lower) == [u.principal.id for u in lower]
-    assert needs.known_order(list(lower)) is None  # another list, never split
-    assert needs.known_order(mixed) is None  # not every id as the evaluator asks about it
     assert needs.known_ids(lower) == (
         [u.principal.id for u in lower],
         {u.principal.id for u in lower},
     )
-    assert needs.known_ids(mixed) is None
+    assert needs.known_ids(list(lower)) is None  # another list, never split
+    assert needs.known_ids(mixed) is None  # not every id as the evaluator asks about it
     for _ in range(20):
         narrowing = _Narrowing()
         narrowing.known = needs.known_ids

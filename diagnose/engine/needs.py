@@ -199,16 +199,12 @@ class Needs:
 
         return self._ids.get((users,), ids)
 
-    def known_order(self, users: Sequence[Classification]) -> list[str] | None:
-        """The users' principal ids in their order, when this Needs has listed them (split,
-        plainly_met) and every one is spelled as the evaluator asks about it (lower case, no
-        spaces around); None otherwise. Nothing is worked out: a whole-plan round narrows the
-        lists of the run before (diagnose.remediation.affected) from what that run read."""
-        found = self.known_ids(users)
-        return None if found is None else found[0]
-
     def known_ids(self, users: Sequence[Classification]) -> tuple[list[str], frozenset[str]] | None:
-        """known_order(users), with the set of those ids (fewer when one is there twice)."""
+        """The users' principal ids in their order, and as a set (fewer when one is there
+        twice), when this Needs has listed them (split, plainly_met) and every one is spelled as
+        the evaluator asks about it (lower case, no spaces around); None otherwise. Nothing is
+        worked out: a whole-plan round narrows the lists of the run before
+        (diagnose.remediation.affected) from what that run read."""
         found = self._ids.peek((users,))
         if found is None or found[0] is not found[1]:
             return None

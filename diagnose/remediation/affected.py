@@ -490,16 +490,15 @@ class _Less(Sequence[Any]):
     it asks (from their root, by _Narrowing), and the next round narrows them again by their
     _Origin, without their users."""
 
-    __slots__ = ("_items", "_origin", "_removed", "_root")
+    __slots__ = ("_items", "_origin", "_removed")
 
     def __init__(self, origin: _Origin, removed: Set[str]) -> None:
         self._origin = origin
-        self._root = origin.root
         self._removed = removed  # lower-case ids, each of one of root's users
         self._items: list[Any] | None = None
 
     def __len__(self) -> int:
-        return len(self._root) - len(self._removed)
+        return len(self._origin.root) - len(self._removed)
 
     @overload
     def __getitem__(self, index: int) -> Any: ...
@@ -517,7 +516,7 @@ class _Less(Sequence[Any]):
         items = self._items
         if items is not None:
             return items
-        root = self._root
+        root = self._origin.root
         if len(self._removed) <= FEW_REMOVED:  # the runs between them, a slice each
             items = []
             start = 0
